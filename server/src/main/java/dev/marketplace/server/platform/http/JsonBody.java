@@ -1,0 +1,66 @@
+package dev.marketplace.server.platform.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import jakarta.json.Json;
+import jakarta.json.JsonConfig;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParsingException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Map;
+
+/** Reads a request body that must be one JSON object, answering every way it can be wrong with a problem. */
+public final class JsonBody {
+
+    // Duplicate member names are refused rather than silently resolved to one of the values.
+    private static final JsonReaderFactory READERS =
+            Json.createReaderFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
+
+    private JsonBody() {
+    }
+
+    public static JsonObject readObject(ServerRequest req) {
+        String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+        if (!isJson(contentType)) {
+            throw ProblemException.unsupportedMediaType(contentType);
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readAllBytes(); // the server's max-payload-size bounds this
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (bytes.length == 0) {
+            throw ProblemException.malformedJson("The body is empty; a JSON object is expected.");
+        }
+        JsonValue value;
+        try (JsonReader reader = READERS.createReader(new ByteArrayInputStream(bytes))) {
+            value = reader.readValue();
+        } catch (JsonParsingException e) {
+            throw ProblemException.malformedJson("The body is not valid JSON (line " + e.getLocation().getLineNumber()
+                    + ", column " + e.getLocation().getColumnNumber() + ").");
+        } catch (JsonException e) {
+            throw ProblemException.malformedJson("The body is not valid JSON.");
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw ProblemException.malformedJson("The body must be a JSON object.");
+        }
+        return object;
+    }
+
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String mediaType = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return mediaType.equals("application/json");
+    }
+}

@@ -1,0 +1,28 @@
+package dev.marketplace.server.platform.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbConfig;
+import java.nio.charset.StandardCharsets;
+
+/** Writes response bodies as JSON (JSON-B over Java records; absent values are left out). */
+public final class JsonResponses {
+
+    private static final Jsonb JSONB = JsonbBuilder.create(new JsonbConfig().withNullValues(false));
+
+    private JsonResponses() {
+    }
+
+    public static void send(ServerResponse res, Status status, Object body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(JSONB.toJson(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void ok(ServerResponse res, Object body) {
+        send(res, Status.OK_200, body);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.marketplace.server.platform.http;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A request that cannot be served as asked, answered as an RFC 9457 problem document with a stable
+ * {@code code}. Domain services throw it; the platform renders it. Codes are part of the API contract:
+ * never rename one.
+ */
+public class ProblemException extends RuntimeException {
+
+    private final int status;
+    private final String code;
+    private final String title;
+    private final List<FieldError> errors;
+    private final Map<String, Object> extensions = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    public ProblemException(int status, String code, String title, String detail) {
+        this(status, code, title, detail, List.of());
+    }
+
+    private ProblemException(int status, String code, String title, String detail, List<FieldError> errors) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.title = title;
+        this.errors = List.copyOf(errors);
+    }
+
+    public static ProblemException notFound(String what) {
+        return new ProblemException(404, "not_found", "Not Found", "No " + what + " with that id exists.");
+    }
+
+    public static ProblemException validation(List<FieldError> errors) {
+        String detail = errors.size() == 1
+                ? errors.getFirst().field() + ": " + errors.getFirst().message()
+                : errors.size() + " fields are invalid; see errors.";
+        return new ProblemException(400, "validation_failed", "Validation Failed", detail, errors);
+    }
+
+    public static ProblemException validation(String field, String code, String message) {
+        return validation(List.of(new FieldError(field, code, message)));
+    }
+
+    public static ProblemException malformedJson(String detail) {
+        return new ProblemException(400, "malformed_json", "Malformed JSON", detail);
+    }
+
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(400, "bad_request", "Bad Request", detail);
+    }
+
+    public static ProblemException unsupportedMediaType(String contentType) {
+        return new ProblemException(415, "unsupported_media_type", "Unsupported Media Type",
+                "The body must be application/json" + (contentType == null ? "; no Content-Type was sent." : ", not " + contentType + "."));
+    }
+
+    public static ProblemException payloadTooLarge() {
+        return new ProblemException(413, "payload_too_large", "Payload Too Large",
+                "The body is larger than this server accepts.");
+    }
+
+    public static ProblemException conflict(String code, String detail) {
+        return new ProblemException(409, code, "Conflict", detail);
+    }
+
+    public static ProblemException versionConflict(long expected, long current) {
+        return new ProblemException(409, "version_conflict", "Version Conflict",
+                "The resource is at version " + current + ", not " + expected + "; read it again and retry.")
+                .with("currentVersion", current);
+    }
+
+    public static ProblemException preconditionFailed(long expected, long current) {
+        return new ProblemException(412, "precondition_failed", "Precondition Failed",
+                "If-Match names version " + expected + " but the resource is at version " + current + ".")
+                .with("currentVersion", current);
+    }
+
+    public static ProblemException preconditionRequired(String detail) {
+        return new ProblemException(428, "precondition_required", "Precondition Required", detail);
+    }
+
+    public static ProblemException methodNotAllowed(String method, Set<String> allowed) {
+        ProblemException problem = new ProblemException(405, "method_not_allowed", "Method Not Allowed",
+                method + " is not allowed here; allowed: " + String.join(", ", allowed) + ".");
+        problem.headers.put("Allow", String.join(", ", allowed));
+        return problem;
+    }
+
+    public static ProblemException routeNotFound(String path) {
+        return new ProblemException(404, "not_found", "Not Found", "No resource at " + path + ".");
+    }
+
+    public static ProblemException internalError() {
+        return new ProblemException(500, "internal_error", "Internal Server Error",
+                "An unexpected error occurred. Quote the request id to support.");
+    }
+
+    public static ProblemException serviceUnavailable(String detail) {
+        ProblemException problem = new ProblemException(503, "service_unavailable", "Service Unavailable", detail);
+        problem.headers.put("Retry-After", "5");
+        return problem;
+    }
+
+    /** Adds a member to the problem document, such as {@code currentVersion} or {@code currentState}. */
+    public ProblemException with(String name, Object value) {
+        extensions.put(name, value);
+        return this;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String detail() {
+        return getMessage();
+    }
+
+    public List<FieldError> errors() {
+        return errors;
+    }
+
+    public Map<String, Object> extensions() {
+        return Collections.unmodifiableMap(extensions);
+    }
+
+    public Map<String, String> headers() {
+        return Collections.unmodifiableMap(headers);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.marketplace.server.platform.http;
+
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import io.helidon.common.parameters.Parameters;
+import io.helidon.webserver.http.ServerRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Typed, validated access to a request's query parameters. Like {@link JsonFields} it collects every
+ * offending parameter and throws them together; unknown parameters are refused so typos do not pass silently.
+ */
+public final class QueryParameters {
+
+    private final Parameters query;
+    private final List<FieldError> errors = new ArrayList<>();
+
+    private QueryParameters(Parameters query) {
+        this.query = query;
+    }
+
+    public static QueryParameters of(ServerRequest req, String... allowed) {
+        QueryParameters parameters = new QueryParameters(req.query());
+        Set<String> known = Set.of(allowed);
+        req.query().names().stream().filter(name -> !known.contains(name)).sorted().forEach(name ->
+                parameters.reject(name, FieldError.UNKNOWN_FIELD, "is not a parameter of this request"));
+        return parameters;
+    }
+
+    public Optional<UUID> uuid(String name) {
+        Optional<String> text = single(name);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<UUID> id = Ids.parse(text.get());
+        if (id.isEmpty()) {
+            reject(name, FieldError.INVALID_FORMAT, "must be a UUID");
+        }
+        return id;
+    }
+
+    /** {@code limit} (1 to {@value PageRequest#MAX_LIMIT}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor}. */
+    public PageRequest pageRequest(int cursorKeys) {
+        int limit = PageRequest.DEFAULT_LIMIT;
+        Optional<String> limitText = single("limit");
+        if (limitText.isPresent()) {
+            try {
+                limit = Integer.parseInt(limitText.get());
+                if (limit < 1 || limit > PageRequest.MAX_LIMIT) {
+                    reject("limit", FieldError.OUT_OF_RANGE, "must be from 1 to " + PageRequest.MAX_LIMIT);
+                    limit = PageRequest.DEFAULT_LIMIT;
+                }
+            } catch (NumberFormatException e) {
+                reject("limit", FieldError.INVALID_TYPE, "must be a whole number");
+            }
+        }
+        Optional<Cursor> after = Optional.empty();
+        Optional<String> cursorText = single("cursor");
+        if (cursorText.isPresent()) {
+            after = Cursor.decode(cursorText.get(), cursorKeys);
+            if (after.isEmpty()) {
+                reject("cursor", FieldError.INVALID_FORMAT, "is not a cursor returned by this list");
+            }
+        }
+        return new PageRequest(limit, after);
+    }
+
+    public void throwIfInvalid() {
+        if (!errors.isEmpty()) {
+            throw ProblemException.validation(errors);
+        }
+    }
+
+    private Optional<String> single(String name) {
+        if (!query.contains(name)) {
+            return Optional.empty();
+        }
+        List<String> values = query.all(name);
+        if (values.size() != 1) {
+            reject(name, FieldError.INVALID_FORMAT, "must be given once");
+            return Optional.empty();
+        }
+        return Optional.of(values.getFirst());
+    }
+
+    private void reject(String name, String code, String message) {
+        errors.add(new FieldError(name, code, message));
+    }
+}

@@ -1,0 +1,60 @@
+package dev.marketplace.server.platform.pagination;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An opaque position in a list ordered by some keys: the sort-key values of the last item of a page.
+ * Encoded as base64url JSON so that clients treat it as a token, not as something to build.
+ */
+public record Cursor(List<String> keys) {
+
+    public Cursor {
+        keys = List.copyOf(keys);
+    }
+
+    public static Cursor of(String... keys) {
+        return new Cursor(List.of(keys));
+    }
+
+    public String encode() {
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        keys.forEach(array::add);
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(array.build().toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The cursor a client sent, or empty when it is not one this server made with {@code keyCount} keys. */
+    public static Optional<Cursor> decode(String token, int keyCount) {
+        try {
+            String json = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            try (JsonReader reader = Json.createReader(new StringReader(json))) {
+                JsonArray array = reader.readArray();
+                if (array.size() != keyCount) {
+                    return Optional.empty();
+                }
+                List<String> keys = new ArrayList<>(keyCount);
+                for (JsonValue value : array) {
+                    if (!(value instanceof JsonString string)) {
+                        return Optional.empty();
+                    }
+                    keys.add(string.getString());
+                }
+                return Optional.of(new Cursor(keys));
+            }
+        } catch (IllegalArgumentException | JsonException e) {
+            return Optional.empty();
+        }
+    }
+}
