@@ -69,10 +69,10 @@ class OpenApiDocumentTest {
     }
 
     @Test
-    void everyApiOperationDocumentsBadRequestAndInternalError() {
+    void everyApiOperationDocumentsBadRequestInternalErrorAndUnavailable() {
         forEachOperation((label, operation) -> {
             if (label.contains(" /v1/")) {
-                assertThat(operation.getResponses()).as("responses of %s", label).containsKeys("400", "500");
+                assertThat(operation.getResponses()).as("responses of %s", label).containsKeys("400", "500", "503");
             }
         });
     }

@@ -3,6 +3,7 @@ package dev.marketplace.server.platform.http;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -91,22 +92,18 @@ public final class JsonFields {
         if (!object.containsKey(name)) {
             return Optional.empty();
         }
-        if (!(object.get(name) instanceof JsonNumber number) || !number.isIntegral()) {
+        if (!(object.get(name) instanceof JsonNumber number)
+                || number.bigDecimalValue().stripTrailingZeros().scale() > 0) {
             reject(name, FieldError.INVALID_TYPE, "must be a whole number");
             return Optional.empty();
         }
-        long value;
-        try {
-            value = number.bigIntegerValueExact().longValueExact();
-        } catch (ArithmeticException e) {
+        // Compared as BigDecimal first, so that 1e400 is out of range rather than expanded into a huge integer.
+        BigDecimal exact = number.bigDecimalValue();
+        if (exact.compareTo(BigDecimal.valueOf(min)) < 0 || exact.compareTo(BigDecimal.valueOf(max)) > 0) {
             reject(name, FieldError.OUT_OF_RANGE, "must be from " + min + " to " + max);
             return Optional.empty();
         }
-        if (value < min || value > max) {
-            reject(name, FieldError.OUT_OF_RANGE, "must be from " + min + " to " + max);
-            return Optional.empty();
-        }
-        return Optional.of(value);
+        return Optional.of(exact.longValueExact());
     }
 
     /** A UUID that may be absent or null (both give empty); anything else must be a UUID string. */

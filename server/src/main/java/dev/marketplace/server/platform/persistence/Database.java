@@ -44,7 +44,7 @@ public final class Database implements AutoCloseable {
         config.setUsername(settings.username());
         config.setPassword(settings.password());
         config.setMaximumPoolSize(settings.poolSize());
-        config.setConnectionTimeout(5_000);
+        config.setConnectionTimeout(settings.connectionTimeout().toMillis());
         // The pool opens lazily so that a database that is briefly down at start is retried, not fatal.
         config.setInitializationFailTimeout(-1);
         HikariDataSource pool = new HikariDataSource(config);

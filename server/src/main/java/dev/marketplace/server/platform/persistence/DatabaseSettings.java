@@ -2,6 +2,7 @@ package dev.marketplace.server.platform.persistence;
 
 import io.helidon.config.Config;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -12,9 +13,12 @@ import java.util.Optional;
  * @param username       its user ({@code db.username}, env {@code DB_USERNAME})
  * @param password       its password ({@code db.password}, env {@code DB_PASSWORD})
  * @param poolSize       the most connections the pool opens ({@code db.pool-size}, env {@code DB_POOL_SIZE})
+ * @param connectionTimeout how long a request waits for a connection before it gets 503
+ *                       ({@code db.connection-timeout}, env {@code DB_CONNECTION_TIMEOUT}, ISO-8601 such as {@code PT5S})
  * @param dataDirectory  where the embedded database keeps its files ({@code data.dir}, env {@code DATA_DIR})
  */
-public record DatabaseSettings(Optional<String> url, String username, String password, int poolSize, Path dataDirectory) {
+public record DatabaseSettings(Optional<String> url, String username, String password, int poolSize, Duration connectionTimeout,
+                               Path dataDirectory) {
 
     public static DatabaseSettings from(Config config) {
         Config db = config.get("db");
@@ -23,6 +27,7 @@ public record DatabaseSettings(Optional<String> url, String username, String pas
                 db.get("username").asString().orElse("postgres"),
                 db.get("password").asString().orElse(""),
                 db.get("pool-size").asInt().orElse(16),
+                db.get("connection-timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
                 Path.of(config.get("data.dir").asString().orElse("data")));
     }
 
