@@ -1,0 +1,30 @@
+package dev.marketplace.server.platform.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ApiRoutesTest {
+
+    private final ApiRoutes routes = ApiRoutes.fromClasspathDocument();
+
+    @Test
+    void knowsTheDocumentsPathsAndMethods() {
+        assertThat(routes.allowedMethods("/v1/categories")).contains(java.util.Set.of("GET", "POST"));
+        assertThat(routes.allowedMethods("/v1/categories/abc")).contains(java.util.Set.of("DELETE", "GET", "PATCH"));
+        assertThat(routes.allowedMethods("/v1/categories/abc/move")).contains(java.util.Set.of("POST"));
+        assertThat(routes.allowedMethods("/v1/categories/abc/def")).isEmpty();
+        assertThat(routes.allowedMethods("/v1/categoriesX")).isEmpty();
+    }
+
+    @Test
+    void tellsAWrongMethodFromAnUnknownPath() {
+        ProblemException wrongMethod = routes.unrouted("PUT", "/v1/categories");
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.headers()).containsEntry("Allow", "GET, POST");
+
+        assertThat(routes.unrouted("GET", "/v2/anything").status()).isEqualTo(404);
+        // A documented operation with no handler is a server bug, but it must not claim 405.
+        assertThat(routes.unrouted("GET", "/v1/categories").status()).isEqualTo(404);
+    }
+}
