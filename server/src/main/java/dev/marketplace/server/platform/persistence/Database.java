@@ -72,6 +72,10 @@ public final class Database implements AutoCloseable {
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDirectory, e);
+        } catch (IllegalStateException e) {
+            // zonky locks the data directory: one embedded database belongs to one server process.
+            throw new IllegalStateException("the data directory " + dataDirectory.toAbsolutePath()
+                    + " is in use by another server; give this one its own DATA_DIR, or point both at one DB_URL", e);
         }
     }
 
