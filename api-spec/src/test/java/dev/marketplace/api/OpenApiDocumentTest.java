@@ -27,7 +27,7 @@ class OpenApiDocumentTest {
 
     private static final Path DOCUMENT = Path.of("openapi.yaml");
     private static final Pattern CAMEL_CASE = Pattern.compile("[a-z][a-zA-Z0-9]*");
-    private static final Pattern PATH_SEGMENT = Pattern.compile("[a-z0-9-]+|\\{[a-z][a-zA-Z0-9]*}");
+    private static final Pattern PATH_SEGMENT = Pattern.compile("[a-z0-9-]+|\\.well-known|\\{[a-z][a-zA-Z0-9]*}");
     private static final String PROBLEM_REF = "#/components/schemas/Problem";
 
     private static OpenAPI api;
@@ -60,6 +60,9 @@ class OpenApiDocumentTest {
                 if (label.contains("/observe/")) {
                     return; // health answers 503 with its own body, which is what probes expect
                 }
+                if (label.contains(" /oauth2/") && (status.equals("400") || status.equals("401"))) {
+                    return; // RFC 6749 §5.2 fixes the authorization server's error format
+                }
                 Map<String, MediaType> content = resolve(response).getContent();
                 assertThat(content).as("%s %s content", label, status).containsOnlyKeys("application/problem+json");
                 assertThat(content.get("application/problem+json").getSchema().get$ref())
@@ -80,7 +83,7 @@ class OpenApiDocumentTest {
     @Test
     void pathsAreVersionedAndKebabCase() {
         for (String path : api.getPaths().keySet()) {
-            assertThat(path).as("path").matches("/(v1|observe)/.*");
+            assertThat(path).as("path").matches("/(v1|observe|oauth2|\\.well-known)/.*");
             for (String segment : path.substring(1).split("/")) {
                 assertThat(segment).as("segment of %s", path).matches(PATH_SEGMENT);
             }
@@ -88,8 +91,37 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void everyApiOperationNeedsAScopeAndAnswersAuthErrorsAndRateLimits() {
+        forEachOperation((label, operation) -> {
+            if (label.contains(" /v1/")) {
+                assertThat(operation.getSecurity()).as("security of %s", label).hasSize(1);
+                assertThat(operation.getSecurity().getFirst().get("oauth2")).as("oauth2 scopes of %s", label).hasSize(1);
+                assertThat(operation.getResponses()).as("responses of %s", label).containsKeys("401", "403", "429");
+            } else {
+                assertThat(operation.getSecurity()).as("security of %s (declared, open or client auth)", label).isNotNull();
+            }
+        });
+    }
+
+    @Test
+    void creatingPostsAcceptAnIdempotencyKey() {
+        forEachOperation((label, operation) -> {
+            if (label.startsWith("POST /v1/") && operation.getResponses().containsKey("201")) {
+                assertThat(operation.getParameters()).as("parameters of %s", label)
+                        .anySatisfy(parameter -> assertThat(parameter.get$ref() != null
+                                ? parameter.get$ref().endsWith("/IdempotencyKey")
+                                : "Idempotency-Key".equals(parameter.getName())).isTrue());
+                assertThat(operation.getResponses()).as("responses of %s", label).containsKey("422");
+            }
+        });
+    }
+
+    @Test
     void propertyNamesAreCamelCase() {
         api.getComponents().getSchemas().forEach((name, schema) -> {
+            if (schema.getExtensions() != null && "oauth".equals(schema.getExtensions().get("x-wire-names"))) {
+                return; // RFC 6749 / 7517 / 8414 names (access_token, jwks_uri) are fixed by those standards
+            }
             Map<String, Schema> properties = schema.getProperties();
             if (properties != null) {
                 properties.keySet().forEach(property ->
@@ -102,8 +134,9 @@ class OpenApiDocumentTest {
     void requestBodiesRejectUnknownFields() {
         List<String> open = new ArrayList<>();
         forEachOperation((label, operation) -> {
-            if (operation.getRequestBody() != null) {
-                Schema<?> schema = operation.getRequestBody().getContent().get("application/json").getSchema();
+            MediaType json = operation.getRequestBody() == null ? null : operation.getRequestBody().getContent().get("application/json");
+            if (json != null) { // form bodies (OAuth) follow RFC 6749: unknown parameters are ignored there
+                Schema<?> schema = json.getSchema();
                 Schema<?> resolved = api.getComponents().getSchemas().get(schema.get$ref().substring("#/components/schemas/".length()));
                 if (!Boolean.FALSE.equals(resolved.getAdditionalProperties())) {
                     open.add(label);
