@@ -24,9 +24,9 @@ public final class QuickStart {
 
         String suffix = Long.toString(System.currentTimeMillis(), 36); // the example may run more than once
         Category food = client.categories().createCategory(
-                new CategoryCreate().name("Food " + suffix).commissionRateBasisPoints(1000)); // 10 %
+                new CategoryCreate().name("Food " + suffix).commissionRateBasisPoints(1000), null); // 10 %
         Category tea = client.categories().createCategory(
-                new CategoryCreate().name("お茶").parentId(food.getId()).commissionRateBasisPoints(800));
+                new CategoryCreate().name("お茶").parentId(food.getId()).commissionRateBasisPoints(800), null);
 
         // Updates name the version they saw; a stale version is refused with a ConflictException.
         tea = client.categories().updateCategory(tea.getId(),

@@ -30,6 +30,9 @@ public final class MarketplaceClient {
         client.setHttpClientBuilder(builder.httpClientBuilder.connectTimeout(builder.connectTimeout));
         client.setReadTimeout(builder.requestTimeout);
         client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper()));
+        if (builder.accessToken != null) {
+            client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + builder.accessToken));
+        }
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
         this.operations = new OperationsApi(client);
@@ -59,8 +62,15 @@ public final class MarketplaceClient {
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private String accessToken;
 
         private Builder() {
+        }
+
+        /** A bearer access token obtained elsewhere, sent with every call. */
+        public Builder accessToken(String accessToken) {
+            this.accessToken = Objects.requireNonNull(accessToken, "accessToken");
+            return this;
         }
 
         /** Where the API is, such as {@code https://api.example.com}. */

@@ -1,6 +1,19 @@
 package dev.marketplace.server;
 
 import dev.marketplace.server.catalog.CategoryHttpService;
+import dev.marketplace.server.clients.ApiClientHttpService;
+import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.platform.http.Idempotency;
+import dev.marketplace.server.platform.security.AccessTokens;
+import dev.marketplace.server.platform.security.AuditTrail;
+import dev.marketplace.server.platform.security.Authentication;
+import dev.marketplace.server.platform.security.OAuthHttpService;
+import dev.marketplace.server.platform.security.RateLimits;
+import dev.marketplace.server.platform.security.RevokedTokens;
+import dev.marketplace.server.platform.security.SecuritySettings;
+import dev.marketplace.server.platform.security.SigningKeys;
+import java.time.Duration;
+import org.jooq.DSLContext;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.platform.http.ApiRoutes;
 import dev.marketplace.server.platform.http.ErrorHandling;
@@ -21,6 +34,10 @@ import io.helidon.webserver.observe.health.HealthObserver;
  */
 public final class MarketplaceServer implements AutoCloseable {
 
+    /** How long an Idempotency-Key is remembered, and how long a running request holds its key. */
+    private static final Duration IDEMPOTENCY_RETENTION = Duration.ofHours(24);
+    private static final Duration IDEMPOTENCY_LEASE = Duration.ofMinutes(1);
+
     private final Database database;
     private final WebServer webServer;
 
@@ -32,11 +49,30 @@ public final class MarketplaceServer implements AutoCloseable {
     public static MarketplaceServer start(Config config) {
         Database database = Database.start(DatabaseSettings.from(config));
         try {
-            ErrorHandling errors = new ErrorHandling(ApiRoutes.fromClasspathDocument());
+            DSLContext dsl = database.dsl();
+            SecuritySettings security = SecuritySettings.from(config);
+            ApiClientService clients = new ApiClientService(dsl);
+            clients.ensureOperatorClient(security.operatorClientId(), security.operatorClientSecret());
+            SigningKeys signingKeys = new SigningKeys(dsl, security.keyEncryption(), security.accessTokenLifetime());
+            signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
+            RevokedTokens revokedTokens = new RevokedTokens(dsl);
+            AccessTokens accessTokens = new AccessTokens(signingKeys, revokedTokens, security);
+            RateLimits rateLimits = RateLimits.from(config);
+            ApiRoutes routes = ApiRoutes.fromClasspathDocument();
+            ErrorHandling errors = new ErrorHandling(routes);
+            OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
 
-            HttpRouting.Builder routing = HttpRouting.builder().addFilter(new RequestIds());
+            // Filters run in this order; each is one platform rule that no handler repeats.
+            HttpRouting.Builder routing = HttpRouting.builder()
+                    .addFilter(new RequestIds())
+                    .addFilter(new AuditTrail(dsl))
+                    .addFilter(new Authentication(accessTokens, routes, rateLimits))
+                    .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE));
             errors.register(routing);
-            routing.register(CategoryHttpService.PATH, new CategoryHttpService(new CategoryService(database.dsl())));
+            routing.register(OAuthHttpService.PATH, oauth)
+                    .get(OAuthHttpService.METADATA_PATH, oauth::metadata)
+                    .register(ApiClientHttpService.PATH, new ApiClientHttpService(clients))
+                    .register(CategoryHttpService.PATH, new CategoryHttpService(new CategoryService(dsl)));
 
             WebServer webServer = WebServer.builder()
                     .config(config.get("server"))

@@ -6,7 +6,6 @@ import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.server.testing.TestServer;
-import dev.marketplace.server.testing.ValidatingHttpClient;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ class EmbeddedDatabaseRestartIT {
         Category created;
         try (MarketplaceServer first = MarketplaceServer.start(TestServer.config(settings))) {
             created = client(first).categories().createCategory(
-                    new CategoryCreate().name("Persistent 永続").commissionRateBasisPoints(1100));
+                    new CategoryCreate().name("Persistent 永続").commissionRateBasisPoints(1100), null);
         }
         assertThat(Files.exists(dataDirectory.resolve("postgres").resolve("PG_VERSION"))).isTrue();
 
@@ -45,9 +44,8 @@ class EmbeddedDatabaseRestartIT {
     }
 
     private static MarketplaceClient client(MarketplaceServer server) {
-        return MarketplaceClient.builder()
-                .baseUri(URI.create("http://127.0.0.1:" + server.port()))
-                .httpClientBuilder(ValidatingHttpClient.builder())
-                .build();
+        URI baseUri = URI.create("http://127.0.0.1:" + server.port());
+        return TestServer.clientWithToken(baseUri,
+                TestServer.token(baseUri, TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET));
     }
 }

@@ -4,6 +4,7 @@ import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
 
 import dev.marketplace.schema.tables.records.CatalogCategoryRecord;
 import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.persistence.AdvisoryLocks;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +14,6 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /** The category tree's table. Every method runs in the caller's transaction ({@code db}). */
 final class CategoryRepository {
@@ -26,7 +26,7 @@ final class CategoryRepository {
     private static final long TREE_LOCK = 0x6361745f74726565L; // "cat_tree"
 
     void lockTree(DSLContext db) {
-        db.select(DSL.function("pg_advisory_xact_lock", SQLDataType.OTHER, DSL.val(TREE_LOCK))).fetch();
+        AdvisoryLocks.lockForTransaction(db, TREE_LOCK);
     }
 
     Optional<Category> find(DSLContext db, UUID id) {

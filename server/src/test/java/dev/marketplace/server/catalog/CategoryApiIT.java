@@ -136,7 +136,7 @@ class CategoryApiIT {
         int before = server.db().fetchCount(CATALOG_CATEGORY);
 
         ValidationException invalid = catchThrowableOfType(ValidationException.class, () -> categories.createCategory(
-                new CategoryCreate().name(" ").commissionRateBasisPoints(10_001)));
+                new CategoryCreate().name(" ").commissionRateBasisPoints(10_001), null));
         assertThat(invalid.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactlyInAnyOrder(
                         org.assertj.core.groups.Tuple.tuple("name", "too_short"),
@@ -243,7 +243,7 @@ class CategoryApiIT {
     }
 
     private Category create(UUID parentId, String name, int rate) throws ApiException {
-        return categories.createCategory(new CategoryCreate().parentId(parentId).name(name).commissionRateBasisPoints(rate));
+        return categories.createCategory(new CategoryCreate().parentId(parentId).name(name).commissionRateBasisPoints(rate), null);
     }
 
     private static String unique() {

@@ -30,7 +30,7 @@ class CategoryConcurrencyIT {
     @Test
     void ofManyUpdatesNamingTheSameVersionExactlyOneWins() throws Exception {
         CategoriesApi categories = server.client().categories();
-        Category category = categories.createCategory(new CategoryCreate().name("Contended").commissionRateBasisPoints(1000));
+        Category category = categories.createCategory(new CategoryCreate().name("Contended").commissionRateBasisPoints(1000), null);
 
         List<Integer> outcomes = race(CLIENTS, client -> () -> {
             try {
@@ -51,8 +51,8 @@ class CategoryConcurrencyIT {
     @Test
     void crossingMovesNeverMakeACycle() throws Exception {
         CategoriesApi categories = server.client().categories();
-        Category a = categories.createCategory(new CategoryCreate().name("A").commissionRateBasisPoints(1000));
-        Category b = categories.createCategory(new CategoryCreate().name("B").commissionRateBasisPoints(1000));
+        Category a = categories.createCategory(new CategoryCreate().name("A").commissionRateBasisPoints(1000), null);
+        Category b = categories.createCategory(new CategoryCreate().name("B").commissionRateBasisPoints(1000), null);
 
         List<Integer> outcomes = race(2, client -> () -> {
             Category moved = client == 0 ? a : b;
@@ -78,7 +78,7 @@ class CategoryConcurrencyIT {
         CategoriesApi categories = server.client().categories();
         List<Integer> outcomes = race(CLIENTS, client -> () -> {
             try {
-                categories.createCategory(new CategoryCreate().name("Same Name").commissionRateBasisPoints(1000));
+                categories.createCategory(new CategoryCreate().name("Same Name").commissionRateBasisPoints(1000), null);
                 return 201;
             } catch (MarketplaceException e) {
                 assertThat(e.code()).isEqualTo("category_name_taken");

@@ -4,7 +4,11 @@ import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.server.MarketplaceServer;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import jakarta.json.Json;
 import java.io.IOException;
+import java.io.StringReader;
+import java.net.URLEncoder;
+import java.util.Base64;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,10 +31,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class TestServer implements BeforeAllCallback, AfterAllCallback {
 
+    /** Known to tests so they can act as another node (rotate keys, sign tokens) on the same database. */
+    public static final String KEY_ENCRYPTION_KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+    public static final String ISSUER = "http://marketplace.test";
+    public static final String AUDIENCE = "marketplace-api";
+    public static final String OPERATOR_CLIENT_ID = "test-operator";
+    public static final String OPERATOR_CLIENT_SECRET = "test-operator-secret-0123456789abcdef";
+
     private final Map<String, String> overrides = new HashMap<>();
     private MarketplaceServer server;
     private String databaseUrl;
     private MarketplaceClient client;
+    private String operatorToken;
     private final HttpClient http = ValidatingHttpClient.create();
 
     /** Sets a configuration key for this class's server (before it starts). */
@@ -50,10 +62,8 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         settings.put("data.dir", tempDirectory().toString());
         settings.putAll(overrides);
         server = MarketplaceServer.start(config(settings));
-        client = MarketplaceClient.builder()
-                .baseUri(baseUri())
-                .httpClientBuilder(ValidatingHttpClient.builder())
-                .build();
+        operatorToken = token(OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET);
+        client = clientWithToken(operatorToken);
     }
 
     @Override
@@ -63,17 +73,69 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
-    /** Test configuration: the given keys, then the shipped application.yaml; never the machine's environment. */
+    /**
+     * Test configuration: the given keys, then test security settings (known keys, an operator client, rate
+     * limits out of the way), then the shipped application.yaml; never the machine's environment.
+     */
     public static Config config(Map<String, String> settings) {
+        Map<String, String> security = Map.of(
+                "security.key-encryption-key", KEY_ENCRYPTION_KEY,
+                "security.issuer", ISSUER,
+                "security.audience", AUDIENCE,
+                "security.operator-client.id", OPERATOR_CLIENT_ID,
+                "security.operator-client.secret", OPERATOR_CLIENT_SECRET,
+                "rate-limits.operator", "1000000",
+                "rate-limits.merchant", "1000000",
+                "rate-limits.anonymous", "1000000",
+                "rate-limits.token-endpoint", "1000000");
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(settings), ConfigSources.classpath("application.yaml"))
+                .sources(ConfigSources.create(settings), ConfigSources.create(security),
+                        ConfigSources.classpath("application.yaml"))
                 .build();
     }
 
+    /** The SDK as the operator's tooling uses it. */
     public MarketplaceClient client() {
         return client;
+    }
+
+    /** An access token from the server's token endpoint (client credentials; all granted scopes unless named). */
+    public String token(String clientId, String secret, String... scopes) {
+        return token(baseUri(), clientId, secret, scopes);
+    }
+
+    public static String token(URI baseUri, String clientId, String secret, String... scopes) {
+        String form = "grant_type=client_credentials" + (scopes.length == 0 ? ""
+                : "&scope=" + URLEncoder.encode(String.join(" ", scopes), StandardCharsets.UTF_8));
+        HttpResponse<String> response = send(ValidatingHttpClient.create(), HttpRequest.newBuilder(baseUri.resolve("/oauth2/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (clientId + ":" + secret).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("token request failed: " + response.statusCode() + " " + response.body());
+        }
+        return Json.createReader(new StringReader(response.body())).readObject().getString("access_token");
+    }
+
+    /** The SDK sending {@code token} as its bearer token. */
+    public MarketplaceClient clientWithToken(String token) {
+        return clientWithToken(baseUri(), token);
+    }
+
+    public static MarketplaceClient clientWithToken(URI baseUri, String token) {
+        return MarketplaceClient.builder()
+                .baseUri(baseUri)
+                .httpClientBuilder(ValidatingHttpClient.builder())
+                .accessToken(token)
+                .build();
+    }
+
+    /** The operator's bearer token, for raw requests. */
+    public String operatorToken() {
+        return operatorToken;
     }
 
     public URI baseUri() {
@@ -94,6 +156,10 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
     }
 
     public HttpResponse<String> send(HttpRequest request) {
+        return send(http, request);
+    }
+
+    private static HttpResponse<String> send(HttpClient http, HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -104,7 +170,13 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /** A request carrying the operator's bearer token. */
     public HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(uri(pathAndQuery)).header("Authorization", "Bearer " + operatorToken());
+    }
+
+    /** A request without credentials. */
+    public HttpRequest.Builder anonymousRequest(String pathAndQuery) {
         return HttpRequest.newBuilder(uri(pathAndQuery));
     }
 

@@ -24,7 +24,11 @@ public final class ApiRoutes {
     public static final String DOCUMENT = "META-INF/openapi.yaml";
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
-    private record Route(Pattern pattern, Set<String> methods) {
+    /** A path of the document: its methods, and the OAuth2 scopes each method's operation requires. */
+    private record Route(Pattern pattern, Map<String, Set<String>> scopesByMethod) {
+        Set<String> methods() {
+            return new TreeSet<>(scopesByMethod.keySet());
+        }
     }
 
     private final List<Route> routes;
@@ -49,12 +53,35 @@ public final class ApiRoutes {
         Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) document.get("paths");
         List<Route> routes = new ArrayList<>();
         paths.forEach((template, item) -> {
-            Set<String> methods = new TreeSet<>();
-            item.keySet().stream().filter(METHODS::contains).map(m -> m.toUpperCase(Locale.ROOT)).forEach(methods::add);
+            Map<String, Set<String>> scopesByMethod = new java.util.HashMap<>();
+            item.forEach((key, operation) -> {
+                if (METHODS.contains(key)) {
+                    scopesByMethod.put(key.toUpperCase(Locale.ROOT), oauth2Scopes((Map<String, Object>) operation));
+                }
+            });
             String regex = Pattern.quote(template).replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q");
-            routes.add(new Route(Pattern.compile(regex), methods));
+            routes.add(new Route(Pattern.compile(regex), Map.copyOf(scopesByMethod)));
         });
         return new ApiRoutes(List.copyOf(routes));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> oauth2Scopes(Map<String, Object> operation) {
+        List<Map<String, List<String>>> security = (List<Map<String, List<String>>>) operation.get("security");
+        if (security == null) {
+            return Set.of();
+        }
+        return security.stream()
+                .map(requirement -> requirement.getOrDefault("oauth2", List.of()))
+                .flatMap(List::stream)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** The scopes the operation at {@code method path} requires; empty for an unknown operation. */
+    public Set<String> requiredScopes(String method, String path) {
+        return routes.stream().filter(route -> route.pattern().matcher(path).matches()).findFirst()
+                .map(route -> route.scopesByMethod().getOrDefault(method, Set.of()))
+                .orElse(Set.of());
     }
 
     /** The methods the document allows on {@code path}, or empty when it has no such path. */

@@ -30,6 +30,7 @@ public final class ErrorHandling {
 
     public void register(HttpRouting.Builder routing) {
         routing.error(ProblemException.class, ProblemResponses::send)
+                .error(Idempotency.Replay.class, (req, res, replay) -> replay.send(res))
                 // Raised by routing itself when no route matches: tell 404 from 405 by the contract.
                 .error(NotFoundException.class, (req, res, e) ->
                         ProblemResponses.send(req, res, routes.unrouted(req.prologue().method().text(), req.path().absolute().path())))

@@ -38,6 +38,7 @@ public final class JsonBody {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        Idempotency.admit(req, bytes);
         if (bytes.length == 0) {
             throw ProblemException.malformedJson("The body is empty; a JSON object is expected.");
         }

@@ -106,6 +106,38 @@ public final class JsonFields {
         return Optional.of(exact.longValueExact());
     }
 
+    /** One of {@code allowed}, which may be absent (but not null). */
+    public Optional<String> optionalEnum(String name, Set<String> allowed) {
+        Optional<String> value = optionalString(name, 1, 100);
+        if (value.isPresent() && !allowed.contains(value.get())) {
+            reject(name, FieldError.OUT_OF_RANGE, "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            return Optional.empty();
+        }
+        return value;
+    }
+
+    /** A non-empty array of strings, each one of {@code allowed}; duplicates collapse. */
+    public Set<String> requiredEnumSet(String name, Set<String> allowed) {
+        if (!object.containsKey(name) || object.isNull(name)) {
+            reject(name, FieldError.REQUIRED, "is required");
+            return Set.of();
+        }
+        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.isEmpty()) {
+            reject(name, FieldError.INVALID_TYPE, "must be a non-empty array of strings");
+            return Set.of();
+        }
+        Set<String> values = new java.util.TreeSet<>();
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.get(i) instanceof JsonString json) || !allowed.contains(json.getString())) {
+                reject(name + "/" + i, FieldError.OUT_OF_RANGE,
+                        "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            } else {
+                values.add(json.getString());
+            }
+        }
+        return values;
+    }
+
     /** A UUID that may be absent or null (both give empty); anything else must be a UUID string. */
     public Optional<UUID> nullableUuid(String name) {
         if (!object.containsKey(name) || object.isNull(name)) {

@@ -96,6 +96,35 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(404, "not_found", "Not Found", "No resource at " + path + ".");
     }
 
+    /** No usable credentials: 401 with the RFC 6750 challenge. */
+    public static ProblemException unauthorized(String detail, boolean tokenWasSent) {
+        ProblemException problem = new ProblemException(401, tokenWasSent ? "invalid_token" : "unauthorized",
+                "Unauthorized", detail);
+        problem.headers.put("WWW-Authenticate", tokenWasSent
+                ? "Bearer realm=\"marketplace\", error=\"invalid_token\", error_description=\"" + detail + "\""
+                : "Bearer realm=\"marketplace\"");
+        return problem;
+    }
+
+    public static ProblemException insufficientScope(Set<String> required) {
+        String scopes = String.join(" ", new java.util.TreeSet<>(required));
+        ProblemException problem = new ProblemException(403, "insufficient_scope", "Forbidden",
+                "This operation needs the scope " + scopes + ", which the token does not carry.");
+        problem.headers.put("WWW-Authenticate", "Bearer realm=\"marketplace\", error=\"insufficient_scope\", scope=\"" + scopes + "\"");
+        return problem;
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(403, "forbidden", "Forbidden", detail);
+    }
+
+    public static ProblemException rateLimited(long retryAfterSeconds) {
+        ProblemException problem = new ProblemException(429, "rate_limited", "Too Many Requests",
+                "The rate limit is used up; retry after " + retryAfterSeconds + " s.");
+        problem.headers.put("Retry-After", Long.toString(retryAfterSeconds));
+        return problem;
+    }
+
     public static ProblemException internalError() {
         return new ProblemException(500, "internal_error", "Internal Server Error",
                 "An unexpected error occurred. Quote the request id to support.");

@@ -108,7 +108,8 @@ class HttpErrorsIT {
         byte[] body = oversizedJson();
         String chunked = Integer.toHexString(body.length) + "\r\n" + new String(body, StandardCharsets.UTF_8) + "\r\n0\r\n\r\n";
         RawHttp.Response response = RawHttp.exchange(server.baseUri().getPort(), "POST", "/v1/categories",
-                "POST /v1/categories HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                "POST /v1/categories HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+                        + "\r\nAuthorization: Bearer " + server.operatorToken(),
                 chunked.getBytes(StandardCharsets.UTF_8));
         assertThat(response.status()).isEqualTo(413);
         assertThat(problemOf(response.body()).getString("code")).isEqualTo("payload_too_large");

@@ -1,0 +1,26 @@
+package dev.marketplace.server.clients;
+
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.time.OffsetDateTime;
+import java.util.Set;
+import java.util.UUID;
+
+/** An OAuth2 client: software that calls the API for one principal, with the scopes it was granted. */
+public record ApiClient(String clientId,
+                        String name,
+                        PrincipalType principalType,
+                        UUID principalId,
+                        Set<String> scopes,
+                        OffsetDateTime createdAt,
+                        OffsetDateTime secretRotatedAt) {
+
+    public ApiClient {
+        scopes = Set.copyOf(scopes);
+    }
+
+    /** The principal a token issued to this client speaks for, with the scopes the token carries. */
+    public Principal principalWith(Set<String> tokenScopes) {
+        return new Principal(principalType, principalId, clientId, tokenScopes);
+    }
+}

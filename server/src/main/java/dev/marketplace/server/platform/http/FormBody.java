@@ -1,0 +1,56 @@
+package dev.marketplace.server.platform.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Reads an {@code application/x-www-form-urlencoded} body (the OAuth endpoints' format). */
+public final class FormBody {
+
+    private FormBody() {
+    }
+
+    /** Every parameter with all its values, in order; 415 when the body is not a form. */
+    public static Map<String, List<String>> read(ServerRequest req) {
+        String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+        if (contentType == null || !contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT)
+                .equals("application/x-www-form-urlencoded")) {
+            throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type",
+                    "The body must be application/x-www-form-urlencoded.");
+        }
+        String body;
+        try (InputStream in = req.content().inputStream()) {
+            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, List<String>> parameters = new LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+            String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+            parameters.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
+        }
+        return parameters;
+    }
+
+    private static String decode(String text) {
+        try {
+            return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+    }
+}

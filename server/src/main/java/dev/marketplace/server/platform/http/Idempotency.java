@@ -1,0 +1,234 @@
+package dev.marketplace.server.platform.http;
+
+import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
+
+import dev.marketplace.schema.tables.records.IdempotencyRecordRecord;
+import dev.marketplace.server.platform.security.Authentication;
+import dev.marketplace.server.platform.security.Principal;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+
+/**
+ * {@code Idempotency-Key} for every POST under {@code /v1}, kept in PostgreSQL so it survives restarts and
+ * works across nodes. Per calling client and key: the same request again replays the first response (status,
+ * body, and the headers that matter); a different request with the key is refused (422
+ * {@code idempotency_key_reused}); a duplicate while the first is still running gets 409
+ * {@code idempotency_request_in_progress}. Keys are kept for {@code retention} (24 h by default).
+ *
+ * <p>Only completed answers below 500 (and not 429) are kept; a server error or a crash releases the key so
+ * the client's retry runs again. A request that dies without releasing holds the key until its lease ends.
+ * The request is fingerprinted (method, path, body) when the handler reads its body ({@link JsonBody}), or
+ * up front for a POST without one.
+ */
+public final class Idempotency implements Filter {
+
+    public static final HeaderName HEADER = HeaderNames.create("Idempotency-Key");
+    public static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");
+    private static final List<HeaderName> KEPT_HEADERS = List.of(HeaderNames.CONTENT_TYPE, HeaderNames.LOCATION,
+            HeaderNames.ETAG);
+
+    private final DSLContext dsl;
+    private final Duration retention;
+    private final Duration lease;
+    private final AtomicLong admitted = new AtomicLong();
+
+    public Idempotency(DSLContext dsl, Duration retention, Duration lease) {
+        this.dsl = dsl;
+        this.retention = retention;
+        this.lease = lease;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String key = req.headers().first(HEADER).orElse(null);
+        String path = req.path().absolute().path();
+        if (key == null || req.prologue().method() != Method.POST || !path.startsWith("/v1/")) {
+            chain.proceed();
+            return;
+        }
+        if (key.isEmpty() || key.length() > 255) {
+            throw ProblemException.validation("Idempotency-Key", FieldError.OUT_OF_RANGE, "must have 1 to 255 characters");
+        }
+        Principal principal = Authentication.principal(req);
+        Gate gate = new Gate(principal.clientId(), key, "POST " + path);
+        req.context().register(gate);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        res.streamFilter(out -> new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                body.write(bytes, offset, length);
+                out.write(bytes, offset, length);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                body.write(b);
+                out.write(b);
+            }
+        });
+        if (!req.content().hasEntity()) {
+            gate.admit(new byte[0]);
+        }
+        boolean completed = false;
+        try {
+            chain.proceed();
+            completed = res.isSent();
+        } finally {
+            gate.finish(completed ? res : null, body.toByteArray());
+        }
+    }
+
+    /** Called by {@link JsonBody} once the body is read: the point where a retry is told from a new request. */
+    static void admit(ServerRequest req, byte[] body) {
+        req.context().get(Gate.class).ifPresent(gate -> gate.admit(body));
+    }
+
+    /** The stored first response, sent instead of running the request again. */
+    static final class Replay extends RuntimeException {
+        private final int status;
+        private final JsonObject headers;
+        private final byte[] body;
+
+        Replay(int status, JsonObject headers, byte[] body) {
+            super(null, null, false, false);
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+        }
+
+        void send(ServerResponse res) {
+            res.status(Status.create(status));
+            headers.forEach((name, value) -> res.header(name, ((jakarta.json.JsonString) value).getString()));
+            res.header(REPLAYED, "true");
+            res.send(body);
+        }
+    }
+
+    /** One request's claim on its key. */
+    private final class Gate {
+        private final String clientId;
+        private final String key;
+        private final String requestLine;
+        private boolean owned;
+
+        Gate(String clientId, String key, String requestLine) {
+            this.clientId = clientId;
+            this.key = key;
+            this.requestLine = requestLine;
+        }
+
+        void admit(byte[] body) {
+            byte[] fingerprint = fingerprint(requestLine, body);
+            if (admitted.incrementAndGet() % 1000 == 0) {
+                dsl.deleteFrom(IDEMPOTENCY_RECORD).where(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(OffsetDateTime.now())).execute();
+            }
+            dsl.transaction(tx -> {
+                DSLContext db = tx.dsl();
+                OffsetDateTime now = OffsetDateTime.now();
+                int inserted = db.insertInto(IDEMPOTENCY_RECORD)
+                        .set(IDEMPOTENCY_RECORD.CLIENT_ID, clientId)
+                        .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
+                        .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
+                        .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
+                        .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, now.plus(lease))
+                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, now.plus(retention))
+                        .onConflictDoNothing()
+                        .execute();
+                if (inserted == 1) {
+                    owned = true;
+                    return;
+                }
+                IdempotencyRecordRecord existing = db.selectFrom(IDEMPOTENCY_RECORD)
+                        .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
+                        .forUpdate().fetchSingle();
+                boolean expired = existing.getExpiresAt().isBefore(now);
+                boolean abandoned = existing.getState().equals("in_flight") && existing.getLockedUntil().isBefore(now);
+                if (!expired && !Arrays.equals(existing.getRequestFingerprint(), fingerprint)) {
+                    throw new ProblemException(422, "idempotency_key_reused", "Idempotency Key Reused",
+                            "This Idempotency-Key was used with a different request; use a new key for a new request.");
+                }
+                if (!expired && existing.getState().equals("completed")) {
+                    throw new Replay(existing.getResponseStatus(),
+                            Json.createReader(new StringReader(existing.getResponseHeaders().data())).readObject(),
+                            existing.getResponseBody());
+                }
+                if (!expired && !abandoned) {
+                    throw ProblemException.conflict("idempotency_request_in_progress",
+                            "A request with this Idempotency-Key is still running; retry shortly.");
+                }
+                existing.setRequestFingerprint(fingerprint);
+                existing.setState("in_flight");
+                existing.setLockedUntil(now.plus(lease));
+                existing.setExpiresAt(now.plus(retention));
+                existing.setResponseStatus(null);
+                existing.setResponseHeaders(null);
+                existing.setResponseBody(null);
+                existing.store();
+                owned = true;
+            });
+        }
+
+        /** Keeps the answer for replays, or releases the key when there is nothing worth replaying. */
+        void finish(ServerResponse sent, byte[] body) {
+            if (!owned) {
+                return;
+            }
+            int status = sent == null ? 500 : sent.status().code();
+            if (sent == null || status >= 500 || status == 429) {
+                dsl.deleteFrom(IDEMPOTENCY_RECORD)
+                        .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
+                        .execute();
+                return;
+            }
+            JsonObjectBuilder headers = Json.createObjectBuilder();
+            for (HeaderName name : KEPT_HEADERS) {
+                sent.headers().first(name).ifPresent(value -> headers.add(name.defaultCase(), value));
+            }
+            dsl.update(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.STATE, "completed")
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, JSONB.jsonb(headers.build().toString()))
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, body)
+                    .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
+                    .execute();
+        }
+    }
+
+    private static byte[] fingerprint(String requestLine, byte[] body) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(requestLine.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) '\n');
+            digest.update(body);
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

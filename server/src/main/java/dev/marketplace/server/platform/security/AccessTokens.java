@@ -1,0 +1,162 @@
+package dev.marketplace.server.platform.security;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Issues and verifies access tokens: JWTs per RFC 9068 ({@code typ: at+jwt}, {@code iss}, {@code aud},
+ * {@code sub}, {@code client_id}, {@code scope}, {@code jti}), signed ES256 with a {@code kid}, verified per
+ * RFC 8725: only ES256 is accepted (so {@code alg: none} and HS256-with-the-public-key fail), the type,
+ * issuer and audience must match, and an unknown {@code kid} is looked up once in the database, never fetched.
+ */
+public final class AccessTokens {
+
+    /** What a client receives from the token endpoint. */
+    public record IssuedToken(String value, Duration expiresIn, Set<String> scopes) {
+    }
+
+    /** Why a presented token was refused; the description goes into {@code WWW-Authenticate}. */
+    public static final class InvalidTokenException extends Exception {
+        public InvalidTokenException(String description) {
+            super(description, null, false, false);
+        }
+    }
+
+    private static final JOSEObjectType ACCESS_TOKEN_TYPE = new JOSEObjectType("at+jwt");
+
+    private final SigningKeys keys;
+    private final RevokedTokens revoked;
+    private final SecuritySettings settings;
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+
+    public AccessTokens(SigningKeys keys, RevokedTokens revoked, SecuritySettings settings) {
+        this.keys = keys;
+        this.revoked = revoked;
+        this.settings = settings;
+        processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(ACCESS_TOKEN_TYPE));
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(SigningKeys.ALGORITHM, publishedKeys()));
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
+                settings.audience(),
+                new JWTClaimsSet.Builder().issuer(settings.issuer()).build(),
+                Set.of("sub", "exp", "iat", "jti", "client_id", "scope")));
+    }
+
+    public IssuedToken issue(Principal principal) {
+        Instant now = Instant.now();
+        ECKey key = keys.signingKey();
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer(settings.issuer())
+                .audience(settings.audience())
+                .subject(principal.subject())
+                .claim("client_id", principal.clientId())
+                .claim("scope", String.join(" ", sorted(principal.scopes())))
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(settings.accessTokenLifetime())))
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(SigningKeys.ALGORITHM)
+                .type(ACCESS_TOKEN_TYPE).keyID(key.getKeyID()).build(), claims);
+        try {
+            jwt.sign(new ECDSASigner(key));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign an access token", e);
+        }
+        return new IssuedToken(jwt.serialize(), settings.accessTokenLifetime(), principal.scopes());
+    }
+
+    /** The principal a presented token speaks for; refuses anything not issued by this server and still valid. */
+    public Principal verify(String token) throws InvalidTokenException {
+        JWTClaimsSet claims = verifiedClaims(token);
+        try {
+            if (revoked.isRevoked(claims.getJWTID())) {
+                throw new InvalidTokenException("the token was revoked");
+            }
+            Set<String> scopes = new LinkedHashSet<>(Arrays.asList(claims.getStringClaim("scope").split(" ")));
+            return Principal.fromSubject(claims.getSubject(), claims.getStringClaim("client_id"), scopes)
+                    .orElseThrow(() -> new InvalidTokenException("the token's subject is not a principal"));
+        } catch (ParseException e) {
+            throw new InvalidTokenException("the token's claims are malformed");
+        }
+    }
+
+    /** For revocation: the token's id, client and expiry if this server signed it (expired or not). */
+    public Optional<JWTClaimsSet> signedClaims(String token) {
+        try {
+            SignedJWT jwt = SignedJWT.parse(token);
+            JWK key = keys.publishedKeys().getKeyByKeyId(jwt.getHeader().getKeyID());
+            if (key == null || !SigningKeys.ALGORITHM.equals(jwt.getHeader().getAlgorithm())
+                    || !jwt.verify(new com.nimbusds.jose.crypto.ECDSAVerifier(key.toECKey()))) {
+                return Optional.empty();
+            }
+            return Optional.of(jwt.getJWTClaimsSet());
+        } catch (ParseException | JOSEException | IllegalStateException e) {
+            return Optional.empty();
+        }
+    }
+
+    private JWTClaimsSet verifiedClaims(String token) throws InvalidTokenException {
+        try {
+            return processor.process(token, null);
+        } catch (ParseException e) {
+            throw new InvalidTokenException("the token is not a JWT");
+        } catch (BadJOSEException e) {
+            throw new InvalidTokenException(describe(e));
+        } catch (JOSEException e) {
+            throw new InvalidTokenException("the token's signature cannot be checked");
+        }
+    }
+
+    private static String describe(BadJOSEException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.contains("expired")) {
+            return "the token has expired";
+        }
+        if (message.contains("aud")) {
+            return "the token is not for this API";
+        }
+        if (message.contains("iss")) {
+            return "the token was issued by someone else";
+        }
+        return "the token is not valid";
+    }
+
+    /**
+     * The verification keys. A token naming a kid not yet known here triggers one database read at most
+     * every few seconds (another node may have rotated), so random kids cannot flood the database.
+     */
+    private JWKSource<SecurityContext> publishedKeys() {
+        return (JWKSelector selector, SecurityContext context) -> {
+            List<JWK> found = selector.select(keys.publishedKeys());
+            return found.isEmpty() ? selector.select(keys.reloadIfOlderThan(Duration.ofSeconds(5))) : found;
+        };
+    }
+
+    private static List<String> sorted(Set<String> scopes) {
+        return scopes.stream().sorted().toList();
+    }
+}

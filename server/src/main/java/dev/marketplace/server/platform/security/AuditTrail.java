@@ -1,0 +1,68 @@
+package dev.marketplace.server.platform.security;
+
+import static dev.marketplace.schema.Tables.AUDIT_EVENT;
+
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.RequestIds;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import java.lang.System.Logger.Level;
+import java.util.Optional;
+import java.util.Set;
+import org.jooq.DSLContext;
+
+/**
+ * An audit log of every write: who (client, principal), what (method, path, resulting status), when, and the
+ * request id, for every POST, PUT, PATCH and DELETE under {@code /v1} and {@code /oauth2}, allowed or not.
+ */
+public final class AuditTrail implements Filter {
+
+    private static final System.Logger LOG = System.getLogger(AuditTrail.class.getName());
+    private static final Set<Method> WRITES = Set.of(Method.POST, Method.PUT, Method.PATCH, Method.DELETE);
+
+    private final DSLContext dsl;
+
+    public AuditTrail(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().absolute().path();
+        if (!WRITES.contains(req.prologue().method()) || !(path.startsWith("/v1/") || path.startsWith("/oauth2/"))) {
+            chain.proceed();
+            return;
+        }
+        int status = 500;
+        try {
+            chain.proceed();
+            status = res.status().code();
+        } catch (ProblemException e) {
+            status = e.status();
+            throw e;
+        } finally {
+            record(req, path, status);
+        }
+    }
+
+    private void record(RoutingRequest req, String path, int status) {
+        Optional<Principal> principal = Authentication.principalIfAny(req);
+        try {
+            dsl.insertInto(AUDIT_EVENT)
+                    .set(AUDIT_EVENT.REQUEST_ID, RequestIds.of(req))
+                    .set(AUDIT_EVENT.CLIENT_ID, principal.map(Principal::clientId).orElse(null))
+                    .set(AUDIT_EVENT.PRINCIPAL_TYPE, principal.map(p -> p.type().wireName()).orElse(null))
+                    .set(AUDIT_EVENT.PRINCIPAL_ID, principal.map(Principal::id).orElse(null))
+                    .set(AUDIT_EVENT.METHOD, req.prologue().method().text())
+                    .set(AUDIT_EVENT.PATH, path)
+                    .set(AUDIT_EVENT.STATUS, status)
+                    .execute();
+        } catch (RuntimeException e) {
+            // The write itself is done; losing its audit line must be loud, but not fail the response.
+            LOG.log(Level.ERROR, "could not record audit event for request " + RequestIds.of(req), e);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.marketplace.server.platform.security;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.marketplace.server.clients.ApiClient;
+import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.platform.http.FormBody;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The authorization server's endpoints: {@code /oauth2/token} (client credentials, RFC 6749 §4.4),
+ * {@code /oauth2/revoke} (RFC 7009), {@code /oauth2/jwks}, and {@code /.well-known/oauth-authorization-server}
+ * (RFC 8414). Errors here use RFC 6749's format, as OAuth clients expect.
+ */
+public final class OAuthHttpService implements HttpService {
+
+    public static final String PATH = "/oauth2";
+    public static final String METADATA_PATH = "/.well-known/oauth-authorization-server";
+
+    /** An RFC 6749 §5.2 error. */
+    private static final class OAuthError extends RuntimeException {
+        private final int status;
+        private final String error;
+        private final boolean basicChallenge;
+
+        OAuthError(int status, String error, String description, boolean basicChallenge) {
+            super(description, null, false, false);
+            this.status = status;
+            this.error = error;
+            this.basicChallenge = basicChallenge;
+        }
+    }
+
+    private record ClientAuthentication(String clientId, String secret, boolean viaBasic) {
+    }
+
+    private final ApiClientService clients;
+    private final AccessTokens tokens;
+    private final SigningKeys keys;
+    private final RateLimits rateLimits;
+    private final SecuritySettings settings;
+    private final RevokedTokens revoked;
+
+    public OAuthHttpService(ApiClientService clients, AccessTokens tokens, SigningKeys keys, RevokedTokens revoked,
+                            RateLimits rateLimits, SecuritySettings settings) {
+        this.clients = clients;
+        this.tokens = tokens;
+        this.keys = keys;
+        this.revoked = revoked;
+        this.rateLimits = rateLimits;
+        this.settings = settings;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/token", this::token)
+                .post("/revoke", this::revoke)
+                .get("/jwks", this::jwks);
+    }
+
+    /** RFC 8414 metadata; registered at the well-known path by the server. */
+    public void metadata(ServerRequest req, ServerResponse res) {
+        rateLimits.chargeAnonymous(req, res);
+        JsonArrayBuilder scopes = Json.createArrayBuilder();
+        Scopes.ALL.stream().sorted().forEach(scopes::add);
+        JsonObject metadata = Json.createObjectBuilder()
+                .add("issuer", settings.issuer())
+                .add("token_endpoint", settings.issuer() + PATH + "/token")
+                .add("jwks_uri", settings.issuer() + PATH + "/jwks")
+                .add("revocation_endpoint", settings.issuer() + PATH + "/revoke")
+                .add("grant_types_supported", Json.createArrayBuilder().add("client_credentials"))
+                .add("response_types_supported", Json.createArrayBuilder())
+                .add("token_endpoint_auth_methods_supported",
+                        Json.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
+                .add("revocation_endpoint_auth_methods_supported",
+                        Json.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
+                .add("scopes_supported", scopes)
+                .build();
+        sendJson(res, Status.OK_200, metadata.toString());
+    }
+
+    private void jwks(ServerRequest req, ServerResponse res) {
+        rateLimits.chargeAnonymous(req, res);
+        sendJson(res, Status.OK_200, keys.publishedKeys().toString(true));
+    }
+
+    private void token(ServerRequest req, ServerResponse res) {
+        rateLimits.chargeTokenEndpoint(req, res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.PRAGMA, "no-cache");
+        try {
+            Map<String, List<String>> form = FormBody.read(req);
+            ApiClient client = authenticateClient(req, form);
+            String grantType = single(form, "grant_type")
+                    .orElseThrow(() -> new OAuthError(400, "invalid_request", "grant_type is required", false));
+            if (!grantType.equals("client_credentials")) {
+                throw new OAuthError(400, "unsupported_grant_type", "only client_credentials is supported here", false);
+            }
+            Set<String> scopes = single(form, "scope").filter(scope -> !scope.isBlank())
+                    .map(scope -> (Set<String>) new LinkedHashSet<>(Arrays.asList(scope.strip().split(" +"))))
+                    .orElse(client.scopes());
+            if (!client.scopes().containsAll(scopes)) {
+                throw new OAuthError(400, "invalid_scope", "the client was not granted every requested scope", false);
+            }
+            AccessTokens.IssuedToken issued = tokens.issue(client.principalWith(scopes));
+            sendJson(res, Status.OK_200, Json.createObjectBuilder()
+                    .add("access_token", issued.value())
+                    .add("token_type", "Bearer")
+                    .add("expires_in", issued.expiresIn().toSeconds())
+                    .add("scope", String.join(" ", issued.scopes().stream().sorted().toList()))
+                    .build().toString());
+        } catch (OAuthError e) {
+            sendError(res, e);
+        }
+    }
+
+    private void revoke(ServerRequest req, ServerResponse res) {
+        rateLimits.chargeTokenEndpoint(req, res);
+        try {
+            Map<String, List<String>> form = FormBody.read(req);
+            ApiClient client = authenticateClient(req, form);
+            String token = single(form, "token")
+                    .orElseThrow(() -> new OAuthError(400, "invalid_request", "token is required", false));
+            Optional<JWTClaimsSet> claims = tokens.signedClaims(token);
+            // RFC 7009 §2.2: an invalid token, or another client's, is answered 200 all the same.
+            if (claims.isPresent() && client.clientId().equals(claims.get().getClaim("client_id"))
+                    && claims.get().getJWTID() != null && claims.get().getExpirationTime() != null) {
+                revoked.revoke(claims.get().getJWTID(), client.clientId(), claims.get().getExpirationTime().toInstant());
+            }
+            res.status(Status.OK_200).send();
+        } catch (OAuthError e) {
+            sendError(res, e);
+        }
+    }
+
+    /** RFC 6749 §2.3.1: HTTP Basic, or client_id and client_secret in the form; never both. */
+    private ApiClient authenticateClient(ServerRequest req, Map<String, List<String>> form) {
+        ClientAuthentication credentials = clientAuthentication(req, form);
+        return clients.authenticate(credentials.clientId(), credentials.secret())
+                .orElseThrow(() -> new OAuthError(401, "invalid_client", "client authentication failed",
+                        credentials.viaBasic()));
+    }
+
+    private static ClientAuthentication clientAuthentication(ServerRequest req, Map<String, List<String>> form) {
+        for (Map.Entry<String, List<String>> parameter : form.entrySet()) {
+            if (parameter.getValue().size() > 1) {
+                throw new OAuthError(400, "invalid_request", parameter.getKey() + " is repeated", false);
+            }
+        }
+        Optional<String> basic = req.headers().first(HeaderNames.AUTHORIZATION)
+                .filter(value -> value.regionMatches(true, 0, "Basic ", 0, 6));
+        boolean formCredentials = form.containsKey("client_id") || form.containsKey("client_secret");
+        if (basic.isPresent() && formCredentials) {
+            throw new OAuthError(400, "invalid_request", "use one client authentication method, not two", false);
+        }
+        if (basic.isPresent()) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(basic.get().substring(6).strip()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new OAuthError(401, "invalid_client", "malformed Basic credentials", true);
+            }
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                throw new OAuthError(401, "invalid_client", "malformed Basic credentials", true);
+            }
+            return new ClientAuthentication(formDecode(decoded.substring(0, colon)), formDecode(decoded.substring(colon + 1)), true);
+        }
+        String clientId = single(form, "client_id").orElse(null);
+        String secret = single(form, "client_secret").orElse(null);
+        if (clientId == null || secret == null) {
+            throw new OAuthError(401, "invalid_client", "client authentication is required", false);
+        }
+        return new ClientAuthentication(clientId, secret, false);
+    }
+
+    private static String formDecode(String text) {
+        return java.net.URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+
+    private static Optional<String> single(Map<String, List<String>> form, String name) {
+        List<String> values = form.get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
+    }
+
+    private static void sendError(ServerResponse res, OAuthError e) {
+        if (e.basicChallenge) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Basic realm=\"marketplace\"");
+        }
+        sendJson(res, Status.create(e.status), Json.createObjectBuilder()
+                .add("error", e.error)
+                .add("error_description", e.getMessage())
+                .build().toString());
+    }
+
+    private static void sendJson(ServerResponse res, Status status, String json) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(json.getBytes(StandardCharsets.UTF_8));
+    }
+}

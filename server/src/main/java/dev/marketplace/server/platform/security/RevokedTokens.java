@@ -1,0 +1,53 @@
+package dev.marketplace.server.platform.security;
+
+import static dev.marketplace.schema.Tables.REVOKED_TOKEN;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Set;
+import org.jooq.DSLContext;
+
+/**
+ * Access tokens revoked before their expiry (RFC 7009). Checked on every request, so the set is held in
+ * memory and re-read from PostgreSQL every few seconds: a revocation applies at once on the node that took
+ * it and within {@link #REFRESH} on the others.
+ */
+public final class RevokedTokens {
+
+    static final Duration REFRESH = Duration.ofSeconds(5);
+
+    private final DSLContext dsl;
+    private volatile Set<String> revoked = Set.of();
+    private volatile long loadedAtNanos = Long.MIN_VALUE;
+
+    public RevokedTokens(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    public void revoke(String jti, String clientId, Instant expiresAt) {
+        dsl.insertInto(REVOKED_TOKEN)
+                .set(REVOKED_TOKEN.JTI, jti)
+                .set(REVOKED_TOKEN.CLIENT_ID, clientId)
+                .set(REVOKED_TOKEN.EXPIRES_AT, OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC))
+                .onConflictDoNothing()
+                .execute();
+        reload();
+    }
+
+    public boolean isRevoked(String jti) {
+        if (System.nanoTime() - loadedAtNanos > REFRESH.toNanos()) {
+            reload();
+        }
+        return revoked.contains(jti);
+    }
+
+    private synchronized void reload() {
+        OffsetDateTime now = OffsetDateTime.now();
+        dsl.deleteFrom(REVOKED_TOKEN).where(REVOKED_TOKEN.EXPIRES_AT.lt(now.minusMinutes(5))).execute();
+        revoked = Set.copyOf(dsl.select(REVOKED_TOKEN.JTI).from(REVOKED_TOKEN)
+                .where(REVOKED_TOKEN.EXPIRES_AT.gt(now.minusMinutes(1))).fetch(REVOKED_TOKEN.JTI));
+        loadedAtNanos = System.nanoTime();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.marketplace.server.platform.security;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The OAuth2 scopes (as in the OpenAPI document's security scheme) and the most each kind of principal may
+ * hold: a merchant can never be granted the operator's {@code categories:write}, whoever creates its client.
+ */
+public final class Scopes {
+
+    public static final String CATALOG_READ = "catalog:read";
+    public static final String CATEGORIES_WRITE = "categories:write";
+    public static final String CLIENTS_READ = "clients:read";
+    public static final String CLIENTS_WRITE = "clients:write";
+
+    public static final Set<String> ALL = Set.of(CATALOG_READ, CATEGORIES_WRITE, CLIENTS_READ, CLIENTS_WRITE);
+
+    private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
+            PrincipalType.OPERATOR, ALL,
+            PrincipalType.MERCHANT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE),
+            PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE),
+            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE)));
+
+    private Scopes() {
+    }
+
+    public static Set<String> allowedFor(PrincipalType type) {
+        return CEILINGS.get(type);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.marketplace.server.platform.security;
+
+import io.helidon.config.Config;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The authorization server's settings ({@code security.*}; see the README for the environment variables).
+ *
+ * @param issuer              the {@code iss} of every token and the metadata's issuer (this server's public URL)
+ * @param audience            the {@code aud} every token carries and every request must present
+ * @param accessTokenLifetime how long an access token is valid
+ * @param rotateSigningKeyAfter a signing key older than this is replaced at start-up
+ * @param keyEncryption       seals private signing keys at rest
+ * @param operatorClientId    the operator client to create (or reset) at start-up, when automation provides one
+ * @param operatorClientSecret its secret (at least 32 characters)
+ */
+public record SecuritySettings(String issuer,
+                               String audience,
+                               Duration accessTokenLifetime,
+                               Duration rotateSigningKeyAfter,
+                               SecretBox keyEncryption,
+                               Optional<String> operatorClientId,
+                               Optional<String> operatorClientSecret) {
+
+    private static final System.Logger LOG = System.getLogger(SecuritySettings.class.getName());
+
+    public static SecuritySettings from(Config config) {
+        Config security = config.get("security");
+        Path dataDirectory = Path.of(config.get("data.dir").asString().orElse("data"));
+        return new SecuritySettings(
+                security.get("issuer").asString().orElse("http://localhost:8080"),
+                security.get("audience").asString().orElse("marketplace-api"),
+                security.get("access-token-lifetime").as(Duration.class).orElse(Duration.ofMinutes(10)),
+                security.get("signing-key.rotate-after").as(Duration.class).orElse(Duration.ofDays(30)),
+                SecretBox.fromBase64(security.get("key-encryption-key").asString().filter(key -> !key.isBlank())
+                        .orElseGet(() -> keyEncryptionKeyFile(dataDirectory))),
+                security.get("operator-client.id").asString().filter(id -> !id.isBlank()),
+                security.get("operator-client.secret").asString().filter(secret -> !secret.isBlank()));
+    }
+
+    /**
+     * Without a configured key-encryption key, one is generated once into the data directory (owner-only).
+     * Several nodes on one database must share a configured key instead.
+     */
+    private static String keyEncryptionKeyFile(Path dataDirectory) {
+        Path file = dataDirectory.resolve("secrets").resolve("key-encryption-key");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.US_ASCII);
+            }
+            Files.createDirectories(file.getParent());
+            String key = SecretBox.newBase64Key();
+            Files.writeString(file, key, StandardCharsets.US_ASCII);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                LOG.log(Level.WARNING, "cannot restrict permissions of " + file + " on this file system");
+            }
+            LOG.log(Level.WARNING, "generated a key-encryption key in " + file.toAbsolutePath()
+                    + "; set SECURITY_KEY_ENCRYPTION_KEY when several servers share one database");
+            return key;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create " + file, e);
+        }
+    }
+}
