@@ -132,7 +132,7 @@ public final class AccessTokens {
     }
 
     private static String describe(BadJOSEException e) {
-        String message = e.getMessage() == null ? "" : e.getMessage();
+        String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
         if (message.contains("expired")) {
             return "the token has expired";
         }
