@@ -1,6 +1,7 @@
 package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.api.CategoriesApi;
+import dev.marketplace.sdk.api.ClientsApi;
 import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
@@ -22,6 +23,7 @@ public final class MarketplaceClient {
 
     private final ApiClient apiClient;
     private final CategoriesApi categories;
+    private final ClientsApi clients;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -35,6 +37,7 @@ public final class MarketplaceClient {
         }
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
+        this.clients = new ClientsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -45,6 +48,11 @@ public final class MarketplaceClient {
     /** The category tree of the catalog. */
     public CategoriesApi categories() {
         return categories;
+    }
+
+    /** API clients (OAuth2 client credentials) of the caller's principal. */
+    public ClientsApi clients() {
+        return clients;
     }
 
     /** Health and metrics. */
