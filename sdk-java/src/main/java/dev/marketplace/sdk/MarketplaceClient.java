@@ -5,6 +5,7 @@ import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -29,7 +30,7 @@ public final class MarketplaceClient {
         client.updateBaseUri(builder.baseUri.toString().replaceAll("/+$", ""));
         client.setHttpClientBuilder(builder.httpClientBuilder.connectTimeout(builder.connectTimeout));
         client.setReadTimeout(builder.requestTimeout);
-        client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper()));
+        client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper(), builder.clock));
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
         this.operations = new OperationsApi(client);
@@ -59,6 +60,7 @@ public final class MarketplaceClient {
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {
         }
@@ -83,6 +85,12 @@ public final class MarketplaceClient {
         /** How long one request may take, from sending to the end of the response headers. */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+            return this;
+        }
+
+        /** The time source for token lifetimes and Retry-After dates; tests replace it to move time. */
+        Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
