@@ -30,6 +30,7 @@ public final class MarketplaceClient {
         client.updateBaseUri(builder.baseUri.toString().replaceAll("/+$", ""));
         client.setHttpClientBuilder(builder.httpClientBuilder.connectTimeout(builder.connectTimeout));
         client.setReadTimeout(builder.requestTimeout);
+        client.setRequestInterceptor(new IdempotencyKeyInterceptor());
         client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper(), builder.clock));
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
