@@ -28,7 +28,10 @@ public final class MarketplaceClient {
     private MarketplaceClient(Builder builder) {
         ApiClient client = new ApiClient();
         client.updateBaseUri(builder.baseUri.toString().replaceAll("/+$", ""));
-        client.setHttpClientBuilder(builder.httpClientBuilder.connectTimeout(builder.connectTimeout));
+        RetryPolicy retryPolicy = new RetryPolicy(builder.maxRetries, builder.maxRetryWait, builder.clock, builder.sleeper);
+        client.setHttpClientBuilder(new DecoratingHttpClientBuilder(
+                builder.httpClientBuilder.connectTimeout(builder.connectTimeout),
+                transport -> new RetryingHttpClient(transport, retryPolicy, RetryingHttpClient::isIdempotent)));
         client.setReadTimeout(builder.requestTimeout);
         client.setRequestInterceptor(new IdempotencyKeyInterceptor());
         client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper(), builder.clock));
@@ -61,7 +64,10 @@ public final class MarketplaceClient {
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private int maxRetries = 2;
+        private Duration maxRetryWait = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
+        private Sleeper sleeper = Sleeper.REAL;
 
         private Builder() {
         }
@@ -72,7 +78,10 @@ public final class MarketplaceClient {
             return this;
         }
 
-        /** The JDK HTTP client to use (proxy, TLS, executor); the SDK sets its connect timeout. */
+        /**
+         * The JDK HTTP client to use (proxy, TLS, executor). The SDK sets its connect timeout and wraps each client
+         * it builds, so retries go through the caller's client rather than around it.
+         */
         public Builder httpClientBuilder(HttpClient.Builder httpClientBuilder) {
             this.httpClientBuilder = Objects.requireNonNull(httpClientBuilder, "httpClientBuilder");
             return this;
@@ -86,6 +95,39 @@ public final class MarketplaceClient {
         /** How long one request may take, from sending to the end of the response headers. */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * How often one call is sent again after 429 Too Many Requests, 503 Service Unavailable or a failed
+         * connection (default 2; 0 turns retries off). After a failed connection only requests that are safe to
+         * repeat are resent: idempotent methods and POSTs, which carry an {@code Idempotency-Key}.
+         */
+        public Builder maxRetries(int maxRetries) {
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
+            }
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        /**
+         * The longest the SDK waits before one retry (default 30 s). It waits as long as the server's
+         * {@code Retry-After} asks; when that is longer, the error is thrown at once
+         * ({@link MarketplaceException.RateLimitException#retryAfter()} tells how long to wait).
+         */
+        public Builder maxRetryWait(Duration maxRetryWait) {
+            Objects.requireNonNull(maxRetryWait, "maxRetryWait");
+            if (maxRetryWait.isNegative()) {
+                throw new IllegalArgumentException("maxRetryWait must not be negative: " + maxRetryWait);
+            }
+            this.maxRetryWait = maxRetryWait;
+            return this;
+        }
+
+        /** Spends the waits between retries; tests record them instead. */
+        Builder sleeper(Sleeper sleeper) {
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
         }
 
