@@ -5,17 +5,26 @@ import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The one object an integration needs: holds the connection settings and hands out the API groups.
- * Every call that gets an error answer throws a typed {@link MarketplaceException} carrying the server's
- * problem document (code, field errors, request id).
+ * Underneath the generated API classes it authenticates (OAuth2 client credentials, tokens cached and renewed),
+ * gives every POST an {@code Idempotency-Key}, and retries 429, 503 and failed connections. Every call that gets
+ * an error answer throws a typed {@link MarketplaceException} carrying the server's problem document (code, field
+ * errors, request id).
  *
  * <pre>{@code
- * MarketplaceClient client = MarketplaceClient.builder().baseUri(URI.create("http://localhost:8080")).build();
+ * MarketplaceClient client = MarketplaceClient.builder()
+ *         .baseUri(URI.create("https://api.example.com"))
+ *         .clientCredentials(clientId, clientSecret)
+ *         .build();
  * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
  * }</pre>
  */
@@ -26,15 +35,29 @@ public final class MarketplaceClient {
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
+        String baseUri = builder.baseUri.toString().replaceAll("/+$", "");
         ApiClient client = new ApiClient();
-        client.updateBaseUri(builder.baseUri.toString().replaceAll("/+$", ""));
+        client.updateBaseUri(baseUri);
+        HttpClient.Builder transport = builder.httpClientBuilder.connectTimeout(builder.connectTimeout);
         RetryPolicy retryPolicy = new RetryPolicy(builder.maxRetries, builder.maxRetryWait, builder.clock, builder.sleeper);
-        client.setHttpClientBuilder(new DecoratingHttpClientBuilder(
-                builder.httpClientBuilder.connectTimeout(builder.connectTimeout),
-                transport -> new RetryingHttpClient(transport, retryPolicy, RetryingHttpClient::isIdempotent)));
+        ProblemInterceptor problems = new ProblemInterceptor(client.getObjectMapper(), builder.clock);
+        ClientCredentialsTokenSource tokens = builder.clientId == null ? null : new ClientCredentialsTokenSource(
+                new RetryingHttpClient(transport.build(), retryPolicy, tokenRequest -> true), // asking again is harmless
+                ClientCredentialsTokenSource.tokenRequest(URI.create(baseUri + "/oauth2/token"),
+                        builder.clientId, builder.clientSecret, builder.scopes, builder.requestTimeout),
+                client.getObjectMapper(), problems, builder.clock);
+        client.setHttpClientBuilder(new DecoratingHttpClientBuilder(transport, built -> {
+            HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isIdempotent);
+            return tokens == null ? retrying : new AuthorizingHttpClient(retrying, tokens);
+        }));
         client.setReadTimeout(builder.requestTimeout);
-        client.setRequestInterceptor(new IdempotencyKeyInterceptor());
-        client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper(), builder.clock));
+        Consumer<HttpRequest.Builder> requestInterceptor = new IdempotencyKeyInterceptor();
+        if (builder.accessToken != null) {
+            String authorization = "Bearer " + builder.accessToken;
+            requestInterceptor = requestInterceptor.andThen(request -> request.setHeader("Authorization", authorization));
+        }
+        client.setRequestInterceptor(requestInterceptor);
+        client.setResponseInterceptor(problems);
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
         this.operations = new OperationsApi(client);
@@ -61,6 +84,10 @@ public final class MarketplaceClient {
 
     public static final class Builder {
         private URI baseUri;
+        private String clientId;
+        private String clientSecret;
+        private List<String> scopes = List.of();
+        private String accessToken;
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
@@ -79,8 +106,40 @@ public final class MarketplaceClient {
         }
 
         /**
+         * Authenticate with the OAuth2 client credentials grant: the SDK asks {@code {baseUri}/oauth2/token} for an
+         * access token, sends it as {@code Authorization: Bearer}, keeps it until shortly before it expires, and
+         * fetches a new one once when the API rejects it. Refused credentials throw
+         * {@link MarketplaceException.AuthenticationException} (code {@code invalid_client}, for example).
+         */
+        public Builder clientCredentials(String clientId, String clientSecret) {
+            this.clientId = Objects.requireNonNull(clientId, "clientId");
+            this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+            return this;
+        }
+
+        /** The scopes to ask for with {@link #clientCredentials}, such as {@code catalog:read}; none asks for the client's default. */
+        public Builder scopes(String... scopes) {
+            for (String scope : scopes) {
+                if (scope == null || scope.isBlank() || scope.chars().anyMatch(Character::isWhitespace)) {
+                    throw new IllegalArgumentException("a scope is one word, not \"" + scope + "\"");
+                }
+            }
+            this.scopes = List.copyOf(Arrays.asList(scopes));
+            return this;
+        }
+
+        /**
+         * Send this access token, obtained elsewhere, instead of using {@link #clientCredentials}. The SDK cannot
+         * renew it: once it expires, calls throw {@link MarketplaceException.AuthenticationException}.
+         */
+        public Builder accessToken(String accessToken) {
+            this.accessToken = Objects.requireNonNull(accessToken, "accessToken");
+            return this;
+        }
+
+        /**
          * The JDK HTTP client to use (proxy, TLS, executor). The SDK sets its connect timeout and wraps each client
-         * it builds, so retries go through the caller's client rather than around it.
+         * it builds, so retries and token requests go through the caller's client rather than around it.
          */
         public Builder httpClientBuilder(HttpClient.Builder httpClientBuilder) {
             this.httpClientBuilder = Objects.requireNonNull(httpClientBuilder, "httpClientBuilder");
@@ -140,6 +199,12 @@ public final class MarketplaceClient {
         public MarketplaceClient build() {
             if (baseUri == null) {
                 throw new IllegalStateException("baseUri is required");
+            }
+            if (clientId != null && accessToken != null) {
+                throw new IllegalStateException("use either clientCredentials or accessToken, not both");
+            }
+            if (clientId == null && !scopes.isEmpty()) {
+                throw new IllegalStateException("scopes are asked for with clientCredentials");
             }
             return new MarketplaceClient(this);
         }
