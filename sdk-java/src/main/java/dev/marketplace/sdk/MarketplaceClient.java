@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * Underneath the generated API classes it authenticates (OAuth2 client credentials, tokens cached and renewed),
  * gives every POST an {@code Idempotency-Key}, and retries 429, 503 and failed connections. Every call that gets
  * an error answer throws a typed {@link MarketplaceException} carrying the server's problem document (code, field
- * errors, request id).
+ * errors, request id). For lists, {@link Pages} walks the cursors.
  *
  * <pre>{@code
  * MarketplaceClient client = MarketplaceClient.builder()
