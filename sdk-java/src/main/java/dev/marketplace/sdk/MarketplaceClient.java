@@ -47,7 +47,7 @@ public final class MarketplaceClient {
                         builder.clientId, builder.clientSecret, builder.scopes, builder.requestTimeout),
                 client.getObjectMapper(), problems, builder.clock);
         client.setHttpClientBuilder(new DecoratingHttpClientBuilder(transport, built -> {
-            HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isIdempotent);
+            HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isSafeToResend);
             return tokens == null ? retrying : new AuthorizingHttpClient(retrying, tokens);
         }));
         client.setReadTimeout(builder.requestTimeout);

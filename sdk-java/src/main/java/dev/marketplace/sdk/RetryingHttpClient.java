@@ -33,7 +33,7 @@ final class RetryingHttpClient extends DelegatingHttpClient {
     }
 
     /** Safe to send twice: an idempotent method (RFC 9110 §9.2.2), or a request the server deduplicates by its key. */
-    static boolean isIdempotent(HttpRequest request) {
+    static boolean isSafeToResend(HttpRequest request) {
         return IDEMPOTENT_METHODS.contains(request.method())
                 || request.headers().firstValue(IdempotencyKeyInterceptor.HEADER).isPresent();
     }

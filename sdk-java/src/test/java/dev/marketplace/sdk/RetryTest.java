@@ -152,6 +152,20 @@ class RetryTest {
     }
 
     @Test
+    void failedConnectionIsRetriedForAPostWithTheSameKey() throws Exception {
+        firstThenSecond(() -> post("/v1/categories"),
+                aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+                aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
+
+        clientBuilder().build().categories()
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+
+        List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(0).getHeader("Idempotency-Key")).isEqualTo(sent.get(1).getHeader("Idempotency-Key"));
+    }
+
+    @Test
     void failedConnectionIsNotRetriedForAnUpdateWithoutKey() {
         UUID id = UUID.randomUUID();
         api.stubFor(patch(urlPathEqualTo("/v1/categories/" + id)).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
@@ -182,6 +196,20 @@ class RetryTest {
         clientBuilder().httpClientBuilder(callersBuilder).build().categories().listCategories(null, null, null);
 
         assertThat(sentByCallersClient).hasValue(2);
+    }
+
+    @Test
+    void asynchronousSendingRetriesToo() throws Exception {
+        firstThenSecond(() -> get(urlPathEqualTo("/v1/categories")),
+                problem(429, "rate_limited").withHeader("Retry-After", "1"), okJson(Json.categoryPage(null, "Food")));
+        HttpClient sdkHttpClient = clientBuilder().build().apiClient().getHttpClient();
+
+        HttpResponse<String> response = sdkHttpClient.sendAsync(
+                HttpRequest.newBuilder(URI.create(api.baseUrl() + "/v1/categories")).build(),
+                HttpResponse.BodyHandlers.ofString()).get();
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(1));
     }
 
     /** Answers the first request with {@code first} and every later one with {@code then}. */
