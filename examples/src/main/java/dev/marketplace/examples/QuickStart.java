@@ -2,6 +2,7 @@ package dev.marketplace.examples;
 
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
+import dev.marketplace.sdk.Pages;
 import dev.marketplace.sdk.invoker.ApiException;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
@@ -10,8 +11,10 @@ import dev.marketplace.sdk.model.CategoryUpdate;
 import java.net.URI;
 
 /**
- * The README's SDK sample: build a small category tree, change a commission rate, list the roots,
- * and handle a typed error. Usage: {@code QuickStart [baseUri]} (default http://localhost:8080).
+ * The README's SDK sample: build a small category tree, change a commission rate, count the roots across all
+ * pages, and handle a typed error. Usage: {@code QuickStart [baseUri [clientId clientSecret]]} (default
+ * http://localhost:8080). Without a client id and secret on the command line, {@code MARKETPLACE_CLIENT_ID} and
+ * {@code MARKETPLACE_CLIENT_SECRET} are used when set; with neither, no credentials are sent.
  */
 public final class QuickStart {
 
@@ -20,7 +23,14 @@ public final class QuickStart {
 
     public static void main(String[] args) throws ApiException {
         URI baseUri = URI.create(args.length > 0 ? args[0] : "http://localhost:8080");
-        MarketplaceClient client = MarketplaceClient.builder().baseUri(baseUri).build();
+        String clientId = args.length > 2 ? args[1] : System.getenv("MARKETPLACE_CLIENT_ID");
+        String clientSecret = args.length > 2 ? args[2] : System.getenv("MARKETPLACE_CLIENT_SECRET");
+
+        MarketplaceClient.Builder builder = MarketplaceClient.builder().baseUri(baseUri);
+        if (clientId != null && clientSecret != null) {
+            builder.clientCredentials(clientId, clientSecret); // tokens are fetched, cached and renewed by the SDK
+        }
+        MarketplaceClient client = builder.build();
 
         String suffix = Long.toString(System.currentTimeMillis(), 36); // the example may run more than once
         Category food = client.categories().createCategory(
@@ -32,10 +42,10 @@ public final class QuickStart {
         tea = client.categories().updateCategory(tea.getId(),
                 new CategoryUpdate().commissionRateBasisPoints(900).version(tea.getVersion()), null);
 
-        CategoryPage roots = client.categories().listCategories(null, 20, null);
-        System.out.printf("%s > %s at %d bp (version %d); %d root categories on the first page%n",
-                food.getName(), tea.getName(), tea.getCommissionRateBasisPoints(), tea.getVersion(),
-                roots.getItems().size());
+        long roots = Pages.stream(cursor -> client.categories().listCategories(null, 100, cursor),
+                CategoryPage::getItems, CategoryPage::getNextCursor).count();
+        System.out.printf("%s > %s at %d bp (version %d); %d root categories%n",
+                food.getName(), tea.getName(), tea.getCommissionRateBasisPoints(), tea.getVersion(), roots);
 
         try {
             client.categories().deleteCategory(food.getId(), null);

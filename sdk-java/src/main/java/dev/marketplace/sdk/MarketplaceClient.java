@@ -6,16 +6,26 @@ import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The one object an integration needs: holds the connection settings and hands out the API groups.
- * Every call that gets an error answer throws a typed {@link MarketplaceException} carrying the server's
- * problem document (code, field errors, request id).
+ * Underneath the generated API classes it authenticates (OAuth2 client credentials, tokens cached and renewed),
+ * gives every POST an {@code Idempotency-Key}, and retries 429, 503 and failed connections. Every call that gets
+ * an error answer throws a typed {@link MarketplaceException} carrying the server's problem document (code, field
+ * errors, request id). For lists, {@link Pages} walks the cursors.
  *
  * <pre>{@code
- * MarketplaceClient client = MarketplaceClient.builder().baseUri(URI.create("http://localhost:8080")).build();
+ * MarketplaceClient client = MarketplaceClient.builder()
+ *         .baseUri(URI.create("https://api.example.com"))
+ *         .clientCredentials(clientId, clientSecret)
+ *         .build();
  * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
  * }</pre>
  */
@@ -27,14 +37,29 @@ public final class MarketplaceClient {
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
+        String baseUri = builder.baseUri.toString().replaceAll("/+$", "");
         ApiClient client = new ApiClient();
-        client.updateBaseUri(builder.baseUri.toString().replaceAll("/+$", ""));
-        client.setHttpClientBuilder(builder.httpClientBuilder.connectTimeout(builder.connectTimeout));
+        client.updateBaseUri(baseUri);
+        HttpClient.Builder transport = builder.httpClientBuilder.connectTimeout(builder.connectTimeout);
+        RetryPolicy retryPolicy = new RetryPolicy(builder.maxRetries, builder.maxRetryWait, builder.clock, builder.sleeper);
+        ProblemInterceptor problems = new ProblemInterceptor(client.getObjectMapper(), builder.clock);
+        ClientCredentialsTokenSource tokens = builder.clientId == null ? null : new ClientCredentialsTokenSource(
+                new RetryingHttpClient(transport.build(), retryPolicy, tokenRequest -> true), // asking again is harmless
+                ClientCredentialsTokenSource.tokenRequest(URI.create(baseUri + "/oauth2/token"),
+                        builder.clientId, builder.clientSecret, builder.scopes, builder.requestTimeout),
+                client.getObjectMapper(), problems, builder.clock);
+        client.setHttpClientBuilder(new DecoratingHttpClientBuilder(transport, built -> {
+            HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isSafeToResend);
+            return tokens == null ? retrying : new AuthorizingHttpClient(retrying, tokens);
+        }));
         client.setReadTimeout(builder.requestTimeout);
-        client.setResponseInterceptor(new ProblemInterceptor(client.getObjectMapper()));
+        Consumer<HttpRequest.Builder> requestInterceptor = new IdempotencyKeyInterceptor();
         if (builder.accessToken != null) {
-            client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + builder.accessToken));
+            String authorization = "Bearer " + builder.accessToken;
+            requestInterceptor = requestInterceptor.andThen(request -> request.setHeader("Authorization", authorization));
         }
+        client.setRequestInterceptor(requestInterceptor);
+        client.setResponseInterceptor(problems);
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
         this.clients = new ClientsApi(client);
@@ -67,18 +92,19 @@ public final class MarketplaceClient {
 
     public static final class Builder {
         private URI baseUri;
+        private String clientId;
+        private String clientSecret;
+        private List<String> scopes = List.of();
+        private String accessToken;
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
-        private String accessToken;
+        private int maxRetries = 2;
+        private Duration maxRetryWait = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+        private Sleeper sleeper = Sleeper.REAL;
 
         private Builder() {
-        }
-
-        /** A bearer access token obtained elsewhere, sent with every call. */
-        public Builder accessToken(String accessToken) {
-            this.accessToken = Objects.requireNonNull(accessToken, "accessToken");
-            return this;
         }
 
         /** Where the API is, such as {@code https://api.example.com}. */
@@ -87,7 +113,42 @@ public final class MarketplaceClient {
             return this;
         }
 
-        /** The JDK HTTP client to use (proxy, TLS, executor); the SDK sets its connect timeout. */
+        /**
+         * Authenticate with the OAuth2 client credentials grant: the SDK asks {@code {baseUri}/oauth2/token} for an
+         * access token, sends it as {@code Authorization: Bearer}, keeps it until shortly before it expires, and
+         * fetches a new one once when the API rejects it. Refused credentials throw
+         * {@link MarketplaceException.AuthenticationException} (code {@code invalid_client}, for example).
+         */
+        public Builder clientCredentials(String clientId, String clientSecret) {
+            this.clientId = Objects.requireNonNull(clientId, "clientId");
+            this.clientSecret = Objects.requireNonNull(clientSecret, "clientSecret");
+            return this;
+        }
+
+        /** The scopes to ask for with {@link #clientCredentials}, such as {@code catalog:read}; none asks for the client's default. */
+        public Builder scopes(String... scopes) {
+            for (String scope : scopes) {
+                if (scope == null || scope.isBlank() || scope.chars().anyMatch(Character::isWhitespace)) {
+                    throw new IllegalArgumentException("a scope is one word, not \"" + scope + "\"");
+                }
+            }
+            this.scopes = List.copyOf(Arrays.asList(scopes));
+            return this;
+        }
+
+        /**
+         * Send this access token, obtained elsewhere, instead of using {@link #clientCredentials}. The SDK cannot
+         * renew it: once it expires, calls throw {@link MarketplaceException.AuthenticationException}.
+         */
+        public Builder accessToken(String accessToken) {
+            this.accessToken = Objects.requireNonNull(accessToken, "accessToken");
+            return this;
+        }
+
+        /**
+         * The JDK HTTP client to use (proxy, TLS, executor). The SDK sets its connect timeout and wraps each client
+         * it builds, so retries and token requests go through the caller's client rather than around it.
+         */
         public Builder httpClientBuilder(HttpClient.Builder httpClientBuilder) {
             this.httpClientBuilder = Objects.requireNonNull(httpClientBuilder, "httpClientBuilder");
             return this;
@@ -104,9 +165,54 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /**
+         * How often one call is sent again after 429 Too Many Requests, 503 Service Unavailable or a failed
+         * connection (default 2; 0 turns retries off). After a failed connection only requests that are safe to
+         * repeat are resent: idempotent methods and POSTs, which carry an {@code Idempotency-Key}.
+         */
+        public Builder maxRetries(int maxRetries) {
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
+            }
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        /**
+         * The longest the SDK waits before one retry (default 30 s). It waits as long as the server's
+         * {@code Retry-After} asks; when that is longer, the error is thrown at once
+         * ({@link MarketplaceException.RateLimitException#retryAfter()} tells how long to wait).
+         */
+        public Builder maxRetryWait(Duration maxRetryWait) {
+            Objects.requireNonNull(maxRetryWait, "maxRetryWait");
+            if (maxRetryWait.isNegative()) {
+                throw new IllegalArgumentException("maxRetryWait must not be negative: " + maxRetryWait);
+            }
+            this.maxRetryWait = maxRetryWait;
+            return this;
+        }
+
+        /** Spends the waits between retries; tests record them instead. */
+        Builder sleeper(Sleeper sleeper) {
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+            return this;
+        }
+
+        /** The time source for token lifetimes and Retry-After dates; tests replace it to move time. */
+        Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
         public MarketplaceClient build() {
             if (baseUri == null) {
                 throw new IllegalStateException("baseUri is required");
+            }
+            if (clientId != null && accessToken != null) {
+                throw new IllegalStateException("use either clientCredentials or accessToken, not both");
+            }
+            if (clientId == null && !scopes.isEmpty()) {
+                throw new IllegalStateException("scopes are asked for with clientCredentials");
             }
             return new MarketplaceClient(this);
         }

@@ -2,7 +2,9 @@ package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.model.FieldError;
 import dev.marketplace.sdk.model.Problem;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An error answer from the Marketplace API, with the server's RFC 9457 problem document.
@@ -23,13 +25,20 @@ public class MarketplaceException extends RuntimeException {
         this.requestId = requestId;
     }
 
-    static MarketplaceException of(int status, Problem problem, String requestId) {
+    /** The exception for an error answer; {@code retryAfter} is the answer's Retry-After, or null. */
+    static MarketplaceException of(int status, Problem problem, String requestId, Duration retryAfter) {
         return switch (status) {
             case 400 -> "validation_failed".equals(problem.getCode())
                     ? new ValidationException(status, problem, requestId)
                     : new BadRequestException(status, problem, requestId);
+            case 401 -> new AuthenticationException(status, problem, requestId);
+            case 403 -> new PermissionException(status, problem, requestId);
             case 404 -> new NotFoundException(status, problem, requestId);
             case 409, 412, 428 -> new ConflictException(status, problem, requestId);
+            case 422 -> "idempotency_key_reused".equals(problem.getCode())
+                    ? new IdempotencyException(status, problem, requestId)
+                    : new MarketplaceException(status, problem, requestId);
+            case 429 -> new RateLimitException(status, problem, requestId, retryAfter);
             default -> status >= 500
                     ? new ServerException(status, problem, requestId)
                     : new MarketplaceException(status, problem, requestId);
@@ -71,6 +80,23 @@ public class MarketplaceException extends RuntimeException {
         }
     }
 
+    /**
+     * The client is not who it claims to be: bad client credentials at the token endpoint (then {@link #code()}
+     * is the OAuth2 {@code error}, such as {@code invalid_client}), or an access token the API no longer accepts.
+     */
+    public static final class AuthenticationException extends MarketplaceException {
+        AuthenticationException(int status, Problem problem, String requestId) {
+            super(status, problem, requestId);
+        }
+    }
+
+    /** The client is known but may not do this, typically {@code insufficient_scope}: ask for more scopes. */
+    public static final class PermissionException extends MarketplaceException {
+        PermissionException(int status, Problem problem, String requestId) {
+            super(status, problem, requestId);
+        }
+    }
+
     /** No such resource (or not one this client may see). */
     public static final class NotFoundException extends MarketplaceException {
         NotFoundException(int status, Problem problem, String requestId) {
@@ -80,7 +106,8 @@ public class MarketplaceException extends RuntimeException {
 
     /**
      * The resource's state or version forbids the change: a stale version (409 {@code version_conflict},
-     * 412 {@code precondition_failed}), a missing one (428), or a business rule ({@code category_not_empty}).
+     * 412 {@code precondition_failed}), a missing one (428), a business rule ({@code category_not_empty}), or
+     * a request with the same idempotency key still being processed ({@code idempotency_request_in_progress}).
      */
     public static final class ConflictException extends MarketplaceException {
         ConflictException(int status, Problem problem, String requestId) {
@@ -90,6 +117,34 @@ public class MarketplaceException extends RuntimeException {
         /** For a stale version: the resource's current version, to read again and retry. */
         public Long currentVersion() {
             return problem().getCurrentVersion();
+        }
+    }
+
+    /**
+     * An idempotency key was sent again with a different request ({@code idempotency_key_reused}): the server
+     * refuses to replay a key for other content. A new operation needs a new key.
+     */
+    public static final class IdempotencyException extends MarketplaceException {
+        IdempotencyException(int status, Problem problem, String requestId) {
+            super(status, problem, requestId);
+        }
+    }
+
+    /**
+     * Too many requests, still refused after the SDK's own retries (or the server asked for a longer wait than
+     * the client's {@code maxRetryWait}).
+     */
+    public static final class RateLimitException extends MarketplaceException {
+        private final Duration retryAfter;
+
+        RateLimitException(int status, Problem problem, String requestId, Duration retryAfter) {
+            super(status, problem, requestId);
+            this.retryAfter = retryAfter;
+        }
+
+        /** How long the server asked to wait before trying again, when it said. */
+        public Optional<Duration> retryAfter() {
+            return Optional.ofNullable(retryAfter);
         }
     }
 

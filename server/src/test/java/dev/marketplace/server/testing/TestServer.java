@@ -63,7 +63,12 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         settings.putAll(overrides);
         server = MarketplaceServer.start(config(settings));
         operatorToken = token(OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET);
-        client = clientWithToken(operatorToken);
+        // The SDK fetches and renews its own tokens, through the validating client like every other call.
+        client = MarketplaceClient.builder()
+                .baseUri(baseUri())
+                .httpClientBuilder(ValidatingHttpClient.builder())
+                .clientCredentials(OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET)
+                .build();
     }
 
     @Override
