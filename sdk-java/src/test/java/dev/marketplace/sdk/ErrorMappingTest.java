@@ -159,7 +159,7 @@ class ErrorMappingTest {
     }
 
     private void create() throws Exception {
-        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
     }
 
     private static void answerCreate(int status, String code, String extraMembers) {

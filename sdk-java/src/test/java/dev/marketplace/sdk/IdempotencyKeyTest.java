@@ -16,7 +16,6 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.marketplace.sdk.model.CategoryCreate;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,8 +33,8 @@ class IdempotencyKeyTest {
         api.stubFor(post("/v1/categories").willReturn(aResponse().withStatus(201)
                 .withHeader("Content-Type", "application/json").withBody(Json.category("Food"))));
 
-        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
-        client.categories().createCategory(new CategoryCreate().name("Tea").commissionRateBasisPoints(800));
+        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+        client.categories().createCategory(new CategoryCreate().name("Tea").commissionRateBasisPoints(800), null);
 
         List<String> keys = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories"))).stream()
                 .map(request -> request.getHeader("Idempotency-Key")).toList();
@@ -49,7 +48,7 @@ class IdempotencyKeyTest {
                 .withHeader("Content-Type", "application/json").withBody(Json.category("Food"))));
 
         client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000),
-                Map.of("Idempotency-Key", "order-4711-food"));
+                "order-4711-food");
 
         LoggedRequest sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories"))).getFirst();
         assertThat(sent.getHeaders().getHeader("Idempotency-Key").values()).containsExactly("order-4711-food");

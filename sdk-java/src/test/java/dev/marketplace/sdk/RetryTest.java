@@ -131,7 +131,7 @@ class RetryTest {
                 aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
 
         clientBuilder().build().categories()
-                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
 
         List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
         assertThat(sent).hasSize(2);
@@ -158,7 +158,7 @@ class RetryTest {
                 aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
 
         clientBuilder().build().categories()
-                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
 
         List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
         assertThat(sent).hasSize(2);
