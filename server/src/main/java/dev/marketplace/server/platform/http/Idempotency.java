@@ -41,8 +41,9 @@ import org.jooq.JSONB;
  * {@code idempotency_key_reused}); a duplicate while the first is still running gets 409
  * {@code idempotency_request_in_progress}. Keys are kept for {@code retention} (24 h by default).
  *
- * <p>Only completed answers below 500 (and not 429) are kept; a server error or a crash releases the key so
- * the client's retry runs again. A request that dies without releasing holds the key until its lease ends.
+ * <p>Only successful (2xx) answers are kept: any other answer changed nothing (bad input changes nothing, by
+ * rule), so the key is released and a corrected retry with the same key runs. A request that dies without
+ * releasing its key holds it until its lease ends.
  * The request is fingerprinted (method, path, body) when the handler reads its body ({@link JsonBody}), or
  * up front for a POST without one.
  */
@@ -200,7 +201,7 @@ public final class Idempotency implements Filter {
                 return;
             }
             int status = sent == null ? 500 : sent.status().code();
-            if (sent == null || status >= 500 || status == 429) {
+            if (status / 100 != 2) {
                 dsl.deleteFrom(IDEMPOTENCY_RECORD)
                         .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
                         .execute();

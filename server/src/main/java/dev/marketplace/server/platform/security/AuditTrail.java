@@ -39,8 +39,10 @@ public final class AuditTrail implements Filter {
         int status = 500;
         try {
             chain.proceed();
+            // A handler's error is answered inside the chain, so by now the status is final.
             status = res.status().code();
         } catch (ProblemException e) {
+            // A later filter's refusal (401, 403, 429) passes through here on its way to the error handlers.
             status = e.status();
             throw e;
         } finally {
