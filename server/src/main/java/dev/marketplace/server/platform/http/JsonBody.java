@@ -6,9 +6,10 @@ import jakarta.json.Json;
 import jakarta.json.JsonConfig;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonReaderFactory;
+
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,8 +22,8 @@ import java.util.Map;
 public final class JsonBody {
 
     // Duplicate member names are refused rather than silently resolved to one of the values.
-    private static final JsonReaderFactory READERS =
-            Json.createReaderFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
+    private static final JsonParserFactory PARSERS =
+            Json.createParserFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
 
     private JsonBody() {
     }
@@ -43,8 +44,12 @@ public final class JsonBody {
             throw ProblemException.malformedJson("The body is empty; a JSON object is expected.");
         }
         JsonValue value;
-        try (JsonReader reader = READERS.createReader(new ByteArrayInputStream(bytes))) {
-            value = reader.readValue();
+        try (JsonParser parser = PARSERS.createParser(new ByteArrayInputStream(bytes))) {
+            parser.next();
+            value = parser.getValue();
+            if (parser.hasNext()) {
+                throw ProblemException.malformedJson("The body has more after its JSON value.");
+            }
         } catch (JsonParsingException e) {
             throw ProblemException.malformedJson("The body is not valid JSON (line " + e.getLocation().getLineNumber()
                     + ", column " + e.getLocation().getColumnNumber() + ").");

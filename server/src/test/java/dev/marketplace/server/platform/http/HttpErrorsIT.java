@@ -62,7 +62,8 @@ class HttpErrorsIT {
 
     @Test
     void malformedJsonIs400() {
-        for (String body : new String[] {"{\"name\":", "[1,2]", "\"text\"", "{\"name\":\"a\",\"name\":\"b\",\"commissionRateBasisPoints\":1}", ""}) {
+        for (String body : new String[] {"{\"name\":", "[1,2]", "\"text\"", "{\"name\":\"a\",\"name\":\"b\",\"commissionRateBasisPoints\":1}", "",
+                "{\"name\":\"a\",\"commissionRateBasisPoints\":1} trailing", "{\"name\":\"a\",\"commissionRateBasisPoints\":1}{}"}) {
             HttpResponse<String> response = server.send(server.request("/v1/categories").header("Content-Type", "application/json").POST(json(body)).build());
             assertThat(response.statusCode()).as("status for body %s", body).isEqualTo(400);
             assertThat(problem(response).getString("code")).as("code for body %s", body).isEqualTo("malformed_json");
