@@ -6,6 +6,8 @@ import jakarta.json.Json;
 import jakarta.json.JsonConfig;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
 
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParser;
@@ -22,8 +24,9 @@ import java.util.Map;
 public final class JsonBody {
 
     // Duplicate member names are refused rather than silently resolved to one of the values.
-    private static final JsonParserFactory PARSERS =
-            Json.createParserFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
+    private static final JsonReaderFactory READERS =
+            Json.createReaderFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
+    private static final JsonParserFactory PARSERS = Json.createParserFactory(Map.of());
 
     private JsonBody() {
     }
@@ -44,11 +47,10 @@ public final class JsonBody {
             throw ProblemException.malformedJson("The body is empty; a JSON object is expected.");
         }
         JsonValue value;
-        try (JsonParser parser = PARSERS.createParser(new ByteArrayInputStream(bytes))) {
-            parser.next();
-            value = parser.getValue();
-            if (parser.hasNext()) {
-                throw ProblemException.malformedJson("The body has more after its JSON value.");
+        try (JsonReader reader = READERS.createReader(new ByteArrayInputStream(bytes))) {
+            value = reader.readValue();
+            if (value instanceof JsonObject && hasTrailingContent(bytes)) {
+                throw ProblemException.malformedJson("The body has more after its JSON object.");
             }
         } catch (JsonParsingException e) {
             throw ProblemException.malformedJson("The body is not valid JSON (line " + e.getLocation().getLineNumber()
@@ -60,6 +62,15 @@ public final class JsonBody {
             throw ProblemException.malformedJson("The body must be a JSON object.");
         }
         return object;
+    }
+
+    /** The reader stops after the first value and ignores what follows; a streaming pass notices it. */
+    private static boolean hasTrailingContent(byte[] object) {
+        try (JsonParser parser = PARSERS.createParser(new ByteArrayInputStream(object))) {
+            parser.next();
+            parser.skipObject();
+            return parser.hasNext();
+        }
     }
 
     static boolean isJson(String contentType) {
