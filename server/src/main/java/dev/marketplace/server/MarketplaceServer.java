@@ -5,7 +5,9 @@ import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.security.AccessTokens;
+import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.security.AuditTrail;
+import dev.marketplace.server.platform.security.ExternalIssuers;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.OAuthHttpService;
 import dev.marketplace.server.platform.security.RateLimits;
@@ -13,6 +15,9 @@ import dev.marketplace.server.platform.security.RevokedTokens;
 import dev.marketplace.server.platform.security.SecuritySettings;
 import dev.marketplace.server.platform.security.SigningKeys;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.platform.http.ApiRoutes;
@@ -38,16 +43,28 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration IDEMPOTENCY_RETENTION = Duration.ofHours(24);
     private static final Duration IDEMPOTENCY_LEASE = Duration.ofMinutes(1);
 
+    private static final System.Logger LOG = System.getLogger(MarketplaceServer.class.getName());
+    /** How often each node checks whether the signing key is due for rotation (safe on many nodes: advisory lock). */
+    private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
+
     private final Database database;
+    private final OutboundHttp outbound;
+    private final ScheduledExecutorService maintenance;
     private final WebServer webServer;
 
-    private MarketplaceServer(Database database, WebServer webServer) {
+    private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
+                              WebServer webServer) {
         this.database = database;
+        this.outbound = outbound;
+        this.maintenance = maintenance;
         this.webServer = webServer;
     }
 
     public static MarketplaceServer start(Config config) {
         Database database = Database.start(DatabaseSettings.from(config));
+        OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
+        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofVirtual().name("maintenance").factory());
         try {
             DSLContext dsl = database.dsl();
             SecuritySettings security = SecuritySettings.from(config);
@@ -55,8 +72,16 @@ public final class MarketplaceServer implements AutoCloseable {
             clients.ensureOperatorClient(security.operatorClientId(), security.operatorClientSecret());
             SigningKeys signingKeys = new SigningKeys(dsl, security.keyEncryption(), security.accessTokenLifetime());
             signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "signing key rotation check failed; retrying later", e);
+                }
+            }, KEY_ROTATION_CHECK.toMinutes(), KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
             RevokedTokens revokedTokens = new RevokedTokens(dsl);
-            AccessTokens accessTokens = new AccessTokens(signingKeys, revokedTokens, security);
+            ExternalIssuers externalIssuers = ExternalIssuers.from(config.get("security"), outbound);
+            AccessTokens accessTokens = new AccessTokens(signingKeys, revokedTokens, security, externalIssuers);
             RateLimits rateLimits = RateLimits.from(config);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
@@ -81,8 +106,10 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, webServer);
+            return new MarketplaceServer(database, outbound, maintenance, webServer);
         } catch (RuntimeException e) {
+            maintenance.shutdownNow();
+            outbound.close();
             database.close();
             throw e;
         }
@@ -114,6 +141,8 @@ public final class MarketplaceServer implements AutoCloseable {
     @Override
     public void close() {
         webServer.stop();
+        maintenance.shutdownNow();
+        outbound.close();
         database.close();
     }
 }

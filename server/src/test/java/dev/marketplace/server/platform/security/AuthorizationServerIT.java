@@ -145,6 +145,18 @@ class AuthorizationServerIT {
         assertThat(published.getKeyByKeyId(newKey.getKeyID())).as("the new key is published").isNotNull();
     }
 
+    @Test
+    void aKeyOlderThanTheRotationAgeIsReplacedAndAYoungOneKept() {
+        SigningKeys keys = new SigningKeys(server.db(), SecretBox.fromBase64(TestServer.KEY_ENCRYPTION_KEY),
+                Duration.ofMinutes(10));
+        String before = TokenForge.activeKey(server.db()).getKeyID();
+        keys.ensureActiveKey(Duration.ofDays(30));
+        assertThat(TokenForge.activeKey(server.db()).getKeyID()).as("young key kept").isEqualTo(before);
+        keys.ensureActiveKey(Duration.ZERO);
+        assertThat(TokenForge.activeKey(server.db()).getKeyID()).as("old key replaced").isNotEqualTo(before);
+        assertThat(get(server.operatorToken()).statusCode()).as("tokens of the replaced key still work").isEqualTo(200);
+    }
+
     private static HttpResponse<String> get(String token) {
         return server.send(server.anonymousRequest("/v1/categories").header("Authorization", "Bearer " + token).GET().build());
     }
