@@ -109,10 +109,10 @@ public final class ApiClientService {
      */
     public void ensureOperatorClient(Optional<String> configuredId, Optional<String> configuredSecret) {
         if (configuredId.isPresent() != configuredSecret.isPresent()) {
-            throw new IllegalStateException("set both security.operator-client.id and security.operator-client.secret, or neither");
+            throw new IllegalStateException("set both security.operator.client.id and security.operator.client.secret, or neither");
         }
         if (configuredSecret.isPresent() && configuredSecret.get().length() < ClientSecrets.MIN_CONFIGURED_SECRET_LENGTH) {
-            throw new IllegalStateException("security.operator-client.secret must have at least "
+            throw new IllegalStateException("security.operator.client.secret must have at least "
                     + ClientSecrets.MIN_CONFIGURED_SECRET_LENGTH + " characters");
         }
         dsl.transaction(tx -> {

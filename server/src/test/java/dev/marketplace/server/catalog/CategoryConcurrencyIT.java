@@ -25,7 +25,7 @@ class CategoryConcurrencyIT {
     private static final int CLIENTS = 24;
 
     @RegisterExtension
-    static final TestServer server = new TestServer().with("db.pool-size", "12");
+    static final TestServer server = new TestServer().with("db.pool.size", "12");
 
     @Test
     void ofManyUpdatesNamingTheSameVersionExactlyOneWins() throws Exception {

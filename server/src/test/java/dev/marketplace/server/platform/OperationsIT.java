@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class OperationsIT {
 
     @RegisterExtension
-    static final TestServer server = new TestServer().with("db.connection-timeout", "PT0.5S");
+    static final TestServer server = new TestServer().with("db.connection.timeout", "PT0.5S");
 
     @Test
     void healthReportsTheDatabase() throws Exception {

@@ -58,7 +58,7 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         settings.put("server.port", "0");
         settings.put("server.host", "127.0.0.1");
         settings.put("db.url", databaseUrl);
-        settings.put("db.pool-size", "8");
+        settings.put("db.pool.size", "8");
         settings.put("data.dir", tempDirectory().toString());
         settings.putAll(overrides);
         server = MarketplaceServer.start(config(settings));
@@ -84,15 +84,15 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
      */
     public static Config config(Map<String, String> settings) {
         Map<String, String> security = Map.of(
-                "security.key-encryption-key", KEY_ENCRYPTION_KEY,
+                "security.encryption.key", KEY_ENCRYPTION_KEY,
                 "security.issuer", ISSUER,
                 "security.audience", AUDIENCE,
-                "security.operator-client.id", OPERATOR_CLIENT_ID,
-                "security.operator-client.secret", OPERATOR_CLIENT_SECRET,
-                "rate-limits.operator", "1000000",
-                "rate-limits.merchant", "1000000",
-                "rate-limits.anonymous", "1000000",
-                "rate-limits.token-endpoint", "1000000");
+                "security.operator.client.id", OPERATOR_CLIENT_ID,
+                "security.operator.client.secret", OPERATOR_CLIENT_SECRET,
+                "rate.limits.operator", "1000000",
+                "rate.limits.merchant", "1000000",
+                "rate.limits.anonymous", "1000000",
+                "rate.limits.token.endpoint", "1000000");
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()

@@ -12,9 +12,9 @@ import java.util.Optional;
  * @param url            JDBC URL of an external PostgreSQL ({@code db.url}, env {@code DB_URL}); empty for embedded
  * @param username       its user ({@code db.username}, env {@code DB_USERNAME})
  * @param password       its password ({@code db.password}, env {@code DB_PASSWORD})
- * @param poolSize       the most connections the pool opens ({@code db.pool-size}, env {@code DB_POOL_SIZE})
+ * @param poolSize       the most connections the pool opens ({@code db.pool.size}, env {@code DB_POOL_SIZE})
  * @param connectionTimeout how long a request waits for a connection before it gets 503
- *                       ({@code db.connection-timeout}, env {@code DB_CONNECTION_TIMEOUT}, ISO-8601 such as {@code PT5S})
+ *                       ({@code db.connection.timeout}, env {@code DB_CONNECTION_TIMEOUT}, ISO-8601 such as {@code PT5S})
  * @param dataDirectory  where the embedded database keeps its files ({@code data.dir}, env {@code DATA_DIR})
  */
 public record DatabaseSettings(Optional<String> url, String username, String password, int poolSize, Duration connectionTimeout,
@@ -26,8 +26,8 @@ public record DatabaseSettings(Optional<String> url, String username, String pas
                 db.get("url").asString().filter(url -> !url.isBlank()),
                 db.get("username").asString().orElse("postgres"),
                 db.get("password").asString().orElse(""),
-                db.get("pool-size").asInt().orElse(16),
-                db.get("connection-timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
+                db.get("pool.size").asInt().orElse(16),
+                db.get("connection.timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
                 Path.of(config.get("data.dir").asString().orElse("data")));
     }
 

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
 
 /**
  * Other authorization servers whose access tokens this API accepts for the operator or for one storefront
- * ({@code security.external-issuers}): a company's own identity provider for its operators, or a storefront
+ * ({@code security.external.issuers}): a company's own identity provider for its operators, or a storefront
  * platform that signs its own tokens. Each is trusted by exact issuer, audience and its JWKS URL; keys are
  * fetched through {@link OutboundHttp} (timeouts, breaker, SSRF rules), cached, and re-fetched for an unknown
  * kid at most every {@link #REFETCH_AT_MOST_EVERY}. Only RS256 and ES256 are accepted; granted scopes are those
@@ -65,14 +65,14 @@ public final class ExternalIssuers {
 
     public static ExternalIssuers from(Config security, OutboundHttp outbound) {
         List<Trust> trusts = new ArrayList<>();
-        for (Config node : security.get("external-issuers").asNodeList().orElse(List.of())) {
+        for (Config node : security.get("external.issuers").asNodeList().orElse(List.of())) {
             trusts.add(new Trust(
                     node.get("issuer").asString().get(),
-                    URI.create(node.get("jwks-uri").asString().get()),
+                    URI.create(node.get("jwks.uri").asString().get()),
                     node.get("audience").asString().get(),
-                    PrincipalType.fromWireName(node.get("principal-type").asString().get())
+                    PrincipalType.fromWireName(node.get("principal.type").asString().get())
                             .orElseThrow(() -> new IllegalArgumentException("unknown principal-type in " + node.key())),
-                    node.get("principal-id").asString().map(UUID::fromString).orElse(null)));
+                    node.get("principal.id").asString().map(UUID::fromString).orElse(null)));
         }
         return of(trusts, outbound);
     }

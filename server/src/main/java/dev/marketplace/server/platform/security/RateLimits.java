@@ -42,9 +42,9 @@ public final class RateLimits {
         this.tokenEndpoint = new Policy("token", tokenEndpointPerMinute);
     }
 
-    /** {@code rate-limits.<operator|merchant|storefront|partner|anonymous|token-endpoint>} requests per minute. */
+    /** {@code rate.limits.<operator|merchant|storefront|partner|anonymous|token-endpoint>} requests per minute. */
     public static RateLimits from(Config config) {
-        Config limits = config.get("rate-limits");
+        Config limits = config.get("rate.limits");
         Map<PrincipalType, Integer> perClient = new EnumMap<>(PrincipalType.class);
         Map<PrincipalType, Integer> defaults = Map.of(PrincipalType.OPERATOR, 6000, PrincipalType.MERCHANT, 1200,
                 PrincipalType.STOREFRONT, 6000, PrincipalType.PARTNER, 3000);
@@ -53,7 +53,7 @@ public final class RateLimits {
         }
         return new RateLimits(perClient,
                 limits.get("anonymous").asInt().orElse(60),
-                limits.get("token-endpoint").asInt().orElse(60));
+                limits.get("token.endpoint").asInt().orElse(60));
     }
 
     public void charge(Principal principal, ServerResponse res) {

@@ -38,12 +38,12 @@ public record SecuritySettings(String issuer,
         return new SecuritySettings(
                 security.get("issuer").asString().orElse("http://localhost:8080"),
                 security.get("audience").asString().orElse("marketplace-api"),
-                security.get("access-token-lifetime").as(Duration.class).orElse(Duration.ofMinutes(10)),
-                security.get("signing-key.rotate-after").as(Duration.class).orElse(Duration.ofDays(30)),
-                SecretBox.fromBase64(security.get("key-encryption-key").asString().filter(key -> !key.isBlank())
+                security.get("token.lifetime").as(Duration.class).orElse(Duration.ofMinutes(10)),
+                security.get("signing.key.rotation").as(Duration.class).orElse(Duration.ofDays(30)),
+                SecretBox.fromBase64(security.get("encryption.key").asString().filter(key -> !key.isBlank())
                         .orElseGet(() -> keyEncryptionKeyFile(dataDirectory))),
-                security.get("operator-client.id").asString().filter(id -> !id.isBlank()),
-                security.get("operator-client.secret").asString().filter(secret -> !secret.isBlank()));
+                security.get("operator.client.id").asString().filter(id -> !id.isBlank()),
+                security.get("operator.client.secret").asString().filter(secret -> !secret.isBlank()));
     }
 
     /**
@@ -51,7 +51,7 @@ public record SecuritySettings(String issuer,
      * Several nodes on one database must share a configured key instead.
      */
     private static String keyEncryptionKeyFile(Path dataDirectory) {
-        Path file = dataDirectory.resolve("secrets").resolve("key-encryption-key");
+        Path file = dataDirectory.resolve("secrets").resolve("encryption.key");
         try {
             if (Files.exists(file)) {
                 return Files.readString(file, StandardCharsets.US_ASCII);
@@ -65,7 +65,7 @@ public record SecuritySettings(String issuer,
                 LOG.log(Level.WARNING, "cannot restrict permissions of " + file + " on this file system");
             }
             LOG.log(Level.WARNING, "generated a key-encryption key in " + file.toAbsolutePath()
-                    + "; set SECURITY_KEY_ENCRYPTION_KEY when several servers share one database");
+                    + "; set SECURITY_ENCRYPTION_KEY when several servers share one database");
             return key;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create " + file, e);

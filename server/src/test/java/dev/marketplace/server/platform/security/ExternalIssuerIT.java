@@ -40,11 +40,11 @@ class ExternalIssuerIT {
 
     @RegisterExtension
     static final TestServer server = new TestServer()
-            .with("security.external-issuers.0.issuer", ISSUER)
-            .with("security.external-issuers.0.jwks-uri", identityProvider.baseUrl() + "/jwks")
-            .with("security.external-issuers.0.audience", TestServer.AUDIENCE)
-            .with("security.external-issuers.0.principal-type", "storefront")
-            .with("security.external-issuers.0.principal-id", STOREFRONT.toString())
+            .with("security.external.issuers.0.issuer", ISSUER)
+            .with("security.external.issuers.0.jwks.uri", identityProvider.baseUrl() + "/jwks")
+            .with("security.external.issuers.0.audience", TestServer.AUDIENCE)
+            .with("security.external.issuers.0.principal.type", "storefront")
+            .with("security.external.issuers.0.principal.id", STOREFRONT.toString())
             .with("outbound.allowed-private-networks.0", "127.0.0.1/32");
 
     @AfterAll

@@ -28,8 +28,8 @@ class TrafficAndAuditIT {
 
     @RegisterExtension
     static final TestServer server = new TestServer()
-            .with("rate-limits.merchant", String.valueOf(MERCHANT_PER_MINUTE))
-            .with("rate-limits.token-endpoint", String.valueOf(TOKEN_ENDPOINT_PER_MINUTE));
+            .with("rate.limits.merchant", String.valueOf(MERCHANT_PER_MINUTE))
+            .with("rate.limits.token.endpoint", String.valueOf(TOKEN_ENDPOINT_PER_MINUTE));
 
     @Test
     void aBurstReaches429WithHeadersAndRecovers() throws Exception {

@@ -1,0 +1,49 @@
+package dev.marketplace.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.marketplace.server.platform.persistence.DatabaseSettings;
+import dev.marketplace.server.platform.security.SecuritySettings;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.EnvironmentVariables;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The environment variables the README documents reach the keys they claim to (Helidon's aliasing rules). */
+class ConfigurationTest {
+
+    @Test
+    void readmeEnvironmentVariablesOverrideTheShippedDefaults() {
+        Map<String, String> environment = Map.of(
+                "SERVER_PORT", "9191",
+                "SERVER_MAX_dash_PAYLOAD_dash_SIZE", "2048",
+                "DB_URL", "jdbc:postgresql://db.internal:5432/marketplace",
+                "DB_POOL_SIZE", "7",
+                "DB_CONNECTION_TIMEOUT", "PT2S",
+                "DATA_DIR", "/var/lib/marketplace",
+                "SECURITY_TOKEN_LIFETIME", "PT3M",
+                "SECURITY_ENCRYPTION_KEY", "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+                "SECURITY_OPERATOR_CLIENT_ID", "ops-automation",
+                "RATE_LIMITS_TOKEN_ENDPOINT", "5");
+        Config config = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(ConfigSources.create(EnvironmentVariables.expand(environment)),
+                        ConfigSources.classpath("application.yaml"))
+                .build();
+
+        assertThat(config.get("server.port").asInt().get()).isEqualTo(9191);
+        assertThat(config.get("server.max-payload-size").asLong().get()).isEqualTo(2048);
+        DatabaseSettings database = DatabaseSettings.from(config);
+        assertThat(database.url()).contains("jdbc:postgresql://db.internal:5432/marketplace");
+        assertThat(database.poolSize()).isEqualTo(7);
+        assertThat(database.connectionTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(database.dataDirectory()).hasToString("/var/lib/marketplace");
+        SecuritySettings security = SecuritySettings.from(config);
+        assertThat(security.accessTokenLifetime()).isEqualTo(Duration.ofMinutes(3));
+        assertThat(security.operatorClientId()).contains("ops-automation");
+        assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
+    }
+}
