@@ -37,10 +37,18 @@ public final class RevokedTokens {
     }
 
     public boolean isRevoked(String jti) {
-        if (System.nanoTime() - loadedAtNanos > REFRESH.toNanos()) {
-            reload();
+        if (isStale()) {
+            synchronized (this) {
+                if (isStale()) { // one request refreshes; the others that waited use its result
+                    reload();
+                }
+            }
         }
         return revoked.contains(jti);
+    }
+
+    private boolean isStale() {
+        return System.nanoTime() - loadedAtNanos > REFRESH.toNanos();
     }
 
     private synchronized void reload() {

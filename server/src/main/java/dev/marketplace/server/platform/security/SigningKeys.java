@@ -83,20 +83,30 @@ public final class SigningKeys {
 
     /** Re-reads the keys now, e.g. when a token names a kid this node has not seen (another node rotated). */
     public JWKSet reloadIfOlderThan(Duration age) {
-        Snapshot seen = snapshot;
-        if (seen == null || System.nanoTime() - seen.loadedAtNanos() > age.toNanos()) {
-            reload();
+        if (isOlderThan(age)) {
+            synchronized (this) {
+                if (isOlderThan(age)) {
+                    reload();
+                }
+            }
         }
         return snapshot.published();
     }
 
     private Snapshot current() {
-        Snapshot seen = snapshot;
-        if (seen == null || System.nanoTime() - seen.loadedAtNanos() > REFRESH.toNanos()) {
-            reload();
-            seen = snapshot;
+        if (isOlderThan(REFRESH)) {
+            synchronized (this) {
+                if (isOlderThan(REFRESH)) { // one caller re-reads; the others that waited use its result
+                    reload();
+                }
+            }
         }
-        return seen;
+        return snapshot;
+    }
+
+    private boolean isOlderThan(Duration age) {
+        Snapshot seen = snapshot;
+        return seen == null || System.nanoTime() - seen.loadedAtNanos() > age.toNanos();
     }
 
     private synchronized void reload() {
