@@ -16,12 +16,12 @@ import javax.net.ssl.SSLParameters;
  * behaviour (retries, authorisation) sits around the caller's own client (proxy, TLS, a test's validating
  * client) instead of replacing it. The generated {@code ApiClient} takes a builder, not a client, hence this.
  */
-final class DecoratingHttpClientBuilder implements HttpClient.Builder {
+public final class DecoratingHttpClientBuilder implements HttpClient.Builder {
 
     private final HttpClient.Builder delegate;
     private final UnaryOperator<HttpClient> decoration;
 
-    DecoratingHttpClientBuilder(HttpClient.Builder delegate, UnaryOperator<HttpClient> decoration) {
+    public DecoratingHttpClientBuilder(HttpClient.Builder delegate, UnaryOperator<HttpClient> decoration) {
         this.delegate = delegate;
         this.decoration = decoration;
     }

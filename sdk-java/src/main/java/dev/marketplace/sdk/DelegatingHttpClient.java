@@ -20,8 +20,10 @@ import javax.net.ssl.SSLParameters;
  * A JDK HTTP client that adds behaviour around the sending of another one and hands it everything else
  * (settings, WebSockets, shutdown). Subclasses implement the blocking {@link #send}; asynchronous sending runs
  * that same {@code send} on a virtual thread, so that retries and token renewal behave the same either way.
+ * Public so that integrations can put their own behaviour (logging, metrics) around the SDK's transport through
+ * {@link DecoratingHttpClientBuilder} and {@link MarketplaceClient.Builder#httpClientBuilder}.
  */
-abstract class DelegatingHttpClient extends HttpClient {
+public abstract class DelegatingHttpClient extends HttpClient {
 
     private static final Executor VIRTUAL_THREADS = task -> Thread.ofVirtual().name("marketplace-sdk-send").start(task);
 

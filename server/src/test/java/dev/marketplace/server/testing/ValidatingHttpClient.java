@@ -1,9 +1,8 @@
 package dev.marketplace.server.testing;
 
+import dev.marketplace.sdk.DecoratingHttpClientBuilder;
+import dev.marketplace.sdk.DelegatingHttpClient;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -13,11 +12,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -25,12 +20,10 @@ import javax.net.ssl.SSLSession;
  * handing it to the caller. The SDK under test and the raw-HTTP tests both send through it, so no response
  * in the integration tests escapes validation.
  */
-public final class ValidatingHttpClient extends HttpClient {
-
-    private final HttpClient delegate;
+public final class ValidatingHttpClient extends DelegatingHttpClient {
 
     private ValidatingHttpClient(HttpClient delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     public static ValidatingHttpClient create() {
@@ -39,25 +32,13 @@ public final class ValidatingHttpClient extends HttpClient {
 
     /** A builder for the SDK: whatever it configures, the client it builds validates. */
     public static HttpClient.Builder builder() {
-        return new Builder(HttpClient.newBuilder());
+        return new DecoratingHttpClientBuilder(HttpClient.newBuilder(), ValidatingHttpClient::new);
     }
 
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
             throws IOException, InterruptedException {
         return validatedAndReplayed(delegate.send(request, HttpResponse.BodyHandlers.ofByteArray()), handler);
-    }
-
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-        return delegate.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(raw -> validatedAndReplayed(raw, handler));
-    }
-
-    @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-                                                            HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
-        return sendAsync(request, handler);
     }
 
     private static <T> HttpResponse<T> validatedAndReplayed(HttpResponse<byte[]> raw, HttpResponse.BodyHandler<T> handler) {
@@ -133,120 +114,6 @@ public final class ValidatingHttpClient extends HttpClient {
         @Override
         public Version version() {
             return raw.version();
-        }
-    }
-
-    // Plain delegation below.
-
-    @Override
-    public Optional<CookieHandler> cookieHandler() {
-        return delegate.cookieHandler();
-    }
-
-    @Override
-    public Optional<Duration> connectTimeout() {
-        return delegate.connectTimeout();
-    }
-
-    @Override
-    public Redirect followRedirects() {
-        return delegate.followRedirects();
-    }
-
-    @Override
-    public Optional<ProxySelector> proxy() {
-        return delegate.proxy();
-    }
-
-    @Override
-    public SSLContext sslContext() {
-        return delegate.sslContext();
-    }
-
-    @Override
-    public SSLParameters sslParameters() {
-        return delegate.sslParameters();
-    }
-
-    @Override
-    public Optional<Authenticator> authenticator() {
-        return delegate.authenticator();
-    }
-
-    @Override
-    public Version version() {
-        return delegate.version();
-    }
-
-    @Override
-    public Optional<Executor> executor() {
-        return delegate.executor();
-    }
-
-    private record Builder(HttpClient.Builder delegate) implements HttpClient.Builder {
-        @Override
-        public HttpClient.Builder cookieHandler(CookieHandler cookieHandler) {
-            delegate.cookieHandler(cookieHandler);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder connectTimeout(Duration duration) {
-            delegate.connectTimeout(duration);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder sslContext(SSLContext sslContext) {
-            delegate.sslContext(sslContext);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder sslParameters(SSLParameters sslParameters) {
-            delegate.sslParameters(sslParameters);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder executor(Executor executor) {
-            delegate.executor(executor);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder followRedirects(Redirect policy) {
-            delegate.followRedirects(policy);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder version(Version version) {
-            delegate.version(version);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder priority(int priority) {
-            delegate.priority(priority);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder proxy(ProxySelector proxySelector) {
-            delegate.proxy(proxySelector);
-            return this;
-        }
-
-        @Override
-        public HttpClient.Builder authenticator(Authenticator authenticator) {
-            delegate.authenticator(authenticator);
-            return this;
-        }
-
-        @Override
-        public HttpClient build() {
-            return new ValidatingHttpClient(delegate.build());
         }
     }
 }
