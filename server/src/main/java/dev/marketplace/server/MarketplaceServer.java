@@ -4,6 +4,8 @@ import dev.marketplace.server.catalog.CategoryHttpService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.platform.http.Idempotency;
+import dev.marketplace.server.platform.http.RequestBodies;
+import io.helidon.common.context.Context;
 import dev.marketplace.server.platform.security.AccessTokens;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.security.AuditTrail;
@@ -99,8 +101,12 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(ApiClientHttpService.PATH, new ApiClientHttpService(clients))
                     .register(CategoryHttpService.PATH, new CategoryHttpService(new CategoryService(dsl)));
 
+            Context serverContext = Context.create();
+            serverContext.register(new RequestBodies(
+                    config.get("http.body.timeout").as(Duration.class).orElse(Duration.ofSeconds(10))));
             WebServer webServer = WebServer.builder()
                     .config(config.get("server"))
+                    .serverContext(serverContext)
                     .directHandlers(errors.directHandlers())
                     .addFeature(observability(config, database))
                     .routing(routing)

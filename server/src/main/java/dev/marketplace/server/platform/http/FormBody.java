@@ -2,9 +2,6 @@ package dev.marketplace.server.platform.http;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,12 +24,7 @@ public final class FormBody {
             throw new ProblemException(415, "unsupported_media_type", "Unsupported Media Type",
                     "The body must be application/x-www-form-urlencoded.");
         }
-        String body;
-        try (InputStream in = req.content().inputStream()) {
-            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        String body = new String(RequestBodies.readAll(req), StandardCharsets.UTF_8);
         Map<String, List<String>> parameters = new LinkedHashMap<>();
         for (String pair : body.split("&")) {
             if (pair.isEmpty()) {

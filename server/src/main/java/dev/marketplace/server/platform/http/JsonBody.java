@@ -14,9 +14,6 @@ import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 
@@ -36,12 +33,7 @@ public final class JsonBody {
         if (!isJson(contentType)) {
             throw ProblemException.unsupportedMediaType(contentType);
         }
-        byte[] bytes;
-        try (InputStream in = req.content().inputStream()) {
-            bytes = in.readAllBytes(); // the server's max-payload-size bounds this
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        byte[] bytes = RequestBodies.readAll(req);
         Idempotency.admit(req, bytes);
         if (bytes.length == 0) {
             throw ProblemException.malformedJson("The body is empty; a JSON object is expected.");

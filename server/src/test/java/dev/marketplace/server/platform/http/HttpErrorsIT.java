@@ -25,7 +25,9 @@ class HttpErrorsIT {
     private static final int MAX_PAYLOAD = 4096;
 
     @RegisterExtension
-    static final TestServer server = new TestServer().with("server.max-payload-size", String.valueOf(MAX_PAYLOAD));
+    static final TestServer server = new TestServer()
+            .with("server.max-payload-size", String.valueOf(MAX_PAYLOAD))
+            .with("http.body.timeout", "PT1S");
 
     private int categoriesBefore;
 
@@ -114,6 +116,24 @@ class HttpErrorsIT {
                 chunked.getBytes(StandardCharsets.UTF_8));
         assertThat(response.status()).isEqualTo(413);
         assertThat(problemOf(response.body()).getString("code")).isEqualTo("payload_too_large");
+    }
+
+    @Test
+    void aClientThatStopsSendingMidBodyIsCutOff() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.baseUri().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /v1/categories HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + server.operatorToken() + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"name\":").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            long started = System.nanoTime();
+            byte[] answer = socket.getInputStream().readAllBytes(); // returns when the server closes the connection
+            long seconds = (System.nanoTime() - started) / 1_000_000_000;
+            assertThat(seconds).as("the stalled request holds its connection only about the body timeout").isLessThan(5);
+            String text = new String(answer, StandardCharsets.UTF_8);
+            assertThat(text.isEmpty() || text.startsWith("HTTP/1.1 4") || text.startsWith("HTTP/1.1 5"))
+                    .as("closed, or answered with an error: %s", text).isTrue();
+        }
     }
 
     @Test

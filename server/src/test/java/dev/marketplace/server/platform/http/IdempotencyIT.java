@@ -129,6 +129,17 @@ class IdempotencyIT {
     }
 
     @Test
+    void anExpiredKeyIsForgotten() {
+        String key = UUID.randomUUID().toString();
+        assertThat(post(key, categoryBody("First use")).statusCode()).isEqualTo(201);
+        server.db().update(IDEMPOTENCY_RECORD).set(IDEMPOTENCY_RECORD.EXPIRES_AT, OffsetDateTime.now().minusSeconds(1))
+                .where(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)).execute();
+        HttpResponse<String> reused = post(key, categoryBody("After the window"));
+        assertThat(reused.statusCode()).as("a new request, not a conflicting reuse").isEqualTo(201);
+        assertThat(reused.headers().firstValue("Idempotent-Replayed")).isEmpty();
+    }
+
+    @Test
     void aFailedRequestDoesNotHoldItsKey() {
         String key = UUID.randomUUID().toString();
         assertThat(post(key, "{\"name\":").statusCode()).isEqualTo(400);
