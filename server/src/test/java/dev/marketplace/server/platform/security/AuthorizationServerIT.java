@@ -108,12 +108,20 @@ class AuthorizationServerIT {
     }
 
     @Test
-    void aRevokedTokenStopsWorkingAndOnlyItsClientCanRevokeIt() {
+    void aRevokedTokenStopsWorkingAndOnlyItsClientCanRevokeIt() throws Exception {
         String token = server.token(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
         assertThat(get(token).statusCode()).isEqualTo(200);
 
         HttpResponse<String> junk = revoke(BASIC, "token=not-a-token");
         assertThat(junk.statusCode()).as("RFC 7009: 200 for an invalid token").isEqualTo(200);
+
+        var other = server.client().clients().createClient(new dev.marketplace.sdk.model.ClientCreate().name("Other tool")
+                .principalType(dev.marketplace.sdk.model.PrincipalType.OPERATOR)
+                .scopes(java.util.List.of(dev.marketplace.sdk.model.Scope.CATALOG_READ)), null);
+        String otherBasic = "Basic " + Base64.getEncoder().encodeToString((other.getClient().getClientId() + ":"
+                + other.getClientSecret()).getBytes(StandardCharsets.UTF_8));
+        assertThat(revoke(otherBasic, "token=" + token).statusCode()).as("answered 200 all the same").isEqualTo(200);
+        assertThat(get(token).statusCode()).as("another client cannot revoke this token").isEqualTo(200);
 
         assertThat(revoke(BASIC, "token=" + token).statusCode()).isEqualTo(200);
         HttpResponse<String> afterwards = get(token);
