@@ -59,9 +59,9 @@ public record SecuritySettings(String issuer,
             Files.createDirectories(file.getParent());
             String key = SecretBox.newBase64Key();
             Files.writeString(file, key, StandardCharsets.US_ASCII);
-            try {
+            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
+            } else {
                 LOG.log(Level.WARNING, "cannot restrict permissions of " + file + " on this file system");
             }
             LOG.log(Level.WARNING, "generated a key-encryption key in " + file.toAbsolutePath()
