@@ -7,12 +7,30 @@ import dev.marketplace.server.platform.security.SecuritySettings;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.config.EnvironmentVariables;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The environment variables the README documents reach the keys they claim to (Helidon's aliasing rules). */
 class ConfigurationTest {
+
+    @Test
+    void withoutAConfiguredKeyOneIsGeneratedOnceOwnerOnlyAndKept(@TempDir Path dataDirectory) throws Exception {
+        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .sources(ConfigSources.create(Map.of("data.dir", dataDirectory.toString())),
+                        ConfigSources.classpath("application.yaml"))
+                .build();
+        byte[] sealed = SecuritySettings.from(config).keyEncryption().seal("secret".getBytes(), new byte[0]);
+        Path keyFile = dataDirectory.resolve("secrets").resolve("encryption.key");
+        assertThat(Files.getPosixFilePermissions(keyFile)).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThat(SecuritySettings.from(config).keyEncryption().open(sealed, new byte[0]))
+                .as("a restart reads the same key").isEqualTo("secret".getBytes());
+    }
 
     @Test
     void readmeEnvironmentVariablesOverrideTheShippedDefaults() {

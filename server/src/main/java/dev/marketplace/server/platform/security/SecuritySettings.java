@@ -58,12 +58,13 @@ public record SecuritySettings(String issuer,
             }
             Files.createDirectories(file.getParent());
             String key = SecretBox.newBase64Key();
-            Files.writeString(file, key, StandardCharsets.US_ASCII);
             if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                // Created owner-only, so the key is never readable by others, not even for a moment.
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } else {
                 LOG.log(Level.WARNING, "cannot restrict permissions of " + file + " on this file system");
             }
+            Files.writeString(file, key, StandardCharsets.US_ASCII);
             LOG.log(Level.WARNING, "generated a key-encryption key in " + file.toAbsolutePath()
                     + "; set SECURITY_ENCRYPTION_KEY when several servers share one database");
             return key;
