@@ -44,7 +44,7 @@ class TrafficAndAuditIT {
         assertThat(remaining(first)).isEqualTo(MERCHANT_PER_MINUTE - 1);
 
         HttpResponse<String> throttled = null;
-        for (int i = 0; i < MERCHANT_PER_MINUTE + 5 && throttled == null; i++) {
+        for (int i = 0; i < 2 * MERCHANT_PER_MINUTE && throttled == null; i++) { // slack for refills on a slow machine
             HttpResponse<String> response = list(token);
             if (response.statusCode() == 429) {
                 throttled = response;
