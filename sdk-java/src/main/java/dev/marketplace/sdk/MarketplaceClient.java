@@ -2,6 +2,7 @@ package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.api.MerchantsApi;
 import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
@@ -34,6 +35,7 @@ public final class MarketplaceClient {
     private final ApiClient apiClient;
     private final CategoriesApi categories;
     private final ClientsApi clients;
+    private final MerchantsApi merchants;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -63,6 +65,7 @@ public final class MarketplaceClient {
         this.apiClient = client;
         this.categories = new CategoriesApi(client);
         this.clients = new ClientsApi(client);
+        this.merchants = new MerchantsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -78,6 +81,11 @@ public final class MarketplaceClient {
     /** API clients (OAuth2 client credentials) of the caller's principal. */
     public ClientsApi clients() {
         return clients;
+    }
+
+    /** Merchants: applications, review and status (the operator), or the caller itself (a merchant). */
+    public MerchantsApi merchants() {
+        return merchants;
     }
 
     /** Health and metrics. */

@@ -3,6 +3,10 @@ package dev.marketplace.server;
 import dev.marketplace.server.catalog.CategoryHttpService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.merchants.AdmissionRules;
+import dev.marketplace.server.merchants.MerchantHttpService;
+import dev.marketplace.server.merchants.MerchantPlans;
+import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
@@ -87,6 +91,7 @@ public final class MarketplaceServer implements AutoCloseable {
             RateLimits rateLimits = RateLimits.from(config);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
+            CategoryService categories = new CategoryService(dsl);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
 
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -99,7 +104,9 @@ public final class MarketplaceServer implements AutoCloseable {
             routing.register(OAuthHttpService.PATH, oauth)
                     .get(OAuthHttpService.METADATA_PATH, oauth::metadata)
                     .register(ApiClientHttpService.PATH, new ApiClientHttpService(clients))
-                    .register(CategoryHttpService.PATH, new CategoryHttpService(new CategoryService(dsl)));
+                    .register(CategoryHttpService.PATH, new CategoryHttpService(categories))
+                    .register(MerchantHttpService.PATH, new MerchantHttpService(new MerchantService(dsl, categories,
+                            clients, AdmissionRules.from(config), MerchantPlans.from(config))));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(

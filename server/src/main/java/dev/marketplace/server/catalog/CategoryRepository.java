@@ -21,6 +21,9 @@ final class CategoryRepository {
     /** Unique sibling names, ignoring case (see V1 migration). */
     static final String SIBLING_NAME_CONSTRAINT = "catalog_category_sibling_name_key";
 
+    /** Merchants name the category of goods they sell; such a category cannot be deleted (see V3 migration). */
+    static final String MERCHANT_REFERENCE_CONSTRAINT = "merchant_category_fkey";
+
     // Serializes structural changes of the tree (create, move, delete): they are rare operator actions, and
     // one lock makes cycle checks and subtree rewrites correct under any concurrency, on any number of nodes.
     private static final long TREE_LOCK = 0x6361745f74726565L; // "cat_tree"

@@ -18,7 +18,7 @@ import org.jooq.exception.DataAccessException;
  * <p>Error codes, in the order they are checked: {@code not_found} (the category),
  * {@code validation_failed} (a parent that does not exist), {@code version_conflict} /
  * {@code precondition_failed}, {@code category_cycle}, {@code category_too_deep},
- * {@code category_not_empty}, {@code category_name_taken}.
+ * {@code category_not_empty}, {@code category_in_use}, {@code category_name_taken}.
  */
 public final class CategoryService {
 
@@ -31,6 +31,11 @@ public final class CategoryService {
     public CategoryService(DSLContext dsl) {
         this.dsl = dsl;
         this.repository = new CategoryRepository();
+    }
+
+    /** Whether a category with this id exists (other domains reference categories by id). */
+    public boolean exists(UUID id) {
+        return repository.find(dsl, id).isPresent();
     }
 
     public Category get(UUID id) {
@@ -99,6 +104,18 @@ public final class CategoryService {
 
     /** Deletes a category that has no children; with {@code expected}, only if it is still at that version. */
     public void delete(UUID id, Optional<ExpectedVersion> expected) {
+        try {
+            deleteEmpty(id, expected);
+        } catch (DataAccessException e) {
+            if (Constraints.isViolated(e, CategoryRepository.MERCHANT_REFERENCE_CONSTRAINT)) {
+                throw ProblemException.conflict("category_in_use",
+                        "Merchants sell goods of this category; it cannot be deleted.");
+            }
+            throw e;
+        }
+    }
+
+    private void deleteEmpty(UUID id, Optional<ExpectedVersion> expected) {
         dsl.transaction(tx -> {
             DSLContext db = tx.dsl();
             repository.lockTree(db);

@@ -56,7 +56,7 @@ public final class ApiClientHttpService implements HttpService {
     }
 
     public record ApiClientCredentials(ApiClientResource client, String clientSecret) {
-        static ApiClientCredentials of(ApiClientService.ClientCredentials credentials) {
+        public static ApiClientCredentials of(ApiClientService.ClientCredentials credentials) {
             return new ApiClientCredentials(ApiClientResource.of(credentials.client()), credentials.clientSecret());
         }
     }

@@ -1,8 +1,11 @@
 package dev.marketplace.server.platform.http;
 
+import dev.marketplace.server.platform.money.Money;
+import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,15 +28,23 @@ import java.util.UUID;
 public final class JsonFields {
 
     private final JsonObject object;
-    private final List<FieldError> errors = new ArrayList<>();
+    /** Prepended to field names: {@code contact/} for the members of a nested {@code contact} object. */
+    private final String prefix;
+    private final List<FieldError> errors;
 
-    private JsonFields(JsonObject object) {
+    private JsonFields(JsonObject object, String prefix, List<FieldError> errors) {
         this.object = object;
+        this.prefix = prefix;
+        this.errors = errors;
     }
 
     /** Reads {@code object}, refusing members other than {@code allowed}. */
     public static JsonFields of(JsonObject object, String... allowed) {
-        JsonFields fields = new JsonFields(object);
+        return of(object, "", new ArrayList<>(), allowed);
+    }
+
+    private static JsonFields of(JsonObject object, String prefix, List<FieldError> errors, String... allowed) {
+        JsonFields fields = new JsonFields(object, prefix, errors);
         Set<String> known = Set.of(allowed);
         object.keySet().stream().filter(name -> !known.contains(name)).sorted().forEach(name ->
                 fields.reject(name, FieldError.UNKNOWN_FIELD, "is not a field of this request"));
@@ -106,6 +117,11 @@ public final class JsonFields {
         return Optional.of(exact.longValueExact());
     }
 
+    /** Like {@link #optionalString}, but null is allowed too (and gives empty, like absent). */
+    public Optional<String> nullableString(String name, int min, int max) {
+        return object.containsKey(name) && object.isNull(name) ? Optional.empty() : optionalString(name, min, max);
+    }
+
     /** One of {@code allowed}, which may be absent (but not null). */
     public Optional<String> optionalEnum(String name, Set<String> allowed) {
         Optional<String> value = optionalString(name, 1, 100);
@@ -138,6 +154,15 @@ public final class JsonFields {
         return values;
     }
 
+    /** A UUID that must be present and not null. */
+    public UUID requiredUuid(String name) {
+        if (!object.containsKey(name) || object.isNull(name)) {
+            reject(name, FieldError.REQUIRED, "is required");
+            return null;
+        }
+        return nullableUuid(name).orElse(null);
+    }
+
     /** A UUID that may be absent or null (both give empty); anything else must be a UUID string. */
     public Optional<UUID> nullableUuid(String name) {
         if (!object.containsKey(name) || object.isNull(name)) {
@@ -154,6 +179,58 @@ public final class JsonFields {
         return Optional.empty();
     }
 
+    /**
+     * A nested object that must be present, read like the body: its errors join this one's, named
+     * {@code name/member}. When it is missing or not an object that is the one error reported, and the
+     * returned reader reads nothing (every value it gives is empty or null).
+     */
+    public JsonFields requiredObject(String name, String... allowed) {
+        if (!object.containsKey(name) || object.isNull(name)) {
+            reject(name, FieldError.REQUIRED, "is required");
+            return detached();
+        }
+        if (!(object.get(name) instanceof JsonObject nested)) {
+            reject(name, FieldError.INVALID_TYPE, "must be an object");
+            return detached();
+        }
+        return of(nested, prefix + name + "/", errors, allowed);
+    }
+
+    /** Money that must be present: {@code {"amount": <integer minor units>, "currency": "<ISO 4217>"}}, amount at least {@code min}. */
+    public Money requiredMoney(String name, long min) {
+        JsonFields money = requiredObject(name, "amount", "currency");
+        Optional<Long> amount = money.optionalLong("amount", min, Long.MAX_VALUE);
+        if (!money.isPresent("amount")) {
+            money.reject("amount", FieldError.REQUIRED, "is required");
+        }
+        String currency = money.requiredString("currency", 3, 3);
+        if (currency != null && !Money.isCurrencyCode(currency)) {
+            money.reject("currency", FieldError.INVALID_FORMAT, "must be an ISO 4217 currency code such as JPY");
+            return null;
+        }
+        return amount.isPresent() && currency != null ? Money.of(amount.get(), currency) : null;
+    }
+
+    /** A non-empty array of at most {@code maxItems} strings, each trimmed and from {@code min} to {@code max} characters. */
+    public List<String> requiredStrings(String name, int maxItems, int min, int max) {
+        if (!object.containsKey(name) || object.isNull(name)) {
+            reject(name, FieldError.REQUIRED, "is required");
+            return List.of();
+        }
+        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.isEmpty() || array.size() > maxItems) {
+            reject(name, FieldError.INVALID_TYPE, "must be an array of 1 to " + maxItems + " strings");
+            return List.of();
+        }
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            String index = Integer.toString(i);
+            JsonFields item = new JsonFields(Json.createObjectBuilder().add(index, array.get(i)).build(),
+                    prefix + name + "/", errors);
+            item.optionalString(index, min, max).ifPresent(values::add);
+        }
+        return values;
+    }
+
     /** Like {@link #nullableUuid}, but the member must be there (null is a value). */
     public Optional<UUID> requiredNullableUuid(String name) {
         if (!object.containsKey(name)) {
@@ -163,7 +240,12 @@ public final class JsonFields {
     }
 
     public void reject(String name, String code, String message) {
-        errors.add(new FieldError(name, code, message));
+        errors.add(new FieldError(prefix + name, code, message));
+    }
+
+    /** A reader of nothing whose errors go nowhere: what is left of a nested object that is missing. */
+    private static JsonFields detached() {
+        return new JsonFields(JsonValue.EMPTY_JSON_OBJECT, "", new ArrayList<>());
     }
 
     public void throwIfInvalid() {

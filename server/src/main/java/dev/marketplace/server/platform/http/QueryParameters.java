@@ -43,6 +43,16 @@ public final class QueryParameters {
         return id;
     }
 
+    /** One of {@code allowed}, if given. */
+    public Optional<String> oneOf(String name, Set<String> allowed) {
+        Optional<String> value = single(name);
+        if (value.isPresent() && !allowed.contains(value.get())) {
+            reject(name, FieldError.OUT_OF_RANGE, "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            return Optional.empty();
+        }
+        return value;
+    }
+
     /** {@code limit} (1 to {@value PageRequest#MAX_LIMIT}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor}. */
     public PageRequest pageRequest(int cursorKeys) {
         int limit = PageRequest.DEFAULT_LIMIT;

@@ -1,5 +1,6 @@
 package dev.marketplace.server.platform.money;
 
+import jakarta.json.bind.annotation.JsonbTransient;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Currency;
@@ -61,10 +62,12 @@ public record Money(long amount, String currency) {
         return new Money(Math.multiplyExact(amount, factor), currency);
     }
 
+    @JsonbTransient // not part of the JSON form, which is exactly {"amount": ..., "currency": ...}
     public boolean isNegative() {
         return amount < 0;
     }
 
+    @JsonbTransient
     public boolean isZero() {
         return amount == 0;
     }

@@ -6,7 +6,8 @@ import java.util.Set;
 
 /**
  * The OAuth2 scopes (as in the OpenAPI document's security scheme) and the most each kind of principal may
- * hold: a merchant can never be granted the operator's {@code categories:write}, whoever creates its client.
+ * hold: a merchant can never be granted the operator's {@code categories:write} or {@code merchants:admin},
+ * whoever creates its client.
  */
 public final class Scopes {
 
@@ -14,12 +15,15 @@ public final class Scopes {
     public static final String CATEGORIES_WRITE = "categories:write";
     public static final String CLIENTS_READ = "clients:read";
     public static final String CLIENTS_WRITE = "clients:write";
+    public static final String MERCHANTS_ADMIN = "merchants:admin";
+    public static final String MERCHANTS_READ = "merchants:read";
 
-    public static final Set<String> ALL = Set.of(CATALOG_READ, CATEGORIES_WRITE, CLIENTS_READ, CLIENTS_WRITE);
+    public static final Set<String> ALL = Set.of(CATALOG_READ, CATEGORIES_WRITE, CLIENTS_READ, CLIENTS_WRITE,
+            MERCHANTS_ADMIN, MERCHANTS_READ);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
-            PrincipalType.MERCHANT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE),
+            PrincipalType.MERCHANT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, MERCHANTS_READ),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE)));
 

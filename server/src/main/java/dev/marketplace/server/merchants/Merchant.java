@@ -1,0 +1,41 @@
+package dev.marketplace.server.merchants;
+
+import dev.marketplace.server.platform.money.Money;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A company selling on the marketplace, from its application on.
+ *
+ * @param plan              the plan with the monthly fee agreed at application time
+ * @param deposit           the deposit the company lodges
+ * @param admissionFindings the admission rules the application broke when filed; non-empty ones cannot be approved
+ */
+public record Merchant(UUID id,
+                       String legalName,
+                       Contact contact,
+                       Address address,
+                       int yearsInBusiness,
+                       UUID categoryId,
+                       MerchantPlan plan,
+                       Money deposit,
+                       MerchantStatus status,
+                       List<AdmissionFinding> admissionFindings,
+                       long version,
+                       OffsetDateTime createdAt,
+                       OffsetDateTime updatedAt) {
+
+    public Merchant {
+        admissionFindings = List.copyOf(admissionFindings);
+    }
+
+    /** The person the marketplace deals with. */
+    public record Contact(String name, String email, String phone) {
+    }
+
+    /** The registered address; {@code line2} may be null. */
+    public record Address(String country, String postalCode, String region, String locality, String line1,
+                          String line2) {
+    }
+}

@@ -1,0 +1,170 @@
+package dev.marketplace.server.merchants;
+
+import static dev.marketplace.schema.Tables.MERCHANT;
+import static dev.marketplace.schema.Tables.MERCHANT_STATUS_CHANGE;
+
+import dev.marketplace.schema.tables.records.MerchantRecord;
+import dev.marketplace.schema.tables.records.MerchantStatusChangeRecord;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/**
+ * The merchant and merchant_status_change tables. Every method runs in the caller's transaction ({@code db});
+ * reads on behalf of a principal go through {@link Tenancy}: a merchant row is owned by the merchant itself.
+ */
+final class MerchantRepository {
+
+    /** The merchant's category of goods must exist (see V3 migration). */
+    static final String CATEGORY_CONSTRAINT = "merchant_category_fkey";
+
+    private static Condition visibleTo(Principal viewer) {
+        return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), MERCHANT.ID);
+    }
+
+    Optional<Merchant> find(DSLContext db, Principal viewer, UUID id) {
+        return db.selectFrom(MERCHANT).where(MERCHANT.ID.eq(id)).and(visibleTo(viewer))
+                .fetchOptional(MerchantRepository::toMerchant);
+    }
+
+    Optional<Merchant> findForUpdate(DSLContext db, Principal viewer, UUID id) {
+        return db.selectFrom(MERCHANT).where(MERCHANT.ID.eq(id)).and(visibleTo(viewer)).forUpdate()
+                .fetchOptional(MerchantRepository::toMerchant);
+    }
+
+    /** Merchants in application order (created, id), optionally in one status; {@code page.fetchSize()} rows at most. */
+    List<Merchant> list(DSLContext db, Principal viewer, Optional<MerchantStatus> status, PageRequest page) {
+        Condition inStatus = status.map(s -> MERCHANT.STATUS.eq(s.wireName())).orElse(DSL.noCondition());
+        Condition after = page.after()
+                .map(cursor -> DSL.row(MERCHANT.CREATED_AT, MERCHANT.ID)
+                        .gt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(MERCHANT)
+                .where(visibleTo(viewer)).and(inStatus).and(after)
+                .orderBy(MERCHANT.CREATED_AT, MERCHANT.ID)
+                .limit(page.fetchSize())
+                .fetch(MerchantRepository::toMerchant);
+    }
+
+    static Cursor cursorOf(Merchant merchant) {
+        return Cursor.of(merchant.createdAt().toString(), merchant.id().toString());
+    }
+
+    Merchant insert(DSLContext db, UUID id, MerchantApplication application, MerchantPlan plan,
+                    List<AdmissionFinding> findings) {
+        return db.insertInto(MERCHANT)
+                .set(MERCHANT.ID, id)
+                .set(MERCHANT.LEGAL_NAME, application.legalName())
+                .set(MERCHANT.CONTACT_NAME, application.contact().name())
+                .set(MERCHANT.CONTACT_EMAIL, application.contact().email())
+                .set(MERCHANT.CONTACT_PHONE, application.contact().phone())
+                .set(MERCHANT.ADDRESS_COUNTRY, application.address().country())
+                .set(MERCHANT.ADDRESS_POSTAL_CODE, application.address().postalCode())
+                .set(MERCHANT.ADDRESS_REGION, application.address().region())
+                .set(MERCHANT.ADDRESS_LOCALITY, application.address().locality())
+                .set(MERCHANT.ADDRESS_LINE1, application.address().line1())
+                .set(MERCHANT.ADDRESS_LINE2, application.address().line2())
+                .set(MERCHANT.YEARS_IN_BUSINESS, application.yearsInBusiness())
+                .set(MERCHANT.CATEGORY_ID, application.categoryId())
+                .set(MERCHANT.PLAN_CODE, plan.code())
+                .set(MERCHANT.PLAN_MONTHLY_FEE_AMOUNT, plan.monthlyFee().amount())
+                .set(MERCHANT.PLAN_MONTHLY_FEE_CURRENCY, plan.monthlyFee().currency())
+                .set(MERCHANT.DEPOSIT_AMOUNT, application.deposit().amount())
+                .set(MERCHANT.DEPOSIT_CURRENCY, application.deposit().currency())
+                .set(MERCHANT.ADMISSION_FINDINGS, findingsJson(findings))
+                .set(MERCHANT.STATUS, MerchantStatus.PENDING.wireName())
+                .returning()
+                .fetchOne(MerchantRepository::toMerchant);
+    }
+
+    Merchant updateStatus(DSLContext db, UUID id, MerchantStatus status) {
+        return db.update(MERCHANT)
+                .set(MERCHANT.STATUS, status.wireName())
+                .set(MERCHANT.VERSION, MERCHANT.VERSION.plus(1))
+                .set(MERCHANT.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MERCHANT.ID.eq(id))
+                .returning()
+                .fetchOne(MerchantRepository::toMerchant);
+    }
+
+    void recordStatusChange(DSLContext db, UUID merchantId, MerchantStatus from, MerchantStatus to,
+                            List<String> reasons, Principal by) {
+        db.insertInto(MERCHANT_STATUS_CHANGE)
+                .set(MERCHANT_STATUS_CHANGE.MERCHANT_ID, merchantId)
+                .set(MERCHANT_STATUS_CHANGE.FROM_STATUS, from == null ? null : from.wireName())
+                .set(MERCHANT_STATUS_CHANGE.TO_STATUS, to.wireName())
+                .set(MERCHANT_STATUS_CHANGE.REASONS, reasons.toArray(String[]::new))
+                .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_CLIENT_ID, by.clientId())
+                .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_TYPE, by.type().wireName())
+                .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_ID, by.id())
+                .execute();
+    }
+
+    /** A merchant's status changes, oldest first; {@code page.fetchSize()} rows at most. */
+    List<MerchantStatusChange> history(DSLContext db, UUID merchantId, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> MERCHANT_STATUS_CHANGE.ID.gt(Long.parseLong(cursor.keys().get(0))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(MERCHANT_STATUS_CHANGE)
+                .where(MERCHANT_STATUS_CHANGE.MERCHANT_ID.eq(merchantId)).and(after)
+                .orderBy(MERCHANT_STATUS_CHANGE.ID)
+                .limit(page.fetchSize())
+                .fetch(MerchantRepository::toStatusChange);
+    }
+
+    static Cursor cursorOf(MerchantStatusChange change) {
+        return Cursor.of(Long.toString(change.sequence()));
+    }
+
+    private static JSONB findingsJson(List<AdmissionFinding> findings) {
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        findings.forEach(finding -> array.add(Json.createObjectBuilder()
+                .add("rule", finding.rule()).add("message", finding.message())));
+        return JSONB.jsonb(array.build().toString());
+    }
+
+    private static List<AdmissionFinding> findings(JSONB json) {
+        try (var reader = Json.createReader(new StringReader(json.data()))) {
+            return reader.readArray().getValuesAs(JsonObject.class).stream()
+                    .map(finding -> new AdmissionFinding(finding.getString("rule"), finding.getString("message")))
+                    .toList();
+        }
+    }
+
+    private static Merchant toMerchant(MerchantRecord row) {
+        return new Merchant(row.getId(), row.getLegalName(),
+                new Merchant.Contact(row.getContactName(), row.getContactEmail(), row.getContactPhone()),
+                new Merchant.Address(row.getAddressCountry(), row.getAddressPostalCode(), row.getAddressRegion(),
+                        row.getAddressLocality(), row.getAddressLine1(), row.getAddressLine2()),
+                row.getYearsInBusiness(), row.getCategoryId(),
+                new MerchantPlan(row.getPlanCode(), Money.of(row.getPlanMonthlyFeeAmount(), row.getPlanMonthlyFeeCurrency())),
+                Money.of(row.getDepositAmount(), row.getDepositCurrency()),
+                MerchantStatus.fromWireName(row.getStatus()).orElseThrow(),
+                findings(row.getAdmissionFindings()), row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    private static MerchantStatusChange toStatusChange(MerchantStatusChangeRecord row) {
+        return new MerchantStatusChange(row.getId(),
+                row.getFromStatus() == null ? null : MerchantStatus.fromWireName(row.getFromStatus()).orElseThrow(),
+                MerchantStatus.fromWireName(row.getToStatus()).orElseThrow(),
+                Arrays.asList(row.getReasons()), row.getChangedByClientId(),
+                PrincipalType.fromWireName(row.getChangedByPrincipalType()).orElseThrow(),
+                row.getChangedByPrincipalId(), row.getChangedAt());
+    }
+}

@@ -1,0 +1,142 @@
+package dev.marketplace.server.merchants;
+
+import dev.marketplace.server.catalog.CategoryService;
+import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.platform.concurrency.ExpectedVersion;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.Constraints;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Scopes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Merchant onboarding and status. Each public method is one transaction, except {@link #approve}, which
+ * commits the approval and then issues the first API client through {@link ApiClientService}.
+ *
+ * <p>Error codes, in the order they are checked: {@code not_found} (the merchant, also for another merchant's
+ * id), {@code validation_failed}, {@code version_conflict} / {@code precondition_failed},
+ * {@code illegal_status_transition} (with {@code currentState}), {@code admission_rules_not_met}.
+ */
+public final class MerchantService {
+
+    /** The name of the API client an approval issues. */
+    static final String FIRST_CLIENT_NAME = "Initial client";
+
+    /** The approved merchant and its first client's credentials (the secret shown once). */
+    public record Approval(Merchant merchant, ApiClientService.ClientCredentials credentials) {
+    }
+
+    private final DSLContext dsl;
+    private final CategoryService categories;
+    private final ApiClientService clients;
+    private final AdmissionRules admissionRules;
+    private final MerchantPlans plans;
+    private final MerchantRepository repository = new MerchantRepository();
+
+    public MerchantService(DSLContext dsl, CategoryService categories, ApiClientService clients,
+                           AdmissionRules admissionRules, MerchantPlans plans) {
+        this.dsl = dsl;
+        this.categories = categories;
+        this.clients = clients;
+        this.admissionRules = admissionRules;
+        this.plans = plans;
+    }
+
+    /** Records an application as pending, with the admission rules it breaks; only an unknown category or plan refuses it. */
+    public Merchant apply(Principal caller, MerchantApplication application) {
+        List<FieldError> errors = new ArrayList<>();
+        if (!categories.exists(application.categoryId())) {
+            errors.add(new FieldError("categoryId", FieldError.NOT_FOUND, "names no existing category"));
+        }
+        Optional<MerchantPlan> plan = plans.find(application.planCode());
+        if (plan.isEmpty()) {
+            errors.add(new FieldError("plan", FieldError.OUT_OF_RANGE,
+                    "must be one of " + String.join(", ", plans.codes())));
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.validation(errors);
+        }
+        List<AdmissionFinding> findings = admissionRules.check(application);
+        try {
+            return dsl.transactionResult(tx -> {
+                DSLContext db = tx.dsl();
+                Merchant merchant = repository.insert(db, UUID.randomUUID(), application, plan.get(), findings);
+                repository.recordStatusChange(db, merchant.id(), null, MerchantStatus.PENDING, List.of(), caller);
+                return merchant;
+            });
+        } catch (DataAccessException e) {
+            if (Constraints.isViolated(e, MerchantRepository.CATEGORY_CONSTRAINT)) { // deleted since the check
+                throw ProblemException.validation("categoryId", FieldError.NOT_FOUND, "names no existing category");
+            }
+            throw e;
+        }
+    }
+
+    public Merchant get(Principal caller, UUID id) {
+        return repository.find(dsl, caller, id).orElseThrow(MerchantService::merchantNotFound);
+    }
+
+    public Page<Merchant> list(Principal caller, Optional<MerchantStatus> status, PageRequest page) {
+        return Page.fromLookahead(repository.list(dsl, caller, status, page), page.limit(), MerchantRepository::cursorOf);
+    }
+
+    public Page<MerchantStatusChange> history(Principal caller, UUID id, PageRequest page) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            repository.find(db, caller, id).orElseThrow(MerchantService::merchantNotFound);
+            return Page.fromLookahead(repository.history(db, id, page), page.limit(), MerchantRepository::cursorOf);
+        });
+    }
+
+    /**
+     * Approves a pending application that meets the admission rules, then issues the merchant's first API
+     * client with every scope a merchant may hold. The approval commits first: should issuing the client fail,
+     * the merchant is active without credentials and the operator creates them with {@code POST /v1/clients} —
+     * never a working client for a merchant that is not approved.
+     */
+    public Approval approve(Principal caller, UUID id, ExpectedVersion expected) {
+        Merchant approved = transition(caller, id, MerchantAction.APPROVE, List.of(), expected);
+        ApiClientService.ClientCredentials credentials = clients.create(caller, new ApiClientService.NewApiClient(
+                FIRST_CLIENT_NAME, Optional.of(PrincipalType.MERCHANT), Optional.of(approved.id()),
+                Scopes.allowedFor(PrincipalType.MERCHANT)));
+        return new Approval(approved, credentials);
+    }
+
+    /**
+     * The one way a merchant's status changes: checks the version the caller saw and that {@code action} is
+     * allowed from the current status, then records the change with who made it and why.
+     */
+    public Merchant transition(Principal caller, UUID id, MerchantAction action, List<String> reasons,
+                               ExpectedVersion expected) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Merchant current = repository.findForUpdate(db, caller, id).orElseThrow(MerchantService::merchantNotFound);
+            expected.check(current.version());
+            MerchantStatus next = current.status().after(action).orElseThrow(() -> ProblemException.conflict(
+                    "illegal_status_transition", "'" + action.pathSegment() + "' is not allowed for a "
+                            + current.status().wireName() + " merchant.").with("currentState", current.status().wireName()));
+            if (action == MerchantAction.APPROVE && !current.admissionFindings().isEmpty()) {
+                throw ProblemException.conflict("admission_rules_not_met", "The application breaks admission rules ("
+                        + current.admissionFindings().stream().map(AdmissionFinding::rule).collect(Collectors.joining(", "))
+                        + "); it can only be rejected.");
+            }
+            Merchant changed = repository.updateStatus(db, id, next);
+            repository.recordStatusChange(db, id, current.status(), next, reasons, caller);
+            return changed;
+        });
+    }
+
+    private static ProblemException merchantNotFound() {
+        return ProblemException.notFound("merchant");
+    }
+}
