@@ -74,7 +74,8 @@ public final class MarketplaceServer implements AutoCloseable {
         try {
             DSLContext dsl = database.dsl();
             SecuritySettings security = SecuritySettings.from(config);
-            ApiClientService clients = new ApiClientService(dsl);
+            RevokedTokens revokedTokens = new RevokedTokens(dsl);
+            ApiClientService clients = new ApiClientService(dsl, revokedTokens);
             clients.ensureOperatorClient(security.operatorClientId(), security.operatorClientSecret());
             SigningKeys signingKeys = new SigningKeys(dsl, security.keyEncryption(), security.accessTokenLifetime());
             signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
@@ -85,7 +86,6 @@ public final class MarketplaceServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "signing key rotation check failed; retrying later", e);
                 }
             }, KEY_ROTATION_CHECK.toMinutes(), KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
-            RevokedTokens revokedTokens = new RevokedTokens(dsl);
             ExternalIssuers externalIssuers = ExternalIssuers.from(config.get("security"), outbound);
             AccessTokens accessTokens = new AccessTokens(signingKeys, revokedTokens, security, externalIssuers);
             RateLimits rateLimits = RateLimits.from(config);

@@ -13,7 +13,8 @@ public record ApiClient(String clientId,
                         UUID principalId,
                         Set<String> scopes,
                         OffsetDateTime createdAt,
-                        OffsetDateTime secretRotatedAt) {
+                        OffsetDateTime secretRotatedAt,
+                        OffsetDateTime disabledAt) {
 
     public ApiClient {
         scopes = Set.copyOf(scopes);

@@ -47,11 +47,12 @@ public final class ApiClientHttpService implements HttpService {
 
     /** See {@code ApiClient} in the OpenAPI document; never carries a secret. */
     public record ApiClientResource(String clientId, String name, String principalType, UUID principalId,
-                                    List<String> scopes, OffsetDateTime createdAt, OffsetDateTime secretRotatedAt) {
+                                    List<String> scopes, OffsetDateTime createdAt, OffsetDateTime secretRotatedAt,
+                                    OffsetDateTime disabledAt) {
         static ApiClientResource of(ApiClient client) {
             return new ApiClientResource(client.clientId(), client.name(), client.principalType().wireName(),
                     client.principalId(), client.scopes().stream().sorted().toList(), client.createdAt(),
-                    client.secretRotatedAt());
+                    client.secretRotatedAt(), client.disabledAt());
         }
     }
 

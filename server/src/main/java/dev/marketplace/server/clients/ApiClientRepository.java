@@ -84,9 +84,20 @@ final class ApiClientRepository {
                 .fetchOne(ApiClientRepository::toClient);
     }
 
+    /** Disables every enabled client of a principal; returns their ids. */
+    List<String> disableAllOf(DSLContext db, PrincipalType type, java.util.UUID principalId) {
+        return db.update(API_CLIENT)
+                .set(API_CLIENT.DISABLED_AT, DSL.currentOffsetDateTime())
+                .where(API_CLIENT.PRINCIPAL_TYPE.eq(type.wireName()), API_CLIENT.PRINCIPAL_ID.eq(principalId),
+                        API_CLIENT.DISABLED_AT.isNull())
+                .returning(API_CLIENT.CLIENT_ID)
+                .fetch(API_CLIENT.CLIENT_ID);
+    }
+
     private static ApiClient toClient(ApiClientRecord row) {
         return new ApiClient(row.getClientId(), row.getName(),
                 PrincipalType.fromWireName(row.getPrincipalType()).orElseThrow(),
-                row.getPrincipalId(), Set.of(row.getScopes()), row.getCreatedAt(), row.getSecretRotatedAt());
+                row.getPrincipalId(), Set.of(row.getScopes()), row.getCreatedAt(), row.getSecretRotatedAt(),
+                row.getDisabledAt());
     }
 }

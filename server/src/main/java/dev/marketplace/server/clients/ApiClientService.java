@@ -11,7 +11,9 @@ import dev.marketplace.server.platform.security.Scopes;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import dev.marketplace.server.platform.security.RevokedTokens;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,10 +41,12 @@ public final class ApiClientService {
     }
 
     private final DSLContext dsl;
+    private final RevokedTokens revokedTokens;
     private final ApiClientRepository repository = new ApiClientRepository();
 
-    public ApiClientService(DSLContext dsl) {
+    public ApiClientService(DSLContext dsl, RevokedTokens revokedTokens) {
         this.dsl = dsl;
+        this.revokedTokens = revokedTokens;
     }
 
     public ClientCredentials create(Principal caller, NewApiClient request) {
@@ -92,9 +96,18 @@ public final class ApiClientService {
         return new ClientCredentials(client, secret);
     }
 
-    /** The client these credentials belong to, if they are right (current secret, or previous one still valid). */
+    /**
+     * Disables every client of a principal that no longer may call (a closed merchant): its credentials stop
+     * working and the tokens it holds are revoked.
+     */
+    public void disableAllOf(PrincipalType type, UUID principalId) {
+        List<String> disabled = dsl.transactionResult(tx -> repository.disableAllOf(tx.dsl(), type, principalId));
+        disabled.forEach(revokedTokens::revokeAllOf);
+    }
+
+    /** The enabled client these credentials belong to, if they are right (current secret, or previous one still valid). */
     public Optional<ApiClient> authenticate(String clientId, String secret) {
-        return repository.credentials(dsl, clientId).filter(stored ->
+        return repository.credentials(dsl, clientId).filter(stored -> stored.client().disabledAt() == null).filter(stored ->
                 ClientSecrets.matches(secret, stored.secretHash())
                         || stored.previousSecretExpiresAt() != null
                         && stored.previousSecretExpiresAt().isAfter(OffsetDateTime.now())

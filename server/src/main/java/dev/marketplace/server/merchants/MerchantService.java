@@ -105,7 +105,7 @@ public final class MerchantService {
      * never a working client for a merchant that is not approved.
      */
     public Approval approve(Principal caller, UUID id, ExpectedVersion expected) {
-        Merchant approved = transition(caller, id, MerchantAction.APPROVE, List.of(), expected);
+        Merchant approved = recordTransition(caller, id, MerchantAction.APPROVE, List.of(), expected);
         ApiClientService.ClientCredentials credentials = clients.create(caller, new ApiClientService.NewApiClient(
                 FIRST_CLIENT_NAME, Optional.of(PrincipalType.MERCHANT), Optional.of(approved.id()),
                 Scopes.allowedFor(PrincipalType.MERCHANT)));
@@ -118,6 +118,16 @@ public final class MerchantService {
      */
     public Merchant transition(Principal caller, UUID id, MerchantAction action, List<String> reasons,
                                ExpectedVersion expected) {
+        Merchant changed = recordTransition(caller, id, action, reasons, expected);
+        if (changed.status() == MerchantStatus.CLOSED) {
+            // After the commit, like approval's client: a closed merchant's software stops calling at once.
+            clients.disableAllOf(PrincipalType.MERCHANT, id);
+        }
+        return changed;
+    }
+
+    private Merchant recordTransition(Principal caller, UUID id, MerchantAction action, List<String> reasons,
+                                      ExpectedVersion expected) {
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             Merchant current = repository.findForUpdate(db, caller, id).orElseThrow(MerchantService::merchantNotFound);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.PermissionException;
@@ -341,6 +342,26 @@ class MerchantApiIT {
         ConflictException inUse = catchThrowableOfType(ConflictException.class,
                 () -> server.client().categories().deleteCategory(sake.getId(), null));
         assertThat(inUse.code()).isEqualTo("category_in_use");
+    }
+
+    @Test
+    void closingAMerchantEndsItsCredentialsAndTheTokensItHolds() throws Exception {
+        MerchantApproved approved = approve(merchants.applyMerchant(application("Closing Soon KK"), null));
+        String clientId = approved.getCredentials().getClient().getClientId();
+        String secret = approved.getCredentials().getClientSecret();
+        String token = server.token(clientId, secret);
+        MarketplaceClient asMerchant = server.clientWithToken(token);
+        assertThat(asMerchant.merchants().getMerchant(approved.getMerchant().getId())).isNotNull();
+
+        merchants.closeMerchant(approved.getMerchant().getId(),
+                new MerchantStatusChange().reason("Contract ended").version(approved.getMerchant().getVersion()), null, null);
+
+        MarketplaceException revoked = catchThrowableOfType(MarketplaceException.class,
+                () -> asMerchant.merchants().getMerchant(approved.getMerchant().getId()));
+        assertThat(revoked.status()).as("the token it held").isEqualTo(401);
+        AssertionError refused = catchThrowableOfType(AssertionError.class, () -> server.token(clientId, secret));
+        assertThat(refused.getMessage()).as("its credentials").contains("401").contains("invalid_client");
+        assertThat(server.client().clients().getClient(clientId).getDisabledAt()).isNotNull();
     }
 
     private static MerchantApplication application(String legalName) {

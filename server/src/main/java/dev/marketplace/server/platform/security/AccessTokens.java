@@ -102,7 +102,7 @@ public final class AccessTokens {
         }
         JWTClaimsSet claims = verifiedClaims(token);
         try {
-            if (revoked.isRevoked(claims.getJWTID())) {
+            if (revoked.isRevoked(claims.getJWTID(), claims.getStringClaim("client_id"), claims.getIssueTime().toInstant())) {
                 throw new InvalidTokenException("the token was revoked");
             }
             Set<String> scopes = new LinkedHashSet<>(Arrays.asList(claims.getStringClaim("scope").split(" ")));

@@ -1,18 +1,21 @@
 package dev.marketplace.server.platform.security;
 
+import static dev.marketplace.schema.Tables.REVOKED_CLIENT;
 import static dev.marketplace.schema.Tables.REVOKED_TOKEN;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Set;
 import org.jooq.DSLContext;
 
 /**
- * Access tokens revoked before their expiry (RFC 7009). Checked on every request, so the set is held in
- * memory and re-read from PostgreSQL every few seconds: a revocation applies at once on the node that took
- * it and within {@link #REFRESH} on the others.
+ * Access tokens revoked before their expiry: one by one (RFC 7009), or all those a client was issued before
+ * a moment (when the client is disabled). Checked on every request, so both lists are held in memory and
+ * re-read from PostgreSQL every few seconds: a revocation applies at once on the node that took it and within
+ * {@link #REFRESH} on the others.
  */
 public final class RevokedTokens {
 
@@ -20,6 +23,7 @@ public final class RevokedTokens {
 
     private final DSLContext dsl;
     private volatile Set<String> revoked = Set.of();
+    private volatile Map<String, Instant> clientsRevokedBefore = Map.of();
     private volatile long loadedAtNanos = Long.MIN_VALUE;
 
     public RevokedTokens(DSLContext dsl) {
@@ -36,7 +40,18 @@ public final class RevokedTokens {
         reload();
     }
 
-    public boolean isRevoked(String jti) {
+    /** Ends every token {@code clientId} holds now; tokens issued later are unaffected. */
+    public void revokeAllOf(String clientId) {
+        OffsetDateTime now = OffsetDateTime.now();
+        dsl.insertInto(REVOKED_CLIENT)
+                .set(REVOKED_CLIENT.CLIENT_ID, clientId)
+                .set(REVOKED_CLIENT.TOKENS_ISSUED_BEFORE, now)
+                .onConflict(REVOKED_CLIENT.CLIENT_ID).doUpdate().set(REVOKED_CLIENT.TOKENS_ISSUED_BEFORE, now)
+                .execute();
+        reload();
+    }
+
+    public boolean isRevoked(String jti, String clientId, Instant issuedAt) {
         if (isStale()) {
             synchronized (this) {
                 if (isStale()) { // one request refreshes; the others that waited use its result
@@ -44,7 +59,8 @@ public final class RevokedTokens {
                 }
             }
         }
-        return revoked.contains(jti);
+        Instant clientCutOff = clientsRevokedBefore.get(clientId);
+        return revoked.contains(jti) || clientCutOff != null && !issuedAt.isAfter(clientCutOff);
     }
 
     private boolean isStale() {
@@ -56,6 +72,8 @@ public final class RevokedTokens {
         dsl.deleteFrom(REVOKED_TOKEN).where(REVOKED_TOKEN.EXPIRES_AT.lt(now.minusMinutes(5))).execute();
         revoked = Set.copyOf(dsl.select(REVOKED_TOKEN.JTI).from(REVOKED_TOKEN)
                 .where(REVOKED_TOKEN.EXPIRES_AT.gt(now.minusMinutes(1))).fetch(REVOKED_TOKEN.JTI));
+        clientsRevokedBefore = dsl.selectFrom(REVOKED_CLIENT).fetchMap(REVOKED_CLIENT.CLIENT_ID,
+                        row -> row.getTokensIssuedBefore().toInstant());
         loadedAtNanos = System.nanoTime();
     }
 }
