@@ -28,6 +28,7 @@ public final class ListingHttpService implements HttpService {
     public static final String PATH = "/v1/listings";
     private static final Map<String, ListingSort> SORTS = Arrays.stream(ListingSort.values())
             .collect(Collectors.toUnmodifiableMap(ListingSort::wireName, Function.identity()));
+    private static final int TITLE_QUERY_MAX = 100;
 
     private final ProductService products;
 
@@ -57,8 +58,9 @@ public final class ListingHttpService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        QueryParameters query = QueryParameters.of(req, "categoryId", "merchantId", "currency", "minPrice",
+        QueryParameters query = QueryParameters.of(req, "q", "categoryId", "merchantId", "currency", "minPrice",
                 "maxPrice", "sort", "limit", "cursor");
+        Optional<String> titleContains = query.text("q", 1, TITLE_QUERY_MAX);
         Optional<UUID> categoryId = query.uuid("categoryId");
         Optional<UUID> merchantId = query.uuid("merchantId");
         Optional<String> currency = query.currency("currency");
@@ -75,7 +77,7 @@ public final class ListingHttpService implements HttpService {
         }
         query.throwIfInvalid();
         Page<ListingResource> result = products.listings(
-                new ListingQuery(categoryId, merchantId, currency, minPrice, maxPrice, sort), page)
+                new ListingQuery(titleContains, categoryId, merchantId, currency, minPrice, maxPrice, sort), page)
                 .map(ListingResource::of);
         JsonResponses.ok(res, new ListingPage(result.items(), result.nextCursor()));
     }

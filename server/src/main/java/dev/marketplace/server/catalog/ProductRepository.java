@@ -33,6 +33,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.SortField;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 
 /**
@@ -84,6 +85,7 @@ final class ProductRepository {
      */
     List<Product> listings(DSLContext db, ListingQuery query, Set<UUID> hiddenMerchants, PageRequest page) {
         Condition filter = listed(hiddenMerchants)
+                .and(query.titleContains().map(ProductRepository::titleContains).orElse(DSL.noCondition()))
                 .and(query.categoryId().map(ProductRepository::inSubtreeOf).orElse(DSL.noCondition()))
                 .and(query.merchantId().map(PRODUCT.MERCHANT_ID::eq).orElse(DSL.noCondition()))
                 .and(query.currency().map(PRODUCT.CURRENCY::eq).orElse(DSL.noCondition()))
@@ -121,6 +123,17 @@ final class ProductRepository {
     private static Condition listed(Set<UUID> hiddenMerchants) {
         return PRODUCT.STATUS.eq(ProductStatus.PUBLISHED.wireName())
                 .and(PRODUCT.MERCHANT_ID.ne(DSL.all(hiddenMerchants.toArray(UUID[]::new))));
+    }
+
+    /**
+     * Some title, in any language, contains {@code text} ignoring case: ILIKE over the title's values, which
+     * needs no word breaks and so works for Japanese and Chinese. A scan of the filtered rows, not an index.
+     */
+    private static Condition titleContains(String text) {
+        String pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        Table<?> titles = DSL.table("jsonb_each_text({0})", PRODUCT.TITLE).as("title_text", "language", "text");
+        return DSL.exists(DSL.selectOne().from(titles)
+                .where(DSL.field(DSL.name("title_text", "text"), String.class).likeIgnoreCase(pattern, '\\')));
     }
 
     /** The category and every category below it (materialized paths, see V1 migration). */

@@ -44,6 +44,19 @@ public final class QueryParameters {
         return id;
     }
 
+    /** Text of {@code min} to {@code max} characters after trimming, if given. */
+    public Optional<String> text(String name, int min, int max) {
+        Optional<String> text = single(name).map(String::strip);
+        if (text.isPresent()) {
+            int length = text.get().codePointCount(0, text.get().length());
+            if (length < min || length > max) {
+                reject(name, FieldError.OUT_OF_RANGE, "must have " + min + " to " + max + " characters");
+                return Optional.empty();
+            }
+        }
+        return text;
+    }
+
     /** A whole number from {@code min} to {@code max}, if given. */
     public Optional<Long> wholeNumber(String name, long min, long max) {
         Optional<String> text = single(name);
