@@ -2,8 +2,10 @@ package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.api.ListingsApi;
 import dev.marketplace.sdk.api.MerchantsApi;
 import dev.marketplace.sdk.api.OperationsApi;
+import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,6 +38,8 @@ public final class MarketplaceClient {
     private final CategoriesApi categories;
     private final ClientsApi clients;
     private final MerchantsApi merchants;
+    private final ProductsApi products;
+    private final ListingsApi listings;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -66,6 +70,8 @@ public final class MarketplaceClient {
         this.categories = new CategoriesApi(client);
         this.clients = new ClientsApi(client);
         this.merchants = new MerchantsApi(client);
+        this.products = new ProductsApi(client);
+        this.listings = new ListingsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -86,6 +92,16 @@ public final class MarketplaceClient {
     /** Merchants: applications, review and status (the operator), or the caller itself (a merchant). */
     public MerchantsApi merchants() {
         return merchants;
+    }
+
+    /** Products with their variants, and their moderation: a merchant's own products, or all of them (the operator). */
+    public ProductsApi products() {
+        return products;
+    }
+
+    /** Published products of active merchants, as storefronts browse them. */
+    public ListingsApi listings() {
+        return listings;
     }
 
     /** Health and metrics. */

@@ -1,6 +1,10 @@
 package dev.marketplace.server;
 
 import dev.marketplace.server.catalog.CategoryHttpService;
+import dev.marketplace.server.catalog.ComplianceCheck;
+import dev.marketplace.server.catalog.ListingHttpService;
+import dev.marketplace.server.catalog.ProductHttpService;
+import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.merchants.AdmissionRules;
@@ -92,6 +96,9 @@ public final class MarketplaceServer implements AutoCloseable {
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
             CategoryService categories = new CategoryService(dsl);
+            MerchantService merchants = new MerchantService(dsl, categories, clients, AdmissionRules.from(config),
+                    MerchantPlans.from(config));
+            ProductService products = new ProductService(dsl, categories, merchants, ComplianceCheck.from(config));
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
 
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -105,8 +112,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     .get(OAuthHttpService.METADATA_PATH, oauth::metadata)
                     .register(ApiClientHttpService.PATH, new ApiClientHttpService(clients))
                     .register(CategoryHttpService.PATH, new CategoryHttpService(categories))
-                    .register(MerchantHttpService.PATH, new MerchantHttpService(new MerchantService(dsl, categories,
-                            clients, AdmissionRules.from(config), MerchantPlans.from(config))));
+                    .register(MerchantHttpService.PATH, new MerchantHttpService(merchants))
+                    .register(ProductHttpService.PATH, new ProductHttpService(products))
+                    .register(ListingHttpService.PATH, new ListingHttpService(products));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(

@@ -24,6 +24,9 @@ final class CategoryRepository {
     /** Merchants name the category of goods they sell; such a category cannot be deleted (see V3 migration). */
     static final String MERCHANT_REFERENCE_CONSTRAINT = "merchant_category_fkey";
 
+    /** Products are in a category; such a category cannot be deleted (see V4 migration). */
+    static final String PRODUCT_REFERENCE_CONSTRAINT = "product_category_fkey";
+
     // Serializes structural changes of the tree (create, move, delete): they are rare operator actions, and
     // one lock makes cycle checks and subtree rewrites correct under any concurrency, on any number of nodes.
     private static final long TREE_LOCK = 0x6361745f74726565L; // "cat_tree"

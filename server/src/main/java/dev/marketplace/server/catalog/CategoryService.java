@@ -111,6 +111,10 @@ public final class CategoryService {
                 throw ProblemException.conflict("category_in_use",
                         "Merchants sell goods of this category; it cannot be deleted.");
             }
+            if (Constraints.isViolated(e, CategoryRepository.PRODUCT_REFERENCE_CONSTRAINT)) {
+                throw ProblemException.conflict("category_in_use",
+                        "Products are in this category; it cannot be deleted.");
+            }
             throw e;
         }
     }

@@ -14,4 +14,5 @@ public record FieldError(String field, String code, String message) {
     public static final String OUT_OF_RANGE = "out_of_range";
     public static final String UNKNOWN_FIELD = "unknown_field";
     public static final String NOT_FOUND = "not_found";
+    public static final String DUPLICATE = "duplicate";
 }

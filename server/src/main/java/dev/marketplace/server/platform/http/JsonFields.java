@@ -8,10 +8,13 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Typed reading of a JSON request object that collects one error per offending field instead of
@@ -211,14 +214,31 @@ public final class JsonFields {
         return amount.isPresent() && currency != null ? Money.of(amount.get(), currency) : null;
     }
 
+    /** Money that may be absent or null (both give empty), otherwise read like {@link #requiredMoney}. */
+    public Optional<Money> nullableMoney(String name, long min) {
+        if (!object.containsKey(name) || object.isNull(name)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(requiredMoney(name, min));
+    }
+
     /** A non-empty array of at most {@code maxItems} strings, each trimmed and from {@code min} to {@code max} characters. */
     public List<String> requiredStrings(String name, int maxItems, int min, int max) {
         if (!object.containsKey(name) || object.isNull(name)) {
             reject(name, FieldError.REQUIRED, "is required");
             return List.of();
         }
-        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.isEmpty() || array.size() > maxItems) {
-            reject(name, FieldError.INVALID_TYPE, "must be an array of 1 to " + maxItems + " strings");
+        return strings(name, 1, maxItems, min, max);
+    }
+
+    /** Like {@link #requiredStrings}, but the array may be absent (empty optional) or empty. */
+    public Optional<List<String>> optionalStrings(String name, int maxItems, int min, int max) {
+        return object.containsKey(name) ? Optional.of(strings(name, 0, maxItems, min, max)) : Optional.empty();
+    }
+
+    private List<String> strings(String name, int minItems, int maxItems, int min, int max) {
+        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.size() < minItems || array.size() > maxItems) {
+            reject(name, FieldError.INVALID_TYPE, "must be an array of " + minItems + " to " + maxItems + " strings");
             return List.of();
         }
         List<String> values = new ArrayList<>();
@@ -229,6 +249,65 @@ public final class JsonFields {
             item.optionalString(index, min, max).ifPresent(values::add);
         }
         return values;
+    }
+
+    /**
+     * An object used as a map of strings (language tag → text, attribute name → value) that may be absent
+     * (empty optional): {@code minEntries} to {@code maxEntries} members, each name matching {@code names} ({@code nameRule}
+     * says how otherwise), each value trimmed and 1 to {@code maxLength} characters. Errors are named
+     * {@code name/member}.
+     */
+    public Optional<Map<String, String>> optionalStringMap(String name, int minEntries, int maxEntries, Pattern names,
+                                                           String nameRule, int maxLength) {
+        if (!object.containsKey(name)) {
+            return Optional.empty();
+        }
+        if (!(object.get(name) instanceof JsonObject map)) {
+            reject(name, FieldError.INVALID_TYPE, "must be an object of strings");
+            return Optional.of(Map.of());
+        }
+        if (map.size() < minEntries) {
+            reject(name, FieldError.TOO_SHORT, "must have at least " + minEntries + (minEntries == 1 ? " member" : " members"));
+            return Optional.of(Map.of());
+        }
+        if (map.size() > maxEntries) {
+            reject(name, FieldError.OUT_OF_RANGE, "must have at most " + maxEntries + " members");
+            return Optional.of(Map.of());
+        }
+        JsonFields members = new JsonFields(map, prefix + name + "/", errors);
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String member : map.keySet()) {
+            if (!names.matcher(member).matches()) {
+                members.reject(member, FieldError.INVALID_FORMAT, nameRule);
+            } else {
+                members.optionalString(member, 1, maxLength).ifPresent(value -> values.put(member, value));
+            }
+        }
+        return Optional.of(values);
+    }
+
+    /**
+     * An array of {@code minItems} to {@code maxItems} objects that may be absent (empty optional), each read
+     * like a nested object: its errors are named {@code name/index/member}.
+     */
+    public Optional<List<JsonFields>> optionalObjects(String name, int minItems, int maxItems, String... allowed) {
+        if (!object.containsKey(name)) {
+            return Optional.empty();
+        }
+        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.size() < minItems || array.size() > maxItems) {
+            reject(name, FieldError.INVALID_TYPE, "must be an array of " + minItems + " to " + maxItems + " objects");
+            return Optional.of(List.of());
+        }
+        List<JsonFields> items = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            if (array.get(i) instanceof JsonObject item) {
+                items.add(of(item, prefix + name + "/" + i + "/", errors, allowed));
+            } else {
+                reject(name + "/" + i, FieldError.INVALID_TYPE, "must be an object");
+                items.add(detached());
+            }
+        }
+        return Optional.of(items);
     }
 
     /** Like {@link #nullableUuid}, but the member must be there (null is a value). */

@@ -1,5 +1,6 @@
 package dev.marketplace.server.platform.http;
 
+import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import io.helidon.common.parameters.Parameters;
@@ -41,6 +42,48 @@ public final class QueryParameters {
             reject(name, FieldError.INVALID_FORMAT, "must be a UUID");
         }
         return id;
+    }
+
+    /** Text of {@code min} to {@code max} characters after trimming, if given. */
+    public Optional<String> text(String name, int min, int max) {
+        Optional<String> text = single(name).map(String::strip);
+        if (text.isPresent()) {
+            int length = text.get().codePointCount(0, text.get().length());
+            if (length < min || length > max) {
+                reject(name, FieldError.OUT_OF_RANGE, "must have " + min + " to " + max + " characters");
+                return Optional.empty();
+            }
+        }
+        return text;
+    }
+
+    /** A whole number from {@code min} to {@code max}, if given. */
+    public Optional<Long> wholeNumber(String name, long min, long max) {
+        Optional<String> text = single(name);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            long value = Long.parseLong(text.get());
+            if (value < min || value > max) {
+                reject(name, FieldError.OUT_OF_RANGE, "must be from " + min + " to " + max);
+                return Optional.empty();
+            }
+            return Optional.of(value);
+        } catch (NumberFormatException e) {
+            reject(name, FieldError.INVALID_TYPE, "must be a whole number");
+            return Optional.empty();
+        }
+    }
+
+    /** An ISO 4217 currency code such as JPY, if given. */
+    public Optional<String> currency(String name) {
+        Optional<String> code = single(name);
+        if (code.isPresent() && !Money.isCurrencyCode(code.get())) {
+            reject(name, FieldError.INVALID_FORMAT, "must be an ISO 4217 currency code such as JPY");
+            return Optional.empty();
+        }
+        return code;
     }
 
     /** One of {@code allowed}, if given. */
@@ -97,7 +140,7 @@ public final class QueryParameters {
         return Optional.of(values.getFirst());
     }
 
-    private void reject(String name, String code, String message) {
+    public void reject(String name, String code, String message) {
         errors.add(new FieldError(name, code, message));
     }
 }

@@ -6,24 +6,26 @@ import java.util.Set;
 
 /**
  * The OAuth2 scopes (as in the OpenAPI document's security scheme) and the most each kind of principal may
- * hold: a merchant can never be granted the operator's {@code categories:write} or {@code merchants:admin},
+ * hold: a merchant can never be granted the operator's {@code categories:write}, {@code catalog:moderate} or {@code merchants:admin},
  * whoever creates its client.
  */
 public final class Scopes {
 
     public static final String CATALOG_READ = "catalog:read";
+    public static final String CATALOG_WRITE = "catalog:write";
+    public static final String CATALOG_MODERATE = "catalog:moderate";
     public static final String CATEGORIES_WRITE = "categories:write";
     public static final String CLIENTS_READ = "clients:read";
     public static final String CLIENTS_WRITE = "clients:write";
     public static final String MERCHANTS_ADMIN = "merchants:admin";
     public static final String MERCHANTS_READ = "merchants:read";
 
-    public static final Set<String> ALL = Set.of(CATALOG_READ, CATEGORIES_WRITE, CLIENTS_READ, CLIENTS_WRITE,
-            MERCHANTS_ADMIN, MERCHANTS_READ);
+    public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
+            CLIENTS_READ, CLIENTS_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
-            PrincipalType.MERCHANT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, MERCHANTS_READ),
+            PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, MERCHANTS_READ),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE)));
 

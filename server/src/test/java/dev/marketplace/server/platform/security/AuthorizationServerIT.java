@@ -63,7 +63,7 @@ class AuthorizationServerIT {
         assertThat(jwt.getJWTClaimsSet().getStringClaim("client_id")).isEqualTo(TestServer.OPERATOR_CLIENT_ID);
         assertThat(jwt.getJWTClaimsSet().getJWTID()).isNotBlank();
         assertThat(Set.of(jwt.getJWTClaimsSet().getStringClaim("scope").split(" ")))
-                .containsExactlyInAnyOrder("catalog:read", "categories:write", "clients:read", "clients:write",
+                .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
                         "merchants:admin", "merchants:read");
     }
 

@@ -1,0 +1,90 @@
+package dev.marketplace.server.catalog;
+
+import dev.marketplace.server.catalog.ListingQuery.ListingSort;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.Ids;
+import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** {@code /v1/listings}: the storefront's read-only view of published products. Parses, delegates, renders. */
+public final class ListingHttpService implements HttpService {
+
+    public static final String PATH = "/v1/listings";
+    private static final Map<String, ListingSort> SORTS = Arrays.stream(ListingSort.values())
+            .collect(Collectors.toUnmodifiableMap(ListingSort::wireName, Function.identity()));
+    private static final int TITLE_QUERY_MAX = 100;
+
+    private final ProductService products;
+
+    public ListingHttpService(ProductService products) {
+        this.products = products;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::list)
+                .get("/{productId}", this::get);
+    }
+
+    /** The JSON representation (see {@code Listing} in the OpenAPI document): no moderation details. */
+    public record ListingResource(UUID productId, UUID merchantId, UUID categoryId, Map<String, String> title,
+                                  Map<String, String> description, Map<String, String> attributes,
+                                  List<String> imageUrls, List<ProductVariant> variants, Money price,
+                                  OffsetDateTime publishedAt) {
+        static ListingResource of(Product product) {
+            return new ListingResource(product.id(), product.merchantId(), product.categoryId(), product.title(),
+                    product.description(), product.attributes(), product.imageUrls(), product.variants(),
+                    product.lowestPrice(), product.publishedAt());
+        }
+    }
+
+    public record ListingPage(List<ListingResource> items, String nextCursor) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "q", "categoryId", "merchantId", "currency", "minPrice",
+                "maxPrice", "sort", "limit", "cursor");
+        Optional<String> titleContains = query.text("q", 1, TITLE_QUERY_MAX);
+        Optional<UUID> categoryId = query.uuid("categoryId");
+        Optional<UUID> merchantId = query.uuid("merchantId");
+        Optional<String> currency = query.currency("currency");
+        Optional<Long> minPrice = query.wholeNumber("minPrice", 0, Long.MAX_VALUE);
+        Optional<Long> maxPrice = query.wholeNumber("maxPrice", 0, Long.MAX_VALUE);
+        ListingSort sort = query.oneOf("sort", SORTS.keySet()).map(SORTS::get).orElse(ListingSort.NEWEST);
+        PageRequest page = query.pageRequest(3);
+        boolean needsCurrency = minPrice.isPresent() || maxPrice.isPresent() || sort != ListingSort.NEWEST;
+        if (needsCurrency && !req.query().contains("currency")) {
+            query.reject("currency", FieldError.REQUIRED, "is required with minPrice, maxPrice and the price sorts");
+        }
+        if (page.after().isPresent() && !page.after().get().keys().getFirst().equals(sort.wireName())) {
+            query.reject("cursor", FieldError.INVALID_FORMAT, "was made for another sort order");
+        }
+        query.throwIfInvalid();
+        Page<ListingResource> result = products.listings(
+                new ListingQuery(titleContains, categoryId, merchantId, currency, minPrice, maxPrice, sort), page)
+                .map(ListingResource::of);
+        JsonResponses.ok(res, new ListingPage(result.items(), result.nextCursor()));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        UUID id = Ids.parse(req.path().pathParameters().get("productId"))
+                .orElseThrow(() -> ProblemException.notFound("listing"));
+        JsonResponses.ok(res, ListingResource.of(products.listing(id)));
+    }
+}

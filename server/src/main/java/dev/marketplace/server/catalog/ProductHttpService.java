@@ -1,0 +1,260 @@
+package dev.marketplace.server.catalog;
+
+import dev.marketplace.server.platform.concurrency.ExpectedVersion;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.Ids;
+import dev.marketplace.server.platform.http.JsonBody;
+import dev.marketplace.server.platform.http.JsonFields;
+import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.http.VersionPreconditions;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Authentication;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** {@code /v1/products}: the HTTP face of {@link ProductService} for merchants and moderators. Parses, delegates, renders. */
+public final class ProductHttpService implements HttpService {
+
+    public static final String PATH = "/v1/products";
+    /** A BCP 47 language tag as far as the catalog needs: ja, zh, en, zh-Hant, pt-BR. */
+    private static final Pattern LANGUAGE_TAG = Pattern.compile("[a-z]{2,3}(-[A-Za-z0-9]{2,8})*");
+    private static final String LANGUAGE_TAG_RULE = "must be a language tag such as ja, zh, en or zh-Hant";
+    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("\\S(.{0,98}\\S)?");
+    private static final String ATTRIBUTE_NAME_RULE = "must be 1 to 100 characters without surrounding spaces";
+    private static final Pattern SKU = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Set<String> STATUSES = Arrays.stream(ProductStatus.values())
+            .map(ProductStatus::wireName).collect(Collectors.toUnmodifiableSet());
+    private static final int LANGUAGES_MAX = 20;
+    private static final int TITLE_MAX = 200;
+    private static final int DESCRIPTION_MAX = 10_000;
+    private static final int ATTRIBUTES_MAX = 50;
+    private static final int ATTRIBUTE_VALUE_MAX = 1000;
+    private static final int VARIANT_ATTRIBUTES_MAX = 20;
+    private static final int VARIANT_ATTRIBUTE_VALUE_MAX = 200;
+    private static final int IMAGES_MAX = 10;
+    private static final int IMAGE_URL_MAX = 2000;
+    private static final int VARIANTS_MAX = 100;
+    private static final int SKU_MAX = 64;
+    private static final int REASON_MAX = 1000;
+    private static final int REJECTION_REASONS_MAX = 20;
+
+    private final ProductService products;
+
+    public ProductHttpService(ProductService products) {
+        this.products = products;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::list)
+                .post("/", this::create)
+                .get("/{productId}", this::get)
+                .patch("/{productId}", this::update)
+                .post("/{productId}/submit", (req, res) -> changeStatus(req, res, ProductAction.SUBMIT))
+                .post("/{productId}/approve", (req, res) -> changeStatus(req, res, ProductAction.APPROVE))
+                .post("/{productId}/reject", this::reject);
+    }
+
+    /** The JSON representation (see {@code Product} in the OpenAPI document). */
+    public record ProductResource(UUID id, UUID merchantId, UUID categoryId, Map<String, String> title,
+                                  Map<String, String> description, Map<String, String> attributes,
+                                  List<String> imageUrls, List<ProductVariant> variants, String status,
+                                  List<ComplianceFinding> complianceFindings, List<String> rejectionReasons,
+                                  OffsetDateTime publishedAt, long version, OffsetDateTime createdAt,
+                                  OffsetDateTime updatedAt) {
+        static ProductResource of(Product product) {
+            return new ProductResource(product.id(), product.merchantId(), product.categoryId(), product.title(),
+                    product.description(), product.attributes(), product.imageUrls(), product.variants(),
+                    product.status().wireName(), product.complianceFindings(), product.rejectionReasons(),
+                    product.publishedAt(), product.version(), product.createdAt(), product.updatedAt());
+        }
+    }
+
+    public record ProductPage(List<ProductResource> items, String nextCursor) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "status", "limit", "cursor");
+        Optional<ProductStatus> status = query.oneOf("status", STATUSES).flatMap(ProductStatus::fromWireName);
+        PageRequest page = query.pageRequest(2);
+        query.throwIfInvalid();
+        Page<ProductResource> result = products.list(Authentication.principal(req), status, page)
+                .map(ProductResource::of);
+        JsonResponses.ok(res, new ProductPage(result.items(), result.nextCursor()));
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "categoryId", "title", "description",
+                "attributes", "imageUrls", "variants");
+        UUID categoryId = body.requiredUuid("categoryId");
+        Map<String, String> title = title(body).orElse(Map.of());
+        if (!body.isPresent("title")) {
+            body.reject("title", FieldError.REQUIRED, "is required");
+        }
+        Map<String, String> description = description(body).orElse(Map.of());
+        Map<String, String> attributes = attributes(body).orElse(Map.of());
+        List<String> imageUrls = imageUrls(body).orElse(List.of());
+        List<VariantInput> variants = variants(body).orElse(List.of());
+        if (!body.isPresent("variants")) {
+            body.reject("variants", FieldError.REQUIRED, "is required");
+        }
+        body.throwIfInvalid();
+        Product created = products.create(Authentication.principal(req),
+                new ProductContent(categoryId, title, description, attributes, imageUrls, variants));
+        res.header(HeaderNames.LOCATION, PATH + "/" + created.id());
+        VersionPreconditions.sendEtag(res, created.version());
+        JsonResponses.send(res, Status.CREATED_201, ProductResource.of(created));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        sendProduct(res, products.get(Authentication.principal(req), productId(req)));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        UUID id = productId(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "categoryId", "title", "description",
+                "attributes", "imageUrls", "variants", "version");
+        Optional<UUID> categoryId = body.isPresent("categoryId") ? Optional.ofNullable(body.requiredUuid("categoryId"))
+                : Optional.empty();
+        ProductChanges changes = new ProductChanges(categoryId, title(body), description(body), attributes(body),
+                imageUrls(body), variants(body));
+        ExpectedVersion expected = expectedVersion(req, body);
+        sendProduct(res, products.update(Authentication.principal(req), id, changes, expected));
+    }
+
+    private void changeStatus(ServerRequest req, ServerResponse res, ProductAction action) {
+        UUID id = productId(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "version");
+        ExpectedVersion expected = expectedVersion(req, body);
+        sendProduct(res, products.transition(Authentication.principal(req), id, action, List.of(), expected));
+    }
+
+    private void reject(ServerRequest req, ServerResponse res) {
+        UUID id = productId(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "reasons", "version");
+        List<String> reasons = body.requiredStrings("reasons", REJECTION_REASONS_MAX, 1, REASON_MAX);
+        ExpectedVersion expected = expectedVersion(req, body);
+        sendProduct(res, products.transition(Authentication.principal(req), id, ProductAction.REJECT, reasons, expected));
+    }
+
+    /** Titles by language: when given, at least one. */
+    private static Optional<Map<String, String>> title(JsonFields body) {
+        return body.optionalStringMap("title", 1, LANGUAGES_MAX, LANGUAGE_TAG, LANGUAGE_TAG_RULE, TITLE_MAX);
+    }
+
+    private static Optional<Map<String, String>> description(JsonFields body) {
+        return body.optionalStringMap("description", 0, LANGUAGES_MAX, LANGUAGE_TAG, LANGUAGE_TAG_RULE, DESCRIPTION_MAX);
+    }
+
+    private static Optional<Map<String, String>> attributes(JsonFields body) {
+        return body.optionalStringMap("attributes", 0, ATTRIBUTES_MAX, ATTRIBUTE_NAME, ATTRIBUTE_NAME_RULE,
+                ATTRIBUTE_VALUE_MAX);
+    }
+
+    /** Image URLs: absolute https URLs with a host (never plain http, which mixed-content storefronts refuse). */
+    private static Optional<List<String>> imageUrls(JsonFields body) {
+        Optional<List<String>> urls = body.optionalStrings("imageUrls", IMAGES_MAX, 1, IMAGE_URL_MAX);
+        urls.ifPresent(list -> {
+            for (int i = 0; i < list.size(); i++) {
+                if (!isHttpsUrl(list.get(i))) {
+                    body.reject("imageUrls/" + i, FieldError.INVALID_FORMAT, "must be an https URL");
+                }
+            }
+        });
+        return urls;
+    }
+
+    private static boolean isHttpsUrl(String text) {
+        try {
+            URI uri = new URI(text);
+            return "https".equals(uri.getScheme()) && uri.getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The variants, when given: SKU codes not repeated, all prices in the currency of the first, and a
+     * compare-at price in the same currency and above the price.
+     */
+    private static Optional<List<VariantInput>> variants(JsonFields body) {
+        Optional<List<JsonFields>> items = body.optionalObjects("variants", 1, VARIANTS_MAX,
+                "sku", "attributes", "price", "compareAtPrice");
+        if (items.isEmpty()) {
+            return Optional.empty();
+        }
+        List<VariantInput> variants = new ArrayList<>();
+        Set<String> skus = new HashSet<>();
+        String currency = null;
+        for (JsonFields item : items.get()) {
+            String sku = item.requiredString("sku", 1, SKU_MAX);
+            if (sku != null && !SKU.matcher(sku).matches()) {
+                item.reject("sku", FieldError.INVALID_FORMAT, "must be letters, digits, '.', '_' and '-', starting with a letter or digit");
+                sku = null;
+            } else if (sku != null && !skus.add(sku)) {
+                item.reject("sku", FieldError.DUPLICATE, "repeats the SKU of another variant");
+                sku = null;
+            }
+            Map<String, String> attributes = item.optionalStringMap("attributes", 0, VARIANT_ATTRIBUTES_MAX,
+                    ATTRIBUTE_NAME, ATTRIBUTE_NAME_RULE, VARIANT_ATTRIBUTE_VALUE_MAX).orElse(Map.of());
+            Money price = item.requiredMoney("price", 0);
+            Optional<Money> compareAt = item.nullableMoney("compareAtPrice", 0);
+            if (price != null) {
+                if (currency == null) {
+                    currency = price.currency();
+                } else if (!currency.equals(price.currency())) {
+                    item.reject("price/currency", FieldError.OUT_OF_RANGE,
+                            "must be " + currency + ", the currency of the first variant");
+                }
+                if (compareAt.isPresent() && (!compareAt.get().currency().equals(price.currency())
+                        || compareAt.get().amount() <= price.amount())) {
+                    item.reject("compareAtPrice", FieldError.OUT_OF_RANGE,
+                            "must be in the currency of price and greater than it");
+                }
+            }
+            if (sku != null && price != null) {
+                variants.add(new VariantInput(sku, attributes, price, compareAt));
+            }
+        }
+        return Optional.of(variants);
+    }
+
+    /** Reads {@code version} (the last field of every change), ends validation, and demands a version. */
+    private static ExpectedVersion expectedVersion(ServerRequest req, JsonFields body) {
+        Optional<Long> version = body.optionalLong("version", 1, Long.MAX_VALUE);
+        body.throwIfInvalid();
+        return VersionPreconditions.requireExpectedVersion(req, version);
+    }
+
+    private static void sendProduct(ServerResponse res, Product product) {
+        VersionPreconditions.sendEtag(res, product.version());
+        JsonResponses.ok(res, ProductResource.of(product));
+    }
+
+    /** A malformed id cannot name a product: answered like an unknown one. */
+    private static UUID productId(ServerRequest req) {
+        return Ids.parse(req.path().pathParameters().get("productId"))
+                .orElseThrow(() -> ProblemException.notFound("product"));
+    }
+}

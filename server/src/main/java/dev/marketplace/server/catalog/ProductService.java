@@ -1,0 +1,161 @@
+package dev.marketplace.server.catalog;
+
+import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.concurrency.ExpectedVersion;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.Constraints;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Products, their moderation and the storefront's listings. Each public method is one transaction.
+ *
+ * <p>Error codes, in the order they are checked: {@code forbidden} / {@code merchant_not_active} (creating),
+ * {@code not_found} (the product, also for another merchant's id), {@code validation_failed} (an unknown
+ * category), {@code version_conflict} / {@code precondition_failed}, {@code illegal_status_transition} (with
+ * {@code currentState}), {@code sku_taken}.
+ */
+public final class ProductService {
+
+    private final DSLContext dsl;
+    private final CategoryService categories;
+    private final MerchantService merchants;
+    private final ComplianceCheck compliance;
+    private final ProductRepository repository = new ProductRepository();
+
+    public ProductService(DSLContext dsl, CategoryService categories, MerchantService merchants,
+                          ComplianceCheck compliance) {
+        this.dsl = dsl;
+        this.categories = categories;
+        this.merchants = merchants;
+        this.compliance = compliance;
+    }
+
+    /** Creates a draft owned by the calling merchant, which must be active. */
+    public Product create(Principal caller, ProductContent content) {
+        if (caller.type() != PrincipalType.MERCHANT) {
+            throw ProblemException.forbidden("Products are created by the merchant that sells them.");
+        }
+        if (!merchants.isActive(caller.id())) {
+            throw new ProblemException(403, "merchant_not_active", "Forbidden",
+                    "Only an active merchant can create products.");
+        }
+        requireCategory(content.categoryId());
+        return writing(() -> dsl.transactionResult(tx ->
+                repository.insert(tx.dsl(), UUID.randomUUID(), caller.id(), content)));
+    }
+
+    public Product get(Principal caller, UUID id) {
+        return repository.find(dsl, caller, id).orElseThrow(ProductService::productNotFound);
+    }
+
+    public Page<Product> list(Principal caller, Optional<ProductStatus> status, PageRequest page) {
+        return Page.fromLookahead(repository.list(dsl, caller, status, page), page.limit(), ProductRepository::cursorOf);
+    }
+
+    /**
+     * Changes a product. A change of listed content sends it back to {@code draft} (see
+     * {@link ProductContent#differsInListedContentFrom}); a change of prices only keeps its status, so a
+     * published product stays listed.
+     */
+    public Product update(Principal caller, UUID id, ProductChanges changes, ExpectedVersion expected) {
+        return writing(() -> dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
+            changes.categoryId().ifPresent(this::requireCategory);
+            expected.check(current.version());
+            ProductContent before = current.content();
+            ProductContent after = changes.applyTo(before);
+            if (after.equals(before)) {
+                return current;
+            }
+            if (after.differsInListedContentFrom(before)) {
+                ProductStatus next = next(current, ProductAction.EDIT_CONTENT);
+                return repository.update(db, current, after, next, List.of(), List.of());
+            }
+            return repository.update(db, current, after, current.status(), current.complianceFindings(),
+                    current.rejectionReasons());
+        }));
+    }
+
+    /**
+     * The one way a product's status changes by request: checks the version the caller saw and that
+     * {@code action} is allowed from the current status. Submitting runs the compliance check: with findings the
+     * product is rejected at once, the findings recorded. {@code reasons} are the operator's, for a rejection.
+     */
+    public Product transition(Principal caller, UUID id, ProductAction action, List<String> reasons,
+                              ExpectedVersion expected) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
+            expected.check(current.version());
+            ProductStatus next = next(current, action);
+            List<ComplianceFinding> findings = List.of();
+            if (action == ProductAction.SUBMIT) {
+                findings = compliance.check(current.content());
+                if (!findings.isEmpty()) {
+                    next = next.after(ProductAction.REJECT).orElseThrow();
+                }
+            }
+            return repository.update(db, current, current.content(), next, findings, reasons);
+        });
+    }
+
+    /** Published products of active merchants; an unknown {@code categoryId} is a validation error. */
+    public Page<Product> listings(ListingQuery query, PageRequest page) {
+        query.categoryId().ifPresent(this::requireCategory);
+        List<Product> rows = repository.listings(dsl, query, merchants.inactiveMerchantIds(), page);
+        return Page.fromLookahead(rows, page.limit(), product -> ProductRepository.listingCursorOf(query.sort(), product));
+    }
+
+    /** A published product of an active merchant. */
+    public Product listing(UUID id) {
+        return repository.findListing(dsl, id, merchants.inactiveMerchantIds())
+                .orElseThrow(() -> ProblemException.notFound("listing"));
+    }
+
+    private static ProductStatus next(Product current, ProductAction action) {
+        return current.status().after(action).orElseThrow(() -> ProblemException.conflict(
+                "illegal_status_transition", "'" + action.wireName() + "' is not allowed for a "
+                        + current.status().wireName() + " product.").with("currentState", current.status().wireName()));
+    }
+
+    private void requireCategory(UUID categoryId) {
+        if (!categories.exists(categoryId)) {
+            throw categoryNotFound();
+        }
+    }
+
+    /** Runs a write, answering the constraints a concurrent change can still break. */
+    private static Product writing(Supplier<Product> write) {
+        try {
+            return write.get();
+        } catch (DataAccessException e) {
+            if (Constraints.isViolated(e, ProductRepository.SKU_CONSTRAINT)) {
+                throw ProblemException.conflict("sku_taken",
+                        "Another of your products already has a variant with one of these SKU codes.");
+            }
+            if (Constraints.isViolated(e, ProductRepository.CATEGORY_CONSTRAINT)) { // deleted since the check
+                throw categoryNotFound();
+            }
+            throw e;
+        }
+    }
+
+    private static ProblemException categoryNotFound() {
+        return ProblemException.validation("categoryId", FieldError.NOT_FOUND, "names no existing category");
+    }
+
+    private static ProblemException productNotFound() {
+        return ProblemException.notFound("product");
+    }
+}
