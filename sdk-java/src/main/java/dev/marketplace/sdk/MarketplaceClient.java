@@ -2,10 +2,12 @@ package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.api.InventoryApi;
 import dev.marketplace.sdk.api.ListingsApi;
 import dev.marketplace.sdk.api.MerchantsApi;
 import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.api.ProductsApi;
+import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,6 +42,8 @@ public final class MarketplaceClient {
     private final MerchantsApi merchants;
     private final ProductsApi products;
     private final ListingsApi listings;
+    private final InventoryApi inventory;
+    private final ReservationsApi reservations;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -72,6 +76,8 @@ public final class MarketplaceClient {
         this.merchants = new MerchantsApi(client);
         this.products = new ProductsApi(client);
         this.listings = new ListingsApi(client);
+        this.inventory = new InventoryApi(client);
+        this.reservations = new ReservationsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -102,6 +108,16 @@ public final class MarketplaceClient {
     /** Published products of active merchants, as storefronts browse them. */
     public ListingsApi listings() {
         return listings;
+    }
+
+    /** Stock locations, stock levels and their updates (one item or up to 10,000), and low-stock events. */
+    public InventoryApi inventory() {
+        return inventory;
+    }
+
+    /** Stock reserved for checkouts (all lines or none), committed or released. */
+    public ReservationsApi reservations() {
+        return reservations;
     }
 
     /** Health and metrics. */

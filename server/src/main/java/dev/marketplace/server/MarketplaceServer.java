@@ -7,6 +7,11 @@ import dev.marketplace.server.catalog.ProductHttpService;
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.inventory.InventoryService;
+import dev.marketplace.server.inventory.LocationHttpService;
+import dev.marketplace.server.inventory.ReservationHttpService;
+import dev.marketplace.server.inventory.ReservationService;
+import dev.marketplace.server.inventory.StockHttpService;
 import dev.marketplace.server.merchants.AdmissionRules;
 import dev.marketplace.server.merchants.MerchantHttpService;
 import dev.marketplace.server.merchants.MerchantPlans;
@@ -56,17 +61,21 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MarketplaceServer.class.getName());
     /** How often each node checks whether the signing key is due for rotation (safe on many nodes: advisory lock). */
     private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
+    /** How often each node releases expired stock reservations (safe on many nodes: SKIP LOCKED). */
+    private static final Duration RESERVATION_EXPIRY_SWEEP = Duration.ofSeconds(30);
 
     private final Database database;
     private final OutboundHttp outbound;
     private final ScheduledExecutorService maintenance;
+    private final ReservationService reservations;
     private final WebServer webServer;
 
     private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
-                              WebServer webServer) {
+                              ReservationService reservations, WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
         this.maintenance = maintenance;
+        this.reservations = reservations;
         this.webServer = webServer;
     }
 
@@ -99,6 +108,15 @@ public final class MarketplaceServer implements AutoCloseable {
             MerchantService merchants = new MerchantService(dsl, categories, clients, AdmissionRules.from(config),
                     MerchantPlans.from(config));
             ProductService products = new ProductService(dsl, categories, merchants, ComplianceCheck.from(config));
+            InventoryService inventory = new InventoryService(dsl, products);
+            ReservationService reservations = new ReservationService(dsl, products);
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    reservations.releaseExpired();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "releasing expired reservations failed; retrying later", e);
+                }
+            }, RESERVATION_EXPIRY_SWEEP.toSeconds(), RESERVATION_EXPIRY_SWEEP.toSeconds(), TimeUnit.SECONDS);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
 
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -114,7 +132,10 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(CategoryHttpService.PATH, new CategoryHttpService(categories))
                     .register(MerchantHttpService.PATH, new MerchantHttpService(merchants))
                     .register(ProductHttpService.PATH, new ProductHttpService(products))
-                    .register(ListingHttpService.PATH, new ListingHttpService(products));
+                    .register(ListingHttpService.PATH, new ListingHttpService(products))
+                    .register(LocationHttpService.PATH, new LocationHttpService(inventory))
+                    .register(StockHttpService.PATH, new StockHttpService(inventory))
+                    .register(ReservationHttpService.PATH, new ReservationHttpService(reservations));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(
@@ -127,7 +148,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, outbound, maintenance, webServer);
+            return new MarketplaceServer(database, outbound, maintenance, reservations, webServer);
         } catch (RuntimeException e) {
             maintenance.shutdownNow();
             outbound.close();
@@ -156,6 +177,14 @@ public final class MarketplaceServer implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /**
+     * Runs the expiry job for stock reservations now rather than at its next turn; returns how many it released.
+     * For tests, which must not wait for the schedule.
+     */
+    public int releaseExpiredReservations() {
+        return reservations.releaseExpired();
     }
 
     /** Stops taking requests, lets those in flight finish (within the grace period), then closes the database. */

@@ -21,6 +21,7 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +74,12 @@ final class ProductRepository {
                 .orderBy(PRODUCT.CREATED_AT, PRODUCT.ID)
                 .limit(page.fetchSize())
                 .fetch());
+    }
+
+    Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
+        return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)
+                .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
+                .fetchMap(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID);
     }
 
     static Cursor cursorOf(Product product) {

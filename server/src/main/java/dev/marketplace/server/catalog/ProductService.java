@@ -9,7 +9,9 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -121,6 +123,14 @@ public final class ProductService {
     public Product listing(UUID id) {
         return repository.findListing(dsl, id, merchants.inactiveMerchantIds())
                 .orElseThrow(() -> ProblemException.notFound("listing"));
+    }
+
+    /**
+     * The merchant of each of these variants that exists; unknown ids are left out. How other domains (inventory)
+     * check the variants they reference without reading the catalog's tables.
+     */
+    public Map<UUID, UUID> merchantsOfVariants(Collection<UUID> variantIds) {
+        return repository.merchantsOfVariants(dsl, variantIds);
     }
 
     private static ProductStatus next(Product current, ProductAction action) {

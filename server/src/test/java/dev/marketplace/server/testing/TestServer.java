@@ -151,6 +151,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return URI.create(baseUri() + pathAndQuery);
     }
 
+    /** Runs the server's expiry job for stock reservations now; how many it released. */
+    public int releaseExpiredReservations() {
+        return server.releaseExpiredReservations();
+    }
+
     /** The server's database, for asserting that a refused request changed nothing. */
     public DSLContext db() {
         return server.database().dsl();

@@ -58,6 +58,11 @@ public final class JsonFields {
         return object.containsKey(name);
     }
 
+    /** Whether the member is there with the value null (as opposed to absent): "clear it" in a change. */
+    public boolean isNull(String name) {
+        return object.containsKey(name) && object.isNull(name);
+    }
+
     /** A string that must be present: trimmed, between {@code min} and {@code max} characters. */
     public String requiredString(String name, int min, int max) {
         if (!object.containsKey(name) || object.isNull(name)) {

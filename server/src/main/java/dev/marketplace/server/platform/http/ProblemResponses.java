@@ -8,6 +8,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /** Renders a {@link ProblemException} as an RFC 9457 {@code application/problem+json} document. */
@@ -52,6 +53,8 @@ public final class ProblemResponses {
             switch (extension.getValue()) {
                 case Long number -> json.add(extension.getKey(), number);
                 case Integer number -> json.add(extension.getKey(), number);
+                case List<?> numbers -> json.add(extension.getKey(), Json.createArrayBuilder(numbers.stream()
+                        .map(number -> ((Number) number).longValue()).toList()));
                 default -> json.add(extension.getKey(), String.valueOf(extension.getValue()));
             }
         }

@@ -64,7 +64,7 @@ class AuthorizationServerIT {
         assertThat(jwt.getJWTClaimsSet().getJWTID()).isNotBlank();
         assertThat(Set.of(jwt.getJWTClaimsSet().getStringClaim("scope").split(" ")))
                 .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
-                        "merchants:admin", "merchants:read");
+                        "inventory:read", "inventory:reserve", "inventory:write", "merchants:admin", "merchants:read");
     }
 
     @Test

@@ -1,0 +1,301 @@
+package dev.marketplace.server.inventory;
+
+import static dev.marketplace.schema.Tables.LOW_STOCK_EVENT;
+import static dev.marketplace.schema.Tables.STOCK_LEVEL;
+import static dev.marketplace.schema.Tables.STOCK_LOCATION;
+import static dev.marketplace.schema.Tables.STOCK_RESERVATION;
+import static dev.marketplace.schema.Tables.STOCK_RESERVATION_LINE;
+
+import dev.marketplace.schema.tables.records.LowStockEventRecord;
+import dev.marketplace.schema.tables.records.StockLevelRecord;
+import dev.marketplace.schema.tables.records.StockLocationRecord;
+import dev.marketplace.schema.tables.records.StockReservationRecord;
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * The inventory's tables. Locations, stock levels and low-stock events are owned by a merchant ({@link Tenancy});
+ * reservations by whoever reserved. Every method that locks stock levels locks them in {@link StockKey} order.
+ */
+final class InventoryRepository {
+
+    /** A merchant's location codes are unique (see V6 migration). */
+    static final String LOCATION_CODE_CONSTRAINT = "stock_location_code_key";
+
+    private static Condition ownedBy(Principal viewer, Field<UUID> merchantId) {
+        return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), merchantId);
+    }
+
+    // Locations
+
+    Location insertLocation(DSLContext db, UUID merchantId, String code, String name) {
+        StockLocationRecord row = db.insertInto(STOCK_LOCATION)
+                .set(STOCK_LOCATION.ID, UUID.randomUUID())
+                .set(STOCK_LOCATION.MERCHANT_ID, merchantId)
+                .set(STOCK_LOCATION.CODE, code)
+                .set(STOCK_LOCATION.NAME, name)
+                .returning().fetchOne();
+        return location(row);
+    }
+
+    /** The viewer's locations by code, then id; {@code page.fetchSize()} at most. */
+    List<Location> listLocations(DSLContext db, Principal viewer, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(STOCK_LOCATION.CODE, STOCK_LOCATION.ID)
+                        .gt(cursor.keys().get(0), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(STOCK_LOCATION).where(ownedBy(viewer, STOCK_LOCATION.MERCHANT_ID)).and(after)
+                .orderBy(STOCK_LOCATION.CODE, STOCK_LOCATION.ID).limit(page.fetchSize())
+                .fetch(InventoryRepository::location);
+    }
+
+    static Cursor cursorOf(Location location) {
+        return Cursor.of(location.code(), location.id().toString());
+    }
+
+    /** The merchant of each of these locations the viewer may see. */
+    Map<UUID, UUID> merchantsOfLocations(DSLContext db, Principal viewer, Collection<UUID> locationIds) {
+        return db.select(STOCK_LOCATION.ID, STOCK_LOCATION.MERCHANT_ID).from(STOCK_LOCATION)
+                .where(STOCK_LOCATION.ID.eq(DSL.any(locationIds.toArray(UUID[]::new))))
+                .and(ownedBy(viewer, STOCK_LOCATION.MERCHANT_ID))
+                .fetchMap(STOCK_LOCATION.ID, STOCK_LOCATION.MERCHANT_ID);
+    }
+
+    // Stock levels
+
+    /** The viewer's stock by variant, then location, optionally of one variant or at one location. */
+    List<StockLevel> listStock(DSLContext db, Principal viewer, Optional<UUID> variantId, Optional<UUID> locationId,
+                               PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID)
+                        .gt(UUID.fromString(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(STOCK_LEVEL)
+                .where(ownedBy(viewer, STOCK_LEVEL.MERCHANT_ID))
+                .and(variantId.map(STOCK_LEVEL.VARIANT_ID::eq).orElse(DSL.noCondition()))
+                .and(locationId.map(STOCK_LEVEL.LOCATION_ID::eq).orElse(DSL.noCondition()))
+                .and(after)
+                .orderBy(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).limit(page.fetchSize())
+                .fetch(InventoryRepository::stockLevel);
+    }
+
+    static Cursor cursorOf(StockLevel level) {
+        return Cursor.of(level.variantId().toString(), level.locationId().toString());
+    }
+
+    /**
+     * Creates the missing stock levels (zero on hand) for these keys, each with its merchant, and locks all of
+     * them: one statement for each, whatever the number of keys (arrays, not one bind value per key).
+     */
+    Map<StockKey, StockLevel> createAndLockLevels(DSLContext db, Map<StockKey, UUID> merchantByKey) {
+        List<StockKey> keys = merchantByKey.keySet().stream().sorted().toList();
+        UUID[] variants = keys.stream().map(StockKey::variantId).toArray(UUID[]::new);
+        UUID[] locations = keys.stream().map(StockKey::locationId).toArray(UUID[]::new);
+        UUID[] merchants = keys.stream().map(merchantByKey::get).toArray(UUID[]::new);
+        Table<?> wanted = DSL.table("unnest({0}, {1}, {2}) AS wanted(variant_id, location_id, merchant_id)",
+                uuids(variants), uuids(locations), uuids(merchants));
+        Field<UUID> wantedVariant = DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID);
+        Field<UUID> wantedLocation = DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID);
+        Field<UUID> wantedMerchant = DSL.field(DSL.name("wanted", "merchant_id"), SQLDataType.UUID);
+        db.insertInto(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID, STOCK_LEVEL.MERCHANT_ID)
+                .select(DSL.select(wantedVariant, wantedLocation, wantedMerchant).from(wanted)
+                        .orderBy(wantedVariant, wantedLocation))
+                .onConflictDoNothing()
+                .execute();
+        return lock(db, DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(
+                DSL.select(wantedVariant, wantedLocation).from(wanted)));
+    }
+
+    /** Locks the stock levels of these variants at every location. */
+    Map<StockKey, StockLevel> lockVariants(DSLContext db, Collection<UUID> variantIds) {
+        return lock(db, STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variantIds.toArray(UUID[]::new))));
+    }
+
+    /** Locks these stock levels. */
+    Map<StockKey, StockLevel> lockLevels(DSLContext db, Collection<StockKey> keys) {
+        UUID[] variants = keys.stream().map(StockKey::variantId).toArray(UUID[]::new);
+        UUID[] locations = keys.stream().map(StockKey::locationId).toArray(UUID[]::new);
+        Table<?> wanted = DSL.table("unnest({0}, {1}) AS wanted(variant_id, location_id)",
+                uuids(variants), uuids(locations));
+        return lock(db, DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(DSL.select(
+                DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID),
+                DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID)).from(wanted)));
+    }
+
+    /** {@code FOR UPDATE} below {@code ORDER BY}: PostgreSQL takes the row locks in that order. */
+    private static Map<StockKey, StockLevel> lock(DSLContext db, Condition which) {
+        Map<StockKey, StockLevel> levels = new LinkedHashMap<>();
+        db.selectFrom(STOCK_LEVEL).where(which)
+                .orderBy(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID)
+                .forUpdate()
+                .fetch(InventoryRepository::stockLevel)
+                .forEach(level -> levels.put(level.key(), level));
+        return levels;
+    }
+
+    /**
+     * Writes these locked levels back: one statement for all. The CHECK {@code reserved <= on_hand} stays the last
+     * word on overselling, whatever was computed here.
+     */
+    List<StockLevel> saveLevels(DSLContext db, Collection<StockLevel> levels) {
+        List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
+        Table<?> changed = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}) AS changed(variant_id, location_id, "
+                        + "on_hand, reserved, last_source_sequence, low_stock_threshold)",
+                uuids(sorted.stream().map(StockLevel::variantId).toArray(UUID[]::new)),
+                uuids(sorted.stream().map(StockLevel::locationId).toArray(UUID[]::new)),
+                longs(sorted.stream().map(StockLevel::onHand).toArray(Long[]::new)),
+                longs(sorted.stream().map(StockLevel::reserved).toArray(Long[]::new)),
+                longs(sorted.stream().map(level -> level.lastSourceSequence().orElse(null)).toArray(Long[]::new)),
+                longs(sorted.stream().map(level -> level.lowStockThreshold().orElse(null)).toArray(Long[]::new)));
+        Map<StockKey, StockLevel> saved = new LinkedHashMap<>();
+        db.update(STOCK_LEVEL)
+                .set(STOCK_LEVEL.ON_HAND, DSL.field(DSL.name("changed", "on_hand"), SQLDataType.BIGINT))
+                .set(STOCK_LEVEL.RESERVED, DSL.field(DSL.name("changed", "reserved"), SQLDataType.BIGINT))
+                .set(STOCK_LEVEL.LAST_SOURCE_SEQUENCE,
+                        DSL.field(DSL.name("changed", "last_source_sequence"), SQLDataType.BIGINT))
+                .set(STOCK_LEVEL.LOW_STOCK_THRESHOLD,
+                        DSL.field(DSL.name("changed", "low_stock_threshold"), SQLDataType.BIGINT))
+                .set(STOCK_LEVEL.UPDATED_AT, DSL.currentOffsetDateTime())
+                .from(changed)
+                .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
+                .and(STOCK_LEVEL.LOCATION_ID.eq(DSL.field(DSL.name("changed", "location_id"), SQLDataType.UUID)))
+                .returning()
+                .fetch()
+                .forEach(row -> {
+                    StockLevel level = stockLevel(row);
+                    saved.put(level.key(), level);
+                });
+        return sorted.stream().map(level -> saved.get(level.key())).toList();
+    }
+
+    // Low-stock events
+
+    void insertLowStockEvents(DSLContext db, List<StockLevel> fellBelowThreshold) {
+        if (fellBelowThreshold.isEmpty()) {
+            return;
+        }
+        db.batchInsert(fellBelowThreshold.stream().map(level -> {
+            LowStockEventRecord row = db.newRecord(LOW_STOCK_EVENT);
+            row.setId(UUID.randomUUID());
+            row.setMerchantId(level.merchantId());
+            row.setVariantId(level.variantId());
+            row.setLocationId(level.locationId());
+            row.setAvailable(level.available());
+            row.setThreshold(level.lowStockThreshold().orElseThrow());
+            return row;
+        }).toList()).execute();
+    }
+
+    /** The viewer's low-stock events, oldest first; {@code page.fetchSize()} at most. */
+    List<LowStockEvent> listLowStockEvents(DSLContext db, Principal viewer, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(LOW_STOCK_EVENT.OCCURRED_AT, LOW_STOCK_EVENT.ID)
+                        .gt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(LOW_STOCK_EVENT).where(ownedBy(viewer, LOW_STOCK_EVENT.MERCHANT_ID)).and(after)
+                .orderBy(LOW_STOCK_EVENT.OCCURRED_AT, LOW_STOCK_EVENT.ID).limit(page.fetchSize())
+                .fetch(row -> new LowStockEvent(row.getId(), row.getMerchantId(), row.getVariantId(),
+                        row.getLocationId(), row.getAvailable(), row.getThreshold(), row.getOccurredAt()));
+    }
+
+    static Cursor cursorOf(LowStockEvent event) {
+        return Cursor.of(event.occurredAt().toString(), event.id().toString());
+    }
+
+    // Reservations
+
+    Reservation insertReservation(DSLContext db, Principal owner, List<Reservation.Line> lines,
+                                  OffsetDateTime expiresAt) {
+        UUID id = UUID.randomUUID();
+        StockReservationRecord row = db.insertInto(STOCK_RESERVATION)
+                .set(STOCK_RESERVATION.ID, id)
+                .set(STOCK_RESERVATION.OWNER_TYPE, owner.type().wireName())
+                .set(STOCK_RESERVATION.OWNER_ID, owner.id())
+                .set(STOCK_RESERVATION.STATUS, ReservationStatus.ACTIVE.wireName())
+                .set(STOCK_RESERVATION.EXPIRES_AT, expiresAt)
+                .returning().fetchOne();
+        var insert = db.insertInto(STOCK_RESERVATION_LINE, STOCK_RESERVATION_LINE.RESERVATION_ID,
+                STOCK_RESERVATION_LINE.LINE_NUMBER, STOCK_RESERVATION_LINE.VARIANT_ID,
+                STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY);
+        for (int i = 0; i < lines.size(); i++) {
+            Reservation.Line line = lines.get(i);
+            insert = insert.values(id, i, line.variantId(), line.locationId(), line.quantity());
+        }
+        insert.execute();
+        return reservation(row, lines);
+    }
+
+    Optional<Reservation> findReservation(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
+        var query = db.selectFrom(STOCK_RESERVATION).where(STOCK_RESERVATION.ID.eq(id))
+                .and(Tenancy.visibleTo(viewer, STOCK_RESERVATION.OWNER_TYPE, STOCK_RESERVATION.OWNER_ID));
+        return (forUpdate ? query.forUpdate() : query).fetchOptional().map(row -> reservation(row, lines(db, id)));
+    }
+
+    /**
+     * Locks up to {@code limit} active reservations past their expiry, skipping those another node is handling
+     * right now ({@code SKIP LOCKED}), so the expiry job runs safely on every node at once.
+     */
+    List<Reservation> lockExpiredReservations(DSLContext db, int limit) {
+        return db.selectFrom(STOCK_RESERVATION)
+                .where(STOCK_RESERVATION.STATUS.eq(ReservationStatus.ACTIVE.wireName()))
+                .and(STOCK_RESERVATION.EXPIRES_AT.le(DSL.currentOffsetDateTime()))
+                .orderBy(STOCK_RESERVATION.EXPIRES_AT)
+                .limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(row -> reservation(row, lines(db, row.getId())));
+    }
+
+    Reservation updateReservationStatus(DSLContext db, Reservation reservation, ReservationStatus status) {
+        StockReservationRecord row = db.update(STOCK_RESERVATION)
+                .set(STOCK_RESERVATION.STATUS, status.wireName())
+                .set(STOCK_RESERVATION.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(STOCK_RESERVATION.ID.eq(reservation.id()))
+                .returning().fetchOne();
+        return reservation(row, reservation.lines());
+    }
+
+    private static List<Reservation.Line> lines(DSLContext db, UUID reservationId) {
+        return db.selectFrom(STOCK_RESERVATION_LINE).where(STOCK_RESERVATION_LINE.RESERVATION_ID.eq(reservationId))
+                .orderBy(STOCK_RESERVATION_LINE.LINE_NUMBER)
+                .fetch(row -> new Reservation.Line(row.getVariantId(), row.getLocationId(), row.getQuantity()));
+    }
+
+    private static Reservation reservation(StockReservationRecord row, List<Reservation.Line> lines) {
+        return new Reservation(row.getId(), ReservationStatus.fromWireName(row.getStatus()), List.copyOf(lines),
+                row.getExpiresAt(), row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    private static Location location(StockLocationRecord row) {
+        return new Location(row.getId(), row.getMerchantId(), row.getCode(), row.getName(), row.getCreatedAt());
+    }
+
+    private static StockLevel stockLevel(StockLevelRecord row) {
+        return new StockLevel(row.getVariantId(), row.getLocationId(), row.getMerchantId(), row.getOnHand(),
+                row.getReserved(), Optional.ofNullable(row.getLastSourceSequence()),
+                Optional.ofNullable(row.getLowStockThreshold()), row.getUpdatedAt());
+    }
+
+    private static Field<UUID[]> uuids(UUID[] values) {
+        return DSL.val(values, SQLDataType.UUID.array());
+    }
+
+    private static Field<Long[]> longs(Long[] values) {
+        return DSL.val(values, SQLDataType.BIGINT.array());
+    }
+}

@@ -1,0 +1,172 @@
+package dev.marketplace.server.inventory;
+
+import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.Constraints;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * A merchant's stock locations and its stock per variant and location. Each public method is one transaction.
+ * Variants are the catalog's, checked through {@link ProductService}; locations, levels and events belong to a
+ * merchant (another merchant's answer 404 or {@code not_found}).
+ */
+public final class InventoryService {
+
+    private final DSLContext dsl;
+    private final ProductService products;
+    private final InventoryRepository repository = new InventoryRepository();
+
+    public InventoryService(DSLContext dsl, ProductService products) {
+        this.dsl = dsl;
+        this.products = products;
+    }
+
+    /** Creates a location owned by the calling merchant. */
+    public Location createLocation(Principal caller, String code, String name) {
+        if (caller.type() != PrincipalType.MERCHANT) {
+            throw ProblemException.forbidden("Stock locations are created by the merchant that runs them.");
+        }
+        try {
+            return dsl.transactionResult(tx -> repository.insertLocation(tx.dsl(), caller.id(), code, name));
+        } catch (DataAccessException e) {
+            if (Constraints.isViolated(e, InventoryRepository.LOCATION_CODE_CONSTRAINT)) {
+                throw ProblemException.conflict("location_code_taken", "You already have a location with this code.");
+            }
+            throw e;
+        }
+    }
+
+    public Page<Location> listLocations(Principal caller, PageRequest page) {
+        return Page.fromLookahead(repository.listLocations(dsl, caller, page), page.limit(),
+                InventoryRepository::cursorOf);
+    }
+
+    public Page<StockLevel> listStock(Principal caller, Optional<UUID> variantId, Optional<UUID> locationId,
+                                      PageRequest page) {
+        return Page.fromLookahead(repository.listStock(dsl, caller, variantId, locationId, page), page.limit(),
+                InventoryRepository::cursorOf);
+    }
+
+    public Page<LowStockEvent> listLowStockEvents(Principal caller, PageRequest page) {
+        return Page.fromLookahead(repository.listLowStockEvents(dsl, caller, page), page.limit(),
+                InventoryRepository::cursorOf);
+    }
+
+    /**
+     * Applies the items in order, in one transaction, each on its own: an item that cannot be applied is reported
+     * and the others still are. The levels named are locked once, up front, in {@link StockKey} order; the items are
+     * applied to them in memory and written back in one statement, so ten thousand items cost a handful of
+     * statements rather than tens of thousands.
+     */
+    public List<StockUpdateResult> applyUpdates(Principal caller, List<StockUpdate> items) {
+        Map<UUID, UUID> merchantOfVariant = products.merchantsOfVariants(
+                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet()));
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Map<UUID, UUID> merchantOfLocation = repository.merchantsOfLocations(db, caller,
+                    items.stream().map(StockUpdate::locationId).collect(Collectors.toSet()));
+            StockUpdateResult[] results = new StockUpdateResult[items.size()];
+            Map<StockKey, UUID> merchantByKey = new HashMap<>();
+            for (int i = 0; i < items.size(); i++) {
+                StockUpdate item = items.get(i);
+                UUID variantMerchant = merchantOfVariant.get(item.variantId());
+                UUID locationMerchant = merchantOfLocation.get(item.locationId());
+                if (variantMerchant == null || !caller.isOperator() && !variantMerchant.equals(caller.id())) {
+                    results[i] = StockUpdateResult.rejected(i, item, "not_found", "No variant with that id exists.");
+                } else if (locationMerchant == null) {
+                    results[i] = StockUpdateResult.rejected(i, item, "not_found", "No location with that id exists.");
+                } else if (!variantMerchant.equals(locationMerchant)) {
+                    results[i] = StockUpdateResult.rejected(i, item, "location_mismatch",
+                            "The variant and the location belong to different merchants.");
+                } else {
+                    merchantByKey.put(item.key(), locationMerchant);
+                }
+            }
+            if (merchantByKey.isEmpty()) {
+                return List.of(results);
+            }
+            Map<StockKey, StockLevel> levels = repository.createAndLockLevels(db, merchantByKey);
+            Map<StockKey, StockLevel> changed = new LinkedHashMap<>();
+            List<StockLevel> fellBelowThreshold = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                if (results[i] != null) {
+                    continue;
+                }
+                StockUpdate item = items.get(i);
+                StockLevel before = levels.get(item.key());
+                results[i] = apply(i, item, before);
+                results[i].stock().filter(after -> !after.equals(before)).ifPresent(after -> {
+                    levels.put(after.key(), after);
+                    changed.put(after.key(), after);
+                    if (after.fellBelowThresholdSince(before)) {
+                        fellBelowThreshold.add(after);
+                    }
+                });
+            }
+            if (changed.isEmpty()) {
+                return List.of(results);
+            }
+            Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values()).stream()
+                    .collect(Collectors.toMap(StockLevel::key, level -> level));
+            repository.insertLowStockEvents(db, fellBelowThreshold);
+            return Arrays.stream(results).map(result -> withUpdatedAt(result, saved)).toList();
+        });
+    }
+
+    /**
+     * One item against the level as it stands: an absolute count older than the last one applied is ignored, and
+     * no change may take {@code onHand} below what is reserved (or below zero).
+     */
+    private static StockUpdateResult apply(int index, StockUpdate item, StockLevel level) {
+        StockLevel next = level;
+        if (item.setOnHand().isPresent()) {
+            StockUpdate.AbsoluteCount count = item.setOnHand().get();
+            if (level.lastSourceSequence().filter(last -> count.sourceSequence() <= last).isPresent()) {
+                return StockUpdateResult.ignoredStale(index, level);
+            }
+            if (count.onHand() < level.reserved()) {
+                return belowReserved(index, item, level);
+            }
+            next = next.withOnHandFromSource(count.onHand(), count.sourceSequence());
+        }
+        if (item.adjustBy().isPresent()) {
+            long onHand = level.onHand() + item.adjustBy().get();
+            if (onHand < level.reserved()) {
+                return belowReserved(index, item, level);
+            }
+            next = next.withCounts(onHand, level.reserved());
+        }
+        if (item.lowStockThreshold().isPresent()) {
+            next = next.withLowStockThreshold(item.lowStockThreshold().get());
+        }
+        return StockUpdateResult.applied(index, next);
+    }
+
+    private static StockUpdateResult belowReserved(int index, StockUpdate item, StockLevel level) {
+        return StockUpdateResult.rejected(index, item, "below_reserved", "onHand would fall below the "
+                + level.reserved() + " reserved (with " + level.onHand() + " on hand).");
+    }
+
+    /** The stock right after this item, with the {@code updatedAt} the database gave the level once written. */
+    private static StockUpdateResult withUpdatedAt(StockUpdateResult result, Map<StockKey, StockLevel> saved) {
+        return result.stock().filter(stock -> saved.containsKey(stock.key()))
+                .map(stock -> new StockUpdateResult(result.index(), result.variantId(), result.locationId(),
+                        result.outcome(), result.code(), result.detail(),
+                        Optional.of(stock.withUpdatedAt(saved.get(stock.key()).updatedAt()))))
+                .orElse(result);
+    }
+}

@@ -1,0 +1,206 @@
+package dev.marketplace.server.inventory;
+
+import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.security.Principal;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+
+/**
+ * Reservations of stock for checkouts: all lines or none, then committed (sold), released, or expired by
+ * {@link #releaseExpired}. The levels involved are locked ({@code SELECT … FOR UPDATE} in {@link StockKey} order)
+ * before anything is decided, so concurrent reservations queue per level instead of overselling, and the CHECK
+ * {@code reserved <= on_hand} refuses whatever slipped through. Each public method is one transaction.
+ */
+public final class ReservationService {
+
+    /** How many expired reservations one transaction of the expiry job releases. */
+    private static final int EXPIRY_BATCH = 100;
+
+    private final DSLContext dsl;
+    private final ProductService products;
+    private final InventoryRepository repository = new InventoryRepository();
+
+    public ReservationService(DSLContext dsl, ProductService products) {
+        this.dsl = dsl;
+        this.products = products;
+    }
+
+    /**
+     * Reserves every line or nothing (409 {@code insufficient_stock} naming the lines that cannot be covered). A
+     * line without a location takes the location of its variant with the most stock available that covers it whole.
+     */
+    public Reservation reserve(Principal caller, ReservationRequest request) {
+        List<ReservationRequest.Line> lines = request.lines();
+        Map<UUID, UUID> known = products.merchantsOfVariants(
+                lines.stream().map(ReservationRequest.Line::variantId).collect(Collectors.toSet()));
+        List<FieldError> unknown = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!known.containsKey(lines.get(i).variantId())) {
+                unknown.add(new FieldError("lines/" + i + "/variantId", FieldError.NOT_FOUND, "names no existing variant"));
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw ProblemException.validation(unknown);
+        }
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Map<StockKey, StockLevel> before = repository.lockVariants(db, known.keySet());
+            Map<StockKey, StockLevel> levels = new HashMap<>(before);
+            Map<StockKey, StockLevel> changed = new HashMap<>();
+            List<Reservation.Line> allocated = new ArrayList<>();
+            List<Integer> unavailable = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                ReservationRequest.Line line = lines.get(i);
+                Optional<StockLevel> source = sourceFor(line, levels);
+                if (source.isEmpty()) {
+                    unavailable.add(i);
+                    continue;
+                }
+                StockLevel level = source.get();
+                StockLevel after = level.withCounts(level.onHand(), level.reserved() + line.quantity());
+                levels.put(after.key(), after);
+                changed.put(after.key(), after);
+                allocated.add(new Reservation.Line(line.variantId(), level.locationId(), line.quantity()));
+            }
+            if (!unavailable.isEmpty()) {
+                throw ProblemException.conflict("insufficient_stock",
+                                "Not enough stock is available for every line; nothing was reserved.")
+                        .with("unavailableLines", unavailable);
+            }
+            save(db, before, changed);
+            OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plus(request.holdFor());
+            return repository.insertReservation(db, caller, allocated, expiresAt);
+        });
+    }
+
+    public Reservation get(Principal caller, UUID id) {
+        return repository.findReservation(dsl, caller, id, false).orElseThrow(ReservationService::notFound);
+    }
+
+    /** Gives the stock back; releasing again, or after expiry, changes nothing. */
+    public Reservation release(Principal caller, UUID id) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Reservation reservation = repository.findReservation(db, caller, id, true)
+                    .orElseThrow(ReservationService::notFound);
+            return switch (reservation.status()) {
+                case RELEASED, EXPIRED -> reservation;
+                case COMMITTED -> throw illegalTransition("release", reservation);
+                case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.RELEASED,
+                        (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity)).getFirst();
+            };
+        });
+    }
+
+    /**
+     * Sells the reserved stock: {@code onHand} and {@code reserved} both drop by the quantities. Committing again
+     * changes nothing; a reservation past its expiry can no longer be committed, even before the job released it.
+     */
+    public Reservation commit(Principal caller, UUID id) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Reservation reservation = repository.findReservation(db, caller, id, true)
+                    .orElseThrow(ReservationService::notFound);
+            if (reservation.status() == ReservationStatus.ACTIVE
+                    && !reservation.expiresAt().isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
+                throw ProblemException.conflict("illegal_status_transition",
+                        "The reservation has expired; its stock is being released.")
+                        .with("currentState", ReservationStatus.EXPIRED.wireName());
+            }
+            return switch (reservation.status()) {
+                case COMMITTED -> reservation;
+                case RELEASED, EXPIRED -> throw illegalTransition("commit", reservation);
+                case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.COMMITTED,
+                        (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity))
+                        .getFirst();
+            };
+        });
+    }
+
+    /**
+     * The expiry job: releases active reservations past their expiry, in batches, until none is left; returns how
+     * many it released. Safe on every node at once: each batch skips reservations another node has locked.
+     */
+    public int releaseExpired() {
+        int released = 0;
+        while (true) {
+            int batch = dsl.transactionResult(tx -> {
+                DSLContext db = tx.dsl();
+                List<Reservation> expired = repository.lockExpiredReservations(db, EXPIRY_BATCH);
+                if (!expired.isEmpty()) {
+                    finish(db, expired, ReservationStatus.EXPIRED,
+                            (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity));
+                }
+                return expired.size();
+            });
+            released += batch;
+            if (batch < EXPIRY_BATCH) {
+                return released;
+            }
+        }
+    }
+
+    /**
+     * Ends active reservations: applies {@code change} (level, quantity) for each of their lines to the locked
+     * levels, and sets their status.
+     */
+    private List<Reservation> finish(DSLContext db, List<Reservation> reservations, ReservationStatus status,
+                                     BiFunction<StockLevel, Long, StockLevel> change) {
+        List<Reservation.Line> lines = reservations.stream().flatMap(r -> r.lines().stream()).toList();
+        Map<StockKey, StockLevel> before = repository.lockLevels(db,
+                lines.stream().map(Reservation.Line::key).distinct().toList());
+        Map<StockKey, StockLevel> levels = new HashMap<>(before);
+        Map<StockKey, StockLevel> changed = new HashMap<>();
+        for (Reservation.Line line : lines) {
+            StockLevel after = change.apply(levels.get(line.key()), line.quantity());
+            levels.put(after.key(), after);
+            changed.put(after.key(), after);
+        }
+        save(db, before, changed);
+        return reservations.stream().map(r -> repository.updateReservationStatus(db, r, status)).toList();
+    }
+
+    /** Writes the changed levels and records a low-stock event for each that fell below its threshold. */
+    private void save(DSLContext db, Map<StockKey, StockLevel> before, Map<StockKey, StockLevel> changed) {
+        repository.saveLevels(db, changed.values());
+        repository.insertLowStockEvents(db, changed.values().stream()
+                .filter(after -> after.fellBelowThresholdSince(before.get(after.key())))
+                .sorted(Comparator.comparing(StockLevel::key))
+                .toList());
+    }
+
+    /** The level a line is taken from: its location's, or the one with the most available that covers it. */
+    private static Optional<StockLevel> sourceFor(ReservationRequest.Line line, Map<StockKey, StockLevel> levels) {
+        if (line.locationId().isPresent()) {
+            return Optional.ofNullable(levels.get(new StockKey(line.variantId(), line.locationId().get())))
+                    .filter(level -> level.available() >= line.quantity());
+        }
+        return levels.values().stream()
+                .filter(level -> level.variantId().equals(line.variantId()))
+                .filter(level -> level.available() >= line.quantity())
+                .max(Comparator.comparingLong(StockLevel::available)
+                        .thenComparing(StockLevel::key, Comparator.reverseOrder()));
+    }
+
+    private static ProblemException illegalTransition(String action, Reservation reservation) {
+        return ProblemException.conflict("illegal_status_transition", "'" + action + "' is not allowed for a "
+                + reservation.status().wireName() + " reservation.")
+                .with("currentState", reservation.status().wireName());
+    }
+
+    private static ProblemException notFound() {
+        return ProblemException.notFound("reservation");
+    }
+}

@@ -1,0 +1,137 @@
+package dev.marketplace.server.inventory;
+
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.JsonBody;
+import dev.marketplace.server.platform.http.JsonFields;
+import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Authentication;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@code /v1/stock}: stock levels, their updates (one item or many), and low-stock events. Parses, delegates, renders. */
+public final class StockHttpService implements HttpService {
+
+    public static final String PATH = "/v1/stock";
+    /** The most items one update request carries: an ERP's full stock file for a mid-size merchant. */
+    private static final int ITEMS_MAX = 10_000;
+    private static final long QUANTITY_MAX = 1_000_000_000_000L;
+
+    private final InventoryService inventory;
+
+    public StockHttpService(InventoryService inventory) {
+        this.inventory = inventory;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::list)
+                .post("/updates", this::update)
+                .get("/low-stock-events", this::lowStockEvents);
+    }
+
+    /** The JSON representation (see {@code StockLevel} in the OpenAPI document). */
+    public record StockLevelResource(UUID variantId, UUID locationId, UUID merchantId, long onHand, long reserved,
+                                     long available, Long lowStockThreshold, Long lastSourceSequence,
+                                     OffsetDateTime updatedAt) {
+        static StockLevelResource of(StockLevel level) {
+            return new StockLevelResource(level.variantId(), level.locationId(), level.merchantId(), level.onHand(),
+                    level.reserved(), level.available(), level.lowStockThreshold().orElse(null),
+                    level.lastSourceSequence().orElse(null), level.updatedAt());
+        }
+    }
+
+    public record StockLevelPage(List<StockLevelResource> items, String nextCursor) {
+    }
+
+    public record StockUpdateResultResource(int index, UUID variantId, UUID locationId, String outcome, String code,
+                                            String detail, StockLevelResource stock) {
+        static StockUpdateResultResource of(StockUpdateResult result) {
+            return new StockUpdateResultResource(result.index(), result.variantId(), result.locationId(),
+                    result.outcome().wireName(), result.code().orElse(null), result.detail().orElse(null),
+                    result.stock().map(StockLevelResource::of).orElse(null));
+        }
+    }
+
+    public record StockUpdateResults(List<StockUpdateResultResource> results) {
+    }
+
+    public record LowStockEventPage(List<LowStockEvent> items, String nextCursor) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "variantId", "locationId", "limit", "cursor");
+        Optional<UUID> variantId = query.uuid("variantId");
+        Optional<UUID> locationId = query.uuid("locationId");
+        PageRequest page = query.pageRequest(2);
+        query.throwIfInvalid();
+        Page<StockLevelResource> result = inventory.listStock(Authentication.principal(req), variantId, locationId, page)
+                .map(StockLevelResource::of);
+        JsonResponses.ok(res, new StockLevelPage(result.items(), result.nextCursor()));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "items");
+        List<JsonFields> fields = body.optionalObjects("items", 1, ITEMS_MAX,
+                "variantId", "locationId", "setOnHand", "sourceSequence", "adjustBy", "lowStockThreshold")
+                .orElse(List.of());
+        if (!body.isPresent("items")) {
+            body.reject("items", FieldError.REQUIRED, "is required");
+        }
+        List<StockUpdate> items = new ArrayList<>(fields.size());
+        for (JsonFields item : fields) {
+            items.add(stockUpdate(item));
+        }
+        body.throwIfInvalid();
+        List<StockUpdateResultResource> results = inventory.applyUpdates(Authentication.principal(req), items)
+                .stream().map(StockUpdateResultResource::of).toList();
+        JsonResponses.ok(res, new StockUpdateResults(results));
+    }
+
+    /**
+     * One item: {@code setOnHand} with its {@code sourceSequence}, or {@code adjustBy} (not zero), and/or
+     * {@code lowStockThreshold}; at least one change. Errors go to the request's list, named {@code items/i/…}.
+     */
+    private static StockUpdate stockUpdate(JsonFields item) {
+        UUID variantId = item.requiredUuid("variantId");
+        UUID locationId = item.requiredUuid("locationId");
+        Optional<Long> setOnHand = item.optionalLong("setOnHand", 0, QUANTITY_MAX);
+        Optional<Long> sourceSequence = item.optionalLong("sourceSequence", 0, Long.MAX_VALUE);
+        Optional<Long> adjustBy = item.optionalLong("adjustBy", -QUANTITY_MAX, QUANTITY_MAX);
+        Optional<Optional<Long>> threshold = item.isNull("lowStockThreshold") ? Optional.of(Optional.empty())
+                : item.optionalLong("lowStockThreshold", 0, QUANTITY_MAX).map(Optional::of);
+        if (item.isPresent("setOnHand") && item.isPresent("adjustBy")) {
+            item.reject("adjustBy", FieldError.INVALID_FORMAT, "cannot be combined with setOnHand");
+        } else if (!item.isPresent("setOnHand") && !item.isPresent("adjustBy") && !item.isPresent("lowStockThreshold")) {
+            item.reject("setOnHand", FieldError.REQUIRED, "is required unless adjustBy or lowStockThreshold is given");
+        }
+        if (item.isPresent("setOnHand") && !item.isPresent("sourceSequence")) {
+            item.reject("sourceSequence", FieldError.REQUIRED, "is required with setOnHand");
+        } else if (!item.isPresent("setOnHand") && item.isPresent("sourceSequence")) {
+            item.reject("sourceSequence", FieldError.INVALID_FORMAT, "belongs to setOnHand only");
+        }
+        if (adjustBy.filter(delta -> delta == 0).isPresent()) {
+            item.reject("adjustBy", FieldError.OUT_OF_RANGE, "must not be zero");
+        }
+        Optional<StockUpdate.AbsoluteCount> absolute = setOnHand.flatMap(onHand ->
+                sourceSequence.map(sequence -> new StockUpdate.AbsoluteCount(onHand, sequence)));
+        return new StockUpdate(variantId, locationId, absolute, adjustBy, threshold);
+    }
+
+    private void lowStockEvents(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = query.pageRequest(2);
+        query.throwIfInvalid();
+        Page<LowStockEvent> result = inventory.listLowStockEvents(Authentication.principal(req), page);
+        JsonResponses.ok(res, new LowStockEventPage(result.items(), result.nextCursor()));
+    }
+}
