@@ -7,6 +7,7 @@ import dev.marketplace.server.catalog.ProductHttpService;
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.demo.DemoData;
 import dev.marketplace.server.inventory.InventoryService;
 import dev.marketplace.server.inventory.LocationHttpService;
 import dev.marketplace.server.inventory.ReservationHttpService;
@@ -86,6 +87,7 @@ public final class MarketplaceServer implements AutoCloseable {
                 Thread.ofVirtual().name("maintenance").factory());
         try {
             DSLContext dsl = database.dsl();
+            fillWithDemoDataIfEnabled(config.get("demo.data"), database);
             SecuritySettings security = SecuritySettings.from(config);
             RevokedTokens revokedTokens = new RevokedTokens(dsl);
             ApiClientService clients = new ApiClientService(dsl, revokedTokens);
@@ -155,6 +157,27 @@ public final class MarketplaceServer implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    /**
+     * Generates demo data into an empty marketplace when {@code demo.data.enabled} is set (README, "Demo data");
+     * a marketplace that already has merchants is left alone, so restarts with the setting on are harmless.
+     */
+    private static void fillWithDemoDataIfEnabled(Config demo, Database database) {
+        if (!demo.get("enabled").asBoolean().orElse(false)) {
+            return;
+        }
+        DemoData.Size size = new DemoData.Size(
+                demo.get("merchants").asInt().orElse(DemoData.Size.DEFAULT.merchants()),
+                demo.get("products").asInt().orElse(DemoData.Size.DEFAULT.products()),
+                DemoData.Size.DEFAULT.skusPerProduct());
+        long seed = demo.get("seed").asLong().orElse(1L);
+        DemoData.fillIfEmpty(database.dataSource(), size, seed).ifPresentOrElse(
+                summary -> LOG.log(System.Logger.Level.INFO, "demo data generated (seed " + seed + "): " + summary
+                        + "; database size now " + database.dsl().fetchValue(
+                                "SELECT pg_size_pretty(pg_database_size(current_database()))")),
+                () -> LOG.log(System.Logger.Level.INFO,
+                        "demo data not generated: the marketplace already has merchants"));
     }
 
     private static ObserveFeature observability(Config config, Database database) {
