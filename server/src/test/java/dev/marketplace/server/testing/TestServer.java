@@ -161,6 +161,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.database().dsl();
     }
 
+    /** The server's connection pool, for code that works on a {@link javax.sql.DataSource} (demo data). */
+    public javax.sql.DataSource dataSource() {
+        return server.database().dataSource();
+    }
+
     public String databaseName() {
         return databaseUrl.substring(databaseUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
     }
