@@ -161,6 +161,7 @@ public final class DemoData {
             this.now = now;
         }
 
+        /** Generates everything; the time taken is the caller's to set, since it also commits and analyzes. */
         Summary run() throws SQLException {
             int categories = categories();
             merchants();
