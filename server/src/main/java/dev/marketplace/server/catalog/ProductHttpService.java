@@ -1,5 +1,7 @@
 package dev.marketplace.server.catalog;
 
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
@@ -69,8 +71,10 @@ public final class ProductHttpService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .post("/", this::create)
+                .get("/changes", this::changes)
                 .get("/{productId}", this::get)
                 .patch("/{productId}", this::update)
+                .delete("/{productId}", this::delete)
                 .post("/{productId}/submit", (req, res) -> changeStatus(req, res, ProductAction.SUBMIT))
                 .post("/{productId}/approve", (req, res) -> changeStatus(req, res, ProductAction.APPROVE))
                 .post("/{productId}/reject", this::reject);
@@ -102,6 +106,33 @@ public final class ProductHttpService implements HttpService {
         Page<ProductResource> result = products.list(Authentication.principal(req), status, page)
                 .map(ProductResource::of);
         JsonResponses.ok(res, new ProductPage(result.items(), result.nextCursor()));
+    }
+
+    /** One entry of the feed (see {@code ProductChange} in the OpenAPI document). */
+    public record ProductChangeResource(long position, String kind, UUID productId, OffsetDateTime changedAt,
+                                        ProductResource product) {
+        static ProductChangeResource of(ProductChange change) {
+            return new ProductChangeResource(change.position(), change.kind().wireName(), change.productId(),
+                    change.changedAt(), change.product().map(ProductResource::of).orElse(null));
+        }
+    }
+
+    public record ProductChangePage(List<ProductChangeResource> items, String nextCursor) {
+    }
+
+    private void changes(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = ChangeLog.pageRequest(query);
+        query.throwIfInvalid();
+        ChangePage<ProductChange> result = products.changes(Authentication.principal(req), page);
+        JsonResponses.ok(res, new ProductChangePage(
+                result.items().stream().map(ProductChangeResource::of).toList(), result.nextCursor()));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        UUID id = productId(req);
+        products.delete(Authentication.principal(req), id, VersionPreconditions.expectedVersion(req, Optional.empty()));
+        res.status(Status.NO_CONTENT_204).send();
     }
 
     private void create(ServerRequest req, ServerResponse res) {

@@ -1,12 +1,16 @@
 package dev.marketplace.server.catalog;
 
 import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
+import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
+import dev.marketplace.schema.tables.records.ChangeLogRecord;
 import dev.marketplace.schema.tables.records.ProductRecord;
 import dev.marketplace.schema.tables.records.ProductVariantRecord;
 import dev.marketplace.server.catalog.ListingQuery.ListingSort;
+import dev.marketplace.server.platform.changes.ChangeKind;
+import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -80,6 +84,32 @@ final class ProductRepository {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
                 .fetchMap(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID);
+    }
+
+    /**
+     * The viewer's product changes after {@code afterPosition}, in position order, {@code limit} at most; an upsert
+     * of a product deleted since is skipped (its tombstone comes later in the feed).
+     */
+    List<ProductChange> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
+        Condition stillExists = DSL.exists(DSL.selectOne().from(PRODUCT).where(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID)));
+        List<ChangeLogRecord> rows = db.selectFrom(CHANGE_LOG)
+                .where(CHANGE_LOG.FEED.eq(ChangeLog.PRODUCTS)).and(CHANGE_LOG.POSITION.gt(afterPosition))
+                .and(Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), CHANGE_LOG.MERCHANT_ID))
+                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(stillExists))
+                .orderBy(CHANGE_LOG.POSITION)
+                .limit(limit)
+                .fetch();
+        Set<UUID> upserted = rows.stream().filter(row -> row.getKind().equals(ChangeKind.UPSERTED.wireName()))
+                .map(ChangeLogRecord::getEntityId).collect(Collectors.toSet());
+        Map<UUID, Product> current = withVariants(db, db.selectFrom(PRODUCT).where(PRODUCT.ID.in(upserted)).fetch())
+                .stream().collect(Collectors.toMap(Product::id, product -> product));
+        return rows.stream().map(row -> new ProductChange(row.getPosition(), ChangeKind.fromWireName(row.getKind()),
+                row.getEntityId(), row.getChangedAt(), Optional.ofNullable(current.get(row.getEntityId())))).toList();
+    }
+
+    /** Deletes the product; its variants and their stock levels go with it (foreign keys). */
+    void delete(DSLContext db, UUID id) {
+        db.deleteFrom(PRODUCT).where(PRODUCT.ID.eq(id)).execute();
     }
 
     static Cursor cursorOf(Product product) {

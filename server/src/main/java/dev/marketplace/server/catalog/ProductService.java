@@ -1,6 +1,8 @@
 package dev.marketplace.server.catalog;
 
 import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
@@ -109,6 +111,34 @@ public final class ProductService {
                 }
             }
             return repository.update(db, current, current.content(), next, findings, reasons);
+        });
+    }
+
+    /**
+     * The caller's product changes after the page's cursor: creates, edits, status changes and deletions, in the
+     * order they became visible (see {@link ChangeLog}).
+     */
+    public ChangePage<ProductChange> changes(Principal caller, PageRequest page) {
+        ChangeLog.settle(dsl);
+        List<ProductChange> changes = repository.changes(dsl, caller, ChangeLog.positionAfter(page), page.limit());
+        return ChangeLog.page(changes, page, ProductChange::position);
+    }
+
+    /**
+     * Deletes a product that was never listed or was refused: a draft or a rejected product. A published or
+     * pending product is moderated content with a history; the merchant edits it instead (back to draft) first.
+     */
+    public void delete(Principal caller, UUID id, Optional<ExpectedVersion> expected) {
+        dsl.transaction(tx -> {
+            DSLContext db = tx.dsl();
+            Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
+            expected.ifPresent(version -> version.check(current.version()));
+            if (current.status() != ProductStatus.DRAFT && current.status() != ProductStatus.REJECTED) {
+                throw ProblemException.conflict("illegal_status_transition", "Only a draft or rejected product can be "
+                        + "deleted, not a " + current.status().wireName() + " one.")
+                        .with("currentState", current.status().wireName());
+            }
+            repository.delete(db, id);
         });
     }
 
