@@ -1,3 +1,8 @@
+-- Bulk upserts find a merchant's products by the key its ERP knows them by: external_id, unique per merchant
+-- (absent for products created one by one without one).
+ALTER TABLE product ADD COLUMN external_id text;
+ALTER TABLE product ADD CONSTRAINT product_external_id_key UNIQUE (merchant_id, external_id);
+
 -- Change feeds: every write of a product or a stock level appends a row to change_log in the same transaction
 -- (triggers, so cascaded deletes such as a removed variant's stock levels are recorded too). Integrators page
 -- through the log by position to mirror products and stock without re-reading them.

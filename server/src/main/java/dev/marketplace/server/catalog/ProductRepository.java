@@ -47,6 +47,8 @@ import org.jooq.impl.DSL;
  */
 final class ProductRepository {
 
+    /** A merchant's external keys are unique across its products (see V7 migration). */
+    static final String EXTERNAL_ID_CONSTRAINT = "product_external_id_key";
     /** A merchant's SKU codes are unique across its products (see V4 migration). */
     static final String SKU_CONSTRAINT = "product_variant_sku_key";
     /** The product's category must exist (see V4 migration). */
@@ -64,6 +66,12 @@ final class ProductRepository {
     Optional<Product> findForUpdate(DSLContext db, Principal viewer, UUID id) {
         return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id)).and(visibleTo(viewer)).forUpdate()
                 .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
+    }
+
+    /** The merchant's product with this external key, locked for a change. */
+    Optional<Product> findByExternalIdForUpdate(DSLContext db, UUID merchantId, String externalId) {
+        return db.selectFrom(PRODUCT).where(PRODUCT.MERCHANT_ID.eq(merchantId)).and(PRODUCT.EXTERNAL_ID.eq(externalId))
+                .forUpdate().fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
     }
 
     /** The viewer's products in creation order (created, id), optionally in one status; {@code page.fetchSize()} at most. */
@@ -180,11 +188,13 @@ final class ProductRepository {
                         .or(CATALOG_CATEGORY.ANCESTOR_IDS.contains(new UUID[] {categoryId}))));
     }
 
-    Product insert(DSLContext db, UUID id, UUID merchantId, ProductContent content) {
+    /** Inserts a draft; {@code externalId} may be null (a product created one by one). */
+    Product insert(DSLContext db, UUID id, UUID merchantId, String externalId, ProductContent content) {
         Money lowest = lowestPrice(content);
         db.insertInto(PRODUCT)
                 .set(PRODUCT.ID, id)
                 .set(PRODUCT.MERCHANT_ID, merchantId)
+                .set(PRODUCT.EXTERNAL_ID, externalId)
                 .set(PRODUCT.CATEGORY_ID, content.categoryId())
                 .set(PRODUCT.TITLE, jsonObject(content.title()))
                 .set(PRODUCT.DESCRIPTION, jsonObject(content.description()))
@@ -294,7 +304,7 @@ final class ProductRepository {
     }
 
     private static Product toProduct(ProductRecord row, List<ProductVariant> variants) {
-        return new Product(row.getId(), row.getMerchantId(), row.getCategoryId(), stringMap(row.getTitle()),
+        return new Product(row.getId(), row.getMerchantId(), row.getExternalId(), row.getCategoryId(), stringMap(row.getTitle()),
                 stringMap(row.getDescription()), stringMap(row.getAttributes()), Arrays.asList(row.getImageUrls()),
                 variants, ProductStatus.fromWireName(row.getStatus()).orElseThrow(),
                 findings(row.getComplianceFindings()), Arrays.asList(row.getRejectionReasons()), row.getPublishedAt(),
