@@ -13,10 +13,12 @@ import java.util.UUID;
  *
  * @param complianceFindings what the last automatic compliance check found (empty unless it rejected the product)
  * @param rejectionReasons   the operator's reasons for the last rejection
+ * @param externalId         the merchant's own key for it (its ERP's), set by bulk upserts; null otherwise
  * @param publishedAt        when it was last published; null unless it is published
  */
 public record Product(UUID id,
                       UUID merchantId,
+                      String externalId,
                       UUID categoryId,
                       Map<String, String> title,
                       Map<String, String> description,

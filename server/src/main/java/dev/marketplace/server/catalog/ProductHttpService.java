@@ -1,5 +1,7 @@
 package dev.marketplace.server.catalog;
 
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
@@ -19,11 +21,14 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +63,14 @@ public final class ProductHttpService implements HttpService {
     private static final int SKU_MAX = 64;
     private static final int REASON_MAX = 1000;
     private static final int REJECTION_REASONS_MAX = 20;
+    private static final int EXTERNAL_ID_MAX = 100;
+    /** The most products in one bulk upsert, and the most variants across them: an ERP's catalog in a few calls. */
+    private static final int BULK_PRODUCTS_MAX = 2_000;
+    private static final int BULK_VARIANTS_MAX = 10_000;
+    private static final String[] CONTENT_FIELDS = {"categoryId", "title", "description", "attributes", "imageUrls",
+            "variants"};
+    private static final String[] BULK_ITEM_FIELDS = {"externalId", "categoryId", "title", "description",
+            "attributes", "imageUrls", "variants"};
 
     private final ProductService products;
 
@@ -69,8 +82,11 @@ public final class ProductHttpService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .post("/", this::create)
+                .get("/changes", this::changes)
+                .post("/bulk", this::bulkUpsert)
                 .get("/{productId}", this::get)
                 .patch("/{productId}", this::update)
+                .delete("/{productId}", this::delete)
                 .post("/{productId}/submit", (req, res) -> changeStatus(req, res, ProductAction.SUBMIT))
                 .post("/{productId}/approve", (req, res) -> changeStatus(req, res, ProductAction.APPROVE))
                 .post("/{productId}/reject", this::reject);
@@ -82,12 +98,13 @@ public final class ProductHttpService implements HttpService {
                                   List<String> imageUrls, List<ProductVariant> variants, String status,
                                   List<ComplianceFinding> complianceFindings, List<String> rejectionReasons,
                                   OffsetDateTime publishedAt, long version, OffsetDateTime createdAt,
-                                  OffsetDateTime updatedAt) {
+                                  OffsetDateTime updatedAt, String externalId) {
         static ProductResource of(Product product) {
             return new ProductResource(product.id(), product.merchantId(), product.categoryId(), product.title(),
                     product.description(), product.attributes(), product.imageUrls(), product.variants(),
                     product.status().wireName(), product.complianceFindings(), product.rejectionReasons(),
-                    product.publishedAt(), product.version(), product.createdAt(), product.updatedAt());
+                    product.publishedAt(), product.version(), product.createdAt(), product.updatedAt(),
+                    product.externalId());
         }
     }
 
@@ -104,9 +121,45 @@ public final class ProductHttpService implements HttpService {
         JsonResponses.ok(res, new ProductPage(result.items(), result.nextCursor()));
     }
 
+    /** One entry of the feed (see {@code ProductChange} in the OpenAPI document). */
+    public record ProductChangeResource(long position, String kind, UUID productId, OffsetDateTime changedAt,
+                                        ProductResource product) {
+        static ProductChangeResource of(ProductChange change) {
+            return new ProductChangeResource(change.position(), change.kind().wireName(), change.productId(),
+                    change.changedAt(), change.product().map(ProductResource::of).orElse(null));
+        }
+    }
+
+    public record ProductChangePage(List<ProductChangeResource> items, String nextCursor) {
+    }
+
+    private void changes(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = ChangeLog.pageRequest(query);
+        query.throwIfInvalid();
+        ChangePage<ProductChange> result = products.changes(Authentication.principal(req), page);
+        JsonResponses.ok(res, new ProductChangePage(
+                result.items().stream().map(ProductChangeResource::of).toList(), result.nextCursor()));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        UUID id = productId(req);
+        products.delete(Authentication.principal(req), id, VersionPreconditions.expectedVersion(req, Optional.empty()));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
     private void create(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "categoryId", "title", "description",
-                "attributes", "imageUrls", "variants");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), CONTENT_FIELDS);
+        ProductContent content = newContent(body);
+        body.throwIfInvalid();
+        Product created = products.create(Authentication.principal(req), content);
+        res.header(HeaderNames.LOCATION, PATH + "/" + created.id());
+        VersionPreconditions.sendEtag(res, created.version());
+        JsonResponses.send(res, Status.CREATED_201, ProductResource.of(created));
+    }
+
+    /** A new product's content; errors are left in {@code body}. */
+    private static ProductContent newContent(JsonFields body) {
         UUID categoryId = body.requiredUuid("categoryId");
         Map<String, String> title = title(body).orElse(Map.of());
         if (!body.isPresent("title")) {
@@ -119,12 +172,69 @@ public final class ProductHttpService implements HttpService {
         if (!body.isPresent("variants")) {
             body.reject("variants", FieldError.REQUIRED, "is required");
         }
+        return new ProductContent(categoryId, title, description, attributes, imageUrls, variants);
+    }
+
+    /** The JSON representation of one bulk upsert result (see {@code ProductUpsertResult} in the OpenAPI document). */
+    public record ProductUpsertResultResource(int index, String externalId, String outcome, UUID productId,
+                                              Long version, String status, String code, String detail,
+                                              List<FieldError> errors) {
+        static ProductUpsertResultResource of(ProductUpsertResult result) {
+            return new ProductUpsertResultResource(result.index(), result.externalId(), result.outcome().wireName(),
+                    result.product().map(Product::id).orElse(null), result.product().map(Product::version).orElse(null),
+                    result.product().map(product -> product.status().wireName()).orElse(null),
+                    result.code().orElse(null), result.detail().orElse(null),
+                    result.errors().isEmpty() ? null : result.errors());
+        }
+    }
+
+    public record ProductUpsertResults(List<ProductUpsertResultResource> results) {
+    }
+
+    /**
+     * Up to {@value #BULK_PRODUCTS_MAX} products with up to {@value #BULK_VARIANTS_MAX} variants in all, each read
+     * like a created product plus its {@code externalId}. An invalid item is rejected with its field errors (named
+     * within the item); the valid ones are upserted. A malformed envelope is a 400 for the whole request.
+     */
+    private void bulkUpsert(ServerRequest req, ServerResponse res) {
+        JsonObject envelope = JsonBody.readObject(req);
+        JsonFields body = JsonFields.of(envelope, "products");
+        List<JsonObject> items = List.of();
+        if (!(envelope.get("products") instanceof JsonArray array) || array.isEmpty()
+                || array.size() > BULK_PRODUCTS_MAX || !array.stream().allMatch(JsonObject.class::isInstance)) {
+            body.reject("products", FieldError.INVALID_TYPE, "must be an array of 1 to " + BULK_PRODUCTS_MAX + " objects");
+        } else {
+            items = array.getValuesAs(JsonObject.class);
+            int variantCount = items.stream().mapToInt(item -> item.get("variants") instanceof JsonArray variants
+                    ? variants.size() : 0).sum();
+            if (variantCount > BULK_VARIANTS_MAX) {
+                body.reject("products", FieldError.OUT_OF_RANGE,
+                        "must have at most " + BULK_VARIANTS_MAX + " variants in all, not " + variantCount);
+            }
+        }
         body.throwIfInvalid();
-        Product created = products.create(Authentication.principal(req),
-                new ProductContent(categoryId, title, description, attributes, imageUrls, variants));
-        res.header(HeaderNames.LOCATION, PATH + "/" + created.id());
-        VersionPreconditions.sendEtag(res, created.version());
-        JsonResponses.send(res, Status.CREATED_201, ProductResource.of(created));
+
+        List<ProductUpsert> valid = new ArrayList<>();
+        List<ProductUpsertResult> results = new ArrayList<>();
+        Set<String> externalIds = new HashSet<>();
+        for (int index = 0; index < items.size(); index++) {
+            JsonFields item = JsonFields.of(items.get(index), BULK_ITEM_FIELDS);
+            String externalId = item.requiredString("externalId", 1, EXTERNAL_ID_MAX);
+            if (externalId != null && !externalIds.add(externalId)) {
+                item.reject("externalId", FieldError.DUPLICATE, "is given to an earlier item of this request");
+            }
+            ProductContent content = newContent(item);
+            if (item.errors().isEmpty()) {
+                valid.add(new ProductUpsert(index, externalId, content));
+            } else {
+                ProblemException problem = ProblemException.validation(item.errors());
+                results.add(ProductUpsertResult.rejected(index, externalId, problem.code(), problem.detail(),
+                        problem.errors()));
+            }
+        }
+        results.addAll(products.upsertAll(Authentication.principal(req), valid));
+        results.sort(Comparator.comparingInt(ProductUpsertResult::index));
+        JsonResponses.ok(res, new ProductUpsertResults(results.stream().map(ProductUpsertResultResource::of).toList()));
     }
 
     private void get(ServerRequest req, ServerResponse res) {

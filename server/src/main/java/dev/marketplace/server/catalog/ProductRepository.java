@@ -1,12 +1,16 @@
 package dev.marketplace.server.catalog;
 
 import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
+import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
+import dev.marketplace.schema.tables.records.ChangeLogRecord;
 import dev.marketplace.schema.tables.records.ProductRecord;
 import dev.marketplace.schema.tables.records.ProductVariantRecord;
 import dev.marketplace.server.catalog.ListingQuery.ListingSort;
+import dev.marketplace.server.platform.changes.ChangeKind;
+import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -43,6 +47,8 @@ import org.jooq.impl.DSL;
  */
 final class ProductRepository {
 
+    /** A merchant's external keys are unique across its products (see V7 migration). */
+    static final String EXTERNAL_ID_CONSTRAINT = "product_external_id_key";
     /** A merchant's SKU codes are unique across its products (see V4 migration). */
     static final String SKU_CONSTRAINT = "product_variant_sku_key";
     /** The product's category must exist (see V4 migration). */
@@ -60,6 +66,12 @@ final class ProductRepository {
     Optional<Product> findForUpdate(DSLContext db, Principal viewer, UUID id) {
         return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id)).and(visibleTo(viewer)).forUpdate()
                 .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
+    }
+
+    /** The merchant's product with this external key, locked for a change. */
+    Optional<Product> findByExternalIdForUpdate(DSLContext db, UUID merchantId, String externalId) {
+        return db.selectFrom(PRODUCT).where(PRODUCT.MERCHANT_ID.eq(merchantId)).and(PRODUCT.EXTERNAL_ID.eq(externalId))
+                .forUpdate().fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
     }
 
     /** The viewer's products in creation order (created, id), optionally in one status; {@code page.fetchSize()} at most. */
@@ -80,6 +92,32 @@ final class ProductRepository {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
                 .fetchMap(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID);
+    }
+
+    /**
+     * The viewer's product changes after {@code afterPosition}, in position order, {@code limit} at most; an upsert
+     * of a product deleted since is skipped (its tombstone comes later in the feed).
+     */
+    List<ProductChange> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
+        Condition stillExists = DSL.exists(DSL.selectOne().from(PRODUCT).where(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID)));
+        List<ChangeLogRecord> rows = db.selectFrom(CHANGE_LOG)
+                .where(CHANGE_LOG.FEED.eq(ChangeLog.PRODUCTS)).and(CHANGE_LOG.POSITION.gt(afterPosition))
+                .and(Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), CHANGE_LOG.MERCHANT_ID))
+                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(stillExists))
+                .orderBy(CHANGE_LOG.POSITION)
+                .limit(limit)
+                .fetch();
+        Set<UUID> upserted = rows.stream().filter(row -> row.getKind().equals(ChangeKind.UPSERTED.wireName()))
+                .map(ChangeLogRecord::getEntityId).collect(Collectors.toSet());
+        Map<UUID, Product> current = withVariants(db, db.selectFrom(PRODUCT).where(PRODUCT.ID.in(upserted)).fetch())
+                .stream().collect(Collectors.toMap(Product::id, product -> product));
+        return rows.stream().map(row -> new ProductChange(row.getPosition(), ChangeKind.fromWireName(row.getKind()),
+                row.getEntityId(), row.getChangedAt(), Optional.ofNullable(current.get(row.getEntityId())))).toList();
+    }
+
+    /** Deletes the product; its variants and their stock levels go with it (foreign keys). */
+    void delete(DSLContext db, UUID id) {
+        db.deleteFrom(PRODUCT).where(PRODUCT.ID.eq(id)).execute();
     }
 
     static Cursor cursorOf(Product product) {
@@ -150,11 +188,13 @@ final class ProductRepository {
                         .or(CATALOG_CATEGORY.ANCESTOR_IDS.contains(new UUID[] {categoryId}))));
     }
 
-    Product insert(DSLContext db, UUID id, UUID merchantId, ProductContent content) {
+    /** Inserts a draft; {@code externalId} may be null (a product created one by one). */
+    Product insert(DSLContext db, UUID id, UUID merchantId, String externalId, ProductContent content) {
         Money lowest = lowestPrice(content);
         db.insertInto(PRODUCT)
                 .set(PRODUCT.ID, id)
                 .set(PRODUCT.MERCHANT_ID, merchantId)
+                .set(PRODUCT.EXTERNAL_ID, externalId)
                 .set(PRODUCT.CATEGORY_ID, content.categoryId())
                 .set(PRODUCT.TITLE, jsonObject(content.title()))
                 .set(PRODUCT.DESCRIPTION, jsonObject(content.description()))
@@ -264,7 +304,7 @@ final class ProductRepository {
     }
 
     private static Product toProduct(ProductRecord row, List<ProductVariant> variants) {
-        return new Product(row.getId(), row.getMerchantId(), row.getCategoryId(), stringMap(row.getTitle()),
+        return new Product(row.getId(), row.getMerchantId(), row.getExternalId(), row.getCategoryId(), stringMap(row.getTitle()),
                 stringMap(row.getDescription()), stringMap(row.getAttributes()), Arrays.asList(row.getImageUrls()),
                 variants, ProductStatus.fromWireName(row.getStatus()).orElseThrow(),
                 findings(row.getComplianceFindings()), Arrays.asList(row.getRejectionReasons()), row.getPublishedAt(),

@@ -1,6 +1,8 @@
 package dev.marketplace.server.catalog;
 
 import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
@@ -9,6 +11,7 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -44,16 +47,50 @@ public final class ProductService {
 
     /** Creates a draft owned by the calling merchant, which must be active. */
     public Product create(Principal caller, ProductContent content) {
-        if (caller.type() != PrincipalType.MERCHANT) {
-            throw ProblemException.forbidden("Products are created by the merchant that sells them.");
-        }
-        if (!merchants.isActive(caller.id())) {
-            throw new ProblemException(403, "merchant_not_active", "Forbidden",
-                    "Only an active merchant can create products.");
-        }
+        requireActiveMerchant(caller);
         requireCategory(content.categoryId());
         return writing(() -> dsl.transactionResult(tx ->
-                repository.insert(tx.dsl(), UUID.randomUUID(), caller.id(), content)));
+                repository.insert(tx.dsl(), UUID.randomUUID(), caller.id(), null, content)));
+    }
+
+    /**
+     * Creates or changes each of the calling merchant's products by its external key, each item in its own
+     * transaction: an item that breaks a rule is {@code rejected} with the problem it would have answered alone, and
+     * the others are still applied. A change follows the rules of {@link #update} (listed content back to draft,
+     * prices only keep the status); an item equal to the product is {@code unchanged} and writes nothing, so
+     * sending the same items again changes nothing.
+     */
+    public List<ProductUpsertResult> upsertAll(Principal caller, List<ProductUpsert> items) {
+        requireActiveMerchant(caller);
+        List<ProductUpsertResult> results = new ArrayList<>(items.size());
+        for (ProductUpsert item : items) {
+            try {
+                results.add(upsert(caller.id(), item));
+            } catch (ProblemException problem) {
+                results.add(ProductUpsertResult.rejected(item.index(), item.externalId(), problem.code(),
+                        problem.detail(), problem.errors()));
+            }
+        }
+        return results;
+    }
+
+    private ProductUpsertResult upsert(UUID merchantId, ProductUpsert item) {
+        return writing(() -> dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Optional<Product> existing = repository.findByExternalIdForUpdate(db, merchantId, item.externalId());
+            if (existing.isEmpty()) {
+                requireCategory(item.content().categoryId());
+                Product created = repository.insert(db, UUID.randomUUID(), merchantId, item.externalId(), item.content());
+                return ProductUpsertResult.applied(item.index(), UpsertOutcome.CREATED, created);
+            }
+            Product current = existing.get();
+            if (item.content().equals(current.content())) {
+                return ProductUpsertResult.applied(item.index(), UpsertOutcome.UNCHANGED, current);
+            }
+            requireCategory(item.content().categoryId());
+            return ProductUpsertResult.applied(item.index(), UpsertOutcome.UPDATED,
+                    changeContent(db, current, item.content()));
+        }));
     }
 
     public Product get(Principal caller, UUID id) {
@@ -75,18 +112,19 @@ public final class ProductService {
             Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
             changes.categoryId().ifPresent(this::requireCategory);
             expected.check(current.version());
-            ProductContent before = current.content();
-            ProductContent after = changes.applyTo(before);
-            if (after.equals(before)) {
-                return current;
-            }
-            if (after.differsInListedContentFrom(before)) {
-                ProductStatus next = next(current, ProductAction.EDIT_CONTENT);
-                return repository.update(db, current, after, next, List.of(), List.of());
-            }
-            return repository.update(db, current, after, current.status(), current.complianceFindings(),
-                    current.rejectionReasons());
+            ProductContent after = changes.applyTo(current.content());
+            return after.equals(current.content()) ? current : changeContent(db, current, after);
         }));
+    }
+
+    /** Writes new content: a change of listed content sends the product back to draft, a change of prices does not. */
+    private Product changeContent(DSLContext db, Product current, ProductContent after) {
+        if (after.differsInListedContentFrom(current.content())) {
+            ProductStatus next = next(current, ProductAction.EDIT_CONTENT);
+            return repository.update(db, current, after, next, List.of(), List.of());
+        }
+        return repository.update(db, current, after, current.status(), current.complianceFindings(),
+                current.rejectionReasons());
     }
 
     /**
@@ -109,6 +147,34 @@ public final class ProductService {
                 }
             }
             return repository.update(db, current, current.content(), next, findings, reasons);
+        });
+    }
+
+    /**
+     * The caller's product changes after the page's cursor: creates, edits, status changes and deletions, in the
+     * order they became visible (see {@link ChangeLog}).
+     */
+    public ChangePage<ProductChange> changes(Principal caller, PageRequest page) {
+        ChangeLog.settle(dsl);
+        List<ProductChange> changes = repository.changes(dsl, caller, ChangeLog.positionAfter(page), page.limit());
+        return ChangeLog.page(changes, page, ProductChange::position);
+    }
+
+    /**
+     * Deletes a product that was never listed or was refused: a draft or a rejected product. A published or
+     * pending product is moderated content with a history; the merchant edits it instead (back to draft) first.
+     */
+    public void delete(Principal caller, UUID id, Optional<ExpectedVersion> expected) {
+        dsl.transaction(tx -> {
+            DSLContext db = tx.dsl();
+            Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
+            expected.ifPresent(version -> version.check(current.version()));
+            if (current.status() != ProductStatus.DRAFT && current.status() != ProductStatus.REJECTED) {
+                throw ProblemException.conflict("illegal_status_transition", "Only a draft or rejected product can be "
+                        + "deleted, not a " + current.status().wireName() + " one.")
+                        .with("currentState", current.status().wireName());
+            }
+            repository.delete(db, id);
         });
     }
 
@@ -139,6 +205,16 @@ public final class ProductService {
                         + current.status().wireName() + " product.").with("currentState", current.status().wireName()));
     }
 
+    private void requireActiveMerchant(Principal caller) {
+        if (caller.type() != PrincipalType.MERCHANT) {
+            throw ProblemException.forbidden("Products are created by the merchant that sells them.");
+        }
+        if (!merchants.isActive(caller.id())) {
+            throw new ProblemException(403, "merchant_not_active", "Forbidden",
+                    "Only an active merchant can create products.");
+        }
+    }
+
     private void requireCategory(UUID categoryId) {
         if (!categories.exists(categoryId)) {
             throw categoryNotFound();
@@ -146,13 +222,17 @@ public final class ProductService {
     }
 
     /** Runs a write, answering the constraints a concurrent change can still break. */
-    private static Product writing(Supplier<Product> write) {
+    private static <T> T writing(Supplier<T> write) {
         try {
             return write.get();
         } catch (DataAccessException e) {
             if (Constraints.isViolated(e, ProductRepository.SKU_CONSTRAINT)) {
                 throw ProblemException.conflict("sku_taken",
                         "Another of your products already has a variant with one of these SKU codes.");
+            }
+            if (Constraints.isViolated(e, ProductRepository.EXTERNAL_ID_CONSTRAINT)) { // a concurrent upsert created it
+                throw ProblemException.conflict("external_id_taken",
+                        "A product with this externalId was created meanwhile; send the item again to update it.");
             }
             if (Constraints.isViolated(e, ProductRepository.CATEGORY_CONSTRAINT)) { // deleted since the check
                 throw categoryNotFound();

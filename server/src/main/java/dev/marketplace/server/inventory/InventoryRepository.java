@@ -1,5 +1,6 @@
 package dev.marketplace.server.inventory;
 
+import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.LOW_STOCK_EVENT;
 import static dev.marketplace.schema.Tables.STOCK_LEVEL;
 import static dev.marketplace.schema.Tables.STOCK_LOCATION;
@@ -10,6 +11,8 @@ import dev.marketplace.schema.tables.records.LowStockEventRecord;
 import dev.marketplace.schema.tables.records.StockLevelRecord;
 import dev.marketplace.schema.tables.records.StockLocationRecord;
 import dev.marketplace.schema.tables.records.StockReservationRecord;
+import dev.marketplace.server.platform.changes.ChangeKind;
+import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
@@ -93,6 +96,27 @@ final class InventoryRepository {
                 .and(after)
                 .orderBy(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).limit(page.fetchSize())
                 .fetch(InventoryRepository::stockLevel);
+    }
+
+    /**
+     * The viewer's stock changes after {@code afterPosition}, in position order, {@code limit} at most, each upsert
+     * with the level as it is now; an upsert of a level deleted since is skipped (its tombstone comes later).
+     */
+    List<StockChange> stockChanges(DSLContext db, Principal viewer, long afterPosition, int limit) {
+        return db.select().from(CHANGE_LOG).leftJoin(STOCK_LEVEL)
+                .on(STOCK_LEVEL.VARIANT_ID.eq(CHANGE_LOG.ENTITY_ID)).and(STOCK_LEVEL.LOCATION_ID.eq(CHANGE_LOG.LOCATION_ID))
+                .where(CHANGE_LOG.FEED.eq(ChangeLog.STOCK)).and(CHANGE_LOG.POSITION.gt(afterPosition))
+                .and(ownedBy(viewer, CHANGE_LOG.MERCHANT_ID))
+                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(STOCK_LEVEL.VARIANT_ID.isNotNull()))
+                .orderBy(CHANGE_LOG.POSITION)
+                .limit(limit)
+                .fetch(row -> {
+                    ChangeKind kind = ChangeKind.fromWireName(row.get(CHANGE_LOG.KIND));
+                    Optional<StockLevel> level = kind == ChangeKind.UPSERTED
+                            ? Optional.of(stockLevel(row.into(STOCK_LEVEL))) : Optional.empty();
+                    return new StockChange(row.get(CHANGE_LOG.POSITION), kind, row.get(CHANGE_LOG.ENTITY_ID),
+                            row.get(CHANGE_LOG.LOCATION_ID), row.get(CHANGE_LOG.CHANGED_AT), level);
+                });
     }
 
     static Cursor cursorOf(StockLevel level) {

@@ -1,6 +1,8 @@
 package dev.marketplace.server.inventory;
 
 import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -59,6 +61,16 @@ public final class InventoryService {
                                       PageRequest page) {
         return Page.fromLookahead(repository.listStock(dsl, caller, variantId, locationId, page), page.limit(),
                 InventoryRepository::cursorOf);
+    }
+
+    /**
+     * The caller's stock changes after the page's cursor: updates, adjustments, reservations, commits, releases and
+     * deleted levels, in the order they became visible (see {@link ChangeLog}).
+     */
+    public ChangePage<StockChange> stockChanges(Principal caller, PageRequest page) {
+        ChangeLog.settle(dsl);
+        List<StockChange> changes = repository.stockChanges(dsl, caller, ChangeLog.positionAfter(page), page.limit());
+        return ChangeLog.page(changes, page, StockChange::position);
     }
 
     public Page<LowStockEvent> listLowStockEvents(Principal caller, PageRequest page) {

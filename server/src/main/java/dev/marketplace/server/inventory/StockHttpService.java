@@ -1,5 +1,7 @@
 package dev.marketplace.server.inventory;
 
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -36,6 +38,7 @@ public final class StockHttpService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .post("/updates", this::update)
+                .get("/changes", this::changes)
                 .get("/low-stock-events", this::lowStockEvents);
     }
 
@@ -125,6 +128,27 @@ public final class StockHttpService implements HttpService {
         Optional<StockUpdate.AbsoluteCount> absolute = setOnHand.flatMap(onHand ->
                 sourceSequence.map(sequence -> new StockUpdate.AbsoluteCount(onHand, sequence)));
         return new StockUpdate(variantId, locationId, absolute, adjustBy, threshold);
+    }
+
+    /** One entry of the feed (see {@code StockChange} in the OpenAPI document). */
+    public record StockChangeResource(long position, String kind, UUID variantId, UUID locationId,
+                                      OffsetDateTime changedAt, StockLevelResource stock) {
+        static StockChangeResource of(StockChange change) {
+            return new StockChangeResource(change.position(), change.kind().wireName(), change.variantId(),
+                    change.locationId(), change.changedAt(), change.stock().map(StockLevelResource::of).orElse(null));
+        }
+    }
+
+    public record StockChangePage(List<StockChangeResource> items, String nextCursor) {
+    }
+
+    private void changes(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = ChangeLog.pageRequest(query);
+        query.throwIfInvalid();
+        ChangePage<StockChange> result = inventory.stockChanges(Authentication.principal(req), page);
+        JsonResponses.ok(res, new StockChangePage(
+                result.items().stream().map(StockChangeResource::of).toList(), result.nextCursor()));
     }
 
     private void lowStockEvents(ServerRequest req, ServerResponse res) {

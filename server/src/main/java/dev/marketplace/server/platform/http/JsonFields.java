@@ -332,6 +332,11 @@ public final class JsonFields {
         return new JsonFields(JsonValue.EMPTY_JSON_OBJECT, "", new ArrayList<>());
     }
 
+    /** The errors found so far; for a caller that reports them per item rather than throwing. */
+    public List<FieldError> errors() {
+        return List.copyOf(errors);
+    }
+
     public void throwIfInvalid() {
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);

@@ -1,0 +1,14 @@
+package dev.marketplace.server.inventory;
+
+import dev.marketplace.server.platform.changes.ChangeKind;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One entry of the stock change feed: the level of a variant at a location. An upsert carries the level as it is
+ * now; an upsert of a level deleted since (its variant was removed) is left out, its tombstone follows.
+ */
+public record StockChange(long position, ChangeKind kind, UUID variantId, UUID locationId, OffsetDateTime changedAt,
+                          Optional<StockLevel> stock) {
+}

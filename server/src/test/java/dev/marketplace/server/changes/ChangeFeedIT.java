@@ -1,0 +1,249 @@
+package dev.marketplace.server.changes;
+
+import static dev.marketplace.schema.Tables.PRODUCT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.MarketplaceException.ConflictException;
+import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.model.Category;
+import dev.marketplace.sdk.model.CategoryCreate;
+import dev.marketplace.sdk.model.ChangeKind;
+import dev.marketplace.sdk.model.ClientCreate;
+import dev.marketplace.sdk.model.ClientCredentials;
+import dev.marketplace.sdk.model.LocationCreate;
+import dev.marketplace.sdk.model.Money;
+import dev.marketplace.sdk.model.PrincipalType;
+import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.ProductChange;
+import dev.marketplace.sdk.model.ProductChangePage;
+import dev.marketplace.sdk.model.ProductCreate;
+import dev.marketplace.sdk.model.ProductStatus;
+import dev.marketplace.sdk.model.ProductUpdate;
+import dev.marketplace.sdk.model.ProductVariantInput;
+import dev.marketplace.sdk.model.ReservationCreate;
+import dev.marketplace.sdk.model.ReservationLineInput;
+import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.StockChange;
+import dev.marketplace.sdk.model.StockChangePage;
+import dev.marketplace.sdk.model.StockUpdate;
+import dev.marketplace.sdk.model.StockUpdateBatch;
+import dev.marketplace.server.testing.TestCatalog;
+import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.TestServer;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The product and stock change feeds through the SDK: order, resuming, tombstones, tenancy, commit order. */
+class ChangeFeedIT {
+
+    @RegisterExtension
+    static final TestServer server = new TestServer();
+
+    private static Category tea;
+    private static TestCatalog catalog;
+    private static int merchants;
+
+    @BeforeAll
+    static void category() throws Exception {
+        catalog = new TestCatalog(server);
+        tea = server.client().categories().createCategory(
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+    }
+
+    @Test
+    void createsEditsAndStatusChangesAppearInOrderWithTheCurrentProduct() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        Product draft = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Sencha", "SEN-1", 1200, "JPY"), null);
+        Product edited = merchant.client().products().updateProduct(draft.getId(),
+                new ProductUpdate().title(Map.of("en", "Sencha Premium")).version(draft.getVersion()), null);
+        Product published = catalog.published(merchant, TestCatalog.product(tea.getId(), "Gyokuro", "GYO-1", 3000, "JPY"));
+
+        List<ProductChange> changes = productChanges(merchant.client(), null, 200);
+
+        // draft: created, edited; the other: created, submitted, approved
+        assertThat(changes).extracting(ProductChange::getProductId).containsExactly(
+                draft.getId(), edited.getId(), published.getId(), published.getId(), published.getId());
+        assertThat(changes).extracting(ProductChange::getKind).containsOnly(ChangeKind.UPSERTED);
+        assertThat(changes).extracting(ProductChange::getPosition).isSorted().doesNotHaveDuplicates();
+        assertThat(changes.getLast().getProduct().getStatus()).isEqualTo(ProductStatus.PUBLISHED);
+        assertThat(changes.getFirst().getProduct().getTitle()).containsEntry("en", "Sencha Premium");
+    }
+
+    @Test
+    void aPollerResumesFromItsCursorWithNothingLostOrRepeated() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        List<UUID> created = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            created.add(merchant.client().products().createProduct(
+                    TestCatalog.product(tea.getId(), "Tea " + i, "RES-" + i, 1000, "JPY"), null).getId());
+        }
+
+        List<UUID> seen = new ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < 4; page++) {
+            ProductChangePage changes = merchant.client().products().listProductChanges(2, cursor);
+            changes.getItems().forEach(change -> seen.add(change.getProductId()));
+            assertThat(changes.getNextCursor()).isNotNull();
+            cursor = changes.getNextCursor();
+        }
+        assertThat(seen).containsExactlyElementsOf(created);
+
+        Product later = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Later", "RES-LATER", 1000, "JPY"), null);
+        ProductChangePage resumed = merchant.client().products().listProductChanges(50, cursor);
+        assertThat(resumed.getItems()).extracting(ProductChange::getProductId).containsExactly(later.getId());
+    }
+
+    @Test
+    void anEmptyPageStillAnswersACursorToResumeFrom() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+
+        ProductChangePage empty = merchant.client().products().listProductChanges(10, null);
+        ProductChangePage stillEmpty = merchant.client().products().listProductChanges(10, empty.getNextCursor());
+        Product created = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "First", "EMPTY-1", 1000, "JPY"), null);
+        ProductChangePage afterwards = merchant.client().products().listProductChanges(10, stillEmpty.getNextCursor());
+
+        assertThat(empty.getItems()).isEmpty();
+        assertThat(empty.getNextCursor()).isNotBlank();
+        assertThat(stillEmpty.getItems()).isEmpty();
+        assertThat(stillEmpty.getNextCursor()).isNotBlank();
+        assertThat(afterwards.getItems()).extracting(ProductChange::getProductId).containsExactly(created.getId());
+    }
+
+    @Test
+    void aDeletedDraftLeavesATombstoneAndAPublishedProductCannotBeDeleted() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        Product draft = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Gone", "GONE-1", 1000, "JPY"), null);
+        Product published = catalog.published(merchant, TestCatalog.product(tea.getId(), "Kept", "KEPT-1", 1000, "JPY"));
+
+        merchant.client().products().deleteProduct(draft.getId(), "\"" + draft.getVersion() + "\"");
+        ConflictException refused = catchThrowableOfType(ConflictException.class,
+                () -> merchant.client().products().deleteProduct(published.getId(), null));
+
+        assertThat(refused.code()).isEqualTo("illegal_status_transition");
+        List<ProductChange> changes = productChanges(merchant.client(), null, 200);
+        ProductChange tombstone = changes.getLast();
+        assertThat(tombstone.getKind()).isEqualTo(ChangeKind.DELETED);
+        assertThat(tombstone.getProductId()).isEqualTo(draft.getId());
+        assertThat(tombstone.getProduct()).isNull();
+        // the upsert of the deleted draft is left out: a mirror never sees a product it cannot have
+        assertThat(changes).filteredOn(change -> change.getKind() == ChangeKind.UPSERTED)
+                .extracting(ProductChange::getProductId).containsOnly(published.getId());
+    }
+
+    @Test
+    void anotherMerchantsChangesNeverAppearButTheOperatorSeesAll() throws Exception {
+        ActiveMerchant mine = newMerchant();
+        ActiveMerchant theirs = newMerchant();
+        Product own = mine.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Mine", "TEN-1", 1000, "JPY"), null);
+        Product foreign = theirs.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Theirs", "TEN-1", 1000, "JPY"), null);
+
+        assertThat(productChanges(mine.client(), null, 200)).extracting(ProductChange::getProductId)
+                .containsExactly(own.getId());
+        assertThat(productChanges(server.client(), null, 200)).extracting(ProductChange::getProductId)
+                .contains(own.getId(), foreign.getId());
+    }
+
+    @Test
+    void aMalformedCursorIsAValidationError() {
+        ValidationException refused = catchThrowableOfType(ValidationException.class,
+                () -> server.client().products().listProductChanges(10, "bm90LWEtY3Vyc29y"));
+
+        assertThat(refused.fieldErrors()).extracting("field").containsExactly("cursor");
+    }
+
+    /**
+     * A change whose transaction began earlier but commits later gets a position above everything served while it
+     * was running: the poller, resuming from its cursor, still sees it.
+     */
+    @Test
+    void aChangeCommittingLateIsNotSkippedByAPollerThatReadMeanwhile() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        Product early = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Early", "LATE-1", 1000, "JPY"), null);
+        Product other = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Other", "LATE-2", 1000, "JPY"), null);
+        String cursor = merchant.client().products().listProductChanges(200, null).getNextCursor();
+
+        List<ProductChange> seen = new ArrayList<>();
+        List<String> cursorWhileRunning = new ArrayList<>();
+        server.db().transaction(tx -> {
+            tx.dsl().update(PRODUCT).set(PRODUCT.UPDATED_AT, OffsetDateTime.now())
+                    .where(PRODUCT.ID.eq(early.getId())).execute();
+            merchant.client().products().updateProduct(other.getId(),
+                    new ProductUpdate().title(Map.of("en", "Other, edited")).version(other.getVersion()), null);
+            ProductChangePage whileRunning = merchant.client().products().listProductChanges(200, cursor);
+            seen.addAll(whileRunning.getItems());
+            cursorWhileRunning.add(whileRunning.getNextCursor());
+        });
+        seen.addAll(merchant.client().products().listProductChanges(200, cursorWhileRunning.getFirst()).getItems());
+
+        // the edit committed first, but is held back while the earlier transaction runs; then both come, once each
+        assertThat(seen).extracting(ProductChange::getProductId).containsExactlyInAnyOrder(early.getId(), other.getId());
+    }
+
+    @Test
+    void stockUpdatesReservationsAndRemovedVariantsAppearInTheStockFeed() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        ActiveMerchant other = newMerchant();
+        Product product = merchant.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
+                .title(Map.of("en", "Matcha")).variants(List.of(variant("MAT-30G"), variant("MAT-100G"))), null);
+        UUID small = product.getVariants().get(0).getId();
+        UUID large = product.getVariants().get(1).getId();
+        UUID warehouse = merchant.client().inventory().createLocation(
+                new LocationCreate().code("KYOTO").name("Kyoto warehouse"), null).getId();
+        merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
+                new StockUpdate().variantId(small).locationId(warehouse).setOnHand(10L).sourceSequence(1L),
+                new StockUpdate().variantId(large).locationId(warehouse).setOnHand(4L).sourceSequence(1L))), null);
+        StockChangePage beforeReservation = merchant.client().inventory().listStockChanges(200, null);
+
+        storefront().reservations().createReservation(new ReservationCreate().lines(List.of(
+                new ReservationLineInput().variantId(small).quantity(3L))), null);
+        merchant.client().products().updateProduct(product.getId(), new ProductUpdate()
+                .variants(List.of(variant("MAT-30G"))).version(product.getVersion()), null);
+        List<StockChange> changes = merchant.client().inventory()
+                .listStockChanges(200, beforeReservation.getNextCursor()).getItems();
+
+        assertThat(beforeReservation.getItems()).extracting(StockChange::getVariantId).contains(small, large);
+        assertThat(changes).extracting(StockChange::getKind, StockChange::getVariantId, StockChange::getLocationId)
+                .containsExactly(tuple(ChangeKind.UPSERTED, small, warehouse),
+                        tuple(ChangeKind.DELETED, large, warehouse));
+        assertThat(changes.getFirst().getStock()).extracting("onHand", "reserved", "available")
+                .containsExactly(10L, 3L, 7L);
+        assertThat(other.client().inventory().listStockChanges(200, null).getItems()).isEmpty();
+    }
+
+    private static List<ProductChange> productChanges(MarketplaceClient client, String cursor, int limit)
+            throws Exception {
+        return client.products().listProductChanges(limit, cursor).getItems();
+    }
+
+    private static ProductVariantInput variant(String sku) {
+        return new ProductVariantInput().sku(sku).price(new Money().amount(1_500L).currency("JPY"));
+    }
+
+    private static ActiveMerchant newMerchant() throws Exception {
+        return catalog.activeMerchant("Feed Merchant " + (++merchants) + " KK", tea.getId());
+    }
+
+    private static MarketplaceClient storefront() throws Exception {
+        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
+                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+                .scopes(List.of(Scope.INVENTORY_RESERVE)), null);
+        return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
+    }
+}
