@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.SortField;
 import org.jooq.Table;
@@ -188,20 +189,27 @@ final class ProductRepository {
                         .or(CATALOG_CATEGORY.ANCESTOR_IDS.contains(new UUID[] {categoryId}))));
     }
 
+    /** The columns a product's content fills, the same on insert and update (the lowest price kept for listings). */
+    private static Map<Field<?>, Object> contentColumns(ProductContent content) {
+        Money lowest = lowestPrice(content);
+        Map<Field<?>, Object> columns = new LinkedHashMap<>();
+        columns.put(PRODUCT.CATEGORY_ID, content.categoryId());
+        columns.put(PRODUCT.TITLE, jsonObject(content.title()));
+        columns.put(PRODUCT.DESCRIPTION, jsonObject(content.description()));
+        columns.put(PRODUCT.ATTRIBUTES, jsonObject(content.attributes()));
+        columns.put(PRODUCT.IMAGE_URLS, content.imageUrls().toArray(String[]::new));
+        columns.put(PRODUCT.CURRENCY, lowest.currency());
+        columns.put(PRODUCT.MIN_PRICE_AMOUNT, lowest.amount());
+        return columns;
+    }
+
     /** Inserts a draft; {@code externalId} may be null (a product created one by one). */
     Product insert(DSLContext db, UUID id, UUID merchantId, String externalId, ProductContent content) {
-        Money lowest = lowestPrice(content);
         db.insertInto(PRODUCT)
                 .set(PRODUCT.ID, id)
                 .set(PRODUCT.MERCHANT_ID, merchantId)
                 .set(PRODUCT.EXTERNAL_ID, externalId)
-                .set(PRODUCT.CATEGORY_ID, content.categoryId())
-                .set(PRODUCT.TITLE, jsonObject(content.title()))
-                .set(PRODUCT.DESCRIPTION, jsonObject(content.description()))
-                .set(PRODUCT.ATTRIBUTES, jsonObject(content.attributes()))
-                .set(PRODUCT.IMAGE_URLS, content.imageUrls().toArray(String[]::new))
-                .set(PRODUCT.CURRENCY, lowest.currency())
-                .set(PRODUCT.MIN_PRICE_AMOUNT, lowest.amount())
+                .set(contentColumns(content))
                 .set(PRODUCT.STATUS, ProductStatus.DRAFT.wireName())
                 .execute();
         replaceVariants(db, id, merchantId, content.variants());
@@ -215,16 +223,9 @@ final class ProductRepository {
      */
     Product update(DSLContext db, Product current, ProductContent content, ProductStatus status,
                    List<ComplianceFinding> findings, List<String> rejectionReasons) {
-        Money lowest = lowestPrice(content);
         boolean published = status == ProductStatus.PUBLISHED;
         db.update(PRODUCT)
-                .set(PRODUCT.CATEGORY_ID, content.categoryId())
-                .set(PRODUCT.TITLE, jsonObject(content.title()))
-                .set(PRODUCT.DESCRIPTION, jsonObject(content.description()))
-                .set(PRODUCT.ATTRIBUTES, jsonObject(content.attributes()))
-                .set(PRODUCT.IMAGE_URLS, content.imageUrls().toArray(String[]::new))
-                .set(PRODUCT.CURRENCY, lowest.currency())
-                .set(PRODUCT.MIN_PRICE_AMOUNT, lowest.amount())
+                .set(contentColumns(content))
                 .set(PRODUCT.STATUS, status.wireName())
                 .set(PRODUCT.COMPLIANCE_FINDINGS, findingsJson(findings))
                 .set(PRODUCT.REJECTION_REASONS, rejectionReasons.toArray(String[]::new))
