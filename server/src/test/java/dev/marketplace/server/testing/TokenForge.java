@@ -51,6 +51,24 @@ public final class TokenForge {
                 .jwtID(UUID.randomUUID().toString());
     }
 
+    /**
+     * Claims as the server issues them for a storefront client acting for a customer who consented, valid for
+     * five minutes: for tests of customer-facing operations that do not exercise the sign-in itself.
+     */
+    public static JWTClaimsSet.Builder customerClaims(String clientId, UUID storefrontId, UUID customerId, String... scopes) {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder()
+                .issuer(TestServer.ISSUER)
+                .audience(TestServer.AUDIENCE)
+                .subject("customer:" + customerId)
+                .claim("client_principal", "storefront:" + storefrontId)
+                .claim("client_id", clientId)
+                .claim("scope", String.join(" ", scopes))
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(300)))
+                .jwtID(UUID.randomUUID().toString());
+    }
+
     public static JWSHeader.Builder header(ECKey key) {
         return new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType("at+jwt")).keyID(key.getKeyID());
     }

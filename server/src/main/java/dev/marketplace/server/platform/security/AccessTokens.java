@@ -70,17 +70,18 @@ public final class AccessTokens {
     public IssuedToken issue(Principal principal) {
         Instant now = Instant.now();
         ECKey key = keys.signingKey();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
                 .issuer(settings.issuer())
                 .audience(settings.audience())
-                .subject(principal.subject())
+                .subject(principal.tokenSubject())
                 .claim("client_id", principal.clientId())
                 .claim("scope", String.join(" ", sorted(principal.scopes())))
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(settings.accessTokenLifetime())))
-                .jwtID(UUID.randomUUID().toString())
-                .build();
+                .jwtID(UUID.randomUUID().toString());
+        principal.customer().ifPresent(customer -> builder.claim(Principal.CLIENT_PRINCIPAL_CLAIM, principal.subject()));
+        JWTClaimsSet claims = builder.build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(SigningKeys.ALGORITHM)
                 .type(ACCESS_TOKEN_TYPE).keyID(key.getKeyID()).build(), claims);
         try {
@@ -106,7 +107,8 @@ public final class AccessTokens {
                 throw new InvalidTokenException("the token was revoked");
             }
             Set<String> scopes = new LinkedHashSet<>(Arrays.asList(claims.getStringClaim("scope").split(" ")));
-            return Principal.fromSubject(claims.getSubject(), claims.getStringClaim("client_id"), scopes)
+            return Principal.fromToken(claims.getSubject(), claims.getStringClaim(Principal.CLIENT_PRINCIPAL_CLAIM),
+                            claims.getStringClaim("client_id"), scopes)
                     .orElseThrow(() -> new InvalidTokenException("the token's subject is not a principal"));
         } catch (ParseException e) {
             throw new InvalidTokenException("the token's claims are malformed");

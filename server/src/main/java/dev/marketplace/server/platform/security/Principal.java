@@ -5,12 +5,17 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Who is calling: the principal a verified access token speaks for, through which client, with which scopes.
- * A customer-bound token (delegated sign-in, a later issue) will add the customer it acts for.
+ * Who is calling: the principal a verified access token speaks for, through which client, with which scopes,
+ * and — for a customer-bound token obtained with a customer's consent — the customer it acts for.
  *
- * @param id null for the operator, the merchant's / storefront's / partner's id otherwise
+ * @param id         null for the operator, the merchant's / storefront's / partner's id otherwise
+ * @param customerId null unless the token is customer-bound
  */
-public record Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes) {
+public record Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes, UUID customerId) {
+
+    /** The token claim naming the client's principal when {@code sub} is the customer (RFC 9068 §2.2). */
+    static final String CLIENT_PRINCIPAL_CLAIM = "client_principal";
+    private static final String CUSTOMER_PREFIX = "customer:";
 
     public Principal {
         scopes = Set.copyOf(scopes);
@@ -19,17 +24,53 @@ public record Principal(PrincipalType type, UUID id, String clientId, Set<String
         }
     }
 
+    public Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes) {
+        this(type, id, clientId, scopes, null);
+    }
+
     public boolean isOperator() {
         return type == PrincipalType.OPERATOR;
     }
 
-    /** The JWT {@code sub}: {@code operator} or {@code merchant:<uuid>} and so on. */
+    /** The same client acting for a customer who consented, with the scopes the customer granted. */
+    public Principal actingFor(UUID customer, Set<String> grantedScopes) {
+        return new Principal(type, id, clientId, grantedScopes, customer);
+    }
+
+    public Optional<UUID> customer() {
+        return Optional.ofNullable(customerId);
+    }
+
+    /** The subject of the client's principal: {@code operator} or {@code merchant:<uuid>} and so on. */
     public String subject() {
         return subjectOf(type, id);
     }
 
+    /**
+     * The JWT {@code sub}: the customer ({@code customer:<uuid>}) for a customer-bound token, as RFC 9068 asks
+     * for grants with a resource owner; the client's principal otherwise.
+     */
+    public String tokenSubject() {
+        return customerId == null ? subject() : CUSTOMER_PREFIX + customerId;
+    }
+
     public static String subjectOf(PrincipalType type, UUID id) {
         return id == null ? type.wireName() : type.wireName() + ":" + id;
+    }
+
+    /**
+     * Reads a token's subject back; empty when it is not one. A customer subject needs the client's principal,
+     * which the token carries in {@link #CLIENT_PRINCIPAL_CLAIM}.
+     */
+    public static Optional<Principal> fromToken(String subject, String clientPrincipal, String clientId, Set<String> scopes) {
+        if (subject.startsWith(CUSTOMER_PREFIX)) {
+            if (clientPrincipal == null || clientPrincipal.startsWith(CUSTOMER_PREFIX)) {
+                return Optional.empty();
+            }
+            Optional<UUID> customer = uuid(subject.substring(CUSTOMER_PREFIX.length()));
+            return customer.flatMap(c -> fromSubject(clientPrincipal, clientId, scopes).map(p -> p.actingFor(c, scopes)));
+        }
+        return fromSubject(subject, clientId, scopes);
     }
 
     /** Reads a {@link #subject()} back; empty when it is not one. */
@@ -39,9 +80,18 @@ public record Principal(PrincipalType type, UUID id, String clientId, Set<String
         if (type.isEmpty()) {
             return Optional.empty();
         }
+        if (parts.length == 1) {
+            return type.get() == PrincipalType.OPERATOR
+                    ? Optional.of(new Principal(type.get(), null, clientId, scopes))
+                    : Optional.empty();
+        }
+        return uuid(parts[1]).filter(id -> type.get() != PrincipalType.OPERATOR)
+                .map(id -> new Principal(type.get(), id, clientId, scopes));
+    }
+
+    private static Optional<UUID> uuid(String text) {
         try {
-            UUID id = parts.length == 2 ? UUID.fromString(parts[1]) : null;
-            return Optional.of(new Principal(type.get(), id, clientId, scopes));
+            return Optional.of(UUID.fromString(text));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
