@@ -44,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -154,9 +155,9 @@ class HttpPaymentProviderTest {
     // ---- declines
 
     @ParameterizedTest
-    @ValueSource(strings = {"card_declined", "insufficient_funds"})
-    void aDeclineIsAnOutcomeWithItsCode(String declineCode) {
-        wireMock.stubFor(post(urlPathEqualTo(PAYMENTS)).willReturn(json(402, """
+    @CsvSource({"card_declined, 402", "insufficient_funds, 402", "card_declined, 200"})
+    void aDeclineIsAnOutcomeWithItsCode(String declineCode, int status) {
+        wireMock.stubFor(post(urlPathEqualTo(PAYMENTS)).willReturn(json(status, """
                 {"id": "pay_d", "status": "declined", "currency": "JPY", "authorized": 0, "captured": 0, "refunded": 0,
                  "declineCode": "%s"}""".formatted(declineCode))));
 
