@@ -111,12 +111,7 @@ public final class TestPaymentProvider implements PaymentProvider {
 
     @Override
     public ProviderEvent readWebhook(Map<String, List<String>> headers, byte[] body) throws InvalidWebhookException {
-        String webhookId = webhooks.verify(headers, body, clock.instant());
-        try {
-            return WebhookEvents.read(webhookId, body);
-        } catch (WebhookEvents.MalformedEventException e) {
-            throw new InvalidWebhookException(e.getMessage());
-        }
+        return WebhookEvents.readSigned(webhooks, headers, body, clock.instant());
     }
 
     private ProviderPayment update(String providerPaymentId, java.util.function.UnaryOperator<ProviderPayment> change) {

@@ -1,11 +1,16 @@
 package dev.marketplace.server.payments;
 
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import java.io.ByteArrayInputStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Reads the event body our providers send:
@@ -17,7 +22,18 @@ final class WebhookEvents {
     private WebhookEvents() {
     }
 
-    static ProviderEvent read(String webhookId, byte[] body) throws MalformedEventException {
+    /** Checks the webhook's Standard Webhooks signature and reads its event; the event's id is the webhook's id. */
+    static ProviderEvent readSigned(StandardWebhooks webhooks, Map<String, List<String>> headers, byte[] body, Instant now)
+            throws InvalidWebhookException {
+        String webhookId = webhooks.verify(headers, body, now);
+        try {
+            return read(webhookId, body);
+        } catch (MalformedEventException e) {
+            throw new InvalidWebhookException(e.getMessage());
+        }
+    }
+
+    private static ProviderEvent read(String webhookId, byte[] body) throws MalformedEventException {
         try (JsonReader reader = Json.createReader(new ByteArrayInputStream(body))) {
             JsonObject event = reader.readObject();
             ProviderEvent.Type type = ProviderEvent.Type.fromWireName(event.getString("type"))
@@ -31,7 +47,7 @@ final class WebhookEvents {
         }
     }
 
-    static final class MalformedEventException extends Exception {
+    private static final class MalformedEventException extends Exception {
         MalformedEventException(String message) {
             super(message, null, false, false);
         }
