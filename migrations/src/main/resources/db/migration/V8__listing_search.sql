@@ -68,7 +68,10 @@ CREATE TABLE listing_search (
     -- Some variant has available stock (on_hand > reserved) at some location.
     in_stock         boolean     NOT NULL DEFAULT false,
     document         tsvector    NOT NULL
-);
+) WITH (fillfactor = 70);
+-- Room on each page, and in_stock in no index (neither as a key nor in a partial index's predicate), so that a
+-- stock flip is a HOT update: it rewrites the row on its page and touches no index — above all not the GIN index,
+-- which would otherwise take every lexeme of the document again.
 
 -- Every listings query filters on "listed": published and of an active merchant. The partial indexes below hold
 -- listed rows only, so hiding a frozen merchant's products costs an update of its rows, never a longer query.
@@ -76,8 +79,6 @@ CREATE INDEX listing_search_document_idx ON listing_search USING gin (document)
     WHERE published_at IS NOT NULL AND merchant_active;
 CREATE INDEX listing_search_newest_idx ON listing_search (published_at DESC, product_id DESC)
     WHERE published_at IS NOT NULL AND merchant_active;
-CREATE INDEX listing_search_in_stock_idx ON listing_search (published_at DESC, product_id DESC)
-    WHERE published_at IS NOT NULL AND merchant_active AND in_stock;
 CREATE INDEX listing_search_price_idx ON listing_search (currency, min_price_amount, product_id)
     WHERE published_at IS NOT NULL AND merchant_active;
 CREATE INDEX listing_search_category_idx ON listing_search (category_id, published_at DESC, product_id DESC)
