@@ -29,6 +29,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -174,6 +178,41 @@ class ListingSearchIT {
                 .version(genmaicha.getVersion()), null);
         assertThat(server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
                 .where(LISTING_SEARCH.PRODUCT_ID.eq(genmaicha.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK)).isFalse();
+    }
+
+    @Test
+    void concurrentStockChangesOfOneProductLeaveTheRightStockFlag() throws Exception {
+        ActiveMerchant racing = catalog.activeMerchant("Concurrent Stock KK", tea.getId());
+        Product product = racing.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
+                .title(Map.of("en", "Two-variant tea")).variants(List.of(
+                        TestCatalog.product(tea.getId(), "A", "RACE-A", 100, "JPY").getVariants().getFirst(),
+                        TestCatalog.product(tea.getId(), "B", "RACE-B", 100, "JPY").getVariants().getFirst())), null);
+        UUID first = product.getVariants().get(0).getId();
+        UUID second = product.getVariants().get(1).getId();
+        UUID warehouse = racing.client().inventory()
+                .createLocation(new LocationCreate().code("RACE").name("Race"), null).getId();
+        // Each round the two variants cross zero at the same time, in separate transactions: whichever commits
+        // last must see the other's change, or the flag would stay stale.
+        for (int round = 0; round < 20; round++) {
+            long onHand = round % 2 == 0 ? 1 : 0;
+            CyclicBarrier start = new CyclicBarrier(2);
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> done = new ArrayList<>();
+                for (UUID variant : List.of(first, second)) {
+                    done.add(threads.submit(() -> {
+                        start.await();
+                        setOnHand(racing, variant, warehouse, onHand);
+                        return null;
+                    }));
+                }
+                for (Future<?> each : done) {
+                    each.get();
+                }
+            }
+            assertThat(server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
+                    .where(LISTING_SEARCH.PRODUCT_ID.eq(product.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK))
+                    .as("round %d", round).isEqualTo(onHand > 0);
+        }
     }
 
     @Test
