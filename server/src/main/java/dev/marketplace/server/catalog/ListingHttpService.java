@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -28,7 +29,7 @@ public final class ListingHttpService implements HttpService {
     public static final String PATH = "/v1/listings";
     private static final Map<String, ListingSort> SORTS = Arrays.stream(ListingSort.values())
             .collect(Collectors.toUnmodifiableMap(ListingSort::wireName, Function.identity()));
-    private static final int TITLE_QUERY_MAX = 100;
+    private static final int SEARCH_TEXT_MAX = 100;
 
     private final ProductService products;
 
@@ -59,26 +60,33 @@ public final class ListingHttpService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "q", "categoryId", "merchantId", "currency", "minPrice",
-                "maxPrice", "sort", "limit", "cursor");
-        Optional<String> titleContains = query.text("q", 1, TITLE_QUERY_MAX);
+                "maxPrice", "inStock", "sort", "limit", "cursor");
+        Optional<String> text = query.text("q", 1, SEARCH_TEXT_MAX);
         Optional<UUID> categoryId = query.uuid("categoryId");
         Optional<UUID> merchantId = query.uuid("merchantId");
         Optional<String> currency = query.currency("currency");
         Optional<Long> minPrice = query.wholeNumber("minPrice", 0, Long.MAX_VALUE);
         Optional<Long> maxPrice = query.wholeNumber("maxPrice", 0, Long.MAX_VALUE);
-        ListingSort sort = query.oneOf("sort", SORTS.keySet()).map(SORTS::get).orElse(ListingSort.NEWEST);
+        boolean inStockOnly = query.oneOf("inStock", Set.of("true", "false")).map(Boolean::parseBoolean).orElse(false);
+        ListingSort sort = query.oneOf("sort", SORTS.keySet()).map(SORTS::get)
+                .orElse(req.query().contains("q") ? ListingSort.RELEVANCE : ListingSort.NEWEST);
         PageRequest page = query.pageRequest(3);
-        boolean needsCurrency = minPrice.isPresent() || maxPrice.isPresent() || sort != ListingSort.NEWEST;
-        if (needsCurrency && !req.query().contains("currency")) {
+        boolean priceSort = sort == ListingSort.PRICE_ASC || sort == ListingSort.PRICE_DESC;
+        if ((minPrice.isPresent() || maxPrice.isPresent() || priceSort) && !req.query().contains("currency")) {
             query.reject("currency", FieldError.REQUIRED, "is required with minPrice, maxPrice and the price sorts");
         }
-        if (page.after().isPresent() && !page.after().get().keys().getFirst().equals(sort.wireName())) {
-            query.reject("cursor", FieldError.INVALID_FORMAT, "was made for another sort order");
+        if (sort == ListingSort.RELEVANCE && !req.query().contains("q")) {
+            query.reject("q", FieldError.REQUIRED, "is required with sort=relevance");
         }
+        page.after().ifPresent(cursor -> {
+            if (!cursor.keys().getFirst().equals(sort.wireName()) || !sort.isKey(cursor.keys().get(1))
+                    || Ids.parse(cursor.keys().get(2)).isEmpty()) {
+                query.reject("cursor", FieldError.INVALID_FORMAT, "is not a cursor of this sort order");
+            }
+        });
         query.throwIfInvalid();
-        Page<ListingResource> result = products.listings(
-                new ListingQuery(titleContains, categoryId, merchantId, currency, minPrice, maxPrice, sort), page)
-                .map(ListingResource::of);
+        Page<ListingResource> result = products.listings(new ListingQuery(text, categoryId, merchantId, currency,
+                minPrice, maxPrice, inStockOnly, sort), page).map(ListingResource::of);
         JsonResponses.ok(res, new ListingPage(result.items(), result.nextCursor()));
     }
 

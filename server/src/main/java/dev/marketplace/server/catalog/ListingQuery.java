@@ -1,5 +1,8 @@
 package dev.marketplace.server.catalog;
 
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -7,17 +10,33 @@ import java.util.UUID;
  * What a storefront asks of the listings. Prices are minor units of {@code currency}, which a price range and
  * the price sorts require (amounts in different currencies are never compared).
  *
- * @param titleContains text some title of the product contains, ignoring case (a substring, not full-text search)
+ * @param text        full-text search over titles and descriptions in any language (see V8 migration), if given
+ * @param inStockOnly only products with some variant in stock
  */
-public record ListingQuery(Optional<String> titleContains, Optional<UUID> categoryId, Optional<UUID> merchantId, Optional<String> currency,
-                           Optional<Long> minPrice, Optional<Long> maxPrice, ListingSort sort) {
+public record ListingQuery(Optional<String> text, Optional<UUID> categoryId, Optional<UUID> merchantId,
+                           Optional<String> currency, Optional<Long> minPrice, Optional<Long> maxPrice,
+                           boolean inStockOnly, ListingSort sort) {
 
     /** The orders listings come in; each breaks ties by product id, so pages never skip or repeat. */
     public enum ListingSort {
-        NEWEST, PRICE_ASC, PRICE_DESC;
+        RELEVANCE, NEWEST, PRICE_ASC, PRICE_DESC;
 
         public String wireName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Whether {@code key} is a value of this order's sort key as its cursors carry it. */
+        public boolean isKey(String key) {
+            try {
+                switch (this) {
+                    case RELEVANCE -> Float.parseFloat(key);
+                    case NEWEST -> OffsetDateTime.parse(key);
+                    case PRICE_ASC, PRICE_DESC -> Long.parseLong(key);
+                }
+                return true;
+            } catch (NumberFormatException | DateTimeParseException e) {
+                return false;
+            }
         }
     }
 }

@@ -2,13 +2,13 @@ package dev.marketplace.server.catalog;
 
 import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
 import static dev.marketplace.schema.Tables.CHANGE_LOG;
+import static dev.marketplace.schema.Tables.LISTING_SEARCH;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
 import dev.marketplace.schema.tables.records.ChangeLogRecord;
 import dev.marketplace.schema.tables.records.ProductRecord;
 import dev.marketplace.schema.tables.records.ProductVariantRecord;
-import dev.marketplace.server.catalog.ListingQuery.ListingSort;
 import dev.marketplace.server.platform.changes.ChangeKind;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.money.Money;
@@ -24,6 +24,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -39,8 +40,8 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.SortField;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The product and product_variant tables. Every method runs in the caller's transaction ({@code db}); reads on
@@ -125,66 +126,98 @@ final class ProductRepository {
         return Cursor.of(product.createdAt().toString(), product.id().toString());
     }
 
+    /** A listing and the cursor of the page that ends with it. */
+    record Listed(Product product, Cursor cursor) {
+    }
+
     /**
-     * Published products matching {@code query}, except those of {@code hiddenMerchants}, in the query's order;
-     * {@code page.fetchSize()} rows at most. The page's cursor keys are the sort's name and its two sort keys.
+     * Listed products matching {@code query} in the query's order; {@code page.fetchSize()} rows at most. One query on
+     * the listing_search read model (see V8 migration), joined to the products it names. The page's cursor keys are
+     * the sort's name, its sort key and the product id.
      */
-    List<Product> listings(DSLContext db, ListingQuery query, Set<UUID> hiddenMerchants, PageRequest page) {
-        Condition filter = listed(hiddenMerchants)
-                .and(query.titleContains().map(ProductRepository::titleContains).orElse(DSL.noCondition()))
+    List<Listed> listings(DSLContext db, ListingQuery query, PageRequest page) {
+        Condition filter = listed()
+                .and(query.text().map(ProductRepository::matches).orElse(DSL.noCondition()))
                 .and(query.categoryId().map(ProductRepository::inSubtreeOf).orElse(DSL.noCondition()))
-                .and(query.merchantId().map(PRODUCT.MERCHANT_ID::eq).orElse(DSL.noCondition()))
-                .and(query.currency().map(PRODUCT.CURRENCY::eq).orElse(DSL.noCondition()))
-                .and(query.minPrice().map(PRODUCT.MIN_PRICE_AMOUNT::ge).orElse(DSL.noCondition()))
-                .and(query.maxPrice().map(PRODUCT.MIN_PRICE_AMOUNT::le).orElse(DSL.noCondition()));
+                .and(query.merchantId().map(LISTING_SEARCH.MERCHANT_ID::eq).orElse(DSL.noCondition()))
+                .and(query.currency().map(LISTING_SEARCH.CURRENCY::eq).orElse(DSL.noCondition()))
+                .and(query.minPrice().map(LISTING_SEARCH.MIN_PRICE_AMOUNT::ge).orElse(DSL.noCondition()))
+                .and(query.maxPrice().map(LISTING_SEARCH.MIN_PRICE_AMOUNT::le).orElse(DSL.noCondition()))
+                .and(query.inStockOnly() ? DSL.condition(LISTING_SEARCH.IN_STOCK) : DSL.noCondition());
+        Field<?> sortKey = switch (query.sort()) {
+            case RELEVANCE -> rank(query.text().orElseThrow());
+            case NEWEST -> LISTING_SEARCH.PUBLISHED_AT;
+            case PRICE_ASC, PRICE_DESC -> LISTING_SEARCH.MIN_PRICE_AMOUNT;
+        };
         Condition after = page.after().map(cursor -> {
-            List<String> keys = cursor.keys();
-            UUID id = UUID.fromString(keys.get(2));
+            String key = cursor.keys().get(1);
+            UUID id = UUID.fromString(cursor.keys().get(2));
             return switch (query.sort()) {
-                case NEWEST -> DSL.row(PRODUCT.PUBLISHED_AT, PRODUCT.ID).lt(OffsetDateTime.parse(keys.get(1)), id);
-                case PRICE_ASC -> DSL.row(PRODUCT.MIN_PRICE_AMOUNT, PRODUCT.ID).gt(Long.parseLong(keys.get(1)), id);
-                case PRICE_DESC -> DSL.row(PRODUCT.MIN_PRICE_AMOUNT, PRODUCT.ID).lt(Long.parseLong(keys.get(1)), id);
+                case RELEVANCE -> DSL.row(rank(query.text().orElseThrow()), LISTING_SEARCH.PRODUCT_ID)
+                        .lt(DSL.val(Float.parseFloat(key), SQLDataType.REAL), DSL.val(id));
+                case NEWEST -> DSL.row(LISTING_SEARCH.PUBLISHED_AT, LISTING_SEARCH.PRODUCT_ID)
+                        .lt(OffsetDateTime.parse(key), id);
+                case PRICE_ASC -> DSL.row(LISTING_SEARCH.MIN_PRICE_AMOUNT, LISTING_SEARCH.PRODUCT_ID)
+                        .gt(Long.parseLong(key), id);
+                case PRICE_DESC -> DSL.row(LISTING_SEARCH.MIN_PRICE_AMOUNT, LISTING_SEARCH.PRODUCT_ID)
+                        .lt(Long.parseLong(key), id);
             };
         }).orElse(DSL.noCondition());
         List<SortField<?>> order = switch (query.sort()) {
-            case NEWEST -> List.of(PRODUCT.PUBLISHED_AT.desc(), PRODUCT.ID.desc());
-            case PRICE_ASC -> List.of(PRODUCT.MIN_PRICE_AMOUNT.asc(), PRODUCT.ID.asc());
-            case PRICE_DESC -> List.of(PRODUCT.MIN_PRICE_AMOUNT.desc(), PRODUCT.ID.desc());
+            case RELEVANCE, NEWEST, PRICE_DESC -> List.of(sortKey.desc(), LISTING_SEARCH.PRODUCT_ID.desc());
+            case PRICE_ASC -> List.of(sortKey.asc(), LISTING_SEARCH.PRODUCT_ID.asc());
         };
-        return withVariants(db, db.selectFrom(PRODUCT).where(filter).and(after).orderBy(order)
-                .limit(page.fetchSize()).fetch());
+        Field<?> key = sortKey.as("sort_key");
+        var rows = db.select(PRODUCT.fields()).select(key)
+                .from(LISTING_SEARCH).join(PRODUCT).on(PRODUCT.ID.eq(LISTING_SEARCH.PRODUCT_ID))
+                .where(filter).and(after)
+                .orderBy(order)
+                .limit(page.fetchSize())
+                .fetch();
+        List<Product> products = withVariants(db, rows.map(row -> row.into(PRODUCT)));
+        List<Listed> listed = new ArrayList<>(products.size());
+        for (int i = 0; i < products.size(); i++) {
+            Product product = products.get(i);
+            listed.add(new Listed(product, Cursor.of(query.sort().wireName(), String.valueOf(rows.get(i).get(key)),
+                    product.id().toString())));
+        }
+        return listed;
     }
 
-    static Cursor listingCursorOf(ListingSort sort, Product product) {
-        String key = sort == ListingSort.NEWEST ? product.publishedAt().toString()
-                : Long.toString(product.lowestPrice().amount());
-        return Cursor.of(sort.wireName(), key, product.id().toString());
-    }
-
-    Optional<Product> findListing(DSLContext db, UUID id, Set<UUID> hiddenMerchants) {
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id)).and(listed(hiddenMerchants))
+    /** A published product of an active merchant: one primary-key lookup in each table. */
+    Optional<Product> findListing(DSLContext db, UUID id) {
+        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id))
+                .andExists(DSL.selectOne().from(LISTING_SEARCH)
+                        .where(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID)).and(listed()))
                 .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
     }
 
-    private static Condition listed(Set<UUID> hiddenMerchants) {
-        return PRODUCT.STATUS.eq(ProductStatus.PUBLISHED.wireName())
-                .and(PRODUCT.MERCHANT_ID.ne(DSL.all(hiddenMerchants.toArray(UUID[]::new))));
+    /**
+     * Published and of an active merchant, as the partial indexes of listing_search state it (bare boolean column,
+     * so the planner proves the index predicate).
+     */
+    private static Condition listed() {
+        return LISTING_SEARCH.PUBLISHED_AT.isNotNull().and(DSL.condition(LISTING_SEARCH.MERCHANT_ACTIVE));
     }
 
     /**
-     * Some title, in any language, contains {@code text} ignoring case: ILIKE over the title's values, which
-     * needs no word breaks and so works for Japanese and Chinese. A scan of the filtered rows, not an index.
+     * The product's search document matches the storefront's text (see search_query in the V8 migration). The text
+     * is inlined as a literal (jOOQ escapes it) so that the planner folds the immutable search_query into a constant
+     * tsquery: it then estimates how many rows match, and ts_rank does not rebuild the query for every row.
      */
-    private static Condition titleContains(String text) {
-        String pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-        Table<?> titles = DSL.table("jsonb_each_text({0})", PRODUCT.TITLE).as("title_text", "language", "text");
-        return DSL.exists(DSL.selectOne().from(titles)
-                .where(DSL.field(DSL.name("title_text", "text"), String.class).likeIgnoreCase(pattern, '\\')));
+    private static Condition matches(String text) {
+        return DSL.condition("{0} @@ search_query({1})", LISTING_SEARCH.DOCUMENT, DSL.inline(text));
+    }
+
+    /** How well the document matches: ts_rank with titles (weight A) counting more than descriptions (B). */
+    private static Field<Float> rank(String text) {
+        return DSL.field("ts_rank({0}, search_query({1}))", SQLDataType.REAL, LISTING_SEARCH.DOCUMENT,
+                DSL.inline(text));
     }
 
     /** The category and every category below it (materialized paths, see V1 migration). */
     private static Condition inSubtreeOf(UUID categoryId) {
-        return PRODUCT.CATEGORY_ID.in(DSL.select(CATALOG_CATEGORY.ID).from(CATALOG_CATEGORY)
+        return LISTING_SEARCH.CATEGORY_ID.in(DSL.select(CATALOG_CATEGORY.ID).from(CATALOG_CATEGORY)
                 .where(CATALOG_CATEGORY.ID.eq(categoryId)
                         .or(CATALOG_CATEGORY.ANCESTOR_IDS.contains(new UUID[] {categoryId}))));
     }

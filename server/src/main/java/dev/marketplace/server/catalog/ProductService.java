@@ -182,14 +182,13 @@ public final class ProductService {
     /** Published products of active merchants; an unknown {@code categoryId} is a validation error. */
     public Page<Product> listings(ListingQuery query, PageRequest page) {
         query.categoryId().ifPresent(this::requireCategory);
-        List<Product> rows = repository.listings(dsl, query, merchants.inactiveMerchantIds(), page);
-        return Page.fromLookahead(rows, page.limit(), product -> ProductRepository.listingCursorOf(query.sort(), product));
+        return Page.fromLookahead(repository.listings(dsl, query, page), page.limit(), ProductRepository.Listed::cursor)
+                .map(ProductRepository.Listed::product);
     }
 
     /** A published product of an active merchant. */
     public Product listing(UUID id) {
-        return repository.findListing(dsl, id, merchants.inactiveMerchantIds())
-                .orElseThrow(() -> ProblemException.notFound("listing"));
+        return repository.findListing(dsl, id).orElseThrow(() -> ProblemException.notFound("listing"));
     }
 
     /**

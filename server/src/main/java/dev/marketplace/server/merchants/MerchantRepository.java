@@ -19,7 +19,6 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -52,11 +51,6 @@ final class MerchantRepository {
     Optional<MerchantStatus> statusOf(DSLContext db, UUID id) {
         return db.select(MERCHANT.STATUS).from(MERCHANT).where(MERCHANT.ID.eq(id))
                 .fetchOptional(MERCHANT.STATUS).flatMap(MerchantStatus::fromWireName);
-    }
-
-    Set<UUID> idsNotIn(DSLContext db, MerchantStatus status) {
-        return db.select(MERCHANT.ID).from(MERCHANT).where(MERCHANT.STATUS.ne(status.wireName()))
-                .fetchSet(MERCHANT.ID);
     }
 
     /** Merchants in application order (created, id), optionally in one status; {@code page.fetchSize()} rows at most. */

@@ -14,7 +14,6 @@ import dev.marketplace.server.platform.security.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -86,14 +85,6 @@ public final class MerchantService {
     /** Whether this merchant exists and is active: only an active merchant may add to the catalog. */
     public boolean isActive(UUID merchantId) {
         return repository.statusOf(dsl, merchantId).filter(status -> status == MerchantStatus.ACTIVE).isPresent();
-    }
-
-    /**
-     * The merchants that exist but are not active (pending, rejected, suspended, frozen, closed): storefronts
-     * must not see their listings. Few compared with the active ones, so the catalog excludes these.
-     */
-    public Set<UUID> inactiveMerchantIds() {
-        return repository.idsNotIn(dsl, MerchantStatus.ACTIVE);
     }
 
     public Merchant get(Principal caller, UUID id) {

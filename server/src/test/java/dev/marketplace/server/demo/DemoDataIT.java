@@ -54,7 +54,7 @@ class DemoDataIT {
         List<Listing> all = new ArrayList<>();
         String cursor = null;
         do {
-            ListingPage page = server.client().listings().listListings(null, null, null, null, null, null, null, 200, cursor);
+            ListingPage page = server.client().listings().listListings(null, null, null, null, null, null, null, null, 200, cursor);
             all.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
@@ -74,7 +74,7 @@ class DemoDataIT {
 
     @Test
     void aListingByIdHasItsVariantsWithPrices() throws Exception {
-        Listing first = server.client().listings().listListings(null, null, null, null, null, null, null, 1, null)
+        Listing first = server.client().listings().listListings(null, null, null, null, null, null, null, null, 1, null)
                 .getItems().getFirst();
 
         Listing listing = server.client().listings().getListing(first.getProductId());
@@ -101,7 +101,7 @@ class DemoDataIT {
         String cursor = null;
         do {
             ListingPage page = server.client().listings().listListings(null, department.getId(), null, null, null,
-                    null, null, 200, cursor);
+                    null, null, null, 200, cursor);
             listed.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
