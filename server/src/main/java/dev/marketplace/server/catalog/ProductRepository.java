@@ -5,7 +5,6 @@ import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
-import dev.marketplace.schema.tables.records.ChangeLogRecord;
 import dev.marketplace.schema.tables.records.ProductRecord;
 import dev.marketplace.schema.tables.records.ProductVariantRecord;
 import dev.marketplace.server.catalog.ListingQuery.ListingSort;
@@ -100,20 +99,25 @@ final class ProductRepository {
      * of a product deleted since is skipped (its tombstone comes later in the feed).
      */
     List<ProductChange> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
-        Condition stillExists = DSL.exists(DSL.selectOne().from(PRODUCT).where(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID)));
-        List<ChangeLogRecord> rows = db.selectFrom(CHANGE_LOG)
+        // A join, not EXISTS: with EXISTS under an OR the planner hashed the whole product table for every page.
+        var rows = db.select(CHANGE_LOG.POSITION, CHANGE_LOG.KIND, CHANGE_LOG.ENTITY_ID, CHANGE_LOG.CHANGED_AT)
+                .select(PRODUCT.fields())
+                .from(CHANGE_LOG).leftJoin(PRODUCT).on(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID))
                 .where(CHANGE_LOG.FEED.eq(ChangeLog.PRODUCTS)).and(CHANGE_LOG.POSITION.gt(afterPosition))
                 .and(Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), CHANGE_LOG.MERCHANT_ID))
-                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(stillExists))
+                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(PRODUCT.ID.isNotNull()))
                 .orderBy(CHANGE_LOG.POSITION)
                 .limit(limit)
                 .fetch();
-        Set<UUID> upserted = rows.stream().filter(row -> row.getKind().equals(ChangeKind.UPSERTED.wireName()))
-                .map(ChangeLogRecord::getEntityId).collect(Collectors.toSet());
-        Map<UUID, Product> current = withVariants(db, db.selectFrom(PRODUCT).where(PRODUCT.ID.in(upserted)).fetch())
-                .stream().collect(Collectors.toMap(Product::id, product -> product));
-        return rows.stream().map(row -> new ProductChange(row.getPosition(), ChangeKind.fromWireName(row.getKind()),
-                row.getEntityId(), row.getChangedAt(), Optional.ofNullable(current.get(row.getEntityId())))).toList();
+        Map<UUID, ProductRecord> upserted = new LinkedHashMap<>();
+        rows.stream().filter(row -> row.get(CHANGE_LOG.KIND).equals(ChangeKind.UPSERTED.wireName()))
+                .forEach(row -> upserted.putIfAbsent(row.get(CHANGE_LOG.ENTITY_ID), row.into(PRODUCT)));
+        Map<UUID, Product> current = withVariants(db, List.copyOf(upserted.values())).stream()
+                .collect(Collectors.toMap(Product::id, product -> product));
+        return rows.stream().map(row -> new ProductChange(row.get(CHANGE_LOG.POSITION),
+                ChangeKind.fromWireName(row.get(CHANGE_LOG.KIND)), row.get(CHANGE_LOG.ENTITY_ID),
+                row.get(CHANGE_LOG.CHANGED_AT), Optional.ofNullable(current.get(row.get(CHANGE_LOG.ENTITY_ID)))))
+                .toList();
     }
 
     /** Deletes the product; its variants and their stock levels go with it (foreign keys). */

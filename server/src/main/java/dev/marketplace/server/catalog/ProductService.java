@@ -155,9 +155,8 @@ public final class ProductService {
      * order they became visible (see {@link ChangeLog}).
      */
     public ChangePage<ProductChange> changes(Principal caller, PageRequest page) {
-        ChangeLog.settle(dsl);
-        List<ProductChange> changes = repository.changes(dsl, caller, ChangeLog.positionAfter(page), page.limit());
-        return ChangeLog.page(changes, page, ProductChange::position);
+        return ChangeLog.read(dsl, page, (db, after) -> repository.changes(db, caller, after, page.limit()),
+                ProductChange::position);
     }
 
     /**
