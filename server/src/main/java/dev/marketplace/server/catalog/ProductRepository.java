@@ -16,11 +16,11 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
@@ -53,6 +53,12 @@ final class ProductRepository {
     static final String SKU_CONSTRAINT = "product_variant_sku_key";
     /** The product's category must exist (see V4 migration). */
     static final String CATEGORY_CONSTRAINT = "product_category_fkey";
+
+    /**
+     * Looked up once: each {@code Json.create…} call looks the provider up again through the ServiceLoader (jar
+     * scans), which dominated reading a page of a thousand products.
+     */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     private static Condition visibleTo(Principal viewer) {
         return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), PRODUCT.MERCHANT_ID);
@@ -317,13 +323,13 @@ final class ProductRepository {
     }
 
     private static JSONB jsonObject(Map<String, String> map) {
-        JsonObjectBuilder object = Json.createObjectBuilder();
+        JsonObjectBuilder object = JSON.createObjectBuilder();
         map.forEach(object::add);
         return JSONB.jsonb(object.build().toString());
     }
 
     private static Map<String, String> stringMap(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             JsonObject object = reader.readObject();
             return object.keySet().stream().collect(Collectors.toMap(key -> key, object::getString,
                     (a, b) -> a, LinkedHashMap::new));
@@ -331,14 +337,14 @@ final class ProductRepository {
     }
 
     private static JSONB findingsJson(List<ComplianceFinding> findings) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
-        findings.forEach(finding -> array.add(Json.createObjectBuilder()
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        findings.forEach(finding -> array.add(JSON.createObjectBuilder()
                 .add("word", finding.word()).add("field", finding.field())));
         return JSONB.jsonb(array.build().toString());
     }
 
     private static List<ComplianceFinding> findings(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readArray().getValuesAs(JsonObject.class).stream()
                     .map(finding -> new ComplianceFinding(finding.getString("word"), finding.getString("field")))
                     .toList();
