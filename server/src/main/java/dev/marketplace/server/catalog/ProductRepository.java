@@ -23,6 +23,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -74,10 +76,15 @@ final class ProductRepository {
                 .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
     }
 
-    /** The merchant's product with this external key, locked for a change. */
-    Optional<Product> findByExternalIdForUpdate(DSLContext db, UUID merchantId, String externalId) {
-        return db.selectFrom(PRODUCT).where(PRODUCT.MERCHANT_ID.eq(merchantId)).and(PRODUCT.EXTERNAL_ID.eq(externalId))
-                .forUpdate().fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
+    /**
+     * The merchant's products with these external keys, by key, locked for a change: one statement, rows locked in
+     * id order (so concurrent batches lock them in one order).
+     */
+    Map<String, Product> lockByExternalIds(DSLContext db, UUID merchantId, Collection<String> externalIds) {
+        List<ProductRecord> rows = db.selectFrom(PRODUCT).where(PRODUCT.MERCHANT_ID.eq(merchantId))
+                .and(PRODUCT.EXTERNAL_ID.eq(DSL.any(externalIds.toArray(String[]::new))))
+                .orderBy(PRODUCT.ID).forUpdate().fetch();
+        return withVariants(db, rows).stream().collect(Collectors.toMap(Product::externalId, product -> product));
     }
 
     /** The viewer's products in creation order (created, id), optionally in one status; {@code page.fetchSize()} at most. */
@@ -215,16 +222,37 @@ final class ProductRepository {
 
     /** Inserts a draft; {@code externalId} may be null (a product created one by one). */
     Product insert(DSLContext db, UUID id, UUID merchantId, String externalId, ProductContent content) {
-        db.insertInto(PRODUCT)
+        ProductRecord row = db.insertInto(PRODUCT)
                 .set(PRODUCT.ID, id)
                 .set(PRODUCT.MERCHANT_ID, merchantId)
                 .set(PRODUCT.EXTERNAL_ID, externalId)
                 .set(contentColumns(content))
                 .set(PRODUCT.STATUS, ProductStatus.DRAFT.wireName())
-                .execute();
-        replaceVariants(db, id, merchantId, content.variants());
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id)).fetchOptional()
-                .map(row -> withVariants(db, List.of(row)).getFirst()).orElseThrow();
+                .returning()
+                .fetchSingle();
+        List<ProductVariant> variants = insertVariants(db, id, merchantId, content.variants(),
+                IntStream.range(0, content.variants().size()).boxed().toList());
+        return toProduct(row, variants);
+    }
+
+    /** Inserts the variants at these positions of {@code variants} in one statement; returns them in that order. */
+    private static List<ProductVariant> insertVariants(DSLContext db, UUID productId, UUID merchantId,
+                                                       List<VariantInput> variants, List<Integer> positions) {
+        if (positions.isEmpty()) {
+            return List.of();
+        }
+        var insert = db.insertInto(PRODUCT_VARIANT, PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
+                PRODUCT_VARIANT.MERCHANT_ID, PRODUCT_VARIANT.POSITION, PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ATTRIBUTES,
+                PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT_VARIANT.COMPARE_AT_AMOUNT);
+        for (int position : positions) {
+            VariantInput variant = variants.get(position);
+            insert = insert.values(UUID.randomUUID(), productId, merchantId, position, variant.sku(),
+                    jsonObject(variant.attributes()), variant.price().amount(), variant.price().currency(),
+                    variant.compareAtPrice().map(Money::amount).orElse(null));
+        }
+        return insert.returning().fetch().stream()
+                .sorted(Comparator.comparing(ProductVariantRecord::getPosition))
+                .map(ProductRepository::toVariant).toList();
     }
 
     /**
@@ -263,6 +291,7 @@ final class ProductRepository {
                 .and(PRODUCT_VARIANT.SKU.notIn(skus)).execute();
         Set<String> kept = db.select(PRODUCT_VARIANT.SKU).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.PRODUCT_ID.eq(productId)).fetchSet(PRODUCT_VARIANT.SKU);
+        List<Integer> added = new ArrayList<>();
         for (int position = 0; position < variants.size(); position++) {
             VariantInput variant = variants.get(position);
             Long compareAt = variant.compareAtPrice().map(Money::amount).orElse(null);
@@ -276,19 +305,10 @@ final class ProductRepository {
                         .where(PRODUCT_VARIANT.PRODUCT_ID.eq(productId)).and(PRODUCT_VARIANT.SKU.eq(variant.sku()))
                         .execute();
             } else {
-                db.insertInto(PRODUCT_VARIANT)
-                        .set(PRODUCT_VARIANT.ID, UUID.randomUUID())
-                        .set(PRODUCT_VARIANT.PRODUCT_ID, productId)
-                        .set(PRODUCT_VARIANT.MERCHANT_ID, merchantId)
-                        .set(PRODUCT_VARIANT.POSITION, position)
-                        .set(PRODUCT_VARIANT.SKU, variant.sku())
-                        .set(PRODUCT_VARIANT.ATTRIBUTES, jsonObject(variant.attributes()))
-                        .set(PRODUCT_VARIANT.PRICE_AMOUNT, variant.price().amount())
-                        .set(PRODUCT_VARIANT.PRICE_CURRENCY, variant.price().currency())
-                        .set(PRODUCT_VARIANT.COMPARE_AT_AMOUNT, compareAt)
-                        .execute();
+                added.add(position);
             }
         }
+        insertVariants(db, productId, merchantId, variants, added);
     }
 
     private static Money lowestPrice(ProductContent content) {
