@@ -63,3 +63,37 @@ BEGIN
     RETURN removed;
 END
 $$;
+
+-- Stock is written in bulk (10,000 levels per request): one statement-level trigger per statement, reading the
+-- statement's transition tables, records its changes in one INSERT instead of one trigger call and INSERT per row.
+-- Same rows as V7's row triggers: inserts and deletes (also cascaded ones) always, updates only when the row changed.
+DROP TRIGGER stock_change ON stock_level;
+DROP TRIGGER stock_change_on_update ON stock_level;
+DROP FUNCTION record_stock_change();
+
+-- Transition tables have no statistics: without the setting the planner paired old and new rows by a nested loop,
+-- 10,000 × 10,000 comparisons for a bulk update.
+CREATE FUNCTION record_stock_changes() RETURNS trigger LANGUAGE plpgsql SET enable_nestloop = off AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO change_log (feed, merchant_id, entity_id, location_id, kind)
+        SELECT 'stock', merchant_id, variant_id, location_id, 'deleted' FROM old_levels;
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO change_log (feed, merchant_id, entity_id, location_id, kind)
+        SELECT 'stock', merchant_id, variant_id, location_id, 'upserted' FROM new_levels;
+    ELSE
+        INSERT INTO change_log (feed, merchant_id, entity_id, location_id, kind)
+        SELECT 'stock', n.merchant_id, n.variant_id, n.location_id, 'upserted'
+        FROM new_levels n JOIN old_levels o USING (variant_id, location_id)
+        WHERE o IS DISTINCT FROM n;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER stock_changes_on_insert AFTER INSERT ON stock_level
+    REFERENCING NEW TABLE AS new_levels FOR EACH STATEMENT EXECUTE FUNCTION record_stock_changes();
+CREATE TRIGGER stock_changes_on_update AFTER UPDATE ON stock_level
+    REFERENCING OLD TABLE AS old_levels NEW TABLE AS new_levels FOR EACH STATEMENT EXECUTE FUNCTION record_stock_changes();
+CREATE TRIGGER stock_changes_on_delete AFTER DELETE ON stock_level
+    REFERENCING OLD TABLE AS old_levels FOR EACH STATEMENT EXECUTE FUNCTION record_stock_changes();

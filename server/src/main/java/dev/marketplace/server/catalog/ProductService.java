@@ -88,9 +88,14 @@ public final class ProductService {
                 batch.stream().map(item -> item.content().categoryId()).collect(Collectors.toSet()));
         List<ProductUpsertResult> results = new ArrayList<>(batch.size());
         for (ProductUpsert item : batch) {
+            Product current = existing.get(item.externalId());
+            if (current != null && item.content().equals(current.content())) { // nothing to write, nothing to undo
+                results.add(ProductUpsertResult.applied(item.index(), UpsertOutcome.UNCHANGED, current));
+                continue;
+            }
             try {
                 results.add(writing(() -> db.transactionResult(savepoint -> upsert(savepoint.dsl(), merchantId, item,
-                        Optional.ofNullable(existing.get(item.externalId())), knownCategories))));
+                        Optional.ofNullable(current), knownCategories))));
             } catch (ProblemException problem) {
                 results.add(ProductUpsertResult.rejected(item.index(), item.externalId(), problem.code(),
                         problem.detail(), problem.errors()));
@@ -108,9 +113,6 @@ public final class ProductService {
 
     private ProductUpsertResult upsert(DSLContext db, UUID merchantId, ProductUpsert item, Optional<Product> existing,
                                        Set<UUID> knownCategories) {
-        if (existing.isPresent() && item.content().equals(existing.get().content())) {
-            return ProductUpsertResult.applied(item.index(), UpsertOutcome.UNCHANGED, existing.get());
-        }
         if (!knownCategories.contains(item.content().categoryId())) {
             throw categoryNotFound();
         }
