@@ -38,6 +38,8 @@ import java.util.stream.IntStream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.InsertSetMoreStep;
+import org.jooq.InsertSetStep;
 import org.jooq.JSONB;
 import org.jooq.SortField;
 import org.jooq.Table;
@@ -220,39 +222,33 @@ final class ProductRepository {
         return columns;
     }
 
-    /** Inserts a draft; {@code externalId} may be null (a product created one by one). */
-    Product insert(DSLContext db, UUID id, UUID merchantId, String externalId, ProductContent content) {
-        ProductRecord row = db.insertInto(PRODUCT)
-                .set(PRODUCT.ID, id)
-                .set(PRODUCT.MERCHANT_ID, merchantId)
-                .set(PRODUCT.EXTERNAL_ID, externalId)
-                .set(contentColumns(content))
-                .set(PRODUCT.STATUS, ProductStatus.DRAFT.wireName())
-                .returning()
-                .fetchSingle();
-        List<ProductVariant> variants = insertVariants(db, id, merchantId, content.variants(),
-                IntStream.range(0, content.variants().size()).boxed().toList());
-        return toProduct(row, variants);
+    /** A draft to insert: {@code externalId} may be null (a product created one by one). */
+    record NewProduct(UUID id, String externalId, ProductContent content) {
     }
 
-    /** Inserts the variants at these positions of {@code variants} in one statement; returns them in that order. */
-    private static List<ProductVariant> insertVariants(DSLContext db, UUID productId, UUID merchantId,
-                                                       List<VariantInput> variants, List<Integer> positions) {
-        if (positions.isEmpty()) {
-            return List.of();
+    Product insert(DSLContext db, UUID merchantId, NewProduct product) {
+        return insertAll(db, merchantId, List.of(product)).getFirst();
+    }
+
+    /** Inserts drafts with their variants: two statements whatever their number; returns them in that order. */
+    List<Product> insertAll(DSLContext db, UUID merchantId, List<NewProduct> products) {
+        InsertSetMoreStep<ProductRecord> insert = null;
+        List<NewVariant> variants = new ArrayList<>();
+        for (NewProduct product : products) {
+            InsertSetStep<ProductRecord> next = insert == null ? db.insertInto(PRODUCT) : insert.newRecord();
+            insert = next.set(PRODUCT.ID, product.id())
+                    .set(PRODUCT.MERCHANT_ID, merchantId)
+                    .set(PRODUCT.EXTERNAL_ID, product.externalId())
+                    .set(contentColumns(product.content()))
+                    .set(PRODUCT.STATUS, ProductStatus.DRAFT.wireName());
+            List<VariantInput> inputs = product.content().variants();
+            IntStream.range(0, inputs.size())
+                    .forEach(position -> variants.add(new NewVariant(product.id(), position, inputs.get(position))));
         }
-        var insert = db.insertInto(PRODUCT_VARIANT, PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
-                PRODUCT_VARIANT.MERCHANT_ID, PRODUCT_VARIANT.POSITION, PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ATTRIBUTES,
-                PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT_VARIANT.COMPARE_AT_AMOUNT);
-        for (int position : positions) {
-            VariantInput variant = variants.get(position);
-            insert = insert.values(UUID.randomUUID(), productId, merchantId, position, variant.sku(),
-                    jsonObject(variant.attributes()), variant.price().amount(), variant.price().currency(),
-                    variant.compareAtPrice().map(Money::amount).orElse(null));
-        }
-        return insert.returning().fetch().stream()
-                .sorted(Comparator.comparing(ProductVariantRecord::getPosition))
-                .map(ProductRepository::toVariant).toList();
+        Map<UUID, ProductRecord> rows = insert.returning().fetchMap(PRODUCT.ID);
+        Map<UUID, List<ProductVariant>> inserted = insertVariants(db, merchantId, variants);
+        return products.stream().map(product -> toProduct(rows.get(product.id()),
+                inserted.getOrDefault(product.id(), List.of()))).toList();
     }
 
     /**
@@ -291,7 +287,7 @@ final class ProductRepository {
                 .and(PRODUCT_VARIANT.SKU.notIn(skus)).execute();
         Set<String> kept = db.select(PRODUCT_VARIANT.SKU).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.PRODUCT_ID.eq(productId)).fetchSet(PRODUCT_VARIANT.SKU);
-        List<Integer> added = new ArrayList<>();
+        List<NewVariant> added = new ArrayList<>();
         for (int position = 0; position < variants.size(); position++) {
             VariantInput variant = variants.get(position);
             Long compareAt = variant.compareAtPrice().map(Money::amount).orElse(null);
@@ -305,10 +301,34 @@ final class ProductRepository {
                         .where(PRODUCT_VARIANT.PRODUCT_ID.eq(productId)).and(PRODUCT_VARIANT.SKU.eq(variant.sku()))
                         .execute();
             } else {
-                added.add(position);
+                added.add(new NewVariant(productId, position, variant));
             }
         }
-        insertVariants(db, productId, merchantId, variants, added);
+        insertVariants(db, merchantId, added);
+    }
+
+    private record NewVariant(UUID productId, int position, VariantInput input) {
+    }
+
+    /** Inserts these variants in one statement; returns them by product, in position order. */
+    private static Map<UUID, List<ProductVariant>> insertVariants(DSLContext db, UUID merchantId,
+                                                                  List<NewVariant> variants) {
+        if (variants.isEmpty()) {
+            return Map.of();
+        }
+        var insert = db.insertInto(PRODUCT_VARIANT, PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
+                PRODUCT_VARIANT.MERCHANT_ID, PRODUCT_VARIANT.POSITION, PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ATTRIBUTES,
+                PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT_VARIANT.COMPARE_AT_AMOUNT);
+        for (NewVariant variant : variants) {
+            VariantInput input = variant.input();
+            insert = insert.values(UUID.randomUUID(), variant.productId(), merchantId, variant.position(), input.sku(),
+                    jsonObject(input.attributes()), input.price().amount(), input.price().currency(),
+                    input.compareAtPrice().map(Money::amount).orElse(null));
+        }
+        return insert.returning().fetch().stream()
+                .sorted(Comparator.comparing(ProductVariantRecord::getPosition))
+                .collect(Collectors.groupingBy(ProductVariantRecord::getProductId,
+                        Collectors.mapping(ProductRepository::toVariant, Collectors.toList())));
     }
 
     private static Money lowestPrice(ProductContent content) {

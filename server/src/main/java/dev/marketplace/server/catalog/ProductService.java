@@ -55,7 +55,8 @@ public final class ProductService {
         requireActiveMerchant(caller);
         requireCategory(content.categoryId());
         return writing(() -> dsl.transactionResult(tx ->
-                repository.insert(tx.dsl(), UUID.randomUUID(), caller.id(), null, content)));
+                repository.insert(tx.dsl(), caller.id(),
+                        new ProductRepository.NewProduct(UUID.randomUUID(), null, content))));
     }
 
     /**
@@ -86,11 +87,19 @@ public final class ProductService {
                 batch.stream().map(ProductUpsert::externalId).toList());
         Set<UUID> knownCategories = categories.existing(
                 batch.stream().map(item -> item.content().categoryId()).collect(Collectors.toSet()));
+        Map<String, Product> created = createAllAtOnce(db, merchantId, batch.stream()
+                .filter(item -> !existing.containsKey(item.externalId()))
+                .filter(item -> knownCategories.contains(item.content().categoryId())).toList());
         List<ProductUpsertResult> results = new ArrayList<>(batch.size());
         for (ProductUpsert item : batch) {
             Product current = existing.get(item.externalId());
             if (current != null && item.content().equals(current.content())) { // nothing to write, nothing to undo
                 results.add(ProductUpsertResult.applied(item.index(), UpsertOutcome.UNCHANGED, current));
+                continue;
+            }
+            if (created.containsKey(item.externalId())) {
+                results.add(ProductUpsertResult.applied(item.index(), UpsertOutcome.CREATED,
+                        created.get(item.externalId())));
                 continue;
             }
             try {
@@ -111,13 +120,33 @@ public final class ProductService {
         return results;
     }
 
+    /**
+     * Tries to create these new products in one go (two statements, in a savepoint); when one of them breaks a rule
+     * (a SKU taken, a key created meanwhile) nothing of it stays and the answer is empty: they are then created one
+     * by one, each with its own result. The common case, a batch of valid new products, costs two statements.
+     */
+    private Map<String, Product> createAllAtOnce(DSLContext db, UUID merchantId, List<ProductUpsert> items) {
+        if (items.size() < 2) {
+            return Map.of();
+        }
+        try {
+            return db.transactionResult(savepoint -> repository.insertAll(savepoint.dsl(), merchantId, items.stream()
+                            .map(item -> new ProductRepository.NewProduct(UUID.randomUUID(), item.externalId(),
+                                    item.content())).toList()))
+                    .stream().collect(Collectors.toMap(Product::externalId, product -> product));
+        } catch (DataAccessException e) {
+            return Map.of();
+        }
+    }
+
     private ProductUpsertResult upsert(DSLContext db, UUID merchantId, ProductUpsert item, Optional<Product> existing,
                                        Set<UUID> knownCategories) {
         if (!knownCategories.contains(item.content().categoryId())) {
             throw categoryNotFound();
         }
         if (existing.isEmpty()) {
-            Product created = repository.insert(db, UUID.randomUUID(), merchantId, item.externalId(), item.content());
+            Product created = repository.insert(db, merchantId,
+                    new ProductRepository.NewProduct(UUID.randomUUID(), item.externalId(), item.content()));
             return ProductUpsertResult.applied(item.index(), UpsertOutcome.CREATED, created);
         }
         return ProductUpsertResult.applied(item.index(), UpsertOutcome.UPDATED,
