@@ -17,6 +17,8 @@ import dev.marketplace.server.merchants.AdmissionRules;
 import dev.marketplace.server.merchants.MerchantHttpService;
 import dev.marketplace.server.merchants.MerchantPlans;
 import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeRetention;
 import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
@@ -64,19 +66,25 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
     /** How often each node releases expired stock reservations (safe on many nodes: SKIP LOCKED). */
     private static final Duration RESERVATION_EXPIRY_SWEEP = Duration.ofSeconds(30);
+    /** How often each node settles pending changes, so a feed read rarely has any to settle itself. */
+    private static final Duration CHANGE_SETTLING = Duration.ofSeconds(1);
+    /** How often each node prunes changes past their retention (safe on many nodes: advisory lock). */
+    private static final Duration CHANGE_PRUNING = Duration.ofMinutes(10);
 
     private final Database database;
     private final OutboundHttp outbound;
     private final ScheduledExecutorService maintenance;
     private final ReservationService reservations;
+    private final ChangeRetention changeRetention;
     private final WebServer webServer;
 
     private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
-                              ReservationService reservations, WebServer webServer) {
+                              ReservationService reservations, ChangeRetention changeRetention, WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
         this.maintenance = maintenance;
         this.reservations = reservations;
+        this.changeRetention = changeRetention;
         this.webServer = webServer;
     }
 
@@ -119,6 +127,21 @@ public final class MarketplaceServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "releasing expired reservations failed; retrying later", e);
                 }
             }, RESERVATION_EXPIRY_SWEEP.toSeconds(), RESERVATION_EXPIRY_SWEEP.toSeconds(), TimeUnit.SECONDS);
+            ChangeRetention changeRetention = ChangeRetention.from(config);
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    ChangeLog.settle(dsl);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "settling changes failed; retrying later", e);
+                }
+            }, CHANGE_SETTLING.toMillis(), CHANGE_SETTLING.toMillis(), TimeUnit.MILLISECONDS);
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    changeRetention.pruneExpired(dsl);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "pruning the change log failed; retrying later", e);
+                }
+            }, CHANGE_PRUNING.toMinutes(), CHANGE_PRUNING.toMinutes(), TimeUnit.MINUTES);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
 
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -150,7 +173,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, outbound, maintenance, reservations, webServer);
+            return new MarketplaceServer(database, outbound, maintenance, reservations, changeRetention, webServer);
         } catch (RuntimeException e) {
             maintenance.shutdownNow();
             outbound.close();
@@ -208,6 +231,14 @@ public final class MarketplaceServer implements AutoCloseable {
      */
     public int releaseExpiredReservations() {
         return reservations.releaseExpired();
+    }
+
+    /**
+     * Runs the retention job of the change log now rather than at its next turn; returns how many changes it
+     * deleted. For tests, which must not wait for the schedule.
+     */
+    public long pruneChanges() {
+        return changeRetention.pruneExpired(database.dsl());
     }
 
     /** Stops taking requests, lets those in flight finish (within the grace period), then closes the database. */

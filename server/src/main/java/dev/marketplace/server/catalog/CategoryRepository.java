@@ -7,8 +7,10 @@ import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.persistence.AdvisoryLocks;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -37,6 +39,11 @@ final class CategoryRepository {
 
     Optional<Category> find(DSLContext db, UUID id) {
         return db.selectFrom(CATALOG_CATEGORY).where(CATALOG_CATEGORY.ID.eq(id)).fetchOptional(CategoryRepository::toCategory);
+    }
+
+    Set<UUID> existing(DSLContext db, Collection<UUID> ids) {
+        return db.select(CATALOG_CATEGORY.ID).from(CATALOG_CATEGORY)
+                .where(CATALOG_CATEGORY.ID.eq(DSL.any(ids.toArray(UUID[]::new)))).fetchSet(CATALOG_CATEGORY.ID);
     }
 
     Optional<Category> findForUpdate(DSLContext db, UUID id) {

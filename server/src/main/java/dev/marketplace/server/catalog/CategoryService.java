@@ -6,7 +6,9 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
+import java.util.Collection;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
@@ -36,6 +38,11 @@ public final class CategoryService {
     /** Whether a category with this id exists (other domains reference categories by id). */
     public boolean exists(UUID id) {
         return repository.find(dsl, id).isPresent();
+    }
+
+    /** Which of these ids name an existing category: one query for all. */
+    public Set<UUID> existing(Collection<UUID> ids) {
+        return repository.existing(dsl, ids);
     }
 
     public Category get(UUID id) {

@@ -6,7 +6,6 @@ import static dev.marketplace.schema.Tables.LISTING_SEARCH;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
-import dev.marketplace.schema.tables.records.ChangeLogRecord;
 import dev.marketplace.schema.tables.records.ProductRecord;
 import dev.marketplace.schema.tables.records.ProductVariantRecord;
 import dev.marketplace.server.platform.changes.ChangeKind;
@@ -17,11 +16,11 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -35,9 +34,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.InsertSetMoreStep;
+import org.jooq.InsertSetStep;
 import org.jooq.JSONB;
 import org.jooq.SortField;
 import org.jooq.impl.DSL;
@@ -56,6 +58,12 @@ final class ProductRepository {
     /** The product's category must exist (see V4 migration). */
     static final String CATEGORY_CONSTRAINT = "product_category_fkey";
 
+    /**
+     * Looked up once: each {@code Json.create…} call looks the provider up again through the ServiceLoader (jar
+     * scans), which dominated reading a page of a thousand products.
+     */
+    private static final JsonProvider JSON = JsonProvider.provider();
+
     private static Condition visibleTo(Principal viewer) {
         return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), PRODUCT.MERCHANT_ID);
     }
@@ -70,10 +78,15 @@ final class ProductRepository {
                 .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
     }
 
-    /** The merchant's product with this external key, locked for a change. */
-    Optional<Product> findByExternalIdForUpdate(DSLContext db, UUID merchantId, String externalId) {
-        return db.selectFrom(PRODUCT).where(PRODUCT.MERCHANT_ID.eq(merchantId)).and(PRODUCT.EXTERNAL_ID.eq(externalId))
-                .forUpdate().fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
+    /**
+     * The merchant's products with these external keys, by key, locked for a change: one statement, rows locked in
+     * id order (so concurrent batches lock them in one order).
+     */
+    Map<String, Product> lockByExternalIds(DSLContext db, UUID merchantId, Collection<String> externalIds) {
+        List<ProductRecord> rows = db.selectFrom(PRODUCT).where(PRODUCT.MERCHANT_ID.eq(merchantId))
+                .and(PRODUCT.EXTERNAL_ID.eq(DSL.any(externalIds.toArray(String[]::new))))
+                .orderBy(PRODUCT.ID).forUpdate().fetch();
+        return withVariants(db, rows).stream().collect(Collectors.toMap(Product::externalId, product -> product));
     }
 
     /** The viewer's products in creation order (created, id), optionally in one status; {@code page.fetchSize()} at most. */
@@ -101,20 +114,25 @@ final class ProductRepository {
      * of a product deleted since is skipped (its tombstone comes later in the feed).
      */
     List<ProductChange> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
-        Condition stillExists = DSL.exists(DSL.selectOne().from(PRODUCT).where(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID)));
-        List<ChangeLogRecord> rows = db.selectFrom(CHANGE_LOG)
+        // A join, not EXISTS: with EXISTS under an OR the planner hashed the whole product table for every page.
+        var rows = db.select(CHANGE_LOG.POSITION, CHANGE_LOG.KIND, CHANGE_LOG.ENTITY_ID, CHANGE_LOG.CHANGED_AT)
+                .select(PRODUCT.fields())
+                .from(CHANGE_LOG).leftJoin(PRODUCT).on(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID))
                 .where(CHANGE_LOG.FEED.eq(ChangeLog.PRODUCTS)).and(CHANGE_LOG.POSITION.gt(afterPosition))
                 .and(Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), CHANGE_LOG.MERCHANT_ID))
-                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(stillExists))
+                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(PRODUCT.ID.isNotNull()))
                 .orderBy(CHANGE_LOG.POSITION)
                 .limit(limit)
                 .fetch();
-        Set<UUID> upserted = rows.stream().filter(row -> row.getKind().equals(ChangeKind.UPSERTED.wireName()))
-                .map(ChangeLogRecord::getEntityId).collect(Collectors.toSet());
-        Map<UUID, Product> current = withVariants(db, db.selectFrom(PRODUCT).where(PRODUCT.ID.in(upserted)).fetch())
-                .stream().collect(Collectors.toMap(Product::id, product -> product));
-        return rows.stream().map(row -> new ProductChange(row.getPosition(), ChangeKind.fromWireName(row.getKind()),
-                row.getEntityId(), row.getChangedAt(), Optional.ofNullable(current.get(row.getEntityId())))).toList();
+        Map<UUID, ProductRecord> upserted = new LinkedHashMap<>();
+        rows.stream().filter(row -> row.get(CHANGE_LOG.KIND).equals(ChangeKind.UPSERTED.wireName()))
+                .forEach(row -> upserted.putIfAbsent(row.get(CHANGE_LOG.ENTITY_ID), row.into(PRODUCT)));
+        Map<UUID, Product> current = withVariants(db, List.copyOf(upserted.values())).stream()
+                .collect(Collectors.toMap(Product::id, product -> product));
+        return rows.stream().map(row -> new ProductChange(row.get(CHANGE_LOG.POSITION),
+                ChangeKind.fromWireName(row.get(CHANGE_LOG.KIND)), row.get(CHANGE_LOG.ENTITY_ID),
+                row.get(CHANGE_LOG.CHANGED_AT), Optional.ofNullable(current.get(row.get(CHANGE_LOG.ENTITY_ID)))))
+                .toList();
     }
 
     /** Deletes the product; its variants and their stock levels go with it (foreign keys). */
@@ -236,18 +254,33 @@ final class ProductRepository {
         return columns;
     }
 
-    /** Inserts a draft; {@code externalId} may be null (a product created one by one). */
-    Product insert(DSLContext db, UUID id, UUID merchantId, String externalId, ProductContent content) {
-        db.insertInto(PRODUCT)
-                .set(PRODUCT.ID, id)
-                .set(PRODUCT.MERCHANT_ID, merchantId)
-                .set(PRODUCT.EXTERNAL_ID, externalId)
-                .set(contentColumns(content))
-                .set(PRODUCT.STATUS, ProductStatus.DRAFT.wireName())
-                .execute();
-        replaceVariants(db, id, merchantId, content.variants());
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id)).fetchOptional()
-                .map(row -> withVariants(db, List.of(row)).getFirst()).orElseThrow();
+    /** A draft to insert: {@code externalId} may be null (a product created one by one). */
+    record NewProduct(UUID id, String externalId, ProductContent content) {
+    }
+
+    Product insert(DSLContext db, UUID merchantId, NewProduct product) {
+        return insertAll(db, merchantId, List.of(product)).getFirst();
+    }
+
+    /** Inserts drafts with their variants: two statements whatever their number; returns them in that order. */
+    List<Product> insertAll(DSLContext db, UUID merchantId, List<NewProduct> products) {
+        InsertSetMoreStep<ProductRecord> insert = null;
+        List<NewVariant> variants = new ArrayList<>();
+        for (NewProduct product : products) {
+            InsertSetStep<ProductRecord> next = insert == null ? db.insertInto(PRODUCT) : insert.newRecord();
+            insert = next.set(PRODUCT.ID, product.id())
+                    .set(PRODUCT.MERCHANT_ID, merchantId)
+                    .set(PRODUCT.EXTERNAL_ID, product.externalId())
+                    .set(contentColumns(product.content()))
+                    .set(PRODUCT.STATUS, ProductStatus.DRAFT.wireName());
+            List<VariantInput> inputs = product.content().variants();
+            IntStream.range(0, inputs.size())
+                    .forEach(position -> variants.add(new NewVariant(product.id(), position, inputs.get(position))));
+        }
+        Map<UUID, ProductRecord> rows = insert.returning().fetchMap(PRODUCT.ID);
+        Map<UUID, List<ProductVariant>> inserted = insertVariants(db, merchantId, variants);
+        return products.stream().map(product -> toProduct(rows.get(product.id()),
+                inserted.getOrDefault(product.id(), List.of()))).toList();
     }
 
     /**
@@ -286,6 +319,7 @@ final class ProductRepository {
                 .and(PRODUCT_VARIANT.SKU.notIn(skus)).execute();
         Set<String> kept = db.select(PRODUCT_VARIANT.SKU).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.PRODUCT_ID.eq(productId)).fetchSet(PRODUCT_VARIANT.SKU);
+        List<NewVariant> added = new ArrayList<>();
         for (int position = 0; position < variants.size(); position++) {
             VariantInput variant = variants.get(position);
             Long compareAt = variant.compareAtPrice().map(Money::amount).orElse(null);
@@ -299,19 +333,34 @@ final class ProductRepository {
                         .where(PRODUCT_VARIANT.PRODUCT_ID.eq(productId)).and(PRODUCT_VARIANT.SKU.eq(variant.sku()))
                         .execute();
             } else {
-                db.insertInto(PRODUCT_VARIANT)
-                        .set(PRODUCT_VARIANT.ID, UUID.randomUUID())
-                        .set(PRODUCT_VARIANT.PRODUCT_ID, productId)
-                        .set(PRODUCT_VARIANT.MERCHANT_ID, merchantId)
-                        .set(PRODUCT_VARIANT.POSITION, position)
-                        .set(PRODUCT_VARIANT.SKU, variant.sku())
-                        .set(PRODUCT_VARIANT.ATTRIBUTES, jsonObject(variant.attributes()))
-                        .set(PRODUCT_VARIANT.PRICE_AMOUNT, variant.price().amount())
-                        .set(PRODUCT_VARIANT.PRICE_CURRENCY, variant.price().currency())
-                        .set(PRODUCT_VARIANT.COMPARE_AT_AMOUNT, compareAt)
-                        .execute();
+                added.add(new NewVariant(productId, position, variant));
             }
         }
+        insertVariants(db, merchantId, added);
+    }
+
+    private record NewVariant(UUID productId, int position, VariantInput input) {
+    }
+
+    /** Inserts these variants in one statement; returns them by product, in position order. */
+    private static Map<UUID, List<ProductVariant>> insertVariants(DSLContext db, UUID merchantId,
+                                                                  List<NewVariant> variants) {
+        if (variants.isEmpty()) {
+            return Map.of();
+        }
+        var insert = db.insertInto(PRODUCT_VARIANT, PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
+                PRODUCT_VARIANT.MERCHANT_ID, PRODUCT_VARIANT.POSITION, PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ATTRIBUTES,
+                PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT_VARIANT.COMPARE_AT_AMOUNT);
+        for (NewVariant variant : variants) {
+            VariantInput input = variant.input();
+            insert = insert.values(UUID.randomUUID(), variant.productId(), merchantId, variant.position(), input.sku(),
+                    jsonObject(input.attributes()), input.price().amount(), input.price().currency(),
+                    input.compareAtPrice().map(Money::amount).orElse(null));
+        }
+        return insert.returning().fetch().stream()
+                .sorted(Comparator.comparing(ProductVariantRecord::getPosition))
+                .collect(Collectors.groupingBy(ProductVariantRecord::getProductId,
+                        Collectors.mapping(ProductRepository::toVariant, Collectors.toList())));
     }
 
     private static Money lowestPrice(ProductContent content) {
@@ -346,13 +395,13 @@ final class ProductRepository {
     }
 
     private static JSONB jsonObject(Map<String, String> map) {
-        JsonObjectBuilder object = Json.createObjectBuilder();
+        JsonObjectBuilder object = JSON.createObjectBuilder();
         map.forEach(object::add);
         return JSONB.jsonb(object.build().toString());
     }
 
     private static Map<String, String> stringMap(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             JsonObject object = reader.readObject();
             return object.keySet().stream().collect(Collectors.toMap(key -> key, object::getString,
                     (a, b) -> a, LinkedHashMap::new));
@@ -360,14 +409,14 @@ final class ProductRepository {
     }
 
     private static JSONB findingsJson(List<ComplianceFinding> findings) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
-        findings.forEach(finding -> array.add(Json.createObjectBuilder()
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        findings.forEach(finding -> array.add(JSON.createObjectBuilder()
                 .add("word", finding.word()).add("field", finding.field())));
         return JSONB.jsonb(array.build().toString());
     }
 
     private static List<ComplianceFinding> findings(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readArray().getValuesAs(JsonObject.class).stream()
                     .map(finding -> new ComplianceFinding(finding.getString("word"), finding.getString("field")))
                     .toList();

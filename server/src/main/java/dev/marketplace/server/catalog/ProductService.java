@@ -16,8 +16,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 
@@ -36,6 +38,9 @@ public final class ProductService {
     private final MerchantService merchants;
     private final ComplianceCheck compliance;
     private final ProductRepository repository = new ProductRepository();
+    /** Bulk items per transaction: few commits, yet short enough not to hold the change feeds back for long. */
+    private static final int UPSERT_BATCH = 250;
+    private static final String DEADLOCK_DETECTED = "40P01";
 
     public ProductService(DSLContext dsl, CategoryService categories, MerchantService merchants,
                           ComplianceCheck compliance) {
@@ -50,47 +55,102 @@ public final class ProductService {
         requireActiveMerchant(caller);
         requireCategory(content.categoryId());
         return writing(() -> dsl.transactionResult(tx ->
-                repository.insert(tx.dsl(), UUID.randomUUID(), caller.id(), null, content)));
+                repository.insert(tx.dsl(), caller.id(),
+                        new ProductRepository.NewProduct(UUID.randomUUID(), null, content))));
     }
 
     /**
-     * Creates or changes each of the calling merchant's products by its external key, each item in its own
-     * transaction: an item that breaks a rule is {@code rejected} with the problem it would have answered alone, and
-     * the others are still applied. A change follows the rules of {@link #update} (listed content back to draft,
-     * prices only keep the status); an item equal to the product is {@code unchanged} and writes nothing, so
-     * sending the same items again changes nothing.
+     * Creates or changes each of the calling merchant's products by its external key. Items are applied in batches of
+     * {@value #UPSERT_BATCH}, one transaction each, and each item within its own savepoint: an item that breaks a rule
+     * is {@code rejected} with the problem it would have answered alone and undone alone, the others are still
+     * applied. A change follows the rules of {@link #update} (listed content back to draft, prices only keep the
+     * status); an item equal to the product is {@code unchanged} and writes nothing, so sending the same items again
+     * changes nothing.
      */
     public List<ProductUpsertResult> upsertAll(Principal caller, List<ProductUpsert> items) {
         requireActiveMerchant(caller);
         List<ProductUpsertResult> results = new ArrayList<>(items.size());
-        for (ProductUpsert item : items) {
+        for (int from = 0; from < items.size(); from += UPSERT_BATCH) {
+            List<ProductUpsert> batch = items.subList(from, Math.min(items.size(), from + UPSERT_BATCH));
+            results.addAll(dsl.transactionResult(tx -> upsertBatch(tx.dsl(), caller.id(), batch)));
+        }
+        return results;
+    }
+
+    /**
+     * One batch in the caller's transaction: the batch's existing products are locked up front in one statement (in
+     * id order, so two batches never lock each other's products in opposite orders) and its categories checked in
+     * one; then each item in a savepoint.
+     */
+    private List<ProductUpsertResult> upsertBatch(DSLContext db, UUID merchantId, List<ProductUpsert> batch) {
+        Map<String, Product> existing = repository.lockByExternalIds(db, merchantId,
+                batch.stream().map(ProductUpsert::externalId).toList());
+        Set<UUID> knownCategories = categories.existing(
+                batch.stream().map(item -> item.content().categoryId()).collect(Collectors.toSet()));
+        Map<String, Product> created = createAllAtOnce(db, merchantId, batch.stream()
+                .filter(item -> !existing.containsKey(item.externalId()))
+                .filter(item -> knownCategories.contains(item.content().categoryId())).toList());
+        List<ProductUpsertResult> results = new ArrayList<>(batch.size());
+        for (ProductUpsert item : batch) {
+            Product current = existing.get(item.externalId());
+            if (current != null && item.content().equals(current.content())) { // nothing to write, nothing to undo
+                results.add(ProductUpsertResult.applied(item.index(), UpsertOutcome.UNCHANGED, current));
+                continue;
+            }
+            if (created.containsKey(item.externalId())) {
+                results.add(ProductUpsertResult.applied(item.index(), UpsertOutcome.CREATED,
+                        created.get(item.externalId())));
+                continue;
+            }
             try {
-                results.add(upsert(caller.id(), item));
+                results.add(writing(() -> db.transactionResult(savepoint -> upsert(savepoint.dsl(), merchantId, item,
+                        Optional.ofNullable(current), knownCategories))));
             } catch (ProblemException problem) {
                 results.add(ProductUpsertResult.rejected(item.index(), item.externalId(), problem.code(),
                         problem.detail(), problem.errors()));
+            } catch (DataAccessException e) {
+                if (!DEADLOCK_DETECTED.equals(e.sqlState())) {
+                    throw e;
+                }
+                // two batches creating the same new keys in opposite orders: PostgreSQL undid this item's statement
+                results.add(ProductUpsertResult.rejected(item.index(), item.externalId(), "concurrent_upsert",
+                        "Another request wrote this product at the same time; send the item again.", List.of()));
             }
         }
         return results;
     }
 
-    private ProductUpsertResult upsert(UUID merchantId, ProductUpsert item) {
-        return writing(() -> dsl.transactionResult(tx -> {
-            DSLContext db = tx.dsl();
-            Optional<Product> existing = repository.findByExternalIdForUpdate(db, merchantId, item.externalId());
-            if (existing.isEmpty()) {
-                requireCategory(item.content().categoryId());
-                Product created = repository.insert(db, UUID.randomUUID(), merchantId, item.externalId(), item.content());
-                return ProductUpsertResult.applied(item.index(), UpsertOutcome.CREATED, created);
-            }
-            Product current = existing.get();
-            if (item.content().equals(current.content())) {
-                return ProductUpsertResult.applied(item.index(), UpsertOutcome.UNCHANGED, current);
-            }
-            requireCategory(item.content().categoryId());
-            return ProductUpsertResult.applied(item.index(), UpsertOutcome.UPDATED,
-                    changeContent(db, current, item.content()));
-        }));
+    /**
+     * Tries to create these new products in one go (two statements, in a savepoint); when one of them breaks a rule
+     * (a SKU taken, a key created meanwhile) nothing of it stays and the answer is empty: they are then created one
+     * by one, each with its own result. The common case, a batch of valid new products, costs two statements.
+     */
+    private Map<String, Product> createAllAtOnce(DSLContext db, UUID merchantId, List<ProductUpsert> items) {
+        if (items.size() < 2) {
+            return Map.of();
+        }
+        try {
+            return db.transactionResult(savepoint -> repository.insertAll(savepoint.dsl(), merchantId, items.stream()
+                            .map(item -> new ProductRepository.NewProduct(UUID.randomUUID(), item.externalId(),
+                                    item.content())).toList()))
+                    .stream().collect(Collectors.toMap(Product::externalId, product -> product));
+        } catch (DataAccessException e) {
+            return Map.of();
+        }
+    }
+
+    private ProductUpsertResult upsert(DSLContext db, UUID merchantId, ProductUpsert item, Optional<Product> existing,
+                                       Set<UUID> knownCategories) {
+        if (!knownCategories.contains(item.content().categoryId())) {
+            throw categoryNotFound();
+        }
+        if (existing.isEmpty()) {
+            Product created = repository.insert(db, merchantId,
+                    new ProductRepository.NewProduct(UUID.randomUUID(), item.externalId(), item.content()));
+            return ProductUpsertResult.applied(item.index(), UpsertOutcome.CREATED, created);
+        }
+        return ProductUpsertResult.applied(item.index(), UpsertOutcome.UPDATED,
+                changeContent(db, existing.get(), item.content()));
     }
 
     public Product get(Principal caller, UUID id) {
@@ -156,9 +216,8 @@ public final class ProductService {
      * order they became visible (see {@link ChangeLog}).
      */
     public ChangePage<ProductChange> changes(Principal caller, PageRequest page) {
-        ChangeLog.settle(dsl);
-        List<ProductChange> changes = repository.changes(dsl, caller, ChangeLog.positionAfter(page), page.limit());
-        return ChangeLog.page(changes, page, ProductChange::position);
+        return ChangeLog.read(dsl, page, (db, after) -> repository.changes(db, caller, after, page.limit()),
+                ProductChange::position);
     }
 
     /**

@@ -68,9 +68,8 @@ public final class InventoryService {
      * deleted levels, in the order they became visible (see {@link ChangeLog}).
      */
     public ChangePage<StockChange> stockChanges(Principal caller, PageRequest page) {
-        ChangeLog.settle(dsl);
-        List<StockChange> changes = repository.stockChanges(dsl, caller, ChangeLog.positionAfter(page), page.limit());
-        return ChangeLog.page(changes, page, StockChange::position);
+        return ChangeLog.read(dsl, page, (db, after) -> repository.stockChanges(db, caller, after, page.limit()),
+                StockChange::position);
     }
 
     public Page<LowStockEvent> listLowStockEvents(Principal caller, PageRequest page) {

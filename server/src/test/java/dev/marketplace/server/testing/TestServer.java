@@ -156,6 +156,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.releaseExpiredReservations();
     }
 
+    /** Runs the change log's retention job now (see {@link MarketplaceServer#pruneChanges}). */
+    public long pruneChanges() {
+        return server.pruneChanges();
+    }
+
     /** The server's database, for asserting that a refused request changed nothing. */
     public DSLContext db() {
         return server.database().dsl();

@@ -1,19 +1,26 @@
 package dev.marketplace.server.platform.changes;
 
+import static dev.marketplace.schema.Tables.CHANGE_FEED;
+
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.ToLongFunction;
 import org.jooq.DSLContext;
+import org.jooq.Record2;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The {@code change_log} table behind every change feed (see V7 migration): rows are written by triggers in the
- * writing transaction and get their feed position only once settled, so a position once served is never followed
- * by a lower one committing later.
+ * The {@code change_log} table behind every change feed (see the V7 and V9 migrations): rows are written by
+ * triggers in the writing transaction and get their feed position only once settled, so a position once served is
+ * never followed by a lower one committing later. Rows older than the retention are pruned; a cursor from before
+ * the pruned range is refused ({@code cursor_expired}) rather than silently skipping what was pruned.
  */
 public final class ChangeLog {
 
@@ -26,21 +33,32 @@ public final class ChangeLog {
     }
 
     /**
-     * Gives positions to the changes of every transaction that finished before all running ones began, in its own
-     * short transaction, so that the read that follows sees them. Safe on several nodes (an advisory lock).
+     * Gives positions to the changes of every transaction that finished before all running ones began; returns how
+     * many. Costs one index probe when nothing is pending; safe on several nodes (an advisory lock). One statement,
+     * so its own transaction (the pool's connections auto-commit): one round trip.
      */
-    public static void settle(DSLContext dsl) {
-        dsl.transaction(tx -> tx.dsl().select(DSL.function("settle_changes", SQLDataType.OTHER)).fetch());
+    public static long settle(DSLContext dsl) {
+        return dsl.select(DSL.function("settle_changes", SQLDataType.BIGINT)).fetchSingle().value1();
     }
 
-    /** The position a page starts after: the cursor's, or 0 for the beginning of the feed. */
-    public static long positionAfter(PageRequest page) {
-        return page.after().map(cursor -> Long.parseLong(cursor.keys().getFirst())).orElse(0L);
+    /**
+     * Deletes settled changes made before {@code keepAfter}, oldest first, in batches of {@code batch}; returns how
+     * many. Another node pruning at the same time makes this one return 0 (a lock it does not wait for).
+     */
+    public static long prune(DSLContext dsl, OffsetDateTime keepAfter, int batch) {
+        long removed = 0;
+        long step;
+        do {
+            step = dsl.transactionResult(tx -> tx.dsl().select(DSL.function("prune_changes", SQLDataType.BIGINT,
+                    DSL.val(keepAfter), DSL.val(batch))).fetchSingle().value1());
+            removed += step;
+        } while (step > 0);
+        return removed;
     }
 
     /** The page a feed request asks for; its cursor must name a position (one this server gave out). */
     public static PageRequest pageRequest(QueryParameters query) {
-        PageRequest page = query.pageRequest(1);
+        PageRequest page = query.pageRequest(1, PageRequest.LARGEST_LIMIT);
         if (page.after().isPresent() && !isPosition(page.after().get())) {
             query.reject("cursor", FieldError.INVALID_FORMAT, "is not a cursor returned by this feed");
             return PageRequest.first(page.limit());
@@ -57,12 +75,36 @@ public final class ChangeLog {
     }
 
     /**
-     * Where the next page starts: after the last change shown, or where this page started when it is empty, so a
-     * poller always has a cursor to come back with and never loses its place.
+     * Reads one page of a feed: settles, then reads the feed's counters and the changes after the cursor in one
+     * read-only snapshot, so that the cursor check, the changes and where the reader is caught up agree.
+     * {@code changesAfter} gets that snapshot's connection and the position to read after.
+     *
+     * <p>A cursor below what retention has pruned answers 410 {@code cursor_expired}. The next cursor is the last
+     * change shown, or — on a page shorter than its limit, which showed everything visible — the highest position
+     * settled, so a reader that sees few of the feed's changes (a merchant) still moves along and does not fall
+     * behind the pruning.
      */
-    public static <T> ChangePage<T> page(List<T> changes, PageRequest page, ToLongFunction<T> positionOf) {
-        long last = changes.isEmpty() ? positionAfter(page) : positionOf.applyAsLong(changes.getLast());
-        return new ChangePage<>(changes, Cursor.of(Long.toString(last)).encode());
+    public static <T> ChangePage<T> read(DSLContext dsl, PageRequest page,
+                                         BiFunction<DSLContext, Long, List<T>> changesAfter,
+                                         ToLongFunction<T> positionOf) {
+        settle(dsl);
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            Record2<Long, Long> feed = db.select(CHANGE_FEED.SETTLED_THROUGH, CHANGE_FEED.PRUNED_THROUGH)
+                    .from(CHANGE_FEED).fetchSingle();
+            long prunedThrough = feed.value2();
+            long after = page.after().map(cursor -> Long.parseLong(cursor.keys().getFirst())).orElse(prunedThrough);
+            if (after < prunedThrough) {
+                throw new ProblemException(410, "cursor_expired", "Gone", "Changes up to position " + prunedThrough
+                        + " are no longer kept; this cursor is at " + after + ". Resynchronize: read the full "
+                        + "collection again, then follow the feed from its start (no cursor).");
+            }
+            List<T> changes = changesAfter.apply(db, after);
+            long last = changes.isEmpty() ? after : positionOf.applyAsLong(changes.getLast());
+            long next = changes.size() < page.limit() ? Math.max(last, feed.value1()) : last;
+            return new ChangePage<>(changes, Cursor.of(Long.toString(next)).encode());
+        });
     }
 
     /** One page of a change feed: the changes in position order and the cursor to resume from (never null). */

@@ -1,11 +1,11 @@
 package dev.marketplace.server.platform.http;
 
 import dev.marketplace.server.platform.money.Money;
-import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class JsonFields {
+
+    /** Looked up once: {@code Json.create…} looks the provider up through the ServiceLoader on every call. */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     private final JsonObject object;
     /** Prepended to field names: {@code contact/} for the members of a nested {@code contact} object. */
@@ -249,7 +252,7 @@ public final class JsonFields {
         List<String> values = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             String index = Integer.toString(i);
-            JsonFields item = new JsonFields(Json.createObjectBuilder().add(index, array.get(i)).build(),
+            JsonFields item = new JsonFields(JSON.createObjectBuilder().add(index, array.get(i)).build(),
                     prefix + name + "/", errors);
             item.optionalString(index, min, max).ifPresent(values::add);
         }

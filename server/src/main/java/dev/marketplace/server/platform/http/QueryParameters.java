@@ -98,13 +98,18 @@ public final class QueryParameters {
 
     /** {@code limit} (1 to {@value PageRequest#MAX_LIMIT}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor}. */
     public PageRequest pageRequest(int cursorKeys) {
+        return pageRequest(cursorKeys, PageRequest.MAX_LIMIT);
+    }
+
+    /** {@code limit} (1 to {@code maxLimit}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor}. */
+    public PageRequest pageRequest(int cursorKeys, int maxLimit) {
         int limit = PageRequest.DEFAULT_LIMIT;
         Optional<String> limitText = single("limit");
         if (limitText.isPresent()) {
             try {
                 limit = Integer.parseInt(limitText.get());
-                if (limit < 1 || limit > PageRequest.MAX_LIMIT) {
-                    reject("limit", FieldError.OUT_OF_RANGE, "must be from 1 to " + PageRequest.MAX_LIMIT);
+                if (limit < 1 || limit > maxLimit) {
+                    reject("limit", FieldError.OUT_OF_RANGE, "must be from 1 to " + maxLimit);
                     limit = PageRequest.DEFAULT_LIMIT;
                 }
             } catch (NumberFormatException e) {

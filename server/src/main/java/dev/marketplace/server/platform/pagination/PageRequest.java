@@ -10,9 +10,11 @@ public record PageRequest(int limit, Optional<Cursor> after) {
 
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 200;
+    /** The largest page of any list: change feeds, whose clients read them through in bulk. */
+    public static final int LARGEST_LIMIT = 1000;
 
     public PageRequest {
-        if (limit < 1 || limit > MAX_LIMIT) {
+        if (limit < 1 || limit > LARGEST_LIMIT) {
             throw new IllegalArgumentException("limit out of range: " + limit);
         }
     }

@@ -45,6 +45,6 @@ class PaginationTest {
     void pageRequestsAreBounded() {
         assertThat(PageRequest.first(1).fetchSize()).isEqualTo(2);
         assertThatThrownBy(() -> PageRequest.first(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> PageRequest.first(PageRequest.MAX_LIMIT + 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PageRequest.first(PageRequest.LARGEST_LIMIT + 1)).isInstanceOf(IllegalArgumentException.class);
     }
 }
