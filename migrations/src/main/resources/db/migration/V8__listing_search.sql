@@ -166,12 +166,18 @@ CREATE TRIGGER stock_listing_search_insert AFTER INSERT ON stock_level
 
 CREATE FUNCTION listing_search_stock_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Old and new rows are paired by grouping, not by a join: transition tables have no statistics, and a
+    -- nested-loop join of a 10,000-row bulk update's old and new rows makes 10^8 comparisons.
     PERFORM listing_search_restock(ARRAY(
         SELECT DISTINCT v.product_id
-        FROM new_levels n
-        JOIN old_levels o ON o.variant_id = n.variant_id AND o.location_id = n.location_id
-        JOIN product_variant v ON v.id = n.variant_id
-        WHERE (n.on_hand > n.reserved) <> (o.on_hand > o.reserved)));
+        FROM product_variant v
+        WHERE v.id = ANY (ARRAY(
+            SELECT variant_id
+            FROM (SELECT variant_id, location_id, on_hand > reserved AS available FROM new_levels
+                  UNION ALL
+                  SELECT variant_id, location_id, on_hand > reserved FROM old_levels) levels
+            GROUP BY variant_id, location_id
+            HAVING bool_or(available) <> bool_and(available)))));
     RETURN NULL;
 END
 $$;

@@ -19,7 +19,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -79,29 +78,38 @@ public final class Idempotency implements Filter {
         Principal principal = Authentication.principal(req);
         Gate gate = new Gate(principal.clientId(), key, "POST " + path);
         req.context().register(gate);
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        res.streamFilter(out -> new FilterOutputStream(out) {
+        // The answer is held back until its record is stored: a client that retries the moment it has the
+        // answer must find it completed (replayed) or released, never still in flight.
+        res.streamFilter(out -> new OutputStream() {
+            private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
             @Override
-            public void write(byte[] bytes, int offset, int length) throws IOException {
+            public void write(byte[] bytes, int offset, int length) {
                 body.write(bytes, offset, length);
-                out.write(bytes, offset, length);
             }
 
             @Override
-            public void write(int b) throws IOException {
+            public void write(int b) {
                 body.write(b);
-                out.write(b);
+            }
+
+            @Override
+            public void close() throws IOException {
+                byte[] answer = body.toByteArray();
+                gate.finish(res, answer);
+                out.write(answer);
+                out.close();
             }
         });
         if (!req.content().hasEntity()) {
             gate.admit(new byte[0]);
         }
-        boolean completed = false;
         try {
             chain.proceed();
-            completed = res.isSent();
         } finally {
-            gate.finish(completed ? res : null, body.toByteArray());
+            if (!res.isSent()) {
+                gate.finish(null, new byte[0]);
+            }
         }
     }
 
@@ -200,6 +208,7 @@ public final class Idempotency implements Filter {
             if (!owned) {
                 return;
             }
+            owned = false;
             int status = sent == null ? 500 : sent.status().code();
             if (status / 100 != 2) {
                 dsl.deleteFrom(IDEMPOTENCY_RECORD)
