@@ -1,5 +1,6 @@
 package dev.marketplace.server.customers;
 
+import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -190,13 +191,19 @@ public final class CustomerHttpService implements HttpService {
     }
 
     private void close(ServerRequest req, ServerResponse res) {
-        JsonFields.of(JsonBody.readObject(req)).throwIfInvalid();
-        JsonResponses.ok(res, CustomerResource.of(customers.close(Authentication.principal(req))));
+        JsonResponses.ok(res, CustomerResource.of(customers.close(Authentication.principal(req), confirmedVersion(req))));
     }
 
     private void erase(ServerRequest req, ServerResponse res) {
-        JsonFields.of(JsonBody.readObject(req)).throwIfInvalid();
-        JsonResponses.ok(res, CustomerResource.of(customers.erase(Authentication.principal(req))));
+        JsonResponses.ok(res, CustomerResource.of(customers.erase(Authentication.principal(req), confirmedVersion(req))));
+    }
+
+    /** Closing and erasing name the version the customer saw, so they act on the account as it was shown. */
+    private static ExpectedVersion confirmedVersion(ServerRequest req) {
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "version");
+        Optional<Long> version = body.optionalLong("version", 1, Long.MAX_VALUE);
+        body.throwIfInvalid();
+        return VersionPreconditions.requireExpectedVersion(req, version);
     }
 
     private static void sendCustomer(ServerResponse res, Customer customer) {

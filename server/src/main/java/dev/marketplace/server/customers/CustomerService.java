@@ -264,10 +264,11 @@ public final class CustomerService {
     }
 
     /** Closes the account: no more sign-ins, every grant revoked; the data stays until erased. */
-    public Customer close(Principal caller) {
+    public Customer close(Principal caller, ExpectedVersion expected) {
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             CustomerRecord row = activeRow(db, caller, true);
+            expected.check(row.getVersion());
             row.setStatus(CustomerStatus.CLOSED.wireName());
             row.setClosedAt(OffsetDateTime.now());
             row.setUpdatedAt(OffsetDateTime.now());
@@ -284,10 +285,11 @@ public final class CustomerService {
      * history, consents and sessions go; the row stays with its id (orders and ledgers refer to it) and the
      * erasure is recorded. The erased customer can never sign in again.
      */
-    public Customer erase(Principal caller) {
+    public Customer erase(Principal caller, ExpectedVersion expected) {
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             CustomerRecord row = activeRow(db, caller, true);
+            expected.check(row.getVersion());
             UUID id = row.getId();
             grants.revokeAll(db, id);
             db.deleteFrom(CUSTOMER_TOKEN).where(CUSTOMER_TOKEN.CUSTOMER_ID.eq(id)).execute();

@@ -145,7 +145,7 @@ public final class DelegatedGrants {
         if (codeVerifier == null || !codeVerifier.matches("[A-Za-z0-9._~-]{43,128}")
                 || !MessageDigest.isEqual(s256(codeVerifier).getBytes(StandardCharsets.US_ASCII),
                 stored.get().get(AUTHORIZATION_CODE.CODE_CHALLENGE).getBytes(StandardCharsets.US_ASCII))) {
-            throw new InvalidGrantException("code_verifier does not match the code_challenge");
+            throw new InvalidGrantException("code_verifier is missing or does not match the code_challenge");
         }
         TokenFamilyRecord row = dsl.selectFrom(TOKEN_FAMILY).where(TOKEN_FAMILY.ID.eq(family)).fetchSingle();
         return issue(client, row, Set.of(row.getScopes()));

@@ -119,7 +119,7 @@ public final class OAuthHttpService implements HttpService {
             switch (grantType) {
                 case "client_credentials" -> clientCredentials(res, client, form);
                 case "authorization_code" -> sendTokens(res, grants.exchangeCode(client, required(form, "code"),
-                        required(form, "redirect_uri"), required(form, "code_verifier")));
+                        required(form, "redirect_uri"), single(form, "code_verifier").orElse(null)));
                 case "refresh_token" -> sendTokens(res, grants.refresh(client, required(form, "refresh_token"),
                         requestedScopes(form)));
                 default -> throw new OAuthError(400, "unsupported_grant_type",
