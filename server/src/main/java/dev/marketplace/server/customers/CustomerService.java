@@ -243,8 +243,8 @@ public final class CustomerService {
             change.expected().check(row.getVersion());
             Customer current = toCustomer(row);
             change.name().ifPresent(row::setName);
-            sealPersonalData(row, change.phone().map(phone -> phone.orElse(null)).orElse(current.phone()),
-                    change.addresses().orElse(current.addresses()));
+            String phone = change.phone().isPresent() ? change.phone().get().orElse(null) : current.phone();
+            sealPersonalData(row, phone, change.addresses().orElse(current.addresses()));
             row.setVersion(row.getVersion() + 1);
             row.setUpdatedAt(OffsetDateTime.now());
             row.store();
