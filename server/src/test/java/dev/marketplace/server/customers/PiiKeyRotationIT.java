@@ -41,17 +41,17 @@ class PiiKeyRotationIT {
         Map<String, String> base = Map.of("server.port", "0", "server.host", "127.0.0.1", "db.url", databaseUrl,
                 "data.dir", System.getProperty("java.io.tmpdir") + "/pii-rotation-" + UUID.randomUUID());
         UUID customer;
-        try (MarketplaceServer before = start(base, Map.of("security.pii.key.id", "k1", "security.pii.key", OLD_KEY))) {
+        try (MarketplaceServer before = start(base, Map.of("security.pii.current.id", "k1", "security.pii.current.key", OLD_KEY))) {
             MarketplaceClient storefront = storefront(before);
             customer = storefront.customers().registerCustomer(new CustomerRegistration().email("rotate@example.jp")
                     .password("long enough password").name("Rotating").phone("06-1234-5678").addresses(List.of(HOME)), null).getId();
             assertThat(keyIdOf(before, customer)).isEqualTo("k1");
         }
-        try (MarketplaceServer rotating = start(base, Map.of("security.pii.key.id", "k2", "security.pii.key", NEW_KEY,
+        try (MarketplaceServer rotating = start(base, Map.of("security.pii.current.id", "k2", "security.pii.current.key", NEW_KEY,
                 "security.pii.previous.keys.k1", OLD_KEY))) {
             Await.until(Duration.ofSeconds(20), "personal data re-sealed under k2", () -> "k2".equals(keyIdOf(rotating, customer)));
         }
-        try (MarketplaceServer after = start(base, Map.of("security.pii.key.id", "k2", "security.pii.key", NEW_KEY))) {
+        try (MarketplaceServer after = start(base, Map.of("security.pii.current.id", "k2", "security.pii.current.key", NEW_KEY))) {
             var read = operator(after).customers().getCustomer(customer);
             assertThat(read.getPhone()).isEqualTo("06-1234-5678");
             assertThat(read.getAddresses()).containsExactly(HOME);

@@ -24,16 +24,17 @@ public final class PiiKeys {
     }
 
     /**
-     * {@code security.pii.key.id} and {@code security.pii.key} (base64, 32 bytes) seal; without a configured key
-     * the key-encryption key is used under the id {@code kek}. {@code security.pii.previous.keys.<id>} open only.
+     * {@code security.pii.current.id} and {@code security.pii.current.key} (base64, 32 bytes) seal; without a
+     * configured key the key-encryption key is used under the id {@code kek}. {@code security.pii.previous.keys.<id>}
+     * only open.
      */
     public static PiiKeys from(Config security, SecretBox keyEncryptionKey) {
         Config pii = security.get("pii");
         Map<String, SecretBox> keys = new HashMap<>();
         pii.get("previous.keys").detach().asMap().orElse(Map.of())
                 .forEach((id, key) -> keys.put(id, SecretBox.fromBase64(key)));
-        String currentId = pii.get("key.id").asString().filter(id -> !id.isBlank()).orElse("kek");
-        keys.put(currentId, pii.get("key").asString().filter(key -> !key.isBlank())
+        String currentId = pii.get("current.id").asString().filter(id -> !id.isBlank()).orElse("kek");
+        keys.put(currentId, pii.get("current.key").asString().filter(key -> !key.isBlank())
                 .map(SecretBox::fromBase64).orElse(keyEncryptionKey));
         return new PiiKeys(currentId, keys);
     }
