@@ -71,7 +71,7 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
     /** How often each node releases expired stock reservations (safe on many nodes: SKIP LOCKED). */
     private static final Duration RESERVATION_EXPIRY_SWEEP = Duration.ofSeconds(30);
-    /** Rows re-sealed per transaction after a PII key rotation (at start-up, then hourly; SKIP LOCKED). */
+    /** Rows re-sealed per transaction after a PII key rotation (at start-up, then hourly with the purge of expired grants; SKIP LOCKED). */
     private static final int PII_REENCRYPTION_BATCH = 500;
 
     private final Database database;
@@ -142,8 +142,10 @@ public final class MarketplaceServer implements AutoCloseable {
                     while (customers.reencryptPersonalData(PII_REENCRYPTION_BATCH) > 0) {
                         // until no row is sealed under a retired key
                     }
+                    grants.purgeExpired();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "re-encrypting personal data failed; retrying later", e);
+                    LOG.log(System.Logger.Level.WARNING, "re-encrypting personal data or purging expired grants failed;"
+                            + " retrying later", e);
                 }
             }, 0, KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, grants,

@@ -9,6 +9,7 @@ import dev.marketplace.sdk.model.Customer;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.platform.security.ClientSecrets;
+import dev.marketplace.server.platform.security.DelegatedGrants;
 import dev.marketplace.server.testing.TestCustomers;
 import dev.marketplace.server.testing.TestCustomers.SignInClient;
 import dev.marketplace.server.testing.TestCustomers.Tokens;
@@ -17,6 +18,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +180,15 @@ class CustomerSignInIT {
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.error()).isEqualTo("invalid_grant");
         assertThat(refused.body().getString("error_description")).contains("inactivity");
+
+        // A day past expiry the row is purged (the purge needs neither token issuing nor revocation).
+        var row = REFRESH_TOKEN.TOKEN_HASH.eq(ClientSecrets.hash(tokens.refreshToken()));
+        DelegatedGrants grants = new DelegatedGrants(server.db(), null, null, Duration.ofDays(30));
+        grants.purgeExpired();
+        assertThat(server.db().fetchCount(REFRESH_TOKEN, row)).isEqualTo(1);
+        server.db().update(REFRESH_TOKEN).set(REFRESH_TOKEN.EXPIRES_AT, OffsetDateTime.now().minusDays(2)).where(row).execute();
+        assertThat(grants.purgeExpired()).isPositive();
+        assertThat(server.db().fetchCount(REFRESH_TOKEN, row)).isZero();
     }
 
     @Test

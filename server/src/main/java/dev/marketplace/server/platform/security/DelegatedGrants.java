@@ -254,6 +254,20 @@ public final class DelegatedGrants {
                 .forEach(row -> revokedTokens.revoke(row.value1(), row.value2(), row.value3().toInstant()));
     }
 
+    /**
+     * Deletes what can no longer be used: authorization codes and refresh tokens a day past expiry
+     * (until then a replay still finds them and revokes their family), access-token ids past expiry. Returns the
+     * number of rows deleted.
+     */
+    public int purgeExpired() {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            return db.deleteFrom(AUTHORIZATION_CODE).where(AUTHORIZATION_CODE.EXPIRES_AT.lt(OffsetDateTime.now().minusDays(1))).execute()
+                    + db.deleteFrom(REFRESH_TOKEN).where(REFRESH_TOKEN.EXPIRES_AT.lt(OffsetDateTime.now().minusDays(1))).execute()
+                    + db.deleteFrom(FAMILY_ACCESS_TOKEN).where(FAMILY_ACCESS_TOKEN.EXPIRES_AT.lt(OffsetDateTime.now())).execute();
+        });
+    }
+
     /** RFC 7636 §4.2: BASE64URL(SHA-256(ASCII(code_verifier))), without padding. */
     public static String s256(String codeVerifier) {
         try {
