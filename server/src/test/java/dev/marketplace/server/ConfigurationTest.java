@@ -2,15 +2,18 @@ package dev.marketplace.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.server.payments.HttpPaymentProvider;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import dev.marketplace.server.platform.security.SecuritySettings;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.config.EnvironmentVariables;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +37,7 @@ class ConfigurationTest {
 
     @Test
     void readmeEnvironmentVariablesOverrideTheShippedDefaults() {
-        Map<String, String> environment = Map.of(
+        Map<String, String> environment = new HashMap<>(Map.of(
                 "SERVER_PORT", "9191",
                 "SERVER_MAX_dash_PAYLOAD_dash_SIZE", "2048",
                 "DB_URL", "jdbc:postgresql://db.internal:5432/marketplace",
@@ -44,7 +47,11 @@ class ConfigurationTest {
                 "SECURITY_TOKEN_LIFETIME", "PT3M",
                 "SECURITY_ENCRYPTION_KEY", "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
                 "SECURITY_OPERATOR_CLIENT_ID", "ops-automation",
-                "RATE_LIMITS_TOKEN_ENDPOINT", "5");
+                "RATE_LIMITS_TOKEN_ENDPOINT", "5"));
+        environment.putAll(Map.of(
+                "PAYMENTS_HTTP_BASE_URL", "https://api.pay.example.com",
+                "PAYMENTS_HTTP_API_KEY", "sk_test_from_environment",
+                "PAYMENTS_HTTP_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
         Config config = Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
@@ -63,6 +70,9 @@ class ConfigurationTest {
         assertThat(security.accessTokenLifetime()).isEqualTo(Duration.ofMinutes(3));
         assertThat(security.operatorClientId()).contains("ops-automation");
         assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
+        assertThat(HttpPaymentProvider.Settings.from(config.get("payments.http")))
+                .isEqualTo(new HttpPaymentProvider.Settings(URI.create("https://api.pay.example.com"), "sk_test_from_environment",
+                        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
     }
 
     @Test

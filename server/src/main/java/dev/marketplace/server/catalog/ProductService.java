@@ -141,6 +141,7 @@ public final class ProductService {
             ProductStatus next = next(current, action);
             List<ComplianceFinding> findings = List.of();
             if (action == ProductAction.SUBMIT) {
+                requireActiveMerchant(current.merchantId(), "submit products for review");
                 findings = compliance.check(current.content());
                 if (!findings.isEmpty()) {
                     next = next.after(ProductAction.REJECT).orElseThrow();
@@ -209,9 +210,16 @@ public final class ProductService {
         if (caller.type() != PrincipalType.MERCHANT) {
             throw ProblemException.forbidden("Products are created by the merchant that sells them.");
         }
-        if (!merchants.isActive(caller.id())) {
-            throw new ProblemException(403, "merchant_not_active", "Forbidden",
-                    "Only an active merchant can create products.");
+        requireActiveMerchant(caller.id(), "create products");
+    }
+
+    /**
+     * A suspended or frozen merchant keeps reading its data, fixing prices and stock and fulfilling what it sold,
+     * but adds nothing new to the storefront until it is reactivated.
+     */
+    private void requireActiveMerchant(UUID merchantId, String what) {
+        if (!merchants.isActive(merchantId)) {
+            throw new ProblemException(403, "merchant_not_active", "Forbidden", "Only an active merchant can " + what + ".");
         }
     }
 

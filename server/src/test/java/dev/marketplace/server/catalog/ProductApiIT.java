@@ -253,14 +253,24 @@ class ProductApiIT {
     }
 
     @Test
-    void onlyAnActiveMerchantCreatesProducts() throws Exception {
+    void onlyAnActiveMerchantCreatesOrSubmitsProductsWhileAFrozenOneStillFixesPrices() throws Exception {
         ActiveMerchant frozen = catalog.activeMerchant("Frozen Leaves KK", tea.getId());
+        Product draft = frozen.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Leaves before the freeze", "FRZ-0", 100, "JPY"), null);
         server.client().merchants().freezeMerchant(frozen.id(), new MerchantStatusChange().reason("Counterfeits")
                 .version(frozen.merchant().getVersion()), null, null);
 
         PermissionException notActive = catchThrowableOfType(PermissionException.class, () -> frozen.client().products()
                 .createProduct(TestCatalog.product(tea.getId(), "Frozen tea", "FRZ-1", 100, "JPY"), null));
         assertThat(notActive.code()).isEqualTo("merchant_not_active");
+        PermissionException noSubmit = catchThrowableOfType(PermissionException.class, () -> frozen.client().products()
+                .submitProduct(draft.getId(), new ProductStatusChange().version(draft.getVersion()), null, null));
+        assertThat(noSubmit.code()).isEqualTo("merchant_not_active");
+        Product repriced = frozen.client().products().updateProduct(draft.getId(), new ProductUpdate()
+                .variants(List.of(new ProductVariantInput().sku("FRZ-0").price(yen(90))))
+                .version(draft.getVersion()), null);
+        assertThat(repriced.getStatus()).isEqualTo(ProductStatus.DRAFT);
+        assertThat(repriced.getVariants().getFirst().getPrice()).isEqualTo(yen(90));
         PermissionException operator = catchThrowableOfType(PermissionException.class, () -> server.client().products()
                 .createProduct(TestCatalog.product(tea.getId(), "Operator tea", "OPS-1", 100, "JPY"), null));
         assertThat(operator.code()).isEqualTo("forbidden");
