@@ -32,9 +32,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -133,15 +135,15 @@ class SignInBrowserIT {
         email.sendKeys("hanako@example.jp");
         browser.findElement(By.id("password")).sendKeys("a wrong password");
         browser.findElement(By.id("sign-in")).click();
-        assertThat(browser.findElement(By.id("message")).getText()).contains("正しくありません");
+        assertThat(shown(By.id("message")).getText()).contains("正しくありません");
 
         browser.findElement(By.id("password")).sendKeys(TestCustomers.PASSWORD);
         browser.findElement(By.id("sign-in")).click();
-        assertThat(browser.findElement(By.id("scopes")).getText()).contains("customers:read");
+        assertThat(shown(By.id("scopes")).getText()).contains("customers:read");
         browser.findElement(By.id("allow")).click();
 
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(driver -> !callbacks.isEmpty());
-        assertThat(browser.findElement(By.id("done")).getText()).isEqualTo("Back at the shop");
+        assertThat(shown(By.id("done")).getText()).isEqualTo("Back at the shop");
         Map<String, String> back = TestCustomers.queryOf(callbacks.getFirst());
         assertThat(back).containsEntry("state", "state-123").containsEntry("iss", TestServer.ISSUER).containsKey("code");
 
@@ -162,10 +164,15 @@ class SignInBrowserIT {
         browser.findElement(By.id("email")).sendKeys("taro@example.jp");
         browser.findElement(By.id("password")).sendKeys(TestCustomers.PASSWORD);
         browser.findElement(By.id("sign-in")).click();
-        browser.findElement(By.id("deny")).click();
+        shown(By.id("deny")).click();
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(driver -> !callbacks.isEmpty());
         assertThat(TestCustomers.queryOf(callbacks.getFirst())).containsEntry("error", "access_denied")
                 .containsEntry("state", "s-2").doesNotContainKey("code");
+    }
+
+    /** The element once the page that has it is there: a click that submits a form does not wait for the next page. */
+    private WebElement shown(By locator) {
+        return new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(locator));
     }
 
     @Test
