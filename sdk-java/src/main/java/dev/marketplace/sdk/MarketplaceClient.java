@@ -7,6 +7,7 @@ import dev.marketplace.sdk.api.ListingsApi;
 import dev.marketplace.sdk.api.MerchantsApi;
 import dev.marketplace.sdk.api.OperationsApi;
 import dev.marketplace.sdk.api.ProductsApi;
+import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
@@ -44,6 +45,7 @@ public final class MarketplaceClient {
     private final ListingsApi listings;
     private final InventoryApi inventory;
     private final ReservationsApi reservations;
+    private final CustomersApi customers;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -78,6 +80,7 @@ public final class MarketplaceClient {
         this.listings = new ListingsApi(client);
         this.inventory = new InventoryApi(client);
         this.reservations = new ReservationsApi(client);
+        this.customers = new CustomersApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -118,6 +121,11 @@ public final class MarketplaceClient {
     /** Stock reserved for checkouts (all lines or none), committed or released. */
     public ReservationsApi reservations() {
         return reservations;
+    }
+
+    /** Customers: registration and mailed codes (storefront), a customer's own data (customer-bound token), lookup (operator). */
+    public CustomersApi customers() {
+        return customers;
     }
 
     /** Health and metrics. */

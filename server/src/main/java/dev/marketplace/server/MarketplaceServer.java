@@ -7,7 +7,14 @@ import dev.marketplace.server.catalog.ProductHttpService;
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.customers.CustomerHttpService;
+import dev.marketplace.server.customers.CustomerService;
+import dev.marketplace.server.customers.MailSender;
+import dev.marketplace.server.customers.SignInHttpService;
 import dev.marketplace.server.demo.DemoData;
+import dev.marketplace.server.platform.security.DelegatedGrants;
+import dev.marketplace.server.platform.security.PiiKeys;
+import java.util.List;
 import dev.marketplace.server.inventory.InventoryService;
 import dev.marketplace.server.inventory.LocationHttpService;
 import dev.marketplace.server.inventory.ReservationHttpService;
@@ -70,6 +77,8 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration CHANGE_SETTLING = Duration.ofSeconds(1);
     /** How often each node prunes changes past their retention (safe on many nodes: advisory lock). */
     private static final Duration CHANGE_PRUNING = Duration.ofMinutes(10);
+    /** Rows re-sealed per transaction after a PII key rotation (at start-up, then hourly with the purge of expired grants; SKIP LOCKED). */
+    private static final int PII_REENCRYPTION_BATCH = 500;
 
     private final Database database;
     private final OutboundHttp outbound;
@@ -89,6 +98,11 @@ public final class MarketplaceServer implements AutoCloseable {
     }
 
     public static MarketplaceServer start(Config config) {
+        return start(config, MailSender.logging());
+    }
+
+    /** With the sender mail to customers goes through (verification and password-reset codes). */
+    public static MarketplaceServer start(Config config, MailSender mailSender) {
         Database database = Database.start(DatabaseSettings.from(config));
         OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
@@ -142,7 +156,23 @@ public final class MarketplaceServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "pruning the change log failed; retrying later", e);
                 }
             }, CHANGE_PRUNING.toMinutes(), CHANGE_PRUNING.toMinutes(), TimeUnit.MINUTES);
-            OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
+            DelegatedGrants grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
+                    config.get("security.refresh.token.idle").as(Duration.class).orElse(Duration.ofDays(30)));
+            CustomerService customers = new CustomerService(dsl, PiiKeys.from(config.get("security"), security.keyEncryption()),
+                    mailSender, grants, config.get("customers"), List.of());
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    while (customers.reencryptPersonalData(PII_REENCRYPTION_BATCH) > 0) {
+                        // until no row is sealed under a retired key
+                    }
+                    grants.purgeExpired();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "re-encrypting personal data or purging expired grants failed;"
+                            + " retrying later", e);
+                }
+            }, 0, KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
+            OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, grants,
+                    rateLimits, security);
 
             // Filters run in this order; each is one platform rule that no handler repeats.
             HttpRouting.Builder routing = HttpRouting.builder()
@@ -151,7 +181,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(new Authentication(accessTokens, routes, rateLimits))
                     .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE));
             errors.register(routing);
-            routing.register(OAuthHttpService.PATH, oauth)
+            routing.register(SignInHttpService.PATH, new SignInHttpService(dsl, clients, customers, grants, rateLimits,
+                            security.issuer()))
+                    .register(OAuthHttpService.PATH, oauth)
                     .get(OAuthHttpService.METADATA_PATH, oauth::metadata)
                     .register(ApiClientHttpService.PATH, new ApiClientHttpService(clients))
                     .register(CategoryHttpService.PATH, new CategoryHttpService(categories))
@@ -160,7 +192,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(ListingHttpService.PATH, new ListingHttpService(products))
                     .register(LocationHttpService.PATH, new LocationHttpService(inventory))
                     .register(StockHttpService.PATH, new StockHttpService(inventory))
-                    .register(ReservationHttpService.PATH, new ReservationHttpService(reservations));
+                    .register(ReservationHttpService.PATH, new ReservationHttpService(reservations))
+                    .register(CustomerHttpService.PATH, new CustomerHttpService(customers));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(

@@ -74,4 +74,25 @@ class ConfigurationTest {
                 .isEqualTo(new HttpPaymentProvider.Settings(URI.create("https://api.pay.example.com"), "sk_test_from_environment",
                         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
     }
+
+    @Test
+    void readmeEnvironmentVariablesReachTheCustomerAndPiiKeySettings() {
+        Map<String, String> environment = Map.of(
+                "SECURITY_REFRESH_TOKEN_IDLE", "P7D",
+                "SECURITY_PII_CURRENT_ID", "k2",
+                "SECURITY_PII_PREVIOUS_KEYS_K1", "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+                "CUSTOMERS_SIGNIN_ACCOUNT_MAX_FAILURES", "3");
+        Config config = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(ConfigSources.create(EnvironmentVariables.expand(environment)),
+                        ConfigSources.classpath("application.yaml"))
+                .build();
+
+        assertThat(config.get("security.refresh.token.idle").as(Duration.class).get()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.get("security.pii.current.id").asString().get()).isEqualTo("k2");
+        assertThat(config.get("security.pii.previous.keys.k1").asString().get()).startsWith("q83v");
+        assertThat(config.get("customers.signin.account.max.failures").asInt().get()).isEqualTo(3);
+        assertThat(config.get("customers.signin.window").as(Duration.class).get()).isEqualTo(Duration.ofMinutes(15));
+    }
 }

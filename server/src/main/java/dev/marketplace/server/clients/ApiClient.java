@@ -3,10 +3,14 @@ package dev.marketplace.server.clients;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-/** An OAuth2 client: software that calls the API for one principal, with the scopes it was granted. */
+/**
+ * An OAuth2 client: software that calls the API for one principal, with the scopes it was granted, and the
+ * redirect URIs (exact matches) to which the authorization code grant may send a customer back.
+ */
 public record ApiClient(String clientId,
                         String name,
                         PrincipalType principalType,
@@ -14,10 +18,12 @@ public record ApiClient(String clientId,
                         Set<String> scopes,
                         OffsetDateTime createdAt,
                         OffsetDateTime secretRotatedAt,
-                        OffsetDateTime disabledAt) {
+                        OffsetDateTime disabledAt,
+                        List<String> redirectUris) {
 
     public ApiClient {
         scopes = Set.copyOf(scopes);
+        redirectUris = List.copyOf(redirectUris);
     }
 
     /** The principal a token issued to this client speaks for, with the scopes the token carries. */

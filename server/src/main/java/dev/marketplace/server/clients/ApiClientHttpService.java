@@ -1,5 +1,6 @@
 package dev.marketplace.server.clients;
 
+import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
@@ -31,6 +32,8 @@ public final class ApiClientHttpService implements HttpService {
     private static final Set<String> PRINCIPAL_TYPES = Arrays.stream(PrincipalType.values())
             .map(PrincipalType::wireName).collect(Collectors.toUnmodifiableSet());
 
+    private static final int MAX_REDIRECT_URIS = 10;
+
     private final ApiClientService clients;
 
     public ApiClientHttpService(ApiClientService clients) {
@@ -48,11 +51,11 @@ public final class ApiClientHttpService implements HttpService {
     /** See {@code ApiClient} in the OpenAPI document; never carries a secret. */
     public record ApiClientResource(String clientId, String name, String principalType, UUID principalId,
                                     List<String> scopes, OffsetDateTime createdAt, OffsetDateTime secretRotatedAt,
-                                    OffsetDateTime disabledAt) {
+                                    OffsetDateTime disabledAt, List<String> redirectUris) {
         static ApiClientResource of(ApiClient client) {
             return new ApiClientResource(client.clientId(), client.name(), client.principalType().wireName(),
                     client.principalId(), client.scopes().stream().sorted().toList(), client.createdAt(),
-                    client.secretRotatedAt(), client.disabledAt());
+                    client.secretRotatedAt(), client.disabledAt(), client.redirectUris());
         }
     }
 
@@ -74,15 +77,22 @@ public final class ApiClientHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "principalType", "principalId", "scopes");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "principalType", "principalId", "scopes",
+                "redirectUris");
         String name = body.requiredString("name", 1, 100);
         Optional<PrincipalType> type = body.optionalEnum("principalType", PRINCIPAL_TYPES)
                 .flatMap(PrincipalType::fromWireName);
         Optional<UUID> principalId = body.nullableUuid("principalId");
         Set<String> scopes = body.requiredEnumSet("scopes", Scopes.ALL);
+        List<String> redirectUris = body.optionalStrings("redirectUris", MAX_REDIRECT_URIS, 1, 2000).orElse(List.of());
+        for (int i = 0; i < redirectUris.size(); i++) {
+            if (!RedirectUris.isAcceptable(redirectUris.get(i))) {
+                body.reject("redirectUris/" + i, FieldError.INVALID_FORMAT, RedirectUris.RULE);
+            }
+        }
         body.throwIfInvalid();
         ApiClientService.ClientCredentials created = clients.create(Authentication.principal(req),
-                new ApiClientService.NewApiClient(name, type, principalId, scopes));
+                new ApiClientService.NewApiClient(name, type, principalId, scopes, List.copyOf(new java.util.LinkedHashSet<>(redirectUris))));
         res.header(HeaderNames.LOCATION, PATH + "/" + created.client().clientId());
         JsonResponses.send(res, Status.CREATED_201, ApiClientCredentials.of(created));
     }

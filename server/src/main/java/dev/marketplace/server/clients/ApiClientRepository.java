@@ -60,13 +60,14 @@ final class ApiClientRepository {
     }
 
     ApiClient insert(DSLContext db, String clientId, String name, PrincipalType type, java.util.UUID principalId,
-                     Set<String> scopes, byte[] secretHash) {
+                     Set<String> scopes, List<String> redirectUris, byte[] secretHash) {
         return db.insertInto(API_CLIENT)
                 .set(API_CLIENT.CLIENT_ID, clientId)
                 .set(API_CLIENT.NAME, name)
                 .set(API_CLIENT.PRINCIPAL_TYPE, type.wireName())
                 .set(API_CLIENT.PRINCIPAL_ID, principalId)
                 .set(API_CLIENT.SCOPES, scopes.stream().sorted().toArray(String[]::new))
+                .set(API_CLIENT.REDIRECT_URIS, redirectUris.toArray(String[]::new))
                 .set(API_CLIENT.SECRET_HASH, secretHash)
                 .returning()
                 .fetchOne(ApiClientRepository::toClient);
@@ -98,6 +99,6 @@ final class ApiClientRepository {
         return new ApiClient(row.getClientId(), row.getName(),
                 PrincipalType.fromWireName(row.getPrincipalType()).orElseThrow(),
                 row.getPrincipalId(), Set.of(row.getScopes()), row.getCreatedAt(), row.getSecretRotatedAt(),
-                row.getDisabledAt());
+                row.getDisabledAt(), List.of(row.getRedirectUris()));
     }
 }

@@ -37,7 +37,12 @@ public final class ApiClientService {
 
     /** What a caller asks for; empty principal fields mean "the caller's own". */
     public record NewApiClient(String name, Optional<PrincipalType> principalType, Optional<UUID> principalId,
-                               Set<String> scopes) {
+                               Set<String> scopes, List<String> redirectUris) {
+
+        public NewApiClient(String name, Optional<PrincipalType> principalType, Optional<UUID> principalId,
+                            Set<String> scopes) {
+            this(name, principalType, principalId, scopes, List.of());
+        }
     }
 
     private final DSLContext dsl;
@@ -70,9 +75,13 @@ public final class ApiClientService {
             throw ProblemException.forbidden("A client cannot be given scopes the caller's token lacks: "
                     + String.join(", ", beyondCaller) + ".");
         }
+        if (!request.redirectUris().isEmpty() && type != PrincipalType.STOREFRONT && type != PrincipalType.PARTNER) {
+            throw ProblemException.validation("redirectUris", FieldError.OUT_OF_RANGE,
+                    "only storefront and partner clients sign customers in");
+        }
         String secret = ClientSecrets.newSecret();
         ApiClient client = dsl.transactionResult(tx -> repository.insert(tx.dsl(), ClientSecrets.newClientId(),
-                request.name(), type, principalId, request.scopes(), ClientSecrets.hash(secret)));
+                request.name(), type, principalId, request.scopes(), request.redirectUris(), ClientSecrets.hash(secret)));
         return new ClientCredentials(client, secret);
     }
 
@@ -103,6 +112,12 @@ public final class ApiClientService {
     public void disableAllOf(PrincipalType type, UUID principalId) {
         List<String> disabled = dsl.transactionResult(tx -> repository.disableAllOf(tx.dsl(), type, principalId));
         disabled.forEach(revokedTokens::revokeAllOf);
+    }
+
+    /** An enabled client by id, for the authorization endpoint (which knows no caller yet). */
+    public Optional<ApiClient> findEnabled(String clientId) {
+        return repository.credentials(dsl, clientId).map(ApiClientRepository.StoredCredentials::client)
+                .filter(client -> client.disabledAt() == null);
     }
 
     /** The enabled client these credentials belong to, if they are right (current secret, or previous one still valid). */
@@ -136,12 +151,13 @@ public final class ApiClientService {
                 if (repository.credentials(db, id).isPresent()) {
                     repository.replaceSecret(db, id, hash, null);
                 } else {
-                    repository.insert(db, id, "Operator", PrincipalType.OPERATOR, null, Scopes.ALL, hash);
+                    repository.insert(db, id, "Operator", PrincipalType.OPERATOR, null, Scopes.ALL, List.of(), hash);
                 }
             } else if (!repository.anyOperatorClient(db)) {
                 String id = ClientSecrets.newClientId();
                 String secret = ClientSecrets.newSecret();
-                repository.insert(db, id, "Operator", PrincipalType.OPERATOR, null, Scopes.ALL, ClientSecrets.hash(secret));
+                repository.insert(db, id, "Operator", PrincipalType.OPERATOR, null, Scopes.ALL, List.of(),
+                        ClientSecrets.hash(secret));
                 LOG.log(Level.WARNING, """
                         
                         ==================================================================================

@@ -44,6 +44,7 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
     private MarketplaceClient client;
     private String operatorToken;
     private final HttpClient http = ValidatingHttpClient.create();
+    private final RecordingMailSender mails = new RecordingMailSender();
 
     /** Sets a configuration key for this class's server (before it starts). */
     public TestServer with(String key, String value) {
@@ -61,7 +62,7 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         settings.put("db.pool.size", "8");
         settings.put("data.dir", tempDirectory().toString());
         settings.putAll(overrides);
-        server = MarketplaceServer.start(config(settings));
+        server = MarketplaceServer.start(config(settings), mails);
         operatorToken = token(OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET);
         // The SDK fetches and renews its own tokens, through the validating client like every other call.
         client = MarketplaceClient.builder()
@@ -99,6 +100,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
                 .sources(ConfigSources.create(settings), ConfigSources.create(security),
                         ConfigSources.classpath("application.yaml"))
                 .build();
+    }
+
+    /** The mail the server sent to customers. */
+    public RecordingMailSender mails() {
+        return mails;
     }
 
     /** The SDK as the operator's tooling uses it. */

@@ -23,7 +23,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The authorization server's endpoints: {@code /oauth2/token} (client credentials, RFC 6749 §4.4),
+ * The authorization server's endpoints: {@code /oauth2/token} (client credentials, RFC 6749 §4.4; the
+ * authorization code grant with PKCE and rotating refresh tokens, §4.1 and §6, through {@link DelegatedGrants}),
  * {@code /oauth2/revoke} (RFC 7009), {@code /oauth2/jwks}, and {@code /.well-known/oauth-authorization-server}
  * (RFC 8414). Errors here use RFC 6749's format, as OAuth clients expect.
  */
@@ -55,10 +56,12 @@ public final class OAuthHttpService implements HttpService {
     private final RateLimits rateLimits;
     private final SecuritySettings settings;
     private final RevokedTokens revoked;
+    private final DelegatedGrants grants;
 
     public OAuthHttpService(ApiClientService clients, AccessTokens tokens, SigningKeys keys, RevokedTokens revoked,
-                            RateLimits rateLimits, SecuritySettings settings) {
+                            DelegatedGrants grants, RateLimits rateLimits, SecuritySettings settings) {
         this.clients = clients;
+        this.grants = grants;
         this.tokens = tokens;
         this.keys = keys;
         this.revoked = revoked;
@@ -83,8 +86,13 @@ public final class OAuthHttpService implements HttpService {
                 .add("token_endpoint", settings.issuer() + PATH + "/token")
                 .add("jwks_uri", settings.issuer() + PATH + "/jwks")
                 .add("revocation_endpoint", settings.issuer() + PATH + "/revoke")
-                .add("grant_types_supported", Json.createArrayBuilder().add("client_credentials"))
-                .add("response_types_supported", Json.createArrayBuilder())
+                .add("authorization_endpoint", settings.issuer() + PATH + "/authorize")
+                .add("grant_types_supported", Json.createArrayBuilder().add("client_credentials")
+                        .add("authorization_code").add("refresh_token"))
+                .add("response_types_supported", Json.createArrayBuilder().add("code"))
+                .add("code_challenge_methods_supported", Json.createArrayBuilder().add("S256"))
+                .add("authorization_response_iss_parameter_supported", true)
+                .add("ui_locales_supported", Json.createArrayBuilder().add("ja").add("en"))
                 .add("token_endpoint_auth_methods_supported",
                         Json.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
                 .add("revocation_endpoint_auth_methods_supported",
@@ -108,25 +116,56 @@ public final class OAuthHttpService implements HttpService {
             ApiClient client = authenticateClient(req, form);
             String grantType = single(form, "grant_type")
                     .orElseThrow(() -> new OAuthError(400, "invalid_request", "grant_type is required", false));
-            if (!grantType.equals("client_credentials")) {
-                throw new OAuthError(400, "unsupported_grant_type", "only client_credentials is supported here", false);
+            switch (grantType) {
+                case "client_credentials" -> clientCredentials(res, client, form);
+                case "authorization_code" -> sendTokens(res, grants.exchangeCode(client, required(form, "code"),
+                        required(form, "redirect_uri"), single(form, "code_verifier").orElse(null)));
+                case "refresh_token" -> sendTokens(res, grants.refresh(client, required(form, "refresh_token"),
+                        requestedScopes(form)));
+                default -> throw new OAuthError(400, "unsupported_grant_type",
+                        "supported: client_credentials, authorization_code, refresh_token (no password grant)", false);
             }
-            Set<String> scopes = single(form, "scope").filter(scope -> !scope.isBlank())
-                    .map(scope -> (Set<String>) new LinkedHashSet<>(Arrays.asList(scope.strip().split(" +"))))
-                    .orElse(client.scopes());
-            if (!client.scopes().containsAll(scopes)) {
-                throw new OAuthError(400, "invalid_scope", "the client was not granted every requested scope", false);
-            }
-            AccessTokens.IssuedToken issued = tokens.issue(client.principalWith(scopes));
-            sendJson(res, Status.OK_200, Json.createObjectBuilder()
-                    .add("access_token", issued.value())
-                    .add("token_type", "Bearer")
-                    .add("expires_in", issued.expiresIn().toSeconds())
-                    .add("scope", String.join(" ", issued.scopes().stream().sorted().toList()))
-                    .build().toString());
+        } catch (DelegatedGrants.InvalidGrantException e) {
+            sendError(res, new OAuthError(400, "invalid_grant", e.getMessage(), false));
         } catch (OAuthError e) {
             sendError(res, e);
         }
+    }
+
+    private void clientCredentials(ServerResponse res, ApiClient client, Map<String, List<String>> form) {
+        Set<String> scopes = requestedScopes(form).orElse(client.scopes());
+        if (!client.scopes().containsAll(scopes)) {
+            throw new OAuthError(400, "invalid_scope", "the client was not granted every requested scope", false);
+        }
+        AccessTokens.IssuedToken issued = tokens.issue(client.principalWith(scopes));
+        sendJson(res, Status.OK_200, Json.createObjectBuilder()
+                .add("access_token", issued.value())
+                .add("token_type", "Bearer")
+                .add("expires_in", issued.expiresIn().toSeconds())
+                .add("scope", String.join(" ", issued.scopes().stream().sorted().toList()))
+                .build().toString());
+    }
+
+    /** The authorization code grant's answer: a customer-bound access token and the next refresh token. */
+    private static void sendTokens(ServerResponse res, DelegatedGrants.Tokens tokens) {
+        AccessTokens.IssuedToken issued = tokens.accessToken();
+        sendJson(res, Status.OK_200, Json.createObjectBuilder()
+                .add("access_token", issued.value())
+                .add("token_type", "Bearer")
+                .add("expires_in", issued.expiresIn().toSeconds())
+                .add("scope", String.join(" ", issued.scopes().stream().sorted().toList()))
+                .add("refresh_token", tokens.refreshToken())
+                .build().toString());
+    }
+
+    private static Optional<Set<String>> requestedScopes(Map<String, List<String>> form) {
+        return single(form, "scope").filter(scope -> !scope.isBlank())
+                .map(scope -> (Set<String>) new LinkedHashSet<>(Arrays.asList(scope.strip().split(" +"))));
+    }
+
+    private static String required(Map<String, List<String>> form, String name) {
+        return single(form, name).filter(value -> !value.isEmpty())
+                .orElseThrow(() -> new OAuthError(400, "invalid_request", name + " is required", false));
     }
 
     private void revoke(ServerRequest req, ServerResponse res) {

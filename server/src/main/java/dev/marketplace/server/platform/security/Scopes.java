@@ -8,7 +8,10 @@ import java.util.Set;
  * The OAuth2 scopes (as in the OpenAPI document's security scheme) and the most each kind of principal may
  * hold: a merchant can never be granted the operator's {@code categories:write}, {@code catalog:moderate} or {@code merchants:admin},
  * whoever creates its client. Reserving stock ({@code inventory:reserve}) is for checkouts: the operator and
- * storefronts, never merchants, who manage their stock with {@code inventory:write}.
+ * storefronts, never merchants, who manage their stock with {@code inventory:write}. A storefront registers
+ * customers ({@code customers:register}); {@code customers:read}, {@code customers:write} and
+ * {@code points:exchange} on a storefront's or partner's token only reach a customer's data when the customer
+ * consented (a customer-bound token from the authorization code grant).
  */
 public final class Scopes {
 
@@ -18,21 +21,27 @@ public final class Scopes {
     public static final String CATEGORIES_WRITE = "categories:write";
     public static final String CLIENTS_READ = "clients:read";
     public static final String CLIENTS_WRITE = "clients:write";
+    public static final String CUSTOMERS_READ = "customers:read";
+    public static final String CUSTOMERS_REGISTER = "customers:register";
+    public static final String CUSTOMERS_WRITE = "customers:write";
     public static final String INVENTORY_READ = "inventory:read";
     public static final String INVENTORY_RESERVE = "inventory:reserve";
     public static final String INVENTORY_WRITE = "inventory:write";
     public static final String MERCHANTS_ADMIN = "merchants:admin";
     public static final String MERCHANTS_READ = "merchants:read";
+    public static final String POINTS_EXCHANGE = "points:exchange";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
-            CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ, INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ);
+            CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
+            INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ),
-            PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_RESERVE),
-            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE)));
+            PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
+                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE),
+            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE)));
 
     private Scopes() {
     }

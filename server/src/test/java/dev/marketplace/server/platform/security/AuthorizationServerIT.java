@@ -64,7 +64,8 @@ class AuthorizationServerIT {
         assertThat(jwt.getJWTClaimsSet().getJWTID()).isNotBlank();
         assertThat(Set.of(jwt.getJWTClaimsSet().getStringClaim("scope").split(" ")))
                 .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
-                        "inventory:read", "inventory:reserve", "inventory:write", "merchants:admin", "merchants:read");
+                        "customers:read", "customers:register", "customers:write", "inventory:read", "inventory:reserve",
+                        "inventory:write", "merchants:admin", "merchants:read", "points:exchange");
     }
 
     @Test
@@ -94,7 +95,7 @@ class AuthorizationServerIT {
         assertThat(password.statusCode()).isEqualTo(400);
         assertThat(json(password).getString("error")).isEqualTo("unsupported_grant_type");
 
-        HttpResponse<String> scope = tokenRequest(BASIC, "grant_type=client_credentials&scope=catalog:read%20points:exchange");
+        HttpResponse<String> scope = tokenRequest(BASIC, "grant_type=client_credentials&scope=catalog:read%20no:such-scope");
         assertThat(scope.statusCode()).isEqualTo(400);
         assertThat(json(scope).getString("error")).isEqualTo("invalid_scope");
 
