@@ -1,11 +1,14 @@
 package dev.marketplace.sdk;
 
+import dev.marketplace.sdk.api.CartsApi;
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
 import dev.marketplace.sdk.api.InventoryApi;
 import dev.marketplace.sdk.api.ListingsApi;
 import dev.marketplace.sdk.api.MerchantsApi;
 import dev.marketplace.sdk.api.OperationsApi;
+import dev.marketplace.sdk.api.OrdersApi;
+import dev.marketplace.sdk.api.PaymentsApi;
 import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
@@ -44,6 +47,9 @@ public final class MarketplaceClient {
     private final ListingsApi listings;
     private final InventoryApi inventory;
     private final ReservationsApi reservations;
+    private final CartsApi carts;
+    private final OrdersApi orders;
+    private final PaymentsApi payments;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -78,6 +84,9 @@ public final class MarketplaceClient {
         this.listings = new ListingsApi(client);
         this.inventory = new InventoryApi(client);
         this.reservations = new ReservationsApi(client);
+        this.carts = new CartsApi(client);
+        this.orders = new OrdersApi(client);
+        this.payments = new PaymentsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -118,6 +127,21 @@ public final class MarketplaceClient {
     /** Stock reserved for checkouts (all lines or none), committed or released. */
     public ReservationsApi reservations() {
         return reservations;
+    }
+
+    /** Storefront carts priced by the server; claiming an anonymous cart for the signed-in customer. */
+    public CartsApi carts() {
+        return carts;
+    }
+
+    /** Checkout into orders split per merchant, and reading orders. */
+    public OrdersApi orders() {
+        return orders;
+    }
+
+    /** Paying orders. */
+    public PaymentsApi payments() {
+        return payments;
     }
 
     /** Health and metrics. */

@@ -17,6 +17,16 @@ import dev.marketplace.server.merchants.AdmissionRules;
 import dev.marketplace.server.merchants.MerchantHttpService;
 import dev.marketplace.server.merchants.MerchantPlans;
 import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.orders.CartHttpService;
+import dev.marketplace.server.orders.CartService;
+import dev.marketplace.server.orders.OrderHttpService;
+import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.orders.TaxRates;
+import dev.marketplace.server.payments.PaymentHttpService;
+import dev.marketplace.server.payments.PaymentProvider;
+import dev.marketplace.server.payments.PaymentProviders;
+import dev.marketplace.server.payments.PaymentService;
+import dev.marketplace.server.payments.PaymentWebhookHttpService;
 import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
@@ -64,19 +74,28 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
     /** How often each node releases expired stock reservations (safe on many nodes: SKIP LOCKED). */
     private static final Duration RESERVATION_EXPIRY_SWEEP = Duration.ofSeconds(30);
+    /** How often each node expires unpaid orders and reconciles pending payments (SKIP LOCKED, safe on many nodes). */
+    private static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
 
     private final Database database;
     private final OutboundHttp outbound;
     private final ScheduledExecutorService maintenance;
     private final ReservationService reservations;
+    private final OrderService orders;
+    private final PaymentService payments;
+    private final PaymentProvider paymentProvider;
     private final WebServer webServer;
 
     private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
-                              ReservationService reservations, WebServer webServer) {
+                              ReservationService reservations, OrderService orders, PaymentService payments,
+                              PaymentProvider paymentProvider, WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
         this.maintenance = maintenance;
         this.reservations = reservations;
+        this.orders = orders;
+        this.payments = payments;
+        this.paymentProvider = paymentProvider;
         this.webServer = webServer;
     }
 
@@ -119,6 +138,21 @@ public final class MarketplaceServer implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "releasing expired reservations failed; retrying later", e);
                 }
             }, RESERVATION_EXPIRY_SWEEP.toSeconds(), RESERVATION_EXPIRY_SWEEP.toSeconds(), TimeUnit.SECONDS);
+            TaxRates taxRates = TaxRates.from(config);
+            CartService carts = new CartService(dsl, products, inventory, merchants, taxRates);
+            OrderService orders = new OrderService(dsl, products, categories, merchants, reservations, taxRates,
+                    config.get("orders.payment.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)));
+            PaymentProvider paymentProvider = PaymentProviders.from(config.get("payments"));
+            PaymentService payments = new PaymentService(dsl, paymentProvider, orders,
+                    config.get("payments.reconcile.after").as(Duration.class).orElse(Duration.ofMinutes(1)));
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    payments.reconcile();
+                    orders.expireUnpaid();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "order and payment jobs failed; retrying later", e);
+                }
+            }, ORDER_JOBS_SWEEP.toSeconds(), ORDER_JOBS_SWEEP.toSeconds(), TimeUnit.SECONDS);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, rateLimits, security);
 
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -137,7 +171,11 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(ListingHttpService.PATH, new ListingHttpService(products))
                     .register(LocationHttpService.PATH, new LocationHttpService(inventory))
                     .register(StockHttpService.PATH, new StockHttpService(inventory))
-                    .register(ReservationHttpService.PATH, new ReservationHttpService(reservations));
+                    .register(ReservationHttpService.PATH, new ReservationHttpService(reservations))
+                    .register(CartHttpService.PATH, new CartHttpService(carts))
+                    .register(OrderHttpService.PATH, new OrderHttpService(orders))
+                    .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
+                    .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(
@@ -150,7 +188,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, outbound, maintenance, reservations, webServer);
+            return new MarketplaceServer(database, outbound, maintenance, reservations, orders, payments,
+                    paymentProvider, webServer);
         } catch (RuntimeException e) {
             maintenance.shutdownNow();
             outbound.close();
@@ -208,6 +247,21 @@ public final class MarketplaceServer implements AutoCloseable {
      */
     public int releaseExpiredReservations() {
         return reservations.releaseExpired();
+    }
+
+    /** Runs the unpaid-order expiry job now; returns how many orders expired. For tests. */
+    public int expireUnpaidOrders() {
+        return orders.expireUnpaid();
+    }
+
+    /** Runs the payment recovery job now; returns how many pending payments it looked at. For tests. */
+    public int reconcilePayments() {
+        return payments.reconcile();
+    }
+
+    /** The configured payment provider, for tests that act as the provider (a charge whose answer was lost). */
+    public PaymentProvider paymentProvider() {
+        return paymentProvider;
     }
 
     /** Stops taking requests, lets those in flight finish (within the grace period), then closes the database. */

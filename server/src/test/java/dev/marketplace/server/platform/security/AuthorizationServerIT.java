@@ -64,7 +64,8 @@ class AuthorizationServerIT {
         assertThat(jwt.getJWTClaimsSet().getJWTID()).isNotBlank();
         assertThat(Set.of(jwt.getJWTClaimsSet().getStringClaim("scope").split(" ")))
                 .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
-                        "inventory:read", "inventory:reserve", "inventory:write", "merchants:admin", "merchants:read");
+                        "inventory:read", "inventory:reserve", "inventory:write", "merchants:admin", "merchants:read",
+                        "cart:write", "orders:read", "orders:write");
     }
 
     @Test

@@ -1,0 +1,38 @@
+package dev.marketplace.server.payments;
+
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
+import io.helidon.config.Config;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * Chooses the payment provider from configuration: {@code payments.provider} ({@code test}, the default, is the
+ * built-in {@link TestPaymentProvider}). Its webhooks are checked with {@code payments.test.webhook.secret}
+ * (Standard Webhooks, {@code whsec_<base64>}); without one a random secret is generated at start, so only this
+ * process can sign its webhooks.
+ */
+public final class PaymentProviders {
+
+    /** How far a webhook's timestamp may be from now (Standard Webhooks recommends five minutes). */
+    private static final Duration WEBHOOK_TOLERANCE = Duration.ofMinutes(5);
+
+    private PaymentProviders() {
+    }
+
+    public static PaymentProvider from(Config payments) {
+        String name = payments.get("provider").asString().orElse("test");
+        if (!name.equals("test")) {
+            throw new IllegalArgumentException("unknown payments.provider '" + name + "' (known: test)");
+        }
+        String secret = payments.get("test.webhook.secret").asString().orElseGet(PaymentProviders::randomSecret);
+        return new TestPaymentProvider(new StandardWebhooks(secret, WEBHOOK_TOLERANCE), Clock.systemUTC());
+    }
+
+    private static String randomSecret() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return "whsec_" + Base64.getEncoder().encodeToString(secret);
+    }
+}
