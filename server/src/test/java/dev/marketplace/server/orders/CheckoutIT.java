@@ -1,7 +1,6 @@
 package dev.marketplace.server.orders;
 
 import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
-import static dev.marketplace.schema.Tables.MONEY_EVENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -113,12 +112,12 @@ class CheckoutIT {
         assertThat(paid.getHistory()).extracting(OrderTransition::getTo).containsSubsequence("placed", "paid");
         assertThat(paid.getHistory()).filteredOn(t -> t.getSubOrderId() == null && "placed".equals(t.getTo()))
                 .singleElement().satisfies(t -> assertThat(t.getActor()).contains("customer:" + customerId));
-        assertThat(moneyEvents(order.getId())).containsExactlyInAnyOrder("payment_authorized", "payment_captured",
+        assertThat(shop.moneyEvents(order.getId())).containsExactlyInAnyOrder("payment_authorized", "payment_captured",
                 "commission_accrued", "commission_accrued", "commission_accrued");
 
         Payment again = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
         assertThat(again.getId()).as("paying a paid order answers its payment").isEqualTo(payment.getId());
-        assertThat(moneyEvents(order.getId())).hasSize(5);
+        assertThat(shop.moneyEvents(order.getId())).hasSize(5);
     }
 
     @Test
@@ -219,7 +218,7 @@ class CheckoutIT {
                     assertThat(e.problem().toString()).contains("expired");
                 });
         assertThat(server.expireUnpaidOrders()).isZero();
-        assertThat(moneyEvents(order.getId())).isEmpty();
+        assertThat(shop.moneyEvents(order.getId())).isEmpty();
     }
 
     @Test
@@ -277,11 +276,6 @@ class CheckoutIT {
 
     private static SubOrder subOrderOf(Order order, ActiveMerchant merchant) {
         return order.getSubOrders().stream().filter(sub -> sub.getMerchantId().equals(merchant.id())).findFirst().orElseThrow();
-    }
-
-    static List<String> moneyEvents(UUID orderId) {
-        return server.db().select(MONEY_EVENT.TYPE).from(MONEY_EVENT).where(MONEY_EVENT.ORDER_ID.eq(orderId))
-                .orderBy(MONEY_EVENT.POSITION).fetch(MONEY_EVENT.TYPE);
     }
 
     static Money yen(long amount) {

@@ -1,5 +1,7 @@
 package dev.marketplace.server.orders;
 
+import static dev.marketplace.schema.Tables.MONEY_EVENT;
+
 import com.nimbusds.jose.jwk.ECKey;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.model.CartLineSet;
@@ -96,6 +98,12 @@ final class Shop {
             customer.carts().setCartLine(cart, item.variantId(), new CartLineSet().quantity((int) quantity));
         }
         return cart;
+    }
+
+    /** The types of the order's money events in the outbox, in order. */
+    List<String> moneyEvents(UUID orderId) {
+        return server.db().select(MONEY_EVENT.TYPE).from(MONEY_EVENT).where(MONEY_EVENT.ORDER_ID.eq(orderId))
+                .orderBy(MONEY_EVENT.POSITION).fetch(MONEY_EVENT.TYPE);
     }
 
     static OrderCreate checkoutOf(UUID cartId) {
