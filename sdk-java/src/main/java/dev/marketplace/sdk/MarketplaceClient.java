@@ -3,6 +3,7 @@ package dev.marketplace.sdk;
 import dev.marketplace.sdk.api.CartsApi;
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.api.FulfilmentApi;
 import dev.marketplace.sdk.api.InventoryApi;
 import dev.marketplace.sdk.api.ListingsApi;
 import dev.marketplace.sdk.api.MerchantsApi;
@@ -50,6 +51,7 @@ public final class MarketplaceClient {
     private final CartsApi carts;
     private final OrdersApi orders;
     private final PaymentsApi payments;
+    private final FulfilmentApi fulfilment;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -87,6 +89,7 @@ public final class MarketplaceClient {
         this.carts = new CartsApi(client);
         this.orders = new OrdersApi(client);
         this.payments = new PaymentsApi(client);
+        this.fulfilment = new FulfilmentApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -142,6 +145,11 @@ public final class MarketplaceClient {
     /** Paying orders. */
     public PaymentsApi payments() {
         return payments;
+    }
+
+    /** A merchant's sub-orders: list, accept or reject, ship by line, deliver. */
+    public FulfilmentApi fulfilment() {
+        return fulfilment;
     }
 
     /** Health and metrics. */

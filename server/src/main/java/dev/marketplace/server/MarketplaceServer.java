@@ -19,8 +19,10 @@ import dev.marketplace.server.merchants.MerchantPlans;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.orders.CartHttpService;
 import dev.marketplace.server.orders.CartService;
+import dev.marketplace.server.orders.FulfilmentService;
 import dev.marketplace.server.orders.OrderHttpService;
 import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.orders.SubOrderHttpService;
 import dev.marketplace.server.orders.TaxRates;
 import dev.marketplace.server.payments.PaymentHttpService;
 import dev.marketplace.server.payments.PaymentProvider;
@@ -84,11 +86,12 @@ public final class MarketplaceServer implements AutoCloseable {
     private final OrderService orders;
     private final PaymentService payments;
     private final PaymentProvider paymentProvider;
+    private final FulfilmentService fulfilment;
     private final WebServer webServer;
 
     private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
                               ReservationService reservations, OrderService orders, PaymentService payments,
-                              PaymentProvider paymentProvider, WebServer webServer) {
+                              PaymentProvider paymentProvider, FulfilmentService fulfilment, WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
         this.maintenance = maintenance;
@@ -96,6 +99,7 @@ public final class MarketplaceServer implements AutoCloseable {
         this.orders = orders;
         this.payments = payments;
         this.paymentProvider = paymentProvider;
+        this.fulfilment = fulfilment;
         this.webServer = webServer;
     }
 
@@ -141,14 +145,19 @@ public final class MarketplaceServer implements AutoCloseable {
             TaxRates taxRates = TaxRates.from(config);
             CartService carts = new CartService(dsl, products, inventory, merchants, taxRates);
             OrderService orders = new OrderService(dsl, products, categories, merchants, reservations, taxRates,
-                    config.get("orders.payment.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)));
+                    config.get("orders.payment.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)),
+                    config.get("orders.acceptance.timeout").as(Duration.class).orElse(Duration.ofDays(2)));
             PaymentProvider paymentProvider = PaymentProviders.from(config.get("payments"));
             PaymentService payments = new PaymentService(dsl, paymentProvider, orders,
                     config.get("payments.reconcile.after").as(Duration.class).orElse(Duration.ofMinutes(1)));
+            FulfilmentService fulfilment = new FulfilmentService(dsl, reservations, inventory, payments,
+                    config.get("orders.escrow.release.after.shipment").as(Duration.class).orElse(Duration.ofDays(14)));
             maintenance.scheduleWithFixedDelay(() -> {
                 try {
                     payments.reconcile();
                     orders.expireUnpaid();
+                    fulfilment.rejectOverdue();
+                    fulfilment.releaseEscrowOfShipped();
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "order and payment jobs failed; retrying later", e);
                 }
@@ -175,6 +184,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(CartHttpService.PATH, new CartHttpService(carts))
                     .register(OrderHttpService.PATH, new OrderHttpService(orders))
                     .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
+                    .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
                     .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
 
             Context serverContext = Context.create();
@@ -189,7 +199,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .build()
                     .start();
             return new MarketplaceServer(database, outbound, maintenance, reservations, orders, payments,
-                    paymentProvider, webServer);
+                    paymentProvider, fulfilment, webServer);
         } catch (RuntimeException e) {
             maintenance.shutdownNow();
             outbound.close();
@@ -257,6 +267,12 @@ public final class MarketplaceServer implements AutoCloseable {
     /** Runs the payment recovery job now; returns how many pending payments it looked at. For tests. */
     public int reconcilePayments() {
         return payments.reconcile();
+    }
+
+    /** Runs the fulfilment jobs now (overdue acceptances rejected, escrow of long-shipped sub-orders released). */
+    public void runFulfilmentJobs() {
+        fulfilment.rejectOverdue();
+        fulfilment.releaseEscrowOfShipped();
     }
 
     /** The configured payment provider, for tests that act as the provider (a charge whose answer was lost). */

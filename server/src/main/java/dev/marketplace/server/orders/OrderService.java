@@ -50,11 +50,13 @@ public final class OrderService {
     private final ReservationService reservations;
     private final Pricing pricing;
     private final Duration paymentTimeout;
+    private final Duration acceptWithin;
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository = new OrderRepository();
 
     public OrderService(DSLContext dsl, ProductService products, CategoryService categories, MerchantService merchants,
-                        ReservationService reservations, TaxRates taxRates, Duration paymentTimeout) {
+                        ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
+                        Duration acceptWithin) {
         this.dsl = dsl;
         this.products = products;
         this.categories = categories;
@@ -62,6 +64,7 @@ public final class OrderService {
         this.reservations = reservations;
         this.pricing = new Pricing(taxRates);
         this.paymentTimeout = paymentTimeout;
+        this.acceptWithin = acceptWithin;
     }
 
     /**
@@ -179,7 +182,8 @@ public final class OrderService {
     }
 
     /**
-     * In the caller's transaction: the order is paid (its sub-orders now await the merchants' acceptance), with the
+     * In the caller's transaction: the order is paid (its sub-orders now await the merchants' acceptance, within
+     * the acceptance period from now), with the
      * money events of the capture (held in escrow) and of each merchant's commission. Recording it again changes
      * nothing.
      */
@@ -197,6 +201,7 @@ public final class OrderService {
                 orderParties, captured);
         MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.PAYMENT_CAPTURED, "payment_captured:" + paymentId,
                 orderParties, captured);
+        new FulfilmentRepository().setAcceptanceDue(tx, orderId, OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
         for (Order.SubOrder subOrder : order.subOrders()) {
             SubOrderStatus subNext = OrderStateMachine.require(subOrder.status(), Action.PAY);
             repository.updateSubOrderStatus(tx, subOrder.id(), subNext);
@@ -268,6 +273,13 @@ public final class OrderService {
             repository.recordTransition(db, order.id(), subOrder.id(), subOrder.status().wireName(), next.wireName(),
                     actor, "order expired");
         }
+    }
+
+    /** In the caller's transaction: whose money a movement of this sub-order is. */
+    public MoneyEventOutbox.Parties partiesOf(DSLContext tx, UUID subOrderId) {
+        Order order = repository.get(tx, new FulfilmentRepository().orderOf(tx, subOrderId));
+        Order.SubOrder subOrder = order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow();
+        return new MoneyEventOutbox.Parties(order.id(), subOrderId, subOrder.merchantId(), order.customerId());
     }
 
     /** How a transition names who made it: {@code customer:<id> via storefront:<id>}, {@code merchant:<id>}… */

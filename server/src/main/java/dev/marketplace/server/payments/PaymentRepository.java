@@ -1,6 +1,7 @@
 package dev.marketplace.server.payments;
 
 import static dev.marketplace.schema.Tables.PAYMENT;
+import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
 import static dev.marketplace.schema.Tables.PAYMENT_WEBHOOK_EVENT;
 
 import dev.marketplace.schema.tables.records.PaymentRecord;
@@ -77,6 +78,63 @@ final class PaymentRepository {
                 .fetch(PAYMENT.ID);
         db.update(PAYMENT).set(PAYMENT.UPDATED_AT, DSL.currentOffsetDateTime()).where(PAYMENT.ID.in(ids)).execute();
         return db.selectFrom(PAYMENT).where(PAYMENT.ID.in(ids)).fetch(PaymentRepository::payment);
+    }
+
+    /** A refund not yet done: the payment's provider id, amount and key to send it with. */
+    record PendingRefund(UUID id, UUID paymentId, UUID subOrderId, String provider, String providerPaymentId,
+                         String idempotencyKey, Money amount) {
+    }
+
+    void insertRefund(DSLContext db, UUID paymentId, UUID subOrderId, Money amount, String reason) {
+        UUID id = UUID.randomUUID();
+        db.insertInto(PAYMENT_REFUND)
+                .set(PAYMENT_REFUND.ID, id)
+                .set(PAYMENT_REFUND.PAYMENT_ID, paymentId)
+                .set(PAYMENT_REFUND.SUB_ORDER_ID, subOrderId)
+                .set(PAYMENT_REFUND.IDEMPOTENCY_KEY, "refund-" + id)
+                .set(PAYMENT_REFUND.AMOUNT, amount.amount())
+                .set(PAYMENT_REFUND.CURRENCY, amount.currency())
+                .set(PAYMENT_REFUND.STATUS, "pending")
+                .set(PAYMENT_REFUND.REASON, reason)
+                .execute();
+    }
+
+    /** Claims pending refunds (touched, so another node leaves them for a while; rows it holds are skipped). */
+    List<PendingRefund> claimPendingRefunds(DSLContext db, Duration leaseFor, int limit) {
+        List<UUID> ids = db.select(PAYMENT_REFUND.ID).from(PAYMENT_REFUND)
+                .where(PAYMENT_REFUND.STATUS.eq("pending"))
+                .and(PAYMENT_REFUND.UPDATED_AT.le(OffsetDateTime.now(ZoneOffset.UTC).minus(leaseFor)))
+                .orderBy(PAYMENT_REFUND.UPDATED_AT).limit(limit)
+                .forUpdate().skipLocked().fetch(PAYMENT_REFUND.ID);
+        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PAYMENT_REFUND.ID.in(ids)).execute();
+        return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
+                        PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
+                        PAYMENT_REFUND.CURRENCY)
+                .from(PAYMENT_REFUND).join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID))
+                .where(PAYMENT_REFUND.ID.in(ids))
+                .fetch(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+                        Money.of(r.value7(), r.value8())));
+    }
+
+    /** Records a refund as done, once; whether this call did. */
+    boolean completeRefund(DSLContext db, PendingRefund refund, String providerRefundId) {
+        boolean done = db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.STATUS, "succeeded")
+                .set(PAYMENT_REFUND.PROVIDER_REFUND_ID, providerRefundId)
+                .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PAYMENT_REFUND.ID.eq(refund.id())).and(PAYMENT_REFUND.STATUS.eq("pending")).execute() == 1;
+        if (done) {
+            db.update(PAYMENT).set(PAYMENT.REFUNDED_AMOUNT, PAYMENT.REFUNDED_AMOUNT.plus(refund.amount().amount()))
+                    .set(PAYMENT.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(PAYMENT.ID.eq(refund.paymentId())).execute();
+        }
+        return done;
+    }
+
+    void failRefund(DSLContext db, UUID refundId) {
+        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.STATUS, "failed")
+                .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending")).execute();
     }
 
     /** Remembers a webhook as applied; false when it was applied before. */

@@ -1,9 +1,12 @@
 package dev.marketplace.server.payments;
 
+import dev.marketplace.server.orders.MoneyEventOutbox;
 import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.orders.OrderStateMachine;
 import dev.marketplace.server.orders.OrderStatus;
+import dev.marketplace.server.orders.RefundRequests;
+import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
@@ -23,7 +26,7 @@ import org.jooq.DSLContext;
  * and record leaves a pending intent, which {@link #reconcile} completes from the provider's own record of the key —
  * so a payment is never lost, and, the key being reused, never charged twice.
  */
-public final class PaymentService {
+public final class PaymentService implements RefundRequests {
 
     private static final int RECONCILE_BATCH = 50;
     private static final System.Logger LOG = System.getLogger(PaymentService.class.getName());
@@ -118,7 +121,56 @@ public final class PaymentService {
             }
         }
         orders.commitPaidStock();
+        settleRefunds(reconcileAfter);
         return stale.size();
+    }
+
+    /** In the caller's transaction: a refund of part of the order's captured payment, sent by {@link #settlePending}. */
+    @Override
+    public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason) {
+        Payment captured = repository.live(tx, orderId).filter(p -> p.status() == Payment.PaymentStatus.CAPTURED)
+                .orElseThrow(() -> new IllegalStateException("order " + orderId + " has no captured payment to refund"));
+        repository.insertRefund(tx, captured.id(), subOrderId, amount, reason);
+    }
+
+    @Override
+    public void settlePending() {
+        settleRefunds(Duration.ZERO);
+    }
+
+    /**
+     * Sends pending refunds to the provider with their own keys (so a resend never refunds twice) and records each
+     * done one with its money event, once.
+     */
+    private void settleRefunds(Duration untouchedFor) {
+        List<PaymentRepository.PendingRefund> pending = dsl.transactionResult(tx ->
+                repository.claimPendingRefunds(tx.dsl(), untouchedFor, RECONCILE_BATCH));
+        for (PaymentRepository.PendingRefund refund : pending) {
+            try {
+                ProviderRefund done = provider.refund(refund.providerPaymentId(), refund.amount(), refund.idempotencyKey());
+                if (done.status() == ProviderRefund.Status.FAILED) {
+                    dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                    continue;
+                }
+                if (done.status() == ProviderRefund.Status.PENDING) {
+                    continue; // asked again with the same key by the recovery job until the provider settles it
+                }
+                dsl.transaction(tx -> {
+                    DSLContext db = tx.dsl();
+                    if (repository.completeRefund(db, refund, done.id())) {
+                        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.PAYMENT_REFUNDED, "payment_refunded:" + refund.id(),
+                                orders.partiesOf(db, refund.subOrderId()), refund.amount());
+                    }
+                });
+            } catch (PaymentProviderException e) {
+                if (e.outcomeUnknown()) {
+                    LOG.log(System.Logger.Level.WARNING, "refund " + refund.id() + " outcome unknown; will resend", e);
+                } else {
+                    LOG.log(System.Logger.Level.ERROR, "the provider refused refund " + refund.id() + ": " + e.code(), e);
+                    dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                }
+            }
+        }
     }
 
     /**

@@ -166,6 +166,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.reconcilePayments();
     }
 
+    /** Runs the server's fulfilment jobs now (acceptance deadlines, escrow release after shipment). */
+    public void runFulfilmentJobs() {
+        server.runFulfilmentJobs();
+    }
+
     /** The server's payment provider, for tests that act on the provider's side. */
     public dev.marketplace.server.payments.PaymentProvider paymentProvider() {
         return server.paymentProvider();

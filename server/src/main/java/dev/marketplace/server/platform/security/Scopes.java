@@ -9,7 +9,8 @@ import java.util.Set;
  * hold: a merchant can never be granted the operator's {@code categories:write}, {@code catalog:moderate} or {@code merchants:admin},
  * whoever creates its client. Reserving stock ({@code inventory:reserve}) is for checkouts: the operator and
  * storefronts, never merchants, who manage their stock with {@code inventory:write}. Carts, checkout and
- * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's).
+ * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's);
+ * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}).
  */
 public final class Scopes {
 
@@ -27,15 +28,16 @@ public final class Scopes {
     public static final String CART_WRITE = "cart:write";
     public static final String ORDERS_READ = "orders:read";
     public static final String ORDERS_WRITE = "orders:write";
+    public static final String FULFILMENT_WRITE = "fulfilment:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ, INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ,
-            CART_WRITE, ORDERS_READ, ORDERS_WRITE);
+            CART_WRITE, ORDERS_READ, ORDERS_WRITE, FULFILMENT_WRITE);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
-                    INVENTORY_WRITE, MERCHANTS_READ),
+                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_RESERVE, CART_WRITE,
                     ORDERS_READ, ORDERS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE)));

@@ -65,7 +65,7 @@ class AuthorizationServerIT {
         assertThat(Set.of(jwt.getJWTClaimsSet().getStringClaim("scope").split(" ")))
                 .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
                         "inventory:read", "inventory:reserve", "inventory:write", "merchants:admin", "merchants:read",
-                        "cart:write", "orders:read", "orders:write");
+                        "cart:write", "orders:read", "orders:write", "fulfilment:write");
     }
 
     @Test
