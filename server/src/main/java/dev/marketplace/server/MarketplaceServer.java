@@ -182,7 +182,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(StockHttpService.PATH, new StockHttpService(inventory))
                     .register(ReservationHttpService.PATH, new ReservationHttpService(reservations))
                     .register(CartHttpService.PATH, new CartHttpService(carts))
-                    .register(OrderHttpService.PATH, new OrderHttpService(orders))
+                    .register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))
                     .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
                     .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
                     .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));

@@ -172,22 +172,30 @@ public final class FulfilmentService {
 
     private void refuse(DSLContext db, SubOrderView view, String actor, String reason) {
         transition(db, view, Action.REJECT, actor, reason);
+        reverseAndRefund(db, view, "sub-order rejected: " + reason);
+    }
+
+    /** In the caller's transaction: the sub-order's commission is reversed and its total refunded. */
+    private void reverseAndRefund(DSLContext db, SubOrderView view, String reason) {
         Order.SubOrder subOrder = view.subOrder();
         Order order = orders.get(db, view.orderId());
         MoneyEventOutbox.Parties parties = new MoneyEventOutbox.Parties(order.id(), subOrder.id(), subOrder.merchantId(),
                 order.customerId());
         MoneyEventOutbox.record(db, MoneyEventOutbox.Type.COMMISSION_REVERSED, "commission_reversed:" + subOrder.id(),
                 parties, subOrder.commission());
-        refunds.request(db, order.id(), subOrder.id(), subOrder.total(), "sub-order rejected: " + reason);
+        refunds.request(db, order.id(), subOrder.id(), subOrder.total(), reason);
     }
 
-    /** After a refusal committed: the refund goes to the provider and the stock back to its locations. */
-    private void afterRefusal(SubOrderView rejected) {
+    /** After a refusal or cancellation committed: refunds go to the provider and the stock back to its locations. */
+    private void afterRefusal(SubOrderView refused) {
+        returnStock(refused.orderId(), refused.subOrder().lines());
+    }
+
+    private void returnStock(UUID orderId, List<Order.Line> lines) {
         refunds.settlePending();
-        Order order = orders.get(dsl, rejected.orderId());
+        Order order = orders.get(dsl, orderId);
         Reservation reservation = reservations.get(SYSTEM, order.reservationId());
-        Set<UUID> variants = rejected.subOrder().lines().stream().map(Order.Line::variantId)
-                .collect(java.util.stream.Collectors.toSet());
+        Set<UUID> variants = lines.stream().map(Order.Line::variantId).collect(java.util.stream.Collectors.toSet());
         List<StockUpdate> back = reservation.lines().stream().filter(line -> variants.contains(line.variantId()))
                 .map(line -> new StockUpdate(line.variantId(), line.locationId(), Optional.empty(),
                         Optional.of(line.quantity()), Optional.empty()))
@@ -195,6 +203,68 @@ public final class FulfilmentService {
         if (!back.isEmpty()) {
             inventory.applyUpdates(SYSTEM, back);
         }
+    }
+
+    /**
+     * The merchant cancels its sub-order before shipment ({@code awaiting_acceptance} or {@code accepted}): refunded,
+     * commission reversed, stock returned.
+     */
+    public SubOrderView cancel(Principal caller, UUID subOrderId, String reason) {
+        SubOrderView cancelled = change(caller, subOrderId, (db, view) -> {
+            transition(db, view, Action.CANCEL, OrderService.actorOf(caller), reason);
+            reverseAndRefund(db, view, "sub-order cancelled: " + reason);
+        });
+        afterRefusal(cancelled);
+        return cancelled;
+    }
+
+    /**
+     * The customer (or the operator) cancels the whole order before anything shipped. Unpaid: its reservation is
+     * released. Paid: every sub-order still open is cancelled and refunded, and its stock returned; a sub-order
+     * already shipping makes it 409 {@code illegal_status_transition} (with that sub-order's state).
+     */
+    public Order cancelOrder(Principal caller, UUID orderId, String reason) {
+        if (caller.type() == PrincipalType.STOREFRONT && caller.customer().isEmpty()) {
+            throw new ProblemException(403, "customer_required", "Forbidden", "Only the customer (or the operator) cancels an order.");
+        }
+        String actor = OrderService.actorOf(caller);
+        List<Order.Line> refundedLines = new ArrayList<>();
+        Order before = dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Order order = orders.find(db, caller, orderId, true).orElseThrow(OrderService::notFound);
+            if (order.status() == OrderStatus.PLACED && orders.hasPaymentInFlight(db, orderId)) {
+                throw ProblemException.conflict("payment_in_progress",
+                        "A payment of this order is in progress; cancel once its outcome is known.");
+            }
+            OrderStatus next = OrderStateMachine.require(order.status(), Action.CANCEL);
+            for (Order.SubOrder subOrder : order.subOrders()) {
+                if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
+                    continue;
+                }
+                OrderStateMachine.require(subOrder.status(), Action.CANCEL);
+            }
+            orders.updateOrderStatus(db, orderId, next);
+            orders.recordTransition(db, orderId, null, order.status().wireName(), next.wireName(), actor, reason);
+            for (Order.SubOrder subOrder : order.subOrders()) {
+                if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
+                    continue;
+                }
+                orders.updateSubOrderStatus(db, subOrder.id(), SubOrderStatus.CANCELLED);
+                orders.recordTransition(db, orderId, subOrder.id(), subOrder.status().wireName(),
+                        SubOrderStatus.CANCELLED.wireName(), actor, "order cancelled");
+                if (order.status() == OrderStatus.PAID) {
+                    reverseAndRefund(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
+                    refundedLines.addAll(subOrder.lines());
+                }
+            }
+            return order;
+        });
+        if (before.status() == OrderStatus.PLACED) {
+            reservations.release(SYSTEM, before.reservationId());
+        } else if (!refundedLines.isEmpty()) {
+            returnStock(orderId, refundedLines);
+        }
+        return orders.get(dsl, orderId);
     }
 
     private boolean releaseEscrow(DSLContext db, SubOrderView view) {

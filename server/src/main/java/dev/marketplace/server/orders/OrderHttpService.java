@@ -29,9 +29,11 @@ public final class OrderHttpService implements HttpService {
     private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()-]{3,28}[0-9]");
 
     private final OrderService orders;
+    private final FulfilmentService fulfilment;
 
-    public OrderHttpService(OrderService orders) {
+    public OrderHttpService(OrderService orders, FulfilmentService fulfilment) {
         this.orders = orders;
+        this.fulfilment = fulfilment;
     }
 
     @Override
@@ -39,7 +41,8 @@ public final class OrderHttpService implements HttpService {
         rules.post("/", this::checkout)
                 .get("/", this::list)
                 .get("/{orderId}", (req, res) -> JsonResponses.ok(res,
-                        OrderResource.of(orders.get(Authentication.principal(req), id(req)))));
+                        OrderResource.of(orders.get(Authentication.principal(req), id(req)))))
+                .post("/{orderId}/cancel", this::cancel);
     }
 
     /** The JSON representation (see {@code Order} in the OpenAPI document). */
@@ -103,6 +106,14 @@ public final class OrderHttpService implements HttpService {
         Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        UUID id = id(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "reason");
+        String reason = body.optionalString("reason", 1, 500).orElse("cancelled by the customer");
+        body.throwIfInvalid();
+        JsonResponses.ok(res, OrderResource.of(fulfilment.cancelOrder(Authentication.principal(req), id, reason)));
     }
 
     private void list(ServerRequest req, ServerResponse res) {

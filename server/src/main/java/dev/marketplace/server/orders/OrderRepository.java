@@ -162,6 +162,11 @@ final class OrderRepository {
                 .fetch(CUSTOMER_ORDER.ID);
     }
 
+    boolean hasPaymentInFlight(DSLContext db, UUID orderId) {
+        return db.fetchExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(orderId))
+                .and(PAYMENT.STATUS.eq("pending")));
+    }
+
     /** Paid orders whose stock is not yet committed (a crash came between payment and commit). */
     List<UUID> paidWithUncommittedStock(DSLContext db, int limit) {
         return db.select(CUSTOMER_ORDER.ID).from(CUSTOMER_ORDER)

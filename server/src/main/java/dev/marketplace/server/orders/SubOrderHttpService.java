@@ -45,6 +45,8 @@ public final class SubOrderHttpService implements HttpService {
                         id(req), reason(req, true))))
                 .post("/{subOrderId}/deliver", (req, res) -> send(res, fulfilment.deliver(Authentication.principal(req),
                         id(req), reason(req, false))))
+                .post("/{subOrderId}/cancel", (req, res) -> send(res, fulfilment.cancel(Authentication.principal(req),
+                        id(req), reason(req, true))))
                 .post("/{subOrderId}/ship", this::ship);
     }
 

@@ -128,6 +128,45 @@ class FulfilmentIT {
                 .satisfies(t -> assertThat(t.getActor()).isEqualTo("system"));
     }
 
+    @Test
+    void customersCancelBeforeShipmentAndMerchantsCancelTheirPartWithRefundsAndStockReturned() throws Exception {
+        Item matcha = shop.item(tea, "C-MAT", 2_000, 10, true);
+        Item plate = shop.item(pottery, "C-PLATE", 3_000, 10, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+
+        Order unpaid = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, matcha)), null);
+        Order cancelledUnpaid = customer.orders().cancelOrder(unpaid.getId(), new StatusChangeReason().reason("changed my mind"));
+        assertThat(cancelledUnpaid.getStatus()).isEqualTo(OrderStatus.CANCELLED);
+        assertThat(shop.stock(matcha).getReserved()).isZero();
+        assertThat(shop.stock(matcha).getOnHand()).isEqualTo(10);
+
+        Order paid = paidOrder(customer, 1, matcha, plate);
+        UUID potteryPart = subOrderOf(paid, pottery);
+        MerchantSubOrder merchantCancelled = pottery.client().fulfilment().cancelSubOrder(potteryPart,
+                new Rejection().reason("discontinued"));
+        assertThat(merchantCancelled.getStatus()).isEqualTo(SubOrderStatus.CANCELLED);
+        assertThat(shop.stock(plate).getOnHand()).isEqualTo(10);
+
+        Order cancelledPaid = customer.orders().cancelOrder(paid.getId(), new StatusChangeReason());
+        assertThat(cancelledPaid.getStatus()).isEqualTo(OrderStatus.CANCELLED);
+        assertThat(cancelledPaid.getSubOrders()).allSatisfy(sub -> assertThat(sub.getStatus()).isEqualTo(SubOrderStatus.CANCELLED));
+        assertThat(shop.stock(matcha).getOnHand()).isEqualTo(10);
+        assertThat(customer.payments().listOrderPayments(paid.getId()).getItems()).singleElement()
+                .satisfies(payment -> assertThat(payment.getRefunded()).isEqualTo(payment.getAmount()));
+        assertThat(shop.moneyEvents(paid.getId())).filteredOn("payment_refunded"::equals).hasSize(2);
+        assertThatThrownBy(() -> customer.orders().cancelOrder(paid.getId(), new StatusChangeReason()))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("illegal_status_transition"));
+
+        Order shipping = paidOrder(customer, 1, matcha);
+        UUID teaPart = subOrderOf(shipping, tea);
+        tea.client().fulfilment().acceptSubOrder(teaPart, new StatusChangeReason());
+        tea.client().fulfilment().shipSubOrder(teaPart, new ShipmentCreate().carrier("Yamato").trackingNumber("C-1"));
+        assertThatThrownBy(() -> customer.orders().cancelOrder(shipping.getId(), new StatusChangeReason()))
+                .as("too late once shipped")
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.problem().toString()).contains("shipped"));
+        assertThat(customer.orders().getOrder(shipping.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
+    }
+
     private static Order paidOrder(MarketplaceClient customer, long quantity, Item... items) throws Exception {
         Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, items)), null);
         customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
