@@ -12,6 +12,7 @@ import dev.marketplace.sdk.api.OrdersApi;
 import dev.marketplace.sdk.api.PaymentsApi;
 import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.ReservationsApi;
+import dev.marketplace.sdk.api.ReturnsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,6 +53,7 @@ public final class MarketplaceClient {
     private final OrdersApi orders;
     private final PaymentsApi payments;
     private final FulfilmentApi fulfilment;
+    private final ReturnsApi returns;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -90,6 +92,7 @@ public final class MarketplaceClient {
         this.orders = new OrdersApi(client);
         this.payments = new PaymentsApi(client);
         this.fulfilment = new FulfilmentApi(client);
+        this.returns = new ReturnsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -150,6 +153,11 @@ public final class MarketplaceClient {
     /** A merchant's sub-orders: list, accept or reject, ship by line, deliver. */
     public FulfilmentApi fulfilment() {
         return fulfilment;
+    }
+
+    /** Returns (RMA): requested by the customer, handled by the merchant. */
+    public ReturnsApi returns() {
+        return returns;
     }
 
     /** Health and metrics. */

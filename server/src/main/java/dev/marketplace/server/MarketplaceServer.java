@@ -22,6 +22,8 @@ import dev.marketplace.server.orders.CartService;
 import dev.marketplace.server.orders.FulfilmentService;
 import dev.marketplace.server.orders.OrderHttpService;
 import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.orders.ReturnHttpService;
+import dev.marketplace.server.orders.ReturnService;
 import dev.marketplace.server.orders.SubOrderHttpService;
 import dev.marketplace.server.orders.TaxRates;
 import dev.marketplace.server.payments.PaymentHttpService;
@@ -185,6 +187,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))
                     .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
                     .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
+                    .register(ReturnHttpService.PATH, new ReturnHttpService(new ReturnService(dsl, inventory, payments)))
                     .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
 
             Context serverContext = Context.create();

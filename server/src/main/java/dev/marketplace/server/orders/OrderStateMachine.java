@@ -5,14 +5,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one transition function of orders and sub-orders: which action leads from which status to which. Anything
+ * The one transition function of orders, sub-orders and returns: which action leads from which status to which. Anything
  * not in the tables is illegal and answers 409 {@code illegal_status_transition} naming the current state.
  */
 public final class OrderStateMachine {
 
     /** What happens to an order or a sub-order. */
     public enum Action {
-        PAY, EXPIRE, ACCEPT, REJECT, SHIP_PART, SHIP, DELIVER, CLOSE, CANCEL, COMPLETE;
+        PAY, EXPIRE, ACCEPT, REJECT, SHIP_PART, SHIP, DELIVER, CLOSE, CANCEL, COMPLETE, APPROVE, REFUSE, RECEIVE, REFUND;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -36,6 +36,11 @@ public final class OrderStateMachine {
             SubOrderStatus.SHIPPED, Map.of(Action.DELIVER, SubOrderStatus.DELIVERED),
             SubOrderStatus.DELIVERED, Map.of(Action.CLOSE, SubOrderStatus.CLOSED));
 
+    private static final Map<ReturnStatus, Map<Action, ReturnStatus>> RETURN = Map.of(
+            ReturnStatus.REQUESTED, Map.of(Action.APPROVE, ReturnStatus.APPROVED, Action.REFUSE, ReturnStatus.REFUSED),
+            ReturnStatus.APPROVED, Map.of(Action.RECEIVE, ReturnStatus.RECEIVED),
+            ReturnStatus.RECEIVED, Map.of(Action.REFUND, ReturnStatus.REFUNDED));
+
     private OrderStateMachine() {
     }
 
@@ -53,6 +58,11 @@ public final class OrderStateMachine {
 
     public static SubOrderStatus require(SubOrderStatus current, Action action) {
         return next(current, action).orElseThrow(() -> illegal("sub-order", current.wireName(), action));
+    }
+
+    public static ReturnStatus require(ReturnStatus current, Action action) {
+        return Optional.ofNullable(RETURN.getOrDefault(current, Map.of()).get(action))
+                .orElseThrow(() -> illegal("return", current.wireName(), action));
     }
 
     private static ProblemException illegal(String what, String current, Action action) {

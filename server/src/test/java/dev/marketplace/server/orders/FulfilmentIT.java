@@ -12,7 +12,12 @@ import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderStatus;
 import dev.marketplace.sdk.model.PaymentCreate;
+import dev.marketplace.sdk.model.OrderTransition;
 import dev.marketplace.sdk.model.Rejection;
+import dev.marketplace.sdk.model.OrderReturn;
+import dev.marketplace.sdk.model.ReturnCreate;
+import dev.marketplace.sdk.model.ReturnReceipt;
+import dev.marketplace.sdk.model.ReturnRefund;
 import dev.marketplace.sdk.model.ShipmentCreate;
 import dev.marketplace.sdk.model.ShipmentLine;
 import dev.marketplace.sdk.model.StatusChangeReason;
@@ -165,6 +170,59 @@ class FulfilmentIT {
                 .as("too late once shipped")
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.problem().toString()).contains("shipped"));
         assertThat(customer.orders().getOrder(shipping.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
+    }
+
+    @Test
+    void aPartialReturnIsApprovedRestockedAndPartlyRefundedAndAnotherRefusedOrWrittenOff() throws Exception {
+        Item kettle = shop.item(pottery, "R-KETTLE", 3_000, 10, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+        Order order = paidOrder(customer, 3, kettle);
+        UUID part = subOrderOf(order, pottery);
+        pottery.client().fulfilment().acceptSubOrder(part, new StatusChangeReason());
+        pottery.client().fulfilment().shipSubOrder(part, new ShipmentCreate().carrier("JP Post").trackingNumber("R-1"));
+        pottery.client().fulfilment().deliverSubOrder(part, new StatusChangeReason());
+        assertThat(shop.stock(kettle).getOnHand()).isEqualTo(7);
+
+        OrderReturn requested = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
+                .reason("chipped lid").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))), null);
+        assertThat(requested.getStatus()).isEqualTo(OrderReturn.StatusEnum.REQUESTED);
+        assertThatThrownBy(() -> pottery.client().returns().refundReturn(requested.getId(), new ReturnRefund()))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("illegal_status_transition"));
+        pottery.client().returns().approveReturn(requested.getId(), new StatusChangeReason());
+        pottery.client().returns().receiveReturn(requested.getId(), new ReturnReceipt().locationId(kettle.locationId()));
+        assertThat(shop.stock(kettle).getOnHand()).as("restocked").isEqualTo(8);
+        assertThatThrownBy(() -> pottery.client().returns().refundReturn(requested.getId(),
+                new ReturnRefund().amount(CheckoutIT.yen(3_301)))).as("more than the unit cost with tax")
+                .isInstanceOf(ValidationException.class);
+        OrderReturn refunded = pottery.client().returns().refundReturn(requested.getId(),
+                new ReturnRefund().amount(CheckoutIT.yen(2_000)));
+
+        assertThat(refunded.getStatus()).isEqualTo(OrderReturn.StatusEnum.REFUNDED);
+        assertThat(refunded.getRefunded()).isEqualTo(CheckoutIT.yen(2_000));
+        assertThat(customer.payments().listOrderPayments(order.getId()).getItems()).singleElement()
+                .satisfies(payment -> assertThat(payment.getRefunded()).isEqualTo(CheckoutIT.yen(2_000)));
+        assertThat(shop.moneyEvents(order.getId())).endsWith("commission_reversed", "payment_refunded");
+        assertThat(customer.orders().getOrder(order.getId()).getHistory())
+                .filteredOn(t -> part.equals(t.getSubOrderId())).extracting(OrderTransition::getTo)
+                .containsSubsequence("delivered", "requested", "approved", "received", "refunded");
+
+        assertThatThrownBy(() -> customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
+                .reason("more").lines(List.of(new ShipmentLine().lineNumber(0).quantity(3))), null))
+                .as("only 2 units are left to return").isInstanceOf(ValidationException.class);
+        OrderReturn second = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
+                .reason("changed my mind").lines(List.of(new ShipmentLine().lineNumber(0).quantity(2))), null);
+        assertThatThrownBy(() -> tea.client().returns().getReturn(second.getId())).isInstanceOf(NotFoundException.class);
+        OrderReturn refused = pottery.client().returns().refuseReturn(second.getId(), new Rejection().reason("outside the return window"));
+        assertThat(refused.getStatus()).isEqualTo(OrderReturn.StatusEnum.REFUSED);
+
+        OrderReturn third = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
+                .reason("broken").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))), null);
+        pottery.client().returns().approveReturn(third.getId(), new StatusChangeReason());
+        OrderReturn writtenOff = pottery.client().returns().receiveReturn(third.getId(), new ReturnReceipt());
+        assertThat(writtenOff.getRestockedLocationId()).isNull();
+        assertThat(shop.stock(kettle).getOnHand()).as("written off").isEqualTo(8);
+        assertThat(pottery.client().returns().refundReturn(third.getId(), new ReturnRefund()).getRefunded())
+                .as("by default what the unit cost with tax").isEqualTo(CheckoutIT.yen(3_300));
     }
 
     private static Order paidOrder(MarketplaceClient customer, long quantity, Item... items) throws Exception {
