@@ -89,11 +89,16 @@ public final class OrderService {
         }
         List<Pricing.Item> items = itemsOf(cart);
         List<Pricing.MerchantPart> parts = pricing.price(items);
+        // Read before the order's transaction, which must not wait for a second connection while holding one.
+        Map<UUID, Integer> commissionRates = new HashMap<>();
+        items.forEach(item -> commissionRates.computeIfAbsent(item.variant().categoryId(),
+                category -> categories.get(category).commissionRateBasisPoints()));
         Reservation reservation = reservations.reserve(CHECKOUT, new ReservationRequest(items.stream()
                 .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
                 .toList(), paymentTimeout.plus(RESERVATION_GRACE)));
         try {
-            return dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cartId, parts, address, reservation));
+            return dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cartId, parts, commissionRates, address,
+                    reservation));
         } catch (RuntimeException e) {
             reservations.release(CHECKOUT, reservation.id());
             throw e;
@@ -131,7 +136,7 @@ public final class OrderService {
     }
 
     private Order place(DSLContext db, Principal caller, UUID customer, UUID cartId, List<Pricing.MerchantPart> parts,
-                        Order.ShippingAddress address, Reservation reservation) {
+                        Map<UUID, Integer> commissionRates, Order.ShippingAddress address, Reservation reservation) {
         Cart cart = carts.find(db, caller, cartId, true).orElseThrow(CartService::notFound);
         if (cart.checkedOutOrderId() != null) {
             throw CartService.checkedOut(cart);
@@ -144,13 +149,11 @@ public final class OrderService {
                 subtotal.plus(tax), address, reservation.id(), due));
         String actor = actorOf(caller);
         repository.recordTransition(db, orderId, null, null, OrderStatus.PLACED.wireName(), actor, "checkout");
-        Map<UUID, Integer> commissionRates = new HashMap<>();
         for (Pricing.MerchantPart part : parts) {
             List<Order.Line> lines = new ArrayList<>();
             Money commission = Money.zero(subtotal.currency());
             for (Pricing.PricedLine line : part.lines()) {
-                int rate = commissionRates.computeIfAbsent(line.variant().categoryId(),
-                        category -> categories.get(category).commissionRateBasisPoints());
+                int rate = commissionRates.get(line.variant().categoryId());
                 commission = commission.plus(line.subtotal().timesBasisPoints(rate, RoundingMode.HALF_EVEN));
                 VariantForSale variant = line.variant();
                 lines.add(new Order.Line(lines.size(), variant.variantId(), variant.productId(), variant.sku(),
