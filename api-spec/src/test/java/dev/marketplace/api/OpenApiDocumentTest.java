@@ -83,7 +83,7 @@ class OpenApiDocumentTest {
     @Test
     void pathsAreVersionedAndKebabCase() {
         for (String path : api.getPaths().keySet()) {
-            assertThat(path).as("path").matches("/(v1|observe|oauth2|\\.well-known)/.*");
+            assertThat(path).as("path").matches("/(v1|observe|oauth2|webhooks|\\.well-known)/.*");
             for (String segment : path.substring(1).split("/")) {
                 assertThat(segment).as("segment of %s", path).matches(PATH_SEGMENT);
             }

@@ -1,14 +1,19 @@
 package dev.marketplace.sdk;
 
+import dev.marketplace.sdk.api.CartsApi;
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.api.FulfilmentApi;
 import dev.marketplace.sdk.api.InventoryApi;
 import dev.marketplace.sdk.api.ListingsApi;
 import dev.marketplace.sdk.api.MerchantsApi;
 import dev.marketplace.sdk.api.OperationsApi;
+import dev.marketplace.sdk.api.OrdersApi;
+import dev.marketplace.sdk.api.PaymentsApi;
 import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
+import dev.marketplace.sdk.api.ReturnsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,6 +51,11 @@ public final class MarketplaceClient {
     private final InventoryApi inventory;
     private final ReservationsApi reservations;
     private final CustomersApi customers;
+    private final CartsApi carts;
+    private final OrdersApi orders;
+    private final PaymentsApi payments;
+    private final FulfilmentApi fulfilment;
+    private final ReturnsApi returns;
     private final OperationsApi operations;
 
     private MarketplaceClient(Builder builder) {
@@ -81,6 +91,11 @@ public final class MarketplaceClient {
         this.inventory = new InventoryApi(client);
         this.reservations = new ReservationsApi(client);
         this.customers = new CustomersApi(client);
+        this.carts = new CartsApi(client);
+        this.orders = new OrdersApi(client);
+        this.payments = new PaymentsApi(client);
+        this.fulfilment = new FulfilmentApi(client);
+        this.returns = new ReturnsApi(client);
         this.operations = new OperationsApi(client);
     }
 
@@ -126,6 +141,31 @@ public final class MarketplaceClient {
     /** Customers: registration and mailed codes (storefront), a customer's own data (customer-bound token), lookup (operator). */
     public CustomersApi customers() {
         return customers;
+    }
+
+    /** Storefront carts priced by the server; claiming an anonymous cart for the signed-in customer. */
+    public CartsApi carts() {
+        return carts;
+    }
+
+    /** Checkout into orders split per merchant, and reading orders. */
+    public OrdersApi orders() {
+        return orders;
+    }
+
+    /** Paying orders. */
+    public PaymentsApi payments() {
+        return payments;
+    }
+
+    /** A merchant's sub-orders: list, accept or reject, ship by line, deliver. */
+    public FulfilmentApi fulfilment() {
+        return fulfilment;
+    }
+
+    /** Returns (RMA): requested by the customer, handled by the merchant. */
+    public ReturnsApi returns() {
+        return returns;
     }
 
     /** Health and metrics. */

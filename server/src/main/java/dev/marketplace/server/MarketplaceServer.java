@@ -26,6 +26,20 @@ import dev.marketplace.server.merchants.MerchantPlans;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeRetention;
+import dev.marketplace.server.orders.CartHttpService;
+import dev.marketplace.server.orders.CartService;
+import dev.marketplace.server.orders.FulfilmentService;
+import dev.marketplace.server.orders.OrderHttpService;
+import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.orders.ReturnHttpService;
+import dev.marketplace.server.orders.ReturnService;
+import dev.marketplace.server.orders.SubOrderHttpService;
+import dev.marketplace.server.orders.TaxRates;
+import dev.marketplace.server.payments.PaymentHttpService;
+import dev.marketplace.server.payments.PaymentProvider;
+import dev.marketplace.server.payments.PaymentProviders;
+import dev.marketplace.server.payments.PaymentService;
+import dev.marketplace.server.payments.PaymentWebhookHttpService;
 import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
@@ -79,21 +93,33 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration CHANGE_PRUNING = Duration.ofMinutes(10);
     /** Rows re-sealed per transaction after a PII key rotation (at start-up, then hourly with the purge of expired grants; SKIP LOCKED). */
     private static final int PII_REENCRYPTION_BATCH = 500;
+    /** How often each node expires unpaid orders and reconciles pending payments (SKIP LOCKED, safe on many nodes). */
+    private static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
 
     private final Database database;
     private final OutboundHttp outbound;
     private final ScheduledExecutorService maintenance;
     private final ReservationService reservations;
     private final ChangeRetention changeRetention;
+    private final OrderService orders;
+    private final PaymentService payments;
+    private final PaymentProvider paymentProvider;
+    private final FulfilmentService fulfilment;
     private final WebServer webServer;
 
     private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
-                              ReservationService reservations, ChangeRetention changeRetention, WebServer webServer) {
+                              ReservationService reservations, ChangeRetention changeRetention, OrderService orders,
+                              PaymentService payments, PaymentProvider paymentProvider, FulfilmentService fulfilment,
+                              WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
         this.maintenance = maintenance;
         this.reservations = reservations;
         this.changeRetention = changeRetention;
+        this.orders = orders;
+        this.payments = payments;
+        this.paymentProvider = paymentProvider;
+        this.fulfilment = fulfilment;
         this.webServer = webServer;
     }
 
@@ -171,6 +197,26 @@ public final class MarketplaceServer implements AutoCloseable {
                             + " retrying later", e);
                 }
             }, 0, KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
+            TaxRates taxRates = TaxRates.from(config);
+            CartService carts = new CartService(dsl, products, inventory, merchants, taxRates);
+            OrderService orders = new OrderService(dsl, products, categories, merchants, reservations, taxRates,
+                    config.get("orders.payment.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)),
+                    config.get("orders.acceptance.timeout").as(Duration.class).orElse(Duration.ofDays(2)));
+            PaymentProvider paymentProvider = PaymentProviders.from(config.get("payments"), outbound);
+            PaymentService payments = new PaymentService(dsl, paymentProvider, orders,
+                    config.get("payments.reconcile.after").as(Duration.class).orElse(Duration.ofMinutes(1)));
+            FulfilmentService fulfilment = new FulfilmentService(dsl, reservations, inventory, payments,
+                    config.get("orders.escrow.release.after.shipment").as(Duration.class).orElse(Duration.ofDays(14)));
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    payments.reconcile();
+                    orders.expireUnpaid();
+                    fulfilment.rejectOverdue();
+                    fulfilment.releaseEscrowOfShipped();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "order and payment jobs failed; retrying later", e);
+                }
+            }, ORDER_JOBS_SWEEP.toSeconds(), ORDER_JOBS_SWEEP.toSeconds(), TimeUnit.SECONDS);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, grants,
                     rateLimits, security);
 
@@ -193,7 +239,13 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(LocationHttpService.PATH, new LocationHttpService(inventory))
                     .register(StockHttpService.PATH, new StockHttpService(inventory))
                     .register(ReservationHttpService.PATH, new ReservationHttpService(reservations))
-                    .register(CustomerHttpService.PATH, new CustomerHttpService(customers));
+                    .register(CustomerHttpService.PATH, new CustomerHttpService(customers))
+                    .register(CartHttpService.PATH, new CartHttpService(carts))
+                    .register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))
+                    .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
+                    .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
+                    .register(ReturnHttpService.PATH, new ReturnHttpService(new ReturnService(dsl, inventory, payments)))
+                    .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(
@@ -206,7 +258,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, outbound, maintenance, reservations, changeRetention, webServer);
+            return new MarketplaceServer(database, outbound, maintenance, reservations, changeRetention, orders, payments,
+                    paymentProvider, fulfilment, webServer);
         } catch (RuntimeException e) {
             maintenance.shutdownNow();
             outbound.close();
@@ -272,6 +325,27 @@ public final class MarketplaceServer implements AutoCloseable {
      */
     public long pruneChanges() {
         return changeRetention.pruneExpired(database.dsl());
+    }
+
+    /** Runs the unpaid-order expiry job now; returns how many orders expired. For tests. */
+    public int expireUnpaidOrders() {
+        return orders.expireUnpaid();
+    }
+
+    /** Runs the payment recovery job now; returns how many pending payments it looked at. For tests. */
+    public int reconcilePayments() {
+        return payments.reconcile();
+    }
+
+    /** Runs the fulfilment jobs now (overdue acceptances rejected, escrow of long-shipped sub-orders released). */
+    public void runFulfilmentJobs() {
+        fulfilment.rejectOverdue();
+        fulfilment.releaseEscrowOfShipped();
+    }
+
+    /** The configured payment provider, for tests that act as the provider (a charge whose answer was lost). */
+    public PaymentProvider paymentProvider() {
+        return paymentProvider;
     }
 
     /** Stops taking requests, lets those in flight finish (within the grace period), then closes the database. */

@@ -109,6 +109,17 @@ final class ProductRepository {
                 .fetchMap(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID);
     }
 
+    Map<UUID, VariantForSale> variantsForSale(DSLContext db, Collection<UUID> variantIds) {
+        return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID, PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID,
+                        PRODUCT_VARIANT.SKU, PRODUCT.TITLE, PRODUCT.ATTRIBUTES, PRODUCT_VARIANT.PRICE_AMOUNT,
+                        PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS)
+                .from(PRODUCT_VARIANT).join(PRODUCT).on(PRODUCT.ID.eq(PRODUCT_VARIANT.PRODUCT_ID))
+                .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
+                .fetchMap(PRODUCT_VARIANT.ID, row -> new VariantForSale(row.value1(), row.value2(), row.value3(),
+                        row.value4(), row.value5(), stringMap(row.value6()), stringMap(row.value7()),
+                        Money.of(row.value8(), row.value9()), ProductStatus.PUBLISHED.wireName().equals(row.value10())));
+    }
+
     /**
      * The viewer's product changes after {@code afterPosition}, in position order, {@code limit} at most; an upsert
      * of a product deleted since is skipped (its tombstone comes later in the feed).

@@ -258,6 +258,14 @@ public final class ProductService {
         return repository.merchantsOfVariants(dsl, variantIds);
     }
 
+    /**
+     * The variants among these that exist, with what a cart and a checkout need (price, merchant, category,
+     * published?); unknown ids are left out.
+     */
+    public Map<UUID, VariantForSale> variantsForSale(Collection<UUID> variantIds) {
+        return repository.variantsForSale(dsl, variantIds);
+    }
+
     private static ProductStatus next(Product current, ProductAction action) {
         return current.status().after(action).orElseThrow(() -> ProblemException.conflict(
                 "illegal_status_transition", "'" + action.wireName() + "' is not allowed for a "

@@ -242,7 +242,18 @@ final class InventoryRepository {
         return Cursor.of(event.occurredAt().toString(), event.id().toString());
     }
 
+    Map<UUID, Long> mostAvailableAtOneLocation(DSLContext db, Collection<UUID> variantIds) {
+        return db.select(STOCK_LEVEL.VARIANT_ID, DSL.max(STOCK_LEVEL.ON_HAND.minus(STOCK_LEVEL.RESERVED)))
+                .from(STOCK_LEVEL)
+                .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
+                .groupBy(STOCK_LEVEL.VARIANT_ID)
+                .fetchMap(row -> row.value1(), row -> row.value2());
+    }
+
     // Reservations
+
+    /** The owner id recorded for the operator's reservations, who has no id of its own (the nil UUID). */
+    private static final UUID OPERATOR_OWNER_ID = new UUID(0, 0);
 
     Reservation insertReservation(DSLContext db, Principal owner, List<Reservation.Line> lines,
                                   OffsetDateTime expiresAt) {
@@ -250,7 +261,7 @@ final class InventoryRepository {
         StockReservationRecord row = db.insertInto(STOCK_RESERVATION)
                 .set(STOCK_RESERVATION.ID, id)
                 .set(STOCK_RESERVATION.OWNER_TYPE, owner.type().wireName())
-                .set(STOCK_RESERVATION.OWNER_ID, owner.id())
+                .set(STOCK_RESERVATION.OWNER_ID, owner.isOperator() ? OPERATOR_OWNER_ID : owner.id())
                 .set(STOCK_RESERVATION.STATUS, ReservationStatus.ACTIVE.wireName())
                 .set(STOCK_RESERVATION.EXPIRES_AT, expiresAt)
                 .returning().fetchOne();

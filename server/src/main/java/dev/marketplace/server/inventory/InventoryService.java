@@ -11,6 +11,7 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +56,14 @@ public final class InventoryService {
     public Page<Location> listLocations(Principal caller, PageRequest page) {
         return Page.fromLookahead(repository.listLocations(dsl, caller, page), page.limit(),
                 InventoryRepository::cursorOf);
+    }
+
+    /**
+     * How many units of each variant one reservation line can take: the most available at a single location, since
+     * a line is reserved whole from one location. Variants without stock anywhere are left out.
+     */
+    public Map<UUID, Long> availableToReserve(Collection<UUID> variantIds) {
+        return repository.mostAvailableAtOneLocation(dsl, variantIds);
     }
 
     public Page<StockLevel> listStock(Principal caller, Optional<UUID> variantId, Optional<UUID> locationId,

@@ -19,6 +19,8 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Collection;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -51,6 +53,12 @@ final class MerchantRepository {
     Optional<MerchantStatus> statusOf(DSLContext db, UUID id) {
         return db.select(MERCHANT.STATUS).from(MERCHANT).where(MERCHANT.ID.eq(id))
                 .fetchOptional(MERCHANT.STATUS).flatMap(MerchantStatus::fromWireName);
+    }
+
+    Set<UUID> idsInStatus(DSLContext db, Collection<UUID> ids, MerchantStatus status) {
+        return db.select(MERCHANT.ID).from(MERCHANT)
+                .where(MERCHANT.ID.in(ids), MERCHANT.STATUS.eq(status.wireName()))
+                .fetchSet(MERCHANT.ID);
     }
 
     /** Merchants in application order (created, id), optionally in one status; {@code page.fetchSize()} rows at most. */

@@ -12,8 +12,10 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Scopes;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -85,6 +87,11 @@ public final class MerchantService {
     /** Whether this merchant exists and is active: only an active merchant may add to the catalog. */
     public boolean isActive(UUID merchantId) {
         return repository.statusOf(dsl, merchantId).filter(status -> status == MerchantStatus.ACTIVE).isPresent();
+    }
+
+    /** Which of these merchants are active, i.e. may take orders; unknown ids are left out. */
+    public Set<UUID> activeAmong(Collection<UUID> merchantIds) {
+        return repository.idsInStatus(dsl, merchantIds, MerchantStatus.ACTIVE);
     }
 
     public Merchant get(Principal caller, UUID id) {

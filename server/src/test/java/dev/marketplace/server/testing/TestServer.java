@@ -167,6 +167,26 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.pruneChanges();
     }
 
+    /** Runs the server's expiry job for unpaid orders now; how many expired. */
+    public int expireUnpaidOrders() {
+        return server.expireUnpaidOrders();
+    }
+
+    /** Runs the server's payment recovery job now; how many pending payments it looked at. */
+    public int reconcilePayments() {
+        return server.reconcilePayments();
+    }
+
+    /** Runs the server's fulfilment jobs now (acceptance deadlines, escrow release after shipment). */
+    public void runFulfilmentJobs() {
+        server.runFulfilmentJobs();
+    }
+
+    /** The server's payment provider, for tests that act on the provider's side. */
+    public dev.marketplace.server.payments.PaymentProvider paymentProvider() {
+        return server.paymentProvider();
+    }
+
     /** The server's database, for asserting that a refused request changed nothing. */
     public DSLContext db() {
         return server.database().dsl();

@@ -53,8 +53,7 @@ public final class ProblemResponses {
             switch (extension.getValue()) {
                 case Long number -> json.add(extension.getKey(), number);
                 case Integer number -> json.add(extension.getKey(), number);
-                case List<?> numbers -> json.add(extension.getKey(), Json.createArrayBuilder(numbers.stream()
-                        .map(number -> ((Number) number).longValue()).toList()));
+                case List<?> values -> json.add(extension.getKey(), Json.createArrayBuilder(values)); // numbers or strings
                 default -> json.add(extension.getKey(), String.valueOf(extension.getValue()));
             }
         }

@@ -12,6 +12,9 @@ import java.util.Set;
  * customers ({@code customers:register}); {@code customers:read}, {@code customers:write} and
  * {@code points:exchange} on a storefront's or partner's token only reach a customer's data when the customer
  * consented (a customer-bound token from the authorization code grant).
+ * Carts, checkout and
+ * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's);
+ * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}).
  */
 public final class Scopes {
 
@@ -30,17 +33,22 @@ public final class Scopes {
     public static final String MERCHANTS_ADMIN = "merchants:admin";
     public static final String MERCHANTS_READ = "merchants:read";
     public static final String POINTS_EXCHANGE = "points:exchange";
+    public static final String CART_WRITE = "cart:write";
+    public static final String ORDERS_READ = "orders:read";
+    public static final String ORDERS_WRITE = "orders:write";
+    public static final String FULFILMENT_WRITE = "fulfilment:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
-            INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE);
+            INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
+            ORDERS_WRITE, FULFILMENT_WRITE);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
-                    INVENTORY_WRITE, MERCHANTS_READ),
+                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
-                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE),
+                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE)));
 
     private Scopes() {

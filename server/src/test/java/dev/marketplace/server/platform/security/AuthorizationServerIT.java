@@ -65,7 +65,8 @@ class AuthorizationServerIT {
         assertThat(Set.of(jwt.getJWTClaimsSet().getStringClaim("scope").split(" ")))
                 .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
                         "customers:read", "customers:register", "customers:write", "inventory:read", "inventory:reserve",
-                        "inventory:write", "merchants:admin", "merchants:read", "points:exchange");
+                        "inventory:write", "merchants:admin", "merchants:read", "points:exchange",
+                        "cart:write", "orders:read", "orders:write", "fulfilment:write");
     }
 
     @Test

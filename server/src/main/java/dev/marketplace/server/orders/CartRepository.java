@@ -1,0 +1,96 @@
+package dev.marketplace.server.orders;
+
+import static dev.marketplace.schema.Tables.CART;
+import static dev.marketplace.schema.Tables.CART_LINE;
+
+import dev.marketplace.schema.tables.records.CartRecord;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/** Carts and their lines; runs in the caller's transaction. */
+final class CartRepository {
+
+    /**
+     * Who sees a cart: the operator every cart; a storefront its anonymous carts, and — acting for a customer — that
+     * customer's carts too. Anyone else none.
+     */
+    static Condition visibleTo(Principal viewer) {
+        if (viewer.isOperator()) {
+            return DSL.noCondition();
+        }
+        if (viewer.type() != PrincipalType.STOREFRONT) {
+            return DSL.falseCondition();
+        }
+        Condition ownCustomer = viewer.customer().map(CART.CUSTOMER_ID::eq).orElse(DSL.falseCondition());
+        return CART.STOREFRONT_ID.eq(viewer.id()).and(CART.CUSTOMER_ID.isNull().or(ownCustomer));
+    }
+
+    Cart insert(DSLContext db, UUID storefrontId, UUID customerId) {
+        CartRecord row = db.insertInto(CART)
+                .set(CART.ID, UUID.randomUUID())
+                .set(CART.STOREFRONT_ID, storefrontId)
+                .set(CART.CUSTOMER_ID, customerId)
+                .returning().fetchOne();
+        return cart(row, List.of());
+    }
+
+    Optional<Cart> find(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
+        var query = db.selectFrom(CART).where(CART.ID.eq(id)).and(visibleTo(viewer));
+        Optional<CartRecord> row = forUpdate ? query.forUpdate().fetchOptional() : query.fetchOptional();
+        return row.map(r -> cart(r, lines(db, r.getId())));
+    }
+
+    void setLine(DSLContext db, UUID cartId, UUID variantId, long quantity, Money seenPrice) {
+        db.insertInto(CART_LINE)
+                .set(CART_LINE.CART_ID, cartId)
+                .set(CART_LINE.VARIANT_ID, variantId)
+                .set(CART_LINE.QUANTITY, quantity)
+                .set(CART_LINE.SEEN_PRICE_AMOUNT, seenPrice.amount())
+                .set(CART_LINE.SEEN_PRICE_CURRENCY, seenPrice.currency())
+                .onConflict(CART_LINE.CART_ID, CART_LINE.VARIANT_ID).doUpdate()
+                .set(CART_LINE.QUANTITY, quantity)
+                .set(CART_LINE.SEEN_PRICE_AMOUNT, seenPrice.amount())
+                .set(CART_LINE.SEEN_PRICE_CURRENCY, seenPrice.currency())
+                .execute();
+        touch(db, cartId);
+    }
+
+    void removeLine(DSLContext db, UUID cartId, UUID variantId) {
+        db.deleteFrom(CART_LINE).where(CART_LINE.CART_ID.eq(cartId)).and(CART_LINE.VARIANT_ID.eq(variantId)).execute();
+        touch(db, cartId);
+    }
+
+    void claim(DSLContext db, UUID cartId, UUID customerId) {
+        db.update(CART).set(CART.CUSTOMER_ID, customerId).where(CART.ID.eq(cartId)).execute();
+        touch(db, cartId);
+    }
+
+    void markCheckedOut(DSLContext db, UUID cartId, UUID orderId) {
+        db.update(CART).set(CART.CHECKED_OUT_ORDER_ID, orderId).where(CART.ID.eq(cartId)).execute();
+        touch(db, cartId);
+    }
+
+    private static void touch(DSLContext db, UUID cartId) {
+        db.update(CART).set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(CART.ID.eq(cartId)).execute();
+    }
+
+    private static List<Cart.Line> lines(DSLContext db, UUID cartId) {
+        return db.selectFrom(CART_LINE).where(CART_LINE.CART_ID.eq(cartId))
+                .orderBy(CART_LINE.ADDED_AT, CART_LINE.VARIANT_ID)
+                .fetch(row -> new Cart.Line(row.getVariantId(), row.getQuantity(),
+                        Money.of(row.getSeenPriceAmount(), row.getSeenPriceCurrency())));
+    }
+
+    private static Cart cart(CartRecord row, List<Cart.Line> lines) {
+        return new Cart(row.getId(), row.getStorefrontId(), row.getCustomerId(), row.getCheckedOutOrderId(), lines,
+                row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+    }
+}

@@ -1,0 +1,304 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.inventory.InventoryService;
+import dev.marketplace.server.inventory.Reservation;
+import dev.marketplace.server.inventory.ReservationService;
+import dev.marketplace.server.inventory.StockUpdate;
+import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Merchants working their sub-orders: accept or reject within the acceptance deadline, ship by line, deliver; escrow
+ * is released on delivery, or by a job N days after shipment. Every change goes through {@link OrderStateMachine}
+ * under the order's row lock and is recorded with who, when and why. Each public method is one transaction (refunds
+ * and returned stock follow in their own, after it).
+ */
+public final class FulfilmentService {
+
+    /** Sub-order states after which nothing more happens to it; when every sub-order is in one, the order completes. */
+    private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
+            SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
+    private static final Principal SYSTEM = new Principal(PrincipalType.OPERATOR, null, "orders", Set.of());
+    private static final int JOB_BATCH = 100;
+
+
+    private final DSLContext dsl;
+    private final ReservationService reservations;
+    private final InventoryService inventory;
+    private final RefundRequests refunds;
+    private final Duration releaseEscrowAfterShipment;
+    private final OrderRepository orders = new OrderRepository();
+    private final FulfilmentRepository repository = new FulfilmentRepository();
+
+    public FulfilmentService(DSLContext dsl, ReservationService reservations, InventoryService inventory,
+                             RefundRequests refunds, Duration releaseEscrowAfterShipment) {
+        this.dsl = dsl;
+        this.reservations = reservations;
+        this.inventory = inventory;
+        this.refunds = refunds;
+        this.releaseEscrowAfterShipment = releaseEscrowAfterShipment;
+    }
+
+    public SubOrderView get(Principal caller, UUID subOrderId) {
+        UUID id = repository.findVisible(dsl, caller, subOrderId, false).orElseThrow(FulfilmentService::notFound);
+        return view(dsl, id);
+    }
+
+    public Page<SubOrderView> list(Principal caller, Optional<SubOrderStatus> status, PageRequest page) {
+        List<SubOrderView> views = repository.list(dsl, caller, status, page).stream().map(id -> view(dsl, id)).toList();
+        return Page.fromLookahead(views, page.limit(), FulfilmentRepository::cursorOf);
+    }
+
+    public SubOrderView accept(Principal caller, UUID subOrderId, String reason) {
+        return change(caller, subOrderId, (db, view) -> transition(db, view, Action.ACCEPT, OrderService.actorOf(caller), reason));
+    }
+
+    /** The merchant refuses the sub-order: its total is refunded and its stock goes back where it was taken from. */
+    public SubOrderView reject(Principal caller, UUID subOrderId, String reason) {
+        SubOrderView rejected = change(caller, subOrderId, (db, view) -> refuse(db, view, OrderService.actorOf(caller), reason));
+        afterRefusal(rejected);
+        return rejected;
+    }
+
+    /**
+     * Ships {@code quantities} by line number (every unshipped unit when empty) with one carrier and tracking
+     * number: {@code partially_shipped} until every unit has shipped, then {@code shipped}.
+     */
+    public SubOrderView ship(Principal caller, UUID subOrderId, String carrier, String trackingNumber,
+                             Map<Integer, Long> quantities) {
+        return change(caller, subOrderId, (db, view) -> {
+            Map<Integer, Long> remaining = FulfilmentRepository.remaining(view.subOrder(), view.shippedByLine());
+            Map<Integer, Long> shipping = quantities.isEmpty() ? Map.copyOf(remaining) : quantities;
+            List<FieldError> errors = new ArrayList<>();
+            shipping.forEach((line, quantity) -> {
+                if (!remaining.containsKey(line)) {
+                    errors.add(new FieldError("lines", FieldError.NOT_FOUND, "the sub-order has no line " + line));
+                } else if (quantity > remaining.get(line)) {
+                    errors.add(new FieldError("lines", FieldError.OUT_OF_RANGE, "line " + line + " has only "
+                            + remaining.get(line) + " unit(s) left to ship"));
+                }
+            });
+            if (!errors.isEmpty()) {
+                throw ProblemException.validation(errors);
+            }
+            boolean complete = remaining.entrySet().stream()
+                    .allMatch(e -> e.getValue() == shipping.getOrDefault(e.getKey(), 0L));
+            Action action = complete ? Action.SHIP : Action.SHIP_PART;
+            OrderStateMachine.require(view.subOrder().status(), action);
+            repository.insertShipment(db, subOrderId, UUID.randomUUID(), carrier, trackingNumber,
+                    Map.copyOf(shipping.entrySet().stream().filter(e -> e.getValue() > 0)
+                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+            if (complete) {
+                repository.markShipped(db, subOrderId);
+            }
+            transition(db, view, action, OrderService.actorOf(caller), carrier + " " + trackingNumber);
+        });
+    }
+
+    /** Delivered (the merchant says so): the escrow of the sub-order is released to the merchant side. */
+    public SubOrderView deliver(Principal caller, UUID subOrderId, String reason) {
+        return change(caller, subOrderId, (db, view) -> {
+            transition(db, view, Action.DELIVER, OrderService.actorOf(caller), reason);
+            repository.markDelivered(db, subOrderId);
+            releaseEscrow(db, view);
+        });
+    }
+
+    /** The job: sub-orders not accepted in time are rejected (refunded, stock returned). Returns how many. */
+    public int rejectOverdue() {
+        int rejected = 0;
+        for (UUID id : repository.overdueAcceptance(dsl, JOB_BATCH)) {
+            SubOrderView view = dsl.transactionResult(tx -> {
+                DSLContext db = tx.dsl();
+                repository.lockOrder(db, repository.orderOf(db, id));
+                SubOrderView current = view(db, id);
+                if (current.subOrder().status() != SubOrderStatus.AWAITING_ACCEPTANCE) {
+                    return null;
+                }
+                refuse(db, current, "system", "not accepted by " + current.acceptanceDueAt());
+                return view(db, id);
+            });
+            if (view != null) {
+                afterRefusal(view);
+                rejected++;
+            }
+        }
+        return rejected;
+    }
+
+    /** The job: escrow of sub-orders shipped longer ago than the release period, and not delivered, is released. */
+    public int releaseEscrowOfShipped() {
+        OffsetDateTime shippedBefore = OffsetDateTime.now(ZoneOffset.UTC).minus(releaseEscrowAfterShipment);
+        int released = 0;
+        for (UUID id : repository.escrowDue(dsl, shippedBefore, JOB_BATCH)) {
+            released += dsl.transactionResult(tx -> {
+                DSLContext db = tx.dsl();
+                repository.lockOrder(db, repository.orderOf(db, id));
+                return releaseEscrow(db, view(db, id)) ? 1 : 0;
+            });
+        }
+        return released;
+    }
+
+    private interface Change {
+        void apply(DSLContext db, SubOrderView view);
+    }
+
+    private SubOrderView change(Principal caller, UUID subOrderId, Change change) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            UUID id = repository.findVisible(db, caller, subOrderId, false).orElseThrow(FulfilmentService::notFound);
+            repository.lockOrder(db, repository.orderOf(db, id));
+            change.apply(db, view(db, id));
+            return view(db, id);
+        });
+    }
+
+    private void refuse(DSLContext db, SubOrderView view, String actor, String reason) {
+        transition(db, view, Action.REJECT, actor, reason);
+        reverseAndRefund(db, view, "sub-order rejected: " + reason);
+    }
+
+    /** In the caller's transaction: the sub-order's commission is reversed and its total refunded. */
+    private void reverseAndRefund(DSLContext db, SubOrderView view, String reason) {
+        Order.SubOrder subOrder = view.subOrder();
+        Order order = orders.get(db, view.orderId());
+        MoneyEventOutbox.Parties parties = new MoneyEventOutbox.Parties(order.id(), subOrder.id(), subOrder.merchantId(),
+                order.customerId());
+        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.COMMISSION_REVERSED, "commission_reversed:" + subOrder.id(),
+                parties, subOrder.commission());
+        refunds.request(db, order.id(), subOrder.id(), subOrder.total(), reason);
+    }
+
+    /** After a refusal or cancellation committed: refunds go to the provider and the stock back to its locations. */
+    private void afterRefusal(SubOrderView refused) {
+        returnStock(refused.orderId(), refused.subOrder().lines());
+    }
+
+    private void returnStock(UUID orderId, List<Order.Line> lines) {
+        refunds.settlePending();
+        Order order = orders.get(dsl, orderId);
+        Reservation reservation = reservations.get(SYSTEM, order.reservationId());
+        Set<UUID> variants = lines.stream().map(Order.Line::variantId).collect(java.util.stream.Collectors.toSet());
+        List<StockUpdate> back = reservation.lines().stream().filter(line -> variants.contains(line.variantId()))
+                .map(line -> new StockUpdate(line.variantId(), line.locationId(), Optional.empty(),
+                        Optional.of(line.quantity()), Optional.empty()))
+                .toList();
+        if (!back.isEmpty()) {
+            inventory.applyUpdates(SYSTEM, back);
+        }
+    }
+
+    /**
+     * The merchant cancels its sub-order before shipment ({@code awaiting_acceptance} or {@code accepted}): refunded,
+     * commission reversed, stock returned.
+     */
+    public SubOrderView cancel(Principal caller, UUID subOrderId, String reason) {
+        SubOrderView cancelled = change(caller, subOrderId, (db, view) -> {
+            transition(db, view, Action.CANCEL, OrderService.actorOf(caller), reason);
+            reverseAndRefund(db, view, "sub-order cancelled: " + reason);
+        });
+        afterRefusal(cancelled);
+        return cancelled;
+    }
+
+    /**
+     * The customer (or the operator) cancels the whole order before anything shipped. Unpaid: its reservation is
+     * released. Paid: every sub-order still open is cancelled and refunded, and its stock returned; a sub-order
+     * already shipping makes it 409 {@code illegal_status_transition} (with that sub-order's state).
+     */
+    public Order cancelOrder(Principal caller, UUID orderId, String reason) {
+        if (caller.type() == PrincipalType.STOREFRONT && caller.customer().isEmpty()) {
+            throw new ProblemException(403, "customer_required", "Forbidden", "Only the customer (or the operator) cancels an order.");
+        }
+        String actor = OrderService.actorOf(caller);
+        List<Order.Line> refundedLines = new ArrayList<>();
+        Order before = dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Order order = orders.find(db, caller, orderId, true).orElseThrow(OrderService::notFound);
+            if (order.status() == OrderStatus.PLACED && orders.hasPaymentInFlight(db, orderId)) {
+                throw ProblemException.conflict("payment_in_progress",
+                        "A payment of this order is in progress; cancel once its outcome is known.");
+            }
+            OrderStatus next = OrderStateMachine.require(order.status(), Action.CANCEL);
+            for (Order.SubOrder subOrder : order.subOrders()) {
+                if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
+                    continue;
+                }
+                OrderStateMachine.require(subOrder.status(), Action.CANCEL);
+            }
+            orders.updateOrderStatus(db, orderId, next);
+            orders.recordTransition(db, orderId, null, order.status().wireName(), next.wireName(), actor, reason);
+            for (Order.SubOrder subOrder : order.subOrders()) {
+                if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
+                    continue;
+                }
+                orders.updateSubOrderStatus(db, subOrder.id(), SubOrderStatus.CANCELLED);
+                orders.recordTransition(db, orderId, subOrder.id(), subOrder.status().wireName(),
+                        SubOrderStatus.CANCELLED.wireName(), actor, "order cancelled");
+                if (order.status() == OrderStatus.PAID) {
+                    reverseAndRefund(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
+                    refundedLines.addAll(subOrder.lines());
+                }
+            }
+            return order;
+        });
+        if (before.status() == OrderStatus.PLACED) {
+            reservations.release(SYSTEM, before.reservationId());
+        } else if (!refundedLines.isEmpty()) {
+            returnStock(orderId, refundedLines);
+        }
+        return orders.get(dsl, orderId);
+    }
+
+    private boolean releaseEscrow(DSLContext db, SubOrderView view) {
+        if (!repository.releaseEscrow(db, view.subOrder().id())) {
+            return false;
+        }
+        Order order = orders.get(db, view.orderId());
+        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.ESCROW_RELEASED, "escrow_released:" + view.subOrder().id(),
+                new MoneyEventOutbox.Parties(order.id(), view.subOrder().id(), view.subOrder().merchantId(),
+                        order.customerId()), view.subOrder().total());
+        return true;
+    }
+
+    /** Moves the sub-order, records it, and completes the order once every sub-order is final. */
+    private void transition(DSLContext db, SubOrderView view, Action action, String actor, String reason) {
+        Order.SubOrder subOrder = view.subOrder();
+        SubOrderStatus next = OrderStateMachine.require(subOrder.status(), action);
+        orders.updateSubOrderStatus(db, subOrder.id(), next);
+        orders.recordTransition(db, view.orderId(), subOrder.id(), subOrder.status().wireName(), next.wireName(), actor,
+                reason);
+        Order order = orders.get(db, view.orderId());
+        if (order.subOrders().stream().allMatch(s -> FINAL.contains(s.status()))) {
+            OrderStatus completed = OrderStateMachine.require(order.status(), Action.COMPLETE);
+            orders.updateOrderStatus(db, order.id(), completed);
+            orders.recordTransition(db, order.id(), null, order.status().wireName(), completed.wireName(), actor,
+                    "every sub-order is final");
+        }
+    }
+
+    private SubOrderView view(DSLContext db, UUID subOrderId) {
+        return repository.view(db, orders.get(db, repository.orderOf(db, subOrderId)), subOrderId);
+    }
+
+    static ProblemException notFound() {
+        return ProblemException.notFound("sub-order");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.platform.money.Money;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A customer order: one sub-order per merchant, with the prices, taxes and shipping address of checkout, and every
+ * state change it went through. {@code discount} is where coupons and points will reduce the total (zero for now).
+ */
+public record Order(UUID id, UUID storefrontId, UUID customerId, UUID cartId, OrderStatus status, Money subtotal,
+                    Money tax, Money discount, Money total, ShippingAddress shippingAddress, UUID reservationId,
+                    boolean stockCommitted, OffsetDateTime paymentDueAt, List<SubOrder> subOrders,
+                    List<Transition> history, long version, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+
+    public Order {
+        subOrders = List.copyOf(subOrders);
+        history = List.copyOf(history);
+    }
+
+    public record ShippingAddress(String name, String country, String postalCode, String region, String locality,
+                                  String line1, String line2, String phone) {
+    }
+
+    public record SubOrder(UUID id, UUID merchantId, SubOrderStatus status, Money subtotal, Money tax, Money total,
+                           Money commission, List<Line> lines, long version, OffsetDateTime createdAt,
+                           OffsetDateTime updatedAt) {
+        public SubOrder {
+            lines = List.copyOf(lines);
+        }
+    }
+
+    public record Line(int lineNumber, UUID variantId, UUID productId, String sku, Map<String, String> title,
+                       long quantity, Money unitPrice, Money subtotal, int taxRateBasisPoints, Money tax,
+                       int commissionRateBasisPoints) {
+        public Line {
+            title = Map.copyOf(title);
+        }
+    }
+
+    /**
+     * One state change: of the order when {@code subOrderId} is null, else of that sub-order.
+     *
+     * @param from null for the creation
+     */
+    public record Transition(UUID subOrderId, String from, String to, String actor, String reason,
+                             OffsetDateTime occurredAt) {
+    }
+}

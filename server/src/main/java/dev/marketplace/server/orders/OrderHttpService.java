@@ -1,0 +1,139 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.platform.http.Ids;
+import dev.marketplace.server.platform.http.JsonBody;
+import dev.marketplace.server.platform.http.JsonFields;
+import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Authentication;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** {@code /v1/orders}: checkout and customer orders. Parses, delegates, renders. */
+public final class OrderHttpService implements HttpService {
+
+    public static final String PATH = "/v1/orders";
+    private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
+    private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()-]{3,28}[0-9]");
+
+    private final OrderService orders;
+    private final FulfilmentService fulfilment;
+
+    public OrderHttpService(OrderService orders, FulfilmentService fulfilment) {
+        this.orders = orders;
+        this.fulfilment = fulfilment;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::checkout)
+                .get("/", this::list)
+                .get("/{orderId}", (req, res) -> JsonResponses.ok(res,
+                        OrderResource.of(orders.get(Authentication.principal(req), id(req)))))
+                .post("/{orderId}/cancel", this::cancel);
+    }
+
+    /** The JSON representation (see {@code Order} in the OpenAPI document). */
+    public record OrderResource(UUID id, UUID customerId, UUID cartId, String status, Money subtotal, Money tax,
+                                Money discount, Money total, Order.ShippingAddress shippingAddress,
+                                OffsetDateTime paymentDueAt, List<SubOrderResource> subOrders,
+                                List<TransitionResource> history, long version, OffsetDateTime createdAt,
+                                OffsetDateTime updatedAt) {
+        public static OrderResource of(Order order) {
+            return new OrderResource(order.id(), order.customerId(), order.cartId(), order.status().wireName(),
+                    order.subtotal(), order.tax(), order.discount(), order.total(), order.shippingAddress(),
+                    order.paymentDueAt(), order.subOrders().stream().map(SubOrderResource::of).toList(),
+                    order.history().stream().map(TransitionResource::of).toList(), order.version(), order.createdAt(),
+                    order.updatedAt());
+        }
+    }
+
+    public record SubOrderResource(UUID id, UUID merchantId, String status, Money subtotal, Money tax, Money total,
+                                   Money commission, List<LineResource> lines, long version) {
+        static SubOrderResource of(Order.SubOrder subOrder) {
+            return new SubOrderResource(subOrder.id(), subOrder.merchantId(), subOrder.status().wireName(),
+                    subOrder.subtotal(), subOrder.tax(), subOrder.total(), subOrder.commission(),
+                    subOrder.lines().stream().map(LineResource::of).toList(), subOrder.version());
+        }
+    }
+
+    public record LineResource(int lineNumber, UUID variantId, UUID productId, String sku, Map<String, String> title,
+                               long quantity, Money unitPrice, Money subtotal, int taxRateBasisPoints, Money tax) {
+        static LineResource of(Order.Line line) {
+            return new LineResource(line.lineNumber(), line.variantId(), line.productId(), line.sku(), line.title(),
+                    line.quantity(), line.unitPrice(), line.subtotal(), line.taxRateBasisPoints(), line.tax());
+        }
+    }
+
+    public record TransitionResource(UUID subOrderId, String from, String to, String actor, String reason,
+                                     OffsetDateTime occurredAt) {
+        static TransitionResource of(Order.Transition transition) {
+            return new TransitionResource(transition.subOrderId(), transition.from(), transition.to(),
+                    transition.actor(), transition.reason(), transition.occurredAt());
+        }
+    }
+
+    public record OrderPage(List<OrderResource> items, String nextCursor) {
+    }
+
+    private void checkout(ServerRequest req, ServerResponse res) {
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress");
+        UUID cartId = body.requiredUuid("cartId");
+        JsonFields address = body.requiredObject("shippingAddress",
+                "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
+        Order.ShippingAddress shippingAddress = new Order.ShippingAddress(
+                address.requiredString("name", 1, 100),
+                matching(address, "country", 2, 2, COUNTRY, "must be an ISO 3166-1 alpha-2 code such as JP"),
+                address.requiredString("postalCode", 1, 20),
+                address.requiredString("region", 1, 100),
+                address.requiredString("locality", 1, 100),
+                address.requiredString("line1", 1, 200),
+                address.nullableString("line2", 1, 200).orElse(null),
+                matching(address, "phone", 5, 30, PHONE, "must be digits, spaces, parentheses and dashes"));
+        body.throwIfInvalid();
+        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress);
+        res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
+        JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        UUID id = id(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "reason");
+        String reason = body.optionalString("reason", 1, 500).orElse("cancelled by the customer");
+        body.throwIfInvalid();
+        JsonResponses.ok(res, OrderResource.of(fulfilment.cancelOrder(Authentication.principal(req), id, reason)));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = query.pageRequest(2);
+        query.throwIfInvalid();
+        Page<Order> result = orders.list(Authentication.principal(req), page);
+        JsonResponses.ok(res, new OrderPage(result.items().stream().map(OrderResource::of).toList(), result.nextCursor()));
+    }
+
+    private static String matching(JsonFields fields, String name, int min, int max, Pattern pattern, String message) {
+        String value = fields.requiredString(name, min, max);
+        if (value != null && !pattern.matcher(value).matches()) {
+            fields.reject(name, dev.marketplace.server.platform.http.FieldError.INVALID_FORMAT, message);
+            return null;
+        }
+        return value;
+    }
+
+    private static UUID id(ServerRequest req) {
+        return Ids.parse(req.path().pathParameters().get("orderId")).orElseThrow(OrderService::notFound);
+    }
+}

@@ -1,0 +1,249 @@
+package dev.marketplace.server.orders;
+
+import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
+import static dev.marketplace.schema.Tables.ORDER_LINE;
+import static dev.marketplace.schema.Tables.ORDER_TRANSITION;
+import static dev.marketplace.schema.Tables.PAYMENT;
+import static dev.marketplace.schema.Tables.SUB_ORDER;
+
+import dev.marketplace.schema.tables.records.CustomerOrderRecord;
+import dev.marketplace.schema.tables.records.SubOrderRecord;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReader;
+import java.io.StringReader;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
+final class OrderRepository {
+
+    /**
+     * Who sees an order: the operator every order; a storefront acting for a customer that customer's orders; a
+     * storefront on its own the orders placed through it. Merchants see their sub-orders, not customer orders.
+     */
+    static Condition visibleTo(Principal viewer) {
+        if (viewer.isOperator()) {
+            return DSL.noCondition();
+        }
+        if (viewer.type() != PrincipalType.STOREFRONT) {
+            return DSL.falseCondition();
+        }
+        return viewer.customer().map(CUSTOMER_ORDER.CUSTOMER_ID::eq)
+                .orElseGet(() -> CUSTOMER_ORDER.STOREFRONT_ID.eq(viewer.id()));
+    }
+
+    record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money total,
+                    Order.ShippingAddress address, UUID reservationId, OffsetDateTime paymentDueAt) {
+    }
+
+    void insertOrder(DSLContext db, NewOrder order) {
+        db.insertInto(CUSTOMER_ORDER)
+                .set(CUSTOMER_ORDER.ID, order.id())
+                .set(CUSTOMER_ORDER.STOREFRONT_ID, order.storefrontId())
+                .set(CUSTOMER_ORDER.CUSTOMER_ID, order.customerId())
+                .set(CUSTOMER_ORDER.CART_ID, order.cartId())
+                .set(CUSTOMER_ORDER.STATUS, OrderStatus.PLACED.wireName())
+                .set(CUSTOMER_ORDER.CURRENCY, order.total().currency())
+                .set(CUSTOMER_ORDER.SUBTOTAL_AMOUNT, order.subtotal().amount())
+                .set(CUSTOMER_ORDER.TAX_AMOUNT, order.tax().amount())
+                .set(CUSTOMER_ORDER.TOTAL_AMOUNT, order.total().amount())
+                .set(CUSTOMER_ORDER.SHIPPING_ADDRESS, addressJson(order.address()))
+                .set(CUSTOMER_ORDER.RESERVATION_ID, order.reservationId())
+                .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, order.paymentDueAt())
+                .execute();
+    }
+
+    void insertSubOrder(DSLContext db, UUID orderId, Order.SubOrder subOrder) {
+        db.insertInto(SUB_ORDER)
+                .set(SUB_ORDER.ID, subOrder.id())
+                .set(SUB_ORDER.ORDER_ID, orderId)
+                .set(SUB_ORDER.MERCHANT_ID, subOrder.merchantId())
+                .set(SUB_ORDER.STATUS, subOrder.status().wireName())
+                .set(SUB_ORDER.CURRENCY, subOrder.total().currency())
+                .set(SUB_ORDER.SUBTOTAL_AMOUNT, subOrder.subtotal().amount())
+                .set(SUB_ORDER.TAX_AMOUNT, subOrder.tax().amount())
+                .set(SUB_ORDER.TOTAL_AMOUNT, subOrder.total().amount())
+                .set(SUB_ORDER.COMMISSION_AMOUNT, subOrder.commission().amount())
+                .execute();
+        var insert = db.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
+                ORDER_LINE.PRODUCT_ID, ORDER_LINE.SKU, ORDER_LINE.TITLE, ORDER_LINE.QUANTITY, ORDER_LINE.UNIT_PRICE_AMOUNT,
+                ORDER_LINE.SUBTOTAL_AMOUNT, ORDER_LINE.TAX_RATE_BP, ORDER_LINE.TAX_AMOUNT, ORDER_LINE.COMMISSION_RATE_BP);
+        for (Order.Line line : subOrder.lines()) {
+            insert = insert.values(subOrder.id(), line.lineNumber(), line.variantId(), line.productId(), line.sku(),
+                    stringMapJson(line.title()), line.quantity(), line.unitPrice().amount(), line.subtotal().amount(),
+                    line.taxRateBasisPoints(), line.tax().amount(), line.commissionRateBasisPoints());
+        }
+        insert.execute();
+    }
+
+    void recordTransition(DSLContext db, UUID orderId, UUID subOrderId, String from, String to, String actor,
+                          String reason) {
+        db.insertInto(ORDER_TRANSITION)
+                .set(ORDER_TRANSITION.ORDER_ID, orderId)
+                .set(ORDER_TRANSITION.SUB_ORDER_ID, subOrderId)
+                .set(ORDER_TRANSITION.FROM_STATUS, from)
+                .set(ORDER_TRANSITION.TO_STATUS, to)
+                .set(ORDER_TRANSITION.ACTOR, actor)
+                .set(ORDER_TRANSITION.REASON, reason)
+                .execute();
+    }
+
+    void updateOrderStatus(DSLContext db, UUID orderId, OrderStatus status) {
+        db.update(CUSTOMER_ORDER).set(CUSTOMER_ORDER.STATUS, status.wireName())
+                .set(CUSTOMER_ORDER.VERSION, CUSTOMER_ORDER.VERSION.plus(1))
+                .set(CUSTOMER_ORDER.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(CUSTOMER_ORDER.ID.eq(orderId)).execute();
+    }
+
+    void updateSubOrderStatus(DSLContext db, UUID subOrderId, SubOrderStatus status) {
+        db.update(SUB_ORDER).set(SUB_ORDER.STATUS, status.wireName())
+                .set(SUB_ORDER.VERSION, SUB_ORDER.VERSION.plus(1))
+                .set(SUB_ORDER.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(SUB_ORDER.ID.eq(subOrderId)).execute();
+    }
+
+    void markStockCommitted(DSLContext db, UUID orderId) {
+        db.update(CUSTOMER_ORDER).set(CUSTOMER_ORDER.STOCK_COMMITTED, true).where(CUSTOMER_ORDER.ID.eq(orderId)).execute();
+    }
+
+    Optional<Order> find(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
+        var query = db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(id)).and(visibleTo(viewer));
+        Optional<CustomerOrderRecord> row = forUpdate ? query.forUpdate().fetchOptional() : query.fetchOptional();
+        return row.map(r -> order(db, r));
+    }
+
+    Order get(DSLContext db, UUID id) {
+        return order(db, db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(id)).fetchSingle());
+    }
+
+    /** The viewer's orders, newest first. */
+    List<Order> list(DSLContext db, Principal viewer, PageRequest page) {
+        Condition after = page.after().map(cursor -> DSL.row(CUSTOMER_ORDER.CREATED_AT, CUSTOMER_ORDER.ID)
+                        .lt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(CUSTOMER_ORDER).where(visibleTo(viewer)).and(after)
+                .orderBy(CUSTOMER_ORDER.CREATED_AT.desc(), CUSTOMER_ORDER.ID.desc())
+                .limit(page.fetchSize())
+                .fetch(row -> order(db, row));
+    }
+
+    static Cursor cursorOf(Order order) {
+        return Cursor.of(order.createdAt().toString(), order.id().toString());
+    }
+
+    /**
+     * Placed orders past their payment deadline with no payment in flight or captured, locked; orders another node
+     * holds are skipped.
+     */
+    List<UUID> lockOverdueUnpaid(DSLContext db, int limit) {
+        return db.select(CUSTOMER_ORDER.ID).from(CUSTOMER_ORDER)
+                .where(CUSTOMER_ORDER.STATUS.eq(OrderStatus.PLACED.wireName()))
+                .and(CUSTOMER_ORDER.PAYMENT_DUE_AT.le(DSL.currentOffsetDateTime()))
+                .andNotExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(CUSTOMER_ORDER.ID))
+                        .and(PAYMENT.STATUS.in("pending", "captured")))
+                .orderBy(CUSTOMER_ORDER.PAYMENT_DUE_AT)
+                .limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(CUSTOMER_ORDER.ID);
+    }
+
+    boolean hasPaymentInFlight(DSLContext db, UUID orderId) {
+        return db.fetchExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(orderId))
+                .and(PAYMENT.STATUS.eq("pending")));
+    }
+
+    /** Paid orders whose stock is not yet committed (a crash came between payment and commit). */
+    List<UUID> paidWithUncommittedStock(DSLContext db, int limit) {
+        return db.select(CUSTOMER_ORDER.ID).from(CUSTOMER_ORDER)
+                .where(CUSTOMER_ORDER.STATUS.eq(OrderStatus.PAID.wireName()))
+                .and(CUSTOMER_ORDER.STOCK_COMMITTED.isFalse())
+                .limit(limit)
+                .fetch(CUSTOMER_ORDER.ID);
+    }
+
+    private static Order order(DSLContext db, CustomerOrderRecord row) {
+        String currency = row.getCurrency();
+        Map<UUID, List<Order.Line>> lines = db.select(ORDER_LINE.fields()).from(ORDER_LINE)
+                .join(SUB_ORDER).on(SUB_ORDER.ID.eq(ORDER_LINE.SUB_ORDER_ID))
+                .where(SUB_ORDER.ORDER_ID.eq(row.getId()))
+                .orderBy(ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER)
+                .fetchInto(ORDER_LINE)
+                .stream()
+                .collect(Collectors.groupingBy(line -> line.getSubOrderId(), Collectors.mapping(line -> new Order.Line(
+                        line.getLineNumber(), line.getVariantId(), line.getProductId(), line.getSku(),
+                        stringMap(line.getTitle()), line.getQuantity(), Money.of(line.getUnitPriceAmount(), currency),
+                        Money.of(line.getSubtotalAmount(), currency), line.getTaxRateBp(),
+                        Money.of(line.getTaxAmount(), currency), line.getCommissionRateBp()), Collectors.toList())));
+        List<Order.SubOrder> subOrders = db.selectFrom(SUB_ORDER).where(SUB_ORDER.ORDER_ID.eq(row.getId()))
+                .orderBy(SUB_ORDER.CREATED_AT, SUB_ORDER.ID)
+                .fetch(sub -> subOrder(sub, lines.getOrDefault(sub.getId(), List.of())));
+        List<Order.Transition> history = db.selectFrom(ORDER_TRANSITION).where(ORDER_TRANSITION.ORDER_ID.eq(row.getId()))
+                .orderBy(ORDER_TRANSITION.ID)
+                .fetch(t -> new Order.Transition(t.getSubOrderId(), t.getFromStatus(), t.getToStatus(), t.getActor(),
+                        t.getReason(), t.getOccurredAt()));
+        return new Order(row.getId(), row.getStorefrontId(), row.getCustomerId(), row.getCartId(),
+                OrderStatus.fromWireName(row.getStatus()), Money.of(row.getSubtotalAmount(), currency),
+                Money.of(row.getTaxAmount(), currency), Money.of(row.getDiscountAmount(), currency),
+                Money.of(row.getTotalAmount(), currency), address(row.getShippingAddress()), row.getReservationId(),
+                row.getStockCommitted(), row.getPaymentDueAt(), subOrders, history, row.getVersion(),
+                row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    private static Order.SubOrder subOrder(SubOrderRecord row, List<Order.Line> lines) {
+        String currency = row.getCurrency();
+        return new Order.SubOrder(row.getId(), row.getMerchantId(), SubOrderStatus.fromWireName(row.getStatus()),
+                Money.of(row.getSubtotalAmount(), currency), Money.of(row.getTaxAmount(), currency),
+                Money.of(row.getTotalAmount(), currency), Money.of(row.getCommissionAmount(), currency), lines,
+                row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    private static JSONB addressJson(Order.ShippingAddress address) {
+        JsonObjectBuilder json = Json.createObjectBuilder()
+                .add("name", address.name()).add("country", address.country()).add("postalCode", address.postalCode())
+                .add("region", address.region()).add("locality", address.locality()).add("line1", address.line1())
+                .add("phone", address.phone());
+        if (address.line2() != null) {
+            json.add("line2", address.line2());
+        }
+        return JSONB.jsonb(json.build().toString());
+    }
+
+    private static Order.ShippingAddress address(JSONB json) {
+        JsonObject object = readObject(json);
+        return new Order.ShippingAddress(object.getString("name"), object.getString("country"),
+                object.getString("postalCode"), object.getString("region"), object.getString("locality"),
+                object.getString("line1"), object.getString("line2", null), object.getString("phone"));
+    }
+
+    private static JSONB stringMapJson(Map<String, String> map) {
+        JsonObjectBuilder object = Json.createObjectBuilder();
+        map.forEach(object::add);
+        return JSONB.jsonb(object.build().toString());
+    }
+
+    private static Map<String, String> stringMap(JSONB json) {
+        return readObject(json).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                entry -> ((jakarta.json.JsonString) entry.getValue()).getString()));
+    }
+
+    private static JsonObject readObject(JSONB json) {
+        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+            return reader.readObject();
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.catalog.CategoryService;
+import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.catalog.VariantForSale;
+import dev.marketplace.server.inventory.Reservation;
+import dev.marketplace.server.inventory.ReservationRequest;
+import dev.marketplace.server.inventory.ReservationService;
+import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Checkout and the life of orders. Each public method is one transaction, except those taking a {@link DSLContext},
+ * which run in the caller's (the payment service records a payment's outcome and the order's change together).
+ */
+public final class OrderService {
+
+    /** Who reserves stock for checkouts: the orders domain itself, so only it can commit or release. */
+    private static final Principal CHECKOUT = new Principal(PrincipalType.OPERATOR, null, "orders", Set.of());
+    /**
+     * How much longer than the payment deadline the stock stays reserved: a payment that started just before the
+     * deadline can still commit it. The order expiry job releases it at the deadline when no payment is in flight.
+     */
+    private static final Duration RESERVATION_GRACE = Duration.ofMinutes(15);
+    private static final int JOB_BATCH = 100;
+    private static final System.Logger LOG = System.getLogger(OrderService.class.getName());
+
+    private final DSLContext dsl;
+    private final ProductService products;
+    private final CategoryService categories;
+    private final MerchantService merchants;
+    private final ReservationService reservations;
+    private final Pricing pricing;
+    private final Duration paymentTimeout;
+    private final Duration acceptWithin;
+    private final CartRepository carts = new CartRepository();
+    private final OrderRepository repository = new OrderRepository();
+
+    public OrderService(DSLContext dsl, ProductService products, CategoryService categories, MerchantService merchants,
+                        ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
+                        Duration acceptWithin) {
+        this.dsl = dsl;
+        this.products = products;
+        this.categories = categories;
+        this.merchants = merchants;
+        this.reservations = reservations;
+        this.pricing = new Pricing(taxRates);
+        this.paymentTimeout = paymentTimeout;
+        this.acceptWithin = acceptWithin;
+    }
+
+    /**
+     * Turns the customer's cart into an order split per merchant at today's prices and tax rates, with every line's
+     * stock reserved (all or nothing) until the payment deadline. A cart checks out once: a second checkout answers
+     * 409 {@code cart_checked_out} naming the order. Refuses a cart whose prices changed since the shopper saw them
+     * (409 {@code prices_changed}: set the lines again to accept), or that holds lines no longer sold (409
+     * {@code lines_unavailable}).
+     */
+    public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address) {
+        UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
+                "Checkout needs a token acting for the customer."));
+        Cart cart = carts.find(dsl, caller, cartId, false).orElseThrow(CartService::notFound);
+        if (cart.checkedOutOrderId() != null) {
+            throw CartService.checkedOut(cart);
+        }
+        if (!customer.equals(cart.customerId())) {
+            throw ProblemException.conflict("cart_not_claimed", "Claim the cart for the customer before checking it out.");
+        }
+        if (cart.lines().isEmpty()) {
+            throw ProblemException.conflict("cart_empty", "The cart has no lines.");
+        }
+        List<Pricing.Item> items = itemsOf(cart);
+        List<Pricing.MerchantPart> parts = pricing.price(items);
+        // Read before the order's transaction, which must not wait for a second connection while holding one.
+        Map<UUID, Integer> commissionRates = new HashMap<>();
+        items.forEach(item -> commissionRates.computeIfAbsent(item.variant().categoryId(),
+                category -> categories.get(category).commissionRateBasisPoints()));
+        Reservation reservation = reservations.reserve(CHECKOUT, new ReservationRequest(items.stream()
+                .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
+                .toList(), paymentTimeout.plus(RESERVATION_GRACE)));
+        try {
+            return dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cartId, parts, commissionRates, address,
+                    reservation));
+        } catch (RuntimeException e) {
+            reservations.release(CHECKOUT, reservation.id());
+            throw e;
+        }
+    }
+
+    private List<Pricing.Item> itemsOf(Cart cart) {
+        Map<UUID, VariantForSale> variants = products.variantsForSale(
+                cart.lines().stream().map(Cart.Line::variantId).toList());
+        Set<UUID> active = merchants.activeAmong(
+                variants.values().stream().map(VariantForSale::merchantId).distinct().toList());
+        List<String> unavailable = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        List<Pricing.Item> items = new ArrayList<>();
+        for (Cart.Line line : cart.lines()) {
+            VariantForSale variant = variants.get(line.variantId());
+            if (!CartService.isOffered(variant, active)) {
+                unavailable.add(line.variantId().toString());
+            } else if (!variant.price().equals(line.seenPrice())) {
+                changed.add(line.variantId().toString());
+            } else {
+                items.add(new Pricing.Item(variant, line.quantity()));
+            }
+        }
+        if (!unavailable.isEmpty()) {
+            throw ProblemException.conflict("lines_unavailable",
+                    "Some lines are no longer sold (unpublished, or their merchant cannot take orders); remove them.")
+                    .with("variantIds", unavailable);
+        }
+        if (!changed.isEmpty()) {
+            throw ProblemException.conflict("prices_changed",
+                    "Prices changed since the shopper saw them; set those lines again to accept the new prices.")
+                    .with("variantIds", changed);
+        }
+        return items;
+    }
+
+    private Order place(DSLContext db, Principal caller, UUID customer, UUID cartId, List<Pricing.MerchantPart> parts,
+                        Map<UUID, Integer> commissionRates, Order.ShippingAddress address, Reservation reservation) {
+        Cart cart = carts.find(db, caller, cartId, true).orElseThrow(CartService::notFound);
+        if (cart.checkedOutOrderId() != null) {
+            throw CartService.checkedOut(cart);
+        }
+        UUID orderId = UUID.randomUUID();
+        Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
+        Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
+        OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout);
+        repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer, cartId, subtotal, tax,
+                subtotal.plus(tax), address, reservation.id(), due));
+        String actor = actorOf(caller);
+        repository.recordTransition(db, orderId, null, null, OrderStatus.PLACED.wireName(), actor, "checkout");
+        for (Pricing.MerchantPart part : parts) {
+            List<Order.Line> lines = new ArrayList<>();
+            Money commission = Money.zero(subtotal.currency());
+            for (Pricing.PricedLine line : part.lines()) {
+                int rate = commissionRates.get(line.variant().categoryId());
+                commission = commission.plus(line.subtotal().timesBasisPoints(rate, RoundingMode.HALF_EVEN));
+                VariantForSale variant = line.variant();
+                lines.add(new Order.Line(lines.size(), variant.variantId(), variant.productId(), variant.sku(),
+                        variant.title(), line.quantity(), variant.price(), line.subtotal(), line.taxRateBasisPoints(),
+                        line.tax(), rate));
+            }
+            Order.SubOrder subOrder = new Order.SubOrder(UUID.randomUUID(), part.merchantId(),
+                    SubOrderStatus.PENDING_PAYMENT, part.subtotal(), part.tax(), part.total(), commission, lines, 1,
+                    null, null);
+            repository.insertSubOrder(db, orderId, subOrder);
+            repository.recordTransition(db, orderId, subOrder.id(), null, SubOrderStatus.PENDING_PAYMENT.wireName(),
+                    actor, "checkout");
+        }
+        carts.markCheckedOut(db, cartId, orderId);
+        return repository.get(db, orderId);
+    }
+
+    public Order get(Principal caller, UUID id) {
+        return repository.find(dsl, caller, id, false).orElseThrow(OrderService::notFound);
+    }
+
+    public Page<Order> list(Principal caller, PageRequest page) {
+        return Page.fromLookahead(repository.list(dsl, caller, page), page.limit(), OrderRepository::cursorOf);
+    }
+
+    /** The order the caller may see, locked for a payment decision, in the caller's transaction. */
+    public Order lockForPayment(DSLContext tx, Principal caller, UUID orderId) {
+        return repository.find(tx, caller, orderId, true).orElseThrow(OrderService::notFound);
+    }
+
+    /**
+     * In the caller's transaction: the order is paid (its sub-orders now await the merchants' acceptance, within
+     * the acceptance period from now), with the
+     * money events of the capture (held in escrow) and of each merchant's commission. Recording it again changes
+     * nothing.
+     */
+    public void markPaid(DSLContext tx, UUID orderId, UUID paymentId, Money captured, String actor) {
+        Order order = repository.get(tx, orderId);
+        if (order.status() == OrderStatus.PAID) {
+            return;
+        }
+        OrderStatus next = OrderStateMachine.require(order.status(), Action.PAY);
+        repository.updateOrderStatus(tx, orderId, next);
+        repository.recordTransition(tx, orderId, null, order.status().wireName(), next.wireName(), actor,
+                "payment " + paymentId + " captured");
+        MoneyEventOutbox.Parties orderParties = new MoneyEventOutbox.Parties(orderId, null, null, order.customerId());
+        MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.PAYMENT_AUTHORIZED, "payment_authorized:" + paymentId,
+                orderParties, captured);
+        MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.PAYMENT_CAPTURED, "payment_captured:" + paymentId,
+                orderParties, captured);
+        new FulfilmentRepository().setAcceptanceDue(tx, orderId, OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
+        for (Order.SubOrder subOrder : order.subOrders()) {
+            SubOrderStatus subNext = OrderStateMachine.require(subOrder.status(), Action.PAY);
+            repository.updateSubOrderStatus(tx, subOrder.id(), subNext);
+            repository.recordTransition(tx, orderId, subOrder.id(), subOrder.status().wireName(), subNext.wireName(),
+                    actor, "order paid");
+            MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.COMMISSION_ACCRUED, "commission_accrued:" + subOrder.id(),
+                    new MoneyEventOutbox.Parties(orderId, subOrder.id(), subOrder.merchantId(), order.customerId()),
+                    subOrder.commission());
+        }
+    }
+
+    /**
+     * Sells the paid order's reserved stock (its own transaction, after the payment's). Safe to repeat; the recovery
+     * job calls it for paid orders a crash left uncommitted.
+     */
+    public void commitStock(UUID orderId) {
+        Order order = repository.get(dsl, orderId);
+        if (order.status() != OrderStatus.PAID || order.stockCommitted()) {
+            return;
+        }
+        reservations.commit(CHECKOUT, order.reservationId());
+        dsl.transaction(tx -> repository.markStockCommitted(tx.dsl(), orderId));
+    }
+
+    /** Commits the stock of paid orders a crash left uncommitted; returns how many. */
+    public int commitPaidStock() {
+        List<UUID> orders = repository.paidWithUncommittedStock(dsl, JOB_BATCH);
+        orders.forEach(this::commitStock);
+        return orders.size();
+    }
+
+    /**
+     * The expiry job: placed orders past their payment deadline with no payment in flight become {@code expired}
+     * and their stock is released. Safe on every node at once (SKIP LOCKED); returns how many expired.
+     */
+    public int expireUnpaid() {
+        int expired = 0;
+        while (true) {
+            List<Order> batch = dsl.transactionResult(tx -> {
+                DSLContext db = tx.dsl();
+                List<Order> orders = repository.lockOverdueUnpaid(db, JOB_BATCH).stream()
+                        .map(id -> repository.get(db, id)).toList();
+                orders.forEach(order -> expire(db, order));
+                return orders;
+            });
+            for (Order order : batch) {
+                try {
+                    reservations.release(CHECKOUT, order.reservationId());
+                } catch (RuntimeException e) {
+                    // The reservation's own expiry releases it later; the order is expired either way.
+                    LOG.log(System.Logger.Level.WARNING, "releasing the stock of expired order " + order.id() + " failed", e);
+                }
+            }
+            expired += batch.size();
+            if (batch.size() < JOB_BATCH) {
+                return expired;
+            }
+        }
+    }
+
+    private void expire(DSLContext db, Order order) {
+        String actor = "system";
+        repository.updateOrderStatus(db, order.id(), OrderStateMachine.require(order.status(), Action.EXPIRE));
+        repository.recordTransition(db, order.id(), null, order.status().wireName(), OrderStatus.EXPIRED.wireName(),
+                actor, "not paid by " + order.paymentDueAt());
+        for (Order.SubOrder subOrder : order.subOrders()) {
+            SubOrderStatus next = OrderStateMachine.require(subOrder.status(), Action.EXPIRE);
+            repository.updateSubOrderStatus(db, subOrder.id(), next);
+            repository.recordTransition(db, order.id(), subOrder.id(), subOrder.status().wireName(), next.wireName(),
+                    actor, "order expired");
+        }
+    }
+
+    /** In the caller's transaction: whose money a movement of this sub-order is. */
+    public MoneyEventOutbox.Parties partiesOf(DSLContext tx, UUID subOrderId) {
+        Order order = repository.get(tx, new FulfilmentRepository().orderOf(tx, subOrderId));
+        Order.SubOrder subOrder = order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow();
+        return new MoneyEventOutbox.Parties(order.id(), subOrderId, subOrder.merchantId(), order.customerId());
+    }
+
+    /** How a transition names who made it: {@code customer:<id> via storefront:<id>}, {@code merchant:<id>}… */
+    static String actorOf(Principal caller) {
+        return caller.customer().map(c -> "customer:" + c + " via " + caller.subject()).orElse(caller.subject());
+    }
+
+    static ProblemException notFound() {
+        return ProblemException.notFound("order");
+    }
+}

@@ -1,0 +1,272 @@
+package dev.marketplace.server.payments;
+
+import dev.marketplace.server.orders.MoneyEventOutbox;
+import dev.marketplace.server.orders.Order;
+import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.orders.OrderStateMachine;
+import dev.marketplace.server.orders.OrderStatus;
+import dev.marketplace.server.orders.RefundRequests;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Paying orders through the {@link PaymentProvider}. A payment is recorded as an intent (with the idempotency key of
+ * every provider call for it) in one transaction, the provider is called outside any transaction, and the outcome
+ * is recorded in another, together with the order's change and its money events. A crash or timeout between call
+ * and record leaves a pending intent, which {@link #reconcile} completes from the provider's own record of the key —
+ * so a payment is never lost, and, the key being reused, never charged twice.
+ */
+public final class PaymentService implements RefundRequests {
+
+    private static final int RECONCILE_BATCH = 50;
+    private static final System.Logger LOG = System.getLogger(PaymentService.class.getName());
+
+    private final DSLContext dsl;
+    private final PaymentProvider provider;
+    private final OrderService orders;
+    private final Duration reconcileAfter;
+    private final PaymentRepository repository = new PaymentRepository();
+
+    /**
+     * @param reconcileAfter how long a payment stays pending before the recovery job asks the provider about it
+     */
+    public PaymentService(DSLContext dsl, PaymentProvider provider, OrderService orders, Duration reconcileAfter) {
+        this.dsl = dsl;
+        this.provider = provider;
+        this.orders = orders;
+        this.reconcileAfter = reconcileAfter;
+    }
+
+    /**
+     * Pays a placed order in full (authorized and captured at once: the funds are then held in escrow). A declined
+     * payment leaves the order placed and payable again until its deadline; a payment whose outcome is unknown stays
+     * {@code pending} until reconciled. Paying a paid order answers its captured payment.
+     */
+    public Payment pay(Principal caller, UUID orderId, String paymentMethod) {
+        Payment intent = dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Order order = orders.lockForPayment(db, caller, orderId);
+            Optional<Payment> live = repository.live(db, orderId);
+            if (live.isPresent()) {
+                if (live.get().status() == Payment.PaymentStatus.CAPTURED) {
+                    return live.get();
+                }
+                throw ProblemException.conflict("payment_in_progress",
+                        "A payment of this order is in progress; its outcome will be recorded shortly.")
+                        .with("paymentId", live.get().id().toString());
+            }
+            OrderStateMachine.require(order.status(), OrderStateMachine.Action.PAY);
+            if (!order.paymentDueAt().isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
+                throw ProblemException.conflict("illegal_status_transition",
+                        "The order was not paid by its deadline and is expiring.")
+                        .with("currentState", OrderStatus.EXPIRED.wireName());
+            }
+            return repository.insertIntent(db, orderId, provider.name(), paymentMethod, order.total());
+        });
+        if (intent.status() != Payment.PaymentStatus.PENDING) {
+            return intent;
+        }
+        ProviderPayment outcome;
+        try {
+            outcome = provider.authorize(authorization(intent));
+        } catch (PaymentProviderException e) {
+            if (e.outcomeUnknown()) {
+                LOG.log(System.Logger.Level.WARNING, "payment " + intent.id() + " outcome unknown; will reconcile", e);
+                return intent;
+            }
+            record(intent.id(), Payment.PaymentStatus.FAILED, null, e.code(), "provider");
+            throw ProblemException.validation("paymentMethod", "payment_refused",
+                    "The payment provider refused the request (" + e.code() + "): " + e.getMessage());
+        }
+        return apply(intent.id(), outcome, "provider");
+    }
+
+    /** The payments of an order the caller may see (404 otherwise), oldest first. */
+    public List<Payment> ofOrder(Principal caller, UUID orderId) {
+        orders.get(caller, orderId);
+        return repository.ofOrder(dsl, orderId);
+    }
+
+    /**
+     * The recovery job: asks the provider about payments pending longer than the settle time, by their idempotency
+     * key, and records what it says. A key the provider never saw (the call did not reach it) is sent again with the
+     * same key. Safe on every node (claimed with SKIP LOCKED); also commits the stock of paid orders a crash left
+     * uncommitted. Returns how many payments it looked at.
+     */
+    public int reconcile() {
+        List<Payment> stale = dsl.transactionResult(tx -> repository.claimStalePending(tx.dsl(), reconcileAfter,
+                RECONCILE_BATCH));
+        for (Payment payment : stale) {
+            try {
+                ProviderPayment outcome = provider.findByIdempotencyKey(payment.idempotencyKey())
+                        .orElseGet(() -> provider.authorize(authorization(payment)));
+                apply(payment.id(), outcome, "reconciliation");
+            } catch (PaymentProviderException e) {
+                if (e.outcomeUnknown()) {
+                    LOG.log(System.Logger.Level.WARNING, "payment " + payment.id() + " still unknown; will retry", e);
+                } else {
+                    record(payment.id(), Payment.PaymentStatus.FAILED, null, e.code(), "reconciliation");
+                }
+            }
+        }
+        orders.commitPaidStock();
+        settleRefunds(reconcileAfter);
+        return stale.size();
+    }
+
+    /** In the caller's transaction: a refund of part of the order's captured payment, sent by {@link #settlePending}. */
+    @Override
+    public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason) {
+        Payment captured = repository.live(tx, orderId).filter(p -> p.status() == Payment.PaymentStatus.CAPTURED)
+                .orElseThrow(() -> new IllegalStateException("order " + orderId + " has no captured payment to refund"));
+        repository.insertRefund(tx, captured.id(), subOrderId, amount, reason);
+    }
+
+    @Override
+    public void settlePending() {
+        settleRefunds(Duration.ZERO);
+    }
+
+    /**
+     * Sends pending refunds to the provider with their own keys (so a resend never refunds twice) and records each
+     * done one with its money event, once.
+     */
+    private void settleRefunds(Duration untouchedFor) {
+        List<PaymentRepository.PendingRefund> pending = dsl.transactionResult(tx ->
+                repository.claimPendingRefunds(tx.dsl(), untouchedFor, RECONCILE_BATCH));
+        for (PaymentRepository.PendingRefund refund : pending) {
+            try {
+                ProviderRefund done = provider.refund(refund.providerPaymentId(), refund.amount(), refund.idempotencyKey());
+                if (done.status() == ProviderRefund.Status.FAILED) {
+                    dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                    continue;
+                }
+                if (done.status() == ProviderRefund.Status.PENDING) {
+                    continue; // asked again with the same key by the recovery job until the provider settles it
+                }
+                dsl.transaction(tx -> {
+                    DSLContext db = tx.dsl();
+                    if (repository.completeRefund(db, refund, done.id())) {
+                        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.PAYMENT_REFUNDED, "payment_refunded:" + refund.id(),
+                                orders.partiesOf(db, refund.subOrderId()), refund.amount());
+                    }
+                });
+            } catch (PaymentProviderException e) {
+                if (e.outcomeUnknown()) {
+                    LOG.log(System.Logger.Level.WARNING, "refund " + refund.id() + " outcome unknown; will resend", e);
+                } else {
+                    LOG.log(System.Logger.Level.ERROR, "the provider refused refund " + refund.id() + ": " + e.code(), e);
+                    dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                }
+            }
+        }
+    }
+
+    /**
+     * Applies a provider's webhook once: its signature is checked, its id remembered in the transaction that applies
+     * it, so a duplicate delivery changes nothing. An event about a payment we do not know (yet) is left to
+     * reconciliation. Returns whether the event was new.
+     */
+    public boolean handleWebhook(String providerName, Map<String, List<String>> headers, byte[] body) {
+        if (!provider.name().equals(providerName)) {
+            throw ProblemException.notFound("payment provider");
+        }
+        ProviderEvent event;
+        try {
+            event = provider.readWebhook(headers, body);
+        } catch (InvalidWebhookException e) {
+            throw new ProblemException(400, "invalid_webhook", "Bad Request", e.getMessage());
+        }
+        WebhookResult result = dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            if (!repository.markWebhookApplied(db, provider.name(), event.id())) {
+                return new WebhookResult(false, null);
+            }
+            Optional<Payment> payment = repository.lockByProviderId(db, provider.name(), event.paymentId());
+            if (payment.isEmpty()) {
+                return new WebhookResult(true, null);
+            }
+            return new WebhookResult(true, switch (event.type()) {
+                case PAYMENT_CAPTURED -> applyLocked(db, payment.get(), Payment.PaymentStatus.CAPTURED, null, "webhook " + event.id());
+                case PAYMENT_DECLINED -> applyLocked(db, payment.get(), Payment.PaymentStatus.DECLINED, event.declineCode(), "webhook " + event.id());
+                case PAYMENT_VOIDED -> applyLocked(db, payment.get(), Payment.PaymentStatus.VOIDED, null, "webhook " + event.id());
+                // Captured with the authorization, so authorizations change nothing; refunds come with cancellations.
+                case PAYMENT_AUTHORIZED, REFUND_SUCCEEDED, REFUND_FAILED -> payment.get();
+            });
+        });
+        afterRecording(result.payment());
+        return result.fresh();
+    }
+
+    private record WebhookResult(boolean fresh, Payment payment) {
+    }
+
+    private PaymentProvider.AuthorizationRequest authorization(Payment payment) {
+        return new PaymentProvider.AuthorizationRequest(payment.idempotencyKey(), payment.amount(),
+                payment.paymentMethod(), payment.id().toString(), true);
+    }
+
+    /** Records what the provider answered; a payment already final is left as it is. */
+    private Payment apply(UUID paymentId, ProviderPayment outcome, String actor) {
+        Payment recorded = dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Payment payment = repository.lock(db, paymentId).orElseThrow();
+            if (payment.providerPaymentId() == null) {
+                repository.update(db, paymentId, payment.status(), outcome.id(), payment.failureCode());
+            }
+            return switch (outcome.status()) {
+                case CAPTURED -> applyLocked(db, payment, Payment.PaymentStatus.CAPTURED, null, actor);
+                case DECLINED -> applyLocked(db, payment, Payment.PaymentStatus.DECLINED, outcome.declineCode(), actor);
+                case VOIDED -> applyLocked(db, payment, Payment.PaymentStatus.VOIDED, null, actor);
+                case PENDING, AUTHORIZED -> repository.lock(db, paymentId).orElseThrow();
+            };
+        });
+        afterRecording(recorded);
+        return recorded;
+    }
+
+    /** In the caller's transaction, on the locked payment: moves a pending payment to its outcome, once. */
+    private Payment applyLocked(DSLContext db, Payment payment, Payment.PaymentStatus status, String failureCode,
+                                String actor) {
+        if (payment.status().isFinal()) {
+            if (payment.status() != status) {
+                LOG.log(System.Logger.Level.WARNING, "payment " + payment.id() + " is " + payment.status().wireName()
+                        + "; ignoring a later '" + status.wireName() + "' from " + actor);
+            }
+            return payment;
+        }
+        repository.update(db, payment.id(), status, null, failureCode);
+        if (status == Payment.PaymentStatus.CAPTURED) {
+            orders.markPaid(db, payment.orderId(), payment.id(), payment.amount(), "payments (" + actor + ")");
+        }
+        return repository.lock(db, payment.id()).orElseThrow();
+    }
+
+    private void record(UUID paymentId, Payment.PaymentStatus status, String providerPaymentId, String failureCode,
+                        String actor) {
+        dsl.transaction(tx -> {
+            Payment payment = repository.lock(tx.dsl(), paymentId).orElseThrow();
+            if (!payment.status().isFinal()) {
+                repository.update(tx.dsl(), paymentId, status, providerPaymentId, failureCode);
+                LOG.log(System.Logger.Level.INFO, "payment " + paymentId + " " + status.wireName() + " (" + actor + ")");
+            }
+        });
+    }
+
+    /** After a capture is recorded, the order's reserved stock is sold (its own transaction). */
+    private void afterRecording(Payment payment) {
+        if (payment != null && payment.status() == Payment.PaymentStatus.CAPTURED) {
+            orders.commitStock(payment.orderId());
+        }
+    }
+}

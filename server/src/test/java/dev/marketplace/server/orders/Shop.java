@@ -1,0 +1,117 @@
+package dev.marketplace.server.orders;
+
+import static dev.marketplace.schema.Tables.MONEY_EVENT;
+
+import com.nimbusds.jose.jwk.ECKey;
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.model.CartLineSet;
+import dev.marketplace.sdk.model.CategoryCreate;
+import dev.marketplace.sdk.model.ClientCreate;
+import dev.marketplace.sdk.model.ClientCredentials;
+import dev.marketplace.sdk.model.LocationCreate;
+import dev.marketplace.sdk.model.OrderCreate;
+import dev.marketplace.sdk.model.PrincipalType;
+import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.ProductCreate;
+import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.ShippingAddress;
+import dev.marketplace.sdk.model.StockLevel;
+import dev.marketplace.sdk.model.StockUpdate;
+import dev.marketplace.sdk.model.StockUpdateBatch;
+import dev.marketplace.server.testing.TestCatalog;
+import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.TestServer;
+import dev.marketplace.server.testing.TokenForge;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Sets the scene for order tests through the SDK: a category, active merchants selling published products with
+ * stock, and a storefront whose tokens act for customers (forged as the server would issue them).
+ */
+final class Shop {
+
+    /** A published variant of a merchant, with its stock at the merchant's one warehouse. */
+    record Item(ActiveMerchant merchant, UUID variantId, UUID productId, UUID locationId, long price) {
+    }
+
+    private final TestServer server;
+    private final TestCatalog catalog;
+    private final UUID category;
+    final UUID storefrontId = UUID.randomUUID();
+    private final String storefrontClientId;
+    /** The storefront on its own (anonymous shoppers). */
+    final MarketplaceClient storefront;
+
+    Shop(TestServer server, int commissionBasisPoints) throws Exception {
+        this.server = server;
+        this.catalog = new TestCatalog(server);
+        this.category = server.client().categories().createCategory(new CategoryCreate()
+                .name("Food " + UUID.randomUUID()).commissionRateBasisPoints(commissionBasisPoints), null).getId();
+        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
+                .principalType(PrincipalType.STOREFRONT).principalId(storefrontId)
+                .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)), null);
+        this.storefrontClientId = credentials.getClient().getClientId();
+        this.storefront = server.clientWithToken(server.token(storefrontClientId, credentials.getClientSecret()));
+    }
+
+    ActiveMerchant merchant(String name) throws Exception {
+        return catalog.activeMerchant(name, category);
+    }
+
+    /** A published product of {@code merchant} with {@code stock} units at a new warehouse; reduced tax if asked. */
+    Item item(ActiveMerchant merchant, String sku, long price, long stock, boolean reducedTax) throws Exception {
+        ProductCreate create = TestCatalog.product(category, "Item " + sku, sku, price, "JPY");
+        if (reducedTax) {
+            create.attributes(Map.of("taxClass", "reduced"));
+        }
+        Product product = catalog.published(merchant, create);
+        UUID variant = product.getVariants().getFirst().getId();
+        UUID location = merchant.client().inventory().createLocation(
+                new LocationCreate().code("WH-" + sku).name("Warehouse " + sku), null).getId();
+        merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
+                .variantId(variant).locationId(location).setOnHand(stock).sourceSequence(1L))), null);
+        return new Item(merchant, variant, product.getId(), location, price);
+    }
+
+    StockLevel stock(Item item) throws Exception {
+        return item.merchant().client().inventory().listStock(item.variantId(), item.locationId(), null, null)
+                .getItems().getFirst();
+    }
+
+    /** The storefront acting for {@code customerId}, with the customer's consent. */
+    MarketplaceClient customer(UUID customerId) {
+        return server.clientWithToken(customerToken(customerId));
+    }
+
+    String customerToken(UUID customerId) {
+        ECKey key = TokenForge.activeKey(server.db());
+        return TokenForge.sign(key, TokenForge.header(key).build(), TokenForge.customerClaims(storefrontClientId,
+                storefrontId, customerId, "cart:write", "orders:read", "orders:write").build());
+    }
+
+    /** A cart of {@code customer} holding {@code quantity} of each item. */
+    UUID cartWith(MarketplaceClient customer, long quantity, Item... items) throws Exception {
+        UUID cart = customer.carts().createCart(Map.of(), null).getId();
+        for (Item item : items) {
+            customer.carts().setCartLine(cart, item.variantId(), new CartLineSet().quantity((int) quantity));
+        }
+        return cart;
+    }
+
+    /** The types of the order's money events in the outbox, in order. */
+    List<String> moneyEvents(UUID orderId) {
+        return server.db().select(MONEY_EVENT.TYPE).from(MONEY_EVENT).where(MONEY_EVENT.ORDER_ID.eq(orderId))
+                .orderBy(MONEY_EVENT.POSITION).fetch(MONEY_EVENT.TYPE);
+    }
+
+    static OrderCreate checkoutOf(UUID cartId) {
+        return new OrderCreate().cartId(cartId).shippingAddress(address());
+    }
+
+    static ShippingAddress address() {
+        return new ShippingAddress().name("Sato Yui").country("JP").postalCode("150-0001").region("Tokyo")
+                .locality("Shibuya-ku").line1("1-2-3 Jingumae").phone("+81 3-1234-5678");
+    }
+}
