@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The benchmark of issue 7 in one command (see README "Benchmarks" and docs/decisions/0015-benchmark-harness.md):
+# builds the server and the harness, starts the server on a fresh database with the demo marketplace, runs every
+# scenario, restarts for start-up time and idle memory, and writes bench/target/results/{results.json,comparison.md}.
+#   bench/run.sh            the full run (about 10 minutes)
+#   bench/run.sh --quick    short load phases: checks the harness works, its figures mean little
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+QUICK=false
+[[ "${1:-}" == "--quick" ]] && QUICK=true
+
+./mvnw -q -B package -DskipTests -Pbench -pl server,bench -am
+rm -rf bench/target/results
+# The server's JVM options (decision 15): the same as production runs should use.
+SERVER_JVM="${BENCH_SERVER_JVM:-}"
+exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.server.jvm="$SERVER_JVM" \
+     -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \
+     -jar bench/target/marketplace-bench.jar
