@@ -17,7 +17,7 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -47,6 +47,9 @@ import org.jooq.impl.DSL;
  * behalf of a principal go through {@link Tenancy}: a product is owned by its merchant.
  */
 final class ProductRepository {
+
+    /** Looked up once: {@code Json.createReader} and friends search the class path for a provider on every call. */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     /** A merchant's external keys are unique across its products (see V7 migration). */
     static final String EXTERNAL_ID_CONSTRAINT = "product_external_id_key";
@@ -161,8 +164,12 @@ final class ProductRepository {
         return Cursor.of(sort.wireName(), key, product.id().toString());
     }
 
-    Optional<Product> findListing(DSLContext db, UUID id, Set<UUID> hiddenMerchants) {
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id)).and(listed(hiddenMerchants))
+    /** The product's merchant, for conditions on it built elsewhere (its status belongs to the merchants domain). */
+    static final Field<UUID> MERCHANT_OF_PRODUCT = PRODUCT.MERCHANT_ID;
+
+    Optional<Product> findListing(DSLContext db, UUID id, Condition merchantIsActive) {
+        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id))
+                .and(PRODUCT.STATUS.eq(ProductStatus.PUBLISHED.wireName())).and(merchantIsActive)
                 .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
     }
 
@@ -313,13 +320,13 @@ final class ProductRepository {
     }
 
     private static JSONB jsonObject(Map<String, String> map) {
-        JsonObjectBuilder object = Json.createObjectBuilder();
+        JsonObjectBuilder object = JSON.createObjectBuilder();
         map.forEach(object::add);
         return JSONB.jsonb(object.build().toString());
     }
 
     private static Map<String, String> stringMap(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             JsonObject object = reader.readObject();
             return object.keySet().stream().collect(Collectors.toMap(key -> key, object::getString,
                     (a, b) -> a, LinkedHashMap::new));
@@ -327,14 +334,14 @@ final class ProductRepository {
     }
 
     private static JSONB findingsJson(List<ComplianceFinding> findings) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
-        findings.forEach(finding -> array.add(Json.createObjectBuilder()
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        findings.forEach(finding -> array.add(JSON.createObjectBuilder()
                 .add("word", finding.word()).add("field", finding.field())));
         return JSONB.jsonb(array.build().toString());
     }
 
     private static List<ComplianceFinding> findings(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readArray().getValuesAs(JsonObject.class).stream()
                     .map(finding -> new ComplianceFinding(finding.getString("word"), finding.getString("field")))
                     .toList();

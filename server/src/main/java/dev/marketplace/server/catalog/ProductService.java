@@ -187,7 +187,7 @@ public final class ProductService {
 
     /** A published product of an active merchant. */
     public Product listing(UUID id) {
-        return repository.findListing(dsl, id, merchants.inactiveMerchantIds())
+        return repository.findListing(dsl, id, merchants.isActiveIn(ProductRepository.MERCHANT_OF_PRODUCT))
                 .orElseThrow(() -> ProblemException.notFound("listing"));
     }
 

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
@@ -52,6 +53,11 @@ final class MerchantRepository {
     Optional<MerchantStatus> statusOf(DSLContext db, UUID id) {
         return db.select(MERCHANT.STATUS).from(MERCHANT).where(MERCHANT.ID.eq(id))
                 .fetchOptional(MERCHANT.STATUS).flatMap(MerchantStatus::fromWireName);
+    }
+
+    static Condition isActive(Field<UUID> merchantId) {
+        return DSL.exists(DSL.selectOne().from(MERCHANT)
+                .where(MERCHANT.ID.eq(merchantId)).and(MERCHANT.STATUS.eq(MerchantStatus.ACTIVE.wireName())));
     }
 
     Set<UUID> idsNotIn(DSLContext db, MerchantStatus status) {
