@@ -38,6 +38,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.Record;
 import org.jooq.SortField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -167,10 +168,20 @@ final class ProductRepository {
     /** The product's merchant, for conditions on it built elsewhere (its status belongs to the merchants domain). */
     static final Field<UUID> MERCHANT_OF_PRODUCT = PRODUCT.MERCHANT_ID;
 
+    /** A storefront's most frequent read, so in one round trip: the product joined with its variants. */
     Optional<Product> findListing(DSLContext db, UUID id, Condition merchantIsActive) {
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id))
+        List<Record> rows = db.select(PRODUCT.fields()).select(PRODUCT_VARIANT.fields())
+                .from(PRODUCT).leftJoin(PRODUCT_VARIANT).on(PRODUCT_VARIANT.PRODUCT_ID.eq(PRODUCT.ID))
+                .where(PRODUCT.ID.eq(id))
                 .and(PRODUCT.STATUS.eq(ProductStatus.PUBLISHED.wireName())).and(merchantIsActive)
-                .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
+                .orderBy(PRODUCT_VARIANT.POSITION)
+                .fetch();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        List<ProductVariant> variants = rows.stream().filter(row -> row.get(PRODUCT_VARIANT.ID) != null)
+                .map(row -> toVariant(row.into(PRODUCT_VARIANT))).toList();
+        return Optional.of(toProduct(rows.getFirst().into(PRODUCT), variants));
     }
 
     private static Condition listed(Set<UUID> hiddenMerchants) {
