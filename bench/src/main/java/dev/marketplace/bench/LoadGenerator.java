@@ -76,6 +76,7 @@ final class LoadGenerator {
         long end = measuredFrom + measured.toNanos();
         Histogram latencyMicros = new ConcurrentHistogram(3);
         LongAdder completed = new LongAdder();
+        LongAdder answeredInWarmUp = new LongAdder();
         LongAdder httpErrors = new LongAdder();
         LongAdder ioErrors = new LongAdder();
         List<Thread> threads = new ArrayList<>();
@@ -93,6 +94,9 @@ final class LoadGenerator {
                         }
                         long done = System.nanoTime();
                         if (due < measuredFrom) {
+                            if (status >= 0) {
+                                answeredInWarmUp.increment();
+                            }
                             continue;
                         }
                         if (status < 0) {
@@ -120,6 +124,6 @@ final class LoadGenerator {
         long sent = completed.sum() + httpErrors.sum() + ioErrors.sum();
         long unsent = intendedRate > 0 ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate) - sent) : 0;
         return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrors.sum(), ioErrors.sum(),
-                unsent, latencyMicros);
+                unsent, answeredInWarmUp.sum(), latencyMicros);
     }
 }

@@ -39,13 +39,14 @@ final class Report {
     /**
      * One load phase. {@code intendedRate} 0 means closed loop. {@code throughput} counts successful answers per
      * second; {@code unsent} are requests of an open-loop schedule the generator gave up on (server too slow).
+     * {@code answeredInWarmUp}: answers to warm-up requests, which are all a server far slower than the rate gets to.
      */
     record Load(int connections, double intendedRate, double seconds, long ok, long httpErrors, long ioErrors,
-                long unsent, double throughput, Latency latencyMs) {
+                long unsent, long answeredInWarmUp, double throughput, Latency latencyMs) {
         static Load of(int connections, double intendedRate, double seconds, long ok, long httpErrors, long ioErrors,
-                       long unsent, Histogram latencyMicros) {
+                       long unsent, long answeredInWarmUp, Histogram latencyMicros) {
             return new Load(connections, intendedRate, round(seconds), ok, httpErrors, ioErrors, unsent,
-                    round(ok / seconds), Latency.of(latencyMicros));
+                    answeredInWarmUp, round(ok / seconds), Latency.of(latencyMicros));
         }
 
         long errors() {
@@ -102,7 +103,8 @@ final class Report {
         for (Scenario scenario : scenarios) {
             if (scenario.checks().isEmpty()) {
                 comparison.append("| ").append(scenario.name()).append(" | — | ").append(scenario.status())
-                        .append(scenario.note() == null ? "" : ": " + scenario.note()).append(" | — |\n");
+                        .append(scenario.note() == null ? "" : ": " + scenario.note()).append(' ')
+                        .append(scenario.figures()).append(" | — |\n");
             }
             for (Check check : scenario.checks()) {
                 comparison.append("| ").append(scenario.name()).append(" | ").append(check.target()).append(" | ")

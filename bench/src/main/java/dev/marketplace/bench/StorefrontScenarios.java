@@ -76,7 +76,7 @@ final class StorefrontScenarios {
             figures.put("maxClosedLoopCpu", maxShares);
             figures.put("openLoop5000", atRate);
             figures.put("openLoop5000Cpu", rateShares);
-            figures.put("serverRssMiB", Machine.residentMiB(context.serverPid(), false));
+            figures.put("serverRssMiB", Report.round(Machine.residentMiB(context.serverPid(), false)));
             return new Report.Scenario(name(), "measured", null, figures, List.of(
                     new Report.Check("≥ 10,000 req/s max", String.format(Locale.ROOT, "%.0f req/s (%d errors)",
                             max.throughput(), max.errors()), max.throughput() >= 10_000 && max.errors() == 0),
