@@ -4,6 +4,7 @@
 # scenario, restarts for start-up time and idle memory, and writes bench/target/results/{results.json,comparison.md}.
 #   bench/run.sh            the full run (about 10 minutes)
 #   bench/run.sh --quick    short load phases: checks the harness works, its figures mean little
+#   BENCH_ONLY=product-by-id,start-up bench/run.sh    only these scenarios (names as in results.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
@@ -18,6 +19,6 @@ rm -rf bench/target/results
 # The server's JVM options (decision 15): a class-data archive written at the first exit and used by every later
 # start (start-up time); BENCH_SERVER_JVM replaces them, e.g. BENCH_SERVER_JVM="" to measure without.
 SERVER_JVM="${BENCH_SERVER_JVM--XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
-exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.server.jvm="$SERVER_JVM" \
+exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
      -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \
      -jar bench/target/marketplace-bench.jar

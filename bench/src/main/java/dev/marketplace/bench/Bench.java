@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <p>System properties: {@code bench.server.jar}, {@code bench.results} (directory), {@code bench.server.jvm}
  * (the server's JVM options, space-separated), {@code bench.quick=true} (short load phases: a smoke run whose
- * figures mean little).
+ * figures mean little), {@code bench.only} (comma-separated scenario names: only these, for working on one figure;
+ * start-up is the scenario {@code start-up}).
  */
 public final class Bench {
 
@@ -58,6 +59,8 @@ public final class Bench {
         List<String> jvm = Arrays.stream(System.getProperty("bench.server.jvm", "").trim().split("\\s+"))
                 .filter(option -> !option.isEmpty()).toList();
         boolean quick = Boolean.getBoolean("bench.quick");
+        List<String> only = Arrays.stream(System.getProperty("bench.only", "").split(","))
+                .map(String::trim).filter(name -> !name.isEmpty()).toList();
         Scenario.Timing timing = quick
                 ? new Scenario.Timing(Duration.ofSeconds(2), Duration.ofSeconds(5))
                 : new Scenario.Timing(Duration.ofSeconds(10), Duration.ofSeconds(30));
@@ -84,6 +87,7 @@ public final class Bench {
         report.environment("serverJvmOptions", jvm);
         report.environment("java", System.getProperty("java.version"));
         report.environment("quick", quick);
+        report.environment("only", only);
         report.environment("warmUpSeconds", timing.warmUp().toSeconds());
         report.environment("measuredSeconds", timing.measured().toSeconds());
         Path log = results.resolve("server.log");
@@ -101,6 +105,9 @@ public final class Bench {
             String jdbcUrl = "jdbc:postgresql://127.0.0.1:" + postmaster.get(3).trim() + "/postgres";
             Scenario.Context context = new Scenario.Context(api, operator, server.pid(), postgresPid, jdbcUrl, timing);
             for (Scenario scenario : SCENARIOS) {
+                if (!only.isEmpty() && !only.contains(scenario.name())) {
+                    continue;
+                }
                 System.out.printf(Locale.ROOT, "%nRunning %s (load average %.2f)...%n", scenario.name(), Machine.loadAverage());
                 try {
                     report.add(scenario.run(context));
@@ -118,7 +125,9 @@ public final class Bench {
         }
         NOT_YET_MEASURABLE.forEach((name, why) -> report.add(new Report.Scenario(name, "not_run", why, Map.of(),
                 List.of(new Report.Check(why.substring(0, why.indexOf(" — ")), "not measured", null)))));
-        report.add(startUp(jar, jvm, environment, log, dataDir));
+        if (only.isEmpty() || only.contains("start-up")) {
+            report.add(startUp(jar, jvm, environment, log, dataDir));
+        }
         report.environment("loadAverage1mAtEnd", Machine.loadAverage());
         Path json = report.write(results);
         System.out.printf("Results: %s and %s%n", json, results.resolve("comparison.md"));
