@@ -36,6 +36,7 @@ public final class ProductService {
     private final MerchantService merchants;
     private final ComplianceCheck compliance;
     private final ProductRepository repository = new ProductRepository();
+    private final ProductRepository.ListingById listingById;
 
     public ProductService(DSLContext dsl, CategoryService categories, MerchantService merchants,
                           ComplianceCheck compliance) {
@@ -43,6 +44,8 @@ public final class ProductService {
         this.categories = categories;
         this.merchants = merchants;
         this.compliance = compliance;
+        this.listingById = new ProductRepository.ListingById(dsl,
+                merchants.isActiveIn(ProductRepository.MERCHANT_OF_PRODUCT));
     }
 
     /** Creates a draft owned by the calling merchant, which must be active. */
@@ -187,7 +190,7 @@ public final class ProductService {
 
     /** A published product of an active merchant. */
     public Product listing(UUID id) {
-        return repository.findListing(dsl, id, merchants.isActiveIn(ProductRepository.MERCHANT_OF_PRODUCT))
+        return listingById.find(dsl, id)
                 .orElseThrow(() -> ProblemException.notFound("listing"));
     }
 
