@@ -35,12 +35,15 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.InsertSetMoreStep;
 import org.jooq.InsertSetStep;
 import org.jooq.JSONB;
+import org.jooq.Query;
+import org.jooq.Record;
 import org.jooq.SortField;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -51,18 +54,15 @@ import org.jooq.impl.SQLDataType;
  */
 final class ProductRepository {
 
+    /** Looked up once: {@code Json.createReader} and friends search the class path for a provider on every call. */
+    private static final JsonProvider JSON = JsonProvider.provider();
+
     /** A merchant's external keys are unique across its products (see V7 migration). */
     static final String EXTERNAL_ID_CONSTRAINT = "product_external_id_key";
     /** A merchant's SKU codes are unique across its products (see V4 migration). */
     static final String SKU_CONSTRAINT = "product_variant_sku_key";
     /** The product's category must exist (see V4 migration). */
     static final String CATEGORY_CONSTRAINT = "product_category_fkey";
-
-    /**
-     * Looked up once: each {@code Json.create…} call looks the provider up again through the ServiceLoader (jar
-     * scans), which dominated reading a page of a thousand products.
-     */
-    private static final JsonProvider JSON = JsonProvider.provider();
 
     private static Condition visibleTo(Principal viewer) {
         return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), PRODUCT.MERCHANT_ID);
@@ -213,12 +213,43 @@ final class ProductRepository {
         return listed;
     }
 
-    /** A published product of an active merchant: one primary-key lookup in each table. */
-    Optional<Product> findListing(DSLContext db, UUID id) {
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(id))
-                .andExists(DSL.selectOne().from(LISTING_SEARCH)
-                        .where(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID)).and(listed()))
-                .fetchOptional().map(row -> withVariants(db, List.of(row)).getFirst());
+    /**
+     * A storefront's most frequent read in one round trip — the product joined with its variants, listed (published, its merchant active) — rendered to SQL
+     * once: jOOQ renders a query on every execution, which cost this read more CPU than PostgreSQL's work for it.
+     */
+    static final class ListingById {
+        private static final UUID PLACEHOLDER = new UUID(0, 0);
+        private static final Field<?>[] FIELDS = Stream.concat(Arrays.stream(PRODUCT.fields()),
+                Arrays.stream(PRODUCT_VARIANT.fields())).toArray(Field<?>[]::new);
+
+        private final String sql;
+        private final Object[] bindValues;
+        private final int idIndex;
+
+        ListingById(DSLContext db) {
+            Query query = db.select(FIELDS)
+                    .from(PRODUCT).leftJoin(PRODUCT_VARIANT).on(PRODUCT_VARIANT.PRODUCT_ID.eq(PRODUCT.ID))
+                    .where(PRODUCT.ID.eq(PLACEHOLDER))
+                    .andExists(DSL.selectOne().from(LISTING_SEARCH)
+                            .where(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID)).and(listed()))
+                    .orderBy(PRODUCT_VARIANT.POSITION);
+            this.sql = db.render(query);
+            List<Object> values = db.extractBindValues(query);
+            this.bindValues = values.toArray();
+            this.idIndex = values.indexOf(PLACEHOLDER);
+        }
+
+        Optional<Product> find(DSLContext db, UUID id) {
+            Object[] values = bindValues.clone();
+            values[idIndex] = id;
+            List<Record> rows = db.resultQuery(sql, values).coerce(FIELDS).fetch();
+            if (rows.isEmpty()) {
+                return Optional.empty();
+            }
+            List<ProductVariant> variants = rows.stream().filter(row -> row.get(PRODUCT_VARIANT.ID) != null)
+                    .map(row -> toVariant(row.into(PRODUCT_VARIANT))).toList();
+            return Optional.of(toProduct(rows.getFirst().into(PRODUCT), variants));
+        }
     }
 
     /**

@@ -41,6 +41,7 @@ public final class ProductService {
     /** Bulk items per transaction: few commits, yet short enough not to hold the change feeds back for long. */
     private static final int UPSERT_BATCH = 250;
     private static final String DEADLOCK_DETECTED = "40P01";
+    private final ProductRepository.ListingById listingById;
 
     public ProductService(DSLContext dsl, CategoryService categories, MerchantService merchants,
                           ComplianceCheck compliance) {
@@ -48,6 +49,7 @@ public final class ProductService {
         this.categories = categories;
         this.merchants = merchants;
         this.compliance = compliance;
+        this.listingById = new ProductRepository.ListingById(dsl);
     }
 
     /** Creates a draft owned by the calling merchant, which must be active. */
@@ -247,7 +249,8 @@ public final class ProductService {
 
     /** A published product of an active merchant. */
     public Product listing(UUID id) {
-        return repository.findListing(dsl, id).orElseThrow(() -> ProblemException.notFound("listing"));
+        return listingById.find(dsl, id)
+                .orElseThrow(() -> ProblemException.notFound("listing"));
     }
 
     /**

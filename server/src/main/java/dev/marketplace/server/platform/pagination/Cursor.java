@@ -1,6 +1,6 @@
 package dev.marketplace.server.platform.pagination;
 
-import jakarta.json.Json;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
@@ -20,6 +20,9 @@ import java.util.Optional;
  */
 public record Cursor(List<String> keys) {
 
+    /** Looked up once: {@code Json.createReader} and friends search the class path for a provider on every call. */
+    private static final JsonProvider JSON = JsonProvider.provider();
+
     public Cursor {
         keys = List.copyOf(keys);
     }
@@ -29,7 +32,7 @@ public record Cursor(List<String> keys) {
     }
 
     public String encode() {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = JSON.createArrayBuilder();
         keys.forEach(array::add);
         return Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(array.build().toString().getBytes(StandardCharsets.UTF_8));
@@ -39,7 +42,7 @@ public record Cursor(List<String> keys) {
     public static Optional<Cursor> decode(String token, int keyCount) {
         try {
             String json = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-            try (JsonReader reader = Json.createReader(new StringReader(json))) {
+            try (JsonReader reader = JSON.createReader(new StringReader(json))) {
                 JsonArray array = reader.readArray();
                 if (array.size() != keyCount) {
                     return Optional.empty();

@@ -17,6 +17,7 @@ import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -53,6 +54,8 @@ public final class AccessTokens {
     private final SecuritySettings settings;
     private final ExternalIssuers externalIssuers;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    /** Enough for every client's current token several times over; see {@link VerifiedTokens}. */
+    private final VerifiedTokens verified = new VerifiedTokens(10_000, Clock.systemUTC());
 
     public AccessTokens(SigningKeys keys, RevokedTokens revoked, SecuritySettings settings, ExternalIssuers externalIssuers) {
         this.keys = keys;
@@ -97,22 +100,36 @@ public final class AccessTokens {
      * external issuer, and still valid. The unverified {@code iss} only picks whose rules verify the token.
      */
     public Principal verify(String token) throws InvalidTokenException {
+        Optional<VerifiedTokens.Verified> known = verified.find(token);
+        if (known.isPresent()) {
+            return unlessRevoked(known.get());
+        }
         String issuer = unverifiedIssuer(token);
         if (!settings.issuer().equals(issuer) && externalIssuers.trusts(issuer)) {
             return externalIssuers.verify(issuer, token);
         }
         JWTClaimsSet claims = verifiedClaims(token);
+        VerifiedTokens.Verified fresh;
         try {
-            if (revoked.isRevoked(claims.getJWTID(), claims.getStringClaim("client_id"), claims.getIssueTime().toInstant())) {
-                throw new InvalidTokenException("the token was revoked");
-            }
             Set<String> scopes = new LinkedHashSet<>(Arrays.asList(claims.getStringClaim("scope").split(" ")));
-            return Principal.fromToken(claims.getSubject(), claims.getStringClaim(Principal.CLIENT_PRINCIPAL_CLAIM),
-                            claims.getStringClaim("client_id"), scopes)
+            Principal principal = Principal.fromToken(claims.getSubject(),
+                            claims.getStringClaim(Principal.CLIENT_PRINCIPAL_CLAIM), claims.getStringClaim("client_id"), scopes)
                     .orElseThrow(() -> new InvalidTokenException("the token's subject is not a principal"));
+            fresh = new VerifiedTokens.Verified(principal, claims.getJWTID(), claims.getStringClaim("client_id"),
+                    claims.getIssueTime().toInstant(), claims.getExpirationTime().toInstant());
         } catch (ParseException e) {
             throw new InvalidTokenException("the token's claims are malformed");
         }
+        verified.remember(token, fresh);
+        return unlessRevoked(fresh);
+    }
+
+    /** Revocation is never cached with the token: it is checked on every use (RevokedTokens keeps it in memory). */
+    private Principal unlessRevoked(VerifiedTokens.Verified token) throws InvalidTokenException {
+        if (revoked.isRevoked(token.jti(), token.clientId(), token.issuedAt())) {
+            throw new InvalidTokenException("the token was revoked");
+        }
+        return token.principal();
     }
 
     private static String unverifiedIssuer(String token) {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The benchmark of issue 7 in one command (see README "Benchmarks" and docs/decisions/0015-benchmark-harness.md):
+# builds the server and the harness, starts the server on a fresh database with the demo marketplace, runs every
+# scenario, restarts for start-up time and idle memory, and writes bench/target/results/{results.json,comparison.md}.
+#   bench/run.sh            the full run (about 10 minutes)
+#   bench/run.sh --quick    short load phases: checks the harness works, its figures mean little
+#   BENCH_ONLY=product-by-id,start-up bench/run.sh    only these scenarios (names as in results.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+QUICK=false
+[[ "${1:-}" == "--quick" ]] && QUICK=true
+
+./mvnw -q -B package -DskipTests -Pbench -pl server,bench -am
+rm -rf bench/target/results
+# The server's JVM options (decision 15): a class-data archive written at the first exit and used by every later
+# start (start-up time); BENCH_SERVER_JVM replaces them, e.g. BENCH_SERVER_JVM="" to measure without.
+SERVER_JVM="${BENCH_SERVER_JVM--XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
+exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
+     -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \
+     -jar bench/target/marketplace-bench.jar

@@ -1,0 +1,138 @@
+package dev.marketplace.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What Linux says about the machine and the processes under test ({@code /proc}). */
+final class Machine {
+
+    /** Clock ticks per second of {@code /proc/<pid>/stat} CPU times (USER_HZ, 100 on Linux everywhere). */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    private Machine() {
+    }
+
+    static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The 1-minute load average. */
+    static double loadAverage() {
+        return Double.parseDouble(read(Path.of("/proc/loadavg")).split(" ")[0]);
+    }
+
+    /** CPU seconds a process has used so far (user + system). */
+    static double cpuSeconds(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+    }
+
+    /** CPU seconds this JVM (the load generator) has used so far. */
+    static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    /** CPU seconds all processes of the machine have used so far (everything but idle and iowait). */
+    static double machineBusySeconds() {
+        String[] fields = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < fields.length && i <= 8; i++) {
+            if (i != 4 && i != 5) { // idle, iowait
+                busy += Long.parseLong(fields[i]);
+            }
+        }
+        return busy / TICKS_PER_SECOND;
+    }
+
+    /** Resident memory of a process in MiB ({@code VmRSS}), or its peak ({@code VmHWM}). */
+    static double residentMiB(long pid, boolean peak) {
+        String key = peak ? "VmHWM:" : "VmRSS:";
+        return read(Path.of("/proc", Long.toString(pid), "status")).lines()
+                .filter(l -> l.startsWith(key))
+                .mapToLong(l -> Long.parseLong(l.substring(key.length()).trim().split("\\s+")[0]))
+                .findFirst().orElse(0) / 1024.0;
+    }
+
+    /**
+     * Proportional memory (PSS, shared pages divided among their users) of a process and all its descendants, in
+     * MiB: for the embedded PostgreSQL, whose shared buffers a plain RSS sum would count once per backend.
+     */
+    static double treeProportionalMiB(long pid) {
+        long kib = 0;
+        for (ProcessHandle process : tree(pid)) {
+            Path rollup = Path.of("/proc", Long.toString(process.pid()), "smaps_rollup");
+            try {
+                kib += Files.readString(rollup).lines().filter(l -> l.startsWith("Pss:"))
+                        .mapToLong(l -> Long.parseLong(l.substring(4).trim().split("\\s+")[0])).sum();
+            } catch (IOException gone) {
+                // a backend that ended meanwhile
+            }
+        }
+        return kib / 1024.0;
+    }
+
+    /** A process and its descendants (PostgreSQL's postmaster and its backends). */
+    static List<ProcessHandle> tree(long pid) {
+        return ProcessHandle.of(pid).map(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p),
+                p.descendants()).toList()).orElse(List.of());
+    }
+
+    private static String read(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * CPU used by the server (its JVM and the embedded PostgreSQL: the postmaster daemonizes, so it is not the
+     * JVM's descendant and is named separately), the generator and the whole machine over one measured interval.
+     */
+    static final class CpuMeter {
+        private final long serverPid;
+        private final long postgresPid;
+        private final long startedNanos = System.nanoTime();
+        private final double server0;
+        private final double generator0;
+        private final double machine0;
+
+        CpuMeter(Scenario.Context context) {
+            this.serverPid = context.serverPid();
+            this.postgresPid = context.postgresPid();
+            this.server0 = serverCpu();
+            this.generator0 = ownCpuSeconds();
+            this.machine0 = machineBusySeconds();
+        }
+
+        /** Shares of the machine's total CPU capacity (cores × elapsed) over the interval, 0..1. */
+        Report.CpuShares stop() {
+            double capacity = (System.nanoTime() - startedNanos) / 1e9 * cores();
+            double server = serverCpu() - server0;
+            double generator = ownCpuSeconds() - generator0;
+            double machine = machineBusySeconds() - machine0;
+            return new Report.CpuShares(round(server / capacity), round(generator / capacity),
+                    round(Math.max(0, machine - server - generator) / capacity), loadAverage());
+        }
+
+        private double serverCpu() {
+            return cpuSeconds(serverPid) + tree(postgresPid).stream().mapToDouble(process -> {
+                try {
+                    return cpuSeconds(process.pid());
+                } catch (UncheckedIOException gone) {
+                    return 0; // a backend that ended meanwhile
+                }
+            }).sum();
+        }
+
+        private static double round(double share) {
+            return Math.round(share * 1000) / 1000.0;
+        }
+    }
+}
