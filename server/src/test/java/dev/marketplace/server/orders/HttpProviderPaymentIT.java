@@ -1,0 +1,171 @@
+package dev.marketplace.server.orders;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.model.Order;
+import dev.marketplace.sdk.model.OrderStatus;
+import dev.marketplace.sdk.model.Payment;
+import dev.marketplace.sdk.model.PaymentCreate;
+import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
+import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.TestServer;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Paying orders through the http payment provider, played by WireMock: a provider that times out leaves the order
+ * placed with its payment pending, and reconciliation by the same idempotency key completes it exactly once; an
+ * asynchronous capture reported by a webhook delivered twice pays the order once.
+ */
+class HttpProviderPaymentIT {
+
+    private static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
+            .encodeToString("provider-webhook-secret-32-bytes".getBytes(StandardCharsets.UTF_8));
+    private static final String PAYMENTS = "/v1/payments";
+
+    private static final WireMockServer provider = started();
+
+    @RegisterExtension
+    static final TestServer server = new TestServer()
+            .with("payments.provider", "http")
+            .with("payments.http.base.url", "http://127.0.0.1:" + provider.port())
+            .with("payments.http.api.key", "sk_test_marketplace")
+            .with("payments.http.webhook.secret", WEBHOOK_SECRET)
+            .with("payments.reconcile.after", "PT0S")
+            .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
+            .with("outbound.targets.payments.timeout", "PT0.3S")
+            .with("outbound.targets.payments.initial-backoff", "PT0.001S")
+            .with("outbound.targets.payments.max-backoff", "PT0.002S");
+
+    private static Shop shop;
+    private static ActiveMerchant tea;
+
+    private static WireMockServer started() {
+        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+        wireMock.start();
+        return wireMock;
+    }
+
+    @BeforeAll
+    static void openShop() throws Exception {
+        shop = new Shop(server, 1000);
+        tea = shop.merchant("Kyoto Tea Co., Ltd.");
+    }
+
+    @AfterAll
+    static void stopProvider() {
+        provider.stop();
+    }
+
+    @BeforeEach
+    void resetProvider() {
+        provider.resetAll();
+    }
+
+    @Test
+    void aProviderTimeoutLeavesThePaymentPendingAndReconciliationCompletesItOnce() throws Exception {
+        Item item = shop.item(tea, "SLOW-1", 3_000, 5, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, item)), null);
+        long total = order.getTotal().getAmount();
+        // The provider charges but answers too late, every time it is asked.
+        provider.stubFor(post(urlPathEqualTo(PAYMENTS)).willReturn(json(201, payment("pay_slow", "captured", total))
+                .withFixedDelay(1_000)));
+
+        Payment pending = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+
+        assertThat(pending.getStatus()).isEqualTo(Payment.StatusEnum.PENDING);
+        assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PLACED);
+        List<LoggedRequest> attempts = provider.findAll(postRequestedFor(urlPathEqualTo(PAYMENTS)));
+        assertThat(attempts).isNotEmpty();
+        String key = attempts.getFirst().getHeader("Idempotency-Key");
+        assertThat(attempts).allSatisfy(attempt -> assertThat(attempt.getHeader("Idempotency-Key")).isEqualTo(key));
+
+        // Reconciliation asks by the same key and finds the charge the provider made.
+        provider.stubFor(get(urlPathEqualTo(PAYMENTS)).withQueryParam("idempotencyKey", equalTo(key))
+                .willReturn(json(200, "{\"data\": [" + payment("pay_slow", "captured", total) + "]}")));
+        server.reconcilePayments();
+        server.reconcilePayments();
+
+        assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
+        assertThat(customer.payments().listOrderPayments(order.getId()).getItems()).singleElement()
+                .satisfies(payment -> assertThat(payment.getStatus()).isEqualTo(Payment.StatusEnum.CAPTURED));
+        assertThat(shop.moneyEvents(order.getId())).containsOnlyOnce("payment_captured");
+        assertThat(provider.findAll(postRequestedFor(urlPathEqualTo(PAYMENTS))))
+                .as("no new charge after the timeouts").hasSameSizeAs(attempts);
+        assertThat(shop.stock(item).getOnHand()).isEqualTo(3);
+        assertThat(shop.stock(item).getReserved()).isZero();
+    }
+
+    @Test
+    void anAsynchronousCaptureReportedTwiceByWebhookPaysTheOrderOnce() throws Exception {
+        Item item = shop.item(tea, "ASYNC-1", 1_500, 5, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        long total = order.getTotal().getAmount();
+        provider.stubFor(post(urlPathEqualTo(PAYMENTS)).withHeader("Idempotency-Key", matching(".+"))
+                .willReturn(json(202, payment("pay_async", "pending", total))));
+
+        Payment pending = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+        assertThat(pending.getStatus()).isEqualTo(Payment.StatusEnum.PENDING);
+
+        String event = "{\"type\":\"payment.captured\",\"data\":{\"paymentId\":\"pay_async\",\"amount\":" + total
+                + ",\"currency\":\"JPY\"}}";
+        HttpResponse<String> first = server.send(webhook("msg_async_1", event));
+        Order afterFirst = customer.orders().getOrder(order.getId());
+        List<String> eventsAfterFirst = shop.moneyEvents(order.getId());
+        HttpResponse<String> duplicate = server.send(webhook("msg_async_1", event));
+
+        assertThat(first.statusCode()).isEqualTo(204);
+        assertThat(duplicate.statusCode()).isEqualTo(204);
+        assertThat(afterFirst.getStatus()).isEqualTo(OrderStatus.PAID);
+        Order afterDuplicate = customer.orders().getOrder(order.getId());
+        assertThat(afterDuplicate.getVersion()).isEqualTo(afterFirst.getVersion());
+        assertThat(shop.moneyEvents(order.getId())).isEqualTo(eventsAfterFirst).containsOnlyOnce("payment_captured");
+        assertThat(shop.stock(item).getOnHand()).isEqualTo(4);
+    }
+
+    private static HttpRequest webhook(String id, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/webhooks/payments/http"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        new StandardWebhooks(WEBHOOK_SECRET, Duration.ofMinutes(5)).sign(id, Instant.now(), bytes).forEach(request::header);
+        return request.build();
+    }
+
+    private static String payment(String id, String status, long amount) {
+        long captured = status.equals("captured") ? amount : 0;
+        long authorized = status.equals("pending") ? 0 : amount;
+        return """
+                {"id": "%s", "status": "%s", "currency": "JPY", "authorized": %d, "captured": %d, "refunded": 0}"""
+                .formatted(id, status, authorized, captured);
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
+        return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
+    }
+}
