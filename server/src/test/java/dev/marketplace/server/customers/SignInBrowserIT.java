@@ -41,7 +41,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The hosted sign-in page end to end in headless Chromium (Debian's {@code chromium} and
- * {@code chromium-driver}, which {@code .ci/run} installs; skipped where they are missing): a storefront sends the
+ * {@code chromium-driver}, which {@code .ci/run} installs and requires; skipped elsewhere where they are missing): a storefront sends the
  * customer's browser to the authorization endpoint, the customer signs in and consents, the browser lands on the
  * storefront's redirect URI (a small local HTTP server here) with the code and state, the storefront exchanges
  * the code, and the token reads only that customer's data.
@@ -66,8 +66,13 @@ class SignInBrowserIT {
 
     @BeforeAll
     static void storefrontWithItsCallback() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)");
+        boolean browserPresent = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String missing = "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)";
+        // CI installs the browser and sets this, so a failed install fails the build instead of skipping the test.
+        if ("true".equals(System.getenv("BROWSER_TESTS_REQUIRED")) && !browserPresent) {
+            throw new IllegalStateException(missing);
+        }
+        assumeTrue(browserPresent, missing);
         storefrontCallback = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         storefrontCallback.createContext("/callback", exchange -> {
             callbacks.add(exchange.getRequestURI());
