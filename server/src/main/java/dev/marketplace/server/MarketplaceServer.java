@@ -29,6 +29,7 @@ import dev.marketplace.server.platform.changes.ChangeRetention;
 import dev.marketplace.server.orders.CartHttpService;
 import dev.marketplace.server.orders.CartService;
 import dev.marketplace.server.orders.FulfilmentService;
+import dev.marketplace.server.orders.OrderCustomerData;
 import dev.marketplace.server.orders.OrderHttpService;
 import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.orders.ReturnHttpService;
@@ -185,7 +186,7 @@ public final class MarketplaceServer implements AutoCloseable {
             DelegatedGrants grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
                     config.get("security.refresh.token.idle").as(Duration.class).orElse(Duration.ofDays(30)));
             CustomerService customers = new CustomerService(dsl, PiiKeys.from(config.get("security"), security.keyEncryption()),
-                    mailSender, grants, config.get("customers"), List.of());
+                    mailSender, grants, config.get("customers"), List.of(new OrderCustomerData(dsl)));
             maintenance.scheduleWithFixedDelay(() -> {
                 try {
                     while (customers.reencryptPersonalData(PII_REENCRYPTION_BATCH) > 0) {

@@ -87,10 +87,10 @@ public final class CustomerService {
     private final MailSender mail;
     private final DelegatedGrants grants;
     private final SignInThrottle throttle;
-    private final List<CustomerDataExporter> exporters;
+    private final List<CustomerDataHolder> holders;
 
     public CustomerService(DSLContext dsl, PiiKeys piiKeys, MailSender mail, DelegatedGrants grants, Config customers,
-                           List<CustomerDataExporter> exporters) {
+                           List<CustomerDataHolder> holders) {
         this.dsl = dsl;
         this.piiKeys = piiKeys;
         this.mail = mail;
@@ -99,7 +99,7 @@ public final class CustomerService {
                 customers.get("signin.account.max.failures").asInt().orElse(5),
                 customers.get("signin.address.max.failures").asInt().orElse(20),
                 customers.get("signin.window").as(Duration.class).orElse(Duration.ofMinutes(15)));
-        this.exporters = List.copyOf(exporters);
+        this.holders = List.copyOf(holders);
     }
 
     public Customer register(NewCustomer request) {
@@ -291,6 +291,7 @@ public final class CustomerService {
             CustomerRecord row = activeRow(db, caller, true);
             expected.check(row.getVersion());
             UUID id = row.getId();
+            holders.forEach(holder -> holder.erase(db, id));
             grants.revokeAll(db, id);
             db.deleteFrom(CUSTOMER_TOKEN).where(CUSTOMER_TOKEN.CUSTOMER_ID.eq(id)).execute();
             db.deleteFrom(SIGN_IN_EVENT).where(SIGN_IN_EVENT.CUSTOMER_ID.eq(id)).execute();
@@ -336,7 +337,7 @@ public final class CustomerService {
                 .orderBy(CUSTOMER_PRIVACY_EVENT.OCCURRED_AT)
                 .fetch(row -> new PrivacyEvent(row.getKind(), row.getClientId(), row.getOccurredAt()));
         Map<String, Object> sections = new LinkedHashMap<>();
-        exporters.forEach(exporter -> sections.put(exporter.section(), exporter.export(id)));
+        holders.forEach(holder -> sections.put(holder.section(), holder.export(id)));
         return new CustomerData(me(caller), consents, signIns, events, sections);
     }
 

@@ -32,6 +32,9 @@ import org.jooq.impl.DSL;
 /** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
 final class OrderRepository {
 
+    /** What an erased customer's personal fields read as. */
+    static final String ERASED = "(erased)";
+
     /**
      * Who sees an order: the operator every order; a storefront acting for a customer that customer's orders; a
      * storefront on its own the orders placed through it. Merchants see their sub-orders, not customer orders.
@@ -140,6 +143,36 @@ final class OrderRepository {
                 .orderBy(CUSTOMER_ORDER.CREATED_AT.desc(), CUSTOMER_ORDER.ID.desc())
                 .limit(page.fetchSize())
                 .fetch(row -> order(db, row));
+    }
+
+    /** Every order of a customer, oldest first: their privacy export. */
+    List<Order> ofCustomer(DSLContext db, UUID customerId) {
+        return db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.CUSTOMER_ID.eq(customerId))
+                .orderBy(CUSTOMER_ORDER.CREATED_AT, CUSTOMER_ORDER.ID)
+                .fetch(row -> order(db, row));
+    }
+
+    /** Whether some order of the customer is still placed or paid (its sub-orders not all final). */
+    boolean hasOpenOrders(DSLContext db, UUID customerId) {
+        return db.fetchExists(CUSTOMER_ORDER, CUSTOMER_ORDER.CUSTOMER_ID.eq(customerId),
+                CUSTOMER_ORDER.STATUS.in(OrderStatus.PLACED.wireName(), OrderStatus.PAID.wireName()));
+    }
+
+    /**
+     * Replaces the shipping addresses of a customer's orders by an anonymous one that keeps only the country (which
+     * taxes and statements may need). Amounts, lines and history stay as they were, so the books still balance.
+     */
+    int anonymiseAddresses(DSLContext db, UUID customerId) {
+        return db.select(CUSTOMER_ORDER.ID, CUSTOMER_ORDER.SHIPPING_ADDRESS).from(CUSTOMER_ORDER)
+                .where(CUSTOMER_ORDER.CUSTOMER_ID.eq(customerId)).forUpdate()
+                .fetch().stream().mapToInt(row -> db.update(CUSTOMER_ORDER)
+                        .set(CUSTOMER_ORDER.SHIPPING_ADDRESS, addressJson(erased(address(row.value2()).country())))
+                        .where(CUSTOMER_ORDER.ID.eq(row.value1())).execute())
+                .sum();
+    }
+
+    private static Order.ShippingAddress erased(String country) {
+        return new Order.ShippingAddress(ERASED, country, ERASED, ERASED, ERASED, ERASED, null, ERASED);
     }
 
     static Cursor cursorOf(Order order) {

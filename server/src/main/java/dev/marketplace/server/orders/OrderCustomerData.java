@@ -1,0 +1,41 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.customers.CustomerDataHolder;
+import dev.marketplace.server.platform.http.ProblemException;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Orders' part in a customer's privacy requests: the export lists every order with its lines, sub-orders, history
+ * and shipping address; erasure anonymises the shipping addresses and keeps the amounts, so settlement and audit
+ * still add up. While an order is placed or paid, erasure is refused: its merchants still need the address.
+ */
+public final class OrderCustomerData implements CustomerDataHolder {
+
+    private final DSLContext dsl;
+    private final OrderRepository repository = new OrderRepository();
+
+    public OrderCustomerData(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    @Override
+    public String section() {
+        return "orders";
+    }
+
+    @Override
+    public List<Order> export(UUID customerId) {
+        return repository.ofCustomer(dsl, customerId);
+    }
+
+    @Override
+    public void erase(DSLContext tx, UUID customerId) {
+        if (repository.hasOpenOrders(tx, customerId)) {
+            throw ProblemException.conflict("orders_in_progress",
+                    "Orders of this customer are still placed or paid; erase once they are completed or cancelled.");
+        }
+        repository.anonymiseAddresses(tx, customerId);
+    }
+}
