@@ -28,9 +28,9 @@ import java.util.function.Consumer;
 /**
  * The one object an integration needs: holds the connection settings and hands out the API groups.
  * Underneath the generated API classes it authenticates (OAuth2 client credentials, tokens cached and renewed),
- * gives every POST an {@code Idempotency-Key}, and retries 429, 503 and failed connections. Every call that gets
- * an error answer throws a typed {@link MarketplaceException} carrying the server's problem document (code, field
- * errors, request id). For lists, {@link Pages} walks the cursors.
+ * gives every POST an {@code Idempotency-Key}, and retries 429, 503, a 409 whose idempotency key is still in
+ * progress, and failed connections. Every call that gets an error answer throws a typed
+ * {@link MarketplaceException} carrying the server's problem document (code, field errors, request id). For lists, {@link Pages} walks the cursors.
  *
  * <pre>{@code
  * MarketplaceClient client = MarketplaceClient.builder()

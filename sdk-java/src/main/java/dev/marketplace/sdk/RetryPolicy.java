@@ -20,15 +20,17 @@ record RetryPolicy(int maxRetries, Duration maxRetryWait, Clock clock, Sleeper s
     private static final int MOST_DOUBLINGS = 20;
 
     /**
-     * The wait before sending again after this answer; empty when the answer is final: neither 429 nor 503,
-     * no retries left, or a Retry-After longer than {@link #maxRetryWait}. Both statuses say the server did not
-     * act on the request, so any method may be resent.
+     * The wait before sending again after this answer; empty when the answer is final: neither 429 nor 503 nor a
+     * 409 with Retry-After, no retries left, or a Retry-After longer than {@link #maxRetryWait}. 429 and 503 say the
+     * server did not act on the request, so any method may be resent; a 409 with Retry-After says the same
+     * Idempotency-Key is still being worked on, and resending it returns that request's answer.
      */
     Optional<Duration> waitAfterAnswer(int status, HttpHeaders headers, int retriesDone) {
-        if ((status != 429 && status != 503) || retriesDone >= maxRetries) {
+        Optional<Duration> asked = RetryAfter.of(headers, clock);
+        boolean inProgress = status == 409 && asked.isPresent();
+        if ((status != 429 && status != 503 && !inProgress) || retriesDone >= maxRetries) {
             return Optional.empty();
         }
-        Optional<Duration> asked = RetryAfter.of(headers, clock);
         return asked.isPresent()
                 ? asked.filter(wait -> wait.compareTo(maxRetryWait) <= 0)
                 : Optional.of(backoff(retriesDone));

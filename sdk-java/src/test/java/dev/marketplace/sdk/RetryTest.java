@@ -140,6 +140,33 @@ class RetryTest {
     }
 
     @Test
+    void aPostWhoseKeyIsStillInProgressIsResentAfterTheWaitAndGetsTheFirstAnswer() throws Exception {
+        firstThenSecond(() -> post("/v1/categories"),
+                problem(409, "idempotency_request_in_progress").withHeader("Retry-After", "1"),
+                aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
+
+        clientBuilder().build().categories()
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+
+        assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(1));
+        List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(0).getHeader("Idempotency-Key")).isEqualTo(sent.get(1).getHeader("Idempotency-Key"));
+    }
+
+    @Test
+    void aConflictWithoutRetryAfterIsFinal() {
+        api.stubFor(post("/v1/categories").willReturn(problem(409, "category_name_taken")));
+
+        MarketplaceException.ConflictException conflict = catchThrowableOfType(MarketplaceException.ConflictException.class,
+                () -> clientBuilder().build().categories()
+                        .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null));
+        assertThat(conflict.code()).isEqualTo("category_name_taken");
+        assertThat(sleeper.waits()).isEmpty();
+        api.verify(1, postRequestedFor(urlPathEqualTo("/v1/categories")));
+    }
+
+    @Test
     void failedConnectionIsRetriedForARead() throws Exception {
         firstThenSecond(() -> get(urlPathEqualTo("/v1/categories")),
                 aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),

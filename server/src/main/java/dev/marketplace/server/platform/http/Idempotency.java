@@ -188,8 +188,7 @@ public final class Idempotency implements Filter {
                             existing.getResponseBody());
                 }
                 if (!expired && !abandoned) {
-                    throw ProblemException.conflict("idempotency_request_in_progress",
-                            "A request with this Idempotency-Key is still running; retry shortly.");
+                    throw ProblemException.requestInProgress();
                 }
                 existing.setRequestFingerprint(fingerprint);
                 existing.setState("in_flight");

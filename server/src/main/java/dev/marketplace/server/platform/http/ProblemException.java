@@ -125,6 +125,17 @@ public class ProblemException extends RuntimeException {
         return problem;
     }
 
+    /**
+     * A request with the same Idempotency-Key is still running. {@code Retry-After} tells a client (the SDK does)
+     * that sending the same request again shortly is right: it then gets the first request's answer.
+     */
+    public static ProblemException requestInProgress() {
+        ProblemException problem = conflict("idempotency_request_in_progress",
+                "A request with this Idempotency-Key is still running; retry shortly.");
+        problem.headers.put("Retry-After", "1");
+        return problem;
+    }
+
     public static ProblemException internalError() {
         return new ProblemException(500, "internal_error", "Internal Server Error",
                 "An unexpected error occurred. Quote the request id to support.");

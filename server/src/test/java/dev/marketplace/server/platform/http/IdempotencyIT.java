@@ -74,6 +74,7 @@ class IdempotencyIT {
         HttpResponse<String> duplicate = post(key, body);
         assertThat(duplicate.statusCode()).isEqualTo(409);
         assertThat(duplicate.body()).contains("\"code\":\"idempotency_request_in_progress\"");
+        assertThat(duplicate.headers().firstValue("Retry-After")).contains("1");
         assertThat(countNamed("In flight")).isZero();
 
         // A holder that died (its lease ran out) does not block the key for ever.
