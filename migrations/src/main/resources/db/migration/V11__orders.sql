@@ -36,7 +36,9 @@ CREATE TABLE customer_order (
     -- Seams for the points issue: coupons and points reduce the total; zero until they exist.
     discount_amount      bigint      NOT NULL DEFAULT 0 CHECK (discount_amount >= 0),
     total_amount         bigint      NOT NULL CHECK (total_amount = subtotal_amount + tax_amount - discount_amount),
-    shipping_address     jsonb       NOT NULL CHECK (jsonb_typeof(shipping_address) = 'object'),
+    -- The shipping address (JSON) sealed with AES-256-GCM under the PII key named beside it, like customers' addresses.
+    shipping_address_sealed bytea    NOT NULL,
+    pii_key_id           text        NOT NULL,
     reservation_id       uuid        NOT NULL,
     -- Whether the reservation was committed after payment (the recovery job finishes a commit a crash interrupted).
     stock_committed      boolean     NOT NULL DEFAULT false,

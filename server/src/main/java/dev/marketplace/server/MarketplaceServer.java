@@ -185,12 +185,17 @@ public final class MarketplaceServer implements AutoCloseable {
             }, CHANGE_PRUNING.toMinutes(), CHANGE_PRUNING.toMinutes(), TimeUnit.MINUTES);
             DelegatedGrants grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
                     config.get("security.refresh.token.idle").as(Duration.class).orElse(Duration.ofDays(30)));
-            CustomerService customers = new CustomerService(dsl, PiiKeys.from(config.get("security"), security.keyEncryption()),
-                    mailSender, grants, config.get("customers"), List.of(new OrderCustomerData(dsl)));
+            PiiKeys piiKeys = PiiKeys.from(config.get("security"), security.keyEncryption());
+            OrderCustomerData orderCustomerData = new OrderCustomerData(dsl, piiKeys);
+            CustomerService customers = new CustomerService(dsl, piiKeys, mailSender, grants, config.get("customers"),
+                    List.of(orderCustomerData));
             maintenance.scheduleWithFixedDelay(() -> {
                 try {
                     while (customers.reencryptPersonalData(PII_REENCRYPTION_BATCH) > 0) {
                         // until no row is sealed under a retired key
+                    }
+                    while (orderCustomerData.resealAddresses(PII_REENCRYPTION_BATCH) > 0) {
+                        // the same for orders' shipping addresses
                     }
                     grants.purgeExpired();
                 } catch (RuntimeException e) {
@@ -202,12 +207,13 @@ public final class MarketplaceServer implements AutoCloseable {
             CartService carts = new CartService(dsl, products, inventory, merchants, taxRates);
             OrderService orders = new OrderService(dsl, products, categories, merchants, reservations, taxRates,
                     config.get("orders.payment.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)),
-                    config.get("orders.acceptance.timeout").as(Duration.class).orElse(Duration.ofDays(2)));
+                    config.get("orders.acceptance.timeout").as(Duration.class).orElse(Duration.ofDays(2)), piiKeys);
             PaymentProvider paymentProvider = PaymentProviders.from(config.get("payments"), outbound);
             PaymentService payments = new PaymentService(dsl, paymentProvider, orders,
                     config.get("payments.reconcile.after").as(Duration.class).orElse(Duration.ofMinutes(1)));
             FulfilmentService fulfilment = new FulfilmentService(dsl, reservations, inventory, payments,
-                    config.get("orders.escrow.release.after.shipment").as(Duration.class).orElse(Duration.ofDays(14)));
+                    config.get("orders.escrow.release.after.shipment").as(Duration.class).orElse(Duration.ofDays(14)),
+                    piiKeys);
             maintenance.scheduleWithFixedDelay(() -> {
                 try {
                     payments.reconcile();
@@ -245,7 +251,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))
                     .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
                     .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
-                    .register(ReturnHttpService.PATH, new ReturnHttpService(new ReturnService(dsl, inventory, payments)))
+                    .register(ReturnHttpService.PATH, new ReturnHttpService(new ReturnService(dsl, inventory, payments, piiKeys)))
                     .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
 
             Context serverContext = Context.create();

@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import java.time.Duration;
@@ -43,12 +44,13 @@ public final class FulfilmentService {
     private final InventoryService inventory;
     private final RefundRequests refunds;
     private final Duration releaseEscrowAfterShipment;
-    private final OrderRepository orders = new OrderRepository();
+    private final OrderRepository orders;
     private final FulfilmentRepository repository = new FulfilmentRepository();
 
     public FulfilmentService(DSLContext dsl, ReservationService reservations, InventoryService inventory,
-                             RefundRequests refunds, Duration releaseEscrowAfterShipment) {
+                             RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
         this.dsl = dsl;
+        this.orders = new OrderRepository(piiKeys);
         this.reservations = reservations;
         this.inventory = inventory;
         this.refunds = refunds;

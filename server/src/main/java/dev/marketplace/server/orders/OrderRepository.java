@@ -11,6 +11,7 @@ import dev.marketplace.schema.tables.records.SubOrderRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import jakarta.json.Json;
@@ -18,6 +19,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,12 @@ final class OrderRepository {
 
     /** What an erased customer's personal fields read as. */
     static final String ERASED = "(erased)";
+
+    private final PiiKeys piiKeys;
+
+    OrderRepository(PiiKeys piiKeys) {
+        this.piiKeys = piiKeys;
+    }
 
     /**
      * Who sees an order: the operator every order; a storefront acting for a customer that customer's orders; a
@@ -65,7 +73,8 @@ final class OrderRepository {
                 .set(CUSTOMER_ORDER.SUBTOTAL_AMOUNT, order.subtotal().amount())
                 .set(CUSTOMER_ORDER.TAX_AMOUNT, order.tax().amount())
                 .set(CUSTOMER_ORDER.TOTAL_AMOUNT, order.total().amount())
-                .set(CUSTOMER_ORDER.SHIPPING_ADDRESS, addressJson(order.address()))
+                .set(CUSTOMER_ORDER.SHIPPING_ADDRESS_SEALED, seal(order.id(), order.address()))
+                .set(CUSTOMER_ORDER.PII_KEY_ID, piiKeys.currentId())
                 .set(CUSTOMER_ORDER.RESERVATION_ID, order.reservationId())
                 .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, order.paymentDueAt())
                 .execute();
@@ -163,12 +172,24 @@ final class OrderRepository {
      * taxes and statements may need). Amounts, lines and history stay as they were, so the books still balance.
      */
     int anonymiseAddresses(DSLContext db, UUID customerId) {
-        return db.select(CUSTOMER_ORDER.ID, CUSTOMER_ORDER.SHIPPING_ADDRESS).from(CUSTOMER_ORDER)
-                .where(CUSTOMER_ORDER.CUSTOMER_ID.eq(customerId)).forUpdate()
-                .fetch().stream().mapToInt(row -> db.update(CUSTOMER_ORDER)
-                        .set(CUSTOMER_ORDER.SHIPPING_ADDRESS, addressJson(erased(address(row.value2()).country())))
-                        .where(CUSTOMER_ORDER.ID.eq(row.value1())).execute())
-                .sum();
+        List<CustomerOrderRecord> rows = db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.CUSTOMER_ID.eq(customerId))
+                .forUpdate().fetch();
+        rows.forEach(row -> reseal(row, erased(address(row).country())));
+        return rows.size();
+    }
+
+    /** Re-seals up to {@code limit} orders' addresses sealed under an older PII key (SKIP LOCKED); how many. */
+    int resealAddresses(DSLContext db, int limit) {
+        List<CustomerOrderRecord> rows = db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.PII_KEY_ID.ne(piiKeys.currentId()))
+                .limit(limit).forUpdate().skipLocked().fetch();
+        rows.forEach(row -> reseal(row, address(row)));
+        return rows.size();
+    }
+
+    private void reseal(CustomerOrderRecord row, Order.ShippingAddress address) {
+        row.setShippingAddressSealed(seal(row.getId(), address));
+        row.setPiiKeyId(piiKeys.currentId());
+        row.store(CUSTOMER_ORDER.SHIPPING_ADDRESS_SEALED, CUSTOMER_ORDER.PII_KEY_ID);
     }
 
     private static Order.ShippingAddress erased(String country) {
@@ -209,7 +230,7 @@ final class OrderRepository {
                 .fetch(CUSTOMER_ORDER.ID);
     }
 
-    private static Order order(DSLContext db, CustomerOrderRecord row) {
+    private Order order(DSLContext db, CustomerOrderRecord row) {
         String currency = row.getCurrency();
         Map<UUID, List<Order.Line>> lines = db.select(ORDER_LINE.fields()).from(ORDER_LINE)
                 .join(SUB_ORDER).on(SUB_ORDER.ID.eq(ORDER_LINE.SUB_ORDER_ID))
@@ -232,7 +253,7 @@ final class OrderRepository {
         return new Order(row.getId(), row.getStorefrontId(), row.getCustomerId(), row.getCartId(),
                 OrderStatus.fromWireName(row.getStatus()), Money.of(row.getSubtotalAmount(), currency),
                 Money.of(row.getTaxAmount(), currency), Money.of(row.getDiscountAmount(), currency),
-                Money.of(row.getTotalAmount(), currency), address(row.getShippingAddress()), row.getReservationId(),
+                Money.of(row.getTotalAmount(), currency), address(row), row.getReservationId(),
                 row.getStockCommitted(), row.getPaymentDueAt(), subOrders, history, row.getVersion(),
                 row.getCreatedAt(), row.getUpdatedAt());
     }
@@ -243,6 +264,20 @@ final class OrderRepository {
                 Money.of(row.getSubtotalAmount(), currency), Money.of(row.getTaxAmount(), currency),
                 Money.of(row.getTotalAmount(), currency), Money.of(row.getCommissionAmount(), currency), lines,
                 row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    private byte[] seal(UUID orderId, Order.ShippingAddress address) {
+        return piiKeys.seal(addressJson(address).data().getBytes(StandardCharsets.UTF_8), addressContext(orderId));
+    }
+
+    private Order.ShippingAddress address(CustomerOrderRecord row) {
+        byte[] json = piiKeys.open(row.getPiiKeyId(), row.getShippingAddressSealed(), addressContext(row.getId()));
+        return address(JSONB.jsonb(new String(json, StandardCharsets.UTF_8)));
+    }
+
+    /** Binds a sealed address to its order, so a sealed value copied to another row does not open. */
+    private static byte[] addressContext(UUID orderId) {
+        return ("customer_order.shipping_address:" + orderId).getBytes(StandardCharsets.UTF_8);
     }
 
     private static JSONB addressJson(Order.ShippingAddress address) {

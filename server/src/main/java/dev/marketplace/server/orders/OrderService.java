@@ -12,6 +12,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import java.math.RoundingMode;
@@ -52,12 +53,13 @@ public final class OrderService {
     private final Duration paymentTimeout;
     private final Duration acceptWithin;
     private final CartRepository carts = new CartRepository();
-    private final OrderRepository repository = new OrderRepository();
+    private final OrderRepository repository;
 
     public OrderService(DSLContext dsl, ProductService products, CategoryService categories, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin) {
+                        Duration acceptWithin, PiiKeys piiKeys) {
         this.dsl = dsl;
+        this.repository = new OrderRepository(piiKeys);
         this.products = products;
         this.categories = categories;
         this.merchants = merchants;

@@ -7,6 +7,7 @@ import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import java.math.RoundingMode;
@@ -33,12 +34,13 @@ public final class ReturnService {
     private final DSLContext dsl;
     private final InventoryService inventory;
     private final RefundRequests refunds;
-    private final OrderRepository orders = new OrderRepository();
+    private final OrderRepository orders;
     private final FulfilmentRepository fulfilment = new FulfilmentRepository();
     private final ReturnRepository repository = new ReturnRepository();
 
-    public ReturnService(DSLContext dsl, InventoryService inventory, RefundRequests refunds) {
+    public ReturnService(DSLContext dsl, InventoryService inventory, RefundRequests refunds, PiiKeys piiKeys) {
         this.dsl = dsl;
+        this.orders = new OrderRepository(piiKeys);
         this.inventory = inventory;
         this.refunds = refunds;
     }
