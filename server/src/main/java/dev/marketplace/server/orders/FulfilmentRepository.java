@@ -1,5 +1,6 @@
 package dev.marketplace.server.orders;
 
+import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static dev.marketplace.schema.Tables.ORDER_LINE;
 import static dev.marketplace.schema.Tables.SHIPMENT;
@@ -7,6 +8,7 @@ import static dev.marketplace.schema.Tables.SHIPMENT_LINE;
 import static dev.marketplace.schema.Tables.SUB_ORDER;
 
 import dev.marketplace.schema.tables.records.SubOrderRecord;
+import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
@@ -53,6 +55,21 @@ final class FulfilmentRepository {
                 .orderBy(SUB_ORDER.CREATED_AT, SUB_ORDER.ID)
                 .limit(page.fetchSize())
                 .fetch(SUB_ORDER.ID);
+    }
+
+    /** A position in the sub-order feed: which sub-order changed, and when. */
+    record Change(long position, OffsetDateTime changedAt, UUID subOrderId) {
+    }
+
+    /** The viewer's sub-order changes after {@code afterPosition}, in feed order; the operator sees all. */
+    List<Change> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
+        Condition visible = viewer.isOperator() ? DSL.noCondition()
+                : viewer.type() == PrincipalType.MERCHANT ? CHANGE_LOG.MERCHANT_ID.eq(viewer.id()) : DSL.falseCondition();
+        return db.select(CHANGE_LOG.POSITION, CHANGE_LOG.CHANGED_AT, CHANGE_LOG.ENTITY_ID).from(CHANGE_LOG)
+                .where(CHANGE_LOG.FEED.eq(ChangeLog.SUB_ORDERS)).and(CHANGE_LOG.POSITION.gt(afterPosition)).and(visible)
+                .orderBy(CHANGE_LOG.POSITION)
+                .limit(limit)
+                .fetch(row -> new Change(row.value1(), row.value2(), row.value3()));
     }
 
     static Cursor cursorOf(SubOrderView view) {

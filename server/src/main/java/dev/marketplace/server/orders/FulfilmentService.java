@@ -5,6 +5,8 @@ import dev.marketplace.server.inventory.Reservation;
 import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.inventory.StockUpdate;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
@@ -65,6 +67,17 @@ public final class FulfilmentService {
     public Page<SubOrderView> list(Principal caller, Optional<SubOrderStatus> status, PageRequest page) {
         List<SubOrderView> views = repository.list(dsl, caller, status, page).stream().map(id -> view(dsl, id)).toList();
         return Page.fromLookahead(views, page.limit(), FulfilmentRepository::cursorOf);
+    }
+
+    /** One change of a sub-order in the feed, with the sub-order as it is now. */
+    public record SubOrderChange(long position, OffsetDateTime changedAt, SubOrderView subOrder) {
+    }
+
+    /** The caller's sub-order changes after the page's cursor, in the order they became visible (see {@link ChangeLog}). */
+    public ChangePage<SubOrderChange> changes(Principal caller, PageRequest page) {
+        return ChangeLog.read(dsl, page, (db, after) -> repository.changes(db, caller, after, page.limit()).stream()
+                .map(change -> new SubOrderChange(change.position(), change.changedAt(), view(db, change.subOrderId())))
+                .toList(), SubOrderChange::position);
     }
 
     public SubOrderView accept(Principal caller, UUID subOrderId, String reason) {

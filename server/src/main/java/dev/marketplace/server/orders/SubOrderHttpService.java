@@ -1,5 +1,7 @@
 package dev.marketplace.server.orders;
 
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
@@ -38,6 +40,7 @@ public final class SubOrderHttpService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
+                .get("/changes", this::changes)
                 .get("/{subOrderId}", (req, res) -> send(res, fulfilment.get(Authentication.principal(req), id(req))))
                 .post("/{subOrderId}/accept", (req, res) -> send(res, fulfilment.accept(Authentication.principal(req),
                         id(req), reason(req, false))))
@@ -95,6 +98,23 @@ public final class SubOrderHttpService implements HttpService {
         Page<SubOrderView> result = fulfilment.list(Authentication.principal(req), status, page);
         JsonResponses.ok(res, new SubOrderPage(result.items().stream().map(SubOrderResource::of).toList(),
                 result.nextCursor()));
+    }
+
+    public record SubOrderChangeResource(long position, OffsetDateTime changedAt, SubOrderResource subOrder) {
+    }
+
+    public record SubOrderChangePage(List<SubOrderChangeResource> items, String nextCursor) {
+    }
+
+    private void changes(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = ChangeLog.pageRequest(query);
+        query.throwIfInvalid();
+        ChangePage<FulfilmentService.SubOrderChange> result = fulfilment.changes(Authentication.principal(req), page);
+        JsonResponses.ok(res, new SubOrderChangePage(result.items().stream()
+                .map(change -> new SubOrderChangeResource(change.position(), change.changedAt(),
+                        SubOrderResource.of(change.subOrder())))
+                .toList(), result.nextCursor()));
     }
 
     private void ship(ServerRequest req, ServerResponse res) {

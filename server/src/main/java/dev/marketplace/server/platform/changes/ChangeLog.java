@@ -28,6 +28,8 @@ public final class ChangeLog {
     public static final String PRODUCTS = "products";
     /** The feed of stock levels ({@code change_log.feed}). */
     public static final String STOCK = "stock";
+    /** The feed of sub-orders for merchants' ERPs ({@code change_log.feed}, V12). */
+    public static final String SUB_ORDERS = "sub_orders";
 
     private ChangeLog() {
     }
