@@ -26,6 +26,7 @@ import dev.marketplace.server.merchants.MerchantPlans;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeRetention;
+import dev.marketplace.server.orders.CarrierWebhookHttpService;
 import dev.marketplace.server.orders.CartHttpService;
 import dev.marketplace.server.orders.CartService;
 import dev.marketplace.server.orders.FulfilmentService;
@@ -54,6 +55,7 @@ import dev.marketplace.server.platform.security.RateLimits;
 import dev.marketplace.server.platform.security.RevokedTokens;
 import dev.marketplace.server.platform.security.SecuritySettings;
 import dev.marketplace.server.platform.security.SigningKeys;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -252,7 +254,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(PaymentHttpService.PATH, new PaymentHttpService(payments))
                     .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
                     .register(ReturnHttpService.PATH, new ReturnHttpService(new ReturnService(dsl, inventory, payments, piiKeys)))
-                    .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
+                    .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments))
+                    .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment,
+                            config.get("carriers"), Clock.systemUTC()));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(

@@ -118,6 +118,25 @@ final class FulfilmentRepository {
         db.update(SUB_ORDER).set(SUB_ORDER.DELIVERED_AT, DSL.currentOffsetDateTime()).where(SUB_ORDER.ID.eq(subOrderId)).execute();
     }
 
+    /** The sub-order a carrier's parcel belongs to (the carrier's name matched ignoring case). */
+    Optional<UUID> subOrderOfParcel(DSLContext db, String carrier, String trackingNumber) {
+        return db.select(SHIPMENT.SUB_ORDER_ID).from(SHIPMENT)
+                .where(DSL.lower(SHIPMENT.CARRIER).eq(carrier.toLowerCase(java.util.Locale.ROOT)))
+                .and(SHIPMENT.TRACKING_NUMBER.eq(trackingNumber))
+                .fetchOptional(SHIPMENT.SUB_ORDER_ID);
+    }
+
+    void markParcelDelivered(DSLContext db, String carrier, String trackingNumber) {
+        db.update(SHIPMENT).set(SHIPMENT.DELIVERED_AT, DSL.coalesce(SHIPMENT.DELIVERED_AT, DSL.currentOffsetDateTime()))
+                .where(DSL.lower(SHIPMENT.CARRIER).eq(carrier.toLowerCase(java.util.Locale.ROOT)))
+                .and(SHIPMENT.TRACKING_NUMBER.eq(trackingNumber))
+                .execute();
+    }
+
+    boolean everyParcelDelivered(DSLContext db, UUID subOrderId) {
+        return !db.fetchExists(SHIPMENT, SHIPMENT.SUB_ORDER_ID.eq(subOrderId), SHIPMENT.DELIVERED_AT.isNull());
+    }
+
     /** Marks the escrow released unless it was; whether this call released it. */
     boolean releaseEscrow(DSLContext db, UUID subOrderId) {
         return db.update(SUB_ORDER).set(SUB_ORDER.ESCROW_RELEASED_AT, DSL.currentOffsetDateTime())

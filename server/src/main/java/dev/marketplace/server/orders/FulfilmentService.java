@@ -135,6 +135,27 @@ public final class FulfilmentService {
         });
     }
 
+    /**
+     * A carrier reports a parcel delivered: once every parcel of a fully shipped sub-order is, the sub-order is
+     * delivered and its escrow released, as when the merchant says so. A repeated report changes nothing; an
+     * unknown parcel is 404.
+     */
+    public void parcelDelivered(String carrier, String trackingNumber) {
+        dsl.transaction(tx -> {
+            DSLContext db = tx.dsl();
+            UUID subOrderId = repository.subOrderOfParcel(db, carrier, trackingNumber)
+                    .orElseThrow(() -> ProblemException.notFound("parcel"));
+            repository.lockOrder(db, repository.orderOf(db, subOrderId));
+            repository.markParcelDelivered(db, carrier, trackingNumber);
+            SubOrderView view = view(db, subOrderId);
+            if (view.subOrder().status() == SubOrderStatus.SHIPPED && repository.everyParcelDelivered(db, subOrderId)) {
+                transition(db, view, Action.DELIVER, "carrier:" + carrier, "parcel " + trackingNumber + " delivered");
+                repository.markDelivered(db, subOrderId);
+                releaseEscrow(db, view);
+            }
+        });
+    }
+
     /** The job: sub-orders not accepted in time are rejected (refunded, stock returned). Returns how many. */
     public int rejectOverdue() {
         int rejected = 0;

@@ -16,3 +16,8 @@ CREATE TRIGGER sub_order_changes_on_insert AFTER INSERT ON sub_order
     REFERENCING NEW TABLE AS changed_sub_orders FOR EACH STATEMENT EXECUTE FUNCTION record_sub_order_changes();
 CREATE TRIGGER sub_order_changes_on_update AFTER UPDATE ON sub_order
     REFERENCING NEW TABLE AS changed_sub_orders FOR EACH STATEMENT EXECUTE FUNCTION record_sub_order_changes();
+
+-- Carriers report deliveries per parcel (POST /webhooks/carriers/{carrier}): a sub-order is delivered once every
+-- parcel of it, fully shipped, is. Carriers are matched by name ignoring case, as merchants type them.
+ALTER TABLE shipment ADD COLUMN delivered_at timestamptz;
+CREATE INDEX shipment_carrier_tracking_idx ON shipment (lower(carrier), tracking_number);
