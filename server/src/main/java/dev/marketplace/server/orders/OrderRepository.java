@@ -13,10 +13,10 @@ import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -31,6 +31,9 @@ import org.jooq.impl.DSL;
 
 /** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
 final class OrderRepository {
+
+    /** Looked up once: {@code Json.create…} searches the class path on every call (decision 15). */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     /**
      * Who sees an order: the operator every order; a storefront acting for a customer that customer's orders; a
@@ -213,7 +216,7 @@ final class OrderRepository {
     }
 
     private static JSONB addressJson(Order.ShippingAddress address) {
-        JsonObjectBuilder json = Json.createObjectBuilder()
+        JsonObjectBuilder json = JSON.createObjectBuilder()
                 .add("name", address.name()).add("country", address.country()).add("postalCode", address.postalCode())
                 .add("region", address.region()).add("locality", address.locality()).add("line1", address.line1())
                 .add("phone", address.phone());
@@ -231,7 +234,7 @@ final class OrderRepository {
     }
 
     private static JSONB stringMapJson(Map<String, String> map) {
-        JsonObjectBuilder object = Json.createObjectBuilder();
+        JsonObjectBuilder object = JSON.createObjectBuilder();
         map.forEach(object::add);
         return JSONB.jsonb(object.build().toString());
     }
@@ -242,7 +245,7 @@ final class OrderRepository {
     }
 
     private static JsonObject readObject(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readObject();
         }
     }
