@@ -57,7 +57,6 @@ final class OrderScenarios {
     private static final int MAX_THROUGHPUT_CONNECTIONS = 32;
     private static final int OPEN_LOOP_CONNECTIONS = 128;
     private static final int OPEN_LOOP_RATE = 300;
-    private static final int MAX_PREPARED_CARTS = 3_000;
 
     /** Signed-in customers shared by the scenarios of one run (signing in is set-up, done once). */
     private static List<String> customerTokens;
@@ -413,10 +412,9 @@ final class OrderScenarios {
             long flowFailures = failures.values().stream().mapToLong(LongAdder::sum).sum();
 
             // Open loop: POST /v1/orders alone over carts filled beforehand, each checked out once.
-            // Enough for the schedule, but at most MAX_PREPARED_CARTS (filling one takes six requests): when they run
-            // out, the last one is sent again and its refusal counts as an error.
-            int carts = (int) Math.min(MAX_PREPARED_CARTS, Math.ceil(OPEN_LOOP_RATE * (context.timing().warmUp().toSeconds()
-                    + context.timing().measured().toSeconds()) * 1.05));
+            // One fresh cart per scheduled request (a repeated one would only be replayed by the idempotency filter).
+            int carts = (int) Math.ceil(OPEN_LOOP_RATE * (context.timing().warmUp().toSeconds()
+                    + context.timing().measured().toSeconds()) * 1.05);
             byte[][] checkouts = new byte[carts][];
             long preparing = System.nanoTime();
             inParallel(carts, i -> {
@@ -429,7 +427,7 @@ final class OrderScenarios {
             Machine.CpuMeter rateCpu = new Machine.CpuMeter(context);
             Report.Load atRate = new LoadGenerator(context.base(), OPEN_LOOP_CONNECTIONS).atRate(OPEN_LOOP_RATE,
                     context.timing().warmUp(), context.timing().measured(),
-                    random -> checkouts[Math.min(nextCart.getAndIncrement(), checkouts.length - 1)]);
+                    random -> checkouts[nextCart.getAndIncrement() % checkouts.length]);
             Report.CpuShares rateShares = rateCpu.stop();
 
             Map<String, Object> figures = new LinkedHashMap<>();
