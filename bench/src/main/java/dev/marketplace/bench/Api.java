@@ -69,6 +69,24 @@ final class Api {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), expectedStatus);
     }
 
+    JsonNode put(String token, String path, String json, int expectedStatus) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), expectedStatus);
+    }
+
+    /** Sends as is and returns whatever came back: for the hosted sign-in pages and for refusals that are counted. */
+    HttpResponse<String> exchange(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(request.method() + " " + request.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     static String encode(String queryValue) {
         return URLEncoder.encode(queryValue, StandardCharsets.UTF_8);
     }

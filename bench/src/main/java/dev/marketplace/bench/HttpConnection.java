@@ -36,6 +36,18 @@ final class HttpConnection implements AutoCloseable {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** A JSON POST with its own Idempotency-Key: each of these is sent once. */
+    static byte[] post(URI base, String path, String bearerToken, String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                + "\r\nAuthorization: Bearer " + bearerToken + "\r\nAccept: application/json"
+                + "\r\nContent-Type: application/json\r\nIdempotency-Key: " + java.util.UUID.randomUUID()
+                + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, request, head.length, body.length);
+        return request;
+    }
+
     /** Sends the request and reads the answer completely; returns its status. Reconnects when the server closed. */
     int exchange(byte[] request) throws IOException {
         if (socket == null) {

@@ -16,9 +16,11 @@ interface Scenario {
 
     /**
      * What a scenario gets: the API, the operator's credentials (to create its own clients), the server's process
-     * (CPU, memory), the embedded PostgreSQL's postmaster (its CPU counts as the server's) and the embedded database (only to generate bulk test data faster than the API could).
+     * (CPU, memory), the embedded PostgreSQL's postmaster (its CPU counts as the server's) and the embedded database (only to generate bulk test data faster than the API could), and the server's log (where the default mail sender
+     * writes the customers' verification codes).
      */
-    record Context(Api api, Api.Credentials operator, long serverPid, long postgresPid, String jdbcUrl, Timing timing) {
+    record Context(Api api, Api.Credentials operator, long serverPid, long postgresPid, String jdbcUrl, Timing timing,
+                   java.nio.file.Path serverLog) {
         URI base() {
             return api.base();
         }

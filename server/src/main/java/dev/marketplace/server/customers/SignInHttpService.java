@@ -45,7 +45,7 @@ public final class SignInHttpService implements HttpService {
     public static final String PATH = "/oauth2/authorize";
     /** Scopes a customer can delegate to a client; the others are the client's own business. */
     public static final Set<String> DELEGABLE_SCOPES = Set.of(Scopes.CUSTOMERS_READ, Scopes.CUSTOMERS_WRITE,
-            Scopes.POINTS_EXCHANGE);
+            Scopes.POINTS_EXCHANGE, Scopes.CART_WRITE, Scopes.ORDERS_READ, Scopes.ORDERS_WRITE);
     private static final String COOKIE = "mp_authorization";
     private static final Duration REQUEST_LIFETIME = Duration.ofMinutes(10);
     private static final Pattern CODE_CHALLENGE = Pattern.compile("[A-Za-z0-9_-]{43}");

@@ -35,7 +35,10 @@ final class SignInPages {
                     Map.entry("session", "This sign-in has expired or was already finished. Go back to the application and start again."),
                     Map.entry(Scopes.CUSTOMERS_READ, "see your profile, addresses and the applications you allowed"),
                     Map.entry(Scopes.CUSTOMERS_WRITE, "change your profile and addresses, and close or erase your account"),
-                    Map.entry(Scopes.POINTS_EXCHANGE, "exchange your points with its own loyalty programme")),
+                    Map.entry(Scopes.POINTS_EXCHANGE, "exchange your points with its own loyalty programme"),
+                    Map.entry(Scopes.CART_WRITE, "fill your shopping cart"),
+                    Map.entry(Scopes.ORDERS_READ, "see your orders"),
+                    Map.entry(Scopes.ORDERS_WRITE, "place, pay for and cancel orders in your name")),
             "ja", Map.ofEntries(
                     Map.entry("title", "マーケットプレイスにログイン"),
                     Map.entry("asks", "%s があなたの代わりに操作する許可を求めています。"),
@@ -57,7 +60,10 @@ final class SignInPages {
                     Map.entry("session", "このログインは期限切れか、すでに完了しています。アプリケーションに戻ってやり直してください。"),
                     Map.entry(Scopes.CUSTOMERS_READ, "プロフィール、住所、許可したアプリケーションの閲覧"),
                     Map.entry(Scopes.CUSTOMERS_WRITE, "プロフィールと住所の変更、アカウントの解約・削除"),
-                    Map.entry(Scopes.POINTS_EXCHANGE, "ポイントを提携先のポイントと交換")));
+                    Map.entry(Scopes.POINTS_EXCHANGE, "ポイントを提携先のポイントと交換"),
+                    Map.entry(Scopes.CART_WRITE, "ショッピングカートへの商品の追加"),
+                    Map.entry(Scopes.ORDERS_READ, "注文の閲覧"),
+                    Map.entry(Scopes.ORDERS_WRITE, "あなたの名前での注文・支払い・キャンセル")));
 
     private static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f5f5;color:#222}

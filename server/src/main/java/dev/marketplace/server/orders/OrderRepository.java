@@ -14,10 +14,10 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -33,6 +33,9 @@ import org.jooq.impl.DSL;
 
 /** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
 final class OrderRepository {
+
+    /** Looked up once: {@code Json.create…} searches the class path on every call (decision 15). */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     /** What an erased customer's personal fields read as. */
     static final String ERASED = "(erased)";
@@ -281,7 +284,7 @@ final class OrderRepository {
     }
 
     private static JSONB addressJson(Order.ShippingAddress address) {
-        JsonObjectBuilder json = Json.createObjectBuilder()
+        JsonObjectBuilder json = JSON.createObjectBuilder()
                 .add("name", address.name()).add("country", address.country()).add("postalCode", address.postalCode())
                 .add("region", address.region()).add("locality", address.locality()).add("line1", address.line1())
                 .add("phone", address.phone());
@@ -299,7 +302,7 @@ final class OrderRepository {
     }
 
     private static JSONB stringMapJson(Map<String, String> map) {
-        JsonObjectBuilder object = Json.createObjectBuilder();
+        JsonObjectBuilder object = JSON.createObjectBuilder();
         map.forEach(object::add);
         return JSONB.jsonb(object.build().toString());
     }
@@ -310,7 +313,7 @@ final class OrderRepository {
     }
 
     private static JsonObject readObject(JSONB json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json.data()))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readObject();
         }
     }

@@ -202,6 +202,17 @@ class CustomerSignInIT {
     }
 
     @Test
+    void aStorefrontObtainsConsentToShopForTheCustomer() throws Exception {
+        SignInClient shop = customers.client("Shop C", PrincipalType.STOREFRONT, "https://shop-c.example/callback",
+                List.of(Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE));
+        Tokens tokens = customers.signIn(shop, "hanako@example.jp", "cart:write orders:read orders:write");
+        assertThat(tokens.status()).isEqualTo(200);
+        assertThat(tokens.body().getString("scope")).isEqualTo("cart:write orders:read orders:write");
+        var asHanako = server.clientWithToken(tokens.accessToken());
+        assertThat(asHanako.carts().createCart(Map.of(), null).getCustomerId()).isEqualTo(hanako);
+    }
+
+    @Test
     void theMetadataAnnouncesTheGrant() {
         JsonObject metadata = Json.createReader(new StringReader(server.send(server.anonymousRequest(
                 "/.well-known/oauth-authorization-server").GET().build()).body())).readObject();

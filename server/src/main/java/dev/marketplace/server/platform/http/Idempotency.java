@@ -15,9 +15,9 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.json.spi.JsonProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -47,6 +47,9 @@ import org.jooq.JSONB;
  * up front for a POST without one.
  */
 public final class Idempotency implements Filter {
+
+    /** Looked up once: {@code Json.create…} searches the class path on every call (decision 15). */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     public static final HeaderName HEADER = HeaderNames.create("Idempotency-Key");
     public static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");
@@ -184,7 +187,7 @@ public final class Idempotency implements Filter {
                 }
                 if (!expired && existing.getState().equals("completed")) {
                     throw new Replay(existing.getResponseStatus(),
-                            Json.createReader(new StringReader(existing.getResponseHeaders().data())).readObject(),
+                            JSON.createReader(new StringReader(existing.getResponseHeaders().data())).readObject(),
                             existing.getResponseBody());
                 }
                 if (!expired && !abandoned) {
@@ -215,7 +218,7 @@ public final class Idempotency implements Filter {
                         .execute();
                 return;
             }
-            JsonObjectBuilder headers = Json.createObjectBuilder();
+            JsonObjectBuilder headers = JSON.createObjectBuilder();
             for (HeaderName name : KEPT_HEADERS) {
                 sent.headers().first(name).ifPresent(value -> headers.add(name.defaultCase(), value));
             }
