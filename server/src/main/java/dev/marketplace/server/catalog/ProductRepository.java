@@ -1,5 +1,6 @@
 package dev.marketplace.server.catalog;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
 import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.LISTING_SEARCH;
@@ -20,7 +21,6 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
-import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -53,9 +53,6 @@ import org.jooq.impl.SQLDataType;
  * behalf of a principal go through {@link Tenancy}: a product is owned by its merchant.
  */
 final class ProductRepository {
-
-    /** Looked up once: {@code Json.createReader} and friends search the class path for a provider on every call. */
-    private static final JsonProvider JSON = JsonProvider.provider();
 
     /** A merchant's external keys are unique across its products (see V7 migration). */
     static final String EXTERNAL_ID_CONSTRAINT = "product_external_id_key";

@@ -1,5 +1,6 @@
 package dev.marketplace.server.customers;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.AUTHORIZATION_REQUEST;
 import static dev.marketplace.schema.Tables.CUSTOMER;
 import static dev.marketplace.schema.Tables.CUSTOMER_PRIVACY_EVENT;
@@ -17,7 +18,6 @@ import dev.marketplace.server.platform.security.Passwords;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import io.helidon.config.Config;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -391,9 +391,9 @@ public final class CustomerService {
     }
 
     private static String addressesJson(List<Address> addresses) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = JSON.createArrayBuilder();
         for (Address address : addresses) {
-            var object = Json.createObjectBuilder();
+            var object = JSON.createObjectBuilder();
             put(object, "label", address.label());
             put(object, "recipientName", address.recipientName());
             put(object, "postalCode", address.postalCode());
@@ -414,7 +414,7 @@ public final class CustomerService {
     }
 
     private static List<Address> parseAddresses(String json) {
-        JsonArray array = Json.createReader(new StringReader(json)).readArray();
+        JsonArray array = JSON.createReader(new StringReader(json)).readArray();
         return array.getValuesAs(JsonObject.class).stream().map(o -> new Address(o.getString("label", null),
                 o.getString("recipientName", null), o.getString("postalCode"), o.getString("country"),
                 o.getString("region"), o.getString("city"), o.getString("line1"), o.getString("line2", null))).toList();

@@ -1,10 +1,11 @@
 package dev.marketplace.server.demo;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import dev.marketplace.server.demo.Vocabulary.Department;
 import dev.marketplace.server.demo.Vocabulary.Place;
 import dev.marketplace.server.demo.Vocabulary.Term;
 import dev.marketplace.server.demo.Vocabulary.Warehouse;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -325,8 +326,8 @@ public final class DemoData {
                 String ja = qualifier.ja() + " " + kindName.ja() + " " + pack.ja();
                 String zh = qualifier.zh() + kindName.zh() + pack.zh();
                 String en = capitalized(qualifier.en() + " " + kindName.en() + ", " + pack.en());
-                JsonObjectBuilder title = Json.createObjectBuilder();
-                JsonObjectBuilder description = Json.createObjectBuilder();
+                JsonObjectBuilder title = JSON.createObjectBuilder();
+                JsonObjectBuilder description = JSON.createObjectBuilder();
                 // Languages as sellers write them: most in Japanese, many bilingual, some Chinese or English only.
                 int languages = random.nextInt(10);
                 if (languages < 8) {
@@ -342,7 +343,7 @@ public final class DemoData {
                     title.add("zh", zh);
                     description.add("zh", zh + "。精选" + origin.name().zh() + "原料，用心制作。");
                 }
-                String attributes = Json.createObjectBuilder()
+                String attributes = JSON.createObjectBuilder()
                         .add("brand", merchantBrands[merchant])
                         .add("origin", origin.name().en())
                         .add("weight", (50 * (1 + random.nextInt(40))) + " g")
@@ -380,7 +381,7 @@ public final class DemoData {
                     String sizeName = position < Vocabulary.SIZES.size() ? Vocabulary.SIZES.get(position) : "No. " + (position + 1);
                     variants.uuid(id).uuid(products.ids()[p]).uuid(merchantIds[merchant]).number(position)
                             .text(String.format("DEMO-%06d-%02d", products.numberWithinMerchant()[p], position + 1))
-                            .text(Json.createObjectBuilder().add("size", sizeName).build().toString())
+                            .text(JSON.createObjectBuilder().add("size", sizeName).build().toString())
                             .number(price).text(CURRENCY);
                     if (random.nextInt(5) == 0) {
                         variants.number(Math.round(price * 1.25 / 10) * 10 + 10);

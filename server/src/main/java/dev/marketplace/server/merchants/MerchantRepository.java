@@ -1,5 +1,6 @@
 package dev.marketplace.server.merchants;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.MERCHANT;
 import static dev.marketplace.schema.Tables.MERCHANT_STATUS_CHANGE;
 
@@ -11,7 +12,6 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -147,14 +147,14 @@ final class MerchantRepository {
     }
 
     private static JSONB findingsJson(List<AdmissionFinding> findings) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
-        findings.forEach(finding -> array.add(Json.createObjectBuilder()
+        JsonArrayBuilder array = JSON.createArrayBuilder();
+        findings.forEach(finding -> array.add(JSON.createObjectBuilder()
                 .add("rule", finding.rule()).add("message", finding.message())));
         return JSONB.jsonb(array.build().toString());
     }
 
     private static List<AdmissionFinding> findings(JSONB json) {
-        try (var reader = Json.createReader(new StringReader(json.data()))) {
+        try (var reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readArray().getValuesAs(JsonObject.class).stream()
                     .map(finding -> new AdmissionFinding(finding.getString("rule"), finding.getString("message")))
                     .toList();

@@ -1,11 +1,12 @@
 package dev.marketplace.server.orders;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
 import io.helidon.config.Config;
-import io.helidon.http.Header;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -14,11 +15,9 @@ import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
-import jakarta.json.spi.JsonProvider;
 import java.io.ByteArrayInputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +33,6 @@ public final class CarrierWebhookHttpService implements HttpService {
 
     public static final String PATH = "/webhooks/carriers";
     private static final Duration TOLERANCE = Duration.ofMinutes(5);
-    private static final JsonProvider JSON = JsonProvider.provider();
     private static final Set<String> STATUSES = Set.of("in_transit", "delivered");
 
     private final FulfilmentService fulfilment;
@@ -61,13 +59,9 @@ public final class CarrierWebhookHttpService implements HttpService {
         if (signature == null) {
             throw ProblemException.notFound("carrier");
         }
-        Map<String, List<String>> headers = new HashMap<>();
-        for (Header header : req.headers()) {
-            headers.computeIfAbsent(header.name().toLowerCase(Locale.ROOT), name -> new ArrayList<>()).addAll(header.allValues());
-        }
         byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
         try {
-            signature.verify(headers, body, clock.instant());
+            signature.verify(StandardWebhooks.headersOf(req), body, clock.instant());
         } catch (InvalidWebhookException e) {
             throw new ProblemException(400, "invalid_webhook", "Bad Request", e.getMessage());
         }

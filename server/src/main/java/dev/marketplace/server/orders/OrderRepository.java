@@ -1,5 +1,6 @@
 package dev.marketplace.server.orders;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static dev.marketplace.schema.Tables.ORDER_LINE;
 import static dev.marketplace.schema.Tables.ORDER_TRANSITION;
@@ -17,7 +18,6 @@ import dev.marketplace.server.platform.security.PrincipalType;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
-import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -33,9 +33,6 @@ import org.jooq.impl.DSL;
 
 /** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
 final class OrderRepository {
-
-    /** Looked up once: {@code Json.create…} searches the class path on every call (decision 15). */
-    private static final JsonProvider JSON = JsonProvider.provider();
 
     /** What an erased customer's personal fields read as. */
     static final String ERASED = "(erased)";

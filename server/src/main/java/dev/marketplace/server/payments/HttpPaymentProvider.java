@@ -1,5 +1,7 @@
 package dev.marketplace.server.payments;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.outbound.OutboundException;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
@@ -7,7 +9,6 @@ import dev.marketplace.server.platform.outbound.OutboundTarget;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
 import io.helidon.config.Config;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
@@ -89,7 +90,7 @@ public final class HttpPaymentProvider implements PaymentProvider {
 
     @Override
     public ProviderPayment authorize(AuthorizationRequest request) {
-        JsonObject body = Json.createObjectBuilder()
+        JsonObject body = JSON.createObjectBuilder()
                 .add("amount", request.amount().amount())
                 .add("currency", request.amount().currency())
                 .add("paymentMethod", request.paymentMethod())
@@ -173,7 +174,7 @@ public final class HttpPaymentProvider implements PaymentProvider {
     }
 
     private static JsonObject money(Money amount) {
-        return Json.createObjectBuilder().add("amount", amount.amount()).add("currency", amount.currency()).build();
+        return JSON.createObjectBuilder().add("amount", amount.amount()).add("currency", amount.currency()).build();
     }
 
     private HttpResponse<byte[]> send(HttpRequest request) {
@@ -246,7 +247,7 @@ public final class HttpPaymentProvider implements PaymentProvider {
     }
 
     private static Optional<JsonObject> readObject(byte[] body) {
-        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(body))) {
+        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(body))) {
             return Optional.of(reader.readObject());
         } catch (JsonException | IllegalStateException | NoSuchElementException e) {
             return Optional.empty();

@@ -1,16 +1,11 @@
 package dev.marketplace.server.payments;
 
-import io.helidon.http.Header;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code /webhooks/payments/{provider}}: the provider's asynchronous results. Not OAuth-protected — the provider has
@@ -32,13 +27,8 @@ public final class PaymentWebhookHttpService implements HttpService {
     }
 
     private void receive(ServerRequest req, ServerResponse res) {
-        Map<String, List<String>> headers = new HashMap<>();
-        for (Header header : req.headers()) {
-            headers.computeIfAbsent(header.name().toLowerCase(Locale.ROOT), name -> new ArrayList<>())
-                    .addAll(header.allValues());
-        }
         byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
-        payments.handleWebhook(req.path().pathParameters().get("provider"), headers, body);
+        payments.handleWebhook(req.path().pathParameters().get("provider"), StandardWebhooks.headersOf(req), body);
         res.status(Status.NO_CONTENT_204).send();
     }
 }

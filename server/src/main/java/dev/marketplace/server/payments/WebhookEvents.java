@@ -1,9 +1,10 @@
 package dev.marketplace.server.payments;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -34,7 +35,7 @@ final class WebhookEvents {
     }
 
     private static ProviderEvent read(String webhookId, byte[] body) throws MalformedEventException {
-        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(body))) {
+        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(body))) {
             JsonObject event = reader.readObject();
             ProviderEvent.Type type = ProviderEvent.Type.fromWireName(event.getString("type"))
                     .orElseThrow(() -> new MalformedEventException("unknown event type " + event.getString("type")));

@@ -1,5 +1,6 @@
 package dev.marketplace.server.platform.http;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 
 import dev.marketplace.schema.tables.records.IdempotencyRecordRecord;
@@ -17,7 +18,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.spi.JsonProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -47,9 +47,6 @@ import org.jooq.JSONB;
  * up front for a POST without one.
  */
 public final class Idempotency implements Filter {
-
-    /** Looked up once: {@code Json.create…} searches the class path on every call (decision 15). */
-    private static final JsonProvider JSON = JsonProvider.provider();
 
     public static final HeaderName HEADER = HeaderNames.create("Idempotency-Key");
     public static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");

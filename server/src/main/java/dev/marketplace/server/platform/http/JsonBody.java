@@ -1,8 +1,9 @@
 package dev.marketplace.server.platform.http;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-import jakarta.json.Json;
 import jakarta.json.JsonConfig;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
@@ -22,8 +23,8 @@ public final class JsonBody {
 
     // Duplicate member names are refused rather than silently resolved to one of the values.
     private static final JsonReaderFactory READERS =
-            Json.createReaderFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
-    private static final JsonParserFactory PARSERS = Json.createParserFactory(Map.of());
+            JSON.createReaderFactory(Map.of(JsonConfig.KEY_STRATEGY, JsonConfig.KeyStrategy.NONE));
+    private static final JsonParserFactory PARSERS = JSON.createParserFactory(Map.of());
 
     private JsonBody() {
     }

@@ -1,11 +1,12 @@
 package dev.marketplace.server.platform.http;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import dev.marketplace.server.platform.money.Money;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-import jakarta.json.spi.JsonProvider;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,9 +30,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class JsonFields {
-
-    /** Looked up once: {@code Json.create…} looks the provider up through the ServiceLoader on every call. */
-    private static final JsonProvider JSON = JsonProvider.provider();
 
     private final JsonObject object;
     /** Prepended to field names: {@code contact/} for the members of a nested {@code contact} object. */

@@ -1,10 +1,11 @@
 package dev.marketplace.server.platform.http;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ public final class ProblemResponses {
     }
 
     public static byte[] body(ProblemException problem, String requestId, String instance) {
-        JsonObjectBuilder json = Json.createObjectBuilder()
+        JsonObjectBuilder json = JSON.createObjectBuilder()
                 .add("type", TYPE_PREFIX + problem.code())
                 .add("title", problem.title())
                 .add("status", problem.status())
@@ -42,8 +43,8 @@ public final class ProblemResponses {
         }
         json.add("requestId", requestId);
         if (!problem.errors().isEmpty()) {
-            JsonArrayBuilder errors = Json.createArrayBuilder();
-            problem.errors().forEach(error -> errors.add(Json.createObjectBuilder()
+            JsonArrayBuilder errors = JSON.createArrayBuilder();
+            problem.errors().forEach(error -> errors.add(JSON.createObjectBuilder()
                     .add("field", error.field())
                     .add("code", error.code())
                     .add("message", error.message())));
@@ -53,7 +54,7 @@ public final class ProblemResponses {
             switch (extension.getValue()) {
                 case Long number -> json.add(extension.getKey(), number);
                 case Integer number -> json.add(extension.getKey(), number);
-                case List<?> values -> json.add(extension.getKey(), Json.createArrayBuilder(values)); // numbers or strings
+                case List<?> values -> json.add(extension.getKey(), JSON.createArrayBuilder(values)); // numbers or strings
                 default -> json.add(extension.getKey(), String.valueOf(extension.getValue()));
             }
         }

@@ -1,5 +1,7 @@
 package dev.marketplace.server.platform.outbound;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import dev.marketplace.server.platform.outbound.OutboundException.Kind;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -14,7 +16,6 @@ import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParser;
@@ -273,7 +274,7 @@ public final class OutboundTarget {
             throw new OutboundException(Kind.UNEXPECTED_STATUS, name, "answered " + response.statusCode() + " where JSON was expected",
                     response.statusCode(), null);
         }
-        try (JsonParser parser = Json.createParser(new ByteArrayInputStream(response.body()))) {
+        try (JsonParser parser = JSON.createParser(new ByteArrayInputStream(response.body()))) {
             parser.next();
             JsonValue value = parser.getValue();
             if (parser.hasNext()) {

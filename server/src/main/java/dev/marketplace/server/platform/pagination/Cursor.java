@@ -1,6 +1,7 @@
 package dev.marketplace.server.platform.pagination;
 
-import jakarta.json.spi.JsonProvider;
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
@@ -19,9 +20,6 @@ import java.util.Optional;
  * Encoded as base64url JSON so that clients treat it as a token, not as something to build.
  */
 public record Cursor(List<String> keys) {
-
-    /** Looked up once: {@code Json.createReader} and friends search the class path for a provider on every call. */
-    private static final JsonProvider JSON = JsonProvider.provider();
 
     public Cursor {
         keys = List.copyOf(keys);

@@ -1,5 +1,7 @@
 package dev.marketplace.server.platform.security;
 
+import static dev.marketplace.server.platform.http.JsonP.JSON;
+
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.marketplace.server.clients.ApiClient;
 import dev.marketplace.server.clients.ApiClientService;
@@ -10,7 +12,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -79,24 +80,24 @@ public final class OAuthHttpService implements HttpService {
     /** RFC 8414 metadata; registered at the well-known path by the server. */
     public void metadata(ServerRequest req, ServerResponse res) {
         rateLimits.chargeAnonymous(req, res);
-        JsonArrayBuilder scopes = Json.createArrayBuilder();
+        JsonArrayBuilder scopes = JSON.createArrayBuilder();
         Scopes.ALL.stream().sorted().forEach(scopes::add);
-        JsonObject metadata = Json.createObjectBuilder()
+        JsonObject metadata = JSON.createObjectBuilder()
                 .add("issuer", settings.issuer())
                 .add("token_endpoint", settings.issuer() + PATH + "/token")
                 .add("jwks_uri", settings.issuer() + PATH + "/jwks")
                 .add("revocation_endpoint", settings.issuer() + PATH + "/revoke")
                 .add("authorization_endpoint", settings.issuer() + PATH + "/authorize")
-                .add("grant_types_supported", Json.createArrayBuilder().add("client_credentials")
+                .add("grant_types_supported", JSON.createArrayBuilder().add("client_credentials")
                         .add("authorization_code").add("refresh_token"))
-                .add("response_types_supported", Json.createArrayBuilder().add("code"))
-                .add("code_challenge_methods_supported", Json.createArrayBuilder().add("S256"))
+                .add("response_types_supported", JSON.createArrayBuilder().add("code"))
+                .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
                 .add("authorization_response_iss_parameter_supported", true)
-                .add("ui_locales_supported", Json.createArrayBuilder().add("ja").add("en"))
+                .add("ui_locales_supported", JSON.createArrayBuilder().add("ja").add("en"))
                 .add("token_endpoint_auth_methods_supported",
-                        Json.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
+                        JSON.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
                 .add("revocation_endpoint_auth_methods_supported",
-                        Json.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
+                        JSON.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
                 .add("scopes_supported", scopes)
                 .build();
         sendJson(res, Status.OK_200, metadata.toString());
@@ -138,7 +139,7 @@ public final class OAuthHttpService implements HttpService {
             throw new OAuthError(400, "invalid_scope", "the client was not granted every requested scope", false);
         }
         AccessTokens.IssuedToken issued = tokens.issue(client.principalWith(scopes));
-        sendJson(res, Status.OK_200, Json.createObjectBuilder()
+        sendJson(res, Status.OK_200, JSON.createObjectBuilder()
                 .add("access_token", issued.value())
                 .add("token_type", "Bearer")
                 .add("expires_in", issued.expiresIn().toSeconds())
@@ -149,7 +150,7 @@ public final class OAuthHttpService implements HttpService {
     /** The authorization code grant's answer: a customer-bound access token and the next refresh token. */
     private static void sendTokens(ServerResponse res, DelegatedGrants.Tokens tokens) {
         AccessTokens.IssuedToken issued = tokens.accessToken();
-        sendJson(res, Status.OK_200, Json.createObjectBuilder()
+        sendJson(res, Status.OK_200, JSON.createObjectBuilder()
                 .add("access_token", issued.value())
                 .add("token_type", "Bearer")
                 .add("expires_in", issued.expiresIn().toSeconds())
@@ -241,7 +242,7 @@ public final class OAuthHttpService implements HttpService {
         if (e.basicChallenge) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Basic realm=\"marketplace\"");
         }
-        sendJson(res, Status.create(e.status), Json.createObjectBuilder()
+        sendJson(res, Status.create(e.status), JSON.createObjectBuilder()
                 .add("error", e.error)
                 .add("error_description", e.getMessage())
                 .build().toString());

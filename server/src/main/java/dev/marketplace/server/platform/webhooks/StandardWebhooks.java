@@ -1,12 +1,17 @@
 package dev.marketplace.server.platform.webhooks;
 
+import io.helidon.http.Header;
+import io.helidon.webserver.http.ServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.crypto.Mac;
@@ -86,6 +91,16 @@ public final class StandardWebhooks {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
+    }
+
+    /** A received request's headers as {@link #verify} and the payment port take them: lower-case names, all values. */
+    public static Map<String, List<String>> headersOf(ServerRequest request) {
+        Map<String, List<String>> headers = new HashMap<>();
+        for (Header header : request.headers()) {
+            headers.computeIfAbsent(header.name().toLowerCase(Locale.ROOT), name -> new ArrayList<>())
+                    .addAll(header.allValues());
+        }
+        return headers;
     }
 
     private static Optional<String> header(Map<String, List<String>> headers, String name) {
