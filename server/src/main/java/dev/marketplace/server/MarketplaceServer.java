@@ -158,8 +158,9 @@ public final class MarketplaceServer implements AutoCloseable {
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
             CategoryService categories = new CategoryService(dsl);
+            PiiKeys piiKeys = PiiKeys.from(config.get("security"), security.keyEncryption());
             MerchantService merchants = new MerchantService(dsl, categories, clients, AdmissionRules.from(config),
-                    MerchantPlans.from(config));
+                    MerchantPlans.from(config), piiKeys);
             ProductService products = new ProductService(dsl, categories, merchants, ComplianceCheck.from(config));
             InventoryService inventory = new InventoryService(dsl, products);
             ReservationService reservations = new ReservationService(dsl, products);
@@ -187,7 +188,6 @@ public final class MarketplaceServer implements AutoCloseable {
             }, CHANGE_PRUNING.toMinutes(), CHANGE_PRUNING.toMinutes(), TimeUnit.MINUTES);
             DelegatedGrants grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
                     config.get("security.refresh.token.idle").as(Duration.class).orElse(Duration.ofDays(30)));
-            PiiKeys piiKeys = PiiKeys.from(config.get("security"), security.keyEncryption());
             OrderCustomerData orderCustomerData = new OrderCustomerData(dsl, piiKeys);
             CustomerService customers = new CustomerService(dsl, piiKeys, mailSender, grants, config.get("customers"),
                     List.of(orderCustomerData));
@@ -198,6 +198,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     }
                     while (orderCustomerData.resealAddresses(PII_REENCRYPTION_BATCH) > 0) {
                         // the same for orders' shipping addresses
+                    }
+                    while (merchants.sealPersonalData(PII_REENCRYPTION_BATCH) > 0) {
+                        // and for merchants' contact phones and addresses, including rows from before V16
                     }
                     grants.purgeExpired();
                 } catch (RuntimeException e) {

@@ -215,6 +215,7 @@ public final class DemoData {
             rows.endRow();
         }
 
+        // Contact phones and addresses go in plain, like rows from before V16; the server's start-up job seals them.
         private void merchants() throws SQLException {
             merchantIds = new UUID[size.merchants()];
             merchantBrands = new String[size.merchants()];

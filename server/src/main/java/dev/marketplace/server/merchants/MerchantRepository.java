@@ -9,12 +9,15 @@ import dev.marketplace.schema.tables.records.MerchantStatusChangeRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
@@ -31,11 +34,18 @@ import org.jooq.impl.DSL;
 /**
  * The merchant and merchant_status_change tables. Every method runs in the caller's transaction ({@code db});
  * reads on behalf of a principal go through {@link Tenancy}: a merchant row is owned by the merchant itself.
+ * The contact phone and the street address are sealed at rest under the current PII key (V16).
  */
 final class MerchantRepository {
 
     /** The merchant's category of goods must exist (see V3 migration). */
     static final String CATEGORY_CONSTRAINT = "merchant_category_fkey";
+
+    private final PiiKeys piiKeys;
+
+    MerchantRepository(PiiKeys piiKeys) {
+        this.piiKeys = piiKeys;
+    }
 
     private static Condition visibleTo(Principal viewer) {
         return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), MERCHANT.ID);
@@ -43,12 +53,12 @@ final class MerchantRepository {
 
     Optional<Merchant> find(DSLContext db, Principal viewer, UUID id) {
         return db.selectFrom(MERCHANT).where(MERCHANT.ID.eq(id)).and(visibleTo(viewer))
-                .fetchOptional(MerchantRepository::toMerchant);
+                .fetchOptional(this::toMerchant);
     }
 
     Optional<Merchant> findForUpdate(DSLContext db, Principal viewer, UUID id) {
         return db.selectFrom(MERCHANT).where(MERCHANT.ID.eq(id)).and(visibleTo(viewer)).forUpdate()
-                .fetchOptional(MerchantRepository::toMerchant);
+                .fetchOptional(this::toMerchant);
     }
 
     Optional<MerchantStatus> statusOf(DSLContext db, UUID id) {
@@ -73,7 +83,7 @@ final class MerchantRepository {
                 .where(visibleTo(viewer)).and(inStatus).and(after)
                 .orderBy(MERCHANT.CREATED_AT, MERCHANT.ID)
                 .limit(page.fetchSize())
-                .fetch(MerchantRepository::toMerchant);
+                .fetch(this::toMerchant);
     }
 
     static Cursor cursorOf(Merchant merchant) {
@@ -87,13 +97,9 @@ final class MerchantRepository {
                 .set(MERCHANT.LEGAL_NAME, application.legalName())
                 .set(MERCHANT.CONTACT_NAME, application.contact().name())
                 .set(MERCHANT.CONTACT_EMAIL, application.contact().email())
-                .set(MERCHANT.CONTACT_PHONE, application.contact().phone())
                 .set(MERCHANT.ADDRESS_COUNTRY, application.address().country())
-                .set(MERCHANT.ADDRESS_POSTAL_CODE, application.address().postalCode())
-                .set(MERCHANT.ADDRESS_REGION, application.address().region())
-                .set(MERCHANT.ADDRESS_LOCALITY, application.address().locality())
-                .set(MERCHANT.ADDRESS_LINE1, application.address().line1())
-                .set(MERCHANT.ADDRESS_LINE2, application.address().line2())
+                .set(MERCHANT.PERSONAL_DATA_SEALED, seal(id, application.contact().phone(), application.address()))
+                .set(MERCHANT.PII_KEY_ID, piiKeys.currentId())
                 .set(MERCHANT.YEARS_IN_BUSINESS, application.yearsInBusiness())
                 .set(MERCHANT.CATEGORY_ID, application.categoryId())
                 .set(MERCHANT.PLAN_CODE, plan.code())
@@ -104,7 +110,7 @@ final class MerchantRepository {
                 .set(MERCHANT.ADMISSION_FINDINGS, findingsJson(findings))
                 .set(MERCHANT.STATUS, MerchantStatus.PENDING.wireName())
                 .returning()
-                .fetchOne(MerchantRepository::toMerchant);
+                .fetchOne(this::toMerchant);
     }
 
     Merchant updateStatus(DSLContext db, UUID id, MerchantStatus status) {
@@ -114,7 +120,31 @@ final class MerchantRepository {
                 .set(MERCHANT.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(MERCHANT.ID.eq(id))
                 .returning()
-                .fetchOne(MerchantRepository::toMerchant);
+                .fetchOne(this::toMerchant);
+    }
+
+    /**
+     * Seals up to {@code limit} merchants' personal data still plain (rows from before V16) or sealed under a
+     * retired PII key, under the current key (SKIP LOCKED, so several nodes share the work); how many.
+     */
+    int sealPersonalData(DSLContext db, int limit) {
+        List<MerchantRecord> rows = db.selectFrom(MERCHANT).where(MERCHANT.PII_KEY_ID.isDistinctFrom(piiKeys.currentId()))
+                .limit(limit).forUpdate().skipLocked().fetch();
+        for (MerchantRecord row : rows) {
+            Merchant merchant = toMerchant(row);
+            row.setPersonalDataSealed(seal(row.getId(), merchant.contact().phone(), merchant.address()));
+            row.setPiiKeyId(piiKeys.currentId());
+            row.setContactPhone(null);
+            row.setAddressPostalCode(null);
+            row.setAddressRegion(null);
+            row.setAddressLocality(null);
+            row.setAddressLine1(null);
+            row.setAddressLine2(null);
+            row.store(MERCHANT.PERSONAL_DATA_SEALED, MERCHANT.PII_KEY_ID, MERCHANT.CONTACT_PHONE,
+                    MERCHANT.ADDRESS_POSTAL_CODE, MERCHANT.ADDRESS_REGION, MERCHANT.ADDRESS_LOCALITY,
+                    MERCHANT.ADDRESS_LINE1, MERCHANT.ADDRESS_LINE2);
+        }
+        return rows.size();
     }
 
     void recordStatusChange(DSLContext db, UUID merchantId, MerchantStatus from, MerchantStatus to,
@@ -161,16 +191,50 @@ final class MerchantRepository {
         }
     }
 
-    private static Merchant toMerchant(MerchantRecord row) {
+    private Merchant toMerchant(MerchantRecord row) {
+        PersonalData personal = row.getPiiKeyId() == null
+                ? new PersonalData(row.getContactPhone(), row.getAddressPostalCode(), row.getAddressRegion(),
+                        row.getAddressLocality(), row.getAddressLine1(), row.getAddressLine2())
+                : open(row);
         return new Merchant(row.getId(), row.getLegalName(),
-                new Merchant.Contact(row.getContactName(), row.getContactEmail(), row.getContactPhone()),
-                new Merchant.Address(row.getAddressCountry(), row.getAddressPostalCode(), row.getAddressRegion(),
-                        row.getAddressLocality(), row.getAddressLine1(), row.getAddressLine2()),
+                new Merchant.Contact(row.getContactName(), row.getContactEmail(), personal.phone()),
+                new Merchant.Address(row.getAddressCountry(), personal.postalCode(), personal.region(),
+                        personal.locality(), personal.line1(), personal.line2()),
                 row.getYearsInBusiness(), row.getCategoryId(),
                 new MerchantPlan(row.getPlanCode(), Money.of(row.getPlanMonthlyFeeAmount(), row.getPlanMonthlyFeeCurrency())),
                 Money.of(row.getDepositAmount(), row.getDepositCurrency()),
                 MerchantStatus.fromWireName(row.getStatus()).orElseThrow(),
                 findings(row.getAdmissionFindings()), row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    /** What V16 seals: the contact's phone and the address below the country. */
+    private record PersonalData(String phone, String postalCode, String region, String locality, String line1,
+                                String line2) {
+    }
+
+    private byte[] seal(UUID merchantId, String phone, Merchant.Address address) {
+        JsonObjectBuilder json = JSON.createObjectBuilder().add("phone", phone)
+                .add("postalCode", address.postalCode()).add("region", address.region())
+                .add("locality", address.locality()).add("line1", address.line1());
+        if (address.line2() != null) {
+            json.add("line2", address.line2());
+        }
+        return piiKeys.seal(json.build().toString().getBytes(StandardCharsets.UTF_8), personalDataContext(merchantId));
+    }
+
+    private PersonalData open(MerchantRecord row) {
+        byte[] json = piiKeys.open(row.getPiiKeyId(), row.getPersonalDataSealed(), personalDataContext(row.getId()));
+        try (var reader = JSON.createReader(new StringReader(new String(json, StandardCharsets.UTF_8)))) {
+            JsonObject object = reader.readObject();
+            return new PersonalData(object.getString("phone"), object.getString("postalCode"),
+                    object.getString("region"), object.getString("locality"), object.getString("line1"),
+                    object.getString("line2", null));
+        }
+    }
+
+    /** Binds the sealed data to its merchant, so a sealed value copied to another row does not open. */
+    private static byte[] personalDataContext(UUID merchantId) {
+        return ("merchant.personal_data:" + merchantId).getBytes(StandardCharsets.UTF_8);
     }
 
     private static MerchantStatusChange toStatusChange(MerchantStatusChangeRecord row) {

@@ -8,6 +8,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
+import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Scopes;
@@ -43,11 +44,12 @@ public final class MerchantService {
     private final ApiClientService clients;
     private final AdmissionRules admissionRules;
     private final MerchantPlans plans;
-    private final MerchantRepository repository = new MerchantRepository();
+    private final MerchantRepository repository;
 
     public MerchantService(DSLContext dsl, CategoryService categories, ApiClientService clients,
-                           AdmissionRules admissionRules, MerchantPlans plans) {
+                           AdmissionRules admissionRules, MerchantPlans plans, PiiKeys piiKeys) {
         this.dsl = dsl;
+        this.repository = new MerchantRepository(piiKeys);
         this.categories = categories;
         this.clients = clients;
         this.admissionRules = admissionRules;
@@ -108,6 +110,14 @@ public final class MerchantService {
             repository.find(db, caller, id).orElseThrow(MerchantService::merchantNotFound);
             return Page.fromLookahead(repository.history(db, id, page), page.limit(), MerchantRepository::cursorOf);
         });
+    }
+
+    /**
+     * Seals a batch of merchants' personal data that is still plain (written before V16) or sealed under a retired
+     * PII key; returns how many rows it sealed, 0 when none is left. One transaction per batch.
+     */
+    public int sealPersonalData(int batchSize) {
+        return dsl.transactionResult(tx -> repository.sealPersonalData(tx.dsl(), batchSize));
     }
 
     /**

@@ -1,13 +1,21 @@
 package dev.marketplace.server.customers;
 
 import static dev.marketplace.schema.Tables.CUSTOMER;
+import static dev.marketplace.schema.Tables.MERCHANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.schema.tables.records.MerchantRecord;
+import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.CustomerAddress;
 import dev.marketplace.sdk.model.CustomerRegistration;
+import dev.marketplace.sdk.model.Merchant;
+import dev.marketplace.sdk.model.MerchantAddress;
+import dev.marketplace.sdk.model.MerchantApplication;
+import dev.marketplace.sdk.model.MerchantContact;
+import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.MarketplaceServer;
@@ -26,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Rotating the key that seals personal data: a node started with a new current key and the old one listed as
- * previous re-seals every row under the new key by itself, after which the old key can be dropped.
+ * previous re-seals every row under the new key by itself, after which the old key can be dropped. Customers' and
+ * merchants' data share the keys; merchant rows written plain before V16 are sealed by the same job.
  */
 class PiiKeyRotationIT {
 
@@ -41,21 +50,75 @@ class PiiKeyRotationIT {
         Map<String, String> base = Map.of("server.port", "0", "server.host", "127.0.0.1", "db.url", databaseUrl,
                 "data.dir", System.getProperty("java.io.tmpdir") + "/pii-rotation-" + UUID.randomUUID());
         UUID customer;
+        UUID merchant;
+        UUID plainMerchant;
         try (MarketplaceServer before = start(base, Map.of("security.pii.current.id", "k1", "security.pii.current.key", OLD_KEY))) {
             MarketplaceClient storefront = storefront(before);
             customer = storefront.customers().registerCustomer(new CustomerRegistration().email("rotate@example.jp")
                     .password("long enough password").name("Rotating").phone("06-1234-5678").addresses(List.of(HOME)), null).getId();
             assertThat(keyIdOf(before, customer)).isEqualTo("k1");
+            merchant = operator(before).merchants().applyMerchant(merchantApplication(before), null).getId();
+            assertThat(merchantKeyIdOf(before, merchant)).isEqualTo("k1");
+            plainMerchant = insertMerchantAsWrittenBeforeV16(before);
         }
         try (MarketplaceServer rotating = start(base, Map.of("security.pii.current.id", "k2", "security.pii.current.key", NEW_KEY,
                 "security.pii.previous.keys.k1", OLD_KEY))) {
-            Await.until(Duration.ofSeconds(20), "personal data re-sealed under k2", () -> "k2".equals(keyIdOf(rotating, customer)));
+            Await.until(Duration.ofSeconds(20), "personal data re-sealed under k2", () -> "k2".equals(keyIdOf(rotating, customer))
+                    && "k2".equals(merchantKeyIdOf(rotating, merchant)) && "k2".equals(merchantKeyIdOf(rotating, plainMerchant)));
+            MerchantRecord sealed = rotating.database().dsl().selectFrom(MERCHANT).where(MERCHANT.ID.eq(plainMerchant)).fetchOne();
+            assertThat(sealed.getContactPhone()).as("plain columns cleared once sealed").isNull();
+            assertThat(sealed.getAddressLine2()).isNull();
         }
         try (MarketplaceServer after = start(base, Map.of("security.pii.current.id", "k2", "security.pii.current.key", NEW_KEY))) {
             var read = operator(after).customers().getCustomer(customer);
             assertThat(read.getPhone()).isEqualTo("06-1234-5678");
             assertThat(read.getAddresses()).containsExactly(HOME);
+            for (UUID id : List.of(merchant, plainMerchant)) {
+                Merchant readMerchant = operator(after).merchants().getMerchant(id);
+                assertThat(readMerchant.getContact().getPhone()).isEqualTo("+81 6-1234-5678");
+                assertThat(readMerchant.getAddress()).isEqualTo(MERCHANT_ADDRESS);
+            }
         }
+    }
+
+    private static final MerchantAddress MERCHANT_ADDRESS = new MerchantAddress().country("JP").postalCode("530-0001")
+            .region("Osaka").locality("Kita-ku").line1("Umeda 1-1").line2("Tower 3F");
+
+    private static MerchantApplication merchantApplication(MarketplaceServer server) throws Exception {
+        UUID category = operator(server).categories().createCategory(new CategoryCreate().name("Knives")
+                .commissionRateBasisPoints(1000), null).getId();
+        return new MerchantApplication().legalName("Sealed Knives KK")
+                .contact(new MerchantContact().name("Sato Ken").email("ken@knives.example").phone("+81 6-1234-5678"))
+                .address(MERCHANT_ADDRESS).yearsInBusiness(10).categoryId(category).plan("standard")
+                .deposit(new Money().amount(500_000L).currency("JPY"));
+    }
+
+    /** A merchant row as V3 stored it, phone and address in plain columns, the way rows from before V16 look. */
+    private static UUID insertMerchantAsWrittenBeforeV16(MarketplaceServer server) {
+        UUID id = UUID.randomUUID();
+        var db = server.database().dsl();
+        db.insertInto(MERCHANT)
+                .set(MERCHANT.ID, id).set(MERCHANT.LEGAL_NAME, "Old Plain Row KK")
+                .set(MERCHANT.CONTACT_NAME, "Sato Ken").set(MERCHANT.CONTACT_EMAIL, "old@knives.example")
+                .set(MERCHANT.CONTACT_PHONE, "+81 6-1234-5678")
+                .set(MERCHANT.ADDRESS_COUNTRY, MERCHANT_ADDRESS.getCountry())
+                .set(MERCHANT.ADDRESS_POSTAL_CODE, MERCHANT_ADDRESS.getPostalCode())
+                .set(MERCHANT.ADDRESS_REGION, MERCHANT_ADDRESS.getRegion())
+                .set(MERCHANT.ADDRESS_LOCALITY, MERCHANT_ADDRESS.getLocality())
+                .set(MERCHANT.ADDRESS_LINE1, MERCHANT_ADDRESS.getLine1())
+                .set(MERCHANT.ADDRESS_LINE2, MERCHANT_ADDRESS.getLine2())
+                .set(MERCHANT.YEARS_IN_BUSINESS, 10)
+                .set(MERCHANT.CATEGORY_ID, db.select(MERCHANT.CATEGORY_ID).from(MERCHANT).limit(1).fetchOne().value1())
+                .set(MERCHANT.PLAN_CODE, "standard")
+                .set(MERCHANT.PLAN_MONTHLY_FEE_AMOUNT, 50_000L).set(MERCHANT.PLAN_MONTHLY_FEE_CURRENCY, "JPY")
+                .set(MERCHANT.DEPOSIT_AMOUNT, 500_000L).set(MERCHANT.DEPOSIT_CURRENCY, "JPY")
+                .set(MERCHANT.STATUS, "pending")
+                .execute();
+        return id;
+    }
+
+    private static String merchantKeyIdOf(MarketplaceServer server, UUID merchant) {
+        return server.database().dsl().select(MERCHANT.PII_KEY_ID).from(MERCHANT).where(MERCHANT.ID.eq(merchant)).fetchOne().value1();
     }
 
     private static MarketplaceServer start(Map<String, String> base, Map<String, String> keys) {

@@ -1,6 +1,7 @@
 package dev.marketplace.server.merchants;
 
 import static dev.marketplace.schema.Tables.MERCHANT;
+import static dev.marketplace.schema.Tables.MERCHANT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -31,7 +32,9 @@ import dev.marketplace.sdk.model.MerchantStatusChange;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.schema.tables.records.MerchantRecord;
 import dev.marketplace.server.testing.TestServer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -73,6 +76,13 @@ class MerchantApiIT {
         assertThat(merchant.getDeposit()).isEqualTo(new Money().amount(500_000L).currency("JPY"));
         assertThat(merchant.getAdmissionFindings()).isEmpty();
         assertThat(merchants.getMerchant(merchant.getId())).isEqualTo(merchant);
+        assertThat(merchant.getContact().getPhone()).isEqualTo("+81 75-123-4567");
+        assertThat(merchant.getAddress().getLine1()).isEqualTo("1-2-3 Shijo-dori");
+        MerchantRecord row = server.db().selectFrom(MERCHANT).where(MERCHANT.ID.eq(merchant.getId())).fetchOne();
+        assertThat(row.getContactPhone()).as("the phone is sealed, not stored plain").isNull();
+        assertThat(row.getAddressLine1()).as("the street address is sealed, not stored plain").isNull();
+        assertThat(row.getPiiKeyId()).isNotNull();
+        assertThat(new String(row.getPersonalDataSealed(), StandardCharsets.ISO_8859_1)).doesNotContain("75-123-4567", "Shijo");
 
         List<MerchantHistoryEntry> history = merchants.listMerchantHistory(merchant.getId(), null, null).getItems();
         assertThat(history).singleElement().satisfies(entry -> {
