@@ -203,8 +203,9 @@ public final class MarketplaceServer implements AutoCloseable {
                         // and for merchants' contact phones and addresses, including rows from before V16
                     }
                     grants.purgeExpired();
+                    customers.purgeExpiredSignInFailures();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "re-encrypting personal data or purging expired grants failed;"
+                    LOG.log(System.Logger.Level.WARNING, "re-encrypting personal data or purging expired grants and sign-in failures failed;"
                             + " retrying later", e);
                 }
             }, 0, KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);

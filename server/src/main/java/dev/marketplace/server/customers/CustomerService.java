@@ -341,6 +341,11 @@ public final class CustomerService {
         return new CustomerData(me(caller), consents, signIns, events, sections);
     }
 
+    /** The job: failed sign-ins older than the throttling window are deleted; returns how many. */
+    public int purgeExpiredSignInFailures() {
+        return dsl.transactionResult(tx -> throttle.purgeExpired(tx.dsl()));
+    }
+
     /**
      * Re-seals personal data still sealed under a key other than the current one (after a key rotation), a
      * batch of rows at a time; returns how many rows it re-sealed. Safe on several nodes (SKIP LOCKED).

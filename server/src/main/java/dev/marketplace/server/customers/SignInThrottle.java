@@ -44,6 +44,14 @@ final class SignInThrottle {
         db.deleteFrom(SIGN_IN_FAILURE).where(SIGN_IN_FAILURE.SUBJECT.eq(account(email))).execute();
     }
 
+    /**
+     * Deletes failures older than the window, which no longer count: a subject that never fails again (an address
+     * that moved on, an email typed once) would otherwise keep its rows for ever. Returns how many it deleted.
+     */
+    int purgeExpired(DSLContext db) {
+        return db.deleteFrom(SIGN_IN_FAILURE).where(SIGN_IN_FAILURE.FAILED_AT.lt(OffsetDateTime.now().minus(window))).execute();
+    }
+
     private static int failures(DSLContext db, String subject, OffsetDateTime since) {
         return db.fetchCount(SIGN_IN_FAILURE, SIGN_IN_FAILURE.SUBJECT.eq(subject), SIGN_IN_FAILURE.FAILED_AT.ge(since));
     }

@@ -4,6 +4,7 @@ import static dev.marketplace.schema.Tables.CUSTOMER;
 import static dev.marketplace.schema.Tables.CUSTOMER_PRIVACY_EVENT;
 import static dev.marketplace.schema.Tables.OAUTH_CONSENT;
 import static dev.marketplace.schema.Tables.SIGN_IN_EVENT;
+import static dev.marketplace.schema.Tables.SIGN_IN_FAILURE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -26,6 +27,8 @@ import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -218,6 +221,14 @@ class CustomerAccountIT {
         }
         assertThat(signInPage("throttle@example.jp", TestCustomers.PASSWORD)).contains("Too many failed sign-ins");
         assertThat(signInPage("ghost@example.jp", TestCustomers.PASSWORD)).contains("Too many failed sign-ins");
+
+        // Failures past the window no longer count and are purged; those inside it stay.
+        var ghost = SIGN_IN_FAILURE.SUBJECT.eq("account:ghost@example.jp");
+        var throttled = SIGN_IN_FAILURE.SUBJECT.eq("account:throttle@example.jp");
+        server.db().update(SIGN_IN_FAILURE).set(SIGN_IN_FAILURE.FAILED_AT, OffsetDateTime.now().minusHours(1)).where(ghost).execute();
+        new SignInThrottle(5, 20, Duration.ofMinutes(15)).purgeExpired(server.db());
+        assertThat(server.db().fetchCount(SIGN_IN_FAILURE, ghost)).isZero();
+        assertThat(server.db().fetchCount(SIGN_IN_FAILURE, throttled)).isEqualTo(5);
     }
 
     @Test
