@@ -60,7 +60,9 @@ public final class CustomerHttpService implements HttpService {
                 .get("/me/export", this::export)
                 .post("/me/close", this::close)
                 .post("/me/erase", this::erase)
-                .get("/{customerId}", this::get);
+                .get("/{customerId}", this::get)
+                .get("/{customerId}/export", this::exportFor)
+                .post("/{customerId}/erase", this::eraseFor);
     }
 
     /** See {@code Customer} in the OpenAPI document. */
@@ -148,13 +150,15 @@ public final class CustomerHttpService implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        UUID id;
+        sendCustomer(res, customers.get(Authentication.principal(req), customerId(req)));
+    }
+
+    private static UUID customerId(ServerRequest req) {
         try {
-            id = UUID.fromString(req.path().pathParameters().get("customerId"));
+            return UUID.fromString(req.path().pathParameters().get("customerId"));
         } catch (IllegalArgumentException e) {
             throw ProblemException.validation("customerId", FieldError.INVALID_FORMAT, "must be a UUID");
         }
-        sendCustomer(res, customers.get(Authentication.principal(req), id));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
@@ -183,7 +187,14 @@ public final class CustomerHttpService implements HttpService {
     }
 
     private void export(ServerRequest req, ServerResponse res) {
-        CustomerService.CustomerData data = customers.export(Authentication.principal(req));
+        sendExport(res, customers.export(Authentication.principal(req)));
+    }
+
+    private void exportFor(ServerRequest req, ServerResponse res) {
+        sendExport(res, customers.exportFor(Authentication.principal(req), customerId(req)));
+    }
+
+    private static void sendExport(ServerResponse res, CustomerService.CustomerData data) {
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         JsonResponses.ok(res, new CustomerExport(OffsetDateTime.now(), CustomerResource.of(data.customer()),
                 data.consents().stream().map(ConsentResource::of).toList(), data.signIns(), data.privacyEvents(),
@@ -196,6 +207,11 @@ public final class CustomerHttpService implements HttpService {
 
     private void erase(ServerRequest req, ServerResponse res) {
         JsonResponses.ok(res, CustomerResource.of(customers.erase(Authentication.principal(req), confirmedVersion(req))));
+    }
+
+    private void eraseFor(ServerRequest req, ServerResponse res) {
+        UUID id = customerId(req);
+        JsonResponses.ok(res, CustomerResource.of(customers.eraseFor(Authentication.principal(req), id, confirmedVersion(req))));
     }
 
     /** Closing and erasing name the version the customer saw, so they act on the account as it was shown. */

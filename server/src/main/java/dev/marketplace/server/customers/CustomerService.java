@@ -286,39 +286,66 @@ public final class CustomerService {
      * erasure is recorded. The erased customer can never sign in again.
      */
     public Customer erase(Principal caller, ExpectedVersion expected) {
+        return dsl.transactionResult(tx -> erase(tx.dsl(), activeRow(tx.dsl(), caller, true), expected, caller));
+    }
+
+    /**
+     * The operator erases a customer who asked support, or who closed the account and so cannot sign in to erase
+     * it; the same erasure as {@link #erase(Principal, ExpectedVersion)}.
+     */
+    public Customer eraseFor(Principal operator, UUID customerId, ExpectedVersion expected) {
         return dsl.transactionResult(tx -> {
-            DSLContext db = tx.dsl();
-            CustomerRecord row = activeRow(db, caller, true);
-            expected.check(row.getVersion());
-            UUID id = row.getId();
-            holders.forEach(holder -> holder.erase(db, id));
-            grants.revokeAll(db, id);
-            db.deleteFrom(CUSTOMER_TOKEN).where(CUSTOMER_TOKEN.CUSTOMER_ID.eq(id)).execute();
-            db.deleteFrom(SIGN_IN_EVENT).where(SIGN_IN_EVENT.CUSTOMER_ID.eq(id)).execute();
-            db.deleteFrom(AUTHORIZATION_REQUEST).where(AUTHORIZATION_REQUEST.CUSTOMER_ID.eq(id)).execute();
-            throttle.clearAccount(db, row.getEmail());
-            OffsetDateTime now = OffsetDateTime.now();
-            row.setStatus(CustomerStatus.ERASED.wireName());
-            row.setEmail(null);
-            row.setEmailVerifiedAt(null);
-            row.setPasswordHash(null);
-            row.setName(null);
-            row.setPhoneSealed(null);
-            row.setAddressesSealed(null);
-            row.setPiiKeyId(null);
-            row.setErasedAt(now);
-            row.setClosedAt(row.getClosedAt() == null ? now : row.getClosedAt());
-            row.setUpdatedAt(now);
-            row.setVersion(row.getVersion() + 1);
-            row.store();
-            recordPrivacyEvent(db, id, "erased", caller.clientId());
-            return toCustomer(row);
+            CustomerRecord row = rowForOperator(tx.dsl(), operator, customerId, true);
+            if (CustomerStatus.ERASED.wireName().equals(row.getStatus())) {
+                throw ProblemException.conflict("customer_erased", "This customer's personal data is already erased.");
+            }
+            return erase(tx.dsl(), row, expected, operator);
         });
+    }
+
+    private Customer erase(DSLContext db, CustomerRecord row, ExpectedVersion expected, Principal caller) {
+        expected.check(row.getVersion());
+        UUID id = row.getId();
+        holders.forEach(holder -> holder.erase(db, id));
+        grants.revokeAll(db, id);
+        db.deleteFrom(CUSTOMER_TOKEN).where(CUSTOMER_TOKEN.CUSTOMER_ID.eq(id)).execute();
+        db.deleteFrom(SIGN_IN_EVENT).where(SIGN_IN_EVENT.CUSTOMER_ID.eq(id)).execute();
+        db.deleteFrom(AUTHORIZATION_REQUEST).where(AUTHORIZATION_REQUEST.CUSTOMER_ID.eq(id)).execute();
+        throttle.clearAccount(db, row.getEmail());
+        OffsetDateTime now = OffsetDateTime.now();
+        row.setStatus(CustomerStatus.ERASED.wireName());
+        row.setEmail(null);
+        row.setEmailVerifiedAt(null);
+        row.setPasswordHash(null);
+        row.setName(null);
+        row.setPhoneSealed(null);
+        row.setAddressesSealed(null);
+        row.setPiiKeyId(null);
+        row.setErasedAt(now);
+        row.setClosedAt(row.getClosedAt() == null ? now : row.getClosedAt());
+        row.setUpdatedAt(now);
+        row.setVersion(row.getVersion() + 1);
+        row.store();
+        recordPrivacyEvent(db, id, "erased", caller.clientId());
+        return toCustomer(row);
     }
 
     /** Everything stored about the calling customer; the export itself is recorded. */
     public CustomerData export(Principal caller) {
-        UUID id = activeRow(dsl, caller, false).getId();
+        return export(activeRow(dsl, caller, false), caller);
+    }
+
+    /** The operator's export of an active or closed customer (an erased one has nothing left: 404). */
+    public CustomerData exportFor(Principal operator, UUID customerId) {
+        CustomerRecord row = rowForOperator(dsl, operator, customerId, false);
+        if (CustomerStatus.ERASED.wireName().equals(row.getStatus())) {
+            throw customerNotFound();
+        }
+        return export(row, operator);
+    }
+
+    private CustomerData export(CustomerRecord row, Principal caller) {
+        UUID id = row.getId();
         dsl.transaction(tx -> recordPrivacyEvent(tx.dsl(), id, "exported", caller.clientId()));
         List<DelegatedGrants.Consent> consents = new ArrayList<>();
         PageRequest page = PageRequest.first(PageRequest.MAX_LIMIT);
@@ -332,13 +359,13 @@ public final class CustomerService {
                     dev.marketplace.server.platform.pagination.Cursor.decode(chunk.nextCursor(), 1));
         }
         List<SignIn> signIns = dsl.selectFrom(SIGN_IN_EVENT).where(SIGN_IN_EVENT.CUSTOMER_ID.eq(id))
-                .orderBy(SIGN_IN_EVENT.SIGNED_IN_AT).fetch(row -> new SignIn(row.getClientId(), row.getSignedInAt()));
+                .orderBy(SIGN_IN_EVENT.SIGNED_IN_AT).fetch(signIn -> new SignIn(signIn.getClientId(), signIn.getSignedInAt()));
         List<PrivacyEvent> events = dsl.selectFrom(CUSTOMER_PRIVACY_EVENT).where(CUSTOMER_PRIVACY_EVENT.CUSTOMER_ID.eq(id))
                 .orderBy(CUSTOMER_PRIVACY_EVENT.OCCURRED_AT)
-                .fetch(row -> new PrivacyEvent(row.getKind(), row.getClientId(), row.getOccurredAt()));
+                .fetch(event -> new PrivacyEvent(event.getKind(), event.getClientId(), event.getOccurredAt()));
         Map<String, Object> sections = new LinkedHashMap<>();
         holders.forEach(holder -> sections.put(holder.section(), holder.export(id)));
-        return new CustomerData(me(caller), consents, signIns, events, sections);
+        return new CustomerData(toCustomer(row), consents, signIns, events, sections);
     }
 
     /** The job: failed sign-ins older than the throttling window are deleted; returns how many. */
@@ -362,6 +389,16 @@ public final class CustomerService {
             }
             return rows.size();
         });
+    }
+
+    /** Any customer, for the operator; for every other caller the customer does not exist (no probing of ids). */
+    private static CustomerRecord rowForOperator(DSLContext db, Principal caller, UUID customerId, boolean forUpdate) {
+        if (!caller.isOperator()) {
+            throw customerNotFound();
+        }
+        var query = db.selectFrom(CUSTOMER).where(CUSTOMER.ID.eq(customerId));
+        return (forUpdate ? query.forUpdate().fetchOptional() : query.fetchOptional())
+                .orElseThrow(CustomerService::customerNotFound);
     }
 
     private CustomerRecord activeRow(DSLContext db, Principal caller, boolean forUpdate) {

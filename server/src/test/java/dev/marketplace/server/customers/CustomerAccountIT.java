@@ -197,6 +197,46 @@ class CustomerAccountIT {
     }
 
     @Test
+    void theOperatorExportsAndErasesACustomerWhoClosedTheAccount() throws Exception {
+        customers.registerVerified(storefront, "support@example.jp");
+        CustomersApi me = asCustomer("support@example.jp");
+        UUID id = me.getMyCustomerProfile().getId();
+        me.closeMyCustomerAccount(new CustomerConfirmation().version(1L));
+        CustomersApi operator = server.client().customers();
+
+        CustomerExport export = operator.exportCustomerData(id);
+        assertThat(export.getCustomer().getEmail()).isEqualTo("support@example.jp");
+        assertThat(export.getCustomer().getStatus()).isEqualTo(Customer.StatusEnum.CLOSED);
+        assertThat(server.db().fetchCount(CUSTOMER_PRIVACY_EVENT, CUSTOMER_PRIVACY_EVENT.CUSTOMER_ID.eq(id)
+                .and(CUSTOMER_PRIVACY_EVENT.KIND.eq("exported"))
+                .and(CUSTOMER_PRIVACY_EVENT.CLIENT_ID.eq(TestServer.OPERATOR_CLIENT_ID)))).isEqualTo(1);
+        // Only the operator: the customer's own storefront token finds no such customer.
+        customers.registerVerified(storefront, "other@example.jp");
+        CustomersApi other = asCustomer("other@example.jp");
+        assertThat(catchThrowableOfType(MarketplaceException.class, () -> other.exportCustomerData(id)).status()).isEqualTo(404);
+        assertThat(catchThrowableOfType(MarketplaceException.class,
+                () -> other.eraseCustomerData(id, new CustomerConfirmation().version(2L))).status()).isEqualTo(404);
+
+        // The version the operator saw must still be current; a stale one changes nothing.
+        assertThat(catchThrowableOfType(MarketplaceException.class,
+                () -> operator.eraseCustomerData(id, new CustomerConfirmation().version(1L))).status()).isEqualTo(409);
+        assertThat(operator.getCustomer(id).getEmail()).isEqualTo("support@example.jp");
+
+        Customer erased = operator.eraseCustomerData(id, new CustomerConfirmation().version(2L));
+        assertThat(erased.getStatus()).isEqualTo(Customer.StatusEnum.ERASED);
+        CustomerRecord row = server.db().selectFrom(CUSTOMER).where(CUSTOMER.ID.eq(id)).fetchSingle();
+        assertThat(row.intoMap().values()).noneMatch(value -> value != null && value.toString().contains("support@example.jp"));
+        assertThat(server.db().fetchCount(CUSTOMER_PRIVACY_EVENT, CUSTOMER_PRIVACY_EVENT.CUSTOMER_ID.eq(id)
+                .and(CUSTOMER_PRIVACY_EVENT.KIND.eq("erased"))
+                .and(CUSTOMER_PRIVACY_EVENT.CLIENT_ID.eq(TestServer.OPERATOR_CLIENT_ID)))).isEqualTo(1);
+        MarketplaceException again = catchThrowableOfType(MarketplaceException.class,
+                () -> operator.eraseCustomerData(id, new CustomerConfirmation().version(3L)));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.code()).isEqualTo("customer_erased");
+        assertThat(catchThrowableOfType(MarketplaceException.class, () -> operator.exportCustomerData(id)).status()).isEqualTo(404);
+    }
+
+    @Test
     void aPasswordResetReplacesThePasswordAndEndsEveryGrant() throws Exception {
         customers.registerVerified(storefront, "reset@example.jp");
         Tokens before = customers.signIn(storefront, "reset@example.jp", SCOPE);
