@@ -9,10 +9,12 @@ import java.util.UUID;
 
 /**
  * An OAuth2 client: software that calls the API for one principal, with the scopes it was granted, and the
- * redirect URIs (exact matches) to which the authorization code grant may send a customer back.
+ * redirect URIs (exact matches) to which the authorization code grant may send a customer back. A public client
+ * ({@code publicClient}) has no secret and may only use the authorization code grant with PKCE.
  */
 public record ApiClient(String clientId,
                         String name,
+                        boolean publicClient,
                         PrincipalType principalType,
                         UUID principalId,
                         Set<String> scopes,

@@ -33,6 +33,8 @@ public final class ApiClientHttpService implements HttpService {
             .map(PrincipalType::wireName).collect(Collectors.toUnmodifiableSet());
 
     private static final int MAX_REDIRECT_URIS = 10;
+    private static final String PUBLIC = "public";
+    private static final String CONFIDENTIAL = "confidential";
 
     private final ApiClientService clients;
 
@@ -49,11 +51,12 @@ public final class ApiClientHttpService implements HttpService {
     }
 
     /** See {@code ApiClient} in the OpenAPI document; never carries a secret. */
-    public record ApiClientResource(String clientId, String name, String principalType, UUID principalId,
-                                    List<String> scopes, OffsetDateTime createdAt, OffsetDateTime secretRotatedAt,
-                                    OffsetDateTime disabledAt, List<String> redirectUris) {
+    public record ApiClientResource(String clientId, String name, String clientType, String principalType,
+                                    UUID principalId, List<String> scopes, OffsetDateTime createdAt,
+                                    OffsetDateTime secretRotatedAt, OffsetDateTime disabledAt, List<String> redirectUris) {
         static ApiClientResource of(ApiClient client) {
-            return new ApiClientResource(client.clientId(), client.name(), client.principalType().wireName(),
+            return new ApiClientResource(client.clientId(), client.name(),
+                    client.publicClient() ? PUBLIC : CONFIDENTIAL, client.principalType().wireName(),
                     client.principalId(), client.scopes().stream().sorted().toList(), client.createdAt(),
                     client.secretRotatedAt(), client.disabledAt(), client.redirectUris());
         }
@@ -77,9 +80,11 @@ public final class ApiClientHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "principalType", "principalId", "scopes",
-                "redirectUris");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "clientType", "principalType", "principalId",
+                "scopes", "redirectUris");
         String name = body.requiredString("name", 1, 100);
+        boolean publicClient = body.optionalEnum("clientType", Set.of(PUBLIC, CONFIDENTIAL)).orElse(CONFIDENTIAL)
+                .equals(PUBLIC);
         Optional<PrincipalType> type = body.optionalEnum("principalType", PRINCIPAL_TYPES)
                 .flatMap(PrincipalType::fromWireName);
         Optional<UUID> principalId = body.nullableUuid("principalId");
@@ -92,7 +97,7 @@ public final class ApiClientHttpService implements HttpService {
         }
         body.throwIfInvalid();
         ApiClientService.ClientCredentials created = clients.create(Authentication.principal(req),
-                new ApiClientService.NewApiClient(name, type, principalId, scopes, List.copyOf(new java.util.LinkedHashSet<>(redirectUris))));
+                new ApiClientService.NewApiClient(name, publicClient, type, principalId, scopes, List.copyOf(new java.util.LinkedHashSet<>(redirectUris))));
         res.header(HeaderNames.LOCATION, PATH + "/" + created.client().clientId());
         JsonResponses.send(res, Status.CREATED_201, ApiClientCredentials.of(created));
     }

@@ -24,6 +24,9 @@ final class ApiClientRepository {
                              OffsetDateTime previousSecretExpiresAt) {
     }
 
+    private static final String PUBLIC = "public";
+    private static final String CONFIDENTIAL = "confidential";
+
     private static Condition visibleTo(Principal principal) {
         return Tenancy.visibleTo(principal, API_CLIENT.PRINCIPAL_TYPE, API_CLIENT.PRINCIPAL_ID);
     }
@@ -59,11 +62,13 @@ final class ApiClientRepository {
         return db.fetchExists(API_CLIENT, API_CLIENT.PRINCIPAL_TYPE.eq(PrincipalType.OPERATOR.wireName()));
     }
 
+    /** A confidential client with {@code secretHash}, or a public one when it is null. */
     ApiClient insert(DSLContext db, String clientId, String name, PrincipalType type, java.util.UUID principalId,
                      Set<String> scopes, List<String> redirectUris, byte[] secretHash) {
         return db.insertInto(API_CLIENT)
                 .set(API_CLIENT.CLIENT_ID, clientId)
                 .set(API_CLIENT.NAME, name)
+                .set(API_CLIENT.CLIENT_TYPE, secretHash == null ? PUBLIC : CONFIDENTIAL)
                 .set(API_CLIENT.PRINCIPAL_TYPE, type.wireName())
                 .set(API_CLIENT.PRINCIPAL_ID, principalId)
                 .set(API_CLIENT.SCOPES, scopes.stream().sorted().toArray(String[]::new))
@@ -96,7 +101,7 @@ final class ApiClientRepository {
     }
 
     private static ApiClient toClient(ApiClientRecord row) {
-        return new ApiClient(row.getClientId(), row.getName(),
+        return new ApiClient(row.getClientId(), row.getName(), PUBLIC.equals(row.getClientType()),
                 PrincipalType.fromWireName(row.getPrincipalType()).orElseThrow(),
                 row.getPrincipalId(), Set.of(row.getScopes()), row.getCreatedAt(), row.getSecretRotatedAt(),
                 row.getDisabledAt(), List.of(row.getRedirectUris()));

@@ -31,17 +31,17 @@ public final class ApiClientService {
     private static final System.Logger LOG = System.getLogger(ApiClientService.class.getName());
     public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofDays(7);
 
-    /** A client and its secret in clear: returned once, at creation or rotation. */
+    /** A client and its secret in clear: returned once, at creation or rotation; null for a public client. */
     public record ClientCredentials(ApiClient client, String clientSecret) {
     }
 
     /** What a caller asks for; empty principal fields mean "the caller's own". */
-    public record NewApiClient(String name, Optional<PrincipalType> principalType, Optional<UUID> principalId,
-                               Set<String> scopes, List<String> redirectUris) {
+    public record NewApiClient(String name, boolean publicClient, Optional<PrincipalType> principalType,
+                               Optional<UUID> principalId, Set<String> scopes, List<String> redirectUris) {
 
         public NewApiClient(String name, Optional<PrincipalType> principalType, Optional<UUID> principalId,
                             Set<String> scopes) {
-            this(name, principalType, principalId, scopes, List.of());
+            this(name, false, principalType, principalId, scopes, List.of());
         }
     }
 
@@ -79,9 +79,18 @@ public final class ApiClientService {
             throw ProblemException.validation("redirectUris", FieldError.OUT_OF_RANGE,
                     "only storefront and partner clients sign customers in");
         }
-        String secret = ClientSecrets.newSecret();
+        if (request.publicClient() && type != PrincipalType.STOREFRONT) {
+            throw ProblemException.validation("clientType", FieldError.OUT_OF_RANGE,
+                    "only a storefront's app can be a public client; a " + type.wireName() + " keeps a secret");
+        }
+        if (request.publicClient() && request.redirectUris().isEmpty()) {
+            throw ProblemException.validation("redirectUris", FieldError.REQUIRED,
+                    "a public client signs customers in and needs at least one redirect URI");
+        }
+        String secret = request.publicClient() ? null : ClientSecrets.newSecret();
         ApiClient client = dsl.transactionResult(tx -> repository.insert(tx.dsl(), ClientSecrets.newClientId(),
-                request.name(), type, principalId, request.scopes(), request.redirectUris(), ClientSecrets.hash(secret)));
+                request.name(), type, principalId, request.scopes(), request.redirectUris(),
+                secret == null ? null : ClientSecrets.hash(secret)));
         return new ClientCredentials(client, secret);
     }
 
@@ -98,7 +107,9 @@ public final class ApiClientService {
         String secret = ClientSecrets.newSecret();
         ApiClient client = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            repository.find(db, caller, clientId).orElseThrow(ApiClientService::clientNotFound);
+            if (repository.find(db, caller, clientId).orElseThrow(ApiClientService::clientNotFound).publicClient()) {
+                throw ProblemException.conflict("public_client", "A public client has no secret to rotate.");
+            }
             OffsetDateTime previousValidUntil = previousValidFor.isZero() ? null : OffsetDateTime.now().plus(previousValidFor);
             return repository.replaceSecret(db, clientId, ClientSecrets.hash(secret), previousValidUntil);
         });
@@ -120,9 +131,18 @@ public final class ApiClientService {
                 .filter(client -> client.disabledAt() == null);
     }
 
-    /** The enabled client these credentials belong to, if they are right (current secret, or previous one still valid). */
+    /** An enabled public client by id: at the token endpoint it names itself without a secret. */
+    public Optional<ApiClient> findEnabledPublic(String clientId) {
+        return findEnabled(clientId).filter(ApiClient::publicClient);
+    }
+
+    /**
+     * The enabled client these credentials belong to, if they are right (current secret, or previous one still
+     * valid). A public client has no secret: it is never authenticated here, only named ({@link #findEnabledPublic}).
+     */
     public Optional<ApiClient> authenticate(String clientId, String secret) {
-        return repository.credentials(dsl, clientId).filter(stored -> stored.client().disabledAt() == null).filter(stored ->
+        return repository.credentials(dsl, clientId).filter(stored -> stored.client().disabledAt() == null)
+                .filter(stored -> !stored.client().publicClient()).filter(stored ->
                 ClientSecrets.matches(secret, stored.secretHash())
                         || stored.previousSecretExpiresAt() != null
                         && stored.previousSecretExpiresAt().isAfter(OffsetDateTime.now())

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.marketplace.sdk.MarketplaceException;
+import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.model.ClientCreate;
+import dev.marketplace.sdk.model.ClientType;
 import dev.marketplace.sdk.model.Customer;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.SecretRotation;
 import dev.marketplace.server.platform.security.ClientSecrets;
 import dev.marketplace.server.platform.security.DelegatedGrants;
 import dev.marketplace.server.testing.TestCustomers;
@@ -72,6 +76,43 @@ class CustomerSignInIT {
         MarketplaceException refused = catchThrowableOfType(MarketplaceException.class,
                 () -> storefront.sdk().customers().getMyCustomerProfile());
         assertThat(refused.status()).isEqualTo(403);
+    }
+
+    @Test
+    void aPublicClientSignsCustomersInWithPkceAloneAndNothingElse() throws Exception {
+        SignInClient app = customers.publicStorefront("Shop app", "https://app.shop.example/callback",
+                List.of(Scope.CUSTOMERS_READ, Scope.CUSTOMERS_WRITE));
+        ClientsApi operatorClients = server.client().clients();
+        assertThat(operatorClients.getClient(app.clientId()).getClientType()).isEqualTo(ClientType.PUBLIC);
+
+        Tokens tokens = customers.signIn(app, "taro@example.jp", SCOPE);
+        assertThat(tokens.status()).isEqualTo(200);
+        assertThat(server.clientWithToken(tokens.accessToken()).customers().getMyCustomerProfile().getId()).isEqualTo(taro);
+        Tokens refreshed = customers.refresh(app, tokens.refreshToken());
+        assertThat(refreshed.status()).isEqualTo(200);
+        assertThat(customers.refresh(app, tokens.refreshToken()).error()).as("rotated: the old one is spent").isEqualTo("invalid_grant");
+
+        // Its proof is the PKCE verifier: without it the code is worth nothing.
+        Map<String, String> redirect = customers.authorize(app, "taro@example.jp", TestCustomers.PASSWORD, SCOPE,
+                TestCustomers.challengeOf(TestCustomers.newVerifier()), "s");
+        assertThat(customers.exchange(app, redirect.get("code"), app.redirectUri(), null).error()).isEqualTo("invalid_grant");
+        // No client credentials for an app that keeps no secret.
+        Tokens clientCredentials = customers.tokenRequest(app, Map.of("grant_type", "client_credentials"));
+        assertThat(clientCredentials.status()).isEqualTo(400);
+        assertThat(clientCredentials.error()).isEqualTo("unauthorized_client");
+        // A confidential client cannot pass as public by leaving its secret out.
+        SignInClient withoutSecret = new SignInClient(storefront.clientId(), null, REDIRECT, null);
+        assertThat(customers.tokenRequest(withoutSecret, Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
+        // No secret to rotate; only a storefront's app with a redirect URI can be public.
+        assertThat(catchThrowableOfType(MarketplaceException.class, () -> operatorClients.rotateClientSecret(app.clientId(),
+                new SecretRotation(), null)).status()).isEqualTo(409);
+        assertThat(catchThrowableOfType(MarketplaceException.class, () -> operatorClients.createClient(new ClientCreate()
+                .name("Partner app").clientType(ClientType.PUBLIC).principalType(PrincipalType.PARTNER)
+                .principalId(UUID.randomUUID()).scopes(List.of(Scope.CUSTOMERS_READ))
+                .redirectUris(List.of("https://partner.example/cb")), null)).status()).isEqualTo(400);
+        assertThat(catchThrowableOfType(MarketplaceException.class, () -> operatorClients.createClient(new ClientCreate()
+                .name("No redirect").clientType(ClientType.PUBLIC).principalType(PrincipalType.STOREFRONT)
+                .principalId(UUID.randomUUID()).scopes(List.of(Scope.CUSTOMERS_READ)), null)).status()).isEqualTo(400);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.marketplace.server.testing;
 
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.model.ClientCreate;
+import dev.marketplace.sdk.model.ClientType;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.CustomerRegistration;
 import dev.marketplace.sdk.model.EmailVerification;
@@ -78,6 +79,17 @@ public final class TestCustomers {
         return new SignInClient(id, created.getClientSecret(), redirectUri, sdk);
     }
 
+    /** A storefront's public client (an app that keeps no secret): {@code secret} and {@code sdk} are null. */
+    public SignInClient publicStorefront(String name, String redirectUri, List<Scope> scopes) throws Exception {
+        ClientCredentials created = server.client().clients().createClient(new ClientCreate().name(name)
+                .clientType(ClientType.PUBLIC).principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+                .scopes(scopes).redirectUris(List.of(redirectUri)), null);
+        if (created.getClientSecret() != null) {
+            throw new AssertionError("a public client was given a secret");
+        }
+        return new SignInClient(created.getClient().getClientId(), null, redirectUri, null);
+    }
+
     /** Registers through the storefront and verifies the email with the mailed code; returns the customer's id. */
     public UUID registerVerified(SignInClient storefront, String email) throws Exception {
         UUID id = storefront.sdk().customers().registerCustomer(new CustomerRegistration().email(email)
@@ -147,12 +159,18 @@ public final class TestCustomers {
         return tokenRequest(client, Map.of("grant_type", "refresh_token", "refresh_token", refreshToken));
     }
 
-    private Tokens tokenRequest(SignInClient client, Map<String, String> form) {
-        HttpResponse<String> response = server.send(server.anonymousRequest("/oauth2/token")
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        (client.clientId() + ":" + client.secret()).getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.ofString(formBody(form))).build());
+    /** Token requests authenticate with HTTP Basic, or, for a public client (no secret), name it in the form. */
+    public Tokens tokenRequest(SignInClient client, Map<String, String> form) {
+        HttpRequest.Builder request = server.anonymousRequest("/oauth2/token")
+                .header("Content-Type", "application/x-www-form-urlencoded");
+        Map<String, String> sent = new LinkedHashMap<>(form);
+        if (client.secret() == null) {
+            sent.put("client_id", client.clientId());
+        } else {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                    (client.clientId() + ":" + client.secret()).getBytes(StandardCharsets.UTF_8)));
+        }
+        HttpResponse<String> response = server.send(request.POST(HttpRequest.BodyPublishers.ofString(formBody(sent))).build());
         return new Tokens(response.statusCode(), Json.createReader(new StringReader(response.body())).readObject());
     }
 

@@ -95,9 +95,9 @@ public final class OAuthHttpService implements HttpService {
                 .add("authorization_response_iss_parameter_supported", true)
                 .add("ui_locales_supported", JSON.createArrayBuilder().add("ja").add("en"))
                 .add("token_endpoint_auth_methods_supported",
-                        JSON.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
+                        JSON.createArrayBuilder().add("client_secret_basic").add("client_secret_post").add("none"))
                 .add("revocation_endpoint_auth_methods_supported",
-                        JSON.createArrayBuilder().add("client_secret_basic").add("client_secret_post"))
+                        JSON.createArrayBuilder().add("client_secret_basic").add("client_secret_post").add("none"))
                 .add("scopes_supported", scopes)
                 .build();
         sendJson(res, Status.OK_200, metadata.toString());
@@ -118,7 +118,13 @@ public final class OAuthHttpService implements HttpService {
             String grantType = single(form, "grant_type")
                     .orElseThrow(() -> new OAuthError(400, "invalid_request", "grant_type is required", false));
             switch (grantType) {
-                case "client_credentials" -> clientCredentials(res, client, form);
+                case "client_credentials" -> {
+                    if (client.publicClient()) {
+                        throw new OAuthError(400, "unauthorized_client",
+                                "a public client signs customers in (authorization code with PKCE); it has no client credentials", false);
+                    }
+                    clientCredentials(res, client, form);
+                }
                 case "authorization_code" -> sendTokens(res, grants.exchangeCode(client, required(form, "code"),
                         required(form, "redirect_uri"), single(form, "code_verifier").orElse(null)));
                 case "refresh_token" -> sendTokens(res, grants.refresh(client, required(form, "refresh_token"),
@@ -188,11 +194,16 @@ public final class OAuthHttpService implements HttpService {
         }
     }
 
-    /** RFC 6749 §2.3.1: HTTP Basic, or client_id and client_secret in the form; never both. */
+    /**
+     * RFC 6749 §2.3.1: HTTP Basic, or client_id and client_secret in the form; never both. A public client names
+     * itself with client_id alone (§2.1; its proof is the PKCE verifier or the refresh token it brings).
+     */
     private ApiClient authenticateClient(ServerRequest req, Map<String, List<String>> form) {
         ClientAuthentication credentials = clientAuthentication(req, form);
-        return clients.authenticate(credentials.clientId(), credentials.secret())
-                .orElseThrow(() -> new OAuthError(401, "invalid_client", "client authentication failed",
+        Optional<ApiClient> client = credentials.secret() == null
+                ? clients.findEnabledPublic(credentials.clientId())
+                : clients.authenticate(credentials.clientId(), credentials.secret());
+        return client.orElseThrow(() -> new OAuthError(401, "invalid_client", "client authentication failed",
                         credentials.viaBasic()));
     }
 
@@ -221,12 +232,9 @@ public final class OAuthHttpService implements HttpService {
             }
             return new ClientAuthentication(formDecode(decoded.substring(0, colon)), formDecode(decoded.substring(colon + 1)), true);
         }
-        String clientId = single(form, "client_id").orElse(null);
-        String secret = single(form, "client_secret").orElse(null);
-        if (clientId == null || secret == null) {
-            throw new OAuthError(401, "invalid_client", "client authentication is required", false);
-        }
-        return new ClientAuthentication(clientId, secret, false);
+        String clientId = single(form, "client_id").orElseThrow(
+                () -> new OAuthError(401, "invalid_client", "client authentication is required", false));
+        return new ClientAuthentication(clientId, single(form, "client_secret").orElse(null), false);
     }
 
     private static String formDecode(String text) {
