@@ -217,7 +217,7 @@ public final class MarketplaceServer implements AutoCloseable {
             PaymentProvider paymentProvider = PaymentProviders.from(config.get("payments"), outbound);
             PaymentService payments = new PaymentService(dsl, paymentProvider, orders,
                     config.get("payments.reconcile.after").as(Duration.class).orElse(Duration.ofMinutes(1)));
-            FulfilmentService fulfilment = new FulfilmentService(dsl, reservations, inventory, payments,
+            FulfilmentService fulfilment = new FulfilmentService(dsl, reservations, payments,
                     config.get("orders.escrow.release.after.shipment").as(Duration.class).orElse(Duration.ofDays(14)),
                     piiKeys);
             maintenance.scheduleWithFixedDelay(() -> {

@@ -258,7 +258,12 @@ public final class ProductService {
      * check the variants they reference without reading the catalog's tables.
      */
     public Map<UUID, UUID> merchantsOfVariants(Collection<UUID> variantIds) {
-        return repository.merchantsOfVariants(dsl, variantIds);
+        return merchantsOfVariants(dsl, variantIds);
+    }
+
+    /** {@link #merchantsOfVariants(Collection)} in the caller's transaction. */
+    public Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
+        return repository.merchantsOfVariants(db, variantIds);
     }
 
     /**

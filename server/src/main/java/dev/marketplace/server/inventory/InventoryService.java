@@ -95,56 +95,67 @@ public final class InventoryService {
     public List<StockUpdateResult> applyUpdates(Principal caller, List<StockUpdate> items) {
         Map<UUID, UUID> merchantOfVariant = products.merchantsOfVariants(
                 items.stream().map(StockUpdate::variantId).collect(Collectors.toSet()));
-        return dsl.transactionResult(tx -> {
-            DSLContext db = tx.dsl();
-            Map<UUID, UUID> merchantOfLocation = repository.merchantsOfLocations(db, caller,
-                    items.stream().map(StockUpdate::locationId).collect(Collectors.toSet()));
-            StockUpdateResult[] results = new StockUpdateResult[items.size()];
-            Map<StockKey, UUID> merchantByKey = new HashMap<>();
-            for (int i = 0; i < items.size(); i++) {
-                StockUpdate item = items.get(i);
-                UUID variantMerchant = merchantOfVariant.get(item.variantId());
-                UUID locationMerchant = merchantOfLocation.get(item.locationId());
-                if (variantMerchant == null || !caller.isOperator() && !variantMerchant.equals(caller.id())) {
-                    results[i] = StockUpdateResult.rejected(i, item, "not_found", "No variant with that id exists.");
-                } else if (locationMerchant == null) {
-                    results[i] = StockUpdateResult.rejected(i, item, "not_found", "No location with that id exists.");
-                } else if (!variantMerchant.equals(locationMerchant)) {
-                    results[i] = StockUpdateResult.rejected(i, item, "location_mismatch",
-                            "The variant and the location belong to different merchants.");
-                } else {
-                    merchantByKey.put(item.key(), locationMerchant);
+        return dsl.transactionResult(tx -> applyUpdates(tx.dsl(), caller, items, merchantOfVariant));
+    }
+
+    /**
+     * {@link #applyUpdates(Principal, List)} in the caller's transaction, for a change of another domain that
+     * moves stock with it (a received return restocked with the return's state change).
+     */
+    public List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items) {
+        return applyUpdates(db, caller, items, products.merchantsOfVariants(db,
+                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet())));
+    }
+
+    private List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items,
+                                                 Map<UUID, UUID> merchantOfVariant) {
+        Map<UUID, UUID> merchantOfLocation = repository.merchantsOfLocations(db, caller,
+                items.stream().map(StockUpdate::locationId).collect(Collectors.toSet()));
+        StockUpdateResult[] results = new StockUpdateResult[items.size()];
+        Map<StockKey, UUID> merchantByKey = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            StockUpdate item = items.get(i);
+            UUID variantMerchant = merchantOfVariant.get(item.variantId());
+            UUID locationMerchant = merchantOfLocation.get(item.locationId());
+            if (variantMerchant == null || !caller.isOperator() && !variantMerchant.equals(caller.id())) {
+                results[i] = StockUpdateResult.rejected(i, item, "not_found", "No variant with that id exists.");
+            } else if (locationMerchant == null) {
+                results[i] = StockUpdateResult.rejected(i, item, "not_found", "No location with that id exists.");
+            } else if (!variantMerchant.equals(locationMerchant)) {
+                results[i] = StockUpdateResult.rejected(i, item, "location_mismatch",
+                        "The variant and the location belong to different merchants.");
+            } else {
+                merchantByKey.put(item.key(), locationMerchant);
+            }
+        }
+        if (merchantByKey.isEmpty()) {
+            return List.of(results);
+        }
+        Map<StockKey, StockLevel> levels = repository.createAndLockLevels(db, merchantByKey);
+        Map<StockKey, StockLevel> changed = new LinkedHashMap<>();
+        List<StockLevel> fellBelowThreshold = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (results[i] != null) {
+                continue;
+            }
+            StockUpdate item = items.get(i);
+            StockLevel before = levels.get(item.key());
+            results[i] = apply(i, item, before);
+            results[i].stock().filter(after -> !after.equals(before)).ifPresent(after -> {
+                levels.put(after.key(), after);
+                changed.put(after.key(), after);
+                if (after.fellBelowThresholdSince(before)) {
+                    fellBelowThreshold.add(after);
                 }
-            }
-            if (merchantByKey.isEmpty()) {
-                return List.of(results);
-            }
-            Map<StockKey, StockLevel> levels = repository.createAndLockLevels(db, merchantByKey);
-            Map<StockKey, StockLevel> changed = new LinkedHashMap<>();
-            List<StockLevel> fellBelowThreshold = new ArrayList<>();
-            for (int i = 0; i < items.size(); i++) {
-                if (results[i] != null) {
-                    continue;
-                }
-                StockUpdate item = items.get(i);
-                StockLevel before = levels.get(item.key());
-                results[i] = apply(i, item, before);
-                results[i].stock().filter(after -> !after.equals(before)).ifPresent(after -> {
-                    levels.put(after.key(), after);
-                    changed.put(after.key(), after);
-                    if (after.fellBelowThresholdSince(before)) {
-                        fellBelowThreshold.add(after);
-                    }
-                });
-            }
-            if (changed.isEmpty()) {
-                return List.of(results);
-            }
-            Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values()).stream()
-                    .collect(Collectors.toMap(StockLevel::key, level -> level));
-            repository.insertLowStockEvents(db, fellBelowThreshold);
-            return Arrays.stream(results).map(result -> withUpdatedAt(result, saved)).toList();
-        });
+            });
+        }
+        if (changed.isEmpty()) {
+            return List.of(results);
+        }
+        Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values()).stream()
+                .collect(Collectors.toMap(StockLevel::key, level -> level));
+        repository.insertLowStockEvents(db, fellBelowThreshold);
+        return Arrays.stream(results).map(result -> withUpdatedAt(result, saved)).toList();
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
@@ -127,6 +128,31 @@ public final class ReservationService {
                         .getFirst();
             };
         });
+    }
+
+    /**
+     * In the caller's transaction: the units a committed reservation took of these variants go back on hand at the
+     * locations they were taken from (a paid sub-order refused or cancelled). The caller's state change in the same
+     * transaction makes sure it happens once; a crash loses neither the one nor the other.
+     */
+    public void returnToStock(DSLContext db, Principal caller, UUID reservationId, Set<UUID> variantIds) {
+        Reservation reservation = repository.findReservation(db, caller, reservationId, true)
+                .orElseThrow(ReservationService::notFound);
+        if (reservation.status() != ReservationStatus.COMMITTED) {
+            throw illegalTransition("return to stock", reservation);
+        }
+        List<Reservation.Line> lines = reservation.lines().stream()
+                .filter(line -> variantIds.contains(line.variantId())).toList();
+        if (lines.isEmpty()) {
+            return;
+        }
+        Map<StockKey, StockLevel> before = repository.lockLevels(db, lines.stream().map(Reservation.Line::key).distinct().toList());
+        Map<StockKey, StockLevel> changed = new HashMap<>(before);
+        for (Reservation.Line line : lines) {
+            StockLevel level = changed.get(line.key());
+            changed.put(line.key(), level.withCounts(level.onHand() + line.quantity(), level.reserved()));
+        }
+        save(db, before, changed);
     }
 
     /**

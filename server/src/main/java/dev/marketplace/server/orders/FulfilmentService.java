@@ -1,9 +1,6 @@
 package dev.marketplace.server.orders;
 
-import dev.marketplace.server.inventory.InventoryService;
-import dev.marketplace.server.inventory.Reservation;
 import dev.marketplace.server.inventory.ReservationService;
-import dev.marketplace.server.inventory.StockUpdate;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
@@ -24,13 +21,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
 /**
  * Merchants working their sub-orders: accept or reject within the acceptance deadline, ship by line, deliver; escrow
  * is released on delivery, or by a job N days after shipment. Every change goes through {@link OrderStateMachine}
- * under the order's row lock and is recorded with who, when and why. Each public method is one transaction (refunds
- * and returned stock follow in their own, after it).
+ * under the order's row lock and is recorded with who, when and why. Each public method is one transaction, with the
+ * stock a refusal or cancellation returns; refunds are requested in it and sent to the provider after it.
  */
 public final class FulfilmentService {
 
@@ -43,18 +41,15 @@ public final class FulfilmentService {
 
     private final DSLContext dsl;
     private final ReservationService reservations;
-    private final InventoryService inventory;
     private final RefundRequests refunds;
     private final Duration releaseEscrowAfterShipment;
     private final OrderRepository orders;
     private final FulfilmentRepository repository = new FulfilmentRepository();
 
-    public FulfilmentService(DSLContext dsl, ReservationService reservations, InventoryService inventory,
-                             RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
+    public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
         this.dsl = dsl;
         this.orders = new OrderRepository(piiKeys);
         this.reservations = reservations;
-        this.inventory = inventory;
         this.refunds = refunds;
         this.releaseEscrowAfterShipment = releaseEscrowAfterShipment;
     }
@@ -87,7 +82,7 @@ public final class FulfilmentService {
     /** The merchant refuses the sub-order: its total is refunded and its stock goes back where it was taken from. */
     public SubOrderView reject(Principal caller, UUID subOrderId, String reason) {
         SubOrderView rejected = change(caller, subOrderId, (db, view) -> refuse(db, view, OrderService.actorOf(caller), reason));
-        afterRefusal(rejected);
+        refunds.settlePending();
         return rejected;
     }
 
@@ -118,7 +113,7 @@ public final class FulfilmentService {
             OrderStateMachine.require(view.subOrder().status(), action);
             repository.insertShipment(db, subOrderId, UUID.randomUUID(), carrier, trackingNumber,
                     Map.copyOf(shipping.entrySet().stream().filter(e -> e.getValue() > 0)
-                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+                            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
             if (complete) {
                 repository.markShipped(db, subOrderId);
             }
@@ -171,7 +166,7 @@ public final class FulfilmentService {
                 return view(db, id);
             });
             if (view != null) {
-                afterRefusal(view);
+                refunds.settlePending();
                 rejected++;
             }
         }
@@ -208,37 +203,23 @@ public final class FulfilmentService {
 
     private void refuse(DSLContext db, SubOrderView view, String actor, String reason) {
         transition(db, view, Action.REJECT, actor, reason);
-        reverseAndRefund(db, view, "sub-order rejected: " + reason);
+        reverseRefundAndRestock(db, view, "sub-order rejected: " + reason);
     }
 
-    /** In the caller's transaction: the sub-order's commission is reversed and its total refunded. */
-    private void reverseAndRefund(DSLContext db, SubOrderView view, String reason) {
+    /**
+     * In the caller's transaction: the sub-order's commission is reversed, its total refunded (sent to the provider
+     * after the commit) and its stock returned where it was taken from.
+     */
+    private void reverseRefundAndRestock(DSLContext db, SubOrderView view, String reason) {
         Order.SubOrder subOrder = view.subOrder();
         Order order = orders.get(db, view.orderId());
+        reservations.returnToStock(db, SYSTEM, order.reservationId(),
+                subOrder.lines().stream().map(Order.Line::variantId).collect(Collectors.toSet()));
         MoneyEventOutbox.Parties parties = new MoneyEventOutbox.Parties(order.id(), subOrder.id(), subOrder.merchantId(),
                 order.customerId());
         MoneyEventOutbox.record(db, MoneyEventOutbox.Type.COMMISSION_REVERSED, "commission_reversed:" + subOrder.id(),
                 parties, subOrder.commission());
         refunds.request(db, order.id(), subOrder.id(), subOrder.total(), reason);
-    }
-
-    /** After a refusal or cancellation committed: refunds go to the provider and the stock back to its locations. */
-    private void afterRefusal(SubOrderView refused) {
-        returnStock(refused.orderId(), refused.subOrder().lines());
-    }
-
-    private void returnStock(UUID orderId, List<Order.Line> lines) {
-        refunds.settlePending();
-        Order order = orders.get(dsl, orderId);
-        Reservation reservation = reservations.get(SYSTEM, order.reservationId());
-        Set<UUID> variants = lines.stream().map(Order.Line::variantId).collect(java.util.stream.Collectors.toSet());
-        List<StockUpdate> back = reservation.lines().stream().filter(line -> variants.contains(line.variantId()))
-                .map(line -> new StockUpdate(line.variantId(), line.locationId(), Optional.empty(),
-                        Optional.of(line.quantity()), Optional.empty()))
-                .toList();
-        if (!back.isEmpty()) {
-            inventory.applyUpdates(SYSTEM, back);
-        }
     }
 
     /**
@@ -248,9 +229,9 @@ public final class FulfilmentService {
     public SubOrderView cancel(Principal caller, UUID subOrderId, String reason) {
         SubOrderView cancelled = change(caller, subOrderId, (db, view) -> {
             transition(db, view, Action.CANCEL, OrderService.actorOf(caller), reason);
-            reverseAndRefund(db, view, "sub-order cancelled: " + reason);
+            reverseRefundAndRestock(db, view, "sub-order cancelled: " + reason);
         });
-        afterRefusal(cancelled);
+        refunds.settlePending();
         return cancelled;
     }
 
@@ -264,7 +245,6 @@ public final class FulfilmentService {
             throw new ProblemException(403, "customer_required", "Forbidden", "Only the customer (or the operator) cancels an order.");
         }
         String actor = OrderService.actorOf(caller);
-        List<Order.Line> refundedLines = new ArrayList<>();
         Order before = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             Order order = orders.find(db, caller, orderId, true).orElseThrow(OrderService::notFound);
@@ -289,16 +269,15 @@ public final class FulfilmentService {
                 orders.recordTransition(db, orderId, subOrder.id(), subOrder.status().wireName(),
                         SubOrderStatus.CANCELLED.wireName(), actor, "order cancelled");
                 if (order.status() == OrderStatus.PAID) {
-                    reverseAndRefund(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
-                    refundedLines.addAll(subOrder.lines());
+                    reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
                 }
             }
             return order;
         });
         if (before.status() == OrderStatus.PLACED) {
-            reservations.release(SYSTEM, before.reservationId());
-        } else if (!refundedLines.isEmpty()) {
-            returnStock(orderId, refundedLines);
+            reservations.release(SYSTEM, before.reservationId()); // after a crash first, the reservation's expiry does it
+        } else {
+            refunds.settlePending();
         }
         return orders.get(dsl, orderId);
     }

@@ -2,6 +2,7 @@ package dev.marketplace.server.orders;
 
 import dev.marketplace.server.inventory.InventoryService;
 import dev.marketplace.server.inventory.StockUpdate;
+import dev.marketplace.server.inventory.StockUpdateResult;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
@@ -113,13 +114,19 @@ public final class ReturnService {
                 }
             }
         }
-        OrderReturn received = step(caller, id, Action.RECEIVE,
-                locationId.map(l -> "restocked at " + l).orElse("written off"), locationId.orElse(null), null);
-        locationId.ifPresent(location -> inventory.applyUpdates(caller, returnedLines(received, subOrder).stream()
-                .map(line -> new StockUpdate(line.variantId(), location, Optional.empty(),
-                        Optional.of(received.quantitiesByLine().get(line.lineNumber())), Optional.empty()))
-                .toList()));
-        return received;
+        // Restocked in the transaction of the state change: received once, restocked once.
+        Effect restock = locationId.<Effect>map(location -> (db, returned) -> {
+            List<StockUpdateResult> results = inventory.applyUpdates(db, caller, returnedLines(returned, subOrder).stream()
+                    .map(line -> new StockUpdate(line.variantId(), location, Optional.empty(),
+                            Optional.of(returned.quantitiesByLine().get(line.lineNumber())), Optional.empty()))
+                    .toList());
+            if (results.stream().anyMatch(result -> result.outcome() != StockUpdateResult.Outcome.APPLIED)) {
+                throw ProblemException.validation("locationId", FieldError.NOT_FOUND,
+                        "names no location of yours that stocks the returned variants");
+            }
+        }).orElse(null);
+        return step(caller, id, Action.RECEIVE, locationId.map(l -> "restocked at " + l).orElse("written off"),
+                locationId.orElse(null), restock);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.marketplace.server.orders;
 
+import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
+import static dev.marketplace.schema.Tables.STOCK_RESERVATION;
 import static dev.marketplace.schema.Tables.SUB_ORDER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -103,6 +105,34 @@ class FulfilmentIT {
         });
         assertThat(shop.moneyEvents(order.getId())).containsExactly("payment_authorized", "payment_captured",
                 "commission_accrued", "commission_accrued", "escrow_released", "commission_reversed", "payment_refunded");
+    }
+
+    @Test
+    void aRejectionAndTheStockItReturnsCommitTogetherOrNotAtAll() throws Exception {
+        Item vase = shop.item(pottery, "F-VASE", 8_000, 5, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+        Order order = paidOrder(customer, 2, vase);
+        UUID potteryPart = subOrderOf(order, pottery);
+        assertThat(shop.stock(vase).getOnHand()).isEqualTo(3);
+        // The stock cannot go back (its reservation looks released): the rejection fails as a whole.
+        var reservation = STOCK_RESERVATION.ID.eq(server.db().select(CUSTOMER_ORDER.RESERVATION_ID).from(CUSTOMER_ORDER)
+                .where(CUSTOMER_ORDER.ID.eq(order.getId())).fetchSingle().value1());
+        server.db().update(STOCK_RESERVATION).set(STOCK_RESERVATION.STATUS, "released").where(reservation).execute();
+
+        assertThatThrownBy(() -> pottery.client().fulfilment().rejectSubOrder(potteryPart, new Rejection().reason("broken")))
+                .isInstanceOf(ConflictException.class);
+        assertThat(pottery.client().fulfilment().getSubOrder(potteryPart).getStatus()).isEqualTo(SubOrderStatus.AWAITING_ACCEPTANCE);
+        assertThat(customer.payments().listOrderPayments(order.getId()).getItems()).singleElement()
+                .satisfies(payment -> assertThat(payment.getRefunded().getAmount()).isZero());
+        assertThat(shop.moneyEvents(order.getId())).doesNotContain("commission_reversed", "payment_refunded");
+        assertThat(shop.stock(vase).getOnHand()).isEqualTo(3);
+
+        server.db().update(STOCK_RESERVATION).set(STOCK_RESERVATION.STATUS, "committed").where(reservation).execute();
+        pottery.client().fulfilment().rejectSubOrder(potteryPart, new Rejection().reason("broken"));
+        assertThat(shop.stock(vase).getOnHand()).isEqualTo(5);
+        assertThatThrownBy(() -> pottery.client().fulfilment().rejectSubOrder(potteryPart, new Rejection().reason("again")))
+                .isInstanceOf(ConflictException.class);
+        assertThat(shop.stock(vase).getOnHand()).as("returned once").isEqualTo(5);
     }
 
     @Test
