@@ -131,6 +131,25 @@ final class PaymentRepository {
         return done;
     }
 
+    /** Remembers the provider's id of a refund it has not settled yet, so its webhook finds the refund. */
+    void recordProviderRefundId(DSLContext db, UUID refundId, String providerRefundId) {
+        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.PROVIDER_REFUND_ID, providerRefundId)
+                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending")).execute();
+    }
+
+    /** The pending refund the provider knows by this id, locked; empty when unknown or already settled. */
+    Optional<PendingRefund> lockPendingRefund(DSLContext db, String provider, String providerRefundId) {
+        return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
+                        PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
+                        PAYMENT_REFUND.CURRENCY)
+                .from(PAYMENT_REFUND).join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID))
+                .where(PAYMENT_REFUND.PROVIDER_REFUND_ID.eq(providerRefundId), PAYMENT.PROVIDER.eq(provider),
+                        PAYMENT_REFUND.STATUS.eq("pending"))
+                .forUpdate().of(PAYMENT_REFUND)
+                .fetchOptional(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
+                        r.value6(), Money.of(r.value7(), r.value8())));
+    }
+
     void failRefund(DSLContext db, UUID refundId) {
         db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.STATUS, "failed")
                 .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())

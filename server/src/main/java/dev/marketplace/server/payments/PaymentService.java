@@ -152,15 +152,11 @@ public final class PaymentService implements RefundRequests {
                     continue;
                 }
                 if (done.status() == ProviderRefund.Status.PENDING) {
-                    continue; // asked again with the same key by the recovery job until the provider settles it
+                    // Settled by the provider's webhook, or asked again with the same key by the recovery job.
+                    dsl.transaction(tx -> repository.recordProviderRefundId(tx.dsl(), refund.id(), done.id()));
+                    continue;
                 }
-                dsl.transaction(tx -> {
-                    DSLContext db = tx.dsl();
-                    if (repository.completeRefund(db, refund, done.id())) {
-                        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.PAYMENT_REFUNDED, "payment_refunded:" + refund.id(),
-                                orders.partiesOf(db, refund.subOrderId()), refund.amount());
-                    }
-                });
+                dsl.transaction(tx -> completeRefund(tx.dsl(), refund, done.id()));
             } catch (PaymentProviderException e) {
                 if (e.outcomeUnknown()) {
                     LOG.log(System.Logger.Level.WARNING, "refund " + refund.id() + " outcome unknown; will resend", e);
@@ -172,9 +168,17 @@ public final class PaymentService implements RefundRequests {
         }
     }
 
+    /** In the caller's transaction: the refund is done, recorded with its money event, once. */
+    private void completeRefund(DSLContext db, PaymentRepository.PendingRefund refund, String providerRefundId) {
+        if (repository.completeRefund(db, refund, providerRefundId)) {
+            MoneyEventOutbox.record(db, MoneyEventOutbox.Type.PAYMENT_REFUNDED, "payment_refunded:" + refund.id(),
+                    orders.partiesOf(db, refund.subOrderId()), refund.amount());
+        }
+    }
+
     /**
      * Applies a provider's webhook once: its signature is checked, its id remembered in the transaction that applies
-     * it, so a duplicate delivery changes nothing. An event about a payment we do not know (yet) is left to
+     * it, so a duplicate delivery changes nothing. An event about a payment or refund we do not know (yet) is left to
      * reconciliation. Returns whether the event was new.
      */
     public boolean handleWebhook(String providerName, Map<String, List<String>> headers, byte[] body) {
@@ -192,6 +196,17 @@ public final class PaymentService implements RefundRequests {
             if (!repository.markWebhookApplied(db, provider.name(), event.id())) {
                 return new WebhookResult(false, null);
             }
+            if (event.type() == ProviderEvent.Type.REFUND_SUCCEEDED || event.type() == ProviderEvent.Type.REFUND_FAILED) {
+                // A refund we have not heard the provider's id of yet is settled by the recovery job instead.
+                repository.lockPendingRefund(db, provider.name(), event.refundId()).ifPresent(refund -> {
+                    if (event.type() == ProviderEvent.Type.REFUND_SUCCEEDED) {
+                        completeRefund(db, refund, event.refundId());
+                    } else {
+                        repository.failRefund(db, refund.id());
+                    }
+                });
+                return new WebhookResult(true, null);
+            }
             Optional<Payment> payment = repository.lockByProviderId(db, provider.name(), event.paymentId());
             if (payment.isEmpty()) {
                 return new WebhookResult(true, null);
@@ -200,7 +215,7 @@ public final class PaymentService implements RefundRequests {
                 case PAYMENT_CAPTURED -> applyLocked(db, payment.get(), Payment.PaymentStatus.CAPTURED, null, "webhook " + event.id());
                 case PAYMENT_DECLINED -> applyLocked(db, payment.get(), Payment.PaymentStatus.DECLINED, event.declineCode(), "webhook " + event.id());
                 case PAYMENT_VOIDED -> applyLocked(db, payment.get(), Payment.PaymentStatus.VOIDED, null, "webhook " + event.id());
-                // Captured with the authorization, so authorizations change nothing; refunds come with cancellations.
+                // Captured with the authorization, so authorizations change nothing; refunds are settled above.
                 case PAYMENT_AUTHORIZED, REFUND_SUCCEEDED, REFUND_FAILED -> payment.get();
             });
         });

@@ -40,6 +40,10 @@ final class WebhookEvents {
             ProviderEvent.Type type = ProviderEvent.Type.fromWireName(event.getString("type"))
                     .orElseThrow(() -> new MalformedEventException("unknown event type " + event.getString("type")));
             JsonObject data = event.getJsonObject("data");
+            boolean aboutRefund = type == ProviderEvent.Type.REFUND_SUCCEEDED || type == ProviderEvent.Type.REFUND_FAILED;
+            if (aboutRefund && data.getString("refundId", null) == null) {
+                throw new MalformedEventException("a refund event without data.refundId");
+            }
             return new ProviderEvent(webhookId, type, data.getString("paymentId"), data.getString("refundId", null),
                     Money.of(data.getJsonNumber("amount").longValueExact(), data.getString("currency")),
                     data.getString("declineCode", null));

@@ -17,6 +17,7 @@ import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderStatus;
 import dev.marketplace.sdk.model.Payment;
 import dev.marketplace.sdk.model.PaymentCreate;
+import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Paying orders through the http payment provider, played by WireMock: a provider that times out leaves the order
  * placed with its payment pending, and reconciliation by the same idempotency key completes it exactly once; an
- * asynchronous capture reported by a webhook delivered twice pays the order once.
+ * asynchronous capture reported by a webhook delivered twice pays the order once; so is a refund settled later.
  */
 class HttpProviderPaymentIT {
 
@@ -146,6 +147,39 @@ class HttpProviderPaymentIT {
         assertThat(afterDuplicate.getVersion()).isEqualTo(afterFirst.getVersion());
         assertThat(shop.moneyEvents(order.getId())).isEqualTo(eventsAfterFirst).containsOnlyOnce("payment_captured");
         assertThat(shop.stock(item).getOnHand()).isEqualTo(4);
+    }
+
+    @Test
+    void aRefundTheProviderSettlesLaterIsRecordedOnceByItsWebhook() throws Exception {
+        Item item = shop.item(tea, "REFUND-1", 2_000, 5, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        long total = order.getTotal().getAmount();
+        provider.stubFor(post(urlPathEqualTo(PAYMENTS)).willReturn(json(201, payment("pay_refunded", "captured", total))));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+        // The provider accepts the refund but settles it later.
+        provider.stubFor(post(urlPathEqualTo(PAYMENTS + "/pay_refunded/refunds")).willReturn(json(202, """
+                {"id": "re_later", "paymentId": "pay_refunded", "amount": %d, "currency": "JPY", "status": "pending"}"""
+                .formatted(total))));
+
+        tea.client().fulfilment().rejectSubOrder(order.getSubOrders().getFirst().getId(), new Rejection().reason("sold out"));
+        assertThat(refundedOf(customer, order)).isZero();
+        assertThat(shop.moneyEvents(order.getId())).doesNotContain("payment_refunded");
+
+        String event = "{\"type\":\"refund.succeeded\",\"data\":{\"paymentId\":\"pay_refunded\",\"refundId\":\"re_later\","
+                + "\"amount\":" + total + ",\"currency\":\"JPY\"}}";
+        assertThat(server.send(webhook("msg_refund_1", event)).statusCode()).isEqualTo(204);
+        assertThat(server.send(webhook("msg_refund_1", event)).statusCode()).isEqualTo(204);
+        assertThat(server.send(webhook("msg_refund_2", event)).statusCode()).as("a second delivery under a new id").isEqualTo(204);
+
+        assertThat(refundedOf(customer, order)).isEqualTo(total);
+        assertThat(shop.moneyEvents(order.getId())).containsOnlyOnce("payment_refunded");
+        String withoutRefundId = "{\"type\":\"refund.succeeded\",\"data\":{\"paymentId\":\"pay_refunded\",\"amount\":1,\"currency\":\"JPY\"}}";
+        assertThat(server.send(webhook("msg_refund_3", withoutRefundId)).statusCode()).isEqualTo(400);
+    }
+
+    private static long refundedOf(MarketplaceClient customer, Order order) throws Exception {
+        return customer.payments().listOrderPayments(order.getId()).getItems().getFirst().getRefunded().getAmount();
     }
 
     private static HttpRequest webhook(String id, String body) {
