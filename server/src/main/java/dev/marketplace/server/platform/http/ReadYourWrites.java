@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * Holds back the answer to a change under these paths until the change has reached this node's in-memory copies
  * ({@link ChangeNotifications#awaitDelivery()}): a client that changed something and then reads it through this
- * node never gets the copy from before its own change. Reads are not held back, and neither are changes elsewhere
- * (carts, orders), which pay nothing; what they change reaches the copies within {@link ChangeNotifications#MAX_LAG}.
+ * node never gets the copy from before its own change. Refusals (4xx, 5xx) and reads are not held back, and
+ * neither are changes elsewhere (carts, orders), which pay nothing; what they change reaches the copies within
+ * {@link ChangeNotifications#MAX_LAG}.
  */
 public final class ReadYourWrites implements Filter {
 
@@ -59,7 +60,10 @@ public final class ReadYourWrites implements Filter {
             private void awaitOnce() {
                 if (!awaited) {
                     awaited = true;
-                    changes.awaitDelivery();
+                    // A refused request changed nothing (its transaction rolled back): nothing to wait for.
+                    if (res.status().code() < 400) {
+                        changes.awaitDelivery();
+                    }
                 }
             }
         });
