@@ -2,6 +2,7 @@ package dev.marketplace.server;
 
 import dev.marketplace.server.catalog.CategoryHttpService;
 import dev.marketplace.server.catalog.ComplianceCheck;
+import dev.marketplace.server.catalog.ListingCache;
 import dev.marketplace.server.catalog.ListingHttpService;
 import dev.marketplace.server.catalog.ProductHttpService;
 import dev.marketplace.server.catalog.ProductService;
@@ -64,7 +65,9 @@ import org.jooq.DSLContext;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.platform.http.ApiRoutes;
 import dev.marketplace.server.platform.http.ErrorHandling;
+import dev.marketplace.server.platform.http.ReadYourWrites;
 import dev.marketplace.server.platform.http.RequestIds;
+import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import io.helidon.config.Config;
@@ -98,6 +101,10 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final int PII_REENCRYPTION_BATCH = 500;
     /** How often each node expires unpaid orders and reconciles pending payments (SKIP LOCKED, safe on many nodes). */
     private static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
+    /** About 2 KB each: at most some 20 MB of listings. */
+    private static final int CACHED_LISTINGS = 10_000;
+    /** About 30 KB each (20 listings): at most some 30 MB of search and category pages. */
+    private static final int CACHED_LISTING_PAGES = 1_000;
 
     private final Database database;
     private final OutboundHttp outbound;
@@ -108,12 +115,13 @@ public final class MarketplaceServer implements AutoCloseable {
     private final PaymentService payments;
     private final PaymentProvider paymentProvider;
     private final FulfilmentService fulfilment;
+    private final ChangeNotifications listingChanges;
     private final WebServer webServer;
 
     private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
                               ReservationService reservations, ChangeRetention changeRetention, OrderService orders,
                               PaymentService payments, PaymentProvider paymentProvider, FulfilmentService fulfilment,
-                              WebServer webServer) {
+                              ChangeNotifications listingChanges, WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
         this.maintenance = maintenance;
@@ -123,6 +131,7 @@ public final class MarketplaceServer implements AutoCloseable {
         this.payments = payments;
         this.paymentProvider = paymentProvider;
         this.fulfilment = fulfilment;
+        this.listingChanges = listingChanges;
         this.webServer = webServer;
     }
 
@@ -136,6 +145,7 @@ public final class MarketplaceServer implements AutoCloseable {
         OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofVirtual().name("maintenance").factory());
+        ChangeNotifications listingChanges = null;
         try {
             DSLContext dsl = database.dsl();
             fillWithDemoDataIfEnabled(config.get("demo.data"), database);
@@ -162,6 +172,9 @@ public final class MarketplaceServer implements AutoCloseable {
             MerchantService merchants = new MerchantService(dsl, categories, clients, AdmissionRules.from(config),
                     MerchantPlans.from(config), piiKeys);
             ProductService products = new ProductService(dsl, categories, merchants, ComplianceCheck.from(config));
+            ListingCache listingCache = new ListingCache(CACHED_LISTINGS, CACHED_LISTING_PAGES);
+            listingChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingCache);
+            listingCache.servedWhile(listingChanges::isCurrent);
             InventoryService inventory = new InventoryService(dsl, products);
             ReservationService reservations = new ReservationService(dsl, products);
             maintenance.scheduleWithFixedDelay(() -> {
@@ -238,7 +251,11 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
                     .addFilter(new Authentication(accessTokens, routes, rateLimits))
-                    .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE));
+                    .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE))
+                    // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
+                    .addFilter(new ReadYourWrites(listingChanges, List.of(ProductHttpService.PATH,
+                            MerchantHttpService.PATH, CategoryHttpService.PATH, StockHttpService.PATH,
+                            LocationHttpService.PATH, ReservationHttpService.PATH)));
             errors.register(routing);
             routing.register(SignInHttpService.PATH, new SignInHttpService(dsl, clients, customers, grants, rateLimits,
                             security.issuer()))
@@ -248,7 +265,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(CategoryHttpService.PATH, new CategoryHttpService(categories))
                     .register(MerchantHttpService.PATH, new MerchantHttpService(merchants))
                     .register(ProductHttpService.PATH, new ProductHttpService(products))
-                    .register(ListingHttpService.PATH, new ListingHttpService(products))
+                    .register(ListingHttpService.PATH, new ListingHttpService(products, listingCache))
                     .register(LocationHttpService.PATH, new LocationHttpService(inventory))
                     .register(StockHttpService.PATH, new StockHttpService(inventory))
                     .register(ReservationHttpService.PATH, new ReservationHttpService(reservations))
@@ -274,8 +291,11 @@ public final class MarketplaceServer implements AutoCloseable {
                     .build()
                     .start();
             return new MarketplaceServer(database, outbound, maintenance, reservations, changeRetention, orders, payments,
-                    paymentProvider, fulfilment, webServer);
+                    paymentProvider, fulfilment, listingChanges, webServer);
         } catch (RuntimeException e) {
+            if (listingChanges != null) {
+                listingChanges.close();
+            }
             maintenance.shutdownNow();
             outbound.close();
             database.close();
@@ -367,6 +387,7 @@ public final class MarketplaceServer implements AutoCloseable {
     @Override
     public void close() {
         webServer.stop();
+        listingChanges.close();
         maintenance.shutdownNow();
         outbound.close();
         database.close();

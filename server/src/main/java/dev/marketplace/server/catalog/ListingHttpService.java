@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -32,9 +33,11 @@ public final class ListingHttpService implements HttpService {
     private static final int SEARCH_TEXT_MAX = 100;
 
     private final ProductService products;
+    private final ListingCache cache;
 
-    public ListingHttpService(ProductService products) {
+    public ListingHttpService(ProductService products, ListingCache cache) {
         this.products = products;
+        this.cache = cache;
     }
 
     @Override
@@ -85,14 +88,18 @@ public final class ListingHttpService implements HttpService {
             }
         });
         query.throwIfInvalid();
-        Page<ListingResource> result = products.listings(new ListingQuery(text, categoryId, merchantId, currency,
-                minPrice, maxPrice, inStockOnly, sort), page).map(ListingResource::of);
-        JsonResponses.ok(res, new ListingPage(result.items(), result.nextCursor()));
+        ListingQuery listingQuery = new ListingQuery(text, categoryId, merchantId, currency, minPrice, maxPrice,
+                inStockOnly, sort);
+        JsonResponses.send(res, Status.OK_200, cache.page(req.query().rawValue(), () -> {
+            Page<ListingResource> result = products.listings(listingQuery, page).map(ListingResource::of);
+            return JsonResponses.json(new ListingPage(result.items(), result.nextCursor()));
+        }));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         UUID id = Ids.parse(req.path().pathParameters().get("productId"))
                 .orElseThrow(() -> ProblemException.notFound("listing"));
-        JsonResponses.ok(res, ListingResource.of(products.listing(id)));
+        JsonResponses.send(res, Status.OK_200,
+                cache.listing(id, () -> JsonResponses.json(ListingResource.of(products.listing(id)))));
     }
 }

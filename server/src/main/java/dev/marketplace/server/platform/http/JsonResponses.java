@@ -17,12 +17,21 @@ public final class JsonResponses {
     }
 
     public static void send(ServerResponse res, Status status, Object body) {
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(JSONB.toJson(body).getBytes(StandardCharsets.UTF_8));
+        send(res, status, json(body));
     }
 
     public static void ok(ServerResponse res, Object body) {
         send(res, Status.OK_200, body);
+    }
+
+    /** The body as {@link #send} writes it, for answers kept and sent again. */
+    public static byte[] json(Object body) {
+        return JSONB.toJson(body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static void send(ServerResponse res, Status status, byte[] json) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(json);
     }
 }

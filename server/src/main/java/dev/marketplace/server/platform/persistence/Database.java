@@ -10,6 +10,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -88,6 +89,18 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() {
         return pool;
+    }
+
+    /**
+     * A connection of its own, outside the pool, for a session that lasts as long as the server (LISTEN, see
+     * {@link ChangeNotifications}): held by the pool, it would take one of the request paths' connections for good.
+     */
+    public Connection openDedicatedConnection() {
+        try {
+            return DriverManager.getConnection(pool.getJdbcUrl(), pool.getUsername(), pool.getPassword());
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not connect to the database", e);
+        }
     }
 
     /** Whether the database answers a trivial query within a second (the readiness check). */

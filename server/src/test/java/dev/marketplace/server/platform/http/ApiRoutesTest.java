@@ -15,6 +15,16 @@ class ApiRoutesTest {
         assertThat(routes.allowedMethods("/v1/categories/abc/move")).contains(java.util.Set.of("POST"));
         assertThat(routes.allowedMethods("/v1/categories/abc/def")).isEmpty();
         assertThat(routes.allowedMethods("/v1/categoriesX")).isEmpty();
+        assertThat(routes.allowedMethods("/v1/categories/")).isEmpty();
+        assertThat(routes.allowedMethods("/v2/categories/abc")).isEmpty();
+    }
+
+    @Test
+    void aLiteralSegmentWinsOverAVariableWhereTheDocumentListsItFirst() {
+        assertThat(routes.allowedMethods("/v1/products/changes")).contains(java.util.Set.of("GET"));
+        assertThat(routes.allowedMethods("/v1/products/abc")).isNotEqualTo(routes.allowedMethods("/v1/products/changes"));
+        assertThat(routes.requiredScopes("GET", "/v1/listings/abc")).containsExactly("catalog:read");
+        assertThat(routes.requiredScopes("GET", "/v1/nothing/abc")).isEmpty();
     }
 
     @Test

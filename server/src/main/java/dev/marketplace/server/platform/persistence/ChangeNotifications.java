@@ -1,0 +1,192 @@
+package dev.marketplace.server.platform.persistence;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * The notifications of one PostgreSQL channel, received on a connection of their own (LISTEN), for in-memory copies
+ * of data that any server node may change. PostgreSQL delivers a notification when its transaction commits, to
+ * every listening session, in commit order.
+ *
+ * <p>How up to date the copy is, is known, not hoped for: every {@link #HEARTBEAT} this node sends a notification
+ * of its own on the channel and notes when it sent it. When that notification comes back, every transaction that
+ * committed before it was sent has been delivered (and handed to the subscriber) before it. {@link #isCurrent()}
+ * is true while the last returned heartbeat was sent less than {@link #MAX_LAG} ago; a copy served only while it
+ * is true lags behind the database by less than {@code MAX_LAG}, whatever happens to the connection or the node's
+ * CPU. A lost connection is re-opened; the subscriber is told that it may have missed changes before the first
+ * LISTEN and after every reconnection.
+ *
+ * <p>{@link #awaitDelivery()} sends such a notification at once through the pool and waits for it: afterwards this
+ * node's copies hold every change committed before the call (read-your-writes for requests that changed data).
+ */
+public final class ChangeNotifications implements AutoCloseable {
+
+    /** How often this node checks that notifications reach it. */
+    static final Duration HEARTBEAT = Duration.ofMillis(200);
+    /** The most an in-memory copy may lag behind committed changes while {@link #isCurrent()}. */
+    public static final Duration MAX_LAG = Duration.ofSeconds(1);
+    private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
+    private static final String HEARTBEAT_PREFIX = "heartbeat ";
+
+    /** Who receives the channel's notifications, on the listening thread, one at a time, in commit order. */
+    public interface Subscriber {
+        /** A change committed; the payload says what changed. */
+        void changed(String payload);
+
+        /** Changes may have committed unannounced (before listening began, or while the connection was lost). */
+        void mayHaveMissedChanges();
+    }
+
+    private static final System.Logger LOG = System.getLogger(ChangeNotifications.class.getName());
+
+    private final String channel;
+    private final Supplier<Connection> connections;
+    private final DataSource pool;
+    private final Object delivery = new Object();
+    private final Subscriber subscriber;
+    private final String heartbeatPayload = HEARTBEAT_PREFIX + UUID.randomUUID() + " ";
+    private final Thread listener;
+    private volatile long confirmedUpToNanos;
+    private volatile boolean confirmedOnce;
+    private volatile boolean closed;
+
+    private ChangeNotifications(String channel, Database database, Subscriber subscriber) {
+        this.channel = channel;
+        this.connections = database::openDedicatedConnection;
+        this.pool = database.dataSource();
+        this.subscriber = subscriber;
+        this.listener = Thread.ofPlatform().daemon().name("notifications-" + channel).unstarted(this::listen);
+    }
+
+    /** Starts listening on {@code channel} (a plain identifier) on a connection of its own to {@code database}. */
+    public static ChangeNotifications listen(String channel, Database database, Subscriber subscriber) {
+        if (!channel.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("not a plain channel name: " + channel);
+        }
+        ChangeNotifications notifications = new ChangeNotifications(channel, database, subscriber);
+        notifications.listener.start();
+        return notifications;
+    }
+
+    /** Whether every change committed more than {@link #MAX_LAG} ago has reached the subscriber. */
+    public boolean isCurrent() {
+        return confirmedOnce && System.nanoTime() - confirmedUpToNanos < MAX_LAG.toNanos();
+    }
+
+    /**
+     * Returns once every change committed before the call has reached the subscriber, or after {@link #MAX_LAG}
+     * (when {@link #isCurrent()} no longer holds for those changes anyway). A database error is logged, not thrown:
+     * the caller's own changes are committed already, and the lag stays bounded by {@code MAX_LAG}.
+     */
+    public void awaitDelivery() {
+        long sentAt = System.nanoTime();
+        try (Connection connection = pool.getConnection();
+             PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            notify.setString(1, channel);
+            notify.setString(2, heartbeatPayload + sentAt);
+            notify.execute();
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "could not check that changes reached this node; they will within "
+                    + MAX_LAG.toMillis() + " ms", e);
+            return;
+        }
+        long deadline = sentAt + MAX_LAG.toNanos();
+        synchronized (delivery) {
+            for (long left = deadline - System.nanoTime(); (!confirmedOnce || confirmedUpToNanos - sentAt < 0) && left > 0;
+                 left = deadline - System.nanoTime()) {
+                try {
+                    delivery.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void listen() {
+        while (!closed) {
+            try (Connection connection = connections.get()) {
+                connection.setAutoCommit(true);
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("LISTEN " + channel);
+                }
+                subscriber.mayHaveMissedChanges();
+                receive(connection);
+            } catch (SQLException | RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                LOG.log(Level.WARNING, "listening for " + channel + " failed; in-memory copies are not used until it "
+                        + "works again (retrying in " + RECONNECT_DELAY.toMillis() + " ms)", e);
+                sleep(RECONNECT_DELAY);
+            }
+        }
+    }
+
+    private void receive(Connection connection) throws SQLException {
+        PGConnection postgres = connection.unwrap(PGConnection.class);
+        try (PreparedStatement heartbeat = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            heartbeat.setString(1, channel);
+            long nextHeartbeat = System.nanoTime();
+            while (!closed) {
+                long now = System.nanoTime();
+                if (now - nextHeartbeat >= 0) {
+                    heartbeat.setString(2, heartbeatPayload + now);
+                    heartbeat.execute();
+                    nextHeartbeat = now + HEARTBEAT.toNanos();
+                }
+                int waitMillis = (int) Math.max(1, (nextHeartbeat - System.nanoTime()) / 1_000_000);
+                PGNotification[] received = postgres.getNotifications(waitMillis);
+                if (received == null) {
+                    continue;
+                }
+                for (PGNotification notification : received) {
+                    String payload = notification.getParameter();
+                    if (payload.startsWith(heartbeatPayload)) {
+                        confirmed(Long.parseLong(payload.substring(heartbeatPayload.length())));
+                    } else if (!payload.startsWith(HEARTBEAT_PREFIX)) { // other nodes' heartbeats say nothing here
+                        subscriber.changed(payload);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Everything committed before {@code sentAt} has been delivered. Heartbeats and {@link #awaitDelivery()}'s
+     * notifications may come back out of the order of their times, hence the maximum.
+     */
+    private void confirmed(long sentAt) {
+        synchronized (delivery) {
+            if (!confirmedOnce || sentAt - confirmedUpToNanos > 0) {
+                confirmedUpToNanos = sentAt;
+            }
+            confirmedOnce = true;
+            delivery.notifyAll();
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        listener.interrupt();
+    }
+}
