@@ -55,7 +55,7 @@ SELECT l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
 FROM unnest(CAST(:line_sub_orders AS uuid[]), CAST(:line_numbers AS int[]), CAST(:variants AS uuid[]),
             CAST(:products AS uuid[]), CAST(:skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku);
 INSERT INTO order_transition (order_id, sub_order_id, from_status, to_status, actor, reason)
-SELECT CAST(:order_id AS uuid), t.sub_order_id, NULL, t.to_status, 'storefront:pgbench', 'checkout'
+SELECT CAST(:order_id AS uuid), t.sub_order_id, NULL, t.to_status, 'pgbench-checkout', 'checkout'
 FROM unnest(ARRAY[NULL, (CAST(:sub_orders AS uuid[]))[1], (CAST(:sub_orders AS uuid[]))[2],
                   (CAST(:sub_orders AS uuid[]))[3]]::uuid[],
             ARRAY['placed', 'pending_payment', 'pending_payment', 'pending_payment']) WITH ORDINALITY
