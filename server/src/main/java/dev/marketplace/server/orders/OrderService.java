@@ -2,7 +2,6 @@ package dev.marketplace.server.orders;
 
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.catalog.VariantForSale;
-import dev.marketplace.server.inventory.Reservation;
 import dev.marketplace.server.inventory.ReservationRequest;
 import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.merchants.MerchantService;
