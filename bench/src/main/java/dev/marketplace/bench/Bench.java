@@ -28,22 +28,15 @@ import java.util.Map;
  */
 public final class Bench {
 
-    /** In order; the pgbench run of the checkout's SQL joins this list when written. */
+    /** In order; pgbench of the checkout's SQL last (it places orders of its own, see {@link PgbenchCheckout}). */
     static final List<Scenario> SCENARIOS = List.of(
             new StorefrontScenarios.ProductById(),
             new StorefrontScenarios.SearchPage(),
             new IntegrationScenarios.BulkStockUpdate(),
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),
-            new OrderScenarios.FlashSale());
-
-    /** Targets of the issue no scenario measures yet, and why; reported as such, never as met. */
-    private static final Map<String, String> NOT_YET_MEASURABLE = new LinkedHashMap<>();
-
-    static {
-        NOT_YET_MEASURABLE.put("pgbench-checkout-sql",
-                "checkout throughput as a share of pgbench with the checkout's SQL — not written yet");
-    }
+            new OrderScenarios.FlashSale(),
+            new PgbenchCheckout());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);
@@ -127,8 +120,6 @@ public final class Bench {
             afterLoad.put("postgresPssMiB", Report.round(Machine.treeProportionalMiB(postgresPid)));
             report.add(new Report.Scenario("memory-after-load", "measured", null, afterLoad, List.of()));
         }
-        NOT_YET_MEASURABLE.forEach((name, why) -> report.add(new Report.Scenario(name, "not_run", why, Map.of(),
-                List.of(new Report.Check(why.substring(0, why.indexOf(" — ")), "not measured", null)))));
         if (only.isEmpty() || only.contains("start-up")) {
             report.add(startUp(jar, jvm, environment, log, dataDir));
         }

@@ -27,9 +27,23 @@ final class Machine {
 
     /** CPU seconds a process has used so far (user + system). */
     static double cpuSeconds(long pid) {
-        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] fields = statFields(pid);
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+    }
+
+    /**
+     * CPU seconds of the process and of its children that ended and were reaped: PostgreSQL backends of clients that
+     * disconnected (pgbench's, at its end) leave their time with the postmaster.
+     */
+    static double cpuSecondsWithEndedChildren(long pid) {
+        String[] fields = statFields(pid);
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+                + Long.parseLong(fields[14])) / TICKS_PER_SECOND;
+    }
+
+    private static String[] statFields(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     /** CPU seconds this JVM (the load generator) has used so far. */
@@ -124,7 +138,8 @@ final class Machine {
         private double serverCpu() {
             return cpuSeconds(serverPid) + tree(postgresPid).stream().mapToDouble(process -> {
                 try {
-                    return cpuSeconds(process.pid());
+                    return process.pid() == postgresPid ? cpuSecondsWithEndedChildren(postgresPid)
+                            : cpuSeconds(process.pid());
                 } catch (UncheckedIOException gone) {
                     return 0; // a backend that ended meanwhile
                 }

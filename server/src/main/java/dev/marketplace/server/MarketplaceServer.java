@@ -224,7 +224,7 @@ public final class MarketplaceServer implements AutoCloseable {
             }, 0, KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
             TaxRates taxRates = TaxRates.from(config);
             CartService carts = new CartService(dsl, products, inventory, merchants, taxRates);
-            OrderService orders = new OrderService(dsl, products, categories, merchants, reservations, taxRates,
+            OrderService orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                     config.get("orders.payment.timeout").as(Duration.class).orElse(Duration.ofMinutes(30)),
                     config.get("orders.acceptance.timeout").as(Duration.class).orElse(Duration.ofDays(2)), piiKeys);
             PaymentProvider paymentProvider = PaymentProviders.from(config.get("payments"), outbound);

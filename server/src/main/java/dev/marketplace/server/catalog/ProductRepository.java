@@ -106,17 +106,6 @@ final class ProductRepository {
                 .fetchMap(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID);
     }
 
-    Map<UUID, VariantForSale> variantsForSale(DSLContext db, Collection<UUID> variantIds) {
-        return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID, PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID,
-                        PRODUCT_VARIANT.SKU, PRODUCT.TITLE, PRODUCT.ATTRIBUTES, PRODUCT_VARIANT.PRICE_AMOUNT,
-                        PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS)
-                .from(PRODUCT_VARIANT).join(PRODUCT).on(PRODUCT.ID.eq(PRODUCT_VARIANT.PRODUCT_ID))
-                .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
-                .fetchMap(PRODUCT_VARIANT.ID, row -> new VariantForSale(row.value1(), row.value2(), row.value3(),
-                        row.value4(), row.value5(), stringMap(row.value6()), stringMap(row.value7()),
-                        Money.of(row.value8(), row.value9()), ProductStatus.PUBLISHED.wireName().equals(row.value10())));
-    }
-
     /**
      * The viewer's product changes after {@code afterPosition}, in position order, {@code limit} at most; an upsert
      * of a product deleted since is skipped (its tombstone comes later in the feed).
@@ -246,6 +235,42 @@ final class ProductRepository {
             List<ProductVariant> variants = rows.stream().filter(row -> row.get(PRODUCT_VARIANT.ID) != null)
                     .map(row -> toVariant(row.into(PRODUCT_VARIANT))).toList();
             return Optional.of(toProduct(rows.getFirst().into(PRODUCT), variants));
+        }
+    }
+
+    /**
+     * What carts and checkouts read of variants (price, merchant, product title and attributes, the category's
+     * commission rate) in one statement rendered to SQL once, like {@link ListingById}: every cart read and every
+     * checkout runs it.
+     */
+    static final class VariantsForSale {
+        private static final Field<?>[] FIELDS = {PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
+                PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID, PRODUCT_VARIANT.SKU, PRODUCT.TITLE, PRODUCT.ATTRIBUTES,
+                PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS,
+                CATALOG_CATEGORY.COMMISSION_RATE_BPS};
+
+        private final String sql;
+
+        VariantsForSale(DSLContext db) {
+            Query query = db.select(FIELDS)
+                    .from(PRODUCT_VARIANT).join(PRODUCT).on(PRODUCT.ID.eq(PRODUCT_VARIANT.PRODUCT_ID))
+                    .join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(PRODUCT.CATEGORY_ID))
+                    .where(PRODUCT_VARIANT.ID.eq(DSL.any(DSL.val(new UUID[0], SQLDataType.UUID.array()))));
+            this.sql = db.render(query);
+        }
+
+        Map<UUID, VariantForSale> find(DSLContext db, Collection<UUID> variantIds) {
+            Map<UUID, VariantForSale> variants = new LinkedHashMap<>();
+            for (Record row : db.resultQuery(sql, (Object) variantIds.toArray(UUID[]::new)).coerce(FIELDS).fetch()) {
+                variants.put(row.get(PRODUCT_VARIANT.ID), new VariantForSale(row.get(PRODUCT_VARIANT.ID),
+                        row.get(PRODUCT_VARIANT.PRODUCT_ID), row.get(PRODUCT_VARIANT.MERCHANT_ID),
+                        row.get(PRODUCT.CATEGORY_ID), row.get(PRODUCT_VARIANT.SKU), stringMap(row.get(PRODUCT.TITLE)),
+                        stringMap(row.get(PRODUCT.ATTRIBUTES)),
+                        Money.of(row.get(PRODUCT_VARIANT.PRICE_AMOUNT), row.get(PRODUCT_VARIANT.PRICE_CURRENCY)),
+                        ProductStatus.PUBLISHED.wireName().equals(row.get(PRODUCT.STATUS)),
+                        row.get(CATALOG_CATEGORY.COMMISSION_RATE_BPS)));
+            }
+            return variants;
         }
     }
 

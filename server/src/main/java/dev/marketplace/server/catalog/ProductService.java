@@ -42,6 +42,7 @@ public final class ProductService {
     private static final int UPSERT_BATCH = 250;
     private static final String DEADLOCK_DETECTED = "40P01";
     private final ProductRepository.ListingById listingById;
+    private final ProductRepository.VariantsForSale variantsForSale;
 
     public ProductService(DSLContext dsl, CategoryService categories, MerchantService merchants,
                           ComplianceCheck compliance) {
@@ -50,6 +51,7 @@ public final class ProductService {
         this.merchants = merchants;
         this.compliance = compliance;
         this.listingById = new ProductRepository.ListingById(dsl);
+        this.variantsForSale = new ProductRepository.VariantsForSale(dsl);
     }
 
     /** Creates a draft owned by the calling merchant, which must be active. */
@@ -267,11 +269,11 @@ public final class ProductService {
     }
 
     /**
-     * The variants among these that exist, with what a cart and a checkout need (price, merchant, category,
-     * published?); unknown ids are left out.
+     * The variants among these that exist, with what a cart and a checkout need (price, merchant, category and its
+     * commission rate, published?); unknown ids are left out.
      */
     public Map<UUID, VariantForSale> variantsForSale(Collection<UUID> variantIds) {
-        return repository.variantsForSale(dsl, variantIds);
+        return variantsForSale.find(dsl, variantIds);
     }
 
     private static ProductStatus next(Product current, ProductAction action) {

@@ -5,12 +5,13 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * What checkout needs to know of a variant: its current price, whose it is, its category (for the commission) and
- * its product's title and attributes (the tax class is one of them), and whether its product is published.
+ * What checkout needs to know of a variant: its current price, whose it is, its category and that category's
+ * commission rate now, its product's title and attributes (the tax class is one of them), and whether its product is
+ * published.
  */
 public record VariantForSale(UUID variantId, UUID productId, UUID merchantId, UUID categoryId, String sku,
                              Map<String, String> title, Map<String, String> productAttributes, Money price,
-                             boolean published) {
+                             boolean published, int commissionRateBasisPoints) {
 
     public VariantForSale {
         title = Map.copyOf(title);

@@ -255,9 +255,8 @@ final class InventoryRepository {
     /** The owner id recorded for the operator's reservations, who has no id of its own (the nil UUID). */
     private static final UUID OPERATOR_OWNER_ID = new UUID(0, 0);
 
-    Reservation insertReservation(DSLContext db, Principal owner, List<Reservation.Line> lines,
+    Reservation insertReservation(DSLContext db, UUID id, Principal owner, List<Reservation.Line> lines,
                                   OffsetDateTime expiresAt) {
-        UUID id = UUID.randomUUID();
         StockReservationRecord row = db.insertInto(STOCK_RESERVATION)
                 .set(STOCK_RESERVATION.ID, id)
                 .set(STOCK_RESERVATION.OWNER_TYPE, owner.type().wireName())

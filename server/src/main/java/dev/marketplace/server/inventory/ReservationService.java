@@ -55,35 +55,67 @@ public final class ReservationService {
         if (!unknown.isEmpty()) {
             throw ProblemException.validation(unknown);
         }
-        return dsl.transactionResult(tx -> {
-            DSLContext db = tx.dsl();
-            Map<StockKey, StockLevel> before = repository.lockVariants(db, known.keySet());
-            Map<StockKey, StockLevel> levels = new HashMap<>(before);
-            Map<StockKey, StockLevel> changed = new HashMap<>();
-            List<Reservation.Line> allocated = new ArrayList<>();
-            List<Integer> unavailable = new ArrayList<>();
-            for (int i = 0; i < lines.size(); i++) {
-                ReservationRequest.Line line = lines.get(i);
-                Optional<StockLevel> source = sourceFor(line, levels);
-                if (source.isEmpty()) {
-                    unavailable.add(i);
-                    continue;
-                }
-                StockLevel level = source.get();
-                StockLevel after = level.withCounts(level.onHand(), level.reserved() + line.quantity());
-                levels.put(after.key(), after);
-                changed.put(after.key(), after);
-                allocated.add(new Reservation.Line(line.variantId(), level.locationId(), line.quantity()));
+        return dsl.transactionResult(tx -> reserve(tx.dsl(), caller, UUID.randomUUID(), request));
+    }
+
+    /**
+     * {@link #reserve(Principal, ReservationRequest)} in the caller's transaction, under an id the caller chose, of
+     * variants the caller knows exist (checkout writes its order and the reservation together). The levels stay
+     * locked until the caller's transaction ends.
+     */
+    public Reservation reserve(DSLContext db, Principal caller, UUID reservationId, ReservationRequest request) {
+        List<ReservationRequest.Line> lines = request.lines();
+        Map<StockKey, StockLevel> before = repository.lockVariants(db,
+                lines.stream().map(ReservationRequest.Line::variantId).collect(Collectors.toSet()));
+        Map<StockKey, StockLevel> levels = new HashMap<>(before);
+        Map<StockKey, StockLevel> changed = new HashMap<>();
+        List<Reservation.Line> allocated = new ArrayList<>();
+        List<Integer> unavailable = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            ReservationRequest.Line line = lines.get(i);
+            Optional<StockLevel> source = sourceFor(line, levels);
+            if (source.isEmpty()) {
+                unavailable.add(i);
+                continue;
             }
-            if (!unavailable.isEmpty()) {
-                throw ProblemException.conflict("insufficient_stock",
-                                "Not enough stock is available for every line; nothing was reserved.")
-                        .with("unavailableLines", unavailable);
+            StockLevel level = source.get();
+            StockLevel after = level.withCounts(level.onHand(), level.reserved() + line.quantity());
+            levels.put(after.key(), after);
+            changed.put(after.key(), after);
+            allocated.add(new Reservation.Line(line.variantId(), level.locationId(), line.quantity()));
+        }
+        if (!unavailable.isEmpty()) {
+            throw insufficientStock(unavailable);
+        }
+        save(db, before, changed);
+        OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plus(request.holdFor());
+        return repository.insertReservation(db, reservationId, caller, allocated, expiresAt);
+    }
+
+    /**
+     * Refuses (409 {@code insufficient_stock}, as {@link #reserve} would) when, as committed now, no location of some
+     * line's variant has its quantity available: one read, no lock and no transaction, so the refusals of a
+     * sold-out item cost little. Passing it decides nothing; the reservation, under its locks, does.
+     */
+    public void refuseIfVisiblyShort(ReservationRequest request) {
+        List<ReservationRequest.Line> lines = request.lines();
+        Map<UUID, Long> available = repository.mostAvailableAtOneLocation(dsl,
+                lines.stream().map(ReservationRequest.Line::variantId).distinct().toList());
+        List<Integer> unavailable = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (available.getOrDefault(lines.get(i).variantId(), 0L) < lines.get(i).quantity()) {
+                unavailable.add(i);
             }
-            save(db, before, changed);
-            OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plus(request.holdFor());
-            return repository.insertReservation(db, caller, allocated, expiresAt);
-        });
+        }
+        if (!unavailable.isEmpty()) {
+            throw insufficientStock(unavailable);
+        }
+    }
+
+    private static ProblemException insufficientStock(List<Integer> unavailableLines) {
+        return ProblemException.conflict("insufficient_stock",
+                        "Not enough stock is available for every line; nothing was reserved.")
+                .with("unavailableLines", unavailableLines);
     }
 
     public Reservation get(Principal caller, UUID id) {

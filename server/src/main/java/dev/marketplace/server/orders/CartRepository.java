@@ -12,10 +12,16 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Result;
 import org.jooq.impl.DSL;
 
 /** Carts and their lines; runs in the caller's transaction. */
 final class CartRepository {
+
+    private static final Field<?>[] LINE_FIELDS = {CART_LINE.VARIANT_ID, CART_LINE.QUANTITY,
+            CART_LINE.SEEN_PRICE_AMOUNT, CART_LINE.SEEN_PRICE_CURRENCY};
 
     /**
      * Who sees a cart: the operator every cart; a storefront its anonymous carts, and — acting for a customer — that
@@ -41,10 +47,21 @@ final class CartRepository {
         return cart(row, List.of());
     }
 
+    /** The cart with its lines, in one statement (the lines joined); locks the cart's row when asked. */
     Optional<Cart> find(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
-        var query = db.selectFrom(CART).where(CART.ID.eq(id)).and(visibleTo(viewer));
-        Optional<CartRecord> row = forUpdate ? query.forUpdate().fetchOptional() : query.fetchOptional();
-        return row.map(r -> cart(r, lines(db, r.getId())));
+        var query = db.select(CART.fields()).select(LINE_FIELDS)
+                .from(CART).leftJoin(CART_LINE).on(CART_LINE.CART_ID.eq(CART.ID))
+                .where(CART.ID.eq(id)).and(visibleTo(viewer))
+                .orderBy(CART_LINE.ADDED_AT, CART_LINE.VARIANT_ID);
+        Result<Record> rows = forUpdate ? query.forUpdate().of(CART).fetch() : query.fetch();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Cart.Line> lines = rows.stream().filter(row -> row.get(CART_LINE.VARIANT_ID) != null)
+                .map(row -> new Cart.Line(row.get(CART_LINE.VARIANT_ID), row.get(CART_LINE.QUANTITY),
+                        Money.of(row.get(CART_LINE.SEEN_PRICE_AMOUNT), row.get(CART_LINE.SEEN_PRICE_CURRENCY))))
+                .toList();
+        return Optional.of(cart(rows.getFirst().into(CART), lines));
     }
 
     void setLine(DSLContext db, UUID cartId, UUID variantId, long quantity, Money seenPrice) {
@@ -72,21 +89,21 @@ final class CartRepository {
         touch(db, cartId);
     }
 
-    void markCheckedOut(DSLContext db, UUID cartId, UUID orderId) {
-        db.update(CART).set(CART.CHECKED_OUT_ORDER_ID, orderId).where(CART.ID.eq(cartId)).execute();
-        touch(db, cartId);
+    /**
+     * Marks the cart checked out by the order, only while it is still at {@code version} and open; returns whether
+     * it did. Its row stays locked until the transaction ends, so a concurrent checkout of the cart waits and then
+     * finds it changed.
+     */
+    boolean markCheckedOut(DSLContext db, UUID cartId, long version, UUID orderId) {
+        return db.update(CART).set(CART.CHECKED_OUT_ORDER_ID, orderId)
+                .set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(CART.ID.eq(cartId)).and(CART.VERSION.eq(version)).and(CART.CHECKED_OUT_ORDER_ID.isNull())
+                .execute() == 1;
     }
 
     private static void touch(DSLContext db, UUID cartId) {
         db.update(CART).set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(CART.ID.eq(cartId)).execute();
-    }
-
-    private static List<Cart.Line> lines(DSLContext db, UUID cartId) {
-        return db.selectFrom(CART_LINE).where(CART_LINE.CART_ID.eq(cartId))
-                .orderBy(CART_LINE.ADDED_AT, CART_LINE.VARIANT_ID)
-                .fetch(row -> new Cart.Line(row.getVariantId(), row.getQuantity(),
-                        Money.of(row.getSeenPriceAmount(), row.getSeenPriceCurrency())));
     }
 
     private static Cart cart(CartRecord row, List<Cart.Line> lines) {

@@ -21,6 +21,7 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,8 +63,18 @@ final class OrderRepository {
                     Order.ShippingAddress address, UUID reservationId, OffsetDateTime paymentDueAt) {
     }
 
-    void insertOrder(DSLContext db, NewOrder order) {
-        db.insertInto(CUSTOMER_ORDER)
+    /**
+     * How sub-orders are listed when an order is read ({@code created_at, id}): within one order they share
+     * {@code created_at}, so by id as PostgreSQL compares uuids (bytes unsigned, most significant first).
+     */
+    static final Comparator<Order.SubOrder> SUB_ORDERS_AS_LISTED = (a, b) -> {
+        int high = Long.compareUnsigned(a.id().getMostSignificantBits(), b.id().getMostSignificantBits());
+        return high != 0 ? high : Long.compareUnsigned(a.id().getLeastSignificantBits(), b.id().getLeastSignificantBits());
+    };
+
+    /** Inserts the placed order; returns its {@code created_at} (the transaction's now()). */
+    OffsetDateTime insertOrder(DSLContext db, NewOrder order) {
+        return db.insertInto(CUSTOMER_ORDER)
                 .set(CUSTOMER_ORDER.ID, order.id())
                 .set(CUSTOMER_ORDER.STOREFRONT_ID, order.storefrontId())
                 .set(CUSTOMER_ORDER.CUSTOMER_ID, order.customerId())
@@ -77,42 +88,47 @@ final class OrderRepository {
                 .set(CUSTOMER_ORDER.PII_KEY_ID, piiKeys.currentId())
                 .set(CUSTOMER_ORDER.RESERVATION_ID, order.reservationId())
                 .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, order.paymentDueAt())
-                .execute();
+                .returningResult(CUSTOMER_ORDER.CREATED_AT)
+                .fetchSingle(CUSTOMER_ORDER.CREATED_AT);
     }
 
-    void insertSubOrder(DSLContext db, UUID orderId, Order.SubOrder subOrder) {
-        db.insertInto(SUB_ORDER)
-                .set(SUB_ORDER.ID, subOrder.id())
-                .set(SUB_ORDER.ORDER_ID, orderId)
-                .set(SUB_ORDER.MERCHANT_ID, subOrder.merchantId())
-                .set(SUB_ORDER.STATUS, subOrder.status().wireName())
-                .set(SUB_ORDER.CURRENCY, subOrder.total().currency())
-                .set(SUB_ORDER.SUBTOTAL_AMOUNT, subOrder.subtotal().amount())
-                .set(SUB_ORDER.TAX_AMOUNT, subOrder.tax().amount())
-                .set(SUB_ORDER.TOTAL_AMOUNT, subOrder.total().amount())
-                .set(SUB_ORDER.COMMISSION_AMOUNT, subOrder.commission().amount())
-                .execute();
-        var insert = db.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
+    /** Inserts new sub-orders and all their lines: two statements whatever their number. */
+    void insertSubOrders(DSLContext db, UUID orderId, List<Order.SubOrder> subOrders) {
+        var subOrderRows = db.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
+                SUB_ORDER.STATUS, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT, SUB_ORDER.TAX_AMOUNT,
+                SUB_ORDER.TOTAL_AMOUNT, SUB_ORDER.COMMISSION_AMOUNT);
+        var lineRows = db.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
                 ORDER_LINE.PRODUCT_ID, ORDER_LINE.SKU, ORDER_LINE.TITLE, ORDER_LINE.QUANTITY, ORDER_LINE.UNIT_PRICE_AMOUNT,
                 ORDER_LINE.SUBTOTAL_AMOUNT, ORDER_LINE.TAX_RATE_BP, ORDER_LINE.TAX_AMOUNT, ORDER_LINE.COMMISSION_RATE_BP);
-        for (Order.Line line : subOrder.lines()) {
-            insert = insert.values(subOrder.id(), line.lineNumber(), line.variantId(), line.productId(), line.sku(),
-                    stringMapJson(line.title()), line.quantity(), line.unitPrice().amount(), line.subtotal().amount(),
-                    line.taxRateBasisPoints(), line.tax().amount(), line.commissionRateBasisPoints());
+        for (Order.SubOrder subOrder : subOrders) {
+            subOrderRows = subOrderRows.values(subOrder.id(), orderId, subOrder.merchantId(),
+                    subOrder.status().wireName(), subOrder.total().currency(), subOrder.subtotal().amount(),
+                    subOrder.tax().amount(), subOrder.total().amount(), subOrder.commission().amount());
+            for (Order.Line line : subOrder.lines()) {
+                lineRows = lineRows.values(subOrder.id(), line.lineNumber(), line.variantId(), line.productId(),
+                        line.sku(), stringMapJson(line.title()), line.quantity(), line.unitPrice().amount(),
+                        line.subtotal().amount(), line.taxRateBasisPoints(), line.tax().amount(),
+                        line.commissionRateBasisPoints());
+            }
         }
-        insert.execute();
+        subOrderRows.execute();
+        lineRows.execute();
     }
 
     void recordTransition(DSLContext db, UUID orderId, UUID subOrderId, String from, String to, String actor,
                           String reason) {
-        db.insertInto(ORDER_TRANSITION)
-                .set(ORDER_TRANSITION.ORDER_ID, orderId)
-                .set(ORDER_TRANSITION.SUB_ORDER_ID, subOrderId)
-                .set(ORDER_TRANSITION.FROM_STATUS, from)
-                .set(ORDER_TRANSITION.TO_STATUS, to)
-                .set(ORDER_TRANSITION.ACTOR, actor)
-                .set(ORDER_TRANSITION.REASON, reason)
-                .execute();
+        recordTransitions(db, orderId, List.of(new Order.Transition(subOrderId, from, to, actor, reason, null)));
+    }
+
+    /** Appends these transitions in list order, one statement; their time is the transaction's now(). */
+    void recordTransitions(DSLContext db, UUID orderId, List<Order.Transition> transitions) {
+        var insert = db.insertInto(ORDER_TRANSITION, ORDER_TRANSITION.ORDER_ID, ORDER_TRANSITION.SUB_ORDER_ID,
+                ORDER_TRANSITION.FROM_STATUS, ORDER_TRANSITION.TO_STATUS, ORDER_TRANSITION.ACTOR, ORDER_TRANSITION.REASON);
+        for (Order.Transition transition : transitions) {
+            insert = insert.values(orderId, transition.subOrderId(), transition.from(), transition.to(),
+                    transition.actor(), transition.reason());
+        }
+        insert.execute();
     }
 
     void updateOrderStatus(DSLContext db, UUID orderId, OrderStatus status) {

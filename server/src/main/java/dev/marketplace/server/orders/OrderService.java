@@ -1,9 +1,7 @@
 package dev.marketplace.server.orders;
 
-import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.catalog.VariantForSale;
-import dev.marketplace.server.inventory.Reservation;
 import dev.marketplace.server.inventory.ReservationRequest;
 import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.merchants.MerchantService;
@@ -19,8 +17,8 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +44,6 @@ public final class OrderService {
 
     private final DSLContext dsl;
     private final ProductService products;
-    private final CategoryService categories;
     private final MerchantService merchants;
     private final ReservationService reservations;
     private final Pricing pricing;
@@ -55,13 +52,12 @@ public final class OrderService {
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository;
 
-    public OrderService(DSLContext dsl, ProductService products, CategoryService categories, MerchantService merchants,
+    public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
                         Duration acceptWithin, PiiKeys piiKeys) {
         this.dsl = dsl;
         this.repository = new OrderRepository(piiKeys);
         this.products = products;
-        this.categories = categories;
         this.merchants = merchants;
         this.reservations = reservations;
         this.pricing = new Pricing(taxRates);
@@ -75,35 +71,40 @@ public final class OrderService {
      * 409 {@code cart_checked_out} naming the order. Refuses a cart whose prices changed since the shopper saw them
      * (409 {@code prices_changed}: set the lines again to accept), or that holds lines no longer sold (409
      * {@code lines_unavailable}).
+     *
+     * <p>The order and its reservation are written in one transaction, so a refusal leaves nothing to undo. The
+     * cart is read, priced and checked outside it (no lock held meanwhile); the transaction then marks the cart
+     * checked out only if its version is still the one read, so the order is always of the cart's current lines.
      */
     public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
-        Cart cart = carts.find(dsl, caller, cartId, false).orElseThrow(CartService::notFound);
-        if (cart.checkedOutOrderId() != null) {
-            throw CartService.checkedOut(cart);
-        }
-        if (!customer.equals(cart.customerId())) {
-            throw ProblemException.conflict("cart_not_claimed", "Claim the cart for the customer before checking it out.");
-        }
-        if (cart.lines().isEmpty()) {
-            throw ProblemException.conflict("cart_empty", "The cart has no lines.");
-        }
-        List<Pricing.Item> items = itemsOf(cart);
-        List<Pricing.MerchantPart> parts = pricing.price(items);
-        // Read before the order's transaction, which must not wait for a second connection while holding one.
-        Map<UUID, Integer> commissionRates = new HashMap<>();
-        items.forEach(item -> commissionRates.computeIfAbsent(item.variant().categoryId(),
-                category -> categories.get(category).commissionRateBasisPoints()));
-        Reservation reservation = reservations.reserve(CHECKOUT, new ReservationRequest(items.stream()
-                .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
-                .toList(), paymentTimeout.plus(RESERVATION_GRACE)));
-        try {
-            return dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cartId, parts, commissionRates, address,
-                    reservation));
-        } catch (RuntimeException e) {
-            reservations.release(CHECKOUT, reservation.id());
-            throw e;
+        while (true) {
+            Cart cart = carts.find(dsl, caller, cartId, false).orElseThrow(CartService::notFound);
+            if (cart.checkedOutOrderId() != null) {
+                throw CartService.checkedOut(cart);
+            }
+            if (!customer.equals(cart.customerId())) {
+                throw ProblemException.conflict("cart_not_claimed",
+                        "Claim the cart for the customer before checking it out.");
+            }
+            if (cart.lines().isEmpty()) {
+                throw ProblemException.conflict("cart_empty", "The cart has no lines.");
+            }
+            List<Pricing.Item> items = itemsOf(cart);
+            ReservationRequest stock = new ReservationRequest(items.stream()
+                    .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
+                    .toList(), paymentTimeout.plus(RESERVATION_GRACE));
+            // Most refusals of a sold-out item end here, before any transaction or lock; the reservation decides.
+            reservations.refuseIfVisiblyShort(stock);
+            List<Pricing.MerchantPart> parts = pricing.price(items);
+            Optional<Order> placed = dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cart, parts, address,
+                    stock));
+            if (placed.isPresent()) {
+                return placed.get();
+            }
+            // The cart changed (or was checked out) since it was read: decide again on what it is now. Only the
+            // storefront's own writes to this cart make this repeat, each one a change committed meanwhile.
         }
     }
 
@@ -138,40 +139,53 @@ public final class OrderService {
         return items;
     }
 
-    private Order place(DSLContext db, Principal caller, UUID customer, UUID cartId, List<Pricing.MerchantPart> parts,
-                        Map<UUID, Integer> commissionRates, Order.ShippingAddress address, Reservation reservation) {
-        Cart cart = carts.find(db, caller, cartId, true).orElseThrow(CartService::notFound);
-        if (cart.checkedOutOrderId() != null) {
-            throw CartService.checkedOut(cart);
-        }
+    /**
+     * Writes the order built in memory (nothing is read back) and reserves its stock last, so the stock levels'
+     * row locks are held only from the reservation to the commit. Empty when the cart is no longer the version read.
+     */
+    private Optional<Order> place(DSLContext db, Principal caller, UUID customer, Cart cart,
+                                  List<Pricing.MerchantPart> parts, Order.ShippingAddress address,
+                                  ReservationRequest stock) {
         UUID orderId = UUID.randomUUID();
+        if (!carts.markCheckedOut(db, cart.id(), cart.version(), orderId)) {
+            return Optional.empty();
+        }
+        UUID reservationId = UUID.randomUUID();
         Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
         Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
-        OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout);
-        repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer, cartId, subtotal, tax,
-                subtotal.plus(tax), address, reservation.id(), due));
+        // PostgreSQL keeps microseconds: the answer shows the deadline as stored.
+        OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
+        // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
+        OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer,
+                cart.id(), subtotal, tax, subtotal.plus(tax), address, reservationId, due));
         String actor = actorOf(caller);
-        repository.recordTransition(db, orderId, null, null, OrderStatus.PLACED.wireName(), actor, "checkout");
+        List<Order.Transition> history = new ArrayList<>();
+        history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, "checkout", now));
+        List<Order.SubOrder> subOrders = new ArrayList<>();
         for (Pricing.MerchantPart part : parts) {
             List<Order.Line> lines = new ArrayList<>();
             Money commission = Money.zero(subtotal.currency());
             for (Pricing.PricedLine line : part.lines()) {
-                int rate = commissionRates.get(line.variant().categoryId());
-                commission = commission.plus(line.subtotal().timesBasisPoints(rate, RoundingMode.HALF_EVEN));
                 VariantForSale variant = line.variant();
+                int rate = variant.commissionRateBasisPoints();
+                commission = commission.plus(line.subtotal().timesBasisPoints(rate, RoundingMode.HALF_EVEN));
                 lines.add(new Order.Line(lines.size(), variant.variantId(), variant.productId(), variant.sku(),
                         variant.title(), line.quantity(), variant.price(), line.subtotal(), line.taxRateBasisPoints(),
                         line.tax(), rate));
             }
             Order.SubOrder subOrder = new Order.SubOrder(UUID.randomUUID(), part.merchantId(),
                     SubOrderStatus.PENDING_PAYMENT, part.subtotal(), part.tax(), part.total(), commission, lines, 1,
-                    null, null);
-            repository.insertSubOrder(db, orderId, subOrder);
-            repository.recordTransition(db, orderId, subOrder.id(), null, SubOrderStatus.PENDING_PAYMENT.wireName(),
-                    actor, "checkout");
+                    now, now);
+            subOrders.add(subOrder);
+            history.add(new Order.Transition(subOrder.id(), null, SubOrderStatus.PENDING_PAYMENT.wireName(), actor,
+                    "checkout", now));
         }
-        carts.markCheckedOut(db, cartId, orderId);
-        return repository.get(db, orderId);
+        repository.insertSubOrders(db, orderId, subOrders);
+        repository.recordTransitions(db, orderId, history);
+        reservations.reserve(db, CHECKOUT, reservationId, stock);
+        return Optional.of(new Order(orderId, caller.id(), customer, cart.id(), OrderStatus.PLACED, subtotal, tax,
+                Money.zero(subtotal.currency()), subtotal.plus(tax), address, reservationId, false, due,
+                subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now));
     }
 
     public Order get(Principal caller, UUID id) {

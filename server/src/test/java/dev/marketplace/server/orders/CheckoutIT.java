@@ -82,6 +82,8 @@ class CheckoutIT {
 
         Order order = customer.orders().checkout(Shop.checkoutOf(cartId), null);
 
+        assertThat(customer.orders().getOrder(order.getId()))
+                .as("checkout answers the order built in memory: exactly what is stored").isEqualTo(order);
         assertThat(order.getStatus()).isEqualTo(OrderStatus.PLACED);
         assertThat(order.getCustomerId()).isEqualTo(customerId);
         assertThat(order.getSubOrders()).hasSize(3)

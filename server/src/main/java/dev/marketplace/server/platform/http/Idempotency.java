@@ -157,19 +157,15 @@ public final class Idempotency implements Filter {
             if (admitted.incrementAndGet() % 1000 == 0) {
                 dsl.deleteFrom(IDEMPOTENCY_RECORD).where(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(OffsetDateTime.now())).execute();
             }
+            // A new key, the usual case, is one statement on its own; only a key seen before needs the transaction.
+            if (claimNew(dsl, fingerprint, OffsetDateTime.now())) {
+                owned = true;
+                return;
+            }
             dsl.transaction(tx -> {
                 DSLContext db = tx.dsl();
                 OffsetDateTime now = OffsetDateTime.now();
-                int inserted = db.insertInto(IDEMPOTENCY_RECORD)
-                        .set(IDEMPOTENCY_RECORD.CLIENT_ID, clientId)
-                        .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
-                        .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
-                        .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                        .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, now.plus(lease))
-                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, now.plus(retention))
-                        .onConflictDoNothing()
-                        .execute();
-                if (inserted == 1) {
+                if (claimNew(db, fingerprint, now)) {
                     owned = true;
                     return;
                 }
@@ -200,6 +196,19 @@ public final class Idempotency implements Filter {
                 existing.store();
                 owned = true;
             });
+        }
+
+        /** Inserts the key's record as in flight unless the key has one; returns whether it did. */
+        private boolean claimNew(DSLContext db, byte[] fingerprint, OffsetDateTime now) {
+            return db.insertInto(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.CLIENT_ID, clientId)
+                    .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
+                    .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
+                    .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
+                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, now.plus(lease))
+                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, now.plus(retention))
+                    .onConflictDoNothing()
+                    .execute() == 1;
         }
 
         /** Keeps the answer for replays, or releases the key when there is nothing worth replaying. */

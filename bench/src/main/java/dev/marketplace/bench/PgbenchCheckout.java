@@ -1,0 +1,226 @@
+package dev.marketplace.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * PostgreSQL's own pgbench running the SQL one checkout executes ({@code bench/pgbench/checkout.sql}, statement for
+ * statement) against the embedded database at the checkout's client count (32): what PostgreSQL alone can do on this
+ * machine, and the API's checkouts/s (closed loop, same client count) as a share of it.
+ *
+ * <p>Each pgbench transaction checks out its own cart, written by SQL beforehand with a plan row holding what the
+ * server would hold in memory (ids it generates, the cart's variants and locations). The orders it places are real
+ * rows in the marketplace's tables, so it runs last: no scenario after it reads the stock levels or carts it changed,
+ * and its plan schema is dropped at the end. Committing them, not rolling back, keeps the figure fair: the commit is
+ * part of what a checkout costs PostgreSQL.
+ */
+final class PgbenchCheckout implements Scenario {
+
+    static final Path SCRIPT = Path.of("bench/pgbench/checkout.sql");
+    private static final int CLIENTS = 32;
+    /** Plans written per second of pgbench run: above what two cores can do, so pgbench never runs out. */
+    private static final int PLANS_PER_SECOND = 2_500;
+    private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+    private static final Pattern LATENCY = Pattern.compile("latency average = ([0-9.]+) ms");
+    private static final Pattern FAILED = Pattern.compile("number of failed transactions: ([0-9]+)");
+    private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: ([0-9]+)");
+    private static final String TARGET = "checkout throughput as a share of pgbench with the checkout's SQL";
+
+    @Override
+    public String name() {
+        return "pgbench-checkout-sql";
+    }
+
+    @Override
+    public Report.Scenario run(Context context) throws Exception {
+        Optional<Path> pgbench = executable();
+        if (pgbench.isEmpty()) {
+            return notRun("pgbench is not installed (Debian: apt-get install postgresql-client)");
+        }
+        if (!Files.isRegularFile(SCRIPT)) {
+            return notRun("the script " + SCRIPT + " is missing (run from the repository's root)");
+        }
+        List<String> customers = OrderScenarios.customerTokens(context);
+        List<List<OrderScenarios.Sku>> merchants = new ArrayList<>(OrderScenarios.skus(context, 0, 60, 20).values());
+        int plans = PLANS_PER_SECOND
+                * (int) (context.timing().warmUp().toSeconds() + context.timing().measured().toSeconds());
+        long preparing = System.nanoTime();
+        List<OrderScenarios.PreparedCart> carts = OrderScenarios.sqlCarts(context, customers, merchants, plans);
+        writePlans(context, carts);
+        double preparingSeconds = (System.nanoTime() - preparing) / 1e9;
+
+        String port = context.jdbcUrl().replaceAll(".*://[^:]+:([0-9]+)/.*", "$1");
+        run(pgbench.get(), port, context.timing().warmUp());
+        Machine.CpuMeter cpu = new Machine.CpuMeter(context);
+        String output = run(pgbench.get(), port, context.timing().measured());
+        Report.CpuShares shares = cpu.stop();
+        dropPlans(context);
+
+        double tps = number(TPS, output).orElseThrow(() -> new IllegalStateException("no tps in: " + output));
+        long failed = number(FAILED, output).map(Double::longValue).orElse(0L);
+        Optional<Double> api = OrderScenarios.checkoutsPerSecondClosedLoop();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("clients", CLIENTS);
+        figures.put("plansWritten", plans);
+        figures.put("preparedSeconds", Report.round(preparingSeconds));
+        figures.put("transactions", number(PROCESSED, output).map(Double::longValue).orElse(0L));
+        figures.put("failedTransactions", failed);
+        figures.put("pgbenchTps", Report.round(tps));
+        figures.put("latencyAverageMs", number(LATENCY, output).orElse(Double.NaN));
+        figures.put("apiCheckoutsPerSecond", api.map(Report::round).orElse(null));
+        figures.put("apiShareOfPgbench", api.map(rate -> Report.round(rate / tps)).orElse(null));
+        figures.put("cpu", shares);
+        String measured = api.map(rate -> String.format(Locale.ROOT,
+                        "API %.0f checkouts/s = %.0f %% of pgbench's %.0f transactions/s (%d clients, %d failed)",
+                        rate, 100 * rate / tps, tps, CLIENTS, failed))
+                .orElse(String.format(Locale.ROOT, "pgbench %.0f transactions/s; no valid API figure this run (the "
+                        + "checkout scenario's closed loop did not run or had errors)", tps));
+        return new Report.Scenario(name(), "measured", "pgbench -M prepared -c " + CLIENTS + " over "
+                + SCRIPT + ", after the checkout scenario", figures,
+                List.of(new Report.Check(TARGET, measured, failed == 0 && api.isPresent() ? Boolean.TRUE : null)));
+    }
+
+    private Report.Scenario notRun(String why) {
+        return new Report.Scenario(name(), "not_run", why, Map.of(),
+                List.of(new Report.Check(TARGET, "not measured: " + why, null)));
+    }
+
+    private static Optional<Path> executable() {
+        List<Path> candidates = new ArrayList<>();
+        Optional.ofNullable(System.getenv("PGBENCH")).map(Path::of).ifPresent(candidates::add);
+        for (String directory : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!directory.isEmpty()) {
+                candidates.add(Path.of(directory, "pgbench"));
+            }
+        }
+        return candidates.stream().filter(Files::isExecutable).findFirst();
+    }
+
+    /**
+     * One plan row per cart: what the server holds in memory between the checkout's statements. Lines are grouped by
+     * merchant as the server's sub-orders are (two, two and one line).
+     */
+    private static void writePlans(Context context, List<OrderScenarios.PreparedCart> carts) throws Exception {
+        try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "")) {
+            try (Statement ddl = db.createStatement()) {
+                ddl.execute("DROP SCHEMA IF EXISTS pgbench_checkout CASCADE");
+                ddl.execute("CREATE SCHEMA pgbench_checkout");
+                ddl.execute("""
+                        CREATE TABLE pgbench_checkout.plan (
+                            n bigint PRIMARY KEY, cart_id uuid, storefront_id uuid, customer_id uuid, variants uuid[],
+                            locations uuid[], products uuid[], skus text[], line_sub_orders uuid[], line_numbers int[],
+                            merchants uuid[], sub_orders uuid[], order_id uuid, reservation_id uuid, pii_key_id text)""");
+                ddl.execute("CREATE SEQUENCE pgbench_checkout.next");
+            }
+            String piiKeyId;
+            try (Statement query = db.createStatement();
+                 ResultSet row = query.executeQuery(
+                         "SELECT pii_key_id FROM customer_order ORDER BY created_at DESC LIMIT 1")) {
+                if (!row.next()) {
+                    throw new IllegalStateException("no order yet to take the current PII key id from: run checkout first");
+                }
+                piiKeyId = row.getString(1);
+            }
+            Map<String, String[]> variants = new HashMap<>();
+            try (PreparedStatement query = db.prepareStatement(
+                    "SELECT id::text, product_id::text, sku FROM product_variant WHERE id = ANY (?::uuid[])")) {
+                query.setArray(1, db.createArrayOf("uuid", carts.stream().flatMap(cart -> cart.lines().stream())
+                        .map(OrderScenarios.Sku::variantId).distinct().toArray()));
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        variants.put(rows.getString(1), new String[] {rows.getString(2), rows.getString(3)});
+                    }
+                }
+            }
+            try (PreparedStatement insert = db.prepareStatement("""
+                    INSERT INTO pgbench_checkout.plan
+                    SELECT ?, c.id, c.storefront_id, c.customer_id, ?::uuid[], ?::uuid[], ?::uuid[], ?::text[],
+                           ?::uuid[], ?::int[], ?::uuid[], ?::uuid[], ?, ?, ?
+                    FROM cart c WHERE c.id = ?""")) {
+                long n = 0;
+                for (OrderScenarios.PreparedCart cart : carts) {
+                    List<OrderScenarios.Sku> lines = new ArrayList<>(cart.lines());
+                    List<String> merchantIds = lines.stream().map(OrderScenarios.Sku::merchantId).distinct().toList();
+                    List<UUID> subOrders = merchantIds.stream().map(merchant -> UUID.randomUUID()).toList();
+                    List<UUID> lineSubOrders = new ArrayList<>();
+                    List<Integer> lineNumbers = new ArrayList<>();
+                    Map<String, Integer> nextLine = new HashMap<>();
+                    for (OrderScenarios.Sku line : lines) {
+                        lineSubOrders.add(subOrders.get(merchantIds.indexOf(line.merchantId())));
+                        lineNumbers.add(nextLine.merge(line.merchantId(), 1, Integer::sum) - 1);
+                    }
+                    insert.setLong(1, ++n);
+                    insert.setArray(2, db.createArrayOf("uuid", lines.stream().map(OrderScenarios.Sku::variantId).toArray()));
+                    insert.setArray(3, db.createArrayOf("uuid", lines.stream().map(OrderScenarios.Sku::locationId).toArray()));
+                    insert.setArray(4, db.createArrayOf("uuid", lines.stream().map(l -> variants.get(l.variantId())[0]).toArray()));
+                    insert.setArray(5, db.createArrayOf("text", lines.stream().map(l -> variants.get(l.variantId())[1]).toArray()));
+                    insert.setArray(6, db.createArrayOf("uuid", lineSubOrders.toArray()));
+                    insert.setArray(7, db.createArrayOf("int4", lineNumbers.toArray()));
+                    insert.setArray(8, db.createArrayOf("uuid", merchantIds.toArray()));
+                    insert.setArray(9, db.createArrayOf("uuid", subOrders.toArray()));
+                    insert.setObject(10, UUID.randomUUID());
+                    insert.setObject(11, UUID.randomUUID());
+                    insert.setString(12, piiKeyId);
+                    insert.setObject(13, cart.id());
+                    insert.addBatch();
+                    if (n % 5_000 == 0) {
+                        insert.executeBatch();
+                    }
+                }
+                insert.executeBatch();
+            }
+            try (Statement analyze = db.createStatement()) {
+                analyze.execute("ANALYZE pgbench_checkout.plan");
+            }
+        }
+    }
+
+    private static void dropPlans(Context context) throws Exception {
+        try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
+             Statement ddl = db.createStatement()) {
+            ddl.execute("DROP SCHEMA pgbench_checkout CASCADE");
+        }
+    }
+
+    /** Runs pgbench for {@code duration}; its report, or an exception with its output when it failed. */
+    private static String run(Path pgbench, String port, Duration duration) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(pgbench.toString(), "-h", "127.0.0.1", "-p", port, "-U", "postgres",
+                "-n", "-M", "prepared", "-c", Integer.toString(CLIENTS), "-j", "2",
+                "-T", Long.toString(duration.toSeconds()), "-f", SCRIPT.toString(), "postgres")
+                .redirectErrorStream(true).start();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("pgbench did not end");
+        }
+        String text = new String(output, StandardCharsets.UTF_8);
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("pgbench failed (exit " + process.exitValue() + "): " + text);
+        }
+        return text;
+    }
+
+    private static Optional<Double> number(Pattern pattern, String text) {
+        Matcher matcher = pattern.matcher(text);
+        return matcher.find() ? Optional.of(Double.parseDouble(matcher.group(1))) : Optional.empty();
+    }
+}
