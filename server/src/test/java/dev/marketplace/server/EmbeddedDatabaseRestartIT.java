@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The default set-up of the README's run command: no database URL, so the server runs its own embedded
- * PostgreSQL with the files in the data directory. Data written before a restart is there after it.
+ * PostgreSQL with the files in the data directory. Data written before a restart is there after it, and a commit
+ * is on disk when it is acknowledged (not the scratch settings of test databases).
  */
 class EmbeddedDatabaseRestartIT {
 
@@ -32,6 +33,10 @@ class EmbeddedDatabaseRestartIT {
 
         Category created;
         try (MarketplaceServer first = MarketplaceServer.start(TestServer.config(settings))) {
+            for (String durability : new String[] {"fsync", "synchronous_commit", "full_page_writes"}) {
+                assertThat(first.database().dsl().fetchValue("SELECT current_setting({0})", durability))
+                        .as(durability).isEqualTo("on");
+            }
             created = client(first).categories().createCategory(
                     new CategoryCreate().name("Persistent 永続").commissionRateBasisPoints(1100), null);
         }

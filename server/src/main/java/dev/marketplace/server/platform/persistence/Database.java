@@ -70,6 +70,11 @@ public final class Database implements AutoCloseable {
                     .setDataDirectory(postgresFiles)
                     .setCleanDataDirectory(false)
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    // The library's defaults are for scratch test databases (no fsync, no synchronous commit, no
+                    // full-page writes): a crash would lose committed orders and money events, or corrupt the files.
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     // local disk: an index probe is not 4× a sequential read; with the default the planner scanned
                     // all stock levels to join 10,000 keys of a bulk stock update instead of probing the primary key
                     .setServerConfig("random_page_cost", "1.1")
