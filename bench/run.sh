@@ -14,6 +14,11 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 QUICK=false
 [[ "${1:-}" == "--quick" ]] && QUICK=true
 
+# The pgbench scenario runs PostgreSQL's own pgbench (Debian's postgresql-client); without it, it reports not_run.
+if ! command -v pgbench >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql-client
+fi
+
 ./mvnw -q -B package -DskipTests -Pbench -pl server,bench -am
 rm -rf bench/target/results
 # The server's JVM options (decision 15): a class-data archive written at the first exit and used by every later
