@@ -53,8 +53,8 @@ public final class JsonResponses {
      * Encodes characters to UTF-8 a chunk at a time with {@link String#getBytes}: the generator's own stream encoder
      * took a slow path on every non-ASCII character (a tenth of a feed page's time with Japanese titles).
      */
-    private static final class Utf8Chunks extends Writer {
-        private static final int CHUNK = 32 * 1024;
+    static final class Utf8Chunks extends Writer {
+        static final int CHUNK = 32 * 1024;
         private final OutputStream out;
         private final StringBuilder pending = new StringBuilder(CHUNK + 1024);
 
