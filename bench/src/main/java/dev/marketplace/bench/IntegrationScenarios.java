@@ -102,7 +102,8 @@ final class IntegrationScenarios {
      */
     static final class ChangeFeedCatchUp implements Scenario {
         private static final long CHANGES = 1_000_000;
-        private static final int PAGE = 200;
+        /** The page size the API documents for catching up (FeedLimit in the OpenAPI document): the largest. */
+        private static final int PAGE = 1000;
         /** A feed far slower than the target is not read to its end: the rate so far tells enough. */
         private static final Duration GIVE_UP_AFTER = Duration.ofSeconds(120);
 

@@ -121,25 +121,12 @@ public final class ProductHttpService implements HttpService {
         JsonResponses.ok(res, new ProductPage(result.items(), result.nextCursor()));
     }
 
-    /** One entry of the feed (see {@code ProductChange} in the OpenAPI document). */
-    public record ProductChangeResource(long position, String kind, UUID productId, OffsetDateTime changedAt,
-                                        ProductResource product) {
-        static ProductChangeResource of(ProductChange change) {
-            return new ProductChangeResource(change.position(), change.kind().wireName(), change.productId(),
-                    change.changedAt(), change.product().map(ProductResource::of).orElse(null));
-        }
-    }
-
-    public record ProductChangePage(List<ProductChangeResource> items, String nextCursor) {
-    }
-
     private void changes(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
         PageRequest page = ChangeLog.pageRequest(query);
         query.throwIfInvalid();
         ChangePage<ProductChange> result = products.changes(Authentication.principal(req), page);
-        JsonResponses.ok(res, new ProductChangePage(
-                result.items().stream().map(ProductChangeResource::of).toList(), result.nextCursor()));
+        JsonResponses.okStreamed(res, json -> ProductChangeJson.write(json, result));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {

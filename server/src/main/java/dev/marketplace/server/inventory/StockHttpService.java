@@ -56,18 +56,6 @@ public final class StockHttpService implements HttpService {
     public record StockLevelPage(List<StockLevelResource> items, String nextCursor) {
     }
 
-    public record StockUpdateResultResource(int index, UUID variantId, UUID locationId, String outcome, String code,
-                                            String detail, StockLevelResource stock) {
-        static StockUpdateResultResource of(StockUpdateResult result) {
-            return new StockUpdateResultResource(result.index(), result.variantId(), result.locationId(),
-                    result.outcome().wireName(), result.code().orElse(null), result.detail().orElse(null),
-                    result.stock().map(StockLevelResource::of).orElse(null));
-        }
-    }
-
-    public record StockUpdateResults(List<StockUpdateResultResource> results) {
-    }
-
     public record LowStockEventPage(List<LowStockEvent> items, String nextCursor) {
     }
 
@@ -95,9 +83,8 @@ public final class StockHttpService implements HttpService {
             items.add(stockUpdate(item));
         }
         body.throwIfInvalid();
-        List<StockUpdateResultResource> results = inventory.applyUpdates(Authentication.principal(req), items)
-                .stream().map(StockUpdateResultResource::of).toList();
-        JsonResponses.ok(res, new StockUpdateResults(results));
+        List<StockUpdateResult> results = inventory.applyUpdates(Authentication.principal(req), items);
+        JsonResponses.okStreamed(res, json -> StockUpdateResultsJson.write(json, results));
     }
 
     /**
