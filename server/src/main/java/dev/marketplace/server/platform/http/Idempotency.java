@@ -55,6 +55,8 @@ public final class Idempotency implements Filter {
 
     private final DSLContext dsl;
     private final Duration retention;
+    private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
+
     private final Duration lease;
     private final AtomicLong admitted = new AtomicLong();
 
@@ -108,7 +110,14 @@ public final class Idempotency implements Filter {
             chain.proceed();
         } finally {
             if (!res.isSent()) {
-                gate.finish(null, new byte[0]);
+                try {
+                    gate.finish(null, new byte[0]);
+                } catch (RuntimeException e) {
+                    // The handler's own outcome (a 409, say) must still reach the client, not this failure (a pool
+                    // timeout under overload): the key stays held until its lease ends, as for a request that died.
+                    LOG.log(System.Logger.Level.WARNING, "could not release idempotency key " + key
+                            + "; it is held until its lease ends", e);
+                }
             }
         }
     }
