@@ -111,6 +111,17 @@ final class LoadGenerator {
                 }
             }));
         }
+        joinAll(threads);
+        // Late answers to requests due before the end lengthen the run: throughput is over the real time taken.
+        double seconds = (System.nanoTime() - measuredFrom) / 1e9;
+        long sent = completed.sum() + httpErrors.sum() + ioErrors.sum();
+        long unsent = intendedRate > 0 ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate) - sent) : 0;
+        return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrors.sum(), ioErrors.sum(),
+                unsent, answeredInWarmUp.sum(), latencyMicros);
+    }
+
+    /** Waits for every thread to end. */
+    static void joinAll(List<Thread> threads) {
         for (Thread thread : threads) {
             try {
                 thread.join();
@@ -119,11 +130,5 @@ final class LoadGenerator {
                 throw new IllegalStateException("interrupted", e);
             }
         }
-        // Late answers to requests due before the end lengthen the run: throughput is over the real time taken.
-        double seconds = (System.nanoTime() - measuredFrom) / 1e9;
-        long sent = completed.sum() + httpErrors.sum() + ioErrors.sum();
-        long unsent = intendedRate > 0 ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate) - sent) : 0;
-        return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrors.sum(), ioErrors.sum(),
-                unsent, answeredInWarmUp.sum(), latencyMicros);
     }
 }

@@ -372,21 +372,10 @@ final class OrderScenarios {
                 }
             }));
         }
-        join(threads);
+        LoadGenerator.joinAll(threads);
         failures.values().stream().findFirst().ifPresent(e -> {
             throw e;
         });
-    }
-
-    private static void join(List<Thread> threads) {
-        for (Thread thread : threads) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
     }
 
     private static JsonNode read(String json) {
@@ -477,7 +466,7 @@ final class OrderScenarios {
                     }
                 }));
             }
-            join(threads);
+            LoadGenerator.joinAll(threads);
             Report.CpuShares flowShares = flowCpu.stop();
             double flowSeconds = context.timing().measured().toNanos() / 1e9;
             double flowsPerSecond = orders.sum() / flowSeconds;
@@ -614,7 +603,7 @@ final class OrderScenarios {
             Machine.CpuMeter cpu = new Machine.CpuMeter(context);
             long started = System.nanoTime();
             go.countDown();
-            join(buyers);
+            LoadGenerator.joinAll(buyers);
             double seconds = (System.nanoTime() - started) / 1e9;
             Report.CpuShares shares = cpu.stop();
 

@@ -175,16 +175,9 @@ public final class ReservationService {
         }
         List<Reservation.Line> lines = reservation.lines().stream()
                 .filter(line -> variantIds.contains(line.variantId())).toList();
-        if (lines.isEmpty()) {
-            return;
+        if (!lines.isEmpty()) {
+            applyToLevels(db, lines, (level, quantity) -> level.withCounts(level.onHand() + quantity, level.reserved()));
         }
-        Map<StockKey, StockLevel> before = repository.lockLevels(db, lines.stream().map(Reservation.Line::key).distinct().toList());
-        Map<StockKey, StockLevel> changed = new HashMap<>(before);
-        for (Reservation.Line line : lines) {
-            StockLevel level = changed.get(line.key());
-            changed.put(line.key(), level.withCounts(level.onHand() + line.quantity(), level.reserved()));
-        }
-        save(db, before, changed);
     }
 
     /**
@@ -210,13 +203,15 @@ public final class ReservationService {
         }
     }
 
-    /**
-     * Ends active reservations: applies {@code change} (level, quantity) for each of their lines to the locked
-     * levels, and sets their status.
-     */
+    /** Ends active reservations: {@code change} applied to their lines' levels, and their status set. */
     private List<Reservation> finish(DSLContext db, List<Reservation> reservations, ReservationStatus status,
                                      BiFunction<StockLevel, Long, StockLevel> change) {
-        List<Reservation.Line> lines = reservations.stream().flatMap(r -> r.lines().stream()).toList();
+        applyToLevels(db, reservations.stream().flatMap(r -> r.lines().stream()).toList(), change);
+        return reservations.stream().map(r -> repository.updateReservationStatus(db, r, status)).toList();
+    }
+
+    /** Locks the lines' levels, applies {@code change} (level, quantity) for each line, and saves them. */
+    private void applyToLevels(DSLContext db, List<Reservation.Line> lines, BiFunction<StockLevel, Long, StockLevel> change) {
         Map<StockKey, StockLevel> before = repository.lockLevels(db,
                 lines.stream().map(Reservation.Line::key).distinct().toList());
         Map<StockKey, StockLevel> levels = new HashMap<>(before);
@@ -227,7 +222,6 @@ public final class ReservationService {
             changed.put(after.key(), after);
         }
         save(db, before, changed);
-        return reservations.stream().map(r -> repository.updateReservationStatus(db, r, status)).toList();
     }
 
     /** Writes the changed levels and records a low-stock event for each that fell below its threshold. */

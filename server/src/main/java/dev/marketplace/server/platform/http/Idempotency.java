@@ -53,10 +53,10 @@ public final class Idempotency implements Filter {
     private static final List<HeaderName> KEPT_HEADERS = List.of(HeaderNames.CONTENT_TYPE, HeaderNames.LOCATION,
             HeaderNames.ETAG);
 
-    private final DSLContext dsl;
-    private final Duration retention;
     private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
 
+    private final DSLContext dsl;
+    private final Duration retention;
     private final Duration lease;
     private final AtomicLong admitted = new AtomicLong();
 
