@@ -172,6 +172,12 @@ public final class ApiRoutes {
                 .map(route -> route.operationsByMethod().get(method));
     }
 
+    /** Whether {@code path} is a path of the document whose every operation is public. */
+    public boolean isPublicPath(String path) {
+        return route(path).map(route -> route.operationsByMethod().values().stream().allMatch(Operation::isPublic))
+                .orElse(false);
+    }
+
     /** The methods the document allows on {@code path}, or empty when it has no such path. */
     public Optional<Set<String>> allowedMethods(String path) {
         return route(path).map(Route::methods);

@@ -5,14 +5,21 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
+import java.util.Optional;
 
 /**
  * Resolves every request to exactly one operation of the OpenAPI document from its path as sent, before
- * authentication and before routing: a path that is not canonical, or no operation's, is answered 404 (405 for a
- * wrong method) here, whatever Helidon's routing would have made of it. Authentication takes the scopes of the
- * operation resolved here, and {@link ContractRouting} runs a handler only for its own operation (decision 22).
+ * authentication and before routing, whatever Helidon's routing would make of the path. A path that is not
+ * canonical or no operation's is refused with 404 (405 for a wrong method): at once on a path of public operations,
+ * otherwise by {@code Authentication} once the caller has shown a valid token, so that callers without one learn
+ * nothing of which paths exist. Authentication takes the scopes of the operation resolved here, and
+ * {@link ContractRouting} runs a handler only for its own operation (decision 22).
  */
 public final class CanonicalPaths implements Filter {
+
+    /** Why a request has no operation, to be answered after authentication. */
+    private record Refusal(ProblemException problem) {
+    }
 
     private final ApiRoutes routes;
 
@@ -22,14 +29,27 @@ public final class CanonicalPaths implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        req.context().register(routes.resolve(req.prologue().method().text(), rawPath(req)));
+        String rawPath = rawPath(req);
+        try {
+            req.context().register(routes.resolve(req.prologue().method().text(), rawPath));
+        } catch (ProblemException refused) {
+            if (routes.isPublicPath(rawPath)) {
+                throw refused;
+            }
+            req.context().register(new Refusal(refused));
+        }
         chain.proceed();
     }
 
-    /** The operation this request was resolved to; a request this filter did not pass never gets one. */
+    /** The operation this request was resolved to, if it was. */
+    public static Optional<ApiRoutes.Operation> resolvedOperation(ServerRequest req) {
+        return req.context().get(ApiRoutes.Operation.class);
+    }
+
+    /** The operation this request was resolved to; for any other request, its refusal (404 or 405) is thrown. */
     public static ApiRoutes.Operation operation(ServerRequest req) {
-        return req.context().get(ApiRoutes.Operation.class)
-                .orElseThrow(() -> ProblemException.routeNotFound(rawPath(req)));
+        return resolvedOperation(req).orElseThrow(() -> req.context().get(Refusal.class).map(Refusal::problem)
+                .orElseGet(() -> ProblemException.routeNotFound(rawPath(req))));
     }
 
     /** The path as the client sent it: not decoded, matrix parameters and all. */

@@ -15,8 +15,8 @@ import java.util.Optional;
  * Resource protection for every operation, present and future, that the OpenAPI document does not declare public:
  * a valid bearer access token (401 otherwise, with an RFC 6750 challenge) carrying the scopes the document names
  * for the operation {@link CanonicalPaths} resolved the request to (403 otherwise). A request without a resolved
- * operation never gets past here. Handlers never check tokens; they ask {@link #principal(ServerRequest)} who is
- * calling.
+ * operation never gets past here: it needs a valid token like any other, then gets its 404 or 405. Handlers never
+ * check tokens; they ask {@link #principal(ServerRequest)} who is calling.
  */
 public final class Authentication implements Filter {
 
@@ -30,8 +30,7 @@ public final class Authentication implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        ApiRoutes.Operation operation = CanonicalPaths.operation(req);
-        if (operation.isPublic()) {
+        if (CanonicalPaths.resolvedOperation(req).map(ApiRoutes.Operation::isPublic).orElse(false)) {
             chain.proceed();
             return;
         }
@@ -57,6 +56,8 @@ public final class Authentication implements Filter {
             throw unauthorized;
         }
         rateLimits.charge(principal, res);
+        // A request for no operation ends here, with its 404 or 405, once the caller has shown a valid token.
+        ApiRoutes.Operation operation = CanonicalPaths.operation(req);
         if (!principal.scopes().containsAll(operation.scopes())) {
             throw ProblemException.insufficientScope(operation.scopes());
         }

@@ -51,6 +51,9 @@ class ApiRoutesTest {
         assertThat(routes.resolve("POST", "/oauth2/token").isPublic()).as("client authentication or none").isTrue();
         assertThat(routes.resolve("POST", "/webhooks/payments/test").isPublic()).isTrue();
         assertThat(routes.resolve("GET", ApiRoutes.DOCUMENT_PATH).isPublic()).as("the document itself").isTrue();
+        assertThat(routes.isPublicPath("/oauth2/token")).isTrue();
+        assertThat(routes.isPublicPath("/v1/categories")).isFalse();
+        assertThat(routes.isPublicPath("/v1/nothing")).isFalse();
         assertThat(routes.resolve("POST", "/v1/categories").isPublic()).isFalse();
         assertThat(routes.resolve("POST", "/v1/categories").scopes()).containsExactly("categories:write");
     }

@@ -134,6 +134,28 @@ class CanonicalPathsIT {
         assertThat(server.db().fetchCount(dev.marketplace.schema.Tables.CATALOG_CATEGORY)).isEqualTo(before);
     }
 
+    @Test
+    void withoutATokenAPathThatIsNoOperationIsUnauthorizedAndAudited() {
+        // Callers without a token learn nothing of which paths exist, and the refusal is on record as sent.
+        for (String target : List.of("/v1/categories/", "/%761/categories", "/v1/no-such-thing", "/nowhere")) {
+            RawHttp.Response response = RawHttp.exchange(server.baseUri().getPort(), "POST", target,
+                    "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0", new byte[0]);
+            assertThat(response.status()).as("status of POST %s", target).isEqualTo(401);
+            String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
+            Await.until(Duration.ofSeconds(5), "POST " + target + " is audited",
+                    () -> server.db().fetchExists(AUDIT_EVENT, AUDIT_EVENT.REQUEST_ID.eq(requestId)));
+            AuditEventRecord event = server.db().selectFrom(AUDIT_EVENT).where(AUDIT_EVENT.REQUEST_ID.eq(requestId))
+                    .fetchSingle();
+            assertThat(event.getPath()).isEqualTo(target);
+            assertThat(event.getStatus()).isEqualTo(401);
+        }
+        // Public operations have nothing to hide: their wrong method is 405 at once.
+        RawHttp.Response wrongMethod = RawHttp.exchange(server.baseUri().getPort(), "GET", "/oauth2/token",
+                "GET /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close", new byte[0]);
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).contains("POST");
+    }
+
     /**
      * The variants of a canonical path that Helidon would route to the same handler (or that other servers and
      * proxies treat as the same path), none of which may get past the path check.
