@@ -64,6 +64,8 @@ import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.platform.http.ApiRoutes;
+import dev.marketplace.server.platform.http.CanonicalPaths;
+import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.http.ErrorHandling;
 import dev.marketplace.server.platform.http.ReadYourWrites;
 import dev.marketplace.server.platform.http.RequestIds;
@@ -250,14 +252,17 @@ public final class MarketplaceServer implements AutoCloseable {
             HttpRouting.Builder routing = HttpRouting.builder()
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
-                    .addFilter(new Authentication(accessTokens, routes, rateLimits))
+                    // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
+                    .addFilter(new CanonicalPaths(routes))
+                    .addFilter(new Authentication(accessTokens, rateLimits))
                     .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE))
                     // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
                     .addFilter(new ReadYourWrites(listingChanges, List.of(ProductHttpService.PATH,
                             MerchantHttpService.PATH, CategoryHttpService.PATH, StockHttpService.PATH,
                             LocationHttpService.PATH, ReservationHttpService.PATH)));
             errors.register(routing);
-            routing.register(SignInHttpService.PATH, new SignInHttpService(dsl, clients, customers, grants, rateLimits,
+            new ContractRouting(routes, routing)
+                    .register(SignInHttpService.PATH, new SignInHttpService(dsl, clients, customers, grants, rateLimits,
                             security.issuer()))
                     .register(OAuthHttpService.PATH, oauth)
                     .get(OAuthHttpService.METADATA_PATH, oauth::metadata)

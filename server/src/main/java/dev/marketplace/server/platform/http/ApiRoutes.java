@@ -15,19 +15,34 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * The paths and methods of the OpenAPI document the server serves. When routing finds no handler,
- * this tells a wrong method on a known path (405 with {@code Allow}) from an unknown path (404),
- * with the contract as the single source of truth.
+ * The operations of the OpenAPI document the server serves, the single source of truth for which requests exist
+ * and who may make them. {@link #resolve} takes a request's path as sent and names its one operation, or refuses it:
+ * 404 for a path that is not in the document or not written the way the document writes it, 405 with
+ * {@code Allow} for a wrong method on a known path. Authorization takes the operation's scopes from there, and
+ * {@link ContractRouting} lets a handler run only for its own operation (decision 22).
  */
 public final class ApiRoutes {
 
     public static final String DOCUMENT = "META-INF/openapi.yaml";
+    /**
+     * Where Helidon's OpenAPI feature serves the document: the one route of the server that the document does not
+     * list (it would describe itself), open to anyone like the document says of every public operation.
+     */
+    public static final String DOCUMENT_PATH = "/openapi";
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
-    /** A path of the document: its methods, and the OAuth2 scopes each method's operation requires. */
-    private record Route(Pattern pattern, Map<String, Set<String>> scopesByMethod) {
+    /**
+     * An operation of the document. A public one ({@code security: []}, or the empty requirement among others, as
+     * for endpoints that check their own credentials) takes no bearer token; every other one names the OAuth2
+     * scopes its token must carry.
+     */
+    public record Operation(String method, String path, boolean isPublic, Set<String> scopes) {
+    }
+
+    /** A path of the document (its template) and its operations by method. */
+    private record Route(String template, Pattern pattern, Map<String, Operation> operationsByMethod) {
         Set<String> methods() {
-            return new TreeSet<>(scopesByMethod.keySet());
+            return new TreeSet<>(operationsByMethod.keySet());
         }
     }
 
@@ -37,14 +52,18 @@ public final class ApiRoutes {
      * a listing request's CPU.
      */
     private final Map<String, List<Route>> routesByShape;
+    private final Map<String, Route> routesByTemplate;
 
-    private ApiRoutes(List<Route> routes, List<String> templates) {
+    private ApiRoutes(List<Route> routes) {
         Map<String, List<Route>> byShape = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < routes.size(); i++) {
-            byShape.computeIfAbsent(shape(templates.get(i)), key -> new ArrayList<>()).add(routes.get(i));
+        Map<String, Route> byTemplate = new java.util.HashMap<>();
+        for (Route route : routes) {
+            byShape.computeIfAbsent(shape(route.template()), key -> new ArrayList<>()).add(route);
+            byTemplate.put(route.template(), route);
         }
         byShape.replaceAll((shape, list) -> List.copyOf(list));
         this.routesByShape = Map.copyOf(byShape);
+        this.routesByTemplate = Map.copyOf(byTemplate);
     }
 
     /**
@@ -82,40 +101,81 @@ public final class ApiRoutes {
     static ApiRoutes fromDocument(Map<String, Object> document) {
         Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) document.get("paths");
         List<Route> routes = new ArrayList<>();
-        List<String> templates = new ArrayList<>();
         paths.forEach((template, item) -> {
             if (shape(template).contains("{")) {
                 throw new IllegalArgumentException("a path's first two segments must be literal: " + template);
             }
-            templates.add(template);
-            Map<String, Set<String>> scopesByMethod = new java.util.HashMap<>();
+            if (!isCanonical(template.replaceAll("\\{[^}]+}", "x"))) {
+                throw new IllegalArgumentException("a path must be in canonical form: " + template);
+            }
+            Map<String, Operation> operationsByMethod = new java.util.HashMap<>();
             item.forEach((key, operation) -> {
                 if (METHODS.contains(key)) {
-                    scopesByMethod.put(key.toUpperCase(Locale.ROOT), oauth2Scopes((Map<String, Object>) operation));
+                    String method = key.toUpperCase(Locale.ROOT);
+                    operationsByMethod.put(method, operation(method, template, (Map<String, Object>) operation));
                 }
             });
-            String regex = Pattern.quote(template).replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q");
-            routes.add(new Route(Pattern.compile(regex), Map.copyOf(scopesByMethod)));
+            routes.add(route(template, operationsByMethod));
         });
-        return new ApiRoutes(routes, templates);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Set<String> oauth2Scopes(Map<String, Object> operation) {
-        List<Map<String, List<String>>> security = (List<Map<String, List<String>>>) operation.get("security");
-        if (security == null) {
-            return Set.of();
+        if (paths.containsKey(DOCUMENT_PATH)) {
+            throw new IllegalArgumentException(DOCUMENT_PATH + " is where the document is served; it cannot list it");
         }
-        return security.stream()
-                .map(requirement -> requirement.getOrDefault("oauth2", List.of()))
-                .flatMap(List::stream)
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        routes.add(route(DOCUMENT_PATH, Map.of("GET", new Operation("GET", DOCUMENT_PATH, true, Set.of()))));
+        return new ApiRoutes(routes);
     }
 
-    /** The scopes the operation at {@code method path} requires; empty for an unknown operation. */
-    public Set<String> requiredScopes(String method, String path) {
-        return route(path).map(route -> route.scopesByMethod().getOrDefault(method, Set.of()))
-                .orElse(Set.of());
+    private static Route route(String template, Map<String, Operation> operationsByMethod) {
+        String regex = Pattern.quote(template).replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q");
+        return new Route(template, Pattern.compile(regex), Map.copyOf(operationsByMethod));
+    }
+
+    /**
+     * Who may call an operation, as its {@code security} says. An operation that says nothing is refused here rather
+     * than left open: being public must be written down ({@code security: []}).
+     */
+    private static Operation operation(String method, String template, Map<String, Object> operation) {
+        if (!(operation.get("security") instanceof List<?> requirements)) {
+            throw new IllegalArgumentException(method + " " + template
+                    + " does not say who may call it: give it security (an empty list when anyone may)");
+        }
+        if (requirements.isEmpty() || requirements.contains(Map.of())) {
+            return new Operation(method, template, true, Set.of());
+        }
+        if (requirements.size() == 1 && requirements.getFirst() instanceof Map<?, ?> requirement
+                && requirement.keySet().equals(Set.of("oauth2")) && requirement.get("oauth2") instanceof List<?> scopes) {
+            return new Operation(method, template, false,
+                    scopes.stream().map(String.class::cast).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+        }
+        throw new IllegalArgumentException(method + " " + template + " has security the server cannot enforce: "
+                + requirements);
+    }
+
+    /**
+     * The operation a request is for, from its method and its path as sent (before any decoding or normalising):
+     * a path that is not canonical ({@link #isCanonical}) or not in the document is 404, a wrong method 405.
+     */
+    public Operation resolve(String method, String rawPath) {
+        if (!isCanonical(rawPath)) {
+            throw ProblemException.nonCanonicalPath(rawPath);
+        }
+        Route route = route(rawPath).orElseThrow(() -> ProblemException.routeNotFound(rawPath));
+        Operation operation = route.operationsByMethod().get(method);
+        if (operation == null) {
+            throw ProblemException.methodNotAllowed(method, route.methods());
+        }
+        return operation;
+    }
+
+    /** The operation at a path template exactly as the document writes it (parameter names included), if any. */
+    public Optional<Operation> operation(String method, String template) {
+        return Optional.ofNullable(routesByTemplate.get(template))
+                .map(route -> route.operationsByMethod().get(method));
+    }
+
+    /** Whether {@code path} is a path of the document whose every operation is public. */
+    public boolean isPublicPath(String path) {
+        return route(path).map(route -> route.operationsByMethod().values().stream().allMatch(Operation::isPublic))
+                .orElse(false);
     }
 
     /** The methods the document allows on {@code path}, or empty when it has no such path. */
@@ -129,5 +189,58 @@ public final class ApiRoutes {
                 .filter(allowed -> !allowed.contains(method))
                 .map(allowed -> ProblemException.methodNotAllowed(method, allowed))
                 .orElseGet(() -> ProblemException.routeNotFound(path));
+    }
+
+    /**
+     * Whether a path as sent is written the one way the document writes paths: a slash, then non-empty segments
+     * separated by single slashes, none of them {@code .} or {@code ..}, of unreserved characters and
+     * sub-delimiters other than {@code ;} (RFC 3986), percent-encoding only octets that need it (not letters,
+     * digits, {@code -._~}, slash, backslash or control characters) and in upper case. Helidon routes by the
+     * decoded and normalised path (matrix parameters cut, {@code %XX} decoded, {@code //}, {@code .} and {@code ..}
+     * resolved); a canonical path is the one whose decoded form has the same segments, so what is authorized here
+     * is what is routed there. One pass over the characters, no allocation.
+     */
+    static boolean isCanonical(String path) {
+        if (path.length() < 2 || path.charAt(0) != '/') {
+            return false;
+        }
+        int segmentStart = 1;
+        for (int i = 1; i <= path.length(); i++) {
+            char c = i < path.length() ? path.charAt(i) : '/';
+            if (c == '/') {
+                int length = i - segmentStart;
+                boolean dotSegment = (length == 1 || length == 2) && path.charAt(segmentStart) == '.'
+                        && path.charAt(i - 1) == '.';
+                if (length == 0 || dotSegment) {
+                    return false;
+                }
+                segmentStart = i + 1;
+            } else if (c == '%') {
+                int octet = i + 2 < path.length() ? upperHex(path.charAt(i + 1)) << 4 | upperHex(path.charAt(i + 2)) : -1;
+                if (octet < 0x20 || octet == 0x7F || octet == '/' || octet == '\\' || isUnreserved((char) octet)) {
+                    return false;
+                }
+                i += 2;
+            } else if (!isUnreserved(c) && "!$&'()*+,=:@".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isUnreserved(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
+                || c == '~';
+    }
+
+    /** The value of an upper-case hexadecimal digit; a large negative number for anything else. */
+    private static int upperHex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -0x1000;
     }
 }

@@ -96,6 +96,13 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(404, "not_found", "Not Found", "No resource at " + path + ".");
     }
 
+    /** A path not written the one way the API documents it: found under no other spelling either (decision 22). */
+    public static ProblemException nonCanonicalPath(String rawPath) {
+        return new ProblemException(404, "not_found", "Not Found", "No resource at " + rawPath + ": write the path"
+                + " exactly as documented, without a trailing or doubled slash, dot segments, matrix parameters (;)"
+                + " or percent-encoded letters, digits, dots or slashes.");
+    }
+
     /** No usable credentials: 401 with the RFC 6750 challenge. */
     public static ProblemException unauthorized(String detail, boolean tokenWasSent) {
         ProblemException problem = new ProblemException(401, tokenWasSent ? "invalid_token" : "unauthorized",

@@ -2,6 +2,7 @@ package dev.marketplace.server.platform.security;
 
 import static dev.marketplace.schema.Tables.AUDIT_EVENT;
 
+import dev.marketplace.server.platform.http.CanonicalPaths;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.RequestIds;
 import io.helidon.http.Method;
@@ -15,8 +16,9 @@ import java.util.Set;
 import org.jooq.DSLContext;
 
 /**
- * An audit log of every write: who (client, principal), what (method, path, resulting status), when, and the
- * request id, for every POST, PUT, PATCH and DELETE under {@code /v1} and {@code /oauth2}, allowed or not.
+ * An audit log of every write: who (client, principal), what (method, path as sent, resulting status), when, and
+ * the request id, for every POST, PUT, PATCH and DELETE, allowed or not, whatever its path: a write refused for a
+ * path that is not canonical or not the API's (decision 22) is recorded with the path the client sent.
  */
 public final class AuditTrail implements Filter {
 
@@ -31,8 +33,7 @@ public final class AuditTrail implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        String path = req.path().absolute().path();
-        if (!WRITES.contains(req.prologue().method()) || !(path.startsWith("/v1/") || path.startsWith("/oauth2/"))) {
+        if (!WRITES.contains(req.prologue().method())) {
             chain.proceed();
             return;
         }
@@ -46,7 +47,7 @@ public final class AuditTrail implements Filter {
             status = e.status();
             throw e;
         } finally {
-            record(req, path, status);
+            record(req, CanonicalPaths.rawPath(req), status);
         }
     }
 

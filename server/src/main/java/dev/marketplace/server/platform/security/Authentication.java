@@ -1,6 +1,7 @@
 package dev.marketplace.server.platform.security;
 
 import dev.marketplace.server.platform.http.ApiRoutes;
+import dev.marketplace.server.platform.http.CanonicalPaths;
 import dev.marketplace.server.platform.http.ProblemException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
@@ -9,31 +10,27 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * Resource protection for every {@code /v1} route, present and future: a valid bearer access token (401
- * otherwise, with an RFC 6750 challenge) carrying the scopes the OpenAPI document names for the operation
- * (403 otherwise). Handlers never check tokens; they ask {@link #principal(ServerRequest)} who is calling.
+ * Resource protection for every operation, present and future, that the OpenAPI document does not declare public:
+ * a valid bearer access token (401 otherwise, with an RFC 6750 challenge) carrying the scopes the document names
+ * for the operation {@link CanonicalPaths} resolved the request to (403 otherwise). A request without a resolved
+ * operation never gets past here: it needs a valid token like any other, then gets its 404 or 405. Handlers never
+ * check tokens; they ask {@link #principal(ServerRequest)} who is calling.
  */
 public final class Authentication implements Filter {
 
-    private static final String PROTECTED_PREFIX = "/v1/";
-
     private final AccessTokens tokens;
-    private final ApiRoutes routes;
     private final RateLimits rateLimits;
 
-    public Authentication(AccessTokens tokens, ApiRoutes routes, RateLimits rateLimits) {
+    public Authentication(AccessTokens tokens, RateLimits rateLimits) {
         this.tokens = tokens;
-        this.routes = routes;
         this.rateLimits = rateLimits;
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        String path = req.path().absolute().path();
-        if (!path.startsWith(PROTECTED_PREFIX)) {
+        if (CanonicalPaths.resolvedOperation(req).map(ApiRoutes.Operation::isPublic).orElse(false)) {
             chain.proceed();
             return;
         }
@@ -59,15 +56,16 @@ public final class Authentication implements Filter {
             throw unauthorized;
         }
         rateLimits.charge(principal, res);
-        Set<String> required = routes.requiredScopes(req.prologue().method().text(), path);
-        if (!principal.scopes().containsAll(required)) {
-            throw ProblemException.insufficientScope(required);
+        // A request for no operation ends here, with its 404 or 405, once the caller has shown a valid token.
+        ApiRoutes.Operation operation = CanonicalPaths.operation(req);
+        if (!principal.scopes().containsAll(operation.scopes())) {
+            throw ProblemException.insufficientScope(operation.scopes());
         }
         req.context().register(principal);
         chain.proceed();
     }
 
-    /** Who is calling; only for requests that passed this filter (every /v1 route). */
+    /** Who is calling; only for requests that passed this filter (every operation that is not public). */
     public static Principal principal(ServerRequest req) {
         return req.context().get(Principal.class)
                 .orElseThrow(() -> new IllegalStateException("no authenticated principal for " + req.path().absolute().path()));
