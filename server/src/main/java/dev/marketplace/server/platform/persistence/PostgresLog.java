@@ -23,9 +23,10 @@ final class PostgresLog {
     }
 
     /**
-     * The lines PostgreSQL logged during its latest start, from "starting PostgreSQL" to "ready to accept connections"
-     * (after a crash: what it found and how it recovered from its write-ahead log). The collector writes
-     * asynchronously, so the last lines are waited for a moment.
+     * What PostgreSQL said about its latest start, from "starting PostgreSQL" to "ready to accept connections" (after a
+     * crash: what it found and how it recovered from its write-ahead log): its LOG and WARNING lines, not the FATAL
+     * refusals of the readiness probes while it started. The collector writes asynchronously, so the last lines are
+     * waited for a moment.
      */
     static List<String> latestStart(Path postgresFiles) throws IOException {
         long deadline = System.nanoTime() + READY_WAIT_NANOS;
@@ -52,7 +53,9 @@ final class PostgresLog {
         while (start > 0 && !lines.get(start).contains("starting PostgreSQL")) {
             start--;
         }
-        return lines.subList(Math.max(start, 0), lines.size());
+        return lines.subList(Math.max(start, 0), lines.size()).stream()
+                .filter(line -> line.contains(" LOG:  ") || line.contains(" WARNING:  "))
+                .toList();
     }
 
     /** PostgreSQL names the file it writes in {@code current_logfiles}: {@code stderr log/postgresql-Sat.log}. */
