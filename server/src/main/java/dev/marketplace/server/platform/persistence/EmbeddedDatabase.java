@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,26 +41,26 @@ final class EmbeddedDatabase implements AutoCloseable {
         try {
             Files.createDirectories(postgresFiles);
             boolean serverEndedUncleanly = reportUncleanEnd(serverLock);
+            markRunning(serverLock);
             boolean postgresEndedUncleanly = LeftoverPostmaster.clear(postgresFiles);
             EmbeddedPostgres postgres = startPostgres(postgresFiles);
             try {
+                Optional<PostgresWatchdog> watchdog = PostgresWatchdog.start(LeftoverPostmaster.pidIn(postgresFiles).orElseThrow(
+                        () -> new IllegalStateException("the embedded PostgreSQL runs without a postmaster.pid")));
                 if (serverEndedUncleanly || postgresEndedUncleanly) {
                     PostgresLog.latestStart(postgresFiles).forEach(line -> LOG.log(Level.INFO, "PostgreSQL: " + line));
                 }
-                Optional<PostgresWatchdog> watchdog = PostgresWatchdog.start(LeftoverPostmaster.pidIn(postgresFiles).orElseThrow(
-                        () -> new IllegalStateException("the embedded PostgreSQL runs without a postmaster.pid")));
-                markRunning(serverLock);
                 return new EmbeddedDatabase(serverLock, postgres, watchdog);
             } catch (IOException | RuntimeException e) {
                 postgres.close();
                 throw e;
             }
         } catch (IOException e) {
-            closeQuietly(serverLock);
+            release(serverLock);
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDirectory.toAbsolutePath()
                     + " (its log is in " + postgresFiles.resolve(PostgresLog.DIRECTORY) + ")", e);
         } catch (RuntimeException e) {
-            closeQuietly(serverLock);
+            release(serverLock);
             throw e;
         }
     }
@@ -94,7 +95,7 @@ final class EmbeddedDatabase implements AutoCloseable {
             FileChannel channel = FileChannel.open(dataDirectory.resolve("server.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             // The operating system releases the lock when the process ends, however it ends.
-            if (channel.tryLock() == null) {
+            if (!tryLock(channel)) {
                 channel.close();
                 throw new IllegalStateException("the data directory " + dataDirectory.toAbsolutePath()
                         + " is in use by another server; give this one its own DATA_DIR, or point both at one DB_URL");
@@ -102,6 +103,14 @@ final class EmbeddedDatabase implements AutoCloseable {
             return channel;
         } catch (IOException e) {
             throw new UncheckedIOException("could not lock the data directory " + dataDirectory.toAbsolutePath(), e);
+        }
+    }
+
+    private static boolean tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock() != null;
+        } catch (OverlappingFileLockException e) {
+            return false; // another server in this process has it
         }
     }
 
@@ -135,17 +144,16 @@ final class EmbeddedDatabase implements AutoCloseable {
         watchdog.ifPresent(PostgresWatchdog::close);
         try {
             postgres.close();
-            serverLock.truncate(0);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "embedded PostgreSQL did not stop cleanly", e);
-        } finally {
-            closeQuietly(serverLock);
         }
+        release(serverLock);
     }
 
-    private static void closeQuietly(FileChannel serverLock) {
-        try {
-            serverLock.close();
+    /** Says that this server closed (an empty lock file) and unlocks the data directory. */
+    private static void release(FileChannel serverLock) {
+        try (serverLock) {
+            serverLock.truncate(0);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not release the data directory's lock", e);
         }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +32,7 @@ class CrashRestartIT {
 
     /** Built by {@code package}, before failsafe runs. */
     private static final Path SERVER_JAR = Path.of("target", "marketplace-server.jar");
-    private static final Duration START = Duration.ofSeconds(40);
+    private static final Duration START = Duration.ofSeconds(60);
     private static final Duration STOPPED = Duration.ofSeconds(10);
     private static final Pattern READY = Pattern.compile("Marketplace API ready in \\d+ ms: http://localhost:(\\d+)");
 
@@ -92,8 +93,17 @@ class CrashRestartIT {
                 "PostgreSQL: ", "database system is ready to accept connections");
         assertThat(second.client().categories().getCategory(created.getId())).isEqualTo(created);
 
-        // SIGKILL of the server alone (an OOM kill, kill -9): no shutdown hook runs, the watchdog stops PostgreSQL.
+        // The clean-up never touches the PostgreSQL of a server that runs: a second server on its data directory is refused.
         long postmaster = postmasterPid();
+        Path intruderLog = dataDirectory.resolve("intruder.log");
+        Process intruder = launch(intruderLog);
+        assertThat(intruder.waitFor(START.toSeconds(), TimeUnit.SECONDS)).as("the intruder ended").isTrue();
+        assertThat(intruder.exitValue()).isNotZero();
+        assertThat(read(intruderLog)).contains("is in use by another server");
+        assertThat(isRunning(postmaster)).isTrue();
+        assertThat(second.client().categories().getCategory(created.getId())).isEqualTo(created);
+
+        // SIGKILL of the server alone (an OOM kill, kill -9): no shutdown hook runs, the watchdog stops PostgreSQL.
         second.kill();
         Await.until(STOPPED, "the killed server's PostgreSQL stopped", () -> !isRunning(postmaster));
     }
@@ -101,6 +111,19 @@ class CrashRestartIT {
     /** A server from the jar on a free port over the data directory, once it is ready. */
     private ServerProcess start(String name) throws IOException {
         Path log = dataDirectory.resolve(name + ".log");
+        Process process = launch(log);
+        Await.until(START, "the " + name + " server is ready", () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the " + name + " server ended with " + process.exitValue() + ":\n" + read(log));
+            }
+            return READY.matcher(read(log)).find();
+        });
+        Matcher ready = READY.matcher(read(log));
+        assertThat(ready.find()).isTrue();
+        return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + ready.group(1)));
+    }
+
+    private Process launch(Path log) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(
                 ProcessHandle.current().info().command().orElseThrow(),
                 // compiled by C1 only: the server starts in less time, which is what this test waits for
@@ -119,15 +142,7 @@ class CrashRestartIT {
                 "SECURITY_OPERATOR_CLIENT_SECRET", TestServer.OPERATOR_CLIENT_SECRET));
         Process process = builder.start();
         processes.add(process);
-        Await.until(START, "the " + name + " server is ready", () -> {
-            if (!process.isAlive()) {
-                throw new AssertionError("the " + name + " server ended with " + process.exitValue() + ":\n" + read(log));
-            }
-            return READY.matcher(read(log)).find();
-        });
-        Matcher ready = READY.matcher(read(log));
-        assertThat(ready.find()).isTrue();
-        return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + ready.group(1)));
+        return process;
     }
 
     private long postmasterPid() throws IOException {
