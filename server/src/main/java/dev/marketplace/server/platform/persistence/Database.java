@@ -3,12 +3,7 @@ package dev.marketplace.server.platform.persistence;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.marketplace.migrations.Migrations;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -26,19 +21,19 @@ public final class Database implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
-    private final EmbeddedPostgres embedded;
+    private final EmbeddedDatabase embedded;
     private final HikariDataSource pool;
     private final DSLContext dsl;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource pool) {
+    private Database(EmbeddedDatabase embedded, HikariDataSource pool) {
         this.embedded = embedded;
         this.pool = pool;
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
     }
 
     public static Database start(DatabaseSettings settings) {
-        EmbeddedPostgres embedded = settings.embedded() ? startEmbedded(settings.dataDirectory()) : null;
-        String url = settings.url().orElseGet(() -> embedded.getJdbcUrl("postgres", "postgres"));
+        EmbeddedDatabase embedded = settings.embedded() ? EmbeddedDatabase.start(settings.dataDirectory()) : null;
+        String url = settings.url().orElseGet(() -> embedded.jdbcUrl());
         HikariConfig config = new HikariConfig();
         config.setPoolName("marketplace");
         config.setJdbcUrl(url);
@@ -59,33 +54,6 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(embedded, pool);
-    }
-
-    private static EmbeddedPostgres startEmbedded(Path dataDirectory) {
-        try {
-            Path postgresFiles = dataDirectory.resolve("postgres").toAbsolutePath();
-            Files.createDirectories(postgresFiles);
-            // Not a scratch database: the files are kept, so a restart keeps the marketplace's data.
-            return EmbeddedPostgres.builder()
-                    .setDataDirectory(postgresFiles)
-                    .setCleanDataDirectory(false)
-                    .setServerConfig("listen_addresses", "127.0.0.1")
-                    // The library's defaults are for scratch test databases (no fsync, no synchronous commit, no
-                    // full-page writes): a crash would lose committed orders and money events, or corrupt the files.
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("full_page_writes", "on")
-                    // local disk: an index probe is not 4× a sequential read; with the default the planner scanned
-                    // all stock levels to join 10,000 keys of a bulk stock update instead of probing the primary key
-                    .setServerConfig("random_page_cost", "1.1")
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDirectory, e);
-        } catch (IllegalStateException e) {
-            // zonky locks the data directory: one embedded database belongs to one server process.
-            throw new IllegalStateException("the data directory " + dataDirectory.toAbsolutePath()
-                    + " is in use by another server; give this one its own DATA_DIR, or point both at one DB_URL", e);
-        }
     }
 
     public DSLContext dsl() {
@@ -123,13 +91,9 @@ public final class Database implements AutoCloseable {
         closeEmbedded(embedded);
     }
 
-    private static void closeEmbedded(EmbeddedPostgres embedded) {
+    private static void closeEmbedded(EmbeddedDatabase embedded) {
         if (embedded != null) {
-            try {
-                embedded.close();
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "embedded PostgreSQL did not stop cleanly", e);
-            }
+            embedded.close();
         }
     }
 }
