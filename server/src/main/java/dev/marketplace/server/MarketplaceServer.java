@@ -44,6 +44,7 @@ import dev.marketplace.server.payments.PaymentProviders;
 import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.payments.PaymentWebhookHttpService;
 import dev.marketplace.server.platform.http.Idempotency;
+import dev.marketplace.server.platform.http.HeaderDeadline;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
 import dev.marketplace.server.platform.security.AccessTokens;
@@ -75,6 +76,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 
@@ -286,6 +288,11 @@ public final class MarketplaceServer implements AutoCloseable {
                     .config(config.get("server"))
                     .serverContext(serverContext)
                     .directHandlers(errors.directHandlers())
+                    // The only protocol: a second (discovered) HTTP/1.1 one would make Helidon read a new connection's first
+                    // bytes before its idle check can see it, leaving silent connections open.
+                    .protocolsDiscoverServices(false)
+                    .addProtocol(Http1Config.builder().addReceiveListener(new HeaderDeadline(
+                            config.get("http.header.timeout").as(Duration.class).orElse(Duration.ofSeconds(10)))).build())
                     .addFeature(observability(config, database))
                     .routing(routing)
                     .build()
