@@ -45,6 +45,7 @@ import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.payments.PaymentWebhookHttpService;
 import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.HeaderDeadline;
+import dev.marketplace.server.platform.http.NoSniff;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
 import dev.marketplace.server.platform.security.AccessTokens;
@@ -250,6 +251,7 @@ public final class MarketplaceServer implements AutoCloseable {
 
             // Filters run in this order; each is one platform rule that no handler repeats.
             HttpRouting.Builder routing = HttpRouting.builder()
+                    .addFilter(new NoSniff())
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
                     .addFilter(new Authentication(accessTokens, routes, rateLimits))
