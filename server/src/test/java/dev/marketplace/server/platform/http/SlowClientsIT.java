@@ -23,6 +23,7 @@ class SlowClientsIT {
 
     private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(1);
     /** Scheduling and the idle check's period (0.25 s) on a busy machine. */
     private static final Duration SLACK = Duration.ofMillis(1500);
     /** Helidon measures idle time with a clock that ticks once a second, so it may close up to a second early. */
@@ -32,6 +33,7 @@ class SlowClientsIT {
     @RegisterExtension
     static final TestServer server = new TestServer()
             .with("http.header.timeout", HEADER_TIMEOUT.toString())
+            .with("http.body.timeout", BODY_TIMEOUT.toString())
             .with("server.idle-connection-timeout", IDLE_TIMEOUT.toString())
             .with("server.idle-connection-period", "PT0.25S");
 
@@ -67,6 +69,26 @@ class SlowClientsIT {
             send(socket, REQUEST_LINE);
             Duration open = timeUntilClosed(socket, () -> send(socket, "X"));
             assertThat(open).isBetween(HEADER_TIMEOUT.minus(Duration.ofMillis(100)), HEADER_TIMEOUT.plus(SLACK));
+        }
+    }
+
+    @Test
+    void aBodyLeftUnreadByARefusalMustArriveWithinTheBodyBoundToo() throws IOException {
+        String unauthorized = "POST /v1/categories HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 20\r\n\r\n";
+        try (Socket socket = connect()) {
+            // Refused (no token) without its body being read; the body is complete, so the connection lives on.
+            send(socket, unauthorized + "{\"name\":\"0123456789\"");
+            socket.setSoTimeout(10_000);
+            assertThat(RawHttp.readResponse(socket, "POST", "/v1/categories").status()).isEqualTo(401);
+            send(socket, REQUEST_LINE + "Host: 127.0.0.1\r\n\r\n");
+            assertThat(RawHttp.readResponse(socket, "GET", "/observe/health/live").status()).isEqualTo(200);
+        }
+        try (Socket socket = connect()) {
+            // The same refusal with the body trickling: not read at the client's pace for as long as it likes.
+            send(socket, unauthorized + "{");
+            Duration open = timeUntilClosed(socket, () -> send(socket, "x"));
+            assertThat(open).isBetween(BODY_TIMEOUT.minus(Duration.ofMillis(100)), BODY_TIMEOUT.plus(SLACK));
         }
     }
 
