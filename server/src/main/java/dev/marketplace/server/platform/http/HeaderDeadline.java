@@ -36,12 +36,17 @@ public final class HeaderDeadline implements Http1ConnectionListener {
 
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
+        disarm(); // headers that failed to parse leave their alarm behind; it must not cut this request short
         // Closing the socket wakes the connection's blocked read, which ends the connection.
         pending.set(WATCHDOG.schedule(() -> ctx.serverSocket().close(), timeout.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
+        disarm();
+    }
+
+    private void disarm() {
         ScheduledFuture<?> alarm = pending.get();
         if (alarm != null) {
             pending.remove();
