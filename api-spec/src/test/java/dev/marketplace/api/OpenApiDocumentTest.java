@@ -122,6 +122,26 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void everyOperationTakingABodyDocumentsPayloadTooLarge() {
+        forEachOperation((label, operation) -> {
+            if (operation.getRequestBody() != null) { // server.max-payload-size is checked before any handler runs
+                assertThat(operation.getResponses()).as("responses of %s", label).containsKey("413");
+            }
+        });
+    }
+
+    @Test
+    void everyApiPostDocumentsAnIdempotentDuplicateInProgress() {
+        forEachOperation((label, operation) -> {
+            if (label.startsWith("POST /v1/")) { // the Idempotency filter serves every POST under /v1 sending a key
+                assertThat(operation.getResponses()).as("responses of %s", label).containsKey("409");
+                assertThat(resolve(operation.getResponses().get("409")).getDescription())
+                        .as("409 of %s", label).contains("idempotency_request_in_progress");
+            }
+        });
+    }
+
+    @Test
     void propertyNamesAreCamelCase() {
         api.getComponents().getSchemas().forEach((name, schema) -> {
             if (schema.getExtensions() != null && "oauth".equals(schema.getExtensions().get("x-wire-names"))) {

@@ -15,6 +15,7 @@ import dev.marketplace.server.customers.SignInHttpService;
 import dev.marketplace.server.demo.DemoData;
 import dev.marketplace.server.platform.security.DelegatedGrants;
 import dev.marketplace.server.platform.security.PiiKeys;
+import java.util.ArrayList;
 import java.util.List;
 import dev.marketplace.server.inventory.InventoryService;
 import dev.marketplace.server.inventory.LocationHttpService;
@@ -44,6 +45,9 @@ import dev.marketplace.server.payments.PaymentProviders;
 import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.payments.PaymentWebhookHttpService;
 import dev.marketplace.server.platform.http.Idempotency;
+import dev.marketplace.server.platform.health.HealthHttpService;
+import dev.marketplace.server.platform.http.HeaderDeadline;
+import dev.marketplace.server.platform.http.NoSniff;
 import dev.marketplace.server.platform.http.RequestBodies;
 import io.helidon.common.context.Context;
 import dev.marketplace.server.platform.security.AccessTokens;
@@ -73,12 +77,13 @@ import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import io.helidon.config.Config;
-import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.checks.HealthChecks;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.health.HealthObserver;
 
 /**
  * The whole marketplace wired by hand: database, domain services, HTTP routing, observability.
@@ -250,6 +255,7 @@ public final class MarketplaceServer implements AutoCloseable {
 
             // Filters run in this order; each is one platform rule that no handler repeats.
             HttpRouting.Builder routing = HttpRouting.builder()
+                    .addFilter(new NoSniff())
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
@@ -282,7 +288,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(ReturnHttpService.PATH, new ReturnHttpService(new ReturnService(dsl, inventory, payments, piiKeys)))
                     .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments))
                     .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment,
-                            config.get("carriers"), Clock.systemUTC()));
+                            config.get("carriers"), Clock.systemUTC()))
+                    .register(HealthHttpService.PATH, new HealthHttpService(healthChecks(database), accessTokens));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(
@@ -291,7 +298,12 @@ public final class MarketplaceServer implements AutoCloseable {
                     .config(config.get("server"))
                     .serverContext(serverContext)
                     .directHandlers(errors.directHandlers())
-                    .addFeature(observability(config, database))
+                    // The only protocol: a second (discovered) HTTP/1.1 one would make Helidon read a new connection's first
+                    // bytes before its idle check can see it, leaving silent connections open.
+                    .protocolsDiscoverServices(false)
+                    .addProtocol(Http1Config.builder().addReceiveListener(new HeaderDeadline(
+                            config.get("http.header.timeout").as(Duration.class).orElse(Duration.ofSeconds(10)))).build())
+                    .addFeature(observability(config))
                     .routing(routing)
                     .build()
                     .start();
@@ -329,18 +341,18 @@ public final class MarketplaceServer implements AutoCloseable {
                         "demo data not generated: the marketplace already has merchants"));
     }
 
-    private static ObserveFeature observability(Config config, Database database) {
+    /** Metrics; health is {@link HealthHttpService}, which shows its details to the operator only. */
+    private static ObserveFeature observability(Config config) {
         return ObserveFeature.builder()
                 .config(config.get("server.features.observe"))
-                .addObserver(HealthObserver.builder()
-                        .config(config.get("server.features.observe.observers.health"))
-                        .details(true)
-                        .addCheck(() -> HealthCheckResponse.builder()
-                                        .status(database.isReachable())
-                                        .build(),
-                                HealthCheckType.READINESS, "database")
-                        .build())
                 .build();
+    }
+
+    /** Liveness: Helidon's deadlock, disk space and heap checks; readiness: the database answers. */
+    private static List<HealthCheck> healthChecks(Database database) {
+        List<HealthCheck> checks = new ArrayList<>(List.of(HealthChecks.healthChecks()));
+        checks.add(HealthHttpService.check("database", HealthCheckType.READINESS, database::isReachable));
+        return checks;
     }
 
     public int port() {

@@ -12,6 +12,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.outbound.DestinationPolicy;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
@@ -269,25 +270,30 @@ public final class ProductHttpService implements HttpService {
                 ATTRIBUTE_VALUE_MAX);
     }
 
-    /** Image URLs: absolute https URLs with a host (never plain http, which mixed-content storefronts refuse). */
+    /**
+     * Image URLs: absolute https URLs (never plain http, which mixed-content storefronts refuse) that storefronts may
+     * fetch, so to a public host by the outbound destination rules (no private or loopback address, no user info).
+     */
     private static Optional<List<String>> imageUrls(JsonFields body) {
         Optional<List<String>> urls = body.optionalStrings("imageUrls", IMAGES_MAX, 1, IMAGE_URL_MAX);
         urls.ifPresent(list -> {
             for (int i = 0; i < list.size(); i++) {
-                if (!isHttpsUrl(list.get(i))) {
-                    body.reject("imageUrls/" + i, FieldError.INVALID_FORMAT, "must be an https URL");
-                }
+                String field = "imageUrls/" + i;
+                httpsUrl(list.get(i)).ifPresentOrElse(
+                        uri -> DestinationPolicy.PUBLIC_ONLY.refusalWithoutResolving(uri).ifPresent(reason ->
+                                body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL to a public host: " + reason)),
+                        () -> body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL"));
             }
         });
         return urls;
     }
 
-    private static boolean isHttpsUrl(String text) {
+    private static Optional<URI> httpsUrl(String text) {
         try {
             URI uri = new URI(text);
-            return "https".equals(uri.getScheme()) && uri.getHost() != null;
+            return "https".equals(uri.getScheme()) && uri.getHost() != null ? Optional.of(uri) : Optional.empty();
         } catch (URISyntaxException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -18,6 +18,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -154,7 +155,7 @@ public final class SignInHttpService implements HttpService {
                 row.setCustomerId(signedIn.customerId());
                 dsl.executeUpdate(row);
                 sendPage(res, Status.OK_200, SignInPages.consent(row.getLocale(), clientName, List.of(row.getScopes()),
-                        row.getCsrfToken()));
+                        row.getCsrfToken()), formActions(row.getRedirectUri()));
             }
             case CustomerService.SignInResult.Refused refused -> sendPage(res, Status.OK_200,
                     SignInPages.signIn(row.getLocale(), clientName, row.getCsrfToken(), "refused", email));
@@ -220,12 +221,26 @@ public final class SignInHttpService implements HttpService {
     }
 
     private static void sendPage(ServerResponse res, Status status, String html) {
+        sendPage(res, status, html, "'self'");
+    }
+
+    /**
+     * The consent form posts here, and the answer redirects to the client: browsers that check {@code form-action}
+     * along a form's redirects (Chromium) must find the redirect URI's origin there too, or the code never arrives.
+     */
+    private static String formActions(String redirectUri) {
+        URI uri = URI.create(redirectUri);
+        return "'self' " + uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+    }
+
+    /** A page whose forms may only be sent to {@code formActions}, which no other site may frame. */
+    private static void sendPage(ServerResponse res, Status status, String html, String formActions) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=UTF-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.header(HeaderNames.create("X-Frame-Options"), "DENY");
-        res.header(HeaderNames.create("Content-Security-Policy"),
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+        res.header(HeaderNames.create("Content-Security-Policy"), "default-src 'none'; style-src 'unsafe-inline'; form-action "
+                + formActions + "; frame-ancestors 'none'; base-uri 'none'");
         res.header(HeaderNames.create("Referrer-Policy"), "no-referrer");
         res.send(html.getBytes(StandardCharsets.UTF_8));
     }

@@ -292,6 +292,34 @@ class ProductApiIT {
     }
 
     @Test
+    void imageUrlsStorefrontsWouldFetchFromPrivateOrDisguisedHostsAreRefusedNamingTheField() throws Exception {
+        int before = server.db().fetchCount(PRODUCT);
+        List<String> urls = List.of(
+                "https://cdn.example.jp/ok.jpg",
+                "https://127.0.0.1/a.jpg",
+                "https://169.254.169.254/latest/meta-data/",
+                "https://[::1]/a.jpg",
+                "https://2130706433/a.jpg",
+                "https://0177.0.0.1/a.jpg",
+                "https://0x7f.0.0.1/a.jpg",
+                "https://cdn.example.jp@192.168.0.1/a.jpg",
+                "https://localhost/a.jpg",
+                "https://metadata.google.internal/a.jpg");
+        ValidationException invalid = catchThrowableOfType(ValidationException.class, () -> kyotoTea.client().products()
+                .createProduct(TestCatalog.product(tea.getId(), "Tea", "IMG-1", 1_000, "JPY").imageUrls(urls), null));
+
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.fieldErrors()).extracting(FieldError::getField, FieldError::getCode).containsExactly(
+                tuple("imageUrls/1", "invalid_format"), tuple("imageUrls/2", "invalid_format"),
+                tuple("imageUrls/3", "invalid_format"), tuple("imageUrls/4", "invalid_format"),
+                tuple("imageUrls/5", "invalid_format"), tuple("imageUrls/6", "invalid_format"),
+                tuple("imageUrls/7", "invalid_format"), tuple("imageUrls/8", "invalid_format"),
+                tuple("imageUrls/9", "invalid_format"));
+        assertThat(invalid.fieldErrors().get(1).getMessage()).contains("169.254.169.254 is not a public address");
+        assertThat(server.db().fetchCount(PRODUCT)).isEqualTo(before);
+    }
+
+    @Test
     void invalidInputIsRefusedWithOneErrorPerFieldAndChangesNothing() throws Exception {
         int before = server.db().fetchCount(PRODUCT);
 

@@ -288,6 +288,25 @@ class CustomerAccountIT {
     }
 
     @Test
+    void thePagesSendFormsOnlyToThisServerAndTheClientAndCannotBeFramed() throws Exception {
+        customers.registerVerified(storefront, "csp@example.jp");
+        String challenge = TestCustomers.challengeOf(TestCustomers.newVerifier());
+        HttpResponse<String> page = server.send(server.anonymousRequest(TestCustomers.authorizationPath(
+                storefront.clientId(), REDIRECT, SCOPE, challenge, "s")).GET().build());
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("form-action 'self';").contains("frame-ancestors 'none'");
+        assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+
+        // The consent form's answer redirects to the client, which browsers check against form-action too.
+        String cookie = page.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+        HttpResponse<String> consent = customers.postForm("/oauth2/authorize/sign-in", cookie, Map.of(
+                "csrf", TestCustomers.csrf(page.body()), "email", "csp@example.jp", "password", TestCustomers.PASSWORD));
+        assertThat(consent.body()).contains("id=\"allow\"");
+        assertThat(consent.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("form-action 'self' https://shop.example;").contains("frame-ancestors 'none'");
+    }
+
+    @Test
     void aFormWithoutTheRightCsrfTokenOrCookieIsRefused() {
         String challenge = TestCustomers.challengeOf(TestCustomers.newVerifier());
         HttpResponse<String> page = server.send(server.anonymousRequest(TestCustomers.authorizationPath(

@@ -28,6 +28,22 @@ class OperationsIT {
     }
 
     @Test
+    void anAnonymousCallerLearnsTheStatusButNoDetails() {
+        for (String path : new String[] {"/observe/health", "/observe/health/live", "/observe/health/ready"}) {
+            HttpResponse<String> anonymous = server.send(server.anonymousRequest(path).GET().build());
+            assertThat(anonymous.statusCode()).as(path).isEqualTo(200);
+            assertThat(anonymous.body()).as(path).isEqualTo("{\"status\":\"UP\"}");
+
+            HttpResponse<String> forgedToken = server.send(server.anonymousRequest(path)
+                    .header("Authorization", "Bearer not-a-token").GET().build());
+            assertThat(forgedToken.body()).as(path).isEqualTo("{\"status\":\"UP\"}");
+        }
+        HttpResponse<String> operator = server.send(server.request("/observe/health").GET().build());
+        assertThat(operator.body()).contains("\"checks\"").contains("\"database\"").contains("\"diskSpace\"")
+                .contains("\"heapMemory\"").contains("\"data\"");
+    }
+
+    @Test
     void readinessAndApiAnswer503WhileTheDatabaseIsUnreachableAndRecover() {
         String database = server.databaseName();
         TestDatabases.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");

@@ -49,6 +49,14 @@ public final class RawHttp {
         }
     }
 
+    /** Reads one response to {@code method path} from a connection the caller keeps open (keep-alive tests). */
+    public static Response readResponse(Socket socket, String method, String path) throws IOException {
+        Response response = read(socket.getInputStream());
+        ContractValidator.instance().validate(method, URI.create("http://127.0.0.1" + path), response.status(),
+                response.headers(), response.body().getBytes(StandardCharsets.UTF_8));
+        return response;
+    }
+
     private static Response read(InputStream in) throws IOException {
         String statusLine = line(in);
         int status = Integer.parseInt(statusLine.split(" ")[1]);

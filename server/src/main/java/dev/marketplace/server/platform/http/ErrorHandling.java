@@ -69,6 +69,7 @@ public final class ErrorHandling {
                 .headers(headers)
                 .header(HeaderNames.CONTENT_TYPE, ProblemResponses.MEDIA_TYPE)
                 .header(RequestIds.HEADER, requestId)
+                .header(NoSniff.HEADER)
                 .entity(ProblemResponses.body(problem, requestId, request.path()))
                 .build();
     }

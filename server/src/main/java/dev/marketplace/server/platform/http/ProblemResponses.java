@@ -23,6 +23,7 @@ public final class ProblemResponses {
     }
 
     public static void send(ServerRequest req, ServerResponse res, ProblemException problem) {
+        RequestBodies.discardUnread(req);
         res.status(Status.create(problem.status()));
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         problem.headers().forEach(res::header);

@@ -3,6 +3,7 @@ package dev.marketplace.server.platform.http;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -23,21 +24,40 @@ public final class RequestBodies {
 
     private final Duration deadline;
 
+    /** What is done with the body stream. */
+    private interface Reading<T> {
+        T from(InputStream in) throws IOException;
+    }
+
     public RequestBodies(Duration deadline) {
         this.deadline = deadline;
     }
 
     /** The whole body of {@code req} (bounded in size by {@code server.max-payload-size}). */
     public static byte[] readAll(ServerRequest req) {
-        return req.context().get(RequestBodies.class).orElseThrow(
-                () -> new IllegalStateException("RequestBodies is not registered in the server context")).read(req);
+        return of(req).read(req, InputStream::readAllBytes);
     }
 
-    private byte[] read(ServerRequest req) {
+    /**
+     * Reads and drops what is left of a body no handler read, within the same deadline. The server would otherwise
+     * read it after the answer at the client's pace, holding the connection for as long as the client likes.
+     */
+    public static void discardUnread(ServerRequest req) {
+        if (req.content().hasEntity() && !req.content().consumed()) {
+            of(req).read(req, in -> in.transferTo(OutputStream.nullOutputStream()));
+        }
+    }
+
+    private static RequestBodies of(ServerRequest req) {
+        return req.context().get(RequestBodies.class).orElseThrow(
+                () -> new IllegalStateException("RequestBodies is not registered in the server context"));
+    }
+
+    private <T> T read(ServerRequest req, Reading<T> reading) {
         Thread reader = Thread.currentThread();
         ScheduledFuture<?> alarm = WATCHDOG.schedule(reader::interrupt, deadline.toMillis(), TimeUnit.MILLISECONDS);
         try (InputStream in = req.content().inputStream()) {
-            return in.readAllBytes();
+            return reading.from(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

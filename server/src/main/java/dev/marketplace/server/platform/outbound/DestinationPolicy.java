@@ -9,12 +9,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Which destinations outbound calls may reach, so that a URL a tenant configures (a webhook, a supplier endpoint)
  * cannot turn the server into a proxy into its own network (SSRF): only {@code http} and {@code https}, and only
  * hosts whose every resolved address is public, unless it is in one of the allowed blocks
- * ({@code outbound.allowed-private-networks}).
+ * ({@code outbound.allowed-private-networks}). The same rules judge URLs stored for others to fetch (product
+ * images a storefront loads), without DNS: {@link #refusalWithoutResolving}.
  *
  * <p>Not public: "this network" 0/8, private 10/8, 172.16/12, 192.168/16, CGNAT 100.64/10 (Alibaba's metadata
  * service), loopback 127/8, link-local 169.254/16 (cloud metadata 169.254.169.254), IETF 192.0.0/24 (Oracle's
@@ -30,7 +32,10 @@ import java.util.Optional;
  * names itself. Closing that needs connecting to the checked address (a custom client or an egress proxy that
  * enforces the same rules).
  */
-final class DestinationPolicy {
+public final class DestinationPolicy {
+
+    /** Public addresses only: for URLs stored for others to fetch, which no allowed network of ours applies to. */
+    public static final DestinationPolicy PUBLIC_ONLY = allowing(List.of());
 
     private static final List<Cidr> NOT_PUBLIC = List.of(
             "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
@@ -39,6 +44,13 @@ final class DestinationPolicy {
             .stream().map(Cidr::parse).toList();
     private static final Cidr NAT64 = Cidr.parse("64:ff9b::/96");
     private static final Cidr SIX_TO_FOUR = Cidr.parse("2002::/16");
+    /** A host whose last label is a number is an IPv4 address to browsers (WHATWG URL), in any of these forms. */
+    private static final Pattern NUMERIC_LAST_LABEL = Pattern.compile("(?:^|.*\\.)(?:[0-9]+|0[xX][0-9A-Fa-f]*)");
+    /** The one form of it kept: four decimal parts without leading zeros (browsers read 010 as octal 8). */
+    private static final Pattern DOTTED_QUAD = Pattern.compile(
+            "(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
+    /** Names that are never public (RFC 6761 localhost, RFC 6762 local, RFC 8375 home.arpa, ICANN's internal). */
+    private static final List<String> PRIVATE_NAME_SUFFIXES = List.of("localhost", "local", "internal", "home.arpa", "localdomain");
 
     private final List<Cidr> allowed;
 
@@ -58,20 +70,78 @@ final class DestinationPolicy {
      * @throws UnknownHostException when the host does not resolve
      */
     void check(String target, URI uri) throws UnknownHostException {
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw forbidden(target, "only http and https URLs may be called, not " + uri.getScheme());
+        Optional<String> refusal = refusalOfSchemeOrHost(uri);
+        if (refusal.isPresent()) {
+            throw forbidden(target, refusal.get());
         }
         String host = uri.getHost();
-        if (host == null) {
-            throw forbidden(target, "the URL has no host it can be sent to");
-        }
         for (InetAddress address : InetAddress.getAllByName(host)) {
             if (!permits(address)) {
                 throw forbidden(target, host + " resolves to " + address.getHostAddress()
                         + ", which is not a public address (outbound.allowed-private-networks can allow it)");
             }
         }
+    }
+
+    /**
+     * Why a URL stored for others to fetch may not be kept, judged without DNS so that storing stays fast and
+     * never depends on a resolver: the rules of {@link #check} for an IP address written in the URL, no user info
+     * (which hides the real host from people: {@code https://cdn.example.com@10.0.0.1/}), and no host name that is
+     * never public (a single label, {@code localhost}, {@code .local}, {@code .internal}, ...). A public-looking name
+     * whose DNS answer is (or later becomes) a private address passes: whoever fetches must check what it connects
+     * to, as {@link #check} does for our own calls.
+     *
+     * @return the reason, for the client; empty when the URL may be stored
+     */
+    public Optional<String> refusalWithoutResolving(URI uri) {
+        Optional<String> refusal = refusalOfSchemeOrHost(uri);
+        if (refusal.isPresent()) {
+            return refusal;
+        }
+        if (uri.getRawUserInfo() != null) {
+            return Optional.of("the URL carries user info before its host");
+        }
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        if (host.startsWith("[")) {
+            try {
+                return permits(Cidr.literal(host.substring(1, host.length() - 1))) ? Optional.empty() : notPublic(host);
+            } catch (IllegalArgumentException e) {
+                return Optional.of(host + " is not an IP address");
+            }
+        }
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        if (DOTTED_QUAD.matcher(name).matches()) {
+            return permits(Cidr.literal(name)) ? Optional.empty() : notPublic(host);
+        }
+        if (!name.contains(".") || PRIVATE_NAME_SUFFIXES.stream().anyMatch(
+                suffix -> name.equals(suffix) || name.endsWith("." + suffix))) {
+            return Optional.of(host + " is not a public host name");
+        }
+        return Optional.empty();
+    }
+
+    /** The rules every URL meets before its addresses are judged: http or https, a host, and no IP address in disguise. */
+    private static Optional<String> refusalOfSchemeOrHost(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return Optional.of("only http and https URLs may be called, not " + uri.getScheme());
+        }
+        String host = uri.getHost();
+        if (host == null) {
+            return Optional.of("the URL has no host it can be sent to");
+        }
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        if (NUMERIC_LAST_LABEL.matcher(name).matches() && !DOTTED_QUAD.matcher(name).matches()) {
+            return Optional.of(host + " is an IP address in a form other than four decimal parts from 0 to 255");
+        }
+        if (host.contains("%")) {
+            return Optional.of(host + " names a network interface");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> notPublic(String host) {
+        return Optional.of(host + " is not a public address");
     }
 
     /** Whether a connection to this address is allowed. */

@@ -48,6 +48,11 @@ public final class AccessTokens {
     }
 
     private static final JOSEObjectType ACCESS_TOKEN_TYPE = new JOSEObjectType("at+jwt");
+    /**
+     * How far past {@code exp} (or before {@code nbf}/{@code iat}) a token is still accepted, for clocks that differ
+     * between nodes and issuers: Nimbus's default is 60 s, a sixth of our tokens' lifetime; NTP keeps nodes far closer.
+     */
+    static final int CLOCK_SKEW_SECONDS = 5;
 
     private final SigningKeys keys;
     private final RevokedTokens revoked;
@@ -64,10 +69,12 @@ public final class AccessTokens {
         this.externalIssuers = externalIssuers;
         processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(ACCESS_TOKEN_TYPE));
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(SigningKeys.ALGORITHM, publishedKeys()));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
+        DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier = new DefaultJWTClaimsVerifier<>(
                 settings.audience(),
                 new JWTClaimsSet.Builder().issuer(settings.issuer()).build(),
-                Set.of("sub", "exp", "iat", "jti", "client_id", "scope")));
+                Set.of("sub", "exp", "iat", "jti", "client_id", "scope"));
+        claimsVerifier.setMaxClockSkew(CLOCK_SKEW_SECONDS);
+        processor.setJWTClaimsSetVerifier(claimsVerifier);
     }
 
     public IssuedToken issue(Principal principal) {

@@ -111,8 +111,10 @@ public final class ExternalIssuers {
                 List<JWK> found = selector.select(keys(false));
                 return found.isEmpty() ? selector.select(keys(true)) : found;
             }));
-            processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(trust.audience(),
-                    new JWTClaimsSet.Builder().issuer(trust.issuer()).build(), Set.of("sub", "exp", "iat")));
+            DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier = new DefaultJWTClaimsVerifier<>(trust.audience(),
+                    new JWTClaimsSet.Builder().issuer(trust.issuer()).build(), Set.of("sub", "exp", "iat"));
+            claimsVerifier.setMaxClockSkew(AccessTokens.CLOCK_SKEW_SECONDS);
+            processor.setJWTClaimsSetVerifier(claimsVerifier);
         }
 
         Principal verify(String token) throws AccessTokens.InvalidTokenException {

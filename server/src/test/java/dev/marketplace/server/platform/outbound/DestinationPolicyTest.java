@@ -1,6 +1,7 @@
 package dev.marketplace.server.platform.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -118,6 +119,45 @@ class DestinationPolicyTest {
     void refusesSchemesOtherThanHttpAndHttps(String url) {
         assertThatThrownBy(() -> publicOnly.check("partner", URI.create(url)))
                 .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.kind()).isEqualTo(Kind.FORBIDDEN_DESTINATION));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://2130706433/", "http://0177.0.0.1/", "http://0x7f.0.0.1/", "http://127.1/",
+            "http://0x7f000001/", "http://010.0.0.1/", "http://8.8.8.08/"})
+    void refusesIpAddressesInAnyFormButFourDecimalParts(String url) {
+        // java.net.URI gives some of them no host at all (127.1, 0x7f.0.0.1); refused for that.
+        assertThatThrownBy(() -> publicOnly.check("partner", URI.create(url)))
+                .isInstanceOfSatisfying(OutboundException.class, e -> assertThat(e.kind()).isEqualTo(Kind.FORBIDDEN_DESTINATION));
+        assertThat(publicOnly.refusalWithoutResolving(URI.create(url))).get(STRING)
+                .containsAnyOf("form other than four decimal parts", "has no host");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[fd00:ec2::254]/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://192.168.1.1./",
+            "https://cdn.example.com@10.0.0.1/a.jpg",
+            "https://user@cdn.example.com/a.jpg",
+            "https://localhost/a.jpg",
+            "https://LOCALHOST./a.jpg",
+            "https://printer.local/a.jpg",
+            "https://metadata.google.internal/computeMetadata/v1/",
+            "https://router.home.arpa/",
+            "https://intranet/a.jpg",
+            "https://999.1.1.1/a.jpg",
+            "ftp://cdn.example.com/a.jpg"
+    })
+    void refusesStoredUrlsToPrivateOrDisguisedHostsWithoutAskingDns(String url) {
+        assertThat(publicOnly.refusalWithoutResolving(URI.create(url))).as(url).isPresent();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://cdn.example.jp/tea.jpg", "https://8.8.8.8/a.jpg", "https://[2606:4700:4700::1111]/a.jpg",
+            "https://images.example.com./a.jpg", "https://this-name-does-not-resolve.example/a.jpg"})
+    void acceptsStoredUrlsToPublicHostsWithoutAskingDns(String url) {
+        assertThat(publicOnly.refusalWithoutResolving(URI.create(url))).as(url).isEmpty();
     }
 
     @Test

@@ -76,6 +76,14 @@ class ResourceProtectionIT {
     }
 
     @Test
+    void aTokenExpiredTenSecondsAgoIsRefused() {
+        Instant now = Instant.now();
+        JWTClaimsSet claims = TokenForge.operatorClaims()
+                .issueTime(Date.from(now.minusSeconds(310))).expirationTime(Date.from(now.minusSeconds(10))).build();
+        assertInvalidToken(call(TokenForge.sign(realKey, TokenForge.header(realKey).build(), claims)), "expired 10 s ago");
+    }
+
+    @Test
     void tamperedPayloadIsRefused() throws Exception {
         String genuine = server.token(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET, "catalog:read");
         SignedJWT parsed = SignedJWT.parse(genuine);
