@@ -67,6 +67,7 @@ import dev.marketplace.server.platform.http.ApiRoutes;
 import dev.marketplace.server.platform.http.ErrorHandling;
 import dev.marketplace.server.platform.http.ReadYourWrites;
 import dev.marketplace.server.platform.http.RequestIds;
+import dev.marketplace.server.platform.http.StorableText;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
@@ -251,6 +252,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
                     .addFilter(new Authentication(accessTokens, routes, rateLimits))
+                    .addFilter(StorableText.fromClasspathDocument())
                     .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE))
                     // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
                     .addFilter(new ReadYourWrites(listingChanges, List.of(ProductHttpService.PATH,
