@@ -235,6 +235,17 @@ class InputLimitsIT {
         assertThat(errorsLogged).isEmpty();
     }
 
+    @Test
+    void aQueryThatCannotBeDecodedIsNeverA500() {
+        for (String target : List.of("/oauth2/jwks?x=%zz", "/v1/categories?limit=%e", "/oauth2/authorize?client_id=%ff%fe")) {
+            RawHttp.Response response = RawHttp.exchange(server.baseUri().getPort(), "GET", target.replaceAll("\\?.*", ""),
+                    "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + server.operatorToken(),
+                    new byte[0]);
+            assertThat(response.status()).as(target).isLessThan(500);
+        }
+        assertThat(errorsLogged).isEmpty();
+    }
+
     private static HttpRequest signed(String path, StandardWebhooks signer, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder request = HttpRequest.newBuilder(server.uri(path))
