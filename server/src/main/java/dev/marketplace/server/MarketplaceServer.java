@@ -73,6 +73,7 @@ import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.http.ErrorHandling;
 import dev.marketplace.server.platform.http.ReadYourWrites;
 import dev.marketplace.server.platform.http.RequestIds;
+import dev.marketplace.server.platform.http.StorableText;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
@@ -261,6 +262,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
                     .addFilter(new CanonicalPaths(routes))
                     .addFilter(new Authentication(accessTokens, rateLimits))
+                    .addFilter(StorableText.fromClasspathDocument())
                     .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE))
                     // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
                     .addFilter(new ReadYourWrites(listingChanges, List.of(ProductHttpService.PATH,

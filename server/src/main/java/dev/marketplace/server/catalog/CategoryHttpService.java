@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -60,7 +61,7 @@ public final class CategoryHttpService implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "parentId", "limit", "cursor");
         Optional<UUID> parentId = query.uuid("parentId");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TEXT, CursorKey.UUID);
         query.throwIfInvalid();
         Page<CategoryResource> result = categories.children(parentId, page).map(CategoryResource::of);
         JsonResponses.ok(res, new CategoryPage(result.items(), result.nextCursor()));

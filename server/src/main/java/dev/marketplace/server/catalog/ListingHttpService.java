@@ -8,6 +8,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -73,7 +74,7 @@ public final class ListingHttpService implements HttpService {
         boolean inStockOnly = query.oneOf("inStock", Set.of("true", "false")).map(Boolean::parseBoolean).orElse(false);
         ListingSort sort = query.oneOf("sort", SORTS.keySet()).map(SORTS::get)
                 .orElse(req.query().contains("q") ? ListingSort.RELEVANCE : ListingSort.NEWEST);
-        PageRequest page = query.pageRequest(3);
+        PageRequest page = query.pageRequest(CursorKey.TEXT, CursorKey.TEXT, CursorKey.UUID);
         boolean priceSort = sort == ListingSort.PRICE_ASC || sort == ListingSort.PRICE_DESC;
         if ((minPrice.isPresent() || maxPrice.isPresent() || priceSort) && !req.query().contains("currency")) {
             query.reject("currency", FieldError.REQUIRED, "is required with minPrice, maxPrice and the price sorts");

@@ -1,7 +1,6 @@
 package dev.marketplace.server.catalog;
 
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,14 +26,17 @@ public record ListingQuery(Optional<String> text, Optional<UUID> categoryId, Opt
 
         /** Whether {@code key} is a value of this order's sort key as its cursors carry it. */
         public boolean isKey(String key) {
+            if (this == NEWEST) {
+                return CursorKey.TIMESTAMP.accepts(key);
+            }
             try {
-                switch (this) {
-                    case RELEVANCE -> Float.parseFloat(key);
-                    case NEWEST -> OffsetDateTime.parse(key);
-                    case PRICE_ASC, PRICE_DESC -> Long.parseLong(key);
+                if (this == RELEVANCE) {
+                    Float.parseFloat(key);
+                } else {
+                    Long.parseLong(key);
                 }
                 return true;
-            } catch (NumberFormatException | DateTimeParseException e) {
+            } catch (NumberFormatException e) {
                 return false;
             }
         }

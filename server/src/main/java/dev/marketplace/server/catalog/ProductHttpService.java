@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.outbound.DestinationPolicy;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.http.HeaderNames;
@@ -115,7 +116,7 @@ public final class ProductHttpService implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "status", "limit", "cursor");
         Optional<ProductStatus> status = query.oneOf("status", STATUSES).flatMap(ProductStatus::fromWireName);
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         query.throwIfInvalid();
         Page<ProductResource> result = products.list(Authentication.principal(req), status, page)
                 .map(ProductResource::of);

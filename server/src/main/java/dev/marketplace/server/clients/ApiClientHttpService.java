@@ -6,6 +6,7 @@ import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -73,7 +74,7 @@ public final class ApiClientHttpService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.TEXT);
         query.throwIfInvalid();
         Page<ApiClientResource> result = clients.list(Authentication.principal(req), page).map(ApiClientResource::of);
         JsonResponses.ok(res, new ApiClientPage(result.items(), result.nextCursor()));

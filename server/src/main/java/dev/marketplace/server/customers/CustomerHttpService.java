@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.DelegatedGrants;
@@ -175,7 +176,7 @@ public final class CustomerHttpService implements HttpService {
 
     private void consents(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(1);
+        PageRequest page = query.pageRequest(CursorKey.TEXT);
         query.throwIfInvalid();
         Page<ConsentResource> result = customers.consents(Authentication.principal(req), page).map(ConsentResource::of);
         JsonResponses.ok(res, new ConsentPage(result.items(), result.nextCursor()));

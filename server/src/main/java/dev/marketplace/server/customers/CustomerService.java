@@ -356,7 +356,8 @@ public final class CustomerService {
                 break;
             }
             page = new PageRequest(PageRequest.MAX_LIMIT,
-                    dev.marketplace.server.platform.pagination.Cursor.decode(chunk.nextCursor(), 1));
+                    dev.marketplace.server.platform.pagination.Cursor.decode(chunk.nextCursor(),
+                            List.of(dev.marketplace.server.platform.pagination.CursorKey.TEXT)));
         }
         List<SignIn> signIns = dsl.selectFrom(SIGN_IN_EVENT).where(SIGN_IN_EVENT.CUSTOMER_ID.eq(id))
                 .orderBy(SIGN_IN_EVENT.SIGNED_IN_AT).fetch(signIn -> new SignIn(signIn.getClientId(), signIn.getSignedInAt()));

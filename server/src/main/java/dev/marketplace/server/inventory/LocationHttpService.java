@@ -6,6 +6,7 @@ import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.http.HeaderNames;
@@ -41,7 +42,7 @@ public final class LocationHttpService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TEXT, CursorKey.UUID);
         query.throwIfInvalid();
         Page<Location> result = inventory.listLocations(Authentication.principal(req), page);
         JsonResponses.ok(res, new LocationPage(result.items(), result.nextCursor()));

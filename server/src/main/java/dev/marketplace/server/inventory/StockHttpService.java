@@ -8,6 +8,7 @@ import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.webserver.http.HttpRules;
@@ -63,7 +64,7 @@ public final class StockHttpService implements HttpService {
         QueryParameters query = QueryParameters.of(req, "variantId", "locationId", "limit", "cursor");
         Optional<UUID> variantId = query.uuid("variantId");
         Optional<UUID> locationId = query.uuid("locationId");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.UUID, CursorKey.UUID);
         query.throwIfInvalid();
         Page<StockLevelResource> result = inventory.listStock(Authentication.principal(req), variantId, locationId, page)
                 .map(StockLevelResource::of);
@@ -140,7 +141,7 @@ public final class StockHttpService implements HttpService {
 
     private void lowStockEvents(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         query.throwIfInvalid();
         Page<LowStockEvent> result = inventory.listLowStockEvents(Authentication.principal(req), page);
         JsonResponses.ok(res, new LowStockEventPage(result.items(), result.nextCursor()));

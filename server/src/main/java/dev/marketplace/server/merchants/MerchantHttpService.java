@@ -12,6 +12,7 @@ import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.http.HeaderNames;
@@ -104,7 +105,7 @@ public final class MerchantHttpService implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "status", "limit", "cursor");
         Optional<MerchantStatus> status = query.oneOf("status", STATUSES).flatMap(MerchantStatus::fromWireName);
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         query.throwIfInvalid();
         Page<MerchantResource> result = merchants.list(Authentication.principal(req), status, page)
                 .map(MerchantResource::of);
@@ -165,7 +166,7 @@ public final class MerchantHttpService implements HttpService {
     private void history(ServerRequest req, ServerResponse res) {
         UUID id = merchantId(req);
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(1);
+        PageRequest page = query.pageRequest(CursorKey.POSITION);
         query.throwIfInvalid();
         Page<HistoryEntryResource> result = merchants.history(Authentication.principal(req), id, page)
                 .map(HistoryEntryResource::of);

@@ -1,8 +1,7 @@
 package dev.marketplace.server.orders;
 
-import static dev.marketplace.server.platform.http.JsonP.JSON;
-
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
@@ -12,10 +11,8 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
-import java.io.ByteArrayInputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -73,12 +70,7 @@ public final class CarrierWebhookHttpService implements HttpService {
     }
 
     private static JsonObject read(byte[] body) {
-        JsonObject event;
-        try {
-            event = JSON.createReader(new ByteArrayInputStream(body)).readObject();
-        } catch (JsonException | IllegalStateException e) {
-            throw ProblemException.validation("body", FieldError.INVALID_FORMAT, "is not a JSON object");
-        }
+        JsonObject event = JsonBody.parseObject(body);
         if (!(event.get("trackingNumber") instanceof JsonString tracking) || tracking.getString().isBlank()) {
             throw ProblemException.validation("trackingNumber", FieldError.REQUIRED, "is required");
         }

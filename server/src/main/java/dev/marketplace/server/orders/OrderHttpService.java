@@ -7,6 +7,7 @@ import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.http.HeaderNames;
@@ -118,7 +119,7 @@ public final class OrderHttpService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         query.throwIfInvalid();
         Page<Order> result = orders.list(Authentication.principal(req), page);
         JsonResponses.ok(res, new OrderPage(result.items().stream().map(OrderResource::of).toList(), result.nextCursor()));

@@ -10,6 +10,7 @@ import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.webserver.http.HttpRules;
@@ -91,7 +92,7 @@ public final class SubOrderHttpService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor", "status");
-        PageRequest page = query.pageRequest(2);
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         Optional<SubOrderStatus> status = query.oneOf("status", Arrays.stream(SubOrderStatus.values())
                 .map(SubOrderStatus::wireName).collect(Collectors.toSet())).map(SubOrderStatus::fromWireName);
         query.throwIfInvalid();

@@ -85,8 +85,10 @@ public final class PaymentService implements RefundRequests {
                 return intent;
             }
             record(intent.id(), Payment.PaymentStatus.FAILED, null, e.code(), "provider");
+            // The provider's own words stay in the log: a problem document carries ours, never an exception's text.
+            LOG.log(System.Logger.Level.INFO, "payment " + intent.id() + " refused by the provider: " + e.getMessage());
             throw ProblemException.validation("paymentMethod", "payment_refused",
-                    "The payment provider refused the request (" + e.code() + "): " + e.getMessage());
+                    "The payment provider refused the request (" + e.code() + ").");
         }
         return apply(intent.id(), outcome, "provider");
     }

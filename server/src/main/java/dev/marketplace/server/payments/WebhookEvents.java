@@ -1,14 +1,10 @@
 package dev.marketplace.server.payments;
 
-import static dev.marketplace.server.platform.http.JsonP.JSON;
-
+import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import java.io.ByteArrayInputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +30,14 @@ final class WebhookEvents {
         }
     }
 
+    /**
+     * The event in {@code body}; the body is read as a request body is ({@link JsonBody}: valid JSON, bounded depth,
+     * text that can be stored). What is wrong with an event is said in our words, never in an exception's: those named
+     * internal classes.
+     */
     private static ProviderEvent read(String webhookId, byte[] body) throws MalformedEventException {
-        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(body))) {
-            JsonObject event = reader.readObject();
+        JsonObject event = JsonBody.parseObject(body);
+        try {
             ProviderEvent.Type type = ProviderEvent.Type.fromWireName(event.getString("type"))
                     .orElseThrow(() -> new MalformedEventException("unknown event type " + event.getString("type")));
             JsonObject data = event.getJsonObject("data");
@@ -47,8 +48,9 @@ final class WebhookEvents {
             return new ProviderEvent(webhookId, type, data.getString("paymentId"), data.getString("refundId", null),
                     Money.of(data.getJsonNumber("amount").longValueExact(), data.getString("currency")),
                     data.getString("declineCode", null));
-        } catch (JsonException | ClassCastException | NullPointerException | ArithmeticException | IllegalArgumentException e) {
-            throw new MalformedEventException("the event body is not a payment event: " + e.getMessage());
+        } catch (ClassCastException | NullPointerException | ArithmeticException | IllegalArgumentException e) {
+            throw new MalformedEventException("the event body is not a payment event: it needs a string type and data"
+                    + " with a string paymentId, a whole amount and an ISO 4217 currency");
         }
     }
 

@@ -2,10 +2,10 @@ package dev.marketplace.server.platform.changes;
 
 import static dev.marketplace.schema.Tables.CHANGE_FEED;
 
-import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -60,20 +60,7 @@ public final class ChangeLog {
 
     /** The page a feed request asks for; its cursor must name a position (one this server gave out). */
     public static PageRequest pageRequest(QueryParameters query) {
-        PageRequest page = query.pageRequest(1, PageRequest.LARGEST_LIMIT);
-        if (page.after().isPresent() && !isPosition(page.after().get())) {
-            query.reject("cursor", FieldError.INVALID_FORMAT, "is not a cursor returned by this feed");
-            return PageRequest.first(page.limit());
-        }
-        return page;
-    }
-
-    private static boolean isPosition(Cursor cursor) {
-        try {
-            return Long.parseLong(cursor.keys().getFirst()) >= 0;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return query.pageRequest(PageRequest.LARGEST_LIMIT, CursorKey.POSITION);
     }
 
     /**

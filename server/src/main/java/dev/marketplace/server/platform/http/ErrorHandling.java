@@ -86,14 +86,25 @@ public final class ErrorHandling {
         };
     }
 
-    private static boolean isDatabaseUnavailable(Throwable error) {
+    /**
+     * Whether the database cannot be reached now (503, retry), as opposed to having refused this request. A refusal
+     * caused by input is never "unavailable": data exceptions (class 22), integrity violations (23), and protocol
+     * violations (08P01: PostgreSQL could not read the message, as when a query's text holds a NUL; it then drops the
+     * connection, which looked like an outage).
+     */
+    static boolean isDatabaseUnavailable(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientConnectionException) {
-                return true;
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("22") || state.startsWith("23") || state.equals("08P01")) {
+                    return false;
+                }
+                // 08: connection exceptions; 57P: the server shut down or refuses connections now.
+                if (state.startsWith("08") || state.startsWith("57P")) {
+                    return true;
+                }
             }
-            // 08: connection exceptions; 57P: the server shut down or refuses connections now.
-            if (cause instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+            if (cause instanceof SQLTransientConnectionException) {
                 return true;
             }
         }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Reads an {@code application/x-www-form-urlencoded} body (the OAuth endpoints' format). */
+/**
+ * Reads an {@code application/x-www-form-urlencoded} body (the OAuth endpoints' format). Names and values that break
+ * {@link StorableText}'s rule are refused (400 {@code validation_failed} naming them).
+ */
 public final class FormBody {
 
     private FormBody() {
@@ -34,6 +37,15 @@ public final class FormBody {
             String name = decode(equals < 0 ? pair : pair.substring(0, equals));
             String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
             parameters.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
+        }
+        List<FieldError> errors = new ArrayList<>();
+        parameters.forEach((name, values) -> {
+            if (!StorableText.isStorable(name) || !values.stream().allMatch(StorableText::isStorable)) {
+                errors.add(StorableText.refusal(name));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw ProblemException.validation(errors);
         }
         return parameters;
     }

@@ -162,6 +162,11 @@ public final class Idempotency implements Filter {
         }
 
         void admit(byte[] body) {
+            if (owned) {
+                // Claimed up front (a POST without a body) and read again by the handler: the same request, not a
+                // duplicate of itself (it was answered 409 "still running", and every resend again).
+                return;
+            }
             byte[] fingerprint = fingerprint(requestLine, body);
             if (admitted.incrementAndGet() % 1000 == 0) {
                 dsl.deleteFrom(IDEMPOTENCY_RECORD).where(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(OffsetDateTime.now())).execute();

@@ -51,6 +51,11 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(400, "malformed_json", "Malformed JSON", detail);
     }
 
+    public static ProblemException jsonTooDeep(int maxDepth) {
+        return new ProblemException(400, "json_too_deep", "JSON Too Deep",
+                "The body nests objects and arrays deeper than " + maxDepth + " levels.");
+    }
+
     public static ProblemException badRequest(String detail) {
         return new ProblemException(400, "bad_request", "Bad Request", detail);
     }

@@ -2,6 +2,7 @@ package dev.marketplace.server.platform.http;
 
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.webserver.http.ServerRequest;
@@ -96,13 +97,16 @@ public final class QueryParameters {
         return value;
     }
 
-    /** {@code limit} (1 to {@value PageRequest#MAX_LIMIT}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor}. */
-    public PageRequest pageRequest(int cursorKeys) {
-        return pageRequest(cursorKeys, PageRequest.MAX_LIMIT);
+    /**
+     * {@code limit} (1 to {@value PageRequest#MAX_LIMIT}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor},
+     * a cursor of this list: its keys are {@code cursorKeys}.
+     */
+    public PageRequest pageRequest(CursorKey... cursorKeys) {
+        return pageRequest(PageRequest.MAX_LIMIT, cursorKeys);
     }
 
-    /** {@code limit} (1 to {@code maxLimit}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor}. */
-    public PageRequest pageRequest(int cursorKeys, int maxLimit) {
+    /** {@code limit} (1 to {@code maxLimit}, default {@value PageRequest#DEFAULT_LIMIT}) and {@code cursor} of this list. */
+    public PageRequest pageRequest(int maxLimit, CursorKey... cursorKeys) {
         int limit = PageRequest.DEFAULT_LIMIT;
         Optional<String> limitText = single("limit");
         if (limitText.isPresent()) {
@@ -119,7 +123,8 @@ public final class QueryParameters {
         Optional<Cursor> after = Optional.empty();
         Optional<String> cursorText = single("cursor");
         if (cursorText.isPresent()) {
-            after = Cursor.decode(cursorText.get(), cursorKeys);
+            after = cursorText.get().length() > Cursor.MAX_LENGTH ? Optional.empty()
+                    : Cursor.decode(cursorText.get(), List.of(cursorKeys));
             if (after.isEmpty()) {
                 reject("cursor", FieldError.INVALID_FORMAT, "is not a cursor returned by this list");
             }

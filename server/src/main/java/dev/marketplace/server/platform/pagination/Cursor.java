@@ -7,7 +7,6 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,6 +19,9 @@ import java.util.Optional;
  * Encoded as base64url JSON so that clients treat it as a token, not as something to build.
  */
 public record Cursor(List<String> keys) {
+
+    /** The longest cursor a list accepts (the OpenAPI document's {@code maxLength}); ours are far shorter. */
+    public static final int MAX_LENGTH = 1024;
 
     public Cursor {
         keys = List.copyOf(keys);
@@ -36,23 +38,26 @@ public record Cursor(List<String> keys) {
                 .encodeToString(array.build().toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The cursor a client sent, or empty when it is not one this server made with {@code keyCount} keys. */
-    public static Optional<Cursor> decode(String token, int keyCount) {
+    /**
+     * The cursor a client sent, or empty when it is not one this server made for a list whose cursor holds
+     * {@code keys}: as many strings as keys, each of its kind.
+     */
+    public static Optional<Cursor> decode(String token, List<CursorKey> keys) {
         try {
             String json = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
             try (JsonReader reader = JSON.createReader(new StringReader(json))) {
                 JsonArray array = reader.readArray();
-                if (array.size() != keyCount) {
+                if (array.size() != keys.size()) {
                     return Optional.empty();
                 }
-                List<String> keys = new ArrayList<>(keyCount);
-                for (JsonValue value : array) {
-                    if (!(value instanceof JsonString string)) {
+                List<String> values = new ArrayList<>(keys.size());
+                for (int i = 0; i < keys.size(); i++) {
+                    if (!(array.get(i) instanceof JsonString string) || !keys.get(i).accepts(string.getString())) {
                         return Optional.empty();
                     }
-                    keys.add(string.getString());
+                    values.add(string.getString());
                 }
-                return Optional.of(new Cursor(keys));
+                return Optional.of(new Cursor(values));
             }
         } catch (IllegalArgumentException | JsonException e) {
             return Optional.empty();

@@ -6,6 +6,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.marketplace.server.clients.ApiClient;
 import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.platform.http.FormBody;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.StorableText;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -113,7 +115,7 @@ public final class OAuthHttpService implements HttpService {
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.header(HeaderNames.PRAGMA, "no-cache");
         try {
-            Map<String, List<String>> form = FormBody.read(req);
+            Map<String, List<String>> form = readForm(req);
             ApiClient client = authenticateClient(req, form);
             String grantType = single(form, "grant_type")
                     .orElseThrow(() -> new OAuthError(400, "invalid_request", "grant_type is required", false));
@@ -178,7 +180,7 @@ public final class OAuthHttpService implements HttpService {
     private void revoke(ServerRequest req, ServerResponse res) {
         rateLimits.chargeTokenEndpoint(req, res);
         try {
-            Map<String, List<String>> form = FormBody.read(req);
+            Map<String, List<String>> form = readForm(req);
             ApiClient client = authenticateClient(req, form);
             String token = single(form, "token")
                     .orElseThrow(() -> new OAuthError(400, "invalid_request", "token is required", false));
@@ -238,7 +240,23 @@ public final class OAuthHttpService implements HttpService {
     }
 
     private static String formDecode(String text) {
-        return java.net.URLDecoder.decode(text, StandardCharsets.UTF_8);
+        String decoded = java.net.URLDecoder.decode(text, StandardCharsets.UTF_8);
+        if (!StorableText.isStorable(decoded)) {
+            throw new OAuthError(400, "invalid_request", "the Basic credentials " + StorableText.RULE, false);
+        }
+        return decoded;
+    }
+
+    /** The request's form; a value that cannot be stored is RFC 6749's {@code invalid_request}, not a problem document. */
+    private static Map<String, List<String>> readForm(ServerRequest req) {
+        try {
+            return FormBody.read(req);
+        } catch (ProblemException e) {
+            if (e.status() != 400) {
+                throw e;
+            }
+            throw new OAuthError(400, "invalid_request", e.detail(), false);
+        }
     }
 
     private static Optional<String> single(Map<String, List<String>> form, String name) {

@@ -1,0 +1,137 @@
+package dev.marketplace.server.platform.http;
+
+import io.helidon.common.parameters.Parameters;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The one rule for text a client sends: PostgreSQL cannot store NUL in text, and a string with an unpaired UTF-16
+ * surrogate (from a JSON escape such as {@code \ud800}) is not valid Unicode and cannot be encoded to UTF-8.
+ * Such text is refused as 400 {@code validation_failed} naming the field, before it reaches a query (where it was a
+ * 500, or a 503 that told clients to retry).
+ *
+ * <p>As a filter it applies the rule to every request's path and query parameters, before any handler; the body
+ * readers ({@link JsonBody}, {@link FormBody}) apply it to every string of a body (decision 23).
+ */
+public final class StorableText implements Filter {
+
+    public static final String RULE = "must not contain NUL characters or unpaired surrogates";
+
+    /** The document's path templates, to name the path parameter a refused segment stands for. */
+    private final List<String[]> templates;
+
+    private StorableText(List<String[]> templates) {
+        this.templates = templates;
+    }
+
+    public static StorableText fromClasspathDocument() {
+        try (InputStream in = StorableText.class.getClassLoader().getResourceAsStream(ApiRoutes.DOCUMENT)) {
+            if (in == null) {
+                throw new IllegalStateException(ApiRoutes.DOCUMENT + " is not on the classpath");
+            }
+            Map<String, Object> document = new Yaml(new LoaderOptions()).load(in);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> paths = (Map<String, Object>) document.get("paths");
+            return new StorableText(paths.keySet().stream().map(template -> template.split("/", -1)).toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether PostgreSQL can store {@code text}: no NUL, and every surrogate in a pair. */
+    public static boolean isStorable(CharSequence text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                return false;
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The error for a field whose value breaks the rule. */
+    public static FieldError refusal(String field) {
+        return new FieldError(printable(field), FieldError.INVALID_FORMAT, RULE);
+    }
+
+    /** A name as it can be shown in an answer: characters that break the rule written as {@code \u0000}. */
+    static String printable(String name) {
+        if (isStorable(name)) {
+            return name;
+        }
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1));
+            if (paired) {
+                shown.append(c).append(name.charAt(++i));
+            } else if (c == 0 || Character.isSurrogate(c)) {
+                shown.append(String.format("\\u%04x", (int) c));
+            } else {
+                shown.append(c);
+            }
+        }
+        return shown.toString();
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        List<FieldError> errors = new ArrayList<>();
+        String path = req.path().absolute().path();
+        if (!isStorable(path)) {
+            errors.add(refusal(pathField(path)));
+        }
+        Parameters query = req.query();
+        for (String name : query.names()) {
+            if (!isStorable(name) || !query.all(name).stream().allMatch(StorableText::isStorable)) {
+                errors.add(refusal(name));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.validation(errors);
+        }
+        chain.proceed();
+    }
+
+    /** The name of the path parameter whose segment breaks the rule, by the document's templates; else "path". */
+    private String pathField(String path) {
+        String[] segments = path.split("/", -1);
+        int refused = 0;
+        while (refused < segments.length && isStorable(segments[refused])) {
+            refused++;
+        }
+        for (String[] template : templates) {
+            if (template.length == segments.length && matches(template, segments)
+                    && template[refused].startsWith("{") && template[refused].endsWith("}")) {
+                return template[refused].substring(1, template[refused].length() - 1);
+            }
+        }
+        return "path";
+    }
+
+    private static boolean matches(String[] template, String[] segments) {
+        for (int i = 0; i < template.length; i++) {
+            if (!template[i].startsWith("{") && !template[i].equals(segments[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
