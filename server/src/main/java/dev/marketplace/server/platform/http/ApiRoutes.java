@@ -217,7 +217,8 @@ public final class ApiRoutes {
                 segmentStart = i + 1;
             } else if (c == '%') {
                 int octet = i + 2 < path.length() ? upperHex(path.charAt(i + 1)) << 4 | upperHex(path.charAt(i + 2)) : -1;
-                if (octet < 0x20 || octet == 0x7F || octet == '/' || octet == '\\' || isUnreserved((char) octet)) {
+                // Encoded controls stay inside their segment: StorableText refuses a NUL there, naming the parameter.
+                if (octet < 0 || octet == '/' || octet == '\\' || isUnreserved((char) octet)) {
                     return false;
                 }
                 i += 2;

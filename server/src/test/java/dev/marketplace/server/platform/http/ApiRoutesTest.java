@@ -75,14 +75,14 @@ class ApiRoutesTest {
     void canonicalPathsAreTheDocumentsOwnSpelling() {
         for (String path : new String[] {"/v1/categories", "/v1/categories/3f0c6d1e-0000-4000-8000-000000000001/move",
                 "/.well-known/oauth-authorization-server", "/v1/customers/me/consents/test-operator",
-                "/webhooks/carriers/%E3%83%A4%E3%83%9E%E3%83%88", "/v1/things/a%20b", "/v1/things/a%3Bb", "/v1/x/..."}) {
+                "/webhooks/carriers/%E3%83%A4%E3%83%9E%E3%83%88", "/v1/things/a%20b", "/v1/things/a%3Bb", "/v1/x/...", "/v1/a%00b", "/v1/a%7Fb"}) {
             assertThat(ApiRoutes.isCanonical(path)).as(path).isTrue();
         }
         for (String path : new String[] {"", "/", "v1/categories", "/v1/categories/", "/v1//categories", "//v1/categories",
                 "/v1/categories;x", "/v1;x/categories", "/v1/categories;", "/v1/./categories", "/v1/x/../categories",
                 "/./v1", "/v1/..", "/v1/categories%2F", "/v1%2Fcategories", "/v1%2fcategories", "/v1/%2e/categories",
-                "/v1/%2E%2E/categories", "/%761/categories", "/v1/%63ategories", "/v1/a%3bb", "/v1/a%00b", "/v1/a%5Cb",
-                "/v1/a%7Fb", "/v1/a%", "/v1/a%4", "/v1/a%zz", "/v1\\categories", "/v1/a b", "/v1/caf\u00e9",
+                "/v1/%2E%2E/categories", "/%761/categories", "/v1/%63ategories", "/v1/a%3bb", "/v1/a%5Cb",
+                "/v1/a%", "/v1/a%4", "/v1/a%zz", "/v1\\categories", "/v1/a b", "/v1/caf\u00e9",
                 "http://127.0.0.1/v1/categories", "/v1/a?b", "/v1/a#b", "/v1/{x}"}) {
             assertThat(ApiRoutes.isCanonical(path)).as(path).isFalse();
         }
