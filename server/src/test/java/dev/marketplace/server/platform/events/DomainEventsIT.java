@@ -131,6 +131,7 @@ class DomainEventsIT {
         poisonous.add(bad.idempotencyId());
 
         assertThat(node.runNow(poison)).as("the first event, then a failure").isEqualTo(1);
+        assertThat(lag(poison)).as("two events not yet passed").isEqualTo(2);
         assertThat(node.runNow(poison)).as("the second attempt fails").isZero();
         assertThat(writer.dsl().selectFrom(EVENT_SUBSCRIPTION).where(EVENT_SUBSCRIPTION.NAME.eq(poison)).fetchSingle())
                 .satisfies(subscription -> {
@@ -138,6 +139,7 @@ class DomainEventsIT {
                     assertThat(subscription.getLastError()).contains("poisoned on purpose");
                 });
         assertThat(node.runNow(poison)).as("parked on the third, then the last event").isEqualTo(2);
+        assertThat(lag(poison)).isZero();
 
         assertThat(writer.dsl().selectFrom(PARKED_EVENT).fetch()).singleElement().satisfies(parked -> {
             assertThat(parked.getSubscriber()).isEqualTo(poison);
@@ -192,6 +194,11 @@ class DomainEventsIT {
         Node node = new Node(name, database, jobs, subscribers);
         nodes.add(node);
         return node;
+    }
+
+    private static double lag(String subscriber) {
+        return Metrics.globalRegistry().gauge("events.lag", List.of(Tag.create("subscriber", subscriber)))
+                .map(gauge -> gauge.value().doubleValue()).orElseThrow();
     }
 
     private Database database() {
