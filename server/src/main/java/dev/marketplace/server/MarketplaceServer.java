@@ -28,6 +28,9 @@ import dev.marketplace.server.merchants.MerchantPlans;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeRetention;
+import dev.marketplace.server.platform.events.EventSubscribers;
+import dev.marketplace.server.platform.jobs.Jobs;
+import io.helidon.metrics.api.Metrics;
 import dev.marketplace.server.orders.CarrierWebhookHttpService;
 import dev.marketplace.server.orders.CartHttpService;
 import dev.marketplace.server.orders.CartService;
@@ -62,9 +65,7 @@ import dev.marketplace.server.platform.security.SecuritySettings;
 import dev.marketplace.server.platform.security.SigningKeys;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.UUID;
 import org.jooq.DSLContext;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.platform.http.ApiRoutes;
@@ -101,14 +102,21 @@ public final class MarketplaceServer implements AutoCloseable {
     private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
     /** How often each node releases expired stock reservations (safe on many nodes: SKIP LOCKED). */
     private static final Duration RESERVATION_EXPIRY_SWEEP = Duration.ofSeconds(30);
-    /** How often each node settles pending changes, so a feed read rarely has any to settle itself. */
+    /** How often each node settles pending changes and events, so a reader rarely has any to settle itself. */
     private static final Duration CHANGE_SETTLING = Duration.ofSeconds(1);
     /** How often each node prunes changes past their retention (safe on many nodes: advisory lock). */
     private static final Duration CHANGE_PRUNING = Duration.ofMinutes(10);
-    /** Rows re-sealed per transaction after a PII key rotation (at start-up, then hourly with the purge of expired grants; SKIP LOCKED). */
+    /** Rows re-sealed per transaction after a PII key rotation (at start-up, then hourly; SKIP LOCKED). */
     private static final int PII_REENCRYPTION_BATCH = 500;
-    /** How often each node expires unpaid orders and reconciles pending payments (SKIP LOCKED, safe on many nodes). */
+    /** How often each node runs the order and payment jobs (SKIP LOCKED, safe on many nodes). */
     private static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
+
+    /** Job names ({@link Jobs#runNow}); the domains' own jobs are named by their services. */
+    public static final String SIGNING_KEY_ROTATION_JOB = "security.signing-key-rotation";
+    public static final String PERSONAL_DATA_RESEALING_JOB = "security.personal-data-resealing";
+    public static final String EXPIRED_GRANTS_PURGE_JOB = "security.expired-grants-purge";
+    public static final String CHANGE_SETTLING_JOB = "changes.settling";
+    public static final String CHANGE_RETENTION_JOB = "changes.retention";
     /** About 2 KB each: at most some 20 MB of listings. */
     private static final int CACHED_LISTINGS = 10_000;
     /** About 30 KB each (20 listings): at most some 30 MB of search and category pages. */
@@ -116,29 +124,19 @@ public final class MarketplaceServer implements AutoCloseable {
 
     private final Database database;
     private final OutboundHttp outbound;
-    private final ScheduledExecutorService maintenance;
-    private final ReservationService reservations;
-    private final ChangeRetention changeRetention;
-    private final OrderService orders;
-    private final PaymentService payments;
+    private final Jobs jobs;
+    private final EventSubscribers subscribers;
     private final PaymentProvider paymentProvider;
-    private final FulfilmentService fulfilment;
     private final ChangeNotifications listingChanges;
     private final WebServer webServer;
 
-    private MarketplaceServer(Database database, OutboundHttp outbound, ScheduledExecutorService maintenance,
-                              ReservationService reservations, ChangeRetention changeRetention, OrderService orders,
-                              PaymentService payments, PaymentProvider paymentProvider, FulfilmentService fulfilment,
-                              ChangeNotifications listingChanges, WebServer webServer) {
+    private MarketplaceServer(Database database, OutboundHttp outbound, Jobs jobs, EventSubscribers subscribers,
+                              PaymentProvider paymentProvider, ChangeNotifications listingChanges, WebServer webServer) {
         this.database = database;
         this.outbound = outbound;
-        this.maintenance = maintenance;
-        this.reservations = reservations;
-        this.changeRetention = changeRetention;
-        this.orders = orders;
-        this.payments = payments;
+        this.jobs = jobs;
+        this.subscribers = subscribers;
         this.paymentProvider = paymentProvider;
-        this.fulfilment = fulfilment;
         this.listingChanges = listingChanges;
         this.webServer = webServer;
     }
@@ -151,8 +149,7 @@ public final class MarketplaceServer implements AutoCloseable {
     public static MarketplaceServer start(Config config, MailSender mailSender) {
         Database database = Database.start(DatabaseSettings.from(config));
         OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
-        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofVirtual().name("maintenance").factory());
+        Jobs jobs = new Jobs(Metrics.globalRegistry());
         ChangeNotifications listingChanges = null;
         try {
             DSLContext dsl = database.dsl();
@@ -163,13 +160,10 @@ public final class MarketplaceServer implements AutoCloseable {
             clients.ensureOperatorClient(security.operatorClientId(), security.operatorClientSecret());
             SigningKeys signingKeys = new SigningKeys(dsl, security.keyEncryption(), security.accessTokenLifetime());
             signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "signing key rotation check failed; retrying later", e);
-                }
-            }, KEY_ROTATION_CHECK.toMinutes(), KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
+            jobs.schedule(SIGNING_KEY_ROTATION_JOB, KEY_ROTATION_CHECK, KEY_ROTATION_CHECK, () -> {
+                signingKeys.ensureActiveKey(security.rotateSigningKeyAfter());
+                return 0;
+            });
             ExternalIssuers externalIssuers = ExternalIssuers.from(config.get("security"), outbound);
             AccessTokens accessTokens = new AccessTokens(signingKeys, revokedTokens, security, externalIssuers);
             RateLimits rateLimits = RateLimits.from(config);
@@ -185,51 +179,34 @@ public final class MarketplaceServer implements AutoCloseable {
             listingCache.servedWhile(listingChanges::isCurrent);
             InventoryService inventory = new InventoryService(dsl, products);
             ReservationService reservations = new ReservationService(dsl, products);
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    reservations.releaseExpired();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "releasing expired reservations failed; retrying later", e);
-                }
-            }, RESERVATION_EXPIRY_SWEEP.toSeconds(), RESERVATION_EXPIRY_SWEEP.toSeconds(), TimeUnit.SECONDS);
+            jobs.schedule(ReservationService.EXPIRY_JOB, RESERVATION_EXPIRY_SWEEP, RESERVATION_EXPIRY_SWEEP,
+                    reservations::releaseExpired);
             ChangeRetention changeRetention = ChangeRetention.from(config);
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    ChangeLog.settle(dsl);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "settling changes failed; retrying later", e);
-                }
-            }, CHANGE_SETTLING.toMillis(), CHANGE_SETTLING.toMillis(), TimeUnit.MILLISECONDS);
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    changeRetention.pruneExpired(dsl);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "pruning the change log failed; retrying later", e);
-                }
-            }, CHANGE_PRUNING.toMinutes(), CHANGE_PRUNING.toMinutes(), TimeUnit.MINUTES);
+            jobs.schedule(CHANGE_SETTLING_JOB, CHANGE_SETTLING, CHANGE_SETTLING, () -> ChangeLog.settle(dsl));
+            jobs.schedule(CHANGE_RETENTION_JOB, CHANGE_PRUNING, CHANGE_PRUNING, () -> changeRetention.pruneExpired(dsl));
             DelegatedGrants grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
                     config.get("security.refresh.token.idle").as(Duration.class).orElse(Duration.ofDays(30)));
             OrderCustomerData orderCustomerData = new OrderCustomerData(dsl, piiKeys);
             CustomerService customers = new CustomerService(dsl, piiKeys, mailSender, grants, config.get("customers"),
                     List.of(orderCustomerData));
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    while (customers.reencryptPersonalData(PII_REENCRYPTION_BATCH) > 0) {
-                        // until no row is sealed under a retired key
-                    }
-                    while (orderCustomerData.resealAddresses(PII_REENCRYPTION_BATCH) > 0) {
-                        // the same for orders' shipping addresses
-                    }
-                    while (merchants.sealPersonalData(PII_REENCRYPTION_BATCH) > 0) {
-                        // and for merchants' contact phones and addresses, including rows from before V16
-                    }
-                    grants.purgeExpired();
-                    customers.purgeExpiredSignInFailures();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "re-encrypting personal data or purging expired grants and sign-in failures failed;"
-                            + " retrying later", e);
+            jobs.schedule(PERSONAL_DATA_RESEALING_JOB, Duration.ZERO, KEY_ROTATION_CHECK, () -> {
+                long resealed = 0;
+                int step;
+                // Until no row is sealed under a retired key: customers, orders' shipping addresses, and merchants'
+                // contact phones and addresses (including rows from before V16).
+                while ((step = customers.reencryptPersonalData(PII_REENCRYPTION_BATCH)) > 0) {
+                    resealed += step;
                 }
-            }, 0, KEY_ROTATION_CHECK.toMinutes(), TimeUnit.MINUTES);
+                while ((step = orderCustomerData.resealAddresses(PII_REENCRYPTION_BATCH)) > 0) {
+                    resealed += step;
+                }
+                while ((step = merchants.sealPersonalData(PII_REENCRYPTION_BATCH)) > 0) {
+                    resealed += step;
+                }
+                return resealed;
+            });
+            jobs.schedule(EXPIRED_GRANTS_PURGE_JOB, Duration.ZERO, KEY_ROTATION_CHECK,
+                    () -> grants.purgeExpired() + customers.purgeExpiredSignInFailures());
             TaxRates taxRates = TaxRates.from(config);
             CartService carts = new CartService(dsl, products, inventory, merchants, taxRates);
             OrderService orders = new OrderService(dsl, products, merchants, reservations, taxRates,
@@ -241,16 +218,15 @@ public final class MarketplaceServer implements AutoCloseable {
             FulfilmentService fulfilment = new FulfilmentService(dsl, reservations, payments,
                     config.get("orders.escrow.release.after.shipment").as(Duration.class).orElse(Duration.ofDays(14)),
                     piiKeys);
-            maintenance.scheduleWithFixedDelay(() -> {
-                try {
-                    payments.reconcile();
-                    orders.expireUnpaid();
-                    fulfilment.rejectOverdue();
-                    fulfilment.releaseEscrowOfShipped();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "order and payment jobs failed; retrying later", e);
-                }
-            }, ORDER_JOBS_SWEEP.toSeconds(), ORDER_JOBS_SWEEP.toSeconds(), TimeUnit.SECONDS);
+            jobs.schedule(PaymentService.RECONCILIATION_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP, payments::reconcile);
+            jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP, orders::expireUnpaid);
+            jobs.schedule(FulfilmentService.ACCEPTANCE_DEADLINE_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP,
+                    fulfilment::rejectOverdue);
+            jobs.schedule(FulfilmentService.ESCROW_RELEASE_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP,
+                    fulfilment::releaseEscrowOfShipped);
+            EventSubscribers subscribers = new EventSubscribers(dsl, UUID.randomUUID().toString(),
+                    EventSubscribers.Settings.from(config.get("events")), Metrics.globalRegistry());
+            subscribers.subscribe(payments.refundSending(), jobs);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, grants,
                     rateLimits, security);
 
@@ -309,13 +285,12 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, outbound, maintenance, reservations, changeRetention, orders, payments,
-                    paymentProvider, fulfilment, listingChanges, webServer);
+            return new MarketplaceServer(database, outbound, jobs, subscribers, paymentProvider, listingChanges, webServer);
         } catch (RuntimeException e) {
+            jobs.close();
             if (listingChanges != null) {
                 listingChanges.close();
             }
-            maintenance.shutdownNow();
             outbound.close();
             database.close();
             throw e;
@@ -365,36 +340,9 @@ public final class MarketplaceServer implements AutoCloseable {
         return database;
     }
 
-    /**
-     * Runs the expiry job for stock reservations now rather than at its next turn; returns how many it released.
-     * For tests, which must not wait for the schedule.
-     */
-    public int releaseExpiredReservations() {
-        return reservations.releaseExpired();
-    }
-
-    /**
-     * Runs the retention job of the change log now rather than at its next turn; returns how many changes it
-     * deleted. For tests, which must not wait for the schedule.
-     */
-    public long pruneChanges() {
-        return changeRetention.pruneExpired(database.dsl());
-    }
-
-    /** Runs the unpaid-order expiry job now; returns how many orders expired. For tests. */
-    public int expireUnpaidOrders() {
-        return orders.expireUnpaid();
-    }
-
-    /** Runs the payment recovery job now; returns how many pending payments it looked at. For tests. */
-    public int reconcilePayments() {
-        return payments.reconcile();
-    }
-
-    /** Runs the fulfilment jobs now (overdue acceptances rejected, escrow of long-shipped sub-orders released). */
-    public void runFulfilmentJobs() {
-        fulfilment.rejectOverdue();
-        fulfilment.releaseEscrowOfShipped();
+    /** The node's background jobs, for tests that run one by name ({@link Jobs#runNow}) instead of waiting. */
+    public Jobs jobs() {
+        return jobs;
     }
 
     /** The configured payment provider, for tests that act as the provider (a charge whose answer was lost). */
@@ -402,12 +350,16 @@ public final class MarketplaceServer implements AutoCloseable {
         return paymentProvider;
     }
 
-    /** Stops taking requests, lets those in flight finish (within the grace period), then closes the database. */
+    /**
+     * Stops taking requests, lets those in flight finish (within the grace period), stops the jobs and hands this
+     * node's event subscribers to the other nodes, then closes the database.
+     */
     @Override
     public void close() {
         webServer.stop();
         listingChanges.close();
-        maintenance.shutdownNow();
+        jobs.close();
+        subscribers.releaseLeases();
         outbound.close();
         database.close();
     }

@@ -27,6 +27,8 @@ import org.jooq.DSLContext;
 public final class ReservationService {
 
     /** How many expired reservations one transaction of the expiry job releases. */
+    /** The job of {@link #releaseExpired}. */
+    public static final String EXPIRY_JOB = "inventory.reservation-expiry";
     private static final int EXPIRY_BATCH = 100;
 
     private final DSLContext dsl;

@@ -4,6 +4,9 @@ import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
@@ -33,6 +36,10 @@ import org.jooq.DSLContext;
 public final class FulfilmentService {
 
     /** Sub-order states after which nothing more happens to it; when every sub-order is in one, the order completes. */
+    /** The job of {@link #rejectOverdue}. */
+    public static final String ACCEPTANCE_DEADLINE_JOB = "orders.acceptance-deadlines";
+    /** The job of {@link #releaseEscrowOfShipped}. */
+    public static final String ESCROW_RELEASE_JOB = "orders.escrow-release";
     private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
             SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
     private static final Principal SYSTEM = new Principal(PrincipalType.OPERATOR, null, "orders", Set.of());
@@ -81,9 +88,7 @@ public final class FulfilmentService {
 
     /** The merchant refuses the sub-order: its total is refunded and its stock goes back where it was taken from. */
     public SubOrderView reject(Principal caller, UUID subOrderId, String reason) {
-        SubOrderView rejected = change(caller, subOrderId, (db, view) -> refuse(db, view, OrderService.actorOf(caller), reason));
-        refunds.settlePending();
-        return rejected;
+        return change(caller, subOrderId, (db, view) -> refuse(db, view, OrderService.actorOf(caller), reason));
     }
 
     /**
@@ -166,7 +171,6 @@ public final class FulfilmentService {
                 return view(db, id);
             });
             if (view != null) {
-                refunds.settlePending();
                 rejected++;
             }
         }
@@ -215,10 +219,8 @@ public final class FulfilmentService {
         Order order = orders.get(db, view.orderId());
         reservations.returnToStock(db, SYSTEM, order.reservationId(),
                 subOrder.lines().stream().map(Order.Line::variantId).collect(Collectors.toSet()));
-        MoneyEventOutbox.Parties parties = new MoneyEventOutbox.Parties(order.id(), subOrder.id(), subOrder.merchantId(),
-                order.customerId());
-        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.COMMISSION_REVERSED, "commission_reversed:" + subOrder.id(),
-                parties, subOrder.commission());
+        Parties parties = new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId());
+        DomainEvents.append(db, MoneyMovement.commissionReversed(subOrder.id().toString(), parties, subOrder.commission()));
         refunds.request(db, order.id(), subOrder.id(), subOrder.total(), reason);
     }
 
@@ -227,12 +229,10 @@ public final class FulfilmentService {
      * commission reversed, stock returned.
      */
     public SubOrderView cancel(Principal caller, UUID subOrderId, String reason) {
-        SubOrderView cancelled = change(caller, subOrderId, (db, view) -> {
+        return change(caller, subOrderId, (db, view) -> {
             transition(db, view, Action.CANCEL, OrderService.actorOf(caller), reason);
             reverseRefundAndRestock(db, view, "sub-order cancelled: " + reason);
         });
-        refunds.settlePending();
-        return cancelled;
     }
 
     /**
@@ -276,8 +276,6 @@ public final class FulfilmentService {
         });
         if (before.status() == OrderStatus.PLACED) {
             reservations.release(SYSTEM, before.reservationId()); // after a crash first, the reservation's expiry does it
-        } else {
-            refunds.settlePending();
         }
         return orders.get(dsl, orderId);
     }
@@ -287,9 +285,8 @@ public final class FulfilmentService {
             return false;
         }
         Order order = orders.get(db, view.orderId());
-        MoneyEventOutbox.record(db, MoneyEventOutbox.Type.ESCROW_RELEASED, "escrow_released:" + view.subOrder().id(),
-                new MoneyEventOutbox.Parties(order.id(), view.subOrder().id(), view.subOrder().merchantId(),
-                        order.customerId()), view.subOrder().total());
+        DomainEvents.append(db, MoneyMovement.escrowReleased(new Parties(order.id(), view.subOrder().id(),
+                view.subOrder().merchantId(), order.customerId()), view.subOrder().total()));
         return true;
     }
 

@@ -7,6 +7,9 @@ import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -33,6 +36,8 @@ import org.jooq.DSLContext;
 public final class OrderService {
 
     /** Who reserves stock for checkouts: the orders domain itself, so only it can commit or release. */
+    /** The job of {@link #expireUnpaid}. */
+    public static final String UNPAID_EXPIRY_JOB = "orders.unpaid-expiry";
     private static final Principal CHECKOUT = new Principal(PrincipalType.OPERATOR, null, "orders", Set.of());
     /**
      * How much longer than the payment deadline the stock stays reserved: a payment that started just before the
@@ -216,20 +221,17 @@ public final class OrderService {
         repository.updateOrderStatus(tx, orderId, next);
         repository.recordTransition(tx, orderId, null, order.status().wireName(), next.wireName(), actor,
                 "payment " + paymentId + " captured");
-        MoneyEventOutbox.Parties orderParties = new MoneyEventOutbox.Parties(orderId, null, null, order.customerId());
-        MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.PAYMENT_AUTHORIZED, "payment_authorized:" + paymentId,
-                orderParties, captured);
-        MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.PAYMENT_CAPTURED, "payment_captured:" + paymentId,
-                orderParties, captured);
+        Parties orderParties = Parties.ofOrder(orderId, order.customerId());
+        DomainEvents.append(tx, MoneyMovement.paymentAuthorized(paymentId, orderParties, captured));
+        DomainEvents.append(tx, MoneyMovement.paymentCaptured(paymentId, orderParties, captured));
         new FulfilmentRepository().setAcceptanceDue(tx, orderId, OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
         for (Order.SubOrder subOrder : order.subOrders()) {
             SubOrderStatus subNext = OrderStateMachine.require(subOrder.status(), Action.PAY);
             repository.updateSubOrderStatus(tx, subOrder.id(), subNext);
             repository.recordTransition(tx, orderId, subOrder.id(), subOrder.status().wireName(), subNext.wireName(),
                     actor, "order paid");
-            MoneyEventOutbox.record(tx, MoneyEventOutbox.Type.COMMISSION_ACCRUED, "commission_accrued:" + subOrder.id(),
-                    new MoneyEventOutbox.Parties(orderId, subOrder.id(), subOrder.merchantId(), order.customerId()),
-                    subOrder.commission());
+            DomainEvents.append(tx, MoneyMovement.commissionAccrued(
+                    new Parties(orderId, subOrder.id(), subOrder.merchantId(), order.customerId()), subOrder.commission()));
         }
     }
 
@@ -296,10 +298,10 @@ public final class OrderService {
     }
 
     /** In the caller's transaction: whose money a movement of this sub-order is. */
-    public MoneyEventOutbox.Parties partiesOf(DSLContext tx, UUID subOrderId) {
+    public Parties partiesOf(DSLContext tx, UUID subOrderId) {
         Order order = repository.get(tx, new FulfilmentRepository().orderOf(tx, subOrderId));
         Order.SubOrder subOrder = order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow();
-        return new MoneyEventOutbox.Parties(order.id(), subOrderId, subOrder.merchantId(), order.customerId());
+        return new Parties(order.id(), subOrderId, subOrder.merchantId(), order.customerId());
     }
 
     /** How a transition names who made it: {@code customer:<id> via storefront:<id>}, {@code merchant:<id>}… */

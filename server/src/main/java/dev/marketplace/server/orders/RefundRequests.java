@@ -6,13 +6,11 @@ import org.jooq.DSLContext;
 
 /**
  * How orders ask for money back without depending on the payments domain: a refund is requested in the transaction
- * of the state change that causes it, and sent to the provider afterwards, outside any transaction.
+ * of the state change that causes it; the payments domain sends it to the provider once that transaction has
+ * committed (a subscriber of its {@code refund_requested} event), outside any transaction.
  */
 public interface RefundRequests {
 
     /** In the caller's transaction: records a refund of {@code amount} of the order's captured payment. */
     void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason);
-
-    /** Sends the refunds requested and not yet done to the provider (each with its own idempotency key). */
-    void settlePending();
 }

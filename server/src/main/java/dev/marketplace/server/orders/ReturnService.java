@@ -6,6 +6,9 @@ import dev.marketplace.server.inventory.StockUpdateResult;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
@@ -157,12 +160,10 @@ public final class ReturnService {
                 null, (db, orderReturn) -> {
                     refunds.request(db, orderReturn.orderId(), orderReturn.subOrderId(), refund,
                             "return " + orderReturn.id());
-                    MoneyEventOutbox.record(db, MoneyEventOutbox.Type.COMMISSION_REVERSED,
-                            "commission_reversed:return:" + orderReturn.id(), new MoneyEventOutbox.Parties(
-                                    orderReturn.orderId(), orderReturn.subOrderId(), orderReturn.merchantId(),
-                                    orderReturn.customerId()), reversed);
+                    DomainEvents.append(db, MoneyMovement.commissionReversed("return:" + orderReturn.id(),
+                            new Parties(orderReturn.orderId(), orderReturn.subOrderId(), orderReturn.merchantId(),
+                                    orderReturn.customerId()), reversed));
                 }, refund);
-        refunds.settlePending();
         return refunded;
     }
 

@@ -85,7 +85,8 @@ final class PaymentRepository {
                          String idempotencyKey, Money amount) {
     }
 
-    void insertRefund(DSLContext db, UUID paymentId, UUID subOrderId, Money amount, String reason) {
+    /** Records a pending refund; returns its id. */
+    UUID insertRefund(DSLContext db, UUID paymentId, UUID subOrderId, Money amount, String reason) {
         UUID id = UUID.randomUUID();
         db.insertInto(PAYMENT_REFUND)
                 .set(PAYMENT_REFUND.ID, id)
@@ -97,6 +98,7 @@ final class PaymentRepository {
                 .set(PAYMENT_REFUND.STATUS, "pending")
                 .set(PAYMENT_REFUND.REASON, reason)
                 .execute();
+        return id;
     }
 
     /** Claims pending refunds (touched, so another node leaves them for a while; rows it holds are skipped). */
@@ -108,6 +110,10 @@ final class PaymentRepository {
                 .forUpdate().skipLocked().fetch(PAYMENT_REFUND.ID);
         db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PAYMENT_REFUND.ID.in(ids)).execute();
+        return pendingRefunds(db, ids);
+    }
+
+    private static List<PendingRefund> pendingRefunds(DSLContext db, List<UUID> ids) {
         return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
                         PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
                         PAYMENT_REFUND.CURRENCY)
@@ -115,6 +121,22 @@ final class PaymentRepository {
                 .where(PAYMENT_REFUND.ID.in(ids))
                 .fetch(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
                         Money.of(r.value7(), r.value8())));
+    }
+
+    /**
+     * Claims one refund if it is still pending and no other node holds it (touched, so the recovery job leaves it
+     * alone for a while).
+     */
+    Optional<PendingRefund> claimPendingRefund(DSLContext db, UUID refundId) {
+        boolean claimed = db.select(PAYMENT_REFUND.ID).from(PAYMENT_REFUND)
+                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending"))
+                .forUpdate().skipLocked().fetchOptional().isPresent();
+        if (!claimed) {
+            return Optional.empty();
+        }
+        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PAYMENT_REFUND.ID.eq(refundId)).execute();
+        return pendingRefunds(db, List.of(refundId)).stream().findFirst();
     }
 
     /** Records a refund as done, once; whether this call did. */

@@ -1,11 +1,15 @@
 package dev.marketplace.server.payments;
 
-import dev.marketplace.server.orders.MoneyEventOutbox;
 import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.orders.OrderStateMachine;
 import dev.marketplace.server.orders.OrderStatus;
 import dev.marketplace.server.orders.RefundRequests;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.RefundRequested;
+import dev.marketplace.server.platform.events.Subscriber;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.security.Principal;
@@ -16,6 +20,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -27,6 +32,11 @@ import org.jooq.DSLContext;
  * so a payment is never lost, and, the key being reused, never charged twice.
  */
 public final class PaymentService implements RefundRequests {
+
+    /** The subscriber that sends requested refunds ({@link #refundSending}). */
+    public static final String REFUND_SENDING = "payments.refund-sending";
+    /** The recovery job ({@link #reconcile}). */
+    public static final String RECONCILIATION_JOB = "payments.reconciliation";
 
     private static final int RECONCILE_BATCH = 50;
     private static final System.Logger LOG = System.getLogger(PaymentService.class.getName());
@@ -103,7 +113,7 @@ public final class PaymentService implements RefundRequests {
      * The recovery job: asks the provider about payments pending longer than the settle time, by their idempotency
      * key, and records what it says. A key the provider never saw (the call did not reach it) is sent again with the
      * same key. Safe on every node (claimed with SKIP LOCKED); also commits the stock of paid orders a crash left
-     * uncommitted. Returns how many payments it looked at.
+     * uncommitted and resends refunds whose outcome stayed unknown as long. Returns how many payments it looked at.
      */
     public int reconcile() {
         List<Payment> stale = dsl.transactionResult(tx -> repository.claimStalePending(tx.dsl(), reconcileAfter,
@@ -122,50 +132,62 @@ public final class PaymentService implements RefundRequests {
             }
         }
         orders.commitPaidStock();
-        settleRefunds(reconcileAfter);
+        resendStaleRefunds(reconcileAfter);
         return stale.size();
     }
 
-    /** In the caller's transaction: a refund of part of the order's captured payment, sent by {@link #settlePending}. */
+    /**
+     * In the caller's transaction: a refund of part of the order's captured payment, with the event that has
+     * {@link #refundSending} send it once the transaction commits.
+     */
     @Override
     public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason) {
         Payment captured = repository.live(tx, orderId).filter(p -> p.status() == Payment.PaymentStatus.CAPTURED)
                 .orElseThrow(() -> new IllegalStateException("order " + orderId + " has no captured payment to refund"));
-        repository.insertRefund(tx, captured.id(), subOrderId, amount, reason);
-    }
-
-    @Override
-    public void settlePending() {
-        settleRefunds(Duration.ZERO);
+        UUID refundId = repository.insertRefund(tx, captured.id(), subOrderId, amount, reason);
+        DomainEvents.append(tx, new RefundRequested(refundId, captured.id(), orders.partiesOf(tx, subOrderId), amount));
     }
 
     /**
-     * Sends pending refunds to the provider with their own keys (so a resend never refunds twice) and records each
-     * done one with its money event, once.
+     * The subscriber that sends each requested refund to the provider once its request has committed: only that
+     * refund, whoever's request committed it. Sending is idempotent (the refund's own key, and only while it is
+     * pending), so an event handled again after a crash refunds nothing twice.
      */
-    private void settleRefunds(Duration untouchedFor) {
+    public Subscriber refundSending() {
+        return new Subscriber(REFUND_SENDING, Set.of(EventType.REFUND_REQUESTED),
+                (tx, event) -> sendRefund(((RefundRequested) event.event()).refundId()));
+    }
+
+    private void sendRefund(UUID refundId) {
+        dsl.transactionResult(tx -> repository.claimPendingRefund(tx.dsl(), refundId)).ifPresent(this::send);
+    }
+
+    /**
+     * Sends again the refunds pending and untouched for {@code untouchedFor} (their outcome was unknown, or the
+     * node sending them died), each with its own key, so a resend never refunds twice.
+     */
+    private void resendStaleRefunds(Duration untouchedFor) {
         List<PaymentRepository.PendingRefund> pending = dsl.transactionResult(tx ->
                 repository.claimPendingRefunds(tx.dsl(), untouchedFor, RECONCILE_BATCH));
-        for (PaymentRepository.PendingRefund refund : pending) {
-            try {
-                ProviderRefund done = provider.refund(refund.providerPaymentId(), refund.amount(), refund.idempotencyKey());
-                if (done.status() == ProviderRefund.Status.FAILED) {
-                    dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
-                    continue;
-                }
-                if (done.status() == ProviderRefund.Status.PENDING) {
-                    // Settled by the provider's webhook, or asked again with the same key by the recovery job.
-                    dsl.transaction(tx -> repository.recordProviderRefundId(tx.dsl(), refund.id(), done.id()));
-                    continue;
-                }
-                dsl.transaction(tx -> completeRefund(tx.dsl(), refund, done.id()));
-            } catch (PaymentProviderException e) {
-                if (e.outcomeUnknown()) {
-                    LOG.log(System.Logger.Level.WARNING, "refund " + refund.id() + " outcome unknown; will resend", e);
-                } else {
-                    LOG.log(System.Logger.Level.ERROR, "the provider refused refund " + refund.id() + ": " + e.code(), e);
-                    dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
-                }
+        pending.forEach(this::send);
+    }
+
+    /** Sends a claimed refund to the provider and records what it answered (a done one with its money event, once). */
+    private void send(PaymentRepository.PendingRefund refund) {
+        try {
+            ProviderRefund done = provider.refund(refund.providerPaymentId(), refund.amount(), refund.idempotencyKey());
+            switch (done.status()) {
+                case FAILED -> dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                // Settled by the provider's webhook, or asked again with the same key by the recovery job.
+                case PENDING -> dsl.transaction(tx -> repository.recordProviderRefundId(tx.dsl(), refund.id(), done.id()));
+                case SUCCEEDED -> dsl.transaction(tx -> completeRefund(tx.dsl(), refund, done.id()));
+            }
+        } catch (PaymentProviderException e) {
+            if (e.outcomeUnknown()) {
+                LOG.log(System.Logger.Level.WARNING, "refund " + refund.id() + " outcome unknown; will resend", e);
+            } else {
+                LOG.log(System.Logger.Level.ERROR, "the provider refused refund " + refund.id() + ": " + e.code(), e);
+                dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
             }
         }
     }
@@ -173,8 +195,8 @@ public final class PaymentService implements RefundRequests {
     /** In the caller's transaction: the refund is done, recorded with its money event, once. */
     private void completeRefund(DSLContext db, PaymentRepository.PendingRefund refund, String providerRefundId) {
         if (repository.completeRefund(db, refund, providerRefundId)) {
-            MoneyEventOutbox.record(db, MoneyEventOutbox.Type.PAYMENT_REFUNDED, "payment_refunded:" + refund.id(),
-                    orders.partiesOf(db, refund.subOrderId()), refund.amount());
+            DomainEvents.append(db, MoneyMovement.paymentRefunded(refund.id(), orders.partiesOf(db, refund.subOrderId()),
+                    refund.amount()));
         }
     }
 

@@ -213,11 +213,11 @@ class InventoryApiIT {
         assertThat(late.problem().getCurrentState()).isEqualTo("expired");
         assertThat(stock(kyotoTea, variant, warehouse).getReserved()).isEqualTo(4L);
 
-        assertThat(server.releaseExpiredReservations()).isGreaterThanOrEqualTo(1);
+        assertThat(server.runJob(ReservationService.EXPIRY_JOB)).isGreaterThanOrEqualTo(1);
 
         assertThat(storefront.reservations().getReservation(held.getId()).getStatus()).isEqualTo(ReservationStatus.EXPIRED);
         assertThat(stock(kyotoTea, variant, warehouse)).extracting("onHand", "reserved").containsExactly(5L, 0L);
-        assertThat(server.releaseExpiredReservations()).isZero();
+        assertThat(server.runJob(ReservationService.EXPIRY_JOB)).isZero();
     }
 
     @Test

@@ -205,7 +205,7 @@ class CheckoutIT {
 
         server.db().update(CUSTOMER_ORDER).set(CUSTOMER_ORDER.PAYMENT_DUE_AT, OffsetDateTime.now().minusSeconds(1))
                 .where(CUSTOMER_ORDER.ID.eq(order.getId())).execute();
-        assertThat(server.expireUnpaidOrders()).isEqualTo(1);
+        assertThat(server.runJob(OrderService.UNPAID_EXPIRY_JOB)).isEqualTo(1);
 
         Order expired = customer.orders().getOrder(order.getId());
         assertThat(expired.getStatus()).isEqualTo(OrderStatus.EXPIRED);
@@ -219,7 +219,7 @@ class CheckoutIT {
                     assertThat(e.code()).isEqualTo("illegal_status_transition");
                     assertThat(e.problem().toString()).contains("expired");
                 });
-        assertThat(server.expireUnpaidOrders()).isZero();
+        assertThat(server.runJob(OrderService.UNPAID_EXPIRY_JOB)).isZero();
         assertThat(shop.moneyEvents(order.getId())).isEmpty();
     }
 

@@ -91,6 +91,7 @@ class FulfilmentIT {
 
         MerchantSubOrder rejected = pottery.client().fulfilment().rejectSubOrder(potteryPart,
                 new Rejection().reason("kiln accident, out of stock"));
+        shop.awaitRefundsSent(order.getId());
 
         assertThat(rejected.getStatus()).isEqualTo(SubOrderStatus.REJECTED);
         assertThat(shop.stock(bowl).getOnHand()).as("the rejected stock is back").isEqualTo(10);
@@ -150,8 +151,11 @@ class FulfilmentIT {
         server.db().update(SUB_ORDER).set(SUB_ORDER.ACCEPTANCE_DUE_AT, OffsetDateTime.now().minusMinutes(1))
                 .where(SUB_ORDER.ID.eq(potteryPart)).execute();
 
-        server.runFulfilmentJobs();
-        server.runFulfilmentJobs();
+        for (int round = 0; round < 2; round++) {
+            server.runJob(FulfilmentService.ACCEPTANCE_DEADLINE_JOB);
+            server.runJob(FulfilmentService.ESCROW_RELEASE_JOB);
+        }
+        shop.awaitRefundsSent(order.getId());
 
         assertThat(tea.client().fulfilment().getSubOrder(teaPart).getEscrowReleasedAt()).isNotNull();
         MerchantSubOrder autoRejected = pottery.client().fulfilment().getSubOrder(potteryPart);
@@ -183,6 +187,7 @@ class FulfilmentIT {
         assertThat(shop.stock(plate).getOnHand()).isEqualTo(10);
 
         Order cancelledPaid = customer.orders().cancelOrder(paid.getId(), new StatusChangeReason());
+        shop.awaitRefundsSent(paid.getId());
         assertThat(cancelledPaid.getStatus()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(cancelledPaid.getSubOrders()).allSatisfy(sub -> assertThat(sub.getStatus()).isEqualTo(SubOrderStatus.CANCELLED));
         assertThat(shop.stock(matcha).getOnHand()).isEqualTo(10);
@@ -226,6 +231,7 @@ class FulfilmentIT {
                 .isInstanceOf(ValidationException.class);
         OrderReturn refunded = pottery.client().returns().refundReturn(requested.getId(),
                 new ReturnRefund().amount(CheckoutIT.yen(2_000)));
+        shop.awaitRefundsSent(order.getId());
 
         assertThat(refunded.getStatus()).isEqualTo(OrderReturn.StatusEnum.REFUNDED);
         assertThat(refunded.getRefunded()).isEqualTo(CheckoutIT.yen(2_000));

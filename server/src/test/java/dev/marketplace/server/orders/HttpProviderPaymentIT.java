@@ -19,6 +19,7 @@ import dev.marketplace.sdk.model.Payment;
 import dev.marketplace.sdk.model.PaymentCreate;
 import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -108,8 +109,8 @@ class HttpProviderPaymentIT {
         // Reconciliation asks by the same key and finds the charge the provider made.
         provider.stubFor(get(urlPathEqualTo(PAYMENTS)).withQueryParam("idempotencyKey", equalTo(key))
                 .willReturn(json(200, "{\"data\": [" + payment("pay_slow", "captured", total) + "]}")));
-        server.reconcilePayments();
-        server.reconcilePayments();
+        server.runJob(PaymentService.RECONCILIATION_JOB);
+        server.runJob(PaymentService.RECONCILIATION_JOB);
 
         assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
         assertThat(customer.payments().listOrderPayments(order.getId()).getItems()).singleElement()
@@ -163,6 +164,7 @@ class HttpProviderPaymentIT {
                 .formatted(total))));
 
         tea.client().fulfilment().rejectSubOrder(order.getSubOrders().getFirst().getId(), new Rejection().reason("sold out"));
+        shop.awaitRefundsSent(order.getId());
         assertThat(refundedOf(customer, order)).isZero();
         assertThat(shop.moneyEvents(order.getId())).doesNotContain("payment_refunded");
 

@@ -11,6 +11,7 @@ import dev.marketplace.sdk.model.Payment;
 import dev.marketplace.sdk.model.PaymentCreate;
 import dev.marketplace.sdk.model.SubOrderStatus;
 import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.payments.PaymentProvider;
 import dev.marketplace.server.payments.ProviderPayment;
 import dev.marketplace.server.platform.money.Money;
@@ -68,8 +69,8 @@ class PaymentRecoveryIT {
                 .as("no second payment while one is unresolved")
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("payment_in_progress"));
 
-        server.reconcilePayments();
-        server.reconcilePayments();
+        server.runJob(PaymentService.RECONCILIATION_JOB);
+        server.runJob(PaymentService.RECONCILIATION_JOB);
 
         Order paid = customer.orders().getOrder(order.getId());
         assertThat(paid.getStatus()).isEqualTo(OrderStatus.PAID);
@@ -94,8 +95,8 @@ class PaymentRecoveryIT {
         UUID paymentId = pendingIntent(order);
         assertThat(server.paymentProvider().findByIdempotencyKey("payment-" + paymentId)).isEmpty();
 
-        server.reconcilePayments();
-        server.reconcilePayments();
+        server.runJob(PaymentService.RECONCILIATION_JOB);
+        server.runJob(PaymentService.RECONCILIATION_JOB);
 
         assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
         assertThat(server.paymentProvider().findByIdempotencyKey("payment-" + paymentId)).get()

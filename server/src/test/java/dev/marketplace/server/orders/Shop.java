@@ -1,6 +1,8 @@
 package dev.marketplace.server.orders;
 
-import static dev.marketplace.schema.Tables.MONEY_EVENT;
+import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
+import static dev.marketplace.schema.Tables.PAYMENT;
+import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
 
 import com.nimbusds.jose.jwk.ECKey;
 import dev.marketplace.sdk.MarketplaceClient;
@@ -18,10 +20,14 @@ import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.StockLevel;
 import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.TokenForge;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -100,10 +106,23 @@ final class Shop {
         return cart;
     }
 
-    /** The types of the order's money events in the outbox, in order. */
+    /** The types of the order's money movements in the outbox, in the order they were recorded. */
     List<String> moneyEvents(UUID orderId) {
-        return server.db().select(MONEY_EVENT.TYPE).from(MONEY_EVENT).where(MONEY_EVENT.ORDER_ID.eq(orderId))
-                .orderBy(MONEY_EVENT.POSITION).fetch(MONEY_EVENT.TYPE);
+        return server.db().select(DOMAIN_EVENT.TYPE).from(DOMAIN_EVENT).where(DOMAIN_EVENT.ORDER_ID.eq(orderId))
+                .and(DOMAIN_EVENT.TYPE.in(Arrays.stream(EventType.values()).filter(EventType::isMoneyMovement)
+                        .map(EventType::wireName).toList()))
+                .orderBy(DOMAIN_EVENT.ID).fetch(DOMAIN_EVENT.TYPE);
+    }
+
+    /**
+     * Waits until every refund requested for the order has reached the provider: they are sent after the request
+     * commits, by the payments domain's subscriber of {@code refund_requested} events.
+     */
+    void awaitRefundsSent(UUID orderId) {
+        Await.until(Duration.ofSeconds(10), "the refunds of order " + orderId + " are sent", () -> server.db().fetchCount(
+                PAYMENT_REFUND.join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID)),
+                PAYMENT.ORDER_ID.eq(orderId), PAYMENT_REFUND.STATUS.eq("pending"),
+                PAYMENT_REFUND.PROVIDER_REFUND_ID.isNull()) == 0);
     }
 
     static OrderCreate checkoutOf(UUID cartId) {

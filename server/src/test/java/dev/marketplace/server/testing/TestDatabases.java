@@ -31,6 +31,14 @@ public final class TestDatabases {
         return server.getJdbcUrl("postgres", name);
     }
 
+    /** A JDBC URL of a new database with no migrations applied, for tests of a migration over existing rows. */
+    public static synchronized String newEmptyDatabase() {
+        EmbeddedPostgres server = server();
+        String name = "empty_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        execute(server, "CREATE DATABASE " + name);
+        return server.getJdbcUrl("postgres", name);
+    }
+
     /** Runs administrative SQL (as superuser, in the {@code postgres} database), e.g. to cut a test database off. */
     public static void execute(String sql) {
         execute(server(), sql);

@@ -157,29 +157,12 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return URI.create(baseUri() + pathAndQuery);
     }
 
-    /** Runs the server's expiry job for stock reservations now; how many it released. */
-    public int releaseExpiredReservations() {
-        return server.releaseExpiredReservations();
-    }
-
-    /** Runs the change log's retention job now (see {@link MarketplaceServer#pruneChanges}). */
-    public long pruneChanges() {
-        return server.pruneChanges();
-    }
-
-    /** Runs the server's expiry job for unpaid orders now; how many expired. */
-    public int expireUnpaidOrders() {
-        return server.expireUnpaidOrders();
-    }
-
-    /** Runs the server's payment recovery job now; how many pending payments it looked at. */
-    public int reconcilePayments() {
-        return server.reconcilePayments();
-    }
-
-    /** Runs the server's fulfilment jobs now (acceptance deadlines, escrow release after shipment). */
-    public void runFulfilmentJobs() {
-        server.runFulfilmentJobs();
+    /**
+     * Runs one of the server's jobs now ({@link dev.marketplace.server.platform.jobs.Jobs#runNow}) rather than
+     * waiting for its schedule; what it returned (rows or events it handled).
+     */
+    public long runJob(String name) {
+        return server.jobs().runNow(name);
     }
 
     /** The server's payment provider, for tests that act on the provider's side. */

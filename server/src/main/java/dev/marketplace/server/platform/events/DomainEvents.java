@@ -1,0 +1,72 @@
+package dev.marketplace.server.platform.events;
+
+import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
+import static dev.marketplace.schema.Tables.DOMAIN_EVENT_FEED;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record;
+
+/**
+ * The outbox of domain events ({@code domain_event}, V18). Writers append in the transaction of their change;
+ * {@code settle_changes()} (see {@link dev.marketplace.server.platform.changes.ChangeLog#settle}) gives an event
+ * its position once no older transaction is running, so reading by position never skips a late commit.
+ */
+public final class DomainEvents {
+
+    private DomainEvents() {
+    }
+
+    /**
+     * In the caller's transaction: appends the event unless one with the same idempotency id exists; returns whether
+     * it was appended.
+     */
+    public static boolean append(DSLContext tx, DomainEvent event) {
+        Parties parties = event.parties();
+        return tx.insertInto(DOMAIN_EVENT)
+                .set(DOMAIN_EVENT.EVENT_ID, UUID.randomUUID())
+                .set(DOMAIN_EVENT.IDEMPOTENCY_ID, event.idempotencyId())
+                .set(DOMAIN_EVENT.TYPE, event.type().wireName())
+                .set(DOMAIN_EVENT.ORDER_ID, parties.orderId())
+                .set(DOMAIN_EVENT.SUB_ORDER_ID, parties.subOrderId())
+                .set(DOMAIN_EVENT.MERCHANT_ID, parties.merchantId())
+                .set(DOMAIN_EVENT.CUSTOMER_ID, parties.customerId())
+                .set(DOMAIN_EVENT.PAYLOAD, JSONB.jsonb(event.payload().toString()))
+                .onConflict(DOMAIN_EVENT.IDEMPOTENCY_ID).doNothing()
+                .execute() == 1;
+    }
+
+    /** The highest position handed out so far. */
+    static long settledThrough(DSLContext db) {
+        return db.select(DOMAIN_EVENT_FEED.SETTLED_THROUGH).from(DOMAIN_EVENT_FEED).fetchSingle().value1();
+    }
+
+    /** Settled events of the given types with positions in ({@code after}, {@code through}], in position order. */
+    static List<StoredEvent> settled(DSLContext db, Collection<EventType> types, long after, long through, int limit) {
+        return db.selectFrom(DOMAIN_EVENT)
+                .where(DOMAIN_EVENT.TYPE.in(types.stream().map(EventType::wireName).toList()))
+                .and(DOMAIN_EVENT.POSITION.gt(after))
+                .and(DOMAIN_EVENT.POSITION.le(through))
+                .orderBy(DOMAIN_EVENT.POSITION)
+                .limit(limit)
+                .fetch(DomainEvents::stored);
+    }
+
+    private static StoredEvent stored(Record row) {
+        JsonObject payload;
+        try (var reader = Json.createReader(new StringReader(row.get(DOMAIN_EVENT.PAYLOAD).data()))) {
+            payload = reader.readObject();
+        }
+        Parties parties = new Parties(row.get(DOMAIN_EVENT.ORDER_ID), row.get(DOMAIN_EVENT.SUB_ORDER_ID),
+                row.get(DOMAIN_EVENT.MERCHANT_ID), row.get(DOMAIN_EVENT.CUSTOMER_ID));
+        return new StoredEvent(row.get(DOMAIN_EVENT.POSITION), row.get(DOMAIN_EVENT.EVENT_ID),
+                row.get(DOMAIN_EVENT.OCCURRED_AT), DomainEvent.of(EventType.fromWireName(row.get(DOMAIN_EVENT.TYPE)),
+                row.get(DOMAIN_EVENT.IDEMPOTENCY_ID), parties, payload));
+    }
+}

@@ -1,0 +1,223 @@
+package dev.marketplace.server.platform.events;
+
+import static dev.marketplace.schema.Tables.DOMAIN_EVENT_FEED;
+import static dev.marketplace.schema.Tables.EVENT_SUBSCRIPTION;
+import static dev.marketplace.schema.Tables.PARKED_EVENT;
+
+import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.jobs.Jobs;
+import io.helidon.config.Config;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record3;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * Runs the {@link Subscriber}s of one node. Each subscriber has a durable cursor in {@code event_subscription} (the
+ * last position it handled) and a lease: only the node holding it handles the subscriber's events, and a node that
+ * stops renewing it (killed) loses it once it expires, to the next node that polls. A batch — the cursor row
+ * locked, the events after it handled, the cursor moved — is one transaction, so a subscriber's writes happen
+ * exactly once even when a lease changes hands mid-batch (the row lock orders the two nodes' batches). A subscriber
+ * that was down catches up from its cursor.
+ *
+ * <p>An event whose handling throws is retried at the next poll; after {@code maxAttempts} failures in a row it is
+ * parked in {@code parked_event} with its error and the subscriber goes on with the next one.
+ *
+ * <p>Metrics, tagged {@code subscriber}: {@code events_handled_total}, {@code events_failures_total},
+ * {@code events_parked_total} and the gauge {@code events_lag} (events settled and not yet passed by its cursor).
+ */
+public final class EventSubscribers {
+
+    private static final System.Logger LOG = System.getLogger(EventSubscribers.class.getName());
+
+    /**
+     * @param lease       how long a node holds a subscriber without renewing it (a killed node's subscribers wait
+     *                    this long)
+     * @param pollEvery   how often each node looks for new events of each subscriber
+     * @param batchSize   events per transaction
+     * @param maxAttempts failures in a row after which an event is parked
+     */
+    public record Settings(Duration lease, Duration pollEvery, int batchSize, int maxAttempts) {
+
+        public static Settings from(Config events) {
+            return new Settings(events.get("lease").as(Duration.class).orElse(Duration.ofSeconds(30)),
+                    events.get("poll").as(Duration.class).orElse(Duration.ofMillis(250)),
+                    events.get("batch").asInt().orElse(100),
+                    events.get("max.attempts").asInt().orElse(3));
+        }
+    }
+
+    private final DSLContext dsl;
+    private final String node;
+    private final Settings settings;
+    private final MeterRegistry meters;
+    private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
+    private final Map<String, AtomicLong> lags = new LinkedHashMap<>();
+
+    /** @param node names this node in the leases it holds; unique per running server */
+    public EventSubscribers(DSLContext dsl, String node, Settings settings, MeterRegistry meters) {
+        this.dsl = dsl;
+        this.node = node;
+        this.settings = settings;
+        this.meters = meters;
+    }
+
+    /** The job that polls a subscriber's events. */
+    public static String jobName(String subscriber) {
+        return "events." + subscriber;
+    }
+
+    /**
+     * Adds the subscriber (its cursor starts before the first event when new) and schedules its polling on
+     * {@code jobs} as {@link #jobName}.
+     */
+    public synchronized void subscribe(Subscriber subscriber, Jobs jobs) {
+        if (subscribers.putIfAbsent(subscriber.name(), subscriber) != null) {
+            throw new IllegalArgumentException("a subscriber named " + subscriber.name() + " exists");
+        }
+        dsl.insertInto(EVENT_SUBSCRIPTION).set(EVENT_SUBSCRIPTION.NAME, subscriber.name()).onConflictDoNothing().execute();
+        AtomicLong lag = new AtomicLong();
+        lags.put(subscriber.name(), lag);
+        meters.getOrCreate(Gauge.builder("events.lag", lag, AtomicLong::get)
+                .tags(List.of(Tag.create("subscriber", subscriber.name())))
+                .description("Settled domain events a subscriber has not yet passed"));
+        jobs.schedule(jobName(subscriber.name()), settings.pollEvery(), settings.pollEvery(),
+                () -> poll(subscriber));
+    }
+
+    /**
+     * Settles, takes or renews the subscriber's lease and, holding it, handles batches until caught up or an event
+     * fails; returns how many events it handled (parked ones included). Without the lease, handles nothing.
+     */
+    long poll(Subscriber subscriber) {
+        ChangeLog.settle(dsl);
+        long handled = 0;
+        if (takeLease(subscriber.name())) {
+            Batch batch;
+            do {
+                batch = dsl.transactionResult(tx -> handleBatch(tx.dsl(), subscriber));
+                handled += batch.handled();
+            } while (batch.more());
+        }
+        lags.get(subscriber.name()).set(dsl.select(DOMAIN_EVENT_FEED.SETTLED_THROUGH.minus(EVENT_SUBSCRIPTION.POSITION))
+                .from(EVENT_SUBSCRIPTION, DOMAIN_EVENT_FEED)
+                .where(EVENT_SUBSCRIPTION.NAME.eq(subscriber.name()))
+                .fetchSingle().value1());
+        return handled;
+    }
+
+    /** Gives up this node's leases (a clean stop), so other nodes take its subscribers over at once. */
+    public void releaseLeases() {
+        dsl.update(EVENT_SUBSCRIPTION).setNull(EVENT_SUBSCRIPTION.LEASE_HOLDER).setNull(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT)
+                .where(EVENT_SUBSCRIPTION.LEASE_HOLDER.eq(node)).execute();
+    }
+
+    private boolean takeLease(String name) {
+        return dsl.update(EVENT_SUBSCRIPTION)
+                .set(EVENT_SUBSCRIPTION.LEASE_HOLDER, node)
+                .set(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT, leaseEnd())
+                .where(EVENT_SUBSCRIPTION.NAME.eq(name))
+                .and(EVENT_SUBSCRIPTION.LEASE_HOLDER.eq(node).or(EVENT_SUBSCRIPTION.LEASE_HOLDER.isNull())
+                        .or(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT.lt(DSL.currentOffsetDateTime())))
+                .execute() == 1;
+    }
+
+    private Field<OffsetDateTime> leaseEnd() {
+        return DSL.field("clock_timestamp() + {0} * interval '1 millisecond'", SQLDataType.TIMESTAMPWITHTIMEZONE,
+                DSL.val(settings.lease().toMillis()));
+    }
+
+    /** What one batch did; {@code more} when it was full and nothing failed, so more may be waiting. */
+    private record Batch(long handled, boolean more) {
+    }
+
+    private Batch handleBatch(DSLContext db, Subscriber subscriber) {
+        Record3<Long, Long, Integer> cursor = db.select(EVENT_SUBSCRIPTION.POSITION,
+                        EVENT_SUBSCRIPTION.FAILING_POSITION, EVENT_SUBSCRIPTION.FAILURES)
+                .from(EVENT_SUBSCRIPTION)
+                .where(EVENT_SUBSCRIPTION.NAME.eq(subscriber.name()), EVENT_SUBSCRIPTION.LEASE_HOLDER.eq(node))
+                .forUpdate()
+                .fetchOne();
+        if (cursor == null) {
+            return new Batch(0, false); // another node took the lease over
+        }
+        long position = cursor.value1();
+        Long failingPosition = cursor.value2();
+        int failures = cursor.value3();
+        String lastError = null;
+        // Every position up to `through` was committed before the events are read: none of them can be missed.
+        long through = DomainEvents.settledThrough(db);
+        List<StoredEvent> events = DomainEvents.settled(db, subscriber.types(), position, through, settings.batchSize());
+        long handled = 0;
+        boolean failed = false;
+        for (StoredEvent event : events) {
+            try {
+                db.transaction(savepoint -> subscriber.handler().handle(savepoint.dsl(), event));
+                count("events.handled", subscriber);
+            } catch (RuntimeException e) {
+                count("events.failures", subscriber);
+                int attempts = (failingPosition != null && failingPosition == event.position() ? failures : 0) + 1;
+                String error = describe(e);
+                if (attempts < settings.maxAttempts()) {
+                    LOG.log(System.Logger.Level.WARNING, "subscriber " + subscriber.name() + " failed on event "
+                            + event.eventId() + " (attempt " + attempts + "); retrying", e);
+                    failingPosition = event.position();
+                    failures = attempts;
+                    lastError = error;
+                    failed = true;
+                    break;
+                }
+                LOG.log(System.Logger.Level.ERROR, "subscriber " + subscriber.name() + " parked event "
+                        + event.eventId() + " after " + attempts + " attempts", e);
+                db.insertInto(PARKED_EVENT)
+                        .set(PARKED_EVENT.SUBSCRIBER, subscriber.name())
+                        .set(PARKED_EVENT.EVENT_POSITION, event.position())
+                        .set(PARKED_EVENT.EVENT_ID, event.eventId())
+                        .set(PARKED_EVENT.ATTEMPTS, attempts)
+                        .set(PARKED_EVENT.ERROR, error)
+                        .execute();
+                count("events.parked", subscriber);
+            }
+            position = event.position();
+            failingPosition = null;
+            failures = 0;
+            handled++;
+        }
+        boolean more = !failed && events.size() == settings.batchSize();
+        if (!failed && !more) {
+            position = Math.max(position, through); // past the events of other types too
+        }
+        db.update(EVENT_SUBSCRIPTION)
+                .set(EVENT_SUBSCRIPTION.POSITION, position)
+                .set(EVENT_SUBSCRIPTION.FAILING_POSITION, failingPosition)
+                .set(EVENT_SUBSCRIPTION.FAILURES, failures)
+                .set(EVENT_SUBSCRIPTION.LAST_ERROR, DSL.coalesce(DSL.val(lastError), EVENT_SUBSCRIPTION.LAST_ERROR))
+                .set(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT, leaseEnd())
+                .set(EVENT_SUBSCRIPTION.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(EVENT_SUBSCRIPTION.NAME.eq(subscriber.name()))
+                .execute();
+        return new Batch(handled, more);
+    }
+
+    private static String describe(RuntimeException e) {
+        return e.getClass().getName() + ": " + e.getMessage();
+    }
+
+    private void count(String meter, Subscriber subscriber) {
+        meters.getOrCreate(Counter.builder(meter)
+                        .tags(List.of(Tag.create("subscriber", subscriber.name())))
+                        .description("Domain events of a subscriber: " + meter.substring("events.".length())))
+                .increment();
+    }
+}

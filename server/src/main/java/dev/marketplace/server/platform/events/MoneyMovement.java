@@ -1,0 +1,117 @@
+package dev.marketplace.server.platform.events;
+
+import dev.marketplace.server.platform.money.Money;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A movement of money for the settlement ledger: its amount and its legs on the named ledger accounts of DESIGN.md
+ * ("Ledger accounts"), signed (positive debits, negative credits) and summing to zero per currency. The factories
+ * are the one place that decides which accounts a movement touches.
+ */
+public record MoneyMovement(EventType type, String idempotencyId, Parties parties, Money amount, List<Leg> legs)
+        implements DomainEvent {
+
+    public static final String CUSTOMER_PAYMENTS = "customer_payments";
+    public static final String ESCROW = "escrow";
+    public static final String REFUNDS_CLEARING = "refunds_clearing";
+    public static final String PLATFORM_COMMISSION_REVENUE = "platform_commission_revenue";
+
+    /** One account's side of a movement, in minor units: positive a debit, negative a credit. */
+    public record Leg(String account, long amount, String currency) {
+
+        public Leg {
+            Objects.requireNonNull(account);
+            Objects.requireNonNull(currency);
+        }
+    }
+
+    public MoneyMovement {
+        if (!type.isMoneyMovement()) {
+            throw new IllegalArgumentException(type + " is not a money movement");
+        }
+        Objects.requireNonNull(idempotencyId);
+        Objects.requireNonNull(parties);
+        Objects.requireNonNull(amount);
+        legs = List.copyOf(legs);
+        Map<String, Long> balance = new HashMap<>();
+        for (Leg leg : legs) {
+            balance.merge(leg.currency(), leg.amount(), Math::addExact);
+        }
+        balance.forEach((currency, sum) -> {
+            if (sum != 0) {
+                throw new IllegalArgumentException(type + " does not balance in " + currency + ": " + sum);
+            }
+        });
+    }
+
+    public static String merchantPayable(UUID merchantId) {
+        return "merchant_payable:" + Objects.requireNonNull(merchantId, "merchant");
+    }
+
+    public static MoneyMovement paymentAuthorized(UUID paymentId, Parties order, Money amount) {
+        return new MoneyMovement(EventType.PAYMENT_AUTHORIZED, "payment_authorized:" + paymentId, order, amount, List.of());
+    }
+
+    public static MoneyMovement paymentCaptured(UUID paymentId, Parties order, Money amount) {
+        return new MoneyMovement(EventType.PAYMENT_CAPTURED, "payment_captured:" + paymentId, order, amount,
+                transfer(CUSTOMER_PAYMENTS, ESCROW, amount));
+    }
+
+    public static MoneyMovement paymentRefunded(UUID refundId, Parties subOrder, Money amount) {
+        return new MoneyMovement(EventType.PAYMENT_REFUNDED, "payment_refunded:" + refundId, subOrder, amount,
+                transfer(REFUNDS_CLEARING, CUSTOMER_PAYMENTS, amount));
+    }
+
+    public static MoneyMovement escrowReleased(Parties subOrder, Money amount) {
+        return new MoneyMovement(EventType.ESCROW_RELEASED, "escrow_released:" + subOrder.subOrderId(), subOrder, amount,
+                transfer(ESCROW, merchantPayable(subOrder.merchantId()), amount));
+    }
+
+    public static MoneyMovement commissionAccrued(Parties subOrder, Money commission) {
+        return new MoneyMovement(EventType.COMMISSION_ACCRUED, "commission_accrued:" + subOrder.subOrderId(), subOrder,
+                commission, transfer(merchantPayable(subOrder.merchantId()), PLATFORM_COMMISSION_REVENUE, commission));
+    }
+
+    /** The sub-order's commission given back; {@code cause} names the movement (the sub-order, or a return). */
+    public static MoneyMovement commissionReversed(String cause, Parties subOrder, Money commission) {
+        return new MoneyMovement(EventType.COMMISSION_REVERSED, "commission_reversed:" + cause, subOrder, commission,
+                transfer(PLATFORM_COMMISSION_REVENUE, merchantPayable(subOrder.merchantId()), commission));
+    }
+
+    private static List<Leg> transfer(String debited, String credited, Money amount) {
+        return List.of(new Leg(debited, amount.amount(), amount.currency()),
+                new Leg(credited, Math.negateExact(amount.amount()), amount.currency()));
+    }
+
+    @Override
+    public JsonObject payload() {
+        JsonArrayBuilder legsJson = Json.createArrayBuilder();
+        legs.forEach(leg -> legsJson.add(Json.createObjectBuilder().add("account", leg.account())
+                .add("amount", leg.amount()).add("currency", leg.currency())));
+        return Json.createObjectBuilder().add("amount", money(amount)).add("legs", legsJson).build();
+    }
+
+    static MoneyMovement fromPayload(EventType type, String idempotencyId, Parties parties, JsonObject payload) {
+        List<Leg> legs = payload.getJsonArray("legs").getValuesAs(JsonValue::asJsonObject).stream()
+                .map(leg -> new Leg(leg.getString("account"), leg.getJsonNumber("amount").longValueExact(),
+                        leg.getString("currency")))
+                .toList();
+        return new MoneyMovement(type, idempotencyId, parties, money(payload.getJsonObject("amount")), legs);
+    }
+
+    static JsonObject money(Money money) {
+        return Json.createObjectBuilder().add("amount", money.amount()).add("currency", money.currency()).build();
+    }
+
+    static Money money(JsonObject json) {
+        return Money.of(json.getJsonNumber("amount").longValueExact(), json.getString("currency"));
+    }
+}

@@ -1,0 +1,31 @@
+package dev.marketplace.server.platform.events;
+
+import java.util.Objects;
+import java.util.Set;
+import org.jooq.DSLContext;
+
+/**
+ * Reacts to domain events of some types, in the server process; {@link EventSubscribers} runs it (one node at a
+ * time, a durable cursor, batches in one transaction, poison events parked).
+ *
+ * @param name unique and stable: it names the subscriber's cursor in the database and its metrics
+ */
+public record Subscriber(String name, Set<EventType> types, Handler handler) {
+
+    public Subscriber {
+        Objects.requireNonNull(name);
+        types = Set.copyOf(types);
+        Objects.requireNonNull(handler);
+    }
+
+    @FunctionalInterface
+    public interface Handler {
+        /**
+         * Handles one event in the batch's transaction {@code tx}, which also moves the subscriber's cursor: what it
+         * writes through {@code tx} happens exactly once. An effect outside the database (a provider call) happens
+         * at least once and must be idempotent. An exception undoes this event's writes; the event is retried, and
+         * parked after repeated failures.
+         */
+        void handle(DSLContext tx, StoredEvent event);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.marketplace.server.platform.jobs;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The background jobs of one node, each named, on its own schedule and in its own failure domain: every run gets
+ * its own virtual thread, so a slow job (a provider call) never delays a fast one (settling, expiry), and a failing
+ * job is logged, counted and run again at its next turn without touching the others. A job runs again
+ * {@code every} after its previous run ended, never twice at once on a node; on several nodes a job is made safe by
+ * its own SQL ({@code SKIP LOCKED}, advisory locks, leases). Tests run a job by name with {@link #runNow}.
+ *
+ * <p>Metrics, tagged {@code job}: {@code jobs_runs_total{outcome=success|failure}} and {@code jobs_duration_seconds}.
+ */
+public final class Jobs implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Jobs.class.getName());
+
+    /** A job's work; returns how much it did (rows, events), for its logs and for tests. */
+    @FunctionalInterface
+    public interface Work {
+        long run();
+    }
+
+    private final MeterRegistry meters;
+    private final Map<String, Job> jobs = new LinkedHashMap<>();
+    /** Only keeps time: it hands every due run to a virtual thread of its own and never runs a job itself. */
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("jobs-clock").factory());
+    private final ExecutorService runs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("job-", 0).factory());
+
+    public Jobs(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    /**
+     * Schedules {@code work} as {@code name}: first after {@code firstAfter}, then {@code every} after each run ends.
+     */
+    public synchronized void schedule(String name, Duration firstAfter, Duration every, Work work) {
+        if (jobs.containsKey(name)) {
+            throw new IllegalArgumentException("a job named " + name + " is already scheduled");
+        }
+        Job job = new Job(name, every, work);
+        jobs.put(name, job);
+        clock.schedule(() -> runs.execute(job::runScheduled), firstAfter.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The names of the scheduled jobs, in the order they were scheduled. */
+    public synchronized List<String> names() {
+        return List.copyOf(jobs.keySet());
+    }
+
+    /**
+     * Runs the job now in the calling thread (after its scheduled run, if one is under way) and returns what it
+     * returned; its exception is thrown. For tests, which must not wait for a schedule.
+     */
+    public long runNow(String name) {
+        Job job;
+        synchronized (this) {
+            job = jobs.get(name);
+        }
+        if (job == null) {
+            throw new IllegalArgumentException("no job named " + name + "; jobs: " + names());
+        }
+        job.lock.lock();
+        try {
+            return job.measured();
+        } finally {
+            job.lock.unlock();
+        }
+    }
+
+    /** Stops scheduling; runs under way are interrupted. */
+    @Override
+    public void close() {
+        clock.shutdownNow();
+        runs.shutdownNow();
+    }
+
+    private final class Job {
+
+        private final String name;
+        private final Duration every;
+        private final Work work;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Timer duration;
+
+        private Job(String name, Duration every, Work work) {
+            this.name = name;
+            this.every = every;
+            this.work = work;
+            this.duration = meters.getOrCreate(Timer.builder("jobs.duration")
+                    .tags(List.of(Tag.create("job", name)))
+                    .description("How long runs of a background job take"));
+        }
+
+        private void runScheduled() {
+            try {
+                // A run asked for by runNow is under way: this turn is skipped rather than queued behind it.
+                if (lock.tryLock()) {
+                    try {
+                        measured();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "job " + name + " failed; it runs again in " + every, e);
+            } finally {
+                try {
+                    clock.schedule(() -> runs.execute(this::runScheduled), every.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopped) {
+                    // closed: no further turns
+                }
+            }
+        }
+
+        private long measured() {
+            long started = System.nanoTime();
+            try {
+                long done = work.run();
+                count("success");
+                return done;
+            } catch (RuntimeException e) {
+                count("failure");
+                throw e;
+            } finally {
+                duration.record(Duration.ofNanos(System.nanoTime() - started));
+            }
+        }
+
+        private void count(String outcome) {
+            meters.getOrCreate(Counter.builder("jobs.runs")
+                            .tags(List.of(Tag.create("job", name), Tag.create("outcome", outcome)))
+                            .description("Runs of a background job by outcome"))
+                    .increment();
+        }
+    }
+}

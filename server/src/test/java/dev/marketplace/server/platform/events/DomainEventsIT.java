@@ -1,0 +1,221 @@
+package dev.marketplace.server.platform.events;
+
+import static dev.marketplace.schema.Tables.EVENT_SUBSCRIPTION;
+import static dev.marketplace.schema.Tables.PARKED_EVENT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.marketplace.server.platform.jobs.Jobs;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.Database;
+import dev.marketplace.server.platform.persistence.DatabaseSettings;
+import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.TestDatabases;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox and its subscribers on a real database: several nodes (each its own pool, jobs and subscribers, as
+ * separate server processes would have) handling every event exactly once while one is killed, a poison event
+ * parked, and an event of a transaction that commits late handled in its place rather than skipped.
+ */
+class DomainEventsIT {
+
+    private static final Duration NEVER_BY_ITSELF = Duration.ofHours(1);
+
+    private final String url = TestDatabases.newDatabase();
+    private final List<Node> nodes = new ArrayList<>();
+    /** Idempotency ids of events the test subscribers fail on. */
+    private final Set<String> poisonous = ConcurrentHashMap.newKeySet();
+    private Database writer;
+
+    /** One server's share: its pool, its jobs and the subscribers it runs. */
+    private record Node(String name, Database database, Jobs jobs, EventSubscribers subscribers) {
+
+        /** Dies without a clean stop: its running batches are interrupted, its leases left to expire. */
+        void kill() {
+            jobs.close();
+            database.close();
+        }
+
+        long runNow(String subscriber) {
+            return jobs.runNow(EventSubscribers.jobName(subscriber));
+        }
+    }
+
+    @BeforeEach
+    void createEffectTable() {
+        writer = database();
+        // What the subscribers do, written in their batches' transactions.
+        writer.dsl().execute("CREATE TABLE handled (seq bigserial, subscriber text, event_id uuid, idempotency_id text, node text)");
+    }
+
+    @AfterEach
+    void close() {
+        nodes.forEach(Node::kill);
+        writer.close();
+    }
+
+    @Test
+    void twoNodesHandleEveryEventOfTwoSubscribersExactlyOnceWhileOneIsKilled() throws Exception {
+        List<String> subscribers = List.of("test.ledger", "test.webhooks");
+        EventSubscribers.Settings fast = new EventSubscribers.Settings(Duration.ofSeconds(1), Duration.ofMillis(20), 50, 3);
+        int writers = 4;
+        int transactionsPerWriter = 25;
+        int eventsPerTransaction = 4;
+        int events = writers * transactionsPerWriter * eventsPerTransaction;
+
+        Node first = node("first", fast, subscribers);
+        List<Future<?>> writing = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int w = 0; w < writers; w++) {
+                writing.add(threads.submit(() -> {
+                    for (int t = 0; t < transactionsPerWriter; t++) {
+                        writer.dsl().transaction(tx -> {
+                            for (int e = 0; e < eventsPerTransaction; e++) {
+                                DomainEvents.append(tx.dsl(), someMovement());
+                            }
+                        });
+                    }
+                }));
+            }
+            Await.until(Duration.ofSeconds(30), "the first node handles events", () -> handled("first") > 20);
+            node("second", fast, subscribers);
+            Await.until(Duration.ofSeconds(30), "more events are handled", () -> handled(null) > events / 2);
+            first.kill();
+            nodes.remove(first);
+            for (Future<?> done : writing) {
+                done.get();
+            }
+            Await.until(Duration.ofSeconds(60), "every event is handled by both subscribers",
+                    () -> handled(null) >= 2L * events);
+        }
+
+        assertThat(writer.dsl().fetch("SELECT subscriber, event_id FROM handled GROUP BY 1, 2 HAVING count(*) > 1"))
+                .as("handled twice").isEmpty();
+        for (String subscriber : subscribers) {
+            assertThat(((Number) writer.dsl().fetchValue("SELECT count(DISTINCT event_id) FROM handled WHERE subscriber = ?",
+                    subscriber)).longValue()).as(subscriber).isEqualTo(events);
+        }
+        assertThat(handled("first")).as("the killed node handled some").isPositive();
+        assertThat(handled("second")).as("the other node took over").isPositive();
+    }
+
+    @Test
+    void aPoisonEventIsParkedWithItsErrorAfterRepeatedFailuresAndTheSubscriberGoesOn() {
+        String poison = "poison";
+        Node node = node("solo", new EventSubscribers.Settings(Duration.ofSeconds(30), NEVER_BY_ITSELF, 50, 3),
+                List.of(poison));
+        // The subscriber writes its row, then fails on the second event: that row must be undone.
+        MoneyMovement bad = someMovement();
+        List<MoneyMovement> appended = List.of(someMovement(), bad, someMovement());
+        writer.dsl().transaction(tx -> appended.forEach(event -> DomainEvents.append(tx.dsl(), event)));
+        poisonous.add(bad.idempotencyId());
+
+        assertThat(node.runNow(poison)).as("the first event, then a failure").isEqualTo(1);
+        assertThat(lag(poison)).as("two events not yet passed").isEqualTo(2);
+        assertThat(node.runNow(poison)).as("the second attempt fails").isZero();
+        assertThat(writer.dsl().selectFrom(EVENT_SUBSCRIPTION).where(EVENT_SUBSCRIPTION.NAME.eq(poison)).fetchSingle())
+                .satisfies(subscription -> {
+                    assertThat(subscription.getFailures()).isEqualTo(2);
+                    assertThat(subscription.getLastError()).contains("poisoned on purpose");
+                });
+        assertThat(node.runNow(poison)).as("parked on the third, then the last event").isEqualTo(2);
+        assertThat(lag(poison)).isZero();
+
+        assertThat(writer.dsl().selectFrom(PARKED_EVENT).fetch()).singleElement().satisfies(parked -> {
+            assertThat(parked.getSubscriber()).isEqualTo(poison);
+            assertThat(parked.getAttempts()).isEqualTo(3);
+            assertThat(parked.getError()).contains("IllegalStateException", "poisoned on purpose");
+        });
+        assertThat(writer.dsl().fetch("SELECT idempotency_id FROM handled ORDER BY seq").getValues(0, String.class))
+                .as("the poison event's own writes were undone")
+                .containsExactly(appended.get(0).idempotencyId(), appended.get(2).idempotencyId());
+        assertThat(writer.dsl().selectFrom(EVENT_SUBSCRIPTION).where(EVENT_SUBSCRIPTION.NAME.eq(poison)).fetchSingle()
+                .getFailures()).isZero();
+        assertThat(Metrics.globalRegistry().counter("events.parked", List.of(Tag.create("subscriber", poison)))
+                .map(Counter::count).orElse(0L)).isPositive();
+    }
+
+    @Test
+    void anEventOfATransactionThatCommitsLateIsHandledInItsPlaceNotSkipped() throws Exception {
+        String ordered = "test.ordered";
+        Node node = node("solo", new EventSubscribers.Settings(Duration.ofSeconds(30), NEVER_BY_ITSELF, 50, 3),
+                List.of(ordered));
+        MoneyMovement early = someMovement();
+        MoneyMovement late = someMovement();
+        try (Connection connection = writer.openDedicatedConnection()) {
+            connection.setAutoCommit(false);
+            DSLContext slow = DSL.using(connection, SQLDialect.POSTGRES);
+            DomainEvents.append(slow, early); // begins first, commits last
+            writer.dsl().transaction(tx -> DomainEvents.append(tx.dsl(), late));
+
+            assertThat(node.runNow(ordered)).as("nothing is settled while an older transaction runs").isZero();
+            connection.commit();
+        }
+
+        assertThat(node.runNow(ordered)).isEqualTo(2);
+        assertThat(writer.dsl().fetch("SELECT idempotency_id FROM handled ORDER BY seq").getValues(0, String.class))
+                .containsExactly(early.idempotencyId(), late.idempotencyId());
+    }
+
+    private Node node(String name, EventSubscribers.Settings settings, List<String> subscriberNames) {
+        Database database = database();
+        Jobs jobs = new Jobs(Metrics.globalRegistry());
+        EventSubscribers subscribers = new EventSubscribers(database.dsl(), name + "-" + UUID.randomUUID(), settings,
+                Metrics.globalRegistry());
+        for (String subscriber : subscriberNames) {
+            subscribers.subscribe(new Subscriber(subscriber, Set.of(EventType.PAYMENT_CAPTURED), (tx, stored) -> {
+                tx.execute("INSERT INTO handled (subscriber, event_id, idempotency_id, node) VALUES (?, ?, ?, ?)",
+                        subscriber, stored.eventId(), stored.event().idempotencyId(), name);
+                if (poisonous.contains(stored.event().idempotencyId())) {
+                    throw new IllegalStateException("poisoned on purpose");
+                }
+            }), jobs);
+        }
+        Node node = new Node(name, database, jobs, subscribers);
+        nodes.add(node);
+        return node;
+    }
+
+    private static double lag(String subscriber) {
+        return Metrics.globalRegistry().gauge("events.lag", List.of(Tag.create("subscriber", subscriber)))
+                .map(gauge -> gauge.value().doubleValue()).orElseThrow();
+    }
+
+    private Database database() {
+        return Database.start(new DatabaseSettings(Optional.of(url), "postgres", "", 6, Duration.ofSeconds(10),
+                Path.of("target")));
+    }
+
+    /** Rows the subscribers wrote, of one node or (null) of all. */
+    private long handled(String node) {
+        Object count = node == null
+                ? writer.dsl().fetchValue("SELECT count(*) FROM handled")
+                : writer.dsl().fetchValue("SELECT count(*) FROM handled WHERE node = ?", node);
+        return ((Number) count).longValue();
+    }
+
+    private static MoneyMovement someMovement() {
+        return MoneyMovement.paymentCaptured(UUID.randomUUID(), Parties.ofOrder(UUID.randomUUID(), UUID.randomUUID()),
+                Money.of(100, "JPY"));
+    }
+}
