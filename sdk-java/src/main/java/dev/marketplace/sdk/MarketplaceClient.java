@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * Underneath the generated API classes it authenticates (OAuth2 client credentials, tokens cached and renewed),
  * gives every POST an {@code Idempotency-Key}, and retries 429, 503, a 409 whose idempotency key is still in
  * progress, and failed connections. Every call that gets an error answer throws a typed
- * {@link MarketplaceException} carrying the server's problem document (code, field errors, request id). For lists, {@link Pages} walks the cursors.
+ * {@link MarketplaceException} carrying the server's problem document (code, field errors, request id). For lists,
+ * {@link Pages} walks the cursors; change feeds are followed with {@link #feeds()}.
  *
  * <pre>{@code
  * MarketplaceClient client = MarketplaceClient.builder()
@@ -57,6 +58,7 @@ public final class MarketplaceClient {
     private final FulfilmentApi fulfilment;
     private final ReturnsApi returns;
     private final OperationsApi operations;
+    private final Feeds feeds;
 
     private MarketplaceClient(Builder builder) {
         String baseUri = builder.baseUri.toString().replaceAll("/+$", "");
@@ -97,6 +99,7 @@ public final class MarketplaceClient {
         this.fulfilment = new FulfilmentApi(client);
         this.returns = new ReturnsApi(client);
         this.operations = new OperationsApi(client);
+        this.feeds = new Feeds(fulfilment, inventory, products);
     }
 
     public static Builder builder() {
@@ -166,6 +169,11 @@ public final class MarketplaceClient {
     /** Returns (RMA): requested by the customer, handled by the merchant. */
     public ReturnsApi returns() {
         return returns;
+    }
+
+    /** The change feeds (sub-orders, stock, products), followed with a stored cursor. */
+    public Feeds feeds() {
+        return feeds;
     }
 
     /** Health and metrics. */
