@@ -1,5 +1,6 @@
 package dev.marketplace.sdk;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.marketplace.sdk.api.CartsApi;
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
@@ -38,7 +39,7 @@ import java.util.function.Consumer;
  *         .baseUri(URI.create("https://api.example.com"))
  *         .clientCredentials(clientId, clientSecret)
  *         .build();
- * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+ * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
  * }</pre>
  */
 public final class MarketplaceClient {
@@ -63,6 +64,8 @@ public final class MarketplaceClient {
     private MarketplaceClient(Builder builder) {
         String baseUri = builder.baseUri.toString().replaceAll("/+$", "");
         ApiClient client = new ApiClient();
+        // A schema without properties (CartCreate) is generated as Object: new Object() is sent as {}.
+        client.setObjectMapper(ApiClient.createDefaultObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS));
         client.updateBaseUri(baseUri);
         HttpClient.Builder transport = builder.httpClientBuilder.connectTimeout(builder.connectTimeout);
         RetryPolicy retryPolicy = new RetryPolicy(builder.maxRetries, builder.maxRetryWait, builder.clock, builder.sleeper);
