@@ -70,11 +70,12 @@ public final class MarketplaceClient {
         HttpClient.Builder transport = builder.httpClientBuilder.connectTimeout(builder.connectTimeout);
         RetryPolicy retryPolicy = new RetryPolicy(builder.maxRetries, builder.maxRetryWait, builder.clock, builder.sleeper);
         ProblemInterceptor problems = new ProblemInterceptor(client.getObjectMapper(), builder.clock);
-        ClientCredentialsTokenSource tokens = builder.clientId == null ? null : new ClientCredentialsTokenSource(
-                new RetryingHttpClient(transport.build(), retryPolicy, tokenRequest -> true), // asking again is harmless
-                ClientCredentialsTokenSource.tokenRequest(URI.create(baseUri + "/oauth2/token"),
-                        builder.clientId, builder.clientSecret, builder.scopes, builder.requestTimeout),
-                client.getObjectMapper(), problems, builder.clock);
+        TokenSource tokens = builder.tokenSource != null ? builder.tokenSource
+                : builder.clientId == null ? null : new ClientCredentialsTokenSource(new TokenEndpoint(
+                        new RetryingHttpClient(transport.build(), retryPolicy, tokenRequest -> true), // asking again is harmless
+                        URI.create(baseUri + "/oauth2/token"), builder.clientId, builder.clientSecret,
+                        builder.requestTimeout, client.getObjectMapper(), problems, builder.clock),
+                        builder.scopes, builder.clock);
         client.setHttpClientBuilder(new DecoratingHttpClientBuilder(transport, built -> {
             HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isSafeToResend);
             return tokens == null ? retrying : new AuthorizingHttpClient(retrying, tokens);
@@ -195,6 +196,7 @@ public final class MarketplaceClient {
         private String clientSecret;
         private List<String> scopes = List.of();
         private String accessToken;
+        private TokenSource tokenSource;
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
@@ -291,6 +293,12 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /** Tokens of a signed-in customer ({@link CustomerSignIn}), renewed with their refresh token. */
+        Builder tokenSource(TokenSource tokenSource) {
+            this.tokenSource = Objects.requireNonNull(tokenSource, "tokenSource");
+            return this;
+        }
+
         /** Spends the waits between retries; tests record them instead. */
         Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -307,8 +315,8 @@ public final class MarketplaceClient {
             if (baseUri == null) {
                 throw new IllegalStateException("baseUri is required");
             }
-            if (clientId != null && accessToken != null) {
-                throw new IllegalStateException("use either clientCredentials or accessToken, not both");
+            if ((clientId != null ? 1 : 0) + (accessToken != null ? 1 : 0) + (tokenSource != null ? 1 : 0) > 1) {
+                throw new IllegalStateException("use one of clientCredentials, accessToken or a customer's sign-in");
             }
             if (clientId == null && !scopes.isEmpty()) {
                 throw new IllegalStateException("scopes are asked for with clientCredentials");
