@@ -71,6 +71,7 @@ public final class CustomerSignIn {
                 Clock.systemUTC());
     }
 
+    /** Settings: {@code baseUri}, a client ({@code client} or {@code publicClient}) and {@code redirectUri} are required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -214,6 +215,7 @@ public final class CustomerSignIn {
             return this;
         }
 
+        /** How long one request may take, from sending to the end of the response headers (default 30 s). */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
             return this;
@@ -237,6 +239,7 @@ public final class CustomerSignIn {
             return this;
         }
 
+        /** @throws IllegalStateException when the base URI, the client or the redirect URI is missing */
         public CustomerSignIn build() {
             if (baseUri == null || clientId == null || redirectUri == null) {
                 throw new IllegalStateException("baseUri, a client and a redirectUri are required");

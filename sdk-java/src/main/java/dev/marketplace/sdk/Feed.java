@@ -12,8 +12,8 @@ import java.util.Optional;
  *
  * <pre>{@code
  * try (FeedFollower follower = client.feeds().subOrders().follow(CursorStore.file(Path.of("sub-orders.cursor")),
- *         changes -> changes.forEach(change -> erp.accept(change.getSubOrder())))) {
- *     ... // the follower reads on its own thread until closed
+ *         changes -> changes.forEach(change -> erp.mirror(change.getSubOrder())))) {
+ *     erp.runUntilShutdown();   // the follower reads on its own thread until closed
  * }
  * }</pre>
  *

@@ -106,6 +106,7 @@ public final class MarketplaceClient {
         this.feeds = new Feeds(fulfilment, inventory, products);
     }
 
+    /** Settings: only {@code baseUri} is required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -255,6 +256,7 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /** How long opening a connection may take (default 5 s). */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
             return this;
@@ -311,6 +313,7 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /** @throws IllegalStateException when {@code baseUri} is missing or several ways to authenticate are set */
         public MarketplaceClient build() {
             if (baseUri == null) {
                 throw new IllegalStateException("baseUri is required");
