@@ -66,7 +66,7 @@ public final class CustomerSignIn {
         var mapper = ApiClient.createDefaultObjectMapper();
         // Codes and refresh tokens are good once: a request whose connection failed mid-way is not sent again.
         HttpClient http = new RetryingHttpClient(settings.httpClientBuilder.build(), retryPolicy, request -> false);
-        this.tokenEndpoint = new TokenEndpoint(http, settings.baseUri.resolve("/oauth2/token"), settings.clientId,
+        this.tokenEndpoint = new TokenEndpoint(http, endpoint("/oauth2/token"), settings.clientId,
                 settings.clientSecret, settings.requestTimeout, mapper, new ProblemInterceptor(mapper, Clock.systemUTC()),
                 Clock.systemUTC());
     }
@@ -84,7 +84,7 @@ public final class CustomerSignIn {
                 + "&redirect_uri=" + encoded(settings.redirectUri.toString())
                 + (settings.scopes.isEmpty() ? "" : "&scope=" + encoded(String.join(" ", settings.scopes)))
                 + "&code_challenge=" + challengeOf(verifier) + "&code_challenge_method=S256&state=" + state;
-        return new Request(settings.baseUri.resolve("/oauth2/authorize?" + query), state, verifier);
+        return new Request(endpoint("/oauth2/authorize?" + query), state, verifier);
     }
 
     /**
@@ -129,6 +129,11 @@ public final class CustomerSignIn {
                 .httpClientBuilder(settings.httpClientBuilder).requestTimeout(settings.requestTimeout)
                 .maxRetries(settings.maxRetries).tokenSource(tokens).build();
         return new CustomerSession(client, tokens);
+    }
+
+    /** Below the base URI, also when it has a path of its own (as MarketplaceClient resolves it). */
+    private URI endpoint(String pathAndQuery) {
+        return URI.create(settings.baseUri.toString().replaceAll("/+$", "") + pathAndQuery);
     }
 
     private static String randomToken() {
