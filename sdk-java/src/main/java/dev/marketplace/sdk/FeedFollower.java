@@ -17,7 +17,13 @@ public final class FeedFollower implements AutoCloseable {
     private volatile Exception failure;
 
     private FeedFollower(String threadName, Consumer<FeedFollower> loop) {
-        this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(() -> loop.accept(this));
+        this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(() -> {
+            try {
+                loop.accept(this);
+            } catch (RuntimeException e) { // thrown by the handler's onFailure: the follower ends, and says why
+                failed(e);
+            }
+        });
     }
 
     static FeedFollower start(String threadName, Consumer<FeedFollower> loop) {
@@ -48,7 +54,10 @@ public final class FeedFollower implements AutoCloseable {
         return thread.isAlive();
     }
 
-    /** Why the follower stopped on its own: an answer that retrying cannot change, such as 403. */
+    /**
+     * Why the follower stopped on its own: an answer that retrying cannot change, such as 403, or an exception
+     * thrown by {@link FeedHandler#onFailure}.
+     */
     public Optional<Exception> failure() {
         return Optional.ofNullable(failure);
     }
