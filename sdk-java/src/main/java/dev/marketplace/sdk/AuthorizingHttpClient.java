@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
- * Sends each request with a bearer token from the client credentials grant. When the API answers 401 with
+ * Sends each request with a bearer token from its {@link TokenSource} (client credentials, or a customer's sign-in). When the API answers 401 with
  * {@code WWW-Authenticate: Bearer error="invalid_token"} (the token was revoked, or the server's keys rotated
  * before the token's stated expiry), the token is dropped, a new one fetched and the request sent once more.
  */
@@ -17,9 +17,9 @@ final class AuthorizingHttpClient extends DelegatingHttpClient {
     private static final Pattern INVALID_TOKEN_CHALLENGE =
             Pattern.compile("\\bBearer\\b.*\\berror\\s*=\\s*\"?invalid_token\\b", Pattern.CASE_INSENSITIVE);
 
-    private final ClientCredentialsTokenSource tokens;
+    private final TokenSource tokens;
 
-    AuthorizingHttpClient(HttpClient delegate, ClientCredentialsTokenSource tokens) {
+    AuthorizingHttpClient(HttpClient delegate, TokenSource tokens) {
         super(delegate);
         this.tokens = tokens;
     }

@@ -21,6 +21,7 @@ public final class DecoratingHttpClientBuilder implements HttpClient.Builder {
     private final HttpClient.Builder delegate;
     private final UnaryOperator<HttpClient> decoration;
 
+    /** Builds with {@code delegate}, then applies {@code decoration} to the client it built. */
     public DecoratingHttpClientBuilder(HttpClient.Builder delegate, UnaryOperator<HttpClient> decoration) {
         this.delegate = delegate;
         this.decoration = decoration;

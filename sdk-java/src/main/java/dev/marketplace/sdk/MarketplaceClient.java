@@ -1,5 +1,6 @@
 package dev.marketplace.sdk;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.marketplace.sdk.api.CartsApi;
 import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.api.ClientsApi;
@@ -30,14 +31,15 @@ import java.util.function.Consumer;
  * Underneath the generated API classes it authenticates (OAuth2 client credentials, tokens cached and renewed),
  * gives every POST an {@code Idempotency-Key}, and retries 429, 503, a 409 whose idempotency key is still in
  * progress, and failed connections. Every call that gets an error answer throws a typed
- * {@link MarketplaceException} carrying the server's problem document (code, field errors, request id). For lists, {@link Pages} walks the cursors.
+ * {@link MarketplaceException} carrying the server's problem document (code, field errors, request id). For lists,
+ * {@link Pages} walks the cursors; change feeds are followed with {@link #feeds()}.
  *
  * <pre>{@code
  * MarketplaceClient client = MarketplaceClient.builder()
  *         .baseUri(URI.create("https://api.example.com"))
  *         .clientCredentials(clientId, clientSecret)
  *         .build();
- * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+ * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
  * }</pre>
  */
 public final class MarketplaceClient {
@@ -57,19 +59,23 @@ public final class MarketplaceClient {
     private final FulfilmentApi fulfilment;
     private final ReturnsApi returns;
     private final OperationsApi operations;
+    private final Feeds feeds;
 
     private MarketplaceClient(Builder builder) {
         String baseUri = builder.baseUri.toString().replaceAll("/+$", "");
         ApiClient client = new ApiClient();
+        // A schema without properties (CartCreate) is generated as Object: new Object() is sent as {}.
+        client.setObjectMapper(ApiClient.createDefaultObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS));
         client.updateBaseUri(baseUri);
         HttpClient.Builder transport = builder.httpClientBuilder.connectTimeout(builder.connectTimeout);
         RetryPolicy retryPolicy = new RetryPolicy(builder.maxRetries, builder.maxRetryWait, builder.clock, builder.sleeper);
         ProblemInterceptor problems = new ProblemInterceptor(client.getObjectMapper(), builder.clock);
-        ClientCredentialsTokenSource tokens = builder.clientId == null ? null : new ClientCredentialsTokenSource(
-                new RetryingHttpClient(transport.build(), retryPolicy, tokenRequest -> true), // asking again is harmless
-                ClientCredentialsTokenSource.tokenRequest(URI.create(baseUri + "/oauth2/token"),
-                        builder.clientId, builder.clientSecret, builder.scopes, builder.requestTimeout),
-                client.getObjectMapper(), problems, builder.clock);
+        TokenSource tokens = builder.tokenSource != null ? builder.tokenSource
+                : builder.clientId == null ? null : new ClientCredentialsTokenSource(new TokenEndpoint(
+                        new RetryingHttpClient(transport.build(), retryPolicy, tokenRequest -> true), // asking again is harmless
+                        URI.create(baseUri + "/oauth2/token"), builder.clientId, builder.clientSecret,
+                        builder.requestTimeout, client.getObjectMapper(), problems, builder.clock),
+                        builder.scopes, builder.clock);
         client.setHttpClientBuilder(new DecoratingHttpClientBuilder(transport, built -> {
             HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isSafeToResend);
             return tokens == null ? retrying : new AuthorizingHttpClient(retrying, tokens);
@@ -97,8 +103,10 @@ public final class MarketplaceClient {
         this.fulfilment = new FulfilmentApi(client);
         this.returns = new ReturnsApi(client);
         this.operations = new OperationsApi(client);
+        this.feeds = new Feeds(fulfilment, inventory, products);
     }
 
+    /** Settings: only {@code baseUri} is required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -168,6 +176,11 @@ public final class MarketplaceClient {
         return returns;
     }
 
+    /** The change feeds (sub-orders, stock, products), followed with a stored cursor. */
+    public Feeds feeds() {
+        return feeds;
+    }
+
     /** Health and metrics. */
     public OperationsApi operations() {
         return operations;
@@ -184,6 +197,7 @@ public final class MarketplaceClient {
         private String clientSecret;
         private List<String> scopes = List.of();
         private String accessToken;
+        private TokenSource tokenSource;
         private HttpClient.Builder httpClientBuilder = HttpClient.newBuilder();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
@@ -242,6 +256,7 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /** How long opening a connection may take (default 5 s). */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
             return this;
@@ -280,6 +295,12 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /** Tokens of a signed-in customer ({@link CustomerSignIn}), renewed with their refresh token. */
+        Builder tokenSource(TokenSource tokenSource) {
+            this.tokenSource = Objects.requireNonNull(tokenSource, "tokenSource");
+            return this;
+        }
+
         /** Spends the waits between retries; tests record them instead. */
         Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -292,12 +313,13 @@ public final class MarketplaceClient {
             return this;
         }
 
+        /** @throws IllegalStateException when {@code baseUri} is missing or several ways to authenticate are set */
         public MarketplaceClient build() {
             if (baseUri == null) {
                 throw new IllegalStateException("baseUri is required");
             }
-            if (clientId != null && accessToken != null) {
-                throw new IllegalStateException("use either clientCredentials or accessToken, not both");
+            if ((clientId != null ? 1 : 0) + (accessToken != null ? 1 : 0) + (tokenSource != null ? 1 : 0) > 1) {
+                throw new IllegalStateException("use one of clientCredentials, accessToken or a customer's sign-in");
             }
             if (clientId == null && !scopes.isEmpty()) {
                 throw new IllegalStateException("scopes are asked for with clientCredentials");

@@ -45,6 +45,7 @@ public class MarketplaceException extends RuntimeException {
         };
     }
 
+    /** The HTTP status of the answer. */
     public int status() {
         return status;
     }
@@ -54,10 +55,12 @@ public class MarketplaceException extends RuntimeException {
         return problem.getCode();
     }
 
+    /** The whole problem document (RFC 9457), with members such as {@code currentState}. */
     public Problem problem() {
         return problem;
     }
 
+    /** The server's id of the request ({@code X-Request-Id}), to quote to support; null when it sent none. */
     public String requestId() {
         return requestId;
     }
@@ -75,6 +78,7 @@ public class MarketplaceException extends RuntimeException {
             super(status, problem, requestId);
         }
 
+        /** One entry per offending field: the field, a stable code ({@code required}, {@code too_long}, ...) and a message. */
         public List<FieldError> fieldErrors() {
             return problem().getErrors() == null ? List.of() : problem().getErrors();
         }

@@ -1,6 +1,9 @@
 package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.invoker.ApiException;
+import dev.marketplace.sdk.model.ProductChangePage;
+import dev.marketplace.sdk.model.StockChangePage;
+import dev.marketplace.sdk.model.SubOrderChangePage;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -20,7 +23,8 @@ import java.util.stream.StreamSupport;
  * }</pre>
  *
  * A page that cannot be fetched throws its {@link MarketplaceException}, or an {@link UncheckedApiException} when
- * the connection failed.
+ * the connection failed. Change feeds are not lists: they always answer a next cursor, so their pages never end;
+ * {@code Pages} refuses them with an {@link IllegalArgumentException}; follow them with {@link MarketplaceClient#feeds()}.
  */
 public final class Pages {
 
@@ -51,6 +55,10 @@ public final class Pages {
         return StreamSupport.stream(all(fetchPage, items, nextCursor).spliterator(), false);
     }
 
+    private static boolean isChangeFeedPage(Object page) {
+        return page instanceof SubOrderChangePage || page instanceof StockChangePage || page instanceof ProductChangePage;
+    }
+
     private static final class PageIterator<P, T> implements Iterator<T> {
         private final PageFetcher<P> fetchPage;
         private final Function<? super P, ? extends Iterable<? extends T>> items;
@@ -74,6 +82,10 @@ public final class Pages {
                     page = fetchPage.fetch(cursor);
                 } catch (ApiException e) {
                     throw new UncheckedApiException(e);
+                }
+                if (isChangeFeedPage(page)) {
+                    throw new IllegalArgumentException(page.getClass().getSimpleName() + " is a page of a change feed, "
+                            + "which never ends: follow the feed with MarketplaceClient.feeds() instead");
                 }
                 itemsOfPage = items.apply(page).iterator();
                 cursor = nextCursor.apply(page);
