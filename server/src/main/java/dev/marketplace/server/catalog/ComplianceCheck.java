@@ -27,8 +27,9 @@ public final class ComplianceCheck {
         this.bannedWords = bannedWords.stream().map(String::strip).filter(word -> !word.isEmpty()).toList();
     }
 
-    public static ComplianceCheck from(Config config) {
-        return new ComplianceCheck(config.get("catalog.compliance.banned.words").asList(String.class)
+    /** From the {@code catalog} configuration node. */
+    public static ComplianceCheck from(Config catalog) {
+        return new ComplianceCheck(catalog.get("compliance.banned.words").asList(String.class)
                 .orElse(DEFAULT_BANNED_WORDS));
     }
 

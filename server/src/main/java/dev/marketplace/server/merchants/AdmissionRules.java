@@ -16,8 +16,9 @@ public record AdmissionRules(int minYearsInBusiness, Money minDeposit) {
     public static final String MIN_YEARS_IN_BUSINESS = "min_years_in_business";
     public static final String MIN_DEPOSIT = "min_deposit";
 
-    public static AdmissionRules from(Config config) {
-        Config admission = config.get("merchants.admission");
+    /** From the {@code merchants} configuration node. */
+    public static AdmissionRules from(Config merchants) {
+        Config admission = merchants.get("admission");
         return new AdmissionRules(admission.get("min.years").asInt().orElse(3),
                 Money.of(admission.get("deposit.amount").asLong().orElse(500_000L),
                         admission.get("deposit.currency").asString().orElse("JPY")));

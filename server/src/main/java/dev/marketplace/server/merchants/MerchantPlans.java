@@ -21,9 +21,10 @@ public final class MerchantPlans {
         this.plans = Map.copyOf(plans);
     }
 
-    public static MerchantPlans from(Config config) {
+    /** From the {@code merchants} configuration node. */
+    public static MerchantPlans from(Config merchants) {
         Map<String, MerchantPlan> plans = new TreeMap<>();
-        config.get("merchants.plans").asNodeList().orElse(java.util.List.of()).forEach(plan -> plans.put(
+        merchants.get("plans").asNodeList().orElse(java.util.List.of()).forEach(plan -> plans.put(
                 plan.name(), new MerchantPlan(plan.name(), Money.of(
                         plan.get("monthly.fee.amount").asLong().get(),
                         plan.get("monthly.fee.currency").asString().get()))));

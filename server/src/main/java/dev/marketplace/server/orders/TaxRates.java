@@ -19,9 +19,10 @@ public record TaxRates(int standardBasisPoints, int reducedBasisPoints) {
         }
     }
 
-    public static TaxRates from(Config config) {
-        return new TaxRates(config.get("orders.tax.standard.bp").asInt().orElse(1000),
-                config.get("orders.tax.reduced.bp").asInt().orElse(800));
+    /** From the {@code orders} configuration node. */
+    public static TaxRates from(Config orders) {
+        return new TaxRates(orders.get("tax.standard.bp").asInt().orElse(1000),
+                orders.get("tax.reduced.bp").asInt().orElse(800));
     }
 
     public int rateFor(Map<String, String> productAttributes) {

@@ -101,14 +101,20 @@ final class PaymentRepository {
         return id;
     }
 
-    /** Claims pending refunds (touched, so another node leaves them for a while; rows it holds are skipped). */
-    List<PendingRefund> claimPendingRefunds(DSLContext db, Duration leaseFor, int limit) {
+    /**
+     * Claims refunds that are due (rows another node holds are skipped) and moves them out of reach for
+     * {@code leaseFor}: the claimer sends them after its transaction commits, and a refund whose outcome stays unknown
+     * is due again when the lease has passed.
+     */
+    List<PendingRefund> claimDueRefunds(DSLContext db, Duration leaseFor, int limit) {
         List<UUID> ids = db.select(PAYMENT_REFUND.ID).from(PAYMENT_REFUND)
                 .where(PAYMENT_REFUND.STATUS.eq("pending"))
-                .and(PAYMENT_REFUND.UPDATED_AT.le(OffsetDateTime.now(ZoneOffset.UTC).minus(leaseFor)))
-                .orderBy(PAYMENT_REFUND.UPDATED_AT).limit(limit)
+                .and(PAYMENT_REFUND.DUE_AT.le(DSL.currentOffsetDateTime()))
+                .orderBy(PAYMENT_REFUND.DUE_AT).limit(limit)
                 .forUpdate().skipLocked().fetch(PAYMENT_REFUND.ID);
-        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+        db.update(PAYMENT_REFUND)
+                .set(PAYMENT_REFUND.DUE_AT, OffsetDateTime.now(ZoneOffset.UTC).plus(leaseFor))
+                .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PAYMENT_REFUND.ID.in(ids)).execute();
         return pendingRefunds(db, ids);
     }
@@ -121,22 +127,6 @@ final class PaymentRepository {
                 .where(PAYMENT_REFUND.ID.in(ids))
                 .fetch(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
                         Money.of(r.value7(), r.value8())));
-    }
-
-    /**
-     * Claims one refund if it is still pending and no other node holds it (touched, so the recovery job leaves it
-     * alone for a while).
-     */
-    Optional<PendingRefund> claimPendingRefund(DSLContext db, UUID refundId) {
-        boolean claimed = db.select(PAYMENT_REFUND.ID).from(PAYMENT_REFUND)
-                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending"))
-                .forUpdate().skipLocked().fetchOptional().isPresent();
-        if (!claimed) {
-            return Optional.empty();
-        }
-        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
-                .where(PAYMENT_REFUND.ID.eq(refundId)).execute();
-        return pendingRefunds(db, List.of(refundId)).stream().findFirst();
     }
 
     /** Records a refund as done, once; whether this call did. */

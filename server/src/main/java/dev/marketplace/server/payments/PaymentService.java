@@ -6,10 +6,8 @@ import dev.marketplace.server.orders.OrderStateMachine;
 import dev.marketplace.server.orders.OrderStatus;
 import dev.marketplace.server.orders.RefundRequests;
 import dev.marketplace.server.platform.events.DomainEvents;
-import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.RefundRequested;
-import dev.marketplace.server.platform.events.Subscriber;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.security.Principal;
@@ -20,7 +18,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -29,12 +26,13 @@ import org.jooq.DSLContext;
  * every provider call for it) in one transaction, the provider is called outside any transaction, and the outcome
  * is recorded in another, together with the order's change and its money events. A crash or timeout between call
  * and record leaves a pending intent, which {@link #reconcile} completes from the provider's own record of the key —
- * so a payment is never lost, and, the key being reused, never charged twice.
+ * so a payment is never lost, and, the key being reused, never charged twice. Refunds take the same shape: recorded
+ * as due where they are requested, claimed and sent by {@link #sendDueRefunds}, their outcome recorded apart.
  */
 public final class PaymentService implements RefundRequests {
 
-    /** The subscriber that sends requested refunds ({@link #refundSending}). */
-    public static final String REFUND_SENDING = "payments.refund-sending";
+    /** The job that sends due refunds ({@link #sendDueRefunds}). */
+    public static final String REFUND_SENDING_JOB = "payments.refund-sending";
     /** The recovery job ({@link #reconcile}). */
     public static final String RECONCILIATION_JOB = "payments.reconciliation";
 
@@ -113,7 +111,7 @@ public final class PaymentService implements RefundRequests {
      * The recovery job: asks the provider about payments pending longer than the settle time, by their idempotency
      * key, and records what it says. A key the provider never saw (the call did not reach it) is sent again with the
      * same key. Safe on every node (claimed with SKIP LOCKED); also commits the stock of paid orders a crash left
-     * uncommitted and resends refunds whose outcome stayed unknown as long. Returns how many payments it looked at.
+     * uncommitted. Returns how many payments it looked at.
      */
     public int reconcile() {
         List<Payment> stale = dsl.transactionResult(tx -> repository.claimStalePending(tx.dsl(), reconcileAfter,
@@ -132,13 +130,12 @@ public final class PaymentService implements RefundRequests {
             }
         }
         orders.commitPaidStock();
-        resendStaleRefunds(reconcileAfter);
         return stale.size();
     }
 
     /**
-     * In the caller's transaction: a refund of part of the order's captured payment, with the event that has
-     * {@link #refundSending} send it once the transaction commits.
+     * In the caller's transaction: a refund of part of the order's captured payment, due at once (sent by
+     * {@link #sendDueRefunds} once the transaction commits), and its {@code refund_requested} event.
      */
     @Override
     public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason) {
@@ -149,27 +146,17 @@ public final class PaymentService implements RefundRequests {
     }
 
     /**
-     * The subscriber that sends each requested refund to the provider once its request has committed: only that
-     * refund, whoever's request committed it. Sending is idempotent (the refund's own key, and only while it is
-     * pending), so an event handled again after a crash refunds nothing twice.
+     * The refund-sending job: claims due refunds in a short transaction of its own (SKIP LOCKED, safe on every
+     * node), calls the provider for each outside any transaction, and records each outcome in another. Sending is
+     * idempotent (the refund's own key), so a refund due again — its outcome unknown, or its sender died — is sent
+     * again without refunding twice; it is due again {@code reconcileAfter} after it was claimed. Returns how many
+     * refunds it sent.
      */
-    public Subscriber refundSending() {
-        return new Subscriber(REFUND_SENDING, Set.of(EventType.REFUND_REQUESTED),
-                (tx, event) -> sendRefund(((RefundRequested) event.event()).refundId()));
-    }
-
-    private void sendRefund(UUID refundId) {
-        dsl.transactionResult(tx -> repository.claimPendingRefund(tx.dsl(), refundId)).ifPresent(this::send);
-    }
-
-    /**
-     * Sends again the refunds pending and untouched for {@code untouchedFor} (their outcome was unknown, or the
-     * node sending them died), each with its own key, so a resend never refunds twice.
-     */
-    private void resendStaleRefunds(Duration untouchedFor) {
-        List<PaymentRepository.PendingRefund> pending = dsl.transactionResult(tx ->
-                repository.claimPendingRefunds(tx.dsl(), untouchedFor, RECONCILE_BATCH));
-        pending.forEach(this::send);
+    public int sendDueRefunds() {
+        List<PaymentRepository.PendingRefund> due = dsl.transactionResult(tx ->
+                repository.claimDueRefunds(tx.dsl(), reconcileAfter, RECONCILE_BATCH));
+        due.forEach(this::send);
+        return due.size();
     }
 
     /** Sends a claimed refund to the provider and records what it answered (a done one with its money event, once). */

@@ -11,7 +11,7 @@ import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductChange;
 import dev.marketplace.sdk.model.ProductChangePage;
-import dev.marketplace.server.MarketplaceServer;
+import dev.marketplace.server.platform.changes.ChangesModule;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -53,10 +53,10 @@ class ChangeRetentionIT {
         server.db().update(CHANGE_LOG).set(CHANGE_LOG.CHANGED_AT, OffsetDateTime.now().minusDays(31))
                 .where(CHANGE_LOG.POSITION.le(secondPosition)).execute();
 
-        long pruned = server.runJob(MarketplaceServer.CHANGE_RETENTION_JOB);
+        long pruned = server.runJob(ChangesModule.RETENTION_JOB);
 
         assertThat(pruned).isEqualTo(secondPosition);
-        assertThat(server.runJob(MarketplaceServer.CHANGE_RETENTION_JOB)).isZero(); // the third change is within the retention
+        assertThat(server.runJob(ChangesModule.RETENTION_JOB)).isZero(); // the third change is within the retention
         MarketplaceException expired = catchThrowableOfType(MarketplaceException.class,
                 () -> server.client().products().listProductChanges(10, first.getNextCursor()));
         assertThat(expired.status()).isEqualTo(410);

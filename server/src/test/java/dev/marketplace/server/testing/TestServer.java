@@ -167,7 +167,7 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
 
     /** The server's payment provider, for tests that act on the provider's side. */
     public dev.marketplace.server.payments.PaymentProvider paymentProvider() {
-        return server.paymentProvider();
+        return server.module(dev.marketplace.server.payments.PaymentsModule.class).orElseThrow().provider();
     }
 
     /** The server's database, for asserting that a refused request changed nothing. */

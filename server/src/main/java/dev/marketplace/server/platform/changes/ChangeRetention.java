@@ -22,8 +22,9 @@ public record ChangeRetention(Duration keep) {
         }
     }
 
-    public static ChangeRetention from(Config config) {
-        return new ChangeRetention(Duration.ofDays(config.get("changes.retention.days").asInt().orElse(DEFAULT_DAYS)));
+    /** From the {@code changes} configuration node. */
+    public static ChangeRetention from(Config changes) {
+        return new ChangeRetention(Duration.ofDays(changes.get("retention.days").asInt().orElse(DEFAULT_DAYS)));
     }
 
     /** Deletes the changes older than the retention; returns how many. */

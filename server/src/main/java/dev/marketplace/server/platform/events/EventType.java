@@ -29,7 +29,8 @@ public enum EventType {
     COMMISSION_REVERSED(true),
     /**
      * A refund was asked for in the transaction of the change that causes it ({@link RefundRequested}): payload
-     * {@code {"refundId", "paymentId", "amount": money}}; the payments domain sends it to the provider.
+     * {@code {"refundId", "paymentId", "amount": money}}. The refund itself is sent by the payments domain's
+     * job (decision 27); the event is for subscribers that follow refunds (settlement, webhooks).
      */
     REFUND_REQUESTED(false);
 

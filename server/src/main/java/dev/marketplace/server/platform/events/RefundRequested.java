@@ -5,7 +5,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.util.UUID;
 
-/** A refund of part of a captured payment was asked for; the payments domain sends it to the provider. */
+/** A refund of part of a captured payment was asked for (the payments domain's job sends it to the provider). */
 public record RefundRequested(UUID refundId, UUID paymentId, Parties parties, Money amount) implements DomainEvent {
 
     @Override

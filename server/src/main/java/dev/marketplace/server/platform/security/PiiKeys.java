@@ -1,16 +1,29 @@
 package dev.marketplace.server.platform.security;
 
+import dev.marketplace.server.platform.jobs.Jobs;
 import io.helidon.config.Config;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The keys sealing personal data at rest (AES-256-GCM through {@link SecretBox}). Each sealed row names the key
  * it was sealed with; the current key seals, every configured key opens, so a key is rotated by making a new one
- * current, listing the old one under {@code security.pii.previous.keys.<id>}, and re-encrypting (the customers'
- * re-encryption job) before the old key is removed.
+ * current, listing the old one under {@code security.pii.previous.keys.<id>}, and re-encrypting (each domain holding
+ * personal data has a re-sealing job, {@link #resealingJob}) before the old key is removed.
  */
 public final class PiiKeys {
+
+    /** Re-sealing runs at start-up, then hourly on every node (SKIP LOCKED). */
+    private static final Duration RESEALING_EVERY = Duration.ofHours(1);
+    /** Rows re-sealed per transaction. */
+    private static final int RESEALING_BATCH = 500;
+
+    /** Re-seals one batch of a domain's rows under the current key; how many it re-sealed. */
+    @FunctionalInterface
+    public interface Resealing {
+        int resealBatch(int batchSize);
+    }
 
     private final String currentId;
     private final Map<String, SecretBox> keys;
@@ -37,6 +50,21 @@ public final class PiiKeys {
         keys.put(currentId, pii.get("current.key").asString().filter(key -> !key.isBlank())
                 .map(SecretBox::fromBase64).orElse(keyEncryptionKey));
         return new PiiKeys(currentId, keys);
+    }
+
+    /**
+     * Schedules a domain's job {@code <domain>.personal-data-resealing}: at start-up and hourly, batches until no row
+     * is left sealed under a retired key (or not yet sealed).
+     */
+    public static void resealingJob(Jobs jobs, String domain, Resealing resealing) {
+        jobs.schedule(domain + ".personal-data-resealing", Duration.ZERO, RESEALING_EVERY, () -> {
+            long resealed = 0;
+            int step;
+            while ((step = resealing.resealBatch(RESEALING_BATCH)) > 0) {
+                resealed += step;
+            }
+            return resealed;
+        });
     }
 
     public String currentId() {

@@ -1,0 +1,30 @@
+package dev.marketplace.server.clients;
+
+import dev.marketplace.server.platform.http.ContractRouting;
+import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.platform.security.RevokedTokens;
+import org.jooq.DSLContext;
+
+/** API clients: registration, secrets, disabling; other modules issue and check clients through {@link #service}. */
+public final class ClientsModule implements Module {
+
+    private final ApiClientService clients;
+
+    public ClientsModule(DSLContext dsl, RevokedTokens revokedTokens) {
+        this.clients = new ApiClientService(dsl, revokedTokens);
+    }
+
+    @Override
+    public String name() {
+        return "clients";
+    }
+
+    public ApiClientService service() {
+        return clients;
+    }
+
+    @Override
+    public void routes(ContractRouting routing) {
+        routing.register(ApiClientHttpService.PATH, new ApiClientHttpService(clients));
+    }
+}

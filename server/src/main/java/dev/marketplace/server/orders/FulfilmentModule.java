@@ -1,0 +1,57 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.inventory.InventoryService;
+import dev.marketplace.server.inventory.ReservationService;
+import dev.marketplace.server.platform.http.ContractRouting;
+import dev.marketplace.server.platform.jobs.Jobs;
+import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.platform.security.PiiKeys;
+import io.helidon.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import org.jooq.DSLContext;
+
+/**
+ * The orders domain after payment: merchants' acceptance, shipment and delivery (carriers' webhooks), escrow
+ * release, cancellation and returns, which refund through {@link RefundRequests} (the payments domain). Reads
+ * {@code orders.*} and {@code carriers.*}.
+ */
+public final class FulfilmentModule implements Module {
+
+    private final OrderService orders;
+    private final FulfilmentService fulfilment;
+    private final ReturnService returns;
+    private final Config carriers;
+
+    public FulfilmentModule(Config config, Config carriers, DSLContext dsl, OrderService orders,
+                            InventoryService inventory, ReservationService reservations, RefundRequests refunds,
+                            PiiKeys piiKeys) {
+        this.orders = orders;
+        this.fulfilment = new FulfilmentService(dsl, reservations, refunds,
+                config.get("escrow.release.after.shipment").as(Duration.class).get(), piiKeys);
+        this.returns = new ReturnService(dsl, inventory, refunds, piiKeys);
+        this.carriers = carriers;
+    }
+
+    @Override
+    public String name() {
+        return "orders.fulfilment";
+    }
+
+    @Override
+    public void routes(ContractRouting routing) {
+        routing.register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))
+                .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
+                .register(ReturnHttpService.PATH, new ReturnHttpService(returns))
+                .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment, carriers,
+                        Clock.systemUTC()));
+    }
+
+    @Override
+    public void jobs(Jobs jobs) {
+        jobs.schedule(FulfilmentService.ACCEPTANCE_DEADLINE_JOB, OrdersModule.ORDER_JOBS_SWEEP,
+                OrdersModule.ORDER_JOBS_SWEEP, fulfilment::rejectOverdue);
+        jobs.schedule(FulfilmentService.ESCROW_RELEASE_JOB, OrdersModule.ORDER_JOBS_SWEEP,
+                OrdersModule.ORDER_JOBS_SWEEP, fulfilment::releaseEscrowOfShipped);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.inventory.InventoryService;
+import dev.marketplace.server.inventory.ReservationService;
+import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.http.ContractRouting;
+import dev.marketplace.server.platform.jobs.Jobs;
+import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.platform.security.PiiKeys;
+import io.helidon.config.Config;
+import java.time.Duration;
+import org.jooq.DSLContext;
+
+/**
+ * Carts, checkout and the unpaid orders' expiry: the orders domain up to payment. What follows payment (acceptance,
+ * shipment, cancellation, returns) is {@link FulfilmentModule}, built after the payments module that marks orders
+ * paid through {@link #orders}. Reads {@code orders.*}.
+ */
+public final class OrdersModule implements Module {
+
+    /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes). */
+    static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
+
+    private final CartService carts;
+    private final OrderService orders;
+    private final OrderCustomerData customerData;
+
+    public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
+                        ReservationService reservations, MerchantService merchants, PiiKeys piiKeys) {
+        TaxRates taxRates = TaxRates.from(config);
+        this.carts = new CartService(dsl, products, inventory, merchants, taxRates);
+        this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
+                config.get("payment.timeout").as(Duration.class).get(),
+                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys);
+        this.customerData = new OrderCustomerData(dsl, piiKeys);
+    }
+
+    @Override
+    public String name() {
+        return "orders";
+    }
+
+    public OrderService orders() {
+        return orders;
+    }
+
+    /** The customers' personal data held by orders (shipping addresses), for the customers domain. */
+    public OrderCustomerData customerData() {
+        return customerData;
+    }
+
+    @Override
+    public void routes(ContractRouting routing) {
+        routing.register(CartHttpService.PATH, new CartHttpService(carts));
+    }
+
+    @Override
+    public void jobs(Jobs jobs) {
+        jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP, orders::expireUnpaid);
+        PiiKeys.resealingJob(jobs, name(), customerData::resealAddresses);
+    }
+}

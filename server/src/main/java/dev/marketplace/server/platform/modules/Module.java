@@ -1,0 +1,42 @@
+package dev.marketplace.server.platform.modules;
+
+import dev.marketplace.server.platform.events.Subscriber;
+import dev.marketplace.server.platform.http.ContractRouting;
+import dev.marketplace.server.platform.jobs.Jobs;
+import java.util.List;
+
+/**
+ * What one domain contributes to the server (decision 27): its wiring (done in its constructor), its
+ * {@code HttpService}s, its jobs and its event subscribers. {@code MarketplaceServer} builds the platform, then the
+ * modules in dependency order, then asks each for these and starts the web server; adding a domain is its module
+ * class and one line there.
+ *
+ * <p>A module's constructor takes its own configuration node (its keys' defaults live in {@code application.yaml})
+ * and what it needs from the platform and from modules built before it — their services, never another domain's
+ * repository or table. A module that others need offers its services through accessors.
+ */
+public interface Module {
+
+    /**
+     * Its domain, as in package and job names ({@code orders}, {@code payments}); {@code <domain>.<part>} for a domain
+     * that brings two modules because another domain's module must come between them.
+     */
+    String name();
+
+    /** Registers its operations; each must be one of the OpenAPI document (decision 22). */
+    default void routes(ContractRouting routing) {
+    }
+
+    /** Schedules its background jobs, each named {@code <domain>.<job>}. */
+    default void jobs(Jobs jobs) {
+    }
+
+    /** Its subscribers of domain events; the server runs each (decision 25). */
+    default List<Subscriber> subscribers() {
+        return List.of();
+    }
+
+    /** Releases what it holds beyond the platform's resources (listeners, caches); called in reverse order. */
+    default void close() {
+    }
+}
