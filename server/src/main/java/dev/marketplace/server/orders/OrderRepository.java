@@ -4,11 +4,11 @@ import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static dev.marketplace.schema.Tables.ORDER_LINE;
 import static dev.marketplace.schema.Tables.ORDER_TRANSITION;
-import static dev.marketplace.schema.Tables.PAYMENT;
 import static dev.marketplace.schema.Tables.SUB_ORDER;
 
 import dev.marketplace.schema.tables.records.CustomerOrderRecord;
 import dev.marketplace.schema.tables.records.SubOrderRecord;
+import dev.marketplace.server.payments.OrderPayments;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -224,17 +224,11 @@ final class OrderRepository {
         return db.select(CUSTOMER_ORDER.ID).from(CUSTOMER_ORDER)
                 .where(CUSTOMER_ORDER.STATUS.eq(OrderStatus.PLACED.wireName()))
                 .and(CUSTOMER_ORDER.PAYMENT_DUE_AT.le(DSL.currentOffsetDateTime()))
-                .andNotExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(CUSTOMER_ORDER.ID))
-                        .and(PAYMENT.STATUS.in("pending", "captured")))
+                .andNot(OrderPayments.inFlightOrCaptured(CUSTOMER_ORDER.ID))
                 .orderBy(CUSTOMER_ORDER.PAYMENT_DUE_AT)
                 .limit(limit)
                 .forUpdate().skipLocked()
                 .fetch(CUSTOMER_ORDER.ID);
-    }
-
-    boolean hasPaymentInFlight(DSLContext db, UUID orderId) {
-        return db.fetchExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(orderId))
-                .and(PAYMENT.STATUS.eq("pending")));
     }
 
     /** Paid orders whose stock is not yet committed (a crash came between payment and commit). */
