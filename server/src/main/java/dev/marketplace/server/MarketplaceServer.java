@@ -9,6 +9,7 @@ import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.customers.CustomerHttpService;
+import dev.marketplace.server.customers.AuthorizationRequests;
 import dev.marketplace.server.customers.CustomerService;
 import dev.marketplace.server.customers.MailSender;
 import dev.marketplace.server.customers.SignInHttpService;
@@ -184,7 +185,7 @@ public final class MarketplaceServer implements AutoCloseable {
             ChangeRetention changeRetention = ChangeRetention.from(config);
             jobs.schedule(CHANGE_SETTLING_JOB, CHANGE_SETTLING, CHANGE_SETTLING, () -> ChangeLog.settle(dsl));
             jobs.schedule(CHANGE_RETENTION_JOB, CHANGE_PRUNING, CHANGE_PRUNING, () -> changeRetention.pruneExpired(dsl));
-            DelegatedGrants grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
+            DelegatedGrants grants = new DelegatedGrants(dsl, clients, accessTokens, revokedTokens,
                     config.get("security.refresh.token.idle").as(Duration.class).orElse(Duration.ofDays(30)));
             OrderCustomerData orderCustomerData = new OrderCustomerData(dsl, piiKeys);
             CustomerService customers = new CustomerService(dsl, piiKeys, mailSender, grants, config.get("customers"),
@@ -246,7 +247,7 @@ public final class MarketplaceServer implements AutoCloseable {
                             LocationHttpService.PATH, ReservationHttpService.PATH)));
             errors.register(routing);
             new ContractRouting(routes, routing)
-                    .register(SignInHttpService.PATH, new SignInHttpService(dsl, clients, customers, grants, rateLimits,
+                    .register(SignInHttpService.PATH, new SignInHttpService(new AuthorizationRequests(dsl), clients, customers, grants, rateLimits,
                             security.issuer()))
                     .register(OAuthHttpService.PATH, oauth)
                     .get(OAuthHttpService.METADATA_PATH, oauth::metadata)
