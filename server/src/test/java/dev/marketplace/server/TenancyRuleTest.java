@@ -19,9 +19,10 @@ import org.jooq.Table;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every repository query made for a principal on a tenant-owned table applies the tenancy rule (decision 28): the
- * method calls {@link Tenancy#visibleTo} or its repository's rule ({@code visibleTo}, {@code ownedBy}), so another
- * tenant's row is not found. Methods without a principal are the server's own work, decided by their service.
+ * Every repository query made for a principal on a tenant-owned table applies the one tenancy rule (decision 28):
+ * the method calls {@link Tenancy#visibleTo}, or its repository's application of it to its table ({@code visibleTo},
+ * {@code ownedBy}), which in turn is nothing but {@link Tenancy#visibleTo}. So another tenant's row is not found.
+ * Methods without a principal are the server's own work, decided by their service.
  */
 class TenancyRuleTest {
 
@@ -61,14 +62,23 @@ class TenancyRuleTest {
         }
         Set<String> unguarded = new TreeSet<>();
         int checked = 0;
+        int rules = 0;
         for (JavaClass repository : SERVER_CLASSES) {
             if (!repository.getSimpleName().endsWith("Repository")) {
                 continue;
             }
             for (JavaMethod method : repository.getMethods()) {
                 boolean forPrincipal = method.getRawParameterTypes().stream().anyMatch(type -> type.isEquivalentTo(Principal.class));
-                if (!forPrincipal || RULES.contains(method.getName())
-                        || RECORD_THE_PRINCIPAL.contains(repository.getName() + "." + method.getName())) {
+                if (forPrincipal && RULES.contains(method.getName())) {
+                    rules++;
+                    if (method.getMethodCallsFromSelf().stream().noneMatch(call -> call.getName().equals("visibleTo")
+                            && call.getTargetOwner().isEquivalentTo(Tenancy.class))) {
+                        unguarded.add(repository.getSimpleName() + "." + method.getName() + " is a rule of its own,"
+                                + " not Tenancy.visibleTo");
+                    }
+                    continue;
+                }
+                if (!forPrincipal || RECORD_THE_PRINCIPAL.contains(repository.getName() + "." + method.getName())) {
                     continue;
                 }
                 Set<String> tenantTables = new TreeSet<>();
@@ -94,6 +104,7 @@ class TenancyRuleTest {
         }
 
         assertThat(checked).as("repository methods querying tenant-owned tables for a principal").isGreaterThan(20);
+        assertThat(rules).as("repositories' rules").isGreaterThanOrEqualTo(8);
         assertThat(unguarded).isEmpty();
     }
 }

@@ -15,6 +15,7 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
@@ -38,6 +39,9 @@ final class OrderRepository {
     /** What an erased customer's personal fields read as. */
     static final String ERASED = "(erased)";
 
+    private static final Tenancy.Owners OWNERS = Tenancy.Owners.of(PrincipalType.STOREFRONT, CUSTOMER_ORDER.STOREFRONT_ID)
+            .withCustomer(CUSTOMER_ORDER.CUSTOMER_ID, Tenancy.CustomerRows.SHARED_WITH_OWNER);
+
     private final PiiKeys piiKeys;
 
     OrderRepository(PiiKeys piiKeys) {
@@ -49,14 +53,7 @@ final class OrderRepository {
      * storefront on its own the orders placed through it. Merchants see their sub-orders, not customer orders.
      */
     static Condition visibleTo(Principal viewer) {
-        if (viewer.isOperator()) {
-            return DSL.noCondition();
-        }
-        if (viewer.type() != PrincipalType.STOREFRONT) {
-            return DSL.falseCondition();
-        }
-        return viewer.customer().map(CUSTOMER_ORDER.CUSTOMER_ID::eq)
-                .orElseGet(() -> CUSTOMER_ORDER.STOREFRONT_ID.eq(viewer.id()));
+        return Tenancy.visibleTo(viewer, OWNERS);
     }
 
     record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money total,
