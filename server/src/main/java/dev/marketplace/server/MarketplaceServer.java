@@ -8,8 +8,8 @@ import dev.marketplace.server.catalog.ProductHttpService;
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.clients.ApiClientHttpService;
 import dev.marketplace.server.clients.ApiClientService;
-import dev.marketplace.server.customers.CustomerHttpService;
 import dev.marketplace.server.customers.AuthorizationRequests;
+import dev.marketplace.server.customers.CustomerHttpService;
 import dev.marketplace.server.customers.CustomerService;
 import dev.marketplace.server.customers.MailSender;
 import dev.marketplace.server.customers.SignInHttpService;
@@ -247,8 +247,8 @@ public final class MarketplaceServer implements AutoCloseable {
                             LocationHttpService.PATH, ReservationHttpService.PATH)));
             errors.register(routing);
             new ContractRouting(routes, routing)
-                    .register(SignInHttpService.PATH, new SignInHttpService(new AuthorizationRequests(dsl), clients, customers, grants, rateLimits,
-                            security.issuer()))
+                    .register(SignInHttpService.PATH, new SignInHttpService(new AuthorizationRequests(dsl), clients,
+                            customers, grants, rateLimits, security.issuer()))
                     .register(OAuthHttpService.PATH, oauth)
                     .get(OAuthHttpService.METADATA_PATH, oauth::metadata)
                     .register(ApiClientHttpService.PATH, new ApiClientHttpService(clients))
