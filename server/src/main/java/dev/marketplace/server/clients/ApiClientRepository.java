@@ -9,7 +9,9 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jooq.Condition;
@@ -50,6 +52,11 @@ final class ApiClientRepository {
 
     static Cursor cursorOf(ApiClient client) {
         return Cursor.of(client.createdAt().toString(), client.clientId());
+    }
+
+    Map<String, String> names(DSLContext db, Collection<String> clientIds) {
+        return db.select(API_CLIENT.CLIENT_ID, API_CLIENT.NAME).from(API_CLIENT).where(API_CLIENT.CLIENT_ID.in(clientIds))
+                .fetchMap(API_CLIENT.CLIENT_ID, API_CLIENT.NAME);
     }
 
     Optional<StoredCredentials> credentials(DSLContext db, String clientId) {

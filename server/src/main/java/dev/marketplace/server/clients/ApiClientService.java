@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import dev.marketplace.server.platform.security.RevokedTokens;
 import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -129,6 +131,11 @@ public final class ApiClientService {
     public Optional<ApiClient> findEnabled(String clientId) {
         return repository.credentials(dsl, clientId).map(ApiClientRepository.StoredCredentials::client)
                 .filter(client -> client.disabledAt() == null);
+    }
+
+    /** The names of these clients (disabled ones included), by client id. */
+    public Map<String, String> namesOf(Collection<String> clientIds) {
+        return repository.names(dsl, clientIds);
     }
 
     /** An enabled public client by id: at the token endpoint it names itself without a secret. */

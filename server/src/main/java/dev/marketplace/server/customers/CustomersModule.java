@@ -29,7 +29,7 @@ public final class CustomersModule implements Module {
                            DelegatedGrants grants, ApiClientService clients, RateLimits rateLimits, String issuer,
                            List<CustomerDataHolder> dataHolders) {
         this.customers = new CustomerService(dsl, piiKeys, mailSender, grants, config, dataHolders);
-        this.signIn = new SignInHttpService(dsl, clients, customers, grants, rateLimits, issuer);
+        this.signIn = new SignInHttpService(new AuthorizationRequests(dsl), clients, customers, grants, rateLimits, issuer);
     }
 
     @Override

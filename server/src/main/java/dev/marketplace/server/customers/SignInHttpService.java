@@ -1,12 +1,9 @@
 package dev.marketplace.server.customers;
 
-import static dev.marketplace.schema.Tables.AUTHORIZATION_REQUEST;
-
-import dev.marketplace.schema.tables.records.AuthorizationRequestRecord;
 import dev.marketplace.server.clients.ApiClient;
 import dev.marketplace.server.clients.ApiClientService;
+import dev.marketplace.server.customers.AuthorizationRequests.AuthorizationRequest;
 import dev.marketplace.server.platform.http.FormBody;
-import dev.marketplace.server.platform.security.ClientSecrets;
 import dev.marketplace.server.platform.security.DelegatedGrants;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.RateLimits;
@@ -21,18 +18,13 @@ import io.helidon.webserver.http.ServerResponse;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.jooq.DSLContext;
 
 /**
  * The authorization endpoint of the authorization code grant (RFC 6749 §4.1 with PKCE S256, RFC 9700): a
@@ -48,21 +40,20 @@ public final class SignInHttpService implements HttpService {
     public static final Set<String> DELEGABLE_SCOPES = Set.of(Scopes.CUSTOMERS_READ, Scopes.CUSTOMERS_WRITE,
             Scopes.POINTS_EXCHANGE, Scopes.CART_WRITE, Scopes.ORDERS_READ, Scopes.ORDERS_WRITE);
     private static final String COOKIE = "mp_authorization";
-    private static final Duration REQUEST_LIFETIME = Duration.ofMinutes(10);
     private static final Pattern CODE_CHALLENGE = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final List<String> AUTHORIZE_PARAMETERS = List.of("response_type", "client_id", "redirect_uri",
             "scope", "state", "code_challenge", "code_challenge_method", "ui_locales");
 
-    private final DSLContext dsl;
+    private final AuthorizationRequests requests;
     private final ApiClientService clients;
     private final CustomerService customers;
     private final DelegatedGrants grants;
     private final RateLimits rateLimits;
     private final String issuer;
 
-    public SignInHttpService(DSLContext dsl, ApiClientService clients, CustomerService customers,
+    public SignInHttpService(AuthorizationRequests requests, ApiClientService clients, CustomerService customers,
                              DelegatedGrants grants, RateLimits rateLimits, String issuer) {
-        this.dsl = dsl;
+        this.requests = requests;
         this.clients = clients;
         this.customers = customers;
         this.grants = grants;
@@ -116,94 +107,74 @@ public final class SignInHttpService implements HttpService {
                     "scope must name scopes a customer can grant and the client holds", state);
             return;
         }
-        String requestId = ClientSecrets.newSecret();
-        AuthorizationRequestRecord row = dsl.newRecord(AUTHORIZATION_REQUEST);
-        row.setIdHash(ClientSecrets.hash(requestId));
-        row.setCsrfToken(ClientSecrets.newSecret());
-        row.setClientId(client.get().clientId());
-        row.setRedirectUri(redirectUri.get());
-        row.setScopes(scopes.stream().sorted().toArray(String[]::new));
-        row.setState(state.orElse(null));
-        row.setCodeChallenge(challenge.get());
-        row.setLocale(locale);
-        row.setExpiresAt(OffsetDateTime.now().plus(REQUEST_LIFETIME));
-        dsl.transaction(tx -> {
-            tx.dsl().deleteFrom(AUTHORIZATION_REQUEST).where(AUTHORIZATION_REQUEST.EXPIRES_AT.lt(OffsetDateTime.now())).execute();
-            tx.dsl().executeInsert(row);
-        });
-        res.headers().addCookie(SetCookie.builder(COOKIE, requestId)
+        AuthorizationRequest request = requests.open(client.get().clientId(), redirectUri.get(), scopes, state,
+                challenge.get(), locale);
+        res.headers().addCookie(SetCookie.builder(COOKIE, request.id())
                 .path(PATH).httpOnly(true).secure(issuer.startsWith("https:"))
-                .sameSite(SetCookie.SameSite.LAX).maxAge(REQUEST_LIFETIME).build());
-        sendPage(res, Status.OK_200, SignInPages.signIn(locale, client.get().name(), row.getCsrfToken(), null, ""));
+                .sameSite(SetCookie.SameSite.LAX).maxAge(AuthorizationRequests.LIFETIME).build());
+        sendPage(res, Status.OK_200, SignInPages.signIn(locale, client.get().name(), request.csrfToken(), null, ""));
     }
 
     private void signIn(ServerRequest req, ServerResponse res) {
         rateLimits.chargeAnonymous(req, res);
         Map<String, List<String>> form = FormBody.read(req);
-        Optional<AuthorizationRequestRecord> request = currentRequest(req, form);
+        Optional<AuthorizationRequest> request = currentRequest(req, form);
         if (request.isEmpty()) {
             sendPage(res, Status.BAD_REQUEST_400, SignInPages.error(SignInPages.DEFAULT_LOCALE, "session"));
             return;
         }
-        AuthorizationRequestRecord row = request.get();
-        String clientName = clients.findEnabled(row.getClientId()).map(ApiClient::name).orElse(row.getClientId());
+        AuthorizationRequest row = request.get();
+        String clientName = clients.findEnabled(row.clientId()).map(ApiClient::name).orElse(row.clientId());
         String email = first(form, "email").orElse("");
         String password = first(form, "password").orElse("").strip();
-        CustomerService.SignInResult result = customers.signIn(email, password, req.remotePeer().host(), row.getClientId());
+        CustomerService.SignInResult result = customers.signIn(email, password, req.remotePeer().host(), row.clientId());
         switch (result) {
             case CustomerService.SignInResult.SignedIn signedIn -> {
-                row.setCustomerId(signedIn.customerId());
-                dsl.executeUpdate(row);
-                sendPage(res, Status.OK_200, SignInPages.consent(row.getLocale(), clientName, List.of(row.getScopes()),
-                        row.getCsrfToken()), formActions(row.getRedirectUri()));
+                requests.signedIn(row, signedIn.customerId());
+                sendPage(res, Status.OK_200, SignInPages.consent(row.locale(), clientName, row.scopes(),
+                        row.csrfToken()), formActions(row.redirectUri()));
             }
             case CustomerService.SignInResult.Refused refused -> sendPage(res, Status.OK_200,
-                    SignInPages.signIn(row.getLocale(), clientName, row.getCsrfToken(), "refused", email));
+                    SignInPages.signIn(row.locale(), clientName, row.csrfToken(), "refused", email));
             case CustomerService.SignInResult.EmailNotVerified unverified -> sendPage(res, Status.OK_200,
-                    SignInPages.signIn(row.getLocale(), clientName, row.getCsrfToken(), "unverified", email));
+                    SignInPages.signIn(row.locale(), clientName, row.csrfToken(), "unverified", email));
             case CustomerService.SignInResult.Throttled throttled -> sendPage(res, Status.OK_200,
-                    SignInPages.signIn(row.getLocale(), clientName, row.getCsrfToken(), "throttled", email));
+                    SignInPages.signIn(row.locale(), clientName, row.csrfToken(), "throttled", email));
         }
     }
 
     private void consent(ServerRequest req, ServerResponse res) {
         rateLimits.chargeAnonymous(req, res);
         Map<String, List<String>> form = FormBody.read(req);
-        Optional<AuthorizationRequestRecord> request = currentRequest(req, form)
-                .filter(row -> row.getCustomerId() != null && customers.isActive(row.getCustomerId()));
-        Optional<ApiClient> client = request.flatMap(row -> clients.findEnabled(row.getClientId()));
+        Optional<AuthorizationRequest> request = currentRequest(req, form)
+                .filter(row -> row.customerId() != null && customers.isActive(row.customerId()));
+        Optional<ApiClient> client = request.flatMap(row -> clients.findEnabled(row.clientId()));
         if (request.isEmpty() || client.isEmpty()) {
             sendPage(res, Status.BAD_REQUEST_400, SignInPages.error(SignInPages.DEFAULT_LOCALE, "session"));
             return;
         }
-        AuthorizationRequestRecord row = request.get();
-        // The request is used up whatever the answer: a second submission finds no session.
-        dsl.deleteFrom(AUTHORIZATION_REQUEST).where(AUTHORIZATION_REQUEST.ID_HASH.eq(row.getIdHash())).execute();
+        AuthorizationRequest row = request.get();
+        requests.useUp(row);
         res.headers().clearCookie(SetCookie.builder(COOKIE, "").path(PATH).build());
-        Optional<String> state = Optional.ofNullable(row.getState());
+        Optional<String> state = row.state();
         if (!first(form, "decision").equals(Optional.of("allow"))) {
-            redirectError(res, row.getRedirectUri(), "access_denied", "the customer declined", state);
+            redirectError(res, row.redirectUri(), "access_denied", "the customer declined", state);
             return;
         }
-        UUID customerId = row.getCustomerId();
-        String code = grants.consentAndIssueCode(customerId, client.get(), Set.of(row.getScopes()), row.getRedirectUri(),
-                row.getCodeChallenge());
-        redirect(res, row.getRedirectUri(), "code=" + encode(code) + state.map(s -> "&state=" + encode(s)).orElse(""));
+        UUID customerId = row.customerId();
+        String code = grants.consentAndIssueCode(customerId, client.get(), Set.copyOf(row.scopes()), row.redirectUri(),
+                row.codeChallenge());
+        redirect(res, row.redirectUri(), "code=" + encode(code) + state.map(s -> "&state=" + encode(s)).orElse(""));
     }
 
     /** The request this browser's cookie names, unexpired, when the form carries its CSRF token. */
-    private Optional<AuthorizationRequestRecord> currentRequest(ServerRequest req, Map<String, List<String>> form) {
+    private Optional<AuthorizationRequest> currentRequest(ServerRequest req, Map<String, List<String>> form) {
         Optional<String> cookie = req.headers().cookies().first(COOKIE).asOptional();
         Optional<String> csrf = first(form, "csrf");
         if (cookie.isEmpty() || csrf.isEmpty()) {
             return Optional.empty();
         }
-        return dsl.selectFrom(AUTHORIZATION_REQUEST)
-                .where(AUTHORIZATION_REQUEST.ID_HASH.eq(ClientSecrets.hash(cookie.get())),
-                        AUTHORIZATION_REQUEST.EXPIRES_AT.gt(OffsetDateTime.now()))
-                .fetchOptional()
-                .filter(row -> MessageDigest.isEqual(row.getCsrfToken().getBytes(StandardCharsets.US_ASCII),
-                        csrf.get().getBytes(StandardCharsets.US_ASCII)));
+        return requests.current(cookie.get(), csrf.get());
     }
 
     private void redirectError(ServerResponse res, String redirectUri, String error, String description, Optional<String> state) {

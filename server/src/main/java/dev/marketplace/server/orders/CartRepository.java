@@ -7,6 +7,7 @@ import dev.marketplace.schema.tables.records.CartRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -20,6 +21,8 @@ import org.jooq.impl.DSL;
 /** Carts and their lines; runs in the caller's transaction. */
 final class CartRepository {
 
+    private static final Tenancy.Owners OWNERS = Tenancy.Owners.of(PrincipalType.STOREFRONT, CART.STOREFRONT_ID)
+            .withCustomer(CART.CUSTOMER_ID, Tenancy.CustomerRows.PRIVATE_ON_OWNER);
     private static final Field<?>[] LINE_FIELDS = {CART_LINE.VARIANT_ID, CART_LINE.QUANTITY,
             CART_LINE.SEEN_PRICE_AMOUNT, CART_LINE.SEEN_PRICE_CURRENCY};
 
@@ -28,14 +31,7 @@ final class CartRepository {
      * customer's carts too. Anyone else none.
      */
     static Condition visibleTo(Principal viewer) {
-        if (viewer.isOperator()) {
-            return DSL.noCondition();
-        }
-        if (viewer.type() != PrincipalType.STOREFRONT) {
-            return DSL.falseCondition();
-        }
-        Condition ownCustomer = viewer.customer().map(CART.CUSTOMER_ID::eq).orElse(DSL.falseCondition());
-        return CART.STOREFRONT_ID.eq(viewer.id()).and(CART.CUSTOMER_ID.isNull().or(ownCustomer));
+        return Tenancy.visibleTo(viewer, OWNERS);
     }
 
     Cart insert(DSLContext db, UUID storefrontId, UUID customerId) {

@@ -30,10 +30,7 @@ final class FulfilmentRepository {
 
     /** The operator sees every sub-order; a merchant its own; anyone else none. */
     static Condition visibleTo(Principal viewer) {
-        if (!viewer.isOperator() && viewer.type() != PrincipalType.MERCHANT) {
-            return DSL.falseCondition();
-        }
-        return Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), SUB_ORDER.MERCHANT_ID);
+        return Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, SUB_ORDER.MERCHANT_ID));
     }
 
     Optional<UUID> findVisible(DSLContext db, Principal viewer, UUID subOrderId, boolean forUpdate) {
@@ -63,8 +60,7 @@ final class FulfilmentRepository {
 
     /** The viewer's sub-order changes after {@code afterPosition}, in feed order; the operator sees all. */
     List<Change> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
-        Condition visible = viewer.isOperator() ? DSL.noCondition()
-                : viewer.type() == PrincipalType.MERCHANT ? CHANGE_LOG.MERCHANT_ID.eq(viewer.id()) : DSL.falseCondition();
+        Condition visible = Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, CHANGE_LOG.MERCHANT_ID));
         return db.select(CHANGE_LOG.POSITION, CHANGE_LOG.CHANGED_AT, CHANGE_LOG.ENTITY_ID).from(CHANGE_LOG)
                 .where(CHANGE_LOG.FEED.eq(ChangeLog.SUB_ORDERS)).and(CHANGE_LOG.POSITION.gt(afterPosition)).and(visible)
                 .orderBy(CHANGE_LOG.POSITION)

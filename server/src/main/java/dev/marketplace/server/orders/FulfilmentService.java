@@ -2,6 +2,7 @@ package dev.marketplace.server.orders;
 
 import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.payments.OrderPayments;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.events.DomainEvents;
@@ -42,7 +43,7 @@ public final class FulfilmentService {
     public static final String ESCROW_RELEASE_JOB = "orders.escrow-release";
     private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
             SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
-    private static final Principal SYSTEM = new Principal(PrincipalType.OPERATOR, null, "orders", Set.of());
+    private static final Principal SYSTEM = Principal.system("orders.fulfilment");
     private static final int JOB_BATCH = 100;
 
 
@@ -248,7 +249,7 @@ public final class FulfilmentService {
         Order before = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             Order order = orders.find(db, caller, orderId, true).orElseThrow(OrderService::notFound);
-            if (order.status() == OrderStatus.PLACED && orders.hasPaymentInFlight(db, orderId)) {
+            if (order.status() == OrderStatus.PLACED && OrderPayments.inFlight(db, orderId)) {
                 throw ProblemException.conflict("payment_in_progress",
                         "A payment of this order is in progress; cancel once its outcome is known.");
             }

@@ -4,17 +4,18 @@ import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static dev.marketplace.schema.Tables.ORDER_LINE;
 import static dev.marketplace.schema.Tables.ORDER_TRANSITION;
-import static dev.marketplace.schema.Tables.PAYMENT;
 import static dev.marketplace.schema.Tables.SUB_ORDER;
 
 import dev.marketplace.schema.tables.records.CustomerOrderRecord;
 import dev.marketplace.schema.tables.records.SubOrderRecord;
+import dev.marketplace.server.payments.OrderPayments;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
@@ -38,6 +39,9 @@ final class OrderRepository {
     /** What an erased customer's personal fields read as. */
     static final String ERASED = "(erased)";
 
+    private static final Tenancy.Owners OWNERS = Tenancy.Owners.of(PrincipalType.STOREFRONT, CUSTOMER_ORDER.STOREFRONT_ID)
+            .withCustomer(CUSTOMER_ORDER.CUSTOMER_ID, Tenancy.CustomerRows.SHARED_WITH_OWNER);
+
     private final PiiKeys piiKeys;
 
     OrderRepository(PiiKeys piiKeys) {
@@ -49,14 +53,7 @@ final class OrderRepository {
      * storefront on its own the orders placed through it. Merchants see their sub-orders, not customer orders.
      */
     static Condition visibleTo(Principal viewer) {
-        if (viewer.isOperator()) {
-            return DSL.noCondition();
-        }
-        if (viewer.type() != PrincipalType.STOREFRONT) {
-            return DSL.falseCondition();
-        }
-        return viewer.customer().map(CUSTOMER_ORDER.CUSTOMER_ID::eq)
-                .orElseGet(() -> CUSTOMER_ORDER.STOREFRONT_ID.eq(viewer.id()));
+        return Tenancy.visibleTo(viewer, OWNERS);
     }
 
     record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money total,
@@ -224,17 +221,11 @@ final class OrderRepository {
         return db.select(CUSTOMER_ORDER.ID).from(CUSTOMER_ORDER)
                 .where(CUSTOMER_ORDER.STATUS.eq(OrderStatus.PLACED.wireName()))
                 .and(CUSTOMER_ORDER.PAYMENT_DUE_AT.le(DSL.currentOffsetDateTime()))
-                .andNotExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(CUSTOMER_ORDER.ID))
-                        .and(PAYMENT.STATUS.in("pending", "captured")))
+                .andNot(OrderPayments.inFlightOrCaptured(CUSTOMER_ORDER.ID))
                 .orderBy(CUSTOMER_ORDER.PAYMENT_DUE_AT)
                 .limit(limit)
                 .forUpdate().skipLocked()
                 .fetch(CUSTOMER_ORDER.ID);
-    }
-
-    boolean hasPaymentInFlight(DSLContext db, UUID orderId) {
-        return db.fetchExists(DSL.selectOne().from(PAYMENT).where(PAYMENT.ORDER_ID.eq(orderId))
-                .and(PAYMENT.STATUS.eq("pending")));
     }
 
     /** Paid orders whose stock is not yet committed (a crash came between payment and commit). */

@@ -15,7 +15,6 @@ import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
-import dev.marketplace.server.platform.security.PrincipalType;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -38,7 +37,7 @@ public final class OrderService {
     /** Who reserves stock for checkouts: the orders domain itself, so only it can commit or release. */
     /** The job of {@link #expireUnpaid}. */
     public static final String UNPAID_EXPIRY_JOB = "orders.unpaid-expiry";
-    private static final Principal CHECKOUT = new Principal(PrincipalType.OPERATOR, null, "orders", Set.of());
+    private static final Principal CHECKOUT = Principal.system("orders.checkout");
     /**
      * How much longer than the payment deadline the stock stays reserved: a payment that started just before the
      * deadline can still commit it. The order expiry job releases it at the deadline when no payment is in flight.

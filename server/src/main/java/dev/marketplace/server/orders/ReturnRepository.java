@@ -8,6 +8,7 @@ import dev.marketplace.schema.tables.records.OrderReturnRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -18,18 +19,12 @@ import org.jooq.impl.DSL;
 /** Returns and their lines; runs in the caller's transaction. */
 final class ReturnRepository {
 
+    private static final Tenancy.Owners OWNERS = Tenancy.Owners.of(PrincipalType.MERCHANT, ORDER_RETURN.MERCHANT_ID)
+            .withCustomer(ORDER_RETURN.CUSTOMER_ID, Tenancy.CustomerRows.SHARED_WITH_OWNER);
+
     /** The operator sees every return; a merchant those of its sub-orders; a customer (through a storefront) its own. */
     static Condition visibleTo(Principal viewer) {
-        if (viewer.isOperator()) {
-            return DSL.noCondition();
-        }
-        if (viewer.type() == PrincipalType.MERCHANT) {
-            return ORDER_RETURN.MERCHANT_ID.eq(viewer.id());
-        }
-        if (viewer.type() == PrincipalType.STOREFRONT && viewer.customer().isPresent()) {
-            return ORDER_RETURN.CUSTOMER_ID.eq(viewer.customer().get());
-        }
-        return DSL.falseCondition();
+        return Tenancy.visibleTo(viewer, OWNERS);
     }
 
     void insert(DSLContext db, UUID id, Order order, Order.SubOrder subOrder, String reason, Map<Integer, Long> lines) {

@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.server.platform.changes.ChangeKind;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
+import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.money.Money;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import jakarta.json.bind.Jsonb;
-import jakarta.json.bind.JsonbBuilder;
-import jakarta.json.bind.JsonbConfig;
 import jakarta.json.stream.JsonGenerator;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -26,8 +25,6 @@ import org.junit.jupiter.api.Test;
 /** The feed's streamed products are the JSON every other product endpoint answers (JSON-B of ProductResource). */
 class ProductChangeJsonTest {
 
-    /** The configuration of {@code JsonResponses}: absent values left out. */
-    private static final Jsonb JSONB = JsonbBuilder.create(new JsonbConfig().withNullValues(false));
 
     @Test
     void aProductWithEveryFieldIsWrittenAsJsonBWritesItsResource() {
@@ -35,7 +32,7 @@ class ProductChangeJsonTest {
                 Money.of(1200, "JPY"), List.of(new ComplianceFinding("最安値", "title/ja")), List.of("needs \"care\""));
 
         assertThat(streamed(json -> ProductChangeJson.product(json, product)))
-                .isEqualTo(parse(JSONB.toJson(ProductHttpService.ProductResource.of(product))));
+                .isEqualTo(parse(json(ProductHttpService.ProductResource.of(product))));
     }
 
     @Test
@@ -44,7 +41,7 @@ class ProductChangeJsonTest {
 
         JsonValue streamed = streamed(json -> ProductChangeJson.product(json, product));
 
-        assertThat(streamed).isEqualTo(parse(JSONB.toJson(ProductHttpService.ProductResource.of(product))));
+        assertThat(streamed).isEqualTo(parse(json(ProductHttpService.ProductResource.of(product))));
         assertThat(streamed.asJsonObject()).doesNotContainKeys("externalId", "publishedAt");
     }
 
@@ -64,10 +61,10 @@ class ProductChangeJsonTest {
         assertThat(upserted.getJsonNumber("position").longValue()).isEqualTo(41);
         assertThat(upserted.getString("kind")).isEqualTo("upserted");
         assertThat(upserted.getString("productId")).isEqualTo(product.id().toString());
-        assertThat(upserted.getString("changedAt")).isEqualTo(parse(JSONB.toJson(Map.of("t", changedAt)))
+        assertThat(upserted.getString("changedAt")).isEqualTo(parse(json(Map.of("t", changedAt)))
                 .asJsonObject().getString("t"));
         assertThat(upserted.get("product"))
-                .isEqualTo(parse(JSONB.toJson(ProductHttpService.ProductResource.of(product))));
+                .isEqualTo(parse(json(ProductHttpService.ProductResource.of(product))));
         JsonObject tombstone = json.getJsonArray("items").getJsonObject(1);
         assertThat(tombstone.getString("kind")).isEqualTo("deleted");
         assertThat(tombstone.getString("productId")).isEqualTo(deleted.toString());
@@ -96,5 +93,10 @@ class ProductChangeJsonTest {
 
     private static JsonValue parse(String json) {
         return JSON.createReader(new StringReader(json)).readValue();
+    }
+
+    /** A body as {@code JsonResponses} writes it for a client: its own JSON-B configuration, not a copy. */
+    private static String json(Object body) {
+        return new String(JsonResponses.json(body), StandardCharsets.UTF_8);
     }
 }

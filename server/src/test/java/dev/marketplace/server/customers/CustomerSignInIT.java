@@ -224,7 +224,7 @@ class CustomerSignInIT {
 
         // A day past expiry the row is purged (the purge needs neither token issuing nor revocation).
         var row = REFRESH_TOKEN.TOKEN_HASH.eq(ClientSecrets.hash(tokens.refreshToken()));
-        DelegatedGrants grants = new DelegatedGrants(server.db(), null, null, Duration.ofDays(30));
+        DelegatedGrants grants = new DelegatedGrants(server.db(), null, null, null, Duration.ofDays(30));
         grants.purgeExpired();
         assertThat(server.db().fetchCount(REFRESH_TOKEN, row)).isEqualTo(1);
         server.db().update(REFRESH_TOKEN).set(REFRESH_TOKEN.EXPIRES_AT, OffsetDateTime.now().minusDays(2)).where(row).execute();

@@ -3,14 +3,13 @@ package dev.marketplace.server.inventory;
 import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.server.platform.http.JsonResponses;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import jakarta.json.bind.Jsonb;
-import jakarta.json.bind.JsonbBuilder;
-import jakarta.json.bind.JsonbConfig;
 import jakarta.json.stream.JsonGenerator;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -21,8 +20,6 @@ import org.junit.jupiter.api.Test;
 /** The streamed results of a stock update carry the stock as every other stock endpoint answers it (JSON-B). */
 class StockUpdateResultsJsonTest {
 
-    /** The configuration of {@code JsonResponses}: absent values left out. */
-    private static final Jsonb JSONB = JsonbBuilder.create(new JsonbConfig().withNullValues(false));
 
     private final StockLevel withEverything = new StockLevel(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
             120, 20, Optional.of(1_763_800_000_000L), Optional.of(5L),
@@ -35,7 +32,7 @@ class StockUpdateResultsJsonTest {
         for (StockLevel level : List.of(withEverything, withoutOptionals)) {
             assertThat(streamed(List.of(StockUpdateResult.applied(0, level))).getJsonArray("results")
                     .getJsonObject(0).get("stock"))
-                    .isEqualTo(parse(JSONB.toJson(StockHttpService.StockLevelResource.of(level))));
+                    .isEqualTo(parse(json(StockHttpService.StockLevelResource.of(level))));
         }
     }
 
@@ -76,5 +73,10 @@ class StockUpdateResultsJsonTest {
 
     private static JsonValue parse(String json) {
         return JSON.createReader(new StringReader(json)).readValue();
+    }
+
+    /** A body as {@code JsonResponses} writes it for a client: its own JSON-B configuration, not a copy. */
+    private static String json(Object body) {
+        return new String(JsonResponses.json(body), StandardCharsets.UTF_8);
     }
 }

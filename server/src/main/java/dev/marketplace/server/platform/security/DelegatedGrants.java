@@ -1,6 +1,5 @@
 package dev.marketplace.server.platform.security;
 
-import static dev.marketplace.schema.Tables.API_CLIENT;
 import static dev.marketplace.schema.Tables.AUTHORIZATION_CODE;
 import static dev.marketplace.schema.Tables.FAMILY_ACCESS_TOKEN;
 import static dev.marketplace.schema.Tables.OAUTH_CONSENT;
@@ -10,6 +9,7 @@ import static dev.marketplace.schema.Tables.TOKEN_FAMILY;
 import com.nimbusds.jwt.SignedJWT;
 import dev.marketplace.schema.tables.records.TokenFamilyRecord;
 import dev.marketplace.server.clients.ApiClient;
+import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -56,13 +57,15 @@ public final class DelegatedGrants {
     }
 
     private final DSLContext dsl;
+    private final ApiClientService clients;
     private final AccessTokens accessTokens;
     private final RevokedTokens revokedTokens;
     private final Duration refreshTokenIdleTimeout;
 
-    public DelegatedGrants(DSLContext dsl, AccessTokens accessTokens, RevokedTokens revokedTokens,
-                           Duration refreshTokenIdleTimeout) {
+    public DelegatedGrants(DSLContext dsl, ApiClientService clients, AccessTokens accessTokens,
+                           RevokedTokens revokedTokens, Duration refreshTokenIdleTimeout) {
         this.dsl = dsl;
+        this.clients = clients;
         this.accessTokens = accessTokens;
         this.revokedTokens = revokedTokens;
         this.refreshTokenIdleTimeout = refreshTokenIdleTimeout;
@@ -211,13 +214,17 @@ public final class DelegatedGrants {
     public Page<Consent> consents(UUID customerId, PageRequest page) {
         var after = page.after().map(cursor -> OAUTH_CONSENT.CLIENT_ID.gt(cursor.keys().getFirst()))
                 .orElse(DSL.noCondition());
-        List<Consent> rows = dsl.select(OAUTH_CONSENT.CLIENT_ID, API_CLIENT.NAME, OAUTH_CONSENT.SCOPES, OAUTH_CONSENT.GRANTED_AT)
-                .from(OAUTH_CONSENT).join(API_CLIENT).on(API_CLIENT.CLIENT_ID.eq(OAUTH_CONSENT.CLIENT_ID))
+        var rows = dsl.select(OAUTH_CONSENT.CLIENT_ID, OAUTH_CONSENT.SCOPES, OAUTH_CONSENT.GRANTED_AT)
+                .from(OAUTH_CONSENT)
                 .where(OAUTH_CONSENT.CUSTOMER_ID.eq(customerId)).and(after)
                 .orderBy(OAUTH_CONSENT.CLIENT_ID)
                 .limit(page.fetchSize())
-                .fetch(row -> new Consent(row.value1(), row.value2(), Set.of(row.value3()), row.value4()));
-        return Page.fromLookahead(rows, page.limit(), consent -> Cursor.of(consent.clientId()));
+                .fetch();
+        // Clients are never deleted (a consent references its client), so every one has a name.
+        Map<String, String> names = clients.namesOf(rows.getValues(OAUTH_CONSENT.CLIENT_ID));
+        List<Consent> consents = rows.map(row -> new Consent(row.value1(), names.get(row.value1()), Set.of(row.value2()),
+                row.value3()));
+        return Page.fromLookahead(consents, page.limit(), consent -> Cursor.of(consent.clientId()));
     }
 
     /** Withdraws a customer's consent from a client and revokes every token it holds for them; false when there was none. */

@@ -8,10 +8,12 @@ import java.util.UUID;
  * Who is calling: the principal a verified access token speaks for, through which client, with which scopes,
  * and — for a customer-bound token obtained with a customer's consent — the customer it acts for.
  *
- * @param id         null for the operator, the merchant's / storefront's / partner's id otherwise
- * @param customerId null unless the token is customer-bound
+ * @param id           null for the operator, the merchant's / storefront's / partner's id otherwise
+ * @param customerId   null unless the token is customer-bound
+ * @param systemReason null unless this is {@link #system the server's own work}
  */
-public record Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes, UUID customerId) {
+public record Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes, UUID customerId,
+                        String systemReason) {
 
     /** The token claim naming the client's principal when {@code sub} is the customer (RFC 9068 §2.2). */
     static final String CLIENT_PRINCIPAL_CLAIM = "client_principal";
@@ -22,10 +24,33 @@ public record Principal(PrincipalType type, UUID id, String clientId, Set<String
         if ((type == PrincipalType.OPERATOR) != (id == null)) {
             throw new IllegalArgumentException("the operator has no id; every other principal has one");
         }
+        if (systemReason != null && (type != PrincipalType.OPERATOR || clientId != null || customerId != null)) {
+            throw new IllegalArgumentException("system work is done by no client and for no customer");
+        }
+    }
+
+    public Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes, UUID customerId) {
+        this(type, id, clientId, scopes, customerId, null);
     }
 
     public Principal(PrincipalType type, UUID id, String clientId, Set<String> scopes) {
-        this(type, id, clientId, scopes, null);
+        this(type, id, clientId, scopes, null, null);
+    }
+
+    /**
+     * The server's own work — checkout reserving stock, jobs expiring orders or releasing escrow — named by why it
+     * runs. No token ever carries it and no client is bound to it; like the operator it sees every tenant's rows
+     * ({@link Tenancy}), because it acts on whatever rows the work is about.
+     */
+    public static Principal system(String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("system work names its reason");
+        }
+        return new Principal(PrincipalType.OPERATOR, null, null, Set.of(), null, reason);
+    }
+
+    public boolean isSystem() {
+        return systemReason != null;
     }
 
     public boolean isOperator() {
@@ -41,9 +66,12 @@ public record Principal(PrincipalType type, UUID id, String clientId, Set<String
         return Optional.ofNullable(customerId);
     }
 
-    /** The subject of the client's principal: {@code operator} or {@code merchant:<uuid>} and so on. */
+    /**
+     * The subject of the client's principal: {@code operator} or {@code merchant:<uuid>} and so on; for system
+     * work {@code system:<reason>}, which {@link #fromSubject} never reads back.
+     */
     public String subject() {
-        return subjectOf(type, id);
+        return isSystem() ? "system:" + systemReason : subjectOf(type, id);
     }
 
     /**

@@ -39,7 +39,7 @@ public final class SecurityModule implements Module {
         this.accessTokens = new AccessTokens(signingKeys, revokedTokens, settings, ExternalIssuers.from(security, outbound));
         this.rateLimits = RateLimits.from(config);
         this.piiKeys = PiiKeys.from(security, settings.keyEncryption());
-        this.grants = new DelegatedGrants(dsl, accessTokens, revokedTokens,
+        this.grants = new DelegatedGrants(dsl, clients, accessTokens, revokedTokens,
                 security.get("refresh.token.idle").as(Duration.class).get());
         this.oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, grants, rateLimits, settings);
     }

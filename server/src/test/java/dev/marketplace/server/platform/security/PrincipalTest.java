@@ -1,11 +1,14 @@
 package dev.marketplace.server.platform.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
 class PrincipalTest {
@@ -41,5 +44,17 @@ class PrincipalTest {
         assertTrue(Principal.fromToken("merchant", null, "m", Set.of()).isEmpty(), "a merchant needs an id");
         assertTrue(Principal.fromToken("operator:" + STOREFRONT, null, "o", Set.of()).isEmpty(), "the operator has none");
         assertTrue(Principal.fromToken("robot:" + STOREFRONT, null, "r", Set.of()).isEmpty());
+    }
+
+    @Test
+    void systemWorkIsNamedByItsReasonSeesEveryRowAndIsNeverReadFromAToken() {
+        Principal checkout = Principal.system("orders.checkout");
+
+        assertTrue(checkout.isSystem());
+        assertEquals("system:orders.checkout", checkout.subject());
+        assertEquals(DSL.noCondition(), Tenancy.visibleTo(checkout, DSL.inline("merchant"), DSL.val(STOREFRONT)));
+        assertTrue(Principal.fromToken(checkout.subject(), null, "shop", Set.of()).isEmpty());
+        assertFalse(new Principal(PrincipalType.OPERATOR, null, "ops", Set.of()).isSystem(), "the operator is a client");
+        assertThrows(IllegalArgumentException.class, () -> Principal.system(" "));
     }
 }
