@@ -30,6 +30,8 @@ import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeRetention;
 import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.jobs.Jobs;
+import dev.marketplace.server.settlement.LedgerHttpService;
+import dev.marketplace.server.settlement.SettlementModule;
 import io.helidon.metrics.api.Metrics;
 import dev.marketplace.server.orders.CarrierWebhookHttpService;
 import dev.marketplace.server.orders.CartHttpService;
@@ -227,6 +229,7 @@ public final class MarketplaceServer implements AutoCloseable {
             EventSubscribers subscribers = new EventSubscribers(dsl, UUID.randomUUID().toString(),
                     EventSubscribers.Settings.from(config.get("events")), Metrics.globalRegistry());
             subscribers.subscribe(payments.refundSending(), jobs);
+            SettlementModule settlement = SettlementModule.start(dsl, subscribers, jobs);
             OAuthHttpService oauth = new OAuthHttpService(clients, accessTokens, signingKeys, revokedTokens, grants,
                     rateLimits, security);
 
@@ -267,6 +270,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments))
                     .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment,
                             config.get("carriers"), Clock.systemUTC()))
+                    .register(LedgerHttpService.PATH, settlement.httpService())
                     .register(HealthHttpService.PATH, new HealthHttpService(healthChecks(database), accessTokens));
 
             Context serverContext = Context.create();
