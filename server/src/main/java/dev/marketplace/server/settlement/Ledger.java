@@ -156,19 +156,19 @@ final class Ledger {
                 .fetch(Ledger::account);
     }
 
-    /** The accounts the viewer may see (a merchant its own), by name and currency, one more than the page. */
+    /** The accounts the viewer may see (a merchant its own), by name then id, one more than the page. */
     List<Account> accounts(DSLContext db, Principal viewer, PageRequest page) {
         Condition after = page.after()
-                .map(cursor -> DSL.row(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY)
-                        .gt(cursor.keys().get(0), cursor.keys().get(1)))
+                .map(cursor -> DSL.row(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.ID)
+                        .gt(cursor.keys().get(0), Long.parseLong(cursor.keys().get(1))))
                 .orElse(DSL.noCondition());
         return db.selectFrom(LEDGER_ACCOUNT).where(visibleTo(viewer)).and(after)
-                .orderBy(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY).limit(page.fetchSize())
+                .orderBy(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.ID).limit(page.fetchSize())
                 .fetch(Ledger::account);
     }
 
     static Cursor cursorOf(Account account) {
-        return Cursor.of(account.name(), account.currency());
+        return Cursor.of(account.name(), Long.toString(account.id()));
     }
 
     Optional<Account> account(DSLContext db, Principal viewer, long id) {

@@ -62,7 +62,7 @@ public final class LedgerHttpService implements HttpService {
 
     private void accounts(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = query.pageRequest(CursorKey.TEXT, CursorKey.TEXT);
+        PageRequest page = query.pageRequest(CursorKey.TEXT, CursorKey.POSITION);
         query.throwIfInvalid();
         Page<Ledger.Account> accounts = settlement.accounts(Authentication.principal(req), page);
         JsonResponses.ok(res, new AccountPage(accounts.items().stream()
@@ -72,13 +72,13 @@ public final class LedgerHttpService implements HttpService {
     }
 
     private void entries(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = ChangeLog.pageRequest(query);
+        query.throwIfInvalid();
         String accountId = req.path().pathParameters().get("accountId");
         if (!ACCOUNT_ID.matcher(accountId).matches()) {
             throw ProblemException.notFound("ledger account");
         }
-        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
-        PageRequest page = ChangeLog.pageRequest(query);
-        query.throwIfInvalid();
         Page<Ledger.Entry> entries = settlement.entries(Authentication.principal(req), Long.parseLong(accountId), page);
         JsonResponses.ok(res, new EntryPage(entries.items().stream()
                 .map(e -> new EntryView(Long.toString(e.id()), Long.toString(e.transactionId()), e.amount(),
