@@ -30,7 +30,7 @@ import org.jooq.Field;
 import org.jooq.impl.DSL;
 
 /**
- * The double-entry ledger's tables (V19): accounts per name and currency with running balances, immutable
+ * The double-entry ledger's tables (V20): accounts per name and currency with running balances, immutable
  * transactions of entries. PostgreSQL refuses a transaction that does not balance in each currency and keeps each
  * account's balance with its entries; this class only writes what the posting rules decide.
  */
