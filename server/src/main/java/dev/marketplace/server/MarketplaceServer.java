@@ -33,6 +33,7 @@ import dev.marketplace.server.platform.http.RequestIds;
 import dev.marketplace.server.platform.http.StorableText;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
@@ -124,6 +125,7 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
+            add(modules, new SettlementModule(dsl));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);

@@ -36,6 +36,7 @@ class TableOwnershipTest {
             owned("orders", "cart", "cart_line", "customer_order", "sub_order", "order_line", "order_transition",
                     "shipment", "shipment_line", "order_return", "order_return_line"),
             owned("payments", "payment", "payment_refund", "payment_webhook_event"),
+            owned("settlement", "ledger_account", "ledger_transaction", "ledger_entry", "ledger_pending_commission"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

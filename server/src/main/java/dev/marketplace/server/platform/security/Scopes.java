@@ -14,7 +14,8 @@ import java.util.Set;
  * consented (a customer-bound token from the authorization code grant).
  * Carts, checkout and
  * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's);
- * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}).
+ * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}). The ledger
+ * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'.
  */
 public final class Scopes {
 
@@ -37,16 +38,17 @@ public final class Scopes {
     public static final String ORDERS_READ = "orders:read";
     public static final String ORDERS_WRITE = "orders:write";
     public static final String FULFILMENT_WRITE = "fulfilment:write";
+    public static final String SETTLEMENT_READ = "settlement:read";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
-            ORDERS_WRITE, FULFILMENT_WRITE);
+            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
-                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE),
+                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE)));

@@ -249,16 +249,20 @@ class InputContractIT {
 
     /**
      * A digest of every table's rows, to show a refused request changed nothing. The audit trail records refused
-     * requests too, by rule, and event subscribers renew their leases in the background, so both are left out.
+     * requests too, by rule, so it is left out; of the event subscribers' rows only their cursors count (every poll
+     * renews a lease, whatever the requests do).
      */
     private static Map<String, String> database() {
         Map<String, String> digests = new LinkedHashMap<>();
         List<String> tables = server.db().fetch("SELECT table_name::text FROM information_schema.tables"
-                + " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('audit_event', 'event_subscription')"
+                + " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'audit_event'"
                 + " ORDER BY table_name").getValues(0, String.class);
         for (String table : tables) {
+            String rows = table.equals("event_subscription")
+                    ? "(SELECT name, position, failing_position, failures, last_error FROM event_subscription) t"
+                    : "\"" + table + "\" t";
             digests.put(table, String.valueOf(server.db().fetchValue(
-                    "SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM \"" + table + "\" t")));
+                    "SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM " + rows)));
         }
         return digests;
     }

@@ -1,0 +1,154 @@
+package dev.marketplace.server.settlement;
+
+import static dev.marketplace.schema.Tables.LEDGER_PENDING_COMMISSION;
+
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.MoneyMovement.Leg;
+import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.events.StoredEvent;
+import dev.marketplace.server.platform.events.Subscriber;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+
+/**
+ * The posting rules (decision 29): each money movement becomes at most one ledger transaction, caused by its event,
+ * in the subscriber's batch transaction (which also moves its cursor), so each posts exactly once.
+ *
+ * <ul>
+ *   <li>Most movements post their own legs.</li>
+ *   <li>Commission accrues when the sub-order's escrow is released: {@code commission_accrued} (recorded by the
+ *       orders domain at payment) waits in {@code ledger_pending_commission} until {@code escrow_released} posts it,
+ *       or the sub-order's own {@code commission_reversed} (rejected or cancelled before shipment) voids it, which
+ *       then posts nothing. A return's reversal posts its legs.</li>
+ *   <li>{@code payment_refunded} also clears {@code refunds_clearing} against the money the refund came from: the
+ *       sub-order's escrow if the sub-order was rejected or cancelled (its escrow is never released), otherwise
+ *       the merchant's payable (a return: its escrow is or will be released whole).</li>
+ * </ul>
+ */
+final class LedgerPosting {
+
+    static final String SUBSCRIBER = "settlement.ledger-posting";
+
+    private static final String PENDING = "pending";
+    private static final String POSTED = "posted";
+    private static final String VOIDED = "voided";
+
+    private final Ledger ledger;
+
+    LedgerPosting(Ledger ledger) {
+        this.ledger = ledger;
+    }
+
+    Subscriber subscriber() {
+        return new Subscriber(SUBSCRIBER, Arrays.stream(EventType.values()).filter(EventType::isMoneyMovement)
+                .collect(Collectors.toSet()), this::post);
+    }
+
+    /** In the subscriber's transaction: the event's effect on the ledger; a replay changes nothing. */
+    void post(DSLContext tx, StoredEvent stored) {
+        MoneyMovement movement = (MoneyMovement) stored.event();
+        Ledger.Cause cause = Ledger.Cause.of(stored);
+        switch (movement.type()) {
+            case COMMISSION_ACCRUED -> holdCommission(tx, stored, movement);
+            case ESCROW_RELEASED -> {
+                ledger.post(tx, cause, movement.legs());
+                postHeldCommission(tx, movement.parties().subOrderId());
+            }
+            case COMMISSION_REVERSED -> {
+                if (!voidsHeldCommission(tx, stored.eventId(), movement)) {
+                    ledger.post(tx, cause, movement.legs());
+                }
+            }
+            case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(tx, movement));
+            default -> ledger.post(tx, cause, movement.legs());
+        }
+    }
+
+    private void holdCommission(DSLContext tx, StoredEvent stored, MoneyMovement accrued) {
+        Parties parties = accrued.parties();
+        boolean released = ledger.postedFor(tx, parties.subOrderId(), EventType.ESCROW_RELEASED.wireName());
+        int held = tx.insertInto(LEDGER_PENDING_COMMISSION)
+                .set(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID, parties.subOrderId())
+                .set(LEDGER_PENDING_COMMISSION.EVENT_ID, stored.eventId())
+                .set(LEDGER_PENDING_COMMISSION.EVENT_POSITION, stored.position())
+                .set(LEDGER_PENDING_COMMISSION.ORDER_ID, parties.orderId())
+                .set(LEDGER_PENDING_COMMISSION.MERCHANT_ID, parties.merchantId())
+                .set(LEDGER_PENDING_COMMISSION.CUSTOMER_ID, parties.customerId())
+                .set(LEDGER_PENDING_COMMISSION.LEGS, JSONB.jsonb(legsJson(accrued.legs())))
+                .set(LEDGER_PENDING_COMMISSION.STATE, released ? POSTED : PENDING)
+                .onConflict(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID).doNothing()
+                .execute();
+        if (held == 1 && released) { // released first (not what the orders domain does today): accrues at once
+            ledger.post(tx, Ledger.Cause.of(stored), accrued.legs());
+        }
+    }
+
+    private void postHeldCommission(DSLContext tx, UUID subOrderId) {
+        var held = tx.update(LEDGER_PENDING_COMMISSION).set(LEDGER_PENDING_COMMISSION.STATE, POSTED)
+                .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId))
+                .and(LEDGER_PENDING_COMMISSION.STATE.eq(PENDING))
+                .returning().fetchOptional();
+        held.ifPresent(row -> ledger.post(tx, new Ledger.Cause(row.getEventId(), EventType.COMMISSION_ACCRUED,
+                row.getEventPosition(), new Parties(row.getOrderId(), subOrderId, row.getMerchantId(),
+                row.getCustomerId())), legs(row.getLegs().data())));
+    }
+
+    /**
+     * The sub-order's own reversal (not a return's) of a commission still held voids it, and posts nothing (nor
+     * when it is replayed).
+     */
+    private boolean voidsHeldCommission(DSLContext tx, UUID eventId, MoneyMovement reversed) {
+        UUID subOrderId = reversed.parties().subOrderId();
+        if (!reversed.idempotencyId().equals("commission_reversed:" + subOrderId)) {
+            return false;
+        }
+        return tx.update(LEDGER_PENDING_COMMISSION).set(LEDGER_PENDING_COMMISSION.STATE, VOIDED)
+                .set(LEDGER_PENDING_COMMISSION.VOIDED_BY, eventId)
+                .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId))
+                .and(LEDGER_PENDING_COMMISSION.STATE.eq(PENDING).or(LEDGER_PENDING_COMMISSION.VOIDED_BY.eq(eventId)))
+                .execute() == 1;
+    }
+
+    private List<Leg> withClearing(DSLContext tx, MoneyMovement refunded) {
+        UUID subOrderId = refunded.parties().subOrderId();
+        String chargedTo = subOrderVoided(tx, subOrderId)
+                ? MoneyMovement.ESCROW : MoneyMovement.merchantPayable(refunded.parties().merchantId());
+        List<Leg> legs = new ArrayList<>(refunded.legs());
+        legs.add(new Leg(chargedTo, refunded.amount().amount(), refunded.amount().currency()));
+        legs.add(new Leg(MoneyMovement.REFUNDS_CLEARING, -refunded.amount().amount(), refunded.amount().currency()));
+        return legs;
+    }
+
+    private boolean subOrderVoided(DSLContext tx, UUID subOrderId) {
+        return Optional.ofNullable(tx.select(LEDGER_PENDING_COMMISSION.STATE).from(LEDGER_PENDING_COMMISSION)
+                .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId)).fetchOne(LEDGER_PENDING_COMMISSION.STATE))
+                .filter(VOIDED::equals).isPresent();
+    }
+
+    private static String legsJson(List<Leg> legs) {
+        JsonArrayBuilder json = Json.createArrayBuilder();
+        legs.forEach(leg -> json.add(Json.createObjectBuilder().add("account", leg.account())
+                .add("amount", leg.amount()).add("currency", leg.currency())));
+        return json.build().toString();
+    }
+
+    private static List<Leg> legs(String json) {
+        try (var reader = Json.createReader(new StringReader(json))) {
+            return reader.readArray().getValuesAs(JsonValue::asJsonObject).stream()
+                    .map(leg -> new Leg(leg.getString("account"), leg.getJsonNumber("amount").longValueExact(),
+                            leg.getString("currency")))
+                    .toList();
+        }
+    }
+}

@@ -1,0 +1,359 @@
+package dev.marketplace.server.settlement;
+
+import static dev.marketplace.schema.Tables.LEDGER_ACCOUNT;
+import static dev.marketplace.schema.Tables.LEDGER_TRANSACTION;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.EventSubscribers;
+import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.jobs.Jobs;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.Database;
+import dev.marketplace.server.platform.persistence.DatabaseSettings;
+import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.TestDatabases;
+import io.helidon.metrics.api.Metrics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ledger on a real database: PostgreSQL itself refuses an unbalanced or altered transaction, and a seeded storm
+ * of orders' money events — written concurrently the way the orders and payments domains write them — is posted
+ * exactly once by two nodes, one killed mid-way, then replayed from the start, and every figure checks out.
+ */
+class LedgerIT {
+
+    private static final long SEED = 20261205L;
+    private static final List<String> CURRENCIES = List.of("JPY", "USD");
+
+    private final String url = TestDatabases.newDatabase();
+    private final List<Node> nodes = new ArrayList<>();
+    private final Database writer = database();
+
+    private record Node(Database database, Jobs jobs) {
+
+        void kill() {
+            jobs.close();
+            database.close();
+        }
+
+        void catchUp() {
+            jobs.runNow(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
+        }
+    }
+
+    @AfterEach
+    void close() {
+        nodes.forEach(Node::kill);
+        writer.close();
+    }
+
+    @Test
+    void theDatabaseRefusesAnUnbalancedTransaction() {
+        DSLContext db = writer.dsl();
+        long escrow = account(db, "escrow", "JPY");
+        long payments = account(db, "customer_payments", "JPY");
+        long usdEscrow = account(db, "escrow", "USD");
+
+        assertThatThrownBy(() -> db.transaction(tx -> {
+            long id = transaction(tx.dsl());
+            entry(tx.dsl(), id, payments, "JPY", 1000);
+            entry(tx.dsl(), id, escrow, "JPY", -999);
+        })).isInstanceOf(DataAccessException.class).hasStackTraceContaining("does not balance: JPY 1");
+        assertThatThrownBy(() -> db.transaction(tx -> {
+            long id = transaction(tx.dsl());
+            entry(tx.dsl(), id, payments, "JPY", 1000);
+            entry(tx.dsl(), id, usdEscrow, "USD", -1000);
+        })).as("balanced in sum, not per currency").hasStackTraceContaining("does not balance");
+        assertThatThrownBy(() -> db.transaction(tx -> transaction(tx.dsl())))
+                .hasStackTraceContaining("fewer than two entries");
+        assertThatThrownBy(() -> db.transaction(tx -> {
+            long id = transaction(tx.dsl());
+            entry(tx.dsl(), id, payments, "USD", 1000);
+        })).as("an entry in another currency than its account's").isInstanceOf(DataAccessException.class);
+        assertThat(db.fetchCount(LEDGER_TRANSACTION)).isZero();
+
+        long posted = db.transactionResult(tx -> {
+            long id = transaction(tx.dsl());
+            entry(tx.dsl(), id, payments, "JPY", 1000);
+            entry(tx.dsl(), id, escrow, "JPY", -1000);
+            return id;
+        });
+        assertThatThrownBy(() -> db.transaction(tx -> entry(tx.dsl(), posted, payments, "JPY", 5)))
+                .as("a committed transaction gains no entries").hasStackTraceContaining("another database transaction");
+        assertThatThrownBy(() -> db.execute("UPDATE ledger_entry SET amount = amount * 2"))
+                .hasStackTraceContaining("immutable");
+        assertThatThrownBy(() -> db.execute("DELETE FROM ledger_transaction")).hasStackTraceContaining("immutable");
+        assertThatThrownBy(() -> db.execute("TRUNCATE ledger_entry CASCADE")).hasStackTraceContaining("immutable");
+
+        Ledger.Reconciliation reconciliation = new Ledger().reconcile(db);
+        assertThat(reconciliation.reconciled()).isTrue();
+        assertThat(db.select(LEDGER_ACCOUNT.BALANCE).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ID.eq(payments))
+                .fetchSingle().value1()).as("the running balance moved with the entry").isEqualTo(1000);
+
+        db.execute("UPDATE ledger_account SET balance = balance + 1 WHERE id = ?", escrow);
+        assertThat(new Ledger().reconcile(db).discrepancies()).as("a balance changed behind the entries' back")
+                .containsExactly(new Ledger.Discrepancy("escrow", "JPY", -999, -1000));
+    }
+
+    /** A sub-order of the storm and what happens to it; amounts in the order's currency. */
+    private static final class SubOrder {
+        final UUID id = UUID.randomUUID();
+        final UUID merchant;
+        final long total;
+        final long commission;
+        /** Rejected or cancelled before shipment: commission reversed, total refunded from escrow. */
+        boolean cancelled;
+        boolean released;
+        long returnRefunds;
+        long returnCommission;
+
+        SubOrder(UUID merchant, long total, long commission) {
+            this.merchant = merchant;
+            this.total = total;
+            this.commission = commission;
+        }
+    }
+
+    private record Order(UUID id, UUID customer, String currency, List<SubOrder> subOrders,
+                         List<List<MoneyMovement>> transactions) {
+    }
+
+    @Test
+    void aStormOfOrdersPostsEveryMovementOnceOnTwoNodesOneKilledAndReplayed() throws Exception {
+        Random random = new Random(SEED);
+        List<UUID> merchants = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
+                UUID.randomUUID());
+        List<Order> orders = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            orders.add(order(random, merchants));
+        }
+
+        Node first = node(Duration.ofMillis(20));
+        List<Future<?>> writing = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int w = 0; w < 4; w++) {
+                List<Order> mine = orders.subList(w * 100, (w + 1) * 100);
+                Random interleaving = new Random(SEED + w);
+                writing.add(threads.submit(() -> write(mine, interleaving)));
+            }
+            Await.until(Duration.ofSeconds(60), "the first node posts", () -> postings() > 100);
+            Node second = node(Duration.ofMillis(20));
+            Await.until(Duration.ofSeconds(60), "more is posted", () -> postings() > 600);
+            first.kill(); // mid-batch, very likely: it polls every 20 ms while four writers append
+            nodes.remove(first);
+            for (Future<?> done : writing) {
+                done.get();
+            }
+            Await.until(Duration.ofSeconds(90), "the second node catches up", () -> {
+                second.catchUp();
+                return caughtUp();
+            });
+            long transactions = postings();
+            Map<String, Long> balances = balances();
+
+            writer.dsl().execute("UPDATE event_subscription SET position = 0 WHERE name = ?", SettlementModule.LEDGER_POSTING);
+            Await.until(Duration.ofSeconds(90), "the replay from the first event ends", () -> {
+                second.catchUp();
+                return caughtUp();
+            });
+            assertThat(postings()).as("a replay posts nothing").isEqualTo(transactions);
+            assertThat(balances()).isEqualTo(balances);
+        }
+
+        Ledger.Reconciliation reconciliation = new Ledger().reconcile(writer.dsl());
+        assertThat(reconciliation.discrepancies()).as("balance = Σ entries").isEmpty();
+        assertThat(reconciliation.unbalanced()).as("every transaction balances").isEmpty();
+        assertThat(postings()).as("each movement posted once").isEqualTo(expectedPostings(orders));
+        assertThat(balances()).isEqualTo(expectedBalances(orders));
+    }
+
+    /** An order paid in one currency, split over one to three merchants, and each sub-order's fate. */
+    private static Order order(Random random, List<UUID> merchants) {
+        UUID orderId = UUID.randomUUID();
+        UUID customer = UUID.randomUUID();
+        String currency = CURRENCIES.get(random.nextInt(CURRENCIES.size()));
+        List<UUID> sellers = new ArrayList<>(merchants);
+        Collections.shuffle(sellers, random);
+        List<SubOrder> subOrders = new ArrayList<>();
+        for (UUID merchant : sellers.subList(0, 1 + random.nextInt(3))) {
+            long total = 100 + random.nextInt(200_000);
+            int basisPoints = random.nextInt(4) == 0 ? 0 : 800 + random.nextInt(701);
+            subOrders.add(new SubOrder(merchant, total, total * basisPoints / 10_000));
+        }
+        Money paid = Money.of(subOrders.stream().mapToLong(s -> s.total).sum(), currency);
+        UUID paymentId = UUID.randomUUID();
+        Parties orderParties = Parties.ofOrder(orderId, customer);
+        List<List<MoneyMovement>> transactions = new ArrayList<>();
+        // As OrderService.markPaid records it.
+        List<MoneyMovement> payment = new ArrayList<>(List.of(MoneyMovement.paymentAuthorized(paymentId, orderParties, paid),
+                MoneyMovement.paymentCaptured(paymentId, orderParties, paid)));
+        subOrders.forEach(s -> payment.add(MoneyMovement.commissionAccrued(parties(orderId, s, customer),
+                Money.of(s.commission, currency))));
+        transactions.add(payment);
+        for (SubOrder s : subOrders) {
+            Parties parties = parties(orderId, s, customer);
+            int fate = random.nextInt(100);
+            if (fate < 20) { // rejected or cancelled: as FulfilmentService.reverseRefundAndRestock, then the provider
+                s.cancelled = true;
+                transactions.add(List.of(MoneyMovement.commissionReversed(s.id.toString(), parties,
+                        Money.of(s.commission, currency))));
+                transactions.add(List.of(MoneyMovement.paymentRefunded(UUID.randomUUID(), parties, Money.of(s.total, currency))));
+                continue;
+            }
+            if (fate < 30) {
+                continue; // paid, not yet delivered: commission still held
+            }
+            s.released = true;
+            boolean returned = fate >= 65;
+            boolean returnedBeforeRelease = fate >= 90; // shipped, returned, released N days after shipment
+            if (!returnedBeforeRelease) {
+                transactions.add(List.of(MoneyMovement.escrowReleased(parties, Money.of(s.total, currency))));
+            }
+            if (returned) { // ReturnService.refund: part of the total and its units' commission, then the provider
+                UUID returnId = UUID.randomUUID();
+                s.returnRefunds = 1 + random.nextLong(s.total);
+                s.returnCommission = s.commission * s.returnRefunds / s.total;
+                transactions.add(List.of(MoneyMovement.commissionReversed("return:" + returnId, parties,
+                        Money.of(s.returnCommission, currency))));
+                transactions.add(List.of(MoneyMovement.paymentRefunded(UUID.randomUUID(), parties,
+                        Money.of(s.returnRefunds, currency))));
+            }
+            if (returnedBeforeRelease) {
+                transactions.add(List.of(MoneyMovement.escrowReleased(parties, Money.of(s.total, currency))));
+            }
+        }
+        return new Order(orderId, customer, currency, subOrders, transactions);
+    }
+
+    private static Parties parties(UUID orderId, SubOrder subOrder, UUID customer) {
+        return new Parties(orderId, subOrder.id, subOrder.merchant, customer);
+    }
+
+    /** Writes the orders' transactions, each order's in its order, orders interleaved at random. */
+    private void write(List<Order> orders, Random random) {
+        List<Integer> next = new ArrayList<>(Collections.nCopies(orders.size(), 0));
+        List<Integer> open = new ArrayList<>();
+        for (int i = 0; i < orders.size(); i++) {
+            open.add(i);
+        }
+        while (!open.isEmpty()) {
+            int pick = open.get(random.nextInt(open.size()));
+            Order order = orders.get(pick);
+            List<MoneyMovement> movements = order.transactions().get(next.get(pick));
+            writer.dsl().transaction(tx -> movements.forEach(movement -> DomainEvents.append(tx.dsl(), movement)));
+            next.set(pick, next.get(pick) + 1);
+            if (next.get(pick) == order.transactions().size()) {
+                open.remove(Integer.valueOf(pick));
+            }
+        }
+    }
+
+    /** What the ledger must hold, recomputed from the orders alone: balances by "account currency". */
+    private static Map<String, Long> expectedBalances(List<Order> orders) {
+        Map<String, Long> balances = new HashMap<>();
+        for (Order order : orders) {
+            String c = " " + order.currency();
+            for (SubOrder s : order.subOrders()) {
+                long refunded = (s.cancelled ? s.total : 0) + s.returnRefunds;
+                balances.merge("customer_payments" + c, s.total - refunded, Long::sum);
+                balances.merge("escrow" + c, -(s.total - (s.cancelled ? s.total : 0) - (s.released ? s.total : 0)), Long::sum);
+                if (s.released) {
+                    long payable = s.total - s.commission - s.returnRefunds + s.returnCommission;
+                    balances.merge("merchant_payable:" + s.merchant + c, -payable, Long::sum);
+                    balances.merge("platform_commission_revenue" + c, -(s.commission - s.returnCommission), Long::sum);
+                } else if (s.returnCommission > 0) {
+                    throw new IllegalStateException("returns only of sub-orders whose escrow is released");
+                }
+            }
+        }
+        balances.values().removeIf(balance -> balance == 0);
+        return balances;
+    }
+
+    private static long expectedPostings(List<Order> orders) {
+        long postings = 0;
+        for (Order order : orders) {
+            postings++; // the capture
+            for (SubOrder s : order.subOrders()) {
+                if (s.cancelled) {
+                    postings++; // the refund; the commission was never accrued
+                }
+                if (s.released) {
+                    postings += 1 + (s.commission > 0 ? 1 : 0);
+                    postings += s.returnRefunds > 0 ? 1 + (s.returnCommission > 0 ? 1 : 0) : 0;
+                }
+            }
+        }
+        return postings;
+    }
+
+    private Map<String, Long> balances() {
+        Map<String, Long> balances = new HashMap<>();
+        new Ledger().accounts(writer.dsl()).forEach(a -> balances.put(a.name() + " " + a.currency(), a.balance()));
+        balances.values().removeIf(balance -> balance == 0); // refunds_clearing, and escrow once all is released
+        return balances;
+    }
+
+    private long postings() {
+        return writer.dsl().fetchCount(LEDGER_TRANSACTION);
+    }
+
+    private boolean caughtUp() {
+        return writer.dsl().fetchValue("""
+                SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
+                   AND (SELECT position FROM event_subscription WHERE name = ?)
+                       >= (SELECT settled_through FROM domain_event_feed)""", SettlementModule.LEDGER_POSTING)
+                .equals(Boolean.TRUE);
+    }
+
+    private Node node(Duration poll) {
+        Database database = database();
+        Jobs jobs = new Jobs(Metrics.globalRegistry());
+        EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
+                new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
+        new SettlementModule(database.dsl()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
+        Node node = new Node(database, jobs);
+        nodes.add(node);
+        return node;
+    }
+
+    private Database database() {
+        return Database.start(new DatabaseSettings(Optional.of(url), "postgres", "", 6, Duration.ofSeconds(10),
+                Path.of("target")));
+    }
+
+    private static long account(DSLContext db, String name, String currency) {
+        return db.insertInto(LEDGER_ACCOUNT).set(LEDGER_ACCOUNT.NAME, name).set(LEDGER_ACCOUNT.CURRENCY, currency)
+                .returning(LEDGER_ACCOUNT.ID).fetchSingle().getId();
+    }
+
+    private static long transaction(DSLContext tx) {
+        return tx.insertInto(LEDGER_TRANSACTION).set(LEDGER_TRANSACTION.EVENT_ID, UUID.randomUUID())
+                .set(LEDGER_TRANSACTION.EVENT_TYPE, "adjustment").set(LEDGER_TRANSACTION.EVENT_POSITION, 0L)
+                .returning(LEDGER_TRANSACTION.ID).fetchSingle().getId();
+    }
+
+    private static void entry(DSLContext tx, long transaction, long account, String currency, long amount) {
+        tx.execute("INSERT INTO ledger_entry (transaction_id, account_id, currency, amount) VALUES (?, ?, ?, ?)",
+                transaction, account, currency, amount);
+    }
+}
