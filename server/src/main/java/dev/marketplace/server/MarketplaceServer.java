@@ -69,6 +69,7 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.platform.http.ApiRoutes;
+import dev.marketplace.server.platform.http.BrowserOrigins;
 import dev.marketplace.server.platform.http.CanonicalPaths;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.http.ErrorHandling;
@@ -235,6 +236,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(new NoSniff())
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
+                    // CORS: customer-facing operations from configured origins only, preflights before authentication.
+                    .addFilter(BrowserOrigins.from(config, routes))
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
                     .addFilter(new CanonicalPaths(routes))
                     .addFilter(new Authentication(accessTokens, rateLimits))

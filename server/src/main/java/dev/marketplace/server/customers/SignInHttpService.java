@@ -44,9 +44,6 @@ import org.jooq.DSLContext;
 public final class SignInHttpService implements HttpService {
 
     public static final String PATH = "/oauth2/authorize";
-    /** Scopes a customer can delegate to a client; the others are the client's own business. */
-    public static final Set<String> DELEGABLE_SCOPES = Set.of(Scopes.CUSTOMERS_READ, Scopes.CUSTOMERS_WRITE,
-            Scopes.POINTS_EXCHANGE, Scopes.CART_WRITE, Scopes.ORDERS_READ, Scopes.ORDERS_WRITE);
     private static final String COOKIE = "mp_authorization";
     private static final Duration REQUEST_LIFETIME = Duration.ofMinutes(10);
     private static final Pattern CODE_CHALLENGE = Pattern.compile("[A-Za-z0-9_-]{43}");
@@ -111,7 +108,7 @@ public final class SignInHttpService implements HttpService {
         }
         Set<String> scopes = new LinkedHashSet<>(List.of(single(req, "scope").orElse("").strip().split(" +")));
         scopes.remove("");
-        if (scopes.isEmpty() || !DELEGABLE_SCOPES.containsAll(scopes) || !client.get().scopes().containsAll(scopes)) {
+        if (scopes.isEmpty() || !Scopes.DELEGABLE.containsAll(scopes) || !client.get().scopes().containsAll(scopes)) {
             redirectError(res, redirectUri.get(), "invalid_scope",
                     "scope must name scopes a customer can grant and the client holds", state);
             return;
