@@ -154,13 +154,23 @@ class LimitsAgreementIT {
     private static final Set<String> SIZE_CODES = Set.of(FieldError.TOO_LONG, FieldError.TOO_SHORT,
             FieldError.OUT_OF_RANGE, FieldError.INVALID_TYPE);
 
-    /** Past the limit: 400 naming the field. At it: the field is not refused for its size (a cursor may be for its form). */
+    /**
+     * Where the server is stricter than a shared schema can say without splitting a type of the SDK, with the reason.
+     * Past such a limit is still checked; only the limit itself is let through here.
+     */
+    private static final Map<String, String> STRICTER_THAN_SHARED_SCHEMA = Map.of(
+            "POST /v1/returns/{returnId}/refund amount/amount minimum 0",
+            "a partial refund is at least 1 minor unit (its description says so); Money allows 0 for prices");
+
+    /** Past the limit: 400 naming the field (or the item's result naming it, in a bulk operation). At it: the field is not refused for its size (a cursor may be for its form). */
     private static void check(String label, String field, HttpResponse<String> past, HttpResponse<String> at,
                               List<String> disagreements) {
-        if (past.statusCode() != 400 || refusals(past).stream().noneMatch(error -> error.field().equals(field))) {
+        if (refusals(past, field.split("/")[0]).stream().noneMatch(error -> error.field().equals(field))) {
             disagreements.add(label + ": past the limit answered " + past.statusCode() + " " + past.body());
         }
-        if (refusals(at).stream().anyMatch(error -> error.field().equals(field) && SIZE_CODES.contains(error.code()))) {
+        boolean refusedForSize = refusals(at, field.split("/")[0]).stream()
+                .anyMatch(error -> error.field().equals(field) && SIZE_CODES.contains(error.code()));
+        if (refusedForSize && !STRICTER_THAN_SHARED_SCHEMA.containsKey(label)) {
             disagreements.add(label + ": the limit itself was refused: " + at.body());
         }
     }
@@ -247,15 +257,29 @@ class LimitsAgreementIT {
         return json;
     }
 
-    private static List<FieldError> refusals(HttpResponse<String> response) {
-        if (response.statusCode() != 400
-                || !response.headers().firstValue("Content-Type").orElse("").startsWith(ProblemResponses.MEDIA_TYPE)) {
-            return List.of();
+    /**
+     * The fields refused: a 400 problem's errors, or, from a bulk operation's 200 (one result per item, decision 12),
+     * each rejected item's errors, named from the request's root ({@code products/0/externalId}).
+     */
+    private static List<FieldError> refusals(HttpResponse<String> response, String items) {
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (response.statusCode() == 400 && type.startsWith(ProblemResponses.MEDIA_TYPE)) {
+            return errors(Json.createReader(new StringReader(response.body())).readObject(), "");
         }
-        JsonObject problem = Json.createReader(new StringReader(response.body())).readObject();
-        return problem.containsKey("errors") ? problem.getJsonArray("errors").getValuesAs(JsonObject.class).stream()
-                .map(error -> new FieldError(error.getString("field"), error.getString("code"), error.getString("message")))
-                .toList() : List.of();
+        if (response.statusCode() == 200 && type.startsWith("application/json") && response.body().startsWith("{")) {
+            JsonObject body = Json.createReader(new StringReader(response.body())).readObject();
+            if (body.get("results") instanceof jakarta.json.JsonArray results) {
+                return results.getValuesAs(JsonObject.class).stream()
+                        .flatMap(result -> errors(result, items + "/" + result.getInt("index") + "/").stream()).toList();
+            }
+        }
+        return List.of();
+    }
+
+    private static List<FieldError> errors(JsonObject refusal, String prefix) {
+        return refusal.containsKey("errors") ? refusal.getJsonArray("errors").getValuesAs(JsonObject.class).stream()
+                .map(error -> new FieldError(prefix + error.getString("field"), error.getString("code"),
+                        error.getString("message"))).toList() : List.of();
     }
 
     private interface OperationVisitor {
