@@ -21,6 +21,7 @@ import dev.marketplace.server.platform.changes.ChangesModule;
 import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.health.HealthHttpService;
 import dev.marketplace.server.platform.http.ApiRoutes;
+import dev.marketplace.server.platform.http.BrowserOrigins;
 import dev.marketplace.server.platform.http.CanonicalPaths;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.http.ErrorHandling;
@@ -134,6 +135,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(new NoSniff())
                     .addFilter(new RequestIds())
                     .addFilter(new AuditTrail(dsl))
+                    // CORS: customer-facing operations from configured origins only, preflights before authentication.
+                    .addFilter(BrowserOrigins.from(config, routes))
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
                     .addFilter(new CanonicalPaths(routes))
                     .addFilter(new Authentication(security.accessTokens(), security.rateLimits()))

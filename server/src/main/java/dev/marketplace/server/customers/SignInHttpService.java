@@ -36,9 +36,6 @@ import java.util.regex.Pattern;
 public final class SignInHttpService implements HttpService {
 
     public static final String PATH = "/oauth2/authorize";
-    /** Scopes a customer can delegate to a client; the others are the client's own business. */
-    public static final Set<String> DELEGABLE_SCOPES = Set.of(Scopes.CUSTOMERS_READ, Scopes.CUSTOMERS_WRITE,
-            Scopes.POINTS_EXCHANGE, Scopes.CART_WRITE, Scopes.ORDERS_READ, Scopes.ORDERS_WRITE);
     private static final String COOKIE = "mp_authorization";
     private static final Pattern CODE_CHALLENGE = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final List<String> AUTHORIZE_PARAMETERS = List.of("response_type", "client_id", "redirect_uri",
@@ -102,7 +99,7 @@ public final class SignInHttpService implements HttpService {
         }
         Set<String> scopes = new LinkedHashSet<>(List.of(single(req, "scope").orElse("").strip().split(" +")));
         scopes.remove("");
-        if (scopes.isEmpty() || !DELEGABLE_SCOPES.containsAll(scopes) || !client.get().scopes().containsAll(scopes)) {
+        if (scopes.isEmpty() || !Scopes.DELEGABLE.containsAll(scopes) || !client.get().scopes().containsAll(scopes)) {
             redirectError(res, redirectUri.get(), "invalid_scope",
                     "scope must name scopes a customer can grant and the client holds", state);
             return;

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Reads an {@code application/x-www-form-urlencoded} body (the OAuth endpoints' format). Names and values that break
- * {@link StorableText}'s rule are refused (400 {@code validation_failed} naming them).
+ * {@link StorableText}'s rule, and values longer than {@link StorableText#MAX_PARAMETER_LENGTH}, are refused
+ * (400 {@code validation_failed} naming them).
  */
 public final class FormBody {
 
@@ -42,6 +43,8 @@ public final class FormBody {
         parameters.forEach((name, values) -> {
             if (!StorableText.isStorable(name) || !values.stream().allMatch(StorableText::isStorable)) {
                 errors.add(StorableText.refusal(name));
+            } else if (StorableText.tooLong(name, values) instanceof FieldError tooLong) {
+                errors.add(tooLong);
             }
         });
         if (!errors.isEmpty()) {

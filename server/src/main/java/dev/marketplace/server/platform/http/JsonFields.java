@@ -141,14 +141,14 @@ public final class JsonFields {
         return value;
     }
 
-    /** A non-empty array of strings, each one of {@code allowed}; duplicates collapse. */
+    /** A non-empty array of at most as many strings as {@code allowed} has, each one of them; duplicates collapse. */
     public Set<String> requiredEnumSet(String name, Set<String> allowed) {
         if (!object.containsKey(name) || object.isNull(name)) {
             reject(name, FieldError.REQUIRED, "is required");
             return Set.of();
         }
-        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.isEmpty()) {
-            reject(name, FieldError.INVALID_TYPE, "must be a non-empty array of strings");
+        if (!(object.get(name) instanceof jakarta.json.JsonArray array) || array.isEmpty() || array.size() > allowed.size()) {
+            reject(name, FieldError.INVALID_TYPE, "must be an array of 1 to " + allowed.size() + " strings");
             return Set.of();
         }
         Set<String> values = new java.util.TreeSet<>();

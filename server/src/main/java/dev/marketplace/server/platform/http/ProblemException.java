@@ -36,11 +36,19 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(404, "not_found", "Not Found", "No " + what + " with that id exists.");
     }
 
+    /**
+     * The most field errors a problem lists (the document's {@code maxItems}): a 4 MiB body of unknown or empty
+     * members would otherwise be answered with tens of megabytes.
+     */
+    public static final int MAX_FIELD_ERRORS = 1000;
+
     public static ProblemException validation(List<FieldError> errors) {
-        String detail = errors.size() == 1
-                ? errors.getFirst().field() + ": " + errors.getFirst().message()
+        String detail = errors.size() == 1 ? errors.getFirst().field() + ": " + errors.getFirst().message()
+                : errors.size() > MAX_FIELD_ERRORS
+                ? errors.size() + " fields are invalid; the first " + MAX_FIELD_ERRORS + " are listed in errors."
                 : errors.size() + " fields are invalid; see errors.";
-        return new ProblemException(400, "validation_failed", "Validation Failed", detail, errors);
+        return new ProblemException(400, "validation_failed", "Validation Failed", detail,
+                errors.size() > MAX_FIELD_ERRORS ? List.copyOf(errors.subList(0, MAX_FIELD_ERRORS)) : errors);
     }
 
     public static ProblemException validation(String field, String code, String message) {

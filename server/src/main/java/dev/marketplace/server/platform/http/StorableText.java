@@ -27,6 +27,12 @@ public final class StorableText implements Filter {
 
     public static final String RULE = "must not contain NUL characters or unpaired surrogates";
 
+    /**
+     * The longest value of a query or form parameter that states no limit of its own (a registered redirect URI's
+     * length); the document gives every such parameter this {@code maxLength} (decision 26).
+     */
+    public static final int MAX_PARAMETER_LENGTH = 2000;
+
     /** The document's path templates, to name the path parameter a refused segment stands for. */
     private final List<String[]> templates;
 
@@ -71,6 +77,13 @@ public final class StorableText implements Filter {
         return new FieldError(printable(field), FieldError.INVALID_FORMAT, RULE);
     }
 
+    /** The error for a parameter whose value is longer than {@link #MAX_PARAMETER_LENGTH}, or null when none is. */
+    static FieldError tooLong(String name, List<String> values) {
+        return values.stream().anyMatch(value -> value.codePointCount(0, value.length()) > MAX_PARAMETER_LENGTH)
+                ? new FieldError(printable(name), FieldError.TOO_LONG, "must have at most " + MAX_PARAMETER_LENGTH + " characters")
+                : null;
+    }
+
     /** A name as it can be shown in an answer: characters that break the rule written as {@code \u0000}. */
     static String printable(String name) {
         if (isStorable(name)) {
@@ -102,6 +115,8 @@ public final class StorableText implements Filter {
         for (String name : query.names()) {
             if (!isStorable(name) || !query.all(name).stream().allMatch(StorableText::isStorable)) {
                 errors.add(refusal(name));
+            } else if (tooLong(name, query.all(name)) instanceof FieldError tooLong) {
+                errors.add(tooLong);
             }
         }
         if (!errors.isEmpty()) {

@@ -45,6 +45,10 @@ public final class Scopes {
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ);
 
+    /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
+    public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
+            ORDERS_READ, ORDERS_WRITE);
+
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,

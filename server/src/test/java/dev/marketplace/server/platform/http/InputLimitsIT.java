@@ -135,6 +135,31 @@ class InputLimitsIT {
     }
 
     @Test
+    void aParameterLongerThanTheDocumentsDefaultLimitIsRefusedNamingIt() {
+        String atLimit = "s".repeat(StorableText.MAX_PARAMETER_LENGTH);
+        String authorize = "/oauth2/authorize?response_type=code&client_id=unknown&redirect_uri=https://shop.example/cb"
+                + "&scope=orders:read&code_challenge=x&code_challenge_method=S256&state=";
+        HttpResponse<String> stateAtLimit = server.send(server.anonymousRequest(authorize + atLimit).GET().build());
+        HttpResponse<String> stateOverLimit = server.send(server.anonymousRequest(authorize + atLimit + "s").GET().build());
+        HttpResponse<String> formOverLimit = server.send(server.anonymousRequest("/oauth2/token")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&client_id=op&client_secret=" + atLimit + "s"))
+                .build());
+
+        // At the limit the request reaches the handler: an unknown client gets the error page, not a refusal of state.
+        assertThat(stateAtLimit.body()).doesNotContain("validation_failed");
+        assertThat(stateOverLimit.statusCode()).isEqualTo(400);
+        assertThat(json(stateOverLimit.body()).getJsonArray("errors").getValuesAs(JsonObject.class))
+                .singleElement().satisfies(error -> {
+                    assertThat(error.getString("field")).isEqualTo("state");
+                    assertThat(error.getString("code")).isEqualTo("too_long");
+                });
+        assertThat(formOverLimit.statusCode()).isEqualTo(400);
+        assertThat(json(formOverLimit.body()).getString("error")).isEqualTo("invalid_request");
+        assertThat(json(formOverLimit.body()).getString("error_description")).startsWith("client_secret: ");
+    }
+
+    @Test
     void jsonNestedPastTheLimitIs400WithoutAStackTrace() {
         String deep = "{\"name\":" + "[".repeat(1000) + "]".repeat(1000) + ",\"commissionRateBasisPoints\":1}";
         String atTheLimit = "{\"name\":" + "[".repeat(JsonBody.MAX_DEPTH - 1) + "]".repeat(JsonBody.MAX_DEPTH - 1)
