@@ -3,6 +3,7 @@ package dev.marketplace.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.model.CategoryCreate;
+import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.ProductVariantInput;
 import java.util.UUID;
@@ -26,5 +27,12 @@ class ReadableModelsTest {
         CategoryCreate same = new CategoryCreate().name("Tea").parentId(parent).commissionRateBasisPoints(800);
 
         assertThat(one).isEqualTo(same).hasSameHashCodeAs(same).isNotEqualTo(same.name("Coffee"));
+    }
+
+    @Test
+    void secretsNeverPrint() {
+        ClientCredentials credentials = new ClientCredentials().clientSecret("s3cr3t-value");
+
+        assertThat(credentials.toString()).contains("clientSecret=*").doesNotContain("s3cr3t-value");
     }
 }
