@@ -24,7 +24,10 @@ public record ListingQuery(Optional<String> text, Optional<UUID> categoryId, Opt
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** Whether {@code key} is a value of this order's sort key as its cursors carry it. */
+        /**
+         * Whether {@code key} is a value of this order's sort key as its cursors carry it: for relevance a search rank
+         * (PostgreSQL's real, never money), for prices integer minor units.
+         */
         public boolean isKey(String key) {
             if (this == NEWEST) {
                 return CursorKey.TIMESTAMP.accepts(key);

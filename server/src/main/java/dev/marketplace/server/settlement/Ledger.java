@@ -15,7 +15,6 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,6 +27,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The double-entry ledger's tables (V20): accounts per name and currency with running balances, immutable
@@ -131,8 +131,9 @@ final class Ledger {
      * entries summing to zero per currency.
      */
     Reconciliation reconcile(DSLContext db) {
-        Field<Long> sum = DSL.coalesce(DSL.sum(LEDGER_ENTRY.AMOUNT), DSL.inline(BigDecimal.ZERO))
-                .cast(Long.class).as("sum_of_entries");
+        // SUM(bigint) is numeric in PostgreSQL; cast back to bigint there (an overflow is an error, never a rounding).
+        Field<Long> sum = DSL.coalesce(DSL.sum(LEDGER_ENTRY.AMOUNT).cast(SQLDataType.BIGINT), DSL.inline(0L))
+                .as("sum_of_entries");
         var perAccount = db.select(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY, LEDGER_ACCOUNT.BALANCE, sum)
                 .from(LEDGER_ACCOUNT).leftJoin(LEDGER_ENTRY).on(LEDGER_ENTRY.ACCOUNT_ID.eq(LEDGER_ACCOUNT.ID))
                 .groupBy(LEDGER_ACCOUNT.ID)
@@ -143,11 +144,11 @@ final class Ledger {
                 discrepancies.add(new Discrepancy(row.value1(), row.value2(), row.value3(), row.value4()));
             }
         });
-        Field<Long> transactionSum = DSL.sum(LEDGER_ENTRY.AMOUNT).cast(Long.class);
+        Field<Long> transactionSum = DSL.sum(LEDGER_ENTRY.AMOUNT).cast(SQLDataType.BIGINT);
         List<Unbalanced> unbalanced = db.select(LEDGER_ENTRY.TRANSACTION_ID, LEDGER_ENTRY.CURRENCY, transactionSum)
                 .from(LEDGER_ENTRY)
                 .groupBy(LEDGER_ENTRY.TRANSACTION_ID, LEDGER_ENTRY.CURRENCY)
-                .having(DSL.sum(LEDGER_ENTRY.AMOUNT).ne(BigDecimal.ZERO))
+                .having(transactionSum.ne(0L))
                 .limit(REPORTED_AT_MOST)
                 .fetch(row -> new Unbalanced(row.value1(), row.value2(), row.value3()));
         long entries = db.fetchCount(LEDGER_ENTRY);
