@@ -140,7 +140,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
                     .addFilter(new CanonicalPaths(routes))
                     .addFilter(new Authentication(security.accessTokens(), security.rateLimits()))
-                    .addFilter(StorableText.fromClasspathDocument())
+                    .addFilter(new StorableText())
                     .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE))
                     // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
                     .addFilter(new ReadYourWrites(catalog.listingChanges(), List.of(ProductHttpService.PATH,

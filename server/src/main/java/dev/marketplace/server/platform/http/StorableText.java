@@ -5,14 +5,8 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The one rule for text a client sends: PostgreSQL cannot store NUL in text, and a string with an unpaired UTF-16
@@ -32,27 +26,6 @@ public final class StorableText implements Filter {
      * length); the document gives every such parameter this {@code maxLength} (decision 26).
      */
     public static final int MAX_PARAMETER_LENGTH = 2000;
-
-    /** The document's path templates, to name the path parameter a refused segment stands for. */
-    private final List<String[]> templates;
-
-    private StorableText(List<String[]> templates) {
-        this.templates = templates;
-    }
-
-    public static StorableText fromClasspathDocument() {
-        try (InputStream in = StorableText.class.getClassLoader().getResourceAsStream(ApiRoutes.DOCUMENT)) {
-            if (in == null) {
-                throw new IllegalStateException(ApiRoutes.DOCUMENT + " is not on the classpath");
-            }
-            Map<String, Object> document = new Yaml(new LoaderOptions()).load(in);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> paths = (Map<String, Object>) document.get("paths");
-            return new StorableText(paths.keySet().stream().map(template -> template.split("/", -1)).toList());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Whether PostgreSQL can store {@code text}: no NUL, and every surrogate in a pair. */
     public static boolean isStorable(CharSequence text) {
@@ -109,7 +82,7 @@ public final class StorableText implements Filter {
         List<FieldError> errors = new ArrayList<>();
         String path = req.path().absolute().path();
         if (!isStorable(path)) {
-            errors.add(refusal(pathField(path)));
+            errors.add(refusal(pathField(CanonicalPaths.operation(req).path(), path)));
         }
         Parameters query = req.query();
         for (String name : query.names()) {
@@ -125,28 +98,18 @@ public final class StorableText implements Filter {
         chain.proceed();
     }
 
-    /** The name of the path parameter whose segment breaks the rule, by the document's templates; else "path". */
-    private String pathField(String path) {
+    /**
+     * The name of the path parameter whose segment breaks the rule, from the template of the operation
+     * {@link CanonicalPaths} resolved the request to; "path" for a literal segment.
+     */
+    private static String pathField(String template, String path) {
+        String[] names = template.split("/", -1);
         String[] segments = path.split("/", -1);
-        int refused = 0;
-        while (refused < segments.length && isStorable(segments[refused])) {
-            refused++;
-        }
-        for (String[] template : templates) {
-            if (template.length == segments.length && matches(template, segments)
-                    && template[refused].startsWith("{") && template[refused].endsWith("}")) {
-                return template[refused].substring(1, template[refused].length() - 1);
+        for (int i = 0; i < Math.min(names.length, segments.length); i++) {
+            if (!isStorable(segments[i]) && names[i].startsWith("{") && names[i].endsWith("}")) {
+                return names[i].substring(1, names[i].length() - 1);
             }
         }
         return "path";
-    }
-
-    private static boolean matches(String[] template, String[] segments) {
-        for (int i = 0; i < template.length; i++) {
-            if (!template[i].startsWith("{") && !template[i].equals(segments[i])) {
-                return false;
-            }
-        }
-        return true;
     }
 }
