@@ -2,20 +2,16 @@ package dev.marketplace.server.platform.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.server.testing.SpecDocument;
 import dev.marketplace.server.testing.TestServer;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.Parameter;
-import io.swagger.v3.parser.OpenAPIV3Parser;
-import io.swagger.v3.parser.core.models.ParseOptions;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,15 +46,7 @@ class InputContractIT {
 
     @BeforeAll
     static void readTheDocument() {
-        try (InputStream in = InputContractIT.class.getClassLoader().getResourceAsStream(ApiRoutes.DOCUMENT)) {
-            ParseOptions options = new ParseOptions();
-            options.setResolve(true);
-            options.setResolveFully(true);
-            api = new OpenAPIV3Parser().readContents(new String(in.readAllBytes(), StandardCharsets.UTF_8), null, options)
-                    .getOpenAPI();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        api = SpecDocument.resolved();
     }
 
     @Test

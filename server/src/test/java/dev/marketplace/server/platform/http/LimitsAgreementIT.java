@@ -10,21 +10,17 @@ import dev.marketplace.sdk.model.MerchantApproval;
 import dev.marketplace.sdk.model.MerchantApproved;
 import dev.marketplace.sdk.model.MerchantContact;
 import dev.marketplace.sdk.model.Money;
+import dev.marketplace.server.testing.SpecDocument;
 import dev.marketplace.server.testing.TestServer;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.Parameter;
-import io.swagger.v3.parser.OpenAPIV3Parser;
-import io.swagger.v3.parser.core.models.ParseOptions;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -81,15 +77,7 @@ class LimitsAgreementIT {
 
     @BeforeAll
     static void readTheDocument() {
-        try (InputStream in = LimitsAgreementIT.class.getClassLoader().getResourceAsStream(ApiRoutes.DOCUMENT)) {
-            ParseOptions options = new ParseOptions();
-            options.setResolve(true);
-            options.setResolveFully(true);
-            api = new OpenAPIV3Parser().readContents(new String(in.readAllBytes(), StandardCharsets.UTF_8), null, options)
-                    .getOpenAPI();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        api = SpecDocument.resolved();
     }
 
     /** One limit of the document: where the value goes, the value at the limit and the value one past it. */
