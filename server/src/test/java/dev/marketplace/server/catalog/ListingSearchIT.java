@@ -97,6 +97,18 @@ class ListingSearchIT {
         assertThat(search("the")).isEmpty();
     }
 
+    /** The search text is inlined as an SQL literal (decision 13): quotes, backslashes and tsquery syntax stay text. */
+    @Test
+    void searchTextWithSqlAndQuerySyntaxIsOnlyText() throws Exception {
+        for (String hostile : List.of("matcha'", "'; DROP TABLE product; --", "whisk\\' OR 1=1 --", "$$matcha$$",
+                "E'\\x27'", "matcha & !whisk | (bowl:*)", "\\", "''''")) {
+            assertThat(search(hostile)).as(hostile).isSubsetOf(whiskByTitle.getId(), bowlByDescription.getId());
+        }
+        assertThat(search("matcha'")).containsExactly(whiskByTitle.getId(), bowlByDescription.getId());
+        assertThat(search("matcha & !whisk")).containsExactly(whiskByTitle.getId(), bowlByDescription.getId());
+        assertThat(search("Run Shoe")).containsExactly(runShoe.getId());
+    }
+
     @Test
     void aTitleMatchRanksAboveADescriptionMatch() throws Exception {
         assertThat(search("matcha")).containsExactly(whiskByTitle.getId(), bowlByDescription.getId());
