@@ -35,6 +35,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("backup")) {
+            System.exit(BackupCommand.run(configuration(), args));
+        }
         long started = System.nanoTime();
         LogConfig.configureRuntime();
         Config config = configuration();

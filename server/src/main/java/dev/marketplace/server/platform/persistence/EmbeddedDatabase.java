@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -90,28 +91,36 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     /** Locks the data directory for this process; another running server holds the lock. */
     private static FileChannel lock(Path dataDirectory) {
+        return tryLock(dataDirectory).orElseThrow(() -> new IllegalStateException("the data directory "
+                + dataDirectory.toAbsolutePath() + " is in use by another server; give this one its own DATA_DIR, or "
+                + "point both at one DB_URL"));
+    }
+
+    /** The data directory's lock, unless a running server (of any process) holds it. */
+    static Optional<FileChannel> tryLock(Path dataDirectory) {
         try {
             Files.createDirectories(dataDirectory);
             FileChannel channel = FileChannel.open(dataDirectory.resolve("server.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             // The operating system releases the lock when the process ends, however it ends.
-            if (!tryLock(channel)) {
-                channel.close();
-                throw new IllegalStateException("the data directory " + dataDirectory.toAbsolutePath()
-                        + " is in use by another server; give this one its own DATA_DIR, or point both at one DB_URL");
+            try {
+                if (channel.tryLock() != null) {
+                    return Optional.of(channel);
+                }
+            } catch (OverlappingFileLockException e) {
+                // another server in this process has it
             }
-            return channel;
+            channel.close();
+            return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("could not lock the data directory " + dataDirectory.toAbsolutePath(), e);
         }
     }
 
-    private static boolean tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock() != null;
-        } catch (OverlappingFileLockException e) {
-            return false; // another server in this process has it
-        }
+    /** The port the running PostgreSQL of these files listens on (the fourth line of its {@code postmaster.pid}). */
+    static int portIn(Path postgresFiles) throws IOException {
+        List<String> lines = Files.readAllLines(postgresFiles.resolve("postmaster.pid"));
+        return Integer.parseInt(lines.get(3).strip());
     }
 
     /** Logs whether the lock file still names a server, which then ended without closing; whether it did. */
