@@ -19,11 +19,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -36,13 +34,10 @@ import org.jooq.DSLContext;
  */
 public final class FulfilmentService {
 
-    /** Sub-order states after which nothing more happens to it; when every sub-order is in one, the order completes. */
     /** The job of {@link #rejectOverdue}. */
     public static final String ACCEPTANCE_DEADLINE_JOB = "orders.acceptance-deadlines";
     /** The job of {@link #releaseEscrowOfShipped}. */
     public static final String ESCROW_RELEASE_JOB = "orders.escrow-release";
-    private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
-            SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
     private static final Principal SYSTEM = Principal.system("orders.fulfilment");
     private static final int JOB_BATCH = 100;
 
@@ -52,11 +47,13 @@ public final class FulfilmentService {
     private final RefundRequests refunds;
     private final Duration releaseEscrowAfterShipment;
     private final OrderRepository orders;
+    private final OrderLifecycle lifecycle;
     private final FulfilmentRepository repository = new FulfilmentRepository();
 
     public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
         this.dsl = dsl;
         this.orders = new OrderRepository(piiKeys);
+        this.lifecycle = new OrderLifecycle(orders);
         this.reservations = reservations;
         this.refunds = refunds;
         this.releaseEscrowAfterShipment = releaseEscrowAfterShipment;
@@ -253,22 +250,19 @@ public final class FulfilmentService {
                 throw ProblemException.conflict("payment_in_progress",
                         "A payment of this order is in progress; cancel once its outcome is known.");
             }
-            OrderStatus next = OrderStateMachine.require(order.status(), Action.CANCEL);
+            OrderStateMachine.require(order.status(), Action.CANCEL);
             for (Order.SubOrder subOrder : order.subOrders()) {
                 if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
                     continue;
                 }
                 OrderStateMachine.require(subOrder.status(), Action.CANCEL);
             }
-            orders.updateOrderStatus(db, orderId, next);
-            orders.recordTransition(db, orderId, null, order.status().wireName(), next.wireName(), actor, reason);
+            lifecycle.move(db, order, Action.CANCEL, actor, reason);
             for (Order.SubOrder subOrder : order.subOrders()) {
                 if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
                     continue;
                 }
-                orders.updateSubOrderStatus(db, subOrder.id(), SubOrderStatus.CANCELLED);
-                orders.recordTransition(db, orderId, subOrder.id(), subOrder.status().wireName(),
-                        SubOrderStatus.CANCELLED.wireName(), actor, "order cancelled");
+                lifecycle.move(db, order, subOrder, Action.CANCEL, actor, "order cancelled");
                 if (order.status() == OrderStatus.PAID) {
                     reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
                 }
@@ -291,20 +285,9 @@ public final class FulfilmentService {
         return true;
     }
 
-    /** Moves the sub-order, records it, and completes the order once every sub-order is final. */
+    /** Moves the sub-order; the order completes once every sub-order is final. */
     private void transition(DSLContext db, SubOrderView view, Action action, String actor, String reason) {
-        Order.SubOrder subOrder = view.subOrder();
-        SubOrderStatus next = OrderStateMachine.require(subOrder.status(), action);
-        orders.updateSubOrderStatus(db, subOrder.id(), next);
-        orders.recordTransition(db, view.orderId(), subOrder.id(), subOrder.status().wireName(), next.wireName(), actor,
-                reason);
-        Order order = orders.get(db, view.orderId());
-        if (order.subOrders().stream().allMatch(s -> FINAL.contains(s.status()))) {
-            OrderStatus completed = OrderStateMachine.require(order.status(), Action.COMPLETE);
-            orders.updateOrderStatus(db, order.id(), completed);
-            orders.recordTransition(db, order.id(), null, order.status().wireName(), completed.wireName(), actor,
-                    "every sub-order is final");
-        }
+        lifecycle.moveAndComplete(db, orders.get(db, view.orderId()), view.subOrder(), action, actor, reason);
     }
 
     private SubOrderView view(DSLContext db, UUID subOrderId) {
