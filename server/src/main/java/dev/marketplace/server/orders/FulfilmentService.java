@@ -15,6 +15,8 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.steps.Steps;
+import dev.marketplace.server.platform.steps.Steps.Next;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -49,6 +51,15 @@ public final class FulfilmentService {
     private final OrderRepository orders;
     private final OrderLifecycle lifecycle;
     private final FulfilmentRepository repository = new FulfilmentRepository();
+    /**
+     * An order's cancellation: the order, its open sub-orders, the refunds, commission reversals and restocking of
+     * what was paid in one transaction (refunds are sent by the payments domain after it); then an unpaid order's
+     * reservation is released, which nothing needs to undo (after a crash first, the reservation's expiry does it).
+     */
+    private final Steps<Cancellation> cancellation = Steps.<Cancellation>of("order cancellation")
+            .step("cancel the order and its open sub-orders; refund, reverse and restock what was paid",
+                    this::cancelWithOpenSubOrders)
+            .step("release an unpaid order's reservation", this::releaseReservation);
 
     public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
         this.dsl = dsl;
@@ -242,11 +253,30 @@ public final class FulfilmentService {
         if (caller.type() == PrincipalType.STOREFRONT && caller.customer().isEmpty()) {
             throw new ProblemException(403, "customer_required", "Forbidden", "Only the customer (or the operator) cancels an order.");
         }
-        String actor = OrderService.actorOf(caller);
-        Order before = dsl.transactionResult(tx -> {
+        cancellation.run(new Cancellation(caller, orderId, reason));
+        return orders.get(dsl, orderId);
+    }
+
+    /** What the steps of a cancellation share: the order as it was before. */
+    private static final class Cancellation {
+        final Principal caller;
+        final UUID orderId;
+        final String reason;
+        Order before;
+
+        Cancellation(Principal caller, UUID orderId, String reason) {
+            this.caller = caller;
+            this.orderId = orderId;
+            this.reason = reason;
+        }
+    }
+
+    private Next cancelWithOpenSubOrders(Cancellation run) {
+        String actor = OrderService.actorOf(run.caller);
+        run.before = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            Order order = orders.find(db, caller, orderId, true).orElseThrow(OrderService::notFound);
-            if (order.status() == OrderStatus.PLACED && OrderPayments.inFlight(db, orderId)) {
+            Order order = orders.find(db, run.caller, run.orderId, true).orElseThrow(OrderService::notFound);
+            if (order.status() == OrderStatus.PLACED && OrderPayments.inFlight(db, run.orderId)) {
                 throw ProblemException.conflict("payment_in_progress",
                         "A payment of this order is in progress; cancel once its outcome is known.");
             }
@@ -257,22 +287,25 @@ public final class FulfilmentService {
                 }
                 OrderStateMachine.require(subOrder.status(), Action.CANCEL);
             }
-            lifecycle.move(db, order, Action.CANCEL, actor, reason);
+            lifecycle.move(db, order, Action.CANCEL, actor, run.reason);
             for (Order.SubOrder subOrder : order.subOrders()) {
                 if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
                     continue;
                 }
                 lifecycle.move(db, order, subOrder, Action.CANCEL, actor, "order cancelled");
                 if (order.status() == OrderStatus.PAID) {
-                    reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
+                    reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()),
+                            "order cancelled: " + run.reason);
                 }
             }
             return order;
         });
-        if (before.status() == OrderStatus.PLACED) {
-            reservations.release(SYSTEM, before.reservationId()); // after a crash first, the reservation's expiry does it
-        }
-        return orders.get(dsl, orderId);
+        return run.before.status() == OrderStatus.PLACED ? Next.CONTINUE : Next.STOP;
+    }
+
+    private Next releaseReservation(Cancellation run) {
+        reservations.release(SYSTEM, run.before.reservationId());
+        return Next.CONTINUE;
     }
 
     private boolean releaseEscrow(DSLContext db, SubOrderView view) {
