@@ -1,5 +1,8 @@
 package dev.marketplace.server.customers;
 
+import dev.marketplace.server.platform.contact.EmailAddress;
+import dev.marketplace.server.platform.contact.PhoneNumber;
+import dev.marketplace.server.platform.contact.PostalAddress;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.JsonBody;
@@ -24,19 +27,14 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** {@code /v1/customers}: registration and its mailed codes, the customer's own data, the operator's lookup. */
 public final class CustomerHttpService implements HttpService {
 
     public static final String PATH = "/v1/customers";
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
-    private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()-]{4,28}");
-    private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final int MAX_ADDRESSES = 10;
     private static final String[] ADDRESS_FIELDS = {"label", "recipientName", "postalCode", "country", "region", "city",
             "line1", "line2"};
@@ -230,11 +228,8 @@ public final class CustomerHttpService implements HttpService {
     }
 
     private static String email(JsonFields body) {
-        String email = body.requiredString("email", 3, 254);
-        if (email != null && !EMAIL.matcher(email).matches()) {
-            body.reject("email", FieldError.INVALID_FORMAT, "must be an email address");
-        }
-        return email == null ? null : email.toLowerCase(Locale.ROOT);
+        EmailAddress email = EmailAddress.required(body, "email");
+        return email == null ? null : email.value();
     }
 
     private static String password(JsonFields body, String field) {
@@ -243,29 +238,20 @@ public final class CustomerHttpService implements HttpService {
 
     /** A phone number, or empty for absent or null (a change removes it then). */
     private static Optional<String> phone(JsonFields body) {
-        Optional<String> phone = body.nullableString("phone", 5, 30);
-        if (phone.isPresent() && !PHONE.matcher(phone.get()).matches()) {
-            body.reject("phone", FieldError.INVALID_FORMAT, "must be digits, spaces, parentheses and dashes, with an optional leading +");
-        }
-        return phone;
+        return PhoneNumber.nullable(body, "phone").map(PhoneNumber::value);
     }
 
     private static Optional<List<Address>> addresses(JsonFields body) {
         return body.optionalObjects("addresses", 0, MAX_ADDRESSES, ADDRESS_FIELDS).map(items -> {
             List<Address> addresses = new ArrayList<>();
             for (JsonFields item : items) {
-                Address address = new Address(item.optionalString("label", 1, 50).orElse(null),
-                        item.optionalString("recipientName", 1, 200).orElse(null),
-                        item.requiredString("postalCode", 1, 20),
-                        item.requiredString("country", 2, 2),
-                        item.requiredString("region", 1, 100),
-                        item.requiredString("city", 1, 100),
-                        item.requiredString("line1", 1, 200),
-                        item.optionalString("line2", 1, 200).orElse(null));
-                if (address.country() != null && !COUNTRY.matcher(address.country()).matches()) {
-                    item.reject("country", FieldError.INVALID_FORMAT, "must be an ISO 3166-1 alpha-2 code in capitals");
+                String label = item.optionalString("label", 1, 50).orElse(null);
+                String recipientName = item.optionalString("recipientName", 1, 200).orElse(null);
+                PostalAddress postal = PostalAddress.read(item, "city");
+                if (postal != null) {
+                    addresses.add(new Address(label, recipientName, postal.postalCode(), postal.country(),
+                            postal.region(), postal.locality(), postal.line1(), postal.line2()));
                 }
-                addresses.add(address);
             }
             return addresses;
         });

@@ -8,6 +8,7 @@ import static dev.marketplace.schema.Tables.CUSTOMER_TOKEN;
 import static dev.marketplace.schema.Tables.SIGN_IN_EVENT;
 
 import dev.marketplace.schema.tables.records.CustomerRecord;
+import dev.marketplace.server.platform.contact.EmailAddress;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
@@ -189,7 +190,7 @@ public final class CustomerService {
      * unknown email costs the same Argon2 time as a wrong password.
      */
     public SignInResult signIn(String email, String password, String address, String clientId) {
-        String normalized = email.strip().toLowerCase(java.util.Locale.ROOT);
+        String normalized = EmailAddress.normalised(email.strip());
         if (throttle.isThrottled(dsl, normalized, address)) {
             return new SignInResult.Throttled(throttle.window());
         }
@@ -229,7 +230,7 @@ public final class CustomerService {
 
     /** The operator's lookup by email (exact, case-insensitive). */
     public Optional<Customer> findByEmail(String email) {
-        return dsl.selectFrom(CUSTOMER).where(CUSTOMER.EMAIL.eq(email.toLowerCase(java.util.Locale.ROOT)))
+        return dsl.selectFrom(CUSTOMER).where(CUSTOMER.EMAIL.eq(EmailAddress.normalised(email)))
                 .fetchOptional().map(this::toCustomer);
     }
 

@@ -1,8 +1,10 @@
 package dev.marketplace.server.merchants;
 
 import dev.marketplace.server.clients.ApiClientHttpService.ApiClientCredentials;
+import dev.marketplace.server.platform.contact.EmailAddress;
+import dev.marketplace.server.platform.contact.PhoneNumber;
+import dev.marketplace.server.platform.contact.PostalAddress;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
-import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -27,16 +29,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** {@code /v1/merchants}: the HTTP face of {@link MerchantService}. Parses, delegates, renders; no rules here. */
 public final class MerchantHttpService implements HttpService {
 
     public static final String PATH = "/v1/merchants";
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
-    private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()-]{3,28}[0-9]");
-    private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final Set<String> STATUSES = Arrays.stream(MerchantStatus.values())
             .map(MerchantStatus::wireName).collect(Collectors.toUnmodifiableSet());
     private static final int REASON_MAX = 1000;
@@ -133,30 +131,16 @@ public final class MerchantHttpService implements HttpService {
 
     private static Merchant.Contact contact(JsonFields contact) {
         String name = contact.requiredString("name", 1, 100);
-        String email = matching(contact, "email", 3, 254, EMAIL, "must be an email address");
-        String phone = matching(contact, "phone", 5, 30, PHONE,
-                "must be digits, spaces, parentheses and dashes, optionally after a leading +");
-        return new Merchant.Contact(name, email, phone);
+        EmailAddress email = EmailAddress.required(contact, "email");
+        PhoneNumber phone = PhoneNumber.required(contact, "phone");
+        return name == null || email == null || phone == null ? null
+                : new Merchant.Contact(name, email.value(), phone.value());
     }
 
     private static Merchant.Address address(JsonFields address) {
-        String country = matching(address, "country", 2, 2, COUNTRY, "must be an ISO 3166-1 alpha-2 code such as JP");
-        String postalCode = address.requiredString("postalCode", 1, 20);
-        String region = address.requiredString("region", 1, 100);
-        String locality = address.requiredString("locality", 1, 100);
-        String line1 = address.requiredString("line1", 1, 200);
-        String line2 = address.nullableString("line2", 1, 200).orElse(null);
-        return new Merchant.Address(country, postalCode, region, locality, line1, line2);
-    }
-
-    /** A required string that must also match {@code pattern}. */
-    private static String matching(JsonFields fields, String name, int min, int max, Pattern pattern, String rule) {
-        String value = fields.requiredString(name, min, max);
-        if (value != null && !pattern.matcher(value).matches()) {
-            fields.reject(name, FieldError.INVALID_FORMAT, rule);
-            return null;
-        }
-        return value;
+        PostalAddress postal = PostalAddress.read(address, "locality");
+        return postal == null ? null : new Merchant.Address(postal.country(), postal.postalCode(), postal.region(),
+                postal.locality(), postal.line1(), postal.line2());
     }
 
     private void get(ServerRequest req, ServerResponse res) {

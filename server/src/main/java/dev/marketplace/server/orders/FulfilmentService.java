@@ -15,15 +15,15 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.steps.Steps;
+import dev.marketplace.server.platform.steps.Steps.Next;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -36,13 +36,10 @@ import org.jooq.DSLContext;
  */
 public final class FulfilmentService {
 
-    /** Sub-order states after which nothing more happens to it; when every sub-order is in one, the order completes. */
     /** The job of {@link #rejectOverdue}. */
     public static final String ACCEPTANCE_DEADLINE_JOB = "orders.acceptance-deadlines";
     /** The job of {@link #releaseEscrowOfShipped}. */
     public static final String ESCROW_RELEASE_JOB = "orders.escrow-release";
-    private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
-            SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
     private static final Principal SYSTEM = Principal.system("orders.fulfilment");
     private static final int JOB_BATCH = 100;
 
@@ -52,11 +49,22 @@ public final class FulfilmentService {
     private final RefundRequests refunds;
     private final Duration releaseEscrowAfterShipment;
     private final OrderRepository orders;
+    private final OrderLifecycle lifecycle;
     private final FulfilmentRepository repository = new FulfilmentRepository();
+    /**
+     * An order's cancellation: the order, its open sub-orders, the refunds, commission reversals and restocking of
+     * what was paid in one transaction (refunds are sent by the payments domain after it); then an unpaid order's
+     * reservation is released, which nothing needs to undo (after a crash first, the reservation's expiry does it).
+     */
+    private final Steps<Cancellation> cancellation = Steps.<Cancellation>of("order cancellation")
+            .step("cancel the order and its open sub-orders; refund, reverse and restock what was paid",
+                    this::cancelWithOpenSubOrders)
+            .step("release an unpaid order's reservation", this::releaseReservation);
 
     public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
         this.dsl = dsl;
         this.orders = new OrderRepository(piiKeys);
+        this.lifecycle = new OrderLifecycle(orders);
         this.reservations = reservations;
         this.refunds = refunds;
         this.releaseEscrowAfterShipment = releaseEscrowAfterShipment;
@@ -245,40 +253,59 @@ public final class FulfilmentService {
         if (caller.type() == PrincipalType.STOREFRONT && caller.customer().isEmpty()) {
             throw new ProblemException(403, "customer_required", "Forbidden", "Only the customer (or the operator) cancels an order.");
         }
-        String actor = OrderService.actorOf(caller);
-        Order before = dsl.transactionResult(tx -> {
+        cancellation.run(new Cancellation(caller, orderId, reason));
+        return orders.get(dsl, orderId);
+    }
+
+    /** What the steps of a cancellation share: the order as it was before. */
+    private static final class Cancellation {
+        final Principal caller;
+        final UUID orderId;
+        final String reason;
+        Order before;
+
+        Cancellation(Principal caller, UUID orderId, String reason) {
+            this.caller = caller;
+            this.orderId = orderId;
+            this.reason = reason;
+        }
+    }
+
+    private Next cancelWithOpenSubOrders(Cancellation run) {
+        String actor = OrderService.actorOf(run.caller);
+        run.before = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            Order order = orders.find(db, caller, orderId, true).orElseThrow(OrderService::notFound);
-            if (order.status() == OrderStatus.PLACED && OrderPayments.inFlight(db, orderId)) {
+            Order order = orders.find(db, run.caller, run.orderId, true).orElseThrow(OrderService::notFound);
+            if (order.status() == OrderStatus.PLACED && OrderPayments.inFlight(db, run.orderId)) {
                 throw ProblemException.conflict("payment_in_progress",
                         "A payment of this order is in progress; cancel once its outcome is known.");
             }
-            OrderStatus next = OrderStateMachine.require(order.status(), Action.CANCEL);
+            OrderStateMachine.require(order.status(), Action.CANCEL);
             for (Order.SubOrder subOrder : order.subOrders()) {
                 if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
                     continue;
                 }
                 OrderStateMachine.require(subOrder.status(), Action.CANCEL);
             }
-            orders.updateOrderStatus(db, orderId, next);
-            orders.recordTransition(db, orderId, null, order.status().wireName(), next.wireName(), actor, reason);
+            lifecycle.move(db, order, Action.CANCEL, actor, run.reason);
             for (Order.SubOrder subOrder : order.subOrders()) {
                 if (subOrder.status() == SubOrderStatus.REJECTED || subOrder.status() == SubOrderStatus.CANCELLED) {
                     continue;
                 }
-                orders.updateSubOrderStatus(db, subOrder.id(), SubOrderStatus.CANCELLED);
-                orders.recordTransition(db, orderId, subOrder.id(), subOrder.status().wireName(),
-                        SubOrderStatus.CANCELLED.wireName(), actor, "order cancelled");
+                lifecycle.move(db, order, subOrder, Action.CANCEL, actor, "order cancelled");
                 if (order.status() == OrderStatus.PAID) {
-                    reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()), "order cancelled: " + reason);
+                    reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()),
+                            "order cancelled: " + run.reason);
                 }
             }
             return order;
         });
-        if (before.status() == OrderStatus.PLACED) {
-            reservations.release(SYSTEM, before.reservationId()); // after a crash first, the reservation's expiry does it
-        }
-        return orders.get(dsl, orderId);
+        return run.before.status() == OrderStatus.PLACED ? Next.CONTINUE : Next.STOP;
+    }
+
+    private Next releaseReservation(Cancellation run) {
+        reservations.release(SYSTEM, run.before.reservationId());
+        return Next.CONTINUE;
     }
 
     private boolean releaseEscrow(DSLContext db, SubOrderView view) {
@@ -291,20 +318,9 @@ public final class FulfilmentService {
         return true;
     }
 
-    /** Moves the sub-order, records it, and completes the order once every sub-order is final. */
+    /** Moves the sub-order; the order completes once every sub-order is final. */
     private void transition(DSLContext db, SubOrderView view, Action action, String actor, String reason) {
-        Order.SubOrder subOrder = view.subOrder();
-        SubOrderStatus next = OrderStateMachine.require(subOrder.status(), action);
-        orders.updateSubOrderStatus(db, subOrder.id(), next);
-        orders.recordTransition(db, view.orderId(), subOrder.id(), subOrder.status().wireName(), next.wireName(), actor,
-                reason);
-        Order order = orders.get(db, view.orderId());
-        if (order.subOrders().stream().allMatch(s -> FINAL.contains(s.status()))) {
-            OrderStatus completed = OrderStateMachine.require(order.status(), Action.COMPLETE);
-            orders.updateOrderStatus(db, order.id(), completed);
-            orders.recordTransition(db, order.id(), null, order.status().wireName(), completed.wireName(), actor,
-                    "every sub-order is final");
-        }
+        lifecycle.moveAndComplete(db, orders.get(db, view.orderId()), view.subOrder(), action, actor, reason);
     }
 
     private SubOrderView view(DSLContext db, UUID subOrderId) {

@@ -1,5 +1,7 @@
 package dev.marketplace.server.orders;
 
+import dev.marketplace.server.platform.contact.PhoneNumber;
+import dev.marketplace.server.platform.contact.PostalAddress;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -20,14 +22,11 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** {@code /v1/orders}: checkout and customer orders. Parses, delegates, renders. */
 public final class OrderHttpService implements HttpService {
 
     public static final String PATH = "/v1/orders";
-    private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
-    private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()-]{3,28}[0-9]");
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;
@@ -94,16 +93,12 @@ public final class OrderHttpService implements HttpService {
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
-        Order.ShippingAddress shippingAddress = new Order.ShippingAddress(
-                address.requiredString("name", 1, 100),
-                matching(address, "country", 2, 2, COUNTRY, "must be an ISO 3166-1 alpha-2 code such as JP"),
-                address.requiredString("postalCode", 1, 20),
-                address.requiredString("region", 1, 100),
-                address.requiredString("locality", 1, 100),
-                address.requiredString("line1", 1, 200),
-                address.nullableString("line2", 1, 200).orElse(null),
-                matching(address, "phone", 5, 30, PHONE, "must be digits, spaces, parentheses and dashes"));
+        String name = address.requiredString("name", 1, 100);
+        PostalAddress postal = PostalAddress.read(address, "locality");
+        PhoneNumber phone = PhoneNumber.required(address, "phone");
         body.throwIfInvalid();
+        Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
+                postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
         Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
@@ -123,15 +118,6 @@ public final class OrderHttpService implements HttpService {
         query.throwIfInvalid();
         Page<Order> result = orders.list(Authentication.principal(req), page);
         JsonResponses.ok(res, new OrderPage(result.items().stream().map(OrderResource::of).toList(), result.nextCursor()));
-    }
-
-    private static String matching(JsonFields fields, String name, int min, int max, Pattern pattern, String message) {
-        String value = fields.requiredString(name, min, max);
-        if (value != null && !pattern.matcher(value).matches()) {
-            fields.reject(name, dev.marketplace.server.platform.http.FieldError.INVALID_FORMAT, message);
-            return null;
-        }
-        return value;
     }
 
     private static UUID id(ServerRequest req) {

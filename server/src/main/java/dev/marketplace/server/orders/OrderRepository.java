@@ -112,20 +112,39 @@ final class OrderRepository {
         lineRows.execute();
     }
 
-    void recordTransition(DSLContext db, UUID orderId, UUID subOrderId, String from, String to, String actor,
-                          String reason) {
-        recordTransitions(db, orderId, List.of(new Order.Transition(subOrderId, from, to, actor, reason, null)));
+    /** Appends one history row; returns its id. Its time is the transaction's now(). */
+    long insertTransition(DSLContext db, UUID orderId, UUID subOrderId, UUID returnId, String from, String to,
+                          String actor, String reason) {
+        return db.insertInto(ORDER_TRANSITION)
+                .set(ORDER_TRANSITION.ORDER_ID, orderId)
+                .set(ORDER_TRANSITION.SUB_ORDER_ID, subOrderId)
+                .set(ORDER_TRANSITION.RETURN_ID, returnId)
+                .set(ORDER_TRANSITION.FROM_STATUS, from)
+                .set(ORDER_TRANSITION.TO_STATUS, to)
+                .set(ORDER_TRANSITION.ACTOR, actor)
+                .set(ORDER_TRANSITION.REASON, reason)
+                .returningResult(ORDER_TRANSITION.ID)
+                .fetchSingle(ORDER_TRANSITION.ID);
     }
 
-    /** Appends these transitions in list order, one statement; their time is the transaction's now(). */
-    void recordTransitions(DSLContext db, UUID orderId, List<Order.Transition> transitions) {
+    /**
+     * Appends these history rows of the order in list order, one statement; returns their ids in that order (an
+     * identity hands them out in the order of the statement's rows).
+     */
+    List<Long> insertTransitions(DSLContext db, UUID orderId, List<Order.Transition> transitions) {
         var insert = db.insertInto(ORDER_TRANSITION, ORDER_TRANSITION.ORDER_ID, ORDER_TRANSITION.SUB_ORDER_ID,
                 ORDER_TRANSITION.FROM_STATUS, ORDER_TRANSITION.TO_STATUS, ORDER_TRANSITION.ACTOR, ORDER_TRANSITION.REASON);
         for (Order.Transition transition : transitions) {
             insert = insert.values(orderId, transition.subOrderId(), transition.from(), transition.to(),
                     transition.actor(), transition.reason());
         }
-        insert.execute();
+        return insert.returningResult(ORDER_TRANSITION.ID).fetch(ORDER_TRANSITION.ID).stream().sorted().toList();
+    }
+
+    /** The storefront that placed the order. */
+    UUID storefrontOf(DSLContext db, UUID orderId) {
+        return db.select(CUSTOMER_ORDER.STOREFRONT_ID).from(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(orderId))
+                .fetchSingle(CUSTOMER_ORDER.STOREFRONT_ID);
     }
 
     void updateOrderStatus(DSLContext db, UUID orderId, OrderStatus status) {

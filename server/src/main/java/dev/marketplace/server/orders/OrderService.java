@@ -55,12 +55,14 @@ public final class OrderService {
     private final Duration acceptWithin;
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository;
+    private final OrderLifecycle lifecycle;
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
                         Duration acceptWithin, PiiKeys piiKeys) {
         this.dsl = dsl;
         this.repository = new OrderRepository(piiKeys);
+        this.lifecycle = new OrderLifecycle(repository);
         this.products = products;
         this.merchants = merchants;
         this.reservations = reservations;
@@ -162,9 +164,6 @@ public final class OrderService {
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer,
                 cart.id(), subtotal, tax, subtotal.plus(tax), address, reservationId, due));
-        String actor = actorOf(caller);
-        List<Order.Transition> history = new ArrayList<>();
-        history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, "checkout", now));
         List<Order.SubOrder> subOrders = new ArrayList<>();
         for (Pricing.MerchantPart part : parts) {
             List<Order.Line> lines = new ArrayList<>();
@@ -181,11 +180,10 @@ public final class OrderService {
                     SubOrderStatus.PENDING_PAYMENT, part.subtotal(), part.tax(), part.total(), commission, lines, 1,
                     now, now);
             subOrders.add(subOrder);
-            history.add(new Order.Transition(subOrder.id(), null, SubOrderStatus.PENDING_PAYMENT.wireName(), actor,
-                    "checkout", now));
         }
         repository.insertSubOrders(db, orderId, subOrders);
-        repository.recordTransitions(db, orderId, history);
+        List<Order.Transition> history = lifecycle.placed(db, orderId, caller.id(), customer, subOrders,
+                actorOf(caller), now);
         reservations.reserve(db, CHECKOUT, reservationId, stock);
         return Optional.of(new Order(orderId, caller.id(), customer, cart.id(), OrderStatus.PLACED, subtotal, tax,
                 Money.zero(subtotal.currency()), subtotal.plus(tax), address, reservationId, false, due,
@@ -216,19 +214,13 @@ public final class OrderService {
         if (order.status() == OrderStatus.PAID) {
             return;
         }
-        OrderStatus next = OrderStateMachine.require(order.status(), Action.PAY);
-        repository.updateOrderStatus(tx, orderId, next);
-        repository.recordTransition(tx, orderId, null, order.status().wireName(), next.wireName(), actor,
-                "payment " + paymentId + " captured");
+        lifecycle.move(tx, order, Action.PAY, actor, "payment " + paymentId + " captured");
         Parties orderParties = Parties.ofOrder(orderId, order.customerId());
         DomainEvents.append(tx, MoneyMovement.paymentAuthorized(paymentId, orderParties, captured));
         DomainEvents.append(tx, MoneyMovement.paymentCaptured(paymentId, orderParties, captured));
         new FulfilmentRepository().setAcceptanceDue(tx, orderId, OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
         for (Order.SubOrder subOrder : order.subOrders()) {
-            SubOrderStatus subNext = OrderStateMachine.require(subOrder.status(), Action.PAY);
-            repository.updateSubOrderStatus(tx, subOrder.id(), subNext);
-            repository.recordTransition(tx, orderId, subOrder.id(), subOrder.status().wireName(), subNext.wireName(),
-                    actor, "order paid");
+            lifecycle.move(tx, order, subOrder, Action.PAY, actor, "order paid");
             DomainEvents.append(tx, MoneyMovement.commissionAccrued(
                     new Parties(orderId, subOrder.id(), subOrder.merchantId(), order.customerId()), subOrder.commission()));
         }
@@ -285,14 +277,9 @@ public final class OrderService {
 
     private void expire(DSLContext db, Order order) {
         String actor = "system";
-        repository.updateOrderStatus(db, order.id(), OrderStateMachine.require(order.status(), Action.EXPIRE));
-        repository.recordTransition(db, order.id(), null, order.status().wireName(), OrderStatus.EXPIRED.wireName(),
-                actor, "not paid by " + order.paymentDueAt());
+        lifecycle.move(db, order, Action.EXPIRE, actor, "not paid by " + order.paymentDueAt());
         for (Order.SubOrder subOrder : order.subOrders()) {
-            SubOrderStatus next = OrderStateMachine.require(subOrder.status(), Action.EXPIRE);
-            repository.updateSubOrderStatus(db, subOrder.id(), next);
-            repository.recordTransition(db, order.id(), subOrder.id(), subOrder.status().wireName(), next.wireName(),
-                    actor, "order expired");
+            lifecycle.move(db, order, subOrder, Action.EXPIRE, actor, "order expired");
         }
     }
 

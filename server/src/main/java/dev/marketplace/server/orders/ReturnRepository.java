@@ -2,7 +2,6 @@ package dev.marketplace.server.orders;
 
 import static dev.marketplace.schema.Tables.ORDER_RETURN;
 import static dev.marketplace.schema.Tables.ORDER_RETURN_LINE;
-import static dev.marketplace.schema.Tables.ORDER_TRANSITION;
 
 import dev.marketplace.schema.tables.records.OrderReturnRecord;
 import dev.marketplace.server.platform.money.Money;
@@ -68,18 +67,6 @@ final class ReturnRepository {
             update = update.set(ORDER_RETURN.REFUNDED_AMOUNT, refunded.amount());
         }
         update.where(ORDER_RETURN.ID.eq(id)).execute();
-    }
-
-    void recordTransition(DSLContext db, OrderReturn orderReturn, String from, String to, String actor, String reason) {
-        db.insertInto(ORDER_TRANSITION)
-                .set(ORDER_TRANSITION.ORDER_ID, orderReturn.orderId())
-                .set(ORDER_TRANSITION.SUB_ORDER_ID, orderReturn.subOrderId())
-                .set(ORDER_TRANSITION.RETURN_ID, orderReturn.id())
-                .set(ORDER_TRANSITION.FROM_STATUS, from)
-                .set(ORDER_TRANSITION.TO_STATUS, to)
-                .set(ORDER_TRANSITION.ACTOR, actor)
-                .set(ORDER_TRANSITION.REASON, reason)
-                .execute();
     }
 
     private static OrderReturn orderReturn(DSLContext db, OrderReturnRecord row) {

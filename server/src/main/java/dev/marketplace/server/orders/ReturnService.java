@@ -41,10 +41,12 @@ public final class ReturnService {
     private final OrderRepository orders;
     private final FulfilmentRepository fulfilment = new FulfilmentRepository();
     private final ReturnRepository repository = new ReturnRepository();
+    private final OrderLifecycle lifecycle;
 
     public ReturnService(DSLContext dsl, InventoryService inventory, RefundRequests refunds, PiiKeys piiKeys) {
         this.dsl = dsl;
         this.orders = new OrderRepository(piiKeys);
+        this.lifecycle = new OrderLifecycle(orders);
         this.inventory = inventory;
         this.refunds = refunds;
     }
@@ -82,8 +84,7 @@ public final class ReturnService {
             UUID id = UUID.randomUUID();
             repository.insert(db, id, order, subOrder, reason, quantities);
             OrderReturn created = repository.find(db, caller, id, false).orElseThrow();
-            repository.recordTransition(db, created, null, ReturnStatus.REQUESTED.wireName(),
-                    OrderService.actorOf(caller), reason);
+            lifecycle.returnRequested(db, created, order.storefrontId(), OrderService.actorOf(caller), reason);
             return created;
         });
     }
@@ -183,10 +184,7 @@ public final class ReturnService {
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             OrderReturn current = repository.find(db, caller, id, true).orElseThrow(ReturnService::notFound);
-            ReturnStatus next = OrderStateMachine.require(current.status(), action);
-            repository.update(db, id, next, location, refunded);
-            repository.recordTransition(db, current, current.status().wireName(), next.wireName(),
-                    OrderService.actorOf(caller), reason);
+            lifecycle.move(db, current, action, OrderService.actorOf(caller), reason, location, refunded);
             if (effect != null) {
                 effect.apply(db, current);
             }

@@ -11,6 +11,8 @@ import dev.marketplace.server.platform.events.RefundRequested;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.steps.Steps;
+import dev.marketplace.server.platform.steps.Steps.Next;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -44,6 +46,12 @@ public final class PaymentService implements RefundRequests {
     private final OrderService orders;
     private final Duration reconcileAfter;
     private final PaymentRepository repository = new PaymentRepository();
+    /** A payment's steps; each commits apart, the provider's call between two transactions. */
+    private final Steps<PaymentRun> payment = Steps.<PaymentRun>of("payment")
+            .step("record the intent with its idempotency key", this::recordIntent, this::failRefusedIntent)
+            .step("authorize and capture at the provider", this::authorize)
+            .step("record the outcome; a capture marks the order paid", this::recordOutcome)
+            .step("sell the order's reserved stock", this::sellStock);
 
     /**
      * @param reconcileAfter how long a payment stays pending before the recovery job asks the provider about it
@@ -61,10 +69,35 @@ public final class PaymentService implements RefundRequests {
      * {@code pending} until reconciled. Paying a paid order answers its captured payment.
      */
     public Payment pay(Principal caller, UUID orderId, String paymentMethod) {
-        Payment intent = dsl.transactionResult(tx -> {
+        try {
+            return payment.run(new PaymentRun(caller, orderId, paymentMethod)).payment;
+        } catch (PaymentProviderException refused) {
+            throw ProblemException.validation("paymentMethod", "payment_refused",
+                    "The payment provider refused the request (" + refused.code() + ").");
+        }
+    }
+
+    /** What the steps of a payment share: the payment as last recorded, and what the provider answered. */
+    private static final class PaymentRun {
+        final Principal caller;
+        final UUID orderId;
+        final String paymentMethod;
+        Payment payment;
+        ProviderPayment outcome;
+
+        PaymentRun(Principal caller, UUID orderId, String paymentMethod) {
+            this.caller = caller;
+            this.orderId = orderId;
+            this.paymentMethod = paymentMethod;
+        }
+    }
+
+    /** The intent is recorded with the key of every provider call before the provider is called. */
+    private Next recordIntent(PaymentRun run) {
+        run.payment = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            Order order = orders.lockForPayment(db, caller, orderId);
-            Optional<Payment> live = repository.live(db, orderId);
+            Order order = orders.lockForPayment(db, run.caller, run.orderId);
+            Optional<Payment> live = repository.live(db, run.orderId);
             if (live.isPresent()) {
                 if (live.get().status() == Payment.PaymentStatus.CAPTURED) {
                     return live.get();
@@ -79,26 +112,47 @@ public final class PaymentService implements RefundRequests {
                         "The order was not paid by its deadline and is expiring.")
                         .with("currentState", OrderStatus.EXPIRED.wireName());
             }
-            return repository.insertIntent(db, orderId, provider.name(), paymentMethod, order.total());
+            return repository.insertIntent(db, run.orderId, provider.name(), run.paymentMethod, order.total());
         });
-        if (intent.status() != Payment.PaymentStatus.PENDING) {
-            return intent;
-        }
-        ProviderPayment outcome;
-        try {
-            outcome = provider.authorize(authorization(intent));
-        } catch (PaymentProviderException e) {
-            if (e.outcomeUnknown()) {
-                LOG.log(System.Logger.Level.WARNING, "payment " + intent.id() + " outcome unknown; will reconcile", e);
-                return intent;
-            }
-            record(intent.id(), Payment.PaymentStatus.FAILED, null, e.code(), "provider");
+        return run.payment.status() == Payment.PaymentStatus.PENDING ? Next.CONTINUE : Next.STOP;
+    }
+
+    /**
+     * Undoes the intent when the provider refused it (so it took nothing): the payment failed and the order stays
+     * payable. Any other failure leaves the intent pending: the provider may have taken the money, and reconciliation
+     * asks it.
+     */
+    private void failRefusedIntent(PaymentRun run, RuntimeException cause) {
+        if (cause instanceof PaymentProviderException refused && !refused.outcomeUnknown()) {
+            record(run.payment.id(), Payment.PaymentStatus.FAILED, null, refused.code(), "provider");
             // The provider's own words stay in the log: a problem document carries ours, never an exception's text.
-            LOG.log(System.Logger.Level.INFO, "payment " + intent.id() + " refused by the provider: " + e.getMessage());
-            throw ProblemException.validation("paymentMethod", "payment_refused",
-                    "The payment provider refused the request (" + e.code() + ").");
+            LOG.log(System.Logger.Level.INFO, "payment " + run.payment.id() + " refused by the provider: "
+                    + refused.getMessage());
         }
-        return apply(intent.id(), outcome, "provider");
+    }
+
+    /** Outside any transaction; an outcome the provider did not give in time is left to reconciliation. */
+    private Next authorize(PaymentRun run) {
+        try {
+            run.outcome = provider.authorize(authorization(run.payment));
+            return Next.CONTINUE;
+        } catch (PaymentProviderException e) {
+            if (!e.outcomeUnknown()) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.WARNING, "payment " + run.payment.id() + " outcome unknown; will reconcile", e);
+            return Next.STOP;
+        }
+    }
+
+    private Next recordOutcome(PaymentRun run) {
+        run.payment = recordOutcome(run.payment.id(), run.outcome, "provider");
+        return Next.CONTINUE;
+    }
+
+    private Next sellStock(PaymentRun run) {
+        afterRecording(run.payment);
+        return Next.CONTINUE;
     }
 
     /** The payments of an order the caller may see (404 otherwise), oldest first. */
@@ -242,9 +296,16 @@ public final class PaymentService implements RefundRequests {
                 payment.paymentMethod(), payment.id().toString(), true);
     }
 
-    /** Records what the provider answered; a payment already final is left as it is. */
+    /** Records what the provider answered, then sells the stock of a capture. */
     private Payment apply(UUID paymentId, ProviderPayment outcome, String actor) {
-        Payment recorded = dsl.transactionResult(tx -> {
+        Payment recorded = recordOutcome(paymentId, outcome, actor);
+        afterRecording(recorded);
+        return recorded;
+    }
+
+    /** Records what the provider answered (a capture marks the order paid); a payment already final is left as it is. */
+    private Payment recordOutcome(UUID paymentId, ProviderPayment outcome, String actor) {
+        return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             Payment payment = repository.lock(db, paymentId).orElseThrow();
             if (payment.providerPaymentId() == null) {
@@ -257,8 +318,6 @@ public final class PaymentService implements RefundRequests {
                 case PENDING, AUTHORIZED -> repository.lock(db, paymentId).orElseThrow();
             };
         });
-        afterRecording(recorded);
-        return recorded;
     }
 
     /** In the caller's transaction, on the locked payment: moves a pending payment to its outcome, once. */

@@ -6,7 +6,7 @@ import jakarta.json.JsonObject;
  * A fact one domain records for others to react to, appended with {@link DomainEvents#append} in the transaction of
  * the change. Its {@link EventType} documents the payload.
  */
-public sealed interface DomainEvent permits MoneyMovement, RefundRequested {
+public sealed interface DomainEvent permits MoneyMovement, RefundRequested, OrderLifecycleEvent {
 
     EventType type();
 
@@ -20,6 +20,9 @@ public sealed interface DomainEvent permits MoneyMovement, RefundRequested {
 
     /** The event as stored back into its type. */
     static DomainEvent of(EventType type, String idempotencyId, Parties parties, JsonObject payload) {
+        if (OrderLifecycleEvent.TYPES.contains(type)) {
+            return OrderLifecycleEvent.fromPayload(type, idempotencyId, parties, payload);
+        }
         return type.isMoneyMovement()
                 ? MoneyMovement.fromPayload(type, idempotencyId, parties, payload)
                 : switch (type) {

@@ -32,7 +32,40 @@ public enum EventType {
      * {@code {"refundId", "paymentId", "amount": money}}. The refund itself is sent by the payments domain's
      * job (decision 27); the event is for subscribers that follow refunds (settlement, webhooks).
      */
-    REFUND_REQUESTED(false);
+    REFUND_REQUESTED(false),
+
+    // The order lifecycle ({@link OrderLifecycleEvent}), appended by the orders domain's one transition function in
+    // the transaction of the change. Payload {"storefrontId", "returnId"?, "fromStatus"?, "toStatus", "reason"?};
+    // the event's parties name the order, the sub-order and its merchant where there is one, and the customer.
+    /** Checkout placed an order ({@code fromStatus} absent); its sub-orders await payment. */
+    ORDER_PLACED(false),
+    /** The order's payment was captured; its sub-orders now await their merchants' acceptance. */
+    ORDER_PAID(false),
+    /** Every sub-order of the paid order is final (delivered, closed, rejected or cancelled). */
+    ORDER_COMPLETED(false),
+    /** The order was not paid by its deadline; its stock is released. */
+    ORDER_EXPIRED(false),
+    /** The customer or the operator cancelled the order (each open sub-order gets {@link #SUB_ORDER_CANCELLED}). */
+    ORDER_CANCELLED(false),
+    /** A merchant's sub-order is paid and awaits its acceptance (the merchant's "new order"). */
+    SUB_ORDER_AWAITING_ACCEPTANCE(false),
+    SUB_ORDER_ACCEPTED(false),
+    /** The merchant refused the sub-order, or did not accept it in time; it is refunded and restocked. */
+    SUB_ORDER_REJECTED(false),
+    /** A shipment left: {@code toStatus} is {@code partially_shipped} until every unit has shipped, then {@code shipped}. */
+    SUB_ORDER_SHIPPED(false),
+    /** Delivered (the merchant or the carrier says so): the sub-order's escrow is released. */
+    SUB_ORDER_DELIVERED(false),
+    /** A paid sub-order cancelled before shipment, by its merchant or with its whole order; refunded and restocked. */
+    SUB_ORDER_CANCELLED(false),
+    /** The customer asked to return shipped units ({@code returnId}, {@code fromStatus} absent). */
+    RETURN_REQUESTED(false),
+    RETURN_APPROVED(false),
+    RETURN_REFUSED(false),
+    /** The goods came back (restocked or written off). */
+    RETURN_RECEIVED(false),
+    /** The return's refund was requested from the provider (followed by {@link #REFUND_REQUESTED}). */
+    RETURN_REFUNDED(false);
 
     private final boolean moneyMovement;
 

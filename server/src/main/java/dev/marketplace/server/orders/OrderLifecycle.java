@@ -1,0 +1,162 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.OrderLifecycleEvent;
+import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.money.Money;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * The one transition function of orders, sub-orders and returns. A move is checked against {@link OrderStateMachine}
+ * (an illegal one is 409 {@code illegal_status_transition}), changes the status, writes its history row
+ * ({@code order_transition}) and appends its lifecycle event ({@link OrderLifecycleEvent}, one per history row), all
+ * in the caller's transaction, which holds the order's row lock.
+ */
+final class OrderLifecycle {
+
+    /** Sub-order states after which nothing more happens to it; when every sub-order is in one, the order completes. */
+    private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
+            SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
+
+    private final OrderRepository orders;
+    private final ReturnRepository returns = new ReturnRepository();
+
+    OrderLifecycle(OrderRepository orders) {
+        this.orders = orders;
+    }
+
+    /**
+     * Checkout: the creation of the order and of its sub-orders as history rows (their time is {@code now}, the
+     * transaction's), and the order's {@code order_placed}. Returns the history written.
+     */
+    List<Order.Transition> placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId,
+                                  List<Order.SubOrder> subOrders, String actor, OffsetDateTime now) {
+        String reason = "checkout";
+        List<Order.Transition> history = new ArrayList<>();
+        history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, reason, now));
+        subOrders.forEach(subOrder -> history.add(new Order.Transition(subOrder.id(), null,
+                SubOrderStatus.PENDING_PAYMENT.wireName(), actor, reason, now)));
+        long orderTransition = orders.insertTransitions(db, orderId, history).getFirst();
+        DomainEvents.append(db, OrderLifecycleEvent.ofTransition(EventType.ORDER_PLACED, orderTransition,
+                Parties.ofOrder(orderId, customerId), null, storefrontId, null, OrderStatus.PLACED.wireName(), reason));
+        return history;
+    }
+
+    /** Moves the order by {@code action}; returns its new status. */
+    OrderStatus move(DSLContext db, Order order, Action action, String actor, String reason) {
+        OrderStatus next = OrderStateMachine.require(order.status(), action);
+        orders.updateOrderStatus(db, order.id(), next);
+        record(db, eventOf(next), Parties.ofOrder(order.id(), order.customerId()), null, order.storefrontId(),
+                order.status().wireName(), next.wireName(), actor, reason);
+        return next;
+    }
+
+    /** Moves one sub-order of {@code order} by {@code action}; returns its new status. */
+    SubOrderStatus move(DSLContext db, Order order, Order.SubOrder subOrder, Action action, String actor,
+                        String reason) {
+        SubOrderStatus next = OrderStateMachine.require(subOrder.status(), action);
+        orders.updateSubOrderStatus(db, subOrder.id(), next);
+        record(db, eventOf(subOrder.status(), next), partiesOf(order, subOrder), null, order.storefrontId(),
+                subOrder.status().wireName(), next.wireName(), actor, reason);
+        return next;
+    }
+
+    /**
+     * Moves the sub-order, then completes the order once every sub-order is final: how a merchant's (or a
+     * carrier's, or a job's) change of one sub-order ends its order.
+     */
+    void moveAndComplete(DSLContext db, Order order, Order.SubOrder subOrder, Action action, String actor,
+                         String reason) {
+        SubOrderStatus next = move(db, order, subOrder, action, actor, reason);
+        boolean everyFinal = order.subOrders().stream()
+                .allMatch(s -> FINAL.contains(s.id().equals(subOrder.id()) ? next : s.status()));
+        if (everyFinal) {
+            move(db, order, Action.COMPLETE, actor, "every sub-order is final");
+        }
+    }
+
+    /** The customer asked for the return just inserted: its first history row and {@code return_requested}. */
+    void returnRequested(DSLContext db, OrderReturn created, UUID storefrontId, String actor, String reason) {
+        record(db, Optional.of(eventOf(created.status())), partiesOf(created), created.id(), storefrontId, null,
+                created.status().wireName(), actor, reason);
+    }
+
+    /**
+     * Moves the return by {@code action}, with where it was restocked and what was refunded when the move says so
+     * (each null otherwise); returns its new status.
+     */
+    ReturnStatus move(DSLContext db, OrderReturn current, Action action, String actor, String reason,
+                      UUID restockedLocationId, Money refunded) {
+        ReturnStatus next = OrderStateMachine.require(current.status(), action);
+        returns.update(db, current.id(), next, restockedLocationId, refunded);
+        record(db, Optional.of(eventOf(next)), partiesOf(current), current.id(),
+                orders.storefrontOf(db, current.orderId()), current.status().wireName(), next.wireName(), actor,
+                reason);
+        return next;
+    }
+
+    private void record(DSLContext db, Optional<EventType> event, Parties parties, UUID returnId, UUID storefrontId,
+                        String from, String to, String actor, String reason) {
+        long transition = orders.insertTransition(db, parties.orderId(), parties.subOrderId(), returnId, from, to,
+                actor, reason);
+        event.ifPresent(type -> DomainEvents.append(db, OrderLifecycleEvent.ofTransition(type, transition, parties,
+                returnId, storefrontId, from, to, reason)));
+    }
+
+    private static Optional<EventType> eventOf(OrderStatus status) {
+        return Optional.of(switch (status) {
+            case PLACED -> EventType.ORDER_PLACED;
+            case PAID -> EventType.ORDER_PAID;
+            case COMPLETED -> EventType.ORDER_COMPLETED;
+            case EXPIRED -> EventType.ORDER_EXPIRED;
+            case CANCELLED -> EventType.ORDER_CANCELLED;
+        });
+    }
+
+    /**
+     * The event of a sub-order's move, if it has its own. A merchant hears of its sub-order once it is paid: before,
+     * the order's events tell its creation, expiry or cancellation. Nothing closes sub-orders yet.
+     */
+    private static Optional<EventType> eventOf(SubOrderStatus from, SubOrderStatus to) {
+        if (from == SubOrderStatus.PENDING_PAYMENT && to != SubOrderStatus.AWAITING_ACCEPTANCE) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(switch (to) {
+            case PENDING_PAYMENT, EXPIRED, CLOSED -> null;
+            case AWAITING_ACCEPTANCE -> EventType.SUB_ORDER_AWAITING_ACCEPTANCE;
+            case ACCEPTED -> EventType.SUB_ORDER_ACCEPTED;
+            case REJECTED -> EventType.SUB_ORDER_REJECTED;
+            case PARTIALLY_SHIPPED, SHIPPED -> EventType.SUB_ORDER_SHIPPED;
+            case DELIVERED -> EventType.SUB_ORDER_DELIVERED;
+            case CANCELLED -> EventType.SUB_ORDER_CANCELLED;
+        });
+    }
+
+    private static EventType eventOf(ReturnStatus status) {
+        return switch (status) {
+            case REQUESTED -> EventType.RETURN_REQUESTED;
+            case APPROVED -> EventType.RETURN_APPROVED;
+            case REFUSED -> EventType.RETURN_REFUSED;
+            case RECEIVED -> EventType.RETURN_RECEIVED;
+            case REFUNDED -> EventType.RETURN_REFUNDED;
+        };
+    }
+
+    private static Parties partiesOf(Order order, Order.SubOrder subOrder) {
+        return new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId());
+    }
+
+    private static Parties partiesOf(OrderReturn orderReturn) {
+        return new Parties(orderReturn.orderId(), orderReturn.subOrderId(), orderReturn.merchantId(),
+                orderReturn.customerId());
+    }
+}

@@ -1,0 +1,67 @@
+package dev.marketplace.server.platform.events;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * An order, sub-order or return changed status (the lifecycle block of {@link EventType}). Written by the orders
+ * domain's transition function with the history row it stands for, so each transition is one event.
+ *
+ * @param returnId     the return, for {@code return_*} events; null otherwise
+ * @param storefrontId the storefront (API client) that placed the order: webhooks give it the orders it placed
+ * @param fromStatus   null when the order or return was created
+ * @param reason       why, as recorded in the order's history; null when none was given
+ */
+public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties parties, UUID returnId,
+                                  UUID storefrontId, String fromStatus, String toStatus, String reason)
+        implements DomainEvent {
+
+    /** The lifecycle block of the catalogue. */
+    public static final Set<EventType> TYPES = EnumSet.range(EventType.ORDER_PLACED, EventType.RETURN_REFUNDED);
+
+    public OrderLifecycleEvent {
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException(type + " is not an order lifecycle event");
+        }
+        Objects.requireNonNull(idempotencyId);
+        Objects.requireNonNull(parties.orderId(), "order");
+        Objects.requireNonNull(storefrontId, "storefront");
+        Objects.requireNonNull(toStatus);
+    }
+
+    /** The event of history row {@code transitionId} of {@code order_transition}: one event per row. */
+    public static OrderLifecycleEvent ofTransition(EventType type, long transitionId, Parties parties, UUID returnId,
+                                                   UUID storefrontId, String fromStatus, String toStatus,
+                                                   String reason) {
+        return new OrderLifecycleEvent(type, "order_transition:" + transitionId, parties, returnId, storefrontId,
+                fromStatus, toStatus, reason);
+    }
+
+    @Override
+    public JsonObject payload() {
+        JsonObjectBuilder json = Json.createObjectBuilder().add("storefrontId", storefrontId.toString())
+                .add("toStatus", toStatus);
+        if (returnId != null) {
+            json.add("returnId", returnId.toString());
+        }
+        if (fromStatus != null) {
+            json.add("fromStatus", fromStatus);
+        }
+        if (reason != null) {
+            json.add("reason", reason);
+        }
+        return json.build();
+    }
+
+    static OrderLifecycleEvent fromPayload(EventType type, String idempotencyId, Parties parties, JsonObject payload) {
+        return new OrderLifecycleEvent(type, idempotencyId, parties,
+                payload.containsKey("returnId") ? UUID.fromString(payload.getString("returnId")) : null,
+                UUID.fromString(payload.getString("storefrontId")), payload.getString("fromStatus", null),
+                payload.getString("toStatus"), payload.getString("reason", null));
+    }
+}
