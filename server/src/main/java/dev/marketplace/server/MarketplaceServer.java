@@ -19,6 +19,8 @@ import dev.marketplace.server.orders.OrdersModule;
 import dev.marketplace.server.payments.PaymentsModule;
 import dev.marketplace.server.platform.changes.ChangesModule;
 import dev.marketplace.server.platform.events.EventSubscribers;
+import dev.marketplace.server.platform.events.ParkedEvents;
+import dev.marketplace.server.platform.events.ParkedEventsHttpService;
 import dev.marketplace.server.platform.health.HealthHttpService;
 import dev.marketplace.server.platform.http.ApiRoutes;
 import dev.marketplace.server.platform.http.BrowserOrigins;
@@ -155,6 +157,8 @@ public final class MarketplaceServer implements AutoCloseable {
             }
             contractRouting.register(HealthHttpService.PATH, new HealthHttpService(healthChecks(database),
                     security.accessTokens()));
+            contractRouting.register(ParkedEventsHttpService.PATH,
+                    new ParkedEventsHttpService(new ParkedEvents(dsl, subscribers)));
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(

@@ -8,6 +8,7 @@ import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -56,6 +57,11 @@ public final class DomainEvents {
                 .orderBy(DOMAIN_EVENT.POSITION)
                 .limit(limit)
                 .fetch(DomainEvents::stored);
+    }
+
+    /** The event at that position. */
+    static Optional<StoredEvent> at(DSLContext db, long position) {
+        return db.selectFrom(DOMAIN_EVENT).where(DOMAIN_EVENT.POSITION.eq(position)).fetchOptional(DomainEvents::stored);
     }
 
     private static StoredEvent stored(Record row) {

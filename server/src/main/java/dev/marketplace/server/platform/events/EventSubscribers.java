@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -115,6 +116,11 @@ public final class EventSubscribers {
                 .where(EVENT_SUBSCRIPTION.NAME.eq(subscriber.name()))
                 .fetchSingle().value1());
         return handled;
+    }
+
+    /** The subscriber of that name this node runs. */
+    synchronized Optional<Subscriber> subscriber(String name) {
+        return Optional.ofNullable(subscribers.get(name));
     }
 
     /** Gives up this node's leases (a clean stop), so other nodes take its subscribers over at once. */
