@@ -10,7 +10,8 @@ import java.util.Optional;
  * Every failure of a call: an error answer from the Marketplace API, with the server's RFC 9457 problem document, or
  * no usable answer at all ({@link CommunicationException}). Unchecked, like every exception of the SDK.
  * Branch on the subclass for the kind of failure, and on {@link #code()} for the exact reason
- * ({@link ErrorCode#CATEGORY_NOT_EMPTY}, {@link ErrorCode#VERSION_CONFLICT}, ...). Quote {@link #requestId()} to support.
+ * ({@link ErrorCode#CATEGORY_NOT_EMPTY}, {@link ErrorCode#VERSION_CONFLICT}, ...). Quote {@link #requestId()} to
+ * support.
  *
  * <pre>{@code
  * try {
@@ -71,17 +72,20 @@ public class MarketplaceException extends RuntimeException {
         return ErrorCode.of(problem.getCode());
     }
 
-    /** For a conflict with a resource's state ({@code illegal_status_transition}), the state it is in now; else null. */
+    /** For a conflict with a resource's state ({@code illegal_status_transition}), the state it is in now, or null. */
     public String currentState() {
         return problem.getCurrentState();
     }
 
-    /** For a stale version ({@code version_conflict}, {@code precondition_failed}), the current version to read again; else null. */
+    /** For a stale version ({@code version_conflict}, {@code precondition_failed}), the current version, or null. */
     public Long currentVersion() {
         return problem.getCurrentVersion();
     }
 
-    /** For {@code validation_failed}, one entry per offending field: its name, a stable code ({@code required}, {@code too_long}, ...) and a message. */
+    /**
+     * For {@code validation_failed}, one entry per offending field: its name, a stable code ({@code required},
+     * {@code too_long}, ...) and a message; otherwise empty.
+     */
     public List<FieldError> fieldErrors() {
         return problem.getErrors() == null ? List.of() : problem.getErrors();
     }
@@ -188,8 +192,8 @@ public class MarketplaceException extends RuntimeException {
     public static final class CommunicationException extends MarketplaceException {
         /** Thrown by the generated API classes. */
         public CommunicationException(String message, Throwable cause) {
-            super(0, new Problem().status(0).code(ErrorCode.CONNECTION_FAILED.value()).title("No answer").detail(message),
-                    null, cause);
+            super(0, new Problem().status(0).code(ErrorCode.CONNECTION_FAILED.value()).title("No answer")
+                    .detail(message), null, cause);
         }
     }
 }

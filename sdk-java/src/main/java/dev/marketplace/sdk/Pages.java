@@ -16,14 +16,16 @@ import java.util.stream.StreamSupport;
  *
  * <pre>{@code
  * ListCategoriesParams children = ListCategoriesParams.builder().parentId(parentId).limit(100).build();
- * for (Category category : Pages.all(cursor -> client.categories().listCategories(children.toBuilder().cursor(cursor).build()),
- *                                    CategoryPage::getItems, CategoryPage::getNextCursor)) {
+ * for (Category category : Pages.all(
+ *         cursor -> client.categories().listCategories(children.toBuilder().cursor(cursor).build()),
+ *         CategoryPage::getItems, CategoryPage::getNextCursor)) {
  *     ...
  * }
  * }</pre>
  *
- * A page that cannot be fetched throws its {@link MarketplaceException}. Change feeds are not lists: they always answer a next cursor, so their pages never end;
- * {@code Pages} refuses them with an {@link IllegalArgumentException}; follow them with {@link MarketplaceClient#feeds()}.
+ * A page that cannot be fetched throws its {@link MarketplaceException}. Change feeds are not lists: they always
+ * answer a next cursor, so their pages never end; {@code Pages} refuses them with an
+ * {@link IllegalArgumentException}; follow them with {@link MarketplaceClient#feeds()}.
  */
 public final class Pages {
 
