@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  * CustomerSignIn.Request request = signIn.start();             // keep it in the shopper's session
  * // redirect the browser to request.authorizationUrl(); the customer signs in on the hosted page and comes back:
  * CustomerSession session = signIn.complete(request, callbackUri);
- * session.client().carts().createCart(new Object(), null);     // acts for the customer, renewing its token
+ * session.client().carts().createCart();     // acts for the customer, renewing its token
  * store.accept(session.refreshToken());                       // the latest one; each is good once
  * }</pre>
  */
@@ -96,8 +96,9 @@ public final class CustomerSignIn {
      * @throws IllegalArgumentException when the state does not match or the customer declined ({@code error})
      * @throws MarketplaceException.AuthenticationException when the token endpoint refuses the code
      *                                                      ({@code invalid_grant}: expired, used, or another verifier)
+     * @throws MarketplaceException.CommunicationException when the token endpoint cannot be reached or answers nonsense
      */
-    public CustomerSession complete(Request request, URI callback) throws IOException, InterruptedException {
+    public CustomerSession complete(Request request, URI callback) {
         Map<String, String> parameters = queryOf(callback);
         if (!request.state().equals(parameters.get("state"))) {
             throw new IllegalArgumentException("the state that came back is not the one sent: not this sign-in's answer");
@@ -114,7 +115,14 @@ public final class CustomerSignIn {
         form.put("code", code);
         form.put("redirect_uri", settings.redirectUri.toString());
         form.put("code_verifier", request.codeVerifier());
-        return session(tokenEndpoint.request(form));
+        try {
+            return session(tokenEndpoint.request(form));
+        } catch (IOException e) {
+            throw new MarketplaceException.CommunicationException("exchanging the code failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MarketplaceException.CommunicationException("exchanging the code was interrupted", e);
+        }
     }
 
     /** A session from a refresh token saved earlier; the first call exchanges it for an access token. */

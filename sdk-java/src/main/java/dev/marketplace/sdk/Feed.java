@@ -1,6 +1,5 @@
 package dev.marketplace.sdk;
 
-import dev.marketplace.sdk.invoker.ApiException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +32,7 @@ public final class Feed<T> {
     /** Reads one page of a feed. */
     @FunctionalInterface
     interface PageReader<T> {
-        ChangePage<T> read(int limit, String cursor) throws ApiException;
+        ChangePage<T> read(int limit, String cursor);
     }
 
     /** A page of changes and the cursor after it (feeds always answer one). */

@@ -1,8 +1,11 @@
 package dev.marketplace.sdk;
 
 import dev.marketplace.sdk.api.FulfilmentApi;
+import dev.marketplace.sdk.api.FulfilmentApi.ListSubOrderChangesParams;
 import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListStockChangesParams;
 import dev.marketplace.sdk.api.ProductsApi;
+import dev.marketplace.sdk.api.ProductsApi.ListProductChangesParams;
 import dev.marketplace.sdk.model.ProductChange;
 import dev.marketplace.sdk.model.StockChange;
 import dev.marketplace.sdk.model.SubOrderChange;
@@ -16,15 +19,17 @@ public final class Feeds {
 
     Feeds(FulfilmentApi fulfilment, InventoryApi inventory, ProductsApi productsApi) {
         this.subOrders = new Feed<>("sub-orders", (limit, cursor) -> {
-            var page = fulfilment.listSubOrderChanges(limit, cursor);
+            var page = fulfilment.listSubOrderChanges(
+                    ListSubOrderChangesParams.builder().limit(limit).cursor(cursor).build());
             return new Feed.ChangePage<>(page.getItems(), page.getNextCursor());
         });
         this.stock = new Feed<>("stock", (limit, cursor) -> {
-            var page = inventory.listStockChanges(limit, cursor);
+            var page = inventory.listStockChanges(ListStockChangesParams.builder().limit(limit).cursor(cursor).build());
             return new Feed.ChangePage<>(page.getItems(), page.getNextCursor());
         });
         this.products = new Feed<>("products", (limit, cursor) -> {
-            var page = productsApi.listProductChanges(limit, cursor);
+            var page = productsApi.listProductChanges(
+                    ListProductChangesParams.builder().limit(limit).cursor(cursor).build());
             return new Feed.ChangePage<>(page.getItems(), page.getNextCursor());
         });
     }

@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  *         .baseUri(URI.create("https://api.example.com"))
  *         .clientCredentials(clientId, clientSecret)
  *         .build();
- * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+ * Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+ * Category tea = client.categories().createCategory(new CategoryCreate().name("Tea").parentId(food.getId())
+ *         .commissionRateBasisPoints(800), RequestOptions.builder().idempotencyKey("category-tea").build());
  * }</pre>
  */
 public final class MarketplaceClient {

@@ -7,9 +7,22 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An error answer from the Marketplace API, with the server's RFC 9457 problem document.
+ * Every failure of a call: an error answer from the Marketplace API, with the server's RFC 9457 problem document, or
+ * no usable answer at all ({@link CommunicationException}). Unchecked, like every exception of the SDK.
  * Branch on the subclass for the kind of failure, and on {@link #code()} for the exact reason
- * ({@code category_not_empty}, {@code version_conflict}, ...). Quote {@link #requestId()} to support.
+ * ({@link ErrorCode#CATEGORY_NOT_EMPTY}, {@link ErrorCode#VERSION_CONFLICT}, ...). Quote {@link #requestId()} to
+ * support.
+ *
+ * <pre>{@code
+ * try {
+ *     erp.fulfilment().acceptSubOrder(subOrderId);
+ * } catch (MarketplaceException.ConflictException e) {
+ *     if (e.code().equals(ErrorCode.ILLEGAL_STATUS_TRANSITION) && "accepted".equals(e.currentState())) {
+ *         return; // accepted before: nothing to do
+ *     }
+ *     throw e;
+ * }
+ * }</pre>
  */
 public class MarketplaceException extends RuntimeException {
 
@@ -17,9 +30,13 @@ public class MarketplaceException extends RuntimeException {
     private final transient Problem problem;
     private final String requestId;
 
-    protected MarketplaceException(int status, Problem problem, String requestId) {
+    MarketplaceException(int status, Problem problem, String requestId) {
+        this(status, problem, requestId, null);
+    }
+
+    private MarketplaceException(int status, Problem problem, String requestId, Throwable cause) {
         super(status + " " + problem.getCode() + ": " + problem.getDetail()
-                + (requestId == null ? "" : " (request " + requestId + ")"));
+                + (requestId == null ? "" : " (request " + requestId + ")"), cause);
         this.status = status;
         this.problem = problem;
         this.requestId = requestId;
@@ -45,14 +62,32 @@ public class MarketplaceException extends RuntimeException {
         };
     }
 
-    /** The HTTP status of the answer. */
+    /** The HTTP status of the answer; 0 when none arrived ({@link CommunicationException}). */
     public int status() {
         return status;
     }
 
-    /** The stable machine-readable reason. */
-    public String code() {
-        return problem.getCode();
+    /** The stable machine-readable reason; codes this SDK version does not know come through too. */
+    public ErrorCode code() {
+        return ErrorCode.of(problem.getCode());
+    }
+
+    /** For a conflict with a resource's state ({@code illegal_status_transition}), the state it is in now, or null. */
+    public String currentState() {
+        return problem.getCurrentState();
+    }
+
+    /** For a stale version ({@code version_conflict}, {@code precondition_failed}), the current version, or null. */
+    public Long currentVersion() {
+        return problem.getCurrentVersion();
+    }
+
+    /**
+     * For {@code validation_failed}, one entry per offending field: its name, a stable code ({@code required},
+     * {@code too_long}, ...) and a message; otherwise empty.
+     */
+    public List<FieldError> fieldErrors() {
+        return problem.getErrors() == null ? List.of() : problem.getErrors();
     }
 
     /** The whole problem document (RFC 9457), with members such as {@code currentState}. */
@@ -76,11 +111,6 @@ public class MarketplaceException extends RuntimeException {
     public static final class ValidationException extends MarketplaceException {
         ValidationException(int status, Problem problem, String requestId) {
             super(status, problem, requestId);
-        }
-
-        /** One entry per offending field: the field, a stable code ({@code required}, {@code too_long}, ...) and a message. */
-        public List<FieldError> fieldErrors() {
-            return problem().getErrors() == null ? List.of() : problem().getErrors();
         }
     }
 
@@ -117,11 +147,6 @@ public class MarketplaceException extends RuntimeException {
         ConflictException(int status, Problem problem, String requestId) {
             super(status, problem, requestId);
         }
-
-        /** For a stale version: the resource's current version, to read again and retry. */
-        public Long currentVersion() {
-            return problem().getCurrentVersion();
-        }
     }
 
     /**
@@ -156,6 +181,19 @@ public class MarketplaceException extends RuntimeException {
     public static final class ServerException extends MarketplaceException {
         ServerException(int status, Problem problem, String requestId) {
             super(status, problem, requestId);
+        }
+    }
+
+    /**
+     * No usable answer: the connection failed after the SDK's retries, the call was interrupted, or the answer could
+     * not be read. {@link #status()} is 0 and {@link #code()} {@link ErrorCode#CONNECTION_FAILED}; the cause tells
+     * more. Whether a write took effect is unknown: repeat it with the same idempotency key.
+     */
+    public static final class CommunicationException extends MarketplaceException {
+        /** Thrown by the generated API classes. */
+        public CommunicationException(String message, Throwable cause) {
+            super(0, new Problem().status(0).code(ErrorCode.CONNECTION_FAILED.value()).title("No answer")
+                    .detail(message), null, cause);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.marketplace.sdk;
 
-import dev.marketplace.sdk.invoker.ApiException;
 import dev.marketplace.sdk.model.ProductChangePage;
 import dev.marketplace.sdk.model.StockChangePage;
 import dev.marketplace.sdk.model.SubOrderChangePage;
@@ -16,15 +15,17 @@ import java.util.stream.StreamSupport;
  * have been used, so that a caller never handles cursors and can stop early without fetching the rest.
  *
  * <pre>{@code
- * for (Category category : Pages.all(cursor -> client.categories().listCategories(parentId, 100, cursor),
- *                                    CategoryPage::getItems, CategoryPage::getNextCursor)) {
+ * ListCategoriesParams children = ListCategoriesParams.builder().parentId(parentId).limit(100).build();
+ * for (Category category : Pages.all(
+ *         cursor -> client.categories().listCategories(children.toBuilder().cursor(cursor).build()),
+ *         CategoryPage::getItems, CategoryPage::getNextCursor)) {
  *     ...
  * }
  * }</pre>
  *
- * A page that cannot be fetched throws its {@link MarketplaceException}, or an {@link UncheckedApiException} when
- * the connection failed. Change feeds are not lists: they always answer a next cursor, so their pages never end;
- * {@code Pages} refuses them with an {@link IllegalArgumentException}; follow them with {@link MarketplaceClient#feeds()}.
+ * A page that cannot be fetched throws its {@link MarketplaceException}. Change feeds are not lists: they always
+ * answer a next cursor, so their pages never end; {@code Pages} refuses them with an
+ * {@link IllegalArgumentException}; follow them with {@link MarketplaceClient#feeds()}.
  */
 public final class Pages {
 
@@ -34,7 +35,7 @@ public final class Pages {
     /** Fetches the page that starts at {@code cursor}; null asks for the first page. */
     @FunctionalInterface
     public interface PageFetcher<P> {
-        P fetch(String cursor) throws ApiException;
+        P fetch(String cursor);
     }
 
     /**
@@ -77,12 +78,7 @@ public final class Pages {
         @Override
         public boolean hasNext() {
             while (!itemsOfPage.hasNext() && !lastPageFetched) { // a loop, because a page may be empty
-                P page;
-                try {
-                    page = fetchPage.fetch(cursor);
-                } catch (ApiException e) {
-                    throw new UncheckedApiException(e);
-                }
+                P page = fetchPage.fetch(cursor);
                 if (isChangeFeedPage(page)) {
                     throw new IllegalArgumentException(page.getClass().getSimpleName() + " is a page of a change feed, "
                             + "which never ends: follow the feed with MarketplaceClient.feeds() instead");

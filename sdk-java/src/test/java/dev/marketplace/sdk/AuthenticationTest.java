@@ -64,7 +64,7 @@ class AuthenticationTest {
         MarketplaceClient client = clientWithCredentials();
 
         for (int call = 0; call < 3; call++) {
-            client.categories().listCategories(null, null, null);
+            client.categories().listCategories();
         }
 
         api.verify(1, postRequestedFor(urlPathEqualTo(TOKEN_PATH))
@@ -80,7 +80,7 @@ class AuthenticationTest {
         stubCategoryList();
 
         clientBuilder().clientCredentials("erp-connector", "s3cret").scopes("catalog:read", "catalog:write").build()
-                .categories().listCategories(null, null, null);
+                .categories().listCategories();
 
         api.verify(postRequestedFor(urlPathEqualTo(TOKEN_PATH))
                 .withFormParam("grant_type", equalTo("client_credentials"))
@@ -92,7 +92,7 @@ class AuthenticationTest {
         api.stubFor(post(TOKEN_PATH).willReturn(okJson(Json.token("token-1", 300))));
         stubCategoryList();
 
-        clientBuilder().clientCredentials("partner app", "p@ss:wörd").build().categories().listCategories(null, null, null);
+        clientBuilder().clientCredentials("partner app", "p@ss:wörd").build().categories().listCategories();
 
         api.verify(postRequestedFor(urlPathEqualTo(TOKEN_PATH))
                 .withHeader("Authorization", equalTo(basic("partner+app:p%40ss%3Aw%C3%B6rd"))));
@@ -108,11 +108,11 @@ class AuthenticationTest {
         stubCategoryList();
         MarketplaceClient client = clientWithCredentials();
 
-        client.categories().listCategories(null, null, null);
+        client.categories().listCategories();
         clock.advance(Duration.ofSeconds(renewedAfterSeconds - 1));
-        client.categories().listCategories(null, null, null);
+        client.categories().listCategories();
         clock.advance(Duration.ofSeconds(1));
-        client.categories().listCategories(null, null, null);
+        client.categories().listCategories();
 
         assertThat(bearerTokensSent()).containsExactly("Bearer token-1", "Bearer token-1", "Bearer token-2");
         api.verify(2, postRequestedFor(urlPathEqualTo(TOKEN_PATH)));
@@ -129,7 +129,7 @@ class AuthenticationTest {
         for (int i = 0; i < callers; i++) {
             calls.add(() -> {
                 start.await();
-                return client.categories().listCategories(null, null, null);
+                return client.categories().listCategories();
             });
         }
 
@@ -153,7 +153,7 @@ class AuthenticationTest {
         api.stubFor(get(urlPathEqualTo(CATEGORIES_PATH)).withHeader("Authorization", equalTo("Bearer token-2"))
                 .willReturn(okJson(Json.categoryPage(null, "Food"))));
 
-        CategoryPage page = clientWithCredentials().categories().listCategories(null, null, null);
+        CategoryPage page = clientWithCredentials().categories().listCategories();
 
         assertThat(page.getItems()).hasSize(1);
         assertThat(bearerTokensSent()).containsExactly("Bearer token-1", "Bearer token-2");
@@ -166,9 +166,9 @@ class AuthenticationTest {
         api.stubFor(get(urlPathEqualTo(CATEGORIES_PATH)).willReturn(invalidToken()));
 
         AuthenticationException e = catchThrowableOfType(AuthenticationException.class,
-                () -> clientWithCredentials().categories().listCategories(null, null, null));
+                () -> clientWithCredentials().categories().listCategories());
 
-        assertThat(e.code()).isEqualTo("invalid_token");
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_TOKEN);
         api.verify(2, postRequestedFor(urlPathEqualTo(TOKEN_PATH)));
         api.verify(2, getRequestedFor(urlPathEqualTo(CATEGORIES_PATH)));
     }
@@ -181,10 +181,10 @@ class AuthenticationTest {
                 .withBody("{\"error\":\"invalid_client\",\"error_description\":\"Client authentication failed\"}")));
 
         AuthenticationException e = catchThrowableOfType(AuthenticationException.class,
-                () -> clientWithCredentials().categories().listCategories(null, null, null));
+                () -> clientWithCredentials().categories().listCategories());
 
         assertThat(e.status()).isEqualTo(401);
-        assertThat(e.code()).isEqualTo("invalid_client");
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CLIENT);
         assertThat(e.problem().getDetail()).isEqualTo("Client authentication failed");
         assertThat(e.requestId()).isEqualTo("req-token");
         api.verify(0, getRequestedFor(urlPathEqualTo(CATEGORIES_PATH)));
@@ -194,7 +194,7 @@ class AuthenticationTest {
     void accessTokenObtainedElsewhereIsSentAsIs() throws Exception {
         stubCategoryList();
 
-        clientBuilder().accessToken("issued-by-the-portal").build().categories().listCategories(null, null, null);
+        clientBuilder().accessToken("issued-by-the-portal").build().categories().listCategories();
 
         api.verify(getRequestedFor(urlPathEqualTo(CATEGORIES_PATH)).withHeader("Authorization", equalTo("Bearer issued-by-the-portal")));
         api.verify(0, postRequestedFor(urlPathEqualTo(TOKEN_PATH)));
@@ -204,7 +204,7 @@ class AuthenticationTest {
     void rejectedAccessTokenObtainedElsewhereIsThrownAtOnce() {
         api.stubFor(get(urlPathEqualTo(CATEGORIES_PATH)).willReturn(invalidToken()));
 
-        assertThatThrownBy(() -> clientBuilder().accessToken("expired").build().categories().listCategories(null, null, null))
+        assertThatThrownBy(() -> clientBuilder().accessToken("expired").build().categories().listCategories())
                 .isInstanceOf(AuthenticationException.class);
         api.verify(1, getRequestedFor(urlPathEqualTo(CATEGORIES_PATH)));
     }
@@ -213,7 +213,7 @@ class AuthenticationTest {
     void withoutCredentialsNoAuthorizationIsSent() throws Exception {
         stubCategoryList();
 
-        clientBuilder().build().categories().listCategories(null, null, null);
+        clientBuilder().build().categories().listCategories();
 
         api.verify(getRequestedFor(urlPathEqualTo(CATEGORIES_PATH)).withHeader("Authorization", absent()));
     }

@@ -13,6 +13,8 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.marketplace.sdk.api.CategoriesApi;
+import dev.marketplace.sdk.api.CategoriesApi.ListCategoriesParams;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +48,7 @@ class CustomerSignInTest {
 
         CustomerSession session = signIn.complete(request,
                 URI.create("https://shop.example/back?code=c1&state=" + request.state()));
-        var page = session.client().categories().listCategories(null, 10, null);
+        var page = session.client().categories().listCategories(ListCategoriesParams.builder().limit(10).build());
 
         assertThat(page.getItems()).hasSize(1);
         assertThat(session.refreshToken()).isEqualTo("r2");

@@ -28,7 +28,7 @@ class EmptyBodyTest {
                 "updatedAt":"2025-01-01T00:00:00Z"}""".formatted(cartId)).withStatus(201)));
         MarketplaceClient client = MarketplaceClient.builder().baseUri(URI.create(api.baseUrl())).build();
 
-        assertThat(client.carts().createCart(new Object(), null).getId()).isEqualTo(cartId);
+        assertThat(client.carts().createCart(new Object()).getId()).isEqualTo(cartId);
         api.verify(postRequestedFor(urlPathEqualTo("/v1/carts")).withRequestBody(equalToJson("{}")));
     }
 }

@@ -51,7 +51,7 @@ class ErrorMappingTest {
         ValidationException e = catchThrowableOfType(ValidationException.class, this::create);
 
         assertThat(e.status()).isEqualTo(400);
-        assertThat(e.code()).isEqualTo("validation_failed");
+        assertThat(e.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
         assertThat(e.requestId()).isEqualTo("req-400");
         assertThat(e.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactly(tuple("name", "required"));
@@ -61,7 +61,7 @@ class ErrorMappingTest {
     void malformedRequestIsABadRequest() {
         answerCreate(400, "malformed_json", "");
 
-        assertThat(catchThrowableOfType(BadRequestException.class, this::create).code()).isEqualTo("malformed_json");
+        assertThat(catchThrowableOfType(BadRequestException.class, this::create).code()).isEqualTo(ErrorCode.MALFORMED_JSON);
     }
 
     @Test
@@ -72,10 +72,10 @@ class ErrorMappingTest {
                 .withBody(Json.problem(401, "invalid_token", ""))));
 
         AuthenticationException e = catchThrowableOfType(AuthenticationException.class,
-                () -> client.categories().listCategories(null, null, null));
+                () -> client.categories().listCategories());
 
         assertThat(e.status()).isEqualTo(401);
-        assertThat(e.code()).isEqualTo("invalid_token");
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_TOKEN);
     }
 
     @Test
@@ -85,7 +85,7 @@ class ErrorMappingTest {
         PermissionException e = catchThrowableOfType(PermissionException.class, this::create);
 
         assertThat(e.status()).isEqualTo(403);
-        assertThat(e.code()).isEqualTo("insufficient_scope");
+        assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
     }
 
     @Test
@@ -103,7 +103,7 @@ class ErrorMappingTest {
 
         ConflictException e = catchThrowableOfType(ConflictException.class, this::create);
 
-        assertThat(e.code()).isEqualTo("version_conflict");
+        assertThat(e.code()).isEqualTo(ErrorCode.VERSION_CONFLICT);
         assertThat(e.currentVersion()).isEqualTo(4L);
     }
 
@@ -112,7 +112,7 @@ class ErrorMappingTest {
         answerCreate(409, "idempotency_request_in_progress", "");
 
         assertThat(catchThrowableOfType(ConflictException.class, this::create).code())
-                .isEqualTo("idempotency_request_in_progress");
+                .isEqualTo(ErrorCode.IDEMPOTENCY_REQUEST_IN_PROGRESS);
     }
 
     @Test
@@ -122,7 +122,7 @@ class ErrorMappingTest {
         IdempotencyException e = catchThrowableOfType(IdempotencyException.class, this::create);
 
         assertThat(e.status()).isEqualTo(422);
-        assertThat(e.code()).isEqualTo("idempotency_key_reused");
+        assertThat(e.code()).isEqualTo(ErrorCode.IDEMPOTENCY_KEY_REUSED);
     }
 
     @Test
@@ -132,7 +132,7 @@ class ErrorMappingTest {
 
         RateLimitException e = catchThrowableOfType(RateLimitException.class, this::create);
 
-        assertThat(e.code()).isEqualTo("rate_limited");
+        assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMITED);
         assertThat(e.retryAfter()).contains(Duration.ofMinutes(10));
     }
 
@@ -154,12 +154,12 @@ class ErrorMappingTest {
 
         ServerException e = catchThrowableOfType(ServerException.class, this::create);
 
-        assertThat(e.code()).isEqualTo("http_502");
+        assertThat(e.code()).isEqualTo(ErrorCode.of("http_502"));
         assertThat(e.requestId()).isEqualTo("proxy-1");
     }
 
     private void create() throws Exception {
-        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
     }
 
     private static void answerCreate(int status, String code, String extraMembers) {

@@ -13,6 +13,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListStockChangesParams;
 import dev.marketplace.sdk.model.StockChange;
 import dev.marketplace.sdk.model.StockChangePage;
 import java.net.URI;
@@ -181,7 +183,8 @@ class FeedFollowerTest {
     void pagesRefusesAChangeFeedWhosePagesNeverEnd() {
         stubPage(null, "c1", 1);
 
-        assertThatThrownBy(() -> Pages.stream(cursor -> client.inventory().listStockChanges(100, cursor),
+        assertThatThrownBy(() -> Pages.stream(cursor -> client.inventory().listStockChanges(
+                ListStockChangesParams.builder().limit(100).cursor(cursor).build()),
                 StockChangePage::getItems, StockChangePage::getNextCursor).count())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("feeds()");
     }

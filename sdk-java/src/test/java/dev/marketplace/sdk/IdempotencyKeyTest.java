@@ -33,8 +33,8 @@ class IdempotencyKeyTest {
         api.stubFor(post("/v1/categories").willReturn(aResponse().withStatus(201)
                 .withHeader("Content-Type", "application/json").withBody(Json.category("Food"))));
 
-        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
-        client.categories().createCategory(new CategoryCreate().name("Tea").commissionRateBasisPoints(800), null);
+        client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+        client.categories().createCategory(new CategoryCreate().name("Tea").commissionRateBasisPoints(800));
 
         List<String> keys = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories"))).stream()
                 .map(request -> request.getHeader("Idempotency-Key")).toList();
@@ -48,7 +48,7 @@ class IdempotencyKeyTest {
                 .withHeader("Content-Type", "application/json").withBody(Json.category("Food"))));
 
         client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000),
-                "order-4711-food");
+                RequestOptions.builder().idempotencyKey("order-4711-food").build());
 
         LoggedRequest sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories"))).getFirst();
         assertThat(sent.getHeaders().getHeader("Idempotency-Key").values()).containsExactly("order-4711-food");
@@ -58,7 +58,7 @@ class IdempotencyKeyTest {
     void getCarriesNoKey() throws Exception {
         api.stubFor(get(urlPathEqualTo("/v1/categories")).willReturn(okJson(Json.categoryPage(null, "Food"))));
 
-        client.categories().listCategories(null, null, null);
+        client.categories().listCategories();
 
         api.verify(getRequestedFor(urlPathEqualTo("/v1/categories")).withHeader("Idempotency-Key", absent()));
     }

@@ -1,5 +1,7 @@
 package dev.marketplace.sdk;
 
+import dev.marketplace.sdk.api.CategoriesApi;
+import dev.marketplace.sdk.api.CategoriesApi.ListCategoriesParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryPage;
@@ -7,6 +9,7 @@ import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.StockChange;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -41,11 +44,32 @@ final class JavadocExamples {
                 .baseUri(URI.create("https://api.example.com"))
                 .clientCredentials(clientId, clientSecret)
                 .build();
-        Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+        Category food = client.categories().createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
+        Category tea = client.categories().createCategory(new CategoryCreate().name("Tea").parentId(food.getId())
+                .commissionRateBasisPoints(800), RequestOptions.builder().idempotencyKey("category-tea").build());
+    }
+
+    static void requestOptions(MarketplaceClient erp, UUID subOrderId) {
+        erp.fulfilment().acceptSubOrder(subOrderId, RequestOptions.builder()
+                .idempotencyKey("accept-" + subOrderId)   // the same key on every attempt, even after a restart
+                .timeout(Duration.ofSeconds(5))
+                .build());
+    }
+
+    static void errors(MarketplaceClient erp, UUID subOrderId) {
+        try {
+            erp.fulfilment().acceptSubOrder(subOrderId);
+        } catch (MarketplaceException.ConflictException e) {
+            if (e.code().equals(ErrorCode.ILLEGAL_STATUS_TRANSITION) && "accepted".equals(e.currentState())) {
+                return; // accepted before: nothing to do
+            }
+            throw e;
+        }
     }
 
     static void pages(MarketplaceClient client, UUID parentId) {
-        for (Category category : Pages.all(cursor -> client.categories().listCategories(parentId, 100, cursor),
+        for (Category category : Pages.all(cursor -> client.categories().listCategories(
+                ListCategoriesParams.builder().parentId(parentId).limit(100).cursor(cursor).build()),
                                            CategoryPage::getItems, CategoryPage::getNextCursor)) {
         }
     }
@@ -68,7 +92,7 @@ final class JavadocExamples {
                 .build();
         CustomerSignIn.Request request = signIn.start();             // keep it in the shopper's session
         CustomerSession session = signIn.complete(request, callbackUri);
-        session.client().carts().createCart(new Object(), null);     // acts for the customer, renewing its token
+        session.client().carts().createCart();     // acts for the customer, renewing its token
         store.accept(session.refreshToken());                       // the latest one; each is good once
     }
 

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.marketplace.sdk.invoker.ApiException;
+import dev.marketplace.sdk.api.CategoriesApi;
+import dev.marketplace.sdk.api.CategoriesApi.ListCategoriesParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryPage;
 import java.net.URI;
@@ -67,7 +68,8 @@ class PagesTest {
         stubPages(okJson(Json.categoryPage(null, "Eggs")));
 
         List<String> firstThree = Pages.stream(
-                        cursor -> client.categories().listCategories(PARENT, 2, cursor),
+                        cursor -> client.categories().listCategories(
+                                ListCategoriesParams.builder().parentId(PARENT).limit(2).cursor(cursor).build()),
                         CategoryPage::getItems, CategoryPage::getNextCursor)
                 .limit(3).map(Category::getName).toList();
 
@@ -76,19 +78,20 @@ class PagesTest {
     }
 
     @Test
-    void failedConnectionIsAnUncheckedApiException() {
+    void failedConnectionIsACommunicationException() {
         stubPages(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
         Iterator<Category> categories = allChildren().iterator();
         for (int i = 0; i < 4; i++) {
             categories.next();
         }
 
-        assertThatThrownBy(categories::next).isInstanceOf(UncheckedApiException.class)
-                .hasCauseInstanceOf(ApiException.class);
+        assertThatThrownBy(categories::next).isInstanceOf(MarketplaceException.CommunicationException.class)
+                .hasCauseInstanceOf(java.io.IOException.class);
     }
 
     private Iterable<Category> allChildren() {
-        return Pages.all(cursor -> client.categories().listCategories(PARENT, 2, cursor),
+        return Pages.all(cursor -> client.categories().listCategories(
+                ListCategoriesParams.builder().parentId(PARENT).limit(2).cursor(cursor).build()),
                 CategoryPage::getItems, CategoryPage::getNextCursor);
     }
 

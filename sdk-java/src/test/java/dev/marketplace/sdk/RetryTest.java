@@ -21,7 +21,6 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.marketplace.sdk.MarketplaceException.RateLimitException;
 import dev.marketplace.sdk.MarketplaceException.ServerException;
-import dev.marketplace.sdk.invoker.ApiException;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryPage;
@@ -65,7 +64,7 @@ class RetryTest {
                 problem(429, "rate_limited").withHeader("Retry-After", "2"),
                 okJson(Json.categoryPage(null, "Food")));
 
-        CategoryPage page = clientBuilder().build().categories().listCategories(null, null, null);
+        CategoryPage page = clientBuilder().build().categories().listCategories();
 
         assertThat(page.getItems()).extracting(Category::getName).containsExactly("Food");
         assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(2));
@@ -78,7 +77,7 @@ class RetryTest {
                 problem(503, "service_unavailable").withHeader("Retry-After", "Sat, 01 Mar 2025 12:00:05 GMT"),
                 okJson(Json.categoryPage(null, "Food")));
 
-        clientBuilder().build().categories().listCategories(null, null, null);
+        clientBuilder().build().categories().listCategories();
 
         assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(5));
     }
@@ -88,10 +87,10 @@ class RetryTest {
         api.stubFor(get(urlPathEqualTo("/v1/categories")).willReturn(problem(503, "service_unavailable")));
 
         ServerException e = catchThrowableOfType(ServerException.class,
-                () -> clientBuilder().build().categories().listCategories(null, null, null));
+                () -> clientBuilder().build().categories().listCategories());
 
         assertThat(e.status()).isEqualTo(503);
-        assertThat(e.code()).isEqualTo("service_unavailable");
+        assertThat(e.code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
         api.verify(3, getRequestedFor(urlPathEqualTo("/v1/categories")));
         // Exponential backoff with jitter: half to all of 0.5 s, then of 1 s.
         assertThat(sleeper.waits()).hasSize(2);
@@ -104,7 +103,7 @@ class RetryTest {
         api.stubFor(get(urlPathEqualTo("/v1/categories")).willReturn(problem(503, "service_unavailable")));
 
         catchThrowableOfType(ServerException.class,
-                () -> clientBuilder().maxRetries(0).build().categories().listCategories(null, null, null));
+                () -> clientBuilder().maxRetries(0).build().categories().listCategories());
 
         api.verify(1, getRequestedFor(urlPathEqualTo("/v1/categories")));
         assertThat(sleeper.waits()).isEmpty();
@@ -117,7 +116,7 @@ class RetryTest {
 
         RateLimitException e = catchThrowableOfType(RateLimitException.class,
                 () -> clientBuilder().maxRetryWait(Duration.ofSeconds(60)).build()
-                        .categories().listCategories(null, null, null));
+                        .categories().listCategories());
 
         assertThat(e.retryAfter()).contains(Duration.ofSeconds(120));
         assertThat(sleeper.waits()).isEmpty();
@@ -131,7 +130,7 @@ class RetryTest {
                 aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
 
         clientBuilder().build().categories()
-                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
 
         List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
         assertThat(sent).hasSize(2);
@@ -146,7 +145,7 @@ class RetryTest {
                 aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
 
         clientBuilder().build().categories()
-                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
 
         assertThat(sleeper.waits()).containsExactly(Duration.ofSeconds(1));
         List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
@@ -160,8 +159,8 @@ class RetryTest {
 
         MarketplaceException.ConflictException conflict = catchThrowableOfType(MarketplaceException.ConflictException.class,
                 () -> clientBuilder().build().categories()
-                        .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null));
-        assertThat(conflict.code()).isEqualTo("category_name_taken");
+                        .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000)));
+        assertThat(conflict.code()).isEqualTo(ErrorCode.CATEGORY_NAME_TAKEN);
         assertThat(sleeper.waits()).isEmpty();
         api.verify(1, postRequestedFor(urlPathEqualTo("/v1/categories")));
     }
@@ -172,7 +171,7 @@ class RetryTest {
                 aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
                 okJson(Json.categoryPage(null, "Food")));
 
-        CategoryPage page = clientBuilder().build().categories().listCategories(null, null, null);
+        CategoryPage page = clientBuilder().build().categories().listCategories();
 
         assertThat(page.getItems()).hasSize(1);
         assertThat(sleeper.waits()).hasSize(1);
@@ -185,7 +184,7 @@ class RetryTest {
                 aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(Json.category("Food")));
 
         clientBuilder().build().categories()
-                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+                .createCategory(new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
 
         List<LoggedRequest> sent = api.findAll(postRequestedFor(urlPathEqualTo("/v1/categories")));
         assertThat(sent).hasSize(2);
@@ -197,10 +196,13 @@ class RetryTest {
         UUID id = UUID.randomUUID();
         api.stubFor(patch(urlPathEqualTo("/v1/categories/" + id)).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
 
-        ApiException e = catchThrowableOfType(ApiException.class, () -> clientBuilder().build().categories()
-                .updateCategory(id, new CategoryUpdate().commissionRateBasisPoints(900).version(1L), null));
+        MarketplaceException.CommunicationException e = catchThrowableOfType(MarketplaceException.CommunicationException.class,
+                () -> clientBuilder().build().categories()
+                        .updateCategory(id, new CategoryUpdate().commissionRateBasisPoints(900).version(1L)));
 
         assertThat(e).hasCauseInstanceOf(IOException.class);
+        assertThat(e.status()).isZero();
+        assertThat(e.code()).isEqualTo(ErrorCode.CONNECTION_FAILED);
         api.verify(1, patchRequestedFor(urlPathEqualTo("/v1/categories/" + id)));
         assertThat(sleeper.waits()).isEmpty();
     }
@@ -220,7 +222,7 @@ class RetryTest {
         firstThenSecond(() -> get(urlPathEqualTo("/v1/categories")),
                 problem(503, "service_unavailable"), okJson(Json.categoryPage(null, "Food")));
 
-        clientBuilder().httpClientBuilder(callersBuilder).build().categories().listCategories(null, null, null);
+        clientBuilder().httpClientBuilder(callersBuilder).build().categories().listCategories();
 
         assertThat(sentByCallersClient).hasValue(2);
     }

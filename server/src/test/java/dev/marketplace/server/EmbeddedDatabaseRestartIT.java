@@ -38,7 +38,7 @@ class EmbeddedDatabaseRestartIT {
                         .as(durability).isEqualTo("on");
             }
             created = client(first).categories().createCategory(
-                    new CategoryCreate().name("Persistent 永続").commissionRateBasisPoints(1100), null);
+                    new CategoryCreate().name("Persistent 永続").commissionRateBasisPoints(1100));
         }
         assertThat(Files.exists(dataDirectory.resolve("postgres").resolve("PG_VERSION"))).isTrue();
 

@@ -2,8 +2,10 @@ package dev.marketplace.server.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.api.CategoriesApi;
+import dev.marketplace.sdk.api.CategoriesApi.ListCategoriesParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryMove;
@@ -30,15 +32,15 @@ class CategoryConcurrencyIT {
     @Test
     void ofManyUpdatesNamingTheSameVersionExactlyOneWins() throws Exception {
         CategoriesApi categories = server.client().categories();
-        Category category = categories.createCategory(new CategoryCreate().name("Contended").commissionRateBasisPoints(1000), null);
+        Category category = categories.createCategory(new CategoryCreate().name("Contended").commissionRateBasisPoints(1000));
 
         List<Integer> outcomes = race(CLIENTS, client -> () -> {
             try {
                 categories.updateCategory(category.getId(),
-                        new CategoryUpdate().commissionRateBasisPoints(client).version(1L), null);
+                        new CategoryUpdate().commissionRateBasisPoints(client).version(1L));
                 return 200;
             } catch (MarketplaceException e) {
-                assertThat(e.code()).isEqualTo("version_conflict");
+                assertThat(e.code()).isEqualTo(ErrorCode.VERSION_CONFLICT);
                 return e.status();
             }
         });
@@ -51,17 +53,17 @@ class CategoryConcurrencyIT {
     @Test
     void crossingMovesNeverMakeACycle() throws Exception {
         CategoriesApi categories = server.client().categories();
-        Category a = categories.createCategory(new CategoryCreate().name("A").commissionRateBasisPoints(1000), null);
-        Category b = categories.createCategory(new CategoryCreate().name("B").commissionRateBasisPoints(1000), null);
+        Category a = categories.createCategory(new CategoryCreate().name("A").commissionRateBasisPoints(1000));
+        Category b = categories.createCategory(new CategoryCreate().name("B").commissionRateBasisPoints(1000));
 
         List<Integer> outcomes = race(2, client -> () -> {
             Category moved = client == 0 ? a : b;
             Category target = client == 0 ? b : a;
             try {
-                categories.moveCategory(moved.getId(), new CategoryMove().parentId(target.getId()).version(1L), null);
+                categories.moveCategory(moved.getId(), new CategoryMove().parentId(target.getId()).version(1L));
                 return 200;
             } catch (MarketplaceException e) {
-                assertThat(e.code()).isIn("category_cycle", "version_conflict");
+                assertThat(e.code()).isIn(ErrorCode.CATEGORY_CYCLE, ErrorCode.VERSION_CONFLICT);
                 return e.status();
             }
         });
@@ -78,15 +80,15 @@ class CategoryConcurrencyIT {
         CategoriesApi categories = server.client().categories();
         List<Integer> outcomes = race(CLIENTS, client -> () -> {
             try {
-                categories.createCategory(new CategoryCreate().name("Same Name").commissionRateBasisPoints(1000), null);
+                categories.createCategory(new CategoryCreate().name("Same Name").commissionRateBasisPoints(1000));
                 return 201;
             } catch (MarketplaceException e) {
-                assertThat(e.code()).isEqualTo("category_name_taken");
+                assertThat(e.code()).isEqualTo(ErrorCode.CATEGORY_NAME_TAKEN);
                 return e.status();
             }
         });
         assertThat(outcomes).filteredOn(status -> status == 201).hasSize(1);
-        assertThat(categories.listCategories(null, 200, null).getItems())
+        assertThat(categories.listCategories(ListCategoriesParams.builder().limit(200).build()).getItems())
                 .filteredOn(category -> category.getName().equalsIgnoreCase("same name")).hasSize(1);
     }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.api.ListingsApi;
+import dev.marketplace.sdk.api.ListingsApi.ListListingsParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.Listing;
@@ -53,7 +54,7 @@ class ListingCacheIT {
         catalog = new TestCatalog(server);
         listings = catalog.storefront().listings();
         sweets = server.client().categories().createCategory(
-                new CategoryCreate().name("Sweets").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Sweets").commissionRateBasisPoints(1000));
     }
 
     @Test
@@ -64,7 +65,7 @@ class ListingCacheIT {
 
         merchant.client().products().updateProduct(dorayaki.getId(), new ProductUpdate()
                 .variants(List.of(new ProductVariantInput().sku("DORA-1").price(yen(850))))
-                .version(dorayaki.getVersion()), null);
+                .version(dorayaki.getVersion()));
 
         assertThat(listings.getListing(dorayaki.getId()).getPrice()).isEqualTo(yen(850));
         assertThat(search("どら焼き")).extracting(Listing::getPrice).containsExactly(yen(850));
@@ -93,13 +94,13 @@ class ListingCacheIT {
         readTwice(senbei.getId(), "煎餅");
 
         merchant.client().products().updateProduct(yokan.getId(), new ProductUpdate()
-                .title(Map.of("ja", "栗羊羹（新）")).version(yokan.getVersion()), null); // back to draft: unlisted
+                .title(Map.of("ja", "栗羊羹（新）")).version(yokan.getVersion())); // back to draft: unlisted
         assertThat(catchThrowableOfType(NotFoundException.class, () -> listings.getListing(yokan.getId())).status())
                 .isEqualTo(404);
         assertThat(search("羊羹")).isEmpty();
 
         server.client().merchants().freezeMerchant(merchant.id(), new MerchantStatusChange()
-                .reason("Inspection").version(merchant.merchant().getVersion()), null, null);
+                .reason("Inspection").version(merchant.merchant().getVersion()));
         assertThat(catchThrowableOfType(NotFoundException.class, () -> listings.getListing(senbei.getId())).status())
                 .isEqualTo(404);
         assertThat(search("煎餅")).isEmpty();
@@ -111,12 +112,12 @@ class ListingCacheIT {
         Product kasutera = catalog.published(merchant, product("カステラ", "KASU-1", 2_000));
         UUID variant = kasutera.getVariants().getFirst().getId();
         UUID warehouse = merchant.client().inventory()
-                .createLocation(new LocationCreate().code("WH").name("Warehouse"), null).getId();
+                .createLocation(new LocationCreate().code("WH").name("Warehouse")).getId();
         assertThat(inStock(merchant)).isEmpty();
         assertThat(inStock(merchant)).isEmpty();
 
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
-                .variantId(variant).locationId(warehouse).setOnHand(3L).sourceSequence(1L))), null);
+                .variantId(variant).locationId(warehouse).onHand(3L).sourceSequence(1L))));
         assertThat(inStock(merchant)).containsExactly(kasutera.getId());
         assertThat(inStock(merchant)).containsExactly(kasutera.getId());
 
@@ -173,11 +174,12 @@ class ListingCacheIT {
     }
 
     private static List<Listing> search(String text) throws Exception {
-        return listings.listListings(text, null, null, null, null, null, null, null, null, null).getItems();
+        return listings.listListings(ListListingsParams.builder().q(text).build()).getItems();
     }
 
     private static List<UUID> inStock(ActiveMerchant merchant) throws Exception {
-        ListingPage page = listings.listListings(null, null, merchant.id(), null, null, null, true, null, null, null);
+        ListingPage page = listings.listListings(
+                ListListingsParams.builder().merchantId(merchant.id()).inStock(true).build());
         return page.getItems().stream().map(Listing::getProductId).toList();
     }
 

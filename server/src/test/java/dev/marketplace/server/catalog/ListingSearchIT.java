@@ -7,6 +7,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
 import dev.marketplace.sdk.api.ListingsApi;
+import dev.marketplace.sdk.api.ListingsApi.ListListingsParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.FieldError;
@@ -63,7 +64,7 @@ class ListingSearchIT {
         catalog = new TestCatalog(server);
         listings = catalog.storefront().listings();
         tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
         shop = catalog.activeMerchant("Search Test Shop KK", tea.getId());
         japaneseTea = publish(Map.of("ja", "有機緑茶ティーバッグ"), Map.of(), "JA-1", 1_000);
         chineseTea = publish(Map.of("zh", "有机绿茶茶包"), Map.of(), "ZH-1", 900);
@@ -114,14 +115,14 @@ class ListingSearchIT {
         assertThat(search("matcha")).containsExactly(whiskByTitle.getId(), bowlByDescription.getId());
         assertThat(search("whisk")).containsExactly(whiskByTitle.getId(), bowlByDescription.getId());
         // Another sort with q: the same matches in that order.
-        assertThat(ids(listings.listListings("matcha", null, null, "JPY", null, null, null, ListingSort.PRICE_DESC,
-                null, null))).containsExactly(bowlByDescription.getId(), whiskByTitle.getId());
+        assertThat(ids(listings.listListings(
+                ListListingsParams.builder().q("matcha").currency("JPY").sort(ListingSort.PRICE_DESC).build()))).containsExactly(bowlByDescription.getId(), whiskByTitle.getId());
     }
 
     @Test
     void relevancePagesHaveNoGapsOrRepeats() throws Exception {
         Category paging = server.client().categories().createCategory(
-                new CategoryCreate().name("Paging").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Paging").commissionRateBasisPoints(1000));
         List<UUID> created = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             String description = i % 3 == 0 ? "Sample teapot" : "Sample";
@@ -131,13 +132,14 @@ class ListingSearchIT {
                     .variants(TestCatalog.product(paging.getId(), title, "PAGE-" + i, 100 + i, "JPY").getVariants()))
                     .getId());
         }
-        List<UUID> onePage = ids(listings.listListings("teapot", paging.getId(), null, null, null, null, null, null, 100, null));
+        List<UUID> onePage = ids(listings.listListings(
+                ListListingsParams.builder().q("teapot").categoryId(paging.getId()).limit(100).build()));
 
         List<UUID> paged = new ArrayList<>();
         String cursor = null;
         do {
-            ListingPage page = listings.listListings("teapot", paging.getId(), null, null, null, null, null,
-                    ListingSort.RELEVANCE, 2, cursor);
+            ListingPage page = listings.listListings(
+                    ListListingsParams.builder().q("teapot").categoryId(paging.getId()).sort(ListingSort.RELEVANCE).limit(2).cursor(cursor).build());
             paged.addAll(ids(page));
             cursor = page.getNextCursor();
         } while (cursor != null);
@@ -152,16 +154,17 @@ class ListingSearchIT {
     @Test
     void relevanceNeedsTextAndCursorsMustFitTheirSort() throws Exception {
         ValidationException noText = catchThrowableOfType(ValidationException.class, () -> listings.listListings(
-                null, null, null, null, null, null, null, ListingSort.RELEVANCE, null, null));
+                ListListingsParams.builder().sort(ListingSort.RELEVANCE).build()));
         assertThat(noText.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactly(tuple("q", "required"));
         ValidationException tooLong = catchThrowableOfType(ValidationException.class, () -> listings.listListings(
-                "茶".repeat(101), null, null, null, null, null, null, null, null, null));
+                ListListingsParams.builder().q("茶".repeat(101)).build()));
         assertThat(tooLong.fieldErrors()).extracting(FieldError::getField).containsExactly("q");
 
-        String relevanceCursor = listings.listListings("茶", null, null, null, null, null, null, null, 1, null).getNextCursor();
+        String relevanceCursor = listings.listListings(
+                ListListingsParams.builder().q("茶").limit(1).build()).getNextCursor();
         ValidationException otherSort = catchThrowableOfType(ValidationException.class, () -> listings.listListings(
-                "茶", null, null, null, null, null, null, ListingSort.NEWEST, 1, relevanceCursor));
+                ListListingsParams.builder().q("茶").sort(ListingSort.NEWEST).limit(1).cursor(relevanceCursor).build()));
         assertThat(otherSort.fieldErrors()).extracting(FieldError::getField).containsExactly("cursor");
     }
 
@@ -171,7 +174,7 @@ class ListingSearchIT {
         Product hojicha = catalog.published(stocked, TestCatalog.product(tea.getId(), "Hojicha", "HOJI-1", 700, "JPY"));
         Product genmaicha = catalog.published(stocked, TestCatalog.product(tea.getId(), "Genmaicha", "GEN-1", 600, "JPY"));
         UUID warehouse = stocked.client().inventory()
-                .createLocation(new LocationCreate().code("WH-1").name("Warehouse"), null).getId();
+                .createLocation(new LocationCreate().code("WH-1").name("Warehouse")).getId();
         assertThat(inStock(stocked)).isEmpty();
 
         setOnHand(stocked, hojicha.getVariants().getFirst().getId(), warehouse, 5);
@@ -180,14 +183,15 @@ class ListingSearchIT {
 
         setOnHand(stocked, hojicha.getVariants().getFirst().getId(), warehouse, 0);
         assertThat(inStock(stocked)).containsExactly(genmaicha.getId());
-        assertThat(ids(listings.listListings(null, null, stocked.id(), null, null, null, false, null, null, null)))
+        assertThat(ids(listings.listListings(
+                ListListingsParams.builder().merchantId(stocked.id()).inStock(false).build())))
                 .containsExactly(genmaicha.getId(), hojicha.getId());
 
         // The variant with the stock is replaced by one without. That sends the product back to draft, so the read
         // model is looked at directly: its stock flag follows the deleted variant's stock levels.
         stocked.client().products().updateProduct(genmaicha.getId(), new ProductUpdate()
                 .variants(TestCatalog.product(tea.getId(), "Genmaicha", "GEN-2", 600, "JPY").getVariants())
-                .version(genmaicha.getVersion()), null);
+                .version(genmaicha.getVersion()));
         assertThat(server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
                 .where(LISTING_SEARCH.PRODUCT_ID.eq(genmaicha.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK)).isFalse();
     }
@@ -198,11 +202,11 @@ class ListingSearchIT {
         Product product = racing.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
                 .title(Map.of("en", "Two-variant tea")).variants(List.of(
                         TestCatalog.product(tea.getId(), "A", "RACE-A", 100, "JPY").getVariants().getFirst(),
-                        TestCatalog.product(tea.getId(), "B", "RACE-B", 100, "JPY").getVariants().getFirst())), null);
+                        TestCatalog.product(tea.getId(), "B", "RACE-B", 100, "JPY").getVariants().getFirst())));
         UUID first = product.getVariants().get(0).getId();
         UUID second = product.getVariants().get(1).getId();
         UUID warehouse = racing.client().inventory()
-                .createLocation(new LocationCreate().code("RACE").name("Race"), null).getId();
+                .createLocation(new LocationCreate().code("RACE").name("Race")).getId();
         // Each round the two variants cross zero at the same time, in separate transactions: whichever commits
         // last must see the other's change, or the flag would stay stale.
         for (int round = 0; round < 20; round++) {
@@ -236,11 +240,11 @@ class ListingSearchIT {
         assertThat(search("桜餅")).containsExactly(sakura.getId());
 
         Merchant frozen = server.client().merchants().freezeMerchant(seasonal.id(), new MerchantStatusChange()
-                .reason("Inspection").version(seasonal.merchant().getVersion()), null, null);
+                .reason("Inspection").version(seasonal.merchant().getVersion()));
         assertThat(search("桜餅")).isEmpty();
 
         server.client().merchants().reactivateMerchant(seasonal.id(), new MerchantStatusChange()
-                .reason("Inspection passed").version(frozen.getVersion()), null, null);
+                .reason("Inspection passed").version(frozen.getVersion()));
         assertThat(search("桜餅")).containsExactly(sakura.getId());
     }
 
@@ -252,17 +256,17 @@ class ListingSearchIT {
 
     private static void setOnHand(ActiveMerchant merchant, UUID variant, UUID location, long onHand) throws Exception {
         assertThat(merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
-                .variantId(variant).locationId(location).setOnHand(onHand).sourceSequence(System.nanoTime()))), null)
+                .variantId(variant).locationId(location).onHand(onHand).sourceSequence(System.nanoTime()))))
                 .getResults().getFirst()
                 .getOutcome()).isEqualTo(StockUpdateOutcome.APPLIED);
     }
 
     private static List<UUID> inStock(ActiveMerchant merchant) throws Exception {
-        return ids(listings.listListings(null, null, merchant.id(), null, null, null, true, null, null, null));
+        return ids(listings.listListings(ListListingsParams.builder().merchantId(merchant.id()).inStock(true).build()));
     }
 
     private static List<UUID> search(String text) throws Exception {
-        return ids(listings.listListings(text, null, null, null, null, null, null, null, null, null));
+        return ids(listings.listListings(ListListingsParams.builder().q(text).build()));
     }
 
     private static List<UUID> ids(ListingPage page) {

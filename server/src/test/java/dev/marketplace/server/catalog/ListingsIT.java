@@ -7,6 +7,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
 import dev.marketplace.sdk.api.ListingsApi;
+import dev.marketplace.sdk.api.ListingsApi.ListListingsParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.FieldError;
@@ -69,15 +70,15 @@ class ListingsIT {
         usdTea = catalog.published(kyotoTea, TestCatalog.product(tea.getId(), "Export tea", "EXP-1", 1_000, "USD"));
         crackers = catalog.published(osakaSnacks, TestCatalog.product(snacks.getId(), "Rice crackers", "RC-1", 300, "JPY"));
         cola = catalog.published(osakaSnacks, TestCatalog.product(drinks.getId(), "Yuzu cola", "YC-1", 250, "JPY"));
-        kyotoTea.client().products().createProduct(TestCatalog.product(tea.getId(), "Unsubmitted", "DRAFT-1", 10, "JPY"), null);
+        kyotoTea.client().products().createProduct(TestCatalog.product(tea.getId(), "Unsubmitted", "DRAFT-1", 10, "JPY"));
         Product pending = kyotoTea.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Awaiting review", "PEND-1", 20, "JPY"), null);
-        kyotoTea.client().products().submitProduct(pending.getId(), new ProductStatusChange().version(1L), null, null);
+                TestCatalog.product(tea.getId(), "Awaiting review", "PEND-1", 20, "JPY"));
+        kyotoTea.client().products().submitProduct(pending.getId(), new ProductStatusChange().version(1L));
     }
 
     @Test
     void onlyPublishedProductsAreListedNewestFirst() throws Exception {
-        List<Listing> all = listings.listListings(null, null, null, null, null, null, null, null, null, null).getItems();
+        List<Listing> all = listings.listListings().getItems();
 
         assertThat(all).extracting(Listing::getProductId).containsExactly(
                 cola.getId(), crackers.getId(), usdTea.getId(), blackTea.getId(), sencha.getId());
@@ -90,42 +91,44 @@ class ListingsIT {
 
     @Test
     void aCategoryFilterIncludesItsDescendants() throws Exception {
-        assertThat(ids(listings.listListings(null, drinks.getId(), null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().categoryId(drinks.getId()).build())))
                 .containsExactly(cola.getId(), usdTea.getId(), blackTea.getId(), sencha.getId());
-        assertThat(ids(listings.listListings(null, tea.getId(), null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().categoryId(tea.getId()).build())))
                 .containsExactly(usdTea.getId(), blackTea.getId(), sencha.getId());
-        assertThat(ids(listings.listListings(null, greenTea.getId(), null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().categoryId(greenTea.getId()).build())))
                 .containsExactly(sencha.getId());
         ValidationException unknown = catchThrowableOfType(ValidationException.class,
-                () -> listings.listListings(null, UUID.randomUUID(), null, null, null, null, null, null, null, null));
+                () -> listings.listListings(ListListingsParams.builder().categoryId(UUID.randomUUID()).build()));
         assertThat(unknown.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactly(tuple("categoryId", "not_found"));
     }
 
     @Test
     void aSearchFindsWordsOfTitlesInAnyLanguageIncludingJapaneseAndChinese() throws Exception {
-        assertThat(ids(listings.listListings("煎茶", null, null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().q("煎茶").build())))
                 .containsExactly(sencha.getId());
-        assertThat(ids(listings.listListings("绿茶", null, null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().q("绿茶").build())))
                 .containsExactly(sencha.getId());
-        assertThat(ids(listings.listListings("ＵＪＩ sencha", null, null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().q("ＵＪＩ sencha").build())))
                 .containsExactly(sencha.getId());
-        assertThat(ids(listings.listListings("tea", null, null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().q("tea").build())))
                 .containsExactlyInAnyOrder(usdTea.getId(), blackTea.getId());
-        assertThat(ids(listings.listListings("%", null, null, null, null, null, null, null, null, null))).isEmpty();
+        assertThat(ids(listings.listListings(ListListingsParams.builder().q("%").build()))).isEmpty();
     }
 
     @Test
     void merchantAndPriceRangeFilters() throws Exception {
-        assertThat(ids(listings.listListings(null, null, osakaSnacks.id(), null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().merchantId(osakaSnacks.id()).build())))
                 .containsExactly(cola.getId(), crackers.getId());
-        assertThat(ids(listings.listListings(null, null, null, "JPY", 300L, 1_200L, null, null, null, null)))
+        assertThat(ids(listings.listListings(
+                ListListingsParams.builder().currency("JPY").minPrice(300L).maxPrice(1_200L).build())))
                 .containsExactly(crackers.getId(), blackTea.getId(), sencha.getId());
-        assertThat(ids(listings.listListings(null, null, null, "USD", null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().currency("USD").build())))
                 .containsExactly(usdTea.getId());
 
         ValidationException noCurrency = catchThrowableOfType(ValidationException.class,
-                () -> listings.listListings(null, null, null, null, 100L, null, null, ListingSort.PRICE_ASC, null, null));
+                () -> listings.listListings(
+                        ListListingsParams.builder().minPrice(100L).sort(ListingSort.PRICE_ASC).build()));
         assertThat(noCurrency.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactly(tuple("currency", "required"));
     }
@@ -139,10 +142,11 @@ class ListingsIT {
         assertThat(allPages(ListingSort.NEWEST, null)).containsExactly(
                 cola.getId(), crackers.getId(), usdTea.getId(), blackTea.getId(), sencha.getId());
 
-        String priceCursor = listings.listListings(null, null, null, "JPY", null, null, null, ListingSort.PRICE_ASC, 1, null)
+        String priceCursor = listings.listListings(
+                ListListingsParams.builder().currency("JPY").sort(ListingSort.PRICE_ASC).limit(1).build())
                 .getNextCursor();
         ValidationException otherSort = catchThrowableOfType(ValidationException.class, () -> listings.listListings(
-                null, null, null, "JPY", null, null, null, ListingSort.NEWEST, 1, priceCursor));
+                ListListingsParams.builder().currency("JPY").sort(ListingSort.NEWEST).limit(1).cursor(priceCursor).build()));
         assertThat(otherSort.fieldErrors()).extracting(FieldError::getField).containsExactly("cursor");
     }
 
@@ -153,30 +157,32 @@ class ListingsIT {
         Listing before = listings.getListing(mochi.getId());
 
         Merchant frozen = server.client().merchants().freezeMerchant(seasonal.id(),
-                new MerchantStatusChange().reason("Food safety inspection").version(seasonal.merchant().getVersion()), null, null);
+                new MerchantStatusChange().reason("Food safety inspection").version(seasonal.merchant().getVersion()));
 
-        assertThat(ids(listings.listListings(null, snacks.getId(), null, null, null, null, null, null, null, null)))
+        assertThat(ids(listings.listListings(ListListingsParams.builder().categoryId(snacks.getId()).build())))
                 .doesNotContain(mochi.getId());
         assertThat(catchThrowableOfType(NotFoundException.class, () -> listings.getListing(mochi.getId())).status())
                 .isEqualTo(404);
         assertThat(seasonal.client().products().getProduct(mochi.getId())).isEqualTo(mochi);
 
         Merchant reactivated = server.client().merchants().reactivateMerchant(seasonal.id(),
-                new MerchantStatusChange().reason("Inspection passed").version(frozen.getVersion()), null, null);
-        assertThat(ids(listings.listListings(null, snacks.getId(), null, null, null, null, null, null, null, null)))
+                new MerchantStatusChange().reason("Inspection passed").version(frozen.getVersion()));
+        assertThat(ids(listings.listListings(ListListingsParams.builder().categoryId(snacks.getId()).build())))
                 .contains(mochi.getId());
         assertThat(listings.getListing(mochi.getId())).isEqualTo(before);
 
         server.client().merchants().suspendMerchant(seasonal.id(),
-                new MerchantStatusChange().reason("Fees overdue").version(reactivated.getVersion()), null, null);
-        assertThat(ids(listings.listListings(null, null, seasonal.id(), null, null, null, null, null, null, null))).isEmpty();
+                new MerchantStatusChange().reason("Fees overdue").version(reactivated.getVersion()));
+        assertThat(ids(listings.listListings(
+                ListListingsParams.builder().merchantId(seasonal.id()).build()))).isEmpty();
     }
 
     private static List<UUID> allPages(ListingSort sort, String currency) throws Exception {
         List<UUID> seen = new ArrayList<>();
         String cursor = null;
         do {
-            ListingPage page = listings.listListings(null, null, null, currency, null, null, null, sort, 2, cursor);
+            ListingPage page = listings.listListings(
+                    ListListingsParams.builder().currency(currency).sort(sort).limit(2).cursor(cursor).build());
             assertThat(page.getItems()).hasSizeLessThanOrEqualTo(2);
             seen.addAll(ids(page));
             cursor = page.getNextCursor();
@@ -191,6 +197,6 @@ class ListingsIT {
 
     private static Category category(String name, UUID parentId) throws Exception {
         return server.client().categories().createCategory(
-                new CategoryCreate().name(name).parentId(parentId).commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name(name).parentId(parentId).commissionRateBasisPoints(1000));
     }
 }

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.PermissionException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.ProductsApi;
+import dev.marketplace.sdk.api.ProductsApi.ListProductsParams;
 import dev.marketplace.sdk.invoker.ApiResponse;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
@@ -50,7 +53,7 @@ class ProductApiIT {
     static void merchants() throws Exception {
         catalog = new TestCatalog(server);
         tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
         kyotoTea = catalog.activeMerchant("Kyoto Tea Co., Ltd.", tea.getId());
         uji = catalog.activeMerchant("Uji Gardens KK", tea.getId());
     }
@@ -68,7 +71,7 @@ class ProductApiIT {
                         new ProductVariantInput().sku("SEN-250G").attributes(Map.of("weight", "250 g"))
                                 .price(yen(2_600))));
 
-        ApiResponse<Product> response = kyotoTea.client().products().createProductWithHttpInfo(sencha, null);
+        ApiResponse<Product> response = kyotoTea.client().products().createProductWithHttpInfo(sencha);
         Product created = response.getData();
 
         assertThat(response.getStatusCode()).isEqualTo(201);
@@ -90,14 +93,14 @@ class ProductApiIT {
 
     @Test
     void skuCodesAreUniqueAmongAMerchantsProductsButAnotherMerchantMayReuseThem() throws Exception {
-        kyotoTea.client().products().createProduct(TestCatalog.product(tea.getId(), "Matcha", "MAT-30G", 2_000, "JPY"), null);
+        kyotoTea.client().products().createProduct(TestCatalog.product(tea.getId(), "Matcha", "MAT-30G", 2_000, "JPY"));
 
         ConflictException taken = catchThrowableOfType(ConflictException.class, () -> kyotoTea.client().products()
-                .createProduct(TestCatalog.product(tea.getId(), "Matcha again", "MAT-30G", 2_100, "JPY"), null));
-        assertThat(taken.code()).isEqualTo("sku_taken");
+                .createProduct(TestCatalog.product(tea.getId(), "Matcha again", "MAT-30G", 2_100, "JPY")));
+        assertThat(taken.code()).isEqualTo(ErrorCode.SKU_TAKEN);
 
         Product othersMatcha = uji.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Uji matcha", "MAT-30G", 2_500, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Uji matcha", "MAT-30G", 2_500, "JPY"));
         assertThat(othersMatcha.getVariants()).extracting(ProductVariant::getSku).containsExactly("MAT-30G");
     }
 
@@ -107,9 +110,9 @@ class ProductApiIT {
         Product draft = products.createProduct(new ProductCreate().categoryId(tea.getId())
                 .title(Map.of("ja", "業界最安値の玉露", "en", "Gyokuro"))
                 .description(Map.of("zh", "完全無添加，安心饮用", "en", "The CHEAPEST gyokuro, 100% Guaranteed."))
-                .variants(List.of(new ProductVariantInput().sku("GYO-1").price(yen(3_000)))), null);
+                .variants(List.of(new ProductVariantInput().sku("GYO-1").price(yen(3_000)))));
 
-        Product rejected = products.submitProduct(draft.getId(), new ProductStatusChange().version(1L), null, null);
+        Product rejected = products.submitProduct(draft.getId(), new ProductStatusChange().version(1L));
 
         assertThat(rejected.getStatus()).isEqualTo(ProductStatus.REJECTED);
         assertThat(rejected.getComplianceFindings()).extracting(ComplianceFinding::getWord, ComplianceFinding::getField)
@@ -122,29 +125,29 @@ class ProductApiIT {
 
         Product edited = products.updateProduct(draft.getId(), new ProductUpdate()
                 .title(Map.of("ja", "玉露", "en", "Gyokuro"))
-                .description(Map.of("en", "Shade-grown gyokuro.")).version(rejected.getVersion()), null);
+                .description(Map.of("en", "Shade-grown gyokuro.")).version(rejected.getVersion()));
         assertThat(edited.getStatus()).isEqualTo(ProductStatus.DRAFT);
         assertThat(edited.getComplianceFindings()).isEmpty();
         Product resubmitted = products.submitProduct(draft.getId(),
-                new ProductStatusChange().version(edited.getVersion()), null, null);
+                new ProductStatusChange().version(edited.getVersion()));
         assertThat(resubmitted.getStatus()).isEqualTo(ProductStatus.PENDING_REVIEW);
     }
 
     @Test
     void aCleanSubmissionAwaitsReviewAndTheOperatorPublishesIt() throws Exception {
         Product draft = kyotoTea.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Hojicha", "HOJ-1", 900, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Hojicha", "HOJ-1", 900, "JPY"));
 
         Product pending = kyotoTea.client().products().submitProduct(draft.getId(),
-                new ProductStatusChange(), "\"1\"", null);
+                new ProductStatusChange(), RequestOptions.builder().ifMatch("\"1\"").build());
         assertThat(pending.getStatus()).isEqualTo(ProductStatus.PENDING_REVIEW);
         assertThat(pending.getComplianceFindings()).isEmpty();
         NotFoundException notYetListed = catchThrowableOfType(NotFoundException.class,
                 () -> catalog.storefront().listings().getListing(draft.getId()));
-        assertThat(notYetListed.code()).isEqualTo("not_found");
+        assertThat(notYetListed.code()).isEqualTo(ErrorCode.NOT_FOUND);
 
         Product published = server.client().products().approveProduct(draft.getId(),
-                new ProductStatusChange().version(pending.getVersion()), null, null);
+                new ProductStatusChange().version(pending.getVersion()));
 
         assertThat(published.getStatus()).isEqualTo(ProductStatus.PUBLISHED);
         assertThat(published.getPublishedAt()).isNotNull();
@@ -154,17 +157,17 @@ class ProductApiIT {
     @Test
     void theOperatorRejectsWithReasonsAndTheMerchantResubmits() throws Exception {
         ProductsApi products = kyotoTea.client().products();
-        Product draft = products.createProduct(TestCatalog.product(tea.getId(), "Blurry tea", "BLUR-1", 700, "JPY"), null);
-        Product pending = products.submitProduct(draft.getId(), new ProductStatusChange().version(1L), null, null);
+        Product draft = products.createProduct(TestCatalog.product(tea.getId(), "Blurry tea", "BLUR-1", 700, "JPY"));
+        Product pending = products.submitProduct(draft.getId(), new ProductStatusChange().version(1L));
         List<String> reasons = List.of("The photo does not show the product", "Weight missing from the title");
 
         Product rejected = server.client().products().rejectProduct(draft.getId(),
-                new ProductRejection().reasons(reasons).version(pending.getVersion()), null, null);
+                new ProductRejection().reasons(reasons).version(pending.getVersion()));
 
         assertThat(rejected.getStatus()).isEqualTo(ProductStatus.REJECTED);
         assertThat(rejected.getRejectionReasons()).isEqualTo(reasons);
         Product again = products.submitProduct(draft.getId(),
-                new ProductStatusChange().version(rejected.getVersion()), null, null);
+                new ProductStatusChange().version(rejected.getVersion()));
         assertThat(again.getStatus()).isEqualTo(ProductStatus.PENDING_REVIEW);
     }
 
@@ -175,7 +178,7 @@ class ProductApiIT {
 
         Product repriced = products.updateProduct(published.getId(), new ProductUpdate()
                 .variants(List.of(new ProductVariantInput().sku("GEN-1").price(yen(550)).compareAtPrice(yen(600))))
-                .version(published.getVersion()), null);
+                .version(published.getVersion()));
 
         assertThat(repriced.getStatus()).isEqualTo(ProductStatus.PUBLISHED);
         assertThat(repriced.getVersion()).isEqualTo(published.getVersion() + 1);
@@ -184,7 +187,8 @@ class ProductApiIT {
         assertThat(catalog.storefront().listings().getListing(published.getId()).getPrice()).isEqualTo(yen(550));
 
         Product retitled = products.updateProduct(published.getId(), new ProductUpdate()
-                .title(Map.of("en", "Genmaicha with matcha")), "\"" + repriced.getVersion() + "\"");
+                .title(Map.of("en", "Genmaicha with matcha")),
+                        RequestOptions.builder().ifMatch("\"" + repriced.getVersion() + "\"").build());
 
         assertThat(retitled.getStatus()).isEqualTo(ProductStatus.DRAFT);
         assertThat(retitled.getPublishedAt()).isNull();
@@ -196,20 +200,20 @@ class ProductApiIT {
     @Test
     void aStaleVersionChangesNothing() throws Exception {
         ProductsApi products = kyotoTea.client().products();
-        Product draft = products.createProduct(TestCatalog.product(tea.getId(), "Kukicha", "KUK-1", 500, "JPY"), null);
+        Product draft = products.createProduct(TestCatalog.product(tea.getId(), "Kukicha", "KUK-1", 500, "JPY"));
         Product current = products.updateProduct(draft.getId(),
-                new ProductUpdate().attributes(Map.of("stems", "yes")).version(1L), null);
+                new ProductUpdate().attributes(Map.of("stems", "yes")).version(1L));
 
         ConflictException staleBody = catchThrowableOfType(ConflictException.class, () -> products.updateProduct(
-                draft.getId(), new ProductUpdate().title(Map.of("en", "Stale")).version(1L), null));
+                draft.getId(), new ProductUpdate().title(Map.of("en", "Stale")).version(1L)));
         assertThat(staleBody.status()).isEqualTo(409);
-        assertThat(staleBody.code()).isEqualTo("version_conflict");
+        assertThat(staleBody.code()).isEqualTo(ErrorCode.VERSION_CONFLICT);
         assertThat(staleBody.currentVersion()).isEqualTo(2L);
         ConflictException staleIfMatch = catchThrowableOfType(ConflictException.class, () -> products.submitProduct(
-                draft.getId(), new ProductStatusChange(), "\"1\"", null));
+                draft.getId(), new ProductStatusChange(), RequestOptions.builder().ifMatch("\"1\"").build()));
         assertThat(staleIfMatch.status()).isEqualTo(412);
         ConflictException noVersion = catchThrowableOfType(ConflictException.class, () -> products.updateProduct(
-                draft.getId(), new ProductUpdate().title(Map.of("en", "Unversioned")), null));
+                draft.getId(), new ProductUpdate().title(Map.of("en", "Unversioned"))));
         assertThat(noVersion.status()).isEqualTo(428);
 
         assertThat(products.getProduct(draft.getId())).isEqualTo(current);
@@ -218,36 +222,38 @@ class ProductApiIT {
     @Test
     void anIllegalTransitionIsAConflictNamingTheCurrentState() throws Exception {
         Product draft = kyotoTea.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Bancha", "BAN-1", 400, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Bancha", "BAN-1", 400, "JPY"));
 
         ConflictException approveDraft = catchThrowableOfType(ConflictException.class, () -> server.client().products()
-                .approveProduct(draft.getId(), new ProductStatusChange().version(1L), null, null));
+                .approveProduct(draft.getId(), new ProductStatusChange().version(1L)));
 
-        assertThat(approveDraft.code()).isEqualTo("illegal_status_transition");
+        assertThat(approveDraft.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
         assertThat(approveDraft.problem().getCurrentState()).isEqualTo("draft");
         Product published = catalog.published(kyotoTea, TestCatalog.product(tea.getId(), "Sobacha", "SOB-1", 450, "JPY"));
         ConflictException submitPublished = catchThrowableOfType(ConflictException.class, () -> kyotoTea.client()
-                .products().submitProduct(published.getId(), new ProductStatusChange().version(published.getVersion()), null, null));
+                .products().submitProduct(published.getId(), new ProductStatusChange().version(published.getVersion())));
         assertThat(submitPublished.problem().getCurrentState()).isEqualTo("published");
     }
 
     @Test
     void anotherMerchantsProductIsNotFoundAndNeverListed() throws Exception {
         Product mine = kyotoTea.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Private blend", "PRIV-1", 1_000, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Private blend", "PRIV-1", 1_000, "JPY"));
         ProductsApi asUji = uji.client().products();
 
         NotFoundException other = catchThrowableOfType(NotFoundException.class, () -> asUji.getProduct(mine.getId()));
         NotFoundException missing = catchThrowableOfType(NotFoundException.class, () -> asUji.getProduct(UUID.randomUUID()));
         assertThat(other.problem().getDetail()).isEqualTo(missing.problem().getDetail());
         assertThat(catchThrowableOfType(NotFoundException.class, () -> asUji.updateProduct(mine.getId(),
-                new ProductUpdate().title(Map.of("en", "Hijacked")).version(1L), null)).status()).isEqualTo(404);
+                new ProductUpdate().title(Map.of("en", "Hijacked")).version(1L))).status()).isEqualTo(404);
         assertThat(catchThrowableOfType(NotFoundException.class, () -> asUji.submitProduct(mine.getId(),
-                new ProductStatusChange().version(1L), null, null)).status()).isEqualTo(404);
+                new ProductStatusChange().version(1L))).status()).isEqualTo(404);
 
-        assertThat(asUji.listProducts(null, 200, null).getItems()).extracting(Product::getMerchantId)
+        assertThat(asUji.listProducts(
+                ListProductsParams.builder().limit(200).build()).getItems()).extracting(Product::getMerchantId)
                 .isNotEmpty().containsOnly(uji.id());
-        assertThat(server.client().products().listProducts(ProductStatus.DRAFT, 200, null).getItems())
+        assertThat(server.client().products().listProducts(
+                ListProductsParams.builder().status(ProductStatus.DRAFT).limit(200).build()).getItems())
                 .extracting(Product::getId).contains(mine.getId());
         assertThat(kyotoTea.client().products().getProduct(mine.getId()).getTitle()).containsEntry("en", "Private blend");
     }
@@ -256,38 +262,38 @@ class ProductApiIT {
     void onlyAnActiveMerchantCreatesOrSubmitsProductsWhileAFrozenOneStillFixesPrices() throws Exception {
         ActiveMerchant frozen = catalog.activeMerchant("Frozen Leaves KK", tea.getId());
         Product draft = frozen.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Leaves before the freeze", "FRZ-0", 100, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Leaves before the freeze", "FRZ-0", 100, "JPY"));
         server.client().merchants().freezeMerchant(frozen.id(), new MerchantStatusChange().reason("Counterfeits")
-                .version(frozen.merchant().getVersion()), null, null);
+                .version(frozen.merchant().getVersion()));
 
         PermissionException notActive = catchThrowableOfType(PermissionException.class, () -> frozen.client().products()
-                .createProduct(TestCatalog.product(tea.getId(), "Frozen tea", "FRZ-1", 100, "JPY"), null));
-        assertThat(notActive.code()).isEqualTo("merchant_not_active");
+                .createProduct(TestCatalog.product(tea.getId(), "Frozen tea", "FRZ-1", 100, "JPY")));
+        assertThat(notActive.code()).isEqualTo(ErrorCode.MERCHANT_NOT_ACTIVE);
         PermissionException noSubmit = catchThrowableOfType(PermissionException.class, () -> frozen.client().products()
-                .submitProduct(draft.getId(), new ProductStatusChange().version(draft.getVersion()), null, null));
-        assertThat(noSubmit.code()).isEqualTo("merchant_not_active");
+                .submitProduct(draft.getId(), new ProductStatusChange().version(draft.getVersion())));
+        assertThat(noSubmit.code()).isEqualTo(ErrorCode.MERCHANT_NOT_ACTIVE);
         Product repriced = frozen.client().products().updateProduct(draft.getId(), new ProductUpdate()
                 .variants(List.of(new ProductVariantInput().sku("FRZ-0").price(yen(90))))
-                .version(draft.getVersion()), null);
+                .version(draft.getVersion()));
         assertThat(repriced.getStatus()).isEqualTo(ProductStatus.DRAFT);
         assertThat(repriced.getVariants().getFirst().getPrice()).isEqualTo(yen(90));
         PermissionException operator = catchThrowableOfType(PermissionException.class, () -> server.client().products()
-                .createProduct(TestCatalog.product(tea.getId(), "Operator tea", "OPS-1", 100, "JPY"), null));
-        assertThat(operator.code()).isEqualTo("forbidden");
+                .createProduct(TestCatalog.product(tea.getId(), "Operator tea", "OPS-1", 100, "JPY")));
+        assertThat(operator.code()).isEqualTo(ErrorCode.FORBIDDEN);
     }
 
     @Test
     void aMerchantCannotModerate() throws Exception {
         Product draft = kyotoTea.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Self-approved tea", "SELF-1", 300, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Self-approved tea", "SELF-1", 300, "JPY"));
         Product pending = kyotoTea.client().products().submitProduct(draft.getId(),
-                new ProductStatusChange().version(1L), null, null);
+                new ProductStatusChange().version(1L));
 
         PermissionException approve = catchThrowableOfType(PermissionException.class, () -> kyotoTea.client().products()
-                .approveProduct(draft.getId(), new ProductStatusChange().version(pending.getVersion()), null, null));
+                .approveProduct(draft.getId(), new ProductStatusChange().version(pending.getVersion())));
 
         assertThat(approve.status()).isEqualTo(403);
-        assertThat(approve.code()).isEqualTo("insufficient_scope");
+        assertThat(approve.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
         assertThat(kyotoTea.client().products().getProduct(draft.getId()).getStatus()).isEqualTo(ProductStatus.PENDING_REVIEW);
     }
 
@@ -306,7 +312,7 @@ class ProductApiIT {
                 "https://localhost/a.jpg",
                 "https://metadata.google.internal/a.jpg");
         ValidationException invalid = catchThrowableOfType(ValidationException.class, () -> kyotoTea.client().products()
-                .createProduct(TestCatalog.product(tea.getId(), "Tea", "IMG-1", 1_000, "JPY").imageUrls(urls), null));
+                .createProduct(TestCatalog.product(tea.getId(), "Tea", "IMG-1", 1_000, "JPY").imageUrls(urls)));
 
         assertThat(invalid.status()).isEqualTo(400);
         assertThat(invalid.fieldErrors()).extracting(FieldError::getField, FieldError::getCode).containsExactly(
@@ -330,7 +336,7 @@ class ProductApiIT {
                         .variants(List.of(
                                 new ProductVariantInput().sku("DUP-1").price(yen(1_000)).compareAtPrice(yen(900)),
                                 new ProductVariantInput().sku("DUP-1").price(new Money().amount(10L).currency("USD")),
-                                new ProductVariantInput().sku("bad sku").price(yen(-1)))), null));
+                                new ProductVariantInput().sku("bad sku").price(yen(-1))))));
         assertThat(invalid.fieldErrors()).extracting(FieldError::getField, FieldError::getCode).containsExactly(
                 tuple("categoryId", "required"),
                 tuple("title/english", "invalid_format"),
@@ -342,11 +348,11 @@ class ProductApiIT {
                 tuple("variants/2/price/amount", "out_of_range"));
 
         ValidationException noTitle = catchThrowableOfType(ValidationException.class, () -> kyotoTea.client().products()
-                .createProduct(TestCatalog.product(UUID.randomUUID(), "x", "NT-1", 1, "JPY").title(Map.of()), null));
+                .createProduct(TestCatalog.product(UUID.randomUUID(), "x", "NT-1", 1, "JPY").title(Map.of())));
         assertThat(noTitle.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactly(tuple("title", "too_short"));
         ValidationException unknownCategory = catchThrowableOfType(ValidationException.class, () -> kyotoTea.client()
-                .products().createProduct(TestCatalog.product(UUID.randomUUID(), "Lost tea", "LOST-1", 1, "JPY"), null));
+                .products().createProduct(TestCatalog.product(UUID.randomUUID(), "Lost tea", "LOST-1", 1, "JPY")));
         assertThat(unknownCategory.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
                 .containsExactly(tuple("categoryId", "not_found"));
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceException.PermissionException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.Money;
@@ -44,7 +46,7 @@ class ProductBulkUpsertIT {
     static void category() throws Exception {
         catalog = new TestCatalog(server);
         tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
     }
 
     @Test
@@ -101,9 +103,11 @@ class ProductBulkUpsertIT {
                 item("ERP-A", "Sencha", "A-1", 1200), item("ERP-B", "Bancha", "B-1", 600)));
         String key = UUID.randomUUID().toString();
 
-        List<ProductUpsertResult> first = merchant.client().products().upsertProducts(request, key).getResults();
-        List<ProductUpsertResult> replayed = merchant.client().products().upsertProducts(request, key).getResults();
-        List<ProductUpsertResult> again = merchant.client().products().upsertProducts(request, null).getResults();
+        List<ProductUpsertResult> first = merchant.client().products().upsertProducts(request,
+                RequestOptions.builder().idempotencyKey(key).build()).getResults();
+        List<ProductUpsertResult> replayed = merchant.client().products().upsertProducts(request,
+                RequestOptions.builder().idempotencyKey(key).build()).getResults();
+        List<ProductUpsertResult> again = merchant.client().products().upsertProducts(request).getResults();
 
         assertThat(replayed).isEqualTo(first);
         assertThat(again).extracting(ProductUpsertResult::getOutcome).containsOnly(UpsertOutcome.UNCHANGED);
@@ -142,23 +146,23 @@ class ProductBulkUpsertIT {
 
         ValidationException refused = catchThrowableOfType(ValidationException.class, () -> upsert(merchant, tooMany));
         PermissionException operator = catchThrowableOfType(PermissionException.class, () -> server.client().products()
-                .upsertProducts(new ProductBulkUpsert().products(List.of(item("OP-1", "Tea", "OP-1", 100))), null));
+                .upsertProducts(new ProductBulkUpsert().products(List.of(item("OP-1", "Tea", "OP-1", 100)))));
 
         assertThat(refused.fieldErrors()).extracting("field", "code").containsExactly(tuple("products", "out_of_range"));
-        assertThat(operator.code()).isEqualTo("forbidden");
-        assertThat(merchant.client().products().listProducts(null, null, null).getItems()).isEmpty();
+        assertThat(operator.code()).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(merchant.client().products().listProducts().getItems()).isEmpty();
     }
 
     private static List<ProductUpsertResult> upsert(ActiveMerchant merchant, List<ProductUpsertItem> items)
             throws Exception {
-        return merchant.client().products().upsertProducts(new ProductBulkUpsert().products(items), null).getResults();
+        return merchant.client().products().upsertProducts(new ProductBulkUpsert().products(items)).getResults();
     }
 
     private static Product publish(ActiveMerchant merchant, Product draft) throws Exception {
         Product pending = merchant.client().products().submitProduct(draft.getId(),
-                new ProductStatusChange().version(draft.getVersion()), null, null);
+                new ProductStatusChange().version(draft.getVersion()));
         return server.client().products().approveProduct(pending.getId(),
-                new ProductStatusChange().version(pending.getVersion()), null, null);
+                new ProductStatusChange().version(pending.getVersion()));
     }
 
     private static ProductUpsertItem item(String externalId, String title, String sku, long price) {

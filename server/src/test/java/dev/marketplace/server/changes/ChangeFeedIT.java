@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.RequestOptions;
+import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListStockChangesParams;
+import dev.marketplace.sdk.api.ProductsApi;
+import dev.marketplace.sdk.api.ProductsApi.ListProductChangesParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ChangeKind;
@@ -56,16 +62,16 @@ class ChangeFeedIT {
     static void category() throws Exception {
         catalog = new TestCatalog(server);
         tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
     }
 
     @Test
     void createsEditsAndStatusChangesAppearInOrderWithTheCurrentProduct() throws Exception {
         ActiveMerchant merchant = newMerchant();
         Product draft = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Sencha", "SEN-1", 1200, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Sencha", "SEN-1", 1200, "JPY"));
         Product edited = merchant.client().products().updateProduct(draft.getId(),
-                new ProductUpdate().title(Map.of("en", "Sencha Premium")).version(draft.getVersion()), null);
+                new ProductUpdate().title(Map.of("en", "Sencha Premium")).version(draft.getVersion()));
         Product published = catalog.published(merchant, TestCatalog.product(tea.getId(), "Gyokuro", "GYO-1", 3000, "JPY"));
 
         List<ProductChange> changes = productChanges(merchant.client(), null, 200);
@@ -85,13 +91,14 @@ class ChangeFeedIT {
         List<UUID> created = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             created.add(merchant.client().products().createProduct(
-                    TestCatalog.product(tea.getId(), "Tea " + i, "RES-" + i, 1000, "JPY"), null).getId());
+                    TestCatalog.product(tea.getId(), "Tea " + i, "RES-" + i, 1000, "JPY")).getId());
         }
 
         List<UUID> seen = new ArrayList<>();
         String cursor = null;
         for (int page = 0; page < 4; page++) {
-            ProductChangePage changes = merchant.client().products().listProductChanges(2, cursor);
+            ProductChangePage changes = merchant.client().products().listProductChanges(
+                    ListProductChangesParams.builder().limit(2).cursor(cursor).build());
             changes.getItems().forEach(change -> seen.add(change.getProductId()));
             assertThat(changes.getNextCursor()).isNotNull();
             cursor = changes.getNextCursor();
@@ -99,8 +106,9 @@ class ChangeFeedIT {
         assertThat(seen).containsExactlyElementsOf(created);
 
         Product later = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Later", "RES-LATER", 1000, "JPY"), null);
-        ProductChangePage resumed = merchant.client().products().listProductChanges(50, cursor);
+                TestCatalog.product(tea.getId(), "Later", "RES-LATER", 1000, "JPY"));
+        ProductChangePage resumed = merchant.client().products().listProductChanges(
+                ListProductChangesParams.builder().limit(50).cursor(cursor).build());
         assertThat(resumed.getItems()).extracting(ProductChange::getProductId).containsExactly(later.getId());
     }
 
@@ -108,11 +116,14 @@ class ChangeFeedIT {
     void anEmptyPageStillAnswersACursorToResumeFrom() throws Exception {
         ActiveMerchant merchant = newMerchant();
 
-        ProductChangePage empty = merchant.client().products().listProductChanges(10, null);
-        ProductChangePage stillEmpty = merchant.client().products().listProductChanges(10, empty.getNextCursor());
+        ProductChangePage empty = merchant.client().products().listProductChanges(
+                ListProductChangesParams.builder().limit(10).build());
+        ProductChangePage stillEmpty = merchant.client().products().listProductChanges(
+                ListProductChangesParams.builder().limit(10).cursor(empty.getNextCursor()).build());
         Product created = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "First", "EMPTY-1", 1000, "JPY"), null);
-        ProductChangePage afterwards = merchant.client().products().listProductChanges(10, stillEmpty.getNextCursor());
+                TestCatalog.product(tea.getId(), "First", "EMPTY-1", 1000, "JPY"));
+        ProductChangePage afterwards = merchant.client().products().listProductChanges(
+                ListProductChangesParams.builder().limit(10).cursor(stillEmpty.getNextCursor()).build());
 
         assertThat(empty.getItems()).isEmpty();
         assertThat(empty.getNextCursor()).isNotBlank();
@@ -125,14 +136,15 @@ class ChangeFeedIT {
     void aDeletedDraftLeavesATombstoneAndAPublishedProductCannotBeDeleted() throws Exception {
         ActiveMerchant merchant = newMerchant();
         Product draft = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Gone", "GONE-1", 1000, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Gone", "GONE-1", 1000, "JPY"));
         Product published = catalog.published(merchant, TestCatalog.product(tea.getId(), "Kept", "KEPT-1", 1000, "JPY"));
 
-        merchant.client().products().deleteProduct(draft.getId(), "\"" + draft.getVersion() + "\"");
+        merchant.client().products().deleteProduct(draft.getId(),
+                RequestOptions.builder().ifMatch("\"" + draft.getVersion() + "\"").build());
         ConflictException refused = catchThrowableOfType(ConflictException.class,
-                () -> merchant.client().products().deleteProduct(published.getId(), null));
+                () -> merchant.client().products().deleteProduct(published.getId()));
 
-        assertThat(refused.code()).isEqualTo("illegal_status_transition");
+        assertThat(refused.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
         List<ProductChange> changes = productChanges(merchant.client(), null, 200);
         ProductChange tombstone = changes.getLast();
         assertThat(tombstone.getKind()).isEqualTo(ChangeKind.DELETED);
@@ -148,9 +160,9 @@ class ChangeFeedIT {
         ActiveMerchant mine = newMerchant();
         ActiveMerchant theirs = newMerchant();
         Product own = mine.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Mine", "TEN-1", 1000, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Mine", "TEN-1", 1000, "JPY"));
         Product foreign = theirs.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Theirs", "TEN-1", 1000, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Theirs", "TEN-1", 1000, "JPY"));
 
         assertThat(productChanges(mine.client(), null, 200)).extracting(ProductChange::getProductId)
                 .containsExactly(own.getId());
@@ -161,7 +173,8 @@ class ChangeFeedIT {
     @Test
     void aMalformedCursorIsAValidationError() {
         ValidationException refused = catchThrowableOfType(ValidationException.class,
-                () -> server.client().products().listProductChanges(10, "bm90LWEtY3Vyc29y"));
+                () -> server.client().products().listProductChanges(
+                        ListProductChangesParams.builder().limit(10).cursor("bm90LWEtY3Vyc29y").build()));
 
         assertThat(refused.fieldErrors()).extracting("field").containsExactly("cursor");
     }
@@ -174,10 +187,11 @@ class ChangeFeedIT {
     void aChangeCommittingLateIsNotSkippedByAPollerThatReadMeanwhile() throws Exception {
         ActiveMerchant merchant = newMerchant();
         Product early = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Early", "LATE-1", 1000, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Early", "LATE-1", 1000, "JPY"));
         Product other = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Other", "LATE-2", 1000, "JPY"), null);
-        String cursor = merchant.client().products().listProductChanges(200, null).getNextCursor();
+                TestCatalog.product(tea.getId(), "Other", "LATE-2", 1000, "JPY"));
+        String cursor = merchant.client().products().listProductChanges(
+                ListProductChangesParams.builder().limit(200).build()).getNextCursor();
 
         List<ProductChange> seen = new ArrayList<>();
         List<String> cursorWhileRunning = new ArrayList<>();
@@ -185,12 +199,14 @@ class ChangeFeedIT {
             tx.dsl().update(PRODUCT).set(PRODUCT.UPDATED_AT, OffsetDateTime.now())
                     .where(PRODUCT.ID.eq(early.getId())).execute();
             merchant.client().products().updateProduct(other.getId(),
-                    new ProductUpdate().title(Map.of("en", "Other, edited")).version(other.getVersion()), null);
-            ProductChangePage whileRunning = merchant.client().products().listProductChanges(200, cursor);
+                    new ProductUpdate().title(Map.of("en", "Other, edited")).version(other.getVersion()));
+            ProductChangePage whileRunning = merchant.client().products().listProductChanges(
+                    ListProductChangesParams.builder().limit(200).cursor(cursor).build());
             seen.addAll(whileRunning.getItems());
             cursorWhileRunning.add(whileRunning.getNextCursor());
         });
-        seen.addAll(merchant.client().products().listProductChanges(200, cursorWhileRunning.getFirst()).getItems());
+        seen.addAll(merchant.client().products().listProductChanges(
+                ListProductChangesParams.builder().limit(200).cursor(cursorWhileRunning.getFirst()).build()).getItems());
 
         // the edit committed first, but is held back while the earlier transaction runs; then both come, once each
         assertThat(seen).extracting(ProductChange::getProductId).containsExactlyInAnyOrder(early.getId(), other.getId());
@@ -201,22 +217,24 @@ class ChangeFeedIT {
         ActiveMerchant merchant = newMerchant();
         ActiveMerchant other = newMerchant();
         Product product = merchant.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
-                .title(Map.of("en", "Matcha")).variants(List.of(variant("MAT-30G"), variant("MAT-100G"))), null);
+                .title(Map.of("en", "Matcha")).variants(List.of(variant("MAT-30G"), variant("MAT-100G"))));
         UUID small = product.getVariants().get(0).getId();
         UUID large = product.getVariants().get(1).getId();
         UUID warehouse = merchant.client().inventory().createLocation(
-                new LocationCreate().code("KYOTO").name("Kyoto warehouse"), null).getId();
+                new LocationCreate().code("KYOTO").name("Kyoto warehouse")).getId();
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
-                new StockUpdate().variantId(small).locationId(warehouse).setOnHand(10L).sourceSequence(1L),
-                new StockUpdate().variantId(large).locationId(warehouse).setOnHand(4L).sourceSequence(1L))), null);
-        StockChangePage beforeReservation = merchant.client().inventory().listStockChanges(200, null);
+                new StockUpdate().variantId(small).locationId(warehouse).onHand(10L).sourceSequence(1L),
+                new StockUpdate().variantId(large).locationId(warehouse).onHand(4L).sourceSequence(1L))));
+        StockChangePage beforeReservation = merchant.client().inventory().listStockChanges(
+                ListStockChangesParams.builder().limit(200).build());
 
         storefront().reservations().createReservation(new ReservationCreate().lines(List.of(
-                new ReservationLineInput().variantId(small).quantity(3L))), null);
+                new ReservationLineInput().variantId(small).quantity(3L))));
         merchant.client().products().updateProduct(product.getId(), new ProductUpdate()
-                .variants(List.of(variant("MAT-30G"))).version(product.getVersion()), null);
+                .variants(List.of(variant("MAT-30G"))).version(product.getVersion()));
         List<StockChange> changes = merchant.client().inventory()
-                .listStockChanges(200, beforeReservation.getNextCursor()).getItems();
+                .listStockChanges(
+                        ListStockChangesParams.builder().limit(200).cursor(beforeReservation.getNextCursor()).build()).getItems();
 
         assertThat(beforeReservation.getItems()).extracting(StockChange::getVariantId).contains(small, large);
         assertThat(changes).extracting(StockChange::getKind, StockChange::getVariantId, StockChange::getLocationId)
@@ -224,12 +242,14 @@ class ChangeFeedIT {
                         tuple(ChangeKind.DELETED, large, warehouse));
         assertThat(changes.getFirst().getStock()).extracting("onHand", "reserved", "available")
                 .containsExactly(10L, 3L, 7L);
-        assertThat(other.client().inventory().listStockChanges(200, null).getItems()).isEmpty();
+        assertThat(other.client().inventory().listStockChanges(
+                ListStockChangesParams.builder().limit(200).build()).getItems()).isEmpty();
     }
 
     private static List<ProductChange> productChanges(MarketplaceClient client, String cursor, int limit)
             throws Exception {
-        return client.products().listProductChanges(limit, cursor).getItems();
+        return client.products().listProductChanges(
+                ListProductChangesParams.builder().limit(limit).cursor(cursor).build()).getItems();
     }
 
     private static ProductVariantInput variant(String sku) {
@@ -243,7 +263,7 @@ class ChangeFeedIT {
     private static MarketplaceClient storefront() throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
                 .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(List.of(Scope.INVENTORY_RESERVE)), null);
+                .scopes(List.of(Scope.INVENTORY_RESERVE)));
         return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
     }
 }

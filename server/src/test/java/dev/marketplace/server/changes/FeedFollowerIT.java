@@ -39,7 +39,7 @@ class FeedFollowerIT {
     static void category() throws Exception {
         catalog = new TestCatalog(server);
         tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Followed tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Followed tea").commissionRateBasisPoints(1000));
     }
 
     @Test
@@ -48,7 +48,7 @@ class FeedFollowerIT {
         CursorStore cursor = CursorStore.file(folder.resolve("products.cursor"));
         List<UUID> seen = new CopyOnWriteArrayList<>();
         Product sencha = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Sencha", "FOLLOW-SEN", 1200, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Sencha", "FOLLOW-SEN", 1200, "JPY"));
         Product gyokuro;
 
         try (FeedFollower follower = merchant.client().feeds().products()
@@ -56,13 +56,13 @@ class FeedFollowerIT {
                 .follow(cursor, changes -> changes.forEach(change -> seen.add(change.getProductId())))) {
             Await.until(Duration.ofSeconds(10), "the follower saw the first product", () -> seen.contains(sencha.getId()));
             gyokuro = merchant.client().products().createProduct(
-                    TestCatalog.product(tea.getId(), "Gyokuro", "FOLLOW-GYO", 3000, "JPY"), null);
+                    TestCatalog.product(tea.getId(), "Gyokuro", "FOLLOW-GYO", 3000, "JPY"));
             Await.until(Duration.ofSeconds(10), "the follower saw a product created while it polled",
                     () -> seen.contains(gyokuro.getId()));
             assertThat(follower.isRunning()).isTrue();
         }
         Product matcha = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Matcha", "FOLLOW-MAT", 2000, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Matcha", "FOLLOW-MAT", 2000, "JPY"));
 
         List<UUID> afterRestart = new CopyOnWriteArrayList<>();
         long drained = merchant.client().feeds().products().drain(CursorStore.file(folder.resolve("products.cursor")),
@@ -78,12 +78,12 @@ class FeedFollowerIT {
         ActiveMerchant merchant = catalog.activeMerchant("Drained Stock KK", tea.getId());
         ActiveMerchant other = catalog.activeMerchant("Other Stock KK", tea.getId());
         Product hojicha = merchant.client().products().createProduct(
-                TestCatalog.product(tea.getId(), "Hojicha", "DRAIN-HOJ", 900, "JPY"), null);
+                TestCatalog.product(tea.getId(), "Hojicha", "DRAIN-HOJ", 900, "JPY"));
         UUID variant = hojicha.getVariants().getFirst().getId();
         UUID warehouse = merchant.client().inventory().createLocation(
-                new LocationCreate().code("UJI").name("Uji warehouse"), null).getId();
+                new LocationCreate().code("UJI").name("Uji warehouse")).getId();
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
-                new StockUpdate().variantId(variant).locationId(warehouse).setOnHand(12L).sourceSequence(1L))), null);
+                new StockUpdate().variantId(variant).locationId(warehouse).onHand(12L).sourceSequence(1L))));
         CursorStore cursor = CursorStore.inMemory();
         List<StockChange> changes = new CopyOnWriteArrayList<>();
 

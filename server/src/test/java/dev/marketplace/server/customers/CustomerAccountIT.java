@@ -8,8 +8,10 @@ import static dev.marketplace.schema.Tables.SIGN_IN_FAILURE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.api.CustomersApi;
+import dev.marketplace.sdk.api.CustomersApi.LookUpCustomersParams;
 import dev.marketplace.sdk.model.Customer;
 import dev.marketplace.sdk.model.CustomerAddress;
 import dev.marketplace.sdk.model.CustomerConfirmation;
@@ -65,13 +67,13 @@ class CustomerAccountIT {
         int before = server.db().fetchCount(CUSTOMER);
         MarketplaceException invalid = catchThrowableOfType(MarketplaceException.class, () -> storefront.sdk().customers()
                 .registerCustomer(new CustomerRegistration().email("not-an-email").password("short").name("A")
-                        .phone("call me"), null));
+                        .phone("call me")));
         assertThat(invalid.status()).isEqualTo(400);
         assertThat(invalid.problem().getErrors()).extracting(e -> e.getField())
                 .containsExactlyInAnyOrder("email", "password", "phone");
         MarketplaceException taken = catchThrowableOfType(MarketplaceException.class, () -> storefront.sdk().customers()
                 .registerCustomer(new CustomerRegistration().email("TAKEN@example.jp").password(TestCustomers.PASSWORD)
-                        .name("Someone"), null));
+                        .name("Someone")));
         assertThat(taken.status()).isEqualTo(409);
         assertThat(taken.problem().getCode()).isEqualTo("email_taken");
         assertThat(server.db().fetchCount(CUSTOMER)).isEqualTo(before);
@@ -81,7 +83,7 @@ class CustomerAccountIT {
     void anUnverifiedCustomerCannotSignInUntilTheMailedCodeIsUsed() throws Exception {
         String email = "unverified@example.jp";
         storefront.sdk().customers().registerCustomer(new CustomerRegistration().email(email)
-                .password(TestCustomers.PASSWORD).name("Jiro"), null);
+                .password(TestCustomers.PASSWORD).name("Jiro"));
         String page = signInPage(email, TestCustomers.PASSWORD);
         assertThat(page).contains("Verify your email address first").doesNotContain("id=\"allow\"");
 
@@ -101,7 +103,7 @@ class CustomerAccountIT {
         UUID id = customers.registerVerified(storefront, "sealed@example.jp");
         CustomersApi me = asCustomer("sealed@example.jp");
         Customer changed = me.updateMyCustomerProfile(new CustomerUpdate().version(1L).name("山田 花子")
-                .addresses(List.of(HOME)), null);
+                .addresses(List.of(HOME)));
         assertThat(changed.getVersion()).isEqualTo(2L);
         assertThat(changed.getAddresses()).containsExactly(HOME);
         assertThat(changed.getPhone()).isEqualTo("+81 90-1234-5678");
@@ -112,7 +114,7 @@ class CustomerAccountIT {
         assertThat(row.getPasswordHash()).startsWith("$argon2id$v=19$").doesNotContain(TestCustomers.PASSWORD);
 
         MarketplaceException stale = catchThrowableOfType(MarketplaceException.class,
-                () -> me.updateMyCustomerProfile(new CustomerUpdate().version(1L).name("Other"), null));
+                () -> me.updateMyCustomerProfile(new CustomerUpdate().version(1L).name("Other")));
         assertThat(stale.status()).isEqualTo(409);
         // A null phone removes it (raw JSON: the SDK leaves null members out); If-Match names the version.
         HttpResponse<String> withoutPhone = server.send(server.anonymousRequest("/v1/customers/me")
@@ -130,11 +132,11 @@ class CustomerAccountIT {
         SignInClient other = customers.storefront("Shop B", "https://b.example/cb");
         Tokens atB = customers.signIn(other, "consents@example.jp", "customers:read");
         CustomersApi me = asCustomer("consents@example.jp");
-        var consents = me.listMyConsents(null, null).getItems();
+        var consents = me.listMyConsents().getItems();
         assertThat(consents).extracting(c -> c.getClientName()).containsExactlyInAnyOrder("Shop A", "Shop B");
 
         me.revokeMyConsent(other.clientId());
-        assertThat(me.listMyConsents(null, null).getItems()).extracting(c -> c.getClientName()).containsExactly("Shop A");
+        assertThat(me.listMyConsents().getItems()).extracting(c -> c.getClientName()).containsExactly("Shop A");
         assertThat(catchThrowableOfType(MarketplaceException.class,
                 () -> server.clientWithToken(atB.accessToken()).customers().getMyCustomerProfile()).status()).isEqualTo(401);
         assertThat(customers.refresh(other, atB.refreshToken()).error()).isEqualTo("invalid_grant");
@@ -146,7 +148,7 @@ class CustomerAccountIT {
     void anExportHoldsEverythingStoredAboutTheCustomer() throws Exception {
         UUID id = customers.registerVerified(storefront, "export@example.jp");
         CustomersApi me = asCustomer("export@example.jp");
-        me.updateMyCustomerProfile(new CustomerUpdate().version(1L).addresses(List.of(HOME)), null);
+        me.updateMyCustomerProfile(new CustomerUpdate().version(1L).addresses(List.of(HOME)));
         CustomerExport export = me.exportMyCustomerData();
         assertThat(export.getCustomer().getId()).isEqualTo(id);
         assertThat(export.getCustomer().getEmail()).isEqualTo("export@example.jp");
@@ -162,7 +164,7 @@ class CustomerAccountIT {
     void anErasedCustomerKeepsOnlyItsIdAndCannotSignIn() throws Exception {
         UUID id = customers.registerVerified(storefront, "erase@example.jp");
         CustomersApi me = asCustomer("erase@example.jp");
-        me.updateMyCustomerProfile(new CustomerUpdate().version(1L).addresses(List.of(HOME)), null);
+        me.updateMyCustomerProfile(new CustomerUpdate().version(1L).addresses(List.of(HOME)));
         Customer erased = me.eraseMyCustomerData(new CustomerConfirmation().version(2L));
         assertThat(erased.getStatus()).isEqualTo(Customer.StatusEnum.ERASED);
         assertThat(erased.getEmail()).isNull();
@@ -178,7 +180,8 @@ class CustomerAccountIT {
         // Nothing personal is readable anywhere in the row, not even sealed.
         assertThat(row.intoMap().values()).noneMatch(value -> value != null && value.toString().contains("erase@example.jp"));
         assertThat(server.client().customers().getCustomer(id).getStatus()).isEqualTo(Customer.StatusEnum.ERASED);
-        assertThat(server.client().customers().lookUpCustomers("erase@example.jp").getItems()).isEmpty();
+        assertThat(server.client().customers().lookUpCustomers(
+                LookUpCustomersParams.builder().email("erase@example.jp").build()).getItems()).isEmpty();
         assertThat(catchThrowableOfType(MarketplaceException.class, me::getMyCustomerProfile).status()).isEqualTo(401);
         assertThat(signInPage("erase@example.jp", TestCustomers.PASSWORD)).contains("is not right");
         assertThat(server.db().fetchCount(CUSTOMER_PRIVACY_EVENT, CUSTOMER_PRIVACY_EVENT.CUSTOMER_ID.eq(id)
@@ -232,7 +235,7 @@ class CustomerAccountIT {
         MarketplaceException again = catchThrowableOfType(MarketplaceException.class,
                 () -> operator.eraseCustomerData(id, new CustomerConfirmation().version(3L)));
         assertThat(again.status()).isEqualTo(409);
-        assertThat(again.code()).isEqualTo("customer_erased");
+        assertThat(again.code()).isEqualTo(ErrorCode.CUSTOMER_ERASED);
         assertThat(catchThrowableOfType(MarketplaceException.class, () -> operator.exportCustomerData(id)).status()).isEqualTo(404);
     }
 

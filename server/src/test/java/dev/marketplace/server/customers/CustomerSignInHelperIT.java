@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.marketplace.sdk.CustomerSession;
 import dev.marketplace.sdk.CustomerSignIn;
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.testing.TestCustomers;
@@ -90,7 +91,7 @@ class CustomerSignInHelperIT {
         signIn.complete(request, callback);
         assertThatThrownBy(() -> signIn.complete(request, callback))
                 .isInstanceOfSatisfying(MarketplaceException.AuthenticationException.class,
-                        refused -> assertThat(refused.code()).isEqualTo("invalid_grant"));
+                        refused -> assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_GRANT));
     }
 
     private static CustomerSignIn.Builder signIn() {

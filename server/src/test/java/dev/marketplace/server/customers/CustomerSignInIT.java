@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.api.ClientsApi;
+import dev.marketplace.sdk.api.CustomersApi;
+import dev.marketplace.sdk.api.CustomersApi.LookUpCustomersParams;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientType;
 import dev.marketplace.sdk.model.Customer;
@@ -71,7 +73,8 @@ class CustomerSignInIT {
         assertThat(asHanako.getCustomer(hanako).getId()).isEqualTo(hanako);
         assertThat(catchThrowableOfType(MarketplaceException.NotFoundException.class, () -> asHanako.getCustomer(taro)))
                 .isNotNull();
-        assertThat(asHanako.lookUpCustomers("taro@example.jp").getItems()).isEmpty();
+        assertThat(asHanako.lookUpCustomers(
+                LookUpCustomersParams.builder().email("taro@example.jp").build()).getItems()).isEmpty();
         // The storefront's own token does not act for anyone.
         MarketplaceException refused = catchThrowableOfType(MarketplaceException.class,
                 () -> storefront.sdk().customers().getMyCustomerProfile());
@@ -105,14 +108,14 @@ class CustomerSignInIT {
         assertThat(customers.tokenRequest(withoutSecret, Map.of("grant_type", "client_credentials")).status()).isEqualTo(401);
         // No secret to rotate; only a storefront's app with a redirect URI can be public.
         assertThat(catchThrowableOfType(MarketplaceException.class, () -> operatorClients.rotateClientSecret(app.clientId(),
-                new SecretRotation(), null)).status()).isEqualTo(409);
+                new SecretRotation())).status()).isEqualTo(409);
         assertThat(catchThrowableOfType(MarketplaceException.class, () -> operatorClients.createClient(new ClientCreate()
                 .name("Partner app").clientType(ClientType.PUBLIC).principalType(PrincipalType.PARTNER)
                 .principalId(UUID.randomUUID()).scopes(List.of(Scope.CUSTOMERS_READ))
-                .redirectUris(List.of("https://partner.example/cb")), null)).status()).isEqualTo(400);
+                .redirectUris(List.of("https://partner.example/cb")))).status()).isEqualTo(400);
         assertThat(catchThrowableOfType(MarketplaceException.class, () -> operatorClients.createClient(new ClientCreate()
                 .name("No redirect").clientType(ClientType.PUBLIC).principalType(PrincipalType.STOREFRONT)
-                .principalId(UUID.randomUUID()).scopes(List.of(Scope.CUSTOMERS_READ)), null)).status()).isEqualTo(400);
+                .principalId(UUID.randomUUID()).scopes(List.of(Scope.CUSTOMERS_READ)))).status()).isEqualTo(400);
     }
 
     @Test
@@ -250,7 +253,7 @@ class CustomerSignInIT {
         assertThat(tokens.status()).isEqualTo(200);
         assertThat(tokens.body().getString("scope")).isEqualTo("cart:write orders:read orders:write");
         var asHanako = server.clientWithToken(tokens.accessToken());
-        assertThat(asHanako.carts().createCart(Map.of(), null).getCustomerId()).isEqualTo(hanako);
+        assertThat(asHanako.carts().createCart(Map.of()).getCustomerId()).isEqualTo(hanako);
     }
 
     @Test

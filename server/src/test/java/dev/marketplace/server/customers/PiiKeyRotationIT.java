@@ -55,9 +55,9 @@ class PiiKeyRotationIT {
         try (MarketplaceServer before = start(base, Map.of("security.pii.current.id", "k1", "security.pii.current.key", OLD_KEY))) {
             MarketplaceClient storefront = storefront(before);
             customer = storefront.customers().registerCustomer(new CustomerRegistration().email("rotate@example.jp")
-                    .password("long enough password").name("Rotating").phone("06-1234-5678").addresses(List.of(HOME)), null).getId();
+                    .password("long enough password").name("Rotating").phone("06-1234-5678").addresses(List.of(HOME))).getId();
             assertThat(keyIdOf(before, customer)).isEqualTo("k1");
-            merchant = operator(before).merchants().applyMerchant(merchantApplication(before), null).getId();
+            merchant = operator(before).merchants().applyMerchant(merchantApplication(before)).getId();
             assertThat(merchantKeyIdOf(before, merchant)).isEqualTo("k1");
             plainMerchant = insertMerchantAsWrittenBeforeV16(before);
         }
@@ -86,7 +86,7 @@ class PiiKeyRotationIT {
 
     private static MerchantApplication merchantApplication(MarketplaceServer server) throws Exception {
         UUID category = operator(server).categories().createCategory(new CategoryCreate().name("Knives")
-                .commissionRateBasisPoints(1000), null).getId();
+                .commissionRateBasisPoints(1000)).getId();
         return new MerchantApplication().legalName("Sealed Knives KK")
                 .contact(new MerchantContact().name("Sato Ken").email("ken@knives.example").phone("+81 6-1234-5678"))
                 .address(MERCHANT_ADDRESS).yearsInBusiness(10).categoryId(category).plan("standard")
@@ -140,7 +140,7 @@ class PiiKeyRotationIT {
         URI uri = URI.create("http://127.0.0.1:" + server.port());
         ClientCredentials created = operator(server).clients().createClient(new ClientCreate().name("Shop")
                 .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(List.of(Scope.CUSTOMERS_REGISTER)), null);
+                .scopes(List.of(Scope.CUSTOMERS_REGISTER)));
         return TestServer.clientWithToken(uri, TestServer.token(uri, created.getClient().getClientId(), created.getClientSecret()));
     }
 }

@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.api.CategoriesApi;
+import dev.marketplace.sdk.api.CategoriesApi.ListCategoriesParams;
+import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
+import dev.marketplace.sdk.api.ListingsApi;
+import dev.marketplace.sdk.api.ListingsApi.ListListingsParams;
+import dev.marketplace.sdk.api.MerchantsApi;
+import dev.marketplace.sdk.api.MerchantsApi.ListMerchantsParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
@@ -54,7 +62,8 @@ class DemoDataIT {
         List<Listing> all = new ArrayList<>();
         String cursor = null;
         do {
-            ListingPage page = server.client().listings().listListings(null, null, null, null, null, null, null, null, 200, cursor);
+            ListingPage page = server.client().listings().listListings(
+                    ListListingsParams.builder().limit(200).cursor(cursor).build());
             all.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
@@ -74,7 +83,7 @@ class DemoDataIT {
 
     @Test
     void aListingByIdHasItsVariantsWithPrices() throws Exception {
-        Listing first = server.client().listings().listListings(null, null, null, null, null, null, null, null, 1, null)
+        Listing first = server.client().listings().listListings(ListListingsParams.builder().limit(1).build())
                 .getItems().getFirst();
 
         Listing listing = server.client().listings().getListing(first.getProductId());
@@ -90,7 +99,8 @@ class DemoDataIT {
 
     @Test
     void theCategoryFilterListsADepartmentWithItsDescendants() throws Exception {
-        List<Category> departments = server.client().categories().listCategories(null, 100, null).getItems();
+        List<Category> departments = server.client().categories().listCategories(
+                ListCategoriesParams.builder().limit(100).build()).getItems();
         assertThat(departments).hasSize(Vocabulary.DEPARTMENTS.size());
         Category department = departments.getFirst();
         int expected = server.db().fetchCount(DSL.table("product"), DSL.condition(
@@ -100,15 +110,16 @@ class DemoDataIT {
         List<Listing> listed = new ArrayList<>();
         String cursor = null;
         do {
-            ListingPage page = server.client().listings().listListings(null, department.getId(), null, null, null,
-                    null, null, null, 200, cursor);
+            ListingPage page = server.client().listings().listListings(
+                    ListListingsParams.builder().categoryId(department.getId()).limit(200).cursor(cursor).build());
             listed.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
 
         assertThat(expected).isPositive();
         assertThat(listed).hasSize(expected);
-        assertThat(server.client().categories().listCategories(department.getId(), 100, null).getItems())
+        assertThat(server.client().categories().listCategories(
+                ListCategoriesParams.builder().parentId(department.getId()).limit(100).build()).getItems())
                 .hasSize(Vocabulary.DEPARTMENTS.getFirst().kinds().size());
     }
 
@@ -117,32 +128,35 @@ class DemoDataIT {
         List<Merchant> merchants = new ArrayList<>();
         String cursor = null;
         do {
-            MerchantPage page = server.client().merchants().listMerchants(MerchantStatus.ACTIVE, 100, cursor);
+            MerchantPage page = server.client().merchants().listMerchants(
+                    ListMerchantsParams.builder().status(MerchantStatus.ACTIVE).limit(100).cursor(cursor).build());
             merchants.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
 
         assertThat(merchants).hasSize(MERCHANTS);
         List<MerchantHistoryEntry> history = server.client().merchants()
-                .listMerchantHistory(merchants.getFirst().getId(), null, null).getItems();
+                .listMerchantHistory(merchants.getFirst().getId()).getItems();
         assertThat(history).extracting(MerchantHistoryEntry::getToStatus)
                 .containsExactly(MerchantStatus.PENDING, MerchantStatus.ACTIVE);
     }
 
     @Test
     void aMerchantReadsTheStockOfItsVariants() throws Exception {
-        UUID merchantId = server.client().merchants().listMerchants(MerchantStatus.ACTIVE, 1, null).getItems()
+        UUID merchantId = server.client().merchants().listMerchants(
+                ListMerchantsParams.builder().status(MerchantStatus.ACTIVE).limit(1).build()).getItems()
                 .getFirst().getId();
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("ERP")
                 .principalType(PrincipalType.MERCHANT).principalId(merchantId)
-                .scopes(List.of(Scope.INVENTORY_READ)), null);
+                .scopes(List.of(Scope.INVENTORY_READ)));
         MarketplaceClient merchant = server.clientWithToken(
                 server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
 
         List<StockLevel> levels = new ArrayList<>();
         String cursor = null;
         do {
-            StockLevelPage page = merchant.inventory().listStock(null, null, 200, cursor);
+            StockLevelPage page = merchant.inventory().listStock(
+                    ListStockParams.builder().limit(200).cursor(cursor).build());
             levels.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
@@ -156,7 +170,7 @@ class DemoDataIT {
         });
         Set<UUID> locations = new HashSet<>(levels.stream().map(StockLevel::getLocationId).toList());
         assertThat(locations).hasSizeBetween(1, 2);
-        assertThat(merchant.inventory().listLocations(null, null).getItems()).hasSize(locations.size());
+        assertThat(merchant.inventory().listLocations().getItems()).hasSize(locations.size());
     }
 
     @Test

@@ -6,11 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.PermissionException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListLocationsParams;
+import dev.marketplace.sdk.api.InventoryApi.ListLowStockEventsParams;
+import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
 import dev.marketplace.sdk.invoker.ApiResponse;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
@@ -67,7 +72,7 @@ class InventoryApiIT {
     static void merchants() throws Exception {
         TestCatalog catalog = new TestCatalog(server);
         tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
         kyotoTea = catalog.activeMerchant("Kyoto Tea Co., Ltd.", tea.getId());
         uji = catalog.activeMerchant("Uji Gardens KK", tea.getId());
         storefront = storefront("Storefront");
@@ -80,7 +85,7 @@ class InventoryApiIT {
         UUID warehouse = location(kyotoTea, "ABS-WH").getId();
 
         StockUpdateResult set = single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse)
-                .setOnHand(10L).sourceSequence(1L));
+                .onHand(10L).sourceSequence(1L));
         StockUpdateResult taken = single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).adjustBy(-3L));
         StockUpdateResult tooMuch = single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).adjustBy(-8L));
 
@@ -99,12 +104,12 @@ class InventoryApiIT {
     void anAbsoluteUpdateOlderThanTheLastAppliedIsIgnoredNotApplied() throws Exception {
         UUID variant = variants(kyotoTea, "STALE", 1).getFirst();
         UUID warehouse = location(kyotoTea, "STALE-WH").getId();
-        single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).setOnHand(10L).sourceSequence(500L));
+        single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).onHand(10L).sourceSequence(500L));
 
         StockUpdateResult older = single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse)
-                .setOnHand(3L).sourceSequence(499L));
+                .onHand(3L).sourceSequence(499L));
         StockUpdateResult newer = single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse)
-                .setOnHand(4L).sourceSequence(501L));
+                .onHand(4L).sourceSequence(501L));
 
         assertThat(older.getOutcome()).isEqualTo(StockUpdateOutcome.IGNORED_STALE);
         assertThat(older.getStock().getOnHand()).isEqualTo(10L);
@@ -124,7 +129,7 @@ class InventoryApiIT {
         for (UUID variant : variants) {
             for (UUID warehouse : warehouses) {
                 items.add(new StockUpdate().variantId(variant).locationId(warehouse)
-                        .setOnHand((long) items.size() % 50 + 1).sourceSequence(1L));
+                        .onHand((long) items.size() % 50 + 1).sourceSequence(1L));
             }
         }
         int bad = 4_321;
@@ -132,7 +137,7 @@ class InventoryApiIT {
 
         long started = System.nanoTime();
         List<StockUpdateResult> results = kyotoTea.client().inventory()
-                .updateStock(new StockUpdateBatch().items(items), null).getResults();
+                .updateStock(new StockUpdateBatch().items(items)).getResults();
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         LOG.log(System.Logger.Level.INFO, "10,000-item stock update took {0} ms", took.toMillis());
 
@@ -156,9 +161,9 @@ class InventoryApiIT {
         ConflictException refused = catchThrowableOfType(ConflictException.class, () ->
                 storefront.reservations().createReservation(new ReservationCreate().lines(List.of(
                         new ReservationLineInput().variantId(variants.get(0)).quantity(2L),
-                        new ReservationLineInput().variantId(variants.get(1)).quantity(2L))), null));
+                        new ReservationLineInput().variantId(variants.get(1)).quantity(2L)))));
 
-        assertThat(refused.code()).isEqualTo("insufficient_stock");
+        assertThat(refused.code()).isEqualTo(ErrorCode.INSUFFICIENT_STOCK);
         assertThat(refused.problem().getUnavailableLines()).containsExactly(1);
         assertThat(stock(kyotoTea, variants.get(0), warehouse).getReserved()).isZero();
         assertThat(stock(kyotoTea, variants.get(1), warehouse).getReserved()).isZero();
@@ -173,7 +178,7 @@ class InventoryApiIT {
         setOnHand(kyotoTea, variant, large, 10);
 
         ApiResponse<Reservation> created = storefront.reservations().createReservationWithHttpInfo(
-                new ReservationCreate().lines(List.of(new ReservationLineInput().variantId(variant).quantity(3L))), null);
+                new ReservationCreate().lines(List.of(new ReservationLineInput().variantId(variant).quantity(3L))));
         Reservation held = created.getData();
         assertThat(created.getStatusCode()).isEqualTo(201);
         assertThat(created.getHeaders().get("location")).containsExactly("/v1/reservations/" + held.getId());
@@ -187,14 +192,14 @@ class InventoryApiIT {
         assertThat(storefront.reservations().releaseReservation(held.getId()).getStatus()).isEqualTo(ReservationStatus.RELEASED);
 
         Reservation sold = storefront.reservations().createReservation(new ReservationCreate().lines(List.of(
-                new ReservationLineInput().variantId(variant).quantity(2L).locationId(small))), null);
+                new ReservationLineInput().variantId(variant).quantity(2L).locationId(small))));
         Reservation committed = storefront.reservations().commitReservation(sold.getId());
         assertThat(committed.getStatus()).isEqualTo(ReservationStatus.COMMITTED);
         assertThat(stock(kyotoTea, variant, small)).extracting("onHand", "reserved").containsExactly(0L, 0L);
         assertThat(storefront.reservations().commitReservation(sold.getId()).getStatus()).isEqualTo(ReservationStatus.COMMITTED);
         ConflictException releaseCommitted = catchThrowableOfType(ConflictException.class,
                 () -> storefront.reservations().releaseReservation(sold.getId()));
-        assertThat(releaseCommitted.code()).isEqualTo("illegal_status_transition");
+        assertThat(releaseCommitted.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
         assertThat(releaseCommitted.problem().getCurrentState()).isEqualTo("committed");
     }
 
@@ -204,7 +209,7 @@ class InventoryApiIT {
         UUID warehouse = location(kyotoTea, "EXP-WH").getId();
         setOnHand(kyotoTea, variant, warehouse, 5);
         Reservation held = storefront.reservations().createReservation(new ReservationCreate()
-                .lines(List.of(new ReservationLineInput().variantId(variant).quantity(4L))).expiresInSeconds(600), null);
+                .lines(List.of(new ReservationLineInput().variantId(variant).quantity(4L))).expiresInSeconds(600));
         server.db().update(STOCK_RESERVATION).set(STOCK_RESERVATION.EXPIRES_AT, OffsetDateTime.now().minusMinutes(1))
                 .where(STOCK_RESERVATION.ID.eq(held.getId())).execute();
 
@@ -227,44 +232,47 @@ class InventoryApiIT {
         setOnHand(kyotoTea, variant, warehouse, 3);
         UUID ujiWarehouse = location(uji, "TEN-WH").getId();
         Reservation held = storefront.reservations().createReservation(new ReservationCreate()
-                .lines(List.of(new ReservationLineInput().variantId(variant).quantity(1L))), null);
+                .lines(List.of(new ReservationLineInput().variantId(variant).quantity(1L))));
 
-        assertThat(uji.client().inventory().listStock(variant, null, null, null).getItems()).isEmpty();
-        assertThat(uji.client().inventory().listLocations(200, null).getItems()).extracting(Location::getId)
+        assertThat(uji.client().inventory().listStock(
+                ListStockParams.builder().variantId(variant).build()).getItems()).isEmpty();
+        assertThat(uji.client().inventory().listLocations(
+                ListLocationsParams.builder().limit(200).build()).getItems()).extracting(Location::getId)
                 .contains(ujiWarehouse).doesNotContain(warehouse);
         StockUpdateResult foreignVariant = single(uji, new StockUpdate().variantId(variant).locationId(ujiWarehouse).adjustBy(1L));
         StockUpdateResult foreignLocation = single(uji, new StockUpdate().variantId(variant).locationId(warehouse).adjustBy(1L));
         assertThat(foreignVariant.getCode()).isEqualTo("not_found");
         assertThat(foreignLocation.getCode()).isEqualTo("not_found");
         assertThat(catchThrowableOfType(NotFoundException.class,
-                () -> otherStorefront.reservations().releaseReservation(held.getId())).code()).isEqualTo("not_found");
+                () -> otherStorefront.reservations().releaseReservation(held.getId())).code()).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(stock(kyotoTea, variant, warehouse)).extracting("onHand", "reserved").containsExactly(3L, 1L);
-        assertThat(server.client().inventory().listStock(variant, null, null, null).getItems()).hasSize(1);
+        assertThat(server.client().inventory().listStock(
+                ListStockParams.builder().variantId(variant).build()).getItems()).hasSize(1);
     }
 
     @Test
     void eachOperationNeedsItsScope() throws Exception {
         UUID variant = variants(kyotoTea, "SCOPE", 1).getFirst();
         ClientCredentials reader = kyotoTea.client().clients().createClient(new ClientCreate().name("Stock reader")
-                .principalType(PrincipalType.MERCHANT).principalId(kyotoTea.id()).scopes(List.of(Scope.INVENTORY_READ)), null);
+                .principalType(PrincipalType.MERCHANT).principalId(kyotoTea.id()).scopes(List.of(Scope.INVENTORY_READ)));
         MarketplaceClient readOnly = server.clientWithToken(server.token(reader.getClient().getClientId(),
                 reader.getClientSecret()));
 
         PermissionException merchantReserves = catchThrowableOfType(PermissionException.class, () ->
                 kyotoTea.client().reservations().createReservation(new ReservationCreate().lines(List.of(
-                        new ReservationLineInput().variantId(variant).quantity(1L))), null));
+                        new ReservationLineInput().variantId(variant).quantity(1L)))));
         PermissionException storefrontUpdates = catchThrowableOfType(PermissionException.class, () ->
                 storefront.inventory().updateStock(new StockUpdateBatch().items(List.of(
-                        new StockUpdate().variantId(variant).locationId(UUID.randomUUID()).adjustBy(1L))), null));
+                        new StockUpdate().variantId(variant).locationId(UUID.randomUUID()).adjustBy(1L)))));
         PermissionException readerWrites = catchThrowableOfType(PermissionException.class, () ->
-                readOnly.inventory().createLocation(new LocationCreate().code("RO").name("Read only"), null));
+                readOnly.inventory().createLocation(new LocationCreate().code("RO").name("Read only")));
 
         assertThat(List.of(merchantReserves, storefrontUpdates, readerWrites))
-                .extracting(PermissionException::code).containsOnly("insufficient_scope");
-        assertThat(readOnly.inventory().listLocations(null, null).getItems()).isNotNull();
+                .extracting(PermissionException::code).containsOnly(ErrorCode.INSUFFICIENT_SCOPE);
+        assertThat(readOnly.inventory().listLocations().getItems()).isNotNull();
         PermissionException operatorCreatesLocation = catchThrowableOfType(PermissionException.class, () ->
-                server.client().inventory().createLocation(new LocationCreate().code("OP").name("Operator"), null));
-        assertThat(operatorCreatesLocation.code()).isEqualTo("forbidden");
+                server.client().inventory().createLocation(new LocationCreate().code("OP").name("Operator")));
+        assertThat(operatorCreatesLocation.code()).isEqualTo(ErrorCode.FORBIDDEN);
     }
 
     @Test
@@ -277,17 +285,17 @@ class InventoryApiIT {
         ValidationException refused = catchThrowableOfType(ValidationException.class, () ->
                 kyotoTea.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
                         new StockUpdate().variantId(variant).locationId(warehouse).adjustBy(1L),
-                        new StockUpdate().variantId(variant).locationId(warehouse).setOnHand(-1L).sourceSequence(9L),
+                        new StockUpdate().variantId(variant).locationId(warehouse).onHand(-1L).sourceSequence(9L),
                         new StockUpdate().variantId(variant).locationId(warehouse).adjustBy(0L),
-                        new StockUpdate().variantId(variant).locationId(warehouse).setOnHand(7L),
-                        new StockUpdate().variantId(variant).locationId(warehouse).setOnHand(7L).sourceSequence(9L)
-                                .adjustBy(2L))), null));
+                        new StockUpdate().variantId(variant).locationId(warehouse).onHand(7L),
+                        new StockUpdate().variantId(variant).locationId(warehouse).onHand(7L).sourceSequence(9L)
+                                .adjustBy(2L)))));
         ValidationException badLocation = catchThrowableOfType(ValidationException.class, () ->
-                kyotoTea.client().inventory().createLocation(new LocationCreate().code(" no spaces ").name(""), null));
+                kyotoTea.client().inventory().createLocation(new LocationCreate().code(" no spaces ").name("")));
         ValidationException badReservation = catchThrowableOfType(ValidationException.class, () ->
                 storefront.reservations().createReservation(new ReservationCreate().expiresInSeconds(0).lines(List.of(
                         new ReservationLineInput().variantId(UUID.randomUUID()).quantity(1L),
-                        new ReservationLineInput().variantId(variant).quantity(0L))), null));
+                        new ReservationLineInput().variantId(variant).quantity(0L)))));
 
         assertThat(refused.fieldErrors()).extracting(FieldError::getField).containsExactly(
                 "items/1/setOnHand", "items/2/adjustBy", "items/3/sourceSequence", "items/4/adjustBy");
@@ -302,7 +310,7 @@ class InventoryApiIT {
     void aLowStockEventIsRecordedOnceWhenAvailableFallsBelowTheThreshold() throws Exception {
         UUID variant = variants(kyotoTea, "LOW", 1).getFirst();
         UUID warehouse = location(kyotoTea, "LOW-WH").getId();
-        single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).setOnHand(10L).sourceSequence(1L)
+        single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).onHand(10L).sourceSequence(1L)
                 .lowStockThreshold(5L));
 
         adjust(kyotoTea, variant, warehouse, -3); // 7: above
@@ -310,13 +318,15 @@ class InventoryApiIT {
         adjust(kyotoTea, variant, warehouse, -1); // 3: still below, no second event
         adjust(kyotoTea, variant, warehouse, 5);  // 8: above again
         storefront.reservations().createReservation(new ReservationCreate().lines(List.of(
-                new ReservationLineInput().variantId(variant).quantity(4L))), null); // available 4: crosses again
+                new ReservationLineInput().variantId(variant).quantity(4L)))); // available 4: crosses again
 
-        List<LowStockEvent> events = kyotoTea.client().inventory().listLowStockEvents(200, null).getItems().stream()
+        List<LowStockEvent> events = kyotoTea.client().inventory().listLowStockEvents(
+                ListLowStockEventsParams.builder().limit(200).build()).getItems().stream()
                 .filter(event -> event.getVariantId().equals(variant)).toList();
         assertThat(events).extracting("locationId", "available", "threshold")
                 .containsExactly(tuple(warehouse, 4L, 5L), tuple(warehouse, 4L, 5L));
-        assertThat(uji.client().inventory().listLowStockEvents(200, null).getItems())
+        assertThat(uji.client().inventory().listLowStockEvents(
+                ListLowStockEventsParams.builder().limit(200).build()).getItems())
                 .noneMatch(event -> event.getVariantId().equals(variant));
     }
 
@@ -324,7 +334,7 @@ class InventoryApiIT {
     void locationCodesAreUniquePerMerchant() throws Exception {
         location(kyotoTea, "TOKYO-1");
         ConflictException taken = catchThrowableOfType(ConflictException.class, () -> location(kyotoTea, "TOKYO-1"));
-        assertThat(taken.code()).isEqualTo("location_code_taken");
+        assertThat(taken.code()).isEqualTo(ErrorCode.LOCATION_CODE_TAKEN);
         assertThat(location(uji, "TOKYO-1").getMerchantId()).isEqualTo(uji.id());
     }
 
@@ -332,21 +342,21 @@ class InventoryApiIT {
         List<ProductVariantInput> variants = IntStream.range(0, count).mapToObj(i -> new ProductVariantInput()
                 .sku(prefix + "-" + i).price(new Money().amount(1_000L).currency("JPY"))).toList();
         Product product = merchant.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
-                .title(Map.of("en", prefix + " tea")).variants(variants), null);
+                .title(Map.of("en", prefix + " tea")).variants(variants));
         return product.getVariants().stream().map(variant -> variant.getId()).toList();
     }
 
     private static Location location(ActiveMerchant merchant, String code) throws Exception {
-        return merchant.client().inventory().createLocation(new LocationCreate().code(code).name(code + " warehouse"), null);
+        return merchant.client().inventory().createLocation(new LocationCreate().code(code).name(code + " warehouse"));
     }
 
     private static StockUpdateResult single(ActiveMerchant merchant, StockUpdate item) throws Exception {
-        return merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(item)), null)
+        return merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(item)))
                 .getResults().getFirst();
     }
 
     private static void setOnHand(ActiveMerchant merchant, UUID variant, UUID location, long onHand) throws Exception {
-        assertThat(single(merchant, new StockUpdate().variantId(variant).locationId(location).setOnHand(onHand)
+        assertThat(single(merchant, new StockUpdate().variantId(variant).locationId(location).onHand(onHand)
                 .sourceSequence(System.nanoTime())).getOutcome()).isEqualTo(StockUpdateOutcome.APPLIED);
     }
 
@@ -356,13 +366,14 @@ class InventoryApiIT {
     }
 
     private static StockLevel stock(ActiveMerchant merchant, UUID variant, UUID location) throws Exception {
-        return merchant.client().inventory().listStock(variant, location, null, null).getItems().getFirst();
+        return merchant.client().inventory().listStock(
+                ListStockParams.builder().variantId(variant).locationId(location).build()).getItems().getFirst();
     }
 
     private static MarketplaceClient storefront(String name) throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name(name)
                 .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(List.of(Scope.CATALOG_READ, Scope.INVENTORY_RESERVE)), null);
+                .scopes(List.of(Scope.CATALOG_READ, Scope.INVENTORY_RESERVE)));
         return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
     }
 }

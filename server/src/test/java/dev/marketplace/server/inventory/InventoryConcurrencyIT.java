@@ -2,8 +2,11 @@ package dev.marketplace.server.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
+import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
@@ -42,18 +45,18 @@ class InventoryConcurrencyIT {
     void twoHundredConcurrentReservationsOfOneUnitWithTenAvailableReserveExactlyTen() throws Exception {
         TestCatalog catalog = new TestCatalog(server);
         UUID tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null).getId();
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000)).getId();
         ActiveMerchant merchant = catalog.activeMerchant("Kyoto Tea Co., Ltd.", tea);
         Product product = merchant.client().products().createProduct(
-                TestCatalog.product(tea, "Gyokuro", "GYO-50G", 3_000, "JPY"), null);
+                TestCatalog.product(tea, "Gyokuro", "GYO-50G", 3_000, "JPY"));
         UUID variant = product.getVariants().getFirst().getId();
         UUID warehouse = merchant.client().inventory().createLocation(
-                new LocationCreate().code("KYOTO-1").name("Kyoto warehouse"), null).getId();
+                new LocationCreate().code("KYOTO-1").name("Kyoto warehouse")).getId();
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
-                .variantId(variant).locationId(warehouse).setOnHand(STOCK).sourceSequence(1L))), null);
+                .variantId(variant).locationId(warehouse).onHand(STOCK).sourceSequence(1L))));
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
                 .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(List.of(Scope.INVENTORY_RESERVE)), null);
+                .scopes(List.of(Scope.INVENTORY_RESERVE)));
         MarketplaceClient storefront = server.clientWithToken(
                 server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
 
@@ -65,10 +68,10 @@ class InventoryConcurrencyIT {
                     start.await();
                     try {
                         storefront.reservations().createReservation(new ReservationCreate().lines(List.of(
-                                new ReservationLineInput().variantId(variant).quantity(1L))), null);
+                                new ReservationLineInput().variantId(variant).quantity(1L))));
                         return true;
                     } catch (ConflictException e) {
-                        assertThat(e.code()).isEqualTo("insufficient_stock");
+                        assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_STOCK);
                         return false;
                     }
                 }));
@@ -80,7 +83,8 @@ class InventoryConcurrencyIT {
             succeeded += checkout.get() ? 1 : 0;
         }
 
-        StockLevel level = merchant.client().inventory().listStock(variant, warehouse, null, null).getItems().getFirst();
+        StockLevel level = merchant.client().inventory().listStock(
+                ListStockParams.builder().variantId(variant).locationId(warehouse).build()).getItems().getFirst();
         assertThat(succeeded).isEqualTo(STOCK);
         assertThat(level.getAvailable()).isZero();
         assertThat(level.getReserved()).isEqualTo(STOCK);

@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.PermissionException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.MerchantsApi;
+import dev.marketplace.sdk.api.MerchantsApi.ListMerchantHistoryParams;
+import dev.marketplace.sdk.api.MerchantsApi.ListMerchantsParams;
 import dev.marketplace.sdk.invoker.ApiResponse;
 import dev.marketplace.sdk.model.AdmissionFinding;
 import dev.marketplace.sdk.model.Category;
@@ -55,12 +59,12 @@ class MerchantApiIT {
     static void createCategory() throws Exception {
         merchants = server.client().merchants();
         food = server.client().categories().createCategory(
-                new CategoryCreate().name("Food").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Food").commissionRateBasisPoints(1000));
     }
 
     @Test
     void anApplicationIsRecordedAsPendingWithThePlanAndDepositInForce() throws Exception {
-        ApiResponse<Merchant> response = merchants.applyMerchantWithHttpInfo(application("Kyoto Tea Co., Ltd."), null);
+        ApiResponse<Merchant> response = merchants.applyMerchantWithHttpInfo(application("Kyoto Tea Co., Ltd."));
         Merchant merchant = response.getData();
 
         assertThat(response.getStatusCode()).isEqualTo(201);
@@ -84,7 +88,7 @@ class MerchantApiIT {
         assertThat(row.getPiiKeyId()).isNotNull();
         assertThat(new String(row.getPersonalDataSealed(), StandardCharsets.ISO_8859_1)).doesNotContain("75-123-4567", "Shijo");
 
-        List<MerchantHistoryEntry> history = merchants.listMerchantHistory(merchant.getId(), null, null).getItems();
+        List<MerchantHistoryEntry> history = merchants.listMerchantHistory(merchant.getId()).getItems();
         assertThat(history).singleElement().satisfies(entry -> {
             assertThat(entry.getFromStatus()).isNull();
             assertThat(entry.getToStatus()).isEqualTo(MerchantStatus.PENDING);
@@ -96,9 +100,9 @@ class MerchantApiIT {
     @Test
     void anApplicationBreakingAdmissionRulesIsRecordedWithFindingsAndCanOnlyBeRejected() throws Exception {
         Merchant young = merchants.applyMerchant(application("Fresh Start KK").yearsInBusiness(1)
-                .deposit(new Money().amount(100_000L).currency("JPY")), null);
+                .deposit(new Money().amount(100_000L).currency("JPY")));
         Merchant wrongCurrency = merchants.applyMerchant(application("Dollar Deposit Inc.")
-                .deposit(new Money().amount(1_000_000L).currency("USD")), null);
+                .deposit(new Money().amount(1_000_000L).currency("USD")));
 
         assertThat(young.getStatus()).isEqualTo(MerchantStatus.PENDING);
         assertThat(young.getAdmissionFindings()).extracting(AdmissionFinding::getRule)
@@ -107,20 +111,20 @@ class MerchantApiIT {
         assertThat(wrongCurrency.getAdmissionFindings()).extracting(AdmissionFinding::getRule).containsExactly("min_deposit");
 
         ConflictException refused = catchThrowableOfType(ConflictException.class,
-                () -> merchants.approveMerchant(young.getId(), new MerchantApproval().version(1L), null, null));
-        assertThat(refused.code()).isEqualTo("admission_rules_not_met");
+                () -> merchants.approveMerchant(young.getId(), new MerchantApproval().version(1L)));
+        assertThat(refused.code()).isEqualTo(ErrorCode.ADMISSION_RULES_NOT_MET);
         assertThat(merchants.getMerchant(young.getId()).getStatus()).isEqualTo(MerchantStatus.PENDING);
 
         Merchant rejected = merchants.rejectMerchant(young.getId(),
-                new MerchantRejection().reasons(List.of("Fewer than 3 years in business")).version(1L), null, null);
+                new MerchantRejection().reasons(List.of("Fewer than 3 years in business")).version(1L));
         assertThat(rejected.getStatus()).isEqualTo(MerchantStatus.REJECTED);
     }
 
     @Test
     void approvalActivatesTheMerchantAndIssuesWorkingCredentialsOnce() throws Exception {
-        Merchant applied = merchants.applyMerchant(application("Osaka Knives KK"), null);
+        Merchant applied = merchants.applyMerchant(application("Osaka Knives KK"));
 
-        MerchantApproved approved = merchants.approveMerchant(applied.getId(), new MerchantApproval().version(1L), null, null);
+        MerchantApproved approved = merchants.approveMerchant(applied.getId(), new MerchantApproval().version(1L));
 
         assertThat(approved.getMerchant().getStatus()).isEqualTo(MerchantStatus.ACTIVE);
         assertThat(approved.getMerchant().getVersion()).isEqualTo(2L);
@@ -133,7 +137,7 @@ class MerchantApiIT {
 
         MarketplaceClient asMerchant = clientOf(approved);
         assertThat(asMerchant.merchants().getMerchant(applied.getId())).isEqualTo(approved.getMerchant());
-        assertThat(asMerchant.clients().listClients(null, null).getItems()).singleElement()
+        assertThat(asMerchant.clients().listClients().getItems()).singleElement()
                 .satisfies(client -> assertThat(client.getClientId()).isEqualTo(approved.getCredentials().getClient().getClientId()));
         String fetched = server.send(server.request("/v1/merchants/" + applied.getId()).GET().build()).body();
         assertThat(fetched).doesNotContain(approved.getCredentials().getClientSecret());
@@ -141,14 +145,14 @@ class MerchantApiIT {
 
     @Test
     void aRejectionRecordsItsReasons() throws Exception {
-        Merchant applied = merchants.applyMerchant(application("Counterfeit Bags Ltd."), null);
+        Merchant applied = merchants.applyMerchant(application("Counterfeit Bags Ltd."));
         List<String> reasons = List.of("Trademark complaints from two brands", "Address could not be verified");
 
         Merchant rejected = merchants.rejectMerchant(applied.getId(),
-                new MerchantRejection().reasons(reasons), "\"1\"", null);
+                new MerchantRejection().reasons(reasons), RequestOptions.builder().ifMatch("\"1\"").build());
 
         assertThat(rejected.getStatus()).isEqualTo(MerchantStatus.REJECTED);
-        MerchantHistoryEntry last = merchants.listMerchantHistory(applied.getId(), null, null).getItems().getLast();
+        MerchantHistoryEntry last = merchants.listMerchantHistory(applied.getId()).getItems().getLast();
         assertThat(last.getFromStatus()).isEqualTo(MerchantStatus.PENDING);
         assertThat(last.getToStatus()).isEqualTo(MerchantStatus.REJECTED);
         assertThat(last.getReasons()).isEqualTo(reasons);
@@ -156,55 +160,57 @@ class MerchantApiIT {
 
     @Test
     void anIllegalTransitionIsAConflictNamingTheCurrentState() throws Exception {
-        Merchant pending = merchants.applyMerchant(application("Not Yet KK"), null);
+        Merchant pending = merchants.applyMerchant(application("Not Yet KK"));
 
         ConflictException suspendPending = catchThrowableOfType(ConflictException.class, () -> merchants.suspendMerchant(
-                pending.getId(), new MerchantStatusChange().reason("Late fees").version(1L), null, null));
+                pending.getId(), new MerchantStatusChange().reason("Late fees").version(1L)));
         assertThat(suspendPending.status()).isEqualTo(409);
-        assertThat(suspendPending.code()).isEqualTo("illegal_status_transition");
+        assertThat(suspendPending.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
         assertThat(suspendPending.problem().getCurrentState()).isEqualTo("pending");
 
         Merchant closed = merchants.closeMerchant(pending.getId(),
-                new MerchantStatusChange().reason("Withdrew the application").version(1L), null, null);
+                new MerchantStatusChange().reason("Withdrew the application").version(1L));
         ConflictException approveClosed = catchThrowableOfType(ConflictException.class,
-                () -> merchants.approveMerchant(pending.getId(), new MerchantApproval().version(closed.getVersion()), null, null));
+                () -> merchants.approveMerchant(pending.getId(), new MerchantApproval().version(closed.getVersion())));
         assertThat(approveClosed.problem().getCurrentState()).isEqualTo("closed");
         ConflictException closeClosed = catchThrowableOfType(ConflictException.class, () -> merchants.closeMerchant(
-                pending.getId(), new MerchantStatusChange().reason("Again").version(closed.getVersion()), null, null));
-        assertThat(closeClosed.code()).isEqualTo("illegal_status_transition");
+                pending.getId(), new MerchantStatusChange().reason("Again").version(closed.getVersion())));
+        assertThat(closeClosed.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
         assertThat(merchants.getMerchant(pending.getId())).isEqualTo(closed);
     }
 
     @Test
     void suspensionFreezeReactivationAndClosureAreRecordedWithWhoAndWhy() throws Exception {
-        Merchant merchant = approve(merchants.applyMerchant(application("Lifecycle KK"), null)).getMerchant();
+        Merchant merchant = approve(merchants.applyMerchant(application("Lifecycle KK"))).getMerchant();
         UUID id = merchant.getId();
         long frozenVersion = 5L;
 
         merchant = merchants.suspendMerchant(merchant.getId(),
-                new MerchantStatusChange().reason("Plan fee 2 months overdue").version(merchant.getVersion()), null, null);
+                new MerchantStatusChange().reason("Plan fee 2 months overdue").version(merchant.getVersion()));
         assertThat(merchant.getStatus()).isEqualTo(MerchantStatus.SUSPENDED);
         merchant = merchants.reactivateMerchant(merchant.getId(),
-                new MerchantStatusChange().reason("Fees paid").version(merchant.getVersion()), null, null);
+                new MerchantStatusChange().reason("Fees paid").version(merchant.getVersion()));
         assertThat(merchant.getStatus()).isEqualTo(MerchantStatus.ACTIVE);
         merchant = merchants.freezeMerchant(merchant.getId(),
-                new MerchantStatusChange().reason("Suspected counterfeit goods"), "\"" + merchant.getVersion() + "\"", null);
+                new MerchantStatusChange().reason("Suspected counterfeit goods"),
+                        RequestOptions.builder().ifMatch("\"" + merchant.getVersion() + "\"").build());
         assertThat(merchant.getStatus()).isEqualTo(MerchantStatus.FROZEN);
         assertThat(merchant.getVersion()).isEqualTo(frozenVersion);
         ConflictException suspendFrozen = catchThrowableOfType(ConflictException.class, () -> merchants.suspendMerchant(
-                id, new MerchantStatusChange().reason("Double penalty").version(frozenVersion), null, null));
+                id, new MerchantStatusChange().reason("Double penalty").version(frozenVersion)));
         assertThat(suspendFrozen.problem().getCurrentState()).isEqualTo("frozen");
         merchant = merchants.reactivateMerchant(merchant.getId(),
-                new MerchantStatusChange().reason("Investigation closed").version(merchant.getVersion()), null, null);
+                new MerchantStatusChange().reason("Investigation closed").version(merchant.getVersion()));
         merchant = merchants.closeMerchant(merchant.getId(),
-                new MerchantStatusChange().reason("Contract ended").version(merchant.getVersion()), null, null);
+                new MerchantStatusChange().reason("Contract ended").version(merchant.getVersion()));
         assertThat(merchant.getStatus()).isEqualTo(MerchantStatus.CLOSED);
         assertThat(merchant.getVersion()).isEqualTo(7L);
 
         List<MerchantHistoryEntry> history = new ArrayList<>();
         String cursor = null;
         do {
-            var page = merchants.listMerchantHistory(merchant.getId(), 2, cursor);
+            var page = merchants.listMerchantHistory(merchant.getId(),
+                    ListMerchantHistoryParams.builder().limit(2).cursor(cursor).build());
             history.addAll(page.getItems());
             cursor = page.getNextCursor();
         } while (cursor != null);
@@ -224,31 +230,32 @@ class MerchantApiIT {
 
     @Test
     void aStaleVersionChangesNothing() throws Exception {
-        Merchant merchant = approve(merchants.applyMerchant(application("Stale KK"), null)).getMerchant();
+        Merchant merchant = approve(merchants.applyMerchant(application("Stale KK"))).getMerchant();
 
         ConflictException staleBody = catchThrowableOfType(ConflictException.class, () -> merchants.freezeMerchant(
-                merchant.getId(), new MerchantStatusChange().reason("Risk").version(1L), null, null));
+                merchant.getId(), new MerchantStatusChange().reason("Risk").version(1L)));
         assertThat(staleBody.status()).isEqualTo(409);
-        assertThat(staleBody.code()).isEqualTo("version_conflict");
+        assertThat(staleBody.code()).isEqualTo(ErrorCode.VERSION_CONFLICT);
         assertThat(staleBody.currentVersion()).isEqualTo(2L);
 
         ConflictException staleIfMatch = catchThrowableOfType(ConflictException.class, () -> merchants.freezeMerchant(
-                merchant.getId(), new MerchantStatusChange().reason("Risk"), "\"1\"", null));
+                merchant.getId(), new MerchantStatusChange().reason("Risk"),
+                        RequestOptions.builder().ifMatch("\"1\"").build()));
         assertThat(staleIfMatch.status()).isEqualTo(412);
-        assertThat(staleIfMatch.code()).isEqualTo("precondition_failed");
+        assertThat(staleIfMatch.code()).isEqualTo(ErrorCode.PRECONDITION_FAILED);
 
         ConflictException noVersion = catchThrowableOfType(ConflictException.class, () -> merchants.freezeMerchant(
-                merchant.getId(), new MerchantStatusChange().reason("Risk"), null, null));
+                merchant.getId(), new MerchantStatusChange().reason("Risk")));
         assertThat(noVersion.status()).isEqualTo(428);
 
         assertThat(merchants.getMerchant(merchant.getId())).isEqualTo(merchant);
-        assertThat(merchants.listMerchantHistory(merchant.getId(), null, null).getItems()).hasSize(2);
+        assertThat(merchants.listMerchantHistory(merchant.getId()).getItems()).hasSize(2);
     }
 
     @Test
     void aMerchantSeesOnlyItself() throws Exception {
-        MerchantApproved a = approve(merchants.applyMerchant(application("Merchant A KK"), null));
-        MerchantApproved b = approve(merchants.applyMerchant(application("Merchant B KK"), null));
+        MerchantApproved a = approve(merchants.applyMerchant(application("Merchant A KK")));
+        MerchantApproved b = approve(merchants.applyMerchant(application("Merchant B KK")));
         MerchantsApi asA = clientOf(a).merchants();
 
         NotFoundException other = catchThrowableOfType(NotFoundException.class,
@@ -257,26 +264,27 @@ class MerchantApiIT {
                 () -> asA.getMerchant(UUID.randomUUID()));
         assertThat(other.problem().getDetail()).isEqualTo(missing.problem().getDetail());
         assertThat(catchThrowableOfType(NotFoundException.class,
-                () -> asA.listMerchantHistory(b.getMerchant().getId(), null, null)).code()).isEqualTo("not_found");
+                () -> asA.listMerchantHistory(b.getMerchant().getId())).code()).isEqualTo(ErrorCode.NOT_FOUND);
 
-        assertThat(asA.listMerchants(null, null, null).getItems()).extracting(Merchant::getId)
+        assertThat(asA.listMerchants().getItems()).extracting(Merchant::getId)
                 .containsExactly(a.getMerchant().getId());
-        assertThat(asA.listMerchants(MerchantStatus.PENDING, null, null).getItems()).isEmpty();
-        assertThat(asA.listMerchantHistory(a.getMerchant().getId(), null, null).getItems()).hasSize(2);
+        assertThat(asA.listMerchants(
+                ListMerchantsParams.builder().status(MerchantStatus.PENDING).build()).getItems()).isEmpty();
+        assertThat(asA.listMerchantHistory(a.getMerchant().getId()).getItems()).hasSize(2);
     }
 
     @Test
     void aMerchantCannotReviewOrApply() throws Exception {
-        MerchantsApi asMerchant = clientOf(approve(merchants.applyMerchant(application("Ambitious KK"), null))).merchants();
-        Merchant pending = merchants.applyMerchant(application("Waiting KK"), null);
+        MerchantsApi asMerchant = clientOf(approve(merchants.applyMerchant(application("Ambitious KK")))).merchants();
+        Merchant pending = merchants.applyMerchant(application("Waiting KK"));
 
         PermissionException approve = catchThrowableOfType(PermissionException.class,
-                () -> asMerchant.approveMerchant(pending.getId(), new MerchantApproval().version(1L), null, null));
+                () -> asMerchant.approveMerchant(pending.getId(), new MerchantApproval().version(1L)));
         assertThat(approve.status()).isEqualTo(403);
-        assertThat(approve.code()).isEqualTo("insufficient_scope");
+        assertThat(approve.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
         PermissionException apply = catchThrowableOfType(PermissionException.class,
-                () -> asMerchant.applyMerchant(application("Sub-merchant KK"), null));
-        assertThat(apply.code()).isEqualTo("insufficient_scope");
+                () -> asMerchant.applyMerchant(application("Sub-merchant KK")));
+        assertThat(apply.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
         assertThat(merchants.getMerchant(pending.getId()).getStatus()).isEqualTo(MerchantStatus.PENDING);
     }
 
@@ -290,7 +298,7 @@ class MerchantApiIT {
                         .contact(new MerchantContact().name("Hanako").email("not-an-email").phone("call me"))
                         .yearsInBusiness(-1)
                         .categoryId(food.getId())
-                        .deposit(new Money().amount(500_000L).currency("YEN")), null));
+                        .deposit(new Money().amount(500_000L).currency("YEN"))));
         assertThat(invalid.fieldErrors()).extracting(FieldError::getField, FieldError::getCode).containsExactly(
                 tuple("legalName", "too_short"),
                 tuple("contact/email", "invalid_format"),
@@ -301,13 +309,13 @@ class MerchantApiIT {
                 tuple("deposit/currency", "invalid_format"));
 
         ValidationException unknownReferences = catchThrowableOfType(ValidationException.class, () -> merchants.applyMerchant(
-                application("Nowhere KK").categoryId(UUID.randomUUID()).plan("platinum"), null));
+                application("Nowhere KK").categoryId(UUID.randomUUID()).plan("platinum")));
         assertThat(unknownReferences.fieldErrors()).extracting(FieldError::getField, FieldError::getCode).containsExactly(
                 tuple("categoryId", "not_found"),
                 tuple("plan", "out_of_range"));
 
         ValidationException noReasons = catchThrowableOfType(ValidationException.class, () -> merchants.rejectMerchant(
-                UUID.randomUUID(), new MerchantRejection().reasons(List.of()).version(1L), null, null));
+                UUID.randomUUID(), new MerchantRejection().reasons(List.of()).version(1L)));
         assertThat(noReasons.fieldErrors()).extracting(FieldError::getField).containsExactly("reasons");
 
         assertThat(server.db().fetchCount(MERCHANT)).isEqualTo(before);
@@ -318,8 +326,9 @@ class MerchantApiIT {
         String key = UUID.randomUUID().toString();
         MerchantApplication application = application("Idempotent Sake Brewery KK");
 
-        Merchant first = merchants.applyMerchant(application, key);
-        ApiResponse<Merchant> again = merchants.applyMerchantWithHttpInfo(application, key);
+        Merchant first = merchants.applyMerchant(application, RequestOptions.builder().idempotencyKey(key).build());
+        ApiResponse<Merchant> again = merchants.applyMerchantWithHttpInfo(application,
+                RequestOptions.builder().idempotencyKey(key).build());
 
         assertThat(again.getData().getId()).isEqualTo(first.getId());
         assertThat(again.getHeaders().get("idempotent-replayed")).containsExactly("true");
@@ -328,37 +337,40 @@ class MerchantApiIT {
 
     @Test
     void theOperatorListsMerchantsByStatusPageByPage() throws Exception {
-        Merchant frozen = approve(merchants.applyMerchant(application("Listed Frozen KK"), null)).getMerchant();
+        Merchant frozen = approve(merchants.applyMerchant(application("Listed Frozen KK"))).getMerchant();
         frozen = merchants.freezeMerchant(frozen.getId(),
-                new MerchantStatusChange().reason("Chargebacks").version(frozen.getVersion()), null, null);
-        Merchant anotherFrozen = approve(merchants.applyMerchant(application("Listed Frozen Too KK"), null)).getMerchant();
+                new MerchantStatusChange().reason("Chargebacks").version(frozen.getVersion()));
+        Merchant anotherFrozen = approve(merchants.applyMerchant(application("Listed Frozen Too KK"))).getMerchant();
         anotherFrozen = merchants.freezeMerchant(anotherFrozen.getId(),
-                new MerchantStatusChange().reason("Chargebacks").version(anotherFrozen.getVersion()), null, null);
+                new MerchantStatusChange().reason("Chargebacks").version(anotherFrozen.getVersion()));
 
-        MerchantPage first = merchants.listMerchants(MerchantStatus.FROZEN, 1, null);
-        MerchantPage second = merchants.listMerchants(MerchantStatus.FROZEN, 1, first.getNextCursor());
+        MerchantPage first = merchants.listMerchants(
+                ListMerchantsParams.builder().status(MerchantStatus.FROZEN).limit(1).build());
+        MerchantPage second = merchants.listMerchants(
+                ListMerchantsParams.builder().status(MerchantStatus.FROZEN).limit(1).cursor(first.getNextCursor()).build());
 
         assertThat(first.getItems()).containsExactly(frozen);
         assertThat(second.getItems()).containsExactly(anotherFrozen);
         assertThat(second.getNextCursor()).isNull();
-        assertThat(merchants.listMerchants(null, 200, null).getItems()).extracting(Merchant::getStatus)
+        assertThat(merchants.listMerchants(
+                ListMerchantsParams.builder().limit(200).build()).getItems()).extracting(Merchant::getStatus)
                 .contains(MerchantStatus.PENDING, MerchantStatus.ACTIVE, MerchantStatus.FROZEN);
     }
 
     @Test
     void aCategoryMerchantsSellInCannotBeDeleted() throws Exception {
         Category sake = server.client().categories().createCategory(
-                new CategoryCreate().name("Sake").commissionRateBasisPoints(900), null);
-        merchants.applyMerchant(application("Sake Only KK").categoryId(sake.getId()), null);
+                new CategoryCreate().name("Sake").commissionRateBasisPoints(900));
+        merchants.applyMerchant(application("Sake Only KK").categoryId(sake.getId()));
 
         ConflictException inUse = catchThrowableOfType(ConflictException.class,
-                () -> server.client().categories().deleteCategory(sake.getId(), null));
-        assertThat(inUse.code()).isEqualTo("category_in_use");
+                () -> server.client().categories().deleteCategory(sake.getId()));
+        assertThat(inUse.code()).isEqualTo(ErrorCode.CATEGORY_IN_USE);
     }
 
     @Test
     void closingAMerchantEndsItsCredentialsAndTheTokensItHolds() throws Exception {
-        MerchantApproved approved = approve(merchants.applyMerchant(application("Closing Soon KK"), null));
+        MerchantApproved approved = approve(merchants.applyMerchant(application("Closing Soon KK")));
         String clientId = approved.getCredentials().getClient().getClientId();
         String secret = approved.getCredentials().getClientSecret();
         String token = server.token(clientId, secret);
@@ -366,7 +378,7 @@ class MerchantApiIT {
         assertThat(asMerchant.merchants().getMerchant(approved.getMerchant().getId())).isNotNull();
 
         merchants.closeMerchant(approved.getMerchant().getId(),
-                new MerchantStatusChange().reason("Contract ended").version(approved.getMerchant().getVersion()), null, null);
+                new MerchantStatusChange().reason("Contract ended").version(approved.getMerchant().getVersion()));
 
         MarketplaceException revoked = catchThrowableOfType(MarketplaceException.class,
                 () -> asMerchant.merchants().getMerchant(approved.getMerchant().getId()));
@@ -389,7 +401,7 @@ class MerchantApiIT {
     }
 
     private static MerchantApproved approve(Merchant pending) throws Exception {
-        return merchants.approveMerchant(pending.getId(), new MerchantApproval().version(pending.getVersion()), null, null);
+        return merchants.approveMerchant(pending.getId(), new MerchantApproval().version(pending.getVersion()));
     }
 
     private static MarketplaceClient clientOf(MerchantApproved approved) {

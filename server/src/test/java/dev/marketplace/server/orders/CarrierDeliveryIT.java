@@ -43,8 +43,8 @@ class CarrierDeliveryIT {
         ActiveMerchant tea = shop.merchant("Kyoto Tea Co., Ltd.");
         Item sencha = shop.item(tea, "PARCEL-1", 1_000, 10, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, sencha)), null);
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, sencha)));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         UUID part = order.getSubOrders().getFirst().getId();
         tea.client().fulfilment().acceptSubOrder(part, new StatusChangeReason());
         ship(tea, part, "4000-0000-0001");

@@ -3,6 +3,7 @@ package dev.marketplace.server.orders;
 import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.model.CartLineSet;
@@ -57,9 +58,9 @@ class CheckoutConcurrencyIT {
                 checkouts.add(threads.submit(() -> {
                     start.await();
                     try {
-                        return Optional.of(shopper.client().orders().checkout(Shop.checkoutOf(shopper.cartId()), null));
+                        return Optional.of(shopper.client().orders().checkout(Shop.checkoutOf(shopper.cartId())));
                     } catch (ConflictException e) {
-                        assertThat(e.code()).isEqualTo("insufficient_stock");
+                        assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_STOCK);
                         return Optional.empty();
                     }
                 }));
@@ -80,7 +81,7 @@ class CheckoutConcurrencyIT {
 
         for (Order order : placed) {
             MarketplaceClient customer = shop.customer(order.getCustomerId());
-            customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+            customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
             assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
         }
         StockLevel sold = shop.stock(last);
@@ -101,7 +102,7 @@ class CheckoutConcurrencyIT {
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 Future<Order> checkout = threads.submit(() -> {
                     start.await();
-                    return customer.orders().checkout(Shop.checkoutOf(cartId), null);
+                    return customer.orders().checkout(Shop.checkoutOf(cartId));
                 });
                 Future<Boolean> lineSet = threads.submit(() -> {
                     start.await();
@@ -109,7 +110,7 @@ class CheckoutConcurrencyIT {
                         customer.carts().setCartLine(cartId, second.variantId(), new CartLineSet().quantity(1));
                         return true;
                     } catch (ConflictException e) {
-                        assertThat(e.code()).isEqualTo("cart_checked_out");
+                        assertThat(e.code()).isEqualTo(ErrorCode.CART_CHECKED_OUT);
                         return false;
                     }
                 });

@@ -4,6 +4,7 @@ import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
@@ -63,7 +64,7 @@ class CheckoutIT {
         MarketplaceClient customer = shop.customer(customerId);
 
         // An anonymous shopper fills a cart; the customer signs in and claims it.
-        UUID cartId = shop.storefront.carts().createCart(Map.of(), null).getId();
+        UUID cartId = shop.storefront.carts().createCart(Map.of()).getId();
         shop.storefront.carts().setCartLine(cartId, gyokuro.variantId(), new CartLineSet().quantity(2));
         shop.storefront.carts().setCartLine(cartId, bowl.variantId(), new CartLineSet().quantity(1));
         Cart anonymous = shop.storefront.carts().setCartLine(cartId, novel.variantId(), new CartLineSet().quantity(3));
@@ -80,7 +81,7 @@ class CheckoutIT {
         assertThatThrownBy(() -> shop.storefront.carts().getCart(cartId))
                 .as("a claimed cart is the customer's only").isInstanceOf(NotFoundException.class);
 
-        Order order = customer.orders().checkout(Shop.checkoutOf(cartId), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(cartId));
 
         assertThat(customer.orders().getOrder(order.getId()))
                 .as("checkout answers the order built in memory: exactly what is stored").isEqualTo(order);
@@ -102,7 +103,7 @@ class CheckoutIT {
         assertThat(shop.stock(gyokuro).getReserved()).isEqualTo(2);
         assertThat(customer.carts().getCart(cartId).getOrderId()).isEqualTo(order.getId());
 
-        Payment payment = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Payment payment = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
 
         assertThat(payment.getStatus()).isEqualTo(Payment.StatusEnum.CAPTURED);
         assertThat(payment.getAmount()).isEqualTo(order.getTotal());
@@ -117,7 +118,7 @@ class CheckoutIT {
         assertThat(shop.moneyEvents(order.getId())).containsExactlyInAnyOrder("payment_authorized", "payment_captured",
                 "commission_accrued", "commission_accrued", "commission_accrued");
 
-        Payment again = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Payment again = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         assertThat(again.getId()).as("paying a paid order answers its payment").isEqualTo(payment.getId());
         assertThat(shop.moneyEvents(order.getId())).hasSize(5);
     }
@@ -140,9 +141,9 @@ class CheckoutIT {
         assertThat(retried.body()).isEqualTo(first.body());
         assertThat(server.db().fetchCount(CUSTOMER_ORDER, CUSTOMER_ORDER.CART_ID.eq(cartId))).isEqualTo(1);
         assertThat(shop.stock(matcha).getReserved()).isEqualTo(2);
-        assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId), null))
+        assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId)))
                 .as("a new key cannot check the cart out again")
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("cart_checked_out"));
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CART_CHECKED_OUT));
         assertThat(shop.stock(matcha).getReserved()).isEqualTo(2);
     }
 
@@ -153,7 +154,7 @@ class CheckoutIT {
         UUID cartId = shop.cartWith(customer, 1, sencha);
         var product = tea.client().products().getProduct(sencha.productId());
         tea.client().products().updateProduct(sencha.productId(), new ProductUpdate().version(product.getVersion())
-                .variants(List.of(new ProductVariantInput().sku("SENCHA-1").price(yen(1_200)))), null);
+                .variants(List.of(new ProductVariantInput().sku("SENCHA-1").price(yen(1_200)))));
 
         Cart changed = customer.carts().getCart(cartId);
         assertThat(changed.getLines()).singleElement().satisfies(line -> {
@@ -161,12 +162,12 @@ class CheckoutIT {
             assertThat(line.getUnitPrice()).isEqualTo(yen(1_200));
             assertThat(line.getSeenUnitPrice()).isEqualTo(yen(1_000));
         });
-        assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId), null))
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("prices_changed"));
+        assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId)))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PRICES_CHANGED));
         assertThat(shop.stock(sencha).getReserved()).as("nothing reserved").isZero();
 
         customer.carts().setCartLine(cartId, sencha.variantId(), new CartLineSet().quantity(1));
-        Order order = customer.orders().checkout(Shop.checkoutOf(cartId), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(cartId));
         assertThat(order.getSubtotal()).isEqualTo(yen(1_200));
     }
 
@@ -184,8 +185,8 @@ class CheckoutIT {
                     assertThat(line.getAvailableQuantity()).isEqualTo(1);
                 });
         assertThat(cart.getSubtotal()).as("totals cover what can be bought").isEqualTo(yen(5_000));
-        assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId), null))
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("insufficient_stock"));
+        assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId)))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_STOCK));
         assertThat(shop.stock(cup).getReserved()).as("all or nothing").isZero();
     }
 
@@ -193,15 +194,15 @@ class CheckoutIT {
     void aDeclinedPaymentLeavesTheOrderPayableAndAnUnpaidOrderExpiresAndFreesItsStock() throws Exception {
         Item genmai = shop.item(tea, "GENMAI-1", 700, 3, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 3, genmai)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 3, genmai)));
 
         Payment declined = customer.payments().payOrder(order.getId(),
-                new PaymentCreate().paymentMethod("pm_card_insufficient_funds"), null);
+                new PaymentCreate().paymentMethod("pm_card_insufficient_funds"));
         assertThat(declined.getStatus()).isEqualTo(Payment.StatusEnum.DECLINED);
         assertThat(declined.getFailureCode()).isEqualTo("insufficient_funds");
         assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PLACED);
         assertThatThrownBy(() -> customer.payments().payOrder(order.getId(),
-                new PaymentCreate().paymentMethod("pm_no_such_card"), null)).isInstanceOf(ValidationException.class);
+                new PaymentCreate().paymentMethod("pm_no_such_card"))).isInstanceOf(ValidationException.class);
 
         server.db().update(CUSTOMER_ORDER).set(CUSTOMER_ORDER.PAYMENT_DUE_AT, OffsetDateTime.now().minusSeconds(1))
                 .where(CUSTOMER_ORDER.ID.eq(order.getId())).execute();
@@ -214,9 +215,9 @@ class CheckoutIT {
                 .satisfies(t -> assertThat(t.getActor()).isEqualTo("system"));
         assertThat(shop.stock(genmai).getReserved()).isZero();
         assertThat(shop.stock(genmai).getOnHand()).isEqualTo(3);
-        assertThatThrownBy(() -> customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null))
+        assertThatThrownBy(() -> customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok")))
                 .isInstanceOfSatisfying(ConflictException.class, e -> {
-                    assertThat(e.code()).isEqualTo("illegal_status_transition");
+                    assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
                     assertThat(e.problem().toString()).contains("expired");
                 });
         assertThat(server.runJob(OrderService.UNPAID_EXPIRY_JOB)).isZero();
@@ -229,23 +230,23 @@ class CheckoutIT {
         MarketplaceClient alice = shop.customer(UUID.randomUUID());
         MarketplaceClient bob = shop.customer(UUID.randomUUID());
         UUID aliceCart = shop.cartWith(alice, 1, kabusecha);
-        Order aliceOrder = alice.orders().checkout(Shop.checkoutOf(aliceCart), null);
+        Order aliceOrder = alice.orders().checkout(Shop.checkoutOf(aliceCart));
 
         assertThatThrownBy(() -> bob.orders().getOrder(aliceOrder.getId())).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> bob.carts().getCart(aliceCart)).isInstanceOf(NotFoundException.class);
-        assertThatThrownBy(() -> bob.payments().payOrder(aliceOrder.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null))
+        assertThatThrownBy(() -> bob.payments().payOrder(aliceOrder.getId(), new PaymentCreate().paymentMethod("pm_card_ok")))
                 .isInstanceOf(NotFoundException.class);
-        assertThat(bob.orders().listOrders(null, null).getItems()).isEmpty();
-        assertThat(alice.orders().listOrders(null, null).getItems()).extracting(Order::getId).containsExactly(aliceOrder.getId());
+        assertThat(bob.orders().listOrders().getItems()).isEmpty();
+        assertThat(alice.orders().listOrders().getItems()).extracting(Order::getId).containsExactly(aliceOrder.getId());
         assertThat(server.client().orders().getOrder(aliceOrder.getId()).getId()).isEqualTo(aliceOrder.getId());
         assertThatThrownBy(() -> tea.client().orders().getOrder(aliceOrder.getId())).as("merchants see sub-orders only")
                 .isInstanceOf(NotFoundException.class);
 
         UUID anonymousCart = shop.cartWith(shop.storefront, 1, kabusecha);
-        assertThatThrownBy(() -> shop.storefront.orders().checkout(Shop.checkoutOf(anonymousCart), null))
-                .isInstanceOfSatisfying(PermissionException.class, e -> assertThat(e.code()).isEqualTo("customer_required"));
-        assertThatThrownBy(() -> bob.orders().checkout(Shop.checkoutOf(anonymousCart), null))
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("cart_not_claimed"));
+        assertThatThrownBy(() -> shop.storefront.orders().checkout(Shop.checkoutOf(anonymousCart)))
+                .isInstanceOfSatisfying(PermissionException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CUSTOMER_REQUIRED));
+        assertThatThrownBy(() -> bob.orders().checkout(Shop.checkoutOf(anonymousCart)))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CART_NOT_CLAIMED));
     }
 
     @Test
@@ -256,7 +257,7 @@ class CheckoutIT {
         UUID cartId = shop.cartWith(customer, 1, shincha);
 
         assertThatThrownBy(() -> customer.orders().checkout(Shop.checkoutOf(cartId).shippingAddress(
-                Shop.address().country("Japan").phone("call me")), null))
+                Shop.address().country("Japan").phone("call me"))))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.fieldErrors())
                         .extracting(dev.marketplace.sdk.model.FieldError::getField)
                         .contains("shippingAddress/country", "shippingAddress/phone"));

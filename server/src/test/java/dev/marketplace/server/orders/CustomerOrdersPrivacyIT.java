@@ -4,6 +4,7 @@ import static dev.marketplace.schema.Tables.CUSTOMER_ORDER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.api.CustomersApi;
@@ -39,7 +40,7 @@ class CustomerOrdersPrivacyIT {
         Shop shop = new Shop(server, 1000);
         Item item = shop.item(shop.merchant("Sealed Tea KK"), "SEAL-1", 1_000, 5, false);
         MarketplaceClient buyer = shop.customer(UUID.randomUUID());
-        Order order = buyer.orders().checkout(Shop.checkoutOf(shop.cartWith(buyer, 1, item)), null);
+        Order order = buyer.orders().checkout(Shop.checkoutOf(shop.cartWith(buyer, 1, item)));
 
         byte[] stored = server.db().select(CUSTOMER_ORDER.SHIPPING_ADDRESS_SEALED).from(CUSTOMER_ORDER)
                 .where(CUSTOMER_ORDER.ID.eq(order.getId())).fetchSingle().value1();
@@ -59,8 +60,8 @@ class CustomerOrdersPrivacyIT {
         ActiveMerchant tea = shop.merchant("Kyoto Tea Co., Ltd.");
         Item item = shop.item(tea, "PRIV-1", 2_000, 5, false);
         MarketplaceClient buyer = shop.customer(customerId);
-        Order order = buyer.orders().checkout(Shop.checkoutOf(shop.cartWith(buyer, 1, item)), null);
-        buyer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Order order = buyer.orders().checkout(Shop.checkoutOf(shop.cartWith(buyer, 1, item)));
+        buyer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         ShippingAddress address = Shop.address();
 
         CustomerExport export = me.exportMyCustomerData();
@@ -70,7 +71,7 @@ class CustomerOrdersPrivacyIT {
         MarketplaceException open = catchThrowableOfType(MarketplaceException.class,
                 () -> me.eraseMyCustomerData(new CustomerConfirmation().version(1L)));
         assertThat(open.status()).isEqualTo(409);
-        assertThat(open.code()).isEqualTo("orders_in_progress");
+        assertThat(open.code()).isEqualTo(ErrorCode.ORDERS_IN_PROGRESS);
         assertThat(me.getMyCustomerProfile().getStatus()).isEqualTo(Customer.StatusEnum.ACTIVE);
 
         buyer.orders().cancelOrder(order.getId(), new StatusChangeReason().reason("changed my mind"));

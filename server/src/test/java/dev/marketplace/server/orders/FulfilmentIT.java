@@ -6,10 +6,13 @@ import static dev.marketplace.schema.Tables.SUB_ORDER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.api.FulfilmentApi;
+import dev.marketplace.sdk.api.FulfilmentApi.ListSubOrdersParams;
 import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderStatus;
@@ -61,14 +64,14 @@ class FulfilmentIT {
         UUID potteryPart = subOrderOf(order, pottery);
 
         List<MerchantSubOrder> inbox = tea.client().fulfilment().listSubOrders(
-                dev.marketplace.sdk.model.SubOrderStatus.AWAITING_ACCEPTANCE, null, null).getItems();
+                ListSubOrdersParams.builder().status(dev.marketplace.sdk.model.SubOrderStatus.AWAITING_ACCEPTANCE).build()).getItems();
         assertThat(inbox).extracting(MerchantSubOrder::getId).containsExactly(teaPart);
         assertThat(inbox.getFirst().getShippingAddress()).isEqualTo(Shop.address());
         assertThat(inbox.getFirst().getAcceptanceDueAt()).isAfter(OffsetDateTime.now());
         assertThatThrownBy(() -> pottery.client().fulfilment().getSubOrder(teaPart)).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> tea.client().fulfilment().deliverSubOrder(teaPart, new StatusChangeReason()))
                 .isInstanceOfSatisfying(ConflictException.class, e -> {
-                    assertThat(e.code()).isEqualTo("illegal_status_transition");
+                    assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION);
                     assertThat(e.problem().toString()).contains("awaiting_acceptance");
                 });
 
@@ -173,7 +176,7 @@ class FulfilmentIT {
         Item plate = shop.item(pottery, "C-PLATE", 3_000, 10, false);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
 
-        Order unpaid = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, matcha)), null);
+        Order unpaid = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, matcha)));
         Order cancelledUnpaid = customer.orders().cancelOrder(unpaid.getId(), new StatusChangeReason().reason("changed my mind"));
         assertThat(cancelledUnpaid.getStatus()).isEqualTo(OrderStatus.CANCELLED);
         assertThat(shop.stock(matcha).getReserved()).isZero();
@@ -195,7 +198,7 @@ class FulfilmentIT {
                 .satisfies(payment -> assertThat(payment.getRefunded()).isEqualTo(payment.getAmount()));
         assertThat(shop.moneyEvents(paid.getId())).filteredOn("payment_refunded"::equals).hasSize(2);
         assertThatThrownBy(() -> customer.orders().cancelOrder(paid.getId(), new StatusChangeReason()))
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("illegal_status_transition"));
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION));
 
         Order shipping = paidOrder(customer, 1, matcha);
         UUID teaPart = subOrderOf(shipping, tea);
@@ -219,10 +222,10 @@ class FulfilmentIT {
         assertThat(shop.stock(kettle).getOnHand()).isEqualTo(7);
 
         OrderReturn requested = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
-                .reason("chipped lid").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))), null);
+                .reason("chipped lid").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))));
         assertThat(requested.getStatus()).isEqualTo(OrderReturn.StatusEnum.REQUESTED);
         assertThatThrownBy(() -> pottery.client().returns().refundReturn(requested.getId(), new ReturnRefund()))
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("illegal_status_transition"));
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ILLEGAL_STATUS_TRANSITION));
         pottery.client().returns().approveReturn(requested.getId(), new StatusChangeReason());
         pottery.client().returns().receiveReturn(requested.getId(), new ReturnReceipt().locationId(kettle.locationId()));
         assertThat(shop.stock(kettle).getOnHand()).as("restocked").isEqualTo(8);
@@ -243,16 +246,16 @@ class FulfilmentIT {
                 .containsSubsequence("delivered", "requested", "approved", "received", "refunded");
 
         assertThatThrownBy(() -> customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
-                .reason("more").lines(List.of(new ShipmentLine().lineNumber(0).quantity(3))), null))
+                .reason("more").lines(List.of(new ShipmentLine().lineNumber(0).quantity(3)))))
                 .as("only 2 units are left to return").isInstanceOf(ValidationException.class);
         OrderReturn second = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
-                .reason("changed my mind").lines(List.of(new ShipmentLine().lineNumber(0).quantity(2))), null);
+                .reason("changed my mind").lines(List.of(new ShipmentLine().lineNumber(0).quantity(2))));
         assertThatThrownBy(() -> tea.client().returns().getReturn(second.getId())).isInstanceOf(NotFoundException.class);
         OrderReturn refused = pottery.client().returns().refuseReturn(second.getId(), new Rejection().reason("outside the return window"));
         assertThat(refused.getStatus()).isEqualTo(OrderReturn.StatusEnum.REFUSED);
 
         OrderReturn third = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(part)
-                .reason("broken").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))), null);
+                .reason("broken").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))));
         pottery.client().returns().approveReturn(third.getId(), new StatusChangeReason());
         OrderReturn writtenOff = pottery.client().returns().receiveReturn(third.getId(), new ReturnReceipt());
         assertThat(writtenOff.getRestockedLocationId()).isNull();
@@ -262,8 +265,8 @@ class FulfilmentIT {
     }
 
     private static Order paidOrder(MarketplaceClient customer, long quantity, Item... items) throws Exception {
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, items)), null);
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, items)));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         return customer.orders().getOrder(order.getId());
     }
 

@@ -91,13 +91,13 @@ class HttpProviderPaymentIT {
     void aProviderTimeoutLeavesThePaymentPendingAndReconciliationCompletesItOnce() throws Exception {
         Item item = shop.item(tea, "SLOW-1", 3_000, 5, false);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, item)));
         long total = order.getTotal().getAmount();
         // The provider charges but answers too late, every time it is asked.
         provider.stubFor(post(urlPathEqualTo(PAYMENTS)).willReturn(json(201, payment("pay_slow", "captured", total))
                 .withFixedDelay(1_000)));
 
-        Payment pending = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+        Payment pending = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"));
 
         assertThat(pending.getStatus()).isEqualTo(Payment.StatusEnum.PENDING);
         assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PLACED);
@@ -126,12 +126,12 @@ class HttpProviderPaymentIT {
     void anAsynchronousCaptureReportedTwiceByWebhookPaysTheOrderOnce() throws Exception {
         Item item = shop.item(tea, "ASYNC-1", 1_500, 5, false);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)));
         long total = order.getTotal().getAmount();
         provider.stubFor(post(urlPathEqualTo(PAYMENTS)).withHeader("Idempotency-Key", matching(".+"))
                 .willReturn(json(202, payment("pay_async", "pending", total))));
 
-        Payment pending = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+        Payment pending = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"));
         assertThat(pending.getStatus()).isEqualTo(Payment.StatusEnum.PENDING);
 
         String event = "{\"type\":\"payment.captured\",\"data\":{\"paymentId\":\"pay_async\",\"amount\":" + total
@@ -154,10 +154,10 @@ class HttpProviderPaymentIT {
     void aRefundTheProviderSettlesLaterIsRecordedOnceByItsWebhook() throws Exception {
         Item item = shop.item(tea, "REFUND-1", 2_000, 5, false);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)));
         long total = order.getTotal().getAmount();
         provider.stubFor(post(urlPathEqualTo(PAYMENTS)).willReturn(json(201, payment("pay_refunded", "captured", total))));
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"));
         // The provider accepts the refund but settles it later.
         provider.stubFor(post(urlPathEqualTo(PAYMENTS + "/pay_refunded/refunds")).willReturn(json(202, """
                 {"id": "re_later", "paymentId": "pay_refunded", "amount": %d, "currency": "JPY", "status": "pending"}"""

@@ -53,8 +53,8 @@ class OrderLedgerIT {
         for (int i = 0; i < 16; i++) {
             MarketplaceClient customer = shop.customer(UUID.randomUUID());
             Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1 + random.nextInt(3),
-                    sencha, cup)), null);
-            customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+                    sencha, cup)));
+            customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
             for (var subOrder : customer.orders().getOrder(order.getId()).getSubOrders()) {
                 var fulfilment = (subOrder.getMerchantId().equals(tea.id()) ? tea : pottery).client().fulfilment();
                 switch (random.nextInt(4)) {

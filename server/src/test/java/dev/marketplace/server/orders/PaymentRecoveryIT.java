@@ -3,6 +3,7 @@ package dev.marketplace.server.orders;
 import static dev.marketplace.schema.Tables.PAYMENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.model.Order;
@@ -58,16 +59,16 @@ class PaymentRecoveryIT {
     void aChargeWhoseOutcomeWasNeverRecordedIsFoundByItsKeyAndCompletedExactlyOnce() throws Exception {
         Item item = shop.item(tea, "CRASH-1", 3_000, 5, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, item)));
         // The intent was committed and the provider charged, then the process died before recording the outcome.
         UUID paymentId = pendingIntent(order);
         String key = "payment-" + paymentId;
         ProviderPayment charged = server.paymentProvider().authorize(new PaymentProvider.AuthorizationRequest(key,
                 Money.of(order.getTotal().getAmount(), "JPY"), "pm_card_ok", paymentId.toString(), true));
         assertThat(charged.status()).isEqualTo(ProviderPayment.Status.CAPTURED);
-        assertThatThrownBy(() -> customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null))
+        assertThatThrownBy(() -> customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok")))
                 .as("no second payment while one is unresolved")
-                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo("payment_in_progress"));
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAYMENT_IN_PROGRESS));
 
         server.runJob(PaymentService.RECONCILIATION_JOB);
         server.runJob(PaymentService.RECONCILIATION_JOB);
@@ -91,7 +92,7 @@ class PaymentRecoveryIT {
     void aChargeThatNeverReachedTheProviderIsSentAgainWithTheSameKey() throws Exception {
         Item item = shop.item(tea, "CRASH-2", 1_000, 5, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)));
         UUID paymentId = pendingIntent(order);
         assertThat(server.paymentProvider().findByIdempotencyKey("payment-" + paymentId)).isEmpty();
 
@@ -108,7 +109,7 @@ class PaymentRecoveryIT {
     void aDuplicateWebhookChangesNothingTheSecondTime() throws Exception {
         Item item = shop.item(tea, "HOOK-1", 2_000, 5, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)));
         // The provider accepted the charge and will report the capture by webhook.
         UUID paymentId = pendingIntent(order);
         ProviderPayment charged = server.paymentProvider().authorize(new PaymentProvider.AuthorizationRequest(
@@ -138,7 +139,7 @@ class PaymentRecoveryIT {
     void aWebhookWithABadSignatureIsRefusedAndChangesNothing() throws Exception {
         Item item = shop.item(tea, "HOOK-2", 2_000, 5, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)));
         UUID paymentId = pendingIntent(order);
         server.db().update(PAYMENT).set(PAYMENT.PROVIDER_PAYMENT_ID, "test_pay_forged").where(PAYMENT.ID.eq(paymentId)).execute();
         String event = "{\"type\":\"payment.captured\",\"data\":{\"paymentId\":\"test_pay_forged\",\"amount\":"

@@ -80,12 +80,12 @@ class RefundSendingIT {
     void noTransactionIsHeldWhileTheProviderTakesItsTimeOverARefund() throws Exception {
         Item item = shop.item(tea, "SLOW-REFUND-1", 2_000, 5, false);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, item)));
         long total = order.getTotal().getAmount();
         provider.stubFor(post(urlPathEqualTo("/v1/payments")).willReturn(json("""
                 {"id": "pay_slow_refund", "status": "captured", "currency": "JPY", "authorized": %d, "captured": %d,
                  "refunded": 0}""".formatted(total, total))));
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"), null);
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"));
         provider.stubFor(post(urlPathEqualTo("/v1/payments/pay_slow_refund/refunds")).willReturn(json("""
                 {"id": "re_slow", "paymentId": "pay_slow_refund", "amount": %d, "currency": "JPY",
                  "status": "succeeded"}""".formatted(total)).withFixedDelay((int) PROVIDER_DELAY.toMillis())));

@@ -6,6 +6,8 @@ import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
 
 import com.nimbusds.jose.jwk.ECKey;
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.api.InventoryApi;
+import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
 import dev.marketplace.sdk.model.CartLineSet;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -54,10 +56,10 @@ final class Shop {
         this.server = server;
         this.catalog = new TestCatalog(server);
         this.category = server.client().categories().createCategory(new CategoryCreate()
-                .name("Food " + UUID.randomUUID()).commissionRateBasisPoints(commissionBasisPoints), null).getId();
+                .name("Food " + UUID.randomUUID()).commissionRateBasisPoints(commissionBasisPoints)).getId();
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
                 .principalType(PrincipalType.STOREFRONT).principalId(storefrontId)
-                .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)), null);
+                .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));
         this.storefrontClientId = credentials.getClient().getClientId();
         this.storefront = server.clientWithToken(server.token(storefrontClientId, credentials.getClientSecret()));
     }
@@ -75,14 +77,15 @@ final class Shop {
         Product product = catalog.published(merchant, create);
         UUID variant = product.getVariants().getFirst().getId();
         UUID location = merchant.client().inventory().createLocation(
-                new LocationCreate().code("WH-" + sku).name("Warehouse " + sku), null).getId();
+                new LocationCreate().code("WH-" + sku).name("Warehouse " + sku)).getId();
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
-                .variantId(variant).locationId(location).setOnHand(stock).sourceSequence(1L))), null);
+                .variantId(variant).locationId(location).onHand(stock).sourceSequence(1L))));
         return new Item(merchant, variant, product.getId(), location, price);
     }
 
     StockLevel stock(Item item) throws Exception {
-        return item.merchant().client().inventory().listStock(item.variantId(), item.locationId(), null, null)
+        return item.merchant().client().inventory().listStock(
+                ListStockParams.builder().variantId(item.variantId()).locationId(item.locationId()).build())
                 .getItems().getFirst();
     }
 
@@ -99,7 +102,7 @@ final class Shop {
 
     /** A cart of {@code customer} holding {@code quantity} of each item. */
     UUID cartWith(MarketplaceClient customer, long quantity, Item... items) throws Exception {
-        UUID cart = customer.carts().createCart(Map.of(), null).getId();
+        UUID cart = customer.carts().createCart(Map.of()).getId();
         for (Item item : items) {
             customer.carts().setCartLine(cart, item.variantId(), new CartLineSet().quantity((int) quantity));
         }

@@ -3,6 +3,8 @@ package dev.marketplace.server.orders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.api.FulfilmentApi;
+import dev.marketplace.sdk.api.FulfilmentApi.ListSubOrderChangesParams;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.PaymentCreate;
 import dev.marketplace.sdk.model.StatusChangeReason;
@@ -41,8 +43,8 @@ class SubOrderFeedIT {
         Item sencha = shop.item(tea, "FEED-TEA", 1_000, 10, true);
         Item bowl = shop.item(pottery, "FEED-BOWL", 4_000, 10, false);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, sencha, bowl)), null);
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, sencha, bowl)));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         UUID teaPart = order.getSubOrders().stream().filter(sub -> sub.getMerchantId().equals(tea.id()))
                 .map(SubOrder::getId).findFirst().orElseThrow();
 
@@ -60,7 +62,8 @@ class SubOrderFeedIT {
             assertThat(change.getPosition()).isGreaterThan(first.getLast().getPosition());
         });
         assertThat(positions(first)).isSorted().doesNotHaveDuplicates();
-        assertThat(tea.client().fulfilment().listSubOrderChanges(1000, lastCursor.get()).getItems())
+        assertThat(tea.client().fulfilment().listSubOrderChanges(
+                ListSubOrderChangesParams.builder().limit(1000).cursor(lastCursor.get()).build()).getItems())
                 .as("caught up: nothing twice").isEmpty();
         assertThat(readAll(pottery)).extracting(change -> change.getSubOrder().getId()).doesNotContain(teaPart)
                 .isNotEmpty();
@@ -74,7 +77,8 @@ class SubOrderFeedIT {
         lastCursor.set(cursor);
         Await.until(Duration.ofSeconds(10), "the feed shows the change", () -> {
             try {
-                SubOrderChangePage page = merchant.client().fulfilment().listSubOrderChanges(1000, lastCursor.get());
+                SubOrderChangePage page = merchant.client().fulfilment().listSubOrderChanges(
+                        ListSubOrderChangesParams.builder().limit(1000).cursor(lastCursor.get()).build());
                 read.addAll(page.getItems());
                 lastCursor.set(page.getNextCursor());
             } catch (Exception e) {
@@ -86,7 +90,8 @@ class SubOrderFeedIT {
     }
 
     private static List<SubOrderChange> readAll(ActiveMerchant merchant) throws Exception {
-        return (merchant == null ? server.client() : merchant.client()).fulfilment().listSubOrderChanges(1000, null).getItems();
+        return (merchant == null ? server.client() : merchant.client()).fulfilment().listSubOrderChanges(
+                ListSubOrderChangesParams.builder().limit(1000).build()).getItems();
     }
 
     private static List<Long> positions(List<SubOrderChange> changes) {

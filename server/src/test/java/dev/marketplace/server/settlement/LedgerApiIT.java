@@ -48,7 +48,7 @@ class LedgerApiIT {
     static void posted() throws Exception {
         TestCatalog catalog = new TestCatalog(server);
         UUID category = server.client().categories().createCategory(new CategoryCreate().name("Tea")
-                .commissionRateBasisPoints(1000), null).getId();
+                .commissionRateBasisPoints(1000)).getId();
         merchant = catalog.activeMerchant("Kyoto Tea Co., Ltd.", category).id();
         UUID other = catalog.activeMerchant("Uji Gardens KK", category).id();
         merchantToken = settlementToken(merchant);
@@ -126,7 +126,7 @@ class LedgerApiIT {
     private static String settlementToken(UUID merchantId) throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("ERP")
                 .principalType(PrincipalType.MERCHANT).principalId(merchantId)
-                .scopes(List.of(Scope.SETTLEMENT_READ)), null);
+                .scopes(List.of(Scope.SETTLEMENT_READ)));
         return server.token(credentials.getClient().getClientId(), credentials.getClientSecret());
     }
 

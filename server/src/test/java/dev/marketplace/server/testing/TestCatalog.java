@@ -44,9 +44,9 @@ public final class TestCatalog {
                 .address(new MerchantAddress().country("JP").postalCode("600-8001").region("Kyoto")
                         .locality("Shimogyo-ku").line1("1-2-3 Shijo-dori"))
                 .yearsInBusiness(12).categoryId(categoryId).plan("standard")
-                .deposit(new Money().amount(500_000L).currency("JPY")), null);
+                .deposit(new Money().amount(500_000L).currency("JPY")));
         MerchantApproved approved = server.client().merchants().approveMerchant(applied.getId(),
-                new MerchantApproval().version(applied.getVersion()), null, null);
+                new MerchantApproval().version(applied.getVersion()));
         return new ActiveMerchant(approved.getMerchant(), server.clientWithToken(server.token(
                 approved.getCredentials().getClient().getClientId(), approved.getCredentials().getClientSecret())));
     }
@@ -55,7 +55,7 @@ public final class TestCatalog {
     public MarketplaceClient storefront() throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
                 .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(List.of(Scope.CATALOG_READ)), null);
+                .scopes(List.of(Scope.CATALOG_READ)));
         return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
     }
 
@@ -68,10 +68,10 @@ public final class TestCatalog {
 
     /** Creates the product as {@code merchant}, submits it and has the operator approve it. */
     public Product published(ActiveMerchant merchant, ProductCreate product) throws Exception {
-        Product draft = merchant.client().products().createProduct(product, null);
+        Product draft = merchant.client().products().createProduct(product);
         Product pending = merchant.client().products().submitProduct(draft.getId(),
-                new ProductStatusChange().version(draft.getVersion()), null, null);
+                new ProductStatusChange().version(draft.getVersion()));
         return server.client().products().approveProduct(pending.getId(),
-                new ProductStatusChange().version(pending.getVersion()), null, null);
+                new ProductStatusChange().version(pending.getVersion()));
     }
 }

@@ -72,7 +72,7 @@ public final class TestCustomers {
     public SignInClient client(String name, PrincipalType type, String redirectUri, List<Scope> scopes) throws Exception {
         ClientCredentials created = server.client().clients().createClient(new ClientCreate().name(name)
                 .principalType(type).principalId(UUID.randomUUID()).scopes(scopes)
-                .redirectUris(List.of(redirectUri)), null);
+                .redirectUris(List.of(redirectUri)));
         String id = created.getClient().getClientId();
         MarketplaceClient sdk = scopes.contains(Scope.CUSTOMERS_REGISTER)
                 ? server.clientWithToken(server.token(id, created.getClientSecret())) : null;
@@ -83,7 +83,7 @@ public final class TestCustomers {
     public SignInClient publicStorefront(String name, String redirectUri, List<Scope> scopes) throws Exception {
         ClientCredentials created = server.client().clients().createClient(new ClientCreate().name(name)
                 .clientType(ClientType.PUBLIC).principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(scopes).redirectUris(List.of(redirectUri)), null);
+                .scopes(scopes).redirectUris(List.of(redirectUri)));
         if (created.getClientSecret() != null) {
             throw new AssertionError("a public client was given a secret");
         }
@@ -93,7 +93,7 @@ public final class TestCustomers {
     /** Registers through the storefront and verifies the email with the mailed code; returns the customer's id. */
     public UUID registerVerified(SignInClient storefront, String email) throws Exception {
         UUID id = storefront.sdk().customers().registerCustomer(new CustomerRegistration().email(email)
-                .password(PASSWORD).name("Hanako Yamada").phone("+81 90-1234-5678"), null).getId();
+                .password(PASSWORD).name("Hanako Yamada").phone("+81 90-1234-5678")).getId();
         storefront.sdk().customers().verifyCustomerEmail(new EmailVerification().token(server.mails().latestCodeFor(email)));
         return id;
     }

@@ -119,7 +119,7 @@ class IdempotencyIT {
         assertThat(post(key, categoryBody("Operator's")).statusCode()).isEqualTo(201);
         var other = server.client().clients().createClient(new dev.marketplace.sdk.model.ClientCreate()
                 .name("Second operator tool").principalType(dev.marketplace.sdk.model.PrincipalType.OPERATOR)
-                .scopes(List.of(dev.marketplace.sdk.model.Scope.CATEGORIES_WRITE)), null);
+                .scopes(List.of(dev.marketplace.sdk.model.Scope.CATEGORIES_WRITE)));
         String otherToken = server.token(other.getClient().getClientId(), other.getClientSecret());
         HttpResponse<String> sameKeyOtherClient = server.send(server.anonymousRequest("/v1/categories")
                 .header("Authorization", "Bearer " + otherToken).header("Content-Type", "application/json")

@@ -61,16 +61,16 @@ class LimitsAgreementIT {
     @BeforeAll
     static void anActiveMerchant() throws Exception {
         UUID category = server.client().categories().createCategory(new CategoryCreate().name("Tea")
-                .commissionRateBasisPoints(1000), null).getId();
+                .commissionRateBasisPoints(1000)).getId();
         Merchant applied = server.client().merchants().applyMerchant(new MerchantApplication()
                 .legalName("Limits KK")
                 .contact(new MerchantContact().name("Yamada Hanako").email("hanako@example.jp").phone("+81 75-123-4567"))
                 .address(new MerchantAddress().country("JP").postalCode("600-8001").region("Kyoto")
                         .locality("Shimogyo-ku").line1("1-2-3 Shijo-dori"))
                 .yearsInBusiness(12).categoryId(category).plan("standard")
-                .deposit(new Money().amount(500_000L).currency("JPY")), null);
+                .deposit(new Money().amount(500_000L).currency("JPY")));
         MerchantApproved approved = server.client().merchants().approveMerchant(applied.getId(),
-                new MerchantApproval().version(applied.getVersion()), null, null);
+                new MerchantApproval().version(applied.getVersion()));
         merchantToken = server.token(approved.getCredentials().getClient().getClientId(),
                 approved.getCredentials().getClientSecret());
     }

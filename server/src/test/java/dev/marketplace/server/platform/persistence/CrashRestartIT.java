@@ -71,7 +71,7 @@ class CrashRestartIT {
         assertThat(SERVER_JAR).as("the server jar (mvn package)").exists();
         ServerProcess first = start("first");
         Category created = first.client().categories().createCategory(
-                new CategoryCreate().name("Survives a crash 耐障害").commissionRateBasisPoints(900), null);
+                new CategoryCreate().name("Survives a crash 耐障害").commissionRateBasisPoints(900));
 
         // Killed together with its watchdog (the process group and the watchdog's session killed, say): PostgreSQL
         // runs on orphaned, as it did after any SIGKILL before the watchdog, and the next start must not fail on it.

@@ -120,7 +120,7 @@ class AuthorizationServerIT {
 
         var other = server.client().clients().createClient(new dev.marketplace.sdk.model.ClientCreate().name("Other tool")
                 .principalType(dev.marketplace.sdk.model.PrincipalType.OPERATOR)
-                .scopes(java.util.List.of(dev.marketplace.sdk.model.Scope.CATALOG_READ)), null);
+                .scopes(java.util.List.of(dev.marketplace.sdk.model.Scope.CATALOG_READ)));
         String otherBasic = "Basic " + Base64.getEncoder().encodeToString((other.getClient().getClientId() + ":"
                 + other.getClientSecret()).getBytes(StandardCharsets.UTF_8));
         assertThat(revoke(otherBasic, "token=" + token).statusCode()).as("answered 200 all the same").isEqualTo(200);

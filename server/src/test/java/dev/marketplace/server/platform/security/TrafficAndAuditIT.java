@@ -35,7 +35,7 @@ class TrafficAndAuditIT {
     void aBurstReaches429WithHeadersAndRecovers() throws Exception {
         ClientCredentials merchant = server.client().clients().createClient(new ClientCreate().name("Bursty ERP")
                 .principalType(PrincipalType.MERCHANT).principalId(UUID.randomUUID())
-                .scopes(List.of(Scope.CATALOG_READ)), null);
+                .scopes(List.of(Scope.CATALOG_READ)));
         String token = server.token(merchant.getClient().getClientId(), merchant.getClientSecret());
 
         HttpResponse<String> first = list(token);

@@ -1,0 +1,196 @@
+package dev.marketplace.examples;
+
+import dev.marketplace.sdk.CursorStore;
+import dev.marketplace.sdk.ErrorCode;
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.MarketplaceException;
+import dev.marketplace.sdk.RequestOptions;
+import dev.marketplace.sdk.api.InventoryApi.ListLocationsParams;
+import dev.marketplace.sdk.model.Location;
+import dev.marketplace.sdk.model.LocationCreate;
+import dev.marketplace.sdk.model.MerchantSubOrder;
+import dev.marketplace.sdk.model.Money;
+import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.ProductBulkUpsert;
+import dev.marketplace.sdk.model.ProductStatus;
+import dev.marketplace.sdk.model.ProductStatusChange;
+import dev.marketplace.sdk.model.ProductUpsertItem;
+import dev.marketplace.sdk.model.ProductUpsertResult;
+import dev.marketplace.sdk.model.ProductVariantInput;
+import dev.marketplace.sdk.model.ShipmentCreate;
+import dev.marketplace.sdk.model.ShipmentLine;
+import dev.marketplace.sdk.model.StockChange;
+import dev.marketplace.sdk.model.StockLevel;
+import dev.marketplace.sdk.model.StockUpdate;
+import dev.marketplace.sdk.model.StockUpdateBatch;
+import dev.marketplace.sdk.model.SubOrderChange;
+import dev.marketplace.sdk.model.SubOrderStatus;
+import dev.marketplace.sdk.model.UpsertOutcome;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A merchant's ERP kept in step with the marketplace, with the merchant's own client credentials:
+ * <ol>
+ *     <li>{@link #syncCatalog}: the ERP's items upserted in bulk by their external id (the ERP's own key), new or
+ *     changed ones submitted for review, and stock on hand set per SKU with the ERP's sequence number;</li>
+ *     <li>{@link #pullOrdersAndShip}: the sub-order feed read from a stored cursor; each paid sub-order accepted and
+ *     shipped, every line in full, with idempotency keys derived from the sub-order so that a repeat (after a crash
+ *     between the call and saving the cursor) does nothing twice;</li>
+ *     <li>{@link #pullStock}: the stock feed read the same way, to mirror reservations and sales into the ERP.</li>
+ * </ol>
+ * Usage: {@code ErpSync baseUri merchantClientId merchantSecret categoryId [cursorDirectory]}: syncs two demo items,
+ * then follows both feeds until stopped (Ctrl-C).
+ */
+public final class ErpSync {
+
+    /** One sellable item as the ERP knows it: its own id and SKU, title, price in yen, and stock on hand. */
+    public record ErpItem(String externalId, String sku, String title, long priceYen, long onHand) {
+    }
+
+    /** What one catalog sync did. */
+    public record CatalogSync(Map<String, UpsertOutcome> outcomes, Map<String, UUID> variantsBySku, UUID locationId) {
+    }
+
+    private final MarketplaceClient merchant;
+    private final CursorStore subOrderCursor;
+    private final CursorStore stockCursor;
+    private final String warehouseCode;
+
+    public ErpSync(MarketplaceClient merchant, CursorStore subOrderCursor, CursorStore stockCursor, String warehouseCode) {
+        this.merchant = merchant;
+        this.subOrderCursor = subOrderCursor;
+        this.stockCursor = stockCursor;
+        this.warehouseCode = warehouseCode;
+    }
+
+    /**
+     * Upserts the items by external id (up to 1,000 per call; per-item results, a refused item does not stop the
+     * others), submits the created and updated ones for the operator's review, and sets their stock at the
+     * warehouse. {@code sequence} is the ERP's own counter for this export: an older export arriving late changes
+     * no stock ({@code sourceSequence}).
+     */
+    public CatalogSync syncCatalog(UUID categoryId, List<ErpItem> items, long sequence) {
+        List<ProductUpsertItem> upserts = items.stream().map(item -> new ProductUpsertItem()
+                .externalId(item.externalId()).categoryId(categoryId)
+                .title(Map.of("en", item.title()))
+                .variants(List.of(new ProductVariantInput().sku(item.sku())
+                        .price(new Money().amount(item.priceYen()).currency("JPY"))))).toList();
+        List<ProductUpsertResult> results = merchant.products().upsertProducts(new ProductBulkUpsert().products(upserts),
+                RequestOptions.builder().idempotencyKey("catalog-export-" + sequence).build()).getResults();
+
+        Map<String, UpsertOutcome> outcomes = new LinkedHashMap<>();
+        Map<String, UUID> variantsBySku = new HashMap<>();
+        for (ProductUpsertResult result : results) {
+            if (result.getOutcome() == UpsertOutcome.REJECTED) {
+                throw new IllegalStateException(result.getExternalId() + " refused: " + result.getCode() + " " + result.getErrors());
+            }
+            outcomes.put(result.getExternalId(), result.getOutcome());
+            Product product = merchant.products().getProduct(result.getProductId());
+            product.getVariants().forEach(variant -> variantsBySku.put(variant.getSku(), variant.getId()));
+            if (product.getStatus() == ProductStatus.DRAFT || product.getStatus() == ProductStatus.REJECTED) {
+                merchant.products().submitProduct(product.getId(), new ProductStatusChange().version(product.getVersion()),
+                        RequestOptions.builder().idempotencyKey("submit-" + product.getId() + "-" + product.getVersion()).build());
+            }
+        }
+
+        UUID warehouse = warehouse();
+        List<StockUpdate> stock = items.stream().map(item -> new StockUpdate()
+                .variantId(variantsBySku.get(item.sku())).locationId(warehouse)
+                .onHand(item.onHand()).sourceSequence(sequence)).toList();
+        merchant.inventory().updateStock(new StockUpdateBatch().items(stock),
+                RequestOptions.builder().idempotencyKey("stock-export-" + sequence).build());
+        return new CatalogSync(outcomes, variantsBySku, warehouse);
+    }
+
+    /** The warehouse's location, created the first time (its code is the ERP's; codes are unique per merchant). */
+    private UUID warehouse() {
+        List<Location> existing = merchant.inventory().listLocations(ListLocationsParams.builder().limit(100).build()).getItems();
+        return existing.stream().filter(location -> location.getCode().equals(warehouseCode)).findFirst()
+                .map(Location::getId)
+                .orElseGet(() -> merchant.inventory().createLocation(
+                        new LocationCreate().code(warehouseCode).name("Warehouse " + warehouseCode),
+                        RequestOptions.builder().idempotencyKey("location-" + warehouseCode).build()).getId());
+    }
+
+    /**
+     * Reads the sub-order feed from the stored cursor until caught up: each sub-order awaiting acceptance is
+     * accepted and shipped in full. The cursor is saved after each page is handled, so a crash re-reads at most
+     * one page; the stable idempotency keys make those repeats harmless.
+     *
+     * @return the sub-orders shipped by this call (a repeat's are among them: its keys replay the first answers)
+     */
+    public Set<UUID> pullOrdersAndShip(String carrier) throws Exception {
+        Set<UUID> shipped = new LinkedHashSet<>();
+        merchant.feeds().subOrders().drain(subOrderCursor, changes -> {
+            for (SubOrderChange change : changes) {
+                MerchantSubOrder subOrder = change.getSubOrder();
+                if (subOrder.getStatus() == SubOrderStatus.AWAITING_ACCEPTANCE && acceptAndShip(subOrder, carrier)) {
+                    shipped.add(subOrder.getId());
+                }
+            }
+        });
+        return shipped;
+    }
+
+    /** Accepts and ships a sub-order in full; false when it had moved on meanwhile (cancelled, or shipped by a repeat). */
+    private boolean acceptAndShip(MerchantSubOrder subOrder, String carrier) {
+        UUID id = subOrder.getId();
+        List<ShipmentLine> lines = subOrder.getLines().stream().map(line -> new ShipmentLine()
+                .lineNumber(line.getLineNumber()).quantity(line.getQuantity().intValue())).toList();
+        try {
+            merchant.fulfilment().acceptSubOrder(id, RequestOptions.builder().idempotencyKey("accept-" + id).build());
+            merchant.fulfilment().shipSubOrder(id, new ShipmentCreate().carrier(carrier)
+                            .trackingNumber("TRK-" + id.toString().substring(0, 8)).lines(lines),
+                    RequestOptions.builder().idempotencyKey("ship-" + id).build());
+            return true;
+        } catch (MarketplaceException.ConflictException e) {
+            if (e.code().equals(ErrorCode.ILLEGAL_STATUS_TRANSITION)
+                    && Set.of("shipped", "delivered", "cancelled", "rejected").contains(e.currentState())) {
+                return false; // the state it is in says the work is done, or no longer wanted
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the stock feed from the stored cursor until caught up; the latest level per variant and location, as
+     * the ERP would mirror it (reserved by checkouts, committed by payments, released by cancellations).
+     */
+    public Map<UUID, StockLevel> pullStock() throws Exception {
+        Map<UUID, StockLevel> latest = new LinkedHashMap<>();
+        merchant.feeds().stock().drain(stockCursor, changes -> {
+            for (StockChange change : changes) {
+                latest.put(change.getVariantId(), change.getStock());
+            }
+        });
+        return latest;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: ErpSync baseUri merchantClientId merchantSecret categoryId [cursorDirectory]");
+            System.exit(2);
+        }
+        Path cursors = Path.of(args.length > 4 ? args[4] : ".");
+        MarketplaceClient merchant = MarketplaceClient.builder().baseUri(URI.create(args[0]))
+                .clientCredentials(args[1], args[2]).build();
+        ErpSync erp = new ErpSync(merchant, CursorStore.file(cursors.resolve("sub-orders.cursor")),
+                CursorStore.file(cursors.resolve("stock.cursor")), "WH-1");
+        CatalogSync sync = erp.syncCatalog(UUID.fromString(args[3]), List.of(
+                new ErpItem("ERP-1001", "SEN-100G", "Sencha 100 g", 1_200, 40),
+                new ErpItem("ERP-1002", "MAT-30G", "Matcha 30 g", 2_400, 15)), System.currentTimeMillis());
+        System.out.println("catalog: " + sync.outcomes() + "; products await the operator's review");
+        while (true) { // a real ERP runs this from its scheduler; FeedFollower does it on a thread of its own
+            System.out.println("shipped " + erp.pullOrdersAndShip("Yamato") + "; stock " + erp.pullStock().values());
+            Thread.sleep(5_000);
+        }
+    }
+}

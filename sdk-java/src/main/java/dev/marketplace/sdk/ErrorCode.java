@@ -1,0 +1,182 @@
+package dev.marketplace.sdk;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The machine-readable reason of an error answer ({@link MarketplaceException#code()}), an enum-like type: compare
+ * with the constants ({@code e.code() == ErrorCode.VERSION_CONFLICT} or {@code equals}), or switch on {@link #value()}.
+ * A code this SDK version does not know (a newer server) still comes through, {@link #isKnown()} false.
+ * {@link #CONNECTION_FAILED} is the SDK's own: no answer arrived.
+ */
+public final class ErrorCode {
+
+    private static final Map<String, ErrorCode> KNOWN = new LinkedHashMap<>();
+
+    /** Some fields were invalid; fieldErrors() names each one. */
+    public static final ErrorCode VALIDATION_FAILED = known("validation_failed");
+    /** The body is not JSON. */
+    public static final ErrorCode MALFORMED_JSON = known("malformed_json");
+    /** The body nests more than 32 levels. */
+    public static final ErrorCode JSON_TOO_DEEP = known("json_too_deep");
+    /** The request could not be read. */
+    public static final ErrorCode BAD_REQUEST = known("bad_request");
+    /** A feed cursor older than the feed's retention: resynchronise, then follow from the start. */
+    public static final ErrorCode CURSOR_EXPIRED = known("cursor_expired");
+    /** The access token is missing, expired or revoked. */
+    public static final ErrorCode INVALID_TOKEN = known("invalid_token");
+    /** The token endpoint refused the client's credentials. */
+    public static final ErrorCode INVALID_CLIENT = known("invalid_client");
+    /** The token endpoint refused a code, refresh token or verifier. */
+    public static final ErrorCode INVALID_GRANT = known("invalid_grant");
+    /** The token endpoint refused a malformed request. */
+    public static final ErrorCode INVALID_REQUEST = known("invalid_request");
+    /** A scope asked for is unknown or not allowed to the client. */
+    public static final ErrorCode INVALID_SCOPE = known("invalid_scope");
+    /** The client may not use this grant. */
+    public static final ErrorCode UNAUTHORIZED_CLIENT = known("unauthorized_client");
+    /** The token endpoint does not know this grant. */
+    public static final ErrorCode UNSUPPORTED_GRANT_TYPE = known("unsupported_grant_type");
+    /** The access token lacks the operation's scope. */
+    public static final ErrorCode INSUFFICIENT_SCOPE = known("insufficient_scope");
+    /** The operation needs a customer-bound token. */
+    public static final ErrorCode CUSTOMER_REQUIRED = known("customer_required");
+    /** A public client (PKCE) may not do this. */
+    public static final ErrorCode PUBLIC_CLIENT = known("public_client");
+    /** The caller's principal may not do this (an operator creating a merchant's stock location, say). */
+    public static final ErrorCode FORBIDDEN = known("forbidden");
+    /** No such resource, or not one this client may see. */
+    public static final ErrorCode NOT_FOUND = known("not_found");
+    /** The path does not take this method. */
+    public static final ErrorCode METHOD_NOT_ALLOWED = known("method_not_allowed");
+    /** The version in the body is stale; currentVersion() tells the current one. */
+    public static final ErrorCode VERSION_CONFLICT = known("version_conflict");
+    /** The If-Match version is stale; currentVersion() tells the current one. */
+    public static final ErrorCode PRECONDITION_FAILED = known("precondition_failed");
+    /** The update needs a version (in the body or If-Match). */
+    public static final ErrorCode PRECONDITION_REQUIRED = known("precondition_required");
+    /** A request with this idempotency key is still running; retry later. */
+    public static final ErrorCode IDEMPOTENCY_REQUEST_IN_PROGRESS = known("idempotency_request_in_progress");
+    /** The idempotency key was used for a different request. */
+    public static final ErrorCode IDEMPOTENCY_KEY_REUSED = known("idempotency_key_reused");
+    /** The body is too large. */
+    public static final ErrorCode PAYLOAD_TOO_LARGE = known("payload_too_large");
+    /** The body's media type is not accepted. */
+    public static final ErrorCode UNSUPPORTED_MEDIA_TYPE = known("unsupported_media_type");
+    /** Too many requests; wait for Retry-After. */
+    public static final ErrorCode RATE_LIMITED = known("rate_limited");
+    /** The server failed. */
+    public static final ErrorCode INTERNAL_ERROR = known("internal_error");
+    /** The server cannot answer now; retry later. */
+    public static final ErrorCode SERVICE_UNAVAILABLE = known("service_unavailable");
+    /** A sibling category has this name. */
+    public static final ErrorCode CATEGORY_NAME_TAKEN = known("category_name_taken");
+    /** The category has children. */
+    public static final ErrorCode CATEGORY_NOT_EMPTY = known("category_not_empty");
+    /** Products use the category. */
+    public static final ErrorCode CATEGORY_IN_USE = known("category_in_use");
+    /** The move would put a category under itself. */
+    public static final ErrorCode CATEGORY_CYCLE = known("category_cycle");
+    /** The move would nest categories too deep. */
+    public static final ErrorCode CATEGORY_TOO_DEEP = known("category_too_deep");
+    /** The merchant is not active. */
+    public static final ErrorCode MERCHANT_NOT_ACTIVE = known("merchant_not_active");
+    /** The merchant application does not meet the admission rules. */
+    public static final ErrorCode ADMISSION_RULES_NOT_MET = known("admission_rules_not_met");
+    /** The resource's state forbids this change; currentState() tells its state. */
+    public static final ErrorCode ILLEGAL_STATUS_TRANSITION = known("illegal_status_transition");
+    /** Another product has this external id. */
+    public static final ErrorCode EXTERNAL_ID_TAKEN = known("external_id_taken");
+    /** Another variant has this SKU. */
+    public static final ErrorCode SKU_TAKEN = known("sku_taken");
+    /** Another upsert of the same external id ran at the same time; retry. */
+    public static final ErrorCode CONCURRENT_UPSERT = known("concurrent_upsert");
+    /** Another location has this code. */
+    public static final ErrorCode LOCATION_CODE_TAKEN = known("location_code_taken");
+    /** A stock update item's error: on hand may not go below what is reserved. */
+    public static final ErrorCode BELOW_RESERVED = known("below_reserved");
+    /** Some lines cannot be covered; the problem's unavailableLines name them. */
+    public static final ErrorCode INSUFFICIENT_STOCK = known("insufficient_stock");
+    /** The cart has no lines. */
+    public static final ErrorCode CART_EMPTY = known("cart_empty");
+    /** The cart already became an order; the problem's orderId names it. */
+    public static final ErrorCode CART_CHECKED_OUT = known("cart_checked_out");
+    /** The cart belongs to no customer yet. */
+    public static final ErrorCode CART_NOT_CLAIMED = known("cart_not_claimed");
+    /** The lines are in different currencies. */
+    public static final ErrorCode CURRENCY_MISMATCH = known("currency_mismatch");
+    /** A variant is no longer for sale. */
+    public static final ErrorCode VARIANT_UNAVAILABLE = known("variant_unavailable");
+    /** Prices changed since the cart was priced. */
+    public static final ErrorCode PRICES_CHANGED = known("prices_changed");
+    /** Some lines cannot be bought. */
+    public static final ErrorCode LINES_UNAVAILABLE = known("lines_unavailable");
+    /** A payment of the order is still running. */
+    public static final ErrorCode PAYMENT_IN_PROGRESS = known("payment_in_progress");
+    /** A field error of {@code paymentMethod}: the payment provider refused the payment. */
+    public static final ErrorCode PAYMENT_REFUSED = known("payment_refused");
+    /** Orders still being processed forbid this. */
+    public static final ErrorCode ORDERS_IN_PROGRESS = known("orders_in_progress");
+    /** The customer was erased. */
+    public static final ErrorCode CUSTOMER_ERASED = known("customer_erased");
+    /** Another customer has this email. */
+    public static final ErrorCode EMAIL_TAKEN = known("email_taken");
+    /** The webhook's signature or body is invalid. */
+    public static final ErrorCode INVALID_WEBHOOK = known("invalid_webhook");
+    /** Set by the SDK, never sent by the server: the connection failed after all retries, or the answer could not be read. */
+    public static final ErrorCode CONNECTION_FAILED = known("connection_failed");
+
+    private final String value;
+    private final boolean known;
+
+    private ErrorCode(String value, boolean known) {
+        this.value = value;
+        this.known = known;
+    }
+
+    private static ErrorCode known(String value) {
+        ErrorCode code = new ErrorCode(value, true);
+        KNOWN.put(value, code);
+        return code;
+    }
+
+    /** The code for a value: a constant when it is one, otherwise a new unknown code. */
+    public static ErrorCode of(String value) {
+        Objects.requireNonNull(value, "value");
+        ErrorCode code = KNOWN.get(value);
+        return code != null ? code : new ErrorCode(value, false);
+    }
+
+    /** Every code this SDK version knows. */
+    public static Collection<ErrorCode> values() {
+        return Collections.unmodifiableCollection(KNOWN.values());
+    }
+
+    /** The code as the server sends it, such as {@code version_conflict}. */
+    public String value() {
+        return value;
+    }
+
+    /** Whether this SDK version knows the code (it is one of the constants). */
+    public boolean isKnown() {
+        return known;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ErrorCode other && value.equals(other.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
