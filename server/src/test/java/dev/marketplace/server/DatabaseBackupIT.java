@@ -38,14 +38,14 @@ class DatabaseBackupIT {
         Category after;
         try (MarketplaceServer server = MarketplaceServer.start(TestServer.config(settings(live)))) {
             MarketplaceClient operator = client(server);
-            before = operator.categories().createCategory(new CategoryCreate().name("Before 前").commissionRateBasisPoints(800), null);
+            before = operator.categories().createCategory(new CategoryCreate().name("Before 前").commissionRateBasisPoints(800));
 
             AtomicBoolean backingUp = new AtomicBoolean(true);
             Thread writer = Thread.ofVirtual().start(() -> {
                 for (int i = 0; backingUp.get(); i++) {
                     try {
                         writtenDuringBackup.add(operator.categories().createCategory(
-                                new CategoryCreate().name("During " + i).commissionRateBasisPoints(900), null));
+                                new CategoryCreate().name("During " + i).commissionRateBasisPoints(900)));
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -57,7 +57,7 @@ class DatabaseBackupIT {
                 backingUp.set(false);
                 writer.join();
             }
-            after = operator.categories().createCategory(new CategoryCreate().name("After 後").commissionRateBasisPoints(700), null);
+            after = operator.categories().createCategory(new CategoryCreate().name("After 後").commissionRateBasisPoints(700));
         }
         assertThat(writtenDuringBackup).isNotEmpty();
         assertThat(Files.readString(online.resolve("secrets/encryption.key")))
@@ -69,7 +69,7 @@ class DatabaseBackupIT {
             assertThatThrownBy(() -> operator.categories().getCategory(after.getId()))
                     .isInstanceOfSatisfying(MarketplaceException.class, e -> assertThat(e.status()).isEqualTo(404));
             // The restored database is writable and its sequences are past the copied rows.
-            operator.categories().createCategory(new CategoryCreate().name("Restored").commissionRateBasisPoints(600), null);
+            operator.categories().createCategory(new CategoryCreate().name("Restored").commissionRateBasisPoints(600));
         }
     }
 
@@ -79,7 +79,7 @@ class DatabaseBackupIT {
         Path copy = work.resolve("copy");
         Category kept;
         try (MarketplaceServer server = MarketplaceServer.start(TestServer.config(settings(live)))) {
-            kept = client(server).categories().createCategory(new CategoryCreate().name("Kept").commissionRateBasisPoints(500), null);
+            kept = client(server).categories().createCategory(new CategoryCreate().name("Kept").commissionRateBasisPoints(500));
         }
         assertThat(DatabaseBackup.backUp(live, copy)).isEqualTo(DatabaseBackup.Kind.STOPPED_SERVER);
 
