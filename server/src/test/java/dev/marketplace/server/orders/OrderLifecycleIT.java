@@ -71,7 +71,7 @@ class OrderLifecycleIT {
         tea.client().fulfilment().deliverSubOrder(teaPart, new StatusChangeReason());
         pottery.client().fulfilment().rejectSubOrder(potteryPart, new Rejection().reason("glaze cracked"));
         OrderReturn requested = customer.returns().requestReturn(order.getId(), new ReturnCreate().subOrderId(teaPart)
-                .reason("too bitter").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))), null);
+                .reason("too bitter").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))));
         tea.client().returns().approveReturn(requested.getId(), new StatusChangeReason());
         tea.client().returns().receiveReturn(requested.getId(), new ReturnReceipt());
         tea.client().returns().refundReturn(requested.getId(), new ReturnRefund());
@@ -122,12 +122,12 @@ class OrderLifecycleIT {
         Item matcha = shop.item(tea, "L-MAT", 2_000, 10, true);
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
 
-        Order cancelledUnpaid = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, matcha)), null);
+        Order cancelledUnpaid = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, matcha)));
         customer.orders().cancelOrder(cancelledUnpaid.getId(), new StatusChangeReason().reason("changed my mind"));
         assertThat(lifecycle(cancelledUnpaid.getId(), Map.of()))
                 .containsExactly("order_placed order ->placed", "order_cancelled order placed->cancelled");
 
-        Order expired = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, matcha)), null);
+        Order expired = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, matcha)));
         server.db().update(CUSTOMER_ORDER).set(CUSTOMER_ORDER.PAYMENT_DUE_AT, OffsetDateTime.now().minusSeconds(1))
                 .where(CUSTOMER_ORDER.ID.eq(expired.getId())).execute();
         server.runJob(OrderService.UNPAID_EXPIRY_JOB);
@@ -146,8 +146,8 @@ class OrderLifecycleIT {
     }
 
     private static Order paid(MarketplaceClient customer, long quantity, Item... items) throws Exception {
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, items)), null);
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, items)));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         return customer.orders().getOrder(order.getId());
     }
 

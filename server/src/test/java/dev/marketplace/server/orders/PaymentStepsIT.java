@@ -39,10 +39,10 @@ class PaymentStepsIT {
     @Test
     void aPaymentTheProviderRefusesIsUndoneToAFailedIntentAndTheOrderStaysPayableWithItsStockReserved() throws Exception {
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, hojicha)), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 2, hojicha)));
 
         assertThatThrownBy(() -> customer.payments().payOrder(order.getId(),
-                new PaymentCreate().paymentMethod("pm_unknown_to_the_provider"), null))
+                new PaymentCreate().paymentMethod("pm_unknown_to_the_provider")))
                 .isInstanceOfSatisfying(ValidationException.class,
                         e -> assertThat(e.problem().toString()).contains("payment_refused"));
 
@@ -52,7 +52,7 @@ class PaymentStepsIT {
         assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PLACED);
         assertThat(shop.stock(hojicha).getReserved()).isEqualTo(2);
 
-        Payment paid = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Payment paid = customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         assertThat(paid.getStatus()).isEqualTo(Payment.StatusEnum.CAPTURED);
         assertThat(customer.orders().getOrder(order.getId()).getStatus()).isEqualTo(OrderStatus.PAID);
         assertThat(shop.stock(hojicha).getReserved()).as("the last step sold the stock").isZero();
