@@ -36,6 +36,7 @@ public final class Bench {
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),
             new OrderScenarios.FlashSale(),
+            new WebhookScenarios.Delivery(),
             new PgbenchCheckout());
 
     private static final int RESTARTS = 3;
@@ -75,6 +76,11 @@ public final class Bench {
         environment.put("RATE_LIMITS_TOKEN_ENDPOINT", "100000000");
         // The customers' tokens come from the authorization code flow once, at set-up: they must outlast the run.
         environment.put("SECURITY_TOKEN_LIFETIME", "PT2H");
+        // Webhooks go to a receiver in the benchmark's process: plain http to loopback (lists need the YAML file).
+        Path serverConfig = results.toAbsolutePath().resolve("marketplace-bench.yaml");
+        Files.writeString(serverConfig, "webhooks:\n  require-https: false\noutbound:\n"
+                + "  allowed-private-networks: [127.0.0.1/32]\n");
+        environment.put("MARKETPLACE_CONFIG", serverConfig.toString());
 
         Report report = new Report();
         report.environment("startedAt", Instant.now().toString());

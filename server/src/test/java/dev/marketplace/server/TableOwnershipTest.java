@@ -37,6 +37,7 @@ class TableOwnershipTest {
                     "shipment", "shipment_line", "order_return", "order_return_line"),
             owned("payments", "payment", "payment_refund", "payment_webhook_event"),
             owned("settlement", "ledger_account", "ledger_transaction", "ledger_entry", "ledger_pending_commission"),
+            owned("webhooks", "webhook_endpoint", "webhook_tenant_sequence", "webhook_delivery", "webhook_attempt"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

@@ -1,9 +1,13 @@
 package dev.marketplace.server.catalog;
 
 import dev.marketplace.server.merchants.MerchantService;
-import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
+import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.DomainFact;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
@@ -11,6 +15,7 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import jakarta.json.Json;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -211,8 +216,25 @@ public final class ProductService {
                     next = next.after(ProductAction.REJECT).orElseThrow();
                 }
             }
-            return repository.update(db, current, current.content(), next, findings, reasons);
+            Product changed = repository.update(db, current, current.content(), next, findings, reasons);
+            if (next != current.status() && (next == ProductStatus.PUBLISHED || next == ProductStatus.REJECTED)) {
+                appendModerationEvent(db, current.status(), changed);
+            }
+            return changed;
         });
+    }
+
+    /** For webhooks: the product's publication or refusal, one event per version reached. */
+    private static void appendModerationEvent(DSLContext db, ProductStatus from, Product product) {
+        boolean published = product.status() == ProductStatus.PUBLISHED;
+        var payload = Json.createObjectBuilder().add("productId", product.id().toString())
+                .add("fromStatus", from.wireName()).add("toStatus", product.status().wireName());
+        if (!published) {
+            payload.add("reasons", Json.createArrayBuilder(product.rejectionReasons()));
+        }
+        DomainEvents.append(db, new DomainFact(published ? EventType.PRODUCT_PUBLISHED : EventType.PRODUCT_REJECTED,
+                "product_moderated:" + product.id() + ":" + product.version(),
+                new Parties(null, null, product.merchantId(), null), payload.build()));
     }
 
     /**

@@ -13,11 +13,16 @@ import dev.marketplace.schema.tables.records.StockLocationRecord;
 import dev.marketplace.schema.tables.records.StockReservationRecord;
 import dev.marketplace.server.platform.changes.ChangeKind;
 import dev.marketplace.server.platform.changes.ChangeLog;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.DomainFact;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
+import jakarta.json.Json;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -214,7 +219,7 @@ final class InventoryRepository {
         if (fellBelowThreshold.isEmpty()) {
             return;
         }
-        db.batchInsert(fellBelowThreshold.stream().map(level -> {
+        List<LowStockEventRecord> rows = fellBelowThreshold.stream().map(level -> {
             LowStockEventRecord row = db.newRecord(LOW_STOCK_EVENT);
             row.setId(UUID.randomUUID());
             row.setMerchantId(level.merchantId());
@@ -223,7 +228,15 @@ final class InventoryRepository {
             row.setAvailable(level.available());
             row.setThreshold(level.lowStockThreshold().orElseThrow());
             return row;
-        }).toList()).execute();
+        }).toList();
+        db.batchInsert(rows).execute();
+        for (LowStockEventRecord row : rows) {
+            DomainEvents.append(db, new DomainFact(EventType.STOCK_LOW, "stock_low:" + row.getId(),
+                    new Parties(null, null, row.getMerchantId(), null), Json.createObjectBuilder()
+                    .add("lowStockEventId", row.getId().toString()).add("variantId", row.getVariantId().toString())
+                    .add("locationId", row.getLocationId().toString()).add("available", row.getAvailable())
+                    .add("threshold", row.getThreshold()).build()));
+        }
     }
 
     /** The viewer's low-stock events, oldest first; {@code page.fetchSize()} at most. */

@@ -6,6 +6,10 @@ import static dev.marketplace.schema.Tables.MERCHANT_STATUS_CHANGE;
 
 import dev.marketplace.schema.tables.records.MerchantRecord;
 import dev.marketplace.schema.tables.records.MerchantStatusChangeRecord;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.DomainFact;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -13,6 +17,7 @@ import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
+import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -20,9 +25,9 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.Collection;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -149,7 +154,7 @@ final class MerchantRepository {
 
     void recordStatusChange(DSLContext db, UUID merchantId, MerchantStatus from, MerchantStatus to,
                             List<String> reasons, Principal by) {
-        db.insertInto(MERCHANT_STATUS_CHANGE)
+        long changeId = db.insertInto(MERCHANT_STATUS_CHANGE)
                 .set(MERCHANT_STATUS_CHANGE.MERCHANT_ID, merchantId)
                 .set(MERCHANT_STATUS_CHANGE.FROM_STATUS, from == null ? null : from.wireName())
                 .set(MERCHANT_STATUS_CHANGE.TO_STATUS, to.wireName())
@@ -157,7 +162,15 @@ final class MerchantRepository {
                 .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_CLIENT_ID, by.clientId())
                 .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_TYPE, by.type().wireName())
                 .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_ID, by.id())
-                .execute();
+                .returning(MERCHANT_STATUS_CHANGE.ID)
+                .fetchSingle().getId();
+        JsonObjectBuilder payload = Json.createObjectBuilder().add("statusChangeId", Long.toString(changeId))
+                .add("toStatus", to.wireName()).add("reasons", Json.createArrayBuilder(reasons));
+        if (from != null) {
+            payload.add("fromStatus", from.wireName());
+        }
+        DomainEvents.append(db, new DomainFact(EventType.MERCHANT_STATUS_CHANGED, "merchant_status_change:" + changeId,
+                new Parties(null, null, merchantId, null), payload.build()));
     }
 
     /** A merchant's status changes, oldest first; {@code page.fetchSize()} rows at most. */

@@ -6,7 +6,7 @@ import jakarta.json.JsonObject;
  * A fact one domain records for others to react to, appended with {@link DomainEvents#append} in the transaction of
  * the change. Its {@link EventType} documents the payload.
  */
-public sealed interface DomainEvent permits MoneyMovement, RefundRequested, OrderLifecycleEvent {
+public sealed interface DomainEvent permits MoneyMovement, RefundRequested, OrderLifecycleEvent, DomainFact {
 
     EventType type();
 
@@ -27,6 +27,8 @@ public sealed interface DomainEvent permits MoneyMovement, RefundRequested, Orde
                 ? MoneyMovement.fromPayload(type, idempotencyId, parties, payload)
                 : switch (type) {
                     case REFUND_REQUESTED -> RefundRequested.fromPayload(parties, payload);
+                    case PRODUCT_PUBLISHED, PRODUCT_REJECTED, STOCK_LOW, MERCHANT_STATUS_CHANGED, WEBHOOK_ENDPOINT_DISABLED ->
+                            new DomainFact(type, idempotencyId, parties, payload);
                     default -> throw new IllegalArgumentException("no payload reader for " + type);
                 };
     }

@@ -65,7 +65,33 @@ public enum EventType {
     /** The goods came back (restocked or written off). */
     RETURN_RECEIVED(false),
     /** The return's refund was requested from the provider (followed by {@link #REFUND_REQUESTED}). */
-    RETURN_REFUNDED(false);
+    RETURN_REFUNDED(false),
+
+    // Catalog, inventory and merchants (issue 15), appended by the owning domain in the transaction of the change as
+    // a DomainFact, whose JSON payload is the one documented here (and in the OpenAPI document, for webhooks).
+    /** The operator approved a product: {@code {"productId", "fromStatus", "toStatus"}}; parties: its merchant. */
+    PRODUCT_PUBLISHED(false),
+    /**
+     * A product was refused, by the operator or at once by the compliance check on submission:
+     * {@code {"productId", "fromStatus", "toStatus", "reasons": [text]}}; parties: its merchant.
+     */
+    PRODUCT_REJECTED(false),
+    /**
+     * Stock of a variant at a location fell below its low-stock threshold (the row of {@code low_stock_event}):
+     * {@code {"lowStockEventId", "variantId", "locationId", "available", "threshold"}}; parties: its merchant.
+     */
+    STOCK_LOW(false),
+    /**
+     * A merchant's status changed (the row of {@code merchant_status_change}):
+     * {@code {"statusChangeId", "fromStatus" (absent on application), "toStatus", "reasons": [text]}}.
+     */
+    MERCHANT_STATUS_CHANGED(false),
+    /**
+     * The marketplace disabled a webhook endpoint: it answered 410 Gone, or failed for its whole retry schedule:
+     * {@code {"endpointId", "ownerType", "ownerId", "reason": "gone" | "failing", "url"}}; parties: its merchant, if a
+     * merchant owns it.
+     */
+    WEBHOOK_ENDPOINT_DISABLED(false);
 
     private final boolean moneyMovement;
 

@@ -16,7 +16,9 @@ import java.util.Set;
  * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's);
  * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}). The ledger
  * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'. Parked domain events
- * ({@code events:admin}) are the operator's alone.
+ * ({@code events:admin}) are the operator's alone. Every kind of principal
+ * manages its own webhook endpoints ({@code webhooks:read}, {@code webhooks:write}) and receives the events it
+ * could read.
  */
 public final class Scopes {
 
@@ -41,11 +43,13 @@ public final class Scopes {
     public static final String FULFILMENT_WRITE = "fulfilment:write";
     public static final String SETTLEMENT_READ = "settlement:read";
     public static final String EVENTS_ADMIN = "events:admin";
+    public static final String WEBHOOKS_READ = "webhooks:read";
+    public static final String WEBHOOKS_WRITE = "webhooks:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
-            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, EVENTS_ADMIN);
+            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, EVENTS_ADMIN, WEBHOOKS_READ, WEBHOOKS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -54,10 +58,13 @@ public final class Scopes {
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
-                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ),
+                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
+                    WEBHOOKS_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
-                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE),
-            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE)));
+                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
+                    WEBHOOKS_READ, WEBHOOKS_WRITE),
+            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
+                    WEBHOOKS_READ, WEBHOOKS_WRITE)));
 
     private Scopes() {
     }

@@ -1,0 +1,27 @@
+package dev.marketplace.server.platform.events;
+
+import jakarta.json.JsonObject;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A change another domain only reports (nobody in the server reacts to it but webhooks): the owning domain builds
+ * the payload its {@link EventType} documents. Used for {@link EventType#PRODUCT_PUBLISHED},
+ * {@link EventType#PRODUCT_REJECTED}, {@link EventType#STOCK_LOW}, {@link EventType#MERCHANT_STATUS_CHANGED} and
+ * {@link EventType#WEBHOOK_ENDPOINT_DISABLED}.
+ */
+public record DomainFact(EventType type, String idempotencyId, Parties parties, JsonObject payload)
+        implements DomainEvent {
+
+    private static final Set<EventType> TYPES = Set.of(EventType.PRODUCT_PUBLISHED, EventType.PRODUCT_REJECTED,
+            EventType.STOCK_LOW, EventType.MERCHANT_STATUS_CHANGED, EventType.WEBHOOK_ENDPOINT_DISABLED);
+
+    public DomainFact {
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException(type + " is not reported as a DomainFact");
+        }
+        Objects.requireNonNull(idempotencyId);
+        Objects.requireNonNull(parties);
+        Objects.requireNonNull(payload);
+    }
+}

@@ -1,0 +1,228 @@
+package dev.marketplace.server.webhooks;
+
+import static dev.marketplace.schema.Tables.WEBHOOK_ATTEMPT;
+
+import dev.marketplace.schema.tables.records.WebhookAttemptRecord;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.DomainFact;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.outbound.OutboundException;
+import dev.marketplace.server.platform.outbound.OutboundHttp;
+import dev.marketplace.server.platform.outbound.OutboundTarget;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
+import jakarta.json.Json;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jooq.DSLContext;
+
+/**
+ * Sends due deliveries, on every node (job {@value #JOB}). A worker takes endpoints with due deliveries
+ * ({@code FOR UPDATE SKIP LOCKED}, then a lease on the endpoint), commits, sends each endpoint's deliveries in order
+ * through the endpoint's {@link OutboundTarget} (SSRF rules, timeout, circuit breaker, bulkhead) outside any
+ * transaction, and records every outcome and attempt in a new transaction. One worker at a time holds an endpoint,
+ * so its messages go one at a time, in order, while it answers 2xx; the first failure ends the batch and that
+ * delivery waits for its retry while the next ones go on. A node killed mid-batch leaves its endpoints busy until
+ * the lease ends; the deliveries it did not record are sent again (at least once).
+ *
+ * <p>Every wait and due time comes from the injected clock, so tests run the three-day schedule in no time.
+ */
+final class DeliveryWorker {
+
+    static final String JOB = "webhooks.delivery";
+    static final String PAYLOAD_VERSION_HEADER = "webhook-payload-version";
+    static final String SEQUENCE_HEADER = "webhook-sequence";
+
+    private final DSLContext dsl;
+    private final OutboundHttp outbound;
+    private final EndpointRepository endpoints;
+    private final DeliveryRepository deliveries;
+    private final WebhookSecrets secrets;
+    private final WebhookSettings settings;
+    private final Clock clock;
+
+    DeliveryWorker(DSLContext dsl, OutboundHttp outbound, EndpointRepository endpoints, DeliveryRepository deliveries,
+                   WebhookSecrets secrets, WebhookSettings settings, Clock clock) {
+        this.dsl = dsl;
+        this.outbound = outbound;
+        this.endpoints = endpoints;
+        this.deliveries = deliveries;
+        this.secrets = secrets;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Sends until nothing is due; how many attempts it made. */
+    long run() {
+        long attempts = 0;
+        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            while (true) {
+                OffsetDateTime now = now();
+                List<DeliveryRepository.Claim> claims = dsl.transactionResult(tx -> deliveries.claim(tx.dsl(), now,
+                        settings.lease(), settings.endpointsPerClaim(), settings.batch()));
+                if (claims.isEmpty()) {
+                    return attempts;
+                }
+                List<Future<Integer>> sent = new ArrayList<>();
+                for (DeliveryRepository.Claim claim : claims) {
+                    sent.add(senders.submit(() -> send(claim)));
+                }
+                for (Future<Integer> batch : sent) {
+                    attempts += finished(batch);
+                }
+            }
+        }
+    }
+
+    private static int finished(Future<Integer> batch) {
+        try {
+            return batch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deliveries were sent", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** What one attempt came to. */
+    private record Outcome(DeliveryRepository.Delivery delivery, OffsetDateTime at, String outcome, Integer status,
+                           int latencyMillis, String responseHead) {
+        boolean success() {
+            return outcome.equals("success");
+        }
+    }
+
+    private int send(DeliveryRepository.Claim claim) {
+        EndpointRepository.SigningSecrets keys = endpoints.signingSecrets(dsl, claim.endpointId(), now());
+        List<String> signing = new ArrayList<>();
+        signing.add(secrets.open(claim.endpointId(), keys.keyId(), keys.sealed()));
+        if (keys.previousSealed() != null) {
+            signing.add(secrets.open(claim.endpointId(), keys.previousKeyId(), keys.previousSealed()));
+        }
+        OutboundTarget target = outbound.target("webhook-" + claim.endpointId());
+        List<Outcome> outcomes = new ArrayList<>();
+        for (DeliveryRepository.Delivery delivery : claim.deliveries()) {
+            Outcome outcome = attempt(target, claim.url(), delivery, signing);
+            outcomes.add(outcome);
+            if (!outcome.success()) {
+                break; // the rest wait for the next claim, so a failing endpoint costs one attempt per turn
+            }
+        }
+        dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
+        return outcomes.size();
+    }
+
+    private Outcome attempt(OutboundTarget target, String url, DeliveryRepository.Delivery delivery,
+                            List<String> signing) {
+        OffsetDateTime at = now();
+        byte[] body = delivery.body().getBytes(StandardCharsets.UTF_8);
+        String messageId = delivery.eventId().toString();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "marketplace-webhooks/1")
+                .header(StandardWebhooks.ID, messageId)
+                .header(StandardWebhooks.TIMESTAMP, Long.toString(at.toEpochSecond()))
+                .header(StandardWebhooks.SIGNATURE, WebhookSecrets.signature(messageId, at.toInstant(), body, signing))
+                .header(PAYLOAD_VERSION_HEADER, Integer.toString(WebhookMessages.PAYLOAD_VERSION))
+                .header(SEQUENCE_HEADER, Long.toString(delivery.sequence()))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        long started = System.nanoTime();
+        try {
+            HttpResponse<byte[]> response = target.send(request);
+            int status = response.statusCode();
+            return new Outcome(delivery, at, status / 100 == 2 ? "success" : "http_status", status,
+                    elapsedMillis(started), head(response.body()));
+        } catch (OutboundException failure) {
+            return new Outcome(delivery, at, failure.kind().name().toLowerCase(Locale.ROOT),
+                    failure.statusCode().isPresent() ? failure.statusCode().getAsInt() : null, elapsedMillis(started),
+                    head(failure.getMessage().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private void record(DSLContext db, DeliveryRepository.Claim claim, List<Outcome> outcomes) {
+        List<WebhookAttemptRecord> log = new ArrayList<>();
+        List<Long> delivered = new ArrayList<>();
+        for (Outcome outcome : outcomes) {
+            WebhookAttemptRecord attempt = db.newRecord(WEBHOOK_ATTEMPT);
+            attempt.setDeliveryId(outcome.delivery().id());
+            attempt.setEndpointId(claim.endpointId());
+            attempt.setAttemptedAt(outcome.at());
+            attempt.setOutcome(outcome.outcome());
+            attempt.setStatusCode(outcome.status());
+            attempt.setLatencyMs(outcome.latencyMillis());
+            attempt.setResponseHead(outcome.responseHead());
+            log.add(attempt);
+            if (outcome.success()) {
+                delivered.add(outcome.delivery().id());
+            } else if (outcome.status() != null && outcome.status() == 410) {
+                deliveries.failed(db, outcome.delivery().id(), outcome.at());
+                disable(db, claim, WebhookEndpoint.GONE);
+            } else {
+                int failed = outcome.delivery().attempts() + 1;
+                Optional<Duration> wait = settings.waitAfter(failed, ThreadLocalRandom.current().nextDouble());
+                if (wait.isPresent()) {
+                    deliveries.retryAt(db, outcome.delivery().id(), outcome.at().plus(wait.get()));
+                } else {
+                    deliveries.failed(db, outcome.delivery().id(), outcome.at());
+                    disable(db, claim, WebhookEndpoint.FAILING);
+                }
+            }
+        }
+        deliveries.delivered(db, delivered, outcomes.isEmpty() ? now() : outcomes.getLast().at());
+        deliveries.logAttempts(db, log);
+        deliveries.release(db, claim.endpointId());
+    }
+
+    /** Disables the endpoint and tells its owner, once. */
+    private void disable(DSLContext db, DeliveryRepository.Claim claim, String reason) {
+        endpoints.disable(db, claim.endpointId(), reason).ifPresent(endpoint -> DomainEvents.append(db, new DomainFact(
+                EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint_disabled:" + endpoint.id() + ":" + endpoint.version(),
+                new Parties(null, null, endpoint.ownerType() == PrincipalType.MERCHANT ? endpoint.ownerId() : null, null),
+                Json.createObjectBuilder().add("endpointId", endpoint.id().toString())
+                        .add("ownerType", endpoint.ownerType().wireName()).add("ownerId", endpoint.ownerId().toString())
+                        .add("reason", reason).add("url", endpoint.url()).build())));
+    }
+
+    /** The first bytes of an answer as text: invalid UTF-8 replaced, NUL removed (PostgreSQL text refuses it). */
+    private String head(byte[] body) {
+        int length = Math.min(body.length, settings.responseHeadBytes());
+        try {
+            CharBuffer text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .decode(ByteBuffer.wrap(body, 0, length));
+            return text.toString().replace("\u0000", "");
+        } catch (CharacterCodingException e) {
+            return "";
+        }
+    }
+
+    private static int elapsedMillis(long startedNanos) {
+        return (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
+    }
+}

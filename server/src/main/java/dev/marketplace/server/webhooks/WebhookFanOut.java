@@ -1,0 +1,71 @@
+package dev.marketplace.server.webhooks;
+
+import dev.marketplace.server.platform.events.StoredEvent;
+import dev.marketplace.server.platform.events.Subscriber;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * The subscriber {@value #SUBSCRIBER}: for each published event, one delivery per enabled endpoint whose topics
+ * match and whose owner may see the event, numbered by the owner's sequence. It runs in the subscriber's batch
+ * transaction, so each event is fanned out exactly once; sending is the delivery worker's.
+ */
+final class WebhookFanOut {
+
+    static final String SUBSCRIBER = "webhooks.fan-out";
+
+    private record Tenant(PrincipalType type, UUID id) {
+    }
+
+    private final EndpointRepository endpoints;
+    private final DeliveryRepository deliveries;
+    private final Clock clock;
+
+    WebhookFanOut(EndpointRepository endpoints, DeliveryRepository deliveries, Clock clock) {
+        this.endpoints = endpoints;
+        this.deliveries = deliveries;
+        this.clock = clock;
+    }
+
+    Subscriber subscriber() {
+        return new Subscriber(SUBSCRIBER, WebhookTopics.publishedTypes(), this::fanOut);
+    }
+
+    private void fanOut(DSLContext tx, StoredEvent stored) {
+        WebhookTopics.Topic topic = WebhookTopics.topicOf(stored.event().type()).orElseThrow();
+        var payload = stored.event().payload();
+        UUID storefront = uuidOrNull(payload.getString("storefrontId", null));
+        UUID owner = uuidOrNull(payload.getString("ownerId", null));
+        Map<Tenant, Long> sequences = new HashMap<>();
+        List<DeliveryRepository.NewDelivery> made = new ArrayList<>();
+        OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
+        for (WebhookEndpoint endpoint : endpoints.enabledCandidates(tx, stored.event().parties().merchantId(),
+                storefront, owner)) {
+            if (!WebhookTopics.matches(endpoint.topics(), topic.name())
+                    || !WebhookTopics.visibleTo(endpoint.ownerType(), endpoint.ownerId(), topic, stored)) {
+                continue;
+            }
+            Tenant tenant = new Tenant(endpoint.ownerType(), endpoint.ownerId());
+            long sequence = sequences.computeIfAbsent(tenant, t -> endpoints.nextSequence(tx, t.type(), t.id()));
+            made.add(new DeliveryRepository.NewDelivery(endpoint.id(), stored.eventId(), topic.name(), sequence,
+                    WebhookMessages.of(stored, topic.name(), sequence, endpoint.ownerType()), stored.occurredAt(), now));
+        }
+        deliveries.insert(tx, made);
+    }
+
+    private static UUID uuidOrNull(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.marketplace.server.webhooks;
+
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.StoredEvent;
+import dev.marketplace.server.platform.security.PrincipalType;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Which domain events are published to webhooks, under which topic, and to whom. Every {@link EventType} is listed
+ * here, published or explicitly not ({@code WebhookTopicsTest} fails for one that is neither), so a new event type
+ * is one line: {@code published(EventType.X, "x.y", Audience.…)} or {@code notPublished(EventType.X)}.
+ *
+ * <p>The operator's endpoints get every published event; a merchant's those whose parties name it; a storefront's
+ * those whose payload names it as {@code storefrontId} (the orders it placed) — the same rows each could read
+ * through the API. Partners see no published event yet.
+ */
+final class WebhookTopics {
+
+    /** Besides the operator, who may receive a topic's events. */
+    enum Audience {
+        OPERATOR_ONLY, MERCHANT, STOREFRONT, MERCHANT_AND_STOREFRONT, ENDPOINT_OWNER
+    }
+
+    record Topic(String name, Audience audience) {
+    }
+
+    /** A ping, sent on request only: {@code {"endpointId"}}. */
+    static final String PING = "webhook_endpoint.ping";
+    private static final Pattern TOPIC = Pattern.compile("[a-z][a-z_]*\\.[a-z][a-z_]*");
+
+    private static final Map<EventType, Optional<Topic>> TOPICS = new EnumMap<>(EventType.class);
+
+    static {
+        notPublished(EventType.PAYMENT_AUTHORIZED);
+        published(EventType.PAYMENT_CAPTURED, "payment.captured", Audience.OPERATOR_ONLY);
+        notPublished(EventType.PAYMENT_VOIDED);
+        published(EventType.PAYMENT_REFUNDED, "payment.refunded", Audience.OPERATOR_ONLY);
+        notPublished(EventType.ESCROW_RELEASED);
+        notPublished(EventType.COMMISSION_ACCRUED);
+        notPublished(EventType.COMMISSION_REVERSED);
+        notPublished(EventType.REFUND_REQUESTED);
+        published(EventType.PRODUCT_PUBLISHED, "product.published", Audience.MERCHANT);
+        published(EventType.PRODUCT_REJECTED, "product.rejected", Audience.MERCHANT);
+        published(EventType.STOCK_LOW, "stock.low", Audience.MERCHANT);
+        published(EventType.MERCHANT_STATUS_CHANGED, "merchant.status_changed", Audience.MERCHANT);
+        published(EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint.disabled", Audience.ENDPOINT_OWNER);
+        // The order lifecycle (OrderLifecycleEvent): an order to the storefront that placed it, a sub-order and its
+        // returns to their merchant as well.
+        published(EventType.ORDER_PLACED, "order.placed", Audience.STOREFRONT);
+        published(EventType.ORDER_PAID, "order.paid", Audience.STOREFRONT);
+        published(EventType.ORDER_COMPLETED, "order.completed", Audience.STOREFRONT);
+        published(EventType.ORDER_EXPIRED, "order.expired", Audience.STOREFRONT);
+        published(EventType.ORDER_CANCELLED, "order.cancelled", Audience.STOREFRONT);
+        published(EventType.SUB_ORDER_AWAITING_ACCEPTANCE, "sub_order.awaiting_acceptance", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.SUB_ORDER_ACCEPTED, "sub_order.accepted", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.SUB_ORDER_REJECTED, "sub_order.rejected", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.SUB_ORDER_SHIPPED, "sub_order.shipped", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.SUB_ORDER_DELIVERED, "sub_order.delivered", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.SUB_ORDER_CANCELLED, "sub_order.cancelled", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.RETURN_REQUESTED, "return.requested", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.RETURN_APPROVED, "return.approved", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.RETURN_REFUSED, "return.refused", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.RETURN_RECEIVED, "return.received", Audience.MERCHANT_AND_STOREFRONT);
+        published(EventType.RETURN_REFUNDED, "return.refunded", Audience.MERCHANT_AND_STOREFRONT);
+    }
+
+    private WebhookTopics() {
+    }
+
+    private static void published(EventType type, String topic, Audience audience) {
+        if (!TOPIC.matcher(topic).matches()) {
+            throw new IllegalArgumentException("a topic is <noun>.<event>: " + topic);
+        }
+        TOPICS.put(type, Optional.of(new Topic(topic, audience)));
+    }
+
+    private static void notPublished(EventType type) {
+        TOPICS.put(type, Optional.empty());
+    }
+
+    /** The types decided on, published or not. */
+    static Set<EventType> decided() {
+        return Collections.unmodifiableSet(TOPICS.keySet());
+    }
+
+    static Optional<Topic> topicOf(EventType type) {
+        return TOPICS.getOrDefault(type, Optional.empty());
+    }
+
+    static Set<EventType> publishedTypes() {
+        return TOPICS.entrySet().stream().filter(e -> e.getValue().isPresent()).map(Map.Entry::getKey)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** Every topic an endpoint may name, the ping included. */
+    static Set<String> names() {
+        Set<String> names = new TreeSet<>();
+        TOPICS.values().forEach(topic -> topic.ifPresent(t -> names.add(t.name())));
+        names.add(PING);
+        return names;
+    }
+
+    /**
+     * Whether an endpoint's topic filter is acceptable: a topic, {@code <noun>.*} for a noun some topic has, or
+     * {@code *}.
+     */
+    static boolean isFilter(String filter) {
+        if (filter.equals("*")) {
+            return true;
+        }
+        if (filter.endsWith(".*")) {
+            String noun = filter.substring(0, filter.length() - 1);
+            return names().stream().anyMatch(name -> name.startsWith(noun));
+        }
+        return names().contains(filter);
+    }
+
+    static boolean matches(Iterable<String> filters, String topic) {
+        for (String filter : filters) {
+            if (filter.equals("*") || filter.equals(topic)
+                    || filter.endsWith(".*") && topic.startsWith(filter.substring(0, filter.length() - 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the owner of an endpoint could read this event through the API. */
+    static boolean visibleTo(PrincipalType ownerType, UUID ownerId, Topic topic, StoredEvent stored) {
+        if (ownerType == PrincipalType.OPERATOR) {
+            return true;
+        }
+        var event = stored.event();
+        boolean merchant = ownerType == PrincipalType.MERCHANT && ownerId.equals(event.parties().merchantId());
+        boolean storefront = ownerType == PrincipalType.STOREFRONT
+                && ownerId.toString().equals(event.payload().getString("storefrontId", null));
+        return switch (topic.audience()) {
+            case OPERATOR_ONLY -> false;
+            case MERCHANT -> merchant;
+            case STOREFRONT -> storefront;
+            case MERCHANT_AND_STOREFRONT -> merchant || storefront;
+            case ENDPOINT_OWNER -> ownerType.wireName().equals(event.payload().getString("ownerType", null))
+                    && ownerId.toString().equals(event.payload().getString("ownerId", null));
+        };
+    }
+}
