@@ -15,8 +15,11 @@ import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestDatabases;
+import io.helidon.config.Config;
 import io.helidon.metrics.api.Metrics;
+import java.math.RoundingMode;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -47,6 +51,8 @@ class LedgerIT {
     private final String url = TestDatabases.newDatabase();
     private final List<Node> nodes = new ArrayList<>();
     private final Database writer = database();
+    /** The orders domain's side for the storm's sub-orders: one line each, its base the total, at its rate. */
+    private final Map<UUID, CommissionRates.Line> lines = new ConcurrentHashMap<>();
 
     private record Node(Database database, Jobs jobs) {
 
@@ -144,7 +150,7 @@ class LedgerIT {
                 UUID.randomUUID());
         List<Order> orders = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
-            orders.add(order(random, merchants));
+            orders.add(order(random, merchants, lines));
         }
 
         Node first = node(Duration.ofMillis(20));
@@ -187,7 +193,7 @@ class LedgerIT {
     }
 
     /** An order paid in one currency, split over one to three merchants, and each sub-order's fate. */
-    private static Order order(Random random, List<UUID> merchants) {
+    private static Order order(Random random, List<UUID> merchants, Map<UUID, CommissionRates.Line> lines) {
         UUID orderId = UUID.randomUUID();
         UUID customer = UUID.randomUUID();
         String currency = CURRENCIES.get(random.nextInt(CURRENCIES.size()));
@@ -197,7 +203,10 @@ class LedgerIT {
         for (UUID merchant : sellers.subList(0, 1 + random.nextInt(3))) {
             long total = 100 + random.nextInt(200_000);
             int basisPoints = random.nextInt(4) == 0 ? 0 : 800 + random.nextInt(701);
-            subOrders.add(new SubOrder(merchant, total, total * basisPoints / 10_000));
+            SubOrder subOrder = new SubOrder(merchant, total,
+                    Money.of(total, currency).timesBasisPoints(basisPoints, RoundingMode.HALF_EVEN).amount());
+            lines.put(subOrder.id, new CommissionRates.Line(total, basisPoints));
+            subOrders.add(subOrder);
         }
         Money paid = Money.of(subOrders.stream().mapToLong(s -> s.total).sum(), currency);
         UUID paymentId = UUID.randomUUID();
@@ -330,7 +339,8 @@ class LedgerIT {
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
-        new SettlementModule(database.dsl()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
+        new SettlementModule(Config.empty(), database.dsl(), (tx, subOrderId) -> List.of(lines.get(subOrderId)),
+                each -> { }, merchantId -> { }, Clock.systemUTC()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
         Node node = new Node(database, jobs);
         nodes.add(node);
         return node;

@@ -32,7 +32,20 @@ public enum EventType {
      * {@code {"refundId", "paymentId", "amount": money}}. The refund itself is sent by the payments domain's
      * job (decision 27); the event is for subscribers that follow refunds (settlement, webhooks).
      */
-    REFUND_REQUESTED(false);
+    REFUND_REQUESTED(false),
+
+    // Settlement's own money movements (decision 31), appended by the settlement domain and posted by its ledger
+    // subscriber like every other movement.
+    /** A merchant's monthly plan fee: {@code merchant_payable:{merchant}} debited, {@code platform_fee_revenue} credited. */
+    PLAN_FEE_CHARGED(true),
+    /** The payment provider's fee on a capture, borne by the platform: {@code payment_fees} debited, {@code customer_payments} credited. */
+    PAYMENT_FEE_CHARGED(true),
+    /** An admission deposit withheld from the merchant: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
+    DEPOSIT_RECORDED(true),
+    /** A share of an escrow release held back: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
+    RESERVE_HELD(true),
+    /** A held share let go when due: {@code merchant_reserve:{merchant}} debited, {@code merchant_payable:{merchant}} credited. */
+    RESERVE_RELEASED(true);
 
     private final boolean moneyMovement;
 
