@@ -304,11 +304,14 @@ public final class OrderService {
         return new Parties(order.id(), subOrderId, subOrder.merchantId(), order.customerId());
     }
 
-    /** In the caller's transaction: the sub-order's lines in line order (settlement charges commission on them). */
-    public List<Order.Line> linesOf(DSLContext tx, UUID subOrderId) {
-        Order order = repository.get(tx, new FulfilmentRepository().orderOf(tx, subOrderId));
-        return order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow().lines()
-                .stream().sorted(Comparator.comparingInt(Order.Line::lineNumber)).toList();
+    /**
+     * In the caller's transaction: the sub-order's lines in line order (settlement charges commission on them), or
+     * empty for a sub-order this domain does not know.
+     */
+    public Optional<List<Order.Line>> linesOf(DSLContext tx, UUID subOrderId) {
+        return repository.orderOfSubOrder(tx, subOrderId).map(orderId -> repository.get(tx, orderId).subOrders().stream()
+                        .filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow().lines().stream()
+                        .sorted(Comparator.comparingInt(Order.Line::lineNumber)).toList());
     }
 
     /** How a transition names who made it: {@code customer:<id> via storefront:<id>}, {@code merchant:<id>}… */

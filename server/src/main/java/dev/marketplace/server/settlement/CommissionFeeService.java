@@ -7,7 +7,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
@@ -21,18 +21,17 @@ final class CommissionFeeService {
     private final Reserves reserves;
     private final PlanFees planFees;
     private final PlatformSummary summary = new PlatformSummary();
-    private final Consumer<UUID> requireMerchant;
-    private final Money defaultDeposit;
+    /** The deposit the merchant lodged with its application (the merchants domain's); 404 for an unknown merchant. */
+    private final Function<UUID, Money> lodgedDeposit;
     private final ZoneId zone;
 
     CommissionFeeService(DSLContext dsl, Commissions commissions, Reserves reserves, PlanFees planFees,
-                         Consumer<UUID> requireMerchant, Money defaultDeposit, ZoneId zone) {
+                         Function<UUID, Money> lodgedDeposit, ZoneId zone) {
         this.dsl = dsl;
         this.commissions = commissions;
         this.reserves = reserves;
         this.planFees = planFees;
-        this.requireMerchant = requireMerchant;
-        this.defaultDeposit = defaultDeposit;
+        this.lodgedDeposit = lodgedDeposit;
         this.zone = zone;
     }
 
@@ -55,11 +54,11 @@ final class CommissionFeeService {
         }
     }
 
-    /** Records the deposit once per reference; without an amount, the admission deposit of the settings. */
+    /** Records the deposit once per reference; without an amount, the deposit the merchant lodged when it applied. */
     Reserves.Deposit recordDeposit(Principal caller, UUID merchantId, String reference, Optional<Money> amount) {
-        requireOperator(caller, merchantId);
+        Money lodged = requireOperator(caller, merchantId);
         return dsl.transactionResult(tx -> reserves.recordDeposit(tx.dsl(), merchantId, reference,
-                amount.orElse(defaultDeposit), caller.subject()));
+                amount.orElse(lodged), caller.subject()));
     }
 
     /** The period [from, to), days in the settlement time zone, as of one snapshot. */
@@ -82,10 +81,11 @@ final class CommissionFeeService {
         return reserves.releaseDue(dsl);
     }
 
-    private void requireOperator(Principal caller, UUID merchantId) {
+    /** The operator's alone, for a merchant that exists: answers the merchant's lodged deposit. */
+    private Money requireOperator(Principal caller, UUID merchantId) {
         if (!caller.isOperator()) {
             throw ProblemException.forbidden("Only the operator sets a merchant's settlement terms.");
         }
-        requireMerchant.accept(merchantId);
+        return lodgedDeposit.apply(merchantId);
     }
 }

@@ -22,10 +22,13 @@ import org.jooq.impl.DSL;
  */
 final class Commissions {
 
-    /** The orders domain's side: a sub-order's lines in line order, each with its base and category rate. */
+    /**
+     * The orders domain's side: a sub-order's lines in line order, each with its base and category rate; empty for a
+     * sub-order it does not know (movements recorded by other means), which is charged what its accrual recorded.
+     */
     @FunctionalInterface
     interface Basis {
-        List<CommissionRates.Line> lines(DSLContext tx, UUID subOrderId);
+        Optional<List<CommissionRates.Line>> lines(DSLContext tx, UUID subOrderId);
     }
 
     /** A merchant's override, as the operator set it. */
@@ -42,15 +45,19 @@ final class Commissions {
         this.monthZone = monthZone;
     }
 
-    /** In the subscriber's transaction: what the sub-order is charged, decided (and its GMV counted) the first time. */
-    long charged(DSLContext tx, Parties subOrder, String currency, OffsetDateTime at) {
+    /**
+     * In the subscriber's transaction: what the sub-order is charged, decided (and its GMV counted) the first time;
+     * {@code recorded} is the commission the orders domain's accrual recorded (at the category rates).
+     */
+    long charged(DSLContext tx, Parties subOrder, String currency, long recorded, OffsetDateTime at) {
         Optional<Long> decided = tx.select(SETTLEMENT_COMMISSION.CHARGED).from(SETTLEMENT_COMMISSION)
                 .where(SETTLEMENT_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId()))
                 .fetchOptional(SETTLEMENT_COMMISSION.CHARGED);
         if (decided.isPresent()) {
             return decided.get();
         }
-        List<CommissionRates.Line> lines = basis.lines(tx, subOrder.subOrderId());
+        Optional<List<CommissionRates.Line>> known = basis.lines(tx, subOrder.subOrderId());
+        List<CommissionRates.Line> lines = known.orElse(List.of());
         long base = lines.stream().mapToLong(CommissionRates.Line::base).reduce(0, Math::addExact);
         LocalDate month = monthOf(at);
         long gmvAfter = tx.insertInto(SETTLEMENT_MERCHANT_GMV)
@@ -65,7 +72,7 @@ final class Commissions {
         long gmvBefore = gmvAfter - base;
         OptionalInt override = override(tx, subOrder.merchantId())
                 .map(o -> OptionalInt.of(o.rateBasisPoints())).orElse(OptionalInt.empty());
-        long charged = rates.charge(currency, gmvBefore, lines, override);
+        long charged = known.isPresent() ? rates.charge(currency, gmvBefore, lines, override) : recorded;
         tx.insertInto(SETTLEMENT_COMMISSION)
                 .set(SETTLEMENT_COMMISSION.SUB_ORDER_ID, subOrder.subOrderId())
                 .set(SETTLEMENT_COMMISSION.MERCHANT_ID, subOrder.merchantId())
@@ -73,7 +80,7 @@ final class Commissions {
                 .set(SETTLEMENT_COMMISSION.MONTH, month)
                 .set(SETTLEMENT_COMMISSION.BASE, base)
                 .set(SETTLEMENT_COMMISSION.GMV_BEFORE, gmvBefore)
-                .set(SETTLEMENT_COMMISSION.CATEGORY_COMMISSION, CommissionRates.atCategoryRates(lines))
+                .set(SETTLEMENT_COMMISSION.CATEGORY_COMMISSION, known.isPresent() ? CommissionRates.atCategoryRates(lines) : recorded)
                 .set(SETTLEMENT_COMMISSION.CHARGED, charged)
                 .set(SETTLEMENT_COMMISSION.OVERRIDE_BASIS_POINTS, override.isPresent() ? override.getAsInt() : null)
                 .set(SETTLEMENT_COMMISSION.CHARGED_AT, at)
@@ -85,8 +92,9 @@ final class Commissions {
      * In the subscriber's transaction: a return's commission reversal, the orders domain's figure at the category
      * rate ({@code reversedAtCategoryRate}) turned into the same share of what the sub-order was charged.
      */
-    long reversal(DSLContext tx, Parties subOrder, String currency, long reversedAtCategoryRate, OffsetDateTime at) {
-        long charged = charged(tx, subOrder, currency, at);
+    long reversal(DSLContext tx, Parties subOrder, String currency, long recorded, long reversedAtCategoryRate,
+                  OffsetDateTime at) {
+        long charged = charged(tx, subOrder, currency, recorded, at);
         long category = tx.select(SETTLEMENT_COMMISSION.CATEGORY_COMMISSION).from(SETTLEMENT_COMMISSION)
                 .where(SETTLEMENT_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId())).fetchSingle().value1();
         return CommissionRates.reversal(charged, category, reversedAtCategoryRate);

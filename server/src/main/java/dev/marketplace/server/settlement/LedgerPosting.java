@@ -8,6 +8,7 @@ import dev.marketplace.server.platform.events.MoneyMovement.Leg;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.StoredEvent;
 import dev.marketplace.server.platform.events.Subscriber;
+import dev.marketplace.server.platform.money.Money;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonValue;
@@ -105,8 +106,7 @@ final class LedgerPosting {
                 .onConflict(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID).doNothing()
                 .execute();
         if (held == 1 && released) { // released first (not what the orders domain does today): accrues at once
-            ledger.post(tx, Ledger.Cause.of(stored), charged(tx, parties, accrued.amount().currency(),
-                    stored.occurredAt()));
+            ledger.post(tx, Ledger.Cause.of(stored), charged(tx, parties, accrued.amount(), stored.occurredAt()));
         }
     }
 
@@ -117,23 +117,32 @@ final class LedgerPosting {
                 .returning().fetchOptional();
         held.ifPresent(row -> {
             Parties parties = new Parties(row.getOrderId(), subOrderId, row.getMerchantId(), row.getCustomerId());
-            String currency = legs(row.getLegs().data()).getFirst().currency();
             ledger.post(tx, new Ledger.Cause(row.getEventId(), EventType.COMMISSION_ACCRUED, row.getEventPosition(),
-                    parties), charged(tx, parties, currency, released.occurredAt()));
+                    parties), charged(tx, parties, accrued(row.getLegs().data()), released.occurredAt()));
         });
     }
 
-    private List<Leg> charged(DSLContext tx, Parties subOrder, String currency, OffsetDateTime at) {
-        return SettlementMovements.commission(subOrder.merchantId(), commissions.charged(tx, subOrder, currency, at),
-                currency);
+    private List<Leg> charged(DSLContext tx, Parties subOrder, Money recorded, OffsetDateTime at) {
+        return SettlementMovements.commission(subOrder.merchantId(), commissions.charged(tx, subOrder,
+                recorded.currency(), recorded.amount(), at), recorded.currency());
+    }
+
+    /** The accrual's amount, from its legs: what the merchant's payable is debited. */
+    private static Money accrued(String legsJson) {
+        Leg debited = legs(legsJson).stream().filter(leg -> leg.amount() >= 0).findFirst().orElseThrow();
+        return Money.of(debited.amount(), debited.currency());
     }
 
     /** A return's reversal (decision 31): its share of what the sub-order was charged. */
     private List<Leg> returnReversal(DSLContext tx, StoredEvent stored, MoneyMovement reversed) {
         Parties subOrder = reversed.parties();
         String currency = reversed.amount().currency();
+        long recorded = Optional.ofNullable(tx.select(LEDGER_PENDING_COMMISSION.LEGS).from(LEDGER_PENDING_COMMISSION)
+                        .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId()))
+                        .fetchOne(LEDGER_PENDING_COMMISSION.LEGS))
+                .map(legs -> accrued(legs.data()).amount()).orElse(0L);
         return SettlementMovements.commissionReversal(subOrder.merchantId(), commissions.reversal(tx, subOrder,
-                currency, reversed.amount().amount(), stored.occurredAt()), currency);
+                currency, recorded, reversed.amount().amount(), stored.occurredAt()), currency);
     }
 
     /**

@@ -20,7 +20,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
@@ -48,9 +48,9 @@ public final class SettlementModule implements Module {
     private final Duration jobsEvery;
 
     public SettlementModule(Config config, DSLContext dsl, OrderService orders, MerchantService merchants) {
-        this(config, dsl, (tx, subOrderId) -> orders.linesOf(tx, subOrderId).stream()
+        this(config, dsl, (tx, subOrderId) -> orders.linesOf(tx, subOrderId).map(lines -> lines.stream()
                         .map(line -> new CommissionRates.Line(line.subtotal().amount(), line.commissionRateBasisPoints()))
-                        .toList(),
+                        .toList()),
                 each -> HOLDING_A_PLAN.forEach(status -> {
                     Principal system = Principal.system("plan fees");
                     Optional<Cursor> after = Optional.empty();
@@ -61,12 +61,12 @@ public final class SettlementModule implements Module {
                                 : Cursor.decode(page.nextCursor(), List.of(CursorKey.TIMESTAMP, CursorKey.UUID));
                     } while (after.isPresent());
                 }),
-                merchantId -> merchants.get(Principal.system("settlement terms"), merchantId), Clock.systemUTC());
+                merchantId -> merchants.get(Principal.system("settlement terms"), merchantId).deposit(), Clock.systemUTC());
     }
 
     /** With the orders' and merchants' sides as functions, and a clock (tests). */
     SettlementModule(Config config, DSLContext dsl, Commissions.Basis basis, PlanFees.Plans plans,
-                     Consumer<UUID> requireMerchant, Clock clock) {
+                     Function<UUID, Money> lodgedDeposit, Clock clock) {
         ZoneId zone = ZoneId.of(config.get("month-zone").asString().orElse("Asia/Tokyo"));
         Commissions commissions = new Commissions(CommissionRates.from(config.get("commission")), basis, zone);
         Reserves reserves = new Reserves(new Reserves.Rolling(
@@ -75,8 +75,7 @@ public final class SettlementModule implements Module {
         this.posting = new LedgerPosting(ledger, commissions,
                 new PaymentFees(config.get("payment-fees.rate-basis-points").asInt().orElse(0)), reserves);
         this.terms = new CommissionFeeService(dsl, commissions, reserves, new PlanFees(dsl, plans, clock, zone),
-                requireMerchant, Money.of(config.get("deposit.amount").asLong().orElse(500_000L),
-                config.get("deposit.currency").asString().orElse("JPY")), zone);
+                lodgedDeposit, zone);
         this.http = new LedgerHttpService(new SettlementService(dsl, ledger));
         this.termsHttp = new SettlementTermsHttpService(terms);
         this.jobsEvery = config.get("jobs-every").as(Duration.class).orElse(Duration.ofMinutes(10));

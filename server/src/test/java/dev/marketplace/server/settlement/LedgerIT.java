@@ -339,8 +339,8 @@ class LedgerIT {
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
-        new SettlementModule(Config.empty(), database.dsl(), (tx, subOrderId) -> List.of(lines.get(subOrderId)),
-                each -> { }, merchantId -> { }, Clock.systemUTC()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
+        new SettlementModule(Config.empty(), database.dsl(), (tx, subOrderId) -> Optional.of(List.of(lines.get(subOrderId))),
+                each -> { }, merchantId -> Money.zero("JPY"), Clock.systemUTC()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
         Node node = new Node(database, jobs);
         nodes.add(node);
         return node;
