@@ -36,7 +36,9 @@ public final class Bench {
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),
             new OrderScenarios.FlashSale(),
-            new PgbenchCheckout());
+            new PgbenchCheckout(),
+            new SettlementScenarios.LedgerPostingThroughput(),
+            new SettlementScenarios.LedgerReconciliation());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);
