@@ -37,7 +37,9 @@ public final class Bench {
             new OrderScenarios.Checkout(),
             new OrderScenarios.FlashSale(),
             new WebhookScenarios.Delivery(),
-            new PgbenchCheckout());
+            new PgbenchCheckout(),
+            new SettlementScenarios.LedgerPostingThroughput(),
+            new SettlementScenarios.LedgerReconciliation());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);

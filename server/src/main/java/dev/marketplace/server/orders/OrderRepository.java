@@ -171,6 +171,12 @@ final class OrderRepository {
         return row.map(r -> order(db, r));
     }
 
+    /** The order a sub-order belongs to, if the sub-order exists. */
+    Optional<UUID> orderOfSubOrder(DSLContext db, UUID subOrderId) {
+        return db.select(SUB_ORDER.ORDER_ID).from(SUB_ORDER).where(SUB_ORDER.ID.eq(subOrderId))
+                .fetchOptional(SUB_ORDER.ORDER_ID);
+    }
+
     Order get(DSLContext db, UUID id) {
         return order(db, db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(id)).fetchSingle());
     }

@@ -21,6 +21,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -288,6 +289,16 @@ public final class OrderService {
         Order order = repository.get(tx, new FulfilmentRepository().orderOf(tx, subOrderId));
         Order.SubOrder subOrder = order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow();
         return new Parties(order.id(), subOrderId, subOrder.merchantId(), order.customerId());
+    }
+
+    /**
+     * In the caller's transaction: the sub-order's lines in line order (settlement charges commission on them), or
+     * empty for a sub-order this domain does not know.
+     */
+    public Optional<List<Order.Line>> linesOf(DSLContext tx, UUID subOrderId) {
+        return repository.orderOfSubOrder(tx, subOrderId).map(orderId -> repository.get(tx, orderId).subOrders().stream()
+                        .filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow().lines().stream()
+                        .sorted(Comparator.comparingInt(Order.Line::lineNumber)).toList());
     }
 
     /** How a transition names who made it: {@code customer:<id> via storefront:<id>}, {@code merchant:<id>}… */

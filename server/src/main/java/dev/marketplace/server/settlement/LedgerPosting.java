@@ -8,10 +8,12 @@ import dev.marketplace.server.platform.events.MoneyMovement.Leg;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.StoredEvent;
 import dev.marketplace.server.platform.events.Subscriber;
+import dev.marketplace.server.platform.money.Money;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +36,9 @@ import org.jooq.JSONB;
  *   <li>{@code payment_refunded} also clears {@code refunds_clearing} against the money the refund came from: the
  *       sub-order's escrow if the sub-order was rejected or cancelled (its escrow is never released), otherwise
  *       the merchant's payable (a return: its escrow is or will be released whole).</li>
+ *   <li>Decision 31: the held commission posts the amount {@link Commissions} charges (GMV tiers, the merchant's
+ *       override), a return reverses its share of that; a capture records its payment fee and a release its rolling
+ *       reserve share, as movements of their own that this subscriber then posts like any other.</li>
  * </ul>
  */
 final class LedgerPosting {
@@ -45,9 +50,15 @@ final class LedgerPosting {
     private static final String VOIDED = "voided";
 
     private final Ledger ledger;
+    private final Commissions commissions;
+    private final PaymentFees paymentFees;
+    private final Reserves reserves;
 
-    LedgerPosting(Ledger ledger) {
+    LedgerPosting(Ledger ledger, Commissions commissions, PaymentFees paymentFees, Reserves reserves) {
         this.ledger = ledger;
+        this.commissions = commissions;
+        this.paymentFees = paymentFees;
+        this.reserves = reserves;
     }
 
     Subscriber subscriber() {
@@ -63,12 +74,17 @@ final class LedgerPosting {
             case COMMISSION_ACCRUED -> holdCommission(tx, stored, movement);
             case ESCROW_RELEASED -> {
                 ledger.post(tx, cause, movement.legs());
-                postHeldCommission(tx, movement.parties().subOrderId());
+                postHeldCommission(tx, stored, movement.parties().subOrderId());
+                reserves.holdShareOf(tx, stored, movement);
             }
             case COMMISSION_REVERSED -> {
                 if (!voidsHeldCommission(tx, stored.eventId(), movement)) {
-                    ledger.post(tx, cause, movement.legs());
+                    ledger.post(tx, cause, returnReversal(tx, stored, movement));
                 }
+            }
+            case PAYMENT_CAPTURED -> {
+                ledger.post(tx, cause, movement.legs());
+                paymentFees.chargeOn(tx, movement);
             }
             case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(tx, movement));
             default -> ledger.post(tx, cause, movement.legs());
@@ -90,18 +106,43 @@ final class LedgerPosting {
                 .onConflict(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID).doNothing()
                 .execute();
         if (held == 1 && released) { // released first (not what the orders domain does today): accrues at once
-            ledger.post(tx, Ledger.Cause.of(stored), accrued.legs());
+            ledger.post(tx, Ledger.Cause.of(stored), charged(tx, parties, accrued.amount(), stored.occurredAt()));
         }
     }
 
-    private void postHeldCommission(DSLContext tx, UUID subOrderId) {
+    private void postHeldCommission(DSLContext tx, StoredEvent released, UUID subOrderId) {
         var held = tx.update(LEDGER_PENDING_COMMISSION).set(LEDGER_PENDING_COMMISSION.STATE, POSTED)
                 .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId))
                 .and(LEDGER_PENDING_COMMISSION.STATE.eq(PENDING))
                 .returning().fetchOptional();
-        held.ifPresent(row -> ledger.post(tx, new Ledger.Cause(row.getEventId(), EventType.COMMISSION_ACCRUED,
-                row.getEventPosition(), new Parties(row.getOrderId(), subOrderId, row.getMerchantId(),
-                row.getCustomerId())), legs(row.getLegs().data())));
+        held.ifPresent(row -> {
+            Parties parties = new Parties(row.getOrderId(), subOrderId, row.getMerchantId(), row.getCustomerId());
+            ledger.post(tx, new Ledger.Cause(row.getEventId(), EventType.COMMISSION_ACCRUED, row.getEventPosition(),
+                    parties), charged(tx, parties, accrued(row.getLegs().data()), released.occurredAt()));
+        });
+    }
+
+    private List<Leg> charged(DSLContext tx, Parties subOrder, Money recorded, OffsetDateTime at) {
+        return SettlementMovements.commission(subOrder.merchantId(), commissions.charged(tx, subOrder,
+                recorded.currency(), recorded.amount(), at), recorded.currency());
+    }
+
+    /** The accrual's amount, from its legs: what the merchant's payable is debited. */
+    private static Money accrued(String legsJson) {
+        Leg debited = legs(legsJson).stream().filter(leg -> leg.amount() >= 0).findFirst().orElseThrow();
+        return Money.of(debited.amount(), debited.currency());
+    }
+
+    /** A return's reversal (decision 31): its share of what the sub-order was charged. */
+    private List<Leg> returnReversal(DSLContext tx, StoredEvent stored, MoneyMovement reversed) {
+        Parties subOrder = reversed.parties();
+        String currency = reversed.amount().currency();
+        long recorded = Optional.ofNullable(tx.select(LEDGER_PENDING_COMMISSION.LEGS).from(LEDGER_PENDING_COMMISSION)
+                        .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId()))
+                        .fetchOne(LEDGER_PENDING_COMMISSION.LEGS))
+                .map(legs -> accrued(legs.data()).amount()).orElse(0L);
+        return SettlementMovements.commissionReversal(subOrder.merchantId(), commissions.reversal(tx, subOrder,
+                currency, recorded, reversed.amount().amount(), stored.occurredAt()), currency);
     }
 
     /**

@@ -1,27 +1,84 @@
 package dev.marketplace.server.settlement;
 
+import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.merchants.MerchantStatus;
+import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.Subscriber;
 import dev.marketplace.server.platform.http.ContractRouting;
+import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.CursorKey;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import io.helidon.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
  * The settlement domain: the ledger, its posting subscriber ({@value LedgerPosting#SUBSCRIBER}, polled by the node's
- * jobs) and its routes ({@link LedgerHttpService#PATH}). It reacts to other domains only through their money
- * movements, so it needs no other module.
+ * jobs) and its routes ({@link LedgerHttpService#PATH}); commissions, fees and reserves (decision 31) with their
+ * routes ({@link SettlementTermsHttpService#PATH}) and jobs ({@value PlanFees#JOB}, {@value Reserves#RELEASE_JOB}).
+ * It reacts to other domains through their money movements, and reads from the orders domain a sub-order's lines
+ * (to charge its commission) and from the merchants domain who owes a plan fee.
  */
 public final class SettlementModule implements Module {
 
     /** The subscriber's name, which names its cursor and its job ({@link EventSubscribers#jobName}). */
     public static final String LEDGER_POSTING = LedgerPosting.SUBSCRIBER;
+    public static final String PLAN_FEES = PlanFees.JOB;
+    public static final String RESERVE_RELEASE = Reserves.RELEASE_JOB;
+    private static final List<MerchantStatus> HOLDING_A_PLAN = List.of(MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED,
+            MerchantStatus.FROZEN);
+    private static final int MERCHANT_PAGE = 100;
 
     private final Ledger ledger = new Ledger();
+    private final LedgerPosting posting;
+    private final CommissionFeeService terms;
     private final LedgerHttpService http;
+    private final SettlementTermsHttpService termsHttp;
+    private final Duration jobsEvery;
 
-    public SettlementModule(DSLContext dsl) {
+    public SettlementModule(Config config, DSLContext dsl, OrderService orders, MerchantService merchants) {
+        this(config, dsl, (tx, subOrderId) -> orders.linesOf(tx, subOrderId).map(lines -> lines.stream()
+                        .map(line -> new CommissionRates.Line(line.subtotal().amount(), line.commissionRateBasisPoints()))
+                        .toList()),
+                each -> HOLDING_A_PLAN.forEach(status -> {
+                    Principal system = Principal.system("plan fees");
+                    Optional<Cursor> after = Optional.empty();
+                    do {
+                        var page = merchants.list(system, Optional.of(status), new PageRequest(MERCHANT_PAGE, after));
+                        page.items().forEach(merchant -> each.accept(merchant.id(), merchant.plan().monthlyFee()));
+                        after = page.nextCursor() == null ? Optional.empty()
+                                : Cursor.decode(page.nextCursor(), List.of(CursorKey.TIMESTAMP, CursorKey.UUID));
+                    } while (after.isPresent());
+                }),
+                merchantId -> merchants.get(Principal.system("settlement terms"), merchantId).deposit(), Clock.systemUTC());
+    }
+
+    /** With the orders' and merchants' sides as functions, and a clock (tests). */
+    SettlementModule(Config config, DSLContext dsl, Commissions.Basis basis, PlanFees.Plans plans,
+                     Function<UUID, Money> lodgedDeposit, Clock clock) {
+        ZoneId zone = ZoneId.of(config.get("month-zone").asString().orElse("Asia/Tokyo"));
+        Commissions commissions = new Commissions(CommissionRates.from(config.get("commission")), basis, zone);
+        Reserves reserves = new Reserves(new Reserves.Rolling(
+                config.get("rolling-reserve.share-basis-points").asInt().orElse(0),
+                config.get("rolling-reserve.hold-for").as(Duration.class).orElse(Duration.ofDays(90))), clock);
+        this.posting = new LedgerPosting(ledger, commissions,
+                new PaymentFees(config.get("payment-fees.rate-basis-points").asInt().orElse(0)), reserves);
+        this.terms = new CommissionFeeService(dsl, commissions, reserves, new PlanFees(dsl, plans, clock, zone),
+                lodgedDeposit, zone);
         this.http = new LedgerHttpService(new SettlementService(dsl, ledger));
+        this.termsHttp = new SettlementTermsHttpService(terms);
+        this.jobsEvery = config.get("jobs-every").as(Duration.class).orElse(Duration.ofMinutes(10));
     }
 
     @Override
@@ -32,10 +89,17 @@ public final class SettlementModule implements Module {
     @Override
     public void routes(ContractRouting routing) {
         routing.register(LedgerHttpService.PATH, http);
+        routing.register(SettlementTermsHttpService.PATH, termsHttp);
+    }
+
+    @Override
+    public void jobs(Jobs jobs) {
+        jobs.schedule(PLAN_FEES, jobsEvery, jobsEvery, terms::chargePlanFees);
+        jobs.schedule(RESERVE_RELEASE, jobsEvery, jobsEvery, terms::releaseDueReserves);
     }
 
     @Override
     public List<Subscriber> subscribers() {
-        return List.of(new LedgerPosting(ledger).subscriber());
+        return List.of(posting.subscriber());
     }
 }

@@ -69,6 +69,12 @@ final class WebhookTopics {
         published(EventType.RETURN_REFUSED, "return.refused", Audience.MERCHANT_AND_STOREFRONT);
         published(EventType.RETURN_RECEIVED, "return.received", Audience.MERCHANT_AND_STOREFRONT);
         published(EventType.RETURN_REFUNDED, "return.refunded", Audience.MERCHANT_AND_STOREFRONT);
+        // Settlement's own movements: the ledger is the record; a merchant follows its payable through its entries feed.
+        notPublished(EventType.PLAN_FEE_CHARGED);
+        notPublished(EventType.PAYMENT_FEE_CHARGED);
+        notPublished(EventType.DEPOSIT_RECORDED);
+        notPublished(EventType.RESERVE_HELD);
+        notPublished(EventType.RESERVE_RELEASED);
     }
 
     private WebhookTopics() {

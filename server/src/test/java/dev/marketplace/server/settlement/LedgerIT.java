@@ -15,8 +15,12 @@ import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestDatabases;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import io.helidon.metrics.api.Metrics;
+import java.math.RoundingMode;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,10 +48,15 @@ class LedgerIT {
 
     private static final long SEED = 20261205L;
     private static final List<String> CURRENCIES = List.of("JPY", "USD");
+    /** Settlement's own movements in the storm (decision 31): a payment fee on each capture, a reserve on each release. */
+    private static final int PAYMENT_FEE_BASIS_POINTS = 250;
+    private static final int RESERVE_BASIS_POINTS = 500;
 
     private final String url = TestDatabases.newDatabase();
     private final List<Node> nodes = new ArrayList<>();
     private final Database writer = database();
+    /** The orders domain's side for the storm's sub-orders: one line each, its base the total, at its rate. */
+    private final Map<UUID, CommissionRates.Line> lines = new ConcurrentHashMap<>();
 
     private record Node(Database database, Jobs jobs) {
 
@@ -144,7 +154,7 @@ class LedgerIT {
                 UUID.randomUUID());
         List<Order> orders = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
-            orders.add(order(random, merchants));
+            orders.add(order(random, merchants, lines));
         }
 
         Node first = node(Duration.ofMillis(20));
@@ -187,7 +197,7 @@ class LedgerIT {
     }
 
     /** An order paid in one currency, split over one to three merchants, and each sub-order's fate. */
-    private static Order order(Random random, List<UUID> merchants) {
+    private static Order order(Random random, List<UUID> merchants, Map<UUID, CommissionRates.Line> lines) {
         UUID orderId = UUID.randomUUID();
         UUID customer = UUID.randomUUID();
         String currency = CURRENCIES.get(random.nextInt(CURRENCIES.size()));
@@ -197,7 +207,10 @@ class LedgerIT {
         for (UUID merchant : sellers.subList(0, 1 + random.nextInt(3))) {
             long total = 100 + random.nextInt(200_000);
             int basisPoints = random.nextInt(4) == 0 ? 0 : 800 + random.nextInt(701);
-            subOrders.add(new SubOrder(merchant, total, total * basisPoints / 10_000));
+            SubOrder subOrder = new SubOrder(merchant, total,
+                    Money.of(total, currency).timesBasisPoints(basisPoints, RoundingMode.HALF_EVEN).amount());
+            lines.put(subOrder.id, new CommissionRates.Line(total, basisPoints));
+            subOrders.add(subOrder);
         }
         Money paid = Money.of(subOrders.stream().mapToLong(s -> s.total).sum(), currency);
         UUID paymentId = UUID.randomUUID();
@@ -272,9 +285,18 @@ class LedgerIT {
         Map<String, Long> balances = new HashMap<>();
         for (Order order : orders) {
             String c = " " + order.currency();
+            long fee = share(order.subOrders().stream().mapToLong(s -> s.total).sum(), PAYMENT_FEE_BASIS_POINTS,
+                    order.currency());
+            balances.merge("payment_fees" + c, fee, Long::sum);
+            balances.merge("customer_payments" + c, -fee, Long::sum);
             for (SubOrder s : order.subOrders()) {
                 long refunded = (s.cancelled ? s.total : 0) + s.returnRefunds;
                 balances.merge("customer_payments" + c, s.total - refunded, Long::sum);
+                if (s.released) { // the reserve's share of the release, held (not yet due)
+                    long held = share(s.total, RESERVE_BASIS_POINTS, order.currency());
+                    balances.merge("merchant_reserve:" + s.merchant + c, -held, Long::sum);
+                    balances.merge("merchant_payable:" + s.merchant + c, held, Long::sum);
+                }
                 balances.merge("escrow" + c, -(s.total - (s.cancelled ? s.total : 0) - (s.released ? s.total : 0)), Long::sum);
                 if (s.released) {
                     long payable = s.total - s.commission - s.returnRefunds + s.returnCommission;
@@ -293,17 +315,24 @@ class LedgerIT {
         long postings = 0;
         for (Order order : orders) {
             postings++; // the capture
+            postings += share(order.subOrders().stream().mapToLong(s -> s.total).sum(), PAYMENT_FEE_BASIS_POINTS,
+                    order.currency()) > 0 ? 1 : 0; // its payment fee
             for (SubOrder s : order.subOrders()) {
                 if (s.cancelled) {
                     postings++; // the refund; the commission was never accrued
                 }
                 if (s.released) {
                     postings += 1 + (s.commission > 0 ? 1 : 0);
+                    postings += share(s.total, RESERVE_BASIS_POINTS, order.currency()) > 0 ? 1 : 0; // reserve held
                     postings += s.returnRefunds > 0 ? 1 + (s.returnCommission > 0 ? 1 : 0) : 0;
                 }
             }
         }
         return postings;
+    }
+
+    private static long share(long amount, int basisPoints, String currency) {
+        return Money.of(amount, currency).timesBasisPoints(basisPoints, RoundingMode.HALF_EVEN).amount();
     }
 
     private Map<String, Long> balances() {
@@ -330,7 +359,11 @@ class LedgerIT {
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
-        new SettlementModule(database.dsl()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
+        Config settlement = Config.just(ConfigSources.create(Map.of(
+                "payment-fees.rate-basis-points", Integer.toString(PAYMENT_FEE_BASIS_POINTS),
+                "rolling-reserve.share-basis-points", Integer.toString(RESERVE_BASIS_POINTS))));
+        new SettlementModule(settlement, database.dsl(), (tx, subOrderId) -> Optional.of(List.of(lines.get(subOrderId))),
+                each -> { }, merchantId -> Money.zero("JPY"), Clock.systemUTC()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
         Node node = new Node(database, jobs);
         nodes.add(node);
         return node;

@@ -91,7 +91,20 @@ public enum EventType {
      * {@code {"endpointId", "ownerType", "ownerId", "reason": "gone" | "failing", "url"}}; parties: its merchant, if a
      * merchant owns it.
      */
-    WEBHOOK_ENDPOINT_DISABLED(false);
+    WEBHOOK_ENDPOINT_DISABLED(false),
+
+    // Settlement's own money movements (decision 31), appended by the settlement domain and posted by its ledger
+    // subscriber like every other movement.
+    /** A merchant's monthly plan fee: {@code merchant_payable:{merchant}} debited, {@code platform_fee_revenue} credited. */
+    PLAN_FEE_CHARGED(true),
+    /** The payment provider's fee on a capture, borne by the platform: {@code payment_fees} debited, {@code customer_payments} credited. */
+    PAYMENT_FEE_CHARGED(true),
+    /** An admission deposit withheld from the merchant: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
+    DEPOSIT_RECORDED(true),
+    /** A share of an escrow release held back: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
+    RESERVE_HELD(true),
+    /** A held share let go when due: {@code merchant_reserve:{merchant}} debited, {@code merchant_payable:{merchant}} credited. */
+    RESERVE_RELEASED(true);
 
     private final boolean moneyMovement;
 
