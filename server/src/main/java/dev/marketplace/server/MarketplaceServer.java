@@ -126,7 +126,7 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
-            add(modules, new SettlementModule(dsl));
+            add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, merchants.service()));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);

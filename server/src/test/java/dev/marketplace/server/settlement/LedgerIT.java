@@ -330,7 +330,7 @@ class LedgerIT {
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
-        new SettlementModule(database.dsl()).subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
+        subscribers.subscribe(new LedgerPosting(new Ledger()).subscriber(), jobs);
         Node node = new Node(database, jobs);
         nodes.add(node);
         return node;

@@ -32,7 +32,17 @@ public enum EventType {
      * {@code {"refundId", "paymentId", "amount": money}}. The refund itself is sent by the payments domain's
      * job (decision 27); the event is for subscribers that follow refunds (settlement, webhooks).
      */
-    REFUND_REQUESTED(false);
+    REFUND_REQUESTED(false),
+
+    // Payouts and adjustments (settlement, decision 32).
+    /** A payout left for the merchant's bank: {@code merchant_payable:{merchant}} debited, {@code payouts_clearing} credited. */
+    PAYOUT_INITIATED(true),
+    /** The payout provider paid it: {@code payouts_clearing} debited, {@code customer_payments} credited. */
+    PAYOUT_PAID(true),
+    /** The payout provider did not pay it: the money goes back, {@code payouts_clearing} debited, the payable credited. */
+    PAYOUT_FAILED(true),
+    /** An operator's credit ({@code adjustments} debited, the payable credited) or debit (the reverse) of a merchant. */
+    ADJUSTMENT(true);
 
     private final boolean moneyMovement;
 
