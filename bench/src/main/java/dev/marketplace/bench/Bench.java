@@ -36,6 +36,7 @@ public final class Bench {
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),
             new OrderScenarios.FlashSale(),
+            new SettlementScenarios.StatementCsv(),
             new PgbenchCheckout());
 
     private static final int RESTARTS = 3;
