@@ -39,7 +39,8 @@ public final class Bench {
             new WebhookScenarios.Delivery(),
             new PgbenchCheckout(),
             new SettlementScenarios.LedgerPostingThroughput(),
-            new SettlementScenarios.LedgerReconciliation());
+            new SettlementScenarios.LedgerReconciliation(),
+            new StatementScenarios.StatementCsv());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);

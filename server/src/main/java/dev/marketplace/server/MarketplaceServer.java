@@ -130,7 +130,7 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
-            add(modules, new SettlementModule(config.get("settlement"), dsl, orders.orders(), merchants.service()));
+            add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service()));
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();

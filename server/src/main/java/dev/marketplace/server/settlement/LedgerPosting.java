@@ -1,6 +1,7 @@
 package dev.marketplace.server.settlement;
 
 import static dev.marketplace.schema.Tables.LEDGER_PENDING_COMMISSION;
+import static dev.marketplace.schema.Tables.LEDGER_REFERENCE;
 
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
@@ -70,6 +71,7 @@ final class LedgerPosting {
     void post(DSLContext tx, StoredEvent stored) {
         MoneyMovement movement = (MoneyMovement) stored.event();
         Ledger.Cause cause = Ledger.Cause.of(stored);
+        recordReference(tx, stored.eventId(), movement.idempotencyId());
         switch (movement.type()) {
             case COMMISSION_ACCRUED -> holdCommission(tx, stored, movement);
             case ESCROW_RELEASED -> {
@@ -89,6 +91,14 @@ final class LedgerPosting {
             case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(tx, movement));
             default -> ledger.post(tx, cause, movement.legs());
         }
+    }
+
+    /** What the event was about, by its idempotency id: how statements trace a line to its refund, payout, fee… */
+    private static void recordReference(DSLContext tx, UUID eventId, String idempotencyId) {
+        tx.insertInto(LEDGER_REFERENCE).set(LEDGER_REFERENCE.EVENT_ID, eventId)
+                .set(LEDGER_REFERENCE.REFERENCE, idempotencyId)
+                .onConflict(LEDGER_REFERENCE.EVENT_ID).doNothing()
+                .execute();
     }
 
     private void holdCommission(DSLContext tx, StoredEvent stored, MoneyMovement accrued) {

@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -20,15 +21,17 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
  * The settlement domain: the ledger, its posting subscriber ({@value LedgerPosting#SUBSCRIBER}, polled by the node's
  * jobs) and its routes ({@link LedgerHttpService#PATH}); commissions, fees and reserves (decision 31) with their
- * routes ({@link SettlementTermsHttpService#PATH}) and jobs ({@value PlanFees#JOB}, {@value Reserves#RELEASE_JOB}).
- * It reacts to other domains through their money movements, and reads from the orders domain a sub-order's lines
- * (to charge its commission) and from the merchants domain who owes a plan fee.
+ * routes ({@link SettlementTermsHttpService#PATH}) and jobs ({@value PlanFees#JOB}, {@value Reserves#RELEASE_JOB});
+ * payouts (run and reconciliation jobs), statements (closing job) and adjustments (decision 32). It reacts to other
+ * domains through their money movements, and reads from the orders domain a sub-order's lines (to charge its
+ * commission) and from the merchants domain who owes a plan fee and whether a merchant exists.
  */
 public final class SettlementModule implements Module {
 
@@ -36,9 +39,14 @@ public final class SettlementModule implements Module {
     public static final String LEDGER_POSTING = LedgerPosting.SUBSCRIBER;
     public static final String PLAN_FEES = PlanFees.JOB;
     public static final String RESERVE_RELEASE = Reserves.RELEASE_JOB;
+    public static final String PAYOUT_RUN = Payouts.RUN_JOB;
+    public static final String PAYOUT_RECONCILIATION = Payouts.RECONCILIATION_JOB;
+    public static final String STATEMENT_CLOSING = Statements.CLOSING_JOB;
     private static final List<MerchantStatus> HOLDING_A_PLAN = List.of(MerchantStatus.ACTIVE, MerchantStatus.SUSPENDED,
             MerchantStatus.FROZEN);
     private static final int MERCHANT_PAGE = 100;
+    /** How often each node closes ended statement cycles (idempotent: the first closer's row stays). */
+    private static final Duration STATEMENT_CLOSING_EVERY = Duration.ofMinutes(10);
 
     private final Ledger ledger = new Ledger();
     private final LedgerPosting posting;
@@ -46,9 +54,18 @@ public final class SettlementModule implements Module {
     private final LedgerHttpService http;
     private final SettlementTermsHttpService termsHttp;
     private final Duration jobsEvery;
+    // Payouts, statements and adjustments (decision 32).
+    private final Config payoutsConfig;
+    private final PayoutProvider payoutProvider;
+    private final Payouts payouts;
+    private final Statements statements;
+    private final Adjustments adjustments;
 
-    public SettlementModule(Config config, DSLContext dsl, OrderService orders, MerchantService merchants) {
-        this(config, dsl, (tx, subOrderId) -> orders.linesOf(tx, subOrderId).map(lines -> lines.stream()
+    /** Reads {@code settlement.*}. */
+    public SettlementModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders,
+                            MerchantService merchants) {
+        this(config, dsl, PayoutProviders.from(config.get("payouts"), outbound),
+                (tx, subOrderId) -> orders.linesOf(tx, subOrderId).map(lines -> lines.stream()
                         .map(line -> new CommissionRates.Line(line.subtotal().amount(), line.commissionRateBasisPoints()))
                         .toList()),
                 each -> HOLDING_A_PLAN.forEach(status -> {
@@ -61,12 +78,14 @@ public final class SettlementModule implements Module {
                                 : Cursor.decode(page.nextCursor(), List.of(CursorKey.TIMESTAMP, CursorKey.UUID));
                     } while (after.isPresent());
                 }),
-                merchantId -> merchants.get(Principal.system("settlement terms"), merchantId).deposit(), Clock.systemUTC());
+                merchantId -> merchants.get(Principal.system("settlement terms"), merchantId).deposit(),
+                merchants::get, Clock.systemUTC());
     }
 
-    /** With the orders' and merchants' sides as functions, and a clock (tests). */
-    SettlementModule(Config config, DSLContext dsl, Commissions.Basis basis, PlanFees.Plans plans,
-                     Function<UUID, Money> lodgedDeposit, Clock clock) {
+    /** With the payout provider, the orders' and merchants' sides as functions, and a clock (tests). */
+    SettlementModule(Config config, DSLContext dsl, PayoutProvider payoutProvider, Commissions.Basis basis,
+                     PlanFees.Plans plans, Function<UUID, Money> lodgedDeposit,
+                     BiConsumer<Principal, UUID> merchantMustExist, Clock clock) {
         ZoneId zone = ZoneId.of(config.get("month-zone").asString().orElse("Asia/Tokyo"));
         Commissions commissions = new Commissions(CommissionRates.from(config.get("commission")), basis, zone);
         Reserves reserves = new Reserves(new Reserves.Rolling(
@@ -79,6 +98,16 @@ public final class SettlementModule implements Module {
         this.http = new LedgerHttpService(new SettlementService(dsl, ledger));
         this.termsHttp = new SettlementTermsHttpService(terms);
         this.jobsEvery = config.get("jobs-every").as(Duration.class).orElse(Duration.ofMinutes(10));
+        this.payoutsConfig = config.get("payouts");
+        this.payoutProvider = payoutProvider;
+        this.payouts = new Payouts(dsl, payoutProvider, Payouts.Settings.from(payoutsConfig), clock);
+        this.statements = new Statements(dsl, clock);
+        this.adjustments = new Adjustments(dsl, merchantMustExist);
+    }
+
+    /** The configured payout provider (tests play its part). */
+    public PayoutProvider payoutProvider() {
+        return payoutProvider;
     }
 
     @Override
@@ -88,14 +117,22 @@ public final class SettlementModule implements Module {
 
     @Override
     public void routes(ContractRouting routing) {
-        routing.register(LedgerHttpService.PATH, http);
-        routing.register(SettlementTermsHttpService.PATH, termsHttp);
+        routing.register(LedgerHttpService.PATH, http)
+                .register(SettlementTermsHttpService.PATH, termsHttp)
+                .register(PayoutHttpService.PATH, new PayoutHttpService(payouts))
+                .register(StatementHttpService.PATH, new StatementHttpService(statements))
+                .register(AdjustmentHttpService.PATH, new AdjustmentHttpService(adjustments));
     }
 
     @Override
     public void jobs(Jobs jobs) {
         jobs.schedule(PLAN_FEES, jobsEvery, jobsEvery, terms::chargePlanFees);
         jobs.schedule(RESERVE_RELEASE, jobsEvery, jobsEvery, terms::releaseDueReserves);
+        Duration runEvery = payoutsConfig.get("run.every").as(Duration.class).get();
+        Duration reconcileEvery = payoutsConfig.get("reconcile.every").as(Duration.class).get();
+        jobs.schedule(PAYOUT_RUN, runEvery, runEvery, payouts::run);
+        jobs.schedule(PAYOUT_RECONCILIATION, reconcileEvery, reconcileEvery, payouts::reconcile);
+        jobs.schedule(STATEMENT_CLOSING, STATEMENT_CLOSING_EVERY, STATEMENT_CLOSING_EVERY, statements::closeEnded);
     }
 
     @Override

@@ -75,6 +75,12 @@ final class WebhookTopics {
         notPublished(EventType.DEPOSIT_RECORDED);
         notPublished(EventType.RESERVE_HELD);
         notPublished(EventType.RESERVE_RELEASED);
+        // Payouts and adjustments: not yet published (their payloads name no payout or adjustment id to document);
+        // a merchant follows them through its ledger entries feed and /v1/payouts.
+        notPublished(EventType.PAYOUT_INITIATED);
+        notPublished(EventType.PAYOUT_PAID);
+        notPublished(EventType.PAYOUT_FAILED);
+        notPublished(EventType.ADJUSTMENT);
     }
 
     private WebhookTopics() {

@@ -104,7 +104,17 @@ public enum EventType {
     /** A share of an escrow release held back: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
     RESERVE_HELD(true),
     /** A held share let go when due: {@code merchant_reserve:{merchant}} debited, {@code merchant_payable:{merchant}} credited. */
-    RESERVE_RELEASED(true);
+    RESERVE_RELEASED(true),
+
+    // Payouts and adjustments (settlement, decision 32).
+    /** A payout left for the merchant's bank: {@code merchant_payable:{merchant}} debited, {@code payouts_clearing} credited. */
+    PAYOUT_INITIATED(true),
+    /** The payout provider paid it: {@code payouts_clearing} debited, {@code customer_payments} credited. */
+    PAYOUT_PAID(true),
+    /** The payout provider did not pay it: the money goes back, {@code payouts_clearing} debited, the payable credited. */
+    PAYOUT_FAILED(true),
+    /** An operator's credit ({@code adjustments} debited, the payable credited) or debit (the reverse) of a merchant. */
+    ADJUSTMENT(true);
 
     private final boolean moneyMovement;
 

@@ -86,6 +86,37 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
                 transfer(PLATFORM_COMMISSION_REVENUE, merchantPayable(subOrder.merchantId()), commission));
     }
 
+    // Payouts and adjustments (settlement, decision 32).
+    public static final String PAYOUTS_CLEARING = "payouts_clearing";
+    public static final String ADJUSTMENTS = "adjustments";
+
+    public static MoneyMovement payoutInitiated(UUID payoutId, UUID merchantId, Money amount) {
+        return new MoneyMovement(EventType.PAYOUT_INITIATED, "payout_initiated:" + payoutId, ofMerchant(merchantId),
+                amount, transfer(merchantPayable(merchantId), PAYOUTS_CLEARING, amount));
+    }
+
+    /** Paid out of the money the payment provider holds for us ({@code customer_payments}, decision 32). */
+    public static MoneyMovement payoutPaid(UUID payoutId, UUID merchantId, Money amount) {
+        return new MoneyMovement(EventType.PAYOUT_PAID, "payout_paid:" + payoutId, ofMerchant(merchantId), amount,
+                transfer(PAYOUTS_CLEARING, CUSTOMER_PAYMENTS, amount));
+    }
+
+    public static MoneyMovement payoutFailed(UUID payoutId, UUID merchantId, Money amount) {
+        return new MoneyMovement(EventType.PAYOUT_FAILED, "payout_failed:" + payoutId, ofMerchant(merchantId), amount,
+                transfer(PAYOUTS_CLEARING, merchantPayable(merchantId), amount));
+    }
+
+    /** {@code credit} true: the merchant is owed {@code amount} more; false: {@code amount} less. */
+    public static MoneyMovement adjustment(UUID adjustmentId, UUID merchantId, Money amount, boolean credit) {
+        return new MoneyMovement(EventType.ADJUSTMENT, "adjustment:" + adjustmentId, ofMerchant(merchantId), amount,
+                credit ? transfer(ADJUSTMENTS, merchantPayable(merchantId), amount)
+                        : transfer(merchantPayable(merchantId), ADJUSTMENTS, amount));
+    }
+
+    private static Parties ofMerchant(UUID merchantId) {
+        return new Parties(null, null, merchantId, null);
+    }
+
     private static List<Leg> transfer(String debited, String credited, Money amount) {
         return List.of(new Leg(debited, amount.amount(), amount.currency()),
                 new Leg(credited, Math.negateExact(amount.amount()), amount.currency()));

@@ -16,7 +16,7 @@ import java.util.Set;
  * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's);
  * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}). The ledger
  * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'; its terms
- * ({@code settlement:write}: commission overrides, deposits) the operator's alone. Parked domain events
+ * ({@code settlement:write}: commission overrides, deposits, adjustments) the operator's alone. Parked domain events
  * ({@code events:admin}) are the operator's alone. Every kind of principal manages its own webhook endpoints
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read.
  */
@@ -52,6 +52,7 @@ public final class Scopes {
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
             WEBHOOKS_WRITE);
+            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
