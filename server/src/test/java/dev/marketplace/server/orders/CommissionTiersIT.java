@@ -67,7 +67,7 @@ class CommissionTiersIT {
         // One of the two units of the last sub-order comes back: half of its 90,000 at the category rate, so half
         // of the 75,000 charged.
         OrderReturn requested = customer.returns().requestReturn(last.getId(), new ReturnCreate().subOrderId(subOrders[3])
-                .reason("wrong colour").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))), null);
+                .reason("wrong colour").lines(List.of(new ShipmentLine().lineNumber(0).quantity(1))));
         kimono.client().returns().approveReturn(requested.getId(), new StatusChangeReason());
         kimono.client().returns().receiveReturn(requested.getId(), new ReturnReceipt().locationId(obi.locationId()));
         kimono.client().returns().refundReturn(requested.getId(), new ReturnRefund());
@@ -105,8 +105,8 @@ class CommissionTiersIT {
     }
 
     private static Order paidOrder(Shop shop, MarketplaceClient customer, long quantity, Item item) throws Exception {
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, item)), null);
-        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, quantity, item)));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
         return customer.orders().getOrder(order.getId());
     }
 

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
+import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.SettlementApi;
+import dev.marketplace.sdk.api.SettlementApi.GetStatementParams;
 import dev.marketplace.sdk.model.Adjustment;
 import dev.marketplace.sdk.model.AdjustmentCreate;
 import dev.marketplace.sdk.model.Money;
@@ -63,8 +65,8 @@ class StatementErpIT {
         Set<UUID> shippedByTea = new HashSet<>();
         for (int i = 0; i < 5; i++) {
             MarketplaceClient customer = shop.customer(UUID.randomUUID());
-            Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1 + i % 3, sencha, cup)), null);
-            customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"), null);
+            Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1 + i % 3, sencha, cup)));
+            customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
             for (var subOrder : customer.orders().getOrder(order.getId()).getSubOrders()) {
                 boolean teas = subOrder.getMerchantId().equals(tea.id());
                 var fulfilment = (teas ? tea : pottery).client().fulfilment();
@@ -84,17 +86,19 @@ class StatementErpIT {
         }
         Adjustment goodwill = new SettlementApi(server.client().apiClient()).createAdjustment(new AdjustmentCreate()
                 .merchantId(tea.id()).direction(AdjustmentCreate.DirectionEnum.CREDIT)
-                .amount(new Money().amount(500L).currency("JPY")).reason("Goodwill: late carrier pickup"), "adj-" + UUID.randomUUID());
+                .amount(new Money().amount(500L).currency("JPY")).reason("Goodwill: late carrier pickup"),
+                RequestOptions.builder().idempotencyKey("adj-" + UUID.randomUUID()).build());
         postEverything();
 
         SettlementApi erp = new SettlementApi(tea.client().apiClient());
         String cycle = YearMonth.now(ZoneOffset.UTC).toString();
         List<StatementLine> lines = new ArrayList<>();
-        Statement first = erp.getStatement(cycle, "JPY", null, 3, null);
+        Statement first = erp.getStatement(cycle, GetStatementParams.builder().currency("JPY").limit(3).build());
         Statement page = first;
         lines.addAll(page.getLines());
         while (page.getNextCursor() != null) {
-            page = erp.getStatement(cycle, "JPY", null, 3, page.getNextCursor());
+            page = erp.getStatement(cycle, GetStatementParams.builder().currency("JPY").limit(3)
+                    .cursor(page.getNextCursor()).build());
             lines.addAll(page.getLines());
         }
 
@@ -139,7 +143,7 @@ class StatementErpIT {
                 Long.toString(line.getAmount().getAmount()), "JPY")).toList());
 
         assertThat(catchThrowableOfType(MarketplaceException.NotFoundException.class, () -> new SettlementApi(
-                pottery.client().apiClient()).getStatement(cycle, "JPY", tea.id(), null, null))).isNotNull();
+                pottery.client().apiClient()).getStatement(cycle, GetStatementParams.builder().currency("JPY").merchantId(tea.id()).build()))).isNotNull();
     }
 
     private static void postEverything() {

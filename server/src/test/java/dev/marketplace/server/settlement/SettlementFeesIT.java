@@ -60,7 +60,7 @@ class SettlementFeesIT {
     static void category() throws Exception {
         catalog = new TestCatalog(server);
         category = server.client().categories().createCategory(new CategoryCreate().name("Tea")
-                .commissionRateBasisPoints(1000), null).getId();
+                .commissionRateBasisPoints(1000)).getId();
     }
 
     @Test
@@ -230,7 +230,7 @@ class SettlementFeesIT {
     private static String merchantToken(UUID merchantId) throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("ERP")
                 .principalType(PrincipalType.MERCHANT).principalId(merchantId)
-                .scopes(List.of(Scope.SETTLEMENT_READ)), null);
+                .scopes(List.of(Scope.SETTLEMENT_READ)));
         return server.token(credentials.getClient().getClientId(), credentials.getClientSecret());
     }
 

@@ -53,7 +53,7 @@ class StatementsIT {
     static void merchants() throws Exception {
         TestCatalog catalog = new TestCatalog(server);
         UUID category = server.client().categories().createCategory(new CategoryCreate().name("Tea")
-                .commissionRateBasisPoints(1000), null).getId();
+                .commissionRateBasisPoints(1000)).getId();
         merchant = catalog.activeMerchant("Kyoto Tea Co., Ltd.", category).id();
         other = catalog.activeMerchant("Uji Gardens KK", category).id();
         merchantToken = settlementToken(merchant);
@@ -171,7 +171,7 @@ class StatementsIT {
     private static String settlementToken(UUID merchantId) throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("ERP")
                 .principalType(PrincipalType.MERCHANT).principalId(merchantId)
-                .scopes(List.of(Scope.SETTLEMENT_READ)), null);
+                .scopes(List.of(Scope.SETTLEMENT_READ)));
         return server.token(credentials.getClient().getClientId(), credentials.getClientSecret());
     }
 

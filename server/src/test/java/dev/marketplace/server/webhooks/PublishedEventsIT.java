@@ -71,7 +71,7 @@ class PublishedEventsIT {
     void moderationLowStockAndStatusChangesReachTheirMerchantAndTheOperatorOnly() throws Exception {
         TestCatalog catalog = new TestCatalog(server);
         Category tea = server.client().categories().createCategory(
-                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000), null);
+                new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
         ActiveMerchant kyoto = catalog.activeMerchant("Kyoto Tea Co., Ltd.", tea.getId());
         ActiveMerchant uji = catalog.activeMerchant("Uji Gardens KK", tea.getId());
         server.runJob(EventSubscribers.jobName(WebhooksModule.FAN_OUT)); // the applications, before any endpoint
@@ -82,17 +82,17 @@ class PublishedEventsIT {
 
         Product published = catalog.published(kyoto, TestCatalog.product(tea.getId(), "Sencha", "SEN-1", 1200, "JPY"));
         Product draft = kyoto.client().products().createProduct(TestCatalog.product(tea.getId(), "業界最安値の玉露",
-                "GYO-1", 3000, "JPY"), null);
+                "GYO-1", 3000, "JPY"));
         Product rejected = kyoto.client().products().submitProduct(draft.getId(),
-                new ProductStatusChange().version(draft.getVersion()), null, null);
-        Location warehouse = kyoto.client().inventory().createLocation(new LocationCreate().code("WH").name("Warehouse"), null);
+                new ProductStatusChange().version(draft.getVersion()));
+        Location warehouse = kyoto.client().inventory().createLocation(new LocationCreate().code("WH").name("Warehouse"));
         UUID variant = published.getVariants().getFirst().getId();
         kyoto.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate().variantId(variant)
-                .locationId(warehouse.getId()).setOnHand(10L).sourceSequence(1L).lowStockThreshold(5L))), null);
+                .locationId(warehouse.getId()).onHand(10L).sourceSequence(1L).lowStockThreshold(5L))));
         kyoto.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate().variantId(variant)
-                .locationId(warehouse.getId()).adjustBy(-7L))), null);
+                .locationId(warehouse.getId()).adjustBy(-7L))));
         server.client().merchants().suspendMerchant(kyoto.id(),
-                new MerchantStatusChange().reason("Fees overdue").version(kyoto.merchant().getVersion()), null, null);
+                new MerchantStatusChange().reason("Fees overdue").version(kyoto.merchant().getVersion()));
 
         Await.until(Duration.ofSeconds(60), "kyoto's four events arrive", () -> distinctIds("/kyoto") >= 4);
         Await.until(Duration.ofSeconds(60), "the operator's four arrive", () -> distinctIds("/operator") >= 4);

@@ -52,7 +52,6 @@ public final class Scopes {
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
             WEBHOOKS_WRITE);
-            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
