@@ -37,6 +37,8 @@ class TableOwnershipTest {
                     "shipment", "shipment_line", "order_return", "order_return_line"),
             owned("payments", "payment", "payment_refund", "payment_webhook_event"),
             owned("settlement", "ledger_account", "ledger_transaction", "ledger_entry", "ledger_pending_commission"),
+            owned("points", "points_order", "points_order_line", "points_sub_order", "points_campaign", "points_tier",
+                    "points_customer_tier", "points_lot", "points_entry", "points_redemption"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

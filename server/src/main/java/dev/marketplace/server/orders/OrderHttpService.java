@@ -28,6 +28,8 @@ public final class OrderHttpService implements HttpService {
     public static final String PATH = "/v1/orders";
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()-]{3,28}[0-9]");
+    /** The most points one checkout may name (the spec's maximum); the programme's own per-order limit is lower. */
+    private static final long MAX_REDEEM_POINTS = 10_000_000;
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;
@@ -90,7 +92,7 @@ public final class OrderHttpService implements HttpService {
     }
 
     private void checkout(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress", "redeemPoints");
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
@@ -103,8 +105,9 @@ public final class OrderHttpService implements HttpService {
                 address.requiredString("line1", 1, 200),
                 address.nullableString("line2", 1, 200).orElse(null),
                 matching(address, "phone", 5, 30, PHONE, "must be digits, spaces, parentheses and dashes"));
+        long redeemPoints = body.optionalLong("redeemPoints", 0, MAX_REDEEM_POINTS).orElse(0L);
         body.throwIfInvalid();
-        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress);
+        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

@@ -32,7 +32,19 @@ public enum EventType {
      * {@code {"refundId", "paymentId", "amount": money}}. The refund itself is sent by the payments domain's
      * job (decision 27); the event is for subscribers that follow refunds (settlement, webhooks).
      */
-    REFUND_REQUESTED(false);
+    REFUND_REQUESTED(false),
+
+    // Points (decision 35): the money side of loyalty points, one funder per movement ('platform' or a merchant).
+    /** Points were issued: the funder's cost account debited ({@code merchant_payable:{m}} or {@code platform_points_expense}), its points liability credited. */
+    POINTS_FUNDED(true),
+    /** Points paid for part of an order: the funder's points liability debited, {@code escrow} credited. */
+    POINTS_REDEEMED(true),
+    /** Redeemed points given back (cancellation, return): {@code escrow} or the merchant's payable debited, the liability credited. */
+    POINTS_REDEMPTION_RETURNED(true),
+    /** Points lapsed: the funder's points liability debited, its cost account credited. */
+    POINTS_EXPIRED(true),
+    /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
+    POINTS_VOIDED(true);
 
     private final boolean moneyMovement;
 

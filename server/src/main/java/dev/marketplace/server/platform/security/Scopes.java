@@ -15,7 +15,9 @@ import java.util.Set;
  * Carts, checkout and
  * payment ({@code cart:write}, {@code orders:read}, {@code orders:write}) are storefronts' (and the operator's);
  * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}). The ledger
- * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'.
+ * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'. A customer's points
+ * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
+ * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
  */
 public final class Scopes {
 
@@ -39,23 +41,28 @@ public final class Scopes {
     public static final String ORDERS_WRITE = "orders:write";
     public static final String FULFILMENT_WRITE = "fulfilment:write";
     public static final String SETTLEMENT_READ = "settlement:read";
+    public static final String POINTS_READ = "points:read";
+    public static final String POINTS_WRITE = "points:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
-            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ);
+            ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, POINTS_READ, POINTS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
-            ORDERS_READ, ORDERS_WRITE);
+            ORDERS_READ, ORDERS_WRITE, POINTS_READ);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
-                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ),
+                    INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, POINTS_READ,
+                    POINTS_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
-                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE),
-            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE)));
+                    CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
+                    POINTS_READ),
+            PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
+                    POINTS_READ)));
 
     private Scopes() {
     }
