@@ -27,7 +27,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** {@code /v1/points}: a customer's points, campaigns, tiers and adjustments. Parses, delegates, renders. */
-final class PointsHttpService implements HttpService {
+public final class PointsHttpService implements HttpService {
 
     static final String PATH = "/v1/points";
     private static final Pattern TIER_NAME = Pattern.compile("[a-z][a-z0-9_]{0,31}");
@@ -52,10 +52,10 @@ final class PointsHttpService implements HttpService {
                 .put("/tiers/{tierName}", this::putTier);
     }
 
-    record BalanceView(long available, long pending, String tier, Money pointValue, OffsetDateTime nextExpiry) {
+    public record BalanceView(long available, long pending, String tier, Money pointValue, OffsetDateTime nextExpiry) {
     }
 
-    record LotView(UUID id, String funder, String rule, UUID orderId, UUID subOrderId, long points, long remaining,
+    public record LotView(UUID id, String funder, String rule, UUID orderId, UUID subOrderId, long points, long remaining,
                    String state, OffsetDateTime earnedAt, OffsetDateTime expiresAt) {
         static LotView of(PointsLotRecord lot) {
             return new LotView(lot.getId(), lot.getFunder(), lot.getRule(), lot.getOrderId(), lot.getSubOrderId(),
@@ -63,13 +63,13 @@ final class PointsHttpService implements HttpService {
         }
     }
 
-    record LotPage(List<LotView> items, String nextCursor) {
+    public record LotPage(List<LotView> items, String nextCursor) {
     }
 
-    record LotList(List<LotView> items) {
+    public record LotList(List<LotView> items) {
     }
 
-    record EntryView(String id, String kind, String bucket, long points, UUID lotId, UUID orderId, UUID subOrderId,
+    public record EntryView(String id, String kind, String bucket, long points, UUID lotId, UUID orderId, UUID subOrderId,
                      String actor, String reason, OffsetDateTime occurredAt) {
         static EntryView of(PointsEntryRecord entry) {
             return new EntryView(entry.getId().toString(), entry.getKind(), entry.getBucket(), entry.getPoints(),
@@ -78,13 +78,13 @@ final class PointsHttpService implements HttpService {
         }
     }
 
-    record EntryPage(List<EntryView> items, String nextCursor) {
+    public record EntryPage(List<EntryView> items, String nextCursor) {
     }
 
-    record AdjustmentView(UUID customerId, long points, String reason, long availableAfter) {
+    public record AdjustmentView(UUID customerId, long points, String reason, long availableAfter) {
     }
 
-    record CampaignView(UUID id, String name, UUID merchantId, UUID categoryId, int multiplierBasisPoints,
+    public record CampaignView(UUID id, String name, UUID merchantId, UUID categoryId, int multiplierBasisPoints,
                         OffsetDateTime startsAt, OffsetDateTime endsAt, long capPerOrder, String funder,
                         String createdBy, OffsetDateTime createdAt) {
         static CampaignView of(PointsCampaignRecord c) {
@@ -94,16 +94,16 @@ final class PointsHttpService implements HttpService {
         }
     }
 
-    record CampaignPage(List<CampaignView> items, String nextCursor) {
+    public record CampaignPage(List<CampaignView> items, String nextCursor) {
     }
 
-    record TierView(String name, long minSpend, int bonusBasisPoints) {
+    public record TierView(String name, long minSpend, int bonusBasisPoints) {
         static TierView of(PointsTierRecord tier) {
             return new TierView(tier.getName(), tier.getMinSpend(), tier.getBonusBp());
         }
     }
 
-    record TierList(List<TierView> items) {
+    public record TierList(List<TierView> items) {
     }
 
     private void balance(ServerRequest req, ServerResponse res) {
