@@ -129,39 +129,42 @@ final class PointsLedger {
      * Takes {@code points} of a lot's earning back (its order was cancelled or returned). A pending lot loses them
      * (voided). An available lot's are clawed back: from the lot first, then from the customer's other available
      * points first-expiring first; what the customer no longer has is written off (the balance never goes below
-     * zero) and returned as the shortfall. Every point taken releases its funder's liability.
+     * zero) and returned as the shortfall, as are the points of a lot that expired meanwhile. Every point taken
+     * releases its funder's liability.
      */
     long revoke(DSLContext tx, PointsLotRecord lot, long points, String cause, Parties parties, OffsetDateTime now) {
         tx.update(POINTS_LOT).set(POINTS_LOT.REVOKED, POINTS_LOT.REVOKED.plus(points))
                 .where(POINTS_LOT.ID.eq(lot.getId())).execute();
-        String reason = cause;
         if (PENDING.equals(lot.getState())) {
             long take = Math.min(points, lot.getRemaining());
-            takeFrom(tx, lot, take, "voided", PENDING, cause, parties, now);
+            takeFrom(tx, lot, take, "voided", PENDING, cause, cause + ":" + lot.getId(), parties, now);
             if (lot.getRevoked() + points == lot.getPoints()) {
                 tx.update(POINTS_LOT).set(POINTS_LOT.STATE, VOIDED).where(POINTS_LOT.ID.eq(lot.getId())).execute();
             }
             return points - take;
         }
-        long left = points;
-        if (AVAILABLE.equals(lot.getState())) {
-            long take = Math.min(left, lot.getRemaining());
-            takeFrom(tx, lot, take, "clawed_back", AVAILABLE, reason, parties, now);
-            left -= take;
+        if (!AVAILABLE.equals(lot.getState())) {
+            return points; // expired (or voided): its points are gone already, its liability released
         }
+        long left = points;
+        long own = Math.min(left, lot.getRemaining());
+        takeFrom(tx, lot, own, "clawed_back", AVAILABLE, cause, cause + ":" + lot.getId(), parties, now);
+        left -= own;
         for (PointsLotRecord other : spendable(tx, lot.getCustomerId(), now)) {
             if (left == 0 || other.getId().equals(lot.getId())) {
                 continue;
             }
             long take = Math.min(left, other.getRemaining());
-            takeFrom(tx, other, take, "clawed_back", AVAILABLE, reason, parties, now);
+            // Named by both lots: one cause may claw back several earned lots from the same other lot.
+            takeFrom(tx, other, take, "clawed_back", AVAILABLE, cause, cause + ":" + lot.getId() + ":" + other.getId(),
+                    parties, now);
             left -= take;
         }
         return left;
     }
 
     private void takeFrom(DSLContext tx, PointsLotRecord lot, long points, String kind, String bucket, String cause,
-                          Parties parties, OffsetDateTime now) {
+                          String movement, Parties parties, OffsetDateTime now) {
         if (points == 0) {
             return;
         }
@@ -170,7 +173,7 @@ final class PointsLedger {
         entry(tx, lot.getCustomerId(), lot.getId(), kind, bucket, -points, parties.orderId(), parties.subOrderId(),
                 "system", cause, now);
         UUID merchant = merchantFunder(lot.getFunder());
-        DomainEvents.append(tx, MoneyMovement.pointsVoided(cause + ":" + lot.getId(),
+        DomainEvents.append(tx, MoneyMovement.pointsVoided(movement,
                 new Parties(parties.orderId(), parties.subOrderId(), merchant, lot.getCustomerId()), merchant,
                 money(points)));
     }

@@ -400,19 +400,20 @@ final class PointsService implements OrderPoints {
                 INSERT INTO points_customer_tier (customer_id, tier, rolling_spend, recalculated_at)
                 SELECT c.customer_id,
                        (SELECT t.name FROM points_tier t WHERE t.min_spend <= c.spend ORDER BY t.min_spend DESC LIMIT 1),
-                       c.spend, ?
+                       c.spend, ?::timestamptz
                   FROM (SELECT k.customer_id, COALESCE(s.spend, 0) AS spend
-                          FROM (SELECT customer_id FROM points_order WHERE created_at >= ?
+                          FROM (SELECT customer_id FROM points_order WHERE created_at >= ?::timestamptz
                                 UNION SELECT customer_id FROM points_customer_tier) k
                           LEFT JOIN (SELECT o.customer_id,
-                                            SUM((l.subtotal_amount - l.points * ?) * (l.quantity - l.returned_quantity)
+                                            SUM((l.subtotal_amount - l.points * ?::bigint) * (l.quantity - l.returned_quantity)
                                                 / l.quantity)::bigint AS spend
                                        FROM points_order o JOIN points_order_line l ON l.order_id = o.order_id
-                                      WHERE o.state = 'paid' AND o.created_at >= ?
+                                      WHERE o.state = 'paid' AND o.created_at >= ?::timestamptz
                                       GROUP BY o.customer_id) s ON s.customer_id = k.customer_id) c
                 ON CONFLICT (customer_id) DO UPDATE SET tier = EXCLUDED.tier, rolling_spend = EXCLUDED.rolling_spend,
                        recalculated_at = EXCLUDED.recalculated_at""",
-                now, now.minus(settings.tierWindow()), settings.pointValue(), now.minus(settings.tierWindow())));
+                now.toString(), now.minus(settings.tierWindow()).toString(), settings.pointValue(),
+                now.minus(settings.tierWindow()).toString()));
     }
 
     private long inBatches(Function<DSLContext, Integer> batch) {

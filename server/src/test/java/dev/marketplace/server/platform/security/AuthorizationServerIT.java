@@ -66,7 +66,8 @@ class AuthorizationServerIT {
                 .containsExactlyInAnyOrder("catalog:read", "catalog:write", "catalog:moderate", "categories:write", "clients:read", "clients:write",
                         "customers:read", "customers:register", "customers:write", "inventory:read", "inventory:reserve",
                         "inventory:write", "merchants:admin", "merchants:read", "points:exchange",
-                        "cart:write", "orders:read", "orders:write", "fulfilment:write", "settlement:read");
+                        "cart:write", "orders:read", "orders:write", "fulfilment:write", "settlement:read", "points:read",
+                        "points:write");
     }
 
     @Test
