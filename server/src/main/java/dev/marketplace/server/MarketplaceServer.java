@@ -45,6 +45,7 @@ import dev.marketplace.server.platform.security.AuditTrail;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.RevokedTokens;
 import dev.marketplace.server.platform.security.SecurityModule;
+import dev.marketplace.server.points.PointsModule;
 import io.helidon.common.context.Context;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
@@ -99,6 +100,11 @@ public final class MarketplaceServer implements AutoCloseable {
 
     /** With the sender mail to customers goes through (verification and password-reset codes). */
     public static MarketplaceServer start(Config config, MailSender mailSender) {
+        return start(config, mailSender, Clock.systemUTC());
+    }
+
+    /** With the clock the points programme keeps its time by (return windows, expiry): tests move it forward. */
+    public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock) {
         Database database = Database.start(DatabaseSettings.from(config));
         OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
         Jobs jobs = new Jobs(Metrics.globalRegistry());
@@ -121,8 +127,10 @@ public final class MarketplaceServer implements AutoCloseable {
             CatalogModule catalog = add(modules, new CatalogModule(config.get("catalog"), database,
                     categories.service(), merchants.service()));
             InventoryModule inventory = add(modules, new InventoryModule(dsl, catalog.products()));
+            PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));
             OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
-                    inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys()));
+                    inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
+                    points.orderPoints()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
             add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"), dsl, orders.orders(),

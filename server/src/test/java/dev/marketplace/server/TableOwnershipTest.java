@@ -41,6 +41,8 @@ class TableOwnershipTest {
                     "settlement_commission_override", "settlement_merchant_gmv", "settlement_commission",
                     "settlement_reserve_hold", "settlement_deposit", "ledger_reference", "payout", "adjustment",
                     "settlement_statement"),
+            owned("points", "points_order", "points_order_line", "points_sub_order", "points_campaign", "points_tier",
+                    "points_customer_tier", "points_lot", "points_entry", "points_redemption"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

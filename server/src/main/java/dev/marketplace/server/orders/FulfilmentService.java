@@ -7,6 +7,7 @@ import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
@@ -47,6 +48,7 @@ public final class FulfilmentService {
     private final DSLContext dsl;
     private final ReservationService reservations;
     private final RefundRequests refunds;
+    private final OrderPoints points;
     private final Duration releaseEscrowAfterShipment;
     private final OrderRepository orders;
     private final OrderLifecycle lifecycle;
@@ -61,8 +63,10 @@ public final class FulfilmentService {
                     this::cancelWithOpenSubOrders)
             .step("release an unpaid order's reservation", this::releaseReservation);
 
-    public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys) {
+    public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys,
+                            OrderPoints points) {
         this.dsl = dsl;
+        this.points = points;
         this.orders = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(orders);
         this.reservations = reservations;
@@ -230,7 +234,12 @@ public final class FulfilmentService {
                 subOrder.lines().stream().map(Order.Line::variantId).collect(Collectors.toSet()));
         Parties parties = new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId());
         DomainEvents.append(db, MoneyMovement.commissionReversed(subOrder.id().toString(), parties, subOrder.commission()));
-        refunds.request(db, order.id(), subOrder.id(), subOrder.total(), reason);
+        // What loyalty points paid goes back as points, not money.
+        Money inMoney = subOrder.total().minus(points.paidWithPoints(db, subOrder.id(), Map.of(), subOrder.total().currency()));
+        points.givenBack(db, subOrder.id(), "sub_order:" + subOrder.id(), Map.of(), true);
+        if (!inMoney.isZero()) {
+            refunds.request(db, order.id(), subOrder.id(), inMoney, reason);
+        }
     }
 
     /**

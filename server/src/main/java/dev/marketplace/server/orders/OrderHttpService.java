@@ -27,6 +27,8 @@ import java.util.UUID;
 public final class OrderHttpService implements HttpService {
 
     public static final String PATH = "/v1/orders";
+    /** The most points one checkout may name (the spec's maximum); the programme's own per-order limit is lower. */
+    private static final long MAX_REDEEM_POINTS = 10_000_000;
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;
@@ -89,17 +91,18 @@ public final class OrderHttpService implements HttpService {
     }
 
     private void checkout(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress", "redeemPoints");
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
         String name = address.requiredString("name", 1, 100);
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
+        long redeemPoints = body.optionalLong("redeemPoints", 0, MAX_REDEEM_POINTS).orElse(0L);
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
                 postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
-        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress);
+        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

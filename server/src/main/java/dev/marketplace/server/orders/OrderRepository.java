@@ -56,7 +56,8 @@ final class OrderRepository {
         return Tenancy.visibleTo(viewer, OWNERS);
     }
 
-    record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money total,
+    record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money discount,
+                    Money total,
                     Order.ShippingAddress address, UUID reservationId, OffsetDateTime paymentDueAt) {
     }
 
@@ -80,6 +81,7 @@ final class OrderRepository {
                 .set(CUSTOMER_ORDER.CURRENCY, order.total().currency())
                 .set(CUSTOMER_ORDER.SUBTOTAL_AMOUNT, order.subtotal().amount())
                 .set(CUSTOMER_ORDER.TAX_AMOUNT, order.tax().amount())
+                .set(CUSTOMER_ORDER.DISCOUNT_AMOUNT, order.discount().amount())
                 .set(CUSTOMER_ORDER.TOTAL_AMOUNT, order.total().amount())
                 .set(CUSTOMER_ORDER.SHIPPING_ADDRESS_SEALED, seal(order.id(), order.address()))
                 .set(CUSTOMER_ORDER.PII_KEY_ID, piiKeys.currentId())

@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,11 +58,13 @@ public final class OrderService {
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
+    private final OrderPoints points;
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, PiiKeys piiKeys) {
+                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points) {
         this.dsl = dsl;
+        this.points = points;
         this.repository = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(repository);
         this.products = products;
@@ -82,8 +85,10 @@ public final class OrderService {
      * <p>The order and its reservation are written in one transaction, so a refusal leaves nothing to undo. The
      * cart is read, priced and checked outside it (no lock held meanwhile); the transaction then marks the cart
      * checked out only if its version is still the one read, so the order is always of the cart's current lines.
+     * {@code redeemPoints} of the customer's loyalty points pay part of it ({@link OrderPoints#placed}), deducted in
+     * the same transaction.
      */
-    public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address) {
+    public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address, long redeemPoints) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
         while (true) {
@@ -106,7 +111,7 @@ public final class OrderService {
             reservations.refuseIfVisiblyShort(stock);
             List<Pricing.MerchantPart> parts = pricing.price(items);
             Optional<Order> placed = dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cart, parts, address,
-                    stock));
+                    stock, redeemPoints));
             if (placed.isPresent()) {
                 return placed.get();
             }
@@ -152,7 +157,7 @@ public final class OrderService {
      */
     private Optional<Order> place(DSLContext db, Principal caller, UUID customer, Cart cart,
                                   List<Pricing.MerchantPart> parts, Order.ShippingAddress address,
-                                  ReservationRequest stock) {
+                                  ReservationRequest stock, long redeemPoints) {
         UUID orderId = UUID.randomUUID();
         if (!carts.markCheckedOut(db, cart.id(), cart.version(), orderId)) {
             return Optional.empty();
@@ -162,11 +167,14 @@ public final class OrderService {
         Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
         // PostgreSQL keeps microseconds: the answer shows the deadline as stored.
         OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
+        List<UUID> subOrderIds = parts.stream().map(part -> UUID.randomUUID()).toList();
+        Money discount = redeem(db, customer, orderId, due, parts, subOrderIds, redeemPoints);
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer,
-                cart.id(), subtotal, tax, subtotal.plus(tax), address, reservationId, due));
+                cart.id(), subtotal, tax, discount, subtotal.plus(tax).minus(discount), address, reservationId, due));
         List<Order.SubOrder> subOrders = new ArrayList<>();
         for (Pricing.MerchantPart part : parts) {
+            UUID subOrderId = subOrderIds.get(subOrders.size());
             List<Order.Line> lines = new ArrayList<>();
             Money commission = Money.zero(subtotal.currency());
             for (Pricing.PricedLine line : part.lines()) {
@@ -177,7 +185,7 @@ public final class OrderService {
                         variant.title(), line.quantity(), variant.price(), line.subtotal(), line.taxRateBasisPoints(),
                         line.tax(), rate));
             }
-            Order.SubOrder subOrder = new Order.SubOrder(UUID.randomUUID(), part.merchantId(),
+            Order.SubOrder subOrder = new Order.SubOrder(subOrderId, part.merchantId(),
                     SubOrderStatus.PENDING_PAYMENT, part.subtotal(), part.tax(), part.total(), commission, lines, 1,
                     now, now);
             subOrders.add(subOrder);
@@ -187,8 +195,30 @@ public final class OrderService {
                 actorOf(caller), now);
         reservations.reserve(db, CHECKOUT, reservationId, stock);
         return Optional.of(new Order(orderId, caller.id(), customer, cart.id(), OrderStatus.PLACED, subtotal, tax,
-                Money.zero(subtotal.currency()), subtotal.plus(tax), address, reservationId, false, due,
+                discount, subtotal.plus(tax).minus(discount), address, reservationId, false, due,
                 subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now));
+    }
+
+    /** The order's lines for the points domain, which spends the points and answers the discount they make. */
+    private Money redeem(DSLContext db, UUID customer, UUID orderId, OffsetDateTime due, List<Pricing.MerchantPart> parts,
+                         List<UUID> subOrderIds, long redeemPoints) {
+        List<OrderPoints.Line> lines = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            List<Pricing.PricedLine> priced = parts.get(i).lines();
+            for (int number = 0; number < priced.size(); number++) {
+                Pricing.PricedLine line = priced.get(number);
+                lines.add(new OrderPoints.Line(subOrderIds.get(i), parts.get(i).merchantId(), number,
+                        line.variant().categoryId(), line.quantity(), line.subtotal()));
+            }
+        }
+        String currency = parts.getFirst().subtotal().currency();
+        return Arrays.stream(points.placed(db, customer, orderId, due, lines, redeemPoints))
+                .reduce(Money.zero(currency), Money::plus);
+    }
+
+    /** The points domain as orders use it, for the fulfilment module's cancellations and returns. */
+    OrderPoints points() {
+        return points;
     }
 
     public Order get(Principal caller, UUID id) {

@@ -27,12 +27,13 @@ public final class OrdersModule implements Module {
     private final OrderCustomerData customerData;
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
-                        ReservationService reservations, MerchantService merchants, PiiKeys piiKeys) {
+                        ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
+                        OrderPoints points) {
         TaxRates taxRates = TaxRates.from(config);
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates);
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
-                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys);
+                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points);
         this.customerData = new OrderCustomerData(dsl, piiKeys);
     }
 

@@ -81,6 +81,12 @@ final class WebhookTopics {
         notPublished(EventType.PAYOUT_PAID);
         notPublished(EventType.PAYOUT_FAILED);
         notPublished(EventType.ADJUSTMENT);
+        // Points' money side: the customer's points are read through /v1/points; the ledger holds the money.
+        notPublished(EventType.POINTS_FUNDED);
+        notPublished(EventType.POINTS_REDEEMED);
+        notPublished(EventType.POINTS_REDEMPTION_RETURNED);
+        notPublished(EventType.POINTS_EXPIRED);
+        notPublished(EventType.POINTS_VOIDED);
     }
 
     private WebhookTopics() {

@@ -95,9 +95,14 @@ final class Shop {
     }
 
     String customerToken(UUID customerId) {
+        return customerToken(customerId, "cart:write", "orders:read", "orders:write");
+    }
+
+    /** A token of the storefront acting for {@code customerId} with the scopes the customer granted it. */
+    String customerToken(UUID customerId, String... scopes) {
         ECKey key = TokenForge.activeKey(server.db());
         return TokenForge.sign(key, TokenForge.header(key).build(), TokenForge.customerClaims(storefrontClientId,
-                storefrontId, customerId, "cart:write", "orders:read", "orders:write").build());
+                storefrontId, customerId, scopes).build());
     }
 
     /** A cart of {@code customer} holding {@code quantity} of each item. */

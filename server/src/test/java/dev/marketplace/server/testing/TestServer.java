@@ -45,10 +45,17 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
     private String operatorToken;
     private final HttpClient http = ValidatingHttpClient.create();
     private final RecordingMailSender mails = new RecordingMailSender();
+    private java.time.Clock clock = java.time.Clock.systemUTC();
 
     /** Sets a configuration key for this class's server (before it starts). */
     public TestServer with(String key, String value) {
         overrides.put(key, value);
+        return this;
+    }
+
+    /** The clock the server's points programme keeps time by (before it starts): a test's own, to move it on. */
+    public TestServer withClock(java.time.Clock clock) {
+        this.clock = clock;
         return this;
     }
 
@@ -62,7 +69,7 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         settings.put("db.pool.size", "8");
         settings.put("data.dir", tempDirectory().toString());
         settings.putAll(overrides);
-        server = MarketplaceServer.start(config(settings), mails);
+        server = MarketplaceServer.start(config(settings), mails, clock);
         operatorToken = token(OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET);
         // The SDK fetches and renews its own tokens, through the validating client like every other call.
         client = MarketplaceClient.builder()

@@ -114,7 +114,19 @@ public enum EventType {
     /** The payout provider did not pay it: the money goes back, {@code payouts_clearing} debited, the payable credited. */
     PAYOUT_FAILED(true),
     /** An operator's credit ({@code adjustments} debited, the payable credited) or debit (the reverse) of a merchant. */
-    ADJUSTMENT(true);
+    ADJUSTMENT(true),
+
+    // Points (decision 35): the money side of loyalty points, one funder per movement ('platform' or a merchant).
+    /** Points were issued: the funder's cost account debited ({@code merchant_payable:{m}} or {@code platform_points_expense}), its points liability credited. */
+    POINTS_FUNDED(true),
+    /** Points paid for part of an order: the funder's points liability debited, {@code escrow} credited. */
+    POINTS_REDEEMED(true),
+    /** Redeemed points given back (cancellation, return): {@code escrow} or the merchant's payable debited, the liability credited. */
+    POINTS_REDEMPTION_RETURNED(true),
+    /** Points lapsed: the funder's points liability debited, its cost account credited. */
+    POINTS_EXPIRED(true),
+    /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
+    POINTS_VOIDED(true);
 
     private final boolean moneyMovement;
 

@@ -117,6 +117,52 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
         return new Parties(null, null, merchantId, null);
     }
 
+    // Points (decision 35): each movement concerns one funder, 'platform' or 'merchant:{uuid}'.
+    public static final String PLATFORM_POINTS_LIABILITY = "platform_points_liability";
+    public static final String PLATFORM_POINTS_EXPENSE = "platform_points_expense";
+
+    /** The funder's points liability: {@code platform_points_liability} or {@code merchant_points_liability:{m}}. */
+    public static String pointsLiability(UUID merchantFunder) {
+        return merchantFunder == null ? PLATFORM_POINTS_LIABILITY : "merchant_points_liability:" + merchantFunder;
+    }
+
+    /** Who pays for points: the merchant's payable (charged to what it is owed) or the platform's points expense. */
+    public static String pointsCost(UUID merchantFunder) {
+        return merchantFunder == null ? PLATFORM_POINTS_EXPENSE : merchantPayable(merchantFunder);
+    }
+
+    /** {@code cause} names the lot issued; a merchant funder is {@code parties.merchantId()}, null the platform. */
+    public static MoneyMovement pointsFunded(String cause, Parties parties, UUID merchantFunder, Money amount) {
+        return new MoneyMovement(EventType.POINTS_FUNDED, "points_funded:" + cause, parties, amount,
+                transfer(pointsCost(merchantFunder), pointsLiability(merchantFunder), amount));
+    }
+
+    public static MoneyMovement pointsRedeemed(String cause, Parties order, UUID merchantFunder, Money amount) {
+        return new MoneyMovement(EventType.POINTS_REDEEMED, "points_redeemed:" + cause, order, amount,
+                transfer(pointsLiability(merchantFunder), ESCROW, amount));
+    }
+
+    /**
+     * Redeemed points back to the customer: taken from escrow when the sub-order's escrow was never released
+     * (cancelled, rejected), otherwise from the selling merchant's payable (a return after release).
+     */
+    public static MoneyMovement pointsRedemptionReturned(String cause, Parties subOrder, UUID merchantFunder,
+                                                         boolean fromEscrow, Money amount) {
+        return new MoneyMovement(EventType.POINTS_REDEMPTION_RETURNED, "points_redemption_returned:" + cause, subOrder,
+                amount, transfer(fromEscrow ? ESCROW : merchantPayable(subOrder.merchantId()),
+                pointsLiability(merchantFunder), amount));
+    }
+
+    public static MoneyMovement pointsExpired(String cause, Parties parties, UUID merchantFunder, Money amount) {
+        return new MoneyMovement(EventType.POINTS_EXPIRED, "points_expired:" + cause, parties, amount,
+                transfer(pointsLiability(merchantFunder), pointsCost(merchantFunder), amount));
+    }
+
+    public static MoneyMovement pointsVoided(String cause, Parties parties, UUID merchantFunder, Money amount) {
+        return new MoneyMovement(EventType.POINTS_VOIDED, "points_voided:" + cause, parties, amount,
+                transfer(pointsLiability(merchantFunder), pointsCost(merchantFunder), amount));
+    }
+
     private static List<Leg> transfer(String debited, String credited, Money amount) {
         return List.of(new Leg(debited, amount.amount(), amount.currency()),
                 new Leg(credited, Math.negateExact(amount.amount()), amount.currency()));

@@ -18,7 +18,9 @@ import java.util.Set;
  * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'; its terms
  * ({@code settlement:write}: commission overrides, deposits, adjustments) the operator's alone. Parked domain events
  * ({@code events:admin}) are the operator's alone. Every kind of principal manages its own webhook endpoints
- * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read.
+ * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
+ * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
+ * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
  */
 public final class Scopes {
 
@@ -46,27 +48,29 @@ public final class Scopes {
     public static final String WEBHOOKS_READ = "webhooks:read";
     public static final String WEBHOOKS_WRITE = "webhooks:write";
     public static final String SETTLEMENT_WRITE = "settlement:write";
+    public static final String POINTS_READ = "points:read";
+    public static final String POINTS_WRITE = "points:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
-            ORDERS_READ, ORDERS_WRITE);
+            ORDERS_READ, ORDERS_WRITE, POINTS_READ);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
-                    WEBHOOKS_WRITE),
+                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE),
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE)));
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ)));
 
     private Scopes() {
     }

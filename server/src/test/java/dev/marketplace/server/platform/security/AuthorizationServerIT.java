@@ -67,7 +67,8 @@ class AuthorizationServerIT {
                         "customers:read", "customers:register", "customers:write", "inventory:read", "inventory:reserve",
                         "inventory:write", "merchants:admin", "merchants:read", "points:exchange",
                         "cart:write", "orders:read", "orders:write", "fulfilment:write", "settlement:read", "events:admin",
-                        "webhooks:read", "webhooks:write", "settlement:write");
+                        "webhooks:read", "webhooks:write", "settlement:write",
+                        "points:read", "points:write");
     }
 
     @Test

@@ -1,0 +1,41 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.platform.money.Money;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * How checkout, cancellations and returns take the customer's loyalty points into account without depending on the
+ * points domain (decision 35), which implements it. Every method runs in the caller's transaction.
+ */
+public interface OrderPoints {
+
+    /** A line of a placed order as the points domain needs it: what it earns on and what points can pay. */
+    record Line(UUID subOrderId, UUID merchantId, int lineNumber, UUID categoryId, long quantity, Money subtotal) {
+    }
+
+    /**
+     * Records the placed order's lines and spends {@code points} of the customer's available points on it (0: none);
+     * returns the discount, the points' money value, allocated over {@code lines} in their order (each at most its
+     * subtotal, together exactly the points' value). Refuses (409) more points than the customer has or the order
+     * may take.
+     */
+    Money[] placed(DSLContext tx, UUID customerId, UUID orderId, OffsetDateTime paymentDueAt, List<Line> lines,
+                   long points);
+
+    /**
+     * The part of these units of the sub-order's lines (line number → units; all of them when empty) that was paid
+     * with points, which a refund in money must leave out.
+     */
+    Money paidWithPoints(DSLContext tx, UUID subOrderId, Map<Integer, Long> units, String currency);
+
+    /**
+     * These units came back (all of the sub-order when {@code units} is empty: cancelled or rejected before
+     * release, so {@code beforeRelease}): their earned points are voided or clawed back, their redeemed points
+     * returned. {@code cause} names the change once (a replay changes nothing).
+     */
+    void givenBack(DSLContext tx, UUID subOrderId, String cause, Map<Integer, Long> units, boolean beforeRelease);
+}
