@@ -7,7 +7,6 @@ import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.marketplace.sdk.invoker.ApiException;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.api.PointsApi;
 import dev.marketplace.sdk.api.SettlementApi;
@@ -117,7 +116,7 @@ class PointsOrdersIT {
 
         // A year on, the available lots lapse; the pending ones wait for their delivery.
         CLOCK.advance(Duration.ofDays(360));
-        assertThat(points.listExpiringPoints(30).getItems().stream().mapToLong(lot -> lot.getRemaining()).sum())
+        assertThat(points.listExpiringPoints(PointsApi.ListExpiringPointsParams.builder().days(30).build()).getItems().stream().mapToLong(lot -> lot.getRemaining()).sum())
                 .as("expiring soon: what is left of the first order's lots, and the points the cancellation gave back")
                 .isEqualTo(350L);
         CLOCK.advance(Duration.ofDays(10));
@@ -125,7 +124,7 @@ class PointsOrdersIT {
         assertBalance(points, 0, potteryEarned);
         settle();
         assertLedgerBalanced();
-        assertThat(points.listPointsHistory(200, null).getItems()).extracting(e -> e.getKind().getValue())
+        assertThat(points.listPointsHistory(PointsApi.ListPointsHistoryParams.builder().limit(200).build()).getItems()).extracting(e -> e.getKind().getValue())
                 .contains("earned", "became_available", "redeemed", "voided", "redemption_returned", "expired");
         assertThat(server.db().fetchCount(PARKED_EVENT)).as("parked events").isZero();
     }
@@ -137,7 +136,7 @@ class PointsOrdersIT {
         merchant.client().fulfilment().deliverSubOrder(subOrder.getId(), new StatusChangeReason());
     }
 
-    private static void assertBalance(PointsApi points, long available, long pending) throws ApiException {
+    private static void assertBalance(PointsApi points, long available, long pending) {
         PointsBalance balance = points.getPointsBalance();
         assertThat(balance.getAvailable()).as("available").isEqualTo(available);
         assertThat(balance.getPending()).as("pending").isEqualTo(pending);
@@ -160,7 +159,7 @@ class PointsOrdersIT {
      * The ledger reconciles, and the points liability it holds equals, in money, the points customers hold or
      * unpaid orders keep aside — the points ledger and the money ledger agree.
      */
-    private static void assertLedgerBalanced() throws ApiException {
+    private static void assertLedgerBalanced() {
         assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
         long liability = server.db().select(DSL.coalesce(DSL.sum(LEDGER_ACCOUNT.BALANCE), DSL.inline(BigDecimal.ZERO)))
                 .from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.NAME.eq("platform_points_liability")
@@ -173,8 +172,8 @@ class PointsOrdersIT {
         assertThat(-liability).as("points liability in the ledger").isEqualTo(held);
     }
 
-    private static java.util.List<String> accounts(MarketplaceClient merchant) throws ApiException {
-        return new SettlementApi(merchant.apiClient()).listLedgerAccounts(200, null).getItems().stream()
+    private static java.util.List<String> accounts(MarketplaceClient merchant) {
+        return new SettlementApi(merchant.apiClient()).listLedgerAccounts(SettlementApi.ListLedgerAccountsParams.builder().limit(200).build()).getItems().stream()
                 .map(LedgerAccount::getName).toList();
     }
 }
