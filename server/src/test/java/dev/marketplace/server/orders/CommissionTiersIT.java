@@ -36,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CommissionTiersIT {
 
     @RegisterExtension
-    static final TestServer server = new TestServer();
+    // The payable pinned here is commission and refunds only; points earning (decision 35) is off.
+    static final TestServer server = new TestServer().with("points.base-rate-bp", "0");
 
     @Test
     void theMonthsGmvTakesTheMerchantIntoTheNextTierAndAReturnGivesBackItsShare() throws Exception {

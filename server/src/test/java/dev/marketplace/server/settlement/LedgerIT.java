@@ -16,7 +16,7 @@ import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestDatabases;
 import io.helidon.config.Config;
-import dev.marketplace.server.testing.TestServer;
+import io.helidon.config.ConfigSources;
 import io.helidon.metrics.api.Metrics;
 import java.math.RoundingMode;
 import java.nio.file.Path;
@@ -359,9 +359,11 @@ class LedgerIT {
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
-        Config settlement = TestServer.config(Map.of(
-                "settlement.payment-fees.rate-basis-points", Integer.toString(PAYMENT_FEE_BASIS_POINTS),
-                "settlement.rolling-reserve.share-basis-points", Integer.toString(RESERVE_BASIS_POINTS))).get("settlement");
+        // No GMV tiers (the storm's expectation charges each line its category's rate); payouts as application.yaml.
+        Config settlement = Config.just(ConfigSources.create(Map.of(
+                "payment-fees.rate-basis-points", Integer.toString(PAYMENT_FEE_BASIS_POINTS),
+                "rolling-reserve.share-basis-points", Integer.toString(RESERVE_BASIS_POINTS),
+                "payouts.hold", "PT168H", "payouts.minimum.default", "1000", "payouts.reconcile.after", "PT5M")));
         new SettlementModule(settlement, database.dsl(), new TestPayoutProvider(),
                 (tx, subOrderId) -> Optional.of(List.of(lines.get(subOrderId))), each -> { },
                 merchantId -> Money.zero("JPY"), (principal, merchantId) -> { }, Clock.systemUTC())
