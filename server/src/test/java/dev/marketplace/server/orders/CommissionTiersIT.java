@@ -15,14 +15,11 @@ import dev.marketplace.sdk.model.ShipmentCreate;
 import dev.marketplace.sdk.model.ShipmentLine;
 import dev.marketplace.sdk.model.StatusChangeReason;
 import dev.marketplace.server.orders.Shop.Item;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.settlement.SettlementModule;
-import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -119,14 +116,7 @@ class CommissionTiersIT {
     }
 
     private static void post() {
-        Await.until(Duration.ofSeconds(30), "the ledger has posted every money event", () -> {
-            server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
-            return server.db().fetchValue("""
-                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                       AND (SELECT position FROM event_subscription WHERE name = ?)
-                           >= (SELECT settled_through FROM domain_event_feed)""", SettlementModule.LEDGER_POSTING)
-                    .equals(Boolean.TRUE);
-        });
+        server.catchUp(SettlementModule.LEDGER_POSTING);
     }
 
     private static long balance(String account) {

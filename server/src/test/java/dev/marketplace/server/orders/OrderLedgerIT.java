@@ -12,13 +12,10 @@ import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.sdk.model.ShipmentCreate;
 import dev.marketplace.sdk.model.StatusChangeReason;
 import dev.marketplace.server.orders.Shop.Item;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.settlement.SettlementModule;
-import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +72,7 @@ class OrderLedgerIT {
             }
             shop.awaitRefundsSent(order.getId());
         }
-        Await.until(Duration.ofSeconds(30), "the ledger has posted every money event", () -> {
-            server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
-            return server.db().fetchValue("""
-                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                       AND (SELECT position FROM event_subscription WHERE name = ?)
-                           >= (SELECT settled_through FROM domain_event_feed)""", SettlementModule.LEDGER_POSTING)
-                    .equals(Boolean.TRUE);
-        });
+        server.catchUp(SettlementModule.LEDGER_POSTING);
 
         Map<String, Long> expected = new HashMap<>();
         var released = SUB_ORDER.ESCROW_RELEASED_AT.isNotNull();

@@ -20,10 +20,8 @@ import dev.marketplace.sdk.model.ShipmentCreate;
 import dev.marketplace.sdk.model.StatusChangeReason;
 import dev.marketplace.sdk.model.SubOrder;
 import dev.marketplace.server.orders.Shop.Item;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.points.PointsModule;
 import dev.marketplace.server.settlement.SettlementModule;
-import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -144,15 +142,7 @@ class PointsOrdersIT {
 
     /** Both subscribers have handled every settled event (points first: it appends movements the ledger posts). */
     private static void settle() {
-        Await.until(Duration.ofSeconds(30), "points and ledger caught up", () -> {
-            server.runJob(EventSubscribers.jobName(PointsModule.ORDER_FOLLOWING));
-            server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
-            return server.db().fetchValue("""
-                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                       AND (SELECT min(position) FROM event_subscription WHERE name IN (?, ?))
-                           >= (SELECT settled_through FROM domain_event_feed)""",
-                    PointsModule.ORDER_FOLLOWING, SettlementModule.LEDGER_POSTING).equals(Boolean.TRUE);
-        });
+        server.catchUp(PointsModule.ORDER_FOLLOWING, SettlementModule.LEDGER_POSTING);
     }
 
     /**

@@ -21,16 +21,13 @@ import dev.marketplace.sdk.model.Statement;
 import dev.marketplace.sdk.model.StatementLine;
 import dev.marketplace.sdk.model.StatusChangeReason;
 import dev.marketplace.server.orders.Shop.Item;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.settlement.SettlementModule;
-import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -148,14 +145,7 @@ class StatementErpIT {
     }
 
     private static void postEverything() {
-        Await.until(Duration.ofSeconds(30), "the ledger has posted every money event", () -> {
-            server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
-            return server.db().fetchValue("""
-                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                       AND (SELECT position FROM event_subscription WHERE name = ?)
-                           >= (SELECT settled_through FROM domain_event_feed)""", SettlementModule.LEDGER_POSTING)
-                    .equals(Boolean.TRUE);
-        });
+        server.catchUp(SettlementModule.LEDGER_POSTING);
     }
 
     /** The statement as CSV through the SDK's own HTTP client and credentials (the client validates the answer). */

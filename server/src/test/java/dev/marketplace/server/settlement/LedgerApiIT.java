@@ -8,7 +8,6 @@ import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.platform.events.DomainEvents;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
@@ -64,7 +63,7 @@ class LedgerApiIT {
         });
         server.db().transaction(tx -> DomainEvents.append(tx.dsl(),
                 MoneyMovement.escrowReleased(subOrder, Money.of(10_000, "JPY"))));
-        server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
+        server.catchUp(SettlementModule.LEDGER_POSTING);
     }
 
     @Test

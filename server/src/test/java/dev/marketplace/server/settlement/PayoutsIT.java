@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.schema.tables.records.PayoutRecord;
 import dev.marketplace.server.platform.events.DomainEvents;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
@@ -249,7 +248,7 @@ class PayoutsIT {
     }
 
     private static void post() {
-        server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
+        server.catchUp(SettlementModule.LEDGER_POSTING);
     }
 
     private static long balance(String account) {

@@ -11,11 +11,9 @@ import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.platform.events.DomainEvents;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
-import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import jakarta.json.Json;
@@ -202,14 +200,7 @@ class SettlementFeesIT {
     }
 
     private static void postEverything() {
-        Await.until(Duration.ofSeconds(30), "the ledger has posted every money event", () -> {
-            server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
-            return server.db().fetchValue("""
-                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                       AND (SELECT position FROM event_subscription WHERE name = ?)
-                           >= (SELECT settled_through FROM domain_event_feed)""", SettlementModule.LEDGER_POSTING)
-                    .equals(Boolean.TRUE);
-        });
+        server.catchUp(SettlementModule.LEDGER_POSTING);
     }
 
     private static List<String> types(UUID order, UUID subOrder) {

@@ -9,7 +9,6 @@ import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.platform.events.DomainEvents;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
@@ -165,7 +164,7 @@ class StatementsIT {
     }
 
     private static void post() {
-        server.runJob(EventSubscribers.jobName(SettlementModule.LEDGER_POSTING));
+        server.catchUp(SettlementModule.LEDGER_POSTING);
     }
 
     private static String settlementToken(UUID merchantId) throws Exception {

@@ -2,6 +2,7 @@ package dev.marketplace.server.testing;
 
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.server.MarketplaceServer;
+import dev.marketplace.server.platform.events.EventSubscribers;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import jakarta.json.Json;
@@ -17,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.jooq.DSLContext;
@@ -170,6 +172,22 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
      */
     public long runJob(String name) {
         return server.jobs().runNow(name);
+    }
+
+    /**
+     * Runs the subscribers' jobs, in the order given, until each has passed every event committed so far (an event
+     * is handed a position only once older transactions have committed, so one run may not see the latest yet).
+     */
+    public void catchUp(String... subscribers) {
+        Await.until(Duration.ofSeconds(30), "subscribers " + String.join(", ", subscribers) + " caught up", () -> {
+            for (String subscriber : subscribers) {
+                runJob(EventSubscribers.jobName(subscriber));
+            }
+            return Boolean.TRUE.equals(db().fetchValue("""
+                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
+                       AND (SELECT min(position) FROM event_subscription WHERE name = ANY(?))
+                           >= (SELECT settled_through FROM domain_event_feed)""", (Object) subscribers));
+        });
     }
 
     /** The server's payment provider, for tests that act on the provider's side. */

@@ -17,7 +17,7 @@ import java.util.Set;
  * merchants read their sub-orders ({@code orders:read}) and work them ({@code fulfilment:write}). The ledger
  * ({@code settlement:read}) is the operator's and, for their own accounts, merchants'; its terms
  * ({@code settlement:write}: commission overrides, deposits, adjustments) the operator's alone. Parked domain events
- * ({@code events:admin}) are the operator's alone. Every kind of principal manages its own webhook endpoints
+ * ({@code events:admin}) and the metrics ({@code metrics:read}) are the operator's alone. Every kind of principal manages its own webhook endpoints
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
  * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
  * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
@@ -45,6 +45,7 @@ public final class Scopes {
     public static final String FULFILMENT_WRITE = "fulfilment:write";
     public static final String SETTLEMENT_READ = "settlement:read";
     public static final String EVENTS_ADMIN = "events:admin";
+    public static final String METRICS_READ = "metrics:read";
     public static final String WEBHOOKS_READ = "webhooks:read";
     public static final String WEBHOOKS_WRITE = "webhooks:write";
     public static final String SETTLEMENT_WRITE = "settlement:write";
@@ -55,7 +56,7 @@ public final class Scopes {
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,

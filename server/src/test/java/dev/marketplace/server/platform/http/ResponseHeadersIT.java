@@ -22,7 +22,8 @@ class ResponseHeadersIT {
                 {"anonymous", "/v1/categories", "401"},
                 {"anonymous", "/openapi", "200"},
                 {"anonymous", "/observe/health", "200"},
-                {"anonymous", "/observe/metrics", "200"},
+                {"anonymous", "/observe/metrics", "401"},
+                {"operator", "/observe/metrics", "200"},
                 {"anonymous", "/oauth2/jwks", "200"},
                 {"anonymous", "/.well-known/oauth-authorization-server", "200"},
                 {"anonymous", "/oauth2/authorize", "400"}, // the sign-in page's error page
