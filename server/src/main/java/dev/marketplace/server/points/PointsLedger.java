@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The points ledger's writes, each in the caller's transaction: lots and the append-only entries that move them, and
@@ -209,8 +210,9 @@ final class PointsLedger {
 
     /** The customer's balance by bucket, from the entries. */
     static long balance(DSLContext db, UUID customer, String bucket) {
-        return db.select(DSL.coalesce(DSL.sum(POINTS_ENTRY.POINTS), DSL.inline(java.math.BigDecimal.ZERO)))
+        // Summed as bigint in PostgreSQL (an overflow is an error there), not as jOOQ's BigDecimal of sum().
+        return db.select(DSL.coalesce(DSL.sum(POINTS_ENTRY.POINTS).cast(SQLDataType.BIGINT), DSL.inline(0L)))
                 .from(POINTS_ENTRY).where(POINTS_ENTRY.CUSTOMER_ID.eq(customer)).and(POINTS_ENTRY.BUCKET.eq(bucket))
-                .fetchSingle().value1().longValueExact();
+                .fetchSingle().value1();
     }
 }

@@ -12,12 +12,9 @@ import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.settlement.TestPayoutProvider.Behaviour;
+import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestServer;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,7 +41,7 @@ class PayoutsIT {
     private static final Duration RECONCILE_AFTER = Duration.ofMinutes(5);
     private static final String JPY = "JPY";
 
-    private final MovableClock clock = new MovableClock(Instant.now());
+    private final MovableClock clock = new MovableClock();
     private final TestPayoutProvider provider = new TestPayoutProvider();
     private Payouts payouts;
 
@@ -276,31 +273,4 @@ class PayoutsIT {
     }
 
     /** A clock the test moves forward instead of waiting. */
-    static final class MovableClock extends Clock {
-
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 }

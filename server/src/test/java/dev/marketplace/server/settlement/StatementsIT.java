@@ -13,7 +13,6 @@ import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
-import dev.marketplace.server.settlement.PayoutsIT.MovableClock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import jakarta.json.Json;
@@ -22,6 +21,7 @@ import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -64,8 +64,8 @@ class StatementsIT {
     @Test
     void anEndedMonthIsClosedAndNeverChangesAndTheNextOpensAtItsClosing() {
         YearMonth thisMonth = YearMonth.now(ZoneOffset.UTC);
-        MovableClock nextMonth = new MovableClock(thisMonth.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC)
-                .plus(Duration.ofHours(1)));
+        Clock nextMonth = Clock.fixed(thisMonth.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC)
+                .plus(Duration.ofHours(1)), ZoneOffset.UTC);
         Statements statements = new Statements(server.db(), nextMonth);
         Principal operator = Principal.system("statements test");
         UUID merchant = UUID.randomUUID(); // its own, so that no other test's money moves its payable
@@ -119,7 +119,7 @@ class StatementsIT {
 
     @Test
     void eachMerchantSeesItsOwnPayoutsAndStatements() {
-        MovableClock weekLater = new MovableClock(Instant.now().plus(Duration.ofDays(8)));
+        Clock weekLater = Clock.fixed(Instant.now().plus(Duration.ofDays(8)), ZoneOffset.UTC);
         new Payouts(server.db(), new TestPayoutProvider(), new Payouts.Settings(Duration.ofDays(7), Map.of(), 1, Duration.ofMinutes(5)),
                 weekLater).run();
 

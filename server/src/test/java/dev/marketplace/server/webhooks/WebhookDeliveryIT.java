@@ -25,6 +25,7 @@ import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.SecretBox;
+import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestServer;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Metrics;
@@ -33,10 +34,7 @@ import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,7 +65,7 @@ class WebhookDeliveryIT {
             .with("webhooks.delivery.poll", "PT1H");
 
     private static WireMockServer receiver;
-    private final MutableClock clock = new MutableClock();
+    private final MovableClock clock = new MovableClock();
     private final List<Node> nodes = new ArrayList<>();
 
     /** A worker node on the server's database, with the test's clock. */
@@ -79,30 +77,6 @@ class WebhookDeliveryIT {
         void close() {
             jobs.close();
             outbound.close();
-        }
-    }
-
-    /** The real time plus what the test moved it by: never behind the server's own clock, which made the deliveries. */
-    private static final class MutableClock extends Clock {
-        private volatile Duration offset = Duration.ZERO;
-
-        void advance(Duration by) {
-            offset = offset.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
         }
     }
 
