@@ -15,6 +15,8 @@ import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.api.ReturnsApi;
+import dev.marketplace.sdk.api.SettlementApi;
+import dev.marketplace.sdk.api.WebhookEndpointsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,6 +63,8 @@ public final class MarketplaceClient {
     private final FulfilmentApi fulfilment;
     private final ReturnsApi returns;
     private final OperationsApi operations;
+    private final SettlementApi settlement;
+    private final WebhookEndpointsApi webhookEndpoints;
     private final Feeds feeds;
 
     private MarketplaceClient(Builder builder) {
@@ -105,6 +109,8 @@ public final class MarketplaceClient {
         this.fulfilment = new FulfilmentApi(client);
         this.returns = new ReturnsApi(client);
         this.operations = new OperationsApi(client);
+        this.settlement = new SettlementApi(client);
+        this.webhookEndpoints = new WebhookEndpointsApi(client);
         this.feeds = new Feeds(fulfilment, inventory, products);
     }
 
@@ -181,6 +187,16 @@ public final class MarketplaceClient {
     /** The change feeds (sub-orders, stock, products), followed with a stored cursor. */
     public Feeds feeds() {
         return feeds;
+    }
+
+    /** The ledger, settlement terms, payouts, statements and adjustments. */
+    public SettlementApi settlement() {
+        return settlement;
+    }
+
+    /** The caller's webhook endpoints: subscribe, rotate secrets, ping, read the delivery log, replay. */
+    public WebhookEndpointsApi webhookEndpoints() {
+        return webhookEndpoints;
     }
 
     /** Health and metrics. */

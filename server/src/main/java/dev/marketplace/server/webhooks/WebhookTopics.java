@@ -75,12 +75,11 @@ final class WebhookTopics {
         notPublished(EventType.DEPOSIT_RECORDED);
         notPublished(EventType.RESERVE_HELD);
         notPublished(EventType.RESERVE_RELEASED);
-        // Payouts and adjustments: not yet published (their payloads name no payout or adjustment id to document);
-        // a merchant follows them through its ledger entries feed and /v1/payouts.
-        notPublished(EventType.PAYOUT_INITIATED);
-        notPublished(EventType.PAYOUT_PAID);
-        notPublished(EventType.PAYOUT_FAILED);
-        notPublished(EventType.ADJUSTMENT);
+        // Payouts and adjustments to their merchant, as it reads them through /v1/payouts and its ledger entries.
+        published(EventType.PAYOUT_INITIATED, "payout.initiated", Audience.MERCHANT);
+        published(EventType.PAYOUT_PAID, "payout.paid", Audience.MERCHANT);
+        published(EventType.PAYOUT_FAILED, "payout.failed", Audience.MERCHANT);
+        published(EventType.ADJUSTMENT, "ledger.adjustment", Audience.MERCHANT);
         // Points' money side: the customer's points are read through /v1/points; the ledger holds the money.
         notPublished(EventType.POINTS_FUNDED);
         notPublished(EventType.POINTS_REDEEMED);

@@ -11,16 +11,21 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.marketplace.sdk.Webhooks;
+import dev.marketplace.sdk.model.Adjustment;
+import dev.marketplace.sdk.model.AdjustmentCreate;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.Location;
 import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.MerchantStatusChange;
+import dev.marketplace.sdk.model.Money;
+import dev.marketplace.sdk.model.Payout;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.platform.events.EventSubscribers;
+import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
@@ -60,6 +65,8 @@ class PublishedEventsIT {
         receiver.stubFor(post(urlEqualTo("/operator")).willReturn(aResponse().withStatus(200)));
         receiver.stubFor(post(urlEqualTo("/kyoto")).willReturn(aResponse().withStatus(200)));
         receiver.stubFor(post(urlEqualTo("/uji")).willReturn(aResponse().withStatus(200)));
+        receiver.stubFor(post(urlEqualTo("/nara")).willReturn(aResponse().withStatus(200)));
+        receiver.stubFor(post(urlEqualTo("/uji-payouts")).willReturn(aResponse().withStatus(200)));
     }
 
     @AfterAll
@@ -112,6 +119,38 @@ class PublishedEventsIT {
                 .isEqualTo(kyoto.id().toString()));
         assertThat(messages("/operator", operatorSecret).keySet()).containsExactlyInAnyOrderElementsOf(kyotoMessages.keySet());
         assertThat(received("/uji")).as("another merchant's events never reach uji").isEmpty();
+    }
+
+    @Test
+    void anAdjustmentAndThePayoutItMakesReachTheirMerchantWithTheirIds() throws Exception {
+        TestCatalog catalog = new TestCatalog(server);
+        Category tea = server.client().categories().createCategory(
+                new CategoryCreate().name("Matcha").commissionRateBasisPoints(1000));
+        ActiveMerchant nara = catalog.activeMerchant("Nara Matcha KK", tea.getId());
+        ActiveMerchant uji = catalog.activeMerchant("Uji Matcha KK", tea.getId());
+        String naraSecret = endpoint(merchantToken(nara.id()), "/nara", "payout.*", "ledger.adjustment");
+        endpoint(merchantToken(uji.id()), "/uji-payouts", "*");
+
+        Adjustment goodwill = server.client().settlement().createAdjustment(new AdjustmentCreate().merchantId(nara.id())
+                .direction(AdjustmentCreate.DirectionEnum.CREDIT).amount(new Money().amount(5_000L).currency("JPY"))
+                .reason("Goodwill: a carrier lost a parcel"));
+        server.catchUp(SettlementModule.LEDGER_POSTING); // an adjustment is not held: the payout run pays it at once
+        server.runJob(SettlementModule.PAYOUT_RUN);
+        server.catchUp(SettlementModule.LEDGER_POSTING);
+
+        Await.until(Duration.ofSeconds(60), "nara's adjustment and payout arrive", () -> distinctIds("/nara") >= 3);
+        Map<String, JsonObject> messages = messages("/nara", naraSecret);
+        assertThat(messages.keySet()).containsExactlyInAnyOrder("ledger.adjustment", "payout.initiated", "payout.paid");
+        JsonObject adjustment = messages.get("ledger.adjustment").getJsonObject("data");
+        assertThat(adjustment.getString("adjustmentId")).isEqualTo(goodwill.getId().toString());
+        assertThat(adjustment.getJsonObject("amount").getInt("amount")).isEqualTo(5_000);
+        Payout payout = server.client().settlement().getPayout(UUID.fromString(
+                messages.get("payout.paid").getJsonObject("data").getString("payoutId")));
+        assertThat(payout.getMerchantId()).isEqualTo(nara.id());
+        assertThat(payout.getAmount().getAmount()).isEqualTo(5_000L);
+        assertThat(messages.get("payout.initiated").getJsonObject("data").getString("payoutId"))
+                .isEqualTo(payout.getId().toString());
+        assertThat(received("/uji-payouts")).as("another merchant's payouts never reach uji").isEmpty();
     }
 
     /** Messages, not attempts: a message may arrive more than once (at least once). */

@@ -173,7 +173,16 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
         JsonArrayBuilder legsJson = Json.createArrayBuilder();
         legs.forEach(leg -> legsJson.add(Json.createObjectBuilder().add("account", leg.account())
                 .add("amount", leg.amount()).add("currency", leg.currency())));
-        return Json.createObjectBuilder().add("amount", money(amount)).add("legs", legsJson).build();
+        var payload = Json.createObjectBuilder().add("amount", money(amount)).add("legs", legsJson);
+        String subject = switch (type) {
+            case PAYOUT_INITIATED, PAYOUT_PAID, PAYOUT_FAILED -> "payoutId";
+            case ADJUSTMENT -> "adjustmentId";
+            default -> null;
+        };
+        if (subject != null) { // webhook receivers look the payout or adjustment up by it (its factory's id)
+            payload.add(subject, idempotencyId.substring(idempotencyId.indexOf(':') + 1));
+        }
+        return payload.build();
     }
 
     static MoneyMovement fromPayload(EventType type, String idempotencyId, Parties parties, JsonObject payload) {
