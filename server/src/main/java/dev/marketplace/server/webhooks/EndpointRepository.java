@@ -139,6 +139,31 @@ final class EndpointRepository {
                 previousValid ? row.getPreviousSecretKeyId() : null, previousValid ? row.getPreviousSecretSealed() : null);
     }
 
+    /**
+     * Re-seals up to {@code limit} endpoints' secrets (the current one and a rotated-out one) sealed under another
+     * personal-data key than the current one (SKIP LOCKED); how many endpoints.
+     */
+    int resealSecrets(DSLContext db, WebhookSecrets secrets, int limit) {
+        String current = secrets.currentKeyId();
+        List<WebhookEndpointRecord> rows = db.selectFrom(WEBHOOK_ENDPOINT)
+                .where(WEBHOOK_ENDPOINT.SECRET_KEY_ID.ne(current).or(WEBHOOK_ENDPOINT.PREVIOUS_SECRET_KEY_ID.ne(current)))
+                .limit(limit).forUpdate().skipLocked().fetch();
+        for (WebhookEndpointRecord row : rows) {
+            WebhookSecrets.Sealed secret = secrets.reseal(row.getId(), row.getSecretKeyId(), row.getSecretSealed());
+            row.setSecretKeyId(secret.keyId());
+            row.setSecretSealed(secret.value());
+            if (row.getPreviousSecretSealed() != null) {
+                WebhookSecrets.Sealed previous = secrets.reseal(row.getId(), row.getPreviousSecretKeyId(),
+                        row.getPreviousSecretSealed());
+                row.setPreviousSecretKeyId(previous.keyId());
+                row.setPreviousSecretSealed(previous.value());
+            }
+            row.store(WEBHOOK_ENDPOINT.SECRET_KEY_ID, WEBHOOK_ENDPOINT.SECRET_SEALED,
+                    WEBHOOK_ENDPOINT.PREVIOUS_SECRET_KEY_ID, WEBHOOK_ENDPOINT.PREVIOUS_SECRET_SEALED);
+        }
+        return rows.size();
+    }
+
     /** Disables an endpoint for the marketplace's own reason; empty when it was disabled already. */
     Optional<WebhookEndpoint> disable(DSLContext db, UUID id, String reason) {
         return db.update(WEBHOOK_ENDPOINT)

@@ -43,6 +43,15 @@ final class WebhookSecrets {
         return new String(keys.open(keyId, sealed, context(endpointId)), StandardCharsets.UTF_8);
     }
 
+    /** The personal-data key sealing now; a secret sealed under another one is re-sealed (PII key rotation). */
+    String currentKeyId() {
+        return keys.currentId();
+    }
+
+    Sealed reseal(UUID endpointId, String keyId, byte[] sealed) {
+        return seal(endpointId, open(endpointId, keyId, sealed));
+    }
+
     /**
      * The {@code webhook-signature} value: one {@code v1,<signature>} per secret given, space-separated (the current
      * and, while a rotation's grace period lasts, the previous one).

@@ -32,8 +32,10 @@ public final class WebhooksModule implements Module {
     private final WebhookSettings settings;
     private final Clock clock;
     private final DeliveryRepository deliveries = new DeliveryRepository();
+    private final EndpointRepository endpoints = new EndpointRepository();
     private final WebhookFanOut fanOut;
     private final DeliveryWorker worker;
+    private final WebhookSecrets secrets;
     private final WebhookEndpointHttpService http;
 
     /** @param clock every due time, wait and retention cut-off is read from it */
@@ -41,8 +43,7 @@ public final class WebhooksModule implements Module {
         this.dsl = dsl;
         this.settings = WebhookSettings.from(webhooks);
         this.clock = clock;
-        EndpointRepository endpoints = new EndpointRepository();
-        WebhookSecrets secrets = new WebhookSecrets(piiKeys);
+        this.secrets = new WebhookSecrets(piiKeys);
         this.fanOut = new WebhookFanOut(endpoints, deliveries, clock);
         this.worker = new DeliveryWorker(dsl, outbound, endpoints, deliveries, secrets, settings, clock);
         this.http = new WebhookEndpointHttpService(
@@ -63,6 +64,8 @@ public final class WebhooksModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(DELIVERY_JOB, settings.poll(), settings.poll(), worker::run);
         jobs.schedule(RETENTION_JOB, RETENTION_EVERY, RETENTION_EVERY, this::purgeLog);
+        PiiKeys.resealingJob(jobs, name(),
+                batch -> dsl.transactionResult(tx -> endpoints.resealSecrets(tx.dsl(), secrets, batch)));
     }
 
     @Override

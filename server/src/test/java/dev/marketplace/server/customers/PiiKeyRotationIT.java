@@ -2,9 +2,19 @@ package dev.marketplace.server.customers;
 
 import static dev.marketplace.schema.Tables.CUSTOMER;
 import static dev.marketplace.schema.Tables.MERCHANT;
+import static dev.marketplace.schema.Tables.WEBHOOK_ENDPOINT;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.Webhooks;
 import dev.marketplace.schema.tables.records.MerchantRecord;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -18,6 +28,8 @@ import dev.marketplace.sdk.model.MerchantContact;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.WebhookEndpointCreate;
+import dev.marketplace.sdk.model.WebhookSecretRotation;
 import dev.marketplace.server.MarketplaceServer;
 import dev.marketplace.server.platform.security.SecretBox;
 import dev.marketplace.server.testing.Await;
@@ -26,16 +38,22 @@ import dev.marketplace.server.testing.TestDatabases;
 import dev.marketplace.server.testing.TestServer;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Rotating the key that seals personal data: a node started with a new current key and the old one listed as
  * previous re-seals every row under the new key by itself, after which the old key can be dropped. Customers' and
- * merchants' data share the keys; merchant rows written plain before V16 are sealed by the same job.
+ * merchants' data share the keys; merchant rows written plain before V16 are sealed by the same job. Webhook endpoints'
+ * signing secrets (the current one and one rotated out) are sealed with them too, and still sign after the old key
+ * is gone.
  */
 class PiiKeyRotationIT {
 
@@ -44,14 +62,32 @@ class PiiKeyRotationIT {
     private static final CustomerAddress HOME = new CustomerAddress().postalCode("530-0001").country("JP")
             .region("大阪府").city("大阪市北区").line1("梅田1-1");
 
+    private static WireMockServer receiver;
+
+    @BeforeAll
+    static void startReceiver() {
+        receiver = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+        receiver.start();
+        receiver.stubFor(post(urlEqualTo("/hooks")).willReturn(aResponse().withStatus(200)));
+    }
+
+    @AfterAll
+    static void stopReceiver() {
+        receiver.stop();
+    }
+
     @Test
     void personalDataIsResealedUnderTheNewKeyAndStaysReadable() throws Exception {
         String databaseUrl = TestDatabases.newDatabase();
         Map<String, String> base = Map.of("server.port", "0", "server.host", "127.0.0.1", "db.url", databaseUrl,
-                "data.dir", System.getProperty("java.io.tmpdir") + "/pii-rotation-" + UUID.randomUUID());
+                "data.dir", System.getProperty("java.io.tmpdir") + "/pii-rotation-" + UUID.randomUUID(),
+                "webhooks.require-https", "false", "outbound.allowed-private-networks.0", "127.0.0.1/32");
         UUID customer;
         UUID merchant;
         UUID plainMerchant;
+        UUID endpoint;
+        String currentSecret;
+        String previousSecret;
         try (MarketplaceServer before = start(base, Map.of("security.pii.current.id", "k1", "security.pii.current.key", OLD_KEY))) {
             MarketplaceClient storefront = storefront(before);
             customer = storefront.customers().registerCustomer(new CustomerRegistration().email("rotate@example.jp")
@@ -60,11 +96,18 @@ class PiiKeyRotationIT {
             merchant = operator(before).merchants().applyMerchant(merchantApplication(before)).getId();
             assertThat(merchantKeyIdOf(before, merchant)).isEqualTo("k1");
             plainMerchant = insertMerchantAsWrittenBeforeV16(before);
+            var hooks = operator(before).webhookEndpoints().createWebhookEndpoint(new WebhookEndpointCreate()
+                    .url(URI.create("http://127.0.0.1:" + receiver.port() + "/hooks")).topics(List.of("merchant.*")));
+            endpoint = hooks.getEndpoint().getId();
+            previousSecret = hooks.getSecret();
+            currentSecret = operator(before).webhookEndpoints().rotateWebhookEndpointSecret(endpoint,
+                    new WebhookSecretRotation().previousSecretValidForSeconds(86_400L)).getSecret();
         }
         try (MarketplaceServer rotating = start(base, Map.of("security.pii.current.id", "k2", "security.pii.current.key", NEW_KEY,
                 "security.pii.previous.keys.k1", OLD_KEY))) {
             Await.until(Duration.ofSeconds(20), "personal data re-sealed under k2", () -> "k2".equals(keyIdOf(rotating, customer))
-                    && "k2".equals(merchantKeyIdOf(rotating, merchant)) && "k2".equals(merchantKeyIdOf(rotating, plainMerchant)));
+                    && "k2".equals(merchantKeyIdOf(rotating, merchant)) && "k2".equals(merchantKeyIdOf(rotating, plainMerchant))
+                    && List.of("k2", "k2").equals(webhookKeyIdsOf(rotating, endpoint)));
             MerchantRecord sealed = rotating.database().dsl().selectFrom(MERCHANT).where(MERCHANT.ID.eq(plainMerchant)).fetchOne();
             assertThat(sealed.getContactPhone()).as("plain columns cleared once sealed").isNull();
             assertThat(sealed.getAddressLine2()).isNull();
@@ -78,7 +121,21 @@ class PiiKeyRotationIT {
                 assertThat(readMerchant.getContact().getPhone()).isEqualTo("+81 6-1234-5678");
                 assertThat(readMerchant.getAddress()).isEqualTo(MERCHANT_ADDRESS);
             }
+            operator(after).webhookEndpoints().pingWebhookEndpoint(endpoint);
+            Await.until(Duration.ofSeconds(20), "the ping arrives",
+                    () -> !receiver.findAll(postRequestedFor(urlEqualTo("/hooks"))).isEmpty());
+            LoggedRequest ping = receiver.findAll(postRequestedFor(urlEqualTo("/hooks"))).getFirst();
+            Map<String, List<String>> headers = ping.getHeaders().all().stream()
+                    .collect(Collectors.toMap(HttpHeader::key, HttpHeader::values, (x, y) -> x));
+            for (String secret : List.of(currentSecret, previousSecret)) { // both sign during the grace period
+                Webhooks.verify(ping.getBodyAsString(), headers, secret);
+            }
         }
+    }
+
+    private static List<String> webhookKeyIdsOf(MarketplaceServer server, UUID endpoint) {
+        var row = server.database().dsl().selectFrom(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ID.eq(endpoint)).fetchSingle();
+        return Arrays.asList(row.getSecretKeyId(), row.getPreviousSecretKeyId());
     }
 
     private static final MerchantAddress MERCHANT_ADDRESS = new MerchantAddress().country("JP").postalCode("530-0001")
