@@ -173,7 +173,7 @@ public final class MarketplaceServer implements AutoCloseable {
 
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(
-                    config.get("http.body.timeout").as(Duration.class).orElse(Duration.ofSeconds(10))));
+                    config.get("http.body.timeout").as(Duration.class).get()));
             WebServer webServer = WebServer.builder()
                     .config(config.get("server"))
                     .serverContext(serverContext)
@@ -182,7 +182,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     // bytes before its idle check can see it, leaving silent connections open.
                     .protocolsDiscoverServices(false)
                     .addProtocol(Http1Config.builder().addReceiveListener(new HeaderDeadline(
-                            config.get("http.header.timeout").as(Duration.class).orElse(Duration.ofSeconds(10)))).build())
+                            config.get("http.header.timeout").as(Duration.class).get())).build())
                     .addFeature(observability(config))
                     .routing(routing)
                     .build()
@@ -214,14 +214,12 @@ public final class MarketplaceServer implements AutoCloseable {
      * a marketplace that already has merchants is left alone, so restarts with the setting on are harmless.
      */
     private static void fillWithDemoDataIfEnabled(Config demo, Database database) {
-        if (!demo.get("enabled").asBoolean().orElse(false)) {
+        if (!demo.get("enabled").asBoolean().get()) {
             return;
         }
-        DemoData.Size size = new DemoData.Size(
-                demo.get("merchants").asInt().orElse(DemoData.Size.DEFAULT.merchants()),
-                demo.get("products").asInt().orElse(DemoData.Size.DEFAULT.products()),
+        DemoData.Size size = new DemoData.Size(demo.get("merchants").asInt().get(), demo.get("products").asInt().get(),
                 DemoData.Size.DEFAULT.skusPerProduct());
-        long seed = demo.get("seed").asLong().orElse(1L);
+        long seed = demo.get("seed").asLong().get();
         DemoData.fillIfEmpty(database.dataSource(), size, seed).ifPresentOrElse(
                 summary -> LOG.log(System.Logger.Level.INFO, "demo data generated (seed " + seed + "): " + summary
                         + "; database size now " + database.dsl().fetchValue(

@@ -13,13 +13,43 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The environment variables the README documents reach the keys they claim to (Helidon's aliasing rules). */
+/**
+ * The environment variables the README documents reach the keys they claim to (Helidon's aliasing rules), and every
+ * default lives in {@code application.yaml}, not in code.
+ */
 class ConfigurationTest {
+
+    /** A setting read with a fallback in code; {@code TargetSettings} falls back to {@code outbound.defaults}. */
+    private static final Pattern DEFAULT_IN_CODE = Pattern.compile(
+            "\\.as(Int|Long|String|Boolean|Double)\\(\\)\\.orElse\\(|\\.as\\(\\w+\\.class\\)\\.orElse\\(");
+
+    @Test
+    void everyDefaultIsInApplicationYamlNotInCode() throws Exception {
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> sources = Files.walk(Path.of("src/main/java"))) {
+            for (Path source : sources.filter(path -> path.toString().endsWith(".java")).toList()) {
+                if (source.endsWith("TargetSettings.java")) {
+                    continue;
+                }
+                List<String> lines = Files.readAllLines(source);
+                for (int i = 0; i < lines.size(); i++) {
+                    if (DEFAULT_IN_CODE.matcher(lines.get(i)).find()) {
+                        offenders.add(source + ":" + (i + 1) + ": " + lines.get(i).strip());
+                    }
+                }
+            }
+        }
+        assertThat(offenders).as("read the setting with get() and put its default in application.yaml").isEmpty();
+    }
 
     @Test
     void withoutAConfiguredKeyOneIsGeneratedOnceOwnerOnlyAndKept(@TempDir Path dataDirectory) throws Exception {

@@ -97,9 +97,9 @@ public final class CustomerService {
         this.mail = mail;
         this.grants = grants;
         this.throttle = new SignInThrottle(
-                customers.get("signin.account.max.failures").asInt().orElse(5),
-                customers.get("signin.address.max.failures").asInt().orElse(20),
-                customers.get("signin.window").as(Duration.class).orElse(Duration.ofMinutes(15)));
+                customers.get("signin.account.max.failures").asInt().get(),
+                customers.get("signin.address.max.failures").asInt().get(),
+                customers.get("signin.window").as(Duration.class).get());
         this.holders = List.copyOf(holders);
     }
 

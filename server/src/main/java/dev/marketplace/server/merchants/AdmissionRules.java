@@ -19,9 +19,8 @@ public record AdmissionRules(int minYearsInBusiness, Money minDeposit) {
     /** From the {@code merchants} configuration node. */
     public static AdmissionRules from(Config merchants) {
         Config admission = merchants.get("admission");
-        return new AdmissionRules(admission.get("min.years").asInt().orElse(3),
-                Money.of(admission.get("deposit.amount").asLong().orElse(500_000L),
-                        admission.get("deposit.currency").asString().orElse("JPY")));
+        return new AdmissionRules(admission.get("min.years").asInt().get(),
+                Money.of(admission.get("deposit.amount").asLong().get(), admission.get("deposit.currency").asString().get()));
     }
 
     public List<AdmissionFinding> check(MerchantApplication application) {

@@ -21,8 +21,7 @@ public record TaxRates(int standardBasisPoints, int reducedBasisPoints) {
 
     /** From the {@code orders} configuration node. */
     public static TaxRates from(Config orders) {
-        return new TaxRates(orders.get("tax.standard.bp").asInt().orElse(1000),
-                orders.get("tax.reduced.bp").asInt().orElse(800));
+        return new TaxRates(orders.get("tax.standard.bp").asInt().get(), orders.get("tax.reduced.bp").asInt().get());
     }
 
     public int rateFor(Map<String, String> productAttributes) {

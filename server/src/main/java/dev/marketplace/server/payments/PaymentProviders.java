@@ -24,7 +24,7 @@ public final class PaymentProviders {
     }
 
     public static PaymentProvider from(Config payments, OutboundHttp outbound) {
-        String name = payments.get("provider").asString().orElse("test");
+        String name = payments.get("provider").asString().get();
         if (name.equals("http")) {
             return HttpPaymentProvider.create(payments.get("http"), outbound, Clock.systemUTC());
         }

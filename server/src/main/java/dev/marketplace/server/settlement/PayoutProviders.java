@@ -14,7 +14,7 @@ final class PayoutProviders {
     }
 
     static PayoutProvider from(Config payouts, OutboundHttp outbound) {
-        String name = payouts.get("provider").asString().orElse("test");
+        String name = payouts.get("provider").asString().get();
         return switch (name) {
             case "test" -> new TestPayoutProvider();
             case "http" -> HttpPayoutProvider.create(payouts.get("http"), outbound);

@@ -86,18 +86,18 @@ public final class SettlementModule implements Module {
     SettlementModule(Config config, DSLContext dsl, PayoutProvider payoutProvider, Commissions.Basis basis,
                      PlanFees.Plans plans, Function<UUID, Money> lodgedDeposit,
                      BiConsumer<Principal, UUID> merchantMustExist, Clock clock) {
-        ZoneId zone = ZoneId.of(config.get("month-zone").asString().orElse("Asia/Tokyo"));
+        ZoneId zone = ZoneId.of(config.get("month-zone").asString().get());
         Commissions commissions = new Commissions(CommissionRates.from(config.get("commission")), basis, zone);
         Reserves reserves = new Reserves(new Reserves.Rolling(
-                config.get("rolling-reserve.share-basis-points").asInt().orElse(0),
-                config.get("rolling-reserve.hold-for").as(Duration.class).orElse(Duration.ofDays(90))), clock);
+                config.get("rolling-reserve.share-basis-points").asInt().get(),
+                config.get("rolling-reserve.hold-for").as(Duration.class).get()), clock);
         this.posting = new LedgerPosting(ledger, commissions,
-                new PaymentFees(config.get("payment-fees.rate-basis-points").asInt().orElse(0)), reserves);
+                new PaymentFees(config.get("payment-fees.rate-basis-points").asInt().get()), reserves);
         this.terms = new CommissionFeeService(dsl, commissions, reserves, new PlanFees(dsl, plans, clock, zone),
                 lodgedDeposit, zone);
         this.http = new LedgerHttpService(new SettlementService(dsl, ledger));
         this.termsHttp = new SettlementTermsHttpService(terms);
-        this.jobsEvery = config.get("jobs-every").as(Duration.class).orElse(Duration.ofMinutes(10));
+        this.jobsEvery = config.get("jobs-every").as(Duration.class).get();
         this.payoutsConfig = config.get("payouts");
         this.payoutProvider = payoutProvider;
         this.payouts = new Payouts(dsl, payoutProvider, Payouts.Settings.from(payoutsConfig), clock);

@@ -24,7 +24,7 @@ class TaxRatesTest {
     @Test
     void ratesDefaultToJapansTenAndEightPercentAndAreConfigurable() {
         assertThat(TaxRates.from(config(Map.of()))).isEqualTo(japan);
-        assertThat(TaxRates.from(config(Map.of("tax.standard.bp", "2000", "tax.reduced.bp", "500"))))
+        assertThat(TaxRates.from(config(Map.of("orders.tax.standard.bp", "2000", "orders.tax.reduced.bp", "500"))))
                 .isEqualTo(new TaxRates(2000, 500));
     }
 
@@ -37,7 +37,7 @@ class TaxRatesTest {
     }
 
     private static Config config(Map<String, String> values) {
-        return Config.builder().sources(ConfigSources.create(values)).disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource().build();
+        return Config.builder().sources(ConfigSources.create(values), ConfigSources.classpath("application.yaml"))
+                .disableEnvironmentVariablesSource().disableSystemPropertiesSource().build().get("orders");
     }
 }

@@ -360,10 +360,11 @@ class LedgerIT {
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
         // No GMV tiers (the storm's expectation charges each line its category's rate); payouts as application.yaml.
-        Config settlement = Config.just(ConfigSources.create(Map.of(
+        Config settlement = Config.just(ConfigSources.create(Map.of("month-zone", "Asia/Tokyo", "jobs-every", "PT10M",
                 "payment-fees.rate-basis-points", Integer.toString(PAYMENT_FEE_BASIS_POINTS),
                 "rolling-reserve.share-basis-points", Integer.toString(RESERVE_BASIS_POINTS),
-                "payouts.hold", "PT168H", "payouts.minimum.default", "1000", "payouts.reconcile.after", "PT5M")));
+                "rolling-reserve.hold-for", "P90D", "payouts.hold", "PT168H", "payouts.minimum.default", "1000",
+                "payouts.reconcile.after", "PT5M")));
         new SettlementModule(settlement, database.dsl(), new TestPayoutProvider(),
                 (tx, subOrderId) -> Optional.of(List.of(lines.get(subOrderId))), each -> { },
                 merchantId -> Money.zero("JPY"), (principal, merchantId) -> { }, Clock.systemUTC())

@@ -12,7 +12,6 @@ import org.jooq.DSLContext;
  */
 public record ChangeRetention(Duration keep) {
 
-    public static final int DEFAULT_DAYS = 30;
     /** Rows deleted per transaction: short transactions that never hold the feed back for long. */
     private static final int BATCH = 10_000;
 
@@ -24,7 +23,7 @@ public record ChangeRetention(Duration keep) {
 
     /** From the {@code changes} configuration node. */
     public static ChangeRetention from(Config changes) {
-        return new ChangeRetention(Duration.ofDays(changes.get("retention.days").asInt().orElse(DEFAULT_DAYS)));
+        return new ChangeRetention(Duration.ofDays(changes.get("retention.days").asInt().get()));
     }
 
     /** Deletes the changes older than the retention; returns how many. */

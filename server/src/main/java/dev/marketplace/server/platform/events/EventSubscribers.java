@@ -52,10 +52,8 @@ public final class EventSubscribers {
     public record Settings(Duration lease, Duration pollEvery, int batchSize, int maxAttempts) {
 
         public static Settings from(Config events) {
-            return new Settings(events.get("lease").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                    events.get("poll").as(Duration.class).orElse(Duration.ofMillis(250)),
-                    events.get("batch").asInt().orElse(100),
-                    events.get("max.attempts").asInt().orElse(3));
+            return new Settings(events.get("lease").as(Duration.class).get(), events.get("poll").as(Duration.class).get(),
+                    events.get("batch").asInt().get(), events.get("max.attempts").asInt().get());
         }
     }
 

@@ -24,11 +24,11 @@ public record DatabaseSettings(Optional<String> url, String username, String pas
         Config db = config.get("db");
         return new DatabaseSettings(
                 db.get("url").asString().filter(url -> !url.isBlank()),
-                db.get("username").asString().orElse("postgres"),
-                db.get("password").asString().orElse(""),
-                db.get("pool.size").asInt().orElse(16),
-                db.get("connection.timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
-                Path.of(config.get("data.dir").asString().orElse("data")));
+                db.get("username").asString().get(),
+                db.get("password").asString().get(),
+                db.get("pool.size").asInt().get(),
+                db.get("connection.timeout").as(Duration.class).get(),
+                Path.of(config.get("data.dir").asString().get()));
     }
 
     public boolean embedded() {

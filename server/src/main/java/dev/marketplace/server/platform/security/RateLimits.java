@@ -46,14 +46,10 @@ public final class RateLimits {
     public static RateLimits from(Config config) {
         Config limits = config.get("rate.limits");
         Map<PrincipalType, Integer> perClient = new EnumMap<>(PrincipalType.class);
-        Map<PrincipalType, Integer> defaults = Map.of(PrincipalType.OPERATOR, 6000, PrincipalType.MERCHANT, 1200,
-                PrincipalType.STOREFRONT, 6000, PrincipalType.PARTNER, 3000);
         for (PrincipalType type : PrincipalType.values()) {
-            perClient.put(type, limits.get(type.wireName()).asInt().orElse(defaults.get(type)));
+            perClient.put(type, limits.get(type.wireName()).asInt().get());
         }
-        return new RateLimits(perClient,
-                limits.get("anonymous").asInt().orElse(60),
-                limits.get("token.endpoint").asInt().orElse(60));
+        return new RateLimits(perClient, limits.get("anonymous").asInt().get(), limits.get("token.endpoint").asInt().get());
     }
 
     public void charge(Principal principal, ServerResponse res) {

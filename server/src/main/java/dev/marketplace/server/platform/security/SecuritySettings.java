@@ -34,12 +34,12 @@ public record SecuritySettings(String issuer,
 
     public static SecuritySettings from(Config config) {
         Config security = config.get("security");
-        Path dataDirectory = Path.of(config.get("data.dir").asString().orElse("data"));
+        Path dataDirectory = Path.of(config.get("data.dir").asString().get());
         return new SecuritySettings(
-                security.get("issuer").asString().orElse("http://localhost:8080"),
-                security.get("audience").asString().orElse("marketplace-api"),
-                security.get("token.lifetime").as(Duration.class).orElse(Duration.ofMinutes(10)),
-                security.get("signing.key.rotation").as(Duration.class).orElse(Duration.ofDays(30)),
+                security.get("issuer").asString().get(),
+                security.get("audience").asString().get(),
+                security.get("token.lifetime").as(Duration.class).get(),
+                security.get("signing.key.rotation").as(Duration.class).get(),
                 SecretBox.fromBase64(security.get("encryption.key").asString().filter(key -> !key.isBlank())
                         .orElseGet(() -> keyEncryptionKeyFile(dataDirectory))),
                 security.get("operator.client.id").asString().filter(id -> !id.isBlank()),
