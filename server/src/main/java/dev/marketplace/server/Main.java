@@ -47,7 +47,10 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
 
         long millis = (System.nanoTime() - started) / 1_000_000;
-        System.out.printf("Marketplace API ready in %d ms: http://localhost:%d (OpenAPI at /openapi, health at /observe/health)%n",
-                millis, server.port());
+        String host = config.get("server.host").asString().get();
+        String reachable = host.equals("0.0.0.0") || host.equals("::") ? "localhost"
+                : host.contains(":") ? "[" + host + "]" : host;
+        System.out.printf("Marketplace API ready in %d ms, listening on %s:%d: http://%s:%d (OpenAPI at /openapi, "
+                + "health at /observe/health)%n", millis, host, server.port(), reachable, server.port());
     }
 }

@@ -56,6 +56,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,8 +95,10 @@ public final class MarketplaceServer implements AutoCloseable {
         this.webServer = webServer;
     }
 
+    /** Mail to customers goes to the log and to {@code <data.dir>/mail} (README, "Mail"). */
     public static MarketplaceServer start(Config config) {
-        return start(config, MailSender.logging());
+        return start(config, MailSender.developmentSink(Path.of(config.get("data.dir").asString().get()).resolve("mail"),
+                Clock.systemUTC()));
     }
 
     /** With the sender mail to customers goes through (verification and password-reset codes). */

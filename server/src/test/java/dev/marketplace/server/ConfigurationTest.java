@@ -99,6 +99,7 @@ class ConfigurationTest {
         SecuritySettings security = SecuritySettings.from(config);
         assertThat(security.accessTokenLifetime()).isEqualTo(Duration.ofMinutes(3));
         assertThat(security.operatorClientId()).contains("ops-automation");
+        assertThat(security.issuer()).as("SECURITY_ISSUER unset follows SERVER_PORT").isEqualTo("http://localhost:9191");
         assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
         assertThat(HttpPaymentProvider.Settings.from(config.get("payments.http")))
                 .isEqualTo(new HttpPaymentProvider.Settings(URI.create("https://api.pay.example.com"), "sk_test_from_environment",

@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * The authorization server's settings ({@code security.*}; see the README for the environment variables).
  *
- * @param issuer              the {@code iss} of every token and the metadata's issuer (this server's public URL)
+ * @param issuer              the {@code iss} of every token and the metadata's issuer (this server's public URL;
+ *                            unset, {@code http://localhost:<server.port>})
  * @param audience            the {@code aud} every token carries and every request must present
  * @param accessTokenLifetime how long an access token is valid
  * @param rotateSigningKeyAfter a signing key older than this is replaced at start-up
@@ -36,7 +37,8 @@ public record SecuritySettings(String issuer,
         Config security = config.get("security");
         Path dataDirectory = Path.of(config.get("data.dir").asString().get());
         return new SecuritySettings(
-                security.get("issuer").asString().get(),
+                security.get("issuer").asString().filter(issuer -> !issuer.isBlank())
+                        .orElseGet(() -> "http://localhost:" + config.get("server.port").asInt().get()),
                 security.get("audience").asString().get(),
                 security.get("token.lifetime").as(Duration.class).get(),
                 security.get("signing.key.rotation").as(Duration.class).get(),
