@@ -119,8 +119,11 @@ final class InventoryRepository {
                     ChangeKind kind = ChangeKind.fromWireName(row.get(CHANGE_LOG.KIND));
                     Optional<StockLevel> level = kind == ChangeKind.UPSERTED
                             ? Optional.of(stockLevel(row.into(STOCK_LEVEL))) : Optional.empty();
+                    Optional<StockChange.What> what = Optional.ofNullable(row.get(CHANGE_LOG.REASON))
+                            .map(reason -> new StockChange.What(StockChangeReason.fromWireName(reason),
+                                    row.get(CHANGE_LOG.ON_HAND_DELTA), row.get(CHANGE_LOG.RESERVED_DELTA)));
                     return new StockChange(row.get(CHANGE_LOG.POSITION), kind, row.get(CHANGE_LOG.ENTITY_ID),
-                            row.get(CHANGE_LOG.LOCATION_ID), row.get(CHANGE_LOG.CHANGED_AT), level);
+                            row.get(CHANGE_LOG.LOCATION_ID), row.get(CHANGE_LOG.CHANGED_AT), level, what);
                 });
     }
 
@@ -179,10 +182,10 @@ final class InventoryRepository {
     }
 
     /**
-     * Writes these locked levels back: one statement for all. The CHECK {@code reserved <= on_hand} stays the last
-     * word on overselling, whatever was computed here.
+     * Writes these locked levels back: one statement for all, with the reason their feed entries give. The CHECK
+     * {@code reserved <= on_hand} stays the last word on overselling, whatever was computed here.
      */
-    List<StockLevel> saveLevels(DSLContext db, Collection<StockLevel> levels) {
+    List<StockLevel> saveLevels(DSLContext db, Collection<StockLevel> levels, StockChangeReason reason) {
         List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
         Table<?> changed = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}) AS changed(variant_id, location_id, "
                         + "on_hand, reserved, last_source_sequence, low_stock_threshold)",
@@ -201,6 +204,7 @@ final class InventoryRepository {
                 .set(STOCK_LEVEL.LOW_STOCK_THRESHOLD,
                         DSL.field(DSL.name("changed", "low_stock_threshold"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.UPDATED_AT, DSL.currentOffsetDateTime())
+                .set(STOCK_LEVEL.LAST_CHANGE_REASON, reason.wireName())
                 .from(changed)
                 .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
                 .and(STOCK_LEVEL.LOCATION_ID.eq(DSL.field(DSL.name("changed", "location_id"), SQLDataType.UUID)))

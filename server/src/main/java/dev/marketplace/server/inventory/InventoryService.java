@@ -95,20 +95,27 @@ public final class InventoryService {
     public List<StockUpdateResult> applyUpdates(Principal caller, List<StockUpdate> items) {
         Map<UUID, UUID> merchantOfVariant = products.merchantsOfVariants(
                 items.stream().map(StockUpdate::variantId).collect(Collectors.toSet()));
-        return dsl.transactionResult(tx -> applyUpdates(tx.dsl(), caller, items, merchantOfVariant));
+        return dsl.transactionResult(tx -> applyUpdates(tx.dsl(), caller, items, merchantOfVariant,
+                StockChangeReason.UPDATED));
     }
 
     /**
      * {@link #applyUpdates(Principal, List)} in the caller's transaction, for a change of another domain that
-     * moves stock with it (a received return restocked with the return's state change).
+     * moves stock with it.
      */
     public List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items) {
         return applyUpdates(db, caller, items, products.merchantsOfVariants(db,
-                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet())));
+                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet())), StockChangeReason.UPDATED);
+    }
+
+    /** Received returned units put back on hand, in the caller's transaction (the return's state change). */
+    public List<StockUpdateResult> restockReturned(DSLContext db, Principal caller, List<StockUpdate> items) {
+        return applyUpdates(db, caller, items, products.merchantsOfVariants(db,
+                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet())), StockChangeReason.RETURNED);
     }
 
     private List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items,
-                                                 Map<UUID, UUID> merchantOfVariant) {
+                                                 Map<UUID, UUID> merchantOfVariant, StockChangeReason reason) {
         Map<UUID, UUID> merchantOfLocation = repository.merchantsOfLocations(db, caller,
                 items.stream().map(StockUpdate::locationId).collect(Collectors.toSet()));
         StockUpdateResult[] results = new StockUpdateResult[items.size()];
@@ -152,7 +159,7 @@ public final class InventoryService {
         if (changed.isEmpty()) {
             return List.of(results);
         }
-        Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values()).stream()
+        Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values(), reason).stream()
                 .collect(Collectors.toMap(StockLevel::key, level -> level));
         repository.insertLowStockEvents(db, fellBelowThreshold);
         return Arrays.stream(results).map(result -> withUpdatedAt(result, saved)).toList();

@@ -89,7 +89,7 @@ public final class ReservationService {
         if (!unavailable.isEmpty()) {
             throw insufficientStock(unavailable);
         }
-        save(db, before, changed);
+        save(db, before, changed, StockChangeReason.RESERVED);
         OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plus(request.holdFor());
         return repository.insertReservation(db, reservationId, caller, allocated, expiresAt);
     }
@@ -134,7 +134,7 @@ public final class ReservationService {
                 case RELEASED, EXPIRED -> reservation;
                 case COMMITTED -> throw illegalTransition("release", reservation);
                 case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.RELEASED,
-                        (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity)).getFirst();
+                        StockChangeReason.RELEASED, (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity)).getFirst();
             };
         });
     }
@@ -158,7 +158,7 @@ public final class ReservationService {
                 case COMMITTED -> reservation;
                 case RELEASED, EXPIRED -> throw illegalTransition("commit", reservation);
                 case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.COMMITTED,
-                        (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity))
+                        StockChangeReason.COMMITTED, (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity))
                         .getFirst();
             };
         });
@@ -178,7 +178,8 @@ public final class ReservationService {
         List<Reservation.Line> lines = reservation.lines().stream()
                 .filter(line -> variantIds.contains(line.variantId())).toList();
         if (!lines.isEmpty()) {
-            applyToLevels(db, lines, (level, quantity) -> level.withCounts(level.onHand() + quantity, level.reserved()));
+            applyToLevels(db, lines, StockChangeReason.RESTOCKED,
+                    (level, quantity) -> level.withCounts(level.onHand() + quantity, level.reserved()));
         }
     }
 
@@ -193,7 +194,7 @@ public final class ReservationService {
                 DSLContext db = tx.dsl();
                 List<Reservation> expired = repository.lockExpiredReservations(db, EXPIRY_BATCH);
                 if (!expired.isEmpty()) {
-                    finish(db, expired, ReservationStatus.EXPIRED,
+                    finish(db, expired, ReservationStatus.EXPIRED, StockChangeReason.RELEASED,
                             (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity));
                 }
                 return expired.size();
@@ -207,13 +208,14 @@ public final class ReservationService {
 
     /** Ends active reservations: {@code change} applied to their lines' levels, and their status set. */
     private List<Reservation> finish(DSLContext db, List<Reservation> reservations, ReservationStatus status,
-                                     BiFunction<StockLevel, Long, StockLevel> change) {
-        applyToLevels(db, reservations.stream().flatMap(r -> r.lines().stream()).toList(), change);
+                                     StockChangeReason reason, BiFunction<StockLevel, Long, StockLevel> change) {
+        applyToLevels(db, reservations.stream().flatMap(r -> r.lines().stream()).toList(), reason, change);
         return reservations.stream().map(r -> repository.updateReservationStatus(db, r, status)).toList();
     }
 
     /** Locks the lines' levels, applies {@code change} (level, quantity) for each line, and saves them. */
-    private void applyToLevels(DSLContext db, List<Reservation.Line> lines, BiFunction<StockLevel, Long, StockLevel> change) {
+    private void applyToLevels(DSLContext db, List<Reservation.Line> lines, StockChangeReason reason,
+                               BiFunction<StockLevel, Long, StockLevel> change) {
         Map<StockKey, StockLevel> before = repository.lockLevels(db,
                 lines.stream().map(Reservation.Line::key).distinct().toList());
         Map<StockKey, StockLevel> levels = new HashMap<>(before);
@@ -223,12 +225,13 @@ public final class ReservationService {
             levels.put(after.key(), after);
             changed.put(after.key(), after);
         }
-        save(db, before, changed);
+        save(db, before, changed, reason);
     }
 
     /** Writes the changed levels and records a low-stock event for each that fell below its threshold. */
-    private void save(DSLContext db, Map<StockKey, StockLevel> before, Map<StockKey, StockLevel> changed) {
-        repository.saveLevels(db, changed.values());
+    private void save(DSLContext db, Map<StockKey, StockLevel> before, Map<StockKey, StockLevel> changed,
+                      StockChangeReason reason) {
+        repository.saveLevels(db, changed.values(), reason);
         repository.insertLowStockEvents(db, changed.values().stream()
                 .filter(after -> after.fellBelowThresholdSince(before.get(after.key())))
                 .sorted(Comparator.comparing(StockLevel::key))

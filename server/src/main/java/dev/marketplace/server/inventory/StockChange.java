@@ -7,8 +7,14 @@ import java.util.UUID;
 
 /**
  * One entry of the stock change feed: the level of a variant at a location. An upsert carries the level as it is
- * now; an upsert of a level deleted since (its variant was removed) is left out, its tombstone follows.
+ * now; an upsert of a level deleted since (its variant was removed) is left out, its tombstone follows. What
+ * happened — the reason and how {@code onHand} and {@code reserved} moved — is empty for changes recorded before
+ * V32.
  */
 public record StockChange(long position, ChangeKind kind, UUID variantId, UUID locationId, OffsetDateTime changedAt,
-                          Optional<StockLevel> stock) {
+                          Optional<StockLevel> stock, Optional<What> what) {
+
+    /** The change itself: why, and by how much each count moved (signed). */
+    public record What(StockChangeReason reason, long onHandDelta, long reservedDelta) {
+    }
 }

@@ -120,10 +120,14 @@ public final class StockHttpService implements HttpService {
 
     /** One entry of the feed (see {@code StockChange} in the OpenAPI document). */
     public record StockChangeResource(long position, String kind, UUID variantId, UUID locationId,
-                                      OffsetDateTime changedAt, StockLevelResource stock) {
+                                      OffsetDateTime changedAt, StockLevelResource stock, String reason,
+                                      Long onHandDelta, Long reservedDelta) {
         static StockChangeResource of(StockChange change) {
+            Optional<StockChange.What> what = change.what();
             return new StockChangeResource(change.position(), change.kind().wireName(), change.variantId(),
-                    change.locationId(), change.changedAt(), change.stock().map(StockLevelResource::of).orElse(null));
+                    change.locationId(), change.changedAt(), change.stock().map(StockLevelResource::of).orElse(null),
+                    what.map(w -> w.reason().wireName()).orElse(null), what.map(StockChange.What::onHandDelta).orElse(null),
+                    what.map(StockChange.What::reservedDelta).orElse(null));
         }
     }
 

@@ -54,18 +54,18 @@ final class FulfilmentRepository {
                 .fetch(SUB_ORDER.ID);
     }
 
-    /** A position in the sub-order feed: which sub-order changed, and when. */
-    record Change(long position, OffsetDateTime changedAt, UUID subOrderId) {
+    /** A position in the sub-order feed: which sub-order changed, when, and what happened (empty before V32). */
+    record Change(long position, OffsetDateTime changedAt, UUID subOrderId, Optional<String> event) {
     }
 
     /** The viewer's sub-order changes after {@code afterPosition}, in feed order; the operator sees all. */
     List<Change> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
         Condition visible = Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, CHANGE_LOG.MERCHANT_ID));
-        return db.select(CHANGE_LOG.POSITION, CHANGE_LOG.CHANGED_AT, CHANGE_LOG.ENTITY_ID).from(CHANGE_LOG)
+        return db.select(CHANGE_LOG.POSITION, CHANGE_LOG.CHANGED_AT, CHANGE_LOG.ENTITY_ID, CHANGE_LOG.EVENT).from(CHANGE_LOG)
                 .where(CHANGE_LOG.FEED.eq(ChangeLog.SUB_ORDERS)).and(CHANGE_LOG.POSITION.gt(afterPosition)).and(visible)
                 .orderBy(CHANGE_LOG.POSITION)
                 .limit(limit)
-                .fetch(row -> new Change(row.value1(), row.value2(), row.value3()));
+                .fetch(row -> new Change(row.value1(), row.value2(), row.value3(), Optional.ofNullable(row.value4())));
     }
 
     static Cursor cursorOf(SubOrderView view) {

@@ -84,14 +84,18 @@ public final class FulfilmentService {
         return Page.fromLookahead(views, page.limit(), FulfilmentRepository::cursorOf);
     }
 
-    /** One change of a sub-order in the feed, with the sub-order as it is now. */
-    public record SubOrderChange(long position, OffsetDateTime changedAt, SubOrderView subOrder) {
+    /**
+     * One change of a sub-order in the feed, with the sub-order as it is now: {@code event} is {@code placed}, the
+     * status it moved to, or {@code updated} (empty for changes recorded before V32).
+     */
+    public record SubOrderChange(long position, OffsetDateTime changedAt, Optional<String> event, SubOrderView subOrder) {
     }
 
     /** The caller's sub-order changes after the page's cursor, in the order they became visible (see {@link ChangeLog}). */
     public ChangePage<SubOrderChange> changes(Principal caller, PageRequest page) {
         return ChangeLog.read(dsl, page, (db, after) -> repository.changes(db, caller, after, page.limit()).stream()
-                .map(change -> new SubOrderChange(change.position(), change.changedAt(), view(db, change.subOrderId())))
+                .map(change -> new SubOrderChange(change.position(), change.changedAt(), change.event(),
+                        view(db, change.subOrderId())))
                 .toList(), SubOrderChange::position);
     }
 

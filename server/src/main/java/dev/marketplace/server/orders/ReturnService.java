@@ -123,7 +123,7 @@ public final class ReturnService {
         }
         // Restocked in the transaction of the state change: received once, restocked once.
         Effect restock = locationId.<Effect>map(location -> (db, returned) -> {
-            List<StockUpdateResult> results = inventory.applyUpdates(db, caller, returnedLines(returned, subOrder).stream()
+            List<StockUpdateResult> results = inventory.restockReturned(db, caller, returnedLines(returned, subOrder).stream()
                     .map(line -> new StockUpdate(line.variantId(), location, Optional.empty(),
                             Optional.of(returned.quantitiesByLine().get(line.lineNumber())), Optional.empty()))
                     .toList());

@@ -101,7 +101,7 @@ public final class SubOrderHttpService implements HttpService {
                 result.nextCursor()));
     }
 
-    public record SubOrderChangeResource(long position, OffsetDateTime changedAt, SubOrderResource subOrder) {
+    public record SubOrderChangeResource(long position, OffsetDateTime changedAt, String event, SubOrderResource subOrder) {
     }
 
     public record SubOrderChangePage(List<SubOrderChangeResource> items, String nextCursor) {
@@ -114,7 +114,7 @@ public final class SubOrderHttpService implements HttpService {
         ChangePage<FulfilmentService.SubOrderChange> result = fulfilment.changes(Authentication.principal(req), page);
         JsonResponses.ok(res, new SubOrderChangePage(result.items().stream()
                 .map(change -> new SubOrderChangeResource(change.position(), change.changedAt(),
-                        SubOrderResource.of(change.subOrder())))
+                        change.event().orElse(null), SubOrderResource.of(change.subOrder())))
                 .toList(), result.nextCursor()));
     }
 

@@ -242,6 +242,13 @@ class ChangeFeedIT {
                         tuple(ChangeKind.DELETED, large, warehouse));
         assertThat(changes.getFirst().getStock()).extracting("onHand", "reserved", "available")
                 .containsExactly(10L, 3L, 7L);
+        assertThat(beforeReservation.getItems()).filteredOn(change -> change.getVariantId().equals(small))
+                .extracting(StockChange::getReason, StockChange::getOnHandDelta, StockChange::getReservedDelta)
+                .as("the level appears, then the ERP's count lands on it")
+                .containsExactly(tuple(StockChange.ReasonEnum.CREATED, 0L, 0L), tuple(StockChange.ReasonEnum.UPDATED, 10L, 0L));
+        assertThat(changes).extracting(StockChange::getReason, StockChange::getOnHandDelta, StockChange::getReservedDelta)
+                .as("what happened, so the ERP need not diff levels")
+                .containsExactly(tuple(StockChange.ReasonEnum.RESERVED, 0L, 3L), tuple(StockChange.ReasonEnum.DELETED, -4L, 0L));
         assertThat(other.client().inventory().listStockChanges(
                 ListStockChangesParams.builder().limit(200).build()).getItems()).isEmpty();
     }

@@ -51,6 +51,8 @@ class SubOrderFeedIT {
         List<SubOrderChange> first = readUntil(tea, null, changes -> changes.stream()
                 .anyMatch(change -> change.getSubOrder().getStatus() == SubOrderStatus.AWAITING_ACCEPTANCE));
         assertThat(first).extracting(change -> change.getSubOrder().getId()).containsOnly(teaPart);
+        assertThat(first).extracting(SubOrderChange::getEvent).as("each entry says what happened")
+                .startsWith("placed").endsWith("awaiting_acceptance");
         String cursor = lastCursor.get();
 
         tea.client().fulfilment().acceptSubOrder(teaPart, new StatusChangeReason().reason("in stock"));
@@ -59,6 +61,7 @@ class SubOrderFeedIT {
         assertThat(next).singleElement().satisfies(change -> {
             assertThat(change.getSubOrder().getId()).isEqualTo(teaPart);
             assertThat(change.getSubOrder().getStatus()).isEqualTo(SubOrderStatus.ACCEPTED);
+            assertThat(change.getEvent()).isEqualTo("accepted");
             assertThat(change.getPosition()).isGreaterThan(first.getLast().getPosition());
         });
         assertThat(positions(first)).isSorted().doesNotHaveDuplicates();
