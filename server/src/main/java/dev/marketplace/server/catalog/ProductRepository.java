@@ -100,6 +100,13 @@ final class ProductRepository {
                 .fetch());
     }
 
+    Map<String, UUID> variantsBySku(DSLContext db, UUID merchantId, Collection<String> skus) {
+        return db.select(PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ID).from(PRODUCT_VARIANT)
+                .where(PRODUCT_VARIANT.MERCHANT_ID.eq(merchantId))
+                .and(PRODUCT_VARIANT.SKU.eq(DSL.any(skus.toArray(String[]::new))))
+                .fetchMap(PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ID);
+    }
+
     Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))

@@ -285,6 +285,11 @@ public final class ProductService {
         return merchantsOfVariants(dsl, variantIds);
     }
 
+    /** The merchant's variants by these SKU codes (unique per merchant); unknown codes are left out. */
+    public Map<String, UUID> variantsBySku(UUID merchantId, Collection<String> skus) {
+        return repository.variantsBySku(dsl, merchantId, skus);
+    }
+
     /** {@link #merchantsOfVariants(Collection)} in the caller's transaction. */
     public Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
         return repository.merchantsOfVariants(db, variantIds);

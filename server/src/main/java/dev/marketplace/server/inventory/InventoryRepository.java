@@ -85,6 +85,14 @@ final class InventoryRepository {
                 .fetchMap(STOCK_LOCATION.ID, STOCK_LOCATION.MERCHANT_ID);
     }
 
+    /** The viewer's locations by these codes (a merchant's own; codes are unique per merchant). */
+    Map<String, UUID> locationsByCode(DSLContext db, Principal viewer, Collection<String> codes) {
+        return db.select(STOCK_LOCATION.CODE, STOCK_LOCATION.ID).from(STOCK_LOCATION)
+                .where(STOCK_LOCATION.CODE.eq(DSL.any(codes.toArray(String[]::new))))
+                .and(ownedBy(viewer, STOCK_LOCATION.MERCHANT_ID))
+                .fetchMap(STOCK_LOCATION.CODE, STOCK_LOCATION.ID);
+    }
+
     // Stock levels
 
     /** The viewer's stock by variant, then location, optionally of one variant or at one location. */

@@ -100,6 +100,41 @@ public final class InventoryService {
     }
 
     /**
+     * {@link #applyUpdates(Principal, List)} for items that may name their variant by the merchant's SKU and their
+     * location by code: those are looked up first (a merchant's own only: the operator names ids), and an item whose
+     * key names nothing is rejected {@code not_found} while the others are applied.
+     */
+    public List<StockUpdateResult> applyKeyedUpdates(Principal caller, List<KeyedStockUpdate> items) {
+        boolean merchant = caller.type() == PrincipalType.MERCHANT;
+        Map<String, UUID> variantsBySku = merchant ? products.variantsBySku(caller.id(),
+                items.stream().flatMap(item -> item.sku().stream()).collect(Collectors.toSet())) : Map.of();
+        Map<String, UUID> locationsByCode = merchant ? repository.locationsByCode(dsl, caller,
+                items.stream().flatMap(item -> item.locationCode().stream()).collect(Collectors.toSet())) : Map.of();
+        StockUpdateResult[] results = new StockUpdateResult[items.size()];
+        List<StockUpdate> resolved = new ArrayList<>();
+        List<Integer> resolvedIndex = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            KeyedStockUpdate item = items.get(i);
+            UUID variantId = item.variantId().orElseGet(() -> variantsBySku.get(item.sku().orElseThrow()));
+            UUID locationId = item.locationId().orElseGet(() -> locationsByCode.get(item.locationCode().orElseThrow()));
+            if (variantId == null || locationId == null) {
+                results[i] = StockUpdateResult.unresolved(i, variantId, locationId, variantId == null
+                        ? "No variant of yours has the SKU " + item.sku().orElseThrow() + "."
+                        : "No location of yours has the code " + item.locationCode().orElseThrow() + ".");
+            } else {
+                resolved.add(new StockUpdate(variantId, locationId, item.setOnHand(), item.adjustBy(),
+                        item.lowStockThreshold()));
+                resolvedIndex.add(i);
+            }
+        }
+        List<StockUpdateResult> applied = resolved.isEmpty() ? List.of() : applyUpdates(caller, resolved);
+        for (int k = 0; k < applied.size(); k++) {
+            results[resolvedIndex.get(k)] = applied.get(k).at(resolvedIndex.get(k));
+        }
+        return List.of(results);
+    }
+
+    /**
      * {@link #applyUpdates(Principal, List)} in the caller's transaction, for a change of another domain that
      * moves stock with it.
      */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** {@code /v1/stock}: stock levels, their updates (one item or many), and low-stock events. Parses, delegates, renders. */
 public final class StockHttpService implements HttpService {
@@ -28,6 +29,9 @@ public final class StockHttpService implements HttpService {
     /** The most items one update request carries: an ERP's full stock file for a mid-size merchant. */
     private static final int ITEMS_MAX = 10_000;
     private static final long QUANTITY_MAX = 1_000_000_000_000L;
+    /** SKU and location codes: as the catalog and locations take them. */
+    private static final int CODE_MAX = 64;
+    private static final Pattern CODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private final InventoryService inventory;
 
@@ -74,27 +78,34 @@ public final class StockHttpService implements HttpService {
     private void update(ServerRequest req, ServerResponse res) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "items");
         List<JsonFields> fields = body.optionalObjects("items", 1, ITEMS_MAX,
-                "variantId", "locationId", "setOnHand", "sourceSequence", "adjustBy", "lowStockThreshold")
+                "variantId", "sku", "locationId", "locationCode", "setOnHand", "sourceSequence", "adjustBy",
+                "lowStockThreshold")
                 .orElse(List.of());
         if (!body.isPresent("items")) {
             body.reject("items", FieldError.REQUIRED, "is required");
         }
-        List<StockUpdate> items = new ArrayList<>(fields.size());
+        List<KeyedStockUpdate> items = new ArrayList<>(fields.size());
         for (JsonFields item : fields) {
             items.add(stockUpdate(item));
         }
         body.throwIfInvalid();
-        List<StockUpdateResult> results = inventory.applyUpdates(Authentication.principal(req), items);
+        List<StockUpdateResult> results = inventory.applyKeyedUpdates(Authentication.principal(req), items);
         JsonResponses.okStreamed(res, json -> StockUpdateResultsJson.write(json, results));
     }
 
     /**
-     * One item: {@code setOnHand} with its {@code sourceSequence}, or {@code adjustBy} (not zero), and/or
-     * {@code lowStockThreshold}; at least one change. Errors go to the request's list, named {@code items/i/…}.
+     * One item: its variant ({@code variantId} or {@code sku}) and location ({@code locationId} or
+     * {@code locationCode}), {@code setOnHand} with its {@code sourceSequence}, or {@code adjustBy} (not zero),
+     * and/or {@code lowStockThreshold}; at least one change. Errors go to the request's list, named
+     * {@code items/i/…}.
      */
-    private static StockUpdate stockUpdate(JsonFields item) {
-        UUID variantId = item.requiredUuid("variantId");
-        UUID locationId = item.requiredUuid("locationId");
+    private static KeyedStockUpdate stockUpdate(JsonFields item) {
+        Optional<UUID> variantId = item.nullableUuid("variantId");
+        Optional<String> sku = code(item, "sku");
+        Optional<UUID> locationId = item.nullableUuid("locationId");
+        Optional<String> locationCode = code(item, "locationCode");
+        oneOf(item, "variantId", "sku");
+        oneOf(item, "locationId", "locationCode");
         Optional<Long> setOnHand = item.optionalLong("setOnHand", 0, QUANTITY_MAX);
         Optional<Long> sourceSequence = item.optionalLong("sourceSequence", 0, Long.MAX_VALUE);
         Optional<Long> adjustBy = item.optionalLong("adjustBy", -QUANTITY_MAX, QUANTITY_MAX);
@@ -115,7 +126,25 @@ public final class StockHttpService implements HttpService {
         }
         Optional<StockUpdate.AbsoluteCount> absolute = setOnHand.flatMap(onHand ->
                 sourceSequence.map(sequence -> new StockUpdate.AbsoluteCount(onHand, sequence)));
-        return new StockUpdate(variantId, locationId, absolute, adjustBy, threshold);
+        return new KeyedStockUpdate(variantId, sku, locationId, locationCode, absolute, adjustBy, threshold);
+    }
+
+    private static Optional<String> code(JsonFields item, String name) {
+        Optional<String> code = item.optionalString(name, 1, CODE_MAX);
+        if (code.filter(value -> !CODE.matcher(value).matches()).isPresent()) {
+            item.reject(name, FieldError.INVALID_FORMAT,
+                    "must be letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+        return code;
+    }
+
+    /** Exactly one of the two keys naming the same thing. */
+    private static void oneOf(JsonFields item, String id, String code) {
+        boolean hasId = item.isPresent(id) && !item.isNull(id);
+        if (hasId == (item.isPresent(code) && !item.isNull(code))) {
+            item.reject(id, hasId ? FieldError.INVALID_FORMAT : FieldError.REQUIRED,
+                    hasId ? "cannot be combined with " + code : "is required unless " + code + " is given");
+        }
     }
 
     /** One entry of the feed (see {@code StockChange} in the OpenAPI document). */

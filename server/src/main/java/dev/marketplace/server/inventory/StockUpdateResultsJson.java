@@ -23,13 +23,17 @@ final class StockUpdateResultsJson {
             result.code().ifPresent(code -> json.write("code", code));
             result.detail().ifPresent(detail -> json.write("detail", detail));
             json.write("index", result.index());
-            json.write("locationId", result.locationId().toString());
+            if (result.locationId() != null) {
+                json.write("locationId", result.locationId().toString());
+            }
             json.write("outcome", result.outcome().wireName());
             result.stock().ifPresent(stock -> {
                 json.writeKey("stock");
                 level(json, stock);
             });
-            json.write("variantId", result.variantId().toString());
+            if (result.variantId() != null) {
+                json.write("variantId", result.variantId().toString());
+            }
             json.writeEnd();
         }
         json.writeEnd().writeEnd();

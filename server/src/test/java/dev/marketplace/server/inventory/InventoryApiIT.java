@@ -331,6 +331,38 @@ class InventoryApiIT {
     }
 
     @Test
+    void anErpNamesVariantsByItsSkusAndLocationsByTheirCodesAndAnUnknownKeyLosesNothingElse() throws Exception {
+        UUID variant = variants(kyotoTea, "ERPKEY", 1).getFirst();
+        UUID warehouse = location(kyotoTea, "ERP-WH").getId();
+        variants(uji, "ERPKEY", 1); // the same SKU at another merchant is not kyoto's
+        location(uji, "UJI-ONLY");
+
+        List<StockUpdateResult> results = kyotoTea.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
+                new StockUpdate().sku("ERPKEY-0").locationCode("ERP-WH").onHand(12L).sourceSequence(1L),
+                new StockUpdate().sku("NO-SUCH-SKU").locationCode("ERP-WH").adjustBy(1L),
+                new StockUpdate().variantId(variant).locationCode("UJI-ONLY").adjustBy(1L),
+                new StockUpdate().sku("ERPKEY-0").locationId(warehouse).adjustBy(-2L)))).getResults();
+
+        assertThat(results).extracting(StockUpdateResult::getIndex, StockUpdateResult::getOutcome,
+                        StockUpdateResult::getVariantId, StockUpdateResult::getLocationId)
+                .containsExactly(tuple(0, StockUpdateOutcome.APPLIED, variant, warehouse),
+                        tuple(1, StockUpdateOutcome.REJECTED, null, warehouse),
+                        tuple(2, StockUpdateOutcome.REJECTED, variant, null),
+                        tuple(3, StockUpdateOutcome.APPLIED, variant, warehouse));
+        assertThat(results.get(1).getCode()).isEqualTo("not_found");
+        assertThat(results.get(1).getDetail()).contains("NO-SUCH-SKU");
+        assertThat(stock(kyotoTea, variant, warehouse)).extracting("onHand").isEqualTo(10L);
+
+        ValidationException both = catchThrowableOfType(ValidationException.class, () ->
+                kyotoTea.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
+                        new StockUpdate().variantId(variant).sku("ERPKEY-0").locationCode("ERP-WH").adjustBy(1L),
+                        new StockUpdate().adjustBy(1L)))));
+        assertThat(both.fieldErrors()).extracting(FieldError::getField)
+                .containsExactlyInAnyOrder("items/0/variantId", "items/1/variantId", "items/1/locationId");
+        assertThat(stock(kyotoTea, variant, warehouse)).extracting("onHand").isEqualTo(10L);
+    }
+
+    @Test
     void locationCodesAreUniquePerMerchant() throws Exception {
         location(kyotoTea, "TOKYO-1");
         ConflictException taken = catchThrowableOfType(ConflictException.class, () -> location(kyotoTea, "TOKYO-1"));
