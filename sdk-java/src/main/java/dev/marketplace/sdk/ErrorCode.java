@@ -126,6 +126,16 @@ public final class ErrorCode {
     public static final ErrorCode EMAIL_TAKEN = known("email_taken");
     /** The webhook's signature or body is invalid. */
     public static final ErrorCode INVALID_WEBHOOK = known("invalid_webhook");
+    /** That storefront or partner principal is a channel already. */
+    public static final ErrorCode CHANNEL_PRINCIPAL_TAKEN = known("channel_principal_taken");
+    /** A channel holds that code already. */
+    public static final ErrorCode CHANNEL_CODE_TAKEN = known("channel_code_taken");
+    /** A channel deposit with that reference was recorded. */
+    public static final ErrorCode DEPOSIT_REFERENCE_TAKEN = known("deposit_reference_taken");
+    /** The channel's deposit holds less than the draw. */
+    public static final ErrorCode DEPOSIT_INSUFFICIENT = known("deposit_insufficient");
+    /** That service ticket of the channel was recorded. */
+    public static final ErrorCode SERVICE_RESPONSE_TAKEN = known("service_response_taken");
     /** Set by the SDK, never sent by the server: the connection failed after all retries, or the answer could not be read. */
     public static final ErrorCode CONNECTION_FAILED = known("connection_failed");
 

@@ -4,6 +4,7 @@ import dev.marketplace.server.catalog.CatalogModule;
 import dev.marketplace.server.catalog.CategoriesModule;
 import dev.marketplace.server.catalog.CategoryHttpService;
 import dev.marketplace.server.catalog.ProductHttpService;
+import dev.marketplace.server.channels.ChannelsModule;
 import dev.marketplace.server.clients.ClientsModule;
 import dev.marketplace.server.customers.CustomersModule;
 import dev.marketplace.server.customers.MailSender;
@@ -131,9 +132,10 @@ public final class MarketplaceServer implements AutoCloseable {
                     categories.service(), merchants.service()));
             InventoryModule inventory = add(modules, new InventoryModule(dsl, catalog.products()));
             PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));
+            ChannelsModule channels = add(modules, new ChannelsModule(config.get("channels"), dsl, clock));
             OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
-                    points.orderPoints()));
+                    points.orderPoints(), channels.attribution()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
             add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"), dsl, orders.orders(),

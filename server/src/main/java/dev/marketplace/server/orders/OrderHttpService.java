@@ -21,6 +21,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /** {@code /v1/orders}: checkout and customer orders. Parses, delegates, renders. */
@@ -91,7 +92,8 @@ public final class OrderHttpService implements HttpService {
     }
 
     private void checkout(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress", "redeemPoints");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress", "redeemPoints",
+                "channelCode");
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
@@ -99,10 +101,12 @@ public final class OrderHttpService implements HttpService {
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
         long redeemPoints = body.optionalLong("redeemPoints", 0, MAX_REDEEM_POINTS).orElse(0L);
+        Optional<String> channelCode = body.optionalString("channelCode", 3, 64);
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
                 postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
-        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints);
+        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints,
+                channelCode);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

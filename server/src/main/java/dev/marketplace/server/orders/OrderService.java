@@ -59,12 +59,14 @@ public final class OrderService {
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
     private final OrderPoints points;
+    private final OrderAttribution attribution;
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points) {
+                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, OrderAttribution attribution) {
         this.dsl = dsl;
         this.points = points;
+        this.attribution = attribution;
         this.repository = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(repository);
         this.products = products;
@@ -86,9 +88,11 @@ public final class OrderService {
      * cart is read, priced and checked outside it (no lock held meanwhile); the transaction then marks the cart
      * checked out only if its version is still the one read, so the order is always of the cart's current lines.
      * {@code redeemPoints} of the customer's loyalty points pay part of it ({@link OrderPoints#placed}), deducted in
-     * the same transaction.
+     * the same transaction. The order's channel is recorded in it too ({@link OrderAttribution#placed}, from the
+     * placing client and {@code channelCode}).
      */
-    public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address, long redeemPoints) {
+    public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address, long redeemPoints,
+                          Optional<String> channelCode) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
         while (true) {
@@ -111,7 +115,7 @@ public final class OrderService {
             reservations.refuseIfVisiblyShort(stock);
             List<Pricing.MerchantPart> parts = pricing.price(items);
             Optional<Order> placed = dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cart, parts, address,
-                    stock, redeemPoints));
+                    stock, redeemPoints, channelCode));
             if (placed.isPresent()) {
                 return placed.get();
             }
@@ -157,7 +161,7 @@ public final class OrderService {
      */
     private Optional<Order> place(DSLContext db, Principal caller, UUID customer, Cart cart,
                                   List<Pricing.MerchantPart> parts, Order.ShippingAddress address,
-                                  ReservationRequest stock, long redeemPoints) {
+                                  ReservationRequest stock, long redeemPoints, Optional<String> channelCode) {
         UUID orderId = UUID.randomUUID();
         if (!carts.markCheckedOut(db, cart.id(), cart.version(), orderId)) {
             return Optional.empty();
@@ -191,6 +195,8 @@ public final class OrderService {
             subOrders.add(subOrder);
         }
         repository.insertSubOrders(db, orderId, subOrders);
+        attribution.placed(db, caller, orderId, customer, channelCode, subOrders.stream()
+                .map(s -> new OrderAttribution.SubOrder(s.id(), s.merchantId(), s.subtotal(), s.total())).toList());
         List<Order.Transition> history = lifecycle.placed(db, orderId, caller.id(), customer, subOrders,
                 actorOf(caller), now);
         reservations.reserve(db, CHECKOUT, reservationId, stock);

@@ -86,6 +86,11 @@ final class WebhookTopics {
         notPublished(EventType.POINTS_REDEMPTION_RETURNED);
         notPublished(EventType.POINTS_EXPIRED);
         notPublished(EventType.POINTS_VOIDED);
+        // Channels' share and deposits: a channel reads them in its statement (/v1/channels/{id}/statements).
+        notPublished(EventType.CHANNEL_SHARE_ACCRUED);
+        notPublished(EventType.CHANNEL_SHARE_REVERSED);
+        notPublished(EventType.CHANNEL_DEPOSIT_RECORDED);
+        notPublished(EventType.CHANNEL_DEPOSIT_DRAWN);
     }
 
     private WebhookTopics() {

@@ -126,7 +126,17 @@ public enum EventType {
     /** Points lapsed: the funder's points liability debited, its cost account credited. */
     POINTS_EXPIRED(true),
     /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
-    POINTS_VOIDED(true);
+    POINTS_VOIDED(true),
+
+    // Sales channels (decision 41): the revenue share and deposits, appended by the channels domain.
+    /** A channel's share of a released sub-order: the funder (platform commission or the merchant's payable) debited, {@code channel_payable:{channel}} credited. */
+    CHANNEL_SHARE_ACCRUED(true),
+    /** A refund's part of that share given back: the legs of {@link #CHANNEL_SHARE_ACCRUED} reversed. */
+    CHANNEL_SHARE_REVERSED(true),
+    /** A channel's deposit withheld from what it is owed: {@code channel_payable:{channel}} debited, {@code channel_reserve:{channel}} credited. */
+    CHANNEL_DEPOSIT_RECORDED(true),
+    /** The operator drew on a channel's deposit: {@code channel_reserve:{channel}} debited, {@code channel_deposit_draws} credited. */
+    CHANNEL_DEPOSIT_DRAWN(true);
 
     private final boolean moneyMovement;
 

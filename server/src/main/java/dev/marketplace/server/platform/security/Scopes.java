@@ -21,6 +21,9 @@ import java.util.Set;
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
  * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
  * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
+ * Sales channels (decision 41): a storefront or partner reads its own attributed orders, statements and scorecards
+ * ({@code channels:read}); registering channels, codes, deposits and their draws ({@code channels:write}) is the
+ * operator's.
  */
 public final class Scopes {
 
@@ -51,12 +54,14 @@ public final class Scopes {
     public static final String SETTLEMENT_WRITE = "settlement:write";
     public static final String POINTS_READ = "points:read";
     public static final String POINTS_WRITE = "points:write";
+    public static final String CHANNELS_READ = "channels:read";
+    public static final String CHANNELS_WRITE = "channels:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -69,9 +74,9 @@ public final class Scopes {
                     WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ),
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ)));
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ)));
 
     private Scopes() {
     }

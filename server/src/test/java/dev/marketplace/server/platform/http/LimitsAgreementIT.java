@@ -152,7 +152,11 @@ class LimitsAgreementIT {
             "POST /v1/settlement/merchants/{merchantId}/deposits amount/amount minimum 0",
             "a deposit is at least 1 minor unit (its description says so); Money allows 0 for prices",
             "POST /v1/adjustments amount/amount minimum 0",
-            "an adjustment moves at least 1 minor unit (its description says so); Money allows 0 for prices");
+            "an adjustment moves at least 1 minor unit (its description says so); Money allows 0 for prices",
+            "POST /v1/channels/{channelId}/deposits amount/amount minimum 0",
+            "a channel's deposit is at least 1 minor unit (its description says so); Money allows 0 for prices",
+            "POST /v1/channels/{channelId}/deposit-draws amount/amount minimum 0",
+            "a draw takes at least 1 minor unit (its description says so); Money allows 0 for prices");
 
     /** Past the limit: 400 naming the field (or the item's result naming it, in a bulk operation). At it: the field is not refused for its size (a cursor may be for its form). */
     private static void check(String label, String field, HttpResponse<String> past, HttpResponse<String> at,

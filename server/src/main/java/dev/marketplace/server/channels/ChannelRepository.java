@@ -1,0 +1,326 @@
+package dev.marketplace.server.channels;
+
+import static dev.marketplace.schema.Tables.CHANNEL;
+import static dev.marketplace.schema.Tables.CHANNEL_CODE;
+import static dev.marketplace.schema.Tables.CHANNEL_DEPOSIT;
+import static dev.marketplace.schema.Tables.CHANNEL_ORDER;
+import static dev.marketplace.schema.Tables.CHANNEL_SERVICE_RESPONSE;
+import static dev.marketplace.schema.Tables.CHANNEL_STATEMENT_LINE;
+import static dev.marketplace.schema.Tables.CHANNEL_SUB_ORDER;
+
+import dev.marketplace.schema.tables.records.ChannelRecord;
+import dev.marketplace.schema.tables.records.ChannelSubOrderRecord;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.time.OffsetDateTime;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/** The channels domain's tables (V30), in the caller's transaction. */
+final class ChannelRepository {
+
+    /** A statement line as stored: amount the channel's view (owed to it positive). */
+    record Line(long id, String type, String reference, UUID orderId, UUID subOrderId, Long tierFrom,
+                Integer rateBasisPoints, Long base, String reason, long amount, String currency,
+                OffsetDateTime occurredAt) {
+    }
+
+    record NewLine(UUID channelId, String type, String reference, int part, UUID orderId, UUID subOrderId,
+                   Long tierFrom, Integer rateBasisPoints, Long base, String reason, Money amount,
+                   OffsetDateTime occurredAt) {
+    }
+
+    /** An attributed order as a channel sees it. */
+    record AttributedOrder(UUID orderId, UUID channelId, String attributedBy, String code, String placedByType,
+                           UUID placedById, UUID customerId, OffsetDateTime placedAt, List<ChannelSubOrderRecord> subOrders) {
+    }
+
+    /** A ticket the channel answered. */
+    record Ticket(String reference, OffsetDateTime raisedAt, OffsetDateTime answeredAt) {
+    }
+
+    // Channels.
+
+    void insert(DSLContext tx, Channel channel) {
+        tx.insertInto(CHANNEL)
+                .set(CHANNEL.ID, channel.id())
+                .set(CHANNEL.NAME, channel.name())
+                .set(CHANNEL.KIND, channel.kind())
+                .set(CHANNEL.PRINCIPAL_TYPE, channel.principalType() == null ? null : channel.principalType().wireName())
+                .set(CHANNEL.PRINCIPAL_ID, channel.principalId())
+                .set(CHANNEL.CURRENCY, channel.programme().currency())
+                .set(CHANNEL.PERIOD, channel.programme().period())
+                .set(CHANNEL.FUNDED_BY, channel.programme().fundedBy())
+                .set(CHANNEL.TIERS, tiersJson(channel.programme().tiers()))
+                .set(CHANNEL.GMV_TARGET, channel.programme().gmvTarget())
+                .set(CHANNEL.CREATED_AT, channel.createdAt())
+                .execute();
+    }
+
+    boolean principalTaken(DSLContext tx, PrincipalType type, UUID id) {
+        return tx.fetchExists(CHANNEL, CHANNEL.PRINCIPAL_TYPE.eq(type.wireName()).and(CHANNEL.PRINCIPAL_ID.eq(id)));
+    }
+
+    /** The channel if the viewer may see it: the operator any, a storefront or partner the one it is. */
+    Optional<Channel> find(DSLContext db, Principal viewer, UUID id) {
+        return db.selectFrom(CHANNEL).where(CHANNEL.ID.eq(id)).and(visibleTo(viewer))
+                .fetchOptional(row -> channel(db, row));
+    }
+
+    /** The same, its row locked (deposits and draws of one channel one after the other). */
+    Optional<Channel> lock(DSLContext tx, Principal viewer, UUID id) {
+        return tx.selectFrom(CHANNEL).where(CHANNEL.ID.eq(id)).and(visibleTo(viewer)).forUpdate()
+                .fetchOptional(row -> channel(tx, row));
+    }
+
+    /** The server's own lookup (the revenue share), for no viewer. */
+    Channel get(DSLContext db, UUID id) {
+        return channel(db, db.selectFrom(CHANNEL).where(CHANNEL.ID.eq(id)).fetchSingle());
+    }
+
+    Optional<UUID> channelOfPrincipal(DSLContext db, PrincipalType type, UUID id) {
+        return db.select(CHANNEL.ID).from(CHANNEL)
+                .where(CHANNEL.PRINCIPAL_TYPE.eq(type.wireName())).and(CHANNEL.PRINCIPAL_ID.eq(id))
+                .fetchOptional(CHANNEL.ID);
+    }
+
+    private static Condition visibleTo(Principal viewer) {
+        return Tenancy.visibleTo(viewer, CHANNEL.PRINCIPAL_TYPE, CHANNEL.PRINCIPAL_ID);
+    }
+
+    private static Channel channel(DSLContext db, ChannelRecord row) {
+        List<String> codes = db.select(CHANNEL_CODE.CODE).from(CHANNEL_CODE).where(CHANNEL_CODE.CHANNEL_ID.eq(row.getId()))
+                .orderBy(CHANNEL_CODE.CODE_KEY).fetch(CHANNEL_CODE.CODE);
+        return new Channel(row.getId(), row.getName(), row.getKind(),
+                row.getPrincipalType() == null ? null : PrincipalType.fromWireName(row.getPrincipalType()).orElseThrow(),
+                row.getPrincipalId(), new Channel.Programme(row.getCurrency(), row.getPeriod(), row.getFundedBy(),
+                tiers(row.getTiers()), row.getGmvTarget()), codes, row.getCreatedAt());
+    }
+
+    // Codes.
+
+    static String codeKey(String code) {
+        return code.toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the code was free (and is now the channel's). */
+    boolean insertCode(DSLContext tx, UUID channelId, String code) {
+        return tx.insertInto(CHANNEL_CODE)
+                .set(CHANNEL_CODE.CODE_KEY, codeKey(code))
+                .set(CHANNEL_CODE.CODE, code)
+                .set(CHANNEL_CODE.CHANNEL_ID, channelId)
+                .onConflict(CHANNEL_CODE.CODE_KEY).doNothing()
+                .execute() == 1;
+    }
+
+    Optional<UUID> channelOfCode(DSLContext db, String code) {
+        return db.select(CHANNEL_CODE.CHANNEL_ID).from(CHANNEL_CODE).where(CHANNEL_CODE.CODE_KEY.eq(codeKey(code)))
+                .fetchOptional(CHANNEL_CODE.CHANNEL_ID);
+    }
+
+    // Attribution.
+
+    void insertOrder(DSLContext tx, UUID orderId, UUID channelId, String attributedBy, String code, Principal placedBy,
+                     UUID customerId, String currency) {
+        tx.insertInto(CHANNEL_ORDER)
+                .set(CHANNEL_ORDER.ORDER_ID, orderId)
+                .set(CHANNEL_ORDER.CHANNEL_ID, channelId)
+                .set(CHANNEL_ORDER.ATTRIBUTED_BY, attributedBy)
+                .set(CHANNEL_ORDER.CODE, code)
+                .set(CHANNEL_ORDER.PLACED_BY_TYPE, placedBy.type().wireName())
+                .set(CHANNEL_ORDER.PLACED_BY_ID, placedBy.id())
+                .set(CHANNEL_ORDER.CUSTOMER_ID, customerId)
+                .set(CHANNEL_ORDER.CURRENCY, currency)
+                .execute();
+    }
+
+    void insertSubOrder(DSLContext tx, UUID orderId, UUID channelId, UUID subOrderId, UUID merchantId, Money netSales,
+                        Money total) {
+        tx.insertInto(CHANNEL_SUB_ORDER)
+                .set(CHANNEL_SUB_ORDER.SUB_ORDER_ID, subOrderId)
+                .set(CHANNEL_SUB_ORDER.ORDER_ID, orderId)
+                .set(CHANNEL_SUB_ORDER.CHANNEL_ID, channelId)
+                .set(CHANNEL_SUB_ORDER.MERCHANT_ID, merchantId)
+                .set(CHANNEL_SUB_ORDER.CURRENCY, netSales.currency())
+                .set(CHANNEL_SUB_ORDER.NET_SALES, netSales.amount())
+                .set(CHANNEL_SUB_ORDER.TOTAL, total.amount())
+                .execute();
+    }
+
+    /** The channel's attributed orders, newest first, after the cursor's (placed at, order id); one more than asked. */
+    List<AttributedOrder> orders(DSLContext db, UUID channelId, Optional<OffsetDateTime> afterPlacedAt,
+                                 Optional<UUID> afterOrder, int fetchSize) {
+        Condition after = afterPlacedAt.isPresent()
+                ? DSL.row(CHANNEL_ORDER.PLACED_AT, CHANNEL_ORDER.ORDER_ID).lt(afterPlacedAt.get(), afterOrder.orElseThrow())
+                : DSL.noCondition();
+        return db.selectFrom(CHANNEL_ORDER).where(CHANNEL_ORDER.CHANNEL_ID.eq(channelId)).and(after)
+                .orderBy(CHANNEL_ORDER.PLACED_AT.desc(), CHANNEL_ORDER.ORDER_ID.desc()).limit(fetchSize)
+                .fetch(row -> new AttributedOrder(row.getOrderId(), row.getChannelId(), row.getAttributedBy(),
+                        row.getCode(), row.getPlacedByType(), row.getPlacedById(), row.getCustomerId(),
+                        row.getPlacedAt(), db.selectFrom(CHANNEL_SUB_ORDER)
+                        .where(CHANNEL_SUB_ORDER.ORDER_ID.eq(row.getOrderId()))
+                        .orderBy(CHANNEL_SUB_ORDER.SUB_ORDER_ID).fetch()));
+    }
+
+    /** An attributed sub-order, locked: the revenue share decides on it one event at a time. */
+    Optional<ChannelSubOrderRecord> lockSubOrder(DSLContext tx, UUID subOrderId) {
+        return tx.selectFrom(CHANNEL_SUB_ORDER).where(CHANNEL_SUB_ORDER.SUB_ORDER_ID.eq(subOrderId)).forUpdate()
+                .fetchOptional();
+    }
+
+    /** The net sales the channel's shares were of in the period so far (in the currency). */
+    long periodBase(DSLContext db, UUID channelId, LocalDate periodStart, String currency) {
+        Field<Long> sum = DSL.coalesce(DSL.sum(CHANNEL_SUB_ORDER.BASE).cast(SQLDataType.BIGINT), DSL.inline(0L));
+        return db.select(sum).from(CHANNEL_SUB_ORDER)
+                .where(CHANNEL_SUB_ORDER.CHANNEL_ID.eq(channelId)).and(CHANNEL_SUB_ORDER.PERIOD_START.eq(periodStart))
+                .and(CHANNEL_SUB_ORDER.CURRENCY.eq(currency)).and(CHANNEL_SUB_ORDER.RELEASED_AT.isNotNull())
+                .fetchSingle().value1();
+    }
+
+    /** The attributed sub-orders released in [from, to). */
+    List<ChannelSubOrderRecord> releasedBetween(DSLContext db, UUID channelId, OffsetDateTime from, OffsetDateTime to) {
+        return db.selectFrom(CHANNEL_SUB_ORDER).where(CHANNEL_SUB_ORDER.CHANNEL_ID.eq(channelId))
+                .and(CHANNEL_SUB_ORDER.RELEASED_AT.ge(from)).and(CHANNEL_SUB_ORDER.RELEASED_AT.lt(to))
+                .orderBy(CHANNEL_SUB_ORDER.RELEASED_AT, CHANNEL_SUB_ORDER.SUB_ORDER_ID).fetch();
+    }
+
+    /** Per customer, the attributed orders placed in [from, to) with at least one sub-order released. */
+    List<org.jooq.Record2<UUID, Integer>> purchasesBetween(DSLContext db, UUID channelId, OffsetDateTime from,
+                                                           OffsetDateTime to) {
+        return db.select(CHANNEL_ORDER.CUSTOMER_ID, DSL.count())
+                .from(CHANNEL_ORDER)
+                .where(CHANNEL_ORDER.CHANNEL_ID.eq(channelId))
+                .and(CHANNEL_ORDER.PLACED_AT.ge(from)).and(CHANNEL_ORDER.PLACED_AT.lt(to))
+                .andExists(DSL.selectOne().from(CHANNEL_SUB_ORDER)
+                        .where(CHANNEL_SUB_ORDER.ORDER_ID.eq(CHANNEL_ORDER.ORDER_ID))
+                        .and(CHANNEL_SUB_ORDER.RELEASED_AT.isNotNull()))
+                .groupBy(CHANNEL_ORDER.CUSTOMER_ID)
+                .orderBy(CHANNEL_ORDER.CUSTOMER_ID)
+                .fetch();
+    }
+
+    // Statement lines.
+
+    /** Whether the line was new (a replayed event inserts nothing). */
+    boolean insertLine(DSLContext tx, NewLine line) {
+        return tx.insertInto(CHANNEL_STATEMENT_LINE)
+                .set(CHANNEL_STATEMENT_LINE.CHANNEL_ID, line.channelId())
+                .set(CHANNEL_STATEMENT_LINE.TYPE, line.type())
+                .set(CHANNEL_STATEMENT_LINE.REFERENCE, line.reference())
+                .set(CHANNEL_STATEMENT_LINE.PART, line.part())
+                .set(CHANNEL_STATEMENT_LINE.ORDER_ID, line.orderId())
+                .set(CHANNEL_STATEMENT_LINE.SUB_ORDER_ID, line.subOrderId())
+                .set(CHANNEL_STATEMENT_LINE.TIER_FROM, line.tierFrom())
+                .set(CHANNEL_STATEMENT_LINE.RATE_BASIS_POINTS, line.rateBasisPoints())
+                .set(CHANNEL_STATEMENT_LINE.BASE, line.base())
+                .set(CHANNEL_STATEMENT_LINE.REASON, line.reason())
+                .set(CHANNEL_STATEMENT_LINE.AMOUNT, line.amount().amount())
+                .set(CHANNEL_STATEMENT_LINE.CURRENCY, line.amount().currency())
+                .set(CHANNEL_STATEMENT_LINE.OCCURRED_AT, line.occurredAt())
+                .onConflict(CHANNEL_STATEMENT_LINE.REFERENCE, CHANNEL_STATEMENT_LINE.PART).doNothing()
+                .execute() == 1;
+    }
+
+    long sumBefore(DSLContext db, UUID channelId, String currency, OffsetDateTime before) {
+        Field<Long> sum = DSL.coalesce(DSL.sum(CHANNEL_STATEMENT_LINE.AMOUNT).cast(SQLDataType.BIGINT), DSL.inline(0L));
+        return db.select(sum).from(CHANNEL_STATEMENT_LINE)
+                .where(CHANNEL_STATEMENT_LINE.CHANNEL_ID.eq(channelId)).and(CHANNEL_STATEMENT_LINE.CURRENCY.eq(currency))
+                .and(CHANNEL_STATEMENT_LINE.OCCURRED_AT.lt(before))
+                .fetchSingle().value1();
+    }
+
+    List<Line> lines(DSLContext db, UUID channelId, String currency, OffsetDateTime from, OffsetDateTime to) {
+        return db.selectFrom(CHANNEL_STATEMENT_LINE)
+                .where(CHANNEL_STATEMENT_LINE.CHANNEL_ID.eq(channelId)).and(CHANNEL_STATEMENT_LINE.CURRENCY.eq(currency))
+                .and(CHANNEL_STATEMENT_LINE.OCCURRED_AT.ge(from)).and(CHANNEL_STATEMENT_LINE.OCCURRED_AT.lt(to))
+                .orderBy(CHANNEL_STATEMENT_LINE.OCCURRED_AT, CHANNEL_STATEMENT_LINE.ID)
+                .fetch(row -> new Line(row.getId(), row.getType(), row.getReference(), row.getOrderId(),
+                        row.getSubOrderId(), row.getTierFrom(), row.getRateBasisPoints(), row.getBase(), row.getReason(),
+                        row.getAmount(), row.getCurrency(), row.getOccurredAt()));
+    }
+
+    // Deposits.
+
+    boolean depositReferenceTaken(DSLContext tx, UUID channelId, String reference) {
+        return tx.fetchExists(CHANNEL_DEPOSIT, CHANNEL_DEPOSIT.CHANNEL_ID.eq(channelId)
+                .and(CHANNEL_DEPOSIT.KIND.eq("deposit")).and(CHANNEL_DEPOSIT.REFERENCE.eq(reference)));
+    }
+
+    OffsetDateTime insertDeposit(DSLContext tx, UUID id, UUID channelId, String kind, String reference, String reason,
+                                 Money amount, String decidedBy) {
+        return tx.insertInto(CHANNEL_DEPOSIT)
+                .set(CHANNEL_DEPOSIT.ID, id)
+                .set(CHANNEL_DEPOSIT.CHANNEL_ID, channelId)
+                .set(CHANNEL_DEPOSIT.KIND, kind)
+                .set(CHANNEL_DEPOSIT.REFERENCE, reference)
+                .set(CHANNEL_DEPOSIT.REASON, reason)
+                .set(CHANNEL_DEPOSIT.AMOUNT, amount.amount())
+                .set(CHANNEL_DEPOSIT.CURRENCY, amount.currency())
+                .set(CHANNEL_DEPOSIT.DECIDED_BY, decidedBy)
+                .returning(CHANNEL_DEPOSIT.OCCURRED_AT)
+                .fetchSingle().getOccurredAt();
+    }
+
+    /** What the channel's deposit holds in the currency: deposits less draws. */
+    long depositHeld(DSLContext db, UUID channelId, String currency) {
+        Field<Long> signed = DSL.when(CHANNEL_DEPOSIT.KIND.eq("deposit"), CHANNEL_DEPOSIT.AMOUNT)
+                .otherwise(CHANNEL_DEPOSIT.AMOUNT.neg());
+        Field<Long> sum = DSL.coalesce(DSL.sum(signed).cast(SQLDataType.BIGINT), DSL.inline(0L));
+        return db.select(sum).from(CHANNEL_DEPOSIT)
+                .where(CHANNEL_DEPOSIT.CHANNEL_ID.eq(channelId)).and(CHANNEL_DEPOSIT.CURRENCY.eq(currency))
+                .fetchSingle().value1();
+    }
+
+    // Service responses.
+
+    boolean insertTicket(DSLContext tx, UUID channelId, Ticket ticket) {
+        return tx.insertInto(CHANNEL_SERVICE_RESPONSE)
+                .set(CHANNEL_SERVICE_RESPONSE.CHANNEL_ID, channelId)
+                .set(CHANNEL_SERVICE_RESPONSE.REFERENCE, ticket.reference())
+                .set(CHANNEL_SERVICE_RESPONSE.RAISED_AT, ticket.raisedAt())
+                .set(CHANNEL_SERVICE_RESPONSE.ANSWERED_AT, ticket.answeredAt())
+                .onConflict(CHANNEL_SERVICE_RESPONSE.CHANNEL_ID, CHANNEL_SERVICE_RESPONSE.REFERENCE).doNothing()
+                .execute() == 1;
+    }
+
+    List<Ticket> ticketsRaisedBetween(DSLContext db, UUID channelId, OffsetDateTime from, OffsetDateTime to) {
+        return db.selectFrom(CHANNEL_SERVICE_RESPONSE)
+                .where(CHANNEL_SERVICE_RESPONSE.CHANNEL_ID.eq(channelId))
+                .and(CHANNEL_SERVICE_RESPONSE.RAISED_AT.ge(from)).and(CHANNEL_SERVICE_RESPONSE.RAISED_AT.lt(to))
+                .orderBy(CHANNEL_SERVICE_RESPONSE.RAISED_AT, CHANNEL_SERVICE_RESPONSE.REFERENCE)
+                .fetch(row -> new Ticket(row.getReference(), row.getRaisedAt(), row.getAnsweredAt()));
+    }
+
+    // Tiers as JSON.
+
+    private static JSONB tiersJson(ShareTiers tiers) {
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        tiers.tiers().forEach(tier -> array.add(Json.createObjectBuilder().add("from", tier.from())
+                .add("rateBasisPoints", tier.rateBasisPoints())));
+        return JSONB.jsonb(array.build().toString());
+    }
+
+    private static ShareTiers tiers(JSONB json) {
+        try (var reader = Json.createReader(new StringReader(json.data()))) {
+            return new ShareTiers(reader.readArray().getValuesAs(JsonValue::asJsonObject).stream()
+                    .map(tier -> new ShareTiers.Tier(tier.getJsonNumber("from").longValueExact(),
+                            tier.getInt("rateBasisPoints")))
+                    .toList());
+        }
+    }
+}
