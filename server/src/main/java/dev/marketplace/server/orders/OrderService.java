@@ -59,12 +59,14 @@ public final class OrderService {
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
     private final OrderPoints points;
+    private final SupplyFreshness supplyFreshness;
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points) {
+                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, SupplyFreshness supplyFreshness) {
         this.dsl = dsl;
         this.points = points;
+        this.supplyFreshness = supplyFreshness;
         this.repository = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(repository);
         this.products = products;
@@ -128,9 +130,11 @@ public final class OrderService {
         List<String> unavailable = new ArrayList<>();
         List<String> changed = new ArrayList<>();
         List<Pricing.Item> items = new ArrayList<>();
+        // Drop-shipped goods whose supplier has not been synced recently enough are not sold (decision 39).
+        Set<UUID> staleSupply = supplyFreshness.staleAmong(variants.keySet());
         for (Cart.Line line : cart.lines()) {
             VariantForSale variant = variants.get(line.variantId());
-            if (!CartService.isOffered(variant, active)) {
+            if (!CartService.isOffered(variant, active) || staleSupply.contains(line.variantId())) {
                 unavailable.add(line.variantId().toString());
             } else if (!variant.price().equals(line.seenPrice())) {
                 changed.add(line.variantId().toString());

@@ -87,6 +87,8 @@ final class WebhookTopics {
         notPublished(EventType.POINTS_REDEMPTION_RETURNED);
         notPublished(EventType.POINTS_EXPIRED);
         notPublished(EventType.POINTS_VOIDED);
+        // Drop-shipping: a connection that stopped selling, to its merchant.
+        published(EventType.DROPSHIP_STALE, "dropship.stale", Audience.MERCHANT);
     }
 
     private WebhookTopics() {

@@ -126,7 +126,14 @@ public enum EventType {
     /** Points lapsed: the funder's points liability debited, its cost account credited. */
     POINTS_EXPIRED(true),
     /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
-    POINTS_VOIDED(true);
+    POINTS_VOIDED(true),
+
+    // Drop-shipping (decision 39), appended by the dropship domain as a DomainFact.
+    /**
+     * A supplier connection's last successful stock sync is too old: its listings stopped selling until a sync
+     * succeeds: {@code {"connectionId", "lastSuccessfulSyncAt", "variantsOffSale"}}; parties: its merchant.
+     */
+    DROPSHIP_STALE(false);
 
     private final boolean moneyMovement;
 
