@@ -24,14 +24,15 @@ public final class DropshipForwardingModule implements Module {
     /** The subscriber's name, which names its cursor and its job ({@link EventSubscribers#jobName}). */
     public static final String FORWARD_INTENTS = "dropship.forward-intents";
     private static final Duration FORWARDING_SWEEP = Duration.ofSeconds(1);
-    private static final Duration TRACKING_SWEEP = Duration.ofSeconds(30);
 
     private final ForwardingService forwarding;
+    private final Duration sweep;
 
     public DropshipForwardingModule(DSLContext dsl, DropshipModule dropship, OrderService orders,
                                     FulfilmentService fulfilment) {
         this.forwarding = new ForwardingService(dsl, dropship.service(), dropship.connectors(), orders, fulfilment,
                 dropship.settings());
+        this.sweep = dropship.settings().sweep();
     }
 
     @Override
@@ -47,7 +48,7 @@ public final class DropshipForwardingModule implements Module {
     @Override
     public void jobs(Jobs jobs) {
         jobs.schedule(ForwardingService.FORWARDING_JOB, FORWARDING_SWEEP, FORWARDING_SWEEP, forwarding::sendDue);
-        jobs.schedule(ForwardingService.TRACKING_JOB, TRACKING_SWEEP, TRACKING_SWEEP, forwarding::pollTracking);
+        jobs.schedule(ForwardingService.TRACKING_JOB, sweep, sweep, forwarding::pollTracking);
     }
 
     @Override

@@ -11,7 +11,6 @@ import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.security.PiiKeys;
 import io.helidon.config.Config;
 import java.time.Clock;
-import java.time.Duration;
 import org.jooq.DSLContext;
 
 /**
@@ -21,9 +20,6 @@ import org.jooq.DSLContext;
  * need orders, are {@link DropshipForwardingModule}. Reads the {@code dropship} node; keeps time by the given clock.
  */
 public final class DropshipModule implements Module {
-
-    private static final Duration SYNC_SWEEP = Duration.ofSeconds(30);
-    private static final Duration FRESHNESS_SWEEP = Duration.ofMinutes(1);
 
     private final DropshipSettings settings;
     private final Connectors connectors;
@@ -72,7 +68,7 @@ public final class DropshipModule implements Module {
 
     @Override
     public void jobs(Jobs jobs) {
-        jobs.schedule(DropshipService.SYNC_JOB, SYNC_SWEEP, SYNC_SWEEP, service::syncDue);
-        jobs.schedule(DropshipService.FRESHNESS_JOB, FRESHNESS_SWEEP, FRESHNESS_SWEEP, service::takeStaleOffSale);
+        jobs.schedule(DropshipService.SYNC_JOB, settings.sweep(), settings.sweep(), service::syncDue);
+        jobs.schedule(DropshipService.FRESHNESS_JOB, settings.sweep(), settings.sweep(), service::takeStaleOffSale);
     }
 }

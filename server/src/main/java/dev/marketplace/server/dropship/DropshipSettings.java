@@ -13,9 +13,10 @@ import java.time.Duration;
  * @param forwardLease       how long a claimed forward waits before it is sent again (an unknown outcome)
  * @param trackingEvery      how often a forwarded line's tracking is read from its supplier
  * @param simulatedProducts  the built-in supplier's catalog size
+ * @param sweep              how often each node looks for due syncs, stale connections and due tracking
  */
 record DropshipSettings(Duration syncEvery, Duration staleAfter, Duration syncLease, Duration retryAfterFailure,
-                        Duration forwardLease, Duration trackingEvery, int simulatedProducts) {
+                        Duration forwardLease, Duration trackingEvery, int simulatedProducts, Duration sweep) {
 
     static DropshipSettings from(Config config) {
         return new DropshipSettings(
@@ -25,6 +26,7 @@ record DropshipSettings(Duration syncEvery, Duration staleAfter, Duration syncLe
                 config.get("sync.retry-after-failure").as(Duration.class).get(),
                 config.get("forwarding.lease").as(Duration.class).get(),
                 config.get("tracking.every").as(Duration.class).get(),
-                config.get("simulated.products").asInt().get());
+                config.get("simulated.products").asInt().get(),
+                config.get("jobs.sweep").as(Duration.class).get());
     }
 }

@@ -59,6 +59,7 @@ class DropshipIT {
 
     @RegisterExtension
     static final TestServer server = new TestServer().withClock(clock).with("points.base-rate-bp", "0")
+            .with("dropship.jobs.sweep", "PT1H") // the test runs the jobs itself
             .with("dropship.simulated.products", "1000");
 
     @Test

@@ -63,6 +63,7 @@ class RestSupplierIT {
 
     @RegisterExtension
     static final TestServer server = new TestServer().with("points.base-rate-bp", "0")
+            .with("dropship.jobs.sweep", "PT1H") // the test runs the jobs itself
             .with("dropship.require-https", "false")
             .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
             .with("outbound.defaults.timeout", "PT0.5S")
