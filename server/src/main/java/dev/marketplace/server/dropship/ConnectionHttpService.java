@@ -209,6 +209,9 @@ public final class ConnectionHttpService implements HttpService {
     private void importProducts(ServerRequest req, ServerResponse res) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "supplierProductIds", "afterImport");
         Optional<List<String>> ids = body.optionalStrings("supplierProductIds", MAX_IMPORT_IDS, 1, 200);
+        if (ids.isPresent() && ids.get().isEmpty() && body.errors().isEmpty()) {
+            body.reject("supplierProductIds", FieldError.TOO_SHORT, "names at least one product (leave it out for all)");
+        }
         boolean submit = body.optionalEnum("afterImport", Set.of("keep_draft", "submit_for_review"))
                 .map("submit_for_review"::equals).orElse(false);
         body.throwIfInvalid();
