@@ -203,7 +203,7 @@ public final class WebhookEndpointHttpService implements HttpService {
         for (int i = 0; i < topics.size(); i++) {
             if (!WebhookTopics.isFilter(topics.get(i))) {
                 body.reject("topics/" + i, FieldError.INVALID_FORMAT,
-                        "must be a topic, <noun>.* or *; topics: " + String.join(", ", WebhookTopics.names()));
+                        "must be a topic, <noun>.* or *; the topics are listed in the OpenAPI document (WebhookTopicFilter)");
             }
         }
         return List.copyOf(new LinkedHashSet<>(topics));
