@@ -9,6 +9,8 @@ import dev.marketplace.server.clients.ClientsModule;
 import dev.marketplace.server.customers.CustomersModule;
 import dev.marketplace.server.customers.MailSender;
 import dev.marketplace.server.demo.DemoData;
+import dev.marketplace.server.dropship.DropshipForwardingModule;
+import dev.marketplace.server.dropship.DropshipModule;
 import dev.marketplace.server.inventory.InventoryModule;
 import dev.marketplace.server.inventory.LocationHttpService;
 import dev.marketplace.server.inventory.ReservationHttpService;
@@ -133,13 +135,17 @@ public final class MarketplaceServer implements AutoCloseable {
             InventoryModule inventory = add(modules, new InventoryModule(dsl, catalog.products()));
             PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));
             ChannelsModule channels = add(modules, new ChannelsModule(config.get("channels"), dsl, clock));
+            DropshipModule dropship = add(modules, new DropshipModule(config.get("dropship"), dsl, outbound,
+                    security.piiKeys(), catalog.products(), inventory.inventory(), categories.service(), clock));
             OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
-                    points.orderPoints(), channels.attribution()));
+                    points.orderPoints(), channels.attribution(), dropship.supplyFreshness()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
-            add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"), dsl, orders.orders(),
-                    inventory.inventory(), inventory.reservations(), payments.refunds(), security.piiKeys()));
+            FulfilmentModule fulfilment = add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"),
+                    dsl, orders.orders(), inventory.inventory(), inventory.reservations(), payments.refunds(),
+                    security.piiKeys()));
+            add(modules, new DropshipForwardingModule(dsl, dropship, orders.orders(), fulfilment.fulfilment()));
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));

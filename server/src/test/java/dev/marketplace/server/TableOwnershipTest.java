@@ -45,6 +45,8 @@ class TableOwnershipTest {
                     "points_customer_tier", "points_lot", "points_entry", "points_redemption"),
             owned("channels", "channel", "channel_code", "channel_order", "channel_sub_order", "channel_statement_line",
                     "channel_deposit", "channel_service_response"),
+            owned("dropship", "dropship_connection", "dropship_variant", "dropship_sync_run", "dropship_forward",
+                    "dropship_switch"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

@@ -38,6 +38,11 @@ public final class FulfilmentModule implements Module {
         return "orders.fulfilment";
     }
 
+    /** Sub-orders' acceptance, shipments and deliveries, for the drop-ship domain's forwarding and tracking. */
+    public FulfilmentService fulfilment() {
+        return fulfilment;
+    }
+
     @Override
     public void routes(ContractRouting routing) {
         routing.register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))

@@ -60,13 +60,16 @@ public final class OrderService {
     private final OrderLifecycle lifecycle;
     private final OrderPoints points;
     private final OrderAttribution attribution;
+    private final SupplyFreshness supplyFreshness;
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, OrderAttribution attribution) {
+                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, OrderAttribution attribution,
+                        SupplyFreshness supplyFreshness) {
         this.dsl = dsl;
         this.points = points;
         this.attribution = attribution;
+        this.supplyFreshness = supplyFreshness;
         this.repository = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(repository);
         this.products = products;
@@ -132,9 +135,11 @@ public final class OrderService {
         List<String> unavailable = new ArrayList<>();
         List<String> changed = new ArrayList<>();
         List<Pricing.Item> items = new ArrayList<>();
+        // Drop-shipped goods whose supplier has not been synced recently enough are not sold (decision 39).
+        Set<UUID> staleSupply = supplyFreshness.staleAmong(variants.keySet());
         for (Cart.Line line : cart.lines()) {
             VariantForSale variant = variants.get(line.variantId());
-            if (!CartService.isOffered(variant, active)) {
+            if (!CartService.isOffered(variant, active) || staleSupply.contains(line.variantId())) {
                 unavailable.add(line.variantId().toString());
             } else if (!variant.price().equals(line.seenPrice())) {
                 changed.add(line.variantId().toString());

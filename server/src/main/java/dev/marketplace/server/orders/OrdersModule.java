@@ -28,12 +28,13 @@ public final class OrdersModule implements Module {
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
-                        OrderPoints points, OrderAttribution attribution) {
+                        OrderPoints points, OrderAttribution attribution, SupplyFreshness supplyFreshness) {
         TaxRates taxRates = TaxRates.from(config);
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates);
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
-                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points, attribution);
+                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points, attribution,
+                supplyFreshness);
         this.customerData = new OrderCustomerData(dsl, piiKeys);
     }
 

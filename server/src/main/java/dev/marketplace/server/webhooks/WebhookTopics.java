@@ -91,6 +91,8 @@ final class WebhookTopics {
         notPublished(EventType.CHANNEL_SHARE_REVERSED);
         notPublished(EventType.CHANNEL_DEPOSIT_RECORDED);
         notPublished(EventType.CHANNEL_DEPOSIT_DRAWN);
+        // Drop-shipping: a connection that stopped selling, to its merchant.
+        published(EventType.DROPSHIP_STALE, "dropship.stale", Audience.MERCHANT);
     }
 
     private WebhookTopics() {

@@ -195,6 +195,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.module(dev.marketplace.server.payments.PaymentsModule.class).orElseThrow().provider();
     }
 
+    /** One of the server's modules, for tests that act on its built-in counterpart (the simulated supplier). */
+    public <M extends dev.marketplace.server.platform.modules.Module> M module(Class<M> type) {
+        return server.module(type).orElseThrow();
+    }
+
     /** The server's database, for asserting that a refused request changed nothing. */
     public DSLContext db() {
         return server.database().dsl();

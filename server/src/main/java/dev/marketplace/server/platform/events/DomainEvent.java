@@ -27,7 +27,8 @@ public sealed interface DomainEvent permits MoneyMovement, RefundRequested, Orde
                 ? MoneyMovement.fromPayload(type, idempotencyId, parties, payload)
                 : switch (type) {
                     case REFUND_REQUESTED -> RefundRequested.fromPayload(parties, payload);
-                    case PRODUCT_PUBLISHED, PRODUCT_REJECTED, STOCK_LOW, MERCHANT_STATUS_CHANGED, WEBHOOK_ENDPOINT_DISABLED ->
+                    case PRODUCT_PUBLISHED, PRODUCT_REJECTED, STOCK_LOW, MERCHANT_STATUS_CHANGED, WEBHOOK_ENDPOINT_DISABLED,
+                         DROPSHIP_STALE ->
                             new DomainFact(type, idempotencyId, parties, payload);
                     default -> throw new IllegalArgumentException("no payload reader for " + type);
                 };

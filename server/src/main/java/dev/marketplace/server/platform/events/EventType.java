@@ -136,7 +136,13 @@ public enum EventType {
     /** A channel's deposit withheld from what it is owed: {@code channel_payable:{channel}} debited, {@code channel_reserve:{channel}} credited. */
     CHANNEL_DEPOSIT_RECORDED(true),
     /** The operator drew on a channel's deposit: {@code channel_reserve:{channel}} debited, {@code channel_deposit_draws} credited. */
-    CHANNEL_DEPOSIT_DRAWN(true);
+    CHANNEL_DEPOSIT_DRAWN(true),
+    // Drop-shipping (decision 39), appended by the dropship domain as a DomainFact.
+    /**
+     * A supplier connection's last successful stock sync is too old: its listings stopped selling until a sync
+     * succeeds: {@code {"connectionId", "lastSuccessfulSyncAt", "variantsOffSale"}}; parties: its merchant.
+     */
+    DROPSHIP_STALE(false);
 
     private final boolean moneyMovement;
 

@@ -24,6 +24,8 @@ import java.util.Set;
  * Sales channels (decision 41): a storefront or partner reads its own attributed orders, statements and scorecards
  * ({@code channels:read}); registering channels, codes, deposits and their draws ({@code channels:write}) is the
  * operator's.
+ * Drop-ship connections, imports, syncs and forwards ({@code dropship:read}, {@code dropship:write}) are merchants'
+ * (the operator reads).
  */
 public final class Scopes {
 
@@ -56,12 +58,15 @@ public final class Scopes {
     public static final String POINTS_WRITE = "points:write";
     public static final String CHANNELS_READ = "channels:read";
     public static final String CHANNELS_WRITE = "channels:write";
+    public static final String DROPSHIP_READ = "dropship:read";
+    public static final String DROPSHIP_WRITE = "dropship:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE, DROPSHIP_READ,
+            DROPSHIP_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -71,7 +76,7 @@ public final class Scopes {
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
-                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE),
+                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, DROPSHIP_READ, DROPSHIP_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ),

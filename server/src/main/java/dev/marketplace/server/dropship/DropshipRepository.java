@@ -1,0 +1,440 @@
+package dev.marketplace.server.dropship;
+
+import static dev.marketplace.schema.Tables.DROPSHIP_CONNECTION;
+import static dev.marketplace.schema.Tables.DROPSHIP_FORWARD;
+import static dev.marketplace.schema.Tables.DROPSHIP_SWITCH;
+import static dev.marketplace.schema.Tables.DROPSHIP_SYNC_RUN;
+import static dev.marketplace.schema.Tables.DROPSHIP_VARIANT;
+
+import dev.marketplace.schema.tables.records.DropshipConnectionRecord;
+import dev.marketplace.schema.tables.records.DropshipForwardRecord;
+import dev.marketplace.schema.tables.records.DropshipSyncRunRecord;
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.io.StringReader;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/** The drop-ship tables; every method runs in the caller's transaction. */
+final class DropshipRepository {
+
+    /** A variant imported from a supplier, as stored. */
+    record ImportedVariant(UUID connectionId, String supplierSku, String supplierProductId, UUID merchantId,
+                           UUID productId, UUID variantId, long cost, long supplierStock,
+                           Optional<UUID> backupConnectionId, Optional<String> backupSupplierSku) {
+    }
+
+    record SealedCredentials(String keyId, byte[] sealed) {
+    }
+
+    // --- connections
+
+    void insertConnection(DSLContext db, Connection c, SealedCredentials credentials) {
+        JsonObjectBuilder mappings = Json.createObjectBuilder();
+        c.categoryMappings().forEach((supplier, category) -> mappings.add(supplier, category.toString()));
+        db.insertInto(DROPSHIP_CONNECTION)
+                .set(DROPSHIP_CONNECTION.ID, c.id())
+                .set(DROPSHIP_CONNECTION.MERCHANT_ID, c.merchantId())
+                .set(DROPSHIP_CONNECTION.NAME, c.name())
+                .set(DROPSHIP_CONNECTION.KIND, c.kind().wireName())
+                .set(DROPSHIP_CONNECTION.BASE_URL, c.baseUrl().orElse(null))
+                .set(DROPSHIP_CONNECTION.CREDENTIALS_KEY_ID, credentials.keyId())
+                .set(DROPSHIP_CONNECTION.CREDENTIALS_SEALED, credentials.sealed())
+                .set(DROPSHIP_CONNECTION.CURRENCY, c.currency())
+                .set(DROPSHIP_CONNECTION.MARKUP_BASIS_POINTS, c.pricing().markupBasisPoints())
+                .set(DROPSHIP_CONNECTION.FIXED_AMOUNT, c.pricing().fixedAmount())
+                .set(DROPSHIP_CONNECTION.PRICE_ENDING, c.pricing().ending())
+                .set(DROPSHIP_CONNECTION.PRICE_ENDING_MODULUS, c.pricing().endingModulus())
+                .set(DROPSHIP_CONNECTION.MIN_MARGIN_BASIS_POINTS, c.pricing().minMarginBasisPoints())
+                .set(DROPSHIP_CONNECTION.BUFFER_UNITS, c.buffer().units())
+                .set(DROPSHIP_CONNECTION.BUFFER_PERCENT, c.buffer().percent())
+                .set(DROPSHIP_CONNECTION.AUTO_FORWARD, c.autoForward())
+                .set(DROPSHIP_CONNECTION.CATEGORY_MAPPINGS, JSONB.valueOf(mappings.build().toString()))
+                .set(DROPSHIP_CONNECTION.DEFAULT_CATEGORY_ID, c.defaultCategoryId())
+                .set(DROPSHIP_CONNECTION.LOCATION_ID, c.locationId())
+                .set(DROPSHIP_CONNECTION.SYNC_EVERY_SECONDS, (int) c.syncEvery().toSeconds())
+                .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, c.nextSyncAt())
+                .set(DROPSHIP_CONNECTION.LAST_SUCCESS_AT, c.lastSuccessAt())
+                .set(DROPSHIP_CONNECTION.CREATED_AT, c.createdAt())
+                .execute();
+    }
+
+    Optional<Connection> find(DSLContext db, Principal viewer, UUID id) {
+        return db.selectFrom(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.ID.eq(id)).and(visibleTo(viewer))
+                .fetchOptional(DropshipRepository::connection);
+    }
+
+    /** For the server's own work (jobs, forwarding), decided by the service. */
+    Optional<Connection> get(DSLContext db, UUID id) {
+        return db.selectFrom(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.ID.eq(id))
+                .fetchOptional(DropshipRepository::connection);
+    }
+
+    List<Connection> list(DSLContext db, Principal viewer, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(DROPSHIP_CONNECTION.CREATED_AT, DROPSHIP_CONNECTION.ID)
+                        .gt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(DROPSHIP_CONNECTION).where(visibleTo(viewer)).and(after)
+                .orderBy(DROPSHIP_CONNECTION.CREATED_AT, DROPSHIP_CONNECTION.ID).limit(page.fetchSize())
+                .fetch(DropshipRepository::connection);
+    }
+
+    static Cursor cursorOf(Connection connection) {
+        return Cursor.of(connection.createdAt().toString(), connection.id().toString());
+    }
+
+    SealedCredentials credentials(DSLContext db, UUID connectionId) {
+        return db.select(DROPSHIP_CONNECTION.CREDENTIALS_KEY_ID, DROPSHIP_CONNECTION.CREDENTIALS_SEALED)
+                .from(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.ID.eq(connectionId))
+                .fetchSingle(r -> new SealedCredentials(r.value1(), r.value2()));
+    }
+
+    /**
+     * Claims up to {@code limit} connections whose sync is due and unclaimed (or whose claim lapsed), skipping those
+     * another node is claiming: each is then synced by this node alone until {@code lease} has passed.
+     */
+    List<Connection> claimDue(DSLContext db, OffsetDateTime now, Duration lease, int limit) {
+        List<UUID> ids = db.select(DROPSHIP_CONNECTION.ID).from(DROPSHIP_CONNECTION)
+                .where(DROPSHIP_CONNECTION.NEXT_SYNC_AT.le(now))
+                .and(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL.isNull().or(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL.lt(now)))
+                .orderBy(DROPSHIP_CONNECTION.NEXT_SYNC_AT).limit(limit).forUpdate().skipLocked().fetch(r -> r.value1());
+        return claim(db, ids, now, lease);
+    }
+
+    /** Claims one connection's sync now, unless another sync of it holds a claim. */
+    Optional<Connection> claimNow(DSLContext db, UUID id, OffsetDateTime now, Duration lease) {
+        List<UUID> ids = db.select(DROPSHIP_CONNECTION.ID).from(DROPSHIP_CONNECTION)
+                .where(DROPSHIP_CONNECTION.ID.eq(id))
+                .and(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL.isNull().or(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL.lt(now)))
+                .forUpdate().skipLocked().fetch(r -> r.value1());
+        return claim(db, ids, now, lease).stream().findFirst();
+    }
+
+    private List<Connection> claim(DSLContext db, List<UUID> ids, OffsetDateTime now, Duration lease) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return db.update(DROPSHIP_CONNECTION).set(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL, now.plus(lease))
+                .where(DROPSHIP_CONNECTION.ID.in(ids)).returning().fetch(DropshipRepository::connection);
+    }
+
+    /** A successful sync: fresh again (listings back on sale through the stock it wrote), next one scheduled. */
+    void syncSucceeded(DSLContext db, UUID id, OffsetDateTime now, Optional<String> marker, OffsetDateTime nextAt) {
+        db.update(DROPSHIP_CONNECTION)
+                .set(DROPSHIP_CONNECTION.LAST_SUCCESS_AT, now)
+                .set(DROPSHIP_CONNECTION.STALE_SINCE, (OffsetDateTime) null)
+                .set(DROPSHIP_CONNECTION.SYNC_MARKER, marker.orElse(null))
+                .set(DROPSHIP_CONNECTION.SYNC_SEQUENCE, DROPSHIP_CONNECTION.SYNC_SEQUENCE.plus(1))
+                .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, nextAt)
+                .set(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL, (OffsetDateTime) null)
+                .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
+    }
+
+    /** After an import: the next sync is a full one, due now, so newly imported variants get their stock. */
+    void syncFullyNow(DSLContext db, UUID id, OffsetDateTime now) {
+        db.update(DROPSHIP_CONNECTION).set(DROPSHIP_CONNECTION.SYNC_MARKER, (String) null)
+                .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, now)
+                .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
+    }
+
+    void syncFailed(DSLContext db, UUID id, OffsetDateTime nextAt) {
+        db.update(DROPSHIP_CONNECTION)
+                .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, nextAt)
+                .set(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL, (OffsetDateTime) null)
+                .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
+    }
+
+    /** Connections whose last success is older than {@code cutoff} and not yet marked stale, locked for marking. */
+    List<Connection> lockNewlyStale(DSLContext db, OffsetDateTime cutoff, int limit) {
+        return db.selectFrom(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.LAST_SUCCESS_AT.lt(cutoff))
+                .and(DROPSHIP_CONNECTION.STALE_SINCE.isNull()).limit(limit).forUpdate().skipLocked()
+                .fetch(DropshipRepository::connection);
+    }
+
+    void markStale(DSLContext db, UUID id, OffsetDateTime now) {
+        db.update(DROPSHIP_CONNECTION).set(DROPSHIP_CONNECTION.STALE_SINCE, now)
+                .set(DROPSHIP_CONNECTION.VERSION, DROPSHIP_CONNECTION.VERSION.plus(1))
+                .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
+    }
+
+    /** Which of these variants come from a connection whose last successful sync is older than {@code cutoff}. */
+    Set<UUID> staleAmong(DSLContext db, Collection<UUID> variantIds, OffsetDateTime cutoff) {
+        return new HashSet<>(db.select(DROPSHIP_VARIANT.VARIANT_ID).from(DROPSHIP_VARIANT)
+                .join(DROPSHIP_CONNECTION).on(DROPSHIP_CONNECTION.ID.eq(DROPSHIP_VARIANT.CONNECTION_ID))
+                .where(DROPSHIP_VARIANT.VARIANT_ID.in(variantIds))
+                .and(DROPSHIP_CONNECTION.LAST_SUCCESS_AT.lt(cutoff).or(DROPSHIP_CONNECTION.STALE_SINCE.isNotNull()))
+                .fetch(DROPSHIP_VARIANT.VARIANT_ID));
+    }
+
+    private static Condition visibleTo(Principal viewer) {
+        return Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_CONNECTION.MERCHANT_ID));
+    }
+
+    static Connection connection(DropshipConnectionRecord r) {
+        JsonObject mappings = Json.createReader(new StringReader(r.getCategoryMappings().data())).readObject();
+        Map<String, UUID> categories = new HashMap<>();
+        mappings.forEach((supplier, category) -> categories.put(supplier,
+                UUID.fromString(((jakarta.json.JsonString) category).getString())));
+        return new Connection(r.getId(), r.getMerchantId(), r.getName(),
+                ConnectorKind.fromWireName(r.getKind()).orElseThrow(), Optional.ofNullable(r.getBaseUrl()),
+                r.getCurrency(), new PricingRule(r.getMarkupBasisPoints(), r.getFixedAmount(), r.getPriceEnding(),
+                r.getPriceEndingModulus(), r.getMinMarginBasisPoints()),
+                new StockBuffer(r.getBufferUnits(), r.getBufferPercent()), r.getAutoForward(), categories,
+                r.getDefaultCategoryId(), r.getLocationId(), Duration.ofSeconds(r.getSyncEverySeconds()),
+                r.getNextSyncAt(), r.getLastSuccessAt(), Optional.ofNullable(r.getStaleSince()),
+                Optional.ofNullable(r.getSyncMarker()), r.getSyncSequence(), r.getVersion(), r.getCreatedAt());
+    }
+
+    // --- imported variants
+
+    /** Records imported variants (a re-import updates product, variant and cost of the same supplier SKU). */
+    void upsertVariants(DSLContext db, List<ImportedVariant> variants) {
+        if (variants.isEmpty()) {
+            return;
+        }
+        var insert = db.insertInto(DROPSHIP_VARIANT, DROPSHIP_VARIANT.CONNECTION_ID, DROPSHIP_VARIANT.SUPPLIER_SKU,
+                DROPSHIP_VARIANT.SUPPLIER_PRODUCT_ID, DROPSHIP_VARIANT.MERCHANT_ID, DROPSHIP_VARIANT.PRODUCT_ID,
+                DROPSHIP_VARIANT.VARIANT_ID, DROPSHIP_VARIANT.COST_AMOUNT, DROPSHIP_VARIANT.SUPPLIER_STOCK);
+        for (ImportedVariant v : variants) {
+            insert = insert.values(v.connectionId(), v.supplierSku(), v.supplierProductId(), v.merchantId(),
+                    v.productId(), v.variantId(), v.cost(), v.supplierStock());
+        }
+        insert.onConflict(DROPSHIP_VARIANT.CONNECTION_ID, DROPSHIP_VARIANT.SUPPLIER_SKU).doUpdate()
+                .set(DROPSHIP_VARIANT.PRODUCT_ID, DSL.excluded(DROPSHIP_VARIANT.PRODUCT_ID))
+                .set(DROPSHIP_VARIANT.VARIANT_ID, DSL.excluded(DROPSHIP_VARIANT.VARIANT_ID))
+                .set(DROPSHIP_VARIANT.COST_AMOUNT, DSL.excluded(DROPSHIP_VARIANT.COST_AMOUNT))
+                .set(DROPSHIP_VARIANT.SUPPLIER_PRODUCT_ID, DSL.excluded(DROPSHIP_VARIANT.SUPPLIER_PRODUCT_ID))
+                .execute();
+    }
+
+    /** The connection's imported variants, by supplier SKU. */
+    Map<String, ImportedVariant> variantsOf(DSLContext db, UUID connectionId) {
+        Map<String, ImportedVariant> bySku = new HashMap<>();
+        db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.CONNECTION_ID.eq(connectionId))
+                .fetch().forEach(r -> bySku.put(r.getSupplierSku(), variant(r)));
+        return bySku;
+    }
+
+    Map<UUID, ImportedVariant> variantsByVariantId(DSLContext db, Collection<UUID> variantIds) {
+        Map<UUID, ImportedVariant> byId = new HashMap<>();
+        db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.VARIANT_ID.in(variantIds))
+                .fetch().forEach(r -> byId.put(r.getVariantId(), variant(r)));
+        return byId;
+    }
+
+    Optional<ImportedVariant> variant(DSLContext db, Principal viewer, UUID variantId) {
+        return db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.VARIANT_ID.eq(variantId))
+                .and(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_VARIANT.MERCHANT_ID)))
+                .fetchOptional(DropshipRepository::variant);
+    }
+
+    void setBackup(DSLContext db, UUID variantId, UUID backupConnectionId, String backupSku) {
+        db.update(DROPSHIP_VARIANT).set(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID, backupConnectionId)
+                .set(DROPSHIP_VARIANT.BACKUP_SUPPLIER_SKU, backupSku)
+                .where(DROPSHIP_VARIANT.VARIANT_ID.eq(variantId)).execute();
+    }
+
+    /** The supplier's stock and cost as read by a sync, in one statement for all of them. */
+    void updateSupplierStock(DSLContext db, UUID connectionId, List<SupplierConnector.SupplierStock> stock) {
+        if (stock.isEmpty()) {
+            return;
+        }
+        String[] skus = stock.stream().map(SupplierConnector.SupplierStock::sku).toArray(String[]::new);
+        Long[] quantities = stock.stream().map(SupplierConnector.SupplierStock::quantity).toArray(Long[]::new);
+        Long[] costs = stock.stream().map(SupplierConnector.SupplierStock::cost).toArray(Long[]::new);
+        db.execute("""
+                UPDATE dropship_variant v SET supplier_stock = s.quantity, cost_amount = s.cost
+                  FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS s(sku, quantity, cost)
+                 WHERE v.connection_id = ? AND v.supplier_sku = s.sku""", skus, quantities, costs, connectionId);
+    }
+
+    static ImportedVariant variant(dev.marketplace.schema.tables.records.DropshipVariantRecord r) {
+        return new ImportedVariant(r.getConnectionId(), r.getSupplierSku(), r.getSupplierProductId(),
+                r.getMerchantId(), r.getProductId(), r.getVariantId(), r.getCostAmount(), r.getSupplierStock(),
+                Optional.ofNullable(r.getBackupConnectionId()), Optional.ofNullable(r.getBackupSupplierSku()));
+    }
+
+    // --- sync runs
+
+    void insertRun(DSLContext db, SyncRun run) {
+        db.insertInto(DROPSHIP_SYNC_RUN)
+                .set(DROPSHIP_SYNC_RUN.ID, run.id())
+                .set(DROPSHIP_SYNC_RUN.CONNECTION_ID, run.connectionId())
+                .set(DROPSHIP_SYNC_RUN.MERCHANT_ID, run.merchantId())
+                .set(DROPSHIP_SYNC_RUN.STARTED_AT, run.startedAt())
+                .set(DROPSHIP_SYNC_RUN.DURATION_MS, run.durationMillis())
+                .set(DROPSHIP_SYNC_RUN.OUTCOME, run.outcome())
+                .set(DROPSHIP_SYNC_RUN.INCREMENTAL, run.incremental())
+                .set(DROPSHIP_SYNC_RUN.ITEMS, run.items())
+                .set(DROPSHIP_SYNC_RUN.CHANGES, run.changes())
+                .set(DROPSHIP_SYNC_RUN.FAILURES, run.failures())
+                .set(DROPSHIP_SYNC_RUN.SERVED_BY, run.servedBy())
+                .set(DROPSHIP_SYNC_RUN.ERROR, run.error())
+                .execute();
+    }
+
+    /** The connection's runs, newest first. */
+    List<SyncRun> runs(DSLContext db, Principal viewer, UUID connectionId, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(DROPSHIP_SYNC_RUN.STARTED_AT, DROPSHIP_SYNC_RUN.ID)
+                        .lt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(DROPSHIP_SYNC_RUN).where(DROPSHIP_SYNC_RUN.CONNECTION_ID.eq(connectionId))
+                .and(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_SYNC_RUN.MERCHANT_ID)))
+                .and(after).orderBy(DROPSHIP_SYNC_RUN.STARTED_AT.desc(), DROPSHIP_SYNC_RUN.ID.desc())
+                .limit(page.fetchSize()).fetch(DropshipRepository::run);
+    }
+
+    static Cursor cursorOf(SyncRun run) {
+        return Cursor.of(run.startedAt().toString(), run.id().toString());
+    }
+
+    private static SyncRun run(DropshipSyncRunRecord r) {
+        return new SyncRun(r.getId(), r.getConnectionId(), r.getMerchantId(), r.getStartedAt(), r.getDurationMs(),
+                r.getOutcome(), r.getIncremental(), r.getItems(), r.getChanges(), r.getFailures(), r.getServedBy(),
+                r.getError());
+    }
+
+    // --- forwards
+
+    /** Records the lines to forward; a line already recorded (the event handled again) is left as it is. */
+    int insertForwards(DSLContext db, List<Forward> forwards) {
+        int inserted = 0;
+        for (Forward f : forwards) {
+            inserted += db.insertInto(DROPSHIP_FORWARD)
+                    .set(DROPSHIP_FORWARD.ID, f.id())
+                    .set(DROPSHIP_FORWARD.MERCHANT_ID, f.merchantId())
+                    .set(DROPSHIP_FORWARD.SUB_ORDER_ID, f.subOrderId())
+                    .set(DROPSHIP_FORWARD.LINE_NUMBER, f.lineNumber())
+                    .set(DROPSHIP_FORWARD.VARIANT_ID, f.variantId())
+                    .set(DROPSHIP_FORWARD.QUANTITY, f.quantity())
+                    .set(DROPSHIP_FORWARD.CONNECTION_ID, f.connectionId())
+                    .set(DROPSHIP_FORWARD.SUPPLIER_SKU, f.supplierSku())
+                    .set(DROPSHIP_FORWARD.STATUS, f.status().wireName())
+                    .set(DROPSHIP_FORWARD.DUE_AT, f.dueAt())
+                    .onConflict(DROPSHIP_FORWARD.SUB_ORDER_ID, DROPSHIP_FORWARD.LINE_NUMBER).doNothing()
+                    .execute();
+        }
+        return inserted;
+    }
+
+    /** Claims pending forwards that are due (SKIP LOCKED), moving them past {@code lease}: one sender each. */
+    List<Forward> claimDueForwards(DSLContext db, OffsetDateTime now, Duration lease, int limit) {
+        List<UUID> ids = db.select(DROPSHIP_FORWARD.ID).from(DROPSHIP_FORWARD)
+                .where(DROPSHIP_FORWARD.STATUS.eq(ForwardStatus.PENDING.wireName()))
+                .and(DROPSHIP_FORWARD.DUE_AT.le(now)).orderBy(DROPSHIP_FORWARD.DUE_AT).limit(limit)
+                .forUpdate().skipLocked().fetch(r -> r.value1());
+        return moveDue(db, ids, now.plus(lease), true);
+    }
+
+    /** Claims forwarded or shipped lines whose tracking is due to be read. */
+    List<Forward> claimDueTracking(DSLContext db, OffsetDateTime now, Duration every, int limit) {
+        List<UUID> ids = db.select(DROPSHIP_FORWARD.ID).from(DROPSHIP_FORWARD)
+                .where(DROPSHIP_FORWARD.STATUS.in(ForwardStatus.FORWARDED.wireName(), ForwardStatus.SHIPPED.wireName()))
+                .and(DROPSHIP_FORWARD.DUE_AT.le(now)).orderBy(DROPSHIP_FORWARD.DUE_AT).limit(limit)
+                .forUpdate().skipLocked().fetch(r -> r.value1());
+        return moveDue(db, ids, now.plus(every), false);
+    }
+
+    private List<Forward> moveDue(DSLContext db, List<UUID> ids, OffsetDateTime dueAt, boolean attempt) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return db.update(DROPSHIP_FORWARD).set(DROPSHIP_FORWARD.DUE_AT, dueAt)
+                .set(DROPSHIP_FORWARD.ATTEMPTS, attempt ? DROPSHIP_FORWARD.ATTEMPTS.plus(1) : DROPSHIP_FORWARD.ATTEMPTS)
+                .where(DROPSHIP_FORWARD.ID.in(ids)).returning().fetch(DropshipRepository::forward);
+    }
+
+    /** Applies a change to a forward only from the status it was read in, so a late answer never moves it back. */
+    boolean update(DSLContext db, Forward from, Forward to) {
+        return db.update(DROPSHIP_FORWARD)
+                .set(DROPSHIP_FORWARD.STATUS, to.status().wireName())
+                .set(DROPSHIP_FORWARD.CONNECTION_ID, to.connectionId())
+                .set(DROPSHIP_FORWARD.SUPPLIER_SKU, to.supplierSku())
+                .set(DROPSHIP_FORWARD.SUPPLIER_ORDER_REF, to.supplierOrderRef().orElse(null))
+                .set(DROPSHIP_FORWARD.REFUSAL_REASON, to.refusalReason().orElse(null))
+                .set(DROPSHIP_FORWARD.CARRIER, to.carrier().orElse(null))
+                .set(DROPSHIP_FORWARD.TRACKING_NUMBER, to.trackingNumber().orElse(null))
+                .set(DROPSHIP_FORWARD.SHIPMENT_RECORDED, to.shipmentRecorded())
+                .set(DROPSHIP_FORWARD.DUE_AT, to.dueAt())
+                .set(DROPSHIP_FORWARD.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(DROPSHIP_FORWARD.ID.eq(from.id()))
+                .and(DROPSHIP_FORWARD.STATUS.eq(from.status().wireName()))
+                .execute() == 1;
+    }
+
+    Optional<Forward> findForward(DSLContext db, Principal viewer, UUID id, boolean lock) {
+        var query = db.selectFrom(DROPSHIP_FORWARD).where(DROPSHIP_FORWARD.ID.eq(id))
+                .and(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_FORWARD.MERCHANT_ID)));
+        return (lock ? query.forUpdate().fetchOptional() : query.fetchOptional()).map(DropshipRepository::forward);
+    }
+
+    List<Forward> listForwards(DSLContext db, Principal viewer, Optional<UUID> subOrderId,
+                               Optional<ForwardStatus> status, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(DROPSHIP_FORWARD.CREATED_AT, DROPSHIP_FORWARD.ID)
+                        .gt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(DROPSHIP_FORWARD)
+                .where(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_FORWARD.MERCHANT_ID)))
+                .and(subOrderId.map(DROPSHIP_FORWARD.SUB_ORDER_ID::eq).orElse(DSL.noCondition()))
+                .and(status.map(s -> DROPSHIP_FORWARD.STATUS.eq(s.wireName())).orElse(DSL.noCondition()))
+                .and(after).orderBy(DROPSHIP_FORWARD.CREATED_AT, DROPSHIP_FORWARD.ID).limit(page.fetchSize())
+                .fetch(DropshipRepository::forward);
+    }
+
+    static Cursor cursorOf(Forward forward) {
+        return Cursor.of(forward.createdAt().toString(), forward.id().toString());
+    }
+
+    private static Forward forward(DropshipForwardRecord r) {
+        return new Forward(r.getId(), r.getMerchantId(), r.getSubOrderId(), r.getLineNumber(), r.getVariantId(),
+                r.getQuantity(), r.getConnectionId(), r.getSupplierSku(),
+                ForwardStatus.fromWireName(r.getStatus()).orElseThrow(), Optional.ofNullable(r.getSupplierOrderRef()),
+                Optional.ofNullable(r.getRefusalReason()), r.getAttempts(), r.getDueAt(),
+                Optional.ofNullable(r.getCarrier()), Optional.ofNullable(r.getTrackingNumber()),
+                r.getShipmentRecorded(), r.getCreatedAt(), r.getUpdatedAt());
+    }
+
+    // --- failover switches
+
+    void recordSwitch(DSLContext db, UUID merchantId, UUID connectionId, UUID backupConnectionId, String direction,
+                      String reason, OffsetDateTime at) {
+        db.insertInto(DROPSHIP_SWITCH)
+                .set(DROPSHIP_SWITCH.ID, UUID.randomUUID())
+                .set(DROPSHIP_SWITCH.MERCHANT_ID, merchantId)
+                .set(DROPSHIP_SWITCH.CONNECTION_ID, connectionId)
+                .set(DROPSHIP_SWITCH.BACKUP_CONNECTION_ID, backupConnectionId)
+                .set(DROPSHIP_SWITCH.DIRECTION, direction)
+                .set(DROPSHIP_SWITCH.REASON, reason)
+                .set(DROPSHIP_SWITCH.SWITCHED_AT, at)
+                .execute();
+    }
+
+    /** The direction of the connection's last switch, if it ever switched. */
+    Optional<String> lastSwitch(DSLContext db, UUID connectionId) {
+        return db.select(DROPSHIP_SWITCH.DIRECTION).from(DROPSHIP_SWITCH)
+                .where(DROPSHIP_SWITCH.CONNECTION_ID.eq(connectionId))
+                .orderBy(DROPSHIP_SWITCH.SWITCHED_AT.desc(), DROPSHIP_SWITCH.ID.desc()).limit(1)
+                .fetchOptional(r -> r.value1());
+    }
+}
