@@ -40,7 +40,8 @@ public final class Bench {
             new PgbenchCheckout(),
             new SettlementScenarios.LedgerPostingThroughput(),
             new SettlementScenarios.LedgerReconciliation(),
-            new StatementScenarios.StatementCsv());
+            new StatementScenarios.StatementCsv(),
+            new PartnerScenarios.InboundExchange());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);

@@ -14,7 +14,8 @@ public record DomainFact(EventType type, String idempotencyId, Parties parties, 
         implements DomainEvent {
 
     private static final Set<EventType> TYPES = Set.of(EventType.PRODUCT_PUBLISHED, EventType.PRODUCT_REJECTED,
-            EventType.STOCK_LOW, EventType.MERCHANT_STATUS_CHANGED, EventType.WEBHOOK_ENDPOINT_DISABLED);
+            EventType.STOCK_LOW, EventType.MERCHANT_STATUS_CHANGED, EventType.WEBHOOK_ENDPOINT_DISABLED,
+            EventType.EXCHANGE_COMPLETED, EventType.EXCHANGE_FAILED, EventType.EXCHANGE_REVERSED);
 
     public DomainFact {
         if (!TYPES.contains(type)) {

@@ -21,6 +21,8 @@ import java.util.Set;
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
  * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
  * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
+ * Partners and their exchange terms ({@code partners:write}) are the operator's; {@code partners:read} lets the
+ * operator read every partner and a partner its own record, terms, reconciliation files and statements.
  */
 public final class Scopes {
 
@@ -51,12 +53,14 @@ public final class Scopes {
     public static final String SETTLEMENT_WRITE = "settlement:write";
     public static final String POINTS_READ = "points:read";
     public static final String POINTS_WRITE = "points:write";
+    public static final String PARTNERS_READ = "partners:read";
+    public static final String PARTNERS_WRITE = "partners:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, PARTNERS_READ, PARTNERS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -71,7 +75,7 @@ public final class Scopes {
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ)));
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, PARTNERS_READ)));
 
     private Scopes() {
     }
