@@ -27,7 +27,7 @@ import java.util.UUID;
  * storefront's or the partner's); inbound, its reversal and the partner's word on an outbound credit with the
  * partner's own client token. Parses, delegates, renders.
  */
-final class ExchangesHttpService implements HttpService {
+public final class ExchangesHttpService implements HttpService {
 
     static final String PATH = "/v1/exchanges";
     private static final long MAX_POINTS = 1_000_000_000_000L;
@@ -48,7 +48,7 @@ final class ExchangesHttpService implements HttpService {
                 .post("/inbound/{reference}/reversal", this::reverse);
     }
 
-    record ExchangeView(UUID id, UUID partnerId, String direction, String reference, String memberId, long points,
+    public record ExchangeView(UUID id, UUID partnerId, String direction, String reference, String memberId, long points,
                         long partnerPoints, Money settlementAmount, String state, String failure, UUID compensates,
                         OffsetDateTime createdAt, OffsetDateTime resolvedAt) {
         static ExchangeView of(PartnerExchangeRecord row) {
@@ -60,7 +60,7 @@ final class ExchangesHttpService implements HttpService {
     }
 
     /** An outbound exchange and, when the partner credited it after it was released, its compensation. */
-    record OutboundView(ExchangeView exchange, ExchangeView compensation) {
+    public record OutboundView(ExchangeView exchange, ExchangeView compensation) {
     }
 
     private void outbound(ServerRequest req, ServerResponse res) {

@@ -20,7 +20,7 @@ import java.util.UUID;
  * {@code /v1/partner-links}: the customer a token acts for links, lists and removes its member ids at partners. The
  * customer-bound token is the customer's consent. Parses, delegates, renders.
  */
-final class PartnerLinksHttpService implements HttpService {
+public final class PartnerLinksHttpService implements HttpService {
 
     static final String PATH = "/v1/partner-links";
 
@@ -37,13 +37,13 @@ final class PartnerLinksHttpService implements HttpService {
                 .delete("/{partnerId}", this::unlink);
     }
 
-    record LinkView(UUID partnerId, String memberId, OffsetDateTime createdAt) {
+    public record LinkView(UUID partnerId, String memberId, OffsetDateTime createdAt) {
         static LinkView of(PartnerRegistry.Link link) {
             return new LinkView(link.partnerId(), link.memberId(), link.createdAt());
         }
     }
 
-    record LinkList(List<LinkView> items) {
+    public record LinkList(List<LinkView> items) {
     }
 
     private void link(ServerRequest req, ServerResponse res) {

@@ -111,9 +111,9 @@ final class PartnerRegistry {
         }
     }
 
-    /** An active partner, locked against a concurrent status change; 409 {@code partner_inactive} otherwise. */
+    /** An active partner; 409 {@code partner_inactive} otherwise (a suspension applies to exchanges asked after it). */
     PartnerRecord active(DSLContext tx, UUID id) {
-        PartnerRecord row = tx.selectFrom(PARTNER).where(PARTNER.ID.eq(id)).forShare().fetchOptional()
+        PartnerRecord row = tx.selectFrom(PARTNER).where(PARTNER.ID.eq(id)).fetchOptional()
                 .orElseThrow(() -> ProblemException.notFound("partner"));
         if (!ACTIVE.equals(row.getStatus())) {
             throw ProblemException.conflict("partner_inactive", "The partner is suspended.");

@@ -34,7 +34,7 @@ import java.util.UUID;
  * {@code /v1/partners}: the operator's registry of partners and their exchange terms, and each partner's daily
  * reconciliation (our file, its file, the mismatches) and statement. Parses, delegates, renders.
  */
-final class PartnersHttpService implements HttpService {
+public final class PartnersHttpService implements HttpService {
 
     static final String PATH = "/v1/partners";
     static final String CSV_COLUMNS = "reference,direction,state,member_id,points,partner_points,settlement_amount,"
@@ -67,7 +67,7 @@ final class PartnersHttpService implements HttpService {
                 .get("/{partnerId}/statement", this::statement);
     }
 
-    record PartnerView(UUID id, String name, String apiBaseUrl, String authType, String tokenUrl, String authClientId,
+    public record PartnerView(UUID id, String name, String apiBaseUrl, String authType, String tokenUrl, String authClientId,
                        String status, long version, OffsetDateTime createdAt) {
         static PartnerView of(PartnerRegistry.Partner p) {
             return new PartnerView(p.id(), p.name(), p.apiBaseUrl(), p.authType(), p.tokenUrl(), p.authClientId(),
@@ -75,10 +75,10 @@ final class PartnersHttpService implements HttpService {
         }
     }
 
-    record PartnerList(List<PartnerView> items) {
+    public record PartnerList(List<PartnerView> items) {
     }
 
-    record TermsView(UUID id, UUID partnerId, String direction, OffsetDateTime effectiveFrom, long rateNumerator,
+    public record TermsView(UUID id, UUID partnerId, String direction, OffsetDateTime effectiveFrom, long rateNumerator,
                      long rateDenominator, long minimum, long step, long customerDailyCap, long customerMonthlyCap,
                      long globalDailyCap, Money settlementPrice, String createdBy, OffsetDateTime createdAt) {
         static TermsView of(ExchangeTerms.Terms t) {
@@ -88,19 +88,26 @@ final class PartnersHttpService implements HttpService {
         }
     }
 
-    record TermsList(List<TermsView> items) {
+    public record TermsList(List<TermsView> items) {
     }
 
-    record DayFile(UUID partnerId, LocalDate date, List<ExchangesHttpService.ExchangeView> items) {
+    public record DayFile(UUID partnerId, LocalDate date, List<ExchangesHttpService.ExchangeView> items) {
     }
 
-    record MismatchReport(UUID partnerId, LocalDate date, List<ExchangeReports.Mismatch> items) {
+    public record MismatchReport(UUID partnerId, LocalDate date, List<MismatchView> items) {
     }
 
-    record UploadView(UUID partnerId, LocalDate date, int lines) {
+    public record MismatchView(String direction, String reference, String kind, Long marketplacePoints,
+                               Long partnerFilePoints) {
+        static MismatchView of(ExchangeReports.Mismatch m) {
+            return new MismatchView(m.direction(), m.reference(), m.kind(), m.marketplacePoints(), m.partnerFilePoints());
+        }
     }
 
-    record StatementView(UUID partnerId, LocalDate from, LocalDate to, Money owedToPartner, Money owedByPartner,
+    public record UploadView(UUID partnerId, LocalDate date, int lines) {
+    }
+
+    public record StatementView(UUID partnerId, LocalDate from, LocalDate to, Money owedToPartner, Money owedByPartner,
                          Money net, long exchanges) {
     }
 
@@ -309,7 +316,7 @@ final class PartnersHttpService implements HttpService {
         UUID partner = partnerId(req);
         LocalDate day = date(req);
         JsonResponses.ok(res, new MismatchReport(partner, day, reports.mismatches(Authentication.principal(req), partner,
-                day)));
+                day).stream().map(MismatchView::of).toList()));
     }
 
     private void statement(ServerRequest req, ServerResponse res) {
