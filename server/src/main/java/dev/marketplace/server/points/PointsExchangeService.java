@@ -136,7 +136,7 @@ final class PointsExchangeService implements PointsExchange {
     @Override
     public boolean takeBack(DSLContext tx, UUID lotId, String reason) {
         PointsLotRecord lot = tx.selectFrom(POINTS_LOT).where(POINTS_LOT.ID.eq(lotId)).forUpdate().fetchSingle();
-        if (!PointsLedger.AVAILABLE.equals(lot.getState()) || lot.getRemaining() != lot.getPoints()
+        if (!PointsLedger.AVAILABLE.equals(lot.getState()) || !lot.getRemaining().equals(lot.getPoints())
                 || !lot.getExpiresAt().isAfter(now())) {
             return false;
         }
