@@ -287,8 +287,6 @@ public final class PartnersHttpService implements HttpService {
     }
 
     private void uploadFile(ServerRequest req, ServerResponse res) {
-        UUID partner = partnerId(req);
-        LocalDate day = date(req);
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "lines");
         List<ExchangeReports.PartnerLine> lines = new ArrayList<>();
         Optional<List<JsonFields>> items = body.optionalObjects("lines", 0, 10_000, "direction", "reference",
@@ -307,6 +305,8 @@ public final class PartnersHttpService implements HttpService {
             lines.add(new ExchangeReports.PartnerLine(direction, reference, points));
         }
         body.throwIfInvalid();
+        UUID partner = partnerId(req);
+        LocalDate day = date(req);
         int stored = reports.upload(Authentication.principal(req), partner, day, lines);
         JsonResponses.ok(res, new UploadView(partner, day, stored));
     }

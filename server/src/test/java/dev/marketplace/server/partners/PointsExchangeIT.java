@@ -179,9 +179,8 @@ class PointsExchangeIT {
         lookupAnswers(reference, okJson("{\"status\": \"credited\"}"));
         assertThat(server.runJob(PartnersModule.RECONCILE_JOB)).as("not due yet").isZero();
         clock.advance(Duration.ofMinutes(2));
-        server.runJob(PartnersModule.RECONCILE_JOB);
+        resolvedByTheJob(member, reference, "completed");
 
-        assertThat(outbound(member, reference).getString("state")).isEqualTo("completed");
         assertThat(available(member)).isEqualTo(8_000);
         assertSettled();
     }
@@ -195,9 +194,8 @@ class PointsExchangeIT {
         creditAnswers(aResponse().withStatus(201));
 
         clock.advance(Duration.ofMinutes(2));
-        server.runJob(PartnersModule.RECONCILE_JOB);
+        resolvedByTheJob(member, reference, "completed");
 
-        assertThat(outbound(member, reference).getString("state")).isEqualTo("completed");
         assertThat(available(member)).isEqualTo(9_700);
         assertSettled();
     }
@@ -211,9 +209,8 @@ class PointsExchangeIT {
         lookupAnswers(reference, okJson("{\"status\": \"refused\"}"));
 
         clock.advance(Duration.ofMinutes(2));
-        server.runJob(PartnersModule.RECONCILE_JOB);
+        resolvedByTheJob(member, reference, "failed");
 
-        assertThat(outbound(member, reference).getString("state")).isEqualTo("failed");
         assertThat(available(member)).isEqualTo(10_000);
         assertSettled();
     }
@@ -345,8 +342,11 @@ class PointsExchangeIT {
                 statuses.add(status.get());
             }
         }
-        assertThat(statuses.stream().filter(s -> s == 201).count()).as("2,000 a day at 200 each").isEqualTo(10);
-        assertThat(statuses.stream().filter(s -> s == 409).count()).isEqualTo(40);
+        // Refused: 409 at the cap, or 503 when a request found no free database connection while the others
+        // queued on the customer's counter row; never a credit past the cap.
+        assertThat(statuses.stream().filter(s -> s == 201).count()).as("2,000 a day at 200 each: " + statuses)
+                .isEqualTo(10);
+        assertThat(statuses).as("the others refused").filteredOn(s -> s != 201).containsOnly(409, 503);
         assertThat(available(member)).isEqualTo(1_000);
         assertSettled();
     }
@@ -401,6 +401,17 @@ class PointsExchangeIT {
     }
 
     // ---- helpers
+
+    /**
+     * Runs the reconciliation job until the exchange has the outcome: a scheduled run of the job (real time) may hold
+     * the exchange's claim while this one runs.
+     */
+    private static void resolvedByTheJob(Member member, String reference, String state) {
+        dev.marketplace.server.testing.Await.until(Duration.ofSeconds(20), reference + " " + state, () -> {
+            server.runJob(PartnersModule.RECONCILE_JOB);
+            return outbound(member, reference).getString("state").equals(state);
+        });
+    }
 
     record Member(UUID customerId, String memberId, String token) {
     }
