@@ -346,7 +346,7 @@ class PointsExchangeIT {
         // queued on the customer's counter row; never a credit past the cap.
         assertThat(statuses.stream().filter(s -> s == 201).count()).as("2,000 a day at 200 each: " + statuses)
                 .isEqualTo(10);
-        assertThat(statuses).as("the others refused").filteredOn(s -> s != 201).containsOnly(409, 503);
+        assertThat(statuses).as("the others refused").filteredOn(s -> s != 201).allMatch(s -> s == 409 || s == 503);
         assertThat(available(member)).isEqualTo(1_000);
         assertSettled();
     }
