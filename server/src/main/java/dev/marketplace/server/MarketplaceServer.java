@@ -41,6 +41,7 @@ import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.webhooks.WebhooksModule;
+import dev.marketplace.server.partners.PartnersModule;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
@@ -151,6 +152,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     List.of(orders.customerData())));
             add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service()));
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
+            add(modules, new PartnersModule(config.get("partners"), dsl, outbound, security.piiKeys(), points.exchange(),
+                    clock));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);

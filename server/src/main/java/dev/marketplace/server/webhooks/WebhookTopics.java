@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  *
  * <p>The operator's endpoints get every published event; a merchant's those whose parties name it; a storefront's
  * those whose payload names it as {@code storefrontId} (the orders it placed) — the same rows each could read
- * through the API. Partners see no published event yet.
+ * through the API. A partner gets the outcomes of its points exchanges (the payload names it as its owner).
  */
 final class WebhookTopics {
 
@@ -93,6 +93,13 @@ final class WebhookTopics {
         notPublished(EventType.CHANNEL_DEPOSIT_DRAWN);
         // Drop-shipping: a connection that stopped selling, to its merchant.
         published(EventType.DROPSHIP_STALE, "dropship.stale", Audience.MERCHANT);
+        // The partner points exchange (decision 37): the exchange's outcome to the partner (the payload's owner).
+        notPublished(EventType.POINTS_EXCHANGED_OUT);
+        notPublished(EventType.POINTS_EXCHANGED_IN);
+        notPublished(EventType.POINTS_EXCHANGE_REVERSED);
+        published(EventType.EXCHANGE_COMPLETED, "exchange.completed", Audience.ENDPOINT_OWNER);
+        published(EventType.EXCHANGE_FAILED, "exchange.failed", Audience.ENDPOINT_OWNER);
+        published(EventType.EXCHANGE_REVERSED, "exchange.reversed", Audience.ENDPOINT_OWNER);
     }
 
     private WebhookTopics() {

@@ -15,7 +15,8 @@ public record DomainFact(EventType type, String idempotencyId, Parties parties, 
 
     private static final Set<EventType> TYPES = Set.of(EventType.PRODUCT_PUBLISHED, EventType.PRODUCT_REJECTED,
             EventType.STOCK_LOW, EventType.MERCHANT_STATUS_CHANGED, EventType.WEBHOOK_ENDPOINT_DISABLED,
-            EventType.DROPSHIP_STALE);
+            EventType.DROPSHIP_STALE, EventType.EXCHANGE_COMPLETED, EventType.EXCHANGE_FAILED,
+            EventType.EXCHANGE_REVERSED);
 
     public DomainFact {
         if (!TYPES.contains(type)) {

@@ -142,7 +142,24 @@ public enum EventType {
      * A supplier connection's last successful stock sync is too old: its listings stopped selling until a sync
      * succeeds: {@code {"connectionId", "lastSuccessfulSyncAt", "variantsOffSale"}}; parties: its merchant.
      */
-    DROPSHIP_STALE(false);
+    DROPSHIP_STALE(false),
+    // The partner points exchange (decision 37), appended by the partners domain in the transaction of the change.
+    /** Our points left for a partner: the funders' points liabilities debited, {@code partner_points_clearing:{partner}} credited, {@code platform_points_exchange_margin} the difference. */
+    POINTS_EXCHANGED_OUT(true),
+    /** A partner's points came in as ours: {@code partner_points_clearing:{partner}} debited, {@code platform_points_liability} credited, the margin the difference. */
+    POINTS_EXCHANGED_IN(true),
+    /** An inbound exchange reversed by the partner: the legs of {@link #POINTS_EXCHANGED_IN} reversed. */
+    POINTS_EXCHANGE_REVERSED(true),
+    /**
+     * An exchange reached its outcome (DomainFact): {@code {"exchangeId", "partnerId", "direction", "reference",
+     * "memberId", "points", "partnerPoints", "state", "ownerType": "partner", "ownerId": partnerId}}; parties: the
+     * customer. {@code direction} {@code compensation}: the partner credited after the exchange had been released.
+     */
+    EXCHANGE_COMPLETED(false),
+    /** An outbound exchange failed and its points went back to the customer (DomainFact, payload as above). */
+    EXCHANGE_FAILED(false),
+    /** The partner reversed an inbound exchange (DomainFact, payload as above). */
+    EXCHANGE_REVERSED(false);
 
     private final boolean moneyMovement;
 

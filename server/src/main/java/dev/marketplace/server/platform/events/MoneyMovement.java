@@ -163,6 +163,64 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
                 transfer(pointsLiability(merchantFunder), pointsCost(merchantFunder), amount));
     }
 
+    // Partner points exchange (decision 37): the points' liability against what the platform and the partner owe
+    // each other at the terms' settlement price; the difference is the platform's exchange margin.
+    public static final String POINTS_EXCHANGE_MARGIN = "platform_points_exchange_margin";
+
+    /** What the platform owes the partner (credit) or the partner owes the platform (debit). */
+    public static String partnerPointsClearing(UUID partnerId) {
+        return "partner_points_clearing:" + Objects.requireNonNull(partnerId, "partner");
+    }
+
+    /** The value of points of one funder ({@code merchantFunder} null: the platform) that left a customer. */
+    public record FunderValue(UUID merchantFunder, Money value) {
+    }
+
+    /**
+     * Our points left for the partner: each funder's liability debited by its points' value, the partner's clearing
+     * credited with what the platform owes it, the margin credited with the difference (debited if it is a loss).
+     */
+    public static MoneyMovement pointsExchangedOut(String cause, Parties parties, UUID partnerId,
+                                                   List<FunderValue> taken, Money owedToPartner) {
+        List<Leg> legs = new java.util.ArrayList<>();
+        long value = 0;
+        for (FunderValue funder : taken) {
+            legs.add(new Leg(pointsLiability(funder.merchantFunder()), funder.value().amount(), funder.value().currency()));
+            value = Math.addExact(value, funder.value().amount());
+        }
+        legs.add(new Leg(partnerPointsClearing(partnerId), Math.negateExact(owedToPartner.amount()),
+                owedToPartner.currency()));
+        legs.add(new Leg(POINTS_EXCHANGE_MARGIN, Math.subtractExact(owedToPartner.amount(), value),
+                owedToPartner.currency()));
+        return new MoneyMovement(EventType.POINTS_EXCHANGED_OUT, "points_exchanged_out:" + cause, parties,
+                owedToPartner, legs);
+    }
+
+    /**
+     * Partner points came in as ours: the partner's clearing debited with what it owes the platform, the platform's
+     * points liability credited with the points' value, the margin with the difference.
+     */
+    public static MoneyMovement pointsExchangedIn(String cause, Parties parties, UUID partnerId, Money owedByPartner,
+                                                  Money credited) {
+        return new MoneyMovement(EventType.POINTS_EXCHANGED_IN, "points_exchanged_in:" + cause, parties, owedByPartner,
+                exchangeIn(partnerId, owedByPartner, credited, 1));
+    }
+
+    /** An inbound exchange taken back: the legs of {@link #pointsExchangedIn} reversed. */
+    public static MoneyMovement pointsExchangeReversed(String cause, Parties parties, UUID partnerId,
+                                                       Money owedByPartner, Money credited) {
+        return new MoneyMovement(EventType.POINTS_EXCHANGE_REVERSED, "points_exchange_reversed:" + cause, parties,
+                owedByPartner, exchangeIn(partnerId, owedByPartner, credited, -1));
+    }
+
+    private static List<Leg> exchangeIn(UUID partnerId, Money owedByPartner, Money credited, int sign) {
+        String currency = owedByPartner.currency();
+        return List.of(new Leg(partnerPointsClearing(partnerId), sign * owedByPartner.amount(), currency),
+                new Leg(PLATFORM_POINTS_LIABILITY, -sign * credited.amount(), credited.currency()),
+                new Leg(POINTS_EXCHANGE_MARGIN, sign * Math.subtractExact(credited.amount(), owedByPartner.amount()),
+                        currency));
+    }
+
     private static List<Leg> transfer(String debited, String credited, Money amount) {
         return List.of(new Leg(debited, amount.amount(), amount.currency()),
                 new Leg(credited, Math.negateExact(amount.amount()), amount.currency()));

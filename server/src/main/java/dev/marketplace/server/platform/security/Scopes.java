@@ -26,6 +26,8 @@ import java.util.Set;
  * operator's.
  * Drop-ship connections, imports, syncs and forwards ({@code dropship:read}, {@code dropship:write}) are merchants'
  * (the operator reads).
+ * Partners and their exchange terms ({@code partners:write}) are the operator's; {@code partners:read} lets the
+ * operator read every partner and a partner its own record, terms, reconciliation files and statements.
  */
 public final class Scopes {
 
@@ -60,13 +62,15 @@ public final class Scopes {
     public static final String CHANNELS_WRITE = "channels:write";
     public static final String DROPSHIP_READ = "dropship:read";
     public static final String DROPSHIP_WRITE = "dropship:write";
+    public static final String PARTNERS_READ = "partners:read";
+    public static final String PARTNERS_WRITE = "partners:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
             WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE, DROPSHIP_READ,
-            DROPSHIP_WRITE);
+            DROPSHIP_WRITE, PARTNERS_READ, PARTNERS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -81,7 +85,7 @@ public final class Scopes {
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ)));
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, PARTNERS_READ)));
 
     private Scopes() {
     }

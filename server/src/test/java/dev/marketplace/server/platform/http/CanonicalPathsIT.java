@@ -44,7 +44,8 @@ class CanonicalPathsIT {
     static final TestServer server = new TestServer();
 
     /** A scope no operation of the document requires, so the token lacks every operation's scope. */
-    private static final String UNUSED_SCOPE = "points:exchange";
+    /** A scope no operation asks for: since the partners' operations (decision 37) every real scope is some operation's. */
+    private static final String UNUSED_SCOPE = "unused:scope";
     private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
     private static final Pattern PARAMETER = Pattern.compile("\\{([^}]+)}");
     /** Tables a handler reached by any of these requests would write to. */

@@ -69,7 +69,8 @@ class AuthorizationServerIT {
                         "cart:write", "orders:read", "orders:write", "fulfilment:write", "settlement:read", "events:admin",
                         "webhooks:read", "webhooks:write", "settlement:write",
                         "points:read", "points:write", "metrics:read", "channels:read", "channels:write",
-                        "dropship:read", "dropship:write");
+                        "dropship:read", "dropship:write",
+                        "partners:read", "partners:write");
     }
 
     @Test
