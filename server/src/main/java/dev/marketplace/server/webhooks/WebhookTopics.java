@@ -87,6 +87,10 @@ final class WebhookTopics {
         notPublished(EventType.POINTS_REDEMPTION_RETURNED);
         notPublished(EventType.POINTS_EXPIRED);
         notPublished(EventType.POINTS_VOIDED);
+        // Reviews (decision 40): to the reviewed merchant.
+        published(EventType.REVIEW_CREATED, "review.created", Audience.MERCHANT);
+        published(EventType.REVIEW_PUBLISHED, "review.published", Audience.MERCHANT);
+        published(EventType.REVIEW_REPLY_OVERDUE, "review.reply_overdue", Audience.MERCHANT);
     }
 
     private WebhookTopics() {

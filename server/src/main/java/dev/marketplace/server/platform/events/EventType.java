@@ -126,7 +126,16 @@ public enum EventType {
     /** Points lapsed: the funder's points liability debited, its cost account credited. */
     POINTS_EXPIRED(true),
     /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
-    POINTS_VOIDED(true);
+    POINTS_VOIDED(true),
+
+    // Reviews (decision 40), appended by the reviews domain as a DomainFact in the transaction of the change; the
+    // payload is {"reviewId", "productId", "subOrderId", "rating", "status", "replyDueAt"?}; parties: the merchant.
+    /** A customer reviewed a delivered line (published at once, or held for moderation: {@code status}). */
+    REVIEW_CREATED(false),
+    /** A review became visible to storefronts: at once when clean, or when the operator published it. */
+    REVIEW_PUBLISHED(false),
+    /** A negative review's reply deadline ({@code replyDueAt}) passed without the merchant's reply. */
+    REVIEW_REPLY_OVERDUE(false);
 
     private final boolean moneyMovement;
 

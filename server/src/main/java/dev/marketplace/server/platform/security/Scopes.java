@@ -21,6 +21,9 @@ import java.util.Set;
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
  * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
  * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
+ * Reviews ({@code reviews:write}, {@code reviews:read}) are written and read by customers through a storefront's
+ * customer-bound token; merchants read the reviews of their products ({@code reviews:read}) and answer them
+ * ({@code reviews:reply}); the operator moderates ({@code reviews:moderate}).
  */
 public final class Scopes {
 
@@ -51,25 +54,30 @@ public final class Scopes {
     public static final String SETTLEMENT_WRITE = "settlement:write";
     public static final String POINTS_READ = "points:read";
     public static final String POINTS_WRITE = "points:write";
+    public static final String REVIEWS_READ = "reviews:read";
+    public static final String REVIEWS_WRITE = "reviews:write";
+    public static final String REVIEWS_REPLY = "reviews:reply";
+    public static final String REVIEWS_MODERATE = "reviews:moderate";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, REVIEWS_READ, REVIEWS_WRITE, REVIEWS_REPLY,
+            REVIEWS_MODERATE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
-            ORDERS_READ, ORDERS_WRITE, POINTS_READ);
+            ORDERS_READ, ORDERS_WRITE, POINTS_READ, REVIEWS_READ, REVIEWS_WRITE);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
-                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE),
+                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, REVIEWS_READ, REVIEWS_REPLY),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ),
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, REVIEWS_READ, REVIEWS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ)));
 
