@@ -15,6 +15,7 @@ import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.api.ReturnsApi;
+import dev.marketplace.sdk.api.ReviewsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -105,7 +106,7 @@ public final class MarketplaceClient {
         this.fulfilment = new FulfilmentApi(client);
         this.returns = new ReturnsApi(client);
         this.operations = new OperationsApi(client);
-        this.feeds = new Feeds(fulfilment, inventory, products);
+        this.feeds = new Feeds(fulfilment, inventory, products, new ReviewsApi(client));
     }
 
     /** Settings: only {@code baseUri} is required. */
@@ -178,7 +179,7 @@ public final class MarketplaceClient {
         return returns;
     }
 
-    /** The change feeds (sub-orders, stock, products), followed with a stored cursor. */
+    /** The change feeds (sub-orders, stock, products, reviews), followed with a stored cursor. */
     public Feeds feeds() {
         return feeds;
     }

@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /** {@code /v1/webhook-endpoints}: the HTTP face of {@link WebhookEndpointService}. */
 public final class WebhookEndpointHttpService implements HttpService {
@@ -203,7 +204,10 @@ public final class WebhookEndpointHttpService implements HttpService {
         for (int i = 0; i < topics.size(); i++) {
             if (!WebhookTopics.isFilter(topics.get(i))) {
                 body.reject("topics/" + i, FieldError.INVALID_FORMAT,
-                        "must be a topic, <noun>.* or *; topics: " + String.join(", ", WebhookTopics.names()));
+                        // The nouns, not every topic: the list of topics outgrew a field error's 500 characters.
+                        "must be a topic (<noun>.<event>, see WebhookTopicFilter), <noun>.* or *; nouns: "
+                                + WebhookTopics.names().stream().map(name -> name.substring(0, name.indexOf('.')))
+                                .distinct().collect(Collectors.joining(", ")));
             }
         }
         return List.copyOf(new LinkedHashSet<>(topics));
