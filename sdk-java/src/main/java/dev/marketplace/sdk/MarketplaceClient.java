@@ -15,6 +15,7 @@ import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.api.ReturnsApi;
+import dev.marketplace.sdk.api.ReviewsApi;
 import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.api.WebhookEndpointsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
@@ -111,7 +112,7 @@ public final class MarketplaceClient {
         this.operations = new OperationsApi(client);
         this.settlement = new SettlementApi(client);
         this.webhookEndpoints = new WebhookEndpointsApi(client);
-        this.feeds = new Feeds(fulfilment, inventory, products);
+        this.feeds = new Feeds(fulfilment, inventory, products, new ReviewsApi(client));
     }
 
     /** Settings: only {@code baseUri} is required. */
@@ -184,7 +185,7 @@ public final class MarketplaceClient {
         return returns;
     }
 
-    /** The change feeds (sub-orders, stock, products), followed with a stored cursor. */
+    /** The change feeds (sub-orders, stock, products, reviews), followed with a stored cursor. */
     public Feeds feeds() {
         return feeds;
     }

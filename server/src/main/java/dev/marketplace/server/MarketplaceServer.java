@@ -50,6 +50,7 @@ import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.RevokedTokens;
 import dev.marketplace.server.platform.security.SecurityModule;
 import dev.marketplace.server.points.PointsModule;
+import dev.marketplace.server.reviews.ReviewsModule;
 import io.helidon.common.context.Context;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
@@ -110,7 +111,7 @@ public final class MarketplaceServer implements AutoCloseable {
         return start(config, mailSender, Clock.systemUTC());
     }
 
-    /** With the clock the points programme keeps its time by (return windows, expiry): tests move it forward. */
+    /** With the clock points (return windows, expiry) and reviews (edit windows, reply deadlines) keep time by: tests move it forward. */
     public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock) {
         Database database = Database.start(DatabaseSettings.from(config));
         OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
@@ -154,6 +155,8 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
             add(modules, new PartnersModule(config.get("partners"), dsl, outbound, security.piiKeys(), points.exchange(),
                     clock));
+            add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
+                    merchants.service(), clock));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
@@ -172,7 +175,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
                     .addFilter(new ReadYourWrites(catalog.listingChanges(), List.of(ProductHttpService.PATH,
                             MerchantHttpService.PATH, CategoryHttpService.PATH, StockHttpService.PATH,
-                            LocationHttpService.PATH, ReservationHttpService.PATH)));
+                            LocationHttpService.PATH, ReservationHttpService.PATH, ReviewsModule.REVIEWS_PATH)));
             errors.register(routing);
             ContractRouting contractRouting = new ContractRouting(routes, routing);
             for (Module module : modules) {

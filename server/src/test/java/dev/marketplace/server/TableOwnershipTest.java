@@ -26,7 +26,7 @@ class TableOwnershipTest {
 
     /** Table → the package (below {@code dev.marketplace.server}) of the domain that owns it. The one map. */
     static final Map<String, String> OWNERS = owners(
-            owned("catalog", "catalog_category", "product", "product_variant", "listing_search"),
+            owned("catalog", "catalog_category", "product", "product_variant", "listing_search", "merchant_rating"),
             owned("merchants", "merchant", "merchant_status_change"),
             owned("clients", "api_client"),
             owned("customers", "customer", "customer_token", "customer_privacy_event", "sign_in_event",
@@ -49,6 +49,7 @@ class TableOwnershipTest {
                     "dropship_switch"),
             owned("partners", "partner", "partner_member_link", "partner_exchange_terms", "partner_exchange",
                     "partner_exchange_usage", "partner_file_line"),
+            owned("reviews", "review", "service_level_standing"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),
@@ -61,7 +62,7 @@ class TableOwnershipTest {
      * statement so a page is one query (decisions 12, 14, 21). Readers filter by their own {@code feed}.
      */
     static final Map<String, Set<String>> FEED_READERS = Map.of(
-            "change_log", Set.of("catalog", "inventory", "orders"));
+            "change_log", Set.of("catalog", "inventory", "orders", "reviews"));
 
     private static final JavaClasses SERVER_CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

@@ -45,6 +45,13 @@ public final class ComplianceCheck {
         return findings;
     }
 
+    /** The banned words in free texts by field name ({@code title} → {language: text}), as in products. */
+    public List<ComplianceFinding> checkTexts(Map<String, Map<String, String>> textsByField) {
+        List<ComplianceFinding> findings = new ArrayList<>();
+        new TreeMap<>(textsByField).forEach((field, texts) -> scan(field, texts, findings));
+        return findings;
+    }
+
     private void scan(String field, Map<String, String> texts, List<ComplianceFinding> findings) {
         new TreeMap<>(texts).forEach((key, text) -> {
             String normalized = normalize(text);

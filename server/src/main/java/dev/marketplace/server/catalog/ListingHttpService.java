@@ -15,6 +15,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
@@ -51,11 +52,20 @@ public final class ListingHttpService implements HttpService {
     public record ListingResource(UUID productId, UUID merchantId, UUID categoryId, Map<String, String> title,
                                   Map<String, String> description, Map<String, String> attributes,
                                   List<String> imageUrls, List<ProductVariant> variants, Money price,
-                                  OffsetDateTime publishedAt) {
-        static ListingResource of(Product product) {
+                                  OffsetDateTime publishedAt, RatingResource rating, RatingResource merchantRating) {
+        static ListingResource of(Listing listing) {
+            Product product = listing.product();
             return new ListingResource(product.id(), product.merchantId(), product.categoryId(), product.title(),
                     product.description(), product.attributes(), product.imageUrls(), product.variants(),
-                    product.lowestPrice(), product.publishedAt());
+                    product.lowestPrice(), product.publishedAt(), RatingResource.of(listing.rating()),
+                    RatingResource.of(listing.merchantRating()));
+        }
+    }
+
+    /** Published reviews' ratings: how many, and their average in stars (absent when there are none). */
+    public record RatingResource(int count, BigDecimal average) {
+        static RatingResource of(Rating rating) {
+            return new RatingResource(rating.count(), rating.average());
         }
     }
 
@@ -64,7 +74,7 @@ public final class ListingHttpService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         QueryParameters query = QueryParameters.of(req, "q", "categoryId", "merchantId", "currency", "minPrice",
-                "maxPrice", "inStock", "sort", "limit", "cursor");
+                "maxPrice", "inStock", "minRating", "sort", "limit", "cursor");
         Optional<String> text = query.text("q", 1, SEARCH_TEXT_MAX);
         Optional<UUID> categoryId = query.uuid("categoryId");
         Optional<UUID> merchantId = query.uuid("merchantId");
@@ -72,6 +82,7 @@ public final class ListingHttpService implements HttpService {
         Optional<Long> minPrice = query.wholeNumber("minPrice", 0, Long.MAX_VALUE);
         Optional<Long> maxPrice = query.wholeNumber("maxPrice", 0, Long.MAX_VALUE);
         boolean inStockOnly = query.oneOf("inStock", Set.of("true", "false")).map(Boolean::parseBoolean).orElse(false);
+        Optional<Integer> minRating = query.wholeNumber("minRating", 1, 5).map(Math::toIntExact);
         ListingSort sort = query.oneOf("sort", SORTS.keySet()).map(SORTS::get)
                 .orElse(req.query().contains("q") ? ListingSort.RELEVANCE : ListingSort.NEWEST);
         PageRequest page = query.pageRequest(CursorKey.TEXT, CursorKey.TEXT, CursorKey.UUID);
@@ -90,7 +101,7 @@ public final class ListingHttpService implements HttpService {
         });
         query.throwIfInvalid();
         ListingQuery listingQuery = new ListingQuery(text, categoryId, merchantId, currency, minPrice, maxPrice,
-                inStockOnly, sort);
+                inStockOnly, minRating, sort);
         JsonResponses.send(res, Status.OK_200, cache.page(req.query().rawValue(), () -> {
             Page<ListingResource> result = products.listings(listingQuery, page).map(ListingResource::of);
             return JsonResponses.json(new ListingPage(result.items(), result.nextCursor()));

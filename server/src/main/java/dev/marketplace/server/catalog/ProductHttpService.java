@@ -9,10 +9,10 @@ import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.PublicUrls;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.money.Money;
-import dev.marketplace.server.platform.outbound.DestinationPolicy;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -25,8 +25,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -271,31 +269,9 @@ public final class ProductHttpService implements HttpService {
                 ATTRIBUTE_VALUE_MAX);
     }
 
-    /**
-     * Image URLs: absolute https URLs (never plain http, which mixed-content storefronts refuse) that storefronts may
-     * fetch, so to a public host by the outbound destination rules (no private or loopback address, no user info).
-     */
+    /** Image URLs: https URLs to public hosts, the rule of every stored URL ({@link PublicUrls}). */
     private static Optional<List<String>> imageUrls(JsonFields body) {
-        Optional<List<String>> urls = body.optionalStrings("imageUrls", IMAGES_MAX, 1, IMAGE_URL_MAX);
-        urls.ifPresent(list -> {
-            for (int i = 0; i < list.size(); i++) {
-                String field = "imageUrls/" + i;
-                httpsUrl(list.get(i)).ifPresentOrElse(
-                        uri -> DestinationPolicy.PUBLIC_ONLY.refusalWithoutResolving(uri).ifPresent(reason ->
-                                body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL to a public host: " + reason)),
-                        () -> body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL"));
-            }
-        });
-        return urls;
-    }
-
-    private static Optional<URI> httpsUrl(String text) {
-        try {
-            URI uri = new URI(text);
-            return "https".equals(uri.getScheme()) && uri.getHost() != null ? Optional.of(uri) : Optional.empty();
-        } catch (URISyntaxException e) {
-            return Optional.empty();
-        }
+        return PublicUrls.httpsUrls(body, "imageUrls", IMAGES_MAX, IMAGE_URL_MAX);
     }
 
     /**

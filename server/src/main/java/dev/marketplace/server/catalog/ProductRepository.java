@@ -4,6 +4,7 @@ import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
 import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.LISTING_SEARCH;
+import static dev.marketplace.schema.Tables.MERCHANT_RATING;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
@@ -149,7 +150,17 @@ final class ProductRepository {
     }
 
     /** A listing and the cursor of the page that ends with it. */
-    record Listed(Product product, Cursor cursor) {
+    record Listed(Listing listing, Cursor cursor) {
+    }
+
+    /** What listings show of ratings: the product's from listing_search, its merchant's from merchant_rating. */
+    private static final Field<?>[] RATING_FIELDS = {LISTING_SEARCH.RATING_COUNT, LISTING_SEARCH.RATING_SUM,
+            MERCHANT_RATING.RATING_COUNT, MERCHANT_RATING.RATING_SUM};
+
+    private static Listing listingOf(Product product, Record row) {
+        Integer merchantCount = row.get(MERCHANT_RATING.RATING_COUNT);
+        return new Listing(product, new Rating(row.get(LISTING_SEARCH.RATING_COUNT), row.get(LISTING_SEARCH.RATING_SUM)),
+                merchantCount == null ? Rating.NONE : new Rating(merchantCount, row.get(MERCHANT_RATING.RATING_SUM)));
     }
 
     /**
@@ -165,11 +176,14 @@ final class ProductRepository {
                 .and(query.currency().map(LISTING_SEARCH.CURRENCY::eq).orElse(DSL.noCondition()))
                 .and(query.minPrice().map(LISTING_SEARCH.MIN_PRICE_AMOUNT::ge).orElse(DSL.noCondition()))
                 .and(query.maxPrice().map(LISTING_SEARCH.MIN_PRICE_AMOUNT::le).orElse(DSL.noCondition()))
-                .and(query.inStockOnly() ? DSL.condition(LISTING_SEARCH.IN_STOCK) : DSL.noCondition());
+                .and(query.inStockOnly() ? DSL.condition(LISTING_SEARCH.IN_STOCK) : DSL.noCondition())
+                .and(query.minRating().map(stars -> LISTING_SEARCH.RATING_HUNDREDTHS.ge(stars * 100))
+                        .orElse(DSL.noCondition()));
         Field<?> sortKey = switch (query.sort()) {
             case RELEVANCE -> rank(query.text().orElseThrow());
             case NEWEST -> LISTING_SEARCH.PUBLISHED_AT;
             case PRICE_ASC, PRICE_DESC -> LISTING_SEARCH.MIN_PRICE_AMOUNT;
+            case RATING_DESC -> LISTING_SEARCH.RATING_HUNDREDTHS;
         };
         Condition after = page.after().map(cursor -> {
             String key = cursor.keys().get(1);
@@ -183,15 +197,18 @@ final class ProductRepository {
                         .gt(Long.parseLong(key), id);
                 case PRICE_DESC -> DSL.row(LISTING_SEARCH.MIN_PRICE_AMOUNT, LISTING_SEARCH.PRODUCT_ID)
                         .lt(Long.parseLong(key), id);
+                case RATING_DESC -> DSL.row(LISTING_SEARCH.RATING_HUNDREDTHS, LISTING_SEARCH.PRODUCT_ID)
+                        .lt(Integer.parseInt(key), id);
             };
         }).orElse(DSL.noCondition());
         List<SortField<?>> order = switch (query.sort()) {
-            case RELEVANCE, NEWEST, PRICE_DESC -> List.of(sortKey.desc(), LISTING_SEARCH.PRODUCT_ID.desc());
+            case RELEVANCE, NEWEST, PRICE_DESC, RATING_DESC -> List.of(sortKey.desc(), LISTING_SEARCH.PRODUCT_ID.desc());
             case PRICE_ASC -> List.of(sortKey.asc(), LISTING_SEARCH.PRODUCT_ID.asc());
         };
         Field<?> key = sortKey.as("sort_key");
-        var rows = db.select(PRODUCT.fields()).select(key)
+        var rows = db.select(PRODUCT.fields()).select(RATING_FIELDS).select(key)
                 .from(LISTING_SEARCH).join(PRODUCT).on(PRODUCT.ID.eq(LISTING_SEARCH.PRODUCT_ID))
+                .leftJoin(MERCHANT_RATING).on(MERCHANT_RATING.MERCHANT_ID.eq(LISTING_SEARCH.MERCHANT_ID))
                 .where(filter).and(after)
                 .orderBy(order)
                 .limit(page.fetchSize())
@@ -200,10 +217,30 @@ final class ProductRepository {
         List<Listed> listed = new ArrayList<>(products.size());
         for (int i = 0; i < products.size(); i++) {
             Product product = products.get(i);
-            listed.add(new Listed(product, Cursor.of(query.sort().wireName(), String.valueOf(rows.get(i).get(key)),
-                    product.id().toString())));
+            listed.add(new Listed(listingOf(product, rows.get(i)), Cursor.of(query.sort().wireName(),
+                    String.valueOf(rows.get(i).get(key)), product.id().toString())));
         }
         return listed;
+    }
+
+    /**
+     * Adds ratings to the product's row of the read model and to its merchant's (negative amounts take published
+     * ratings away), as increments: concurrent reviews of one product each add their own. Rows are locked product
+     * first, then merchant, always in that order.
+     */
+    void rate(DSLContext db, UUID productId, UUID merchantId, int countDelta, long sumDelta) {
+        db.update(LISTING_SEARCH)
+                .set(LISTING_SEARCH.RATING_COUNT, LISTING_SEARCH.RATING_COUNT.plus(countDelta))
+                .set(LISTING_SEARCH.RATING_SUM, LISTING_SEARCH.RATING_SUM.plus(sumDelta))
+                .where(LISTING_SEARCH.PRODUCT_ID.eq(productId))
+                .execute();
+        // The row first, empty (an upsert's proposed row would have to pass the checks with a negative amount).
+        db.insertInto(MERCHANT_RATING).set(MERCHANT_RATING.MERCHANT_ID, merchantId).onConflictDoNothing().execute();
+        db.update(MERCHANT_RATING)
+                .set(MERCHANT_RATING.RATING_COUNT, MERCHANT_RATING.RATING_COUNT.plus(countDelta))
+                .set(MERCHANT_RATING.RATING_SUM, MERCHANT_RATING.RATING_SUM.plus(sumDelta))
+                .where(MERCHANT_RATING.MERCHANT_ID.eq(merchantId))
+                .execute();
     }
 
     /**
@@ -212,8 +249,9 @@ final class ProductRepository {
      */
     static final class ListingById {
         private static final UUID PLACEHOLDER = new UUID(0, 0);
-        private static final Field<?>[] FIELDS = Stream.concat(Arrays.stream(PRODUCT.fields()),
-                Arrays.stream(PRODUCT_VARIANT.fields())).toArray(Field<?>[]::new);
+        private static final Field<?>[] FIELDS = Stream.of(Arrays.stream(PRODUCT.fields()),
+                Arrays.stream(PRODUCT_VARIANT.fields()), Arrays.stream(RATING_FIELDS)).flatMap(fields -> fields)
+                .toArray(Field<?>[]::new);
 
         private final String sql;
         private final Object[] bindValues;
@@ -221,10 +259,10 @@ final class ProductRepository {
 
         ListingById(DSLContext db) {
             Query query = db.select(FIELDS)
-                    .from(PRODUCT).leftJoin(PRODUCT_VARIANT).on(PRODUCT_VARIANT.PRODUCT_ID.eq(PRODUCT.ID))
-                    .where(PRODUCT.ID.eq(PLACEHOLDER))
-                    .andExists(DSL.selectOne().from(LISTING_SEARCH)
-                            .where(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID)).and(listed()))
+                    .from(PRODUCT).join(LISTING_SEARCH).on(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID))
+                    .leftJoin(MERCHANT_RATING).on(MERCHANT_RATING.MERCHANT_ID.eq(LISTING_SEARCH.MERCHANT_ID))
+                    .leftJoin(PRODUCT_VARIANT).on(PRODUCT_VARIANT.PRODUCT_ID.eq(PRODUCT.ID))
+                    .where(PRODUCT.ID.eq(PLACEHOLDER)).and(listed())
                     .orderBy(PRODUCT_VARIANT.POSITION);
             this.sql = db.render(query);
             List<Object> values = db.extractBindValues(query);
@@ -232,7 +270,7 @@ final class ProductRepository {
             this.idIndex = values.indexOf(PLACEHOLDER);
         }
 
-        Optional<Product> find(DSLContext db, UUID id) {
+        Optional<Listing> find(DSLContext db, UUID id) {
             Object[] values = bindValues.clone();
             values[idIndex] = id;
             List<Record> rows = db.resultQuery(sql, values).coerce(FIELDS).fetch();
@@ -241,7 +279,7 @@ final class ProductRepository {
             }
             List<ProductVariant> variants = rows.stream().filter(row -> row.get(PRODUCT_VARIANT.ID) != null)
                     .map(row -> toVariant(row.into(PRODUCT_VARIANT))).toList();
-            return Optional.of(toProduct(rows.getFirst().into(PRODUCT), variants));
+            return Optional.of(listingOf(toProduct(rows.getFirst().into(PRODUCT), variants), rows.getFirst()));
         }
     }
 

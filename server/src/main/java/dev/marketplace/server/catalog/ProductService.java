@@ -265,16 +265,30 @@ public final class ProductService {
     }
 
     /** Published products of active merchants; an unknown {@code categoryId} is a validation error. */
-    public Page<Product> listings(ListingQuery query, PageRequest page) {
+    public Page<Listing> listings(ListingQuery query, PageRequest page) {
         query.categoryId().ifPresent(this::requireCategory);
         return Page.fromLookahead(repository.listings(dsl, query, page), page.limit(), ProductRepository.Listed::cursor)
-                .map(ProductRepository.Listed::product);
+                .map(ProductRepository.Listed::listing);
     }
 
     /** A published product of an active merchant. */
-    public Product listing(UUID id) {
+    public Listing listing(UUID id) {
         return listingById.find(dsl, id)
                 .orElseThrow(() -> ProblemException.notFound("listing"));
+    }
+
+    /**
+     * In the caller's transaction: published reviews' ratings added to (or, negative, taken from) the product's and
+     * its merchant's in the listing read model, which storefronts filter and sort by (decision 40). The reviews
+     * domain's way into the catalog's tables.
+     */
+    public void rate(DSLContext tx, UUID productId, UUID merchantId, int countDelta, long sumDelta) {
+        repository.rate(tx, productId, merchantId, countDelta, sumDelta);
+    }
+
+    /** The banned words (catalog compliance) in texts by field name, such as a review's title and body. */
+    public List<ComplianceFinding> bannedWordsIn(Map<String, Map<String, String>> textsByField) {
+        return compliance.checkTexts(textsByField);
     }
 
     /**

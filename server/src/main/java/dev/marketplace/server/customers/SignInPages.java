@@ -38,7 +38,9 @@ final class SignInPages {
                     Map.entry(Scopes.POINTS_EXCHANGE, "exchange your points with its own loyalty programme"),
                     Map.entry(Scopes.CART_WRITE, "fill your shopping cart"),
                     Map.entry(Scopes.ORDERS_READ, "see your orders"),
-                    Map.entry(Scopes.ORDERS_WRITE, "place, pay for and cancel orders in your name")),
+                    Map.entry(Scopes.ORDERS_WRITE, "place, pay for and cancel orders in your name"),
+                    Map.entry(Scopes.REVIEWS_READ, "see your reviews"),
+                    Map.entry(Scopes.REVIEWS_WRITE, "review what you bought and change those reviews in your name")),
             "ja", Map.ofEntries(
                     Map.entry("title", "マーケットプレイスにログイン"),
                     Map.entry("asks", "%s があなたの代わりに操作する許可を求めています。"),
@@ -63,7 +65,9 @@ final class SignInPages {
                     Map.entry(Scopes.POINTS_EXCHANGE, "ポイントを提携先のポイントと交換"),
                     Map.entry(Scopes.CART_WRITE, "ショッピングカートへの商品の追加"),
                     Map.entry(Scopes.ORDERS_READ, "注文の閲覧"),
-                    Map.entry(Scopes.ORDERS_WRITE, "あなたの名前での注文・支払い・キャンセル")));
+                    Map.entry(Scopes.ORDERS_WRITE, "あなたの名前での注文・支払い・キャンセル"),
+                    Map.entry(Scopes.REVIEWS_READ, "レビューの閲覧"),
+                    Map.entry(Scopes.REVIEWS_WRITE, "購入した商品のレビューの投稿・変更")));
 
     private static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f5f5;color:#222}

@@ -159,7 +159,8 @@ final class MerchantRepository {
                 .set(MERCHANT_STATUS_CHANGE.FROM_STATUS, from == null ? null : from.wireName())
                 .set(MERCHANT_STATUS_CHANGE.TO_STATUS, to.wireName())
                 .set(MERCHANT_STATUS_CHANGE.REASONS, reasons.toArray(String[]::new))
-                .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_CLIENT_ID, by.clientId())
+                // The server's own change (a service-level freeze) has no client: its subject, system:<reason>.
+                .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_CLIENT_ID, by.isSystem() ? by.subject() : by.clientId())
                 .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_TYPE, by.type().wireName())
                 .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_ID, by.id())
                 .returning(MERCHANT_STATUS_CHANGE.ID)

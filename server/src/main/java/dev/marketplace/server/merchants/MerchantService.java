@@ -148,6 +148,25 @@ public final class MerchantService {
         return changed;
     }
 
+    /**
+     * The server's own freeze of an active merchant (service levels missed, decision 40), through the same
+     * transition function and history as the operator's, whatever version it is at; false when the merchant is not
+     * active (already frozen, suspended or closed), which it leaves as it is.
+     */
+    public boolean freezeIfActive(Principal caller, UUID id, List<String> reasons) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Optional<Merchant> current = repository.findForUpdate(db, caller, id);
+            Optional<MerchantStatus> next = current.flatMap(merchant -> merchant.status().after(MerchantAction.FREEZE));
+            if (next.isEmpty()) {
+                return false;
+            }
+            repository.updateStatus(db, id, next.get());
+            repository.recordStatusChange(db, id, current.get().status(), next.get(), reasons, caller);
+            return true;
+        });
+    }
+
     private Merchant recordTransition(Principal caller, UUID id, MerchantAction action, List<String> reasons,
                                       ExpectedVersion expected) {
         return dsl.transactionResult(tx -> {

@@ -21,6 +21,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Comparator;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
@@ -347,5 +349,53 @@ final class OrderRepository {
         try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             return reader.readObject();
         }
+    }
+
+    /**
+     * A merchant's acceptance and shipping times (see {@link FulfilmentTimes}): acceptance deadlines in
+     * [{@code from}, {@code to}), acceptances in the same period for shipping; "by now" is {@code now}.
+     */
+    FulfilmentTimes fulfilmentTimes(DSLContext db, UUID merchantId, OffsetDateTime from, OffsetDateTime to,
+                                    Duration shipWithin, OffsetDateTime now) {
+        Field<OffsetDateTime> accepted = DSL.field(DSL.select(DSL.min(ORDER_TRANSITION.OCCURRED_AT)).from(ORDER_TRANSITION)
+                // The order's transitions are indexed by order (order_transition_order_idx).
+                .where(ORDER_TRANSITION.ORDER_ID.eq(SUB_ORDER.ORDER_ID)).and(ORDER_TRANSITION.SUB_ORDER_ID.eq(SUB_ORDER.ID))
+                .and(ORDER_TRANSITION.TO_STATUS.eq(SubOrderStatus.ACCEPTED.wireName()))).as("accepted_at");
+        var subOrders = db.select(SUB_ORDER.ID, SUB_ORDER.STATUS, SUB_ORDER.ACCEPTANCE_DUE_AT, SUB_ORDER.SHIPPED_AT, accepted)
+                .from(SUB_ORDER)
+                .where(SUB_ORDER.MERCHANT_ID.eq(merchantId))
+                .and(SUB_ORDER.ACCEPTANCE_DUE_AT.isNotNull())
+                // Accepted in the period implies a deadline after its start; the sub-order index narrows by merchant.
+                .and(SUB_ORDER.ACCEPTANCE_DUE_AT.ge(from))
+                .fetch();
+        int acceptanceDue = 0;
+        int acceptedInTime = 0;
+        int shippingDue = 0;
+        int shippedInTime = 0;
+        for (var row : subOrders) {
+            OffsetDateTime due = row.get(SUB_ORDER.ACCEPTANCE_DUE_AT);
+            OffsetDateTime acceptedAt = row.get(accepted);
+            String status = row.get(SUB_ORDER.STATUS);
+            if (!due.isBefore(from) && due.isBefore(to) && (acceptedAt != null
+                    || status.equals(SubOrderStatus.REJECTED.wireName())
+                    || status.equals(SubOrderStatus.AWAITING_ACCEPTANCE.wireName()) && !due.isAfter(now))) {
+                acceptanceDue++;
+                if (acceptedAt != null && !acceptedAt.isAfter(due)) {
+                    acceptedInTime++;
+                }
+            }
+            OffsetDateTime shippedAt = row.get(SUB_ORDER.SHIPPED_AT);
+            if (acceptedAt != null && !acceptedAt.isBefore(from) && acceptedAt.isBefore(to)) {
+                OffsetDateTime shipBy = acceptedAt.plus(shipWithin);
+                boolean cancelledUnshipped = status.equals(SubOrderStatus.CANCELLED.wireName()) && shippedAt == null;
+                if (!cancelledUnshipped && (shippedAt != null || !shipBy.isAfter(now))) {
+                    shippingDue++;
+                    if (shippedAt != null && !shippedAt.isAfter(shipBy)) {
+                        shippedInTime++;
+                    }
+                }
+            }
+        }
+        return new FulfilmentTimes(acceptanceDue, acceptedInTime, shippingDue, shippedInTime);
     }
 }

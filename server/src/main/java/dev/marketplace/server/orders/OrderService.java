@@ -342,6 +342,42 @@ public final class OrderService {
                         .sorted(Comparator.comparingInt(Order.Line::lineNumber)).toList());
     }
 
+    /**
+     * One line of a sub-order as its customer bought it, for reviews (decision 40): a line of a delivered
+     * sub-order is what a verified buyer may review.
+     */
+    public record PurchasedLine(UUID orderId, UUID storefrontId, UUID customerId, UUID subOrderId, UUID merchantId,
+                                int lineNumber, UUID productId, SubOrderStatus status) {
+        public boolean delivered() {
+            return status == SubOrderStatus.DELIVERED || status == SubOrderStatus.CLOSED;
+        }
+    }
+
+    /**
+     * In the caller's transaction: the line of a sub-order of the calling customer's own orders; empty when there is
+     * no such line or the order is not the caller's (another customer's is not found, like every other tenant's).
+     */
+    public Optional<PurchasedLine> purchasedLine(DSLContext tx, Principal caller, UUID subOrderId, int lineNumber) {
+        return repository.orderOfSubOrder(tx, subOrderId)
+                .flatMap(orderId -> repository.find(tx, caller, orderId, false))
+                .filter(order -> caller.customer().filter(order.customerId()::equals).isPresent())
+                .flatMap(order -> order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst()
+                        .flatMap(subOrder -> subOrder.lines().stream().filter(l -> l.lineNumber() == lineNumber)
+                                .findFirst()
+                                .map(line -> new PurchasedLine(order.id(), order.storefrontId(), order.customerId(),
+                                        subOrderId, subOrder.merchantId(), lineNumber, line.productId(),
+                                        subOrder.status()))));
+    }
+
+    /**
+     * A merchant's acceptance and shipping against their deadlines over [{@code from}, {@code to}); shipping is
+     * due {@code shipWithin} after acceptance (no order carries a promised ship date of its own).
+     */
+    public FulfilmentTimes fulfilmentTimes(UUID merchantId, OffsetDateTime from, OffsetDateTime to,
+                                           Duration shipWithin, OffsetDateTime now) {
+        return repository.fulfilmentTimes(dsl, merchantId, from, to, shipWithin, now);
+    }
+
     /** How a transition names who made it: {@code customer:<id> via storefront:<id>}, {@code merchant:<id>}… */
     static String actorOf(Principal caller) {
         return caller.customer().map(c -> "customer:" + c + " via " + caller.subject()).orElse(caller.subject());

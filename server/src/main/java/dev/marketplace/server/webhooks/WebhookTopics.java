@@ -100,6 +100,10 @@ final class WebhookTopics {
         published(EventType.EXCHANGE_COMPLETED, "exchange.completed", Audience.ENDPOINT_OWNER);
         published(EventType.EXCHANGE_FAILED, "exchange.failed", Audience.ENDPOINT_OWNER);
         published(EventType.EXCHANGE_REVERSED, "exchange.reversed", Audience.ENDPOINT_OWNER);
+        // Reviews (decision 40): to the reviewed merchant.
+        published(EventType.REVIEW_CREATED, "review.created", Audience.MERCHANT);
+        published(EventType.REVIEW_PUBLISHED, "review.published", Audience.MERCHANT);
+        published(EventType.REVIEW_REPLY_OVERDUE, "review.reply_overdue", Audience.MERCHANT);
     }
 
     private WebhookTopics() {

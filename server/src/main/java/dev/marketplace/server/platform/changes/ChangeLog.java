@@ -30,6 +30,8 @@ public final class ChangeLog {
     public static final String STOCK = "stock";
     /** The feed of sub-orders for merchants' ERPs ({@code change_log.feed}, V12). */
     public static final String SUB_ORDERS = "sub_orders";
+    /** The feed of reviews for merchants' ERPs ({@code change_log.feed}, V29). */
+    public static final String REVIEWS = "reviews";
 
     private ChangeLog() {
     }

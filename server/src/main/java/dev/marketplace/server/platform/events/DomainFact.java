@@ -8,7 +8,8 @@ import java.util.Set;
  * A change another domain only reports (nobody in the server reacts to it but webhooks): the owning domain builds
  * the payload its {@link EventType} documents. Used for {@link EventType#PRODUCT_PUBLISHED},
  * {@link EventType#PRODUCT_REJECTED}, {@link EventType#STOCK_LOW}, {@link EventType#MERCHANT_STATUS_CHANGED} and
- * {@link EventType#WEBHOOK_ENDPOINT_DISABLED} and {@link EventType#DROPSHIP_STALE}.
+ * {@link EventType#WEBHOOK_ENDPOINT_DISABLED}, {@link EventType#DROPSHIP_STALE}, the exchanges' {@code EXCHANGE_*} and
+ * the reviews' {@code REVIEW_*}.
  */
 public record DomainFact(EventType type, String idempotencyId, Parties parties, JsonObject payload)
         implements DomainEvent {
@@ -16,7 +17,8 @@ public record DomainFact(EventType type, String idempotencyId, Parties parties, 
     private static final Set<EventType> TYPES = Set.of(EventType.PRODUCT_PUBLISHED, EventType.PRODUCT_REJECTED,
             EventType.STOCK_LOW, EventType.MERCHANT_STATUS_CHANGED, EventType.WEBHOOK_ENDPOINT_DISABLED,
             EventType.DROPSHIP_STALE, EventType.EXCHANGE_COMPLETED, EventType.EXCHANGE_FAILED,
-            EventType.EXCHANGE_REVERSED);
+            EventType.EXCHANGE_REVERSED, EventType.REVIEW_CREATED, EventType.REVIEW_PUBLISHED,
+            EventType.REVIEW_REPLY_OVERDUE);
 
     public DomainFact {
         if (!TYPES.contains(type)) {

@@ -159,7 +159,15 @@ public enum EventType {
     /** An outbound exchange failed and its points went back to the customer (DomainFact, payload as above). */
     EXCHANGE_FAILED(false),
     /** The partner reversed an inbound exchange (DomainFact, payload as above). */
-    EXCHANGE_REVERSED(false);
+    EXCHANGE_REVERSED(false),
+    // Reviews (decision 40), appended by the reviews domain as a DomainFact in the transaction of the change; the
+    // payload is {"reviewId", "productId", "subOrderId", "rating", "status", "replyDueAt"?}; parties: the merchant.
+    /** A customer reviewed a delivered line (published at once, or held for moderation: {@code status}). */
+    REVIEW_CREATED(false),
+    /** A review became visible to storefronts: at once when clean, or when the operator published it. */
+    REVIEW_PUBLISHED(false),
+    /** A negative review's reply deadline ({@code replyDueAt}) passed without the merchant's reply. */
+    REVIEW_REPLY_OVERDUE(false);
 
     private final boolean moneyMovement;
 

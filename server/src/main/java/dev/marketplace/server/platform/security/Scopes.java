@@ -28,6 +28,9 @@ import java.util.Set;
  * (the operator reads).
  * Partners and their exchange terms ({@code partners:write}) are the operator's; {@code partners:read} lets the
  * operator read every partner and a partner its own record, terms, reconciliation files and statements.
+ * Reviews ({@code reviews:write}, {@code reviews:read}) are written and read by customers through a storefront's
+ * customer-bound token; merchants read the reviews of their products ({@code reviews:read}) and answer them
+ * ({@code reviews:reply}); the operator moderates ({@code reviews:moderate}).
  */
 public final class Scopes {
 
@@ -64,26 +67,30 @@ public final class Scopes {
     public static final String DROPSHIP_WRITE = "dropship:write";
     public static final String PARTNERS_READ = "partners:read";
     public static final String PARTNERS_WRITE = "partners:write";
+    public static final String REVIEWS_READ = "reviews:read";
+    public static final String REVIEWS_WRITE = "reviews:write";
+    public static final String REVIEWS_REPLY = "reviews:reply";
+    public static final String REVIEWS_MODERATE = "reviews:moderate";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
             WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE, DROPSHIP_READ,
-            DROPSHIP_WRITE, PARTNERS_READ, PARTNERS_WRITE);
+            DROPSHIP_WRITE, PARTNERS_READ, PARTNERS_WRITE, REVIEWS_READ, REVIEWS_WRITE, REVIEWS_REPLY, REVIEWS_MODERATE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
-            ORDERS_READ, ORDERS_WRITE, POINTS_READ);
+            ORDERS_READ, ORDERS_WRITE, POINTS_READ, REVIEWS_READ, REVIEWS_WRITE);
 
     private static final Map<PrincipalType, Set<String>> CEILINGS = new EnumMap<>(Map.of(
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
-                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, DROPSHIP_READ, DROPSHIP_WRITE),
+                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, DROPSHIP_READ, DROPSHIP_WRITE, REVIEWS_READ, REVIEWS_REPLY),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ),
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, REVIEWS_READ, REVIEWS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, PARTNERS_READ)));
 

@@ -70,7 +70,8 @@ class AuthorizationServerIT {
                         "webhooks:read", "webhooks:write", "settlement:write",
                         "points:read", "points:write", "metrics:read", "channels:read", "channels:write",
                         "dropship:read", "dropship:write",
-                        "partners:read", "partners:write");
+                        "partners:read", "partners:write",
+                        "reviews:read", "reviews:write", "reviews:reply", "reviews:moderate");
     }
 
     @Test
