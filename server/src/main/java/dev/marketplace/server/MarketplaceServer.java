@@ -46,6 +46,8 @@ import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.RevokedTokens;
 import dev.marketplace.server.platform.security.SecurityModule;
 import dev.marketplace.server.points.PointsModule;
+import dev.marketplace.server.promotions.PromotionsModule;
+import dev.marketplace.server.reports.ReportsModule;
 import io.helidon.common.context.Context;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
@@ -128,9 +130,10 @@ public final class MarketplaceServer implements AutoCloseable {
                     categories.service(), merchants.service()));
             InventoryModule inventory = add(modules, new InventoryModule(dsl, catalog.products()));
             PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));
+            PromotionsModule promotions = add(modules, new PromotionsModule(config.get("promotions"), dsl, clock));
             OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
-                    points.orderPoints()));
+                    points.orderPoints(), promotions.orderCoupons()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
             add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"), dsl, orders.orders(),
@@ -139,6 +142,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
             add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service()));
+            add(modules, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();

@@ -43,6 +43,8 @@ class TableOwnershipTest {
                     "settlement_statement"),
             owned("points", "points_order", "points_order_line", "points_sub_order", "points_campaign", "points_tier",
                     "points_customer_tier", "points_lot", "points_entry", "points_redemption"),
+            owned("promotions", "promotion_coupon", "promotion_coupon_stripe", "promotion_customer_use",
+                    "promotion_order", "promotion_redemption", "promotion_order_line"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

@@ -33,11 +33,13 @@ public final class PointsModule implements Module {
 
     private final PointsService points;
     private final PointsProgramme programme;
+    private final PointsFigures figures;
 
     public PointsModule(Config config, DSLContext dsl, Clock clock) {
         PointsSettings settings = PointsSettings.from(config);
         this.points = new PointsService(dsl, settings, new PointsLedger(settings), clock);
         this.programme = new PointsProgramme(dsl, points);
+        this.figures = new PointsFigures(dsl);
     }
 
     @Override
@@ -48,6 +50,11 @@ public final class PointsModule implements Module {
     /** Redemption at checkout and points given back on cancellations and returns, for the orders domain. */
     public OrderPoints orderPoints() {
         return points;
+    }
+
+    /** Points issued, redeemed and expired, for reports. */
+    public PointsFigures figures() {
+        return figures;
     }
 
     @Override

@@ -87,6 +87,9 @@ final class WebhookTopics {
         notPublished(EventType.POINTS_REDEMPTION_RETURNED);
         notPublished(EventType.POINTS_EXPIRED);
         notPublished(EventType.POINTS_VOIDED);
+        // Coupons' money side: the coupons are read through /v1/promotions/coupons; the ledger holds the money.
+        notPublished(EventType.COUPON_REDEEMED);
+        notPublished(EventType.COUPON_REDEMPTION_RETURNED);
     }
 
     private WebhookTopics() {

@@ -133,7 +133,8 @@ class MerchantApiIT {
         assertThat(approved.getCredentials().getClient().getScopes()).containsExactlyInAnyOrder(
                 Scope.CATALOG_READ, Scope.CATALOG_WRITE, Scope.CLIENTS_READ, Scope.CLIENTS_WRITE, Scope.INVENTORY_READ,
                 Scope.INVENTORY_WRITE, Scope.MERCHANTS_READ, Scope.ORDERS_READ, Scope.FULFILMENT_WRITE,
-                Scope.SETTLEMENT_READ, Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE, Scope.POINTS_READ, Scope.POINTS_WRITE);
+                Scope.SETTLEMENT_READ, Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE, Scope.POINTS_READ, Scope.POINTS_WRITE,
+                Scope.PROMOTIONS_READ, Scope.PROMOTIONS_WRITE);
 
         MarketplaceClient asMerchant = clientOf(approved);
         assertThat(asMerchant.merchants().getMerchant(applied.getId())).isEqualTo(approved.getMerchant());

@@ -126,7 +126,13 @@ public enum EventType {
     /** Points lapsed: the funder's points liability debited, its cost account credited. */
     POINTS_EXPIRED(true),
     /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
-    POINTS_VOIDED(true);
+    POINTS_VOIDED(true),
+
+    // Coupons and promotions (decision 42): the money side of a coupon, one funder per movement.
+    /** A coupon paid for part of a paid order: the funder's cost ({@code merchant_payable:{m}} or {@code platform_promotions_expense}) debited, {@code escrow} credited. */
+    COUPON_REDEEMED(true),
+    /** A coupon's share of cancelled or returned units back to its funder: {@code escrow} or the selling merchant's payable debited, the funder's cost credited. */
+    COUPON_REDEMPTION_RETURNED(true);
 
     private final boolean moneyMovement;
 

@@ -20,7 +20,8 @@ import java.util.Set;
  * ({@code events:admin}) and the metrics ({@code metrics:read}) are the operator's alone. Every kind of principal manages its own webhook endpoints
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
  * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
- * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
+ * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's; so are
+ * coupons ({@code promotions:read}, {@code promotions:write}).
  */
 public final class Scopes {
 
@@ -51,12 +52,14 @@ public final class Scopes {
     public static final String SETTLEMENT_WRITE = "settlement:write";
     public static final String POINTS_READ = "points:read";
     public static final String POINTS_WRITE = "points:write";
+    public static final String PROMOTIONS_READ = "promotions:read";
+    public static final String PROMOTIONS_WRITE = "promotions:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, PROMOTIONS_READ, PROMOTIONS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -66,7 +69,7 @@ public final class Scopes {
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
-                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE),
+                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, PROMOTIONS_READ, PROMOTIONS_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ),
