@@ -15,6 +15,8 @@ import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.api.ReturnsApi;
+import dev.marketplace.sdk.api.PointsApi;
+import dev.marketplace.sdk.api.PromotionsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,6 +62,8 @@ public final class MarketplaceClient {
     private final PaymentsApi payments;
     private final FulfilmentApi fulfilment;
     private final ReturnsApi returns;
+    private final PointsApi points;
+    private final PromotionsApi promotions;
     private final OperationsApi operations;
     private final Feeds feeds;
 
@@ -104,6 +108,8 @@ public final class MarketplaceClient {
         this.payments = new PaymentsApi(client);
         this.fulfilment = new FulfilmentApi(client);
         this.returns = new ReturnsApi(client);
+        this.points = new PointsApi(client);
+        this.promotions = new PromotionsApi(client);
         this.operations = new OperationsApi(client);
         this.feeds = new Feeds(fulfilment, inventory, products);
     }
@@ -176,6 +182,19 @@ public final class MarketplaceClient {
     /** Returns (RMA): requested by the customer, handled by the merchant. */
     public ReturnsApi returns() {
         return returns;
+    }
+
+    /**
+     * Loyalty points: a customer's balance, lots, history and coming expiries (customer-bound token); campaigns,
+     * tiers and adjustments (the operator; a merchant its own campaigns).
+     */
+    public PointsApi points() {
+        return points;
+    }
+
+    /** Coupons and automatic promotions: the operator's, and a merchant's own. */
+    public PromotionsApi promotions() {
+        return promotions;
     }
 
     /** The change feeds (sub-orders, stock, products), followed with a stored cursor. */
