@@ -30,11 +30,11 @@ public final class SalesFigures {
     public Sales sales(Optional<UUID> merchant, String currency, OffsetDateTime from, OffsetDateTime to) {
         Record row = dsl.fetchSingle("""
                 WITH counted AS (
-                    SELECT o.id AS order_id, o.customer_id, s.total_amount, o.created_at >= ? AS in_period
+                    SELECT o.id AS order_id, o.customer_id, s.total_amount, o.created_at >= ?::timestamptz AS in_period
                     FROM sub_order s JOIN customer_order o ON o.id = s.order_id
                     WHERE s.status IN ('awaiting_acceptance', 'accepted', 'partially_shipped', 'shipped', 'delivered',
                                        'closed')
-                      AND s.currency = ? AND o.created_at < ? AND (?::uuid IS NULL OR s.merchant_id = ?::uuid)
+                      AND s.currency = ?::text AND o.created_at < ?::timestamptz AND (?::uuid IS NULL OR s.merchant_id = ?::uuid)
                 ), repeat AS (
                     SELECT customer_id FROM counted WHERE in_period GROUP BY customer_id
                     HAVING count(DISTINCT order_id) >= 2

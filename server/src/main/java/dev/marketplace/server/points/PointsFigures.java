@@ -28,14 +28,14 @@ public final class PointsFigures {
         Record row = dsl.fetchSingle("""
                 SELECT (SELECT COALESCE(sum(points), 0) FROM points_lot
                          WHERE (rule IN ('base') OR rule LIKE 'campaign:%' OR rule LIKE 'tier:%')
-                           AND earned_at >= ? AND earned_at < ? AND (?::text IS NULL OR funder = ?::text))::bigint
+                           AND earned_at >= ?::timestamptz AND earned_at < ?::timestamptz AND (?::text IS NULL OR funder = ?::text))::bigint
                            AS issued,
                        (SELECT COALESCE(sum(l.points), 0) FROM points_order_line l
                           JOIN points_order o ON o.order_id = l.order_id
-                         WHERE o.state = 'paid' AND o.created_at >= ? AND o.created_at < ?
+                         WHERE o.state = 'paid' AND o.created_at >= ?::timestamptz AND o.created_at < ?::timestamptz
                            AND (?::uuid IS NULL OR l.merchant_id = ?::uuid))::bigint AS redeemed,
                        (SELECT COALESCE(-sum(e.points), 0) FROM points_entry e JOIN points_lot lot ON lot.id = e.lot_id
-                         WHERE e.kind = 'expired' AND e.occurred_at >= ? AND e.occurred_at < ?
+                         WHERE e.kind = 'expired' AND e.occurred_at >= ?::timestamptz AND e.occurred_at < ?::timestamptz
                            AND (?::text IS NULL OR lot.funder = ?::text))::bigint AS expired""",
                 from, to, funder, funder, from, to, merchant.orElse(null), merchant.orElse(null), from, to, funder,
                 funder);

@@ -27,7 +27,7 @@ public final class CouponFigures {
                 SELECT COALESCE(sum(r.amount - r.returned), 0)::bigint AS cost,
                        count(*) FILTER (WHERE NOT r.use_returned) AS uses
                 FROM promotion_redemption r JOIN promotion_order o ON o.order_id = r.order_id
-                WHERE o.state = 'paid' AND o.currency = ? AND o.created_at >= ? AND o.created_at < ?
+                WHERE o.state = 'paid' AND o.currency = ?::text AND o.created_at >= ?::timestamptz AND o.created_at < ?::timestamptz
                   AND (?::uuid IS NULL OR r.merchant_id = ?::uuid)""",
                 currency, from, to, merchant.orElse(null), merchant.orElse(null));
         return new Coupons(row.get("cost", Long.class), row.get("uses", Long.class));

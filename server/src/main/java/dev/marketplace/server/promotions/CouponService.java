@@ -254,6 +254,11 @@ final class CouponService implements OrderCoupons {
      * is tried). Empty when no stripe has a use left.
      */
     private static Optional<Integer> takeStripe(DSLContext tx, UUID couponId) {
+        // Most refusals of a used-up coupon end here, without waiting for stripes other checkouts hold.
+        if (!tx.fetchExists(PROMOTION_COUPON_STRIPE, PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId)
+                .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES)))) {
+            return Optional.empty();
+        }
         var withUsesLeft = tx.select(PROMOTION_COUPON_STRIPE.STRIPE).from(PROMOTION_COUPON_STRIPE)
                 .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
                 .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES));
