@@ -35,6 +35,7 @@ public final class Bench {
             new IntegrationScenarios.BulkStockUpdate(),
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),
+            new OrderScenarios.DiscountedCheckout(),
             new OrderScenarios.FlashSale(),
             new WebhookScenarios.Delivery(),
             new PgbenchCheckout(),

@@ -639,4 +639,90 @@ final class OrderScenarios {
                             attemptsPerSecond, BUYERS, seconds), attemptsPerSecond >= 1_500)));
         }
     }
+
+    /**
+     * Issue 16's check: checkouts alone (closed loop, 32 connections, carts written by SQL as in {@link Checkout}),
+     * one in five naming a platform coupon (5 %) and redeeming 100 points, against the plain checkouts' figure of
+     * the same run: at most 20 % more cost, i.e. at least 1 / 1.2 of their throughput.
+     */
+    static final class DiscountedCheckout implements Scenario {
+        private static final int DISCOUNTED_EVERY = 5;
+
+        @Override
+        public String name() {
+            return "checkout-discounted";
+        }
+
+        @Override
+        public Report.Scenario run(Context context) throws Exception {
+            List<String> customers = customerTokens(context);
+            List<List<Sku>> merchants = new ArrayList<>(skus(context, 0, 60, 20).values());
+            setStock(context, merchants.stream().flatMap(List::stream).toList(), 1_000_000);
+            Api api = context.api();
+            String code = "BENCH5-" + Long.toString(System.currentTimeMillis(), 36).toUpperCase(Locale.ROOT);
+            var coupon = JSON.createObjectNode().put("code", code).put("name", "bench 5 %").put("kind", "percentage")
+                    .put("percentageBasisPoints", 500).put("currency", "JPY")
+                    .put("startsAt", java.time.OffsetDateTime.now().minusMinutes(1).toString())
+                    .put("endsAt", java.time.OffsetDateTime.now().plusDays(1).toString());
+            api.post(context.operatorToken(), "/v1/promotions/coupons", coupon.toString(), 201);
+            List<PreparedCart> carts = sqlCarts(context, customers, merchants, (int) (CLOSED_LOOP_CART_RATE
+                    * (context.timing().warmUp().toSeconds() + context.timing().measured().toSeconds())));
+            givePoints(context, carts);
+            byte[][] checkouts = new byte[carts.size()][];
+            for (int i = 0; i < carts.size(); i++) {
+                PreparedCart cart = carts.get(i);
+                String body = i % DISCOUNTED_EVERY == 0
+                        ? "{\"cartId\":\"" + cart.id() + "\",\"shippingAddress\":" + ADDRESS
+                                + ",\"couponCodes\":[\"" + code + "\"],\"redeemPoints\":100}"
+                        : checkoutBody(cart.id().toString());
+                checkouts[i] = HttpConnection.post(context.base(), "/v1/orders", customers.get(cart.customer()), body);
+            }
+            AtomicInteger next = new AtomicInteger();
+            Machine.CpuMeter cpu = new Machine.CpuMeter(context);
+            Report.Load closedLoop = new LoadGenerator(context.base(), MAX_THROUGHPUT_CONNECTIONS).asFastAsPossible(
+                    context.timing().warmUp(), context.timing().measured(), random -> {
+                        int taken = next.getAndIncrement();
+                        if (taken >= checkouts.length) {
+                            throw new IllegalStateException("out of prepared carts");
+                        }
+                        return checkouts[taken];
+                    });
+            Report.CpuShares shares = cpu.stop();
+            Optional<Double> plain = checkoutsPerSecondClosedLoop();
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("discountedShare", 1.0 / DISCOUNTED_EVERY);
+            figures.put("checkoutClosedLoop", closedLoop);
+            figures.put("checkoutClosedLoopCpu", shares);
+            plain.ifPresent(rate -> figures.put("plainCheckoutsPerSecond", Report.round(rate)));
+            return new Report.Scenario(name(), "measured",
+                    "checkouts alone, closed loop at 32 connections, one in five with a coupon and 100 points; the "
+                    + "plain figure is the checkout scenario's of the same run", figures, List.of(
+                    new Report.Check("≤ 20 % more cost than a plain checkout", String.format(Locale.ROOT,
+                            "%.0f checkouts/s (%d errors) against %s plain", closedLoop.throughput(),
+                            closedLoop.errors(), plain.map(rate -> String.format(Locale.ROOT, "%.0f", rate))
+                                    .orElse("no")),
+                            plain.isEmpty() ? null : closedLoop.errors() == 0
+                                    && closedLoop.throughput() * 1.2 >= plain.get())));
+        }
+
+        /** Enough points for every discounted checkout, given by the operator to each customer of the carts. */
+        private static void givePoints(Context context, List<PreparedCart> carts) throws Exception {
+            List<UUID> customers = new ArrayList<>();
+            try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
+                 PreparedStatement owners = db.prepareStatement(
+                         "SELECT DISTINCT customer_id FROM cart WHERE id = ANY(?::uuid[])")) {
+                owners.setArray(1, db.createArrayOf("uuid", carts.stream().map(PreparedCart::id).toArray()));
+                try (ResultSet rows = owners.executeQuery()) {
+                    while (rows.next()) {
+                        customers.add(rows.getObject(1, UUID.class));
+                    }
+                }
+            }
+            for (UUID customer : customers) {
+                context.api().post(context.operatorToken(), "/v1/points/adjustments", JSON.createObjectNode()
+                        .put("customerId", customer.toString()).put("points", 5_000_000)
+                        .put("reason", "bench").toString(), 201);
+            }
+        }
+    }
 }

@@ -15,6 +15,8 @@ import dev.marketplace.sdk.api.ProductsApi;
 import dev.marketplace.sdk.api.CustomersApi;
 import dev.marketplace.sdk.api.ReservationsApi;
 import dev.marketplace.sdk.api.ReturnsApi;
+import dev.marketplace.sdk.api.PointsApi;
+import dev.marketplace.sdk.api.PromotionsApi;
 import dev.marketplace.sdk.api.ReviewsApi;
 import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.api.WebhookEndpointsApi;
@@ -63,6 +65,8 @@ public final class MarketplaceClient {
     private final PaymentsApi payments;
     private final FulfilmentApi fulfilment;
     private final ReturnsApi returns;
+    private final PointsApi points;
+    private final PromotionsApi promotions;
     private final OperationsApi operations;
     private final SettlementApi settlement;
     private final WebhookEndpointsApi webhookEndpoints;
@@ -109,6 +113,8 @@ public final class MarketplaceClient {
         this.payments = new PaymentsApi(client);
         this.fulfilment = new FulfilmentApi(client);
         this.returns = new ReturnsApi(client);
+        this.points = new PointsApi(client);
+        this.promotions = new PromotionsApi(client);
         this.operations = new OperationsApi(client);
         this.settlement = new SettlementApi(client);
         this.webhookEndpoints = new WebhookEndpointsApi(client);
@@ -183,6 +189,19 @@ public final class MarketplaceClient {
     /** Returns (RMA): requested by the customer, handled by the merchant. */
     public ReturnsApi returns() {
         return returns;
+    }
+
+    /**
+     * Loyalty points: a customer's balance, lots, history and coming expiries (customer-bound token); campaigns,
+     * tiers and adjustments (the operator; a merchant its own campaigns).
+     */
+    public PointsApi points() {
+        return points;
+    }
+
+    /** Coupons and automatic promotions: the operator's, and a merchant's own. */
+    public PromotionsApi promotions() {
+        return promotions;
     }
 
     /** The change feeds (sub-orders, stock, products, reviews), followed with a stored cursor. */

@@ -50,6 +50,8 @@ import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.RevokedTokens;
 import dev.marketplace.server.platform.security.SecurityModule;
 import dev.marketplace.server.points.PointsModule;
+import dev.marketplace.server.promotions.PromotionsModule;
+import dev.marketplace.server.reports.ReportsModule;
 import dev.marketplace.server.reviews.ReviewsModule;
 import io.helidon.common.context.Context;
 import io.helidon.config.Config;
@@ -139,9 +141,10 @@ public final class MarketplaceServer implements AutoCloseable {
             ChannelsModule channels = add(modules, new ChannelsModule(config.get("channels"), dsl, clock));
             DropshipModule dropship = add(modules, new DropshipModule(config.get("dropship"), dsl, outbound,
                     security.piiKeys(), catalog.products(), inventory.inventory(), categories.service(), clock));
+            PromotionsModule promotions = add(modules, new PromotionsModule(config.get("promotions"), dsl, clock));
             OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
-                    points.orderPoints(), channels.attribution(), dropship.supplyFreshness()));
+                    points.orderPoints(), promotions.orderCoupons(), channels.attribution(), dropship.supplyFreshness()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
             FulfilmentModule fulfilment = add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"),
@@ -152,6 +155,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
             add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service()));
+            add(modules, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
             add(modules, new PartnersModule(config.get("partners"), dsl, outbound, security.piiKeys(), points.exchange(),
                     clock));

@@ -50,6 +50,8 @@ class TableOwnershipTest {
             owned("partners", "partner", "partner_member_link", "partner_exchange_terms", "partner_exchange",
                     "partner_exchange_usage", "partner_file_line"),
             owned("reviews", "review", "service_level_standing"),
+            owned("promotions", "promotion_coupon", "promotion_coupon_stripe", "promotion_customer_use",
+                    "promotion_order", "promotion_redemption", "promotion_order_line"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),

@@ -49,6 +49,7 @@ public final class FulfilmentService {
     private final ReservationService reservations;
     private final RefundRequests refunds;
     private final OrderPoints points;
+    private final OrderCoupons coupons;
     private final Duration releaseEscrowAfterShipment;
     private final OrderRepository orders;
     private final OrderLifecycle lifecycle;
@@ -64,9 +65,10 @@ public final class FulfilmentService {
             .step("release an unpaid order's reservation", this::releaseReservation);
 
     public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys,
-                            OrderPoints points) {
+                            OrderPoints points, OrderCoupons coupons) {
         this.dsl = dsl;
         this.points = points;
+        this.coupons = coupons;
         this.orders = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(orders);
         this.reservations = reservations;
@@ -238,9 +240,12 @@ public final class FulfilmentService {
                 subOrder.lines().stream().map(Order.Line::variantId).collect(Collectors.toSet()));
         Parties parties = new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId());
         DomainEvents.append(db, MoneyMovement.commissionReversed(subOrder.id().toString(), parties, subOrder.commission()));
-        // What loyalty points paid goes back as points, not money.
-        Money inMoney = subOrder.total().minus(points.paidWithPoints(db, subOrder.id(), Map.of(), subOrder.total().currency()));
+        // What loyalty points paid goes back as points, not money; what coupons paid, to their funders.
+        String currency = subOrder.total().currency();
+        Money inMoney = subOrder.total().minus(points.paidWithPoints(db, subOrder.id(), Map.of(), currency))
+                .minus(coupons.paidWithCoupons(db, subOrder.id(), Map.of(), currency));
         points.givenBack(db, subOrder.id(), "sub_order:" + subOrder.id(), Map.of(), true);
+        coupons.givenBack(db, subOrder.id(), "sub_order:" + subOrder.id(), Map.of(), true);
         if (!inMoney.isZero()) {
             refunds.request(db, order.id(), subOrder.id(), inMoney, reason);
         }

@@ -30,6 +30,8 @@ public final class OrderHttpService implements HttpService {
     public static final String PATH = "/v1/orders";
     /** The most points one checkout may name (the spec's maximum); the programme's own per-order limit is lower. */
     private static final long MAX_REDEEM_POINTS = 10_000_000;
+    /** One platform coupon and one per merchant apply (decision 42); more codes than this are surely a mistake. */
+    private static final int MAX_COUPON_CODES = 10;
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;
@@ -93,7 +95,7 @@ public final class OrderHttpService implements HttpService {
 
     private void checkout(ServerRequest req, ServerResponse res) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress", "redeemPoints",
-                "channelCode");
+                "couponCodes", "channelCode");
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
@@ -101,12 +103,13 @@ public final class OrderHttpService implements HttpService {
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
         long redeemPoints = body.optionalLong("redeemPoints", 0, MAX_REDEEM_POINTS).orElse(0L);
+        List<String> couponCodes = body.optionalStrings("couponCodes", MAX_COUPON_CODES, 3, 40).orElse(List.of());
         Optional<String> channelCode = body.optionalString("channelCode", 3, 64);
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
                 postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
         Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints,
-                channelCode);
+                couponCodes, channelCode);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

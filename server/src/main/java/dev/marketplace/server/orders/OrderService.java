@@ -59,15 +59,17 @@ public final class OrderService {
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
     private final OrderPoints points;
+    private final OrderCoupons coupons;
     private final OrderAttribution attribution;
     private final SupplyFreshness supplyFreshness;
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, OrderAttribution attribution,
-                        SupplyFreshness supplyFreshness) {
+                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, OrderCoupons coupons,
+                        OrderAttribution attribution, SupplyFreshness supplyFreshness) {
         this.dsl = dsl;
         this.points = points;
+        this.coupons = coupons;
         this.attribution = attribution;
         this.supplyFreshness = supplyFreshness;
         this.repository = new OrderRepository(piiKeys);
@@ -91,11 +93,12 @@ public final class OrderService {
      * cart is read, priced and checked outside it (no lock held meanwhile); the transaction then marks the cart
      * checked out only if its version is still the one read, so the order is always of the cart's current lines.
      * {@code redeemPoints} of the customer's loyalty points pay part of it ({@link OrderPoints#placed}), deducted in
-     * the same transaction. The order's channel is recorded in it too ({@link OrderAttribution#placed}, from the
-     * placing client and {@code channelCode}).
+     * the same transaction, after the coupons of {@code couponCodes} ({@link OrderCoupons#placed}) took their part.
+     * The order's channel is recorded in it too ({@link OrderAttribution#placed}, from the placing client and
+     * {@code channelCode}).
      */
     public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address, long redeemPoints,
-                          Optional<String> channelCode) {
+                          List<String> couponCodes, Optional<String> channelCode) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
         while (true) {
@@ -118,7 +121,7 @@ public final class OrderService {
             reservations.refuseIfVisiblyShort(stock);
             List<Pricing.MerchantPart> parts = pricing.price(items);
             Optional<Order> placed = dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cart, parts, address,
-                    stock, redeemPoints, channelCode));
+                    stock, redeemPoints, couponCodes, channelCode));
             if (placed.isPresent()) {
                 return placed.get();
             }
@@ -166,7 +169,8 @@ public final class OrderService {
      */
     private Optional<Order> place(DSLContext db, Principal caller, UUID customer, Cart cart,
                                   List<Pricing.MerchantPart> parts, Order.ShippingAddress address,
-                                  ReservationRequest stock, long redeemPoints, Optional<String> channelCode) {
+                                  ReservationRequest stock, long redeemPoints, List<String> couponCodes,
+                                  Optional<String> channelCode) {
         UUID orderId = UUID.randomUUID();
         if (!carts.markCheckedOut(db, cart.id(), cart.version(), orderId)) {
             return Optional.empty();
@@ -177,7 +181,7 @@ public final class OrderService {
         // PostgreSQL keeps microseconds: the answer shows the deadline as stored.
         OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
         List<UUID> subOrderIds = parts.stream().map(part -> UUID.randomUUID()).toList();
-        Money discount = redeem(db, customer, orderId, due, parts, subOrderIds, redeemPoints);
+        Money discount = redeem(db, customer, orderId, due, parts, subOrderIds, redeemPoints, couponCodes);
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer,
                 cart.id(), subtotal, tax, discount, subtotal.plus(tax).minus(discount), address, reservationId, due));
@@ -210,26 +214,41 @@ public final class OrderService {
                 subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now));
     }
 
-    /** The order's lines for the points domain, which spends the points and answers the discount they make. */
+    /**
+     * The order's lines for the promotions domain, whose coupons discount them first, then for the points domain,
+     * which spends the points on what the coupons left; answers the discount they make together.
+     */
     private Money redeem(DSLContext db, UUID customer, UUID orderId, OffsetDateTime due, List<Pricing.MerchantPart> parts,
-                         List<UUID> subOrderIds, long redeemPoints) {
-        List<OrderPoints.Line> lines = new ArrayList<>();
+                         List<UUID> subOrderIds, long redeemPoints, List<String> couponCodes) {
+        List<OrderCoupons.Line> lines = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             List<Pricing.PricedLine> priced = parts.get(i).lines();
             for (int number = 0; number < priced.size(); number++) {
                 Pricing.PricedLine line = priced.get(number);
-                lines.add(new OrderPoints.Line(subOrderIds.get(i), parts.get(i).merchantId(), number,
-                        line.variant().categoryId(), line.quantity(), line.subtotal()));
+                lines.add(new OrderCoupons.Line(subOrderIds.get(i), parts.get(i).merchantId(), number,
+                        line.variant().productId(), line.variant().categoryId(), line.quantity(), line.subtotal()));
             }
         }
+        Money[] couponDiscounts = coupons.placed(db, customer, orderId, due, lines, couponCodes);
+        List<OrderPoints.Line> pointsLines = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            OrderCoupons.Line line = lines.get(i);
+            pointsLines.add(new OrderPoints.Line(line.subOrderId(), line.merchantId(), line.lineNumber(),
+                    line.categoryId(), line.quantity(), line.subtotal().minus(couponDiscounts[i])));
+        }
         String currency = parts.getFirst().subtotal().currency();
-        return Arrays.stream(points.placed(db, customer, orderId, due, lines, redeemPoints))
-                .reduce(Money.zero(currency), Money::plus);
+        return Arrays.stream(points.placed(db, customer, orderId, due, pointsLines, redeemPoints))
+                .reduce(Arrays.stream(couponDiscounts).reduce(Money.zero(currency), Money::plus), Money::plus);
     }
 
     /** The points domain as orders use it, for the fulfilment module's cancellations and returns. */
     OrderPoints points() {
         return points;
+    }
+
+    /** The promotions domain as orders use it, for the fulfilment module's cancellations and returns. */
+    OrderCoupons coupons() {
+        return coupons;
     }
 
     public Order get(Principal caller, UUID id) {

@@ -25,17 +25,20 @@ public final class OrdersModule implements Module {
     private final CartService carts;
     private final OrderService orders;
     private final OrderCustomerData customerData;
+    private final SalesFigures salesFigures;
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
-                        OrderPoints points, OrderAttribution attribution, SupplyFreshness supplyFreshness) {
+                        OrderPoints points, OrderCoupons coupons, OrderAttribution attribution,
+                        SupplyFreshness supplyFreshness) {
         TaxRates taxRates = TaxRates.from(config);
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates);
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
-                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points, attribution,
+                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points, coupons, attribution,
                 supplyFreshness);
         this.customerData = new OrderCustomerData(dsl, piiKeys);
+        this.salesFigures = new SalesFigures(dsl);
     }
 
     @Override
@@ -50,6 +53,11 @@ public final class OrdersModule implements Module {
     /** The customers' personal data held by orders (shipping addresses), for the customers domain. */
     public OrderCustomerData customerData() {
         return customerData;
+    }
+
+    /** GMV, orders and customers, for reports. */
+    public SalesFigures salesFigures() {
+        return salesFigures;
     }
 
     @Override

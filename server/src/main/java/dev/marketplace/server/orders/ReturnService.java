@@ -39,15 +39,17 @@ public final class ReturnService {
     private final InventoryService inventory;
     private final RefundRequests refunds;
     private final OrderPoints points;
+    private final OrderCoupons coupons;
     private final OrderRepository orders;
     private final FulfilmentRepository fulfilment = new FulfilmentRepository();
     private final ReturnRepository repository = new ReturnRepository();
     private final OrderLifecycle lifecycle;
 
     public ReturnService(DSLContext dsl, InventoryService inventory, RefundRequests refunds, PiiKeys piiKeys,
-                         OrderPoints points) {
+                         OrderPoints points, OrderCoupons coupons) {
         this.dsl = dsl;
         this.points = points;
+        this.coupons = coupons;
         this.orders = new OrderRepository(piiKeys);
         this.lifecycle = new OrderLifecycle(orders);
         this.inventory = inventory;
@@ -151,8 +153,10 @@ public final class ReturnService {
             commission = commission.plus(line.unitPrice().times(quantity)
                     .timesBasisPoints(line.commissionRateBasisPoints(), RoundingMode.HALF_EVEN));
         }
-        // The part loyalty points paid is given back as points (in the refund's transaction), not money.
-        most = most.minus(points.paidWithPoints(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()));
+        // The part loyalty points paid is given back as points (in the refund's transaction), not money; the part
+        // coupons paid goes back to their funders.
+        most = most.minus(points.paidWithPoints(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()))
+                .minus(coupons.paidWithCoupons(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()));
         Money refund = amount.orElse(most);
         if (!refund.currency().equals(most.currency())) {
             throw ProblemException.validation("amount/currency", FieldError.OUT_OF_RANGE, "must be " + most.currency());
@@ -167,6 +171,8 @@ public final class ReturnService {
                     refunds.request(db, orderReturn.orderId(), orderReturn.subOrderId(), refund,
                             "return " + orderReturn.id());
                     points.givenBack(db, orderReturn.subOrderId(), "return:" + orderReturn.id(),
+                            orderReturn.quantitiesByLine(), false);
+                    coupons.givenBack(db, orderReturn.subOrderId(), "return:" + orderReturn.id(),
                             orderReturn.quantitiesByLine(), false);
                     DomainEvents.append(db, MoneyMovement.commissionReversed("return:" + orderReturn.id(),
                             new Parties(orderReturn.orderId(), orderReturn.subOrderId(), orderReturn.merchantId(),

@@ -5,9 +5,11 @@ import dev.marketplace.schema.tables.records.PointsEntryRecord;
 import dev.marketplace.schema.tables.records.PointsLotRecord;
 import dev.marketplace.schema.tables.records.PointsTierRecord;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.CursorKey;
@@ -48,6 +50,7 @@ public final class PointsHttpService implements HttpService {
                 .post("/adjustments", this::adjust)
                 .get("/campaigns", this::campaigns)
                 .post("/campaigns", this::createCampaign)
+                .post("/campaigns/{campaignId}/end", this::endCampaign)
                 .get("/tiers", this::tiers)
                 .put("/tiers/{tierName}", this::putTier);
     }
@@ -179,6 +182,13 @@ public final class PointsHttpService implements HttpService {
                 new PointsProgramme.NewCampaign(name, multiplier, startsAt, endsAt, cap.orElseThrow(), merchant, category));
         res.header(HeaderNames.LOCATION, PATH + "/campaigns/" + created.getId());
         JsonResponses.send(res, Status.CREATED_201, CampaignView.of(created));
+    }
+
+    private void endCampaign(ServerRequest req, ServerResponse res) {
+        QueryParameters.of(req).throwIfInvalid();
+        UUID id = Ids.parse(req.path().pathParameters().get("campaignId"))
+                .orElseThrow(() -> ProblemException.notFound("campaign"));
+        JsonResponses.ok(res, CampaignView.of(programme.endCampaign(Authentication.principal(req), id)));
     }
 
     private static OffsetDateTime instant(JsonFields body, String name) {

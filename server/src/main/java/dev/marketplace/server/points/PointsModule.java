@@ -34,12 +34,14 @@ public final class PointsModule implements Module {
     private final PointsService points;
     private final PointsProgramme programme;
     private final PointsExchangeService exchange;
+    private final PointsFigures figures;
 
     public PointsModule(Config config, DSLContext dsl, Clock clock) {
         PointsSettings settings = PointsSettings.from(config);
         this.points = new PointsService(dsl, settings, new PointsLedger(settings), clock);
         this.programme = new PointsProgramme(dsl, points);
         this.exchange = new PointsExchangeService(settings, new PointsLedger(settings), clock);
+        this.figures = new PointsFigures(dsl);
     }
 
     @Override
@@ -55,6 +57,11 @@ public final class PointsModule implements Module {
     /** Holds, posts, releases and credits for the partner points exchange. */
     public PointsExchange exchange() {
         return exchange;
+    }
+
+    /** Points issued, redeemed and expired, for reports. */
+    public PointsFigures figures() {
+        return figures;
     }
 
     @Override

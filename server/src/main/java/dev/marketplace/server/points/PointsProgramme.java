@@ -122,6 +122,27 @@ final class PointsProgramme {
                 .returning().fetchSingle());
     }
 
+    /**
+     * Ends the campaign now (its end moves to now when later; one not yet started never runs): orders paid from now
+     * on earn without it. The operator ends any campaign, a merchant its own.
+     */
+    PointsCampaignRecord endCampaign(Principal caller, UUID id) {
+        requireOperatorOrMerchant(caller);
+        return dsl.transactionResult(tx -> {
+            PointsCampaignRecord campaign = tx.dsl().selectFrom(POINTS_CAMPAIGN).where(POINTS_CAMPAIGN.ID.eq(id))
+                    .and(PointsRepository.visibleTo(caller)).forUpdate().fetchOptional()
+                    .orElseThrow(() -> ProblemException.notFound("campaign"));
+            OffsetDateTime now = points.now();
+            if (!campaign.getEndsAt().isAfter(now)) {
+                return campaign;
+            }
+            OffsetDateTime end = now.isAfter(campaign.getStartsAt()) ? now : campaign.getStartsAt().plusNanos(1_000);
+            return tx.dsl().update(POINTS_CAMPAIGN).set(POINTS_CAMPAIGN.ENDS_AT, end)
+                    .set(POINTS_CAMPAIGN.VERSION, POINTS_CAMPAIGN.VERSION.plus(1)).where(POINTS_CAMPAIGN.ID.eq(id))
+                    .returning().fetchSingle();
+        });
+    }
+
     /** What one point is worth at checkout. */
     Money pointValue() {
         return Money.of(points.settings().pointValue(), points.settings().currency());

@@ -104,6 +104,9 @@ final class WebhookTopics {
         published(EventType.REVIEW_CREATED, "review.created", Audience.MERCHANT);
         published(EventType.REVIEW_PUBLISHED, "review.published", Audience.MERCHANT);
         published(EventType.REVIEW_REPLY_OVERDUE, "review.reply_overdue", Audience.MERCHANT);
+        // Coupons' money side: the coupons are read through /v1/promotions/coupons; the ledger holds the money.
+        notPublished(EventType.COUPON_REDEEMED);
+        notPublished(EventType.COUPON_REDEMPTION_RETURNED);
     }
 
     private WebhookTopics() {

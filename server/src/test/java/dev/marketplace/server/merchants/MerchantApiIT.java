@@ -135,7 +135,8 @@ class MerchantApiIT {
                 Scope.INVENTORY_WRITE, Scope.MERCHANTS_READ, Scope.ORDERS_READ, Scope.FULFILMENT_WRITE,
                 Scope.SETTLEMENT_READ, Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE, Scope.POINTS_READ, Scope.POINTS_WRITE,
                 Scope.DROPSHIP_READ, Scope.DROPSHIP_WRITE,
-                Scope.REVIEWS_READ, Scope.REVIEWS_REPLY);
+                Scope.REVIEWS_READ, Scope.REVIEWS_REPLY,
+                Scope.PROMOTIONS_READ, Scope.PROMOTIONS_WRITE);
 
         MarketplaceClient asMerchant = clientOf(approved);
         assertThat(asMerchant.merchants().getMerchant(applied.getId())).isEqualTo(approved.getMerchant());

@@ -167,7 +167,12 @@ public enum EventType {
     /** A review became visible to storefronts: at once when clean, or when the operator published it. */
     REVIEW_PUBLISHED(false),
     /** A negative review's reply deadline ({@code replyDueAt}) passed without the merchant's reply. */
-    REVIEW_REPLY_OVERDUE(false);
+    REVIEW_REPLY_OVERDUE(false),
+    // Coupons and promotions (decision 42): the money side of a coupon, one funder per movement.
+    /** A coupon paid for part of a paid order: the funder's cost ({@code merchant_payable:{m}} or {@code platform_promotions_expense}) debited, {@code escrow} credited. */
+    COUPON_REDEEMED(true),
+    /** A coupon's share of cancelled or returned units back to its funder: {@code escrow} or the selling merchant's payable debited, the funder's cost credited. */
+    COUPON_REDEMPTION_RETURNED(true);
 
     private final boolean moneyMovement;
 

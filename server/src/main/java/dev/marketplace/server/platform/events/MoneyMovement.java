@@ -221,6 +221,31 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
                         currency));
     }
 
+    // Coupons and promotions (decision 42): each movement concerns one coupon's funder, the platform or a merchant.
+    public static final String PLATFORM_PROMOTIONS_EXPENSE = "platform_promotions_expense";
+
+    /** Who pays for a coupon: the merchant's payable (charged to what it is owed) or the platform's promotions expense. */
+    public static String couponCost(UUID merchantFunder) {
+        return merchantFunder == null ? PLATFORM_PROMOTIONS_EXPENSE : merchantPayable(merchantFunder);
+    }
+
+    /** A coupon paid for part of a paid order: its funder's cost account debited, {@code escrow} credited. */
+    public static MoneyMovement couponRedeemed(String cause, Parties order, UUID merchantFunder, Money amount) {
+        return new MoneyMovement(EventType.COUPON_REDEEMED, "coupon_redeemed:" + cause, order, amount,
+                transfer(couponCost(merchantFunder), ESCROW, amount));
+    }
+
+    /**
+     * A coupon's share of units that came back goes back to its funder: from escrow when the sub-order's escrow was
+     * never released (cancelled, rejected), otherwise from the selling merchant's payable (a return after release).
+     */
+    public static MoneyMovement couponRedemptionReturned(String cause, Parties subOrder, UUID merchantFunder,
+                                                         boolean fromEscrow, Money amount) {
+        return new MoneyMovement(EventType.COUPON_REDEMPTION_RETURNED, "coupon_redemption_returned:" + cause, subOrder,
+                amount, transfer(fromEscrow ? ESCROW : merchantPayable(subOrder.merchantId()),
+                couponCost(merchantFunder), amount));
+    }
+
     private static List<Leg> transfer(String debited, String credited, Money amount) {
         return List.of(new Leg(debited, amount.amount(), amount.currency()),
                 new Leg(credited, Math.negateExact(amount.amount()), amount.currency()));

@@ -31,6 +31,7 @@ import java.util.Set;
  * Reviews ({@code reviews:write}, {@code reviews:read}) are written and read by customers through a storefront's
  * customer-bound token; merchants read the reviews of their products ({@code reviews:read}) and answer them
  * ({@code reviews:reply}); the operator moderates ({@code reviews:moderate}).
+ * Coupons ({@code promotions:read}, {@code promotions:write}) are the operator's and merchants' (their own).
  */
 public final class Scopes {
 
@@ -71,13 +72,16 @@ public final class Scopes {
     public static final String REVIEWS_WRITE = "reviews:write";
     public static final String REVIEWS_REPLY = "reviews:reply";
     public static final String REVIEWS_MODERATE = "reviews:moderate";
+    public static final String PROMOTIONS_READ = "promotions:read";
+    public static final String PROMOTIONS_WRITE = "promotions:write";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
             WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE, DROPSHIP_READ,
-            DROPSHIP_WRITE, PARTNERS_READ, PARTNERS_WRITE, REVIEWS_READ, REVIEWS_WRITE, REVIEWS_REPLY, REVIEWS_MODERATE);
+            DROPSHIP_WRITE, PARTNERS_READ, PARTNERS_WRITE, REVIEWS_READ, REVIEWS_WRITE, REVIEWS_REPLY, REVIEWS_MODERATE,
+            PROMOTIONS_READ, PROMOTIONS_WRITE);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -87,7 +91,8 @@ public final class Scopes {
             PrincipalType.OPERATOR, ALL,
             PrincipalType.MERCHANT, Set.of(CATALOG_READ, CATALOG_WRITE, CLIENTS_READ, CLIENTS_WRITE, INVENTORY_READ,
                     INVENTORY_WRITE, MERCHANTS_READ, ORDERS_READ, FULFILMENT_WRITE, SETTLEMENT_READ, WEBHOOKS_READ,
-                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, DROPSHIP_READ, DROPSHIP_WRITE, REVIEWS_READ, REVIEWS_REPLY),
+                    WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, DROPSHIP_READ, DROPSHIP_WRITE, REVIEWS_READ, REVIEWS_REPLY,
+                    PROMOTIONS_READ, PROMOTIONS_WRITE),
             PrincipalType.STOREFRONT, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ,
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, REVIEWS_READ, REVIEWS_WRITE),

@@ -71,7 +71,8 @@ class AuthorizationServerIT {
                         "points:read", "points:write", "metrics:read", "channels:read", "channels:write",
                         "dropship:read", "dropship:write",
                         "partners:read", "partners:write",
-                        "reviews:read", "reviews:write", "reviews:reply", "reviews:moderate");
+                        "reviews:read", "reviews:write", "reviews:reply", "reviews:moderate",
+                        "promotions:read", "promotions:write");
     }
 
     @Test
