@@ -16,6 +16,7 @@ import dev.marketplace.server.merchants.MerchantHttpService;
 import dev.marketplace.server.merchants.MerchantsModule;
 import dev.marketplace.server.orders.FulfilmentModule;
 import dev.marketplace.server.orders.OrdersModule;
+import dev.marketplace.server.partners.inventory.PartnerInventoryModule;
 import dev.marketplace.server.payments.PaymentsModule;
 import dev.marketplace.server.platform.changes.ChangesModule;
 import dev.marketplace.server.platform.events.EventSubscribers;
@@ -133,8 +134,12 @@ public final class MarketplaceServer implements AutoCloseable {
                     points.orderPoints()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
+            PartnerInventoryModule partnerInventory = add(modules, new PartnerInventoryModule(
+                    config.get("partner-inventory"), dsl, catalog.products(), categories.service(), merchants.service(),
+                    inventory.inventory(), inventory.reservations(), orders.orders(), clock));
             add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"), dsl, orders.orders(),
-                    inventory.inventory(), inventory.reservations(), payments.refunds(), security.piiKeys()));
+                    inventory.inventory(), inventory.reservations(), partnerInventory.refunds(payments.refunds()),
+                    security.piiKeys()));
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));

@@ -32,7 +32,7 @@ class TenancyRuleTest {
             "stock_location", "stock_level", "stock_reservation", "stock_reservation_line", "low_stock_event",
             "cart", "cart_line", "customer_order", "sub_order", "order_line", "order_return", "order_return_line",
             "shipment", "shipment_line",
-            "change_log", "webhook_endpoint");
+            "change_log", "webhook_endpoint", "partner_lease", "partner_lease_line");
 
     /** The rule's names: the platform's one, and each repository's application of it to its table. */
     private static final Set<String> RULES = Set.of("visibleTo", "ownedBy");

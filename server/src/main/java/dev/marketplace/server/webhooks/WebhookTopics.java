@@ -87,6 +87,9 @@ final class WebhookTopics {
         notPublished(EventType.POINTS_REDEMPTION_RETURNED);
         notPublished(EventType.POINTS_EXPIRED);
         notPublished(EventType.POINTS_VOIDED);
+        // Partner orders' money side: the partner follows its order through its lease, the ledger holds the money.
+        notPublished(EventType.PARTNER_ORDER_CHARGED);
+        notPublished(EventType.PARTNER_ORDER_CREDITED);
     }
 
     private WebhookTopics() {

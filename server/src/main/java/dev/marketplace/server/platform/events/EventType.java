@@ -126,7 +126,16 @@ public enum EventType {
     /** Points lapsed: the funder's points liability debited, its cost account credited. */
     POINTS_EXPIRED(true),
     /** Points voided or clawed back (the order was cancelled or returned): as {@link #POINTS_EXPIRED}. */
-    POINTS_VOIDED(true);
+    POINTS_VOIDED(true),
+
+    // Partner orders (partners.inventory, decision 38): paid on the partner's account instead of a payment provider.
+    /** A partner order's total charged to the partner: {@code partner_receivable:{partner}} debited, {@code escrow} credited. */
+    PARTNER_ORDER_CHARGED(true),
+    /**
+     * A partner sub-order's money given back to the partner (rejected, cancelled, returned): {@code escrow} (never
+     * released) or the merchant's payable (released) debited, {@code partner_receivable:{partner}} credited.
+     */
+    PARTNER_ORDER_CREDITED(true);
 
     private final boolean moneyMovement;
 

@@ -21,6 +21,9 @@ import java.util.Set;
  * ({@code webhooks:read}, {@code webhooks:write}) and receives the events it could read. A customer's points
  * ({@code points:read}) are read through a storefront's or partner's customer-bound token; campaigns
  * ({@code points:write}) are the operator's and merchants' (their own), tiers and adjustments the operator's.
+ * Partners read the assortments shared with them and their leases ({@code partner_inventory:read}) and take, commit
+ * and release leases ({@code leases:write}); sharing assortments and setting lease limits
+ * ({@code partner_inventory:admin}) is the operator's. A merchant opts in to a partner with {@code catalog:write}.
  */
 public final class Scopes {
 
@@ -51,12 +54,16 @@ public final class Scopes {
     public static final String SETTLEMENT_WRITE = "settlement:write";
     public static final String POINTS_READ = "points:read";
     public static final String POINTS_WRITE = "points:write";
+    public static final String PARTNER_INVENTORY_READ = "partner_inventory:read";
+    public static final String LEASES_WRITE = "leases:write";
+    public static final String PARTNER_INVENTORY_ADMIN = "partner_inventory:admin";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
             INVENTORY_RESERVE, INVENTORY_WRITE, MERCHANTS_ADMIN, MERCHANTS_READ, POINTS_EXCHANGE, CART_WRITE, ORDERS_READ,
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
-            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ);
+            WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, PARTNER_INVENTORY_READ, LEASES_WRITE,
+            PARTNER_INVENTORY_ADMIN);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -71,7 +78,7 @@ public final class Scopes {
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ)));
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, PARTNER_INVENTORY_READ, LEASES_WRITE)));
 
     private Scopes() {
     }
