@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.UUID;
 
 /** {@code /v1/partner-inventory/leases}: a partner's holds on stock, committed into partner orders. */
-final class LeaseHttpService implements HttpService {
+public final class LeaseHttpService implements HttpService {
 
-    static final String PATH = "/v1/partner-inventory/leases";
+    public static final String PATH = "/v1/partner-inventory/leases";
     private static final int LINES_MAX = 100;
     private static final long QUANTITY_MAX = 100_000;
     private static final int HOLD_SECONDS_MAX = 86_400;
@@ -48,7 +48,7 @@ final class LeaseHttpService implements HttpService {
     }
 
     /** The JSON representation (see {@code Lease} in the OpenAPI document). */
-    record LeaseResource(UUID id, String status, List<Lease.Line> lines, OffsetDateTime expiresAt,
+    public record LeaseResource(UUID id, String status, List<Lease.Line> lines, OffsetDateTime expiresAt,
                          PartnerOrderResource order, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
         static LeaseResource of(LeaseService.LeaseView view) {
             Lease lease = view.lease();
@@ -57,7 +57,7 @@ final class LeaseHttpService implements HttpService {
         }
     }
 
-    record PartnerOrderResource(UUID id, Money total, List<PartnerSubOrderResource> subOrders) {
+    public record PartnerOrderResource(UUID id, Money total, List<PartnerSubOrderResource> subOrders) {
         static PartnerOrderResource of(Order order) {
             return new PartnerOrderResource(order.id(), order.total(), order.subOrders().stream()
                     .map(s -> new PartnerSubOrderResource(s.id(), s.merchantId(), s.status().wireName(), s.total()))
@@ -65,7 +65,7 @@ final class LeaseHttpService implements HttpService {
         }
     }
 
-    record PartnerSubOrderResource(UUID id, UUID merchantId, String status, Money total) {
+    public record PartnerSubOrderResource(UUID id, UUID merchantId, String status, Money total) {
     }
 
     private void create(ServerRequest req, ServerResponse res) {

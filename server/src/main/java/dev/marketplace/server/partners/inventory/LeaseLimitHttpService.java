@@ -13,9 +13,9 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.UUID;
 
 /** {@code /v1/partner-inventory/limits}: the operator's limits on what one partner may hold in leases. */
-final class LeaseLimitHttpService implements HttpService {
+public final class LeaseLimitHttpService implements HttpService {
 
-    static final String PATH = "/v1/partner-inventory/limits";
+    public static final String PATH = "/v1/partner-inventory/limits";
     private static final long UNITS_MAX = 1_000_000_000L;
     private static final int LEASES_MAX = 1_000_000;
 

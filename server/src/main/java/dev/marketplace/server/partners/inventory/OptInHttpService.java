@@ -17,9 +17,9 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /** {@code /v1/partner-inventory/opt-ins}: a merchant's consent to sell through a partner. */
-final class OptInHttpService implements HttpService {
+public final class OptInHttpService implements HttpService {
 
-    static final String PATH = "/v1/partner-inventory/opt-ins";
+    public static final String PATH = "/v1/partner-inventory/opt-ins";
 
     private final AssortmentService assortment;
 
@@ -34,7 +34,7 @@ final class OptInHttpService implements HttpService {
     }
 
     /** The JSON representation (see {@code PartnerOptIn} in the OpenAPI document). */
-    record OptInResource(UUID partnerId, UUID merchantId, OffsetDateTime optedInAt) {
+    public record OptInResource(UUID partnerId, UUID merchantId, OffsetDateTime optedInAt) {
     }
 
     private void optIn(ServerRequest req, ServerResponse res) {

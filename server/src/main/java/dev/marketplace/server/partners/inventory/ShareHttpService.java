@@ -17,9 +17,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** {@code /v1/partner-inventory/shares}: what the operator shares with partners, at which prices. */
-final class ShareHttpService implements HttpService {
+public final class ShareHttpService implements HttpService {
 
-    static final String PATH = "/v1/partner-inventory/shares";
+    public static final String PATH = "/v1/partner-inventory/shares";
     private static final int ADJUSTMENT_MIN = -9000;
     private static final int ADJUSTMENT_MAX = 10_000;
 
@@ -36,7 +36,7 @@ final class ShareHttpService implements HttpService {
     }
 
     /** The JSON representation (see {@code AssortmentShare} in the OpenAPI document). */
-    record ShareResource(UUID id, UUID partnerId, UUID merchantId, UUID categoryId, int priceAdjustmentBasisPoints,
+    public record ShareResource(UUID id, UUID partnerId, UUID merchantId, UUID categoryId, int priceAdjustmentBasisPoints,
                          OffsetDateTime createdAt) {
         static ShareResource of(AssortmentShare share) {
             return new ShareResource(share.id(), share.partnerId(), share.merchantId().orElse(null),

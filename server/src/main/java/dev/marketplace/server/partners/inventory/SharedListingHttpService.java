@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /** {@code /v1/partner-inventory/listings}: the listings shared with the calling partner, as its change feed. */
-final class SharedListingHttpService implements HttpService {
+public final class SharedListingHttpService implements HttpService {
 
-    static final String PATH = "/v1/partner-inventory/listings";
+    public static final String PATH = "/v1/partner-inventory/listings";
 
     private final AssortmentService assortment;
 
@@ -33,7 +33,7 @@ final class SharedListingHttpService implements HttpService {
     }
 
     /** The JSON representation (see {@code SharedListingChange} in the OpenAPI document). */
-    record ListingChangeResource(long position, OffsetDateTime changedAt, UUID variantId, UUID productId,
+    public record ListingChangeResource(long position, OffsetDateTime changedAt, UUID variantId, UUID productId,
                                  UUID merchantId, String sku, Map<String, String> title, Money price, long available) {
         static ListingChangeResource of(AssortmentService.ListingChange change) {
             var variant = change.variant();
@@ -43,7 +43,7 @@ final class SharedListingHttpService implements HttpService {
         }
     }
 
-    record ListingChangePage(List<ListingChangeResource> items, String nextCursor) {
+    public record ListingChangePage(List<ListingChangeResource> items, String nextCursor) {
     }
 
     private void changes(ServerRequest req, ServerResponse res) {

@@ -74,11 +74,13 @@ class PartnerInventoryIT {
     static Item notOptedIn;
     static ActiveMerchant teaShop;
     static ActiveMerchant cupShop;
+    static TestCatalog catalog;
+    static UUID food;
 
     @BeforeAll
     static void shareAnAssortment() throws Exception {
-        TestCatalog catalog = new TestCatalog(server);
-        UUID food = server.client().categories().createCategory(new CategoryCreate().name("Food " + UUID.randomUUID())
+        catalog = new TestCatalog(server);
+        food = server.client().categories().createCategory(new CategoryCreate().name("Food " + UUID.randomUUID())
                 .commissionRateBasisPoints(1000)).getId();
         UUID kitchen = server.client().categories().createCategory(new CategoryCreate()
                 .name("Kitchen " + UUID.randomUUID()).commissionRateBasisPoints(1000)).getId();
@@ -110,7 +112,7 @@ class PartnerInventoryIT {
     void aPartnerSellsSharedStockThroughLeasesAndOrders() throws Exception {
         // The feed: the shared listings at partner prices with what can be leased; the shy merchant's never.
         Map<UUID, SharedListingChange> feed = latestByVariant(readFeed(partner));
-        assertThat(feed).containsOnlyKeys(tea.variantId(), cups.variantId());
+        assertThat(feed).containsKeys(tea.variantId(), cups.variantId()).doesNotContainKey(notOptedIn.variantId());
         assertThat(feed.get(tea.variantId()).getPrice().getAmount()).isEqualTo(900L);
         assertThat(feed.get(cups.variantId()).getPrice().getAmount()).isEqualTo(3000L);
         assertThat(feed.get(tea.variantId()).getAvailable()).isEqualTo(10L);
@@ -186,6 +188,7 @@ class PartnerInventoryIT {
 
     @Test
     void limitsAndUnsharedVariantsAreRefused() throws Exception {
+        Item green = item(catalog, teaShop, food, "TEA-2", 1200, 10);
         UUID limited = UUID.randomUUID();
         PartnerInventoryApi api = partnerApi(limited);
         new PartnerInventoryApi(teaShop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(limited));
@@ -193,14 +196,14 @@ class PartnerInventoryIT {
         operator.setLeaseLimits(limited, new dev.marketplace.sdk.model.LeaseLimitsSet().maxUnitsHeld(2L).maxOpenLeases(1));
 
         Lease held = api.createLease(new LeaseCreate().lines(List.of(
-                new LeaseLineInput().variantId(tea.variantId()).quantity(1L))));
+                new LeaseLineInput().variantId(green.variantId()).quantity(1L))));
         assertThatThrownBy(() -> api.createLease(new LeaseCreate().lines(List.of(
-                new LeaseLineInput().variantId(tea.variantId()).quantity(1L)))))
+                new LeaseLineInput().variantId(green.variantId()).quantity(1L)))))
                 .isInstanceOfSatisfying(MarketplaceException.class, e -> assertThat(e.status()).isEqualTo(409));
         assertThat(operator.getLeaseLimits(limited).getOpenLeases()).isEqualTo(1);
         api.releaseLease(held.getId());
         assertThatThrownBy(() -> api.createLease(new LeaseCreate().lines(List.of(
-                new LeaseLineInput().variantId(tea.variantId()).quantity(3L)))))
+                new LeaseLineInput().variantId(green.variantId()).quantity(3L)))))
                 .as("more units than the limit").isInstanceOfSatisfying(MarketplaceException.class,
                         e -> assertThat(e.status()).isEqualTo(409));
         assertThatThrownBy(() -> api.createLease(new LeaseCreate().lines(List.of(
