@@ -40,7 +40,8 @@ public final class Bench {
             new PgbenchCheckout(),
             new SettlementScenarios.LedgerPostingThroughput(),
             new SettlementScenarios.LedgerReconciliation(),
-            new StatementScenarios.StatementCsv());
+            new StatementScenarios.StatementCsv(),
+            new PartnerLeaseScenarios.LeaseCreateCommit());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);
@@ -74,6 +75,7 @@ public final class Bench {
         // Test clients send far more than a real one may: their quotas are raised by configuration, limits stay on.
         environment.put("RATE_LIMITS_OPERATOR", "100000000");
         environment.put("RATE_LIMITS_STOREFRONT", "100000000");
+        environment.put("RATE_LIMITS_PARTNER", "100000000");
         // Signing the bench customers in walks the hosted pages and the token endpoint from one address.
         environment.put("RATE_LIMITS_ANONYMOUS", "100000000");
         environment.put("RATE_LIMITS_TOKEN_ENDPOINT", "100000000");

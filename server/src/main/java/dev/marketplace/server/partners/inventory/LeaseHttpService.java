@@ -29,7 +29,8 @@ public final class LeaseHttpService implements HttpService {
     public static final String PATH = "/v1/partner-inventory/leases";
     private static final int LINES_MAX = 100;
     private static final long QUANTITY_MAX = 100_000;
-    private static final int HOLD_SECONDS_MAX = 86_400;
+    /** The document's bound; the configured maximum hold may be lower, never higher. */
+    private static final int HOLD_SECONDS_MAX = 1_800;
     private static final int HOLD_SECONDS_DEFAULT = 600;
 
     private final LeaseService leases;

@@ -38,10 +38,10 @@ public final class OptInHttpService implements HttpService {
     }
 
     private void optIn(ServerRequest req, ServerResponse res) {
-        Principal merchant = merchant(req);
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "partnerId");
         UUID partnerId = body.requiredUuid("partnerId");
         body.throwIfInvalid();
+        Principal merchant = merchant(req);
         JsonResponses.ok(res, new OptInResource(partnerId, merchant.id(), assortment.optIn(merchant, partnerId)));
     }
 

@@ -68,7 +68,8 @@ class AuthorizationServerIT {
                         "inventory:write", "merchants:admin", "merchants:read", "points:exchange",
                         "cart:write", "orders:read", "orders:write", "fulfilment:write", "settlement:read", "events:admin",
                         "webhooks:read", "webhooks:write", "settlement:write",
-                        "points:read", "points:write", "metrics:read");
+                        "points:read", "points:write", "metrics:read",
+                        "partner_inventory:read", "leases:write", "partner_inventory:admin");
     }
 
     @Test
