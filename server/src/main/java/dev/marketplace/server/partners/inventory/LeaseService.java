@@ -23,7 +23,8 @@ import org.jooq.DSLContext;
 /**
  * Leases: a partner holds units of SKUs shared with it, all or nothing, through one inventory reservation; then
  * commits them into a partner order, releases them, or lets them lapse ({@link #lapseDue}, on every node). The
- * partner's holding row is locked by every lease that opens or ends, so its limits hold under any concurrency. Each
+ * partner's holding row is updated, last in its transaction, by every lease that opens (only within the limits) or
+ * ends, so its limits hold under any concurrency while its lock is held only until the commit. Each
  * public method is one transaction (a commit's stock is sold in a second one, as after a payment).
  */
 public final class LeaseService {
@@ -109,21 +110,31 @@ public final class LeaseService {
         OffsetDateTime now = OffsetDateTime.now(clock).truncatedTo(ChronoUnit.MICROS);
         Lease lease = new Lease(UUID.randomUUID(), partner.id(), LeaseStatus.ACTIVE, UUID.randomUUID(), leased,
                 now.plus(holdFor), Optional.empty(), now, now);
+        // A partner at its limits is refused here, without a lock; the holding row decides at the end.
+        refuseIfOverLimits(limits(partner.id()), lease.units());
         dsl.transaction(tx -> {
             DSLContext db = tx.dsl();
-            long[] holding = repository.holding(db, partner.id(), true);
-            LeaseLimits limits = limitsOf(db, partner.id(), holding);
-            if (limits.openLeases() + 1 > limits.maxOpenLeases()) {
-                throw limitReached("open_leases", limits);
-            }
-            if (limits.unitsHeld() + lease.units() > limits.maxUnitsHeld()) {
-                throw limitReached("units_held", limits);
-            }
+            repository.createHolding(db, partner.id());
             reservations.reserve(db, LEASES, lease.reservationId(), stock);
             repository.insertLease(db, lease);
-            repository.changeHolding(db, partner.id(), lease.units(), 1);
+            // Last, so the partner's holding row stays locked only from here to the commit: the update counts the
+            // lease only while the partner stays within its limits, against the counts of every committed lease.
+            LeaseLimits limits = limitsOf(db, partner.id(), new long[2]);
+            if (!repository.takeHolding(db, partner.id(), lease.units(), limits.maxUnitsHeld(), limits.maxOpenLeases())) {
+                LeaseLimits held = limitsOf(db, partner.id(), repository.holding(db, partner.id()));
+                throw limitReached(held.openLeases() + 1 > held.maxOpenLeases() ? "open_leases" : "units_held", held);
+            }
         });
         return new LeaseView(lease, Optional.empty());
+    }
+
+    private static void refuseIfOverLimits(LeaseLimits limits, long units) {
+        if (limits.openLeases() + 1 > limits.maxOpenLeases()) {
+            throw limitReached("open_leases", limits);
+        }
+        if (limits.unitsHeld() + units > limits.maxUnitsHeld()) {
+            throw limitReached("units_held", limits);
+        }
     }
 
     public LeaseView get(Principal partner, UUID id) {
@@ -152,8 +163,9 @@ public final class LeaseService {
                     }
                     UUID orderId = UUID.randomUUID();
                     orders.placePartnerOrder(db, lease.partnerId(), orderId, lease.reservationId(), lines, address);
+                    Lease done = repository.updateStatus(db, lease, LeaseStatus.COMMITTED, Optional.of(orderId));
                     end(db, lease);
-                    yield repository.updateStatus(db, lease, LeaseStatus.COMMITTED, Optional.of(orderId));
+                    yield done;
                 }
             };
         });
@@ -173,8 +185,9 @@ public final class LeaseService {
                 case COMMITTED -> throw illegalTransition("release", lease.status());
                 case ACTIVE -> {
                     reservations.release(db, LEASES, lease.reservationId());
+                    Lease done = repository.updateStatus(db, lease, LeaseStatus.RELEASED, Optional.empty());
                     end(db, lease);
-                    yield repository.updateStatus(db, lease, LeaseStatus.RELEASED, Optional.empty());
+                    yield done;
                 }
             };
         }));
@@ -205,13 +218,13 @@ public final class LeaseService {
     }
 
     public LeaseLimits limits(UUID partnerId) {
-        return limitsOf(dsl, partnerId, repository.holding(dsl, partnerId, false));
+        return limitsOf(dsl, partnerId, repository.holding(dsl, partnerId));
     }
 
     public LeaseLimits setLimits(UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
         return dsl.transactionResult(tx -> {
             repository.setLimits(tx.dsl(), partnerId, maxUnitsHeld, maxOpenLeases);
-            return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId, false));
+            return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId));
         });
     }
 
@@ -221,9 +234,8 @@ public final class LeaseService {
         return new LeaseLimits(partnerId, limits[0], (int) limits[1], holding[0], (int) holding[1]);
     }
 
-    /** The lease no longer counts against its partner's limits. */
+    /** The lease no longer counts against its partner's limits (last in its transaction: it locks the holding row). */
     private void end(DSLContext db, Lease lease) {
-        repository.holding(db, lease.partnerId(), true);
         repository.changeHolding(db, lease.partnerId(), -lease.units(), -1);
     }
 

@@ -113,19 +113,33 @@ final class PartnerInventoryRepository {
                 .execute();
     }
 
-    /**
-     * What the partner holds (units, open leases); {@code lock}: its holding row is created if missing and locked
-     * until the caller's transaction ends, so lease changes of one partner queue here.
-     */
-    long[] holding(DSLContext db, UUID partnerId, boolean lock) {
-        if (lock) {
-            db.insertInto(PARTNER_LEASE_HOLDING).set(PARTNER_LEASE_HOLDING.PARTNER_ID, partnerId)
-                    .onConflictDoNothing().execute();
-        }
-        var query = db.select(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.OPEN_LEASES)
-                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId));
-        return (lock ? query.forUpdate() : query).fetchOptional(row -> new long[] {row.value1(), row.value2()})
+    /** The partner's holding row, created with nothing held if missing (no lock taken on an existing row). */
+    void createHolding(DSLContext db, UUID partnerId) {
+        db.insertInto(PARTNER_LEASE_HOLDING).set(PARTNER_LEASE_HOLDING.PARTNER_ID, partnerId)
+                .onConflictDoNothing().execute();
+    }
+
+    /** What the partner holds now: units, open leases. */
+    long[] holding(DSLContext db, UUID partnerId) {
+        return db.select(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.OPEN_LEASES)
+                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
+                .fetchOptional(row -> new long[] {row.value1(), row.value2()})
                 .orElse(new long[] {0, 0});
+    }
+
+    /**
+     * Counts one more lease of {@code units} only if the partner stays within the limits; false otherwise. The update
+     * waits for concurrent leases of the partner and re-checks against their committed counts (row lock until the
+     * caller's transaction ends).
+     */
+    boolean takeHolding(DSLContext db, UUID partnerId, long units, long maxUnitsHeld, int maxOpenLeases) {
+        return db.update(PARTNER_LEASE_HOLDING)
+                .set(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units))
+                .set(PARTNER_LEASE_HOLDING.OPEN_LEASES, PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1))
+                .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
+                .and(PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units).le(maxUnitsHeld))
+                .and(PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1).le(maxOpenLeases))
+                .execute() == 1;
     }
 
     void changeHolding(DSLContext db, UUID partnerId, long units, int leases) {
