@@ -42,7 +42,8 @@ public final class Bench {
             new SettlementScenarios.LedgerPostingThroughput(),
             new SettlementScenarios.LedgerReconciliation(),
             new StatementScenarios.StatementCsv(),
-            new PartnerScenarios.InboundExchange());
+            new PartnerScenarios.InboundExchange(),
+            new PartnerLeaseScenarios.LeaseCreateCommit());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);

@@ -19,6 +19,7 @@ import dev.marketplace.server.merchants.MerchantHttpService;
 import dev.marketplace.server.merchants.MerchantsModule;
 import dev.marketplace.server.orders.FulfilmentModule;
 import dev.marketplace.server.orders.OrdersModule;
+import dev.marketplace.server.partners.inventory.PartnerInventoryModule;
 import dev.marketplace.server.payments.PaymentsModule;
 import dev.marketplace.server.platform.changes.ChangesModule;
 import dev.marketplace.server.platform.events.EventSubscribers;
@@ -147,9 +148,12 @@ public final class MarketplaceServer implements AutoCloseable {
                     points.orderPoints(), promotions.orderCoupons(), channels.attribution(), dropship.supplyFreshness()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
+            PartnerInventoryModule partnerInventory = add(modules, new PartnerInventoryModule(
+                    config.get("partner-inventory"), dsl, catalog.products(), categories.service(), merchants.service(),
+                    inventory.inventory(), inventory.reservations(), orders.orders(), clock));
             FulfilmentModule fulfilment = add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"),
-                    dsl, orders.orders(), inventory.inventory(), inventory.reservations(), payments.refunds(),
-                    security.piiKeys()));
+                    dsl, orders.orders(), inventory.inventory(), inventory.reservations(),
+                    partnerInventory.refunds(payments.refunds()), security.piiKeys()));
             add(modules, new DropshipForwardingModule(dsl, dropship, orders.orders(), fulfilment.fulfilment()));
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),

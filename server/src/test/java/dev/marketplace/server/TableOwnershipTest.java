@@ -56,7 +56,9 @@ class TableOwnershipTest {
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token"),
             owned("platform.http", "idempotency_record"),
             owned("platform.changes", "change_log", "change_feed"),
-            owned("platform.events", "domain_event", "domain_event_feed", "event_subscription", "parked_event"));
+            owned("platform.events", "domain_event", "domain_event_feed", "event_subscription", "parked_event"),
+            owned("partners.inventory", "partner_merchant_opt_in", "partner_assortment_share", "partner_lease_limit",
+                    "partner_lease_holding", "partner_lease", "partner_lease_line"));
 
     /**
      * The one table other domains read directly: each domain's change feed is its slice of {@code change_log}

@@ -126,17 +126,19 @@ public final class ReservationService {
 
     /** Gives the stock back; releasing again, or after expiry, changes nothing. */
     public Reservation release(Principal caller, UUID id) {
-        return dsl.transactionResult(tx -> {
-            DSLContext db = tx.dsl();
-            Reservation reservation = repository.findReservation(db, caller, id, true)
-                    .orElseThrow(ReservationService::notFound);
-            return switch (reservation.status()) {
-                case RELEASED, EXPIRED -> reservation;
-                case COMMITTED -> throw illegalTransition("release", reservation);
-                case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.RELEASED,
-                        StockChangeReason.RELEASED, (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity)).getFirst();
-            };
-        });
+        return dsl.transactionResult(tx -> release(tx.dsl(), caller, id));
+    }
+
+    /** {@link #release(Principal, UUID)} in the caller's transaction (a partner's lease ends with its reservation). */
+    public Reservation release(DSLContext db, Principal caller, UUID id) {
+        Reservation reservation = repository.findReservation(db, caller, id, true)
+                .orElseThrow(ReservationService::notFound);
+        return switch (reservation.status()) {
+            case RELEASED, EXPIRED -> reservation;
+            case COMMITTED -> throw illegalTransition("release", reservation);
+            case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.RELEASED, StockChangeReason.RELEASED,
+                    (level, quantity) -> level.withCounts(level.onHand(), level.reserved() - quantity)).getFirst();
+        };
     }
 
     /**

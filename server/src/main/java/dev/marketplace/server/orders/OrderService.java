@@ -15,6 +15,7 @@ import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -185,24 +186,7 @@ public final class OrderService {
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer,
                 cart.id(), subtotal, tax, discount, subtotal.plus(tax).minus(discount), address, reservationId, due));
-        List<Order.SubOrder> subOrders = new ArrayList<>();
-        for (Pricing.MerchantPart part : parts) {
-            UUID subOrderId = subOrderIds.get(subOrders.size());
-            List<Order.Line> lines = new ArrayList<>();
-            Money commission = Money.zero(subtotal.currency());
-            for (Pricing.PricedLine line : part.lines()) {
-                VariantForSale variant = line.variant();
-                int rate = variant.commissionRateBasisPoints();
-                commission = commission.plus(line.subtotal().timesBasisPoints(rate, RoundingMode.HALF_EVEN));
-                lines.add(new Order.Line(lines.size(), variant.variantId(), variant.productId(), variant.sku(),
-                        variant.title(), line.quantity(), variant.price(), line.subtotal(), line.taxRateBasisPoints(),
-                        line.tax(), rate));
-            }
-            Order.SubOrder subOrder = new Order.SubOrder(subOrderId, part.merchantId(),
-                    SubOrderStatus.PENDING_PAYMENT, part.subtotal(), part.tax(), part.total(), commission, lines, 1,
-                    now, now);
-            subOrders.add(subOrder);
-        }
+        List<Order.SubOrder> subOrders = subOrdersOf(parts, subOrderIds, now);
         repository.insertSubOrders(db, orderId, subOrders);
         attribution.placed(db, caller, orderId, customer, channelCode, subOrders.stream()
                 .map(s -> new OrderAttribution.SubOrder(s.id(), s.merchantId(), s.subtotal(), s.total())).toList());
@@ -212,6 +196,58 @@ public final class OrderService {
         return Optional.of(new Order(orderId, caller.id(), customer, cart.id(), OrderStatus.PLACED, subtotal, tax,
                 discount, subtotal.plus(tax).minus(discount), address, reservationId, false, due,
                 subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now));
+    }
+
+    /** The sub-orders of priced parts (one per merchant), awaiting payment, with their lines and commission. */
+    private static List<Order.SubOrder> subOrdersOf(List<Pricing.MerchantPart> parts, List<UUID> subOrderIds,
+                                                    OffsetDateTime now) {
+        List<Order.SubOrder> subOrders = new ArrayList<>();
+        for (Pricing.MerchantPart part : parts) {
+            UUID subOrderId = subOrderIds.get(subOrders.size());
+            List<Order.Line> lines = new ArrayList<>();
+            Money commission = Money.zero(part.subtotal().currency());
+            for (Pricing.PricedLine line : part.lines()) {
+                VariantForSale variant = line.variant();
+                int rate = variant.commissionRateBasisPoints();
+                commission = commission.plus(line.subtotal().timesBasisPoints(rate, RoundingMode.HALF_EVEN));
+                lines.add(new Order.Line(lines.size(), variant.variantId(), variant.productId(), variant.sku(),
+                        variant.title(), line.quantity(), variant.price(), line.subtotal(), line.taxRateBasisPoints(),
+                        line.tax(), rate));
+            }
+            subOrders.add(new Order.SubOrder(subOrderId, part.merchantId(), SubOrderStatus.PENDING_PAYMENT,
+                    part.subtotal(), part.tax(), part.total(), commission, lines, 1, now, now));
+        }
+        return subOrders;
+    }
+
+    /** A line of a partner order: the variant as sold, {@code variant.price()} being the partner's price. */
+    public record PartnerLine(VariantForSale variant, long quantity) {
+    }
+
+    /**
+     * In the caller's transaction: a partner order (decision 38), placed and paid at once on the partner's account —
+     * no cart and no payment provider: the partner is the order's storefront and customer of record, and its total a
+     * receivable from the partner ({@code partner_order_charged}). Priced and taxed like a checkout, at the lines'
+     * prices. Its stock is already held by {@code reservationId}; {@link #commitStock} sells it once this
+     * transaction has committed, as after a payment. Its sub-orders then await their merchants like any other.
+     */
+    public Order placePartnerOrder(DSLContext db, UUID partnerId, UUID orderId, UUID reservationId,
+                                   List<PartnerLine> lines, Order.ShippingAddress address) {
+        List<Pricing.MerchantPart> parts = pricing.price(lines.stream()
+                .map(line -> new Pricing.Item(line.variant(), line.quantity())).toList());
+        Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
+        Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
+        Money total = subtotal.plus(tax);
+        OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, partnerId, partnerId,
+                null, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
+                OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS)));
+        List<Order.SubOrder> subOrders = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList(), now);
+        repository.insertSubOrders(db, orderId, subOrders);
+        String actor = Principal.subjectOf(PrincipalType.PARTNER, partnerId);
+        lifecycle.placed(db, orderId, partnerId, partnerId, subOrders, actor, now);
+        paid(db, repository.get(db, orderId), actor, "paid on the partner's account",
+                List.of(MoneyMovement.partnerOrderCharged(partnerId, Parties.ofOrder(orderId, partnerId), total)));
+        return repository.get(db, orderId);
     }
 
     /**
@@ -275,15 +311,21 @@ public final class OrderService {
         if (order.status() == OrderStatus.PAID) {
             return;
         }
-        lifecycle.move(tx, order, Action.PAY, actor, "payment " + paymentId + " captured");
         Parties orderParties = Parties.ofOrder(orderId, order.customerId());
-        DomainEvents.append(tx, MoneyMovement.paymentAuthorized(paymentId, orderParties, captured));
-        DomainEvents.append(tx, MoneyMovement.paymentCaptured(paymentId, orderParties, captured));
-        new FulfilmentRepository().setAcceptanceDue(tx, orderId, OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
+        paid(tx, order, actor, "payment " + paymentId + " captured", List.of(
+                MoneyMovement.paymentAuthorized(paymentId, orderParties, captured),
+                MoneyMovement.paymentCaptured(paymentId, orderParties, captured)));
+    }
+
+    /** The order is paid with {@code charge} (its money events): its sub-orders await acceptance, commission accrues. */
+    private void paid(DSLContext tx, Order order, String actor, String reason, List<MoneyMovement> charge) {
+        lifecycle.move(tx, order, Action.PAY, actor, reason);
+        charge.forEach(movement -> DomainEvents.append(tx, movement));
+        new FulfilmentRepository().setAcceptanceDue(tx, order.id(), OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
         for (Order.SubOrder subOrder : order.subOrders()) {
             lifecycle.move(tx, order, subOrder, Action.PAY, actor, "order paid");
             DomainEvents.append(tx, MoneyMovement.commissionAccrued(
-                    new Parties(orderId, subOrder.id(), subOrder.merchantId(), order.customerId()), subOrder.commission()));
+                    new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId()), subOrder.commission()));
         }
     }
 

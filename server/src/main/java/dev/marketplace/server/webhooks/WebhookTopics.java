@@ -107,6 +107,9 @@ final class WebhookTopics {
         // Coupons' money side: the coupons are read through /v1/promotions/coupons; the ledger holds the money.
         notPublished(EventType.COUPON_REDEEMED);
         notPublished(EventType.COUPON_REDEMPTION_RETURNED);
+        // Partner orders' money side: the partner follows its order through its lease, the ledger holds the money.
+        notPublished(EventType.PARTNER_ORDER_CHARGED);
+        notPublished(EventType.PARTNER_ORDER_CREDITED);
     }
 
     private WebhookTopics() {

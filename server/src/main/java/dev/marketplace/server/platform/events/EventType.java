@@ -172,7 +172,15 @@ public enum EventType {
     /** A coupon paid for part of a paid order: the funder's cost ({@code merchant_payable:{m}} or {@code platform_promotions_expense}) debited, {@code escrow} credited. */
     COUPON_REDEEMED(true),
     /** A coupon's share of cancelled or returned units back to its funder: {@code escrow} or the selling merchant's payable debited, the funder's cost credited. */
-    COUPON_REDEMPTION_RETURNED(true);
+    COUPON_REDEMPTION_RETURNED(true),
+    // Partner orders (partners.inventory, decision 38): paid on the partner's account instead of a payment provider.
+    /** A partner order's total charged to the partner: {@code partner_receivable:{partner}} debited, {@code escrow} credited. */
+    PARTNER_ORDER_CHARGED(true),
+    /**
+     * A partner sub-order's money given back to the partner (rejected, cancelled, returned): {@code escrow} (never
+     * released) or the merchant's payable (released) debited, {@code partner_receivable:{partner}} credited.
+     */
+    PARTNER_ORDER_CREDITED(true);
 
     private final boolean moneyMovement;
 

@@ -283,4 +283,26 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
     static Money money(JsonObject json) {
         return Money.of(json.getJsonNumber("amount").longValueExact(), json.getString("currency"));
     }
+
+    // Partner orders (decision 38): the partner pays on its account; what it owes is its receivable.
+    /** What a partner owes the marketplace for its orders (debit = owed). */
+    public static String partnerReceivable(UUID partnerId) {
+        return "partner_receivable:" + Objects.requireNonNull(partnerId, "partner");
+    }
+
+    public static MoneyMovement partnerOrderCharged(UUID partnerId, Parties order, Money amount) {
+        return new MoneyMovement(EventType.PARTNER_ORDER_CHARGED, "partner_order_charged:" + order.orderId(), order,
+                amount, transfer(partnerReceivable(partnerId), ESCROW, amount));
+    }
+
+    /**
+     * {@code cause} names what is given back (the sub-order, or a return): from escrow when the sub-order's escrow was
+     * never released, otherwise from the merchant's payable.
+     */
+    public static MoneyMovement partnerOrderCredited(String cause, UUID partnerId, Parties subOrder, boolean fromEscrow,
+                                                     Money amount) {
+        return new MoneyMovement(EventType.PARTNER_ORDER_CREDITED, "partner_order_credited:" + cause, subOrder, amount,
+                transfer(fromEscrow ? ESCROW : merchantPayable(subOrder.merchantId()), partnerReceivable(partnerId),
+                        amount));
+    }
 }

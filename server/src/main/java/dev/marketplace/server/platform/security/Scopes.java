@@ -32,6 +32,9 @@ import java.util.Set;
  * customer-bound token; merchants read the reviews of their products ({@code reviews:read}) and answer them
  * ({@code reviews:reply}); the operator moderates ({@code reviews:moderate}).
  * Coupons ({@code promotions:read}, {@code promotions:write}) are the operator's and merchants' (their own).
+ * Partners read the assortments shared with them and their leases ({@code partner_inventory:read}) and take, commit
+ * and release leases ({@code leases:write}); sharing assortments and setting lease limits
+ * ({@code partner_inventory:admin}) is the operator's. A merchant opts in to a partner with {@code catalog:write}.
  */
 public final class Scopes {
 
@@ -74,6 +77,9 @@ public final class Scopes {
     public static final String REVIEWS_MODERATE = "reviews:moderate";
     public static final String PROMOTIONS_READ = "promotions:read";
     public static final String PROMOTIONS_WRITE = "promotions:write";
+    public static final String PARTNER_INVENTORY_READ = "partner_inventory:read";
+    public static final String LEASES_WRITE = "leases:write";
+    public static final String PARTNER_INVENTORY_ADMIN = "partner_inventory:admin";
 
     public static final Set<String> ALL = Set.of(CATALOG_READ, CATALOG_WRITE, CATALOG_MODERATE, CATEGORIES_WRITE,
             CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_READ,
@@ -81,7 +87,7 @@ public final class Scopes {
             ORDERS_WRITE, FULFILMENT_WRITE, SETTLEMENT_READ, SETTLEMENT_WRITE, EVENTS_ADMIN, WEBHOOKS_READ,
             WEBHOOKS_WRITE, POINTS_READ, POINTS_WRITE, METRICS_READ, CHANNELS_READ, CHANNELS_WRITE, DROPSHIP_READ,
             DROPSHIP_WRITE, PARTNERS_READ, PARTNERS_WRITE, REVIEWS_READ, REVIEWS_WRITE, REVIEWS_REPLY, REVIEWS_MODERATE,
-            PROMOTIONS_READ, PROMOTIONS_WRITE);
+            PROMOTIONS_READ, PROMOTIONS_WRITE, PARTNER_INVENTORY_READ, LEASES_WRITE, PARTNER_INVENTORY_ADMIN);
 
     /** Scopes a customer can delegate to a client (customer-facing operations); the others are the client's own business. */
     public static final Set<String> DELEGABLE = Set.of(CUSTOMERS_READ, CUSTOMERS_WRITE, POINTS_EXCHANGE, CART_WRITE,
@@ -97,7 +103,8 @@ public final class Scopes {
                     CUSTOMERS_REGISTER, CUSTOMERS_WRITE, INVENTORY_RESERVE, CART_WRITE, ORDERS_READ, ORDERS_WRITE,
                     WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, REVIEWS_READ, REVIEWS_WRITE),
             PrincipalType.PARTNER, Set.of(CATALOG_READ, CLIENTS_READ, CLIENTS_WRITE, CUSTOMERS_READ, POINTS_EXCHANGE,
-                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, PARTNERS_READ)));
+                    WEBHOOKS_READ, WEBHOOKS_WRITE, POINTS_READ, CHANNELS_READ, PARTNERS_READ, PARTNER_INVENTORY_READ,
+                    LEASES_WRITE)));
 
     private Scopes() {
     }

@@ -72,7 +72,8 @@ class AuthorizationServerIT {
                         "dropship:read", "dropship:write",
                         "partners:read", "partners:write",
                         "reviews:read", "reviews:write", "reviews:reply", "reviews:moderate",
-                        "promotions:read", "promotions:write");
+                        "promotions:read", "promotions:write",
+                        "partner_inventory:read", "leases:write", "partner_inventory:admin");
     }
 
     @Test

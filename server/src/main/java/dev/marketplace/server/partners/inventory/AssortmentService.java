@@ -1,0 +1,171 @@
+package dev.marketplace.server.partners.inventory;
+
+import dev.marketplace.server.catalog.Category;
+import dev.marketplace.server.catalog.CategoryService;
+import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.catalog.VariantForSale;
+import dev.marketplace.server.inventory.InventoryService;
+import dev.marketplace.server.inventory.StockChange;
+import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.Constraints;
+import dev.marketplace.server.platform.security.Principal;
+import java.math.RoundingMode;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * What a partner may sell: the merchants' opt-ins, the operator's shares and the partner prices they make, and the
+ * shared listings' availability as the partner's change feed. Each public method is one transaction.
+ */
+public final class AssortmentService {
+
+    /** Reads the stock feed for every partner; each partner sees only its shared variants' changes. */
+    private static final Principal FEED_READER = Principal.system("partners.inventory.feed");
+
+    /** A variant a partner may lease, at the partner's price ({@code variant.price()}). */
+    public record Offer(VariantForSale variant) {
+    }
+
+    /** One change of a shared listing: its partner price and the units a lease can hold now. */
+    public record ListingChange(long position, OffsetDateTime changedAt, VariantForSale variant, long available) {
+    }
+
+    private final DSLContext dsl;
+    private final ProductService products;
+    private final CategoryService categories;
+    private final MerchantService merchants;
+    private final InventoryService inventory;
+    private final PartnerInventoryRepository repository = new PartnerInventoryRepository();
+
+    public AssortmentService(DSLContext dsl, ProductService products, CategoryService categories,
+                             MerchantService merchants, InventoryService inventory) {
+        this.dsl = dsl;
+        this.products = products;
+        this.categories = categories;
+        this.merchants = merchants;
+        this.inventory = inventory;
+    }
+
+    /** The calling merchant consents to selling through the partner; returns when it first did. */
+    public OffsetDateTime optIn(Principal merchant, UUID partnerId) {
+        return dsl.transactionResult(tx -> repository.optIn(tx.dsl(), merchant.id(), partnerId));
+    }
+
+    public void optOut(Principal merchant, UUID partnerId) {
+        dsl.transaction(tx -> repository.optOut(tx.dsl(), merchant.id(), partnerId));
+    }
+
+    /** Shares a merchant's or a category's products with the partner (exactly one of the two). */
+    public AssortmentShare share(UUID partnerId, Optional<UUID> merchantId, Optional<UUID> categoryId,
+                                 int priceAdjustmentBasisPoints) {
+        if (merchantId.isPresent() && merchants.activeAmong(Set.of(merchantId.get())).isEmpty()) {
+            throw ProblemException.validation("merchantId", FieldError.NOT_FOUND, "names no active merchant");
+        }
+        if (categoryId.isPresent() && !categories.exists(categoryId.get())) {
+            throw ProblemException.validation("categoryId", FieldError.NOT_FOUND, "names no category");
+        }
+        try {
+            return dsl.transactionResult(tx -> repository.insertShare(tx.dsl(), partnerId, merchantId, categoryId,
+                    priceAdjustmentBasisPoints));
+        } catch (DataAccessException e) {
+            if (Constraints.isViolated(e, PartnerInventoryRepository.SHARE_OF_MERCHANT_CONSTRAINT)
+                    || Constraints.isViolated(e, PartnerInventoryRepository.SHARE_OF_CATEGORY_CONSTRAINT)) {
+                throw ProblemException.conflict("share_exists",
+                        "The partner already has a share of this merchant or category; delete it first.");
+            }
+            throw e;
+        }
+    }
+
+    public void deleteShare(UUID shareId) {
+        if (!dsl.transactionResult(tx -> repository.deleteShare(tx.dsl(), shareId))) {
+            throw ProblemException.notFound("share");
+        }
+    }
+
+    /**
+     * Which of these variants the partner may sell now, each at its partner price: published, of an active merchant
+     * that opted in to the partner, and in one of its shares (the lowest price when in several).
+     */
+    public Map<UUID, Offer> offers(UUID partnerId, Collection<UUID> variantIds) {
+        List<AssortmentShare> shares = repository.sharesOf(dsl, partnerId);
+        if (shares.isEmpty() || variantIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<UUID, VariantForSale> variants = products.variantsForSale(variantIds);
+        Set<UUID> merchantIds = variants.values().stream().map(VariantForSale::merchantId).collect(Collectors.toSet());
+        Set<UUID> sellers = merchants.activeAmong(repository.optedIn(dsl, partnerId, merchantIds));
+        Map<UUID, List<UUID>> categoryPaths = new HashMap<>();
+        Map<UUID, Offer> offers = new HashMap<>();
+        for (VariantForSale variant : variants.values()) {
+            if (!variant.published() || !sellers.contains(variant.merchantId())) {
+                continue;
+            }
+            List<UUID> categoryPath = categoryPaths.computeIfAbsent(variant.categoryId(), this::pathOf);
+            shares.stream()
+                    .filter(share -> share.merchantId().map(variant.merchantId()::equals)
+                            .orElseGet(() -> categoryPath.contains(share.categoryId().orElseThrow())))
+                    .map(share -> partnerPrice(variant.price(), share.priceAdjustmentBasisPoints()))
+                    .min((a, b) -> Long.compare(a.amount(), b.amount()))
+                    .ifPresent(price -> offers.put(variant.variantId(), new Offer(atPrice(variant, price))));
+        }
+        return offers;
+    }
+
+    /**
+     * The partner's feed: the stock changes of the variants shared with it, after the page's cursor, each with the
+     * variant's partner price and the units a lease can hold. Other variants' changes are read and skipped, so a
+     * page may hold fewer items than changes; its cursor still moves past them.
+     */
+    public ChangePage<ListingChange> changes(Principal partner, PageRequest page) {
+        ChangePage<StockChange> stock = inventory.stockChanges(FEED_READER, page);
+        Set<UUID> variantIds = stock.items().stream().filter(change -> change.stock().isPresent())
+                .map(StockChange::variantId).collect(Collectors.toSet());
+        Map<UUID, Offer> offers = offers(partner.id(), variantIds);
+        Map<UUID, Long> available = inventory.availableToReserve(offers.keySet());
+        List<ListingChange> items = stock.items().stream()
+                .filter(change -> change.stock().isPresent() && offers.containsKey(change.variantId()))
+                .map(change -> new ListingChange(change.position(), change.changedAt(),
+                        offers.get(change.variantId()).variant(),
+                        Math.max(0, available.getOrDefault(change.variantId(), 0L))))
+                .toList();
+        return new ChangePage<>(items, stock.nextCursor());
+    }
+
+    /** The variants as sold now, whoever may sell them (a lease's variants when it is committed). */
+    Map<UUID, VariantForSale> variants(Collection<UUID> variantIds) {
+        return products.variantsForSale(variantIds);
+    }
+
+    /** The category and its ancestors: a share of any of them covers the category's products. */
+    private List<UUID> pathOf(UUID categoryId) {
+        Category category = categories.get(categoryId);
+        return Stream.concat(category.ancestorIds().stream(), Stream.of(categoryId)).toList();
+    }
+
+    /** The list price adjusted by basis points of it (-1000: 10 % off), rounded half-even to the minor unit. */
+    static Money partnerPrice(Money listPrice, int adjustmentBasisPoints) {
+        return listPrice.timesBasisPoints(10_000 + adjustmentBasisPoints, RoundingMode.HALF_EVEN);
+    }
+
+    static VariantForSale atPrice(VariantForSale variant, Money price) {
+        return new VariantForSale(variant.variantId(), variant.productId(), variant.merchantId(), variant.categoryId(),
+                variant.sku(), variant.title(), variant.productAttributes(), price, variant.published(),
+                variant.commissionRateBasisPoints());
+    }
+}

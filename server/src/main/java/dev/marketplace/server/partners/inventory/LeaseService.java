@@ -1,0 +1,270 @@
+package dev.marketplace.server.partners.inventory;
+
+import dev.marketplace.server.catalog.VariantForSale;
+import dev.marketplace.server.inventory.ReservationRequest;
+import dev.marketplace.server.inventory.ReservationService;
+import dev.marketplace.server.orders.Order;
+import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.security.Principal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Leases: a partner holds units of SKUs shared with it, all or nothing, through one inventory reservation; then
+ * commits them into a partner order, releases them, or lets them lapse ({@link #lapseDue}, on every node). The
+ * partner's holding row is updated, last in its transaction, by every lease that opens (only within the limits) or
+ * ends, so its limits hold under any concurrency while its lock is held only until the commit. Each
+ * public method is one transaction (a commit's stock is sold in a second one, as after a payment).
+ */
+public final class LeaseService {
+
+    /** The job of {@link #lapseDue}. */
+    public static final String LAPSE_JOB = "partners.inventory.lease-lapse";
+    /** Who holds leases' reservations: this domain itself, so only it commits or releases them. */
+    private static final Principal LEASES = Principal.system("partners.inventory.leases");
+    private static final Principal ORDERS_READER = Principal.system("partners.inventory.orders");
+    /**
+     * How much longer the reservation lives than its lease: the lapse job releases it at the lease's expiry; should
+     * it not (a node down), the inventory's own expiry does after this.
+     */
+    private static final Duration RESERVATION_GRACE = Duration.ofMinutes(5);
+    private static final int LAPSE_BATCH = 100;
+
+    /** The configured bounds: the longest hold, and the limits of a partner the operator has not set. */
+    public record Settings(Duration maxHold, long defaultMaxUnitsHeld, int defaultMaxOpenLeases) {
+    }
+
+    /** A lease with its order once committed. */
+    public record LeaseView(Lease lease, Optional<Order> order) {
+    }
+
+    private final DSLContext dsl;
+    private final AssortmentService assortment;
+    private final ReservationService reservations;
+    private final OrderService orders;
+    private final Settings settings;
+    private final Clock clock;
+    private final PartnerInventoryRepository repository = new PartnerInventoryRepository();
+
+    public LeaseService(DSLContext dsl, AssortmentService assortment, ReservationService reservations,
+                        OrderService orders, Settings settings, Clock clock) {
+        this.dsl = dsl;
+        this.assortment = assortment;
+        this.reservations = reservations;
+        this.orders = orders;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public Duration maxHold() {
+        return settings.maxHold();
+    }
+
+    /** A quantity of a variant to hold. */
+    public record LineRequest(UUID variantId, long quantity) {
+    }
+
+    /**
+     * Holds every line or nothing for {@code holdFor}, at the partner prices of the variants shared with the caller:
+     * 400 for a line of a variant not shared with it, 409 {@code insufficient_stock} (from the reservation), 409
+     * {@code lease_limit_reached} past the partner's units or open leases.
+     */
+    public LeaseView create(Principal partner, List<LineRequest> lines, Duration holdFor) {
+        Map<UUID, AssortmentService.Offer> offers = assortment.offers(partner.id(),
+                lines.stream().map(LineRequest::variantId).distinct().toList());
+        List<FieldError> refused = new ArrayList<>();
+        List<Lease.Line> leased = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            AssortmentService.Offer offer = offers.get(lines.get(i).variantId());
+            if (offer == null) {
+                refused.add(new FieldError("lines/" + i + "/variantId", FieldError.NOT_FOUND,
+                        "names no variant shared with the partner"));
+            } else {
+                VariantForSale variant = offer.variant();
+                leased.add(new Lease.Line(variant.variantId(), variant.merchantId(), lines.get(i).quantity(),
+                        variant.price()));
+            }
+        }
+        if (refused.isEmpty() && leased.stream().map(line -> line.unitPrice().currency()).distinct().count() > 1) {
+            refused.add(new FieldError("lines", FieldError.INVALID_FORMAT, "mixes currencies; lease each apart"));
+        }
+        if (!refused.isEmpty()) {
+            throw ProblemException.validation(refused);
+        }
+        ReservationRequest stock = new ReservationRequest(leased.stream()
+                .map(line -> new ReservationRequest.Line(line.variantId(), line.quantity(), Optional.empty())).toList(),
+                holdFor.plus(RESERVATION_GRACE));
+        // A sold-out item is refused here, before the partner's lock; the reservation under its locks decides.
+        reservations.refuseIfVisiblyShort(stock);
+        OffsetDateTime now = OffsetDateTime.now(clock).truncatedTo(ChronoUnit.MICROS);
+        Lease lease = new Lease(UUID.randomUUID(), partner.id(), LeaseStatus.ACTIVE, UUID.randomUUID(), leased,
+                now.plus(holdFor), Optional.empty(), now, now);
+        // A partner at its limits is refused here, without a lock; the holding row decides at the end.
+        refuseIfOverLimits(limits(partner.id()), lease.units());
+        dsl.transaction(tx -> {
+            DSLContext db = tx.dsl();
+            repository.createHolding(db, partner.id());
+            reservations.reserve(db, LEASES, lease.reservationId(), stock);
+            repository.insertLease(db, lease);
+            // Last, so the partner's holding row stays locked only from here to the commit: the update counts the
+            // lease only while the partner stays within its limits, against the counts of every committed lease.
+            LeaseLimits limits = limitsOf(db, partner.id(), new long[2]);
+            if (!repository.takeHolding(db, partner.id(), lease.units(), limits.maxUnitsHeld(), limits.maxOpenLeases())) {
+                LeaseLimits held = limitsOf(db, partner.id(), repository.holding(db, partner.id()));
+                throw limitReached(held.openLeases() + 1 > held.maxOpenLeases() ? "open_leases" : "units_held", held);
+            }
+        });
+        return new LeaseView(lease, Optional.empty());
+    }
+
+    private static void refuseIfOverLimits(LeaseLimits limits, long units) {
+        if (limits.openLeases() + 1 > limits.maxOpenLeases()) {
+            throw limitReached("open_leases", limits);
+        }
+        if (limits.unitsHeld() + units > limits.maxUnitsHeld()) {
+            throw limitReached("units_held", limits);
+        }
+    }
+
+    public LeaseView get(Principal partner, UUID id) {
+        Lease lease = repository.findLease(dsl, partner, id, false).orElseThrow(LeaseService::notFound);
+        return view(lease);
+    }
+
+    /**
+     * Commits the lease into a partner order (one sub-order per merchant, paid on the partner's account) and then
+     * sells its stock. Committing again answers the same lease; a released, lapsed or expired one is 409.
+     */
+    public LeaseView commit(Principal partner, UUID id, Order.ShippingAddress address) {
+        // A lease's lines never change: the variants are read before the transaction, which then needs no other
+        // connection.
+        Lease seen = repository.findLease(dsl, partner, id, false).orElseThrow(LeaseService::notFound);
+        List<OrderService.PartnerLine> lines = seen.status() == LeaseStatus.ACTIVE ? partnerLines(seen) : List.of();
+        Lease committed = dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Lease lease = repository.findLease(db, partner, id, true).orElseThrow(LeaseService::notFound);
+            return switch (lease.status()) {
+                case COMMITTED -> lease;
+                case RELEASED, LAPSED -> throw illegalTransition("commit", lease.status());
+                case ACTIVE -> {
+                    if (!lease.expiresAt().isAfter(OffsetDateTime.now(clock))) {
+                        throw illegalTransition("commit", LeaseStatus.LAPSED);
+                    }
+                    UUID orderId = UUID.randomUUID();
+                    orders.placePartnerOrder(db, lease.partnerId(), orderId, lease.reservationId(), lines, address);
+                    Lease done = repository.updateStatus(db, lease, LeaseStatus.COMMITTED, Optional.of(orderId));
+                    end(db, lease);
+                    yield done;
+                }
+            };
+        });
+        // The stock is sold after the order's transaction, as after a payment; a crash in between is caught up by
+        // the orders domain's recovery of paid orders with uncommitted stock.
+        orders.commitStock(committed.orderId().orElseThrow());
+        return view(committed);
+    }
+
+    /** Gives the stock back. Releasing a released or lapsed lease changes nothing; a committed one is 409. */
+    public LeaseView release(Principal partner, UUID id) {
+        return view(dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Lease lease = repository.findLease(db, partner, id, true).orElseThrow(LeaseService::notFound);
+            return switch (lease.status()) {
+                case RELEASED, LAPSED -> lease;
+                case COMMITTED -> throw illegalTransition("release", lease.status());
+                case ACTIVE -> {
+                    reservations.release(db, LEASES, lease.reservationId());
+                    Lease done = repository.updateStatus(db, lease, LeaseStatus.RELEASED, Optional.empty());
+                    end(db, lease);
+                    yield done;
+                }
+            };
+        }));
+    }
+
+    /**
+     * The lapse job: active leases past their expiry (by the injectable clock) lapse and their stock is released, in
+     * batches, until none is left; returns how many lapsed. Safe on every node at once (SKIP LOCKED).
+     */
+    public int lapseDue() {
+        int lapsed = 0;
+        while (true) {
+            int batch = dsl.transactionResult(tx -> {
+                DSLContext db = tx.dsl();
+                List<Lease> due = repository.lockDue(db, OffsetDateTime.now(clock), LAPSE_BATCH);
+                for (Lease lease : due) {
+                    reservations.release(db, LEASES, lease.reservationId());
+                    end(db, lease);
+                    repository.updateStatus(db, lease, LeaseStatus.LAPSED, Optional.empty());
+                }
+                return due.size();
+            });
+            lapsed += batch;
+            if (batch < LAPSE_BATCH) {
+                return lapsed;
+            }
+        }
+    }
+
+    public LeaseLimits limits(UUID partnerId) {
+        return limitsOf(dsl, partnerId, repository.holding(dsl, partnerId));
+    }
+
+    public LeaseLimits setLimits(UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
+        return dsl.transactionResult(tx -> {
+            repository.setLimits(tx.dsl(), partnerId, maxUnitsHeld, maxOpenLeases);
+            return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId));
+        });
+    }
+
+    private LeaseLimits limitsOf(DSLContext db, UUID partnerId, long[] holding) {
+        long[] limits = repository.limits(db, partnerId)
+                .orElse(new long[] {settings.defaultMaxUnitsHeld(), settings.defaultMaxOpenLeases()});
+        return new LeaseLimits(partnerId, limits[0], (int) limits[1], holding[0], (int) holding[1]);
+    }
+
+    /** The lease no longer counts against its partner's limits (last in its transaction: it locks the holding row). */
+    private void end(DSLContext db, Lease lease) {
+        repository.changeHolding(db, lease.partnerId(), -lease.units(), -1);
+    }
+
+    /** The lease's lines as the orders domain sells them: each variant at the lease's price. */
+    private List<OrderService.PartnerLine> partnerLines(Lease lease) {
+        Map<UUID, VariantForSale> variants = assortment.variants(
+                lease.lines().stream().map(Lease.Line::variantId).distinct().toList());
+        return lease.lines().stream().map(line -> new OrderService.PartnerLine(
+                AssortmentService.atPrice(variants.get(line.variantId()), line.unitPrice()), line.quantity())).toList();
+    }
+
+    private LeaseView view(Lease lease) {
+        return new LeaseView(lease, lease.orderId().map(orderId -> orders.get(ORDERS_READER, orderId)));
+    }
+
+    private static ProblemException limitReached(String limit, LeaseLimits limits) {
+        return ProblemException.conflict("lease_limit_reached", "The partner holds as much as its limits allow ("
+                        + limits.unitsHeld() + " of " + limits.maxUnitsHeld() + " units, " + limits.openLeases() + " of "
+                        + limits.maxOpenLeases() + " open leases); commit or release a lease first.")
+                .with("limit", limit);
+    }
+
+    private static ProblemException illegalTransition(String action, LeaseStatus status) {
+        return ProblemException.conflict("illegal_status_transition",
+                        "'" + action + "' is not allowed for a " + status.wireName() + " lease.")
+                .with("currentState", status.wireName());
+    }
+
+    private static ProblemException notFound() {
+        return ProblemException.notFound("lease");
+    }
+}

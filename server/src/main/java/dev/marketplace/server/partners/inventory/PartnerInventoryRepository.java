@@ -1,0 +1,222 @@
+package dev.marketplace.server.partners.inventory;
+
+import static dev.marketplace.schema.Tables.PARTNER_ASSORTMENT_SHARE;
+import static dev.marketplace.schema.Tables.PARTNER_LEASE;
+import static dev.marketplace.schema.Tables.PARTNER_LEASE_HOLDING;
+import static dev.marketplace.schema.Tables.PARTNER_LEASE_LIMIT;
+import static dev.marketplace.schema.Tables.PARTNER_LEASE_LINE;
+import static dev.marketplace.schema.Tables.PARTNER_MERCHANT_OPT_IN;
+
+import dev.marketplace.schema.tables.records.PartnerAssortmentShareRecord;
+import dev.marketplace.schema.tables.records.PartnerLeaseRecord;
+import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.security.Tenancy;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * The partner inventory exchange's tables (V27). Leases are owned by their partner ({@link Tenancy}); opt-ins, shares
+ * and limits are the operator's and merchants' settings, read for a partner by its id.
+ */
+final class PartnerInventoryRepository {
+
+    static final String SHARE_OF_MERCHANT_CONSTRAINT = "partner_assortment_share_partner_id_merchant_id_key";
+    static final String SHARE_OF_CATEGORY_CONSTRAINT = "partner_assortment_share_partner_id_category_id_key";
+
+    private static Condition ownedBy(Principal viewer) {
+        return Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.PARTNER, PARTNER_LEASE.PARTNER_ID));
+    }
+
+    // Opt-ins
+
+    /** Records the merchant's opt-in (kept as first given); returns when it was given. */
+    OffsetDateTime optIn(DSLContext db, UUID merchantId, UUID partnerId) {
+        db.insertInto(PARTNER_MERCHANT_OPT_IN)
+                .set(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID, merchantId)
+                .set(PARTNER_MERCHANT_OPT_IN.PARTNER_ID, partnerId)
+                .onConflictDoNothing()
+                .execute();
+        return db.select(PARTNER_MERCHANT_OPT_IN.OPTED_IN_AT).from(PARTNER_MERCHANT_OPT_IN)
+                .where(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID.eq(merchantId))
+                .and(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))
+                .fetchSingle(PARTNER_MERCHANT_OPT_IN.OPTED_IN_AT);
+    }
+
+    void optOut(DSLContext db, UUID merchantId, UUID partnerId) {
+        db.deleteFrom(PARTNER_MERCHANT_OPT_IN)
+                .where(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID.eq(merchantId))
+                .and(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))
+                .execute();
+    }
+
+    Set<UUID> optedIn(DSLContext db, UUID partnerId, Collection<UUID> merchantIds) {
+        return db.select(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).from(PARTNER_MERCHANT_OPT_IN)
+                .where(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))
+                .and(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID.eq(DSL.any(merchantIds.toArray(UUID[]::new))))
+                .fetchSet(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID);
+    }
+
+    // Shares
+
+    AssortmentShare insertShare(DSLContext db, UUID partnerId, Optional<UUID> merchantId, Optional<UUID> categoryId,
+                                int priceAdjustmentBasisPoints) {
+        return share(db.insertInto(PARTNER_ASSORTMENT_SHARE)
+                .set(PARTNER_ASSORTMENT_SHARE.ID, UUID.randomUUID())
+                .set(PARTNER_ASSORTMENT_SHARE.PARTNER_ID, partnerId)
+                .set(PARTNER_ASSORTMENT_SHARE.MERCHANT_ID, merchantId.orElse(null))
+                .set(PARTNER_ASSORTMENT_SHARE.CATEGORY_ID, categoryId.orElse(null))
+                .set(PARTNER_ASSORTMENT_SHARE.PRICE_ADJUSTMENT_BP, priceAdjustmentBasisPoints)
+                .returning().fetchSingle());
+    }
+
+    boolean deleteShare(DSLContext db, UUID shareId) {
+        return db.deleteFrom(PARTNER_ASSORTMENT_SHARE).where(PARTNER_ASSORTMENT_SHARE.ID.eq(shareId)).execute() == 1;
+    }
+
+    List<AssortmentShare> sharesOf(DSLContext db, UUID partnerId) {
+        return db.selectFrom(PARTNER_ASSORTMENT_SHARE).where(PARTNER_ASSORTMENT_SHARE.PARTNER_ID.eq(partnerId))
+                .fetch(PartnerInventoryRepository::share);
+    }
+
+    private static AssortmentShare share(PartnerAssortmentShareRecord row) {
+        return new AssortmentShare(row.getId(), row.getPartnerId(), Optional.ofNullable(row.getMerchantId()),
+                Optional.ofNullable(row.getCategoryId()), row.getPriceAdjustmentBp(), row.getCreatedAt());
+    }
+
+    // Limits and holdings
+
+    /** The operator's limits of the partner: max units held and max open leases, if set. */
+    Optional<long[]> limits(DSLContext db, UUID partnerId) {
+        return db.select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD, PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES)
+                .from(PARTNER_LEASE_LIMIT).where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))
+                .fetchOptional(row -> new long[] {row.value1(), row.value2()});
+    }
+
+    void setLimits(DSLContext db, UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
+        db.insertInto(PARTNER_LEASE_LIMIT)
+                .set(PARTNER_LEASE_LIMIT.PARTNER_ID, partnerId)
+                .set(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD, maxUnitsHeld)
+                .set(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES, maxOpenLeases)
+                .onConflict(PARTNER_LEASE_LIMIT.PARTNER_ID).doUpdate()
+                .set(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD, maxUnitsHeld)
+                .set(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES, maxOpenLeases)
+                .set(PARTNER_LEASE_LIMIT.UPDATED_AT, DSL.currentOffsetDateTime())
+                .execute();
+    }
+
+    /** The partner's holding row, created with nothing held if missing (no lock taken on an existing row). */
+    void createHolding(DSLContext db, UUID partnerId) {
+        db.insertInto(PARTNER_LEASE_HOLDING).set(PARTNER_LEASE_HOLDING.PARTNER_ID, partnerId)
+                .onConflictDoNothing().execute();
+    }
+
+    /** What the partner holds now: units, open leases. */
+    long[] holding(DSLContext db, UUID partnerId) {
+        return db.select(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.OPEN_LEASES)
+                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
+                .fetchOptional(row -> new long[] {row.value1(), row.value2()})
+                .orElse(new long[] {0, 0});
+    }
+
+    /**
+     * Counts one more lease of {@code units} only if the partner stays within the limits; false otherwise. The update
+     * waits for concurrent leases of the partner and re-checks against their committed counts (row lock until the
+     * caller's transaction ends).
+     */
+    boolean takeHolding(DSLContext db, UUID partnerId, long units, long maxUnitsHeld, int maxOpenLeases) {
+        return db.update(PARTNER_LEASE_HOLDING)
+                .set(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units))
+                .set(PARTNER_LEASE_HOLDING.OPEN_LEASES, PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1))
+                .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
+                .and(PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units).le(maxUnitsHeld))
+                .and(PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1).le(maxOpenLeases))
+                .execute() == 1;
+    }
+
+    void changeHolding(DSLContext db, UUID partnerId, long units, int leases) {
+        db.update(PARTNER_LEASE_HOLDING)
+                .set(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units))
+                .set(PARTNER_LEASE_HOLDING.OPEN_LEASES, PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(leases))
+                .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
+                .execute();
+    }
+
+    // Leases
+
+    void insertLease(DSLContext db, Lease lease) {
+        db.insertInto(PARTNER_LEASE)
+                .set(PARTNER_LEASE.ID, lease.id())
+                .set(PARTNER_LEASE.PARTNER_ID, lease.partnerId())
+                .set(PARTNER_LEASE.STATUS, lease.status().wireName())
+                .set(PARTNER_LEASE.RESERVATION_ID, lease.reservationId())
+                .set(PARTNER_LEASE.UNITS, lease.units())
+                .set(PARTNER_LEASE.CURRENCY, lease.lines().getFirst().unitPrice().currency())
+                .set(PARTNER_LEASE.EXPIRES_AT, lease.expiresAt())
+                .set(PARTNER_LEASE.CREATED_AT, lease.createdAt())
+                .set(PARTNER_LEASE.UPDATED_AT, lease.updatedAt())
+                .execute();
+        var lines = db.insertInto(PARTNER_LEASE_LINE, PARTNER_LEASE_LINE.LEASE_ID, PARTNER_LEASE_LINE.LINE_NUMBER,
+                PARTNER_LEASE_LINE.VARIANT_ID, PARTNER_LEASE_LINE.MERCHANT_ID, PARTNER_LEASE_LINE.QUANTITY,
+                PARTNER_LEASE_LINE.UNIT_PRICE_AMOUNT);
+        for (int i = 0; i < lease.lines().size(); i++) {
+            Lease.Line line = lease.lines().get(i);
+            lines = lines.values(lease.id(), i, line.variantId(), line.merchantId(), line.quantity(),
+                    line.unitPrice().amount());
+        }
+        lines.execute();
+    }
+
+    Optional<Lease> findLease(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
+        var query = db.selectFrom(PARTNER_LEASE).where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer));
+        return (forUpdate ? query.forUpdate() : query).fetchOptional().map(row -> lease(db, row));
+    }
+
+    /** The lease as it is now, in a new status (with its order when committed); returns it. */
+    Lease updateStatus(DSLContext db, Lease lease, LeaseStatus status, Optional<UUID> orderId) {
+        PartnerLeaseRecord row = db.update(PARTNER_LEASE)
+                .set(PARTNER_LEASE.STATUS, status.wireName())
+                .set(PARTNER_LEASE.ORDER_ID, orderId.orElse(null))
+                .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PARTNER_LEASE.ID.eq(lease.id()))
+                .returning().fetchSingle();
+        return new Lease(lease.id(), lease.partnerId(), status, lease.reservationId(), lease.lines(),
+                lease.expiresAt(), orderId, lease.createdAt(), row.getUpdatedAt());
+    }
+
+    /** The partner whose lease the order was committed from; empty for any other order. */
+    Optional<UUID> partnerOfOrder(DSLContext db, UUID orderId) {
+        return db.select(PARTNER_LEASE.PARTNER_ID).from(PARTNER_LEASE).where(PARTNER_LEASE.ORDER_ID.eq(orderId))
+                .fetchOptional(PARTNER_LEASE.PARTNER_ID);
+    }
+
+    /** Locks up to {@code limit} active leases due by {@code now}, skipping those another node is ending. */
+    List<Lease> lockDue(DSLContext db, OffsetDateTime now, int limit) {
+        return db.selectFrom(PARTNER_LEASE)
+                .where(PARTNER_LEASE.STATUS.eq(LeaseStatus.ACTIVE.wireName()))
+                .and(PARTNER_LEASE.EXPIRES_AT.le(now))
+                .orderBy(PARTNER_LEASE.EXPIRES_AT)
+                .limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(row -> lease(db, row));
+    }
+
+    private static Lease lease(DSLContext db, PartnerLeaseRecord row) {
+        String currency = row.getCurrency();
+        List<Lease.Line> lines = db.selectFrom(PARTNER_LEASE_LINE).where(PARTNER_LEASE_LINE.LEASE_ID.eq(row.getId()))
+                .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER)
+                .fetch(line -> new Lease.Line(line.getVariantId(), line.getMerchantId(), line.getQuantity(),
+                        Money.of(line.getUnitPriceAmount(), currency)));
+        return new Lease(row.getId(), row.getPartnerId(), LeaseStatus.fromWireName(row.getStatus()),
+                row.getReservationId(), lines, row.getExpiresAt(), Optional.ofNullable(row.getOrderId()),
+                row.getCreatedAt(), row.getUpdatedAt());
+    }
+}
