@@ -156,7 +156,9 @@ class LimitsAgreementIT {
             "POST /v1/channels/{channelId}/deposits amount/amount minimum 0",
             "a channel's deposit is at least 1 minor unit (its description says so); Money allows 0 for prices",
             "POST /v1/channels/{channelId}/deposit-draws amount/amount minimum 0",
-            "a draw takes at least 1 minor unit (its description says so); Money allows 0 for prices");
+            "a draw takes at least 1 minor unit (its description says so); Money allows 0 for prices",
+            "POST /v1/dropship/connections pricing/priceEnding maximum 999999",
+            "a price ending is below the modulus sent beside it (its description says so), 1 when none is sent");
 
     /** Past the limit: 400 naming the field (or the item's result naming it, in a bulk operation). At it: the field is not refused for its size (a cursor may be for its form). */
     private static void check(String label, String field, HttpResponse<String> past, HttpResponse<String> at,

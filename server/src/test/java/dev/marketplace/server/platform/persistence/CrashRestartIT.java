@@ -34,7 +34,7 @@ class CrashRestartIT {
     private static final Path SERVER_JAR = Path.of("target", "marketplace-server.jar");
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration STOPPED = Duration.ofSeconds(10);
-    private static final Pattern READY = Pattern.compile("Marketplace API ready in \\d+ ms: http://localhost:(\\d+)");
+    private static final Pattern READY = Pattern.compile("Marketplace API ready in \\d+ ms, listening on .*?: http://\\S+:(\\d+) ");
 
     @TempDir
     Path dataDirectory;
