@@ -136,6 +136,76 @@ public final class ErrorCode {
     public static final ErrorCode DEPOSIT_INSUFFICIENT = known("deposit_insufficient");
     /** That service ticket of the channel was recorded. */
     public static final ErrorCode SERVICE_RESPONSE_TAKEN = known("service_response_taken");
+    /** The customer has fewer points than the checkout redeems. */
+    public static final ErrorCode INSUFFICIENT_POINTS = known("insufficient_points");
+    /** More points than the order may take (maximumPoints). */
+    public static final ErrorCode POINTS_ABOVE_MAXIMUM = known("points_above_maximum");
+    /** The order is not in the points programme's currency. */
+    public static final ErrorCode POINTS_CURRENCY = known("points_currency");
+    /** Those points were spent or exchanged already. */
+    public static final ErrorCode POINTS_ALREADY_USED = known("points_already_used");
+    /** Another tier starts at that rolling spend. */
+    public static final ErrorCode TIER_SPEND_TAKEN = known("tier_spend_taken");
+    /** No coupon has that code (couponCode). */
+    public static final ErrorCode COUPON_UNKNOWN = known("coupon_unknown");
+    /** The coupon is not valid now, for this currency, these goods or this spend (couponCode). */
+    public static final ErrorCode COUPON_NOT_APPLICABLE = known("coupon_not_applicable");
+    /** The coupon's uses, budget or per-customer uses are used up (couponCode). */
+    public static final ErrorCode COUPON_EXHAUSTED = known("coupon_exhausted");
+    /** More than one coupon of one funder (couponCode). */
+    public static final ErrorCode COUPONS_NOT_STACKABLE = known("coupons_not_stackable");
+    /** Another coupon has that code. */
+    public static final ErrorCode COUPON_CODE_TAKEN = known("coupon_code_taken");
+    /** The customer reviewed that line already. */
+    public static final ErrorCode REVIEW_EXISTS = known("review_exists");
+    /** Only a delivered line can be reviewed. */
+    public static final ErrorCode LINE_NOT_DELIVERED = known("line_not_delivered");
+    /** The review can no longer be edited. */
+    public static final ErrorCode EDIT_WINDOW_CLOSED = known("edit_window_closed");
+    /** The review has its reply already. */
+    public static final ErrorCode REVIEW_ALREADY_REPLIED = known("review_already_replied");
+    /** That principal is a partner already. */
+    public static final ErrorCode PARTNER_EXISTS = known("partner_exists");
+    /** The partner is not active. */
+    public static final ErrorCode PARTNER_INACTIVE = known("partner_inactive");
+    /** Exchange terms from that time exist already. */
+    public static final ErrorCode TERMS_EXIST = known("terms_exist");
+    /** No exchange terms apply now. */
+    public static final ErrorCode NO_EXCHANGE_TERMS = known("no_exchange_terms");
+    /** The terms would let points go round at a profit (conflictingTermsId). */
+    public static final ErrorCode EXCHANGE_LOOP = known("exchange_loop");
+    /** The terms would give the customer more value than they give. */
+    public static final ErrorCode EXCHANGE_ABOVE_VALUE = known("exchange_above_value");
+    /** Fewer points than the terms' minimum (minimum). */
+    public static final ErrorCode EXCHANGE_BELOW_MINIMUM = known("exchange_below_minimum");
+    /** Not a multiple of the terms' step (step). */
+    public static final ErrorCode EXCHANGE_OFF_STEP = known("exchange_off_step");
+    /** The customer's daily cap would be passed (cap). */
+    public static final ErrorCode EXCHANGE_DAILY_CAP = known("exchange_daily_cap");
+    /** The customer's monthly cap would be passed (cap). */
+    public static final ErrorCode EXCHANGE_MONTHLY_CAP = known("exchange_monthly_cap");
+    /** The partner's daily cap would be passed (cap). */
+    public static final ErrorCode EXCHANGE_PARTNER_DAILY_CAP = known("exchange_partner_daily_cap");
+    /** The exchange completed; it can no longer change that way. */
+    public static final ErrorCode EXCHANGE_COMPLETED = known("exchange_completed");
+    /** The exchange can no longer be reversed. */
+    public static final ErrorCode REVERSAL_WINDOW_PASSED = known("reversal_window_passed");
+    /** That partner member is linked already. */
+    public static final ErrorCode MEMBER_ALREADY_LINKED = known("member_already_linked");
+    /** The customer has no link to that partner. */
+    public static final ErrorCode MEMBER_NOT_LINKED = known("member_not_linked");
+    /** The partner's lease limit would be passed (limit). */
+    public static final ErrorCode LEASE_LIMIT_REACHED = known("lease_limit_reached");
+    /** That assortment is shared with the partner already. */
+    public static final ErrorCode SHARE_EXISTS = known("share_exists");
+    /** A stock sync of the connection is running. */
+    public static final ErrorCode SYNC_IN_PROGRESS = known("sync_in_progress");
+    /** Only a refused forward can be retried or cancelled. */
+    public static final ErrorCode FORWARD_NOT_REFUSED = known("forward_not_refused");
+    /** The webhook endpoint is disabled. */
+    public static final ErrorCode ENDPOINT_DISABLED = known("endpoint_disabled");
+    /** The parked event's handler failed again. */
+    public static final ErrorCode EVENT_HANDLING_FAILED = known("event_handling_failed");
     /** Set by the SDK, never sent by the server: the connection failed after all retries, or the answer could not be read. */
     public static final ErrorCode CONNECTION_FAILED = known("connection_failed");
 
