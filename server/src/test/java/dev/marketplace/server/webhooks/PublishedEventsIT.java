@@ -129,7 +129,7 @@ class PublishedEventsIT {
         ActiveMerchant nara = catalog.activeMerchant("Nara Matcha KK", tea.getId());
         ActiveMerchant uji = catalog.activeMerchant("Uji Matcha KK", tea.getId());
         String naraSecret = endpoint(merchantToken(nara.id()), "/nara", "payout.*", "ledger.adjustment");
-        endpoint(merchantToken(uji.id()), "/uji-payouts", "*");
+        endpoint(merchantToken(uji.id()), "/uji-payouts", "payout.*", "ledger.adjustment");
 
         Adjustment goodwill = server.client().settlement().createAdjustment(new AdjustmentCreate().merchantId(nara.id())
                 .direction(AdjustmentCreate.DirectionEnum.CREDIT).amount(new Money().amount(5_000L).currency("JPY"))
