@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -105,11 +106,14 @@ public final class InventoryService {
      * key names nothing is rejected {@code not_found} while the others are applied.
      */
     public List<StockUpdateResult> applyKeyedUpdates(Principal caller, List<KeyedStockUpdate> items) {
+        // Looked up only when some item names one: an ERP sending ids pays no extra round trip.
         boolean merchant = caller.type() == PrincipalType.MERCHANT;
-        Map<String, UUID> variantsBySku = merchant ? products.variantsBySku(caller.id(),
-                items.stream().flatMap(item -> item.sku().stream()).collect(Collectors.toSet())) : Map.of();
-        Map<String, UUID> locationsByCode = merchant ? repository.locationsByCode(dsl, caller,
-                items.stream().flatMap(item -> item.locationCode().stream()).collect(Collectors.toSet())) : Map.of();
+        Set<String> skus = items.stream().flatMap(item -> item.sku().stream()).collect(Collectors.toSet());
+        Set<String> codes = items.stream().flatMap(item -> item.locationCode().stream()).collect(Collectors.toSet());
+        Map<String, UUID> variantsBySku = merchant && !skus.isEmpty() ? products.variantsBySku(caller.id(), skus)
+                : Map.of();
+        Map<String, UUID> locationsByCode = merchant && !codes.isEmpty() ? repository.locationsByCode(dsl, caller, codes)
+                : Map.of();
         StockUpdateResult[] results = new StockUpdateResult[items.size()];
         List<StockUpdate> resolved = new ArrayList<>();
         List<Integer> resolvedIndex = new ArrayList<>();
