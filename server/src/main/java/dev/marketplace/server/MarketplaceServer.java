@@ -158,7 +158,8 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
-            add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service()));
+            add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service(),
+                    clock));
             add(modules, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
             add(modules, new PartnersModule(config.get("partners"), dsl, outbound, security.piiKeys(), points.exchange(),

@@ -21,12 +21,13 @@ import java.util.UUID;
 final class ChannelMovements {
 
     static final String DEPOSIT_DRAWS = "channel_deposit_draws";
+    static final String PAYABLE_PREFIX = "channel_payable:";
 
     private ChannelMovements() {
     }
 
     static String payable(UUID channelId) {
-        return "channel_payable:" + channelId;
+        return PAYABLE_PREFIX + channelId;
     }
 
     static String reserve(UUID channelId) {

@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import org.jooq.DSLContext;
 
 /**
@@ -29,6 +30,8 @@ import org.jooq.DSLContext;
  * </ul>
  *
  * Each appends its money movement for the ledger in the subscriber's transaction, which also moves its cursor: once.
+ * The payouts of a channel's payable (decision 43: settlement pays channels through its payout run) become lines of
+ * its statement: {@code payout_initiated} takes the amount out, {@code payout_failed} puts it back.
  */
 final class RevenueShare {
 
@@ -43,11 +46,16 @@ final class RevenueShare {
     }
 
     Subscriber subscriber() {
-        return new Subscriber(SUBSCRIBER, Set.of(EventType.ESCROW_RELEASED, EventType.PAYMENT_REFUNDED), this::handle);
+        return new Subscriber(SUBSCRIBER, Set.of(EventType.ESCROW_RELEASED, EventType.PAYMENT_REFUNDED,
+                EventType.PAYOUT_INITIATED, EventType.PAYOUT_FAILED), this::handle);
     }
 
     private void handle(DSLContext tx, StoredEvent stored) {
         MoneyMovement movement = (MoneyMovement) stored.event();
+        if (movement.type() == EventType.PAYOUT_INITIATED || movement.type() == EventType.PAYOUT_FAILED) {
+            payout(tx, stored, movement);
+            return;
+        }
         if (movement.parties().subOrderId() == null) {
             return;
         }
@@ -58,6 +66,15 @@ final class RevenueShare {
                 refunded(tx, stored, movement, subOrder);
             }
         });
+    }
+
+    /** A channel's payout, by the leg on its payable (a merchant's payout has none): owed less (debit), or more. */
+    private void payout(DSLContext tx, StoredEvent stored, MoneyMovement payout) {
+        payout.legs().stream().filter(leg -> leg.account().startsWith(ChannelMovements.PAYABLE_PREFIX)).findFirst()
+                .ifPresent(leg -> repository.insertLine(tx, new ChannelRepository.NewLine(
+                        UUID.fromString(leg.account().substring(ChannelMovements.PAYABLE_PREFIX.length())),
+                        payout.type().wireName(), payout.idempotencyId(), 0, null, null, null, null, null, null,
+                        Money.of(Math.negateExact(leg.amount()), leg.currency()), stored.occurredAt())));
     }
 
     private void released(DSLContext tx, StoredEvent stored, Parties parties, ChannelSubOrderRecord subOrder) {

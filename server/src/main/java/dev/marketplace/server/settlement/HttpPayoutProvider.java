@@ -80,7 +80,7 @@ public final class HttpPayoutProvider implements PayoutProvider {
         JsonObject body = JSON.createObjectBuilder()
                 .add("amount", request.amount().amount())
                 .add("currency", request.amount().currency())
-                .add("beneficiary", request.merchantId().toString())
+                .add("beneficiary", request.payeeId().toString())
                 .add("reference", request.reference())
                 .build();
         HttpResponse<byte[]> response = send(request(payouts)

@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@code /v1/payouts}: the payouts the caller may see (a merchant its own), newest first, and one by id. */
+/**
+ * {@code /v1/payouts}: the payouts the caller may see (a merchant its own; the operator also the channels'), newest
+ * first, and one by id.
+ */
 public final class PayoutHttpService implements HttpService {
 
     public static final String PATH = "/v1/payouts";
@@ -34,11 +37,11 @@ public final class PayoutHttpService implements HttpService {
         rules.get("/", this::list).get("/{payoutId}", this::get);
     }
 
-    public record PayoutView(UUID id, UUID merchantId, Money amount, String status, String failureCode,
+    public record PayoutView(UUID id, UUID merchantId, UUID channelId, Money amount, String status, String failureCode,
                              OffsetDateTime initiatedAt, OffsetDateTime settledAt) {
 
         static PayoutView of(Payouts.Payout payout) {
-            return new PayoutView(payout.id(), payout.merchantId(), payout.amount(), payout.status(),
+            return new PayoutView(payout.id(), payout.merchantId(), payout.channelId(), payout.amount(), payout.status(),
                     payout.failureCode(), payout.initiatedAt(), payout.settledAt());
         }
     }

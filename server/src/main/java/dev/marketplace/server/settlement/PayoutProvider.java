@@ -18,14 +18,17 @@ public interface PayoutProvider {
     /** The name used in configuration and stored with each payout. */
     String name();
 
-    /** Pays {@code amount} to the merchant's bank account on file at the provider (the beneficiary is the merchant). */
+    /**
+     * Pays {@code amount} to the payee's bank account on file at the provider: the beneficiary is the merchant, or the
+     * sales channel (decision 43), by its id.
+     */
     ProviderPayout pay(PayoutRequest request);
 
     /** What the provider recorded for a payout's key: how a lost answer, or a crash after the call, is repaired. */
     Optional<ProviderPayout> findByIdempotencyKey(String idempotencyKey);
 
     /** What to pay: {@code reference} is our payout's id, shown on the provider's records and the bank statement. */
-    record PayoutRequest(String idempotencyKey, UUID merchantId, Money amount, String reference) {
+    record PayoutRequest(String idempotencyKey, UUID payeeId, Money amount, String reference) {
     }
 
     /** The provider's payout: {@code failureCode} set when it failed. */

@@ -6,6 +6,7 @@ import static dev.marketplace.schema.Tables.LEDGER_REFERENCE;
 import static dev.marketplace.schema.Tables.LEDGER_TRANSACTION;
 import static dev.marketplace.schema.Tables.PAYOUT;
 
+import dev.marketplace.schema.tables.records.LedgerAccountRecord;
 import dev.marketplace.schema.tables.records.PayoutRecord;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.EventType;
@@ -34,16 +35,18 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * Payouts (decision 32): the run pays each merchant whose available balance in a currency reaches the minimum, in
- * two phases through the {@link PayoutProvider}. Initiating (row and {@code payout_initiated} event) commits first;
- * the provider is called outside any transaction with the key {@code payout:{id}}; its outcome is recorded in a
- * transaction of its own ({@code payout_paid} or {@code payout_failed}, once: only from {@code initiated}). A payout
- * whose outcome stayed unknown — no answer, a pending answer, a node that died after initiating — is asked about by
- * the reconciliation job, which sends it again with the same key when the provider never received it.
+ * Payouts (decision 32): the run pays each payee — a merchant, or a sales channel (decision 43) — whose available
+ * balance in a currency reaches the minimum, in two phases through the {@link PayoutProvider}. Initiating (row and
+ * {@code payout_initiated} event) commits first; the provider is called outside any transaction with the key
+ * {@code payout:{id}}; its outcome is recorded in a transaction of its own ({@code payout_paid} or
+ * {@code payout_failed}, once: only from {@code initiated}). A payout whose outcome stayed unknown — no answer, a
+ * pending answer, a node that died after initiating — is asked about by the reconciliation job, which sends it again
+ * with the same key when the provider never received it.
  *
  * <p>Available: what the merchant is owed ({@code −balance} of {@code merchant_payable:{m}}) less what escrow released
  * to it (net of that release's commission) within the hold period; everything else (refunds, fees, adjustments,
- * payouts) counts at once, so a negative balance is carried forward until releases cover it.
+ * payouts) counts at once, so a negative balance is carried forward until releases cover it. A channel's
+ * ({@code channel_payable:{c}}) likewise: owed less the shares accrued to it within the hold period.
  */
 final class Payouts {
 
@@ -54,9 +57,12 @@ final class Payouts {
     private static final String PAID = "paid";
     private static final String FAILED = "failed";
     private static final String PAYABLE_PREFIX = "merchant_payable:";
-    /** The ledger events whose money waits out the hold period before it can be paid out. */
+    /**
+     * The ledger events whose money waits out the hold period before it can be paid out: a release with what it is
+     * charged (commission, a merchant-funded channel share), and a channel's share.
+     */
     private static final List<String> HELD_EVENTS = List.of(EventType.ESCROW_RELEASED.wireName(),
-            EventType.COMMISSION_ACCRUED.wireName());
+            EventType.COMMISSION_ACCRUED.wireName(), EventType.CHANNEL_SHARE_ACCRUED.wireName());
 
     /**
      * {@code settlement.payouts.*}: {@code hold} (T+7: PT168H), {@code minimum.<CURRENCY>} in minor units with
@@ -78,9 +84,47 @@ final class Payouts {
         }
     }
 
-    /** A payout as clients see it. */
-    record Payout(UUID id, UUID merchantId, Money amount, String status, String failureCode,
+    /** A payout as clients see it: of a merchant or of a channel (the other null). */
+    record Payout(UUID id, UUID merchantId, UUID channelId, Money amount, String status, String failureCode,
                   OffsetDateTime initiatedAt, OffsetDateTime settledAt) {
+    }
+
+    /** Whom a payable's money is paid to: its merchant, or the channel named in its account. */
+    private record Payee(UUID merchantId, UUID channelId) {
+
+        static Payee of(LedgerAccountRecord payable) {
+            return payable.getMerchantId() != null ? new Payee(payable.getMerchantId(), null)
+                    : new Payee(null, UUID.fromString(payable.getName()
+                            .substring(SettlementMovements.CHANNEL_PAYABLE.length())));
+        }
+
+        static Payee of(PayoutRecord payout) {
+            return new Payee(payout.getMerchantId(), payout.getChannelId());
+        }
+
+        /** The provider's beneficiary: the payee's bank account on file there is under this id. */
+        UUID id() {
+            return merchantId != null ? merchantId : channelId;
+        }
+
+        Condition matches(Field<UUID> merchant, Field<UUID> channel) {
+            return merchantId != null ? merchant.eq(merchantId) : channel.eq(channelId);
+        }
+
+        MoneyMovement initiated(UUID payoutId, Money amount) {
+            return merchantId != null ? MoneyMovement.payoutInitiated(payoutId, merchantId, amount)
+                    : SettlementMovements.channelPayoutInitiated(payoutId, channelId, amount);
+        }
+
+        MoneyMovement paid(UUID payoutId, Money amount) {
+            return merchantId != null ? MoneyMovement.payoutPaid(payoutId, merchantId, amount)
+                    : SettlementMovements.channelPayoutPaid(payoutId, channelId, amount);
+        }
+
+        MoneyMovement failed(UUID payoutId, Money amount) {
+            return merchantId != null ? MoneyMovement.payoutFailed(payoutId, merchantId, amount)
+                    : SettlementMovements.channelPayoutFailed(payoutId, channelId, amount);
+        }
     }
 
     private final DSLContext dsl;
@@ -99,10 +143,11 @@ final class Payouts {
         return "payout:" + payoutId;
     }
 
-    /** The payout run (safe on several nodes: each merchant's account is locked while a payout is decided). */
+    /** The payout run (safe on several nodes: each payee's account is locked while a payout is decided). */
     long run() {
         List<Long> payables = dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.NAME.startsWith(PAYABLE_PREFIX))
+                .where(LEDGER_ACCOUNT.NAME.startsWith(PAYABLE_PREFIX)
+                        .or(LEDGER_ACCOUNT.NAME.startsWith(SettlementMovements.CHANNEL_PAYABLE)))
                 .orderBy(LEDGER_ACCOUNT.ID)
                 .fetch(LEDGER_ACCOUNT.ID);
         long initiated = 0;
@@ -117,7 +162,7 @@ final class Payouts {
     }
 
     /**
-     * In one transaction, with the merchant's payable locked: a payout of its available balance if that reaches the
+     * In one transaction, with the payee's payable locked: a payout of its available balance if that reaches the
      * minimum and the ledger has posted the outcome of its previous payout (one in flight at a time, and never on a
      * balance the ledger has not caught up with).
      */
@@ -125,9 +170,9 @@ final class Payouts {
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             var account = db.selectFrom(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.ID.eq(accountId)).forUpdate().fetchSingle();
-            UUID merchant = account.getMerchantId();
+            Payee payee = Payee.of(account);
             String currency = account.getCurrency();
-            if (hasPayoutInFlight(db, merchant, currency)) {
+            if (hasPayoutInFlight(db, payee, currency)) {
                 return Optional.<PayoutRecord>empty();
             }
             long available = available(db, accountId, account.getBalance());
@@ -137,7 +182,8 @@ final class Payouts {
             OffsetDateTime now = now();
             PayoutRecord payout = db.newRecord(PAYOUT);
             payout.setId(UUID.randomUUID());
-            payout.setMerchantId(merchant);
+            payout.setMerchantId(payee.merchantId());
+            payout.setChannelId(payee.channelId());
             payout.setCurrency(currency);
             payout.setAmount(available);
             payout.setStatus(INITIATED);
@@ -145,16 +191,16 @@ final class Payouts {
             payout.setInitiatedAt(now);
             payout.setAttemptedAt(now);
             payout.insert();
-            DomainEvents.append(db, MoneyMovement.payoutInitiated(payout.getId(), merchant, Money.of(available, currency)));
+            DomainEvents.append(db, payee.initiated(payout.getId(), Money.of(available, currency)));
             return Optional.of(payout);
         });
     }
 
     /** An initiated payout, or a settled one whose outcome the ledger has not posted yet. */
-    private static boolean hasPayoutInFlight(DSLContext db, UUID merchant, String currency) {
+    private static boolean hasPayoutInFlight(DSLContext db, Payee payee, String currency) {
         Field<String> outcome = DSL.concat(DSL.when(PAYOUT.STATUS.eq(PAID), DSL.inline("payout_paid:"))
                 .otherwise(DSL.inline("payout_failed:")), PAYOUT.ID.cast(SQLDataType.VARCHAR));
-        return db.fetchExists(PAYOUT, PAYOUT.MERCHANT_ID.eq(merchant).and(PAYOUT.CURRENCY.eq(currency))
+        return db.fetchExists(PAYOUT, payee.matches(PAYOUT.MERCHANT_ID, PAYOUT.CHANNEL_ID).and(PAYOUT.CURRENCY.eq(currency))
                 .and(PAYOUT.STATUS.eq(INITIATED).or(DSL.notExists(DSL.selectOne().from(LEDGER_REFERENCE)
                         .where(LEDGER_REFERENCE.REFERENCE.eq(outcome))))));
     }
@@ -176,7 +222,7 @@ final class Payouts {
         ProviderOutcome outcome;
         try {
             outcome = ProviderOutcome.of(provider.pay(new PayoutProvider.PayoutRequest(idempotencyKey(payout.getId()),
-                    payout.getMerchantId(), Money.of(payout.getAmount(), payout.getCurrency()), payout.getId().toString())));
+                    Payee.of(payout).id(), Money.of(payout.getAmount(), payout.getCurrency()), payout.getId().toString())));
         } catch (PayoutProviderException e) {
             if (e.outcomeUnknown()) {
                 return;
@@ -251,14 +297,14 @@ final class Payouts {
                     .returning().fetchOptional();
             settled.ifPresent(payout -> {
                 Money amount = Money.of(payout.getAmount(), payout.getCurrency());
+                Payee payee = Payee.of(payout);
                 DomainEvents.append(tx.dsl(), payout.getStatus().equals(PAID)
-                        ? MoneyMovement.payoutPaid(payout.getId(), payout.getMerchantId(), amount)
-                        : MoneyMovement.payoutFailed(payout.getId(), payout.getMerchantId(), amount));
+                        ? payee.paid(payout.getId(), amount) : payee.failed(payout.getId(), amount));
             });
         });
     }
 
-    /** The payouts the viewer may see (a merchant its own), newest first, one more than the page. */
+    /** The payouts the viewer may see (a merchant its own; channels' the operator only), newest first. */
     Page<Payout> list(Principal viewer, Optional<UUID> merchant, PageRequest page) {
         Condition after = page.after()
                 .map(cursor -> DSL.row(PAYOUT.INITIATED_AT, PAYOUT.ID).lt(OffsetDateTime.parse(cursor.keys().get(0)),
@@ -281,7 +327,7 @@ final class Payouts {
     }
 
     private static Payout payout(PayoutRecord row) {
-        return new Payout(row.getId(), row.getMerchantId(), Money.of(row.getAmount(), row.getCurrency()),
+        return new Payout(row.getId(), row.getMerchantId(), row.getChannelId(), Money.of(row.getAmount(), row.getCurrency()),
                 row.getStatus(), row.getFailureCode(), row.getInitiatedAt(), row.getSettledAt());
     }
 

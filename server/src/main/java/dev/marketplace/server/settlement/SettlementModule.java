@@ -61,9 +61,9 @@ public final class SettlementModule implements Module {
     private final Statements statements;
     private final Adjustments adjustments;
 
-    /** Reads {@code settlement.*}. */
+    /** Reads {@code settlement.*}; the clock dates holds, payout runs, plan fees and statement cycles. */
     public SettlementModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders,
-                            MerchantService merchants) {
+                            MerchantService merchants, Clock clock) {
         this(config, dsl, PayoutProviders.from(config.get("payouts"), outbound),
                 (tx, subOrderId) -> orders.linesOf(tx, subOrderId).map(lines -> lines.stream()
                         .map(line -> new CommissionRates.Line(line.subtotal().amount(), line.commissionRateBasisPoints()))
@@ -79,7 +79,7 @@ public final class SettlementModule implements Module {
                     } while (after.isPresent());
                 }),
                 merchantId -> merchants.get(Principal.system("settlement terms"), merchantId).deposit(),
-                merchants::get, Clock.systemUTC());
+                merchants::get, clock);
     }
 
     /** With the payout provider, the orders' and merchants' sides as functions, and a clock (tests). */

@@ -17,6 +17,8 @@ final class SettlementMovements {
 
     static final String PLATFORM_FEE_REVENUE = "platform_fee_revenue";
     static final String PAYMENT_FEES = "payment_fees";
+    /** The prefix of a channel's payable, {@code channel_payable:{channel}}, which the channels' shares credit (decision 41). */
+    static final String CHANNEL_PAYABLE = "channel_payable:";
 
     private SettlementMovements() {
     }
@@ -67,6 +69,28 @@ final class SettlementMovements {
         return transfer(MoneyMovement.PLATFORM_COMMISSION_REVENUE, MoneyMovement.merchantPayable(merchantId),
                 Money.of(amount, currency));
     }
+
+    /**
+     * A channel's payout (decision 43): the same events, ids and clearing account as a merchant's, from the channel's
+     * payable; the payout names no merchant.
+     */
+    static MoneyMovement channelPayoutInitiated(UUID payoutId, UUID channelId, Money amount) {
+        return new MoneyMovement(EventType.PAYOUT_INITIATED, "payout_initiated:" + payoutId, NO_PARTIES, amount,
+                transfer(CHANNEL_PAYABLE + channelId, MoneyMovement.PAYOUTS_CLEARING, amount));
+    }
+
+    static MoneyMovement channelPayoutPaid(UUID payoutId, UUID channelId, Money amount) {
+        return new MoneyMovement(EventType.PAYOUT_PAID, "payout_paid:" + payoutId, NO_PARTIES, amount,
+                transfer(MoneyMovement.PAYOUTS_CLEARING, MoneyMovement.CUSTOMER_PAYMENTS, amount));
+    }
+
+    /** The money back to the channel's payable. */
+    static MoneyMovement channelPayoutFailed(UUID payoutId, UUID channelId, Money amount) {
+        return new MoneyMovement(EventType.PAYOUT_FAILED, "payout_failed:" + payoutId, NO_PARTIES, amount,
+                transfer(MoneyMovement.PAYOUTS_CLEARING, CHANNEL_PAYABLE + channelId, amount));
+    }
+
+    private static final Parties NO_PARTIES = new Parties(null, null, null, null);
 
     private static Parties merchant(UUID merchantId) {
         return new Parties(null, null, merchantId, null);
