@@ -43,7 +43,9 @@ public final class Bench {
             new SettlementScenarios.LedgerReconciliation(),
             new StatementScenarios.StatementCsv(),
             new PartnerScenarios.InboundExchange(),
-            new PartnerLeaseScenarios.LeaseCreateCommit());
+            new PartnerLeaseScenarios.LeaseCreateCommit(),
+            new DropshipScenarios.Import(),
+            new DropshipScenarios.StockSync());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);
@@ -86,7 +88,7 @@ public final class Bench {
         // Webhooks go to a receiver in the benchmark's process: plain http to loopback (lists need the YAML file).
         Path serverConfig = results.toAbsolutePath().resolve("marketplace-bench.yaml");
         Files.writeString(serverConfig, "webhooks:\n  require-https: false\noutbound:\n"
-                + "  allowed-private-networks: [127.0.0.1/32]\n");
+                + "  allowed-private-networks: [127.0.0.1/32]\n" + DropshipScenarios.serverConfig());
         environment.put("MARKETPLACE_CONFIG", serverConfig.toString());
 
         Report report = new Report();
