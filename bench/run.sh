@@ -5,6 +5,8 @@
 #   bench/run.sh            the full run (about 10 minutes)
 #   bench/run.sh --quick    short load phases: checks the harness works, its figures mean little
 #   BENCH_ONLY=product-by-id,start-up bench/run.sh    only these scenarios (names as in results.json)
+#   BENCH_DEMO_DATA=false BENCH_ONLY=dropship-import,dropship-stock-sync bench/run.sh    no demo marketplace (scenarios
+#                           that make their own data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
@@ -25,5 +27,6 @@ rm -rf bench/target/results
 # start (start-up time); BENCH_SERVER_JVM replaces them, e.g. BENCH_SERVER_JVM="" to measure without.
 SERVER_JVM="${BENCH_SERVER_JVM--XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
 exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
+     -Dbench.demo-data="${BENCH_DEMO_DATA:-true}" \
      -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \
      -jar bench/target/marketplace-bench.jar

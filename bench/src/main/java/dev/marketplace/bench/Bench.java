@@ -24,7 +24,8 @@ import java.util.Map;
  * <p>System properties: {@code bench.server.jar}, {@code bench.results} (directory), {@code bench.server.jvm}
  * (the server's JVM options, space-separated), {@code bench.quick=true} (short load phases: a smoke run whose
  * figures mean little), {@code bench.only} (comma-separated scenario names: only these, for working on one figure;
- * start-up is the scenario {@code start-up}).
+ * start-up is the scenario {@code start-up}), {@code bench.demo-data=false} (no demo marketplace: for the scenarios
+ * that make their own data, such as {@code dropship-import} and {@code dropship-stock-sync}).
  */
 public final class Bench {
 
@@ -43,7 +44,9 @@ public final class Bench {
             new SettlementScenarios.LedgerReconciliation(),
             new StatementScenarios.StatementCsv(),
             new PartnerScenarios.InboundExchange(),
-            new PartnerLeaseScenarios.LeaseCreateCommit());
+            new PartnerLeaseScenarios.LeaseCreateCommit(),
+            new DropshipScenarios.Import(),
+            new DropshipScenarios.StockSync());
 
     private static final int RESTARTS = 3;
     private static final Duration IDLE_BEFORE_MEASURING_MEMORY = Duration.ofSeconds(10);
@@ -71,7 +74,9 @@ public final class Bench {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("DATA_DIR", dataDir.toString());
         environment.put("SERVER_PORT", Integer.toString(port));
-        environment.put("DEMO_DATA_ENABLED", "true");
+        // The demo marketplace most scenarios read; bench.demo-data=false skips it for scenarios that make their own
+        // data (the drop-ship ones), which saves its minutes of loading on a busy machine.
+        environment.put("DEMO_DATA_ENABLED", System.getProperty("bench.demo-data", "true"));
         environment.put("SECURITY_OPERATOR_CLIENT_ID", operatorId);
         environment.put("SECURITY_OPERATOR_CLIENT_SECRET", operatorSecret);
         // Test clients send far more than a real one may: their quotas are raised by configuration, limits stay on.
@@ -86,7 +91,7 @@ public final class Bench {
         // Webhooks go to a receiver in the benchmark's process: plain http to loopback (lists need the YAML file).
         Path serverConfig = results.toAbsolutePath().resolve("marketplace-bench.yaml");
         Files.writeString(serverConfig, "webhooks:\n  require-https: false\noutbound:\n"
-                + "  allowed-private-networks: [127.0.0.1/32]\n");
+                + "  allowed-private-networks: [127.0.0.1/32]\n" + DropshipScenarios.serverConfig());
         environment.put("MARKETPLACE_CONFIG", serverConfig.toString());
 
         Report report = new Report();

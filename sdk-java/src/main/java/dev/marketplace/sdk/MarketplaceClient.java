@@ -20,6 +20,7 @@ import dev.marketplace.sdk.api.PromotionsApi;
 import dev.marketplace.sdk.api.ReviewsApi;
 import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.api.WebhookEndpointsApi;
+import dev.marketplace.sdk.api.DropshipApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -70,6 +71,7 @@ public final class MarketplaceClient {
     private final OperationsApi operations;
     private final SettlementApi settlement;
     private final WebhookEndpointsApi webhookEndpoints;
+    private final DropshipApi dropship;
     private final Feeds feeds;
 
     private MarketplaceClient(Builder builder) {
@@ -118,6 +120,7 @@ public final class MarketplaceClient {
         this.operations = new OperationsApi(client);
         this.settlement = new SettlementApi(client);
         this.webhookEndpoints = new WebhookEndpointsApi(client);
+        this.dropship = new DropshipApi(client);
         this.feeds = new Feeds(fulfilment, inventory, products, new ReviewsApi(client));
     }
 
@@ -217,6 +220,14 @@ public final class MarketplaceClient {
     /** The caller's webhook endpoints: subscribe, rotate secrets, ping, read the delivery log, replay. */
     public WebhookEndpointsApi webhookEndpoints() {
         return webhookEndpoints;
+    }
+
+    /**
+     * Drop-shipping: a merchant's supplier connections, catalog imports, stock syncs, backups and failover switches,
+     * and the forwards of sold lines to suppliers.
+     */
+    public DropshipApi dropship() {
+        return dropship;
     }
 
     /** Health and metrics. */

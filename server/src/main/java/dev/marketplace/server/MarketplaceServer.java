@@ -165,7 +165,7 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new PartnersModule(config.get("partners"), dsl, outbound, security.piiKeys(), points.exchange(),
                     clock));
             add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
-                    merchants.service(), clock));
+                    merchants.service(), dropship.supplierDataFreshness(), clock));
 
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);

@@ -33,7 +33,7 @@ class TenancyRuleTest {
             "cart", "cart_line", "customer_order", "sub_order", "order_line", "order_return", "order_return_line",
             "shipment", "shipment_line",
             "change_log", "webhook_endpoint", "channel", "dropship_connection", "dropship_variant", "dropship_sync_run",
-            "dropship_forward", "review", "partner_lease",
+            "dropship_forward", "dropship_switch", "review", "partner_lease",
             "partner_lease_line");
 
     /** The rule's names: the platform's one, and each repository's application of it to its table. */

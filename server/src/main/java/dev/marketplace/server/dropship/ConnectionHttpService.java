@@ -37,6 +37,8 @@ public final class ConnectionHttpService implements HttpService {
     static final int MAX_MAPPINGS = 200;
     static final int MAX_IMPORT_IDS = 10_000;
     private static final long MAX_SYNC_SECONDS = Duration.ofDays(1).toSeconds();
+    private static final int MAX_QUOTA_CALLS = 1_000_000_000;
+    private static final int MAX_QUOTA_WINDOW_SECONDS = 31 * 24 * 3600;
 
     private final DropshipService dropship;
     private final boolean requireHttps;
@@ -54,6 +56,7 @@ public final class ConnectionHttpService implements HttpService {
                 .post("/{connectionId}/imports", this::importProducts)
                 .post("/{connectionId}/syncs", this::sync)
                 .get("/{connectionId}/syncs", this::runs)
+                .get("/{connectionId}/switches", this::switches)
                 .post("/{connectionId}/backups", this::backup);
     }
 
@@ -72,8 +75,8 @@ public final class ConnectionHttpService implements HttpService {
                                  PricingView pricing, BufferView buffer, String forwarding, List<MappingView> categoryMappings,
                                  UUID defaultCategoryId, UUID locationId, long syncEverySeconds, OffsetDateTime nextSyncAt,
                                  OffsetDateTime lastSuccessfulSyncAt, boolean selling, OffsetDateTime staleSince,
-                                 long version, OffsetDateTime createdAt) {
-        static ConnectionView of(Connection c) {
+                                 long version, OffsetDateTime createdAt, QuotaView quota) {
+        static ConnectionView of(Connection c, OffsetDateTime now) {
             PricingRule p = c.pricing();
             return new ConnectionView(c.id(), c.merchantId(), c.name(), c.kind().wireName(), c.baseUrl().orElse(null),
                     c.currency(), new PricingView(p.markupBasisPoints(), p.fixedAmount(), p.ending(), p.endingModulus(),
@@ -82,8 +85,14 @@ public final class ConnectionHttpService implements HttpService {
                     c.categoryMappings().entrySet().stream().sorted(Map.Entry.comparingByKey())
                             .map(e -> new MappingView(e.getKey(), e.getValue())).toList(),
                     c.defaultCategoryId(), c.locationId(), c.syncEvery().toSeconds(), c.nextSyncAt(), c.lastSuccessAt(),
-                    c.staleSince().isEmpty(), c.staleSince().orElse(null), c.version(), c.createdAt());
+                    c.staleSince().isEmpty(), c.staleSince().orElse(null), c.version(), c.createdAt(),
+                    c.quota().map(q -> new QuotaView(q.calls(), q.window().toSeconds(), q.remaining(now),
+                            q.windowEndsAt(now).orElse(null))).orElse(null));
         }
+    }
+
+    /** The supplier's call quota and the calls left in the running window (a gauge, read at the moment). */
+    public record QuotaView(int calls, long windowSeconds, int remaining, OffsetDateTime windowEndsAt) {
     }
 
     public record ConnectionPage(List<ConnectionView> items, String nextCursor) {
@@ -121,13 +130,14 @@ public final class ConnectionHttpService implements HttpService {
         QueryParameters query = QueryParameters.of(req, "limit", "cursor");
         PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         query.throwIfInvalid();
-        Page<ConnectionView> result = dropship.list(Authentication.principal(req), page).map(ConnectionView::of);
+        OffsetDateTime now = dropship.now();
+        Page<ConnectionView> result = dropship.list(Authentication.principal(req), page).map(c -> ConnectionView.of(c, now));
         JsonResponses.ok(res, new ConnectionPage(result.items(), result.nextCursor()));
     }
 
     private void create(ServerRequest req, ServerResponse res) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "kind", "baseUrl", "apiKey", "currency",
-                "pricing", "buffer", "forwarding", "categoryMappings", "defaultCategoryId", "syncEverySeconds");
+                "pricing", "buffer", "forwarding", "categoryMappings", "defaultCategoryId", "syncEverySeconds", "quota");
         String name = body.requiredString("name", 1, 200);
         Optional<ConnectorKind> kind = body.optionalEnum("kind", Set.of("simulated", "rest", "feed"))
                 .flatMap(ConnectorKind::fromWireName);
@@ -169,6 +179,15 @@ public final class ConnectionHttpService implements HttpService {
                 });
         UUID defaultCategory = body.requiredUuid("defaultCategoryId");
         Optional<Long> syncEvery = body.optionalLong("syncEverySeconds", 60, MAX_SYNC_SECONDS);
+        Optional<Quota> quota = Optional.empty();
+        if (body.isPresent("quota")) {
+            JsonFields q = body.requiredObject("quota", "calls", "windowSeconds");
+            Integer calls = q.requiredInt("calls", 1, MAX_QUOTA_CALLS);
+            Integer window = q.requiredInt("windowSeconds", 1, MAX_QUOTA_WINDOW_SECONDS);
+            if (calls != null && window != null) {
+                quota = Optional.of(new Quota(calls, Duration.ofSeconds(window), 0, Optional.empty()));
+            }
+        }
         if (kind.isPresent() && kind.get() != ConnectorKind.SIMULATED) {
             if (baseUrl.isEmpty()) {
                 body.reject("baseUrl", FieldError.REQUIRED, "is required for a " + kind.get().wireName() + " supplier");
@@ -183,9 +202,9 @@ public final class ConnectionHttpService implements HttpService {
         Connection created = dropship.connect(Authentication.principal(req), new DropshipService.NewConnection(name,
                 kind.orElseThrow(), kind.get() == ConnectorKind.SIMULATED ? Optional.empty() : baseUrl, apiKey, currency,
                 new PricingRule(markup, fixed, ending, modulus, minMargin), buffer, automatic, mappings, defaultCategory,
-                syncEvery.map(Duration::ofSeconds)));
+                syncEvery.map(Duration::ofSeconds), quota));
         res.header(HeaderNames.LOCATION, PATH + "/" + created.id());
-        JsonResponses.send(res, Status.CREATED_201, ConnectionView.of(created));
+        JsonResponses.send(res, Status.CREATED_201, ConnectionView.of(created, dropship.now()));
     }
 
     private void checkUrl(JsonFields body, String url) {
@@ -203,7 +222,8 @@ public final class ConnectionHttpService implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        JsonResponses.ok(res, ConnectionView.of(dropship.get(Authentication.principal(req), connectionId(req))));
+        JsonResponses.ok(res, ConnectionView.of(dropship.get(Authentication.principal(req), connectionId(req)),
+                dropship.now()));
     }
 
     private void importProducts(ServerRequest req, ServerResponse res) {
@@ -232,6 +252,17 @@ public final class ConnectionHttpService implements HttpService {
         Page<SyncRunView> result = dropship.runs(Authentication.principal(req), connectionId(req), page)
                 .map(SyncRunView::of);
         JsonResponses.ok(res, new SyncRunPage(result.items(), result.nextCursor()));
+    }
+
+    public record SwitchPage(List<Switch> items, String nextCursor) {
+    }
+
+    private void switches(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
+        query.throwIfInvalid();
+        Page<Switch> result = dropship.switches(Authentication.principal(req), connectionId(req), page);
+        JsonResponses.ok(res, new SwitchPage(result.items(), result.nextCursor()));
     }
 
     private void backup(ServerRequest req, ServerResponse res) {

@@ -27,14 +27,14 @@ public final class Connectors {
         this.clock = clock;
     }
 
-    SupplierConnector of(Connection connection, Credentials credentials) {
+    SupplierConnector of(Connection connection, Credentials credentials, CallQuota quota) {
         return switch (connection.kind()) {
             case SIMULATED -> simulated;
             case REST -> new RestSupplierConnector(target(connection.id()), URI.create(connection.baseUrl().orElseThrow()),
                     credentials.apiKey(), tokens.computeIfAbsent(connection.id(), id -> new RestSupplierConnector.Tokens()),
-                    clock);
+                    quota, clock);
             case FEED -> new FeedSupplierConnector(target(connection.id()), URI.create(connection.baseUrl().orElseThrow()),
-                    credentials.apiKey());
+                    credentials.apiKey(), quota);
         };
     }
 

@@ -30,7 +30,8 @@ public final class DropshipModule implements Module {
                           InventoryService inventory, CategoryService categories, Clock clock) {
         this.settings = DropshipSettings.from(config);
         this.requireHttps = config.get("require-https").asBoolean().get();
-        this.connectors = new Connectors(outbound, new SimulatedSupplier(settings.simulatedProducts()), clock);
+        this.connectors = new Connectors(outbound, new SimulatedSupplier(settings.simulatedProducts(),
+                settings.simulatedVariants()), clock);
         this.service = new DropshipService(dsl, settings, connectors, piiKeys, products, inventory, categories, clock);
     }
 
@@ -41,6 +42,11 @@ public final class DropshipModule implements Module {
 
     /** Checkout's freshness check. */
     public SupplyFreshness supplyFreshness() {
+        return service;
+    }
+
+    /** The freshness of merchants' supplier-fed data, for the service levels (issue 22). */
+    public SupplierDataFreshness supplierDataFreshness() {
         return service;
     }
 
@@ -70,5 +76,6 @@ public final class DropshipModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(DropshipService.SYNC_JOB, settings.sweep(), settings.sweep(), service::syncDue);
         jobs.schedule(DropshipService.FRESHNESS_JOB, settings.sweep(), settings.sweep(), service::takeStaleOffSale);
+        PiiKeys.resealingJob(jobs, name(), service::resealCredentials);
     }
 }

@@ -20,6 +20,7 @@ import jakarta.json.JsonObjectBuilder;
 import java.io.StringReader;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,6 +75,8 @@ final class DropshipRepository {
                 .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, c.nextSyncAt())
                 .set(DROPSHIP_CONNECTION.LAST_SUCCESS_AT, c.lastSuccessAt())
                 .set(DROPSHIP_CONNECTION.CREATED_AT, c.createdAt())
+                .set(DROPSHIP_CONNECTION.QUOTA_CALLS, c.quota().map(Quota::calls).orElse(null))
+                .set(DROPSHIP_CONNECTION.QUOTA_WINDOW_SECONDS, c.quota().map(q -> (int) q.window().toSeconds()).orElse(null))
                 .execute();
     }
 
@@ -106,6 +109,47 @@ final class DropshipRepository {
         return db.select(DROPSHIP_CONNECTION.CREDENTIALS_KEY_ID, DROPSHIP_CONNECTION.CREDENTIALS_SEALED)
                 .from(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.ID.eq(connectionId))
                 .fetchSingle(r -> new SealedCredentials(r.value1(), r.value2()));
+    }
+
+    /**
+     * Takes one call from the connection's quota (its row locked): a window that has ended starts anew at
+     * {@code now}. Returns when the running window ends if its calls are used up (nothing taken), else empty.
+     */
+    Optional<OffsetDateTime> takeCall(DSLContext db, UUID connectionId, OffsetDateTime now) {
+        DropshipConnectionRecord row = db.selectFrom(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.ID.eq(connectionId))
+                .forUpdate().fetchSingle();
+        if (row.getQuotaCalls() == null) {
+            return Optional.empty();
+        }
+        OffsetDateTime started = row.getQuotaWindowStartedAt();
+        OffsetDateTime ends = started == null ? null : started.plusSeconds(row.getQuotaWindowSeconds());
+        if (ends == null || !ends.isAfter(now)) {
+            row.setQuotaWindowStartedAt(now);
+            row.setQuotaUsed(1);
+        } else if (row.getQuotaUsed() >= row.getQuotaCalls()) {
+            return Optional.of(ends);
+        } else {
+            row.setQuotaUsed(row.getQuotaUsed() + 1);
+        }
+        row.store(DROPSHIP_CONNECTION.QUOTA_WINDOW_STARTED_AT, DROPSHIP_CONNECTION.QUOTA_USED);
+        return Optional.empty();
+    }
+
+    /** Up to {@code limit} connections' credentials sealed under another key than {@code currentKeyId}, locked (SKIP LOCKED). */
+    Map<UUID, SealedCredentials> lockSealedUnder(DSLContext db, String currentKeyId, int limit) {
+        Map<UUID, SealedCredentials> sealed = new HashMap<>();
+        db.select(DROPSHIP_CONNECTION.ID, DROPSHIP_CONNECTION.CREDENTIALS_KEY_ID, DROPSHIP_CONNECTION.CREDENTIALS_SEALED)
+                .from(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.CREDENTIALS_KEY_ID.ne(currentKeyId))
+                .limit(limit).forUpdate().skipLocked()
+                .forEach(r -> sealed.put(r.value1(), new SealedCredentials(r.value2(), r.value3())));
+        return sealed;
+    }
+
+    void storeCredentials(DSLContext db, UUID connectionId, SealedCredentials credentials) {
+        db.update(DROPSHIP_CONNECTION)
+                .set(DROPSHIP_CONNECTION.CREDENTIALS_KEY_ID, credentials.keyId())
+                .set(DROPSHIP_CONNECTION.CREDENTIALS_SEALED, credentials.sealed())
+                .where(DROPSHIP_CONNECTION.ID.eq(connectionId)).execute();
     }
 
     /**
@@ -201,7 +245,10 @@ final class DropshipRepository {
                 new StockBuffer(r.getBufferUnits(), r.getBufferPercent()), r.getAutoForward(), categories,
                 r.getDefaultCategoryId(), r.getLocationId(), Duration.ofSeconds(r.getSyncEverySeconds()),
                 r.getNextSyncAt(), r.getLastSuccessAt(), Optional.ofNullable(r.getStaleSince()),
-                Optional.ofNullable(r.getSyncMarker()), r.getSyncSequence(), r.getVersion(), r.getCreatedAt());
+                Optional.ofNullable(r.getSyncMarker()), r.getSyncSequence(), r.getVersion(), r.getCreatedAt(),
+                Optional.ofNullable(r.getQuotaCalls()).map(calls -> new Quota(calls,
+                        Duration.ofSeconds(r.getQuotaWindowSeconds()), r.getQuotaUsed(),
+                        Optional.ofNullable(r.getQuotaWindowStartedAt()))));
     }
 
     // --- imported variants
@@ -302,6 +349,27 @@ final class DropshipRepository {
                 .and(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_SYNC_RUN.MERCHANT_ID)))
                 .and(after).orderBy(DROPSHIP_SYNC_RUN.STARTED_AT.desc(), DROPSHIP_SYNC_RUN.ID.desc())
                 .limit(page.fetchSize()).fetch(DropshipRepository::run);
+    }
+
+    /** The merchant's connections and when each was created. */
+    Map<UUID, OffsetDateTime> connectionsOf(DSLContext db, UUID merchantId) {
+        Map<UUID, OffsetDateTime> created = new HashMap<>();
+        db.select(DROPSHIP_CONNECTION.ID, DROPSHIP_CONNECTION.CREATED_AT).from(DROPSHIP_CONNECTION)
+                .where(DROPSHIP_CONNECTION.MERCHANT_ID.eq(merchantId))
+                .forEach(r -> created.put(r.value1(), r.value2()));
+        return created;
+    }
+
+    /** When the merchant's successful syncs (including unchanged ones) started in [{@code from}, {@code to}), by connection, in order. */
+    Map<UUID, List<OffsetDateTime>> successesOf(DSLContext db, UUID merchantId, OffsetDateTime from, OffsetDateTime to) {
+        Map<UUID, List<OffsetDateTime>> successes = new HashMap<>();
+        db.select(DROPSHIP_SYNC_RUN.CONNECTION_ID, DROPSHIP_SYNC_RUN.STARTED_AT).from(DROPSHIP_SYNC_RUN)
+                .where(DROPSHIP_SYNC_RUN.MERCHANT_ID.eq(merchantId))
+                .and(DROPSHIP_SYNC_RUN.OUTCOME.in("succeeded", "unchanged"))
+                .and(DROPSHIP_SYNC_RUN.STARTED_AT.ge(from)).and(DROPSHIP_SYNC_RUN.STARTED_AT.lt(to))
+                .orderBy(DROPSHIP_SYNC_RUN.STARTED_AT)
+                .forEach(r -> successes.computeIfAbsent(r.value1(), id -> new ArrayList<>()).add(r.value2()));
+        return successes;
     }
 
     static Cursor cursorOf(SyncRun run) {
@@ -428,6 +496,24 @@ final class DropshipRepository {
                 .set(DROPSHIP_SWITCH.REASON, reason)
                 .set(DROPSHIP_SWITCH.SWITCHED_AT, at)
                 .execute();
+    }
+
+    /** The connection's switches, newest first, after the page's cursor. */
+    List<Switch> switches(DSLContext db, Principal viewer, UUID connectionId, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(DROPSHIP_SWITCH.SWITCHED_AT, DROPSHIP_SWITCH.ID)
+                        .lt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(DROPSHIP_SWITCH).where(DROPSHIP_SWITCH.CONNECTION_ID.eq(connectionId))
+                .and(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_SWITCH.MERCHANT_ID)))
+                .and(after).orderBy(DROPSHIP_SWITCH.SWITCHED_AT.desc(), DROPSHIP_SWITCH.ID.desc())
+                .limit(page.fetchSize())
+                .fetch(r -> new Switch(r.getId(), r.getConnectionId(), r.getBackupConnectionId(), r.getDirection(),
+                        r.getReason(), r.getSwitchedAt()));
+    }
+
+    static Cursor cursorOf(Switch change) {
+        return Cursor.of(change.switchedAt().toString(), change.id().toString());
     }
 
     /** The direction of the connection's last switch, if it ever switched. */

@@ -2,7 +2,6 @@ package dev.marketplace.server.dropship;
 
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.catalog.Product;
-import dev.marketplace.server.catalog.ProductAction;
 import dev.marketplace.server.catalog.ProductContent;
 import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.catalog.ProductStatus;
@@ -16,7 +15,6 @@ import dev.marketplace.server.inventory.Location;
 import dev.marketplace.server.inventory.StockUpdate;
 import dev.marketplace.server.inventory.StockUpdateResult;
 import dev.marketplace.server.orders.SupplyFreshness;
-import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
@@ -54,7 +52,7 @@ import org.jooq.DSLContext;
  * method is one transaction at most around our own tables; supplier calls happen before or between them, never
  * inside one.
  */
-public final class DropshipService implements SupplyFreshness {
+public final class DropshipService implements SupplyFreshness, SupplierDataFreshness {
 
     public static final String SYNC_JOB = "dropship.stock-sync";
     public static final String FRESHNESS_JOB = "dropship.freshness";
@@ -93,7 +91,7 @@ public final class DropshipService implements SupplyFreshness {
     public record NewConnection(String name, ConnectorKind kind, Optional<String> baseUrl, Optional<String> apiKey,
                                 String currency, PricingRule pricing, StockBuffer buffer, boolean autoForward,
                                 Map<String, UUID> categoryMappings, UUID defaultCategoryId,
-                                Optional<Duration> syncEvery) {
+                                Optional<Duration> syncEvery, Optional<Quota> quota) {
     }
 
     // --- connections
@@ -125,7 +123,7 @@ public final class DropshipService implements SupplyFreshness {
                 request.currency(), request.pricing(), request.buffer(), request.autoForward(),
                 request.categoryMappings(), request.defaultCategoryId(), location.id(),
                 request.syncEvery().orElse(settings.syncEvery()), now, now, Optional.empty(), Optional.empty(), 0, 1,
-                now);
+                now, request.quota());
         byte[] sealed = keys.seal(Json.createObjectBuilder().add("apiKey", request.apiKey().orElse("")).build()
                 .toString().getBytes(StandardCharsets.UTF_8), credentialsContext(id));
         dsl.transaction(tx -> repository.insertConnection(tx.dsl(), connection,
@@ -147,13 +145,53 @@ public final class DropshipService implements SupplyFreshness {
                 DropshipRepository::cursorOf);
     }
 
+    /** The connection's failover switches (decision 39), newest first. */
+    public Page<Switch> switches(Principal caller, UUID connectionId, PageRequest page) {
+        get(caller, connectionId);
+        return Page.fromLookahead(repository.switches(dsl, caller, connectionId, page), page.limit(),
+                DropshipRepository::cursorOf);
+    }
+
     /** The connector of a connection, its credentials opened; for this domain's own work only. */
     SupplierConnector connectorOf(Connection connection) {
         DropshipRepository.SealedCredentials sealed = repository.credentials(dsl, connection.id());
         String json = new String(keys.open(sealed.keyId(), sealed.sealed(), credentialsContext(connection.id())),
                 StandardCharsets.UTF_8);
         String apiKey = Json.createReader(new java.io.StringReader(json)).readObject().getString("apiKey", "");
-        return connectors.of(connection, Credentials.of(Optional.of(apiKey)));
+        return connectors.of(connection, Credentials.of(Optional.of(apiKey)), connection.quota().isEmpty()
+                ? CallQuota.NONE : () -> takeSupplierCall(connection.id()));
+    }
+
+    /**
+     * One call from the connection's supplier quota, in a transaction of its own before the call (never around it);
+     * when none is left the call is not made: a {@link SupplierException} with the wait until the window ends, which
+     * the sync honours as it does a supplier's Retry-After and a forward stays pending.
+     */
+    private void takeSupplierCall(UUID connectionId) {
+        OffsetDateTime now = now();
+        Optional<OffsetDateTime> usedUpUntil = dsl.transactionResult(tx -> repository.takeCall(tx.dsl(), connectionId, now));
+        if (usedUpUntil.isPresent()) {
+            throw new SupplierException("the supplier's call quota is used up until " + usedUpUntil.get(),
+                    Optional.of(Duration.between(now, usedUpUntil.get())), null);
+        }
+    }
+
+    /**
+     * The job {@code dropship.personal-data-resealing}: re-seals up to {@code batchSize} connections' credentials sealed
+     * under a personal-data key that is no longer current (a rotation), as webhook secrets and customers' data are.
+     */
+    public int resealCredentials(int batchSize) {
+        return dsl.transactionResult(tx -> {
+            Map<UUID, DropshipRepository.SealedCredentials> stale = repository.lockSealedUnder(tx.dsl(), keys.currentId(),
+                    batchSize);
+            stale.forEach((connectionId, sealed) -> {
+                byte[] context = credentialsContext(connectionId);
+                byte[] plaintext = keys.open(sealed.keyId(), sealed.sealed(), context);
+                repository.storeCredentials(tx.dsl(), connectionId,
+                        new DropshipRepository.SealedCredentials(keys.currentId(), keys.seal(plaintext, context)));
+            });
+            return stale.size();
+        });
     }
 
     private static byte[] credentialsContext(UUID connectionId) {
@@ -241,6 +279,7 @@ public final class DropshipService implements SupplyFreshness {
         int created = 0;
         int updated = 0;
         int unchanged = 0;
+        Map<UUID, Long> toSubmit = new HashMap<>();
         for (ProductUpsertResult result : results) {
             SupplierConnector.SupplierProduct supplied = upserted.get(result.index());
             if (result.product().isEmpty()) {
@@ -264,12 +303,16 @@ public final class DropshipService implements SupplyFreshness {
             }
             if (submit && (product.status() == ProductStatus.DRAFT || product.status() == ProductStatus.REJECTED)
                     && result.outcome() != UpsertOutcome.UNCHANGED) {
-                product = products.transition(merchant, product.id(), ProductAction.SUBMIT, List.of(),
-                        new ExpectedVersion(product.version(), ExpectedVersion.Source.BODY));
+                toSubmit.put(product.id(), product.version());
             }
             items.add(new ImportItem(supplied.id(), result.outcome().wireName(), Optional.of(product), Optional.empty(),
                     Optional.empty()));
         }
+        Map<UUID, Product> submitted = products.submitAll(merchant, toSubmit);
+        items.replaceAll(item -> item.product().map(Product::id).filter(submitted::containsKey)
+                .map(id -> new ImportItem(item.supplierProductId(), item.outcome(), Optional.of(submitted.get(id)),
+                        item.code(), item.detail()))
+                .orElse(item));
         dsl.transaction(tx -> {
             for (int from = 0; from < variants.size(); from += VARIANT_WRITE_BATCH) {
                 repository.upsertVariants(tx.dsl(), variants.subList(from, Math.min(variants.size(), from + VARIANT_WRITE_BATCH)));
@@ -492,6 +535,43 @@ public final class DropshipService implements SupplyFreshness {
             return Set.of();
         }
         return repository.staleAmong(dsl, variantIds, now().minus(settings.staleAfter()));
+    }
+
+    /**
+     * Fresh minutes per connection: each successful sync (and the connection's creation, which starts it fresh) keeps
+     * the data fresh for {@code dropship.stale.after} or until the next one; the union is clipped to the period.
+     */
+    @Override
+    public FreshMinutes freshness(UUID merchantId, OffsetDateTime from, OffsetDateTime to) {
+        Duration staleAfter = settings.staleAfter();
+        Map<UUID, OffsetDateTime> connections = repository.connectionsOf(dsl, merchantId);
+        Map<UUID, List<OffsetDateTime>> successes = repository.successesOf(dsl, merchantId, from.minus(staleAfter), to);
+        long connected = 0;
+        long fresh = 0;
+        for (Map.Entry<UUID, OffsetDateTime> connection : connections.entrySet()) {
+            OffsetDateTime start = latest(from, connection.getValue());
+            if (!start.isBefore(to)) {
+                continue;
+            }
+            connected += Duration.between(start, to).toMinutes();
+            List<OffsetDateTime> goodAt = new ArrayList<>(successes.getOrDefault(connection.getKey(), List.of()));
+            goodAt.add(connection.getValue());
+            goodAt.sort(null);
+            OffsetDateTime coveredUntil = start;
+            for (OffsetDateTime good : goodAt) {
+                OffsetDateTime freshFrom = latest(good, coveredUntil);
+                OffsetDateTime freshUntil = good.plus(staleAfter).isBefore(to) ? good.plus(staleAfter) : to;
+                if (freshFrom.isBefore(freshUntil)) {
+                    fresh += Duration.between(freshFrom, freshUntil).toSeconds();
+                    coveredUntil = freshUntil;
+                }
+            }
+        }
+        return new FreshMinutes(connected, Math.min(connected, fresh / 60));
+    }
+
+    private static OffsetDateTime latest(OffsetDateTime a, OffsetDateTime b) {
+        return a.isAfter(b) ? a : b;
     }
 
     // --- shared

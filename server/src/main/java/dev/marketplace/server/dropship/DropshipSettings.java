@@ -13,10 +13,12 @@ import java.time.Duration;
  * @param forwardLease       how long a claimed forward waits before it is sent again (an unknown outcome)
  * @param trackingEvery      how often a forwarded line's tracking is read from its supplier
  * @param simulatedProducts  the built-in supplier's catalog size
+ * @param simulatedVariants  the built-in supplier's variants per product
  * @param sweep              how often each node looks for due syncs, stale connections and due tracking
  */
 record DropshipSettings(Duration syncEvery, Duration staleAfter, Duration syncLease, Duration retryAfterFailure,
-                        Duration forwardLease, Duration trackingEvery, int simulatedProducts, Duration sweep) {
+                        Duration forwardLease, Duration trackingEvery, int simulatedProducts, int simulatedVariants,
+                        Duration sweep) {
 
     static DropshipSettings from(Config config) {
         return new DropshipSettings(
@@ -27,6 +29,7 @@ record DropshipSettings(Duration syncEvery, Duration staleAfter, Duration syncLe
                 config.get("forwarding.lease").as(Duration.class).get(),
                 config.get("tracking.every").as(Duration.class).get(),
                 config.get("simulated.products").asInt().get(),
+                config.get("simulated.variants-per-product").asInt().get(),
                 config.get("jobs.sweep").as(Duration.class).get());
     }
 }

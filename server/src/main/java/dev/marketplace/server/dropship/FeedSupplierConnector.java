@@ -35,11 +35,13 @@ final class FeedSupplierConnector implements SupplierConnector {
     private final OutboundTarget target;
     private final URI feed;
     private final String token;
+    private final CallQuota quota;
 
-    FeedSupplierConnector(OutboundTarget target, URI feed, String token) {
+    FeedSupplierConnector(OutboundTarget target, URI feed, String token, CallQuota quota) {
         this.target = target;
         this.feed = feed;
         this.token = token;
+        this.quota = quota;
     }
 
     @Override
@@ -206,6 +208,7 @@ final class FeedSupplierConnector implements SupplierConnector {
     }
 
     private HttpResponse<byte[]> send(HttpRequest.Builder request) {
+        quota.take();
         try {
             return target.send(request.build());
         } catch (OutboundException e) {

@@ -38,7 +38,8 @@ import java.util.Optional;
  *   sub-order line: the supplier answers the first order for a repeated number.</li>
  *   <li>{@code GET /v1/shopping/order/getOrderDetail?orderId}: status, carrier and tracking number.</li>
  * </ul>
- * Answers are {@code {"code", "result", "message", "data"}}; quotas are 429 with Retry-After.
+ * Answers are {@code {"code", "result", "message", "data"}}; quotas are 429 with Retry-After. Each request (a token
+ * renewal too) first takes one call from the connection's own quota count, when it has one ({@link CallQuota}).
  */
 final class RestSupplierConnector implements SupplierConnector {
 
@@ -56,13 +57,15 @@ final class RestSupplierConnector implements SupplierConnector {
     private final URI base;
     private final String apiKey;
     private final Tokens tokens;
+    private final CallQuota quota;
     private final Clock clock;
 
-    RestSupplierConnector(OutboundTarget target, URI base, String apiKey, Tokens tokens, Clock clock) {
+    RestSupplierConnector(OutboundTarget target, URI base, String apiKey, Tokens tokens, CallQuota quota, Clock clock) {
         this.target = target;
         this.base = base;
         this.apiKey = apiKey;
         this.tokens = tokens;
+        this.quota = quota;
         this.clock = clock;
     }
 
@@ -270,6 +273,7 @@ final class RestSupplierConnector implements SupplierConnector {
     }
 
     private HttpResponse<byte[]> send(HttpRequest request) {
+        quota.take();
         try {
             return target.send(request);
         } catch (OutboundException e) {

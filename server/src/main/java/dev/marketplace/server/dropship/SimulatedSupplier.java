@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The built-in supplier (like the test payment provider): a generated catalog of {@code products} products with one
- * variant each, in memory, so connecting, importing, syncing, forwarding and tracking run on a fresh machine with
- * nothing external. Deterministic: product {@code n} is {@code SIM-P<n>} with SKU {@code SIM-P<n>-A}. Each status
+ * The built-in supplier (like the test payment provider): a generated catalog of {@code products} products with
+ * {@code variantsPerProduct} variants each (1 by default; the benchmark's 100,000-variant sync uses 10), in memory, so
+ * connecting, importing, syncing, forwarding and tracking run on a fresh machine with nothing external.
+ * Deterministic: product {@code n} is {@code SIM-P<n>} with SKUs {@code SIM-P<n>-A}, {@code -B}, …. Each status
  * query of an order moves it one step (placed → shipped with tracking → delivered). {@link #stop()} makes every call
  * fail, as a supplier outage would; the demo and the tests use it and the stock and cost setters.
  */
@@ -21,6 +22,7 @@ public final class SimulatedSupplier implements SupplierConnector {
     private static final String[] THINGS = {"Lamp", "Bowl", "Planter", "Blanket", "Mug", "Shelf", "Basket", "Kite"};
     private static final int PAGE = 500;
 
+    private final int variantsPerProduct;
     private final List<String> skus = new ArrayList<>();
     private final Map<String, long[]> stockAndCost = new HashMap<>();
     private final Map<String, Long> changedAt = new HashMap<>();
@@ -29,13 +31,23 @@ public final class SimulatedSupplier implements SupplierConnector {
     private long clock;
     private boolean stopped;
 
-    public SimulatedSupplier(int products) {
-        for (int n = 1; n <= products; n++) {
-            String sku = productId(n) + "-A";
-            skus.add(sku);
-            stockAndCost.put(sku, new long[] {10 + n % 50, 500 + (n * 37L) % 5_000});
-            changedAt.put(sku, 0L);
+    public SimulatedSupplier(int products, int variantsPerProduct) {
+        if (variantsPerProduct < 1 || variantsPerProduct > 26) {
+            throw new IllegalArgumentException("dropship.simulated.variants-per-product: 1 to 26");
         }
+        this.variantsPerProduct = variantsPerProduct;
+        for (int n = 1; n <= products; n++) {
+            for (int v = 0; v < variantsPerProduct; v++) {
+                String sku = sku(n, v);
+                skus.add(sku);
+                stockAndCost.put(sku, new long[] {10 + (n + v) % 50, 500 + (n * 37L) % 5_000 + v * 10L});
+                changedAt.put(sku, 0L);
+            }
+        }
+    }
+
+    private static String sku(int product, int variant) {
+        return productId(product) + "-" + (char) ('A' + variant);
     }
 
     static String productId(int n) {
@@ -72,19 +84,24 @@ public final class SimulatedSupplier implements SupplierConnector {
     @Override
     public synchronized CatalogPage products(Optional<String> cursor) {
         requireRunning();
+        int products = skus.size() / variantsPerProduct;
         int from = cursor.map(Integer::parseInt).orElse(0);
-        int to = Math.min(skus.size(), from + PAGE);
+        int to = Math.min(products, from + PAGE);
         List<SupplierProduct> page = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
             int n = i + 1;
-            String sku = skus.get(i);
+            List<SupplierVariant> variants = new ArrayList<>(variantsPerProduct);
+            for (int v = 0; v < variantsPerProduct; v++) {
+                String sku = sku(n, v);
+                variants.add(new SupplierVariant(sku, Map.of("size", v == 0 ? "standard" : "size " + (char) ('A' + v)),
+                        stockAndCost.get(sku)[1], stockAndCost.get(sku)[0]));
+            }
             page.add(new SupplierProduct(productId(n), CATEGORIES[n % CATEGORIES.length],
                     WORDS[n % WORDS.length] + " " + THINGS[(n / WORDS.length) % THINGS.length] + " " + n,
                     "Shipped by the simulated supplier.", List.of("https://images.example.com/sim/" + n + ".jpg"),
-                    List.of(new SupplierVariant(sku, Map.of("size", "standard"), stockAndCost.get(sku)[1],
-                            stockAndCost.get(sku)[0]))));
+                    variants));
         }
-        return new CatalogPage(page, to < skus.size() ? Optional.of(Integer.toString(to)) : Optional.empty());
+        return new CatalogPage(page, to < products ? Optional.of(Integer.toString(to)) : Optional.empty());
     }
 
     /** Incremental: the marker is the supplier's change counter; only SKUs changed after it are reported. */

@@ -1,6 +1,7 @@
 package dev.marketplace.server.reviews;
 
 import dev.marketplace.server.catalog.ProductService;
+import dev.marketplace.server.dropship.SupplierDataFreshness;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.platform.http.ContractRouting;
@@ -31,10 +32,11 @@ public final class ReviewsModule implements Module {
     private final ServiceLevels serviceLevels;
 
     public ReviewsModule(Config config, DSLContext dsl, OrderService orders, ProductService products,
-                         MerchantService merchants, Clock clock) {
+                         MerchantService merchants, SupplierDataFreshness supplierData, Clock clock) {
         this.settings = ReviewsSettings.from(config);
         this.reviews = new ReviewService(dsl, settings, orders, products, clock);
-        this.serviceLevels = new ServiceLevels(dsl, settings.serviceLevels(), reviews, orders, merchants);
+        this.serviceLevels = new ServiceLevels(dsl, settings.serviceLevels(), reviews, orders, merchants,
+                supplierData);
     }
 
     @Override

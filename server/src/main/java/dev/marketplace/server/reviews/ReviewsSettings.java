@@ -19,6 +19,8 @@ record ReviewsSettings(Duration editWindow, int negativeUpTo, Duration replyWith
      * @param replyInTime         the least share of negative reviews answered in time, in basis points
      * @param acceptanceInTime    the least share of sub-orders accepted by their deadline, in basis points
      * @param shippingInTime      the least share of accepted sub-orders shipped within the promise, in basis points
+     * @param dataFreshInTime     the least share of a supplier-fed merchant's connected minutes with fresh data, in
+     *                            basis points
      * @param minimumCases        a measure with fewer due cases than this is not judged
      * @param evaluateEvery       how often the evaluation job runs
      * @param freezeAutomatically whether a merchant still missing a threshold {@code freezeAfter} a warning is frozen
@@ -26,7 +28,7 @@ record ReviewsSettings(Duration editWindow, int negativeUpTo, Duration replyWith
      * @param freezeAfter         the grace period between the warning and the automatic freeze
      */
     record ServiceLevelSettings(Duration window, Duration shippingWithin, int replyInTime, int acceptanceInTime,
-                                int shippingInTime, int minimumCases, Duration evaluateEvery,
+                                int shippingInTime, int dataFreshInTime, int minimumCases, Duration evaluateEvery,
                                 boolean freezeAutomatically, Duration freezeAfter) {
     }
 
@@ -47,6 +49,7 @@ record ReviewsSettings(Duration editWindow, int negativeUpTo, Duration replyWith
                         thresholds.get("reply-in-time-bp").asInt().get(),
                         thresholds.get("acceptance-in-time-bp").asInt().get(),
                         thresholds.get("shipping-in-time-bp").asInt().get(),
+                        thresholds.get("data-fresh-in-time-bp").asInt().get(),
                         levels.get("minimum-cases").asInt().get(),
                         levels.get("evaluate-every").as(Duration.class).get(),
                         levels.get("freeze.automatic").asBoolean().get(),

@@ -49,7 +49,7 @@ final class ServiceLevelHttpService implements HttpService {
                                    OffsetDateTime frozenAt, OffsetDateTime evaluatedAt) {
     }
 
-    /** What could not be measured, and why (stock and price freshness of ERP and supplier data). */
+    /** What could not be measured, and why (stock and price freshness without a supplier connection). */
     public record UnmeasuredResource(String name, String reason) {
     }
 
@@ -58,9 +58,10 @@ final class ServiceLevelHttpService implements HttpService {
                                  List<UnmeasuredResource> unmeasured) {
     }
 
-    private static final List<UnmeasuredResource> UNMEASURED = List.of(new UnmeasuredResource("data_freshness",
-            "Stock and price freshness needs to know which merchants' data comes from an ERP or a supplier and when the"
-                    + " source last changed it; nothing records either yet."));
+    private static final List<UnmeasuredResource> FRESHNESS_UNMEASURED = List.of(new UnmeasuredResource(
+            ServiceLevels.DATA_FRESHNESS, "Stock and price freshness is measured from drop-ship supplier connections'"
+                    + " syncs, and the merchant had none in the period; for data fed by an ERP nothing records which"
+                    + " merchants' data comes from one, nor when it last changed."));
 
     private void report(ServerRequest req, ServerResponse res) {
         UUID merchantId = Ids.parse(req.path().pathParameters().get("merchantId"))
@@ -82,7 +83,9 @@ final class ServiceLevelHttpService implements HttpService {
         JsonResponses.ok(res, new ReportResource(report.merchantId(), report.from(), report.to(),
                 report.measures().stream().map(MeasureResource::of).toList(), report.overdueReplies(),
                 new StandingResource(standing.state(), standing.missed().stream().map(MeasureResource::of).toList(),
-                        standing.warnedAt(), standing.frozenAt(), standing.evaluatedAt()), UNMEASURED));
+                        standing.warnedAt(), standing.frozenAt(), standing.evaluatedAt()),
+                report.measures().stream().anyMatch(m -> m.name().equals(ServiceLevels.DATA_FRESHNESS))
+                        ? List.of() : FRESHNESS_UNMEASURED));
     }
 
     private static Optional<OffsetDateTime> instant(QueryParameters query, String name) {

@@ -4,6 +4,7 @@ import static dev.marketplace.schema.Tables.SERVICE_LEVEL_STANDING;
 import static dev.marketplace.server.platform.http.JsonP.JSON;
 
 import dev.marketplace.schema.tables.records.ServiceLevelStandingRecord;
+import dev.marketplace.server.dropship.SupplierDataFreshness;
 import dev.marketplace.server.merchants.Merchant;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.merchants.MerchantStatus;
@@ -34,9 +35,10 @@ import org.jooq.JSONB;
  * grace period — freezes the merchant through the merchant status flow ({@link MerchantService#freezeIfActive}).
  * The operator can freeze a warned merchant at any time with {@code POST /v1/merchants/{id}/freeze}.
  *
- * <p>Not measured: the freshness of stock and prices fed by an ERP or a supplier. Nothing records which merchants'
- * data comes from one, nor the source's own timestamps (the drop-ship connectors of issue 8 will); the report says
- * so rather than inventing a figure.
+ * <p>Stock and price freshness ({@code data_freshness}) is measured for merchants with drop-ship supplier
+ * connections, in minutes: of the minutes connected, those whose data was fresh ({@link SupplierDataFreshness}).
+ * Data fed by an ERP is not measured: nothing records which merchants' data comes from one, nor the source's own
+ * timestamps; the report says so rather than inventing a figure.
  */
 final class ServiceLevels {
 
@@ -44,6 +46,7 @@ final class ServiceLevels {
     static final String REPLIES = "negative_review_replies";
     static final String ACCEPTANCE = "acceptance";
     static final String SHIPPING = "shipping";
+    static final String DATA_FRESHNESS = "data_freshness";
     private static final int MERCHANTS_PER_PAGE = 200;
 
     private final DSLContext dsl;
@@ -51,14 +54,16 @@ final class ServiceLevels {
     private final ReviewService reviews;
     private final OrderService orders;
     private final MerchantService merchants;
+    private final SupplierDataFreshness supplierData;
 
     ServiceLevels(DSLContext dsl, ServiceLevelSettings settings, ReviewService reviews, OrderService orders,
-                  MerchantService merchants) {
+                  MerchantService merchants, SupplierDataFreshness supplierData) {
         this.dsl = dsl;
         this.settings = settings;
         this.reviews = reviews;
         this.orders = orders;
         this.merchants = merchants;
+        this.supplierData = supplierData;
     }
 
     /**
@@ -88,11 +93,16 @@ final class ServiceLevels {
         ReviewRepository.ReplyTimes replies = reviews.replyTimes(merchantId, from, to);
         FulfilmentTimes fulfilment = orders.fulfilmentTimes(merchantId, from, to, settings.shippingWithin(),
                 reviews.now());
-        return new Report(merchantId, from, to, List.of(
+        List<Measure> measures = new ArrayList<>(List.of(
                 measure(REPLIES, replies.due(), replies.answeredInTime(), settings.replyInTime()),
                 measure(ACCEPTANCE, fulfilment.acceptanceDue(), fulfilment.acceptedInTime(), settings.acceptanceInTime()),
-                measure(SHIPPING, fulfilment.shippingDue(), fulfilment.shippedInTime(), settings.shippingInTime())),
-                replies.overdue(), standing);
+                measure(SHIPPING, fulfilment.shippingDue(), fulfilment.shippedInTime(), settings.shippingInTime())));
+        SupplierDataFreshness.FreshMinutes data = supplierData.freshness(merchantId, from, to);
+        if (data.connected() > 0) {
+            measures.add(measure(DATA_FRESHNESS, (int) Math.min(Integer.MAX_VALUE, data.connected()),
+                    (int) Math.min(Integer.MAX_VALUE, data.fresh()), settings.dataFreshInTime()));
+        }
+        return new Report(merchantId, from, to, measures, replies.overdue(), standing);
     }
 
     private Measure measure(String name, int due, int inTime, int threshold) {

@@ -10,6 +10,7 @@ import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.api.DropshipApi;
 import dev.marketplace.sdk.api.ListingsApi;
+import dev.marketplace.sdk.api.ServiceLevelsApi;
 import dev.marketplace.sdk.model.CartLineSet;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -34,6 +35,8 @@ import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.ServiceLevelMeasure;
+import dev.marketplace.sdk.model.ServiceLevelReport;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.SubOrderStatus;
 import dev.marketplace.server.testing.Await;
@@ -177,6 +180,17 @@ class DropshipIT {
         awaitListed(product.getId(), merchant.id(), true);
         Order recovered = customer.client.orders().checkout(new OrderCreate().cartId(waitingCart).shippingAddress(address()));
         assertThat(recovered.getSubOrders()).hasSize(1);
+
+        // Issue 22: the merchant's service levels measure the supplier data's freshness from the syncs: about six
+        // minutes of the connected time were stale (30 minutes after the last good sync until the recovery).
+        ServiceLevelReport levels = new ServiceLevelsApi(merchant.client().apiClient()).getServiceLevels(merchant.id());
+        assertThat(levels.getUnmeasured()).isEmpty();
+        assertThat(levels.getMeasures()).filteredOn(m -> m.getName() == ServiceLevelMeasure.NameEnum.DATA_FRESHNESS)
+                .singleElement().satisfies(m -> {
+                    assertThat(m.getDue()).as("connected minutes").isBetween(36, 45);
+                    assertThat(m.getDue() - m.getInTime()).as("stale minutes").isBetween(5, 8);
+                    assertThat(m.getMissed()).isTrue();
+                });
     }
 
     private static SimulatedSupplier simulated() {

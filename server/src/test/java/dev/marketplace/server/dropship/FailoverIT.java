@@ -26,6 +26,7 @@ import dev.marketplace.sdk.model.DropshipForward;
 import dev.marketplace.sdk.model.DropshipForwardStatus;
 import dev.marketplace.sdk.model.DropshipForwarding;
 import dev.marketplace.sdk.model.DropshipPricingRule;
+import dev.marketplace.sdk.model.DropshipSwitch;
 import dev.marketplace.sdk.model.DropshipSyncRun;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderCreate;
@@ -127,6 +128,12 @@ class FailoverIT {
         assertThat(server.db().select(DROPSHIP_SWITCH.DIRECTION).from(DROPSHIP_SWITCH)
                 .where(DROPSHIP_SWITCH.CONNECTION_ID.eq(primary.getId())).fetch(DROPSHIP_SWITCH.DIRECTION))
                 .containsExactly("to_backup");
+        assertThat(dropship.listDropshipSwitches(primary.getId()).getItems()).singleElement().satisfies(change -> {
+            assertThat(change.getDirection()).isEqualTo(DropshipSwitch.DirectionEnum.TO_BACKUP);
+            assertThat(change.getBackupConnectionId()).isEqualTo(backup.getId());
+            assertThat(change.getReason()).contains("circuit breaker is open");
+        });
+        assertThat(dropship.listDropshipSwitches(backup.getId()).getItems()).as("the backup never switched").isEmpty();
     }
 
     private static DropshipConnection connect(DropshipApi dropship, String side, UUID category) {

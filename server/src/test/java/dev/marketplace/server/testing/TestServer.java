@@ -210,6 +210,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.database().dataSource();
     }
 
+    /** The JDBC URL of this class's database, for a second server started on it (a key rotation). */
+    public String databaseUrl() {
+        return databaseUrl;
+    }
+
     public String databaseName() {
         return databaseUrl.substring(databaseUrl.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
     }
