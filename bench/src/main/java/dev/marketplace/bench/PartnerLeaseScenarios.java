@@ -167,7 +167,7 @@ final class PartnerLeaseScenarios {
     }
 
     /**
-     * Partners whose clients hold the lease scopes, each with every merchant of the SKUs opted in and shared (by
+     * Registered partners whose clients hold the lease scopes, each with every merchant of the SKUs opted in and shared (by
      * SQL, as an operator and the merchants would through the API) and limits no run reaches; their tokens.
      */
     private static List<String> partners(Scenario.Context context, List<Sku> skus) throws Exception {
@@ -176,6 +176,11 @@ final class PartnerLeaseScenarios {
         try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "")) {
             for (int p = 0; p < PARTNERS; p++) {
                 UUID partner = UUID.randomUUID();
+                // Leases are taken by registered partners only.
+                context.api().post(context.operatorToken(), "/v1/partners", """
+                        {"partnerId": "%s", "name": "bench lease partner", "apiBaseUrl": "https://partner.invalid/api",
+                         "authType": "api_key", "secret": "bench-api-key",
+                         "webhookSecret": "whsec_YmVuY2gtcGFydG5lci13ZWJob29rLXNlY3JldA=="}""".formatted(partner), 201);
                 try (PreparedStatement optIn = db.prepareStatement(
                         "INSERT INTO partner_merchant_opt_in (merchant_id, partner_id) VALUES (?::uuid, ?)");
                      PreparedStatement share = db.prepareStatement("INSERT INTO partner_assortment_share "

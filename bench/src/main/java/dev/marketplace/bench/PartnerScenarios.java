@@ -44,7 +44,7 @@ final class PartnerScenarios {
                     List.of("points:exchange")));
             api.post(context.operatorToken(), "/v1/partners", """
                     {"partnerId": "%s", "name": "bench partner", "apiBaseUrl": "https://partner.invalid/api",
-                     "authType": "api_key", "secret": "bench-api-key", "webhookSecret": "whsec_bench_partner_secret"}"""
+                     "authType": "api_key", "secret": "bench-api-key", "webhookSecret": "whsec_YmVuY2gtcGFydG5lci13ZWJob29rLXNlY3JldA=="}"""
                     .formatted(partner), 201);
             Instant from = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
             api.post(context.operatorToken(), "/v1/partners/" + partner + "/exchange-terms", """

@@ -148,9 +148,11 @@ public final class MarketplaceServer implements AutoCloseable {
                     points.orderPoints(), promotions.orderCoupons(), channels.attribution(), dropship.supplyFreshness()));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
+            PartnersModule partners = add(modules, new PartnersModule(config.get("partners"), dsl, outbound,
+                    security.piiKeys(), points.exchange(), clock));
             PartnerInventoryModule partnerInventory = add(modules, new PartnerInventoryModule(
                     config.get("partner-inventory"), dsl, catalog.products(), categories.service(), merchants.service(),
-                    inventory.inventory(), inventory.reservations(), orders.orders(), clock));
+                    inventory.inventory(), inventory.reservations(), orders.orders(), partners.directory(), clock));
             FulfilmentModule fulfilment = add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"),
                     dsl, orders.orders(), inventory.inventory(), inventory.reservations(),
                     partnerInventory.refunds(payments.refunds()), security.piiKeys()));
@@ -161,9 +163,8 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service(),
                     clock));
             add(modules, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
-            add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(), Clock.systemUTC()));
-            add(modules, new PartnersModule(config.get("partners"), dsl, outbound, security.piiKeys(), points.exchange(),
-                    clock));
+            add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(),
+                    partnerInventory.webhookAudience(), Clock.systemUTC()));
             add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
                     merchants.service(), dropship.supplierDataFreshness(), clock));
 

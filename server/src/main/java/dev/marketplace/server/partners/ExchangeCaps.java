@@ -18,10 +18,18 @@ final class ExchangeCaps {
     /** The partner-wide counter's customer id. */
     private static final UUID WHOLE_PARTNER = new UUID(0, 0);
 
-    void take(DSLContext db, ExchangeTerms.Terms terms, UUID customer, long points, LocalDate day) {
+    /** The customer's caps (its own rows, hardly ever contended). */
+    void takeCustomer(DSLContext db, ExchangeTerms.Terms terms, UUID customer, long points, LocalDate day) {
         raise(db, terms, "day", day, customer, points, terms.customerDailyCap(), "exchange_daily_cap");
         raise(db, terms, "month", Exchanges.monthStart(day), customer, points, terms.customerMonthlyCap(),
                 "exchange_monthly_cap");
+    }
+
+    /**
+     * The partner's daily cap: one row every exchange of the partner and direction raises, so the caller raises it as
+     * the last statement of its transaction, and the row stays locked only from here to the commit.
+     */
+    void takePartnerDay(DSLContext db, ExchangeTerms.Terms terms, long points, LocalDate day) {
         raise(db, terms, "day", day, WHOLE_PARTNER, points, terms.globalDailyCap(), "exchange_partner_daily_cap");
     }
 

@@ -93,10 +93,11 @@ final class Exchanges {
             ExchangeTerms.Terms in = terms(db, partnerId, ExchangeTerms.OUTBOUND, now);
             long partnerPoints = checkedConversion(in, ourPoints);
             UUID id = UUID.randomUUID();
-            caps.take(db, in, customer, ourPoints, now.toLocalDate());
+            caps.takeCustomer(db, in, customer, ourPoints, now.toLocalDate());
             PartnerExchangeRecord row = insert(db, id, partnerId, ExchangeTerms.OUTBOUND, id.toString(), customer, member,
                     in, ourPoints, partnerPoints, now, null);
             points.hold(db, customer, id, ourPoints, "exchange to partner " + partnerId);
+            caps.takePartnerDay(db, in, ourPoints, now.toLocalDate());
             return row;
         });
         return send(exchange);
@@ -277,12 +278,14 @@ final class Exchanges {
                 // A concurrent request with the key committed first: answer its exchange.
                 return replay(find(db, partnerId, ExchangeTerms.INBOUND, key).orElseThrow(), memberId, partnerPoints);
             }
-            caps.take(db, in, customer, partnerPoints, now.toLocalDate());
+            caps.takeCustomer(db, in, customer, partnerPoints, now.toLocalDate());
             points.credit(db, customer, id, ourPoints, "exchange_in", "exchange from partner " + partnerId);
             PartnerExchangeRecord row = lock(db, id);
             DomainEvents.append(db, MoneyMovement.pointsExchangedIn(id.toString(), parties(row), partnerId,
                     settlement(row), points.money(ourPoints)));
-            return new Inbound(resolve(db, row, COMPLETED, null, EventType.EXCHANGE_COMPLETED), false);
+            Inbound credited = new Inbound(resolve(db, row, COMPLETED, null, EventType.EXCHANGE_COMPLETED), false);
+            caps.takePartnerDay(db, in, partnerPoints, now.toLocalDate());
+            return credited;
         });
     }
 

@@ -21,7 +21,7 @@ import org.jooq.exception.IntegrityConstraintViolationException;
  * Partners (keyed by their {@code partner} principal's id) and customers' member links. The secrets we authenticate
  * to a partner with, and its webhook secret, are sealed with the personal-data keys, bound to the partner's id.
  */
-final class PartnerRegistry {
+final class PartnerRegistry implements PartnerDirectory {
 
     static final String OAUTH2 = "oauth2_client_credentials";
     static final String API_KEY = "api_key";
@@ -119,6 +119,23 @@ final class PartnerRegistry {
             throw ProblemException.conflict("partner_inactive", "The partner is suspended.");
         }
         return row;
+    }
+
+    @Override
+    public boolean isRegistered(UUID partnerId) {
+        return dsl.fetchExists(PARTNER, PARTNER.ID.eq(partnerId));
+    }
+
+    @Override
+    public boolean isActive(UUID partnerId) {
+        return dsl.fetchExists(PARTNER, PARTNER.ID.eq(partnerId).and(PARTNER.STATUS.eq(ACTIVE)));
+    }
+
+    @Override
+    public Optional<String> webhookSecret(UUID partnerId) {
+        return dsl.selectFrom(PARTNER).where(PARTNER.ID.eq(partnerId)).fetchOptional()
+                .map(row -> new String(keys.open(row.getSecretKeyId(), row.getWebhookSecretSealed(),
+                        context(partnerId, "webhook")), StandardCharsets.UTF_8));
     }
 
     Connection connection(UUID id) {

@@ -10,6 +10,7 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Authentication;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
@@ -21,6 +22,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -132,12 +134,26 @@ public final class PartnersHttpService implements HttpService {
         }
         String secret = body.requiredString("secret", 8, 500);
         String webhookSecret = body.requiredString("webhookSecret", 16, 500);
+        if (webhookSecret != null && !isStandardWebhooksSecret(webhookSecret)) {
+            body.reject("webhookSecret", FieldError.INVALID_FORMAT,
+                    "must be a Standard Webhooks secret: whsec_ and the base64 of at least 16 bytes");
+        }
         String status = body.optionalEnum("status", Set.of("active", "suspended")).orElse(PartnerRegistry.ACTIVE);
         body.throwIfInvalid();
         PartnerRegistry.Partner partner = registry.register(Authentication.principal(req), new PartnerRegistry.Registration(
                 id, name, base, authType, tokenUrl, clientId, secret, webhookSecret, status));
         res.header(HeaderNames.LOCATION, PATH + "/" + partner.id());
         JsonResponses.send(res, Status.CREATED_201, PartnerView.of(partner));
+    }
+
+    /** It signs the partner's webhook messages (decision 45), so it must be one the signer accepts. */
+    private static boolean isStandardWebhooksSecret(String secret) {
+        try {
+            new StandardWebhooks(secret, Duration.ZERO);
+            return secret.startsWith("whsec_");
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** An absolute http(s) URL; where it may be called is decided at each call by the outbound layer's SSRF rules. */

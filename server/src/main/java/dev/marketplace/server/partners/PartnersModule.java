@@ -41,6 +41,11 @@ public final class PartnersModule implements Module {
         return "partners";
     }
 
+    /** The registry as other domains ask it: whether a partner is registered, its webhook secret. */
+    public PartnerDirectory directory() {
+        return registry;
+    }
+
     @Override
     public void routes(ContractRouting routing) {
         routing.register(PartnersHttpService.PATH, new PartnersHttpService(registry, terms, reports, exchanges));

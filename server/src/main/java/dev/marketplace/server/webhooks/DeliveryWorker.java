@@ -59,11 +59,13 @@ final class DeliveryWorker {
     private final DeliveryRepository deliveries;
     private final WebhookSecrets secrets;
     private final WebhookSettings settings;
+    private final PartnerAudience partnerAudience;
     private final Clock clock;
 
     DeliveryWorker(DSLContext dsl, OutboundHttp outbound, EndpointRepository endpoints, DeliveryRepository deliveries,
-                   WebhookSecrets secrets, WebhookSettings settings, Clock clock) {
+                   WebhookSecrets secrets, WebhookSettings settings, PartnerAudience partnerAudience, Clock clock) {
         this.dsl = dsl;
+        this.partnerAudience = partnerAudience;
         this.outbound = outbound;
         this.endpoints = endpoints;
         this.deliveries = deliveries;
@@ -119,6 +121,10 @@ final class DeliveryWorker {
         signing.add(secrets.open(claim.endpointId(), keys.keyId(), keys.sealed()));
         if (keys.previousSealed() != null) {
             signing.add(secrets.open(claim.endpointId(), keys.previousKeyId(), keys.previousSealed()));
+        }
+        if (keys.ownerType() == PrincipalType.PARTNER) {
+            // A partner verifies with the secret agreed at its registration, or with its endpoint's own.
+            partnerAudience.registeredSecret(keys.ownerId()).ifPresent(signing::add);
         }
         OutboundTarget target = outbound.target("webhook-" + claim.endpointId());
         List<Outcome> outcomes = new ArrayList<>();

@@ -29,8 +29,12 @@ final class EndpointRepository {
                        String description, WebhookSecrets.Sealed secret) {
     }
 
-    /** The secrets that sign an endpoint's messages now: the current one, then the previous one while it lasts. */
-    record SigningSecrets(String keyId, byte[] sealed, String previousKeyId, byte[] previousSealed) {
+    /**
+     * The secrets that sign an endpoint's messages now: the current one, then the previous one while it lasts; and
+     * whose endpoint it is (a partner's messages are also signed with its registered secret).
+     */
+    record SigningSecrets(String keyId, byte[] sealed, String previousKeyId, byte[] previousSealed,
+                          PrincipalType ownerType, UUID ownerId) {
     }
 
     void insert(DSLContext db, NewEndpoint endpoint) {
@@ -105,12 +109,15 @@ final class EndpointRepository {
     }
 
     /**
-     * The enabled endpoints that may receive an event concerning this merchant and storefront (null when none):
-     * the operator's, the merchant's, the storefront's; the topic and the audience are the caller's to check.
+     * The enabled endpoints that may receive an event concerning this merchant and storefront (null when none) and
+     * these other owners (the payload's owner, partners): the operator's and theirs; the topic and the audience are
+     * the caller's to check.
      */
-    List<WebhookEndpoint> enabledCandidates(DSLContext db, UUID merchantId, UUID storefrontId, UUID ownerId) {
+    List<WebhookEndpoint> enabledCandidates(DSLContext db, UUID merchantId, UUID storefrontId, List<UUID> otherOwners) {
         List<Condition> owners = new ArrayList<>(List.of(WEBHOOK_ENDPOINT.OWNER_TYPE.eq(PrincipalType.OPERATOR.wireName())));
-        for (UUID id : Arrays.asList(merchantId, storefrontId, ownerId)) {
+        List<UUID> ids = new ArrayList<>(Arrays.asList(merchantId, storefrontId));
+        ids.addAll(otherOwners);
+        for (UUID id : ids) {
             if (id != null) {
                 owners.add(WEBHOOK_ENDPOINT.OWNER_ID.eq(id));
             }
@@ -136,7 +143,8 @@ final class EndpointRepository {
         WebhookEndpointRecord row = db.selectFrom(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.ID.eq(id)).fetchSingle();
         boolean previousValid = row.getPreviousSecretExpiresAt() != null && row.getPreviousSecretExpiresAt().isAfter(now);
         return new SigningSecrets(row.getSecretKeyId(), row.getSecretSealed(),
-                previousValid ? row.getPreviousSecretKeyId() : null, previousValid ? row.getPreviousSecretSealed() : null);
+                previousValid ? row.getPreviousSecretKeyId() : null, previousValid ? row.getPreviousSecretSealed() : null,
+                PrincipalType.fromWireName(row.getOwnerType()).orElseThrow(), row.getOwnerId());
     }
 
     /**

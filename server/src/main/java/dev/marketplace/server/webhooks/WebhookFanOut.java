@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 
@@ -27,10 +28,13 @@ final class WebhookFanOut {
 
     private final EndpointRepository endpoints;
     private final DeliveryRepository deliveries;
+    private final PartnerAudience partnerAudience;
     private final Clock clock;
 
-    WebhookFanOut(EndpointRepository endpoints, DeliveryRepository deliveries, Clock clock) {
+    WebhookFanOut(EndpointRepository endpoints, DeliveryRepository deliveries, PartnerAudience partnerAudience,
+                  Clock clock) {
         this.endpoints = endpoints;
+        this.partnerAudience = partnerAudience;
         this.deliveries = deliveries;
         this.clock = clock;
     }
@@ -44,13 +48,18 @@ final class WebhookFanOut {
         var payload = stored.event().payload();
         UUID storefront = uuidOrNull(payload.getString("storefrontId", null));
         UUID owner = uuidOrNull(payload.getString("ownerId", null));
+        UUID variant = uuidOrNull(payload.getString("variantId", null));
+        Set<UUID> partners = topic.audience() == WebhookTopics.Audience.MERCHANT_AND_PARTNERS && variant != null
+                ? partnerAudience.partnersSelling(variant) : Set.of();
+        List<UUID> owners = new ArrayList<>(partners);
+        owners.add(owner);
         Map<Tenant, Long> sequences = new HashMap<>();
         List<DeliveryRepository.NewDelivery> made = new ArrayList<>();
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
         for (WebhookEndpoint endpoint : endpoints.enabledCandidates(tx, stored.event().parties().merchantId(),
-                storefront, owner)) {
+                storefront, owners)) {
             if (!WebhookTopics.matches(endpoint.topics(), topic.name())
-                    || !WebhookTopics.visibleTo(endpoint.ownerType(), endpoint.ownerId(), topic, stored)) {
+                    || !WebhookTopics.visibleTo(endpoint.ownerType(), endpoint.ownerId(), topic, stored, partners)) {
                 continue;
             }
             Tenant tenant = new Tenant(endpoint.ownerType(), endpoint.ownerId());

@@ -19,13 +19,16 @@ import java.util.regex.Pattern;
  *
  * <p>The operator's endpoints get every published event; a merchant's those whose parties name it; a storefront's
  * those whose payload names it as {@code storefrontId} (the orders it placed) — the same rows each could read
- * through the API. A partner gets the outcomes of its points exchanges (the payload names it as its owner).
+ * through the API. A partner gets the outcomes of its points exchanges and the ends of its leases (the payload names
+ * it as its owner), and the stock events of the variants shared with it.
  */
 final class WebhookTopics {
 
     /** Besides the operator, who may receive a topic's events. */
     enum Audience {
-        OPERATOR_ONLY, MERCHANT, STOREFRONT, MERCHANT_AND_STOREFRONT, ENDPOINT_OWNER
+        OPERATOR_ONLY, MERCHANT, STOREFRONT, MERCHANT_AND_STOREFRONT, ENDPOINT_OWNER,
+        /** The merchant, and the partners its variant ({@code variantId}) is shared with ({@link PartnerAudience}). */
+        MERCHANT_AND_PARTNERS
     }
 
     record Topic(String name, Audience audience) {
@@ -48,7 +51,7 @@ final class WebhookTopics {
         notPublished(EventType.REFUND_REQUESTED);
         published(EventType.PRODUCT_PUBLISHED, "product.published", Audience.MERCHANT);
         published(EventType.PRODUCT_REJECTED, "product.rejected", Audience.MERCHANT);
-        published(EventType.STOCK_LOW, "stock.low", Audience.MERCHANT);
+        published(EventType.STOCK_LOW, "stock.low", Audience.MERCHANT_AND_PARTNERS);
         published(EventType.MERCHANT_STATUS_CHANGED, "merchant.status_changed", Audience.MERCHANT);
         published(EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint.disabled", Audience.ENDPOINT_OWNER);
         // The order lifecycle (OrderLifecycleEvent): an order to the storefront that placed it, a sub-order and its
@@ -110,6 +113,10 @@ final class WebhookTopics {
         // Partner orders' money side: the partner follows its order through its lease, the ledger holds the money.
         notPublished(EventType.PARTNER_ORDER_CHARGED);
         notPublished(EventType.PARTNER_ORDER_CREDITED);
+        // Partner leases (decision 45): how each lease ended, to the partner holding it (the payload's owner).
+        published(EventType.LEASE_COMMITTED, "lease.committed", Audience.ENDPOINT_OWNER);
+        published(EventType.LEASE_RELEASED, "lease.released", Audience.ENDPOINT_OWNER);
+        published(EventType.LEASE_LAPSED, "lease.lapsed", Audience.ENDPOINT_OWNER);
     }
 
     private WebhookTopics() {
@@ -173,8 +180,11 @@ final class WebhookTopics {
         return false;
     }
 
-    /** Whether the owner of an endpoint could read this event through the API. */
-    static boolean visibleTo(PrincipalType ownerType, UUID ownerId, Topic topic, StoredEvent stored) {
+    /**
+     * Whether the owner of an endpoint could read this event through the API; {@code partners} are those an event of
+     * the {@link Audience#MERCHANT_AND_PARTNERS} audience concerns.
+     */
+    static boolean visibleTo(PrincipalType ownerType, UUID ownerId, Topic topic, StoredEvent stored, Set<UUID> partners) {
         if (ownerType == PrincipalType.OPERATOR) {
             return true;
         }
@@ -187,6 +197,7 @@ final class WebhookTopics {
             case MERCHANT -> merchant;
             case STOREFRONT -> storefront;
             case MERCHANT_AND_STOREFRONT -> merchant || storefront;
+            case MERCHANT_AND_PARTNERS -> merchant || ownerType == PrincipalType.PARTNER && partners.contains(ownerId);
             case ENDPOINT_OWNER -> ownerType.wireName().equals(event.payload().getString("ownerType", null))
                     && ownerId.toString().equals(event.payload().getString("ownerId", null));
         };

@@ -38,14 +38,18 @@ public final class WebhooksModule implements Module {
     private final WebhookSecrets secrets;
     private final WebhookEndpointHttpService http;
 
-    /** @param clock every due time, wait and retention cut-off is read from it */
-    public WebhooksModule(Config webhooks, DSLContext dsl, OutboundHttp outbound, PiiKeys piiKeys, Clock clock) {
+    /**
+     * @param partnerAudience which partners hear a variant's stock events, and their registered secrets
+     * @param clock every due time, wait and retention cut-off is read from it
+     */
+    public WebhooksModule(Config webhooks, DSLContext dsl, OutboundHttp outbound, PiiKeys piiKeys,
+                          PartnerAudience partnerAudience, Clock clock) {
         this.dsl = dsl;
         this.settings = WebhookSettings.from(webhooks);
         this.clock = clock;
         this.secrets = new WebhookSecrets(piiKeys);
-        this.fanOut = new WebhookFanOut(endpoints, deliveries, clock);
-        this.worker = new DeliveryWorker(dsl, outbound, endpoints, deliveries, secrets, settings, clock);
+        this.fanOut = new WebhookFanOut(endpoints, deliveries, partnerAudience, clock);
+        this.worker = new DeliveryWorker(dsl, outbound, endpoints, deliveries, secrets, settings, partnerAudience, clock);
         this.http = new WebhookEndpointHttpService(
                 new WebhookEndpointService(dsl, endpoints, deliveries, secrets, settings, clock), settings.requireHttps());
     }

@@ -83,7 +83,7 @@ class PartnerExchangeSdkIT {
         PartnersApi operator = new PartnersApi(server.client().apiClient());
         operator.registerPartner(new PartnerCreate().partnerId(partnerId).name("Partner programme")
                 .apiBaseUrl(partnerApi.baseUrl()).authType(PartnerCreate.AuthTypeEnum.API_KEY)
-                .secret("partner-api-key").webhookSecret("whsec_partner_webhook_secret"));
+                .secret("partner-api-key").webhookSecret("whsec_cGFydG5lci13ZWJob29rLXNlY3JldC0wMQ=="));
         OffsetDateTime from = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).plusSeconds(1);
         for (ExchangeDirection direction : ExchangeDirection.values()) {
             operator.setExchangeTerms(partnerId, new ExchangeTermsCreate().direction(direction).effectiveFrom(from)

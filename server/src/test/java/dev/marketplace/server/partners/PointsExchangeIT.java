@@ -101,7 +101,7 @@ class PointsExchangeIT {
         HttpResponse<String> registered = send("POST", "/v1/partners", server.operatorToken(), """
                 {"partnerId": "%s", "name": "T-Point-like programme", "apiBaseUrl": "%s/api",
                  "authType": "oauth2_client_credentials", "tokenUrl": "%s/oauth/token", "authClientId": "marketplace",
-                 "secret": "partner-issued-secret", "webhookSecret": "whsec_partner_webhook_secret"}"""
+                 "secret": "partner-issued-secret", "webhookSecret": "whsec_cGFydG5lci13ZWJob29rLXNlY3JldC0wMQ=="}"""
                 .formatted(PARTNER, partnerApi.baseUrl(), partnerApi.baseUrl()));
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
         // Outbound: 1 of our points → 1 partner point; inbound: 2 partner points → 1 of ours; 1 partner point = 1 JPY.

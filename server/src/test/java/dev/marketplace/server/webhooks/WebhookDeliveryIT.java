@@ -99,11 +99,25 @@ class WebhookDeliveryIT {
         receiver.resetAll();
     }
 
+    /** These nodes deliver merchants' events only. */
+    private static final PartnerAudience NO_PARTNERS = new PartnerAudience() {
+        @Override
+        public java.util.Set<UUID> partnersSelling(UUID variantId) {
+            return java.util.Set.of();
+        }
+
+        @Override
+        public java.util.Optional<String> registeredSecret(UUID partnerId) {
+            return java.util.Optional.empty();
+        }
+    };
+
     private Node node() {
         Config config = TestServer.config(Map.of("webhooks.require-https", "false", "webhooks.delivery.poll", "PT1H"));
         OutboundHttp outbound = OutboundHttp.builder().allowedPrivateNetworks(List.of("127.0.0.1/32")).build();
         PiiKeys piiKeys = PiiKeys.from(config.get("security"), SecretBox.fromBase64(TestServer.KEY_ENCRYPTION_KEY));
-        WebhooksModule module = new WebhooksModule(config.get("webhooks"), server.db(), outbound, piiKeys, clock);
+        WebhooksModule module = new WebhooksModule(config.get("webhooks"), server.db(), outbound, piiKeys,
+                NO_PARTNERS, clock);
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         module.jobs(jobs);
         Node node = new Node(module, jobs, outbound);

@@ -7,10 +7,12 @@ import dev.marketplace.server.catalog.VariantForSale;
 import dev.marketplace.server.inventory.InventoryService;
 import dev.marketplace.server.inventory.StockChange;
 import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.partners.PartnerDirectory;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
 import dev.marketplace.server.platform.security.Principal;
@@ -50,11 +52,13 @@ public final class AssortmentService {
     private final CategoryService categories;
     private final MerchantService merchants;
     private final InventoryService inventory;
+    private final PartnerDirectory partners;
     private final PartnerInventoryRepository repository = new PartnerInventoryRepository();
 
     public AssortmentService(DSLContext dsl, ProductService products, CategoryService categories,
-                             MerchantService merchants, InventoryService inventory) {
+                             MerchantService merchants, InventoryService inventory, PartnerDirectory partners) {
         this.dsl = dsl;
+        this.partners = partners;
         this.products = products;
         this.categories = categories;
         this.merchants = merchants;
@@ -63,7 +67,20 @@ public final class AssortmentService {
 
     /** The calling merchant consents to selling through the partner; returns when it first did. */
     public OffsetDateTime optIn(Principal merchant, UUID partnerId) {
+        requireRegistered(partnerId);
         return dsl.transactionResult(tx -> repository.optIn(tx.dsl(), merchant.id(), partnerId));
+    }
+
+    /** The opt-ins the viewer may see (the operator all, a merchant its own, a partner those given to it). */
+    public Page<PartnerInventoryRepository.OptIn> optIns(Principal viewer, Optional<UUID> partnerId, PageRequest page) {
+        return Page.fromLookahead(repository.listOptIns(dsl, viewer, partnerId, page), page.limit(),
+                PartnerInventoryRepository.OptIn::cursor);
+    }
+
+    /** The shares the viewer may see (the operator all, a partner its own, a merchant those naming it). */
+    public Page<AssortmentShare> shares(Principal viewer, Optional<UUID> partnerId, PageRequest page) {
+        return Page.fromLookahead(repository.listShares(dsl, viewer, partnerId, page), page.limit(),
+                PartnerInventoryRepository::cursorOf);
     }
 
     public void optOut(Principal merchant, UUID partnerId) {
@@ -73,6 +90,7 @@ public final class AssortmentService {
     /** Shares a merchant's or a category's products with the partner (exactly one of the two). */
     public AssortmentShare share(UUID partnerId, Optional<UUID> merchantId, Optional<UUID> categoryId,
                                  int priceAdjustmentBasisPoints) {
+        requireRegistered(partnerId);
         if (merchantId.isPresent() && merchants.activeAmong(Set.of(merchantId.get())).isEmpty()) {
             throw ProblemException.validation("merchantId", FieldError.NOT_FOUND, "names no active merchant");
         }
@@ -89,6 +107,13 @@ public final class AssortmentService {
                         "The partner already has a share of this merchant or category; delete it first.");
             }
             throw e;
+        }
+    }
+
+    /** A partner id names a partner of the registry (decision 37), or the request is refused naming the field. */
+    private void requireRegistered(UUID partnerId) {
+        if (!partners.isRegistered(partnerId)) {
+            throw ProblemException.validation("partnerId", FieldError.NOT_FOUND, "names no registered partner");
         }
     }
 
@@ -125,6 +150,17 @@ public final class AssortmentService {
                     .ifPresent(price -> offers.put(variant.variantId(), new Offer(atPrice(variant, price))));
         }
         return offers;
+    }
+
+    /** The partners that may sell the variant now: its merchant opted in to them and one of their shares covers it. */
+    public Set<UUID> partnersSelling(UUID variantId) {
+        VariantForSale variant = products.variantsForSale(List.of(variantId)).get(variantId);
+        if (variant == null) {
+            return Set.of();
+        }
+        return repository.partnersOf(dsl, variant.merchantId()).stream()
+                .filter(partner -> offers(partner, List.of(variantId)).containsKey(variantId))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /**

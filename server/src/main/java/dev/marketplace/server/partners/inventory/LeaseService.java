@@ -5,10 +5,18 @@ import dev.marketplace.server.inventory.ReservationRequest;
 import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.partners.PartnerDirectory;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.DomainFact;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
+import dev.marketplace.server.platform.security.PrincipalType;
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -53,13 +61,15 @@ public final class LeaseService {
     private final AssortmentService assortment;
     private final ReservationService reservations;
     private final OrderService orders;
+    private final PartnerDirectory partners;
     private final Settings settings;
     private final Clock clock;
     private final PartnerInventoryRepository repository = new PartnerInventoryRepository();
 
     public LeaseService(DSLContext dsl, AssortmentService assortment, ReservationService reservations,
-                        OrderService orders, Settings settings, Clock clock) {
+                        OrderService orders, PartnerDirectory partners, Settings settings, Clock clock) {
         this.dsl = dsl;
+        this.partners = partners;
         this.assortment = assortment;
         this.reservations = reservations;
         this.orders = orders;
@@ -81,6 +91,11 @@ public final class LeaseService {
      * {@code lease_limit_reached} past the partner's units or open leases.
      */
     public LeaseView create(Principal partner, List<LineRequest> lines, Duration holdFor) {
+        // Only a registered partner leases, and a suspended one takes no new leases (it may still end its own).
+        if (!partners.isActive(partner.id())) {
+            throw ProblemException.conflict("partner_inactive",
+                    "The partner is not registered or is suspended; it cannot take leases.");
+        }
         Map<UUID, AssortmentService.Offer> offers = assortment.offers(partner.id(),
                 lines.stream().map(LineRequest::variantId).distinct().toList());
         List<FieldError> refused = new ArrayList<>();
@@ -164,6 +179,7 @@ public final class LeaseService {
                     UUID orderId = UUID.randomUUID();
                     orders.placePartnerOrder(db, lease.partnerId(), orderId, lease.reservationId(), lines, address);
                     Lease done = repository.updateStatus(db, lease, LeaseStatus.COMMITTED, Optional.of(orderId));
+                    tellPartner(db, EventType.LEASE_COMMITTED, done);
                     end(db, lease);
                     yield done;
                 }
@@ -186,6 +202,7 @@ public final class LeaseService {
                 case ACTIVE -> {
                     reservations.release(db, LEASES, lease.reservationId());
                     Lease done = repository.updateStatus(db, lease, LeaseStatus.RELEASED, Optional.empty());
+                    tellPartner(db, EventType.LEASE_RELEASED, done);
                     end(db, lease);
                     yield done;
                 }
@@ -205,8 +222,9 @@ public final class LeaseService {
                 List<Lease> due = repository.lockDue(db, OffsetDateTime.now(clock), LAPSE_BATCH);
                 for (Lease lease : due) {
                     reservations.release(db, LEASES, lease.reservationId());
+                    tellPartner(db, EventType.LEASE_LAPSED,
+                            repository.updateStatus(db, lease, LeaseStatus.LAPSED, Optional.empty()));
                     end(db, lease);
-                    repository.updateStatus(db, lease, LeaseStatus.LAPSED, Optional.empty());
                 }
                 return due.size();
             });
@@ -222,6 +240,9 @@ public final class LeaseService {
     }
 
     public LeaseLimits setLimits(UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
+        if (!partners.isRegistered(partnerId)) {
+            throw ProblemException.notFound("partner");
+        }
         return dsl.transactionResult(tx -> {
             repository.setLimits(tx.dsl(), partnerId, maxUnitsHeld, maxOpenLeases);
             return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId));
@@ -232,6 +253,16 @@ public final class LeaseService {
         long[] limits = repository.limits(db, partnerId)
                 .orElse(new long[] {settings.defaultMaxUnitsHeld(), settings.defaultMaxOpenLeases()});
         return new LeaseLimits(partnerId, limits[0], (int) limits[1], holding[0], (int) holding[1]);
+    }
+
+    /** The lease's end, for the partner's webhooks (its endpoints only: the payload names it as the owner). */
+    private static void tellPartner(DSLContext db, EventType type, Lease lease) {
+        JsonObjectBuilder payload = Json.createObjectBuilder().add("leaseId", lease.id().toString())
+                .add("status", lease.status().wireName())
+                .add("ownerType", PrincipalType.PARTNER.wireName()).add("ownerId", lease.partnerId().toString());
+        lease.orderId().ifPresent(order -> payload.add("orderId", order.toString()));
+        DomainEvents.append(db, new DomainFact(type, type.wireName() + ":" + lease.id(),
+                new Parties(null, null, null, null), payload.build()));
     }
 
     /** The lease no longer counts against its partner's limits (last in its transaction: it locks the holding row). */

@@ -5,6 +5,10 @@ import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.pagination.CursorKey;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -14,6 +18,8 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** {@code /v1/partner-inventory/opt-ins}: a merchant's consent to sell through a partner. */
@@ -29,12 +35,26 @@ public final class OptInHttpService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/", this::optIn)
+        rules.get("/", this::list)
+                .post("/", this::optIn)
                 .delete("/{partnerId}", this::optOut);
     }
 
     /** The JSON representation (see {@code PartnerOptIn} in the OpenAPI document). */
     public record OptInResource(UUID partnerId, UUID merchantId, OffsetDateTime optedInAt) {
+    }
+
+    public record OptInPage(List<OptInResource> items, String nextCursor) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "partnerId", "limit", "cursor");
+        Optional<UUID> partnerId = query.uuid("partnerId");
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID, CursorKey.UUID);
+        query.throwIfInvalid();
+        Page<OptInResource> optIns = assortment.optIns(Authentication.principal(req), partnerId, page)
+                .map(optIn -> new OptInResource(optIn.partnerId(), optIn.merchantId(), optIn.optedInAt()));
+        JsonResponses.ok(res, new OptInPage(optIns.items(), optIns.nextCursor()));
     }
 
     private void optIn(ServerRequest req, ServerResponse res) {

@@ -7,12 +7,17 @@ import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.orders.RefundRequests;
+import dev.marketplace.server.partners.PartnerDirectory;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.webhooks.PartnerAudience;
 import io.helidon.config.Config;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import org.jooq.DSLContext;
 
 /**
@@ -26,14 +31,17 @@ public final class PartnerInventoryModule implements Module {
     private final AssortmentService assortment;
     private final LeaseService leases;
     private final OrderService orders;
+    private final PartnerDirectory partners;
     private final Duration lapseEvery;
 
     public PartnerInventoryModule(Config config, DSLContext dsl, ProductService products, CategoryService categories,
                                   MerchantService merchants, InventoryService inventory,
-                                  ReservationService reservations, OrderService orders, Clock clock) {
+                                  ReservationService reservations, OrderService orders, PartnerDirectory partners,
+                                  Clock clock) {
         this.orders = orders;
-        this.assortment = new AssortmentService(dsl, products, categories, merchants, inventory);
-        this.leases = new LeaseService(dsl, assortment, reservations, orders, new LeaseService.Settings(
+        this.partners = partners;
+        this.assortment = new AssortmentService(dsl, products, categories, merchants, inventory, partners);
+        this.leases = new LeaseService(dsl, assortment, reservations, orders, partners, new LeaseService.Settings(
                 config.get("lease.max-hold").as(Duration.class).get(),
                 config.get("limits.max-units-held").asLong().get(),
                 config.get("limits.max-open-leases").asInt().get()), clock);
@@ -43,6 +51,21 @@ public final class PartnerInventoryModule implements Module {
     @Override
     public String name() {
         return "partners.inventory";
+    }
+
+    /** Webhooks' view of partners: a variant's stock events go to the partners selling it, signed with their secret. */
+    public PartnerAudience webhookAudience() {
+        return new PartnerAudience() {
+            @Override
+            public Set<UUID> partnersSelling(UUID variantId) {
+                return assortment.partnersSelling(variantId);
+            }
+
+            @Override
+            public Optional<String> registeredSecret(UUID partnerId) {
+                return partners.webhookSecret(partnerId);
+            }
+        };
     }
 
     /** The refunds fulfilment and returns ask for: a partner order's go back to the partner, others to payments. */

@@ -10,6 +10,8 @@ import static dev.marketplace.schema.Tables.PARTNER_MERCHANT_OPT_IN;
 import dev.marketplace.schema.tables.records.PartnerAssortmentShareRecord;
 import dev.marketplace.schema.tables.records.PartnerLeaseRecord;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Cursor;
+import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -58,6 +60,13 @@ final class PartnerInventoryRepository {
                 .execute();
     }
 
+    /** The partners the merchant opted in to. */
+    Set<UUID> partnersOf(DSLContext db, UUID merchantId) {
+        return db.select(PARTNER_MERCHANT_OPT_IN.PARTNER_ID).from(PARTNER_MERCHANT_OPT_IN)
+                .where(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID.eq(merchantId))
+                .fetchSet(PARTNER_MERCHANT_OPT_IN.PARTNER_ID);
+    }
+
     Set<UUID> optedIn(DSLContext db, UUID partnerId, Collection<UUID> merchantIds) {
         return db.select(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).from(PARTNER_MERCHANT_OPT_IN)
                 .where(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))
@@ -65,7 +74,58 @@ final class PartnerInventoryRepository {
                 .fetchSet(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID);
     }
 
+    /** A merchant's consent to sell through a partner. */
+    record OptIn(UUID partnerId, UUID merchantId, OffsetDateTime optedInAt) {
+        Cursor cursor() {
+            return Cursor.of(optedInAt.toString(), partnerId.toString(), merchantId.toString());
+        }
+    }
+
+    /**
+     * The opt-ins the viewer may see, oldest first: the operator every one, a merchant its own, a partner those given
+     * to it; {@code page.fetchSize()} at most.
+     */
+    List<OptIn> listOptIns(DSLContext db, Principal viewer, Optional<UUID> partnerId, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(PARTNER_MERCHANT_OPT_IN.OPTED_IN_AT, PARTNER_MERCHANT_OPT_IN.PARTNER_ID,
+                        PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).gt(OffsetDateTime.parse(cursor.keys().get(0)),
+                        UUID.fromString(cursor.keys().get(1)), UUID.fromString(cursor.keys().get(2))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(PARTNER_MERCHANT_OPT_IN)
+                .where(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, PARTNER_MERCHANT_OPT_IN.MERCHANT_ID))
+                        .or(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.PARTNER, PARTNER_MERCHANT_OPT_IN.PARTNER_ID))))
+                .and(partnerId.map(PARTNER_MERCHANT_OPT_IN.PARTNER_ID::eq).orElse(DSL.noCondition()))
+                .and(after)
+                .orderBy(PARTNER_MERCHANT_OPT_IN.OPTED_IN_AT, PARTNER_MERCHANT_OPT_IN.PARTNER_ID,
+                        PARTNER_MERCHANT_OPT_IN.MERCHANT_ID)
+                .limit(page.fetchSize())
+                .fetch(row -> new OptIn(row.getPartnerId(), row.getMerchantId(), row.getOptedInAt()));
+    }
+
     // Shares
+
+    /**
+     * The shares the viewer may see, oldest first: the operator every one, a partner those made with it, a merchant
+     * those naming it; {@code page.fetchSize()} at most.
+     */
+    List<AssortmentShare> listShares(DSLContext db, Principal viewer, Optional<UUID> partnerId, PageRequest page) {
+        Condition after = page.after()
+                .map(cursor -> DSL.row(PARTNER_ASSORTMENT_SHARE.CREATED_AT, PARTNER_ASSORTMENT_SHARE.ID)
+                        .gt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
+                .orElse(DSL.noCondition());
+        return db.selectFrom(PARTNER_ASSORTMENT_SHARE)
+                .where(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.PARTNER, PARTNER_ASSORTMENT_SHARE.PARTNER_ID))
+                        .or(Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, PARTNER_ASSORTMENT_SHARE.MERCHANT_ID))))
+                .and(partnerId.map(PARTNER_ASSORTMENT_SHARE.PARTNER_ID::eq).orElse(DSL.noCondition()))
+                .and(after)
+                .orderBy(PARTNER_ASSORTMENT_SHARE.CREATED_AT, PARTNER_ASSORTMENT_SHARE.ID)
+                .limit(page.fetchSize())
+                .fetch(PartnerInventoryRepository::share);
+    }
+
+    static Cursor cursorOf(AssortmentShare share) {
+        return Cursor.of(share.createdAt().toString(), share.id().toString());
+    }
 
     AssortmentShare insertShare(DSLContext db, UUID partnerId, Optional<UUID> merchantId, Optional<UUID> categoryId,
                                 int priceAdjustmentBasisPoints) {

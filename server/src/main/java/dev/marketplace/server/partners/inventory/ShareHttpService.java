@@ -6,6 +6,11 @@ import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.pagination.CursorKey;
+import dev.marketplace.server.platform.pagination.Page;
+import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -13,6 +18,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -31,7 +37,8 @@ public final class ShareHttpService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/", this::create)
+        rules.get("/", this::list)
+                .post("/", this::create)
                 .delete("/{shareId}", this::delete);
     }
 
@@ -42,6 +49,19 @@ public final class ShareHttpService implements HttpService {
             return new ShareResource(share.id(), share.partnerId(), share.merchantId().orElse(null),
                     share.categoryId().orElse(null), share.priceAdjustmentBasisPoints(), share.createdAt());
         }
+    }
+
+    public record SharePage(List<ShareResource> items, String nextCursor) {
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "partnerId", "limit", "cursor");
+        Optional<UUID> partnerId = query.uuid("partnerId");
+        PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
+        query.throwIfInvalid();
+        Page<ShareResource> shares = assortment.shares(Authentication.principal(req), partnerId, page)
+                .map(ShareResource::of);
+        JsonResponses.ok(res, new SharePage(shares.items(), shares.nextCursor()));
     }
 
     private void create(ServerRequest req, ServerResponse res) {

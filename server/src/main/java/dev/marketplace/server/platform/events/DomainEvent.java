@@ -23,13 +23,13 @@ public sealed interface DomainEvent permits MoneyMovement, RefundRequested, Orde
         if (OrderLifecycleEvent.TYPES.contains(type)) {
             return OrderLifecycleEvent.fromPayload(type, idempotencyId, parties, payload);
         }
+        if (DomainFact.isFact(type)) {
+            return new DomainFact(type, idempotencyId, parties, payload);
+        }
         return type.isMoneyMovement()
                 ? MoneyMovement.fromPayload(type, idempotencyId, parties, payload)
                 : switch (type) {
                     case REFUND_REQUESTED -> RefundRequested.fromPayload(parties, payload);
-                    case PRODUCT_PUBLISHED, PRODUCT_REJECTED, STOCK_LOW, MERCHANT_STATUS_CHANGED, WEBHOOK_ENDPOINT_DISABLED,
-                         DROPSHIP_STALE ->
-                            new DomainFact(type, idempotencyId, parties, payload);
                     default -> throw new IllegalArgumentException("no payload reader for " + type);
                 };
     }

@@ -180,7 +180,15 @@ public enum EventType {
      * A partner sub-order's money given back to the partner (rejected, cancelled, returned): {@code escrow} (never
      * released) or the merchant's payable (released) debited, {@code partner_receivable:{partner}} credited.
      */
-    PARTNER_ORDER_CREDITED(true);
+    PARTNER_ORDER_CREDITED(true),
+    // Partner leases (partners.inventory, decisions 38 and 45), DomainFacts to the partner holding the lease:
+    // {"leaseId", "status", "orderId" (committed only), "ownerType": "partner", "ownerId": partnerId}; no parties.
+    /** A lease was committed into a partner order. */
+    LEASE_COMMITTED(false),
+    /** The partner released a lease; its stock is free again. */
+    LEASE_RELEASED(false),
+    /** A lease was not committed in time and lapsed; its stock is free again. */
+    LEASE_LAPSED(false);
 
     private final boolean moneyMovement;
 

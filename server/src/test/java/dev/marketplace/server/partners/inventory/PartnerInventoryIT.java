@@ -36,6 +36,7 @@ import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.TestPartners;
 import dev.marketplace.server.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,7 +214,9 @@ class PartnerInventoryIT {
         assertThat(operator.getLeaseLimits(limited).getUnitsHeld()).isZero();
     }
 
+    /** A registered partner's client. */
     private static PartnerInventoryApi partnerApi(UUID partner) {
+        TestPartners.register(server, partner);
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Partner")
                 .principalType(PrincipalType.PARTNER).principalId(partner)
                 .scopes(List.of(Scope.PARTNER_INVENTORY_READ, Scope.LEASES_WRITE)));

@@ -22,6 +22,7 @@ import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.TestPartners;
 import dev.marketplace.server.testing.TestServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,7 @@ class PartnerLeaseConcurrencyIT {
         UUID unlimited = UUID.randomUUID();
         List<PartnerInventoryApi> partners = new ArrayList<>();
         for (UUID partner : List.of(limited, unlimited)) {
+            TestPartners.register(server, partner);
             new PartnerInventoryApi(merchant.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(partner));
             operator.createAssortmentShare(new AssortmentShareCreate().partnerId(partner).merchantId(merchant.id()));
             partners.add(partnerApi(partner));
