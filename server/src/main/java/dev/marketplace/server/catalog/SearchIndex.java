@@ -52,10 +52,10 @@ import org.apache.lucene.util.BytesRef;
  * document per listed product with what listings filter and sort on, and the search document's lexemes exactly as
  * PostgreSQL computed them (listing_search.document), at PostgreSQL's positions. A query is PostgreSQL's own
  * search_query of the text, so both answer with the same products: every English stem and every CJK phrase of
- * bigrams is required, a single CJK character is a prefix. Relevance counts, for each part of the query, 1.0 when
- * it matches a title and 0.4 when it matches only a description (ts_rank's title and description weights), then
- * product id descending, so titles come before descriptions as with ts_rank; finer ordering among title matches
- * differs from ts_rank's.
+ * bigrams is required, a single CJK character is a prefix. Relevance adds, for each part of the query, 1.0 when it
+ * matches the title and 0.4 when it matches the description (ts_rank's weights for titles and descriptions), then
+ * product id descending: as with ts_rank, title and description before title only before description only;
+ * occurrence counts and distances, which ts_rank also weighs, are left out.
  *
  * <p>Changed by one thread at a time (the notification listener), searched by any number.
  */
@@ -87,10 +87,11 @@ final class SearchIndex implements AutoCloseable {
     private static final String RATING = "rating";
     /** Every lexeme of the document; what matching uses. */
     private static final String TEXT = "text";
-    /** The title's lexemes (weight A); what relevance adds for. */
+    /** The title's lexemes (weight A) and the description's (B): what relevance adds for. */
     private static final String TITLE = "title";
-    private static final float ANY_MATCH = 0.4f;
-    private static final float TITLE_BONUS = 0.6f;
+    private static final String DESCRIPTION = "description";
+    private static final float TITLE_MATCH = 1.0f;
+    private static final float DESCRIPTION_MATCH = 0.4f;
     private static final FieldType LEXEMES = lexemes();
 
     private final IndexWriter writer;
@@ -171,6 +172,8 @@ final class SearchIndex implements AutoCloseable {
         List<TsVector.Lexeme> lexemes = TsVector.parse(row.document());
         document.add(new Field(TEXT, new Lexemes(lexemes), LEXEMES));
         document.add(new Field(TITLE, new Lexemes(lexemes.stream().filter(TsVector.Lexeme::title).toList()), LEXEMES));
+        document.add(new Field(DESCRIPTION, new Lexemes(lexemes.stream().filter(lexeme -> !lexeme.title()).toList()),
+                LEXEMES));
         return document;
     }
 
@@ -219,7 +222,10 @@ final class SearchIndex implements AutoCloseable {
         }
     }
 
-    /** Every part of the query required anywhere in the document; relevance as the class comment says. */
+    /**
+     * Every part of the query required anywhere in the document (matching exactly as PostgreSQL's {@code @@} does);
+     * relevance as the class comment says.
+     */
     private static Query textQuery(String tsquery) {
         List<TsQuery.Part> parts = TsQuery.parse(tsquery).orElseThrow(() -> new UnsupportedQuery(tsquery));
         if (parts.isEmpty()) {
@@ -227,10 +233,10 @@ final class SearchIndex implements AutoCloseable {
         }
         BooleanQuery.Builder all = new BooleanQuery.Builder();
         for (TsQuery.Part part : parts) {
-            all.add(new BooleanQuery.Builder()
-                    .add(new BoostQuery(new ConstantScoreQuery(luceneQuery(TEXT, part)), ANY_MATCH), Occur.MUST)
-                    .add(new BoostQuery(new ConstantScoreQuery(luceneQuery(TITLE, part)), TITLE_BONUS), Occur.SHOULD)
-                    .build(), Occur.MUST);
+            all.add(luceneQuery(TEXT, part), Occur.FILTER)
+                    .add(new BoostQuery(new ConstantScoreQuery(luceneQuery(TITLE, part)), TITLE_MATCH), Occur.SHOULD)
+                    .add(new BoostQuery(new ConstantScoreQuery(luceneQuery(DESCRIPTION, part)), DESCRIPTION_MATCH),
+                            Occur.SHOULD);
         }
         return all.build();
     }

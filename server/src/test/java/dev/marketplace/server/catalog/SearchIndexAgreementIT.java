@@ -12,7 +12,6 @@ import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.testing.TestServer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * texts drawn from the catalog's own titles (Japanese, Chinese and English words and substrings, full-width and
  * upper-case forms, stop words), with and without filters, in every sort, paged through to the end. Same products;
  * the same order for every sort but relevance, where both put title matches before description-only matches and the
- * index breaks ties by product id descending.
+ * index orders by its score, then product id descending.
  */
 class SearchIndexAgreementIT {
 
@@ -88,7 +87,7 @@ class SearchIndexAgreementIT {
                 List<UUID> fromPostgres = allFromPostgres(query);
                 assertThat(ids(fromIndex)).as("%s sorted %s", text, sort).containsExactlyInAnyOrderElementsOf(fromPostgres);
                 if (sort == ListingSort.RELEVANCE) {
-                    assertRelevanceRules(text, ids(fromIndex), fromPostgres);
+                    assertRelevanceRules(text, fromIndex, fromPostgres);
                 } else {
                     assertThat(ids(fromIndex)).as("%s sorted %s", text, sort).containsExactlyElementsOf(fromPostgres);
                 }
@@ -137,13 +136,19 @@ class SearchIndexAgreementIT {
      * Title matches first in both (a query's single part: ts_rank gives a title match at least 1.0, a description-only
      * one less than 0.66); the index's ties by id descending.
      */
-    private static void assertRelevanceRules(String text, List<UUID> fromIndex, List<UUID> fromPostgres) {
+    private static void assertRelevanceRules(String text, List<SearchIndex.Hit> fromIndex, List<UUID> fromPostgres) {
         Set<UUID> titleMatches = titleMatches(text);
-        assertThat(titleFirst(fromIndex, titleMatches)).as("%s: index's order", text).isTrue();
+        assertThat(titleFirst(ids(fromIndex), titleMatches)).as("%s: index's order", text).isTrue();
         if (TsQuery.parse(products.searchQueryText(text)).orElseThrow().size() == 1) {
             assertThat(titleFirst(fromPostgres, titleMatches)).as("%s: PostgreSQL's order", text).isTrue();
-            List<UUID> titled = fromIndex.stream().filter(titleMatches::contains).toList();
-            assertThat(titled).isSortedAccordingTo(Comparator.<UUID, String>comparing(UUID::toString).reversed());
+        }
+        for (int i = 1; i < fromIndex.size(); i++) {
+            SearchIndex.Hit before = fromIndex.get(i - 1);
+            SearchIndex.Hit after = fromIndex.get(i);
+            int byScore = Float.compare(Float.parseFloat(before.sortKey()), Float.parseFloat(after.sortKey()));
+            assertThat(byScore > 0 || byScore == 0
+                    && before.productId().toString().compareTo(after.productId().toString()) > 0)
+                    .as("%s: %s before %s", text, before, after).isTrue();
         }
     }
 
