@@ -2,6 +2,7 @@ package dev.marketplace.bench;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -72,7 +73,13 @@ final class RealisticStorefrontScenarios {
                 if (port < 0) {
                     throw new IllegalStateException("the bare handler did not start");
                 }
-                Thread.ofPlatform().daemon().start(() -> out.lines().forEach(ignored -> { }));
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        out.lines().forEach(ignored -> { });
+                    } catch (UncheckedIOException closedWhenTheHandlerStops) {
+                        // nothing more to drain
+                    }
+                });
                 URI base = URI.create("http://127.0.0.1:" + port);
                 byte[] request = HttpConnection.get(base, "/bare", "unused");
                 Report.Load max = new LoadGenerator(base, MAX_THROUGHPUT_CONNECTIONS)
