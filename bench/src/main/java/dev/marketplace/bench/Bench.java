@@ -33,6 +33,9 @@ public final class Bench {
     static final List<Scenario> SCENARIOS = List.of(
             new StorefrontScenarios.ProductById(),
             new StorefrontScenarios.SearchPage(),
+            new RealisticStorefrontScenarios.Ceiling(),
+            new RealisticStorefrontScenarios.ProductByIdUniform(),
+            new RealisticStorefrontScenarios.SearchMix(),
             new IntegrationScenarios.BulkStockUpdate(),
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),

@@ -8,25 +8,31 @@ import dev.marketplace.server.platform.persistence.Database;
 import io.helidon.config.Config;
 
 /**
- * Products, their moderation, and the storefront's listings served from a cache kept current by committed-change
- * notifications (decision 19). Reads {@code catalog.*}.
+ * Products, their moderation, and the storefront's listings served from a cache and a search index kept current by
+ * committed-change notifications (decisions 19, 47). Reads {@code catalog.*}.
  */
 public final class CatalogModule implements Module {
 
-    /** About 2 KB each: at most some 20 MB of listings. */
-    private static final int CACHED_LISTINGS = 10_000;
-    /** About 30 KB each (20 listings): at most some 30 MB of search and category pages. */
-    private static final int CACHED_LISTING_PAGES = 1_000;
-
     private final ProductService products;
     private final ListingCache listingCache;
+    private final ListingSearch listingSearch;
     private final ChangeNotifications listingChanges;
+    private final int concurrentDatabaseSearches;
 
     public CatalogModule(Config catalog, Database database, CategoryService categories, MerchantService merchants) {
         this.products = new ProductService(database.dsl(), categories, merchants, ComplianceCheck.from(catalog));
-        this.listingCache = new ListingCache(CACHED_LISTINGS, CACHED_LISTING_PAGES);
-        this.listingChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingCache);
+        Config memory = catalog.get("listings");
+        this.listingCache = new ListingCache(memory.get("cached-listing-bytes").asLong().get(),
+                memory.get("cached-page-bytes").asLong().get());
+        this.listingSearch = new ListingSearch(products, listingCache,
+                memory.get("cached-search-text-chars").asLong().get());
+        this.concurrentDatabaseSearches = memory.get("concurrent-database-searches").asInt().get();
+        // The cache drops what changed before the index re-reads it, so a page never pairs new hits with old JSON
+        // longer than that re-read takes.
+        this.listingChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database,
+                ChangeNotifications.Subscriber.all(listingCache, listingSearch));
         listingCache.servedWhile(listingChanges::isCurrent);
+        listingSearch.servedWhile(listingChanges::isCurrent);
     }
 
     @Override
@@ -46,11 +52,13 @@ public final class CatalogModule implements Module {
     @Override
     public void routes(ContractRouting routing) {
         routing.register(ProductHttpService.PATH, new ProductHttpService(products))
-                .register(ListingHttpService.PATH, new ListingHttpService(products, listingCache));
+                .register(ListingHttpService.PATH,
+                        new ListingHttpService(products, listingCache, listingSearch, concurrentDatabaseSearches));
     }
 
     @Override
     public void close() {
         listingChanges.close();
+        listingSearch.close();
     }
 }

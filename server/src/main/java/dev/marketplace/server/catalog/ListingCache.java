@@ -1,12 +1,17 @@
 package dev.marketplace.server.catalog;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -19,24 +24,28 @@ import java.util.function.Supplier;
  * {@code current} says those announcements arrive. An answer read from the database while a change committed is
  * not kept: each load notes the generation before it reads, and what it stored is removed again if an announcement
  * bumped the generation meanwhile (the announcement may have been handled before the store, so it cannot remove it).
- * Errors are never kept, and both maps are bounded; when one is full an arbitrary entry makes room.
+ * Errors are never kept. Both caches are bounded in bytes of JSON and keep what is asked for most (Caffeine's
+ * W-TinyLFU, decision 47). Pages are kept only while PostgreSQL answers listings queries; once the search index
+ * does, pages are put together from the listings kept here, which a change drops one product at a time.
  */
 public final class ListingCache implements ChangeNotifications.Subscriber {
 
     /** The PostgreSQL notification channel of the V13 triggers. */
     public static final String CHANNEL = "listing_changes";
     private static final String EVERYTHING = "*";
+    /** What an entry costs besides its JSON: key, node and array headers (an estimate). */
+    private static final int ENTRY_OVERHEAD_BYTES = 120;
 
-    private final Map<UUID, byte[]> listings = new ConcurrentHashMap<>();
-    private final Map<String, byte[]> pages = new ConcurrentHashMap<>();
+    private final Cache<UUID, byte[]> listings;
+    private final Cache<String, byte[]> pages;
     private final AtomicLong generation = new AtomicLong();
-    private final int maxListings;
-    private final int maxPages;
     private volatile BooleanSupplier current = () -> false;
 
-    public ListingCache(int maxListings, int maxPages) {
-        this.maxListings = maxListings;
-        this.maxPages = maxPages;
+    public ListingCache(long maxListingBytes, long maxPageBytes) {
+        this.listings = Caffeine.newBuilder().maximumWeight(maxListingBytes)
+                .weigher((UUID id, byte[] json) -> json.length + ENTRY_OVERHEAD_BYTES).build();
+        this.pages = Caffeine.newBuilder().maximumWeight(maxPageBytes)
+                .weigher((String query, byte[] json) -> json.length + 2 * query.length() + ENTRY_OVERHEAD_BYTES).build();
     }
 
     /** Answers are served while {@code current} is true (see {@link ChangeNotifications#isCurrent()}). */
@@ -46,33 +55,56 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
 
     /** The listing's JSON: the one kept, or {@code load}'s (whose exception, e.g. not found, is not kept). */
     byte[] listing(UUID productId, Supplier<byte[]> load) {
-        return get(listings, maxListings, productId, load);
+        return get(listings, productId, load);
     }
 
     /** The JSON of the listings page that this query string (exactly) asks for. */
     byte[] page(String query, Supplier<byte[]> load) {
-        return get(pages, maxPages, query, load);
+        return get(pages, query, load);
     }
 
-    private <K> byte[] get(Map<K, byte[]> answers, int max, K key, Supplier<byte[]> load) {
+    /**
+     * The JSON of these products' listings, in their order, leaving out those {@code loadMissing} does not find
+     * (no longer listed): the ones kept, the others loaded in one call.
+     */
+    List<byte[]> listings(List<UUID> productIds, Function<Collection<UUID>, Map<UUID, byte[]>> loadMissing) {
+        boolean serve = current.getAsBoolean();
+        Map<UUID, byte[]> found = serve ? new HashMap<>(listings.getAllPresent(productIds)) : new HashMap<>();
+        List<UUID> missing = productIds.stream().filter(id -> !found.containsKey(id)).toList();
+        if (!missing.isEmpty()) {
+            long before = generation.get();
+            Map<UUID, byte[]> loaded = loadMissing.apply(missing);
+            found.putAll(loaded);
+            if (serve) {
+                listings.putAll(loaded);
+                if (generation.get() != before) {
+                    loaded.forEach(listings.asMap()::remove);
+                }
+            }
+        }
+        List<byte[]> ordered = new ArrayList<>(productIds.size());
+        for (UUID id : productIds) {
+            byte[] json = found.get(id);
+            if (json != null) {
+                ordered.add(json);
+            }
+        }
+        return ordered;
+    }
+
+    private <K> byte[] get(Cache<K, byte[]> answers, K key, Supplier<byte[]> load) {
         if (!current.getAsBoolean()) {
             return load.get();
         }
-        byte[] kept = answers.get(key);
+        byte[] kept = answers.getIfPresent(key);
         if (kept != null) {
             return kept;
         }
         long before = generation.get();
         byte[] loaded = load.get();
-        if (answers.size() >= max) {
-            Iterator<K> keys = answers.keySet().iterator();
-            if (keys.hasNext()) {
-                answers.remove(keys.next());
-            }
-        }
         answers.put(key, loaded);
         if (generation.get() != before) {
-            answers.remove(key, loaded);
+            answers.asMap().remove(key, loaded);
         }
         return loaded;
     }
@@ -80,12 +112,12 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     @Override
     public void changed(String payload) {
         generation.incrementAndGet();
-        pages.clear();
+        pages.invalidateAll();
         if (payload.equals(EVERYTHING)) {
-            listings.clear();
+            listings.invalidateAll();
         } else {
             for (String productId : payload.split(",")) {
-                listings.remove(UUID.fromString(productId));
+                listings.invalidate(UUID.fromString(productId));
             }
         }
     }
@@ -93,7 +125,7 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     @Override
     public void mayHaveMissedChanges() {
         generation.incrementAndGet();
-        pages.clear();
-        listings.clear();
+        pages.invalidateAll();
+        listings.invalidateAll();
     }
 }

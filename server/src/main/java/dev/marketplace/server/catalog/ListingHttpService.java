@@ -1,6 +1,7 @@
 package dev.marketplace.server.catalog;
 
 import dev.marketplace.server.catalog.ListingQuery.ListingSort;
+import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonResponses;
@@ -16,6 +17,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
@@ -33,13 +35,21 @@ public final class ListingHttpService implements HttpService {
     private static final Map<String, ListingSort> SORTS = Arrays.stream(ListingSort.values())
             .collect(Collectors.toUnmodifiableMap(ListingSort::wireName, Function.identity()));
     private static final int SEARCH_TEXT_MAX = 100;
+    /** How long a listings query waits for PostgreSQL's turn before it is refused: about one query's time. */
+    private static final Duration DATABASE_SEARCH_QUEUE = Duration.ofMillis(100);
 
     private final ProductService products;
     private final ListingCache cache;
+    private final ListingSearch search;
+    /** Listings queries PostgreSQL answers at once: beyond it they are refused, not queued behind each other. */
+    private final ConcurrencyLimit databaseSearches;
 
-    public ListingHttpService(ProductService products, ListingCache cache) {
+    ListingHttpService(ProductService products, ListingCache cache, ListingSearch search, int concurrentDatabaseSearches) {
         this.products = products;
         this.cache = cache;
+        this.search = search;
+        this.databaseSearches = new ConcurrencyLimit("listings queries in the database", concurrentDatabaseSearches,
+                DATABASE_SEARCH_QUEUE);
     }
 
     @Override
@@ -102,10 +112,23 @@ public final class ListingHttpService implements HttpService {
         query.throwIfInvalid();
         ListingQuery listingQuery = new ListingQuery(text, categoryId, merchantId, currency, minPrice, maxPrice,
                 inStockOnly, minRating, sort);
-        JsonResponses.send(res, Status.OK_200, cache.page(req.query().rawValue(), () -> {
+        if (search.answers()) {
+            try {
+                JsonResponses.send(res, Status.OK_200, search.page(listingQuery, page));
+                return;
+            } catch (SearchIndex.UnsupportedQuery e) {
+                // PostgreSQL answers what the index cannot express
+            }
+        }
+        JsonResponses.send(res, Status.OK_200, cache.page(req.query().rawValue(), () -> fromDatabase(listingQuery, page)));
+    }
+
+    /** A listings page from PostgreSQL, refused with 503 while as many are being answered as it may take at once. */
+    private byte[] fromDatabase(ListingQuery listingQuery, PageRequest page) {
+        return databaseSearches.call(() -> {
             Page<ListingResource> result = products.listings(listingQuery, page).map(ListingResource::of);
             return JsonResponses.json(new ListingPage(result.items(), result.nextCursor()));
-        }));
+        });
     }
 
     private void get(ServerRequest req, ServerResponse res) {

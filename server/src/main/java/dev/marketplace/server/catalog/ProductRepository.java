@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -221,6 +222,53 @@ final class ProductRepository {
                     String.valueOf(rows.get(i).get(key)), product.id().toString())));
         }
         return listed;
+    }
+
+    /**
+     * The listed products' rows of the read model as the search index holds them (decision 47): every listed product
+     * when {@code productIds} is empty, else those of these that are listed. The search document comes as
+     * PostgreSQL's text form of the tsvector, so the index holds exactly the lexemes PostgreSQL matches.
+     */
+    void forEachIndexRow(DSLContext db, Optional<Collection<UUID>> productIds, Consumer<SearchIndex.Row> row) {
+        Field<String> document = LISTING_SEARCH.DOCUMENT.cast(SQLDataType.CLOB).as("document_text");
+        Condition named = productIds
+                .map(ids -> LISTING_SEARCH.PRODUCT_ID.eq(DSL.any(ids.toArray(UUID[]::new))))
+                .orElse(DSL.noCondition());
+        try (var rows = db.select(LISTING_SEARCH.PRODUCT_ID, LISTING_SEARCH.MERCHANT_ID, LISTING_SEARCH.CATEGORY_ID,
+                        CATALOG_CATEGORY.ANCESTOR_IDS, LISTING_SEARCH.CURRENCY, LISTING_SEARCH.MIN_PRICE_AMOUNT,
+                        LISTING_SEARCH.PUBLISHED_AT, LISTING_SEARCH.IN_STOCK, LISTING_SEARCH.RATING_HUNDREDTHS, document)
+                .from(LISTING_SEARCH).join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(LISTING_SEARCH.CATEGORY_ID))
+                .where(listed()).and(named)
+                .fetchSize(1_000)
+                .fetchLazy()) {
+            for (Record r : rows) {
+                row.accept(new SearchIndex.Row(r.get(LISTING_SEARCH.PRODUCT_ID), r.get(LISTING_SEARCH.MERCHANT_ID),
+                        r.get(LISTING_SEARCH.CATEGORY_ID), List.of(r.get(CATALOG_CATEGORY.ANCESTOR_IDS)),
+                        r.get(LISTING_SEARCH.CURRENCY), r.get(LISTING_SEARCH.MIN_PRICE_AMOUNT),
+                        r.get(LISTING_SEARCH.PUBLISHED_AT).toInstant(), r.get(LISTING_SEARCH.IN_STOCK),
+                        r.get(LISTING_SEARCH.RATING_HUNDREDTHS), r.get(document)));
+            }
+        }
+    }
+
+    /** PostgreSQL's text form of what a storefront's {@code q} asks (search_query, see V8 migration). */
+    String searchQueryText(DSLContext db, String text) {
+        return db.select(DSL.field("search_query({0})::text", String.class, DSL.val(text))).fetchSingle().value1();
+    }
+
+    /** These products' listings, those that are listed, by product id (one statement, variants in a second). */
+    Map<UUID, Listing> listingsById(DSLContext db, Collection<UUID> productIds) {
+        var rows = db.select(PRODUCT.fields()).select(RATING_FIELDS)
+                .from(LISTING_SEARCH).join(PRODUCT).on(PRODUCT.ID.eq(LISTING_SEARCH.PRODUCT_ID))
+                .leftJoin(MERCHANT_RATING).on(MERCHANT_RATING.MERCHANT_ID.eq(LISTING_SEARCH.MERCHANT_ID))
+                .where(LISTING_SEARCH.PRODUCT_ID.eq(DSL.any(productIds.toArray(UUID[]::new)))).and(listed())
+                .fetch();
+        List<Product> products = withVariants(db, rows.map(row -> row.into(PRODUCT)));
+        Map<UUID, Listing> listings = new LinkedHashMap<>();
+        for (int i = 0; i < products.size(); i++) {
+            listings.put(products.get(i).id(), listingOf(products.get(i), rows.get(i)));
+        }
+        return listings;
     }
 
     /**
@@ -509,7 +557,7 @@ final class ProductRepository {
         return JSONB.jsonb(object.build().toString());
     }
 
-    private static Map<String, String> stringMap(JSONB json) {
+    static Map<String, String> stringMap(JSONB json) {
         try (JsonReader reader = JSON.createReader(new StringReader(json.data()))) {
             JsonObject object = reader.readObject();
             return object.keySet().stream().collect(Collectors.toMap(key -> key, object::getString,

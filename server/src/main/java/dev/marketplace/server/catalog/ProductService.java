@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -298,6 +299,29 @@ public final class ProductService {
         query.categoryId().ifPresent(this::requireCategory);
         return Page.fromLookahead(repository.listings(dsl, query, page), page.limit(), ProductRepository.Listed::cursor)
                 .map(ProductRepository.Listed::listing);
+    }
+
+    /** That the category of a listings filter exists (an unknown one is a validation error, as in {@link #listings}). */
+    void requireListingCategory(UUID categoryId) {
+        requireCategory(categoryId);
+    }
+
+    /**
+     * The listed products' rows as the search index holds them, all of them or those of these ids that are listed, in
+     * one read-only transaction (so that PostgreSQL streams the rows instead of materializing them all at once).
+     */
+    void forEachSearchRow(Optional<Collection<UUID>> productIds, Consumer<SearchIndex.Row> row) {
+        dsl.transaction(tx -> repository.forEachIndexRow(tx.dsl(), productIds, row));
+    }
+
+    /** What a storefront's search text asks, as PostgreSQL's search_query makes it (tsquery text). */
+    String searchQueryText(String text) {
+        return repository.searchQueryText(dsl, text);
+    }
+
+    /** These products' listings, those of them that are listed, by product id. */
+    Map<UUID, Listing> listingsById(Collection<UUID> productIds) {
+        return repository.listingsById(dsl, productIds);
     }
 
     /** A published product of an active merchant. */

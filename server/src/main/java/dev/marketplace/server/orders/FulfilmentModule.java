@@ -6,6 +6,7 @@ import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.security.PiiKeys;
+import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import io.helidon.config.Config;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,7 @@ public final class FulfilmentModule implements Module {
     private final FulfilmentService fulfilment;
     private final ReturnService returns;
     private final Config carriers;
+    private final ConcurrencyLimit checkouts;
 
     public FulfilmentModule(Config config, Config carriers, DSLContext dsl, OrderService orders,
                             InventoryService inventory, ReservationService reservations, RefundRequests refunds,
@@ -32,6 +34,8 @@ public final class FulfilmentModule implements Module {
                 orders.coupons());
         this.returns = new ReturnService(dsl, inventory, refunds, piiKeys, orders.points(), orders.coupons());
         this.carriers = carriers;
+        this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
+                config.get("checkout.queue").as(Duration.class).get());
     }
 
     @Override
@@ -46,7 +50,7 @@ public final class FulfilmentModule implements Module {
 
     @Override
     public void routes(ContractRouting routing) {
-        routing.register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment))
+        routing.register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment, checkouts))
                 .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
                 .register(ReturnHttpService.PATH, new ReturnHttpService(returns))
                 .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment, carriers,

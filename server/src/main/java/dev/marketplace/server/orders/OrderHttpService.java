@@ -2,6 +2,7 @@ package dev.marketplace.server.orders;
 
 import dev.marketplace.server.platform.contact.PhoneNumber;
 import dev.marketplace.server.platform.contact.PostalAddress;
+import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -35,10 +36,12 @@ public final class OrderHttpService implements HttpService {
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;
+    private final ConcurrencyLimit checkouts;
 
-    public OrderHttpService(OrderService orders, FulfilmentService fulfilment) {
+    public OrderHttpService(OrderService orders, FulfilmentService fulfilment, ConcurrencyLimit checkouts) {
         this.orders = orders;
         this.fulfilment = fulfilment;
+        this.checkouts = checkouts;
     }
 
     @Override
@@ -108,8 +111,8 @@ public final class OrderHttpService implements HttpService {
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
                 postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
-        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints,
-                couponCodes, channelCode);
+        Order order = checkouts.call(() -> orders.checkout(Authentication.principal(req), cartId, shippingAddress,
+                redeemPoints, couponCodes, channelCode));
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

@@ -167,6 +167,12 @@ public class ProblemException extends RuntimeException {
         return problem;
     }
 
+    /** Asks the client to retry after this many seconds (a 429's or 503's {@code Retry-After}). */
+    public ProblemException retryAfter(long seconds) {
+        headers.put("Retry-After", Long.toString(seconds));
+        return this;
+    }
+
     /** Adds a member to the problem document, such as {@code currentVersion} or {@code currentState}. */
     public ProblemException with(String name, Object value) {
         extensions.put(name, value);
