@@ -156,6 +156,10 @@ public final class ErrorCode {
     public static final ErrorCode COUPONS_NOT_STACKABLE = known("coupons_not_stackable");
     /** Another coupon has that code. */
     public static final ErrorCode COUPON_CODE_TAKEN = known("coupon_code_taken");
+    /** The points campaign has ended; it does not change. */
+    public static final ErrorCode CAMPAIGN_ENDED = known("campaign_ended");
+    /** The points campaign has started: only its name and end can change. */
+    public static final ErrorCode CAMPAIGN_STARTED = known("campaign_started");
     /** The customer reviewed that line already. */
     public static final ErrorCode REVIEW_EXISTS = known("review_exists");
     /** Only a delivered line can be reviewed. */

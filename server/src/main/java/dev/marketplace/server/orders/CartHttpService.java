@@ -37,7 +37,8 @@ public final class CartHttpService implements HttpService {
                 .put("/{cartId}/lines/{variantId}", this::setLine)
                 .delete("/{cartId}/lines/{variantId}", (req, res) -> send(res, carts.removeLine(
                         Authentication.principal(req), id(req, "cartId"), lineId(req))))
-                .post("/{cartId}/claim", (req, res) -> send(res, carts.claim(Authentication.principal(req), id(req, "cartId"))));
+                .post("/{cartId}/claim", (req, res) -> send(res, carts.claim(Authentication.principal(req), id(req, "cartId"))))
+                .post("/{cartId}/discount-preview", this::previewDiscount);
     }
 
     /** The JSON representation (see {@code Cart} in the OpenAPI document). */
@@ -60,6 +61,52 @@ public final class CartHttpService implements HttpService {
                     line.quantity(), line.unitPrice(), line.seenUnitPrice(), line.priceChanged(),
                     line.availability().wireName(), line.availableQuantity(), line.subtotal(), line.tax());
         }
+    }
+
+    /** The JSON representation (see {@code CartDiscountPreview} in the OpenAPI document). */
+    public record DiscountPreviewResource(UUID cartId, Money subtotal, Money tax, Money total, Money discount,
+                                          Money toPay, long redeemedPoints, List<PreviewLineResource> lines,
+                                          List<PreviewCouponResource> coupons, List<PreviewFunderResource> funders) {
+        static DiscountPreviewResource of(CartDiscountPreview preview) {
+            return new DiscountPreviewResource(preview.cartId(), preview.subtotal(), preview.tax(), preview.total(),
+                    preview.discount(), preview.toPay(), preview.redeemedPoints(),
+                    preview.lines().stream().map(line -> new PreviewLineResource(line.variantId(), line.merchantId(),
+                            line.subtotal(), line.couponDiscount(), line.pointsDiscount())).toList(),
+                    preview.coupons().stream().map(coupon -> new PreviewCouponResource(coupon.couponId(),
+                            coupon.code(), coupon.name(), coupon.merchantId() == null ? "platform" : "merchant",
+                            coupon.merchantId(), coupon.amount())).toList(),
+                    preview.funders().entrySet().stream().map(funder -> PreviewFunderResource.of(funder.getKey(),
+                            funder.getValue())).toList());
+        }
+    }
+
+    public record PreviewLineResource(UUID variantId, UUID merchantId, Money subtotal, Money couponDiscount,
+                                      Money pointsDiscount) {
+    }
+
+    public record PreviewCouponResource(UUID couponId, String code, String name, String fundedBy, UUID merchantId,
+                                        Money amount) {
+    }
+
+    public record PreviewFunderResource(String fundedBy, UUID merchantId, Money coupons, Money points) {
+        /** From a funder as the coupons and points lots name it: {@code platform} or {@code merchant:{id}}. */
+        static PreviewFunderResource of(String funder, CartDiscountPreview.Funded funded) {
+            return funder.startsWith("merchant:")
+                    ? new PreviewFunderResource("merchant", UUID.fromString(funder.substring("merchant:".length())),
+                            funded.coupons(), funded.points())
+                    : new PreviewFunderResource("platform", null, funded.coupons(), funded.points());
+        }
+    }
+
+    private void previewDiscount(ServerRequest req, ServerResponse res) {
+        UUID cartId = id(req, "cartId");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "couponCodes", "redeemPoints");
+        long redeemPoints = body.optionalLong("redeemPoints", 0, OrderHttpService.MAX_REDEEM_POINTS).orElse(0L);
+        List<String> couponCodes = body.optionalStrings("couponCodes", OrderHttpService.MAX_COUPON_CODES, 3, 40)
+                .orElse(List.of());
+        body.throwIfInvalid();
+        JsonResponses.ok(res, DiscountPreviewResource.of(carts.previewDiscount(Authentication.principal(req), cartId,
+                couponCodes, redeemPoints)));
     }
 
     private void create(ServerRequest req, ServerResponse res) {

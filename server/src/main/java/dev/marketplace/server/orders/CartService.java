@@ -26,15 +26,19 @@ public final class CartService {
     private final InventoryService inventory;
     private final MerchantService merchants;
     private final Pricing pricing;
+    private final OrderCoupons coupons;
+    private final OrderPoints points;
     private final CartRepository repository = new CartRepository();
 
     public CartService(DSLContext dsl, ProductService products, InventoryService inventory, MerchantService merchants,
-                       TaxRates taxRates) {
+                       TaxRates taxRates, OrderCoupons coupons, OrderPoints points) {
         this.dsl = dsl;
         this.products = products;
         this.inventory = inventory;
         this.merchants = merchants;
         this.pricing = new Pricing(taxRates);
+        this.coupons = coupons;
+        this.points = points;
     }
 
     /** A new cart of the calling storefront, the customer's when the token acts for one. */
@@ -102,8 +106,65 @@ public final class CartService {
         }));
     }
 
-    /** Prices the cart now: current prices, availability, and totals of what can be bought. */
-    CartView view(Cart cart) {
+    /**
+     * What checkout would take off the cart's buyable lines now for these coupons and points (decision 42), by the
+     * coupons' and points' own allocation, without taking or holding anything; refused (409) as checkout would.
+     */
+    public CartDiscountPreview previewDiscount(Principal caller, UUID cartId, List<String> couponCodes,
+                                               long redeemPoints) {
+        UUID customer = caller.customer().orElse(null);
+        if (redeemPoints > 0 && customer == null) {
+            throw new ProblemException(403, "customer_required", "Forbidden",
+                    "Points are previewed for a token acting for the customer.");
+        }
+        Cart cart = repository.find(dsl, caller, cartId, false).orElseThrow(CartService::notFound);
+        if (cart.checkedOutOrderId() != null) {
+            throw checkedOut(cart);
+        }
+        List<Pricing.MerchantPart> parts = price(cart).parts();
+        if (parts.isEmpty()) {
+            throw ProblemException.conflict("cart_empty", "The cart has no line that can be bought now.");
+        }
+        List<OrderCoupons.Line> lines = new ArrayList<>();
+        List<UUID> variantIds = new ArrayList<>();
+        for (Pricing.MerchantPart part : parts) {
+            for (int number = 0; number < part.lines().size(); number++) {
+                Pricing.PricedLine line = part.lines().get(number);
+                lines.add(new OrderCoupons.Line(null, part.merchantId(), number, line.variant().productId(),
+                        line.variant().categoryId(), line.quantity(), line.subtotal()));
+                variantIds.add(line.variant().variantId());
+            }
+        }
+        return dsl.transactionResult(tx -> {
+            List<OrderCoupons.Previewed> applied = coupons.preview(tx.dsl(), customer, lines, couponCodes);
+            List<OrderPoints.Line> pointsLines = new ArrayList<>();
+            Money[] couponDiscounts = new Money[lines.size()];
+            for (int i = 0; i < lines.size(); i++) {
+                OrderCoupons.Line line = lines.get(i);
+                int index = i;
+                couponDiscounts[i] = applied.stream().map(coupon -> coupon.perLine()[index])
+                        .reduce(Money.zero(line.subtotal().currency()), Money::plus);
+                pointsLines.add(new OrderPoints.Line(null, line.merchantId(), line.lineNumber(), line.categoryId(),
+                        line.quantity(), line.subtotal().minus(couponDiscounts[i])));
+            }
+            OrderPoints.Previewed spent = points.preview(tx.dsl(), customer, pointsLines, redeemPoints);
+            List<CartDiscountPreview.Line> previewLines = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                previewLines.add(new CartDiscountPreview.Line(variantIds.get(i), lines.get(i).merchantId(),
+                        lines.get(i).subtotal(), couponDiscounts[i], spent.perLine()[i]));
+            }
+            Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
+            Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
+            return CartDiscountPreview.of(cartId, subtotal, tax, redeemPoints, previewLines, applied, spent.byFunder());
+        });
+    }
+
+    /** The cart's lines as sold now, and the priced parts (by merchant) of those that can be bought. */
+    private record Priced(Map<UUID, VariantForSale> variants, Map<UUID, Long> available, Set<UUID> active,
+                          List<Pricing.MerchantPart> parts) {
+    }
+
+    private Priced price(Cart cart) {
         List<UUID> ids = cart.lines().stream().map(Cart.Line::variantId).toList();
         Map<UUID, VariantForSale> variants = products.variantsForSale(ids);
         Map<UUID, Long> available = inventory.availableToReserve(ids);
@@ -115,7 +176,16 @@ public final class CartService {
                 buyable.add(new Pricing.Item(variant, line.quantity()));
             }
         }
-        List<Pricing.MerchantPart> parts = pricing.price(buyable);
+        return new Priced(variants, available, active, pricing.price(buyable));
+    }
+
+    /** Prices the cart now: current prices, availability, and totals of what can be bought. */
+    CartView view(Cart cart) {
+        Priced now = price(cart);
+        Map<UUID, VariantForSale> variants = now.variants();
+        Map<UUID, Long> available = now.available();
+        Set<UUID> active = now.active();
+        List<Pricing.MerchantPart> parts = now.parts();
         Map<UUID, Pricing.PricedLine> priced = new java.util.HashMap<>();
         parts.forEach(part -> part.lines().forEach(line -> priced.put(line.variant().variantId(), line)));
         List<CartView.LineView> lines = cart.lines().stream().map(line -> {

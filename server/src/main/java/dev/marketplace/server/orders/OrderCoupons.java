@@ -28,6 +28,19 @@ public interface OrderCoupons {
                    List<String> codes);
 
     /**
+     * A coupon as {@link #preview} shows it: its funder ({@code merchantId}, null for the platform), its discount and
+     * its share of each line, in the lines' order. {@code code} is null for an automatic promotion.
+     */
+    record Previewed(UUID couponId, String code, String name, UUID merchantId, Money amount, Money[] perLine) {
+    }
+
+    /**
+     * What {@link #placed} would apply to these lines now, by the same stacking and allocation, without counting any
+     * use or budget; refuses (409) as it does. Per-customer limits are checked only when {@code customerId} is given.
+     */
+    List<Previewed> preview(DSLContext db, UUID customerId, List<Line> lines, List<String> codes);
+
+    /**
      * The part of these units of the sub-order's lines (line number → units; all of them when empty) that coupons
      * paid, which a refund in money must leave out.
      */

@@ -30,9 +30,9 @@ public final class OrderHttpService implements HttpService {
 
     public static final String PATH = "/v1/orders";
     /** The most points one checkout may name (the spec's maximum); the programme's own per-order limit is lower. */
-    private static final long MAX_REDEEM_POINTS = 10_000_000;
+    static final long MAX_REDEEM_POINTS = 10_000_000;
     /** One platform coupon and one per merchant apply (decision 42); more codes than this are surely a mistake. */
-    private static final int MAX_COUPON_CODES = 10;
+    static final int MAX_COUPON_CODES = 10;
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;

@@ -27,6 +27,19 @@ public interface OrderPoints {
                    long points);
 
     /**
+     * A preview of {@link #placed}: each line's discount, in the lines' order, and the points' value by the funder of
+     * the lots they would be taken from ({@code platform} or {@code merchant:{id}}).
+     */
+    record Previewed(Money[] perLine, Map<String, Money> byFunder) {
+    }
+
+    /**
+     * What {@link #placed} would take now for {@code points} (0: none), without spending or locking anything; refuses
+     * (409) as it does.
+     */
+    Previewed preview(DSLContext db, UUID customerId, List<Line> lines, long points);
+
+    /**
      * The part of these units of the sub-order's lines (line number → units; all of them when empty) that was paid
      * with points, which a refund in money must leave out.
      */

@@ -32,7 +32,7 @@ public final class OrdersModule implements Module {
                         OrderPoints points, OrderCoupons coupons, OrderAttribution attribution,
                         SupplyFreshness supplyFreshness) {
         TaxRates taxRates = TaxRates.from(config);
-        this.carts = new CartService(dsl, products, inventory, merchants, taxRates);
+        this.carts = new CartService(dsl, products, inventory, merchants, taxRates, coupons, points);
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
                 config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points, coupons, attribution,

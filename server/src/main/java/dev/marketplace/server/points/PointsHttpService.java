@@ -4,7 +4,9 @@ import dev.marketplace.schema.tables.records.PointsCampaignRecord;
 import dev.marketplace.schema.tables.records.PointsEntryRecord;
 import dev.marketplace.schema.tables.records.PointsLotRecord;
 import dev.marketplace.schema.tables.records.PointsTierRecord;
+import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -51,6 +53,9 @@ public final class PointsHttpService implements HttpService {
                 .get("/campaigns", this::campaigns)
                 .post("/campaigns", this::createCampaign)
                 .post("/campaigns/{campaignId}/end", this::endCampaign)
+                .patch("/campaigns/{campaignId}", this::changeCampaign)
+                .get("/merchant-campaign-limits/{merchantId}", this::merchantLimits)
+                .put("/merchant-campaign-limits/{merchantId}", this::putMerchantLimits)
                 .get("/tiers", this::tiers)
                 .put("/tiers/{tierName}", this::putTier);
     }
@@ -89,11 +94,20 @@ public final class PointsHttpService implements HttpService {
 
     public record CampaignView(UUID id, String name, UUID merchantId, UUID categoryId, int multiplierBasisPoints,
                         OffsetDateTime startsAt, OffsetDateTime endsAt, long capPerOrder, String funder,
-                        String createdBy, OffsetDateTime createdAt) {
+                        String createdBy, OffsetDateTime createdAt, long version) {
         static CampaignView of(PointsCampaignRecord c) {
             return new CampaignView(c.getId(), c.getName(), c.getMerchantId(), c.getCategoryId(), c.getMultiplierBp(),
                     c.getStartsAt(), c.getEndsAt(), c.getCapPerOrder(), PointsLedger.funderOf(c.getMerchantId()),
-                    c.getCreatedBy(), c.getCreatedAt());
+                    c.getCreatedBy(), c.getCreatedAt(), c.getVersion());
+        }
+    }
+
+    public record MerchantLimitsView(UUID merchantId, int maxMultiplierBasisPoints, long maxDurationHours,
+                                     long maxCapPerOrder, String source) {
+        static MerchantLimitsView of(PointsProgramme.MerchantLimits limits) {
+            return new MerchantLimitsView(limits.merchantId(), limits.limits().maxMultiplierBasisPoints(),
+                    limits.limits().maxDuration().toHours(), limits.limits().maxCapPerOrder(),
+                    limits.ownLimits() ? "merchant" : "default");
         }
     }
 
@@ -189,6 +203,49 @@ public final class PointsHttpService implements HttpService {
         UUID id = Ids.parse(req.path().pathParameters().get("campaignId"))
                 .orElseThrow(() -> ProblemException.notFound("campaign"));
         JsonResponses.ok(res, CampaignView.of(programme.endCampaign(Authentication.principal(req), id)));
+    }
+
+    private void changeCampaign(ServerRequest req, ServerResponse res) {
+        UUID id = Ids.parse(req.path().pathParameters().get("campaignId"))
+                .orElseThrow(() -> ProblemException.notFound("campaign"));
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "multiplierBasisPoints", "endsAt",
+                "capPerOrder", "version");
+        Optional<String> name = body.optionalString("name", 1, 200);
+        Optional<Integer> multiplier = body.optionalInt("multiplierBasisPoints", 10_001, 1_000_000);
+        Optional<OffsetDateTime> endsAt = body.isPresent("endsAt") ? Optional.ofNullable(instant(body, "endsAt"))
+                : Optional.empty();
+        Optional<Long> cap = body.optionalLong("capPerOrder", 1, 10_000_000);
+        Optional<Long> version = body.optionalLong("version", 1, Long.MAX_VALUE);
+        body.throwIfInvalid();
+        ExpectedVersion expected = VersionPreconditions.requireExpectedVersion(req, version);
+        JsonResponses.ok(res, CampaignView.of(programme.changeCampaign(Authentication.principal(req), id,
+                new PointsProgramme.CampaignChange(name, multiplier, endsAt, cap), expected)));
+    }
+
+    private void merchantLimits(ServerRequest req, ServerResponse res) {
+        QueryParameters.of(req).throwIfInvalid();
+        JsonResponses.ok(res, MerchantLimitsView.of(programme.merchantLimits(Authentication.principal(req),
+                merchantId(req))));
+    }
+
+    private void putMerchantLimits(ServerRequest req, ServerResponse res) {
+        UUID merchantId = merchantId(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "maxMultiplierBasisPoints", "maxDurationHours",
+                "maxCapPerOrder");
+        Integer multiplier = body.requiredInt("maxMultiplierBasisPoints", 10_001, 1_000_000);
+        Integer hours = body.requiredInt("maxDurationHours", 1, 8_784);
+        Optional<Long> cap = body.optionalLong("maxCapPerOrder", 1, 10_000_000);
+        if (!body.isPresent("maxCapPerOrder")) {
+            body.reject("maxCapPerOrder", FieldError.REQUIRED, "is required");
+        }
+        body.throwIfInvalid();
+        JsonResponses.ok(res, MerchantLimitsView.of(programme.putMerchantLimits(Authentication.principal(req),
+                merchantId, multiplier, hours, cap.orElseThrow())));
+    }
+
+    private static UUID merchantId(ServerRequest req) {
+        return Ids.parse(req.path().pathParameters().get("merchantId"))
+                .orElseThrow(() -> ProblemException.notFound("merchant"));
     }
 
     private static OffsetDateTime instant(JsonFields body, String name) {

@@ -85,9 +85,23 @@ final class PointsLedger {
      */
     List<Take> spend(DSLContext tx, UUID customer, long points, String kind, UUID orderId, String actor, String reason,
                      OffsetDateTime now) {
+        List<Take> takes = plan(tx, customer, points, now, true);
+        for (Take take : takes) {
+            tx.update(POINTS_LOT).set(POINTS_LOT.REMAINING, POINTS_LOT.REMAINING.minus(take.points()))
+                    .where(POINTS_LOT.ID.eq(take.lotId())).execute();
+            entry(tx, customer, take.lotId(), kind, AVAILABLE, -take.points(), orderId, null, actor, reason, now);
+        }
+        return takes;
+    }
+
+    /**
+     * The lots {@link #spend} takes {@code points} from, first-expiring first (locked when {@code lock}); 409
+     * {@code insufficient_points} when the customer has fewer available.
+     */
+    List<Take> plan(DSLContext tx, UUID customer, long points, OffsetDateTime now, boolean lock) {
         List<Take> takes = new ArrayList<>();
         long left = points;
-        for (PointsLotRecord lot : spendable(tx, customer, now)) {
+        for (PointsLotRecord lot : spendable(tx, customer, now, lock)) {
             if (left == 0) {
                 break;
             }
@@ -99,19 +113,15 @@ final class PointsLedger {
             throw ProblemException.conflict("insufficient_points", "The customer has fewer available points.")
                     .with("availablePoints", points - left);
         }
-        for (Take take : takes) {
-            tx.update(POINTS_LOT).set(POINTS_LOT.REMAINING, POINTS_LOT.REMAINING.minus(take.points()))
-                    .where(POINTS_LOT.ID.eq(take.lotId())).execute();
-            entry(tx, customer, take.lotId(), kind, AVAILABLE, -take.points(), orderId, null, actor, reason, now);
-        }
         return takes;
     }
 
-    private List<PointsLotRecord> spendable(DSLContext tx, UUID customer, OffsetDateTime now) {
-        return tx.selectFrom(POINTS_LOT).where(POINTS_LOT.CUSTOMER_ID.eq(customer))
+    private List<PointsLotRecord> spendable(DSLContext tx, UUID customer, OffsetDateTime now, boolean lock) {
+        var lots = tx.selectFrom(POINTS_LOT).where(POINTS_LOT.CUSTOMER_ID.eq(customer))
                 .and(POINTS_LOT.STATE.eq(AVAILABLE)).and(POINTS_LOT.REMAINING.gt(0L))
                 .and(POINTS_LOT.EXPIRES_AT.gt(now))
-                .orderBy(POINTS_LOT.EXPIRES_AT, POINTS_LOT.ID).forUpdate().fetch();
+                .orderBy(POINTS_LOT.EXPIRES_AT, POINTS_LOT.ID);
+        return lock ? lots.forUpdate().fetch() : lots.fetch();
     }
 
     /** A pending lot's points become available, to expire {@code expiresAt}. */
@@ -151,7 +161,7 @@ final class PointsLedger {
         long own = Math.min(left, lot.getRemaining());
         takeFrom(tx, lot, own, "clawed_back", AVAILABLE, cause, cause + ":" + lot.getId(), parties, now);
         left -= own;
-        for (PointsLotRecord other : spendable(tx, lot.getCustomerId(), now)) {
+        for (PointsLotRecord other : spendable(tx, lot.getCustomerId(), now, true)) {
             if (left == 0 || other.getId().equals(lot.getId())) {
                 continue;
             }

@@ -76,20 +76,10 @@ final class PointsService implements OrderPoints {
                           long points) {
         String currency = lines.getFirst().subtotal().currency();
         Money[] discounts = new Money[lines.size()];
-        if (!currency.equals(settings.currency())) {
-            if (points > 0) {
-                throw ProblemException.conflict("points_currency", "Points pay only for orders in "
-                        + settings.currency() + ".");
-            }
+        long[] linePoints = shares(lines, points);
+        if (linePoints == null) {
             java.util.Arrays.fill(discounts, Money.zero(currency));
             return discounts;
-        }
-        long subtotal = lines.stream().mapToLong(line -> line.subtotal().amount()).sum();
-        long most = Math.min(settings.maxPerOrder(), subtotal / settings.pointValue());
-        if (points > most) {
-            throw ProblemException.conflict("points_above_maximum", "An order may take at most " + most
-                    + " points (the per-order maximum, and no more than its price excluding tax).")
-                    .with("maximumPoints", most);
         }
         tx.insertInto(POINTS_ORDER)
                 .set(POINTS_ORDER.ORDER_ID, orderId)
@@ -98,8 +88,6 @@ final class PointsService implements OrderPoints {
                 .set(POINTS_ORDER.REDEEMED_POINTS, points)
                 .set(POINTS_ORDER.PAYMENT_DUE_AT, paymentDueAt)
                 .execute();
-        // Whole points per line in proportion to the lines' prices: each line at most its price, as most ≤ subtotal.
-        long[] linePoints = Shares.allocate(points, lines.stream().mapToLong(line -> line.subtotal().amount()).toArray());
         var insert = tx.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE.ORDER_ID, POINTS_ORDER_LINE.SUB_ORDER_ID,
                 POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER, POINTS_ORDER_LINE.CATEGORY_ID,
                 POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT, POINTS_ORDER_LINE.POINTS);
@@ -119,6 +107,44 @@ final class PointsService implements OrderPoints {
             }
         }
         return discounts;
+    }
+
+    @Override
+    public Previewed preview(DSLContext db, UUID customerId, List<Line> lines, long points) {
+        String currency = lines.getFirst().subtotal().currency();
+        long[] linePoints = shares(lines, points);
+        Money[] discounts = new Money[lines.size()];
+        java.util.Arrays.setAll(discounts, i -> linePoints == null ? Money.zero(currency) : ledger.money(linePoints[i]));
+        Map<String, Money> byFunder = new LinkedHashMap<>();
+        if (points > 0) {
+            for (PointsLedger.Take take : ledger.plan(db, customerId, points, now(), false)) {
+                byFunder.merge(take.funder(), ledger.money(take.points()), Money::plus);
+            }
+        }
+        return new Previewed(discounts, byFunder);
+    }
+
+    /**
+     * {@code points} in whole points per line, in proportion to the lines' prices (each line at most its price, as
+     * the most an order takes is at most their sum); null when the order is not in the points' currency and takes
+     * none. Refuses (409) more than the order may take.
+     */
+    private long[] shares(List<Line> lines, long points) {
+        if (!lines.getFirst().subtotal().currency().equals(settings.currency())) {
+            if (points > 0) {
+                throw ProblemException.conflict("points_currency", "Points pay only for orders in "
+                        + settings.currency() + ".");
+            }
+            return null;
+        }
+        long subtotal = lines.stream().mapToLong(line -> line.subtotal().amount()).sum();
+        long most = Math.min(settings.maxPerOrder(), subtotal / settings.pointValue());
+        if (points > most) {
+            throw ProblemException.conflict("points_above_maximum", "An order may take at most " + most
+                    + " points (the per-order maximum, and no more than its price excluding tax).")
+                    .with("maximumPoints", most);
+        }
+        return Shares.allocate(points, lines.stream().mapToLong(line -> line.subtotal().amount()).toArray());
     }
 
     @Override

@@ -86,9 +86,45 @@ final class CouponService implements OrderCoupons {
         static final Use REFUSED = new Use(false, null);
     }
 
+    /** How a coupon's use is counted: taken at checkout, only checked in a preview. */
+    @FunctionalInterface
+    private interface UseCounter {
+        Use count(DSLContext db, PromotionCouponRecord coupon, UUID customerId, long amount);
+    }
+
     @Override
     public Money[] placed(DSLContext tx, UUID customerId, UUID orderId, OffsetDateTime paymentDueAt, List<Line> lines,
                          List<String> codes) {
+        String currency = lines.getFirst().subtotal().currency();
+        List<Applied> applied = apply(tx, customerId, lines, codes, CouponService::take);
+        Money[] discounts = new Money[lines.size()];
+        long[] total = new long[lines.size()];
+        applied.forEach(a -> Arrays.setAll(total, i -> total[i] + a.perLine()[i]));
+        Arrays.setAll(discounts, i -> Money.of(total[i], currency));
+        if (!applied.isEmpty()) {
+            record(tx, customerId, orderId, paymentDueAt, lines, currency, applied);
+        }
+        return discounts;
+    }
+
+    @Override
+    public List<Previewed> preview(DSLContext db, UUID customerId, List<Line> lines, List<String> codes) {
+        String currency = lines.getFirst().subtotal().currency();
+        return apply(db, customerId, lines, codes, CouponService::wouldTake).stream()
+                .filter(discount -> discount.amount() > 0)
+                .map(discount -> new Previewed(discount.coupon().getId(), discount.coupon().getCode(),
+                        discount.coupon().getName(), discount.coupon().getMerchantId(),
+                        Money.of(discount.amount(), currency), Arrays.stream(discount.perLine())
+                                .mapToObj(amount -> Money.of(amount, currency)).toArray(Money[]::new)))
+                .toList();
+    }
+
+    /**
+     * The coupons of {@code codes} and the automatic promotions the lines fit, in the order they apply, each with
+     * its discount per line; refuses (409) as checkout does. Uses are counted by {@code uses}.
+     */
+    private List<Applied> apply(DSLContext tx, UUID customerId, List<Line> lines, List<String> codes,
+                                UseCounter uses) {
         String currency = lines.getFirst().subtotal().currency();
         OffsetDateTime now = now();
         Set<String> named = new LinkedHashSet<>();
@@ -116,7 +152,7 @@ final class CouponService implements OrderCoupons {
                 throw ProblemException.conflict("coupon_not_applicable", refusal).with("couponCode", coupon.getCode());
             }
             Applied discount = discount(coupon, lines, remaining);
-            Use use = take(tx, coupon, customerId, discount.amount());
+            Use use = uses.count(tx, coupon, customerId, discount.amount());
             if (!use.taken()) {
                 throw ProblemException.conflict("coupon_exhausted",
                         "The coupon's uses or budget are used up, or the customer used it as often as it allows.")
@@ -125,15 +161,8 @@ final class CouponService implements OrderCoupons {
             subtract(remaining, discount);
             applied.add(discount.taken(use.stripe()));
         }
-        applied.addAll(automatic(tx, customerId, lines, currency, now, byFunder.keySet(), remaining));
-        Money[] discounts = new Money[lines.size()];
-        long[] total = new long[lines.size()];
-        applied.forEach(a -> Arrays.setAll(total, i -> total[i] + a.perLine()[i]));
-        Arrays.setAll(discounts, i -> Money.of(total[i], currency));
-        if (!applied.isEmpty()) {
-            record(tx, customerId, orderId, paymentDueAt, lines, currency, applied);
-        }
-        return discounts;
+        applied.addAll(automatic(tx, customerId, lines, currency, now, byFunder.keySet(), remaining, uses));
+        return applied;
     }
 
     /** Merchants' coupons first (by merchant), the platform's last. */
@@ -249,6 +278,26 @@ final class CouponService implements OrderCoupons {
     }
 
     /**
+     * Whether {@link #take} would count the use now, without counting it or locking anything: a stripe with a use
+     * left, the budget, and the customer's uses (not checked without a customer).
+     */
+    private static Use wouldTake(DSLContext db, PromotionCouponRecord coupon, UUID customerId, long amount) {
+        if (amount == 0) {
+            return new Use(true, null);
+        }
+        boolean usesLeft = coupon.getMaxUses() == null || db.fetchExists(PROMOTION_COUPON_STRIPE,
+                PROMOTION_COUPON_STRIPE.COUPON_ID.eq(coupon.getId())
+                        .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES)));
+        boolean budgetLeft = coupon.getBudget() == null || coupon.getBudgetSpent() + amount <= coupon.getBudget();
+        boolean customerUsesLeft = coupon.getMaxUsesPerCustomer() == null || customerId == null
+                || db.select(PROMOTION_CUSTOMER_USE.USES).from(PROMOTION_CUSTOMER_USE)
+                        .where(PROMOTION_CUSTOMER_USE.COUPON_ID.eq(coupon.getId()))
+                        .and(PROMOTION_CUSTOMER_USE.CUSTOMER_ID.eq(customerId))
+                        .fetchOptional(PROMOTION_CUSTOMER_USE.USES).orElse(0L) < coupon.getMaxUsesPerCustomer();
+        return usesLeft && budgetLeft && customerUsesLeft ? new Use(true, null) : Use.REFUSED;
+    }
+
+    /**
      * A use from a stripe with uses left: first one no other checkout holds (SKIP LOCKED, in random order so
      * checkouts spread), else waiting for a held one (which, once its holder commits, may have none left: the next
      * is tried). Empty when no stripe has a use left.
@@ -302,7 +351,8 @@ final class CouponService implements OrderCoupons {
      * left; one whose limits are reached is passed over.
      */
     private static List<Applied> automatic(DSLContext tx, UUID customerId, List<Line> lines, String currency,
-                                           OffsetDateTime now, Set<UUID> namedFunders, long[] remaining) {
+                                           OffsetDateTime now, Set<UUID> namedFunders, long[] remaining,
+                                           UseCounter uses) {
         List<PromotionCouponRecord> running = tx.selectFrom(PROMOTION_COUPON).where(PROMOTION_COUPON.CODE.isNull())
                 .and(PROMOTION_COUPON.CURRENCY.eq(currency)).and(PROMOTION_COUPON.STARTS_AT.le(now))
                 .and(PROMOTION_COUPON.ENDS_AT.gt(now)).orderBy(PROMOTION_COUPON.CREATED_AT, PROMOTION_COUPON.ID).fetch();
@@ -318,7 +368,7 @@ final class CouponService implements OrderCoupons {
                     .filter(discount -> discount.amount() > 0)
                     .sorted(Comparator.comparingLong(Applied::amount).reversed()).toList();
             for (Applied discount : best) {
-                Use use = take(tx, discount.coupon(), customerId, discount.amount());
+                Use use = uses.count(tx, discount.coupon(), customerId, discount.amount());
                 if (use.taken()) {
                     subtract(remaining, discount);
                     applied.add(discount.taken(use.stripe()));

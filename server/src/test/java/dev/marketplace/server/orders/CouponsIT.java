@@ -7,13 +7,20 @@ import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
 import static dev.marketplace.schema.Tables.PROMOTION_REDEMPTION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
+import dev.marketplace.sdk.MarketplaceException.CommunicationException;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
+import dev.marketplace.sdk.MarketplaceException.ServerException;
 import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.SettlementApi;
+import dev.marketplace.sdk.model.CartDiscountPreview;
+import dev.marketplace.sdk.model.CartDiscountPreviewCoupon;
+import dev.marketplace.sdk.model.CartDiscountPreviewFunder;
+import dev.marketplace.sdk.model.CartDiscountPreviewRequest;
 import dev.marketplace.sdk.model.Coupon;
 import dev.marketplace.sdk.model.CouponCreate;
 import dev.marketplace.sdk.model.Money;
@@ -59,7 +66,7 @@ class CouponsIT {
     @RegisterExtension
     static final TestServer server = new TestServer().withClock(CLOCK).with("points.base-rate-bp", "0");
 
-    private record Shopper(MarketplaceClient client, UUID cartId) {
+    private record Shopper(UUID customerId, MarketplaceClient client, UUID cartId) {
     }
 
     @Test
@@ -70,8 +77,11 @@ class CouponsIT {
                 .maxUses(50L));
         List<Shopper> shoppers = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            MarketplaceClient customer = shop.customer(UUID.randomUUID());
-            shoppers.add(new Shopper(customer, shop.cartWith(customer, 1, tea)));
+            UUID customerId = UUID.randomUUID();
+            MarketplaceClient customer = shop.customer(customerId);
+            server.client().points().adjustPoints(new PointsAdjustmentCreate().customerId(customerId).points(100L)
+                    .reason("flash sale"));
+            shoppers.add(new Shopper(customerId, customer, shop.cartWith(customer, 1, tea)));
         }
 
         CountDownLatch start = new CountDownLatch(1);
@@ -91,35 +101,59 @@ class CouponsIT {
         }
 
         assertThat(placed).hasSize(50);
-        assertThat(placed).allSatisfy(order -> assertThat(order.getDiscount().getAmount()).isEqualTo(200L));
+        assertThat(placed).as("10 % of 2,000 and 100 points")
+                .allSatisfy(order -> assertThat(order.getDiscount().getAmount()).isEqualTo(200L + 100));
         Coupon after = server.client().promotions().getCoupon(coupon.getId());
         assertThat(after.getUses()).isEqualTo(50L);
         assertThat(after.getSpent().getAmount()).isEqualTo(50 * 200L);
         assertThat(server.db().fetchCount(PROMOTION_REDEMPTION, PROMOTION_REDEMPTION.COUPON_ID.eq(coupon.getId())))
                 .isEqualTo(50);
+        // The refused 150 left nothing behind: no order, no reserved unit, no points spent.
+        assertThat(shop.stock(tea).getReserved()).isEqualTo(50L);
+        List<UUID> buyers = placed.stream().map(Order::getCustomerId).toList();
+        assertThat(buyers).doesNotHaveDuplicates();
+        for (Shopper shopper : shoppers) {
+            assertThat(pointsAvailable(shop, shopper.customerId()))
+                    .isEqualTo(buyers.contains(shopper.customerId()) ? 0L : 100L);
+            assertThat(shopper.client().orders().listOrders().getItems())
+                    .hasSize(buyers.contains(shopper.customerId()) ? 1 : 0);
+        }
+    }
+
+    private static long pointsAvailable(Shop shop, UUID customerId) {
+        return server.clientWithToken(shop.customerToken(customerId, "points:read")).points().getPointsBalance()
+                .getAvailable();
     }
 
     /**
-     * The checkout's final answer: on this shared machine one of 200 may outlast the SDK's timeout and retry, which
-     * is then told the first attempt is still in progress; the same request (same idempotency key) is sent again
-     * until it is answered.
+     * The checkout's final answer, whatever the loaded machine does to the way there: the same request (same
+     * idempotency key) is sent again while the first attempt is still in progress, or when the answer was lost
+     * (a 5xx, no answer). An overloaded server can commit the order and then fail to answer (its pool timing out
+     * after the commit), which releases the key: the resend is then told the cart was checked out, and the
+     * customer's one order is the answer.
      */
     private static Optional<Order> checkoutToTheEnd(Shopper shopper, String code) {
         RequestOptions once = RequestOptions.builder().idempotencyKey(UUID.randomUUID().toString())
-                .timeout(Duration.ofMinutes(5)).build();
+                .timeout(Duration.ofMinutes(10)).build();
         AtomicReference<Optional<Order>> outcome = new AtomicReference<>();
-        Await.until(Duration.ofMinutes(5), "the checkout's final answer", () -> {
+        Await.until(Duration.ofMinutes(10), "the checkout's final answer", () -> {
             try {
                 outcome.set(Optional.of(shopper.client().orders().checkout(Shop.checkoutOf(shopper.cartId())
-                        .couponCodes(List.of(code)), once)));
+                        .couponCodes(List.of(code)).redeemPoints(100L), once)));
                 return true;
             } catch (ConflictException e) {
                 if (e.code().equals(ErrorCode.IDEMPOTENCY_REQUEST_IN_PROGRESS)) {
                     return false;
                 }
+                if (e.code().equals(ErrorCode.of("cart_checked_out"))) {
+                    outcome.set(Optional.of(shopper.client().orders().listOrders().getItems().getFirst()));
+                    return true;
+                }
                 assertThat(e.code()).isEqualTo(ErrorCode.of("coupon_exhausted"));
                 outcome.set(Optional.empty());
                 return true;
+            } catch (ServerException | CommunicationException e) {
+                return false;
             }
         });
         return outcome.get();
@@ -148,9 +182,35 @@ class CouponsIT {
                 .reason("welcome"));
 
         // Tea's coupon takes 1,000 off the tea; the platform's 10 % of the rest (9,000 + 5,000) is 1,400, split
-        // 900 / 500; 300 points pay for what is left (8,100 / 4,500): 193 / 107.
-        Order order = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, sencha, cup))
-                .couponCodes(List.of(teaCoupon.getCode(), platformCoupon.getCode())).redeemPoints(300L));
+        // 900 / 500; 300 points pay for what is left (8,100 / 4,500): 193 / 107. The cart's preview shows it all
+        // before checkout and takes nothing.
+        UUID cartId = shop.cartWith(customer, 1, sencha, cup);
+        List<String> codes = List.of(teaCoupon.getCode(), platformCoupon.getCode().toLowerCase());
+        CartDiscountPreview preview = customer.carts().previewCartDiscount(cartId,
+                new CartDiscountPreviewRequest().couponCodes(codes).redeemPoints(300L));
+        assertThat(preview.getDiscount().getAmount()).isEqualTo(2_700L);
+        assertThat(preview.getTotal().getAmount()).isEqualTo(16_500L);
+        assertThat(preview.getToPay().getAmount()).isEqualTo(16_500L - 2_700);
+        assertThat(preview.getLines()).extracting(line -> line.getVariantId(),
+                        line -> line.getCouponDiscount().getAmount(), line -> line.getPointsDiscount().getAmount())
+                .containsExactlyInAnyOrder(tuple(sencha.variantId(), 1_900L, 193L), tuple(cup.variantId(), 500L, 107L));
+        assertThat(preview.getCoupons()).extracting(CartDiscountPreviewCoupon::getCouponId,
+                        coupon -> coupon.getAmount().getAmount())
+                .containsExactly(tuple(teaCoupon.getId(), 1_000L), tuple(platformCoupon.getId(), 1_400L));
+        assertThat(preview.getFunders()).extracting(CartDiscountPreviewFunder::getFundedBy,
+                        CartDiscountPreviewFunder::getMerchantId, funder -> funder.getCoupons().getAmount(),
+                        funder -> funder.getPoints().getAmount())
+                .containsExactlyInAnyOrder(
+                        tuple(CartDiscountPreviewFunder.FundedByEnum.MERCHANT, tea.id(), 1_000L, 0L),
+                        tuple(CartDiscountPreviewFunder.FundedByEnum.PLATFORM, null, 1_400L, 300L));
+        assertThat(tea.client().promotions().getCoupon(teaCoupon.getId()).getUses()).isZero();
+        assertThat(pointsAvailable(shop, customerId)).isEqualTo(500L);
+        assertThatThrownBy(() -> customer.carts().previewCartDiscount(cartId,
+                new CartDiscountPreviewRequest().couponCodes(codes).redeemPoints(501L)))
+                .isInstanceOfSatisfying(MarketplaceException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.of("insufficient_points")));
+
+        Order order = customer.orders().checkout(Shop.checkoutOf(cartId).couponCodes(codes).redeemPoints(300L));
         assertThat(order.getDiscount().getAmount()).isEqualTo(1_000 + 1_400 + 300L);
         assertThat(order.getTotal().getAmount()).isEqualTo(15_000 + 1_500 - 2_700L);
         customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_card_ok"));
