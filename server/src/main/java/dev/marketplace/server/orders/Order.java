@@ -8,16 +8,26 @@ import java.util.UUID;
 
 /**
  * A customer order: one sub-order per merchant, with the prices, taxes and shipping address of checkout, and every
- * state change it went through. {@code discount} is where coupons and points will reduce the total (zero for now).
+ * state change it went through. {@code discount} is what coupons and points took off the total.
+ *
+ * @param channel who brought the order (decision 41), as the channels domain attributed it; null when no channel
  */
 public record Order(UUID id, UUID storefrontId, UUID customerId, UUID cartId, OrderStatus status, Money subtotal,
                     Money tax, Money discount, Money total, ShippingAddress shippingAddress, UUID reservationId,
                     boolean stockCommitted, OffsetDateTime paymentDueAt, List<SubOrder> subOrders,
-                    List<Transition> history, long version, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+                    List<Transition> history, long version, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+                    Channel channel) {
 
     public Order {
         subOrders = List.copyOf(subOrders);
         history = List.copyOf(history);
+    }
+
+    /**
+     * The channel an order is attributed to, and by what: {@code code} (a channel code or a coupon code the channel
+     * holds, named in {@code code}) or {@code client} (the storefront or partner that placed it is the channel).
+     */
+    public record Channel(UUID channelId, String attributedBy, String code) {
     }
 
     public record ShippingAddress(String name, String country, String postalCode, String region, String locality,

@@ -55,13 +55,13 @@ public final class OrderHttpService implements HttpService {
                                 Money discount, Money total, Order.ShippingAddress shippingAddress,
                                 OffsetDateTime paymentDueAt, List<SubOrderResource> subOrders,
                                 List<TransitionResource> history, long version, OffsetDateTime createdAt,
-                                OffsetDateTime updatedAt) {
+                                OffsetDateTime updatedAt, Order.Channel channel) {
         public static OrderResource of(Order order) {
             return new OrderResource(order.id(), order.customerId(), order.cartId(), order.status().wireName(),
                     order.subtotal(), order.tax(), order.discount(), order.total(), order.shippingAddress(),
                     order.paymentDueAt(), order.subOrders().stream().map(SubOrderResource::of).toList(),
                     order.history().stream().map(TransitionResource::of).toList(), order.version(), order.createdAt(),
-                    order.updatedAt());
+                    order.updatedAt(), order.channel());
         }
     }
 
@@ -108,8 +108,8 @@ public final class OrderHttpService implements HttpService {
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
                 postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
-        Order order = orders.checkout(Authentication.principal(req), cartId, shippingAddress, redeemPoints,
-                couponCodes, channelCode);
+        Order order = orders.checkout(Authentication.principal(req), new CheckoutRequest(cartId, shippingAddress,
+                redeemPoints, couponCodes, channelCode));
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }
