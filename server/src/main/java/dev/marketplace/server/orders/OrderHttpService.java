@@ -99,15 +99,14 @@ public final class OrderHttpService implements HttpService {
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
-        String name = address.requiredString("name", 1, 100);
+        String name = address.requiredString("name", 1, Order.ShippingAddress.NAME_MAX);
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
         long redeemPoints = body.optionalLong("redeemPoints", 0, MAX_REDEEM_POINTS).orElse(0L);
         List<String> couponCodes = body.optionalStrings("couponCodes", MAX_COUPON_CODES, 3, 40).orElse(List.of());
         Optional<String> channelCode = body.optionalString("channelCode", 3, 64);
         body.throwIfInvalid();
-        Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
-                postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
+        Order.ShippingAddress shippingAddress = Order.ShippingAddress.of(name, postal, phone);
         Order order = orders.checkout(Authentication.principal(req), new CheckoutRequest(cartId, shippingAddress,
                 redeemPoints, couponCodes, channelCode));
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
