@@ -137,9 +137,10 @@ final class ChannelRepository {
     // Attribution.
 
     void insertOrder(DSLContext tx, UUID orderId, UUID channelId, String attributedBy, String code, Principal placedBy,
-                     UUID customerId, String currency) {
+                     UUID customerId, String currency, OffsetDateTime placedAt) {
         tx.insertInto(CHANNEL_ORDER)
                 .set(CHANNEL_ORDER.ORDER_ID, orderId)
+                .set(CHANNEL_ORDER.PLACED_AT, placedAt)
                 .set(CHANNEL_ORDER.CHANNEL_ID, channelId)
                 .set(CHANNEL_ORDER.ATTRIBUTED_BY, attributedBy)
                 .set(CHANNEL_ORDER.CODE, code)
@@ -270,9 +271,10 @@ final class ChannelRepository {
     }
 
     OffsetDateTime insertDeposit(DSLContext tx, UUID id, UUID channelId, String kind, String reference, String reason,
-                                 Money amount, String decidedBy) {
+                                 Money amount, String decidedBy, OffsetDateTime at) {
         return tx.insertInto(CHANNEL_DEPOSIT)
                 .set(CHANNEL_DEPOSIT.ID, id)
+                .set(CHANNEL_DEPOSIT.OCCURRED_AT, at)
                 .set(CHANNEL_DEPOSIT.CHANNEL_ID, channelId)
                 .set(CHANNEL_DEPOSIT.KIND, kind)
                 .set(CHANNEL_DEPOSIT.REFERENCE, reference)

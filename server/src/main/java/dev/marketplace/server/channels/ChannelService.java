@@ -106,7 +106,7 @@ public final class ChannelService implements OrderAttribution {
         String attributedBy = byCode.isPresent() ? "code" : byClient.isPresent() ? "client" : null;
         String currency = subOrders.getFirst().total().currency();
         repository.insertOrder(tx, orderId, channel.orElse(null), attributedBy, byCode.isPresent() ? code.get() : null,
-                placedBy, customerId, currency);
+                placedBy, customerId, currency, now());
         channel.ifPresent(id -> subOrders.forEach(subOrder -> repository.insertSubOrder(tx, orderId, id,
                 subOrder.subOrderId(), subOrder.merchantId(), subOrder.subtotal(), subOrder.total())));
         return channel.map(id -> new Order.Channel(id, attributedBy, byCode.isPresent() ? code.get() : null));
@@ -142,7 +142,7 @@ public final class ChannelService implements OrderAttribution {
             }
             UUID id = UUID.randomUUID();
             OffsetDateTime at = repository.insertDeposit(db, id, channelId, "deposit", reference, null, amount,
-                    caller.clientId());
+                    caller.clientId(), now());
             repository.insertLine(db, new ChannelRepository.NewLine(channelId, "deposit_recorded",
                     "channel_deposit:" + id, 0, null, null, null, null, null, null,
                     Money.of(-amount.amount(), amount.currency()), at));
@@ -166,7 +166,7 @@ public final class ChannelService implements OrderAttribution {
             }
             UUID id = UUID.randomUUID();
             OffsetDateTime at = repository.insertDeposit(db, id, channelId, "draw", null, reason, amount,
-                    caller.clientId());
+                    caller.clientId(), now());
             DomainEvents.append(db, ChannelMovements.depositDrawn(channelId, id, amount));
             return new DepositMovement(id, channelId, "draw", null, reason, amount, caller.clientId(), at,
                     Money.of(held - amount.amount(), amount.currency()));
@@ -185,6 +185,11 @@ public final class ChannelService implements OrderAttribution {
             }
             return ticket;
         });
+    }
+
+    /** The time of attributions and deposits: the module's clock (statements and scorecards keep time by it). */
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).truncatedTo(ChronoUnit.MICROS);
     }
 
     private static void mustBeProgrammeCurrency(Channel channel, Money amount) {
