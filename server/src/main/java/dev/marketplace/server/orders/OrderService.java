@@ -341,6 +341,7 @@ public final class OrderService {
      */
     public Order placePartnerOrder(DSLContext db, UUID partnerId, UUID orderId, UUID reservationId,
                                    List<PartnerLine> lines, Order.ShippingAddress address) {
+        address.requireValid();
         List<Pricing.MerchantPart> parts = pricing.price(lines.stream()
                 .map(line -> new Pricing.Item(line.variant(), line.quantity())).toList());
         Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();

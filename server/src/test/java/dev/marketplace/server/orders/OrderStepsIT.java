@@ -84,7 +84,7 @@ class OrderStepsIT {
     @Test
     void aCheckoutStepThatFailsLeavesNothingOfTheStepsBeforeIt() throws Exception {
         Item sencha = shop.item(tea, "ST-SEN", 10_000, 1, false);
-        Coupon once = server.client().promotions().createCoupon(platformCoupon("ONCE-" + suffix()).maxUses(1));
+        Coupon once = server.client().promotions().createCoupon(platformCoupon("ONCE-" + suffix()).maxUses(1L));
         UUID customerId = UUID.randomUUID();
         MarketplaceClient customer = customer(customerId, 500);
         UUID cart = shop.cartWith(customer, 1, sencha);
@@ -167,7 +167,7 @@ class OrderStepsIT {
     @Test
     void aRejectionWhoseRefundRequestFailsLeavesTheSubOrderItsStockPointsAndCouponAsTheyWere() throws Exception {
         Item sencha = shop.item(tea, "ST-REJ", 10_000, 10, false);
-        Coupon coupon = server.client().promotions().createCoupon(platformCoupon("REJ-" + suffix()).maxUses(1));
+        Coupon coupon = server.client().promotions().createCoupon(platformCoupon("REJ-" + suffix()).maxUses(1L));
         UUID customerId = UUID.randomUUID();
         MarketplaceClient customer = customer(customerId, 500);
         var order = paid(customer, Shop.checkoutOf(shop.cartWith(customer, 2, sencha))
