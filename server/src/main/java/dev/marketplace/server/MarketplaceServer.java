@@ -18,6 +18,7 @@ import dev.marketplace.server.inventory.StockHttpService;
 import dev.marketplace.server.merchants.MerchantHttpService;
 import dev.marketplace.server.merchants.MerchantsModule;
 import dev.marketplace.server.orders.FulfilmentModule;
+import dev.marketplace.server.orders.OrderPorts;
 import dev.marketplace.server.orders.OrdersModule;
 import dev.marketplace.server.partners.inventory.PartnerInventoryModule;
 import dev.marketplace.server.payments.PaymentsModule;
@@ -145,7 +146,8 @@ public final class MarketplaceServer implements AutoCloseable {
             PromotionsModule promotions = add(modules, new PromotionsModule(config.get("promotions"), dsl, clock));
             OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
-                    points.orderPoints(), promotions.orderCoupons(), channels.attribution(), dropship.supplyFreshness()));
+                    new OrderPorts(promotions.orderCoupons(), points.orderPoints(), channels.attribution(),
+                            dropship.supplyFreshness())));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders()));
             PartnersModule partners = add(modules, new PartnersModule(config.get("partners"), dsl, outbound,

@@ -10,6 +10,7 @@ import static dev.marketplace.schema.Tables.CHANNEL_SUB_ORDER;
 
 import dev.marketplace.schema.tables.records.ChannelRecord;
 import dev.marketplace.schema.tables.records.ChannelSubOrderRecord;
+import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -136,9 +137,10 @@ final class ChannelRepository {
     // Attribution.
 
     void insertOrder(DSLContext tx, UUID orderId, UUID channelId, String attributedBy, String code, Principal placedBy,
-                     UUID customerId, String currency) {
+                     UUID customerId, String currency, OffsetDateTime placedAt) {
         tx.insertInto(CHANNEL_ORDER)
                 .set(CHANNEL_ORDER.ORDER_ID, orderId)
+                .set(CHANNEL_ORDER.PLACED_AT, placedAt)
                 .set(CHANNEL_ORDER.CHANNEL_ID, channelId)
                 .set(CHANNEL_ORDER.ATTRIBUTED_BY, attributedBy)
                 .set(CHANNEL_ORDER.CODE, code)
@@ -160,6 +162,13 @@ final class ChannelRepository {
                 .set(CHANNEL_SUB_ORDER.NET_SALES, netSales.amount())
                 .set(CHANNEL_SUB_ORDER.TOTAL, total.amount())
                 .execute();
+    }
+
+    /** The order's channel, if it is attributed to one. */
+    Optional<Order.Channel> attributionOf(DSLContext db, UUID orderId) {
+        return db.select(CHANNEL_ORDER.CHANNEL_ID, CHANNEL_ORDER.ATTRIBUTED_BY, CHANNEL_ORDER.CODE).from(CHANNEL_ORDER)
+                .where(CHANNEL_ORDER.ORDER_ID.eq(orderId)).and(CHANNEL_ORDER.CHANNEL_ID.isNotNull())
+                .fetchOptional(row -> new Order.Channel(row.value1(), row.value2(), row.value3()));
     }
 
     /** The channel's attributed orders, newest first, after the cursor's (placed at, order id); one more than asked. */
@@ -262,9 +271,10 @@ final class ChannelRepository {
     }
 
     OffsetDateTime insertDeposit(DSLContext tx, UUID id, UUID channelId, String kind, String reference, String reason,
-                                 Money amount, String decidedBy) {
+                                 Money amount, String decidedBy, OffsetDateTime at) {
         return tx.insertInto(CHANNEL_DEPOSIT)
                 .set(CHANNEL_DEPOSIT.ID, id)
+                .set(CHANNEL_DEPOSIT.OCCURRED_AT, at)
                 .set(CHANNEL_DEPOSIT.CHANNEL_ID, channelId)
                 .set(CHANNEL_DEPOSIT.KIND, kind)
                 .set(CHANNEL_DEPOSIT.REFERENCE, reference)

@@ -1,5 +1,6 @@
 package dev.marketplace.server.channels;
 
+import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.orders.OrderAttribution;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.http.ProblemException;
@@ -22,8 +23,10 @@ import org.jooq.DSLContext;
  * method is one transaction, except {@link #placed}, which runs in checkout's.
  *
  * <p>Attribution, the one rule: a checkout naming a channel code is the code's channel's (the code names who brought
- * the shopper; the storefront is where they paid); otherwise the channel of the storefront or partner whose client
- * placed it, if that principal is a channel; otherwise no channel's. Every order records who placed it either way.
+ * the shopper; the storefront is where they paid); otherwise, the channel holding the last of its coupon codes that a
+ * channel holds (a creator's coupon); otherwise the channel of the storefront or partner whose client placed it (a
+ * partner order's partner included), if that principal is a channel; otherwise no channel's. Every order records who
+ * placed it either way.
  */
 public final class ChannelService implements OrderAttribution {
 
@@ -87,19 +90,31 @@ public final class ChannelService implements OrderAttribution {
     }
 
     @Override
-    public void placed(DSLContext tx, Principal placedBy, UUID orderId, UUID customerId, Optional<String> channelCode,
-                       List<SubOrder> subOrders) {
-        Optional<UUID> byCode = channelCode.map(code -> repository.channelOfCode(tx, code).orElseThrow(() ->
+    public Optional<Order.Channel> placed(DSLContext tx, Principal placedBy, UUID orderId, UUID customerId,
+                                          Optional<String> channelCode, List<String> couponCodes,
+                                          List<SubOrder> subOrders) {
+        Optional<UUID> byChannelCode = channelCode.map(code -> repository.channelOfCode(tx, code).orElseThrow(() ->
                 ProblemException.validation("channelCode", "unknown", "no channel holds this code")));
+        // The last coupon code a channel holds: a creator's coupon names who brought the shopper.
+        Optional<String> couponCode = byChannelCode.isPresent() ? Optional.empty() : couponCodes.reversed().stream()
+                .filter(code -> repository.channelOfCode(tx, code).isPresent()).findFirst();
+        Optional<String> code = channelCode.or(() -> couponCode);
+        Optional<UUID> byCode = byChannelCode.or(() -> couponCode.flatMap(c -> repository.channelOfCode(tx, c)));
         Optional<UUID> byClient = byCode.isPresent() || placedBy.id() == null ? Optional.empty()
                 : repository.channelOfPrincipal(tx, placedBy.type(), placedBy.id());
         Optional<UUID> channel = byCode.or(() -> byClient);
+        String attributedBy = byCode.isPresent() ? "code" : byClient.isPresent() ? "client" : null;
         String currency = subOrders.getFirst().total().currency();
-        repository.insertOrder(tx, orderId, channel.orElse(null),
-                byCode.isPresent() ? "code" : byClient.isPresent() ? "client" : null,
-                byCode.isPresent() ? channelCode.get() : null, placedBy, customerId, currency);
+        repository.insertOrder(tx, orderId, channel.orElse(null), attributedBy, byCode.isPresent() ? code.get() : null,
+                placedBy, customerId, currency, now());
         channel.ifPresent(id -> subOrders.forEach(subOrder -> repository.insertSubOrder(tx, orderId, id,
                 subOrder.subOrderId(), subOrder.merchantId(), subOrder.subtotal(), subOrder.total())));
+        return channel.map(id -> new Order.Channel(id, attributedBy, byCode.isPresent() ? code.get() : null));
+    }
+
+    @Override
+    public Optional<Order.Channel> channelOf(DSLContext db, UUID orderId) {
+        return repository.attributionOf(db, orderId);
     }
 
     /** The channel's attributed orders, newest first (404 for a channel the caller may not see). */
@@ -127,7 +142,7 @@ public final class ChannelService implements OrderAttribution {
             }
             UUID id = UUID.randomUUID();
             OffsetDateTime at = repository.insertDeposit(db, id, channelId, "deposit", reference, null, amount,
-                    caller.clientId());
+                    caller.clientId(), now());
             repository.insertLine(db, new ChannelRepository.NewLine(channelId, "deposit_recorded",
                     "channel_deposit:" + id, 0, null, null, null, null, null, null,
                     Money.of(-amount.amount(), amount.currency()), at));
@@ -151,7 +166,7 @@ public final class ChannelService implements OrderAttribution {
             }
             UUID id = UUID.randomUUID();
             OffsetDateTime at = repository.insertDeposit(db, id, channelId, "draw", null, reason, amount,
-                    caller.clientId());
+                    caller.clientId(), now());
             DomainEvents.append(db, ChannelMovements.depositDrawn(channelId, id, amount));
             return new DepositMovement(id, channelId, "draw", null, reason, amount, caller.clientId(), at,
                     Money.of(held - amount.amount(), amount.currency()));
@@ -170,6 +185,11 @@ public final class ChannelService implements OrderAttribution {
             }
             return ticket;
         });
+    }
+
+    /** The time of attributions and deposits: the module's clock (statements and scorecards keep time by it). */
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).truncatedTo(ChronoUnit.MICROS);
     }
 
     private static void mustBeProgrammeCurrency(Channel channel, Money amount) {

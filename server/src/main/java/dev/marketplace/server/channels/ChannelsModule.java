@@ -30,7 +30,7 @@ public final class ChannelsModule implements Module {
         ZoneId zone = ZoneId.of(config.get("period-zone").asString().get());
         ChannelRepository repository = new ChannelRepository();
         this.channels = new ChannelService(dsl, repository, clock);
-        this.revenueShare = new RevenueShare(repository, zone);
+        this.revenueShare = new RevenueShare(repository, zone, clock);
         this.http = new ChannelHttpService(channels, new ChannelStatements(dsl, repository, zone, clock),
                 new Scorecards(dsl, repository, Scorecards.Settings.from(config.get("scorecard")), zone));
     }

@@ -8,9 +8,11 @@ import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.StoredEvent;
 import dev.marketplace.server.platform.events.Subscriber;
 import dev.marketplace.server.platform.money.Money;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -39,10 +41,21 @@ final class RevenueShare {
 
     private final ChannelRepository repository;
     private final ZoneId zone;
+    private final Clock clock;
 
-    RevenueShare(ChannelRepository repository, ZoneId zone) {
+    RevenueShare(ChannelRepository repository, ZoneId zone, Clock clock) {
         this.repository = repository;
         this.zone = zone;
+        this.clock = clock;
+    }
+
+    /**
+     * When a share is accrued or reversed, which places it in its period: the module's clock as the subscriber
+     * handles the event (it follows the release or refund within seconds), so statements, scorecards and tests keep
+     * one time.
+     */
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).truncatedTo(ChronoUnit.MICROS);
     }
 
     Subscriber subscriber() {
@@ -53,7 +66,7 @@ final class RevenueShare {
     private void handle(DSLContext tx, StoredEvent stored) {
         MoneyMovement movement = (MoneyMovement) stored.event();
         if (movement.type() == EventType.PAYOUT_INITIATED || movement.type() == EventType.PAYOUT_FAILED) {
-            payout(tx, stored, movement);
+            payout(tx, movement);
             return;
         }
         if (movement.parties().subOrderId() == null) {
@@ -61,28 +74,28 @@ final class RevenueShare {
         }
         repository.lockSubOrder(tx, movement.parties().subOrderId()).ifPresent(subOrder -> {
             if (movement.type() == EventType.ESCROW_RELEASED) {
-                released(tx, stored, movement.parties(), subOrder);
+                released(tx, movement.parties(), subOrder);
             } else {
-                refunded(tx, stored, movement, subOrder);
+                refunded(tx, movement, subOrder);
             }
         });
     }
 
     /** A channel's payout, by the leg on its payable (a merchant's payout has none): owed less (debit), or more. */
-    private void payout(DSLContext tx, StoredEvent stored, MoneyMovement payout) {
+    private void payout(DSLContext tx, MoneyMovement payout) {
         payout.legs().stream().filter(leg -> leg.account().startsWith(ChannelMovements.PAYABLE_PREFIX)).findFirst()
                 .ifPresent(leg -> repository.insertLine(tx, new ChannelRepository.NewLine(
                         UUID.fromString(leg.account().substring(ChannelMovements.PAYABLE_PREFIX.length())),
                         payout.type().wireName(), payout.idempotencyId(), 0, null, null, null, null, null, null,
-                        Money.of(Math.negateExact(leg.amount()), leg.currency()), stored.occurredAt())));
+                        Money.of(Math.negateExact(leg.amount()), leg.currency()), now())));
     }
 
-    private void released(DSLContext tx, StoredEvent stored, Parties parties, ChannelSubOrderRecord subOrder) {
+    private void released(DSLContext tx, Parties parties, ChannelSubOrderRecord subOrder) {
         if (subOrder.getReleasedAt() != null) {
             return;
         }
         Channel channel = repository.get(tx, subOrder.getChannelId());
-        OffsetDateTime at = stored.occurredAt();
+        OffsetDateTime at = now();
         LocalDate period = Periods.start(at, channel.programme().period(), zone);
         long base = Math.max(0, subOrder.getNetSales()
                 - ShareTiers.proportion(subOrder.getNetSales(), subOrder.getRefunded(), subOrder.getTotal()));
@@ -113,7 +126,7 @@ final class RevenueShare {
         }
     }
 
-    private void refunded(DSLContext tx, StoredEvent stored, MoneyMovement refund, ChannelSubOrderRecord subOrder) {
+    private void refunded(DSLContext tx, MoneyMovement refund, ChannelSubOrderRecord subOrder) {
         long amount = refund.amount().amount();
         long refundedBefore = subOrder.getRefunded();
         subOrder.setRefunded(refundedBefore + amount);
@@ -133,7 +146,7 @@ final class RevenueShare {
         Channel channel = repository.get(tx, subOrder.getChannelId());
         repository.insertLine(tx, new ChannelRepository.NewLine(channel.id(), "share_reversed",
                 "channel_share_reversal:" + cause, 0, subOrder.getOrderId(), subOrder.getSubOrderId(), null, null,
-                -base, null, Money.of(-reversal, subOrder.getCurrency()), stored.occurredAt()));
+                -base, null, Money.of(-reversal, subOrder.getCurrency()), now()));
         DomainEvents.append(tx, ChannelMovements.shareReversed(channel.id(), channel.programme().fundedByMerchant(),
                 cause, refund.parties(), Money.of(reversal, subOrder.getCurrency())));
     }

@@ -9,6 +9,7 @@ import static dev.marketplace.schema.Tables.SIGN_IN_EVENT;
 
 import dev.marketplace.schema.tables.records.CustomerRecord;
 import dev.marketplace.server.platform.contact.EmailAddress;
+import dev.marketplace.server.platform.contact.PhoneNumber;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
@@ -48,13 +49,25 @@ public final class CustomerService {
     static final Duration RESET_TOKEN_LIFETIME = Duration.ofHours(1);
     private static final System.Logger LOG = System.getLogger(CustomerService.class.getName());
 
-    /** What registration asks for; email already lower-cased and validated. */
+    /**
+     * What registration asks for; email already lower-cased. The e-mail, phone and addresses follow the contact value
+     * types' rules whoever builds it (decision 30).
+     */
     public record NewCustomer(String email, String password, String name, Optional<String> phone, List<Address> addresses) {
+        public NewCustomer {
+            new EmailAddress(email);
+            phone.ifPresent(PhoneNumber::new);
+            addresses.forEach(Address::requireValid);
+        }
     }
 
-    /** A profile change; absent fields stay as they are, an empty phone removes it. */
+    /** A profile change; absent fields stay as they are, an empty phone removes it. Checked as {@link NewCustomer}. */
     public record ProfileChange(ExpectedVersion expected, Optional<String> name, Optional<Optional<String>> phone,
                                 Optional<List<Address>> addresses) {
+        public ProfileChange {
+            phone.flatMap(p -> p).ifPresent(PhoneNumber::new);
+            addresses.ifPresent(list -> list.forEach(Address::requireValid));
+        }
     }
 
     /** How a sign-in attempt ended. Wrong email and wrong password are one outcome: nothing tells them apart. */

@@ -30,9 +30,8 @@ public final class FulfilmentModule implements Module {
                             PiiKeys piiKeys) {
         this.orders = orders;
         this.fulfilment = new FulfilmentService(dsl, reservations, refunds,
-                config.get("escrow.release.after.shipment").as(Duration.class).get(), piiKeys, orders.points(),
-                orders.coupons());
-        this.returns = new ReturnService(dsl, inventory, refunds, piiKeys, orders.points(), orders.coupons());
+                config.get("escrow.release.after.shipment").as(Duration.class).get(), piiKeys, orders.ports());
+        this.returns = new ReturnService(dsl, inventory, refunds, piiKeys, orders.ports());
         this.carriers = carriers;
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
                 config.get("checkout.queue").as(Duration.class).get());

@@ -48,8 +48,7 @@ public final class FulfilmentService {
     private final DSLContext dsl;
     private final ReservationService reservations;
     private final RefundRequests refunds;
-    private final OrderPoints points;
-    private final OrderCoupons coupons;
+    private final OrderPorts ports;
     private final Duration releaseEscrowAfterShipment;
     private final OrderRepository orders;
     private final OrderLifecycle lifecycle;
@@ -63,13 +62,35 @@ public final class FulfilmentService {
             .step("cancel the order and its open sub-orders; refund, reverse and restock what was paid",
                     this::cancelWithOpenSubOrders)
             .step("release an unpaid order's reservation", this::releaseReservation);
+    /**
+     * What a paid sub-order that is rejected or cancelled gives back, in the transaction of its move (decision 30):
+     * every step writes to this database only, so the rollback is each one's compensation — a step that fails leaves
+     * the sub-order as it was, its stock reserved, its commission, points and coupons as they were and no refund.
+     * The refund is sent to the provider after the commit (the payments domain's subscriber), never inside it.
+     */
+    private final Steps<Reversal> reversal = Steps.<Reversal>of("paid sub-order reversal")
+            .step("return the stock where it was taken from", this::returnStock)
+            .step("reverse the commission", this::reverseCommission)
+            .step("work out the refund: the total less what points and coupons paid", this::refundDue)
+            .step("give the points back", this::givePointsBack)
+            .step("give the coupons' share back to their funders", this::giveCouponsBack)
+            .step("request the refund of what was paid in money", this::requestRefund);
+    /** A merchant's (or the deadline's) rejection: the move, then {@link #reversal}, in one transaction. */
+    private final Steps<Reversal> rejection = Steps.<Reversal>of("sub-order rejection")
+            .step("move the sub-order to rejected; the order completes once every sub-order is final",
+                    run -> move(run, Action.REJECT))
+            .step("give back what was paid", run -> reverse(run));
+    /** A merchant's cancellation before shipment: as {@link #rejection}, to cancelled. */
+    private final Steps<Reversal> subOrderCancellation = Steps.<Reversal>of("sub-order cancellation")
+            .step("move the sub-order to cancelled; the order completes once every sub-order is final",
+                    run -> move(run, Action.CANCEL))
+            .step("give back what was paid", run -> reverse(run));
 
-    public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds, Duration releaseEscrowAfterShipment, PiiKeys piiKeys,
-                            OrderPoints points, OrderCoupons coupons) {
+    public FulfilmentService(DSLContext dsl, ReservationService reservations, RefundRequests refunds,
+                             Duration releaseEscrowAfterShipment, PiiKeys piiKeys, OrderPorts ports) {
         this.dsl = dsl;
-        this.points = points;
-        this.coupons = coupons;
-        this.orders = new OrderRepository(piiKeys);
+        this.ports = ports;
+        this.orders = new OrderRepository(piiKeys, ports.attribution());
         this.lifecycle = new OrderLifecycle(orders);
         this.reservations = reservations;
         this.refunds = refunds;
@@ -225,30 +246,81 @@ public final class FulfilmentService {
     }
 
     private void refuse(DSLContext db, SubOrderView view, String actor, String reason) {
-        transition(db, view, Action.REJECT, actor, reason);
-        reverseRefundAndRestock(db, view, "sub-order rejected: " + reason);
+        rejection.run(new Reversal(db, view, actor, reason, "sub-order rejected: " + reason));
     }
 
-    /**
-     * In the caller's transaction: the sub-order's commission is reversed, its total refunded (sent to the provider
-     * after the commit) and its stock returned where it was taken from.
-     */
-    private void reverseRefundAndRestock(DSLContext db, SubOrderView view, String reason) {
-        Order.SubOrder subOrder = view.subOrder();
-        Order order = orders.get(db, view.orderId());
-        reservations.returnToStock(db, SYSTEM, order.reservationId(),
-                subOrder.lines().stream().map(Order.Line::variantId).collect(Collectors.toSet()));
-        Parties parties = new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId());
-        DomainEvents.append(db, MoneyMovement.commissionReversed(subOrder.id().toString(), parties, subOrder.commission()));
-        // What loyalty points paid goes back as points, not money; what coupons paid, to their funders.
-        String currency = subOrder.total().currency();
-        Money inMoney = subOrder.total().minus(points.paidWithPoints(db, subOrder.id(), Map.of(), currency))
-                .minus(coupons.paidWithCoupons(db, subOrder.id(), Map.of(), currency));
-        points.givenBack(db, subOrder.id(), "sub_order:" + subOrder.id(), Map.of(), true);
-        coupons.givenBack(db, subOrder.id(), "sub_order:" + subOrder.id(), Map.of(), true);
-        if (!inMoney.isZero()) {
-            refunds.request(db, order.id(), subOrder.id(), inMoney, reason);
+    /** What the steps of a reversal share: the sub-order, who and why, then what the refund is. */
+    private static final class Reversal {
+        final DSLContext db;
+        final SubOrderView view;
+        final String actor;
+        final String reason;
+        final String refundReason;
+        Order order;
+        Money inMoney;
+
+        Reversal(DSLContext db, SubOrderView view, String actor, String reason, String refundReason) {
+            this.db = db;
+            this.view = view;
+            this.actor = actor;
+            this.reason = reason;
+            this.refundReason = refundReason;
         }
+
+        Order.SubOrder subOrder() {
+            return view.subOrder();
+        }
+    }
+
+    private Next move(Reversal run, Action action) {
+        transition(run.db, run.view, action, run.actor, run.reason);
+        return Next.CONTINUE;
+    }
+
+    private Next reverse(Reversal run) {
+        reversal.run(run);
+        return Next.CONTINUE;
+    }
+
+    private Next returnStock(Reversal run) {
+        run.order = orders.get(run.db, run.view.orderId());
+        reservations.returnToStock(run.db, SYSTEM, run.order.reservationId(),
+                run.subOrder().lines().stream().map(Order.Line::variantId).collect(Collectors.toSet()));
+        return Next.CONTINUE;
+    }
+
+    private Next reverseCommission(Reversal run) {
+        Order.SubOrder subOrder = run.subOrder();
+        Parties parties = new Parties(run.order.id(), subOrder.id(), subOrder.merchantId(), run.order.customerId());
+        DomainEvents.append(run.db, MoneyMovement.commissionReversed(subOrder.id().toString(), parties,
+                subOrder.commission()));
+        return Next.CONTINUE;
+    }
+
+    /** What loyalty points paid goes back as points, not money; what coupons paid, to their funders. */
+    private Next refundDue(Reversal run) {
+        Order.SubOrder subOrder = run.subOrder();
+        String currency = subOrder.total().currency();
+        run.inMoney = subOrder.total().minus(ports.points().paidWithPoints(run.db, subOrder.id(), Map.of(), currency))
+                .minus(ports.coupons().paidWithCoupons(run.db, subOrder.id(), Map.of(), currency));
+        return Next.CONTINUE;
+    }
+
+    private Next givePointsBack(Reversal run) {
+        ports.points().givenBack(run.db, run.subOrder().id(), "sub_order:" + run.subOrder().id(), Map.of(), true);
+        return Next.CONTINUE;
+    }
+
+    private Next giveCouponsBack(Reversal run) {
+        ports.coupons().givenBack(run.db, run.subOrder().id(), "sub_order:" + run.subOrder().id(), Map.of(), true);
+        return Next.CONTINUE;
+    }
+
+    private Next requestRefund(Reversal run) {
+        if (!run.inMoney.isZero()) {
+            refunds.request(run.db, run.order.id(), run.subOrder().id(), run.inMoney, run.refundReason);
+        }
+        return Next.CONTINUE;
     }
 
     /**
@@ -256,10 +328,8 @@ public final class FulfilmentService {
      * commission reversed, stock returned.
      */
     public SubOrderView cancel(Principal caller, UUID subOrderId, String reason) {
-        return change(caller, subOrderId, (db, view) -> {
-            transition(db, view, Action.CANCEL, OrderService.actorOf(caller), reason);
-            reverseRefundAndRestock(db, view, "sub-order cancelled: " + reason);
-        });
+        return change(caller, subOrderId, (db, view) -> subOrderCancellation.run(new Reversal(db, view,
+                OrderService.actorOf(caller), reason, "sub-order cancelled: " + reason)));
     }
 
     /**
@@ -312,8 +382,8 @@ public final class FulfilmentService {
                 }
                 lifecycle.move(db, order, subOrder, Action.CANCEL, actor, "order cancelled");
                 if (order.status() == OrderStatus.PAID) {
-                    reverseRefundAndRestock(db, repository.view(db, order, subOrder.id()),
-                            "order cancelled: " + run.reason);
+                    reversal.run(new Reversal(db, repository.view(db, order, subOrder.id()), actor,
+                            "order cancelled", "order cancelled: " + run.reason));
                 }
             }
             return order;

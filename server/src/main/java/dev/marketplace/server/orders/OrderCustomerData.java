@@ -18,9 +18,9 @@ public final class OrderCustomerData implements CustomerDataHolder {
     private final DSLContext dsl;
     private final OrderRepository repository;
 
-    public OrderCustomerData(DSLContext dsl, PiiKeys piiKeys) {
+    public OrderCustomerData(DSLContext dsl, PiiKeys piiKeys, OrderAttribution channels) {
         this.dsl = dsl;
-        this.repository = new OrderRepository(piiKeys);
+        this.repository = new OrderRepository(piiKeys, channels);
     }
 
     @Override

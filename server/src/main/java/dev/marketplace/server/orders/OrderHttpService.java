@@ -58,13 +58,13 @@ public final class OrderHttpService implements HttpService {
                                 Money discount, Money total, Order.ShippingAddress shippingAddress,
                                 OffsetDateTime paymentDueAt, List<SubOrderResource> subOrders,
                                 List<TransitionResource> history, long version, OffsetDateTime createdAt,
-                                OffsetDateTime updatedAt) {
+                                OffsetDateTime updatedAt, Order.Channel channel) {
         public static OrderResource of(Order order) {
             return new OrderResource(order.id(), order.customerId(), order.cartId(), order.status().wireName(),
                     order.subtotal(), order.tax(), order.discount(), order.total(), order.shippingAddress(),
                     order.paymentDueAt(), order.subOrders().stream().map(SubOrderResource::of).toList(),
                     order.history().stream().map(TransitionResource::of).toList(), order.version(), order.createdAt(),
-                    order.updatedAt());
+                    order.updatedAt(), order.channel());
         }
     }
 
@@ -102,17 +102,16 @@ public final class OrderHttpService implements HttpService {
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
-        String name = address.requiredString("name", 1, 100);
+        String name = address.requiredString("name", 1, Order.ShippingAddress.NAME_MAX);
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
         long redeemPoints = body.optionalLong("redeemPoints", 0, MAX_REDEEM_POINTS).orElse(0L);
         List<String> couponCodes = body.optionalStrings("couponCodes", MAX_COUPON_CODES, 3, 40).orElse(List.of());
         Optional<String> channelCode = body.optionalString("channelCode", 3, 64);
         body.throwIfInvalid();
-        Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
-                postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
-        Order order = checkouts.call(() -> orders.checkout(Authentication.principal(req), cartId, shippingAddress,
-                redeemPoints, couponCodes, channelCode));
+        Order.ShippingAddress shippingAddress = Order.ShippingAddress.of(name, postal, phone);
+        CheckoutRequest request = new CheckoutRequest(cartId, shippingAddress, redeemPoints, couponCodes, channelCode);
+        Order order = checkouts.call(() -> orders.checkout(Authentication.principal(req), request));
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

@@ -36,10 +36,12 @@ final class OrderLifecycle {
 
     /**
      * Checkout: the creation of the order and of its sub-orders as history rows (their time is {@code now}, the
-     * transaction's), and the order's {@code order_placed}. Returns the history written.
+     * transaction's), and the order's {@code order_placed}, naming its channel if it has one. Returns the history
+     * written.
      */
     List<Order.Transition> placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId,
-                                  List<Order.SubOrder> subOrders, String actor, OffsetDateTime now) {
+                                  Optional<Order.Channel> channel, List<Order.SubOrder> subOrders, String actor,
+                                  OffsetDateTime now) {
         String reason = "checkout";
         List<Order.Transition> history = new ArrayList<>();
         history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, reason, now));
@@ -47,7 +49,8 @@ final class OrderLifecycle {
                 SubOrderStatus.PENDING_PAYMENT.wireName(), actor, reason, now)));
         long orderTransition = orders.insertTransitions(db, orderId, history).getFirst();
         DomainEvents.append(db, OrderLifecycleEvent.ofTransition(EventType.ORDER_PLACED, orderTransition,
-                Parties.ofOrder(orderId, customerId), null, storefrontId, null, OrderStatus.PLACED.wireName(), reason));
+                Parties.ofOrder(orderId, customerId), null, storefrontId,
+                channel.map(Order.Channel::channelId).orElse(null), null, OrderStatus.PLACED.wireName(), reason));
         return history;
     }
 
@@ -56,7 +59,7 @@ final class OrderLifecycle {
         OrderStatus next = OrderStateMachine.require(order.status(), action);
         orders.updateOrderStatus(db, order.id(), next);
         record(db, eventOf(next), Parties.ofOrder(order.id(), order.customerId()), null, order.storefrontId(),
-                order.status().wireName(), next.wireName(), actor, reason);
+                channelIdOf(order), order.status().wireName(), next.wireName(), actor, reason);
         return next;
     }
 
@@ -66,7 +69,7 @@ final class OrderLifecycle {
         SubOrderStatus next = OrderStateMachine.require(subOrder.status(), action);
         orders.updateSubOrderStatus(db, subOrder.id(), next);
         record(db, eventOf(subOrder.status(), next), partiesOf(order, subOrder), null, order.storefrontId(),
-                subOrder.status().wireName(), next.wireName(), actor, reason);
+                channelIdOf(order), subOrder.status().wireName(), next.wireName(), actor, reason);
         return next;
     }
 
@@ -85,9 +88,9 @@ final class OrderLifecycle {
     }
 
     /** The customer asked for the return just inserted: its first history row and {@code return_requested}. */
-    void returnRequested(DSLContext db, OrderReturn created, UUID storefrontId, String actor, String reason) {
-        record(db, Optional.of(eventOf(created.status())), partiesOf(created), created.id(), storefrontId, null,
-                created.status().wireName(), actor, reason);
+    void returnRequested(DSLContext db, OrderReturn created, Order order, String actor, String reason) {
+        record(db, Optional.of(eventOf(created.status())), partiesOf(created), created.id(), order.storefrontId(),
+                channelIdOf(order), null, created.status().wireName(), actor, reason);
     }
 
     /**
@@ -98,18 +101,22 @@ final class OrderLifecycle {
                       UUID restockedLocationId, Money refunded) {
         ReturnStatus next = OrderStateMachine.require(current.status(), action);
         returns.update(db, current.id(), next, restockedLocationId, refunded);
-        record(db, Optional.of(eventOf(next)), partiesOf(current), current.id(),
-                orders.storefrontOf(db, current.orderId()), current.status().wireName(), next.wireName(), actor,
-                reason);
+        Order order = orders.get(db, current.orderId());
+        record(db, Optional.of(eventOf(next)), partiesOf(current), current.id(), order.storefrontId(),
+                channelIdOf(order), current.status().wireName(), next.wireName(), actor, reason);
         return next;
     }
 
     private void record(DSLContext db, Optional<EventType> event, Parties parties, UUID returnId, UUID storefrontId,
-                        String from, String to, String actor, String reason) {
+                        UUID channelId, String from, String to, String actor, String reason) {
         long transition = orders.insertTransition(db, parties.orderId(), parties.subOrderId(), returnId, from, to,
                 actor, reason);
         event.ifPresent(type -> DomainEvents.append(db, OrderLifecycleEvent.ofTransition(type, transition, parties,
-                returnId, storefrontId, from, to, reason)));
+                returnId, storefrontId, channelId, from, to, reason)));
+    }
+
+    private static UUID channelIdOf(Order order) {
+        return order.channel() == null ? null : order.channel().channelId();
     }
 
     private static Optional<EventType> eventOf(OrderStatus status) {

@@ -45,9 +45,11 @@ final class OrderRepository {
             .withCustomer(CUSTOMER_ORDER.CUSTOMER_ID, Tenancy.CustomerRows.SHARED_WITH_OWNER);
 
     private final PiiKeys piiKeys;
+    private final OrderAttribution channels;
 
-    OrderRepository(PiiKeys piiKeys) {
+    OrderRepository(PiiKeys piiKeys, OrderAttribution channels) {
         this.piiKeys = piiKeys;
+        this.channels = channels;
     }
 
     /**
@@ -143,12 +145,6 @@ final class OrderRepository {
                     transition.actor(), transition.reason());
         }
         return insert.returningResult(ORDER_TRANSITION.ID).fetch(ORDER_TRANSITION.ID).stream().sorted().toList();
-    }
-
-    /** The storefront that placed the order. */
-    UUID storefrontOf(DSLContext db, UUID orderId) {
-        return db.select(CUSTOMER_ORDER.STOREFRONT_ID).from(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(orderId))
-                .fetchSingle(CUSTOMER_ORDER.STOREFRONT_ID);
     }
 
     void updateOrderStatus(DSLContext db, UUID orderId, OrderStatus status) {
@@ -291,7 +287,7 @@ final class OrderRepository {
                 Money.of(row.getTaxAmount(), currency), Money.of(row.getDiscountAmount(), currency),
                 Money.of(row.getTotalAmount(), currency), address(row), row.getReservationId(),
                 row.getStockCommitted(), row.getPaymentDueAt(), subOrders, history, row.getVersion(),
-                row.getCreatedAt(), row.getUpdatedAt());
+                row.getCreatedAt(), row.getUpdatedAt(), channels.channelOf(db, row.getId()).orElse(null));
     }
 
     private static Order.SubOrder subOrder(SubOrderRecord row, List<Order.Line> lines) {

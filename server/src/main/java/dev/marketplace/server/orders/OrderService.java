@@ -16,6 +16,8 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.steps.Steps;
+import dev.marketplace.server.platform.steps.Steps.Next;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -59,21 +61,36 @@ public final class OrderService {
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
-    private final OrderPoints points;
-    private final OrderCoupons coupons;
-    private final OrderAttribution attribution;
-    private final SupplyFreshness supplyFreshness;
+    private final OrderPorts ports;
+    /**
+     * Checkout as its steps (decision 30). The first two read and refuse without a transaction or a lock; the third
+     * is {@link #placing}.
+     */
+    private final Steps<Checkout> checkoutSteps = Steps.<Checkout>of("checkout")
+            .step("price the cart; refuse lines no longer sold (or of stale supply) and changed prices", this::price)
+            .step("refuse stock visibly short", this::refuseVisiblyShort)
+            .step("place the order in one transaction", this::placeInOneTransaction);
+    /**
+     * The steps of checkout's transaction. Every one writes to this database only, so the rollback is the
+     * compensation of each (coupon uses and budget, points spent, the order's rows, its attribution, its history and
+     * events, the reservation): a step that fails leaves nothing of the steps before it. A changed cart stops the
+     * steps before anything is written, and checkout starts again.
+     */
+    private final Steps<Checkout> placing = Steps.<Checkout>of("checkout's transaction")
+            .step("mark the cart checked out, unless it changed since it was read", this::markCartCheckedOut)
+            .step("apply the coupons (their uses and budgets counted)", this::applyCoupons)
+            .step("spend the points on what the coupons left", this::spendPoints)
+            .step("write the order and its sub-orders", this::writeOrder)
+            .step("attribute the order to its channel", this::attribute)
+            .step("record the placement in the history, with its event", this::recordPlaced)
+            .step("reserve the stock, last: its row locks are held until the commit", this::reserve);
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, PiiKeys piiKeys, OrderPoints points, OrderCoupons coupons,
-                        OrderAttribution attribution, SupplyFreshness supplyFreshness) {
+                        Duration acceptWithin, PiiKeys piiKeys, OrderPorts ports) {
         this.dsl = dsl;
-        this.points = points;
-        this.coupons = coupons;
-        this.attribution = attribution;
-        this.supplyFreshness = supplyFreshness;
-        this.repository = new OrderRepository(piiKeys);
+        this.ports = ports;
+        this.repository = new OrderRepository(piiKeys, ports.attribution());
         this.lifecycle = new OrderLifecycle(repository);
         this.products = products;
         this.merchants = merchants;
@@ -85,52 +102,99 @@ public final class OrderService {
 
     /**
      * Turns the customer's cart into an order split per merchant at today's prices and tax rates, with every line's
-     * stock reserved (all or nothing) until the payment deadline. A cart checks out once: a second checkout answers
-     * 409 {@code cart_checked_out} naming the order. Refuses a cart whose prices changed since the shopper saw them
-     * (409 {@code prices_changed}: set the lines again to accept), or that holds lines no longer sold (409
-     * {@code lines_unavailable}).
+     * stock reserved (all or nothing) until the payment deadline: {@link #checkoutSteps}, then {@link #placing} in
+     * one transaction. A cart checks out once: a second checkout answers 409 {@code cart_checked_out} naming the
+     * order. Refuses a cart whose prices changed since the shopper saw them (409 {@code prices_changed}: set the lines
+     * again to accept), or that holds lines no longer sold (409 {@code lines_unavailable}).
      *
-     * <p>The order and its reservation are written in one transaction, so a refusal leaves nothing to undo. The
-     * cart is read, priced and checked outside it (no lock held meanwhile); the transaction then marks the cart
-     * checked out only if its version is still the one read, so the order is always of the cart's current lines.
-     * {@code redeemPoints} of the customer's loyalty points pay part of it ({@link OrderPoints#placed}), deducted in
-     * the same transaction, after the coupons of {@code couponCodes} ({@link OrderCoupons#placed}) took their part.
-     * The order's channel is recorded in it too ({@link OrderAttribution#placed}, from the placing client and
-     * {@code channelCode}).
+     * <p>The cart is read, priced and checked outside the transaction (no lock held meanwhile); the transaction then
+     * marks the cart checked out only if its version is still the one read, so the order is always of the cart's
+     * current lines. {@code redeemPoints} of the customer's loyalty points pay part of it ({@link OrderPoints#placed}),
+     * after the coupons of {@code couponCodes} ({@link OrderCoupons#placed}) took their part. The order's channel is
+     * recorded in it too ({@link OrderAttribution#placed}).
      */
-    public Order checkout(Principal caller, UUID cartId, Order.ShippingAddress address, long redeemPoints,
-                          List<String> couponCodes, Optional<String> channelCode) {
+    public Order checkout(Principal caller, CheckoutRequest request) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
         while (true) {
-            Cart cart = carts.find(dsl, caller, cartId, false).orElseThrow(CartService::notFound);
-            if (cart.checkedOutOrderId() != null) {
-                throw CartService.checkedOut(cart);
-            }
-            if (!customer.equals(cart.customerId())) {
-                throw ProblemException.conflict("cart_not_claimed",
-                        "Claim the cart for the customer before checking it out.");
-            }
-            if (cart.lines().isEmpty()) {
-                throw ProblemException.conflict("cart_empty", "The cart has no lines.");
-            }
-            List<Pricing.Item> items = itemsOf(cart);
-            ReservationRequest stock = new ReservationRequest(items.stream()
-                    .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
-                    .toList(), paymentTimeout.plus(RESERVATION_GRACE));
-            // Most refusals of a sold-out item end here, before any transaction or lock; the reservation decides.
-            reservations.refuseIfVisiblyShort(stock);
-            List<Pricing.MerchantPart> parts = pricing.price(items);
-            Optional<Order> placed = dsl.transactionResult(tx -> place(tx.dsl(), caller, customer, cart, parts, address,
-                    stock, redeemPoints, couponCodes, channelCode));
-            if (placed.isPresent()) {
-                return placed.get();
+            Checkout run = checkoutSteps.run(new Checkout(caller, customer, request));
+            if (run.order != null) {
+                return run.order;
             }
             // The cart changed (or was checked out) since it was read: decide again on what it is now. Only the
             // storefront's own writes to this cart make this repeat, each one a change committed meanwhile.
         }
     }
 
+    /** What checkout's steps share: the request, then what each step produced. */
+    private static final class Checkout {
+        final Principal caller;
+        final UUID customer;
+        final CheckoutRequest request;
+        final UUID orderId = UUID.randomUUID();
+        final UUID reservationId = UUID.randomUUID();
+        Cart cart;
+        ReservationRequest stock;
+        List<Pricing.MerchantPart> parts;
+        List<UUID> subOrderIds;
+        /** The transaction of {@link #placing}. */
+        DSLContext db;
+        OffsetDateTime due;
+        List<OrderCoupons.Line> lines;
+        Money[] couponDiscounts;
+        Money discount;
+        Money subtotal;
+        Money tax;
+        OffsetDateTime now;
+        List<Order.SubOrder> subOrders;
+        Optional<Order.Channel> channel;
+        List<Order.Transition> history;
+        Order order;
+
+        Checkout(Principal caller, UUID customer, CheckoutRequest request) {
+            this.caller = caller;
+            this.customer = customer;
+            this.request = request;
+        }
+
+        Checkout in(DSLContext transaction) {
+            db = transaction;
+            return this;
+        }
+    }
+
+    private Next price(Checkout run) {
+        Cart cart = carts.find(dsl, run.caller, run.request.cartId(), false).orElseThrow(CartService::notFound);
+        if (cart.checkedOutOrderId() != null) {
+            throw CartService.checkedOut(cart);
+        }
+        if (!run.customer.equals(cart.customerId())) {
+            throw ProblemException.conflict("cart_not_claimed",
+                    "Claim the cart for the customer before checking it out.");
+        }
+        if (cart.lines().isEmpty()) {
+            throw ProblemException.conflict("cart_empty", "The cart has no lines.");
+        }
+        List<Pricing.Item> items = itemsOf(cart);
+        run.cart = cart;
+        run.stock = new ReservationRequest(items.stream()
+                .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
+                .toList(), paymentTimeout.plus(RESERVATION_GRACE));
+        run.parts = pricing.price(items);
+        run.subOrderIds = run.parts.stream().map(part -> UUID.randomUUID()).toList();
+        return Next.CONTINUE;
+    }
+
+    private Next refuseVisiblyShort(Checkout run) {
+        // Most refusals of a sold-out item end here, before any transaction or lock; the reservation decides.
+        reservations.refuseIfVisiblyShort(run.stock);
+        return Next.CONTINUE;
+    }
+
+    private Next placeInOneTransaction(Checkout run) {
+        dsl.transaction(tx -> placing.run(run.in(tx.dsl())));
+        return Next.CONTINUE;
+    }
     private List<Pricing.Item> itemsOf(Cart cart) {
         Map<UUID, VariantForSale> variants = products.variantsForSale(
                 cart.lines().stream().map(Cart.Line::variantId).toList());
@@ -140,7 +204,7 @@ public final class OrderService {
         List<String> changed = new ArrayList<>();
         List<Pricing.Item> items = new ArrayList<>();
         // Drop-shipped goods whose supplier has not been synced recently enough are not sold (decision 39).
-        Set<UUID> staleSupply = supplyFreshness.staleAmong(variants.keySet());
+        Set<UUID> staleSupply = ports.supplyFreshness().staleAmong(variants.keySet());
         for (Cart.Line line : cart.lines()) {
             VariantForSale variant = variants.get(line.variantId());
             if (!CartService.isOffered(variant, active) || staleSupply.contains(line.variantId())) {
@@ -164,38 +228,81 @@ public final class OrderService {
         return items;
     }
 
-    /**
-     * Writes the order built in memory (nothing is read back) and reserves its stock last, so the stock levels'
-     * row locks are held only from the reservation to the commit. Empty when the cart is no longer the version read.
-     */
-    private Optional<Order> place(DSLContext db, Principal caller, UUID customer, Cart cart,
-                                  List<Pricing.MerchantPart> parts, Order.ShippingAddress address,
-                                  ReservationRequest stock, long redeemPoints, List<String> couponCodes,
-                                  Optional<String> channelCode) {
-        UUID orderId = UUID.randomUUID();
-        if (!carts.markCheckedOut(db, cart.id(), cart.version(), orderId)) {
-            return Optional.empty();
-        }
-        UUID reservationId = UUID.randomUUID();
-        Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
-        Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
+    private Next markCartCheckedOut(Checkout run) {
+        return carts.markCheckedOut(run.db, run.cart.id(), run.cart.version(), run.orderId) ? Next.CONTINUE : Next.STOP;
+    }
+
+    /** The order's lines for the promotions domain, whose coupons discount them first. */
+    private Next applyCoupons(Checkout run) {
         // PostgreSQL keeps microseconds: the answer shows the deadline as stored.
-        OffsetDateTime due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
-        List<UUID> subOrderIds = parts.stream().map(part -> UUID.randomUUID()).toList();
-        Money discount = redeem(db, customer, orderId, due, parts, subOrderIds, redeemPoints, couponCodes);
+        run.due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
+        run.lines = new ArrayList<>();
+        for (int i = 0; i < run.parts.size(); i++) {
+            List<Pricing.PricedLine> priced = run.parts.get(i).lines();
+            for (int number = 0; number < priced.size(); number++) {
+                Pricing.PricedLine line = priced.get(number);
+                run.lines.add(new OrderCoupons.Line(run.subOrderIds.get(i), run.parts.get(i).merchantId(), number,
+                        line.variant().productId(), line.variant().categoryId(), line.quantity(), line.subtotal()));
+            }
+        }
+        run.couponDiscounts = ports.coupons().placed(run.db, run.customer, run.orderId, run.due, run.lines,
+                run.request.couponCodes());
+        return Next.CONTINUE;
+    }
+
+    /** The points domain spends the points on what the coupons left; the discount is both together. */
+    private Next spendPoints(Checkout run) {
+        List<OrderPoints.Line> pointsLines = new ArrayList<>();
+        for (int i = 0; i < run.lines.size(); i++) {
+            OrderCoupons.Line line = run.lines.get(i);
+            pointsLines.add(new OrderPoints.Line(line.subOrderId(), line.merchantId(), line.lineNumber(),
+                    line.categoryId(), line.quantity(), line.subtotal().minus(run.couponDiscounts[i])));
+        }
+        String currency = run.parts.getFirst().subtotal().currency();
+        run.discount = Arrays.stream(ports.points().placed(run.db, run.customer, run.orderId, run.due, pointsLines,
+                        run.request.redeemPoints()))
+                .reduce(Arrays.stream(run.couponDiscounts).reduce(Money.zero(currency), Money::plus), Money::plus);
+        return Next.CONTINUE;
+    }
+
+    /** Writes the order built in memory (nothing is read back). */
+    private Next writeOrder(Checkout run) {
+        run.subtotal = run.parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
+        run.tax = run.parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
-        OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, caller.id(), customer,
-                cart.id(), subtotal, tax, discount, subtotal.plus(tax).minus(discount), address, reservationId, due));
-        List<Order.SubOrder> subOrders = subOrdersOf(parts, subOrderIds, now);
-        repository.insertSubOrders(db, orderId, subOrders);
-        attribution.placed(db, caller, orderId, customer, channelCode, subOrders.stream()
-                .map(s -> new OrderAttribution.SubOrder(s.id(), s.merchantId(), s.subtotal(), s.total())).toList());
-        List<Order.Transition> history = lifecycle.placed(db, orderId, caller.id(), customer, subOrders,
-                actorOf(caller), now);
-        reservations.reserve(db, CHECKOUT, reservationId, stock);
-        return Optional.of(new Order(orderId, caller.id(), customer, cart.id(), OrderStatus.PLACED, subtotal, tax,
-                discount, subtotal.plus(tax).minus(discount), address, reservationId, false, due,
-                subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now));
+        run.now = repository.insertOrder(run.db, new OrderRepository.NewOrder(run.orderId, run.caller.id(),
+                run.customer, run.cart.id(), run.subtotal, run.tax, run.discount,
+                run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId, run.due));
+        run.subOrders = subOrdersOf(run.parts, run.subOrderIds, run.now);
+        repository.insertSubOrders(run.db, run.orderId, run.subOrders);
+        return Next.CONTINUE;
+    }
+
+    private Next attribute(Checkout run) {
+        run.channel = ports.attribution().placed(run.db, run.caller, run.orderId, run.customer,
+                run.request.channelCode(), run.request.couponCodes(), attributed(run.subOrders));
+        return Next.CONTINUE;
+    }
+
+    private Next recordPlaced(Checkout run) {
+        run.history = lifecycle.placed(run.db, run.orderId, run.caller.id(), run.customer, run.channel, run.subOrders,
+                actorOf(run.caller), run.now);
+        return Next.CONTINUE;
+    }
+
+    /** Last, so the stock levels' row locks are held only from the reservation to the commit. */
+    private Next reserve(Checkout run) {
+        reservations.reserve(run.db, CHECKOUT, run.reservationId, run.stock);
+        run.order = new Order(run.orderId, run.caller.id(), run.customer, run.cart.id(), OrderStatus.PLACED,
+                run.subtotal, run.tax, run.discount, run.subtotal.plus(run.tax).minus(run.discount), run.request.address(),
+                run.reservationId, false, run.due, run.subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED)
+                .toList(), run.history, 1, run.now, run.now, run.channel.orElse(null));
+        return Next.CONTINUE;
+    }
+
+    private static List<OrderAttribution.SubOrder> attributed(List<Order.SubOrder> subOrders) {
+        return subOrders.stream()
+                .map(s -> new OrderAttribution.SubOrder(s.id(), s.merchantId(), s.subtotal(), s.total())).toList();
     }
 
     /** The sub-orders of priced parts (one per merchant), awaiting payment, with their lines and commission. */
@@ -229,10 +336,12 @@ public final class OrderService {
      * no cart and no payment provider: the partner is the order's storefront and customer of record, and its total a
      * receivable from the partner ({@code partner_order_charged}). Priced and taxed like a checkout, at the lines'
      * prices. Its stock is already held by {@code reservationId}; {@link #commitStock} sells it once this
-     * transaction has committed, as after a payment. Its sub-orders then await their merchants like any other.
+     * transaction has committed, as after a payment. Its sub-orders then await their merchants like any other. The
+     * order is the partner's channel's (decision 41) when the partner is a channel.
      */
     public Order placePartnerOrder(DSLContext db, UUID partnerId, UUID orderId, UUID reservationId,
                                    List<PartnerLine> lines, Order.ShippingAddress address) {
+        address.requireValid();
         List<Pricing.MerchantPart> parts = pricing.price(lines.stream()
                 .map(line -> new Pricing.Item(line.variant(), line.quantity())).toList());
         Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
@@ -243,48 +352,19 @@ public final class OrderService {
                 OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS)));
         List<Order.SubOrder> subOrders = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList(), now);
         repository.insertSubOrders(db, orderId, subOrders);
+        // The partner placed it: attributed to the partner's channel, if it is one.
+        Optional<Order.Channel> channel = ports.attribution().placed(db, new Principal(PrincipalType.PARTNER,
+                partnerId, null, Set.of()), orderId, partnerId, Optional.empty(), List.of(), attributed(subOrders));
         String actor = Principal.subjectOf(PrincipalType.PARTNER, partnerId);
-        lifecycle.placed(db, orderId, partnerId, partnerId, subOrders, actor, now);
+        lifecycle.placed(db, orderId, partnerId, partnerId, channel, subOrders, actor, now);
         paid(db, repository.get(db, orderId), actor, "paid on the partner's account",
                 List.of(MoneyMovement.partnerOrderCharged(partnerId, Parties.ofOrder(orderId, partnerId), total)));
         return repository.get(db, orderId);
     }
 
-    /**
-     * The order's lines for the promotions domain, whose coupons discount them first, then for the points domain,
-     * which spends the points on what the coupons left; answers the discount they make together.
-     */
-    private Money redeem(DSLContext db, UUID customer, UUID orderId, OffsetDateTime due, List<Pricing.MerchantPart> parts,
-                         List<UUID> subOrderIds, long redeemPoints, List<String> couponCodes) {
-        List<OrderCoupons.Line> lines = new ArrayList<>();
-        for (int i = 0; i < parts.size(); i++) {
-            List<Pricing.PricedLine> priced = parts.get(i).lines();
-            for (int number = 0; number < priced.size(); number++) {
-                Pricing.PricedLine line = priced.get(number);
-                lines.add(new OrderCoupons.Line(subOrderIds.get(i), parts.get(i).merchantId(), number,
-                        line.variant().productId(), line.variant().categoryId(), line.quantity(), line.subtotal()));
-            }
-        }
-        Money[] couponDiscounts = coupons.placed(db, customer, orderId, due, lines, couponCodes);
-        List<OrderPoints.Line> pointsLines = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            OrderCoupons.Line line = lines.get(i);
-            pointsLines.add(new OrderPoints.Line(line.subOrderId(), line.merchantId(), line.lineNumber(),
-                    line.categoryId(), line.quantity(), line.subtotal().minus(couponDiscounts[i])));
-        }
-        String currency = parts.getFirst().subtotal().currency();
-        return Arrays.stream(points.placed(db, customer, orderId, due, pointsLines, redeemPoints))
-                .reduce(Arrays.stream(couponDiscounts).reduce(Money.zero(currency), Money::plus), Money::plus);
-    }
-
-    /** The points domain as orders use it, for the fulfilment module's cancellations and returns. */
-    OrderPoints points() {
-        return points;
-    }
-
-    /** The promotions domain as orders use it, for the fulfilment module's cancellations and returns. */
-    OrderCoupons coupons() {
-        return coupons;
+    /** The other domains' parts, for the fulfilment module's cancellations, rejections and returns. */
+    OrderPorts ports() {
+        return ports;
     }
 
     public Order get(Principal caller, UUID id) {

@@ -29,15 +29,13 @@ public final class OrdersModule implements Module {
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
-                        OrderPoints points, OrderCoupons coupons, OrderAttribution attribution,
-                        SupplyFreshness supplyFreshness) {
+                        OrderPorts ports) {
         TaxRates taxRates = TaxRates.from(config);
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates, coupons, points);
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
-                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, points, coupons, attribution,
-                supplyFreshness);
-        this.customerData = new OrderCustomerData(dsl, piiKeys);
+                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, ports);
+        this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
     }
 

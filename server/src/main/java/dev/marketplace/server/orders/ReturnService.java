@@ -14,6 +14,8 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import dev.marketplace.server.platform.steps.Steps;
+import dev.marketplace.server.platform.steps.Steps.Next;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -38,19 +40,29 @@ public final class ReturnService {
     private final DSLContext dsl;
     private final InventoryService inventory;
     private final RefundRequests refunds;
-    private final OrderPoints points;
-    private final OrderCoupons coupons;
+    private final OrderPorts ports;
     private final OrderRepository orders;
     private final FulfilmentRepository fulfilment = new FulfilmentRepository();
     private final ReturnRepository repository = new ReturnRepository();
     private final OrderLifecycle lifecycle;
 
+    /**
+     * A return's refund after its move to {@code refunded}, in that move's transaction (decision 30): every step
+     * writes to this database only, so the rollback is each one's compensation — a step that fails leaves the return
+     * received, the points and coupons as they were, the commission unreversed and no refund. The refund is sent to
+     * the provider after the commit (the payments domain's subscriber), never inside it.
+     */
+    private final Steps<Refund> refundSteps = Steps.<Refund>of("return refund")
+            .step("give the returned units' points back", this::givePointsBack)
+            .step("give the returned units' coupon share back to their funders", this::giveCouponsBack)
+            .step("reverse the commission on the returned units", this::reverseCommission)
+            .step("request the refund (sent after the commit)", this::requestRefund);
+
     public ReturnService(DSLContext dsl, InventoryService inventory, RefundRequests refunds, PiiKeys piiKeys,
-                         OrderPoints points, OrderCoupons coupons) {
+                         OrderPorts ports) {
         this.dsl = dsl;
-        this.points = points;
-        this.coupons = coupons;
-        this.orders = new OrderRepository(piiKeys);
+        this.ports = ports;
+        this.orders = new OrderRepository(piiKeys, ports.attribution());
         this.lifecycle = new OrderLifecycle(orders);
         this.inventory = inventory;
         this.refunds = refunds;
@@ -89,7 +101,7 @@ public final class ReturnService {
             UUID id = UUID.randomUUID();
             repository.insert(db, id, order, subOrder, reason, quantities);
             OrderReturn created = repository.find(db, caller, id, false).orElseThrow();
-            lifecycle.returnRequested(db, created, order.storefrontId(), OrderService.actorOf(caller), reason);
+            lifecycle.returnRequested(db, created, order, OrderService.actorOf(caller), reason);
             return created;
         });
     }
@@ -155,8 +167,8 @@ public final class ReturnService {
         }
         // The part loyalty points paid is given back as points (in the refund's transaction), not money; the part
         // coupons paid goes back to their funders.
-        most = most.minus(points.paidWithPoints(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()))
-                .minus(coupons.paidWithCoupons(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()));
+        most = most.minus(ports.points().paidWithPoints(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()))
+                .minus(ports.coupons().paidWithCoupons(dsl, subOrder.id(), current.quantitiesByLine(), most.currency()));
         Money refund = amount.orElse(most);
         if (!refund.currency().equals(most.currency())) {
             throw ProblemException.validation("amount/currency", FieldError.OUT_OF_RANGE, "must be " + most.currency());
@@ -166,19 +178,40 @@ public final class ReturnService {
                     "must be between 1 and " + most.amount() + " (what the returned units cost)");
         }
         Money reversed = commission;
-        OrderReturn refunded = step(caller, id, Action.REFUND, "refund " + refund.amount() + " " + refund.currency(),
-                null, (db, orderReturn) -> {
-                    refunds.request(db, orderReturn.orderId(), orderReturn.subOrderId(), refund,
-                            "return " + orderReturn.id());
-                    points.givenBack(db, orderReturn.subOrderId(), "return:" + orderReturn.id(),
-                            orderReturn.quantitiesByLine(), false);
-                    coupons.givenBack(db, orderReturn.subOrderId(), "return:" + orderReturn.id(),
-                            orderReturn.quantitiesByLine(), false);
-                    DomainEvents.append(db, MoneyMovement.commissionReversed("return:" + orderReturn.id(),
-                            new Parties(orderReturn.orderId(), orderReturn.subOrderId(), orderReturn.merchantId(),
-                                    orderReturn.customerId()), reversed));
-                }, refund);
-        return refunded;
+        return step(caller, id, Action.REFUND, "refund " + refund.amount() + " " + refund.currency(), null,
+                (db, orderReturn) -> refundSteps.run(new Refund(db, orderReturn, refund, reversed)), refund);
+    }
+
+    /** What the steps of a refund share. */
+    private record Refund(DSLContext db, OrderReturn orderReturn, Money amount, Money commission) {
+        String cause() {
+            return "return:" + orderReturn.id();
+        }
+    }
+
+    private Next givePointsBack(Refund run) {
+        ports.points().givenBack(run.db(), run.orderReturn().subOrderId(), run.cause(),
+                run.orderReturn().quantitiesByLine(), false);
+        return Next.CONTINUE;
+    }
+
+    private Next giveCouponsBack(Refund run) {
+        ports.coupons().givenBack(run.db(), run.orderReturn().subOrderId(), run.cause(),
+                run.orderReturn().quantitiesByLine(), false);
+        return Next.CONTINUE;
+    }
+
+    private Next reverseCommission(Refund run) {
+        OrderReturn orderReturn = run.orderReturn();
+        DomainEvents.append(run.db(), MoneyMovement.commissionReversed(run.cause(), new Parties(orderReturn.orderId(),
+                orderReturn.subOrderId(), orderReturn.merchantId(), orderReturn.customerId()), run.commission()));
+        return Next.CONTINUE;
+    }
+
+    private Next requestRefund(Refund run) {
+        refunds.request(run.db(), run.orderReturn().orderId(), run.orderReturn().subOrderId(), run.amount(),
+                "return " + run.orderReturn().id());
+        return Next.CONTINUE;
     }
 
     private interface Effect {

@@ -99,6 +99,10 @@ class ChannelEconomicsIT {
 
     @Test
     void eachChannelIsPaidItsTieredShareOfWhatItBroughtAndScoredOnIt() throws Exception {
+        // The channels keep time by the clock: the test starts on the third day of next month (Tokyo), so no month
+        // or quarter ends while it runs, whenever it runs.
+        YearMonth start = YearMonth.now(CLOCK.withZone(TOKYO)).plusMonths(1);
+        CLOCK.advance(Duration.between(OffsetDateTime.now(CLOCK), start.atDay(3).atStartOfDay(TOKYO)));
         Shop a = new Shop(server, 1_000);
         Shop b = new Shop(server, 1_000);
         ActiveMerchant tea = a.merchant("Uji Tea K.K.");
@@ -158,7 +162,7 @@ class ChannelEconomicsIT {
                 storefrontA.getId(), new ChannelDepositDrawCreate().amount(yen(70_001)).reason("too much"), key())).code())
                 .isEqualTo(ErrorCode.DEPOSIT_INSUFFICIENT);
         // A's service tickets: two of three answered within 24 hours.
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).withNano(0);
+        OffsetDateTime now = OffsetDateTime.now(CLOCK).withNano(0);
         long[] answeredAfterHours = {2, 23, 30};
         for (int i = 0; i < answeredAfterHours.length; i++) {
             operator.recordChannelServiceResponse(storefrontA.getId(), new ServiceResponseCreate().reference("T-" + i)
@@ -166,7 +170,7 @@ class ChannelEconomicsIT {
         }
         server.catchUp(ChannelsModule.REVENUE_SHARE, SettlementModule.LEDGER_POSTING);
 
-        String cycle = YearMonth.now(TOKYO).toString();
+        String cycle = YearMonth.now(CLOCK.withZone(TOKYO)).toString();
         Map<UUID, List<Sale>> byChannel = new LinkedHashMap<>();
         released.forEach(sale -> byChannel.computeIfAbsent(sale.channel(), c -> new ArrayList<>()).add(sale));
         long refund = 108_000; // one unit of sencha with its 8 % tax
@@ -277,7 +281,7 @@ class ChannelEconomicsIT {
         // The month ends (moved clock): its statement is closed and unchanged; the next opens at its closing.
         ChannelStatement before = operator.getChannelStatement(storefrontA.getId(), cycle);
         YearMonth next = YearMonth.parse(cycle).plusMonths(1);
-        CLOCK.advance(Duration.between(OffsetDateTime.now(ZoneOffset.UTC), next.atDay(1).atStartOfDay(TOKYO)).plusMinutes(1));
+        CLOCK.advance(Duration.between(OffsetDateTime.now(CLOCK), next.atDay(1).atStartOfDay(TOKYO)).plusMinutes(1));
         ChannelStatement closed = operator.getChannelStatement(storefrontA.getId(), cycle);
         assertThat(closed.getStatus()).isEqualTo(ChannelStatement.StatusEnum.CLOSED);
         assertThat(closed.getLines()).isEqualTo(before.getLines());
@@ -374,7 +378,7 @@ class ChannelEconomicsIT {
     }
 
     private static String quarter() {
-        LocalDate today = LocalDate.now(TOKYO);
+        LocalDate today = LocalDate.now(CLOCK.withZone(TOKYO));
         return today.getYear() + "-Q" + today.get(IsoFields.QUARTER_OF_YEAR);
     }
 

@@ -103,13 +103,11 @@ public final class LeaseHttpService implements HttpService {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "shippingAddress");
         JsonFields address = body.requiredObject("shippingAddress",
                 "name", "country", "postalCode", "region", "locality", "line1", "line2", "phone");
-        String name = address.requiredString("name", 1, 100);
+        String name = address.requiredString("name", 1, Order.ShippingAddress.NAME_MAX);
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
         body.throwIfInvalid();
-        Order.ShippingAddress shippingAddress = new Order.ShippingAddress(name, postal.country(), postal.postalCode(),
-                postal.region(), postal.locality(), postal.line1(), postal.line2(), phone.value());
-        send(res, leases.commit(Authentication.principal(req), id, shippingAddress));
+        send(res, leases.commit(Authentication.principal(req), id, Order.ShippingAddress.of(name, postal, phone)));
     }
 
     private static void send(ServerResponse res, LeaseService.LeaseView view) {

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
  * label, a phone) and seals it with its other personal data. The OpenAPI document's address schemas repeat these
  * limits (ContactRulesAgreementTest).
  *
+ * <p>The rule holds in the domain, not only at the HTTP edge: an address that breaks it cannot be made.
+ *
  * @param line2 null when absent
  */
 public record PostalAddress(String country, String postalCode, String region, String locality, String line1,
@@ -21,6 +23,18 @@ public record PostalAddress(String country, String postalCode, String region, St
     public static final int REGION_MAX = 100;
     public static final int LOCALITY_MAX = 100;
     public static final int LINE_MAX = 200;
+
+    public PostalAddress {
+        if (country == null || !COUNTRY.matcher(country).matches() || !filled(postalCode, POSTAL_CODE_MAX)
+                || !filled(region, REGION_MAX) || !filled(locality, LOCALITY_MAX) || !filled(line1, LINE_MAX)
+                || (line2 != null && !filled(line2, LINE_MAX))) {
+            throw new IllegalArgumentException("not a postal address");
+        }
+    }
+
+    private static boolean filled(String text, int max) {
+        return text != null && !text.isEmpty() && text.length() <= max;
+    }
 
     /** The fields of an address object, the locality named {@code localityField}; null with the errors collected. */
     public static PostalAddress read(JsonFields fields, String localityField) {

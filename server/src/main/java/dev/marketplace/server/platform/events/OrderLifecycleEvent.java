@@ -14,11 +14,13 @@ import java.util.UUID;
  *
  * @param returnId     the return, for {@code return_*} events; null otherwise
  * @param storefrontId the storefront (API client) that placed the order: webhooks give it the orders it placed
+ * @param channelId    the channel the order is attributed to (decision 41); null when none
  * @param fromStatus   null when the order or return was created
  * @param reason       why, as recorded in the order's history; null when none was given
  */
 public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties parties, UUID returnId,
-                                  UUID storefrontId, String fromStatus, String toStatus, String reason)
+                                  UUID storefrontId, UUID channelId, String fromStatus, String toStatus,
+                                  String reason)
         implements DomainEvent {
 
     /** The lifecycle block of the catalogue. */
@@ -36,10 +38,10 @@ public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties 
 
     /** The event of history row {@code transitionId} of {@code order_transition}: one event per row. */
     public static OrderLifecycleEvent ofTransition(EventType type, long transitionId, Parties parties, UUID returnId,
-                                                   UUID storefrontId, String fromStatus, String toStatus,
-                                                   String reason) {
+                                                   UUID storefrontId, UUID channelId, String fromStatus,
+                                                   String toStatus, String reason) {
         return new OrderLifecycleEvent(type, "order_transition:" + transitionId, parties, returnId, storefrontId,
-                fromStatus, toStatus, reason);
+                channelId, fromStatus, toStatus, reason);
     }
 
     @Override
@@ -48,6 +50,9 @@ public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties 
                 .add("toStatus", toStatus);
         if (returnId != null) {
             json.add("returnId", returnId.toString());
+        }
+        if (channelId != null) {
+            json.add("channelId", channelId.toString());
         }
         if (fromStatus != null) {
             json.add("fromStatus", fromStatus);
@@ -61,7 +66,9 @@ public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties 
     static OrderLifecycleEvent fromPayload(EventType type, String idempotencyId, Parties parties, JsonObject payload) {
         return new OrderLifecycleEvent(type, idempotencyId, parties,
                 payload.containsKey("returnId") ? UUID.fromString(payload.getString("returnId")) : null,
-                UUID.fromString(payload.getString("storefrontId")), payload.getString("fromStatus", null),
+                UUID.fromString(payload.getString("storefrontId")),
+                payload.containsKey("channelId") ? UUID.fromString(payload.getString("channelId")) : null,
+                payload.getString("fromStatus", null),
                 payload.getString("toStatus"), payload.getString("reason", null));
     }
 }

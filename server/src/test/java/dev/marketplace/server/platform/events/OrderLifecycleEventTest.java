@@ -15,9 +15,9 @@ class OrderLifecycleEventTest {
     @Test
     void anEventReadsBackFromItsStoredPayloadAsItWasWritten() {
         OrderLifecycleEvent shipped = OrderLifecycleEvent.ofTransition(EventType.SUB_ORDER_SHIPPED, 42, subOrder, null,
-                storefront, "accepted", "partially_shipped", "Yamato 4000-1111");
+                storefront, null, "accepted", "partially_shipped", "Yamato 4000-1111");
         OrderLifecycleEvent requested = OrderLifecycleEvent.ofTransition(EventType.RETURN_REQUESTED, 43, subOrder,
-                UUID.randomUUID(), storefront, null, "requested", null);
+                UUID.randomUUID(), storefront, null, null, "requested", null);
 
         assertThat(shipped.idempotencyId()).isEqualTo("order_transition:42");
         assertThat(shipped.payload().toString()).doesNotContain("returnId");
@@ -35,6 +35,6 @@ class OrderLifecycleEventTest {
                 .doesNotContain(EventType.REFUND_REQUESTED);
         assertThat(EventType.SUB_ORDER_DELIVERED.wireName()).isEqualTo("sub_order_delivered");
         assertThatThrownBy(() -> OrderLifecycleEvent.ofTransition(EventType.PAYMENT_CAPTURED, 1, subOrder, null,
-                storefront, null, "paid", null)).isInstanceOf(IllegalArgumentException.class);
+                storefront, null, null, "paid", null)).isInstanceOf(IllegalArgumentException.class);
     }
 }
