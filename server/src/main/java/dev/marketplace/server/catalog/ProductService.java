@@ -166,8 +166,11 @@ public final class ProductService {
         return repository.find(dsl, caller, id).orElseThrow(ProductService::productNotFound);
     }
 
-    public Page<Product> list(Principal caller, Optional<ProductStatus> status, PageRequest page) {
-        return Page.fromLookahead(repository.list(dsl, caller, status, page), page.limit(), ProductRepository::cursorOf);
+    /** The caller's products, optionally of one merchant (the operator's filter) and in one status. */
+    public Page<Product> list(Principal caller, Optional<UUID> merchantId, Optional<ProductStatus> status,
+                              PageRequest page) {
+        return Page.fromLookahead(repository.list(dsl, caller, merchantId, status, page), page.limit(),
+                ProductRepository::cursorOf);
     }
 
     /**
@@ -206,22 +209,58 @@ public final class ProductService {
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
-            expected.check(current.version());
-            ProductStatus next = next(current, action);
-            List<ComplianceFinding> findings = List.of();
-            if (action == ProductAction.SUBMIT) {
-                requireActiveMerchant(current.merchantId(), "submit products for review");
-                findings = compliance.check(current.content());
-                if (!findings.isEmpty()) {
-                    next = next.after(ProductAction.REJECT).orElseThrow();
-                }
-            }
-            Product changed = repository.update(db, current, current.content(), next, findings, reasons);
-            if (next != current.status() && (next == ProductStatus.PUBLISHED || next == ProductStatus.REJECTED)) {
-                appendModerationEvent(db, current.status(), changed);
-            }
-            return changed;
+            return transition(db, current, action, reasons, expected);
         });
+    }
+
+    private Product transition(DSLContext db, Product current, ProductAction action, List<String> reasons,
+                               ExpectedVersion expected) {
+        expected.check(current.version());
+        ProductStatus next = next(current, action);
+        List<ComplianceFinding> findings = List.of();
+        if (action == ProductAction.SUBMIT) {
+            requireActiveMerchant(current.merchantId(), "submit products for review");
+            findings = compliance.check(current.content());
+            if (!findings.isEmpty()) {
+                next = next.after(ProductAction.REJECT).orElseThrow();
+            }
+        }
+        Product changed = repository.update(db, current, current.content(), next, findings, reasons);
+        if (next != current.status() && (next == ProductStatus.PUBLISHED || next == ProductStatus.REJECTED)) {
+            appendModerationEvent(db, current.status(), changed);
+        }
+        return changed;
+    }
+
+    /**
+     * The operator's decisions on many products, in request order, each item in its own transaction and on its own:
+     * a refused item is reported with the problem it would have answered alone ({@code not_found},
+     * {@code version_conflict}, {@code illegal_status_transition}) and never holds back the others. A product that
+     * already has the status its action leads to is {@code unchanged}, whatever version the item names, so a request
+     * sent again after a lost answer changes nothing.
+     */
+    public List<ModerationResult> moderateAll(Principal caller, List<ModerationItem> items) {
+        List<ModerationResult> results = new ArrayList<>();
+        for (int index = 0; index < items.size(); index++) {
+            ModerationItem item = items.get(index);
+            ProductStatus decided = ProductStatus.PENDING_REVIEW.after(item.action()).orElseThrow();
+            int at = index;
+            try {
+                results.add(dsl.transactionResult(tx -> {
+                    DSLContext db = tx.dsl();
+                    Product current = repository.findForUpdate(db, caller, item.productId())
+                            .orElseThrow(ProductService::productNotFound);
+                    return current.status() == decided
+                            ? ModerationResult.of(at, ModerationResult.Outcome.UNCHANGED, current)
+                            : ModerationResult.of(at, ModerationResult.Outcome.APPLIED, transition(db, current,
+                                    item.action(), item.reasons(),
+                                    new ExpectedVersion(item.version(), ExpectedVersion.Source.BODY)));
+                }));
+            } catch (ProblemException refused) {
+                results.add(ModerationResult.rejected(at, item.productId(), refused.code(), refused.detail()));
+            }
+        }
+        return results;
     }
 
     /** For webhooks: the product's publication or refusal, one event per version reached. */
