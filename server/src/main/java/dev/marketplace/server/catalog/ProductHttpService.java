@@ -268,9 +268,10 @@ public final class ProductHttpService implements HttpService {
                 item.reject("action", FieldError.REQUIRED, "is required");
             }
             boolean rejecting = action.filter("reject"::equals).isPresent();
-            List<String> reasons = rejecting ? item.requiredStrings("reasons", REJECTION_REASONS_MAX, 1, REASON_MAX)
-                    : List.of();
-            if (!rejecting && item.isPresent("reasons")) {
+            Optional<List<String>> reasons = item.optionalStrings("reasons", REJECTION_REASONS_MAX, 1, REASON_MAX);
+            if (rejecting && reasons.filter(given -> !given.isEmpty()).isEmpty()) {
+                item.reject("reasons", FieldError.REQUIRED, "is required with reject: 1 to " + REJECTION_REASONS_MAX);
+            } else if (action.filter("approve"::equals).isPresent() && reasons.isPresent()) {
                 item.reject("reasons", FieldError.INVALID_FORMAT, "belongs to reject only");
             }
             Optional<Long> version = item.optionalLong("version", 1, Long.MAX_VALUE);
@@ -279,7 +280,7 @@ public final class ProductHttpService implements HttpService {
             }
             if (productId != null && action.isPresent() && version.isPresent()) {
                 items.add(new ModerationItem(productId, rejecting ? ProductAction.REJECT : ProductAction.APPROVE,
-                        reasons, version.get()));
+                        reasons.orElse(List.of()), version.get()));
             }
         }
         body.throwIfInvalid();
