@@ -4,13 +4,14 @@ import dev.marketplace.sdk.CursorStore;
 import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
+import dev.marketplace.sdk.Pages;
 import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.InventoryApi.ListLocationsParams;
+import dev.marketplace.sdk.api.SettlementApi.GetStatementParams;
 import dev.marketplace.sdk.model.Location;
 import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.Money;
-import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductBulkUpsert;
 import dev.marketplace.sdk.model.ProductStatus;
 import dev.marketplace.sdk.model.ProductStatusChange;
@@ -19,6 +20,8 @@ import dev.marketplace.sdk.model.ProductUpsertResult;
 import dev.marketplace.sdk.model.ProductVariantInput;
 import dev.marketplace.sdk.model.ShipmentCreate;
 import dev.marketplace.sdk.model.ShipmentLine;
+import dev.marketplace.sdk.model.Statement;
+import dev.marketplace.sdk.model.StatementLine;
 import dev.marketplace.sdk.model.StockChange;
 import dev.marketplace.sdk.model.StockLevel;
 import dev.marketplace.sdk.model.StockUpdate;
@@ -44,7 +47,8 @@ import java.util.UUID;
  *     <li>{@link #pullOrdersAndShip}: the sub-order feed read from a stored cursor; each paid sub-order accepted and
  *     shipped, every line in full, with idempotency keys derived from the sub-order so that a repeat (after a crash
  *     between the call and saving the cursor) does nothing twice;</li>
- *     <li>{@link #pullStock}: the stock feed read the same way, to mirror reservations and sales into the ERP.</li>
+ *     <li>{@link #pullStock}: the stock feed read the same way, to mirror reservations and sales into the ERP;</li>
+ *     <li>{@link #statementLines}: the month's statement, every line traced to its cause, for the books.</li>
  * </ol>
  * Usage: {@code ErpSync baseUri merchantClientId merchantSecret categoryId [cursorDirectory]}: syncs two demo items,
  * then follows both feeds until stopped (Ctrl-C).
@@ -93,11 +97,11 @@ public final class ErpSync {
                 throw new IllegalStateException(result.getExternalId() + " refused: " + result.getCode() + " " + result.getErrors());
             }
             outcomes.put(result.getExternalId(), result.getOutcome());
-            Product product = merchant.products().getProduct(result.getProductId());
-            product.getVariants().forEach(variant -> variantsBySku.put(variant.getSku(), variant.getId()));
-            if (product.getStatus() == ProductStatus.DRAFT || product.getStatus() == ProductStatus.REJECTED) {
-                merchant.products().submitProduct(product.getId(), new ProductStatusChange().version(product.getVersion()),
-                        RequestOptions.builder().idempotencyKey("submit-" + product.getId() + "-" + product.getVersion()).build());
+            // The result names the variants and the product's status: no read of the product per item.
+            result.getVariants().forEach(variant -> variantsBySku.put(variant.getSku(), variant.getId()));
+            if (result.getStatus() == ProductStatus.DRAFT || result.getStatus() == ProductStatus.REJECTED) {
+                merchant.products().submitProduct(result.getProductId(), new ProductStatusChange().version(result.getVersion()),
+                        RequestOptions.builder().idempotencyKey("submit-" + result.getProductId() + "-" + result.getVersion()).build());
             }
         }
 
@@ -172,6 +176,17 @@ public final class ErpSync {
             }
         });
         return latest;
+    }
+
+    /**
+     * Every line of the merchant's statement of {@code cycle} (a month in UTC, {@code 2026-12}) in yen: what the ERP
+     * books — escrow released per sub-order, commission, refunds, payouts, fees — each with the reference of its cause
+     * ({@code escrow_released:<subOrderId>}). The current month's statement is open: its lines so far.
+     */
+    public List<StatementLine> statementLines(String cycle) {
+        GetStatementParams inYen = GetStatementParams.builder().currency("JPY").limit(200).build();
+        return Pages.stream(cursor -> merchant.settlement().getStatement(cycle, inYen.toBuilder().cursor(cursor).build()),
+                Statement::getLines, Statement::getNextCursor).toList();
     }
 
     public static void main(String[] args) throws Exception {

@@ -16,11 +16,15 @@ import dev.marketplace.sdk.model.MerchantApproved;
 import dev.marketplace.sdk.model.MerchantContact;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.PrincipalType;
-import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.ProductModeration;
+import dev.marketplace.sdk.model.ProductModerationItem;
+import dev.marketplace.sdk.model.ProductModerationItem.ActionEnum;
+import dev.marketplace.sdk.model.ProductModerationResult;
 import dev.marketplace.sdk.model.ProductPage;
 import dev.marketplace.sdk.model.ProductStatus;
-import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.Storefront;
+import dev.marketplace.sdk.model.StorefrontCreate;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
@@ -67,26 +71,34 @@ public final class OperatorOnboarding {
     }
 
     /**
-     * A storefront's client: it browses, registers customers and signs them in (authorization code with PKCE) to
-     * fill carts, check out and pay on their behalf.
+     * A storefront, registered once, and its client: it browses, registers customers and signs them in (authorization
+     * code with PKCE) to fill carts, check out and pay on their behalf.
      */
     public ClientCredentials registerStorefront(String name, URI redirectUri) {
+        Storefront storefront = operator.clients().registerStorefront(new StorefrontCreate().name(name),
+                once("storefront-" + name));
         return operator.clients().createClient(new ClientCreate().name(name)
-                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+                .principalType(PrincipalType.STOREFRONT).principalId(storefront.getId())
                 .scopes(List.of(Scope.CATALOG_READ, Scope.CUSTOMERS_REGISTER, Scope.CUSTOMERS_READ, Scope.CART_WRITE,
                         Scope.ORDERS_READ, Scope.ORDERS_WRITE))
-                .redirectUris(List.of(redirectUri.toString())), once("storefront-" + name));
+                .redirectUris(List.of(redirectUri.toString())), once("storefront-client-" + name));
     }
 
-    /** Approves every product a merchant submitted for review; the approved products are listed at once. */
-    public List<Product> approveSubmittedProducts(UUID merchantId) {
-        ListProductsParams pending = ListProductsParams.builder().status(ProductStatus.PENDING_REVIEW).limit(100).build();
-        List<Product> submitted = Pages.stream(cursor -> operator.products().listProducts(pending.toBuilder().cursor(cursor).build()),
+    /**
+     * Approves every product a merchant submitted for review in one request; the approved products are listed at
+     * once. Sending it again is harmless: an approved product comes back {@code unchanged}.
+     */
+    public List<ProductModerationResult> approveSubmittedProducts(UUID merchantId) {
+        ListProductsParams pending = ListProductsParams.builder().merchantId(merchantId)
+                .status(ProductStatus.PENDING_REVIEW).limit(100).build();
+        List<ProductModerationItem> approvals = Pages.stream(
+                        cursor -> operator.products().listProducts(pending.toBuilder().cursor(cursor).build()),
                         ProductPage::getItems, ProductPage::getNextCursor)
-                .filter(product -> product.getMerchantId().equals(merchantId))
+                .map(product -> new ProductModerationItem().productId(product.getId()).action(ActionEnum.APPROVE)
+                        .version(product.getVersion()))
                 .toList();
-        return submitted.stream().map(product -> operator.products().approveProduct(product.getId(),
-                new ProductStatusChange().version(product.getVersion()))).toList();
+        return approvals.isEmpty() ? List.of()
+                : operator.products().moderateProducts(new ProductModeration().items(approvals)).getResults();
     }
 
     private static RequestOptions once(String operation) {

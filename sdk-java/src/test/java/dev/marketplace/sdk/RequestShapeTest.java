@@ -20,6 +20,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.marketplace.sdk.api.ListingsApi.ListListingsParams;
+import dev.marketplace.sdk.api.OauthApi;
+import dev.marketplace.sdk.api.OauthApi.RequestTokenForm;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryUpdate;
 import java.net.URI;
@@ -54,6 +56,24 @@ class RequestShapeTest {
         assertThat(params.toBuilder().cursor("c2").build()).isNotEqualTo(params)
                 .isEqualTo(params.toBuilder().cursor("c2").build());
         assertThat(params.toString()).isEqualTo("ListListingsParams{q=緑茶 tea, merchantId=" + merchant + ", inStock=true, limit=10}");
+    }
+
+    @Test
+    void theOAuthFormEndpointsTakeATypedFormWhoseUnsetFieldsAreLeftOutAndWhoseToStringShowsNoSecret() {
+        api.stubFor(post(urlPathEqualTo("/oauth2/token")).willReturn(okJson(
+                "{\"access_token\":\"t\",\"token_type\":\"Bearer\",\"expires_in\":300,\"scope\":\"catalog:read\"}")));
+        RequestTokenForm form = RequestTokenForm.builder().grantType("client_credentials").scope("catalog:read")
+                .clientId("erp").clientSecret("s3cret").build();
+
+        new OauthApi(client.apiClient()).requestToken(form);
+
+        api.verify(postRequestedFor(urlPathEqualTo("/oauth2/token"))
+                .withHeader("Content-Type", matching("application/x-www-form-urlencoded.*"))
+                .withRequestBody(equalTo("grant_type=client_credentials&scope=catalog%3Aread&client_id=erp&client_secret=s3cret")));
+        assertThat(form.toString()).doesNotContain("s3cret").contains("clientSecret");
+        assertThat(form.toBuilder().scope("orders:read").build()).isNotEqualTo(form);
+        assertThatThrownBy(() -> new OauthApi(client.apiClient()).requestToken(RequestTokenForm.builder().build()))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("grantType");
     }
 
     @Test

@@ -28,7 +28,7 @@ class TableOwnershipTest {
     static final Map<String, String> OWNERS = owners(
             owned("catalog", "catalog_category", "product", "product_variant", "listing_search", "merchant_rating"),
             owned("merchants", "merchant", "merchant_status_change"),
-            owned("clients", "api_client"),
+            owned("clients", "api_client", "storefront"),
             owned("customers", "customer", "customer_token", "customer_privacy_event", "sign_in_event",
                     "sign_in_failure", "authorization_request"),
             owned("inventory", "stock_location", "stock_level", "stock_reservation", "stock_reservation_line",

@@ -34,7 +34,7 @@ class TenancyRuleTest {
             "shipment", "shipment_line",
             "change_log", "webhook_endpoint", "channel", "dropship_connection", "dropship_variant", "dropship_sync_run",
             "dropship_forward", "dropship_switch", "review", "partner_lease",
-            "partner_lease_line");
+            "partner_lease_line", "storefront");
 
     /** The rule's names: the platform's one, and each repository's application of it to its table. */
     private static final Set<String> RULES = Set.of("visibleTo", "ownedBy");

@@ -64,6 +64,9 @@ public final class ProductHttpService implements HttpService {
     private static final int REASON_MAX = 1000;
     private static final int REJECTION_REASONS_MAX = 20;
     private static final int EXTERNAL_ID_MAX = 100;
+    /** The most decisions in one bulk moderation: a moderator's review queue, page by page. */
+    private static final int MODERATION_ITEMS_MAX = 500;
+    private static final Set<String> MODERATION_ACTIONS = Set.of("approve", "reject");
     /** The most products in one bulk upsert, and the most variants across them: an ERP's catalog in a few calls. */
     private static final int BULK_PRODUCTS_MAX = 2_000;
     private static final int BULK_VARIANTS_MAX = 10_000;
@@ -84,6 +87,7 @@ public final class ProductHttpService implements HttpService {
                 .post("/", this::create)
                 .get("/changes", this::changes)
                 .post("/bulk", this::bulkUpsert)
+                .post("/moderation", this::moderate)
                 .get("/{productId}", this::get)
                 .patch("/{productId}", this::update)
                 .delete("/{productId}", this::delete)
@@ -112,11 +116,12 @@ public final class ProductHttpService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        QueryParameters query = QueryParameters.of(req, "status", "limit", "cursor");
+        QueryParameters query = QueryParameters.of(req, "merchantId", "status", "limit", "cursor");
+        Optional<UUID> merchantId = query.uuid("merchantId");
         Optional<ProductStatus> status = query.oneOf("status", STATUSES).flatMap(ProductStatus::fromWireName);
         PageRequest page = query.pageRequest(CursorKey.TIMESTAMP, CursorKey.UUID);
         query.throwIfInvalid();
-        Page<ProductResource> result = products.list(Authentication.principal(req), status, page)
+        Page<ProductResource> result = products.list(Authentication.principal(req), merchantId, status, page)
                 .map(ProductResource::of);
         JsonResponses.ok(res, new ProductPage(result.items(), result.nextCursor()));
     }
@@ -164,15 +169,21 @@ public final class ProductHttpService implements HttpService {
 
     /** The JSON representation of one bulk upsert result (see {@code ProductUpsertResult} in the OpenAPI document). */
     public record ProductUpsertResultResource(int index, String externalId, String outcome, UUID productId,
-                                              Long version, String status, String code, String detail,
-                                              List<FieldError> errors) {
+                                              Long version, String status, List<VariantKey> variants, String code,
+                                              String detail, List<FieldError> errors) {
         static ProductUpsertResultResource of(ProductUpsertResult result) {
             return new ProductUpsertResultResource(result.index(), result.externalId(), result.outcome().wireName(),
                     result.product().map(Product::id).orElse(null), result.product().map(Product::version).orElse(null),
                     result.product().map(product -> product.status().wireName()).orElse(null),
+                    result.product().map(product -> product.variants().stream()
+                            .map(variant -> new VariantKey(variant.id(), variant.sku())).toList()).orElse(null),
                     result.code().orElse(null), result.detail().orElse(null),
                     result.errors().isEmpty() ? null : result.errors());
         }
+    }
+
+    /** A variant by its id and the merchant's SKU (see {@code VariantKey} in the OpenAPI document). */
+    public record VariantKey(UUID id, String sku) {
     }
 
     public record ProductUpsertResults(List<ProductUpsertResultResource> results) {
@@ -222,6 +233,59 @@ public final class ProductHttpService implements HttpService {
         results.addAll(products.upsertAll(Authentication.principal(req), valid));
         results.sort(Comparator.comparingInt(ProductUpsertResult::index));
         JsonResponses.ok(res, new ProductUpsertResults(results.stream().map(ProductUpsertResultResource::of).toList()));
+    }
+
+    /** One result of a bulk moderation (see {@code ProductModerationResult} in the OpenAPI document). */
+    public record ModerationResultResource(int index, UUID productId, String outcome, Long version, String status,
+                                           String code, String detail) {
+        static ModerationResultResource of(ModerationResult result) {
+            return new ModerationResultResource(result.index(), result.productId(), result.outcome().wireName(),
+                    result.product().map(Product::version).orElse(null),
+                    result.product().map(product -> product.status().wireName()).orElse(null),
+                    result.code().orElse(null), result.detail().orElse(null));
+        }
+    }
+
+    public record ModerationResults(List<ModerationResultResource> results) {
+    }
+
+    /**
+     * Up to {@value #MODERATION_ITEMS_MAX} decisions of the operator, each {@code approve} or {@code reject} (with
+     * reasons) of a product at the version the operator saw. Any invalid item is a 400 for the whole request, which
+     * then changes nothing; the valid ones are applied each on its own ({@link ProductService#moderateAll}).
+     */
+    private void moderate(ServerRequest req, ServerResponse res) {
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "items");
+        if (!body.isPresent("items")) {
+            body.reject("items", FieldError.REQUIRED, "is required");
+        }
+        List<ModerationItem> items = new ArrayList<>();
+        for (JsonFields item : body.optionalObjects("items", 1, MODERATION_ITEMS_MAX, "productId", "action", "reasons",
+                "version").orElse(List.of())) {
+            UUID productId = item.requiredUuid("productId");
+            Optional<String> action = item.optionalEnum("action", MODERATION_ACTIONS);
+            if (!item.isPresent("action")) {
+                item.reject("action", FieldError.REQUIRED, "is required");
+            }
+            boolean rejecting = action.filter("reject"::equals).isPresent();
+            Optional<List<String>> reasons = item.optionalStrings("reasons", REJECTION_REASONS_MAX, 1, REASON_MAX);
+            if (rejecting && reasons.filter(given -> !given.isEmpty()).isEmpty()) {
+                item.reject("reasons", FieldError.REQUIRED, "is required with reject: 1 to " + REJECTION_REASONS_MAX);
+            } else if (action.filter("approve"::equals).isPresent() && reasons.isPresent()) {
+                item.reject("reasons", FieldError.INVALID_FORMAT, "belongs to reject only");
+            }
+            Optional<Long> version = item.optionalLong("version", 1, Long.MAX_VALUE);
+            if (!item.isPresent("version")) {
+                item.reject("version", FieldError.REQUIRED, "is required");
+            }
+            if (productId != null && action.isPresent() && version.isPresent()) {
+                items.add(new ModerationItem(productId, rejecting ? ProductAction.REJECT : ProductAction.APPROVE,
+                        reasons.orElse(List.of()), version.get()));
+            }
+        }
+        body.throwIfInvalid();
+        JsonResponses.ok(res, new ModerationResults(products.moderateAll(Authentication.principal(req), items).stream()
+                .map(ModerationResultResource::of).toList()));
     }
 
     private void get(ServerRequest req, ServerResponse res) {

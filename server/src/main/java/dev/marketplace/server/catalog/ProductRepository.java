@@ -89,14 +89,16 @@ final class ProductRepository {
     }
 
     /** The viewer's products in creation order (created, id), optionally in one status; {@code page.fetchSize()} at most. */
-    List<Product> list(DSLContext db, Principal viewer, Optional<ProductStatus> status, PageRequest page) {
+    List<Product> list(DSLContext db, Principal viewer, Optional<UUID> merchantId, Optional<ProductStatus> status,
+                       PageRequest page) {
+        Condition ofMerchant = merchantId.map(PRODUCT.MERCHANT_ID::eq).orElse(DSL.noCondition());
         Condition inStatus = status.map(s -> PRODUCT.STATUS.eq(s.wireName())).orElse(DSL.noCondition());
         Condition after = page.after()
                 .map(cursor -> DSL.row(PRODUCT.CREATED_AT, PRODUCT.ID)
                         .gt(OffsetDateTime.parse(cursor.keys().get(0)), UUID.fromString(cursor.keys().get(1))))
                 .orElse(DSL.noCondition());
         return withVariants(db, db.selectFrom(PRODUCT)
-                .where(visibleTo(viewer)).and(inStatus).and(after)
+                .where(visibleTo(viewer)).and(ofMerchant).and(inStatus).and(after)
                 .orderBy(PRODUCT.CREATED_AT, PRODUCT.ID)
                 .limit(page.fetchSize())
                 .fetch());

@@ -168,8 +168,11 @@ public final class ProductService {
         return repository.find(dsl, caller, id).orElseThrow(ProductService::productNotFound);
     }
 
-    public Page<Product> list(Principal caller, Optional<ProductStatus> status, PageRequest page) {
-        return Page.fromLookahead(repository.list(dsl, caller, status, page), page.limit(), ProductRepository::cursorOf);
+    /** The caller's products, optionally of one merchant (the operator's filter) and in one status. */
+    public Page<Product> list(Principal caller, Optional<UUID> merchantId, Optional<ProductStatus> status,
+                              PageRequest page) {
+        return Page.fromLookahead(repository.list(dsl, caller, merchantId, status, page), page.limit(),
+                ProductRepository::cursorOf);
     }
 
     /**
@@ -205,7 +208,11 @@ public final class ProductService {
      */
     public Product transition(Principal caller, UUID id, ProductAction action, List<String> reasons,
                               ExpectedVersion expected) {
-        return dsl.transactionResult(tx -> transition(tx.dsl(), caller, id, action, reasons, expected));
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
+            return transition(db, current, action, reasons, expected);
+        });
     }
 
     /**
@@ -223,7 +230,10 @@ public final class ProductService {
             dsl.transaction(tx -> {
                 for (UUID id : batch) {
                     try {
-                        submitted.put(id, transition(tx.dsl(), caller, id, ProductAction.SUBMIT, List.of(),
+                        DSLContext db = tx.dsl();
+                        Product current = repository.findForUpdate(db, caller, id)
+                                .orElseThrow(ProductService::productNotFound);
+                        submitted.put(id, transition(db, current, ProductAction.SUBMIT, List.of(),
                                 new ExpectedVersion(versions.get(id), ExpectedVersion.Source.BODY)));
                     } catch (ProblemException refused) {
                         // left as it is; the caller sees it absent
@@ -234,9 +244,8 @@ public final class ProductService {
         return submitted;
     }
 
-    private Product transition(DSLContext db, Principal caller, UUID id, ProductAction action, List<String> reasons,
+    private Product transition(DSLContext db, Product current, ProductAction action, List<String> reasons,
                                ExpectedVersion expected) {
-        Product current = repository.findForUpdate(db, caller, id).orElseThrow(ProductService::productNotFound);
         expected.check(current.version());
         ProductStatus next = next(current, action);
         List<ComplianceFinding> findings = List.of();
@@ -252,6 +261,37 @@ public final class ProductService {
             appendModerationEvent(db, current.status(), changed);
         }
         return changed;
+    }
+
+    /**
+     * The operator's decisions on many products, in request order, each item in its own transaction and on its own:
+     * a refused item is reported with the problem it would have answered alone ({@code not_found},
+     * {@code version_conflict}, {@code illegal_status_transition}) and never holds back the others. A product that
+     * already has the status its action leads to is {@code unchanged}, whatever version the item names, so a request
+     * sent again after a lost answer changes nothing.
+     */
+    public List<ModerationResult> moderateAll(Principal caller, List<ModerationItem> items) {
+        List<ModerationResult> results = new ArrayList<>();
+        for (int index = 0; index < items.size(); index++) {
+            ModerationItem item = items.get(index);
+            ProductStatus decided = ProductStatus.PENDING_REVIEW.after(item.action()).orElseThrow();
+            int at = index;
+            try {
+                results.add(dsl.transactionResult(tx -> {
+                    DSLContext db = tx.dsl();
+                    Product current = repository.findForUpdate(db, caller, item.productId())
+                            .orElseThrow(ProductService::productNotFound);
+                    return current.status() == decided
+                            ? ModerationResult.of(at, ModerationResult.Outcome.UNCHANGED, current)
+                            : ModerationResult.of(at, ModerationResult.Outcome.APPLIED, transition(db, current,
+                                    item.action(), item.reasons(),
+                                    new ExpectedVersion(item.version(), ExpectedVersion.Source.BODY)));
+                }));
+            } catch (ProblemException refused) {
+                results.add(ModerationResult.rejected(at, item.productId(), refused.code(), refused.detail()));
+            }
+        }
+        return results;
     }
 
     /** For webhooks: the product's publication or refusal, one event per version reached. */

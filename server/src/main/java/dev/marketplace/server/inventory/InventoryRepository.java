@@ -131,7 +131,9 @@ final class InventoryRepository {
                             .map(reason -> new StockChange.What(StockChangeReason.fromWireName(reason),
                                     row.get(CHANGE_LOG.ON_HAND_DELTA), row.get(CHANGE_LOG.RESERVED_DELTA)));
                     return new StockChange(row.get(CHANGE_LOG.POSITION), kind, row.get(CHANGE_LOG.ENTITY_ID),
-                            row.get(CHANGE_LOG.LOCATION_ID), row.get(CHANGE_LOG.CHANGED_AT), level, what);
+                            Optional.ofNullable(row.get(CHANGE_LOG.SKU)), row.get(CHANGE_LOG.LOCATION_ID),
+                            Optional.ofNullable(row.get(CHANGE_LOG.LOCATION_CODE)), row.get(CHANGE_LOG.CHANGED_AT),
+                            level, what);
                 });
     }
 
@@ -153,8 +155,12 @@ final class InventoryRepository {
         Field<UUID> wantedVariant = DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID);
         Field<UUID> wantedLocation = DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID);
         Field<UUID> wantedMerchant = DSL.field(DSL.name("wanted", "merchant_id"), SQLDataType.UUID);
+        // Only the missing ones are offered: each new row costs its trigger two key lookups (V39).
         db.insertInto(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID, STOCK_LEVEL.MERCHANT_ID)
                 .select(DSL.select(wantedVariant, wantedLocation, wantedMerchant).from(wanted)
+                        .whereNotExists(DSL.selectOne().from(STOCK_LEVEL)
+                                .where(STOCK_LEVEL.VARIANT_ID.eq(wantedVariant))
+                                .and(STOCK_LEVEL.LOCATION_ID.eq(wantedLocation)))
                         .orderBy(wantedVariant, wantedLocation))
                 .onConflictDoNothing()
                 .execute();
@@ -345,7 +351,8 @@ final class InventoryRepository {
     }
 
     private static StockLevel stockLevel(StockLevelRecord row) {
-        return new StockLevel(row.getVariantId(), row.getLocationId(), row.getMerchantId(), row.getOnHand(),
+        return new StockLevel(row.getVariantId(), row.getSku(), row.getLocationId(), row.getLocationCode(),
+                row.getMerchantId(), row.getOnHand(),
                 row.getReserved(), Optional.ofNullable(row.getLastSourceSequence()),
                 Optional.ofNullable(row.getLowStockThreshold()), row.getUpdatedAt());
     }

@@ -48,11 +48,12 @@ public final class StockHttpService implements HttpService {
     }
 
     /** The JSON representation (see {@code StockLevel} in the OpenAPI document). */
-    public record StockLevelResource(UUID variantId, UUID locationId, UUID merchantId, long onHand, long reserved,
-                                     long available, Long lowStockThreshold, Long lastSourceSequence,
-                                     OffsetDateTime updatedAt) {
+    public record StockLevelResource(UUID variantId, String sku, UUID locationId, String locationCode,
+                                     UUID merchantId, long onHand, long reserved, long available,
+                                     Long lowStockThreshold, Long lastSourceSequence, OffsetDateTime updatedAt) {
         static StockLevelResource of(StockLevel level) {
-            return new StockLevelResource(level.variantId(), level.locationId(), level.merchantId(), level.onHand(),
+            return new StockLevelResource(level.variantId(), level.sku(), level.locationId(), level.locationCode(),
+                    level.merchantId(), level.onHand(),
                     level.reserved(), level.available(), level.lowStockThreshold().orElse(null),
                     level.lastSourceSequence().orElse(null), level.updatedAt());
         }
@@ -148,13 +149,14 @@ public final class StockHttpService implements HttpService {
     }
 
     /** One entry of the feed (see {@code StockChange} in the OpenAPI document). */
-    public record StockChangeResource(long position, String kind, UUID variantId, UUID locationId,
-                                      OffsetDateTime changedAt, StockLevelResource stock, String reason,
-                                      Long onHandDelta, Long reservedDelta) {
+    public record StockChangeResource(long position, String kind, UUID variantId, String sku, UUID locationId,
+                                      String locationCode, OffsetDateTime changedAt, StockLevelResource stock,
+                                      String reason, Long onHandDelta, Long reservedDelta) {
         static StockChangeResource of(StockChange change) {
             Optional<StockChange.What> what = change.what();
             return new StockChangeResource(change.position(), change.kind().wireName(), change.variantId(),
-                    change.locationId(), change.changedAt(), change.stock().map(StockLevelResource::of).orElse(null),
+                    change.sku().orElse(null), change.locationId(), change.locationCode().orElse(null),
+                    change.changedAt(), change.stock().map(StockLevelResource::of).orElse(null),
                     what.map(w -> w.reason().wireName()).orElse(null), what.map(StockChange.What::onHandDelta).orElse(null),
                     what.map(StockChange.What::reservedDelta).orElse(null));
         }

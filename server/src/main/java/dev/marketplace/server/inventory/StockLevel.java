@@ -4,8 +4,12 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The stock of one variant at one location. {@code reserved <= onHand} always (a CHECK in the database). */
-public record StockLevel(UUID variantId, UUID locationId, UUID merchantId, long onHand, long reserved,
+/**
+ * The stock of one variant at one location, with the variant's SKU and the location's code (copied when the level is
+ * created, V39). {@code reserved <= onHand} always (a CHECK in the database).
+ */
+public record StockLevel(UUID variantId, String sku, UUID locationId, String locationCode, UUID merchantId,
+                         long onHand, long reserved,
                          Optional<Long> lastSourceSequence, Optional<Long> lowStockThreshold,
                          OffsetDateTime updatedAt) {
 
@@ -18,22 +22,22 @@ public record StockLevel(UUID variantId, UUID locationId, UUID merchantId, long 
     }
 
     StockLevel withCounts(long newOnHand, long newReserved) {
-        return new StockLevel(variantId, locationId, merchantId, newOnHand, newReserved, lastSourceSequence,
+        return new StockLevel(variantId, sku, locationId, locationCode, merchantId, newOnHand, newReserved, lastSourceSequence,
                 lowStockThreshold, updatedAt);
     }
 
     StockLevel withOnHandFromSource(long newOnHand, long sourceSequence) {
-        return new StockLevel(variantId, locationId, merchantId, newOnHand, reserved, Optional.of(sourceSequence),
+        return new StockLevel(variantId, sku, locationId, locationCode, merchantId, newOnHand, reserved, Optional.of(sourceSequence),
                 lowStockThreshold, updatedAt);
     }
 
     StockLevel withLowStockThreshold(Optional<Long> threshold) {
-        return new StockLevel(variantId, locationId, merchantId, onHand, reserved, lastSourceSequence, threshold,
+        return new StockLevel(variantId, sku, locationId, locationCode, merchantId, onHand, reserved, lastSourceSequence, threshold,
                 updatedAt);
     }
 
     StockLevel withUpdatedAt(OffsetDateTime time) {
-        return new StockLevel(variantId, locationId, merchantId, onHand, reserved, lastSourceSequence,
+        return new StockLevel(variantId, sku, locationId, locationCode, merchantId, onHand, reserved, lastSourceSequence,
                 lowStockThreshold, time);
     }
 

@@ -43,11 +43,13 @@ final class StockUpdateResultsJson {
         json.writeStartObject();
         json.write("available", level.available());
         level.lastSourceSequence().ifPresent(sequence -> json.write("lastSourceSequence", sequence));
+        json.write("locationCode", level.locationCode());
         json.write("locationId", level.locationId().toString());
         level.lowStockThreshold().ifPresent(threshold -> json.write("lowStockThreshold", threshold));
         json.write("merchantId", level.merchantId().toString());
         json.write("onHand", level.onHand());
         json.write("reserved", level.reserved());
+        json.write("sku", level.sku());
         json.write("updatedAt", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(level.updatedAt()));
         json.write("variantId", level.variantId().toString());
         json.writeEnd();

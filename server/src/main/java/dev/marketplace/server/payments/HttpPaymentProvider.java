@@ -3,33 +3,23 @@ package dev.marketplace.server.payments;
 import static dev.marketplace.server.platform.http.JsonP.JSON;
 
 import dev.marketplace.server.platform.money.Money;
-import dev.marketplace.server.platform.outbound.OutboundException;
+import dev.marketplace.server.platform.outbound.JsonProviderClient;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.outbound.OutboundTarget;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
 import io.helidon.config.Config;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-import java.io.ByteArrayInputStream;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The payment-provider port spoken to an external provider's REST API, through the outbound target {@value #TARGET}
@@ -47,28 +37,21 @@ public final class HttpPaymentProvider implements PaymentProvider {
     public static final String TARGET = "payments";
     /** How far a webhook's timestamp may be from now: the Standard Webhooks recommendation against replays. */
     static final Duration WEBHOOK_TOLERANCE = Duration.ofMinutes(5);
-    /** Code of every outcome-unknown failure that produced no readable answer. */
-    static final String UNAVAILABLE = "provider_unavailable";
-    /** Code of an answer the provider gave but that cannot be read as its API says: it may have acted. */
-    static final String INVALID_RESPONSE = "provider_invalid_response";
-    /** Code of a refusal whose body names no error code. */
-    static final String REFUSED = "provider_refused";
+    static final String UNAVAILABLE = JsonProviderClient.UNAVAILABLE;
+    static final String INVALID_RESPONSE = JsonProviderClient.INVALID_RESPONSE;
+    static final String REFUSED = JsonProviderClient.REFUSED;
     /** A decline without a reason from the provider (the name Stripe uses for the same case). */
     static final String GENERIC_DECLINE = "generic_decline";
 
-    private static final Pattern ERROR_CODE = Pattern.compile("[a-z0-9_]{1,64}");
     private static final int PAYMENT_REQUIRED = 402;
 
-    private final OutboundTarget target;
-    private final URI payments;
-    private final String authorization;
+    private final JsonProviderClient<PaymentProviderException> api;
     private final StandardWebhooks webhooks;
     private final Clock clock;
 
     HttpPaymentProvider(Settings settings, OutboundTarget target, Clock clock) {
-        this.target = target;
-        this.payments = URI.create(settings.baseUrl().toString().replaceAll("/+$", "") + "/v1/payments");
-        this.authorization = "Bearer " + settings.apiKey();
+        this.api = new JsonProviderClient<>(target, settings.baseUrl(), "/v1/payments", settings.apiKey(),
+                "the payment provider", PaymentProviderException::new);
         this.webhooks = new StandardWebhooks(settings.webhookSecret(), WEBHOOK_TOLERANCE);
         this.clock = clock;
     }
@@ -97,55 +80,41 @@ public final class HttpPaymentProvider implements PaymentProvider {
                 .add("reference", request.reference())
                 .add("capture", request.capture())
                 .build();
-        return payment(send(post(payments, request.idempotencyKey(), body)), null, request.amount().currency());
+        return payment(api.post(api.collection(), request.idempotencyKey(), body), null, request.amount().currency());
     }
 
     @Override
     public ProviderPayment capture(String providerPaymentId, Money amount, String idempotencyKey) {
-        return payment(send(post(paymentUri(providerPaymentId, "/capture"), idempotencyKey, money(amount))),
+        return payment(api.post(api.member(providerPaymentId, "/capture"), idempotencyKey, money(amount)),
                 providerPaymentId, amount.currency());
     }
 
     @Override
     public ProviderPayment voidAuthorization(String providerPaymentId, String idempotencyKey) {
-        return payment(send(post(paymentUri(providerPaymentId, "/void"), idempotencyKey, JsonValue.EMPTY_JSON_OBJECT)),
+        return payment(api.post(api.member(providerPaymentId, "/void"), idempotencyKey, JsonValue.EMPTY_JSON_OBJECT),
                 providerPaymentId, null);
     }
 
     @Override
     public ProviderRefund refund(String providerPaymentId, Money amount, String idempotencyKey) {
-        HttpResponse<byte[]> response = send(post(paymentUri(providerPaymentId, "/refunds"), idempotencyKey, money(amount)));
-        if (!isSuccess(response)) {
-            throw refusal(response);
+        HttpResponse<byte[]> response = api.post(api.member(providerPaymentId, "/refunds"), idempotencyKey,
+                money(amount));
+        if (!JsonProviderClient.isSuccess(response)) {
+            throw api.refusal(response);
         }
-        JsonObject refund = jsonObject(response);
-        String currency = currency(refund, amount.currency());
-        ProviderRefund read = new ProviderRefund(requiredString(refund, "id"), requiredString(refund, "paymentId"),
-                money(refund, "amount", currency), refundStatus(requiredString(refund, "status")));
+        JsonObject refund = api.object(response);
+        String currency = api.currency(refund, amount.currency());
+        ProviderRefund read = new ProviderRefund(api.requiredString(refund, "id"), api.requiredString(refund, "paymentId"),
+                money(refund, "amount", currency), refundStatus(api.requiredString(refund, "status")));
         if (!read.paymentId().equals(providerPaymentId)) {
-            throw invalid("a refund of payment " + read.paymentId() + " where " + providerPaymentId + " was refunded");
+            throw api.invalid("a refund of payment " + read.paymentId() + " where " + providerPaymentId + " was refunded");
         }
         return read;
     }
 
     @Override
     public Optional<ProviderPayment> findByIdempotencyKey(String idempotencyKey) {
-        URI search = URI.create(payments + "?idempotencyKey=" + URLEncoder.encode(idempotencyKey, StandardCharsets.UTF_8));
-        HttpResponse<byte[]> response = send(request(search).GET().build());
-        if (!isSuccess(response)) {
-            throw refusal(response);
-        }
-        JsonArray found = jsonObject(response).get("data") instanceof JsonArray data ? data : null;
-        if (found == null || found.size() > 1) {
-            throw invalid("a search by idempotency key answers {\"data\": [at most one payment]}");
-        }
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!(found.getFirst() instanceof JsonObject payment)) {
-            throw invalid("data holds something other than a payment");
-        }
-        return Optional.of(payment(payment, null));
+        return api.findByIdempotencyKey(idempotencyKey, "payment").map(payment -> payment(payment, null));
     }
 
     @Override
@@ -155,126 +124,43 @@ public final class HttpPaymentProvider implements PaymentProvider {
 
     // ---- requests
 
-    private URI paymentUri(String providerPaymentId, String action) {
-        // Ids come from the provider; encoded so that none can change the path.
-        return URI.create(payments + "/" + URLEncoder.encode(providerPaymentId, StandardCharsets.UTF_8).replace("+", "%20") + action);
-    }
-
-    private HttpRequest.Builder request(URI uri) {
-        return HttpRequest.newBuilder(uri).header("Authorization", authorization).header("Accept", "application/json");
-    }
-
-    /** A write; its Idempotency-Key is what allows the outbound layer to repeat it. */
-    private HttpRequest post(URI uri, String idempotencyKey, JsonObject body) {
-        return request(uri)
-                .header("Idempotency-Key", idempotencyKey)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
-                .build();
-    }
-
     private static JsonObject money(Money amount) {
         return JSON.createObjectBuilder().add("amount", amount.amount()).add("currency", amount.currency()).build();
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) {
-        try {
-            return target.send(request);
-        } catch (OutboundException e) {
-            // Including an open circuit or a full bulkhead, where nothing was sent this time: an earlier attempt of
-            // the same call may have reached the provider, and "unknown" only costs a reconciliation.
-            throw new PaymentProviderException(UNAVAILABLE, "the payment provider gave no answer: " + e.getMessage(), true, e);
-        }
-    }
-
     // ---- answers
-
-    private static boolean isSuccess(HttpResponse<byte[]> response) {
-        return response.statusCode() / 100 == 2;
-    }
 
     /**
      * A payment from a 2xx, or from a 402 (declined). {@code expectedId} and {@code currency}, when known, must match
      * what the provider answers: anything else means the answer is not about this call.
      */
     private ProviderPayment payment(HttpResponse<byte[]> response, String expectedId, String currency) {
-        if (!isSuccess(response) && response.statusCode() != PAYMENT_REQUIRED) {
-            throw refusal(response);
+        if (!JsonProviderClient.isSuccess(response) && response.statusCode() != PAYMENT_REQUIRED) {
+            throw api.refusal(response);
         }
-        ProviderPayment payment = payment(jsonObject(response), currency);
+        ProviderPayment payment = payment(api.object(response), currency);
         if (response.statusCode() == PAYMENT_REQUIRED && payment.status() != ProviderPayment.Status.DECLINED) {
-            throw invalid("402 with a payment that is " + payment.status());
+            throw api.invalid("402 with a payment that is " + payment.status());
         }
         if (expectedId != null && !payment.id().equals(expectedId)) {
-            throw invalid("payment " + payment.id() + " where " + expectedId + " was asked for");
+            throw api.invalid("payment " + payment.id() + " where " + expectedId + " was asked for");
         }
         return payment;
     }
 
-    private static ProviderPayment payment(JsonObject payment, String expectedCurrency) {
-        String currency = currency(payment, expectedCurrency);
-        ProviderPayment.Status status = paymentStatus(requiredString(payment, "status"));
+    private ProviderPayment payment(JsonObject payment, String expectedCurrency) {
+        String currency = api.currency(payment, expectedCurrency);
+        ProviderPayment.Status status = paymentStatus(api.requiredString(payment, "status"));
         String declineCode = null;
         if (status == ProviderPayment.Status.DECLINED) {
             declineCode = payment.get("declineCode") instanceof JsonString code ? code.getString() : GENERIC_DECLINE;
         }
-        return new ProviderPayment(requiredString(payment, "id"), status, money(payment, "authorized", currency),
+        return new ProviderPayment(api.requiredString(payment, "id"), status, money(payment, "authorized", currency),
                 money(payment, "captured", currency), money(payment, "refunded", currency), declineCode);
     }
 
-    /**
-     * A 4xx is a refusal: the provider did nothing, and says why in {@code {"error": {"code", "message"}}}. Any other
-     * status left here (1xx, a 3xx that is not a redirect) is not in its API: it may have acted.
-     */
-    private static PaymentProviderException refusal(HttpResponse<byte[]> response) {
-        int status = response.statusCode();
-        if (status / 100 != 4) {
-            return invalid("answered " + status);
-        }
-        // A refusal is a refusal even when its body cannot be read (a proxy's error page): nothing happened.
-        JsonObject error = readObject(response.body())
-                .map(body -> body.get("error") instanceof JsonObject object ? object : null)
-                .orElse(JsonValue.EMPTY_JSON_OBJECT);
-        String code = error.get("code") instanceof JsonString given && ERROR_CODE.matcher(given.getString()).matches()
-                ? given.getString() : REFUSED;
-        String message = "the payment provider refused the request (" + status + ")"
-                + (error.get("message") instanceof JsonString given ? ": " + given.getString() : "");
-        return new PaymentProviderException(code, message, false, null);
-    }
-
-    private static JsonObject jsonObject(HttpResponse<byte[]> response) {
-        return readObject(response.body()).orElseThrow(() -> invalid("the body is not a JSON object"));
-    }
-
-    private static Optional<JsonObject> readObject(byte[] body) {
-        try (JsonReader reader = JSON.createReader(new ByteArrayInputStream(body))) {
-            return Optional.of(reader.readObject());
-        } catch (JsonException | IllegalStateException | NoSuchElementException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The answer's currency, which must be the one asked for when the call named one: amounts never change currency. */
-    private static String currency(JsonObject object, String expected) {
-        String currency = requiredString(object, "currency");
-        if (!Money.isCurrencyCode(currency)) {
-            throw invalid("currency " + currency + " is not an ISO 4217 code");
-        }
-        if (expected != null && !currency.equals(expected)) {
-            throw invalid("amounts in " + currency + " where " + expected + " was asked for");
-        }
-        return currency;
-    }
-
-    private static String requiredString(JsonObject object, String name) {
-        if (object.get(name) instanceof JsonString value && !value.getString().isBlank()) {
-            return value.getString();
-        }
-        throw invalid(name + " is not a non-empty string");
-    }
-
     /** An amount in minor units: a non-negative integer. */
-    private static Money money(JsonObject object, String name, String currency) {
+    private Money money(JsonObject object, String name, String currency) {
         if (object.get(name) instanceof JsonNumber number && number.isIntegral()) {
             try {
                 long minorUnits = number.longValueExact();
@@ -285,31 +171,27 @@ public final class HttpPaymentProvider implements PaymentProvider {
                 // beyond a long: reported below like any other unusable amount
             }
         }
-        throw invalid(name + " is not a whole, non-negative number of minor units");
+        throw api.invalid(name + " is not a whole, non-negative number of minor units");
     }
 
-    private static ProviderPayment.Status paymentStatus(String wireName) {
+    private ProviderPayment.Status paymentStatus(String wireName) {
         return switch (wireName) {
             case "pending" -> ProviderPayment.Status.PENDING;
             case "authorized" -> ProviderPayment.Status.AUTHORIZED;
             case "captured" -> ProviderPayment.Status.CAPTURED;
             case "declined" -> ProviderPayment.Status.DECLINED;
             case "voided" -> ProviderPayment.Status.VOIDED;
-            default -> throw invalid("unknown payment status " + wireName);
+            default -> throw api.invalid("unknown payment status " + wireName);
         };
     }
 
-    private static ProviderRefund.Status refundStatus(String wireName) {
+    private ProviderRefund.Status refundStatus(String wireName) {
         return switch (wireName) {
             case "pending" -> ProviderRefund.Status.PENDING;
             case "succeeded" -> ProviderRefund.Status.SUCCEEDED;
             case "failed" -> ProviderRefund.Status.FAILED;
-            default -> throw invalid("unknown refund status " + wireName);
+            default -> throw api.invalid("unknown refund status " + wireName);
         };
-    }
-
-    private static PaymentProviderException invalid(String why) {
-        return new PaymentProviderException(INVALID_RESPONSE, "the payment provider's answer cannot be read: " + why, true, null);
     }
 
     /**
@@ -323,11 +205,7 @@ public final class HttpPaymentProvider implements PaymentProvider {
     public record Settings(URI baseUrl, String apiKey, String webhookSecret) {
 
         public Settings {
-            String scheme = baseUrl.getScheme() == null ? "" : baseUrl.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("https") || scheme.equals("http")) || baseUrl.getHost() == null
-                    || baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
-                throw new IllegalArgumentException("payments.http.base.url must be an http(s) URL without query, not " + baseUrl);
-            }
+            JsonProviderClient.baseUrl(baseUrl, "payments.http.base.url");
             if (apiKey.isBlank() || webhookSecret.isBlank()) {
                 throw new IllegalArgumentException("payments.http.api.key and payments.http.webhook.secret must not be empty");
             }
@@ -340,8 +218,7 @@ public final class HttpPaymentProvider implements PaymentProvider {
         }
 
         private static String required(Config node, String key) {
-            return node.get(key).asString().filter(value -> !value.isBlank())
-                    .orElseThrow(() -> new IllegalArgumentException(node.get(key).key() + " is required by the http payment provider"));
+            return JsonProviderClient.required(node, key, "the http payment provider");
         }
 
         /** Without the secrets, which must not reach a log. */

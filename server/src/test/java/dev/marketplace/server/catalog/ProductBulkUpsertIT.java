@@ -79,6 +79,10 @@ class ProductBulkUpsertIT {
                 tuple(UpsertOutcome.UPDATED, ProductStatus.PUBLISHED),
                 tuple(UpsertOutcome.CREATED, ProductStatus.DRAFT));
         assertThat(second.get(1).getProductId()).isEqualTo(published.getId());
+        assertThat(second.get(1).getVariants()).extracting("id", "sku")
+                .as("variant ids and SKUs in the result, so the ERP needs no read of the product")
+                .containsExactly(tuple(published.getVariants().getFirst().getId(), "GYO-1"));
+        assertThat(first.get(2).getVariants()).isNullOrEmpty();
         assertThat(merchant.client().products().getProduct(published.getId()).getVariants().getFirst().getPrice()
                 .getAmount()).isEqualTo(2800L);
     }

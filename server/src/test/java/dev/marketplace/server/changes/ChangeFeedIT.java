@@ -249,6 +249,10 @@ class ChangeFeedIT {
         assertThat(changes).extracting(StockChange::getReason, StockChange::getOnHandDelta, StockChange::getReservedDelta)
                 .as("what happened, so the ERP need not diff levels")
                 .containsExactly(tuple(StockChange.ReasonEnum.RESERVED, 0L, 3L), tuple(StockChange.ReasonEnum.DELETED, -4L, 0L));
+        assertThat(changes).extracting(StockChange::getSku, StockChange::getLocationCode)
+                .as("the ERP's own keys, also on the tombstone of a level whose variant is gone")
+                .containsExactly(tuple("MAT-30G", "KYOTO"), tuple("MAT-100G", "KYOTO"));
+        assertThat(changes.getFirst().getStock()).extracting("sku", "locationCode").containsExactly("MAT-30G", "KYOTO");
         assertThat(other.client().inventory().listStockChanges(
                 ListStockChangesParams.builder().limit(200).build()).getItems()).isEmpty();
     }

@@ -11,6 +11,7 @@ import dev.marketplace.sdk.CursorStore;
 import dev.marketplace.sdk.CustomerSession;
 import dev.marketplace.sdk.CustomerSignIn;
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.Listing;
@@ -19,7 +20,7 @@ import dev.marketplace.sdk.model.MerchantStatus;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderReturn;
 import dev.marketplace.sdk.model.OrderStatus;
-import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.ProductModerationResult;
 import dev.marketplace.sdk.model.ProductStatus;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.StatusChangeReason;
@@ -33,6 +34,8 @@ import dev.marketplace.server.testing.ValidatingHttpClient;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -102,8 +105,8 @@ class ExamplesIT {
             unchecked(kyotoErp::pullStock).forEach((variant, level) -> mirrored.put(variant, level.getOnHand()));
             return Long.valueOf(38).equals(mirrored.get(sencha));
         });
-        assertThat(onboarding.approveSubmittedProducts(kyoto.getMerchant().getId())).extracting(Product::getStatus)
-                .containsOnly(ProductStatus.PUBLISHED).hasSize(2);
+        assertThat(onboarding.approveSubmittedProducts(kyoto.getMerchant().getId()))
+                .extracting(ProductModerationResult::getStatus).containsOnly(ProductStatus.PUBLISHED).hasSize(2);
         assertThat(onboarding.approveSubmittedProducts(mino.getMerchant().getId())).hasSize(1);
 
         TestCustomers customers = new TestCustomers(server);
@@ -157,6 +160,15 @@ class ExamplesIT {
         assertThat(delivered.getStatus()).isEqualTo(SubOrderStatus.DELIVERED);
         assertThat(requested.getStatus()).isEqualTo(OrderReturn.StatusEnum.REQUESTED);
         assertThat(requested.getSubOrderId()).isEqualTo(kyotoPart);
+        String thisMonth = YearMonth.now(ZoneOffset.UTC).toString();
+        Await.until(Duration.ofSeconds(30), "the delivered sub-order's money is on Kyoto's statement", () -> {
+            try {
+                return kyotoErp.statementLines(thisMonth).stream()
+                        .anyMatch(line -> ("escrow_released:" + kyotoPart).equals(line.getReference()));
+            } catch (NotFoundException noEntryYet) { // a statement starts with the payable's first entry
+                return false;
+            }
+        });
     }
 
     /** Await's conditions throw nothing checked; the examples' feed reads declare what a feed handler may throw. */

@@ -351,7 +351,10 @@ class InventoryApiIT {
                         tuple(3, StockUpdateOutcome.APPLIED, variant, warehouse));
         assertThat(results.get(1).getCode()).isEqualTo("not_found");
         assertThat(results.get(1).getDetail()).contains("NO-SUCH-SKU");
-        assertThat(stock(kyotoTea, variant, warehouse)).extracting("onHand").isEqualTo(10L);
+        assertThat(results.get(3).getStock()).extracting("sku", "locationCode").containsExactly("ERPKEY-0", "ERP-WH");
+        assertThat(stock(kyotoTea, variant, warehouse)).extracting("onHand", "sku", "locationCode")
+                .as("stock levels carry the ERP's keys")
+                .containsExactly(10L, "ERPKEY-0", "ERP-WH");
 
         ValidationException both = catchThrowableOfType(ValidationException.class, () ->
                 kyotoTea.client().inventory().updateStock(new StockUpdateBatch().items(List.of(

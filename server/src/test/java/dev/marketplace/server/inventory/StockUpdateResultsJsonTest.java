@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 class StockUpdateResultsJsonTest {
 
 
-    private final StockLevel withEverything = new StockLevel(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
-            120, 20, Optional.of(1_763_800_000_000L), Optional.of(5L),
+    private final StockLevel withEverything = new StockLevel(UUID.randomUUID(), "TEE-RED-M", UUID.randomUUID(),
+            "TOKYO-1", UUID.randomUUID(), 120, 20, Optional.of(1_763_800_000_000L), Optional.of(5L),
             OffsetDateTime.of(2026, 11, 22, 9, 40, 1, 234_567_000, ZoneOffset.UTC));
-    private final StockLevel withoutOptionals = new StockLevel(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
-            0, 0, Optional.empty(), Optional.empty(), OffsetDateTime.of(2026, 11, 22, 18, 0, 0, 0, ZoneOffset.ofHours(9)));
+    private final StockLevel withoutOptionals = new StockLevel(UUID.randomUUID(), "A", UUID.randomUUID(), "B",
+            UUID.randomUUID(), 0, 0, Optional.empty(), Optional.empty(), OffsetDateTime.of(2026, 11, 22, 18, 0, 0, 0, ZoneOffset.ofHours(9)));
 
     @Test
     void stockLevelsAreWrittenAsJsonBWritesTheirResource() {

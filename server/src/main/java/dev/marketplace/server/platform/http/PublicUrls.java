@@ -21,14 +21,24 @@ public final class PublicUrls {
         Optional<List<String>> urls = body.optionalStrings(name, maxItems, 1, maxLength);
         urls.ifPresent(list -> {
             for (int i = 0; i < list.size(); i++) {
-                String field = name + "/" + i;
-                httpsUrl(list.get(i)).ifPresentOrElse(
-                        uri -> DestinationPolicy.PUBLIC_ONLY.refusalWithoutResolving(uri).ifPresent(reason ->
-                                body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL to a public host: " + reason)),
-                        () -> body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL"));
+                check(body, name + "/" + i, list.get(i));
             }
         });
         return urls;
+    }
+
+    /** The optional string {@code name}: one such URL. */
+    public static Optional<String> httpsUrl(JsonFields body, String name, int maxLength) {
+        Optional<String> url = body.optionalString(name, 1, maxLength);
+        url.ifPresent(text -> check(body, name, text));
+        return url;
+    }
+
+    private static void check(JsonFields body, String field, String text) {
+        httpsUrl(text).ifPresentOrElse(
+                uri -> DestinationPolicy.PUBLIC_ONLY.refusalWithoutResolving(uri).ifPresent(reason ->
+                        body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL to a public host: " + reason)),
+                () -> body.reject(field, FieldError.INVALID_FORMAT, "must be an https URL"));
     }
 
     private static Optional<URI> httpsUrl(String text) {
