@@ -31,7 +31,7 @@ public final class OrdersModule implements Module {
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
                         OrderPorts ports) {
         TaxRates taxRates = TaxRates.from(config);
-        this.carts = new CartService(dsl, products, inventory, merchants, taxRates, coupons, points);
+        this.carts = new CartService(dsl, products, inventory, merchants, taxRates, ports.coupons(), ports.points());
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
                 config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, ports);
