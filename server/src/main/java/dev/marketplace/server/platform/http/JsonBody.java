@@ -68,6 +68,10 @@ public final class JsonBody {
                     + ", column " + e.getLocation().getColumnNumber() + ").");
         } catch (JsonException e) {
             throw ProblemException.malformedJson("The body is not valid JSON.");
+        } catch (UnsupportedOperationException e) {
+            // Parsson's bound on a number's digits (1,100), thrown as this rather than a JsonException (found by
+            // SpecFuzzingIT: a 5,000-digit number was a 500).
+            throw ProblemException.malformedJson("The body has a number with too many digits.");
         }
         if (!(value instanceof JsonObject object)) {
             throw ProblemException.malformedJson("The body must be a JSON object.");
