@@ -12,6 +12,7 @@ import dev.marketplace.sdk.model.DropshipImportResult;
 import dev.marketplace.sdk.model.DropshipSyncRun;
 import dev.marketplace.sdk.model.MerchantApproved;
 import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.ProductModerationResult;
 import dev.marketplace.sdk.model.ProductStatus;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.ValidatingHttpClient;
@@ -56,8 +57,8 @@ class DropshipSetupIT {
         Product product = merchant.products().getProduct(first);
         assertThat(product.getCategoryId()).isEqualTo(kitchen);
         assertThat(product.getVariants().getFirst().getPrice().getAmount()).isEqualTo(980L);
-        assertThat(onboarding.approveSubmittedProducts(approved.getMerchant().getId())).extracting(Product::getStatus)
-                .containsOnly(ProductStatus.PUBLISHED).hasSize(3);
+        assertThat(onboarding.approveSubmittedProducts(approved.getMerchant().getId()))
+                .extracting(ProductModerationResult::getStatus).containsOnly(ProductStatus.PUBLISHED).hasSize(3);
 
         DropshipSyncRun run = setup.syncNow(connection.getId());
         assertThat(run.getOutcome()).isEqualTo(DropshipSyncRun.OutcomeEnum.SUCCEEDED);
