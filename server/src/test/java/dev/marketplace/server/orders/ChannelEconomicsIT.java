@@ -151,6 +151,8 @@ class ChannelEconomicsIT {
         tea.client().returns().receiveReturn(requested.getId(), new ReturnReceipt());
         tea.client().returns().refundReturn(requested.getId(), new ReturnRefund());
         a.awaitRefundsSent(returned.getId());
+        // A statement line is dated when the subscriber handles its event: the reversal is in before the deposit.
+        server.catchUp(ChannelsModule.REVENUE_SHARE);
 
         // A's deposit: recorded, drawn on by a decision with its reason, never overdrawn.
         operator.recordChannelDeposit(storefrontA.getId(), new ChannelDepositCreate().reference("BT-2026-001")
