@@ -289,7 +289,7 @@ public final class ChannelHttpService implements HttpService {
     private static String requiredEnum(JsonFields fields, String name, Set<String> allowed) {
         String value = fields.requiredString(name, 1, 100);
         if (value != null && !allowed.contains(value)) {
-            fields.reject(name, FieldError.OUT_OF_RANGE, "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            fields.reject(name, FieldError.OUT_OF_RANGE, FieldError.oneOf(allowed));
             return null;
         }
         return value;

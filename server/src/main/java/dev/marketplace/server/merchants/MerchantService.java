@@ -65,7 +65,7 @@ public final class MerchantService {
         Optional<MerchantPlan> plan = plans.find(application.planCode());
         if (plan.isEmpty()) {
             errors.add(new FieldError("plan", FieldError.OUT_OF_RANGE,
-                    "must be one of " + String.join(", ", plans.codes())));
+                    FieldError.oneOf(plans.codes())));
         }
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);

@@ -75,7 +75,7 @@ public final class CarrierWebhookHttpService implements HttpService {
             throw ProblemException.validation("trackingNumber", FieldError.REQUIRED, "is required");
         }
         if (!(event.get("status") instanceof JsonString status) || !STATUSES.contains(status.getString())) {
-            throw ProblemException.validation("status", FieldError.OUT_OF_RANGE, "must be one of " + STATUSES);
+            throw ProblemException.validation("status", FieldError.OUT_OF_RANGE, FieldError.oneOf(STATUSES));
         }
         if (!Set.of("trackingNumber", "status").containsAll(event.keySet())) {
             throw ProblemException.validation("body", FieldError.UNKNOWN_FIELD, "has members other than trackingNumber and status");

@@ -69,7 +69,7 @@ public final class ContractValidator {
         if (body.length > 0) {
             response.withBody(new String(body, StandardCharsets.UTF_8));
         }
-        ValidationReport report = validator.validateResponse(uri.getPath(),
+        ValidationReport report = validator.validateResponse(uri.getRawPath(),
                 Request.Method.valueOf(method.toUpperCase(Locale.ROOT)), response.build());
         assertThat(report.getMessages())
                 .as("%s violates the OpenAPI document:%n%s%nbody: %s", label,

@@ -135,7 +135,7 @@ public final class JsonFields {
     public Optional<String> optionalEnum(String name, Set<String> allowed) {
         Optional<String> value = optionalString(name, 1, 100);
         if (value.isPresent() && !allowed.contains(value.get())) {
-            reject(name, FieldError.OUT_OF_RANGE, "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            reject(name, FieldError.OUT_OF_RANGE, FieldError.oneOf(allowed));
             return Optional.empty();
         }
         return value;
@@ -155,7 +155,7 @@ public final class JsonFields {
         for (int i = 0; i < array.size(); i++) {
             if (!(array.get(i) instanceof JsonString json) || !allowed.contains(json.getString())) {
                 reject(name + "/" + i, FieldError.OUT_OF_RANGE,
-                        "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                        FieldError.oneOf(allowed));
             } else {
                 values.add(json.getString());
             }

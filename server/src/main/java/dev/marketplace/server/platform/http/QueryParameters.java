@@ -91,7 +91,7 @@ public final class QueryParameters {
     public Optional<String> oneOf(String name, Set<String> allowed) {
         Optional<String> value = single(name);
         if (value.isPresent() && !allowed.contains(value.get())) {
-            reject(name, FieldError.OUT_OF_RANGE, "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            reject(name, FieldError.OUT_OF_RANGE, FieldError.oneOf(allowed));
             return Optional.empty();
         }
         return value;

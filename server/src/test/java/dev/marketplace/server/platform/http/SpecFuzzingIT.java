@@ -80,7 +80,7 @@ class SpecFuzzingIT {
     }
 
     private static final long SEED = Long.getLong("fuzz.seed", 2112026);
-    private static final int TRIES = Integer.getInteger("fuzz.tries", 200);
+    private static final int TRIES = Integer.getInteger("fuzz.tries", 400);
     private static final int FIRST = Integer.getInteger("fuzz.first", 0);
 
     @BeforeAll
