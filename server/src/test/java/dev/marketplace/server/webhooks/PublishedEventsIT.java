@@ -24,7 +24,6 @@ import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
-import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog;
@@ -81,7 +80,7 @@ class PublishedEventsIT {
                 new CategoryCreate().name("Tea").commissionRateBasisPoints(1000));
         ActiveMerchant kyoto = catalog.activeMerchant("Kyoto Tea Co., Ltd.", tea.getId());
         ActiveMerchant uji = catalog.activeMerchant("Uji Gardens KK", tea.getId());
-        server.runJob(EventSubscribers.jobName(WebhooksModule.FAN_OUT)); // the applications, before any endpoint
+        server.catchUp(WebhooksModule.FAN_OUT); // the applications, all of them, before any endpoint
         String operatorSecret = endpoint(server.operatorToken(), "/operator", "*");
         String kyotoSecret = endpoint(merchantToken(kyoto.id()), "/kyoto", "product.*", "stock.low",
                 "merchant.status_changed");
