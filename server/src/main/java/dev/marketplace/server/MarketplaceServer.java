@@ -149,7 +149,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     new OrderPorts(promotions.orderCoupons(), points.orderPoints(), channels.attribution(),
                             dropship.supplyFreshness())));
             PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
-                    orders.orders()));
+                    orders.orders(), clock));
             PartnersModule partners = add(modules, new PartnersModule(config.get("partners"), dsl, outbound,
                     security.piiKeys(), points.exchange(), clock));
             PartnerInventoryModule partnerInventory = add(modules, new PartnerInventoryModule(

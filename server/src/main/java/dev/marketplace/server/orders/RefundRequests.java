@@ -13,4 +13,12 @@ public interface RefundRequests {
 
     /** In the caller's transaction: records a refund of {@code amount} of the order's captured payment. */
     void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason);
+
+    /**
+     * As {@link #request(DSLContext, UUID, UUID, Money, String)}, naming its {@code cause} as the money movements it
+     * comes with do ({@code return:{id}}): should the refund finally fail, settlement undoes what that cause posted.
+     */
+    default void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason, String cause) {
+        request(tx, orderId, subOrderId, amount, reason);
+    }
 }

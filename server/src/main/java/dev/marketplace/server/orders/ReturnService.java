@@ -210,7 +210,7 @@ public final class ReturnService {
 
     private Next requestRefund(Refund run) {
         refunds.request(run.db(), run.orderReturn().orderId(), run.orderReturn().subOrderId(), run.amount(),
-                "return " + run.orderReturn().id());
+                "return " + run.orderReturn().id(), run.cause());
         return Next.CONTINUE;
     }
 

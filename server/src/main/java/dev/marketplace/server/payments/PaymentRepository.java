@@ -82,13 +82,16 @@ final class PaymentRepository {
 
     /** A refund not yet done: the payment's provider id, amount and key to send it with. */
     record PendingRefund(UUID id, UUID paymentId, UUID subOrderId, String provider, String providerPaymentId,
-                         String idempotencyKey, Money amount) {
+                         String idempotencyKey, Money amount, String cause) {
     }
 
-    /** Records a pending refund; returns its id. */
-    UUID insertRefund(DSLContext db, UUID paymentId, UUID subOrderId, Money amount, String reason) {
+    /** Records a pending refund, due {@code now}; returns its id. */
+    UUID insertRefund(DSLContext db, UUID paymentId, UUID subOrderId, Money amount, String reason, String cause,
+                      OffsetDateTime now) {
         UUID id = UUID.randomUUID();
         db.insertInto(PAYMENT_REFUND)
+                .set(PAYMENT_REFUND.DUE_AT, now)
+                .set(PAYMENT_REFUND.CAUSE, cause)
                 .set(PAYMENT_REFUND.ID, id)
                 .set(PAYMENT_REFUND.PAYMENT_ID, paymentId)
                 .set(PAYMENT_REFUND.SUB_ORDER_ID, subOrderId)
@@ -106,14 +109,14 @@ final class PaymentRepository {
      * {@code leaseFor}: the claimer sends them after its transaction commits, and a refund whose outcome stays unknown
      * is due again when the lease has passed.
      */
-    List<PendingRefund> claimDueRefunds(DSLContext db, Duration leaseFor, int limit) {
+    List<PendingRefund> claimDueRefunds(DSLContext db, OffsetDateTime now, Duration leaseFor, int limit) {
         List<UUID> ids = db.select(PAYMENT_REFUND.ID).from(PAYMENT_REFUND)
                 .where(PAYMENT_REFUND.STATUS.eq("pending"))
-                .and(PAYMENT_REFUND.DUE_AT.le(DSL.currentOffsetDateTime()))
+                .and(PAYMENT_REFUND.DUE_AT.le(now))
                 .orderBy(PAYMENT_REFUND.DUE_AT).limit(limit)
                 .forUpdate().skipLocked().fetch(PAYMENT_REFUND.ID);
         db.update(PAYMENT_REFUND)
-                .set(PAYMENT_REFUND.DUE_AT, OffsetDateTime.now(ZoneOffset.UTC).plus(leaseFor))
+                .set(PAYMENT_REFUND.DUE_AT, now.plus(leaseFor))
                 .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PAYMENT_REFUND.ID.in(ids)).execute();
         return pendingRefunds(db, ids);
@@ -122,11 +125,11 @@ final class PaymentRepository {
     private static List<PendingRefund> pendingRefunds(DSLContext db, List<UUID> ids) {
         return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
                         PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
-                        PAYMENT_REFUND.CURRENCY)
+                        PAYMENT_REFUND.CURRENCY, PAYMENT_REFUND.CAUSE)
                 .from(PAYMENT_REFUND).join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID))
                 .where(PAYMENT_REFUND.ID.in(ids))
                 .fetch(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
-                        Money.of(r.value7(), r.value8())));
+                        Money.of(r.value7(), r.value8()), r.value9()));
     }
 
     /** Records a refund as done, once; whether this call did. */
@@ -153,13 +156,31 @@ final class PaymentRepository {
     Optional<PendingRefund> lockPendingRefund(DSLContext db, String provider, String providerRefundId) {
         return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
                         PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
-                        PAYMENT_REFUND.CURRENCY)
+                        PAYMENT_REFUND.CURRENCY, PAYMENT_REFUND.CAUSE)
                 .from(PAYMENT_REFUND).join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID))
                 .where(PAYMENT_REFUND.PROVIDER_REFUND_ID.eq(providerRefundId), PAYMENT.PROVIDER.eq(provider),
                         PAYMENT_REFUND.STATUS.eq("pending"))
                 .forUpdate().of(PAYMENT_REFUND)
                 .fetchOptional(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
-                        r.value6(), Money.of(r.value7(), r.value8())));
+                        r.value6(), Money.of(r.value7(), r.value8()), r.value9()));
+    }
+
+    /**
+     * Counts a definite refusal of a pending refund (the provider's {@code code}); returns the attempts refused so
+     * far, empty when the refund is no longer pending (settled meanwhile, or a repeated answer).
+     */
+    Optional<Integer> countRefusal(DSLContext db, UUID refundId, String code) {
+        return db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.ATTEMPTS, PAYMENT_REFUND.ATTEMPTS.plus(1))
+                .set(PAYMENT_REFUND.FAILURE_CODE, code)
+                .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending"))
+                .returning(PAYMENT_REFUND.ATTEMPTS).fetchOptional(PAYMENT_REFUND.ATTEMPTS);
+    }
+
+    /** A refused refund is sent again (same key) at {@code dueAt}. */
+    void retryRefundAt(DSLContext db, UUID refundId, OffsetDateTime dueAt) {
+        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.DUE_AT, dueAt)
+                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending")).execute();
     }
 
     void failRefund(DSLContext db, UUID refundId) {
@@ -167,6 +188,7 @@ final class PaymentRepository {
                 .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending")).execute();
     }
+
 
     /** Remembers a webhook as applied; false when it was applied before. */
     boolean markWebhookApplied(DSLContext db, String provider, String eventId) {

@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.steps.Steps;
 import dev.marketplace.server.platform.steps.Steps.Next;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks.InvalidWebhookException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -45,6 +46,8 @@ public final class PaymentService implements RefundRequests {
     private final PaymentProvider provider;
     private final OrderService orders;
     private final Duration reconcileAfter;
+    private final RefundRetry refundRetry;
+    private final Clock clock;
     private final PaymentRepository repository = new PaymentRepository();
     /** A payment's steps; each commits apart, the provider's call between two transactions. */
     private final Steps<PaymentRun> payment = Steps.<PaymentRun>of("payment")
@@ -54,13 +57,40 @@ public final class PaymentService implements RefundRequests {
             .step("sell the order's reserved stock", this::sellStock);
 
     /**
-     * @param reconcileAfter how long a payment stays pending before the recovery job asks the provider about it
+     * How often a refund the provider refuses is sent (decision 52): {@code attempts} in all, the n-th refusal
+     * sending it again {@code backoff} × 2^(n−1) later (with the same idempotency key); the last one gives it up.
      */
-    public PaymentService(DSLContext dsl, PaymentProvider provider, OrderService orders, Duration reconcileAfter) {
+    public record RefundRetry(int attempts, Duration backoff) {
+
+        public RefundRetry {
+            if (attempts < 1 || backoff.isNegative()) {
+                throw new IllegalArgumentException("a refund is sent at least once, after a backoff of 0 or more");
+            }
+        }
+
+        /** When a refund refused {@code refused} times is due again; empty once it is given up. */
+        Optional<Duration> after(int refused) {
+            return refused >= attempts ? Optional.empty()
+                    : Optional.of(backoff.multipliedBy(1L << Math.min(refused - 1, 30)));
+        }
+    }
+
+    /**
+     * @param reconcileAfter how long a payment stays pending before the recovery job asks the provider about it
+     * @param clock when refunds are due and retried
+     */
+    public PaymentService(DSLContext dsl, PaymentProvider provider, OrderService orders, Duration reconcileAfter,
+                          RefundRetry refundRetry, Clock clock) {
         this.dsl = dsl;
         this.provider = provider;
         this.orders = orders;
         this.reconcileAfter = reconcileAfter;
+        this.refundRetry = refundRetry;
+        this.clock = clock;
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
     }
 
     /**
@@ -193,9 +223,14 @@ public final class PaymentService implements RefundRequests {
      */
     @Override
     public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason) {
+        request(tx, orderId, subOrderId, amount, reason, null);
+    }
+
+    @Override
+    public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason, String cause) {
         Payment captured = repository.live(tx, orderId).filter(p -> p.status() == Payment.PaymentStatus.CAPTURED)
                 .orElseThrow(() -> new IllegalStateException("order " + orderId + " has no captured payment to refund"));
-        UUID refundId = repository.insertRefund(tx, captured.id(), subOrderId, amount, reason);
+        UUID refundId = repository.insertRefund(tx, captured.id(), subOrderId, amount, reason, cause, now());
         DomainEvents.append(tx, new RefundRequested(refundId, captured.id(), orders.partiesOf(tx, subOrderId), amount));
     }
 
@@ -208,7 +243,7 @@ public final class PaymentService implements RefundRequests {
      */
     public int sendDueRefunds() {
         List<PaymentRepository.PendingRefund> due = dsl.transactionResult(tx ->
-                repository.claimDueRefunds(tx.dsl(), reconcileAfter, RECONCILE_BATCH));
+                repository.claimDueRefunds(tx.dsl(), now(), reconcileAfter, RECONCILE_BATCH));
         due.forEach(this::send);
         return due.size();
     }
@@ -218,7 +253,7 @@ public final class PaymentService implements RefundRequests {
         try {
             ProviderRefund done = provider.refund(refund.providerPaymentId(), refund.amount(), refund.idempotencyKey());
             switch (done.status()) {
-                case FAILED -> dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                case FAILED -> dsl.transaction(tx -> refused(tx.dsl(), refund, "refund_failed"));
                 // Settled by the provider's webhook, or asked again with the same key by the recovery job.
                 case PENDING -> dsl.transaction(tx -> repository.recordProviderRefundId(tx.dsl(), refund.id(), done.id()));
                 case SUCCEEDED -> dsl.transaction(tx -> completeRefund(tx.dsl(), refund, done.id()));
@@ -227,10 +262,30 @@ public final class PaymentService implements RefundRequests {
             if (e.outcomeUnknown()) {
                 LOG.log(System.Logger.Level.WARNING, "refund " + refund.id() + " outcome unknown; will resend", e);
             } else {
-                LOG.log(System.Logger.Level.ERROR, "the provider refused refund " + refund.id() + ": " + e.code(), e);
-                dsl.transaction(tx -> repository.failRefund(tx.dsl(), refund.id()));
+                LOG.log(System.Logger.Level.WARNING, "the provider refused refund " + refund.id() + ": " + e.code(), e);
+                dsl.transaction(tx -> refused(tx.dsl(), refund, e.code()));
             }
         }
+    }
+
+    /**
+     * In the caller's transaction: the provider definitely refused the pending refund ({@code code}). Sent again
+     * later per the {@link RefundRetry} policy, or, at its last attempt, given up: {@code failed}, with its
+     * {@code refund_failed} money event (settlement undoes what its cause posted; webhook {@code refund.failed}).
+     */
+    private void refused(DSLContext db, PaymentRepository.PendingRefund refund, String code) {
+        repository.countRefusal(db, refund.id(), code).ifPresent(refusals -> {
+            Optional<Duration> retryAfter = refundRetry.after(refusals);
+            if (retryAfter.isPresent()) {
+                repository.retryRefundAt(db, refund.id(), now().plus(retryAfter.get()));
+                return;
+            }
+            repository.failRefund(db, refund.id());
+            LOG.log(System.Logger.Level.ERROR, "refund " + refund.id() + " given up after " + refusals
+                    + " refusals (" + code + ")");
+            DomainEvents.append(db, MoneyMovement.refundFailed(refund.id(), refund.cause(),
+                    orders.partiesOf(db, refund.subOrderId()), refund.amount()));
+        });
     }
 
     /** In the caller's transaction: the refund is done, recorded with its money event, once. */
@@ -267,7 +322,7 @@ public final class PaymentService implements RefundRequests {
                     if (event.type() == ProviderEvent.Type.REFUND_SUCCEEDED) {
                         completeRefund(db, refund, event.refundId());
                     } else {
-                        repository.failRefund(db, refund.id());
+                        refused(db, refund, "refund_failed");
                     }
                 });
                 return new WebhookResult(true, null);

@@ -7,6 +7,7 @@ import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import io.helidon.config.Config;
+import java.time.Clock;
 import java.time.Duration;
 import org.jooq.DSLContext;
 
@@ -24,10 +25,13 @@ public final class PaymentsModule implements Module {
     private final PaymentProvider provider;
     private final PaymentService payments;
 
-    public PaymentsModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders) {
+    public PaymentsModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders, Clock clock) {
         this.provider = PaymentProviders.from(config, outbound);
         this.payments = new PaymentService(dsl, provider, orders,
-                config.get("reconcile.after").as(Duration.class).get());
+                config.get("reconcile.after").as(Duration.class).get(),
+                new PaymentService.RefundRetry(config.get("refunds.retry.attempts").asInt().orElse(4),
+                        config.get("refunds.retry.backoff").as(Duration.class).orElse(Duration.ofMinutes(10))),
+                clock);
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The built-in provider for the embedded default, demos and tests: it moves no real money and keeps its records in
  * memory (gone on restart, not shared between nodes — never configure it in production). Payment methods, like
  * the test cards of real providers: {@code pm_card_ok} succeeds, {@code pm_card_declined} and
- * {@code pm_card_insufficient_funds} are declined; any other value is refused. Webhooks it accepts are signed with
+ * {@code pm_card_insufficient_funds} are declined; {@code pm_card_refund_declined} is captured but every refund of it
+ * is refused ({@code refund_declined}: a closed card); any other value is refused. Webhooks it accepts are signed with
  * its configured secret, so tests can deliver provider events through the real endpoint.
  */
 public final class TestPaymentProvider implements PaymentProvider {
@@ -22,12 +23,15 @@ public final class TestPaymentProvider implements PaymentProvider {
     public static final String OK = "pm_card_ok";
     public static final String DECLINED = "pm_card_declined";
     public static final String INSUFFICIENT_FUNDS = "pm_card_insufficient_funds";
+    public static final String REFUND_DECLINED = "pm_card_refund_declined";
 
     private final StandardWebhooks webhooks;
     private final Clock clock;
     private final Map<String, ProviderPayment> paymentsById = new ConcurrentHashMap<>();
     private final Map<String, String> paymentIdsByKey = new ConcurrentHashMap<>();
     private final Map<String, Object> resultsByKey = new ConcurrentHashMap<>();
+    /** Payments whose refunds are refused ({@link #REFUND_DECLINED}). */
+    private final java.util.Set<String> refundsDeclined = ConcurrentHashMap.newKeySet();
 
     public TestPaymentProvider(StandardWebhooks webhooks, Clock clock) {
         this.webhooks = webhooks;
@@ -44,6 +48,9 @@ public final class TestPaymentProvider implements PaymentProvider {
         String id = paymentIdsByKey.computeIfAbsent(request.idempotencyKey(), key -> {
             ProviderPayment payment = firstAuthorization(request);
             paymentsById.put(payment.id(), payment);
+            if (REFUND_DECLINED.equals(request.paymentMethod())) {
+                refundsDeclined.add(payment.id());
+            }
             return payment.id();
         });
         return paymentsById.get(id);
@@ -53,12 +60,12 @@ public final class TestPaymentProvider implements PaymentProvider {
         String id = "test_pay_" + UUID.randomUUID();
         Money zero = Money.zero(request.amount().currency());
         return switch (request.paymentMethod()) {
-            case OK -> new ProviderPayment(id, request.capture() ? ProviderPayment.Status.CAPTURED : ProviderPayment.Status.AUTHORIZED,
+            case OK, REFUND_DECLINED -> new ProviderPayment(id, request.capture() ? ProviderPayment.Status.CAPTURED : ProviderPayment.Status.AUTHORIZED,
                     request.amount(), request.capture() ? request.amount() : zero, zero, null);
             case DECLINED -> new ProviderPayment(id, ProviderPayment.Status.DECLINED, zero, zero, zero, "card_declined");
             case INSUFFICIENT_FUNDS -> new ProviderPayment(id, ProviderPayment.Status.DECLINED, zero, zero, zero, "insufficient_funds");
             default -> throw new PaymentProviderException("invalid_payment_method",
-                    "the test provider knows pm_card_ok, pm_card_declined and pm_card_insufficient_funds", false, null);
+                    "the test provider knows pm_card_ok, pm_card_declined, pm_card_insufficient_funds and pm_card_refund_declined", false, null);
         };
     }
 
@@ -89,6 +96,9 @@ public final class TestPaymentProvider implements PaymentProvider {
 
     @Override
     public ProviderRefund refund(String providerPaymentId, Money amount, String idempotencyKey) {
+        if (refundsDeclined.contains(providerPaymentId)) { // refused every time, and never remembered as done
+            throw refused("refund_declined", "the card of payment " + providerPaymentId + " takes no refunds");
+        }
         return (ProviderRefund) resultsByKey.computeIfAbsent(idempotencyKey, key -> {
             ProviderPayment refunded = update(providerPaymentId, payment -> {
                 if (payment.status() != ProviderPayment.Status.CAPTURED) {

@@ -2,6 +2,7 @@ package dev.marketplace.server.settlement;
 
 import static dev.marketplace.schema.Tables.LEDGER_ACCOUNT;
 import static dev.marketplace.schema.Tables.LEDGER_ENTRY;
+import static dev.marketplace.schema.Tables.LEDGER_REFERENCE;
 import static dev.marketplace.schema.Tables.LEDGER_TRANSACTION;
 
 import dev.marketplace.schema.tables.records.LedgerAccountRecord;
@@ -102,6 +103,23 @@ final class Ledger {
         }
         insert.execute();
         return true;
+    }
+
+    /**
+     * The legs the ledger posted for the event known by this idempotency id ({@code ledger_reference}), merged per
+     * account and currency; empty when it posted nothing.
+     */
+    List<Leg> legsPostedFor(DSLContext db, String reference) {
+        return db.select(LEDGER_ACCOUNT.NAME, LEDGER_ENTRY.CURRENCY,
+                        DSL.sum(LEDGER_ENTRY.AMOUNT).cast(SQLDataType.BIGINT))
+                .from(LEDGER_REFERENCE)
+                .join(LEDGER_TRANSACTION).on(LEDGER_TRANSACTION.EVENT_ID.eq(LEDGER_REFERENCE.EVENT_ID))
+                .join(LEDGER_ENTRY).on(LEDGER_ENTRY.TRANSACTION_ID.eq(LEDGER_TRANSACTION.ID))
+                .join(LEDGER_ACCOUNT).on(LEDGER_ACCOUNT.ID.eq(LEDGER_ENTRY.ACCOUNT_ID))
+                .where(LEDGER_REFERENCE.REFERENCE.eq(reference))
+                .groupBy(LEDGER_ACCOUNT.NAME, LEDGER_ENTRY.CURRENCY)
+                .orderBy(LEDGER_ACCOUNT.NAME, LEDGER_ENTRY.CURRENCY)
+                .fetch(row -> new Leg(row.value1(), row.value3(), row.value2()));
     }
 
     /** Whether an event of this type has posted for the sub-order. */

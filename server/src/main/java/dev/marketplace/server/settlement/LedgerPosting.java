@@ -89,6 +89,7 @@ final class LedgerPosting {
                 paymentFees.chargeOn(tx, movement);
             }
             case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(tx, movement));
+            case REFUND_FAILED -> ledger.post(tx, cause, undoneByFailedRefund(tx, movement));
             default -> ledger.post(tx, cause, movement.legs());
         }
     }
@@ -169,6 +170,19 @@ final class LedgerPosting {
                 .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId))
                 .and(LEDGER_PENDING_COMMISSION.STATE.eq(PENDING).or(LEDGER_PENDING_COMMISSION.VOIDED_BY.eq(eventId)))
                 .execute() == 1;
+    }
+
+    /**
+     * A refund the provider finally refused (decision 52): what its cause posted for the refund is undone — a
+     * return's commission reversal, so the merchant, who keeps the customer's money, does not keep the commission
+     * too. Nothing else moved for the refund (its clearing posts only on {@code payment_refunded}).
+     */
+    private List<Leg> undoneByFailedRefund(DSLContext tx, MoneyMovement failed) {
+        return MoneyMovement.refundFailureCause(failed.idempotencyId())
+                .map(cause -> ledger.legsPostedFor(tx, "commission_reversed:" + cause).stream()
+                        .map(leg -> new Leg(leg.account(), Math.negateExact(leg.amount()), leg.currency()))
+                        .toList())
+                .orElse(List.of());
     }
 
     private List<Leg> withClearing(DSLContext tx, MoneyMovement refunded) {

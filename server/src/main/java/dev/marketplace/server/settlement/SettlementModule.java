@@ -19,10 +19,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
 /**
@@ -92,7 +94,10 @@ public final class SettlementModule implements Module {
                 config.get("rolling-reserve.share-basis-points").asInt().get(),
                 config.get("rolling-reserve.hold-for").as(Duration.class).get()), clock);
         this.posting = new LedgerPosting(ledger, commissions,
-                new PaymentFees(config.get("payment-fees.rate-basis-points").asInt().get()), reserves);
+                new PaymentFees(config.get("payment-fees.rate-basis-points").asInt().get(),
+                        config.get("payment-fees.fixed").detach().asMap().orElse(Map.of()).entrySet().stream()
+                                .collect(Collectors.toMap(Map.Entry::getKey, e -> Long.parseLong(e.getValue())))),
+                reserves);
         this.terms = new CommissionFeeService(dsl, commissions, reserves, new PlanFees(dsl, plans, clock, zone),
                 lodgedDeposit, zone);
         this.http = new LedgerHttpService(new SettlementService(dsl, ledger));

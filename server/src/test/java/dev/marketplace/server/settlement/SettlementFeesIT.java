@@ -48,6 +48,7 @@ class SettlementFeesIT {
     @RegisterExtension
     static final TestServer server = new TestServer()
             .with("settlement.payment-fees.rate-basis-points", "360")
+            .with("settlement.payment-fees.fixed.JPY", "40")
             .with("settlement.rolling-reserve.share-basis-points", "1000")
             .with("settlement.rolling-reserve.hold-for", "P7D");
 
@@ -79,7 +80,7 @@ class SettlementFeesIT {
 
         assertThat(types(order, subOrder.subOrderId())).containsExactlyInAnyOrder("payment_captured",
                 "payment_fee_charged", "escrow_released", "commission_accrued", "reserve_held");
-        assertThat(balance("payment_fees")).as("3.6 %% of 10,000").isEqualTo(360);
+        assertThat(balance("payment_fees")).as("3.6 %% of 10,000 and the fixed 40 (decision 52)").isEqualTo(400);
         assertThat(balance("merchant_reserve:" + merchant)).as("10 %% of the release").isEqualTo(-1_000);
         assertThat(balance("merchant_payable:" + merchant)).as("10,000 − 1,000 commission − 1,000 held")
                 .isEqualTo(-8_000);
@@ -100,7 +101,15 @@ class SettlementFeesIT {
         postEverything();
         assertThat(server.db().fetchCount(LEDGER_TRANSACTION)).as("a replay posts nothing, records no fee twice")
                 .isEqualTo(transactions);
-        assertThat(balance("payment_fees")).isEqualTo(360);
+        assertThat(balance("payment_fees")).isEqualTo(400);
+
+        // A currency without a fixed fee is charged the rate alone: 3.6 % of 12.50 USD is 45 cents.
+        server.db().transaction(tx -> DomainEvents.append(tx.dsl(), MoneyMovement.paymentCaptured(UUID.randomUUID(),
+                Parties.ofOrder(UUID.randomUUID(), customer), Money.of(1_250, "USD"))));
+        postEverything();
+        assertThat(server.db().select(LEDGER_ACCOUNT.BALANCE).from(LEDGER_ACCOUNT)
+                .where(LEDGER_ACCOUNT.NAME.eq("payment_fees"), LEDGER_ACCOUNT.CURRENCY.eq("USD")).fetchSingle().value1())
+                .isEqualTo(45);
     }
 
     @Test

@@ -35,9 +35,14 @@ final class PartnerOrderRefunds implements RefundRequests {
 
     @Override
     public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason) {
+        request(tx, orderId, subOrderId, amount, reason, null);
+    }
+
+    @Override
+    public void request(DSLContext tx, UUID orderId, UUID subOrderId, Money amount, String reason, String cause) {
         Optional<UUID> partner = repository.partnerOfOrder(tx, orderId);
         if (partner.isEmpty()) {
-            payments.request(tx, orderId, subOrderId, amount, reason);
+            payments.request(tx, orderId, subOrderId, amount, reason, cause);
             return;
         }
         Order order = orders.lockForPayment(tx, REFUNDS, orderId);

@@ -33,6 +33,13 @@ public enum EventType {
      * job (decision 27); the event is for subscribers that follow refunds (settlement, webhooks).
      */
     REFUND_REQUESTED(false),
+    /**
+     * The provider refused a refund for good (decision 52): every attempt of the retry policy was refused. Money
+     * movement without legs of its own, payload {@code {"amount", "legs": [], "refundId"}}: settlement undoes what
+     * its cause posted (a return's commission reversal), named by the idempotency id
+     * {@code refund_failed:{refund}[:{cause}]}.
+     */
+    REFUND_FAILED(true),
 
     // The order lifecycle ({@link OrderLifecycleEvent}), appended by the orders domain's one transition function in
     // the transaction of the change. Payload {"storefrontId", "returnId"?, "fromStatus"?, "toStatus", "reason"?};

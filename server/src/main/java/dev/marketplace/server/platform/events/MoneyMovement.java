@@ -70,6 +70,22 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
                 transfer(REFUNDS_CLEARING, CUSTOMER_PAYMENTS, amount));
     }
 
+    /**
+     * A refund the provider finally refused: no legs (no money moved); {@code cause} names what asked for it
+     * ({@code return:{id}}), or null, and follows the refund's id in the idempotency id.
+     */
+    public static MoneyMovement refundFailed(UUID refundId, String cause, Parties subOrder, Money amount) {
+        return new MoneyMovement(EventType.REFUND_FAILED, "refund_failed:" + refundId + (cause == null ? "" : ":" + cause),
+                subOrder, amount, List.of());
+    }
+
+    /** The cause a {@link #refundFailed} names, if any ({@code return:{id}}). */
+    public static java.util.Optional<String> refundFailureCause(String idempotencyId) {
+        String rest = idempotencyId.substring("refund_failed:".length());
+        int colon = rest.indexOf(':');
+        return colon < 0 ? java.util.Optional.empty() : java.util.Optional.of(rest.substring(colon + 1));
+    }
+
     public static MoneyMovement escrowReleased(Parties subOrder, Money amount) {
         return new MoneyMovement(EventType.ESCROW_RELEASED, "escrow_released:" + subOrder.subOrderId(), subOrder, amount,
                 transfer(ESCROW, merchantPayable(subOrder.merchantId()), amount));
@@ -260,10 +276,12 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
         String subject = switch (type) {
             case PAYOUT_INITIATED, PAYOUT_PAID, PAYOUT_FAILED -> "payoutId";
             case ADJUSTMENT -> "adjustmentId";
+            case REFUND_FAILED -> "refundId";
             default -> null;
         };
         if (subject != null) { // webhook receivers look the payout or adjustment up by it (its factory's id)
-            payload.add(subject, idempotencyId.substring(idempotencyId.indexOf(':') + 1));
+            String id = idempotencyId.substring(idempotencyId.indexOf(':') + 1);
+            payload.add(subject, type == EventType.REFUND_FAILED && id.contains(":") ? id.substring(0, id.indexOf(':')) : id);
         }
         return payload.build();
     }
