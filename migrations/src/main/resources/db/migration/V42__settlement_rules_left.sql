@@ -13,3 +13,17 @@ ALTER TABLE payment_refund ADD COLUMN cause text;
 ALTER TABLE channel_statement_line DROP CONSTRAINT channel_statement_line_type_check;
 ALTER TABLE channel_statement_line ADD CONSTRAINT channel_statement_line_type_check
     CHECK (type IN ('share_accrued', 'share_reversed', 'deposit_recorded', 'payout_initiated', 'payout_failed'));
+
+-- The operator gives a merchant's admission deposit back (decision 52): reserve → payable, once per reference, never
+-- more than the deposits recorded less those given back.
+CREATE TABLE settlement_deposit_refund (
+    id          uuid        PRIMARY KEY,
+    merchant_id uuid        NOT NULL,
+    reference   text        NOT NULL,
+    amount      bigint      NOT NULL CHECK (amount > 0),
+    currency    char(3)     NOT NULL,
+    reason      text        NOT NULL,
+    refunded_by text        NOT NULL,
+    refunded_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (merchant_id, reference)
+);

@@ -39,7 +39,7 @@ class TableOwnershipTest {
             owned("webhooks", "webhook_endpoint", "webhook_tenant_sequence", "webhook_delivery", "webhook_attempt"),
             owned("settlement", "ledger_account", "ledger_transaction", "ledger_entry", "ledger_pending_commission",
                     "settlement_commission_override", "settlement_merchant_gmv", "settlement_commission",
-                    "settlement_reserve_hold", "settlement_deposit", "ledger_reference", "payout", "adjustment",
+                    "settlement_reserve_hold", "settlement_deposit", "settlement_deposit_refund", "ledger_reference", "payout", "adjustment",
                     "settlement_statement"),
             owned("points", "points_order", "points_order_line", "points_sub_order", "points_campaign", "points_tier",
                     "points_customer_tier", "points_lot", "points_entry", "points_redemption", "points_exchange_hold",

@@ -61,6 +61,14 @@ final class CommissionFeeService {
                 amount.orElse(lodged), caller.subject()));
     }
 
+    /** Gives part of the merchant's deposit back once per reference (decision 52). */
+    Reserves.DepositRefund refundDeposit(Principal caller, UUID merchantId, String reference, Money amount,
+                                         String reason) {
+        requireOperator(caller, merchantId);
+        return dsl.transactionResult(tx -> reserves.refundDeposit(tx.dsl(), merchantId, reference, amount, reason,
+                caller.subject()));
+    }
+
     /** The period [from, to), days in the settlement time zone, as of one snapshot. */
     PlatformSummary.Summary summary(Principal caller, LocalDate from, LocalDate to) {
         if (!caller.isOperator()) {

@@ -1,12 +1,15 @@
 package dev.marketplace.server.settlement;
 
+import static dev.marketplace.schema.Tables.LEDGER_PENDING_COMMISSION;
 import static dev.marketplace.schema.Tables.SETTLEMENT_DEPOSIT;
+import static dev.marketplace.schema.Tables.SETTLEMENT_DEPOSIT_REFUND;
 import static dev.marketplace.schema.Tables.SETTLEMENT_RESERVE_HOLD;
 
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.StoredEvent;
+import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import java.math.RoundingMode;
 import java.time.Clock;
@@ -114,6 +117,67 @@ final class Reserves {
         }
         return tx.selectFrom(SETTLEMENT_DEPOSIT).where(SETTLEMENT_DEPOSIT.MERCHANT_ID.eq(merchantId))
                 .and(SETTLEMENT_DEPOSIT.REFERENCE.eq(reference)).fetchSingle(row -> deposit(row, false));
+    }
+
+    /** A deposit given back; {@code refunded} false when the reference had been given back before. */
+    record DepositRefund(UUID id, UUID merchantId, String reference, Money amount, String reason, String refundedBy,
+                         OffsetDateTime refundedAt, boolean refunded) {
+    }
+
+    /**
+     * In the caller's transaction: gives {@code amount} of the merchant's deposit back, once per reference (a repeat
+     * answers the first record). 409 beyond the deposit held in that currency, or while a sub-order of the merchant
+     * still has its commission held (its escrow not released: refunds and returns may still come).
+     */
+    DepositRefund refundDeposit(DSLContext tx, UUID merchantId, String reference, Money amount, String reason,
+                                String refundedBy) {
+        // One refund of the merchant's deposits at a time: the deposits' rows are the lock.
+        tx.select(SETTLEMENT_DEPOSIT.ID).from(SETTLEMENT_DEPOSIT).where(SETTLEMENT_DEPOSIT.MERCHANT_ID.eq(merchantId))
+                .forUpdate().fetch();
+        Optional<DepositRefund> before = tx.selectFrom(SETTLEMENT_DEPOSIT_REFUND)
+                .where(SETTLEMENT_DEPOSIT_REFUND.MERCHANT_ID.eq(merchantId))
+                .and(SETTLEMENT_DEPOSIT_REFUND.REFERENCE.eq(reference)).fetchOptional(row -> depositRefund(row, false));
+        if (before.isPresent()) {
+            return before.get();
+        }
+        if (tx.fetchExists(LEDGER_PENDING_COMMISSION, LEDGER_PENDING_COMMISSION.MERCHANT_ID.eq(merchantId)
+                .and(LEDGER_PENDING_COMMISSION.STATE.eq("pending")))) {
+            throw ProblemException.conflict("merchant_has_open_sub_orders",
+                    "The merchant has sub-orders whose escrow is not released yet; the deposit covers their refunds.");
+        }
+        long recorded = sum(tx, SETTLEMENT_DEPOSIT, SETTLEMENT_DEPOSIT.AMOUNT, SETTLEMENT_DEPOSIT.MERCHANT_ID
+                .eq(merchantId).and(SETTLEMENT_DEPOSIT.CURRENCY.eq(amount.currency())));
+        long givenBack = sum(tx, SETTLEMENT_DEPOSIT_REFUND, SETTLEMENT_DEPOSIT_REFUND.AMOUNT,
+                SETTLEMENT_DEPOSIT_REFUND.MERCHANT_ID.eq(merchantId)
+                        .and(SETTLEMENT_DEPOSIT_REFUND.CURRENCY.eq(amount.currency())));
+        if (amount.amount() > recorded - givenBack) {
+            throw ProblemException.conflict("deposit_insufficient", "The deposit holds " + (recorded - givenBack)
+                    + " " + amount.currency() + " (minor units).");
+        }
+        DepositRefund refund = tx.insertInto(SETTLEMENT_DEPOSIT_REFUND)
+                .set(SETTLEMENT_DEPOSIT_REFUND.ID, UUID.randomUUID())
+                .set(SETTLEMENT_DEPOSIT_REFUND.MERCHANT_ID, merchantId)
+                .set(SETTLEMENT_DEPOSIT_REFUND.REFERENCE, reference)
+                .set(SETTLEMENT_DEPOSIT_REFUND.AMOUNT, amount.amount())
+                .set(SETTLEMENT_DEPOSIT_REFUND.CURRENCY, amount.currency())
+                .set(SETTLEMENT_DEPOSIT_REFUND.REASON, reason)
+                .set(SETTLEMENT_DEPOSIT_REFUND.REFUNDED_BY, refundedBy)
+                .returning().fetchSingle(row -> depositRefund(row, true));
+        DomainEvents.append(tx, SettlementMovements.depositRefunded(merchantId, reference, amount));
+        return refund;
+    }
+
+    private static long sum(DSLContext tx, org.jooq.Table<?> table, org.jooq.Field<Long> amount,
+                            org.jooq.Condition where) {
+        return tx.select(org.jooq.impl.DSL.coalesce(org.jooq.impl.DSL.sum(amount), java.math.BigDecimal.ZERO))
+                .from(table).where(where).fetchSingle().value1().longValueExact();
+    }
+
+    private static DepositRefund depositRefund(dev.marketplace.schema.tables.records.SettlementDepositRefundRecord row,
+                                               boolean refunded) {
+        return new DepositRefund(row.getId(), row.getMerchantId(), row.getReference(),
+                Money.of(row.getAmount(), row.getCurrency()), row.getReason(), row.getRefundedBy(),
+                row.getRefundedAt(), refunded);
     }
 
     private static Deposit deposit(dev.marketplace.schema.tables.records.SettlementDepositRecord row, boolean recorded) {

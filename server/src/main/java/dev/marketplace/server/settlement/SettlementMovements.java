@@ -46,6 +46,13 @@ final class SettlementMovements {
                 transfer(MoneyMovement.merchantPayable(merchantId), merchantReserve(merchantId), amount));
     }
 
+    /** A deposit given back to the merchant's payable (decision 52), named by its (bank transfer) reference. */
+    static MoneyMovement depositRefunded(UUID merchantId, String reference, Money amount) {
+        return new MoneyMovement(EventType.DEPOSIT_REFUNDED, "deposit_refund:" + merchantId + ":" + reference,
+                merchant(merchantId), amount,
+                transfer(merchantReserve(merchantId), MoneyMovement.merchantPayable(merchantId), amount));
+    }
+
     static MoneyMovement reserveHeld(Parties subOrder, Money amount) {
         return new MoneyMovement(EventType.RESERVE_HELD, "reserve_held:" + subOrder.subOrderId(), subOrder, amount,
                 transfer(MoneyMovement.merchantPayable(subOrder.merchantId()), merchantReserve(subOrder.merchantId()),

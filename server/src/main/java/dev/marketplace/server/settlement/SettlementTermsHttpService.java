@@ -29,6 +29,7 @@ public final class SettlementTermsHttpService implements HttpService {
 
     public static final String PATH = "/v1/settlement";
     static final int REFERENCE_MAX = 100;
+    static final int REASON_MAX = 500;
     /** The longest period a summary covers: about ten years. */
     static final int SUMMARY_DAYS_MAX = 3_660;
 
@@ -44,6 +45,7 @@ public final class SettlementTermsHttpService implements HttpService {
                 .put("/merchants/{merchantId}/commission-override", this::setOverride)
                 .delete("/merchants/{merchantId}/commission-override", this::removeOverride)
                 .post("/merchants/{merchantId}/deposits", this::recordDeposit)
+                .post("/merchants/{merchantId}/deposit-refunds", this::refundDeposit)
                 .get("/summary", this::summary);
     }
 
@@ -57,6 +59,10 @@ public final class SettlementTermsHttpService implements HttpService {
 
     public record DepositView(UUID id, UUID merchantId, String reference, Money amount, String recordedBy,
                               OffsetDateTime recordedAt) {
+    }
+
+    public record DepositRefundView(UUID id, UUID merchantId, String reference, Money amount, String reason,
+                                    String refundedBy, OffsetDateTime refundedAt) {
     }
 
     public record FiguresView(String currency, Money gmv, Money commission, Money planFees, Money paymentFees,
@@ -99,6 +105,20 @@ public final class SettlementTermsHttpService implements HttpService {
         JsonResponses.send(res, deposit.recorded() ? Status.CREATED_201 : Status.OK_200, new DepositView(deposit.id(),
                 deposit.merchantId(), deposit.reference(), deposit.amount(), deposit.recordedBy(),
                 deposit.recordedAt()));
+    }
+
+    private void refundDeposit(ServerRequest req, ServerResponse res) {
+        UUID merchantId = merchantId(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "reference", "amount", "reason");
+        String reference = body.requiredString("reference", 1, REFERENCE_MAX);
+        Money amount = body.requiredMoney("amount", 1);
+        String reason = body.requiredString("reason", 1, REASON_MAX);
+        body.throwIfInvalid();
+        Reserves.DepositRefund refund = service.refundDeposit(Authentication.principal(req), merchantId, reference,
+                amount, reason);
+        JsonResponses.send(res, refund.refunded() ? Status.CREATED_201 : Status.OK_200, new DepositRefundView(
+                refund.id(), refund.merchantId(), refund.reference(), refund.amount(), refund.reason(),
+                refund.refundedBy(), refund.refundedAt()));
     }
 
     private void summary(ServerRequest req, ServerResponse res) {

@@ -78,6 +78,7 @@ final class WebhookTopics {
         notPublished(EventType.PLAN_FEE_CHARGED);
         notPublished(EventType.PAYMENT_FEE_CHARGED);
         notPublished(EventType.DEPOSIT_RECORDED);
+        notPublished(EventType.DEPOSIT_REFUNDED);
         notPublished(EventType.RESERVE_HELD);
         notPublished(EventType.RESERVE_RELEASED);
         // Payouts and adjustments to their merchant, as it reads them through /v1/payouts and its ledger entries.

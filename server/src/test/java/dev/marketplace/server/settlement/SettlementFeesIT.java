@@ -175,6 +175,48 @@ class SettlementFeesIT {
     }
 
     @Test
+    void theOperatorGivesADepositBackOncePerReferenceWithinWhatIsHeldAndNotWhileSubOrdersAreOpen() throws Exception {
+        UUID merchant = catalog.activeMerchant("Tokoname Teapots", category).id();
+        send(null, "POST", "/v1/settlement/merchants/" + merchant + "/deposits", "{\"reference\":\"MIZUHO-1\"}", 201);
+        String path = "/v1/settlement/merchants/" + merchant + "/deposit-refunds";
+        send(null, "POST", path, refund("R-0", 500_001), 409);
+        // A sub-order paid and not released: its refunds may still come, which the deposit is there to cover.
+        Parties subOrder = new Parties(UUID.randomUUID(), UUID.randomUUID(), merchant, UUID.randomUUID());
+        server.db().transaction(tx -> DomainEvents.append(tx.dsl(),
+                MoneyMovement.commissionAccrued(subOrder, Money.of(1_000, "JPY"))));
+        postEverything();
+        assertThat(send(null, "POST", path, refund("R-1", 200_000), 409).getString("code"))
+                .isEqualTo("merchant_has_open_sub_orders");
+        server.db().transaction(tx -> DomainEvents.append(tx.dsl(),
+                MoneyMovement.escrowReleased(subOrder, Money.of(10_000, "JPY"))));
+        postEverything();
+
+        JsonObject first = send(null, "POST", path, refund("R-1", 200_000), 201);
+        assertThat(first.getString("reason")).isEqualTo("closing");
+        assertThat(send(null, "POST", path, refund("R-1", 1), 200).getString("id")).isEqualTo(first.getString("id"));
+        assertThat(send(null, "POST", path, refund("R-2", 300_001), 409).getString("code"))
+                .isEqualTo("deposit_insufficient");
+        send(null, "POST", path, refund("R-2", 300_000), 201);
+        send(null, "POST", path, refund("R-3", 1), 409);
+        send(merchantToken(merchant), "POST", path, refund("R-4", 1), 403);
+        send(null, "POST", "/v1/settlement/merchants/" + UUID.randomUUID() + "/deposit-refunds", refund("R-5", 1), 404);
+        send(null, "POST", path, "{\"reference\":\"R-6\",\"amount\":{\"amount\":1,\"currency\":\"JPY\"}}", 400);
+        postEverything();
+        assertThat(balance("merchant_reserve:" + merchant)).as("the whole deposit given back").isZero();
+        assertThat(balance("merchant_payable:" + merchant)).as("owed: 10,000 released less 1,000 commission")
+                .isEqualTo(-9_000);
+        assertThat(server.db().fetchCount(LEDGER_TRANSACTION, LEDGER_TRANSACTION.EVENT_TYPE.eq("deposit_refunded")
+                .and(LEDGER_TRANSACTION.MERCHANT_ID.eq(merchant)))).as("posted once per reference").isEqualTo(2);
+        assertThat(server.db().fetchCount(dev.marketplace.schema.Tables.AUDIT_EVENT,
+                dev.marketplace.schema.Tables.AUDIT_EVENT.PATH.eq(path))).as("audited").isPositive();
+    }
+
+    private static String refund(String reference, long yen) {
+        return "{\"reference\":\"" + reference + "\",\"amount\":{\"amount\":" + yen
+                + ",\"currency\":\"JPY\"},\"reason\":\"closing\"}";
+    }
+
+    @Test
     void theSummaryAddsUpToTheLedger() throws Exception {
         UUID merchant = catalog.activeMerchant("Mashiko Kilns", category).id();
         server.runJob(SettlementModule.PLAN_FEES);

@@ -108,6 +108,8 @@ public enum EventType {
     PAYMENT_FEE_CHARGED(true),
     /** An admission deposit withheld from the merchant: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
     DEPOSIT_RECORDED(true),
+    /** An admission deposit given back (decision 52): {@code merchant_reserve:{merchant}} debited, {@code merchant_payable:{merchant}} credited. */
+    DEPOSIT_REFUNDED(true),
     /** A share of an escrow release held back: {@code merchant_payable:{merchant}} debited, {@code merchant_reserve:{merchant}} credited. */
     RESERVE_HELD(true),
     /** A held share let go when due: {@code merchant_reserve:{merchant}} debited, {@code merchant_payable:{merchant}} credited. */
