@@ -62,12 +62,12 @@ public final class StatementHttpService implements HttpService {
         }
     }
 
-    public record StatementView(UUID merchantId, String cycle, String status, Money openingBalance,
+    public record StatementView(UUID merchantId, String account, String cycle, String status, Money openingBalance,
                                 Money closingBalance, long lineCount, List<LineView> lines, String nextCursor) {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        QueryParameters query = QueryParameters.of(req, "merchantId", "currency", "limit", "cursor");
+        QueryParameters query = QueryParameters.of(req, "merchantId", "currency", "account", "limit", "cursor");
         Optional<UUID> merchantId = query.uuid("merchantId");
         Optional<String> currency = query.currency("currency");
         PageRequest page = query.pageRequest(PageRequest.LARGEST_LIMIT, CursorKey.POSITION);
@@ -78,9 +78,13 @@ public final class StatementHttpService implements HttpService {
         if (merchantId.isEmpty() && caller.type() != PrincipalType.MERCHANT && query.text("merchantId", 0, 36).isEmpty()) {
             query.reject("merchantId", "required", "whose statement (the operator names the merchant)");
         }
+        Statements.Kind kind = query.oneOf("account", java.util.Set.of("merchant_payable", "merchant_reserve"))
+                .map(name -> Statements.Kind.valueOf(name.toUpperCase(java.util.Locale.ROOT)))
+                .orElse(Statements.Kind.MERCHANT_PAYABLE);
         query.throwIfInvalid();
         YearMonth cycle = cycle(req.path().pathParameters().get("cycle"));
-        Statements.Statement statement = statements.statement(caller, merchantId.orElse(caller.id()), currency.get(), cycle);
+        Statements.Statement statement = statements.statement(caller, merchantId.orElse(caller.id()), kind,
+                currency.get(), cycle);
         if (wantsCsv(req)) {
             csv(res, statement);
             return;
@@ -88,7 +92,7 @@ public final class StatementHttpService implements HttpService {
         long after = page.after().map(c -> Long.parseLong(c.keys().getFirst())).orElse(0L);
         List<Statements.Line> lines = statements.lines(statement, after, page.fetchSize());
         String next = lines.size() > page.limit() ? Cursor.of(Long.toString(lines.get(page.limit() - 1).entryId())).encode() : null;
-        JsonResponses.ok(res, new StatementView(statement.merchantId(), cycle.toString(),
+        JsonResponses.ok(res, new StatementView(statement.merchantId(), statement.kind().wireName(), cycle.toString(),
                 statement.closed() ? "closed" : "open", Money.of(statement.opening(), statement.currency()),
                 Money.of(statement.closing(), statement.currency()), statement.lineCount(),
                 lines.stream().limit(page.limit()).map(LineView::of).toList(), next));

@@ -8,7 +8,6 @@ import static dev.marketplace.schema.Tables.SETTLEMENT_STATEMENT;
 
 import dev.marketplace.schema.tables.records.LedgerAccountRecord;
 import dev.marketplace.schema.tables.records.SettlementStatementRecord;
-import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -39,10 +38,24 @@ final class Statements {
 
     static final String CLOSING_JOB = "settlement.statement-closing";
     private static final String PAYABLE_PREFIX = "merchant_payable:";
+    private static final String RESERVE_PREFIX = "merchant_reserve:";
+
+    /** The merchant's accounts a statement can be of (decision 52), by the name before {@code :}. */
+    enum Kind {
+        MERCHANT_PAYABLE, MERCHANT_RESERVE;
+
+        String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        String accountOf(UUID merchantId) {
+            return wireName() + ":" + merchantId;
+        }
+    }
 
     /** A statement's heading: {@code closed} false for the current cycle, whose closing is the balance so far. */
-    record Statement(UUID merchantId, String currency, YearMonth cycle, boolean closed, long opening, long closing,
-                     long lineCount, long afterEntryId, long throughEntryId) {
+    record Statement(UUID merchantId, Kind kind, String currency, YearMonth cycle, boolean closed, long opening,
+                     long closing, long lineCount, long afterEntryId, long throughEntryId) {
     }
 
     /** One entry of the payable, traced to its cause: {@code reference} is the event's idempotency id. */
@@ -65,7 +78,8 @@ final class Statements {
     /** The closing job: every payable's ended cycles closed, in order. Returns how many statements it closed. */
     long closeEnded() {
         List<Long> payables = dsl.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.NAME.startsWith(PAYABLE_PREFIX)).fetch(LEDGER_ACCOUNT.ID);
+                .where(LEDGER_ACCOUNT.NAME.startsWith(PAYABLE_PREFIX).or(LEDGER_ACCOUNT.NAME.startsWith(RESERVE_PREFIX)))
+                .fetch(LEDGER_ACCOUNT.ID);
         long closed = 0;
         for (long account : payables) {
             closed += closeEnded(account);
@@ -139,8 +153,13 @@ final class Statements {
      * payable's first entry, or a currency it has no payable in.
      */
     Statement statement(Principal viewer, UUID merchantId, String currency, YearMonth cycle) {
+        return statement(viewer, merchantId, Kind.MERCHANT_PAYABLE, currency, cycle);
+    }
+
+    /** As {@link #statement(Principal, UUID, String, YearMonth)}, of the merchant's payable or reserve (decision 52). */
+    Statement statement(Principal viewer, UUID merchantId, Kind kind, String currency, YearMonth cycle) {
         LedgerAccountRecord account = dsl.selectFrom(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.NAME.eq(MoneyMovement.merchantPayable(merchantId)))
+                .where(LEDGER_ACCOUNT.NAME.eq(kind.accountOf(merchantId)))
                 .and(LEDGER_ACCOUNT.CURRENCY.eq(currency))
                 .and(Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), LEDGER_ACCOUNT.MERCHANT_ID))
                 .fetchOptional().orElseThrow(() -> ProblemException.notFound("statement"));
@@ -153,7 +172,7 @@ final class Statements {
             return dsl.selectFrom(SETTLEMENT_STATEMENT)
                     .where(SETTLEMENT_STATEMENT.ACCOUNT_ID.eq(account.getId()))
                     .and(SETTLEMENT_STATEMENT.CYCLE.eq(cycle.atDay(1)))
-                    .fetchOptional(row -> new Statement(merchantId, currency, cycle, true, row.getOpeningBalance(),
+                    .fetchOptional(row -> new Statement(merchantId, kind, currency, cycle, true, row.getOpeningBalance(),
                             row.getClosingBalance(), row.getLineCount(), row.getAfterEntryId(), row.getThroughEntryId()))
                     .orElseThrow(() -> ProblemException.notFound("statement"));
         }
@@ -169,7 +188,7 @@ final class Statements {
                             DSL.coalesce(DSL.max(LEDGER_ENTRY.ID), after))
                     .from(LEDGER_ENTRY).where(LEDGER_ENTRY.ACCOUNT_ID.eq(account.getId())).and(LEDGER_ENTRY.ID.gt(after))
                     .fetchSingle();
-            return new Statement(merchantId, currency, cycle, false, opening, Math.addExact(opening, totals.value2()),
+            return new Statement(merchantId, kind, currency, cycle, false, opening, Math.addExact(opening, totals.value2()),
                     totals.value1(), after, totals.value3());
         });
     }
@@ -197,7 +216,7 @@ final class Statements {
                 .join(LEDGER_TRANSACTION).on(LEDGER_TRANSACTION.ID.eq(LEDGER_ENTRY.TRANSACTION_ID))
                 .leftJoin(LEDGER_REFERENCE).on(LEDGER_REFERENCE.EVENT_ID.eq(LEDGER_TRANSACTION.EVENT_ID))
                 .where(LEDGER_ENTRY.ACCOUNT_ID.eq(DSL.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
-                        .where(LEDGER_ACCOUNT.NAME.eq(MoneyMovement.merchantPayable(statement.merchantId())))
+                        .where(LEDGER_ACCOUNT.NAME.eq(statement.kind().accountOf(statement.merchantId())))
                         .and(LEDGER_ACCOUNT.CURRENCY.eq(statement.currency()))))
                 .and(LEDGER_ENTRY.ID.gt(after))
                 .and(LEDGER_ENTRY.ID.le(statement.throughEntryId()))

@@ -202,13 +202,33 @@ class SettlementFeesIT {
         send(null, "POST", "/v1/settlement/merchants/" + UUID.randomUUID() + "/deposit-refunds", refund("R-5", 1), 404);
         send(null, "POST", path, "{\"reference\":\"R-6\",\"amount\":{\"amount\":1,\"currency\":\"JPY\"}}", 400);
         postEverything();
-        assertThat(balance("merchant_reserve:" + merchant)).as("the whole deposit given back").isZero();
-        assertThat(balance("merchant_payable:" + merchant)).as("owed: 10,000 released less 1,000 commission")
-                .isEqualTo(-9_000);
+        assertThat(balance("merchant_reserve:" + merchant)).as("the deposit given back, the rolling reserve's 10 %% held")
+                .isEqualTo(-1_000);
+        assertThat(balance("merchant_payable:" + merchant)).as("owed: 10,000 released less 1,000 commission, 1,000 held")
+                .isEqualTo(-8_000);
         assertThat(server.db().fetchCount(LEDGER_TRANSACTION, LEDGER_TRANSACTION.EVENT_TYPE.eq("deposit_refunded")
                 .and(LEDGER_TRANSACTION.MERCHANT_ID.eq(merchant)))).as("posted once per reference").isEqualTo(2);
         assertThat(server.db().fetchCount(dev.marketplace.schema.Tables.AUDIT_EVENT,
                 dev.marketplace.schema.Tables.AUDIT_EVENT.PATH.eq(path))).as("audited").isPositive();
+
+        // The reserve's statement (decision 52): its lines close to the reserve's ledger balance, as JSON and CSV.
+        String statement = "/v1/statements/" + java.time.YearMonth.now(java.time.ZoneOffset.UTC)
+                + "?currency=JPY&account=merchant_reserve&merchantId=" + merchant;
+        JsonObject reserve = send(null, "GET", statement, null, 200);
+        assertThat(reserve.getString("account")).isEqualTo("merchant_reserve");
+        assertThat(reserve.getJsonArray("lines").getValuesAs(JsonObject.class).stream()
+                .map(line -> line.getString("type") + " " + amount(line, "amount")).toList())
+                .containsExactly("deposit_recorded -500000", "reserve_held -1000", "deposit_refunded 200000",
+                        "deposit_refunded 300000");
+        assertThat(amount(reserve, "closingBalance")).isEqualTo(balance("merchant_reserve:" + merchant))
+                .isEqualTo(-1_000);
+        assertThat(send(merchantToken(merchant), "GET", statement, null, 200).getInt("lineCount")).isEqualTo(4);
+        HttpResponse<String> csv = server.send(server.request(statement).header("Accept", "text/csv").build());
+        assertThat(csv.statusCode()).isEqualTo(200);
+        String[] rows = csv.body().split("\r\n");
+        assertThat(rows).hasSize(7);
+        assertThat(rows[6]).isEqualTo(",,closing_balance,,,,-1000,JPY");
+        send(null, "GET", statement.replace("merchant_reserve", "merchant_points"), null, 400);
     }
 
     private static String refund(String reference, long yen) {
