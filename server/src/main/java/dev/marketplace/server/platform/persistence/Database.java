@@ -12,6 +12,8 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
+import org.jooq.impl.DefaultTransactionListenerProvider;
 
 /**
  * The system of record: a pooled connection to PostgreSQL (external by URL, or embedded with its files in
@@ -28,7 +30,9 @@ public final class Database implements AutoCloseable {
     private Database(EmbeddedDatabase embedded, HikariDataSource pool) {
         this.embedded = embedded;
         this.pool = pool;
-        this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        this.dsl = DSL.using(new DefaultConfiguration().set(pool).set(SQLDialect.POSTGRES)
+                .set(new Settings().withExecuteLogging(false))
+                .set(new DefaultTransactionListenerProvider(CommitWatch.listener())));
     }
 
     public static Database start(DatabaseSettings settings) {
