@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,34 +27,28 @@ class IdempotencyAfterCommitIT {
 
     @Test
     void aCategoryCreatedBeforeAFailureIsNotCreatedAgainByTheResend() {
-        String key = UUID.randomUUID().toString();
         String name = "After commit " + UUID.randomUUID().toString().substring(0, 8);
-        String body = "{\"name\":\"" + name + "\",\"commissionRateBasisPoints\":1000}";
-        server.idempotency().injectFault(Idempotency.Fault.AFTER_COMMIT, "/v1/categories");
-
-        HttpResponse<String> failed = post("/v1/categories", key, body);
-        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
-        assertThat(categoriesNamed(name)).as("the effect committed before the failure").isEqualTo(1);
-
-        for (int resend = 0; resend < 2; resend++) {
-            assertOutcomeCommitted(post("/v1/categories", key, body));
-        }
-        assertThat(categoriesNamed(name)).isEqualTo(1);
+        failAfterCommitAndResend("/v1/categories", "{\"name\":\"" + name + "\",\"commissionRateBasisPoints\":1000}",
+                () -> categoriesNamed(name));
     }
 
     @Test
     void aClientCreatedBeforeAFailureIsNotCreatedAgainByTheResend() {
-        String key = UUID.randomUUID().toString();
         String name = "After commit " + UUID.randomUUID().toString().substring(0, 8);
-        String body = clientBody(name);
-        server.idempotency().injectFault(Idempotency.Fault.AFTER_COMMIT, "/v1/clients");
+        failAfterCommitAndResend("/v1/clients", clientBody(name), () -> clientsNamed(name));
+    }
 
-        HttpResponse<String> failed = post("/v1/clients", key, body);
+    /** The POST fails (500) right after its commit; two resends are told it took effect; it took effect once. */
+    private static void failAfterCommitAndResend(String path, String body, IntSupplier created) {
+        String key = UUID.randomUUID().toString();
+        server.idempotency().injectFault(Idempotency.Fault.AFTER_COMMIT, path);
+        HttpResponse<String> failed = post(path, key, body);
         assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
-        assertThat(clientsNamed(name)).isEqualTo(1);
-
-        assertOutcomeCommitted(post("/v1/clients", key, body));
-        assertThat(clientsNamed(name)).isEqualTo(1);
+        assertThat(created.getAsInt()).as("the effect committed before the failure").isEqualTo(1);
+        for (int resend = 0; resend < 2; resend++) {
+            assertOutcomeCommitted(post(path, key, body));
+        }
+        assertThat(created.getAsInt()).isEqualTo(1);
     }
 
     @Test
