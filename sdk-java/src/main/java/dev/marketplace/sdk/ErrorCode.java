@@ -60,6 +60,11 @@ public final class ErrorCode {
     public static final ErrorCode PRECONDITION_REQUIRED = known("precondition_required");
     /** A request with this idempotency key is still running; retry later. */
     public static final ErrorCode IDEMPOTENCY_REQUEST_IN_PROGRESS = known("idempotency_request_in_progress");
+    /**
+     * The first request with this idempotency key took effect but its answer was lost: it is not run again; read the
+     * resource (the problem's {@code committedAt} says when). Not retryable.
+     */
+    public static final ErrorCode IDEMPOTENCY_OUTCOME_COMMITTED = known("idempotency_outcome_committed");
     /** The idempotency key was used for a different request. */
     public static final ErrorCode IDEMPOTENCY_KEY_REUSED = known("idempotency_key_reused");
     /** The body is too large. */

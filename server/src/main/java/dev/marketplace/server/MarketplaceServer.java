@@ -90,6 +90,7 @@ public final class MarketplaceServer implements AutoCloseable {
     private final Database database;
     private final OutboundHttp outbound;
     private final Jobs jobs;
+    private Idempotency idempotency;
     private final EventSubscribers subscribers;
     private final List<Module> modules;
     private final WebServer webServer;
@@ -170,6 +171,7 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
                     merchants.service(), dropship.supplierDataFreshness(), clock));
 
+            Idempotency idempotency = new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -183,7 +185,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(new CanonicalPaths(routes))
                     .addFilter(new Authentication(security.accessTokens(), security.rateLimits()))
                     .addFilter(new StorableText())
-                    .addFilter(new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE))
+                    .addFilter(idempotency)
                     // What changes listings (decision 19); checkouts' stock flips are left to the notifications' lag.
                     .addFilter(new ReadYourWrites(catalog.listingChanges(), List.of(ProductHttpService.PATH,
                             MerchantHttpService.PATH, CategoryHttpService.PATH, StockHttpService.PATH,
@@ -216,7 +218,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            return new MarketplaceServer(database, outbound, jobs, subscribers, modules, webServer);
+            MarketplaceServer server = new MarketplaceServer(database, outbound, jobs, subscribers, modules, webServer);
+            server.idempotency = idempotency;
+            return server;
         } catch (RuntimeException e) {
             jobs.close();
             closeAll(modules);
@@ -282,6 +286,11 @@ public final class MarketplaceServer implements AutoCloseable {
     /** The node's background jobs, for tests that run one by name ({@link Jobs#runNow}) instead of waiting. */
     public Jobs jobs() {
         return jobs;
+    }
+
+    /** The Idempotency-Key filter, for tests that inject a failure after a request's commit (decision 50). */
+    public Idempotency idempotency() {
+        return idempotency;
     }
 
     /** The module of this type, for tests that act on a module's behalf (the payment provider's side). */

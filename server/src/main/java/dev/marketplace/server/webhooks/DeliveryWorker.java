@@ -43,7 +43,9 @@ import org.jooq.DSLContext;
  * transaction, and records every outcome and attempt in a new transaction. One worker at a time holds an endpoint,
  * so its messages go one at a time, in order, while it answers 2xx; the first failure ends the batch and that
  * delivery waits for its retry while the next ones go on. A node killed mid-batch leaves its endpoints busy until
- * the lease ends; the deliveries it did not record are sent again (at least once).
+ * the lease ends; the deliveries it did not record are sent again (at least once). A node stopped mid-batch (its
+ * jobs interrupted) records what it has and releases the endpoint: the attempt it broke off is no outcome, the next
+ * node sends that delivery at once (decision 50).
  *
  * <p>Every wait and due time comes from the injected clock, so tests run the three-day schedule in no time.
  */
@@ -107,7 +109,7 @@ final class DeliveryWorker {
         }
     }
 
-    /** What one attempt came to. */
+    /** What one attempt came to; {@code null} from {@link #attempt} when the node is stopping. */
     private record Outcome(DeliveryRepository.Delivery delivery, OffsetDateTime at, String outcome, Integer status,
                            int latencyMillis, String responseHead) {
         boolean success() {
@@ -130,12 +132,24 @@ final class DeliveryWorker {
         List<Outcome> outcomes = new ArrayList<>();
         for (DeliveryRepository.Delivery delivery : claim.deliveries()) {
             Outcome outcome = attempt(target, claim.url(), delivery, signing);
+            if (outcome == null) {
+                break; // stopping: the delivery is not counted as tried, and goes to whoever claims the endpoint next
+            }
             outcomes.add(outcome);
             if (!outcome.success()) {
                 break; // the rest wait for the next claim, so a failing endpoint costs one attempt per turn
             }
         }
-        dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
+        // A stop interrupts this thread; the interrupt would fail the pool's wait and close the connection's socket,
+        // leaving the endpoint held for the whole lease. The outcomes and the release are written first.
+        boolean interrupted = Thread.interrupted();
+        try {
+            dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return outcomes.size();
     }
 
@@ -161,6 +175,9 @@ final class DeliveryWorker {
             return new Outcome(delivery, at, status / 100 == 2 ? "success" : "http_status", status,
                     elapsedMillis(started), head(response.body()));
         } catch (OutboundException failure) {
+            if (failure.kind() == OutboundException.Kind.INTERRUPTED) {
+                return null;
+            }
             return new Outcome(delivery, at, failure.kind().name().toLowerCase(Locale.ROOT),
                     failure.statusCode().isPresent() ? failure.statusCode().getAsInt() : null, elapsedMillis(started),
                     head(failure.getMessage().getBytes(StandardCharsets.UTF_8)));

@@ -200,6 +200,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.module(type).orElseThrow();
     }
 
+    /** The server's Idempotency-Key filter, to inject a failure after a request's commit (decision 50). */
+    public dev.marketplace.server.platform.http.Idempotency idempotency() {
+        return server.idempotency();
+    }
+
     /** The server's database, for asserting that a refused request changed nothing. */
     public DSLContext db() {
         return server.database().dsl();

@@ -22,8 +22,10 @@ import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
+import dev.marketplace.server.platform.outbound.TargetSettings;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.SecretBox;
+import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestServer;
 import io.helidon.config.Config;
@@ -112,8 +114,14 @@ class WebhookDeliveryIT {
     };
 
     private Node node() {
-        Config config = TestServer.config(Map.of("webhooks.require-https", "false", "webhooks.delivery.poll", "PT1H"));
-        OutboundHttp outbound = OutboundHttp.builder().allowedPrivateNetworks(List.of("127.0.0.1/32")).build();
+        return node("PT1H", TargetSettings.DEFAULTS);
+    }
+
+    /** A node whose worker also runs on its own every {@code poll}, sending with {@code sending}'s timeout. */
+    private Node node(String poll, TargetSettings sending) {
+        Config config = TestServer.config(Map.of("webhooks.require-https", "false", "webhooks.delivery.poll", poll));
+        OutboundHttp outbound = OutboundHttp.builder().defaults(sending)
+                .allowedPrivateNetworks(List.of("127.0.0.1/32")).build();
         PiiKeys piiKeys = PiiKeys.from(config.get("security"), SecretBox.fromBase64(TestServer.KEY_ENCRYPTION_KEY));
         WebhooksModule module = new WebhooksModule(config.get("webhooks"), server.db(), outbound, piiKeys,
                 NO_PARTNERS, clock);
@@ -339,6 +347,34 @@ class WebhookDeliveryIT {
         clock.advance(Duration.ofDays(31));
         assertThat(node.jobs().runNow(WebhooksModule.RETENTION_JOB)).isEqualTo(2);
         assertThat(server.db().fetchCount(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY.ENDPOINT_ID.eq(endpoint.id()))).isZero();
+    }
+
+    @Test
+    void aNodeStoppedWhileSendingReleasesTheEndpointAndTheNextNodeSendsAtOnce() {
+        UUID merchant = UUID.randomUUID();
+        receiver.stubFor(post(urlEqualTo("/stopped")).willReturn(aResponse().withStatus(200).withFixedDelay(30_000)));
+        Endpoint endpoint = create(merchantToken(merchant), "/stopped", "stock.low");
+        UUID event = stockLow(merchant);
+        fanOut();
+        TargetSettings patient = TargetSettings.from(TestServer.config(Map.of("timeout", "PT90S")), TargetSettings.DEFAULTS);
+        Node stopping = node("PT0.05S", patient);
+        Await.until(Duration.ofSeconds(30), "the first node is sending",
+                () -> !receiver.findAll(postRequestedFor(urlEqualTo("/stopped"))).isEmpty());
+
+        stopping.close(); // a deploy: the node's jobs are interrupted mid-request
+        nodes.remove(stopping);
+        assertThat(server.db().select(WEBHOOK_ENDPOINT.BUSY_UNTIL).from(WEBHOOK_ENDPOINT)
+                .where(WEBHOOK_ENDPOINT.ID.eq(endpoint.id())).fetchSingle().value1())
+                .as("the stopped node released its endpoint").isNull();
+        assertThat(server.db().fetchCount(WEBHOOK_ATTEMPT, WEBHOOK_ATTEMPT.ENDPOINT_ID.eq(endpoint.id())))
+                .as("the broken-off attempt is no outcome").isZero();
+
+        answer("/stopped", 200);
+        assertThat(node().deliver()).as("the next node sends at once, not after the lease").isEqualTo(1);
+        List<JsonObject> received = verified("/stopped", endpoint.secret());
+        assertThat(received).hasSize(2).allSatisfy(message -> assertThat(
+                message.getJsonObject("data").getString("lowStockEventId")).isEqualTo(event.toString()));
+        assertThat(lastOutcome(endpoint)).isEqualTo("success");
     }
 
     // Helpers

@@ -4,6 +4,7 @@ import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 
 import dev.marketplace.schema.tables.records.IdempotencyRecordRecord;
+import dev.marketplace.server.platform.persistence.CommitWatch;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
 import io.helidon.http.HeaderName;
@@ -30,8 +31,10 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 
 /**
  * {@code Idempotency-Key} for every POST under {@code /v1}, kept in PostgreSQL so it survives restarts and
@@ -43,6 +46,13 @@ import org.jooq.JSONB;
  * <p>Only successful (2xx) answers are kept: any other answer changed nothing (bad input changes nothing, by
  * rule), so the key is released and a corrected retry with the same key runs. A request that dies without
  * releasing its key holds it until its lease ends.
+ *
+ * <p>Unless its effect committed (decision 50): every transaction the request runs on its thread marks the key's
+ * record ({@code committed_at}) just before it commits, inside that transaction and only if it wrote
+ * ({@link CommitWatch}). Such a key is never released. An answer other than 2xx after the commit is kept and replayed
+ * like a 2xx if it is a 4xx; after a 5xx, or when the answer could not be stored, a resend is refused with 409
+ * {@code idempotency_outcome_committed} (with {@code committedAt}): the effect happened, the answer is lost, and the
+ * client reads the resource instead of running the request again.
  * The request is fingerprinted (method, path, body) when the handler reads its body ({@link JsonBody}), or
  * up front for a POST without one.
  */
@@ -59,11 +69,34 @@ public final class Idempotency implements Filter {
     private final Duration retention;
     private final Duration lease;
     private final AtomicLong admitted = new AtomicLong();
+    private final AtomicReference<InjectedFault> injected = new AtomicReference<>();
+
+    /** A failure a test makes happen once, to a request whose effect has committed. */
+    public enum Fault {
+        /** An exception right after the request's transaction committed (the handler answers 500). */
+        AFTER_COMMIT,
+        /** The answer cannot be stored (as a pool timeout would make it). */
+        STORING_ANSWER
+    }
+
+    private record InjectedFault(Fault fault, String path) {
+    }
 
     public Idempotency(DSLContext dsl, Duration retention, Duration lease) {
         this.dsl = dsl;
         this.retention = retention;
         this.lease = lease;
+    }
+
+    /** Test hook: makes {@code fault} happen once, to the next POST of {@code path} whose effect commits. */
+    public void injectFault(Fault fault, String path) {
+        injected.set(new InjectedFault(fault, path));
+    }
+
+    private boolean injectedNow(Fault fault, String requestLine) {
+        InjectedFault now = injected.get();
+        return now != null && now.fault() == fault && requestLine.equals("POST " + now.path())
+                && injected.compareAndSet(now, null);
     }
 
     @Override
@@ -98,7 +131,13 @@ public final class Idempotency implements Filter {
             @Override
             public void close() throws IOException {
                 byte[] answer = body.toByteArray();
-                gate.finish(res, answer);
+                try {
+                    gate.finish(res, answer);
+                } catch (RuntimeException e) {
+                    // Not stored (a pool timeout, say): the answer still goes out. A committed effect's key stays
+                    // taken (a resend is told so); otherwise the key is held until its lease ends.
+                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key, e);
+                }
                 out.write(answer);
                 out.close();
             }
@@ -107,7 +146,7 @@ public final class Idempotency implements Filter {
             gate.admit(new byte[0]);
         }
         try {
-            chain.proceed();
+            CommitWatch.watch(gate, chain::proceed);
         } finally {
             if (!res.isSent()) {
                 try {
@@ -149,11 +188,12 @@ public final class Idempotency implements Filter {
     }
 
     /** One request's claim on its key. */
-    private final class Gate {
+    private final class Gate implements CommitWatch.Watcher {
         private final String clientId;
         private final String key;
         private final String requestLine;
         private boolean owned;
+        private boolean markedInThisTransaction;
 
         Gate(String clientId, String key, String requestLine) {
             this.clientId = clientId;
@@ -176,7 +216,7 @@ public final class Idempotency implements Filter {
                 owned = true;
                 return;
             }
-            dsl.transaction(tx -> {
+            CommitWatch.unwatched(() -> dsl.transaction(tx -> {
                 DSLContext db = tx.dsl();
                 OffsetDateTime now = OffsetDateTime.now();
                 if (claimNew(db, fingerprint, now)) {
@@ -197,6 +237,11 @@ public final class Idempotency implements Filter {
                             JSON.createReader(new StringReader(existing.getResponseHeaders().data())).readObject(),
                             existing.getResponseBody());
                 }
+                if (!expired && existing.getCommittedAt() != null) {
+                    // The first request's effect committed; it may still be storing its answer.
+                    throw abandoned ? ProblemException.outcomeCommitted(existing.getCommittedAt())
+                            : ProblemException.requestInProgress();
+                }
                 if (!expired && !abandoned) {
                     throw ProblemException.requestInProgress();
                 }
@@ -207,9 +252,31 @@ public final class Idempotency implements Filter {
                 existing.setResponseStatus(null);
                 existing.setResponseHeaders(null);
                 existing.setResponseBody(null);
+                existing.setCommittedAt(null);
                 existing.store();
                 owned = true;
-            });
+            }));
+        }
+
+        /**
+         * In the request's committing transaction: marks the key's effect as committed if the transaction wrote
+         * (PostgreSQL gives a transaction an id only when it writes or locks rows).
+         */
+        @Override
+        public void beforeCommit(DSLContext tx) {
+            markedInThisTransaction = owned && tx.update(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.COMMITTED_AT, DSL.coalesce(IDEMPOTENCY_RECORD.COMMITTED_AT,
+                            DSL.field("clock_timestamp()", OffsetDateTime.class)))
+                    .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key),
+                            DSL.condition("(SELECT pg_current_xact_id_if_assigned()) IS NOT NULL"))
+                    .execute() == 1;
+        }
+
+        @Override
+        public void afterCommit() {
+            if (markedInThisTransaction && injectedNow(Fault.AFTER_COMMIT, requestLine)) {
+                throw new IllegalStateException("fault injected after the commit of " + requestLine);
+            }
         }
 
         /** Inserts the key's record as in flight unless the key has one; returns whether it did. */
@@ -233,11 +300,43 @@ public final class Idempotency implements Filter {
             owned = false;
             int status = sent == null ? 500 : sent.status().code();
             if (status / 100 != 2) {
-                dsl.deleteFrom(IDEMPOTENCY_RECORD)
-                        .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
-                        .execute();
-                return;
+                boolean released = dsl.deleteFrom(IDEMPOTENCY_RECORD)
+                        .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key),
+                                IDEMPOTENCY_RECORD.COMMITTED_AT.isNull())
+                        .execute() == 1;
+                if (released) {
+                    return;
+                }
+                if (sent == null || status >= 500) {
+                    answerLost();
+                    return;
+                }
             }
+            try {
+                if (injectedNow(Fault.STORING_ANSWER, requestLine)) {
+                    throw new IllegalStateException("fault injected while storing the answer to " + requestLine);
+                }
+                store(sent, status, body);
+            } catch (RuntimeException e) {
+                try {
+                    answerLost();
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw e;
+            }
+        }
+
+        /** Ends the lease of a key whose effect committed without a stored answer: a resend is told at once. */
+        private void answerLost() {
+            dsl.update(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now())
+                    .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key),
+                            IDEMPOTENCY_RECORD.STATE.eq("in_flight"))
+                    .execute();
+        }
+
+        private void store(ServerResponse sent, int status, byte[] body) {
             JsonObjectBuilder headers = JSON.createObjectBuilder();
             for (HeaderName name : KEPT_HEADERS) {
                 sent.headers().first(name).ifPresent(value -> headers.add(name.defaultCase(), value));

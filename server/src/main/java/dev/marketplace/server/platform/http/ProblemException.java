@@ -156,6 +156,17 @@ public class ProblemException extends RuntimeException {
         return problem;
     }
 
+    /**
+     * The first request with this Idempotency-Key took effect (its transaction committed at {@code committedAt}) but
+     * its answer was lost: it is not run again (decision 50).
+     */
+    public static ProblemException outcomeCommitted(java.time.OffsetDateTime committedAt) {
+        return conflict("idempotency_outcome_committed", "The request with this Idempotency-Key took effect, but its "
+                + "answer was lost; it is not run again. Read the resource to see the outcome.")
+                .with("committedAt", java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
+                        committedAt.withOffsetSameInstant(java.time.ZoneOffset.UTC)));
+    }
+
     public static ProblemException internalError() {
         return new ProblemException(500, "internal_error", "Internal Server Error",
                 "An unexpected error occurred. Quote the request id to support.");

@@ -28,6 +28,8 @@ import java.util.function.LongSupplier;
 public final class Jobs implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Jobs.class.getName());
+    /** How long a stop waits for interrupted runs to record what they did. */
+    private static final Duration WIND_UP = Duration.ofSeconds(5);
 
     /** A job's work; returns how much it did (rows, events), for its logs and for tests. */
     @FunctionalInterface
@@ -83,11 +85,21 @@ public final class Jobs implements AutoCloseable {
         }
     }
 
-    /** Stops scheduling; runs under way are interrupted. */
+    /**
+     * Stops scheduling; runs under way are interrupted and get a few seconds to wind up (release their claims and
+     * leases, decision 50) before the caller closes the database under them.
+     */
     @Override
     public void close() {
         clock.shutdownNow();
         runs.shutdownNow();
+        try {
+            if (!runs.awaitTermination(WIND_UP.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "jobs still running " + WIND_UP + " after the stop; left to their leases");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private final class Job {

@@ -7,11 +7,15 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
+import org.jooq.impl.DefaultTransactionListenerProvider;
 
 /**
  * The system of record: a pooled connection to PostgreSQL (external by URL, or embedded with its files in
@@ -20,6 +24,10 @@ import org.jooq.impl.DSL;
 public final class Database implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
+    /** While the database is unreachable, how often one request tries the pool again (the others get 503 at once). */
+    private static final Duration OUTAGE_RETRY = Duration.ofSeconds(1);
+    /** At most so many requests per pooled connection wait for one; more are refused at once (503). */
+    private static final int WAITING_PER_CONNECTION = 8;
 
     private final EmbeddedDatabase embedded;
     private final HikariDataSource pool;
@@ -28,7 +36,11 @@ public final class Database implements AutoCloseable {
     private Database(EmbeddedDatabase embedded, HikariDataSource pool) {
         this.embedded = embedded;
         this.pool = pool;
-        this.dsl = DSL.using(pool, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        // While the database is unreachable, requests are refused at once rather than each waiting the pool out.
+        this.dsl = DSL.using(new DefaultConfiguration().set(new DatabaseOutage(pool, OUTAGE_RETRY,
+                WAITING_PER_CONNECTION * pool.getMaximumPoolSize())).set(SQLDialect.POSTGRES)
+                .set(new Settings().withExecuteLogging(false))
+                .set(new DefaultTransactionListenerProvider(CommitWatch.listener())));
     }
 
     public static Database start(DatabaseSettings settings) {
@@ -76,9 +88,23 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Whether the database answers a trivial query within a second (the readiness check). */
+    /**
+     * Whether the database answers a trivial query within a second or two (the readiness check). On a connection of
+     * its own, not the pool's: the pool would make the check wait its whole timeout while the database is down, and
+     * report a busy pool as a database that is down (decision 50).
+     */
     public boolean isReachable() {
-        try (Connection connection = pool.getConnection()) {
+        Properties properties = new Properties();
+        if (pool.getUsername() != null) {
+            properties.setProperty("user", pool.getUsername());
+        }
+        if (pool.getPassword() != null) {
+            properties.setProperty("password", pool.getPassword());
+        }
+        properties.setProperty("connectTimeout", "1");
+        properties.setProperty("socketTimeout", "2");
+        properties.setProperty("ApplicationName", "marketplace readiness");
+        try (Connection connection = DriverManager.getConnection(pool.getJdbcUrl(), properties)) {
             return connection.isValid(1);
         } catch (SQLException e) {
             return false;
