@@ -56,6 +56,12 @@ final class Api {
         return new Credentials(created.get("client").get("clientId").asText(), created.get("clientSecret").asText());
     }
 
+    /** Registers a storefront ({@code POST /v1/storefronts}) and creates a client for it: its principal must exist. */
+    Credentials createStorefrontClient(String operatorToken, String name, List<String> scopes) {
+        JsonNode storefront = post(operatorToken, "/v1/storefronts", JSON.createObjectNode().put("name", name).toString(), 201);
+        return createClient(operatorToken, name, "storefront", UUID.fromString(storefront.get("id").asText()), scopes);
+    }
+
     JsonNode get(String token, String pathAndQuery) {
         return send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).header("Authorization", "Bearer " + token)
                 .GET().build(), 200);

@@ -95,8 +95,11 @@ final class OrderScenarios {
         SignIn(Scenario.Context context) {
             this.context = context;
             this.api = context.api();
+            // A storefront client names a registered storefront.
+            String shop = api.post(context.operatorToken(), "/v1/storefronts",
+                    JSON.createObjectNode().put("name", "bench shop").toString(), 201).get("id").asText();
             var body = JSON.createObjectNode().put("name", "bench shop").put("principalType", "storefront")
-                    .put("principalId", UUID.randomUUID().toString());
+                    .put("principalId", shop);
             body.putArray("scopes").add("customers:register").add("cart:write").add("orders:read").add("orders:write");
             body.putArray("redirectUris").add(REDIRECT);
             JsonNode created = api.post(context.operatorToken(), "/v1/clients", body.toString(), 201);

@@ -39,8 +39,8 @@ final class RealisticStorefrontScenarios {
     }
 
     private static String storefrontToken(Scenario.Context context) {
-        Api.Credentials storefront = context.api().createClient(context.operatorToken(),
-                "bench storefront " + UUID.randomUUID(), "storefront", UUID.randomUUID(), List.of("catalog:read"));
+        Api.Credentials storefront = context.api().createStorefrontClient(context.operatorToken(),
+                "bench storefront " + UUID.randomUUID(), List.of("catalog:read"));
         return context.api().token(storefront);
     }
 

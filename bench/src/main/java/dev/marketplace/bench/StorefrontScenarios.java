@@ -22,8 +22,8 @@ final class StorefrontScenarios {
 
     private static String storefrontToken(Scenario.Context context) {
         String operatorToken = context.operatorToken();
-        Api.Credentials storefront = context.api().createClient(operatorToken, "bench storefront " + UUID.randomUUID(),
-                "storefront", UUID.randomUUID(), List.of("catalog:read"));
+        Api.Credentials storefront = context.api().createStorefrontClient(operatorToken,
+                "bench storefront " + UUID.randomUUID(), List.of("catalog:read"));
         return context.api().token(storefront);
     }
 

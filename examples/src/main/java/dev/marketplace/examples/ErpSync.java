@@ -8,13 +8,19 @@ import dev.marketplace.sdk.Pages;
 import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.InventoryApi.ListLocationsParams;
 import dev.marketplace.sdk.api.SettlementApi.GetStatementParams;
+import dev.marketplace.sdk.api.SettlementApi.ListLedgerAccountsParams;
+import dev.marketplace.sdk.model.LedgerAccount;
+import dev.marketplace.sdk.model.LedgerAccountPage;
+import dev.marketplace.sdk.model.LedgerEntry;
 import dev.marketplace.sdk.model.Location;
 import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.ProductBulkUpsert;
+import dev.marketplace.sdk.model.ProductModerationResult;
 import dev.marketplace.sdk.model.ProductStatus;
-import dev.marketplace.sdk.model.ProductStatusChange;
+import dev.marketplace.sdk.model.ProductSubmission;
+import dev.marketplace.sdk.model.ProductSubmissionItem;
 import dev.marketplace.sdk.model.ProductUpsertItem;
 import dev.marketplace.sdk.model.ProductUpsertResult;
 import dev.marketplace.sdk.model.ProductVariantInput;
@@ -31,6 +37,7 @@ import dev.marketplace.sdk.model.SubOrderStatus;
 import dev.marketplace.sdk.model.UpsertOutcome;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -43,15 +50,17 @@ import java.util.UUID;
  * A merchant's ERP kept in step with the marketplace, with the merchant's own client credentials:
  * <ol>
  *     <li>{@link #syncCatalog}: the ERP's items upserted in bulk by their external id (the ERP's own key), new or
- *     changed ones submitted for review, and stock on hand set per SKU with the ERP's sequence number;</li>
+ *     changed ones submitted for review in bulk, and stock on hand set per SKU with the ERP's sequence number;</li>
  *     <li>{@link #pullOrdersAndShip}: the sub-order feed read from a stored cursor; each paid sub-order accepted and
  *     shipped, every line in full, with idempotency keys derived from the sub-order so that a repeat (after a crash
  *     between the call and saving the cursor) does nothing twice;</li>
  *     <li>{@link #pullStock}: the stock feed read the same way, to mirror reservations and sales into the ERP;</li>
+ *     <li>{@link #pullSettlement}: the merchant's payable account read as a feed from a stored cursor: every ledger
+ *     entry (escrow released, commission, fees, refunds, payouts) by sub-order, for the books;</li>
  *     <li>{@link #statementLines}: the month's statement, every line traced to its cause, for the books.</li>
  * </ol>
  * Usage: {@code ErpSync baseUri merchantClientId merchantSecret categoryId [cursorDirectory]}: syncs two demo items,
- * then follows both feeds until stopped (Ctrl-C).
+ * then reads its three feeds every five seconds until stopped (Ctrl-C).
  */
 public final class ErpSync {
 
@@ -66,18 +75,22 @@ public final class ErpSync {
     private final MarketplaceClient merchant;
     private final CursorStore subOrderCursor;
     private final CursorStore stockCursor;
+    private final CursorStore ledgerCursor;
     private final String warehouseCode;
 
-    public ErpSync(MarketplaceClient merchant, CursorStore subOrderCursor, CursorStore stockCursor, String warehouseCode) {
+    public ErpSync(MarketplaceClient merchant, CursorStore subOrderCursor, CursorStore stockCursor,
+                   CursorStore ledgerCursor, String warehouseCode) {
         this.merchant = merchant;
         this.subOrderCursor = subOrderCursor;
         this.stockCursor = stockCursor;
+        this.ledgerCursor = ledgerCursor;
         this.warehouseCode = warehouseCode;
     }
 
     /**
      * Upserts the items by external id (up to 1,000 per call; per-item results, a refused item does not stop the
-     * others), submits the created and updated ones for the operator's review, and sets their stock at the
+     * others), submits the created and updated ones for the operator's review (up to 500 per call, again with
+     * per-item results; a product already awaiting review is {@code unchanged}), and sets their stock at the
      * warehouse. {@code sequence} is the ERP's own counter for this export: an older export arriving late changes
      * no stock ({@code sourceSequence}).
      */
@@ -92,6 +105,7 @@ public final class ErpSync {
 
         Map<String, UpsertOutcome> outcomes = new LinkedHashMap<>();
         Map<String, UUID> variantsBySku = new HashMap<>();
+        List<ProductSubmissionItem> toSubmit = new ArrayList<>();
         for (ProductUpsertResult result : results) {
             if (result.getOutcome() == UpsertOutcome.REJECTED) {
                 throw new IllegalStateException(result.getExternalId() + " refused: " + result.getCode() + " " + result.getErrors());
@@ -100,8 +114,16 @@ public final class ErpSync {
             // The result names the variants and the product's status: no read of the product per item.
             result.getVariants().forEach(variant -> variantsBySku.put(variant.getSku(), variant.getId()));
             if (result.getStatus() == ProductStatus.DRAFT || result.getStatus() == ProductStatus.REJECTED) {
-                merchant.products().submitProduct(result.getProductId(), new ProductStatusChange().version(result.getVersion()),
-                        RequestOptions.builder().idempotencyKey("submit-" + result.getProductId() + "-" + result.getVersion()).build());
+                toSubmit.add(new ProductSubmissionItem().productId(result.getProductId()).version(result.getVersion()));
+            }
+        }
+        for (int from = 0; from < toSubmit.size(); from += 500) {
+            List<ProductSubmissionItem> batch = toSubmit.subList(from, Math.min(toSubmit.size(), from + 500));
+            for (ProductModerationResult submitted : merchant.products().submitProducts(new ProductSubmission().items(batch),
+                    RequestOptions.builder().idempotencyKey("submit-export-" + sequence + "-" + from).build()).getResults()) {
+                if (submitted.getOutcome() == ProductModerationResult.OutcomeEnum.REJECTED) {
+                    throw new IllegalStateException(submitted.getProductId() + " not submitted: " + submitted.getCode());
+                }
             }
         }
 
@@ -179,6 +201,30 @@ public final class ErpSync {
     }
 
     /**
+     * Reads the merchant's payable account in yen as a change feed from the stored cursor until caught up: the
+     * entries posted since the last call — escrow released when a sub-order is settled, the commission held from it,
+     * payment fees, refunds, payouts — grouped by the sub-order they belong to (entries of no sub-order, such as
+     * payouts, are left out here). Entries never change once posted, so the ERP books each exactly once. Empty
+     * before the merchant's first sale settles: the account opens with its first entry.
+     */
+    public Map<UUID, List<LedgerEntry>> pullSettlement() throws Exception {
+        Map<UUID, List<LedgerEntry>> bySubOrder = new LinkedHashMap<>();
+        ListLedgerAccountsParams accounts = ListLedgerAccountsParams.builder().limit(100).build();
+        String payable = Pages.stream(cursor -> merchant.settlement().listLedgerAccounts(accounts.toBuilder().cursor(cursor).build()),
+                        LedgerAccountPage::getItems, LedgerAccountPage::getNextCursor)
+                .filter(account -> account.getName().startsWith("merchant_payable:"))
+                .filter(account -> account.getBalance().getCurrency().equals("JPY"))
+                .map(LedgerAccount::getId).findFirst().orElse(null);
+        if (payable == null) {
+            return bySubOrder;
+        }
+        merchant.feeds().ledger(payable).drain(ledgerCursor, entries -> entries.stream()
+                .filter(entry -> entry.getSubOrderId() != null)
+                .forEach(entry -> bySubOrder.computeIfAbsent(entry.getSubOrderId(), id -> new ArrayList<>()).add(entry)));
+        return bySubOrder;
+    }
+
+    /**
      * Every line of the merchant's statement of {@code cycle} (a month in UTC, {@code 2026-12}) in yen: what the ERP
      * books — escrow released per sub-order, commission, refunds, payouts, fees — each with the reference of its cause
      * ({@code escrow_released:<subOrderId>}). The current month's statement is open: its lines so far.
@@ -198,13 +244,14 @@ public final class ErpSync {
         MarketplaceClient merchant = MarketplaceClient.builder().baseUri(URI.create(args[0]))
                 .clientCredentials(args[1], args[2]).build();
         ErpSync erp = new ErpSync(merchant, CursorStore.file(cursors.resolve("sub-orders.cursor")),
-                CursorStore.file(cursors.resolve("stock.cursor")), "WH-1");
+                CursorStore.file(cursors.resolve("stock.cursor")), CursorStore.file(cursors.resolve("ledger.cursor")), "WH-1");
         CatalogSync sync = erp.syncCatalog(UUID.fromString(args[3]), List.of(
                 new ErpItem("ERP-1001", "SEN-100G", "Sencha 100 g", 1_200, 40),
                 new ErpItem("ERP-1002", "MAT-30G", "Matcha 30 g", 2_400, 15)), System.currentTimeMillis());
         System.out.println("catalog: " + sync.outcomes() + "; products await the operator's review");
         while (true) { // a real ERP runs this from its scheduler; FeedFollower does it on a thread of its own
-            System.out.println("shipped " + erp.pullOrdersAndShip("Yamato") + "; stock " + erp.pullStock().values());
+            System.out.println("shipped " + erp.pullOrdersAndShip("Yamato") + "; stock " + erp.pullStock().values()
+                    + "; settled " + erp.pullSettlement().keySet());
             Thread.sleep(5_000);
         }
     }

@@ -3,9 +3,6 @@ package dev.marketplace.examples;
 import dev.marketplace.sdk.CursorStore;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.RequestOptions;
-import dev.marketplace.sdk.api.PartnerInventoryApi;
-import dev.marketplace.sdk.api.PartnerInventoryApi.ListSharedListingChangesParams;
-import dev.marketplace.sdk.api.PartnersApi;
 import dev.marketplace.sdk.model.Exchange;
 import dev.marketplace.sdk.model.ExchangeDay;
 import dev.marketplace.sdk.model.InboundExchangeCreate;
@@ -14,9 +11,7 @@ import dev.marketplace.sdk.model.LeaseCommit;
 import dev.marketplace.sdk.model.LeaseCreate;
 import dev.marketplace.sdk.model.LeaseLineInput;
 import dev.marketplace.sdk.model.SharedListingChange;
-import dev.marketplace.sdk.model.SharedListingChangePage;
 import dev.marketplace.sdk.model.ShippingAddress;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -34,7 +29,7 @@ import java.util.UUID;
  *     <li>{@link #exchangeDay}: the day's exchanges as the marketplace recorded them, to reconcile with the partner's
  *     own books;</li>
  *     <li>{@link #pullSharedListings}: the listings shared with the partner, at its prices and with what it can hold
- *     now, read as a change feed from a stored cursor;</li>
+ *     now, read as a change feed from a stored cursor ({@code client.feeds().sharedListings()});</li>
  *     <li>{@link #sell}: a shopper's basket held in a lease (all or nothing) and committed into a partner order that
  *     the merchants fulfil, paid on the partner's account; the lease is released if the order cannot be placed.</li>
  * </ol>
@@ -43,44 +38,35 @@ import java.util.UUID;
  */
 public final class PartnerExchange {
 
-    private final PartnersApi partners;
-    private final PartnerInventoryApi inventory;
+    private final MarketplaceClient partner;
     private final CursorStore listingsCursor;
 
     public PartnerExchange(MarketplaceClient partner, CursorStore listingsCursor) {
-        this.partners = new PartnersApi(partner.apiClient());
-        this.inventory = new PartnerInventoryApi(partner.apiClient());
+        this.partner = partner;
         this.listingsCursor = listingsCursor;
     }
 
     /** Credits the member's partner points at the terms in force; the transfer id is the exchange's reference. */
     public Exchange creditMember(String transferId, String memberId, long partnerPoints) {
-        return partners.exchangePointsIn(new InboundExchangeCreate().memberId(memberId).partnerPoints(partnerPoints),
+        return partner.partners().exchangePointsIn(new InboundExchangeCreate().memberId(memberId).partnerPoints(partnerPoints),
                 RequestOptions.builder().idempotencyKey(transferId).build());
     }
 
     /** Every exchange with this partner created on the UTC day, as the marketplace's reconciliation file. */
     public ExchangeDay exchangeDay(UUID partnerId, LocalDate day) {
-        return partners.getExchangeDay(partnerId, day);
+        return partner.partners().getExchangeDay(partnerId, day);
     }
 
     /**
-     * Reads the shared listings' changes after the stored cursor until caught up, saving the cursor after each page;
-     * returns the latest change of each variant read.
+     * Reads the shared listings' changes after the stored cursor until caught up, saving the cursor after each page
+     * is handled; returns the latest change of each variant read. A long-running partner would
+     * {@code follow} the same feed on a thread of its own instead.
      */
-    public Map<UUID, SharedListingChange> pullSharedListings() throws IOException {
+    public Map<UUID, SharedListingChange> pullSharedListings() throws Exception {
         Map<UUID, SharedListingChange> latest = new LinkedHashMap<>();
-        String cursor = listingsCursor.load().orElse(null);
-        while (true) {
-            SharedListingChangePage page = inventory.listSharedListingChanges(
-                    ListSharedListingChangesParams.builder().limit(1000).cursor(cursor).build());
-            page.getItems().forEach(change -> latest.put(change.getVariantId(), change));
-            listingsCursor.save(page.getNextCursor());
-            if (page.getNextCursor().equals(cursor)) {
-                return latest; // a page that moves the cursor no further: caught up for now
-            }
-            cursor = page.getNextCursor();
-        }
+        partner.feeds().sharedListings().drain(listingsCursor,
+                changes -> changes.forEach(change -> latest.put(change.getVariantId(), change)));
+        return latest;
     }
 
     /**
@@ -89,14 +75,14 @@ public final class PartnerExchange {
      * second lease and places no second order.
      */
     public Lease sell(String basketId, Map<UUID, Long> quantities, ShippingAddress shopper) {
-        Lease lease = inventory.createLease(new LeaseCreate().holdSeconds(600).lines(quantities.entrySet().stream()
+        Lease lease = partner.partnerInventory().createLease(new LeaseCreate().holdSeconds(600).lines(quantities.entrySet().stream()
                         .map(line -> new LeaseLineInput().variantId(line.getKey()).quantity(line.getValue())).toList()),
                 RequestOptions.builder().idempotencyKey("lease-" + basketId).build());
         try {
-            return inventory.commitLease(lease.getId(), new LeaseCommit().shippingAddress(shopper),
+            return partner.partnerInventory().commitLease(lease.getId(), new LeaseCommit().shippingAddress(shopper),
                     RequestOptions.builder().idempotencyKey("commit-" + basketId).build());
         } catch (RuntimeException orderRefused) {
-            inventory.releaseLease(lease.getId());
+            partner.partnerInventory().releaseLease(lease.getId());
             throw orderRefused;
         }
     }

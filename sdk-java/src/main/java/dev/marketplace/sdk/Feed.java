@@ -6,8 +6,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One change feed of the API (sub-orders, stock levels, products), read with a stored cursor. {@link #follow} keeps
- * a process in step with the feed until stopped; {@link #drain} catches up once, for batch jobs.
+ * One change feed of the API (sub-orders, stock levels, products, reviews, a ledger account's entries), read with a
+ * stored cursor. {@link #follow} keeps a process in step with the feed until stopped; {@link #drain} catches up once,
+ * for batch jobs.
  *
  * <pre>{@code
  * try (FeedFollower follower = client.feeds().subOrders().follow(CursorStore.file(Path.of("sub-orders.cursor")),
@@ -41,16 +42,26 @@ public final class Feed<T> {
 
     private final String name;
     private final PageReader<T> pages;
+    private final boolean filtered;
     private final Duration leastWait;
     private final Duration mostWait;
 
     Feed(String name, PageReader<T> pages) {
-        this(name, pages, LEAST_WAIT, MOST_WAIT);
+        this(name, pages, false, LEAST_WAIT, MOST_WAIT);
     }
 
-    private Feed(String name, PageReader<T> pages, Duration leastWait, Duration mostWait) {
+    /**
+     * A feed whose server skips changes the caller may not see after reading them (the shared listings): a page
+     * shorter than asked for is not yet caught up; only a page that moves the cursor no further is.
+     */
+    static <T> Feed<T> filtered(String name, PageReader<T> pages) {
+        return new Feed<>(name, pages, true, LEAST_WAIT, MOST_WAIT);
+    }
+
+    private Feed(String name, PageReader<T> pages, boolean filtered, Duration leastWait, Duration mostWait) {
         this.name = name;
         this.pages = pages;
+        this.filtered = filtered;
         this.leastWait = leastWait;
         this.mostWait = mostWait;
     }
@@ -66,7 +77,7 @@ public final class Feed<T> {
         if (leastWait.isNegative() || leastWait.isZero() || mostWait.compareTo(leastWait) < 0) {
             throw new IllegalArgumentException("need 0 < leastWait <= mostWait, not " + leastWait + " and " + mostWait);
         }
-        return new Feed<>(name, pages, leastWait, mostWait);
+        return new Feed<>(name, pages, filtered, leastWait, mostWait);
     }
 
     /**
@@ -150,7 +161,9 @@ public final class Feed<T> {
         if (!cursor.equals(Optional.ofNullable(page.nextCursor()))) {
             cursorStore.save(page.nextCursor());
         }
-        return new Step(page.changes().size(), page.changes().size() < PAGE_SIZE);
+        boolean caughtUp = filtered ? cursor.equals(Optional.ofNullable(page.nextCursor()))
+                : page.changes().size() < PAGE_SIZE;
+        return new Step(page.changes().size(), caughtUp);
     }
 
     /** Answers that say the request itself is wrong or not allowed: sending it again cannot succeed. */

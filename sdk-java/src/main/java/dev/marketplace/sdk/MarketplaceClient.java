@@ -21,6 +21,11 @@ import dev.marketplace.sdk.api.ReviewsApi;
 import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.api.WebhookEndpointsApi;
 import dev.marketplace.sdk.api.DropshipApi;
+import dev.marketplace.sdk.api.ChannelsApi;
+import dev.marketplace.sdk.api.PartnerInventoryApi;
+import dev.marketplace.sdk.api.PartnersApi;
+import dev.marketplace.sdk.api.ReportsApi;
+import dev.marketplace.sdk.api.ServiceLevelsApi;
 import dev.marketplace.sdk.invoker.ApiClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,6 +77,12 @@ public final class MarketplaceClient {
     private final SettlementApi settlement;
     private final WebhookEndpointsApi webhookEndpoints;
     private final DropshipApi dropship;
+    private final PartnersApi partners;
+    private final PartnerInventoryApi partnerInventory;
+    private final ReviewsApi reviews;
+    private final ChannelsApi channels;
+    private final ServiceLevelsApi serviceLevels;
+    private final ReportsApi reports;
     private final Feeds feeds;
 
     private MarketplaceClient(Builder builder) {
@@ -121,7 +132,13 @@ public final class MarketplaceClient {
         this.settlement = new SettlementApi(client);
         this.webhookEndpoints = new WebhookEndpointsApi(client);
         this.dropship = new DropshipApi(client);
-        this.feeds = new Feeds(fulfilment, inventory, products, new ReviewsApi(client));
+        this.partners = new PartnersApi(client);
+        this.partnerInventory = new PartnerInventoryApi(client);
+        this.reviews = new ReviewsApi(client);
+        this.channels = new ChannelsApi(client);
+        this.serviceLevels = new ServiceLevelsApi(client);
+        this.reports = new ReportsApi(client);
+        this.feeds = new Feeds(fulfilment, inventory, products, reviews, settlement, partnerInventory);
     }
 
     /** Settings: only {@code baseUri} is required. */
@@ -207,7 +224,7 @@ public final class MarketplaceClient {
         return promotions;
     }
 
-    /** The change feeds (sub-orders, stock, products, reviews), followed with a stored cursor. */
+    /** The change feeds (sub-orders, stock, products, reviews, ledger entries, shared listings), followed with a stored cursor. */
     public Feeds feeds() {
         return feeds;
     }
@@ -228,6 +245,44 @@ public final class MarketplaceClient {
      */
     public DropshipApi dropship() {
         return dropship;
+    }
+
+    /**
+     * Partner platforms: the operator registers partners and sets their exchange terms; a partner exchanges points
+     * in and out, reads its exchange days and mismatches, uploads its own file; a customer links its partner
+     * member ids.
+     */
+    public PartnersApi partners() {
+        return partners;
+    }
+
+    /**
+     * Inventory shared with partners: a merchant's opt-ins, the operator's assortment shares and lease limits, and a
+     * partner's leases (held, committed into a partner order, released). The shared listings' changes are a feed:
+     * {@link Feeds#sharedListings()}.
+     */
+    public PartnerInventoryApi partnerInventory() {
+        return partnerInventory;
+    }
+
+    /** Product reviews: written by customers, moderated by the operator, answered by the merchant. */
+    public ReviewsApi reviews() {
+        return reviews;
+    }
+
+    /** Sales channels (storefronts and affiliates): codes, attributed orders, deposits, scorecards and statements. */
+    public ChannelsApi channels() {
+        return channels;
+    }
+
+    /** A merchant's service levels as the marketplace measures them: sub-orders accepted and shipped, reviews answered in time. */
+    public ServiceLevelsApi serviceLevels() {
+        return serviceLevels;
+    }
+
+    /** The operator's reports (sales and loyalty). */
+    public ReportsApi reports() {
+        return reports;
     }
 
     /** Health and metrics. */

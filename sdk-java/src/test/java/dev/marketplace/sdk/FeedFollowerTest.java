@@ -190,6 +190,34 @@ class FeedFollowerTest {
     }
 
     @Test
+    void theLedgerFeedReadsOneAccountsEntriesFromTheStoredCursor() throws Exception {
+        String entries = "/v1/ledger/accounts/42/entries";
+        api.stubFor(get(urlPathEqualTo(entries)).withQueryParam("cursor", equalTo("e1")).willReturn(okJson(
+                "{\"items\":[" + ledgerEntry(2) + "," + ledgerEntry(3) + "],\"nextCursor\":\"e3\"}")));
+        api.stubFor(get(urlPathEqualTo(entries)).withQueryParam("cursor", equalTo("e3"))
+                .willReturn(okJson("{\"items\":[],\"nextCursor\":\"e3\"}")));
+        CursorStore cursors = CursorStore.inMemory();
+        cursors.save("e1");
+        List<String> seen = new CopyOnWriteArrayList<>();
+
+        long handled = client.feeds().ledger("42").drain(cursors, page -> page.forEach(entry -> seen.add(entry.getId()
+                + " " + entry.getEventType() + " " + entry.getAmount().getAmount())));
+
+        assertThat(handled).isEqualTo(2);
+        assertThat(seen).containsExactly("2 escrow_released -1200", "3 escrow_released -1200");
+        assertThat(cursors.load()).contains("e3");
+        api.verify(getRequestedFor(urlPathEqualTo(entries)).withQueryParam("limit", equalTo("1000")));
+        assertThatThrownBy(() -> client.feeds().ledger(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    private static String ledgerEntry(long id) {
+        return """
+                {"id":"%d","transactionId":"%d","amount":{"amount":-1200,"currency":"JPY"},"eventId":"%s",\
+                "eventType":"escrow_released","subOrderId":"%s","postedAt":"2025-01-01T00:00:00Z"}"""
+                .formatted(id, id, new java.util.UUID(2, id), new java.util.UUID(3, 1));
+    }
+
+    @Test
     void aFileCursorStoreReplacesItsFileWhole(@TempDir Path folder) throws Exception {
         Path file = folder.resolve("cursors/stock.cursor");
         CursorStore cursors = CursorStore.file(file);

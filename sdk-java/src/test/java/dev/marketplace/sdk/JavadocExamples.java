@@ -5,6 +5,7 @@ import dev.marketplace.sdk.api.CategoriesApi.ListCategoriesParams;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryPage;
+import dev.marketplace.sdk.model.LedgerEntry;
 import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.StockChange;
 import java.net.URI;
@@ -29,6 +30,11 @@ final class JavadocExamples {
         void applyStock(List<StockChange> changes);
 
         void runUntilShutdown();
+    }
+
+    /** Where the examples' ERP books ledger entries. */
+    interface Books {
+        void post(List<LedgerEntry> entries);
     }
 
     /** Where the examples' storefront keeps its shoppers' refresh tokens. */
@@ -80,6 +86,14 @@ final class JavadocExamples {
             erp.runUntilShutdown();   // the follower reads on its own thread until closed
         }
         long handled = client.feeds().stock().drain(CursorStore.inMemory(), erp::applyStock); // a batch job: catch up, return
+    }
+
+    static FeedFollower ledgerFeed(MarketplaceClient client, Books books) {
+        String payable = client.settlement().listLedgerAccounts().getItems().stream()
+                .filter(account -> account.getName().startsWith("merchant_payable:")).findFirst().orElseThrow().getId();
+        FeedFollower follower = client.feeds().ledger(payable)
+                .follow(CursorStore.file(Path.of("ledger.cursor")), entries -> books.post(entries));
+        return follower;
     }
 
     static void customerSignIn(String clientId, String clientSecret, URI callbackUri, Consumer<String> store)

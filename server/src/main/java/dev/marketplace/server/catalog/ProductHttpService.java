@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,6 +89,7 @@ public final class ProductHttpService implements HttpService {
                 .get("/changes", this::changes)
                 .post("/bulk", this::bulkUpsert)
                 .post("/moderation", this::moderate)
+                .post("/submissions", this::submitMany)
                 .get("/{productId}", this::get)
                 .patch("/{productId}", this::update)
                 .delete("/{productId}", this::delete)
@@ -286,6 +288,46 @@ public final class ProductHttpService implements HttpService {
         body.throwIfInvalid();
         JsonResponses.ok(res, new ModerationResults(products.moderateAll(Authentication.principal(req), items).stream()
                 .map(ModerationResultResource::of).toList()));
+    }
+
+    /**
+     * Up to {@value #MODERATION_ITEMS_MAX} submissions of the caller's products, each at the version it saw. Any
+     * invalid item (or a product named twice) is a 400 for the whole request, which then changes nothing; the valid
+     * ones go through {@link ProductService#submitEach}, and the results come back in request order.
+     */
+    private void submitMany(ServerRequest req, ServerResponse res) {
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "items");
+        if (!body.isPresent("items")) {
+            body.reject("items", FieldError.REQUIRED, "is required");
+        }
+        Map<UUID, Long> versions = new LinkedHashMap<>();
+        for (JsonFields item : body.optionalObjects("items", 1, MODERATION_ITEMS_MAX, "productId", "version")
+                .orElse(List.of())) {
+            UUID productId = item.requiredUuid("productId");
+            Optional<Long> version = item.optionalLong("version", 1, Long.MAX_VALUE);
+            if (!item.isPresent("version")) {
+                item.reject("version", FieldError.REQUIRED, "is required");
+            }
+            if (productId != null && versions.containsKey(productId)) {
+                item.reject("productId", FieldError.DUPLICATE, "names a product an earlier item names");
+            } else if (productId != null && version.isPresent()) {
+                versions.put(productId, version.get());
+            }
+        }
+        body.throwIfInvalid();
+        ProductService.Submissions done = products.submitEach(Authentication.principal(req), versions);
+        List<ModerationResultResource> results = new ArrayList<>();
+        int index = 0;
+        for (UUID id : versions.keySet()) {
+            ProblemException refused = done.refused().get(id);
+            results.add(ModerationResultResource.of(refused != null
+                    ? ModerationResult.rejected(index, id, refused.code(), refused.detail())
+                    : done.unchanged().containsKey(id)
+                    ? ModerationResult.of(index, ModerationResult.Outcome.UNCHANGED, done.unchanged().get(id))
+                    : ModerationResult.of(index, ModerationResult.Outcome.APPLIED, done.submitted().get(id))));
+            index++;
+        }
+        JsonResponses.ok(res, new ModerationResults(results));
     }
 
     private void get(ServerRequest req, ServerResponse res) {

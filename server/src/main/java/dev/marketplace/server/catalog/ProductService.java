@@ -223,8 +223,23 @@ public final class ProductService {
      * Returns the products submitted (or rejected by the compliance check), by id.
      */
     public Map<UUID, Product> submitAll(Principal caller, Map<UUID, Long> versions) {
+        return submitEach(caller, versions).submitted();
+    }
+
+    /** What a bulk submission did with each product: submitted (or rejected by the compliance check), already submitted, or refused. */
+    public record Submissions(Map<UUID, Product> submitted, Map<UUID, Product> unchanged,
+                              Map<UUID, ProblemException> refused) {
+    }
+
+    /**
+     * {@link #submitAll}, telling what became of every product: a product already {@code pending_review}, or still
+     * rejected by the compliance check of a submission after the version named, is {@code unchanged} (nothing is
+     * written, so a request sent again after a lost answer changes nothing); one that cannot be submitted is refused
+     * with the problem it would have answered alone.
+     */
+    public Submissions submitEach(Principal caller, Map<UUID, Long> versions) {
         List<UUID> ids = versions.keySet().stream().sorted().toList();
-        Map<UUID, Product> submitted = new HashMap<>();
+        Submissions done = new Submissions(new HashMap<>(), new HashMap<>(), new HashMap<>());
         for (int from = 0; from < ids.size(); from += UPSERT_BATCH) {
             List<UUID> batch = ids.subList(from, Math.min(ids.size(), from + UPSERT_BATCH));
             dsl.transaction(tx -> {
@@ -233,15 +248,25 @@ public final class ProductService {
                         DSLContext db = tx.dsl();
                         Product current = repository.findForUpdate(db, caller, id)
                                 .orElseThrow(ProductService::productNotFound);
-                        submitted.put(id, transition(db, current, ProductAction.SUBMIT, List.of(),
-                                new ExpectedVersion(versions.get(id), ExpectedVersion.Source.BODY)));
+                        if (alreadySubmitted(current, versions.get(id))) {
+                            done.unchanged().put(id, current);
+                        } else {
+                            done.submitted().put(id, transition(db, current, ProductAction.SUBMIT, List.of(),
+                                    new ExpectedVersion(versions.get(id), ExpectedVersion.Source.BODY)));
+                        }
                     } catch (ProblemException refused) {
-                        // left as it is; the caller sees it absent
+                        done.refused().put(id, refused); // left as it is
                     }
                 }
             });
         }
-        return submitted;
+        return done;
+    }
+
+    /** Awaiting review, or rejected by the compliance check of a submission made after {@code version}. */
+    private static boolean alreadySubmitted(Product current, long version) {
+        return current.status() == ProductStatus.PENDING_REVIEW || current.status() == ProductStatus.REJECTED
+                && !current.complianceFindings().isEmpty() && version < current.version();
     }
 
     private Product transition(DSLContext db, Product current, ProductAction action, List<String> reasons,

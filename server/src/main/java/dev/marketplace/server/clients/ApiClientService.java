@@ -50,6 +50,7 @@ public final class ApiClientService {
     private final DSLContext dsl;
     private final RevokedTokens revokedTokens;
     private final ApiClientRepository repository = new ApiClientRepository();
+    private final StorefrontRepository storefronts = new StorefrontRepository();
 
     public ApiClientService(DSLContext dsl, RevokedTokens revokedTokens) {
         this.dsl = dsl;
@@ -90,9 +91,14 @@ public final class ApiClientService {
                     "a public client signs customers in and needs at least one redirect URI");
         }
         String secret = request.publicClient() ? null : ClientSecrets.newSecret();
-        ApiClient client = dsl.transactionResult(tx -> repository.insert(tx.dsl(), ClientSecrets.newClientId(),
-                request.name(), type, principalId, request.scopes(), request.redirectUris(),
-                secret == null ? null : ClientSecrets.hash(secret)));
+        ApiClient client = dsl.transactionResult(tx -> {
+            if (type == PrincipalType.STOREFRONT && !storefronts.exists(tx.dsl(), principalId)) {
+                throw ProblemException.validation("principalId", FieldError.NOT_FOUND,
+                        "names no storefront registered through POST /v1/storefronts");
+            }
+            return repository.insert(tx.dsl(), ClientSecrets.newClientId(), request.name(), type, principalId,
+                    request.scopes(), request.redirectUris(), secret == null ? null : ClientSecrets.hash(secret));
+        });
         return new ClientCredentials(client, secret);
     }
 

@@ -37,6 +37,11 @@ final class StorefrontRepository {
                 .fetchOptional(StorefrontRepository::storefront);
     }
 
+    /** Whether a storefront with this id is registered, whoever asks (storefronts are never removed). */
+    boolean exists(DSLContext db, UUID id) {
+        return db.fetchExists(STOREFRONT, STOREFRONT.ID.eq(id));
+    }
+
     /** Oldest first; {@code page.fetchSize()} at most. */
     List<Storefront> list(DSLContext db, Principal viewer, PageRequest page) {
         Condition after = page.after()

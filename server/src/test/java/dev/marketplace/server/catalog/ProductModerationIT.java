@@ -19,6 +19,8 @@ import dev.marketplace.sdk.model.ProductModerationResult;
 import dev.marketplace.sdk.model.ProductModerationResult.OutcomeEnum;
 import dev.marketplace.sdk.model.ProductStatus;
 import dev.marketplace.sdk.model.ProductStatusChange;
+import dev.marketplace.sdk.model.ProductSubmission;
+import dev.marketplace.sdk.model.ProductSubmissionItem;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -28,7 +30,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The operator's review queue: one merchant's pending products listed, then approved and rejected in one request. */
+/**
+ * The operator's review queue: one merchant's pending products listed, then approved and rejected in one request;
+ * and a merchant's submissions in one request.
+ */
 class ProductModerationIT {
 
     @RegisterExtension
@@ -110,6 +115,75 @@ class ProductModerationIT {
         assertThat(merchantTries.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
         assertThat(merchant.client().products().getProduct(product.getId()).getStatus())
                 .isEqualTo(ProductStatus.PENDING_REVIEW);
+    }
+
+    @Test
+    void aMerchantSubmitsManyOfItsProductsInOneRequestWithOneResultPerItemAndASecondSendChangesNothing()
+            throws Exception {
+        ActiveMerchant kyoto = catalog.activeMerchant("Submitting Tea KK", tea.getId());
+        ActiveMerchant uji = catalog.activeMerchant("Other Submitter KK", tea.getId());
+        Product clean = draft(kyoto, "SUB-A", "Sencha");
+        Product banned = draft(kyoto, "SUB-B", "日本一 sencha");
+        Product stale = draft(kyoto, "SUB-C", "Hojicha");
+        Product awaiting = pending(kyoto, "SUB-D");
+        Product published = server.client().products().approveProduct(awaiting.getId(),
+                new ProductStatusChange().version(awaiting.getVersion()));
+        Product others = draft(uji, "SUB-E", "Genmaicha");
+
+        ProductSubmission submissions = new ProductSubmission().items(List.of(
+                submit(clean, clean.getVersion()), submit(banned, banned.getVersion()),
+                submit(stale, stale.getVersion() + 1), submit(published, published.getVersion()),
+                submit(others, others.getVersion()), submit(UUID.randomUUID(), 1L)));
+        List<ProductModerationResult> first = kyoto.client().products().submitProducts(submissions).getResults();
+        List<ProductModerationResult> again = kyoto.client().products().submitProducts(submissions).getResults();
+
+        assertThat(first).extracting(ProductModerationResult::getIndex, ProductModerationResult::getProductId,
+                        ProductModerationResult::getOutcome, ProductModerationResult::getStatus,
+                        ProductModerationResult::getCode)
+                .containsExactly(tuple(0, clean.getId(), OutcomeEnum.APPLIED, ProductStatus.PENDING_REVIEW, null),
+                        tuple(1, banned.getId(), OutcomeEnum.APPLIED, ProductStatus.REJECTED, null),
+                        tuple(2, stale.getId(), OutcomeEnum.REJECTED, null, "version_conflict"),
+                        tuple(3, published.getId(), OutcomeEnum.REJECTED, null, "illegal_status_transition"),
+                        tuple(4, others.getId(), OutcomeEnum.REJECTED, null, "not_found"),
+                        tuple(5, submissions.getItems().get(5).getProductId(), OutcomeEnum.REJECTED, null, "not_found"));
+        assertThat(again).extracting(ProductModerationResult::getOutcome, ProductModerationResult::getVersion)
+                .as("a second send after a lost answer: what was submitted is unchanged, not refused as stale")
+                .startsWith(tuple(OutcomeEnum.UNCHANGED, first.get(0).getVersion()),
+                        tuple(OutcomeEnum.UNCHANGED, first.get(1).getVersion()));
+        assertThat(kyoto.client().products().getProduct(clean.getId()).getVersion()).isEqualTo(first.get(0).getVersion());
+        assertThat(kyoto.client().products().getProduct(banned.getId()).getComplianceFindings()).isNotEmpty();
+        assertThat(kyoto.client().products().getProduct(stale.getId()).getStatus()).isEqualTo(ProductStatus.DRAFT);
+        assertThat(uji.client().products().getProduct(others.getId()).getStatus()).isEqualTo(ProductStatus.DRAFT);
+        assertThat(server.client().products().listProducts(ListProductsParams.builder().merchantId(kyoto.id())
+                .status(ProductStatus.PENDING_REVIEW).limit(200).build()).getItems()).extracting(Product::getId)
+                .as("the operator's queue holds the submitted product, once").containsOnlyOnce(clean.getId());
+    }
+
+    @Test
+    void anInvalidSubmissionRefusesTheWholeRequest() throws Exception {
+        ActiveMerchant merchant = catalog.activeMerchant("Invalid Submitter KK", tea.getId());
+        Product product = draft(merchant, "SUB-F", "Kukicha");
+
+        ValidationException invalid = catchThrowableOfType(ValidationException.class, () -> merchant.client().products()
+                .submitProducts(new ProductSubmission().items(List.of(submit(product, product.getVersion()),
+                        submit(product, product.getVersion()), new ProductSubmissionItem().productId(UUID.randomUUID())))));
+
+        assertThat(invalid.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
+                .as("the SDK sends the missing version as null")
+                .containsExactlyInAnyOrder(tuple("items/1/productId", "duplicate"), tuple("items/2/version", "invalid_type"));
+        assertThat(merchant.client().products().getProduct(product.getId()).getStatus()).isEqualTo(ProductStatus.DRAFT);
+    }
+
+    private static Product draft(ActiveMerchant merchant, String sku, String title) throws Exception {
+        return merchant.client().products().createProduct(TestCatalog.product(tea.getId(), title, sku, 800, "JPY"));
+    }
+
+    private static ProductSubmissionItem submit(Product product, long version) {
+        return submit(product.getId(), version);
+    }
+
+    private static ProductSubmissionItem submit(UUID productId, long version) {
+        return new ProductSubmissionItem().productId(productId).version(version);
     }
 
     private static Product pending(ActiveMerchant merchant, String sku) throws Exception {

@@ -21,7 +21,6 @@ import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.Money;
-import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductChange;
 import dev.marketplace.sdk.model.ProductChangePage;
@@ -272,8 +271,7 @@ class ChangeFeedIT {
     }
 
     private static MarketplaceClient storefront() throws Exception {
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
-                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")
                 .scopes(List.of(Scope.INVENTORY_RESERVE)));
         return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
     }

@@ -2,12 +2,14 @@ package dev.marketplace.server.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.PermissionException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
+import dev.marketplace.sdk.api.ClientsApi.ListClientsParams;
 import dev.marketplace.sdk.api.ClientsApi.ListStorefrontsParams;
 import dev.marketplace.sdk.invoker.ApiResponse;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -19,6 +21,7 @@ import dev.marketplace.sdk.model.Storefront;
 import dev.marketplace.sdk.model.StorefrontCreate;
 import dev.marketplace.server.testing.TestServer;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -72,5 +75,19 @@ class StorefrontsIT {
         assertThat(notOperator.code()).isEqualTo(ErrorCode.FORBIDDEN);
         assertThat(invalid.fieldErrors()).extracting(FieldError::getField)
                 .containsExactlyInAnyOrder("name", "url", "defaultLanguage");
+    }
+
+    @Test
+    void aStorefrontClientMustNameARegisteredStorefront() {
+        long before = server.client().clients().listClients(ListClientsParams.builder().limit(200).build()).getItems().size();
+        ValidationException unregistered = catchThrowableOfType(ValidationException.class, () -> server.client().clients()
+                .createClient(new ClientCreate().name("Made-up shop").principalType(PrincipalType.STOREFRONT)
+                        .principalId(UUID.randomUUID()).scopes(List.of(Scope.CATALOG_READ))));
+
+        assertThat(unregistered.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+        assertThat(unregistered.fieldErrors()).extracting(FieldError::getField, FieldError::getCode)
+                .containsExactly(tuple("principalId", "not_found"));
+        assertThat(server.client().clients().listClients(ListClientsParams.builder().limit(200).build()).getItems())
+                .hasSize((int) before);
     }
 }

@@ -28,6 +28,7 @@ import dev.marketplace.sdk.model.MerchantContact;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.StorefrontCreate;
 import dev.marketplace.sdk.model.WebhookEndpointCreate;
 import dev.marketplace.sdk.model.WebhookSecretRotation;
 import dev.marketplace.server.MarketplaceServer;
@@ -195,8 +196,9 @@ class PiiKeyRotationIT {
 
     private static MarketplaceClient storefront(MarketplaceServer server) throws Exception {
         URI uri = URI.create("http://127.0.0.1:" + server.port());
+        UUID shop = operator(server).clients().registerStorefront(new StorefrontCreate().name("Shop")).getId();
         ClientCredentials created = operator(server).clients().createClient(new ClientCreate().name("Shop")
-                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+                .principalType(PrincipalType.STOREFRONT).principalId(shop)
                 .scopes(List.of(Scope.CUSTOMERS_REGISTER)));
         return TestServer.clientWithToken(uri, TestServer.token(uri, created.getClient().getClientId(), created.getClientSecret()));
     }

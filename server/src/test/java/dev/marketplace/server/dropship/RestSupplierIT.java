@@ -33,7 +33,6 @@ import dev.marketplace.sdk.model.DropshipSyncRun;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderCreate;
 import dev.marketplace.sdk.model.PaymentCreate;
-import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
@@ -333,10 +332,9 @@ class RestSupplierIT {
     }
 
     private static MarketplaceClient customer() throws Exception {
-        UUID storefrontId = UUID.randomUUID();
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
-                .principalType(PrincipalType.STOREFRONT).principalId(storefrontId)
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")
                 .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));
+        UUID storefrontId = credentials.getClient().getPrincipalId();
         ECKey key = TokenForge.activeKey(server.db());
         return server.clientWithToken(TokenForge.sign(key, TokenForge.header(key).build(), TokenForge.customerClaims(
                 credentials.getClient().getClientId(), storefrontId, UUID.randomUUID(), "cart:write", "orders:read",

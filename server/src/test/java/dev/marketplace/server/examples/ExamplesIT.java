@@ -14,6 +14,7 @@ import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.ClientCredentials;
+import dev.marketplace.sdk.model.LedgerEntry;
 import dev.marketplace.sdk.model.Listing;
 import dev.marketplace.sdk.model.MerchantApproved;
 import dev.marketplace.sdk.model.MerchantStatus;
@@ -169,6 +170,19 @@ class ExamplesIT {
                 return false;
             }
         });
+        Map<UUID, List<LedgerEntry>> booked = new HashMap<>();
+        Await.until(Duration.ofSeconds(10), "the settled sub-order reaches Kyoto's books through the ledger feed", () -> {
+            unchecked(kyotoErp::pullSettlement).forEach((subOrder, entries) ->
+                    booked.computeIfAbsent(subOrder, id -> new ArrayList<>()).addAll(entries));
+            return booked.getOrDefault(kyotoPart, List.of()).stream()
+                    .anyMatch(entry -> "escrow_released".equals(entry.getEventType()));
+        });
+        assertThat(booked).as("only Kyoto's own sub-orders").doesNotContainKey(subOrderOf(order, mino));
+        assertThat(booked.get(kyotoPart)).filteredOn(entry -> "escrow_released".equals(entry.getEventType()))
+                .as("the release credits Kyoto's payable in yen, once")
+                .singleElement().satisfies(entry -> assertThat(entry.getAmount().getCurrency()).isEqualTo("JPY"))
+                .satisfies(entry -> assertThat(entry.getAmount().getAmount()).isNegative());
+        assertThat(booked.get(kyotoPart)).extracting(LedgerEntry::getId).doesNotHaveDuplicates();
     }
 
     /** Await's conditions throw nothing checked; the examples' feed reads declare what a feed handler may throw. */
@@ -181,7 +195,8 @@ class ExamplesIT {
     }
 
     private static ErpSync erp(MerchantApproved merchant) {
-        return new ErpSync(signedIn(merchant.getCredentials()), CursorStore.inMemory(), CursorStore.inMemory(), "WH-1");
+        return new ErpSync(signedIn(merchant.getCredentials()), CursorStore.inMemory(), CursorStore.inMemory(),
+                CursorStore.inMemory(), "WH-1");
     }
 
     /** The SDK as an integration builds it: client credentials, tokens fetched and renewed by the SDK. */

@@ -406,8 +406,7 @@ class InventoryApiIT {
     }
 
     private static MarketplaceClient storefront(String name) throws Exception {
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name(name)
-                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name(name)
                 .scopes(List.of(Scope.CATALOG_READ, Scope.INVENTORY_RESERVE)));
         return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
     }

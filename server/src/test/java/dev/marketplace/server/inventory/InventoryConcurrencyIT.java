@@ -11,7 +11,6 @@ import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.LocationCreate;
-import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ReservationCreate;
 import dev.marketplace.sdk.model.ReservationLineInput;
@@ -54,8 +53,7 @@ class InventoryConcurrencyIT {
                 new LocationCreate().code("KYOTO-1").name("Kyoto warehouse")).getId();
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
                 .variantId(variant).locationId(warehouse).onHand(STOCK).sourceSequence(1L))));
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
-                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")
                 .scopes(List.of(Scope.INVENTORY_RESERVE)));
         MarketplaceClient storefront = server.clientWithToken(
                 server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));

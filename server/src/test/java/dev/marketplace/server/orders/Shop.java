@@ -14,7 +14,6 @@ import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.OrderCreate;
-import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductCreate;
 import dev.marketplace.sdk.model.Scope;
@@ -47,7 +46,7 @@ final class Shop {
     private final TestServer server;
     private final TestCatalog catalog;
     private final UUID category;
-    final UUID storefrontId = UUID.randomUUID();
+    final UUID storefrontId;
     private final String storefrontClientId;
     /** The storefront on its own (anonymous shoppers). */
     final MarketplaceClient storefront;
@@ -57,9 +56,9 @@ final class Shop {
         this.catalog = new TestCatalog(server);
         this.category = server.client().categories().createCategory(new CategoryCreate()
                 .name("Food " + UUID.randomUUID()).commissionRateBasisPoints(commissionBasisPoints)).getId();
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
-                .principalType(PrincipalType.STOREFRONT).principalId(storefrontId)
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")
                 .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));
+        this.storefrontId = credentials.getClient().getPrincipalId();
         this.storefrontClientId = credentials.getClient().getClientId();
         this.storefront = server.clientWithToken(server.token(storefrontClientId, credentials.getClientSecret()));
     }

@@ -10,7 +10,6 @@ import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderCreate;
 import dev.marketplace.sdk.model.PaymentCreate;
-import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShipmentCreate;
@@ -39,7 +38,7 @@ final class ReviewShop {
     private final TestServer server;
     private final TestCatalog catalog;
     private final UUID category;
-    private final UUID storefrontId = UUID.randomUUID();
+    private final UUID storefrontId;
     private final String storefrontClientId;
     /** The storefront on its own, showing listings and published reviews to anyone. */
     final MarketplaceClient storefront;
@@ -49,10 +48,10 @@ final class ReviewShop {
         this.catalog = new TestCatalog(server);
         this.category = server.client().categories().createCategory(new CategoryCreate()
                 .name("Tea " + UUID.randomUUID()).commissionRateBasisPoints(1000)).getId();
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
-                .principalType(PrincipalType.STOREFRONT).principalId(storefrontId)
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")
                 .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE,
                         Scope.REVIEWS_READ, Scope.REVIEWS_WRITE)));
+        this.storefrontId = credentials.getClient().getPrincipalId();
         this.storefrontClientId = credentials.getClient().getClientId();
         this.storefront = server.clientWithToken(server.token(storefrontClientId, credentials.getClientSecret()));
     }

@@ -10,7 +10,6 @@ import dev.marketplace.sdk.model.MerchantApproval;
 import dev.marketplace.sdk.model.MerchantApproved;
 import dev.marketplace.sdk.model.MerchantContact;
 import dev.marketplace.sdk.model.Money;
-import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductCreate;
 import dev.marketplace.sdk.model.ProductStatusChange;
@@ -53,8 +52,7 @@ public final class TestCatalog {
 
     /** A storefront's client holding {@code catalog:read}. */
     public MarketplaceClient storefront() throws Exception {
-        ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Storefront")
-                .principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
+        ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")
                 .scopes(List.of(Scope.CATALOG_READ)));
         return server.clientWithToken(server.token(credentials.getClient().getClientId(), credentials.getClientSecret()));
     }

@@ -70,9 +70,9 @@ public final class TestCustomers {
     }
 
     public SignInClient client(String name, PrincipalType type, String redirectUri, List<Scope> scopes) throws Exception {
-        ClientCredentials created = server.client().clients().createClient(new ClientCreate().name(name)
-                .principalType(type).principalId(UUID.randomUUID()).scopes(scopes)
-                .redirectUris(List.of(redirectUri)));
+        ClientCreate request = new ClientCreate().name(name).scopes(scopes).redirectUris(List.of(redirectUri));
+        ClientCredentials created = type == PrincipalType.STOREFRONT ? server.storefrontClient(request)
+                : server.client().clients().createClient(request.principalType(type).principalId(UUID.randomUUID()));
         String id = created.getClient().getClientId();
         MarketplaceClient sdk = scopes.contains(Scope.CUSTOMERS_REGISTER)
                 ? server.clientWithToken(server.token(id, created.getClientSecret())) : null;
@@ -81,9 +81,8 @@ public final class TestCustomers {
 
     /** A storefront's public client (an app that keeps no secret): {@code secret} and {@code sdk} are null. */
     public SignInClient publicStorefront(String name, String redirectUri, List<Scope> scopes) throws Exception {
-        ClientCredentials created = server.client().clients().createClient(new ClientCreate().name(name)
-                .clientType(ClientType.PUBLIC).principalType(PrincipalType.STOREFRONT).principalId(UUID.randomUUID())
-                .scopes(scopes).redirectUris(List.of(redirectUri)));
+        ClientCredentials created = server.storefrontClient(new ClientCreate().name(name)
+                .clientType(ClientType.PUBLIC).scopes(scopes).redirectUris(List.of(redirectUri)));
         if (created.getClientSecret() != null) {
             throw new AssertionError("a public client was given a secret");
         }

@@ -1,6 +1,10 @@
 package dev.marketplace.server.testing;
 
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.model.ClientCreate;
+import dev.marketplace.sdk.model.ClientCredentials;
+import dev.marketplace.sdk.model.PrincipalType;
+import dev.marketplace.sdk.model.StorefrontCreate;
 import dev.marketplace.server.MarketplaceServer;
 import dev.marketplace.server.platform.events.EventSubscribers;
 import io.helidon.config.Config;
@@ -21,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -151,6 +156,16 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
                 .httpClientBuilder(ValidatingHttpClient.builder())
                 .accessToken(token)
                 .build();
+    }
+
+    /**
+     * Registers a storefront named like the client ({@code POST /v1/storefronts}) and creates {@code client} for it
+     * as the operator: a storefront client must name a registered storefront. Its id is the created client's
+     * {@code principalId}.
+     */
+    public ClientCredentials storefrontClient(ClientCreate client) {
+        UUID storefront = client().clients().registerStorefront(new StorefrontCreate().name(client.getName())).getId();
+        return client().clients().createClient(client.principalType(PrincipalType.STOREFRONT).principalId(storefront));
     }
 
     /** The operator's bearer token, for raw requests. */
