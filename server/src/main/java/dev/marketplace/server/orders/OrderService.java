@@ -60,7 +60,7 @@ public final class OrderService {
     private final Duration paymentTimeout;
     private final Duration acceptWithin;
     private final Duration handlingTime;
-    /** orders.handling-time.default's default. */
+    /** The handling time of the constructor without one (tests); the server reads orders.handling-time.default. */
     static final Duration DEFAULT_HANDLING_TIME = Duration.ofDays(3);
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository;

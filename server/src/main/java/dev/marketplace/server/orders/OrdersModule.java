@@ -35,7 +35,7 @@ public final class OrdersModule implements Module {
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
                 config.get("acceptance.timeout").as(Duration.class).get(),
-                config.get("handling-time.default").as(Duration.class).orElse(OrderService.DEFAULT_HANDLING_TIME),
+                config.get("handling-time.default").as(Duration.class).get(),
                 piiKeys, ports);
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);

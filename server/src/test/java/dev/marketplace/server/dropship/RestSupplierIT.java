@@ -39,9 +39,12 @@ import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.SubOrderStatus;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.TokenForge;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +62,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RestSupplierIT {
 
+    /** The REST suppliers' tracking-webhook secret (decision 56). */
+    private static final String WEBHOOK_SECRET = "whsec_c3VwcGxpZXItd2ViaG9vay1zZWNyZXQtMDE=";
+
     private static final WireMockServer supplier = started();
 
     @RegisterExtension
@@ -69,7 +75,8 @@ class RestSupplierIT {
             .with("outbound.defaults.timeout", "PT0.5S")
             .with("outbound.defaults.initial-backoff", "PT0.001S")
             .with("outbound.defaults.max-backoff", "PT0.002S")
-            .with("outbound.defaults.max-retry-after", "PT1S");
+            .with("outbound.defaults.max-retry-after", "PT1S")
+            .with("dropship.webhooks.rest.secret", WEBHOOK_SECRET);
 
     private static WireMockServer started() {
         WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
@@ -209,6 +216,57 @@ class RestSupplierIT {
         assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).hasSize(1);
         assertThat(setup.dropship.getDropshipForward(forward.getId()).getTrackingNumber()).isEqualTo("YT123");
         assertThat(supplier.findAll(postRequestedFor(urlPathEqualTo("/api/v1/shopping/order/createOrder")))).hasSize(2);
+    }
+
+    @Test
+    void theSuppliersSignedTrackingWebhookShipsAndDeliversOnceAndRefusesForgedOrStaleEvents() throws Exception {
+        Setup setup = connectAndImport();
+        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
+                stockItem("CJ-S3", 400, 5))));
+        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).willReturn(okJson(created("CJ-HOOK-1"))));
+        UUID subOrder = sell(setup, "CJ-S2");
+        server.catchUp(DropshipForwardingModule.FORWARD_INTENTS);
+        server.runJob(ForwardingService.FORWARDING_JOB);
+        UUID connection = setup.connection.getId();
+        String shipped = "{\"supplierOrderRef\": \"CJ-HOOK-1\", \"status\": \"shipped\", \"trackingNumber\": \"YT-HOOK\"}";
+        String delivered = shipped.replace("\"shipped\"", "\"delivered\"");
+
+        // Forged, stale, and for an order the supplier never had: refused, nothing recorded.
+        StandardWebhooks forger = new StandardWebhooks("whsec_Zm9yZ2VkLWZvcmdlZC1mb3JnZWQtMDE=", Duration.ofMinutes(5));
+        assertThat(supplierEvent(connection, forger, "msg-forged", Instant.now(), shipped).statusCode()).isEqualTo(400);
+        StandardWebhooks signer = new StandardWebhooks(WEBHOOK_SECRET, Duration.ofMinutes(5));
+        assertThat(supplierEvent(connection, signer, "msg-old", Instant.now().minus(Duration.ofMinutes(10)), shipped)
+                .statusCode()).as("a replay of an old message").isEqualTo(400);
+        assertThat(supplierEvent(connection, signer, "msg-unknown", Instant.now(),
+                shipped.replace("CJ-HOOK-1", "CJ-NOPE")).statusCode()).isEqualTo(404);
+        assertThat(supplierEvent(UUID.randomUUID(), signer, "msg-nowhere", Instant.now(), shipped).statusCode())
+                .isEqualTo(404);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).isEmpty();
+
+        // Shipped, the same message again, delivered, then an older "shipped": one shipment, delivered, never back.
+        assertThat(supplierEvent(connection, signer, "msg-1", Instant.now(), shipped).statusCode()).isEqualTo(204);
+        assertThat(supplierEvent(connection, signer, "msg-1", Instant.now(), shipped).statusCode()).isEqualTo(204);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).singleElement()
+                .satisfies(s -> assertThat(s.getTrackingNumber()).isEqualTo("YT-HOOK"));
+        assertThat(supplierEvent(connection, signer, "msg-2", Instant.now(), delivered).statusCode()).isEqualTo(204);
+        assertThat(supplierEvent(connection, signer, "msg-3", Instant.now(), shipped).statusCode()).isEqualTo(204);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getStatus())
+                .isEqualTo(SubOrderStatus.DELIVERED);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).hasSize(1);
+        DropshipForward forward = setup.dropship.listDropshipForwards(DropshipApi.ListDropshipForwardsParams.builder()
+                .subOrderId(subOrder).build()).getItems().getFirst();
+        assertThat(forward.getStatus()).isEqualTo(DropshipForwardStatus.DELIVERED);
+        supplier.verify(0, getRequestedFor(urlPathEqualTo("/api/v1/shopping/order/getOrderDetail")));
+    }
+
+    private static java.net.http.HttpResponse<String> supplierEvent(UUID connection, StandardWebhooks signer, String id,
+                                                                    Instant at, String body) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var request = server.anonymousRequest("/webhooks/suppliers/" + connection)
+                .header("Content-Type", "application/json");
+        signer.sign(id, at, bytes).forEach(request::header);
+        return server.send(request.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
     }
 
     @Test
