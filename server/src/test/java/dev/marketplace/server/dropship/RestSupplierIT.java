@@ -177,10 +177,7 @@ class RestSupplierIT {
 
     @Test
     void aLineIsForwardedOnceThoughItsFirstAnswerIsLostAndTrackingArrivesOutOfOrder() throws Exception {
-        Setup setup = connectAndImport();
-        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
-                stockItem("CJ-S3", 400, 5))));
-        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        Setup setup = connectImportAndSync();
         supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).inScenario("lost")
                 .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("answered")
                 .willReturn(okJson(created("CJ-ORDER-1")).withFixedDelay(1_000)));
@@ -220,10 +217,7 @@ class RestSupplierIT {
 
     @Test
     void theSuppliersSignedTrackingWebhookShipsAndDeliversOnceAndRefusesForgedOrStaleEvents() throws Exception {
-        Setup setup = connectAndImport();
-        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
-                stockItem("CJ-S3", 400, 5))));
-        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        Setup setup = connectImportAndSync();
         supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).willReturn(okJson(created("CJ-HOOK-1"))));
         UUID subOrder = sell(setup, "CJ-S2");
         server.catchUp(DropshipForwardingModule.FORWARD_INTENTS);
@@ -271,10 +265,7 @@ class RestSupplierIT {
 
     @Test
     void aRefusedLineShowsTheSuppliersReasonAndIsRetried() throws Exception {
-        Setup setup = connectAndImport();
-        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
-                stockItem("CJ-S3", 400, 5))));
-        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        Setup setup = connectImportAndSync();
         supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).willReturn(okJson("""
                 {"code": 1603001, "result": false, "message": "Inventory shortage for CJ-S3"}""")));
         UUID subOrder = sell(setup, "CJ-S3");
@@ -355,6 +346,15 @@ class RestSupplierIT {
         assertThat(imported.getCreated()).isEqualTo(2);
         assertThat(imported.getRejected()).as("P3 has no variants").isEqualTo(0);
         return new Setup(merchant, dropship, connection);
+    }
+
+    /** {@link #connectAndImport}, then one sync giving each of the three variants 5 units. */
+    private static Setup connectImportAndSync() throws Exception {
+        Setup setup = connectAndImport();
+        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
+                stockItem("CJ-S3", 400, 5))));
+        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        return setup;
     }
 
     private static long available(Setup setup, String sku) throws Exception {
