@@ -111,6 +111,14 @@ final class ProductRepository {
                 .fetchMap(PRODUCT_VARIANT.SKU, PRODUCT_VARIANT.ID);
     }
 
+    List<UUID> variantIdsOf(DSLContext db, Collection<UUID> merchantIds, Optional<UUID> after, int limit) {
+        return db.select(PRODUCT_VARIANT.ID).from(PRODUCT_VARIANT)
+                .where(PRODUCT_VARIANT.MERCHANT_ID.eq(DSL.any(merchantIds.toArray(UUID[]::new))))
+                .and(after.map(PRODUCT_VARIANT.ID::gt).orElse(DSL.noCondition()))
+                .orderBy(PRODUCT_VARIANT.ID).limit(limit)
+                .fetch(PRODUCT_VARIANT.ID);
+    }
+
     Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))

@@ -417,6 +417,14 @@ public final class ProductService {
         return merchantsOfVariants(dsl, variantIds);
     }
 
+    /**
+     * Up to {@code limit} ids of these merchants' variants after {@code after}, in id order, whatever their product's
+     * status: the candidates a caller pages over and then filters with {@link #variantsForSale} (decision 56).
+     */
+    public List<UUID> variantIdsOf(Collection<UUID> merchantIds, Optional<UUID> after, int limit) {
+        return merchantIds.isEmpty() ? List.of() : repository.variantIdsOf(dsl, merchantIds, after, limit);
+    }
+
     /** The merchant's variants by these SKU codes (unique per merchant); unknown codes are left out. */
     public Map<String, UUID> variantsBySku(UUID merchantId, Collection<String> skus) {
         return repository.variantsBySku(dsl, merchantId, skus);

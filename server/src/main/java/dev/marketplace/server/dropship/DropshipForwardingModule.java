@@ -8,6 +8,7 @@ import dev.marketplace.server.platform.events.Subscriber;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -27,12 +28,14 @@ public final class DropshipForwardingModule implements Module {
 
     private final ForwardingService forwarding;
     private final Duration sweep;
+    private final SupplierWebhookHttpService webhooks;
 
     public DropshipForwardingModule(DSLContext dsl, DropshipModule dropship, OrderService orders,
                                     FulfilmentService fulfilment) {
         this.forwarding = new ForwardingService(dsl, dropship.service(), dropship.connectors(), orders, fulfilment,
                 dropship.settings());
         this.sweep = dropship.settings().sweep();
+        this.webhooks = new SupplierWebhookHttpService(forwarding, dropship.webhooksConfig(), Clock.systemUTC());
     }
 
     @Override
@@ -42,7 +45,8 @@ public final class DropshipForwardingModule implements Module {
 
     @Override
     public void routes(ContractRouting routing) {
-        routing.register(ForwardHttpService.PATH, new ForwardHttpService(forwarding));
+        routing.register(ForwardHttpService.PATH, new ForwardHttpService(forwarding))
+                .register(SupplierWebhookHttpService.PATH, webhooks);
     }
 
     @Override

@@ -25,11 +25,13 @@ public final class DropshipModule implements Module {
     private final Connectors connectors;
     private final DropshipService service;
     private final boolean requireHttps;
+    private final Config webhooksConfig;
 
     public DropshipModule(Config config, DSLContext dsl, OutboundHttp outbound, PiiKeys piiKeys, ProductService products,
                           InventoryService inventory, CategoryService categories, Clock clock) {
         this.settings = DropshipSettings.from(config);
         this.requireHttps = config.get("require-https").asBoolean().get();
+        this.webhooksConfig = config.get("webhooks");
         this.connectors = new Connectors(outbound, new SimulatedSupplier(settings.simulatedProducts(),
                 settings.simulatedVariants()), clock);
         this.service = new DropshipService(dsl, settings, connectors, piiKeys, products, inventory, categories, clock);
@@ -61,6 +63,11 @@ public final class DropshipModule implements Module {
 
     Connectors connectors() {
         return connectors;
+    }
+
+    /** {@code dropship.webhooks}: the suppliers' webhook secrets by connector kind (decision 56). */
+    Config webhooksConfig() {
+        return webhooksConfig;
     }
 
     DropshipSettings settings() {

@@ -432,6 +432,13 @@ final class DropshipRepository {
                 .where(DROPSHIP_FORWARD.ID.in(ids)).returning().fetch(DropshipRepository::forward);
     }
 
+    /** The lines forwarded on the connection under the supplier's order reference (V46's index). */
+    List<Forward> forwardsBySupplierRef(DSLContext db, UUID connectionId, String supplierOrderRef) {
+        return db.selectFrom(DROPSHIP_FORWARD).where(DROPSHIP_FORWARD.CONNECTION_ID.eq(connectionId))
+                .and(DROPSHIP_FORWARD.SUPPLIER_ORDER_REF.eq(supplierOrderRef))
+                .orderBy(DROPSHIP_FORWARD.ID).fetch(DropshipRepository::forward);
+    }
+
     /** Applies a change to a forward only from the status it was read in, so a late answer never moves it back. */
     boolean update(DSLContext db, Forward from, Forward to) {
         return db.update(DROPSHIP_FORWARD)

@@ -27,6 +27,9 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import jakarta.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -53,6 +56,9 @@ import org.jooq.DSLContext;
  * inside one.
  */
 public final class DropshipService implements SupplyFreshness, SupplierDataFreshness {
+
+    /** Per connection with a quota: {@code outcome} {@code taken} (a call made) or {@code used_up} (refused, none left). */
+    static final String QUOTA_CALLS_METER = "dropship.quota.calls";
 
     public static final String SYNC_JOB = "dropship.stock-sync";
     public static final String FRESHNESS_JOB = "dropship.freshness";
@@ -170,6 +176,11 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
     private void takeSupplierCall(UUID connectionId) {
         OffsetDateTime now = now();
         Optional<OffsetDateTime> usedUpUntil = dsl.transactionResult(tx -> repository.takeCall(tx.dsl(), connectionId, now));
+        // The quota as an exported metric (decision 56): calls taken and calls refused, per connection, on /metrics.
+        Metrics.globalRegistry().getOrCreate(Counter.builder(QUOTA_CALLS_METER)
+                .tags(List.of(Tag.create("connection", connectionId.toString()),
+                        Tag.create("outcome", usedUpUntil.isPresent() ? "used_up" : "taken"))))
+                .increment();
         if (usedUpUntil.isPresent()) {
             throw new SupplierException("the supplier's call quota is used up until " + usedUpUntil.get(),
                     Optional.of(Duration.between(now, usedUpUntil.get())), null);

@@ -188,6 +188,29 @@ public final class ForwardingService {
             LOG.log(System.Logger.Level.INFO, "tracking of forward " + claimed.id() + " not read: " + e.getMessage());
             return;
         }
+        apply(connection, claimed, status);
+    }
+
+    /**
+     * The supplier's signed tracking webhook (decision 56), applied as a poll's answer is: to every line forwarded on
+     * the connection under the supplier's order reference, forward only, so a repeated or replayed event and one older
+     * than what is recorded change nothing. Returns how many lines it names; 0 for an unknown reference.
+     */
+    public Optional<ConnectorKind> connectionKind(UUID connectionId) {
+        return repository.get(dsl, connectionId).map(Connection::kind);
+    }
+
+    public int supplierEvent(UUID connectionId, String supplierOrderRef, SupplierConnector.SupplierOrderStatus status) {
+        Connection connection = repository.get(dsl, connectionId).orElseThrow();
+        List<Forward> lines = repository.forwardsBySupplierRef(dsl, connectionId, supplierOrderRef);
+        lines.forEach(line -> apply(connection, line, status));
+        return lines.size();
+    }
+
+    private void apply(Connection connection, Forward claimed, SupplierConnector.SupplierOrderStatus status) {
+        if (claimed.status() != ForwardStatus.FORWARDED && claimed.status() != ForwardStatus.SHIPPED) {
+            return;
+        }
         if (status.progress() == SupplierConnector.Progress.PLACED || status.trackingNumber().isEmpty()) {
             return;
         }

@@ -11,6 +11,8 @@ import java.util.UUID;
  * @param plan              the plan with the monthly fee agreed at application time
  * @param deposit           the deposit the company lodges
  * @param admissionFindings the admission rules the application broke when filed; non-empty ones cannot be approved
+ * @param handlingDays      days from payment to the promised shipment; null: the marketplace default
+ * @param warning           the service-level warning in force (decision 56); null when not warned
  */
 public record Merchant(UUID id,
                        String legalName,
@@ -24,10 +26,27 @@ public record Merchant(UUID id,
                        List<AdmissionFinding> admissionFindings,
                        long version,
                        OffsetDateTime createdAt,
-                       OffsetDateTime updatedAt) {
+                       OffsetDateTime updatedAt,
+                       Integer handlingDays,
+                       ServiceLevelWarning warning) {
 
     public Merchant {
         admissionFindings = List.copyOf(admissionFindings);
+    }
+
+    /**
+     * A service-level warning (decision 56): the measures missed over the evaluated period, and since when the
+     * merchant is warned.
+     */
+    public record ServiceLevelWarning(List<WarnedMeasure> measures, OffsetDateTime from, OffsetDateTime to,
+                                      OffsetDateTime warnedAt) {
+        public ServiceLevelWarning {
+            measures = List.copyOf(measures);
+        }
+    }
+
+    /** One missed measure: due cases, those in time, the share and the threshold in basis points. */
+    public record WarnedMeasure(String name, int due, int inTime, int shareBasisPoints, int thresholdBasisPoints) {
     }
 
     /** The person the marketplace deals with. */

@@ -53,7 +53,8 @@ public final class MerchantHttpService implements HttpService {
                 .get("/{merchantId}", this::get)
                 .get("/{merchantId}/history", this::history)
                 .post("/{merchantId}/approve", this::approve)
-                .post("/{merchantId}/reject", this::reject);
+                .post("/{merchantId}/reject", this::reject)
+                .put("/{merchantId}/handling-time", this::putHandlingTime);
         for (MerchantAction action : List.of(MerchantAction.SUSPEND, MerchantAction.FREEZE,
                 MerchantAction.REACTIVATE, MerchantAction.CLOSE)) {
             rules.post("/{merchantId}/" + action.pathSegment(), (req, res) -> changeStatus(req, res, action));
@@ -64,14 +65,23 @@ public final class MerchantHttpService implements HttpService {
     public record MerchantResource(UUID id, String legalName, Merchant.Contact contact, Merchant.Address address,
                                    int yearsInBusiness, UUID categoryId, PlanResource plan, Money deposit,
                                    String status, List<AdmissionFinding> admissionFindings, long version,
-                                   OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+                                   OffsetDateTime createdAt, OffsetDateTime updatedAt, Integer handlingDays,
+                                   Merchant.ServiceLevelWarning serviceLevelWarning) {
         static MerchantResource of(Merchant merchant) {
             return new MerchantResource(merchant.id(), merchant.legalName(), merchant.contact(), merchant.address(),
                     merchant.yearsInBusiness(), merchant.categoryId(),
                     new PlanResource(merchant.plan().code(), merchant.plan().monthlyFee()), merchant.deposit(),
                     merchant.status().wireName(), merchant.admissionFindings(), merchant.version(),
-                    merchant.createdAt(), merchant.updatedAt());
+                    merchant.createdAt(), merchant.updatedAt(), merchant.handlingDays(), merchant.warning());
         }
+    }
+
+    private void putHandlingTime(ServerRequest req, ServerResponse res) {
+        UUID id = merchantId(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "days");
+        Integer days = body.optionalInt("days", 0, MerchantService.MAX_HANDLING_DAYS).orElse(null);
+        body.throwIfInvalid();
+        sendMerchant(res, merchants.setHandlingDays(Authentication.principal(req), id, days));
     }
 
     public record PlanResource(String code, Money monthlyFee) {

@@ -27,6 +27,7 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -218,7 +219,65 @@ final class MerchantRepository {
                 new MerchantPlan(row.getPlanCode(), Money.of(row.getPlanMonthlyFeeAmount(), row.getPlanMonthlyFeeCurrency())),
                 Money.of(row.getDepositAmount(), row.getDepositCurrency()),
                 MerchantStatus.fromWireName(row.getStatus()).orElseThrow(),
-                findings(row.getAdmissionFindings()), row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+                findings(row.getAdmissionFindings()), row.getVersion(), row.getCreatedAt(), row.getUpdatedAt(),
+                row.getHandlingDays() == null ? null : row.getHandlingDays().intValue(),
+                warning(row.getServiceLevelWarning()));
+    }
+
+    Merchant updateHandlingDays(DSLContext db, UUID id, Integer days) {
+        return db.update(MERCHANT)
+                .set(MERCHANT.HANDLING_DAYS, days == null ? null : days.shortValue())
+                .set(MERCHANT.VERSION, MERCHANT.VERSION.plus(1))
+                .set(MERCHANT.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MERCHANT.ID.eq(id))
+                .returning()
+                .fetchOne(this::toMerchant);
+    }
+
+    /** The handling days of those of these merchants that set their own. */
+    Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> ids) {
+        return db.select(MERCHANT.ID, MERCHANT.HANDLING_DAYS).from(MERCHANT)
+                .where(MERCHANT.ID.in(ids), MERCHANT.HANDLING_DAYS.isNotNull())
+                .fetchMap(MERCHANT.ID, r -> r.get(MERCHANT.HANDLING_DAYS).intValue());
+    }
+
+    /** The warning in force, the row locked; empty when not warned (or no such merchant). */
+    Optional<Merchant.ServiceLevelWarning> warningForUpdate(DSLContext db, UUID id) {
+        return db.select(MERCHANT.SERVICE_LEVEL_WARNING).from(MERCHANT).where(MERCHANT.ID.eq(id)).forUpdate()
+                .fetchOptional(MERCHANT.SERVICE_LEVEL_WARNING).map(MerchantRepository::warning);
+    }
+
+    /** Sets (or, with null, clears) the warning; a change of the merchant resource, so its version moves. */
+    void updateWarning(DSLContext db, UUID id, Merchant.ServiceLevelWarning warning) {
+        db.update(MERCHANT)
+                .set(MERCHANT.SERVICE_LEVEL_WARNING, warning == null ? null : JSONB.jsonb(warningJson(warning).toString()))
+                .set(MERCHANT.VERSION, MERCHANT.VERSION.plus(1))
+                .set(MERCHANT.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(MERCHANT.ID.eq(id))
+                .execute();
+    }
+
+    static JsonObject warningJson(Merchant.ServiceLevelWarning warning) {
+        JsonArrayBuilder measures = JSON.createArrayBuilder();
+        warning.measures().forEach(m -> measures.add(JSON.createObjectBuilder().add("name", m.name())
+                .add("due", m.due()).add("inTime", m.inTime()).add("shareBasisPoints", m.shareBasisPoints())
+                .add("thresholdBasisPoints", m.thresholdBasisPoints())));
+        return JSON.createObjectBuilder().add("measures", measures).add("from", warning.from().toString())
+                .add("to", warning.to().toString()).add("warnedAt", warning.warnedAt().toString()).build();
+    }
+
+    private static Merchant.ServiceLevelWarning warning(JSONB json) {
+        if (json == null) {
+            return null;
+        }
+        try (var reader = JSON.createReader(new StringReader(json.data()))) {
+            JsonObject object = reader.readObject();
+            return new Merchant.ServiceLevelWarning(object.getJsonArray("measures").getValuesAs(JsonObject.class)
+                    .stream().map(m -> new Merchant.WarnedMeasure(m.getString("name"), m.getInt("due"),
+                            m.getInt("inTime"), m.getInt("shareBasisPoints"), m.getInt("thresholdBasisPoints")))
+                    .toList(), OffsetDateTime.parse(object.getString("from")),
+                    OffsetDateTime.parse(object.getString("to")), OffsetDateTime.parse(object.getString("warnedAt")));
+        }
     }
 
     /** What V16 seals: the contact's phone and the address below the country. */

@@ -3,6 +3,10 @@ package dev.marketplace.server.merchants;
 import dev.marketplace.server.catalog.CategoryService;
 import dev.marketplace.server.clients.ApiClientService;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.DomainFact;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
@@ -12,9 +16,12 @@ import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Scopes;
+import jakarta.json.Json;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -34,6 +41,8 @@ public final class MerchantService {
 
     /** The name of the API client an approval issues. */
     static final String FIRST_CLIENT_NAME = "Initial client";
+    /** The longest handling time a merchant may promise. */
+    static final int MAX_HANDLING_DAYS = 60;
 
     /** The approved merchant and its first client's credentials (the secret shown once). */
     public record Approval(Merchant merchant, ApiClientService.ClientCredentials credentials) {
@@ -146,6 +155,64 @@ public final class MerchantService {
             clients.disableAllOf(PrincipalType.MERCHANT, id);
         }
         return changed;
+    }
+
+    /** The handling days of those of these merchants that set their own (the others take the default). */
+    public Map<UUID, Integer> handlingDays(Collection<UUID> merchantIds) {
+        return merchantIds.isEmpty() ? Map.of() : repository.handlingDays(dsl, merchantIds);
+    }
+
+    /**
+     * Sets the merchant's handling time (days from payment to the promised shipment; null: the marketplace default)
+     * for the sub-orders paid from now on; the merchant itself or the operator.
+     */
+    public Merchant setHandlingDays(Principal caller, UUID id, Integer days) {
+        if (days != null && (days < 0 || days > MAX_HANDLING_DAYS)) {
+            throw ProblemException.validation("days", FieldError.OUT_OF_RANGE, "must be 0 to " + MAX_HANDLING_DAYS);
+        }
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            repository.findForUpdate(db, caller, id).orElseThrow(MerchantService::merchantNotFound);
+            return repository.updateHandlingDays(db, id, days);
+        });
+    }
+
+    /**
+     * Warns the merchant (decision 56): records the warning on the merchant and, when it was not warned before,
+     * appends {@code merchant.warned}; a merchant already warned keeps its first {@code warnedAt} and gets its
+     * measures and period updated without a new event. Returns whether it was newly warned.
+     */
+    public boolean warn(UUID id, Merchant.ServiceLevelWarning warning) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Optional<Merchant.ServiceLevelWarning> current = repository.warningForUpdate(db, id);
+            Merchant.ServiceLevelWarning kept = current.map(c -> new Merchant.ServiceLevelWarning(warning.measures(),
+                    warning.from(), warning.to(), c.warnedAt())).orElse(warning);
+            repository.updateWarning(db, id, kept);
+            if (current.isEmpty()) {
+                DomainEvents.append(db, new DomainFact(EventType.MERCHANT_WARNED,
+                        "merchant_warned:" + id + ":" + warning.warnedAt(), new Parties(null, null, id, null),
+                        MerchantRepository.warningJson(warning)));
+            }
+            return current.isEmpty();
+        });
+    }
+
+    /** Clears the merchant's warning, back within every threshold, with {@code merchant.warning_cleared}; false if none. */
+    public boolean clearWarning(UUID id, OffsetDateTime at) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            Optional<Merchant.ServiceLevelWarning> current = repository.warningForUpdate(db, id);
+            if (current.isEmpty()) {
+                return false;
+            }
+            repository.updateWarning(db, id, null);
+            DomainEvents.append(db, new DomainFact(EventType.MERCHANT_WARNING_CLEARED,
+                    "merchant_warning_cleared:" + id + ":" + current.get().warnedAt(), new Parties(null, null, id, null),
+                    Json.createObjectBuilder().add("clearedAt", at.toString())
+                            .add("warnedAt", current.get().warnedAt().toString()).build()));
+            return true;
+        });
     }
 
     /**

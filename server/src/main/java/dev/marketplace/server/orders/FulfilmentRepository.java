@@ -87,11 +87,17 @@ final class FulfilmentRepository {
                 .fetch(s -> new SubOrderView.Shipment(s.getId(), s.getCarrier(), s.getTrackingNumber(),
                         linesByShipment.getOrDefault(s.getId(), Map.of()), s.getShippedAt()));
         return new SubOrderView(order.id(), subOrder, order.shippingAddress(), shipped, shipments,
-                row.getAcceptanceDueAt(), row.getShippedAt(), row.getDeliveredAt(), row.getEscrowReleasedAt());
+                row.getAcceptanceDueAt(), row.getShippedAt(), row.getDeliveredAt(), row.getEscrowReleasedAt(),
+                row.getShipByAt());
     }
 
     void setAcceptanceDue(DSLContext db, UUID orderId, OffsetDateTime due) {
         db.update(SUB_ORDER).set(SUB_ORDER.ACCEPTANCE_DUE_AT, due).where(SUB_ORDER.ORDER_ID.eq(orderId)).execute();
+    }
+
+    /** The promised ship-by time of a paid sub-order (decision 56). */
+    void setShipBy(DSLContext db, UUID subOrderId, OffsetDateTime shipBy) {
+        db.update(SUB_ORDER).set(SUB_ORDER.SHIP_BY_AT, shipBy).where(SUB_ORDER.ID.eq(subOrderId)).execute();
     }
 
     void insertShipment(DSLContext db, UUID subOrderId, UUID shipmentId, String carrier, String trackingNumber,

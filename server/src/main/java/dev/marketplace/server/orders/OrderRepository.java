@@ -349,7 +349,8 @@ final class OrderRepository {
 
     /**
      * A merchant's acceptance and shipping times (see {@link FulfilmentTimes}): acceptance deadlines in
-     * [{@code from}, {@code to}), acceptances in the same period for shipping; "by now" is {@code now}.
+     * [{@code from}, {@code to}), acceptances in the same period for shipping, against the sub-order's promised
+     * ship-by time ({@code shipWithin} after acceptance for one paid before V46); "by now" is {@code now}.
      */
     FulfilmentTimes fulfilmentTimes(DSLContext db, UUID merchantId, OffsetDateTime from, OffsetDateTime to,
                                     Duration shipWithin, OffsetDateTime now) {
@@ -357,7 +358,8 @@ final class OrderRepository {
                 // The order's transitions are indexed by order (order_transition_order_idx).
                 .where(ORDER_TRANSITION.ORDER_ID.eq(SUB_ORDER.ORDER_ID)).and(ORDER_TRANSITION.SUB_ORDER_ID.eq(SUB_ORDER.ID))
                 .and(ORDER_TRANSITION.TO_STATUS.eq(SubOrderStatus.ACCEPTED.wireName()))).as("accepted_at");
-        var subOrders = db.select(SUB_ORDER.ID, SUB_ORDER.STATUS, SUB_ORDER.ACCEPTANCE_DUE_AT, SUB_ORDER.SHIPPED_AT, accepted)
+        var subOrders = db.select(SUB_ORDER.ID, SUB_ORDER.STATUS, SUB_ORDER.ACCEPTANCE_DUE_AT, SUB_ORDER.SHIPPED_AT,
+                        SUB_ORDER.SHIP_BY_AT, accepted)
                 .from(SUB_ORDER)
                 .where(SUB_ORDER.MERCHANT_ID.eq(merchantId))
                 .and(SUB_ORDER.ACCEPTANCE_DUE_AT.isNotNull())
@@ -382,7 +384,9 @@ final class OrderRepository {
             }
             OffsetDateTime shippedAt = row.get(SUB_ORDER.SHIPPED_AT);
             if (acceptedAt != null && !acceptedAt.isBefore(from) && acceptedAt.isBefore(to)) {
-                OffsetDateTime shipBy = acceptedAt.plus(shipWithin);
+                // The promise made at payment (decision 56); sub-orders paid before it was recorded: acceptance + setting.
+                OffsetDateTime promised = row.get(SUB_ORDER.SHIP_BY_AT);
+                OffsetDateTime shipBy = promised != null ? promised : acceptedAt.plus(shipWithin);
                 boolean cancelledUnshipped = status.equals(SubOrderStatus.CANCELLED.wireName()) && shippedAt == null;
                 if (!cancelledUnshipped && (shippedAt != null || !shipBy.isAfter(now))) {
                     shippingDue++;

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
 /**
@@ -58,6 +59,9 @@ public final class OrderService {
     private final Pricing pricing;
     private final Duration paymentTimeout;
     private final Duration acceptWithin;
+    private final Duration handlingTime;
+    /** The handling time of the constructor without one (tests); the server reads orders.handling-time.default. */
+    static final Duration DEFAULT_HANDLING_TIME = Duration.ofDays(3);
     private final CartRepository carts = new CartRepository();
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
@@ -88,6 +92,14 @@ public final class OrderService {
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
                         Duration acceptWithin, PiiKeys piiKeys, OrderPorts ports) {
+        this(dsl, products, merchants, reservations, taxRates, paymentTimeout, acceptWithin, DEFAULT_HANDLING_TIME,
+                piiKeys, ports);
+    }
+
+    /** With {@code handlingTime}: the promise from payment to shipment of a merchant that set none of its own. */
+    public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
+                        ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
+                        Duration acceptWithin, Duration handlingTime, PiiKeys piiKeys, OrderPorts ports) {
         this.dsl = dsl;
         this.ports = ports;
         this.repository = new OrderRepository(piiKeys, ports.attribution());
@@ -98,6 +110,7 @@ public final class OrderService {
         this.pricing = new Pricing(taxRates);
         this.paymentTimeout = paymentTimeout;
         this.acceptWithin = acceptWithin;
+        this.handlingTime = handlingTime;
     }
 
     /**
@@ -401,7 +414,16 @@ public final class OrderService {
     private void paid(DSLContext tx, Order order, String actor, String reason, List<MoneyMovement> charge) {
         lifecycle.move(tx, order, Action.PAY, actor, reason);
         charge.forEach(movement -> DomainEvents.append(tx, movement));
-        new FulfilmentRepository().setAcceptanceDue(tx, order.id(), OffsetDateTime.now(ZoneOffset.UTC).plus(acceptWithin));
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        FulfilmentRepository fulfilment = new FulfilmentRepository();
+        fulfilment.setAcceptanceDue(tx, order.id(), now.plus(acceptWithin));
+        // The promised ship-by time: the merchant's handling time, else the marketplace's (decision 56).
+        Map<UUID, Integer> handlingDays = merchants.handlingDays(order.subOrders().stream()
+                .map(Order.SubOrder::merchantId).collect(Collectors.toSet()));
+        for (Order.SubOrder subOrder : order.subOrders()) {
+            Integer days = handlingDays.get(subOrder.merchantId());
+            fulfilment.setShipBy(tx, subOrder.id(), now.plus(days == null ? handlingTime : Duration.ofDays(days)));
+        }
         for (Order.SubOrder subOrder : order.subOrders()) {
             lifecycle.move(tx, order, subOrder, Action.PAY, actor, "order paid");
             DomainEvents.append(tx, MoneyMovement.commissionAccrued(

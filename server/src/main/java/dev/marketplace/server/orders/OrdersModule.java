@@ -34,7 +34,9 @@ public final class OrdersModule implements Module {
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates, ports.coupons(), ports.points());
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
-                config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, ports);
+                config.get("acceptance.timeout").as(Duration.class).get(),
+                config.get("handling-time.default").as(Duration.class).get(),
+                piiKeys, ports);
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
     }

@@ -60,7 +60,7 @@ public final class SubOrderHttpService implements HttpService {
                                    Order.ShippingAddress shippingAddress, List<ShipmentResource> shipments,
                                    OffsetDateTime acceptanceDueAt, OffsetDateTime shippedAt,
                                    OffsetDateTime deliveredAt, OffsetDateTime escrowReleasedAt, long version,
-                                   OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+                                   OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime shipByAt) {
         static SubOrderResource of(SubOrderView view) {
             Order.SubOrder sub = view.subOrder();
             return new SubOrderResource(sub.id(), view.orderId(), sub.merchantId(), sub.status().wireName(),
@@ -72,7 +72,7 @@ public final class SubOrderHttpService implements HttpService {
                     s.carrier(), s.trackingNumber(), s.quantitiesByLine().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .map(e -> new ShipmentLine(e.getKey(), e.getValue())).toList(), s.shippedAt())).toList(),
                     view.acceptanceDueAt(), view.shippedAt(), view.deliveredAt(), view.escrowReleasedAt(),
-                    sub.version(), sub.createdAt(), sub.updatedAt());
+                    sub.version(), sub.createdAt(), sub.updatedAt(), view.shipByAt());
         }
     }
 

@@ -7,11 +7,13 @@ import java.util.UUID;
 
 /**
  * A merchant's part of an order as the merchant works on it: the sub-order, where to ship it, how much of each line
- * has shipped, its shipments and its deadlines.
+ * has shipped, its shipments and its deadlines ({@code shipByAt}: the promised shipment, decision 56; null before
+ * payment and for sub-orders paid before it was recorded).
  */
 public record SubOrderView(UUID orderId, Order.SubOrder subOrder, Order.ShippingAddress shippingAddress,
                            Map<Integer, Long> shippedByLine, List<Shipment> shipments, OffsetDateTime acceptanceDueAt,
-                           OffsetDateTime shippedAt, OffsetDateTime deliveredAt, OffsetDateTime escrowReleasedAt) {
+                           OffsetDateTime shippedAt, OffsetDateTime deliveredAt, OffsetDateTime escrowReleasedAt,
+                           OffsetDateTime shipByAt) {
 
     public SubOrderView {
         shippedByLine = Map.copyOf(shippedByLine);

@@ -62,7 +62,8 @@ final class PartnerApi {
             }
             forgetTokenOn(partner, status);
             return status == 400 || status == 404 || status == 409 || status == 422 ? Outcome.REFUSED : Outcome.UNKNOWN;
-        } catch (OutboundException e) {
+        } catch (OutboundException | HostNotAllowed e) {
+            // Not allowed: nothing went out; the exchange stays pending until the operator allows the host again.
             return Outcome.UNKNOWN;
         }
     }
@@ -86,7 +87,7 @@ final class PartnerApi {
                 case "refused" -> Outcome.REFUSED;
                 default -> Outcome.UNKNOWN;
             };
-        } catch (OutboundException | jakarta.json.JsonException | ClassCastException e) {
+        } catch (OutboundException | HostNotAllowed | jakarta.json.JsonException | ClassCastException e) {
             return Outcome.UNKNOWN;
         }
     }
@@ -97,7 +98,25 @@ final class PartnerApi {
 
     private static URI resolve(PartnerRegistry.Connection partner, String path) {
         String base = partner.apiBaseUrl().toString();
-        return URI.create(base.endsWith("/") ? base + path : base + "/" + path);
+        return allowed(partner, URI.create(base.endsWith("/") ? base + path : base + "/" + path));
+    }
+
+    /**
+     * {@code uri}, if its host is on the partner's allow-list (decision 56): checked before every call, so a host the
+     * operator removed is never reached, whatever was registered; the SSRF rules then apply as to every call.
+     */
+    private static URI allowed(PartnerRegistry.Connection partner, URI uri) {
+        if (!partner.allows(uri)) {
+            throw new HostNotAllowed(partner.partnerId(), uri);
+        }
+        return uri;
+    }
+
+    /** A call to a host not on the partner's allow-list: refused before anything is sent. */
+    static final class HostNotAllowed extends RuntimeException {
+        HostNotAllowed(UUID partner, URI uri) {
+            super("partner " + partner + ": host " + uri.getHost() + " is not on its allowed hosts", null, false, false);
+        }
     }
 
     private HttpRequest.Builder authorized(PartnerRegistry.Connection partner, HttpRequest.Builder request) {
@@ -122,7 +141,7 @@ final class PartnerApi {
         }
         String basic = Base64.getEncoder().encodeToString((URLEncoder.encode(partner.authClientId(), StandardCharsets.UTF_8)
                 + ":" + URLEncoder.encode(partner.secret(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(partner.tokenUrl())
+        HttpRequest request = HttpRequest.newBuilder(allowed(partner, partner.tokenUrl()))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .header("Authorization", "Basic " + basic)
                 .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build();

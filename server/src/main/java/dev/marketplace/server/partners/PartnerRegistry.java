@@ -12,7 +12,9 @@ import dev.marketplace.server.platform.security.PrincipalType;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
@@ -29,20 +31,30 @@ final class PartnerRegistry implements PartnerDirectory {
 
     /** A registered partner, secrets left out. */
     record Partner(UUID id, String name, String apiBaseUrl, String authType, String tokenUrl, String authClientId,
-                   String status, long version, java.time.OffsetDateTime createdAt) {
+                   String status, long version, java.time.OffsetDateTime createdAt, List<String> allowedHosts) {
         static Partner of(PartnerRecord row) {
             return new Partner(row.getId(), row.getName(), row.getApiBaseUrl(), row.getAuthType(), row.getTokenUrl(),
-                    row.getAuthClientId(), row.getStatus(), row.getVersion(), row.getCreatedAt());
+                    row.getAuthClientId(), row.getStatus(), row.getVersion(), row.getCreatedAt(),
+                    List.of(row.getAllowedHosts()));
         }
     }
 
+    /** {@code allowedHosts}: lower-case host names, each URL's host among them (checked by the HTTP service). */
     record Registration(UUID id, String name, URI apiBaseUrl, String authType, URI tokenUrl, String authClientId,
-                        String secret, String webhookSecret, String status) {
+                        String secret, String webhookSecret, String status, List<String> allowedHosts) {
     }
 
-    /** How to reach a partner's API: its base URL and the opened secret (client secret or API key). */
+    /**
+     * How to reach a partner's API: its base URL and the opened secret (client secret or API key), and the hosts the
+     * operator allows its calls to reach (decision 56).
+     */
     record Connection(UUID partnerId, URI apiBaseUrl, String authType, URI tokenUrl, String authClientId,
-                      String secret) {
+                      String secret, Set<String> allowedHosts) {
+
+        /** Whether a call to {@code uri} may go out: its host is on the partner's allow-list. */
+        boolean allows(URI uri) {
+            return uri.getHost() != null && allowedHosts.contains(uri.getHost().toLowerCase(Locale.ROOT));
+        }
     }
 
     private final DSLContext dsl;
@@ -68,21 +80,29 @@ final class PartnerRegistry implements PartnerDirectory {
                     .set(PARTNER.WEBHOOK_SECRET_SEALED, keys.seal(bytes(registration.webhookSecret()),
                             context(registration.id(), "webhook")))
                     .set(PARTNER.STATUS, registration.status())
+                    .set(PARTNER.ALLOWED_HOSTS, registration.allowedHosts().toArray(String[]::new))
                     .returning().fetchSingle());
         } catch (IntegrityConstraintViolationException e) {
             throw ProblemException.conflict("partner_exists", "A partner with this principal id is registered.");
         }
     }
 
-    /** The operator changes a partner's status; a suspended partner exchanges nothing. */
-    Partner changeStatus(Principal caller, UUID id, String status, long version) {
+    /**
+     * The operator changes a partner's status (a suspended partner exchanges nothing) and/or its allowed hosts (null:
+     * unchanged). A list without the partner's own URLs' hosts is accepted: its calls are then refused before they go
+     * out, until the operator allows the hosts again (decision 56).
+     */
+    Partner changeStatus(Principal caller, UUID id, String status, List<String> allowedHosts, long version) {
         requireOperator(caller);
         PartnerRecord row = dsl.selectFrom(PARTNER).where(PARTNER.ID.eq(id)).fetchOptional()
                 .orElseThrow(() -> ProblemException.notFound("partner"));
         if (row.getVersion() != version) {
             throw ProblemException.versionConflict(version, row.getVersion());
         }
-        return Partner.of(dsl.update(PARTNER).set(PARTNER.STATUS, status).set(PARTNER.VERSION, version + 1)
+        return Partner.of(dsl.update(PARTNER).set(PARTNER.STATUS, status == null ? row.getStatus() : status)
+                .set(PARTNER.ALLOWED_HOSTS, allowedHosts == null ? row.getAllowedHosts()
+                        : allowedHosts.toArray(String[]::new))
+                .set(PARTNER.VERSION, version + 1)
                 .where(PARTNER.ID.eq(id)).and(PARTNER.VERSION.eq(version)).returning().fetchOptional()
                 .orElseThrow(() -> ProblemException.versionConflict(version, version + 1)));
     }
@@ -143,7 +163,8 @@ final class PartnerRegistry implements PartnerDirectory {
         String secret = new String(keys.open(row.getSecretKeyId(), row.getSecretSealed(), context(id, "auth")),
                 StandardCharsets.UTF_8);
         return new Connection(id, URI.create(row.getApiBaseUrl()), row.getAuthType(),
-                row.getTokenUrl() == null ? null : URI.create(row.getTokenUrl()), row.getAuthClientId(), secret);
+                row.getTokenUrl() == null ? null : URI.create(row.getTokenUrl()), row.getAuthClientId(), secret,
+                Set.copyOf(List.of(row.getAllowedHosts())));
     }
 
     // ---- member links (the customer's consent: a customer-bound token)

@@ -28,15 +28,25 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * {@code /v1/partners}: the operator's registry of partners and their exchange terms, and each partner's daily
  * reconciliation (our file, its file, the mismatches) and statement. Parses, delegates, renders.
  */
 public final class PartnersHttpService implements HttpService {
+
+    private static final int MAX_ALLOWED_HOSTS = 20;
+    /** A host name (or an IPv4 address): dot-separated labels of letters, digits and inner hyphens. */
+    private static final Pattern HOST = Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
     static final String PATH = "/v1/partners";
     static final String CSV_COLUMNS = "reference,direction,state,member_id,points,partner_points,settlement_amount,"
@@ -70,10 +80,10 @@ public final class PartnersHttpService implements HttpService {
     }
 
     public record PartnerView(UUID id, String name, String apiBaseUrl, String authType, String tokenUrl, String authClientId,
-                       String status, long version, OffsetDateTime createdAt) {
+                       String status, long version, OffsetDateTime createdAt, List<String> allowedHosts) {
         static PartnerView of(PartnerRegistry.Partner p) {
             return new PartnerView(p.id(), p.name(), p.apiBaseUrl(), p.authType(), p.tokenUrl(), p.authClientId(),
-                    p.status(), p.version(), p.createdAt());
+                    p.status(), p.version(), p.createdAt(), p.allowedHosts());
         }
     }
 
@@ -115,7 +125,7 @@ public final class PartnersHttpService implements HttpService {
 
     private void register(ServerRequest req, ServerResponse res) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "partnerId", "name", "apiBaseUrl", "authType",
-                "tokenUrl", "authClientId", "secret", "webhookSecret", "status");
+                "tokenUrl", "authClientId", "secret", "webhookSecret", "status", "allowedHosts");
         UUID id = body.requiredUuid("partnerId");
         String name = body.requiredString("name", 1, 200);
         URI base = url(body, "apiBaseUrl", true);
@@ -139,11 +149,41 @@ public final class PartnersHttpService implements HttpService {
                     "must be a Standard Webhooks secret: whsec_ and the base64 of at least 16 bytes");
         }
         String status = body.optionalEnum("status", Set.of("active", "suspended")).orElse(PartnerRegistry.ACTIVE);
+        Optional<List<String>> listed = allowedHosts(body);
+        // Without a list, the operator allows the hosts of the URLs it registers; with one, they must be on it.
+        List<String> hosts = listed.orElseGet(() -> Stream.of(base, tokenUrl).filter(Objects::nonNull)
+                .map(uri -> uri.getHost().toLowerCase(Locale.ROOT)).distinct().toList());
+        listed.ifPresent(allowed -> {
+            for (var url : List.of(Map.entry("apiBaseUrl", Optional.ofNullable(base)),
+                    Map.entry("tokenUrl", Optional.ofNullable(tokenUrl)))) {
+                url.getValue().filter(uri -> !allowed.contains(uri.getHost().toLowerCase(Locale.ROOT)))
+                        .ifPresent(uri -> body.reject(url.getKey(), FieldError.OUT_OF_RANGE,
+                                "its host is not on allowedHosts"));
+            }
+        });
         body.throwIfInvalid();
         PartnerRegistry.Partner partner = registry.register(Authentication.principal(req), new PartnerRegistry.Registration(
-                id, name, base, authType, tokenUrl, clientId, secret, webhookSecret, status));
+                id, name, base, authType, tokenUrl, clientId, secret, webhookSecret, status, hosts));
         res.header(HeaderNames.LOCATION, PATH + "/" + partner.id());
         JsonResponses.send(res, Status.CREATED_201, PartnerView.of(partner));
+    }
+
+    /** Host names, lower-cased and without repeats (decision 56); empty when absent or invalid. */
+    private static Optional<List<String>> allowedHosts(JsonFields body) {
+        Optional<List<String>> hosts = body.optionalStrings("allowedHosts", MAX_ALLOWED_HOSTS, 1, 253);
+        return hosts.map(list -> {
+            if (list.isEmpty()) {
+                body.reject("allowedHosts", FieldError.OUT_OF_RANGE, "must name at least one host");
+            }
+            for (String host : list) {
+                if (!HOST.matcher(host).matches()) {
+                    body.reject("allowedHosts", FieldError.INVALID_FORMAT, "must be host names (letters, digits, "
+                            + "hyphens and dots, or an IP address)");
+                    break;
+                }
+            }
+            return list.stream().map(host -> host.toLowerCase(Locale.ROOT)).distinct().toList();
+        });
     }
 
     /** It signs the partner's webhook messages (decision 45), so it must be one the signer accepts. */
@@ -191,8 +231,9 @@ public final class PartnersHttpService implements HttpService {
 
     private void changeStatus(ServerRequest req, ServerResponse res) {
         UUID id = partnerId(req);
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "status", "version");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "status", "version", "allowedHosts");
         String status = body.optionalEnum("status", Set.of("active", "suspended")).orElse(null);
+        List<String> hosts = allowedHosts(body).orElse(null);
         if (!body.isPresent("status")) {
             body.reject("status", FieldError.REQUIRED, "is required");
         }
@@ -201,7 +242,7 @@ public final class PartnersHttpService implements HttpService {
             body.reject("version", FieldError.REQUIRED, "is required");
         }
         body.throwIfInvalid();
-        JsonResponses.ok(res, PartnerView.of(registry.changeStatus(Authentication.principal(req), id, status,
+        JsonResponses.ok(res, PartnerView.of(registry.changeStatus(Authentication.principal(req), id, status, hosts,
                 version.orElseThrow())));
     }
 

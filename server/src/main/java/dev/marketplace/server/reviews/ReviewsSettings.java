@@ -15,7 +15,8 @@ record ReviewsSettings(Duration editWindow, int negativeUpTo, Duration replyWith
 
     /**
      * @param window              how far back the evaluation job looks
-     * @param shippingWithin      the shipping promise after acceptance (orders carry no promised date of their own)
+     * @param shippingWithin      the shipping promise after acceptance for sub-orders paid before V46 recorded their
+     *                            promised ship-by time (decision 56)
      * @param replyInTime         the least share of negative reviews answered in time, in basis points
      * @param acceptanceInTime    the least share of sub-orders accepted by their deadline, in basis points
      * @param shippingInTime      the least share of accepted sub-orders shipped within the promise, in basis points

@@ -46,7 +46,8 @@ final class ServiceLevelHttpService implements HttpService {
     }
 
     public record StandingResource(String state, List<MeasureResource> missed, OffsetDateTime warnedAt,
-                                   OffsetDateTime frozenAt, OffsetDateTime evaluatedAt) {
+                                   OffsetDateTime frozenAt, OffsetDateTime evaluatedAt, OffsetDateTime periodFrom,
+                                   OffsetDateTime periodTo) {
     }
 
     /** What could not be measured, and why (stock and price freshness without a supplier connection). */
@@ -83,7 +84,8 @@ final class ServiceLevelHttpService implements HttpService {
         JsonResponses.ok(res, new ReportResource(report.merchantId(), report.from(), report.to(),
                 report.measures().stream().map(MeasureResource::of).toList(), report.overdueReplies(),
                 new StandingResource(standing.state(), standing.missed().stream().map(MeasureResource::of).toList(),
-                        standing.warnedAt(), standing.frozenAt(), standing.evaluatedAt()),
+                        standing.warnedAt(), standing.frozenAt(), standing.evaluatedAt(), standing.periodFrom(),
+                        standing.periodTo()),
                 report.measures().stream().anyMatch(m -> m.name().equals(ServiceLevels.DATA_FRESHNESS))
                         ? List.of() : FRESHNESS_UNMEASURED));
     }

@@ -73,10 +73,10 @@ final class ServiceLevels {
     record Measure(String name, int due, int inTime, Integer shareBasisPoints, int thresholdBasisPoints, boolean missed) {
     }
 
-    /** Where the merchant stands after the last evaluation. */
+    /** Where the merchant stands after the last evaluation, which judged [{@code periodFrom}, {@code periodTo}). */
     record Standing(String state, List<Measure> missed, OffsetDateTime warnedAt, OffsetDateTime frozenAt,
-                    OffsetDateTime evaluatedAt) {
-        static final Standing NOT_EVALUATED = new Standing("good", List.of(), null, null, null);
+                    OffsetDateTime evaluatedAt, OffsetDateTime periodFrom, OffsetDateTime periodTo) {
+        static final Standing NOT_EVALUATED = new Standing("good", List.of(), null, null, null, null, null);
     }
 
     record Report(UUID merchantId, OffsetDateTime from, OffsetDateTime to, List<Measure> measures, int overdueReplies,
@@ -164,8 +164,18 @@ final class ServiceLevels {
             current.setFrozenAt(state.equals("frozen") ? now : null);
             current.setEvaluatedAt(now);
             current.store();
-            return new StandingChange(previous, state);
+            return new StandingChange(previous, state, warnedAt);
         });
+        // After the standing commits, in the merchant's own transactions: the warning as the merchant's state, with
+        // merchant.warned once when it starts and merchant.warning_cleared once when it ends (decision 56).
+        if (!missed.isEmpty()) {
+            merchants.warn(merchantId, new Merchant.ServiceLevelWarning(missed.stream()
+                    .map(m -> new Merchant.WarnedMeasure(m.name(), m.due(), m.inTime(), m.shareBasisPoints(),
+                            m.thresholdBasisPoints())).toList(), report.from(), report.to(), change.warnedAt()));
+        } else {
+            // Also when the standing was good already: a clear lost to a crash after the standing committed.
+            merchants.clearWarning(merchantId, now);
+        }
         if (!change.from().equals("frozen") && change.to().equals("frozen")) {
             // After the standing commits: the merchant's own transaction, with its history row and event.
             merchants.freezeIfActive(Principal.system(EVALUATION_JOB), merchantId, missed.stream()
@@ -175,7 +185,7 @@ final class ServiceLevels {
         return !change.from().equals(change.to());
     }
 
-    private record StandingChange(String from, String to) {
+    private record StandingChange(String from, String to, OffsetDateTime warnedAt) {
     }
 
     /** The module's clock (tests move it). */
@@ -186,7 +196,8 @@ final class ServiceLevels {
     private Optional<Standing> standing(UUID merchantId) {
         return dsl.selectFrom(SERVICE_LEVEL_STANDING).where(SERVICE_LEVEL_STANDING.MERCHANT_ID.eq(merchantId))
                 .fetchOptional(row -> new Standing(row.getState(), findings(row.getFindings()), row.getWarnedAt(),
-                        row.getFrozenAt(), row.getEvaluatedAt()));
+                        row.getFrozenAt(), row.getEvaluatedAt(), row.getEvaluatedAt().minus(settings.window()),
+                        row.getEvaluatedAt()));
     }
 
     private static JSONB findingsJson(List<Measure> missed) {

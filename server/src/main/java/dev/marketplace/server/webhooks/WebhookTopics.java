@@ -120,6 +120,9 @@ final class WebhookTopics {
         published(EventType.LEASE_COMMITTED, "lease.committed", Audience.ENDPOINT_OWNER);
         published(EventType.LEASE_RELEASED, "lease.released", Audience.ENDPOINT_OWNER);
         published(EventType.LEASE_LAPSED, "lease.lapsed", Audience.ENDPOINT_OWNER);
+        // Service-level warnings (decision 56): to the merchant (and, like every topic, the operator).
+        published(EventType.MERCHANT_WARNED, "merchant.warned", Audience.MERCHANT);
+        published(EventType.MERCHANT_WARNING_CLEARED, "merchant.warning_cleared", Audience.MERCHANT);
     }
 
     private WebhookTopics() {

@@ -38,9 +38,12 @@ import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.SubOrderStatus;
+import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.TokenForge;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +61,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RestSupplierIT {
 
+    /** The REST suppliers' tracking-webhook secret (decision 56). */
+    private static final String WEBHOOK_SECRET = "whsec_c3VwcGxpZXItd2ViaG9vay1zZWNyZXQtMDE=";
+
     private static final WireMockServer supplier = started();
 
     @RegisterExtension
@@ -68,7 +74,8 @@ class RestSupplierIT {
             .with("outbound.defaults.timeout", "PT0.5S")
             .with("outbound.defaults.initial-backoff", "PT0.001S")
             .with("outbound.defaults.max-backoff", "PT0.002S")
-            .with("outbound.defaults.max-retry-after", "PT1S");
+            .with("outbound.defaults.max-retry-after", "PT1S")
+            .with("dropship.webhooks.rest.secret", WEBHOOK_SECRET);
 
     private static WireMockServer started() {
         WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
@@ -169,10 +176,7 @@ class RestSupplierIT {
 
     @Test
     void aLineIsForwardedOnceThoughItsFirstAnswerIsLostAndTrackingArrivesOutOfOrder() throws Exception {
-        Setup setup = connectAndImport();
-        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
-                stockItem("CJ-S3", 400, 5))));
-        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        Setup setup = connectImportAndSync();
         supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).inScenario("lost")
                 .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("answered")
                 .willReturn(okJson(created("CJ-ORDER-1")).withFixedDelay(1_000)));
@@ -211,11 +215,56 @@ class RestSupplierIT {
     }
 
     @Test
+    void theSuppliersSignedTrackingWebhookShipsAndDeliversOnceAndRefusesForgedOrStaleEvents() throws Exception {
+        Setup setup = connectImportAndSync();
+        supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).willReturn(okJson(created("CJ-HOOK-1"))));
+        UUID subOrder = sell(setup, "CJ-S2");
+        server.catchUp(DropshipForwardingModule.FORWARD_INTENTS);
+        server.runJob(ForwardingService.FORWARDING_JOB);
+        UUID connection = setup.connection.getId();
+        String shipped = "{\"supplierOrderRef\": \"CJ-HOOK-1\", \"status\": \"shipped\", \"trackingNumber\": \"YT-HOOK\"}";
+        String delivered = shipped.replace("\"shipped\"", "\"delivered\"");
+
+        // Forged, stale, and for an order the supplier never had: refused, nothing recorded.
+        StandardWebhooks forger = new StandardWebhooks("whsec_Zm9yZ2VkLWZvcmdlZC1mb3JnZWQtMDE=", Duration.ofMinutes(5));
+        assertThat(supplierEvent(connection, forger, "msg-forged", Instant.now(), shipped).statusCode()).isEqualTo(400);
+        StandardWebhooks signer = new StandardWebhooks(WEBHOOK_SECRET, Duration.ofMinutes(5));
+        assertThat(supplierEvent(connection, signer, "msg-old", Instant.now().minus(Duration.ofMinutes(10)), shipped)
+                .statusCode()).as("a replay of an old message").isEqualTo(400);
+        assertThat(supplierEvent(connection, signer, "msg-unknown", Instant.now(),
+                shipped.replace("CJ-HOOK-1", "CJ-NOPE")).statusCode()).isEqualTo(404);
+        assertThat(supplierEvent(UUID.randomUUID(), signer, "msg-nowhere", Instant.now(), shipped).statusCode())
+                .isEqualTo(404);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).isEmpty();
+
+        // Shipped, the same message again, delivered, then an older "shipped": one shipment, delivered, never back.
+        assertThat(supplierEvent(connection, signer, "msg-1", Instant.now(), shipped).statusCode()).isEqualTo(204);
+        assertThat(supplierEvent(connection, signer, "msg-1", Instant.now(), shipped).statusCode()).isEqualTo(204);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).singleElement()
+                .satisfies(s -> assertThat(s.getTrackingNumber()).isEqualTo("YT-HOOK"));
+        assertThat(supplierEvent(connection, signer, "msg-2", Instant.now(), delivered).statusCode()).isEqualTo(204);
+        assertThat(supplierEvent(connection, signer, "msg-3", Instant.now(), shipped).statusCode()).isEqualTo(204);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getStatus())
+                .isEqualTo(SubOrderStatus.DELIVERED);
+        assertThat(setup.merchant.client().fulfilment().getSubOrder(subOrder).getShipments()).hasSize(1);
+        DropshipForward forward = setup.dropship.listDropshipForwards(DropshipApi.ListDropshipForwardsParams.builder()
+                .subOrderId(subOrder).build()).getItems().getFirst();
+        assertThat(forward.getStatus()).isEqualTo(DropshipForwardStatus.DELIVERED);
+        supplier.verify(0, getRequestedFor(urlPathEqualTo("/api/v1/shopping/order/getOrderDetail")));
+    }
+
+    private static java.net.http.HttpResponse<String> supplierEvent(UUID connection, StandardWebhooks signer, String id,
+                                                                    Instant at, String body) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var request = server.anonymousRequest("/webhooks/suppliers/" + connection)
+                .header("Content-Type", "application/json");
+        signer.sign(id, at, bytes).forEach(request::header);
+        return server.send(request.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+    }
+
+    @Test
     void aRefusedLineShowsTheSuppliersReasonAndIsRetried() throws Exception {
-        Setup setup = connectAndImport();
-        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
-                stockItem("CJ-S3", 400, 5))));
-        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        Setup setup = connectImportAndSync();
         supplier.stubFor(post(urlPathEqualTo("/api/v1/shopping/order/createOrder")).willReturn(okJson("""
                 {"code": 1603001, "result": false, "message": "Inventory shortage for CJ-S3"}""")));
         UUID subOrder = sell(setup, "CJ-S3");
@@ -296,6 +345,15 @@ class RestSupplierIT {
         assertThat(imported.getCreated()).isEqualTo(2);
         assertThat(imported.getRejected()).as("P3 has no variants").isEqualTo(0);
         return new Setup(merchant, dropship, connection);
+    }
+
+    /** {@link #connectAndImport}, then one sync giving each of the three variants 5 units. */
+    private static Setup connectImportAndSync() throws Exception {
+        Setup setup = connectAndImport();
+        stubStock(1, "tok-1", stockPage(3, List.of(stockItem("CJ-S1", 1000, 5), stockItem("CJ-S2", 1000, 5),
+                stockItem("CJ-S3", 400, 5))));
+        setup.dropship.syncDropshipConnection(setup.connection.getId());
+        return setup;
     }
 
     private static long available(Setup setup, String sku) throws Exception {

@@ -85,6 +85,14 @@ class SupplierQuotaIT {
         assertThat(refused.getOutcome()).isEqualTo(DropshipSyncRun.OutcomeEnum.FAILED);
         assertThat(refused.getError()).contains("quota");
         supplier.verify(2, getRequestedFor(urlPathEqualTo("/v1/product/stock")));
+        // The quota as an exported metric: three calls taken, and the refused one, for this connection.
+        String metrics = server.send(server.request("/observe/metrics").header("Accept", "text/plain").GET().build())
+                .body();
+        assertThat(metrics)
+                .containsPattern("(?m)^dropship_quota_calls_total\\{(?=[^}]*connection=\"" + connection.getId()
+                        + "\")(?=[^}]*outcome=\"taken\")[^}]*} 3(\\.0)?$")
+                .containsPattern("(?m)^dropship_quota_calls_total\\{(?=[^}]*connection=\"" + connection.getId()
+                        + "\")(?=[^}]*outcome=\"used_up\")[^}]*} [1-9][0-9]*(\\.0)?$");
 
         clock.advance(Duration.ofHours(1));
         assertThat(dropship.getDropshipConnection(connection.getId()).getQuota().getRemaining()).isEqualTo(3);

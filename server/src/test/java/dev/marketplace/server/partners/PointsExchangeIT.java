@@ -281,6 +281,57 @@ class PointsExchangeIT {
         assertSettled();
     }
 
+    // ---- the partner's allowed hosts (decision 56)
+
+    @Test
+    void aHostOffThePartnersAllowListIsNeverCalledAndItsExchangeWaits() throws Exception {
+        String host = java.net.URI.create(partnerApi.baseUrl()).getHost();
+        HttpResponse<String> refused = send("POST", "/v1/partners", server.operatorToken(), """
+                {"partnerId": "%s", "name": "Elsewhere", "apiBaseUrl": "%s/api", "authType": "api_key",
+                 "secret": "partner-issued-secret", "webhookSecret": "whsec_cGFydG5lci13ZWJob29rLXNlY3JldC0wMQ==",
+                 "allowedHosts": ["points.partner.example"]}"""
+                .formatted(UUID.randomUUID(), partnerApi.baseUrl()));
+        assertThat(refused.statusCode()).as("the base URL's host is not on the list").isEqualTo(400);
+        assertThat(refused.body()).contains("apiBaseUrl");
+        JsonObject partner = json(send("GET", "/v1/partners/" + PARTNER, server.operatorToken(), null));
+        assertThat(partner.getJsonArray("allowedHosts").getValuesAs(jakarta.json.JsonString.class))
+                .extracting(jakarta.json.JsonString::getString).as("without a list: the registered URLs' host")
+                .containsExactly(host);
+
+        // The operator takes the host off the list: the exchange is not sent, and waits with the points held.
+        long version = allowHosts(partner.getJsonNumber("version").longValue(), "points.partner.example");
+        Member member = member("M-off-list", 10_000);
+        creditAnswers(aResponse().withStatus(201));
+        HttpResponse<String> response = exchangeOut(member, 600);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        String reference = json(response).getJsonObject("exchange").getString("reference");
+        lookupAnswers(reference, aResponse().withStatus(404));
+        clock.advance(Duration.ofMinutes(2));
+        server.runJob(PartnersModule.RECONCILE_JOB);
+        partnerApi.verify(0, postRequestedFor(urlEqualTo("/api/points/credits")));
+        partnerApi.verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlEqualTo("/api/points/credits/" + reference)));
+        assertThat(outbound(member, reference).getString("state")).isEqualTo("pending");
+        assertThat(available(member)).as("held").isEqualTo(9_400);
+
+        // Allowed again: the reconciliation reaches the partner, which never received it, and sends it once.
+        allowHosts(version, host);
+        clock.advance(Duration.ofMinutes(2));
+        resolvedByTheJob(member, reference, "completed");
+        partnerApi.verify(1, postRequestedFor(urlEqualTo("/api/points/credits")));
+        assertThat(available(member)).isEqualTo(9_400);
+        assertSettled();
+    }
+
+    /** Replaces the partner's allowed hosts (it stays active); returns its new version. */
+    private static long allowHosts(long version, String... hosts) {
+        HttpResponse<String> changed = send("PATCH", "/v1/partners/" + PARTNER, server.operatorToken(),
+                "{\"status\": \"active\", \"version\": " + version + ", \"allowedHosts\": [\""
+                        + String.join("\", \"", hosts) + "\"]}");
+        assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+        return json(changed).getJsonNumber("version").longValue();
+    }
+
     // ---- inbound
 
     @Test

@@ -8,10 +8,12 @@ import dev.marketplace.server.inventory.InventoryService;
 import dev.marketplace.server.inventory.StockChange;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.partners.PartnerDirectory;
+import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
@@ -181,6 +183,46 @@ public final class AssortmentService {
                         Math.max(0, available.getOrDefault(change.variantId(), 0L))))
                 .toList();
         return new ChangePage<>(items, stock.nextCursor());
+    }
+
+    /** One shared listing as it is now: its partner price and the units a lease can hold. */
+    public record SharedListing(VariantForSale variant, long available) {
+    }
+
+    /**
+     * A page of the snapshot; {@code nextCursor} null on the last page; {@code feedCursor} where the partner's feed
+     * takes over once the snapshot is read (the same on every page of one snapshot).
+     */
+    public record Snapshot(List<SharedListing> items, String nextCursor, String feedCursor) {
+    }
+
+    /**
+     * The partner's first sync (decision 56): the listings shared with it now, in variant id order, {@code limit}
+     * candidates (the variants of the merchants that opted in to it) per page, so a page may hold fewer items. The
+     * first page takes the feeds' head ({@link ChangeLog#head}) before reading anything and every cursor carries it:
+     * following {@code listSharedListingChanges} from {@code feedCursor} after the last page shows every change
+     * committed since the snapshot began.
+     */
+    public Snapshot snapshot(Principal partner, PageRequest page) {
+        long head;
+        Optional<UUID> after;
+        if (page.after().isPresent()) {
+            head = Long.parseLong(page.after().get().keys().get(0));
+            after = Optional.of(UUID.fromString(page.after().get().keys().get(1)));
+        } else {
+            head = ChangeLog.head(dsl);
+            after = Optional.empty();
+        }
+        Set<UUID> sellers = merchants.activeAmong(repository.optedIn(dsl, partner.id()));
+        List<UUID> candidates = products.variantIdsOf(sellers, after, page.limit());
+        Map<UUID, Offer> offers = offers(partner.id(), candidates);
+        Map<UUID, Long> available = inventory.availableToReserve(offers.keySet());
+        List<SharedListing> items = candidates.stream().filter(offers::containsKey)
+                .map(id -> new SharedListing(offers.get(id).variant(), Math.max(0, available.getOrDefault(id, 0L))))
+                .toList();
+        String next = candidates.size() < page.limit() ? null
+                : Cursor.of(Long.toString(head), candidates.getLast().toString()).encode();
+        return new Snapshot(items, next, Cursor.of(Long.toString(head)).encode());
     }
 
     /** The variants as sold now, whoever may sell them (a lease's variants when it is committed). */

@@ -67,6 +67,13 @@ final class PartnerInventoryRepository {
                 .fetchSet(PARTNER_MERCHANT_OPT_IN.PARTNER_ID);
     }
 
+    /** Every merchant that opted in to the partner. */
+    Set<UUID> optedIn(DSLContext db, UUID partnerId) {
+        return db.select(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).from(PARTNER_MERCHANT_OPT_IN)
+                .where(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))
+                .fetchSet(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID);
+    }
+
     Set<UUID> optedIn(DSLContext db, UUID partnerId, Collection<UUID> merchantIds) {
         return db.select(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).from(PARTNER_MERCHANT_OPT_IN)
                 .where(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))

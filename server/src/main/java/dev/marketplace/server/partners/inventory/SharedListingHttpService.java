@@ -5,6 +5,7 @@ import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import io.helidon.webserver.http.HttpRules;
@@ -29,7 +30,8 @@ public final class SharedListingHttpService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/changes", this::changes);
+        rules.get("/", this::snapshot)
+                .get("/changes", this::changes);
     }
 
     /** The JSON representation (see {@code SharedListingChange} in the OpenAPI document). */
@@ -44,6 +46,29 @@ public final class SharedListingHttpService implements HttpService {
     }
 
     public record ListingChangePage(List<ListingChangeResource> items, String nextCursor) {
+    }
+
+    /** The JSON representation (see {@code SharedListing} in the OpenAPI document). */
+    public record SharedListingResource(UUID variantId, UUID productId, UUID merchantId, String sku,
+                                        Map<String, String> title, Money price, long available) {
+        static SharedListingResource of(AssortmentService.SharedListing listing) {
+            var variant = listing.variant();
+            return new SharedListingResource(variant.variantId(), variant.productId(), variant.merchantId(),
+                    variant.sku(), variant.title(), variant.price(), listing.available());
+        }
+    }
+
+    public record SharedListingSnapshotPage(List<SharedListingResource> items, String nextCursor, String feedCursor) {
+    }
+
+    /** The first sync: the shared listings now, then the feed from {@code feedCursor} (decision 56). */
+    private void snapshot(ServerRequest req, ServerResponse res) {
+        QueryParameters query = QueryParameters.of(req, "limit", "cursor");
+        PageRequest page = query.pageRequest(CursorKey.POSITION, CursorKey.UUID);
+        query.throwIfInvalid();
+        AssortmentService.Snapshot result = assortment.snapshot(Authentication.principal(req), page);
+        JsonResponses.ok(res, new SharedListingSnapshotPage(result.items().stream().map(SharedListingResource::of)
+                .toList(), result.nextCursor(), result.feedCursor()));
     }
 
     private void changes(ServerRequest req, ServerResponse res) {

@@ -98,6 +98,17 @@ public final class ChangeLog {
         });
     }
 
+    /**
+     * The feeds' head for a reader starting from a snapshot (decision 56): settles, then answers the highest settled
+     * position. A change committed after this call, or committed before it but not settled yet, gets a higher
+     * position; so a reader that reads the current state after this call and then follows a feed from this position
+     * misses nothing (it may see a change twice).
+     */
+    public static long head(DSLContext dsl) {
+        settle(dsl);
+        return dsl.select(CHANGE_FEED.SETTLED_THROUGH).from(CHANGE_FEED).fetchSingle().value1();
+    }
+
     /** One page of a change feed: the changes in position order and the cursor to resume from (never null). */
     public record ChangePage<T>(List<T> items, String nextCursor) {
 

@@ -197,7 +197,16 @@ public enum EventType {
     /** The partner released a lease; its stock is free again. */
     LEASE_RELEASED(false),
     /** A lease was not committed in time and lapsed; its stock is free again. */
-    LEASE_LAPSED(false);
+    LEASE_LAPSED(false),
+    // Service-level warnings (decision 56), appended by the merchants domain as DomainFacts.
+    /**
+     * A merchant missed a service-level threshold and is warned:
+     * {@code {"from", "to", "warnedAt", "measures": [{"name", "due", "inTime", "shareBasisPoints",
+     * "thresholdBasisPoints"}]}}; parties: the merchant.
+     */
+    MERCHANT_WARNED(false),
+    /** A warned merchant is back within every threshold: {@code {"clearedAt", "warnedAt"}}; parties: the merchant. */
+    MERCHANT_WARNING_CLEARED(false);
 
     private final boolean moneyMovement;
 

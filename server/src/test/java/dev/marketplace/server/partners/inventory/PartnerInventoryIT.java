@@ -9,6 +9,7 @@ import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
 import dev.marketplace.sdk.api.PartnerInventoryApi;
 import dev.marketplace.sdk.api.PartnerInventoryApi.ListSharedListingChangesParams;
+import dev.marketplace.sdk.api.PartnerInventoryApi.ListSharedListingsParams;
 import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.AssortmentShareCreate;
 import dev.marketplace.sdk.model.CategoryCreate;
@@ -26,8 +27,10 @@ import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.SharedListing;
 import dev.marketplace.sdk.model.SharedListingChange;
 import dev.marketplace.sdk.model.SharedListingChangePage;
+import dev.marketplace.sdk.model.SharedListingSnapshotPage;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.StockLevel;
 import dev.marketplace.sdk.model.StockUpdate;
@@ -40,6 +43,7 @@ import dev.marketplace.server.testing.TestPartners;
 import dev.marketplace.server.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -236,10 +240,50 @@ class PartnerInventoryIT {
         return new Item(merchant, variant, location);
     }
 
+    @Test
+    void aPartnerStartingFromNothingReadsASnapshotThenTheFeedMissesNothingCommittedMeanwhile() throws Exception {
+        Item first = item(catalog, teaShop, food, "SNAP-1", 800, 7);
+        Item second = item(catalog, teaShop, food, "SNAP-2", 900, 3);
+
+        // Page by page, two candidates at a time; a stock change is committed after the first page.
+        Map<UUID, SharedListing> snapshot = new HashMap<>();
+        SharedListingSnapshotPage page = partner.listSharedListings(ListSharedListingsParams.builder().limit(2).build());
+        String feedCursor = page.getFeedCursor();
+        teaShop.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
+                .variantId(first.variantId()).locationId(first.locationId()).onHand(4L).sourceSequence(2L))));
+        while (true) {
+            page.getItems().forEach(listing -> snapshot.put(listing.getVariantId(), listing));
+            assertThat(page.getFeedCursor()).as("one snapshot, one hand-over").isEqualTo(feedCursor);
+            if (page.getNextCursor() == null) {
+                break;
+            }
+            page = partner.listSharedListings(ListSharedListingsParams.builder().limit(2)
+                    .cursor(page.getNextCursor()).build());
+        }
+        assertThat(snapshot).containsKeys(tea.variantId(), cups.variantId(), first.variantId(), second.variantId())
+                .doesNotContainKey(notOptedIn.variantId());
+        assertThat(snapshot.get(second.variantId()).getAvailable()).isEqualTo(3);
+        assertThat(snapshot.get(second.variantId()).getPrice().getAmount()).as("10 % off").isEqualTo(810);
+        assertThat(snapshot.get(first.variantId()).getAvailable()).as("read before or after the change").isIn(7L, 4L);
+
+        // The feed from the hand-over cursor has the change committed during the snapshot, and nothing before it.
+        List<SharedListingChange> after = readFeed(partner, feedCursor);
+        // A change committed before the snapshot but settled after it began may show up too (applied again).
+        assertThat(after).filteredOn(c -> c.getVariantId().equals(first.variantId()))
+                .extracting(SharedListingChange::getAvailable).isNotEmpty().last().isEqualTo(4L);
+        assertThat(otherPartner.listSharedListings(ListSharedListingsParams.builder().build()).getItems())
+                .as("another partner's shares").isEmpty();
+    }
+
     /** The partner's whole feed so far, followed page by page with its cursor. */
     private static List<SharedListingChange> readFeed(PartnerInventoryApi api) {
+        return readFeed(api, null);
+    }
+
+    /** The partner's feed after {@code from} (null: from the start), followed page by page until caught up. */
+    private static List<SharedListingChange> readFeed(PartnerInventoryApi api, String from) {
         List<SharedListingChange> changes = new ArrayList<>();
-        String cursor = null;
+        String cursor = from;
         while (true) {
             SharedListingChangePage page = api.listSharedListingChanges(
                     ListSharedListingChangesParams.builder().limit(1000).cursor(cursor).build());
