@@ -235,8 +235,7 @@ public final class EventSubscribers {
                     + events.size() + " events; handling them one by one", e);
             return false;
         }
-        Counter handled = counter("events.handled", subscriber);
-        handled.increment(events.size());
+        counter("events.handled", subscriber).increment(events.size());
         return true;
     }
 
