@@ -32,6 +32,25 @@ final class SettlementScenarios {
     }
 
     /**
+     * The same run's baseline for the posting figure: {@code SELECT 1} round trips per second over JDBC for two
+     * seconds, just before posting (what the database answers one client at the machine's current load).
+     */
+    private static long roundTripsPerSecond(Connection db) throws Exception {
+        try (PreparedStatement ping = db.prepareStatement("SELECT 1")) {
+            long started = System.nanoTime();
+            long until = started + Duration.ofSeconds(2).toNanos();
+            long trips = 0;
+            while (System.nanoTime() < until) {
+                try (ResultSet result = ping.executeQuery()) {
+                    result.next();
+                }
+                trips++;
+            }
+            return Math.round(trips / ((System.nanoTime() - started) / 1e9));
+        }
+    }
+
+    /**
      * Orders paid and released as the orders domain records them — {@code payment_captured}, {@code
      * commission_accrued} (held), {@code escrow_released} (posting the release and the held commission): three
      * ledger transactions, six entries per order, over 50 merchants (30,000 orders; 3,000 in a quick run). They are appended and settled in one go, then
@@ -46,7 +65,7 @@ final class SettlementScenarios {
 
         @Override
         public String name() {
-            return "ledger-posting-throughput";
+            return "ledger-posting";
         }
 
         @Override
@@ -89,6 +108,8 @@ final class SettlementScenarios {
                 statement.execute("SELECT settle_changes()");
                 long last = count(statement, "SELECT max(position) FROM domain_event");
 
+                long roundTrips = roundTripsPerSecond(db);
+
                 Machine.CpuMeter cpu = new Machine.CpuMeter(context);
                 long started = System.nanoTime();
                 long deadline = started + GIVE_UP_AFTER.toNanos();
@@ -113,6 +134,7 @@ final class SettlementScenarios {
                 figures.put("seconds", Report.round(seconds));
                 figures.put("entriesPerSecond", Math.round(entries / seconds));
                 figures.put("caughtUp", caughtUp);
+                figures.put("baselineRoundTripsPerSecond", roundTrips);
                 figures.put("parkedEvents", parked);
                 figures.put("cpu", shares);
                 return new Report.Scenario(name(), "measured", null, figures, List.of(

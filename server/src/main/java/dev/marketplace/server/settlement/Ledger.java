@@ -19,11 +19,18 @@ import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -73,36 +80,21 @@ final class Ledger {
 
     /**
      * In the caller's transaction: posts the legs as one ledger transaction of {@code cause} (zero legs are left
-     * out), unless that event posted already. Returns whether it posted.
+     * out), unless that event posted already. Inside {@link #batched}, the posting waits for the batch's end.
      */
-    boolean post(DSLContext tx, Cause cause, List<Leg> legs) {
+    void post(DSLContext tx, Cause cause, List<Leg> legs) {
         List<Leg> moving = legs.stream().filter(leg -> leg.amount() != 0).toList();
         if (moving.isEmpty()) {
-            return false;
+            return;
         }
-        Parties parties = cause.parties();
-        Long transactionId = tx.insertInto(LEDGER_TRANSACTION)
-                .set(LEDGER_TRANSACTION.EVENT_ID, cause.eventId())
-                .set(LEDGER_TRANSACTION.EVENT_TYPE, cause.type().wireName())
-                .set(LEDGER_TRANSACTION.EVENT_POSITION, cause.position())
-                .set(LEDGER_TRANSACTION.ORDER_ID, parties.orderId())
-                .set(LEDGER_TRANSACTION.SUB_ORDER_ID, parties.subOrderId())
-                .set(LEDGER_TRANSACTION.MERCHANT_ID, parties.merchantId())
-                .set(LEDGER_TRANSACTION.CUSTOMER_ID, parties.customerId())
-                .onConflict(LEDGER_TRANSACTION.EVENT_ID).doNothing()
-                .returning(LEDGER_TRANSACTION.ID)
-                .fetchOptional(LEDGER_TRANSACTION.ID).orElse(null);
-        if (transactionId == null) {
-            return false;
+        Batch batch = (Batch) tx.configuration().data(BATCH);
+        if (batch != null) {
+            batch.post(cause, moving);
+        } else {
+            Batch one = new Batch();
+            one.post(cause, moving);
+            write(tx, one);
         }
-        var insert = tx.insertInto(LEDGER_ENTRY, LEDGER_ENTRY.TRANSACTION_ID, LEDGER_ENTRY.ACCOUNT_ID,
-                LEDGER_ENTRY.CURRENCY, LEDGER_ENTRY.AMOUNT);
-        // Accounts in one order (name, currency), so concurrent postings lock their balances without deadlock.
-        for (Leg leg : moving.stream().sorted(Comparator.comparing(Leg::account).thenComparing(Leg::currency)).toList()) {
-            insert = insert.values(transactionId, accountId(tx, leg.account(), leg.currency()), leg.currency(), leg.amount());
-        }
-        insert.execute();
-        return true;
     }
 
     /**
@@ -110,6 +102,7 @@ final class Ledger {
      * account and currency; empty when it posted nothing.
      */
     List<Leg> legsPostedFor(DSLContext db, String reference) {
+        flushBatch(db); // the reversed posting may wait in this batch (a catch-up handles both events in one)
         return db.select(LEDGER_ACCOUNT.NAME, LEDGER_ENTRY.CURRENCY,
                         DSL.sum(LEDGER_ENTRY.AMOUNT).cast(SQLDataType.BIGINT))
                 .from(LEDGER_REFERENCE)
@@ -122,23 +115,175 @@ final class Ledger {
                 .fetch(row -> new Leg(row.value1(), row.value3(), row.value2()));
     }
 
-    /** Whether an event of this type has posted for the sub-order. */
+    /** In the caller's transaction: records what the event was about (its idempotency id), once. */
+    void reference(DSLContext tx, UUID eventId, String reference) {
+        Batch batch = (Batch) tx.configuration().data(BATCH);
+        if (batch != null) {
+            batch.references.putIfAbsent(eventId, reference);
+        } else {
+            Batch one = new Batch();
+            one.references.put(eventId, reference);
+            write(tx, one);
+        }
+    }
+
+    /**
+     * Runs {@code work}, which posts through {@code tx}, then writes all its postings and references set-based (a
+     * statement each for transactions, accounts, entries and references, whatever their number): the same
+     * transactions and entries, in the same order, as posting each at once. Decision 53.
+     */
+    void batched(DSLContext tx, Runnable work) {
+        Batch batch = new Batch();
+        tx.configuration().data(BATCH, batch);
+        try {
+            work.run();
+        } finally {
+            tx.configuration().data().remove(BATCH);
+        }
+        write(tx, batch);
+    }
+
+    /** Whether an event of this type has posted for the sub-order (or waits in the batch to post). */
     boolean postedFor(DSLContext db, UUID subOrderId, String eventType) {
+        Batch batch = (Batch) db.configuration().data(BATCH);
+        if (batch != null && batch.postings.stream().anyMatch(posting -> posting.cause().type().wireName().equals(eventType)
+                && subOrderId.equals(posting.cause().parties().subOrderId()))) {
+            return true;
+        }
         return db.fetchExists(LEDGER_TRANSACTION, LEDGER_TRANSACTION.SUB_ORDER_ID.eq(subOrderId)
                 .and(LEDGER_TRANSACTION.EVENT_TYPE.eq(eventType)));
     }
 
-    private long accountId(DSLContext tx, String name, String currency) {
-        Matcher merchant = MERCHANT_ACCOUNT.matcher(name);
-        tx.insertInto(LEDGER_ACCOUNT)
-                .set(LEDGER_ACCOUNT.NAME, name)
-                .set(LEDGER_ACCOUNT.CURRENCY, currency)
-                .set(LEDGER_ACCOUNT.MERCHANT_ID, merchant.matches() ? UUID.fromString(merchant.group(1)) : null)
-                .onConflict(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY).doNothing()
-                .execute();
-        return tx.select(LEDGER_ACCOUNT.ID).from(LEDGER_ACCOUNT)
-                .where(LEDGER_ACCOUNT.NAME.eq(name)).and(LEDGER_ACCOUNT.CURRENCY.eq(currency))
-                .fetchSingle().value1();
+    private static final String BATCH = Ledger.class.getName() + ".batch";
+
+    /** Rows per multi-row insert (PostgreSQL takes at most 32,767 bind values a statement). */
+    private static final int ROWS_PER_STATEMENT = 2_000;
+
+    private record Posting(Cause cause, List<Leg> legs) {
+    }
+
+    /** What a batch posts, in posting order; one posting per event (the first: a later one would conflict too). */
+    private static final class Batch {
+        private final List<Posting> postings = new ArrayList<>();
+        private final Set<UUID> events = new HashSet<>();
+        private final Map<UUID, String> references = new LinkedHashMap<>();
+
+        void post(Cause cause, List<Leg> legs) {
+            if (events.add(cause.eventId())) {
+                postings.add(new Posting(cause, legs));
+            }
+        }
+
+        void clear() {
+            postings.clear();
+            events.clear();
+            references.clear();
+        }
+    }
+
+    /** Writes what the current batch holds so far, so that a read of the ledger sees it. */
+    private void flushBatch(DSLContext tx) {
+        Batch batch = (Batch) tx.configuration().data(BATCH);
+        if (batch != null) {
+            write(tx, batch);
+            batch.clear();
+        }
+    }
+
+    /**
+     * Writes the batch: its transactions (those whose event posted already are skipped by the unique event id), the
+     * accounts their legs need, their entries — the database moves each account's balance once for the statement
+     * and checks each transaction's balance at commit (V20, V43) — and the references.
+     */
+    private void write(DSLContext tx, Batch batch) {
+        Map<UUID, Long> transactionIds = new HashMap<>();
+        for (List<Posting> chunk : chunks(batch.postings)) {
+            var insert = tx.insertInto(LEDGER_TRANSACTION, LEDGER_TRANSACTION.EVENT_ID, LEDGER_TRANSACTION.EVENT_TYPE,
+                    LEDGER_TRANSACTION.EVENT_POSITION, LEDGER_TRANSACTION.ORDER_ID, LEDGER_TRANSACTION.SUB_ORDER_ID,
+                    LEDGER_TRANSACTION.MERCHANT_ID, LEDGER_TRANSACTION.CUSTOMER_ID);
+            for (Posting posting : chunk) {
+                Cause cause = posting.cause();
+                Parties parties = cause.parties();
+                insert = insert.values(cause.eventId(), cause.type().wireName(), cause.position(), parties.orderId(),
+                        parties.subOrderId(), parties.merchantId(), parties.customerId());
+            }
+            insert.onConflict(LEDGER_TRANSACTION.EVENT_ID).doNothing()
+                    .returning(LEDGER_TRANSACTION.ID, LEDGER_TRANSACTION.EVENT_ID)
+                    .fetch().forEach(row -> transactionIds.put(row.getEventId(), row.getId()));
+        }
+        List<Posting> posted = batch.postings.stream()
+                .filter(posting -> transactionIds.containsKey(posting.cause().eventId())).toList();
+        Map<AccountKey, Long> accounts = accountIds(tx, posted.stream().flatMap(posting -> posting.legs().stream())
+                .map(leg -> new AccountKey(leg.account(), leg.currency())).collect(Collectors.toCollection(TreeSet::new)));
+        List<Object[]> entries = new ArrayList<>();
+        for (Posting posting : posted) {
+            long transactionId = transactionIds.get(posting.cause().eventId());
+            posting.legs().stream().sorted(Comparator.comparing(Leg::account).thenComparing(Leg::currency))
+                    .forEach(leg -> entries.add(new Object[] {transactionId,
+                            accounts.get(new AccountKey(leg.account(), leg.currency())), leg.currency(), leg.amount()}));
+        }
+        // One statement for all of them when it fits (the entry trigger then runs once).
+        for (List<Object[]> chunk : chunks(entries)) {
+            var insert = tx.insertInto(LEDGER_ENTRY, LEDGER_ENTRY.TRANSACTION_ID, LEDGER_ENTRY.ACCOUNT_ID,
+                    LEDGER_ENTRY.CURRENCY, LEDGER_ENTRY.AMOUNT);
+            for (Object[] entry : chunk) {
+                insert = insert.values((Long) entry[0], (Long) entry[1], (String) entry[2], (Long) entry[3]);
+            }
+            insert.execute();
+        }
+        List<Map.Entry<UUID, String>> references = List.copyOf(batch.references.entrySet());
+        for (List<Map.Entry<UUID, String>> chunk : chunks(references)) {
+            var insert = tx.insertInto(LEDGER_REFERENCE, LEDGER_REFERENCE.EVENT_ID, LEDGER_REFERENCE.REFERENCE);
+            for (Map.Entry<UUID, String> reference : chunk) {
+                insert = insert.values(reference.getKey(), reference.getValue());
+            }
+            insert.onConflict(LEDGER_REFERENCE.EVENT_ID).doNothing().execute();
+        }
+    }
+
+    private static <T> List<List<T>> chunks(List<T> rows) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+            chunks.add(rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT)));
+        }
+        return chunks;
+    }
+
+    private record AccountKey(String name, String currency) implements Comparable<AccountKey> {
+
+        @Override
+        public int compareTo(AccountKey other) {
+            return Comparator.comparing(AccountKey::name).thenComparing(AccountKey::currency).compare(this, other);
+        }
+    }
+
+    /** The accounts' ids, created (in name order) where missing: two or three statements for any number. */
+    private static Map<AccountKey, Long> accountIds(DSLContext tx, Set<AccountKey> keys) {
+        Map<AccountKey, Long> ids = new HashMap<>();
+        if (keys.isEmpty()) {
+            return ids;
+        }
+        ids.putAll(existingAccounts(tx, keys));
+        List<AccountKey> missing = keys.stream().filter(key -> !ids.containsKey(key)).toList();
+        if (!missing.isEmpty()) {
+            var insert = tx.insertInto(LEDGER_ACCOUNT, LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY,
+                    LEDGER_ACCOUNT.MERCHANT_ID);
+            for (AccountKey key : missing) {
+                Matcher merchant = MERCHANT_ACCOUNT.matcher(key.name());
+                insert = insert.values(key.name(), key.currency(),
+                        merchant.matches() ? UUID.fromString(merchant.group(1)) : null);
+            }
+            insert.onConflict(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY).doNothing().execute();
+            ids.putAll(existingAccounts(tx, Set.copyOf(missing)));
+        }
+        return ids;
+    }
+
+    private static Map<AccountKey, Long> existingAccounts(DSLContext tx, Set<AccountKey> keys) {
+        return tx.select(LEDGER_ACCOUNT.ID, LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY).from(LEDGER_ACCOUNT)
+                .where(DSL.row(LEDGER_ACCOUNT.NAME, LEDGER_ACCOUNT.CURRENCY)
+                        .in(keys.stream().map(key -> DSL.row(key.name(), key.currency())).toList()))
+                .fetchMap(row -> new AccountKey(row.value2(), row.value3()), row -> row.value1());
     }
 
     /** The most discrepancies and unbalanced transactions a report lists (the contract's maxItems); more still fail it. */

@@ -1,7 +1,6 @@
 package dev.marketplace.server.settlement;
 
 import static dev.marketplace.schema.Tables.LEDGER_PENDING_COMMISSION;
-import static dev.marketplace.schema.Tables.LEDGER_REFERENCE;
 
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
@@ -64,14 +63,22 @@ final class LedgerPosting {
 
     Subscriber subscriber() {
         return new Subscriber(SUBSCRIBER, Arrays.stream(EventType.values()).filter(EventType::isMoneyMovement)
-                .collect(Collectors.toSet()), this::post);
+                .collect(Collectors.toSet()), this::post, this::postAll);
+    }
+
+    /**
+     * In the subscriber's transaction: a batch's events posted as {@link #post} would one by one, their ledger
+     * writes set-based at the end (decision 53).
+     */
+    void postAll(DSLContext tx, List<StoredEvent> batch) {
+        ledger.batched(tx, () -> batch.forEach(stored -> post(tx, stored)));
     }
 
     /** In the subscriber's transaction: the event's effect on the ledger; a replay changes nothing. */
     void post(DSLContext tx, StoredEvent stored) {
         MoneyMovement movement = (MoneyMovement) stored.event();
         Ledger.Cause cause = Ledger.Cause.of(stored);
-        recordReference(tx, stored.eventId(), movement.idempotencyId());
+        ledger.reference(tx, stored.eventId(), movement.idempotencyId());
         switch (movement.type()) {
             case COMMISSION_ACCRUED -> holdCommission(tx, stored, movement);
             case ESCROW_RELEASED -> {
@@ -92,14 +99,6 @@ final class LedgerPosting {
             case REFUND_FAILED -> ledger.post(tx, cause, undoneByFailedRefund(tx, movement));
             default -> ledger.post(tx, cause, movement.legs());
         }
-    }
-
-    /** What the event was about, by its idempotency id: how statements trace a line to its refund, payout, fee… */
-    private static void recordReference(DSLContext tx, UUID eventId, String idempotencyId) {
-        tx.insertInto(LEDGER_REFERENCE).set(LEDGER_REFERENCE.EVENT_ID, eventId)
-                .set(LEDGER_REFERENCE.REFERENCE, idempotencyId)
-                .onConflict(LEDGER_REFERENCE.EVENT_ID).doNothing()
-                .execute();
     }
 
     private void holdCommission(DSLContext tx, StoredEvent stored, MoneyMovement accrued) {

@@ -165,6 +165,12 @@ public final class EventSubscribers {
         List<StoredEvent> events = DomainEvents.settled(db, subscriber.types(), position, through, settings.batchSize());
         long handled = 0;
         boolean failed = false;
+        boolean full = events.size() == settings.batchSize();
+        if (subscriber.batchHandler() != null && failingPosition == null && handledAsOne(db, subscriber, events)) {
+            position = events.getLast().position();
+            handled = events.size();
+            events = List.of();
+        }
         for (StoredEvent event : events) {
             try {
                 db.transaction(savepoint -> subscriber.handler().handle(savepoint.dsl(), event));
@@ -198,7 +204,7 @@ public final class EventSubscribers {
             failures = 0;
             handled++;
         }
-        boolean more = !failed && events.size() == settings.batchSize();
+        boolean more = !failed && full;
         if (!failed && !more) {
             position = Math.max(position, through); // past the events of other types too
         }
@@ -214,14 +220,36 @@ public final class EventSubscribers {
         return new Batch(handled, more);
     }
 
+    /**
+     * The batch through the subscriber's batch handler, in a savepoint: whether it succeeded (otherwise nothing of it
+     * was written, and the caller handles the events one by one).
+     */
+    private boolean handledAsOne(DSLContext db, Subscriber subscriber, List<StoredEvent> events) {
+        if (events.isEmpty()) {
+            return false;
+        }
+        try {
+            db.transaction(savepoint -> subscriber.batchHandler().handle(savepoint.dsl(), events));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "subscriber " + subscriber.name() + " failed on a batch of "
+                    + events.size() + " events; handling them one by one", e);
+            return false;
+        }
+        counter("events.handled", subscriber).increment(events.size());
+        return true;
+    }
+
     private static String describe(RuntimeException e) {
         return e.getClass().getName() + ": " + e.getMessage();
     }
 
     private void count(String meter, Subscriber subscriber) {
-        meters.getOrCreate(Counter.builder(meter)
-                        .tags(List.of(Tag.create("subscriber", subscriber.name())))
-                        .description("Domain events of a subscriber: " + meter.substring("events.".length())))
-                .increment();
+        counter(meter, subscriber).increment();
+    }
+
+    private Counter counter(String meter, Subscriber subscriber) {
+        return meters.getOrCreate(Counter.builder(meter)
+                .tags(List.of(Tag.create("subscriber", subscriber.name())))
+                .description("Domain events of a subscriber: " + meter.substring("events.".length())));
     }
 }
