@@ -169,7 +169,9 @@ final class OrderScenarios {
         }
 
         private HttpRequest.Builder anonymous(String path) {
-            return HttpRequest.newBuilder(api.base().resolve(path)).timeout(Duration.ofSeconds(30));
+            // Set-up, not measured: as patient as the API's own set-up calls (a token exchange once took over 30 s
+            // at load 21, 16 sign-ins at once, failing the baseline checkout before it measured anything).
+            return HttpRequest.newBuilder(api.base().resolve(path)).timeout(Duration.ofMinutes(2));
         }
 
         private HttpRequest form(String path, String cookie, String body) {
