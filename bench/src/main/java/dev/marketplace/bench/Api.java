@@ -39,8 +39,9 @@ final class Api {
 
     /**
      * The same API for set-up only (signing customers up, before anything is measured): a 503 (the concurrency limit
-     * shedding, or the pool timing out, on a loaded machine) is sent again after its {@code Retry-After} (1 s when
-     * absent, at most 10 s), up to 30 times, as an integrator's client does. The same request is resent, so its
+     * shedding, or the pool timing out, on a loaded machine), or a 409 saying the first attempt is still running, is
+     * sent again after its {@code Retry-After} (1 s when absent, at most 10 s), up to 30 times, as an integrator's
+     * client does. The same request is resent, so its
      * {@code Idempotency-Key} too. Measured calls never use it: a 503 there is a failure to count.
      */
     Api retryingWhenUnavailable() {
@@ -114,13 +115,22 @@ final class Api {
     /** Sends once, or (set-up) again after each 503's {@code Retry-After}. */
     private HttpResponse<String> sendRetrying(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        for (int retry = 0; retryUnavailable && response.statusCode() == 503 && retry < UNAVAILABLE_RETRIES; retry++) {
+        for (int retry = 0; retryUnavailable && retryable(response) && retry < UNAVAILABLE_RETRIES; retry++) {
             Duration wait = response.headers().firstValue("Retry-After").flatMap(Api::seconds)
                     .map(Duration::ofSeconds).orElse(Duration.ofSeconds(1));
             Thread.sleep(wait.compareTo(LONGEST_RETRY_AFTER) > 0 ? LONGEST_RETRY_AFTER : wait); // the server's advice
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         }
         return response;
+    }
+
+    /**
+     * A 503, or the resend of a request whose first attempt is still running on the server (409
+     * {@code idempotency_request_in_progress}: a 503 can be answered before the attempt behind it has ended).
+     */
+    private static boolean retryable(HttpResponse<String> response) {
+        return response.statusCode() == 503
+                || response.statusCode() == 409 && response.body().contains("\"idempotency_request_in_progress\"");
     }
 
     private static java.util.Optional<Long> seconds(String retryAfter) {
