@@ -29,8 +29,8 @@ public interface OrderPoints {
     /**
      * Records the placed order's lines and spends {@code points} of the customer's available points on it (0: none);
      * returns the discount, the points' money value, allocated over {@code lines} in their order (the prices
-     * excluding tax first, then the tax; each at most its subtotal with tax, together exactly the points' value). Refuses (409) more points than the customer has or the order
-     * may take.
+     * excluding tax first, then the tax; each at most its subtotal with tax, together exactly the points' value).
+     * Refuses (409) more points than the customer has or the order may take.
      */
     Money[] placed(DSLContext tx, UUID customerId, UUID orderId, OffsetDateTime paymentDueAt, List<Line> lines,
                    long points);

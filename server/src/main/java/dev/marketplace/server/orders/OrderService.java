@@ -265,7 +265,8 @@ public final class OrderService {
         for (int i = 0; i < run.lines.size(); i++) {
             OrderCoupons.Line line = run.lines.get(i);
             pointsLines.add(new OrderPoints.Line(line.subOrderId(), line.merchantId(), line.lineNumber(),
-                    line.categoryId(), line.quantity(), line.subtotal().minus(run.couponDiscounts[i]), run.taxes.get(i)));
+                    line.categoryId(), line.quantity(), line.subtotal().minus(run.couponDiscounts[i]),
+                    run.taxes.get(i)));
         }
         String currency = run.parts.getFirst().subtotal().currency();
         run.discount = Arrays.stream(ports.points().placed(run.db, run.customer, run.orderId, run.due, pointsLines,

@@ -10,7 +10,6 @@ import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.MarketplaceException.CommunicationException;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.ServerException;
-import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.model.Coupon;
 import dev.marketplace.sdk.model.CouponCreate;
 import dev.marketplace.sdk.model.CouponUpdate;
@@ -143,7 +142,8 @@ class CouponChangesIT {
                 UUID cart = carts.get(i);
                 checkouts.add(threads.submit(() -> {
                     start.await();
-                    return checkoutToTheEnd(customer, cart, coupon.getCode());
+                    return Shop.checkoutToTheEnd(customer, Shop.checkoutOf(cart).couponCodes(List.of(coupon.getCode())),
+                            "coupon_exhausted");
                 }));
             }
             change = threads.submit(() -> {
@@ -159,43 +159,24 @@ class CouponChangesIT {
         Coupon after = server.client().promotions().getCoupon(coupon.getId());
         long limit = change.get().isPresent() ? 10 : 30;
         assertThat(after.getMaxUses()).isEqualTo(limit);
-        assertThat(placed).as("40 checkouts fill the limit that won, and no more").isEqualTo(limit);
+        // Never more than the limit that won. Under contention a checkout waiting for a stripe that ran out can be
+        // refused while another still has a use (decision 42), so the race need not fill the limit: the uses left
+        // are taken one by one afterwards, exactly up to it.
+        assertThat(placed).as("uses taken by 40 racing checkouts").isBetween(1L, limit);
         assertThat(after.getUses()).isEqualTo(placed);
+        for (long more = placed; more < limit; more++) {
+            MarketplaceClient late = shop.customer(UUID.randomUUID());
+            assertThat(late.orders().checkout(Shop.checkoutOf(shop.cartWith(late, 1, blade))
+                    .couponCodes(List.of(coupon.getCode()))).getDiscount().getAmount()).isEqualTo(200L);
+        }
+        MarketplaceClient oneTooMany = shop.customer(UUID.randomUUID());
+        assertRefused(() -> oneTooMany.orders().checkout(Shop.checkoutOf(shop.cartWith(oneTooMany, 1, blade))
+                .couponCodes(List.of(coupon.getCode()))), "coupon_exhausted");
+        assertThat(server.client().promotions().getCoupon(coupon.getId()).getUses()).isEqualTo(limit);
         assertThat(stripesMax(coupon.getId())).isEqualTo(limit);
         assertThat(server.db().select(PROMOTION_COUPON_STRIPE.USES.sum()).from(PROMOTION_COUPON_STRIPE)
                 .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(coupon.getId())).fetchSingle().value1().longValue())
-                .isEqualTo(placed);
-    }
-
-    /**
-     * The checkout's final answer on a loaded machine: resent with the same idempotency key while in progress or
-     * when the answer was lost (5xx, no answer); a cart checked out meanwhile is the customer's one order.
-     */
-    private static Optional<Order> checkoutToTheEnd(MarketplaceClient customer, UUID cart, String code) {
-        RequestOptions once = RequestOptions.builder().idempotencyKey(UUID.randomUUID().toString())
-                .timeout(Duration.ofMinutes(5)).build();
-        AtomicReference<Optional<Order>> outcome = new AtomicReference<>();
-        Await.until(Duration.ofMinutes(5), "the checkout's final answer", () -> {
-            try {
-                outcome.set(Optional.of(customer.orders().checkout(Shop.checkoutOf(cart).couponCodes(List.of(code)),
-                        once)));
-                return true;
-            } catch (ConflictException e) {
-                if (e.code().equals(ErrorCode.IDEMPOTENCY_REQUEST_IN_PROGRESS)) {
-                    return false;
-                }
-                if (e.code().equals(ErrorCode.of("cart_checked_out"))) {
-                    outcome.set(Optional.of(customer.orders().listOrders().getItems().getFirst()));
-                    return true;
-                }
-                assertThat(e.code()).isEqualTo(ErrorCode.of("coupon_exhausted"));
-                outcome.set(Optional.empty());
-                return true;
-            } catch (ServerException | CommunicationException e) {
-                return false;
-            }
-        });
-        return outcome.get();
+                .isEqualTo(limit);
     }
 
     /** The change to 10 uses, or empty when refused as below the uses held; resent when its answer was lost. */

@@ -1,6 +1,5 @@
 package dev.marketplace.server.orders;
 
-import static dev.marketplace.schema.Tables.LEDGER_ACCOUNT;
 import static dev.marketplace.schema.Tables.PARKED_EVENT;
 import static dev.marketplace.schema.Tables.PAYMENT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +60,8 @@ class PaidWithoutPaymentIT {
         Shop shop = new Shop(server, 1_000);
         ActiveMerchant merchant = shop.merchant("Hakone Marquetry K.K.");
         Item box = shop.item(merchant, "PWP-BOX", 2_000, 10, false);
+        // The ledger's accounts are the marketplace's, shared by this class's tests: each checks what it moved.
+        long escrow = shop.balance("escrow");
         UUID customerId = UUID.randomUUID();
         MarketplaceClient customer = shop.customer(customerId);
         server.client().points().adjustPoints(new PointsAdjustmentCreate().customerId(customerId).points(3_000L)
@@ -85,10 +86,10 @@ class PaidWithoutPaymentIT {
         settle();
         assertThat(shop.moneyEvents(order.getId())).contains("payment_captured", "points_redeemed",
                 "commission_accrued").doesNotContain("payment_fee_charged");
-        assertThat(balance("escrow")).as("escrow holds what points paid").isEqualTo(-2_200L);
-        assertThat(balance("payment_fees")).as("no provider, no fee").isZero();
+        assertThat(shop.balance("escrow")).as("escrow holds what points paid").isEqualTo(escrow - 2_200L);
+        assertThat(shop.balance("payment_fees")).as("no provider, no fee").isZero();
         assertThat(pointsAvailable(shop, customerId)).isEqualTo(800L);
-        assertLedgerReconciled();
+        shop.assertLedgerReconciled();
     }
 
     @Test
@@ -98,6 +99,8 @@ class PaidWithoutPaymentIT {
         ActiveMerchant pottery = shop.merchant("Bizen Kiln K.K.");
         Item sencha = shop.item(tea, "PWP-SEN", 5_000, 10, false);
         Item cup = shop.item(pottery, "PWP-CUP", 2_500, 10, false);
+        long escrow = shop.balance("escrow");
+        long expense = shop.balance("platform_promotions_expense");
         Coupon everything = server.client().promotions().createCoupon(new CouponCreate()
                 .code("ALL-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase()).name("Everything free")
                 .kind(CouponCreate.KindEnum.PERCENTAGE).percentageBasisPoints(10_000).currency("JPY")
@@ -115,10 +118,10 @@ class PaidWithoutPaymentIT {
         assertThat(order.getTotal().getAmount()).isZero();
         assertThat(order.getDiscount().getAmount()).isEqualTo(16_500L);
         settle();
-        assertThat(balance("platform_promotions_expense")).isEqualTo(15_000L);
-        assertThat(balance("escrow")).as("escrow holds the sub-orders' full totals").isEqualTo(-16_500L);
+        assertThat(shop.balance("platform_promotions_expense")).isEqualTo(expense + 15_000L);
+        assertThat(shop.balance("escrow")).as("escrow holds the sub-orders' full totals").isEqualTo(escrow - 16_500L);
         assertThat(pointsAvailable(shop, customerId)).isEqualTo(500L);
-        assertLedgerReconciled();
+        shop.assertLedgerReconciled();
 
         // The tea is cancelled: no refund in money; its 1,000 points and 10,000 of the coupon's spend come back.
         SubOrder teaPart = partOf(order, tea);
@@ -128,9 +131,9 @@ class PaidWithoutPaymentIT {
         assertThat(server.client().promotions().getCoupon(everything.getId()).getSpent().getAmount())
                 .isEqualTo(5_000L);
         settle();
-        assertThat(balance("escrow")).as("escrow holds the pottery's sub-order").isEqualTo(-5_500L);
-        assertThat(balance("platform_promotions_expense")).isEqualTo(5_000L);
-        assertLedgerReconciled();
+        assertThat(shop.balance("escrow")).as("escrow holds the pottery's sub-order").isEqualTo(escrow - 5_500L);
+        assertThat(shop.balance("platform_promotions_expense")).isEqualTo(expense + 5_000L);
+        shop.assertLedgerReconciled();
 
         // The pottery is delivered; one cup of two comes back: its 2,500 of coupon and 250 points go back, nothing
         // is refunded in money, and the return is still refunded.
@@ -151,12 +154,12 @@ class PaidWithoutPaymentIT {
                 .isEqualTo(2_500L);
         settle();
         assertThat(server.db().fetchCount(PAYMENT, PAYMENT.ORDER_ID.eq(order.getId()))).as("no payment").isZero();
-        assertThat(balance("platform_promotions_expense")).isEqualTo(2_500L);
-        assertLedgerReconciled();
+        assertThat(shop.balance("platform_promotions_expense")).isEqualTo(expense + 2_500L);
+        shop.assertLedgerReconciled();
 
         // The pottery keeps one cup: 2,500 + 250 of tax, less 10 % commission on 2,500 (the ledger's sign: a
         // credit, owed to the merchant, is negative). Its statement is its payable.
-        long payable = balance("merchant_payable:" + pottery.id());
+        long payable = shop.balance("merchant_payable:" + pottery.id());
         assertThat(payable).isEqualTo(-(2_750L - 250));
         Statement statement = new SettlementApi(pottery.client().apiClient()).getStatement(
                 YearMonth.now(ZoneOffset.UTC).toString(), GetStatementParams.builder().currency("JPY").build());
@@ -181,14 +184,5 @@ class PaidWithoutPaymentIT {
 
     private static void settle() {
         server.catchUp(PointsModule.ORDER_FOLLOWING, PromotionsModule.ORDER_FOLLOWING, SettlementModule.LEDGER_POSTING);
-    }
-
-    private static long balance(String account) {
-        return server.db().select(LEDGER_ACCOUNT.BALANCE).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.NAME.eq(account))
-                .fetchOptional(LEDGER_ACCOUNT.BALANCE).map(Number::longValue).orElse(0L);
-    }
-
-    private static void assertLedgerReconciled() {
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
     }
 }
