@@ -19,12 +19,33 @@ final class Api {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** How often a set-up call answered 503 is sent again, and the longest wait between two sends. */
+    private static final int UNAVAILABLE_RETRIES = 30;
+    private static final Duration LONGEST_RETRY_AFTER = Duration.ofSeconds(10);
+
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
+    private final boolean retryUnavailable;
 
     Api(URI base) {
+        this(base, false);
+    }
+
+    private Api(URI base, boolean retryUnavailable) {
         this.base = base;
+        this.retryUnavailable = retryUnavailable;
+    }
+
+    /**
+     * The same API for set-up only (signing customers up, before anything is measured): a 503 (the concurrency limit
+     * shedding, or the pool timing out, on a loaded machine), or a 409 saying the first attempt is still running, is
+     * sent again after its {@code Retry-After} (1 s when absent, at most 10 s), up to 30 times, as an integrator's
+     * client does. The same request is resent, so its
+     * {@code Idempotency-Key} too. Measured calls never use it: a 503 there is a failure to count.
+     */
+    Api retryingWhenUnavailable() {
+        return new Api(base, true);
     }
 
     URI base() {
@@ -84,7 +105,7 @@ final class Api {
     /** Sends as is and returns whatever came back: for the hosted sign-in pages and for refusals that are counted. */
     HttpResponse<String> exchange(HttpRequest request) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return sendRetrying(request);
         } catch (IOException e) {
             throw new IllegalStateException(request.method() + " " + request.uri() + " failed", e);
         } catch (InterruptedException e) {
@@ -97,9 +118,38 @@ final class Api {
         return URLEncoder.encode(queryValue, StandardCharsets.UTF_8);
     }
 
+    /** Sends once, or (set-up) again after each 503's {@code Retry-After}. */
+    private HttpResponse<String> sendRetrying(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        for (int retry = 0; retryUnavailable && retryable(response) && retry < UNAVAILABLE_RETRIES; retry++) {
+            Duration wait = response.headers().firstValue("Retry-After").flatMap(Api::seconds)
+                    .map(Duration::ofSeconds).orElse(Duration.ofSeconds(1));
+            Thread.sleep(wait.compareTo(LONGEST_RETRY_AFTER) > 0 ? LONGEST_RETRY_AFTER : wait); // the server's advice
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+        return response;
+    }
+
+    /**
+     * A 503, or the resend of a request whose first attempt is still running on the server (409
+     * {@code idempotency_request_in_progress}: a 503 can be answered before the attempt behind it has ended).
+     */
+    private static boolean retryable(HttpResponse<String> response) {
+        return response.statusCode() == 503
+                || response.statusCode() == 409 && response.body().contains("\"idempotency_request_in_progress\"");
+    }
+
+    private static java.util.Optional<Long> seconds(String retryAfter) {
+        try {
+            return java.util.Optional.of(Math.max(0, Long.parseLong(retryAfter.trim())));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty(); // an HTTP date: the default wait
+        }
+    }
+
     private JsonNode send(HttpRequest request, int expectedStatus) {
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = sendRetrying(request);
             if (response.statusCode() != expectedStatus) {
                 throw new IllegalStateException(request.method() + " " + request.uri() + " answered "
                         + response.statusCode() + ": " + response.body());

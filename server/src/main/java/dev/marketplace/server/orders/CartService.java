@@ -127,12 +127,14 @@ public final class CartService {
         }
         List<OrderCoupons.Line> lines = new ArrayList<>();
         List<UUID> variantIds = new ArrayList<>();
+        List<Money> taxes = new ArrayList<>();
         for (Pricing.MerchantPart part : parts) {
             for (int number = 0; number < part.lines().size(); number++) {
                 Pricing.PricedLine line = part.lines().get(number);
                 lines.add(new OrderCoupons.Line(null, part.merchantId(), number, line.variant().productId(),
                         line.variant().categoryId(), line.quantity(), line.subtotal()));
                 variantIds.add(line.variant().variantId());
+                taxes.add(line.tax());
             }
         }
         return dsl.transactionResult(tx -> {
@@ -145,7 +147,7 @@ public final class CartService {
                 couponDiscounts[i] = applied.stream().map(coupon -> coupon.perLine()[index])
                         .reduce(Money.zero(line.subtotal().currency()), Money::plus);
                 pointsLines.add(new OrderPoints.Line(null, line.merchantId(), line.lineNumber(), line.categoryId(),
-                        line.quantity(), line.subtotal().minus(couponDiscounts[i])));
+                        line.quantity(), line.subtotal().minus(couponDiscounts[i]), taxes.get(i)));
             }
             OrderPoints.Previewed spent = points.preview(tx.dsl(), customer, pointsLines, redeemPoints);
             List<CartDiscountPreview.Line> previewLines = new ArrayList<>();

@@ -13,15 +13,24 @@ import org.jooq.DSLContext;
  */
 public interface OrderPoints {
 
-    /** A line of a placed order as the points domain needs it: what it earns on and what points can pay. */
-    record Line(UUID subOrderId, UUID merchantId, int lineNumber, UUID categoryId, long quantity, Money subtotal) {
+    /**
+     * A line of a placed order as the points domain needs it: what it earns on ({@code subtotal}, the price excluding
+     * tax after coupons) and what points can pay (that and its {@code tax}, decision 54).
+     */
+    record Line(UUID subOrderId, UUID merchantId, int lineNumber, UUID categoryId, long quantity, Money subtotal,
+                Money tax) {
+
+        /** A line whose tax points do not pay. */
+        public Line(UUID subOrderId, UUID merchantId, int lineNumber, UUID categoryId, long quantity, Money subtotal) {
+            this(subOrderId, merchantId, lineNumber, categoryId, quantity, subtotal, Money.zero(subtotal.currency()));
+        }
     }
 
     /**
      * Records the placed order's lines and spends {@code points} of the customer's available points on it (0: none);
-     * returns the discount, the points' money value, allocated over {@code lines} in their order (each at most its
-     * subtotal, together exactly the points' value). Refuses (409) more points than the customer has or the order
-     * may take.
+     * returns the discount, the points' money value, allocated over {@code lines} in their order (the prices
+     * excluding tax first, then the tax; each at most its subtotal with tax, together exactly the points' value).
+     * Refuses (409) more points than the customer has or the order may take.
      */
     Money[] placed(DSLContext tx, UUID customerId, UUID orderId, OffsetDateTime paymentDueAt, List<Line> lines,
                    long points);

@@ -87,7 +87,8 @@ public final class OrderService {
             .step("write the order and its sub-orders", this::writeOrder)
             .step("attribute the order to its channel", this::attribute)
             .step("record the placement in the history, with its event", this::recordPlaced)
-            .step("reserve the stock, last: its row locks are held until the commit", this::reserve);
+            .step("reserve the stock, last: its row locks are held until the commit", this::reserve)
+            .step("pay an order with nothing left to pay at once, without the payment provider", this::payNothingDue);
 
     public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
@@ -131,6 +132,10 @@ public final class OrderService {
                 "Checkout needs a token acting for the customer."));
         while (true) {
             Checkout run = checkoutSteps.run(new Checkout(caller, customer, request));
+            if (run.order != null && run.order.status() == OrderStatus.PAID) {
+                commitStock(run.order.id()); // as after a captured payment, once the order's transaction committed
+                return repository.get(dsl, run.order.id());
+            }
             if (run.order != null) {
                 return run.order;
             }
@@ -154,6 +159,8 @@ public final class OrderService {
         DSLContext db;
         OffsetDateTime due;
         List<OrderCoupons.Line> lines;
+        /** Each line's tax, in {@link #lines}' order: points may pay it too. */
+        List<Money> taxes;
         Money[] couponDiscounts;
         Money discount;
         Money subtotal;
@@ -250,12 +257,14 @@ public final class OrderService {
         // PostgreSQL keeps microseconds: the answer shows the deadline as stored.
         run.due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
         run.lines = new ArrayList<>();
+        run.taxes = new ArrayList<>();
         for (int i = 0; i < run.parts.size(); i++) {
             List<Pricing.PricedLine> priced = run.parts.get(i).lines();
             for (int number = 0; number < priced.size(); number++) {
                 Pricing.PricedLine line = priced.get(number);
                 run.lines.add(new OrderCoupons.Line(run.subOrderIds.get(i), run.parts.get(i).merchantId(), number,
                         line.variant().productId(), line.variant().categoryId(), line.quantity(), line.subtotal()));
+                run.taxes.add(line.tax());
             }
         }
         run.couponDiscounts = ports.coupons().placed(run.db, run.customer, run.orderId, run.due, run.lines,
@@ -269,7 +278,8 @@ public final class OrderService {
         for (int i = 0; i < run.lines.size(); i++) {
             OrderCoupons.Line line = run.lines.get(i);
             pointsLines.add(new OrderPoints.Line(line.subOrderId(), line.merchantId(), line.lineNumber(),
-                    line.categoryId(), line.quantity(), line.subtotal().minus(run.couponDiscounts[i])));
+                    line.categoryId(), line.quantity(), line.subtotal().minus(run.couponDiscounts[i]),
+                    run.taxes.get(i)));
         }
         String currency = run.parts.getFirst().subtotal().currency();
         run.discount = Arrays.stream(ports.points().placed(run.db, run.customer, run.orderId, run.due, pointsLines,
@@ -310,6 +320,23 @@ public final class OrderService {
                 run.subtotal, run.tax, run.discount, run.subtotal.plus(run.tax).minus(run.discount), run.request.address(),
                 run.reservationId, false, run.due, run.subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED)
                 .toList(), run.history, 1, run.now, run.now, run.channel.orElse(null));
+        return Next.CONTINUE;
+    }
+
+    /**
+     * Decision 54: points and coupons paid the whole order (points may pay the tax too), so nothing is due: the order
+     * is paid now through the same transitions and events as a captured payment (escrow, commission, points earning
+     * and the coupons' money follow its capture of nothing), with no payment and so no fee. Its stock is committed
+     * after the commit, as after a payment.
+     */
+    private Next payNothingDue(Checkout run) {
+        if (!run.subtotal.plus(run.tax).minus(run.discount).isZero()) {
+            return Next.CONTINUE;
+        }
+        paid(run.db, repository.get(run.db, run.orderId), actorOf(run.caller), "paid wholly by points and coupons",
+                List.of(MoneyMovement.capturedWithoutPayment(run.orderId, Parties.ofOrder(run.orderId, run.customer),
+                        run.subtotal.currency())));
+        run.order = repository.get(run.db, run.orderId);
         return Next.CONTINUE;
     }
 

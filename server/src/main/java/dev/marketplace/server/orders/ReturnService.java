@@ -173,7 +173,8 @@ public final class ReturnService {
         if (!refund.currency().equals(most.currency())) {
             throw ProblemException.validation("amount/currency", FieldError.OUT_OF_RANGE, "must be " + most.currency());
         }
-        if (refund.amount() < 1 || refund.amount() > most.amount()) {
+        // Units points and coupons paid wholly refund nothing in money (decision 54), and still complete the return.
+        if (refund.amount() < Math.min(1, most.amount()) || refund.amount() > most.amount()) {
             throw ProblemException.validation("amount/amount", FieldError.OUT_OF_RANGE,
                     "must be between 1 and " + most.amount() + " (what the returned units cost)");
         }
@@ -209,6 +210,9 @@ public final class ReturnService {
     }
 
     private Next requestRefund(Refund run) {
+        if (run.amount().isZero()) {
+            return Next.CONTINUE;
+        }
         refunds.request(run.db(), run.orderReturn().orderId(), run.orderReturn().subOrderId(), run.amount(),
                 "return " + run.orderReturn().id(), run.cause());
         return Next.CONTINUE;

@@ -125,9 +125,10 @@ final class PointsService implements OrderPoints {
     }
 
     /**
-     * {@code points} in whole points per line, in proportion to the lines' prices (each line at most its price, as
-     * the most an order takes is at most their sum); null when the order is not in the points' currency and takes
-     * none. Refuses (409) more than the order may take.
+     * {@code points} in whole points per line: up to the lines' prices excluding tax in proportion to them, then the
+     * rest in proportion to their tax (decision 54: points may pay the tax too; each line at most its price with
+     * tax, as the most an order takes is at most their sum); null when the order is not in the points' currency and
+     * takes none. Refuses (409) more than the order may take.
      */
     private long[] shares(List<Line> lines, long points) {
         if (!lines.getFirst().subtotal().currency().equals(settings.currency())) {
@@ -138,13 +139,25 @@ final class PointsService implements OrderPoints {
             return null;
         }
         long subtotal = lines.stream().mapToLong(line -> line.subtotal().amount()).sum();
-        long most = Math.min(settings.maxPerOrder(), subtotal / settings.pointValue());
+        long tax = lines.stream().mapToLong(line -> line.tax().amount()).sum();
+        long most = Math.min(settings.maxPerOrder(), (subtotal + tax) / settings.pointValue());
         if (points > most) {
             throw ProblemException.conflict("points_above_maximum", "An order may take at most " + most
-                    + " points (the per-order maximum, and no more than its price excluding tax).")
+                    + " points (the per-order maximum, and no more than its price with tax).")
                     .with("maximumPoints", most);
         }
-        return Shares.allocate(points, lines.stream().mapToLong(line -> line.subtotal().amount()).toArray());
+        long onPrices = Math.min(points, subtotal / settings.pointValue());
+        long[] shares = Shares.allocate(onPrices, lines.stream().mapToLong(line -> line.subtotal().amount()).toArray());
+        if (points > onPrices) {
+            // The prices are paid in full (at a point value of 1, each line's share is its price); the rest is
+            // spread over the tax, each line at most its tax.
+            long[] onTax = Shares.allocate(points - onPrices, lines.stream().mapToLong(line -> line.tax().amount())
+                    .toArray());
+            for (int i = 0; i < shares.length; i++) {
+                shares[i] += onTax[i];
+            }
+        }
+        return shares;
     }
 
     @Override
@@ -206,14 +219,16 @@ final class PointsService implements OrderPoints {
                 - Shares.floorOf(line.getPoints(), before, line.getQuantity());
     }
 
-    /** The line's earning basis for the units it still has: its price excluding tax, less the points that paid. */
+    /**
+     * The line's earning basis for the units it still has: its price excluding tax, less the points that paid (none
+     * when points paid its tax too).
+     */
     private long basisLeft(PointsOrderLineRecord line) {
-        long basis = line.getSubtotalAmount() - line.getPoints() * settings.pointValue();
-        return Shares.floorOf(basis, line.getQuantity() - line.getReturnedQuantity(), line.getQuantity());
+        return Shares.floorOf(basis(line), line.getQuantity() - line.getReturnedQuantity(), line.getQuantity());
     }
 
     private long basis(PointsOrderLineRecord line) {
-        return line.getSubtotalAmount() - line.getPoints() * settings.pointValue();
+        return Math.max(0, line.getSubtotalAmount() - line.getPoints() * settings.pointValue());
     }
 
     /** Each earned lot of the sub-order keeps the share of its points the units still kept earn. */
@@ -431,7 +446,7 @@ final class PointsService implements OrderPoints {
                           FROM (SELECT customer_id FROM points_order WHERE created_at >= ?::timestamptz
                                 UNION SELECT customer_id FROM points_customer_tier) k
                           LEFT JOIN (SELECT o.customer_id,
-                                            SUM((l.subtotal_amount - l.points * ?::bigint) * (l.quantity - l.returned_quantity)
+                                            SUM(GREATEST(l.subtotal_amount - l.points * ?::bigint, 0) * (l.quantity - l.returned_quantity)
                                                 / l.quantity)::bigint AS spend
                                        FROM points_order o JOIN points_order_line l ON l.order_id = o.order_id
                                       WHERE o.state = 'paid' AND o.created_at >= ?::timestamptz

@@ -1,6 +1,7 @@
 package dev.marketplace.server.promotions;
 
 import dev.marketplace.schema.tables.records.PromotionCouponRecord;
+import dev.marketplace.server.platform.concurrency.ExpectedVersion;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
@@ -8,6 +9,7 @@ import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
+import dev.marketplace.server.platform.http.VersionPreconditions;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -45,6 +47,7 @@ public final class PromotionsHttpService implements HttpService {
         rules.get("/coupons", this::list)
                 .post("/coupons", this::create)
                 .get("/coupons/{couponId}", this::get)
+                .patch("/coupons/{couponId}", this::change)
                 .post("/coupons/{couponId}/end", this::end);
     }
 
@@ -52,7 +55,8 @@ public final class PromotionsHttpService implements HttpService {
                              Integer percentageBasisPoints, Money amountOff, Money minSpend, OffsetDateTime startsAt,
                              OffsetDateTime endsAt, Long maxUses, long uses, Money budget, Money spent,
                              Integer maxUsesPerCustomer, String funder, UUID merchantId, List<UUID> merchantIds,
-                             List<UUID> categoryIds, List<UUID> productIds, String createdBy, OffsetDateTime createdAt) {
+                             List<UUID> categoryIds, List<UUID> productIds, String createdBy, OffsetDateTime createdAt,
+                             long version) {
         static CouponView of(PromotionsRepository.CouponRow row) {
             PromotionCouponRecord c = row.coupon();
             String currency = c.getCurrency();
@@ -62,7 +66,7 @@ public final class PromotionsHttpService implements HttpService {
                     c.getBudget() == null ? null : Money.of(c.getBudget(), currency), Money.of(row.spent(), currency),
                     c.getMaxUsesPerCustomer(), c.getMerchantId() == null ? "platform" : "merchant:" + c.getMerchantId(),
                     c.getMerchantId(), Arrays.asList(c.getMerchantIds()), Arrays.asList(c.getCategoryIds()),
-                    Arrays.asList(c.getProductIds()), c.getCreatedBy(), c.getCreatedAt());
+                    Arrays.asList(c.getProductIds()), c.getCreatedBy(), c.getCreatedAt(), c.getVersion());
         }
     }
 
@@ -85,6 +89,26 @@ public final class PromotionsHttpService implements HttpService {
     private void end(ServerRequest req, ServerResponse res) {
         QueryParameters.of(req).throwIfInvalid();
         JsonResponses.ok(res, CouponView.of(coupons.end(Authentication.principal(req), id(req))));
+    }
+
+    private void change(ServerRequest req, ServerResponse res) {
+        UUID id = id(req);
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "name", "percentageBasisPoints", "amountOff",
+                "minSpend", "endsAt", "maxUses", "budget", "maxUsesPerCustomer", "version");
+        Optional<String> name = body.optionalString("name", 1, 200);
+        Optional<Integer> percentage = body.optionalInt("percentageBasisPoints", 1, 10_000);
+        Optional<Money> amountOff = body.nullableMoney("amountOff", 1);
+        Optional<Money> minSpend = body.nullableMoney("minSpend", 0);
+        Optional<OffsetDateTime> endsAt = body.isPresent("endsAt") ? Optional.ofNullable(instant(body, "endsAt"))
+                : Optional.empty();
+        Optional<Long> maxUses = body.optionalLong("maxUses", 1, 1_000_000_000L);
+        Optional<Money> budget = body.nullableMoney("budget", 1);
+        Optional<Integer> perCustomer = body.optionalInt("maxUsesPerCustomer", 1, 1_000);
+        Optional<Long> version = body.optionalLong("version", 1, Long.MAX_VALUE);
+        body.throwIfInvalid();
+        ExpectedVersion expected = VersionPreconditions.requireExpectedVersion(req, version);
+        JsonResponses.ok(res, CouponView.of(coupons.change(Authentication.principal(req), id, new Coupons.CouponChange(
+                name, percentage, amountOff, minSpend, endsAt, maxUses, budget, perCustomer), expected)));
     }
 
     private void create(ServerRequest req, ServerResponse res) {

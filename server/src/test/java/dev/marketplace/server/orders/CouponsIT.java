@@ -12,10 +12,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
-import dev.marketplace.sdk.MarketplaceException.CommunicationException;
-import dev.marketplace.sdk.MarketplaceException.ConflictException;
-import dev.marketplace.sdk.MarketplaceException.ServerException;
-import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.CartDiscountPreview;
 import dev.marketplace.sdk.model.CartDiscountPreviewCoupon;
@@ -35,7 +31,6 @@ import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.points.PointsModule;
 import dev.marketplace.server.promotions.PromotionsModule;
 import dev.marketplace.server.settlement.SettlementModule;
-import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -50,7 +45,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -125,38 +119,10 @@ class CouponsIT {
                 .getAvailable();
     }
 
-    /**
-     * The checkout's final answer, whatever the loaded machine does to the way there: the same request (same
-     * idempotency key) is sent again while the first attempt is still in progress, or when the answer was lost
-     * (a 5xx, no answer). An overloaded server can commit the order and then fail to answer (its pool timing out
-     * after the commit), which releases the key: the resend is then told the cart was checked out, and the
-     * customer's one order is the answer.
-     */
+    /** {@link Shop#checkoutToTheEnd} of the shopper's cart with the code and 100 points. */
     private static Optional<Order> checkoutToTheEnd(Shopper shopper, String code) {
-        RequestOptions once = RequestOptions.builder().idempotencyKey(UUID.randomUUID().toString())
-                .timeout(Duration.ofMinutes(10)).build();
-        AtomicReference<Optional<Order>> outcome = new AtomicReference<>();
-        Await.until(Duration.ofMinutes(10), "the checkout's final answer", () -> {
-            try {
-                outcome.set(Optional.of(shopper.client().orders().checkout(Shop.checkoutOf(shopper.cartId())
-                        .couponCodes(List.of(code)).redeemPoints(100L), once)));
-                return true;
-            } catch (ConflictException e) {
-                if (e.code().equals(ErrorCode.IDEMPOTENCY_REQUEST_IN_PROGRESS)) {
-                    return false;
-                }
-                if (e.code().equals(ErrorCode.of("cart_checked_out"))) {
-                    outcome.set(Optional.of(shopper.client().orders().listOrders().getItems().getFirst()));
-                    return true;
-                }
-                assertThat(e.code()).isEqualTo(ErrorCode.of("coupon_exhausted"));
-                outcome.set(Optional.empty());
-                return true;
-            } catch (ServerException | CommunicationException e) {
-                return false;
-            }
-        });
-        return outcome.get();
+        return Shop.checkoutToTheEnd(shopper.client(), Shop.checkoutOf(shopper.cartId()).couponCodes(List.of(code))
+                .redeemPoints(100L), "coupon_exhausted");
     }
 
     @Test

@@ -1,18 +1,27 @@
 package dev.marketplace.server.orders;
 
 import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
+import static dev.marketplace.schema.Tables.LEDGER_ACCOUNT;
 import static dev.marketplace.schema.Tables.PAYMENT;
 import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.ECKey;
+import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.MarketplaceException.CommunicationException;
+import dev.marketplace.sdk.MarketplaceException.ConflictException;
+import dev.marketplace.sdk.MarketplaceException.ServerException;
+import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.InventoryApi;
 import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
+import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.CartLineSet;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.LocationCreate;
+import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderCreate;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductCreate;
@@ -31,7 +40,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sets the scene for order tests through the SDK: a category, active merchants selling published products with
@@ -130,6 +141,49 @@ final class Shop {
                 PAYMENT_REFUND.join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID)),
                 PAYMENT.ORDER_ID.eq(orderId), PAYMENT_REFUND.STATUS.eq("pending"),
                 PAYMENT_REFUND.PROVIDER_REFUND_ID.isNull()) == 0);
+    }
+
+    /**
+     * The checkout's final answer, whatever the loaded machine does to the way there: the same request (same
+     * idempotency key) is sent again while the first attempt is still in progress, or when the answer was lost
+     * (a 5xx, no answer). An overloaded server can commit the order and then fail to answer (its pool timing out
+     * after the commit), which releases the key: the resend is then told the cart was checked out, and the
+     * customer's one order is the answer. Empty when refused with {@code refusal}, the only refusal expected.
+     */
+    static Optional<Order> checkoutToTheEnd(MarketplaceClient customer, OrderCreate request, String refusal) {
+        RequestOptions once = RequestOptions.builder().idempotencyKey(UUID.randomUUID().toString())
+                .timeout(Duration.ofMinutes(10)).build();
+        AtomicReference<Optional<Order>> outcome = new AtomicReference<>();
+        Await.until(Duration.ofMinutes(10), "the checkout's final answer", () -> {
+            try {
+                outcome.set(Optional.of(customer.orders().checkout(request, once)));
+                return true;
+            } catch (ConflictException e) {
+                if (e.code().equals(ErrorCode.IDEMPOTENCY_REQUEST_IN_PROGRESS)) {
+                    return false;
+                }
+                if (e.code().equals(ErrorCode.of("cart_checked_out"))) {
+                    outcome.set(Optional.of(customer.orders().listOrders().getItems().getFirst()));
+                    return true;
+                }
+                assertThat(e.code()).isEqualTo(ErrorCode.of(refusal));
+                outcome.set(Optional.empty());
+                return true;
+            } catch (ServerException | CommunicationException e) {
+                return false;
+            }
+        });
+        return outcome.get();
+    }
+
+    /** A settlement ledger account's balance (0 before its first entry; debits positive, credits negative). */
+    long balance(String account) {
+        return server.db().select(LEDGER_ACCOUNT.BALANCE).from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.NAME.eq(account))
+                .fetchOptional(LEDGER_ACCOUNT.BALANCE).map(Number::longValue).orElse(0L);
+    }
+
+    void assertLedgerReconciled() {
+        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
     }
 
     static OrderCreate checkoutOf(UUID cartId) {

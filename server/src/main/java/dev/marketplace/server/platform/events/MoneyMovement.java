@@ -65,6 +65,17 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
                 transfer(CUSTOMER_PAYMENTS, ESCROW, amount));
     }
 
+    /**
+     * An order with nothing left to pay (points and coupons paid it all, decision 54), paid at checkout without the
+     * payment provider: a capture of nothing, so what follows a capture (points earning, the points' and coupons'
+     * money into escrow) follows it, while the ledger posts nothing for it and no payment fee is charged.
+     */
+    public static MoneyMovement capturedWithoutPayment(UUID orderId, Parties order, String currency) {
+        Money nothing = Money.zero(currency);
+        return new MoneyMovement(EventType.PAYMENT_CAPTURED, "payment_captured:order:" + orderId, order, nothing,
+                transfer(CUSTOMER_PAYMENTS, ESCROW, nothing));
+    }
+
     public static MoneyMovement paymentRefunded(UUID refundId, Parties subOrder, Money amount) {
         return new MoneyMovement(EventType.PAYMENT_REFUNDED, "payment_refunded:" + refundId, subOrder, amount,
                 transfer(REFUNDS_CLEARING, CUSTOMER_PAYMENTS, amount));
