@@ -26,6 +26,7 @@ public final class OrdersModule implements Module {
     private final OrderService orders;
     private final OrderCustomerData customerData;
     private final SalesFigures salesFigures;
+    private final Duration jobsEvery;
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
@@ -37,6 +38,7 @@ public final class OrdersModule implements Module {
                 config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, ports);
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
+        this.jobsEvery = config.get("jobs.every").as(Duration.class).orElse(ORDER_JOBS_SWEEP);
     }
 
     @Override
@@ -65,7 +67,7 @@ public final class OrdersModule implements Module {
 
     @Override
     public void jobs(Jobs jobs) {
-        jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP, orders::expireUnpaid);
+        jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, jobsEvery, jobsEvery, orders::expireUnpaid);
         PiiKeys.resealingJob(jobs, name(), customerData::resealAddresses);
     }
 }

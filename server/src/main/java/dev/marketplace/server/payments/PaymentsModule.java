@@ -23,11 +23,13 @@ public final class PaymentsModule implements Module {
 
     private final PaymentProvider provider;
     private final PaymentService payments;
+    private final Duration reconcileEvery;
 
     public PaymentsModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders) {
         this.provider = PaymentProviders.from(config, outbound);
         this.payments = new PaymentService(dsl, provider, orders,
                 config.get("reconcile.after").as(Duration.class).get());
+        this.reconcileEvery = config.get("reconcile.every").as(Duration.class).orElse(RECONCILIATION_EVERY);
     }
 
     @Override
@@ -55,7 +57,7 @@ public final class PaymentsModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(PaymentService.REFUND_SENDING_JOB, REFUND_SENDING_EVERY, REFUND_SENDING_EVERY,
                 payments::sendDueRefunds);
-        jobs.schedule(PaymentService.RECONCILIATION_JOB, RECONCILIATION_EVERY, RECONCILIATION_EVERY,
+        jobs.schedule(PaymentService.RECONCILIATION_JOB, reconcileEvery, reconcileEvery,
                 payments::reconcile);
     }
 }

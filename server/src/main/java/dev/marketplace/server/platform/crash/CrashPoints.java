@@ -1,14 +1,20 @@
 package dev.marketplace.server.platform.crash;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
- * Test-only crash hook (issue 21, decision 51): with the system property {@value #PROPERTY} naming one of the points
- * below, the server halts at once ({@code Runtime.halt(137)}, as a SIGKILL or an OOM kill would end it: no shutdown
- * hook, no finally block, no commit) when it reaches that point. Only the cluster tests set it, on the command line
- * of a node they start; production never does, and an unset property costs one comparison of a constant.
+ * Test-only crash hook (issue 21, decision 51). With the system property {@value #PROPERTY} naming a directory, a
+ * point below is armed by a file of its name in that directory; the first process of the cluster that reaches an
+ * armed point deletes the file (so exactly one node crashes, once) and halts at once ({@code Runtime.halt(137)}, as
+ * a SIGKILL or an OOM kill would end it: no shutdown hook, no finally block, no commit). Only the cluster tests set
+ * the property, on the command line of the nodes they start; production never does, and then a point costs one
+ * null check.
  */
 public final class CrashPoints {
 
-    public static final String PROPERTY = "marketplace.crash.point";
+    public static final String PROPERTY = "marketplace.crash.dir";
 
     /** Inside the checkout transaction, the stock reserved, before the commit. */
     public static final String CHECKOUT_RESERVED = "checkout.reserved";
@@ -21,16 +27,30 @@ public final class CrashPoints {
     /** A webhook receiver has answered a delivery; the attempt is not recorded yet. */
     public static final String WEBHOOK_SENT = "webhook.sent";
 
-    private static final String ARMED = System.getProperty(PROPERTY, "");
+    private static final Path DIRECTORY = directory();
 
     private CrashPoints() {
     }
 
-    /** Halts the process if the armed crash point is {@code point}. */
+    private static Path directory() {
+        String directory = System.getProperty(PROPERTY, "");
+        return directory.isBlank() ? null : Path.of(directory);
+    }
+
+    /** Halts the process if {@code point} is armed (and this process is the first to reach it). */
     public static void reached(String point) {
-        if (!ARMED.isEmpty() && ARMED.equals(point)) {
-            System.err.println("crash point " + point + " reached: halting (test configuration " + PROPERTY + ")");
-            System.err.flush();
+        if (DIRECTORY == null) {
+            return;
+        }
+        boolean armed;
+        try {
+            armed = Files.deleteIfExists(DIRECTORY.resolve(point));
+        } catch (IOException e) {
+            armed = false;
+        }
+        if (armed) {
+            System.out.println("crash point " + point + " reached: halting (test configuration " + PROPERTY + ")");
+            System.out.flush();
             Runtime.getRuntime().halt(137);
         }
     }
