@@ -55,7 +55,7 @@ class TableOwnershipTest {
                     "promotion_order", "promotion_redemption", "promotion_order_line"),
             owned("platform.security", "signing_key", "revoked_token", "revoked_client", "audit_event",
                     "oauth_consent", "token_family", "authorization_code", "refresh_token", "family_access_token",
-                    "rate_limit_bucket"),
+                    "rate_limit_bucket", "lease_rate_limit_tokens"),
             owned("platform.http", "idempotency_record"),
             owned("platform.changes", "change_log", "change_feed"),
             owned("platform.events", "domain_event", "domain_event_feed", "event_subscription", "parked_event"),

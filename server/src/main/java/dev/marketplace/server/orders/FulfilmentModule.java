@@ -36,7 +36,7 @@ public final class FulfilmentModule implements Module {
         this.carriers = carriers;
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
                 config.get("checkout.queue").as(Duration.class).get());
-        this.jobsEvery = config.get("jobs.every").as(Duration.class).orElse(OrdersModule.ORDER_JOBS_SWEEP);
+        this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
     }
 
     @Override

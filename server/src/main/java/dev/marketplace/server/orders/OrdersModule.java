@@ -19,13 +19,11 @@ import org.jooq.DSLContext;
  */
 public final class OrdersModule implements Module {
 
-    /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes). */
-    static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
-
     private final CartService carts;
     private final OrderService orders;
     private final OrderCustomerData customerData;
     private final SalesFigures salesFigures;
+    /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes): orders.jobs.every. */
     private final Duration jobsEvery;
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
@@ -38,7 +36,7 @@ public final class OrdersModule implements Module {
                 config.get("acceptance.timeout").as(Duration.class).get(), piiKeys, ports);
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
-        this.jobsEvery = config.get("jobs.every").as(Duration.class).orElse(ORDER_JOBS_SWEEP);
+        this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
     }
 
     @Override

@@ -18,18 +18,17 @@ public final class PaymentsModule implements Module {
 
     /** How often each node sends due refunds (SKIP LOCKED): a refund reaches the provider this soon after its commit. */
     private static final Duration REFUND_SENDING_EVERY = Duration.ofMillis(250);
-    /** How often each node reconciles pending payments (SKIP LOCKED). */
-    private static final Duration RECONCILIATION_EVERY = Duration.ofSeconds(30);
 
     private final PaymentProvider provider;
     private final PaymentService payments;
+    /** How often each node reconciles pending payments (SKIP LOCKED): payments.reconcile.every. */
     private final Duration reconcileEvery;
 
     public PaymentsModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders) {
         this.provider = PaymentProviders.from(config, outbound);
         this.payments = new PaymentService(dsl, provider, orders,
                 config.get("reconcile.after").as(Duration.class).get());
-        this.reconcileEvery = config.get("reconcile.every").as(Duration.class).orElse(RECONCILIATION_EVERY);
+        this.reconcileEvery = config.get("reconcile.every").as(Duration.class).get();
     }
 
     @Override
