@@ -220,16 +220,21 @@ class ClusterCrashIT {
         assertThat(onRestarted.settlement().getLedgerReconciliation().getReconciled()).isTrue();
     }
 
-    /** A request whose node may die under it, retried (with its idempotency key) until a node answers. */
-    private static <T> T retried(java.util.concurrent.Callable<T> request) throws Exception {
-        RuntimeException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
+    /**
+     * A request whose node may die under it, retried with its idempotency key until a node answers. The key of a
+     * request whose node died is held until its lease ends (one minute: 409 idempotency_request_in_progress until
+     * then), so the retry succeeds after that.
+     */
+    private static <T> T retried(java.util.concurrent.Callable<T> request) {
+        java.util.concurrent.atomic.AtomicReference<T> answer = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.until(Duration.ofSeconds(120), "a retry is answered", () -> {
             try {
-                return request.call();
-            } catch (RuntimeException lost) {
-                last = lost;
+                answer.set(request.call());
+                return true;
+            } catch (Exception lost) {
+                return false;
             }
-        }
-        throw last;
+        });
+        return answer.get();
     }
 }

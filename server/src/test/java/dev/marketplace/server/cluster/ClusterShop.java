@@ -135,6 +135,10 @@ final class ClusterShop {
         return List.of(row.get(0, Long.class), row.get(1, Long.class));
     }
 
+    long count(String sql) {
+        return ((Number) db.fetchValue(sql)).longValue();
+    }
+
     /** A count query over one id or a list of ids ({@code = ANY(?)}). */
     long count(String sql, Object ids) {
         Object parameter = ids instanceof List<?> list ? list.toArray(UUID[]::new) : ids;
