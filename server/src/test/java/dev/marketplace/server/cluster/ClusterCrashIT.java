@@ -76,12 +76,7 @@ class ClusterCrashIT {
 
     @AfterAll
     static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (outside != null) {
-            outside.stop();
-        }
+        ClusterIT.stop(cluster, outside);
     }
 
     @AfterEach
@@ -173,14 +168,7 @@ class ClusterCrashIT {
 
     @Test
     void aNodeKilledMidWebhookDeliveryLeavesItToAnotherWhichDeliversEveryEvent() throws Exception {
-        String operator = cluster.token(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
-        HttpResponse<String> created = cluster.send(HttpRequest.newBuilder(cluster.uri(0).resolve("/v1/webhook-endpoints"))
-                .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"url": "http://127.0.0.1:%d/hooks/crash", "topics": ["order.*"]}""".formatted(outside.port())))
-                .build());
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        UUID endpoint = UUID.fromString(ClusterIT.json(created.body()).getJsonObject("endpoint").getString("id"));
+        UUID endpoint = shop.operatorWebhookEndpoint("http://127.0.0.1:" + outside.port() + "/hooks/crash", "[\"order.*\"]");
         Item item = shop.item(seller, "CRASH-HOOK", 500, 10);
 
         cluster.arm(CrashPoints.WEBHOOK_SENT);

@@ -84,11 +84,15 @@ class ClusterIT {
 
     @AfterAll
     static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
+        stop(cluster, outside);
+    }
+
+    static void stop(ClusterNodes nodes, WireMockServer provider) {
+        if (nodes != null) {
+            nodes.close();
         }
-        if (outside != null) {
-            outside.stop();
+        if (provider != null) {
+            provider.stop();
         }
     }
 
@@ -289,14 +293,8 @@ class ClusterIT {
     /** Every event of the endpoint's topics delivered once, in sequence, whichever node's worker sent it. */
     @Test
     void webhooksDeliverEveryEventOnceInSequence() throws Exception {
-        String operator = cluster.token(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
-        HttpResponse<String> created = cluster.send(HttpRequest.newBuilder(cluster.uri(0).resolve("/v1/webhook-endpoints"))
-                .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"url": "http://127.0.0.1:%d/hooks/operator", "topics": ["order.*", "payment.*"]}"""
-                        .formatted(outside.port()))).build());
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        UUID endpoint = UUID.fromString(json(created.body()).getJsonObject("endpoint").getString("id"));
+        UUID endpoint = shop.operatorWebhookEndpoint("http://127.0.0.1:" + outside.port() + "/hooks/operator",
+                "[\"order.*\", \"payment.*\"]");
 
         Seller seller = shop.seller("Webhook Goods Ltd.");
         Item item = shop.item(seller, "HOOK-1", 800, 20);

@@ -110,6 +110,21 @@ final class ClusterShop {
         return cluster.withToken(customerToken(UUID.randomUUID()));
     }
 
+    /** An operator webhook endpoint sending {@code topics} (a JSON array) to {@code url}; its id. */
+    UUID operatorWebhookEndpoint(String url, String topics) {
+        String operatorToken = cluster.token(dev.marketplace.server.testing.TestServer.OPERATOR_CLIENT_ID,
+                dev.marketplace.server.testing.TestServer.OPERATOR_CLIENT_SECRET);
+        java.net.http.HttpResponse<String> created = cluster.send(java.net.http.HttpRequest.newBuilder(
+                        cluster.uri(0).resolve("/v1/webhook-endpoints"))
+                .header("Authorization", "Bearer " + operatorToken).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"url\": \"" + url + "\", \"topics\": " + topics + "}")).build());
+        if (created.statusCode() != 201) {
+            throw new AssertionError("webhook endpoint not created: " + created.statusCode() + " " + created.body());
+        }
+        return UUID.fromString(ClusterIT.json(created.body()).getJsonObject("endpoint").getString("id"));
+    }
+
     /** The storefront's own token (client credentials: catalog:read among its scopes). */
     String storefrontToken() {
         return cluster.token(storefrontClientId, storefrontSecret);

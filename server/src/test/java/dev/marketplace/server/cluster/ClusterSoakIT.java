@@ -93,13 +93,7 @@ class ClusterSoakIT {
             for (int i = 0; i < SKUS; i++) {
                 items.add(shop.item(seller, "SOAK-" + i, 500 + 100L * i, INITIAL_STOCK));
             }
-            String operator = cluster.token(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
-            HttpResponse<String> endpoint = cluster.send(HttpRequest.newBuilder(cluster.uri(0).resolve("/v1/webhook-endpoints"))
-                    .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("""
-                            {"url": "http://127.0.0.1:%d/hooks/soak", "topics": ["order.*", "payment.*"]}"""
-                            .formatted(outside.port()))).build());
-            assertThat(endpoint.statusCode()).as(endpoint.body()).isEqualTo(201);
+            shop.operatorWebhookEndpoint("http://127.0.0.1:" + outside.port() + "/hooks/soak", "[\"order.*\", \"payment.*\"]");
             String storefrontToken = shop.storefrontToken();
             String sellerToken = cluster.token(seller.clientId(), seller.secret());
 

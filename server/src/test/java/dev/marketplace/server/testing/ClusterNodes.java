@@ -265,6 +265,8 @@ public final class ClusterNodes implements AutoCloseable {
         properties.put("server.host", "127.0.0.1");
         properties.put("db.url", databaseUrl);
         properties.put("db.pool.size", "6");
+        // a loaded test machine can take more than the default 5 s to open a connection at start-up
+        properties.put("db.connection.timeout", "PT30S");
         properties.put("data.dir", directory.resolve("data-" + index).toString());
         properties.put("security.encryption.key", TestServer.KEY_ENCRYPTION_KEY);
         properties.put("security.issuer", TestServer.ISSUER);
