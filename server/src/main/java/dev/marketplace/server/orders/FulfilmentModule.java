@@ -24,6 +24,7 @@ public final class FulfilmentModule implements Module {
     private final ReturnService returns;
     private final Config carriers;
     private final ConcurrencyLimit checkouts;
+    private final Duration jobsEvery;
 
     public FulfilmentModule(Config config, Config carriers, DSLContext dsl, OrderService orders,
                             InventoryService inventory, ReservationService reservations, RefundRequests refunds,
@@ -35,6 +36,7 @@ public final class FulfilmentModule implements Module {
         this.carriers = carriers;
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
                 config.get("checkout.queue").as(Duration.class).get());
+        this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
     }
 
     @Override
@@ -58,9 +60,7 @@ public final class FulfilmentModule implements Module {
 
     @Override
     public void jobs(Jobs jobs) {
-        jobs.schedule(FulfilmentService.ACCEPTANCE_DEADLINE_JOB, OrdersModule.ORDER_JOBS_SWEEP,
-                OrdersModule.ORDER_JOBS_SWEEP, fulfilment::rejectOverdue);
-        jobs.schedule(FulfilmentService.ESCROW_RELEASE_JOB, OrdersModule.ORDER_JOBS_SWEEP,
-                OrdersModule.ORDER_JOBS_SWEEP, fulfilment::releaseEscrowOfShipped);
+        jobs.schedule(FulfilmentService.ACCEPTANCE_DEADLINE_JOB, jobsEvery, jobsEvery, fulfilment::rejectOverdue);
+        jobs.schedule(FulfilmentService.ESCROW_RELEASE_JOB, jobsEvery, jobsEvery, fulfilment::releaseEscrowOfShipped);
     }
 }

@@ -6,6 +6,7 @@ import dev.marketplace.server.inventory.ReservationRequest;
 import dev.marketplace.server.inventory.ReservationService;
 import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.platform.crash.CrashPoints;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
@@ -316,6 +317,7 @@ public final class OrderService {
     /** Last, so the stock levels' row locks are held only from the reservation to the commit. */
     private Next reserve(Checkout run) {
         reservations.reserve(run.db, CHECKOUT, run.reservationId, run.stock);
+        CrashPoints.reached(CrashPoints.CHECKOUT_RESERVED);
         run.order = new Order(run.orderId, run.caller.id(), run.customer, run.cart.id(), OrderStatus.PLACED,
                 run.subtotal, run.tax, run.discount, run.subtotal.plus(run.tax).minus(run.discount), run.request.address(),
                 run.reservationId, false, run.due, run.subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED)

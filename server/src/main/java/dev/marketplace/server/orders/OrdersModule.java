@@ -19,13 +19,12 @@ import org.jooq.DSLContext;
  */
 public final class OrdersModule implements Module {
 
-    /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes). */
-    static final Duration ORDER_JOBS_SWEEP = Duration.ofSeconds(30);
-
     private final CartService carts;
     private final OrderService orders;
     private final OrderCustomerData customerData;
     private final SalesFigures salesFigures;
+    /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes): orders.jobs.every. */
+    private final Duration jobsEvery;
 
     public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
@@ -39,6 +38,7 @@ public final class OrdersModule implements Module {
                 piiKeys, ports);
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
+        this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class OrdersModule implements Module {
 
     @Override
     public void jobs(Jobs jobs) {
-        jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, ORDER_JOBS_SWEEP, ORDER_JOBS_SWEEP, orders::expireUnpaid);
+        jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, jobsEvery, jobsEvery, orders::expireUnpaid);
         PiiKeys.resealingJob(jobs, name(), customerData::resealAddresses);
     }
 }

@@ -5,6 +5,7 @@ import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.orders.OrderStateMachine;
 import dev.marketplace.server.orders.OrderStatus;
 import dev.marketplace.server.orders.RefundRequests;
+import dev.marketplace.server.platform.crash.CrashPoints;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.RefundRequested;
@@ -165,6 +166,7 @@ public final class PaymentService implements RefundRequests {
     private Next authorize(PaymentRun run) {
         try {
             run.outcome = provider.authorize(authorization(run.payment));
+            CrashPoints.reached(CrashPoints.PAYMENT_CAPTURED);
             return Next.CONTINUE;
         } catch (PaymentProviderException e) {
             if (!e.outcomeUnknown()) {
@@ -252,6 +254,7 @@ public final class PaymentService implements RefundRequests {
     private void send(PaymentRepository.PendingRefund refund) {
         try {
             ProviderRefund done = provider.refund(refund.providerPaymentId(), refund.amount(), refund.idempotencyKey());
+            CrashPoints.reached(CrashPoints.REFUND_SENT);
             switch (done.status()) {
                 case FAILED -> dsl.transaction(tx -> refused(tx.dsl(), refund, "refund_failed"));
                 // Settled by the provider's webhook, or asked again with the same key by the recovery job.

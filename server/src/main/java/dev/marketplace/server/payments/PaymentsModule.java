@@ -19,11 +19,11 @@ public final class PaymentsModule implements Module {
 
     /** How often each node sends due refunds (SKIP LOCKED): a refund reaches the provider this soon after its commit. */
     private static final Duration REFUND_SENDING_EVERY = Duration.ofMillis(250);
-    /** How often each node reconciles pending payments (SKIP LOCKED). */
-    private static final Duration RECONCILIATION_EVERY = Duration.ofSeconds(30);
 
     private final PaymentProvider provider;
     private final PaymentService payments;
+    /** How often each node reconciles pending payments (SKIP LOCKED): payments.reconcile.every. */
+    private final Duration reconcileEvery;
 
     public PaymentsModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders, Clock clock) {
         this.provider = PaymentProviders.from(config, outbound);
@@ -32,6 +32,7 @@ public final class PaymentsModule implements Module {
                 new PaymentService.RefundRetry(config.get("refunds.retry.attempts").asInt().orElse(4),
                         config.get("refunds.retry.backoff").as(Duration.class).orElse(Duration.ofMinutes(10))),
                 clock);
+        this.reconcileEvery = config.get("reconcile.every").as(Duration.class).get();
     }
 
     @Override
@@ -59,7 +60,7 @@ public final class PaymentsModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(PaymentService.REFUND_SENDING_JOB, REFUND_SENDING_EVERY, REFUND_SENDING_EVERY,
                 payments::sendDueRefunds);
-        jobs.schedule(PaymentService.RECONCILIATION_JOB, RECONCILIATION_EVERY, RECONCILIATION_EVERY,
+        jobs.schedule(PaymentService.RECONCILIATION_JOB, reconcileEvery, reconcileEvery,
                 payments::reconcile);
     }
 }

@@ -8,6 +8,7 @@ import static dev.marketplace.schema.Tables.PAYOUT;
 
 import dev.marketplace.schema.tables.records.LedgerAccountRecord;
 import dev.marketplace.schema.tables.records.PayoutRecord;
+import dev.marketplace.server.platform.crash.CrashPoints;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
@@ -223,6 +224,7 @@ final class Payouts {
         try {
             outcome = ProviderOutcome.of(provider.pay(new PayoutProvider.PayoutRequest(idempotencyKey(payout.getId()),
                     Payee.of(payout).id(), Money.of(payout.getAmount(), payout.getCurrency()), payout.getId().toString())));
+            CrashPoints.reached(CrashPoints.PAYOUT_SENT);
         } catch (PayoutProviderException e) {
             if (e.outcomeUnknown()) {
                 return;

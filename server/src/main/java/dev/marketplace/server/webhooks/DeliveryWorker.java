@@ -3,6 +3,7 @@ package dev.marketplace.server.webhooks;
 import static dev.marketplace.schema.Tables.WEBHOOK_ATTEMPT;
 
 import dev.marketplace.schema.tables.records.WebhookAttemptRecord;
+import dev.marketplace.server.platform.crash.CrashPoints;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
@@ -171,6 +172,7 @@ final class DeliveryWorker {
         long started = System.nanoTime();
         try {
             HttpResponse<byte[]> response = target.send(request);
+            CrashPoints.reached(CrashPoints.WEBHOOK_SENT);
             int status = response.statusCode();
             return new Outcome(delivery, at, status / 100 == 2 ? "success" : "http_status", status,
                     elapsedMillis(started), head(response.body()));

@@ -5,9 +5,12 @@ import io.helidon.config.Config;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jooq.DSLContext;
+import org.jooq.Record2;
 
 /**
  * Token-bucket rate limits: per client for authenticated calls (the quota depends on the principal type),
@@ -15,13 +18,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * carries the IETF {@code RateLimit-Policy} and {@code RateLimit} headers; an empty bucket is a 429 with
  * {@code Retry-After}.
  *
- * <p>Buckets live in this node's memory: with N nodes behind a load balancer a client gets up to N times its
- * quota. That is deliberate (a database round trip per request would cost more than the protection is worth
- * for these limits); divide the configured quotas by the node count when it matters. See the README.
+ * <p>The buckets are shared by every node (decision 51): each one lives in PostgreSQL ({@code rate_limit_bucket}),
+ * and a node leases a share of its tokens at a time ({@link #SHARE_DIVISOR}th of the quota, at least one) and spends
+ * them in memory, so a request costs no database round trip — one lease per share. The bucket never hands out more
+ * than its quota and refill, whichever node asks, so a client's quota holds over the whole cluster; tokens a node
+ * leased and did not spend within {@link #LEASE_LIFETIME} lapse (the client gets a little less, never more). A node
+ * that cannot reach PostgreSQL falls back to a bucket of its own (the quota per node) until it can again.
  */
 public final class RateLimits {
 
+    private static final System.Logger LOG = System.getLogger(RateLimits.class.getName());
     private static final int MAX_BUCKETS = 100_000;
+    /** A lease takes this fraction of the quota: 20 leases a minute for a client at its full rate. */
+    static final int SHARE_DIVISOR = 20;
+    /** Leased tokens not spent within this time lapse, so they do not stay locked up on a node the client left. */
+    static final Duration LEASE_LIFETIME = Duration.ofSeconds(3);
+    /** Idle local leases are forgotten after this (the shared bucket is full again by then). */
+    private static final long IDLE_NANOS = Duration.ofMinutes(2).toNanos();
 
     /** A quota: {@code requestsPerMinute} requests, refilled evenly over a minute. */
     public record Policy(String name, int requestsPerMinute) {
@@ -34,8 +47,20 @@ public final class RateLimits {
     private final Policy anonymous;
     private final Policy tokenEndpoint;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    /** Null: this node's buckets only (unit tests). */
+    private final DSLContext dsl;
+    /** After a failed lease, this node's own buckets decide until then (System.nanoTime). */
+    private volatile long sharedRetryAtNanos;
+    private volatile boolean sharedFailing;
 
     public RateLimits(Map<PrincipalType, Integer> clientPerMinute, int anonymousPerMinute, int tokenEndpointPerMinute) {
+        this(clientPerMinute, anonymousPerMinute, tokenEndpointPerMinute, null);
+    }
+
+    public RateLimits(Map<PrincipalType, Integer> clientPerMinute, int anonymousPerMinute, int tokenEndpointPerMinute,
+                      DSLContext dsl) {
+        this.dsl = dsl;
         this.clientPolicies = new EnumMap<>(PrincipalType.class);
         clientPerMinute.forEach((type, quota) -> clientPolicies.put(type, new Policy("client", quota)));
         this.anonymous = new Policy("address", anonymousPerMinute);
@@ -43,13 +68,20 @@ public final class RateLimits {
     }
 
     /** {@code rate.limits.<operator|merchant|storefront|partner|anonymous|token-endpoint>} requests per minute. */
-    public static RateLimits from(Config config) {
+    public static RateLimits from(Config config, DSLContext dsl) {
         Config limits = config.get("rate.limits");
         Map<PrincipalType, Integer> perClient = new EnumMap<>(PrincipalType.class);
         for (PrincipalType type : PrincipalType.values()) {
             perClient.put(type, limits.get(type.wireName()).asInt().get());
         }
-        return new RateLimits(perClient, limits.get("anonymous").asInt().get(), limits.get("token.endpoint").asInt().get());
+        return new RateLimits(perClient, limits.get("anonymous").asInt().get(), limits.get("token.endpoint").asInt().get(),
+                dsl);
+    }
+
+    /** Deletes shared buckets untouched for ten minutes: they have refilled, and a new one starts full. */
+    public int pruneIdleBuckets() {
+        return dsl == null ? 0 : dsl.execute(
+                "DELETE FROM rate_limit_bucket WHERE refilled_at < clock_timestamp() - interval '10 minutes'");
     }
 
     public void charge(Principal principal, ServerResponse res) {
@@ -65,15 +97,97 @@ public final class RateLimits {
     }
 
     private void charge(String key, Policy policy, ServerResponse res) {
-        if (buckets.size() > MAX_BUCKETS) {
-            buckets.values().removeIf(Bucket::isFull);
+        String bucketKey = key + "|" + policy.requestsPerMinute();
+        Bucket.Outcome outcome = dsl == null || sharedFailing && System.nanoTime() - sharedRetryAtNanos < 0 ? null
+                : shared(bucketKey, policy);
+        if (outcome == null) {
+            if (buckets.size() > MAX_BUCKETS) {
+                buckets.values().removeIf(Bucket::isFull);
+            }
+            outcome = buckets.computeIfAbsent(bucketKey, ignored -> new Bucket(policy)).take();
         }
-        Bucket bucket = buckets.computeIfAbsent(key + "|" + policy.requestsPerMinute(), ignored -> new Bucket(policy));
-        Bucket.Outcome outcome = bucket.take();
         res.header(HeaderNames.create("RateLimit-Policy"), "\"" + policy.name() + "\";q=" + policy.requestsPerMinute() + ";w=60");
         res.header(HeaderNames.create("RateLimit"), "\"" + policy.name() + "\";r=" + outcome.remaining() + ";t=" + outcome.secondsToFull());
         if (!outcome.allowed()) {
             throw ProblemException.rateLimited(outcome.secondsToNext());
+        }
+    }
+
+    /** A token from the cluster's bucket (leased in shares); null when PostgreSQL cannot be asked. */
+    private Bucket.Outcome shared(String bucketKey, Policy policy) {
+        if (leases.size() > MAX_BUCKETS) {
+            long now = System.nanoTime();
+            leases.values().removeIf(lease -> lease.idleSince(now) > IDLE_NANOS);
+        }
+        try {
+            Bucket.Outcome outcome = leases.computeIfAbsent(bucketKey, ignored -> new Lease(policy)).take(this, bucketKey);
+            if (sharedFailing) {
+                sharedFailing = false;
+                LOG.log(System.Logger.Level.INFO, "the shared rate limit buckets answer again");
+            }
+            return outcome;
+        } catch (RuntimeException e) {
+            sharedRetryAtNanos = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            if (!sharedFailing) {
+                sharedFailing = true;
+                LOG.log(System.Logger.Level.WARNING, "the shared rate limit buckets cannot be leased; this node's own"
+                        + " buckets decide (asked again every 5 s): " + e);
+            }
+            return null;
+        }
+    }
+
+    /** Up to {@code wanted} whole tokens of the shared bucket: {granted, remaining} in thousandths of a token. */
+    private long[] lease(String bucketKey, int quota, long wanted) {
+        Record2<Long, Long> leased = dsl.resultQuery("SELECT granted, remaining FROM lease_rate_limit_tokens(?, ?, ?)",
+                bucketKey, (long) quota, wanted).coerce(org.jooq.impl.DSL.field("granted", Long.class),
+                org.jooq.impl.DSL.field("remaining", Long.class)).fetchOne();
+        return new long[] {leased.value1(), leased.value2()};
+    }
+
+    /** This node's share of a shared bucket: tokens leased and not yet spent. */
+    static final class Lease {
+        private final Policy policy;
+        private long tokens;
+        private long leasedAtNanos;
+        private long emptyUntilNanos;
+        private long sharedRemainingMilli;
+        private long lastUsedNanos = System.nanoTime();
+
+        Lease(Policy policy) {
+            this.policy = policy;
+        }
+
+        synchronized Bucket.Outcome take(RateLimits limits, String bucketKey) {
+            long now = System.nanoTime();
+            lastUsedNanos = now;
+            if (tokens > 0 && now - leasedAtNanos > LEASE_LIFETIME.toNanos()) {
+                tokens = 0; // lapsed: the client may have moved on to other nodes
+            }
+            if (tokens == 0 && now - emptyUntilNanos >= 0) {
+                long share = Math.max(1, policy.requestsPerMinute() / SHARE_DIVISOR);
+                long[] leased = limits.lease(bucketKey, policy.requestsPerMinute(), share);
+                tokens = leased[0] / 1000;
+                sharedRemainingMilli = leased[1];
+                leasedAtNanos = now;
+                if (tokens == 0) {
+                    // Empty everywhere: no need to ask again before the next whole token has refilled.
+                    emptyUntilNanos = now + (long) Math.ceil((1000 - sharedRemainingMilli) / 1000.0 / policy.tokensPerNano());
+                }
+            }
+            double rate = policy.tokensPerNano();
+            double left = tokens + sharedRemainingMilli / 1000.0;
+            long secondsToFull = (long) Math.ceil(Math.max(0, policy.requestsPerMinute() - left) / rate / 1e9);
+            if (tokens > 0) {
+                tokens--;
+                return new Bucket.Outcome(true, (long) Math.floor(left - 1), secondsToFull, 0);
+            }
+            long secondsToNext = Math.max(1, (long) Math.ceil((emptyUntilNanos - now) / 1e9));
+            return new Bucket.Outcome(false, 0, secondsToFull, secondsToNext);
+        }
+
+        synchronized long idleSince(long now) {
+            return now - lastUsedNanos;
         }
     }
 

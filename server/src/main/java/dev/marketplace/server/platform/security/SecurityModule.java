@@ -17,6 +17,7 @@ public final class SecurityModule implements Module {
 
     public static final String SIGNING_KEY_ROTATION_JOB = "security.signing-key-rotation";
     public static final String EXPIRED_GRANTS_PURGE_JOB = "security.expired-grants-purge";
+    public static final String RATE_LIMIT_PRUNE_JOB = "security.rate-limit-prune";
     /** How often each node checks whether the signing key is due for rotation (safe on many nodes: advisory lock). */
     private static final Duration KEY_ROTATION_CHECK = Duration.ofHours(1);
 
@@ -37,7 +38,7 @@ public final class SecurityModule implements Module {
         this.signingKeys = new SigningKeys(dsl, settings.keyEncryption(), settings.accessTokenLifetime());
         signingKeys.ensureActiveKey(settings.rotateSigningKeyAfter());
         this.accessTokens = new AccessTokens(signingKeys, revokedTokens, settings, ExternalIssuers.from(security, outbound));
-        this.rateLimits = RateLimits.from(config);
+        this.rateLimits = RateLimits.from(config, dsl);
         this.piiKeys = PiiKeys.from(security, settings.keyEncryption());
         this.grants = new DelegatedGrants(dsl, clients, accessTokens, revokedTokens,
                 security.get("refresh.token.idle").as(Duration.class).get());
@@ -82,5 +83,6 @@ public final class SecurityModule implements Module {
             return 0;
         });
         jobs.schedule(EXPIRED_GRANTS_PURGE_JOB, Duration.ZERO, KEY_ROTATION_CHECK, grants::purgeExpired);
+        jobs.schedule(RATE_LIMIT_PRUNE_JOB, Duration.ofMinutes(10), Duration.ofMinutes(10), rateLimits::pruneIdleBuckets);
     }
 }
