@@ -122,6 +122,12 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void everyOperationDocumentsATooLongRequestLine() {
+        forEachOperation((label, operation) -> // Helidon's prologue limit is checked before any route runs
+                assertThat(operation.getResponses()).as("responses of %s", label).containsKey("414"));
+    }
+
+    @Test
     void everyOperationTakingABodyDocumentsPayloadTooLarge() {
         forEachOperation((label, operation) -> {
             if (operation.getRequestBody() != null) { // server.max-payload-size is checked before any handler runs

@@ -69,6 +69,8 @@ public final class ErrorCode {
     public static final ErrorCode IDEMPOTENCY_KEY_REUSED = known("idempotency_key_reused");
     /** The body is too large. */
     public static final ErrorCode PAYLOAD_TOO_LARGE = known("payload_too_large");
+    /** The request line (path and query) is longer than the server reads. */
+    public static final ErrorCode URI_TOO_LONG = known("uri_too_long");
     /** The body's media type is not accepted. */
     public static final ErrorCode UNSUPPORTED_MEDIA_TYPE = known("unsupported_media_type");
     /** Too many requests; wait for Retry-After. */

@@ -48,7 +48,7 @@ public final class ErrorHandling {
                 });
     }
 
-    /** Problem documents for what the server answers before any route runs (bad requests, 413, 505). */
+    /** Problem documents for what the server answers before any route runs (bad requests, 413, 414, 505). */
     public DirectHandlers directHandlers() {
         DirectHandlers.Builder builder = DirectHandlers.builder();
         for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
@@ -80,6 +80,7 @@ public final class ErrorHandling {
             case 400 -> ProblemException.badRequest("The request is not valid HTTP or cannot be read.");
             case 404 -> ProblemException.routeNotFound("this path");
             case 413 -> ProblemException.payloadTooLarge();
+            case 414 -> ProblemException.uriTooLong();
             case 500 -> ProblemException.internalError();
             default -> new ProblemException(status.code(), "http_" + status.code(), status.reasonPhrase(),
                     status.reasonPhrase() + ".");

@@ -78,6 +78,11 @@ public class ProblemException extends RuntimeException {
                 "The body is larger than this server accepts.");
     }
 
+    public static ProblemException uriTooLong() {
+        return new ProblemException(414, "uri_too_long", "URI Too Long",
+                "The request line is longer than this server reads (2,048 bytes); shorten the query.");
+    }
+
     public static ProblemException conflict(String code, String detail) {
         return new ProblemException(409, code, "Conflict", detail);
     }
