@@ -60,7 +60,9 @@ public final class CatalogModule implements Module {
                 ChangeNotifications.Subscriber.all(listingCache, listingSearch));
         // A late proof of freshness is waited for (briefly), not answered by PostgreSQL: under overload the heartbeat
         // is late because everything is, and the database is then the slowest way to answer (decision 57).
-        listingCache.servedWhile(() -> listingChanges.awaitCurrent(AWAIT_FRESHNESS));
+        // While the index is being filled the listener is busy for long: listings then go to PostgreSQL at once.
+        listingCache.servedWhile(() -> listingChanges.isCurrent()
+                || listingSearch.complete() && listingChanges.awaitCurrent(AWAIT_FRESHNESS));
         listingSearch.servedWhile(() -> listingChanges.awaitCurrent(AWAIT_FRESHNESS));
         registerMetrics();
     }

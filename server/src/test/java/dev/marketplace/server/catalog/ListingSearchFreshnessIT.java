@@ -3,8 +3,10 @@ package dev.marketplace.server.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.server.demo.DemoData;
+import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -25,7 +27,10 @@ class ListingSearchFreshnessIT {
     @BeforeAll
     static void generatedCatalog() {
         DemoData.fill(server.dataSource(), new DemoData.Size(5, 400, 1), 57);
-        server.module(CatalogModule.class).listingChanges().awaitDelivery();
+        // Its categories are announced as '*': the index is filled again, which takes longer than awaitDelivery waits.
+        Await.until(Duration.ofSeconds(60), "the search index filled and current",
+                () -> value(metrics(), "catalog_search_index_ready") == 1
+                        && value(metrics(), "catalog_search_index_current") == 1);
     }
 
     @Test

@@ -78,7 +78,7 @@ class CheckoutStatementsIT {
     }
 
     @Test
-    void aCheckoutOfFiveLinesFromThreeMerchantsCostsSixteenStatementsInOneTransaction() throws Exception {
+    void aCheckoutOfFiveLinesFromThreeMerchantsCostsAtMostTwentyThreeStatementsInOneTransaction() throws Exception {
         Item gyokuro = shop.item(tea, "S-GYO", 3_000, 10, true);
         Item sencha = shop.item(tea, "S-SEN", 1_200, 10, true);
         Item bowl = shop.item(pottery, "S-BOWL", 4_999, 10, false);
@@ -91,8 +91,9 @@ class CheckoutStatementsIT {
 
         System.out.printf("checkout: %d statements, %d commits%n%s%n", statements.size(), commits(),
                 String.join("\n", statements));
-        assertThat(statements).as("statements of one checkout").hasSizeLessThanOrEqualTo(16);
-        assertThat(commits()).as("transactions of one checkout").isLessThanOrEqualTo(2);
+        // 23 counted on 2026-12-06 (decision 57): a ceiling, so that an added round trip is a decision, not a drift.
+        assertThat(statements).as("statements of one checkout").hasSizeLessThanOrEqualTo(23);
+        assertThat(commits()).as("transactions of one checkout").isEqualTo(1);
     }
 
     @Test
