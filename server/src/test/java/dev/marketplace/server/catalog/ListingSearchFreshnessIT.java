@@ -52,14 +52,14 @@ class ListingSearchFreshnessIT {
 
     @Test
     void aStatementChangingMoreThanAHundredListingsIsAppliedWithoutRebuildingTheIndex() {
+        double rebuildsBefore = value(metrics(), "catalog_search_index_rebuilds_total");
+        double appliedBefore = value(metrics(), "catalog_search_index_changes_applied_total");
         List<UUID> repriced = server.db().fetch("""
                 UPDATE product_variant SET price_amount = price_amount - 1
                 WHERE price_amount > 1 AND product_id IN (SELECT product_id FROM listing_search WHERE currency = 'JPY'
                                      ORDER BY product_id LIMIT 150)
                 RETURNING product_id""").getValues(0, UUID.class).stream().distinct().toList();
         assertThat(repriced).hasSizeGreaterThan(100);
-        double rebuildsBefore = value(metrics(), "catalog_search_index_rebuilds_total");
-        double appliedBefore = value(metrics(), "catalog_search_index_changes_applied_total");
 
         server.module(CatalogModule.class).listingChanges().awaitDelivery();
 
