@@ -71,8 +71,7 @@ class ListingSearchFreshnessIT {
         long lowest = server.db().fetchSingle("SELECT min_price_amount FROM listing_search WHERE product_id = ?",
                 product).get(0, Long.class);
         String page = search("currency=JPY&minPrice=" + lowest + "&maxPrice=" + lowest + "&limit=100");
-        assertThat(page).as("the index filters by the new price at once").contains(product.toString())
-                .contains("\"amount\":" + lowest);
+        assertThat(page).as("the index filters by the read model's new price at once").contains(product.toString());
     }
 
     private static String search(String query) {
