@@ -5,34 +5,101 @@ import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.platform.persistence.Database;
+import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import io.helidon.config.Config;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Products, their moderation, and the storefront's listings served from a cache and a search index kept current by
- * committed-change notifications (decisions 19, 47). Reads {@code catalog.*}.
+ * committed-change notifications (decisions 19, 47, 57). Reads {@code catalog.*}.
+ *
+ * <p>Metrics (decision 57): {@code catalog_search_index_ready} (1 while the index holds every listing),
+ * {@code catalog_search_index_current} (1 while the notifications prove it within the freshness bound),
+ * {@code catalog_search_index_confirmed_age_seconds} (how long ago the last proof was sent),
+ * {@code catalog_search_index_apply_seconds} (the last re-read of changes), {@code catalog_search_index_documents},
+ * {@code catalog_search_index_rebuilds_total}, {@code catalog_search_index_changes_applied_total},
+ * {@code catalog_listings_searches_total{engine=memory|database}} and
+ * {@code catalog_listings_shed_total{reason=index_behind|database_busy}}.
  */
 public final class CatalogModule implements Module {
+
+    /** How long a read waits for the notifications to prove the in-memory copies current before it gives up. */
+    private static final Duration AWAIT_FRESHNESS = ChangeNotifications.MAX_LAG.dividedBy(2);
 
     private final ProductService products;
     private final ListingCache listingCache;
     private final ListingSearch listingSearch;
     private final ChangeNotifications listingChanges;
-    private final int concurrentDatabaseSearches;
+    private final ConcurrencyLimit databaseSearches;
+    private final MeterRegistry meters = Metrics.globalRegistry();
+    private final List<Meter> registered = new ArrayList<>();
 
     public CatalogModule(Config catalog, Database database, CategoryService categories, MerchantService merchants) {
         this.products = new ProductService(database.dsl(), categories, merchants, ComplianceCheck.from(catalog));
         Config memory = catalog.get("listings");
         this.listingCache = new ListingCache(memory.get("cached-listing-bytes").asLong().get(),
                 memory.get("cached-page-bytes").asLong().get());
-        this.listingSearch = new ListingSearch(products, listingCache,
+        this.listingSearch = new ListingSearch(products, listingCache, database::openDedicatedConnection,
                 memory.get("cached-search-text-chars").asLong().get());
-        this.concurrentDatabaseSearches = memory.get("concurrent-database-searches").asInt().get();
+        this.databaseSearches = ListingHttpService.databaseSearches(
+                memory.get("concurrent-database-searches").asInt().get());
         // The cache drops what changed before the index re-reads it, so a page never pairs new hits with old JSON
         // longer than that re-read takes.
         this.listingChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database,
                 ChangeNotifications.Subscriber.all(listingCache, listingSearch));
-        listingCache.servedWhile(listingChanges::isCurrent);
-        listingSearch.servedWhile(listingChanges::isCurrent);
+        // A late proof of freshness is waited for (briefly), not answered by PostgreSQL: under overload the heartbeat
+        // is late because everything is, and the database is then the slowest way to answer (decision 57).
+        // While the index is being filled the listener is busy for long: listings then go to PostgreSQL at once.
+        listingCache.servedWhile(() -> listingChanges.isCurrent()
+                || listingSearch.complete() && listingChanges.awaitCurrent(AWAIT_FRESHNESS));
+        listingSearch.servedWhile(() -> listingChanges.awaitCurrent(AWAIT_FRESHNESS));
+        registerMetrics();
+    }
+
+    private void registerMetrics() {
+        gauge("catalog.search.index.ready", "1 while the search index holds every listing", s -> s.complete() ? 1 : 0);
+        gauge("catalog.search.index.current", "1 while committed-change notifications prove the in-memory listings "
+                + "and search index less than 1 s behind", s -> listingChanges.isCurrent() ? 1 : 0);
+        gauge("catalog.search.index.confirmed.age.seconds", "How long ago the last returned heartbeat was sent: how "
+                + "far behind committed changes the index may be (-1 before the first)",
+                s -> listingChanges.confirmedAge().map(age -> age.toNanos() / 1e9).orElse(-1.0));
+        gauge("catalog.search.index.apply.seconds", "How long the last re-read of changed listings took",
+                s -> s.lastApplyNanos.get() / 1e9);
+        gauge("catalog.search.index.documents", "Listings in the search index", s -> s.size());
+        counter("catalog.search.index.rebuilds", "Fills of the whole search index (start, reconnection)", List.of(),
+                s -> s.rebuilds);
+        counter("catalog.search.index.changes.applied", "Changed listings re-read into the search index", List.of(),
+                s -> s.appliedChanges);
+        counter("catalog.listings.searches", "Listings queries answered from the search index",
+                List.of(Tag.create("engine", "memory")), s -> s.answeredFromMemory);
+        counter("catalog.listings.searches", "Listings queries answered by PostgreSQL",
+                List.of(Tag.create("engine", "database")), s -> s.answeredFromDatabase);
+        counter("catalog.listings.shed", "Listings queries refused (503) while the index was not proven current",
+                List.of(Tag.create("reason", "index_behind")), s -> s.shed);
+        registered.add(meters.getOrCreate(FunctionalCounter.builder("catalog.listings.shed", databaseSearches,
+                        ConcurrencyLimit::refused)
+                .tags(List.of(Tag.create("reason", "database_busy")))
+                .description("Listings queries refused (503) while PostgreSQL answered as many as it may")));
+    }
+
+    private void gauge(String name, String description, ToDoubleFunction<ListingSearch> value) {
+        registered.add(meters.getOrCreate(Gauge.builder(name, listingSearch, value).description(description)));
+    }
+
+    private void counter(String name, String description, List<Tag> tags, Function<ListingSearch, LongAdder> count) {
+        registered.add(meters.getOrCreate(FunctionalCounter.builder(name, listingSearch, s -> count.apply(s).sum())
+                .tags(tags).description(description)));
     }
 
     @Override
@@ -53,11 +120,12 @@ public final class CatalogModule implements Module {
     public void routes(ContractRouting routing) {
         routing.register(ProductHttpService.PATH, new ProductHttpService(products))
                 .register(ListingHttpService.PATH,
-                        new ListingHttpService(products, listingCache, listingSearch, concurrentDatabaseSearches));
+                        new ListingHttpService(products, listingCache, listingSearch, databaseSearches));
     }
 
     @Override
     public void close() {
+        registered.forEach(meters::remove); // a later server in the same JVM (tests) registers its own
         listingChanges.close();
         listingSearch.close();
     }

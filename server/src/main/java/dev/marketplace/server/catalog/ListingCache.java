@@ -33,6 +33,8 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     /** The PostgreSQL notification channel of the V13 triggers. */
     public static final String CHANNEL = "listing_changes";
     private static final String EVERYTHING = "*";
+    /** V47: a bulk change's products are in a batch row; {@link ListingSearch} reads it and drops them here. */
+    private static final String BATCH = "#";
     /** What an entry costs besides its JSON: key, node and array headers (an estimate). */
     private static final int ENTRY_OVERHEAD_BYTES = 120;
 
@@ -115,11 +117,24 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         pages.invalidateAll();
         if (payload.equals(EVERYTHING)) {
             listings.invalidateAll();
+        } else if (payload.startsWith(BATCH)) {
+            return; // ListingSearch, next on the listener thread, reads the batch and drops its listings
         } else {
             for (String productId : payload.split(",")) {
                 listings.invalidate(UUID.fromString(productId));
             }
         }
+    }
+
+    /** Drops these products' listings (a bulk change's, read from its batch). */
+    void dropListings(Collection<UUID> productIds) {
+        generation.incrementAndGet();
+        listings.invalidateAll(productIds);
+    }
+
+    /** Drops everything kept. */
+    void dropAll() {
+        mayHaveMissedChanges();
     }
 
     @Override

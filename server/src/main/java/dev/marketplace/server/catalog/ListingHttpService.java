@@ -44,11 +44,17 @@ public final class ListingHttpService implements HttpService {
     /** Listings queries PostgreSQL answers at once: beyond it they are refused, not queued behind each other. */
     private final ConcurrencyLimit databaseSearches;
 
-    ListingHttpService(ProductService products, ListingCache cache, ListingSearch search, int concurrentDatabaseSearches) {
+    ListingHttpService(ProductService products, ListingCache cache, ListingSearch search,
+                       ConcurrencyLimit databaseSearches) {
         this.products = products;
         this.cache = cache;
         this.search = search;
-        this.databaseSearches = new ConcurrencyLimit("listings queries in the database", concurrentDatabaseSearches,
+        this.databaseSearches = databaseSearches;
+    }
+
+    /** The limit on listings queries PostgreSQL answers at once. */
+    static ConcurrencyLimit databaseSearches(int concurrentDatabaseSearches) {
+        return new ConcurrencyLimit("listings queries in the database", concurrentDatabaseSearches,
                 DATABASE_SEARCH_QUEUE);
     }
 
@@ -112,13 +118,10 @@ public final class ListingHttpService implements HttpService {
         query.throwIfInvalid();
         ListingQuery listingQuery = new ListingQuery(text, categoryId, merchantId, currency, minPrice, maxPrice,
                 inStockOnly, minRating, sort);
-        if (search.answers()) {
-            try {
-                JsonResponses.send(res, Status.OK_200, search.page(listingQuery, page));
-                return;
-            } catch (SearchIndex.UnsupportedQuery e) {
-                // PostgreSQL answers what the index cannot express
-            }
+        Optional<byte[]> fromIndex = search.answer(listingQuery, page);
+        if (fromIndex.isPresent()) {
+            JsonResponses.send(res, Status.OK_200, fromIndex.get());
+            return;
         }
         JsonResponses.send(res, Status.OK_200, cache.page(req.query().rawValue(), () -> fromDatabase(listingQuery, page)));
     }

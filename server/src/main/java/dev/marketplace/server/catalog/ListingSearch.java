@@ -3,59 +3,135 @@ package dev.marketplace.server.catalog;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.io.ByteArrayOutputStream;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
 
 /**
  * Listings queries answered from the in-process search index (decision 47), PostgreSQL remaining the system of
  * record: the index is filled from the listing_search read model when listening starts (and after any gap), and
  * each announced change re-reads the named products' rows before the listener goes on — so the index is never
  * further behind committed changes than the notifications' proven lag, and a write answered after
- * {@link ChangeNotifications#awaitDelivery()} is searchable. While the index is incomplete (being filled) or the
- * notifications are late, {@link #answers()} is false and PostgreSQL answers.
+ * {@link ChangeNotifications#awaitDelivery()} is searchable. While the index is incomplete (being filled at start or
+ * after a lost connection) PostgreSQL answers. While it is complete but not proven current (the heartbeat is late
+ * because the node or the database is overloaded) a search waits for the next proof and is shed with 503 if none
+ * comes: it never falls back to the slower database exactly when load is highest (decision 57).
+ *
+ * <p>Changes are re-read on a connection of the index's own, not from the pool: a pool drained by a burst of reads
+ * must not hold up the listener, and with it the proof of freshness that every in-memory read depends on.
  *
  * <p>A page is put together from the listings' JSON kept by {@link ListingCache} (loaded in one query when missing),
  * so a change costs the pages nothing but the changed product's listing.
  */
 final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(ListingSearch.class.getName());
     private static final String EVERYTHING = "*";
+    /** V47: the products of one statement that changed more than 100, kept in listing_change_batch under this id. */
+    private static final String BATCH = "#";
     private static final byte[] ITEMS = "{\"items\":[".getBytes(StandardCharsets.US_ASCII);
+    /** Products re-read per statement when a batch names many (the ids travel as one array parameter). */
+    private static final int REREAD_CHUNK = 5_000;
 
     private final ProductService products;
     private final ListingCache listings;
+    private final Supplier<Connection> connections;
     private final SearchIndex index = new SearchIndex();
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
     private final Cache<String, String> tsqueries;
     private volatile boolean complete;
     private volatile BooleanSupplier current = () -> false;
+    /** The listener thread's own connection for re-reading changed rows; null until needed or after a failure. */
+    private Connection connection;
 
-    ListingSearch(ProductService products, ListingCache listings, long maxQueryCacheChars) {
+    final LongAdder answeredFromMemory = new LongAdder();
+    final LongAdder answeredFromDatabase = new LongAdder();
+    final LongAdder shed = new LongAdder();
+    final LongAdder rebuilds = new LongAdder();
+    final LongAdder appliedChanges = new LongAdder();
+    /** How long the last application of changes took (re-read and publish), in nanoseconds. */
+    final AtomicLong lastApplyNanos = new AtomicLong();
+    private final AtomicBoolean behind = new AtomicBoolean();
+    private volatile long behindSinceNanos;
+    private volatile long incompleteSinceNanos = System.nanoTime();
+
+    ListingSearch(ProductService products, ListingCache listings, Supplier<Connection> connections,
+                  long maxQueryCacheChars) {
         this.products = products;
         this.listings = listings;
+        this.connections = connections;
         this.tsqueries = Caffeine.newBuilder().maximumWeight(maxQueryCacheChars)
                 .weigher((String text, String tsquery) -> text.length() + tsquery.length() + 32).build();
     }
 
-    /** The index is used while {@code current} is true (see {@link ChangeNotifications#isCurrent()}). */
+    /**
+     * The index is used while {@code current} is true; it may wait a little for the proof (see
+     * {@link ChangeNotifications#awaitCurrent}).
+     */
     void servedWhile(BooleanSupplier current) {
         this.current = current;
     }
 
-    /** Whether the index holds every listed product as of less than the notifications' lag ago. */
-    boolean answers() {
-        return complete && current.getAsBoolean();
+    /** Whether the index holds every listed product (it is not being filled). */
+    boolean complete() {
+        return complete;
+    }
+
+    /**
+     * The page from the index, or empty when PostgreSQL must answer (the index is being filled, or the query is
+     * beyond what it expresses). Refused with 503 while the index is complete but not proven current: serving it
+     * could break the freshness bound, and PostgreSQL would be the slowest answer exactly when the node is overloaded.
+     */
+    Optional<byte[]> answer(ListingQuery query, PageRequest page) {
+        if (!complete) {
+            answeredFromDatabase.increment();
+            return Optional.empty();
+        }
+        if (!current.getAsBoolean()) {
+            shed.increment();
+            if (behind.compareAndSet(false, true)) {
+                behindSinceNanos = System.nanoTime();
+                LOG.log(Level.WARNING, "search index not proven current within the freshness bound (overloaded "
+                        + "node or database); searches are refused with 503 until it is");
+            }
+            throw ProblemException.serviceUnavailable("The search index is catching up with recent changes; "
+                    + "retry shortly.").retryAfter(1);
+        }
+        if (behind.compareAndSet(true, false)) {
+            LOG.log(Level.INFO, "search index current again after "
+                    + (System.nanoTime() - behindSinceNanos) / 1_000_000 + " ms");
+        }
+        try {
+            byte[] json = page(query, page);
+            answeredFromMemory.increment();
+            return Optional.of(json);
+        } catch (SearchIndex.UnsupportedQuery e) {
+            answeredFromDatabase.increment();
+            return Optional.empty();
+        }
     }
 
     /**
@@ -104,18 +180,50 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
 
     @Override
     public void changed(String payload) {
-        if (payload.equals(EVERYTHING)) {
+        changed(List.of(payload));
+    }
+
+    /** Every product the payloads name, re-read at once; a batch (V47) by its id; {@code *} fills everything. */
+    @Override
+    public void changed(List<String> payloads) {
+        if (payloads.contains(EVERYTHING)) {
             fill();
             return;
         }
-        List<UUID> changed = Arrays.stream(payload.split(",")).map(UUID::fromString).toList();
+        long started = System.nanoTime();
         try {
-            changed.forEach(index::remove);
-            products.forEachSearchRow(Optional.of(changed), index::put);
+            Set<UUID> changed = new LinkedHashSet<>();
+            for (String payload : payloads) {
+                if (payload.startsWith(BATCH)) {
+                    Optional<List<UUID>> batch = products.changeBatch(db(),
+                            Long.parseLong(payload.substring(BATCH.length())));
+                    if (batch.isEmpty()) { // expired: this node is far behind, so start again from the read model
+                        listings.dropAll();
+                        fill();
+                        return;
+                    }
+                    listings.dropListings(batch.get()); // ListingCache leaves a batch's listings to this re-read
+                    changed.addAll(batch.get());
+                } else {
+                    for (String id : payload.split(",")) {
+                        changed.add(UUID.fromString(id));
+                    }
+                }
+            }
+            List<UUID> ids = List.copyOf(changed);
+            for (int from = 0; from < ids.size(); from += REREAD_CHUNK) {
+                List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + REREAD_CHUNK));
+                chunk.forEach(index::remove);
+                products.forEachSearchRow(db(), Optional.of(chunk), index::put);
+            }
             index.publish();
+            appliedChanges.add(ids.size());
         } catch (RuntimeException e) {
-            complete = false; // the listener reconnects after a failure, which fills the index again
-            throw e;
+            dropConnection();
+            noteIncomplete();
+            throw e; // the listener reconnects after a failure, which fills the index again
+        } finally {
+            lastApplyNanos.set(System.nanoTime() - started);
         }
     }
 
@@ -126,11 +234,49 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
 
     /** Fills the index from the read model; searches go to PostgreSQL meanwhile. */
     private void fill() {
-        complete = false;
-        index.clear();
-        products.forEachSearchRow(Optional.empty(), index::put);
-        index.publish();
+        noteIncomplete();
+        rebuilds.increment();
+        long started = System.nanoTime();
+        try {
+            index.clear();
+            products.forEachSearchRow(db(), Optional.empty(), index::put);
+            index.publish();
+        } catch (RuntimeException e) {
+            dropConnection();
+            throw e;
+        } finally {
+            lastApplyNanos.set(System.nanoTime() - started);
+        }
         complete = true;
+        LOG.log(Level.INFO, "search index filled with " + index.size() + " listings in "
+                + (System.nanoTime() - started) / 1_000_000 + " ms; it answers searches again after "
+                + (System.nanoTime() - incompleteSinceNanos) / 1_000_000 + " ms of PostgreSQL answering");
+    }
+
+    private void noteIncomplete() {
+        if (complete) {
+            complete = false;
+            incompleteSinceNanos = System.nanoTime();
+            LOG.log(Level.WARNING, "search index incomplete (being filled again); PostgreSQL answers searches meanwhile");
+        }
+    }
+
+    private DSLContext db() {
+        if (connection == null) {
+            connection = connections.get();
+        }
+        return DSL.using(connection, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+    }
+
+    private void dropConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.log(Level.DEBUG, "closing the search index's connection failed", e);
+            }
+            connection = null;
+        }
     }
 
     /** How many listed products the index holds. */

@@ -3,6 +3,7 @@ package dev.marketplace.server.catalog;
 import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
 import static dev.marketplace.schema.Tables.CHANGE_LOG;
+import static dev.marketplace.schema.Tables.LISTING_CHANGE_BATCH;
 import static dev.marketplace.schema.Tables.LISTING_SEARCH;
 import static dev.marketplace.schema.Tables.MERCHANT_RATING;
 import static dev.marketplace.schema.Tables.PRODUCT;
@@ -259,6 +260,13 @@ final class ProductRepository {
                         r.get(LISTING_SEARCH.RATING_HUNDREDTHS), r.get(document)));
             }
         }
+    }
+
+    /** The products of a bulk change's batch (V47); empty when the batch is no longer kept. */
+    Optional<List<UUID>> changeBatch(DSLContext db, long batchId) {
+        return db.select(LISTING_CHANGE_BATCH.PRODUCT_IDS).from(LISTING_CHANGE_BATCH)
+                .where(LISTING_CHANGE_BATCH.ID.eq(batchId)).fetchOptional(LISTING_CHANGE_BATCH.PRODUCT_IDS)
+                .map(List::of);
     }
 
     /** PostgreSQL's text form of what a storefront's {@code q} asks (search_query, see V8 migration). */

@@ -376,7 +376,17 @@ public final class ProductService {
      * one read-only transaction (so that PostgreSQL streams the rows instead of materializing them all at once).
      */
     void forEachSearchRow(Optional<Collection<UUID>> productIds, Consumer<SearchIndex.Row> row) {
-        dsl.transaction(tx -> repository.forEachIndexRow(tx.dsl(), productIds, row));
+        forEachSearchRow(dsl, productIds, row);
+    }
+
+    /** The same on {@code db} (the search index's own connection), in one transaction (a cursor, not all rows). */
+    void forEachSearchRow(DSLContext db, Optional<Collection<UUID>> productIds, Consumer<SearchIndex.Row> row) {
+        db.transaction(tx -> repository.forEachIndexRow(tx.dsl(), productIds, row));
+    }
+
+    /** The products of one bulk change announced by its batch id (V47); none once the batch has expired. */
+    Optional<List<UUID>> changeBatch(DSLContext db, long batchId) {
+        return repository.changeBatch(db, batchId);
     }
 
     /** What a storefront's search text asks, as PostgreSQL's search_query makes it (tsquery text). */

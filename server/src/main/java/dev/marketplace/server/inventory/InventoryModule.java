@@ -17,8 +17,9 @@ public final class InventoryModule implements Module {
     private final ReservationService reservations;
 
     public InventoryModule(DSLContext dsl, ProductService products) {
-        this.inventory = new InventoryService(dsl, products);
-        this.reservations = new ReservationService(dsl, products);
+        SoldOutVariants soldOut = new SoldOutVariants();
+        this.inventory = new InventoryService(dsl, products, soldOut);
+        this.reservations = new ReservationService(dsl, products, soldOut);
     }
 
     @Override

@@ -33,10 +33,12 @@ public final class InventoryService {
     private final DSLContext dsl;
     private final ProductService products;
     private final InventoryRepository repository = new InventoryRepository();
+    private final SoldOutVariants soldOut;
 
-    public InventoryService(DSLContext dsl, ProductService products) {
+    InventoryService(DSLContext dsl, ProductService products, SoldOutVariants soldOut) {
         this.dsl = dsl;
         this.products = products;
+        this.soldOut = soldOut;
     }
 
     /** Creates a location owned by the calling merchant. */
@@ -200,6 +202,7 @@ public final class InventoryService {
         }
         Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values(), reason).stream()
                 .collect(Collectors.toMap(StockLevel::key, level -> level));
+        soldOut.forget(changed.values().stream().map(StockLevel::variantId).toList());
         repository.insertLowStockEvents(db, fellBelowThreshold);
         return Arrays.stream(results).map(result -> withUpdatedAt(result, saved)).toList();
     }

@@ -34,10 +34,12 @@ public final class ReservationService {
     private final DSLContext dsl;
     private final ProductService products;
     private final InventoryRepository repository = new InventoryRepository();
+    private final SoldOutVariants soldOut;
 
-    public ReservationService(DSLContext dsl, ProductService products) {
+    ReservationService(DSLContext dsl, ProductService products, SoldOutVariants soldOut) {
         this.dsl = dsl;
         this.products = products;
+        this.soldOut = soldOut;
     }
 
     /**
@@ -101,8 +103,17 @@ public final class ReservationService {
      */
     public void refuseIfVisiblyShort(ReservationRequest request) {
         List<ReservationRequest.Line> lines = request.lines();
-        Map<UUID, Long> available = repository.mostAvailableAtOneLocation(dsl,
-                lines.stream().map(ReservationRequest.Line::variantId).distinct().toList());
+        List<UUID> variants = lines.stream().map(ReservationRequest.Line::variantId).distinct().toList();
+        // A variant found sold out less than SoldOutVariants.FOR ago is refused from memory (a flash sale's tail);
+        // only the others are read.
+        Set<UUID> knownSoldOut = soldOut.among(variants);
+        List<UUID> toRead = variants.stream().filter(variant -> !knownSoldOut.contains(variant)).toList();
+        Map<UUID, Long> available = toRead.isEmpty() ? Map.of() : repository.mostAvailableAtOneLocation(dsl, toRead);
+        for (UUID variant : toRead) {
+            if (available.getOrDefault(variant, 0L) <= 0) {
+                soldOut.found(variant);
+            }
+        }
         List<Integer> unavailable = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (available.getOrDefault(lines.get(i).variantId(), 0L) < lines.get(i).quantity()) {
@@ -234,6 +245,7 @@ public final class ReservationService {
     private void save(DSLContext db, Map<StockKey, StockLevel> before, Map<StockKey, StockLevel> changed,
                       StockChangeReason reason) {
         repository.saveLevels(db, changed.values(), reason);
+        soldOut.forget(changed.values().stream().map(StockLevel::variantId).toList());
         repository.insertLowStockEvents(db, changed.values().stream()
                 .filter(after -> after.fellBelowThresholdSince(before.get(after.key())))
                 .sorted(Comparator.comparing(StockLevel::key))

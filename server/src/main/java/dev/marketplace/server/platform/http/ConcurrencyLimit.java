@@ -3,6 +3,7 @@ package dev.marketplace.server.platform.http;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -16,6 +17,7 @@ public final class ConcurrencyLimit {
     private final String operation;
     private final Semaphore permits;
     private final long queueNanos;
+    private final LongAdder refused = new LongAdder();
 
     public ConcurrencyLimit(String operation, int permits, Duration queueFor) {
         if (permits < 1) {
@@ -24,6 +26,11 @@ public final class ConcurrencyLimit {
         this.operation = operation;
         this.permits = new Semaphore(permits);
         this.queueNanos = queueFor.toNanos();
+    }
+
+    /** How many requests were refused so far (shed: a metric). */
+    public long refused() {
+        return refused.sum();
     }
 
     /** {@code work}'s result, run once a permit is free; 503 if none frees up in time. */
@@ -36,6 +43,7 @@ public final class ConcurrencyLimit {
             acquired = false;
         }
         if (!acquired) {
+            refused.increment();
             throw ProblemException.serviceUnavailable("The server is running as many " + operation
                     + " as it can at once; retry shortly.").retryAfter(1);
         }

@@ -6,6 +6,9 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -42,6 +45,14 @@ public final class ChangeNotifications implements AutoCloseable {
         /** A change committed; the payload says what changed. */
         void changed(String payload);
 
+        /**
+         * Changes that arrived together, in commit order, before the next confirmation: one at a time unless the
+         * subscriber can apply them at once (one re-read for all, instead of one each, when the node is behind).
+         */
+        default void changed(List<String> payloads) {
+            payloads.forEach(this::changed);
+        }
+
         /** Changes may have committed unannounced (before listening began, or while the connection was lost). */
         void mayHaveMissedChanges();
 
@@ -52,6 +63,13 @@ public final class ChangeNotifications implements AutoCloseable {
                 public void changed(String payload) {
                     for (Subscriber subscriber : subscribers) {
                         subscriber.changed(payload);
+                    }
+                }
+
+                @Override
+                public void changed(List<String> payloads) {
+                    for (Subscriber subscriber : subscribers) {
+                        subscriber.changed(payloads);
                     }
                 }
 
@@ -99,6 +117,34 @@ public final class ChangeNotifications implements AutoCloseable {
     /** Whether every change committed more than {@link #MAX_LAG} ago has reached the subscriber. */
     public boolean isCurrent() {
         return confirmedOnce && System.nanoTime() - confirmedUpToNanos < MAX_LAG.toNanos();
+    }
+
+    /** How long ago the last returned heartbeat was sent (how far behind the copy may be); empty before the first. */
+    public Optional<Duration> confirmedAge() {
+        return confirmedOnce ? Optional.of(Duration.ofNanos(System.nanoTime() - confirmedUpToNanos))
+                : Optional.empty();
+    }
+
+    /**
+     * Whether {@link #isCurrent()}, waiting at most {@code atMost} for the next heartbeat to prove it when the last
+     * one is too old (a node that is merely slow, not cut off, proves it again within a heartbeat's round trip).
+     */
+    public boolean awaitCurrent(Duration atMost) {
+        if (isCurrent()) {
+            return true;
+        }
+        long deadline = System.nanoTime() + atMost.toNanos();
+        synchronized (delivery) {
+            for (long left = deadline - System.nanoTime(); !isCurrent() && left > 0; left = deadline - System.nanoTime()) {
+                try {
+                    delivery.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return isCurrent();
     }
 
     /**
@@ -169,15 +215,27 @@ public final class ChangeNotifications implements AutoCloseable {
                 if (received == null) {
                     continue;
                 }
+                // Changes that arrived together reach the subscriber together (a node that fell behind catches up with
+                // one re-read, not one per change), but always before a heartbeat sent after them is confirmed.
+                List<String> changes = new ArrayList<>();
                 for (PGNotification notification : received) {
                     String payload = notification.getParameter();
                     if (payload.startsWith(heartbeatPayload)) {
+                        deliver(changes);
                         confirmed(Long.parseLong(payload.substring(heartbeatPayload.length())));
                     } else if (!payload.startsWith(HEARTBEAT_PREFIX)) { // other nodes' heartbeats say nothing here
-                        subscriber.changed(payload);
+                        changes.add(payload);
                     }
                 }
+                deliver(changes);
             }
+        }
+    }
+
+    private void deliver(List<String> changes) {
+        if (!changes.isEmpty()) {
+            subscriber.changed(changes.size() == 1 ? List.of(changes.getFirst()) : List.copyOf(changes));
+            changes.clear();
         }
     }
 

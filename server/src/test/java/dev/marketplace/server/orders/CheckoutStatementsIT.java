@@ -1,0 +1,155 @@
+package dev.marketplace.server.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.marketplace.sdk.MarketplaceException.ConflictException;
+import dev.marketplace.sdk.ErrorCode;
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.TestServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.TransactionContext;
+import org.jooq.TransactionListener;
+import org.jooq.impl.DefaultExecuteListenerProvider;
+import org.jooq.impl.DefaultTransactionListenerProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What one checkout costs PostgreSQL, counted (decision 57): the statements jOOQ sends and the transactions it
+ * commits on the request's thread, machine-independent unlike timings. A test-only listener on the server's own
+ * configuration records them; background jobs run on other threads and are left out.
+ */
+class CheckoutStatementsIT {
+
+    @RegisterExtension
+    static final TestServer server = new TestServer().with("points.base-rate-bp", "0");
+
+    private static final Map<Thread, List<String>> STATEMENTS = new ConcurrentHashMap<>();
+    private static final Map<Thread, List<String>> COMMITS = new ConcurrentHashMap<>();
+    /** The threads that ran the recorded request (those that read a cart). */
+    private static volatile List<Thread> requestThreads = List.of();
+    private static volatile boolean recording;
+    private static Shop shop;
+    private static ActiveMerchant tea;
+    private static ActiveMerchant pottery;
+    private static ActiveMerchant books;
+
+    @BeforeAll
+    static void openShopAndListen() throws Exception {
+        shop = new Shop(server, 1000);
+        tea = shop.merchant("Kyoto Tea Co., Ltd.");
+        pottery = shop.merchant("Arita Pottery K.K.");
+        books = shop.merchant("Kanda Books Ltd.");
+        server.db().configuration().set(new DefaultExecuteListenerProvider(new ExecuteListener() {
+            @Override
+            public void executeStart(ExecuteContext ctx) {
+                if (recording) {
+                    STATEMENTS.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add(ctx.sql());
+                }
+            }
+        }));
+        server.db().configuration().set(new DefaultTransactionListenerProvider(new TransactionListener() {
+            @Override
+            public void commitEnd(TransactionContext ctx) {
+                if (recording) {
+                    COMMITS.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add("commit");
+                }
+            }
+        }));
+    }
+
+    @AfterAll
+    static void stopListening() {
+        server.db().configuration().set(new DefaultExecuteListenerProvider[0]);
+        server.db().configuration().set(new DefaultTransactionListenerProvider[0]);
+    }
+
+    @Test
+    void aCheckoutOfFiveLinesFromThreeMerchantsCostsAtMostTwentyThreeStatementsInOneTransaction() throws Exception {
+        Item gyokuro = shop.item(tea, "S-GYO", 3_000, 10, true);
+        Item sencha = shop.item(tea, "S-SEN", 1_200, 10, true);
+        Item bowl = shop.item(pottery, "S-BOWL", 4_999, 10, false);
+        Item cup = shop.item(pottery, "S-CUP", 2_500, 10, false);
+        Item novel = shop.item(books, "S-NOVEL", 1_500, 10, false);
+        MarketplaceClient customer = shop.customer(UUID.randomUUID());
+        UUID cartId = shop.cartWith(customer, 1, gyokuro, sencha, bowl, cup, novel);
+
+        List<String> statements = recordedDuring(() -> customer.orders().checkout(Shop.checkoutOf(cartId)));
+
+        System.out.printf("checkout: %d statements, %d commits%n%s%n", statements.size(), commits(),
+                String.join("\n", statements));
+        // 23 counted on 2026-12-06 (decision 57): a ceiling, so that an added round trip is a decision, not a drift.
+        assertThat(statements).as("statements of one checkout").hasSizeLessThanOrEqualTo(23);
+        assertThat(commits()).as("transactions of one checkout").isEqualTo(1);
+    }
+
+    @Test
+    void aRefusalOfASoldOutVariantReadsNoStockOnceItIsKnownSoldOut() throws Exception {
+        Item limited = shop.item(tea, "S-LIMITED", 5_000, 1, true);
+        MarketplaceClient first = shop.customer(UUID.randomUUID());
+        first.orders().checkout(Shop.checkoutOf(shop.cartWith(first, 1, limited)));
+        List<UUID> carts = new ArrayList<>();
+        List<MarketplaceClient> buyers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            MarketplaceClient buyer = shop.customer(UUID.randomUUID());
+            buyers.add(buyer);
+            carts.add(shop.cartWith(buyer, 1, limited));
+        }
+        recordedDuring(() -> refused(buyers.get(0), carts.get(0))); // finds it sold out
+
+        List<String> statements = recordedDuring(() -> {
+            refused(buyers.get(1), carts.get(1));
+            refused(buyers.get(2), carts.get(2));
+            return null;
+        });
+
+        System.out.printf("two refusals of a variant known sold out:%n%s%n", String.join("\n", statements));
+        assertThat(statements).as("statements reading stock levels")
+                .noneMatch(sql -> sql.contains("stock_level"));
+    }
+
+    private static Object refused(MarketplaceClient buyer, UUID cartId) {
+        assertThatThrownBy(() -> buyer.orders().checkout(Shop.checkoutOf(cartId)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_STOCK));
+        return null;
+    }
+
+    private interface Call {
+        Object call() throws Exception;
+    }
+
+    /** The statements of the thread that ran the most of them during {@code call} (the request's). */
+    private static List<String> recordedDuring(Call call) throws Exception {
+        STATEMENTS.clear();
+        COMMITS.clear();
+        recording = true;
+        try {
+            call.call();
+        } finally {
+            recording = false;
+        }
+        Map<Thread, List<String>> byThread = Map.copyOf(STATEMENTS);
+        requestThreads = byThread.entrySet().stream()
+                .filter(entry -> entry.getValue().stream().anyMatch(sql -> sql.contains("cart")))
+                .map(Map.Entry::getKey).toList();
+        return requestThreads.stream().flatMap(thread -> byThread.get(thread).stream()).collect(Collectors.toList());
+    }
+
+    private static int commits() {
+        return requestThreads.stream().mapToInt(thread -> COMMITS.getOrDefault(thread, List.of()).size()).sum();
+    }
+}
