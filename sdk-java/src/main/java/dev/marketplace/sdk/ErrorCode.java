@@ -67,6 +67,16 @@ public final class ErrorCode {
     public static final ErrorCode IDEMPOTENCY_OUTCOME_COMMITTED = known("idempotency_outcome_committed");
     /** The idempotency key was used for a different request. */
     public static final ErrorCode IDEMPOTENCY_KEY_REUSED = known("idempotency_key_reused");
+    /** The coupon has started: its discount and minimum spend can no longer change. */
+    public static final ErrorCode COUPON_STARTED = known("coupon_started");
+    /** The coupon has ended and can no longer change. */
+    public static final ErrorCode COUPON_ENDED = known("coupon_ended");
+    /** A coupon's use limit or budget may not go below what is already used or spent. */
+    public static final ErrorCode COUPON_LIMIT_BELOW_USED = known("coupon_limit_below_used");
+    /** A limit the coupon was created without cannot be added. */
+    public static final ErrorCode COUPON_LIMIT_ABSENT = known("coupon_limit_absent");
+    /** The merchant's deposit cannot be given back while it has sub-orders not yet released. */
+    public static final ErrorCode MERCHANT_HAS_OPEN_SUB_ORDERS = known("merchant_has_open_sub_orders");
     /** The body is too large. */
     public static final ErrorCode PAYLOAD_TOO_LARGE = known("payload_too_large");
     /** The request line (path and query) is longer than the server reads. */

@@ -29,8 +29,8 @@ public final class PaymentsModule implements Module {
         this.provider = PaymentProviders.from(config, outbound);
         this.payments = new PaymentService(dsl, provider, orders,
                 config.get("reconcile.after").as(Duration.class).get(),
-                new PaymentService.RefundRetry(config.get("refunds.retry.attempts").asInt().orElse(4),
-                        config.get("refunds.retry.backoff").as(Duration.class).orElse(Duration.ofMinutes(10))),
+                new PaymentService.RefundRetry(config.get("refunds.retry.attempts").asInt().get(),
+                        config.get("refunds.retry.backoff").as(Duration.class).get()),
                 clock);
         this.reconcileEvery = config.get("reconcile.every").as(Duration.class).get();
     }

@@ -16,6 +16,7 @@ import dev.marketplace.sdk.model.MerchantContact;
 import dev.marketplace.sdk.model.Money;
 import dev.marketplace.sdk.model.OrderCreate;
 import dev.marketplace.sdk.model.PrincipalType;
+import dev.marketplace.sdk.model.StorefrontCreate;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
@@ -46,7 +47,7 @@ final class ClusterShop {
     private final DSLContext db;
     private final MarketplaceClient operator;
     private final UUID category;
-    private final UUID storefrontId = UUID.randomUUID();
+    private final UUID storefrontId;
     private final String storefrontClientId;
     private final String storefrontSecret;
     private final AtomicLong sourceSequence = new AtomicLong(1);
@@ -57,6 +58,7 @@ final class ClusterShop {
         this.operator = cluster.operator();
         this.category = operator.categories().createCategory(new CategoryCreate().name("Cluster " + UUID.randomUUID())
                 .commissionRateBasisPoints(1000)).getId();
+        this.storefrontId = operator.clients().registerStorefront(new StorefrontCreate().name("Cluster shop")).getId();
         ClientCredentials storefront = operator.clients().createClient(new ClientCreate().name("Storefront")
                 .principalType(PrincipalType.STOREFRONT).principalId(storefrontId)
                 .scopes(List.of(Scope.CATALOG_READ, Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));

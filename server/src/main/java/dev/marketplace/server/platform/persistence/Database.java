@@ -26,8 +26,6 @@ public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
     /** While the database is unreachable, how often one request tries the pool again (the others get 503 at once). */
     private static final Duration OUTAGE_RETRY = Duration.ofSeconds(1);
-    /** At most so many requests per pooled connection wait for one; more are refused at once (503). */
-    private static final int WAITING_PER_CONNECTION = 8;
 
     private final EmbeddedDatabase embedded;
     private final HikariDataSource pool;
@@ -37,8 +35,7 @@ public final class Database implements AutoCloseable {
         this.embedded = embedded;
         this.pool = pool;
         // While the database is unreachable, requests are refused at once rather than each waiting the pool out.
-        this.dsl = DSL.using(new DefaultConfiguration().set(new DatabaseOutage(pool, OUTAGE_RETRY,
-                WAITING_PER_CONNECTION * pool.getMaximumPoolSize())).set(SQLDialect.POSTGRES)
+        this.dsl = DSL.using(new DefaultConfiguration().set(new DatabaseOutage(pool, OUTAGE_RETRY)).set(SQLDialect.POSTGRES)
                 .set(new Settings().withExecuteLogging(false))
                 .set(new DefaultTransactionListenerProvider(CommitWatch.listener())));
     }

@@ -6,18 +6,14 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * Bounds the wait for a connection, and fails fast while the database is unreachable (decision 50).
+ * Fails fast while the database is unreachable (decision 50).
  *
- * <p>At most {@code maxWaiting} callers wait for a connection at once; one more is refused at once (503), so a slow
- * database or a full pool sheds load instead of piling up virtual threads that each wait the pool's whole timeout.
- *
- * <p> The pool makes every caller wait its whole
+ * <p>The pool makes every caller wait its whole
  * {@code connectionTimeout} for a connection it cannot open; once one caller has waited that long because
  * connecting failed (the pool's timeout carries the connection failure as its cause; a pool that is merely full does
  * not), the next callers are refused at once (503 through {@code ErrorHandling}) for {@code openFor}. Then one caller
@@ -30,14 +26,12 @@ final class DatabaseOutage implements DataSource {
     private final DataSource pool;
     private final long openForNanos;
     private final AtomicBoolean trying = new AtomicBoolean();
-    private final Semaphore waiting;
     private volatile long downUntil;
     private volatile boolean down;
 
-    DatabaseOutage(DataSource pool, Duration openFor, int maxWaiting) {
+    DatabaseOutage(DataSource pool, Duration openFor) {
         this.pool = pool;
         this.openForNanos = openFor.toNanos();
-        this.waiting = new Semaphore(maxWaiting);
     }
 
     /** Whether a recent attempt found the database unreachable. */
@@ -62,9 +56,6 @@ final class DatabaseOutage implements DataSource {
     }
 
     private Connection attempt() throws SQLException {
-        if (!waiting.tryAcquire()) {
-            throw new SQLTransientConnectionException("too many requests are waiting for a database connection", "08004");
-        }
         try {
             Connection connection = pool.getConnection();
             if (down) {
@@ -82,8 +73,6 @@ final class DatabaseOutage implements DataSource {
                 down = true;
             }
             throw e;
-        } finally {
-            waiting.release();
         }
     }
 

@@ -33,6 +33,8 @@ public final class RateLimits {
     static final int SHARE_DIVISOR = 20;
     /** Leased tokens not spent within this time lapse, so they do not stay locked up on a node the client left. */
     static final Duration LEASE_LIFETIME = Duration.ofSeconds(3);
+    /** How long a request waits for another request's lease before this node's own bucket decides for it. */
+    private static final Duration LEASE_WAIT = Duration.ofMillis(200);
     /** Idle local leases are forgotten after this (the shared bucket is full again by then). */
     private static final long IDLE_NANOS = Duration.ofMinutes(2).toNanos();
 
@@ -121,7 +123,7 @@ public final class RateLimits {
         }
         try {
             Bucket.Outcome outcome = leases.computeIfAbsent(bucketKey, ignored -> new Lease(policy)).take(this, bucketKey);
-            if (sharedFailing) {
+            if (sharedFailing && outcome != null) {
                 sharedFailing = false;
                 LOG.log(System.Logger.Level.INFO, "the shared rate limit buckets answer again");
             }
@@ -153,28 +155,72 @@ public final class RateLimits {
         private long emptyUntilNanos;
         private long sharedRemainingMilli;
         private long lastUsedNanos = System.nanoTime();
+        private boolean leasing;
 
         Lease(Policy policy) {
             this.policy = policy;
         }
 
-        synchronized Bucket.Outcome take(RateLimits limits, String bucketKey) {
-            long now = System.nanoTime();
-            lastUsedNanos = now;
-            if (tokens > 0 && now - leasedAtNanos > LEASE_LIFETIME.toNanos()) {
-                tokens = 0; // lapsed: the client may have moved on to other nodes
-            }
-            if (tokens == 0 && now - emptyUntilNanos >= 0) {
-                long share = Math.max(1, policy.requestsPerMinute() / SHARE_DIVISOR);
-                long[] leased = limits.lease(bucketKey, policy.requestsPerMinute(), share);
-                tokens = leased[0] / 1000;
-                sharedRemainingMilli = leased[1];
-                leasedAtNanos = now;
-                if (tokens == 0) {
-                    // Empty everywhere: no need to ask again before the next whole token has refilled.
-                    emptyUntilNanos = now + (long) Math.ceil((1000 - sharedRemainingMilli) / 1000.0 / policy.tokensPerNano());
+        /**
+         * Spends a leased token, leasing a share first when none is left. The lease's database call runs outside this
+         * lease's lock, by one request at a time: the others wait for it up to {@link #LEASE_WAIT}, then let this
+         * node's own bucket decide (null), so a slow or unreachable database never queues a client's requests.
+         */
+        Bucket.Outcome take(RateLimits limits, String bucketKey) {
+            synchronized (this) {
+                long now = System.nanoTime();
+                lastUsedNanos = now;
+                long waitUntil = now + LEASE_WAIT.toNanos();
+                while (true) {
+                    if (tokens > 0 && now - leasedAtNanos > LEASE_LIFETIME.toNanos()) {
+                        tokens = 0; // lapsed: the client may have moved on to other nodes
+                    }
+                    if (tokens > 0 || now - emptyUntilNanos < 0) {
+                        return spend(now);
+                    }
+                    if (!leasing) {
+                        leasing = true;
+                        break;
+                    }
+                    long left = waitUntil - now;
+                    if (left <= 0) {
+                        return null;
+                    }
+                    try {
+                        wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    }
+                    now = System.nanoTime();
                 }
             }
+            long[] leased = null;
+            try {
+                leased = limits.lease(bucketKey, policy.requestsPerMinute(),
+                        Math.max(1, policy.requestsPerMinute() / SHARE_DIVISOR));
+            } finally {
+                synchronized (this) {
+                    long now = System.nanoTime();
+                    if (leased != null) {
+                        tokens = leased[0] / 1000;
+                        sharedRemainingMilli = leased[1];
+                        leasedAtNanos = now;
+                        if (tokens == 0) {
+                            // Empty everywhere: no need to ask again before the next whole token has refilled.
+                            emptyUntilNanos = now + (long) Math.ceil((1000 - sharedRemainingMilli) / 1000.0 / policy.tokensPerNano());
+                        }
+                    }
+                    leasing = false;
+                    notifyAll();
+                }
+            }
+            synchronized (this) {
+                return spend(System.nanoTime());
+            }
+        }
+
+        private Bucket.Outcome spend(long now) {
             double rate = policy.tokensPerNano();
             double left = tokens + sharedRemainingMilli / 1000.0;
             long secondsToFull = (long) Math.ceil(Math.max(0, policy.requestsPerMinute() - left) / rate / 1e9);

@@ -61,7 +61,14 @@ class DatabaseOutageIT {
                 String refusedKey = UUID.randomUUID().toString();
                 String refused = "During the cut " + UUID.randomUUID().toString().substring(0, 8);
                 assertUnavailable(createCategory(base, token, refusedKey, refused));
-                // Once one request has found the database down, the others are refused without waiting the pool out.
+                // A request that waits the pool out because it cannot connect finds the database down (one that met
+                // a pooled connection broken by the cut fails at once without telling): from then on requests are
+                // refused without waiting the pool out.
+                Await.until(Duration.ofSeconds(30), "a request is refused at once", () -> {
+                    long sent = System.nanoTime();
+                    assertUnavailable(get(base, token, "/v1/categories"));
+                    return Duration.ofNanos(System.nanoTime() - sent).compareTo(POOL_TIMEOUT.dividedBy(2)) < 0;
+                });
                 List<Future<Duration>> timed = new ArrayList<>();
                 try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                     for (int i = 0; i < 8; i++) {

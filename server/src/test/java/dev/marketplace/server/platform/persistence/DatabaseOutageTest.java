@@ -10,10 +10,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -23,21 +19,15 @@ import org.junit.jupiter.api.Test;
 /** {@link DatabaseOutage} over a pool the test plays: a bounded wait, and fast refusals while the database is down. */
 class DatabaseOutageTest {
 
-    /** A pool that blocks until released, or fails as a pool that cannot connect, as the test says. */
+    /** A pool that fails as a full pool or as one that cannot connect, as the test says. */
     private static final class PlayedPool implements DataSource {
         final AtomicInteger calls = new AtomicInteger();
-        volatile CountDownLatch blockUntil = new CountDownLatch(0);
         volatile boolean unreachable;
         volatile boolean full;
 
         @Override
         public Connection getConnection() throws SQLException {
             calls.incrementAndGet();
-            try {
-                blockUntil.await();
-            } catch (InterruptedException e) {
-                throw new SQLException(e);
-            }
             if (full) {
                 throw new SQLTransientConnectionException("request timed out (total=8, active=8)", "08001");
             }
@@ -89,37 +79,10 @@ class DatabaseOutageTest {
     }
 
     @Test
-    void atMostSoManyWaitForAConnectionAndOneMoreIsRefusedAtOnce() throws Exception {
-        PlayedPool pool = new PlayedPool();
-        pool.blockUntil = new CountDownLatch(1);
-        DatabaseOutage outage = new DatabaseOutage(pool, Duration.ofSeconds(1), 3);
-        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<?>[] waiting = new Future<?>[3];
-            for (int i = 0; i < waiting.length; i++) {
-                waiting[i] = callers.submit(() -> outage.getConnection());
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pool.calls.get() < 3 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(pool.calls.get()).isEqualTo(3);
-            assertThatThrownBy(outage::getConnection).isInstanceOf(SQLTransientConnectionException.class)
-                    .hasMessageContaining("too many requests are waiting");
-            assertThat(pool.calls.get()).as("the refused caller never reached the pool").isEqualTo(3);
-            pool.blockUntil.countDown();
-            for (Future<?> caller : waiting) {
-                assertThat(caller.get()).isNotNull();
-            }
-        }
-        assertThat(outage.getConnection()).as("the waiters' places are free again").isNotNull();
-        assertThat(outage.isDown()).isFalse();
-    }
-
-    @Test
     void anUnreachableDatabaseIsRefusedAtOnceUntilOneCallerFindsItBack() throws Exception {
         PlayedPool pool = new PlayedPool();
         pool.unreachable = true;
-        DatabaseOutage outage = new DatabaseOutage(pool, Duration.ofMillis(300), 10);
+        DatabaseOutage outage = new DatabaseOutage(pool, Duration.ofMillis(300));
         assertThatThrownBy(outage::getConnection).isInstanceOf(SQLTransientConnectionException.class)
                 .hasMessageContaining("timed out");
         assertThat(outage.isDown()).isTrue();
@@ -147,7 +110,7 @@ class DatabaseOutageTest {
     void aFullPoolIsNotTakenForAnOutage() {
         PlayedPool pool = new PlayedPool();
         pool.full = true;
-        DatabaseOutage outage = new DatabaseOutage(pool, Duration.ofSeconds(60), 10);
+        DatabaseOutage outage = new DatabaseOutage(pool, Duration.ofSeconds(60));
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(outage::getConnection).hasMessageContaining("timed out");
         }
