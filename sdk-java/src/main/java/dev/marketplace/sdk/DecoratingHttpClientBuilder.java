@@ -20,16 +20,38 @@ public final class DecoratingHttpClientBuilder implements HttpClient.Builder {
 
     private final HttpClient.Builder delegate;
     private final UnaryOperator<HttpClient> decoration;
+    private final boolean once;
+    private HttpClient built;
 
     /** Builds with {@code delegate}, then applies {@code decoration} to the client it built. */
     public DecoratingHttpClientBuilder(HttpClient.Builder delegate, UnaryOperator<HttpClient> decoration) {
+        this(delegate, decoration, false);
+    }
+
+    private DecoratingHttpClientBuilder(HttpClient.Builder delegate, UnaryOperator<HttpClient> decoration, boolean once) {
         this.delegate = delegate;
         this.decoration = decoration;
+        this.once = once;
+    }
+
+    /**
+     * Like the constructor, but every {@link #build()} returns the one client built first. The generated API
+     * classes each ask their {@code ApiClient} for a client; without this, every one of them would hold its own
+     * connection pool and selector thread (a few file descriptors each, for as long as the client lives).
+     */
+    public static DecoratingHttpClientBuilder once(HttpClient.Builder delegate, UnaryOperator<HttpClient> decoration) {
+        return new DecoratingHttpClientBuilder(delegate, decoration, true);
     }
 
     @Override
-    public HttpClient build() {
-        return decoration.apply(delegate.build());
+    public synchronized HttpClient build() {
+        if (!once) {
+            return decoration.apply(delegate.build());
+        }
+        if (built == null) {
+            built = decoration.apply(delegate.build());
+        }
+        return built;
     }
 
     @Override

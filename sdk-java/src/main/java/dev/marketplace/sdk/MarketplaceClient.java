@@ -100,7 +100,7 @@ public final class MarketplaceClient {
                         URI.create(baseUri + "/oauth2/token"), builder.clientId, builder.clientSecret,
                         builder.requestTimeout, client.getObjectMapper(), problems, builder.clock),
                         builder.scopes, builder.clock);
-        client.setHttpClientBuilder(new DecoratingHttpClientBuilder(transport, built -> {
+        client.setHttpClientBuilder(DecoratingHttpClientBuilder.once(transport, built -> {
             HttpClient retrying = new RetryingHttpClient(built, retryPolicy, RetryingHttpClient::isSafeToResend);
             return tokens == null ? retrying : new AuthorizingHttpClient(retrying, tokens);
         }));
