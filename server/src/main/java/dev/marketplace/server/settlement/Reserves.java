@@ -18,6 +18,8 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * A merchant's reserve, {@code merchant_reserve:{merchant}} (decision 31): the admission deposit the operator
@@ -169,8 +171,8 @@ final class Reserves {
 
     private static long sum(DSLContext tx, org.jooq.Table<?> table, org.jooq.Field<Long> amount,
                             org.jooq.Condition where) {
-        return tx.select(org.jooq.impl.DSL.coalesce(org.jooq.impl.DSL.sum(amount), java.math.BigDecimal.ZERO))
-                .from(table).where(where).fetchSingle().value1().longValueExact();
+        return tx.select(DSL.coalesce(DSL.sum(amount).cast(SQLDataType.BIGINT), 0L))
+                .from(table).where(where).fetchSingle().value1();
     }
 
     private static DepositRefund depositRefund(dev.marketplace.schema.tables.records.SettlementDepositRefundRecord row,

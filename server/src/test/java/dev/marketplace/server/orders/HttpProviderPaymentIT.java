@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -22,13 +21,13 @@ import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.HttpPaymentProviderStub;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -44,22 +43,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class HttpProviderPaymentIT {
 
-    private static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
-            .encodeToString("provider-webhook-secret-32-bytes".getBytes(StandardCharsets.UTF_8));
     private static final String PAYMENTS = "/v1/payments";
 
-    private static final WireMockServer provider = started();
+    private static final WireMockServer provider = HttpPaymentProviderStub.started();
 
     @RegisterExtension
     // The money events pinned here are the payments domain's; points earning (decision 35) is off.
-    static final TestServer server = new TestServer()
+    static final TestServer server = HttpPaymentProviderStub.payingThrough(new TestServer(), provider)
             .with("points.base-rate-bp", "0")
-            .with("payments.provider", "http")
-            .with("payments.http.base.url", "http://127.0.0.1:" + provider.port())
-            .with("payments.http.api.key", "sk_test_marketplace")
-            .with("payments.http.webhook.secret", WEBHOOK_SECRET)
             .with("payments.reconcile.after", "PT0S")
-            .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
             .with("outbound.targets.payments.timeout", "PT0.3S")
             .with("outbound.targets.payments.initial-backoff", "PT0.001S")
             .with("outbound.targets.payments.max-backoff", "PT0.002S");
@@ -67,11 +59,6 @@ class HttpProviderPaymentIT {
     private static Shop shop;
     private static ActiveMerchant tea;
 
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @BeforeAll
     static void openShop() throws Exception {
@@ -191,7 +178,7 @@ class HttpProviderPaymentIT {
         HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/webhooks/payments/http"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-        new StandardWebhooks(WEBHOOK_SECRET, Duration.ofMinutes(5)).sign(id, Instant.now(), bytes).forEach(request::header);
+        new StandardWebhooks(HttpPaymentProviderStub.WEBHOOK_SECRET, Duration.ofMinutes(5)).sign(id, Instant.now(), bytes).forEach(request::header);
         return request.build();
     }
 

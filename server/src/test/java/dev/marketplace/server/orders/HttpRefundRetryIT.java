@@ -5,7 +5,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
 import static dev.marketplace.schema.Tables.LEDGER_TRANSACTION;
 import static dev.marketplace.schema.Tables.PAYMENT;
@@ -24,10 +23,9 @@ import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.HttpPaymentProviderStub;
 import dev.marketplace.server.testing.TestServer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.UUID;
 import org.jooq.Record4;
 import org.junit.jupiter.api.AfterAll;
@@ -44,17 +42,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class HttpRefundRetryIT {
 
-    private static final WireMockServer provider = started();
+    private static final WireMockServer provider = HttpPaymentProviderStub.started();
     private static final MovableClock clock = new MovableClock();
 
     @RegisterExtension
-    static final TestServer server = new TestServer().withClock(clock)
-            .with("payments.provider", "http")
-            .with("payments.http.base.url", "http://127.0.0.1:" + provider.port())
-            .with("payments.http.api.key", "sk_test_marketplace")
-            .with("payments.http.webhook.secret", "whsec_" + Base64.getEncoder()
-                    .encodeToString("provider-webhook-secret-32-bytes".getBytes(StandardCharsets.UTF_8)))
-            .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
+    static final TestServer server = HttpPaymentProviderStub.payingThrough(new TestServer().withClock(clock), provider)
             // One attempt per call: the refund job's own resend is what is tested.
             .with("outbound.targets.payments.max-attempts", "1")
             .with("outbound.targets.payments.timeout", "PT1S")
@@ -64,11 +56,6 @@ class HttpRefundRetryIT {
     private static Shop shop;
     private static ActiveMerchant tea;
 
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @BeforeAll
     static void openShop() throws Exception {

@@ -3,7 +3,6 @@ package dev.marketplace.server.orders;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.marketplace.schema.Tables.PAYMENT;
 import static dev.marketplace.schema.Tables.PAYMENT_REFUND;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,10 +16,9 @@ import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
+import dev.marketplace.server.testing.HttpPaymentProviderStub;
 import dev.marketplace.server.testing.TestServer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -44,26 +42,15 @@ class RefundSendingIT {
             WHERE datname = current_database() AND pid <> pg_backend_pid()
               AND state LIKE 'idle in transaction%' AND clock_timestamp() - state_change > interval '500 milliseconds'""";
 
-    private static final WireMockServer provider = started();
+    private static final WireMockServer provider = HttpPaymentProviderStub.started();
 
     @RegisterExtension
-    static final TestServer server = new TestServer()
-            .with("payments.provider", "http")
-            .with("payments.http.base.url", "http://127.0.0.1:" + provider.port())
-            .with("payments.http.api.key", "sk_test_marketplace")
-            .with("payments.http.webhook.secret", "whsec_" + Base64.getEncoder()
-                    .encodeToString("provider-webhook-secret-32-bytes".getBytes(StandardCharsets.UTF_8)))
-            .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
+    static final TestServer server = HttpPaymentProviderStub.payingThrough(new TestServer(), provider)
             .with("outbound.targets.payments.timeout", "PT10S");
 
     private static Shop shop;
     private static ActiveMerchant tea;
 
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @BeforeAll
     static void openShop() throws Exception {

@@ -40,8 +40,8 @@ class DatabaseOutageTest {
         }
 
         @Override
-        public Connection getConnection(String username, String password) {
-            throw new UnsupportedOperationException();
+        public Connection getConnection(String username, String password) throws SQLException {
+            return getConnection();
         }
 
         @Override
@@ -68,8 +68,8 @@ class DatabaseOutageTest {
         }
 
         @Override
-        public <T> T unwrap(Class<T> type) {
-            throw new UnsupportedOperationException();
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            throw new SQLException("not a wrapper for " + type.getName()); // as JDBC asks when isWrapperFor is false
         }
 
         @Override
