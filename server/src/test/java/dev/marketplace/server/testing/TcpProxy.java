@@ -54,9 +54,14 @@ public final class TcpProxy implements AutoCloseable {
                     continue;
                 }
                 Socket server = new Socket();
-                server.connect(target, 2_000);
                 open.add(client);
                 open.add(server);
+                server.connect(target, 2_000);
+                if (cut) { // cut while connecting: cut() may have missed these two
+                    closeQuietly(client);
+                    closeQuietly(server);
+                    continue;
+                }
                 Thread.ofVirtual().start(() -> pipe(client, server));
                 Thread.ofVirtual().start(() -> pipe(server, client));
             } catch (IOException e) {
