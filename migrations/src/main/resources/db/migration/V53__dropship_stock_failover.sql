@@ -5,3 +5,5 @@ ALTER TABLE dropship_variant
     ADD COLUMN stock_from_backup boolean NOT NULL DEFAULT false;
 CREATE INDEX dropship_variant_backup_idx ON dropship_variant (backup_connection_id, backup_supplier_sku)
     WHERE backup_connection_id IS NOT NULL;
+CREATE INDEX dropship_variant_with_backup_idx ON dropship_variant (connection_id)
+    WHERE backup_connection_id IS NOT NULL;

@@ -342,6 +342,12 @@ final class DropshipRepository {
                  WHERE v.connection_id = ? AND v.supplier_sku = s.sku""", skus, quantities, costs, connectionId);
     }
 
+    /** The connection's variants that have a backup (a few, read without the connection's other variants). */
+    List<ImportedVariant> withBackup(DSLContext db, UUID connectionId) {
+        return db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.CONNECTION_ID.eq(connectionId))
+                .and(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID.isNotNull()).fetch(DropshipRepository::variant);
+    }
+
     /** The variants (of any of the merchant's connections) whose backup is this connection. */
     List<ImportedVariant> backedBy(DSLContext db, UUID backupConnectionId) {
         return db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID.eq(backupConnectionId))

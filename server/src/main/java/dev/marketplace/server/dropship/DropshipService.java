@@ -529,8 +529,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
      */
     private void failOver(DSLContext db, UUID connectionId) {
         List<DropshipRepository.ImportedVariant> candidates = new ArrayList<>(repository.backedBy(db, connectionId));
-        repository.variantsOf(db, connectionId).values().stream()
-                .filter(v -> v.backupConnectionId().isPresent()).forEach(candidates::add);
+        candidates.addAll(repository.withBackup(db, connectionId));
         if (candidates.isEmpty()) {
             return;
         }
