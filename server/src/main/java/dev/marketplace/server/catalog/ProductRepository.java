@@ -465,7 +465,7 @@ final class ProductRepository {
     Product update(DSLContext db, Product current, ProductContent content, ProductStatus status,
                    List<ComplianceFinding> findings, List<String> rejectionReasons) {
         boolean published = status == ProductStatus.PUBLISHED;
-        db.update(PRODUCT)
+        ProductRecord row = db.update(PRODUCT)
                 .set(contentColumns(content))
                 .set(PRODUCT.STATUS, status.wireName())
                 .set(PRODUCT.COMPLIANCE_FINDINGS, findingsJson(findings))
@@ -476,12 +476,14 @@ final class ProductRepository {
                 .set(PRODUCT.VERSION, PRODUCT.VERSION.plus(1))
                 .set(PRODUCT.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PRODUCT.ID.eq(current.id()))
-                .execute();
+                .returning()
+                .fetchSingle();
         if (!content.variants().equals(current.content().variants())) {
             replaceVariants(db, current.id(), current.merchantId(), content.variants());
+            return withVariants(db, List.of(row)).getFirst();
         }
-        return db.selectFrom(PRODUCT).where(PRODUCT.ID.eq(current.id())).fetchOptional()
-                .map(row -> withVariants(db, List.of(row)).getFirst()).orElseThrow();
+        // Variants untouched (a status change, a submission): the locked product's own are still the stored ones.
+        return toProduct(row, current.variants());
     }
 
     /**

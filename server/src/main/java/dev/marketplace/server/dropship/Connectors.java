@@ -47,8 +47,17 @@ public final class Connectors {
         return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
+    /**
+     * Whether the connection's breaker is closed: stock follows a primary back only once its trial calls after an
+     * outage closed the breaker, not while it is half-open (decision 64).
+     */
+    boolean healthy(Connection connection) {
+        return connection.kind() == ConnectorKind.SIMULATED
+                || target(connection.id()).circuitState() == CircuitBreaker.State.CLOSED;
+    }
+
     private OutboundTarget target(UUID connectionId) {
-        return outbound.target("dropship-" + connectionId);
+        return outbound.targetRefusingRedirects("dropship-" + connectionId);
     }
 
     /** The built-in supplier, for the demo and tests that act on the supplier's side. */

@@ -37,10 +37,14 @@ import org.jooq.impl.DSL;
 /** The drop-ship tables; every method runs in the caller's transaction. */
 final class DropshipRepository {
 
-    /** A variant imported from a supplier, as stored. */
+    /**
+     * A variant imported from a supplier, as stored; with a backup, what the backup last reported for its SKU and
+     * whether the marketplace stock is read from the backup now (decision 64).
+     */
     record ImportedVariant(UUID connectionId, String supplierSku, String supplierProductId, UUID merchantId,
                            UUID productId, UUID variantId, long cost, long supplierStock,
-                           Optional<UUID> backupConnectionId, Optional<String> backupSupplierSku) {
+                           Optional<UUID> backupConnectionId, Optional<String> backupSupplierSku,
+                           Optional<Long> backupSupplierStock, boolean stockFromBackup) {
     }
 
     record SealedCredentials(String keyId, byte[] sealed) {
@@ -187,7 +191,6 @@ final class DropshipRepository {
                 .set(DROPSHIP_CONNECTION.LAST_SUCCESS_AT, now)
                 .set(DROPSHIP_CONNECTION.STALE_SINCE, (OffsetDateTime) null)
                 .set(DROPSHIP_CONNECTION.SYNC_MARKER, marker.orElse(null))
-                .set(DROPSHIP_CONNECTION.SYNC_SEQUENCE, DROPSHIP_CONNECTION.SYNC_SEQUENCE.plus(1))
                 .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, nextAt)
                 .set(DROPSHIP_CONNECTION.SYNC_CLAIMED_UNTIL, (OffsetDateTime) null)
                 .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
@@ -198,6 +201,22 @@ final class DropshipRepository {
         db.update(DROPSHIP_CONNECTION).set(DROPSHIP_CONNECTION.SYNC_MARKER, (String) null)
                 .set(DROPSHIP_CONNECTION.NEXT_SYNC_AT, now)
                 .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
+    }
+
+    /**
+     * The next source sequence of each connection's stock writes, taken under the connections' row locks (in id order,
+     * so two syncs taking each other's never deadlock): a variant read from its backup is written at its primary's
+     * location, so the backup's sync takes a number from the primary's sequence too.
+     */
+    Map<UUID, Long> nextSequences(DSLContext db, Set<UUID> connectionIds) {
+        db.select(DROPSHIP_CONNECTION.ID).from(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.ID.in(connectionIds))
+                .orderBy(DROPSHIP_CONNECTION.ID).forUpdate().fetch();
+        Map<UUID, Long> next = new HashMap<>();
+        db.update(DROPSHIP_CONNECTION).set(DROPSHIP_CONNECTION.SYNC_SEQUENCE, DROPSHIP_CONNECTION.SYNC_SEQUENCE.plus(1))
+                .where(DROPSHIP_CONNECTION.ID.in(connectionIds))
+                .returning(DROPSHIP_CONNECTION.ID, DROPSHIP_CONNECTION.SYNC_SEQUENCE)
+                .fetch().forEach(r -> next.put(r.getId(), r.getSyncSequence()));
+        return next;
     }
 
     void syncFailed(DSLContext db, UUID id, OffsetDateTime nextAt) {
@@ -220,12 +239,19 @@ final class DropshipRepository {
                 .where(DROPSHIP_CONNECTION.ID.eq(id)).execute();
     }
 
-    /** Which of these variants come from a connection whose last successful sync is older than {@code cutoff}. */
+    /**
+     * Which of these variants have no fresh supplier: their connection's last successful sync is older than
+     * {@code cutoff} (or it is marked stale), and so is their backup's, if they have one (decision 64).
+     */
     Set<UUID> staleAmong(DSLContext db, Collection<UUID> variantIds, OffsetDateTime cutoff) {
+        var backup = DROPSHIP_CONNECTION.as("backup");
         return new HashSet<>(db.select(DROPSHIP_VARIANT.VARIANT_ID).from(DROPSHIP_VARIANT)
                 .join(DROPSHIP_CONNECTION).on(DROPSHIP_CONNECTION.ID.eq(DROPSHIP_VARIANT.CONNECTION_ID))
+                .leftJoin(backup).on(backup.ID.eq(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID))
                 .where(DROPSHIP_VARIANT.VARIANT_ID.in(variantIds))
                 .and(DROPSHIP_CONNECTION.LAST_SUCCESS_AT.lt(cutoff).or(DROPSHIP_CONNECTION.STALE_SINCE.isNotNull()))
+                .and(backup.ID.isNull().or(DROPSHIP_VARIANT.BACKUP_SUPPLIER_STOCK.isNull())
+                        .or(backup.LAST_SUCCESS_AT.lt(cutoff)).or(backup.STALE_SINCE.isNotNull()))
                 .fetch(DROPSHIP_VARIANT.VARIANT_ID));
     }
 
@@ -294,9 +320,11 @@ final class DropshipRepository {
                 .fetchOptional(DropshipRepository::variant);
     }
 
+    /** A new backup: what an earlier one reported is forgotten until the new one's sync reads its SKU. */
     void setBackup(DSLContext db, UUID variantId, UUID backupConnectionId, String backupSku) {
         db.update(DROPSHIP_VARIANT).set(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID, backupConnectionId)
                 .set(DROPSHIP_VARIANT.BACKUP_SUPPLIER_SKU, backupSku)
+                .set(DROPSHIP_VARIANT.BACKUP_SUPPLIER_STOCK, (Long) null)
                 .where(DROPSHIP_VARIANT.VARIANT_ID.eq(variantId)).execute();
     }
 
@@ -314,10 +342,41 @@ final class DropshipRepository {
                  WHERE v.connection_id = ? AND v.supplier_sku = s.sku""", skus, quantities, costs, connectionId);
     }
 
+    /** The connection's variants that have a backup (a few, read without the connection's other variants). */
+    List<ImportedVariant> withBackup(DSLContext db, UUID connectionId) {
+        return db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.CONNECTION_ID.eq(connectionId))
+                .and(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID.isNotNull()).fetch(DropshipRepository::variant);
+    }
+
+    /** The variants (of any of the merchant's connections) whose backup is this connection. */
+    List<ImportedVariant> backedBy(DSLContext db, UUID backupConnectionId) {
+        return db.selectFrom(DROPSHIP_VARIANT).where(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID.eq(backupConnectionId))
+                .fetch(DropshipRepository::variant);
+    }
+
+    /** What the backup reported for the SKUs it backs, written only where it changed. */
+    void updateBackupStock(DSLContext db, UUID backupConnectionId, Map<String, Long> stockBySku) {
+        if (stockBySku.isEmpty()) {
+            return;
+        }
+        db.execute("""
+                UPDATE dropship_variant v SET backup_supplier_stock = s.quantity
+                  FROM unnest(?::text[], ?::bigint[]) AS s(sku, quantity)
+                 WHERE v.backup_connection_id = ? AND v.backup_supplier_sku = s.sku
+                   AND v.backup_supplier_stock IS DISTINCT FROM s.quantity""",
+                stockBySku.keySet().toArray(String[]::new), stockBySku.values().toArray(Long[]::new), backupConnectionId);
+    }
+
+    void setStockFromBackup(DSLContext db, Collection<UUID> variantIds, boolean fromBackup) {
+        db.update(DROPSHIP_VARIANT).set(DROPSHIP_VARIANT.STOCK_FROM_BACKUP, fromBackup)
+                .where(DROPSHIP_VARIANT.VARIANT_ID.in(variantIds)).execute();
+    }
+
     static ImportedVariant variant(dev.marketplace.schema.tables.records.DropshipVariantRecord r) {
         return new ImportedVariant(r.getConnectionId(), r.getSupplierSku(), r.getSupplierProductId(),
                 r.getMerchantId(), r.getProductId(), r.getVariantId(), r.getCostAmount(), r.getSupplierStock(),
-                Optional.ofNullable(r.getBackupConnectionId()), Optional.ofNullable(r.getBackupSupplierSku()));
+                Optional.ofNullable(r.getBackupConnectionId()), Optional.ofNullable(r.getBackupSupplierSku()),
+                Optional.ofNullable(r.getBackupSupplierStock()), r.getStockFromBackup());
     }
 
     // --- sync runs

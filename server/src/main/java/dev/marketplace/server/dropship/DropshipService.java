@@ -211,7 +211,8 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
 
     /**
      * Names a backup supplier for one imported variant: the same goods as {@code backupSupplierSku} at another of the
-     * merchant's connections, used for forwarding while this connection's supplier fails (decision 39).
+     * merchant's connections, used for forwarding while this connection's supplier fails (decision 39) and for the
+     * variant's stock while it fails or is stale (decision 64).
      */
     DropshipRepository.ImportedVariant setBackup(Principal caller, UUID connectionId, UUID variantId,
                                                  UUID backupConnectionId, String backupSupplierSku) {
@@ -226,6 +227,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                     .orElseThrow(() -> ProblemException.validation("variantId", FieldError.NOT_FOUND,
                             "names no variant imported through this connection"));
             repository.setBackup(tx.dsl(), variantId, backup.id(), backupSupplierSku);
+            repository.syncFullyNow(tx.dsl(), backup.id(), now()); // so the backup's stock of that SKU is read soon
             return variant;
         });
     }
@@ -304,7 +306,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 if (costs.containsKey(variant.sku())) {
                     variants.add(new DropshipRepository.ImportedVariant(connection.id(), variant.sku(), supplied.id(),
                             connection.merchantId(), product.id(), variant.id(), costs.get(variant.sku()), 0,
-                            Optional.empty(), Optional.empty()));
+                            Optional.empty(), Optional.empty(), Optional.empty(), false));
                 }
             }
             switch (result.outcome()) {
@@ -398,9 +400,12 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
     /**
      * Reads the supplier's stock (outside any transaction), then writes in one transaction: the marketplace stock of
      * every changed variant (supplier stock less the safety buffer, as an absolute count whose source sequence is the
-     * sync's), the supplier's stock and costs, the run, and the connection fresh again. A connection coming back from
-     * stale gets every variant's stock written, restoring what the freshness guard took off sale. Variants whose cost
-     * changed are re-priced afterwards through the catalog.
+     * sync's), the supplier's stock and costs where they changed, the run, and the connection fresh again. A
+     * connection coming back from stale gets every variant's stock written, restoring what the freshness guard took
+     * off sale. The connection is also a backup (decision 64): what it reports for the SKUs it backs is kept, and
+     * written as the stock of the variants read from it now. Then, succeeded or failed, each variant with a backup is
+     * pointed at the supplier it should be read from ({@link #failOver}). Variants whose cost changed are re-priced
+     * afterwards through the catalog.
      */
     private SyncRun syncClaimed(Connection connection) {
         OffsetDateTime started = now();
@@ -417,12 +422,17 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
             dsl.transaction(tx -> {
                 repository.insertRun(tx.dsl(), run);
                 repository.syncFailed(tx.dsl(), connection.id(), now().plus(wait));
+                failOver(tx.dsl(), connection.id());
             });
             LOG.log(System.Logger.Level.INFO, "stock sync of connection " + connection.id() + " failed: " + e.getMessage());
             return run;
         }
         Map<UUID, Long> repriced = new HashMap<>();
-        SyncRun run = dsl.transactionResult(tx -> apply(tx.dsl(), connection, report, started, startedNanos, repriced));
+        SyncRun run = dsl.transactionResult(tx -> {
+            SyncRun applied = apply(tx.dsl(), connection, report, started, startedNanos, repriced);
+            failOver(tx.dsl(), connection.id());
+            return applied;
+        });
         if (!repriced.isEmpty()) {
             reprice(connection, repriced);
         }
@@ -432,30 +442,54 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
     private SyncRun apply(DSLContext db, Connection connection, SupplierConnector.StockReport report,
                           OffsetDateTime started, long startedNanos, Map<UUID, Long> repriced) {
         Map<String, DropshipRepository.ImportedVariant> variants = repository.variantsOf(db, connection.id());
+        Map<String, List<DropshipRepository.ImportedVariant>> backedBySku = new HashMap<>();
+        repository.backedBy(db, connection.id()).forEach(v -> backedBySku
+                .computeIfAbsent(v.backupSupplierSku().orElseThrow(), sku -> new ArrayList<>()).add(v));
         boolean restoring = connection.staleSince().isPresent();
         Map<String, Long> stockBySku = new HashMap<>();
         if (restoring) {
             variants.values().forEach(v -> stockBySku.put(v.supplierSku(), v.supplierStock()));
         }
-        List<SupplierConnector.SupplierStock> known = new ArrayList<>();
+        List<SupplierConnector.SupplierStock> changed = new ArrayList<>();
+        Map<String, Long> backupStockBySku = new HashMap<>();
+        List<DropshipRepository.ImportedVariant> readFromHere = new ArrayList<>();
         for (SupplierConnector.SupplierStock item : report.items()) {
+            List<DropshipRepository.ImportedVariant> backed = backedBySku.getOrDefault(item.sku(), List.of());
+            if (!backed.isEmpty()) {
+                backupStockBySku.put(item.sku(), item.quantity());
+                backed.stream().filter(v -> v.stockFromBackup() && (restoring
+                        || !v.backupSupplierStock().equals(Optional.of(item.quantity())))).forEach(readFromHere::add);
+            }
             DropshipRepository.ImportedVariant variant = variants.get(item.sku());
             if (variant == null) {
                 continue; // not imported: the merchant does not sell it
             }
-            known.add(item);
             if (item.quantity() != variant.supplierStock()) {
                 stockBySku.put(item.sku(), item.quantity());
             }
             if (item.cost() != variant.cost()) {
                 repriced.put(variant.productId(), 0L);
             }
+            if (item.quantity() != variant.supplierStock() || item.cost() != variant.cost()) {
+                changed.add(item);
+            }
         }
-        long sequence = connection.syncSequence() + 1;
-        List<StockUpdate> updates = new ArrayList<>(stockBySku.size());
-        stockBySku.forEach((sku, quantity) -> updates.add(new StockUpdate(variants.get(sku).variantId(),
-                connection.locationId(), Optional.of(new StockUpdate.AbsoluteCount(connection.buffer().sellable(quantity),
-                sequence)), Optional.empty(), Optional.empty())));
+        // A variant read from its backup now shows the backup's stock; its own supplier's is only kept.
+        stockBySku.keySet().removeIf(sku -> variants.get(sku).stockFromBackup());
+        Set<UUID> writtenConnections = new HashSet<>();
+        writtenConnections.add(connection.id());
+        readFromHere.forEach(v -> writtenConnections.add(v.connectionId()));
+        Map<UUID, Long> sequences = repository.nextSequences(db, writtenConnections);
+        List<StockUpdate> updates = new ArrayList<>(stockBySku.size() + readFromHere.size());
+        stockBySku.forEach((sku, quantity) -> updates.add(absolute(variants.get(sku).variantId(),
+                connection.locationId(), connection.buffer().sellable(quantity), sequences.get(connection.id()))));
+        Map<UUID, Connection> primaries = new HashMap<>();
+        for (DropshipRepository.ImportedVariant variant : readFromHere) {
+            Connection primary = primaries.computeIfAbsent(variant.connectionId(),
+                    id -> repository.get(db, id).orElseThrow());
+            updates.add(absolute(variant.variantId(), primary.locationId(), connection.buffer().sellable(
+                    backupStockBySku.get(variant.backupSupplierSku().orElseThrow())), sequences.get(primary.id())));
+        }
         int changes = 0;
         int failures = report.skipped();
         Principal merchant = merchantOf(connection);
@@ -469,7 +503,8 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 }
             }
         }
-        repository.updateSupplierStock(db, connection.id(), known);
+        repository.updateSupplierStock(db, connection.id(), changed);
+        repository.updateBackupStock(db, connection.id(), backupStockBySku);
         OffsetDateTime now = now();
         repository.syncSucceeded(db, connection.id(), now, report.nextMarker(), now.plus(connection.syncEvery()));
         SyncRun run = new SyncRun(UUID.randomUUID(), connection.id(), connection.merchantId(), started,
@@ -477,6 +512,88 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 report.items().size() + report.skipped(), changes, failures, node, null);
         repository.insertRun(db, run);
         return run;
+    }
+
+    private static StockUpdate absolute(UUID variantId, UUID locationId, long onHand, long sequence) {
+        return new StockUpdate(variantId, locationId, Optional.of(new StockUpdate.AbsoluteCount(onHand, sequence)),
+                Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Stock-sync failover per variant (decision 64), for the variants this connection supplies or backs: a variant
+     * is read from its backup while its primary fails (breaker not closed, or no successful sync within
+     * {@code dropship.stale.after}) and the backup does not (breaker closed, synced within that time, its SKU read),
+     * and from its primary otherwise. A variant changing side gets its stock written at once at its primary's location
+     * (the location that sells it) from the side it now follows; a primary that is not fresh gives none. One
+     * {@code dropship_switch} row per primary, backup and direction records each change with its count and reason.
+     */
+    private void failOver(DSLContext db, UUID connectionId) {
+        List<DropshipRepository.ImportedVariant> candidates = new ArrayList<>(repository.backedBy(db, connectionId));
+        candidates.addAll(repository.withBackup(db, connectionId));
+        if (candidates.isEmpty()) {
+            return;
+        }
+        OffsetDateTime now = now();
+        SupplierStates suppliers = new SupplierStates(db, now.minus(settings.staleAfter()));
+        Map<SwitchKey, List<DropshipRepository.ImportedVariant>> switching = new LinkedHashMap<>();
+        for (DropshipRepository.ImportedVariant variant : candidates) {
+            Connection primary = suppliers.connection(variant.connectionId());
+            Connection backup = suppliers.connection(variant.backupConnectionId().orElseThrow());
+            boolean primaryFails = suppliers.fails(primary);
+            boolean fromBackup = primaryFails && variant.backupSupplierStock().isPresent() && !suppliers.fails(backup);
+            if (fromBackup != variant.stockFromBackup()) {
+                String reason = fromBackup ? !connectors.healthy(primary) ? "the primary supplier's circuit breaker is not closed"
+                        : "the primary supplier's stock is stale"
+                        : primaryFails ? "the backup supplier fails too" : "the primary supplier is healthy again";
+                switching.computeIfAbsent(new SwitchKey(primary, backup, fromBackup, reason), key -> new ArrayList<>())
+                        .add(variant);
+            }
+        }
+        if (switching.isEmpty()) {
+            return;
+        }
+        Map<UUID, Long> sequences = repository.nextSequences(db, switching.keySet().stream()
+                .map(key -> key.primary().id()).collect(java.util.stream.Collectors.toSet()));
+        switching.forEach((key, variants) -> {
+            Connection primary = key.primary();
+            long sequence = sequences.get(primary.id());
+            inventory.applyUpdates(db, merchantOf(primary), variants.stream().map(v -> absolute(v.variantId(),
+                    primary.locationId(), key.toBackup() ? key.backup().buffer().sellable(v.backupSupplierStock().orElseThrow())
+                            : suppliers.fresh(primary) ? primary.buffer().sellable(v.supplierStock()) : 0, sequence))
+                    .toList());
+            repository.setStockFromBackup(db, variants.stream().map(DropshipRepository.ImportedVariant::variantId)
+                    .toList(), key.toBackup());
+            repository.recordSwitch(db, primary.merchantId(), primary.id(), key.backup().id(),
+                    key.toBackup() ? "to_backup" : "to_primary", "stock sync: " + variants.size() + " variant(s) now read "
+                            + "from the " + (key.toBackup() ? "backup" : "primary") + ": " + key.reason(), now);
+        });
+    }
+
+    private record SwitchKey(Connection primary, Connection backup, boolean toBackup, String reason) {
+    }
+
+    /** The connections a failover decision looks at, each read once: fresh (synced in time) and failing or not. */
+    private final class SupplierStates {
+        private final DSLContext db;
+        private final OffsetDateTime freshSince;
+        private final Map<UUID, Connection> connections = new HashMap<>();
+
+        SupplierStates(DSLContext db, OffsetDateTime freshSince) {
+            this.db = db;
+            this.freshSince = freshSince;
+        }
+
+        Connection connection(UUID id) {
+            return connections.computeIfAbsent(id, key -> repository.get(db, key).orElseThrow());
+        }
+
+        boolean fresh(Connection connection) {
+            return connection.staleSince().isEmpty() && !connection.lastSuccessAt().isBefore(freshSince);
+        }
+
+        boolean fails(Connection connection) {
+            return !connectors.healthy(connection) || !fresh(connection);
+        }
     }
 
     /** New prices by the connection's rule for products whose supplier cost changed; the catalog keeps their status. */
@@ -509,7 +626,8 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
     /**
      * The job: connections whose last successful sync is older than {@code dropship.stale.after} stop selling — the
      * available stock of their variants is taken to zero (listings show them sold out) and the merchant gets a
-     * {@code dropship.stale} event — until a sync succeeds. Checkout refuses them meanwhile ({@link #staleAmong}), even
+     * {@code dropship.stale} event — until a sync succeeds. A variant whose backup is fresh is read from the backup
+     * instead and keeps selling (decision 64). Checkout refuses them meanwhile ({@link #staleAmong}), even
      * before this job has run. Returns how many connections went stale.
      */
     public int takeStaleOffSale() {
@@ -519,8 +637,10 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
             List<Connection> stale = repository.lockNewlyStale(db, now.minus(settings.staleAfter()), SYNC_BATCH);
             for (Connection connection : stale) {
                 repository.markStale(db, connection.id(), now);
+                // Variants with a fresh backup are read from it and keep selling; those it backed fall back.
+                failOver(db, connection.id());
                 List<UUID> variantIds = repository.variantsOf(db, connection.id()).values().stream()
-                        .map(DropshipRepository.ImportedVariant::variantId).toList();
+                        .filter(v -> !v.stockFromBackup()).map(DropshipRepository.ImportedVariant::variantId).toList();
                 Map<UUID, Long> available = inventory.availableToReserve(variantIds);
                 List<StockUpdate> zero = available.entrySet().stream().filter(e -> e.getValue() > 0)
                         .map(e -> new StockUpdate(e.getKey(), connection.locationId(), Optional.empty(),

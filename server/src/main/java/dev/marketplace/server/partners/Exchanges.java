@@ -270,22 +270,23 @@ final class Exchanges {
             ExchangeTerms.Terms in = terms(db, partnerId, ExchangeTerms.INBOUND, now);
             long ourPoints = checkedConversion(in, partnerPoints);
             UUID id = UUID.randomUUID();
-            int inserted = db.insertInto(PARTNER_EXCHANGE)
-                    .set(newRow(id, partnerId, ExchangeTerms.INBOUND, key, customer, memberId, in, ourPoints,
-                            partnerPoints, now, null))
-                    .onConflictDoNothing().execute();
+            // Written completed at once: the whole credit commits or none of it, so no pending row is ever seen.
+            PartnerExchangeRecord row = newRow(id, partnerId, ExchangeTerms.INBOUND, key, customer, memberId, in,
+                    ourPoints, partnerPoints, now, null);
+            row.setState(COMPLETED);
+            row.setResolvedAt(now);
+            int inserted = db.insertInto(PARTNER_EXCHANGE).set(row).onConflictDoNothing().execute();
             if (inserted == 0) {
                 // A concurrent request with the key committed first: answer its exchange.
                 return replay(find(db, partnerId, ExchangeTerms.INBOUND, key).orElseThrow(), memberId, partnerPoints);
             }
             caps.takeCustomer(db, in, customer, partnerPoints, now.toLocalDate());
             points.credit(db, customer, id, ourPoints, "exchange_in", "exchange from partner " + partnerId);
-            PartnerExchangeRecord row = lock(db, id);
             DomainEvents.append(db, MoneyMovement.pointsExchangedIn(id.toString(), parties(row), partnerId,
                     settlement(row), points.money(ourPoints)));
-            Inbound credited = new Inbound(resolve(db, row, COMPLETED, null, EventType.EXCHANGE_COMPLETED), false);
+            announce(db, row, EventType.EXCHANGE_COMPLETED);
             caps.takePartnerDay(db, in, partnerPoints, now.toLocalDate());
-            return credited;
+            return new Inbound(row, false);
         });
     }
 
@@ -437,6 +438,12 @@ final class Exchanges {
         row.setFailure(failure);
         row.setResolvedAt(now);
         row.setNextCheckAt(null);
+        announce(db, row, fact);
+        return row;
+    }
+
+    /** The exchange's webhook fact (its state as the row has it), in the caller's transaction. */
+    private static void announce(DSLContext db, PartnerExchangeRecord row, EventType fact) {
         DomainEvents.append(db, new DomainFact(fact, fact.wireName() + ":" + row.getId(), parties(row),
                 Json.createObjectBuilder()
                         .add("exchangeId", row.getId().toString())
@@ -446,11 +453,10 @@ final class Exchanges {
                         .add("memberId", row.getMemberId())
                         .add("points", row.getOurPoints())
                         .add("partnerPoints", row.getPartnerPoints())
-                        .add("state", state)
+                        .add("state", row.getState())
                         .add("ownerType", PrincipalType.PARTNER.wireName())
                         .add("ownerId", row.getPartnerId().toString())
                         .build()));
-        return row;
     }
 
     private static Parties parties(PartnerExchangeRecord row) {

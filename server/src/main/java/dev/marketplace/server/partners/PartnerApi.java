@@ -93,7 +93,7 @@ final class PartnerApi {
     }
 
     private OutboundTarget target(PartnerRegistry.Connection partner) {
-        return outbound.target("partner-" + partner.partnerId());
+        return outbound.targetRefusingRedirects("partner-" + partner.partnerId());
     }
 
     private static URI resolve(PartnerRegistry.Connection partner, String path) {

@@ -323,6 +323,40 @@ class PointsExchangeIT {
         assertSettled();
     }
 
+    @Test
+    void aRedirectToAnotherHostIsNeverFollowedAndItsExchangeWaits() throws Exception {
+        WireMockServer elsewhere = started();
+        try {
+            // 127.0.0.1 passes the SSRF rules here, but it is not the partner's host (localhost) on its list.
+            String offList = "http://127.0.0.1:" + elsewhere.port() + "/api/points/credits";
+            elsewhere.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(
+                    com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).willReturn(aResponse().withStatus(201)));
+            Member member = member("M-redirected", 10_000);
+            creditAnswers(aResponse().withStatus(307).withHeader("Location", offList));
+            HttpResponse<String> response = exchangeOut(member, 600);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+            String reference = json(response).getJsonObject("exchange").getString("reference");
+            lookupAnswers(reference, aResponse().withStatus(302).withHeader("Location", offList + "/" + reference));
+            clock.advance(Duration.ofMinutes(2));
+            server.runJob(PartnersModule.RECONCILE_JOB);
+
+            assertThat(elsewhere.getAllServeEvents()).as("the redirects' host is never called").isEmpty();
+            assertThat(outbound(member, reference).getString("state")).isEqualTo("pending");
+            assertThat(available(member)).as("held").isEqualTo(9_400);
+
+            // The partner answers itself again: the job finds it never received the credit and sends it once.
+            creditAnswers(aResponse().withStatus(201));
+            lookupAnswers(reference, aResponse().withStatus(404));
+            clock.advance(Duration.ofMinutes(2));
+            resolvedByTheJob(member, reference, "completed");
+            assertThat(elsewhere.getAllServeEvents()).isEmpty();
+            assertThat(available(member)).isEqualTo(9_400);
+            assertSettled();
+        } finally {
+            elsewhere.stop();
+        }
+    }
+
     /** Replaces the partner's allowed hosts (it stays active); returns its new version. */
     private static long allowHosts(long version, String... hosts) {
         HttpResponse<String> changed = send("PATCH", "/v1/partners/" + PARTNER, server.operatorToken(),

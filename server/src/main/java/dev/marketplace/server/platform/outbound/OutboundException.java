@@ -25,6 +25,11 @@ public final class OutboundException extends RuntimeException {
         MALFORMED_RESPONSE(false, true),
         /** The target kept redirecting past the limit. */
         TOO_MANY_REDIRECTS(false, true),
+        /**
+         * The target answered a redirect, and it is one whose calls never follow redirects (a partner's or supplier's
+         * API, whose hosts the operator allows one by one): the redirect is not followed and the call failed.
+         */
+        REDIRECT_REFUSED(false, true),
         /** The target's circuit breaker is open: the call was not attempted. */
         CIRCUIT_OPEN(false, false),
         /** The target already has its maximum of concurrent calls in flight: the call was not attempted. */

@@ -91,8 +91,29 @@ public final class OutboundHttp implements AutoCloseable {
      * @throws IllegalArgumentException when the name is not letters, digits, {@code -} and {@code _}
      */
     public OutboundTarget target(String name) {
-        return targets.computeIfAbsent(requireTargetName(name), n -> new OutboundTarget(n, configuredTargets.getOrDefault(n, defaults),
-                new RedirectFollowingClient(n, http, destinations), exchanges, sleeper, clock, meters));
+        return target(name, true);
+    }
+
+    /**
+     * Like {@link #target(String)}, but its calls never follow a redirect: a 3xx with a {@code Location} fails the call
+     * ({@link OutboundException.Kind#REDIRECT_REFUSED}). For the APIs of partners and suppliers, whose hosts are
+     * allowed one by one: a redirect could lead anywhere the SSRF rules allow, off that list.
+     *
+     * @throws IllegalStateException when the name is already a target that follows redirects
+     */
+    public OutboundTarget targetRefusingRedirects(String name) {
+        return target(name, false);
+    }
+
+    private OutboundTarget target(String name, boolean followRedirects) {
+        OutboundTarget target = targets.computeIfAbsent(requireTargetName(name), n -> new OutboundTarget(n,
+                configuredTargets.getOrDefault(n, defaults), new RedirectFollowingClient(n, http, destinations,
+                followRedirects), exchanges, sleeper, clock, meters));
+        if (target.followsRedirects() != followRedirects) {
+            throw new IllegalStateException("target " + name + " already exists and " + (followRedirects
+                    ? "refuses" : "follows") + " redirects");
+        }
+        return target;
     }
 
     private static String requireTargetName(String name) {

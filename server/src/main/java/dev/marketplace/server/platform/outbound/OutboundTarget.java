@@ -120,6 +120,11 @@ public final class OutboundTarget {
         return settings;
     }
 
+    /** Whether its calls follow redirects (checked hop by hop), or fail on one ({@link OutboundHttp#targetRefusingRedirects}). */
+    public boolean followsRedirects() {
+        return client.followsRedirects();
+    }
+
     /** The breaker's state now; {@code HALF_OPEN} comes by itself once {@code wait-in-open-state} has passed. */
     public CircuitBreaker.State circuitState() {
         return breaker.getState();

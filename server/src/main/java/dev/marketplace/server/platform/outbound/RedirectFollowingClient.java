@@ -17,6 +17,9 @@ import java.util.Set;
  * a POST) continues as a GET without body; 307 and 308 repeat the method and body. A redirect to another origin
  * drops the credentials ({@code Authorization}, {@code Cookie}, {@code Proxy-Authorization}); other headers carrying
  * secrets would follow it, so such targets should not redirect.
+ *
+ * <p>A client built not to follow redirects fails on any redirect ({@link Kind#REDIRECT_REFUSED}) instead: for APIs
+ * whose hosts are allowed one by one (partners, suppliers), where a redirect to another host would escape that list.
  */
 final class RedirectFollowingClient {
 
@@ -28,11 +31,17 @@ final class RedirectFollowingClient {
     private final String target;
     private final HttpClient http;
     private final DestinationPolicy destinations;
+    private final boolean followRedirects;
 
-    RedirectFollowingClient(String target, HttpClient http, DestinationPolicy destinations) {
+    RedirectFollowingClient(String target, HttpClient http, DestinationPolicy destinations, boolean followRedirects) {
         this.target = target;
         this.http = http;
         this.destinations = destinations;
+        this.followRedirects = followRedirects;
+    }
+
+    boolean followsRedirects() {
+        return followRedirects;
     }
 
     HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
@@ -45,6 +54,10 @@ final class RedirectFollowingClient {
                     : Optional.empty();
             if (location.isEmpty()) {
                 return response;
+            }
+            if (!followRedirects) {
+                throw new OutboundException(Kind.REDIRECT_REFUSED, target, "answered " + response.statusCode()
+                        + " redirecting to " + location.get() + "; redirects are not followed for this target");
             }
             if (redirects == MAX_REDIRECTS) {
                 throw new OutboundException(Kind.TOO_MANY_REDIRECTS, target, "more than " + MAX_REDIRECTS + " redirects");

@@ -15,6 +15,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.status;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -419,6 +420,36 @@ class OutboundHttpTest {
                     .withHeader("X-Request-Id", equalTo("r-1")).withRequestBody(equalTo("{\"sku\":\"A-1\"}")));
             wireMock.verify(1, postRequestedFor(urlEqualTo("/landing"))
                     .withHeader("Authorization", equalTo("Bearer secret")).withHeader("Cookie", equalTo("session=1")));
+        } finally {
+            other.stop();
+        }
+    }
+
+    @Test
+    void aTargetRefusingRedirectsFailsOnAnyRedirectAndSendsNothingFurther() {
+        WireMockServer other = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+        other.start();
+        try {
+            other.stubFor(any(urlEqualTo("/landing")).willReturn(ok()));
+            // Another host the SSRF rules allow (localhost is 127.0.0.1), and the same origin: neither is followed.
+            wireMock.stubFor(post("/elsewhere").willReturn(redirect307("http://localhost:" + other.port() + "/landing")));
+            wireMock.stubFor(get("/moved").willReturn(aResponse().withStatus(301).withHeader("Location", "/landing")));
+            OutboundHttp outbound = OutboundHttp.builder().defaults(QUICK).allowedPrivateNetworks(LOOPBACK_ONLY)
+                    .sleeper(waits::add).clock(clock).build();
+            opened.add(outbound);
+            OutboundTarget target = outbound.targetRefusingRedirects("wiremock-" + TARGET_NUMBERS.incrementAndGet());
+
+            OutboundException refused = assertFails(() -> target.send(postRequest("/elsewhere")
+                    .header("Idempotency-Key", "k-1").header("X-Api-Key", "secret").build()), Kind.REDIRECT_REFUSED);
+            assertFails(() -> target.sendJson(request("/moved")), Kind.REDIRECT_REFUSED);
+
+            assertThat(refused.getMessage()).contains("307").contains("localhost:" + other.port());
+            assertThat(other.getAllServeEvents()).as("the other host is never reached").isEmpty();
+            assertThat(wireMock.findAll(getRequestedFor(urlEqualTo("/landing")))).isEmpty();
+            assertThat(requests(postRequestedFor(urlEqualTo("/elsewhere")))).as("a refused redirect is not retried").isEqualTo(1);
+            assertThat(calls(target, "redirect_refused")).isEqualTo(2);
+            assertThat(outbound.target("plain-" + TARGET_NUMBERS.incrementAndGet()).followsRedirects()).isTrue();
+            assertThatThrownBy(() -> outbound.target(target.name())).isInstanceOf(IllegalStateException.class);
         } finally {
             other.stop();
         }
