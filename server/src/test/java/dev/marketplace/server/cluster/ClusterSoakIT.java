@@ -183,8 +183,11 @@ class ClusterSoakIT {
         settings.put("payments.reconcile.after", "PT5S");
         settings.put("payments.reconcile.every", "PT2S");
         settings.put("webhooks.delivery.lease", "PT5S");
+        // The harness's 30 s for a connection (slow starts under load) would outlast the cut: a node finds the
+        // database down after one such wait (decision 50), and then refuses at once with 503.
+        settings.put("db.connection.timeout", "PT10S");
         // A failed attempt (a receiver's timeout on this loaded machine) is retried within seconds, not after the
-        // production schedule's 5 minutes; every entry is given, or the production list's tail would stay.
+        // production schedule's 5 minutes; all ten entries are given, so no long wait of the production list is left.
         for (int i = 0; i < 10; i++) {
             settings.put("webhooks.retry.schedule." + i, "PT" + (1 + i) + "S");
         }
@@ -202,8 +205,6 @@ class ClusterSoakIT {
                 erpItems.add(shop.item(seller, "SOAK-ERP-" + i, 900, 1_000));
             }
             shop.operatorWebhookEndpoint("http://127.0.0.1:" + outside.port() + "/hooks/soak", "[\"order.*\", \"payment.*\"]");
-            String storefrontToken = shop.storefrontToken();
-            String sellerToken = cluster.token(seller.clientId(), seller.secret());
 
             Load load = new Load();
             ConcurrentLinkedQueue<Parcel> paid = new ConcurrentLinkedQueue<>();
@@ -216,7 +217,7 @@ class ClusterSoakIT {
             List<Runnable> users = new ArrayList<>();
             for (int user = 0; user < 2; user++) { // storefront browsing: listings of the merchant, text searches
                 Random random = new Random(2112026L + user);
-                MarketplaceClient storefront = cluster.withToken(storefrontToken);
+                MarketplaceClient storefront = shop.storefront();
                 users.add(() -> {
                     if (random.nextBoolean()) {
                         load.call("listings", () -> storefront.listings().listListings(ListListingsParams.builder()
@@ -247,7 +248,8 @@ class ClusterSoakIT {
                     }
                 });
             }
-            MarketplaceClient merchant = cluster.withToken(sellerToken);
+            // Client credentials: the soak outlasts a token's lifetime.
+            MarketplaceClient merchant = cluster.withCredentials(seller.clientId(), seller.secret());
             users.add(() -> { // the merchant's ERP: fulfilment and returns, one step of one parcel at a time
                 Parcel parcel = paid.poll();
                 if (parcel == null) {
