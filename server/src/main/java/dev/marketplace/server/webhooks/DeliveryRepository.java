@@ -120,6 +120,14 @@ final class DeliveryRepository {
                 .execute();
     }
 
+    /** Due again at {@code next}, the attempt not counted (it was never sent). */
+    void postpone(DSLContext db, long deliveryId, OffsetDateTime next) {
+        db.update(WEBHOOK_DELIVERY)
+                .set(WEBHOOK_DELIVERY.NEXT_ATTEMPT_AT, next)
+                .where(WEBHOOK_DELIVERY.ID.eq(deliveryId))
+                .execute();
+    }
+
     void failed(DSLContext db, long deliveryId, OffsetDateTime at) {
         db.update(WEBHOOK_DELIVERY)
                 .set(WEBHOOK_DELIVERY.STATUS, "failed")

@@ -43,7 +43,9 @@ import org.jooq.DSLContext;
  * through the endpoint's {@link OutboundTarget} (SSRF rules, timeout, circuit breaker, bulkhead) outside any
  * transaction, and records every outcome and attempt in a new transaction. One worker at a time holds an endpoint,
  * so its messages go one at a time, in order, while it answers 2xx; the first failure ends the batch and that
- * delivery waits for its retry while the next ones go on. A node killed mid-batch leaves its endpoints busy until
+ * delivery waits for its retry while the next ones go on. A call the endpoint's circuit breaker (or bulkhead) refused
+ * reached nobody: it is logged but spends no step of the schedule, and is due again after the schedule's first wait
+ * (decision 63). A node killed mid-batch leaves its endpoints busy until
  * the lease ends; the deliveries it did not record are sent again (at least once). A node stopped mid-batch (its
  * jobs interrupted) records what it has and releases the endpoint: the attempt it broke off is no outcome, the next
  * node sends that delivery at once (decision 50).
@@ -115,6 +117,11 @@ final class DeliveryWorker {
                            int latencyMillis, String responseHead) {
         boolean success() {
             return outcome.equals("success");
+        }
+
+        /** The endpoint's circuit breaker or bulkhead refused the call: nothing reached the receiver. */
+        boolean notSent() {
+            return outcome.equals("circuit_open") || outcome.equals("bulkhead_full");
         }
     }
 
@@ -201,6 +208,10 @@ final class DeliveryWorker {
             log.add(attempt);
             if (outcome.success()) {
                 delivered.add(outcome.delivery().id());
+            } else if (outcome.notSent()) {
+                // Not an attempt of the schedule: an open breaker (a receiver slow or failing for a moment) would
+                // otherwise push every waiting delivery to the schedule's later, long waits and towards disabling.
+                deliveries.postpone(db, outcome.delivery().id(), outcome.at().plus(settings.schedule().getFirst()));
             } else if (outcome.status() != null && outcome.status() == 410) {
                 deliveries.failed(db, outcome.delivery().id(), outcome.at());
                 disable(db, claim, WebhookEndpoint.GONE);

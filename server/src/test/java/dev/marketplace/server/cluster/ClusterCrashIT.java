@@ -1,8 +1,5 @@
 package dev.marketplace.server.cluster;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
@@ -15,6 +12,8 @@ import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderStatus;
 import dev.marketplace.sdk.model.PaymentCreate;
+import dev.marketplace.sdk.model.ShipmentCreate;
+import dev.marketplace.sdk.model.StatusChangeReason;
 import dev.marketplace.server.cluster.ClusterShop.Item;
 import dev.marketplace.server.cluster.ClusterShop.Seller;
 import dev.marketplace.server.platform.crash.CrashPoints;
@@ -41,9 +40,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * SIGKILL at chosen points (issue 21, decision 51): a node of three halts at a crash point ({@link CrashPoints}) —
  * inside a checkout, between the payment provider's capture and its record, between a refund's provider call and
- * its record, between a webhook's answer and its record — and is started again. No money movement lost or doubled
- * (the provider sees one charge and one refund per key), no stock leaked, every pending item resolved by the
- * recovery jobs of the surviving nodes, the ledger reconciled. Opt-in ({@code -Dcluster.crash=true}): four restarts
+ * its record, between a webhook's answer and its record, between a payout and its record — and is started again.
+ * No money movement lost or doubled (the provider sees one charge, one refund and one payout per key), no stock
+ * leaked, every pending item resolved by the
+ * recovery jobs of the surviving nodes, the ledger reconciled. Opt-in ({@code -Dcluster.crash=true}): five restarts
  * of a JVM take minutes on a loaded machine.
  */
 @EnabledIfSystemProperty(named = "cluster.crash", matches = "true")
@@ -52,6 +52,7 @@ class ClusterCrashIT {
     private static final Duration CRASH = Duration.ofSeconds(60);
     private static final Duration RECOVERY = Duration.ofSeconds(60);
 
+    private static final ProviderRecords provider = new ProviderRecords();
     private static WireMockServer outside;
     private static ClusterNodes cluster;
     private static DSLContext db;
@@ -60,7 +61,7 @@ class ClusterCrashIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        outside = ClusterIT.provider();
+        outside = ClusterIT.provider(provider);
         String databaseUrl = TestDatabases.newDatabase();
         db = ClusterIT.database(databaseUrl);
         Map<String, String> settings = new HashMap<>(ClusterIT.providerSettings(outside));
@@ -69,6 +70,14 @@ class ClusterCrashIT {
         settings.put("orders.acceptance.timeout", "PT1H");
         settings.put("orders.jobs.every", "PT1S");
         settings.put("webhooks.delivery.lease", "PT3S");
+        // Payouts through the provider above, at once (no T+7 hold), the run and its reconciliation every second.
+        settings.put("settlement.payouts.provider", "http");
+        settings.put("settlement.payouts.http.base.url", "http://127.0.0.1:" + outside.port());
+        settings.put("settlement.payouts.http.api.key", "sk_test_cluster_payouts");
+        settings.put("settlement.payouts.hold", "PT0S");
+        settings.put("settlement.payouts.run.every", "PT1S");
+        settings.put("settlement.payouts.reconcile.every", "PT1S");
+        settings.put("settlement.payouts.reconcile.after", "PT2S");
         cluster = ClusterNodes.start(3, databaseUrl, settings);
         shop = new ClusterShop(cluster, db);
         seller = shop.seller("Crash Test Goods K.K.");
@@ -123,11 +132,8 @@ class ClusterCrashIT {
         List<LoggedRequest> charges = outside.findAll(postRequestedFor(urlPathEqualTo("/v1/payments"))).stream()
                 .filter(request -> chargeKey.equals(request.getHeader("Idempotency-Key"))).toList();
         assertThat(charges).as("the provider charged before the node died").isNotEmpty();
-        // The provider knows the charge by its key, as the node that died asked for it.
-        outside.stubFor(get(urlPathEqualTo("/v1/payments")).withQueryParam("idempotencyKey", equalTo(chargeKey))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody("""
-                        {"data": [{"id": "pay_%s", "status": "captured", "currency": "JPY", "authorized": %d,
-                                   "captured": %d, "refunded": 0}]}""".formatted(chargeKey, total, total))));
+        assertThat(provider.charges()).as("the provider knows the charge by its key")
+                .containsEntry(chargeKey, new ProviderRecords.Movement(total, "JPY"));
 
         Await.until(RECOVERY, "the surviving nodes reconcile the payment", () ->
                 shop.count("SELECT count(*) FROM customer_order WHERE id = ? AND status = 'paid'", order.getId()) == 1);
@@ -189,6 +195,40 @@ class ClusterCrashIT {
         assertThat(Set.copyOf(received)).as("every event delivered").isEqualTo(events);
         assertThat(received.size()).as("the one the killed node had sent, sent again under its id")
                 .isGreaterThan(events.size());
+        restart(crashed);
+    }
+
+    @Test
+    void aNodeKilledBetweenAPayoutAndItsRecordIsReconciledToOnePayout() throws Exception {
+        Seller payee = shop.seller("Payout Crash K.K.");
+        // Dear enough that what is owed passes the payout minimum after the month's plan fee.
+        Item item = shop.item(payee, "CRASH-PAYOUT", 200_000, 2);
+        MarketplaceClient customer = shop.customer();
+        Order order = customer.orders().checkout(ClusterShop.checkoutOf(ClusterShop.cartWith(customer, item, 1)));
+        customer.payments().payOrder(order.getId(), new PaymentCreate().paymentMethod("pm_visa"));
+        UUID subOrder = order.getSubOrders().getFirst().getId();
+
+        cluster.arm(CrashPoints.PAYOUT_SENT);
+        payee.client().fulfilment().acceptSubOrder(subOrder, new StatusChangeReason());
+        payee.client().fulfilment().shipSubOrder(subOrder, new ShipmentCreate().carrier("Yamato").trackingNumber("PO-1"));
+        payee.client().fulfilment().deliverSubOrder(subOrder, new StatusChangeReason());
+        int crashed = cluster.awaitCrash(CrashPoints.PAYOUT_SENT, CRASH);
+
+        Await.until(RECOVERY, "a surviving node reconciles the payout", () -> shop.count(
+                "SELECT count(*) FROM payout WHERE merchant_id = ? AND status = 'paid'", payee.id()) == 1);
+        Await.until(RECOVERY, "the ledger posts the payout and nothing is left to pay", () -> shop.count("""
+                SELECT coalesce(sum(balance), 0) FROM ledger_account WHERE name = 'merchant_payable:' || ?::text""",
+                payee.id()) == 0);
+        var payout = db.fetchOne("SELECT id, amount FROM payout WHERE merchant_id = ?", payee.id());
+        String key = "payout:" + payout.get(0);
+        assertThat(shop.count("SELECT count(*) FROM payout WHERE merchant_id = ?", payee.id())).as("one payout").isEqualTo(1);
+        assertThat(provider.payouts()).as("paid by the provider before the node died")
+                .containsEntry(key, new ProviderRecords.Movement(payout.get(1, Long.class), "JPY"));
+        assertThat(outside.findAll(postRequestedFor(urlPathEqualTo("/v1/payouts"))).stream()
+                .filter(request -> key.equals(request.getHeader("Idempotency-Key"))))
+                .as("not sent again: the reconciliation found it by its key").hasSize(1);
+        assertThat(shop.count("SELECT count(*) FROM domain_event WHERE type = 'payout_paid' AND merchant_id = ?",
+                payee.id())).as("one payout_paid").isEqualTo(1);
         restart(crashed);
     }
 

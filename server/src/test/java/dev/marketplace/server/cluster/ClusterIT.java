@@ -1,6 +1,8 @@
 package dev.marketplace.server.cluster;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -96,15 +98,26 @@ class ClusterIT {
         }
     }
 
-    /**
-     * A payment provider played by WireMock, shared by the nodes (the built-in test provider keeps its payments in
-     * one node's memory): a charge or a refund is identified by its idempotency key, as a real provider's, and
-     * webhook receivers answer 204 under /hooks/.
-     */
     static WireMockServer provider() {
+        return provider(new ProviderRecords());
+    }
+
+    /**
+     * A payment and payout provider played by WireMock, shared by the nodes (the built-in test providers keep their
+     * records in one node's memory): a charge, refund or payout is identified by its idempotency key, as a real
+     * provider's, and found by it ({@code records}); webhook receivers answer 204 under /hooks/.
+     */
+    static WireMockServer provider(ProviderRecords records) {
         WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
-                .globalTemplating(true));
+                .globalTemplating(true).extensions(records));
         wireMock.start();
+        wireMock.stubFor(get(urlPathEqualTo("/v1/payments")).willReturn(okJson("{\"data\": []}")));
+        wireMock.stubFor(get(urlPathEqualTo("/v1/payouts")).willReturn(okJson("{\"data\": []}")));
+        wireMock.stubFor(post(urlPathEqualTo("/v1/payouts")).willReturn(aResponse().withStatus(201)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"id": "po_{{request.headers.[Idempotency-Key]}}", "status": "paid",
+                         "amount": {{jsonPath request.body '$.amount'}},
+                         "currency": "{{jsonPath request.body '$.currency'}}"}""")));
         wireMock.stubFor(post(urlPathEqualTo("/v1/payments")).willReturn(aResponse().withStatus(201)
                 .withHeader("Content-Type", "application/json").withBody("""
                         {"id": "pay_{{request.headers.[Idempotency-Key]}}", "status": "captured",

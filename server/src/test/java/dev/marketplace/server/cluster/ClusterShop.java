@@ -127,6 +127,11 @@ final class ClusterShop {
         return UUID.fromString(ClusterIT.json(created.body()).getJsonObject("endpoint").getString("id"));
     }
 
+    /** The storefront itself over the cluster, signing in again when its token expires (catalog:read among its scopes). */
+    MarketplaceClient storefront() {
+        return cluster.withCredentials(storefrontClientId, storefrontSecret);
+    }
+
     /** The storefront's own token (client credentials: catalog:read among its scopes). */
     String storefrontToken() {
         return cluster.token(storefrontClientId, storefrontSecret);

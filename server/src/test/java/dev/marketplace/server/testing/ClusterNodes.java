@@ -164,10 +164,15 @@ public final class ClusterNodes implements AutoCloseable {
 
     /** An SDK client acting as the operator (client credentials), its requests spread over the nodes. */
     public MarketplaceClient operator() {
-        return MarketplaceClient.builder()
-                .baseUri(uri(0))
-                .httpClientBuilder(roundRobin())
-                .clientCredentials(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET)
+        return withCredentials(TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
+    }
+
+    /**
+     * An SDK client signing in with client credentials (a new token when the last expires, so it outlasts a token's
+     * lifetime), its requests spread over the nodes.
+     */
+    public MarketplaceClient withCredentials(String clientId, String secret) {
+        return MarketplaceClient.builder().baseUri(uri(0)).httpClientBuilder(roundRobin()).clientCredentials(clientId, secret)
                 .build();
     }
 

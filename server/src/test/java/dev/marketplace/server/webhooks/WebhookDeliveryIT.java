@@ -266,6 +266,33 @@ class WebhookDeliveryIT {
     }
 
     @Test
+    void aCallTheOpenCircuitRefusedSpendsNoStepOfTheSchedule() {
+        receiver.stubFor(post(urlEqualTo("/breaking")).willReturn(aResponse().withStatus(503)));
+        Endpoint endpoint = create(server.operatorToken(), "/breaking", "stock.low");
+        stockLow(UUID.randomUUID());
+        fanOut();
+        // A breaker that opens after two failed calls of two and stays open for the rest of the test.
+        Node node = node("PT1H", TargetSettings.from(TestServer.config(Map.of("max-attempts", "1",
+                "sliding-window-size", "2", "minimum-number-of-calls", "2", "failure-rate-threshold", "50",
+                "wait-in-open-state", "PT1H")), TargetSettings.DEFAULTS));
+        assertThat(node.deliver()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(node.deliver()).as("the second attempt, which opens the breaker").isEqualTo(1);
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(node.deliver()).isEqualTo(1);
+        assertThat(lastOutcome(endpoint)).isEqualTo("circuit_open");
+        assertThat(server.db().select(WEBHOOK_DELIVERY.ATTEMPTS).from(WEBHOOK_DELIVERY)
+                .where(WEBHOOK_DELIVERY.ENDPOINT_ID.eq(endpoint.id())).fetchSingle().value1())
+                .as("the refused call is logged but not counted").isEqualTo(2);
+        assertThat(node.deliver()).as("not due before the schedule's first wait").isZero();
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(node.deliver()).as("due again after 5 s, not after the third step's 30 minutes").isEqualTo(1);
+        assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/breaking")))).as("sent twice only").hasSize(2);
+        assertThat(get(endpoint).getString("status")).isEqualTo("enabled");
+    }
+
+    @Test
     void goneDisablesTheEndpointAtOnce() {
         answer("/gone", 410);
         Endpoint endpoint = create(server.operatorToken(), "/gone", "stock.low");
