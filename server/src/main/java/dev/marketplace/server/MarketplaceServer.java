@@ -282,14 +282,14 @@ public final class MarketplaceServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "demo orders not made: payments do not go to the built-in test provider");
             return;
         }
-        String host = config.get("server.host").asString().orElse("0.0.0.0");
+        String host = config.get("server.host").asString().get();
         URI base = URI.create("http://" + (host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host) + ":"
                 + port + "/");
         DemoActivity.runIfNoOrders(base, security.accessTokens(), database.dataSource(),
                         config.get("demo.data.seed").asLong().get())
                 .ifPresentOrElse(summary -> LOG.log(System.Logger.Level.INFO, "demo trade made: " + summary),
-                        () -> LOG.log(System.Logger.Level.INFO,
-                                "demo trade not made: the marketplace already has orders, or no demo customers"));
+                        () -> LOG.log(System.Logger.Level.INFO, "demo trade not made: the marketplace already has "
+                                + "orders, or no demo customers or stock to trade"));
     }
 
     /** Metrics; health is {@link HealthHttpService}, which shows its details to the operator only. */

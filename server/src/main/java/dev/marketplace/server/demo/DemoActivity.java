@@ -10,6 +10,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.io.StringReader;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,13 +62,13 @@ public final class DemoActivity {
 
     /** What was made and how long it took. */
     public record Summary(int customers, int orders, int paid, Map<String, Integer> subOrders, int withCoupons,
-                          int withPoints, Duration elapsed) {
+                          int withPoints, Duration elapsed, Duration serverCpu) {
 
         @Override
         public String toString() {
             return String.format("%,d orders of %,d customers (%,d paid, %,d with a coupon, %,d paying with points; "
-                            + "sub-orders %s) in %.1f s", orders, customers, paid, withCoupons, withPoints, subOrders,
-                    elapsed.toMillis() / 1000.0);
+                            + "sub-orders %s) in %.1f s, %.1f s of this JVM's CPU", orders, customers, paid,
+                    withCoupons, withPoints, subOrders, elapsed.toMillis() / 1000.0, serverCpu.toMillis() / 1000.0);
         }
     }
 
@@ -118,6 +119,7 @@ public final class DemoActivity {
      */
     public static Optional<Summary> runIfNoOrders(URI base, AccessTokens tokens, DataSource dataSource, long seed) {
         long started = System.nanoTime();
+        long cpuBefore = processCpuNanos();
         try (Connection lock = dataSource.getConnection()) {
             try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
                 statement.setLong(1, LOCK_KEY);
@@ -127,7 +129,8 @@ public final class DemoActivity {
                 return new DemoActivity(base, tokens, dataSource, seed).runUnlessTraded()
                         .map(summary -> new Summary(summary.customers(), summary.orders(), summary.paid(),
                                 summary.subOrders(), summary.withCoupons(), summary.withPoints(),
-                                Duration.ofNanos(System.nanoTime() - started)));
+                                Duration.ofNanos(System.nanoTime() - started),
+                                Duration.ofNanos(processCpuNanos() - cpuBefore)));
             } finally {
                 try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_unlock(?)")) {
                     statement.setLong(1, LOCK_KEY);
@@ -174,7 +177,7 @@ public final class DemoActivity {
         Map<String, Integer> fates = new TreeMap<>();
         trade.fates.forEach((fate, count) -> fates.put(fate, count.get()));
         return Optional.of(new Summary(customers.size(), trade.orders.get(), trade.paid.get(), fates,
-                trade.withCoupons.get(), trade.withPoints.get(), Duration.ZERO));
+                trade.withCoupons.get(), trade.withPoints.get(), Duration.ZERO, Duration.ZERO));
     }
 
     /** The platform's 10 % coupon (once per customer) and a fixed 300 yen off of the first merchants' own. */
@@ -397,6 +400,12 @@ public final class DemoActivity {
             }
         }
         return byMerchant;
+    }
+
+    /** The CPU time of this process (every thread: the requests' handlers, jobs and subscribers too). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private String merchantToken(UUID merchant) {
