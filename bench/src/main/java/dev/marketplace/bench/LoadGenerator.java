@@ -5,6 +5,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -77,7 +80,7 @@ final class LoadGenerator {
         Histogram latencyMicros = new ConcurrentHistogram(3);
         LongAdder completed = new LongAdder();
         LongAdder answeredInWarmUp = new LongAdder();
-        LongAdder httpErrors = new LongAdder();
+        Map<Integer, LongAdder> httpErrors = new ConcurrentHashMap<>();
         LongAdder ioErrors = new LongAdder();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
@@ -102,7 +105,7 @@ final class LoadGenerator {
                         if (status < 0) {
                             ioErrors.increment();
                         } else if (status >= 400) {
-                            httpErrors.increment();
+                            httpErrors.computeIfAbsent(status, key -> new LongAdder()).increment();
                         } else {
                             completed.increment();
                         }
@@ -114,9 +117,12 @@ final class LoadGenerator {
         joinAll(threads);
         // Late answers to requests due before the end lengthen the run: throughput is over the real time taken.
         double seconds = (System.nanoTime() - measuredFrom) / 1e9;
-        long sent = completed.sum() + httpErrors.sum() + ioErrors.sum();
+        Map<Integer, Long> httpErrorsByStatus = new TreeMap<>();
+        httpErrors.forEach((status, count) -> httpErrorsByStatus.put(status, count.sum()));
+        long sent = completed.sum() + httpErrorsByStatus.values().stream().mapToLong(Long::longValue).sum()
+                + ioErrors.sum();
         long unsent = intendedRate > 0 ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate) - sent) : 0;
-        return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrors.sum(), ioErrors.sum(),
+        return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrorsByStatus, ioErrors.sum(),
                 unsent, answeredInWarmUp.sum(), latencyMicros);
     }
 

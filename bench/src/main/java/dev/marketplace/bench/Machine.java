@@ -125,6 +125,11 @@ final class Machine {
             this.machine0 = machineBusySeconds();
         }
 
+        /** CPU seconds the server's JVM and its PostgreSQL took since the meter started (read before {@link #stop}). */
+        double serverSeconds() {
+            return serverCpu() - server0;
+        }
+
         /** Shares of the machine's total CPU capacity (cores × elapsed) over the interval, 0..1. */
         Report.CpuShares stop() {
             double capacity = (System.nanoTime() - startedNanos) / 1e9 * cores();

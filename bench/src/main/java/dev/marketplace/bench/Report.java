@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /** The figures of one run: printed as they come, written as JSON at the end (format in decision 15). */
@@ -41,12 +42,16 @@ final class Report {
      * second; {@code unsent} are requests of an open-loop schedule the generator gave up on (server too slow).
      * {@code answeredInWarmUp}: answers to warm-up requests, which are all a server far slower than the rate gets to.
      */
-    record Load(int connections, double intendedRate, double seconds, long ok, long httpErrors, long ioErrors,
-                long unsent, long answeredInWarmUp, double throughput, Latency latencyMs) {
-        static Load of(int connections, double intendedRate, double seconds, long ok, long httpErrors, long ioErrors,
-                       long unsent, long answeredInWarmUp, Histogram latencyMicros) {
-            return new Load(connections, intendedRate, round(seconds), ok, httpErrors, ioErrors, unsent,
-                    answeredInWarmUp, round(ok / seconds), Latency.of(latencyMicros));
+    record Load(int connections, double intendedRate, double seconds, long ok, long httpErrors,
+                Map<Integer, Long> httpErrorsByStatus, long ioErrors, long unsent, long answeredInWarmUp,
+                double throughput, Latency latencyMs) {
+        static Load of(int connections, double intendedRate, double seconds, long ok,
+                       Map<Integer, Long> httpErrorsByStatus, long ioErrors, long unsent, long answeredInWarmUp,
+                       Histogram latencyMicros) {
+            long httpErrors = httpErrorsByStatus.values().stream().mapToLong(Long::longValue).sum();
+            return new Load(connections, intendedRate, round(seconds), ok, httpErrors,
+                    new TreeMap<>(httpErrorsByStatus), ioErrors, unsent, answeredInWarmUp,
+                    round(ok / seconds), Latency.of(latencyMicros));
         }
 
         long errors() {
@@ -59,9 +64,10 @@ final class Report {
         }
 
         String describeP99() {
-            return String.format(Locale.ROOT, "p99 %s at %.0f req/s (%d errors: %d HTTP, %d I/O, %d unsent)",
+            return String.format(Locale.ROOT, "p99 %s at %.0f req/s (%d errors: %d HTTP%s, %d I/O, %d unsent)",
                     latencyMs == null ? "n/a" : String.format(Locale.ROOT, "%.2f ms", latencyMs.p99()),
-                    throughput, errors(), httpErrors, ioErrors, unsent);
+                    throughput, errors(), httpErrors, httpErrorsByStatus.isEmpty() ? "" : " " + httpErrorsByStatus,
+                    ioErrors, unsent);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.marketplace.server.channels.ChannelsModule;
 import dev.marketplace.server.clients.ClientsModule;
 import dev.marketplace.server.customers.CustomersModule;
 import dev.marketplace.server.customers.MailSender;
+import dev.marketplace.server.demo.DemoActivity;
 import dev.marketplace.server.demo.DemoData;
 import dev.marketplace.server.dropship.DropshipForwardingModule;
 import dev.marketplace.server.dropship.DropshipModule;
@@ -65,6 +66,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -220,6 +222,12 @@ public final class MarketplaceServer implements AutoCloseable {
                     .start();
             MarketplaceServer server = new MarketplaceServer(database, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
+            try {
+                tradeInDemoDataIfEnabled(config, database, security, webServer.port());
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
             return server;
         } catch (RuntimeException e) {
             jobs.close();
@@ -251,7 +259,7 @@ public final class MarketplaceServer implements AutoCloseable {
             return;
         }
         DemoData.Size size = new DemoData.Size(demo.get("merchants").asInt().get(), demo.get("products").asInt().get(),
-                DemoData.Size.DEFAULT.skusPerProduct());
+                DemoData.Size.DEFAULT.skusPerProduct(), demo.get("customers").asInt().get());
         long seed = demo.get("seed").asLong().get();
         DemoData.fillIfEmpty(database.dataSource(), size, seed).ifPresentOrElse(
                 summary -> LOG.log(System.Logger.Level.INFO, "demo data generated (seed " + seed + "): " + summary
@@ -259,6 +267,29 @@ public final class MarketplaceServer implements AutoCloseable {
                                 "SELECT pg_size_pretty(pg_database_size(current_database()))")),
                 () -> LOG.log(System.Logger.Level.INFO,
                         "demo data not generated: the marketplace already has merchants"));
+    }
+
+    /**
+     * Once the server answers, the demo customers' orders, points and coupons are made through its API
+     * ({@link DemoActivity}) when demo data is on, the marketplace has no order yet and payments go to the built-in
+     * test provider (a demo never charges a real one).
+     */
+    private static void tradeInDemoDataIfEnabled(Config config, Database database, SecurityModule security, int port) {
+        if (!config.get("demo.data.enabled").asBoolean().get()) {
+            return;
+        }
+        if (!"test".equals(config.get("payments.provider").asString().get())) {
+            LOG.log(System.Logger.Level.INFO, "demo orders not made: payments do not go to the built-in test provider");
+            return;
+        }
+        String host = config.get("server.host").asString().get();
+        URI base = URI.create("http://" + (host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host) + ":"
+                + port + "/");
+        DemoActivity.runIfNoOrders(base, security.accessTokens(), database.dataSource(),
+                        config.get("demo.data.seed").asLong().get())
+                .ifPresentOrElse(summary -> LOG.log(System.Logger.Level.INFO, "demo trade made: " + summary),
+                        () -> LOG.log(System.Logger.Level.INFO, "demo trade not made: the marketplace already has "
+                                + "orders, or no demo customers or stock to trade"));
     }
 
     /** Metrics; health is {@link HealthHttpService}, which shows its details to the operator only. */

@@ -6,6 +6,7 @@ import dev.marketplace.server.demo.Vocabulary.Department;
 import dev.marketplace.server.demo.Vocabulary.Place;
 import dev.marketplace.server.demo.Vocabulary.Term;
 import dev.marketplace.server.demo.Vocabulary.Warehouse;
+import dev.marketplace.server.platform.security.Passwords;
 import jakarta.json.JsonObjectBuilder;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,7 +27,8 @@ import org.postgresql.copy.CopyManager;
 /**
  * Fills an empty marketplace with a realistic one for demos and benchmarks: active merchants with plans, contacts
  * and addresses, a three-level category tree, published products with Japanese, Chinese and English titles, their
- * variants (SKUs) with JPY prices, and stock at one or two warehouses per merchant.
+ * variants (SKUs) with JPY prices, stock at one or two warehouses per merchant, and registered customers (their
+ * orders, points and coupons come afterwards through the API: {@link DemoActivity}).
  *
  * <p>Rows are written straight into the schema with {@code COPY} in one transaction (all or nothing), keeping the
  * invariants the domain services keep (a published product has {@code published_at} and its lowest variant price
@@ -38,32 +40,38 @@ import org.postgresql.copy.CopyManager;
 public final class DemoData {
 
     /** How much to generate. */
-    public record Size(int merchants, int products, int skusPerProduct) {
+    public record Size(int merchants, int products, int skusPerProduct, int customers) {
 
-        /** 1,000 merchants, 100,000 products, 300,000 SKUs. */
-        public static final Size DEFAULT = new Size(1_000, 100_000, 3);
+        /** 1,000 merchants, 100,000 products, 300,000 SKUs, 200 customers. */
+        public static final Size DEFAULT = new Size(1_000, 100_000, 3, 200);
 
         public Size {
-            if (merchants < 1 || products < 0 || skusPerProduct < 1 || skusPerProduct > 100) {
-                throw new IllegalArgumentException("demo data needs at least one merchant and 1 to 100 SKUs per "
-                        + "product: " + merchants + " merchants, " + products + " products, " + skusPerProduct + " SKUs");
+            if (merchants < 1 || products < 0 || skusPerProduct < 1 || skusPerProduct > 100 || customers < 0) {
+                throw new IllegalArgumentException("demo data needs at least one merchant, 1 to 100 SKUs per product "
+                        + "and no negative number of customers: " + merchants + " merchants, " + products
+                        + " products, " + skusPerProduct + " SKUs, " + customers + " customers");
             }
+        }
+
+        /** A catalog without customers. */
+        public Size(int merchants, int products, int skusPerProduct) {
+            this(merchants, products, skusPerProduct, 0);
         }
     }
 
     /** What was generated and how long it took. */
     public record Summary(int categories, int merchants, int products, int variants, int locations, long stockLevels,
-                          Duration elapsed) {
+                          int customers, Duration elapsed) {
 
         Summary took(Duration time) {
-            return new Summary(categories, merchants, products, variants, locations, stockLevels, time);
+            return new Summary(categories, merchants, products, variants, locations, stockLevels, customers, time);
         }
 
         @Override
         public String toString() {
             return String.format("%,d categories, %,d merchants, %,d products, %,d SKUs, %,d locations, "
-                            + "%,d stock levels in %.1f s", categories, merchants, products, variants, locations,
-                    stockLevels, elapsed.toMillis() / 1000.0);
+                            + "%,d stock levels, %,d customers in %.1f s", categories, merchants, products, variants,
+                    locations, stockLevels, customers, elapsed.toMillis() / 1000.0);
         }
     }
 
@@ -72,6 +80,11 @@ public final class DemoData {
     private static final String CURRENCY = "JPY";
     private static final String PLAN_CODE = "standard";
     private static final long PLAN_MONTHLY_FEE = 50_000;
+    /** Every demo customer's password, so that a demo can sign in as any of them on the hosted page. */
+    public static final String CUSTOMER_PASSWORD = "demo password 1234";
+    /** The demo customers' addresses: {@code customer0001@example.jp} and so on. */
+    static final String CUSTOMER_EMAIL_DOMAIN = "@example.jp";
+    static final String CUSTOMER_EMAIL_PREFIX = "customer";
 
     private DemoData() {
     }
@@ -131,7 +144,7 @@ public final class DemoData {
         try (Statement statement = connection.createStatement()) {
             connection.setAutoCommit(true);
             statement.execute("ANALYZE catalog_category, merchant, merchant_status_change, product, product_variant, "
-                    + "stock_location, stock_level");
+                    + "stock_location, stock_level, customer");
         } catch (SQLException e) {
             throw new IllegalStateException("analyzing demo data failed: " + e.getMessage(), e);
         }
@@ -169,8 +182,10 @@ public final class DemoData {
             int locations = locations();
             ProductRows products = products();
             long stockLevels = variantsAndStock(products);
+            // Last, so that the catalog's ids stay those of the same seed without customers.
+            customers();
             return new Summary(categories, size.merchants(), size.products(),
-                    size.products() * size.skusPerProduct(), locations, stockLevels, Duration.ZERO);
+                    size.products() * size.skusPerProduct(), locations, stockLevels, size.customers(), Duration.ZERO);
         }
 
         private int categories() throws SQLException {
@@ -415,6 +430,29 @@ public final class DemoData {
             }
             stock.finish();
             return levels;
+        }
+
+        /**
+         * Registered, verified, active customers with a name and no phone or address (each order carries its own).
+         * One password hash for all: Argon2 takes tens of milliseconds per hash, and demo passwords are no secret.
+         */
+        private void customers() throws SQLException {
+            if (size.customers() == 0) {
+                return;
+            }
+            String passwordHash = Passwords.hash(CUSTOMER_PASSWORD);
+            CopyRows rows = CopyRows.into(copy, "customer", "id", "status", "email", "email_verified_at",
+                    "password_hash", "name", "created_at", "updated_at");
+            for (int c = 0; c < size.customers(); c++) {
+                Instant registeredAt = now.minusSeconds(random.nextLong(Duration.ofDays(365).toSeconds()));
+                rows.uuid(nextUuid()).text("active")
+                        .text(String.format("%s%04d%s", CUSTOMER_EMAIL_PREFIX, c + 1, CUSTOMER_EMAIL_DOMAIN))
+                        .text(registeredAt.toString()).text(passwordHash)
+                        .text(pick(Vocabulary.SURNAMES) + " " + pick(Vocabulary.GIVEN_NAMES))
+                        .text(registeredAt.toString()).text(registeredAt.toString());
+                rows.endRow();
+            }
+            rows.finish();
         }
 
         /** A random (version 4) UUID from the seeded generator, so ids are the same on every run. */

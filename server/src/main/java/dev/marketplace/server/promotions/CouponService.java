@@ -35,7 +35,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
+import org.jooq.Record1;
+import org.jooq.SelectConditionStep;
 import org.jooq.impl.DSL;
 
 /**
@@ -299,29 +302,32 @@ final class CouponService implements OrderCoupons {
 
     /**
      * A use from a stripe with uses left: first one no other checkout holds (SKIP LOCKED, in random order so
-     * checkouts spread), else waiting for a held one (which, once its holder commits, may have none left: the next
-     * is tried). Empty when no stripe has a use left.
+     * checkouts spread), else waiting for a held one. A stripe waited for may have no use left once its holder
+     * commits, and a limit raised meanwhile adds stripes the waiting statement's snapshot does not show (decision
+     * 54): so whenever a wait ends with nothing, the stripes are looked at again by new statements, which see every
+     * commit. Empty only when no stripe has a use left.
      */
     private static Optional<Integer> takeStripe(DSLContext tx, UUID couponId) {
-        // Most refusals of a used-up coupon end here, without waiting for stripes other checkouts hold.
-        if (!tx.fetchExists(PROMOTION_COUPON_STRIPE, PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId)
-                .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES)))) {
-            return Optional.empty();
-        }
-        var withUsesLeft = tx.select(PROMOTION_COUPON_STRIPE.STRIPE).from(PROMOTION_COUPON_STRIPE)
+        // A new query each time: jOOQ's select builders are mutable, ordering and locking change them in place.
+        Supplier<SelectConditionStep<Record1<Integer>>> withUsesLeft = () -> tx.select(PROMOTION_COUPON_STRIPE.STRIPE)
+                .from(PROMOTION_COUPON_STRIPE)
                 .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
                 .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES));
-        Optional<Integer> stripe = withUsesLeft.orderBy(DSL.rand()).limit(1).forUpdate().skipLocked()
-                .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE);
-        if (stripe.isEmpty()) {
-            stripe = withUsesLeft.orderBy(PROMOTION_COUPON_STRIPE.STRIPE).limit(1).forUpdate()
-                    .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE);
+        // Most refusals of a used-up coupon end here, without waiting for stripes other checkouts hold.
+        while (tx.fetchExists(withUsesLeft.get())) {
+            Optional<Integer> stripe = withUsesLeft.get().orderBy(DSL.rand()).limit(1).forUpdate().skipLocked()
+                    .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE)
+                    .or(() -> withUsesLeft.get().orderBy(PROMOTION_COUPON_STRIPE.STRIPE).limit(1).forUpdate()
+                            .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE));
+            if (stripe.isPresent()) {
+                tx.update(PROMOTION_COUPON_STRIPE)
+                        .set(PROMOTION_COUPON_STRIPE.USES, PROMOTION_COUPON_STRIPE.USES.plus(1))
+                        .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
+                        .and(PROMOTION_COUPON_STRIPE.STRIPE.eq(stripe.get())).execute();
+                return stripe;
+            }
         }
-        stripe.ifPresent(taken -> tx.update(PROMOTION_COUPON_STRIPE)
-                .set(PROMOTION_COUPON_STRIPE.USES, PROMOTION_COUPON_STRIPE.USES.plus(1))
-                .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
-                .and(PROMOTION_COUPON_STRIPE.STRIPE.eq(taken)).execute());
-        return stripe;
+        return Optional.empty();
     }
 
     private static void giveStripeBack(DSLContext tx, UUID couponId, Integer stripe) {

@@ -55,7 +55,9 @@ class DemoDataIT {
             .with("demo.data.enabled", "true")
             .with("demo.data.merchants", String.valueOf(MERCHANTS))
             .with("demo.data.products", String.valueOf(PRODUCTS))
-            .with("demo.data.seed", String.valueOf(SEED));
+            .with("demo.data.seed", String.valueOf(SEED))
+            // The catalog alone, untouched by orders (DemoActivityIT has the trade).
+            .with("demo.data.customers", "0");
 
     @Test
     void listingsPageThroughEveryGeneratedProduct() throws Exception {
