@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterEach;
@@ -366,7 +367,7 @@ class LedgerIT {
                 "rolling-reserve.hold-for", "P90D", "payouts.hold", "PT168H", "payouts.minimum.default", "1000",
                 "payouts.reconcile.after", "PT5M")));
         new SettlementModule(settlement, database.dsl(), new TestPayoutProvider(),
-                (tx, subOrderId) -> Optional.of(List.of(lines.get(subOrderId))), each -> { },
+                (tx, subOrderIds) -> subOrderIds.stream().collect(Collectors.toMap(id -> id, id -> List.of(lines.get(id)))), each -> { },
                 merchantId -> Money.zero("JPY"), (principal, merchantId) -> { }, Clock.systemUTC())
                 .subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
         Node node = new Node(database, jobs);
