@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
+import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultExecuteListenerProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -129,7 +130,7 @@ class LedgerPostingStatementsIT {
 
     /** The CPU time of the test database's PostgreSQL: its postmaster's processes (backends, writers). */
     private Duration postgresCpu() {
-        long backend = writer.dsl().fetchValue("SELECT pg_backend_pid()", Integer.class);
+        long backend = writer.dsl().fetchValue(DSL.field("pg_backend_pid()", Integer.class));
         ProcessHandle postmaster = ProcessHandle.of(backend).flatMap(ProcessHandle::parent).orElseThrow();
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(postmaster), postmaster.children())
                 .map(process -> process.info().totalCpuDuration()).flatMap(Optional::stream)
