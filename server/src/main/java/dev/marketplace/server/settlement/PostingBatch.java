@@ -23,8 +23,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -304,10 +302,5 @@ final class PostingBatch {
                 .doUpdate().set(SETTLEMENT_MERCHANT_GMV.GMV,
                         SETTLEMENT_MERCHANT_GMV.GMV.plus(DSL.excluded(SETTLEMENT_MERCHANT_GMV.GMV)))
                 .execute();
-    }
-
-    /** The distinct non-null values of {@code of} over {@code items}. */
-    static <T, K> Set<K> distinct(Collection<T> items, Function<T, K> of) {
-        return items.stream().map(of).filter(java.util.Objects::nonNull).collect(Collectors.toCollection(HashSet::new));
     }
 }
