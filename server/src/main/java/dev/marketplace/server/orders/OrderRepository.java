@@ -7,6 +7,7 @@ import static dev.marketplace.schema.Tables.ORDER_TRANSITION;
 import static dev.marketplace.schema.Tables.SUB_ORDER;
 
 import dev.marketplace.schema.tables.records.CustomerOrderRecord;
+import dev.marketplace.schema.tables.records.OrderLineRecord;
 import dev.marketplace.schema.tables.records.SubOrderRecord;
 import dev.marketplace.server.payments.OrderPayments;
 import dev.marketplace.server.platform.money.Money;
@@ -23,7 +24,10 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -177,6 +181,25 @@ final class OrderRepository {
                 .fetchOptional(SUB_ORDER.ORDER_ID);
     }
 
+    /** The lines of those sub-orders that exist, each sub-order's in line order: one statement for any number. */
+    Map<UUID, List<Order.Line>> linesOfSubOrders(DSLContext db, Collection<UUID> subOrderIds) {
+        Map<UUID, List<Order.Line>> lines = new HashMap<>();
+        db.select(SUB_ORDER.CURRENCY).select(ORDER_LINE.fields()).from(SUB_ORDER)
+                .join(ORDER_LINE).on(ORDER_LINE.SUB_ORDER_ID.eq(SUB_ORDER.ID))
+                .where(SUB_ORDER.ID.in(subOrderIds))
+                .orderBy(ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER)
+                .forEach(row -> lines.computeIfAbsent(row.get(ORDER_LINE.SUB_ORDER_ID), id -> new ArrayList<>())
+                        .add(line(row.into(ORDER_LINE), row.get(SUB_ORDER.CURRENCY))));
+        return lines;
+    }
+
+    private static Order.Line line(OrderLineRecord line, String currency) {
+        return new Order.Line(line.getLineNumber(), line.getVariantId(), line.getProductId(), line.getSku(),
+                stringMap(line.getTitle()), line.getQuantity(), Money.of(line.getUnitPriceAmount(), currency),
+                Money.of(line.getSubtotalAmount(), currency), line.getTaxRateBp(),
+                Money.of(line.getTaxAmount(), currency), line.getCommissionRateBp());
+    }
+
     Order get(DSLContext db, UUID id) {
         return order(db, db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(id)).fetchSingle());
     }
@@ -270,11 +293,8 @@ final class OrderRepository {
                 .orderBy(ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER)
                 .fetchInto(ORDER_LINE)
                 .stream()
-                .collect(Collectors.groupingBy(line -> line.getSubOrderId(), Collectors.mapping(line -> new Order.Line(
-                        line.getLineNumber(), line.getVariantId(), line.getProductId(), line.getSku(),
-                        stringMap(line.getTitle()), line.getQuantity(), Money.of(line.getUnitPriceAmount(), currency),
-                        Money.of(line.getSubtotalAmount(), currency), line.getTaxRateBp(),
-                        Money.of(line.getTaxAmount(), currency), line.getCommissionRateBp()), Collectors.toList())));
+                .collect(Collectors.groupingBy(line -> line.getSubOrderId(),
+                        Collectors.mapping(line -> line(line, currency), Collectors.toList())));
         List<Order.SubOrder> subOrders = db.selectFrom(SUB_ORDER).where(SUB_ORDER.ORDER_ID.eq(row.getId()))
                 .orderBy(SUB_ORDER.CREATED_AT, SUB_ORDER.ID)
                 .fetch(sub -> subOrder(sub, lines.getOrDefault(sub.getId(), List.of())));

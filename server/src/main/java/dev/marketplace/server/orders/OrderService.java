@@ -25,8 +25,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -529,9 +529,15 @@ public final class OrderService {
      * empty for a sub-order this domain does not know.
      */
     public Optional<List<Order.Line>> linesOf(DSLContext tx, UUID subOrderId) {
-        return repository.orderOfSubOrder(tx, subOrderId).map(orderId -> repository.get(tx, orderId).subOrders().stream()
-                        .filter(s -> s.id().equals(subOrderId)).findFirst().orElseThrow().lines().stream()
-                        .sorted(Comparator.comparingInt(Order.Line::lineNumber)).toList());
+        return Optional.ofNullable(linesOf(tx, List.of(subOrderId)).get(subOrderId));
+    }
+
+    /**
+     * In the caller's transaction: the lines of those sub-orders this domain knows, each in line order, in one
+     * statement (settlement's posting reads a whole batch's at once, decision 60).
+     */
+    public Map<UUID, List<Order.Line>> linesOf(DSLContext tx, Collection<UUID> subOrderIds) {
+        return subOrderIds.isEmpty() ? Map.of() : repository.linesOfSubOrders(tx, subOrderIds);
     }
 
     /**

@@ -1,14 +1,15 @@
 package dev.marketplace.server.settlement;
 
-import static dev.marketplace.schema.Tables.SETTLEMENT_COMMISSION;
 import static dev.marketplace.schema.Tables.SETTLEMENT_COMMISSION_OVERRIDE;
-import static dev.marketplace.schema.Tables.SETTLEMENT_MERCHANT_GMV;
 
+import dev.marketplace.schema.tables.records.SettlementCommissionRecord;
 import dev.marketplace.server.platform.events.Parties;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -23,12 +24,13 @@ import org.jooq.impl.DSL;
 final class Commissions {
 
     /**
-     * The orders domain's side: a sub-order's lines in line order, each with its base and category rate; empty for a
-     * sub-order it does not know (movements recorded by other means), which is charged what its accrual recorded.
+     * The orders domain's side: the lines of those sub-orders it knows, each in line order with its base and category
+     * rate (one statement for a batch's); a sub-order it does not know (movements recorded by other means) is absent
+     * and charged what its accrual recorded.
      */
     @FunctionalInterface
     interface Basis {
-        Optional<List<CommissionRates.Line>> lines(DSLContext tx, UUID subOrderId);
+        Map<UUID, List<CommissionRates.Line>> lines(DSLContext tx, Collection<UUID> subOrderIds);
     }
 
     /** A merchant's override, as the operator set it. */
@@ -45,58 +47,49 @@ final class Commissions {
         this.monthZone = monthZone;
     }
 
+    Basis basis() {
+        return basis;
+    }
+
     /**
-     * In the subscriber's transaction: what the sub-order is charged, decided (and its GMV counted) the first time;
+     * In the subscriber's batch: what the sub-order is charged, decided (and its GMV counted) the first time;
      * {@code recorded} is the commission the orders domain's accrual recorded (at the category rates).
      */
-    long charged(DSLContext tx, Parties subOrder, String currency, long recorded, OffsetDateTime at) {
-        Optional<Long> decided = tx.select(SETTLEMENT_COMMISSION.CHARGED).from(SETTLEMENT_COMMISSION)
-                .where(SETTLEMENT_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId()))
-                .fetchOptional(SETTLEMENT_COMMISSION.CHARGED);
+    long charged(PostingBatch batch, Parties subOrder, String currency, long recorded, OffsetDateTime at) {
+        Optional<SettlementCommissionRecord> decided = batch.decided(subOrder.subOrderId());
         if (decided.isPresent()) {
-            return decided.get();
+            return decided.get().getCharged();
         }
-        Optional<List<CommissionRates.Line>> known = basis.lines(tx, subOrder.subOrderId());
+        Optional<List<CommissionRates.Line>> known = batch.lines(subOrder.subOrderId());
         List<CommissionRates.Line> lines = known.orElse(List.of());
         long base = lines.stream().mapToLong(CommissionRates.Line::base).reduce(0, Math::addExact);
         LocalDate month = monthOf(at);
-        long gmvAfter = tx.insertInto(SETTLEMENT_MERCHANT_GMV)
-                .set(SETTLEMENT_MERCHANT_GMV.MERCHANT_ID, subOrder.merchantId())
-                .set(SETTLEMENT_MERCHANT_GMV.CURRENCY, currency)
-                .set(SETTLEMENT_MERCHANT_GMV.MONTH, month)
-                .set(SETTLEMENT_MERCHANT_GMV.GMV, base)
-                .onConflict(SETTLEMENT_MERCHANT_GMV.MERCHANT_ID, SETTLEMENT_MERCHANT_GMV.CURRENCY,
-                        SETTLEMENT_MERCHANT_GMV.MONTH)
-                .doUpdate().set(SETTLEMENT_MERCHANT_GMV.GMV, SETTLEMENT_MERCHANT_GMV.GMV.plus(base))
-                .returning(SETTLEMENT_MERCHANT_GMV.GMV).fetchSingle().getGmv();
-        long gmvBefore = gmvAfter - base;
-        OptionalInt override = override(tx, subOrder.merchantId())
-                .map(o -> OptionalInt.of(o.rateBasisPoints())).orElse(OptionalInt.empty());
+        long gmvBefore = batch.addToGmv(new PostingBatch.MonthKey(subOrder.merchantId(), currency, month), base);
+        OptionalInt override = batch.override(subOrder.merchantId());
         long charged = known.isPresent() ? rates.charge(currency, gmvBefore, lines, override) : recorded;
-        tx.insertInto(SETTLEMENT_COMMISSION)
-                .set(SETTLEMENT_COMMISSION.SUB_ORDER_ID, subOrder.subOrderId())
-                .set(SETTLEMENT_COMMISSION.MERCHANT_ID, subOrder.merchantId())
-                .set(SETTLEMENT_COMMISSION.CURRENCY, currency)
-                .set(SETTLEMENT_COMMISSION.MONTH, month)
-                .set(SETTLEMENT_COMMISSION.BASE, base)
-                .set(SETTLEMENT_COMMISSION.GMV_BEFORE, gmvBefore)
-                .set(SETTLEMENT_COMMISSION.CATEGORY_COMMISSION, known.isPresent() ? CommissionRates.atCategoryRates(lines) : recorded)
-                .set(SETTLEMENT_COMMISSION.CHARGED, charged)
-                .set(SETTLEMENT_COMMISSION.OVERRIDE_BASIS_POINTS, override.isPresent() ? override.getAsInt() : null)
-                .set(SETTLEMENT_COMMISSION.CHARGED_AT, at)
-                .execute();
+        SettlementCommissionRecord decision = new SettlementCommissionRecord();
+        decision.setSubOrderId(subOrder.subOrderId());
+        decision.setMerchantId(subOrder.merchantId());
+        decision.setCurrency(currency);
+        decision.setMonth(month);
+        decision.setBase(base);
+        decision.setGmvBefore(gmvBefore);
+        decision.setCategoryCommission(known.isPresent() ? CommissionRates.atCategoryRates(lines) : recorded);
+        decision.setCharged(charged);
+        decision.setOverrideBasisPoints(override.isPresent() ? override.getAsInt() : null);
+        decision.setChargedAt(at);
+        batch.decide(decision);
         return charged;
     }
 
     /**
-     * In the subscriber's transaction: a return's commission reversal, the orders domain's figure at the category
-     * rate ({@code reversedAtCategoryRate}) turned into the same share of what the sub-order was charged.
+     * In the subscriber's batch: a return's commission reversal, the orders domain's figure at the category rate
+     * ({@code reversedAtCategoryRate}) turned into the same share of what the sub-order was charged.
      */
-    long reversal(DSLContext tx, Parties subOrder, String currency, long recorded, long reversedAtCategoryRate,
+    long reversal(PostingBatch batch, Parties subOrder, String currency, long recorded, long reversedAtCategoryRate,
                   OffsetDateTime at) {
-        long charged = charged(tx, subOrder, currency, recorded, at);
-        long category = tx.select(SETTLEMENT_COMMISSION.CATEGORY_COMMISSION).from(SETTLEMENT_COMMISSION)
-                .where(SETTLEMENT_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId())).fetchSingle().value1();
+        long charged = charged(batch, subOrder, currency, recorded, at);
+        long category = batch.decided(subOrder.subOrderId()).orElseThrow().getCategoryCommission();
         return CommissionRates.reversal(charged, category, reversedAtCategoryRate);
     }
 

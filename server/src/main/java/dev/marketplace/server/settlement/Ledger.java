@@ -18,6 +18,7 @@ import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -143,15 +144,18 @@ final class Ledger {
         write(tx, batch);
     }
 
-    /** Whether an event of this type has posted for the sub-order (or waits in the batch to post). */
-    boolean postedFor(DSLContext db, UUID subOrderId, String eventType) {
-        Batch batch = (Batch) db.configuration().data(BATCH);
-        if (batch != null && batch.postings.stream().anyMatch(posting -> posting.cause().type().wireName().equals(eventType)
-                && subOrderId.equals(posting.cause().parties().subOrderId()))) {
-            return true;
+    /**
+     * Those of the sub-orders for which an event of this type has posted, in one statement (what waits in the current
+     * batch is the caller's to know).
+     */
+    Set<UUID> subOrdersPosted(DSLContext db, Collection<UUID> subOrderIds, String eventType) {
+        if (subOrderIds.isEmpty()) {
+            return Set.of();
         }
-        return db.fetchExists(LEDGER_TRANSACTION, LEDGER_TRANSACTION.SUB_ORDER_ID.eq(subOrderId)
-                .and(LEDGER_TRANSACTION.EVENT_TYPE.eq(eventType)));
+        return db.selectDistinct(LEDGER_TRANSACTION.SUB_ORDER_ID).from(LEDGER_TRANSACTION)
+                .where(LEDGER_TRANSACTION.SUB_ORDER_ID.in(subOrderIds))
+                .and(LEDGER_TRANSACTION.EVENT_TYPE.eq(eventType))
+                .fetchSet(LEDGER_TRANSACTION.SUB_ORDER_ID);
     }
 
     private static final String BATCH = Ledger.class.getName() + ".batch";

@@ -1,7 +1,6 @@
 package dev.marketplace.server.settlement;
 
-import static dev.marketplace.schema.Tables.LEDGER_PENDING_COMMISSION;
-
+import dev.marketplace.schema.tables.records.LedgerPendingCommissionRecord;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.MoneyMovement.Leg;
@@ -16,8 +15,10 @@ import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -45,9 +46,12 @@ final class LedgerPosting {
 
     static final String SUBSCRIBER = "settlement.ledger-posting";
 
-    private static final String PENDING = "pending";
-    private static final String POSTED = "posted";
-    private static final String VOIDED = "voided";
+    private static final String PENDING = PostingBatch.PENDING;
+    private static final String POSTED = PostingBatch.POSTED;
+    private static final String VOIDED = PostingBatch.VOIDED;
+    /** The movements whose rules read held commissions, commission decisions and GMV. */
+    private static final Set<EventType> COMMISSION_TYPES = Set.of(EventType.COMMISSION_ACCRUED,
+            EventType.ESCROW_RELEASED, EventType.COMMISSION_REVERSED, EventType.PAYMENT_REFUNDED);
 
     private final Ledger ledger;
     private final Commissions commissions;
@@ -63,77 +67,101 @@ final class LedgerPosting {
 
     Subscriber subscriber() {
         return new Subscriber(SUBSCRIBER, Arrays.stream(EventType.values()).filter(EventType::isMoneyMovement)
-                .collect(Collectors.toSet()), this::post, this::postAll);
+                .collect(Collectors.toSet()), (tx, stored) -> postAll(tx, List.of(stored)), this::postAll);
     }
 
     /**
-     * In the subscriber's transaction: a batch's events posted as {@link #post} would one by one, their ledger
-     * writes set-based at the end (decision 53).
+     * In the subscriber's transaction: a batch's events posted one by one by the posting rules, what they read loaded
+     * for the whole batch first and what they write — ledger transactions and the rules' own rows — written set-based
+     * at its end (decisions 53 and 60). A single event is a batch of one.
      */
     void postAll(DSLContext tx, List<StoredEvent> batch) {
-        ledger.batched(tx, () -> batch.forEach(stored -> post(tx, stored)));
+        PostingBatch state = PostingBatch.load(tx, commissions.basis(), ledger, announced(batch));
+        ledger.batched(tx, () -> batch.forEach(stored -> post(tx, state, stored)));
+        state.write();
     }
 
-    /** In the subscriber's transaction: the event's effect on the ledger; a replay changes nothing. */
-    void post(DSLContext tx, StoredEvent stored) {
+    /** The sub-orders, merchants and months the batch's events will ask about. */
+    private PostingBatch.Announced announced(List<StoredEvent> batch) {
+        Set<UUID> subOrders = new HashSet<>();
+        Set<UUID> accrued = new HashSet<>();
+        Set<UUID> merchants = new HashSet<>();
+        Set<PostingBatch.MonthKey> months = new HashSet<>();
+        for (StoredEvent stored : batch) {
+            MoneyMovement movement = (MoneyMovement) stored.event();
+            Parties parties = movement.parties();
+            if (parties.subOrderId() == null || !COMMISSION_TYPES.contains(movement.type())) {
+                continue;
+            }
+            subOrders.add(parties.subOrderId());
+            if (movement.type() == EventType.COMMISSION_ACCRUED) {
+                accrued.add(parties.subOrderId());
+            }
+            if (parties.merchantId() != null) {
+                merchants.add(parties.merchantId());
+                months.add(new PostingBatch.MonthKey(parties.merchantId(), movement.amount().currency(),
+                        commissions.monthOf(stored.occurredAt())));
+            }
+        }
+        return new PostingBatch.Announced(subOrders, accrued, merchants, months);
+    }
+
+    /** The event's effect on the ledger; a replay changes nothing. */
+    private void post(DSLContext tx, PostingBatch batch, StoredEvent stored) {
         MoneyMovement movement = (MoneyMovement) stored.event();
         Ledger.Cause cause = Ledger.Cause.of(stored);
         ledger.reference(tx, stored.eventId(), movement.idempotencyId());
         switch (movement.type()) {
-            case COMMISSION_ACCRUED -> holdCommission(tx, stored, movement);
+            case COMMISSION_ACCRUED -> holdCommission(tx, batch, stored, movement);
             case ESCROW_RELEASED -> {
                 ledger.post(tx, cause, movement.legs());
-                postHeldCommission(tx, stored, movement.parties().subOrderId());
-                reserves.holdShareOf(tx, stored, movement);
+                batch.release(movement.parties().subOrderId());
+                postHeldCommission(tx, batch, stored, movement.parties().subOrderId());
+                reserves.holdShareOf(batch, stored, movement);
             }
             case COMMISSION_REVERSED -> {
-                if (!voidsHeldCommission(tx, stored.eventId(), movement)) {
-                    ledger.post(tx, cause, returnReversal(tx, stored, movement));
+                if (!voidsHeldCommission(batch, stored.eventId(), movement)) {
+                    ledger.post(tx, cause, returnReversal(batch, stored, movement));
                 }
             }
             case PAYMENT_CAPTURED -> {
                 ledger.post(tx, cause, movement.legs());
-                paymentFees.chargeOn(tx, movement);
+                paymentFees.chargeOn(batch, movement);
             }
-            case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(tx, movement));
+            case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(batch, movement));
             case REFUND_FAILED -> ledger.post(tx, cause, undoneByFailedRefund(tx, movement));
             default -> ledger.post(tx, cause, movement.legs());
         }
     }
 
-    private void holdCommission(DSLContext tx, StoredEvent stored, MoneyMovement accrued) {
+    private void holdCommission(DSLContext tx, PostingBatch batch, StoredEvent stored, MoneyMovement accrued) {
         Parties parties = accrued.parties();
-        boolean released = ledger.postedFor(tx, parties.subOrderId(), EventType.ESCROW_RELEASED.wireName());
-        int held = tx.insertInto(LEDGER_PENDING_COMMISSION)
-                .set(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID, parties.subOrderId())
-                .set(LEDGER_PENDING_COMMISSION.EVENT_ID, stored.eventId())
-                .set(LEDGER_PENDING_COMMISSION.EVENT_POSITION, stored.position())
-                .set(LEDGER_PENDING_COMMISSION.ORDER_ID, parties.orderId())
-                .set(LEDGER_PENDING_COMMISSION.MERCHANT_ID, parties.merchantId())
-                .set(LEDGER_PENDING_COMMISSION.CUSTOMER_ID, parties.customerId())
-                .set(LEDGER_PENDING_COMMISSION.LEGS, JSONB.jsonb(legsJson(accrued.legs())))
-                .set(LEDGER_PENDING_COMMISSION.STATE, released ? POSTED : PENDING)
-                .onConflict(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID).doNothing()
-                .execute();
-        if (held == 1 && released) { // released first (not what the orders domain does today): accrues at once
-            ledger.post(tx, Ledger.Cause.of(stored), charged(tx, parties, accrued.amount(), stored.occurredAt()));
+        boolean released = batch.released(parties.subOrderId());
+        LedgerPendingCommissionRecord commission = new LedgerPendingCommissionRecord();
+        commission.setSubOrderId(parties.subOrderId());
+        commission.setEventId(stored.eventId());
+        commission.setEventPosition(stored.position());
+        commission.setOrderId(parties.orderId());
+        commission.setMerchantId(parties.merchantId());
+        commission.setCustomerId(parties.customerId());
+        commission.setLegs(JSONB.jsonb(legsJson(accrued.legs())));
+        commission.setState(released ? POSTED : PENDING);
+        if (batch.hold(commission) && released) { // released first (not what the orders domain does today): accrues at once
+            ledger.post(tx, Ledger.Cause.of(stored), charged(batch, parties, accrued.amount(), stored.occurredAt()));
         }
     }
 
-    private void postHeldCommission(DSLContext tx, StoredEvent released, UUID subOrderId) {
-        var held = tx.update(LEDGER_PENDING_COMMISSION).set(LEDGER_PENDING_COMMISSION.STATE, POSTED)
-                .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId))
-                .and(LEDGER_PENDING_COMMISSION.STATE.eq(PENDING))
-                .returning().fetchOptional();
-        held.ifPresent(row -> {
+    private void postHeldCommission(DSLContext tx, PostingBatch batch, StoredEvent released, UUID subOrderId) {
+        batch.held(subOrderId).filter(row -> PENDING.equals(row.getState())).ifPresent(row -> {
+            batch.settle(row, POSTED, null);
             Parties parties = new Parties(row.getOrderId(), subOrderId, row.getMerchantId(), row.getCustomerId());
             ledger.post(tx, new Ledger.Cause(row.getEventId(), EventType.COMMISSION_ACCRUED, row.getEventPosition(),
-                    parties), charged(tx, parties, accrued(row.getLegs().data()), released.occurredAt()));
+                    parties), charged(batch, parties, accrued(row.getLegs().data()), released.occurredAt()));
         });
     }
 
-    private List<Leg> charged(DSLContext tx, Parties subOrder, Money recorded, OffsetDateTime at) {
-        return SettlementMovements.commission(subOrder.merchantId(), commissions.charged(tx, subOrder,
+    private List<Leg> charged(PostingBatch batch, Parties subOrder, Money recorded, OffsetDateTime at) {
+        return SettlementMovements.commission(subOrder.merchantId(), commissions.charged(batch, subOrder,
                 recorded.currency(), recorded.amount(), at), recorded.currency());
     }
 
@@ -144,14 +172,11 @@ final class LedgerPosting {
     }
 
     /** A return's reversal (decision 31): its share of what the sub-order was charged. */
-    private List<Leg> returnReversal(DSLContext tx, StoredEvent stored, MoneyMovement reversed) {
+    private List<Leg> returnReversal(PostingBatch batch, StoredEvent stored, MoneyMovement reversed) {
         Parties subOrder = reversed.parties();
         String currency = reversed.amount().currency();
-        long recorded = Optional.ofNullable(tx.select(LEDGER_PENDING_COMMISSION.LEGS).from(LEDGER_PENDING_COMMISSION)
-                        .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrder.subOrderId()))
-                        .fetchOne(LEDGER_PENDING_COMMISSION.LEGS))
-                .map(legs -> accrued(legs.data()).amount()).orElse(0L);
-        return SettlementMovements.commissionReversal(subOrder.merchantId(), commissions.reversal(tx, subOrder,
+        long recorded = batch.held(subOrder.subOrderId()).map(row -> accrued(row.getLegs().data()).amount()).orElse(0L);
+        return SettlementMovements.commissionReversal(subOrder.merchantId(), commissions.reversal(batch, subOrder,
                 currency, recorded, reversed.amount().amount(), stored.occurredAt()), currency);
     }
 
@@ -159,16 +184,14 @@ final class LedgerPosting {
      * The sub-order's own reversal (not a return's) of a commission still held voids it, and posts nothing (nor
      * when it is replayed).
      */
-    private boolean voidsHeldCommission(DSLContext tx, UUID eventId, MoneyMovement reversed) {
+    private boolean voidsHeldCommission(PostingBatch batch, UUID eventId, MoneyMovement reversed) {
         UUID subOrderId = reversed.parties().subOrderId();
         if (!reversed.idempotencyId().equals("commission_reversed:" + subOrderId)) {
             return false;
         }
-        return tx.update(LEDGER_PENDING_COMMISSION).set(LEDGER_PENDING_COMMISSION.STATE, VOIDED)
-                .set(LEDGER_PENDING_COMMISSION.VOIDED_BY, eventId)
-                .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId))
-                .and(LEDGER_PENDING_COMMISSION.STATE.eq(PENDING).or(LEDGER_PENDING_COMMISSION.VOIDED_BY.eq(eventId)))
-                .execute() == 1;
+        Optional<LedgerPendingCommissionRecord> held = batch.held(subOrderId);
+        held.filter(row -> PENDING.equals(row.getState())).ifPresent(row -> batch.settle(row, VOIDED, eventId));
+        return held.filter(row -> eventId.equals(row.getVoidedBy())).isPresent();
     }
 
     /**
@@ -184,20 +207,15 @@ final class LedgerPosting {
                 .orElse(List.of());
     }
 
-    private List<Leg> withClearing(DSLContext tx, MoneyMovement refunded) {
+    private List<Leg> withClearing(PostingBatch batch, MoneyMovement refunded) {
         UUID subOrderId = refunded.parties().subOrderId();
-        String chargedTo = subOrderVoided(tx, subOrderId)
-                ? MoneyMovement.ESCROW : MoneyMovement.merchantPayable(refunded.parties().merchantId());
+        boolean voided = subOrderId != null
+                && batch.held(subOrderId).filter(row -> VOIDED.equals(row.getState())).isPresent();
+        String chargedTo = voided ? MoneyMovement.ESCROW : MoneyMovement.merchantPayable(refunded.parties().merchantId());
         List<Leg> legs = new ArrayList<>(refunded.legs());
         legs.add(new Leg(chargedTo, refunded.amount().amount(), refunded.amount().currency()));
         legs.add(new Leg(MoneyMovement.REFUNDS_CLEARING, -refunded.amount().amount(), refunded.amount().currency()));
         return legs;
-    }
-
-    private boolean subOrderVoided(DSLContext tx, UUID subOrderId) {
-        return Optional.ofNullable(tx.select(LEDGER_PENDING_COMMISSION.STATE).from(LEDGER_PENDING_COMMISSION)
-                .where(LEDGER_PENDING_COMMISSION.SUB_ORDER_ID.eq(subOrderId)).fetchOne(LEDGER_PENDING_COMMISSION.STATE))
-                .filter(VOIDED::equals).isPresent();
     }
 
     private static String legsJson(List<Leg> legs) {

@@ -1,11 +1,9 @@
 package dev.marketplace.server.settlement;
 
-import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.money.Money;
 import java.math.RoundingMode;
 import java.util.Map;
-import org.jooq.DSLContext;
 
 /**
  * The payment provider's fee (decisions 31 and 52): a rate of each captured amount, rounded half-even, plus a fixed
@@ -40,12 +38,12 @@ final class PaymentFees {
                 .plus(Money.of(fixedByCurrency.getOrDefault(captured.currency(), 0L), captured.currency()));
     }
 
-    /** In the subscriber's transaction, on a capture: records its fee (once: the fee's id is the payment's). */
-    void chargeOn(DSLContext tx, MoneyMovement captured) {
+    /** In the subscriber's batch, on a capture: records its fee (once: the fee's id is the payment's). */
+    void chargeOn(PostingBatch batch, MoneyMovement captured) {
         Money fee = feeOn(captured.amount());
         if (fee.amount() > 0) {
             String paymentId = captured.idempotencyId().substring(CAPTURED.length());
-            DomainEvents.append(tx, SettlementMovements.paymentFeeCharged(paymentId, captured.parties(), fee));
+            batch.append(SettlementMovements.paymentFeeCharged(paymentId, captured.parties(), fee));
         }
     }
 }

@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.SETTLEMENT_DEPOSIT;
 import static dev.marketplace.schema.Tables.SETTLEMENT_DEPOSIT_REFUND;
 import static dev.marketplace.schema.Tables.SETTLEMENT_RESERVE_HOLD;
 
+import dev.marketplace.schema.tables.records.SettlementReserveHoldRecord;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
@@ -48,24 +49,20 @@ final class Reserves {
         this.clock = clock;
     }
 
-    /** In the subscriber's transaction, on an escrow release: holds the rolling reserve's share of it. */
-    void holdShareOf(DSLContext tx, StoredEvent released, MoneyMovement release) {
+    /** In the subscriber's batch, on an escrow release: holds the rolling reserve's share of it. */
+    void holdShareOf(PostingBatch batch, StoredEvent released, MoneyMovement release) {
         Money share = release.amount().timesBasisPoints(rolling.shareBasisPoints(), RoundingMode.HALF_EVEN);
         if (share.amount() == 0) {
             return;
         }
         Parties subOrder = release.parties();
-        int held = tx.insertInto(SETTLEMENT_RESERVE_HOLD)
-                .set(SETTLEMENT_RESERVE_HOLD.SUB_ORDER_ID, subOrder.subOrderId())
-                .set(SETTLEMENT_RESERVE_HOLD.MERCHANT_ID, subOrder.merchantId())
-                .set(SETTLEMENT_RESERVE_HOLD.CURRENCY, share.currency())
-                .set(SETTLEMENT_RESERVE_HOLD.AMOUNT, share.amount())
-                .set(SETTLEMENT_RESERVE_HOLD.RELEASE_DUE, released.occurredAt().plus(rolling.holdFor()))
-                .onConflict(SETTLEMENT_RESERVE_HOLD.SUB_ORDER_ID).doNothing()
-                .execute();
-        if (held == 1) {
-            DomainEvents.append(tx, SettlementMovements.reserveHeld(subOrder, share));
-        }
+        SettlementReserveHoldRecord hold = new SettlementReserveHoldRecord();
+        hold.setSubOrderId(subOrder.subOrderId());
+        hold.setMerchantId(subOrder.merchantId());
+        hold.setCurrency(share.currency());
+        hold.setAmount(share.amount());
+        hold.setReleaseDue(released.occurredAt().plus(rolling.holdFor()));
+        batch.holdReserve(hold, SettlementMovements.reserveHeld(subOrder, share));
     }
 
     /**

@@ -67,9 +67,11 @@ public final class SettlementModule implements Module {
     public SettlementModule(Config config, DSLContext dsl, OutboundHttp outbound, OrderService orders,
                             MerchantService merchants, Clock clock) {
         this(config, dsl, PayoutProviders.from(config.get("payouts"), outbound),
-                (tx, subOrderId) -> orders.linesOf(tx, subOrderId).map(lines -> lines.stream()
-                        .map(line -> new CommissionRates.Line(line.subtotal().amount(), line.commissionRateBasisPoints()))
-                        .toList()),
+                (tx, subOrderIds) -> orders.linesOf(tx, subOrderIds).entrySet().stream()
+                        .collect(Collectors.toMap(Map.Entry::getKey, lines -> lines.getValue().stream()
+                                .map(line -> new CommissionRates.Line(line.subtotal().amount(),
+                                        line.commissionRateBasisPoints()))
+                                .toList())),
                 each -> HOLDING_A_PLAN.forEach(status -> {
                     Principal system = Principal.system("plan fees");
                     Optional<Cursor> after = Optional.empty();

@@ -1,14 +1,19 @@
 package dev.marketplace.server.settlement;
 
+import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
 import static dev.marketplace.schema.Tables.LEDGER_ACCOUNT;
+import static dev.marketplace.schema.Tables.LEDGER_REFERENCE;
 import static dev.marketplace.schema.Tables.LEDGER_TRANSACTION;
+import static dev.marketplace.schema.Tables.PARKED_EVENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.EventSubscribers;
+import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.events.Subscriber;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.persistence.Database;
@@ -22,7 +27,9 @@ import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterEach;
@@ -147,8 +156,19 @@ class LedgerIT {
                          List<List<MoneyMovement>> transactions) {
     }
 
+    /** A merchant's payout in a currency and how it ends (decision 32); {@code amount} leaves the payable. */
+    private record Payout(UUID merchant, String currency, long amount, PayoutEnd end) {
+    }
+
+    private enum PayoutEnd { PAID, FAILED, TIMED_OUT }
+
+    /** A monthly plan fee charged to a merchant in a currency (decision 31). */
+    private record PlanFee(UUID merchant, YearMonth month, Money fee) {
+    }
+
     @Test
-    void aStormOfOrdersPostsEveryMovementOnceOnTwoNodesOneKilledAndReplayed() throws Exception {
+    void aStormOfOrdersPayoutsAndPlanFeesPostsEveryMovementOnceOnTwoNodesOneKilledMidBatchAndReplayed()
+            throws Exception {
         Random random = new Random(SEED);
         List<UUID> merchants = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
                 UUID.randomUUID());
@@ -156,19 +176,50 @@ class LedgerIT {
         for (int i = 0; i < 400; i++) {
             orders.add(order(random, merchants, lines));
         }
+        List<Payout> payouts = new ArrayList<>();
+        List<PlanFee> planFees = new ArrayList<>();
+        List<List<List<MoneyMovement>>> sequences = new ArrayList<>();
+        orders.forEach(order -> sequences.add(order.transactions()));
+        for (UUID merchant : merchants) {
+            // One plan fee a merchant and month, in its plan's currency: some merchants' in JPY, others' in USD.
+            String planCurrency = CURRENCIES.get(merchants.indexOf(merchant) % CURRENCIES.size());
+            for (YearMonth month : List.of(YearMonth.of(2026, 11), YearMonth.of(2026, 12))) {
+                PlanFee fee = new PlanFee(merchant, month,
+                        Money.of(planCurrency.equals("JPY") ? 50_000 : 500, planCurrency));
+                planFees.add(fee);
+                MoneyMovement charged = SettlementMovements.planFeeCharged(merchant, month, fee.fee());
+                sequences.add(List.of(List.of(charged), List.of(charged))); // the job on two nodes: once
+            }
+            for (String currency : CURRENCIES) {
+                for (int p = 0; p < 6; p++) {
+                    Payout payout = new Payout(merchant, currency, 1_000 + random.nextInt(50_000),
+                            PayoutEnd.values()[random.nextInt(PayoutEnd.values().length)]);
+                    payouts.add(payout);
+                    sequences.add(payoutTransactions(payout));
+                }
+            }
+        }
+        Collections.shuffle(sequences, random);
 
-        Node first = node(Duration.ofMillis(20));
+        AtomicBoolean killArmed = new AtomicBoolean();
+        AtomicBoolean killedMidBatch = new AtomicBoolean();
+        Node first = node(Duration.ofMillis(20), killArmed, killedMidBatch);
         List<Future<?>> writing = new ArrayList<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            int share = (sequences.size() + 3) / 4;
             for (int w = 0; w < 4; w++) {
-                List<Order> mine = orders.subList(w * 100, (w + 1) * 100);
+                List<List<List<MoneyMovement>>> mine = sequences.subList(Math.min(sequences.size(), w * share),
+                        Math.min(sequences.size(), (w + 1) * share));
                 Random interleaving = new Random(SEED + w);
                 writing.add(threads.submit(() -> write(mine, interleaving)));
             }
             Await.until(Duration.ofSeconds(60), "the first node posts", () -> postings() > 100);
-            Node second = node(Duration.ofMillis(20));
+            Node second = node(Duration.ofMillis(20), new AtomicBoolean(), new AtomicBoolean());
             Await.until(Duration.ofSeconds(60), "more is posted", () -> postings() > 600);
-            first.kill(); // mid-batch, very likely: it polls every 20 ms while four writers append
+            // Killed at a chosen point: its next batch is posted, then its connection dies before the cursor moves.
+            killArmed.set(true);
+            Await.until(Duration.ofSeconds(60), "the first node dies mid-batch", killedMidBatch::get);
+            first.kill();
             nodes.remove(first);
             for (Future<?> done : writing) {
                 done.get();
@@ -191,9 +242,48 @@ class LedgerIT {
 
         Ledger.Reconciliation reconciliation = new Ledger().reconcile(writer.dsl());
         assertThat(reconciliation.discrepancies()).as("balance = Σ entries").isEmpty();
-        assertThat(reconciliation.unbalanced()).as("every transaction balances").isEmpty();
-        assertThat(postings()).as("each movement posted once").isEqualTo(expectedPostings(orders));
-        assertThat(balances()).isEqualTo(expectedBalances(orders));
+        assertThat(reconciliation.unbalanced()).as("every transaction balances per currency").isEmpty();
+        assertThat(writer.dsl().fetchCount(PARKED_EVENT)).as("nothing parked").isZero();
+        assertThat(writer.dsl().fetchCount(LEDGER_REFERENCE)).as("every money event handled once")
+                .isEqualTo(writer.dsl().fetchCount(DOMAIN_EVENT, DOMAIN_EVENT.TYPE.in(moneyMovementTypes())));
+        assertThat(postings()).as("each movement posted once")
+                .isEqualTo(expectedPostings(orders) + planFees.size() + payouts.stream()
+                        .mapToLong(payout -> payout.end() == PayoutEnd.TIMED_OUT ? 1 : 2).sum());
+        Map<String, Long> expected = expectedBalances(orders);
+        planFees.forEach(fee -> {
+            String c = " " + fee.fee().currency();
+            expected.merge("merchant_payable:" + fee.merchant() + c, fee.fee().amount(), Long::sum);
+            expected.merge("platform_fee_revenue" + c, -fee.fee().amount(), Long::sum);
+        });
+        payouts.forEach(payout -> {
+            String c = " " + payout.currency();
+            expected.merge("merchant_payable:" + payout.merchant() + c, payout.amount(), Long::sum);
+            switch (payout.end()) {
+                case PAID -> expected.merge("customer_payments" + c, -payout.amount(), Long::sum);
+                case FAILED -> expected.merge("merchant_payable:" + payout.merchant() + c, -payout.amount(), Long::sum);
+                case TIMED_OUT -> expected.merge("payouts_clearing" + c, -payout.amount(), Long::sum);
+            }
+        });
+        expected.values().removeIf(balance -> balance == 0);
+        assertThat(balances()).isEqualTo(expected);
+    }
+
+    /** As {@code Payouts} records them: initiated; then paid or failed, or no answer yet (still in clearing). */
+    private static List<List<MoneyMovement>> payoutTransactions(Payout payout) {
+        UUID id = UUID.randomUUID();
+        Money amount = Money.of(payout.amount(), payout.currency());
+        List<List<MoneyMovement>> transactions = new ArrayList<>();
+        transactions.add(List.of(MoneyMovement.payoutInitiated(id, payout.merchant(), amount)));
+        switch (payout.end()) {
+            case PAID -> transactions.add(List.of(MoneyMovement.payoutPaid(id, payout.merchant(), amount)));
+            case FAILED -> transactions.add(List.of(MoneyMovement.payoutFailed(id, payout.merchant(), amount)));
+            case TIMED_OUT -> { }
+        }
+        return transactions;
+    }
+
+    private static List<String> moneyMovementTypes() {
+        return Arrays.stream(EventType.values()).filter(EventType::isMoneyMovement).map(EventType::wireName).toList();
     }
 
     /** An order paid in one currency, split over one to three merchants, and each sub-order's fate. */
@@ -261,20 +351,20 @@ class LedgerIT {
         return new Parties(orderId, subOrder.id, subOrder.merchant, customer);
     }
 
-    /** Writes the orders' transactions, each order's in its order, orders interleaved at random. */
-    private void write(List<Order> orders, Random random) {
-        List<Integer> next = new ArrayList<>(Collections.nCopies(orders.size(), 0));
+    /** Writes each sequence's transactions in its order, sequences interleaved at random. */
+    private void write(List<List<List<MoneyMovement>>> sequences, Random random) {
+        List<Integer> next = new ArrayList<>(Collections.nCopies(sequences.size(), 0));
         List<Integer> open = new ArrayList<>();
-        for (int i = 0; i < orders.size(); i++) {
+        for (int i = 0; i < sequences.size(); i++) {
             open.add(i);
         }
         while (!open.isEmpty()) {
             int pick = open.get(random.nextInt(open.size()));
-            Order order = orders.get(pick);
-            List<MoneyMovement> movements = order.transactions().get(next.get(pick));
+            List<List<MoneyMovement>> sequence = sequences.get(pick);
+            List<MoneyMovement> movements = sequence.get(next.get(pick));
             writer.dsl().transaction(tx -> movements.forEach(movement -> DomainEvents.append(tx.dsl(), movement)));
             next.set(pick, next.get(pick) + 1);
-            if (next.get(pick) == order.transactions().size()) {
+            if (next.get(pick) == sequence.size()) {
                 open.remove(Integer.valueOf(pick));
             }
         }
@@ -354,7 +444,11 @@ class LedgerIT {
                 .equals(Boolean.TRUE);
     }
 
-    private Node node(Duration poll) {
+    /**
+     * A node posting on its own connections. Once {@code killArmed}, its next batch is posted and then its database
+     * connection is terminated before the batch commits — a node dying mid-batch — and {@code killed} is set.
+     */
+    private Node node(Duration poll, AtomicBoolean killArmed, AtomicBoolean killed) {
         Database database = database();
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
@@ -366,9 +460,15 @@ class LedgerIT {
                 "rolling-reserve.hold-for", "P90D", "payouts.hold", "PT168H", "payouts.minimum.default", "1000",
                 "payouts.reconcile.after", "PT5M")));
         new SettlementModule(settlement, database.dsl(), new TestPayoutProvider(),
-                (tx, subOrderId) -> Optional.of(List.of(lines.get(subOrderId))), each -> { },
-                merchantId -> Money.zero("JPY"), (principal, merchantId) -> { }, Clock.systemUTC())
-                .subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
+                (tx, subOrderIds) -> subOrderIds.stream().collect(Collectors.toMap(id -> id, id -> List.of(lines.get(id)))),
+                each -> { }, merchantId -> Money.zero("JPY"), (principal, merchantId) -> { }, Clock.systemUTC())
+                .subscribers().forEach(posting -> subscribers.subscribe(new Subscriber(posting.name(), posting.types(),
+                        posting.handler(), (tx, events) -> {
+                            posting.batchHandler().handle(tx, events);
+                            if (killArmed.get() && killed.compareAndSet(false, true)) {
+                                tx.execute("SELECT pg_terminate_backend(pg_backend_pid())");
+                            }
+                        }), jobs));
         Node node = new Node(database, jobs);
         nodes.add(node);
         return node;
