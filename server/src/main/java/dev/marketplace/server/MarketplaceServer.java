@@ -123,6 +123,14 @@ public final class MarketplaceServer implements AutoCloseable {
 
     /** With the clock points (return windows, expiry) and reviews (edit windows, reply deadlines) keep time by: tests move it forward. */
     public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock) {
+        return start(config, mailSender, clock, Clock.systemUTC());
+    }
+
+    /**
+     * With, besides, this node's own wall clock (access tokens are issued and checked by it): tests set it a few
+     * seconds off to prove nodes whose clocks differ work together (decision 62).
+     */
+    public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock, Clock wallClock) {
         Database database = Database.start(DatabaseSettings.from(config));
         NodeLiveness node;
         try {
@@ -144,7 +152,7 @@ public final class MarketplaceServer implements AutoCloseable {
             // The domains, each after the modules whose services it takes.
             ClientsModule clients = add(modules, new ClientsModule(dsl, revokedTokens));
             SecurityModule security = add(modules, new SecurityModule(config, dsl, outbound, clients.service(),
-                    revokedTokens));
+                    revokedTokens, wallClock));
             add(modules, new ChangesModule(config.get("changes"), dsl));
             CategoriesModule categories = add(modules, new CategoriesModule(dsl));
             MerchantsModule merchants = add(modules, new MerchantsModule(config.get("merchants"), dsl,

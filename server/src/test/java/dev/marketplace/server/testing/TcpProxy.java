@@ -7,13 +7,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on a local port in front of another address, for fault tests: {@link #cut()} closes every connection
  * through it and refuses new ones (each is accepted and closed at once, as a database that went away), until
- * {@link #restore()}. Each connection is two virtual threads copying bytes.
+ * {@link #restore()}; {@link #slowDown} holds back everything sent to the target (every statement, as a database
+ * that has become slow). Each connection is two virtual threads copying bytes.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -21,6 +23,7 @@ public final class TcpProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
+    private volatile Duration delay = Duration.ZERO;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.target = new InetSocketAddress(targetHost, targetPort);
@@ -40,9 +43,15 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    /** Lets connections through again. */
+    /** Lets connections through again, at full speed. */
     public void restore() {
         cut = false;
+        delay = Duration.ZERO;
+    }
+
+    /** Holds every chunk sent to the target back by {@code delay} (a statement, mostly) until {@link #restore()}. */
+    public void slowDown(Duration delay) {
+        this.delay = delay;
     }
 
     private void accept() {
@@ -62,24 +71,30 @@ public final class TcpProxy implements AutoCloseable {
                     closeQuietly(server);
                     continue;
                 }
-                Thread.ofVirtual().start(() -> pipe(client, server));
-                Thread.ofVirtual().start(() -> pipe(server, client));
+                Thread.ofVirtual().start(() -> pipe(client, server, true));
+                Thread.ofVirtual().start(() -> pipe(server, client, false));
             } catch (IOException e) {
                 // closed, or the target refused: the client's connection ends
             }
         }
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, boolean toTarget) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
+                Duration holdBack = delay;
+                if (toTarget && holdBack.isPositive()) {
+                    Thread.sleep(holdBack);
+                }
                 out.write(buffer, 0, read);
                 out.flush();
             }
         } catch (IOException e) {
             // one side went away: both go
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             closeQuietly(from);
             closeQuietly(to);

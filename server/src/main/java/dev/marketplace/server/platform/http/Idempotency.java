@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 
 import dev.marketplace.schema.tables.records.IdempotencyRecordRecord;
 import dev.marketplace.server.platform.persistence.CommitWatch;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.persistence.NodeLiveness;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
@@ -77,8 +78,8 @@ public final class Idempotency implements Filter {
 
     private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
 
-    /** PostgreSQL's clock: every node compares leases and expiry by the same one (decision 62). */
-    private static final Field<OffsetDateTime> DB_NOW = DSL.field("clock_timestamp()", OffsetDateTime.class);
+    /** Leases and expiry are set and compared on PostgreSQL's clock, the same for every node (decision 62). */
+    private static final Field<OffsetDateTime> DB_NOW = DatabaseClock.now();
 
     private final DSLContext dsl;
     private final NodeLiveness node;
@@ -271,8 +272,8 @@ public final class Idempotency implements Filter {
                 db.update(IDEMPOTENCY_RECORD)
                         .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
                         .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                        .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, dbNowPlus(lease))
-                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, dbNowPlus(retention))
+                        .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
+                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(retention))
                         .setNull(IDEMPOTENCY_RECORD.RESPONSE_STATUS)
                         .setNull(IDEMPOTENCY_RECORD.RESPONSE_HEADERS)
                         .setNull(IDEMPOTENCY_RECORD.RESPONSE_BODY)
@@ -332,8 +333,8 @@ public final class Idempotency implements Filter {
                     .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
                     .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
                     .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, dbNowPlus(lease))
-                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, dbNowPlus(retention))
+                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
+                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(retention))
                     .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node.number())
                     .set(IDEMPOTENCY_RECORD.CLAIM, claim)
                     .onConflictDoNothing()
@@ -395,12 +396,6 @@ public final class Idempotency implements Filter {
                     .where(ours())
                     .execute();
         }
-    }
-
-    /** PostgreSQL's clock plus {@code duration}. */
-    private static Field<OffsetDateTime> dbNowPlus(Duration duration) {
-        return DSL.field("clock_timestamp() + {0} * interval '1 millisecond'", OffsetDateTime.class,
-                DSL.val(duration.toMillis()));
     }
 
     private static byte[] fingerprint(String requestLine, byte[] body) {
