@@ -76,6 +76,9 @@ public final class Idempotency implements Filter {
     /** Whether the calling transaction has written (or locked rows): PostgreSQL has given it an id. */
     private static final Condition WROTE = DSL.condition("(SELECT pg_current_xact_id_if_assigned()) IS NOT NULL");
 
+    /** How often the bookkeeping of a finished request is tried again when it could not be written. */
+    private static final Duration BOOKKEEPING_RETRY = Duration.ofSeconds(1);
+
     private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
 
     /** Leases and expiry are set and compared on PostgreSQL's clock, the same for every node (decision 62). */
@@ -152,9 +155,10 @@ public final class Idempotency implements Filter {
                 try {
                     gate.finish(res, answer);
                 } catch (RuntimeException e) {
-                    // Not stored (a pool timeout, say): the answer still goes out. A committed effect's key stays
-                    // taken (a resend is told so); otherwise the key is held until its lease ends.
-                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key, e);
+                    // Not stored (a pool timeout, say): the answer still goes out, and storing it is tried again
+                    // in the background; until then a resend is told the request is in progress.
+                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key
+                            + " yet; trying again", e);
                 }
                 out.write(answer);
                 out.close();
@@ -171,9 +175,9 @@ public final class Idempotency implements Filter {
                     gate.finish(null, new byte[0]);
                 } catch (RuntimeException e) {
                     // The handler's own outcome (a 409, say) must still reach the client, not this failure (a pool
-                    // timeout under overload): the key stays held until its lease ends, as for a request that died.
+                    // timeout under overload): the release is tried again in the background.
                     LOG.log(System.Logger.Level.WARNING, "could not release idempotency key " + key
-                            + "; it is held until its lease ends", e);
+                            + " yet; trying again", e);
                 }
             }
         }
@@ -341,13 +345,33 @@ public final class Idempotency implements Filter {
                     .execute() == 1;
         }
 
-        /** Keeps the answer for replays, or releases the key when there is nothing worth replaying. */
+        /**
+         * Keeps the answer for replays, or releases the key when there is nothing worth replaying. When that cannot be
+         * written (the pool is full or the database slow, the very moment such bookkeeping matters), it is tried again
+         * in the background until the lease would end, so a key is not left held for a minute after its request
+         * ended (decision 62); the claim fences each try.
+         */
         void finish(ServerResponse sent, byte[] body) {
             if (!owned) {
                 return;
             }
             owned = false;
             int status = sent == null ? 500 : sent.status().code();
+            JSONB headers = sent == null ? null : keptHeaders(sent);
+            if (status / 100 == 2 && injectedNow(Fault.STORING_ANSWER, requestLine)) {
+                answerLost();
+                throw new IllegalStateException("fault injected while storing the answer to " + requestLine);
+            }
+            try {
+                record(status, headers, body);
+            } catch (RuntimeException e) {
+                keepTrying(() -> record(status, headers, body));
+                throw e;
+            }
+        }
+
+        /** The outcome's bookkeeping: release, store, or end the lease of a committed effect whose answer is lost. */
+        private void record(int status, JSONB headers, byte[] body) {
             if (status / 100 != 2) {
                 boolean released = dsl.deleteFrom(IDEMPOTENCY_RECORD)
                         .where(ours(), IDEMPOTENCY_RECORD.COMMITTED_AT.isNull())
@@ -355,24 +379,35 @@ public final class Idempotency implements Filter {
                 if (released) {
                     return;
                 }
-                if (sent == null || status >= 500) {
+                if (headers == null || status >= 500) { // nothing was sent, or a failure: no answer worth replaying
                     answerLost();
                     return;
                 }
             }
-            try {
-                if (injectedNow(Fault.STORING_ANSWER, requestLine)) {
-                    throw new IllegalStateException("fault injected while storing the answer to " + requestLine);
+            dsl.update(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.STATE, "completed")
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, headers)
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, body)
+                    .where(ours())
+                    .execute();
+        }
+
+        private void keepTrying(Runnable bookkeeping) {
+            long until = System.nanoTime() + lease.toNanos();
+            Thread.ofVirtual().name("idempotency-bookkeeping").start(() -> {
+                while (System.nanoTime() - until < 0) {
+                    try {
+                        Thread.sleep(BOOKKEEPING_RETRY);
+                        bookkeeping.run();
+                        return;
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException stillFailing) {
+                        // the next turn, or the lease
+                    }
                 }
-                store(sent, status, body);
-            } catch (RuntimeException e) {
-                try {
-                    answerLost();
-                } catch (RuntimeException alsoFailed) {
-                    e.addSuppressed(alsoFailed);
-                }
-                throw e;
-            }
+            });
         }
 
         /** Ends the lease of a key whose effect committed without a stored answer: a resend is told at once. */
@@ -383,18 +418,12 @@ public final class Idempotency implements Filter {
                     .execute();
         }
 
-        private void store(ServerResponse sent, int status, byte[] body) {
+        private JSONB keptHeaders(ServerResponse sent) {
             JsonObjectBuilder headers = JSON.createObjectBuilder();
             for (HeaderName name : KEPT_HEADERS) {
                 sent.headers().first(name).ifPresent(value -> headers.add(name.defaultCase(), value));
             }
-            dsl.update(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.STATE, "completed")
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, JSONB.jsonb(headers.build().toString()))
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, body)
-                    .where(ours())
-                    .execute();
+            return JSONB.jsonb(headers.build().toString());
         }
     }
 
