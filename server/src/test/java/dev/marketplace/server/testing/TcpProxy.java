@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A TCP proxy on a local port in front of another address, for fault tests: {@link #cut()} closes every connection
@@ -19,8 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TcpProxy implements AutoCloseable {
 
+    private static final Pattern JDBC_URL = Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$");
+
     private final InetSocketAddress target;
     private final ServerSocket listener;
+    private String databasePath;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile Duration delay = Duration.ZERO;
@@ -31,8 +36,24 @@ public final class TcpProxy implements AutoCloseable {
         Thread.ofVirtual().name("tcp-proxy-accept").start(this::accept);
     }
 
+    /** A proxy in front of the PostgreSQL server of {@code jdbcUrl}; {@link #jdbcUrl()} is that database through it. */
+    public static TcpProxy forDatabase(String jdbcUrl) throws IOException {
+        Matcher url = JDBC_URL.matcher(jdbcUrl);
+        if (!url.matches()) {
+            throw new IllegalArgumentException("not a PostgreSQL URL with host and port: " + jdbcUrl);
+        }
+        TcpProxy proxy = new TcpProxy(url.group(1), Integer.parseInt(url.group(2)));
+        proxy.databasePath = url.group(3);
+        return proxy;
+    }
+
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /** The database of {@link #forDatabase}, reached through this proxy. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port() + databasePath;
     }
 
     /** Closes every connection through the proxy and refuses new ones. */

@@ -67,14 +67,7 @@ class IdempotencyIT {
         String key = UUID.randomUUID().toString();
         String body = categoryBody("In flight");
         // The first request holds the key (as a request still running on some node would).
-        server.db().insertInto(IDEMPOTENCY_RECORD)
-                .set(IDEMPOTENCY_RECORD.CLIENT_ID, TestServer.OPERATOR_CLIENT_ID)
-                .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
-                .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint("POST /v1/categories", body))
-                .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now().plusMinutes(1))
-                .set(IDEMPOTENCY_RECORD.EXPIRES_AT, OffsetDateTime.now().plusHours(24))
-                .execute();
+        holdKey(key, body, null);
         HttpResponse<String> duplicate = post(key, body);
         assertThat(duplicate.statusCode()).isEqualTo(409);
         assertThat(duplicate.body()).contains("\"code\":\"idempotency_request_in_progress\"");
@@ -99,16 +92,7 @@ class IdempotencyIT {
                 lock.setInt(1, otherNode);
                 lock.execute();
             }
-            server.db().insertInto(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.CLIENT_ID, TestServer.OPERATOR_CLIENT_ID)
-                    .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
-                    .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint("POST /v1/categories", body))
-                    .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now().plusMinutes(1))
-                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, OffsetDateTime.now().plusHours(24))
-                    .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, otherNode)
-                    .set(IDEMPOTENCY_RECORD.CLAIM, UUID.randomUUID())
-                    .execute();
+            holdKey(key, body, otherNode);
             HttpResponse<String> whileAlive = post(key, body);
             assertThat(whileAlive.statusCode()).isEqualTo(409);
             assertThat(whileAlive.body()).contains("\"code\":\"idempotency_request_in_progress\"");
@@ -256,6 +240,20 @@ class IdempotencyIT {
 
     private static int countNamed(String prefix) {
         return server.db().fetchCount(CATALOG_CATEGORY, CATALOG_CATEGORY.NAME.startsWith(prefix + " "));
+    }
+
+    /** The key held in flight for a minute by a request of {@code node} (null: a node not known). */
+    private static void holdKey(String key, String body, Integer node) throws Exception {
+        server.db().insertInto(IDEMPOTENCY_RECORD)
+                .set(IDEMPOTENCY_RECORD.CLIENT_ID, TestServer.OPERATOR_CLIENT_ID)
+                .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
+                .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint("POST /v1/categories", body))
+                .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
+                .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now().plusMinutes(1))
+                .set(IDEMPOTENCY_RECORD.EXPIRES_AT, OffsetDateTime.now().plusHours(24))
+                .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node)
+                .set(IDEMPOTENCY_RECORD.CLAIM, UUID.randomUUID())
+                .execute();
     }
 
     private static byte[] fingerprint(String requestLine, String body) throws Exception {
