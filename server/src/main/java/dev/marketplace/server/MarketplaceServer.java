@@ -48,6 +48,7 @@ import dev.marketplace.server.partners.PartnersModule;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
+import dev.marketplace.server.platform.persistence.NodeLiveness;
 import dev.marketplace.server.platform.security.AuditTrail;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.RevokedTokens;
@@ -86,10 +87,13 @@ public final class MarketplaceServer implements AutoCloseable {
     /** How long an Idempotency-Key is remembered, and how long a running request holds its key. */
     private static final Duration IDEMPOTENCY_RETENTION = Duration.ofHours(24);
     private static final Duration IDEMPOTENCY_LEASE = Duration.ofMinutes(1);
+    /** How often a node checks that it still holds its liveness lock (decision 62). */
+    private static final Duration NODE_LIVENESS_CHECK = Duration.ofSeconds(2);
 
     private static final System.Logger LOG = System.getLogger(MarketplaceServer.class.getName());
 
     private final Database database;
+    private final NodeLiveness node;
     private final OutboundHttp outbound;
     private final Jobs jobs;
     private Idempotency idempotency;
@@ -97,9 +101,10 @@ public final class MarketplaceServer implements AutoCloseable {
     private final List<Module> modules;
     private final WebServer webServer;
 
-    private MarketplaceServer(Database database, OutboundHttp outbound, Jobs jobs, EventSubscribers subscribers,
-                              List<Module> modules, WebServer webServer) {
+    private MarketplaceServer(Database database, NodeLiveness node, OutboundHttp outbound, Jobs jobs,
+                              EventSubscribers subscribers, List<Module> modules, WebServer webServer) {
         this.database = database;
+        this.node = node;
         this.outbound = outbound;
         this.jobs = jobs;
         this.subscribers = subscribers;
@@ -120,7 +125,22 @@ public final class MarketplaceServer implements AutoCloseable {
 
     /** With the clock points (return windows, expiry) and reviews (edit windows, reply deadlines) keep time by: tests move it forward. */
     public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock) {
+        return start(config, mailSender, clock, Clock.systemUTC());
+    }
+
+    /**
+     * With, besides, this node's own wall clock (access tokens are issued and checked by it): tests set it a few
+     * seconds off to prove nodes whose clocks differ work together (decision 62).
+     */
+    public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock, Clock wallClock) {
         Database database = Database.start(DatabaseSettings.from(config));
+        NodeLiveness node;
+        try {
+            node = NodeLiveness.start(database);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
         OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         List<Module> modules = new ArrayList<>();
@@ -134,7 +154,7 @@ public final class MarketplaceServer implements AutoCloseable {
             // The domains, each after the modules whose services it takes.
             ClientsModule clients = add(modules, new ClientsModule(dsl, revokedTokens));
             SecurityModule security = add(modules, new SecurityModule(config, dsl, outbound, clients.service(),
-                    revokedTokens));
+                    revokedTokens, wallClock));
             add(modules, new ChangesModule(config.get("changes"), dsl));
             CategoriesModule categories = add(modules, new CategoriesModule(dsl));
             MerchantsModule merchants = add(modules, new MerchantsModule(config.get("merchants"), dsl,
@@ -173,7 +193,8 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
                     merchants.service(), dropship.supplierDataFreshness(), clock));
 
-            Idempotency idempotency = new Idempotency(dsl, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE);
+            Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE);
+            jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -220,7 +241,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
-            MarketplaceServer server = new MarketplaceServer(database, outbound, jobs, subscribers, modules, webServer);
+            MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
             try {
                 tradeInDemoDataIfEnabled(config, database, security, webServer.port());
@@ -233,6 +254,7 @@ public final class MarketplaceServer implements AutoCloseable {
             jobs.close();
             closeAll(modules);
             outbound.close();
+            node.close();
             database.close();
             throw e;
         }
@@ -340,6 +362,7 @@ public final class MarketplaceServer implements AutoCloseable {
         closeAll(modules);
         subscribers.releaseLeases();
         outbound.close();
+        node.close();
         database.close();
     }
 }

@@ -11,9 +11,11 @@ import dev.marketplace.schema.tables.records.SubOrderRecord;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
@@ -91,8 +93,10 @@ final class FulfilmentRepository {
                 row.getShipByAt());
     }
 
-    void setAcceptanceDue(DSLContext db, UUID orderId, OffsetDateTime due) {
-        db.update(SUB_ORDER).set(SUB_ORDER.ACCEPTANCE_DUE_AT, due).where(SUB_ORDER.ORDER_ID.eq(orderId)).execute();
+    /** Due {@code within} from now by PostgreSQL's clock, which the deadline job compares it with (decision 62). */
+    void setAcceptanceDue(DSLContext db, UUID orderId, Duration within) {
+        db.update(SUB_ORDER).set(SUB_ORDER.ACCEPTANCE_DUE_AT, DatabaseClock.nowPlus(within))
+                .where(SUB_ORDER.ORDER_ID.eq(orderId)).execute();
     }
 
     /** The promised ship-by time of a paid sub-order (decision 56). */
@@ -154,12 +158,15 @@ final class FulfilmentRepository {
                 .fetch(SUB_ORDER.ID);
     }
 
-    /** Shipped sub-orders whose escrow is still held though they shipped before {@code shippedBefore}. */
-    List<UUID> escrowDue(DSLContext db, OffsetDateTime shippedBefore, int limit) {
+    /**
+     * Shipped sub-orders whose escrow is still held though they shipped longer than {@code releaseAfter} ago, by
+     * PostgreSQL's clock, which wrote {@code shipped_at} (decision 62).
+     */
+    List<UUID> escrowDue(DSLContext db, Duration releaseAfter, int limit) {
         return db.select(SUB_ORDER.ID).from(SUB_ORDER)
                 .where(SUB_ORDER.STATUS.eq(SubOrderStatus.SHIPPED.wireName()))
                 .and(SUB_ORDER.ESCROW_RELEASED_AT.isNull())
-                .and(SUB_ORDER.SHIPPED_AT.le(shippedBefore))
+                .and(SUB_ORDER.SHIPPED_AT.le(DatabaseClock.nowMinus(releaseAfter)))
                 .orderBy(SUB_ORDER.SHIPPED_AT).limit(limit)
                 .fetch(SUB_ORDER.ID);
     }

@@ -20,7 +20,6 @@ import dev.marketplace.server.platform.steps.Steps;
 import dev.marketplace.server.platform.steps.Steps.Next;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -219,9 +218,8 @@ public final class FulfilmentService {
 
     /** The job: escrow of sub-orders shipped longer ago than the release period, and not delivered, is released. */
     public int releaseEscrowOfShipped() {
-        OffsetDateTime shippedBefore = OffsetDateTime.now(ZoneOffset.UTC).minus(releaseEscrowAfterShipment);
         int released = 0;
-        for (UUID id : repository.escrowDue(dsl, shippedBefore, JOB_BATCH)) {
+        for (UUID id : repository.escrowDue(dsl, releaseEscrowAfterShipment, JOB_BATCH)) {
             released += dsl.transactionResult(tx -> {
                 DSLContext db = tx.dsl();
                 repository.lockOrder(db, repository.orderOf(db, id));

@@ -445,7 +445,7 @@ public final class OrderService {
         charge.forEach(movement -> DomainEvents.append(tx, movement));
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         FulfilmentRepository fulfilment = new FulfilmentRepository();
-        fulfilment.setAcceptanceDue(tx, order.id(), now.plus(acceptWithin));
+        fulfilment.setAcceptanceDue(tx, order.id(), acceptWithin);
         // The promised ship-by time: the merchant's handling time, else the marketplace's (decision 56).
         Map<UUID, Integer> handlingDays = merchants.handlingDays(order.subOrders().stream()
                 .map(Order.SubOrder::merchantId).collect(Collectors.toSet()));

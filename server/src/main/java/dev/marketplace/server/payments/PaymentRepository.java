@@ -6,9 +6,9 @@ import static dev.marketplace.schema.Tables.PAYMENT_WEBHOOK_EVENT;
 
 import dev.marketplace.schema.tables.records.PaymentRecord;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -71,7 +71,7 @@ final class PaymentRepository {
     List<Payment> claimStalePending(DSLContext db, Duration settle, int limit) {
         List<UUID> ids = db.select(PAYMENT.ID).from(PAYMENT)
                 .where(PAYMENT.STATUS.eq(Payment.PaymentStatus.PENDING.wireName()))
-                .and(PAYMENT.UPDATED_AT.le(OffsetDateTime.now(ZoneOffset.UTC).minus(settle)))
+                .and(PAYMENT.UPDATED_AT.le(DatabaseClock.nowMinus(settle)))
                 .orderBy(PAYMENT.UPDATED_AT)
                 .limit(limit)
                 .forUpdate().skipLocked()

@@ -7,6 +7,7 @@ import static dev.marketplace.schema.Tables.WEBHOOK_ENDPOINT;
 import dev.marketplace.schema.tables.records.WebhookAttemptRecord;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -54,13 +55,14 @@ final class DeliveryRepository {
 
     /**
      * Takes up to {@code endpoints} enabled endpoints that have due deliveries and that no worker holds
-     * ({@code SKIP LOCKED}, then {@code busy_until}), marks them busy until {@code now + lease} and returns each with
-     * its first {@code batch} due deliveries, oldest first.
+     * ({@code SKIP LOCKED}, then {@code busy_until}), marks them busy for {@code lease} and returns each with
+     * its first {@code batch} due deliveries (due by {@code now}), oldest first. The lease is on PostgreSQL's clock,
+     * so a node whose clock runs ahead does not take an endpoint another node still holds (decision 62).
      */
     List<Claim> claim(DSLContext db, OffsetDateTime now, Duration lease, int endpoints, int batch) {
         List<? extends Record> taken = db.select(WEBHOOK_ENDPOINT.ID, WEBHOOK_ENDPOINT.URL).from(WEBHOOK_ENDPOINT)
                 .where(WEBHOOK_ENDPOINT.STATUS.eq("enabled"))
-                .and(WEBHOOK_ENDPOINT.BUSY_UNTIL.isNull().or(WEBHOOK_ENDPOINT.BUSY_UNTIL.lt(now)))
+                .and(WEBHOOK_ENDPOINT.BUSY_UNTIL.isNull().or(WEBHOOK_ENDPOINT.BUSY_UNTIL.lt(DatabaseClock.now())))
                 .andExists(DSL.selectOne().from(WEBHOOK_DELIVERY)
                         .where(WEBHOOK_DELIVERY.ENDPOINT_ID.eq(WEBHOOK_ENDPOINT.ID))
                         .and(WEBHOOK_DELIVERY.STATUS.eq("pending"))
@@ -71,7 +73,7 @@ final class DeliveryRepository {
         if (taken.isEmpty()) {
             return List.of();
         }
-        db.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.BUSY_UNTIL, now.plus(lease))
+        db.update(WEBHOOK_ENDPOINT).set(WEBHOOK_ENDPOINT.BUSY_UNTIL, DatabaseClock.nowPlus(lease))
                 .where(WEBHOOK_ENDPOINT.ID.in(taken.stream().map(row -> row.get(WEBHOOK_ENDPOINT.ID)).toList()))
                 .execute();
         List<Claim> claims = new ArrayList<>();

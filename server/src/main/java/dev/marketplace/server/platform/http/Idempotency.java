@@ -5,6 +5,8 @@ import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 
 import dev.marketplace.schema.tables.records.IdempotencyRecordRecord;
 import dev.marketplace.server.platform.persistence.CommitWatch;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.NodeLiveness;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
 import io.helidon.http.HeaderName;
@@ -30,10 +32,15 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 /**
@@ -45,7 +52,10 @@ import org.jooq.impl.DSL;
  *
  * <p>Only successful (2xx) answers are kept: any other answer changed nothing (bad input changes nothing, by
  * rule), so the key is released and a corrected retry with the same key runs. A request that dies without
- * releasing its key holds it until its lease ends.
+ * releasing its key holds it until its lease ends, or only until its node is seen dead ({@link NodeLiveness}: a
+ * node killed in the middle of a checkout frees its keys at once, decision 62). Each claim is a fence: the holder's
+ * transactions commit only while the key's record still names its claim, so a key taken over from a node wrongly
+ * seen dead (or past its lease) is never run twice. Leases and expiry are on PostgreSQL's clock, one for all nodes.
  *
  * <p>Unless its effect committed (decision 50): every transaction the request runs on its thread marks the key's
  * record ({@code committed_at}) just before it commits, inside that transaction and only if it wrote
@@ -63,9 +73,19 @@ public final class Idempotency implements Filter {
     private static final List<HeaderName> KEPT_HEADERS = List.of(HeaderNames.CONTENT_TYPE, HeaderNames.LOCATION,
             HeaderNames.ETAG);
 
+    /** Whether the calling transaction has written (or locked rows): PostgreSQL has given it an id. */
+    private static final Condition WROTE = DSL.condition("(SELECT pg_current_xact_id_if_assigned()) IS NOT NULL");
+
+    /** How often the bookkeeping of a finished request is tried again when it could not be written. */
+    private static final Duration BOOKKEEPING_RETRY = Duration.ofSeconds(1);
+
     private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
 
+    /** Leases and expiry are set and compared on PostgreSQL's clock, the same for every node (decision 62). */
+    private static final Field<OffsetDateTime> DB_NOW = DatabaseClock.now();
+
     private final DSLContext dsl;
+    private final NodeLiveness node;
     private final Duration retention;
     private final Duration lease;
     private final AtomicLong admitted = new AtomicLong();
@@ -82,8 +102,9 @@ public final class Idempotency implements Filter {
     private record InjectedFault(Fault fault, String path) {
     }
 
-    public Idempotency(DSLContext dsl, Duration retention, Duration lease) {
+    public Idempotency(DSLContext dsl, NodeLiveness node, Duration retention, Duration lease) {
         this.dsl = dsl;
+        this.node = node;
         this.retention = retention;
         this.lease = lease;
     }
@@ -134,9 +155,10 @@ public final class Idempotency implements Filter {
                 try {
                     gate.finish(res, answer);
                 } catch (RuntimeException e) {
-                    // Not stored (a pool timeout, say): the answer still goes out. A committed effect's key stays
-                    // taken (a resend is told so); otherwise the key is held until its lease ends.
-                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key, e);
+                    // Not stored (a pool timeout, say): the answer still goes out, and storing it is tried again
+                    // in the background; until then a resend is told the request is in progress.
+                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key
+                            + " yet; trying again", e);
                 }
                 out.write(answer);
                 out.close();
@@ -153,9 +175,9 @@ public final class Idempotency implements Filter {
                     gate.finish(null, new byte[0]);
                 } catch (RuntimeException e) {
                     // The handler's own outcome (a 409, say) must still reach the client, not this failure (a pool
-                    // timeout under overload): the key stays held until its lease ends, as for a request that died.
+                    // timeout under overload): the release is tried again in the background.
                     LOG.log(System.Logger.Level.WARNING, "could not release idempotency key " + key
-                            + "; it is held until its lease ends", e);
+                            + " yet; trying again", e);
                 }
             }
         }
@@ -192,6 +214,8 @@ public final class Idempotency implements Filter {
         private final String clientId;
         private final String key;
         private final String requestLine;
+        /** This request's claim on the key: its transactions commit only while the record still names it. */
+        private final UUID claim = UUID.randomUUID();
         private boolean owned;
         private boolean markedInThisTransaction;
 
@@ -209,25 +233,29 @@ public final class Idempotency implements Filter {
             }
             byte[] fingerprint = fingerprint(requestLine, body);
             if (admitted.incrementAndGet() % 1000 == 0) {
-                dsl.deleteFrom(IDEMPOTENCY_RECORD).where(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(OffsetDateTime.now())).execute();
+                dsl.deleteFrom(IDEMPOTENCY_RECORD).where(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(DB_NOW)).execute();
             }
             // A new key, the usual case, is one statement on its own; only a key seen before needs the transaction.
-            if (claimNew(dsl, fingerprint, OffsetDateTime.now())) {
+            if (claimNew(dsl, fingerprint)) {
                 owned = true;
                 return;
             }
             CommitWatch.unwatched(() -> dsl.transaction(tx -> {
                 DSLContext db = tx.dsl();
-                OffsetDateTime now = OffsetDateTime.now();
-                if (claimNew(db, fingerprint, now)) {
+                if (claimNew(db, fingerprint)) {
                     owned = true;
                     return;
                 }
-                IdempotencyRecordRecord existing = db.selectFrom(IDEMPOTENCY_RECORD)
+                Field<Boolean> expiredNow = DSL.field(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(DB_NOW));
+                // Its holder's lease ran out, or its holder's node died (then at once: it can finish nothing).
+                Field<Boolean> holderGone = DSL.field(IDEMPOTENCY_RECORD.LOCKED_UNTIL.lt(DB_NOW)
+                        .or(node.isDead(IDEMPOTENCY_RECORD.HELD_BY_NODE)));
+                Record found = db.select(IDEMPOTENCY_RECORD.asterisk(), expiredNow, holderGone).from(IDEMPOTENCY_RECORD)
                         .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
-                        .forUpdate().fetchSingle();
-                boolean expired = existing.getExpiresAt().isBefore(now);
-                boolean abandoned = existing.getState().equals("in_flight") && existing.getLockedUntil().isBefore(now);
+                        .forUpdate().of(IDEMPOTENCY_RECORD).fetchSingle();
+                IdempotencyRecordRecord existing = found.into(IDEMPOTENCY_RECORD);
+                boolean expired = found.get(expiredNow);
+                boolean abandoned = existing.getState().equals("in_flight") && found.get(holderGone);
                 if (!expired && !Arrays.equals(existing.getRequestFingerprint(), fingerprint)) {
                     throw new ProblemException(422, "idempotency_key_reused", "Idempotency Key Reused",
                             "This Idempotency-Key was used with a different request; use a new key for a new request.");
@@ -245,31 +273,54 @@ public final class Idempotency implements Filter {
                 if (!expired && !abandoned) {
                     throw ProblemException.requestInProgress();
                 }
-                existing.setRequestFingerprint(fingerprint);
-                existing.setState("in_flight");
-                existing.setLockedUntil(now.plus(lease));
-                existing.setExpiresAt(now.plus(retention));
-                existing.setResponseStatus(null);
-                existing.setResponseHeaders(null);
-                existing.setResponseBody(null);
-                existing.setCommittedAt(null);
-                existing.store();
+                db.update(IDEMPOTENCY_RECORD)
+                        .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
+                        .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
+                        .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
+                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(retention))
+                        .setNull(IDEMPOTENCY_RECORD.RESPONSE_STATUS)
+                        .setNull(IDEMPOTENCY_RECORD.RESPONSE_HEADERS)
+                        .setNull(IDEMPOTENCY_RECORD.RESPONSE_BODY)
+                        .setNull(IDEMPOTENCY_RECORD.COMMITTED_AT)
+                        .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node.number())
+                        .set(IDEMPOTENCY_RECORD.CLAIM, claim)
+                        .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
+                        .execute();
                 owned = true;
             }));
         }
 
         /**
          * In the request's committing transaction: marks the key's effect as committed if the transaction wrote
-         * (PostgreSQL gives a transaction an id only when it writes or locks rows).
+         * (PostgreSQL gives a transaction an id only when it writes or locks rows), and refuses the commit of a
+         * transaction that wrote after the key was taken over: that request is being run by its new holder.
+         * One statement: the mark and whether the transaction wrote.
          */
         @Override
         public void beforeCommit(DSLContext tx) {
-            markedInThisTransaction = owned && tx.update(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.COMMITTED_AT, DSL.coalesce(IDEMPOTENCY_RECORD.COMMITTED_AT,
-                            DSL.field("clock_timestamp()", OffsetDateTime.class)))
-                    .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key),
-                            DSL.condition("(SELECT pg_current_xact_id_if_assigned()) IS NOT NULL"))
-                    .execute() == 1;
+            if (!owned) {
+                markedInThisTransaction = false;
+                return;
+            }
+            Record2<Boolean, Boolean> outcome = tx.with("mark").as(DSL.update(IDEMPOTENCY_RECORD)
+                            .set(IDEMPOTENCY_RECORD.COMMITTED_AT, DSL.coalesce(IDEMPOTENCY_RECORD.COMMITTED_AT, DB_NOW))
+                            .where(ours(), WROTE)
+                            .returning(IDEMPOTENCY_RECORD.CLAIM))
+                    .select(DSL.field(DSL.exists(DSL.selectOne().from(DSL.table(DSL.name("mark"))))), DSL.field(WROTE))
+                    .fetchSingle();
+            markedInThisTransaction = outcome.value1();
+            if (!markedInThisTransaction && outcome.value2()) {
+                owned = false;
+                LOG.log(System.Logger.Level.WARNING, "idempotency key " + key + " was taken over while " + requestLine
+                        + " ran; its transaction is rolled back");
+                throw ProblemException.requestInProgress();
+            }
+        }
+
+        /** The key's record while this request's claim holds it. */
+        private Condition ours() {
+            return IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId).and(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
+                    .and(IDEMPOTENCY_RECORD.CLAIM.eq(claim));
         }
 
         @Override
@@ -280,74 +331,99 @@ public final class Idempotency implements Filter {
         }
 
         /** Inserts the key's record as in flight unless the key has one; returns whether it did. */
-        private boolean claimNew(DSLContext db, byte[] fingerprint, OffsetDateTime now) {
+        private boolean claimNew(DSLContext db, byte[] fingerprint) {
             return db.insertInto(IDEMPOTENCY_RECORD)
                     .set(IDEMPOTENCY_RECORD.CLIENT_ID, clientId)
                     .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
                     .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
                     .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, now.plus(lease))
-                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, now.plus(retention))
+                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
+                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(retention))
+                    .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node.number())
+                    .set(IDEMPOTENCY_RECORD.CLAIM, claim)
                     .onConflictDoNothing()
                     .execute() == 1;
         }
 
-        /** Keeps the answer for replays, or releases the key when there is nothing worth replaying. */
+        /**
+         * Keeps the answer for replays, or releases the key when there is nothing worth replaying. When that cannot be
+         * written (the pool is full or the database slow, the very moment such bookkeeping matters), it is tried again
+         * in the background until the lease would end, so a key is not left held for a minute after its request
+         * ended (decision 62); the claim fences each try.
+         */
         void finish(ServerResponse sent, byte[] body) {
             if (!owned) {
                 return;
             }
             owned = false;
             int status = sent == null ? 500 : sent.status().code();
+            JSONB headers = sent == null ? null : keptHeaders(sent);
+            if (status / 100 == 2 && injectedNow(Fault.STORING_ANSWER, requestLine)) {
+                answerLost();
+                throw new IllegalStateException("fault injected while storing the answer to " + requestLine);
+            }
+            try {
+                record(status, headers, body);
+            } catch (RuntimeException e) {
+                keepTrying(() -> record(status, headers, body));
+                throw e;
+            }
+        }
+
+        /** The outcome's bookkeeping: release, store, or end the lease of a committed effect whose answer is lost. */
+        private void record(int status, JSONB headers, byte[] body) {
             if (status / 100 != 2) {
                 boolean released = dsl.deleteFrom(IDEMPOTENCY_RECORD)
-                        .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key),
-                                IDEMPOTENCY_RECORD.COMMITTED_AT.isNull())
+                        .where(ours(), IDEMPOTENCY_RECORD.COMMITTED_AT.isNull())
                         .execute() == 1;
                 if (released) {
                     return;
                 }
-                if (sent == null || status >= 500) {
+                if (headers == null || status >= 500) { // nothing was sent, or a failure: no answer worth replaying
                     answerLost();
                     return;
                 }
             }
-            try {
-                if (injectedNow(Fault.STORING_ANSWER, requestLine)) {
-                    throw new IllegalStateException("fault injected while storing the answer to " + requestLine);
+            dsl.update(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.STATE, "completed")
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, headers)
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, body)
+                    .where(ours())
+                    .execute();
+        }
+
+        private void keepTrying(Runnable bookkeeping) {
+            long until = System.nanoTime() + lease.toNanos();
+            Thread.ofVirtual().name("idempotency-bookkeeping").start(() -> {
+                while (System.nanoTime() - until < 0) {
+                    try {
+                        Thread.sleep(BOOKKEEPING_RETRY);
+                        bookkeeping.run();
+                        return;
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException stillFailing) {
+                        // the next turn, or the lease
+                    }
                 }
-                store(sent, status, body);
-            } catch (RuntimeException e) {
-                try {
-                    answerLost();
-                } catch (RuntimeException alsoFailed) {
-                    e.addSuppressed(alsoFailed);
-                }
-                throw e;
-            }
+            });
         }
 
         /** Ends the lease of a key whose effect committed without a stored answer: a resend is told at once. */
         private void answerLost() {
             dsl.update(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now())
-                    .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key),
-                            IDEMPOTENCY_RECORD.STATE.eq("in_flight"))
+                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DB_NOW)
+                    .where(ours(), IDEMPOTENCY_RECORD.STATE.eq("in_flight"))
                     .execute();
         }
 
-        private void store(ServerResponse sent, int status, byte[] body) {
+        private JSONB keptHeaders(ServerResponse sent) {
             JsonObjectBuilder headers = JSON.createObjectBuilder();
             for (HeaderName name : KEPT_HEADERS) {
                 sent.headers().first(name).ifPresent(value -> headers.add(name.defaultCase(), value));
             }
-            dsl.update(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.STATE, "completed")
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, JSONB.jsonb(headers.build().toString()))
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, body)
-                    .where(IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId), IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
-                    .execute();
+            return JSONB.jsonb(headers.build().toString());
         }
     }
 

@@ -51,6 +51,7 @@ public final class AccessTokens {
     /**
      * How far past {@code exp} (or before {@code nbf}/{@code iat}) a token is still accepted, for clocks that differ
      * between nodes and issuers: Nimbus's default is 60 s, a sixth of our tokens' lifetime; NTP keeps nodes far closer.
+     * The bound on skew between the node that issued a token and the one that checks it (decision 62).
      */
     static final int CLOCK_SKEW_SECONDS = 5;
 
@@ -60,9 +61,14 @@ public final class AccessTokens {
     private final ExternalIssuers externalIssuers;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     /** Enough for every client's current token several times over; see {@link VerifiedTokens}. */
-    private final VerifiedTokens verified = new VerifiedTokens(10_000, Clock.systemUTC());
+    private final VerifiedTokens verified;
+    private final Clock wallClock;
 
-    public AccessTokens(SigningKeys keys, RevokedTokens revoked, SecuritySettings settings, ExternalIssuers externalIssuers) {
+    /** @param wallClock this node's own clock: tokens are issued and checked by it, within the skew bound */
+    public AccessTokens(SigningKeys keys, RevokedTokens revoked, SecuritySettings settings, ExternalIssuers externalIssuers,
+                        Clock wallClock) {
+        this.wallClock = wallClock;
+        this.verified = new VerifiedTokens(10_000, wallClock);
         this.keys = keys;
         this.revoked = revoked;
         this.settings = settings;
@@ -72,13 +78,18 @@ public final class AccessTokens {
         DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier = new DefaultJWTClaimsVerifier<>(
                 settings.audience(),
                 new JWTClaimsSet.Builder().issuer(settings.issuer()).build(),
-                Set.of("sub", "exp", "iat", "jti", "client_id", "scope"));
+                Set.of("sub", "exp", "iat", "jti", "client_id", "scope")) {
+            @Override
+            protected Date currentTime() {
+                return Date.from(wallClock.instant());
+            }
+        };
         claimsVerifier.setMaxClockSkew(CLOCK_SKEW_SECONDS);
         processor.setJWTClaimsSetVerifier(claimsVerifier);
     }
 
     public IssuedToken issue(Principal principal) {
-        Instant now = Instant.now();
+        Instant now = wallClock.instant();
         ECKey key = keys.signingKey();
         JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
                 .issuer(settings.issuer())

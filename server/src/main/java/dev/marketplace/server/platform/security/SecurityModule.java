@@ -6,6 +6,7 @@ import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import io.helidon.config.Config;
+import java.time.Clock;
 import java.time.Duration;
 import org.jooq.DSLContext;
 
@@ -29,15 +30,19 @@ public final class SecurityModule implements Module {
     private final DelegatedGrants grants;
     private final OAuthHttpService oauth;
 
-    /** @param config the root configuration: security settings also name the data directory (generated keys) */
+    /**
+     * @param config the root configuration: security settings also name the data directory (generated keys)
+     * @param wallClock this node's own clock, which access tokens are issued and checked by
+     */
     public SecurityModule(Config config, DSLContext dsl, OutboundHttp outbound, ApiClientService clients,
-                          RevokedTokens revokedTokens) {
+                          RevokedTokens revokedTokens, Clock wallClock) {
         this.settings = SecuritySettings.from(config);
         Config security = config.get("security");
         clients.ensureOperatorClient(settings.operatorClientId(), settings.operatorClientSecret());
         this.signingKeys = new SigningKeys(dsl, settings.keyEncryption(), settings.accessTokenLifetime());
         signingKeys.ensureActiveKey(settings.rotateSigningKeyAfter());
-        this.accessTokens = new AccessTokens(signingKeys, revokedTokens, settings, ExternalIssuers.from(security, outbound));
+        this.accessTokens = new AccessTokens(signingKeys, revokedTokens, settings, ExternalIssuers.from(security, outbound),
+                wallClock);
         this.rateLimits = RateLimits.from(config, dsl);
         this.piiKeys = PiiKeys.from(security, settings.keyEncryption());
         this.grants = new DelegatedGrants(dsl, clients, accessTokens, revokedTokens,

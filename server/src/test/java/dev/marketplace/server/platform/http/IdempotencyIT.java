@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.server.MarketplaceServer;
+import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestDatabases;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.ValidatingHttpClient;
@@ -14,15 +15,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -63,14 +67,7 @@ class IdempotencyIT {
         String key = UUID.randomUUID().toString();
         String body = categoryBody("In flight");
         // The first request holds the key (as a request still running on some node would).
-        server.db().insertInto(IDEMPOTENCY_RECORD)
-                .set(IDEMPOTENCY_RECORD.CLIENT_ID, TestServer.OPERATOR_CLIENT_ID)
-                .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
-                .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint("POST /v1/categories", body))
-                .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now().plusMinutes(1))
-                .set(IDEMPOTENCY_RECORD.EXPIRES_AT, OffsetDateTime.now().plusHours(24))
-                .execute();
+        holdKey(key, body, null);
         HttpResponse<String> duplicate = post(key, body);
         assertThat(duplicate.statusCode()).isEqualTo(409);
         assertThat(duplicate.body()).contains("\"code\":\"idempotency_request_in_progress\"");
@@ -82,6 +79,58 @@ class IdempotencyIT {
                 .where(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)).execute();
         assertThat(post(key, body).statusCode()).isEqualTo(201);
         assertThat(countNamed("In flight")).isEqualTo(1);
+    }
+
+    @Test
+    void aKeyHeldByALiveNodeWaitsForItsLeaseAndOneHeldByADeadNodeIsTakenOverAtOnce() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String body = categoryBody("Orphaned");
+        int otherNode = 1_000_000 + (int) (Math.random() * 1_000_000);
+        server.db().connection(otherNodesSession -> {
+            // Another node's liveness lock (decision 62), held as its session would while the node lives.
+            try (var lock = otherNodesSession.prepareStatement("SELECT pg_advisory_lock(1852793957, ?)")) {
+                lock.setInt(1, otherNode);
+                lock.execute();
+            }
+            holdKey(key, body, otherNode);
+            HttpResponse<String> whileAlive = post(key, body);
+            assertThat(whileAlive.statusCode()).isEqualTo(409);
+            assertThat(whileAlive.body()).contains("\"code\":\"idempotency_request_in_progress\"");
+
+            // The node's session ends (its process died): the lock is gone with it.
+            try (var unlock = otherNodesSession.prepareStatement("SELECT pg_advisory_unlock(1852793957, ?)")) {
+                unlock.setInt(1, otherNode);
+                unlock.execute();
+            }
+        });
+        assertThat(post(key, body).statusCode()).as("taken over within the lease").isEqualTo(201);
+        assertThat(countNamed("Orphaned")).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestWhoseKeyWasTakenOverWhileItRanDoesNotCommit() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String body = categoryBody("Fenced");
+        UUID newHolder = UUID.randomUUID();
+        CompletableFuture<HttpResponse<String>> first = new CompletableFuture<>();
+        server.db().transaction(blocking -> {
+            // Holds the category tree's lock (CategoryRepository): the request claims its key, then waits here.
+            blocking.dsl().fetch("SELECT pg_advisory_xact_lock(x'6361745f74726565'::bigint)");
+            Thread.ofVirtual().start(() -> first.complete(post(key, body)));
+            Await.until(Duration.ofSeconds(10), "the request claimed its key", () ->
+                    server.db().fetchExists(IDEMPOTENCY_RECORD, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)));
+            // Another node takes the key over (as from a node it saw dead, or past the lease).
+            server.db().update(IDEMPOTENCY_RECORD).set(IDEMPOTENCY_RECORD.CLAIM, newHolder)
+                    .setNull(IDEMPOTENCY_RECORD.HELD_BY_NODE)
+                    .where(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)).execute();
+        });
+        HttpResponse<String> answer = first.get(10, TimeUnit.SECONDS);
+
+        assertThat(answer.statusCode()).isEqualTo(409);
+        assertThat(answer.body()).contains("\"code\":\"idempotency_request_in_progress\"");
+        assertThat(countNamed("Fenced")).as("its transaction rolled back").isZero();
+        assertThat(server.db().fetchValue(IDEMPOTENCY_RECORD.CLAIM, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)))
+                .as("the new holder's record left alone").isEqualTo(newHolder);
     }
 
     @Test
@@ -191,6 +240,20 @@ class IdempotencyIT {
 
     private static int countNamed(String prefix) {
         return server.db().fetchCount(CATALOG_CATEGORY, CATALOG_CATEGORY.NAME.startsWith(prefix + " "));
+    }
+
+    /** The key held in flight for a minute by a request of {@code node} (null: a node not known). */
+    private static void holdKey(String key, String body, Integer node) throws Exception {
+        server.db().insertInto(IDEMPOTENCY_RECORD)
+                .set(IDEMPOTENCY_RECORD.CLIENT_ID, TestServer.OPERATOR_CLIENT_ID)
+                .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
+                .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint("POST /v1/categories", body))
+                .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
+                .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, OffsetDateTime.now().plusMinutes(1))
+                .set(IDEMPOTENCY_RECORD.EXPIRES_AT, OffsetDateTime.now().plusHours(24))
+                .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node)
+                .set(IDEMPOTENCY_RECORD.CLAIM, UUID.randomUUID())
+                .execute();
     }
 
     private static byte[] fingerprint(String requestLine, String body) throws Exception {

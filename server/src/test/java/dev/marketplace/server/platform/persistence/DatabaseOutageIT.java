@@ -21,8 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jooq.impl.DataSourceConnectionProvider;
 import org.junit.jupiter.api.Test;
 
@@ -38,11 +36,9 @@ class DatabaseOutageIT {
 
     @Test
     void aCutDatabaseFailsReadinessAtOnceRefusesFastWith503AndRecoversWithoutARestart() throws Exception {
-        Matcher url = Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$").matcher(TestDatabases.newDatabase());
-        assertThat(url.matches()).isTrue();
-        try (TcpProxy proxy = new TcpProxy(url.group(1), Integer.parseInt(url.group(2)))) {
+        try (TcpProxy proxy = TcpProxy.forDatabase(TestDatabases.newDatabase())) {
             Map<String, String> settings = Map.of("server.port", "0", "server.host", "127.0.0.1",
-                    "db.url", "jdbc:postgresql://127.0.0.1:" + proxy.port() + url.group(3),
+                    "db.url", proxy.jdbcUrl(),
                     "db.connection.timeout", POOL_TIMEOUT.toString(),
                     "data.dir", System.getProperty("java.io.tmpdir") + "/outage-" + UUID.randomUUID());
             try (MarketplaceServer node = MarketplaceServer.start(TestServer.config(settings))) {
