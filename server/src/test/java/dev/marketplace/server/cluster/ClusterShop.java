@@ -157,6 +157,17 @@ final class ClusterShop {
         return List.of(row.get(0, Long.class), row.get(1, Long.class));
     }
 
+    /**
+     * The item's reserved units beside the units its placed orders from these carts hold ({@code unitsPerOrder}
+     * each), read in one statement: the unpaid-order expiry job may release one between two separate reads.
+     */
+    List<Long> reservedBesidePlaced(Item item, List<UUID> carts, int unitsPerOrder) {
+        var row = db.fetchOne("SELECT s.reserved, ? * (SELECT count(*) FROM customer_order WHERE cart_id = ANY(?) "
+                + "AND status = 'placed') FROM stock_level s WHERE s.variant_id = ? AND s.location_id = ?",
+                unitsPerOrder, carts.toArray(UUID[]::new), item.variantId(), item.locationId());
+        return List.of(row.get(0, Long.class), row.get(1, Long.class));
+    }
+
     long count(String sql) {
         return ((Number) db.fetchValue(sql)).longValue();
     }
