@@ -40,7 +40,9 @@ public final class CatalogModule implements Module {
     private final ProductService products;
     private final ListingCache listingCache;
     private final ListingSearch listingSearch;
-    private final ChangeNotifications listingChanges;
+    /** The listing cache's notifications, and the search index's (the same channel, listened to twice). */
+    private final ChangeNotifications cacheChanges;
+    private final ChangeNotifications indexChanges;
     private final ConcurrencyLimit databaseSearches;
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final List<Meter> registered = new ArrayList<>();
@@ -48,32 +50,38 @@ public final class CatalogModule implements Module {
     public CatalogModule(Config catalog, Database database, CategoryService categories, MerchantService merchants) {
         this.products = new ProductService(database.dsl(), categories, merchants, ComplianceCheck.from(catalog));
         Config memory = catalog.get("listings");
+        // The cache and the index each listen on a connection and thread of their own: the index's fill and re-reads
+        // (seconds for the whole catalog) must not hold up the heartbeat that every cached listing read waits for.
+        ListenerDatabase cacheDatabase = new ListenerDatabase(database::openDedicatedConnection);
         this.listingCache = new ListingCache(memory.get("cached-listing-bytes").asLong().get(),
-                memory.get("cached-page-bytes").asLong().get());
+                memory.get("cached-page-bytes").asLong().get(), batchId -> {
+                    try {
+                        return products.changeBatch(cacheDatabase.dsl(), batchId);
+                    } catch (RuntimeException e) {
+                        cacheDatabase.drop();
+                        throw e; // the listener reconnects, and the cache drops everything
+                    }
+                });
         this.listingSearch = new ListingSearch(products, listingCache, database::openDedicatedConnection,
                 memory.get("cached-search-text-chars").asLong().get());
         this.databaseSearches = ListingHttpService.databaseSearches(
                 memory.get("concurrent-database-searches").asInt().get());
-        // The cache drops what changed before the index re-reads it, so a page never pairs new hits with old JSON
-        // longer than that re-read takes.
-        this.listingChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database,
-                ChangeNotifications.Subscriber.all(listingCache, listingSearch));
+        this.cacheChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingCache);
+        this.indexChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingSearch);
         // A late proof of freshness is waited for (briefly), not answered by PostgreSQL: under overload the heartbeat
         // is late because everything is, and the database is then the slowest way to answer (decision 57).
-        // While the index is being filled the listener is busy for long: listings then go to PostgreSQL at once.
-        listingCache.servedWhile(() -> listingChanges.isCurrent()
-                || listingSearch.complete() && listingChanges.awaitCurrent(AWAIT_FRESHNESS));
-        listingSearch.servedWhile(() -> listingChanges.awaitCurrent(AWAIT_FRESHNESS));
+        listingCache.servedWhile(() -> cacheChanges.awaitCurrent(AWAIT_FRESHNESS));
+        listingSearch.servedWhile(() -> indexChanges.awaitCurrent(AWAIT_FRESHNESS));
         registerMetrics();
     }
 
     private void registerMetrics() {
         gauge("catalog.search.index.ready", "1 while the search index holds every listing", s -> s.complete() ? 1 : 0);
-        gauge("catalog.search.index.current", "1 while committed-change notifications prove the in-memory listings "
-                + "and search index less than 1 s behind", s -> listingChanges.isCurrent() ? 1 : 0);
+        gauge("catalog.search.index.current", "1 while committed-change notifications prove the search index less "
+                + "than 1 s behind", s -> indexChanges.isCurrent() ? 1 : 0);
         gauge("catalog.search.index.confirmed.age.seconds", "How long ago the last returned heartbeat was sent: how "
                 + "far behind committed changes the index may be (-1 before the first)",
-                s -> listingChanges.confirmedAge().map(age -> age.toNanos() / 1e9).orElse(-1.0));
+                s -> indexChanges.confirmedAge().map(age -> age.toNanos() / 1e9).orElse(-1.0));
         gauge("catalog.search.index.apply.seconds", "How long the last re-read of changed listings took",
                 s -> s.lastApplyNanos.get() / 1e9);
         gauge("catalog.search.index.documents", "Listings in the search index", s -> s.size());
@@ -112,8 +120,8 @@ public final class CatalogModule implements Module {
     }
 
     /** The notifications that keep listings current; a write waits for them before it answers (ReadYourWrites). */
-    public ChangeNotifications listingChanges() {
-        return listingChanges;
+    public List<ChangeNotifications> listingChanges() {
+        return List.of(cacheChanges, indexChanges);
     }
 
     @Override
@@ -126,7 +134,8 @@ public final class CatalogModule implements Module {
     @Override
     public void close() {
         registered.forEach(meters::remove); // a later server in the same JVM (tests) registers its own
-        listingChanges.close();
+        cacheChanges.close();
+        indexChanges.close();
         listingSearch.close();
     }
 }

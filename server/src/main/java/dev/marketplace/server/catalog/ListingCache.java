@@ -8,10 +8,12 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -20,8 +22,11 @@ import java.util.function.Supplier;
  *
  * <p>Never older than {@link ChangeNotifications#MAX_LAG}: the V13 triggers announce every committed change to
  * listings on the {@link #CHANNEL} channel; a change to named products drops their listings, any change drops
- * every page (a page can gain or lose any product), and {@code *} drops everything. Answers are served only while
- * {@code current} says those announcements arrive. An answer read from the database while a change committed is
+ * every page (a page can gain or lose any product), a bulk change's batch (V47) drops the products it names, and
+ * {@code *} drops everything. Answers are served only while {@code current} says those announcements arrive. The
+ * cache listens on a connection and thread of its own, not the search index's: filling or re-reading the index
+ * (seconds for the whole catalog) must not stop the proof of freshness that every cached read waits for
+ * (decision 58). An answer read from the database while a change committed is
  * not kept: each load notes the generation before it reads, and what it stored is removed again if an announcement
  * bumped the generation meanwhile (the announcement may have been handled before the store, so it cannot remove it).
  * Errors are never kept. Both caches are bounded in bytes of JSON and keep what is asked for most (Caffeine's
@@ -33,7 +38,7 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     /** The PostgreSQL notification channel of the V13 triggers. */
     public static final String CHANNEL = "listing_changes";
     private static final String EVERYTHING = "*";
-    /** V47: a bulk change's products are in a batch row; {@link ListingSearch} reads it and drops them here. */
+    /** V47: a bulk change's products are in a batch row, read by its id. */
     private static final String BATCH = "#";
     /** What an entry costs besides its JSON: key, node and array headers (an estimate). */
     private static final int ENTRY_OVERHEAD_BYTES = 120;
@@ -41,9 +46,12 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     private final Cache<UUID, byte[]> listings;
     private final Cache<String, byte[]> pages;
     private final AtomicLong generation = new AtomicLong();
+    /** A bulk change's products by its batch id; empty when the batch is no longer kept. */
+    private final LongFunction<Optional<List<UUID>>> batches;
     private volatile BooleanSupplier current = () -> false;
 
-    public ListingCache(long maxListingBytes, long maxPageBytes) {
+    public ListingCache(long maxListingBytes, long maxPageBytes, LongFunction<Optional<List<UUID>>> batches) {
+        this.batches = batches;
         this.listings = Caffeine.newBuilder().maximumWeight(maxListingBytes)
                 .weigher((UUID id, byte[] json) -> json.length + ENTRY_OVERHEAD_BYTES).build();
         this.pages = Caffeine.newBuilder().maximumWeight(maxPageBytes)
@@ -118,23 +126,17 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         if (payload.equals(EVERYTHING)) {
             listings.invalidateAll();
         } else if (payload.startsWith(BATCH)) {
-            return; // ListingSearch, next on the listener thread, reads the batch and drops its listings
+            Optional<List<UUID>> batch = batches.apply(Long.parseLong(payload.substring(BATCH.length())));
+            if (batch.isPresent()) {
+                listings.invalidateAll(batch.get());
+            } else { // no longer kept: this node is far behind
+                listings.invalidateAll();
+            }
         } else {
             for (String productId : payload.split(",")) {
                 listings.invalidate(UUID.fromString(productId));
             }
         }
-    }
-
-    /** Drops these products' listings (a bulk change's, read from its batch). */
-    void dropListings(Collection<UUID> productIds) {
-        generation.incrementAndGet();
-        listings.invalidateAll(productIds);
-    }
-
-    /** Drops everything kept. */
-    void dropAll() {
-        mayHaveMissedChanges();
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,10 +24,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.conf.Settings;
-import org.jooq.impl.DSL;
 
 /**
  * Listings queries answered from the in-process search index (decision 47), PostgreSQL remaining the system of
@@ -58,14 +53,12 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
 
     private final ProductService products;
     private final ListingCache listings;
-    private final Supplier<Connection> connections;
+    private final ListenerDatabase database;
     private final SearchIndex index = new SearchIndex();
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
     private final Cache<String, String> tsqueries;
     private volatile boolean complete;
     private volatile BooleanSupplier current = () -> false;
-    /** The listener thread's own connection for re-reading changed rows; null until needed or after a failure. */
-    private Connection connection;
 
     final LongAdder answeredFromMemory = new LongAdder();
     final LongAdder answeredFromDatabase = new LongAdder();
@@ -82,7 +75,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
                   long maxQueryCacheChars) {
         this.products = products;
         this.listings = listings;
-        this.connections = connections;
+        this.database = new ListenerDatabase(connections);
         this.tsqueries = Caffeine.newBuilder().maximumWeight(maxQueryCacheChars)
                 .weigher((String text, String tsquery) -> text.length() + tsquery.length() + 32).build();
     }
@@ -195,14 +188,12 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             Set<UUID> changed = new LinkedHashSet<>();
             for (String payload : payloads) {
                 if (payload.startsWith(BATCH)) {
-                    Optional<List<UUID>> batch = products.changeBatch(db(),
+                    Optional<List<UUID>> batch = products.changeBatch(database.dsl(),
                             Long.parseLong(payload.substring(BATCH.length())));
                     if (batch.isEmpty()) { // expired: this node is far behind, so start again from the read model
-                        listings.dropAll();
                         fill();
                         return;
                     }
-                    listings.dropListings(batch.get()); // ListingCache leaves a batch's listings to this re-read
                     changed.addAll(batch.get());
                 } else {
                     for (String id : payload.split(",")) {
@@ -214,12 +205,12 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             for (int from = 0; from < ids.size(); from += REREAD_CHUNK) {
                 List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + REREAD_CHUNK));
                 chunk.forEach(index::remove);
-                products.forEachSearchRow(db(), Optional.of(chunk), index::put);
+                products.forEachSearchRow(database.dsl(), Optional.of(chunk), index::put);
             }
             index.publish();
             appliedChanges.add(ids.size());
         } catch (RuntimeException e) {
-            dropConnection();
+            database.drop();
             noteIncomplete();
             throw e; // the listener reconnects after a failure, which fills the index again
         } finally {
@@ -239,10 +230,10 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         long started = System.nanoTime();
         try {
             index.clear();
-            products.forEachSearchRow(db(), Optional.empty(), index::put);
+            products.forEachSearchRow(database.dsl(), Optional.empty(), index::put);
             index.publish();
         } catch (RuntimeException e) {
-            dropConnection();
+            database.drop();
             throw e;
         } finally {
             lastApplyNanos.set(System.nanoTime() - started);
@@ -258,24 +249,6 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             complete = false;
             incompleteSinceNanos = System.nanoTime();
             LOG.log(Level.WARNING, "search index incomplete (being filled again); PostgreSQL answers searches meanwhile");
-        }
-    }
-
-    private DSLContext db() {
-        if (connection == null) {
-            connection = connections.get();
-        }
-        return DSL.using(connection, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
-    }
-
-    private void dropConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.log(Level.DEBUG, "closing the search index's connection failed", e);
-            }
-            connection = null;
         }
     }
 

@@ -24,6 +24,8 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import java.io.StringReader;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -336,10 +338,21 @@ final class ProductRepository {
             this.idIndex = values.indexOf(PLACEHOLDER);
         }
 
+        /**
+         * Executed through JDBC and read back by jOOQ: a plain-SQL query of jOOQ parses and renders its text on every
+         * execution, 18 % of a listing miss's CPU (decision 58).
+         */
         Optional<Listing> find(DSLContext db, UUID id) {
-            Object[] values = bindValues.clone();
-            values[idIndex] = id;
-            List<Record> rows = db.resultQuery(sql, values).coerce(FIELDS).fetch();
+            List<Record> rows = db.connectionResult(connection -> {
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                    for (int i = 0; i < bindValues.length; i++) {
+                        statement.setObject(i + 1, i == idIndex ? id : bindValues[i]);
+                    }
+                    try (ResultSet result = statement.executeQuery()) {
+                        return db.fetch(result, FIELDS);
+                    }
+                }
+            });
             if (rows.isEmpty()) {
                 return Optional.empty();
             }

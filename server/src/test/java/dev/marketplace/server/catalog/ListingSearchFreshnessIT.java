@@ -3,6 +3,7 @@ package dev.marketplace.server.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.server.demo.DemoData;
+import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpResponse;
@@ -61,7 +62,7 @@ class ListingSearchFreshnessIT {
                 RETURNING product_id""").getValues(0, UUID.class).stream().distinct().toList();
         assertThat(repriced).hasSizeGreaterThan(100);
 
-        server.module(CatalogModule.class).listingChanges().awaitDelivery();
+        server.module(CatalogModule.class).listingChanges().forEach(ChangeNotifications::awaitDelivery);
 
         String metrics = metrics();
         assertThat(value(metrics, "catalog_search_index_rebuilds_total")).as("no rebuild").isEqualTo(rebuildsBefore);

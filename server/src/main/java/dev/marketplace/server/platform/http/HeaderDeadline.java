@@ -5,7 +5,6 @@ import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HeaderDeadline implements Http1ConnectionListener {
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofVirtual().name("request-header-deadline").factory());
+    private static final ScheduledExecutorService WATCHDOG = RequestAlarms.scheduler("request-header-deadline");
 
     private final Duration timeout;
     private final ThreadLocal<ScheduledFuture<?>> pending = new ThreadLocal<>();

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RequestBodies {
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofVirtual().name("request-body-deadline").factory());
+    private static final ScheduledExecutorService WATCHDOG = RequestAlarms.scheduler("request-body-deadline");
 
     private final Duration deadline;
 

@@ -55,32 +55,6 @@ public final class ChangeNotifications implements AutoCloseable {
 
         /** Changes may have committed unannounced (before listening began, or while the connection was lost). */
         void mayHaveMissedChanges();
-
-        /** Hands every notification to each of {@code subscribers}, in this order. */
-        static Subscriber all(Subscriber... subscribers) {
-            return new Subscriber() {
-                @Override
-                public void changed(String payload) {
-                    for (Subscriber subscriber : subscribers) {
-                        subscriber.changed(payload);
-                    }
-                }
-
-                @Override
-                public void changed(List<String> payloads) {
-                    for (Subscriber subscriber : subscribers) {
-                        subscriber.changed(payloads);
-                    }
-                }
-
-                @Override
-                public void mayHaveMissedChanges() {
-                    for (Subscriber subscriber : subscribers) {
-                        subscriber.mayHaveMissedChanges();
-                    }
-                }
-            };
-        }
     }
 
     private static final System.Logger LOG = System.getLogger(ChangeNotifications.class.getName());

@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.DSLContext;
 
 /**
@@ -21,10 +22,13 @@ public final class RevokedTokens {
 
     static final Duration REFRESH = Duration.ofSeconds(5);
 
+    private static final long NEVER = Long.MIN_VALUE;
+
     private final DSLContext dsl;
     private volatile Set<String> revoked = Set.of();
     private volatile Map<String, Instant> clientsRevokedBefore = Map.of();
-    private volatile long loadedAtNanos = Long.MIN_VALUE;
+    private volatile long loadedAtNanos = NEVER;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     public RevokedTokens(DSLContext dsl) {
         this.dsl = dsl;
@@ -53,9 +57,19 @@ public final class RevokedTokens {
 
     public boolean isRevoked(String jti, String clientId, Instant issuedAt) {
         if (isStale()) {
-            synchronized (this) {
-                if (isStale()) { // one request refreshes; the others that waited use its result
+            if (loadedAtNanos == NEVER) {
+                synchronized (this) {
+                    if (isStale()) { // the first load: every request waits for it
+                        reload();
+                    }
+                }
+            } else if (refreshing.compareAndSet(false, true)) {
+                // One request refreshes; the others go on with the lists it replaces, a few milliseconds older,
+                // instead of queueing behind its statements (behind a drained pool, for seconds).
+                try {
                     reload();
+                } finally {
+                    refreshing.set(false);
                 }
             }
         }
@@ -64,7 +78,8 @@ public final class RevokedTokens {
     }
 
     private boolean isStale() {
-        return System.nanoTime() - loadedAtNanos > REFRESH.toNanos();
+        // NEVER is tested apart: System.nanoTime() - Long.MIN_VALUE overflows to a negative number ("fresh").
+        return loadedAtNanos == NEVER || System.nanoTime() - loadedAtNanos > REFRESH.toNanos();
     }
 
     private synchronized void reload() {
