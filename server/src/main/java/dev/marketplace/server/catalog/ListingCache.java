@@ -126,6 +126,12 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         }
     }
 
+    /** What the kept listings and pages weigh: their JSON and an estimate of each entry's overhead, in bytes. */
+    long weighedBytes() {
+        return listings.policy().eviction().orElseThrow().weightedSize().orElse(0)
+                + pages.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+
     /** Drops these products' listings (a bulk change's, read from its batch). */
     void dropListings(Collection<UUID> productIds) {
         generation.incrementAndGet();

@@ -63,6 +63,8 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
     private final Cache<String, String> tsqueries;
     private volatile boolean complete;
+    /** Whether the index has been complete at least once since the start (the node's readiness). */
+    private volatile boolean filledOnce;
     private volatile BooleanSupplier current = () -> false;
     /** The listener thread's own connection for re-reading changed rows; null until needed or after a failure. */
     private Connection connection;
@@ -98,6 +100,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     /** Whether the index holds every listed product (it is not being filled). */
     boolean complete() {
         return complete;
+    }
+
+    /** Whether the index has been filled since the start (it may be being filled again). */
+    boolean filledOnce() {
+        return filledOnce;
     }
 
     /**
@@ -136,12 +143,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
 
     /**
      * The listings page's JSON as {@code ListingHttpService} renders PostgreSQL's: the listings in the query's order
-     * and the cursor after the last one shown. An unknown category is refused as PostgreSQL's path refuses it.
+     * and the cursor after the last one shown. An unknown category is refused as PostgreSQL's path refuses it (asked of
+     * PostgreSQL only when no listed product is in it: one that products are in exists).
      *
      * @throws SearchIndex.UnsupportedQuery when the text's query is beyond what the index expresses
      */
     byte[] page(ListingQuery query, PageRequest page) {
-        query.categoryId().ifPresent(products::requireListingCategory);
+        query.categoryId().filter(id -> !index.listsCategory(id)).ifPresent(products::requireListingCategory);
         String tsquery = query.text().map(text -> tsqueries.get(text, products::searchQueryText)).orElse(null);
         List<SearchIndex.Hit> hits = index.search(query, tsquery, page);
         List<SearchIndex.Hit> shown = hits.subList(0, Math.min(hits.size(), page.limit()));
@@ -248,6 +256,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             lastApplyNanos.set(System.nanoTime() - started);
         }
         complete = true;
+        filledOnce = true;
         LOG.log(Level.INFO, "search index filled with " + index.size() + " listings in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms; it answers searches again after "
                 + (System.nanoTime() - incompleteSinceNanos) / 1_000_000 + " ms of PostgreSQL answering");
@@ -277,6 +286,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             }
             connection = null;
         }
+    }
+
+    /** The heap the index takes, in bytes. */
+    long indexBytes() {
+        return index.bytes();
     }
 
     /** How many listed products the index holds. */
