@@ -7,7 +7,6 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
-import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -53,6 +52,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     /** V47: the products of one statement that changed more than 100, kept in listing_change_batch under this id. */
     private static final String BATCH = "#";
     private static final byte[] ITEMS = "{\"items\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEXT_CURSOR = ",\"nextCursor\":".getBytes(StandardCharsets.US_ASCII);
     /** Products re-read per statement when a batch names many (the ids travel as one array parameter). */
     private static final int REREAD_CHUNK = 5_000;
 
@@ -167,23 +167,36 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
                 entry -> JsonResponses.json(ListingHttpService.ListingResource.of(entry.getValue()))));
     }
 
-    /** {@code {"items":[…],"nextCursor":"…"}}, the shape JSON-B gives ListingPage (no cursor on the last page). */
+    /**
+     * {@code {"items":[…],"nextCursor":"…"}}, the shape JSON-B gives ListingPage (no cursor on the last page), written
+     * into one array of the exact size: a page is tens of kilobytes, copied once.
+     */
     private static byte[] render(List<byte[]> items, String nextCursor) {
-        ByteArrayOutputStream json = new ByteArrayOutputStream(items.stream().mapToInt(item -> item.length + 1).sum() + 128);
-        json.writeBytes(ITEMS);
+        byte[] cursor = nextCursor == null ? null : JsonResponses.json(nextCursor);
+        int length = ITEMS.length + Math.max(0, items.size() - 1) + 1
+                + (cursor == null ? 0 : NEXT_CURSOR.length + cursor.length) + 1;
+        for (byte[] item : items) {
+            length += item.length;
+        }
+        byte[] json = new byte[length];
+        int at = append(json, 0, ITEMS);
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
-                json.write(',');
+                json[at++] = ',';
             }
-            json.writeBytes(items.get(i));
+            at = append(json, at, items.get(i));
         }
-        json.write(']');
-        if (nextCursor != null) {
-            json.writeBytes(",\"nextCursor\":".getBytes(StandardCharsets.US_ASCII));
-            json.writeBytes(JsonResponses.json(nextCursor));
+        json[at++] = ']';
+        if (cursor != null) {
+            at = append(json, append(json, at, NEXT_CURSOR), cursor);
         }
-        json.write('}');
-        return json.toByteArray();
+        json[at] = '}';
+        return json;
+    }
+
+    private static int append(byte[] json, int at, byte[] part) {
+        System.arraycopy(part, 0, json, at, part.length);
+        return at + part.length;
     }
 
     @Override
