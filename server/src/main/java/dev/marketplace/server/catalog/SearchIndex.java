@@ -36,6 +36,8 @@ import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.ConstantScoreQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
@@ -215,7 +217,7 @@ final class SearchIndex implements AutoCloseable {
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
-                if (query.sort() == ListingSort.RELEVANCE) {
+                if (query.sort() == ListingSort.RELEVANCE && parts.size() == 1) {
                     return mostRelevant(searcher, parts, filters, page);
                 }
                 int maxDoc = searcher.getIndexReader().maxDoc();
@@ -225,6 +227,8 @@ final class SearchIndex implements AutoCloseable {
                 BooleanQuery.Builder matching = new BooleanQuery.Builder();
                 if (parts == null) {
                     matching.add(MatchAllDocsQuery.INSTANCE, Occur.FILTER);
+                } else if (query.sort() == ListingSort.RELEVANCE) {
+                    matching.add(scoredTextQuery(parts), Occur.MUST);
                 } else {
                     parts.forEach(part -> matching.add(luceneQuery(TEXT, part), Occur.FILTER));
                 }
@@ -258,7 +262,9 @@ final class SearchIndex implements AutoCloseable {
      * until the page is full. Within a level every product has the same score, so the order is product id descending,
      * which is each segment's document order (the index sort): a segment gives its first documents of the level and no
      * more, and the segments' documents are merged by id. A frequent word thus costs about a page of documents per
-     * segment and level read, instead of scoring every document that contains it (decision 59).
+     * segment and level read, instead of scoring every document that contains it (decision 59). Used for a query of
+     * one part (four levels): with more, most levels are empty and each costs a query's set-up, so their matches
+     * are scored instead (measured: two words cost more read by levels than scored).
      */
     private static List<Hit> mostRelevant(IndexSearcher searcher, List<TsQuery.Part> parts, List<Query> filters,
                                           PageRequest page) throws IOException {
@@ -368,6 +374,21 @@ final class SearchIndex implements AutoCloseable {
         return ids.subList(0, Math.min(size, ids.size()));
     }
 
+    /**
+     * Every part required anywhere in the document; scored as the class comment says (for several parts, whose levels
+     * are too many to read one by one: see {@link #mostRelevant}).
+     */
+    private static Query scoredTextQuery(List<TsQuery.Part> parts) {
+        BooleanQuery.Builder all = new BooleanQuery.Builder();
+        for (TsQuery.Part part : parts) {
+            all.add(luceneQuery(TEXT, part), Occur.FILTER)
+                    .add(new BoostQuery(new ConstantScoreQuery(luceneQuery(TITLE, part)), TITLE_MATCH), Occur.SHOULD)
+                    .add(new BoostQuery(new ConstantScoreQuery(luceneQuery(DESCRIPTION, part)), DESCRIPTION_MATCH),
+                            Occur.SHOULD);
+        }
+        return all.build();
+    }
+
     private static Query luceneQuery(String field, TsQuery.Part part) {
         if (part.prefix()) {
             return new PrefixQuery(new Term(field, part.lexemes().getFirst()));
@@ -384,7 +405,7 @@ final class SearchIndex implements AutoCloseable {
 
     private static Sort sortOf(ListingSort sort) {
         return switch (sort) {
-            case RELEVANCE -> throw new IllegalArgumentException("relevance is collected by mostRelevant");
+            case RELEVANCE -> new Sort(SortField.FIELD_SCORE, idSort(true));
             case NEWEST -> new Sort(new SortField(PUBLISHED, SortField.Type.LONG, true), idSort(true));
             case PRICE_ASC -> new Sort(new SortField(PRICE, SortField.Type.LONG, false), idSort(false));
             case PRICE_DESC -> new Sort(new SortField(PRICE, SortField.Type.LONG, true), idSort(true));
@@ -400,13 +421,14 @@ final class SearchIndex implements AutoCloseable {
     /** Where a page ends, from a cursor's sort key and product id (as {@link #sortKey} wrote them). */
     private static FieldDoc after(ListingSort sort, String key, String productId, int lastDoc) {
         Object sortValue = switch (sort) {
-            case RELEVANCE -> throw new IllegalArgumentException("relevance cursors are read by mostRelevant");
+            case RELEVANCE -> Float.parseFloat(key);
             case NEWEST -> epochMicros(OffsetDateTime.parse(key).toInstant());
             case PRICE_ASC, PRICE_DESC -> Long.parseLong(key);
             case RATING_DESC -> Integer.parseInt(key);
         };
+        float score = sort == ListingSort.RELEVANCE ? (Float) sortValue : Float.NaN;
         // The last doc id: of documents equal in every sort key (only this product itself) none follows the cursor.
-        return new FieldDoc(lastDoc, Float.NaN, new Object[] {sortValue, new BytesRef(productId)});
+        return new FieldDoc(lastDoc, score, new Object[] {sortValue, new BytesRef(productId)});
     }
 
     /** The sort key as PostgreSQL's listings put it in cursors, so that either can continue the other's pages. */
@@ -414,8 +436,7 @@ final class SearchIndex implements AutoCloseable {
         return switch (sort) {
             case NEWEST -> OffsetDateTime.ofInstant(Instant.EPOCH.plus((Long) value, ChronoUnit.MICROS), ZoneOffset.UTC)
                     .toString();
-            case PRICE_ASC, PRICE_DESC, RATING_DESC -> String.valueOf(value);
-            case RELEVANCE -> throw new IllegalArgumentException("relevance keys are written by mostRelevant");
+            case RELEVANCE, PRICE_ASC, PRICE_DESC, RATING_DESC -> String.valueOf(value);
         };
     }
 
