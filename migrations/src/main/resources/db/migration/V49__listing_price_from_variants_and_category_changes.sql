@@ -4,8 +4,8 @@
 --    listing_search.min_price_amount (what price filters and sorts read), was written only by the application when it
 --    wrote a product's content, so a price changed on product_variant by anything else — an operator's or ERP's bulk
 --    SQL, the benchmark's repricing — left the read model at the old price while the listing, built from the
---    variants, showed the new one. Now every statement that inserts or deletes variants or sets their prices sets the
---    lowest price of the products it touched, when it differs; the product's V8 trigger carries it to listing_search (and V7 records the product in
+--    variants, showed the new one. Now every statement on product_variant sets the lowest price of the products it
+--    touched, when it differs; the product's V8 trigger carries it to listing_search (and V7 records the product in
 --    the change feed, as any change of its price is). The application's own writes already agree, so they change
 --    nothing more.
 --
@@ -45,7 +45,7 @@ $$;
 
 CREATE TRIGGER product_variant_price_insert AFTER INSERT ON product_variant
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION product_variant_prices_of_new_rows();
-CREATE TRIGGER product_variant_price_update AFTER UPDATE OF price_amount, product_id ON product_variant
+CREATE TRIGGER product_variant_price_update AFTER UPDATE ON product_variant
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION product_variant_prices_of_new_rows();
 CREATE TRIGGER product_variant_price_delete AFTER DELETE ON product_variant
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION product_variant_prices_of_old_rows();
