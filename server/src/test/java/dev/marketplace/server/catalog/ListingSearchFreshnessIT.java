@@ -34,10 +34,11 @@ class ListingSearchFreshnessIT {
     @BeforeAll
     static void generatedCatalog() {
         DemoData.fill(server.dataSource(), new DemoData.Size(5, 400, 1), 57);
-        // Its products are announced in batches of changes: the index re-reads them (awaitDelivery may not wait as long).
-        Await.until(Duration.ofSeconds(60), "the search index filled and current",
+        // Its products are announced as batches of changes, which the index re-reads after the commit.
+        Await.until(Duration.ofSeconds(60), "the search index holding the catalog and current",
                 () -> value(metrics(), "catalog_search_index_ready") == 1
-                        && value(metrics(), "catalog_search_index_current") == 1);
+                        && value(metrics(), "catalog_search_index_current") == 1
+                        && value(metrics(), "catalog_search_index_documents") >= 300);
     }
 
     @Test
