@@ -220,7 +220,7 @@ public final class MarketplaceServer implements AutoCloseable {
                 module.jobs(jobs);
                 module.subscribers().forEach(subscriber -> subscribers.subscribe(subscriber, jobs));
             }
-            contractRouting.register(HealthHttpService.PATH, new HealthHttpService(healthChecks(database),
+            contractRouting.register(HealthHttpService.PATH, new HealthHttpService(healthChecks(database, catalog),
                     security.accessTokens()));
             contractRouting.register(ParkedEventsHttpService.PATH,
                     new ParkedEventsHttpService(new ParkedEvents(dsl, subscribers)));
@@ -321,10 +321,14 @@ public final class MarketplaceServer implements AutoCloseable {
                 .build();
     }
 
-    /** Liveness: Helidon's deadlock, disk space and heap checks; readiness: the database answers. */
-    private static List<HealthCheck> healthChecks(Database database) {
+    /**
+     * Liveness: Helidon's deadlock, disk space and heap checks; readiness: the database answers and the storefront's
+     * search index has been filled since the start (decision 59).
+     */
+    private static List<HealthCheck> healthChecks(Database database, CatalogModule catalog) {
         List<HealthCheck> checks = new ArrayList<>(List.of(HealthChecks.healthChecks()));
         checks.add(HealthHttpService.check("database", HealthCheckType.READINESS, database::isReachable));
+        checks.add(HealthHttpService.check("searchIndex", HealthCheckType.READINESS, catalog::searchIndexFilled));
         return checks;
     }
 

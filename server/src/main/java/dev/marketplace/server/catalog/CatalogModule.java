@@ -28,6 +28,7 @@ import java.util.function.ToDoubleFunction;
  * {@code catalog_search_index_current} (1 while the notifications prove it within the freshness bound),
  * {@code catalog_search_index_confirmed_age_seconds} (how long ago the last proof was sent),
  * {@code catalog_search_index_apply_seconds} (the last re-read of changes), {@code catalog_search_index_documents},
+ * {@code catalog_search_index_bytes} and {@code catalog_listings_cached_bytes} (decision 59),
  * {@code catalog_search_index_rebuilds_total}, {@code catalog_search_index_changes_applied_total},
  * {@code catalog_listings_searches_total{engine=memory|database}} and
  * {@code catalog_listings_shed_total{reason=index_behind|database_busy}}.
@@ -85,6 +86,10 @@ public final class CatalogModule implements Module {
         gauge("catalog.search.index.apply.seconds", "How long the last re-read of changed listings took",
                 s -> s.lastApplyNanos.get() / 1e9);
         gauge("catalog.search.index.documents", "Listings in the search index", s -> s.size());
+        gauge("catalog.search.index.bytes", "Heap taken by the search index (its in-memory files and write buffer)",
+                ListingSearch::indexBytes);
+        registered.add(meters.getOrCreate(Gauge.builder("catalog.listings.cached.bytes", listingCache,
+                ListingCache::weighedBytes).description("Kept listings' and pages' JSON with their entries' overhead")));
         counter("catalog.search.index.rebuilds", "Fills of the whole search index (start, reconnection)", List.of(),
                 s -> s.rebuilds);
         counter("catalog.search.index.changes.applied", "Changed listings re-read into the search index", List.of(),
@@ -117,6 +122,15 @@ public final class CatalogModule implements Module {
 
     public ProductService products() {
         return products;
+    }
+
+    /**
+     * Whether the search index has been filled since the node started: until then PostgreSQL answers every search, so
+     * the node is not ready for storefront traffic (decision 59). A later refill (after a lost connection) does not
+     * take the node out of rotation: every node refills at once then, and PostgreSQL answering beats no answer.
+     */
+    public boolean searchIndexFilled() {
+        return listingSearch.filledOnce();
     }
 
     /** The notifications that keep listings current; a write waits for them before it answers (ReadYourWrites). */

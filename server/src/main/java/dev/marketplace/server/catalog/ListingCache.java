@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,12 +78,22 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
      */
     List<byte[]> listings(List<UUID> productIds, Function<Collection<UUID>, Map<UUID, byte[]>> loadMissing) {
         boolean serve = current.getAsBoolean();
-        Map<UUID, byte[]> found = serve ? new HashMap<>(listings.getAllPresent(productIds)) : new HashMap<>();
-        List<UUID> missing = productIds.stream().filter(id -> !found.containsKey(id)).toList();
+        byte[][] found = new byte[productIds.size()][];
+        List<UUID> missing = new ArrayList<>();
+        for (int i = 0; i < found.length; i++) {
+            found[i] = serve ? listings.getIfPresent(productIds.get(i)) : null;
+            if (found[i] == null) {
+                missing.add(productIds.get(i));
+            }
+        }
         if (!missing.isEmpty()) {
             long before = generation.get();
             Map<UUID, byte[]> loaded = loadMissing.apply(missing);
-            found.putAll(loaded);
+            for (int i = 0; i < found.length; i++) {
+                if (found[i] == null) {
+                    found[i] = loaded.get(productIds.get(i));
+                }
+            }
             if (serve) {
                 listings.putAll(loaded);
                 if (generation.get() != before) {
@@ -92,9 +101,8 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
                 }
             }
         }
-        List<byte[]> ordered = new ArrayList<>(productIds.size());
-        for (UUID id : productIds) {
-            byte[] json = found.get(id);
+        List<byte[]> ordered = new ArrayList<>(found.length);
+        for (byte[] json : found) {
             if (json != null) {
                 ordered.add(json);
             }
@@ -137,6 +145,12 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
                 listings.invalidate(UUID.fromString(productId));
             }
         }
+    }
+
+    /** What the kept listings and pages weigh: their JSON and an estimate of each entry's overhead, in bytes. */
+    long weighedBytes() {
+        return listings.policy().eviction().orElseThrow().weightedSize().orElse(0)
+                + pages.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
-import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -48,6 +47,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     /** V47: the products of one statement that changed more than 100, kept in listing_change_batch under this id. */
     private static final String BATCH = "#";
     private static final byte[] ITEMS = "{\"items\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEXT_CURSOR = ",\"nextCursor\":".getBytes(StandardCharsets.US_ASCII);
     /** Products re-read per statement when a batch names many (the ids travel as one array parameter). */
     private static final int REREAD_CHUNK = 5_000;
 
@@ -58,6 +58,8 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
     private final Cache<String, String> tsqueries;
     private volatile boolean complete;
+    /** Whether the index has been complete at least once since the start (the node's readiness). */
+    private volatile boolean filledOnce;
     private volatile BooleanSupplier current = () -> false;
 
     final LongAdder answeredFromMemory = new LongAdder();
@@ -91,6 +93,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     /** Whether the index holds every listed product (it is not being filled). */
     boolean complete() {
         return complete;
+    }
+
+    /** Whether the index has been filled since the start (it may be being filled again). */
+    boolean filledOnce() {
+        return filledOnce;
     }
 
     /**
@@ -129,12 +136,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
 
     /**
      * The listings page's JSON as {@code ListingHttpService} renders PostgreSQL's: the listings in the query's order
-     * and the cursor after the last one shown. An unknown category is refused as PostgreSQL's path refuses it.
+     * and the cursor after the last one shown. An unknown category is refused as PostgreSQL's path refuses it (asked of
+     * PostgreSQL only when no listed product is in it: one that products are in exists).
      *
      * @throws SearchIndex.UnsupportedQuery when the text's query is beyond what the index expresses
      */
     byte[] page(ListingQuery query, PageRequest page) {
-        query.categoryId().ifPresent(products::requireListingCategory);
+        query.categoryId().filter(id -> !index.listsCategory(id)).ifPresent(products::requireListingCategory);
         String tsquery = query.text().map(text -> tsqueries.get(text, products::searchQueryText)).orElse(null);
         List<SearchIndex.Hit> hits = index.search(query, tsquery, page);
         List<SearchIndex.Hit> shown = hits.subList(0, Math.min(hits.size(), page.limit()));
@@ -152,23 +160,36 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
                 entry -> JsonResponses.json(ListingHttpService.ListingResource.of(entry.getValue()))));
     }
 
-    /** {@code {"items":[…],"nextCursor":"…"}}, the shape JSON-B gives ListingPage (no cursor on the last page). */
+    /**
+     * {@code {"items":[…],"nextCursor":"…"}}, the shape JSON-B gives ListingPage (no cursor on the last page), written
+     * into one array of the exact size: a page is tens of kilobytes, copied once.
+     */
     private static byte[] render(List<byte[]> items, String nextCursor) {
-        ByteArrayOutputStream json = new ByteArrayOutputStream(items.stream().mapToInt(item -> item.length + 1).sum() + 128);
-        json.writeBytes(ITEMS);
+        byte[] cursor = nextCursor == null ? null : JsonResponses.json(nextCursor);
+        int length = ITEMS.length + Math.max(0, items.size() - 1) + 1
+                + (cursor == null ? 0 : NEXT_CURSOR.length + cursor.length) + 1;
+        for (byte[] item : items) {
+            length += item.length;
+        }
+        byte[] json = new byte[length];
+        int at = append(json, 0, ITEMS);
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
-                json.write(',');
+                json[at++] = ',';
             }
-            json.writeBytes(items.get(i));
+            at = append(json, at, items.get(i));
         }
-        json.write(']');
-        if (nextCursor != null) {
-            json.writeBytes(",\"nextCursor\":".getBytes(StandardCharsets.US_ASCII));
-            json.writeBytes(JsonResponses.json(nextCursor));
+        json[at++] = ']';
+        if (cursor != null) {
+            at = append(json, append(json, at, NEXT_CURSOR), cursor);
         }
-        json.write('}');
-        return json.toByteArray();
+        json[at] = '}';
+        return json;
+    }
+
+    private static int append(byte[] json, int at, byte[] part) {
+        System.arraycopy(part, 0, json, at, part.length);
+        return at + part.length;
     }
 
     @Override
@@ -239,6 +260,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             lastApplyNanos.set(System.nanoTime() - started);
         }
         complete = true;
+        filledOnce = true;
         LOG.log(Level.INFO, "search index filled with " + index.size() + " listings in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms; it answers searches again after "
                 + (System.nanoTime() - incompleteSinceNanos) / 1_000_000 + " ms of PostgreSQL answering");
@@ -250,6 +272,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             incompleteSinceNanos = System.nanoTime();
             LOG.log(Level.WARNING, "search index incomplete (being filled again); PostgreSQL answers searches meanwhile");
         }
+    }
+
+    /** The heap the index takes, in bytes. */
+    long indexBytes() {
+        return index.bytes();
     }
 
     /** How many listed products the index holds. */

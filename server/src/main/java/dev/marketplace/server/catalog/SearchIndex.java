@@ -11,6 +11,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.SortedMap;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
@@ -23,28 +26,37 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.ConstantScoreQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchAllDocsQuery;
-import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.PhraseQuery;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TopFieldDocs;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -94,13 +106,15 @@ final class SearchIndex implements AutoCloseable {
     private static final float DESCRIPTION_MATCH = 0.4f;
     private static final FieldType LEXEMES = lexemes();
 
+    private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
     private final IndexWriter writer;
     private final SearcherManager searchers;
 
     SearchIndex() {
         try {
-            this.writer = new IndexWriter(new ByteBuffersDirectory(),
-                    new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE).setRAMBufferSizeMB(16));
+            this.writer = new IndexWriter(directory,
+                    new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE).setRAMBufferSizeMB(16)
+                            .setIndexSort(new Sort(idSort(true))));
             this.searchers = new SearcherManager(writer, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -165,6 +179,7 @@ final class SearchIndex implements AutoCloseable {
         document.add(new StringField(CURRENCY, row.currency(), Field.Store.NO));
         document.add(new LongPoint(PRICE, row.minPrice()));
         document.add(new NumericDocValuesField(PRICE, row.minPrice()));
+        document.add(new LongPoint(PUBLISHED, epochMicros(row.publishedAt())));
         document.add(new NumericDocValuesField(PUBLISHED, epochMicros(row.publishedAt())));
         document.add(new StringField(IN_STOCK, String.valueOf(row.inStock()), Field.Store.NO));
         document.add(new IntPoint(RATING, row.ratingHundredths()));
@@ -182,31 +197,47 @@ final class SearchIndex implements AutoCloseable {
      * at most. {@code tsquery} is PostgreSQL's search_query of the query's text (present with a text).
      */
     List<Hit> search(ListingQuery query, String tsquery, PageRequest page) {
-        BooleanQuery.Builder builder = new BooleanQuery.Builder()
-                .add(query.text().isPresent() ? textQuery(tsquery) : new MatchAllDocsQuery(), Occur.MUST);
-        query.categoryId().ifPresent(id -> builder.add(new TermQuery(new Term(CATEGORY, id.toString())), Occur.FILTER));
-        query.merchantId().ifPresent(id -> builder.add(new TermQuery(new Term(MERCHANT, id.toString())), Occur.FILTER));
-        query.currency().ifPresent(code -> builder.add(new TermQuery(new Term(CURRENCY, code)), Occur.FILTER));
+        List<TsQuery.Part> parts = query.text().isEmpty() ? null
+                : TsQuery.parse(tsquery).orElseThrow(() -> new UnsupportedQuery(tsquery));
+        List<Query> filters = new ArrayList<>();
+        query.categoryId().ifPresent(id -> filters.add(new TermQuery(new Term(CATEGORY, id.toString()))));
+        query.merchantId().ifPresent(id -> filters.add(new TermQuery(new Term(MERCHANT, id.toString()))));
+        query.currency().ifPresent(code -> filters.add(new TermQuery(new Term(CURRENCY, code))));
         if (query.minPrice().isPresent() || query.maxPrice().isPresent()) {
-            builder.add(LongPoint.newRangeQuery(PRICE, query.minPrice().orElse(Long.MIN_VALUE),
-                    query.maxPrice().orElse(Long.MAX_VALUE)), Occur.FILTER);
+            filters.add(LongPoint.newRangeQuery(PRICE, query.minPrice().orElse(Long.MIN_VALUE),
+                    query.maxPrice().orElse(Long.MAX_VALUE)));
         }
         if (query.inStockOnly()) {
-            builder.add(new TermQuery(new Term(IN_STOCK, "true")), Occur.FILTER);
+            filters.add(new TermQuery(new Term(IN_STOCK, "true")));
         }
-        query.minRating().ifPresent(stars ->
-                builder.add(IntPoint.newRangeQuery(RATING, stars * 100, Integer.MAX_VALUE), Occur.FILTER));
-        Sort sort = sortOf(query.sort());
+        query.minRating().ifPresent(stars -> filters.add(IntPoint.newRangeQuery(RATING, stars * 100, Integer.MAX_VALUE)));
+        if (parts != null && parts.isEmpty()) {
+            return List.of(); // the search text asks for nothing (only stop words)
+        }
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
+                if (query.sort() == ListingSort.RELEVANCE && parts.size() == 1) {
+                    return mostRelevant(searcher, parts, filters, page);
+                }
                 int maxDoc = searcher.getIndexReader().maxDoc();
                 if (maxDoc == 0) {
                     return List.of();
                 }
+                BooleanQuery.Builder matching = new BooleanQuery.Builder();
+                if (parts == null) {
+                    matching.add(MatchAllDocsQuery.INSTANCE, Occur.FILTER);
+                } else if (query.sort() == ListingSort.RELEVANCE) {
+                    matching.add(scoredTextQuery(parts), Occur.MUST);
+                } else {
+                    parts.forEach(part -> matching.add(luceneQuery(TEXT, part), Occur.FILTER));
+                }
+                filters.forEach(filter -> matching.add(filter, Occur.FILTER));
                 FieldDoc after = page.after().map(cursor -> after(query.sort(), cursor.keys().get(1),
                         cursor.keys().get(2), maxDoc - 1)).orElse(null);
-                TopFieldDocs found = searcher.searchAfter(after, builder.build(), page.fetchSize(), sort, false);
+                // Counting no more hits than a page lets the first sort key skip what cannot make the page (points).
+                TopFieldDocs found = searcher.search(matching.build(),
+                        new TopFieldCollectorManager(sortOf(query.sort()), page.fetchSize(), after, page.fetchSize()));
                 List<Hit> hits = new ArrayList<>(found.scoreDocs.length);
                 for (ScoreDoc scoreDoc : found.scoreDocs) {
                     Object[] keys = ((FieldDoc) scoreDoc).fields;
@@ -223,14 +254,131 @@ final class SearchIndex implements AutoCloseable {
     }
 
     /**
-     * Every part of the query required anywhere in the document (matching exactly as PostgreSQL's {@code @@} does);
-     * relevance as the class comment says.
+     * Relevance order — score descending, then product id descending — without scoring every match. A product's score
+     * is 1.0 for each part of the query found in its title plus 0.4 for each found in its description: it depends only
+     * on how many parts match titles ({@code t}) and how many match descriptions ({@code d}). So the matches fall into
+     * at most (parts + 1)² levels, one per score, each expressible as a query ("every part anywhere, at least t in
+     * titles and not t + 1, at least d in descriptions and not d + 1"). Levels are read from the highest score down
+     * until the page is full. Within a level every product has the same score, so the order is product id descending,
+     * which is each segment's document order (the index sort): a segment gives its first documents of the level and no
+     * more, and the segments' documents are merged by id. A frequent word thus costs about a page of documents per
+     * segment and level read, instead of scoring every document that contains it (decision 59). Used for a query of
+     * one part (four levels): with more, most levels are empty and each costs a query's set-up, so their matches
+     * are scored instead (measured: two words cost more read by levels than scored).
      */
-    private static Query textQuery(String tsquery) {
-        List<TsQuery.Part> parts = TsQuery.parse(tsquery).orElseThrow(() -> new UnsupportedQuery(tsquery));
-        if (parts.isEmpty()) {
-            return new MatchNoDocsQuery("the search text asks for nothing (only stop words)");
+    private static List<Hit> mostRelevant(IndexSearcher searcher, List<TsQuery.Part> parts, List<Query> filters,
+                                          PageRequest page) throws IOException {
+        float afterScore = page.after().map(cursor -> Float.parseFloat(cursor.keys().get(1))).orElse(Float.NaN);
+        BytesRef afterId = page.after().map(cursor -> new BytesRef(cursor.keys().get(2))).orElse(null);
+        List<Hit> hits = new ArrayList<>(page.fetchSize());
+        for (Map.Entry<Float, Query> level : levels(parts, filters).entrySet()) {
+            float score = level.getKey();
+            if (afterId != null && score > afterScore) {
+                continue;
+            }
+            BytesRef below = afterId != null && score == afterScore ? afterId : null;
+            List<BytesRef> ids = firstIds(searcher, level.getValue(), page.fetchSize() - hits.size(), below);
+            for (BytesRef id : ids) {
+                hits.add(new Hit(UUID.fromString(id.utf8ToString()), String.valueOf(score)));
+            }
+            if (hits.size() == page.fetchSize()) {
+                break;
+            }
         }
+        return hits;
+    }
+
+    /** The query of each score a match can have, highest first (equal scores of different t and d share one). */
+    private static SortedMap<Float, Query> levels(List<TsQuery.Part> parts, List<Query> filters) {
+        List<Query> titles = parts.stream().map(part -> luceneQuery(TITLE, part)).toList();
+        List<Query> descriptions = parts.stream().map(part -> luceneQuery(DESCRIPTION, part)).toList();
+        SortedMap<Float, List<Query>> byScore = new TreeMap<>(Comparator.reverseOrder());
+        for (int t = 0; t <= parts.size(); t++) {
+            for (int d = 0; d <= parts.size(); d++) {
+                BooleanQuery.Builder level = new BooleanQuery.Builder();
+                parts.forEach(part -> level.add(luceneQuery(TEXT, part), Occur.FILTER));
+                exactly(level, titles, t);
+                exactly(level, descriptions, d);
+                // The sum as Lucene's scorers made it for the same matches (in double, then rounded to float).
+                float score = (float) (t * (double) TITLE_MATCH + d * (double) DESCRIPTION_MATCH);
+                byScore.computeIfAbsent(score, key -> new ArrayList<>()).add(level.build());
+            }
+        }
+        SortedMap<Float, Query> levels = new TreeMap<>(Comparator.reverseOrder());
+        byScore.forEach((score, queries) -> {
+            BooleanQuery.Builder level = new BooleanQuery.Builder();
+            if (queries.size() == 1) {
+                level.add(queries.getFirst(), Occur.FILTER);
+            } else {
+                BooleanQuery.Builder any = new BooleanQuery.Builder();
+                queries.forEach(query -> any.add(query, Occur.SHOULD));
+                level.add(any.setMinimumNumberShouldMatch(1).build(), Occur.FILTER);
+            }
+            filters.forEach(filter -> level.add(filter, Occur.FILTER));
+            levels.put(score, level.build());
+        });
+        return levels;
+    }
+
+    /** Requires exactly {@code count} of these queries to match. */
+    private static void exactly(BooleanQuery.Builder query, List<Query> these, int count) {
+        if (count > 0) {
+            query.add(atLeast(these, count), Occur.FILTER);
+        }
+        if (count < these.size()) {
+            query.add(atLeast(these, count + 1), Occur.MUST_NOT);
+        }
+    }
+
+    private static Query atLeast(List<Query> these, int count) {
+        BooleanQuery.Builder any = new BooleanQuery.Builder();
+        these.forEach(query -> any.add(query, Occur.SHOULD));
+        return any.setMinimumNumberShouldMatch(count).build();
+    }
+
+    /**
+     * The product ids of the first {@code size} documents matching {@code query} in product id order (descending),
+     * those below {@code below} only if it is given: each segment's first documents, merged.
+     */
+    private static List<BytesRef> firstIds(IndexSearcher searcher, Query query, int size, BytesRef below)
+            throws IOException {
+        Weight weight = searcher.createWeight(searcher.rewrite(query), ScoreMode.COMPLETE_NO_SCORES, 1f);
+        List<BytesRef> ids = new ArrayList<>();
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+            ScorerSupplier supplier = weight.scorerSupplier(leaf);
+            if (supplier == null) {
+                continue;
+            }
+            DocIdSetIterator matches = supplier.get(size).iterator();
+            SortedDocValues productIds = DocValues.getSorted(leaf.reader(), ID);
+            int belowOrd = below == null ? Integer.MAX_VALUE : productIds.lookupTerm(below);
+            int firstOrdBelow = belowOrd >= 0 ? belowOrd : -belowOrd - 1; // an ordinal under it is a lower id
+            Bits live = leaf.reader().getLiveDocs();
+            int found = 0;
+            for (int doc = matches.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS && found < size;
+                 doc = matches.nextDoc()) {
+                if (live != null && !live.get(doc)) {
+                    continue;
+                }
+                if (!productIds.advanceExact(doc)) {
+                    throw new IllegalStateException("a listing without its product id");
+                }
+                if (below != null && productIds.ordValue() >= firstOrdBelow) {
+                    continue;
+                }
+                ids.add(BytesRef.deepCopyOf(productIds.lookupOrd(productIds.ordValue())));
+                found++;
+            }
+        }
+        ids.sort(Comparator.reverseOrder());
+        return ids.subList(0, Math.min(size, ids.size()));
+    }
+
+    /**
+     * Every part required anywhere in the document; scored as the class comment says (for several parts, whose levels
+     * are too many to read one by one: see {@link #mostRelevant}).
+     */
+    private static Query scoredTextQuery(List<TsQuery.Part> parts) {
         BooleanQuery.Builder all = new BooleanQuery.Builder();
         for (TsQuery.Part part : parts) {
             all.add(luceneQuery(TEXT, part), Occur.FILTER)
@@ -294,6 +442,49 @@ final class SearchIndex implements AutoCloseable {
 
     private static long epochMicros(Instant instant) {
         return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    /**
+     * Whether a listed product is in this category or below it. A category that products are in cannot be deleted
+     * (nor one with children), so this proves that the category exists without asking PostgreSQL.
+     */
+    boolean listsCategory(UUID categoryId) {
+        BytesRef category = new BytesRef(categoryId.toString());
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                    PostingsEnum products = leaf.reader().postings(new Term(CATEGORY, category), PostingsEnum.NONE);
+                    if (products == null) {
+                        continue;
+                    }
+                    Bits live = leaf.reader().getLiveDocs();
+                    for (int doc = products.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = products.nextDoc()) {
+                        if (live == null || live.get(doc)) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The heap the index takes: its files (all in memory) and the writer's buffer of documents not yet flushed. */
+    long bytes() {
+        try {
+            long bytes = writer.ramBytesUsed();
+            for (String file : directory.listAll()) {
+                bytes += directory.fileLength(file);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** How many products the index holds (as searches see it). */

@@ -3,6 +3,7 @@ package dev.marketplace.server.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.model.Health;
+import dev.marketplace.sdk.model.HealthChecksInner;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestDatabases;
 import dev.marketplace.server.testing.TestServer;
@@ -22,6 +23,10 @@ class OperationsIT {
         Health ready = server.client().operations().getReadiness();
         assertThat(ready.getStatus()).isEqualTo(Health.StatusEnum.UP);
         assertThat(ready.getChecks()).anySatisfy(check -> assertThat(check.getName()).isEqualTo("database"));
+        assertThat(ready.getChecks()).anySatisfy(check -> {
+            assertThat(check.getName()).isEqualTo("searchIndex");
+            assertThat(check.getStatus()).isEqualTo(HealthChecksInner.StatusEnum.UP);
+        });
 
         assertThat(server.client().operations().getLiveness().getStatus()).isEqualTo(Health.StatusEnum.UP);
         assertThat(server.client().operations().getHealth().getStatus()).isEqualTo(Health.StatusEnum.UP);

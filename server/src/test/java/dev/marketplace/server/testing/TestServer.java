@@ -6,6 +6,7 @@ import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.StorefrontCreate;
 import dev.marketplace.server.MarketplaceServer;
+import dev.marketplace.server.catalog.CatalogModule;
 import dev.marketplace.server.platform.events.EventSubscribers;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -77,6 +78,9 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         settings.put("data.dir", tempDirectory().toString());
         settings.putAll(overrides);
         server = MarketplaceServer.start(config(settings), mails, clock);
+        // Tests start on a node that reports ready: its search index filled (decision 59).
+        Await.until(Duration.ofSeconds(60), "the search index filled", () -> server.module(CatalogModule.class)
+                .map(CatalogModule::searchIndexFilled).orElse(true));
         operatorToken = token(OPERATOR_CLIENT_ID, OPERATOR_CLIENT_SECRET);
         // The SDK fetches and renews its own tokens, through the validating client like every other call.
         client = MarketplaceClient.builder()
