@@ -151,6 +151,8 @@ public final class ErrorCode {
     public static final ErrorCode DEPOSIT_REFERENCE_TAKEN = known("deposit_reference_taken");
     /** The channel's deposit holds less than the draw. */
     public static final ErrorCode DEPOSIT_INSUFFICIENT = known("deposit_insufficient");
+    /** Only a refund the provider finally refused ({@code failed}) can be retried. */
+    public static final ErrorCode REFUND_NOT_FAILED = known("refund_not_failed");
     /** That service ticket of the channel was recorded. */
     public static final ErrorCode SERVICE_RESPONSE_TAKEN = known("service_response_taken");
     /** The customer has fewer points than the checkout redeems. */

@@ -82,7 +82,7 @@ final class PaymentRepository {
 
     /** A refund not yet done: the payment's provider id, amount and key to send it with. */
     record PendingRefund(UUID id, UUID paymentId, UUID subOrderId, String provider, String providerPaymentId,
-                         String idempotencyKey, Money amount, String cause) {
+                         String idempotencyKey, Money amount, String cause, int retries) {
     }
 
     /** Records a pending refund, due {@code now}; returns its id. */
@@ -125,11 +125,11 @@ final class PaymentRepository {
     private static List<PendingRefund> pendingRefunds(DSLContext db, List<UUID> ids) {
         return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
                         PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
-                        PAYMENT_REFUND.CURRENCY, PAYMENT_REFUND.CAUSE)
+                        PAYMENT_REFUND.CURRENCY, PAYMENT_REFUND.CAUSE, PAYMENT_REFUND.RETRIES)
                 .from(PAYMENT_REFUND).join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID))
                 .where(PAYMENT_REFUND.ID.in(ids))
                 .fetch(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
-                        Money.of(r.value7(), r.value8()), r.value9()));
+                        Money.of(r.value7(), r.value8()), r.value9(), r.value10()));
     }
 
     /** Records a refund as done, once; whether this call did. */
@@ -156,13 +156,13 @@ final class PaymentRepository {
     Optional<PendingRefund> lockPendingRefund(DSLContext db, String provider, String providerRefundId) {
         return db.select(PAYMENT_REFUND.ID, PAYMENT_REFUND.PAYMENT_ID, PAYMENT_REFUND.SUB_ORDER_ID, PAYMENT.PROVIDER,
                         PAYMENT.PROVIDER_PAYMENT_ID, PAYMENT_REFUND.IDEMPOTENCY_KEY, PAYMENT_REFUND.AMOUNT,
-                        PAYMENT_REFUND.CURRENCY, PAYMENT_REFUND.CAUSE)
+                        PAYMENT_REFUND.CURRENCY, PAYMENT_REFUND.CAUSE, PAYMENT_REFUND.RETRIES)
                 .from(PAYMENT_REFUND).join(PAYMENT).on(PAYMENT.ID.eq(PAYMENT_REFUND.PAYMENT_ID))
                 .where(PAYMENT_REFUND.PROVIDER_REFUND_ID.eq(providerRefundId), PAYMENT.PROVIDER.eq(provider),
                         PAYMENT_REFUND.STATUS.eq("pending"))
                 .forUpdate().of(PAYMENT_REFUND)
                 .fetchOptional(r -> new PendingRefund(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(),
-                        r.value6(), Money.of(r.value7(), r.value8()), r.value9()));
+                        r.value6(), Money.of(r.value7(), r.value8()), r.value9(), r.value10()));
     }
 
     /**
@@ -184,11 +184,32 @@ final class PaymentRepository {
     }
 
     void failRefund(DSLContext db, UUID refundId) {
-        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.STATUS, "failed")
+        db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.STATUS, Refund.FAILED)
                 .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq("pending")).execute();
     }
 
+    Optional<Refund> refund(DSLContext db, UUID refundId) {
+        return db.selectFrom(PAYMENT_REFUND).where(PAYMENT_REFUND.ID.eq(refundId))
+                .fetchOptional(r -> new Refund(r.getId(), r.getPaymentId(), r.getSubOrderId(),
+                        Money.of(r.getAmount(), r.getCurrency()), r.getStatus(), r.getAttempts(), r.getRetries(),
+                        r.getFailureCode()));
+    }
+
+    /**
+     * A failed refund pending again, due {@code now}, as its next retry: a new provider attempt under a new key
+     * ({@code refund-{id}:retry:{n}}), the old one having been definitively refused. Empty unless it was failed.
+     */
+    Optional<Refund> retryFailedRefund(DSLContext db, UUID refundId, OffsetDateTime now) {
+        int retried = db.update(PAYMENT_REFUND).set(PAYMENT_REFUND.STATUS, "pending")
+                .set(PAYMENT_REFUND.RETRIES, PAYMENT_REFUND.RETRIES.plus(1))
+                .set(PAYMENT_REFUND.IDEMPOTENCY_KEY, DSL.concat(DSL.val("refund-"), PAYMENT_REFUND.ID.cast(String.class),
+                        DSL.val(":retry:"), PAYMENT_REFUND.RETRIES.plus(1).cast(String.class)))
+                .set(PAYMENT_REFUND.DUE_AT, now)
+                .set(PAYMENT_REFUND.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PAYMENT_REFUND.ID.eq(refundId)).and(PAYMENT_REFUND.STATUS.eq(Refund.FAILED)).execute();
+        return retried == 1 ? refund(db, refundId) : Optional.empty();
+    }
 
     /** Remembers a webhook as applied; false when it was applied before. */
     boolean markWebhookApplied(DSLContext db, String provider, String eventId) {

@@ -8,6 +8,7 @@ import dev.marketplace.server.orders.RefundRequests;
 import dev.marketplace.server.platform.crash.CrashPoints;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.RefundRequested;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.http.ProblemException;
@@ -291,11 +292,50 @@ public final class PaymentService implements RefundRequests {
         });
     }
 
-    /** In the caller's transaction: the refund is done, recorded with its money event, once. */
+    /**
+     * In the caller's transaction: the refund is done, recorded with its money event, once; done by an operator's
+     * retry, also with its {@code refund_retried} (settlement redoes what the refund's failure undid, decision 60).
+     */
     private void completeRefund(DSLContext db, PaymentRepository.PendingRefund refund, String providerRefundId) {
         if (repository.completeRefund(db, refund, providerRefundId)) {
-            DomainEvents.append(db, MoneyMovement.paymentRefunded(refund.id(), orders.partiesOf(db, refund.subOrderId()),
-                    refund.amount()));
+            Parties subOrder = orders.partiesOf(db, refund.subOrderId());
+            DomainEvents.append(db, MoneyMovement.paymentRefunded(refund.id(), subOrder, refund.amount()));
+            if (refund.retries() > 0) {
+                DomainEvents.append(db, MoneyMovement.refundRetried(refund.id(), refund.retries(), refund.cause(),
+                        subOrder, refund.amount()));
+            }
+        }
+    }
+
+    /** A refund the operator may see (the operator's only; 404 when unknown). */
+    public Refund refund(Principal caller, UUID refundId) {
+        requireOperator(caller);
+        return repository.refund(dsl, refundId).orElseThrow(() -> ProblemException.notFound("refund"));
+    }
+
+    /**
+     * The operator sends a refund the provider finally refused once more (decision 60): pending again at once, under
+     * a new idempotency key, sent by {@link #sendDueRefunds}; its retry policy already spent, a refusal gives it up
+     * again at once. 409 {@code refund_not_failed} unless it is failed.
+     */
+    public Refund retry(Principal caller, UUID refundId, String reason) {
+        requireOperator(caller);
+        Refund retried = dsl.transactionResult(tx -> repository.retryFailedRefund(tx.dsl(), refundId, now())
+                .orElseThrow(() -> {
+                    Refund refund = repository.refund(tx.dsl(), refundId)
+                            .orElseThrow(() -> ProblemException.notFound("refund"));
+                    return ProblemException.conflict("refund_not_failed",
+                            "Only a refund the provider finally refused can be retried; this one is "
+                                    + refund.status() + ".").with("currentState", refund.status());
+                }));
+        LOG.log(System.Logger.Level.INFO, "refund " + refundId + " retried (" + retried.retries() + ") by "
+                + caller.subject() + (reason == null ? "" : ": " + reason));
+        return retried;
+    }
+
+    private static void requireOperator(Principal caller) {
+        if (!caller.isOperator()) {
+            throw ProblemException.forbidden("Refunds are the operator's to see and retry.");
         }
     }
 

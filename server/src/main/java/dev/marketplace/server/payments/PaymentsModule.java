@@ -53,6 +53,7 @@ public final class PaymentsModule implements Module {
     @Override
     public void routes(ContractRouting routing) {
         routing.register(PaymentHttpService.PATH, new PaymentHttpService(payments))
+                .register(RefundHttpService.PATH, new RefundHttpService(payments))
                 .register(PaymentWebhookHttpService.PATH, new PaymentWebhookHttpService(payments));
     }
 

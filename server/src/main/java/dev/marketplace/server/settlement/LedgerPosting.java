@@ -130,6 +130,8 @@ final class LedgerPosting {
             }
             case PAYMENT_REFUNDED -> ledger.post(tx, cause, withClearing(batch, movement));
             case REFUND_FAILED -> ledger.post(tx, cause, undoneByFailedRefund(tx, movement));
+            case REFUND_RETRIED -> ledger.post(tx, cause, negated(ledger.legsPostedFor(tx,
+                    MoneyMovement.failureRetried(movement.idempotencyId()))));
             default -> ledger.post(tx, cause, movement.legs());
         }
     }
@@ -201,10 +203,14 @@ final class LedgerPosting {
      */
     private List<Leg> undoneByFailedRefund(DSLContext tx, MoneyMovement failed) {
         return MoneyMovement.refundFailureCause(failed.idempotencyId())
-                .map(cause -> ledger.legsPostedFor(tx, "commission_reversed:" + cause).stream()
-                        .map(leg -> new Leg(leg.account(), Math.negateExact(leg.amount()), leg.currency()))
-                        .toList())
+                .map(cause -> negated(ledger.legsPostedFor(tx, "commission_reversed:" + cause)))
                 .orElse(List.of());
+    }
+
+    /** The exact opposite of posted legs: what undoes them, or redoes what they undid. */
+    private static List<Leg> negated(List<Leg> posted) {
+        return posted.stream().map(leg -> new Leg(leg.account(), Math.negateExact(leg.amount()), leg.currency()))
+                .toList();
     }
 
     private List<Leg> withClearing(PostingBatch batch, MoneyMovement refunded) {

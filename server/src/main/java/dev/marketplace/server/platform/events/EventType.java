@@ -40,6 +40,13 @@ public enum EventType {
      * {@code refund_failed:{refund}[:{cause}]}.
      */
     REFUND_FAILED(true),
+    /**
+     * A refund given up and retried by the operator was done at last (decision 60): money movement without legs of
+     * its own, payload {@code {"amount", "legs": [], "refundId"}}, appended beside its {@link #PAYMENT_REFUNDED}.
+     * Settlement posts again what the refund's {@link #REFUND_FAILED} undid (a return's commission reversal), named
+     * by the idempotency id {@code refund_retried:{refund}:{retry}[:{cause}]}.
+     */
+    REFUND_RETRIED(true),
 
     // The order lifecycle ({@link OrderLifecycleEvent}), appended by the orders domain's one transition function in
     // the transaction of the change. Payload {"storefrontId", "returnId"?, "fromStatus"?, "toStatus", "reason"?};

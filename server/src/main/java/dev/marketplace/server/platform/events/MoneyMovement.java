@@ -97,6 +97,21 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
         return colon < 0 ? java.util.Optional.empty() : java.util.Optional.of(rest.substring(colon + 1));
     }
 
+    /**
+     * A failed refund the operator retried ({@code retry}, from 1) was done: no legs; settlement posts again what
+     * the refund's {@link #refundFailed} undid. One idempotency id per retry, the cause following it as there.
+     */
+    public static MoneyMovement refundRetried(UUID refundId, int retry, String cause, Parties subOrder, Money amount) {
+        return new MoneyMovement(EventType.REFUND_RETRIED, "refund_retried:" + refundId + ":" + retry
+                + (cause == null ? "" : ":" + cause), subOrder, amount, List.of());
+    }
+
+    /** The idempotency id of the {@link #refundFailed} a {@link #refundRetried} redoes. */
+    public static String failureRetried(String idempotencyId) {
+        String[] refundRetryCause = idempotencyId.substring("refund_retried:".length()).split(":", 3);
+        return "refund_failed:" + refundRetryCause[0] + (refundRetryCause.length < 3 ? "" : ":" + refundRetryCause[2]);
+    }
+
     public static MoneyMovement escrowReleased(Parties subOrder, Money amount) {
         return new MoneyMovement(EventType.ESCROW_RELEASED, "escrow_released:" + subOrder.subOrderId(), subOrder, amount,
                 transfer(ESCROW, merchantPayable(subOrder.merchantId()), amount));
@@ -287,12 +302,13 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
         String subject = switch (type) {
             case PAYOUT_INITIATED, PAYOUT_PAID, PAYOUT_FAILED -> "payoutId";
             case ADJUSTMENT -> "adjustmentId";
-            case REFUND_FAILED -> "refundId";
+            case REFUND_FAILED, REFUND_RETRIED -> "refundId";
             default -> null;
         };
         if (subject != null) { // webhook receivers look the payout or adjustment up by it (its factory's id)
             String id = idempotencyId.substring(idempotencyId.indexOf(':') + 1);
-            payload.add(subject, type == EventType.REFUND_FAILED && id.contains(":") ? id.substring(0, id.indexOf(':')) : id);
+            payload.add(subject, (type == EventType.REFUND_FAILED || type == EventType.REFUND_RETRIED)
+                    && id.contains(":") ? id.substring(0, id.indexOf(':')) : id);
         }
         return payload.build();
     }
