@@ -51,6 +51,8 @@ final class WebhookTopics {
         notPublished(EventType.REFUND_REQUESTED);
         // A refund given up after its retries (decision 52): the operator acts on it, the merchant keeps the money.
         published(EventType.REFUND_FAILED, "refund.failed", Audience.MERCHANT);
+        // An operator's retry that succeeded: the ledger re-posts what refund_failed undid; payment.refunded says it.
+        notPublished(EventType.REFUND_RETRIED);
         published(EventType.PRODUCT_PUBLISHED, "product.published", Audience.MERCHANT);
         published(EventType.PRODUCT_REJECTED, "product.rejected", Audience.MERCHANT);
         published(EventType.STOCK_LOW, "stock.low", Audience.MERCHANT_AND_PARTNERS);
