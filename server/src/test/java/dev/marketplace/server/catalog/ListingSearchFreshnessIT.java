@@ -13,6 +13,8 @@ import dev.marketplace.server.testing.TestServer;
 import jakarta.json.Json;
 import java.io.StringReader;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -21,6 +23,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * The search index's state on {@code /observe/metrics}, and a statement changing more than 100 listings applied to
@@ -134,6 +138,75 @@ class ListingSearchFreshnessIT {
         assertThat(value(metrics(), "catalog_search_index_rebuilds_total")).as("no rebuild").isEqualTo(rebuildsBefore);
         assertThat(value(metrics(), "catalog_listings_searches_total", "engine=\"database\""))
                 .as("answered by the index").isEqualTo(fromDatabaseBefore);
+    }
+
+    /**
+     * V54 folded V47's two trigger functions (inserted or updated rows, deleted rows) into one: each trigger still
+     * announces the products its statement touched, up to 100 by id and more through a listing_change_batch row.
+     */
+    @Test
+    void everyListingTriggerStillAnnouncesItsProductsByIdOrThroughABatch() throws Exception {
+        try (Connection listening = server.dataSource().getConnection()) {
+            listening.setAutoCommit(true);
+            try (Statement listen = listening.createStatement()) {
+                listen.execute("LISTEN listing_changes");
+                announcements(listening);
+            } finally {
+                // the connection goes back to the server's pool: not listening, nothing left unread
+                try (Statement unlisten = listening.createStatement()) {
+                    unlisten.execute("UNLISTEN listing_changes");
+                }
+                listening.unwrap(PGConnection.class).getNotifications();
+            }
+        }
+        server.module(CatalogModule.class).listingChanges().awaitDelivery();
+    }
+
+    /** Each kind of statement the triggers watch, and what it announces. */
+    private static void announcements(Connection listening) throws Exception {
+        PGConnection notifications = listening.unwrap(PGConnection.class);
+        UUID product = server.db().fetchSingle("SELECT product_id FROM listing_search ORDER BY product_id LIMIT 1")
+                .get(0, UUID.class);
+
+        server.db().execute("UPDATE listing_search SET in_stock = in_stock WHERE product_id = ?", product);
+        assertThat(nextPayload(notifications)).as("an updated listing_search row").isEqualTo(product.toString());
+
+        // One extra variant for each of 150 products, inserted in one statement and deleted in another.
+        List<UUID> products = server.db().fetch("""
+                INSERT INTO product_variant (id, product_id, merchant_id, position, sku, price_amount, price_currency)
+                SELECT gen_random_uuid(), p.id, p.merchant_id, 1000, 'V54-' || p.id, 100, p.currency
+                FROM (SELECT id, merchant_id, currency FROM product ORDER BY id LIMIT 150) p
+                RETURNING product_id""").getValues(0, UUID.class);
+        assertThat(products).hasSize(150);
+        assertThat(batchProducts(nextPayload(notifications))).as("inserted variants")
+                .containsExactlyInAnyOrderElementsOf(products);
+
+        server.db().execute("DELETE FROM product_variant WHERE position = 1000 AND sku LIKE 'V54-%'");
+        assertThat(batchProducts(nextPayload(notifications))).as("deleted variants")
+                .containsExactlyInAnyOrderElementsOf(products);
+
+        server.db().execute("UPDATE product_variant SET price_amount = price_amount WHERE product_id = ?", product);
+        assertThat(nextPayload(notifications)).as("updated variants").isEqualTo(product.toString());
+    }
+
+    /** The next announcement on listing_changes (this test's statements are the only writers meanwhile). */
+    private static String nextPayload(PGConnection notifications) throws Exception {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            PGNotification[] received = notifications.getNotifications(1_000);
+            if (received != null && received.length > 0) {
+                assertThat(received).as("one announcement per statement").hasSize(1);
+                return received[0].getParameter();
+            }
+        }
+        throw new AssertionError("nothing announced on listing_changes within 10 s");
+    }
+
+    /** The products of the batch that a payload {@code #<id>} names. */
+    private static List<UUID> batchProducts(String payload) {
+        assertThat(payload).startsWith("#");
+        UUID[] ids = server.db().fetchSingle("SELECT product_ids FROM listing_change_batch WHERE id = ?",
+                Long.parseLong(payload.substring(1))).get(0, UUID[].class);
+        return List.of(ids);
     }
 
     private static String search(String query) {
