@@ -170,6 +170,11 @@ public final class JsonFields {
         return text == null ? null : Rfc3339.parse(name, text, this::reject).orElse(null);
     }
 
+    /** An RFC 3339 date-time ({@link Rfc3339}) that may be absent (but not null). */
+    public Optional<OffsetDateTime> optionalInstant(String name) {
+        return optionalString(name, 1, Rfc3339.MAX_LENGTH).flatMap(text -> Rfc3339.parse(name, text, this::reject));
+    }
+
     /** A UUID that must be present and not null. */
     public UUID requiredUuid(String name) {
         if (!object.containsKey(name) || object.isNull(name)) {
