@@ -159,7 +159,7 @@ class ListingSearchFreshnessIT {
                 listening.unwrap(PGConnection.class).getNotifications();
             }
         }
-        server.module(CatalogModule.class).listingChanges().awaitDelivery();
+        server.module(CatalogModule.class).listingChanges().forEach(ChangeNotifications::awaitDelivery);
     }
 
     /** Each kind of statement the triggers watch, and what it announces. */
