@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.api.OrdersApi;
 import dev.marketplace.sdk.api.OrdersApi.ListOrdersParams;
-import dev.marketplace.sdk.api.PointsApi;
 import dev.marketplace.sdk.api.PromotionsApi.ListCouponsParams;
 import dev.marketplace.sdk.api.ReportsApi;
 import dev.marketplace.sdk.model.Coupon;
@@ -101,7 +100,7 @@ class DemoActivityIT {
     }
 
     private static List<Order> allOrders() throws Exception {
-        OrdersApi api = new OrdersApi(server.client().apiClient());
+        OrdersApi api = server.client().orders();
         List<Order> orders = new ArrayList<>();
         String cursor = null;
         do {
@@ -117,6 +116,6 @@ class DemoActivityIT {
         String token = server.module(SecurityModule.class).accessTokens().issue(new Principal(PrincipalType.STOREFRONT,
                 UUID.randomUUID(), "demo-activity-test", Set.of("points:read")).actingFor(customer,
                 Set.of("points:read"))).value();
-        return new PointsApi(server.clientWithToken(token).apiClient()).getPointsBalance();
+        return server.clientWithToken(token).points().getPointsBalance();
     }
 }
