@@ -15,6 +15,7 @@ import java.util.UUID;
  * @param rejectionReasons   the operator's reasons for the last rejection
  * @param externalId         the merchant's own key for it (its ERP's), set by bulk upserts; null otherwise
  * @param publishedAt        when it was last published; null unless it is published
+ * @param handlingDays       days from payment to the promised shipment of its lines; null: the merchant's
  */
 public record Product(UUID id,
                       UUID merchantId,
@@ -31,7 +32,8 @@ public record Product(UUID id,
                       OffsetDateTime publishedAt,
                       long version,
                       OffsetDateTime createdAt,
-                      OffsetDateTime updatedAt) {
+                      OffsetDateTime updatedAt,
+                      Integer handlingDays) {
 
     public Product {
         title = Map.copyOf(title);
@@ -52,6 +54,6 @@ public record Product(UUID id,
         return new ProductContent(categoryId, title, description, attributes, imageUrls, variants.stream()
                 .map(variant -> new VariantInput(variant.sku(), variant.attributes(), variant.price(),
                         Optional.ofNullable(variant.compareAtPrice())))
-                .toList());
+                .toList(), handlingDays);
     }
 }

@@ -49,6 +49,9 @@ final class ProductChangeJson {
         json.write("createdAt", time(product.createdAt()));
         strings(json, "description", product.description());
         optional(json, "externalId", product.externalId());
+        if (product.handlingDays() != null) {
+            json.write("handlingDays", product.handlingDays());
+        }
         json.write("id", product.id().toString());
         strings(json, "imageUrls", product.imageUrls());
         json.write("merchantId", product.merchantId().toString());

@@ -1,5 +1,6 @@
 package dev.marketplace.server.catalog;
 
+import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.changes.ChangeLog.ChangePage;
 import dev.marketplace.server.platform.concurrency.ExpectedVersion;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -72,9 +74,9 @@ public final class ProductHttpService implements HttpService {
     private static final int BULK_PRODUCTS_MAX = 2_000;
     private static final int BULK_VARIANTS_MAX = 10_000;
     private static final String[] CONTENT_FIELDS = {"categoryId", "title", "description", "attributes", "imageUrls",
-            "variants"};
+            "variants", "handlingDays"};
     private static final String[] BULK_ITEM_FIELDS = {"externalId", "categoryId", "title", "description",
-            "attributes", "imageUrls", "variants"};
+            "attributes", "imageUrls", "variants", "handlingDays"};
 
     private final ProductService products;
 
@@ -104,13 +106,13 @@ public final class ProductHttpService implements HttpService {
                                   List<String> imageUrls, List<ProductVariant> variants, String status,
                                   List<ComplianceFinding> complianceFindings, List<String> rejectionReasons,
                                   OffsetDateTime publishedAt, long version, OffsetDateTime createdAt,
-                                  OffsetDateTime updatedAt, String externalId) {
+                                  OffsetDateTime updatedAt, String externalId, Integer handlingDays) {
         static ProductResource of(Product product) {
             return new ProductResource(product.id(), product.merchantId(), product.categoryId(), product.title(),
                     product.description(), product.attributes(), product.imageUrls(), product.variants(),
                     product.status().wireName(), product.complianceFindings(), product.rejectionReasons(),
                     product.publishedAt(), product.version(), product.createdAt(), product.updatedAt(),
-                    product.externalId());
+                    product.externalId(), product.handlingDays());
         }
     }
 
@@ -166,7 +168,8 @@ public final class ProductHttpService implements HttpService {
         if (!body.isPresent("variants")) {
             body.reject("variants", FieldError.REQUIRED, "is required");
         }
-        return new ProductContent(categoryId, title, description, attributes, imageUrls, variants);
+        return new ProductContent(categoryId, title, description, attributes, imageUrls, variants,
+                handlingDays(body).filter(OptionalInt::isPresent).map(OptionalInt::getAsInt).orElse(null));
     }
 
     /** The JSON representation of one bulk upsert result (see {@code ProductUpsertResult} in the OpenAPI document). */
@@ -337,11 +340,11 @@ public final class ProductHttpService implements HttpService {
     private void update(ServerRequest req, ServerResponse res) {
         UUID id = productId(req);
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "categoryId", "title", "description",
-                "attributes", "imageUrls", "variants", "version");
+                "attributes", "imageUrls", "variants", "handlingDays", "version");
         Optional<UUID> categoryId = body.isPresent("categoryId") ? Optional.ofNullable(body.requiredUuid("categoryId"))
                 : Optional.empty();
         ProductChanges changes = new ProductChanges(categoryId, title(body), description(body), attributes(body),
-                imageUrls(body), variants(body));
+                imageUrls(body), variants(body), handlingDays(body));
         ExpectedVersion expected = expectedVersion(req, body);
         sendProduct(res, products.update(Authentication.principal(req), id, changes, expected));
     }
@@ -373,6 +376,17 @@ public final class ProductHttpService implements HttpService {
     private static Optional<Map<String, String>> attributes(JsonFields body) {
         return body.optionalStringMap("attributes", 0, ATTRIBUTES_MAX, ATTRIBUTE_NAME, ATTRIBUTE_NAME_RULE,
                 ATTRIBUTE_VALUE_MAX);
+    }
+
+    /**
+     * The handling time when given: 0 to {@value MerchantService#MAX_HANDLING_DAYS} days, as for a merchant, or null (none of its own, the merchant's),
+     * which the optional holds as no value.
+     */
+    private static Optional<OptionalInt> handlingDays(JsonFields body) {
+        if (body.isNull("handlingDays")) {
+            return Optional.of(OptionalInt.empty());
+        }
+        return body.optionalInt("handlingDays", 0, MerchantService.MAX_HANDLING_DAYS).map(OptionalInt::of);
     }
 
     /** Image URLs: https URLs to public hosts, the rule of every stored URL ({@link PublicUrls}). */

@@ -122,6 +122,12 @@ final class ProductRepository {
                 .fetch(PRODUCT_VARIANT.ID);
     }
 
+    Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> productIds) {
+        return db.select(PRODUCT.ID, PRODUCT.HANDLING_DAYS).from(PRODUCT)
+                .where(PRODUCT.ID.eq(DSL.any(productIds.toArray(UUID[]::new))), PRODUCT.HANDLING_DAYS.isNotNull())
+                .fetchMap(PRODUCT.ID, row -> row.get(PRODUCT.HANDLING_DAYS).intValue());
+    }
+
     Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)
                 .where(PRODUCT_VARIANT.ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
@@ -437,6 +443,7 @@ final class ProductRepository {
         columns.put(PRODUCT.DESCRIPTION, jsonObject(content.description()));
         columns.put(PRODUCT.ATTRIBUTES, jsonObject(content.attributes()));
         columns.put(PRODUCT.IMAGE_URLS, content.imageUrls().toArray(String[]::new));
+        columns.put(PRODUCT.HANDLING_DAYS, content.handlingDays() == null ? null : content.handlingDays().shortValue());
         columns.put(PRODUCT.CURRENCY, lowest.currency());
         columns.put(PRODUCT.MIN_PRICE_AMOUNT, lowest.amount());
         return columns;
@@ -581,7 +588,8 @@ final class ProductRepository {
                 stringMap(row.getDescription()), stringMap(row.getAttributes()), Arrays.asList(row.getImageUrls()),
                 variants, ProductStatus.fromWireName(row.getStatus()).orElseThrow(),
                 findings(row.getComplianceFindings()), Arrays.asList(row.getRejectionReasons()), row.getPublishedAt(),
-                row.getVersion(), row.getCreatedAt(), row.getUpdatedAt());
+                row.getVersion(), row.getCreatedAt(), row.getUpdatedAt(),
+                row.getHandlingDays() == null ? null : row.getHandlingDays().intValue());
     }
 
     private static JSONB jsonObject(Map<String, String> map) {

@@ -435,6 +435,14 @@ public final class ProductService {
         return merchantIds.isEmpty() ? List.of() : repository.variantIdsOf(dsl, merchantIds, after, limit);
     }
 
+    /**
+     * The handling days of those of these products that set their own (the others take their merchant's), in the
+     * caller's transaction: what a paid order's promised ship-by time is made of (decision 65).
+     */
+    public Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> productIds) {
+        return productIds.isEmpty() ? Map.of() : repository.handlingDays(db, productIds);
+    }
+
     /** The merchant's variants by these SKU codes (unique per merchant); unknown codes are left out. */
     public Map<String, UUID> variantsBySku(UUID merchantId, Collection<String> skus) {
         return repository.variantsBySku(dsl, merchantId, skus);

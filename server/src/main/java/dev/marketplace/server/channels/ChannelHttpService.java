@@ -1,6 +1,7 @@
 package dev.marketplace.server.channels;
 
 import dev.marketplace.schema.tables.records.ChannelSubOrderRecord;
+import dev.marketplace.server.platform.http.Csv;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
@@ -14,24 +15,18 @@ import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -237,7 +232,7 @@ public final class ChannelHttpService implements HttpService {
         UUID channelId = channelId(req);
         YearMonth cycle = cycle(req.path().pathParameters().get("cycle"));
         ChannelStatements.Statement statement = statements.statement(Authentication.principal(req), channelId, cycle);
-        if (wantsCsv(req)) {
+        if (Csv.preferred(req)) {
             csv(res, statement);
             return;
         }
@@ -270,8 +265,8 @@ public final class ChannelHttpService implements HttpService {
         UUID channelId = channelId(req);
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "reference", "raisedAt", "answeredAt");
         String reference = body.requiredString("reference", 1, 100);
-        OffsetDateTime raisedAt = timestamp(body, "raisedAt");
-        OffsetDateTime answeredAt = timestamp(body, "answeredAt");
+        OffsetDateTime raisedAt = body.requiredInstant("raisedAt");
+        OffsetDateTime answeredAt = body.requiredInstant("answeredAt");
         body.throwIfInvalid();
         ChannelRepository.Ticket ticket = channels.recordTicket(Authentication.principal(req), channelId,
                 new ChannelRepository.Ticket(reference, raisedAt, answeredAt));
@@ -295,19 +290,6 @@ public final class ChannelHttpService implements HttpService {
         return value;
     }
 
-    /** An RFC 3339 timestamp that must be present, microseconds at most (as PostgreSQL keeps it). */
-    private static OffsetDateTime timestamp(JsonFields fields, String name) {
-        String text = fields.requiredString(name, 1, 40);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text);
-        } catch (DateTimeParseException e) {
-            fields.reject(name, FieldError.INVALID_FORMAT, "an RFC 3339 date-time, e.g. 2026-12-05T10:15:30Z");
-            return null;
-        }
-    }
 
     private static UUID channelId(ServerRequest req) {
         return Ids.parse(req.path().pathParameters().get("channelId")).orElseThrow(ChannelService::notFound);
@@ -320,25 +302,10 @@ public final class ChannelHttpService implements HttpService {
         return YearMonth.parse(text);
     }
 
-    /** CSV when the client prefers it to JSON: {@code text/csv} listed and JSON not listed before it. */
-    private static boolean wantsCsv(ServerRequest req) {
-        for (HttpMediaType type : req.headers().acceptedTypes()) {
-            String text = type.mediaType().text();
-            if (text.equals("text/csv")) {
-                return true;
-            }
-            if (text.equals(MediaTypes.APPLICATION_JSON.text())) {
-                return false;
-            }
-        }
-        return false;
-    }
 
     private static void csv(ServerResponse res, ChannelStatements.Statement statement) {
-        res.status(Status.OK_200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8");
         String currency = statement.currency();
-        try (Writer out = new BufferedWriter(new OutputStreamWriter(res.outputStream(), StandardCharsets.UTF_8))) {
+        try (Writer out = Csv.writer(res)) {
             out.write(CSV_COLUMNS + "\r\n");
             out.write(",,opening_balance,,,,,,," + statement.opening() + "," + currency + "\r\n");
             for (ChannelRepository.Line line : statement.lines()) {

@@ -370,7 +370,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 description, Map.of("supplier", connection.name().length() > 1000 ? connection.name().substring(0, 1000)
                 : connection.name()),
                 product.imageUrls().stream().filter(url -> url.length() <= 2000 && url.startsWith("https://")).limit(10)
-                        .toList(), variants);
+                        .toList(), variants, null);
     }
 
     private static String clip(String text, int max) {
@@ -614,7 +614,8 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                             v.compareAtPrice()) : v)
                     .toList();
             upserts.add(new ProductUpsert(upserts.size(), product.externalId(), new ProductContent(content.categoryId(),
-                    content.title(), content.description(), content.attributes(), content.imageUrls(), repriced)));
+                    content.title(), content.description(), content.attributes(), content.imageUrls(), repriced,
+                    content.handlingDays())));
         }
         products.upsertAll(merchant, upserts).stream().filter(r -> r.outcome() == UpsertOutcome.REJECTED)
                 .forEach(r -> LOG.log(System.Logger.Level.WARNING, "re-pricing " + r.externalId() + " refused: "

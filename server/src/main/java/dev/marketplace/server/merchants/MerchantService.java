@@ -42,7 +42,7 @@ public final class MerchantService {
     /** The name of the API client an approval issues. */
     static final String FIRST_CLIENT_NAME = "Initial client";
     /** The longest handling time a merchant may promise. */
-    static final int MAX_HANDLING_DAYS = 60;
+    public static final int MAX_HANDLING_DAYS = 60;
 
     /** The approved merchant and its first client's credentials (the secret shown once). */
     public record Approval(Merchant merchant, ApiClientService.ClientCredentials credentials) {

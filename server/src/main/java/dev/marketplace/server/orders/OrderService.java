@@ -27,6 +27,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -446,12 +447,20 @@ public final class OrderService {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         FulfilmentRepository fulfilment = new FulfilmentRepository();
         fulfilment.setAcceptanceDue(tx, order.id(), acceptWithin);
-        // The promised ship-by time: the merchant's handling time, else the marketplace's (decision 56).
-        Map<UUID, Integer> handlingDays = merchants.handlingDays(order.subOrders().stream()
+        // The promised ship-by time: the longest handling time of the sub-order's lines, each its product's own,
+        // else its merchant's, else the marketplace's (decisions 56 and 65).
+        Map<UUID, Integer> merchantDays = merchants.handlingDays(order.subOrders().stream()
                 .map(Order.SubOrder::merchantId).collect(Collectors.toSet()));
+        Map<UUID, Integer> productDays = products.handlingDays(tx, order.subOrders().stream()
+                .flatMap(subOrder -> subOrder.lines().stream()).map(Order.Line::productId).collect(Collectors.toSet()));
         for (Order.SubOrder subOrder : order.subOrders()) {
-            Integer days = handlingDays.get(subOrder.merchantId());
-            fulfilment.setShipBy(tx, subOrder.id(), now.plus(days == null ? handlingTime : Duration.ofDays(days)));
+            Integer merchantOwn = merchantDays.get(subOrder.merchantId());
+            Duration merchantTime = merchantOwn == null ? handlingTime : Duration.ofDays(merchantOwn);
+            Duration longest = subOrder.lines().stream()
+                    .map(line -> productDays.containsKey(line.productId())
+                            ? Duration.ofDays(productDays.get(line.productId())) : merchantTime)
+                    .max(Comparator.naturalOrder()).orElse(merchantTime);
+            fulfilment.setShipBy(tx, subOrder.id(), now.plus(longest));
         }
         for (Order.SubOrder subOrder : order.subOrders()) {
             lifecycle.move(tx, order, subOrder, Action.PAY, actor, "order paid");

@@ -1,6 +1,7 @@
 package dev.marketplace.server.partners;
 
 import dev.marketplace.schema.tables.records.PartnerExchangeRecord;
+import dev.marketplace.server.platform.http.Csv;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
@@ -11,9 +12,7 @@ import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -21,7 +20,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -256,19 +254,11 @@ public final class PartnersHttpService implements HttpService {
         if (!body.isPresent("direction")) {
             body.reject("direction", FieldError.REQUIRED, "is required");
         }
-        OffsetDateTime effectiveFrom = null;
-        String from = body.requiredString("effectiveFrom", 1, 40);
-        if (from != null) {
-            try {
-                effectiveFrom = OffsetDateTime.parse(from).withOffsetSameInstant(java.time.ZoneOffset.UTC)
-                        .truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-                if (effectiveFrom.getYear() > 9999) {
-                    body.reject("effectiveFrom", FieldError.OUT_OF_RANGE, "must be before the year 10000");
-                }
-            } catch (DateTimeParseException e) {
-                body.reject("effectiveFrom", FieldError.INVALID_FORMAT, "must be an RFC 3339 date-time");
-            }
-        }
+        // In UTC to the microsecond, as PostgreSQL keeps it: the terms answered are the terms stored.
+        OffsetDateTime effectiveFrom = Optional.ofNullable(body.requiredInstant("effectiveFrom"))
+                .map(from -> from.withOffsetSameInstant(java.time.ZoneOffset.UTC)
+                        .truncatedTo(java.time.temporal.ChronoUnit.MICROS))
+                .orElse(null);
         long numerator = required(body, "rateNumerator", 1, 1_000_000);
         long denominator = required(body, "rateDenominator", 1, 1_000_000);
         long minimum = required(body, "minimum", 1, MAX_POINTS);
@@ -303,44 +293,20 @@ public final class PartnersHttpService implements HttpService {
         UUID partner = partnerId(req);
         LocalDate day = date(req);
         List<PartnerExchangeRecord> rows = reports.day(Authentication.principal(req), partner, day);
-        if (wantsCsv(req)) {
+        if (Csv.preferred(req)) {
             StringBuilder csv = new StringBuilder(CSV_COLUMNS).append("\r\n");
             for (PartnerExchangeRecord row : rows) {
-                csv.append(csvField(row.getReference())).append(',').append(row.getDirection()).append(',')
-                        .append(row.getState()).append(',').append(csvField(row.getMemberId())).append(',')
+                csv.append(Csv.field(row.getReference())).append(',').append(row.getDirection()).append(',')
+                        .append(row.getState()).append(',').append(Csv.field(row.getMemberId())).append(',')
                         .append(row.getOurPoints()).append(',').append(row.getPartnerPoints()).append(',')
                         .append(row.getSettlementAmount()).append(',').append(row.getCurrency()).append(',')
                         .append(row.getCreatedAt()).append(',')
                         .append(row.getResolvedAt() == null ? "" : row.getResolvedAt().toString()).append("\r\n");
             }
-            res.status(Status.OK_200);
-            res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8");
-            res.send(csv.toString().getBytes(StandardCharsets.UTF_8));
+            Csv.send(res, csv.toString());
             return;
         }
         JsonResponses.ok(res, new DayFile(partner, day, rows.stream().map(ExchangesHttpService.ExchangeView::of).toList()));
-    }
-
-    /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-    static String csvField(String value) {
-        if (value.chars().anyMatch(c -> c == ',' || c == '"' || c == '\r' || c == '\n')) {
-            return '"' + value.replace("\"", "\"\"") + '"';
-        }
-        return value;
-    }
-
-    /** CSV when the client prefers it to JSON: {@code text/csv} listed and JSON not listed before it. */
-    private static boolean wantsCsv(ServerRequest req) {
-        for (HttpMediaType type : req.headers().acceptedTypes()) {
-            String text = type.mediaType().text();
-            if (text.equals("text/csv")) {
-                return true;
-            }
-            if (text.equals(MediaTypes.APPLICATION_JSON.text())) {
-                return false;
-            }
-        }
-        return false;
     }
 
     private void uploadFile(ServerRequest req, ServerResponse res) {

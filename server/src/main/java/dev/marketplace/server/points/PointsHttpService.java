@@ -24,7 +24,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -183,8 +182,8 @@ public final class PointsHttpService implements HttpService {
                 "capPerOrder", "merchantId", "categoryId");
         String name = body.requiredString("name", 1, 200);
         Integer multiplier = body.requiredInt("multiplierBasisPoints", 10_001, 1_000_000);
-        OffsetDateTime startsAt = instant(body, "startsAt");
-        OffsetDateTime endsAt = instant(body, "endsAt");
+        OffsetDateTime startsAt = body.requiredInstant("startsAt");
+        OffsetDateTime endsAt = body.requiredInstant("endsAt");
         Optional<Long> cap = body.optionalLong("capPerOrder", 1, 10_000_000);
         if (!body.isPresent("capPerOrder")) {
             body.reject("capPerOrder", FieldError.REQUIRED, "is required");
@@ -212,7 +211,7 @@ public final class PointsHttpService implements HttpService {
                 "capPerOrder", "version");
         Optional<String> name = body.optionalString("name", 1, 200);
         Optional<Integer> multiplier = body.optionalInt("multiplierBasisPoints", 10_001, 1_000_000);
-        Optional<OffsetDateTime> endsAt = body.isPresent("endsAt") ? Optional.ofNullable(instant(body, "endsAt"))
+        Optional<OffsetDateTime> endsAt = body.isPresent("endsAt") ? Optional.ofNullable(body.requiredInstant("endsAt"))
                 : Optional.empty();
         Optional<Long> cap = body.optionalLong("capPerOrder", 1, 10_000_000);
         Optional<Long> version = body.optionalLong("version", 1, Long.MAX_VALUE);
@@ -248,22 +247,6 @@ public final class PointsHttpService implements HttpService {
                 .orElseThrow(() -> ProblemException.notFound("merchant"));
     }
 
-    private static OffsetDateTime instant(JsonFields body, String name) {
-        String text = body.requiredString(name, 1, 40);
-        if (text == null) {
-            return null;
-        }
-        try {
-            OffsetDateTime instant = OffsetDateTime.parse(text);
-            if (instant.getYear() < 1 || instant.getYear() > 9999) {
-                body.reject(name, FieldError.OUT_OF_RANGE, "must be in the years 1 to 9999");
-            }
-            return instant;
-        } catch (DateTimeParseException e) {
-            body.reject(name, FieldError.INVALID_FORMAT, "must be an RFC 3339 date-time");
-            return null;
-        }
-    }
 
     private void tiers(ServerRequest req, ServerResponse res) {
         QueryParameters.of(req).throwIfInvalid();

@@ -21,7 +21,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -99,7 +98,7 @@ public final class PromotionsHttpService implements HttpService {
         Optional<Integer> percentage = body.optionalInt("percentageBasisPoints", 1, 10_000);
         Optional<Money> amountOff = body.nullableMoney("amountOff", 1);
         Optional<Money> minSpend = body.nullableMoney("minSpend", 0);
-        Optional<OffsetDateTime> endsAt = body.isPresent("endsAt") ? Optional.ofNullable(instant(body, "endsAt"))
+        Optional<OffsetDateTime> endsAt = body.isPresent("endsAt") ? Optional.ofNullable(body.requiredInstant("endsAt"))
                 : Optional.empty();
         Optional<Long> maxUses = body.optionalLong("maxUses", 1, 1_000_000_000L);
         Optional<Money> budget = body.nullableMoney("budget", 1);
@@ -131,8 +130,8 @@ public final class PromotionsHttpService implements HttpService {
         }
         Optional<Long> amountOff = amount(body, "amountOff", currency, 1);
         long minSpend = amount(body, "minSpend", currency, 0).orElse(0L);
-        OffsetDateTime startsAt = instant(body, "startsAt");
-        OffsetDateTime endsAt = instant(body, "endsAt");
+        OffsetDateTime startsAt = body.requiredInstant("startsAt");
+        OffsetDateTime endsAt = body.requiredInstant("endsAt");
         Optional<Long> maxUses = body.optionalLong("maxUses", 1, 1_000_000_000L);
         Optional<Long> budget = amount(body, "budget", currency, 1);
         Optional<Integer> perCustomer = body.optionalInt("maxUsesPerCustomer", 1, 1_000);
@@ -167,22 +166,6 @@ public final class PromotionsHttpService implements HttpService {
         return ids.stream().map(Optional::orElseThrow).distinct().toList();
     }
 
-    private static OffsetDateTime instant(JsonFields body, String name) {
-        String text = body.requiredString(name, 1, 40);
-        if (text == null) {
-            return null;
-        }
-        try {
-            OffsetDateTime instant = OffsetDateTime.parse(text);
-            if (instant.getYear() < 1 || instant.getYear() > 9999) {
-                body.reject(name, FieldError.OUT_OF_RANGE, "must be in the years 1 to 9999");
-            }
-            return instant;
-        } catch (DateTimeParseException e) {
-            body.reject(name, FieldError.INVALID_FORMAT, "must be an RFC 3339 date-time");
-            return null;
-        }
-    }
 
     private static UUID id(ServerRequest req) {
         return Ids.parse(req.path().pathParameters().get("couponId"))

@@ -1,22 +1,17 @@
 package dev.marketplace.server.reports;
 
+import dev.marketplace.server.platform.http.Csv;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Authentication;
-import io.helidon.common.media.type.MediaTypes;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -50,18 +45,16 @@ public final class ReportsHttpService implements HttpService {
         if (currency.isEmpty() && query.text("currency", 0, 3).isEmpty()) {
             query.reject("currency", FieldError.REQUIRED, "the report's currency, e.g. JPY");
         }
-        OffsetDateTime from = instant(query, "from");
-        OffsetDateTime to = instant(query, "to");
+        OffsetDateTime from = query.requiredInstant("from");
+        OffsetDateTime to = query.requiredInstant("to");
         if (from != null && to != null && (!to.isAfter(from) || Duration.between(from, to).compareTo(LONGEST_PERIOD) > 0)) {
             query.reject("to", FieldError.OUT_OF_RANGE, "must be after from, by at most 366 days");
         }
         query.throwIfInvalid();
         Reports.Report report = reports.report(Authentication.principal(req), merchantId, currency.orElseThrow(), from,
                 to);
-        if (wantsCsv(req)) {
-            res.status(Status.OK_200);
-            res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8");
-            res.send(CSV_COLUMNS + "\r\n" + csvRow(report) + "\r\n");
+        if (Csv.preferred(req)) {
+            Csv.send(res, CSV_COLUMNS + "\r\n" + csvRow(report) + "\r\n");
             return;
         }
         JsonResponses.ok(res, report);
@@ -80,32 +73,4 @@ public final class ReportsHttpService implements HttpService {
         return Long.toString(money.amount());
     }
 
-    private static OffsetDateTime instant(QueryParameters query, String name) {
-        Optional<String> text = query.text(name, 1, 40);
-        if (text.isEmpty()) {
-            query.reject(name, FieldError.REQUIRED, "an RFC 3339 date-time");
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text.get());
-        } catch (DateTimeParseException e) {
-            query.reject(name, FieldError.INVALID_FORMAT, "must be an RFC 3339 date-time");
-            return null;
-        }
-    }
-
-    /** CSV when the client prefers it to JSON: {@code text/csv} listed and JSON not listed before it. */
-    private static boolean wantsCsv(ServerRequest req) {
-        List<HttpMediaType> accepted = req.headers().acceptedTypes();
-        for (HttpMediaType type : accepted) {
-            String text = type.mediaType().text();
-            if (text.equals("text/csv")) {
-                return true;
-            }
-            if (text.equals(MediaTypes.APPLICATION_JSON.text())) {
-                return false;
-            }
-        }
-        return false;
-    }
 }

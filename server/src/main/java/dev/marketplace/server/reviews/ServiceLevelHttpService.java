@@ -12,7 +12,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -68,8 +67,8 @@ final class ServiceLevelHttpService implements HttpService {
         UUID merchantId = Ids.parse(req.path().pathParameters().get("merchantId"))
                 .orElseThrow(() -> ProblemException.notFound("merchant"));
         QueryParameters query = QueryParameters.of(req, "from", "to");
-        Optional<OffsetDateTime> from = instant(query, "from");
-        Optional<OffsetDateTime> to = instant(query, "to");
+        Optional<OffsetDateTime> from = query.instant("from");
+        Optional<OffsetDateTime> to = query.instant("to");
         query.throwIfInvalid();
         OffsetDateTime end = to.orElseGet(serviceLevels::now);
         OffsetDateTime start = from.orElse(end.minus(defaultPeriod));
@@ -90,19 +89,4 @@ final class ServiceLevelHttpService implements HttpService {
                         ? List.of() : FRESHNESS_UNMEASURED));
     }
 
-    private static Optional<OffsetDateTime> instant(QueryParameters query, String name) {
-        return query.text(name, 1, 40).flatMap(text -> {
-            try {
-                OffsetDateTime instant = OffsetDateTime.parse(text);
-                if (instant.getYear() < 1 || instant.getYear() > 9999) {
-                    query.reject(name, FieldError.OUT_OF_RANGE, "must be in the years 1 to 9999");
-                    return Optional.empty();
-                }
-                return Optional.of(instant);
-            } catch (DateTimeParseException e) {
-                query.reject(name, FieldError.INVALID_FORMAT, "must be an RFC 3339 date-time");
-                return Optional.empty();
-            }
-        });
-    }
 }

@@ -1,5 +1,6 @@
 package dev.marketplace.server.settlement;
 
+import dev.marketplace.server.platform.http.Csv;
 import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
@@ -10,19 +11,13 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -85,7 +80,7 @@ public final class StatementHttpService implements HttpService {
         YearMonth cycle = cycle(req.path().pathParameters().get("cycle"));
         Statements.Statement statement = statements.statement(caller, merchantId.orElse(caller.id()), kind,
                 currency.get(), cycle);
-        if (wantsCsv(req)) {
+        if (Csv.preferred(req)) {
             csv(res, statement);
             return;
         }
@@ -109,27 +104,11 @@ public final class StatementHttpService implements HttpService {
         }
     }
 
-    /** CSV when the client prefers it to JSON: {@code text/csv} listed and JSON not listed before it. */
-    private static boolean wantsCsv(ServerRequest req) {
-        List<HttpMediaType> accepted = req.headers().acceptedTypes();
-        for (HttpMediaType type : accepted) {
-            String text = type.mediaType().text();
-            if (text.equals("text/csv")) {
-                return true;
-            }
-            if (text.equals("application/json")) {
-                return false;
-            }
-        }
-        return false;
-    }
 
     /** The whole statement as it is read from the database, through a buffered writer straight to the client. */
     private void csv(ServerResponse res, Statements.Statement statement) {
-        res.status(Status.OK_200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8");
         String currency = statement.currency();
-        try (Writer out = new BufferedWriter(new OutputStreamWriter(res.outputStream(), StandardCharsets.UTF_8), 64 * 1024)) {
+        try (Writer out = Csv.writer(res)) {
             out.write(CSV_COLUMNS);
             out.write("\r\n");
             out.write(",,opening_balance,,,," + statement.opening() + "," + currency + "\r\n");

@@ -23,7 +23,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -176,16 +175,8 @@ public final class WebhookEndpointHttpService implements HttpService {
     private void replay(ServerRequest req, ServerResponse res) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "eventId", "since");
         Optional<UUID> eventId = body.isPresent("eventId") ? Optional.ofNullable(body.requiredUuid("eventId")) : Optional.empty();
-        Optional<String> sinceText = body.optionalString("since", 1, 40);
-        Optional<OffsetDateTime> since = Optional.empty();
-        if (sinceText.isPresent()) {
-            try {
-                since = Optional.of(OffsetDateTime.parse(sinceText.get()));
-            } catch (DateTimeParseException e) {
-                body.reject("since", FieldError.INVALID_FORMAT, "must be a date-time such as 2026-12-01T00:00:00Z");
-            }
-        }
-        if (body.errors().isEmpty() && eventId.isPresent() == sinceText.isPresent()) {
+        Optional<OffsetDateTime> since = body.optionalInstant("since");
+        if (body.errors().isEmpty() && eventId.isPresent() == since.isPresent()) {
             body.reject(eventId.isPresent() ? "since" : "eventId", FieldError.REQUIRED,
                     "name exactly one of eventId (one event) and since (every event since then)");
         }

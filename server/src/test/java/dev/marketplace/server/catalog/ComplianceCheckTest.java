@@ -27,7 +27,7 @@ class ComplianceCheckTest {
         ProductContent content = new ProductContent(UUID.randomUUID(), Map.of("en", "Tea"), Map.of(),
                 Map.of("claim", "The Best In The World"),
                 List.of(), List.of(new VariantInput("T-1", Map.of("note", "ＣＨＥＡＰＥＳＴ"), Money.of(100, "JPY"),
-                        Optional.empty())));
+                        Optional.empty())), null);
 
         assertThat(check.check(content)).extracting(ComplianceFinding::word, ComplianceFinding::field)
                 .containsExactly(tuple("best in the world", "attributes/claim"),
@@ -43,6 +43,6 @@ class ComplianceCheckTest {
 
     private static ProductContent content(Map<String, String> title, Map<String, String> description) {
         return new ProductContent(UUID.randomUUID(), title, description, Map.of(), List.of(),
-                List.of(new VariantInput("T-1", Map.of(), Money.of(100, "JPY"), Optional.empty())));
+                List.of(new VariantInput("T-1", Map.of(), Money.of(100, "JPY"), Optional.empty())), null);
     }
 }

@@ -13,14 +13,22 @@ import dev.marketplace.server.testing.TestServer;
 import jakarta.json.Json;
 import java.io.StringReader;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * The search index's state on {@code /observe/metrics}, and a statement changing more than 100 listings applied to
@@ -134,6 +142,85 @@ class ListingSearchFreshnessIT {
         assertThat(value(metrics(), "catalog_search_index_rebuilds_total")).as("no rebuild").isEqualTo(rebuildsBefore);
         assertThat(value(metrics(), "catalog_listings_searches_total", "engine=\"database\""))
                 .as("answered by the index").isEqualTo(fromDatabaseBefore);
+    }
+
+    /**
+     * V54 folded V47's two trigger functions (inserted or updated rows, deleted rows) into one: each trigger still
+     * announces the products its statement touched, up to 100 by id and more through a listing_change_batch row.
+     */
+    @Test
+    void everyListingTriggerStillAnnouncesItsProductsByIdOrThroughABatch() throws Exception {
+        try (Connection listening = server.dataSource().getConnection()) {
+            listening.setAutoCommit(true);
+            try (Statement listen = listening.createStatement()) {
+                listen.execute("LISTEN listing_changes");
+                announcements(listening);
+            } finally {
+                // the connection goes back to the server's pool: not listening, nothing left unread
+                try (Statement unlisten = listening.createStatement()) {
+                    unlisten.execute("UNLISTEN listing_changes");
+                }
+                listening.unwrap(PGConnection.class).getNotifications();
+            }
+        }
+        server.module(CatalogModule.class).listingChanges().forEach(ChangeNotifications::awaitDelivery);
+    }
+
+    /** Each kind of statement the triggers watch, and what it announces. */
+    private static void announcements(Connection listening) throws Exception {
+        PGConnection notifications = listening.unwrap(PGConnection.class);
+        UUID product = server.db().fetchSingle("SELECT product_id FROM listing_search ORDER BY product_id LIMIT 1")
+                .get(0, UUID.class);
+
+        server.db().execute("UPDATE listing_search SET in_stock = in_stock WHERE product_id = ?", product);
+        assertThat(announced(notifications)).as("an updated listing_search row").contains(product);
+
+        // One extra variant for each of 150 products, inserted in one statement and deleted in another.
+        List<UUID> products = server.db().fetch("""
+                INSERT INTO product_variant (id, product_id, merchant_id, position, sku, price_amount, price_currency)
+                SELECT gen_random_uuid(), p.id, p.merchant_id, 1000, 'V54-' || p.id, 100, p.currency
+                FROM (SELECT id, merchant_id, currency FROM product ORDER BY id LIMIT 150) p
+                RETURNING product_id""").getValues(0, UUID.class);
+        assertThat(products).hasSize(150);
+        assertThat(announced(notifications)).as("inserted variants, through a batch").containsAll(products);
+
+        server.db().execute("DELETE FROM product_variant WHERE position = 1000 AND sku LIKE 'V54-%'");
+        assertThat(announced(notifications)).as("deleted variants, through a batch").containsAll(products);
+
+        server.db().execute("UPDATE product_variant SET price_amount = price_amount WHERE product_id = ?", product);
+        assertThat(announced(notifications)).as("updated variants").contains(product);
+    }
+
+    /** A payload naming products or a batch; the listeners' own heartbeats on the channel are neither. */
+    private static final Pattern ANNOUNCEMENT = Pattern.compile("#\\d+|[0-9a-f-]{36}(,[0-9a-f-]{36})*");
+
+    /**
+     * The products announced on listing_changes by the last statement: named in a payload, or in the
+     * listing_change_batch a payload {@code #<id>} names. Waits up to 10 s for the first announcement, then a moment
+     * for any other the same commit sent.
+     */
+    private static Set<UUID> announced(PGConnection notifications) throws Exception {
+        List<String> payloads = new ArrayList<>();
+        for (int attempt = 0; attempt < 10 && payloads.isEmpty(); attempt++) {
+            payloads.addAll(announcements(notifications.getNotifications(1_000)));
+        }
+        assertThat(payloads).as("announced on listing_changes within 10 s").isNotEmpty();
+        payloads.addAll(announcements(notifications.getNotifications(200)));
+        Set<UUID> products = new HashSet<>();
+        for (String payload : payloads) {
+            if (payload.startsWith("#")) {
+                products.addAll(List.of(server.db().fetchSingle("SELECT product_ids FROM listing_change_batch WHERE id = ?",
+                        Long.parseLong(payload.substring(1))).get(0, UUID[].class)));
+            } else {
+                Arrays.stream(payload.split(",")).map(UUID::fromString).forEach(products::add);
+            }
+        }
+        return products;
+    }
+
+    private static List<String> announcements(PGNotification[] received) {
+        return received == null ? List.of() : Arrays.stream(received).map(PGNotification::getParameter)
+                .filter(payload -> ANNOUNCEMENT.matcher(payload).matches()).toList();
     }
 
     private static String search(String query) {

@@ -80,7 +80,8 @@ class ProductChangeJsonTest {
                 List.of(new ProductVariant(UUID.randomUUID(), "TEA-1", Map.of("size", "100g"), Money.of(980, "JPY"),
                         compareAt), new ProductVariant(UUID.randomUUID(), "TEA-2", Map.of(), Money.of(1500, "JPY"),
                         null)),
-                ProductStatus.PUBLISHED, findings, rejectionReasons, publishedAt, 7, created, created.plusSeconds(1));
+                ProductStatus.PUBLISHED, findings, rejectionReasons, publishedAt, 7, created, created.plusSeconds(1),
+                2);
     }
 
     private static JsonValue streamed(Consumer<JsonGenerator> writer) {

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.api.OrdersApi;
 import dev.marketplace.sdk.api.OrdersApi.ListOrdersParams;
-import dev.marketplace.sdk.api.PointsApi;
-import dev.marketplace.sdk.api.PromotionsApi;
 import dev.marketplace.sdk.api.PromotionsApi.ListCouponsParams;
 import dev.marketplace.sdk.api.ReportsApi;
-import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.Coupon;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderPage;
@@ -68,14 +65,14 @@ class DemoActivityIT {
         assertThat(balances).anySatisfy(balance -> assertThat(balance.getPending()).isPositive());
         assertThat(balances).anySatisfy(balance -> assertThat(balance.getAvailable()).isPositive());
 
-        List<Coupon> coupons = new PromotionsApi(server.client().apiClient()).listCoupons(ListCouponsParams.builder()
+        List<Coupon> coupons = server.client().promotions().listCoupons(ListCouponsParams.builder()
                 .limit(100).build()).getItems();
         assertThat(coupons).extracting(Coupon::getCode).contains(DemoActivity.PLATFORM_COUPON);
         assertThat(coupons).filteredOn(coupon -> coupon.getCode().equals(DemoActivity.PLATFORM_COUPON))
                 .allSatisfy(coupon -> assertThat(coupon.getUses()).isPositive());
         assertThat(coupons).filteredOn(coupon -> coupon.getMerchantId() != null).isNotEmpty();
 
-        SalesAndLoyaltyReport report = new ReportsApi(server.client().apiClient()).getSalesAndLoyaltyReport(
+        SalesAndLoyaltyReport report = server.client().reports().getSalesAndLoyaltyReport(
                 ReportsApi.GetSalesAndLoyaltyReportParams.builder().currency("JPY")
                         .from(OffsetDateTime.now(ZoneOffset.UTC).minusDays(1))
                         .to(OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(1)).build());
@@ -87,7 +84,7 @@ class DemoActivityIT {
         assertThat(report.getCouponUses()).isPositive();
         assertThat(report.getCouponCost().getAmount()).isPositive();
 
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
+        assertThat(server.client().settlement().getLedgerReconciliation().getReconciled()).isTrue();
     }
 
     @Test
@@ -103,7 +100,7 @@ class DemoActivityIT {
     }
 
     private static List<Order> allOrders() throws Exception {
-        OrdersApi api = new OrdersApi(server.client().apiClient());
+        OrdersApi api = server.client().orders();
         List<Order> orders = new ArrayList<>();
         String cursor = null;
         do {
@@ -119,6 +116,6 @@ class DemoActivityIT {
         String token = server.module(SecurityModule.class).accessTokens().issue(new Principal(PrincipalType.STOREFRONT,
                 UUID.randomUUID(), "demo-activity-test", Set.of("points:read")).actingFor(customer,
                 Set.of("points:read"))).value();
-        return new PointsApi(server.clientWithToken(token).apiClient()).getPointsBalance();
+        return server.clientWithToken(token).points().getPointsBalance();
     }
 }

@@ -11,7 +11,6 @@ import static dev.marketplace.schema.Tables.DROPSHIP_CONNECTION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import dev.marketplace.sdk.api.DropshipApi;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.DropshipConnection;
 import dev.marketplace.sdk.model.DropshipConnectionCreate;
@@ -73,7 +72,7 @@ class CredentialResealingIT {
         UUID category = server.client().categories().createCategory(new CategoryCreate().name("Kitchen")
                 .commissionRateBasisPoints(1000)).getId();
         TestCatalog.ActiveMerchant merchant = new TestCatalog(server).activeMerchant("Sealed Supplies KK", category);
-        DropshipConnection connection = new DropshipApi(merchant.client().apiClient()).createDropshipConnection(
+        DropshipConnection connection = merchant.client().dropship().createDropshipConnection(
                 new DropshipConnectionCreate().name("CJ").kind(DropshipConnectorKind.REST).baseUrl(supplier.baseUrl())
                         .apiKey("supplier-api-key-7").currency("JPY")
                         .pricing(new DropshipPricingRule().markupBasisPoints(15_000))

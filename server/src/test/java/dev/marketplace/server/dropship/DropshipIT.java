@@ -10,7 +10,6 @@ import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.api.DropshipApi;
 import dev.marketplace.sdk.api.ListingsApi;
-import dev.marketplace.sdk.api.ServiceLevelsApi;
 import dev.marketplace.sdk.model.CartLineSet;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -71,7 +70,7 @@ class DropshipIT {
         UUID kitchen = server.client().categories().createCategory(new CategoryCreate().name("Kitchen")
                 .commissionRateBasisPoints(800)).getId();
         TestCatalog.ActiveMerchant merchant = new TestCatalog(server).activeMerchant("Direct Goods KK", home);
-        DropshipApi dropship = new DropshipApi(merchant.client().apiClient());
+        DropshipApi dropship = merchant.client().dropship();
 
         DropshipConnection connection = dropship.createDropshipConnection(new DropshipConnectionCreate()
                 .name("Simulated supplier").kind(DropshipConnectorKind.SIMULATED).currency("JPY")
@@ -182,7 +181,7 @@ class DropshipIT {
 
         // Issue 22: the merchant's service levels measure the supplier data's freshness from the syncs: about six
         // minutes of the connected time were stale (30 minutes after the last good sync until the recovery).
-        ServiceLevelReport levels = new ServiceLevelsApi(merchant.client().apiClient()).getServiceLevels(merchant.id());
+        ServiceLevelReport levels = merchant.client().serviceLevels().getServiceLevels(merchant.id());
         assertThat(levels.getUnmeasured()).isEmpty();
         assertThat(levels.getMeasures()).filteredOn(m -> m.getName() == ServiceLevelMeasure.NameEnum.DATA_FRESHNESS)
                 .singleElement().satisfies(m -> {

@@ -94,7 +94,7 @@ class FailoverIT {
         UUID category = server.client().categories().createCategory(new CategoryCreate().name("Kitchen")
                 .commissionRateBasisPoints(1000)).getId();
         TestCatalog.ActiveMerchant merchant = new TestCatalog(server).activeMerchant("Two Suppliers KK", category);
-        DropshipApi dropship = new DropshipApi(merchant.client().apiClient());
+        DropshipApi dropship = merchant.client().dropship();
         DropshipConnection primary = connect(dropship, "primary", category);
         DropshipConnection backup = connect(dropship, "backup", category);
         dropship.importDropshipProducts(primary.getId());

@@ -284,7 +284,7 @@ class RestSupplierIT {
     @Test
     void aFeedIsReadConditionallyAndAnUnchangedFeedKeepsTheConnectionFresh() throws Exception {
         TestCatalog.ActiveMerchant merchant = merchant();
-        DropshipApi dropship = new DropshipApi(merchant.client().apiClient());
+        DropshipApi dropship = merchant.client().dropship();
         supplier.stubFor(get(urlPathEqualTo("/feeds/stock.csv")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "text/csv").withHeader("ETag", "\"v1\"")
                 .withBody("""
@@ -336,7 +336,7 @@ class RestSupplierIT {
 
     private static Setup connectAndImport() throws Exception {
         TestCatalog.ActiveMerchant merchant = merchant();
-        DropshipApi dropship = new DropshipApi(merchant.client().apiClient());
+        DropshipApi dropship = merchant.client().dropship();
         DropshipConnection connection = dropship.createDropshipConnection(new DropshipConnectionCreate()
                 .name("CJ").kind(DropshipConnectorKind.REST).baseUrl(supplier.baseUrl() + "/api").apiKey("cj-key")
                 .currency("JPY").pricing(new DropshipPricingRule().markupBasisPoints(15_000))

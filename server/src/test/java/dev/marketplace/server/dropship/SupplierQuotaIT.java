@@ -64,7 +64,7 @@ class SupplierQuotaIT {
         UUID category = server.client().categories().createCategory(new CategoryCreate().name("Kitchen")
                 .commissionRateBasisPoints(1000)).getId();
         TestCatalog.ActiveMerchant merchant = new TestCatalog(server).activeMerchant("Counted Calls KK", category);
-        DropshipApi dropship = new DropshipApi(merchant.client().apiClient());
+        DropshipApi dropship = merchant.client().dropship();
         DropshipConnection connection = dropship.createDropshipConnection(new DropshipConnectionCreate().name("CJ")
                 .kind(DropshipConnectorKind.REST).baseUrl(supplier.baseUrl()).apiKey("key").currency("JPY")
                 .pricing(new DropshipPricingRule().markupBasisPoints(15_000)).forwarding(DropshipForwarding.AUTOMATIC)

@@ -6,7 +6,6 @@ import dev.marketplace.examples.PartnerExchange;
 import dev.marketplace.sdk.CursorStore;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
-import dev.marketplace.sdk.api.PartnerInventoryApi;
 import dev.marketplace.sdk.api.PartnersApi;
 import dev.marketplace.sdk.model.AssortmentShareCreate;
 import dev.marketplace.sdk.model.CategoryCreate;
@@ -60,7 +59,7 @@ class PartnerExchangeExampleIT {
     void aPartnerCreditsItsMemberReconcilesFollowsItsListingsAndSells() throws Exception {
         UUID partnerId = UUID.randomUUID();
         TestPartners.register(server, partnerId);
-        PartnersApi operator = new PartnersApi(server.client().apiClient());
+        PartnersApi operator = server.client().partners();
         operator.setExchangeTerms(partnerId, new ExchangeTermsCreate().direction(ExchangeDirection.INBOUND)
                 .effectiveFrom(OffsetDateTime.now(CLOCK).withOffsetSameInstant(ZoneOffset.UTC).plusSeconds(1))
                 .rateNumerator(1L).rateDenominator(2L).minimum(10L).step(10L).customerDailyCap(100_000L)
@@ -84,8 +83,8 @@ class PartnerExchangeExampleIT {
         UUID warehouse = shop.client().inventory().createLocation(new LocationCreate().code("WH").name("WH")).getId();
         shop.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate().variantId(variant)
                 .locationId(warehouse).onHand(8L).sourceSequence(1L))));
-        new PartnerInventoryApi(shop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(partnerId));
-        new PartnerInventoryApi(server.client().apiClient()).createAssortmentShare(new AssortmentShareCreate()
+        shop.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(partnerId));
+        server.client().partnerInventory().createAssortmentShare(new AssortmentShareCreate()
                 .partnerId(partnerId).merchantId(shop.id()).priceAdjustmentBasisPoints(-1000));
 
         MarketplaceClient partner = MarketplaceClient.builder().baseUri(server.baseUri())
@@ -128,7 +127,7 @@ class PartnerExchangeExampleIT {
         TestCustomers.SignInClient partnerSignIn = new TestCustomers.SignInClient(partner.getClient().getClientId(),
                 partner.getClientSecret(), "https://partner.example/cb", null);
         String customerToken = customers.signIn(partnerSignIn, email, "points:exchange").accessToken();
-        new PartnersApi(server.clientWithToken(customerToken).apiClient())
+        server.clientWithToken(customerToken).partners()
                 .linkPartnerMember(new PartnerLinkCreate().partnerId(partnerId).memberId(memberId));
     }
 }

@@ -11,7 +11,6 @@ import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.ChannelsApi;
-import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.Channel;
 import dev.marketplace.sdk.model.ChannelCodeCreate;
 import dev.marketplace.sdk.model.ChannelCreate;
@@ -112,7 +111,7 @@ class ChannelEconomicsIT {
         MERCHANTS.put(tea.id(), tea);
         MERCHANTS.put(pottery.id(), pottery);
         UUID partnerId = UUID.randomUUID();
-        ChannelsApi operator = new ChannelsApi(server.client().apiClient());
+        ChannelsApi operator = server.client().channels();
         Channel storefrontA = operator.createChannel(channel("Storefront A", ChannelKind.STOREFRONT, a.storefrontId,
                 ChannelProgramme.FundedByEnum.PLATFORM), key());
         Channel storefrontB = operator.createChannel(channel("Storefront B", ChannelKind.STOREFRONT, b.storefrontId,
@@ -216,7 +215,7 @@ class ChannelEconomicsIT {
         assertThat(channelShareOn("platform_commission_revenue"))
                 .isEqualTo(-balance("channel_payable:" + storefrontA.getId()) + 100_000
                         - balance("channel_payable:" + media.getId()));
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
+        assertThat(server.client().settlement().getLedgerReconciliation().getReconciled()).isTrue();
 
         // Each channel sees its own attributed orders and nothing else; the code won over storefront B.
         ChannelsApi asA = channelReader(PrincipalType.STOREFRONT, a.storefrontId);
@@ -375,8 +374,8 @@ class ChannelEconomicsIT {
     private static ChannelsApi channelReader(PrincipalType type, UUID principal) throws Exception {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Channel reader")
                 .principalType(type).principalId(principal).scopes(List.of(Scope.CHANNELS_READ)));
-        return new ChannelsApi(server.clientWithToken(server.token(credentials.getClient().getClientId(),
-                credentials.getClientSecret())).apiClient());
+        return server.clientWithToken(server.token(credentials.getClient().getClientId(),
+                credentials.getClientSecret())).channels();
     }
 
     private static String quarter() {

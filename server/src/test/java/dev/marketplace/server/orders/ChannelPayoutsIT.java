@@ -60,7 +60,7 @@ class ChannelPayoutsIT {
         ActiveMerchant merchant = shop.merchant("Kyoto Incense K.K.");
         Item incense = shop.item(merchant, "CP-INC", 100_000, 100, false);
         Item matches = shop.item(merchant, "CP-MAT", 5_000, 100, false);
-        ChannelsApi operator = new ChannelsApi(server.client().apiClient());
+        ChannelsApi operator = server.client().channels();
         Channel channel = operator.createChannel(new ChannelCreate().name("Storefront P").kind(ChannelKind.STOREFRONT)
                 .principalId(shop.storefrontId).programme(new ChannelProgramme().currency("JPY")
                         .period(ChannelProgramme.PeriodEnum.MONTH).fundedBy(ChannelProgramme.FundedByEnum.PLATFORM)

@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
-import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.CartDiscountPreview;
 import dev.marketplace.sdk.model.CartDiscountPreviewCoupon;
 import dev.marketplace.sdk.model.CartDiscountPreviewFunder;
@@ -300,6 +299,6 @@ class CouponsIT {
     }
 
     private static void assertLedgerReconciled() {
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
+        assertThat(server.client().settlement().getLedgerReconciliation().getReconciled()).isTrue();
     }
 }

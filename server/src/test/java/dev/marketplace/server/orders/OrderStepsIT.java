@@ -75,7 +75,7 @@ class OrderStepsIT {
     static void scene() throws Exception {
         shop = new Shop(server, 1_000);
         tea = shop.merchant("Steps Tea K.K.");
-        ChannelsApi channels = new ChannelsApi(server.client().apiClient());
+        ChannelsApi channels = server.client().channels();
         media = channels.createChannel(channel("Steps media"), key());
         channels.createChannelCode(media.getId(), new ChannelCodeCreate().code("STEPS-MEDIA"), key());
         creator = channels.createChannel(channel("Steps creator"), key());
@@ -134,7 +134,7 @@ class OrderStepsIT {
                         e -> assertThat(e.status()).isEqualTo(409));
         assertThat(server.client().promotions().getCoupon(once.getId()).getUses()).isZero();
         assertThat(points(customerId)).isEqualTo(500);
-        assertThat(new ChannelsApi(server.client().apiClient()).listChannelOrders(media.getId()).getItems())
+        assertThat(server.client().channels().listChannelOrders(media.getId()).getItems())
                 .as("the channel is shared by the tests: none of its orders is this customer's")
                 .extracting(dev.marketplace.sdk.model.ChannelOrder::getCustomerId).doesNotContain(customerId);
         assertThat(customer.orders().listOrders().getItems()).isEmpty();
@@ -145,7 +145,7 @@ class OrderStepsIT {
     void aCouponCodeAChannelHoldsAttributesTheOrderAndAChannelCodeWinsOverIt() throws Exception {
         Item sencha = shop.item(tea, "ST-ATT", 10_000, 10, false);
         Coupon creatorCoupon = server.client().promotions().createCoupon(platformCoupon("SAKURA-" + suffix()));
-        new ChannelsApi(server.client().apiClient()).createChannelCode(creator.getId(),
+        server.client().channels().createChannelCode(creator.getId(),
                 new ChannelCodeCreate().code(creatorCoupon.getCode()), key());
         MarketplaceClient customer = customer(UUID.randomUUID(), 0);
 

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.marketplace.sdk.ErrorCode;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
-import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.api.SettlementApi.GetStatementParams;
 import dev.marketplace.sdk.model.CartDiscountPreviewRequest;
 import dev.marketplace.sdk.model.Coupon;
@@ -161,7 +160,7 @@ class PaidWithoutPaymentIT {
         // credit, owed to the merchant, is negative). Its statement is its payable.
         long payable = shop.balance("merchant_payable:" + pottery.id());
         assertThat(payable).isEqualTo(-(2_750L - 250));
-        Statement statement = new SettlementApi(pottery.client().apiClient()).getStatement(
+        Statement statement = pottery.client().settlement().getStatement(
                 YearMonth.now(ZoneOffset.UTC).toString(), GetStatementParams.builder().currency("JPY").build());
         assertThat(statement.getOpeningBalance().getAmount()).isZero();
         assertThat(statement.getClosingBalance().getAmount()).isEqualTo(payable);

@@ -54,13 +54,13 @@ class PointsOrdersIT {
         Item sencha = shop.item(tea, "P-SEN", 10_000, 50, false);
         Item cup = shop.item(pottery, "P-CUP", 5_000, 50, false);
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        new PointsApi(server.client().apiClient()).createPointsCampaign(new PointsCampaignCreate()
+        server.client().points().createPointsCampaign(new PointsCampaignCreate()
                 .name("Super Points day").multiplierBasisPoints(30_000).capPerOrder(1_000L)
                 .startsAt(now.minusHours(1)).endsAt(now.plusDays(1)), null);
         UUID customerId = UUID.randomUUID();
         MarketplaceClient customer = shop.customer(customerId);
-        PointsApi points = new PointsApi(server.clientWithToken(shop.customerToken(customerId, "cart:write",
-                "orders:read", "orders:write", "points:read")).apiClient());
+        PointsApi points = server.clientWithToken(shop.customerToken(customerId, "cart:write",
+                "orders:read", "orders:write", "points:read")).points();
 
         // Earned on the points day: base 1 % by each merchant, and twice that again by the platform's campaign.
         Order first = customer.orders().checkout(Shop.checkoutOf(shop.cartWith(customer, 1, sencha, cup)), null);
@@ -150,7 +150,7 @@ class PointsOrdersIT {
      * unpaid orders keep aside — the points ledger and the money ledger agree.
      */
     private static void assertLedgerBalanced() {
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
+        assertThat(server.client().settlement().getLedgerReconciliation().getReconciled()).isTrue();
         long liability = server.db().select(DSL.coalesce(DSL.sum(LEDGER_ACCOUNT.BALANCE), DSL.inline(BigDecimal.ZERO)))
                 .from(LEDGER_ACCOUNT).where(LEDGER_ACCOUNT.NAME.eq("platform_points_liability")
                         .or(LEDGER_ACCOUNT.NAME.like("merchant_points_liability:%")))
@@ -163,7 +163,7 @@ class PointsOrdersIT {
     }
 
     private static java.util.List<String> accounts(MarketplaceClient merchant) {
-        return new SettlementApi(merchant.apiClient()).listLedgerAccounts(SettlementApi.ListLedgerAccountsParams.builder().limit(200).build()).getItems().stream()
+        return merchant.settlement().listLedgerAccounts(SettlementApi.ListLedgerAccountsParams.builder().limit(200).build()).getItems().stream()
                 .map(LedgerAccount::getName).toList();
     }
 }

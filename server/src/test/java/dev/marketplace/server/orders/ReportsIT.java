@@ -73,7 +73,7 @@ class ReportsIT {
         server.catchUp(PointsModule.ORDER_FOLLOWING, PromotionsModule.ORDER_FOLLOWING);
         OffsetDateTime to = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(1);
 
-        ReportsApi reports = new ReportsApi(server.client().apiClient());
+        ReportsApi reports = server.client().reports();
         // The marketplace holds other tests' orders too: the merchant's reports are the ones computed exactly here.
         for (ActiveMerchant merchant : List.of(tea, pottery)) {
             List<SubOrder> counted = orders.stream().map(o -> shop.customer(o.getCustomerId()).orders()
@@ -113,7 +113,7 @@ class ReportsIT {
             assertThat(report.getCouponUses()).isEqualTo(merchant == tea ? 1 : 0);
 
             // The merchant reads the same report of its own, and as CSV.
-            assertThat(new ReportsApi(merchant.client().apiClient()).getSalesAndLoyaltyReport(
+            assertThat(merchant.client().reports().getSalesAndLoyaltyReport(
                     ReportsApi.GetSalesAndLoyaltyReportParams.builder().currency("JPY").from(from).to(to).build()))
                     .isEqualTo(report);
             HttpResponse<String> csv = server.send(server.request("/v1/reports/sales-and-loyalty?currency=JPY&from="
@@ -124,7 +124,7 @@ class ReportsIT {
             assertThat(rows[0]).startsWith("merchant_id,currency,from,to,gmv,orders,");
             assertThat(rows[1]).startsWith(merchant.id() + ",JPY,").contains("," + gmv + "," + countedOrders.size() + ",");
         }
-        assertThatThrownBy(() -> new ReportsApi(tea.client().apiClient()).getSalesAndLoyaltyReport(
+        assertThatThrownBy(() -> tea.client().reports().getSalesAndLoyaltyReport(
                 ReportsApi.GetSalesAndLoyaltyReportParams.builder().currency("JPY").from(from).to(to)
                         .merchantId(pottery.id()).build()))
                 .isInstanceOfSatisfying(MarketplaceException.class,
@@ -143,7 +143,7 @@ class ReportsIT {
     }
 
     private static List<PointsLot> lots(Shop shop, UUID customer) {
-        return new PointsApi(server.clientWithToken(shop.customerToken(customer, "points:read")).apiClient())
+        return server.clientWithToken(shop.customerToken(customer, "points:read")).points()
                 .listPointsLots(PointsApi.ListPointsLotsParams.builder().limit(200).build()).getItems();
     }
 }

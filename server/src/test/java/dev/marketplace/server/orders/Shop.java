@@ -13,9 +13,7 @@ import dev.marketplace.sdk.MarketplaceException.CommunicationException;
 import dev.marketplace.sdk.MarketplaceException.ConflictException;
 import dev.marketplace.sdk.MarketplaceException.ServerException;
 import dev.marketplace.sdk.RequestOptions;
-import dev.marketplace.sdk.api.InventoryApi;
 import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
-import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.CartLineSet;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -183,7 +181,7 @@ final class Shop {
     }
 
     void assertLedgerReconciled() {
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
+        assertThat(server.client().settlement().getLedgerReconciliation().getReconciled()).isTrue();
     }
 
     static OrderCreate checkoutOf(UUID cartId) {

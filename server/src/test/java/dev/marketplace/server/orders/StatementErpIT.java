@@ -82,13 +82,13 @@ class StatementErpIT {
             }
             shop.awaitRefundsSent(order.getId());
         }
-        Adjustment goodwill = new SettlementApi(server.client().apiClient()).createAdjustment(new AdjustmentCreate()
+        Adjustment goodwill = server.client().settlement().createAdjustment(new AdjustmentCreate()
                 .merchantId(tea.id()).direction(AdjustmentCreate.DirectionEnum.CREDIT)
                 .amount(new Money().amount(500L).currency("JPY")).reason("Goodwill: late carrier pickup"),
                 RequestOptions.builder().idempotencyKey("adj-" + UUID.randomUUID()).build());
         postEverything();
 
-        SettlementApi erp = new SettlementApi(tea.client().apiClient());
+        SettlementApi erp = tea.client().settlement();
         String cycle = YearMonth.now(ZoneOffset.UTC).toString();
         List<StatementLine> lines = new ArrayList<>();
         Statement first = erp.getStatement(cycle, GetStatementParams.builder().currency("JPY").limit(3).build());
@@ -140,8 +140,8 @@ class StatementErpIT {
                 line.getReference(), text(line.getOrderId()), text(line.getSubOrderId()),
                 Long.toString(line.getAmount().getAmount()), "JPY")).toList());
 
-        assertThat(catchThrowableOfType(MarketplaceException.NotFoundException.class, () -> new SettlementApi(
-                pottery.client().apiClient()).getStatement(cycle, GetStatementParams.builder().currency("JPY").merchantId(tea.id()).build()))).isNotNull();
+        assertThat(catchThrowableOfType(MarketplaceException.NotFoundException.class, () -> 
+                pottery.client().settlement().getStatement(cycle, GetStatementParams.builder().currency("JPY").merchantId(tea.id()).build()))).isNotNull();
     }
 
     private static void postEverything() {

@@ -12,7 +12,6 @@ import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.sdk.MarketplaceException;
 import dev.marketplace.sdk.RequestOptions;
 import dev.marketplace.sdk.api.PartnersApi;
-import dev.marketplace.sdk.api.PointsApi;
 import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.Exchange;
@@ -80,7 +79,7 @@ class PartnerExchangeSdkIT {
         TestCustomers.SignInClient partnerSignIn = new TestCustomers.SignInClient(created.getClient().getClientId(),
                 created.getClientSecret(), "https://partner.example/cb", null);
         MarketplaceClient partnerSdk = server.clientWithToken(server.token(partnerSignIn.clientId(), partnerSignIn.secret()));
-        PartnersApi operator = new PartnersApi(server.client().apiClient());
+        PartnersApi operator = server.client().partners();
         operator.registerPartner(new PartnerCreate().partnerId(partnerId).name("Partner programme")
                 .apiBaseUrl(partnerApi.baseUrl()).authType(PartnerCreate.AuthTypeEnum.API_KEY)
                 .secret("partner-api-key").webhookSecret("whsec_cGFydG5lci13ZWJob29rLXNlY3JldC0wMQ=="));
@@ -95,10 +94,10 @@ class PartnerExchangeSdkIT {
 
         String email = "partner-member-" + UUID.randomUUID() + "@example.com";
         UUID customer = customers.registerVerified(storefront, email);
-        new PointsApi(server.client().apiClient()).adjustPoints(new PointsAdjustmentCreate().customerId(customer)
+        server.client().points().adjustPoints(new PointsAdjustmentCreate().customerId(customer)
                 .points(5_000L).reason("welcome"));
         String customerToken = customers.signIn(partnerSignIn, email, "points:exchange points:read").accessToken();
-        PartnersApi asCustomer = new PartnersApi(server.clientWithToken(customerToken).apiClient());
+        PartnersApi asCustomer = server.clientWithToken(customerToken).partners();
         asCustomer.linkPartnerMember(new PartnerLinkCreate().partnerId(partnerId).memberId("TP-0001"));
         assertThat(asCustomer.listPartnerLinks().getItems()).singleElement()
                 .satisfies(link -> assertThat(link.getMemberId()).isEqualTo("TP-0001"));
@@ -107,12 +106,12 @@ class PartnerExchangeSdkIT {
                 .points(1_000L));
         assertThat(out.getExchange().getState()).isEqualTo(Exchange.StateEnum.COMPLETED);
 
-        PartnersApi asPartner = new PartnersApi(partnerSdk.apiClient());
+        PartnersApi asPartner = partnerSdk.partners();
         Exchange in = asPartner.exchangePointsIn(new InboundExchangeCreate().memberId("TP-0001").partnerPoints(600L),
                 RequestOptions.builder().idempotencyKey("tp-credit-0001").build());
         assertThat(in.getPoints()).isEqualTo(300L);
         assertThat(asPartner.getInboundExchange("tp-credit-0001").getId()).isEqualTo(in.getId());
-        assertThat(new PointsApi(server.clientWithToken(customerToken).apiClient()).getPointsBalance().getAvailable())
+        assertThat(server.clientWithToken(customerToken).points().getPointsBalance().getAvailable())
                 .isEqualTo(5_000L - 1_000L + 300L);
 
         ExchangeDay day = asPartner.getExchangeDay(partnerId, OffsetDateTime.now(clock).withOffsetSameInstant(
@@ -124,8 +123,8 @@ class PartnerExchangeSdkIT {
         ClientCredentials other = server.client().clients().createClient(new ClientCreate().name("Other partner")
                 .principalType(PrincipalType.PARTNER).principalId(otherPartner)
                 .scopes(List.of(Scope.POINTS_EXCHANGE, Scope.PARTNERS_READ)));
-        PartnersApi asOther = new PartnersApi(server.clientWithToken(server.token(other.getClient().getClientId(),
-                other.getClientSecret())).apiClient());
+        PartnersApi asOther = server.clientWithToken(server.token(other.getClient().getClientId(),
+                other.getClientSecret())).partners();
         assertThatThrownBy(() -> asOther.getExchangeDay(partnerId, day.getDate()))
                 .isInstanceOfSatisfying(MarketplaceException.class, e -> assertThat(e.status()).isEqualTo(404));
         assertThatThrownBy(() -> asOther.getInboundExchange("tp-credit-0001"))

@@ -61,7 +61,13 @@ final class ReviewShop {
     }
 
     Item item(ActiveMerchant merchant, String title, String sku) throws Exception {
-        Product product = catalog.published(merchant, TestCatalog.product(category, title, sku, 1_500, "JPY"));
+        return item(merchant, title, sku, null);
+    }
+
+    /** An item whose product promises shipment {@code handlingDays} after payment (null: as its merchant does). */
+    Item item(ActiveMerchant merchant, String title, String sku, Integer handlingDays) throws Exception {
+        Product product = catalog.published(merchant, TestCatalog.product(category, title, sku, 1_500, "JPY")
+                .handlingDays(handlingDays));
         UUID variant = product.getVariants().getFirst().getId();
         UUID location = merchant.client().inventory().createLocation(
                 new LocationCreate().code("WH-" + sku).name("Warehouse " + sku)).getId();

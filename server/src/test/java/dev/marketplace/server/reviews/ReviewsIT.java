@@ -13,7 +13,6 @@ import dev.marketplace.sdk.MarketplaceException.ValidationException;
 import dev.marketplace.sdk.api.ListingsApi.ListListingsParams;
 import dev.marketplace.sdk.api.ReviewsApi;
 import dev.marketplace.sdk.api.ReviewsApi.ListPublishedReviewsParams;
-import dev.marketplace.sdk.api.ServiceLevelsApi;
 import dev.marketplace.sdk.api.ServiceLevelsApi.GetServiceLevelsParams;
 import dev.marketplace.sdk.model.Listing;
 import dev.marketplace.sdk.model.ListingSort;
@@ -75,9 +74,9 @@ class ReviewsIT {
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
         // Orders keep real time, reviews the server's movable clock: the report's period spans both.
         OffsetDateTime periodStart = OffsetDateTime.now().minusHours(1);
-        ReviewsApi customerReviews = new ReviewsApi(customer.apiClient());
-        ReviewsApi merchantReviews = new ReviewsApi(tea.client().apiClient());
-        ReviewsApi operatorReviews = new ReviewsApi(server.client().apiClient());
+        ReviewsApi customerReviews = customer.reviews();
+        ReviewsApi merchantReviews = tea.client().reviews();
+        ReviewsApi operatorReviews = server.client().reviews();
         Order order = shop.paidOrder(customer, gyokuro, sencha, matcha);
         UUID delivered = shop.delivered(order, tea);
         Order undelivered = shop.paidOrder(customer, sencha);
@@ -99,7 +98,7 @@ class ReviewsIT {
         assertThat(held.getStatus()).isEqualTo(ReviewStatus.PENDING_MODERATION);
         assertThat(held.getComplianceFindings()).singleElement()
                 .satisfies(f -> assertThat(f.getWord()).isEqualTo("最安値"));
-        assertThat(new ReviewsApi(shop.storefront.apiClient()).listPublishedReviews(ListPublishedReviewsParams.builder()
+        assertThat(shop.storefront.reviews().listPublishedReviews(ListPublishedReviewsParams.builder()
                 .productId(matcha.productId()).build()).getItems()).isEmpty();
         assertThat(listing(matcha).getRating().getCount()).isZero();
 
@@ -131,7 +130,7 @@ class ReviewsIT {
         assertThat(merchantReviews.getReview(oneStar.getId()).getReplyOverdueAt()).isNotNull();
         assertThat(merchantReviews.getReview(five.getId()).getReplyOverdueAt()).isNull();
         server.runJob(ReviewsModule.EVALUATION_JOB);
-        ServiceLevelReport report = new ServiceLevelsApi(tea.client().apiClient()).getServiceLevels(tea.id(),
+        ServiceLevelReport report = tea.client().serviceLevels().getServiceLevels(tea.id(),
                 GetServiceLevelsParams.builder().from(periodStart).to(OffsetDateTime.now(clock)).build());
         assertThat(report.getOverdueReplies()).isEqualTo(1);
         assertThat(measure(report, ServiceLevelMeasure.NameEnum.NEGATIVE_REVIEW_REPLIES)).satisfies(m -> {
@@ -157,7 +156,7 @@ class ReviewsIT {
         clock.advance(Duration.ofDays(8));
         server.runJob(ReviewsModule.EVALUATION_JOB);
         assertThat(server.client().merchants().getMerchant(tea.id()).getStatus()).isEqualTo(MerchantStatus.FROZEN);
-        assertThat(new ServiceLevelsApi(server.client().apiClient()).getServiceLevels(tea.id()).getStanding()
+        assertThat(server.client().serviceLevels().getServiceLevels(tea.id()).getStanding()
                 .getState().getValue()).isEqualTo("frozen");
         // The job's change reaches the listings' in-memory copies through the committed-change notifications.
         Await.until(Duration.ofSeconds(10), "the frozen merchant's listings are hidden", () -> shop.storefront.listings()
@@ -173,28 +172,28 @@ class ReviewsIT {
         MarketplaceClient bob = shop.customer(UUID.randomUUID());
         Order order = shop.paidOrder(alice, bowl);
         UUID subOrder = shop.delivered(order, pottery);
-        Review review = new ReviewsApi(alice.apiClient()).createReview(review(subOrder, 0, 2, "Chipped", "A small chip."));
+        Review review = alice.reviews().createReview(review(subOrder, 0, 2, "Chipped", "A small chip."));
 
-        ReviewsApi bobs = new ReviewsApi(bob.apiClient());
+        ReviewsApi bobs = bob.reviews();
         assertThatThrownBy(() -> bobs.getReview(review.getId()))
                 .isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> bobs.createReview(review(subOrder, 0, 5, "Mine", "Not mine really.")))
                 .as("another customer's line").isInstanceOf(NotFoundException.class);
         assertThat(bobs.listReviews().getItems()).isEmpty();
-        assertThat(new ReviewsApi(alice.apiClient()).listReviews().getItems()).extracting(Review::getId)
+        assertThat(alice.reviews().listReviews().getItems()).extracting(Review::getId)
                 .containsExactly(review.getId());
-        ReviewsApi others = new ReviewsApi(other.client().apiClient());
+        ReviewsApi others = other.client().reviews();
         assertThatThrownBy(() -> others.replyToReview(review.getId(), new ReviewReplyCreate().text(Map.of("en", "Hi"))))
                 .isInstanceOf(NotFoundException.class);
         assertThat(others.listReviews().getItems()).isEmpty();
         assertThat(others.listReviewChanges().getItems()).isEmpty();
-        assertThatThrownBy(() -> new ServiceLevelsApi(other.client().apiClient()).getServiceLevels(pottery.id()))
+        assertThatThrownBy(() -> other.client().serviceLevels().getServiceLevels(pottery.id()))
                 .isInstanceOf(NotFoundException.class);
-        assertThatThrownBy(() -> new ReviewsApi(pottery.client().apiClient()).createReview(
+        assertThatThrownBy(() -> pottery.client().reviews().createReview(
                 review(subOrder, 0, 5, "Self", "Praise.")))
                 .as("a merchant writes no reviews").isInstanceOf(PermissionException.class);
 
-        ReviewsApi potteryReviews = new ReviewsApi(pottery.client().apiClient());
+        ReviewsApi potteryReviews = pottery.client().reviews();
         assertThat(potteryReviews.listReviews().getItems()).extracting(Review::getId).containsExactly(review.getId());
         // The merchant's ERP follows the review feed with a stored cursor; the reply arrives as a later change.
         List<ReviewChange> mirrored = new ArrayList<>();
@@ -214,8 +213,8 @@ class ReviewsIT {
         Item knife = shop.item(knives, "Santoku", "RV-KNF");
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
         UUID subOrder = shop.delivered(shop.paidOrder(customer, knife), knives);
-        ReviewsApi reviews = new ReviewsApi(customer.apiClient());
-        ReviewsApi operator = new ReviewsApi(server.client().apiClient());
+        ReviewsApi reviews = customer.reviews();
+        ReviewsApi operator = server.client().reviews();
 
         assertThatThrownBy(() -> reviews.createReview(review(subOrder, 0, 5, "Sharp", "Very sharp.")
                 .imageUrls(List.of("https://169.254.169.254/latest/meta-data"))))

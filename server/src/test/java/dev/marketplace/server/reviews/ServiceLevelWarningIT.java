@@ -8,7 +8,6 @@ import dev.marketplace.sdk.MarketplaceException.NotFoundException;
 import dev.marketplace.sdk.MarketplaceException.ValidationException;
 import dev.marketplace.sdk.api.FulfilmentApi.ListSubOrderChangesParams;
 import dev.marketplace.sdk.api.MerchantsApi;
-import dev.marketplace.sdk.api.ServiceLevelsApi;
 import dev.marketplace.sdk.model.Merchant;
 import dev.marketplace.sdk.model.MerchantHandlingTime;
 import dev.marketplace.sdk.model.MerchantStatus;
@@ -61,13 +60,13 @@ class ServiceLevelWarningIT {
         Item genmaicha = shop.item(usual, "Genmaicha", "SL-GEN");
 
         // The merchant promises shipment one day after payment; another merchant keeps the default (3 days).
-        MerchantsApi quickMerchants = new MerchantsApi(quick.client().apiClient());
+        MerchantsApi quickMerchants = quick.client().merchants();
         Merchant promised = quickMerchants.putMerchantHandlingTime(quick.id(), new MerchantHandlingTime().days(1));
         assertThat(promised.getHandlingDays()).isEqualTo(1);
         assertThat(server.client().merchants().getMerchant(usual.id()).getHandlingDays()).isNull();
         assertThatThrownBy(() -> quickMerchants.putMerchantHandlingTime(quick.id(), new MerchantHandlingTime().days(61)))
                 .isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> new MerchantsApi(usual.client().apiClient())
+        assertThatThrownBy(() -> usual.client().merchants()
                 .putMerchantHandlingTime(quick.id(), new MerchantHandlingTime().days(9)))
                 .as("another merchant's handling time").isInstanceOf(NotFoundException.class);
 
@@ -93,7 +92,7 @@ class ServiceLevelWarningIT {
         clock.advance(Duration.ofDays(2));
         server.runJob(ReviewsModule.EVALUATION_JOB);
         server.runJob(ReviewsModule.EVALUATION_JOB);
-        ServiceLevelReport quickReport = new ServiceLevelsApi(quick.client().apiClient()).getServiceLevels(quick.id());
+        ServiceLevelReport quickReport = quick.client().serviceLevels().getServiceLevels(quick.id());
         assertThat(measure(quickReport, ServiceLevelMeasure.NameEnum.SHIPPING)).satisfies(m -> {
             assertThat(m.getDue()).isEqualTo(1);
             assertThat(m.getInTime()).isZero();
@@ -103,7 +102,7 @@ class ServiceLevelWarningIT {
         assertThat(quickReport.getStanding().getPeriodTo()).isEqualTo(quickReport.getStanding().getEvaluatedAt());
         assertThat(quickReport.getStanding().getPeriodFrom()).isEqualTo(
                 quickReport.getStanding().getEvaluatedAt().minusDays(30));
-        ServiceLevelReport usualReport = new ServiceLevelsApi(server.client().apiClient()).getServiceLevels(usual.id());
+        ServiceLevelReport usualReport = server.client().serviceLevels().getServiceLevels(usual.id());
         assertThat(measure(usualReport, ServiceLevelMeasure.NameEnum.SHIPPING).getDue())
                 .as("the default promise has not passed yet").isZero();
         assertThat(usualReport.getStanding().getState().getValue()).isEqualTo("good");
@@ -129,7 +128,7 @@ class ServiceLevelWarningIT {
         server.runJob(ReviewsModule.EVALUATION_JOB);
         server.runJob(ReviewsModule.EVALUATION_JOB);
         assertThat(quickMerchants.getMerchant(quick.id()).getServiceLevelWarning()).isNull();
-        assertThat(new ServiceLevelsApi(quick.client().apiClient()).getServiceLevels(quick.id()).getStanding()
+        assertThat(quick.client().serviceLevels().getServiceLevels(quick.id()).getStanding()
                 .getState().getValue()).isEqualTo("good");
         assertThat(warningEventsOf(quick)).containsExactly("merchant_warned", "merchant_warning_cleared");
     }

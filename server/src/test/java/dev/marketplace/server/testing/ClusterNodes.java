@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
  *
  * <p>Crash points ({@link CrashPoints}) are armed by {@link #arm}: the first node to reach the point halts; {@link
  * #awaitCrash} finds which, {@link #restart} starts it again on the same settings.
+ *
+ * <p>The bench harness starts the server jar its own way ({@code bench/.../ServerProcess}): sharing it would make the
+ * server's tests depend on the bench module (built only with {@code -Pbench}, after the server) or the bench on the
+ * server's test classes; the common part is a {@code ProcessBuilder} and a wait for the ready line (decision 65).
  */
 public final class ClusterNodes implements AutoCloseable {
 

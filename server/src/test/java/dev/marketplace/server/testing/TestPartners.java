@@ -1,6 +1,5 @@
 package dev.marketplace.server.testing;
 
-import dev.marketplace.sdk.api.PartnersApi;
 import dev.marketplace.sdk.model.PartnerCreate;
 import java.util.UUID;
 
@@ -15,7 +14,7 @@ public final class TestPartners {
 
     /** Registers an active partner with this principal id, its API at an address nothing listens on. */
     public static void register(TestServer server, UUID partnerId) {
-        new PartnersApi(server.client().apiClient()).registerPartner(new PartnerCreate().partnerId(partnerId)
+        server.client().partners().registerPartner(new PartnerCreate().partnerId(partnerId)
                 .name("Partner " + partnerId).apiBaseUrl("https://partner.invalid/api")
                 .authType(PartnerCreate.AuthTypeEnum.API_KEY).secret("partner-api-key").webhookSecret(WEBHOOK_SECRET));
     }

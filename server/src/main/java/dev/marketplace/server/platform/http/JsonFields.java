@@ -8,6 +8,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.math.BigDecimal;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,6 +162,17 @@ public final class JsonFields {
             }
         }
         return values;
+    }
+
+    /** An RFC 3339 date-time ({@link Rfc3339}) that must be present; null when it is not, or not valid. */
+    public OffsetDateTime requiredInstant(String name) {
+        String text = requiredString(name, 1, Rfc3339.MAX_LENGTH);
+        return text == null ? null : Rfc3339.parse(name, text, this::reject).orElse(null);
+    }
+
+    /** An RFC 3339 date-time ({@link Rfc3339}) that may be absent (but not null). */
+    public Optional<OffsetDateTime> optionalInstant(String name) {
+        return optionalString(name, 1, Rfc3339.MAX_LENGTH).flatMap(text -> Rfc3339.parse(name, text, this::reject));
     }
 
     /** A UUID that must be present and not null. */

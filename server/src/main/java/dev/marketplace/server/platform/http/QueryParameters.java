@@ -6,6 +6,7 @@ import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.webserver.http.ServerRequest;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -56,6 +57,20 @@ public final class QueryParameters {
             }
         }
         return text;
+    }
+
+    /** An RFC 3339 date-time ({@link Rfc3339}), if given. */
+    public Optional<OffsetDateTime> instant(String name) {
+        return text(name, 1, Rfc3339.MAX_LENGTH).flatMap(text -> Rfc3339.parse(name, text, this::reject));
+    }
+
+    /** An RFC 3339 date-time ({@link Rfc3339}) that must be given; null when it is not, or not valid. */
+    public OffsetDateTime requiredInstant(String name) {
+        if (!query.contains(name)) {
+            reject(name, FieldError.REQUIRED, "is required, an RFC 3339 date-time");
+            return null;
+        }
+        return instant(name).orElse(null);
     }
 
     /** A whole number from {@code min} to {@code max}, if given. */

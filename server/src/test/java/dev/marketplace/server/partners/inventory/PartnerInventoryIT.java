@@ -10,7 +10,6 @@ import dev.marketplace.sdk.api.InventoryApi.ListStockParams;
 import dev.marketplace.sdk.api.PartnerInventoryApi;
 import dev.marketplace.sdk.api.PartnerInventoryApi.ListSharedListingChangesParams;
 import dev.marketplace.sdk.api.PartnerInventoryApi.ListSharedListingsParams;
-import dev.marketplace.sdk.api.SettlementApi;
 import dev.marketplace.sdk.model.AssortmentShareCreate;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCreate;
@@ -101,10 +100,10 @@ class PartnerInventoryIT {
         otherPartnerId = UUID.randomUUID();
         partner = partnerApi(partnerId);
         otherPartner = partnerApi(otherPartnerId);
-        operator = new PartnerInventoryApi(server.client().apiClient());
+        operator = server.client().partnerInventory();
 
-        new PartnerInventoryApi(teaShop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(partnerId));
-        new PartnerInventoryApi(cupShop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(partnerId));
+        teaShop.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(partnerId));
+        cupShop.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(partnerId));
         // 10 % off the tea shop's list prices; the kitchen category (cups are in a child category) at list price.
         operator.createAssortmentShare(new AssortmentShareCreate().partnerId(partnerId).merchantId(teaShop.id())
                 .priceAdjustmentBasisPoints(-1000));
@@ -188,7 +187,7 @@ class PartnerInventoryIT {
         assertThat(server.db().select(LEDGER_ACCOUNT.BALANCE).from(LEDGER_ACCOUNT)
                 .where(LEDGER_ACCOUNT.NAME.eq("partner_receivable:" + partnerId)).fetchSingle().value1())
                 .isEqualTo(teaTotal);
-        assertThat(new SettlementApi(server.client().apiClient()).getLedgerReconciliation().getReconciled()).isTrue();
+        assertThat(server.client().settlement().getLedgerReconciliation().getReconciled()).isTrue();
     }
 
     @Test
@@ -196,7 +195,7 @@ class PartnerInventoryIT {
         Item green = item(catalog, teaShop, food, "TEA-2", 1200, 10);
         UUID limited = UUID.randomUUID();
         PartnerInventoryApi api = partnerApi(limited);
-        new PartnerInventoryApi(teaShop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(limited));
+        teaShop.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(limited));
         operator.createAssortmentShare(new AssortmentShareCreate().partnerId(limited).merchantId(teaShop.id()));
         operator.setLeaseLimits(limited, new dev.marketplace.sdk.model.LeaseLimitsSet().maxUnitsHeld(2L).maxOpenLeases(1));
 
@@ -226,7 +225,7 @@ class PartnerInventoryIT {
                 .scopes(List.of(Scope.PARTNER_INVENTORY_READ, Scope.LEASES_WRITE)));
         MarketplaceClient client = server.clientWithToken(server.token(credentials.getClient().getClientId(),
                 credentials.getClientSecret()));
-        return new PartnerInventoryApi(client.apiClient());
+        return client.partnerInventory();
     }
 
     private static Item item(TestCatalog catalog, ActiveMerchant merchant, UUID category, String sku, long price,

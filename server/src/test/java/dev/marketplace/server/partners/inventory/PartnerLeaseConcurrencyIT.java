@@ -60,13 +60,13 @@ class PartnerLeaseConcurrencyIT {
         merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
                 .variantId(variant).locationId(location).onHand(STOCK).sourceSequence(1L))));
 
-        PartnerInventoryApi operator = new PartnerInventoryApi(server.client().apiClient());
+        PartnerInventoryApi operator = server.client().partnerInventory();
         UUID limited = UUID.randomUUID();
         UUID unlimited = UUID.randomUUID();
         List<PartnerInventoryApi> partners = new ArrayList<>();
         for (UUID partner : List.of(limited, unlimited)) {
             TestPartners.register(server, partner);
-            new PartnerInventoryApi(merchant.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(partner));
+            merchant.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(partner));
             operator.createAssortmentShare(new AssortmentShareCreate().partnerId(partner).merchantId(merchant.id()));
             partners.add(partnerApi(partner));
         }
@@ -118,7 +118,7 @@ class PartnerLeaseConcurrencyIT {
         ClientCredentials credentials = server.client().clients().createClient(new ClientCreate().name("Partner")
                 .principalType(PrincipalType.PARTNER).principalId(partner)
                 .scopes(List.of(Scope.PARTNER_INVENTORY_READ, Scope.LEASES_WRITE)));
-        return new PartnerInventoryApi(server.clientWithToken(server.token(credentials.getClient().getClientId(),
-                credentials.getClientSecret())).apiClient());
+        return server.clientWithToken(server.token(credentials.getClient().getClientId(),
+                credentials.getClientSecret())).partnerInventory();
     }
 }

@@ -105,9 +105,9 @@ class PartnerWebhooksIT {
         UUID bystander = UUID.randomUUID();
         String sellerToken = partnerToken(seller);
         String bystanderToken = partnerToken(bystander);
-        new PartnerInventoryApi(teaShop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(seller));
-        new PartnerInventoryApi(unshared.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(bystander));
-        new PartnerInventoryApi(server.client().apiClient()).createAssortmentShare(new AssortmentShareCreate()
+        teaShop.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(seller));
+        unshared.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(bystander));
+        server.client().partnerInventory().createAssortmentShare(new AssortmentShareCreate()
                 .partnerId(seller).merchantId(teaShop.id()));
         String sellerSecret = endpoint(sellerToken, "/seller", "stock.low", "lease.*", "exchange.*");
         String bystanderSecret = endpoint(bystanderToken, "/bystander", "*");
@@ -159,10 +159,10 @@ class PartnerWebhooksIT {
         UUID otherPartner = UUID.randomUUID();
         PartnerInventoryApi partnerApi = partnerApi(partnerToken(partner));
         PartnerInventoryApi otherPartnerApi = partnerApi(partnerToken(otherPartner));
-        PartnerInventoryApi operator = new PartnerInventoryApi(server.client().apiClient());
-        PartnerInventoryApi shopApi = new PartnerInventoryApi(shop.client().apiClient());
+        PartnerInventoryApi operator = server.client().partnerInventory();
+        PartnerInventoryApi shopApi = shop.client().partnerInventory();
         shopApi.optInToPartner(new PartnerOptInCreate().partnerId(partner));
-        new PartnerInventoryApi(otherShop.client().apiClient()).optInToPartner(new PartnerOptInCreate().partnerId(otherPartner));
+        otherShop.client().partnerInventory().optInToPartner(new PartnerOptInCreate().partnerId(otherPartner));
         AssortmentShare share = operator.createAssortmentShare(new AssortmentShareCreate().partnerId(partner)
                 .merchantId(shop.id()).priceAdjustmentBasisPoints(-500));
         operator.createAssortmentShare(new AssortmentShareCreate().partnerId(otherPartner).categoryId(food));
@@ -191,12 +191,12 @@ class PartnerWebhooksIT {
         ClientCredentials unregistered = server.client().clients().createClient(new ClientCreate().name("Unregistered")
                 .principalType(PrincipalType.PARTNER).principalId(unknown)
                 .scopes(List.of(Scope.PARTNER_INVENTORY_READ, Scope.LEASES_WRITE)));
-        PartnerInventoryApi unregisteredApi = new PartnerInventoryApi(server.clientWithToken(server.token(
-                unregistered.getClient().getClientId(), unregistered.getClientSecret())).apiClient());
+        PartnerInventoryApi unregisteredApi = server.clientWithToken(server.token(
+                unregistered.getClient().getClientId(), unregistered.getClientSecret())).partnerInventory();
         assertThatThrownBy(() -> unregisteredApi.createLease(lease(UUID.randomUUID(), 1)))
                 .isInstanceOfSatisfying(MarketplaceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PARTNER_INACTIVE));
         // A suspended partner takes no new leases.
-        PartnersApi registry = new PartnersApi(server.client().apiClient());
+        PartnersApi registry = server.client().partners();
         registry.changePartnerStatus(partner, new PartnerStatusChange().status(PartnerStatusChange.StatusEnum.SUSPENDED)
                 .version(registry.getPartner(partner).getVersion()));
         assertThatThrownBy(() -> partnerApi.createLease(lease(UUID.randomUUID(), 1)))
@@ -223,7 +223,7 @@ class PartnerWebhooksIT {
     }
 
     private static PartnerInventoryApi partnerApi(String token) {
-        return new PartnerInventoryApi(server.clientWithToken(token).apiClient());
+        return server.clientWithToken(token).partnerInventory();
     }
 
     /** A published variant with 10 on hand at a new location and a low-stock threshold of 4: {variant, location}. */
