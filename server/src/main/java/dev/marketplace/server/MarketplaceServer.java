@@ -307,7 +307,7 @@ public final class MarketplaceServer implements AutoCloseable {
         String host = config.get("server.host").asString().get();
         URI base = URI.create("http://" + (host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host) + ":"
                 + port + "/");
-        DemoActivity.runIfNoOrders(base, security.accessTokens(), database.dataSource(),
+        DemoActivity.runIfNoOrders(base, security.accessTokens(), database,
                         config.get("demo.data.seed").asLong().get())
                 .ifPresentOrElse(summary -> LOG.log(System.Logger.Level.INFO, "demo trade made: " + summary),
                         () -> LOG.log(System.Logger.Level.INFO, "demo trade not made: the marketplace already has "

@@ -2,6 +2,7 @@ package dev.marketplace.server.demo;
 
 import static dev.marketplace.server.platform.http.JsonP.JSON;
 
+import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.security.AccessTokens;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -117,10 +118,12 @@ public final class DemoActivity {
      * Makes the demo trade through the API at {@code base} unless the marketplace already has orders (empty result),
      * or has no demo customers or too few stocked merchants to trade with (empty too).
      */
-    public static Optional<Summary> runIfNoOrders(URI base, AccessTokens tokens, DataSource dataSource, long seed) {
+    public static Optional<Summary> runIfNoOrders(URI base, AccessTokens tokens, Database database, long seed) {
         long started = System.nanoTime();
         long cpuBefore = processCpuNanos();
-        try (Connection lock = dataSource.getConnection()) {
+        DataSource dataSource = database.dataSource();
+        // The lock is held for the whole trade: on a connection of its own, not one of the pool the trade's requests need.
+        try (Connection lock = database.openDedicatedConnection()) {
             try (PreparedStatement statement = lock.prepareStatement("SELECT pg_advisory_lock(?)")) {
                 statement.setLong(1, LOCK_KEY);
                 statement.execute();

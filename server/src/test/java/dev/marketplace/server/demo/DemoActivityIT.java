@@ -93,7 +93,7 @@ class DemoActivityIT {
         int coupons = server.db().fetchCount(DSL.table("promotion_coupon"));
 
         assertThat(DemoActivity.runIfNoOrders(server.baseUri(), server.module(SecurityModule.class).accessTokens(),
-                server.dataSource(), SEED)).isEmpty();
+                server.database(), SEED)).isEmpty();
 
         assertThat(allOrders()).hasSize(orders);
         assertThat(server.db().fetchCount(DSL.table("promotion_coupon"))).isEqualTo(coupons);

@@ -229,6 +229,11 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
         return server.database().dsl();
     }
 
+    /** The server's database: its pool, and connections of its own outside the pool (demo data). */
+    public dev.marketplace.server.platform.persistence.Database database() {
+        return server.database();
+    }
+
     /** The server's connection pool, for code that works on a {@link javax.sql.DataSource} (demo data). */
     public javax.sql.DataSource dataSource() {
         return server.database().dataSource();
