@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -34,6 +33,7 @@ import dev.marketplace.sdk.model.WebhookSecretRotation;
 import dev.marketplace.server.MarketplaceServer;
 import dev.marketplace.server.platform.security.SecretBox;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.RecordingMailSender;
 import dev.marketplace.server.testing.TestDatabases;
 import dev.marketplace.server.testing.TestServer;
@@ -67,8 +67,7 @@ class PiiKeyRotationIT {
 
     @BeforeAll
     static void startReceiver() {
-        receiver = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        receiver.start();
+        receiver = LoopbackWireMock.started();
         receiver.stubFor(post(urlEqualTo("/hooks")).willReturn(aResponse().withStatus(200)));
     }
 

@@ -6,7 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.marketplace.schema.Tables.DROPSHIP_CONNECTION;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,6 +21,7 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.SecretBox;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.RecordingMailSender;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
@@ -43,7 +43,7 @@ class CredentialResealingIT {
 
     private static final String OLD_KEY = SecretBox.newBase64Key();
     private static final String NEW_KEY = SecretBox.newBase64Key();
-    private static final WireMockServer supplier = started();
+    private static final WireMockServer supplier = LoopbackWireMock.started();
 
     @RegisterExtension
     static final TestServer server = new TestServer()
@@ -51,12 +51,6 @@ class CredentialResealingIT {
             .with("dropship.jobs.sweep", "PT1H") // no scheduled sync: the test's own call is the one observed
             .with("dropship.require-https", "false")
             .with("outbound.allowed-private-networks.0", "127.0.0.1/32");
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @AfterAll
     static void stop() {

@@ -6,7 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.marketplace.schema.Tables.DROPSHIP_SWITCH;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,12 +19,9 @@ import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.DropshipBackupRequest;
 import dev.marketplace.sdk.model.DropshipConnection;
-import dev.marketplace.sdk.model.DropshipConnectionCreate;
-import dev.marketplace.sdk.model.DropshipConnectorKind;
 import dev.marketplace.sdk.model.DropshipForward;
 import dev.marketplace.sdk.model.DropshipForwardStatus;
 import dev.marketplace.sdk.model.DropshipForwarding;
-import dev.marketplace.sdk.model.DropshipPricingRule;
 import dev.marketplace.sdk.model.DropshipSwitch;
 import dev.marketplace.sdk.model.DropshipSyncRun;
 import dev.marketplace.sdk.model.Order;
@@ -35,9 +31,11 @@ import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.TokenForge;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -51,25 +49,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FailoverIT {
 
-    private static final WireMockServer supplier = started();
+    private static final WireMockServer supplier = LoopbackWireMock.started();
 
     @RegisterExtension
-    static final TestServer server = new TestServer().with("points.base-rate-bp", "0")
-            .with("dropship.jobs.sweep", "PT1H") // the test runs the jobs itself
-            .with("dropship.require-https", "false")
-            .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
-            .with("outbound.defaults.timeout", "PT0.5S")
-            .with("outbound.defaults.initial-backoff", "PT0.001S")
-            .with("outbound.defaults.max-backoff", "PT0.002S")
-            .with("outbound.defaults.sliding-window-size", "2")
-            .with("outbound.defaults.minimum-number-of-calls", "2")
-            .with("outbound.defaults.wait-in-open-state", "PT5M");
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
+    static final TestServer server = TwoRestSuppliers.server(Duration.ofMinutes(5));
 
     @AfterAll
     static void stop() {
@@ -78,13 +61,7 @@ class FailoverIT {
 
     @Test
     void aLineGoesToTheBackupWhileThePrimarysBreakerIsOpen() throws Exception {
-        for (String side : List.of("primary", "backup")) {
-            supplier.stubFor(post(urlPathEqualTo("/" + side + "/v1/authentication/getAccessToken")).willReturn(okJson("""
-                    {"code": 200, "result": true, "data": {"accessToken": "tok", "accessTokenExpiryDate": "2099-01-01T00:00:00Z"}}""")));
-        }
-        supplier.stubFor(get(urlPathEqualTo("/primary/v1/product/list")).willReturn(okJson("""
-                {"code": 200, "result": true, "data": {"total": 1, "list": [{"pid": "P1", "productNameEn": "Oak spoon",
-                 "variants": [{"vid": "V1", "variantSku": "PRI-1", "variantSellPrice": 400}]}]}}""")));
+        TwoRestSuppliers.stubTokensAndCatalog(supplier);
         supplier.stubFor(get(urlPathEqualTo("/primary/v1/product/stock")).willReturn(okJson("""
                 {"code": 200, "result": true, "data": {"total": 1, "list": [{"variantSku": "PRI-1", "sellPrice": 400,
                  "warehouses": [{"storageNum": 9}]}]}}""")));
@@ -95,8 +72,10 @@ class FailoverIT {
                 .commissionRateBasisPoints(1000)).getId();
         TestCatalog.ActiveMerchant merchant = new TestCatalog(server).activeMerchant("Two Suppliers KK", category);
         DropshipApi dropship = merchant.client().dropship();
-        DropshipConnection primary = connect(dropship, "primary", category);
-        DropshipConnection backup = connect(dropship, "backup", category);
+        DropshipConnection primary = TwoRestSuppliers.connect(supplier, dropship, "primary", category,
+                DropshipForwarding.AUTOMATIC);
+        DropshipConnection backup = TwoRestSuppliers.connect(supplier, dropship, "backup", category,
+                DropshipForwarding.AUTOMATIC);
         dropship.importDropshipProducts(primary.getId());
         assertThat(dropship.syncDropshipConnection(primary.getId()).getOutcome())
                 .isEqualTo(DropshipSyncRun.OutcomeEnum.SUCCEEDED);
@@ -135,12 +114,6 @@ class FailoverIT {
         assertThat(dropship.listDropshipSwitches(backup.getId()).getItems()).as("the backup never switched").isEmpty();
     }
 
-    private static DropshipConnection connect(DropshipApi dropship, String side, UUID category) {
-        return dropship.createDropshipConnection(new DropshipConnectionCreate().name(side)
-                .kind(DropshipConnectorKind.REST).baseUrl(supplier.baseUrl() + "/" + side).apiKey("key-" + side)
-                .currency("JPY").pricing(new DropshipPricingRule().markupBasisPoints(15_000))
-                .forwarding(DropshipForwarding.AUTOMATIC).defaultCategoryId(category));
-    }
 
     private static UUID sell(UUID variant) throws Exception {
         ClientCredentials credentials = server.storefrontClient(new ClientCreate().name("Storefront")

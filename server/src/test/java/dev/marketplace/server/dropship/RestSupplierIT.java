@@ -8,7 +8,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -39,6 +38,7 @@ import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.SubOrderStatus;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import dev.marketplace.server.testing.TokenForge;
@@ -64,7 +64,7 @@ class RestSupplierIT {
     /** The REST suppliers' tracking-webhook secret (decision 56). */
     private static final String WEBHOOK_SECRET = "whsec_c3VwcGxpZXItd2ViaG9vay1zZWNyZXQtMDE=";
 
-    private static final WireMockServer supplier = started();
+    private static final WireMockServer supplier = LoopbackWireMock.started();
 
     @RegisterExtension
     static final TestServer server = new TestServer().with("points.base-rate-bp", "0")
@@ -76,12 +76,6 @@ class RestSupplierIT {
             .with("outbound.defaults.max-backoff", "PT0.002S")
             .with("outbound.defaults.max-retry-after", "PT1S")
             .with("dropship.webhooks.rest.secret", WEBHOOK_SECRET);
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @AfterAll
     static void stop() {

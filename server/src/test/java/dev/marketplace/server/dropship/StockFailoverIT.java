@@ -3,9 +3,7 @@ package dev.marketplace.server.dropship;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.marketplace.schema.Tables.STOCK_LEVEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,10 +20,7 @@ import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.DropshipBackupRequest;
 import dev.marketplace.sdk.model.DropshipConnection;
-import dev.marketplace.sdk.model.DropshipConnectionCreate;
-import dev.marketplace.sdk.model.DropshipConnectorKind;
 import dev.marketplace.sdk.model.DropshipForwarding;
-import dev.marketplace.sdk.model.DropshipPricingRule;
 import dev.marketplace.sdk.model.DropshipSwitch;
 import dev.marketplace.sdk.model.DropshipSyncRun;
 import dev.marketplace.sdk.model.OrderCreate;
@@ -34,6 +29,7 @@ import dev.marketplace.sdk.model.ProductStatusChange;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
@@ -54,27 +50,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class StockFailoverIT {
 
-    private static final WireMockServer supplier = started();
+    private static final WireMockServer supplier = LoopbackWireMock.started();
     private static final MovableClock clock = new MovableClock();
 
     @RegisterExtension
-    static final TestServer server = new TestServer().withClock(clock).with("points.base-rate-bp", "0")
-            .with("dropship.jobs.sweep", "PT1H") // the test runs the jobs itself
-            .with("dropship.require-https", "false")
-            .with("outbound.allowed-private-networks.0", "127.0.0.1/32")
-            .with("outbound.defaults.timeout", "PT0.5S")
-            .with("outbound.defaults.initial-backoff", "PT0.001S")
-            .with("outbound.defaults.max-backoff", "PT0.002S")
-            .with("outbound.defaults.sliding-window-size", "2")
-            .with("outbound.defaults.minimum-number-of-calls", "2")
-            .with("outbound.defaults.wait-in-open-state", "PT1S")
+    static final TestServer server = TwoRestSuppliers.server(Duration.ofSeconds(1)).withClock(clock)
             .with("outbound.defaults.permitted-calls-in-half-open-state", "1");
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @AfterAll
     static void stop() {
@@ -83,13 +64,7 @@ class StockFailoverIT {
 
     @Test
     void aVariantFollowsItsBackupWhileItsPrimaryFailsAndComesDownOnlyWhenNeitherIsFresh() throws Exception {
-        for (String side : List.of("primary", "backup")) {
-            supplier.stubFor(post(urlPathEqualTo("/" + side + "/v1/authentication/getAccessToken")).willReturn(okJson("""
-                    {"code": 200, "result": true, "data": {"accessToken": "tok", "accessTokenExpiryDate": "2099-01-01T00:00:00Z"}}""")));
-        }
-        supplier.stubFor(get(urlPathEqualTo("/primary/v1/product/list")).willReturn(okJson("""
-                {"code": 200, "result": true, "data": {"total": 1, "list": [{"pid": "P1", "productNameEn": "Oak spoon",
-                 "variants": [{"vid": "V1", "variantSku": "PRI-1", "variantSellPrice": 400}]}]}}""")));
+        TwoRestSuppliers.stubTokensAndCatalog(supplier);
         stockAnswers("primary", "PRI-1", 9);
         stockAnswers("backup", "BAK-1", 4);
 
@@ -97,8 +72,10 @@ class StockFailoverIT {
                 .commissionRateBasisPoints(1000)).getId();
         TestCatalog.ActiveMerchant merchant = new TestCatalog(server).activeMerchant("Two Suppliers KK", category);
         DropshipApi dropship = merchant.client().dropship();
-        DropshipConnection primary = connect(dropship, "primary", category);
-        DropshipConnection backup = connect(dropship, "backup", category);
+        DropshipConnection primary = TwoRestSuppliers.connect(supplier, dropship, "primary", category,
+                DropshipForwarding.ON_ACCEPTANCE);
+        DropshipConnection backup = TwoRestSuppliers.connect(supplier, dropship, "backup", category,
+                DropshipForwarding.ON_ACCEPTANCE);
         dropship.importDropshipProducts(primary.getId());
         assertSync(dropship, primary, DropshipSyncRun.OutcomeEnum.SUCCEEDED);
         Product product = merchant.client().products().listProducts().getItems().getFirst();
@@ -174,12 +151,6 @@ class StockFailoverIT {
                 .where(STOCK_LEVEL.VARIANT_ID.eq(variant)).fetch().stream().mapToLong(r -> r.value1()).sum();
     }
 
-    private static DropshipConnection connect(DropshipApi dropship, String side, UUID category) {
-        return dropship.createDropshipConnection(new DropshipConnectionCreate().name(side)
-                .kind(DropshipConnectorKind.REST).baseUrl(supplier.baseUrl() + "/" + side).apiKey("key-" + side)
-                .currency("JPY").pricing(new DropshipPricingRule().markupBasisPoints(15_000))
-                .forwarding(DropshipForwarding.ON_ACCEPTANCE).defaultCategoryId(category));
-    }
 
     private record Customer(MarketplaceClient client) {
         void checkout(UUID variant) {

@@ -5,7 +5,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -18,6 +17,7 @@ import dev.marketplace.sdk.model.DropshipConnectorKind;
 import dev.marketplace.sdk.model.DropshipForwarding;
 import dev.marketplace.sdk.model.DropshipPricingRule;
 import dev.marketplace.sdk.model.DropshipSyncRun;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SupplierQuotaIT {
 
     private static final MovableClock clock = new MovableClock();
-    private static final WireMockServer supplier = started();
+    private static final WireMockServer supplier = LoopbackWireMock.started();
 
     @RegisterExtension
     static final TestServer server = new TestServer().withClock(clock)
@@ -43,12 +43,6 @@ class SupplierQuotaIT {
             .with("outbound.defaults.timeout", "PT30S") // a timed-out attempt on a loaded machine would spend a call
             .with("dropship.require-https", "false")
             .with("outbound.allowed-private-networks.0", "127.0.0.1/32");
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @AfterAll
     static void stop() {

@@ -20,6 +20,7 @@ import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.payments.PaymentService;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.HttpPaymentProviderStub;
 import dev.marketplace.server.testing.TestServer;
@@ -45,7 +46,7 @@ class HttpProviderPaymentIT {
 
     private static final String PAYMENTS = "/v1/payments";
 
-    private static final WireMockServer provider = HttpPaymentProviderStub.started();
+    private static final WireMockServer provider = LoopbackWireMock.started();
 
     @RegisterExtension
     // The money events pinned here are the payments domain's; points earning (decision 35) is off.
@@ -58,7 +59,6 @@ class HttpProviderPaymentIT {
 
     private static Shop shop;
     private static ActiveMerchant tea;
-
 
     @BeforeAll
     static void openShop() throws Exception {

@@ -21,6 +21,7 @@ import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.HttpPaymentProviderStub;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class HttpRefundRetryIT {
 
-    private static final WireMockServer provider = HttpPaymentProviderStub.started();
+    private static final WireMockServer provider = LoopbackWireMock.started();
     private static final MovableClock clock = new MovableClock();
 
     @RegisterExtension
@@ -55,7 +56,6 @@ class HttpRefundRetryIT {
 
     private static Shop shop;
     private static ActiveMerchant tea;
-
 
     @BeforeAll
     static void openShop() throws Exception {

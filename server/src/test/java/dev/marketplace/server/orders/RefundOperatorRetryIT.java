@@ -30,6 +30,7 @@ import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.HttpPaymentProviderStub;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpRequest;
@@ -49,7 +50,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RefundOperatorRetryIT {
 
-    private static final WireMockServer provider = HttpPaymentProviderStub.started();
+    private static final WireMockServer provider = LoopbackWireMock.started();
 
     @RegisterExtension
     static final TestServer server = HttpPaymentProviderStub.payingThrough(new TestServer(), provider)

@@ -15,6 +15,7 @@ import dev.marketplace.sdk.model.PaymentCreate;
 import dev.marketplace.sdk.model.Rejection;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.HttpPaymentProviderStub;
 import dev.marketplace.server.testing.TestServer;
@@ -42,7 +43,7 @@ class RefundSendingIT {
             WHERE datname = current_database() AND pid <> pg_backend_pid()
               AND state LIKE 'idle in transaction%' AND clock_timestamp() - state_change > interval '500 milliseconds'""";
 
-    private static final WireMockServer provider = HttpPaymentProviderStub.started();
+    private static final WireMockServer provider = LoopbackWireMock.started();
 
     @RegisterExtension
     static final TestServer server = HttpPaymentProviderStub.payingThrough(new TestServer(), provider)
@@ -50,7 +51,6 @@ class RefundSendingIT {
 
     private static Shop shop;
     private static ActiveMerchant tea;
-
 
     @BeforeAll
     static void openShop() throws Exception {

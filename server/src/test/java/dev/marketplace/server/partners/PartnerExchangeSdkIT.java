@@ -3,7 +3,6 @@ package dev.marketplace.server.partners;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,6 +26,7 @@ import dev.marketplace.sdk.model.PartnerLinkCreate;
 import dev.marketplace.sdk.model.PointsAdjustmentCreate;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCustomers;
 import dev.marketplace.server.testing.TestServer;
@@ -47,19 +47,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PartnerExchangeSdkIT {
 
-    private static final WireMockServer partnerApi = started();
+    private static final WireMockServer partnerApi = LoopbackWireMock.started();
     private static final MovableClock clock = new MovableClock();
 
     @RegisterExtension
     static final TestServer server = new TestServer()
             .withClock(clock)
             .with("outbound.allowed-private-networks.0", "127.0.0.1/32");
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @AfterAll
     static void stop() {

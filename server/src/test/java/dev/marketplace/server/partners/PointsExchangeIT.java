@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -16,6 +15,7 @@ import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.PrincipalType;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.server.settlement.SettlementModule;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCustomers;
 import dev.marketplace.server.testing.TestServer;
@@ -51,7 +51,7 @@ class PointsExchangeIT {
 
     private static final UUID PARTNER = UUID.fromString("5a1e0000-0000-4000-8000-00000000cafe");
     private static final String REDIRECT = "https://partner.example/callback";
-    private static final WireMockServer partnerApi = started();
+    private static final WireMockServer partnerApi = LoopbackWireMock.started();
     private static final MovableClock clock = new MovableClock();
 
     @RegisterExtension
@@ -75,12 +75,6 @@ class PointsExchangeIT {
     private static TestCustomers.SignInClient storefront;
     private static TestCustomers.SignInClient partnerClient;
     private static String partnerToken;
-
-    private static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
-    }
 
     @AfterAll
     static void stop() {
@@ -325,7 +319,7 @@ class PointsExchangeIT {
 
     @Test
     void aRedirectToAnotherHostIsNeverFollowedAndItsExchangeWaits() throws Exception {
-        WireMockServer elsewhere = started();
+        WireMockServer elsewhere = LoopbackWireMock.started();
         try {
             // 127.0.0.1 passes the SSRF rules here, but it is not the partner's host (localhost) on its list.
             String offList = "http://127.0.0.1:" + elsewhere.port() + "/api/points/credits";

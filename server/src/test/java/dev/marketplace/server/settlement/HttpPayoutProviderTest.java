@@ -9,7 +9,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.status;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -22,6 +21,7 @@ import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.settlement.PayoutProvider.PayoutRequest;
 import dev.marketplace.server.settlement.PayoutProvider.ProviderPayout;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.util.HashMap;
@@ -49,8 +49,7 @@ class HttpPayoutProviderTest {
 
     @BeforeAll
     static void startWireMock() {
-        wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
+        wireMock = LoopbackWireMock.started();
     }
 
     @AfterAll

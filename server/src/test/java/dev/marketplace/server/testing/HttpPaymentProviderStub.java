@@ -1,7 +1,5 @@
 package dev.marketplace.server.testing;
 
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
-
 import com.github.tomakehurst.wiremock.WireMockServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -14,13 +12,6 @@ public final class HttpPaymentProviderStub {
             .encodeToString("provider-webhook-secret-32-bytes".getBytes(StandardCharsets.UTF_8));
 
     private HttpPaymentProviderStub() {
-    }
-
-    /** A started WireMock server on a free loopback port; the test stops it. */
-    public static WireMockServer started() {
-        WireMockServer wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
-        return wireMock;
     }
 
     /** {@code server} paying through the http provider at {@code provider} (loopback allowed as an outbound target). */

@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -26,6 +25,7 @@ import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -59,8 +59,7 @@ class PublishedEventsIT {
 
     @BeforeAll
     static void startReceiver() {
-        receiver = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        receiver.start();
+        receiver = LoopbackWireMock.started();
         receiver.stubFor(post(urlEqualTo("/operator")).willReturn(aResponse().withStatus(200)));
         receiver.stubFor(post(urlEqualTo("/kyoto")).willReturn(aResponse().withStatus(200)));
         receiver.stubFor(post(urlEqualTo("/uji")).willReturn(aResponse().withStatus(200)));

@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
 import static dev.marketplace.schema.Tables.WEBHOOK_ATTEMPT;
 import static dev.marketplace.schema.Tables.WEBHOOK_DELIVERY;
@@ -27,6 +26,7 @@ import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.SecretBox;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestServer;
 import io.helidon.config.Config;
@@ -84,8 +84,7 @@ class WebhookDeliveryIT {
 
     @BeforeAll
     static void startReceiver() {
-        receiver = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        receiver.start();
+        receiver = LoopbackWireMock.started();
     }
 
     @AfterAll

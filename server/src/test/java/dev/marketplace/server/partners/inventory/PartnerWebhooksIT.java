@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,6 +39,7 @@ import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
@@ -80,8 +80,7 @@ class PartnerWebhooksIT {
 
     @BeforeAll
     static void startReceiver() {
-        receiver = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        receiver.start();
+        receiver = LoopbackWireMock.started();
         for (String path : List.of("/seller", "/bystander")) {
             receiver.stubFor(post(urlEqualTo(path)).willReturn(aResponse().withStatus(200)));
         }

@@ -13,7 +13,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.serverError;
 import static com.github.tomakehurst.wiremock.client.WireMock.status;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -26,6 +25,7 @@ import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.marketplace.server.platform.outbound.OutboundException.Kind;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.LoopbackWireMock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
@@ -76,8 +76,7 @@ class OutboundHttpTest {
 
     @BeforeAll
     static void startWireMock() {
-        wireMock = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        wireMock.start();
+        wireMock = LoopbackWireMock.started();
     }
 
     @AfterAll
@@ -400,8 +399,7 @@ class OutboundHttpTest {
 
     @Test
     void credentialsDoNotFollowARedirectToAnotherOrigin() {
-        WireMockServer other = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        other.start();
+        WireMockServer other = LoopbackWireMock.started();
         try {
             other.stubFor(post("/landing").willReturn(ok()));
             // 307: the method and body follow the redirect.
@@ -427,8 +425,7 @@ class OutboundHttpTest {
 
     @Test
     void aTargetRefusingRedirectsFailsOnAnyRedirectAndSendsNothingFurther() {
-        WireMockServer other = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
-        other.start();
+        WireMockServer other = LoopbackWireMock.started();
         try {
             other.stubFor(any(urlEqualTo("/landing")).willReturn(ok()));
             // Another host the SSRF rules allow (localhost is 127.0.0.1), and the same origin: neither is followed.
