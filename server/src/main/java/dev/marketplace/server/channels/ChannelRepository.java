@@ -21,8 +21,11 @@ import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.time.LocalDate;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -94,10 +97,33 @@ final class ChannelRepository {
         return channel(db, db.selectFrom(CHANNEL).where(CHANNEL.ID.eq(id)).fetchSingle());
     }
 
-    Optional<UUID> channelOfPrincipal(DSLContext db, PrincipalType type, UUID id) {
-        return db.select(CHANNEL.ID).from(CHANNEL)
-                .where(CHANNEL.PRINCIPAL_TYPE.eq(type.wireName())).and(CHANNEL.PRINCIPAL_ID.eq(id))
-                .fetchOptional(CHANNEL.ID);
+    /** Who may be credited with an order: the channels holding some codes (by code key), and the placer's own. */
+    record Candidates(Map<String, UUID> byCodeKey, Optional<UUID> ofPlacer) {
+        static final Candidates NONE = new Candidates(Map.of(), Optional.empty());
+    }
+
+    /**
+     * In one statement: the channels holding any of {@code codes}, and the channel that is the principal of
+     * {@code type} and {@code id} (none looked for when {@code id} is null).
+     */
+    Candidates candidates(DSLContext db, Collection<String> codes, PrincipalType type, UUID id) {
+        if (codes.isEmpty() && id == null) {
+            return Candidates.NONE;
+        }
+        var byCode = db.select(CHANNEL_CODE.CODE_KEY, CHANNEL_CODE.CHANNEL_ID).from(CHANNEL_CODE)
+                .where(CHANNEL_CODE.CODE_KEY.in(codes.stream().map(ChannelRepository::codeKey).toList()));
+        var rows = id == null ? byCode.fetch() : byCode.unionAll(DSL.select(DSL.castNull(CHANNEL_CODE.CODE_KEY), CHANNEL.ID)
+                .from(CHANNEL).where(CHANNEL.PRINCIPAL_TYPE.eq(type.wireName())).and(CHANNEL.PRINCIPAL_ID.eq(id))).fetch();
+        Map<String, UUID> byCodeKey = new HashMap<>();
+        Optional<UUID> ofPlacer = Optional.empty();
+        for (var row : rows) {
+            if (row.value1() == null) {
+                ofPlacer = Optional.of(row.value2());
+            } else {
+                byCodeKey.put(row.value1(), row.value2());
+            }
+        }
+        return new Candidates(byCodeKey, ofPlacer);
     }
 
     private static Condition visibleTo(Principal viewer) {

@@ -95,13 +95,16 @@ public final class ChannelService implements OrderAttribution {
                                           List<SubOrder> subOrders) {
         Optional<UUID> byChannelCode = channelCode.map(code -> repository.channelOfCode(tx, code).orElseThrow(() ->
                 ProblemException.validation("channelCode", "unknown", "no channel holds this code")));
-        // The last coupon code a channel holds: a creator's coupon names who brought the shopper.
-        Optional<String> couponCode = byChannelCode.isPresent() ? Optional.empty() : couponCodes.reversed().stream()
-                .filter(code -> repository.channelOfCode(tx, code).isPresent()).findFirst();
+        // The last coupon code a channel holds: a creator's coupon names who brought the shopper. One read for the
+        // coupon codes' channels and the placer's own.
+        ChannelRepository.Candidates candidates = byChannelCode.isPresent() ? ChannelRepository.Candidates.NONE
+                : repository.candidates(tx, couponCodes, placedBy.type(), placedBy.id());
+        Optional<String> couponCode = couponCodes.reversed().stream()
+                .filter(c -> candidates.byCodeKey().containsKey(ChannelRepository.codeKey(c))).findFirst();
         Optional<String> code = channelCode.or(() -> couponCode);
-        Optional<UUID> byCode = byChannelCode.or(() -> couponCode.flatMap(c -> repository.channelOfCode(tx, c)));
-        Optional<UUID> byClient = byCode.isPresent() || placedBy.id() == null ? Optional.empty()
-                : repository.channelOfPrincipal(tx, placedBy.type(), placedBy.id());
+        Optional<UUID> byCode = byChannelCode.or(() -> couponCode
+                .map(c -> candidates.byCodeKey().get(ChannelRepository.codeKey(c))));
+        Optional<UUID> byClient = byCode.isPresent() ? Optional.empty() : candidates.ofPlacer();
         Optional<UUID> channel = byCode.or(() -> byClient);
         String attributedBy = byCode.isPresent() ? "code" : byClient.isPresent() ? "client" : null;
         String currency = subOrders.getFirst().total().currency();

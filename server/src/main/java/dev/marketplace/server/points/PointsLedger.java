@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Table;
+import org.jooq.WithStep;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -86,12 +88,36 @@ final class PointsLedger {
     List<Take> spend(DSLContext tx, UUID customer, long points, String kind, UUID orderId, String actor, String reason,
                      OffsetDateTime now) {
         List<Take> takes = plan(tx, customer, points, now, true);
-        for (Take take : takes) {
-            tx.update(POINTS_LOT).set(POINTS_LOT.REMAINING, POINTS_LOT.REMAINING.minus(take.points()))
-                    .where(POINTS_LOT.ID.eq(take.lotId())).execute();
-            entry(tx, customer, take.lotId(), kind, AVAILABLE, -take.points(), orderId, null, actor, reason, now);
+        if (!takes.isEmpty()) {
+            spending(tx, takes, customer, kind, orderId, actor, reason, now)
+                    .select(DSL.count()).from(DSL.table(DSL.name("spent_entries"))).fetch();
         }
         return takes;
+    }
+
+    /**
+     * The writes of spending {@code takes} ({@link #plan}ned with the lots locked): each lot's remaining points
+     * lowered, and its entry, as two data-modifying parts of one statement whose end the caller writes (so that its
+     * own rows go in the same round trip). Both parts run whatever that end reads.
+     */
+    WithStep spending(DSLContext tx, List<Take> takes, UUID customer, String kind, UUID orderId, String actor,
+                      String reason, OffsetDateTime now) {
+        Table<?> taken = DSL.table("unnest({0}, {1}) AS taken(lot_id, points)",
+                DSL.val(takes.stream().map(Take::lotId).toArray(UUID[]::new), SQLDataType.UUID.array()),
+                DSL.val(takes.stream().map(Take::points).toArray(Long[]::new), SQLDataType.BIGINT.array()));
+        var entries = DSL.insertInto(POINTS_ENTRY, POINTS_ENTRY.CUSTOMER_ID, POINTS_ENTRY.LOT_ID, POINTS_ENTRY.KIND,
+                POINTS_ENTRY.BUCKET, POINTS_ENTRY.POINTS, POINTS_ENTRY.ORDER_ID, POINTS_ENTRY.SUB_ORDER_ID,
+                POINTS_ENTRY.ACTOR, POINTS_ENTRY.REASON, POINTS_ENTRY.OCCURRED_AT);
+        for (Take take : takes) {
+            entries = entries.values(customer, take.lotId(), kind, AVAILABLE, -take.points(), orderId, null, actor,
+                    reason, now);
+        }
+        return tx.with("spent_lots").as(DSL.update(POINTS_LOT)
+                        .set(POINTS_LOT.REMAINING, POINTS_LOT.REMAINING.minus(DSL.field(DSL.name("taken", "points"),
+                                SQLDataType.BIGINT)))
+                        .from(taken).where(POINTS_LOT.ID.eq(DSL.field(DSL.name("taken", "lot_id"), SQLDataType.UUID)))
+                        .returningResult(POINTS_LOT.ID))
+                .with("spent_entries").as(entries.returningResult(POINTS_ENTRY.ID));
     }
 
     /**

@@ -31,6 +31,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.InsertValuesStepN;
+import org.jooq.Record;
 import org.jooq.impl.DSL;
 
 /**
@@ -81,32 +84,53 @@ final class PointsService implements OrderPoints {
             java.util.Arrays.fill(discounts, Money.zero(currency));
             return discounts;
         }
-        tx.insertInto(POINTS_ORDER)
+        for (int i = 0; i < lines.size(); i++) {
+            discounts[i] = ledger.money(linePoints[i]);
+        }
+        // The lots are locked first; then one statement writes the points spent from them (if any) and the order's
+        // points rows: the order, its lines and the lots its points came from (the foreign keys are checked at the
+        // statement's end, the order's row inserted by then).
+        OffsetDateTime now = now();
+        List<PointsLedger.Take> takes = points == 0 ? List.of() : ledger.plan(tx, customerId, points, now, true);
+        var orderRow = DSL.insertInto(POINTS_ORDER)
                 .set(POINTS_ORDER.ORDER_ID, orderId)
                 .set(POINTS_ORDER.CUSTOMER_ID, customerId)
                 .set(POINTS_ORDER.CURRENCY, currency)
                 .set(POINTS_ORDER.REDEEMED_POINTS, points)
                 .set(POINTS_ORDER.PAYMENT_DUE_AT, paymentDueAt)
-                .execute();
-        var insert = tx.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE.ORDER_ID, POINTS_ORDER_LINE.SUB_ORDER_ID,
-                POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER, POINTS_ORDER_LINE.CATEGORY_ID,
-                POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT, POINTS_ORDER_LINE.POINTS);
+                .returningResult(POINTS_ORDER.ORDER_ID);
+        var order = (takes.isEmpty() ? tx.with("points_order_row") : ledger.spending(tx, takes, customerId, "redeemed",
+                orderId, "customer:" + customerId, "order " + orderId, now).with("points_order_row")).as(orderRow);
+        if (takes.isEmpty()) {
+            withLines(order.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS), orderId, lines, linePoints)
+                    .execute();
+            return discounts;
+        }
+        var redemptions = order.with("points_order_lines").as(withLines(DSL.insertInto(POINTS_ORDER_LINE,
+                        POINTS_ORDER_LINE_COLUMNS), orderId, lines, linePoints).returningResult(POINTS_ORDER_LINE.LINE_NUMBER))
+                .insertInto(POINTS_REDEMPTION, POINTS_REDEMPTION.ORDER_ID, POINTS_REDEMPTION.LOT_ID,
+                        POINTS_REDEMPTION.POINTS);
+        for (PointsLedger.Take take : takes) {
+            redemptions = redemptions.values(orderId, take.lotId(), take.points());
+        }
+        redemptions.execute();
+        return discounts;
+    }
+
+    private static final Field<?>[] POINTS_ORDER_LINE_COLUMNS = {POINTS_ORDER_LINE.ORDER_ID,
+            POINTS_ORDER_LINE.SUB_ORDER_ID, POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER,
+            POINTS_ORDER_LINE.CATEGORY_ID, POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT,
+            POINTS_ORDER_LINE.POINTS};
+
+    /** The placed order's lines, each with its share of the points, as the rows of {@code insert}. */
+    private static <R extends Record> InsertValuesStepN<R> withLines(InsertValuesStepN<R> insert, UUID orderId,
+                                                                      List<Line> lines, long[] linePoints) {
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
             insert = insert.values(orderId, line.subOrderId(), line.merchantId(), line.lineNumber(), line.categoryId(),
                     line.quantity(), line.subtotal().amount(), linePoints[i]);
-            discounts[i] = ledger.money(linePoints[i]);
         }
-        insert.execute();
-        if (points > 0) {
-            for (PointsLedger.Take take : ledger.spend(tx, customerId, points, "redeemed", orderId, "customer:" + customerId,
-                    "order " + orderId, now())) {
-                tx.insertInto(POINTS_REDEMPTION).set(POINTS_REDEMPTION.ORDER_ID, orderId)
-                        .set(POINTS_REDEMPTION.LOT_ID, take.lotId()).set(POINTS_REDEMPTION.POINTS, take.points())
-                        .execute();
-            }
-        }
-        return discounts;
+        return insert;
     }
 
     @Override

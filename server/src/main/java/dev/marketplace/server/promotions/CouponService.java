@@ -35,10 +35,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.Record1;
-import org.jooq.SelectConditionStep;
+import org.jooq.Select;
 import org.jooq.impl.DSL;
 
 /**
@@ -132,8 +131,14 @@ final class CouponService implements OrderCoupons {
         OffsetDateTime now = now();
         Set<String> named = new LinkedHashSet<>();
         codes.forEach(code -> named.add(code.toUpperCase(Locale.ROOT)));
-        List<PromotionCouponRecord> coupons = named.isEmpty() ? List.of()
-                : tx.selectFrom(PROMOTION_COUPON).where(PROMOTION_COUPON.CODE.in(named)).fetch();
+        // One read: the coupons named and the automatic promotions running now in the order's currency.
+        List<PromotionCouponRecord> read = tx.selectFrom(PROMOTION_COUPON)
+                .where(PROMOTION_COUPON.CODE.in(named).or(PROMOTION_COUPON.CODE.isNull()
+                        .and(PROMOTION_COUPON.CURRENCY.eq(currency)).and(PROMOTION_COUPON.STARTS_AT.le(now))
+                        .and(PROMOTION_COUPON.ENDS_AT.gt(now))))
+                .orderBy(PROMOTION_COUPON.CREATED_AT, PROMOTION_COUPON.ID).fetch();
+        List<PromotionCouponRecord> coupons = read.stream().filter(coupon -> coupon.getCode() != null).toList();
+        List<PromotionCouponRecord> running = read.stream().filter(coupon -> coupon.getCode() == null).toList();
         for (String code : named) {
             if (coupons.stream().noneMatch(c -> code.equals(c.getCode()))) {
                 throw ProblemException.conflict("coupon_unknown", "No coupon has this code.").with("couponCode", code);
@@ -164,7 +169,7 @@ final class CouponService implements OrderCoupons {
             subtract(remaining, discount);
             applied.add(discount.taken(use.stripe()));
         }
-        applied.addAll(automatic(tx, customerId, lines, currency, now, byFunder.keySet(), remaining, uses));
+        applied.addAll(automatic(tx, customerId, lines, currency, now, running, byFunder.keySet(), remaining, uses));
         return applied;
     }
 
@@ -302,32 +307,44 @@ final class CouponService implements OrderCoupons {
 
     /**
      * A use from a stripe with uses left: first one no other checkout holds (SKIP LOCKED, in random order so
-     * checkouts spread), else waiting for a held one. A stripe waited for may have no use left once its holder
-     * commits, and a limit raised meanwhile adds stripes the waiting statement's snapshot does not show (decision
-     * 54): so whenever a wait ends with nothing, the stripes are looked at again by new statements, which see every
-     * commit. Empty only when no stripe has a use left.
+     * checkouts spread), else waiting for a held one, each chosen and counted by one statement. A stripe waited for
+     * may have no use left once its holder commits, and a limit raised meanwhile adds stripes the waiting statement's
+     * snapshot does not show (decision 54): so whenever a wait ends with nothing, the stripes are looked at again by
+     * new statements, which see every commit. Empty only when no stripe has a use left.
      */
     private static Optional<Integer> takeStripe(DSLContext tx, UUID couponId) {
-        // A new query each time: jOOQ's select builders are mutable, ordering and locking change them in place.
-        Supplier<SelectConditionStep<Record1<Integer>>> withUsesLeft = () -> tx.select(PROMOTION_COUPON_STRIPE.STRIPE)
-                .from(PROMOTION_COUPON_STRIPE)
-                .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
-                .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES));
-        // Most refusals of a used-up coupon end here, without waiting for stripes other checkouts hold.
-        while (tx.fetchExists(withUsesLeft.get())) {
-            Optional<Integer> stripe = withUsesLeft.get().orderBy(DSL.rand()).limit(1).forUpdate().skipLocked()
-                    .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE)
-                    .or(() -> withUsesLeft.get().orderBy(PROMOTION_COUPON_STRIPE.STRIPE).limit(1).forUpdate()
-                            .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE));
-            if (stripe.isPresent()) {
-                tx.update(PROMOTION_COUPON_STRIPE)
-                        .set(PROMOTION_COUPON_STRIPE.USES, PROMOTION_COUPON_STRIPE.USES.plus(1))
-                        .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
-                        .and(PROMOTION_COUPON_STRIPE.STRIPE.eq(stripe.get())).execute();
-                return stripe;
+        while (true) {
+            Optional<Integer> free = countUseOn(tx, couponId, true);
+            if (free.isPresent()) {
+                return free;
+            }
+            // Most refusals of a used-up coupon end here, without waiting for stripes other checkouts hold.
+            if (!tx.fetchExists(PROMOTION_COUPON_STRIPE, PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId)
+                    .and(PROMOTION_COUPON_STRIPE.USES.lt(PROMOTION_COUPON_STRIPE.MAX_USES)))) {
+                return Optional.empty();
+            }
+            Optional<Integer> waited = countUseOn(tx, couponId, false);
+            if (waited.isPresent()) {
+                return waited;
             }
         }
-        return Optional.empty();
+    }
+
+    /**
+     * One statement: a stripe of the coupon with a use left is locked (one no other checkout holds, in random order,
+     * when {@code skipLocked}; else the first, waiting for its holder) and a use counted on it; empty when none was.
+     */
+    private static Optional<Integer> countUseOn(DSLContext tx, UUID couponId, boolean skipLocked) {
+        var free = PROMOTION_COUPON_STRIPE.as("free");
+        var withUseLeft = DSL.select(free.STRIPE).from(free).where(free.COUPON_ID.eq(couponId))
+                .and(free.USES.lt(free.MAX_USES));
+        Select<Record1<Integer>> chosen = skipLocked ? withUseLeft.orderBy(DSL.rand()).limit(1).forUpdate().skipLocked()
+                : withUseLeft.orderBy(free.STRIPE).limit(1).forUpdate();
+        return tx.update(PROMOTION_COUPON_STRIPE).set(PROMOTION_COUPON_STRIPE.USES, PROMOTION_COUPON_STRIPE.USES.plus(1))
+                .where(PROMOTION_COUPON_STRIPE.COUPON_ID.eq(couponId))
+                .and(PROMOTION_COUPON_STRIPE.STRIPE.eq(chosen))
+                .returningResult(PROMOTION_COUPON_STRIPE.STRIPE)
+                .fetchOptional(PROMOTION_COUPON_STRIPE.STRIPE);
     }
 
     private static void giveStripeBack(DSLContext tx, UUID couponId, Integer stripe) {
@@ -353,15 +370,12 @@ final class CouponService implements OrderCoupons {
     }
 
     /**
-     * For each funder no code named, the running automatic promotion of that funder that gives the most on what is
-     * left; one whose limits are reached is passed over.
+     * For each funder no code named, the running automatic promotion ({@code running}, oldest first) of that funder
+     * that gives the most on what is left; one whose limits are reached is passed over.
      */
     private static List<Applied> automatic(DSLContext tx, UUID customerId, List<Line> lines, String currency,
-                                           OffsetDateTime now, Set<UUID> namedFunders, long[] remaining,
-                                           UseCounter uses) {
-        List<PromotionCouponRecord> running = tx.selectFrom(PROMOTION_COUPON).where(PROMOTION_COUPON.CODE.isNull())
-                .and(PROMOTION_COUPON.CURRENCY.eq(currency)).and(PROMOTION_COUPON.STARTS_AT.le(now))
-                .and(PROMOTION_COUPON.ENDS_AT.gt(now)).orderBy(PROMOTION_COUPON.CREATED_AT, PROMOTION_COUPON.ID).fetch();
+                                           OffsetDateTime now, List<PromotionCouponRecord> running,
+                                           Set<UUID> namedFunders, long[] remaining, UseCounter uses) {
         Map<UUID, List<PromotionCouponRecord>> byFunder = new LinkedHashMap<>();
         for (PromotionCouponRecord coupon : inApplicationOrder(running)) {
             if (!namedFunders.contains(funderKey(coupon)) && refusal(coupon, lines, currency, now) == null) {
@@ -385,33 +399,41 @@ final class CouponService implements OrderCoupons {
         return applied;
     }
 
+    /**
+     * The order's coupon rows in one statement: the order, a redemption per coupon that discounted it and each
+     * coupon's share of each line (the foreign keys are checked at the statement's end, the order's row inserted).
+     */
     private static void record(DSLContext tx, UUID customerId, UUID orderId, OffsetDateTime paymentDueAt,
                                List<Line> lines, String currency, List<Applied> applied) {
-        tx.insertInto(PROMOTION_ORDER).set(PROMOTION_ORDER.ORDER_ID, orderId)
+        List<Applied> discounting = applied.stream().filter(discount -> discount.amount() > 0).toList();
+        var order = DSL.insertInto(PROMOTION_ORDER).set(PROMOTION_ORDER.ORDER_ID, orderId)
                 .set(PROMOTION_ORDER.CUSTOMER_ID, customerId).set(PROMOTION_ORDER.CURRENCY, currency)
-                .set(PROMOTION_ORDER.PAYMENT_DUE_AT, paymentDueAt).execute();
-        var redemptions = tx.insertInto(PROMOTION_REDEMPTION, PROMOTION_REDEMPTION.ORDER_ID,
+                .set(PROMOTION_ORDER.PAYMENT_DUE_AT, paymentDueAt).returningResult(PROMOTION_ORDER.ORDER_ID);
+        if (discounting.isEmpty()) {
+            tx.execute(order);
+            return;
+        }
+        var redemptions = DSL.insertInto(PROMOTION_REDEMPTION, PROMOTION_REDEMPTION.ORDER_ID,
                 PROMOTION_REDEMPTION.COUPON_ID, PROMOTION_REDEMPTION.MERCHANT_ID, PROMOTION_REDEMPTION.STRIPE,
                 PROMOTION_REDEMPTION.AMOUNT);
-        var lineRows = tx.insertInto(PROMOTION_ORDER_LINE, PROMOTION_ORDER_LINE.ORDER_ID, PROMOTION_ORDER_LINE.COUPON_ID,
-                PROMOTION_ORDER_LINE.SUB_ORDER_ID, PROMOTION_ORDER_LINE.MERCHANT_ID, PROMOTION_ORDER_LINE.LINE_NUMBER,
-                PROMOTION_ORDER_LINE.QUANTITY, PROMOTION_ORDER_LINE.DISCOUNT);
-        for (Applied discount : applied) {
-            if (discount.amount() == 0) {
-                continue;
-            }
-            UUID couponId = discount.coupon().getId();
-            redemptions = redemptions.values(orderId, couponId, discount.coupon().getMerchantId(), discount.stripe(),
-                    discount.amount());
+        for (Applied discount : discounting) {
+            redemptions = redemptions.values(orderId, discount.coupon().getId(), discount.coupon().getMerchantId(),
+                    discount.stripe(), discount.amount());
+        }
+        var lineRows = tx.with("promotion_order_row").as(order)
+                .with("redemption_rows").as(redemptions.returningResult(PROMOTION_REDEMPTION.COUPON_ID))
+                .insertInto(PROMOTION_ORDER_LINE, PROMOTION_ORDER_LINE.ORDER_ID, PROMOTION_ORDER_LINE.COUPON_ID,
+                        PROMOTION_ORDER_LINE.SUB_ORDER_ID, PROMOTION_ORDER_LINE.MERCHANT_ID,
+                        PROMOTION_ORDER_LINE.LINE_NUMBER, PROMOTION_ORDER_LINE.QUANTITY, PROMOTION_ORDER_LINE.DISCOUNT);
+        for (Applied discount : discounting) {
             for (int i = 0; i < lines.size(); i++) {
                 if (discount.perLine()[i] > 0) {
                     Line line = lines.get(i);
-                    lineRows = lineRows.values(orderId, couponId, line.subOrderId(), line.merchantId(),
-                            line.lineNumber(), line.quantity(), discount.perLine()[i]);
+                    lineRows = lineRows.values(orderId, discount.coupon().getId(), line.subOrderId(),
+                            line.merchantId(), line.lineNumber(), line.quantity(), discount.perLine()[i]);
                 }
             }
         }
-        redemptions.execute();
         lineRows.execute();
     }
 
