@@ -157,9 +157,12 @@ public final class MerchantService {
         return changed;
     }
 
-    /** The handling days of those of these merchants that set their own (the others take the default). */
-    public Map<UUID, Integer> handlingDays(Collection<UUID> merchantIds) {
-        return merchantIds.isEmpty() ? Map.of() : repository.handlingDays(dsl, merchantIds);
+    /**
+     * In the caller's transaction (a payment's holds its connection: reading on another would hold two of the pool
+     * at once): the handling days of those of these merchants that set their own (the others take the default).
+     */
+    public Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> merchantIds) {
+        return merchantIds.isEmpty() ? Map.of() : repository.handlingDays(db, merchantIds);
     }
 
     /**
