@@ -244,7 +244,7 @@ public final class MarketplaceServer implements AutoCloseable {
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
             try {
-                tradeInDemoDataIfEnabled(config, database, security, webServer.port());
+                tradeInDemoDataIfEnabled(config, database, security, webServer.port(), clock);
             } catch (RuntimeException e) {
                 server.close();
                 throw e;
@@ -296,7 +296,8 @@ public final class MarketplaceServer implements AutoCloseable {
      * ({@link DemoActivity}) when demo data is on, the marketplace has no order yet and payments go to the built-in
      * test provider (a demo never charges a real one).
      */
-    private static void tradeInDemoDataIfEnabled(Config config, Database database, SecurityModule security, int port) {
+    private static void tradeInDemoDataIfEnabled(Config config, Database database, SecurityModule security, int port,
+                                                 Clock clock) {
         if (!config.get("demo.data.enabled").asBoolean().get()) {
             return;
         }
@@ -308,7 +309,7 @@ public final class MarketplaceServer implements AutoCloseable {
         URI base = URI.create("http://" + (host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host) + ":"
                 + port + "/");
         DemoActivity.runIfNoOrders(base, security.accessTokens(), database,
-                        config.get("demo.data.seed").asLong().get())
+                        config.get("demo.data.seed").asLong().get(), clock)
                 .ifPresentOrElse(summary -> LOG.log(System.Logger.Level.INFO, "demo trade made: " + summary),
                         () -> LOG.log(System.Logger.Level.INFO, "demo trade not made: the marketplace already has "
                                 + "orders, or no demo customers or stock to trade"));

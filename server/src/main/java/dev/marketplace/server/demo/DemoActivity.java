@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -56,20 +57,22 @@ import javax.sql.DataSource;
  * has, so each change's audit names it.
  *
  * <p>What it cannot make: points <em>available</em> by earning (an earned lot waits out the return window — 14
- * days by default — after its delivery, whose time is the database's), and points expiring or expired (a lot lives
- * a year). The customers' available points are the welcome points.
+ * days by default — after its delivery, whose time is the database's), and points already expired (nothing is dated
+ * in the past). The customers' available points are the welcome points and, for one in three, limited-time points
+ * expiring within two weeks of the trade by the points' clock: "expiring soon", and expired once their time passes.
  */
 public final class DemoActivity {
 
     /** What was made and how long it took. */
     public record Summary(int customers, int orders, int paid, Map<String, Integer> subOrders, int withCoupons,
-                          int withPoints, Duration elapsed, Duration serverCpu) {
+                          int withPoints, int withLimitedTimePoints, Duration elapsed, Duration serverCpu) {
 
         @Override
         public String toString() {
             return String.format("%,d orders of %,d customers (%,d paid, %,d with a coupon, %,d paying with points; "
-                            + "sub-orders %s) in %.1f s, %.1f s of this JVM's CPU", orders, customers, paid,
-                    withCoupons, withPoints, subOrders, elapsed.toMillis() / 1000.0, serverCpu.toMillis() / 1000.0);
+                            + "sub-orders %s; %,d customers with limited-time points) in %.1f s, %.1f s of this "
+                            + "JVM's CPU", orders, customers, paid, withCoupons, withPoints, subOrders,
+                    withLimitedTimePoints, elapsed.toMillis() / 1000.0, serverCpu.toMillis() / 1000.0);
         }
     }
 
@@ -81,8 +84,11 @@ public final class DemoActivity {
     private static final int MERCHANT_COUPONS = 10;
     private static final long MERCHANT_COUPON_OFF = 300;
     private static final long MERCHANT_COUPON_MIN_SPEND = 2_000;
-    /** Customers served at once: enough to overlap commits and round trips, as many as the pool's connections. */
-    private static final int THREADS = 4;
+    /**
+     * Customers served at once: enough to overlap commits and round trips, and at most half the pool's connections
+     * (fewer on a small pool): the jobs and subscribers following their orders need connections meanwhile too.
+     */
+    private static final int MOST_THREADS = 4;
     private static final int ATTEMPTS = 8;
     /** Any lock key of its own: it only has to differ from other advisory locks the marketplace takes. */
     private static final long LOCK_KEY = 0x64656d6f5f616374L;
@@ -98,6 +104,9 @@ public final class DemoActivity {
     private final AccessTokens tokens;
     private final DataSource dataSource;
     private final long seed;
+    private final int threads;
+    /** The points' clock: limited-time points expire by it. */
+    private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final Map<UUID, String> merchantTokens = new ConcurrentHashMap<>();
@@ -105,11 +114,13 @@ public final class DemoActivity {
     private String storefrontToken;
     private UUID storefrontId;
 
-    private DemoActivity(URI base, AccessTokens tokens, DataSource dataSource, long seed) {
+    private DemoActivity(URI base, AccessTokens tokens, DataSource dataSource, long seed, int poolSize, Clock clock) {
         this.base = base;
+        this.clock = clock;
         this.tokens = tokens;
         this.dataSource = dataSource;
         this.seed = seed;
+        this.threads = threadsFor(poolSize);
         this.operatorToken = token(new Principal(PrincipalType.OPERATOR, null, CLIENT_ID,
                 Set.of("clients:write", "orders:read", "points:write", "promotions:write")));
     }
@@ -118,7 +129,8 @@ public final class DemoActivity {
      * Makes the demo trade through the API at {@code base} unless the marketplace already has orders (empty result),
      * or has no demo customers or too few stocked merchants to trade with (empty too).
      */
-    public static Optional<Summary> runIfNoOrders(URI base, AccessTokens tokens, Database database, long seed) {
+    public static Optional<Summary> runIfNoOrders(URI base, AccessTokens tokens, Database database, long seed,
+                                                  Clock clock) {
         long started = System.nanoTime();
         long cpuBefore = processCpuNanos();
         DataSource dataSource = database.dataSource();
@@ -129,9 +141,10 @@ public final class DemoActivity {
                 statement.execute();
             }
             try {
-                return new DemoActivity(base, tokens, dataSource, seed).runUnlessTraded()
+                return new DemoActivity(base, tokens, dataSource, seed, database.poolSize(), clock).runUnlessTraded()
                         .map(summary -> new Summary(summary.customers(), summary.orders(), summary.paid(),
                                 summary.subOrders(), summary.withCoupons(), summary.withPoints(),
+                                summary.withLimitedTimePoints(),
                                 Duration.ofNanos(System.nanoTime() - started),
                                 Duration.ofNanos(processCpuNanos() - cpuBefore)));
             } finally {
@@ -143,6 +156,11 @@ public final class DemoActivity {
         } catch (SQLException e) {
             throw new IllegalStateException("demo trade: " + e.getMessage(), e);
         }
+    }
+
+    /** How many customers trade at once on a pool of {@code poolSize} connections: at most half of it, at least one. */
+    static int threadsFor(int poolSize) {
+        return Math.clamp(poolSize / 2, 1, MOST_THREADS);
     }
 
     private Optional<Summary> runUnlessTraded() throws SQLException {
@@ -160,7 +178,7 @@ public final class DemoActivity {
         Map<UUID, String> merchantCoupons = coupons(new ArrayList<>(skus.keySet()));
 
         Trade trade = new Trade(new ArrayList<>(skus.values()), merchantCoupons);
-        try (ExecutorService pool = Executors.newFixedThreadPool(THREADS)) {
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < customers.size(); c++) {
                 UUID customer = customers.get(c);
@@ -180,7 +198,8 @@ public final class DemoActivity {
         Map<String, Integer> fates = new TreeMap<>();
         trade.fates.forEach((fate, count) -> fates.put(fate, count.get()));
         return Optional.of(new Summary(customers.size(), trade.orders.get(), trade.paid.get(), fates,
-                trade.withCoupons.get(), trade.withPoints.get(), Duration.ZERO, Duration.ZERO));
+                trade.withCoupons.get(), trade.withPoints.get(), trade.limitedTime.get(), Duration.ZERO,
+                Duration.ZERO));
     }
 
     /** The platform's 10 % coupon (once per customer) and a fixed 300 yen off of the first merchants' own. */
@@ -214,6 +233,7 @@ public final class DemoActivity {
         final AtomicInteger paid = new AtomicInteger();
         final AtomicInteger withCoupons = new AtomicInteger();
         final AtomicInteger withPoints = new AtomicInteger();
+        final AtomicInteger limitedTime = new AtomicInteger();
         final Map<String, AtomicInteger> fates = new ConcurrentHashMap<>();
 
         Trade(List<List<Sku>> merchants, Map<UUID, String> merchantCoupons) {
@@ -229,6 +249,17 @@ public final class DemoActivity {
             call("POST", "/v1/points/adjustments", operatorToken, JSON.createObjectBuilder()
                     .add("customerId", customer.toString()).add("points", points)
                     .add("reason", "welcome points (demo data)").build(), 201);
+            // One customer in three also got limited-time points, expiring within the next two weeks (the storefront's
+            // "expiring soon"); checkouts spend them first, the expiry job takes what is left when they lapse.
+            if (random.nextInt(3) == 0) {
+                OffsetDateTime expiresAt = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC)
+                        .plusHours(6 + random.nextInt(14 * 24 - 6)).truncatedTo(ChronoUnit.HOURS);
+                call("POST", "/v1/points/adjustments", operatorToken, JSON.createObjectBuilder()
+                        .add("customerId", customer.toString()).add("points", 100L * (1 + random.nextInt(10)))
+                        .add("reason", "limited-time points (demo data)").add("expiresAt", expiresAt.toString())
+                        .build(), 201);
+                limitedTime.incrementAndGet();
+            }
             boolean platformCouponUsed = false;
             for (int o = random.nextInt(2); o >= 0; o--) {
                 List<Sku> lines = lines(random);

@@ -154,7 +154,7 @@ public final class PointsHttpService implements HttpService {
     }
 
     private void adjust(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "customerId", "points", "reason");
+        JsonFields body = JsonFields.of(JsonBody.readObject(req), "customerId", "points", "reason", "expiresAt");
         UUID customer = body.requiredUuid("customerId");
         Optional<Long> points = body.optionalLong("points", -10_000_000, 10_000_000);
         if (!body.isPresent("points")) {
@@ -163,8 +163,13 @@ public final class PointsHttpService implements HttpService {
             body.reject("points", FieldError.OUT_OF_RANGE, "must not be 0");
         }
         String reason = body.requiredString("reason", 1, 500);
+        Optional<OffsetDateTime> expiresAt = body.optionalInstant("expiresAt");
+        if (expiresAt.isPresent() && points.filter(p -> p < 0).isPresent()) {
+            body.reject("expiresAt", FieldError.OUT_OF_RANGE, "is for positive points only");
+        }
         body.throwIfInvalid();
-        long after = programme.adjust(Authentication.principal(req), customer, points.orElseThrow(), reason);
+        long after = programme.adjust(Authentication.principal(req), customer, points.orElseThrow(), reason,
+                expiresAt);
         JsonResponses.send(res, Status.CREATED_201, new AdjustmentView(customer, points.orElseThrow(), reason, after));
     }
 

@@ -76,9 +76,9 @@ final class PointsProgramme {
     }
 
     /** The operator's adjustment of a customer's points, with its reason; returns the available balance after. */
-    long adjust(Principal caller, UUID customer, long delta, String reason) {
+    long adjust(Principal caller, UUID customer, long delta, String reason, Optional<OffsetDateTime> expiresAt) {
         requireOperator(caller);
-        return points.adjust(caller.subject(), customer, delta, reason);
+        return points.adjust(caller.subject(), customer, delta, reason, expiresAt);
     }
 
     Page<PointsCampaignRecord> campaigns(Principal caller, PageRequest page) {

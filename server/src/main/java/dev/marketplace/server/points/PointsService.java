@@ -18,6 +18,7 @@ import dev.marketplace.server.orders.OrderPoints;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import java.time.Clock;
@@ -495,16 +496,22 @@ final class PointsService implements OrderPoints {
     // ---- adjustments
 
     /**
-     * The operator gives ({@code points > 0}, a platform-funded lot) or takes (first-expiring first; 409 when the
-     * customer has fewer) points, with its reason in the entries.
+     * The operator gives ({@code points > 0}, a platform-funded lot valid for the programme's validity, or until
+     * {@code expiresAt}: limited-time points, 400 unless later than now and within the validity) or takes
+     * (first-expiring first; 409 when the customer has fewer) points, with its reason in the entries.
      */
-    long adjust(String actor, UUID customer, long points, String reason) {
+    long adjust(String actor, UUID customer, long points, String reason, Optional<OffsetDateTime> expiresAt) {
+        OffsetDateTime now = now();
+        OffsetDateTime validUntil = now.plus(settings.validity());
+        expiresAt.filter(at -> !at.isAfter(now) || at.isAfter(validUntil)).ifPresent(at -> {
+            throw ProblemException.validation("expiresAt", FieldError.OUT_OF_RANGE,
+                    "must be later than now and no later than " + validUntil + " (the programme's validity)");
+        });
         return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            OffsetDateTime now = now();
             if (points > 0) {
                 ledger.issue(db, customer, PointsLedger.PLATFORM, "adjustment", null, null, points,
-                        PointsLedger.AVAILABLE, now, now.plus(settings.validity()), "adjusted", actor, reason, now);
+                        PointsLedger.AVAILABLE, now, expiresAt.orElse(validUntil), "adjusted", actor, reason, now);
             } else {
                 String adjustment = UUID.randomUUID().toString();
                 for (PointsLedger.Take take : ledger.spend(db, customer, -points, "adjusted", null, actor, reason, now)) {

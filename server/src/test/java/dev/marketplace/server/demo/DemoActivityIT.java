@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.sdk.api.OrdersApi;
 import dev.marketplace.sdk.api.OrdersApi.ListOrdersParams;
+import dev.marketplace.sdk.api.PointsApi;
 import dev.marketplace.sdk.api.PromotionsApi.ListCouponsParams;
 import dev.marketplace.sdk.api.ReportsApi;
 import dev.marketplace.sdk.model.Coupon;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.OrderPage;
 import dev.marketplace.sdk.model.PointsBalance;
+import dev.marketplace.sdk.model.PointsLot;
 import dev.marketplace.sdk.model.SalesAndLoyaltyReport;
 import dev.marketplace.sdk.model.SubOrder;
 import dev.marketplace.server.platform.security.Principal;
@@ -19,6 +21,7 @@ import dev.marketplace.server.points.PointsModule;
 import dev.marketplace.server.promotions.PromotionsModule;
 import dev.marketplace.server.settlement.SettlementModule;
 import dev.marketplace.server.testing.TestServer;
+import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -64,6 +67,12 @@ class DemoActivityIT {
         // Earned points wait out the return window; the available ones are what is left of the welcome points.
         assertThat(balances).anySatisfy(balance -> assertThat(balance.getPending()).isPositive());
         assertThat(balances).anySatisfy(balance -> assertThat(balance.getAvailable()).isPositive());
+        // Limited-time points: some customers' next expiry is within two weeks, and the storefront lists them.
+        OffsetDateTime inTwoWeeks = OffsetDateTime.now(ZoneOffset.UTC).plusDays(14);
+        List<UUID> expiringSoon = customers.stream().filter(customer -> balance(customer).getNextExpiry() != null
+                && balance(customer).getNextExpiry().isBefore(inTwoWeeks)).toList();
+        assertThat(expiringSoon).isNotEmpty();
+        assertThat(expiringSoon).allSatisfy(customer -> assertThat(expiring(customer, 14)).isNotEmpty());
 
         List<Coupon> coupons = server.client().promotions().listCoupons(ListCouponsParams.builder()
                 .limit(100).build()).getItems();
@@ -93,7 +102,7 @@ class DemoActivityIT {
         int coupons = server.db().fetchCount(DSL.table("promotion_coupon"));
 
         assertThat(DemoActivity.runIfNoOrders(server.baseUri(), server.module(SecurityModule.class).accessTokens(),
-                server.database(), SEED)).isEmpty();
+                server.database(), SEED, Clock.systemUTC())).isEmpty();
 
         assertThat(allOrders()).hasSize(orders);
         assertThat(server.db().fetchCount(DSL.table("promotion_coupon"))).isEqualTo(coupons);
@@ -113,9 +122,19 @@ class DemoActivityIT {
 
     /** The customer's balance, read as a storefront acting for the customer would. */
     private static PointsBalance balance(UUID customer) {
+        return pointsOf(customer).getPointsBalance();
+    }
+
+    /** The customer's lots expiring within {@code days}, as the storefront's "expiring soon" lists them. */
+    private static List<PointsLot> expiring(UUID customer, int days) {
+        return pointsOf(customer).listExpiringPoints(PointsApi.ListExpiringPointsParams.builder().days(days).build())
+                .getItems();
+    }
+
+    private static PointsApi pointsOf(UUID customer) {
         String token = server.module(SecurityModule.class).accessTokens().issue(new Principal(PrincipalType.STOREFRONT,
                 UUID.randomUUID(), "demo-activity-test", Set.of("points:read")).actingFor(customer,
                 Set.of("points:read"))).value();
-        return server.clientWithToken(token).points().getPointsBalance();
+        return server.clientWithToken(token).points();
     }
 }

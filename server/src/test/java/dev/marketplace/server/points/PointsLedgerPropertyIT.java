@@ -8,10 +8,12 @@ import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestServer;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -49,7 +51,7 @@ class PointsLedgerPropertyIT {
         UUID category = UUID.randomUUID();
         List<SubOrder> open = new ArrayList<>();
         List<SubOrder> delivered = new ArrayList<>();
-        points.adjust("operator", customers.getFirst(), 5_000, "welcome");
+        points.adjust("operator", customers.getFirst(), 5_000, "welcome", Optional.empty());
 
         for (int step = 0; step < 120; step++) {
             int action = random.nextInt(10);
@@ -104,8 +106,11 @@ class PointsLedgerPropertyIT {
                 points.expireLots();
             } else if (action == 8) {
                 long delta = random.nextBoolean() ? 1 + random.nextInt(500) : -(1 + random.nextInt(500));
+                // Half the gifts are limited-time points: lots expiring before others, spent and expired first.
+                Optional<OffsetDateTime> expiresAt = delta > 0 && random.nextBoolean()
+                        ? Optional.of(points.now().plusDays(1 + random.nextInt(30))) : Optional.empty();
                 try {
-                    points.adjust("operator", customer, delta, "goodwill");
+                    points.adjust("operator", customer, delta, "goodwill", expiresAt);
                 } catch (ProblemException refused) {
                     assertThat(refused.code()).isEqualTo("insufficient_points");
                 }

@@ -73,6 +73,11 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /** The most connections the pool opens ({@code db.pool.size}). */
+    public int poolSize() {
+        return pool.getMaximumPoolSize();
+    }
+
     /**
      * A connection of its own, outside the pool, for a session that lasts as long as the server (LISTEN, see
      * {@link ChangeNotifications}): held by the pool, it would take one of the request paths' connections for good.
