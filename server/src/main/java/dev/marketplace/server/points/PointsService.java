@@ -264,6 +264,9 @@ final class PointsService implements OrderPoints {
         List<PointsLotRecord> lots = tx.selectFrom(POINTS_LOT).where(POINTS_LOT.SUB_ORDER_ID.eq(subOrderId))
                 .and(POINTS_LOT.RULE.ne(RETURNED_REDEMPTION)).orderBy(POINTS_LOT.ID).forUpdate().fetch();
         for (PointsLotRecord lot : lots) {
+            // Read again: clawing back an earlier lot of this sub-order may have taken from this one (both are the
+            // customer's available points), and its remaining as first read would then be too much.
+            lot.refresh();
             long kept = whole == 0 ? 0 : Shares.floorOf(lot.getPoints(), left, whole);
             long revoke = lot.getPoints() - lot.getRevoked() - kept;
             if (revoke > 0) {
