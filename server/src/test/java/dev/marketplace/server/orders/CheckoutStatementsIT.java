@@ -94,13 +94,9 @@ class CheckoutStatementsIT {
 
     @Test
     void aCheckoutOfFiveLinesFromThreeMerchantsCostsAtMostTwentyFiveStatementsInOneTransaction() throws Exception {
-        Item gyokuro = shop.item(tea, "S-GYO", 3_000, 10, true);
-        Item sencha = shop.item(tea, "S-SEN", 1_200, 10, true);
-        Item bowl = shop.item(pottery, "S-BOWL", 4_999, 10, false);
-        Item cup = shop.item(pottery, "S-CUP", 2_500, 10, false);
-        Item novel = shop.item(books, "S-NOVEL", 1_500, 10, false);
+        Item[] fiveLines = fiveLinesFromThreeMerchants("S-");
         MarketplaceClient customer = shop.customer(UUID.randomUUID());
-        UUID cartId = shop.cartWith(customer, 1, gyokuro, sencha, bowl, cup, novel);
+        UUID cartId = shop.cartWith(customer, 1, fiveLines);
 
         List<String> statements = recordedDuring(() -> customer.orders().checkout(Shop.checkoutOf(cartId)));
 
@@ -114,11 +110,7 @@ class CheckoutStatementsIT {
 
     @Test
     void aCheckoutWithACouponOfLimitedUsesAndPointsCostsAtMostThreeStatementsMoreThanAPlainOne() throws Exception {
-        Item gyokuro = shop.item(tea, "D-GYO", 3_000, 10, true);
-        Item sencha = shop.item(tea, "D-SEN", 1_200, 10, true);
-        Item bowl = shop.item(pottery, "D-BOWL", 4_999, 10, false);
-        Item cup = shop.item(pottery, "D-CUP", 2_500, 10, false);
-        Item novel = shop.item(books, "D-NOVEL", 1_500, 10, false);
+        Item[] fiveLines = fiveLinesFromThreeMerchants("D-");
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         String code = "STMT5-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase(Locale.ROOT);
         // As the discounted benchmark's: 5 % from the platform, its uses counted on stripes.
@@ -129,8 +121,8 @@ class CheckoutStatementsIT {
         MarketplaceClient customer = shop.customer(customerId);
         server.client().points().adjustPoints(new PointsAdjustmentCreate().customerId(customerId).points(1_000L)
                 .reason("statements"));
-        UUID plainCart = shop.cartWith(customer, 1, gyokuro, sencha, bowl, cup, novel);
-        UUID discountedCart = shop.cartWith(customer, 1, gyokuro, sencha, bowl, cup, novel);
+        UUID plainCart = shop.cartWith(customer, 1, fiveLines);
+        UUID discountedCart = shop.cartWith(customer, 1, fiveLines);
 
         List<String> plain = recordedDuring(() -> customer.orders().checkout(Shop.checkoutOf(plainCart)));
         List<String> discounted = recordedDuring(() -> {
@@ -146,6 +138,15 @@ class CheckoutStatementsIT {
         // for a stripe, three for the coupon's order rows, four for the points lot, one for a channel of the code.
         assertThat(discounted.size() - plain.size()).as("statements a coupon and points add").isLessThanOrEqualTo(3);
         assertThat(commits()).as("transactions of one checkout").isEqualTo(1);
+    }
+
+    /** The benchmark's cart: two lines of tea (reduced tax), two of pottery, one book; 13,199 yen before tax. */
+    private static Item[] fiveLinesFromThreeMerchants(String skuPrefix) throws Exception {
+        return new Item[] {shop.item(tea, skuPrefix + "GYO", 3_000, 10, true),
+                shop.item(tea, skuPrefix + "SEN", 1_200, 10, true),
+                shop.item(pottery, skuPrefix + "BOWL", 4_999, 10, false),
+                shop.item(pottery, skuPrefix + "CUP", 2_500, 10, false),
+                shop.item(books, skuPrefix + "NOVEL", 1_500, 10, false)};
     }
 
     @Test
