@@ -147,7 +147,7 @@ public final class Bench {
             report.add(new Report.Scenario("memory-after-load", "measured", null, afterLoad, List.of()));
         }
         if (only.isEmpty() || only.contains("start-up")) {
-            report.add(startUp(jar, jvm, environment, log, dataDir));
+            report.add(startUp(jar, jvm, environment, log, dataDir, api));
         }
         report.environment("loadAverage1mAtEnd", Machine.loadAverage());
         Path json = report.write(results);
@@ -155,11 +155,16 @@ public final class Bench {
         deleteRecursively(dataDir);
     }
 
-    /** Restarts on the existing database; each time, the ready time and the memory after idling. */
+    /**
+     * Restarts on the existing database; each time, the ready time and the memory after idling. Ready is what a load
+     * balancer waits for: the readiness probe up, which includes the search index's first fill (decision 59); the
+     * server's ready line (it serves, PostgreSQL answering searches) is reported beside it (decision 71).
+     */
     private static Report.Scenario startUp(Path jar, List<String> jvm, Map<String, String> environment, Path log,
-                                           Path dataDir) throws InterruptedException, IOException {
+                                           Path dataDir, Api api) throws InterruptedException, IOException {
         List<Long> ready = new ArrayList<>();
         List<Long> launchToReady = new ArrayList<>();
+        List<Long> launchToReadinessProbe = new ArrayList<>();
         List<Double> idleRss = new ArrayList<>();
         List<Double> postgres = new ArrayList<>();
         for (int i = 0; i < RESTARTS; i++) {
@@ -167,22 +172,25 @@ public final class Bench {
             try (ServerProcess server = ServerProcess.start(jar, jvm, environment, log, Duration.ofMinutes(2))) {
                 ready.add(server.readyMillis());
                 launchToReady.add(server.launchToReadyMillis());
+                launchToReadinessProbe.add(server.launchToReadyMillis() + awaitReadiness(api, Duration.ofMinutes(10)));
                 Thread.sleep(IDLE_BEFORE_MEASURING_MEMORY); // idle means: no request for a while, nothing to await
                 idleRss.add(Report.round(Machine.residentMiB(server.pid(), false)));
                 postgres.add(Report.round(Machine.treeProportionalMiB(postmasterPid(dataDir))));
             }
         }
-        long medianReady = median(ready);
+        long medianReadinessProbe = median(launchToReadinessProbe);
         double medianRss = median(idleRss);
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("readyMillis", ready);
         figures.put("launchToReadyMillis", launchToReady);
+        figures.put("launchToReadinessProbeUpMillis", launchToReadinessProbe);
         figures.put("idleRssMiB", idleRss);
         figures.put("postgresPssMiB", postgres);
         return new Report.Scenario("start-up", "measured", "existing database, median of " + RESTARTS, figures, List.of(
-                new Report.Check("ready in < 2 s with an existing database", String.format(Locale.ROOT,
-                        "%d ms (server's line; %d ms from launching the JVM)", medianReady, median(launchToReady)),
-                        medianReady < 2_000),
+                new Report.Check("ready (readiness probe up) < 1 s from launch with an existing database",
+                        String.format(Locale.ROOT, "%d ms (the ready line after %d ms; %d ms by the server's own "
+                                + "count from main)", medianReadinessProbe, median(launchToReady), median(ready)),
+                        medianReadinessProbe < 1_000),
                 new Report.Check("idle RSS < 256 MB", String.format(Locale.ROOT, "%.0f MiB (JVM; embedded PostgreSQL %.0f MiB more)",
                         medianRss, median(postgres)), medianRss < 256)));
     }
@@ -225,7 +233,7 @@ public final class Bench {
             if (ready.statusCode() == 200) {
                 break;
             }
-            Thread.sleep(500); // polling another process's state: nothing to await on
+            Thread.sleep(20); // polling another process's state: nothing to await on (fine-grained: start-up is < 1 s)
         }
         return (System.nanoTime() - started) / 1_000_000;
     }

@@ -3,9 +3,14 @@ package dev.marketplace.server;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.service.registry.Services;
+import sun.misc.Signal;
 
 /**
  * Starts the marketplace server: configuration from {@code application.yaml}, overridden by an optional
@@ -23,10 +28,16 @@ public final class Main {
      * defaults shipped in {@code application.yaml}.
      */
     static Config configuration() {
+        return configuration(Map.of());
+    }
+
+    /** The same with {@code overrides} above everything else (the AOT training run's own marketplace). */
+    static Config configuration(Map<String, String> overrides) {
         String file = Optional.ofNullable(System.getenv("MARKETPLACE_CONFIG")).orElse("marketplace.yaml");
         return Config.builder()
                 .disableSystemPropertiesSource()
                 .disableEnvironmentVariablesSource()
+                .addSource(ConfigSources.create(overrides))
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.environmentVariables())
                 .addSource(ConfigSources.file(Path.of(file)).optional())
@@ -38,12 +49,24 @@ public final class Main {
         if (args.length > 0 && args[0].equals("backup")) {
             System.exit(BackupCommand.run(configuration(), args));
         }
+        if (args.length > 0 && args[0].equals("aot-training")) {
+            LogConfig.configureRuntime();
+            System.exit(AotTraining.run(args));
+        }
         long started = System.nanoTime();
         LogConfig.configureRuntime();
         Config config = configuration();
         Services.set(Config.class, config);
 
         MarketplaceServer server = MarketplaceServer.start(config);
+        // The embedded PostgreSQL library stops PostgreSQL from a shutdown hook of its own, which the JVM runs beside
+        // any other: on SIGTERM it stopped the database while the server was still closing (releasing its leases,
+        // marking the data directory closed), so every restart began as a recovery. So this (non-daemon) thread waits
+        // for SIGTERM or SIGINT, closes the server, and only then lets the JVM exit; the hook remains for other ways out.
+        BlockingQueue<Signal> stop = new ArrayBlockingQueue<>(2);
+        for (String signal : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(signal), stop::offer);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
 
         long millis = (System.nanoTime() - started) / 1_000_000;
@@ -52,5 +75,22 @@ public final class Main {
                 : host.contains(":") ? "[" + host + "]" : host;
         System.out.printf("Marketplace API ready in %d ms, listening on %s:%d: http://%s:%d (OpenAPI at /openapi, "
                 + "health at /observe/health)%n", millis, host, server.port(), reachable, server.port());
+
+        Signal received = awaitStop(stop);
+        try {
+            server.close();
+        } finally {
+            System.exit(128 + received.getNumber()); // as the JVM's own handler exits on these signals
+        }
+    }
+
+    private static Signal awaitStop(BlockingQueue<Signal> stop) {
+        while (true) {
+            try {
+                return stop.take();
+            } catch (InterruptedException e) {
+                // nothing interrupts this thread but a signal would; keep waiting for one
+            }
+        }
     }
 }

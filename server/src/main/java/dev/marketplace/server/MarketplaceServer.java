@@ -75,6 +75,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.DSLContext;
 
 /**
@@ -100,6 +101,7 @@ public final class MarketplaceServer implements AutoCloseable {
     private final EventSubscribers subscribers;
     private final List<Module> modules;
     private final WebServer webServer;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MarketplaceServer(Database database, NodeLiveness node, OutboundHttp outbound, Jobs jobs,
                               EventSubscribers subscribers, List<Module> modules, WebServer webServer) {
@@ -358,10 +360,13 @@ public final class MarketplaceServer implements AutoCloseable {
 
     /**
      * Stops taking requests, lets those in flight finish (within the grace period), stops the jobs and hands this
-     * node's event subscribers to the other nodes, then closes the database.
+     * node's event subscribers to the other nodes, then closes the database. Once: a later call does nothing.
      */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         webServer.stop();
         jobs.close();
         closeAll(modules);
