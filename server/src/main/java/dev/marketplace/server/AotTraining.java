@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 final class AotTraining {
 
-    private static final Duration READY_WITHIN = Duration.ofMinutes(10);
+    private static final Duration READY_WITHIN = Duration.ofMinutes(4);
 
     private AotTraining() {
     }
