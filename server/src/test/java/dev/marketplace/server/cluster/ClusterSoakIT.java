@@ -176,7 +176,7 @@ class ClusterSoakIT {
         ProviderRecords provider = new ProviderRecords();
         WireMockServer outside = ClusterIT.provider(provider);
         String databaseUrl = TestDatabases.newDatabase();
-        DSLContext db = ClusterIT.database(databaseUrl);
+        DSLContext db = TestDatabases.dsl(databaseUrl);
         Matcher database = DATABASE.matcher(databaseUrl);
         assertThat(database.matches()).as(databaseUrl).isTrue();
         Map<String, String> settings = new HashMap<>(ClusterIT.providerSettings(outside));
