@@ -195,7 +195,8 @@ public final class MarketplaceServer implements AutoCloseable {
             add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
                     merchants.service(), dropship.supplierDataFreshness(), clock));
 
-            Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE);
+            Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE,
+                    config.get("idempotency.bookkeeping.max-pending").asInt().get(), Metrics.globalRegistry());
             jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);

@@ -13,6 +13,7 @@ import dev.marketplace.server.payments.OrderPayments;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -259,6 +260,20 @@ final class OrderRepository {
 
     static Cursor cursorOf(Order order) {
         return Cursor.of(order.createdAt().toString(), order.id().toString());
+    }
+
+    /**
+     * The payment deadline of an order placed now: {@code timeout} from now on PostgreSQL's clock, the clock the
+     * expiry job compares it with, so a node whose clock is off by seconds moves no deadline (decisions 62, 72).
+     */
+    OffsetDateTime paymentDeadline(DSLContext db, Duration timeout) {
+        return db.select(DatabaseClock.nowPlus(timeout)).fetchSingle().value1();
+    }
+
+    /** Whether the order's payment deadline has passed on PostgreSQL's clock. */
+    boolean pastPaymentDeadline(DSLContext db, UUID orderId) {
+        return db.fetchExists(DSL.selectOne().from(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(orderId))
+                .and(CUSTOMER_ORDER.PAYMENT_DUE_AT.le(DatabaseClock.now())));
     }
 
     /**

@@ -256,8 +256,7 @@ public final class OrderService {
 
     /** The order's lines for the promotions domain, whose coupons discount them first. */
     private Next applyCoupons(Checkout run) {
-        // PostgreSQL keeps microseconds: the answer shows the deadline as stored.
-        run.due = OffsetDateTime.now(ZoneOffset.UTC).plus(paymentTimeout).truncatedTo(ChronoUnit.MICROS);
+        run.due = repository.paymentDeadline(run.db, paymentTimeout);
         run.lines = new ArrayList<>();
         run.taxes = new ArrayList<>();
         for (int i = 0; i < run.parts.size(); i++) {
@@ -421,6 +420,14 @@ public final class OrderService {
     /** The order the caller may see, locked for a payment decision, in the caller's transaction. */
     public Order lockForPayment(DSLContext tx, Principal caller, UUID orderId) {
         return repository.find(tx, caller, orderId, true).orElseThrow(OrderService::notFound);
+    }
+
+    /**
+     * In the caller's transaction: whether the order's payment deadline has passed on PostgreSQL's clock, the one the
+     * expiry job goes by (a node ahead of it would refuse a payment still in time).
+     */
+    public boolean pastPaymentDeadline(DSLContext tx, UUID orderId) {
+        return repository.pastPaymentDeadline(tx, orderId);
     }
 
     /**

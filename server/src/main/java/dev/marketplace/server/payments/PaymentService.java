@@ -139,7 +139,7 @@ public final class PaymentService implements RefundRequests {
                         .with("paymentId", live.get().id().toString());
             }
             OrderStateMachine.require(order.status(), OrderStateMachine.Action.PAY);
-            if (!order.paymentDueAt().isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
+            if (orders.pastPaymentDeadline(db, run.orderId)) {
                 throw ProblemException.conflict("illegal_status_transition",
                         "The order was not paid by its deadline and is expiring.")
                         .with("currentState", OrderStatus.EXPIRED.wireName());

@@ -57,6 +57,9 @@ final class DeliveryWorker {
     static final String JOB = "webhooks.delivery";
     static final String PAYLOAD_VERSION_HEADER = "webhook-payload-version";
     static final String SEQUENCE_HEADER = "webhook-sequence";
+    /** How often outcomes the database could not take are written again (decision 72). */
+    private static final Duration RECORD_RETRY = Duration.ofMillis(500);
+    private static final System.Logger LOG = System.getLogger(DeliveryWorker.class.getName());
 
     private final DSLContext dsl;
     private final OutboundHttp outbound;
@@ -152,13 +155,54 @@ final class DeliveryWorker {
         // leaving the endpoint held for the whole lease. The outcomes and the release are written first.
         boolean interrupted = Thread.interrupted();
         try {
-            dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
+            if (interrupted) {
+                dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
+            } else {
+                recordWhileHeld(claim, outcomes);
+            }
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
         return outcomes.size();
+    }
+
+    /**
+     * Writes the outcomes, again and again while the database cannot take them (an outage) until the endpoint's
+     * lease would end: the messages went out, and outcomes not written would have them sent again after the lease
+     * with no attempt on record for the first sending (decision 72). Past the lease another worker may hold the
+     * endpoint, and the outcomes are given up (those deliveries are sent again: at least once).
+     */
+    private void recordWhileHeld(DeliveryRepository.Claim claim, List<Outcome> outcomes) {
+        long leaseEnds = System.nanoTime() + settings.lease().toNanos();
+        boolean told = false;
+        while (true) {
+            try {
+                dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
+                if (told) {
+                    LOG.log(System.Logger.Level.INFO, "outcomes of " + outcomes.size() + " webhook attempt(s) to endpoint "
+                            + claim.endpointId() + " written after all");
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() + RECORD_RETRY.toNanos() - leaseEnds > 0) {
+                    throw e;
+                }
+                if (!told) {
+                    told = true;
+                    LOG.log(System.Logger.Level.WARNING, "could not write the outcomes of " + outcomes.size()
+                            + " webhook attempt(s) to endpoint " + claim.endpointId() + "; trying again every "
+                            + RECORD_RETRY + " while the endpoint is held", e);
+                }
+                try {
+                    Thread.sleep(RECORD_RETRY);
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private Outcome attempt(OutboundTarget target, String url, DeliveryRepository.Delivery delivery,

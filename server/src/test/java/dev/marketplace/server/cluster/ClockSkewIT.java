@@ -2,11 +2,28 @@ package dev.marketplace.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.jwk.ECKey;
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.sdk.model.CartLineSet;
+import dev.marketplace.sdk.model.CategoryCreate;
+import dev.marketplace.sdk.model.ClientCreate;
+import dev.marketplace.sdk.model.ClientCredentials;
+import dev.marketplace.sdk.model.LocationCreate;
+import dev.marketplace.sdk.model.OrderCreate;
+import dev.marketplace.sdk.model.Product;
+import dev.marketplace.sdk.model.Scope;
+import dev.marketplace.sdk.model.ShippingAddress;
+import dev.marketplace.sdk.model.StockUpdate;
+import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.MarketplaceServer;
+import dev.marketplace.server.orders.OrderService;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.RecordingMailSender;
+import dev.marketplace.server.testing.TestCatalog;
+import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestDatabases;
 import dev.marketplace.server.testing.TestServer;
+import dev.marketplace.server.testing.TokenForge;
 import dev.marketplace.server.testing.ValidatingHttpClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,43 +32,57 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Nodes whose clocks differ by a few seconds, on one database (issue 21, decision 62): one node keeps true time, one
  * runs 4 s ahead and one 4 s behind (their whole clock: the wall clock tokens are issued and checked by, and the
  * clock of the business rules). Tokens issued by one are accepted by the others (the bound is 5 s between issuer and
- * checker); a key's lease is set on PostgreSQL's clock whichever node claims it, so none takes it early.
+ * checker); a key's lease is set on PostgreSQL's clock whichever node claims it, so none takes it early; an unpaid
+ * order's deadline is set on PostgreSQL's clock by the node ahead, and when both skewed nodes run the expiry job it
+ * fires once, not before the deadline by the database's clock (decision 72).
  */
 class ClockSkewIT {
 
     private static final Duration SKEW = Duration.ofSeconds(4);
+    /** Short, so that the deadline comes within the test; every node has it. */
+    private static final String PAYMENT_TIMEOUT = "PT3S";
+    /** The jobs run when the test says (runNow), not on their own schedule. */
+    private static final String JOBS_EVERY = "PT1H";
+
+    @RegisterExtension
+    static final TestServer trueTime = new TestServer().with("orders.payment.timeout", PAYMENT_TIMEOUT)
+            .with("orders.jobs.every", JOBS_EVERY);
 
     private static DSLContext db;
-    private static MarketplaceServer trueTime;
     private static MarketplaceServer ahead;
     private static MarketplaceServer behind;
     private static final HttpClient HTTP = ValidatingHttpClient.create();
 
     @BeforeAll
     static void startNodes() throws Exception {
-        String databaseUrl = TestDatabases.newDatabase();
-        db = ClusterIT.database(databaseUrl);
-        trueTime = node(databaseUrl, Clock.systemUTC());
+        String databaseUrl = trueTime.databaseUrl();
+        db = TestDatabases.dsl(databaseUrl);
         ahead = node(databaseUrl, Clock.offset(Clock.systemUTC(), SKEW));
         behind = node(databaseUrl, Clock.offset(Clock.systemUTC(), SKEW.negated()));
     }
 
     @AfterAll
     static void stopNodes() {
-        for (MarketplaceServer node : new MarketplaceServer[] {behind, ahead, trueTime}) {
+        for (MarketplaceServer node : new MarketplaceServer[] {behind, ahead}) {
             if (node != null) {
                 node.close();
             }
@@ -61,8 +92,8 @@ class ClockSkewIT {
     @Test
     void aTokenIssuedByANodeAheadOrBehindIsAcceptedByOneKeepingTrueTimeAndTheOtherWayRound() {
         for (MarketplaceServer skewed : new MarketplaceServer[] {ahead, behind}) {
-            assertThat(categories(trueTime, tokenFrom(skewed)).statusCode()).isEqualTo(200);
-            assertThat(categories(skewed, tokenFrom(trueTime)).statusCode()).isEqualTo(200);
+            assertThat(categories(trueTime.baseUri(), tokenFrom(uri(skewed))).statusCode()).isEqualTo(200);
+            assertThat(categories(uri(skewed), tokenFrom(trueTime.baseUri())).statusCode()).isEqualTo(200);
         }
     }
 
@@ -70,7 +101,7 @@ class ClockSkewIT {
     void aKeyClaimedOnANodeBehindIsLeasedOnTheDatabasesClockAndNotTakenByANodeAhead() throws Exception {
         String key = UUID.randomUUID().toString();
         String body = "{\"name\":\"Skewed " + key.substring(0, 8) + "\",\"commissionRateBasisPoints\":1000}";
-        String behindToken = tokenFrom(behind);
+        String behindToken = tokenFrom(uri(behind));
         CompletableFuture<HttpResponse<String>> first = new CompletableFuture<>();
         db.transaction(blocking -> {
             // Holds the category tree's lock (CategoryRepository): the request on the node behind claims its key and
@@ -84,7 +115,7 @@ class ClockSkewIT {
                     key)).doubleValue();
             assertThat(leaseSeconds).as("a minute on the database's clock, not 56 s by the node's").isBetween(59.9, 60.5);
 
-            HttpResponse<String> duplicate = createCategory(ahead, tokenFrom(ahead), key, body);
+            HttpResponse<String> duplicate = createCategory(ahead, tokenFrom(uri(ahead)), key, body);
             assertThat(duplicate.statusCode()).isEqualTo(409);
             assertThat(duplicate.body()).contains("\"code\":\"idempotency_request_in_progress\"");
         });
@@ -93,9 +124,70 @@ class ClockSkewIT {
                 .isEqualTo(1L);
     }
 
+    @Test
+    void anUnpaidOrdersDeadlineIsOnTheDatabasesClockAndBothSkewedNodesRunningTheJobExpireItOnceWhenItIsDue()
+            throws Exception {
+        UUID category = trueTime.client().categories().createCategory(new CategoryCreate().name("Skewed goods")
+                .commissionRateBasisPoints(1000)).getId();
+        TestCatalog catalog = new TestCatalog(trueTime);
+        ActiveMerchant merchant = catalog.activeMerchant("Skewed Tea K.K.", category);
+        Product product = catalog.published(merchant, TestCatalog.product(category, "Skewed tea", "SKEW-1", 1_000, "JPY"));
+        UUID variant = product.getVariants().getFirst().getId();
+        UUID location = merchant.client().inventory().createLocation(new LocationCreate().code("WH-SKEW").name("Skew"))
+                .getId();
+        merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
+                .variantId(variant).locationId(location).onHand(5L).sourceSequence(1L))));
+        ClientCredentials storefront = trueTime.storefrontClient(new ClientCreate().name("Skewed storefront")
+                .scopes(List.of(Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));
+        ECKey key = TokenForge.activeKey(trueTime.db());
+        // The customer shops on the node ahead: its clock would put the deadline 4 s late.
+        MarketplaceClient customer = TestServer.clientWithToken(uri(ahead), TokenForge.sign(key,
+                TokenForge.header(key).build(), TokenForge.customerClaims(storefront.getClient().getClientId(),
+                        storefront.getClient().getPrincipalId(), UUID.randomUUID(), "cart:write", "orders:read",
+                        "orders:write").build()));
+        UUID cart = customer.carts().createCart(Map.of()).getId();
+        customer.carts().setCartLine(cart, variant, new CartLineSet().quantity(1));
+        UUID order = customer.orders().checkout(new OrderCreate().cartId(cart).shippingAddress(new ShippingAddress()
+                .name("Sato Yui").country("JP").postalCode("150-0001").region("Tokyo").locality("Shibuya-ku")
+                .line1("1-2-3 Jingumae").phone("+81 3-1234-5678"))).getId();
+
+        double deadline = ((Number) db.fetchValue(
+                "SELECT extract(epoch FROM payment_due_at - created_at) FROM customer_order WHERE id = ?", order))
+                .doubleValue();
+        assertThat(deadline).as("the payment timeout from the checkout on the database's clock").isBetween(3.0, 3.9);
+        for (MarketplaceServer skewed : new MarketplaceServer[] {ahead, behind}) {
+            skewed.jobs().runNow(OrderService.UNPAID_EXPIRY_JOB);
+        }
+        assertThat(db.fetchValue("SELECT status FROM customer_order WHERE id = ?", order)).as("not due yet")
+                .isEqualTo("placed");
+
+        Await.until(Duration.ofSeconds(10), "the deadline passed on the database's clock", () -> Boolean.TRUE.equals(
+                db.fetchValue("SELECT payment_due_at < clock_timestamp() FROM customer_order WHERE id = ?", order)));
+        long expired = 0;
+        try (ExecutorService both = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Long>> runs = new ArrayList<>();
+            for (MarketplaceServer skewed : new MarketplaceServer[] {ahead, behind}) {
+                runs.add(both.submit(() -> skewed.jobs().runNow(OrderService.UNPAID_EXPIRY_JOB)));
+            }
+            for (Future<Long> run : runs) {
+                expired += run.get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(expired).as("orders the two runs expired").isEqualTo(1);
+        assertThat(db.fetchValue("SELECT status FROM customer_order WHERE id = ?", order)).isEqualTo("expired");
+        assertThat(db.fetchValue("SELECT count(*) FROM order_transition WHERE order_id = ? AND sub_order_id IS NULL "
+                + "AND to_status = 'expired'", order)).as("one expiry").isEqualTo(1L);
+        assertThat(db.fetchValue("SELECT count(*) FROM domain_event WHERE order_id = ? AND type = 'order_expired'",
+                order)).as("one order_expired event").isEqualTo(1L);
+        assertThat(db.fetchValue("SELECT bool_and(t.occurred_at >= o.payment_due_at) FROM order_transition t "
+                + "JOIN customer_order o ON o.id = t.order_id WHERE t.order_id = ? AND t.to_status = 'expired'", order))
+                .as("expired at or after the deadline by the database's clock").isEqualTo(true);
+    }
+
     private static MarketplaceServer node(String databaseUrl, Clock clock) throws Exception {
         Map<String, String> settings = Map.of("server.port", "0", "server.host", "127.0.0.1", "db.url", databaseUrl,
-                "db.pool.size", "4", "data.dir", Files.createTempDirectory("clock-skew").toString());
+                "db.pool.size", "4", "orders.payment.timeout", PAYMENT_TIMEOUT, "orders.jobs.every", JOBS_EVERY,
+                "data.dir", Files.createTempDirectory("clock-skew").toString());
         return MarketplaceServer.start(TestServer.config(settings), new RecordingMailSender(), clock, clock);
     }
 
@@ -103,12 +195,12 @@ class ClockSkewIT {
         return URI.create("http://127.0.0.1:" + node.port());
     }
 
-    private static String tokenFrom(MarketplaceServer node) {
-        return TestServer.token(uri(node), TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
+    private static String tokenFrom(URI node) {
+        return TestServer.token(node, TestServer.OPERATOR_CLIENT_ID, TestServer.OPERATOR_CLIENT_SECRET);
     }
 
-    private static HttpResponse<String> categories(MarketplaceServer node, String token) {
-        return send(HttpRequest.newBuilder(uri(node).resolve("/v1/categories")).header("Authorization", "Bearer " + token)
+    private static HttpResponse<String> categories(URI node, String token) {
+        return send(HttpRequest.newBuilder(node.resolve("/v1/categories")).header("Authorization", "Bearer " + token)
                 .GET().build());
     }
 

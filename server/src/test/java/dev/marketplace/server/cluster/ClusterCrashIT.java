@@ -63,7 +63,7 @@ class ClusterCrashIT {
     static void startCluster() throws Exception {
         outside = ClusterIT.provider(provider);
         String databaseUrl = TestDatabases.newDatabase();
-        db = ClusterIT.database(databaseUrl);
+        db = TestDatabases.dsl(databaseUrl);
         Map<String, String> settings = new HashMap<>(ClusterIT.providerSettings(outside));
         settings.put("payments.reconcile.after", "PT2S");
         settings.put("payments.reconcile.every", "PT1S");

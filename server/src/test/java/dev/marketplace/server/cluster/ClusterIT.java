@@ -45,12 +45,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Three server processes on one PostgreSQL behind a round-robin client (issue 21, decision 51): no oversell in a
@@ -74,7 +71,7 @@ class ClusterIT {
     static void startCluster() throws Exception {
         outside = provider();
         String databaseUrl = TestDatabases.newDatabase();
-        db = database(databaseUrl);
+        db = TestDatabases.dsl(databaseUrl);
         Map<String, String> settings = new HashMap<>(providerSettings(outside));
         settings.put("rate.limits.merchant", Integer.toString(MERCHANT_QUOTA));
         settings.put("orders.payment.timeout", "PT6S");
@@ -141,12 +138,6 @@ class ClusterIT {
                 "payments.http.webhook.secret", WEBHOOK_SECRET,
                 "outbound.allowed-private-networks.0", "127.0.0.1/32",
                 "webhooks.require-https", "false");
-    }
-
-    static DSLContext database(String url) {
-        PGSimpleDataSource source = new PGSimpleDataSource();
-        source.setUrl(url);
-        return DSL.using(source, SQLDialect.POSTGRES);
     }
 
     @Test

@@ -176,16 +176,13 @@ class ClusterSoakIT {
         ProviderRecords provider = new ProviderRecords();
         WireMockServer outside = ClusterIT.provider(provider);
         String databaseUrl = TestDatabases.newDatabase();
-        DSLContext db = ClusterIT.database(databaseUrl);
+        DSLContext db = TestDatabases.dsl(databaseUrl);
         Matcher database = DATABASE.matcher(databaseUrl);
         assertThat(database.matches()).as(databaseUrl).isTrue();
         Map<String, String> settings = new HashMap<>(ClusterIT.providerSettings(outside));
         settings.put("payments.reconcile.after", "PT5S");
         settings.put("payments.reconcile.every", "PT2S");
         settings.put("webhooks.delivery.lease", "PT5S");
-        // The harness's 30 s for a connection (slow starts under load) would outlast the cut: a node finds the
-        // database down after one such wait (decision 50), and then refuses at once with 503.
-        settings.put("db.connection.timeout", "PT10S");
         // A failed attempt (a receiver's timeout on this loaded machine) is retried within seconds, not after the
         // production schedule's 5 minutes; all ten entries are given, so no long wait of the production list is left.
         for (int i = 0; i < 10; i++) {

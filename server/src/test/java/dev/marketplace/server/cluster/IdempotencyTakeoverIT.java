@@ -34,7 +34,7 @@ class IdempotencyTakeoverIT {
     @BeforeAll
     static void startCluster() throws Exception {
         String databaseUrl = TestDatabases.newDatabase();
-        db = ClusterIT.database(databaseUrl);
+        db = TestDatabases.dsl(databaseUrl);
         cluster = ClusterNodes.start(2, databaseUrl, Map.of());
         shop = new ClusterShop(cluster, db);
         seller = shop.seller("Takeover Goods K.K.");

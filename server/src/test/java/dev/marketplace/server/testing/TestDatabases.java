@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -33,6 +36,13 @@ public final class TestDatabases {
     private static String adminUrl;
 
     private TestDatabases() {
+    }
+
+    /** jOOQ over the database at {@code url} directly (a connection per statement or transaction), for tests. */
+    public static DSLContext dsl(String url) {
+        PGSimpleDataSource source = new PGSimpleDataSource();
+        source.setUrl(url);
+        return DSL.using(source, SQLDialect.POSTGRES);
     }
 
     /** A JDBC URL of a new, migrated, empty database. */

@@ -13,6 +13,9 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -33,6 +36,7 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jooq.Condition;
@@ -65,6 +69,11 @@ import org.jooq.impl.DSL;
  * client reads the resource instead of running the request again.
  * The request is fingerprinted (method, path, body) when the handler reads its body ({@link JsonBody}), or
  * up front for a POST without one.
+ *
+ * <p>Bookkeeping that could not be written is tried again in the background, by at most {@code maxPendingBookkeeping}
+ * retries at once (each once a second until the key's lease would end); beyond that it is dropped, logged and counted
+ * ({@code idempotency_bookkeeping_dropped_total}), and its key waits out its lease (decision 72). The gauge
+ * {@code idempotency_bookkeeping_pending} says how many retries wait.
  */
 public final class Idempotency implements Filter {
 
@@ -90,6 +99,10 @@ public final class Idempotency implements Filter {
     private final Duration lease;
     private final AtomicLong admitted = new AtomicLong();
     private final AtomicReference<InjectedFault> injected = new AtomicReference<>();
+    /** One permit per background retry that may wait at once: under a long outage they would otherwise pile up. */
+    private final Semaphore bookkeepingRetries;
+    private final int maxPendingBookkeeping;
+    private final Counter droppedBookkeeping;
 
     /** A failure a test makes happen once, to a request whose effect has committed. */
     public enum Fault {
@@ -102,11 +115,19 @@ public final class Idempotency implements Filter {
     private record InjectedFault(Fault fault, String path) {
     }
 
-    public Idempotency(DSLContext dsl, NodeLiveness node, Duration retention, Duration lease) {
+    public Idempotency(DSLContext dsl, NodeLiveness node, Duration retention, Duration lease, int maxPendingBookkeeping,
+                       MeterRegistry meters) {
         this.dsl = dsl;
         this.node = node;
         this.retention = retention;
         this.lease = lease;
+        this.maxPendingBookkeeping = maxPendingBookkeeping;
+        this.bookkeepingRetries = new Semaphore(maxPendingBookkeeping);
+        this.droppedBookkeeping = meters.getOrCreate(Counter.builder("idempotency.bookkeeping.dropped")
+                .description("Idempotency bookkeeping retries dropped because the most allowed were already waiting"));
+        meters.getOrCreate(Gauge.builder("idempotency.bookkeeping.pending", bookkeepingRetries,
+                        permits -> maxPendingBookkeeping - permits.availablePermits())
+                .description("Idempotency bookkeeping writes waiting to be tried again"));
     }
 
     /** Test hook: makes {@code fault} happen once, to the next POST of {@code path} whose effect commits. */
@@ -394,18 +415,30 @@ public final class Idempotency implements Filter {
         }
 
         private void keepTrying(Runnable bookkeeping) {
+            if (!bookkeepingRetries.tryAcquire()) {
+                droppedBookkeeping.increment();
+                LOG.log(System.Logger.Level.WARNING, "idempotency bookkeeping of key " + key + " dropped: "
+                        + maxPendingBookkeeping + " retries wait already; the key is held until its lease ends");
+                return;
+            }
             long until = System.nanoTime() + lease.toNanos();
             Thread.ofVirtual().name("idempotency-bookkeeping").start(() -> {
-                while (System.nanoTime() - until < 0) {
-                    try {
-                        Thread.sleep(BOOKKEEPING_RETRY);
-                        bookkeeping.run();
-                        return;
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (RuntimeException stillFailing) {
-                        // the next turn, or the lease
+                try {
+                    while (System.nanoTime() - until < 0) {
+                        try {
+                            Thread.sleep(BOOKKEEPING_RETRY);
+                            bookkeeping.run();
+                            return;
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (RuntimeException stillFailing) {
+                            // the next turn, or the lease
+                        }
                     }
+                    LOG.log(System.Logger.Level.WARNING, "idempotency bookkeeping of key " + key
+                            + " given up at the end of its lease");
+                } finally {
+                    bookkeepingRetries.release();
                 }
             });
         }
