@@ -61,9 +61,11 @@ class IdempotencyBookkeepingIT {
                         CompletableFuture<HttpResponse<String>> answer = answers.get(i);
                         Thread.ofVirtual().start(() -> answer.complete(createCategory(base, token, key)));
                     }
-                    Await.until(Duration.ofSeconds(20), "both requests claimed their keys", () ->
-                            db.fetchCount(db.selectOne().from("idempotency_record")
-                                    .where("idempotency_key = any(?)", (Object) keys.toArray(String[]::new))) == 2);
+                    // Past their key claims and waiting on the lock inside their transactions: a cut earlier would
+                    // fail a request in its claim, which leaves no bookkeeping to retry.
+                    Await.until(Duration.ofSeconds(20), "both requests wait on the category tree's lock", () ->
+                            db.fetchCount(db.selectOne().from("pg_stat_activity").where("datname = current_database()")
+                                    .and("wait_event_type = 'Lock'").and("wait_event = 'advisory'")) == 2);
                     proxy.cut();
                     for (CompletableFuture<HttpResponse<String>> answer : answers) {
                         HttpResponse<String> failed = answer.get(30, TimeUnit.SECONDS);
