@@ -38,6 +38,8 @@ final class SearchCostProbe {
     public static void main(String[] args) throws Exception {
         int productCount = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int changesPerSecond = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        // "index": the changes reach the index only, the kept listings stay (to tell the two costs apart).
+        boolean indexOnly = args.length > 2 && args[2].equals("index");
         TestServer server = new TestServer();
         server.beforeAll(null);
         try {
@@ -80,7 +82,7 @@ final class SearchCostProbe {
                 if (changesPerSecond > 0) {
                     List<UUID> listed = server.db().fetch("SELECT product_id FROM listing_search "
                             + "WHERE published_at IS NOT NULL AND merchant_active").getValues(0, UUID.class);
-                    measureWhileChanging(search, cache, listed, changesPerSecond,
+                    measureWhileChanging(search, indexOnly ? null : cache, listed, changesPerSecond,
                             () -> measure("all, " + changesPerSecond + " changes/s", queries,
                                     query -> search.page(query, page)));
                     System.out.printf(Locale.ROOT, "index segments: %d%n", search.segments());
@@ -93,7 +95,10 @@ final class SearchCostProbe {
         }
     }
 
-    /** Runs {@code measurement} while another thread applies {@code perSecond} listing changes a second. */
+    /**
+     * Runs {@code measurement} while another thread applies {@code perSecond} listing changes a second (to the index,
+     * and to the kept listings unless {@code cache} is null).
+     */
     private static void measureWhileChanging(ListingSearch search, ListingCache cache, List<UUID> listed, int perSecond,
                                              Runnable measurement) throws InterruptedException {
         java.util.concurrent.atomic.AtomicBoolean changing = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -105,7 +110,9 @@ final class SearchCostProbe {
             long cpuBefore = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             for (long next = System.nanoTime(); changing.get(); next += interval) {
                 String id = listed.get(random.nextInt(listed.size())).toString();
-                cache.changed(id);
+                if (cache != null) {
+                    cache.changed(id);
+                }
                 search.changed(id);
                 applied.incrementAndGet();
                 java.util.concurrent.locks.LockSupport.parkNanos(next + interval - System.nanoTime());
