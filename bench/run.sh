@@ -8,6 +8,8 @@
 #   BENCH_DEMO_DATA=false BENCH_ONLY=dropship-import,dropship-stock-sync bench/run.sh    no demo marketplace (scenarios
 #                           that make their own data)
 #   BENCH_ONLY=bare-handler,product-by-id-uniform,search-mix bench/run.sh    the realistic storefront (issue 20)
+#   BENCH_ONLY=search-mix-with-writes,no-cliff bench/run.sh    search while an ERP and shoppers write through the API,
+#                           and twice the sustainable load of search and checkout beside cached reads (decision 69)
 #   BENCH_DEMO_DATA=false BENCH_ONLY=pgbench,ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
 #                           settlement ledger (issue 14, decision 53): posting, a 100,000-line CSV statement, 1,000,000
 #                           entries reconciled; pgbench is the same run's baseline

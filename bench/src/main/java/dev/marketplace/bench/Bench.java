@@ -38,6 +38,8 @@ public final class Bench {
             new RealisticStorefrontScenarios.Ceiling(),
             new RealisticStorefrontScenarios.ProductByIdUniform(),
             new RealisticStorefrontScenarios.SearchMix(),
+            new SearchUnderWritesScenarios.SearchMixWithWrites(),
+            new SearchUnderWritesScenarios.NoCliff(),
             new IntegrationScenarios.BulkStockUpdate(),
             new IntegrationScenarios.ChangeFeedCatchUp(),
             new OrderScenarios.Checkout(),

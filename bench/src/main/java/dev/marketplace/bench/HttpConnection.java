@@ -24,6 +24,7 @@ final class HttpConnection implements AutoCloseable {
     private OutputStream out;
     private final StringBuilder line = new StringBuilder(128);
     private final byte[] skip = new byte[16 * 1024];
+    private boolean lastHadRetryAfter;
 
     HttpConnection(URI base) {
         this.base = base;
@@ -58,6 +59,11 @@ final class HttpConnection implements AutoCloseable {
         return readResponse();
     }
 
+    /** Whether the last answer carried {@code Retry-After} (what a shed request must say). */
+    boolean lastHadRetryAfter() {
+        return lastHadRetryAfter;
+    }
+
     private void connect() throws IOException {
         socket = new Socket();
         socket.setTcpNoDelay(true);
@@ -76,6 +82,7 @@ final class HttpConnection implements AutoCloseable {
         long contentLength = -1;
         boolean chunked = false;
         boolean close = false;
+        lastHadRetryAfter = false;
         for (String header = readLine(); !header.isEmpty(); header = readLine()) {
             int colon = header.indexOf(':');
             if (colon < 0) {
@@ -87,6 +94,7 @@ final class HttpConnection implements AutoCloseable {
                 case "content-length" -> contentLength = Long.parseLong(value);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 case "connection" -> close = value.equalsIgnoreCase("close");
+                case "retry-after" -> lastHadRetryAfter = true;
                 default -> { }
             }
         }

@@ -82,6 +82,7 @@ final class LoadGenerator {
         LongAdder answeredInWarmUp = new LongAdder();
         Map<Integer, LongAdder> httpErrors = new ConcurrentHashMap<>();
         LongAdder ioErrors = new LongAdder();
+        LongAdder unavailableWithoutRetryAfter = new LongAdder();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             threads.add(Thread.ofVirtual().name("load-" + c).start(() -> {
@@ -106,6 +107,9 @@ final class LoadGenerator {
                             ioErrors.increment();
                         } else if (status >= 400) {
                             httpErrors.computeIfAbsent(status, key -> new LongAdder()).increment();
+                            if (status == 503 && !connection.lastHadRetryAfter()) {
+                                unavailableWithoutRetryAfter.increment();
+                            }
                         } else {
                             completed.increment();
                         }
@@ -123,7 +127,7 @@ final class LoadGenerator {
                 + ioErrors.sum();
         long unsent = intendedRate > 0 ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate) - sent) : 0;
         return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrorsByStatus, ioErrors.sum(),
-                unsent, answeredInWarmUp.sum(), latencyMicros);
+                unsent, answeredInWarmUp.sum(), unavailableWithoutRetryAfter.sum(), latencyMicros);
     }
 
     /** Waits for every thread to end. */

@@ -163,30 +163,16 @@ final class RealisticStorefrontScenarios {
         @Override
         public Report.Scenario run(Context context) throws Exception {
             String token = storefrontToken(context);
-            List<String> words = new ArrayList<>();
-            List<String> categories = new ArrayList<>();
+            byte[][] requests = requests(context, token);
             List<String> variants = new ArrayList<>();
             try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
-                 Statement statement = db.createStatement()) {
-                try (ResultSet rows = statement.executeQuery("SELECT word FROM ts_stat('SELECT document FROM "
-                        + "listing_search') ORDER BY ndoc DESC, word LIMIT " + VOCABULARY)) {
-                    while (rows.next()) {
-                        words.add(rows.getString(1));
-                    }
-                }
-                try (ResultSet rows = statement.executeQuery("SELECT id FROM catalog_category ORDER BY id")) {
-                    while (rows.next()) {
-                        categories.add(rows.getString(1));
-                    }
-                }
-                try (ResultSet rows = statement.executeQuery("SELECT variant_id FROM stock_level "
-                        + "ORDER BY variant_id LIMIT 20000")) {
-                    while (rows.next()) {
-                        variants.add(rows.getString(1));
-                    }
+                 Statement statement = db.createStatement();
+                 ResultSet rows = statement.executeQuery("SELECT variant_id FROM stock_level "
+                         + "ORDER BY variant_id LIMIT 20000")) {
+                while (rows.next()) {
+                    variants.add(rows.getString(1));
                 }
             }
-            byte[][] requests = mix(context.base(), token, words, categories, new Random(20));
             LoadGenerator.Requests anySearch = random -> requests[random.nextInt(requests.length)];
 
             // The index is filled after the server reports ready (100,000 documents: minutes on a loaded machine);
@@ -214,7 +200,7 @@ final class RealisticStorefrontScenarios {
                                 context.timing().measured(), anySearch);
                 Map<String, Object> figures = new LinkedHashMap<>();
                 figures.put("distinctRequests", requests.length);
-                figures.put("vocabulary", words.size());
+                figures.put("vocabulary", VOCABULARY);
                 figures.put("exampleRequests", List.of(firstLine(requests[0]), firstLine(requests[1]),
                         firstLine(requests[2])));
                 figures.put("listingWritesPerSecond", Report.round(writesPerSecond));
@@ -239,8 +225,32 @@ final class RealisticStorefrontScenarios {
             }
         }
 
+        /**
+         * The mix's 20,000 requests with this storefront token: the catalog's {@value #VOCABULARY} most frequent
+         * lexemes and its categories, read from the embedded database.
+         */
+        static byte[][] requests(Context context, String token) throws SQLException {
+            List<String> words = new ArrayList<>();
+            List<String> categories = new ArrayList<>();
+            try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
+                 Statement statement = db.createStatement()) {
+                try (ResultSet rows = statement.executeQuery("SELECT word FROM ts_stat('SELECT document FROM "
+                        + "listing_search') ORDER BY ndoc DESC, word LIMIT " + VOCABULARY)) {
+                    while (rows.next()) {
+                        words.add(rows.getString(1));
+                    }
+                }
+                try (ResultSet rows = statement.executeQuery("SELECT id FROM catalog_category ORDER BY id")) {
+                    while (rows.next()) {
+                        categories.add(rows.getString(1));
+                    }
+                }
+            }
+            return mix(context.base(), token, words, categories, new Random(20));
+        }
+
         /** Milliseconds until the server's search index is filled and current (or {@code atMost} passed). */
-        private static long awaitSearchIndex(Context context, Duration atMost) throws InterruptedException {
+        static long awaitSearchIndex(Context context, Duration atMost) throws InterruptedException {
             long started = System.nanoTime();
             while (System.nanoTime() - started < atMost.toNanos()) {
                 List<String> metrics = searchIndexMetrics(context);
@@ -254,7 +264,7 @@ final class RealisticStorefrontScenarios {
         }
 
         /** The server's catalog_* metrics lines (search index state, engines, shedding); empty if unreadable. */
-        private static List<String> searchIndexMetrics(Context context) {
+        static List<String> searchIndexMetrics(Context context) {
             try {
                 HttpResponse<String> metrics = context.api().exchange(HttpRequest.newBuilder(
                                 context.base().resolve("/observe/metrics"))

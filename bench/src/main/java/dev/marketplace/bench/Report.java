@@ -41,17 +41,18 @@ final class Report {
      * One load phase. {@code intendedRate} 0 means closed loop. {@code throughput} counts successful answers per
      * second; {@code unsent} are requests of an open-loop schedule the generator gave up on (server too slow).
      * {@code answeredInWarmUp}: answers to warm-up requests, which are all a server far slower than the rate gets to.
+     * {@code unavailableWithoutRetryAfter}: 503 answers that did not say when to come back (shedding must, decision 69).
      */
     record Load(int connections, double intendedRate, double seconds, long ok, long httpErrors,
                 Map<Integer, Long> httpErrorsByStatus, long ioErrors, long unsent, long answeredInWarmUp,
-                double throughput, Latency latencyMs) {
+                long unavailableWithoutRetryAfter, double throughput, Latency latencyMs) {
         static Load of(int connections, double intendedRate, double seconds, long ok,
                        Map<Integer, Long> httpErrorsByStatus, long ioErrors, long unsent, long answeredInWarmUp,
-                       Histogram latencyMicros) {
+                       long unavailableWithoutRetryAfter, Histogram latencyMicros) {
             long httpErrors = httpErrorsByStatus.values().stream().mapToLong(Long::longValue).sum();
             return new Load(connections, intendedRate, round(seconds), ok, httpErrors,
                     new TreeMap<>(httpErrorsByStatus), ioErrors, unsent, answeredInWarmUp,
-                    round(ok / seconds), Latency.of(latencyMicros));
+                    unavailableWithoutRetryAfter, round(ok / seconds), Latency.of(latencyMicros));
         }
 
         long errors() {

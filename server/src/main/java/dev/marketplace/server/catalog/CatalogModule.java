@@ -28,10 +28,10 @@ import java.util.function.ToDoubleFunction;
  * {@code catalog_search_index_current} (1 while the notifications prove it within the freshness bound),
  * {@code catalog_search_index_confirmed_age_seconds} (how long ago the last proof was sent),
  * {@code catalog_search_index_apply_seconds} (the last re-read of changes), {@code catalog_search_index_documents},
- * {@code catalog_search_index_bytes} and {@code catalog_listings_cached_bytes} (decision 59),
+ * {@code catalog_search_index_bytes}, {@code catalog_search_index_segments} (decision 69) and {@code catalog_listings_cached_bytes} (decision 59),
  * {@code catalog_search_index_rebuilds_total}, {@code catalog_search_index_changes_applied_total},
  * {@code catalog_listings_searches_total{engine=memory|database}} and
- * {@code catalog_listings_shed_total{reason=index_behind|database_busy}}.
+ * {@code catalog_listings_shed_total{reason=index_behind|database_busy|memory_busy}}.
  */
 public final class CatalogModule implements Module {
 
@@ -45,6 +45,7 @@ public final class CatalogModule implements Module {
     private final ChangeNotifications cacheChanges;
     private final ChangeNotifications indexChanges;
     private final ConcurrencyLimit databaseSearches;
+    private final ConcurrencyLimit memorySearches;
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final List<Meter> registered = new ArrayList<>();
 
@@ -67,6 +68,9 @@ public final class CatalogModule implements Module {
                 memory.get("cached-search-text-chars").asLong().get());
         this.databaseSearches = ListingHttpService.databaseSearches(
                 memory.get("concurrent-database-searches").asInt().get());
+        this.memorySearches = new ConcurrencyLimit("listings queries in memory",
+                memory.get("concurrent-memory-searches").asInt().get(),
+                memory.get("memory-search-queue").as(Duration.class).get());
         this.cacheChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingCache);
         this.indexChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingSearch);
         // A late proof of freshness is waited for (briefly), not answered by PostgreSQL: under overload the heartbeat
@@ -86,6 +90,8 @@ public final class CatalogModule implements Module {
         gauge("catalog.search.index.apply.seconds", "How long the last re-read of changed listings took",
                 s -> s.lastApplyNanos.get() / 1e9);
         gauge("catalog.search.index.documents", "Listings in the search index", s -> s.size());
+        gauge("catalog.search.index.segments", "Segments of the search index (each costs every search a look-up)",
+                s -> s.segments());
         gauge("catalog.search.index.bytes", "Heap taken by the search index (its in-memory files and write buffer)",
                 ListingSearch::indexBytes);
         registered.add(meters.getOrCreate(Gauge.builder("catalog.listings.cached.bytes", listingCache,
@@ -104,6 +110,10 @@ public final class CatalogModule implements Module {
                         ConcurrencyLimit::refused)
                 .tags(List.of(Tag.create("reason", "database_busy")))
                 .description("Listings queries refused (503) while PostgreSQL answered as many as it may")));
+        registered.add(meters.getOrCreate(FunctionalCounter.builder("catalog.listings.shed", memorySearches,
+                        ConcurrencyLimit::refused)
+                .tags(List.of(Tag.create("reason", "memory_busy")))
+                .description("Listings queries refused (503) while the index answered as many as it may")));
     }
 
     private void gauge(String name, String description, ToDoubleFunction<ListingSearch> value) {
@@ -142,7 +152,8 @@ public final class CatalogModule implements Module {
     public void routes(ContractRouting routing) {
         routing.register(ProductHttpService.PATH, new ProductHttpService(products))
                 .register(ListingHttpService.PATH,
-                        new ListingHttpService(products, listingCache, listingSearch, databaseSearches));
+                        new ListingHttpService(products, listingCache, listingSearch, memorySearches,
+                                databaseSearches));
     }
 
     @Override

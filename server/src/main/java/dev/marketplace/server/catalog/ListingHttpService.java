@@ -41,14 +41,20 @@ public final class ListingHttpService implements HttpService {
     private final ProductService products;
     private final ListingCache cache;
     private final ListingSearch search;
+    /**
+     * Listings queries the index answers at once (CPU work): beyond it they are refused, so that what cannot be
+     * served under overload does not take the cores from cached reads (decision 69).
+     */
+    private final ConcurrencyLimit memorySearches;
     /** Listings queries PostgreSQL answers at once: beyond it they are refused, not queued behind each other. */
     private final ConcurrencyLimit databaseSearches;
 
     ListingHttpService(ProductService products, ListingCache cache, ListingSearch search,
-                       ConcurrencyLimit databaseSearches) {
+                       ConcurrencyLimit memorySearches, ConcurrencyLimit databaseSearches) {
         this.products = products;
         this.cache = cache;
         this.search = search;
+        this.memorySearches = memorySearches;
         this.databaseSearches = databaseSearches;
     }
 
@@ -118,7 +124,7 @@ public final class ListingHttpService implements HttpService {
         query.throwIfInvalid();
         ListingQuery listingQuery = new ListingQuery(text, categoryId, merchantId, currency, minPrice, maxPrice,
                 inStockOnly, minRating, sort);
-        Optional<byte[]> fromIndex = search.answer(listingQuery, page);
+        Optional<byte[]> fromIndex = memorySearches.call(() -> search.answer(listingQuery, page));
         if (fromIndex.isPresent()) {
             JsonResponses.send(res, Status.OK_200, fromIndex.get());
             return;

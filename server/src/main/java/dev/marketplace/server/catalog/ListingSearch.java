@@ -279,6 +279,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         return index.bytes();
     }
 
+    /** How many segments searches read (each costs every search a look-up per query part). */
+    int segments() {
+        return index.segments();
+    }
+
     /** How many listed products the index holds. */
     int size() {
         return index.size();

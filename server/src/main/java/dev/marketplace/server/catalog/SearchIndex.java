@@ -27,13 +27,18 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.FilterMergePolicy;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.MergeTrigger;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SegmentCommitInfo;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
@@ -114,7 +119,7 @@ final class SearchIndex implements AutoCloseable {
         try {
             this.writer = new IndexWriter(directory,
                     new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE).setRAMBufferSizeMB(16)
-                            .setIndexSort(new Sort(idSort(true))));
+                            .setIndexSort(new Sort(idSort(true))).setMergePolicy(new FewSmallSegments()));
             this.searchers = new SearcherManager(writer, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -487,6 +492,20 @@ final class SearchIndex implements AutoCloseable {
         }
     }
 
+    /** How many segments the index has (as searches see it). */
+    int segments() {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                return searcher.getIndexReader().leaves().size();
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** How many products the index holds (as searches see it). */
     int size() {
         try {
@@ -508,6 +527,58 @@ final class SearchIndex implements AutoCloseable {
             writer.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Lucene's tiered merging, and besides it: the small segments that applying changes adds (each publish of a change
+     * writes one) are merged into one as soon as there are more than {@value #MOST_SMALL_SEGMENTS}, at the publish
+     * itself (merge on refresh). Every search reads every segment — a term look-up per part of the query and level —
+     * so with tiered merging alone, which lets about ten small segments gather, a search under ten listing changes a
+     * second cost 2.3 times the CPU and 2.8 times the allocation of one on an index without changes (decision 69).
+     * Small means under a tenth of the largest segment: merging those is cheap, the large ones are left to the tiers.
+     */
+    private static final class FewSmallSegments extends FilterMergePolicy {
+        private static final int MOST_SMALL_SEGMENTS = 2;
+        private static final int SMALL_FRACTION_OF_LARGEST = 10;
+
+        FewSmallSegments() {
+            super(new TieredMergePolicy());
+        }
+
+        @Override
+        public MergeSpecification findMerges(MergeTrigger trigger, SegmentInfos segments, MergeContext context)
+                throws IOException {
+            MergeSpecification small = mergeOfSmallSegments(segments, context);
+            return small != null ? small : super.findMerges(trigger, segments, context);
+        }
+
+        @Override
+        public MergeSpecification findFullFlushMerges(MergeTrigger trigger, SegmentInfos segments, MergeContext context)
+                throws IOException {
+            MergeSpecification small = mergeOfSmallSegments(segments, context);
+            return small != null ? small : super.findFullFlushMerges(trigger, segments, context);
+        }
+
+        private MergeSpecification mergeOfSmallSegments(SegmentInfos segments, MergeContext context)
+                throws IOException {
+            long largest = 0;
+            for (SegmentCommitInfo segment : segments) {
+                largest = Math.max(largest, size(segment, context));
+            }
+            List<SegmentCommitInfo> small = new ArrayList<>();
+            for (SegmentCommitInfo segment : segments) {
+                if (!context.getMergingSegments().contains(segment)
+                        && size(segment, context) < largest / SMALL_FRACTION_OF_LARGEST) {
+                    small.add(segment);
+                }
+            }
+            if (small.size() <= MOST_SMALL_SEGMENTS) {
+                return null;
+            }
+            MergeSpecification merge = new MergeSpecification();
+            merge.add(new OneMerge(small));
+            return merge;
         }
     }
 

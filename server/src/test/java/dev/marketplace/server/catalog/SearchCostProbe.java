@@ -21,7 +21,10 @@ import java.util.function.Function;
  * does not: a generated demo catalog, the search-mix benchmark's requests (the catalog's 400 most frequent lexemes
  * with Zipf popularity, a fifth of them two words, with its filters and sorts), each answered by
  * {@link ListingSearch#page} on this thread, measured with the thread's CPU clock and allocation counter. Not a test:
- * run it by hand (see decision 59 for the command) with the number of products as its argument.
+ * run it by hand (see decision 59 for the command) with the number of products as its argument, and optionally the
+ * listing changes per second to apply meanwhile (decision 69): a second thread then re-reads that many random
+ * products a second into the index and drops their kept listings, as the change listener does for each announced
+ * change, and the whole mix is measured again beside it.
  */
 final class SearchCostProbe {
 
@@ -34,6 +37,9 @@ final class SearchCostProbe {
 
     public static void main(String[] args) throws Exception {
         int productCount = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int changesPerSecond = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        // "index": the changes reach the index only, the kept listings stay (to tell the two costs apart).
+        boolean indexOnly = args.length > 2 && args[2].equals("index");
         TestServer server = new TestServer();
         server.beforeAll(null);
         try {
@@ -72,12 +78,54 @@ final class SearchCostProbe {
                     byKind.computeIfAbsent(kind(query), k -> new ArrayList<>()).add(query);
                 }
                 byKind.forEach((kind, some) -> measure(kind, some, query -> search.page(query, page)));
+                System.out.printf(Locale.ROOT, "index segments: %d%n", search.segments());
+                if (changesPerSecond > 0) {
+                    List<UUID> listed = server.db().fetch("SELECT product_id FROM listing_search "
+                            + "WHERE published_at IS NOT NULL AND merchant_active").getValues(0, UUID.class);
+                    measureWhileChanging(search, indexOnly ? null : cache, listed, changesPerSecond,
+                            () -> measure("all, " + changesPerSecond + " changes/s", queries,
+                                    query -> search.page(query, page)));
+                    System.out.printf(Locale.ROOT, "index segments: %d%n", search.segments());
+                }
                 System.out.printf(Locale.ROOT, "search index of %d listings: %.1f MB; listing cache: %.1f MB%n",
                         search.size(), search.indexBytes() / 1e6, cache.weighedBytes() / 1e6);
             }
         } finally {
             server.afterAll(null);
         }
+    }
+
+    /**
+     * Runs {@code measurement} while another thread applies {@code perSecond} listing changes a second (to the index,
+     * and to the kept listings unless {@code cache} is null).
+     */
+    private static void measureWhileChanging(ListingSearch search, ListingCache cache, List<UUID> listed, int perSecond,
+                                             Runnable measurement) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicBoolean changing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicLong applied = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong writerCpu = new java.util.concurrent.atomic.AtomicLong();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            Random random = new Random(69);
+            long interval = 1_000_000_000L / perSecond;
+            long cpuBefore = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            for (long next = System.nanoTime(); changing.get(); next += interval) {
+                String id = listed.get(random.nextInt(listed.size())).toString();
+                if (cache != null) {
+                    cache.changed(id);
+                }
+                search.changed(id);
+                applied.incrementAndGet();
+                java.util.concurrent.locks.LockSupport.parkNanos(next + interval - System.nanoTime());
+            }
+            writerCpu.set(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuBefore);
+        });
+        long started = System.nanoTime();
+        measurement.run();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        changing.set(false);
+        writer.join();
+        System.out.printf(Locale.ROOT, "changes applied: %d in %.1f s (%.1f/s), %.1f µs CPU of the applying thread each%n",
+                applied.get(), seconds, applied.get() / seconds, writerCpu.get() / 1e3 / Math.max(1, applied.get()));
     }
 
     private static void measure(String kind, List<ListingQuery> queries, Function<ListingQuery, byte[]> answer) {
