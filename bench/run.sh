@@ -7,7 +7,8 @@
 #   BENCH_ONLY=product-by-id,start-up bench/run.sh    only these scenarios (names as in results.json)
 #   BENCH_DEMO_DATA=false BENCH_ONLY=dropship-import,dropship-stock-sync bench/run.sh    no demo marketplace (scenarios
 #                           that make their own data)
-#   BENCH_ONLY=bare-handler,product-by-id-uniform,search-mix bench/run.sh    the realistic storefront (issue 20)
+#   BENCH_ONLY=bare-handler,product-by-id-uniform,search-mix bench/run.sh    the realistic storefront (issue 20);
+#                           memory-after-load (the server's RSS, its peak and PostgreSQL's PSS) ends every run
 #   BENCH_DEMO_DATA=false BENCH_ONLY=pgbench,ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
 #                           settlement ledger (issue 14, decision 53): posting, a 100,000-line CSV statement, 1,000,000
 #                           entries reconciled; pgbench is the same run's baseline
@@ -29,8 +30,8 @@ fi
 rm -rf bench/target/results
 # The server's JVM options (decision 15): a class-data archive written at the first exit and used by every later
 # start (start-up time); BENCH_SERVER_JVM replaces them, e.g. BENCH_SERVER_JVM="" to measure without.
-# The memory options are the README's run command's (decision 47).
-SERVER_JVM="${BENCH_SERVER_JVM--Xmx320m -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
+# The memory options are the README's run command's (decisions 47 and 68).
+SERVER_JVM="${BENCH_SERVER_JVM--Xmx288m -XX:MarkStackSize=256k -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=70 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:TrimNativeHeapInterval=10000 -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
 exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
      -Dbench.demo-data="${BENCH_DEMO_DATA:-true}" \
      -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \
