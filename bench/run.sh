@@ -31,7 +31,7 @@ rm -rf bench/target/results
 # The server's JVM options (decision 15): a class-data archive written at the first exit and used by every later
 # start (start-up time); BENCH_SERVER_JVM replaces them, e.g. BENCH_SERVER_JVM="" to measure without.
 # The memory options are the README's run command's (decisions 47 and 68).
-SERVER_JVM="${BENCH_SERVER_JVM--Xmx288m -XX:MarkStackSize=256k -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=70 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:TrimNativeHeapInterval=10000 -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
+SERVER_JVM="${BENCH_SERVER_JVM--Xmx256m -XX:MarkStackSize=256k -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:TrimNativeHeapInterval=10000 -XX:+ExitOnOutOfMemoryError -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=bench/target/results/server.jsa}"
 exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
      -Dbench.demo-data="${BENCH_DEMO_DATA:-true}" \
      -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \
