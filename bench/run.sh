@@ -7,7 +7,8 @@
 #   BENCH_ONLY=product-by-id,start-up bench/run.sh    only these scenarios (names as in results.json)
 #   BENCH_DEMO_DATA=false BENCH_ONLY=dropship-import,dropship-stock-sync bench/run.sh    no demo marketplace (scenarios
 #                           that make their own data)
-#   BENCH_ONLY=bare-handler,product-by-id-uniform,search-mix bench/run.sh    the realistic storefront (issue 20)
+#   BENCH_ONLY=bare-handler,product-by-id-uniform,search-mix bench/run.sh    the realistic storefront (issue 20);
+#                           memory-after-load (the server's RSS, its peak and PostgreSQL's PSS) ends every run
 #   BENCH_ONLY=search-mix-with-writes,no-cliff bench/run.sh    search while an ERP and shoppers write through the API,
 #                           and twice the sustainable load of search and checkout beside cached reads (decision 69)
 #   BENCH_DEMO_DATA=false BENCH_ONLY=pgbench,ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
@@ -29,10 +30,10 @@ fi
 
 ./mvnw -q -B package -DskipTests -Pbench -pl server,bench -am
 rm -rf bench/target/results
-# The server's JVM options: the README's run command's, memory (decision 47) and the AOT cache the build made
+# The server's JVM options: the README's run command's, memory (decisions 47 and 68) and the AOT cache the build made
 # (decision 71; without it the JVM says so and starts without); BENCH_SERVER_JVM replaces them, e.g.
-# BENCH_SERVER_JVM="-Xmx320m" to measure without the cache.
-SERVER_JVM="${BENCH_SERVER_JVM--Xmx320m -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:+ExitOnOutOfMemoryError -XX:AOTCache=server/target/marketplace-server.aot}"
+# BENCH_SERVER_JVM="-Xmx256m" to measure without the cache.
+SERVER_JVM="${BENCH_SERVER_JVM--Xmx256m -XX:MarkStackSize=256k -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:TrimNativeHeapInterval=10000 -XX:+ExitOnOutOfMemoryError -XX:AOTCache=server/target/marketplace-server.aot}"
 exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
      -Dbench.demo-data="${BENCH_DEMO_DATA:-true}" \
      -Dbench.server.jar=server/target/marketplace-server.jar -Dbench.results=bench/target/results \

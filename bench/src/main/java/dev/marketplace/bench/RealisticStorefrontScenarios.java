@@ -51,6 +51,28 @@ final class RealisticStorefrontScenarios {
         return ceiling > 0 ? Report.round(load.throughput() / ceiling) : "ceiling not measured in this run";
     }
 
+    /** The server's catalog_* metrics lines (search index, listing cache, engines, shedding); empty if unreadable. */
+    static List<String> catalogMetrics(Scenario.Context context) {
+        try {
+            HttpResponse<String> metrics = context.api().exchange(HttpRequest.newBuilder(
+                            context.base().resolve("/observe/metrics"))
+                    .header("Authorization", "Bearer " + context.operatorToken())
+                    .header("Accept", "text/plain").GET().build());
+            return metrics.body().lines().filter(line -> line.startsWith("catalog_")).toList();
+        } catch (RuntimeException e) {
+            return List.of("metrics not read: " + e);
+        }
+    }
+
+    /** The listing cache's hits and misses so far (decision 68): {@code catalog_listings_lookups_total}. */
+    private static long listingLookups(Scenario.Context context, String result) {
+        return catalogMetrics(context).stream()
+                .filter(line -> line.startsWith("catalog_listings_lookups_total{"))
+                .filter(line -> line.contains("result=\"" + result + "\""))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(-1);
+    }
+
     /** A Helidon SE server answering a fixed 1 KB JSON, in a process of its own: what this machine allows now. */
     static final class Ceiling implements Scenario {
         @Override
@@ -123,19 +145,31 @@ final class RealisticStorefrontScenarios {
             // A first pass over the catalog, as a storefront that has run a while would have had.
             new LoadGenerator(context.base(), MAX_THROUGHPUT_CONNECTIONS)
                     .asFastAsPossible(context.timing().warmUp(), context.timing().measured(), anyProduct);
+            long hitsBefore = listingLookups(context, "hit");
+            long missesBefore = listingLookups(context, "miss");
             Machine.CpuMeter maxCpu = new Machine.CpuMeter(context);
             Report.Load max = new LoadGenerator(context.base(), MAX_THROUGHPUT_CONNECTIONS)
                     .asFastAsPossible(context.timing().warmUp(), context.timing().measured(), anyProduct);
+            double serverCpuSeconds = maxCpu.serverSeconds();
             Report.CpuShares maxShares = maxCpu.stop();
+            long hits = listingLookups(context, "hit") - hitsBefore;
+            long misses = listingLookups(context, "miss") - missesBefore;
             Report.Load atRate = new LoadGenerator(context.base(), OPEN_LOOP_CONNECTIONS)
                     .atRate(5_000, context.timing().warmUp(), context.timing().measured(), anyProduct);
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("products", requests.length);
             figures.put("maxClosedLoop", max);
             figures.put("maxClosedLoopCpu", maxShares);
+            // What survives a loaded machine: CPU of the server's JVM and PostgreSQL per request, and how many of the
+            // requests the listing cache answered (warm-up included, as the meter's interval is).
+            figures.put("maxClosedLoopServerCpuMicrosPerRequest",
+                    Report.round(serverCpuSeconds * 1e6 / Math.max(1, hits + misses)));
+            figures.put("maxClosedLoopCacheHitRatio", hits < 0 || misses < 0 || hits + misses == 0
+                    ? "not measured" : Report.round((double) hits / (hits + misses)));
             figures.put("ratioToCeiling", ratioToCeiling(max));
             figures.put("openLoop5000", atRate);
             figures.put("serverRssMiB", Report.round(Machine.residentMiB(context.serverPid(), false)));
+            figures.put("serverPeakRssMiB", Report.round(Machine.residentMiB(context.serverPid(), true)));
             figures.put("loadAverage", Machine.loadAverage());
             return new Report.Scenario(name(), "measured", null, figures, List.of(
                     new Report.Check("≥ 20,000 req/s max", String.format(Locale.ROOT, "%.0f req/s (%d errors)",
@@ -178,7 +212,7 @@ final class RealisticStorefrontScenarios {
             // The index is filled after the server reports ready (100,000 documents: minutes on a loaded machine);
             // until then PostgreSQL answers and sheds. Measure the index, and say how long it took to be ready.
             long waitedForIndex = awaitSearchIndex(context, Duration.ofMinutes(10));
-            List<String> indexBefore = searchIndexMetrics(context);
+            List<String> indexBefore = catalogMetrics(context);
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicLong writes = new AtomicLong();
             Thread writer = Thread.ofPlatform().daemon().start(() -> write(context, variants, writing, writes));
@@ -214,7 +248,7 @@ final class RealisticStorefrontScenarios {
                 // Which engine answered and why not the index (decision 57): the server's own counts, before and after.
                 figures.put("waitedForSearchIndexMillis", waitedForIndex);
                 figures.put("searchIndexMetricsBefore", indexBefore);
-                figures.put("searchIndexMetricsAfter", searchIndexMetrics(context));
+                figures.put("searchIndexMetricsAfter", catalogMetrics(context));
                 return new Report.Scenario(name(), "measured", null, figures, List.of(
                         new Report.Check("≥ 1,500 req/s max", String.format(Locale.ROOT, "%.0f req/s (%d errors)",
                                 max.throughput(), max.errors()), max.throughput() >= 1_500 && max.errors() == 0),
@@ -253,7 +287,7 @@ final class RealisticStorefrontScenarios {
         static long awaitSearchIndex(Context context, Duration atMost) throws InterruptedException {
             long started = System.nanoTime();
             while (System.nanoTime() - started < atMost.toNanos()) {
-                List<String> metrics = searchIndexMetrics(context);
+                List<String> metrics = catalogMetrics(context);
                 if (metrics.stream().anyMatch(line -> line.matches("catalog_search_index_ready(\\{.*})? 1(\\.0)?"))
                         && metrics.stream().anyMatch(line -> line.matches("catalog_search_index_current(\\{.*})? 1(\\.0)?"))) {
                     break;
@@ -261,19 +295,6 @@ final class RealisticStorefrontScenarios {
                 Thread.sleep(1_000); // polling another process's state: nothing to await on
             }
             return (System.nanoTime() - started) / 1_000_000;
-        }
-
-        /** The server's catalog_* metrics lines (search index state, engines, shedding); empty if unreadable. */
-        static List<String> searchIndexMetrics(Context context) {
-            try {
-                HttpResponse<String> metrics = context.api().exchange(HttpRequest.newBuilder(
-                                context.base().resolve("/observe/metrics"))
-                        .header("Authorization", "Bearer " + context.operatorToken())
-                        .header("Accept", "text/plain").GET().build());
-                return metrics.body().lines().filter(line -> line.startsWith("catalog_")).toList();
-            } catch (RuntimeException e) {
-                return List.of("metrics not read: " + e);
-            }
         }
 
         private static String firstLine(byte[] request) {

@@ -327,7 +327,7 @@ final class SearchUnderWritesScenarios {
             long writeSeconds = warmUp.toSeconds() * 3 + measured.toSeconds() * 2 + 30;
             WriteLoad writeLoad = WriteLoad.prepare(context, token, writeSeconds);
             long waitedForIndex = RealisticStorefrontScenarios.SearchMix.awaitSearchIndex(context, Duration.ofMinutes(10));
-            List<String> indexBefore = RealisticStorefrontScenarios.SearchMix.searchIndexMetrics(context);
+            List<String> indexBefore = RealisticStorefrontScenarios.catalogMetrics(context);
 
             // Without writes: the first pass over the mix, then its maximum and the server's CPU per search.
             new LoadGenerator(context.base(), MAX_THROUGHPUT_CONNECTIONS).asFastAsPossible(warmUp, measured, anySearch);
@@ -380,7 +380,7 @@ final class SearchUnderWritesScenarios {
             figures.put("writes", written);
             figures.put("waitedForSearchIndexMillis", waitedForIndex);
             figures.put("searchIndexMetricsBefore", indexBefore);
-            figures.put("searchIndexMetricsAfter", RealisticStorefrontScenarios.SearchMix.searchIndexMetrics(context));
+            figures.put("searchIndexMetricsAfter", RealisticStorefrontScenarios.catalogMetrics(context));
             figures.put("serverRssMiB", Report.round(Machine.residentMiB(context.serverPid(), false)));
             figures.put("loadAverage", Machine.loadAverage());
             double writesPerSecond = Report.round(writes.writes() / (Double) written.get("seconds"));
@@ -448,7 +448,7 @@ final class SearchUnderWritesScenarios {
             Checkouts overloadCheckouts = new Checkouts(context, customers, merchants,
                     (int) Math.ceil(2 * checkoutRate * (warmUp.toSeconds() + measured.toSeconds()) * 1.1));
 
-            List<String> indexBefore = RealisticStorefrontScenarios.SearchMix.searchIndexMetrics(context);
+            List<String> indexBefore = RealisticStorefrontScenarios.catalogMetrics(context);
             Report.Load[] loads = new Report.Load[3];
             Machine.CpuMeter overloadCpu = new Machine.CpuMeter(context);
             Writes writes = writeLoad.start(false);
@@ -482,7 +482,7 @@ final class SearchUnderWritesScenarios {
             figures.put("checkoutShedShare", shedShare(checkout));
             figures.put("writes", writes.figures());
             figures.put("searchIndexMetricsBefore", indexBefore);
-            figures.put("searchIndexMetricsAfter", RealisticStorefrontScenarios.SearchMix.searchIndexMetrics(context));
+            figures.put("searchIndexMetricsAfter", RealisticStorefrontScenarios.catalogMetrics(context));
             figures.put("serverRssMiB", Report.round(Machine.residentMiB(context.serverPid(), false)));
             figures.put("loadAverage", Machine.loadAverage());
             return new Report.Scenario(name(), "measured", String.format(Locale.ROOT,

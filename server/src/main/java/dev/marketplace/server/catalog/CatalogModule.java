@@ -28,7 +28,9 @@ import java.util.function.ToDoubleFunction;
  * {@code catalog_search_index_current} (1 while the notifications prove it within the freshness bound),
  * {@code catalog_search_index_confirmed_age_seconds} (how long ago the last proof was sent),
  * {@code catalog_search_index_apply_seconds} (the last re-read of changes), {@code catalog_search_index_documents},
- * {@code catalog_search_index_bytes}, {@code catalog_search_index_segments} (decision 69) and {@code catalog_listings_cached_bytes} (decision 59),
+ * {@code catalog_search_index_bytes}, {@code catalog_search_index_segments} (decision 69) and
+ * {@code catalog_listings_cached_bytes} (decision 59), {@code catalog_listings_lookups_total{result=hit|miss}}
+ * (decision 68),
  * {@code catalog_search_index_rebuilds_total}, {@code catalog_search_index_changes_applied_total},
  * {@code catalog_listings_searches_total{engine=memory|database}} and
  * {@code catalog_listings_shed_total{reason=index_behind|database_busy|memory_busy}}.
@@ -95,7 +97,15 @@ public final class CatalogModule implements Module {
         gauge("catalog.search.index.bytes", "Heap taken by the search index (its in-memory files and write buffer)",
                 ListingSearch::indexBytes);
         registered.add(meters.getOrCreate(Gauge.builder("catalog.listings.cached.bytes", listingCache,
-                ListingCache::weighedBytes).description("Kept listings' and pages' JSON with their entries' overhead")));
+                ListingCache::weighedBytes).description("Kept listings' and pages' packed JSON with their entries' "
+                + "overhead")));
+        for (boolean found : new boolean[] {true, false}) {
+            registered.add(meters.getOrCreate(FunctionalCounter.builder("catalog.listings.lookups", listingCache,
+                            cache -> cache.listingLookups(found))
+                    .tags(List.of(Tag.create("result", found ? "hit" : "miss")))
+                    .description("Listings looked up in the listing cache while it was served: kept, or read from "
+                            + "PostgreSQL")));
+        }
         counter("catalog.search.index.rebuilds", "Fills of the whole search index (start, reconnection)", List.of(),
                 s -> s.rebuilds);
         counter("catalog.search.index.changes.applied", "Changed listings re-read into the search index", List.of(),

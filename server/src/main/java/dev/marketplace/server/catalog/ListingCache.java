@@ -2,9 +2,11 @@ package dev.marketplace.server.catalog;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +30,11 @@ import java.util.function.Supplier;
  * (decision 58). An answer read from the database while a change committed is
  * not kept: each load notes the generation before it reads, and what it stored is removed again if an announcement
  * bumped the generation meanwhile (the announcement may have been handled before the store, so it cannot remove it).
- * Errors are never kept. Both caches are bounded in bytes of JSON and keep what is asked for most (Caffeine's
- * W-TinyLFU, decision 47). Pages are kept only while PostgreSQL answers listings queries; once the search index
- * does, pages are put together from the listings kept here, which a change drops one product at a time.
+ * Errors are never kept. Both caches are bounded in bytes and keep what is asked for most (Caffeine's W-TinyLFU,
+ * decision 47); they keep the JSON deflated ({@link PackedJson}, 43 % of its size for a listing), so that
+ * the default bound holds the whole 100,000-product demo catalog (decision 68). Pages are kept only while PostgreSQL
+ * answers listings queries; once the search index does, pages are put together from the listings kept here, which a
+ * change drops one product at a time.
  */
 public final class ListingCache implements ChangeNotifications.Subscriber {
 
@@ -39,8 +43,8 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     private static final String EVERYTHING = "*";
     /** V47: a bulk change's products are in a batch row, read by its id. */
     private static final String BATCH = "#";
-    /** What an entry costs besides its JSON: key, node and array headers (an estimate). */
-    private static final int ENTRY_OVERHEAD_BYTES = 120;
+    /** What an entry costs besides its packed JSON: key, nodes, array header (about 130 bytes in a histogram). */
+    private static final int ENTRY_OVERHEAD_BYTES = 130;
 
     private final Cache<UUID, byte[]> listings;
     private final Cache<String, byte[]> pages;
@@ -52,9 +56,10 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     public ListingCache(long maxListingBytes, long maxPageBytes, LongFunction<Optional<List<UUID>>> batches) {
         this.batches = batches;
         this.listings = Caffeine.newBuilder().maximumWeight(maxListingBytes)
-                .weigher((UUID id, byte[] json) -> json.length + ENTRY_OVERHEAD_BYTES).build();
+                .weigher((UUID id, byte[] packed) -> packed.length + ENTRY_OVERHEAD_BYTES).recordStats().build();
         this.pages = Caffeine.newBuilder().maximumWeight(maxPageBytes)
-                .weigher((String query, byte[] json) -> json.length + 2 * query.length() + ENTRY_OVERHEAD_BYTES).build();
+                .weigher((String query, byte[] packed) -> packed.length + 2 * query.length() + ENTRY_OVERHEAD_BYTES)
+                .build();
     }
 
     /** Answers are served while {@code current} is true (see {@link ChangeNotifications#isCurrent()}). */
@@ -81,9 +86,11 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         byte[][] found = new byte[productIds.size()][];
         List<UUID> missing = new ArrayList<>();
         for (int i = 0; i < found.length; i++) {
-            found[i] = serve ? listings.getIfPresent(productIds.get(i)) : null;
-            if (found[i] == null) {
+            byte[] kept = serve ? listings.getIfPresent(productIds.get(i)) : null;
+            if (kept == null) {
                 missing.add(productIds.get(i));
+            } else {
+                found[i] = PackedJson.unpack(kept);
             }
         }
         if (!missing.isEmpty()) {
@@ -95,9 +102,11 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
                 }
             }
             if (serve) {
-                listings.putAll(loaded);
+                Map<UUID, byte[]> packed = new HashMap<>();
+                loaded.forEach((id, json) -> packed.put(id, PackedJson.pack(json)));
+                listings.putAll(packed);
                 if (generation.get() != before) {
-                    loaded.forEach(listings.asMap()::remove);
+                    packed.forEach(listings.asMap()::remove);
                 }
             }
         }
@@ -116,13 +125,14 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         }
         byte[] kept = answers.getIfPresent(key);
         if (kept != null) {
-            return kept;
+            return PackedJson.unpack(kept);
         }
         long before = generation.get();
         byte[] loaded = load.get();
-        answers.put(key, loaded);
+        byte[] packed = PackedJson.pack(loaded);
+        answers.put(key, packed);
         if (generation.get() != before) {
-            answers.asMap().remove(key, loaded);
+            answers.asMap().remove(key, packed);
         }
         return loaded;
     }
@@ -147,7 +157,13 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         }
     }
 
-    /** What the kept listings and pages weigh: their JSON and an estimate of each entry's overhead, in bytes. */
+    /** Listings asked for while the cache was served: found kept ({@code true}) or read from the database. */
+    long listingLookups(boolean found) {
+        CacheStats stats = listings.stats();
+        return found ? stats.hitCount() : stats.missCount();
+    }
+
+    /** What the kept listings and pages weigh: their packed JSON and an estimate of each entry's overhead, in bytes. */
     long weighedBytes() {
         return listings.policy().eviction().orElseThrow().weightedSize().orElse(0)
                 + pages.policy().eviction().orElseThrow().weightedSize().orElse(0);
