@@ -157,9 +157,13 @@ public final class MerchantService {
         return changed;
     }
 
-    /** The handling days of those of these merchants that set their own (the others take the default). */
-    public Map<UUID, Integer> handlingDays(Collection<UUID> merchantIds) {
-        return merchantIds.isEmpty() ? Map.of() : repository.handlingDays(dsl, merchantIds);
+    /**
+     * The handling days of those of these merchants that set their own (the others take the default), in the caller's
+     * transaction: a paying transaction that read them through a pooled connection of its own held two at once, and
+     * 16 concurrent partner-lease commits then starved the pool (decision 67).
+     */
+    public Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> merchantIds) {
+        return merchantIds.isEmpty() ? Map.of() : repository.handlingDays(db, merchantIds);
     }
 
     /**

@@ -449,7 +449,7 @@ public final class OrderService {
         fulfilment.setAcceptanceDue(tx, order.id(), acceptWithin);
         // The promised ship-by time: the longest handling time of the sub-order's lines, each its product's own,
         // else its merchant's, else the marketplace's (decisions 56 and 65).
-        Map<UUID, Integer> merchantDays = merchants.handlingDays(order.subOrders().stream()
+        Map<UUID, Integer> merchantDays = merchants.handlingDays(tx, order.subOrders().stream()
                 .map(Order.SubOrder::merchantId).collect(Collectors.toSet()));
         Map<UUID, Integer> productDays = products.handlingDays(tx, order.subOrders().stream()
                 .flatMap(subOrder -> subOrder.lines().stream()).map(Order.Line::productId).collect(Collectors.toSet()));
