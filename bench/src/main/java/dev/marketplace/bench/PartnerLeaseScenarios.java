@@ -80,9 +80,7 @@ final class PartnerLeaseScenarios {
                             }
                         } catch (RuntimeException e) {
                             if (measured) {
-                                String message = String.valueOf(e.getMessage());
-                                failures.computeIfAbsent(message.substring(0, Math.min(120, message.length())),
-                                        key -> new LongAdder()).increment();
+                                countFailure(failures, e);
                             }
                         }
                     }
@@ -111,23 +109,34 @@ final class PartnerLeaseScenarios {
                     random -> creates[nextCreate.getAndIncrement() % creates.length]);
             Report.CpuShares createShares = createCpu.stop();
 
+            // A lease that could not be taken is counted, not fatal to its thread: a thread that died here left the
+            // commit phase with fewer leases than it sends, and its figures said nothing of why.
             List<byte[]> commits = Collections.synchronizedList(new ArrayList<>());
             List<Thread> preparing = new ArrayList<>();
-            AtomicInteger prepared = new AtomicInteger();
+            AtomicInteger attempts = new AtomicInteger();
+            Map<String, LongAdder> preparationFailures = new ConcurrentHashMap<>();
             for (int c = 0; c < CONNECTIONS; c++) {
                 int connection = c;
                 preparing.add(Thread.ofVirtual().start(() -> {
                     String partner = partners.get(connection % partners.size());
-                    while (prepared.getAndIncrement() < creations) {
-                        String lease = api.post(partner, "/v1/partner-inventory/leases",
-                                leaseBody(skus.get(ThreadLocalRandom.current().nextInt(skus.size()))), 201)
-                                .get("id").asText();
-                        commits.add(HttpConnection.post(context.base(),
-                                "/v1/partner-inventory/leases/" + lease + "/commit", partner, ADDRESS));
+                    while (attempts.getAndIncrement() < creations * 2 && commits.size() < creations) {
+                        try {
+                            String lease = api.post(partner, "/v1/partner-inventory/leases",
+                                    leaseBody(skus.get(ThreadLocalRandom.current().nextInt(skus.size()))), 201)
+                                    .get("id").asText();
+                            commits.add(HttpConnection.post(context.base(),
+                                    "/v1/partner-inventory/leases/" + lease + "/commit", partner, ADDRESS));
+                        } catch (RuntimeException e) {
+                            countFailure(preparationFailures, e);
+                        }
                     }
                 }));
             }
             LoadGenerator.joinAll(preparing);
+            if (commits.size() < creations) {
+                throw new IllegalStateException("only " + commits.size() + " of " + creations
+                        + " leases to commit could be taken: " + new TreeMap<>(preparationFailures));
+            }
             AtomicInteger nextCommit = new AtomicInteger();
             Machine.CpuMeter commitCpu = new Machine.CpuMeter(context);
             Report.Load commitAtRate = new LoadGenerator(context.base(), CONNECTIONS).atRate(OPEN_LOOP_RATE,
@@ -144,6 +153,7 @@ final class PartnerLeaseScenarios {
             figures.put("closedLoopCpu", closedShares);
             figures.put("createOpenLoop300", createAtRate);
             figures.put("createOpenLoop300Cpu", createShares);
+            figures.put("commitPreparationFailures", new TreeMap<>(preparationFailures));
             figures.put("commitOpenLoop300", commitAtRate);
             figures.put("commitOpenLoop300Cpu", commitShares);
             long failed = failures.values().stream().mapToLong(LongAdder::sum).sum();
@@ -160,6 +170,13 @@ final class PartnerLeaseScenarios {
                     new Report.Check("p99 < 50 ms at 300 lease commits/s (open loop)", commitAtRate.describeP99(),
                             commitAtRate.p99Below(50))));
         }
+    }
+
+    /** Failures by the start of their message (the status and the problem's type), each lease's own id cut off. */
+    private static void countFailure(Map<String, LongAdder> failures, RuntimeException e) {
+        String message = String.valueOf(e.getMessage()).replaceAll("leases/[0-9a-f-]{36}/", "leases/{id}/");
+        failures.computeIfAbsent(message.substring(0, Math.min(160, message.length())), key -> new LongAdder())
+                .increment();
     }
 
     private static String leaseBody(Sku sku) {

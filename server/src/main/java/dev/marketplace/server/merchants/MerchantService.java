@@ -158,8 +158,9 @@ public final class MerchantService {
     }
 
     /**
-     * In the caller's transaction (a payment's holds its connection: reading on another would hold two of the pool
-     * at once): the handling days of those of these merchants that set their own (the others take the default).
+     * The handling days of those of these merchants that set their own (the others take the default), in the caller's
+     * transaction: a paying transaction that read them through a pooled connection of its own held two at once, and
+     * 16 concurrent partner-lease commits then starved the pool (decisions 66 and 67).
      */
     public Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> merchantIds) {
         return merchantIds.isEmpty() ? Map.of() : repository.handlingDays(db, merchantIds);
