@@ -6,9 +6,16 @@ import dev.marketplace.sdk.api.CategoriesApi;
 import dev.marketplace.sdk.model.Category;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryMove;
+import dev.marketplace.sdk.model.Money;
+import dev.marketplace.sdk.model.ProductBulkUpsert;
+import dev.marketplace.sdk.model.ProductUpsertItem;
+import dev.marketplace.sdk.model.ProductUpsertResult;
+import dev.marketplace.sdk.model.ProductVariantInput;
+import dev.marketplace.sdk.model.UpsertOutcome;
 import dev.marketplace.server.demo.DemoData;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestServer;
 import jakarta.json.Json;
 import java.io.StringReader;
@@ -20,10 +27,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -150,13 +159,65 @@ class ListingSearchFreshnessIT {
      */
     @Test
     void everyListingTriggerStillAnnouncesItsProductsByIdOrThroughABatch() throws Exception {
+        listeningToListingChanges(ListingSearchFreshnessIT::announcements);
+    }
+
+    /**
+     * A price change reaches listing_search through the product's lowest price (V49) on top of the variants' own
+     * announcement: each product must still be announced once, or every node re-reads it twice (two batches are not
+     * folded by PostgreSQL as identical payloads are).
+     */
+    @Test
+    void aBulkPriceChangeAnnouncesEachProductOnce() throws Exception {
+        listeningToListingChanges(notifications -> {
+            List<UUID> bySql = server.db().fetch("""
+                    UPDATE product_variant SET price_amount = price_amount + 1
+                    WHERE product_id IN (SELECT id FROM product ORDER BY id DESC LIMIT 150)
+                    RETURNING product_id""").getValues(0, UUID.class).stream().distinct().toList();
+            assertThat(bySql).hasSize(150);
+            assertThat(announcedEach(notifications)).as("one statement repricing 150 products")
+                    .containsAll(bySql).doesNotHaveDuplicates();
+
+            UUID oneProduct = bySql.getFirst();
+            server.db().execute("UPDATE product_variant SET price_amount = price_amount + 1 WHERE product_id = ?",
+                    oneProduct);
+            assertThat(announcedEach(notifications)).as("one product repriced").containsExactly(oneProduct);
+
+            TestCatalog.ActiveMerchant erp = new TestCatalog(server).activeMerchant("Reprice KK", category());
+            List<UUID> byApi = upsertPriced(erp, 1_000).stream().map(ProductUpsertResult::getProductId).toList();
+            announcedEach(notifications);
+            assertThat(upsertPriced(erp, 900)).extracting(ProductUpsertResult::getOutcome)
+                    .containsOnly(UpsertOutcome.UPDATED);
+            assertThat(announcedEach(notifications)).as("a bulk upsert repricing 120 products")
+                    .containsAll(byApi).doesNotHaveDuplicates();
+        });
+    }
+
+    /** 120 products of the merchant's ERP at this price, created or repriced by one bulk upsert. */
+    private static List<ProductUpsertResult> upsertPriced(TestCatalog.ActiveMerchant erp, long price) throws Exception {
+        UUID category = category();
+        return erp.client().products().upsertProducts(new ProductBulkUpsert().products(IntStream.range(0, 120)
+                .mapToObj(p -> new ProductUpsertItem().externalId("REPRICE-" + p).categoryId(category)
+                        .title(Map.of("en", "Tea " + p)).variants(List.of(new ProductVariantInput().sku("REPRICE-" + p)
+                                .price(new Money().amount(price).currency("JPY")))))
+                .toList())).getResults();
+    }
+
+    private static UUID category() {
+        return server.db().fetchSingle("SELECT id FROM catalog_category ORDER BY id LIMIT 1").get(0, UUID.class);
+    }
+
+    /**
+     * Runs {@code check} on a connection of the server's pool listening on listing_changes, and gives the connection
+     * back not listening, nothing left unread.
+     */
+    private static void listeningToListingChanges(ListeningCheck check) throws Exception {
         try (Connection listening = server.dataSource().getConnection()) {
             listening.setAutoCommit(true);
             try (Statement listen = listening.createStatement()) {
                 listen.execute("LISTEN listing_changes");
-                announcements(listening);
+                check.run(listening.unwrap(PGConnection.class));
             } finally {
-                // the connection goes back to the server's pool: not listening, nothing left unread
                 try (Statement unlisten = listening.createStatement()) {
                     unlisten.execute("UNLISTEN listing_changes");
                 }
@@ -166,9 +227,12 @@ class ListingSearchFreshnessIT {
         server.module(CatalogModule.class).listingChanges().forEach(ChangeNotifications::awaitDelivery);
     }
 
+    private interface ListeningCheck {
+        void run(PGConnection notifications) throws Exception;
+    }
+
     /** Each kind of statement the triggers watch, and what it announces. */
-    private static void announcements(Connection listening) throws Exception {
-        PGConnection notifications = listening.unwrap(PGConnection.class);
+    private static void announcements(PGConnection notifications) throws Exception {
         UUID product = server.db().fetchSingle("SELECT product_id FROM listing_search ORDER BY product_id LIMIT 1")
                 .get(0, UUID.class);
 
@@ -200,13 +264,18 @@ class ListingSearchFreshnessIT {
      * for any other the same commit sent.
      */
     private static Set<UUID> announced(PGConnection notifications) throws Exception {
+        return new HashSet<>(announcedEach(notifications));
+    }
+
+    /** As {@link #announced}, a product as many times as it was announced. */
+    private static List<UUID> announcedEach(PGConnection notifications) throws Exception {
         List<String> payloads = new ArrayList<>();
         for (int attempt = 0; attempt < 10 && payloads.isEmpty(); attempt++) {
             payloads.addAll(announcements(notifications.getNotifications(1_000)));
         }
         assertThat(payloads).as("announced on listing_changes within 10 s").isNotEmpty();
         payloads.addAll(announcements(notifications.getNotifications(200)));
-        Set<UUID> products = new HashSet<>();
+        List<UUID> products = new ArrayList<>();
         for (String payload : payloads) {
             if (payload.startsWith("#")) {
                 products.addAll(List.of(server.db().fetchSingle("SELECT product_ids FROM listing_change_batch WHERE id = ?",
