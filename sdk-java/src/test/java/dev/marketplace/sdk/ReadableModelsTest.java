@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.Money;
+import dev.marketplace.sdk.model.ProductUpdate;
 import dev.marketplace.sdk.model.ProductVariantInput;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,8 @@ class ReadableModelsTest {
 
         assertThat(variant.toString()).doesNotContain("\n").startsWith("ProductVariantInput[")
                 .contains("sku=SEN-1", "price=Money[amount=1200, currency=JPY]");
+        assertThat(new ProductUpdate().handlingDays(4).toString()).as("a nullable field by its value")
+                .contains("handlingDays=4");
     }
 
     @Test

@@ -24,6 +24,7 @@ import dev.marketplace.sdk.api.OauthApi;
 import dev.marketplace.sdk.api.OauthApi.RequestTokenForm;
 import dev.marketplace.sdk.model.CategoryCreate;
 import dev.marketplace.sdk.model.CategoryUpdate;
+import dev.marketplace.sdk.model.ProductUpdate;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
@@ -91,6 +92,20 @@ class RequestShapeTest {
                 .withHeader("X-Request-Id", equalTo("erp-42")));
         api.verify(patchRequestedFor(urlPathEqualTo("/v1/categories/" + category)).withHeader("If-Match", equalTo("\"3\""))
                 .withHeader("Idempotency-Key", absent()));
+    }
+
+    @Test
+    void aNullableFieldLeftUnsetIsLeftOutAndOneSetToNullIsSentAsNull() {
+        UUID product = UUID.randomUUID();
+        api.stubFor(patch(urlPathEqualTo("/v1/products/" + product)).willReturn(okJson("{}")));
+
+        client.products().updateProduct(product, new ProductUpdate().version(3L));
+        client.products().updateProduct(product, new ProductUpdate().handlingDays(null).version(4L));
+
+        api.verify(patchRequestedFor(urlPathEqualTo("/v1/products/" + product))
+                .withRequestBody(equalToJson("{\"version\": 3}")));
+        api.verify(patchRequestedFor(urlPathEqualTo("/v1/products/" + product))
+                .withRequestBody(equalToJson("{\"handlingDays\": null, \"version\": 4}")));
     }
 
     @Test

@@ -328,6 +328,11 @@ class InventoryApiIT {
         assertThat(uji.client().inventory().listLowStockEvents(
                 ListLowStockEventsParams.builder().limit(200).build()).getItems())
                 .noneMatch(event -> event.getVariantId().equals(variant));
+
+        // Through the SDK: a threshold left unset stays; one set to null is sent and clears it.
+        assertThat(stock(kyotoTea, variant, warehouse).getLowStockThreshold()).isEqualTo(5L);
+        single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).lowStockThreshold(null));
+        assertThat(stock(kyotoTea, variant, warehouse).getLowStockThreshold()).isNull();
     }
 
     @Test

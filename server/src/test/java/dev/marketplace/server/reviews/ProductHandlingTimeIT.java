@@ -125,12 +125,15 @@ class ProductHandlingTimeIT {
         assertThat(changed.getStatus()).isEqualTo(ProductStatus.PUBLISHED);
         assertThat(changed.getVersion()).isEqualTo(published.getVersion() + 1);
 
-        // Null takes the product back to its merchant's handling time.
-        HttpResponse<String> cleared = server.send(server.request("/v1/products/" + published.getId())
-                .header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(
-                        "{\"handlingDays\": null, \"version\": " + changed.getVersion() + "}")).build());
-        assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
+        // Through the SDK: a field left unset is not sent and stays; one set to null is sent and takes the product
+        // back to its merchant's handling time.
+        Product untouched = merchant.client().products().updateProduct(published.getId(),
+                new ProductUpdate().version(changed.getVersion()));
+        assertThat(untouched.getHandlingDays()).isEqualTo(4);
+        Product cleared = merchant.client().products().updateProduct(published.getId(),
+                new ProductUpdate().handlingDays(null).version(changed.getVersion()));
+        assertThat(cleared.getHandlingDays()).isNull();
+        assertThat(cleared.getVersion()).isEqualTo(changed.getVersion() + 1);
         assertThat(merchant.client().products().getProduct(published.getId()).getHandlingDays()).isNull();
     }
 
