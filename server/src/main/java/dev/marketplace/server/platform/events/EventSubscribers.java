@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record3;
+import org.jooq.Record4;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -101,6 +102,9 @@ public final class EventSubscribers {
      */
     long poll(Subscriber subscriber) {
         ChangeLog.settle(dsl);
+        if (nothingToDo(subscriber.name())) {
+            return 0;
+        }
         long handled = 0;
         if (takeLease(subscriber.name())) {
             Batch batch;
@@ -114,6 +118,34 @@ public final class EventSubscribers {
                 .where(EVENT_SUBSCRIPTION.NAME.eq(subscriber.name()))
                 .fetchSingle().value1());
         return handled;
+    }
+
+    /**
+     * Whether a poll would change nothing, read in one statement that writes nothing (and records the lag): another
+     * node holds the lease and it has not expired, or this node holds it for more than half its length still and
+     * the cursor is at the settled end with no event failing. Idle, a poll was otherwise a lease update, a
+     * transaction locking the cursor, reading and moving it, and a lag read: 5-24 % of an idle server's CPU at four
+     * polls a second per subscriber. Everything else takes the full path, so an expired lease is taken over and a
+     * lease is renewed long before it runs out, as before.
+     */
+    private boolean nothingToDo(String name) {
+        Field<Boolean> heldElsewhere = DSL.field(EVENT_SUBSCRIPTION.LEASE_HOLDER.ne(node)
+                .and(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT.gt(DSL.currentOffsetDateTime())));
+        Field<Boolean> heldHereLong = DSL.field(EVENT_SUBSCRIPTION.LEASE_HOLDER.eq(node)
+                .and(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT.gt(leaseEnd(settings.lease().dividedBy(2)))));
+        Record4<Long, Boolean, Boolean, Boolean> state = dsl.select(
+                        DOMAIN_EVENT_FEED.SETTLED_THROUGH.minus(EVENT_SUBSCRIPTION.POSITION), heldElsewhere, heldHereLong,
+                        DSL.field(EVENT_SUBSCRIPTION.FAILING_POSITION.isNull()))
+                .from(EVENT_SUBSCRIPTION, DOMAIN_EVENT_FEED)
+                .where(EVENT_SUBSCRIPTION.NAME.eq(name))
+                .fetchSingle();
+        long lag = state.value1();
+        boolean idle = Boolean.TRUE.equals(state.value2())
+                || (Boolean.TRUE.equals(state.value3()) && lag <= 0 && state.value4());
+        if (idle) {
+            lags.get(name).set(lag);
+        }
+        return idle;
     }
 
     /** The subscriber of that name this node runs. */
@@ -138,8 +170,12 @@ public final class EventSubscribers {
     }
 
     private Field<OffsetDateTime> leaseEnd() {
+        return leaseEnd(settings.lease());
+    }
+
+    private static Field<OffsetDateTime> leaseEnd(Duration from) {
         return DSL.field("clock_timestamp() + {0} * interval '1 millisecond'", SQLDataType.TIMESTAMPWITHTIMEZONE,
-                DSL.val(settings.lease().toMillis()));
+                DSL.val(from.toMillis()));
     }
 
     /** What one batch did; {@code more} when it was full and nothing failed, so more may be waiting. */

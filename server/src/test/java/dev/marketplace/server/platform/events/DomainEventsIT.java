@@ -177,6 +177,41 @@ class DomainEventsIT {
                 .containsExactly(early.idempotencyId(), late.idempotencyId());
     }
 
+    /**
+     * Polls four times a second per subscriber: one that finds nothing new, its lease held long enough, writes nothing
+     * (the cursor row keeps its row version), and the lease is still renewed once half of it has passed.
+     */
+    @Test
+    void anIdlePollWritesNothingAndTheLeaseIsStillRenewedBeforeItRunsOut() {
+        String idle = "test.idle";
+        Node node = node("solo", new EventSubscribers.Settings(Duration.ofSeconds(2), NEVER_BY_ITSELF, 50, 3),
+                List.of(idle));
+        writer.dsl().transaction(tx -> DomainEvents.append(tx.dsl(), someMovement()));
+        assertThat(node.runNow(idle)).isEqualTo(1);
+        String caughtUp = rowVersion(idle);
+
+        assertThat(node.runNow(idle)).isZero();
+        assertThat(node.runNow(idle)).isZero();
+        assertThat(rowVersion(idle)).as("idle polls wrote nothing").isEqualTo(caughtUp);
+        assertThat(lag(idle)).isZero();
+
+        writer.dsl().transaction(tx -> DomainEvents.append(tx.dsl(), someMovement()));
+        assertThat(node.runNow(idle)).as("a new event is handled at the next poll").isEqualTo(1);
+        String afterEvent = rowVersion(idle);
+        Await.until(Duration.ofSeconds(10), "the lease renewed by a poll after half of it passed", () -> {
+            node.runNow(idle);
+            return !rowVersion(idle).equals(afterEvent);
+        });
+        assertThat(writer.dsl().fetchValue("SELECT lease_holder LIKE 'solo-%' AND lease_expires_at > clock_timestamp() "
+                + "FROM event_subscription WHERE name = ?", idle)).as("still this node's").isEqualTo(true);
+        assertThat(handled(null)).isEqualTo(2);
+    }
+
+    /** The cursor row's version: it changes with every write to the row. */
+    private String rowVersion(String subscriber) {
+        return (String) writer.dsl().fetchValue("SELECT xmin::text FROM event_subscription WHERE name = ?", subscriber);
+    }
+
     private Node node(String name, EventSubscribers.Settings settings, List<String> subscriberNames) {
         Database database = database();
         Jobs jobs = new Jobs(Metrics.globalRegistry());
