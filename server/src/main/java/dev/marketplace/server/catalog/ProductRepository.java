@@ -26,6 +26,7 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -344,19 +345,10 @@ final class ProductRepository {
             this.idIndex = values.indexOf(PLACEHOLDER);
         }
 
-        /**
-         * Executed through JDBC and read back by jOOQ: a plain-SQL query of jOOQ parses and renders its text on every
-         * execution, 18 % of a listing miss's CPU (decision 58).
-         */
         Optional<Listing> find(DSLContext db, UUID id) {
-            List<Record> rows = db.connectionResult(connection -> {
-                try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                    for (int i = 0; i < bindValues.length; i++) {
-                        statement.setObject(i + 1, i == idIndex ? id : bindValues[i]);
-                    }
-                    try (ResultSet result = statement.executeQuery()) {
-                        return db.fetch(result, FIELDS);
-                    }
+            List<Record> rows = fetchRendered(db, sql, FIELDS, statement -> {
+                for (int i = 0; i < bindValues.length; i++) {
+                    statement.setObject(i + 1, i == idIndex ? id : bindValues[i]);
                 }
             });
             if (rows.isEmpty()) {
@@ -370,8 +362,8 @@ final class ProductRepository {
 
     /**
      * What carts and checkouts read of variants (price, merchant, product title and attributes, the category's
-     * commission rate) in one statement rendered to SQL once, like {@link ListingById}: every cart read and every
-     * checkout runs it.
+     * commission rate) in one statement rendered to SQL once and run through JDBC, like {@link ListingById}: every
+     * cart read and every checkout runs it.
      */
     static final class VariantsForSale {
         private static final Field<?>[] FIELDS = {PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
@@ -391,7 +383,9 @@ final class ProductRepository {
 
         Map<UUID, VariantForSale> find(DSLContext db, Collection<UUID> variantIds) {
             Map<UUID, VariantForSale> variants = new LinkedHashMap<>();
-            for (Record row : db.resultQuery(sql, (Object) variantIds.toArray(UUID[]::new)).coerce(FIELDS).fetch()) {
+            List<Record> rows = fetchRendered(db, sql, FIELDS, statement -> statement.setArray(1,
+                    statement.getConnection().createArrayOf("uuid", variantIds.toArray(UUID[]::new))));
+            for (Record row : rows) {
                 variants.put(row.get(PRODUCT_VARIANT.ID), new VariantForSale(row.get(PRODUCT_VARIANT.ID),
                         row.get(PRODUCT_VARIANT.PRODUCT_ID), row.get(PRODUCT_VARIANT.MERCHANT_ID),
                         row.get(PRODUCT.CATEGORY_ID), row.get(PRODUCT_VARIANT.SKU), stringMap(row.get(PRODUCT.TITLE)),
@@ -402,6 +396,26 @@ final class ProductRepository {
             }
             return variants;
         }
+    }
+
+    /** Sets a pre-rendered statement's bind values. */
+    private interface Binding {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /**
+     * Runs SQL rendered once through JDBC and reads its rows back with jOOQ: a plain-SQL query of jOOQ parses and
+     * renders its text again on every execution, 18 % of a listing miss's CPU (decision 58).
+     */
+    private static List<Record> fetchRendered(DSLContext db, String sql, Field<?>[] fields, Binding binding) {
+        return db.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                binding.bind(statement);
+                try (ResultSet result = statement.executeQuery()) {
+                    return db.fetch(result, fields);
+                }
+            }
+        });
     }
 
     /**
