@@ -11,6 +11,8 @@
 #                           memory-after-load (the server's RSS, its peak and PostgreSQL's PSS) ends every run
 #   BENCH_ONLY=search-mix-with-writes,no-cliff bench/run.sh    search while an ERP and shoppers write through the API,
 #                           and twice the sustainable load of search and checkout beside cached reads (decision 69)
+#   BENCH_ONLY=flash-sale,bulk-stock-update,change-feed-catch-up bench/run.sh    issue 20's flash sale, bulk stock and
+#                           feed catch-up (decision 70); they use the demo marketplace's SKUs, levels and products
 #   BENCH_DEMO_DATA=false BENCH_ONLY=pgbench,ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
 #                           settlement ledger (issue 14, decision 53): posting, a 100,000-line CSV statement, 1,000,000
 #                           entries reconciled; pgbench is the same run's baseline

@@ -43,6 +43,10 @@ final class IntegrationScenarios {
                     levels.add(new String[] {rows.getString(1), rows.getString(2)});
                 }
             }
+            if (levels.size() < SKUS) {
+                throw new IllegalStateException(levels.size() + " stock levels: this scenario updates the demo "
+                        + "marketplace's, run it without BENCH_DEMO_DATA=false");
+            }
             ObjectMapper json = new ObjectMapper();
             long sequence = System.currentTimeMillis(); // newer than any earlier update: every item applies
             List<String> bodies = new ArrayList<>();
@@ -121,6 +125,13 @@ final class IntegrationScenarios {
                 try (ResultSet count = statement.executeQuery("SELECT count(*) FROM change_log WHERE feed = 'products'")) {
                     count.next();
                     present = count.getLong(1);
+                }
+                try (ResultSet products = statement.executeQuery("SELECT count(*) FROM product")) {
+                    products.next();
+                    if (products.getLong(1) == 0) {
+                        throw new IllegalStateException("no products: this scenario reads changes of the demo "
+                                + "marketplace's, run it without BENCH_DEMO_DATA=false");
+                    }
                 }
                 long missing = CHANGES - present;
                 if (missing > 0) {

@@ -607,12 +607,15 @@ final class OrderScenarios {
                     outcomes.computeIfAbsent(outcome, key -> new LongAdder()).increment();
                 }));
             }
+            long fromMemoryBefore = refusalsFromMemory(context);
             Machine.CpuMeter cpu = new Machine.CpuMeter(context);
             long started = System.nanoTime();
             go.countDown();
             LoadGenerator.joinAll(buyers);
             double seconds = (System.nanoTime() - started) / 1e9;
+            double serverSeconds = cpu.serverSeconds();
             Report.CpuShares shares = cpu.stop();
+            long fromMemory = refusalsFromMemory(context) - fromMemoryBefore;
 
             JsonNode stock = api.get(api.token(api.createClient(context.operatorToken(), "bench stock reader "
                     + UUID.randomUUID(), "operator", null, List.of("inventory:read"))),
@@ -626,6 +629,7 @@ final class OrderScenarios {
             Map<String, Long> byOutcome = new TreeMap<>();
             outcomes.forEach((outcome, count) -> byOutcome.put(outcome, count.sum()));
             long ordersPlaced = byOutcome.getOrDefault("201 order", 0L);
+            long refusals = byOutcome.getOrDefault("409 insufficient_stock", 0L);
             double attemptsPerSecond = BUYERS / seconds;
 
             Map<String, Object> figures = new LinkedHashMap<>();
@@ -636,14 +640,32 @@ final class OrderScenarios {
             figures.put("outcomes", byOutcome);
             figures.put("latencyMs", Report.Latency.of(latencyMicros));
             figures.put("stockAfter", Map.of("onHand", onHand, "available", available));
+            figures.put("refusalsFromMemory", fromMemory);
             figures.put("cpu", shares);
+            figures.put("serverCpuMsPerAttempt", Report.round(serverSeconds * 1_000 / BUYERS));
             return new Report.Scenario(name(), "measured", null, figures, List.of(
                     new Report.Check("exactly 100 orders", ordersPlaced + " orders " + byOutcome,
                             ordersPlaced == UNITS),
                     new Report.Check("stock 0 available", available + " available of " + onHand + " on hand",
                             available == 0),
                     new Report.Check("≥ 1,500 attempts/s", String.format(Locale.ROOT, "%.0f attempts/s (%d in %.2f s)",
-                            attemptsPerSecond, BUYERS, seconds), attemptsPerSecond >= 1_500)));
+                            attemptsPerSecond, BUYERS, seconds), attemptsPerSecond >= 1_500),
+                    // Decision 70: a refusal from memory reads the cart, claims and releases its Idempotency-Key and
+                    // is audited (four statements, CheckoutStatementsIT); nothing of stock, catalog or merchants.
+                    new Report.Check("refusals of the sold-out SKU touch no database", String.format(Locale.ROOT,
+                            "%d of %d insufficient_stock refusals from memory, each still reading the cart, claiming and "
+                            + "releasing its Idempotency-Key and audited (4 statements)", fromMemory, refusals), false)));
+        }
+
+        /** The server's count of checkouts refused from its sold-out marks (decision 70); -1 if unreadable. */
+        private static long refusalsFromMemory(Context context) {
+            HttpResponse<String> metrics = context.api().exchange(HttpRequest.newBuilder(
+                            context.base().resolve("/observe/metrics"))
+                    .header("Authorization", "Bearer " + context.operatorToken())
+                    .header("Accept", "text/plain").GET().build());
+            return metrics.body().lines().filter(line -> line.startsWith("inventory_sold_out_refusals_from_memory_total"))
+                    .map(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .findFirst().orElse(-1L);
         }
     }
 

@@ -163,7 +163,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     categories.service(), clients.service(), security.piiKeys()));
             CatalogModule catalog = add(modules, new CatalogModule(config.get("catalog"), database,
                     categories.service(), merchants.service()));
-            InventoryModule inventory = add(modules, new InventoryModule(dsl, catalog.products()));
+            InventoryModule inventory = add(modules, new InventoryModule(database, catalog.products()));
             PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));
             ChannelsModule channels = add(modules, new ChannelsModule(config.get("channels"), dsl, clock));
             DropshipModule dropship = add(modules, new DropshipModule(config.get("dropship"), dsl, outbound,

@@ -144,6 +144,11 @@ final class InventoryRepository {
     /**
      * Creates the missing stock levels (zero on hand) for these keys, each with its merchant, and locks all of
      * them: one statement for each, whatever the number of keys (arrays, not one bind value per key).
+     *
+     * <p>An ERP's update names levels that exist (decision 70): they are locked first, in a savepoint, and when all
+     * are there that is all, without probing every key again for the insert. When some are missing the savepoint is
+     * rolled back, which releases those locks, and the levels are created then locked as before: every transaction
+     * still takes its locks in one order (decision 11), so bulk updates creating levels concurrently cannot deadlock.
      */
     Map<StockKey, StockLevel> createAndLockLevels(DSLContext db, Map<StockKey, UUID> merchantByKey) {
         List<StockKey> keys = merchantByKey.keySet().stream().sorted().toList();
@@ -155,6 +160,19 @@ final class InventoryRepository {
         Field<UUID> wantedVariant = DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID);
         Field<UUID> wantedLocation = DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID);
         Field<UUID> wantedMerchant = DSL.field(DSL.name("wanted", "merchant_id"), SQLDataType.UUID);
+        Condition isWanted = DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(
+                DSL.select(wantedVariant, wantedLocation).from(wanted));
+        try {
+            return db.transactionResult(savepoint -> {
+                Map<StockKey, StockLevel> existing = lock(savepoint.dsl(), isWanted);
+                if (existing.size() < keys.size()) {
+                    throw new SomeLevelsMissing();
+                }
+                return existing;
+            });
+        } catch (SomeLevelsMissing e) {
+            // rolled back to the savepoint: no lock kept
+        }
         // Only the missing ones are offered: each new row costs its trigger two key lookups (V39).
         db.insertInto(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID, STOCK_LEVEL.MERCHANT_ID)
                 .select(DSL.select(wantedVariant, wantedLocation, wantedMerchant).from(wanted)
@@ -164,8 +182,14 @@ final class InventoryRepository {
                         .orderBy(wantedVariant, wantedLocation))
                 .onConflictDoNothing()
                 .execute();
-        return lock(db, DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(
-                DSL.select(wantedVariant, wantedLocation).from(wanted)));
+        return lock(db, isWanted);
+    }
+
+    /** Some levels to lock do not exist yet: the savepoint that locked the others is rolled back. */
+    private static final class SomeLevelsMissing extends RuntimeException {
+        SomeLevelsMissing() {
+            super(null, null, false, false);
+        }
     }
 
     /** Locks the stock levels of these variants at every location. */

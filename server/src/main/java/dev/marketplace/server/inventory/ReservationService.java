@@ -102,16 +102,14 @@ public final class ReservationService {
      * sold-out item cost little. Passing it decides nothing; the reservation, under its locks, does.
      */
     public void refuseIfVisiblyShort(ReservationRequest request) {
+        refuseIfKnownSoldOut(request);
         List<ReservationRequest.Line> lines = request.lines();
         List<UUID> variants = lines.stream().map(ReservationRequest.Line::variantId).distinct().toList();
-        // A variant found sold out less than SoldOutVariants.FOR ago is refused from memory (a flash sale's tail);
-        // only the others are read.
-        Set<UUID> knownSoldOut = soldOut.among(variants);
-        List<UUID> toRead = variants.stream().filter(variant -> !knownSoldOut.contains(variant)).toList();
-        Map<UUID, Long> available = toRead.isEmpty() ? Map.of() : repository.mostAvailableAtOneLocation(dsl, toRead);
-        for (UUID variant : toRead) {
+        long readBegan = soldOut.beforeReading();
+        Map<UUID, Long> available = repository.mostAvailableAtOneLocation(dsl, variants);
+        for (UUID variant : variants) {
             if (available.getOrDefault(variant, 0L) <= 0) {
-                soldOut.found(variant);
+                soldOut.found(variant, readBegan);
             }
         }
         List<Integer> unavailable = new ArrayList<>();
@@ -123,6 +121,27 @@ public final class ReservationService {
         if (!unavailable.isEmpty()) {
             throw insufficientStock(unavailable);
         }
+    }
+
+    /**
+     * Refuses (409 {@code insufficient_stock} naming those lines) when some line's variant is known sold out on this
+     * node (decision 70): from memory, no statement at all, so a flash sale's refusals after the last unit cost the
+     * database nothing. Passing it decides nothing.
+     */
+    public void refuseIfKnownSoldOut(ReservationRequest request) {
+        List<ReservationRequest.Line> lines = request.lines();
+        Set<UUID> knownSoldOut = soldOut.among(lines.stream().map(ReservationRequest.Line::variantId).toList());
+        if (knownSoldOut.isEmpty()) {
+            return;
+        }
+        List<Integer> unavailable = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (knownSoldOut.contains(lines.get(i).variantId())) {
+                unavailable.add(i);
+            }
+        }
+        soldOut.refusedFromMemory();
+        throw insufficientStock(unavailable);
     }
 
     private static ProblemException insufficientStock(List<Integer> unavailableLines) {

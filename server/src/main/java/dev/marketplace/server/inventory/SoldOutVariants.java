@@ -2,38 +2,101 @@ package dev.marketplace.server.inventory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.time.Duration;
+import dev.marketplace.server.platform.persistence.ChangeNotifications;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
- * Variants this node recently found with nothing available at any location, so that a flash sale's refusals after
- * the last unit is gone cost no database round trip each (decision 57). An entry is forgotten after
- * {@link #FOR} (the storefront's freshness bound, decision 19), so stock added by another node or by SQL is sold
- * again within that bound; a change of stock levels through this node forgets its variants at once. It only ever
- * refuses: a variant not known here is read as before, and whatever passes is decided under the levels' locks.
+ * Variants this node found with nothing available at any location, so that a flash sale's refusals after the last
+ * unit is gone are answered from memory (decisions 57 and 70). A mark holds until stock of its variant becomes
+ * available again anywhere: V61 announces every such commit on {@link #CHANNEL} (restock, a released or expired
+ * reservation, a cancellation or return put back on hand, on any node or by SQL), and every node forgets the variants
+ * it names. Marks are used only while the notifications are proven current ({@link ChangeNotifications#isCurrent}:
+ * less than a second behind); a lost connection forgets them all. It only ever refuses: a variant not marked is read
+ * as before, and whatever passes is decided under the levels' locks.
  */
-final class SoldOutVariants {
+final class SoldOutVariants implements ChangeNotifications.Subscriber {
 
-    /** How long a variant found sold out is refused from memory. */
-    static final Duration FOR = Duration.ofSeconds(1);
+    /** V61's channel: the variants a commit made available again, or {@code *} for all. */
+    static final String CHANNEL = "stock_available";
     private static final int MAX_VARIANTS = 100_000;
 
-    private final Cache<UUID, Boolean> soldOut = Caffeine.newBuilder().expireAfterWrite(FOR)
-            .maximumSize(MAX_VARIANTS).build();
+    private final Cache<UUID, Boolean> soldOut = Caffeine.newBuilder().maximumSize(MAX_VARIANTS).build();
+    /** Counts announcements: a read that began before one may have missed what it announced. */
+    private final AtomicLong announcements = new AtomicLong();
+    private final LongAdder refusedFromMemory = new LongAdder();
+    private volatile BooleanSupplier current = () -> false;
+
+    /** Marks are trusted only while {@code current} holds (the notifications proven less than a second behind). */
+    void trustedWhile(BooleanSupplier current) {
+        this.current = current;
+    }
+
+    /** To pass to {@link #found}: taken before the stock is read. */
+    long beforeReading() {
+        return announcements.get();
+    }
 
     /** Those of {@code variantIds} known to have nothing available. */
     Set<UUID> among(Collection<UUID> variantIds) {
+        if (!current.getAsBoolean()) {
+            return Set.of();
+        }
         return soldOut.getAllPresent(variantIds).keySet();
     }
 
-    void found(UUID variantId) {
+    /**
+     * Marks a variant read with nothing available by a read that began at {@code readBegan}: unless stock was
+     * announced available since (the read may have been older than that commit), checked after the mark is set so
+     * that an announcement racing with it removes it.
+     */
+    void found(UUID variantId, long readBegan) {
         soldOut.put(variantId, Boolean.TRUE);
+        if (announcements.get() != readBegan) {
+            soldOut.invalidate(variantId);
+        }
     }
 
     /** Their levels changed on this node: read them again. */
     void forget(Collection<UUID> variantIds) {
         soldOut.invalidateAll(variantIds);
+    }
+
+    void refusedFromMemory() {
+        refusedFromMemory.increment();
+    }
+
+    /** How many checkout or lease refusals were answered from the marks, without reading stock (a metric). */
+    long refusalsFromMemory() {
+        return refusedFromMemory.sum();
+    }
+
+    @Override
+    public void changed(String payload) {
+        changed(List.of(payload));
+    }
+
+    @Override
+    public void changed(List<String> payloads) {
+        announcements.incrementAndGet();
+        for (String payload : payloads) {
+            if (payload.equals("*")) {
+                soldOut.invalidateAll();
+                return;
+            }
+            soldOut.invalidateAll(Arrays.stream(payload.split(",")).map(UUID::fromString).toList());
+        }
+    }
+
+    @Override
+    public void mayHaveMissedChanges() {
+        announcements.incrementAndGet();
+        soldOut.invalidateAll();
     }
 }

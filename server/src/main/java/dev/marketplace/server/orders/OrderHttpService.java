@@ -111,7 +111,7 @@ public final class OrderHttpService implements HttpService {
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = Order.ShippingAddress.of(name, postal, phone);
         CheckoutRequest request = new CheckoutRequest(cartId, shippingAddress, redeemPoints, couponCodes, channelCode);
-        Order order = checkouts.call(() -> orders.checkout(Authentication.principal(req), request));
+        Order order = orders.checkout(Authentication.principal(req), request, checkouts::call);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
@@ -69,8 +70,16 @@ public final class OrderService {
     private final OrderLifecycle lifecycle;
     private final OrderPorts ports;
     /**
-     * Checkout as its steps (decision 30). The first two read and refuse without a transaction or a lock; the third
-     * is {@link #placing}.
+     * Checkout's first steps, before it is admitted to use the database's connections (decision 70): one statement,
+     * then a refusal from memory of a variant known sold out, so a flash sale's refusals neither queue for admission
+     * nor read anything else.
+     */
+    private final Steps<Checkout> refusalsBeforeAdmission = Steps.<Checkout>of("checkout before admission")
+            .step("read the cart; refuse one checked out, not the customer's, or empty", this::readCart)
+            .step("refuse lines whose variant is known sold out", this::refuseKnownSoldOut);
+    /**
+     * Checkout as its steps once admitted (decision 30). The first two read and refuse without a transaction or a
+     * lock; the third is {@link #placing}.
      */
     private final Steps<Checkout> checkoutSteps = Steps.<Checkout>of("checkout")
             .step("price the cart; refuse lines no longer sold (or of stale supply) and changed prices", this::price)
@@ -130,20 +139,38 @@ public final class OrderService {
      * recorded in it too ({@link OrderAttribution#placed}).
      */
     public Order checkout(Principal caller, CheckoutRequest request) {
+        return checkout(caller, request, Supplier::get);
+    }
+
+    /**
+     * {@link #checkout(Principal, CheckoutRequest)} where {@code admission} runs the part that uses the database's
+     * connections (the HTTP service's bounded concurrency); the cart is read and a variant known sold out refused
+     * before it.
+     */
+    public Order checkout(Principal caller, CheckoutRequest request, Admission admission) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
         while (true) {
-            Checkout run = checkoutSteps.run(new Checkout(caller, customer, request));
-            if (run.order != null && run.order.status() == OrderStatus.PAID) {
-                commitStock(run.order.id()); // as after a captured payment, once the order's transaction committed
-                return repository.get(dsl, run.order.id());
-            }
-            if (run.order != null) {
+            Checkout read = refusalsBeforeAdmission.run(new Checkout(caller, customer, request));
+            Order order = admission.admit(() -> {
+                Checkout run = checkoutSteps.run(read);
+                if (run.order != null && run.order.status() == OrderStatus.PAID) {
+                    commitStock(run.order.id()); // as after a captured payment, once the order's transaction committed
+                    return repository.get(dsl, run.order.id());
+                }
                 return run.order;
+            });
+            if (order != null) {
+                return order;
             }
             // The cart changed (or was checked out) since it was read: decide again on what it is now. Only the
             // storefront's own writes to this cart make this repeat, each one a change committed meanwhile.
         }
+    }
+
+    /** Runs the part of a checkout that uses the database's connections, once admitted (or refuses it). */
+    public interface Admission {
+        Order admit(Supplier<Order> work);
     }
 
     /** What checkout's steps share: the request, then what each step produced. */
@@ -185,7 +212,7 @@ public final class OrderService {
         }
     }
 
-    private Next price(Checkout run) {
+    private Next readCart(Checkout run) {
         Cart cart = carts.find(dsl, run.caller, run.request.cartId(), false).orElseThrow(CartService::notFound);
         if (cart.checkedOutOrderId() != null) {
             throw CartService.checkedOut(cart);
@@ -197,11 +224,22 @@ public final class OrderService {
         if (cart.lines().isEmpty()) {
             throw ProblemException.conflict("cart_empty", "The cart has no lines.");
         }
-        List<Pricing.Item> items = itemsOf(cart);
         run.cart = cart;
-        run.stock = new ReservationRequest(items.stream()
-                .map(item -> new ReservationRequest.Line(item.variant().variantId(), item.quantity(), Optional.empty()))
+        run.stock = new ReservationRequest(cart.lines().stream()
+                .map(line -> new ReservationRequest.Line(line.variantId(), line.quantity(), Optional.empty()))
                 .toList(), paymentTimeout.plus(RESERVATION_GRACE));
+        return Next.CONTINUE;
+    }
+
+    private Next refuseKnownSoldOut(Checkout run) {
+        // Before the lines' prices and offers are read: a variant known sold out is refused whatever they say.
+        reservations.refuseIfKnownSoldOut(run.stock);
+        return Next.CONTINUE;
+    }
+
+    private Next price(Checkout run) {
+        Cart cart = run.cart;
+        List<Pricing.Item> items = itemsOf(cart);
         run.parts = pricing.price(items);
         run.subOrderIds = run.parts.stream().map(part -> UUID.randomUUID()).toList();
         return Next.CONTINUE;

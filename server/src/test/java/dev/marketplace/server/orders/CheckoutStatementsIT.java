@@ -10,8 +10,10 @@ import dev.marketplace.sdk.model.CouponCreate;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.PointsAdjustmentCreate;
 import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -150,7 +152,7 @@ class CheckoutStatementsIT {
     }
 
     @Test
-    void aRefusalOfASoldOutVariantReadsNoStockOnceItIsKnownSoldOut() throws Exception {
+    void aRefusalOfAVariantKnownSoldOutReadsOnlyTheCartAndIsSoldAgainOnceStockIsBack() throws Exception {
         Item limited = shop.item(tea, "S-LIMITED", 5_000, 1, true);
         MarketplaceClient first = shop.customer(UUID.randomUUID());
         first.orders().checkout(Shop.checkoutOf(shop.cartWith(first, 1, limited)));
@@ -170,8 +172,24 @@ class CheckoutStatementsIT {
         });
 
         System.out.printf("two refusals of a variant known sold out:%n%s%n", String.join("\n", statements));
-        assertThat(statements).as("statements reading stock levels")
-                .noneMatch(sql -> sql.contains("stock_level"));
+        // Decision 70: the cart is read (its lines name the variants), nothing of the catalog, merchants, drop-ship or
+        // stock; besides, only the platform's bookkeeping (the Idempotency-Key claimed and released, the refused write
+        // audited, now and then a rate-limit lease or the revocation list's refresh).
+        assertThat(statements).as("statements of two refusals reading the cart")
+                .filteredOn(sql -> sql.contains("\"cart\"")).hasSize(2);
+        assertThat(statements).as("statements of two refusals").noneMatch(sql -> sql.contains("\"stock_level\"")
+                || sql.contains("\"product_variant\"") || sql.contains("\"merchant\"") || sql.contains("dropship"));
+
+        // Stock made available by any commit (another node's, SQL) reaches every node's marks: sold again.
+        server.db().execute("UPDATE stock_level SET on_hand = on_hand + 1 WHERE variant_id = ?", limited.variantId());
+        Await.until(Duration.ofSeconds(5), "the restocked variant sold again", () -> {
+            try {
+                buyers.get(1).orders().checkout(Shop.checkoutOf(carts.get(1)));
+                return true;
+            } catch (ConflictException stillRefused) {
+                return false;
+            }
+        });
     }
 
     private static Object refused(MarketplaceClient buyer, UUID cartId) {
