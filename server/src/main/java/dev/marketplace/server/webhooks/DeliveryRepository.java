@@ -11,8 +11,10 @@ import dev.marketplace.server.platform.persistence.DatabaseClock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -37,6 +39,12 @@ final class DeliveryRepository {
     /** One attempt's result, as logged. */
     record Attempt(long id, long deliveryId, UUID eventId, String topic, OffsetDateTime attemptedAt, String outcome,
                    Integer statusCode, int latencyMillis, String responseHead) {
+    }
+
+    /** The endpoints that have a delivery of this event already. */
+    Set<UUID> endpointsWithDeliveryOf(DSLContext db, UUID eventId) {
+        return new HashSet<>(db.select(WEBHOOK_DELIVERY.ENDPOINT_ID).from(WEBHOOK_DELIVERY)
+                .where(WEBHOOK_DELIVERY.EVENT_ID.eq(eventId)).fetch(WEBHOOK_DELIVERY.ENDPOINT_ID));
     }
 
     void insert(DSLContext db, List<NewDelivery> deliveries) {
