@@ -316,9 +316,14 @@ class ClusterIT {
         }
 
         int messages = 5 * 3;
-        Await.until(Duration.ofSeconds(60), "every delivery made", () -> shop.count("""
-                SELECT count(*) FROM webhook_delivery WHERE endpoint_id = ? AND status = 'delivered'""", endpoint)
-                == messages);
+        try {
+            Await.until(Duration.ofSeconds(60), "every delivery made", () -> shop.count("""
+                    SELECT count(*) FROM webhook_delivery WHERE endpoint_id = ? AND status = 'delivered'""", endpoint)
+                    == messages);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + deliveryLog(endpoint,
+                    outside.findAll(postRequestedFor(urlPathEqualTo("/hooks/operator")))), e);
+        }
         Map<Long, String> eventBySequence = new HashMap<>();
         db.fetch("SELECT sequence, event_id::text FROM webhook_delivery WHERE endpoint_id = ?", endpoint)
                 .forEach(row -> eventBySequence.put(row.get(0, Long.class), row.get(1, String.class)));
