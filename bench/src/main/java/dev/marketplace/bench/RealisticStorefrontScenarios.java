@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,12 +38,6 @@ final class RealisticStorefrontScenarios {
     private static volatile double ceiling;
 
     private RealisticStorefrontScenarios() {
-    }
-
-    private static String storefrontToken(Scenario.Context context) {
-        Api.Credentials storefront = context.api().createStorefrontClient(context.operatorToken(),
-                "bench storefront " + UUID.randomUUID(), List.of("catalog:read"));
-        return context.api().token(storefront);
     }
 
     private static Object ratioToCeiling(Report.Load load) {
@@ -129,7 +122,7 @@ final class RealisticStorefrontScenarios {
 
         @Override
         public Report.Scenario run(Context context) throws Exception {
-            String token = storefrontToken(context);
+            String token = StorefrontScenarios.storefrontToken(context);
             List<String> ids = new ArrayList<>();
             try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
                  Statement statement = db.createStatement();
@@ -196,7 +189,7 @@ final class RealisticStorefrontScenarios {
 
         @Override
         public Report.Scenario run(Context context) throws Exception {
-            String token = storefrontToken(context);
+            String token = StorefrontScenarios.storefrontToken(context);
             byte[][] requests = requests(context, token);
             List<String> variants = new ArrayList<>();
             try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");

@@ -296,11 +296,6 @@ final class SearchUnderWritesScenarios {
         }
     }
 
-    private static String storefrontToken(Scenario.Context context) {
-        return context.api().token(context.api().createStorefrontClient(context.operatorToken(),
-                "bench storefront " + UUID.randomUUID(), List.of("catalog:read")));
-    }
-
     /** Server CPU (its JVM and PostgreSQL) per request, in milliseconds, over every request of a phase. */
     private static double cpuMsPer(double serverCpuSeconds, Report.Load load) {
         long requests = load.ok() + load.httpErrors() + load.answeredInWarmUp();
@@ -319,7 +314,7 @@ final class SearchUnderWritesScenarios {
 
         @Override
         public Report.Scenario run(Context context) throws Exception {
-            String token = storefrontToken(context);
+            String token = StorefrontScenarios.storefrontToken(context);
             byte[][] requests = RealisticStorefrontScenarios.SearchMix.requests(context, token);
             LoadGenerator.Requests anySearch = random -> requests[random.nextInt(requests.length)];
             Duration warmUp = context.timing().warmUp();
@@ -419,7 +414,7 @@ final class SearchUnderWritesScenarios {
 
         @Override
         public Report.Scenario run(Context context) throws Exception {
-            String token = storefrontToken(context);
+            String token = StorefrontScenarios.storefrontToken(context);
             byte[][] searches = RealisticStorefrontScenarios.SearchMix.requests(context, token);
             LoadGenerator.Requests anySearch = random -> searches[random.nextInt(searches.length)];
             Duration warmUp = context.timing().warmUp();

@@ -20,7 +20,8 @@ final class StorefrontScenarios {
     /** Open loop: enough connections that none is the bottleneck at the rate; queueing shows as latency. */
     private static final int OPEN_LOOP_CONNECTIONS = 128;
 
-    private static String storefrontToken(Scenario.Context context) {
+    /** A new storefront client's token (catalog:read), as a storefront's requests carry. */
+    static String storefrontToken(Scenario.Context context) {
         String operatorToken = context.operatorToken();
         Api.Credentials storefront = context.api().createStorefrontClient(operatorToken,
                 "bench storefront " + UUID.randomUUID(), List.of("catalog:read"));
