@@ -129,6 +129,7 @@ final class DeliveryWorker {
     }
 
     private int send(DeliveryRepository.Claim claim) {
+        long leaseEnds = System.nanoTime() + settings.lease().toNanos(); // at most: the claim was taken just before
         EndpointRepository.SigningSecrets keys = endpoints.signingSecrets(dsl, claim.endpointId(), now());
         List<String> signing = new ArrayList<>();
         signing.add(secrets.open(claim.endpointId(), keys.keyId(), keys.sealed()));
@@ -158,7 +159,7 @@ final class DeliveryWorker {
             if (interrupted) {
                 dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
             } else {
-                recordWhileHeld(claim, outcomes);
+                recordWhileHeld(claim, outcomes, leaseEnds);
             }
         } finally {
             if (interrupted) {
@@ -169,13 +170,13 @@ final class DeliveryWorker {
     }
 
     /**
-     * Writes the outcomes, again and again while the database cannot take them (an outage) until the endpoint's
-     * lease would end: the messages went out, and outcomes not written would have them sent again after the lease
-     * with no attempt on record for the first sending (decision 72). Past the lease another worker may hold the
-     * endpoint, and the outcomes are given up (those deliveries are sent again: at least once).
+     * Writes the outcomes, again and again while the database cannot take them (an outage), until the endpoint's lease
+     * would end ({@code leaseEnds}: counted from the claim, not from the sending, which may have taken much of it).
+     * The messages went out, and outcomes not written would have them sent again after the lease with no attempt on
+     * record for the first sending (decision 72). Past the lease another worker may hold the endpoint, and the
+     * outcomes are given up (those deliveries are sent again: at least once).
      */
-    private void recordWhileHeld(DeliveryRepository.Claim claim, List<Outcome> outcomes) {
-        long leaseEnds = System.nanoTime() + settings.lease().toNanos();
+    private void recordWhileHeld(DeliveryRepository.Claim claim, List<Outcome> outcomes, long leaseEnds) {
         boolean told = false;
         while (true) {
             try {
