@@ -56,7 +56,7 @@ import org.jooq.DSLContext;
 final class SoakPartner {
 
     private static final int MEMBERS = 6;
-    private static final long MEMBER_POINTS = 100_000_000;
+    private static final long MEMBER_POINTS = 10_000_000; // the most one adjustment gives
     /** Inbound: 2 partner points are 1 of ours, in steps of 200; outbound 1 for 1, in steps of 100. */
     private static final long CREDIT_PARTNER_POINTS = 200;
     private static final long EXCHANGE_OUT_POINTS = 100;
