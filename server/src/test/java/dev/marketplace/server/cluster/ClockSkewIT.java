@@ -18,6 +18,7 @@ import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.MarketplaceServer;
 import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.payments.TestPaymentProvider;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.RecordingMailSender;
 import dev.marketplace.server.testing.TestCatalog;
@@ -178,7 +179,7 @@ class ClockSkewIT {
         db.execute("UPDATE customer_order SET payment_due_at = clock_timestamp() + interval '1 hour' WHERE id = ?",
                 placed.order());
         TestServer.clientWithToken(uri(behind), placed.customerToken()).payments().payOrder(placed.order(),
-                new PaymentCreate().paymentMethod("pm_visa"));
+                new PaymentCreate().paymentMethod(TestPaymentProvider.OK));
         Await.until(Duration.ofSeconds(10), "the paid order's stock committed by the node behind", () -> "committed".equals(
                 db.fetchValue("SELECT r.status FROM stock_reservation r JOIN customer_order o ON o.reservation_id = r.id "
                         + "WHERE o.id = ?", placed.order())));

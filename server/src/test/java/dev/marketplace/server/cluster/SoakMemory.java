@@ -27,9 +27,9 @@ final class SoakMemory {
     /** The nodes sampled: the two the soak never kills (node 2's heap starts again at each restart). */
     static final int[] NODES = {0, 1};
     private static final long FLAT_KB = 16 * 1024;
-    /** {@code [12.345s][info][gc] GC(7) Pause Full (System.gc()) 98M->41M(247M) 180.123ms} */
+    /** {@code [65.841s][info][gc] GC(8) Pause Full (Diagnostic Command) 40M->22M(247M) 350.740ms}: jcmd's. */
     private static final Pattern FULL_GC = Pattern.compile(
-            "^\\[(\\d+(?:\\.\\d+)?)s].*Pause Full \\(System\\.gc\\(\\)\\) \\d+[KMG]->(\\d+)([KMG])\\(");
+            "^\\[(\\d+(?:\\.\\d+)?)s].*Pause Full \\(Diagnostic Command\\) \\d+[KMG]->(\\d+)([KMG])\\(");
 
     /** One point of a series: minutes (since the node started, or since sampling began), kB. */
     record Point(double minute, long kb) {
