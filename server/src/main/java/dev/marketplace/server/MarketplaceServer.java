@@ -191,7 +191,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     clock));
             add(modules, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
             add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(),
-                    partnerInventory.webhookAudience(), Clock.systemUTC()));
+                    partnerInventory.webhookAudience(), clock, wallClock));
             add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
                     merchants.service(), dropship.supplierDataFreshness(), clock));
 

@@ -19,10 +19,12 @@ import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import jakarta.json.Json;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -310,14 +312,15 @@ final class InventoryRepository {
     /** The owner id recorded for the operator's reservations, who has no id of its own (the nil UUID). */
     private static final UUID OPERATOR_OWNER_ID = new UUID(0, 0);
 
+    /** A reservation held for {@code holdFor} from now on PostgreSQL's clock, the one the expiry job compares with. */
     Reservation insertReservation(DSLContext db, UUID id, Principal owner, List<Reservation.Line> lines,
-                                  OffsetDateTime expiresAt) {
+                                  Duration holdFor) {
         StockReservationRecord row = db.insertInto(STOCK_RESERVATION)
                 .set(STOCK_RESERVATION.ID, id)
                 .set(STOCK_RESERVATION.OWNER_TYPE, owner.type().wireName())
                 .set(STOCK_RESERVATION.OWNER_ID, owner.isOperator() ? OPERATOR_OWNER_ID : owner.id())
                 .set(STOCK_RESERVATION.STATUS, ReservationStatus.ACTIVE.wireName())
-                .set(STOCK_RESERVATION.EXPIRES_AT, expiresAt)
+                .set(STOCK_RESERVATION.EXPIRES_AT, DatabaseClock.nowPlus(holdFor))
                 .returning().fetchOne();
         var insert = db.insertInto(STOCK_RESERVATION_LINE, STOCK_RESERVATION_LINE.RESERVATION_ID,
                 STOCK_RESERVATION_LINE.LINE_NUMBER, STOCK_RESERVATION_LINE.VARIANT_ID,
@@ -328,6 +331,12 @@ final class InventoryRepository {
         }
         insert.execute();
         return reservation(row, lines);
+    }
+
+    /** Whether the reservation's expiry has passed on PostgreSQL's clock. */
+    boolean pastExpiry(DSLContext db, UUID id) {
+        return db.fetchExists(DSL.selectOne().from(STOCK_RESERVATION).where(STOCK_RESERVATION.ID.eq(id))
+                .and(STOCK_RESERVATION.EXPIRES_AT.le(DatabaseClock.now())));
     }
 
     Optional<Reservation> findReservation(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {

@@ -4,8 +4,6 @@ import dev.marketplace.server.catalog.ProductService;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.security.Principal;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -92,8 +90,7 @@ public final class ReservationService {
             throw insufficientStock(unavailable);
         }
         save(db, before, changed, StockChangeReason.RESERVED);
-        OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plus(request.holdFor());
-        return repository.insertReservation(db, reservationId, caller, allocated, expiresAt);
+        return repository.insertReservation(db, reservationId, caller, allocated, request.holdFor());
     }
 
     /**
@@ -180,8 +177,7 @@ public final class ReservationService {
             DSLContext db = tx.dsl();
             Reservation reservation = repository.findReservation(db, caller, id, true)
                     .orElseThrow(ReservationService::notFound);
-            if (reservation.status() == ReservationStatus.ACTIVE
-                    && !reservation.expiresAt().isAfter(OffsetDateTime.now(ZoneOffset.UTC))) {
+            if (reservation.status() == ReservationStatus.ACTIVE && repository.pastExpiry(db, id)) {
                 throw ProblemException.conflict("illegal_status_transition",
                         "The reservation has expired; its stock is being released.")
                         .with("currentState", ReservationStatus.EXPIRED.wireName());

@@ -100,8 +100,9 @@ final class FulfilmentRepository {
     }
 
     /** The promised ship-by time of a paid sub-order (decision 56). */
-    void setShipBy(DSLContext db, UUID subOrderId, OffsetDateTime shipBy) {
-        db.update(SUB_ORDER).set(SUB_ORDER.SHIP_BY_AT, shipBy).where(SUB_ORDER.ID.eq(subOrderId)).execute();
+    void setShipBy(DSLContext db, UUID subOrderId, Duration handling) {
+        db.update(SUB_ORDER).set(SUB_ORDER.SHIP_BY_AT, DatabaseClock.nowPlus(handling))
+                .where(SUB_ORDER.ID.eq(subOrderId)).execute();
     }
 
     void insertShipment(DSLContext db, UUID subOrderId, UUID shipmentId, String carrier, String trackingNumber,

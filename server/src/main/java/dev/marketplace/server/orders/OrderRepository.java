@@ -67,7 +67,7 @@ final class OrderRepository {
 
     record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money discount,
                     Money total,
-                    Order.ShippingAddress address, UUID reservationId, OffsetDateTime paymentDueAt) {
+                    Order.ShippingAddress address, UUID reservationId, Field<OffsetDateTime> paymentDueAt) {
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -22,8 +23,6 @@ import dev.marketplace.server.platform.steps.Steps.Next;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -36,6 +35,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /**
  * Checkout and the life of orders. Each public method is one transaction, except those taking a {@link DSLContext},
@@ -334,7 +334,8 @@ public final class OrderService {
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
         run.now = repository.insertOrder(run.db, new OrderRepository.NewOrder(run.orderId, run.caller.id(),
                 run.customer, run.cart.id(), run.subtotal, run.tax, run.discount,
-                run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId, run.due));
+                run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId,
+                DSL.val(run.due)));
         run.subOrders = subOrdersOf(run.parts, run.subOrderIds, run.now);
         repository.insertSubOrders(run.db, run.orderId, run.subOrders);
         return Next.CONTINUE;
@@ -429,7 +430,8 @@ public final class OrderService {
         Money total = subtotal.plus(tax);
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, partnerId, partnerId,
                 null, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
-                OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS)));
+                // Paid below, in this transaction: due at once, on the clock every deadline is on (decision 80).
+                DatabaseClock.now()));
         List<Order.SubOrder> subOrders = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList(), now);
         repository.insertSubOrders(db, orderId, subOrders);
         // The partner placed it: attributed to the partner's channel, if it is one.
@@ -489,7 +491,6 @@ public final class OrderService {
     private void paid(DSLContext tx, Order order, String actor, String reason, List<MoneyMovement> charge) {
         lifecycle.move(tx, order, Action.PAY, actor, reason);
         charge.forEach(movement -> DomainEvents.append(tx, movement));
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         FulfilmentRepository fulfilment = new FulfilmentRepository();
         fulfilment.setAcceptanceDue(tx, order.id(), acceptWithin);
         // The promised ship-by time: the longest handling time of the sub-order's lines, each its product's own,
@@ -505,7 +506,7 @@ public final class OrderService {
                     .map(line -> productDays.containsKey(line.productId())
                             ? Duration.ofDays(productDays.get(line.productId())) : merchantTime)
                     .max(Comparator.naturalOrder()).orElse(merchantTime);
-            fulfilment.setShipBy(tx, subOrder.id(), now.plus(longest));
+            fulfilment.setShipBy(tx, subOrder.id(), longest);
         }
         for (Order.SubOrder subOrder : order.subOrders()) {
             lifecycle.move(tx, order, subOrder, Action.PAY, actor, "order paid");

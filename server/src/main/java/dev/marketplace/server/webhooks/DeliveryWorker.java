@@ -11,6 +11,7 @@ import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.outbound.OutboundException;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.outbound.OutboundTarget;
+import dev.marketplace.server.platform.persistence.HeldWrite;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import jakarta.json.Json;
@@ -24,8 +25,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -50,16 +53,16 @@ import org.jooq.DSLContext;
  * jobs interrupted) records what it has and releases the endpoint: the attempt it broke off is no outcome, the next
  * node sends that delivery at once (decision 50).
  *
- * <p>Every wait and due time comes from the injected clock, so tests run the three-day schedule in no time.
+ * <p>Every wait and due time comes from the injected clock, so tests run the three-day schedule in no time; the
+ * signature's timestamp from the node's wall clock, the one receivers compare it with.
  */
 final class DeliveryWorker {
 
     static final String JOB = "webhooks.delivery";
     static final String PAYLOAD_VERSION_HEADER = "webhook-payload-version";
     static final String SEQUENCE_HEADER = "webhook-sequence";
-    /** How often outcomes the database could not take are written again (decision 72). */
+    /** How often outcomes the database could not take are written again while the endpoint is held (decision 72). */
     private static final Duration RECORD_RETRY = Duration.ofMillis(500);
-    private static final System.Logger LOG = System.getLogger(DeliveryWorker.class.getName());
 
     private final DSLContext dsl;
     private final OutboundHttp outbound;
@@ -69,9 +72,11 @@ final class DeliveryWorker {
     private final WebhookSettings settings;
     private final PartnerAudience partnerAudience;
     private final Clock clock;
+    private final Clock wallClock;
 
     DeliveryWorker(DSLContext dsl, OutboundHttp outbound, EndpointRepository endpoints, DeliveryRepository deliveries,
-                   WebhookSecrets secrets, WebhookSettings settings, PartnerAudience partnerAudience, Clock clock) {
+                   WebhookSecrets secrets, WebhookSettings settings, PartnerAudience partnerAudience, Clock clock,
+                   Clock wallClock) {
         this.dsl = dsl;
         this.partnerAudience = partnerAudience;
         this.outbound = outbound;
@@ -80,6 +85,7 @@ final class DeliveryWorker {
         this.secrets = secrets;
         this.settings = settings;
         this.clock = clock;
+        this.wallClock = wallClock;
     }
 
     /** Sends until nothing is due; how many attempts it made. */
@@ -159,7 +165,10 @@ final class DeliveryWorker {
             if (interrupted) {
                 dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
             } else {
-                recordWhileHeld(claim, outcomes, leaseEnds);
+                // The messages went out: outcomes not written would have them sent again after the lease with no
+                // attempt on record for the first sending (decision 72).
+                HeldWrite.write("outcomes of " + outcomes.size() + " webhook attempt(s) to endpoint " + claim.endpointId(),
+                        RECORD_RETRY, leaseEnds, () -> dsl.transaction(tx -> record(tx.dsl(), claim, outcomes)));
             }
         } finally {
             if (interrupted) {
@@ -169,54 +178,18 @@ final class DeliveryWorker {
         return outcomes.size();
     }
 
-    /**
-     * Writes the outcomes, again and again while the database cannot take them (an outage), until the endpoint's lease
-     * would end ({@code leaseEnds}: counted from the claim, not from the sending, which may have taken much of it).
-     * The messages went out, and outcomes not written would have them sent again after the lease with no attempt on
-     * record for the first sending (decision 72). Past the lease another worker may hold the endpoint, and the
-     * outcomes are given up (those deliveries are sent again: at least once).
-     */
-    private void recordWhileHeld(DeliveryRepository.Claim claim, List<Outcome> outcomes, long leaseEnds) {
-        boolean told = false;
-        while (true) {
-            try {
-                dsl.transaction(tx -> record(tx.dsl(), claim, outcomes));
-                if (told) {
-                    LOG.log(System.Logger.Level.INFO, "outcomes of " + outcomes.size() + " webhook attempt(s) to endpoint "
-                            + claim.endpointId() + " written after all");
-                }
-                return;
-            } catch (RuntimeException e) {
-                if (System.nanoTime() + RECORD_RETRY.toNanos() - leaseEnds > 0) {
-                    throw e;
-                }
-                if (!told) {
-                    told = true;
-                    LOG.log(System.Logger.Level.WARNING, "could not write the outcomes of " + outcomes.size()
-                            + " webhook attempt(s) to endpoint " + claim.endpointId() + "; trying again every "
-                            + RECORD_RETRY + " while the endpoint is held", e);
-                }
-                try {
-                    Thread.sleep(RECORD_RETRY);
-                } catch (InterruptedException stopping) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
-    }
-
     private Outcome attempt(OutboundTarget target, String url, DeliveryRepository.Delivery delivery,
                             List<String> signing) {
         OffsetDateTime at = now();
         byte[] body = delivery.body().getBytes(StandardCharsets.UTF_8);
         String messageId = delivery.eventId().toString();
+        Instant signedAt = wallClock.instant().truncatedTo(ChronoUnit.SECONDS);
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "marketplace-webhooks/1")
                 .header(StandardWebhooks.ID, messageId)
-                .header(StandardWebhooks.TIMESTAMP, Long.toString(at.toEpochSecond()))
-                .header(StandardWebhooks.SIGNATURE, WebhookSecrets.signature(messageId, at.toInstant(), body, signing))
+                .header(StandardWebhooks.TIMESTAMP, Long.toString(signedAt.getEpochSecond()))
+                .header(StandardWebhooks.SIGNATURE, WebhookSecrets.signature(messageId, signedAt, body, signing))
                 .header(PAYLOAD_VERSION_HEADER, Integer.toString(WebhookMessages.PAYLOAD_VERSION))
                 .header(SEQUENCE_HEADER, Long.toString(delivery.sequence()))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))

@@ -40,16 +40,18 @@ public final class WebhooksModule implements Module {
 
     /**
      * @param partnerAudience which partners hear a variant's stock events, and their registered secrets
-     * @param clock every due time, wait and retention cut-off is read from it
+     * @param clock every due time, wait and retention cut-off is read from it (the server's injectable clock)
+     * @param wallClock the node's own wall clock, which signs messages' timestamps: receivers check them against theirs
      */
     public WebhooksModule(Config webhooks, DSLContext dsl, OutboundHttp outbound, PiiKeys piiKeys,
-                          PartnerAudience partnerAudience, Clock clock) {
+                          PartnerAudience partnerAudience, Clock clock, Clock wallClock) {
         this.dsl = dsl;
         this.settings = WebhookSettings.from(webhooks);
         this.clock = clock;
         this.secrets = new WebhookSecrets(piiKeys);
         this.fanOut = new WebhookFanOut(endpoints, deliveries, partnerAudience, clock);
-        this.worker = new DeliveryWorker(dsl, outbound, endpoints, deliveries, secrets, settings, partnerAudience, clock);
+        this.worker = new DeliveryWorker(dsl, outbound, endpoints, deliveries, secrets, settings, partnerAudience, clock,
+                wallClock);
         this.http = new WebhookEndpointHttpService(
                 new WebhookEndpointService(dsl, endpoints, deliveries, secrets, settings, clock), settings.requireHttps());
     }

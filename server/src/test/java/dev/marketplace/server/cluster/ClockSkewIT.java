@@ -10,6 +10,7 @@ import dev.marketplace.sdk.model.ClientCreate;
 import dev.marketplace.sdk.model.ClientCredentials;
 import dev.marketplace.sdk.model.LocationCreate;
 import dev.marketplace.sdk.model.OrderCreate;
+import dev.marketplace.sdk.model.PaymentCreate;
 import dev.marketplace.sdk.model.Product;
 import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
@@ -17,6 +18,7 @@ import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.MarketplaceServer;
 import dev.marketplace.server.orders.OrderService;
+import dev.marketplace.server.payments.TestPaymentProvider;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.RecordingMailSender;
 import dev.marketplace.server.testing.TestCatalog;
@@ -53,7 +55,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * clock of the business rules). Tokens issued by one are accepted by the others (the bound is 5 s between issuer and
  * checker); a key's lease is set on PostgreSQL's clock whichever node claims it, so none takes it early; an unpaid
  * order's deadline is set on PostgreSQL's clock by the node ahead, and when both skewed nodes run the expiry job it
- * fires once, not before the deadline by the database's clock (decision 72).
+ * fires once, not before the deadline by the database's clock (decision 72); so are its reservation's expiry and, once
+ * paid on the node behind, its ship-by time, and the node behind commits its stock (decision 80).
  */
 class ClockSkewIT {
 
@@ -127,29 +130,7 @@ class ClockSkewIT {
     @Test
     void anUnpaidOrdersDeadlineIsOnTheDatabasesClockAndBothSkewedNodesRunningTheJobExpireItOnceWhenItIsDue()
             throws Exception {
-        UUID category = trueTime.client().categories().createCategory(new CategoryCreate().name("Skewed goods")
-                .commissionRateBasisPoints(1000)).getId();
-        TestCatalog catalog = new TestCatalog(trueTime);
-        ActiveMerchant merchant = catalog.activeMerchant("Skewed Tea K.K.", category);
-        Product product = catalog.published(merchant, TestCatalog.product(category, "Skewed tea", "SKEW-1", 1_000, "JPY"));
-        UUID variant = product.getVariants().getFirst().getId();
-        UUID location = merchant.client().inventory().createLocation(new LocationCreate().code("WH-SKEW").name("Skew"))
-                .getId();
-        merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
-                .variantId(variant).locationId(location).onHand(5L).sourceSequence(1L))));
-        ClientCredentials storefront = trueTime.storefrontClient(new ClientCreate().name("Skewed storefront")
-                .scopes(List.of(Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));
-        ECKey key = TokenForge.activeKey(trueTime.db());
-        // The customer shops on the node ahead: its clock would put the deadline 4 s late.
-        MarketplaceClient customer = TestServer.clientWithToken(uri(ahead), TokenForge.sign(key,
-                TokenForge.header(key).build(), TokenForge.customerClaims(storefront.getClient().getClientId(),
-                        storefront.getClient().getPrincipalId(), UUID.randomUUID(), "cart:write", "orders:read",
-                        "orders:write").build()));
-        UUID cart = customer.carts().createCart(Map.of()).getId();
-        customer.carts().setCartLine(cart, variant, new CartLineSet().quantity(1));
-        UUID order = customer.orders().checkout(new OrderCreate().cartId(cart).shippingAddress(new ShippingAddress()
-                .name("Sato Yui").country("JP").postalCode("150-0001").region("Tokyo").locality("Shibuya-ku")
-                .line1("1-2-3 Jingumae").phone("+81 3-1234-5678"))).getId();
+        UUID order = placedOnTheNodeAhead("SKEW-1").order();
 
         double deadline = ((Number) db.fetchValue(
                 "SELECT extract(epoch FROM payment_due_at - created_at) FROM customer_order WHERE id = ?", order))
@@ -182,6 +163,63 @@ class ClockSkewIT {
         assertThat(db.fetchValue("SELECT bool_and(t.occurred_at >= o.payment_due_at) FROM order_transition t "
                 + "JOIN customer_order o ON o.id = t.order_id WHERE t.order_id = ? AND t.to_status = 'expired'", order))
                 .as("expired at or after the deadline by the database's clock").isEqualTo(true);
+    }
+
+    @Test
+    void aReservationsExpiryAndAPaidOrdersShipByTimeAreSetOnTheDatabasesClockAndItsStockCommittedByANodeBehind()
+            throws Exception {
+        Placed placed = placedOnTheNodeAhead("SKEW-2");
+        double held = ((Number) db.fetchValue("SELECT extract(epoch FROM r.expires_at - r.created_at) FROM "
+                + "stock_reservation r JOIN customer_order o ON o.reservation_id = r.id WHERE o.id = ?", placed.order()))
+                .doubleValue();
+        assertThat(held).as("the payment timeout and 15 minutes' grace from the checkout on the database's clock, "
+                + "not 4 s more by the node's").isBetween(903.0, 903.9);
+
+        // The test gives the customer time to pay: the 3-s deadline is the other test's, and this machine may be slow.
+        db.execute("UPDATE customer_order SET payment_due_at = clock_timestamp() + interval '1 hour' WHERE id = ?",
+                placed.order());
+        TestServer.clientWithToken(uri(behind), placed.customerToken()).payments().payOrder(placed.order(),
+                new PaymentCreate().paymentMethod(TestPaymentProvider.OK));
+        Await.until(Duration.ofSeconds(10), "the paid order's stock committed by the node behind", () -> "committed".equals(
+                db.fetchValue("SELECT r.status FROM stock_reservation r JOIN customer_order o ON o.reservation_id = r.id "
+                        + "WHERE o.id = ?", placed.order())));
+        double shipByAfterAcceptanceDue = ((Number) db.fetchValue(
+                "SELECT extract(epoch FROM ship_by_at - acceptance_due_at) FROM sub_order WHERE order_id = ?",
+                placed.order())).doubleValue();
+        assertThat(shipByAfterAcceptanceDue)
+                .as("ship-by (3 days' handling) and the acceptance deadline (2 days) both from the payment on the "
+                        + "database's clock, one day apart to the millisecond")
+                .isBetween(86_399.99, 86_400.1);
+    }
+
+    /** A customer's token and its order, placed on the node ahead. */
+    private record Placed(String customerToken, UUID order) {
+    }
+
+    /** One unit of a new product, ordered by a customer shopping on the node ahead (its clock would put deadlines late). */
+    private static Placed placedOnTheNodeAhead(String sku) throws Exception {
+        UUID category = trueTime.client().categories().createCategory(new CategoryCreate().name("Skewed goods " + sku)
+                .commissionRateBasisPoints(1000)).getId();
+        TestCatalog catalog = new TestCatalog(trueTime);
+        ActiveMerchant merchant = catalog.activeMerchant("Skewed Tea K.K. " + sku, category);
+        Product product = catalog.published(merchant, TestCatalog.product(category, "Skewed tea", sku, 1_000, "JPY"));
+        UUID variant = product.getVariants().getFirst().getId();
+        UUID location = merchant.client().inventory().createLocation(new LocationCreate().code("WH-" + sku).name("Skew"))
+                .getId();
+        merchant.client().inventory().updateStock(new StockUpdateBatch().items(List.of(new StockUpdate()
+                .variantId(variant).locationId(location).onHand(5L).sourceSequence(1L))));
+        ClientCredentials storefront = trueTime.storefrontClient(new ClientCreate().name("Skewed storefront " + sku)
+                .scopes(List.of(Scope.CART_WRITE, Scope.ORDERS_READ, Scope.ORDERS_WRITE)));
+        ECKey key = TokenForge.activeKey(trueTime.db());
+        String token = TokenForge.sign(key, TokenForge.header(key).build(), TokenForge.customerClaims(
+                storefront.getClient().getClientId(), storefront.getClient().getPrincipalId(), UUID.randomUUID(),
+                "cart:write", "orders:read", "orders:write").build());
+        MarketplaceClient customer = TestServer.clientWithToken(uri(ahead), token);
+        UUID cart = customer.carts().createCart(Map.of()).getId();
+        customer.carts().setCartLine(cart, variant, new CartLineSet().quantity(1));
+        return new Placed(token, customer.orders().checkout(new OrderCreate().cartId(cart).shippingAddress(
+                new ShippingAddress().name("Sato Yui").country("JP").postalCode("150-0001").region("Tokyo")
+                        .locality("Shibuya-ku").line1("1-2-3 Jingumae").phone("+81 3-1234-5678"))).getId());
     }
 
     private static MarketplaceServer node(String databaseUrl, Clock clock) throws Exception {

@@ -17,7 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * The payment and payout provider's own books, kept by the WireMock that plays it in the cluster tests: every charge,
  * refund and payout it answered, by idempotency key (a retry under a known key is the same movement), and the
  * search by key a real provider offers ({@code GET /v1/payments?idempotencyKey=}, {@code GET /v1/payouts?…}), so
- * that the nodes' reconciliation finds what a dead node was told. Tests compare these books with the marketplace's.
+ * that the nodes' reconciliation finds what a dead node was told. It also plays a points partner's API under
+ * {@value #PARTNER_API} (decision 37): the credits it answered 2xx, by reference, and their look-up
+ * ({@code GET …/points/credits/{reference}}: credited, or 404 when it never received one). Tests compare these books
+ * with the marketplace's.
  */
 final class ProviderRecords implements ResponseDefinitionTransformerV2 {
 
@@ -28,6 +31,11 @@ final class ProviderRecords implements ResponseDefinitionTransformerV2 {
     private final Map<String, Movement> charges = new ConcurrentHashMap<>();
     private final Map<String, Movement> refunds = new ConcurrentHashMap<>();
     private final Map<String, Movement> payouts = new ConcurrentHashMap<>();
+    private final Map<String, Long> partnerCredits = new ConcurrentHashMap<>();
+
+    /** Where the points partner's API is. */
+    static final String PARTNER_API = "/partner";
+    private static final String PARTNER_CREDITS = PARTNER_API + "/points/credits";
 
     @Override
     public String getName() {
@@ -39,6 +47,18 @@ final class ProviderRecords implements ResponseDefinitionTransformerV2 {
         var request = event.getRequest();
         String path = URI.create(request.getUrl()).getPath();
         ResponseDefinition answer = event.getResponseDefinition();
+        if (request.getMethod().equals(RequestMethod.POST) && answer.getStatus() / 100 == 2
+                && path.equals(PARTNER_CREDITS)) {
+            JsonObject body = Json.createReader(new StringReader(request.getBodyAsString())).readObject();
+            partnerCredits.putIfAbsent(request.getHeader("Idempotency-Key"), body.getJsonNumber("points").longValue());
+            return answer;
+        }
+        if (request.getMethod().equals(RequestMethod.GET) && path.startsWith(PARTNER_CREDITS + "/")) {
+            boolean credited = partnerCredits.containsKey(path.substring(PARTNER_CREDITS.length() + 1));
+            return ResponseDefinitionBuilder.responseDefinition().withStatus(credited ? 200 : 404)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody(credited ? "{\"status\": \"credited\"}" : "{\"error\": \"not found\"}").build();
+        }
         if (request.getMethod().equals(RequestMethod.POST) && answer.getStatus() / 100 == 2) {
             Map<String, Movement> book = path.equals("/v1/payments") ? charges
                     : path.matches("/v1/payments/[^/]+/refunds") ? refunds
@@ -76,6 +96,11 @@ final class ProviderRecords implements ResponseDefinitionTransformerV2 {
     /** Refunds made, by idempotency key. */
     Map<String, Movement> refunds() {
         return Map.copyOf(refunds);
+    }
+
+    /** The points partner's credits, partner points by reference (its idempotency key). */
+    Map<String, Long> partnerCredits() {
+        return Map.copyOf(partnerCredits);
     }
 
     /** Payouts made, by idempotency key. */

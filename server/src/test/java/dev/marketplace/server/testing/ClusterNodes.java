@@ -43,8 +43,8 @@ public final class ClusterNodes implements AutoCloseable {
     private static final Duration START = Duration.ofSeconds(120);
     private static final Pattern READY = Pattern.compile("Marketplace API ready in \\d+ ms, listening on .*?: http://\\S+:(\\d+) ");
 
-    /** One node: its process (while it runs), its log and its address. */
-    public record Node(int index, Process process, Path log, URI baseUri) {
+    /** One node: its process (while it runs), its log, its collector's log ({@code -Xlog:gc}) and its address. */
+    public record Node(int index, Process process, Path log, Path gcLog, URI baseUri) {
         public boolean isAlive() {
             return process.isAlive();
         }
@@ -263,11 +263,15 @@ public final class ClusterNodes implements AutoCloseable {
     }
 
     private Node startNode(int index) {
-        Path log = directory.resolve("node-" + index + "-" + starts.incrementAndGet() + ".log");
+        int start = starts.incrementAndGet();
+        Path log = directory.resolve("node-" + index + "-" + start + ".log");
+        Path gcLog = directory.resolve("node-" + index + "-" + start + "-gc.log");
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 // small and quick: C1 only, a serial collector, a bounded heap
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-Xss512k",
+                // every collection and the heap it left, for the soak's memory figures
+                "-Xlog:gc:file=" + gcLog,
                 "-D" + CrashPoints.PROPERTY + "=" + crashDirectory));
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("server.port", "0");
@@ -306,7 +310,7 @@ public final class ClusterNodes implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Node starting = new Node(index, process, log, null);
+        Node starting = new Node(index, process, log, gcLog, null);
         Await.until(START, "node " + index + " is ready", () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("node " + index + " ended with " + process.exitValue() + ":\n" + starting.output());
@@ -317,7 +321,7 @@ public final class ClusterNodes implements AutoCloseable {
         if (!ready.find()) {
             throw new IllegalStateException("node " + index + " did not say where it listens");
         }
-        Node node = new Node(index, process, log, URI.create("http://127.0.0.1:" + ready.group(1)));
+        Node node = new Node(index, process, log, gcLog, URI.create("http://127.0.0.1:" + ready.group(1)));
         synchronized (this) {
             nodes[index] = node;
         }

@@ -124,7 +124,7 @@ class WebhookDeliveryIT {
                 .allowedPrivateNetworks(List.of("127.0.0.1/32")).build();
         PiiKeys piiKeys = PiiKeys.from(config.get("security"), SecretBox.fromBase64(TestServer.KEY_ENCRYPTION_KEY));
         WebhooksModule module = new WebhooksModule(config.get("webhooks"), server.db(), outbound, piiKeys,
-                NO_PARTNERS, clock);
+                NO_PARTNERS, clock, clock);
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         module.jobs(jobs);
         Node node = new Node(module, jobs, outbound);

@@ -1,5 +1,6 @@
 package dev.marketplace.server.platform.http;
 
+import dev.marketplace.server.platform.persistence.DatabaseFailures;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
@@ -9,8 +10,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import java.lang.System.Logger.Level;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 
 /**
  * Makes every error an RFC 9457 problem with a stable code: errors raised by handlers (through routing
@@ -37,7 +36,7 @@ public final class ErrorHandling {
                 .error(HttpException.class, (req, res, e) -> ProblemResponses.send(req, res, fromStatus(e.status())))
                 .error(Throwable.class, (req, res, e) -> {
                     ProblemException problem;
-                    if (isDatabaseUnavailable(e)) {
+                    if (DatabaseFailures.unreachable(e)) {
                         LOG.log(Level.WARNING, "request " + RequestIds.of(req) + ": database unavailable: " + e);
                         problem = ProblemException.serviceUnavailable("The database is not reachable; retry shortly.");
                     } else {
@@ -85,30 +84,5 @@ public final class ErrorHandling {
             default -> new ProblemException(status.code(), "http_" + status.code(), status.reasonPhrase(),
                     status.reasonPhrase() + ".");
         };
-    }
-
-    /**
-     * Whether the database cannot be reached now (503, retry), as opposed to having refused this request. A refusal
-     * caused by input is never "unavailable": data exceptions (class 22), integrity violations (23), and protocol
-     * violations (08P01: PostgreSQL could not read the message, as when a query's text holds a NUL; it then drops the
-     * connection, which looked like an outage).
-     */
-    static boolean isDatabaseUnavailable(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                if (state.startsWith("22") || state.startsWith("23") || state.equals("08P01")) {
-                    return false;
-                }
-                // 08: connection exceptions; 57P: the server shut down or refuses connections now.
-                if (state.startsWith("08") || state.startsWith("57P")) {
-                    return true;
-                }
-            }
-            if (cause instanceof SQLTransientConnectionException) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -6,6 +6,8 @@ import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 import dev.marketplace.schema.tables.records.IdempotencyRecordRecord;
 import dev.marketplace.server.platform.persistence.CommitWatch;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.DatabaseFailures;
+import dev.marketplace.server.platform.persistence.HeldWrite;
 import dev.marketplace.server.platform.persistence.NodeLiveness;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
@@ -70,8 +72,9 @@ import org.jooq.impl.DSL;
  * The request is fingerprinted (method, path, body) when the handler reads its body ({@link JsonBody}), or
  * up front for a POST without one.
  *
- * <p>Bookkeeping that could not be written is tried again in the background, by at most {@code maxPendingBookkeeping}
- * retries at once (each once a second until the key's lease would end); beyond that it is dropped, logged and counted
+ * <p>Bookkeeping that could not be written for a reason that can pass (the database out of reach, a transient refusal)
+ * is tried again in the background ({@link HeldWrite}, once a second until the key's lease would end, counted from
+ * the claim), by at most {@code maxPendingBookkeeping} retries at once; beyond that it is dropped, logged and counted
  * ({@code idempotency_bookkeeping_dropped_total}), and its key waits out its lease (decision 72). The gauge
  * {@code idempotency_bookkeeping_pending} says how many retries wait.
  */
@@ -177,9 +180,9 @@ public final class Idempotency implements Filter {
                     gate.finish(res, answer);
                 } catch (RuntimeException e) {
                     // Not stored (a pool timeout, say): the answer still goes out, and storing it is tried again
-                    // in the background; until then a resend is told the request is in progress.
-                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key
-                            + " yet; trying again", e);
+                    // in the background if the failure can pass; until then a resend is told the request is in
+                    // progress.
+                    LOG.log(System.Logger.Level.WARNING, "could not store the answer for idempotency key " + key, e);
                 }
                 out.write(answer);
                 out.close();
@@ -196,9 +199,8 @@ public final class Idempotency implements Filter {
                     gate.finish(null, new byte[0]);
                 } catch (RuntimeException e) {
                     // The handler's own outcome (a 409, say) must still reach the client, not this failure (a pool
-                    // timeout under overload): the release is tried again in the background.
-                    LOG.log(System.Logger.Level.WARNING, "could not release idempotency key " + key
-                            + " yet; trying again", e);
+                    // timeout under overload): the release is tried again in the background if the failure can pass.
+                    LOG.log(System.Logger.Level.WARNING, "could not release idempotency key " + key, e);
                 }
             }
         }
@@ -239,6 +241,8 @@ public final class Idempotency implements Filter {
         private final UUID claim = UUID.randomUUID();
         private boolean owned;
         private boolean markedInThisTransaction;
+        /** When the key's lease ends at the latest ({@link System#nanoTime()}): taken just before the claim. */
+        private long leaseEnds;
 
         Gate(String clientId, String key, String requestLine) {
             this.clientId = clientId;
@@ -256,6 +260,7 @@ public final class Idempotency implements Filter {
             if (admitted.incrementAndGet() % 1000 == 0) {
                 dsl.deleteFrom(IDEMPOTENCY_RECORD).where(IDEMPOTENCY_RECORD.EXPIRES_AT.lt(DB_NOW)).execute();
             }
+            leaseEnds = System.nanoTime() + lease.toNanos();
             // A new key, the usual case, is one statement on its own; only a key seen before needs the transaction.
             if (claimNew(dsl, fingerprint)) {
                 owned = true;
@@ -386,7 +391,9 @@ public final class Idempotency implements Filter {
             try {
                 record(status, headers, body);
             } catch (RuntimeException e) {
-                keepTrying(() -> record(status, headers, body));
+                if (DatabaseFailures.mayPassLater(e)) {
+                    keepTrying(() -> record(status, headers, body));
+                }
                 throw e;
             }
         }
@@ -421,22 +428,14 @@ public final class Idempotency implements Filter {
                         + maxPendingBookkeeping + " retries wait already; the key is held until its lease ends");
                 return;
             }
-            long until = System.nanoTime() + lease.toNanos();
             Thread.ofVirtual().name("idempotency-bookkeeping").start(() -> {
                 try {
-                    while (System.nanoTime() - until < 0) {
-                        try {
-                            Thread.sleep(BOOKKEEPING_RETRY);
-                            bookkeeping.run();
-                            return;
-                        } catch (InterruptedException e) {
-                            return;
-                        } catch (RuntimeException stillFailing) {
-                            // the next turn, or the lease
-                        }
-                    }
-                    LOG.log(System.Logger.Level.WARNING, "idempotency bookkeeping of key " + key
-                            + " given up at the end of its lease");
+                    Thread.sleep(BOOKKEEPING_RETRY);
+                    HeldWrite.write("idempotency bookkeeping of key " + key, BOOKKEEPING_RETRY, leaseEnds, bookkeeping);
+                } catch (InterruptedException stopping) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException givenUp) {
+                    // logged by HeldWrite; the key waits out its lease
                 } finally {
                     bookkeepingRetries.release();
                 }

@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.IDEMPOTENCY_RECORD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.marketplace.server.platform.persistence.DatabaseFailures;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
 import dev.marketplace.server.testing.RawHttp;
 import dev.marketplace.server.testing.TestServer;
@@ -91,11 +92,11 @@ class InputLimitsIT {
         Throwable failure = catchThrowable(() -> server.db().fetch("SELECT '" + "tea\u0000" + "'"));
 
         assertThat(failure).isNotNull();
-        assertThat(ErrorHandling.isDatabaseUnavailable(failure)).as("%s", failure).isFalse();
-        assertThat(ErrorHandling.isDatabaseUnavailable(new SQLException("invalid byte sequence", "22021"))).isFalse();
-        assertThat(ErrorHandling.isDatabaseUnavailable(new SQLException("duplicate key", "23505"))).isFalse();
-        assertThat(ErrorHandling.isDatabaseUnavailable(new SQLException("connection refused", "08001"))).isTrue();
-        assertThat(ErrorHandling.isDatabaseUnavailable(new SQLException("terminating connection", "57P01"))).isTrue();
+        assertThat(DatabaseFailures.unreachable(failure)).as("%s", failure).isFalse();
+        assertThat(DatabaseFailures.unreachable(new SQLException("invalid byte sequence", "22021"))).isFalse();
+        assertThat(DatabaseFailures.unreachable(new SQLException("duplicate key", "23505"))).isFalse();
+        assertThat(DatabaseFailures.unreachable(new SQLException("connection refused", "08001"))).isTrue();
+        assertThat(DatabaseFailures.unreachable(new SQLException("terminating connection", "57P01"))).isTrue();
     }
 
     @Test
