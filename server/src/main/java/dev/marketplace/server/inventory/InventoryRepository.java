@@ -173,7 +173,13 @@ final class InventoryRepository {
                 return existing;
             });
         } catch (SomeLevelsMissing e) {
-            // rolled back to the savepoint: no lock kept
+            // Rolled back to the savepoint: no lock kept. Unless the rollback itself failed (the connection broke):
+            // jOOQ adds that failure to this exception, and going on would run the rest on a closed connection,
+            // a 500 where the outage's 503 is due.
+            for (Throwable rollbackFailure : e.getSuppressed()) {
+                throw rollbackFailure instanceof RuntimeException runtime ? runtime
+                        : new IllegalStateException(rollbackFailure);
+            }
         }
         // Only the missing ones are offered: each new row costs its trigger two key lookups (V39).
         db.insertInto(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID, STOCK_LEVEL.MERCHANT_ID)
@@ -187,10 +193,13 @@ final class InventoryRepository {
         return lock(db, isWanted);
     }
 
-    /** Some levels to lock do not exist yet: the savepoint that locked the others is rolled back. */
+    /**
+     * Some levels to lock do not exist yet: the savepoint that locked the others is rolled back. No stack trace, but
+     * suppression on: a failed rollback is attached to it.
+     */
     private static final class SomeLevelsMissing extends RuntimeException {
         SomeLevelsMissing() {
-            super(null, null, false, false);
+            super(null, null, true, false);
         }
     }
 
