@@ -4,9 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ConcurrencyLimitTest {
 
@@ -48,6 +55,69 @@ class ConcurrencyLimitTest {
 
         assertThat(second.get()).isEqualTo("second");
         assertThat(first.get()).isEqualTo("first");
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES) // waiting out the hour's queue would be the failure
+    void aRequestThatWouldNotGetAPermitWithinTheQueueTimeAtTheRecentPaceIsRefusedAtOnce() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ConcurrencyLimit limit = new ConcurrencyLimit("searches", 1, Duration.ofHours(1), now::get);
+        holdFor(limit, now, Duration.ofHours(2), ConcurrencyLimit.WINDOW);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> limit.call(() -> {
+            running.countDown();
+            await(finish);
+            return "first";
+        }));
+        running.await();
+
+        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "second"));
+
+        assertThat(refused.status()).as("refused while the permit is still held, not after an hour").isEqualTo(503);
+        assertThat(refused.headers()).containsEntry("Retry-After", "1");
+        finish.countDown();
+        assertThat(first.get()).isEqualTo("first");
+    }
+
+    @Test
+    void theLimitShrinksWhilePermitsAreHeldLongerThanUnqueuedAndGrowsBackWhenTheyAreNot() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ConcurrencyLimit limit = new ConcurrencyLimit("searches", 8, Duration.ZERO, now::get);
+        holdFor(limit, now, Duration.ofMillis(1), ConcurrencyLimit.WINDOW);
+        holdFor(limit, now, Duration.ofMillis(1).multipliedBy((long) ConcurrencyLimit.TOLERANCE),
+                10 * ConcurrencyLimit.WINDOW);
+        assertThat(limit.permits()).as("held up to the tolerance: not queueing yet").isEqualTo(8);
+
+        holdFor(limit, now, Duration.ofMillis(8), 40 * ConcurrencyLimit.WINDOW);
+        int shrunk = limit.permits();
+        assertThat(shrunk).as("held 8 times as long as unqueued").isBetween(1, 4);
+
+        CountDownLatch running = new CountDownLatch(shrunk);
+        CountDownLatch finish = new CountDownLatch(1);
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<CompletableFuture<String>> holding = IntStream.range(0, shrunk)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> limit.call(() -> {
+                        running.countDown();
+                        await(finish);
+                        return "held";
+                    }), threads)).toList();
+            running.await();
+            assertThat(catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "one more")).status())
+                    .as("one more than the shrunk limit").isEqualTo(503);
+            finish.countDown();
+            holding.forEach(held -> assertThat(held.join()).isEqualTo("held"));
+        }
+
+        holdFor(limit, now, Duration.ofMillis(1), 40 * ConcurrencyLimit.WINDOW);
+        assertThat(limit.permits()).as("unqueued again").isEqualTo(8);
+    }
+
+    /** {@code times} calls one after another, each holding its permit for {@code held} on the limit's clock. */
+    private static void holdFor(ConcurrencyLimit limit, AtomicLong now, Duration held, int times) {
+        for (int i = 0; i < times; i++) {
+            limit.call(() -> now.addAndGet(held.toNanos()));
+        }
     }
 
     private static void await(CountDownLatch latch) {
