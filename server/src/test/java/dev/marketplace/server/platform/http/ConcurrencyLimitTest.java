@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
@@ -17,44 +15,32 @@ import org.junit.jupiter.api.Timeout;
 
 class ConcurrencyLimitTest {
 
+    private final CountDownLatch finish = new CountDownLatch(1);
+
     @Test
     void beyondThePermitsARequestIsRefusedWith503AndRetryAfterWhileTheOthersRun() throws Exception {
         ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofMillis(20));
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> limit.call(() -> {
-            running.countDown();
-            await(finish);
-            return "first";
-        }));
-        running.await();
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
 
         ProblemException refused = catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "second"));
 
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.headers()).containsEntry("Retry-After", "1");
         finish.countDown();
-        assertThat(first.get()).isEqualTo("first");
+        assertThat(first.getFirst().get()).isEqualTo("held");
         assertThat(limit.call(() -> "third")).as("the permit is back once the first is done").isEqualTo("third");
     }
 
     @Test
     void aRequestWaitsForAPermitThatFreesUpWithinTheQueueTime() throws Exception {
         ConcurrencyLimit limit = new ConcurrencyLimit("searches", 1, Duration.ofSeconds(30));
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> limit.call(() -> {
-            running.countDown();
-            await(finish);
-            return "first";
-        }));
-        running.await();
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
         CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> limit.call(() -> "second"));
 
         finish.countDown();
 
         assertThat(second.get()).isEqualTo("second");
-        assertThat(first.get()).isEqualTo("first");
+        assertThat(first.getFirst().get()).isEqualTo("held");
     }
 
     @Test
@@ -63,21 +49,14 @@ class ConcurrencyLimitTest {
         AtomicLong now = new AtomicLong();
         ConcurrencyLimit limit = new ConcurrencyLimit("searches", 1, Duration.ofHours(1), now::get);
         holdFor(limit, now, Duration.ofHours(2), ConcurrencyLimit.WINDOW);
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> limit.call(() -> {
-            running.countDown();
-            await(finish);
-            return "first";
-        }));
-        running.await();
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
 
         ProblemException refused = catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "second"));
 
         assertThat(refused.status()).as("refused while the permit is still held, not after an hour").isEqualTo(503);
         assertThat(refused.headers()).containsEntry("Retry-After", "1");
         finish.countDown();
-        assertThat(first.get()).isEqualTo("first");
+        assertThat(first.getFirst().get()).isEqualTo("held");
     }
 
     @Test
@@ -93,24 +72,33 @@ class ConcurrencyLimitTest {
         int shrunk = limit.permits();
         assertThat(shrunk).as("held 8 times as long as unqueued").isBetween(1, 4);
 
-        CountDownLatch running = new CountDownLatch(shrunk);
-        CountDownLatch finish = new CountDownLatch(1);
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<CompletableFuture<String>> holding = IntStream.range(0, shrunk)
-                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> limit.call(() -> {
-                        running.countDown();
-                        await(finish);
-                        return "held";
-                    }), threads)).toList();
-            running.await();
-            assertThat(catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "one more")).status())
-                    .as("one more than the shrunk limit").isEqualTo(503);
-            finish.countDown();
-            holding.forEach(held -> assertThat(held.join()).isEqualTo("held"));
+        List<CompletableFuture<String>> holding = holdingPermits(limit, shrunk);
+        assertThat(catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "one more")).status())
+                .as("one more than the shrunk limit").isEqualTo(503);
+        finish.countDown();
+        for (CompletableFuture<String> held : holding) {
+            assertThat(held.get()).isEqualTo("held");
         }
 
         holdFor(limit, now, Duration.ofMillis(1), 40 * ConcurrencyLimit.WINDOW);
         assertThat(limit.permits()).as("unqueued again").isEqualTo(8);
+    }
+
+    /** {@code count} calls, each on a thread of its own, holding its permit until {@link #finish} opens. */
+    private List<CompletableFuture<String>> holdingPermits(ConcurrencyLimit limit, int count)
+            throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(count);
+        List<CompletableFuture<String>> calls = IntStream.range(0, count).mapToObj(i -> {
+            CompletableFuture<String> call = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> call.complete(limit.call(() -> {
+                running.countDown();
+                await(finish);
+                return "held";
+            })));
+            return call;
+        }).toList();
+        running.await();
+        return calls;
     }
 
     /** {@code times} calls one after another, each holding its permit for {@code held} on the limit's clock. */
