@@ -124,6 +124,10 @@ public final class CatalogModule implements Module {
                         ConcurrencyLimit::refused)
                 .tags(List.of(Tag.create("reason", "memory_busy")))
                 .description("Listings queries refused (503) while the index answered as many as it may")));
+        registered.add(meters.getOrCreate(Gauge.builder("catalog.listings.search.permits", memorySearches,
+                        ConcurrencyLimit::permits)
+                .description("Listings queries the index may answer at once now: the limit follows how long they "
+                        + "take (decision 77)")));
     }
 
     private void gauge(String name, String description, ToDoubleFunction<ListingSearch> value) {

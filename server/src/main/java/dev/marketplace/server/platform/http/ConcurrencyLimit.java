@@ -1,31 +1,70 @@
 package dev.marketplace.server.platform.http;
 
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * At most so many of one expensive operation at once (decision 47). A request that finds every permit taken waits
- * at most {@code queueFor} and is then refused with 503 {@code service_unavailable} and {@code Retry-After}: under
- * more load than the operation can take, the excess is shed at once instead of queueing on the connection pool,
- * where it would slow everything else down with it (the cliff of issue 20).
+ * At most so many of one expensive operation at once (decisions 47, 69 and 77). A request that finds every permit
+ * taken waits at most {@code queueFor} and is then refused with 503 {@code service_unavailable} and
+ * {@code Retry-After}: under more load than the operation can take, the excess is shed instead of queueing on the
+ * cores or the connection pool, where it would slow everything else down with it (the cliff of issue 20).
+ *
+ * <p>The number of permits follows the node's real capacity (decision 77), a gradient limit in the manner of
+ * Netflix's concurrency-limits: the mean time a permit is held, over each {@link #WINDOW} completions, is compared
+ * with the lowest such mean seen (the operation's time without queueing). While it stays within {@link #TOLERANCE}
+ * of it the limit grows towards {@code maxPermits}; beyond it the limit shrinks in proportion, because more at
+ * once then only queue for the cores or the pool, taking them from cheaper requests. And a request that would not
+ * get a permit within {@code queueFor} at the recent pace (waiters ahead of it times the mean holding time, over
+ * the permits) is refused at once: a shed answer costs its client no queueing either.
  */
 public final class ConcurrencyLimit {
 
-    private final String operation;
-    private final Semaphore permits;
-    private final long queueNanos;
-    private final LongAdder refused = new LongAdder();
+    /** Completions whose mean holding time is one measurement of the gradient. */
+    static final int WINDOW = 16;
+    /** The holding time may grow to this multiple of the unqueued one before the limit shrinks. */
+    static final double TOLERANCE = 2.0;
+    /** The share of each measurement in the limit (the rest is the limit so far): changes follow over a few windows. */
+    private static final double SMOOTHING = 0.2;
+    /**
+     * How much the unqueued time may rise per window (about e in 4,000 completions), so that a lasting change of the
+     * operation's cost (a grown catalog) is followed, while overload, which lasts seconds, is not taken for one.
+     */
+    private static final double NO_LOAD_DRIFT = 1.0 / 256;
 
-    public ConcurrencyLimit(String operation, int permits, Duration queueFor) {
-        if (permits < 1) {
-            throw new IllegalArgumentException(operation + ": at least one at a time, not " + permits);
+    private final String operation;
+    private final int maxPermits;
+    private final long queueNanos;
+    private final LongSupplier nanoClock;
+    private final LongAdder refused = new LongAdder();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition permitFreed = lock.newCondition();
+    // Guarded by lock.
+    private double limit;
+    private int running;
+    private int waiting;
+    private long windowNanos;
+    private int windowCompletions;
+    private double holdingNanos = Double.NaN;
+    private double unqueuedNanos = Double.NaN;
+
+    public ConcurrencyLimit(String operation, int maxPermits, Duration queueFor) {
+        this(operation, maxPermits, queueFor, System::nanoTime);
+    }
+
+    /** With the clock that times the holding of permits (a test's, to give the limit chosen holding times). */
+    ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, LongSupplier nanoClock) {
+        if (maxPermits < 1) {
+            throw new IllegalArgumentException(operation + ": at least one at a time, not " + maxPermits);
         }
         this.operation = operation;
-        this.permits = new Semaphore(permits);
+        this.maxPermits = maxPermits;
         this.queueNanos = queueFor.toNanos();
+        this.nanoClock = nanoClock;
+        this.limit = maxPermits;
     }
 
     /** How many requests were refused so far (shed: a metric). */
@@ -33,24 +72,102 @@ public final class ConcurrencyLimit {
         return refused.sum();
     }
 
+    /** How many may run at once now (between 1 and the configured most: a metric). */
+    public int permits() {
+        lock.lock();
+        try {
+            return currentPermits();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@code work}'s result, run once a permit is free; 503 if none frees up in time. */
     public <T> T call(Supplier<T> work) {
-        boolean acquired;
-        try {
-            acquired = permits.tryAcquire(queueNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            acquired = false;
-        }
-        if (!acquired) {
-            refused.increment();
-            throw ProblemException.serviceUnavailable("The server is running as many " + operation
-                    + " as it can at once; retry shortly.").retryAfter(1);
-        }
+        acquire();
+        long started = nanoClock.getAsLong();
         try {
             return work.get();
         } finally {
-            permits.release();
+            release(nanoClock.getAsLong() - started);
         }
+    }
+
+    private void acquire() {
+        lock.lock();
+        try {
+            if (running < currentPermits()) {
+                running++;
+                return;
+            }
+            if (!permitExpectedInTime()) {
+                throw refusal();
+            }
+            waiting++;
+            try {
+                long left = queueNanos;
+                while (running >= currentPermits()) {
+                    if (left <= 0) {
+                        throw refusal();
+                    }
+                    left = permitFreed.awaitNanos(left);
+                }
+                running++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw refusal();
+            } finally {
+                waiting--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether one more waiter would get a permit within the queue time at the recent pace. */
+    private boolean permitExpectedInTime() {
+        if (queueNanos <= 0) {
+            return false;
+        }
+        return Double.isNaN(holdingNanos) || (waiting + 1) * holdingNanos / currentPermits() <= queueNanos;
+    }
+
+    private ProblemException refusal() {
+        refused.increment();
+        return ProblemException.serviceUnavailable("The server is running as many " + operation
+                + " as it can at once; retry shortly.").retryAfter(1);
+    }
+
+    private void release(long heldNanos) {
+        lock.lock();
+        try {
+            running--;
+            measured(heldNanos);
+            for (int free = currentPermits() - running; free > 0 && waiting > 0; free--) {
+                permitFreed.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One more holding time; every {@link #WINDOW} of them move the limit by the gradient of their mean. */
+    private void measured(long heldNanos) {
+        windowNanos += Math.max(1, heldNanos);
+        if (++windowCompletions < WINDOW) {
+            return;
+        }
+        double mean = (double) windowNanos / windowCompletions;
+        windowNanos = 0;
+        windowCompletions = 0;
+        holdingNanos = Double.isNaN(holdingNanos) ? mean : (1 - SMOOTHING) * holdingNanos + SMOOTHING * mean;
+        unqueuedNanos = Double.isNaN(unqueuedNanos) ? mean : Math.min(mean, unqueuedNanos * (1 + NO_LOAD_DRIFT));
+        double gradient = Math.clamp(TOLERANCE * unqueuedNanos / mean, 0.5, 1.0);
+        double target = limit * gradient + Math.sqrt(limit); // the square root: room to find out whether more fit
+        limit = Math.clamp((1 - SMOOTHING) * limit + SMOOTHING * target, 1, maxPermits);
+    }
+
+    private int currentPermits() {
+        return Math.max(1, (int) limit);
     }
 }

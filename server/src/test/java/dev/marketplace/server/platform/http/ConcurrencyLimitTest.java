@@ -4,50 +4,108 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ConcurrencyLimitTest {
+
+    private final CountDownLatch finish = new CountDownLatch(1);
 
     @Test
     void beyondThePermitsARequestIsRefusedWith503AndRetryAfterWhileTheOthersRun() throws Exception {
         ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofMillis(20));
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> limit.call(() -> {
-            running.countDown();
-            await(finish);
-            return "first";
-        }));
-        running.await();
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
 
         ProblemException refused = catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "second"));
 
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.headers()).containsEntry("Retry-After", "1");
         finish.countDown();
-        assertThat(first.get()).isEqualTo("first");
+        assertThat(first.getFirst().get()).isEqualTo("held");
         assertThat(limit.call(() -> "third")).as("the permit is back once the first is done").isEqualTo("third");
     }
 
     @Test
     void aRequestWaitsForAPermitThatFreesUpWithinTheQueueTime() throws Exception {
         ConcurrencyLimit limit = new ConcurrencyLimit("searches", 1, Duration.ofSeconds(30));
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> limit.call(() -> {
-            running.countDown();
-            await(finish);
-            return "first";
-        }));
-        running.await();
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
         CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> limit.call(() -> "second"));
 
         finish.countDown();
 
         assertThat(second.get()).isEqualTo("second");
-        assertThat(first.get()).isEqualTo("first");
+        assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES) // waiting out the hour's queue would be the failure
+    void aRequestThatWouldNotGetAPermitWithinTheQueueTimeAtTheRecentPaceIsRefusedAtOnce() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ConcurrencyLimit limit = new ConcurrencyLimit("searches", 1, Duration.ofHours(1), now::get);
+        holdFor(limit, now, Duration.ofHours(2), ConcurrencyLimit.WINDOW);
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
+
+        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "second"));
+
+        assertThat(refused.status()).as("refused while the permit is still held, not after an hour").isEqualTo(503);
+        assertThat(refused.headers()).containsEntry("Retry-After", "1");
+        finish.countDown();
+        assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    @Test
+    void theLimitShrinksWhilePermitsAreHeldLongerThanUnqueuedAndGrowsBackWhenTheyAreNot() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ConcurrencyLimit limit = new ConcurrencyLimit("searches", 8, Duration.ZERO, now::get);
+        holdFor(limit, now, Duration.ofMillis(1), ConcurrencyLimit.WINDOW);
+        holdFor(limit, now, Duration.ofMillis(1).multipliedBy((long) ConcurrencyLimit.TOLERANCE),
+                10 * ConcurrencyLimit.WINDOW);
+        assertThat(limit.permits()).as("held up to the tolerance: not queueing yet").isEqualTo(8);
+
+        holdFor(limit, now, Duration.ofMillis(8), 40 * ConcurrencyLimit.WINDOW);
+        int shrunk = limit.permits();
+        assertThat(shrunk).as("held 8 times as long as unqueued").isBetween(1, 4);
+
+        List<CompletableFuture<String>> holding = holdingPermits(limit, shrunk);
+        assertThat(catchThrowableOfType(ProblemException.class, () -> limit.call(() -> "one more")).status())
+                .as("one more than the shrunk limit").isEqualTo(503);
+        finish.countDown();
+        for (CompletableFuture<String> held : holding) {
+            assertThat(held.get()).isEqualTo("held");
+        }
+
+        holdFor(limit, now, Duration.ofMillis(1), 40 * ConcurrencyLimit.WINDOW);
+        assertThat(limit.permits()).as("unqueued again").isEqualTo(8);
+    }
+
+    /** {@code count} calls, each on a thread of its own, holding its permit until {@link #finish} opens. */
+    private List<CompletableFuture<String>> holdingPermits(ConcurrencyLimit limit, int count)
+            throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(count);
+        List<CompletableFuture<String>> calls = IntStream.range(0, count).mapToObj(i -> {
+            CompletableFuture<String> call = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> call.complete(limit.call(() -> {
+                running.countDown();
+                await(finish);
+                return "held";
+            })));
+            return call;
+        }).toList();
+        running.await();
+        return calls;
+    }
+
+    /** {@code times} calls one after another, each holding its permit for {@code held} on the limit's clock. */
+    private static void holdFor(ConcurrencyLimit limit, AtomicLong now, Duration held, int times) {
+        for (int i = 0; i < times; i++) {
+            limit.call(() -> now.addAndGet(held.toNanos()));
+        }
     }
 
     private static void await(CountDownLatch latch) {
