@@ -14,6 +14,9 @@ import java.util.function.Supplier;
  */
 public final class ConcurrencyLimit {
 
+    /** How often a waiting request's {@code whileWaiting} runs. */
+    private static final Duration RECHECK = Duration.ofMillis(20);
+
     private final String operation;
     private final Semaphore permits;
     private final long queueNanos;
@@ -35,9 +38,23 @@ public final class ConcurrencyLimit {
 
     /** {@code work}'s result, run once a permit is free; 503 if none frees up in time. */
     public <T> T call(Supplier<T> work) {
+        return call(work, () -> { });
+    }
+
+    /**
+     * {@link #call(Supplier)}, running {@code whileWaiting} every {@link #RECHECK} while the request waits for a
+     * permit: it may throw to answer the request without one (a checkout whose variant became known sold out while it
+     * waited, decision 79).
+     */
+    public <T> T call(Supplier<T> work, Runnable whileWaiting) {
         boolean acquired;
+        long deadline = System.nanoTime() + queueNanos;
         try {
-            acquired = permits.tryAcquire(queueNanos, TimeUnit.NANOSECONDS);
+            acquired = permits.tryAcquire(Math.min(queueNanos, RECHECK.toNanos()), TimeUnit.NANOSECONDS);
+            for (long left = deadline - System.nanoTime(); !acquired && left > 0; left = deadline - System.nanoTime()) {
+                whileWaiting.run();
+                acquired = permits.tryAcquire(Math.min(left, RECHECK.toNanos()), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             acquired = false;
