@@ -250,11 +250,19 @@ final class OrderScenarios {
         return byMerchant;
     }
 
+    /**
+     * A {@code sourceSequence} newer than every absolute stock count the bench sent before: the milliseconds since the
+     * epoch times 1,000, so that a scenario may count up from it within its run (the search-under-writes ERP does).
+     */
+    static long newestSourceSequence() {
+        return System.currentTimeMillis() * 1_000;
+    }
+
     /** Sets each SKU's stock absolutely through the API, as the merchant's ERP would. */
     static void setStock(Scenario.Context context, List<Sku> skus, long onHand) {
         String token = context.api().token(context.api().createClient(context.operatorToken(),
                 "bench stock " + UUID.randomUUID(), "operator", null, List.of("inventory:write")));
-        long sequence = System.currentTimeMillis() * 1_000; // newer than every update the bench made before
+        long sequence = newestSourceSequence();
         for (int from = 0; from < skus.size(); from += 10_000) {
             var body = JSON.createObjectNode();
             var items = body.putArray("items");
