@@ -19,21 +19,15 @@ BEGIN
 END
 $$;
 
+-- TG_ARGV[0] names the column that holds the cart's id: id on cart, cart_id on cart_line.
 CREATE FUNCTION announce_changed_cart() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM announce_cart(CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION announce_cart_of_line() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM announce_cart(CASE WHEN TG_OP = 'DELETE' THEN OLD.cart_id ELSE NEW.cart_id END);
+    PERFORM announce_cart((to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END) ->> TG_ARGV[0])::uuid);
     RETURN NULL;
 END
 $$;
 
 CREATE CONSTRAINT TRIGGER cart_changed AFTER INSERT OR UPDATE OR DELETE ON cart
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION announce_changed_cart();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION announce_changed_cart('id');
 CREATE CONSTRAINT TRIGGER cart_line_changed AFTER INSERT OR UPDATE OR DELETE ON cart_line
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION announce_cart_of_line();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION announce_changed_cart('cart_id');
