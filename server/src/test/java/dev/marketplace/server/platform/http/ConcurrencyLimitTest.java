@@ -45,11 +45,12 @@ class ConcurrencyLimitTest {
         CountDownLatch finish = new CountDownLatch(1);
         CompletableFuture<String> first = holdingTheOnlyPermit(limit, finish);
         CountDownLatch soldOut = new CountDownLatch(1);
+        // On a thread of its own: the common pool may have only the one the first is holding.
         CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> limit.call(() -> "second", () -> {
             if (soldOut.getCount() == 0) {
                 throw ProblemException.conflict("insufficient_stock", "sold out");
             }
-        }));
+        }), command -> Thread.ofVirtual().start(command));
 
         soldOut.countDown(); // while the first still holds the only permit
 
