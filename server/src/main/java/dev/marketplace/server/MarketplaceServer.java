@@ -98,6 +98,7 @@ public final class MarketplaceServer implements AutoCloseable {
     private final OutboundHttp outbound;
     private final Jobs jobs;
     private Idempotency idempotency;
+    private AuditTrail auditTrail;
     private final EventSubscribers subscribers;
     private final List<Module> modules;
     private final WebServer webServer;
@@ -169,7 +170,7 @@ public final class MarketplaceServer implements AutoCloseable {
             DropshipModule dropship = add(modules, new DropshipModule(config.get("dropship"), dsl, outbound,
                     security.piiKeys(), catalog.products(), inventory.inventory(), categories.service(), clock));
             PromotionsModule promotions = add(modules, new PromotionsModule(config.get("promotions"), dsl, clock));
-            OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), dsl, catalog.products(),
+            OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), database, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
                     new OrderPorts(promotions.orderCoupons(), points.orderPoints(), channels.attribution(),
                             dropship.supplyFreshness())));
@@ -200,11 +201,12 @@ public final class MarketplaceServer implements AutoCloseable {
             jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);
+            AuditTrail auditTrail = new AuditTrail(dsl);
             // Filters run in this order; each is one platform rule that no handler repeats.
             HttpRouting.Builder routing = HttpRouting.builder()
                     .addFilter(new NoSniff())
                     .addFilter(new RequestIds())
-                    .addFilter(new AuditTrail(dsl))
+                    .addFilter(auditTrail)
                     // CORS: customer-facing operations from configured origins only, preflights before authentication.
                     .addFilter(BrowserOrigins.from(config, routes))
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
@@ -246,6 +248,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     .start();
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
+            server.auditTrail = auditTrail;
             try {
                 tradeInDemoDataIfEnabled(config, database, security, webServer.port(), clock);
             } catch (RuntimeException e) {
@@ -369,6 +372,7 @@ public final class MarketplaceServer implements AutoCloseable {
             return;
         }
         webServer.stop();
+        auditTrail.close();
         jobs.close();
         closeAll(modules);
         subscribers.releaseLeases();

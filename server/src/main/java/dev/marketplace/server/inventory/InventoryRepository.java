@@ -232,9 +232,11 @@ final class InventoryRepository {
 
     /**
      * Writes these locked levels back: one statement for all, with the reason their feed entries give. The CHECK
-     * {@code reserved <= on_hand} stays the last word on overselling, whatever was computed here.
+     * {@code reserved <= on_hand} stays the last word on overselling, whatever was computed here. Returns the
+     * {@code updated_at} they were given, the transaction's time: the rows are not read back (a bulk request's 10,000
+     * rows were, for that one value).
      */
-    List<StockLevel> saveLevels(DSLContext db, Collection<StockLevel> levels, StockChangeReason reason) {
+    OffsetDateTime saveLevels(DSLContext db, Collection<StockLevel> levels, StockChangeReason reason) {
         List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
         Table<?> changed = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}) AS changed(variant_id, location_id, "
                         + "on_hand, reserved, last_source_sequence, low_stock_threshold)",
@@ -244,8 +246,7 @@ final class InventoryRepository {
                 longs(sorted.stream().map(StockLevel::reserved).toArray(Long[]::new)),
                 longs(sorted.stream().map(level -> level.lastSourceSequence().orElse(null)).toArray(Long[]::new)),
                 longs(sorted.stream().map(level -> level.lowStockThreshold().orElse(null)).toArray(Long[]::new)));
-        Map<StockKey, StockLevel> saved = new LinkedHashMap<>();
-        db.update(STOCK_LEVEL)
+        return db.with("saved").as(DSL.update(STOCK_LEVEL)
                 .set(STOCK_LEVEL.ON_HAND, DSL.field(DSL.name("changed", "on_hand"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.RESERVED, DSL.field(DSL.name("changed", "reserved"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.LAST_SOURCE_SEQUENCE,
@@ -257,13 +258,10 @@ final class InventoryRepository {
                 .from(changed)
                 .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
                 .and(STOCK_LEVEL.LOCATION_ID.eq(DSL.field(DSL.name("changed", "location_id"), SQLDataType.UUID)))
-                .returning()
-                .fetch()
-                .forEach(row -> {
-                    StockLevel level = stockLevel(row);
-                    saved.put(level.key(), level);
-                });
-        return sorted.stream().map(level -> saved.get(level.key())).toList();
+                .returning(STOCK_LEVEL.VARIANT_ID))
+                .select(DSL.currentOffsetDateTime())
+                .fetchSingle()
+                .value1();
     }
 
     // Low-stock events

@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -200,11 +201,10 @@ public final class InventoryService {
         if (changed.isEmpty()) {
             return List.of(results);
         }
-        Map<StockKey, StockLevel> saved = repository.saveLevels(db, changed.values(), reason).stream()
-                .collect(Collectors.toMap(StockLevel::key, level -> level));
+        OffsetDateTime updatedAt = repository.saveLevels(db, changed.values(), reason);
         soldOut.forget(changed.values().stream().map(StockLevel::variantId).toList());
         repository.insertLowStockEvents(db, fellBelowThreshold);
-        return Arrays.stream(results).map(result -> withUpdatedAt(result, saved)).toList();
+        return Arrays.stream(results).map(result -> withUpdatedAt(result, changed.keySet(), updatedAt)).toList();
     }
 
     /**
@@ -241,12 +241,12 @@ public final class InventoryService {
                 + level.reserved() + " reserved (with " + level.onHand() + " on hand).");
     }
 
-    /** The stock right after this item, with the {@code updatedAt} the database gave the level once written. */
-    private static StockUpdateResult withUpdatedAt(StockUpdateResult result, Map<StockKey, StockLevel> saved) {
-        return result.stock().filter(stock -> saved.containsKey(stock.key()))
+    /** The stock right after this item, with the {@code updatedAt} the database gave the level if it was written. */
+    private static StockUpdateResult withUpdatedAt(StockUpdateResult result, Set<StockKey> written,
+                                                   OffsetDateTime updatedAt) {
+        return result.stock().filter(stock -> written.contains(stock.key()))
                 .map(stock -> new StockUpdateResult(result.index(), result.variantId(), result.locationId(),
-                        result.outcome(), result.code(), result.detail(),
-                        Optional.of(stock.withUpdatedAt(saved.get(stock.key()).updatedAt()))))
+                        result.outcome(), result.code(), result.detail(), Optional.of(stock.withUpdatedAt(updatedAt))))
                 .orElse(result);
     }
 }

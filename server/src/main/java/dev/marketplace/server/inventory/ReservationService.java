@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiFunction;
+import java.util.function.LongPredicate;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
@@ -126,8 +127,17 @@ public final class ReservationService {
      * database nothing. Passing it decides nothing.
      */
     public void refuseIfKnownSoldOut(ReservationRequest request) {
+        refuseIfKnownSoldOut(request, markedAt -> true);
+    }
+
+    /**
+     * {@link #refuseIfKnownSoldOut(ReservationRequest)} by the marks whose time ({@link System#nanoTime()}, set after
+     * the read that found the variant sold out) passes {@code usable}: for a caller that must know that changes
+     * committed before that read have reached it too (decision 79).
+     */
+    public void refuseIfKnownSoldOut(ReservationRequest request, LongPredicate usable) {
         List<ReservationRequest.Line> lines = request.lines();
-        Set<UUID> knownSoldOut = soldOut.among(lines.stream().map(ReservationRequest.Line::variantId).toList());
+        Set<UUID> knownSoldOut = soldOut.among(lines.stream().map(ReservationRequest.Line::variantId).toList(), usable);
         if (knownSoldOut.isEmpty()) {
             return;
         }

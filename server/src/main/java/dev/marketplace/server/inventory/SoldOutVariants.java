@@ -5,12 +5,14 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 
 /**
  * Variants this node found with nothing available at any location, so that a flash sale's refusals after the last
@@ -27,7 +29,8 @@ final class SoldOutVariants implements ChangeNotifications.Subscriber {
     static final String CHANNEL = "stock_available";
     private static final int MAX_VARIANTS = 100_000;
 
-    private final Cache<UUID, Boolean> soldOut = Caffeine.newBuilder().maximumSize(MAX_VARIANTS).build();
+    /** Each mark with the time ({@link System#nanoTime()}) it was set, after the read that found it. */
+    private final Cache<UUID, Long> soldOut = Caffeine.newBuilder().maximumSize(MAX_VARIANTS).build();
     /** Counts announcements: a read that began before one may have missed what it announced. */
     private final AtomicLong announcements = new AtomicLong();
     private final LongAdder refusedFromMemory = new LongAdder();
@@ -45,10 +48,21 @@ final class SoldOutVariants implements ChangeNotifications.Subscriber {
 
     /** Those of {@code variantIds} known to have nothing available. */
     Set<UUID> among(Collection<UUID> variantIds) {
+        return among(variantIds, markedAt -> true);
+    }
+
+    /** Those of {@code variantIds} known to have nothing available by marks whose time passes {@code usable}. */
+    Set<UUID> among(Collection<UUID> variantIds, LongPredicate usable) {
         if (!current.getAsBoolean()) {
             return Set.of();
         }
-        return soldOut.getAllPresent(variantIds).keySet();
+        Set<UUID> found = new HashSet<>();
+        soldOut.getAllPresent(variantIds).forEach((variant, markedAt) -> {
+            if (usable.test(markedAt)) {
+                found.add(variant);
+            }
+        });
+        return found;
     }
 
     /**
@@ -57,7 +71,7 @@ final class SoldOutVariants implements ChangeNotifications.Subscriber {
      * that an announcement racing with it removes it.
      */
     void found(UUID variantId, long readBegan) {
-        soldOut.put(variantId, Boolean.TRUE);
+        soldOut.put(variantId, System.nanoTime());
         if (announcements.get() != readBegan) {
             soldOut.invalidate(variantId);
         }

@@ -7,12 +7,15 @@ import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
 import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.QueryParameters;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.CursorKey;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.security.AuditTrail;
 import dev.marketplace.server.platform.security.Authentication;
+import dev.marketplace.server.platform.security.Principal;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -97,7 +100,7 @@ public final class OrderHttpService implements HttpService {
     }
 
     private void checkout(ServerRequest req, ServerResponse res) {
-        JsonFields body = JsonFields.of(JsonBody.readObject(req), "cartId", "shippingAddress", "redeemPoints",
+        JsonFields body = JsonFields.of(JsonBody.readObjectBeforeClaim(req), "cartId", "shippingAddress", "redeemPoints",
                 "couponCodes", "channelCode");
         UUID cartId = body.requiredUuid("cartId");
         JsonFields address = body.requiredObject("shippingAddress",
@@ -111,7 +114,16 @@ public final class OrderHttpService implements HttpService {
         body.throwIfInvalid();
         Order.ShippingAddress shippingAddress = Order.ShippingAddress.of(name, postal, phone);
         CheckoutRequest request = new CheckoutRequest(cartId, shippingAddress, redeemPoints, couponCodes, channelCode);
-        Order order = orders.checkout(Authentication.principal(req), request, checkouts::call);
+        Principal caller = Authentication.principal(req);
+        try {
+            // A flash sale's refusals after the sell-out: from memory, before the key is claimed (decision 79).
+            orders.refuseKnownSoldOutFromMemory(caller, cartId);
+        } catch (ProblemException refusedFromMemory) {
+            AuditTrail.recordInBatch(req);
+            throw refusedFromMemory;
+        }
+        JsonBody.claimIdempotencyKey(req);
+        Order order = orders.checkout(caller, request, checkouts::call);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

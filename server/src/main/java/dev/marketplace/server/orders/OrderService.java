@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -69,6 +70,8 @@ public final class OrderService {
     private final OrderRepository repository;
     private final OrderLifecycle lifecycle;
     private final OrderPorts ports;
+    private final OpenCarts openCarts;
+    private final LongAdder refusedBeforeTheKey = new LongAdder();
     /**
      * Checkout's first steps, before it is admitted to use the database's connections (decision 70): one statement,
      * then a refusal from memory of a variant known sold out, so a flash sale's refusals neither queue for admission
@@ -105,14 +108,19 @@ public final class OrderService {
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
                         Duration acceptWithin, PiiKeys piiKeys, OrderPorts ports) {
         this(dsl, products, merchants, reservations, taxRates, paymentTimeout, acceptWithin, DEFAULT_HANDLING_TIME,
-                piiKeys, ports);
+                piiKeys, ports, new OpenCarts());
     }
 
-    /** With {@code handlingTime}: the promise from payment to shipment of a merchant that set none of its own. */
-    public OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
-                        ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
-                        Duration acceptWithin, Duration handlingTime, PiiKeys piiKeys, OrderPorts ports) {
+    /**
+     * With {@code handlingTime}: the promise from payment to shipment of a merchant that set none of its own; and
+     * {@code openCarts}, the carts as announced, for refusals before the Idempotency-Key is claimed.
+     */
+    OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
+                 ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
+                 Duration acceptWithin, Duration handlingTime, PiiKeys piiKeys, OrderPorts ports,
+                 OpenCarts openCarts) {
         this.dsl = dsl;
+        this.openCarts = openCarts;
         this.ports = ports;
         this.repository = new OrderRepository(piiKeys, ports.attribution());
         this.lifecycle = new OrderLifecycle(repository);
@@ -139,7 +147,7 @@ public final class OrderService {
      * recorded in it too ({@link OrderAttribution#placed}).
      */
     public Order checkout(Principal caller, CheckoutRequest request) {
-        return checkout(caller, request, Supplier::get);
+        return checkout(caller, request, (work, whileWaiting) -> work.get());
     }
 
     /**
@@ -152,6 +160,7 @@ public final class OrderService {
                 "Checkout needs a token acting for the customer."));
         while (true) {
             Checkout read = refusalsBeforeAdmission.run(new Checkout(caller, customer, request));
+            // Waiting for admission, it is refused as soon as a variant of its cart becomes known sold out.
             Order order = admission.admit(() -> {
                 Checkout run = checkoutSteps.run(read);
                 if (run.order != null && run.order.status() == OrderStatus.PAID) {
@@ -159,7 +168,7 @@ public final class OrderService {
                     return repository.get(dsl, run.order.id());
                 }
                 return run.order;
-            });
+            }, () -> reservations.refuseIfKnownSoldOut(read.stock));
             if (order != null) {
                 return order;
             }
@@ -168,9 +177,47 @@ public final class OrderService {
         }
     }
 
-    /** Runs the part of a checkout that uses the database's connections, once admitted (or refuses it). */
+    /**
+     * Refuses (409 {@code insufficient_stock}, as {@link #checkout} would) a checkout of a cart that holds a variant
+     * known sold out, from memory alone: the cart as last announced ({@link OpenCarts}) and the sold-out marks, no
+     * statement. Called before the request's Idempotency-Key is claimed (decision 79): such a refusal changes nothing,
+     * so a retry with the same key is simply decided again. Only a cart announced open, claimed by the caller's customer
+     * and of the caller's storefront is refused here, and only by a mark set after every cart change committed before
+     * it was announced here: the checkout that took the last unit has then been announced, its cart forgotten, and
+     * its retry is replayed as before. For any other, or when the announcements are not current, nothing is decided
+     * and checkout runs as before.
+     */
+    public void refuseKnownSoldOutFromMemory(Principal caller, UUID cartId) {
+        if (caller.type() != PrincipalType.STOREFRONT || caller.customer().isEmpty()) {
+            return;
+        }
+        Optional<OpenCarts.OpenCart> known = openCarts.find(cartId)
+                .filter(cart -> cart.storefrontId().equals(caller.id())
+                        && cart.customerId().equals(caller.customer().get()) && !cart.variantIds().isEmpty());
+        if (known.isEmpty()) {
+            return;
+        }
+        try {
+            reservations.refuseIfKnownSoldOut(new ReservationRequest(known.get().variantIds().stream()
+                    .map(variant -> new ReservationRequest.Line(variant, 1, Optional.empty())).toList(),
+                    paymentTimeout.plus(RESERVATION_GRACE)), openCarts::announcedUpTo);
+        } catch (ProblemException refused) {
+            refusedBeforeTheKey.increment();
+            throw refused;
+        }
+    }
+
+    /** How many checkouts were refused by {@link #refuseKnownSoldOutFromMemory} (a metric). */
+    long refusalsBeforeTheKey() {
+        return refusedBeforeTheKey.sum();
+    }
+
+    /**
+     * Runs the part of a checkout that uses the database's connections, once admitted (or refuses it), running
+     * {@code whileWaiting} now and then while it waits (which may refuse it).
+     */
     public interface Admission {
-        Order admit(Supplier<Order> work);
+        Order admit(Supplier<Order> work, Runnable whileWaiting);
     }
 
     /** What checkout's steps share: the request, then what each step produced. */
@@ -253,6 +300,7 @@ public final class OrderService {
 
     private Next placeInOneTransaction(Checkout run) {
         dsl.transaction(tx -> placing.run(run.in(tx.dsl())));
+        openCarts.forget(run.cart.id());
         return Next.CONTINUE;
     }
     private List<Pricing.Item> itemsOf(Cart cart) {

@@ -7,8 +7,14 @@ import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
+import dev.marketplace.server.platform.persistence.ChangeNotifications;
+import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.security.PiiKeys;
 import io.helidon.config.Config;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
 import java.time.Duration;
 import org.jooq.DSLContext;
 
@@ -23,19 +29,31 @@ public final class OrdersModule implements Module {
     private final OrderService orders;
     private final OrderCustomerData customerData;
     private final SalesFigures salesFigures;
+    /** The carts' announcements (V69) that keep {@link OpenCarts} on this node. */
+    private final ChangeNotifications cartChanges;
+    private final MeterRegistry meters = Metrics.globalRegistry();
+    private final Meter refusalsBeforeTheKey;
     /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes): orders.jobs.every. */
     private final Duration jobsEvery;
 
-    public OrdersModule(Config config, DSLContext dsl, ProductService products, InventoryService inventory,
+    public OrdersModule(Config config, Database database, ProductService products, InventoryService inventory,
                         ReservationService reservations, MerchantService merchants, PiiKeys piiKeys,
                         OrderPorts ports) {
+        DSLContext dsl = database.dsl();
         TaxRates taxRates = TaxRates.from(config);
+        OpenCarts openCarts = new OpenCarts();
+        this.cartChanges = ChangeNotifications.listen(OpenCarts.CHANNEL, database, openCarts);
+        openCarts.deliveredBy(cartChanges);
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates, ports.coupons(), ports.points());
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
                 config.get("acceptance.timeout").as(Duration.class).get(),
                 config.get("handling-time.default").as(Duration.class).get(),
-                piiKeys, ports);
+                piiKeys, ports, openCarts);
+        this.refusalsBeforeTheKey = meters.getOrCreate(FunctionalCounter.builder(
+                        "orders.sold.out.refusals.before.key", orders, OrderService::refusalsBeforeTheKey)
+                .description("Checkouts refused from announced carts and sold-out marks, before their Idempotency-Key "
+                        + "was claimed: no statement"));
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
@@ -69,5 +87,11 @@ public final class OrdersModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(OrderService.UNPAID_EXPIRY_JOB, jobsEvery, jobsEvery, orders::expireUnpaid);
         PiiKeys.resealingJob(jobs, name(), customerData::resealAddresses);
+    }
+
+    @Override
+    public void close() {
+        meters.remove(refusalsBeforeTheKey); // a later server in the same JVM (tests) registers its own
+        cartChanges.close();
     }
 }

@@ -34,6 +34,8 @@ public final class ConcurrencyLimit {
      * operation's cost (a grown catalog) is followed, while overload, which lasts seconds, is not taken for one.
      */
     private static final double NO_LOAD_DRIFT = 1.0 / 256;
+    /** How often a waiting request's {@code whileWaiting} runs. */
+    private static final long RECHECK_NANOS = Duration.ofMillis(20).toNanos();
 
     private final String operation;
     private final int maxPermits;
@@ -84,7 +86,16 @@ public final class ConcurrencyLimit {
 
     /** {@code work}'s result, run once a permit is free; 503 if none frees up in time. */
     public <T> T call(Supplier<T> work) {
-        acquire();
+        return call(work, () -> { });
+    }
+
+    /**
+     * {@link #call(Supplier)}, running {@code whileWaiting} every 20 ms while the request waits for a permit: it may
+     * throw to answer the request without one (a checkout whose variant became known sold out while it waited,
+     * decision 79).
+     */
+    public <T> T call(Supplier<T> work, Runnable whileWaiting) {
+        acquire(whileWaiting);
         long started = nanoClock.getAsLong();
         try {
             return work.get();
@@ -93,7 +104,7 @@ public final class ConcurrencyLimit {
         }
     }
 
-    private void acquire() {
+    private void acquire(Runnable whileWaiting) {
         lock.lock();
         try {
             if (running < currentPermits()) {
@@ -110,7 +121,16 @@ public final class ConcurrencyLimit {
                     if (left <= 0) {
                         throw refusal();
                     }
-                    left = permitFreed.awaitNanos(left);
+                    long slice = Math.min(left, RECHECK_NANOS);
+                    left -= slice - permitFreed.awaitNanos(slice);
+                    if (running >= currentPermits()) {
+                        lock.unlock(); // the check is the caller's code: never run under the limit's lock
+                        try {
+                            whileWaiting.run();
+                        } finally {
+                            lock.lock();
+                        }
+                    }
                 }
                 running++;
             } catch (InterruptedException e) {

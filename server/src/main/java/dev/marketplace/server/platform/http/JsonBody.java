@@ -43,13 +43,35 @@ public final class JsonBody {
     }
 
     public static JsonObject readObject(ServerRequest req) {
+        byte[] bytes = readJson(req);
+        Idempotency.admit(req, bytes);
+        return parseObject(bytes);
+    }
+
+    /**
+     * The body, parsed, before the request's Idempotency-Key is claimed: for a handler that may refuse the request
+     * from memory, changing nothing, before it claims the key with {@link #claimIdempotencyKey} (decision 79).
+     */
+    public static JsonObject readObjectBeforeClaim(ServerRequest req) {
+        byte[] bytes = readJson(req);
+        req.context().register(new Unclaimed(bytes));
+        return parseObject(bytes);
+    }
+
+    /** Claims the Idempotency-Key (if any) of a request read by {@link #readObjectBeforeClaim}. */
+    public static void claimIdempotencyKey(ServerRequest req) {
+        Idempotency.admit(req, req.context().get(Unclaimed.class).orElseThrow().body());
+    }
+
+    private record Unclaimed(byte[] body) {
+    }
+
+    private static byte[] readJson(ServerRequest req) {
         String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
         if (!isJson(contentType)) {
             throw ProblemException.unsupportedMediaType(contentType);
         }
-        byte[] bytes = RequestBodies.readAll(req);
-        Idempotency.admit(req, bytes);
-        return parseObject(bytes);
+        return RequestBodies.readAll(req);
     }
 
     /** {@code bytes} as one JSON object, refused as a request body is: for bodies read whole first (signed webhooks). */

@@ -93,6 +93,14 @@ public final class ChangeNotifications implements AutoCloseable {
         return confirmedOnce && System.nanoTime() - confirmedUpToNanos < MAX_LAG.toNanos();
     }
 
+    /**
+     * Whether every change committed before {@code nanos} ({@link System#nanoTime()} on this node) has reached the
+     * subscriber: a heartbeat sent after it came back.
+     */
+    public boolean confirmedSince(long nanos) {
+        return confirmedOnce && confirmedUpToNanos - nanos > 0;
+    }
+
     /** How long ago the last returned heartbeat was sent (how far behind the copy may be); empty before the first. */
     public Optional<Duration> confirmedAge() {
         return confirmedOnce ? Optional.of(Duration.ofNanos(System.nanoTime() - confirmedUpToNanos))

@@ -10,25 +10,51 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import dev.marketplace.schema.tables.records.AuditEventRecord;
+import io.helidon.webserver.http.ServerRequest;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 
 /**
  * An audit log of every write: who (client, principal), what (method, path as sent, resulting status), when, and
  * the request id, for every POST, PUT, PATCH and DELETE, allowed or not, whatever its path: a write refused for a
  * path that is not canonical or not the API's (decision 22) is recorded with the path the client sent.
+ *
+ * <p>A write refused from memory, which changed nothing and read nothing ({@link #recordInBatch}: a flash sale's
+ * refusals after the sell-out, decision 79), is recorded with others in one statement by a writer thread, a moment
+ * later (its time is the batch's), instead of one statement each on the request's thread. Should the writer fall {@value #MAX_WAITING} behind,
+ * such a refusal is recorded at once like any other write; a process killed meanwhile loses those lines.
  */
-public final class AuditTrail implements Filter {
+public final class AuditTrail implements Filter, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(AuditTrail.class.getName());
     private static final Set<Method> WRITES = Set.of(Method.POST, Method.PUT, Method.PATCH, Method.DELETE);
+    private static final int MAX_WAITING = 10_000;
+    private static final int MAX_PER_STATEMENT = 1_000;
 
     private final DSLContext dsl;
+    private final BlockingQueue<AuditEventRecord> waiting = new ArrayBlockingQueue<>(MAX_WAITING);
+    private final Thread batchWriter;
+    private volatile boolean closed;
 
     public AuditTrail(DSLContext dsl) {
         this.dsl = dsl;
+        this.batchWriter = Thread.ofPlatform().daemon().name("audit-batches").start(this::writeBatches);
+    }
+
+    /** Marks a write that changed and read nothing, answered from memory: its audit line may be written in a batch. */
+    public static void recordInBatch(ServerRequest req) {
+        req.context().register(new InBatch());
+    }
+
+    private record InBatch() {
     }
 
     @Override
@@ -53,19 +79,71 @@ public final class AuditTrail implements Filter {
 
     private void record(RoutingRequest req, String path, int status) {
         Optional<Principal> principal = Authentication.principalIfAny(req);
+        AuditEventRecord event = new AuditEventRecord();
+        event.setRequestId(RequestIds.of(req));
+        event.setClientId(principal.map(Principal::clientId).orElse(null));
+        event.setPrincipalType(principal.map(p -> p.type().wireName()).orElse(null));
+        event.setPrincipalId(principal.map(Principal::id).orElse(null));
+        event.setMethod(req.prologue().method().text());
+        event.setPath(path);
+        event.setStatus(status);
+        if (req.context().get(InBatch.class).isPresent() && !closed) {
+            if (waiting.offer(event)) {
+                return;
+            }
+        }
+        insert(List.of(event));
+    }
+
+    private void insert(List<AuditEventRecord> events) {
         try {
-            dsl.insertInto(AUDIT_EVENT)
-                    .set(AUDIT_EVENT.REQUEST_ID, RequestIds.of(req))
-                    .set(AUDIT_EVENT.CLIENT_ID, principal.map(Principal::clientId).orElse(null))
-                    .set(AUDIT_EVENT.PRINCIPAL_TYPE, principal.map(p -> p.type().wireName()).orElse(null))
-                    .set(AUDIT_EVENT.PRINCIPAL_ID, principal.map(Principal::id).orElse(null))
-                    .set(AUDIT_EVENT.METHOD, req.prologue().method().text())
-                    .set(AUDIT_EVENT.PATH, path)
-                    .set(AUDIT_EVENT.STATUS, status)
-                    .execute();
+            var insert = dsl.insertInto(AUDIT_EVENT, AUDIT_EVENT.REQUEST_ID, AUDIT_EVENT.CLIENT_ID,
+                    AUDIT_EVENT.PRINCIPAL_TYPE, AUDIT_EVENT.PRINCIPAL_ID, AUDIT_EVENT.METHOD, AUDIT_EVENT.PATH,
+                    AUDIT_EVENT.STATUS);
+            for (AuditEventRecord event : events) {
+                insert = insert.values(event.getRequestId(), event.getClientId(), event.getPrincipalType(),
+                        event.getPrincipalId(), event.getMethod(), event.getPath(), event.getStatus());
+            }
+            insert.execute();
         } catch (RuntimeException e) {
             // The write itself is done; losing its audit line must be loud, but not fail the response.
-            LOG.log(Level.ERROR, "could not record audit event for request " + RequestIds.of(req), e);
+            LOG.log(Level.ERROR, "could not record audit events of requests "
+                    + events.stream().map(AuditEventRecord::getRequestId).toList(), e);
+        }
+    }
+
+    /** Writes the waiting lines as they come, as many as are waiting in each statement. */
+    private void writeBatches() {
+        while (!closed) {
+            try {
+                AuditEventRecord first = waiting.poll(200, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    writeWaitingAfter(first);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void writeWaitingAfter(AuditEventRecord first) {
+        List<AuditEventRecord> batch = new ArrayList<>();
+        batch.add(first);
+        waiting.drainTo(batch, MAX_PER_STATEMENT - 1);
+        insert(batch);
+    }
+
+    /** Writes the lines still waiting; later ones are written at once. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            batchWriter.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (AuditEventRecord next = waiting.poll(); next != null; next = waiting.poll()) {
+            writeWaitingAfter(next);
         }
     }
 }

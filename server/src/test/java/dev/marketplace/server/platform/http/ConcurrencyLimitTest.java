@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -106,6 +107,33 @@ class ConcurrencyLimitTest {
         for (int i = 0; i < times; i++) {
             limit.call(() -> now.addAndGet(held.toNanos()));
         }
+    }
+
+    @Test
+    void aWaitingRequestIsAnsweredWithoutAPermitOnceItsCheckWhileWaitingRefusesIt() throws Exception {
+        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofSeconds(30));
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
+        CountDownLatch soldOut = new CountDownLatch(1);
+        // On a thread of its own: the common pool may have only the one the first is holding.
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> limit.call(() -> "second", () -> {
+            if (soldOut.getCount() == 0) {
+                throw ProblemException.conflict("insufficient_stock", "sold out");
+            }
+        }), command -> Thread.ofVirtual().start(command));
+
+        soldOut.countDown(); // while the first still holds the only permit
+
+        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> {
+            try {
+                second.join();
+            } catch (CompletionException e) {
+                throw e.getCause();
+            }
+        });
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(limit.refused()).as("not counted as shed").isZero();
+        finish.countDown();
+        assertThat(first.getFirst().get()).isEqualTo("held");
     }
 
     private static void await(CountDownLatch latch) {
