@@ -40,9 +40,12 @@ public final class CategoryService {
         return repository.find(dsl, id).isPresent();
     }
 
-    /** Which of these ids name an existing category: one query for all. */
-    public Set<UUID> existing(Collection<UUID> ids) {
-        return repository.existing(dsl, ids);
+    /**
+     * Which of these ids name an existing category: one query for all, through {@code db} (the caller's transaction
+     * when it is in one, so that it does not hold a second pooled connection).
+     */
+    public Set<UUID> existing(DSLContext db, Collection<UUID> ids) {
+        return repository.existing(db, ids);
     }
 
     public Category get(UUID id) {
