@@ -49,7 +49,12 @@ public final class CategoryService {
     }
 
     public Category get(UUID id) {
-        return repository.find(dsl, id).orElseThrow(CategoryService::categoryNotFound);
+        return get(dsl, id);
+    }
+
+    /** The category, read through {@code db} (the caller's transaction, when it is in one). */
+    public Category get(DSLContext db, UUID id) {
+        return repository.find(db, id).orElseThrow(CategoryService::categoryNotFound);
     }
 
     /** The children of {@code parentId}, or the root categories when it is empty. */

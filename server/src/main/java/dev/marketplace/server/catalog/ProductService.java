@@ -457,8 +457,8 @@ public final class ProductService {
      * The variants among these that exist, with what a cart and a checkout need (price, merchant, category and its
      * commission rate, published?); unknown ids are left out.
      */
-    public Map<UUID, VariantForSale> variantsForSale(Collection<UUID> variantIds) {
-        return variantsForSale.find(dsl, variantIds);
+    public Map<UUID, VariantForSale> variantsForSale(DSLContext db, Collection<UUID> variantIds) {
+        return variantsForSale.find(db, variantIds);
     }
 
     private static ProductStatus next(Product current, ProductAction action) {

@@ -104,8 +104,8 @@ public final class MerchantService {
     }
 
     /** Which of these merchants are active, i.e. may take orders; unknown ids are left out. */
-    public Set<UUID> activeAmong(Collection<UUID> merchantIds) {
-        return repository.idsInStatus(dsl, merchantIds, MerchantStatus.ACTIVE);
+    public Set<UUID> activeAmong(DSLContext db, Collection<UUID> merchantIds) {
+        return repository.idsInStatus(db, merchantIds, MerchantStatus.ACTIVE);
     }
 
     public Merchant get(Principal caller, UUID id) {
