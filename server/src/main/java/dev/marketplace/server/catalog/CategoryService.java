@@ -40,13 +40,21 @@ public final class CategoryService {
         return repository.find(dsl, id).isPresent();
     }
 
-    /** Which of these ids name an existing category: one query for all. */
-    public Set<UUID> existing(Collection<UUID> ids) {
-        return repository.existing(dsl, ids);
+    /**
+     * Which of these ids name an existing category: one query for all, through {@code db} (the caller's transaction
+     * when it is in one, so that it does not hold a second pooled connection).
+     */
+    public Set<UUID> existing(DSLContext db, Collection<UUID> ids) {
+        return repository.existing(db, ids);
     }
 
     public Category get(UUID id) {
-        return repository.find(dsl, id).orElseThrow(CategoryService::categoryNotFound);
+        return get(dsl, id);
+    }
+
+    /** The category, read through {@code db} (the caller's transaction, when it is in one). */
+    public Category get(DSLContext db, UUID id) {
+        return repository.find(db, id).orElseThrow(CategoryService::categoryNotFound);
     }
 
     /** The children of {@code parentId}, or the root categories when it is empty. */

@@ -96,7 +96,7 @@ public final class ProductService {
     private List<ProductUpsertResult> upsertBatch(DSLContext db, UUID merchantId, List<ProductUpsert> batch) {
         Map<String, Product> existing = repository.lockByExternalIds(db, merchantId,
                 batch.stream().map(ProductUpsert::externalId).toList());
-        Set<UUID> knownCategories = categories.existing(
+        Set<UUID> knownCategories = categories.existing(db,
                 batch.stream().map(item -> item.content().categoryId()).collect(Collectors.toSet()));
         Map<String, Product> created = createAllAtOnce(db, merchantId, batch.stream()
                 .filter(item -> !existing.containsKey(item.externalId()))
@@ -275,7 +275,7 @@ public final class ProductService {
         ProductStatus next = next(current, action);
         List<ComplianceFinding> findings = List.of();
         if (action == ProductAction.SUBMIT) {
-            requireActiveMerchant(current.merchantId(), "submit products for review");
+            requireActiveMerchant(db, current.merchantId(), "submit products for review");
             findings = compliance.check(current.content());
             if (!findings.isEmpty()) {
                 next = next.after(ProductAction.REJECT).orElseThrow();
@@ -457,8 +457,8 @@ public final class ProductService {
      * The variants among these that exist, with what a cart and a checkout need (price, merchant, category and its
      * commission rate, published?); unknown ids are left out.
      */
-    public Map<UUID, VariantForSale> variantsForSale(Collection<UUID> variantIds) {
-        return variantsForSale.find(dsl, variantIds);
+    public Map<UUID, VariantForSale> variantsForSale(DSLContext db, Collection<UUID> variantIds) {
+        return variantsForSale.find(db, variantIds);
     }
 
     private static ProductStatus next(Product current, ProductAction action) {
@@ -471,15 +471,15 @@ public final class ProductService {
         if (caller.type() != PrincipalType.MERCHANT) {
             throw ProblemException.forbidden("Products are created by the merchant that sells them.");
         }
-        requireActiveMerchant(caller.id(), "create products");
+        requireActiveMerchant(dsl, caller.id(), "create products");
     }
 
     /**
      * A suspended or frozen merchant keeps reading its data, fixing prices and stock and fulfilling what it sold,
      * but adds nothing new to the storefront until it is reactivated.
      */
-    private void requireActiveMerchant(UUID merchantId, String what) {
-        if (!merchants.isActive(merchantId)) {
+    private void requireActiveMerchant(DSLContext db, UUID merchantId, String what) {
+        if (!merchants.isActive(db, merchantId)) {
             throw new ProblemException(403, "merchant_not_active", "Forbidden", "Only an active merchant can " + what + ".");
         }
     }

@@ -108,7 +108,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
         }
         Set<UUID> named = new HashSet<>(request.categoryMappings().values());
         named.add(request.defaultCategoryId());
-        Set<UUID> known = categories.existing(named);
+        Set<UUID> known = categories.existing(dsl, named);
         List<FieldError> errors = new ArrayList<>();
         if (!known.contains(request.defaultCategoryId())) {
             errors.add(new FieldError("defaultCategoryId", FieldError.NOT_FOUND, "names no existing category"));

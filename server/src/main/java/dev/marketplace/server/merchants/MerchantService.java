@@ -95,14 +95,17 @@ public final class MerchantService {
         }
     }
 
-    /** Whether this merchant exists and is active: only an active merchant may add to the catalog. */
-    public boolean isActive(UUID merchantId) {
-        return repository.statusOf(dsl, merchantId).filter(status -> status == MerchantStatus.ACTIVE).isPresent();
+    /**
+     * Whether this merchant exists and is active: only an active merchant may add to the catalog. Read through
+     * {@code db}: the caller's transaction when it is in one, so that it does not hold a second pooled connection.
+     */
+    public boolean isActive(DSLContext db, UUID merchantId) {
+        return repository.statusOf(db, merchantId).filter(status -> status == MerchantStatus.ACTIVE).isPresent();
     }
 
     /** Which of these merchants are active, i.e. may take orders; unknown ids are left out. */
-    public Set<UUID> activeAmong(Collection<UUID> merchantIds) {
-        return repository.idsInStatus(dsl, merchantIds, MerchantStatus.ACTIVE);
+    public Set<UUID> activeAmong(DSLContext db, Collection<UUID> merchantIds) {
+        return repository.idsInStatus(db, merchantIds, MerchantStatus.ACTIVE);
     }
 
     public Merchant get(Principal caller, UUID id) {

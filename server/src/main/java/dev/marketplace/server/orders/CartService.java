@@ -58,11 +58,11 @@ public final class CartService {
      * holds one currency: a variant priced in another is refused (409 {@code currency_mismatch}).
      */
     public CartView setLine(Principal caller, UUID cartId, UUID variantId, long quantity) {
-        VariantForSale variant = products.variantsForSale(List.of(variantId)).get(variantId);
+        VariantForSale variant = products.variantsForSale(dsl, List.of(variantId)).get(variantId);
         if (variant == null) {
             throw ProblemException.notFound("variant");
         }
-        if (!isOffered(variant, merchants.activeAmong(List.of(variant.merchantId())))) {
+        if (!isOffered(variant, merchants.activeAmong(dsl, List.of(variant.merchantId())))) {
             throw ProblemException.conflict("variant_unavailable",
                     "The variant is not sold now: its product is not published or its merchant cannot take orders.");
         }
@@ -168,7 +168,7 @@ public final class CartService {
 
     private Priced price(Cart cart) {
         List<UUID> ids = cart.lines().stream().map(Cart.Line::variantId).toList();
-        Map<UUID, VariantForSale> variants = products.variantsForSale(ids);
+        Map<UUID, VariantForSale> variants = products.variantsForSale(dsl, ids);
         Map<UUID, Long> available = inventory.availableToReserve(ids);
         Set<UUID> active = activeMerchantsOf(variants);
         List<Pricing.Item> buyable = new ArrayList<>();
@@ -218,7 +218,7 @@ public final class CartService {
 
     /** The merchants among these variants' that may take orders now. */
     Set<UUID> activeMerchantsOf(Map<UUID, VariantForSale> variants) {
-        return merchants.activeAmong(variants.values().stream().map(VariantForSale::merchantId).distinct().toList());
+        return merchants.activeAmong(dsl, variants.values().stream().map(VariantForSale::merchantId).distinct().toList());
     }
 
     private Cart openCart(DSLContext db, Principal caller, UUID cartId) {

@@ -213,14 +213,16 @@ final class OrderRepository {
         return db.selectFrom(CUSTOMER_ORDER).where(visibleTo(viewer)).and(after)
                 .orderBy(CUSTOMER_ORDER.CREATED_AT.desc(), CUSTOMER_ORDER.ID.desc())
                 .limit(page.fetchSize())
-                .fetch(row -> order(db, row));
+                .fetch() // read to the end first: mapping while the cursor is open took a second pooled connection
+                .map(row -> order(db, row));
     }
 
     /** Every order of a customer, oldest first: their privacy export. */
     List<Order> ofCustomer(DSLContext db, UUID customerId) {
         return db.selectFrom(CUSTOMER_ORDER).where(CUSTOMER_ORDER.CUSTOMER_ID.eq(customerId))
                 .orderBy(CUSTOMER_ORDER.CREATED_AT, CUSTOMER_ORDER.ID)
-                .fetch(row -> order(db, row));
+                .fetch()
+                .map(row -> order(db, row));
     }
 
     /** Whether some order of the customer is still placed or paid (its sub-orders not all final). */

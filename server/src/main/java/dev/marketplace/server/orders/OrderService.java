@@ -304,9 +304,9 @@ public final class OrderService {
         return Next.CONTINUE;
     }
     private List<Pricing.Item> itemsOf(Cart cart) {
-        Map<UUID, VariantForSale> variants = products.variantsForSale(
+        Map<UUID, VariantForSale> variants = products.variantsForSale(dsl,
                 cart.lines().stream().map(Cart.Line::variantId).toList());
-        Set<UUID> active = merchants.activeAmong(
+        Set<UUID> active = merchants.activeAmong(dsl,
                 variants.values().stream().map(VariantForSale::merchantId).distinct().toList());
         List<String> unavailable = new ArrayList<>();
         List<String> changed = new ArrayList<>();

@@ -55,7 +55,7 @@ final class WebhookFanOut {
         UUID owner = uuidOrNull(payload.getString("ownerId", null));
         UUID variant = uuidOrNull(payload.getString("variantId", null));
         Set<UUID> partners = topic.audience() == WebhookTopics.Audience.MERCHANT_AND_PARTNERS && variant != null
-                ? partnerAudience.partnersSelling(variant) : Set.of();
+                ? partnerAudience.partnersSelling(tx, variant) : Set.of();
         List<UUID> owners = new ArrayList<>(partners);
         owners.add(owner);
         List<WebhookEndpoint> receivers = endpoints.enabledCandidates(tx, stored.event().parties().merchantId(),

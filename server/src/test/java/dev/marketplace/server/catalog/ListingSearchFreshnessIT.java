@@ -185,7 +185,8 @@ class ListingSearchFreshnessIT {
 
             TestCatalog.ActiveMerchant erp = new TestCatalog(server).activeMerchant("Reprice KK", category());
             List<UUID> byApi = upsertPriced(erp, 1_000).stream().map(ProductUpsertResult::getProductId).toList();
-            announcedEach(notifications);
+            assertThat(announcedEach(notifications)).as("a bulk upsert creating 120 products, variants and stock")
+                    .containsAll(byApi).doesNotHaveDuplicates();
             assertThat(upsertPriced(erp, 900)).extracting(ProductUpsertResult::getOutcome)
                     .containsOnly(UpsertOutcome.UPDATED);
             assertThat(announcedEach(notifications)).as("a bulk upsert repricing 120 products")
@@ -246,10 +247,13 @@ class ListingSearchFreshnessIT {
                 FROM (SELECT id, merchant_id, currency FROM product ORDER BY id LIMIT 150) p
                 RETURNING product_id""").getValues(0, UUID.class);
         assertThat(products).hasSize(150);
-        assertThat(announced(notifications)).as("inserted variants, through a batch").containsAll(products);
+        // Each product once (decision 81): the variants' own trigger, not again through their lowest price.
+        assertThat(announcedEach(notifications)).as("inserted variants, through a batch").containsAll(products)
+                .doesNotHaveDuplicates();
 
         server.db().execute("DELETE FROM product_variant WHERE position = 1000 AND sku LIKE 'V54-%'");
-        assertThat(announced(notifications)).as("deleted variants, through a batch").containsAll(products);
+        assertThat(announcedEach(notifications)).as("deleted variants, through a batch").containsAll(products)
+                .doesNotHaveDuplicates();
 
         server.db().execute("UPDATE product_variant SET price_amount = price_amount WHERE product_id = ?", product);
         assertThat(announced(notifications)).as("updated variants").contains(product);

@@ -262,6 +262,9 @@ public final class ClusterNodes implements AutoCloseable {
         }
     }
 
+    /** {@code OneConnectionPerThread}'s switch, which the build sets for the integration tests. */
+    private static final String ONE_CONNECTION_PER_THREAD = "marketplace.test.one-connection-per-thread";
+
     private Node startNode(int index) {
         int start = starts.incrementAndGet();
         Path log = directory.resolve("node-" + index + "-" + start + ".log");
@@ -272,7 +275,9 @@ public final class ClusterNodes implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-Xss512k",
                 // every collection and the heap it left, for the soak's memory figures
                 "-Xlog:gc:file=" + gcLog,
-                "-D" + CrashPoints.PROPERTY + "=" + crashDirectory));
+                "-D" + CrashPoints.PROPERTY + "=" + crashDirectory,
+                // the nodes take pooled connections as the tests' own servers do: one at a time per thread (decision 81)
+                "-D" + ONE_CONNECTION_PER_THREAD + "=" + Boolean.getBoolean(ONE_CONNECTION_PER_THREAD)));
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("server.port", "0");
         properties.put("server.host", "127.0.0.1");

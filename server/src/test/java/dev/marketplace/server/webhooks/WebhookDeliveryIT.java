@@ -103,7 +103,7 @@ class WebhookDeliveryIT {
     /** These nodes deliver merchants' events only. */
     private static final PartnerAudience NO_PARTNERS = new PartnerAudience() {
         @Override
-        public java.util.Set<UUID> partnersSelling(UUID variantId) {
+        public java.util.Set<UUID> partnersSelling(org.jooq.DSLContext tx, UUID variantId) {
             return java.util.Set.of();
         }
 

@@ -93,7 +93,7 @@ public final class AssortmentService {
     public AssortmentShare share(UUID partnerId, Optional<UUID> merchantId, Optional<UUID> categoryId,
                                  int priceAdjustmentBasisPoints) {
         requireRegistered(partnerId);
-        if (merchantId.isPresent() && merchants.activeAmong(Set.of(merchantId.get())).isEmpty()) {
+        if (merchantId.isPresent() && merchants.activeAmong(dsl, Set.of(merchantId.get())).isEmpty()) {
             throw ProblemException.validation("merchantId", FieldError.NOT_FOUND, "names no active merchant");
         }
         if (categoryId.isPresent() && !categories.exists(categoryId.get())) {
@@ -130,20 +130,25 @@ public final class AssortmentService {
      * that opted in to the partner, and in one of its shares (the lowest price when in several).
      */
     public Map<UUID, Offer> offers(UUID partnerId, Collection<UUID> variantIds) {
-        List<AssortmentShare> shares = repository.sharesOf(dsl, partnerId);
+        return offers(dsl, partnerId, variantIds);
+    }
+
+    /** {@link #offers}, read through {@code db}: the caller's transaction, when it is in one. */
+    private Map<UUID, Offer> offers(DSLContext db, UUID partnerId, Collection<UUID> variantIds) {
+        List<AssortmentShare> shares = repository.sharesOf(db, partnerId);
         if (shares.isEmpty() || variantIds.isEmpty()) {
             return Map.of();
         }
-        Map<UUID, VariantForSale> variants = products.variantsForSale(variantIds);
+        Map<UUID, VariantForSale> variants = products.variantsForSale(db, variantIds);
         Set<UUID> merchantIds = variants.values().stream().map(VariantForSale::merchantId).collect(Collectors.toSet());
-        Set<UUID> sellers = merchants.activeAmong(repository.optedIn(dsl, partnerId, merchantIds));
+        Set<UUID> sellers = merchants.activeAmong(db, repository.optedIn(db, partnerId, merchantIds));
         Map<UUID, List<UUID>> categoryPaths = new HashMap<>();
         Map<UUID, Offer> offers = new HashMap<>();
         for (VariantForSale variant : variants.values()) {
             if (!variant.published() || !sellers.contains(variant.merchantId())) {
                 continue;
             }
-            List<UUID> categoryPath = categoryPaths.computeIfAbsent(variant.categoryId(), this::pathOf);
+            List<UUID> categoryPath = categoryPaths.computeIfAbsent(variant.categoryId(), id -> pathOf(db, id));
             shares.stream()
                     .filter(share -> share.merchantId().map(variant.merchantId()::equals)
                             .orElseGet(() -> categoryPath.contains(share.categoryId().orElseThrow())))
@@ -154,14 +159,17 @@ public final class AssortmentService {
         return offers;
     }
 
-    /** The partners that may sell the variant now: its merchant opted in to them and one of their shares covers it. */
-    public Set<UUID> partnersSelling(UUID variantId) {
-        VariantForSale variant = products.variantsForSale(List.of(variantId)).get(variantId);
+    /**
+     * The partners that may sell the variant now: its merchant opted in to them and one of their shares covers it.
+     * Read through {@code db}: the webhook fan-out asks inside its batch's transaction (decision 81).
+     */
+    public Set<UUID> partnersSelling(DSLContext db, UUID variantId) {
+        VariantForSale variant = products.variantsForSale(db, List.of(variantId)).get(variantId);
         if (variant == null) {
             return Set.of();
         }
-        return repository.partnersOf(dsl, variant.merchantId()).stream()
-                .filter(partner -> offers(partner, List.of(variantId)).containsKey(variantId))
+        return repository.partnersOf(db, variant.merchantId()).stream()
+                .filter(partner -> offers(db, partner, List.of(variantId)).containsKey(variantId))
                 .collect(Collectors.toUnmodifiableSet());
     }
 
@@ -213,7 +221,7 @@ public final class AssortmentService {
             head = ChangeLog.head(dsl);
             after = Optional.empty();
         }
-        Set<UUID> sellers = merchants.activeAmong(repository.optedIn(dsl, partner.id()));
+        Set<UUID> sellers = merchants.activeAmong(dsl, repository.optedIn(dsl, partner.id()));
         List<UUID> candidates = products.variantIdsOf(sellers, after, page.limit());
         Map<UUID, Offer> offers = offers(partner.id(), candidates);
         Map<UUID, Long> available = inventory.availableToReserve(offers.keySet());
@@ -227,12 +235,12 @@ public final class AssortmentService {
 
     /** The variants as sold now, whoever may sell them (a lease's variants when it is committed). */
     Map<UUID, VariantForSale> variants(Collection<UUID> variantIds) {
-        return products.variantsForSale(variantIds);
+        return products.variantsForSale(dsl, variantIds);
     }
 
     /** The category and its ancestors: a share of any of them covers the category's products. */
-    private List<UUID> pathOf(UUID categoryId) {
-        Category category = categories.get(categoryId);
+    private List<UUID> pathOf(DSLContext db, UUID categoryId) {
+        Category category = categories.get(db, categoryId);
         return Stream.concat(category.ancestorIds().stream(), Stream.of(categoryId)).toList();
     }
 

@@ -57,8 +57,8 @@ public final class PartnerInventoryModule implements Module {
     public PartnerAudience webhookAudience() {
         return new PartnerAudience() {
             @Override
-            public Set<UUID> partnersSelling(UUID variantId) {
-                return assortment.partnersSelling(variantId);
+            public Set<UUID> partnersSelling(DSLContext tx, UUID variantId) {
+                return assortment.partnersSelling(tx, variantId);
             }
 
             @Override

@@ -22,9 +22,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -45,7 +47,17 @@ class DomainEventsIT {
     private final List<Node> nodes = new ArrayList<>();
     /** Idempotency ids of events the test subscribers fail on. */
     private final Set<String> poisonous = ConcurrentHashMap.newKeySet();
+    /** When set, the named node's handler stops inside its first event (its row written) until released. */
+    private volatile Hold hold;
     private Database writer;
+
+    /** A handler held inside its batch: {@code entered} once it is, then waiting for {@code released}. */
+    private record Hold(String node, CountDownLatch entered, CountDownLatch released) {
+
+        Hold(String node) {
+            this(node, new CountDownLatch(1), new CountDownLatch(1));
+        }
+    }
 
     /** One server's share: its pool, its jobs and the subscribers it runs. */
     private record Node(String name, Database database, Jobs jobs, EventSubscribers subscribers) {
@@ -207,20 +219,119 @@ class DomainEventsIT {
         assertThat(handled(null)).isEqualTo(2);
     }
 
+    /**
+     * Decision 81, the suspects of the doubled webhook fan-out (decision 73's amendment), made to happen in order rather
+     * than by chance: node A's batch is held inside its first event (its row written, the cursor row locked) until its
+     * lease has expired; node B polls then, finds the lease free for the taking and waits on A's lock in takeLease; A
+     * finishes and commits. B must not take the lease nor handle an event again, and once the lease has run out again
+     * B takes it over from A's cursor: every event once.
+     */
+    @Test
+    void aLeaseExpiringWhileItsBatchRunsIsNotTakenOverUntilTheBatchCommits() throws Exception {
+        String subscriber = "test.takeover";
+        EventSubscribers.Settings shortLease = new EventSubscribers.Settings(Duration.ofSeconds(1), NEVER_BY_ITSELF, 50, 3);
+        Node first = node("first", shortLease, List.of(subscriber));
+        Node second = node("second", shortLease, List.of(subscriber));
+        heldWhileAnotherPolls(first, second, subscriber, true);
+    }
+
+    /**
+     * As above with two subscriber instances of one node (the same lease holder, as two {@code EventSubscribers} in one
+     * process would be): the second takes the lease at once (it is its own) and waits for the cursor row's lock in its
+     * batch; once the first commits it reads the moved cursor and handles nothing again.
+     */
+    @Test
+    void twoInstancesOfOneNodeHandleEveryEventOnce() throws Exception {
+        String subscriber = "test.twins";
+        EventSubscribers.Settings settings = new EventSubscribers.Settings(Duration.ofSeconds(30), NEVER_BY_ITSELF, 50, 3);
+        String holder = "twins-" + UUID.randomUUID();
+        Node first = node("first", holder, settings, List.of(subscriber));
+        Node second = node("second", holder, settings, List.of(subscriber));
+        heldWhileAnotherPolls(first, second, subscriber, false);
+    }
+
+    /**
+     * Three events; {@code first}'s batch held inside the first of them (once its lease has run out, when
+     * {@code leaseRunsOut}) while {@code second} polls; each event once, and a fourth one after.
+     */
+    private void heldWhileAnotherPolls(Node first, Node second, String subscriber, boolean leaseRunsOut)
+            throws Exception {
+        writer.dsl().transaction(tx -> {
+            for (int e = 0; e < 3; e++) {
+                DomainEvents.append(tx.dsl(), someMovement());
+            }
+        });
+        Hold held = new Hold(first.name());
+        hold = held;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Long> firstPoll = threads.submit(() -> first.runNow(subscriber));
+            assertThat(held.entered().await(30, TimeUnit.SECONDS)).as("the first node's batch is under way").isTrue();
+            if (leaseRunsOut) {
+                Await.until(Duration.ofSeconds(10), "the first node's lease has run out", () -> Boolean.TRUE.equals(
+                        writer.dsl().fetchValue("SELECT lease_expires_at < clock_timestamp() FROM event_subscription "
+                                + "WHERE name = ?", subscriber)));
+            }
+            Future<Long> secondPoll = threads.submit(() -> second.runNow(subscriber));
+            Await.until(Duration.ofSeconds(10), "the second node waits for the cursor row's lock", () -> ((Number)
+                    writer.dsl().fetchValue("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            + "AND wait_event_type = 'Lock' AND query ILIKE '%event_subscription%'")).longValue() == 1);
+            held.released().countDown();
+
+            assertThat(firstPoll.get(30, TimeUnit.SECONDS)).as("the first node handles the three events").isEqualTo(3);
+            assertThat(secondPoll.get(30, TimeUnit.SECONDS)).as("the second node, after the first commits").isZero();
+        }
+        Await.until(Duration.ofSeconds(10), "the lease free to take again", () -> {
+            second.runNow(subscriber);
+            return handled(null) == 3 && Boolean.TRUE.equals(writer.dsl().fetchValue(
+                    "SELECT position >= (SELECT settled_through FROM domain_event_feed) FROM event_subscription "
+                            + "WHERE name = ?", subscriber));
+        });
+        writer.dsl().transaction(tx -> DomainEvents.append(tx.dsl(), someMovement()));
+        Await.until(Duration.ofSeconds(10), "the fourth event handled by either node", () -> {
+            first.runNow(subscriber);
+            second.runNow(subscriber);
+            return handled(null) >= 4;
+        });
+        assertThat(writer.dsl().fetch("SELECT event_id FROM handled GROUP BY 1 HAVING count(*) > 1"))
+                .as("handled twice").isEmpty();
+        assertThat(handled(null)).isEqualTo(4);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the held handler was never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The cursor row's version: it changes with every write to the row. */
     private String rowVersion(String subscriber) {
         return (String) writer.dsl().fetchValue("SELECT xmin::text FROM event_subscription WHERE name = ?", subscriber);
     }
 
     private Node node(String name, EventSubscribers.Settings settings, List<String> subscriberNames) {
+        return node(name, name + "-" + UUID.randomUUID(), settings, subscriberNames);
+    }
+
+    /** A node whose leases name it {@code leaseHolder}: two nodes given the same one are one server's two instances. */
+    private Node node(String name, String leaseHolder, EventSubscribers.Settings settings, List<String> subscriberNames) {
         Database database = database();
         Jobs jobs = new Jobs(Metrics.globalRegistry());
-        EventSubscribers subscribers = new EventSubscribers(database.dsl(), name + "-" + UUID.randomUUID(), settings,
+        EventSubscribers subscribers = new EventSubscribers(database.dsl(), leaseHolder, settings,
                 Metrics.globalRegistry());
         for (String subscriber : subscriberNames) {
             subscribers.subscribe(new Subscriber(subscriber, Set.of(EventType.PAYMENT_CAPTURED), (tx, stored) -> {
                 tx.execute("INSERT INTO handled (subscriber, event_id, idempotency_id, node) VALUES (?, ?, ?, ?)",
                         subscriber, stored.eventId(), stored.event().idempotencyId(), name);
+                Hold held = hold;
+                if (held != null && held.node().equals(name) && held.entered().getCount() > 0) {
+                    held.entered().countDown();
+                    awaitQuietly(held.released());
+                }
                 if (poisonous.contains(stored.event().idempotencyId())) {
                     throw new IllegalStateException("poisoned on purpose");
                 }
