@@ -10,6 +10,7 @@ import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,13 +55,16 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     private final ProductService products;
     private final ListingCache listings;
     private final ListenerDatabase database;
-    private final SearchIndex index = new SearchIndex();
+    private final SearchIndexSnapshots snapshots;
+    /** Replaced only once, by the saved index, before it is first complete. */
+    private volatile SearchIndex index = new SearchIndex();
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
     private final Cache<String, String> tsqueries;
     private volatile boolean complete;
     /** Whether the index has been complete at least once since the start (the node's readiness). */
     private volatile boolean filledOnce;
     private volatile BooleanSupplier current = () -> false;
+    private volatile boolean closing;
 
     final LongAdder answeredFromMemory = new LongAdder();
     final LongAdder answeredFromDatabase = new LongAdder();
@@ -74,8 +78,9 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     private volatile long incompleteSinceNanos = System.nanoTime();
 
     ListingSearch(ProductService products, ListingCache listings, Supplier<Connection> connections,
-                  long maxQueryCacheChars) {
+                  SearchIndexSnapshots snapshots, long maxQueryCacheChars) {
         this.products = products;
+        this.snapshots = snapshots;
         this.listings = listings;
         this.database = new ListenerDatabase(connections);
         this.tsqueries = Caffeine.newBuilder().maximumWeight(maxQueryCacheChars)
@@ -223,11 +228,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
                 }
             }
             List<UUID> ids = List.copyOf(changed);
-            for (int from = 0; from < ids.size(); from += REREAD_CHUNK) {
-                List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + REREAD_CHUNK));
-                chunk.forEach(index::remove);
-                products.forEachSearchRow(database.dsl(), Optional.of(chunk), index::put);
-            }
+            reread(ids);
             index.publish();
             appliedChanges.add(ids.size());
         } catch (RuntimeException e) {
@@ -239,9 +240,67 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         }
     }
 
+    /** Re-reads these products' documents: those still listed replaced, the others removed. */
+    private void reread(List<UUID> ids) {
+        for (int from = 0; from < ids.size(); from += REREAD_CHUNK) {
+            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + REREAD_CHUNK));
+            chunk.forEach(index::remove);
+            products.forEachSearchRow(database.dsl(), Optional.of(chunk), index::put);
+        }
+    }
+
+    /**
+     * At start, the index saved at the last stop brought up to date (a fill when there is none that may be used);
+     * after a lost connection, the index in memory brought up to date. Either holds a version of every listing, so
+     * catching up re-reads only what changed meanwhile (decision 78).
+     */
     @Override
     public void mayHaveMissedChanges() {
-        fill();
+        if (!filledOnce) {
+            Optional<SearchIndex> saved = snapshots.read();
+            if (saved.isEmpty()) {
+                fill();
+                return;
+            }
+            SearchIndex empty = index;
+            index = saved.get();
+            empty.close();
+        }
+        catchUp();
+    }
+
+    /**
+     * Makes the index what a fill would make it, from the row versions of the listed products (one statement without
+     * the documents): documents of rows that changed or are new re-read, those of products no longer listed removed.
+     * Changes committed after this node began listening are announced anyway (and re-read again, harmlessly).
+     */
+    private void catchUp() {
+        noteIncomplete();
+        long started = System.nanoTime();
+        try {
+            Map<UUID, Long> held = index.versions();
+            List<UUID> changed = new ArrayList<>();
+            products.forEachListedVersion(database.dsl(), (productId, version) -> {
+                Long heldVersion = held.remove(productId);
+                if (heldVersion == null || heldVersion != version) {
+                    changed.add(productId);
+                }
+            });
+            held.keySet().forEach(index::remove); // no longer listed
+            reread(changed);
+            index.publish();
+            appliedChanges.add(changed.size() + held.size());
+            complete = true;
+            filledOnce = true;
+            LOG.log(Level.INFO, "search index brought up to date (" + changed.size() + " listings re-read, "
+                    + held.size() + " removed, " + index.size() + " held) in "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms");
+        } catch (RuntimeException e) {
+            database.drop();
+            throw e;
+        } finally {
+            lastApplyNanos.set(System.nanoTime() - started);
+        }
     }
 
     /** Fills the index from the read model; searches go to PostgreSQL meanwhile. */
@@ -261,6 +320,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         }
         complete = true;
         filledOnce = true;
+        // Saved at once (and again at a clean stop), so that even a start after a crash finds an index to catch up.
+        SearchIndex filled = index;
+        Thread.ofVirtual().name("search-index-save").start(() -> {
+            if (!closing) {
+                snapshots.save(filled);
+            }
+        });
         LOG.log(Level.INFO, "search index filled with " + index.size() + " listings in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms; it answers searches again after "
                 + (System.nanoTime() - incompleteSinceNanos) / 1_000_000 + " ms of PostgreSQL answering");
@@ -272,6 +338,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             incompleteSinceNanos = System.nanoTime();
             LOG.log(Level.WARNING, "search index incomplete (being filled again); PostgreSQL answers searches meanwhile");
         }
+    }
+
+    /** The index itself (tests compare it with one filled from scratch). */
+    SearchIndex index() {
+        return index;
     }
 
     /** The heap the index takes, in bytes. */
@@ -289,8 +360,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         return index.size();
     }
 
+    /** Saves the index for the next start when it holds every listing, then closes it. */
     @Override
     public void close() {
+        closing = true;
+        if (complete) {
+            snapshots.save(index);
+        }
         index.close();
     }
 }
