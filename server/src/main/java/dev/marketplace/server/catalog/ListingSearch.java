@@ -8,6 +8,8 @@ import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -44,6 +46,7 @@ import java.util.stream.Collectors;
 final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ListingSearch.class.getName());
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final String EVERYTHING = "*";
     /** V47: the products of one statement that changed more than 100, kept in listing_change_batch under this id. */
     private static final String BATCH = "#";
@@ -256,6 +259,8 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
      */
     @Override
     public void mayHaveMissedChanges() {
+        long started = System.nanoTime();
+        long cpuStarted = THREADS.getCurrentThreadCpuTime();
         if (!filledOnce) {
             Optional<SearchIndex> saved = snapshots.read();
             if (saved.isEmpty()) {
@@ -266,7 +271,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             index = saved.get();
             empty.close();
         }
-        catchUp();
+        catchUp(started, cpuStarted);
     }
 
     /**
@@ -274,12 +279,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
      * the documents): documents of rows that changed or are new re-read, those of products no longer listed removed.
      * Changes committed after this node began listening are announced anyway (and re-read again, harmlessly).
      */
-    private void catchUp() {
+    private void catchUp(long started, long cpuStarted) {
         noteIncomplete();
-        long started = System.nanoTime();
         try {
+            long caughtUpFrom = System.nanoTime();
             Map<UUID, Long> held = index.versions();
             List<UUID> changed = new ArrayList<>();
+            long queried = System.nanoTime();
             products.forEachListedVersion(database.dsl(), (productId, version) -> {
                 Long heldVersion = held.remove(productId);
                 if (heldVersion == null || heldVersion != version) {
@@ -294,7 +300,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             filledOnce = true;
             LOG.log(Level.INFO, "search index brought up to date (" + changed.size() + " listings re-read, "
                     + held.size() + " removed, " + index.size() + " held) in "
-                    + (System.nanoTime() - started) / 1_000_000 + " ms");
+                    + (System.nanoTime() - started) / 1_000_000 + " ms, "
+                    + (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1_000_000 + " ms of its CPU (reading the saved "
+                    + "index " + (caughtUpFrom - started) / 1_000_000 + " ms, the versions held "
+                    + (queried - caughtUpFrom) / 1_000_000 + " ms, the versions listed and the re-reads "
+                    + (System.nanoTime() - queried) / 1_000_000 + " ms)");
         } catch (RuntimeException e) {
             database.drop();
             throw e;
