@@ -80,6 +80,8 @@ public final class Bench {
         String operatorSecret = randomSecret();
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("DATA_DIR", dataDir.toString());
+        // As the README's run command: two malloc arenas, not one per thread (decision 78).
+        environment.put("MALLOC_ARENA_MAX", "2");
         environment.put("SERVER_PORT", Integer.toString(port));
         // The demo marketplace most scenarios read; bench.demo-data=false skips it for scenarios that make their own
         // data (the drop-ship ones), which saves its minutes of loading on a busy machine.

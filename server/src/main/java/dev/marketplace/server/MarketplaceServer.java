@@ -162,7 +162,8 @@ public final class MarketplaceServer implements AutoCloseable {
             CategoriesModule categories = add(modules, new CategoriesModule(dsl));
             MerchantsModule merchants = add(modules, new MerchantsModule(config.get("merchants"), dsl,
                     categories.service(), clients.service(), security.piiKeys()));
-            CatalogModule catalog = add(modules, new CatalogModule(config.get("catalog"), database,
+            CatalogModule catalog = add(modules, new CatalogModule(config.get("catalog"),
+                    Path.of(config.get("data.dir").asString().get()), database,
                     categories.service(), merchants.service()));
             InventoryModule inventory = add(modules, new InventoryModule(database, catalog.products()));
             PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));

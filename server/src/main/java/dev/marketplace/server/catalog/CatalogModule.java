@@ -13,6 +13,7 @@ import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,8 @@ public final class CatalogModule implements Module {
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final List<Meter> registered = new ArrayList<>();
 
-    public CatalogModule(Config catalog, Database database, CategoryService categories, MerchantService merchants) {
+    public CatalogModule(Config catalog, Path dataDirectory, Database database, CategoryService categories,
+                         MerchantService merchants) {
         this.products = new ProductService(database.dsl(), categories, merchants, ComplianceCheck.from(catalog));
         Config memory = catalog.get("listings");
         // The cache and the index each listen on a connection and thread of their own: the index's fill and re-reads
@@ -66,8 +68,10 @@ public final class CatalogModule implements Module {
                         throw e; // the listener reconnects, and the cache drops everything
                     }
                 });
+        String snapshotDir = catalog.get("search-index.snapshot-dir").asString().get();
+        Path snapshots = snapshotDir.isBlank() ? dataDirectory.resolve("search-index") : Path.of(snapshotDir);
         this.listingSearch = new ListingSearch(products, listingCache, database::openDedicatedConnection,
-                memory.get("cached-search-text-chars").asLong().get());
+                new SearchIndexSnapshots(snapshots, database.dsl()), memory.get("cached-search-text-chars").asLong().get());
         this.databaseSearches = ListingHttpService.databaseSearches(
                 memory.get("concurrent-database-searches").asInt().get());
         this.memorySearches = new ConcurrencyLimit("listings queries in memory",
@@ -155,6 +159,11 @@ public final class CatalogModule implements Module {
      */
     public boolean searchIndexFilled() {
         return listingSearch.filledOnce();
+    }
+
+    /** The node's listings search (tests compare its index with one filled from scratch). */
+    ListingSearch listingSearch() {
+        return listingSearch;
     }
 
     /** The notifications that keep listings current; a write waits for them before it answers (ReadYourWrites). */

@@ -8,8 +8,11 @@ import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,6 +46,7 @@ import java.util.stream.Collectors;
 final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ListingSearch.class.getName());
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final String EVERYTHING = "*";
     /** V47: the products of one statement that changed more than 100, kept in listing_change_batch under this id. */
     private static final String BATCH = "#";
@@ -54,13 +58,16 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     private final ProductService products;
     private final ListingCache listings;
     private final ListenerDatabase database;
-    private final SearchIndex index = new SearchIndex();
+    private final SearchIndexSnapshots snapshots;
+    /** Replaced only once, by the saved index, before it is first complete. */
+    private volatile SearchIndex index = new SearchIndex();
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
     private final Cache<String, String> tsqueries;
     private volatile boolean complete;
     /** Whether the index has been complete at least once since the start (the node's readiness). */
     private volatile boolean filledOnce;
     private volatile BooleanSupplier current = () -> false;
+    private volatile boolean closing;
 
     final LongAdder answeredFromMemory = new LongAdder();
     final LongAdder answeredFromDatabase = new LongAdder();
@@ -74,8 +81,9 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     private volatile long incompleteSinceNanos = System.nanoTime();
 
     ListingSearch(ProductService products, ListingCache listings, Supplier<Connection> connections,
-                  long maxQueryCacheChars) {
+                  SearchIndexSnapshots snapshots, long maxQueryCacheChars) {
         this.products = products;
+        this.snapshots = snapshots;
         this.listings = listings;
         this.database = new ListenerDatabase(connections);
         this.tsqueries = Caffeine.newBuilder().maximumWeight(maxQueryCacheChars)
@@ -223,11 +231,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
                 }
             }
             List<UUID> ids = List.copyOf(changed);
-            for (int from = 0; from < ids.size(); from += REREAD_CHUNK) {
-                List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + REREAD_CHUNK));
-                chunk.forEach(index::remove);
-                products.forEachSearchRow(database.dsl(), Optional.of(chunk), index::put);
-            }
+            reread(ids);
             index.publish();
             appliedChanges.add(ids.size());
         } catch (RuntimeException e) {
@@ -239,9 +243,74 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         }
     }
 
+    /** Re-reads these products' documents: those still listed replaced, the others removed. */
+    private void reread(List<UUID> ids) {
+        for (int from = 0; from < ids.size(); from += REREAD_CHUNK) {
+            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + REREAD_CHUNK));
+            chunk.forEach(index::remove);
+            products.forEachSearchRow(database.dsl(), Optional.of(chunk), index::put);
+        }
+    }
+
+    /**
+     * At start, the index saved at the last stop brought up to date (a fill when there is none that may be used);
+     * after a lost connection, the index in memory brought up to date. Either holds a version of every listing, so
+     * catching up re-reads only what changed meanwhile (decision 78).
+     */
     @Override
     public void mayHaveMissedChanges() {
-        fill();
+        long started = System.nanoTime();
+        long cpuStarted = THREADS.getCurrentThreadCpuTime();
+        if (!filledOnce) {
+            Optional<SearchIndex> saved = snapshots.read();
+            if (saved.isEmpty()) {
+                fill();
+                return;
+            }
+            SearchIndex empty = index;
+            index = saved.get();
+            empty.close();
+        }
+        catchUp(started, cpuStarted);
+    }
+
+    /**
+     * Makes the index what a fill would make it, from the row versions of the listed products (one statement without
+     * the documents): documents of rows that changed or are new re-read, those of products no longer listed removed.
+     * Changes committed after this node began listening are announced anyway (and re-read again, harmlessly).
+     */
+    private void catchUp(long started, long cpuStarted) {
+        noteIncomplete();
+        try {
+            long caughtUpFrom = System.nanoTime();
+            Map<UUID, Long> held = index.versions();
+            List<UUID> changed = new ArrayList<>();
+            long queried = System.nanoTime();
+            products.forEachListedVersion(database.dsl(), (productId, version) -> {
+                Long heldVersion = held.remove(productId);
+                if (heldVersion == null || heldVersion != version) {
+                    changed.add(productId);
+                }
+            });
+            held.keySet().forEach(index::remove); // no longer listed
+            reread(changed);
+            index.publish();
+            appliedChanges.add(changed.size() + held.size());
+            complete = true;
+            filledOnce = true;
+            LOG.log(Level.INFO, "search index brought up to date (" + changed.size() + " listings re-read, "
+                    + held.size() + " removed, " + index.size() + " held) in "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms, "
+                    + (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1_000_000 + " ms of its CPU (reading the saved "
+                    + "index " + (caughtUpFrom - started) / 1_000_000 + " ms, the versions held "
+                    + (queried - caughtUpFrom) / 1_000_000 + " ms, the versions listed and the re-reads "
+                    + (System.nanoTime() - queried) / 1_000_000 + " ms)");
+        } catch (RuntimeException e) {
+            database.drop();
+            throw e;
+        } finally {
+            lastApplyNanos.set(System.nanoTime() - started);
+        }
     }
 
     /** Fills the index from the read model; searches go to PostgreSQL meanwhile. */
@@ -261,6 +330,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         }
         complete = true;
         filledOnce = true;
+        // Saved at once (and again at a clean stop), so that even a start after a crash finds an index to catch up.
+        SearchIndex filled = index;
+        Thread.ofVirtual().name("search-index-save").start(() -> {
+            if (!closing) {
+                snapshots.save(filled);
+            }
+        });
         LOG.log(Level.INFO, "search index filled with " + index.size() + " listings in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms; it answers searches again after "
                 + (System.nanoTime() - incompleteSinceNanos) / 1_000_000 + " ms of PostgreSQL answering");
@@ -272,6 +348,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             incompleteSinceNanos = System.nanoTime();
             LOG.log(Level.WARNING, "search index incomplete (being filled again); PostgreSQL answers searches meanwhile");
         }
+    }
+
+    /** The index itself (tests compare it with one filled from scratch). */
+    SearchIndex index() {
+        return index;
     }
 
     /** The heap the index takes, in bytes. */
@@ -289,8 +370,13 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         return index.size();
     }
 
+    /** Saves the index for the next start when it holds every listing, then closes it. */
     @Override
     public void close() {
+        closing = true;
+        if (complete) {
+            snapshots.save(index);
+        }
         index.close();
     }
 }

@@ -39,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -254,9 +255,11 @@ final class ProductRepository {
         Condition named = productIds
                 .map(ids -> LISTING_SEARCH.PRODUCT_ID.eq(DSL.any(ids.toArray(UUID[]::new))))
                 .orElse(DSL.noCondition());
+        Field<Long> version = rowVersion();
         try (var rows = db.select(LISTING_SEARCH.PRODUCT_ID, LISTING_SEARCH.MERCHANT_ID, LISTING_SEARCH.CATEGORY_ID,
                         CATALOG_CATEGORY.ANCESTOR_IDS, LISTING_SEARCH.CURRENCY, LISTING_SEARCH.MIN_PRICE_AMOUNT,
-                        LISTING_SEARCH.PUBLISHED_AT, LISTING_SEARCH.IN_STOCK, LISTING_SEARCH.RATING_HUNDREDTHS, document)
+                        LISTING_SEARCH.PUBLISHED_AT, LISTING_SEARCH.IN_STOCK, LISTING_SEARCH.RATING_HUNDREDTHS, document,
+                        version)
                 .from(LISTING_SEARCH).join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(LISTING_SEARCH.CATEGORY_ID))
                 .where(listed()).and(named)
                 .fetchSize(1_000)
@@ -266,9 +269,38 @@ final class ProductRepository {
                         r.get(LISTING_SEARCH.CATEGORY_ID), List.of(r.get(CATALOG_CATEGORY.ANCESTOR_IDS)),
                         r.get(LISTING_SEARCH.CURRENCY), r.get(LISTING_SEARCH.MIN_PRICE_AMOUNT),
                         r.get(LISTING_SEARCH.PUBLISHED_AT).toInstant(), r.get(LISTING_SEARCH.IN_STOCK),
-                        r.get(LISTING_SEARCH.RATING_HUNDREDTHS), r.get(document)));
+                        r.get(LISTING_SEARCH.RATING_HUNDREDTHS), r.get(document), r.get(version)));
             }
         }
+    }
+
+    /**
+     * Every listed product's row version as the search index records it (see {@link #rowVersion}), in one statement
+     * that reads no document: what a node compares its saved index with at start (decision 78).
+     */
+    void forEachListedVersion(DSLContext db, ObjLongConsumer<UUID> version) {
+        Field<Long> rowVersion = rowVersion();
+        try (var rows = db.select(LISTING_SEARCH.PRODUCT_ID, rowVersion)
+                .from(LISTING_SEARCH).join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(LISTING_SEARCH.CATEGORY_ID))
+                .where(listed())
+                .fetchSize(10_000)
+                .fetchLazy()) {
+            for (Record r : rows) {
+                version.accept(r.get(LISTING_SEARCH.PRODUCT_ID), r.get(rowVersion));
+            }
+        }
+    }
+
+    /**
+     * The versions of the rows a search document is built from: the transaction ids that wrote the listing_search row
+     * (high 32 bits) and its category's row (low 32 bits, the ancestors). Any update writes a new row version with
+     * its own transaction's id, so an unchanged pair means an unchanged document (within one history of the database:
+     * see the V68 migration).
+     */
+    private static Field<Long> rowVersion() {
+        return DSL.field("({0}::text::bigint << 32) | {1}::text::bigint", Long.class,
+                DSL.field(DSL.name(LISTING_SEARCH.getName(), "xmin")),
+                DSL.field(DSL.name(CATALOG_CATEGORY.getName(), "xmin"))).as("row_version");
     }
 
     /** The products of a bulk change's batch (V47); empty when the batch is no longer kept. */

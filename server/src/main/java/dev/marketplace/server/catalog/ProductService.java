@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
@@ -382,6 +383,11 @@ public final class ProductService {
     /** The same on {@code db} (the search index's own connection), in one transaction (a cursor, not all rows). */
     void forEachSearchRow(DSLContext db, Optional<Collection<UUID>> productIds, Consumer<SearchIndex.Row> row) {
         db.transaction(tx -> repository.forEachIndexRow(tx.dsl(), productIds, row));
+    }
+
+    /** Every listed product's row version as the search index records it, in one read-only transaction. */
+    void forEachListedVersion(DSLContext db, ObjLongConsumer<UUID> version) {
+        db.transaction(tx -> repository.forEachListedVersion(tx.dsl(), version));
     }
 
     /** The products of one bulk change announced by its batch id (V47); none once the batch has expired. */

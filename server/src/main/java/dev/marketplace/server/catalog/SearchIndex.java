@@ -10,12 +10,15 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.SortedMap;
 import java.util.Map;
 import java.util.UUID;
+import java.nio.file.Path;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.apache.lucene.document.Document;
@@ -32,6 +35,7 @@ import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.MergeTrigger;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SegmentCommitInfo;
@@ -61,6 +65,9 @@ import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
@@ -78,9 +85,13 @@ import org.apache.lucene.util.BytesRef;
  */
 final class SearchIndex implements AutoCloseable {
 
-    /** A listed product's row of the read model. {@code document} is the tsvector's text form. */
+    /**
+     * A listed product's row of the read model. {@code document} is the tsvector's text form; {@code version} names the
+     * row versions it was read from (see {@link ProductRepository#forEachListedVersion}).
+     */
     record Row(UUID productId, UUID merchantId, UUID categoryId, List<UUID> categoryAncestorIds, String currency,
-               long minPrice, Instant publishedAt, boolean inStock, int ratingHundredths, String document) {
+               long minPrice, Instant publishedAt, boolean inStock, int ratingHundredths, String document,
+               long version) {
     }
 
     /** A product in a result, with its sort key as the listings cursor carries it. */
@@ -102,6 +113,7 @@ final class SearchIndex implements AutoCloseable {
     private static final String PUBLISHED = "published";
     private static final String IN_STOCK = "in_stock";
     private static final String RATING = "rating";
+    private static final String VERSION = "version";
     /** Every lexeme of the document; what matching uses. */
     private static final String TEXT = "text";
     /** The title's lexemes (weight A) and the description's (B): what relevance adds for. */
@@ -111,16 +123,97 @@ final class SearchIndex implements AutoCloseable {
     private static final float DESCRIPTION_MATCH = 0.4f;
     private static final FieldType LEXEMES = lexemes();
 
-    private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
+    private final ByteBuffersDirectory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
 
+    /** An empty index. */
     SearchIndex() {
+        this(new ByteBuffersDirectory(), IndexWriterConfig.OpenMode.CREATE);
+    }
+
+    private SearchIndex(ByteBuffersDirectory directory, IndexWriterConfig.OpenMode mode) {
+        this.directory = directory;
         try {
-            this.writer = new IndexWriter(directory,
-                    new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE).setRAMBufferSizeMB(16)
-                            .setIndexSort(new Sort(idSort(true))).setMergePolicy(new FewSmallSegments()));
+            this.writer = new IndexWriter(directory, new IndexWriterConfig().setOpenMode(mode).setRAMBufferSizeMB(16)
+                    .setIndexSort(new Sort(idSort(true))).setMergePolicy(new FewSmallSegments()));
             this.searchers = new SearcherManager(writer, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The index saved in {@code saved} by {@link #saveTo}, read into memory; every file's checksum is verified first,
+     * so a damaged or cut-off file is an exception, not a wrong answer later.
+     */
+    static SearchIndex readFrom(Path saved) throws IOException {
+        ByteBuffersDirectory copy = new ByteBuffersDirectory();
+        try (FSDirectory files = FSDirectory.open(saved)) {
+            SegmentInfos commit = SegmentInfos.readLatestCommit(files);
+            for (String file : commit.files(true)) {
+                try (IndexInput input = files.openInput(file, IOContext.READONCE)) {
+                    CodecUtil.checksumEntireFile(input);
+                }
+                copy.copyFrom(files, file, file, IOContext.READONCE);
+            }
+        } catch (IOException | RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+        return new SearchIndex(copy, IndexWriterConfig.OpenMode.APPEND);
+    }
+
+    /**
+     * Commits the index with {@code data} and copies the commit's files into the empty directory {@code target},
+     * synced to disk. Changes made meanwhile (by the listener) go on; the commit holds each document whole.
+     */
+    void saveTo(Path target, Map<String, String> data) throws IOException {
+        writer.setLiveCommitData(data.entrySet());
+        writer.commit();
+        SegmentInfos commit = SegmentInfos.readLatestCommit(directory);
+        try (FSDirectory files = FSDirectory.open(target)) {
+            List<String> names = List.copyOf(commit.files(true));
+            for (String file : names) {
+                files.copyFrom(directory, file, file, IOContext.DEFAULT);
+            }
+            files.sync(names);
+            files.syncMetaData();
+        }
+    }
+
+    /** The data of the commit this index was read from ({@link #readFrom}); empty for a new index. */
+    Map<String, String> savedData() {
+        Map<String, String> data = new HashMap<>();
+        Iterable<Map.Entry<String, String>> live = writer.getLiveCommitData();
+        if (live != null) {
+            live.forEach(entry -> data.put(entry.getKey(), entry.getValue()));
+        }
+        return data;
+    }
+
+    /** The row version of every product in the index (as searches see it). */
+    Map<UUID, Long> versions() {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                Map<UUID, Long> versions = new HashMap<>(searcher.getIndexReader().numDocs() * 2);
+                for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                    SortedDocValues ids = DocValues.getSorted(leaf.reader(), ID);
+                    NumericDocValues rowVersions = DocValues.getNumeric(leaf.reader(), VERSION);
+                    Bits live = leaf.reader().getLiveDocs();
+                    for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                        if ((live != null && !live.get(doc)) || !ids.advanceExact(doc)) {
+                            continue;
+                        }
+                        long version = rowVersions.advanceExact(doc) ? rowVersions.longValue() : 0;
+                        versions.put(UUID.fromString(ids.lookupOrd(ids.ordValue()).utf8ToString()), version);
+                    }
+                }
+                return versions;
+            } finally {
+                searchers.release(searcher);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -189,6 +282,7 @@ final class SearchIndex implements AutoCloseable {
         document.add(new StringField(IN_STOCK, String.valueOf(row.inStock()), Field.Store.NO));
         document.add(new IntPoint(RATING, row.ratingHundredths()));
         document.add(new NumericDocValuesField(RATING, row.ratingHundredths()));
+        document.add(new NumericDocValuesField(VERSION, row.version()));
         List<TsVector.Lexeme> lexemes = TsVector.parse(row.document());
         document.add(new Field(TEXT, new Lexemes(lexemes), LEXEMES));
         document.add(new Field(TITLE, new Lexemes(lexemes.stream().filter(TsVector.Lexeme::title).toList()), LEXEMES));

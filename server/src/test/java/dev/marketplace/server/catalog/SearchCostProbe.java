@@ -5,6 +5,7 @@ import dev.marketplace.server.demo.DemoData;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.testing.TestServer;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,7 +62,7 @@ final class SearchCostProbe {
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);
                 }
-            }, 2_000_000)) {
+            }, new SearchIndexSnapshots(Files.createTempDirectory("search-cost-probe"), server.db()), 2_000_000)) {
                 search.servedWhile(() -> true);
                 started = System.nanoTime();
                 search.mayHaveMissedChanges();

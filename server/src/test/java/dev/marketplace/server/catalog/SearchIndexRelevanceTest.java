@@ -102,7 +102,7 @@ class SearchIndexRelevanceTest {
         String text = document.toString().strip();
         documents.put(id, text);
         index.put(new SearchIndex.Row(id, UUID.randomUUID(), UUID.randomUUID(), List.of(), "JPY", 1_000,
-                Instant.parse("2026-12-06T00:00:00Z"), id.hashCode() % 2 == 0, 0, text));
+                Instant.parse("2026-12-06T00:00:00Z"), id.hashCode() % 2 == 0, 0, text, 0));
     }
 
     private List<UUID> allPages(String tsquery, int limit) {

@@ -1,0 +1,176 @@
+package dev.marketplace.server.catalog;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * The search index saved on this node's disk, so that a start reads it back and re-reads only the listings that
+ * changed since, instead of the whole read model (decision 78). One directory per node ({@code current}: the last
+ * saved index, {@code next}: one being written), so the disk holds at most two copies of the index, for moments one.
+ *
+ * <p>A saved index is used only when it can give the answers a fill would: written by this code's document format
+ * ({@link #FORMAT}), against this database schema (the newest migration), and the database knows its token
+ * (search_index_snapshot, V68: a database restored from before it, or another one, does not) and has not run 2^31
+ * transactions since (32-bit transaction ids, which the documents' versions are, may have wrapped). Anything else —
+ * missing, unreadable, damaged (checksums), stale — is logged, deleted, and the index filled from the read model.
+ */
+final class SearchIndexSnapshots {
+
+    /**
+     * What a saved document is made of: the row's fields and how {@link SearchIndex} turns them into a document. Change
+     * it with any change to {@code SearchIndex.document} or to what {@link SearchIndex.Row} is read from: a node then
+     * ignores indexes saved by older code.
+     */
+    static final String FORMAT = "1";
+    private static final String FORMAT_KEY = "format";
+    private static final String SCHEMA_KEY = "schema";
+    private static final String TOKEN_KEY = "token";
+    /** Half of the 32-bit transaction id space: beyond it an id may name another transaction. */
+    private static final long WRAPAROUND_MARGIN = 1L << 31;
+    private static final System.Logger LOG = System.getLogger(SearchIndexSnapshots.class.getName());
+
+    private final Path current;
+    private final Path next;
+    private final DSLContext dsl;
+    private final String format;
+    /** The token of the index now in {@code current}, once read or saved (removed from the database when replaced). */
+    private Optional<UUID> savedToken = Optional.empty();
+
+    SearchIndexSnapshots(Path directory, DSLContext dsl) {
+        this(directory, dsl, FORMAT);
+    }
+
+    /** With another format than the code's: for tests of an older format's snapshot. */
+    SearchIndexSnapshots(Path directory, DSLContext dsl, String format) {
+        this.current = directory.resolve("current");
+        this.next = directory.resolve("next");
+        this.dsl = dsl;
+        this.format = format;
+    }
+
+    /** The saved index, when there is one that may be used; otherwise empty, with what was found logged and deleted. */
+    synchronized Optional<SearchIndex> read() {
+        deleteQuietly(next); // a save that did not finish
+        if (!Files.isDirectory(current)) {
+            LOG.log(Level.INFO, "no saved search index in " + current + "; filling it from the read model");
+            return Optional.empty();
+        }
+        SearchIndex index;
+        try {
+            index = SearchIndex.readFrom(current);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + e
+                    + "); deleting it and filling the index from the read model");
+            discard(Optional.empty());
+            return Optional.empty();
+        }
+        Map<String, String> data = index.savedData();
+        Optional<UUID> token = Optional.ofNullable(data.get(TOKEN_KEY)).map(UUID::fromString);
+        Optional<String> unusable = unusable(data, token);
+        if (unusable.isPresent()) {
+            index.close();
+            LOG.log(Level.WARNING, "the saved search index in " + current + " is not used: " + unusable.get()
+                    + "; deleting it and filling the index from the read model");
+            discard(token);
+            return Optional.empty();
+        }
+        savedToken = token;
+        return Optional.of(index);
+    }
+
+    private Optional<String> unusable(Map<String, String> data, Optional<UUID> token) {
+        if (!format.equals(data.get(FORMAT_KEY))) {
+            return Optional.of("saved in document format " + data.get(FORMAT_KEY) + ", this server writes " + format);
+        }
+        String schema = schemaVersion();
+        if (!schema.equals(data.get(SCHEMA_KEY))) {
+            return Optional.of("saved with database schema " + data.get(SCHEMA_KEY) + ", the database is at " + schema);
+        }
+        if (token.isEmpty()) {
+            return Optional.of("it has no token");
+        }
+        Optional<Long> transactionsSince = dsl.select(DSL.field(
+                        "pg_snapshot_xmin(pg_current_snapshot())::text::bigint - covers_xid::text::bigint", Long.class))
+                .from(DSL.table("search_index_snapshot"))
+                .where(DSL.field("token", UUID.class).eq(token.get()))
+                .fetchOptional(0, Long.class);
+        if (transactionsSince.isEmpty()) {
+            return Optional.of("the database does not know its token (another database, or restored from before it)");
+        }
+        if (transactionsSince.get() >= WRAPAROUND_MARGIN) {
+            return Optional.of(transactionsSince.get() + " transactions ran since it was saved (ids may have wrapped)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Saves the index in place of the last saved one: written to {@code next}, its token recorded in the database,
+     * then renamed to {@code current}; the replaced snapshot's token is removed. Any failure leaves the last saved
+     * index in place (or none) and is logged: saving is an optimisation of the next start, never a reason to fail.
+     */
+    synchronized void save(SearchIndex index) {
+        long started = System.nanoTime();
+        UUID token = UUID.randomUUID();
+        try {
+            deleteQuietly(next);
+            Files.createDirectories(next);
+            index.saveTo(next, Map.of(FORMAT_KEY, format, SCHEMA_KEY, schemaVersion(), TOKEN_KEY, token.toString()));
+            // The database's next transaction id is above every id of a row version the index was read from.
+            dsl.execute("INSERT INTO search_index_snapshot (token, covers_xid) "
+                    + "VALUES (?, pg_snapshot_xmax(pg_current_snapshot()))", token);
+            deleteQuietly(current);
+            Files.move(next, current, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "could not save the search index to " + current
+                    + "; the next start uses the last saved one or fills the index", e);
+            deleteQuietly(next);
+            return;
+        }
+        forget(savedToken);
+        savedToken = Optional.of(token);
+        LOG.log(Level.INFO, "search index saved to " + current + " (" + index.size() + " listings) in "
+                + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    private void discard(Optional<UUID> token) {
+        deleteQuietly(current);
+        forget(token);
+    }
+
+    private void forget(Optional<UUID> token) {
+        try {
+            token.ifPresent(t -> dsl.execute("DELETE FROM search_index_snapshot WHERE token = ?", t));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not remove an old search index snapshot's token", e);
+        }
+    }
+
+    /** The newest applied migration: a migration may change what the read model's rows hold. */
+    private String schemaVersion() {
+        return dsl.fetchValue("SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL "
+                + "ORDER BY installed_rank DESC LIMIT 1").toString();
+    }
+
+    private static void deleteQuietly(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not delete " + directory, e);
+        }
+    }
+}
