@@ -183,23 +183,28 @@ public final class ReservationService {
      * changes nothing; a reservation past its expiry can no longer be committed, even before the job released it.
      */
     public Reservation commit(Principal caller, UUID id) {
-        return dsl.transactionResult(tx -> {
-            DSLContext db = tx.dsl();
-            Reservation reservation = repository.findReservation(db, caller, id, true)
-                    .orElseThrow(ReservationService::notFound);
-            if (reservation.status() == ReservationStatus.ACTIVE && repository.pastExpiry(db, id)) {
-                throw ProblemException.conflict("illegal_status_transition",
-                        "The reservation has expired; its stock is being released.")
-                        .with("currentState", ReservationStatus.EXPIRED.wireName());
-            }
-            return switch (reservation.status()) {
-                case COMMITTED -> reservation;
-                case RELEASED, EXPIRED -> throw illegalTransition("commit", reservation);
-                case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.COMMITTED,
-                        StockChangeReason.COMMITTED, (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity))
-                        .getFirst();
-            };
-        });
+        return dsl.transactionResult(tx -> commit(tx.dsl(), caller, id));
+    }
+
+    /**
+     * {@link #commit(Principal, UUID)} in the caller's transaction (a partner order is placed and its lease's stock
+     * sold together); the levels stay locked until the caller's transaction ends.
+     */
+    public Reservation commit(DSLContext db, Principal caller, UUID id) {
+        Reservation reservation = repository.findReservation(db, caller, id, true)
+                .orElseThrow(ReservationService::notFound);
+        if (reservation.status() == ReservationStatus.ACTIVE && repository.pastExpiry(db, id)) {
+            throw ProblemException.conflict("illegal_status_transition",
+                    "The reservation has expired; its stock is being released.")
+                    .with("currentState", ReservationStatus.EXPIRED.wireName());
+        }
+        return switch (reservation.status()) {
+            case COMMITTED -> reservation;
+            case RELEASED, EXPIRED -> throw illegalTransition("commit", reservation);
+            case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.COMMITTED,
+                    StockChangeReason.COMMITTED, (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity))
+                    .getFirst();
+        };
     }
 
     /**

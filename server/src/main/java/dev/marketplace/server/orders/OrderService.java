@@ -464,9 +464,10 @@ public final class OrderService {
      * In the caller's transaction: a partner order (decision 38), placed and paid at once on the partner's account —
      * no cart and no payment provider: the partner is the order's storefront and customer of record, and its total a
      * receivable from the partner ({@code partner_order_charged}). Priced and taxed like a checkout, at the lines'
-     * prices. Its stock is already held by {@code reservationId}; {@link #commitStock} sells it once this
-     * transaction has committed, as after a payment. Its sub-orders then await their merchants like any other. The
-     * order is the partner's channel's (decision 41) when the partner is a channel.
+     * prices. Its stock, held by {@code reservationId}, is sold in this transaction too: with no payment to wait
+     * for, the order and the sale are one change (decision 76). Its sub-orders then await their merchants like any
+     * other. The order is the partner's channel's (decision 41) when the partner is a channel. Returns the order as
+     * paid.
      */
     public Order placePartnerOrder(DSLContext db, UUID partnerId, UUID orderId, UUID reservationId,
                                    List<PartnerLine> lines, Order.ShippingAddress address) {
@@ -486,9 +487,19 @@ public final class OrderService {
         Optional<Order.Channel> channel = ports.attribution().placed(db, new Principal(PrincipalType.PARTNER,
                 partnerId, null, Set.of()), orderId, partnerId, Optional.empty(), List.of(), attributed(subOrders));
         String actor = Principal.subjectOf(PrincipalType.PARTNER, partnerId);
-        lifecycle.placed(db, orderId, partnerId, partnerId, channel, subOrders, actor, now);
-        paid(db, repository.get(db, orderId), actor, "paid on the partner's account",
+        List<Order.Transition> history = lifecycle.placed(db, orderId, partnerId, partnerId, channel, subOrders, actor,
+                now);
+        // The order as just written (nothing read back), as checkout's is; its payment deadline, the insert's clock a
+        // moment after the transaction's start, is taken as that start (paying it below does not read it).
+        Order placed = new Order(orderId, partnerId, partnerId, null, OrderStatus.PLACED, subtotal, tax,
+                Money.zero(subtotal.currency()), total, address, reservationId, false, now,
+                subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now,
+                channel.orElse(null));
+        paid(db, placed, actor, "paid on the partner's account",
                 List.of(MoneyMovement.partnerOrderCharged(partnerId, Parties.ofOrder(orderId, partnerId), total)));
+        // Sold last: the stock levels' row locks are then held only until the commit.
+        reservations.commit(db, CHECKOUT, reservationId);
+        repository.markStockCommitted(db, orderId);
         return repository.get(db, orderId);
     }
 

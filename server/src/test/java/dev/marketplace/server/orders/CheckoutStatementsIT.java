@@ -12,6 +12,7 @@ import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.PointsAdjustmentCreate;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.StatementRecorder;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpRequest;
@@ -20,42 +21,21 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
-import org.jooq.ExecuteContext;
-import org.jooq.ExecuteListener;
-import org.jooq.TransactionContext;
-import org.jooq.TransactionListener;
-import org.jooq.TransactionListenerProvider;
-import org.jooq.impl.DefaultExecuteListenerProvider;
-import org.jooq.impl.DefaultTransactionListenerProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/**
- * What one checkout costs PostgreSQL, counted (decision 57): the statements jOOQ sends and the transactions it
- * commits on the request's thread, machine-independent unlike timings. A test-only listener on the server's own
- * configuration records them; background jobs run on other threads and are left out.
- */
+/** What one checkout costs PostgreSQL, counted (decision 57): statements and transactions of the request's thread. */
 class CheckoutStatementsIT {
 
     @RegisterExtension
     static final TestServer server = new TestServer().with("points.base-rate-bp", "0");
 
-    private static final Map<Thread, List<String>> STATEMENTS = new ConcurrentHashMap<>();
-    private static final Map<Thread, List<String>> COMMITS = new ConcurrentHashMap<>();
-    /** The threads that ran the recorded request (those that read a cart). */
-    private static volatile List<Thread> requestThreads = List.of();
-    private static volatile boolean recording;
-    private static TransactionListenerProvider[] serversTransactionListeners;
+    private static StatementRecorder recorder;
     private static Shop shop;
     private static ActiveMerchant tea;
     private static ActiveMerchant pottery;
@@ -67,34 +47,12 @@ class CheckoutStatementsIT {
         tea = shop.merchant("Kyoto Tea Co., Ltd.");
         pottery = shop.merchant("Arita Pottery K.K.");
         books = shop.merchant("Kanda Books Ltd.");
-        server.db().configuration().set(new DefaultExecuteListenerProvider(new ExecuteListener() {
-            @Override
-            public void executeStart(ExecuteContext ctx) {
-                // The rate limiter leases tokens for many requests at once, whichever request runs out: not a
-                // checkout's own statement.
-                if (recording && !ctx.sql().contains("lease_rate_limit_tokens")) {
-                    STATEMENTS.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add(ctx.sql());
-                }
-            }
-        }));
-        // Beside the server's own transaction listener (CommitWatch marks idempotent effects committed), not instead.
-        serversTransactionListeners = server.db().configuration().transactionListenerProviders();
-        TransactionListenerProvider[] listeners = Arrays.copyOf(serversTransactionListeners, serversTransactionListeners.length + 1);
-        listeners[serversTransactionListeners.length] = new DefaultTransactionListenerProvider(new TransactionListener() {
-            @Override
-            public void commitEnd(TransactionContext ctx) {
-                if (recording) {
-                    COMMITS.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add("commit");
-                }
-            }
-        });
-        server.db().configuration().set(listeners);
+        recorder = new StatementRecorder(server);
     }
 
     @AfterAll
     static void stopListening() {
-        server.db().configuration().set(new DefaultExecuteListenerProvider[0]);
-        server.db().configuration().set(serversTransactionListeners);
+        recorder.stop();
     }
 
     @Test
@@ -272,28 +230,12 @@ class CheckoutStatementsIT {
         return null;
     }
 
-    private interface Call {
-        Object call() throws Exception;
-    }
-
-    /** The statements of the thread that ran the most of them during {@code call} (the request's). */
-    private static List<String> recordedDuring(Call call) throws Exception {
-        STATEMENTS.clear();
-        COMMITS.clear();
-        recording = true;
-        try {
-            call.call();
-        } finally {
-            recording = false;
-        }
-        Map<Thread, List<String>> byThread = Map.copyOf(STATEMENTS);
-        requestThreads = byThread.entrySet().stream()
-                .filter(entry -> entry.getValue().stream().anyMatch(sql -> sql.contains("cart")))
-                .map(Map.Entry::getKey).toList();
-        return requestThreads.stream().flatMap(thread -> byThread.get(thread).stream()).collect(Collectors.toList());
+    /** The statements of the request's threads (those that read a cart) during {@code call}. */
+    private static List<String> recordedDuring(StatementRecorder.Call call) throws Exception {
+        return recorder.recordedDuring("cart", call);
     }
 
     private static int commits() {
-        return requestThreads.stream().mapToInt(thread -> COMMITS.getOrDefault(thread, List.of()).size()).sum();
+        return recorder.commits();
     }
 }

@@ -148,10 +148,11 @@ public final class AssortmentService {
             if (!variant.published() || !sellers.contains(variant.merchantId())) {
                 continue;
             }
-            List<UUID> categoryPath = categoryPaths.computeIfAbsent(variant.categoryId(), id -> pathOf(db, id));
+            // The category's path is read only for a share of a category.
             shares.stream()
                     .filter(share -> share.merchantId().map(variant.merchantId()::equals)
-                            .orElseGet(() -> categoryPath.contains(share.categoryId().orElseThrow())))
+                            .orElseGet(() -> categoryPaths.computeIfAbsent(variant.categoryId(), id -> pathOf(db, id))
+                                    .contains(share.categoryId().orElseThrow())))
                     .map(share -> partnerPrice(variant.price(), share.priceAdjustmentBasisPoints()))
                     .min((a, b) -> Long.compare(a.amount(), b.amount()))
                     .ifPresent(price -> offers.put(variant.variantId(), new Offer(atPrice(variant, price))));

@@ -33,7 +33,7 @@ import org.jooq.DSLContext;
  * commits them into a partner order, releases them, or lets them lapse ({@link #lapseDue}, on every node). The
  * partner's holding row is updated, last in its transaction, by every lease that opens (only within the limits) or
  * ends, so its limits hold under any concurrency while its lock is held only until the commit. Each
- * public method is one transaction (a commit's stock is sold in a second one, as after a payment).
+ * public method is one transaction.
  */
 public final class LeaseService {
 
@@ -126,17 +126,21 @@ public final class LeaseService {
         Lease lease = new Lease(UUID.randomUUID(), partner.id(), LeaseStatus.ACTIVE, UUID.randomUUID(), leased,
                 now.plus(holdFor), Optional.empty(), now, now);
         // A partner at its limits is refused here, without a lock; the holding row decides at the end.
-        refuseIfOverLimits(limits(partner.id()), lease.units());
+        Optional<long[]> holding = repository.holding(dsl, partner.id());
+        refuseIfOverLimits(limitsOf(dsl, partner.id(), holding.orElse(new long[2])), lease.units());
         dsl.transaction(tx -> {
             DSLContext db = tx.dsl();
-            repository.createHolding(db, partner.id());
+            if (holding.isEmpty()) {
+                repository.createHolding(db, partner.id()); // the partner's first lease (no row is ever deleted)
+            }
             reservations.reserve(db, LEASES, lease.reservationId(), stock);
             repository.insertLease(db, lease);
             // Last, so the partner's holding row stays locked only from here to the commit: the update counts the
-            // lease only while the partner stays within its limits, against the counts of every committed lease.
-            LeaseLimits limits = limitsOf(db, partner.id(), new long[2]);
-            if (!repository.takeHolding(db, partner.id(), lease.units(), limits.maxUnitsHeld(), limits.maxOpenLeases())) {
-                LeaseLimits held = limitsOf(db, partner.id(), repository.holding(db, partner.id()));
+            // lease only while the partner stays within its limits as they are then, against the counts of every
+            // committed lease.
+            if (!repository.takeHolding(db, partner.id(), lease.units(), settings.defaultMaxUnitsHeld(),
+                    settings.defaultMaxOpenLeases())) {
+                LeaseLimits held = limitsOf(db, partner.id(), repository.holding(db, partner.id()).orElseThrow());
                 throw limitReached(held.openLeases() + 1 > held.maxOpenLeases() ? "open_leases" : "units_held", held);
             }
         });
@@ -158,37 +162,47 @@ public final class LeaseService {
     }
 
     /**
-     * Commits the lease into a partner order (one sub-order per merchant, paid on the partner's account) and then
-     * sells its stock. Committing again answers the same lease; a released, lapsed or expired one is 409.
+     * Commits the lease into a partner order (one sub-order per merchant, paid on the partner's account, its stock
+     * sold), in one transaction. Committing again answers the same lease; a released, lapsed or expired one is 409.
      */
     public LeaseView commit(Principal partner, UUID id, Order.ShippingAddress address) {
-        // A lease's lines never change: the variants are read before the transaction, which then needs no other
-        // connection.
+        // A lease's lines never change and an ended lease never becomes active again: it is read before the
+        // transaction, and so are its variants, so that the transaction needs no other connection.
         Lease seen = repository.findLease(dsl, partner, id, false).orElseThrow(LeaseService::notFound);
-        List<OrderService.PartnerLine> lines = seen.status() == LeaseStatus.ACTIVE ? partnerLines(seen) : List.of();
-        Lease committed = dsl.transactionResult(tx -> {
+        if (seen.status() != LeaseStatus.ACTIVE) {
+            return committedOrRefused(seen);
+        }
+        List<OrderService.PartnerLine> lines = partnerLines(seen);
+        UUID orderId = UUID.randomUUID();
+        LeaseView view = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            Lease lease = repository.findLease(db, partner, id, true).orElseThrow(LeaseService::notFound);
-            return switch (lease.status()) {
-                case COMMITTED -> lease;
-                case RELEASED, LAPSED -> throw illegalTransition("commit", lease.status());
-                case ACTIVE -> {
-                    if (!lease.expiresAt().isAfter(OffsetDateTime.now(clock))) {
-                        throw illegalTransition("commit", LeaseStatus.LAPSED);
-                    }
-                    UUID orderId = UUID.randomUUID();
-                    orders.placePartnerOrder(db, lease.partnerId(), orderId, lease.reservationId(), lines, address);
-                    Lease done = repository.updateStatus(db, lease, LeaseStatus.COMMITTED, Optional.of(orderId));
-                    tellPartner(db, EventType.LEASE_COMMITTED, done);
-                    end(db, lease);
-                    yield done;
-                }
-            };
+            // The lease's row lock first (lock order: lease, stock levels, holding row), taken by its change itself,
+            // which also decides whether it may be committed now.
+            Optional<OffsetDateTime> committedAt = repository.commitIfActive(db, partner, id, orderId,
+                    OffsetDateTime.now(clock));
+            if (committedAt.isEmpty()) {
+                // Ended meanwhile, or past its expiry: answered after this transaction, as it is now.
+                return new LeaseView(repository.findLease(db, partner, id, false).orElseThrow(LeaseService::notFound),
+                        Optional.empty());
+            }
+            Order order = orders.placePartnerOrder(db, seen.partnerId(), orderId, seen.reservationId(), lines, address);
+            Lease done = new Lease(seen.id(), seen.partnerId(), LeaseStatus.COMMITTED, seen.reservationId(),
+                    seen.lines(), seen.expiresAt(), Optional.of(orderId), seen.createdAt(), committedAt.get());
+            tellPartner(db, EventType.LEASE_COMMITTED, done);
+            end(db, done);
+            return new LeaseView(done, Optional.of(order));
         });
-        // The stock is sold after the order's transaction, as after a payment; a crash in between is caught up by
-        // the orders domain's recovery of paid orders with uncommitted stock.
-        orders.commitStock(committed.orderId().orElseThrow());
-        return view(committed);
+        return view.order().isPresent() ? view : committedOrRefused(view.lease());
+    }
+
+    /** What committing an ended lease answers: a committed one with its order, any other 409. */
+    private LeaseView committedOrRefused(Lease lease) {
+        return switch (lease.status()) {
+            case COMMITTED -> view(lease);
+            case RELEASED, LAPSED -> throw illegalTransition("commit", lease.status());
+            // Still active but past its expiry: the lapse job is about to end it.
+            case ACTIVE -> throw illegalTransition("commit", LeaseStatus.LAPSED);
+        };
     }
 
     /** Gives the stock back. Releasing a released or lapsed lease changes nothing; a committed one is 409. */
@@ -236,7 +250,7 @@ public final class LeaseService {
     }
 
     public LeaseLimits limits(UUID partnerId) {
-        return limitsOf(dsl, partnerId, repository.holding(dsl, partnerId));
+        return limitsOf(dsl, partnerId, repository.holding(dsl, partnerId).orElse(new long[2]));
     }
 
     public LeaseLimits setLimits(UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
@@ -245,7 +259,7 @@ public final class LeaseService {
         }
         return dsl.transactionResult(tx -> {
             repository.setLimits(tx.dsl(), partnerId, maxUnitsHeld, maxOpenLeases);
-            return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId));
+            return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId).orElse(new long[2]));
         });
     }
 

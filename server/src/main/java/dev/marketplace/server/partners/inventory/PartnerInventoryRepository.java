@@ -8,6 +8,7 @@ import static dev.marketplace.schema.Tables.PARTNER_LEASE_LINE;
 import static dev.marketplace.schema.Tables.PARTNER_MERCHANT_OPT_IN;
 
 import dev.marketplace.schema.tables.records.PartnerAssortmentShareRecord;
+import dev.marketplace.schema.tables.records.PartnerLeaseLineRecord;
 import dev.marketplace.schema.tables.records.PartnerLeaseRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
@@ -23,6 +24,8 @@ import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Result;
 import org.jooq.impl.DSL;
 
 /**
@@ -186,26 +189,30 @@ final class PartnerInventoryRepository {
                 .onConflictDoNothing().execute();
     }
 
-    /** What the partner holds now: units, open leases. */
-    long[] holding(DSLContext db, UUID partnerId) {
+    /** What the partner holds now: units, open leases; empty before its first lease (no holding row yet). */
+    Optional<long[]> holding(DSLContext db, UUID partnerId) {
         return db.select(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.OPEN_LEASES)
                 .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
-                .fetchOptional(row -> new long[] {row.value1(), row.value2()})
-                .orElse(new long[] {0, 0});
+                .fetchOptional(row -> new long[] {row.value1(), row.value2()});
     }
 
     /**
-     * Counts one more lease of {@code units} only if the partner stays within the limits; false otherwise. The update
-     * waits for concurrent leases of the partner and re-checks against their committed counts (row lock until the
-     * caller's transaction ends).
+     * Counts one more lease of {@code units} only if the partner stays within its limits (the operator's, read by
+     * this statement, else the defaults); false otherwise. The update waits for concurrent leases of the partner and
+     * re-checks against their committed counts (row lock until the caller's transaction ends).
      */
-    boolean takeHolding(DSLContext db, UUID partnerId, long units, long maxUnitsHeld, int maxOpenLeases) {
+    boolean takeHolding(DSLContext db, UUID partnerId, long units, long defaultMaxUnitsHeld,
+                        int defaultMaxOpenLeases) {
         return db.update(PARTNER_LEASE_HOLDING)
                 .set(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units))
                 .set(PARTNER_LEASE_HOLDING.OPEN_LEASES, PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1))
                 .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
-                .and(PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units).le(maxUnitsHeld))
-                .and(PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1).le(maxOpenLeases))
+                .and(PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units).le(DSL.coalesce(DSL.field(DSL
+                        .select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD).from(PARTNER_LEASE_LIMIT)
+                        .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val(defaultMaxUnitsHeld))))
+                .and(PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1).le(DSL.coalesce(DSL.field(DSL
+                        .select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES).from(PARTNER_LEASE_LIMIT)
+                        .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val(defaultMaxOpenLeases))))
                 .execute() == 1;
     }
 
@@ -242,9 +249,35 @@ final class PartnerInventoryRepository {
         lines.execute();
     }
 
+    /** The viewer's lease with its lines, in one statement (a lease has a line at least); locked if asked. */
     Optional<Lease> findLease(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
-        var query = db.selectFrom(PARTNER_LEASE).where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer));
-        return (forUpdate ? query.forUpdate() : query).fetchOptional().map(row -> lease(db, row));
+        var query = db.select(PARTNER_LEASE.fields()).select(PARTNER_LEASE_LINE.fields()).from(PARTNER_LEASE)
+                .join(PARTNER_LEASE_LINE).on(PARTNER_LEASE_LINE.LEASE_ID.eq(PARTNER_LEASE.ID))
+                .where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer))
+                .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER);
+        Result<Record> rows = forUpdate ? query.forUpdate().of(PARTNER_LEASE).fetch() : query.fetch();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        PartnerLeaseRecord lease = rows.getFirst().into(PARTNER_LEASE);
+        return Optional.of(lease(lease, rows.map(row -> line(row.into(PARTNER_LEASE_LINE), lease.getCurrency()))));
+    }
+
+    /**
+     * Commits the viewer's lease into the order if it is active and not expired by {@code now}: its row is then locked
+     * until the caller's transaction ends, and the commit's time returned; empty for any other lease.
+     */
+    Optional<OffsetDateTime> commitIfActive(DSLContext db, Principal viewer, UUID id, UUID orderId,
+                                            OffsetDateTime now) {
+        return db.update(PARTNER_LEASE)
+                .set(PARTNER_LEASE.STATUS, LeaseStatus.COMMITTED.wireName())
+                .set(PARTNER_LEASE.ORDER_ID, orderId)
+                .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer))
+                .and(PARTNER_LEASE.STATUS.eq(LeaseStatus.ACTIVE.wireName()))
+                .and(PARTNER_LEASE.EXPIRES_AT.gt(now))
+                .returningResult(PARTNER_LEASE.UPDATED_AT)
+                .fetchOptional(PARTNER_LEASE.UPDATED_AT);
     }
 
     /** The lease as it is now, in a new status (with its order when committed); returns it. */
@@ -277,13 +310,19 @@ final class PartnerInventoryRepository {
     }
 
     private static Lease lease(DSLContext db, PartnerLeaseRecord row) {
-        String currency = row.getCurrency();
-        List<Lease.Line> lines = db.selectFrom(PARTNER_LEASE_LINE).where(PARTNER_LEASE_LINE.LEASE_ID.eq(row.getId()))
+        return lease(row, db.selectFrom(PARTNER_LEASE_LINE).where(PARTNER_LEASE_LINE.LEASE_ID.eq(row.getId()))
                 .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER)
-                .fetch(line -> new Lease.Line(line.getVariantId(), line.getMerchantId(), line.getQuantity(),
-                        Money.of(line.getUnitPriceAmount(), currency)));
+                .fetch(line -> line(line, row.getCurrency())));
+    }
+
+    private static Lease lease(PartnerLeaseRecord row, List<Lease.Line> lines) {
         return new Lease(row.getId(), row.getPartnerId(), LeaseStatus.fromWireName(row.getStatus()),
                 row.getReservationId(), lines, row.getExpiresAt(), Optional.ofNullable(row.getOrderId()),
                 row.getCreatedAt(), row.getUpdatedAt());
+    }
+
+    private static Lease.Line line(PartnerLeaseLineRecord line, String currency) {
+        return new Lease.Line(line.getVariantId(), line.getMerchantId(), line.getQuantity(),
+                Money.of(line.getUnitPriceAmount(), currency));
     }
 }

@@ -1,0 +1,94 @@
+package dev.marketplace.server.testing;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.jooq.Configuration;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.TransactionContext;
+import org.jooq.TransactionListener;
+import org.jooq.TransactionListenerProvider;
+import org.jooq.impl.DefaultExecuteListenerProvider;
+import org.jooq.impl.DefaultTransactionListenerProvider;
+
+/**
+ * What one request costs PostgreSQL, counted (decision 57): the statements jOOQ sends and the transactions it commits
+ * on the request's thread, machine-independent unlike timings. A test-only listener on the server's own configuration
+ * records them; background jobs run on other threads and are left out by naming what the request's thread reads.
+ */
+public final class StatementRecorder {
+
+    /** Something a request runs and the test waits for. */
+    public interface Call {
+        Object call() throws Exception;
+    }
+
+    private final Map<Thread, List<String>> statements = new ConcurrentHashMap<>();
+    private final Map<Thread, List<String>> commits = new ConcurrentHashMap<>();
+    private final Configuration configuration;
+    private final TransactionListenerProvider[] serversTransactionListeners;
+    private volatile List<Thread> requestThreads = List.of();
+    private volatile boolean recording;
+
+    /** Listens on the server's configuration until {@link #stop}. */
+    public StatementRecorder(TestServer server) {
+        configuration = server.db().configuration();
+        configuration.set(new DefaultExecuteListenerProvider(new ExecuteListener() {
+            @Override
+            public void executeStart(ExecuteContext ctx) {
+                // The rate limiter leases tokens for many requests at once, whichever request runs out: not the
+                // request's own statement.
+                if (recording && !ctx.sql().contains("lease_rate_limit_tokens")) {
+                    statements.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add(ctx.sql());
+                }
+            }
+        }));
+        // Beside the server's own transaction listener (CommitWatch marks idempotent effects committed), not instead.
+        serversTransactionListeners = configuration.transactionListenerProviders();
+        TransactionListenerProvider[] listeners = Arrays.copyOf(serversTransactionListeners,
+                serversTransactionListeners.length + 1);
+        listeners[serversTransactionListeners.length] = new DefaultTransactionListenerProvider(new TransactionListener() {
+            @Override
+            public void commitEnd(TransactionContext ctx) {
+                if (recording) {
+                    commits.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add("commit");
+                }
+            }
+        });
+        configuration.set(listeners);
+    }
+
+    public void stop() {
+        configuration.set(new DefaultExecuteListenerProvider[0]);
+        configuration.set(serversTransactionListeners);
+    }
+
+    /**
+     * The statements, during {@code call}, of the threads that sent one containing {@code requestMarker} (the
+     * request's: a table only it reads).
+     */
+    public List<String> recordedDuring(String requestMarker, Call call) throws Exception {
+        statements.clear();
+        commits.clear();
+        recording = true;
+        try {
+            call.call();
+        } finally {
+            recording = false;
+        }
+        Map<Thread, List<String>> byThread = Map.copyOf(statements);
+        requestThreads = byThread.entrySet().stream()
+                .filter(entry -> entry.getValue().stream().anyMatch(sql -> sql.contains(requestMarker)))
+                .map(Map.Entry::getKey).toList();
+        return requestThreads.stream().flatMap(thread -> byThread.get(thread).stream()).collect(Collectors.toList());
+    }
+
+    /** The transactions the last recorded request's threads committed. */
+    public int commits() {
+        return requestThreads.stream().mapToInt(thread -> commits.getOrDefault(thread, List.of()).size()).sum();
+    }
+}
