@@ -131,7 +131,7 @@ class CheckoutStatementsIT {
         // refusal reads nothing and writes nothing on its way: no cart, no Idempotency-Key, no stock, no catalog.
         List<List<String>> rounds = new ArrayList<>();
         Await.until(Duration.ofSeconds(5), "two refusals from memory alone", () -> {
-            List<String> statements = allStatementsDuring(() -> {
+            List<String> statements = recorder.allDuring(() -> {
                 refused(buyers.get(1), carts.get(1));
                 refused(buyers.get(2), carts.get(2));
                 return null;
@@ -169,7 +169,7 @@ class CheckoutStatementsIT {
         UUID losersCart = shop.cartWith(shop.customer(loser), 1, limited);
         String losersKey = UUID.randomUUID().toString();
         Await.until(Duration.ofSeconds(5), "a refusal from memory alone", () -> {
-            List<String> statements = allStatementsDuring(() -> {
+            List<String> statements = recorder.allDuring(() -> {
                 assertThat(checkout(loser, losersCart, losersKey).statusCode()).isEqualTo(409);
                 return null;
             });
@@ -207,20 +207,6 @@ class CheckoutStatementsIT {
                 .header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"cartId\":\"" + cartId + "\",\"shippingAddress\":"
                         + address + "}")).build());
-    }
-
-    /** Every statement any thread ran during {@code call}. */
-    private static List<String> allStatementsDuring(Call call) {
-        STATEMENTS.clear();
-        recording = true;
-        try {
-            call.call();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        } finally {
-            recording = false;
-        }
-        return STATEMENTS.values().stream().flatMap(List::stream).toList();
     }
 
     private static Object refused(MarketplaceClient buyer, UUID cartId) {

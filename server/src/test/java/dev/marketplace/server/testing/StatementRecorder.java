@@ -72,6 +72,23 @@ public final class StatementRecorder {
      * request's: a table only it reads).
      */
     public List<String> recordedDuring(String requestMarker, Call call) throws Exception {
+        Map<Thread, List<String>> byThread = record(call);
+        requestThreads = byThread.entrySet().stream()
+                .filter(entry -> entry.getValue().stream().anyMatch(sql -> sql.contains(requestMarker)))
+                .map(Map.Entry::getKey).toList();
+        return requestThreads.stream().flatMap(thread -> byThread.get(thread).stream()).collect(Collectors.toList());
+    }
+
+    /** Every statement any thread sent during {@code call} (jobs' too: for a request that should send none). */
+    public List<String> allDuring(Call call) {
+        try {
+            return record(call).values().stream().flatMap(List::stream).toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Map<Thread, List<String>> record(Call call) throws Exception {
         statements.clear();
         commits.clear();
         recording = true;
@@ -80,11 +97,7 @@ public final class StatementRecorder {
         } finally {
             recording = false;
         }
-        Map<Thread, List<String>> byThread = Map.copyOf(statements);
-        requestThreads = byThread.entrySet().stream()
-                .filter(entry -> entry.getValue().stream().anyMatch(sql -> sql.contains(requestMarker)))
-                .map(Map.Entry::getKey).toList();
-        return requestThreads.stream().flatMap(thread -> byThread.get(thread).stream()).collect(Collectors.toList());
+        return Map.copyOf(statements);
     }
 
     /** The transactions the last recorded request's threads committed. */
