@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Inbound points-exchange credits (decision 37): a partner's client posts {@code /v1/exchanges/inbound} for members
  * of 10,000 customers linked to it (links written by SQL), each request with its own Idempotency-Key, under terms
- * of 1:1 with caps far above the run. Each credit checks terms and the three caps (counter rows, the partner's
- * daily one shared by every request), inserts the exchange, issues a lot and appends two events. Targets (issue 17):
+ * of 1:1 with caps far above the run. Each credit checks terms and the three caps (the customer's counter rows, and
+ * one of the stripes of the partner's day that no other credit holds, decision 75), inserts the exchange, issues a lot
+ * and appends two events. Targets (issue 17):
  * ≥ 500 credits/s (closed loop, 32 connections), p99 &lt; 50 ms at 300/s (open loop).
  */
 final class PartnerScenarios {
