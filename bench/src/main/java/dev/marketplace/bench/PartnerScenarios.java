@@ -47,7 +47,8 @@ final class PartnerScenarios {
                     {"partnerId": "%s", "name": "bench partner", "apiBaseUrl": "https://partner.invalid/api",
                      "authType": "api_key", "secret": "bench-api-key", "webhookSecret": "whsec_YmVuY2gtcGFydG5lci13ZWJob29rLXNlY3JldA=="}"""
                     .formatted(partner), 201);
-            Instant from = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+            // Far enough ahead to still be ahead when a loaded server handles it (terms are never retroactive).
+            Instant from = Instant.now().plusSeconds(10).truncatedTo(ChronoUnit.SECONDS);
             api.post(context.operatorToken(), "/v1/partners/" + partner + "/exchange-terms", """
                     {"direction": "inbound", "effectiveFrom": "%s", "rateNumerator": 1, "rateDenominator": 1,
                      "minimum": 1, "step": 1, "customerDailyCap": 1000000000, "customerMonthlyCap": 1000000000,

@@ -25,13 +25,15 @@ import org.jooq.impl.DSL;
  * <p>The partner's daily cap is shared by every exchange of the partner, and one counter row kept them in a queue, each
  * holding it to its commit (decision 67). The day is split into {@value #STRIPES} stripe rows, each with an allowance:
  * the allowances sum to the cap and no stripe's use passes its allowance, so the day's use never passes the cap. An
- * exchange raises one stripe that has room and that no other transaction holds, and waits for none. When there is no
- * such stripe (none has room, the cap in force is not the one the stripes were split for, the day has none yet, or
- * every stripe with room is busy) its transaction is run again from the start taking {@link PartnerDay#ALL_STRIPES}:
- * every stripe locked in stripe order, the exchange refused exactly when the day's use plus its points passes the cap,
- * and otherwise what is left of the cap shared out again. A fresh transaction holds no stripe when it locks them all,
- * and one that takes a single stripe waits for none, so the two cannot deadlock. A refused exchange rolls its raises
- * back with its transaction; a failed or reversed one gives its points back.
+ * exchange raises one stripe with room, chosen at random, waiting only if another transaction holds that one. When it
+ * could not (none has room, the cap in force is not the one the stripes were split for, the day has none yet, or the
+ * stripe it waited for had no room left) its transaction is rolled back and run again from the start taking
+ * {@link PartnerDay#ALL_STRIPES}: every stripe locked in stripe order, the exchange refused exactly when the day's use
+ * plus its points passes the cap, and otherwise what is left of the cap shared out again. Rolled back, because a
+ * statement that waited for a row and then found it short can keep the row locked. A transaction waits for one stripe
+ * holding none, or (fresh) for all in order, so none waits for a stripe while holding one another waits for out of
+ * order: no deadlock. A refused exchange rolls its raises back with its transaction; a failed or reversed one gives its
+ * points back.
  */
 final class ExchangeCaps {
 
@@ -40,15 +42,15 @@ final class ExchangeCaps {
 
     /** How an exchange takes from the partner's daily cap. */
     enum PartnerDay {
-        /** Raise one free stripe with room, or throw {@link NoFreeStripe}. */
+        /** Raise one stripe with room, or throw {@link StripeWithoutRoom}. */
         ONE_STRIPE,
         /** Lock every stripe, check the cap against their sum, share what is left out again. */
         ALL_STRIPES
     }
 
-    /** No stripe could take the exchange at once: its transaction is rolled back and run with every stripe. */
-    static final class NoFreeStripe extends RuntimeException {
-        NoFreeStripe() {
+    /** The stripe tried had no room: the exchange's transaction is rolled back and run with every stripe. */
+    static final class StripeWithoutRoom extends RuntimeException {
+        StripeWithoutRoom() {
             super(null, null, false, false);
         }
     }
@@ -91,20 +93,26 @@ final class ExchangeCaps {
         }
     }
 
-    /** One statement: a stripe with room that no other transaction holds, chosen at random, raised. */
+    /**
+     * One statement: a stripe with room, chosen at random, raised; if another transaction holds it, after that one ends
+     * (then its room is looked at again). Not {@code SKIP LOCKED}: while an all-stripes transaction holds every stripe,
+     * credits would find none free, take that path too, and queue behind one another for as long as they keep coming.
+     */
     private static void takeOneStripe(DSLContext db, ExchangeTerms.Terms terms, long points, LocalDate day) {
         var stripes = PARTNER_EXCHANGE_DAY_STRIPE;
-        var free = PARTNER_EXCHANGE_DAY_STRIPE.as("free");
+        var withRoom = PARTNER_EXCHANGE_DAY_STRIPE.as("with_room");
         int raised = db.update(stripes).set(stripes.USED, stripes.USED.plus(points))
                 .where(ofDay(stripes, terms.partnerId(), terms.direction(), day))
-                .and(stripes.STRIPE.eq(DSL.select(free.STRIPE).from(free)
-                        .where(ofDay(free, terms.partnerId(), terms.direction(), day))
-                        .and(free.SPLIT_FOR_CAP.eq(terms.globalDailyCap()))
-                        .and(free.USED.plus(points).le(free.ALLOWANCE))
-                        .orderBy(DSL.rand()).limit(1).forUpdate().skipLocked()))
+                .and(stripes.STRIPE.eq(DSL.select(withRoom.STRIPE).from(withRoom)
+                        .where(ofDay(withRoom, terms.partnerId(), terms.direction(), day))
+                        .and(withRoom.SPLIT_FOR_CAP.eq(terms.globalDailyCap()))
+                        .and(withRoom.USED.plus(points).le(withRoom.ALLOWANCE))
+                        .orderBy(DSL.rand()).limit(1)))
+                .and(stripes.SPLIT_FOR_CAP.eq(terms.globalDailyCap()))
+                .and(stripes.USED.plus(points).le(stripes.ALLOWANCE))
                 .execute();
         if (raised == 0) {
-            throw new NoFreeStripe();
+            throw new StripeWithoutRoom();
         }
     }
 

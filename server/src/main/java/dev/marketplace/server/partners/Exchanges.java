@@ -356,13 +356,13 @@ final class Exchanges {
     // ---- helpers
 
     /**
-     * Runs a transaction that takes from the partner's daily cap last: with one free stripe, and when none could take
+     * Runs a transaction that takes from the partner's daily cap last: with one stripe, and when that one could not take
      * it, once more from the start with every stripe (a fresh transaction holds no stripe when it locks them all).
      */
     private <T> T takingPartnerDay(Function<ExchangeCaps.PartnerDay, TransactionalCallable<T>> work) {
         try {
             return dsl.transactionResult(work.apply(ExchangeCaps.PartnerDay.ONE_STRIPE));
-        } catch (ExchangeCaps.NoFreeStripe noFreeStripe) {
+        } catch (ExchangeCaps.StripeWithoutRoom stripeWithoutRoom) {
             return dsl.transactionResult(work.apply(ExchangeCaps.PartnerDay.ALL_STRIPES));
         }
     }
