@@ -440,8 +440,13 @@ class PointsExchangeIT {
             server.db().execute("INSERT INTO partner_member_link (customer_id, partner_id, member_id) VALUES (?, ?, ?)",
                     UUID.randomUUID(), partner, members.getLast());
         }
-        // The first credit of the day splits the cap over the stripes; the next is more than any one stripe's share.
+        // The first credit of the day splits the cap over the stripes; a small one then raises one stripe, splitting
+        // nothing again; the next is more than any one stripe's share.
         assertThat(exchangeIn(token, "first", members.get(0), 1).statusCode()).isEqualTo(201);
+        List<Long> split = allowances(partner);
+        assertThat(split).hasSize(16).allMatch(allowance -> allowance >= 124);
+        assertThat(exchangeIn(token, "small", members.get(0), 10).statusCode()).isEqualTo(201);
+        assertThat(allowances(partner)).as("allowances after a credit that fit on one stripe").isEqualTo(split);
         HttpResponse<String> large = exchangeIn(token, "large", members.get(1), 1_500);
         assertThat(large.statusCode()).as("a credit within the day's cap, though no stripe alone has room: "
                 + large.body()).isEqualTo(201);
@@ -457,14 +462,14 @@ class PointsExchangeIT {
                 answers.add(answer.get());
             }
         }
-        // 499 left for 50 credits of 10: of those that ran (not a 503 for want of a database connection), all but
+        // 489 left for 50 credits of 10: of those that ran (not a 503 for want of a database connection), all but
         // what passes the cap; each refusal is the partner's cap, never the stripe a credit happened to find.
         long credited = answers.stream().filter(answer -> answer.statusCode() == 201).count();
         long ran = answers.stream().filter(answer -> answer.statusCode() != 503).count();
-        assertThat(credited).as("credits of 10 while the day had room").isEqualTo(Math.min(49, ran));
+        assertThat(credited).as("credits of 10 while the day had room").isEqualTo(Math.min(48, ran));
         assertThat(answers).filteredOn(answer -> answer.statusCode() != 201 && answer.statusCode() != 503)
                 .allSatisfy(refused -> assertThat(json(refused).getString("code")).isEqualTo("exchange_partner_daily_cap"));
-        long left = 2_000 - 1 - 1_500 - 10 * credited;
+        long left = 2_000 - 1 - 10 - 1_500 - 10 * credited;
         assertThat(exchangeIn(token, "the-rest", members.get(0), left).statusCode()).isEqualTo(201);
         HttpResponse<String> over = exchangeIn(token, "over", members.get(0), 1);
         assertThat(over.statusCode()).isEqualTo(409);
@@ -490,6 +495,11 @@ class PointsExchangeIT {
                         + "AND state = 'completed'", partner),
                 sum("SELECT sum(used) FROM partner_exchange_day_stripe WHERE partner_id = ?", partner),
                 sum("SELECT sum(allowance) FROM partner_exchange_day_stripe WHERE partner_id = ?", partner));
+    }
+
+    private static List<Long> allowances(UUID partner) {
+        return server.db().fetch("SELECT allowance FROM partner_exchange_day_stripe WHERE partner_id = ? ORDER BY stripe",
+                partner).getValues(0, Long.class);
     }
 
     private static long sum(String sql, UUID partner) {
