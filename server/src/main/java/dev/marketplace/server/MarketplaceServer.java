@@ -76,6 +76,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
 /**
@@ -198,7 +199,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     merchants.service(), dropship.supplierDataFreshness(), clock));
 
             Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE,
-                    config.get("idempotency.bookkeeping.max-pending").asInt().get(), Metrics.globalRegistry());
+                    config.get("idempotency.bookkeeping.max-pending").asInt().get(), Metrics.globalRegistry(),
+                    modules.stream().flatMap(module -> module.pathsKeepingTheirOwnKeys().stream())
+                            .collect(Collectors.toSet()));
             jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
             ApiRoutes routes = ApiRoutes.fromClasspathDocument();
             ErrorHandling errors = new ErrorHandling(routes);

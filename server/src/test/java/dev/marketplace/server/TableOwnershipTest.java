@@ -50,7 +50,7 @@ class TableOwnershipTest {
             owned("dropship", "dropship_connection", "dropship_variant", "dropship_sync_run", "dropship_forward",
                     "dropship_switch"),
             owned("partners", "partner", "partner_member_link", "partner_exchange_terms", "partner_exchange",
-                    "partner_exchange_usage", "partner_file_line"),
+                    "partner_exchange_usage", "partner_exchange_day_stripe", "partner_file_line"),
             owned("reviews", "review", "service_level_standing"),
             owned("promotions", "promotion_coupon", "promotion_coupon_stripe", "promotion_customer_use",
                     "promotion_order", "promotion_redemption", "promotion_order_line"),

@@ -23,7 +23,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.TransactionalCallable;
 
 /**
  * The points exchange in both directions (decision 37). Each public method is its own transactions; the partner's
@@ -84,7 +86,7 @@ final class Exchanges {
         if (caller.type() == PrincipalType.PARTNER && !caller.id().equals(partnerId)) {
             throw ProblemException.notFound("partner");
         }
-        PartnerExchangeRecord exchange = dsl.transactionResult(tx -> {
+        PartnerExchangeRecord exchange = takingPartnerDay(partnerDay -> tx -> {
             DSLContext db = tx.dsl();
             OffsetDateTime now = now();
             registry.active(db, partnerId);
@@ -97,7 +99,7 @@ final class Exchanges {
             PartnerExchangeRecord row = insert(db, id, partnerId, ExchangeTerms.OUTBOUND, id.toString(), customer, member,
                     in, ourPoints, partnerPoints, now, null);
             points.hold(db, customer, id, ourPoints, "exchange to partner " + partnerId);
-            caps.takePartnerDay(db, in, ourPoints, now.toLocalDate());
+            caps.takePartnerDay(db, in, ourPoints, now.toLocalDate(), partnerDay);
             return row;
         });
         return send(exchange);
@@ -257,7 +259,7 @@ final class Exchanges {
 
     Inbound inbound(Principal caller, String key, String memberId, long partnerPoints) {
         UUID partnerId = partnerOf(caller);
-        return dsl.transactionResult(tx -> {
+        return takingPartnerDay(partnerDay -> tx -> {
             DSLContext db = tx.dsl();
             Optional<PartnerExchangeRecord> earlier = find(db, partnerId, ExchangeTerms.INBOUND, key);
             if (earlier.isPresent()) {
@@ -282,10 +284,9 @@ final class Exchanges {
             }
             caps.takeCustomer(db, in, customer, partnerPoints, now.toLocalDate());
             points.credit(db, customer, id, ourPoints, "exchange_in", "exchange from partner " + partnerId);
-            DomainEvents.append(db, MoneyMovement.pointsExchangedIn(id.toString(), parties(row), partnerId,
-                    settlement(row), points.money(ourPoints)));
-            announce(db, row, EventType.EXCHANGE_COMPLETED);
-            caps.takePartnerDay(db, in, partnerPoints, now.toLocalDate());
+            DomainEvents.appendAll(db, List.of(MoneyMovement.pointsExchangedIn(id.toString(), parties(row), partnerId,
+                    settlement(row), points.money(ourPoints)), fact(row, EventType.EXCHANGE_COMPLETED)));
+            caps.takePartnerDay(db, in, partnerPoints, now.toLocalDate(), partnerDay);
             return new Inbound(row, false);
         });
     }
@@ -353,6 +354,18 @@ final class Exchanges {
     }
 
     // ---- helpers
+
+    /**
+     * Runs a transaction that takes from the partner's daily cap last: with one stripe, and when that one could not take
+     * it, once more from the start with every stripe (a fresh transaction holds no stripe when it locks them all).
+     */
+    private <T> T takingPartnerDay(Function<ExchangeCaps.PartnerDay, TransactionalCallable<T>> work) {
+        try {
+            return dsl.transactionResult(work.apply(ExchangeCaps.PartnerDay.ONE_STRIPE));
+        } catch (ExchangeCaps.StripeWithoutRoom stripeWithoutRoom) {
+            return dsl.transactionResult(work.apply(ExchangeCaps.PartnerDay.ALL_STRIPES));
+        }
+    }
 
     private static UUID partnerOf(Principal caller) {
         if (caller.type() != PrincipalType.PARTNER || caller.customerId() != null) {
@@ -444,7 +457,11 @@ final class Exchanges {
 
     /** The exchange's webhook fact (its state as the row has it), in the caller's transaction. */
     private static void announce(DSLContext db, PartnerExchangeRecord row, EventType fact) {
-        DomainEvents.append(db, new DomainFact(fact, fact.wireName() + ":" + row.getId(), parties(row),
+        DomainEvents.append(db, fact(row, fact));
+    }
+
+    private static DomainFact fact(PartnerExchangeRecord row, EventType fact) {
+        return new DomainFact(fact, fact.wireName() + ":" + row.getId(), parties(row),
                 Json.createObjectBuilder()
                         .add("exchangeId", row.getId().toString())
                         .add("partnerId", row.getPartnerId().toString())
@@ -456,7 +473,7 @@ final class Exchanges {
                         .add("state", row.getState())
                         .add("ownerType", PrincipalType.PARTNER.wireName())
                         .add("ownerId", row.getPartnerId().toString())
-                        .build()));
+                        .build());
     }
 
     private static Parties parties(PartnerExchangeRecord row) {

@@ -30,6 +30,8 @@ import java.util.UUID;
 public final class ExchangesHttpService implements HttpService {
 
     static final String PATH = "/v1/exchanges";
+    static final String INBOUND_PATH = PATH + "/inbound";
+    private static final int MAX_KEY_LENGTH = 255;
     private static final long MAX_POINTS = 1_000_000_000_000L;
 
     private final Exchanges exchanges;
@@ -110,6 +112,9 @@ public final class ExchangesHttpService implements HttpService {
         long points = points(body, "partnerPoints");
         if (key == null) {
             body.reject("Idempotency-Key", FieldError.REQUIRED, "is required: it is the exchange's reference");
+        } else if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+            // The platform's idempotency filter checks this for other POSTs; this one keeps its keys itself.
+            body.reject("Idempotency-Key", FieldError.OUT_OF_RANGE, "must have 1 to " + MAX_KEY_LENGTH + " characters");
         }
         body.throwIfInvalid();
         Exchanges.Inbound inbound = exchanges.inbound(Authentication.principal(req), key, member, points);

@@ -9,6 +9,7 @@ import dev.marketplace.server.points.PointsExchange;
 import io.helidon.config.Config;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.jooq.DSLContext;
 
 /**
@@ -51,6 +52,12 @@ public final class PartnersModule implements Module {
         routing.register(PartnersHttpService.PATH, new PartnersHttpService(registry, terms, reports, exchanges));
         routing.register(PartnerLinksHttpService.PATH, new PartnerLinksHttpService(registry));
         routing.register(ExchangesHttpService.PATH, new ExchangesHttpService(exchanges));
+    }
+
+    /** An inbound credit's key is its exchange's reference (decision 37), kept and replayed by {@link Exchanges}. */
+    @Override
+    public List<String> pathsKeepingTheirOwnKeys() {
+        return List.of(ExchangesHttpService.INBOUND_PATH);
     }
 
     @Override

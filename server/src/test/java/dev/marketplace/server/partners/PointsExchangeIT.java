@@ -430,6 +430,102 @@ class PointsExchangeIT {
         assertSettled();
     }
 
+    @Test
+    void thePartnersDailyCapHoldsExactlyWhicheverStripesTheCreditsTook() throws Exception {
+        UUID partner = UUID.randomUUID();
+        String token = partnerWithInboundDailyCap(partner, 2_000);
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < 52; i++) {
+            members.add("cap-" + i);
+            server.db().execute("INSERT INTO partner_member_link (customer_id, partner_id, member_id) VALUES (?, ?, ?)",
+                    UUID.randomUUID(), partner, members.getLast());
+        }
+        // The first credit of the day splits the cap over the stripes; a small one then raises one stripe, splitting
+        // nothing again; the next is more than any one stripe's share.
+        assertThat(exchangeIn(token, "first", members.get(0), 1).statusCode()).isEqualTo(201);
+        List<Long> split = allowances(partner);
+        assertThat(split).hasSize(16).allMatch(allowance -> allowance >= 124);
+        assertThat(exchangeIn(token, "small", members.get(0), 10).statusCode()).isEqualTo(201);
+        assertThat(allowances(partner)).as("allowances after a credit that fit on one stripe").isEqualTo(split);
+        HttpResponse<String> large = exchangeIn(token, "large", members.get(1), 1_500);
+        assertThat(large.statusCode()).as("a credit within the day's cap, though no stripe alone has room: "
+                + large.body()).isEqualTo(201);
+
+        List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 2; i < 52; i++) {
+            String member = members.get(i);
+            calls.add(() -> exchangeIn(token, "concurrent-" + member, member, 10));
+        }
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(50)) {
+            for (Future<HttpResponse<String>> answer : pool.invokeAll(calls)) {
+                answers.add(answer.get());
+            }
+        }
+        // 489 left for 50 credits of 10: of those that ran (not a 503 for want of a database connection), all but
+        // what passes the cap; each refusal is the partner's cap, never the stripe a credit happened to find.
+        long credited = answers.stream().filter(answer -> answer.statusCode() == 201).count();
+        long ran = answers.stream().filter(answer -> answer.statusCode() != 503).count();
+        assertThat(credited).as("credits of 10 while the day had room").isEqualTo(Math.min(48, ran));
+        assertThat(answers).filteredOn(answer -> answer.statusCode() != 201 && answer.statusCode() != 503)
+                .allSatisfy(refused -> assertThat(json(refused).getString("code")).isEqualTo("exchange_partner_daily_cap"));
+        long left = 2_000 - 1 - 10 - 1_500 - 10 * credited;
+        assertThat(exchangeIn(token, "the-rest", members.get(0), left).statusCode()).isEqualTo(201);
+        HttpResponse<String> over = exchangeIn(token, "over", members.get(0), 1);
+        assertThat(over.statusCode()).isEqualTo(409);
+        assertThat(json(over).getString("code")).isEqualTo("exchange_partner_daily_cap");
+        assertThat(dayUse(partner)).isEqualTo(List.of(2_000L, 2_000L, 2_000L));
+
+        // A reversal gives its points back to the day: the same credit fits again, and not a point more.
+        HttpResponse<String> reversed = send("POST", "/v1/exchanges/inbound/large/reversal", token, null);
+        assertThat(reversed.statusCode()).as(reversed.body()).isEqualTo(200);
+        assertThat(dayUse(partner)).isEqualTo(List.of(500L, 500L, 2_000L));
+        assertThat(exchangeIn(token, "large-again", members.get(1), 1_500).statusCode()).isEqualTo(201);
+        assertThat(exchangeIn(token, "over-again", members.get(1), 1).statusCode()).isEqualTo(409);
+        assertThat(dayUse(partner)).isEqualTo(List.of(2_000L, 2_000L, 2_000L));
+    }
+
+    /**
+     * The partner's day as its exchanges and its stripes count it: the completed inbound partner points, the stripes'
+     * use, and their allowances (which add up to the cap they were split for).
+     */
+    private static List<Long> dayUse(UUID partner) {
+        return List.of(
+                sum("SELECT sum(partner_points) FROM partner_exchange WHERE partner_id = ? AND direction = 'inbound' "
+                        + "AND state = 'completed'", partner),
+                sum("SELECT sum(used) FROM partner_exchange_day_stripe WHERE partner_id = ?", partner),
+                sum("SELECT sum(allowance) FROM partner_exchange_day_stripe WHERE partner_id = ?", partner));
+    }
+
+    private static List<Long> allowances(UUID partner) {
+        return server.db().fetch("SELECT allowance FROM partner_exchange_day_stripe WHERE partner_id = ? ORDER BY stripe",
+                partner).getValues(0, Long.class);
+    }
+
+    private static long sum(String sql, UUID partner) {
+        return server.db().fetchSingle("SELECT coalesce((" + sql + "), 0)::bigint", partner).get(0, Long.class);
+    }
+
+    /** Another partner with its own client, and inbound terms of 1:1 whose daily cap for the partner is {@code cap}. */
+    private static String partnerWithInboundDailyCap(UUID partner, long cap) {
+        ClientCredentials created = server.client().clients().createClient(new ClientCreate().name("Capped partner")
+                .principalType(PrincipalType.PARTNER).principalId(partner).scopes(List.of(Scope.POINTS_EXCHANGE)));
+        String token = server.token(created.getClient().getClientId(), created.getClientSecret());
+        HttpResponse<String> registered = send("POST", "/v1/partners", server.operatorToken(), """
+                {"partnerId": "%s", "name": "Capped programme", "apiBaseUrl": "%s/api", "authType": "api_key",
+                 "secret": "capped-api-key", "webhookSecret": "whsec_Y2FwcGVkLXBhcnRuZXItd2ViaG9vay1zZWNyZXQ="}"""
+                .formatted(partner, partnerApi.baseUrl()));
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        HttpResponse<String> terms = send("POST", "/v1/partners/" + partner + "/exchange-terms", server.operatorToken(), """
+                {"direction": "inbound", "effectiveFrom": "%s", "rateNumerator": 1, "rateDenominator": 1,
+                 "minimum": 1, "step": 1, "customerDailyCap": 1000000, "customerMonthlyCap": 1000000,
+                 "globalDailyCap": %d, "settlementPrice": {"amount": 1, "currency": "JPY"}}"""
+                .formatted(now().plusSeconds(1), cap));
+        assertThat(terms.statusCode()).as(terms.body()).isEqualTo(201);
+        clock.advance(Duration.ofSeconds(2));
+        return token;
+    }
+
     // ---- links, reconciliation files
 
     @Test
@@ -534,7 +630,11 @@ class PointsExchangeIT {
     }
 
     private static HttpResponse<String> exchangeIn(String key, String memberId, long partnerPoints) {
-        return send("POST", "/v1/exchanges/inbound", partnerToken,
+        return exchangeIn(partnerToken, key, memberId, partnerPoints);
+    }
+
+    private static HttpResponse<String> exchangeIn(String token, String key, String memberId, long partnerPoints) {
+        return send("POST", "/v1/exchanges/inbound", token,
                 "{\"memberId\": \"" + memberId + "\", \"partnerPoints\": " + partnerPoints + "}", key);
     }
 

@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,7 +51,8 @@ import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 /**
- * {@code Idempotency-Key} for every POST under {@code /v1}, kept in PostgreSQL so it survives restarts and
+ * {@code Idempotency-Key} for every POST under {@code /v1} but those whose handlers keep the key as their resource's
+ * reference (a module's {@code pathsKeepingTheirOwnKeys}, decision 75), kept in PostgreSQL so it survives restarts and
  * works across nodes. Per calling client and key: the same request again replays the first response (status,
  * body, and the headers that matter); a different request with the key is refused (422
  * {@code idempotency_key_reused}); a duplicate while the first is still running gets 409
@@ -106,6 +108,8 @@ public final class Idempotency implements Filter {
     private final Semaphore bookkeepingRetries;
     private final int maxPendingBookkeeping;
     private final Counter droppedBookkeeping;
+    /** POST paths whose handlers keep the key as their resource's reference (Module#pathsKeepingTheirOwnKeys). */
+    private final Set<String> pathsKeepingTheirOwnKeys;
 
     /** A failure a test makes happen once, to a request whose effect has committed. */
     public enum Fault {
@@ -119,8 +123,9 @@ public final class Idempotency implements Filter {
     }
 
     public Idempotency(DSLContext dsl, NodeLiveness node, Duration retention, Duration lease, int maxPendingBookkeeping,
-                       MeterRegistry meters) {
+                       MeterRegistry meters, Set<String> pathsKeepingTheirOwnKeys) {
         this.dsl = dsl;
+        this.pathsKeepingTheirOwnKeys = Set.copyOf(pathsKeepingTheirOwnKeys);
         this.node = node;
         this.retention = retention;
         this.lease = lease;
@@ -148,7 +153,8 @@ public final class Idempotency implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String key = req.headers().first(HEADER).orElse(null);
         String path = req.path().absolute().path();
-        if (key == null || req.prologue().method() != Method.POST || !path.startsWith("/v1/")) {
+        if (key == null || req.prologue().method() != Method.POST || !path.startsWith("/v1/")
+                || pathsKeepingTheirOwnKeys.contains(path)) {
             chain.proceed();
             return;
         }

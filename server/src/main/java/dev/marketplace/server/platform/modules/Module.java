@@ -36,6 +36,15 @@ public interface Module {
         return List.of();
     }
 
+    /**
+     * Its POST paths whose handlers keep the {@code Idempotency-Key} themselves: the key is the resource's reference,
+     * unique in the domain's own table and answered again by the handler, so the platform's idempotency filter leaves
+     * them alone rather than keep each key twice (decision 75).
+     */
+    default List<String> pathsKeepingTheirOwnKeys() {
+        return List.of();
+    }
+
     /** Releases what it holds beyond the platform's resources (listeners, caches); called in reverse order. */
     default void close() {
     }
