@@ -11,6 +11,11 @@
 #                           memory-after-load (the server's RSS, its peak and PostgreSQL's PSS) ends every run
 #   BENCH_ONLY=search-mix-with-writes,no-cliff bench/run.sh    search while an ERP and shoppers write through the API,
 #                           and twice the sustainable load of search and checkout beside cached reads (decision 69)
+#   BENCH_ONLY=checkout-discounted bench/run.sh    issue 16: plain and discounted checkouts, both warmed, then alternating
+#                           rounds; cost ratio and server CPU per checkout of each (decision 74)
+#   BENCH_ONLY=checkout,pgbench-checkout-sql bench/run.sh    issue 20's checkout: pgbench of the checkout's SQL of the
+#                           issue's day (bench/pgbench/checkout-baseline.sql) and of today's (checkout.sql), and the
+#                           API's closed loop as a share of today's
 #   BENCH_ONLY=flash-sale,bulk-stock-update,change-feed-catch-up bench/run.sh    issue 20's flash sale, bulk stock and
 #                           feed catch-up (decision 70); they use the demo marketplace's SKUs, levels and products
 #   BENCH_DEMO_DATA=false BENCH_ONLY=pgbench,ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the

@@ -114,6 +114,7 @@ final class Machine {
         private final long postgresPid;
         private final long startedNanos = System.nanoTime();
         private final double server0;
+        private final double jvm0;
         private final double generator0;
         private final double machine0;
 
@@ -121,6 +122,7 @@ final class Machine {
             this.serverPid = context.serverPid();
             this.postgresPid = context.postgresPid();
             this.server0 = serverCpu();
+            this.jvm0 = cpuSeconds(serverPid);
             this.generator0 = ownCpuSeconds();
             this.machine0 = machineBusySeconds();
         }
@@ -128,6 +130,11 @@ final class Machine {
         /** CPU seconds the server's JVM and its PostgreSQL took since the meter started (read before {@link #stop}). */
         double serverSeconds() {
             return serverCpu() - server0;
+        }
+
+        /** CPU seconds the server's JVM alone took since the meter started (the rest of {@link #serverSeconds} is PostgreSQL's). */
+        double jvmSeconds() {
+            return cpuSeconds(serverPid) - jvm0;
         }
 
         /** Shares of the machine's total CPU capacity (cores × elapsed) over the interval, 0..1. */

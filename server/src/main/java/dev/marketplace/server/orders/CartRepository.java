@@ -5,9 +5,11 @@ import static dev.marketplace.schema.Tables.CART_LINE;
 
 import dev.marketplace.schema.tables.records.CartRecord;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,6 +17,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.Record1;
 import org.jooq.Result;
 import org.jooq.impl.DSL;
 
@@ -86,15 +89,17 @@ final class CartRepository {
     }
 
     /**
-     * Marks the cart checked out by the order, only while it is still at {@code version} and open; returns whether
-     * it did. Its row stays locked until the transaction ends, so a concurrent checkout of the cart waits and then
-     * finds it changed.
+     * Marks the cart checked out by the order, only while it is still at {@code version} and open; returns when it
+     * did on PostgreSQL's clock (the checkout's deadlines are counted from it, decision 72, without a statement of
+     * their own), empty when it did not. Its row stays locked until the transaction ends, so a concurrent checkout of
+     * the cart waits and then finds it changed.
      */
-    boolean markCheckedOut(DSLContext db, UUID cartId, long version, UUID orderId) {
+    Optional<OffsetDateTime> markCheckedOut(DSLContext db, UUID cartId, long version, UUID orderId) {
         return db.update(CART).set(CART.CHECKED_OUT_ORDER_ID, orderId)
                 .set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(CART.ID.eq(cartId)).and(CART.VERSION.eq(version)).and(CART.CHECKED_OUT_ORDER_ID.isNull())
-                .execute() == 1;
+                .returningResult(DatabaseClock.now())
+                .fetchOptional(Record1::value1);
     }
 
     private static void touch(DSLContext db, UUID cartId) {

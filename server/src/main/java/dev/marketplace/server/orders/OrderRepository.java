@@ -176,6 +176,18 @@ final class OrderRepository {
         return row.map(r -> order(db, r));
     }
 
+    /**
+     * The order the viewer may see, locked, with whether its payment deadline has passed on PostgreSQL's clock (in the
+     * same statement).
+     */
+    Optional<OrderService.PaymentLock> lockForPayment(DSLContext db, Principal viewer, UUID id) {
+        Field<Boolean> pastDeadline = DSL.field(CUSTOMER_ORDER.PAYMENT_DUE_AT.le(DatabaseClock.now()));
+        return db.select(CUSTOMER_ORDER.fields()).select(pastDeadline).from(CUSTOMER_ORDER)
+                .where(CUSTOMER_ORDER.ID.eq(id)).and(visibleTo(viewer)).forUpdate().fetchOptional()
+                .map(row -> new OrderService.PaymentLock(order(db, row.into(CUSTOMER_ORDER)),
+                        Boolean.TRUE.equals(row.get(pastDeadline))));
+    }
+
     /** The order a sub-order belongs to, if the sub-order exists. */
     Optional<UUID> orderOfSubOrder(DSLContext db, UUID subOrderId) {
         return db.select(SUB_ORDER.ORDER_ID).from(SUB_ORDER).where(SUB_ORDER.ID.eq(subOrderId))
@@ -264,19 +276,6 @@ final class OrderRepository {
         return Cursor.of(order.createdAt().toString(), order.id().toString());
     }
 
-    /**
-     * The payment deadline of an order placed now: {@code timeout} from now on PostgreSQL's clock, the clock the
-     * expiry job compares it with, so a node whose clock is off by seconds moves no deadline (decisions 62, 72).
-     */
-    OffsetDateTime paymentDeadline(DSLContext db, Duration timeout) {
-        return db.select(DatabaseClock.nowPlus(timeout)).fetchSingle().value1();
-    }
-
-    /** Whether the order's payment deadline has passed on PostgreSQL's clock. */
-    boolean pastPaymentDeadline(DSLContext db, UUID orderId) {
-        return db.fetchExists(DSL.selectOne().from(CUSTOMER_ORDER).where(CUSTOMER_ORDER.ID.eq(orderId))
-                .and(CUSTOMER_ORDER.PAYMENT_DUE_AT.le(DatabaseClock.now())));
-    }
 
     /**
      * Placed orders past their payment deadline with no payment in flight or captured, locked; orders another node

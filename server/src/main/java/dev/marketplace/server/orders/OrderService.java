@@ -336,13 +336,18 @@ public final class OrderService {
         return items;
     }
 
+    /**
+     * The payment deadline is {@code paymentTimeout} from the mark on PostgreSQL's clock, the clock the expiry job
+     * compares it with, so a node whose clock is off by seconds moves no deadline (decisions 62, 72).
+     */
     private Next markCartCheckedOut(Checkout run) {
-        return carts.markCheckedOut(run.db, run.cart.id(), run.cart.version(), run.orderId) ? Next.CONTINUE : Next.STOP;
+        Optional<OffsetDateTime> marked = carts.markCheckedOut(run.db, run.cart.id(), run.cart.version(), run.orderId);
+        marked.ifPresent(at -> run.due = at.plus(paymentTimeout));
+        return marked.isPresent() ? Next.CONTINUE : Next.STOP;
     }
 
     /** The order's lines for the promotions domain, whose coupons discount them first. */
     private Next applyCoupons(Checkout run) {
-        run.due = repository.paymentDeadline(run.db, paymentTimeout);
         run.lines = new ArrayList<>();
         run.taxes = new ArrayList<>();
         for (int i = 0; i < run.parts.size(); i++) {
@@ -516,17 +521,17 @@ public final class OrderService {
         return Page.fromLookahead(repository.list(dsl, caller, page), page.limit(), OrderRepository::cursorOf);
     }
 
-    /** The order the caller may see, locked for a payment decision, in the caller's transaction. */
-    public Order lockForPayment(DSLContext tx, Principal caller, UUID orderId) {
-        return repository.find(tx, caller, orderId, true).orElseThrow(OrderService::notFound);
+    /**
+     * The order the caller may see, locked for a payment decision, in the caller's transaction, with whether its
+     * payment deadline has passed on PostgreSQL's clock, the one the expiry job goes by (a node ahead of it would
+     * refuse a payment still in time): read by the same statement.
+     */
+    public PaymentLock lockForPayment(DSLContext tx, Principal caller, UUID orderId) {
+        return repository.lockForPayment(tx, caller, orderId).orElseThrow(OrderService::notFound);
     }
 
-    /**
-     * In the caller's transaction: whether the order's payment deadline has passed on PostgreSQL's clock, the one the
-     * expiry job goes by (a node ahead of it would refuse a payment still in time).
-     */
-    public boolean pastPaymentDeadline(DSLContext tx, UUID orderId) {
-        return repository.pastPaymentDeadline(tx, orderId);
+    /** An order locked for a payment decision, and whether its payment deadline had passed when it was locked. */
+    public record PaymentLock(Order order, boolean pastPaymentDeadline) {
     }
 
     /**

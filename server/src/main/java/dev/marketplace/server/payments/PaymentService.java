@@ -128,7 +128,8 @@ public final class PaymentService implements RefundRequests {
     private Next recordIntent(PaymentRun run) {
         run.payment = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            Order order = orders.lockForPayment(db, run.caller, run.orderId);
+            OrderService.PaymentLock locked = orders.lockForPayment(db, run.caller, run.orderId);
+            Order order = locked.order();
             Optional<Payment> live = repository.live(db, run.orderId);
             if (live.isPresent()) {
                 if (live.get().status() == Payment.PaymentStatus.CAPTURED) {
@@ -139,7 +140,7 @@ public final class PaymentService implements RefundRequests {
                         .with("paymentId", live.get().id().toString());
             }
             OrderStateMachine.require(order.status(), OrderStateMachine.Action.PAY);
-            if (orders.pastPaymentDeadline(db, run.orderId)) {
+            if (locked.pastPaymentDeadline()) {
                 throw ProblemException.conflict("illegal_status_transition",
                         "The order was not paid by its deadline and is expiring.")
                         .with("currentState", OrderStatus.EXPIRED.wireName());

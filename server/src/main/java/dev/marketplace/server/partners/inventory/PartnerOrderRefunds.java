@@ -45,7 +45,7 @@ final class PartnerOrderRefunds implements RefundRequests {
             payments.request(tx, orderId, subOrderId, amount, reason, cause);
             return;
         }
-        Order order = orders.lockForPayment(tx, REFUNDS, orderId);
+        Order order = orders.lockForPayment(tx, REFUNDS, orderId).order();
         Order.SubOrder subOrder = order.subOrders().stream().filter(s -> s.id().equals(subOrderId)).findFirst()
                 .orElseThrow();
         DomainEvents.append(tx, MoneyMovement.partnerOrderCredited(UUID.randomUUID().toString(), partner.get(),
