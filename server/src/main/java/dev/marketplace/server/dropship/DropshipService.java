@@ -642,7 +642,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 failOver(db, connection.id());
                 List<UUID> variantIds = repository.variantsOf(db, connection.id()).values().stream()
                         .filter(v -> !v.stockFromBackup()).map(DropshipRepository.ImportedVariant::variantId).toList();
-                Map<UUID, Long> available = inventory.availableToReserve(variantIds);
+                Map<UUID, Long> available = inventory.availableToReserve(db, variantIds);
                 List<StockUpdate> zero = available.entrySet().stream().filter(e -> e.getValue() > 0)
                         .map(e -> new StockUpdate(e.getKey(), connection.locationId(), Optional.empty(),
                                 Optional.of(-e.getValue()), Optional.empty()))

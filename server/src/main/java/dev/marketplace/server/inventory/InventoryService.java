@@ -67,7 +67,12 @@ public final class InventoryService {
      * a line is reserved whole from one location. Variants without stock anywhere are left out.
      */
     public Map<UUID, Long> availableToReserve(Collection<UUID> variantIds) {
-        return repository.mostAvailableAtOneLocation(dsl, variantIds);
+        return availableToReserve(dsl, variantIds);
+    }
+
+    /** {@link #availableToReserve(Collection)} in the caller's transaction. */
+    public Map<UUID, Long> availableToReserve(DSLContext db, Collection<UUID> variantIds) {
+        return repository.mostAvailableAtOneLocation(db, variantIds);
     }
 
     public Page<StockLevel> listStock(Principal caller, Optional<UUID> variantId, Optional<UUID> locationId,

@@ -258,7 +258,8 @@ public final class DelegatedGrants {
                 .from(FAMILY_ACCESS_TOKEN).join(TOKEN_FAMILY).on(TOKEN_FAMILY.ID.eq(FAMILY_ACCESS_TOKEN.FAMILY_ID))
                 .where(FAMILY_ACCESS_TOKEN.FAMILY_ID.in(families),
                         FAMILY_ACCESS_TOKEN.EXPIRES_AT.gt(DSL.currentOffsetDateTime()))
-                .forEach(row -> revokedTokens.revoke(row.value1(), row.value2(), row.value3().toInstant()));
+                .fetch() // read whole first: a lazy forEach would keep its connection while each revocation takes one
+                .forEach(row -> revokedTokens.revoke(db, row.value1(), row.value2(), row.value3().toInstant()));
     }
 
     /**

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,13 +36,31 @@ public final class RevokedTokens {
     }
 
     public void revoke(String jti, String clientId, Instant expiresAt) {
-        dsl.insertInto(REVOKED_TOKEN)
+        insert(dsl, jti, clientId, expiresAt);
+        reload();
+    }
+
+    /**
+     * {@link #revoke(String, String, Instant)} in the caller's transaction, without a second pooled connection: held
+     * revoked on this node at once (should the transaction roll back, the next reload forgets it), on the others
+     * within {@link #REFRESH} of the commit.
+     */
+    public void revoke(DSLContext db, String jti, String clientId, Instant expiresAt) {
+        insert(db, jti, clientId, expiresAt);
+        synchronized (this) {
+            Set<String> withIt = new HashSet<>(revoked);
+            withIt.add(jti);
+            revoked = Set.copyOf(withIt);
+        }
+    }
+
+    private static void insert(DSLContext db, String jti, String clientId, Instant expiresAt) {
+        db.insertInto(REVOKED_TOKEN)
                 .set(REVOKED_TOKEN.JTI, jti)
                 .set(REVOKED_TOKEN.CLIENT_ID, clientId)
                 .set(REVOKED_TOKEN.EXPIRES_AT, OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC))
                 .onConflictDoNothing()
                 .execute();
-        reload();
     }
 
     /** Ends every token {@code clientId} holds now; tokens issued later are unaffected. */
