@@ -563,7 +563,9 @@ final class OrderScenarios {
     /**
      * 1,000 buyers, one SKU with exactly 100 units: every buyer's cart is filled first, then all check out at once,
      * each on its own connection and virtual thread. Exactly 100 orders and no unit left are the correctness
-     * targets; attempts/s (all answers over the time from the start signal to the last answer) is the speed one.
+     * targets; attempts/s (all answers over the time from the start signal to the last answer) is the speed one. A
+     * buyer answered 503 with Retry-After sends the same request again after it, as a shopper's app would: shedding
+     * defers a buyer, it must not lose the sale (before, buyers gave up and units could be left unsold).
      */
     static final class FlashSale implements Scenario {
         private static final int BUYERS = 1_000;
@@ -598,7 +600,7 @@ final class OrderScenarios {
             Map<String, Long> byOutcome = sale.outcomes();
             long ordersPlaced = byOutcome.getOrDefault("201 order", 0L);
             double seconds = sale.seconds();
-            double attemptsPerSecond = BUYERS / seconds;
+            double attemptsPerSecond = sale.attempts() / seconds;
 
             JsonNode stock = api.get(api.token(api.createClient(context.operatorToken(), "bench stock reader "
                     + UUID.randomUUID(), "operator", null, List.of("inventory:read"))),
@@ -628,8 +630,10 @@ final class OrderScenarios {
                             ordersPlaced == UNITS),
                     new Report.Check("stock 0 available", available + " available of " + onHand + " on hand",
                             available == 0),
-                    new Report.Check("≥ 1,500 attempts/s", String.format(Locale.ROOT, "%.0f attempts/s (%d in %.2f s)",
-                            attemptsPerSecond, BUYERS, seconds), attemptsPerSecond >= 1_500),
+                    new Report.Check("≥ 1,500 attempts/s", String.format(Locale.ROOT,
+                            "%.0f attempts/s (%d answers to %d buyers in %.2f s; %d sent again after a 503's "
+                            + "Retry-After)", attemptsPerSecond, sale.attempts(), BUYERS, seconds,
+                            sale.retriedAfter503()), attemptsPerSecond >= 1_500),
                     // Decision 79: once the sell-out is known (the mark set, the carts' announcements caught up
                     // with it), a refusal of a cart announced open runs no statement; its audit line is written
                     // in a batch. The first wave's buyers start together, before anything is known.
@@ -643,8 +647,11 @@ final class OrderScenarios {
                             !refused.isEmpty() && again.refusalsWithoutStatement() == refused.size())));
         }
 
-        /** One wave of checkouts: its outcomes, speed, CPU and how its refusals were answered. */
-        record Wave(Map<String, Long> outcomes, double seconds, Report.Latency latencyMs, long refusalsFromMemory,
+        /**
+         * One wave of checkouts: each buyer's final outcome, every answer (a buyer told 503 with Retry-After sends again
+         * after it), speed, CPU and how its refusals were answered.
+         */
+        record Wave(Map<String, Long> outcomes, long attempts, long retriedAfter503, double seconds, Report.Latency latencyMs, long refusalsFromMemory,
                     long refusalsWithoutStatement, Report.CpuShares cpu, double serverCpuMsPerAttempt) {
         }
 
@@ -653,6 +660,8 @@ final class OrderScenarios {
                                  String[] outcomeOf) {
             Api api = context.api();
             Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+            LongAdder attempts = new LongAdder();
+            LongAdder retried = new LongAdder();
             Histogram latencyMicros = new ConcurrentHistogram(3);
             CountDownLatch go = new CountDownLatch(1);
             List<Thread> threads = new ArrayList<>();
@@ -670,16 +679,34 @@ final class OrderScenarios {
                         Thread.currentThread().interrupt();
                         return;
                     }
-                    long sent = System.nanoTime();
                     String outcome;
-                    try {
-                        HttpResponse<String> response = api.exchange(checkout);
-                        outcome = response.statusCode() == 201 ? "201 order"
-                                : response.statusCode() + " " + read(response.body()).path("code").asText("?");
-                    } catch (RuntimeException e) {
-                        outcome = "I/O " + e.getClass().getSimpleName();
+                    while (true) {
+                        long sent = System.nanoTime();
+                        Optional<String> retryAfter = Optional.empty();
+                        try {
+                            HttpResponse<String> response = api.exchange(checkout);
+                            outcome = response.statusCode() == 201 ? "201 order"
+                                    : response.statusCode() + " " + read(response.body()).path("code").asText("?");
+                            retryAfter = response.statusCode() == 503
+                                    ? response.headers().firstValue("Retry-After") : Optional.empty();
+                        } catch (RuntimeException e) {
+                            outcome = "I/O " + e.getClass().getSimpleName();
+                        }
+                        latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000));
+                        attempts.increment();
+                        if (retryAfter.isEmpty()) {
+                            break;
+                        }
+                        // A shopper's app told "busy, retry after N s" does so, with the same key: the server shed
+                        // the request, it did not decide it (decision 77).
+                        retried.increment();
+                        try {
+                            Thread.sleep(Duration.ofSeconds(Long.parseLong(retryAfter.get())));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
                     }
-                    latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000));
                     outcomes.computeIfAbsent(outcome, key -> new LongAdder()).increment();
                     outcomeOf[i] = outcome;
                 }));
@@ -695,10 +722,11 @@ final class OrderScenarios {
             Report.CpuShares shares = cpu.stop();
             Map<String, Long> byOutcome = new TreeMap<>();
             outcomes.forEach((outcome, count) -> byOutcome.put(outcome, count.sum()));
-            return new Wave(byOutcome, Report.round(seconds), Report.Latency.of(latencyMicros),
+            return new Wave(byOutcome, attempts.sum(), retried.sum(), Report.round(seconds),
+                    Report.Latency.of(latencyMicros),
                     counter(context, "inventory_sold_out_refusals_from_memory_total") - fromMemoryBefore,
                     counter(context, "orders_sold_out_refusals_before_key_total") - withoutStatementBefore, shares,
-                    Report.round(serverSeconds * 1_000 / Math.max(1, buyers.size())));
+                    Report.round(serverSeconds * 1_000 / Math.max(1, attempts.sum())));
         }
 
         /** A counter of the server's (decisions 70 and 79); -1 if unreadable. */
