@@ -2,18 +2,16 @@ package dev.marketplace.server;
 
 import dev.marketplace.server.catalog.CatalogModule;
 import io.helidon.config.Config;
+import dev.marketplace.server.platform.persistence.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * {@code java -XX:AOTCacheOutput=marketplace-server.aot -jar marketplace-server.jar aot-training <directory>}: the
@@ -82,13 +80,8 @@ final class AotTraining {
     }
 
     private static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
+        try {
+            Directories.deleteRecursively(directory);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,15 +1,14 @@
 package dev.marketplace.server.catalog;
 
+import dev.marketplace.server.platform.persistence.Directories;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -162,13 +161,8 @@ final class SearchIndexSnapshots {
     }
 
     private static void deleteQuietly(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
+        try {
+            Directories.deleteRecursively(directory);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not delete " + directory, e);
         }

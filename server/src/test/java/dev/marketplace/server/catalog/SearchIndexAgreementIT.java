@@ -36,7 +36,7 @@ class SearchIndexAgreementIT {
     @RegisterExtension
     static final TestServer server = new TestServer();
 
-    private static final int PAGE = 97;
+    private static final int PAGE = SearchIndexPages.PAGE;
     private static ProductService products;
     private static SearchIndex index;
     private static List<String> texts;
@@ -181,19 +181,7 @@ class SearchIndexAgreementIT {
     }
 
     private static List<SearchIndex.Hit> allFromIndex(ListingQuery query) {
-        String tsquery = query.text().map(products::searchQueryText).orElse(null);
-        List<SearchIndex.Hit> all = new ArrayList<>();
-        PageRequest page = PageRequest.first(PAGE);
-        while (true) {
-            List<SearchIndex.Hit> hits = index.search(query, tsquery, page);
-            all.addAll(hits.subList(0, Math.min(PAGE, hits.size())));
-            if (hits.size() <= PAGE) {
-                return all;
-            }
-            SearchIndex.Hit last = all.getLast();
-            page = new PageRequest(PAGE, Optional.of(Cursor.of(query.sort().wireName(), last.sortKey(),
-                    last.productId().toString())));
-        }
+        return SearchIndexPages.all(index, products, query);
     }
 
     private static List<UUID> allFromPostgres(ListingQuery query) {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.marketplace.server.MarketplaceServer;
 import dev.marketplace.server.catalog.ListingQuery.ListingSort;
 import dev.marketplace.server.demo.DemoData;
-import dev.marketplace.server.platform.pagination.Cursor;
-import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.RecordingMailSender;
 import dev.marketplace.server.testing.TestServer;
@@ -42,7 +40,7 @@ class SearchIndexSnapshotIT {
     @RegisterExtension
     static final TestServer server = new TestServer();
 
-    private static final int PAGE = 97;
+    private static final int PAGE = SearchIndexPages.PAGE;
     private static ProductService products;
     private static List<ListingQuery> queries;
 
@@ -170,19 +168,7 @@ class SearchIndexSnapshotIT {
     }
 
     private static List<SearchIndex.Hit> all(SearchIndex index, ListingQuery query) {
-        String tsquery = query.text().map(products::searchQueryText).orElse(null);
-        List<SearchIndex.Hit> all = new ArrayList<>();
-        PageRequest page = PageRequest.first(PAGE);
-        while (true) {
-            List<SearchIndex.Hit> hits = index.search(query, tsquery, page);
-            all.addAll(hits.subList(0, Math.min(PAGE, hits.size())));
-            if (hits.size() <= PAGE) {
-                return all;
-            }
-            SearchIndex.Hit last = all.getLast();
-            page = new PageRequest(PAGE, Optional.of(Cursor.of(query.sort().wireName(), last.sortKey(),
-                    last.productId().toString())));
-        }
+        return SearchIndexPages.all(index, products, query);
     }
 
     private static ListingQuery query(Optional<String> text, Optional<UUID> category, Optional<UUID> merchant,
