@@ -39,6 +39,13 @@ public final class ErrorHandling {
                     if (DatabaseFailures.unreachable(e)) {
                         LOG.log(Level.WARNING, "request " + RequestIds.of(req) + ": database unavailable: " + e);
                         problem = ProblemException.serviceUnavailable("The database is not reachable; retry shortly.");
+                    } else if (DatabaseFailures.mayPassLater(e)) {
+                        // A deadlock, serialization failure or timeout rolled the transaction back: nothing changed,
+                        // and the same request (its key released) may pass when sent again.
+                        LOG.log(Level.WARNING, "request " + RequestIds.of(req) + ": refused for now by the database: "
+                                + e);
+                        problem = ProblemException.serviceUnavailable(
+                                "The request met a concurrent one in the database and was undone; send it again.");
                     } else {
                         LOG.log(Level.ERROR, "request " + RequestIds.of(req) + " failed", e);
                         problem = ProblemException.internalError();

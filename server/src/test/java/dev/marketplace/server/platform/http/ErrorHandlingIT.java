@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The platform's error handling on a bare server with routes that fail the ways real code fails:
- * a bug must answer 500 without leaking its message, a lost database 503 with Retry-After.
+ * a bug must answer 500 without leaking its message, a lost database or a deadlock 503 with Retry-After.
  */
 class ErrorHandlingIT {
 
@@ -33,6 +34,9 @@ class ErrorHandlingIT {
         });
         routing.get("/v1/database-gone", (req, res) -> {
             throw new org.jooq.exception.DataAccessException("pool", new SQLTransientConnectionException(SECRET));
+        });
+        routing.get("/v1/deadlock", (req, res) -> {
+            throw new org.jooq.exception.DataAccessException("update", new SQLException("deadlock detected", "40P01"));
         });
         server = WebServer.builder().port(0).host("127.0.0.1").directHandlers(errors.directHandlers())
                 .routing(routing).build().start();
@@ -60,6 +64,14 @@ class ErrorHandlingIT {
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.headers().firstValue("Retry-After")).isPresent();
         assertThat(response.body()).contains("\"code\":\"service_unavailable\"").doesNotContain("hunter2");
+    }
+
+    @Test
+    void aDeadlockIs503WithRetryAfterNot500() throws Exception {
+        HttpResponse<String> response = get("/v1/deadlock");
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(response.body()).contains("\"code\":\"service_unavailable\"").doesNotContain("deadlock detected", "40P01");
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
