@@ -1,17 +1,9 @@
 package dev.marketplace.migrations;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.stream.Stream;
 import org.jooq.codegen.GenerationTool;
 import org.jooq.meta.jaxb.Configuration;
 import org.jooq.meta.jaxb.Database;
@@ -41,7 +33,7 @@ public final class JooqCodegen {
         Path output = Path.of(args[1]).toAbsolutePath();
         String packageName = args[2];
 
-        String hash = hashOf(migrations, packageName);
+        String hash = MigrationSetFingerprint.of(migrations) + " " + packageName;
         Path stamp = output.resolve(STAMP_FILE);
         if (Files.exists(stamp) && Files.readString(stamp).equals(hash)) {
             System.out.println("[jooq-codegen] migrations unchanged, keeping " + output);
@@ -65,7 +57,7 @@ public final class JooqCodegen {
                         .withName("org.jooq.meta.postgres.PostgresDatabase")
                         .withInputSchema("public")
                         .withOutputSchemaToDefault(true)
-                        .withExcludes("flyway_schema_history"))
+                        .withExcludes("flyway_schema_history|applied_migration_set"))
                 .withGenerate(new Generate()
                         .withJavaTimeTypes(true)
                         .withRecords(true)
@@ -77,23 +69,5 @@ public final class JooqCodegen {
                         .withPackageName(packageName)
                         .withDirectory(output.toString())
                         .withClean(true)));
-    }
-
-    private static String hashOf(Path migrations, String packageName) throws IOException, NoSuchAlgorithmException {
-        MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        digest.update(packageName.getBytes(StandardCharsets.UTF_8));
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(migrations)) {
-            files = walk.filter(Files::isRegularFile).sorted().toList();
-        }
-        for (Path file : files) {
-            digest.update(migrations.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
-            try {
-                digest.update(Files.readAllBytes(file));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

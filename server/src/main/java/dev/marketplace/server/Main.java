@@ -3,6 +3,8 @@ package dev.marketplace.server;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +57,7 @@ public final class Main {
         }
         long started = System.nanoTime();
         LogConfig.configureRuntime();
+        logJvmStart();
         Config config = configuration();
         Services.set(Config.class, config);
 
@@ -82,6 +85,13 @@ public final class Main {
         } finally {
             System.exit(128 + received.getNumber()); // as the JVM's own handler exits on these signals
         }
+    }
+
+    /** The JVM's own start, before {@code main} (what an AOT cache shortens): the first of the start-up lines. */
+    private static void logJvmStart() {
+        ProcessHandle.current().info().startInstant().ifPresent(launched -> System.getLogger(Main.class.getName()).log(
+                System.Logger.Level.INFO, "start-up: JVM started in " + Duration.between(launched, Instant.now()).toMillis()
+                        + " ms (from the process's launch to main)"));
     }
 
     private static Signal awaitStop(BlockingQueue<Signal> stop) {

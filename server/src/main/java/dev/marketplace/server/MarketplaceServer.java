@@ -28,6 +28,7 @@ import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.ParkedEvents;
 import dev.marketplace.server.platform.events.ParkedEventsHttpService;
 import dev.marketplace.server.platform.health.HealthHttpService;
+import dev.marketplace.server.platform.health.StartupPhases;
 import dev.marketplace.server.platform.http.ApiRoutes;
 import dev.marketplace.server.platform.http.BrowserOrigins;
 import dev.marketplace.server.platform.http.CanonicalPaths;
@@ -75,7 +76,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
@@ -137,73 +141,91 @@ public final class MarketplaceServer implements AutoCloseable {
      * seconds off to prove nodes whose clocks differ work together (decision 62).
      */
     public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock, Clock wallClock) {
-        Database database = Database.start(DatabaseSettings.from(config));
+        StartupPhases phases = new StartupPhases();
+        // What needs no database is done beside its start and schema check, which are mostly waiting (decision 84): the
+        // OpenAPI document parsed (700 KB of YAML, the routes' and the errors' source) and the outbound HTTP client made
+        // (the JDK's TLS set-up reads its trusted certificates; the metrics registry starts).
+        CompletableFuture<ApiRoutes> documentRead = beside("OpenAPI document read", phases,
+                ApiRoutes::fromClasspathDocument);
+        CompletableFuture<OutboundHttp> outboundMade = beside("outbound HTTP client made", phases,
+                () -> OutboundHttp.create(config.get("outbound")));
+        Database database;
         NodeLiveness node;
+        OutboundHttp outbound;
         try {
-            node = NodeLiveness.start(database);
+            database = Database.start(DatabaseSettings.from(config), phases);
+            try {
+                node = phases.timed("node registered", () -> NodeLiveness.start(database));
+                outbound = joined(outboundMade);
+            } catch (RuntimeException e) {
+                database.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            database.close();
+            outboundMade.thenAccept(OutboundHttp::close);
             throw e;
         }
-        OutboundHttp outbound = OutboundHttp.create(config.get("outbound"));
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         List<Module> modules = new ArrayList<>();
         try {
             DSLContext dsl = database.dsl();
-            fillWithDemoDataIfEnabled(config.get("demo.data"), database);
+            phases.timed("demo data checked", () -> fillWithDemoDataIfEnabled(config.get("demo.data"), database));
             EventSubscribers subscribers = new EventSubscribers(dsl, UUID.randomUUID().toString(),
                     EventSubscribers.Settings.from(config.get("events")), Metrics.globalRegistry());
             RevokedTokens revokedTokens = new RevokedTokens(dsl);
 
             // The domains, each after the modules whose services it takes.
-            ClientsModule clients = add(modules, new ClientsModule(dsl, revokedTokens));
-            SecurityModule security = add(modules, new SecurityModule(config, dsl, outbound, clients.service(),
+            StartupPhases.Phase moduleConstruction = phases.begin("modules built");
+            ClientsModule clients = add(modules, moduleConstruction, new ClientsModule(dsl, revokedTokens));
+            SecurityModule security = add(modules, moduleConstruction, new SecurityModule(config, dsl, outbound, clients.service(),
                     revokedTokens, wallClock));
-            add(modules, new ChangesModule(config.get("changes"), dsl));
-            CategoriesModule categories = add(modules, new CategoriesModule(dsl));
-            MerchantsModule merchants = add(modules, new MerchantsModule(config.get("merchants"), dsl,
+            add(modules, moduleConstruction, new ChangesModule(config.get("changes"), dsl));
+            CategoriesModule categories = add(modules, moduleConstruction, new CategoriesModule(dsl));
+            MerchantsModule merchants = add(modules, moduleConstruction, new MerchantsModule(config.get("merchants"), dsl,
                     categories.service(), clients.service(), security.piiKeys()));
-            CatalogModule catalog = add(modules, new CatalogModule(config.get("catalog"),
+            CatalogModule catalog = add(modules, moduleConstruction, new CatalogModule(config.get("catalog"),
                     Path.of(config.get("data.dir").asString().get()), database,
                     categories.service(), merchants.service()));
-            InventoryModule inventory = add(modules, new InventoryModule(database, catalog.products()));
-            PointsModule points = add(modules, new PointsModule(config.get("points"), dsl, clock));
-            ChannelsModule channels = add(modules, new ChannelsModule(config.get("channels"), dsl, clock));
-            DropshipModule dropship = add(modules, new DropshipModule(config.get("dropship"), dsl, outbound,
+            InventoryModule inventory = add(modules, moduleConstruction, new InventoryModule(database, catalog.products()));
+            PointsModule points = add(modules, moduleConstruction, new PointsModule(config.get("points"), dsl, clock));
+            ChannelsModule channels = add(modules, moduleConstruction, new ChannelsModule(config.get("channels"), dsl, clock));
+            DropshipModule dropship = add(modules, moduleConstruction, new DropshipModule(config.get("dropship"), dsl, outbound,
                     security.piiKeys(), catalog.products(), inventory.inventory(), categories.service(), clock));
-            PromotionsModule promotions = add(modules, new PromotionsModule(config.get("promotions"), dsl, clock));
-            OrdersModule orders = add(modules, new OrdersModule(config.get("orders"), database, catalog.products(),
+            PromotionsModule promotions = add(modules, moduleConstruction, new PromotionsModule(config.get("promotions"), dsl, clock));
+            OrdersModule orders = add(modules, moduleConstruction, new OrdersModule(config.get("orders"), database, catalog.products(),
                     inventory.inventory(), inventory.reservations(), merchants.service(), security.piiKeys(),
                     new OrderPorts(promotions.orderCoupons(), points.orderPoints(), channels.attribution(),
                             dropship.supplyFreshness())));
-            PaymentsModule payments = add(modules, new PaymentsModule(config.get("payments"), dsl, outbound,
+            PaymentsModule payments = add(modules, moduleConstruction, new PaymentsModule(config.get("payments"), dsl, outbound,
                     orders.orders(), clock));
-            PartnersModule partners = add(modules, new PartnersModule(config.get("partners"), dsl, outbound,
+            PartnersModule partners = add(modules, moduleConstruction, new PartnersModule(config.get("partners"), dsl, outbound,
                     security.piiKeys(), points.exchange(), clock));
-            PartnerInventoryModule partnerInventory = add(modules, new PartnerInventoryModule(
+            PartnerInventoryModule partnerInventory = add(modules, moduleConstruction, new PartnerInventoryModule(
                     config.get("partner-inventory"), dsl, catalog.products(), categories.service(), merchants.service(),
                     inventory.inventory(), inventory.reservations(), orders.orders(), partners.directory(), clock));
-            FulfilmentModule fulfilment = add(modules, new FulfilmentModule(config.get("orders"), config.get("carriers"),
+            FulfilmentModule fulfilment = add(modules, moduleConstruction, new FulfilmentModule(config.get("orders"), config.get("carriers"),
                     dsl, orders.orders(), inventory.inventory(), inventory.reservations(),
                     partnerInventory.refunds(payments.refunds()), security.piiKeys()));
-            add(modules, new DropshipForwardingModule(dsl, dropship, orders.orders(), fulfilment.fulfilment()));
-            add(modules, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
+            add(modules, moduleConstruction, new DropshipForwardingModule(dsl, dropship, orders.orders(), fulfilment.fulfilment()));
+            add(modules, moduleConstruction, new CustomersModule(config.get("customers"), dsl, security.piiKeys(), mailSender,
                     security.grants(), clients.service(), security.rateLimits(), security.settings().issuer(),
                     List.of(orders.customerData())));
-            add(modules, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service(),
+            add(modules, moduleConstruction, new SettlementModule(config.get("settlement"), dsl, outbound, orders.orders(), merchants.service(),
                     clock));
-            add(modules, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
-            add(modules, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(),
+            add(modules, moduleConstruction, new ReportsModule(orders.salesFigures(), points.figures(), promotions.figures()));
+            add(modules, moduleConstruction, new WebhooksModule(config.get("webhooks"), dsl, outbound, security.piiKeys(),
                     partnerInventory.webhookAudience(), clock, wallClock));
-            add(modules, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
+            add(modules, moduleConstruction, new ReviewsModule(config.get("reviews"), dsl, orders.orders(), catalog.products(),
                     merchants.service(), dropship.supplierDataFreshness(), clock));
+            moduleConstruction.ended();
 
+            StartupPhases.Phase routingSetUp = phases.begin("routes, filters, jobs and subscribers set up");
             Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE,
                     config.get("idempotency.bookkeeping.max-pending").asInt().get(), Metrics.globalRegistry(),
                     modules.stream().flatMap(module -> module.pathsKeepingTheirOwnKeys().stream())
                             .collect(Collectors.toSet()));
             jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
-            ApiRoutes routes = ApiRoutes.fromClasspathDocument();
+            ApiRoutes routes = joined(documentRead);
             ErrorHandling errors = new ErrorHandling(routes);
             AuditTrail auditTrail = new AuditTrail(dsl);
             // Filters run in this order; each is one platform rule that no handler repeats.
@@ -233,7 +255,9 @@ public final class MarketplaceServer implements AutoCloseable {
                     security.accessTokens()));
             contractRouting.register(ParkedEventsHttpService.PATH,
                     new ParkedEventsHttpService(new ParkedEvents(dsl, subscribers)));
+            routingSetUp.ended();
 
+            StartupPhases.Phase webServerStart = phases.begin("web server started");
             Context serverContext = Context.create();
             serverContext.register(new RequestBodies(
                     config.get("http.body.timeout").as(Duration.class).get()));
@@ -250,11 +274,13 @@ public final class MarketplaceServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
+            webServerStart.ended();
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
             server.auditTrail = auditTrail;
             try {
-                tradeInDemoDataIfEnabled(config, database, security, webServer.port(), clock);
+                phases.timed("demo trade checked", () -> tradeInDemoDataIfEnabled(config, database, security,
+                        webServer.port(), clock));
             } catch (RuntimeException e) {
                 server.close();
                 throw e;
@@ -270,9 +296,26 @@ public final class MarketplaceServer implements AutoCloseable {
         }
     }
 
-    private static <M extends Module> M add(List<Module> modules, M module) {
+    /** Adds a module just built: its construction, since the previous one's, is a part of the modules' phase. */
+    private static <M extends Module> M add(List<Module> modules, StartupPhases.Phase construction, M module) {
+        construction.partEnded(module.name());
         modules.add(module);
         return module;
+    }
+
+    /** Starts a phase on a thread of its own. */
+    private static <T> CompletableFuture<T> beside(String phase, StartupPhases phases, Supplier<T> work) {
+        return CompletableFuture.supplyAsync(() -> phases.timed(phase, work),
+                runnable -> Thread.ofPlatform().name("start-up: " + phase).start(runnable));
+    }
+
+    /** The result of work done beside the start, its failure thrown as this thread's. */
+    private static <T> T joined(CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     /** Closes modules in the reverse of their order, so none outlives what it uses. */

@@ -3,6 +3,7 @@ package dev.marketplace.server.platform.persistence;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.marketplace.migrations.Migrations;
+import dev.marketplace.server.platform.health.StartupPhases;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -41,7 +42,14 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database start(DatabaseSettings settings) {
-        EmbeddedDatabase embedded = settings.embedded() ? EmbeddedDatabase.start(settings.dataDirectory()) : null;
+        return start(settings, new StartupPhases());
+    }
+
+    /** The same, its phases (the embedded PostgreSQL's start, the schema's check) timed in the log with the server's. */
+    public static Database start(DatabaseSettings settings, StartupPhases phases) {
+        EmbeddedDatabase embedded = settings.embedded()
+                ? phases.timed("embedded PostgreSQL started", () -> EmbeddedDatabase.start(settings.dataDirectory()))
+                : null;
         String url = settings.url().orElseGet(() -> embedded.jdbcUrl());
         HikariConfig config = new HikariConfig();
         config.setPoolName("marketplace");
@@ -54,9 +62,10 @@ public final class Database implements AutoCloseable {
         config.setInitializationFailTimeout(-1);
         HikariDataSource pool = new HikariDataSource(config);
         try {
-            int applied = Migrations.migrate(pool);
+            Migrations.Outcome schema = phases.timed("schema checked", () -> Migrations.migrate(pool));
             LOG.log(Level.INFO, "database ready (" + (embedded != null ? "embedded, " + settings.dataDirectory() : "external")
-                    + "), " + applied + " migration(s) applied");
+                    + "), " + (schema.flywayRan() ? "migrated by Flyway: " + schema.applied() + " migration(s) applied"
+                    : "the migration set and history recorded at its last migrate: Flyway not run"));
         } catch (RuntimeException e) {
             pool.close();
             closeEmbedded(embedded);

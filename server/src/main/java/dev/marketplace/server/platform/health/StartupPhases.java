@@ -1,0 +1,76 @@
+package dev.marketplace.server.platform.health;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * A start's phases in the log, each with how long it took and when it ended (decision 84): an operator reading a slow
+ * start sees which part was slow. Phases may run side by side on different threads, so each line gives both.
+ */
+public final class StartupPhases {
+
+    private static final System.Logger LOG = System.getLogger(StartupPhases.class.getName());
+    /** How many of a phase's parts its line names, the slowest first. */
+    private static final int PARTS_NAMED = 5;
+
+    private final long startedNanos = System.nanoTime();
+
+    /** Runs one phase and logs {@code start-up: <phase> in N ms (M ms into the start)}. */
+    public <T> T timed(String phase, Supplier<T> work) {
+        Phase timed = begin(phase);
+        T result = work.get();
+        timed.ended();
+        return result;
+    }
+
+    /** The same for a phase whose result is nothing. */
+    public void timed(String phase, Runnable work) {
+        timed(phase, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** Begins a phase, logged when it {@linkplain Phase#ended ends}. */
+    public Phase begin(String phase) {
+        return new Phase(phase);
+    }
+
+    /** A phase under way; if made of parts done one after the other (the modules' constructions), its line names the slowest. */
+    public final class Phase {
+
+        private final String phase;
+        private final long phaseStarted = System.nanoTime();
+        private final List<Part> parts = new ArrayList<>();
+        private long partStarted = phaseStarted;
+
+        private record Part(String name, long nanos) {
+        }
+
+        private Phase(String phase) {
+            this.phase = phase;
+        }
+
+        /** Notes a part that ended now, begun when the previous one ended (or the phase began). */
+        public void partEnded(String name) {
+            long now = System.nanoTime();
+            parts.add(new Part(name, now - partStarted));
+            partStarted = now;
+        }
+
+        /** Logs the phase, with its slowest parts if it has any. */
+        public void ended() {
+            long now = System.nanoTime();
+            String slowest = parts.isEmpty() ? "" : parts.stream()
+                    .sorted(Comparator.comparingLong(Part::nanos).reversed()).limit(PARTS_NAMED)
+                    .map(part -> part.name() + " " + part.nanos() / 1_000_000 + " ms")
+                    .collect(Collectors.joining(", ", "; slowest: ", ""));
+            LOG.log(Level.INFO, "start-up: " + phase + " in " + (now - phaseStarted) / 1_000_000 + " ms ("
+                    + (now - startedNanos) / 1_000_000 + " ms into the start" + slowest + ")");
+        }
+    }
+}
