@@ -42,11 +42,15 @@ final class PgbenchCheckout implements Scenario {
     static final Path BASELINE = Path.of("bench/pgbench/checkout-baseline.sql");
     static final Path TODAY = Path.of("bench/pgbench/checkout.sql");
     private static final int CLIENTS = 32;
+    private static final Duration STATEMENT_PROFILE = Duration.ofSeconds(5);
     /** Plans written per second of pgbench run: above what two cores can do, so pgbench never runs out. */
     private static final int PLANS_PER_SECOND = 2_500;
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
     private static final Pattern LATENCY = Pattern.compile("latency average = ([0-9.]+) ms");
     private static final Pattern FAILED = Pattern.compile("number of failed transactions: ([0-9]+)");
+    /** A line of pgbench -r's report: the statement's average latency (ms), its failures, its first line. */
+    private static final Pattern STATEMENT_LATENCY = Pattern.compile("^\\s+([0-9.]+)\\s+[0-9]+\\s+(\\S.*)$",
+            Pattern.MULTILINE);
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: ([0-9]+)");
     private static final String TARGET = "checkout throughput ≥ 70 % of pgbench with the checkout's SQL";
     private static final String HALF_THE_CPU = "the checkout's SQL ≥ 2× the baseline's pgbench transactions/s";
@@ -79,10 +83,17 @@ final class PgbenchCheckout implements Scenario {
 
         String port = context.jdbcUrl().replaceAll(".*://[^:]+:([0-9]+)/.*", "$1");
         // Both warmed before either is measured, so neither pays for the other's first run.
-        run(pgbench.get(), port, BASELINE, context.timing().warmUp());
-        run(pgbench.get(), port, TODAY, context.timing().warmUp());
+        run(pgbench.get(), port, BASELINE, context.timing().warmUp(), CLIENTS);
+        run(pgbench.get(), port, TODAY, context.timing().warmUp(), CLIENTS);
         Script baseline = Script.measure(context, pgbench.get(), port, BASELINE);
         Script today = Script.measure(context, pgbench.get(), port, TODAY);
+        // One client alone, each statement's latency: where a checkout's time in PostgreSQL goes, without the
+        // queueing of 32 clients on two cores (pgbench -r).
+        Map<String, Object> statements = new LinkedHashMap<>();
+        for (Path script : List.of(BASELINE, TODAY)) {
+            statements.put(script.getFileName().toString(),
+                    statementLatencies(run(pgbench.get(), port, script, STATEMENT_PROFILE, 1, "-r")));
+        }
         dropPlans(context);
 
         Optional<Double> api = OrderScenarios.checkoutsPerSecondClosedLoop();
@@ -96,6 +107,7 @@ final class PgbenchCheckout implements Scenario {
         figures.put("today", today.figures());
         figures.put("todayOverBaselineTps", Report.round(speedUp));
         figures.put("todayOverBaselineCpuPerTransaction", Report.round(today.cpuMs() / baseline.cpuMs()));
+        figures.put("oneClientStatementLatenciesMs", statements);
         figures.put("apiCheckoutsPerSecond", api.map(Report::round).orElse(null));
         figures.put("apiShareOfPgbench", api.map(rate -> Report.round(rate / today.tps())).orElse(null));
         String share = api.map(rate -> String.format(Locale.ROOT,
@@ -120,7 +132,7 @@ final class PgbenchCheckout implements Scenario {
                           Report.CpuShares cpu) {
         static Script measure(Context context, Path pgbench, String port, Path script) throws Exception {
             Machine.CpuMeter meter = new Machine.CpuMeter(context);
-            String output = run(pgbench, port, script, context.timing().measured());
+            String output = run(pgbench, port, script, context.timing().measured(), CLIENTS);
             double serverSeconds = meter.serverSeconds();
             Report.CpuShares shares = meter.stop();
             double tps = number(TPS, output).orElseThrow(() -> new IllegalStateException("no tps in: " + output));
@@ -251,13 +263,18 @@ final class PgbenchCheckout implements Scenario {
         }
     }
 
-    /** Runs pgbench over {@code script} for {@code duration}; its report, or an exception with its output when it failed. */
-    private static String run(Path pgbench, String port, Path script, Duration duration)
-            throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(pgbench.toString(), "-h", "127.0.0.1", "-p", port, "-U", "postgres",
-                "-n", "-M", "prepared", "-c", Integer.toString(CLIENTS), "-j", "2",
-                "-T", Long.toString(duration.toSeconds()), "-f", script.toString(), "postgres")
-                .redirectErrorStream(true).start();
+    /**
+     * Runs pgbench over {@code script} for {@code duration} with {@code clients} (and {@code options}); its report, or
+     * an exception with its output when it failed.
+     */
+    private static String run(Path pgbench, String port, Path script, Duration duration, int clients,
+                              String... options) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(pgbench.toString(), "-h", "127.0.0.1", "-p", port, "-U",
+                "postgres", "-n", "-M", "prepared", "-c", Integer.toString(clients),
+                "-j", Integer.toString(Math.min(clients, 2)), "-T", Long.toString(duration.toSeconds())));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-f", script.toString(), "postgres"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         byte[] output = process.getInputStream().readAllBytes();
         if (!process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -268,6 +285,21 @@ final class PgbenchCheckout implements Scenario {
             throw new IllegalStateException("pgbench failed (exit " + process.exitValue() + "): " + text);
         }
         return text;
+    }
+
+    /** pgbench -r's statements in the script's order, each "latency ms  first line". */
+    private static List<String> statementLatencies(String report) {
+        int start = report.indexOf("statement latencies in milliseconds");
+        List<String> statements = new ArrayList<>();
+        if (start >= 0) {
+            Matcher matcher = STATEMENT_LATENCY.matcher(report.substring(start));
+            while (matcher.find()) {
+                String line = matcher.group(2).strip();
+                statements.add(String.format(Locale.ROOT, "%7.3f  %s", Double.parseDouble(matcher.group(1)),
+                        line.length() > 90 ? line.substring(0, 90) : line));
+            }
+        }
+        return statements;
     }
 
     private static Optional<Double> number(Pattern pattern, String text) {
