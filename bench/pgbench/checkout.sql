@@ -1,9 +1,10 @@
 -- One plain checkout (POST /v1/orders of a cart of five lines from three merchants) as the server sends it today,
--- statement for statement and in its order, for pgbench -M prepared: the 22 statements CheckoutStatementsIT records
--- on the request's thread (decision 74), as jOOQ renders them, the bound values taken from the prepared plan row
+-- statement for statement and in its order, for pgbench -M prepared: the 18 statements CheckoutStatementsIT records
+-- on the request's thread with the audit line (decisions 74, 87), as jOOQ renders them, the bound values taken from the prepared plan row
 -- (reading it is the one statement here the server does not run). The variants and their products are not read:
 -- the server answers them from memory (decision 68). Where it differs, for want of Java between statements: the
--- stock levels' UPDATE computes the new levels from the locked rows (the server sends them computed, as six arrays);
+-- stock levels' UPDATE (with the reservation) computes the new levels from the locked rows (the server sends them
+-- computed, as six arrays);
 -- the multi-row inserts select from the plan's arrays (the server sends VALUES rows), as checkout-baseline.sql did;
 -- the order's event is keyed by the order, not by its history row's id; the storefront is no channel, as the
 -- benchmark's is not. Amounts are constants: PostgreSQL does the same work for any amount. The server's subscribers
@@ -79,23 +80,27 @@ insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "lin
 select cast(:order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
 from unnest(CAST(:line_sub_orders AS uuid[]), CAST(:line_merchants AS uuid[]), CAST(:line_numbers AS int[]),
             CAST(:categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
-insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "currency", "subtotal_amount",
-  "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id", "reservation_id",
-  "payment_due_at")
-values (cast(:order_id as uuid), cast(:storefront_id as uuid), cast(:customer_id as uuid), cast(:cart_id as uuid),
-  'placed', 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :pii_key_id,
-  cast(:reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
-returning "customer_order"."created_at";
-insert into "sub_order" ("id", "order_id", "merchant_id", "status", "currency", "subtotal_amount", "tax_amount",
-  "total_amount", "commission_amount")
-select s.id, cast(:order_id as uuid), s.merchant_id, 'pending_payment', 'JPY', 5000, 500, 5500, 500
-from unnest(CAST(:sub_orders AS uuid[]), CAST(:merchants AS uuid[])) AS s(id, merchant_id);
-insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku", "title", "quantity",
-  "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
-select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
-  cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
-from unnest(CAST(:line_sub_orders AS uuid[]), CAST(:line_numbers AS int[]), CAST(:variants AS uuid[]),
-            CAST(:products AS uuid[]), CAST(:skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku);
+-- The order with its sub-orders and their lines, one statement (decision 87).
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "currency",
+    "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:order_id as uuid), cast(:storefront_id as uuid), cast(:customer_id as uuid), cast(:cart_id as uuid),
+    'placed', 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :pii_key_id,
+    cast(:reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "currency", "subtotal_amount",
+    "tax_amount", "total_amount", "commission_amount")
+  select s.id, cast(:order_id as uuid), s.merchant_id, 'pending_payment', 'JPY', 5000, 500, 5500, 500
+  from unnest(CAST(:sub_orders AS uuid[]), CAST(:merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:line_sub_orders AS uuid[]), CAST(:line_numbers AS int[]), CAST(:variants AS uuid[]),
+              CAST(:products AS uuid[]), CAST(:skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
 -- Attribution: channels of the coupon codes (none named) and the placer's own channel; the order's row.
 select "channel_code"."code_key", "channel_code"."channel_id" from "channel_code" where false
 union all
@@ -126,25 +131,25 @@ select "stock_level"."variant_id", "stock_level"."location_id", "stock_level"."m
   "stock_level"."updated_at", "stock_level"."last_change_reason", "stock_level"."sku", "stock_level"."location_code"
 from "stock_level" where "stock_level"."variant_id" = any (cast(:variants as uuid[]))
 order by "stock_level"."variant_id", "stock_level"."location_id" for update;
-update "stock_level" set "on_hand" = "stock_level"."on_hand", "reserved" = "stock_level"."reserved" + 1,
-  "last_source_sequence" = "stock_level"."last_source_sequence",
-  "low_stock_threshold" = "stock_level"."low_stock_threshold",
-  "updated_at" = cast(current_timestamp as timestamp with time zone), "last_change_reason" = 'reserved'
-from unnest(cast(:variants as uuid[]), cast(:locations as uuid[])) AS changed(variant_id, location_id)
-where ("stock_level"."variant_id" = "changed"."variant_id" and "stock_level"."location_id" = "changed"."location_id")
-returning "stock_level"."variant_id", "stock_level"."location_id", "stock_level"."merchant_id",
-  "stock_level"."on_hand", "stock_level"."reserved", "stock_level"."last_source_sequence",
-  "stock_level"."low_stock_threshold", "stock_level"."updated_at", "stock_level"."last_change_reason",
-  "stock_level"."sku", "stock_level"."location_code";
+-- The levels written back with the reservation and its lines, one statement (decision 87).
+with "saved" as (update "stock_level" set "on_hand" = "stock_level"."on_hand", "reserved" = "stock_level"."reserved" + 1,
+    "last_source_sequence" = "stock_level"."last_source_sequence",
+    "low_stock_threshold" = "stock_level"."low_stock_threshold",
+    "updated_at" = cast(current_timestamp as timestamp with time zone), "last_change_reason" = 'reserved'
+  from unnest(cast(:variants as uuid[]), cast(:locations as uuid[])) AS changed(variant_id, location_id)
+  where ("stock_level"."variant_id" = "changed"."variant_id" and "stock_level"."location_id" = "changed"."location_id")
+  returning "stock_level"."variant_id"),
+"reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:variants AS uuid[]), CAST(:locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
 insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
 values (cast(:reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
-  cast(now() + interval '45 minutes' as timestamp(6) with time zone))
+  clock_timestamp() + 2700000 * interval '1 millisecond')
 returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
   "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
   "stock_reservation"."updated_at";
-insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id", "location_id", "quantity")
-select cast(:reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
-from unnest(CAST(:variants AS uuid[]), CAST(:locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position);
 -- Idempotency: the key's outcome marked committed with the order (decision 50).
 with "mark" as (update "idempotency_record"
     set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())

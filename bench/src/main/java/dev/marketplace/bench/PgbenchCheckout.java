@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +30,8 @@ import java.util.regex.Pattern;
  * server's, decision 74). It reports what PostgreSQL alone can do with each on this machine, today's against the
  * baseline (issue 20: at least twice its transactions/s), the server's CPU (PostgreSQL's, and the JVM's following the
  * events) per transaction, and the API's checkouts/s (closed loop, same client count) as a share of today's (issue 20:
- * at least 70 %).
+ * at least 70 %). Today's is measured once more without the cart's announcement at commit (decision 87), and each
+ * script's statements are timed at one client.
  *
  * <p>Each pgbench transaction checks out its own cart, written by SQL beforehand with a plan row holding what the
  * server would hold in memory (ids it generates, the cart's variants and locations). The orders it places are real
@@ -42,11 +44,15 @@ final class PgbenchCheckout implements Scenario {
     static final Path BASELINE = Path.of("bench/pgbench/checkout-baseline.sql");
     static final Path TODAY = Path.of("bench/pgbench/checkout.sql");
     private static final int CLIENTS = 32;
+    private static final Duration STATEMENT_PROFILE = Duration.ofSeconds(5);
     /** Plans written per second of pgbench run: above what two cores can do, so pgbench never runs out. */
     private static final int PLANS_PER_SECOND = 2_500;
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
     private static final Pattern LATENCY = Pattern.compile("latency average = ([0-9.]+) ms");
     private static final Pattern FAILED = Pattern.compile("number of failed transactions: ([0-9]+)");
+    /** A line of pgbench -r's report: the statement's average latency (ms), its failures, its first line. */
+    private static final Pattern STATEMENT_LATENCY = Pattern.compile("^\\s+([0-9.]+)\\s+[0-9]+\\s+(\\S.*)$",
+            Pattern.MULTILINE);
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: ([0-9]+)");
     private static final String TARGET = "checkout throughput ≥ 70 % of pgbench with the checkout's SQL";
     private static final String HALF_THE_CPU = "the checkout's SQL ≥ 2× the baseline's pgbench transactions/s";
@@ -79,10 +85,20 @@ final class PgbenchCheckout implements Scenario {
 
         String port = context.jdbcUrl().replaceAll(".*://[^:]+:([0-9]+)/.*", "$1");
         // Both warmed before either is measured, so neither pays for the other's first run.
-        run(pgbench.get(), port, BASELINE, context.timing().warmUp());
-        run(pgbench.get(), port, TODAY, context.timing().warmUp());
+        run(pgbench.get(), port, BASELINE, context.timing().warmUp(), CLIENTS);
+        run(pgbench.get(), port, TODAY, context.timing().warmUp(), CLIENTS);
         Script baseline = Script.measure(context, pgbench.get(), port, BASELINE);
         Script today = Script.measure(context, pgbench.get(), port, TODAY);
+        // Today's again without the cart's announcement at commit (decision 87): a transaction that notifies holds a
+        // cluster-wide lock through its WAL flush, so checkouts commit one at a time; this says what that costs here.
+        Script unannounced = withoutCartAnnouncement(context, () -> Script.measure(context, pgbench.get(), port, TODAY));
+        // One client alone, each statement's latency: where a checkout's time in PostgreSQL goes, without the
+        // queueing of 32 clients on two cores (pgbench -r).
+        Map<String, Object> statements = new LinkedHashMap<>();
+        for (Path script : List.of(BASELINE, TODAY)) {
+            statements.put(script.getFileName().toString(),
+                    statementLatencies(run(pgbench.get(), port, script, STATEMENT_PROFILE, 1, "-r")));
+        }
         dropPlans(context);
 
         Optional<Double> api = OrderScenarios.checkoutsPerSecondClosedLoop();
@@ -94,8 +110,10 @@ final class PgbenchCheckout implements Scenario {
         figures.put("preparedSeconds", Report.round(preparingSeconds));
         figures.put("baseline", baseline.figures());
         figures.put("today", today.figures());
+        figures.put("todayWithoutCartAnnouncement", unannounced.figures());
         figures.put("todayOverBaselineTps", Report.round(speedUp));
         figures.put("todayOverBaselineCpuPerTransaction", Report.round(today.cpuMs() / baseline.cpuMs()));
+        figures.put("oneClientStatementLatenciesMs", statements);
         figures.put("apiCheckoutsPerSecond", api.map(Report::round).orElse(null));
         figures.put("apiShareOfPgbench", api.map(rate -> Report.round(rate / today.tps())).orElse(null));
         String share = api.map(rate -> String.format(Locale.ROOT,
@@ -120,7 +138,7 @@ final class PgbenchCheckout implements Scenario {
                           Report.CpuShares cpu) {
         static Script measure(Context context, Path pgbench, String port, Path script) throws Exception {
             Machine.CpuMeter meter = new Machine.CpuMeter(context);
-            String output = run(pgbench, port, script, context.timing().measured());
+            String output = run(pgbench, port, script, context.timing().measured(), CLIENTS);
             double serverSeconds = meter.serverSeconds();
             Report.CpuShares shares = meter.stop();
             double tps = number(TPS, output).orElseThrow(() -> new IllegalStateException("no tps in: " + output));
@@ -244,6 +262,20 @@ final class PgbenchCheckout implements Scenario {
         }
     }
 
+    /** Runs {@code measurement} with the cart_changed trigger (V69) disabled, enabled again whatever happens. */
+    private static Script withoutCartAnnouncement(Context context, Callable<Script> measurement)
+            throws Exception {
+        try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
+             Statement ddl = db.createStatement()) {
+            ddl.execute("ALTER TABLE cart DISABLE TRIGGER cart_changed");
+            try {
+                return measurement.call();
+            } finally {
+                ddl.execute("ALTER TABLE cart ENABLE TRIGGER cart_changed");
+            }
+        }
+    }
+
     private static void dropPlans(Context context) throws Exception {
         try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
              Statement ddl = db.createStatement()) {
@@ -251,13 +283,18 @@ final class PgbenchCheckout implements Scenario {
         }
     }
 
-    /** Runs pgbench over {@code script} for {@code duration}; its report, or an exception with its output when it failed. */
-    private static String run(Path pgbench, String port, Path script, Duration duration)
-            throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(pgbench.toString(), "-h", "127.0.0.1", "-p", port, "-U", "postgres",
-                "-n", "-M", "prepared", "-c", Integer.toString(CLIENTS), "-j", "2",
-                "-T", Long.toString(duration.toSeconds()), "-f", script.toString(), "postgres")
-                .redirectErrorStream(true).start();
+    /**
+     * Runs pgbench over {@code script} for {@code duration} with {@code clients} (and {@code options}); its report, or
+     * an exception with its output when it failed.
+     */
+    private static String run(Path pgbench, String port, Path script, Duration duration, int clients,
+                              String... options) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(pgbench.toString(), "-h", "127.0.0.1", "-p", port, "-U",
+                "postgres", "-n", "-M", "prepared", "-c", Integer.toString(clients),
+                "-j", Integer.toString(Math.min(clients, 2)), "-T", Long.toString(duration.toSeconds())));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-f", script.toString(), "postgres"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         byte[] output = process.getInputStream().readAllBytes();
         if (!process.waitFor(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -268,6 +305,21 @@ final class PgbenchCheckout implements Scenario {
             throw new IllegalStateException("pgbench failed (exit " + process.exitValue() + "): " + text);
         }
         return text;
+    }
+
+    /** pgbench -r's statements in the script's order, each "latency ms  first line". */
+    private static List<String> statementLatencies(String report) {
+        int start = report.indexOf("statement latencies in milliseconds");
+        List<String> statements = new ArrayList<>();
+        if (start >= 0) {
+            Matcher matcher = STATEMENT_LATENCY.matcher(report.substring(start));
+            while (matcher.find()) {
+                String line = matcher.group(2).strip();
+                statements.add(String.format(Locale.ROOT, "%7.3f  %s", Double.parseDouble(matcher.group(1)),
+                        line.length() > 90 ? line.substring(0, 90) : line));
+            }
+        }
+        return statements;
     }
 
     private static Optional<Double> number(Pattern pattern, String text) {

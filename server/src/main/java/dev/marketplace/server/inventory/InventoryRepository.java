@@ -36,6 +36,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Table;
+import org.jooq.UpdateResultStep;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -237,6 +238,15 @@ final class InventoryRepository {
      * rows were, for that one value).
      */
     OffsetDateTime saveLevels(DSLContext db, Collection<StockLevel> levels, StockChangeReason reason) {
+        return db.with("saved").as(levelsWritten(levels, reason))
+                .select(DSL.currentOffsetDateTime())
+                .fetchSingle()
+                .value1();
+    }
+
+    /** The UPDATE writing these locked levels back (in key order), for a statement of its caller. */
+    private static UpdateResultStep<StockLevelRecord> levelsWritten(Collection<StockLevel> levels,
+                                                                    StockChangeReason reason) {
         List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
         Table<?> changed = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}) AS changed(variant_id, location_id, "
                         + "on_hand, reserved, last_source_sequence, low_stock_threshold)",
@@ -246,7 +256,7 @@ final class InventoryRepository {
                 longs(sorted.stream().map(StockLevel::reserved).toArray(Long[]::new)),
                 longs(sorted.stream().map(level -> level.lastSourceSequence().orElse(null)).toArray(Long[]::new)),
                 longs(sorted.stream().map(level -> level.lowStockThreshold().orElse(null)).toArray(Long[]::new)));
-        return db.with("saved").as(DSL.update(STOCK_LEVEL)
+        return DSL.update(STOCK_LEVEL)
                 .set(STOCK_LEVEL.ON_HAND, DSL.field(DSL.name("changed", "on_hand"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.RESERVED, DSL.field(DSL.name("changed", "reserved"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.LAST_SOURCE_SEQUENCE,
@@ -258,10 +268,7 @@ final class InventoryRepository {
                 .from(changed)
                 .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
                 .and(STOCK_LEVEL.LOCATION_ID.eq(DSL.field(DSL.name("changed", "location_id"), SQLDataType.UUID)))
-                .returning(STOCK_LEVEL.VARIANT_ID))
-                .select(DSL.currentOffsetDateTime())
-                .fetchSingle()
-                .value1();
+                .returning(STOCK_LEVEL.VARIANT_ID);
     }
 
     // Low-stock events
@@ -319,24 +326,29 @@ final class InventoryRepository {
     /** The owner id recorded for the operator's reservations, who has no id of its own (the nil UUID). */
     private static final UUID OPERATOR_OWNER_ID = new UUID(0, 0);
 
-    /** A reservation held for {@code holdFor} from now on PostgreSQL's clock, the one the expiry job compares with. */
+    /**
+     * A reservation held for {@code holdFor} from now on PostgreSQL's clock, the one the expiry job compares with,
+     * written with its lines and the locked {@code levels} it takes its quantities from: one statement (the lines'
+     * foreign key to the reservation is checked at its end, when the reservation's row is there).
+     */
     Reservation insertReservation(DSLContext db, UUID id, Principal owner, List<Reservation.Line> lines,
-                                  Duration holdFor) {
-        StockReservationRecord row = db.insertInto(STOCK_RESERVATION)
+                                  Duration holdFor, Collection<StockLevel> levels) {
+        var lineRows = DSL.insertInto(STOCK_RESERVATION_LINE, STOCK_RESERVATION_LINE.RESERVATION_ID,
+                STOCK_RESERVATION_LINE.LINE_NUMBER, STOCK_RESERVATION_LINE.VARIANT_ID,
+                STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY);
+        for (int i = 0; i < lines.size(); i++) {
+            Reservation.Line line = lines.get(i);
+            lineRows = lineRows.values(id, i, line.variantId(), line.locationId(), line.quantity());
+        }
+        StockReservationRecord row = db.with("saved").as(levelsWritten(levels, StockChangeReason.RESERVED))
+                .with("reservation_lines").as(lineRows.returningResult(STOCK_RESERVATION_LINE.LINE_NUMBER))
+                .insertInto(STOCK_RESERVATION)
                 .set(STOCK_RESERVATION.ID, id)
                 .set(STOCK_RESERVATION.OWNER_TYPE, owner.type().wireName())
                 .set(STOCK_RESERVATION.OWNER_ID, owner.isOperator() ? OPERATOR_OWNER_ID : owner.id())
                 .set(STOCK_RESERVATION.STATUS, ReservationStatus.ACTIVE.wireName())
                 .set(STOCK_RESERVATION.EXPIRES_AT, DatabaseClock.nowPlus(holdFor))
                 .returning().fetchOne();
-        var insert = db.insertInto(STOCK_RESERVATION_LINE, STOCK_RESERVATION_LINE.RESERVATION_ID,
-                STOCK_RESERVATION_LINE.LINE_NUMBER, STOCK_RESERVATION_LINE.VARIANT_ID,
-                STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY);
-        for (int i = 0; i < lines.size(); i++) {
-            Reservation.Line line = lines.get(i);
-            insert = insert.values(id, i, line.variantId(), line.locationId(), line.quantity());
-        }
-        insert.execute();
         return reservation(row, lines);
     }
 

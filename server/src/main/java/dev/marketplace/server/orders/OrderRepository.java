@@ -79,9 +79,13 @@ final class OrderRepository {
         return high != 0 ? high : Long.compareUnsigned(a.id().getLeastSignificantBits(), b.id().getLeastSignificantBits());
     };
 
-    /** Inserts the placed order; returns its {@code created_at} (the transaction's now()). */
-    OffsetDateTime insertOrder(DSLContext db, NewOrder order) {
-        return db.insertInto(CUSTOMER_ORDER)
+    /**
+     * Inserts the placed order with its sub-orders and all their lines: one statement whatever their number (the
+     * foreign keys to the order and sub-order rows are checked at its end, when they are there). Returns the order's
+     * {@code created_at}, the transaction's now(), which every default timestamp of these rows is.
+     */
+    OffsetDateTime insertOrder(DSLContext db, NewOrder order, List<Order.SubOrder> subOrders) {
+        var orderRow = DSL.insertInto(CUSTOMER_ORDER)
                 .set(CUSTOMER_ORDER.ID, order.id())
                 .set(CUSTOMER_ORDER.STOREFRONT_ID, order.storefrontId())
                 .set(CUSTOMER_ORDER.CUSTOMER_ID, order.customerId())
@@ -96,20 +100,15 @@ final class OrderRepository {
                 .set(CUSTOMER_ORDER.PII_KEY_ID, piiKeys.currentId())
                 .set(CUSTOMER_ORDER.RESERVATION_ID, order.reservationId())
                 .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, order.paymentDueAt())
-                .returningResult(CUSTOMER_ORDER.CREATED_AT)
-                .fetchSingle(CUSTOMER_ORDER.CREATED_AT);
-    }
-
-    /** Inserts new sub-orders and all their lines: two statements whatever their number. */
-    void insertSubOrders(DSLContext db, UUID orderId, List<Order.SubOrder> subOrders) {
-        var subOrderRows = db.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
+                .returningResult(CUSTOMER_ORDER.CREATED_AT);
+        var subOrderRows = DSL.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
                 SUB_ORDER.STATUS, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT, SUB_ORDER.TAX_AMOUNT,
                 SUB_ORDER.TOTAL_AMOUNT, SUB_ORDER.COMMISSION_AMOUNT);
-        var lineRows = db.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
+        var lineRows = DSL.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
                 ORDER_LINE.PRODUCT_ID, ORDER_LINE.SKU, ORDER_LINE.TITLE, ORDER_LINE.QUANTITY, ORDER_LINE.UNIT_PRICE_AMOUNT,
                 ORDER_LINE.SUBTOTAL_AMOUNT, ORDER_LINE.TAX_RATE_BP, ORDER_LINE.TAX_AMOUNT, ORDER_LINE.COMMISSION_RATE_BP);
         for (Order.SubOrder subOrder : subOrders) {
-            subOrderRows = subOrderRows.values(subOrder.id(), orderId, subOrder.merchantId(),
+            subOrderRows = subOrderRows.values(subOrder.id(), order.id(), subOrder.merchantId(),
                     subOrder.status().wireName(), subOrder.total().currency(), subOrder.subtotal().amount(),
                     subOrder.tax().amount(), subOrder.total().amount(), subOrder.commission().amount());
             for (Order.Line line : subOrder.lines()) {
@@ -119,8 +118,14 @@ final class OrderRepository {
                         line.commissionRateBasisPoints());
             }
         }
-        subOrderRows.execute();
-        lineRows.execute();
+        return db.with("order_row").as(orderRow)
+                .with("sub_order_rows").as(subOrderRows.returningResult(SUB_ORDER.ID))
+                .with("order_line_rows").as(lineRows.returningResult(ORDER_LINE.LINE_NUMBER))
+                .select(DSL.field(DSL.name("order_row", CUSTOMER_ORDER.CREATED_AT.getName()),
+                        CUSTOMER_ORDER.CREATED_AT.getDataType()))
+                .from(DSL.table(DSL.name("order_row")))
+                .fetchSingle()
+                .value1();
     }
 
     /** Appends one history row; returns its id. Its time is the transaction's now(). */

@@ -385,12 +385,12 @@ public final class OrderService {
         run.subtotal = run.parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
         run.tax = run.parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
+        List<Order.SubOrder> subOrders = subOrdersOf(run.parts, run.subOrderIds);
         run.now = repository.insertOrder(run.db, new OrderRepository.NewOrder(run.orderId, run.caller.id(),
                 run.customer, run.cart.id(), run.subtotal, run.tax, run.discount,
                 run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId,
-                DSL.val(run.due)));
-        run.subOrders = subOrdersOf(run.parts, run.subOrderIds, run.now);
-        repository.insertSubOrders(run.db, run.orderId, run.subOrders);
+                DSL.val(run.due)), subOrders);
+        run.subOrders = writtenAt(subOrders, run.now);
         return Next.CONTINUE;
     }
 
@@ -439,9 +439,11 @@ public final class OrderService {
                 .map(s -> new OrderAttribution.SubOrder(s.id(), s.merchantId(), s.subtotal(), s.total())).toList();
     }
 
-    /** The sub-orders of priced parts (one per merchant), awaiting payment, with their lines and commission. */
-    private static List<Order.SubOrder> subOrdersOf(List<Pricing.MerchantPart> parts, List<UUID> subOrderIds,
-                                                    OffsetDateTime now) {
+    /**
+     * The sub-orders of priced parts (one per merchant), awaiting payment, with their lines and commission; without
+     * their times until written ({@link #writtenAt}).
+     */
+    private static List<Order.SubOrder> subOrdersOf(List<Pricing.MerchantPart> parts, List<UUID> subOrderIds) {
         List<Order.SubOrder> subOrders = new ArrayList<>();
         for (Pricing.MerchantPart part : parts) {
             UUID subOrderId = subOrderIds.get(subOrders.size());
@@ -456,9 +458,15 @@ public final class OrderService {
                         line.tax(), rate));
             }
             subOrders.add(new Order.SubOrder(subOrderId, part.merchantId(), SubOrderStatus.PENDING_PAYMENT,
-                    part.subtotal(), part.tax(), part.total(), commission, lines, 1, now, now));
+                    part.subtotal(), part.tax(), part.total(), commission, lines, 1, null, null));
         }
         return subOrders;
+    }
+
+    /** These sub-orders as written: created and updated at {@code now}, the order's time. */
+    private static List<Order.SubOrder> writtenAt(List<Order.SubOrder> subOrders, OffsetDateTime now) {
+        return subOrders.stream().map(s -> new Order.SubOrder(s.id(), s.merchantId(), s.status(), s.subtotal(),
+                s.tax(), s.total(), s.commission(), s.lines(), s.version(), now, now)).toList();
     }
 
     /** A line of a partner order: the variant as sold, {@code variant.price()} being the partner's price. */
@@ -482,12 +490,12 @@ public final class OrderService {
         Money subtotal = parts.stream().map(Pricing.MerchantPart::subtotal).reduce(Money::plus).orElseThrow();
         Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
         Money total = subtotal.plus(tax);
+        List<Order.SubOrder> unwritten = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList());
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, partnerId, partnerId,
                 null, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
                 // Paid below, in this transaction: due at once, on the clock every deadline is on (decision 80).
-                DatabaseClock.now()));
-        List<Order.SubOrder> subOrders = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList(), now);
-        repository.insertSubOrders(db, orderId, subOrders);
+                DatabaseClock.now()), unwritten);
+        List<Order.SubOrder> subOrders = writtenAt(unwritten, now);
         // The partner placed it: attributed to the partner's channel, if it is one.
         Optional<Order.Channel> channel = ports.attribution().placed(db, new Principal(PrincipalType.PARTNER,
                 partnerId, null, Set.of()), orderId, partnerId, Optional.empty(), List.of(), attributed(subOrders));
