@@ -26,10 +26,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,6 +44,8 @@ import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.Deflater;
+import java.util.zip.InflaterInputStream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -295,7 +299,7 @@ public final class Idempotency implements Filter {
                 if (!expired && existing.getState().equals("completed")) {
                     throw new Replay(existing.getResponseStatus(),
                             JSON.createReader(new StringReader(existing.getResponseHeaders().data())).readObject(),
-                            existing.getResponseBody());
+                            storedAnswer(existing));
                 }
                 if (!expired && existing.getCommittedAt() != null) {
                     // The first request's effect committed; it may still be storing its answer.
@@ -422,7 +426,8 @@ public final class Idempotency implements Filter {
                     .set(IDEMPOTENCY_RECORD.STATE, "completed")
                     .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
                     .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, headers)
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, body)
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, deflated(body))
+                    .set(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED, true)
                     .where(ours())
                     .execute();
         }
@@ -462,6 +467,38 @@ public final class Idempotency implements Filter {
                 sent.headers().first(name).ifPresent(value -> headers.add(name.defaultCase(), value));
             }
             return JSONB.jsonb(headers.build().toString());
+        }
+    }
+
+    /**
+     * The answer as it is kept: deflated at the fastest level (V76). A 10,000-item stock update's 4.8 MB answer takes
+     * 20 ms to become 0.34 MB; PostgreSQL's own compression of it took 150-200 ms, while the client waited for the store.
+     */
+    private static byte[] deflated(byte[] answer) {
+        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+        try {
+            deflater.setInput(answer);
+            deflater.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(answer.length / 8 + 64);
+            byte[] chunk = new byte[64 * 1024];
+            while (!deflater.finished()) {
+                out.write(chunk, 0, deflater.deflate(chunk));
+            }
+            return out.toByteArray();
+        } finally {
+            deflater.end();
+        }
+    }
+
+    /** The kept answer's bytes; a record stored before V76 holds them as they were sent. */
+    private static byte[] storedAnswer(IdempotencyRecordRecord record) {
+        if (!record.getResponseDeflated()) {
+            return record.getResponseBody();
+        }
+        try (InflaterInputStream in = new InflaterInputStream(new ByteArrayInputStream(record.getResponseBody()))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
