@@ -338,13 +338,16 @@ final class SearchUnderWritesScenarios {
         return grown;
     }
 
+    /** Samples by name and labels, without Helidon's {@code scope} label: {@code name{a="x",b="y"}}. */
     private static Map<String, Double> counters(List<String> metrics) {
         Map<String, Double> values = new TreeMap<>();
         for (String line : metrics) {
             int space = line.lastIndexOf(' ');
             if (space > 0 && !line.startsWith("#")) {
+                String name = line.substring(0, space).replace("scope=\"application\",", "").replace(",}", "}")
+                        .replace("{}", "");
                 try {
-                    values.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                    values.put(name, Double.parseDouble(line.substring(space + 1)));
                 } catch (NumberFormatException e) {
                     // not a sample line
                 }
