@@ -24,7 +24,7 @@ final class HttpConnection implements AutoCloseable {
     private OutputStream out;
     private final StringBuilder line = new StringBuilder(128);
     private final byte[] skip = new byte[16 * 1024];
-    private boolean lastHadRetryAfter;
+    private int lastRetryAfterSeconds = -1;
 
     HttpConnection(URI base) {
         this.base = base;
@@ -61,7 +61,12 @@ final class HttpConnection implements AutoCloseable {
 
     /** Whether the last answer carried {@code Retry-After} (what a shed request must say). */
     boolean lastHadRetryAfter() {
-        return lastHadRetryAfter;
+        return lastRetryAfterSeconds >= 0;
+    }
+
+    /** The last answer's {@code Retry-After} in seconds (a date counts as 1); -1 when it had none. */
+    int lastRetryAfterSeconds() {
+        return lastRetryAfterSeconds;
     }
 
     private void connect() throws IOException {
@@ -82,7 +87,7 @@ final class HttpConnection implements AutoCloseable {
         long contentLength = -1;
         boolean chunked = false;
         boolean close = false;
-        lastHadRetryAfter = false;
+        lastRetryAfterSeconds = -1;
         for (String header = readLine(); !header.isEmpty(); header = readLine()) {
             int colon = header.indexOf(':');
             if (colon < 0) {
@@ -94,7 +99,8 @@ final class HttpConnection implements AutoCloseable {
                 case "content-length" -> contentLength = Long.parseLong(value);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 case "connection" -> close = value.equalsIgnoreCase("close");
-                case "retry-after" -> lastHadRetryAfter = true;
+                case "retry-after" -> lastRetryAfterSeconds = value.chars().allMatch(Character::isDigit)
+                        && !value.isEmpty() ? Integer.parseInt(value) : 1;
                 default -> { }
             }
         }

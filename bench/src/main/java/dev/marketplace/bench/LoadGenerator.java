@@ -8,7 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -23,7 +27,8 @@ import org.HdrHistogram.Histogram;
  * not from when it could be sent, so time spent queueing behind a slow server is part of the figure (no
  * coordinated omission — the method of wrk2 and Gatling's open injection). Closed loop ({@link #asFastAsPossible}):
  * every connection sends its next request as soon as the previous answer arrived; that measures the most the
- * server can do at that concurrency, and its latencies are only the service times.
+ * server can do at that concurrency, and its latencies are only the service times. In both, a request answered 503
+ * with {@code Retry-After} is sent again after it (at most {@link #SENT_AGAIN_AFTER_503} times), as a client would.
  */
 final class LoadGenerator {
 
@@ -73,38 +78,107 @@ final class LoadGenerator {
         long nextDue(long start, long end);
     }
 
+    /**
+     * How many times a request answered 503 with {@code Retry-After} is sent again, that many seconds after the
+     * answer, as a client's app would (the flash-sale buyers do, decision 77): shedding defers work, it does not end
+     * it, and what is sent again is load too. Then the 503 is the request's answer (decision 83).
+     */
+    static final int SENT_AGAIN_AFTER_503 = 2;
+
+    /**
+     * A request to send when due: {@code attempt} 0 is its first sending (its bytes, null, are chosen when it is sent),
+     * higher ones after a 503's Retry-After.
+     */
+    private record Send(byte[] request, long due, int attempt) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(due - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed other) {
+            return Long.compare(getDelay(TimeUnit.NANOSECONDS), other.getDelay(TimeUnit.NANOSECONDS));
+        }
+    }
+
     private Report.Load run(Duration warmUp, Duration measured, Requests requests, double intendedRate, Pacer pacer) {
         long start = System.nanoTime() + 50_000_000L; // every connection's thread is running by then
         long measuredFrom = start + warmUp.toNanos();
         long end = measuredFrom + measured.toNanos();
+        boolean openLoop = intendedRate > 0;
         Histogram latencyMicros = new ConcurrentHistogram(3);
         LongAdder completed = new LongAdder();
+        LongAdder firstSendings = new LongAdder();
         LongAdder answeredInWarmUp = new LongAdder();
         Map<Integer, LongAdder> httpErrors = new ConcurrentHashMap<>();
         LongAdder ioErrors = new LongAdder();
         LongAdder unavailableWithoutRetryAfter = new LongAdder();
+        LongAdder retriedAfter503 = new LongAdder();
+        // Open loop: requests to send again, taken by whichever connection is free (a client's app, not its
+        // connection, waits out the Retry-After); closed loop: each connection sends its own again.
+        DelayQueue<Send> sendAgain = new DelayQueue<>();
+        AtomicInteger toSendAgain = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
             threads.add(Thread.ofVirtual().name("load-" + c).start(() -> {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
+                Send own = null;
                 try (HttpConnection connection = new HttpConnection(base)) {
-                    for (long due = pacer.nextDue(start, end); due >= 0; due = pacer.nextDue(start, end)) {
+                    while (true) {
+                        Send send;
+                        if (openLoop) {
+                            send = nextOpenLoop(sendAgain, toSendAgain, pacer, start, end);
+                        } else if (own != null) {
+                            send = own.due() < end ? own : null; // not sent again after the run
+                            own = null;
+                            for (long wait = send == null ? 0 : send.due() - System.nanoTime(); wait > 0;
+                                 wait = send.due() - System.nanoTime()) {
+                                LockSupport.parkNanos(wait);
+                            }
+                        } else {
+                            long due = pacer.nextDue(start, end);
+                            send = due < 0 ? null : new Send(null, due, 0);
+                        }
+                        if (send == null) {
+                            break;
+                        }
                         int status;
+                        byte[] request = send.request();
                         try {
-                            status = connection.exchange(requests.next(random));
+                            if (request == null) {
+                                request = requests.next(random);
+                            }
+                            status = connection.exchange(request);
                         } catch (IOException | RuntimeException e) {
                             connection.close();
                             status = -1;
                         }
                         long done = System.nanoTime();
-                        if (due < measuredFrom) {
+                        int retryAfter = status == 503 ? connection.lastRetryAfterSeconds() : -1;
+                        boolean again = retryAfter >= 0 && send.attempt() < SENT_AGAIN_AFTER_503;
+                        if (again) {
+                            Send later = new Send(request, done + retryAfter * 1_000_000_000L,
+                                    send.attempt() + 1);
+                            if (openLoop) {
+                                toSendAgain.incrementAndGet();
+                                sendAgain.add(later);
+                            } else {
+                                own = later;
+                            }
+                        }
+                        if (send.due() < measuredFrom) {
                             if (status >= 0) {
                                 answeredInWarmUp.increment();
                             }
                             continue;
                         }
+                        if (send.attempt() == 0) {
+                            firstSendings.increment();
+                        }
                         if (status < 0) {
                             ioErrors.increment();
+                        } else if (again) {
+                            retriedAfter503.increment();
                         } else if (status >= 400) {
                             httpErrors.computeIfAbsent(status, key -> new LongAdder()).increment();
                             if (status == 503 && !connection.lastHadRetryAfter()) {
@@ -113,7 +187,7 @@ final class LoadGenerator {
                         } else {
                             completed.increment();
                         }
-                        latencyMicros.recordValue(Math.max(1, (done - due) / 1_000));
+                        latencyMicros.recordValue(Math.max(1, (done - send.due()) / 1_000));
                     }
                 }
             }));
@@ -123,11 +197,42 @@ final class LoadGenerator {
         double seconds = (System.nanoTime() - measuredFrom) / 1e9;
         Map<Integer, Long> httpErrorsByStatus = new TreeMap<>();
         httpErrors.forEach((status, count) -> httpErrorsByStatus.put(status, count.sum()));
-        long sent = completed.sum() + httpErrorsByStatus.values().stream().mapToLong(Long::longValue).sum()
-                + ioErrors.sum();
-        long unsent = intendedRate > 0 ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate) - sent) : 0;
+        // Given up on: first sendings the schedule did not get to, and requests not sent again in time.
+        long unsent = openLoop ? Math.max(0, Math.round(measured.toNanos() / 1e9 * intendedRate)
+                - firstSendings.sum()) + toSendAgain.get() : 0;
         return Report.Load.of(connections, intendedRate, seconds, completed.sum(), httpErrorsByStatus, ioErrors.sum(),
-                unsent, answeredInWarmUp.sum(), unavailableWithoutRetryAfter.sum(), latencyMicros);
+                unsent, answeredInWarmUp.sum(), unavailableWithoutRetryAfter.sum(), retriedAfter503.sum(),
+                latencyMicros);
+    }
+
+    /**
+     * The open loop's next request: one due to be sent again, else the schedule's next; after the schedule's end, those
+     * still to be sent again until {@link #MAX_OVERRUN} after it. Null when there is nothing more to send.
+     */
+    private static Send nextOpenLoop(DelayQueue<Send> sendAgain, AtomicInteger toSendAgain, Pacer pacer, long start,
+                                     long end) {
+        Send again = sendAgain.poll();
+        if (again != null) {
+            toSendAgain.decrementAndGet();
+            return again;
+        }
+        long due = pacer.nextDue(start, end);
+        if (due >= 0) {
+            return new Send(null, due, 0);
+        }
+        while (toSendAgain.get() > 0 && System.nanoTime() < end + MAX_OVERRUN.toNanos()) {
+            try {
+                again = sendAgain.poll(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            if (again != null) {
+                toSendAgain.decrementAndGet();
+                return again;
+            }
+        }
+        return null;
     }
 
     /** Waits for every thread to end. */

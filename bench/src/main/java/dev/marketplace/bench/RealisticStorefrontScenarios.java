@@ -46,12 +46,17 @@ final class RealisticStorefrontScenarios {
 
     /** The server's catalog_* metrics lines (search index, listing cache, engines, shedding); empty if unreadable. */
     static List<String> catalogMetrics(Scenario.Context context) {
+        return metrics(context, "catalog_");
+    }
+
+    /** The server's metrics lines whose names start so. */
+    static List<String> metrics(Scenario.Context context, String prefix) {
         try {
             HttpResponse<String> metrics = context.api().exchange(HttpRequest.newBuilder(
                             context.base().resolve("/observe/metrics"))
                     .header("Authorization", "Bearer " + context.operatorToken())
                     .header("Accept", "text/plain").GET().build());
-            return metrics.body().lines().filter(line -> line.startsWith("catalog_")).toList();
+            return metrics.body().lines().filter(line -> line.startsWith(prefix)).toList();
         } catch (RuntimeException e) {
             return List.of("metrics not read: " + e);
         }

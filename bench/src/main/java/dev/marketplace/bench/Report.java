@@ -42,17 +42,20 @@ final class Report {
      * second; {@code unsent} are requests of an open-loop schedule the generator gave up on (server too slow).
      * {@code answeredInWarmUp}: answers to warm-up requests, which are all a server far slower than the rate gets to.
      * {@code unavailableWithoutRetryAfter}: 503 answers that did not say when to come back (shedding must, decision 69).
+     * {@code retriedAfter503}: 503 answers with Retry-After whose request was sent again after it, as a client's app
+     * would (decision 83); they are not among the errors, the answer to the request sent again is. The latency is each
+     * answer's, from when its sending was due.
      */
     record Load(int connections, double intendedRate, double seconds, long ok, long httpErrors,
                 Map<Integer, Long> httpErrorsByStatus, long ioErrors, long unsent, long answeredInWarmUp,
-                long unavailableWithoutRetryAfter, double throughput, Latency latencyMs) {
+                long unavailableWithoutRetryAfter, long retriedAfter503, double throughput, Latency latencyMs) {
         static Load of(int connections, double intendedRate, double seconds, long ok,
                        Map<Integer, Long> httpErrorsByStatus, long ioErrors, long unsent, long answeredInWarmUp,
-                       long unavailableWithoutRetryAfter, Histogram latencyMicros) {
+                       long unavailableWithoutRetryAfter, long retriedAfter503, Histogram latencyMicros) {
             long httpErrors = httpErrorsByStatus.values().stream().mapToLong(Long::longValue).sum();
             return new Load(connections, intendedRate, round(seconds), ok, httpErrors,
                     new TreeMap<>(httpErrorsByStatus), ioErrors, unsent, answeredInWarmUp,
-                    unavailableWithoutRetryAfter, round(ok / seconds), Latency.of(latencyMicros));
+                    unavailableWithoutRetryAfter, retriedAfter503, round(ok / seconds), Latency.of(latencyMicros));
         }
 
         long errors() {

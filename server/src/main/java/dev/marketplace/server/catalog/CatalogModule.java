@@ -17,9 +17,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Products, their moderation, and the storefront's listings served from a cache and a search index kept current by
@@ -34,7 +36,12 @@ import java.util.function.ToDoubleFunction;
  * (decision 68),
  * {@code catalog_search_index_rebuilds_total}, {@code catalog_search_index_changes_applied_total},
  * {@code catalog_listings_searches_total{engine=memory|database}} and
- * {@code catalog_listings_shed_total{reason=index_behind|database_busy|memory_busy}}.
+ * {@code catalog_listings_shed_total{reason=index_behind|database_busy|memory_busy}}; decision 83:
+ * {@code catalog_listings_unproven_reads_total{result=database|shed}} (listing reads while the cache was not proven
+ * current), {@code catalog_listings_cache_confirmed_age_seconds}, and per copy ({@code copy=cache|index}) its
+ * heartbeats' time ({@code catalog_listings_freshness_heartbeats_total},
+ * {@code catalog_listings_freshness_heartbeat_millis_total{part=send_delay|commit|come_back}}) and the time it was not
+ * proven current ({@code catalog_listings_freshness_unproven_millis_total}, {@code …_unproven_spells_total}).
  */
 public final class CatalogModule implements Module {
 
@@ -67,7 +74,9 @@ public final class CatalogModule implements Module {
                         cacheDatabase.drop();
                         throw e; // the listener reconnects, and the cache drops everything
                     }
-                });
+                }, new ConcurrencyLimit("listing reads from the database while the cache catches up",
+                        memory.get("concurrent-unproven-reads").asInt().get(),
+                        memory.get("unproven-read-queue").as(Duration.class).get()));
         String snapshotDir = catalog.get("search-index.snapshot-dir").asString().get();
         Path snapshots = snapshotDir.isBlank() ? dataDirectory.resolve("search-index") : Path.of(snapshotDir);
         this.listingSearch = new ListingSearch(products, listingCache, database::openDedicatedConnection,
@@ -128,10 +137,54 @@ public final class CatalogModule implements Module {
                         ConcurrencyLimit::refused)
                 .tags(List.of(Tag.create("reason", "memory_busy")))
                 .description("Listings queries refused (503) while the index answered as many as it may")));
+        registered.add(meters.getOrCreate(FunctionalCounter.builder("catalog.listings.unproven.reads", listingCache,
+                        ListingCache::readsWhileUnproven)
+                .tags(List.of(Tag.create("result", "database")))
+                .description("Listing reads PostgreSQL answered because the cache was not proven current (its "
+                        + "heartbeat late)")));
+        registered.add(meters.getOrCreate(FunctionalCounter.builder("catalog.listings.unproven.reads", listingCache,
+                        ListingCache::readsShedWhileUnproven)
+                .tags(List.of(Tag.create("result", "shed")))
+                .description("Listing reads refused (503) while the cache was not proven current and PostgreSQL "
+                        + "answered as many such reads as it may")));
+        registered.add(meters.getOrCreate(Gauge.builder("catalog.listings.cache.confirmed.age.seconds", cacheChanges,
+                        changes -> changes.confirmedAge().map(age -> age.toNanos() / 1e9).orElse(-1.0))
+                .description("How long ago the listing cache's last returned heartbeat was sent (-1 before the "
+                        + "first)")));
+        heartbeatMetrics("cache", cacheChanges);
+        heartbeatMetrics("index", indexChanges);
         registered.add(meters.getOrCreate(Gauge.builder("catalog.listings.search.permits", memorySearches,
                         ConcurrencyLimit::permits)
                 .description("Listings queries the index may answer at once now: the limit follows how long they "
                         + "take (decision 77)")));
+    }
+
+    /** Where the proof of a copy's freshness loses its time (decision 83), from its notifications' heartbeats. */
+    private void heartbeatMetrics(String copy, ChangeNotifications changes) {
+        Tag copyTag = Tag.create("copy", copy);
+        heartbeatCounter("catalog.listings.freshness.heartbeats", List.of(copyTag),
+                "Heartbeats of the copy's notifications that came back", changes,
+                ChangeNotifications.Heartbeats::returned);
+        Map<String, Function<ChangeNotifications.Heartbeats, Duration>> parts = Map.of(
+                "send_delay", ChangeNotifications.Heartbeats::sendDelay,
+                "commit", ChangeNotifications.Heartbeats::commit,
+                "come_back", ChangeNotifications.Heartbeats::comeBack);
+        parts.forEach((part, time) -> heartbeatCounter("catalog.listings.freshness.heartbeat.millis",
+                List.of(copyTag, Tag.create("part", part)), "Heartbeats' time in all, in ms: sent after due "
+                        + "(send_delay), committing (commit), coming back after the commit (come_back)", changes,
+                beats -> time.apply(beats).toMillis()));
+        heartbeatCounter("catalog.listings.freshness.unproven.millis", List.of(copyTag),
+                "Time the copy was not proven less than 1 s behind committed changes (not served meanwhile), in ms",
+                changes, beats -> beats.unproven().toMillis());
+        heartbeatCounter("catalog.listings.freshness.unproven.spells", List.of(copyTag),
+                "Times the copy's proof of freshness grew older than 1 s", changes,
+                ChangeNotifications.Heartbeats::unprovenSpells);
+    }
+
+    private void heartbeatCounter(String name, List<Tag> tags, String description, ChangeNotifications changes,
+                                  ToLongFunction<ChangeNotifications.Heartbeats> value) {
+        registered.add(meters.getOrCreate(FunctionalCounter.builder(name, changes,
+                n -> value.applyAsLong(n.heartbeats())).tags(tags).description(description)));
     }
 
     private void gauge(String name, String description, ToDoubleFunction<ListingSearch> value) {

@@ -3,6 +3,7 @@ package dev.marketplace.server.catalog;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongFunction;
@@ -35,6 +37,11 @@ import java.util.function.Supplier;
  * the default bound holds the whole 100,000-product demo catalog (decision 68). Pages are kept only while PostgreSQL
  * answers listings queries; once the search index does, pages are put together from the listings kept here, which a
  * change drops one product at a time.
+ *
+ * <p>While the announcements are not proven current (a late heartbeat: an overloaded node or database), the kept
+ * answers may not be served and PostgreSQL answers instead — exactly when there is too much work already. Those reads
+ * take one of a few permits ({@code unprovenReads}) or are refused with 503 and {@code Retry-After}: they no longer
+ * queue for the pool beside checkouts without a bound (decision 83).
  */
 public final class ListingCache implements ChangeNotifications.Subscriber {
 
@@ -52,9 +59,14 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
     /** A bulk change's products by its batch id; empty when the batch is no longer kept. */
     private final LongFunction<Optional<List<UUID>>> batches;
     private volatile BooleanSupplier current = () -> false;
+    /** Reads PostgreSQL answers because the kept answers may not be served (not proven current) at once. */
+    private final ConcurrencyLimit unprovenReads;
+    private final LongAdder readFromDatabaseWhileUnproven = new LongAdder();
 
-    public ListingCache(long maxListingBytes, long maxPageBytes, LongFunction<Optional<List<UUID>>> batches) {
+    public ListingCache(long maxListingBytes, long maxPageBytes, LongFunction<Optional<List<UUID>>> batches,
+                        ConcurrencyLimit unprovenReads) {
         this.batches = batches;
+        this.unprovenReads = unprovenReads;
         this.listings = Caffeine.newBuilder().maximumWeight(maxListingBytes)
                 .weigher((UUID id, byte[] packed) -> packed.length + ENTRY_OVERHEAD_BYTES).recordStats().build();
         this.pages = Caffeine.newBuilder().maximumWeight(maxPageBytes)
@@ -95,7 +107,7 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
         }
         if (!missing.isEmpty()) {
             long before = generation.get();
-            Map<UUID, byte[]> loaded = loadMissing.apply(missing);
+            Map<UUID, byte[]> loaded = serve ? loadMissing.apply(missing) : whileUnproven(() -> loadMissing.apply(missing));
             for (int i = 0; i < found.length; i++) {
                 if (found[i] == null) {
                     found[i] = loaded.get(productIds.get(i));
@@ -121,7 +133,7 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
 
     private <K> byte[] get(Cache<K, byte[]> answers, K key, Supplier<byte[]> load) {
         if (!current.getAsBoolean()) {
-            return load.get();
+            return whileUnproven(load);
         }
         byte[] kept = answers.getIfPresent(key);
         if (kept != null) {
@@ -135,6 +147,24 @@ public final class ListingCache implements ChangeNotifications.Subscriber {
             answers.asMap().remove(key, packed);
         }
         return loaded;
+    }
+
+    /** A read from PostgreSQL because the kept answers are not proven current: bounded, refused with 503 beyond. */
+    private <T> T whileUnproven(Supplier<T> load) {
+        return unprovenReads.call(() -> {
+            readFromDatabaseWhileUnproven.increment();
+            return load.get();
+        });
+    }
+
+    /** Reads answered by PostgreSQL because the kept answers were not proven current (the cache's fallbacks). */
+    long readsWhileUnproven() {
+        return readFromDatabaseWhileUnproven.sum();
+    }
+
+    /** Such reads refused with 503 because as many were being answered as may be at once. */
+    long readsShedWhileUnproven() {
+        return unprovenReads.refused();
     }
 
     @Override

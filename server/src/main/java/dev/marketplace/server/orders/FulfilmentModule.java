@@ -8,14 +8,21 @@ import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import io.helidon.config.Config;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.jooq.DSLContext;
 
 /**
  * The orders domain after payment: merchants' acceptance, shipment and delivery (carriers' webhooks), escrow
  * release, cancellation and returns, which refund through {@link RefundRequests} (the payments domain). Reads
- * {@code orders.*} and {@code carriers.*}.
+ * {@code orders.*} and {@code carriers.*}. Metrics of the checkouts' admission limit (decision 83):
+ * {@code orders_checkout_permits} (how many may run at once now) and {@code orders_checkouts_shed_total}.
  */
 public final class FulfilmentModule implements Module {
 
@@ -25,6 +32,8 @@ public final class FulfilmentModule implements Module {
     private final Config carriers;
     private final ConcurrencyLimit checkouts;
     private final Duration jobsEvery;
+    private final MeterRegistry meters = Metrics.globalRegistry();
+    private final List<Meter> registered;
 
     public FulfilmentModule(Config config, Config carriers, DSLContext dsl, OrderService orders,
                             InventoryService inventory, ReservationService reservations, RefundRequests refunds,
@@ -37,6 +46,13 @@ public final class FulfilmentModule implements Module {
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
                 config.get("checkout.queue").as(Duration.class).get());
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
+        this.registered = List.of(
+                meters.getOrCreate(Gauge.builder("orders.checkout.permits", checkouts, ConcurrencyLimit::permits)
+                        .description("Checkouts that may run at once now: the limit follows how long they take "
+                                + "(decision 77)")),
+                meters.getOrCreate(FunctionalCounter.builder("orders.checkouts.shed", checkouts,
+                                ConcurrencyLimit::refused)
+                        .description("Checkouts refused (503) while as many ran as may at once")));
     }
 
     @Override
@@ -56,6 +72,11 @@ public final class FulfilmentModule implements Module {
                 .register(ReturnHttpService.PATH, new ReturnHttpService(returns))
                 .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment, carriers,
                         Clock.systemUTC()));
+    }
+
+    @Override
+    public void close() {
+        registered.forEach(meters::remove); // a later server in the same JVM (tests) registers its own
     }
 
     @Override

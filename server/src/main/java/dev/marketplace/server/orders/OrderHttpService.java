@@ -116,8 +116,10 @@ public final class OrderHttpService implements HttpService {
         CheckoutRequest request = new CheckoutRequest(cartId, shippingAddress, redeemPoints, couponCodes, channelCode);
         Principal caller = Authentication.principal(req);
         try {
-            // A flash sale's refusals after the sell-out: from memory, before the key is claimed (decision 79).
+            // A flash sale's refusals after the sell-out: from memory, before the key is claimed (decision 79); and
+            // a checkout the admission limit would shed at once, shed before it too (decision 83).
             orders.refuseKnownSoldOutFromMemory(caller, cartId);
+            checkouts.refuseAtOnceWhenSaturated();
         } catch (ProblemException refusedFromMemory) {
             AuditTrail.recordInBatch(req);
             throw refusedFromMemory;

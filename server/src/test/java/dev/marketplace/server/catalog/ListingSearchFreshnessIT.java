@@ -77,6 +77,34 @@ class ListingSearchFreshnessIT {
     }
 
     @Test
+    void theProofOfFreshnessIsTimedOnTheMetrics() {
+        for (String copy : List.of("cache", "index")) {
+            String tag = "copy=\"" + copy + "\"";
+            double before = value(metrics(), "catalog_listings_freshness_heartbeats_total", tag);
+            Await.until(Duration.ofSeconds(10), "a heartbeat of the " + copy + "'s notifications coming back",
+                    () -> value(metrics(), "catalog_listings_freshness_heartbeats_total", tag) > before);
+        }
+
+        String metrics = metrics();
+
+        for (String copy : List.of("cache", "index")) {
+            String tag = "copy=\"" + copy + "\"";
+            for (String part : List.of("send_delay", "commit", "come_back")) {
+                assertThat(value(metrics, "catalog_listings_freshness_heartbeat_millis_total", tag,
+                        "part=\"" + part + "\"")).isGreaterThanOrEqualTo(0);
+            }
+            assertThat(value(metrics, "catalog_listings_freshness_unproven_millis_total", tag))
+                    .isGreaterThanOrEqualTo(0);
+            assertThat(value(metrics, "catalog_listings_freshness_unproven_spells_total", tag))
+                    .isGreaterThanOrEqualTo(0);
+        }
+        assertThat(value(metrics, "catalog_listings_cache_confirmed_age_seconds")).isBetween(0.0, 1.0);
+        assertThat(value(metrics, "catalog_listings_unproven_reads_total", "result=\"database\""))
+                .isGreaterThanOrEqualTo(0);
+        assertThat(value(metrics, "catalog_listings_unproven_reads_total", "result=\"shed\"")).isZero();
+    }
+
+    @Test
     void aStatementChangingMoreThanAHundredListingsIsAppliedWithoutRebuildingTheIndex() {
         double rebuildsBefore = value(metrics(), "catalog_search_index_rebuilds_total");
         double appliedBefore = value(metrics(), "catalog_search_index_changes_applied_total");

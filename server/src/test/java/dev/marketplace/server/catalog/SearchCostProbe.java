@@ -2,11 +2,13 @@ package dev.marketplace.server.catalog;
 
 import dev.marketplace.server.catalog.ListingQuery.ListingSort;
 import dev.marketplace.server.demo.DemoData;
+import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.testing.TestServer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +56,8 @@ final class SearchCostProbe {
             List<UUID> categories = server.db().fetch("SELECT id FROM catalog_category ORDER BY id")
                     .getValues(0, UUID.class);
             ProductService products = server.module(CatalogModule.class).products();
-            ListingCache cache = new ListingCache(48L << 20, 16L << 20, batch -> Optional.empty());
+            ListingCache cache = new ListingCache(48L << 20, 16L << 20, batch -> Optional.empty(),
+                    new ConcurrencyLimit("probe's reads while unproven", 4, Duration.ofMillis(100)));
             cache.servedWhile(() -> true);
             try (ListingSearch search = new ListingSearch(products, cache, () -> {
                 try {

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,15 @@ class OverloadSheddingIT {
             held = CompletableFuture.supplyAsync(() -> server.send(checkout(first, firstCart)), requests);
             awaitWaitingOnALock("stock_level");
 
-            refused = server.send(checkout(second, secondCart));
+            try (Connection keys = server.dataSource().getConnection()) {
+                keys.setAutoCommit(false);
+                try (Statement statement = keys.createStatement()) {
+                    // Shed before its Idempotency-Key is claimed (decision 83): a claim would wait for this lock.
+                    statement.execute("LOCK TABLE idempotency_record IN ACCESS EXCLUSIVE MODE");
+                }
+                refused = requests.submit(() -> server.send(checkout(second, secondCart))).get(30, TimeUnit.SECONDS);
+                keys.rollback();
+            }
             lock.rollback();
         }
 

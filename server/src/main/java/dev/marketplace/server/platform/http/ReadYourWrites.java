@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Holds back the answer to a change under these paths until the change has reached this node's in-memory copies
- * ({@link ChangeNotifications#awaitDelivery()} of each listener that keeps one): a client that changed something and then reads it through this
+ * ({@link ChangeNotifications#awaitDelivery(List)} of the listeners that keep them, at once): a client that changed something and then reads it through this
  * node never gets the copy from before its own change. Refusals (4xx, 5xx) and reads are not held back, and
  * neither are changes elsewhere (carts, orders), which pay nothing; what they change reaches the copies within
  * {@link ChangeNotifications#MAX_LAG}.
@@ -62,7 +62,7 @@ public final class ReadYourWrites implements Filter {
                     awaited = true;
                     // A refused request changed nothing (its transaction rolled back): nothing to wait for.
                     if (res.status().code() < 400) {
-                        changes.forEach(ChangeNotifications::awaitDelivery);
+                        ChangeNotifications.awaitDelivery(changes);
                     }
                 }
             }

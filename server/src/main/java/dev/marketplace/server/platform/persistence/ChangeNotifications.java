@@ -6,10 +6,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -29,7 +31,13 @@ import org.postgresql.PGNotification;
  * LISTEN and after every reconnection.
  *
  * <p>{@link #awaitDelivery()} sends such a notification at once through the pool and waits for it: afterwards this
- * node's copies hold every change committed before the call (read-your-writes for requests that changed data).
+ * node's copies hold every change committed before the call (read-your-writes for requests that changed data);
+ * {@link #awaitDelivery(List)} does it for several listeners with one statement and one wait.
+ *
+ * <p>Where a late proof comes from is measured ({@link #heartbeats()}, decision 83): how long after it was due each
+ * heartbeat was sent (the listening thread busy with a subscriber or starved of CPU), how long its commit took
+ * (PostgreSQL serializes every committing transaction that notified, on any channel, through its commit record's
+ * flush), how long it then took to come back, and for how long in all the copy was not proven current.
  */
 public final class ChangeNotifications implements AutoCloseable {
 
@@ -69,6 +77,15 @@ public final class ChangeNotifications implements AutoCloseable {
     private volatile long confirmedUpToNanos;
     private volatile boolean confirmedOnce;
     private volatile boolean closed;
+    // The listening thread's heartbeats, timed (written by it, read by metrics).
+    private final LongAdder heartbeatsReturned = new LongAdder();
+    private final LongAdder sendDelayNanos = new LongAdder();
+    private final LongAdder commitNanos = new LongAdder();
+    private final LongAdder returnNanos = new LongAdder();
+    private final LongAdder unprovenNanos = new LongAdder();
+    private final LongAdder unprovenSpells = new LongAdder();
+    /** Heartbeats sent and not back yet, oldest first: when each was sent and committed (the listening thread's). */
+    private final ArrayDeque<long[]> heartbeatsOut = new ArrayDeque<>();
 
     private ChangeNotifications(String channel, Database database, Subscriber subscriber) {
         this.channel = channel;
@@ -135,18 +152,47 @@ public final class ChangeNotifications implements AutoCloseable {
      * the caller's own changes are committed already, and the lag stays bounded by {@code MAX_LAG}.
      */
     public void awaitDelivery() {
+        awaitDelivery(List.of(this));
+    }
+
+    /**
+     * {@link #awaitDelivery()} of several listeners on one database at once: one statement through the pool notifies
+     * them all, and they share one {@link #MAX_LAG} — one after the other, a write kept for two copies took two pooled
+     * connections and two commits in turn and could wait twice the bound (decision 83).
+     */
+    public static void awaitDelivery(List<ChangeNotifications> listeners) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        DataSource pool = listeners.getFirst().pool;
+        if (listeners.stream().anyMatch(listener -> listener.pool != pool)) {
+            throw new IllegalArgumentException("listeners of different databases");
+        }
         long sentAt = System.nanoTime();
+        // Its commit need not wait for the flush of its commit record, as the heartbeat's (see listen()); set for this
+        // statement's transaction only, the pooled connection keeps its setting.
+        StringBuilder sql = new StringBuilder("SELECT set_config('synchronous_commit', 'off', true)");
+        listeners.forEach(listener -> sql.append(", pg_notify(?, ?)"));
         try (Connection connection = pool.getConnection();
-             PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            notify.setString(1, channel);
-            notify.setString(2, heartbeatPayload + sentAt);
+             PreparedStatement notify = connection.prepareStatement(sql.toString())) {
+            int parameter = 1;
+            for (ChangeNotifications listener : listeners) {
+                notify.setString(parameter++, listener.channel);
+                notify.setString(parameter++, listener.heartbeatPayload + sentAt);
+            }
             notify.execute();
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "could not check that changes reached this node; they will within "
                     + MAX_LAG.toMillis() + " ms", e);
             return;
         }
-        long deadline = sentAt + MAX_LAG.toNanos();
+        for (ChangeNotifications listener : listeners) {
+            listener.awaitConfirmation(sentAt, sentAt + MAX_LAG.toNanos());
+        }
+    }
+
+    /** Waits until a notification sent at {@code sentAt} or later came back, or until {@code deadline}. */
+    private void awaitConfirmation(long sentAt, long deadline) {
         synchronized (delivery) {
             for (long left = deadline - System.nanoTime(); (!confirmedOnce || confirmedUpToNanos - sentAt < 0) && left > 0;
                  left = deadline - System.nanoTime()) {
@@ -165,6 +211,10 @@ public final class ChangeNotifications implements AutoCloseable {
             try (Connection connection = connections.get()) {
                 connection.setAutoCommit(true);
                 try (Statement statement = connection.createStatement()) {
+                    // A heartbeat's place in the notification queue is fixed when it commits, whether or not its commit
+                    // record has reached the disk: waiting for the flush (behind every other notifying commit's, under
+                    // a write load) only delays the proof. Losing a heartbeat in a crash loses nothing.
+                    statement.execute("SET synchronous_commit TO off");
                     statement.execute("LISTEN " + channel);
                 }
                 subscriber.mayHaveMissedChanges();
@@ -182,6 +232,7 @@ public final class ChangeNotifications implements AutoCloseable {
 
     private void receive(Connection connection) throws SQLException {
         PGConnection postgres = connection.unwrap(PGConnection.class);
+        heartbeatsOut.clear(); // those sent on a lost connection do not come back
         try (PreparedStatement heartbeat = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
             heartbeat.setString(1, channel);
             long nextHeartbeat = System.nanoTime();
@@ -190,6 +241,10 @@ public final class ChangeNotifications implements AutoCloseable {
                 if (now - nextHeartbeat >= 0) {
                     heartbeat.setString(2, heartbeatPayload + now);
                     heartbeat.execute();
+                    long committed = System.nanoTime();
+                    heartbeatsOut.add(new long[] {now, committed});
+                    sendDelayNanos.add(now - nextHeartbeat);
+                    commitNanos.add(committed - now);
                     nextHeartbeat = now + HEARTBEAT.toNanos();
                 }
                 int waitMillis = (int) Math.max(1, (nextHeartbeat - System.nanoTime()) / 1_000_000);
@@ -226,13 +281,45 @@ public final class ChangeNotifications implements AutoCloseable {
      * notifications may come back out of the order of their times, hence the maximum.
      */
     private void confirmed(long sentAt) {
+        long now = System.nanoTime();
+        // Heartbeats come back in the order they were committed; awaitDelivery()'s notifications are not among them.
+        while (!heartbeatsOut.isEmpty() && heartbeatsOut.peek()[0] - sentAt <= 0) {
+            long[] back = heartbeatsOut.poll();
+            if (back[0] == sentAt) {
+                heartbeatsReturned.increment();
+                returnNanos.add(now - back[1]);
+            }
+        }
         synchronized (delivery) {
+            if (confirmedOnce && sentAt - confirmedUpToNanos > 0) {
+                long unproven = now - confirmedUpToNanos - MAX_LAG.toNanos(); // isCurrent() was false that long
+                if (unproven > 0) {
+                    unprovenNanos.add(unproven);
+                    unprovenSpells.increment();
+                }
+            }
             if (!confirmedOnce || sentAt - confirmedUpToNanos > 0) {
                 confirmedUpToNanos = sentAt;
             }
             confirmedOnce = true;
             delivery.notifyAll();
         }
+    }
+
+    /** The listening thread's heartbeats so far, timed: where the proof of freshness loses its time. */
+    public Heartbeats heartbeats() {
+        return new Heartbeats(heartbeatsReturned.sum(), Duration.ofNanos(sendDelayNanos.sum()),
+                Duration.ofNanos(commitNanos.sum()), Duration.ofNanos(returnNanos.sum()),
+                unprovenSpells.sum(), Duration.ofNanos(unprovenNanos.sum()));
+    }
+
+    /**
+     * Totals since the start: heartbeats that came back; how late they were sent after they were due, how long their
+     * commits took, how long they took to come back after it; how often and for how long in all the copy was not
+     * proven current (a proof older than {@link #MAX_LAG}).
+     */
+    public record Heartbeats(long returned, Duration sendDelay, Duration commit, Duration comeBack, long unprovenSpells,
+                             Duration unproven) {
     }
 
     private static void sleep(Duration duration) {
