@@ -8,6 +8,9 @@ import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import io.helidon.config.Config;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import org.jooq.DSLContext;
@@ -24,6 +27,7 @@ public final class FulfilmentModule implements Module {
     private final ReturnService returns;
     private final Config carriers;
     private final ConcurrencyLimit checkouts;
+    private final Meter checkoutsWaiting;
     private final Duration jobsEvery;
 
     public FulfilmentModule(Config config, Config carriers, DSLContext dsl, OrderService orders,
@@ -36,6 +40,10 @@ public final class FulfilmentModule implements Module {
         this.carriers = carriers;
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
                 config.get("checkout.queue").as(Duration.class).get());
+        this.checkoutsWaiting = Metrics.globalRegistry().getOrCreate(Gauge.builder("orders.checkouts.waiting",
+                        checkouts, ConcurrencyLimit::waiting)
+                .description("Checkouts waiting for their turn now; a flash sale's are refused from memory the moment "
+                        + "their variant is known sold out (decision 88)"));
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
     }
 
@@ -62,5 +70,10 @@ public final class FulfilmentModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(FulfilmentService.ACCEPTANCE_DEADLINE_JOB, jobsEvery, jobsEvery, fulfilment::rejectOverdue);
         jobs.schedule(FulfilmentService.ESCROW_RELEASE_JOB, jobsEvery, jobsEvery, fulfilment::releaseEscrowOfShipped);
+    }
+
+    @Override
+    public void close() {
+        Metrics.globalRegistry().remove(checkoutsWaiting); // a later server in the same JVM (tests) registers its own
     }
 }

@@ -84,6 +84,16 @@ public final class ConcurrencyLimit {
         }
     }
 
+    /** How many requests wait for a permit now (a metric). */
+    public int waiting() {
+        lock.lock();
+        try {
+            return waiting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@code work}'s result, run once a permit is free; 503 if none frees up in time. */
     public <T> T call(Supplier<T> work) {
         return call(work, () -> { });

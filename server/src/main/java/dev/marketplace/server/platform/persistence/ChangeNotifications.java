@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -69,6 +70,9 @@ public final class ChangeNotifications implements AutoCloseable {
     private volatile long confirmedUpToNanos;
     private volatile boolean confirmedOnce;
     private volatile boolean closed;
+    /** Whether {@link #confirmSoon} has a confirmation on its way, and when it was sent. */
+    private final AtomicBoolean confirming = new AtomicBoolean();
+    private volatile long confirmingSentAt;
 
     private ChangeNotifications(String channel, Database database, Subscriber subscriber) {
         this.channel = channel;
@@ -136,14 +140,7 @@ public final class ChangeNotifications implements AutoCloseable {
      */
     public void awaitDelivery() {
         long sentAt = System.nanoTime();
-        try (Connection connection = pool.getConnection();
-             PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            notify.setString(1, channel);
-            notify.setString(2, heartbeatPayload + sentAt);
-            notify.execute();
-        } catch (SQLException e) {
-            LOG.log(Level.WARNING, "could not check that changes reached this node; they will within "
-                    + MAX_LAG.toMillis() + " ms", e);
+        if (!sendConfirmation(sentAt)) {
             return;
         }
         long deadline = sentAt + MAX_LAG.toNanos();
@@ -157,6 +154,39 @@ public final class ChangeNotifications implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Asks for a confirmation now instead of at the next {@link #HEARTBEAT}, without waiting for it: for a caller that
+     * polls {@link #confirmedSince} for a time just past (a checkout waiting to be refused by a sold-out mark set a
+     * moment ago, decision 88). Sent through the pool on a thread of its own; one at a time, until it comes back.
+     */
+    public void confirmSoon() {
+        if (!confirming.compareAndSet(false, true)) {
+            return;
+        }
+        long sentAt = System.nanoTime(); // taken before the send: it confirms no more than was committed by then
+        confirmingSentAt = sentAt;
+        Thread.ofVirtual().name("confirm-" + channel).start(() -> {
+            if (!sendConfirmation(sentAt)) {
+                confirming.set(false);
+            }
+        });
+    }
+
+    /** Sends a heartbeat of this node's through the pool; false (logged) if it could not. */
+    private boolean sendConfirmation(long sentAt) {
+        try (Connection connection = pool.getConnection();
+             PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            notify.setString(1, channel);
+            notify.setString(2, heartbeatPayload + sentAt);
+            notify.execute();
+            return true;
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "could not check that changes reached this node; they will within "
+                    + MAX_LAG.toMillis() + " ms", e);
+            return false;
         }
     }
 
@@ -231,6 +261,9 @@ public final class ChangeNotifications implements AutoCloseable {
                 confirmedUpToNanos = sentAt;
             }
             confirmedOnce = true;
+            if (sentAt - confirmingSentAt >= 0) {
+                confirming.set(false);
+            }
             delivery.notifyAll();
         }
     }
