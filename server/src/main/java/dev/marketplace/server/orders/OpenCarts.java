@@ -49,7 +49,15 @@ final class OpenCarts implements ChangeNotifications.Subscriber {
      */
     boolean announcedUpTo(long nanos) {
         ChangeNotifications delivery = announcements;
-        return delivery != null && delivery.confirmedSince(nanos);
+        if (delivery == null) {
+            return false;
+        }
+        if (delivery.confirmedSince(nanos)) {
+            return true;
+        }
+        // A mark set a moment ago: checkouts waiting to be refused by it need not wait for the next heartbeat.
+        delivery.confirmSoon();
+        return false;
     }
 
     /** Checked out on this node: forgotten at once, before its announcement comes back. */

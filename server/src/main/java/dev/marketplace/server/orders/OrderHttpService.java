@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code /v1/orders}: checkout and customer orders. Parses, delegates, renders. */
 public final class OrderHttpService implements HttpService {
@@ -115,17 +116,25 @@ public final class OrderHttpService implements HttpService {
         Order.ShippingAddress shippingAddress = Order.ShippingAddress.of(name, postal, phone);
         CheckoutRequest request = new CheckoutRequest(cartId, shippingAddress, redeemPoints, couponCodes, channelCode);
         Principal caller = Authentication.principal(req);
+        Runnable refuseFromMemory = () -> orders.refuseKnownSoldOutFromMemory(caller, cartId);
+        AtomicBoolean claimed = new AtomicBoolean();
+        Order order;
         try {
-            // A flash sale's refusals after the sell-out: from memory, before the key is claimed (decision 79); and
-            // a checkout the admission limit would shed at once, shed before it too (decision 83).
-            orders.refuseKnownSoldOutFromMemory(caller, cartId);
-            checkouts.refuseAtOnceWhenSaturated();
-        } catch (ProblemException refusedFromMemory) {
-            AuditTrail.recordInBatch(req);
-            throw refusedFromMemory;
+            // A flash sale's refusals after the sell-out: from memory, before the key is claimed (decision 79), on
+            // arrival and while waiting for a turn, which comes before the key and the cart too (decision 88): a
+            // buyer waiting for the sale's last units is refused the moment they are gone, having cost no statement.
+            refuseFromMemory.run();
+            order = checkouts.call(() -> {
+                claimed.set(true);
+                JsonBody.claimIdempotencyKey(req);
+                return orders.checkout(caller, request);
+            }, refuseFromMemory);
+        } catch (ProblemException decidedBeforeTheKey) {
+            if (!claimed.get()) { // refused from memory, or shed: nothing was read or changed
+                AuditTrail.recordInBatch(req);
+            }
+            throw decidedBeforeTheKey;
         }
-        JsonBody.claimIdempotencyKey(req);
-        Order order = orders.checkout(caller, request, checkouts::call);
         res.header(HeaderNames.LOCATION, PATH + "/" + order.id());
         JsonResponses.send(res, Status.CREATED_201, OrderResource.of(order));
     }

@@ -33,7 +33,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -73,18 +72,12 @@ public final class OrderService {
     private final OpenCarts openCarts;
     private final LongAdder refusedBeforeTheKey = new LongAdder();
     /**
-     * Checkout's first steps, before it is admitted to use the database's connections (decision 70): one statement,
-     * then a refusal from memory of a variant known sold out, so a flash sale's refusals neither queue for admission
-     * nor read anything else.
-     */
-    private final Steps<Checkout> refusalsBeforeAdmission = Steps.<Checkout>of("checkout before admission")
-            .step("read the cart; refuse one checked out, not the customer's, or empty", this::readCart)
-            .step("refuse lines whose variant is known sold out", this::refuseKnownSoldOut);
-    /**
-     * Checkout as its steps once admitted (decision 30). The first two read and refuse without a transaction or a
-     * lock; the third is {@link #placing}.
+     * Checkout as its steps (decision 30). All but the last read and refuse without a transaction or a lock, a variant
+     * known sold out before anything but the cart is read (decision 70); the last is {@link #placing}.
      */
     private final Steps<Checkout> checkoutSteps = Steps.<Checkout>of("checkout")
+            .step("read the cart; refuse one checked out, not the customer's, or empty", this::readCart)
+            .step("refuse lines whose variant is known sold out", this::refuseKnownSoldOut)
             .step("price the cart; refuse lines no longer sold (or of stale supply) and changed prices", this::price)
             .step("refuse stock visibly short", this::refuseVisiblyShort)
             .step("place the order in one transaction", this::placeInOneTransaction);
@@ -147,30 +140,16 @@ public final class OrderService {
      * recorded in it too ({@link OrderAttribution#placed}).
      */
     public Order checkout(Principal caller, CheckoutRequest request) {
-        return checkout(caller, request, (work, whileWaiting) -> work.get());
-    }
-
-    /**
-     * {@link #checkout(Principal, CheckoutRequest)} where {@code admission} runs the part that uses the database's
-     * connections (the HTTP service's bounded concurrency); the cart is read and a variant known sold out refused
-     * before it.
-     */
-    public Order checkout(Principal caller, CheckoutRequest request, Admission admission) {
         UUID customer = caller.customer().orElseThrow(() -> new ProblemException(403, "customer_required", "Forbidden",
                 "Checkout needs a token acting for the customer."));
         while (true) {
-            Checkout read = refusalsBeforeAdmission.run(new Checkout(caller, customer, request));
-            // Waiting for admission, it is refused as soon as a variant of its cart becomes known sold out.
-            Order order = admission.admit(() -> {
-                Checkout run = checkoutSteps.run(read);
-                if (run.order != null && run.order.status() == OrderStatus.PAID) {
-                    commitStock(run.order.id()); // as after a captured payment, once the order's transaction committed
-                    return repository.get(dsl, run.order.id());
-                }
+            Checkout run = checkoutSteps.run(new Checkout(caller, customer, request));
+            if (run.order != null && run.order.status() == OrderStatus.PAID) {
+                commitStock(run.order.id()); // as after a captured payment, once the order's transaction committed
+                return repository.get(dsl, run.order.id());
+            }
+            if (run.order != null) {
                 return run.order;
-            }, () -> reservations.refuseIfKnownSoldOut(read.stock));
-            if (order != null) {
-                return order;
             }
             // The cart changed (or was checked out) since it was read: decide again on what it is now. Only the
             // storefront's own writes to this cart make this repeat, each one a change committed meanwhile.
@@ -210,14 +189,6 @@ public final class OrderService {
     /** How many checkouts were refused by {@link #refuseKnownSoldOutFromMemory} (a metric). */
     long refusalsBeforeTheKey() {
         return refusedBeforeTheKey.sum();
-    }
-
-    /**
-     * Runs the part of a checkout that uses the database's connections, once admitted (or refuses it), running
-     * {@code whileWaiting} now and then while it waits (which may refuse it).
-     */
-    public interface Admission {
-        Order admit(Supplier<Order> work, Runnable whileWaiting);
     }
 
     /** What checkout's steps share: the request, then what each step produced. */

@@ -84,18 +84,11 @@ public final class ConcurrencyLimit {
         }
     }
 
-    /**
-     * Refuses now (503, counted as shed) what {@link #call} would refuse at once if it came now: every permit taken
-     * and none expected within the queue time at the recent pace. For work a request does before it asks for a
-     * permit (a checkout claims its Idempotency-Key, two statements): under overload a shed request then costs no
-     * statement at all (decision 83). What it lets through may still be refused by {@link #call}.
-     */
-    public void refuseAtOnceWhenSaturated() {
+    /** How many requests wait for a permit now (a metric). */
+    public int waiting() {
         lock.lock();
         try {
-            if (running >= currentPermits() && !permitExpectedInTime()) {
-                throw refusal();
-            }
+            return waiting;
         } finally {
             lock.unlock();
         }

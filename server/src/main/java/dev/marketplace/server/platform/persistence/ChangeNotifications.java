@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -86,6 +87,9 @@ public final class ChangeNotifications implements AutoCloseable {
     private final LongAdder unprovenSpells = new LongAdder();
     /** Heartbeats sent and not back yet, oldest first: when each was sent and committed (the listening thread's). */
     private final ArrayDeque<long[]> heartbeatsOut = new ArrayDeque<>();
+    /** Whether {@link #confirmSoon} has a confirmation on its way, and when it was sent. */
+    private final AtomicBoolean confirming = new AtomicBoolean();
+    private volatile long confirmingSentAt;
 
     private ChangeNotifications(String channel, Database database, Subscriber subscriber) {
         this.channel = channel;
@@ -169,21 +173,7 @@ public final class ChangeNotifications implements AutoCloseable {
             throw new IllegalArgumentException("listeners of different databases");
         }
         long sentAt = System.nanoTime();
-        // Its commit need not wait for the flush of its commit record, as the heartbeat's (see listen()); set for this
-        // statement's transaction only, the pooled connection keeps its setting.
-        StringBuilder sql = new StringBuilder("SELECT set_config('synchronous_commit', 'off', true)");
-        listeners.forEach(listener -> sql.append(", pg_notify(?, ?)"));
-        try (Connection connection = pool.getConnection();
-             PreparedStatement notify = connection.prepareStatement(sql.toString())) {
-            int parameter = 1;
-            for (ChangeNotifications listener : listeners) {
-                notify.setString(parameter++, listener.channel);
-                notify.setString(parameter++, listener.heartbeatPayload + sentAt);
-            }
-            notify.execute();
-        } catch (SQLException e) {
-            LOG.log(Level.WARNING, "could not check that changes reached this node; they will within "
-                    + MAX_LAG.toMillis() + " ms", e);
+        if (!sendConfirmations(pool, listeners, sentAt)) {
             return;
         }
         for (ChangeNotifications listener : listeners) {
@@ -203,6 +193,48 @@ public final class ChangeNotifications implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Asks for a confirmation now instead of at the next {@link #HEARTBEAT}, without waiting for it: for a caller that
+     * polls {@link #confirmedSince} for a time just past (a checkout waiting to be refused by a sold-out mark set a
+     * moment ago, decision 88). Sent through the pool on a thread of its own; one at a time, until it comes back.
+     */
+    public void confirmSoon() {
+        if (!confirming.compareAndSet(false, true)) {
+            return;
+        }
+        long sentAt = System.nanoTime(); // taken before the send: it confirms no more than was committed by then
+        confirmingSentAt = sentAt;
+        Thread.ofVirtual().name("confirm-" + channel).start(() -> {
+            if (!sendConfirmations(pool, List.of(this), sentAt)) {
+                confirming.set(false);
+            }
+        });
+    }
+
+    /**
+     * Sends a heartbeat of each listener's through the pool in one statement; false (logged) if it could not. Its commit
+     * need not wait for the flush of its commit record, as the heartbeat's (see listen()); set for this statement's
+     * transaction only, the pooled connection keeps its setting.
+     */
+    private static boolean sendConfirmations(DataSource pool, List<ChangeNotifications> listeners, long sentAt) {
+        StringBuilder sql = new StringBuilder("SELECT set_config('synchronous_commit', 'off', true)");
+        listeners.forEach(listener -> sql.append(", pg_notify(?, ?)"));
+        try (Connection connection = pool.getConnection();
+             PreparedStatement notify = connection.prepareStatement(sql.toString())) {
+            int parameter = 1;
+            for (ChangeNotifications listener : listeners) {
+                notify.setString(parameter++, listener.channel);
+                notify.setString(parameter++, listener.heartbeatPayload + sentAt);
+            }
+            notify.execute();
+            return true;
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "could not check that changes reached this node; they will within "
+                    + MAX_LAG.toMillis() + " ms", e);
+            return false;
         }
     }
 
@@ -302,6 +334,9 @@ public final class ChangeNotifications implements AutoCloseable {
                 confirmedUpToNanos = sentAt;
             }
             confirmedOnce = true;
+            if (sentAt - confirmingSentAt >= 0) {
+                confirming.set(false);
+            }
             delivery.notifyAll();
         }
     }

@@ -1,0 +1,170 @@
+package dev.marketplace.server.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.marketplace.sdk.MarketplaceClient;
+import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.testing.TestDatabases;
+import dev.marketplace.server.testing.TestServer;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.jooq.Record;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The flash-sale bench's shape in one process, to see where its time goes, not a test of speed:
+ * {@code flash.load.buyers} buyers (default 1,000) check out one SKU of {@code flash.load.units} units (default 100)
+ * at once, each on its own connection, sending again after a 503's {@code Retry-After} as the bench's buyers do.
+ * Prints the answers by kind in 100 ms steps from the start, the JVM's CPU (server and buyers together) and
+ * PostgreSQL's commits and row writes per answer, and how often a backend was seen waiting for a lock; checks that
+ * exactly the stock was sold. PostgreSQL commits with fsync here, as the bench's does. Skipped unless
+ * {@code -Dflash.load=true}.
+ */
+@EnabledIfSystemProperty(named = "flash.load", matches = "true")
+class FlashSaleLoadIT {
+
+    @RegisterExtension
+    static final TestServer server = new TestServer();
+
+    private record Answer(long atMillis, String kind) {
+    }
+
+    @Test
+    void flashSaleTimeline() throws Exception {
+        int buyers = Integer.getInteger("flash.load.buyers", 1_000);
+        int units = Integer.getInteger("flash.load.units", 100);
+        TestDatabases.execute("ALTER SYSTEM SET fsync = on");
+        TestDatabases.execute("ALTER SYSTEM SET synchronous_commit = on");
+        TestDatabases.execute("SELECT pg_reload_conf()");
+        Shop shop = new Shop(server, 1000);
+        Item item = shop.item(shop.merchant("Kyoto Tea Co., Ltd."), "FLASH-1", 5_000, units, true);
+        List<UUID> customers = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            customers.add(UUID.randomUUID());
+        }
+        List<HttpRequest> checkouts = new ArrayList<>();
+        try (ExecutorService threads = Executors.newFixedThreadPool(8)) { // the carts at a pace the server takes
+            List<java.util.concurrent.Future<HttpRequest>> made = new ArrayList<>();
+            for (int i = 0; i < buyers; i++) {
+                UUID customer = customers.get(i % customers.size());
+                made.add(threads.submit(() -> {
+                    MarketplaceClient client = shop.customer(customer);
+                    UUID cart = shop.cartWith(client, 1, item);
+                    return HttpRequest.newBuilder(URI.create(server.baseUri() + "/v1/orders"))
+                            .header("Authorization", "Bearer " + shop.customerToken(customer))
+                            .header("Content-Type", "application/json")
+                            .header("Idempotency-Key", UUID.randomUUID().toString())
+                            .timeout(Duration.ofMinutes(2))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"cartId\":\"" + cart + "\",\"shippingAddress\":"
+                                    + "{\"name\":\"Sato Yui\",\"country\":\"JP\",\"postalCode\":\"150-0001\","
+                                    + "\"region\":\"Tokyo\",\"locality\":\"Shibuya-ku\",\"line1\":\"1-2-3 Jingumae\","
+                                    + "\"phone\":\"+81 3-1234-5678\"}}"))
+                            .build();
+                }));
+            }
+            for (var request : made) {
+                checkouts.add(request.get());
+            }
+        }
+        Thread.sleep(1_500); // the carts' announcements settle, as the bench's do while it prepares
+
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
+        LongAdder lockWaitsSeen = new LongAdder();
+        LongAdder samples = new LongAdder();
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread sampler = Thread.ofPlatform().start(() -> {
+            while (running.get()) {
+                lockWaitsSeen.add(((Number) server.db().fetchValue("SELECT count(*) FROM pg_stat_activity "
+                        + "WHERE wait_event_type = 'Lock' AND datname = current_database()")).longValue());
+                samples.increment();
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        Record before = databaseCounters();
+        long cpuBefore = processCpuNanos();
+        CountDownLatch go = new CountDownLatch(1);
+        long started;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (HttpRequest checkout : checkouts) {
+                threads.submit(() -> {
+                    go.await();
+                    while (true) {
+                        HttpResponse<String> response = http.send(checkout, HttpResponse.BodyHandlers.ofString());
+                        String kind = response.statusCode() + (response.statusCode() == 201 ? ""
+                                : " " + response.body().replaceAll(".*\"code\":\"([^\"]*)\".*", "$1"));
+                        answers.add(new Answer(System.currentTimeMillis(), kind));
+                        var retryAfter = response.headers().firstValue("Retry-After");
+                        if (response.statusCode() != 503 || retryAfter.isEmpty()) {
+                            return null;
+                        }
+                        Thread.sleep(Duration.ofSeconds(Long.parseLong(retryAfter.get())));
+                    }
+                });
+            }
+            started = System.currentTimeMillis();
+            go.countDown();
+        }
+        long ended = answers.stream().mapToLong(Answer::atMillis).max().orElseThrow();
+        long cpu = processCpuNanos() - cpuBefore;
+        running.set(false);
+        sampler.join();
+        Thread.sleep(1_500); // PostgreSQL's backends report their counters within a second
+        Record after = databaseCounters();
+
+        Map<Long, Map<String, Integer>> timeline = new TreeMap<>();
+        Map<String, Integer> total = new TreeMap<>();
+        for (Answer answer : answers) {
+            timeline.computeIfAbsent((answer.atMillis() - started) / 100 * 100, step -> new TreeMap<>())
+                    .merge(answer.kind(), 1, Integer::sum);
+            total.merge(answer.kind(), 1, Integer::sum);
+        }
+        double seconds = (ended - started) / 1e3;
+        System.out.printf("flash sale: %d buyers, %d units: %d answers in %.2f s = %.0f answers/s; %s%n", buyers, units,
+                answers.size(), seconds, answers.size() / seconds, total);
+        System.out.printf("  JVM CPU (server and buyers) %.2f ms per answer; PostgreSQL per answer: %.2f commits, "
+                        + "%.2f rows inserted, %.2f updated, %.2f deleted; backends waiting for a lock: %.1f on "
+                        + "average over %d samples%n", cpu / 1e6 / answers.size(),
+                delta(before, after, 0) / answers.size(), delta(before, after, 1) / answers.size(),
+                delta(before, after, 2) / answers.size(), delta(before, after, 3) / answers.size(),
+                lockWaitsSeen.sum() / (double) Math.max(1, samples.sum()), samples.sum());
+        timeline.forEach((step, kinds) -> System.out.printf("  %5d ms %s%n", step, kinds));
+        assertThat(total.getOrDefault("201", 0)).as("orders placed").isEqualTo(units);
+        assertThat(shop.stock(item).getAvailable()).isZero();
+    }
+
+    private static Record databaseCounters() {
+        return server.db().fetchOne("SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database "
+                + "WHERE datname = current_database()");
+    }
+
+    private static double delta(Record before, Record after, int field) {
+        return ((Number) after.get(field)).doubleValue() - ((Number) before.get(field)).doubleValue();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+}
