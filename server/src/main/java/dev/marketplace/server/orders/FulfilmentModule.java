@@ -31,7 +31,6 @@ public final class FulfilmentModule implements Module {
     private final ReturnService returns;
     private final Config carriers;
     private final ConcurrencyLimit checkouts;
-    private final Meter checkoutsWaiting;
     private final Duration jobsEvery;
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final List<Meter> registered;
@@ -46,10 +45,6 @@ public final class FulfilmentModule implements Module {
         this.carriers = carriers;
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
                 config.get("checkout.queue").as(Duration.class).get());
-        this.checkoutsWaiting = Metrics.globalRegistry().getOrCreate(Gauge.builder("orders.checkouts.waiting",
-                        checkouts, ConcurrencyLimit::waiting)
-                .description("Checkouts waiting for their turn now; a flash sale's are refused from memory the moment "
-                        + "their variant is known sold out (decision 88)"));
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
         this.registered = List.of(
                 meters.getOrCreate(Gauge.builder("orders.checkout.permits", checkouts, ConcurrencyLimit::permits)
@@ -57,7 +52,10 @@ public final class FulfilmentModule implements Module {
                                 + "(decision 77)")),
                 meters.getOrCreate(FunctionalCounter.builder("orders.checkouts.shed", checkouts,
                                 ConcurrencyLimit::refused)
-                        .description("Checkouts refused (503) while as many ran as may at once")));
+                        .description("Checkouts refused (503) while as many ran as may at once")),
+                meters.getOrCreate(Gauge.builder("orders.checkouts.waiting", checkouts, ConcurrencyLimit::waiting)
+                        .description("Checkouts waiting for their turn now; a flash sale's are refused from memory "
+                                + "the moment their variant is known sold out (decision 88)")));
     }
 
     @Override
@@ -88,10 +86,5 @@ public final class FulfilmentModule implements Module {
     public void jobs(Jobs jobs) {
         jobs.schedule(FulfilmentService.ACCEPTANCE_DEADLINE_JOB, jobsEvery, jobsEvery, fulfilment::rejectOverdue);
         jobs.schedule(FulfilmentService.ESCROW_RELEASE_JOB, jobsEvery, jobsEvery, fulfilment::releaseEscrowOfShipped);
-    }
-
-    @Override
-    public void close() {
-        Metrics.globalRegistry().remove(checkoutsWaiting); // a later server in the same JVM (tests) registers its own
     }
 }
