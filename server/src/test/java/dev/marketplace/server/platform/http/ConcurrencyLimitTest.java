@@ -85,37 +85,6 @@ class ConcurrencyLimitTest {
         assertThat(limit.permits()).as("unqueued again").isEqualTo(8);
     }
 
-    @Test
-    void whatACallWouldRefuseAtOnceIsRefusedBeforeTheWorkAheadOfTheLimit() throws Exception {
-        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ZERO);
-        limit.refuseAtOnceWhenSaturated(); // a permit is free
-        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
-
-        ProblemException refused = catchThrowableOfType(ProblemException.class, limit::refuseAtOnceWhenSaturated);
-
-        assertThat(refused.status()).isEqualTo(503);
-        assertThat(refused.headers()).containsEntry("Retry-After", "1");
-        assertThat(limit.refused()).as("counted as shed").isEqualTo(1);
-        finish.countDown();
-        assertThat(first.getFirst().get()).isEqualTo("held");
-        limit.refuseAtOnceWhenSaturated(); // free again
-        assertThat(limit.refused()).isEqualTo(1);
-    }
-
-    @Test
-    void aRequestThatWouldGetAPermitWithinTheQueueTimeIsNotRefusedAhead() throws Exception {
-        AtomicLong now = new AtomicLong();
-        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofHours(1), now::get);
-        holdFor(limit, now, Duration.ofMinutes(1), ConcurrencyLimit.WINDOW);
-        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
-
-        limit.refuseAtOnceWhenSaturated(); // the permit is held, but one waiter would get it within the hour
-
-        assertThat(limit.refused()).isZero();
-        finish.countDown();
-        assertThat(first.getFirst().get()).isEqualTo("held");
-    }
-
     /** {@code count} calls, each on a thread of its own, holding its permit until {@link #finish} opens. */
     private List<CompletableFuture<String>> holdingPermits(ConcurrencyLimit limit, int count)
             throws InterruptedException {
