@@ -61,7 +61,7 @@ class TableOwnershipTest {
             owned("platform.changes", "change_log", "change_feed"),
             owned("platform.events", "domain_event", "domain_event_feed", "event_subscription", "parked_event"),
             owned("partners.inventory", "partner_merchant_opt_in", "partner_assortment_share", "partner_lease_limit",
-                    "partner_lease_holding", "partner_lease", "partner_lease_line"));
+                    "partner_lease_holding", "partner_lease_return", "partner_lease", "partner_lease_line"));
 
     /**
      * The one table other domains read directly: each domain's change feed is its slice of {@code change_log}

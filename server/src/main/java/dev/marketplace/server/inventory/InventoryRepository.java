@@ -352,10 +352,19 @@ final class InventoryRepository {
         return reservation(row, lines);
     }
 
-    /** Whether the reservation's expiry has passed on PostgreSQL's clock. */
-    boolean pastExpiry(DSLContext db, UUID id) {
-        return db.fetchExists(DSL.selectOne().from(STOCK_RESERVATION).where(STOCK_RESERVATION.ID.eq(id))
-                .and(STOCK_RESERVATION.EXPIRES_AT.le(DatabaseClock.now())));
+    /** A reservation locked for its commit, and whether its expiry had passed on PostgreSQL's clock then. */
+    record LockedReservation(Reservation reservation, boolean pastExpiry) {
+    }
+
+    /** The viewer's reservation, locked, with whether its expiry has passed on PostgreSQL's clock (the same read). */
+    Optional<LockedReservation> lockForCommit(DSLContext db, Principal viewer, UUID id) {
+        Field<Boolean> pastExpiry = DSL.field(STOCK_RESERVATION.EXPIRES_AT.le(DatabaseClock.now()));
+        return db.select(STOCK_RESERVATION.fields()).select(pastExpiry).from(STOCK_RESERVATION)
+                .where(STOCK_RESERVATION.ID.eq(id))
+                .and(Tenancy.visibleTo(viewer, STOCK_RESERVATION.OWNER_TYPE, STOCK_RESERVATION.OWNER_ID))
+                .forUpdate().fetchOptional()
+                .map(row -> new LockedReservation(reservation(row.into(STOCK_RESERVATION), lines(db, id)),
+                        Boolean.TRUE.equals(row.get(pastExpiry))));
     }
 
     Optional<Reservation> findReservation(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {

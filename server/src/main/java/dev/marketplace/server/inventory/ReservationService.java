@@ -195,9 +195,10 @@ public final class ReservationService {
      * sold together); the levels stay locked until the caller's transaction ends.
      */
     public Reservation commit(DSLContext db, Principal caller, UUID id) {
-        Reservation reservation = repository.findReservation(db, caller, id, true)
+        InventoryRepository.LockedReservation locked = repository.lockForCommit(db, caller, id)
                 .orElseThrow(ReservationService::notFound);
-        if (reservation.status() == ReservationStatus.ACTIVE && repository.pastExpiry(db, id)) {
+        Reservation reservation = locked.reservation();
+        if (reservation.status() == ReservationStatus.ACTIVE && locked.pastExpiry()) {
             throw ProblemException.conflict("illegal_status_transition",
                     "The reservation has expired; its stock is being released.")
                     .with("currentState", ReservationStatus.EXPIRED.wireName());

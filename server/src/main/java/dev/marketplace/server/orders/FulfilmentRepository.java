@@ -18,13 +18,16 @@ import dev.marketplace.server.platform.security.Tenancy;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jooq.CaseWhenStep;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.impl.DSL;
 
 /** Sub-orders as merchants work on them, and their shipments; runs in the caller's transaction. */
@@ -93,16 +96,22 @@ final class FulfilmentRepository {
                 row.getShipByAt());
     }
 
-    /** Due {@code within} from now by PostgreSQL's clock, which the deadline job compares it with (decision 62). */
-    void setAcceptanceDue(DSLContext db, UUID orderId, Duration within) {
-        db.update(SUB_ORDER).set(SUB_ORDER.ACCEPTANCE_DUE_AT, DatabaseClock.nowPlus(within))
-                .where(SUB_ORDER.ORDER_ID.eq(orderId)).execute();
-    }
-
-    /** The promised ship-by time of a paid sub-order (decision 56). */
-    void setShipBy(DSLContext db, UUID subOrderId, Duration handling) {
-        db.update(SUB_ORDER).set(SUB_ORDER.SHIP_BY_AT, DatabaseClock.nowPlus(handling))
-                .where(SUB_ORDER.ID.eq(subOrderId)).execute();
+    /**
+     * What paying sets on the sub-orders (decisions 56, 65), for the update that moves them: acceptance due
+     * {@code acceptWithin} from now, and each sub-order's ship-by time its handling time from now, on PostgreSQL's
+     * clock, which the deadline jobs compare them with (decision 62).
+     */
+    static Map<Field<?>, Field<?>> paidDueTimes(Duration acceptWithin, Map<UUID, Duration> handling) {
+        var byId = DSL.choose(SUB_ORDER.ID);
+        CaseWhenStep<UUID, OffsetDateTime> shipBy = null;
+        for (Map.Entry<UUID, Duration> entry : handling.entrySet()) {
+            shipBy = shipBy == null ? byId.when(entry.getKey(), DatabaseClock.nowPlus(entry.getValue()))
+                    : shipBy.when(entry.getKey(), DatabaseClock.nowPlus(entry.getValue()));
+        }
+        Map<Field<?>, Field<?>> columns = new LinkedHashMap<>();
+        columns.put(SUB_ORDER.ACCEPTANCE_DUE_AT, DatabaseClock.nowPlus(acceptWithin));
+        columns.put(SUB_ORDER.SHIP_BY_AT, shipBy.otherwise(SUB_ORDER.SHIP_BY_AT));
+        return columns;
     }
 
     void insertShipment(DSLContext db, UUID subOrderId, UUID shipmentId, String carrier, String trackingNumber,

@@ -1,6 +1,7 @@
 package dev.marketplace.server.orders;
 
 import dev.marketplace.server.orders.OrderStateMachine.Action;
+import dev.marketplace.server.platform.events.DomainEvent;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.OrderLifecycleEvent;
@@ -9,11 +10,15 @@ import dev.marketplace.server.platform.money.Money;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record2;
 
 /**
  * The one transition function of orders, sub-orders and returns. A move is checked against {@link OrderStateMachine}
@@ -37,21 +42,19 @@ final class OrderLifecycle {
     /**
      * Checkout: the creation of the order and of its sub-orders as history rows (their time is {@code now}, the
      * transaction's), and the order's {@code order_placed}, naming its channel if it has one. Returns the history
-     * written.
+     * written and the event, not appended: the caller appends it with the rest of its change's.
      */
-    List<Order.Transition> placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId,
-                                  Optional<Order.Channel> channel, List<Order.SubOrder> subOrders, String actor,
-                                  OffsetDateTime now) {
+    Moves placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId, Optional<Order.Channel> channel,
+                 List<Order.SubOrder> subOrders, String actor, OffsetDateTime now) {
         String reason = "checkout";
         List<Order.Transition> history = new ArrayList<>();
         history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, reason, now));
         subOrders.forEach(subOrder -> history.add(new Order.Transition(subOrder.id(), null,
                 SubOrderStatus.PENDING_PAYMENT.wireName(), actor, reason, now)));
-        long orderTransition = orders.insertTransitions(db, orderId, history).getFirst();
-        DomainEvents.append(db, OrderLifecycleEvent.ofTransition(EventType.ORDER_PLACED, orderTransition,
+        long orderTransition = orders.insertTransitions(db, orderId, history).getFirst().value1();
+        return new Moves(history, List.of(OrderLifecycleEvent.ofTransition(EventType.ORDER_PLACED, orderTransition,
                 Parties.ofOrder(orderId, customerId), null, storefrontId,
-                channel.map(Order.Channel::channelId).orElse(null), null, OrderStatus.PLACED.wireName(), reason));
-        return history;
+                channel.map(Order.Channel::channelId).orElse(null), null, OrderStatus.PLACED.wireName(), reason)));
     }
 
     /** Moves the order by {@code action}; returns its new status. */
@@ -61,6 +64,54 @@ final class OrderLifecycle {
         record(db, eventOf(next), Parties.ofOrder(order.id(), order.customerId()), null, order.storefrontId(),
                 channelIdOf(order), order.status().wireName(), next.wireName(), actor, reason);
         return next;
+    }
+
+    /** History rows written, and the events of the change they record (in history order), not yet appended. */
+    record Moves(List<Order.Transition> history, List<DomainEvent> events) {
+    }
+
+    /**
+     * Moves the order by {@code action} and every one of its sub-orders by {@code subOrderAction} together (a
+     * payment), set-based: one update of the order, one of its sub-orders (which sets {@code subOrderColumns} too),
+     * one insert of their history rows. The history rows written and the events are returned, the events not
+     * appended, so that the caller appends them with the rest of its change's in one statement.
+     */
+    Moves moveWithEverySubOrder(DSLContext db, Order order, Action action, Action subOrderAction, String actor,
+                                String reason, String subOrderReason, Map<Field<?>, Field<?>> subOrderColumns) {
+        OrderStatus next = OrderStateMachine.require(order.status(), action);
+        Map<UUID, SubOrderStatus> subOrdersNext = new LinkedHashMap<>();
+        List<Order.Transition> history = new ArrayList<>();
+        history.add(new Order.Transition(null, order.status().wireName(), next.wireName(), actor, reason, null));
+        for (Order.SubOrder subOrder : order.subOrders()) {
+            SubOrderStatus subOrderNext = OrderStateMachine.require(subOrder.status(), subOrderAction);
+            subOrdersNext.put(subOrder.id(), subOrderNext);
+            history.add(new Order.Transition(subOrder.id(), subOrder.status().wireName(), subOrderNext.wireName(),
+                    actor, subOrderReason, null));
+        }
+        orders.updateOrderStatus(db, order.id(), next);
+        orders.updateSubOrderStatuses(db, subOrdersNext, subOrderColumns);
+        List<Record2<Long, OffsetDateTime>> written = orders.insertTransitions(db, order.id(), history);
+        List<Long> transitions = written.stream().map(Record2::value1).toList();
+        List<Order.Transition> recorded = new ArrayList<>();
+        for (int i = 0; i < history.size(); i++) {
+            Order.Transition transition = history.get(i);
+            recorded.add(new Order.Transition(transition.subOrderId(), transition.from(), transition.to(),
+                    transition.actor(), transition.reason(), written.get(i).value2()));
+        }
+        List<DomainEvent> events = new ArrayList<>();
+        UUID channelId = channelIdOf(order);
+        eventOf(next).ifPresent(type -> events.add(OrderLifecycleEvent.ofTransition(type, transitions.getFirst(),
+                Parties.ofOrder(order.id(), order.customerId()), null, order.storefrontId(), channelId,
+                order.status().wireName(), next.wireName(), reason)));
+        for (int i = 0; i < order.subOrders().size(); i++) {
+            Order.SubOrder subOrder = order.subOrders().get(i);
+            SubOrderStatus subOrderNext = subOrdersNext.get(subOrder.id());
+            long transition = transitions.get(i + 1);
+            eventOf(subOrder.status(), subOrderNext).ifPresent(type -> events.add(OrderLifecycleEvent.ofTransition(
+                    type, transition, partiesOf(order, subOrder), null, order.storefrontId(), channelId,
+                    subOrder.status().wireName(), subOrderNext.wireName(), subOrderReason)));
+        }
+        return new Moves(recorded, events);
     }
 
     /** Moves one sub-order of {@code order} by {@code action}; returns its new status. */

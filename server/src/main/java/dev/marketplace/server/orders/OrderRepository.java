@@ -34,10 +34,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jooq.CaseWhenStep;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 /** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
@@ -67,7 +69,8 @@ final class OrderRepository {
 
     record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money discount,
                     Money total,
-                    Order.ShippingAddress address, UUID reservationId, Field<OffsetDateTime> paymentDueAt) {
+                    Order.ShippingAddress address, UUID reservationId, Field<OffsetDateTime> paymentDueAt,
+                    boolean stockCommitted) {
     }
 
     /**
@@ -100,6 +103,7 @@ final class OrderRepository {
                 .set(CUSTOMER_ORDER.PII_KEY_ID, piiKeys.currentId())
                 .set(CUSTOMER_ORDER.RESERVATION_ID, order.reservationId())
                 .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, order.paymentDueAt())
+                .set(CUSTOMER_ORDER.STOCK_COMMITTED, order.stockCommitted())
                 .returningResult(CUSTOMER_ORDER.CREATED_AT);
         var subOrderRows = DSL.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
                 SUB_ORDER.STATUS, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT, SUB_ORDER.TAX_AMOUNT,
@@ -144,17 +148,19 @@ final class OrderRepository {
     }
 
     /**
-     * Appends these history rows of the order in list order, one statement; returns their ids in that order (an
-     * identity hands them out in the order of the statement's rows).
+     * Appends these history rows of the order in list order, one statement; returns their ids and times in that order
+     * (an identity hands the ids out in the order of the statement's rows).
      */
-    List<Long> insertTransitions(DSLContext db, UUID orderId, List<Order.Transition> transitions) {
+    List<Record2<Long, OffsetDateTime>> insertTransitions(DSLContext db, UUID orderId,
+                                                          List<Order.Transition> transitions) {
         var insert = db.insertInto(ORDER_TRANSITION, ORDER_TRANSITION.ORDER_ID, ORDER_TRANSITION.SUB_ORDER_ID,
                 ORDER_TRANSITION.FROM_STATUS, ORDER_TRANSITION.TO_STATUS, ORDER_TRANSITION.ACTOR, ORDER_TRANSITION.REASON);
         for (Order.Transition transition : transitions) {
             insert = insert.values(orderId, transition.subOrderId(), transition.from(), transition.to(),
                     transition.actor(), transition.reason());
         }
-        return insert.returningResult(ORDER_TRANSITION.ID).fetch(ORDER_TRANSITION.ID).stream().sorted().toList();
+        return insert.returningResult(ORDER_TRANSITION.ID, ORDER_TRANSITION.OCCURRED_AT).fetch()
+                .sortAsc(ORDER_TRANSITION.ID);
     }
 
     void updateOrderStatus(DSLContext db, UUID orderId, OrderStatus status) {
@@ -169,6 +175,24 @@ final class OrderRepository {
                 .set(SUB_ORDER.VERSION, SUB_ORDER.VERSION.plus(1))
                 .set(SUB_ORDER.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(SUB_ORDER.ID.eq(subOrderId)).execute();
+    }
+
+    /**
+     * Moves these sub-orders, each to its status, in one statement (one change-feed entry each), setting
+     * {@code alsoSet} too.
+     */
+    void updateSubOrderStatuses(DSLContext db, Map<UUID, SubOrderStatus> statuses, Map<Field<?>, Field<?>> alsoSet) {
+        var status = DSL.choose(SUB_ORDER.ID);
+        CaseWhenStep<UUID, String> byId = null;
+        for (Map.Entry<UUID, SubOrderStatus> entry : statuses.entrySet()) {
+            byId = byId == null ? status.when(entry.getKey(), entry.getValue().wireName())
+                    : byId.when(entry.getKey(), entry.getValue().wireName());
+        }
+        db.update(SUB_ORDER).set(SUB_ORDER.STATUS, byId)
+                .set(SUB_ORDER.VERSION, SUB_ORDER.VERSION.plus(1))
+                .set(SUB_ORDER.UPDATED_AT, DSL.currentOffsetDateTime())
+                .set(alsoSet)
+                .where(SUB_ORDER.ID.in(statuses.keySet())).execute();
     }
 
     void markStockCommitted(DSLContext db, UUID orderId) {

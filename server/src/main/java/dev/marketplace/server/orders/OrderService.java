@@ -8,13 +8,13 @@ import dev.marketplace.server.merchants.MerchantService;
 import dev.marketplace.server.orders.OrderStateMachine.Action;
 import dev.marketplace.server.platform.crash.CrashPoints;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.events.DomainEvent;
 import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
-import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -360,7 +361,7 @@ public final class OrderService {
         run.now = repository.insertOrder(run.db, new OrderRepository.NewOrder(run.orderId, run.caller.id(),
                 run.customer, run.cart.id(), run.subtotal, run.tax, run.discount,
                 run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId,
-                DSL.val(run.due)), subOrders);
+                DSL.val(run.due), false), subOrders);
         run.subOrders = writtenAt(subOrders, run.now);
         return Next.CONTINUE;
     }
@@ -372,8 +373,10 @@ public final class OrderService {
     }
 
     private Next recordPlaced(Checkout run) {
-        run.history = lifecycle.placed(run.db, run.orderId, run.caller.id(), run.customer, run.channel, run.subOrders,
-                actorOf(run.caller), run.now);
+        OrderLifecycle.Moves placed = lifecycle.placed(run.db, run.orderId, run.caller.id(), run.customer, run.channel,
+                run.subOrders, actorOf(run.caller), run.now);
+        DomainEvents.appendAll(run.db, placed.events());
+        run.history = placed.history();
         return Next.CONTINUE;
     }
 
@@ -400,7 +403,7 @@ public final class OrderService {
         }
         paid(run.db, repository.get(run.db, run.orderId), actorOf(run.caller), "paid wholly by points and coupons",
                 List.of(MoneyMovement.capturedWithoutPayment(run.orderId, Parties.ofOrder(run.orderId, run.customer),
-                        run.subtotal.currency())));
+                        run.subtotal.currency())), List.of());
         run.order = repository.get(run.db, run.orderId);
         return Next.CONTINUE;
     }
@@ -450,11 +453,13 @@ public final class OrderService {
      * receivable from the partner ({@code partner_order_charged}). Priced and taxed like a checkout, at the lines'
      * prices. Its stock, held by {@code reservationId}, is sold in this transaction too: with no payment to wait
      * for, the order and the sale are one change (decision 76). Its sub-orders then await their merchants like any
-     * other. The order is the partner's channel's (decision 41) when the partner is a channel. Returns the order as
+     * other. The order is the partner's channel's (decision 41) when the partner is a channel. {@code alsoAppended}
+     * (the caller's events of the same change) go into the one insert of the order's events. Returns the order as
      * paid.
      */
     public Order placePartnerOrder(DSLContext db, UUID partnerId, UUID orderId, UUID reservationId,
-                                   List<PartnerLine> lines, Order.ShippingAddress address) {
+                                   List<PartnerLine> lines, Order.ShippingAddress address,
+                                   List<? extends DomainEvent> alsoAppended) {
         address.requireValid();
         List<Pricing.MerchantPart> parts = pricing.price(lines.stream()
                 .map(line -> new Pricing.Item(line.variant(), line.quantity())).toList());
@@ -462,29 +467,39 @@ public final class OrderService {
         Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
         Money total = subtotal.plus(tax);
         List<Order.SubOrder> unwritten = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList());
+        // Its stock is sold below in this transaction: marked sold as it is written, all or nothing with the sale.
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, partnerId, partnerId,
                 null, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
-                // Paid below, in this transaction: due at once, on the clock every deadline is on (decision 80).
-                DatabaseClock.now()), unwritten);
+                // Paid below, in this transaction: due at once, on PostgreSQL's clock (decision 80), at the
+                // transaction's start, which is the order's creation time it is answered with.
+                DSL.currentOffsetDateTime(), true), unwritten);
         List<Order.SubOrder> subOrders = writtenAt(unwritten, now);
         // The partner placed it: attributed to the partner's channel, if it is one.
         Optional<Order.Channel> channel = ports.attribution().placed(db, new Principal(PrincipalType.PARTNER,
                 partnerId, null, Set.of()), orderId, partnerId, Optional.empty(), List.of(), attributed(subOrders));
         String actor = Principal.subjectOf(PrincipalType.PARTNER, partnerId);
-        List<Order.Transition> history = lifecycle.placed(db, orderId, partnerId, partnerId, channel, subOrders, actor,
-                now);
-        // The order as just written (nothing read back), as checkout's is; its payment deadline, the insert's clock a
-        // moment after the transaction's start, is taken as that start (paying it below does not read it).
+        OrderLifecycle.Moves placedMoves = lifecycle.placed(db, orderId, partnerId, partnerId, channel, subOrders,
+                actor, now);
+        List<Order.Transition> history = new ArrayList<>(placedMoves.history());
+        // The order as just written (nothing read back), as checkout's is, then as paid: every timestamp its rows got
+        // by default is the transaction's start, now.
         Order placed = new Order(orderId, partnerId, partnerId, null, OrderStatus.PLACED, subtotal, tax,
-                Money.zero(subtotal.currency()), total, address, reservationId, false, now,
+                Money.zero(subtotal.currency()), total, address, reservationId, true, now,
                 subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now,
                 channel.orElse(null));
-        paid(db, placed, actor, "paid on the partner's account",
-                List.of(MoneyMovement.partnerOrderCharged(partnerId, Parties.ofOrder(orderId, partnerId), total)));
+        List<DomainEvent> placedEvents = new ArrayList<>(placedMoves.events());
+        placedEvents.addAll(alsoAppended);
+        history.addAll(paid(db, placed, actor, "paid on the partner's account",
+                List.of(MoneyMovement.partnerOrderCharged(partnerId, Parties.ofOrder(orderId, partnerId), total)),
+                placedEvents));
         // Sold last: the stock levels' row locks are then held only until the commit.
         reservations.commit(db, CHECKOUT, reservationId);
-        repository.markStockCommitted(db, orderId);
-        return repository.get(db, orderId);
+        return new Order(orderId, partnerId, partnerId, null, OrderStatus.PAID, subtotal, tax,
+                Money.zero(subtotal.currency()), total, address, reservationId, true, now,
+                placed.subOrders().stream().map(subOrder -> new Order.SubOrder(subOrder.id(), subOrder.merchantId(),
+                        SubOrderStatus.AWAITING_ACCEPTANCE, subOrder.subtotal(), subOrder.tax(), subOrder.total(),
+                        subOrder.commission(), subOrder.lines(), subOrder.version() + 1, now, now)).toList(),
+                history, 2, now, now, channel.orElse(null));
     }
 
     /** The other domains' parts, for the fulfilment module's cancellations, rejections and returns. */
@@ -527,35 +542,44 @@ public final class OrderService {
         Parties orderParties = Parties.ofOrder(orderId, order.customerId());
         paid(tx, order, actor, "payment " + paymentId + " captured", List.of(
                 MoneyMovement.paymentAuthorized(paymentId, orderParties, captured),
-                MoneyMovement.paymentCaptured(paymentId, orderParties, captured)));
+                MoneyMovement.paymentCaptured(paymentId, orderParties, captured)), List.of());
     }
 
-    /** The order is paid with {@code charge} (its money events): its sub-orders await acceptance, commission accrues. */
-    private void paid(DSLContext tx, Order order, String actor, String reason, List<MoneyMovement> charge) {
-        lifecycle.move(tx, order, Action.PAY, actor, reason);
-        charge.forEach(movement -> DomainEvents.append(tx, movement));
-        FulfilmentRepository fulfilment = new FulfilmentRepository();
-        fulfilment.setAcceptanceDue(tx, order.id(), acceptWithin);
+    /**
+     * The order is paid with {@code charge} (its money events): its sub-orders await acceptance, commission accrues.
+     * Set-based, whatever the number of sub-orders: the order's update, one update of its sub-orders (status,
+     * acceptance due, ship-by), one insert of the history rows, one of every event, besides the two reads of handling
+     * times; {@code withEvents} (the caller's of the same change) go first into that insert. Returns the history rows
+     * it wrote.
+     */
+    private List<Order.Transition> paid(DSLContext tx, Order order, String actor, String reason,
+                                        List<MoneyMovement> charge, List<? extends DomainEvent> withEvents) {
         // The promised ship-by time: the longest handling time of the sub-order's lines, each its product's own,
         // else its merchant's, else the marketplace's (decisions 56 and 65).
         Map<UUID, Integer> merchantDays = merchants.handlingDays(tx, order.subOrders().stream()
                 .map(Order.SubOrder::merchantId).collect(Collectors.toSet()));
         Map<UUID, Integer> productDays = products.handlingDays(tx, order.subOrders().stream()
                 .flatMap(subOrder -> subOrder.lines().stream()).map(Order.Line::productId).collect(Collectors.toSet()));
+        Map<UUID, Duration> handling = new LinkedHashMap<>();
         for (Order.SubOrder subOrder : order.subOrders()) {
             Integer merchantOwn = merchantDays.get(subOrder.merchantId());
             Duration merchantTime = merchantOwn == null ? handlingTime : Duration.ofDays(merchantOwn);
-            Duration longest = subOrder.lines().stream()
+            handling.put(subOrder.id(), subOrder.lines().stream()
                     .map(line -> productDays.containsKey(line.productId())
                             ? Duration.ofDays(productDays.get(line.productId())) : merchantTime)
-                    .max(Comparator.naturalOrder()).orElse(merchantTime);
-            fulfilment.setShipBy(tx, subOrder.id(), longest);
+                    .max(Comparator.naturalOrder()).orElse(merchantTime));
         }
+        OrderLifecycle.Moves moves = lifecycle.moveWithEverySubOrder(tx, order, Action.PAY, Action.PAY, actor, reason,
+                "order paid", FulfilmentRepository.paidDueTimes(acceptWithin, handling));
+        List<DomainEvent> events = new ArrayList<>(withEvents);
+        events.addAll(moves.events());
+        events.addAll(charge);
         for (Order.SubOrder subOrder : order.subOrders()) {
-            lifecycle.move(tx, order, subOrder, Action.PAY, actor, "order paid");
-            DomainEvents.append(tx, MoneyMovement.commissionAccrued(
-                    new Parties(order.id(), subOrder.id(), subOrder.merchantId(), order.customerId()), subOrder.commission()));
+            events.add(MoneyMovement.commissionAccrued(new Parties(order.id(), subOrder.id(), subOrder.merchantId(),
+                    order.customerId()), subOrder.commission()));
         }
+        DomainEvents.appendAll(tx, events);
+        return moves.history();
     }
 
     /**

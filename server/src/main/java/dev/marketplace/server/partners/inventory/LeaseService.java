@@ -25,15 +25,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
 /**
  * Leases: a partner holds units of SKUs shared with it, all or nothing, through one inventory reservation; then
- * commits them into a partner order, releases them, or lets them lapse ({@link #lapseDue}, on every node). The
- * partner's holding row is updated, last in its transaction, by every lease that opens (only within the limits) or
- * ends, so its limits hold under any concurrency while its lock is held only until the commit. Each
- * public method is one transaction.
+ * commits them into a partner order, releases them, or lets them lapse ({@link #lapseDue}, on every node). Every lease
+ * that opens updates the partner's holding row last in its transaction, only within the limits, so its limits hold
+ * under any concurrency while its lock is held only until the commit; a lease that ends gives its units back on one
+ * of the partner's return stripes, which no create waits for (decision 82). Each public method is one transaction.
  */
 public final class LeaseService {
 
@@ -126,11 +128,11 @@ public final class LeaseService {
         Lease lease = new Lease(UUID.randomUUID(), partner.id(), LeaseStatus.ACTIVE, UUID.randomUUID(), leased,
                 now.plus(holdFor), Optional.empty(), now, now);
         // A partner at its limits is refused here, without a lock; the holding row decides at the end.
-        Optional<long[]> holding = repository.holding(dsl, partner.id());
-        refuseIfOverLimits(limitsOf(dsl, partner.id(), holding.orElse(new long[2])), lease.units());
+        PartnerInventoryRepository.Standing standing = repository.standing(dsl, partner.id());
+        refuseIfOverLimits(limitsOf(partner.id(), standing), lease.units());
         dsl.transaction(tx -> {
             DSLContext db = tx.dsl();
-            if (holding.isEmpty()) {
+            if (standing.holding().isEmpty()) {
                 repository.createHolding(db, partner.id()); // the partner's first lease (no row is ever deleted)
             }
             reservations.reserve(db, LEASES, lease.reservationId(), stock);
@@ -140,7 +142,7 @@ public final class LeaseService {
             // committed lease.
             if (!repository.takeHolding(db, partner.id(), lease.units(), settings.defaultMaxUnitsHeld(),
                     settings.defaultMaxOpenLeases())) {
-                LeaseLimits held = limitsOf(db, partner.id(), repository.holding(db, partner.id()).orElseThrow());
+                LeaseLimits held = limitsOf(partner.id(), repository.standing(db, partner.id()));
                 throw limitReached(held.openLeases() + 1 > held.maxOpenLeases() ? "open_leases" : "units_held", held);
             }
         });
@@ -176,7 +178,7 @@ public final class LeaseService {
         UUID orderId = UUID.randomUUID();
         LeaseView view = dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
-            // The lease's row lock first (lock order: lease, stock levels, holding row), taken by its change itself,
+            // The lease's row lock first (lock order: lease, stock levels, a return stripe), taken by its change itself,
             // which also decides whether it may be committed now.
             Optional<OffsetDateTime> committedAt = repository.commitIfActive(db, partner, id, orderId,
                     OffsetDateTime.now(clock));
@@ -185,10 +187,11 @@ public final class LeaseService {
                 return new LeaseView(repository.findLease(db, partner, id, false).orElseThrow(LeaseService::notFound),
                         Optional.empty());
             }
-            Order order = orders.placePartnerOrder(db, seen.partnerId(), orderId, seen.reservationId(), lines, address);
             Lease done = new Lease(seen.id(), seen.partnerId(), LeaseStatus.COMMITTED, seen.reservationId(),
                     seen.lines(), seen.expiresAt(), Optional.of(orderId), seen.createdAt(), committedAt.get());
-            tellPartner(db, EventType.LEASE_COMMITTED, done);
+            // The partner is told in the order's one insert of events.
+            Order order = orders.placePartnerOrder(db, seen.partnerId(), orderId, seen.reservationId(), lines, address,
+                    List.of(fact(EventType.LEASE_COMMITTED, done)));
             end(db, done);
             return new LeaseView(done, Optional.of(order));
         });
@@ -234,12 +237,20 @@ public final class LeaseService {
             int batch = dsl.transactionResult(tx -> {
                 DSLContext db = tx.dsl();
                 List<Lease> due = repository.lockDue(db, OffsetDateTime.now(clock), LAPSE_BATCH);
+                if (due.isEmpty()) {
+                    return 0;
+                }
                 for (Lease lease : due) {
                     reservations.release(db, LEASES, lease.reservationId());
-                    tellPartner(db, EventType.LEASE_LAPSED,
-                            repository.updateStatus(db, lease, LeaseStatus.LAPSED, Optional.empty()));
-                    end(db, lease);
                 }
+                DomainEvents.appendAll(db, repository.updateStatuses(db, due, LeaseStatus.LAPSED).stream()
+                        .map(lease -> fact(EventType.LEASE_LAPSED, lease)).toList());
+                // Given back per partner, in partner order: a batch then takes each partner's stripe in the same order
+                // as any other batch, and holds one stripe of a partner as a single end does.
+                Map<UUID, List<Lease>> byPartner = new TreeMap<>(due.stream()
+                        .collect(Collectors.groupingBy(Lease::partnerId)));
+                byPartner.forEach((partnerId, leases) -> repository.giveBack(db, partnerId,
+                        leases.stream().mapToLong(Lease::units).sum(), leases.size()));
                 return due.size();
             });
             lapsed += batch;
@@ -250,7 +261,7 @@ public final class LeaseService {
     }
 
     public LeaseLimits limits(UUID partnerId) {
-        return limitsOf(dsl, partnerId, repository.holding(dsl, partnerId).orElse(new long[2]));
+        return limitsOf(partnerId, repository.standing(dsl, partnerId));
     }
 
     public LeaseLimits setLimits(UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
@@ -259,29 +270,38 @@ public final class LeaseService {
         }
         return dsl.transactionResult(tx -> {
             repository.setLimits(tx.dsl(), partnerId, maxUnitsHeld, maxOpenLeases);
-            return limitsOf(tx.dsl(), partnerId, repository.holding(tx.dsl(), partnerId).orElse(new long[2]));
+            return limitsOf(partnerId, repository.standing(tx.dsl(), partnerId));
         });
     }
 
-    private LeaseLimits limitsOf(DSLContext db, UUID partnerId, long[] holding) {
-        long[] limits = repository.limits(db, partnerId)
+    /** The partner's limits (the configured defaults unless the operator set them) and what it holds. */
+    private LeaseLimits limitsOf(UUID partnerId, PartnerInventoryRepository.Standing standing) {
+        long[] limits = standing.limits()
                 .orElse(new long[] {settings.defaultMaxUnitsHeld(), settings.defaultMaxOpenLeases()});
+        long[] holding = standing.holding().orElse(new long[2]);
         return new LeaseLimits(partnerId, limits[0], (int) limits[1], holding[0], (int) holding[1]);
     }
 
     /** The lease's end, for the partner's webhooks (its endpoints only: the payload names it as the owner). */
     private static void tellPartner(DSLContext db, EventType type, Lease lease) {
+        DomainEvents.append(db, fact(type, lease));
+    }
+
+    private static DomainFact fact(EventType type, Lease lease) {
         JsonObjectBuilder payload = Json.createObjectBuilder().add("leaseId", lease.id().toString())
                 .add("status", lease.status().wireName())
                 .add("ownerType", PrincipalType.PARTNER.wireName()).add("ownerId", lease.partnerId().toString());
         lease.orderId().ifPresent(order -> payload.add("orderId", order.toString()));
-        DomainEvents.append(db, new DomainFact(type, type.wireName() + ":" + lease.id(),
-                new Parties(null, null, null, null), payload.build()));
+        return new DomainFact(type, type.wireName() + ":" + lease.id(), new Parties(null, null, null, null),
+                payload.build());
     }
 
-    /** The lease no longer counts against its partner's limits (last in its transaction: it locks the holding row). */
+    /**
+     * The lease no longer counts against its partner's limits: given back on a return stripe (last in its
+     * transaction, which then holds that stripe to its commit; no create waits for it).
+     */
     private void end(DSLContext db, Lease lease) {
-        repository.changeHolding(db, lease.partnerId(), -lease.units(), -1);
+        repository.giveBack(db, lease.partnerId(), lease.units(), 1);
     }
 
     /** The lease's lines as the orders domain sells them: each variant at the lease's price. */

@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.PARTNER_LEASE;
 import static dev.marketplace.schema.Tables.PARTNER_LEASE_HOLDING;
 import static dev.marketplace.schema.Tables.PARTNER_LEASE_LIMIT;
 import static dev.marketplace.schema.Tables.PARTNER_LEASE_LINE;
+import static dev.marketplace.schema.Tables.PARTNER_LEASE_RETURN;
 import static dev.marketplace.schema.Tables.PARTNER_MERCHANT_OPT_IN;
 
 import dev.marketplace.schema.tables.records.PartnerAssortmentShareRecord;
@@ -19,14 +20,18 @@ import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The partner inventory exchange's tables (V27). Leases are owned by their partner ({@link Tenancy}); opt-ins, shares
@@ -36,6 +41,8 @@ final class PartnerInventoryRepository {
 
     static final String SHARE_OF_MERCHANT_CONSTRAINT = "partner_assortment_share_partner_id_merchant_id_key";
     static final String SHARE_OF_CATEGORY_CONSTRAINT = "partner_assortment_share_partner_id_category_id_key";
+    /** A partner's return stripes (V72): enough that ends running at once rarely pick the same. */
+    private static final int RETURN_STRIPES = 16;
 
     private static Condition ownedBy(Principal viewer) {
         return Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.PARTNER, PARTNER_LEASE.PARTNER_ID));
@@ -164,13 +171,6 @@ final class PartnerInventoryRepository {
 
     // Limits and holdings
 
-    /** The operator's limits of the partner: max units held and max open leases, if set. */
-    Optional<long[]> limits(DSLContext db, UUID partnerId) {
-        return db.select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD, PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES)
-                .from(PARTNER_LEASE_LIMIT).where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))
-                .fetchOptional(row -> new long[] {row.value1(), row.value2()});
-    }
-
     void setLimits(DSLContext db, UUID partnerId, long maxUnitsHeld, int maxOpenLeases) {
         db.insertInto(PARTNER_LEASE_LIMIT)
                 .set(PARTNER_LEASE_LIMIT.PARTNER_ID, partnerId)
@@ -189,39 +189,76 @@ final class PartnerInventoryRepository {
                 .onConflictDoNothing().execute();
     }
 
-    /** What the partner holds now: units, open leases; empty before its first lease (no holding row yet). */
-    Optional<long[]> holding(DSLContext db, UUID partnerId) {
-        return db.select(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.OPEN_LEASES)
-                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
-                .fetchOptional(row -> new long[] {row.value1(), row.value2()});
+    /**
+     * The operator's limits of the partner (max units held, max open leases; empty if not set) and what the partner
+     * holds now (units, open leases: what its leases took less what their ends gave back; empty before its first
+     * lease, when it has no holding row yet), in one read and without a lock.
+     */
+    record Standing(Optional<long[]> limits, Optional<long[]> holding) {
+    }
+
+    Standing standing(DSLContext db, UUID partnerId) {
+        Field<Long> maxUnits = DSL.field(DSL.select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD).from(PARTNER_LEASE_LIMIT)
+                .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId)));
+        Field<Integer> maxLeases = DSL.field(DSL.select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES).from(PARTNER_LEASE_LIMIT)
+                .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId)));
+        Field<Long> units = DSL.field(DSL.select(PARTNER_LEASE_HOLDING.UNITS_TAKEN
+                        .minus(returned(PARTNER_LEASE_RETURN.UNITS_RETURNED, partnerId)))
+                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId)));
+        Field<Long> leases = DSL.field(DSL.select(PARTNER_LEASE_HOLDING.LEASES_TAKEN
+                        .minus(returned(PARTNER_LEASE_RETURN.LEASES_RETURNED, partnerId)))
+                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId)));
+        var row = db.select(maxUnits, maxLeases, units, leases).fetchSingle();
+        return new Standing(
+                Optional.ofNullable(row.value1()).map(max -> new long[] {max, row.value2()}),
+                Optional.ofNullable(row.value3()).map(held -> new long[] {held, row.value4()}));
     }
 
     /**
      * Counts one more lease of {@code units} only if the partner stays within its limits (the operator's, read by
-     * this statement, else the defaults); false otherwise. The update waits for concurrent leases of the partner and
-     * re-checks against their committed counts (row lock until the caller's transaction ends).
+     * this statement, else the defaults); false otherwise. The update waits for concurrent creates of the partner and
+     * re-checks against what they took (row lock until the caller's transaction ends); what ends gave back is the sum
+     * of the return stripes as committed when the statement began, never more than was given back, so the partner
+     * never holds more than its limits, whatever ends run meanwhile.
      */
     boolean takeHolding(DSLContext db, UUID partnerId, long units, long defaultMaxUnitsHeld,
                         int defaultMaxOpenLeases) {
         return db.update(PARTNER_LEASE_HOLDING)
-                .set(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units))
-                .set(PARTNER_LEASE_HOLDING.OPEN_LEASES, PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1))
+                .set(PARTNER_LEASE_HOLDING.UNITS_TAKEN, PARTNER_LEASE_HOLDING.UNITS_TAKEN.plus(units))
+                .set(PARTNER_LEASE_HOLDING.LEASES_TAKEN, PARTNER_LEASE_HOLDING.LEASES_TAKEN.plus(1))
                 .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
-                .and(PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units).le(DSL.coalesce(DSL.field(DSL
+                .and(PARTNER_LEASE_HOLDING.UNITS_TAKEN.minus(returned(PARTNER_LEASE_RETURN.UNITS_RETURNED, partnerId))
+                        .plus(units).le(DSL.coalesce(DSL.field(DSL
                         .select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD).from(PARTNER_LEASE_LIMIT)
                         .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val(defaultMaxUnitsHeld))))
-                .and(PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(1).le(DSL.coalesce(DSL.field(DSL
-                        .select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES).from(PARTNER_LEASE_LIMIT)
-                        .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val(defaultMaxOpenLeases))))
+                .and(PARTNER_LEASE_HOLDING.LEASES_TAKEN.minus(returned(PARTNER_LEASE_RETURN.LEASES_RETURNED, partnerId))
+                        .plus(1).le(DSL.coalesce(DSL.field(DSL
+                        .select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES.cast(SQLDataType.BIGINT)).from(PARTNER_LEASE_LIMIT)
+                        .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val((long) defaultMaxOpenLeases))))
                 .execute() == 1;
     }
 
-    void changeHolding(DSLContext db, UUID partnerId, long units, int leases) {
-        db.update(PARTNER_LEASE_HOLDING)
-                .set(PARTNER_LEASE_HOLDING.UNITS_HELD, PARTNER_LEASE_HOLDING.UNITS_HELD.plus(units))
-                .set(PARTNER_LEASE_HOLDING.OPEN_LEASES, PARTNER_LEASE_HOLDING.OPEN_LEASES.plus(leases))
-                .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
+    /**
+     * Gives back what ended leases of the partner held, on one of its return stripes picked at random (last in the
+     * caller's transaction: the stripe stays locked to its commit, and only another end on the same stripe waits).
+     */
+    void giveBack(DSLContext db, UUID partnerId, long units, long leases) {
+        short stripe = (short) ThreadLocalRandom.current().nextInt(RETURN_STRIPES);
+        db.insertInto(PARTNER_LEASE_RETURN)
+                .set(PARTNER_LEASE_RETURN.PARTNER_ID, partnerId)
+                .set(PARTNER_LEASE_RETURN.STRIPE, stripe)
+                .set(PARTNER_LEASE_RETURN.UNITS_RETURNED, units)
+                .set(PARTNER_LEASE_RETURN.LEASES_RETURNED, leases)
+                .onConflict(PARTNER_LEASE_RETURN.PARTNER_ID, PARTNER_LEASE_RETURN.STRIPE).doUpdate()
+                .set(PARTNER_LEASE_RETURN.UNITS_RETURNED, PARTNER_LEASE_RETURN.UNITS_RETURNED.plus(units))
+                .set(PARTNER_LEASE_RETURN.LEASES_RETURNED, PARTNER_LEASE_RETURN.LEASES_RETURNED.plus(leases))
                 .execute();
+    }
+
+    /** The sum of a return column over the partner's stripes (0 without any). */
+    private static Field<Long> returned(Field<Long> column, UUID partnerId) {
+        return DSL.coalesce(DSL.field(DSL.select(DSL.sum(column).cast(SQLDataType.BIGINT)).from(PARTNER_LEASE_RETURN)
+                .where(PARTNER_LEASE_RETURN.PARTNER_ID.eq(partnerId))), DSL.val(0L));
     }
 
     // Leases
@@ -298,21 +335,40 @@ final class PartnerInventoryRepository {
                 .fetchOptional(PARTNER_LEASE.PARTNER_ID);
     }
 
-    /** Locks up to {@code limit} active leases due by {@code now}, skipping those another node is ending. */
+    /**
+     * Locks up to {@code limit} active leases due by {@code now}, skipping those another node is ending; their lines
+     * in one more read, whatever their number.
+     */
     List<Lease> lockDue(DSLContext db, OffsetDateTime now, int limit) {
-        return db.selectFrom(PARTNER_LEASE)
+        Result<PartnerLeaseRecord> due = db.selectFrom(PARTNER_LEASE)
                 .where(PARTNER_LEASE.STATUS.eq(LeaseStatus.ACTIVE.wireName()))
                 .and(PARTNER_LEASE.EXPIRES_AT.le(now))
                 .orderBy(PARTNER_LEASE.EXPIRES_AT)
                 .limit(limit)
                 .forUpdate().skipLocked()
-                .fetch(row -> lease(db, row));
+                .fetch();
+        if (due.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, Result<PartnerLeaseLineRecord>> lines = db.selectFrom(PARTNER_LEASE_LINE)
+                .where(PARTNER_LEASE_LINE.LEASE_ID.eq(DSL.any(due.map(PartnerLeaseRecord::getId).toArray(UUID[]::new))))
+                .orderBy(PARTNER_LEASE_LINE.LEASE_ID, PARTNER_LEASE_LINE.LINE_NUMBER)
+                .fetchGroups(PARTNER_LEASE_LINE.LEASE_ID);
+        return due.map(row -> lease(row, lines.get(row.getId()).stream()
+                .map(line -> line(line, row.getCurrency())).toList()));
     }
 
-    private static Lease lease(DSLContext db, PartnerLeaseRecord row) {
-        return lease(row, db.selectFrom(PARTNER_LEASE_LINE).where(PARTNER_LEASE_LINE.LEASE_ID.eq(row.getId()))
-                .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER)
-                .fetch(line -> line(line, row.getCurrency())));
+    /** These leases as they are now, in a new status (not committed: no order), in one statement; returns them. */
+    List<Lease> updateStatuses(DSLContext db, List<Lease> leases, LeaseStatus status) {
+        Map<UUID, OffsetDateTime> updatedAt = db.update(PARTNER_LEASE)
+                .set(PARTNER_LEASE.STATUS, status.wireName())
+                .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(PARTNER_LEASE.ID.eq(DSL.any(leases.stream().map(Lease::id).toArray(UUID[]::new))))
+                .returningResult(PARTNER_LEASE.ID, PARTNER_LEASE.UPDATED_AT)
+                .fetchMap(PARTNER_LEASE.ID, PARTNER_LEASE.UPDATED_AT);
+        return leases.stream().map(lease -> new Lease(lease.id(), lease.partnerId(), status, lease.reservationId(),
+                lease.lines(), lease.expiresAt(), Optional.empty(), lease.createdAt(), updatedAt.get(lease.id())))
+                .toList();
     }
 
     private static Lease lease(PartnerLeaseRecord row, List<Lease.Line> lines) {

@@ -19,6 +19,7 @@ import dev.marketplace.sdk.model.Scope;
 import dev.marketplace.sdk.model.ShippingAddress;
 import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
+import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.StatementRecorder;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
@@ -37,8 +38,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class LeaseStatementsIT {
 
+    private static final MovableClock CLOCK = new MovableClock();
+
     @RegisterExtension
-    static final TestServer server = new TestServer();
+    static final TestServer server = new TestServer().withClock(CLOCK);
 
     private static StatementRecorder recorder;
     private static PartnerInventoryApi partner;
@@ -87,18 +90,19 @@ class LeaseStatementsIT {
                 String.join("\n", created));
         System.out.printf("lease commit (one line, one merchant): %d statements, %d commits%n%s%n", committed.size(),
                 recorder.commits(), String.join("\n", committed));
-        // Counted on 2026-12-06 (decision 76): 21 and 58 before, the commit in three transactions (the order, its
-        // stock sold, the order marked sold); the reservation's expiry read on PostgreSQL's clock (decision 80) is one
-        // of the 39. Ceilings, so that an added round trip is a decision, not a drift.
-        assertThat(created).as("statements of a lease's creation").hasSizeLessThanOrEqualTo(18);
+        // Counted on 2026-12-06: 21 and 58 before decision 76, the commit in three transactions (the order, its stock
+        // sold, the order marked sold); 18 and 39 after it; 16 and 23 after decision 82 (the partner's limits and
+        // holding in one read; the payment set-based, the order not read back, its events in one insert, the
+        // reservation's expiry read with its lock). Ceilings, so that an added round trip is a decision, not a drift.
+        assertThat(created).as("statements of a lease's creation").hasSizeLessThanOrEqualTo(16);
         assertThat(createCommits).as("transactions of a lease's creation").isEqualTo(1);
-        assertThat(committed).as("statements of a lease's commit").hasSizeLessThanOrEqualTo(39);
+        assertThat(committed).as("statements of a lease's commit").hasSizeLessThanOrEqualTo(23);
         assertThat(recorder.commits()).as("transactions of a lease's commit: the order and its stock sold together")
                 .isEqualTo(1);
     }
 
     @Test
-    void aLeaseOfTwoMerchantsCommitsIntoTwoSubOrdersWithFiveStatementsMore() throws Exception {
+    void aLeaseOfTwoMerchantsCommitsIntoTwoSubOrdersWithNoStatementMore() throws Exception {
         Lease lease = lease(tea, cups);
         List<String> committed = recorded(() -> {
             Lease done = partner.commitLease(lease.getId(), commit());
@@ -108,9 +112,36 @@ class LeaseStatementsIT {
 
         System.out.printf("lease commit (two lines, two merchants): %d statements, %d commits%n%s%n",
                 committed.size(), recorder.commits(), String.join("\n", committed));
-        // 64 on 2026-12-06 before decision 76; a sub-order's payment is still five statements of its own.
-        assertThat(committed).as("statements of a two-merchant lease's commit").hasSizeLessThanOrEqualTo(44);
+        // 64 on 2026-12-06 before decision 76, 44 after it (a sub-order's payment five statements of its own); 23 after
+        // decision 82: the sub-orders are paid set-based, as many statements as one.
+        assertThat(committed).as("statements of a two-merchant lease's commit").hasSizeLessThanOrEqualTo(23);
         assertThat(recorder.commits()).isEqualTo(1);
+    }
+
+    /**
+     * The lapse job reads the lines of a batch's leases in one statement (decision 82: it read them lease by lease),
+     * writes their statuses in one and gives their units back in one per partner.
+     */
+    @Test
+    void theLapseJobReadsABatchsLinesAtOnce() throws Exception {
+        List<UUID> lapsing = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            lapsing.add(partner.createLease(new LeaseCreate().holdSeconds(60).lines(List.of(
+                    new LeaseLineInput().variantId(tea).quantity(1L), new LeaseLineInput().variantId(cups).quantity(1L))))
+                    .getId());
+        }
+        CLOCK.advance(java.time.Duration.ofSeconds(61));
+        long[] lapsed = new long[1];
+        List<String> job = recorded(() -> lapsed[0] = server.runJob(LeaseService.LAPSE_JOB));
+
+        System.out.printf("lease lapse job (three leases): %d statements%n%s%n", job.size(), String.join("\n", job));
+        assertThat(lapsed[0]).isEqualTo(3);
+        assertThat(lapsing).allSatisfy(id -> assertThat(partner.getLease(id).getStatus())
+                .isEqualTo(Lease.StatusEnum.LAPSED));
+        assertThat(job.stream().filter(sql -> sql.contains("\"partner_lease_line\"")))
+                .as("reads of the leases' lines").hasSize(1);
+        assertThat(job.stream().filter(sql -> sql.startsWith("update") && sql.contains("\"partner_lease\"")))
+                .as("status writes").hasSize(1);
     }
 
     /**
