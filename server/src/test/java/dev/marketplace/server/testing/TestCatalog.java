@@ -22,8 +22,8 @@ import java.util.UUID;
 /** Setting the scene for catalog tests through the SDK: active merchants with their own clients, and products. */
 public final class TestCatalog {
 
-    /** An approved merchant and an SDK client acting as it. */
-    public record ActiveMerchant(Merchant merchant, MarketplaceClient client) {
+    /** An approved merchant, an SDK client acting as it, and its access token (for requests sent without the SDK). */
+    public record ActiveMerchant(Merchant merchant, MarketplaceClient client, String token) {
         public UUID id() {
             return merchant.getId();
         }
@@ -46,8 +46,9 @@ public final class TestCatalog {
                 .deposit(new Money().amount(500_000L).currency("JPY")));
         MerchantApproved approved = server.client().merchants().approveMerchant(applied.getId(),
                 new MerchantApproval().version(applied.getVersion()));
-        return new ActiveMerchant(approved.getMerchant(), server.clientWithToken(server.token(
-                approved.getCredentials().getClient().getClientId(), approved.getCredentials().getClientSecret())));
+        String token = server.token(approved.getCredentials().getClient().getClientId(),
+                approved.getCredentials().getClientSecret());
+        return new ActiveMerchant(approved.getMerchant(), server.clientWithToken(token), token);
     }
 
     /** A storefront's client holding {@code catalog:read}. */

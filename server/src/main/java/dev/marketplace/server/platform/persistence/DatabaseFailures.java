@@ -22,6 +22,15 @@ public final class DatabaseFailures {
      * caused by input is never "unreachable": data exceptions (class 22), integrity violations (23), and protocol
      * violations (08P01: PostgreSQL could not read the message, as when a query's text holds a NUL; it then drops the
      * connection, which looked like an outage).
+     *
+     * <p>The shapes a lost database takes (decision 89): pgjdbc's connection failures all carry class 08 (08001 cannot
+     * connect or timed out connecting, 08003 "This connection has been closed.", 08004 rejected, 08006 "An I/O error
+     * occurred while sending to the backend." for a cut socket or a socket timeout, 08007 the connection lost during
+     * a commit); PostgreSQL ending the session says 57P01 to 57P05 (shut down, crashed, not accepting connections yet,
+     * database dropped, idle session timeout). HikariCP's wait for a connection that could not be opened is an
+     * {@link SQLTransientConnectionException} (state of the last failure, often none; {@link DatabaseOutage}'s fast
+     * refusal is one too), and its "Connection is closed" on a connection it evicted under its holder has no state:
+     * {@link HeldConnection} gives that one 08003 when the holder had not closed it.
      */
     public static boolean unreachable(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

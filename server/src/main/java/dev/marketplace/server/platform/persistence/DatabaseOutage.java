@@ -57,7 +57,7 @@ final class DatabaseOutage implements DataSource {
 
     private Connection attempt() throws SQLException {
         try {
-            Connection connection = OneConnectionPerThread.watch(pool.getConnection());
+            Connection connection = HeldConnection.hold(pool.getConnection());
             if (down) {
                 down = false;
                 LOG.log(System.Logger.Level.INFO, "the database is reachable again");

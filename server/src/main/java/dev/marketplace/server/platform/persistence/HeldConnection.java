@@ -1,0 +1,61 @@
+package dev.marketplace.server.platform.persistence;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+
+/**
+ * A pooled connection as the jOOQ context holds it, from the pool until its holder closes it (decision 89).
+ *
+ * <p>HikariCP closes a connection under its holder when a call on it fails as a broken connection (SQLState class 08,
+ * 57P01-57P03, 0A000): it evicts it and every later call fails with {@code SQLException("Connection is closed")},
+ * which has no SQLState. Code that caught the first failure (a savepoint's fallback, a subscriber's handler, jOOQ's
+ * rollback) meets this one next, and it says nothing of the lost connection: answered 500, not 503. This holder knows
+ * whether it closed the connection itself: a stateless failure on a connection the pool has closed while it still held
+ * it is the lost connection's, and is raised again as {@code 08003} (connection does not exist), which
+ * {@link DatabaseFailures#unreachable} takes for an outage. A connection used after its holder closed it keeps the
+ * stateless failure: that is a bug, and a 500.
+ *
+ * <p>It also keeps the test-only {@link OneConnectionPerThread} check (decision 81).
+ */
+final class HeldConnection implements InvocationHandler {
+
+    private final Connection pooled;
+    private boolean closedByHolder;
+
+    private HeldConnection(Connection pooled) {
+        this.pooled = pooled;
+    }
+
+    /** {@code pooled}, held by this thread until it is closed; refused (and closed) when the check finds it nested. */
+    static Connection hold(Connection pooled) {
+        OneConnectionPerThread.take(pooled);
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                new HeldConnection(pooled));
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.getName().equals("close") && !closedByHolder) {
+            closedByHolder = true;
+            OneConnectionPerThread.release(pooled);
+        }
+        try {
+            return method.invoke(pooled, args);
+        } catch (InvocationTargetException e) {
+            throw lostConnectionOr(e.getCause());
+        }
+    }
+
+    private Throwable lostConnectionOr(Throwable failure) throws SQLException {
+        if (failure instanceof SQLException sql && sql.getSQLState() == null && !closedByHolder && pooled.isClosed()) {
+            return new SQLNonTransientConnectionException("the connection was lost: the pool closed it after a call on "
+                    + "it failed (" + sql.getMessage() + ")", "08003", sql);
+        }
+        return failure;
+    }
+}
