@@ -4,6 +4,7 @@ import dev.marketplace.sdk.DecoratingHttpClientBuilder;
 import dev.marketplace.sdk.DelegatingHttpClient;
 import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.server.platform.crash.CrashPoints;
+import dev.marketplace.server.platform.persistence.OneConnectionPerThread;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -91,7 +92,11 @@ public final class ClusterNodes implements AutoCloseable {
             try {
                 started.forEach(CompletableFuture::join);
             } catch (RuntimeException e) {
-                cluster.close();
+                try {
+                    cluster.close();
+                } catch (AssertionError refusedNestedConnections) {
+                    e.addSuppressed(refusedNestedConnections);
+                }
                 throw e;
             }
             return cluster;
@@ -333,7 +338,11 @@ public final class ClusterNodes implements AutoCloseable {
         return node;
     }
 
-    /** Stops every node (a clean shutdown, SIGTERM). */
+    /**
+     * Stops every node (a clean shutdown, SIGTERM), then fails if any node, in any of its runs, refused a thread a
+     * second pooled connection (decision 81): in a request that fails its test, but in a background job only the log
+     * tells (decision 89).
+     */
     @Override
     public void close() {
         for (Node node : nodes) {
@@ -349,6 +358,23 @@ public final class ClusterNodes implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+        }
+        failOnNestedConnections();
+    }
+
+    private void failOnNestedConnections() {
+        try (var logs = Files.list(directory)) {
+            for (Path log : logs.filter(path -> path.getFileName().toString().matches("node-\\d+-\\d+\\.log")).sorted()
+                    .toList()) {
+                String output = Files.readString(log);
+                int refusal = output.indexOf(OneConnectionPerThread.REFUSAL_LOG_MESSAGE);
+                if (refusal >= 0) {
+                    throw new AssertionError(log.getFileName() + " refused a thread a second pooled connection "
+                            + "(decision 81):\n" + output.substring(refusal, Math.min(output.length(), refusal + 4000)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

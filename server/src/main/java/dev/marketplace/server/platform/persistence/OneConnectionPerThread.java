@@ -1,10 +1,8 @@
 package dev.marketplace.server.platform.persistence;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Test-only check (decision 81): with the system property {@value #PROPERTY} set to {@code true}, a thread that takes a
@@ -12,11 +10,17 @@ import java.sql.Connection;
  * first. A service that reads through the pool inside its own transaction holds two connections at a time, and under
  * load every request path waits on the pool for its second one while holding its first: the pool runs dry with no
  * query running (decision 67). The build's integration tests set the property (failsafe and the cluster's nodes);
- * production never does, and then taking a connection costs one null check.
+ * production never does, and then taking a connection costs one check of a constant.
+ *
+ * <p>A request that is refused answers 500; a background job's failure is only logged, so every refusal is also kept
+ * ({@link #refusals()}) for the test harness to fail the test class with (decision 89).
  */
-final class OneConnectionPerThread {
+public final class OneConnectionPerThread {
 
     static final String PROPERTY = "marketplace.test.one-connection-per-thread";
+
+    /** What the log line of a refusal says, for harnesses that read a node's log. */
+    public static final String REFUSAL_LOG_MESSAGE = "nested pooled connection";
 
     private static final boolean ENABLED = Boolean.getBoolean(PROPERTY);
 
@@ -28,31 +32,46 @@ final class OneConnectionPerThread {
 
     private static final ThreadLocal<Held> HELD = ThreadLocal.withInitial(Held::new);
 
+    private static final List<IllegalStateException> REFUSALS = new CopyOnWriteArrayList<>();
+
     private OneConnectionPerThread() {
     }
 
-    /**
-     * Refuses {@code connection} (closing it) when this thread holds another; otherwise returns it, watched until it is
-     * closed. Returns it as it is while the check is off.
-     */
-    static Connection watch(Connection connection) {
+    /** Every refusal in this process so far, oldest first (empty while the check is off). */
+    public static List<IllegalStateException> refusals() {
+        return List.copyOf(REFUSALS);
+    }
+
+    /** Refuses {@code connection} (closing it) when this thread holds another; otherwise notes it as held. */
+    static void take(Connection connection) {
         if (!ENABLED) {
-            return connection;
+            return;
         }
         Held held = HELD.get();
         if (held.connection != null) {
             IllegalStateException nested = new IllegalStateException(Thread.currentThread()
                     + " takes a second pooled connection while it holds one (" + PROPERTY + "); the first was taken at",
                     held.takenAt);
+            REFUSALS.add(nested);
             System.getLogger(OneConnectionPerThread.class.getName()).log(System.Logger.Level.ERROR,
-                    "nested pooled connection", nested);
+                    REFUSAL_LOG_MESSAGE, nested);
             close(connection);
             throw nested;
         }
         held.connection = connection;
         held.takenAt = new Throwable("the first connection taken here");
-        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-                new Release(connection, held));
+    }
+
+    /** Frees this thread to take another connection once it closes {@code connection}. */
+    static void release(Connection connection) {
+        if (!ENABLED) {
+            return;
+        }
+        Held held = HELD.get();
+        if (held.connection == connection) {
+            held.connection = null;
+            held.takenAt = null;
+        }
     }
 
     private static void close(Connection connection) {
@@ -60,23 +79,6 @@ final class OneConnectionPerThread {
             connection.close();
         } catch (java.sql.SQLException e) {
             // Refusing is what matters; a connection that fails to close is the pool's to evict.
-        }
-    }
-
-    /** Passes every call on; {@code close} frees the thread to take another connection. */
-    private record Release(Connection connection, Held held) implements InvocationHandler {
-
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            if (method.getName().equals("close") && held.connection == connection) {
-                held.connection = null;
-                held.takenAt = null;
-            }
-            try {
-                return method.invoke(connection, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
         }
     }
 }
