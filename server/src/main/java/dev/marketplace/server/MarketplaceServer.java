@@ -167,6 +167,7 @@ public final class MarketplaceServer implements AutoCloseable {
         }
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         List<Module> modules = new ArrayList<>();
+        AuditTrail auditTrail = null;
         try {
             DSLContext dsl = database.dsl();
             phases.timed("demo data checked", () -> fillWithDemoDataIfEnabled(config.get("demo.data"), database));
@@ -227,7 +228,7 @@ public final class MarketplaceServer implements AutoCloseable {
             jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
             ApiRoutes routes = joined(documentRead);
             ErrorHandling errors = new ErrorHandling(routes);
-            AuditTrail auditTrail = new AuditTrail(dsl);
+            auditTrail = new AuditTrail(dsl);
             // Filters run in this order; each is one platform rule that no handler repeats.
             HttpRouting.Builder routing = HttpRouting.builder()
                     .addFilter(new NoSniff())
@@ -275,6 +276,11 @@ public final class MarketplaceServer implements AutoCloseable {
                     .build()
                     .start();
             webServerStart.ended();
+            if (!webServer.isRunning()) {
+                // Helidon logs a listener that failed to bind (its port taken) and returns a stopped server.
+                throw new IllegalStateException("the web server did not start (see the log above: is port "
+                        + config.get("server.port").asInt().orElse(8080) + " taken?)");
+            }
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
             server.auditTrail = auditTrail;
@@ -287,6 +293,10 @@ public final class MarketplaceServer implements AutoCloseable {
             }
             return server;
         } catch (RuntimeException e) {
+            // The web server did not start (its port taken, say): nothing answered, but the audit writer's thread ran.
+            if (auditTrail != null) {
+                auditTrail.close();
+            }
             jobs.close();
             closeAll(modules);
             outbound.close();

@@ -30,7 +30,9 @@ import org.jooq.DSLContext;
  * <p>A write refused from memory, which changed nothing and read nothing ({@link #recordInBatch}: a flash sale's
  * refusals after the sell-out, decision 79), is recorded with others in one statement by a writer thread, a moment
  * later (its time is the batch's), instead of one statement each on the request's thread. Should the writer fall {@value #MAX_WAITING} behind,
- * such a refusal is recorded at once like any other write; a process killed meanwhile loses those lines.
+ * such a refusal is recorded at once like any other write. A clean stop ({@link #close}, after the web server has
+ * stopped) writes every line still waiting; a process killed (SIGKILL, an OOM kill) loses the lines waiting then, at
+ * most those of the last statement's duration (decision 89).
  */
 public final class AuditTrail implements Filter, AutoCloseable {
 
@@ -87,10 +89,13 @@ public final class AuditTrail implements Filter, AutoCloseable {
         event.setMethod(req.prologue().method().text());
         event.setPath(path);
         event.setStatus(status);
-        if (req.context().get(InBatch.class).isPresent() && !closed) {
-            if (waiting.offer(event)) {
-                return;
-            }
+        write(event, req.context().get(InBatch.class).isPresent());
+    }
+
+    /** Writes the line at once, or leaves it to the writer thread when it may wait and the writer keeps up. */
+    void write(AuditEventRecord event, boolean mayWait) {
+        if (mayWait && !closed && waiting.offer(event)) {
+            return;
         }
         insert(List.of(event));
     }
