@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.CATALOG_CATEGORY;
 import static dev.marketplace.schema.Tables.CHANGE_LOG;
 import static dev.marketplace.schema.Tables.LISTING_CHANGE_BATCH;
 import static dev.marketplace.schema.Tables.LISTING_SEARCH;
+import static dev.marketplace.schema.Tables.LISTING_SEARCH_VERSION;
 import static dev.marketplace.schema.Tables.MERCHANT_RATING;
 import static dev.marketplace.schema.Tables.PRODUCT;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
@@ -261,6 +262,7 @@ final class ProductRepository {
                         LISTING_SEARCH.PUBLISHED_AT, LISTING_SEARCH.IN_STOCK, LISTING_SEARCH.RATING_HUNDREDTHS, document,
                         version)
                 .from(LISTING_SEARCH).join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(LISTING_SEARCH.CATEGORY_ID))
+                .join(LISTING_SEARCH_VERSION).on(LISTING_SEARCH_VERSION.PRODUCT_ID.eq(LISTING_SEARCH.PRODUCT_ID))
                 .where(listed()).and(named)
                 .fetchSize(1_000)
                 .fetchLazy()) {
@@ -276,30 +278,33 @@ final class ProductRepository {
 
     /**
      * Every listed product's row version as the search index records it (see {@link #rowVersion}), in one statement
-     * that reads no document: what a node compares its saved index with at start (decision 78).
+     * that reads neither a document nor listing_search, only its narrow twin and the categories: what a node compares
+     * its saved index with at start (decisions 78, 89).
      */
     void forEachListedVersion(DSLContext db, ObjLongConsumer<UUID> version) {
         Field<Long> rowVersion = rowVersion();
-        try (var rows = db.select(LISTING_SEARCH.PRODUCT_ID, rowVersion)
-                .from(LISTING_SEARCH).join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(LISTING_SEARCH.CATEGORY_ID))
-                .where(listed())
+        try (var rows = db.select(LISTING_SEARCH_VERSION.PRODUCT_ID, rowVersion)
+                .from(LISTING_SEARCH_VERSION)
+                .join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(LISTING_SEARCH_VERSION.CATEGORY_ID))
+                .where(LISTING_SEARCH_VERSION.LISTED)
                 .fetchSize(10_000)
                 .fetchLazy()) {
             for (Record r : rows) {
-                version.accept(r.get(LISTING_SEARCH.PRODUCT_ID), r.get(rowVersion));
+                version.accept(r.get(LISTING_SEARCH_VERSION.PRODUCT_ID), r.get(rowVersion));
             }
         }
     }
 
     /**
-     * The versions of the rows a search document is built from: the transaction ids that wrote the listing_search row
-     * (high 32 bits) and its category's row (low 32 bits, the ancestors). Any update writes a new row version with
+     * The versions of the rows a search document is built from: the transaction ids that wrote the product's
+     * listing_search_version row (high 32 bits), which every write of its listing_search row rewrites in the same
+     * statement (V79), and its category's row (low 32 bits, the ancestors). Any update writes a new row version with
      * its own transaction's id, so an unchanged pair means an unchanged document (within one history of the database:
      * see the V68 migration).
      */
     private static Field<Long> rowVersion() {
         return DSL.field("({0}::text::bigint << 32) | {1}::text::bigint", Long.class,
-                DSL.field(DSL.name(LISTING_SEARCH.getName(), "xmin")),
+                DSL.field(DSL.name(LISTING_SEARCH_VERSION.getName(), "xmin")),
                 DSL.field(DSL.name(CATALOG_CATEGORY.getName(), "xmin"))).as("row_version");
     }
 

@@ -30,7 +30,7 @@ final class SearchIndexSnapshots {
      * it with any change to {@code SearchIndex.document} or to what {@link SearchIndex.Row} is read from: a node then
      * ignores indexes saved by older code.
      */
-    static final String FORMAT = "1";
+    static final String FORMAT = "2"; // 2: versions from listing_search_version (V79, decision 89)
     private static final String FORMAT_KEY = "format";
     private static final String SCHEMA_KEY = "schema";
     private static final String TOKEN_KEY = "token";

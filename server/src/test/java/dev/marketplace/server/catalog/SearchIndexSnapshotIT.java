@@ -23,6 +23,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.impl.DefaultExecuteListenerProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -149,6 +153,46 @@ class SearchIndexSnapshotIT {
         }
         assertThat(server.db().fetchCount(server.db().selectFrom("search_index_snapshot")))
                 .as("one token per saved index").isEqualTo(1);
+    }
+
+    /**
+     * Decision 89: the catch-up's statement reads the narrow listing_search_version and the categories, not the read
+     * model's rows with their documents; and every write of a listing_search row, in a savepoint too, rewrites its twin
+     * in the same (sub)transaction: the two rows' xmin are equal, so a twin's version changes whenever its row does.
+     */
+    @Test
+    void theCatchUpReadsOnlyTheNarrowTwinWhichEveryWriteOfTheReadModelRewrites() {
+        List<UUID> listed = server.db().fetch("SELECT product_id FROM listing_search WHERE published_at IS NOT NULL "
+                + "AND merchant_active ORDER BY product_id DESC LIMIT 3").getValues(0, UUID.class);
+        server.db().transaction(tx -> tx.dsl().transaction(savepoint -> savepoint.dsl().execute(
+                "UPDATE product SET title = jsonb_build_object('en', 'Savepoint kettle') WHERE id = ?", listed.get(0))));
+        server.db().execute("UPDATE stock_level SET on_hand = 0 WHERE variant_id IN "
+                + "(SELECT id FROM product_variant WHERE product_id = ?)", listed.get(1));
+        setMerchantStatus(merchantOf(listed.get(2)), "suspended");
+
+        assertThat(server.db().fetchSingle("SELECT count(*) FROM listing_search ls "
+                + "LEFT JOIN listing_search_version v USING (product_id) WHERE v.product_id IS NULL "
+                + "OR v.xmin::text <> ls.xmin::text OR v.category_id <> ls.category_id "
+                + "OR v.listed <> (ls.published_at IS NOT NULL AND ls.merchant_active)").get(0, Long.class))
+                .as("listing_search rows whose twin is missing, stale or written by another transaction").isZero();
+
+        List<String> statements = new ArrayList<>();
+        DSLContext recorded = server.db().configuration().derive(new DefaultExecuteListenerProvider(
+                new ExecuteListener() {
+                    @Override
+                    public void executeStart(ExecuteContext ctx) {
+                        statements.add(ctx.sql());
+                    }
+                })).dsl();
+        Map<UUID, Long> versions = new HashMap<>();
+        new ProductRepository().forEachListedVersion(recorded, versions::put);
+        assertThat(versions).hasSize(server.db().fetchCount(server.db().selectFrom("listing_search")
+                .where("published_at IS NOT NULL AND merchant_active")));
+        assertThat(statements).hasSize(1);
+        String plan = server.db().fetchSingle("EXPLAIN (FORMAT JSON) " + statements.getFirst()).get(0, String.class);
+        assertThat(plan).contains("\"Relation Name\": \"listing_search_version\"")
+                .doesNotContain("\"Relation Name\": \"listing_search\"");
+        setMerchantStatus(merchantOf(listed.get(2)), "active");
     }
 
     private static void assertSameAnswers(SearchIndex restarted, SearchIndex scratch) {
