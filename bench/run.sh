@@ -18,9 +18,11 @@
 #                           API's closed loop as a share of today's
 #   BENCH_ONLY=flash-sale,bulk-stock-update,change-feed-catch-up bench/run.sh    issue 20's flash sale, bulk stock and
 #                           feed catch-up (decision 70); they use the demo marketplace's SKUs, levels and products
-#   BENCH_DEMO_DATA=false BENCH_ONLY=pgbench,ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
+#   BENCH_DEMO_DATA=false BENCH_ONLY=ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
 #                           settlement ledger (issue 14, decision 53): posting, a 100,000-line CSV statement, 1,000,000
-#                           entries reconciled; pgbench is the same run's baseline
+#                           entries reconciled
+#   A name that is no scenario stops the run with the list of scenarios. pgbench-checkout-sql needs the demo data and
+#   the checkout scenario in the same run (its API share is of that closed loop): name both, as above.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The benchmark of issue 7 (run by {@code bench/run.sh}; design and figures in decision 15): starts the server jar
@@ -69,6 +70,14 @@ public final class Bench {
         boolean quick = Boolean.getBoolean("bench.quick");
         List<String> only = Arrays.stream(System.getProperty("bench.only", "").split(","))
                 .map(String::trim).filter(name -> !name.isEmpty()).toList();
+        // A name that is no scenario would otherwise run nothing and say nothing (run.sh's comment named "pgbench").
+        List<String> scenarios = Stream.concat(SCENARIOS.stream().map(Scenario::name),
+                Stream.of("start-up")).toList();
+        List<String> unknown = only.stream().filter(name -> !scenarios.contains(name)).toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("bench.only names no scenario: " + unknown + "; the scenarios: "
+                    + scenarios);
+        }
         Scenario.Timing timing = quick
                 ? new Scenario.Timing(Duration.ofSeconds(2), Duration.ofSeconds(5))
                 : new Scenario.Timing(Duration.ofSeconds(10), Duration.ofSeconds(30));
