@@ -26,9 +26,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jooq.impl.DataSourceConnectionProvider;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -40,6 +40,10 @@ class ConnectionLostIT {
 
     private static final String DATABASE = TestDatabases.newDatabase();
     private static final TcpProxy PROXY = proxy();
+
+    /** Registered before the server, so closed after it (extensions' afterAll run in reverse order). */
+    @RegisterExtension
+    static final AfterAllCallback closeProxy = context -> PROXY.close();
 
     @RegisterExtension
     static final TestServer server = new TestServer().with("db.url", PROXY.jdbcUrl())
@@ -68,11 +72,6 @@ class ConnectionLostIT {
             }
             return pool.getThreadsAwaitingConnection() == 0 && !outage.isDown();
         });
-    }
-
-    @AfterAll
-    static void closeProxy() {
-        PROXY.close();
     }
 
     @Test
