@@ -279,7 +279,7 @@ public final class MarketplaceServer implements AutoCloseable {
             if (!webServer.isRunning()) {
                 // Helidon logs a listener that failed to bind (its port taken) and returns a stopped server.
                 throw new IllegalStateException("the web server did not start (see the log above: is port "
-                        + config.get("server.port").asInt().orElse(8080) + " taken?)");
+                        + config.get("server.port").asInt().get() + " taken?)");
             }
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
