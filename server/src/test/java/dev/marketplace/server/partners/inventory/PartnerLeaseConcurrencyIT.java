@@ -85,15 +85,8 @@ class PartnerLeaseConcurrencyIT {
                 PartnerInventoryApi api = partners.get(fromLimited ? 0 : 1);
                 done.add(threads.submit(() -> {
                     start.await();
-                    try {
-                        api.createLease(new LeaseCreate().lines(List.of(
-                                new LeaseLineInput().variantId(variant).quantity(1L))));
-                        if (fromLimited) {
-                            limitedHeld.incrementAndGet();
-                        }
-                        outcomes.computeIfAbsent("leased", k -> new AtomicInteger()).incrementAndGet();
-                    } catch (MarketplaceException e) {
-                        outcomes.computeIfAbsent(e.status() + " " + e.code(), k -> new AtomicInteger()).incrementAndGet();
+                    if (leaseOneUnit(api, variant, outcomes) && fromLimited) {
+                        limitedHeld.incrementAndGet();
                     }
                     return null;
                 }));
@@ -168,13 +161,7 @@ class PartnerLeaseConcurrencyIT {
             for (int i = 0; i < 50; i++) {
                 done.add(threads.submit(() -> {
                     start.await();
-                    try {
-                        partner.createLease(new LeaseCreate().lines(List.of(
-                                new LeaseLineInput().variantId(variant).quantity(1L))));
-                        outcomes.computeIfAbsent("leased", k -> new AtomicInteger()).incrementAndGet();
-                    } catch (MarketplaceException e) {
-                        outcomes.computeIfAbsent(e.status() + " " + e.code(), k -> new AtomicInteger()).incrementAndGet();
-                    }
+                    leaseOneUnit(partner, variant, outcomes);
                     return null;
                 }));
             }
@@ -194,6 +181,20 @@ class PartnerLeaseConcurrencyIT {
                 .locationId(location).build()).getItems().getFirst();
         assertThat(level.getOnHand()).as("three units sold").isEqualTo(200 - 3);
         assertThat(level.getReserved()).isEqualTo(leased);
+    }
+
+    /** One lease of one unit; its outcome counted ("leased", or the refusal's status and code). */
+    private static boolean leaseOneUnit(PartnerInventoryApi partner, UUID variant,
+                                        ConcurrentHashMap<String, AtomicInteger> outcomes) {
+        String outcome;
+        try {
+            partner.createLease(new LeaseCreate().lines(List.of(new LeaseLineInput().variantId(variant).quantity(1L))));
+            outcome = "leased";
+        } catch (MarketplaceException e) {
+            outcome = e.status() + " " + e.code();
+        }
+        outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
+        return outcome.equals("leased");
     }
 
     private static PartnerInventoryApi partnerApi(UUID partner) {
