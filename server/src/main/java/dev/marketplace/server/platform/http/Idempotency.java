@@ -480,7 +480,7 @@ public final class Idempotency implements Filter {
             deflater.setInput(answer);
             deflater.finish();
             ByteArrayOutputStream out = new ByteArrayOutputStream(answer.length / 8 + 64);
-            byte[] chunk = new byte[64 * 1024];
+            byte[] chunk = new byte[Math.min(64 * 1024, answer.length + 64)]; // most answers are a few kB
             while (!deflater.finished()) {
                 out.write(chunk, 0, deflater.deflate(chunk));
             }
