@@ -55,6 +55,28 @@ class IdempotencyIT {
     }
 
     @Test
+    void anAnswerKeptBeforeV76AsItWasSentStillReplays() {
+        String key = UUID.randomUUID().toString();
+        String body = categoryBody("Kept as sent");
+        HttpResponse<String> first = post(key, body);
+        assertThat(server.db().select(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED).from(IDEMPOTENCY_RECORD)
+                .where(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)).fetchOne(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED))
+                .as("kept deflated today").isTrue();
+
+        // The row as the code before V76 stored it: the answer's bytes as sent; V76 marked such rows not deflated.
+        server.db().update(IDEMPOTENCY_RECORD)
+                .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, first.body().getBytes(StandardCharsets.UTF_8))
+                .set(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED, false)
+                .where(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key)).execute();
+        HttpResponse<String> replayed = post(key, body);
+
+        assertThat(replayed.statusCode()).isEqualTo(201);
+        assertThat(replayed.body()).isEqualTo(first.body());
+        assertThat(replayed.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(countNamed("Kept as sent")).isEqualTo(1);
+    }
+
+    @Test
     void theSameKeyWithAnotherBodyIs422AndChangesNothing() {
         String key = UUID.randomUUID().toString();
         assertThat(post(key, categoryBody("Original")).statusCode()).isEqualTo(201);
