@@ -28,7 +28,13 @@ import java.util.function.LongSupplier;
 public final class Jobs implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Jobs.class.getName());
-    /** How long a stop waits for interrupted runs to record what they did. */
+    /**
+     * How long a stop lets runs under way finish undisturbed. Most runs take milliseconds; an interrupt in the middle
+     * of a statement closes the pooled connection's socket under it (pgjdbc: "Closed by interrupt", 08006), which
+     * logged a failed run and a broken connection at every stop.
+     */
+    private static final Duration FINISH = Duration.ofMillis(500);
+    /** How long a stop then waits for interrupted runs (provider calls) to record what they did. */
     private static final Duration WIND_UP = Duration.ofSeconds(5);
 
     /** A job's work; returns how much it did (rows, events), for its logs and for tests. */
@@ -43,6 +49,7 @@ public final class Jobs implements AutoCloseable {
     private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("jobs-clock").factory());
     private final ExecutorService runs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("job-", 0).factory());
+    private volatile boolean stopping;
 
     public Jobs(MeterRegistry meters) {
         this.meters = meters;
@@ -86,14 +93,20 @@ public final class Jobs implements AutoCloseable {
     }
 
     /**
-     * Stops scheduling; runs under way are interrupted and get a few seconds to wind up (release their claims and
-     * leases, decision 50) before the caller closes the database under them.
+     * Stops scheduling; runs under way may finish for {@link #FINISH}, then those left (a slow provider call) are
+     * interrupted and get a few seconds to wind up (release their claims and leases, decision 50) before the caller
+     * closes the database under them.
      */
     @Override
     public void close() {
+        stopping = true;
         clock.shutdownNow();
-        runs.shutdownNow();
+        runs.shutdown();
         try {
+            if (runs.awaitTermination(FINISH.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            runs.shutdownNow();
             if (!runs.awaitTermination(WIND_UP.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "jobs still running " + WIND_UP + " after the stop; left to their leases");
             }
@@ -130,7 +143,12 @@ public final class Jobs implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "job " + name + " failed; it runs again in " + every, e);
+                if (stopping) {
+                    // Interrupted by the stop (after FINISH): expected, its claims and leases are released or lapse.
+                    LOG.log(System.Logger.Level.INFO, "job " + name + " ended by the stop: " + e);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "job " + name + " failed; it runs again in " + every, e);
+                }
             } finally {
                 try {
                     clock.schedule(() -> runs.execute(this::runScheduled), every.toMillis(), TimeUnit.MILLISECONDS);

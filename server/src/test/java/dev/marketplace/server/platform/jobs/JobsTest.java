@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,51 @@ class JobsTest {
 
         Await.until(Duration.ofSeconds(10), "the fast job ran while the slow one was stuck", () -> fastRuns.get() >= 5);
         releaseSlow.countDown();
+    }
+
+    @Test
+    void aStopLetsARunUnderWayFinishUndisturbed() throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        AtomicInteger finished = new AtomicInteger();
+        jobs.schedule(prefix + "brief", Duration.ZERO, Duration.ofHours(1), () -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            }
+            return finished.incrementAndGet();
+        });
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread stopping = Thread.ofVirtual().start(jobs::close);
+        Await.until(Duration.ofSeconds(10), "the stop waits for the run",
+                () -> stopping.getState() == Thread.State.TIMED_WAITING || stopping.getState() == Thread.State.WAITING);
+        release.countDown();
+        stopping.join();
+
+        assertThat(interrupted).as("a brief run is not interrupted").isFalse();
+        assertThat(finished.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aStopInterruptsARunThatDoesNotFinish() throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        jobs.schedule(prefix + "stuck", Duration.ZERO, Duration.ofHours(1), () -> {
+            running.countDown();
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            }
+            return 0;
+        });
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+        jobs.close();
+
+        assertThat(interrupted).as("interrupted after the stop's grace, so the stop ends").isTrue();
     }
 
     @Test
