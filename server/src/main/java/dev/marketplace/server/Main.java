@@ -1,13 +1,13 @@
 package dev.marketplace.server;
 
+import dev.marketplace.server.platform.health.ProcessLaunch;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import io.helidon.logging.common.LogConfig;
@@ -56,10 +56,14 @@ public final class Main {
             System.exit(AotTraining.run(args));
         }
         long started = System.nanoTime();
+        OptionalLong sinceLaunch = ProcessLaunch.millisSinceLaunch();
         LogConfig.configureRuntime();
-        logJvmStart();
+        logJvmStart(sinceLaunch);
+        long configurationStarted = System.nanoTime();
         Config config = configuration();
         Services.set(Config.class, config);
+        System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO, "start-up: configuration read and service "
+                + "registry set up in " + (System.nanoTime() - configurationStarted) / 1_000_000 + " ms");
 
         MarketplaceServer server = MarketplaceServer.start(config);
         // The embedded PostgreSQL library stops PostgreSQL from a shutdown hook of its own, which the JVM runs beside
@@ -88,10 +92,9 @@ public final class Main {
     }
 
     /** The JVM's own start, before {@code main} (what an AOT cache shortens): the first of the start-up lines. */
-    private static void logJvmStart() {
-        ProcessHandle.current().info().startInstant().ifPresent(launched -> System.getLogger(Main.class.getName()).log(
-                System.Logger.Level.INFO, "start-up: JVM started in " + Duration.between(launched, Instant.now()).toMillis()
-                        + " ms (from the process's launch to main)"));
+    private static void logJvmStart(OptionalLong sinceLaunch) {
+        sinceLaunch.ifPresent(millis -> System.getLogger(Main.class.getName()).log(
+                System.Logger.Level.INFO, "start-up: JVM started in " + millis + " ms (from the process's launch to main)"));
     }
 
     private static Signal awaitStop(BlockingQueue<Signal> stop) {
