@@ -89,8 +89,9 @@ public final class Bench {
         String operatorSecret = randomSecret();
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("DATA_DIR", dataDir.toString());
-        // As the README's run command: two malloc arenas, not one per thread (decision 78).
-        environment.put("MALLOC_ARENA_MAX", "2");
+        // As the README's run command: two malloc arenas, not one per thread (decision 78); BENCH_MALLOC_ARENA_MAX
+        // measures another count (decision 97).
+        environment.put("MALLOC_ARENA_MAX", System.getProperty("bench.server.malloc-arena-max", "2"));
         environment.put("SERVER_PORT", Integer.toString(port));
         // The demo marketplace most scenarios read; bench.demo-data=false skips it for scenarios that make their own
         // data (the drop-ship ones), which saves its minutes of loading on a busy machine.
@@ -117,6 +118,7 @@ public final class Bench {
         report.environment("cores", Machine.cores());
         report.environment("loadAverage1mAtStart", Machine.loadAverage());
         report.environment("serverJvmOptions", jvm);
+        report.environment("serverMallocArenaMax", environment.get("MALLOC_ARENA_MAX"));
         report.environment("java", System.getProperty("java.version"));
         report.environment("quick", quick);
         report.environment("only", only);
