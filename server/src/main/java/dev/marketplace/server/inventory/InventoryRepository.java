@@ -145,34 +145,24 @@ final class InventoryRepository {
     }
 
     /**
-     * Creates the missing stock levels (zero on hand) for these keys, each with its merchant, and locks all of
-     * them: one statement for each, whatever the number of keys (arrays, not one bind value per key).
+     * Locks the levels of these keys, in key order, if every one exists and is the viewer's; otherwise locks nothing
+     * and answers empty. What an ERP's update names (decision 70): then the keys are probed once, not again for
+     * an insert, and a level's existence is the proof that its variant and location are the viewer's (decision 95).
      *
-     * <p>An ERP's update names levels that exist (decision 70): they are locked first, in a savepoint, and when all
-     * are there that is all, without probing every key again for the insert. When some are missing the savepoint is
-     * rolled back, which releases those locks, and the levels are created then locked as before: every transaction
-     * still takes its locks in one order (decision 11), so bulk updates creating levels concurrently cannot deadlock.
+     * <p>The locks are taken in a savepoint: when some level is missing or another's, rolling it back releases them
+     * (PostgreSQL releases row locks taken after a savepoint rolled back to), and the caller creates the missing
+     * levels and locks them all in the same order (decision 11), so concurrent bulk updates cannot deadlock.
      */
-    Map<StockKey, StockLevel> createAndLockLevels(DSLContext db, Map<StockKey, UUID> merchantByKey) {
-        List<StockKey> keys = merchantByKey.keySet().stream().sorted().toList();
-        UUID[] variants = keys.stream().map(StockKey::variantId).toArray(UUID[]::new);
-        UUID[] locations = keys.stream().map(StockKey::locationId).toArray(UUID[]::new);
-        UUID[] merchants = keys.stream().map(merchantByKey::get).toArray(UUID[]::new);
-        Table<?> wanted = DSL.table("unnest({0}, {1}, {2}) AS wanted(variant_id, location_id, merchant_id)",
-                uuids(variants), uuids(locations), uuids(merchants));
-        Field<UUID> wantedVariant = DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID);
-        Field<UUID> wantedLocation = DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID);
-        Field<UUID> wantedMerchant = DSL.field(DSL.name("wanted", "merchant_id"), SQLDataType.UUID);
-        Condition isWanted = DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(
-                DSL.select(wantedVariant, wantedLocation).from(wanted));
+    Optional<Map<StockKey, StockLevel>> lockIfAllExist(DSLContext db, Principal viewer, Collection<StockKey> keys) {
+        Condition isWanted = isOneOf(keys).and(ownedBy(viewer, STOCK_LEVEL.MERCHANT_ID));
         try {
-            return db.transactionResult(savepoint -> {
+            return Optional.of(db.transactionResult(savepoint -> {
                 Map<StockKey, StockLevel> existing = lock(savepoint.dsl(), isWanted);
                 if (existing.size() < keys.size()) {
                     throw new SomeLevelsMissing();
                 }
                 return existing;
-            });
+            }));
         } catch (SomeLevelsMissing e) {
             // Rolled back to the savepoint: no lock kept. Unless the rollback itself failed (the connection broke):
             // jOOQ adds that failure to this exception, and going on would run the rest on a closed connection,
@@ -181,17 +171,8 @@ final class InventoryRepository {
                 throw rollbackFailure instanceof RuntimeException runtime ? runtime
                         : new IllegalStateException(rollbackFailure);
             }
+            return Optional.empty();
         }
-        // Only the missing ones are offered: each new row costs its trigger two key lookups (V39).
-        db.insertInto(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID, STOCK_LEVEL.MERCHANT_ID)
-                .select(DSL.select(wantedVariant, wantedLocation, wantedMerchant).from(wanted)
-                        .whereNotExists(DSL.selectOne().from(STOCK_LEVEL)
-                                .where(STOCK_LEVEL.VARIANT_ID.eq(wantedVariant))
-                                .and(STOCK_LEVEL.LOCATION_ID.eq(wantedLocation)))
-                        .orderBy(wantedVariant, wantedLocation))
-                .onConflictDoNothing()
-                .execute();
-        return lock(db, isWanted);
     }
 
     /**
@@ -204,6 +185,32 @@ final class InventoryRepository {
         }
     }
 
+    /**
+     * Creates the missing stock levels (zero on hand) for these keys, each with its merchant, and locks all of
+     * them: one statement for each, whatever the number of keys (arrays, not one bind value per key).
+     */
+    Map<StockKey, StockLevel> createAndLockLevels(DSLContext db, Map<StockKey, UUID> merchantByKey) {
+        List<StockKey> keys = merchantByKey.keySet().stream().sorted().toList();
+        Table<?> wanted = DSL.table("unnest({0}, {1}, {2}) AS wanted(variant_id, location_id, merchant_id)",
+                uuids(keys.stream().map(StockKey::variantId).toArray(UUID[]::new)),
+                uuids(keys.stream().map(StockKey::locationId).toArray(UUID[]::new)),
+                uuids(keys.stream().map(merchantByKey::get).toArray(UUID[]::new)));
+        Field<UUID> wantedVariant = DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID);
+        Field<UUID> wantedLocation = DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID);
+        // Only the missing ones are offered: each new row costs its trigger two key lookups (V39).
+        db.insertInto(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID, STOCK_LEVEL.MERCHANT_ID)
+                .select(DSL.select(wantedVariant, wantedLocation,
+                                DSL.field(DSL.name("wanted", "merchant_id"), SQLDataType.UUID))
+                        .from(wanted)
+                        .whereNotExists(DSL.selectOne().from(STOCK_LEVEL)
+                                .where(STOCK_LEVEL.VARIANT_ID.eq(wantedVariant))
+                                .and(STOCK_LEVEL.LOCATION_ID.eq(wantedLocation)))
+                        .orderBy(wantedVariant, wantedLocation))
+                .onConflictDoNothing()
+                .execute();
+        return lock(db, isOneOf(keys));
+    }
+
     /** Locks the stock levels of these variants at every location. */
     Map<StockKey, StockLevel> lockVariants(DSLContext db, Collection<UUID> variantIds) {
         return lock(db, STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variantIds.toArray(UUID[]::new))));
@@ -211,13 +218,17 @@ final class InventoryRepository {
 
     /** Locks these stock levels. */
     Map<StockKey, StockLevel> lockLevels(DSLContext db, Collection<StockKey> keys) {
-        UUID[] variants = keys.stream().map(StockKey::variantId).toArray(UUID[]::new);
-        UUID[] locations = keys.stream().map(StockKey::locationId).toArray(UUID[]::new);
+        return lock(db, isOneOf(keys));
+    }
+
+    /** The levels of these keys: one pair of arrays, whatever the number of keys. */
+    private static Condition isOneOf(Collection<StockKey> keys) {
         Table<?> wanted = DSL.table("unnest({0}, {1}) AS wanted(variant_id, location_id)",
-                uuids(variants), uuids(locations));
-        return lock(db, DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(DSL.select(
+                uuids(keys.stream().map(StockKey::variantId).toArray(UUID[]::new)),
+                uuids(keys.stream().map(StockKey::locationId).toArray(UUID[]::new)));
+        return DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(DSL.select(
                 DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID),
-                DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID)).from(wanted)));
+                DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID)).from(wanted));
     }
 
     /** {@code FOR UPDATE} below {@code ORDER BY}: PostgreSQL takes the row locks in that order. */

@@ -102,10 +102,7 @@ public final class InventoryService {
      * statements rather than tens of thousands.
      */
     public List<StockUpdateResult> applyUpdates(Principal caller, List<StockUpdate> items) {
-        Map<UUID, UUID> merchantOfVariant = products.merchantsOfVariants(
-                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet()));
-        return dsl.transactionResult(tx -> applyUpdates(tx.dsl(), caller, items, merchantOfVariant,
-                StockChangeReason.UPDATED));
+        return dsl.transactionResult(tx -> applyUpdates(tx.dsl(), caller, items, StockChangeReason.UPDATED));
     }
 
     /**
@@ -151,41 +148,25 @@ public final class InventoryService {
      * moves stock with it.
      */
     public List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items) {
-        return applyUpdates(db, caller, items, products.merchantsOfVariants(db,
-                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet())), StockChangeReason.UPDATED);
+        return applyUpdates(db, caller, items, StockChangeReason.UPDATED);
     }
 
     /** Received returned units put back on hand, in the caller's transaction (the return's state change). */
     public List<StockUpdateResult> restockReturned(DSLContext db, Principal caller, List<StockUpdate> items) {
-        return applyUpdates(db, caller, items, products.merchantsOfVariants(db,
-                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet())), StockChangeReason.RETURNED);
+        return applyUpdates(db, caller, items, StockChangeReason.RETURNED);
     }
 
+    /**
+     * An ERP's update names levels that exist and are the caller's: then locking them is all the checking needed (a
+     * level exists only for a variant and a location of its merchant), and the variants and locations are not
+     * looked up at all. Otherwise they are, item by item, and the missing levels are created.
+     */
     private List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items,
-                                                 Map<UUID, UUID> merchantOfVariant, StockChangeReason reason) {
-        Map<UUID, UUID> merchantOfLocation = repository.merchantsOfLocations(db, caller,
-                items.stream().map(StockUpdate::locationId).collect(Collectors.toSet()));
+                                                 StockChangeReason reason) {
         StockUpdateResult[] results = new StockUpdateResult[items.size()];
-        Map<StockKey, UUID> merchantByKey = new HashMap<>();
-        for (int i = 0; i < items.size(); i++) {
-            StockUpdate item = items.get(i);
-            UUID variantMerchant = merchantOfVariant.get(item.variantId());
-            UUID locationMerchant = merchantOfLocation.get(item.locationId());
-            if (variantMerchant == null || !caller.isOperator() && !variantMerchant.equals(caller.id())) {
-                results[i] = StockUpdateResult.rejected(i, item, "not_found", "No variant with that id exists.");
-            } else if (locationMerchant == null) {
-                results[i] = StockUpdateResult.rejected(i, item, "not_found", "No location with that id exists.");
-            } else if (!variantMerchant.equals(locationMerchant)) {
-                results[i] = StockUpdateResult.rejected(i, item, "location_mismatch",
-                        "The variant and the location belong to different merchants.");
-            } else {
-                merchantByKey.put(item.key(), locationMerchant);
-            }
-        }
-        if (merchantByKey.isEmpty()) {
-            return List.of(results);
-        }
-        Map<StockKey, StockLevel> levels = repository.createAndLockLevels(db, merchantByKey);
+        Map<StockKey, StockLevel> levels = repository.lockIfAllExist(db, caller,
+                        items.stream().map(StockUpdate::key).collect(Collectors.toSet()))
+                .orElseGet(() -> checkCreateAndLock(db, caller, items, results));
         Map<StockKey, StockLevel> changed = new LinkedHashMap<>();
         List<StockLevel> fellBelowThreshold = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -210,6 +191,35 @@ public final class InventoryService {
         soldOut.forget(changed.values().stream().map(StockLevel::variantId).toList());
         repository.insertLowStockEvents(db, fellBelowThreshold);
         return Arrays.stream(results).map(result -> withUpdatedAt(result, changed.keySet(), updatedAt)).toList();
+    }
+
+    /**
+     * Rejects the items naming a variant or location the caller may not update (their results are set), creates
+     * the missing levels of the others and locks them all.
+     */
+    private Map<StockKey, StockLevel> checkCreateAndLock(DSLContext db, Principal caller, List<StockUpdate> items,
+                                                         StockUpdateResult[] results) {
+        Map<UUID, UUID> merchantOfVariant = products.merchantsOfVariants(db,
+                items.stream().map(StockUpdate::variantId).collect(Collectors.toSet()));
+        Map<UUID, UUID> merchantOfLocation = repository.merchantsOfLocations(db, caller,
+                items.stream().map(StockUpdate::locationId).collect(Collectors.toSet()));
+        Map<StockKey, UUID> merchantByKey = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            StockUpdate item = items.get(i);
+            UUID variantMerchant = merchantOfVariant.get(item.variantId());
+            UUID locationMerchant = merchantOfLocation.get(item.locationId());
+            if (variantMerchant == null || !caller.isOperator() && !variantMerchant.equals(caller.id())) {
+                results[i] = StockUpdateResult.rejected(i, item, "not_found", "No variant with that id exists.");
+            } else if (locationMerchant == null) {
+                results[i] = StockUpdateResult.rejected(i, item, "not_found", "No location with that id exists.");
+            } else if (!variantMerchant.equals(locationMerchant)) {
+                results[i] = StockUpdateResult.rejected(i, item, "location_mismatch",
+                        "The variant and the location belong to different merchants.");
+            } else {
+                merchantByKey.put(item.key(), locationMerchant);
+            }
+        }
+        return merchantByKey.isEmpty() ? Map.of() : repository.createAndLockLevels(db, merchantByKey);
     }
 
     /**

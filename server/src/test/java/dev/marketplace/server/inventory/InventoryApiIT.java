@@ -40,6 +40,7 @@ import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.sdk.model.StockUpdateOutcome;
 import dev.marketplace.sdk.model.StockUpdateResult;
+import dev.marketplace.server.testing.StatementRecorder;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
@@ -149,6 +150,25 @@ class InventoryApiIT {
         assertThat(results).filteredOn(result -> result.getOutcome() == StockUpdateOutcome.APPLIED).hasSize(9_999);
         assertThat(results.get(9_999).getStock().getOnHand()).isEqualTo(9_999L % 50 + 1);
         assertThat(server.db().fetchCount(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID.in(variants))).isEqualTo(9_999);
+    }
+
+    @Test
+    void anUpdateOfExistingLevelsIsCheckedByLockingThemWithoutLookingUpVariantsOrLocations() throws Exception {
+        UUID variant = variants(kyotoTea, "OWN", 1).getFirst();
+        UUID warehouse = location(kyotoTea, "OWN-WH").getId();
+        setOnHand(kyotoTea, variant, warehouse, 5);
+
+        // Decision 95: the level exists and is the caller's, so it proves its variant and location are.
+        StatementRecorder recorder = new StatementRecorder(server);
+        try {
+            List<String> statements = recorder.recordedDuring("wanted(variant_id, location_id)",
+                    () -> single(kyotoTea, new StockUpdate().variantId(variant).locationId(warehouse).adjustBy(1L)));
+            assertThat(statements).isNotEmpty()
+                    .noneMatch(sql -> sql.contains("\"product_variant\"") || sql.contains("\"stock_location\""));
+        } finally {
+            recorder.stop();
+        }
+        assertThat(stock(kyotoTea, variant, warehouse).getOnHand()).isEqualTo(6L);
     }
 
     @Test
