@@ -1,7 +1,8 @@
 -- One plain checkout (POST /v1/orders of a cart of five lines from three merchants) as the server sends it today,
 -- statement for statement and in its order, for pgbench -M prepared: the 18 statements CheckoutStatementsIT records
--- on the request's thread with the audit line (decisions 74, 87), as jOOQ renders them, the bound values taken from the prepared plan row
--- (reading it is the one statement here the server does not run). The variants and their products are not read:
+-- on the request's thread with the audit line (decisions 74, 87), and the cart's announcement (decision 94), as jOOQ
+-- renders them, the bound values taken from the prepared plan row (reading it is the one statement here the server
+-- does not run). The variants and their products are not read:
 -- the server answers them from memory (decision 68). Where it differs, for want of Java between statements: the
 -- stock levels' UPDATE (with the reservation) computes the new levels from the locked rows (the server sends them
 -- computed, as six arrays);
@@ -51,6 +52,11 @@ where ("dropship_variant"."variant_id" in (cast((CAST(:variants AS uuid[]))[1] a
 -- Is the stock visibly there (no lock)?
 select "stock_level"."variant_id", max(("stock_level"."on_hand" - "stock_level"."reserved")) from "stock_level"
 where "stock_level"."variant_id" = any (cast(:variants as uuid[])) group by "stock_level"."variant_id";
+-- The cart's checkout announced to every node (decision 94): the server sends it from a connection of its own, in a
+-- batch with the checkouts marking their carts meanwhile, after this cart's mark and before its commit; here in a
+-- transaction of its own before the checkout's, a batch of one each (the server's worst case).
+SELECT set_config('synchronous_commit', 'off', true), pg_notify('cart_changed', payload)
+FROM unnest(ARRAY[CAST(:cart_id AS text)]) AS payload;
 BEGIN;
 -- The cart checked out by this order if still the version read; the payment deadline counts from its time.
 update "cart" set "checked_out_order_id" = cast(:order_id as uuid), "version" = ("cart"."version" + 1),

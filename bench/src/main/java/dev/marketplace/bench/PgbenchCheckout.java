@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,8 +29,7 @@ import java.util.regex.Pattern;
  * server's, decision 74). It reports what PostgreSQL alone can do with each on this machine, today's against the
  * baseline (issue 20: at least twice its transactions/s), the server's CPU (PostgreSQL's, and the JVM's following the
  * events) per transaction, and the API's checkouts/s (closed loop, same client count) as a share of today's (issue 20:
- * at least 70 %). Today's is measured once more without the cart's announcement at commit (decision 87), and each
- * script's statements are timed at one client.
+ * at least 70 %). Each script's statements are also timed at one client.
  *
  * <p>Each pgbench transaction checks out its own cart, written by SQL beforehand with a plan row holding what the
  * server would hold in memory (ids it generates, the cart's variants and locations). The orders it places are real
@@ -89,9 +87,6 @@ final class PgbenchCheckout implements Scenario {
         run(pgbench.get(), port, TODAY, context.timing().warmUp(), CLIENTS);
         Script baseline = Script.measure(context, pgbench.get(), port, BASELINE);
         Script today = Script.measure(context, pgbench.get(), port, TODAY);
-        // Today's again without the cart's announcement at commit (decision 87): a transaction that notifies holds a
-        // cluster-wide lock through its WAL flush, so checkouts commit one at a time; this says what that costs here.
-        Script unannounced = withoutCartAnnouncement(context, () -> Script.measure(context, pgbench.get(), port, TODAY));
         // One client alone, each statement's latency: where a checkout's time in PostgreSQL goes, without the
         // queueing of 32 clients on two cores (pgbench -r).
         Map<String, Object> statements = new LinkedHashMap<>();
@@ -110,7 +105,6 @@ final class PgbenchCheckout implements Scenario {
         figures.put("preparedSeconds", Report.round(preparingSeconds));
         figures.put("baseline", baseline.figures());
         figures.put("today", today.figures());
-        figures.put("todayWithoutCartAnnouncement", unannounced.figures());
         figures.put("todayOverBaselineTps", Report.round(speedUp));
         figures.put("todayOverBaselineCpuPerTransaction", Report.round(today.cpuMs() / baseline.cpuMs()));
         figures.put("oneClientStatementLatenciesMs", statements);
@@ -258,20 +252,6 @@ final class PgbenchCheckout implements Scenario {
             }
             try (Statement analyze = db.createStatement()) {
                 analyze.execute("ANALYZE pgbench_checkout.plan");
-            }
-        }
-    }
-
-    /** Runs {@code measurement} with the cart_changed trigger (V69) disabled, enabled again whatever happens. */
-    private static Script withoutCartAnnouncement(Context context, Callable<Script> measurement)
-            throws Exception {
-        try (Connection db = DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
-             Statement ddl = db.createStatement()) {
-            ddl.execute("ALTER TABLE cart DISABLE TRIGGER cart_changed");
-            try {
-                return measurement.call();
-            } finally {
-                ddl.execute("ALTER TABLE cart ENABLE TRIGGER cart_changed");
             }
         }
     }

@@ -102,6 +102,14 @@ final class CartRepository {
                 .fetchOptional(Record1::value1);
     }
 
+    /**
+     * Announces the cart checked out (forget it) on {@link OpenCarts#CHANNEL} in {@code db}'s transaction, at its commit:
+     * the fallback of {@link CheckoutAnnouncements} when its batch is not there in time.
+     */
+    void announceCheckedOut(DSLContext db, UUID cartId) {
+        db.execute("SELECT pg_notify(?, ?)", OpenCarts.CHANNEL, cartId.toString());
+    }
+
     private static void touch(DSLContext db, UUID cartId) {
         db.update(CART).set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(CART.ID.eq(cartId)).execute();

@@ -71,6 +71,7 @@ public final class OrderService {
     private final OrderLifecycle lifecycle;
     private final OrderPorts ports;
     private final OpenCarts openCarts;
+    private final CheckoutAnnouncements announcements;
     private final LongAdder refusedBeforeTheKey = new LongAdder();
     /**
      * Checkout as its steps (decision 30). All but the last read and refuse without a transaction or a lock, a variant
@@ -95,6 +96,7 @@ public final class OrderService {
             .step("write the order and its sub-orders", this::writeOrder)
             .step("attribute the order to its channel", this::attribute)
             .step("record the placement in the history, with its event", this::recordPlaced)
+            .step("have the cart's checkout announced, before the stock levels' locks", this::awaitAnnouncement)
             .step("reserve the stock, last: its row locks are held until the commit", this::reserve)
             .step("pay an order with nothing left to pay at once, without the payment provider", this::payNothingDue);
 
@@ -102,19 +104,21 @@ public final class OrderService {
                         ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
                         Duration acceptWithin, PiiKeys piiKeys, OrderPorts ports) {
         this(dsl, products, merchants, reservations, taxRates, paymentTimeout, acceptWithin, DEFAULT_HANDLING_TIME,
-                piiKeys, ports, new OpenCarts());
+                piiKeys, ports, new OpenCarts(), CheckoutAnnouncements.inTheCheckoutsTransaction());
     }
 
     /**
      * With {@code handlingTime}: the promise from payment to shipment of a merchant that set none of its own; and
-     * {@code openCarts}, the carts as announced, for refusals before the Idempotency-Key is claimed.
+     * {@code openCarts}, the carts as announced, for refusals before the Idempotency-Key is claimed; {@code
+     * announcements}, how a checkout announces its cart checked out to every node's.
      */
     OrderService(DSLContext dsl, ProductService products, MerchantService merchants,
                  ReservationService reservations, TaxRates taxRates, Duration paymentTimeout,
                  Duration acceptWithin, Duration handlingTime, PiiKeys piiKeys, OrderPorts ports,
-                 OpenCarts openCarts) {
+                 OpenCarts openCarts, CheckoutAnnouncements announcements) {
         this.dsl = dsl;
         this.openCarts = openCarts;
+        this.announcements = announcements;
         this.ports = ports;
         this.repository = new OrderRepository(piiKeys, ports.attribution());
         this.lifecycle = new OrderLifecycle(repository);
@@ -205,6 +209,7 @@ public final class OrderService {
         List<UUID> subOrderIds;
         /** The transaction of {@link #placing}. */
         DSLContext db;
+        CheckoutAnnouncements.Announcement announcement;
         OffsetDateTime due;
         List<OrderCoupons.Line> lines;
         /** Each line's tax, in {@link #lines}' order: points may pay it too. */
@@ -314,8 +319,21 @@ public final class OrderService {
      */
     private Next markCartCheckedOut(Checkout run) {
         Optional<OffsetDateTime> marked = carts.markCheckedOut(run.db, run.cart.id(), run.cart.version(), run.orderId);
-        marked.ifPresent(at -> run.due = at.plus(paymentTimeout));
-        return marked.isPresent() ? Next.CONTINUE : Next.STOP;
+        if (marked.isEmpty()) {
+            return Next.STOP;
+        }
+        run.due = marked.get().plus(paymentTimeout);
+        run.announcement = announcements.checkedOut(run.cart.id()); // sent while the next steps run
+        return Next.CONTINUE;
+    }
+
+    /**
+     * Decision 94: the cart's announcement commits before the checkout does, so no node refuses a resend of this
+     * checkout from its memory of the cart as open; awaited before the reservation, whose locks other checkouts wait on.
+     */
+    private Next awaitAnnouncement(Checkout run) {
+        run.announcement.beforeCommitOf(run.db);
+        return Next.CONTINUE;
     }
 
     /** The order's lines for the promotions domain, whose coupons discount them first. */

@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.jobs.Jobs;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.platform.persistence.Database;
+import dev.marketplace.server.platform.persistence.NotificationBatches;
 import dev.marketplace.server.platform.security.PiiKeys;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -31,6 +32,9 @@ public final class OrdersModule implements Module {
     private final SalesFigures salesFigures;
     /** The carts' announcements (V69) that keep {@link OpenCarts} on this node. */
     private final ChangeNotifications cartChanges;
+    /** Checked-out carts announced in batches, apart from their checkouts' commits (decision 94). */
+    private final CheckoutAnnouncements checkoutAnnouncements;
+    private final Meter announcedInTransaction;
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final Meter refusalsBeforeTheKey;
     /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes): orders.jobs.every. */
@@ -44,16 +48,23 @@ public final class OrdersModule implements Module {
         OpenCarts openCarts = new OpenCarts();
         this.cartChanges = ChangeNotifications.listen(OpenCarts.CHANNEL, database, openCarts);
         openCarts.deliveredBy(cartChanges);
+        this.checkoutAnnouncements = CheckoutAnnouncements.inBatches(
+                NotificationBatches.on(OpenCarts.CHANNEL, database));
         this.carts = new CartService(dsl, products, inventory, merchants, taxRates, ports.coupons(), ports.points());
         this.orders = new OrderService(dsl, products, merchants, reservations, taxRates,
                 config.get("payment.timeout").as(Duration.class).get(),
                 config.get("acceptance.timeout").as(Duration.class).get(),
                 config.get("handling-time.default").as(Duration.class).get(),
-                piiKeys, ports, openCarts);
+                piiKeys, ports, openCarts, checkoutAnnouncements);
         this.refusalsBeforeTheKey = meters.getOrCreate(FunctionalCounter.builder(
                         "orders.sold.out.refusals.before.key", orders, OrderService::refusalsBeforeTheKey)
                 .description("Checkouts refused from announced carts and sold-out marks, before their Idempotency-Key "
                         + "was claimed: no statement"));
+        this.announcedInTransaction = meters.getOrCreate(FunctionalCounter.builder(
+                        "orders.checkouts.announced.in.transaction", checkoutAnnouncements,
+                        CheckoutAnnouncements::announcedInTheCheckoutsTransaction)
+                .description("Checkouts that announced their cart in their own transaction, behind PostgreSQL's "
+                        + "notify lock, because its batch failed or was late (decision 94)"));
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
@@ -92,6 +103,8 @@ public final class OrdersModule implements Module {
     @Override
     public void close() {
         meters.remove(refusalsBeforeTheKey); // a later server in the same JVM (tests) registers its own
+        meters.remove(announcedInTransaction);
         cartChanges.close();
+        checkoutAnnouncements.close();
     }
 }

@@ -11,6 +11,7 @@ import dev.marketplace.sdk.model.CouponCreate;
 import dev.marketplace.sdk.model.Order;
 import dev.marketplace.sdk.model.PointsAdjustmentCreate;
 import dev.marketplace.server.orders.Shop.Item;
+import dev.marketplace.server.platform.persistence.ChangeNotifications;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.StatementRecorder;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
@@ -68,7 +69,8 @@ class CheckoutStatementsIT {
         // 23 counted on 2026-12-06 (decisions 57, 50, 72), 22 since the payment deadline is read by the cart's
         // mark (decision 74), 21 without the audit line, which the recorder leaves out; 17 since the order's rows are
         // one statement and the reservation's with its levels another (decision 87): a ceiling, so that an added
-        // round trip is a decision, not a drift.
+        // round trip is a decision, not a drift. Not counted: the cart's announcement (decision 94), one statement
+        // for a batch of checkouts on a connection of its own, while the checkout's statements run.
         assertThat(statements).as("statements of one checkout").hasSizeLessThanOrEqualTo(17);
         assertThat(commits()).as("transactions of one checkout").isEqualTo(1);
     }
@@ -191,6 +193,37 @@ class CheckoutStatementsIT {
         server.db().execute("UPDATE stock_level SET on_hand = on_hand + 1 WHERE variant_id = ?", limited.variantId());
         Await.until(Duration.ofSeconds(5), "the resent refusal sold once stock is back",
                 () -> checkout(loser, losersCart, losersKey).statusCode() == 201);
+    }
+
+    /**
+     * Decision 94: the checkout's cart is forgotten by every node's {@link OpenCarts} through an announcement committed
+     * before the checkout's commit, in a batch of its own: neither the checkout's transaction nor the cart's triggers
+     * notify (a notifying commit holds PostgreSQL's cluster-wide notify lock through its WAL flush, decision 87).
+     */
+    @Test
+    void aCheckedOutCartIsForgottenByAnotherNodeWithoutANotificationInTheCheckoutsTransaction() throws Exception {
+        OpenCarts elsewhere = new OpenCarts();
+        try (ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere)) {
+            elsewhere.deliveredBy(delivery);
+            assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+            Item item = shop.item(tea, "S-ANNOUNCED", 2_000, 10, true);
+            MarketplaceClient customer = shop.customer(UUID.randomUUID());
+            UUID checkedOut = shop.cartWith(customer, 1, item);
+            UUID markedBySql = shop.cartWith(customer, 1, item);
+            Await.until(Duration.ofSeconds(5), "both carts announced open elsewhere",
+                    () -> elsewhere.find(checkedOut).isPresent() && elsewhere.find(markedBySql).isPresent());
+
+            List<String> statements = recordedDuring(() -> customer.orders().checkout(Shop.checkoutOf(checkedOut)));
+            delivery.awaitDelivery(); // everything committed before the answer has reached the other node
+            assertThat(elsewhere.find(checkedOut)).as("the checked-out cart, elsewhere").isEmpty();
+            assertThat(statements).as("the checkout's own statements").noneMatch(sql -> sql.contains("pg_notify"));
+
+            // The cart's triggers announce no checked-out cart: the checkout's announcement alone made it forgotten.
+            server.db().execute("UPDATE cart SET checked_out_order_id = gen_random_uuid(), version = version + 1 "
+                    + "WHERE id = ?", markedBySql);
+            delivery.awaitDelivery();
+            assertThat(elsewhere.find(markedBySql)).as("a cart marked checked out by SQL alone, elsewhere").isPresent();
+        }
     }
 
     /** A statement a checkout's refusal would run on its own account (not a job's, the audit batch's or a lease's). */

@@ -1,0 +1,88 @@
+package dev.marketplace.server.orders;
+
+import dev.marketplace.server.platform.persistence.NotificationBatches;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import org.jooq.DSLContext;
+
+/**
+ * Every node's {@link OpenCarts} must forget a checked-out cart before a sold-out mark set after its checkout's commit
+ * may refuse it from memory: a resend of the checkout that took the last unit is replayed, not refused (decision 79).
+ * The cart's announcement ({@code <id>} alone on {@link OpenCarts#CHANNEL}) is therefore committed before the
+ * checkout's commit, but not in it (decision 94): a transaction that notifies holds PostgreSQL's cluster-wide notify
+ * lock through its WAL flush, and checkouts committed one at a time behind it (decision 87). Once the cart's row is
+ * locked by its mark, its announcement goes into the next batch ({@link NotificationBatches}) while the checkout goes
+ * on; the checkout waits for it before it takes the stock levels' locks. No change of the cart can be announced
+ * between that announcement and the checkout's commit (its row is locked), and none after it (V84 announces no
+ * checked-out cart). A node that dies after the announcement and before its commit leaves a cart forgotten that is
+ * still open: it is read on its next checkout, as any cart not known.
+ */
+final class CheckoutAnnouncements implements AutoCloseable {
+
+    /** Beyond this, the checkout announces its cart in its own transaction (and commits behind the notify lock). */
+    static final Duration AT_MOST = Duration.ofMillis(250);
+
+    /** A cart's checkout announced or on its way. */
+    interface Announcement {
+        /** Returns once the announcement has committed, or has been made part of the checkout's {@code transaction}. */
+        void beforeCommitOf(DSLContext transaction);
+    }
+
+    private final NotificationBatches batches;
+    private final CartRepository carts = new CartRepository();
+    private final LongAdder inTheCheckoutsTransaction = new LongAdder();
+
+    private CheckoutAnnouncements(NotificationBatches batches) {
+        this.batches = batches;
+    }
+
+    /** In batches sent apart from the checkouts: the server's way. */
+    static CheckoutAnnouncements inBatches(NotificationBatches batches) {
+        return new CheckoutAnnouncements(batches);
+    }
+
+    /** Each in its checkout's own transaction: for a service built without the server's modules (tests). */
+    static CheckoutAnnouncements inTheCheckoutsTransaction() {
+        return new CheckoutAnnouncements(null);
+    }
+
+    /** Starts announcing {@code cartId}'s checkout; called once the checkout's mark has locked the cart's row. */
+    Announcement checkedOut(UUID cartId) {
+        if (batches == null) {
+            return transaction -> announceIn(transaction, cartId);
+        }
+        CompletableFuture<Void> sent = batches.send(cartId.toString());
+        return transaction -> {
+            try {
+                sent.get(AT_MOST.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                announceIn(transaction, cartId); // a duplicate at worst, if the batch commits later
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                announceIn(transaction, cartId);
+            }
+        };
+    }
+
+    private void announceIn(DSLContext transaction, UUID cartId) {
+        inTheCheckoutsTransaction.increment();
+        carts.announceCheckedOut(transaction, cartId);
+    }
+
+    /** Checkouts whose cart was announced in their own transaction (no batch, or a batch failed or late): a metric. */
+    long announcedInTheCheckoutsTransaction() {
+        return inTheCheckoutsTransaction.sum();
+    }
+
+    @Override
+    public void close() {
+        if (batches != null) {
+            batches.close();
+        }
+    }
+}
