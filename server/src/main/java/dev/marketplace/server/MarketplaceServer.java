@@ -90,8 +90,7 @@ import org.jooq.DSLContext;
  */
 public final class MarketplaceServer implements AutoCloseable {
 
-    /** How long an Idempotency-Key is remembered, and how long a running request holds its key. */
-    private static final Duration IDEMPOTENCY_RETENTION = Duration.ofHours(24);
+    /** How long a running request holds its Idempotency-Key. */
     private static final Duration IDEMPOTENCY_LEASE = Duration.ofMinutes(1);
     /** How often a node checks that it still holds its liveness lock (decision 62). */
     private static final Duration NODE_LIVENESS_CHECK = Duration.ofSeconds(2);
@@ -221,7 +220,7 @@ public final class MarketplaceServer implements AutoCloseable {
             moduleConstruction.ended();
 
             StartupPhases.Phase routingSetUp = phases.begin("routes, filters, jobs and subscribers set up");
-            Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_RETENTION, IDEMPOTENCY_LEASE,
+            Idempotency idempotency = new Idempotency(dsl, node, IDEMPOTENCY_LEASE,
                     config.get("idempotency.bookkeeping.max-pending").asInt().get(), Metrics.globalRegistry(),
                     modules.stream().flatMap(module -> module.pathsKeepingTheirOwnKeys().stream())
                             .collect(Collectors.toSet()));

@@ -4,6 +4,7 @@ import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.platform.contact.PhoneNumber;
 import dev.marketplace.server.platform.contact.PostalAddress;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -11,6 +12,7 @@ import dev.marketplace.server.platform.http.JsonResponses;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Authentication;
+import dev.marketplace.server.platform.security.Principal;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -44,8 +46,8 @@ public final class LeaseHttpService implements HttpService {
         rules.post("/", this::create)
                 .get("/{leaseId}", (req, res) -> send(res, leases.get(Authentication.principal(req), id(req))))
                 .post("/{leaseId}/commit", this::commit)
-                .post("/{leaseId}/release", (req, res) ->
-                        send(res, leases.release(Authentication.principal(req), id(req))));
+                .post("/{leaseId}/release", (req, res) -> send(res,
+                        leases.release(Authentication.principal(req), id(req), Idempotency.ownKey(req))));
     }
 
     /** The JSON representation (see {@code Lease} in the OpenAPI document). */
@@ -69,7 +71,29 @@ public final class LeaseHttpService implements HttpService {
     public record PartnerSubOrderResource(UUID id, UUID merchantId, String status, Money total) {
     }
 
+    /**
+     * A create with a key sent again is answered as the first was (replayed), whatever would refuse it now: its key is
+     * kept on its lease, not by the platform's filter (decision 90).
+     */
     private void create(ServerRequest req, ServerResponse res) {
+        Principal partner = Authentication.principal(req);
+        try {
+            LeaseService.LeaseView created = createLease(req, partner);
+            sendCreated(res, created);
+        } catch (ProblemException refused) {
+            LeaseService.LeaseView first = Idempotency.ownKey(req).flatMap(key -> leases.createdEarlier(partner, key))
+                    .orElseThrow(() -> refused);
+            res.header(Idempotency.REPLAYED, "true");
+            sendCreated(res, first);
+        }
+    }
+
+    private static void sendCreated(ServerResponse res, LeaseService.LeaseView lease) {
+        res.header(HeaderNames.LOCATION, PATH + "/" + lease.lease().id());
+        JsonResponses.send(res, Status.CREATED_201, LeaseResource.of(lease));
+    }
+
+    private LeaseService.LeaseView createLease(ServerRequest req, Principal partner) {
         JsonFields body = JsonFields.of(JsonBody.readObject(req), "lines", "holdSeconds");
         List<JsonFields> fields = body.optionalObjects("lines", 1, LINES_MAX, "variantId", "quantity").orElse(List.of());
         if (!body.isPresent("lines")) {
@@ -92,10 +116,7 @@ public final class LeaseHttpService implements HttpService {
                     + " (the configured maximum hold)");
         }
         body.throwIfInvalid();
-        LeaseService.LeaseView created = leases.create(Authentication.principal(req), lines,
-                Duration.ofSeconds(holdSeconds));
-        res.header(HeaderNames.LOCATION, PATH + "/" + created.lease().id());
-        JsonResponses.send(res, Status.CREATED_201, LeaseResource.of(created));
+        return leases.create(partner, lines, Duration.ofSeconds(holdSeconds), Idempotency.ownKey(req));
     }
 
     private void commit(ServerRequest req, ServerResponse res) {
@@ -107,11 +128,19 @@ public final class LeaseHttpService implements HttpService {
         PostalAddress postal = PostalAddress.read(address, "locality");
         PhoneNumber phone = PhoneNumber.required(address, "phone");
         body.throwIfInvalid();
-        send(res, leases.commit(Authentication.principal(req), id, Order.ShippingAddress.of(name, postal, phone)));
+        send(res, leases.commit(Authentication.principal(req), id, Order.ShippingAddress.of(name, postal, phone),
+                Idempotency.ownKey(req)));
     }
 
     private static void send(ServerResponse res, LeaseService.LeaseView view) {
         JsonResponses.ok(res, LeaseResource.of(view));
+    }
+
+    private static void send(ServerResponse res, LeaseService.EndAnswer answer) {
+        if (answer.replayed()) {
+            res.header(Idempotency.REPLAYED, "true");
+        }
+        send(res, answer.view());
     }
 
     /** A malformed id cannot name a lease: answered like an unknown one. */

@@ -11,6 +11,7 @@ import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
@@ -59,6 +60,10 @@ public final class LeaseService {
     public record LeaseView(Lease lease, Optional<Order> order) {
     }
 
+    /** What a request that ends a lease answers, and whether it is that request sent again, answered as before. */
+    public record EndAnswer(LeaseView view, boolean replayed) {
+    }
+
     private final DSLContext dsl;
     private final AssortmentService assortment;
     private final ReservationService reservations;
@@ -90,9 +95,12 @@ public final class LeaseService {
     /**
      * Holds every line or nothing for {@code holdFor}, at the partner prices of the variants shared with the caller:
      * 400 for a line of a variant not shared with it, 409 {@code insufficient_stock} (from the reservation), 409
-     * {@code lease_limit_reached} past the partner's units or open leases.
+     * {@code lease_limit_reached} past the partner's units or open leases. The request's key (if any) is kept on the
+     * lease, claimed first in its transaction: a resend that finds it is refused ({@code idempotency_request_in_progress})
+     * and answered by {@link #createdEarlier}, as is any resend refused for what changed since (decision 90).
      */
-    public LeaseView create(Principal partner, List<LineRequest> lines, Duration holdFor) {
+    public LeaseView create(Principal partner, List<LineRequest> lines, Duration holdFor,
+                            Optional<Idempotency.OwnKey> key) {
         // Only a registered partner leases, and a suspended one takes no new leases (it may still end its own).
         if (!partners.isActive(partner.id())) {
             throw ProblemException.conflict("partner_inactive",
@@ -132,11 +140,12 @@ public final class LeaseService {
         refuseIfOverLimits(limitsOf(partner.id(), standing), lease.units());
         dsl.transaction(tx -> {
             DSLContext db = tx.dsl();
+            // The key first: a duplicate sent while this runs waits for it here, before it locks any stock.
+            insertClaimingKey(db, lease, key);
             if (standing.holding().isEmpty()) {
                 repository.createHolding(db, partner.id()); // the partner's first lease (no row is ever deleted)
             }
             reservations.reserve(db, LEASES, lease.reservationId(), stock);
-            repository.insertLease(db, lease);
             // Last, so the partner's holding row stays locked only from here to the commit: the update counts the
             // lease only while the partner stays within its limits as they are then, against the counts of every
             // committed lease.
@@ -147,6 +156,56 @@ public final class LeaseService {
             }
         });
         return new LeaseView(lease, Optional.empty());
+    }
+
+    /** Inserts the lease with its request's key; refused if the partner's lease of that key is kept. */
+    private void insertClaimingKey(DSLContext db, Lease lease, Optional<Idempotency.OwnKey> key) {
+        if (repository.insertLease(db, lease, key)) {
+            return;
+        }
+        // A key older than keys are kept is free again, as the platform's filter lets its expired keys be used again.
+        if (key.isPresent() && repository.forgetCreateKey(db, lease.partnerId(), key.get().key(), keptSince())
+                && repository.insertLease(db, lease, key)) {
+            return;
+        }
+        throw ProblemException.requestInProgress();
+    }
+
+    /**
+     * The answer to the create the partner sent with {@code key}, if that created a lease: the lease as it was created
+     * (the first answer, whatever became of it); 422 {@code idempotency_key_reused} if the key came with another request.
+     */
+    public Optional<LeaseView> createdEarlier(Principal partner, Idempotency.OwnKey key) {
+        return repository.createdWith(dsl, partner.id(), key.key(), keptSince()).map(kept -> {
+            if (!key.sameRequest(kept.fingerprint())) {
+                throw Idempotency.keyReused();
+            }
+            Lease lease = kept.lease();
+            return new LeaseView(new Lease(lease.id(), lease.partnerId(), LeaseStatus.ACTIVE, lease.reservationId(),
+                    lease.lines(), lease.expiresAt(), Optional.empty(), lease.createdAt(), lease.createdAt()),
+                    Optional.empty());
+        });
+    }
+
+    /** Keys of lease requests older than this are no longer kept (the platform's retention, on the domain's clock). */
+    private OffsetDateTime keptSince() {
+        return OffsetDateTime.now(clock).minus(Idempotency.RETENTION);
+    }
+
+    /**
+     * Whether a request to end {@code lease}, which has ended, is the request that ended it sent again (the same key and
+     * fingerprint); the same key with another request is 422 {@code idempotency_key_reused} (decision 90).
+     */
+    private boolean endedBySameRequest(DSLContext db, Principal partner, Lease lease,
+                                       Optional<Idempotency.OwnKey> key) {
+        if (key.isEmpty()) {
+            return false;
+        }
+        Optional<byte[]> ended = repository.endedWith(db, partner, lease.id(), key.get().key(), keptSince());
+        if (ended.isPresent() && !key.get().sameRequest(ended.get())) {
+            throw Idempotency.keyReused();
+        }
+        return ended.isPresent();
     }
 
     private static void refuseIfOverLimits(LeaseLimits limits, long units) {
@@ -165,14 +224,16 @@ public final class LeaseService {
 
     /**
      * Commits the lease into a partner order (one sub-order per merchant, paid on the partner's account, its stock
-     * sold), in one transaction. Committing again answers the same lease; a released, lapsed or expired one is 409.
+     * sold), in one transaction. Committing again answers the same lease; a released, lapsed or expired one is 409. The
+     * request's key (if any) is kept on the lease it commits: the same request again is replayed (decision 90).
      */
-    public LeaseView commit(Principal partner, UUID id, Order.ShippingAddress address) {
+    public EndAnswer commit(Principal partner, UUID id, Order.ShippingAddress address,
+                            Optional<Idempotency.OwnKey> key) {
         // A lease's lines never change and an ended lease never becomes active again: it is read before the
         // transaction, and so are its variants, so that the transaction needs no other connection.
         Lease seen = repository.findLease(dsl, partner, id, false).orElseThrow(LeaseService::notFound);
         if (seen.status() != LeaseStatus.ACTIVE) {
-            return committedOrRefused(seen);
+            return committedOrRefused(partner, seen, key);
         }
         List<OrderService.PartnerLine> lines = partnerLines(seen);
         UUID orderId = UUID.randomUUID();
@@ -181,7 +242,7 @@ public final class LeaseService {
             // The lease's row lock first (lock order: lease, stock levels, a return stripe), taken by its change itself,
             // which also decides whether it may be committed now.
             Optional<OffsetDateTime> committedAt = repository.commitIfActive(db, partner, id, orderId,
-                    OffsetDateTime.now(clock));
+                    OffsetDateTime.now(clock), key);
             if (committedAt.isEmpty()) {
                 // Ended meanwhile, or past its expiry: answered after this transaction, as it is now.
                 return new LeaseView(repository.findLease(db, partner, id, false).orElseThrow(LeaseService::notFound),
@@ -195,36 +256,49 @@ public final class LeaseService {
             end(db, done);
             return new LeaseView(done, Optional.of(order));
         });
-        return view.order().isPresent() ? view : committedOrRefused(view.lease());
+        return view.order().isPresent() ? new EndAnswer(view, false) : committedOrRefused(partner, view.lease(), key);
     }
 
-    /** What committing an ended lease answers: a committed one with its order, any other 409. */
-    private LeaseView committedOrRefused(Lease lease) {
+    /**
+     * What committing an ended lease answers: the commit that ended it sent again, that commit's answer (replayed); else
+     * a committed one with its order, any other 409.
+     */
+    private EndAnswer committedOrRefused(Principal partner, Lease lease, Optional<Idempotency.OwnKey> key) {
+        if (endedBySameRequest(dsl, partner, lease, key)) {
+            return new EndAnswer(view(lease), true);
+        }
         return switch (lease.status()) {
-            case COMMITTED -> view(lease);
+            case COMMITTED -> new EndAnswer(view(lease), false);
             case RELEASED, LAPSED -> throw illegalTransition("commit", lease.status());
             // Still active but past its expiry: the lapse job is about to end it.
             case ACTIVE -> throw illegalTransition("commit", LeaseStatus.LAPSED);
         };
     }
 
-    /** Gives the stock back. Releasing a released or lapsed lease changes nothing; a committed one is 409. */
-    public LeaseView release(Principal partner, UUID id) {
-        return view(dsl.transactionResult(tx -> {
+    /**
+     * Gives the stock back. Releasing a released or lapsed lease changes nothing; a committed one is 409. The request's
+     * key (if any) is kept on the lease it releases: the same request again is replayed (decision 90).
+     */
+    public EndAnswer release(Principal partner, UUID id, Optional<Idempotency.OwnKey> key) {
+        return dsl.transactionResult(tx -> {
             DSLContext db = tx.dsl();
             Lease lease = repository.findLease(db, partner, id, true).orElseThrow(LeaseService::notFound);
-            return switch (lease.status()) {
+            // The release that ended it, sent again: a released lease has no order to read.
+            if (lease.status() != LeaseStatus.ACTIVE && endedBySameRequest(db, partner, lease, key)) {
+                return new EndAnswer(new LeaseView(lease, Optional.empty()), true);
+            }
+            return new EndAnswer(new LeaseView(switch (lease.status()) {
                 case RELEASED, LAPSED -> lease;
                 case COMMITTED -> throw illegalTransition("release", lease.status());
                 case ACTIVE -> {
                     reservations.release(db, LEASES, lease.reservationId());
-                    Lease done = repository.updateStatus(db, lease, LeaseStatus.RELEASED, Optional.empty());
+                    Lease done = repository.release(db, lease, key);
                     tellPartner(db, EventType.LEASE_RELEASED, done);
                     end(db, lease);
                     yield done;
                 }
-            };
-        }));
+            }, Optional.empty()), false);
+        });
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.marketplace.server.webhooks.PartnerAudience;
 import io.helidon.config.Config;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -80,6 +81,13 @@ public final class PartnerInventoryModule implements Module {
                 .register(LeaseLimitHttpService.PATH, new LeaseLimitHttpService(leases))
                 .register(SharedListingHttpService.PATH, new SharedListingHttpService(assortment))
                 .register(LeaseHttpService.PATH, new LeaseHttpService(leases));
+    }
+
+    /** A lease request's key is kept on the lease it creates or ends (decision 90), answered again by {@link LeaseService}. */
+    @Override
+    public List<String> pathsKeepingTheirOwnKeys() {
+        return List.of(LeaseHttpService.PATH, LeaseHttpService.PATH + "/{leaseId}/commit",
+                LeaseHttpService.PATH + "/{leaseId}/release");
     }
 
     @Override

@@ -11,6 +11,7 @@ import static dev.marketplace.schema.Tables.PARTNER_MERCHANT_OPT_IN;
 import dev.marketplace.schema.tables.records.PartnerAssortmentShareRecord;
 import dev.marketplace.schema.tables.records.PartnerLeaseLineRecord;
 import dev.marketplace.schema.tables.records.PartnerLeaseRecord;
+import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -263,8 +264,12 @@ final class PartnerInventoryRepository {
 
     // Leases
 
-    void insertLease(DSLContext db, Lease lease) {
-        db.insertInto(PARTNER_LEASE)
+    /**
+     * Inserts the lease with the key of the request that creates it, if any; returns false, inserting nothing, when the
+     * partner's lease of that key exists (a transaction inserting it meanwhile is waited for).
+     */
+    boolean insertLease(DSLContext db, Lease lease, Optional<Idempotency.OwnKey> key) {
+        int inserted = db.insertInto(PARTNER_LEASE)
                 .set(PARTNER_LEASE.ID, lease.id())
                 .set(PARTNER_LEASE.PARTNER_ID, lease.partnerId())
                 .set(PARTNER_LEASE.STATUS, lease.status().wireName())
@@ -274,7 +279,13 @@ final class PartnerInventoryRepository {
                 .set(PARTNER_LEASE.EXPIRES_AT, lease.expiresAt())
                 .set(PARTNER_LEASE.CREATED_AT, lease.createdAt())
                 .set(PARTNER_LEASE.UPDATED_AT, lease.updatedAt())
+                .set(PARTNER_LEASE.CREATE_KEY, key.map(Idempotency.OwnKey::key).orElse(null))
+                .set(PARTNER_LEASE.CREATE_FINGERPRINT, key.map(Idempotency.OwnKey::fingerprint).orElse(null))
+                .onConflictDoNothing()
                 .execute();
+        if (inserted == 0) {
+            return false;
+        }
         var lines = db.insertInto(PARTNER_LEASE_LINE, PARTNER_LEASE_LINE.LEASE_ID, PARTNER_LEASE_LINE.LINE_NUMBER,
                 PARTNER_LEASE_LINE.VARIANT_ID, PARTNER_LEASE_LINE.MERCHANT_ID, PARTNER_LEASE_LINE.QUANTITY,
                 PARTNER_LEASE_LINE.UNIT_PRICE_AMOUNT);
@@ -284,6 +295,48 @@ final class PartnerInventoryRepository {
                     line.unitPrice().amount());
         }
         lines.execute();
+        return true;
+    }
+
+    /** Takes the key off the partner's lease created with it before {@code keptSince}; returns whether there was one. */
+    boolean forgetCreateKey(DSLContext db, UUID partnerId, String key, OffsetDateTime keptSince) {
+        return db.update(PARTNER_LEASE)
+                .setNull(PARTNER_LEASE.CREATE_KEY)
+                .setNull(PARTNER_LEASE.CREATE_FINGERPRINT)
+                .where(PARTNER_LEASE.PARTNER_ID.eq(partnerId), PARTNER_LEASE.CREATE_KEY.eq(key),
+                        PARTNER_LEASE.CREATED_AT.lt(keptSince))
+                .execute() == 1;
+    }
+
+    /** A lease, and the fingerprint of the request that created it with a key. */
+    record KeyedLease(Lease lease, byte[] fingerprint) {
+    }
+
+    /** The partner's lease created with {@code key} since {@code keptSince}, with its lines. */
+    Optional<KeyedLease> createdWith(DSLContext db, UUID partnerId, String key, OffsetDateTime keptSince) {
+        Result<Record> rows = db.select(PARTNER_LEASE.fields()).select(PARTNER_LEASE_LINE.fields()).from(PARTNER_LEASE)
+                .join(PARTNER_LEASE_LINE).on(PARTNER_LEASE_LINE.LEASE_ID.eq(PARTNER_LEASE.ID))
+                .where(PARTNER_LEASE.PARTNER_ID.eq(partnerId), PARTNER_LEASE.CREATE_KEY.eq(key),
+                        PARTNER_LEASE.CREATED_AT.ge(keptSince))
+                .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER)
+                .fetch();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        PartnerLeaseRecord lease = rows.getFirst().into(PARTNER_LEASE);
+        return Optional.of(new KeyedLease(lease(lease, rows.map(row -> line(row.into(PARTNER_LEASE_LINE),
+                lease.getCurrency()))), lease.getCreateFingerprint()));
+    }
+
+    /**
+     * The fingerprint of the request that ended the viewer's lease (committed or released it) with {@code key}, since
+     * {@code keptSince}.
+     */
+    Optional<byte[]> endedWith(DSLContext db, Principal viewer, UUID id, String key, OffsetDateTime keptSince) {
+        return db.select(PARTNER_LEASE.END_FINGERPRINT).from(PARTNER_LEASE)
+                .where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer))
+                .and(PARTNER_LEASE.END_KEY.eq(key)).and(PARTNER_LEASE.UPDATED_AT.ge(keptSince))
+                .fetchOptional(PARTNER_LEASE.END_FINGERPRINT);
     }
 
     /** The viewer's lease with its lines, in one statement (a lease has a line at least); locked if asked. */
@@ -305,10 +358,12 @@ final class PartnerInventoryRepository {
      * until the caller's transaction ends, and the commit's time returned; empty for any other lease.
      */
     Optional<OffsetDateTime> commitIfActive(DSLContext db, Principal viewer, UUID id, UUID orderId,
-                                            OffsetDateTime now) {
+                                            OffsetDateTime now, Optional<Idempotency.OwnKey> key) {
         return db.update(PARTNER_LEASE)
                 .set(PARTNER_LEASE.STATUS, LeaseStatus.COMMITTED.wireName())
                 .set(PARTNER_LEASE.ORDER_ID, orderId)
+                .set(PARTNER_LEASE.END_KEY, key.map(Idempotency.OwnKey::key).orElse(null))
+                .set(PARTNER_LEASE.END_FINGERPRINT, key.map(Idempotency.OwnKey::fingerprint).orElse(null))
                 .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer))
                 .and(PARTNER_LEASE.STATUS.eq(LeaseStatus.ACTIVE.wireName()))
@@ -317,16 +372,17 @@ final class PartnerInventoryRepository {
                 .fetchOptional(PARTNER_LEASE.UPDATED_AT);
     }
 
-    /** The lease as it is now, in a new status (with its order when committed); returns it. */
-    Lease updateStatus(DSLContext db, Lease lease, LeaseStatus status, Optional<UUID> orderId) {
+    /** The lease as it is now, released by the request of {@code key} (if any); returns it. */
+    Lease release(DSLContext db, Lease lease, Optional<Idempotency.OwnKey> key) {
         PartnerLeaseRecord row = db.update(PARTNER_LEASE)
-                .set(PARTNER_LEASE.STATUS, status.wireName())
-                .set(PARTNER_LEASE.ORDER_ID, orderId.orElse(null))
+                .set(PARTNER_LEASE.STATUS, LeaseStatus.RELEASED.wireName())
                 .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
+                .set(PARTNER_LEASE.END_KEY, key.map(Idempotency.OwnKey::key).orElse(null))
+                .set(PARTNER_LEASE.END_FINGERPRINT, key.map(Idempotency.OwnKey::fingerprint).orElse(null))
                 .where(PARTNER_LEASE.ID.eq(lease.id()))
                 .returning().fetchSingle();
-        return new Lease(lease.id(), lease.partnerId(), status, lease.reservationId(), lease.lines(),
-                lease.expiresAt(), orderId, lease.createdAt(), row.getUpdatedAt());
+        return new Lease(lease.id(), lease.partnerId(), LeaseStatus.RELEASED, lease.reservationId(), lease.lines(),
+                lease.expiresAt(), Optional.empty(), lease.createdAt(), row.getUpdatedAt());
     }
 
     /** The partner whose lease the order was committed from; empty for any other order. */

@@ -11,9 +11,12 @@ import dev.marketplace.server.platform.persistence.HeldWrite;
 import dev.marketplace.server.platform.persistence.NodeLiveness;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
+import io.helidon.common.uri.UriPath;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
+import io.helidon.http.PathMatcher;
+import io.helidon.http.PathMatchers;
 import io.helidon.http.Status;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -38,8 +41,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,12 +59,13 @@ import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 /**
- * {@code Idempotency-Key} for every POST under {@code /v1} but those whose handlers keep the key as their resource's
- * reference (a module's {@code pathsKeepingTheirOwnKeys}, decision 75), kept in PostgreSQL so it survives restarts and
+ * {@code Idempotency-Key} for every POST under {@code /v1} but those whose handlers keep the key on their resource
+ * (a module's {@code pathsKeepingTheirOwnKeys}, decisions 75 and 90: the filter only checks the key and hands it to
+ * the handler as an {@link OwnKey}), kept in PostgreSQL so it survives restarts and
  * works across nodes. Per calling client and key: the same request again replays the first response (status,
  * body, and the headers that matter); a different request with the key is refused (422
  * {@code idempotency_key_reused}); a duplicate while the first is still running gets 409
- * {@code idempotency_request_in_progress}. Keys are kept for {@code retention} (24 h by default).
+ * {@code idempotency_request_in_progress}. Keys are kept for {@link #RETENTION}.
  *
  * <p>Only successful (2xx) answers are kept: any other answer changed nothing (bad input changes nothing, by
  * rule), so the key is released and a corrected retry with the same key runs. A request that dies without
@@ -88,6 +93,8 @@ public final class Idempotency implements Filter {
 
     public static final HeaderName HEADER = HeaderNames.create("Idempotency-Key");
     public static final HeaderName REPLAYED = HeaderNames.create("Idempotent-Replayed");
+    /** How long a key is kept: a resend within it is answered, not run again (the document says so). */
+    public static final Duration RETENTION = Duration.ofHours(24);
     private static final List<HeaderName> KEPT_HEADERS = List.of(HeaderNames.CONTENT_TYPE, HeaderNames.LOCATION,
             HeaderNames.ETAG);
 
@@ -104,7 +111,6 @@ public final class Idempotency implements Filter {
 
     private final DSLContext dsl;
     private final NodeLiveness node;
-    private final Duration retention;
     private final Duration lease;
     private final AtomicLong admitted = new AtomicLong();
     private final AtomicReference<InjectedFault> injected = new AtomicReference<>();
@@ -112,8 +118,8 @@ public final class Idempotency implements Filter {
     private final Semaphore bookkeepingRetries;
     private final int maxPendingBookkeeping;
     private final Counter droppedBookkeeping;
-    /** POST paths whose handlers keep the key as their resource's reference (Module#pathsKeepingTheirOwnKeys). */
-    private final Set<String> pathsKeepingTheirOwnKeys;
+    /** POST paths whose handlers keep the key on their resource (Module#pathsKeepingTheirOwnKeys). */
+    private final List<PathMatcher> pathsKeepingTheirOwnKeys;
 
     /** A failure a test makes happen once, to a request whose effect has committed. */
     public enum Fault {
@@ -126,12 +132,11 @@ public final class Idempotency implements Filter {
     private record InjectedFault(Fault fault, String path) {
     }
 
-    public Idempotency(DSLContext dsl, NodeLiveness node, Duration retention, Duration lease, int maxPendingBookkeeping,
-                       MeterRegistry meters, Set<String> pathsKeepingTheirOwnKeys) {
+    public Idempotency(DSLContext dsl, NodeLiveness node, Duration lease, int maxPendingBookkeeping,
+                       MeterRegistry meters, Collection<String> pathsKeepingTheirOwnKeys) {
         this.dsl = dsl;
-        this.pathsKeepingTheirOwnKeys = Set.copyOf(pathsKeepingTheirOwnKeys);
+        this.pathsKeepingTheirOwnKeys = pathsKeepingTheirOwnKeys.stream().map(PathMatchers::create).toList();
         this.node = node;
-        this.retention = retention;
         this.lease = lease;
         this.maxPendingBookkeeping = maxPendingBookkeeping;
         this.bookkeepingRetries = new Semaphore(maxPendingBookkeeping);
@@ -157,13 +162,22 @@ public final class Idempotency implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String key = req.headers().first(HEADER).orElse(null);
         String path = req.path().absolute().path();
-        if (key == null || req.prologue().method() != Method.POST || !path.startsWith("/v1/")
-                || pathsKeepingTheirOwnKeys.contains(path)) {
+        if (key == null || req.prologue().method() != Method.POST || !path.startsWith("/v1/")) {
             chain.proceed();
             return;
         }
         if (key.isEmpty() || key.length() > 255) {
             throw ProblemException.validation("Idempotency-Key", FieldError.OUT_OF_RANGE, "must have 1 to 255 characters");
+        }
+        UriPath absolute = req.path().absolute();
+        if (pathsKeepingTheirOwnKeys.stream().anyMatch(keeping -> keeping.match(absolute).accepted())) {
+            KeptByHandler kept = new KeptByHandler(key, "POST " + path);
+            req.context().register(kept);
+            if (!req.content().hasEntity()) {
+                kept.body = new byte[0];
+            }
+            chain.proceed();
+            return;
         }
         Principal principal = Authentication.principal(req);
         Gate gate = new Gate(principal.clientId(), key, "POST " + path);
@@ -219,6 +233,46 @@ public final class Idempotency implements Filter {
     /** Called by {@link JsonBody} once the body is read: the point where a retry is told from a new request. */
     static void admit(ServerRequest req, byte[] body) {
         req.context().get(Gate.class).ifPresent(gate -> gate.admit(body));
+        req.context().get(KeptByHandler.class).ifPresent(kept -> kept.body = body);
+    }
+
+    /**
+     * The key of a request whose handler keeps it on its own resource, if it was sent one, with the request's
+     * fingerprint as the filter takes it: method, path and the body, once the handler has read it or up front for a
+     * request without one. A request with a body its handler does not read has no key, as for the filter.
+     */
+    public static Optional<OwnKey> ownKey(ServerRequest req) {
+        return req.context().get(KeptByHandler.class).filter(kept -> kept.body != null)
+                .map(kept -> new OwnKey(kept.key, fingerprint(kept.requestLine, kept.body)));
+    }
+
+    /**
+     * The {@code Idempotency-Key} of a POST to a path that keeps its own keys, checked as the filter checks any key, for
+     * the handler to keep and compare on its resource (decision 90).
+     */
+    public record OwnKey(String key, byte[] fingerprint) {
+
+        public boolean sameRequest(byte[] otherFingerprint) {
+            return Arrays.equals(fingerprint, otherFingerprint);
+        }
+    }
+
+    /** A key the filter leaves to the request's handler, and the body that handler read (null until then). */
+    private static final class KeptByHandler {
+        private final String key;
+        private final String requestLine;
+        private byte[] body;
+
+        KeptByHandler(String key, String requestLine) {
+            this.key = key;
+            this.requestLine = requestLine;
+        }
+    }
+
+    /** What a key sent again with another request is answered, here and by the handlers keeping their own keys. */
+    public static ProblemException keyReused() {
+        return new ProblemException(422, "idempotency_key_reused", "Idempotency Key Reused",
+                "This Idempotency-Key was used with a different request; use a new key for a new request.");
     }
 
     /** The stored first response, sent instead of running the request again. */
@@ -293,8 +347,7 @@ public final class Idempotency implements Filter {
                 boolean expired = found.get(expiredNow);
                 boolean abandoned = existing.getState().equals("in_flight") && found.get(holderGone);
                 if (!expired && !Arrays.equals(existing.getRequestFingerprint(), fingerprint)) {
-                    throw new ProblemException(422, "idempotency_key_reused", "Idempotency Key Reused",
-                            "This Idempotency-Key was used with a different request; use a new key for a new request.");
+                    throw keyReused();
                 }
                 if (!expired && existing.getState().equals("completed")) {
                     throw new Replay(existing.getResponseStatus(),
@@ -313,7 +366,7 @@ public final class Idempotency implements Filter {
                         .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
                         .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
                         .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
-                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(retention))
+                        .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(RETENTION))
                         .setNull(IDEMPOTENCY_RECORD.RESPONSE_STATUS)
                         .setNull(IDEMPOTENCY_RECORD.RESPONSE_HEADERS)
                         .setNull(IDEMPOTENCY_RECORD.RESPONSE_BODY)
@@ -374,7 +427,7 @@ public final class Idempotency implements Filter {
                     .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
                     .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
                     .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
-                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(retention))
+                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(RETENTION))
                     .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node.number())
                     .set(IDEMPOTENCY_RECORD.CLAIM, claim)
                     .onConflictDoNothing()

@@ -37,9 +37,10 @@ public interface Module {
     }
 
     /**
-     * Its POST paths whose handlers keep the {@code Idempotency-Key} themselves: the key is the resource's reference,
-     * unique in the domain's own table and answered again by the handler, so the platform's idempotency filter leaves
-     * them alone rather than keep each key twice (decision 75).
+     * Its POST paths whose handlers keep the {@code Idempotency-Key} themselves, as path patterns ({@code {name}} for a
+     * segment): the key is kept on the domain's own resource, claimed in the request's transaction and answered again
+     * by the handler, so the platform's idempotency filter only checks it and hands it over
+     * ({@code Idempotency.ownKey}) rather than keep each key twice (decisions 75 and 90).
      */
     default List<String> pathsKeepingTheirOwnKeys() {
         return List.of();
