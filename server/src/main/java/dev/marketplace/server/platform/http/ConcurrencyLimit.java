@@ -20,6 +20,11 @@ import java.util.function.Supplier;
  * once then only queue for the cores or the pool, taking them from cheaper requests. And a request that would not
  * get a permit within {@code queueFor} at the recent pace (waiters ahead of it times the mean holding time, over
  * the permits) is refused at once: a shed answer costs its client no queueing either.
+ *
+ * <p>A caller may ask to wait patiently (decision 93): up to {@code patience} instead of the queue time, without the
+ * refusal at once, in a queue of its own of at most {@code mostPatient}, served only when no other waiter is (a
+ * flash sale's buyers do not take the turns of other checkouts). Its {@code whileWaiting} is what ends such a wait
+ * early. Beyond {@code mostPatient} it waits as any other.
  */
 public final class ConcurrencyLimit {
 
@@ -40,31 +45,48 @@ public final class ConcurrencyLimit {
     private final String operation;
     private final int maxPermits;
     private final long queueNanos;
+    private final long patienceNanos;
+    private final int mostPatient;
     private final LongSupplier nanoClock;
     private final LongAdder refused = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition permitFreed = lock.newCondition();
+    private final Condition patientTurn = lock.newCondition();
     // Guarded by lock.
     private double limit;
     private int running;
+    /** Waiting for a permit within the queue time: served before the patient. */
     private int waiting;
+    private int waitingPatiently;
     private long windowNanos;
     private int windowCompletions;
     private double holdingNanos = Double.NaN;
     private double unqueuedNanos = Double.NaN;
 
     public ConcurrencyLimit(String operation, int maxPermits, Duration queueFor) {
-        this(operation, maxPermits, queueFor, System::nanoTime);
+        this(operation, maxPermits, queueFor, Duration.ZERO, 0);
+    }
+
+    /** With {@code mostPatient} callers at most waiting up to {@code patience} each when they ask to. */
+    public ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, Duration patience, int mostPatient) {
+        this(operation, maxPermits, queueFor, patience, mostPatient, System::nanoTime);
     }
 
     /** With the clock that times the holding of permits (a test's, to give the limit chosen holding times). */
     ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, LongSupplier nanoClock) {
+        this(operation, maxPermits, queueFor, Duration.ZERO, 0, nanoClock);
+    }
+
+    private ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, Duration patience, int mostPatient,
+                             LongSupplier nanoClock) {
         if (maxPermits < 1) {
             throw new IllegalArgumentException(operation + ": at least one at a time, not " + maxPermits);
         }
         this.operation = operation;
         this.maxPermits = maxPermits;
         this.queueNanos = queueFor.toNanos();
+        this.patienceNanos = patience.toNanos();
+        this.mostPatient = mostPatient;
         this.nanoClock = nanoClock;
         this.limit = maxPermits;
     }
@@ -84,11 +106,11 @@ public final class ConcurrencyLimit {
         }
     }
 
-    /** How many requests wait for a permit now (a metric). */
+    /** How many requests wait for a permit now, patiently or not (a metric). */
     public int waiting() {
         lock.lock();
         try {
-            return waiting;
+            return waiting + waitingPatiently;
         } finally {
             lock.unlock();
         }
@@ -105,7 +127,15 @@ public final class ConcurrencyLimit {
      * decision 79).
      */
     public <T> T call(Supplier<T> work, Runnable whileWaiting) {
-        acquire(whileWaiting);
+        return call(work, whileWaiting, false);
+    }
+
+    /**
+     * {@link #call(Supplier, Runnable)}; if {@code patient} and fewer than {@code mostPatient} wait so, waiting up to
+     * {@code patience} in the patient queue (decision 93) instead.
+     */
+    public <T> T call(Supplier<T> work, Runnable whileWaiting, boolean patient) {
+        acquire(whileWaiting, patient);
         long started = nanoClock.getAsLong();
         try {
             return work.get();
@@ -114,26 +144,32 @@ public final class ConcurrencyLimit {
         }
     }
 
-    private void acquire(Runnable whileWaiting) {
+    private void acquire(Runnable whileWaiting, boolean patient) {
         lock.lock();
         try {
-            if (running < currentPermits()) {
+            boolean patiently = patient && waitingPatiently < mostPatient;
+            if (permitFor(patiently)) {
                 running++;
                 return;
             }
-            if (!permitExpectedInTime()) {
+            if (!patiently && !permitExpectedInTime()) {
                 throw refusal();
             }
-            waiting++;
+            Condition turn = patiently ? patientTurn : permitFreed;
+            if (patiently) {
+                waitingPatiently++;
+            } else {
+                waiting++;
+            }
             try {
-                long left = queueNanos;
-                while (running >= currentPermits()) {
+                long left = patiently ? patienceNanos : queueNanos;
+                while (!permitFor(patiently)) {
                     if (left <= 0) {
                         throw refusal();
                     }
                     long slice = Math.min(left, RECHECK_NANOS);
-                    left -= slice - permitFreed.awaitNanos(slice);
-                    if (running >= currentPermits()) {
+                    left -= slice - turn.awaitNanos(slice);
+                    if (!permitFor(patiently)) {
                         lock.unlock(); // the check is the caller's code: never run under the limit's lock
                         try {
                             whileWaiting.run();
@@ -147,11 +183,21 @@ public final class ConcurrencyLimit {
                 Thread.currentThread().interrupt();
                 throw refusal();
             } finally {
-                waiting--;
+                if (patiently) {
+                    waitingPatiently--;
+                } else {
+                    waiting--;
+                }
+                passFreePermitsOn(); // a signal this waiter took and did not use goes to the next
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether a free permit is this waiter's: a patient one's only when no other waits (they may take it first). */
+    private boolean permitFor(boolean patiently) {
+        return (patiently ? running + waiting : running) < currentPermits();
     }
 
     /** Whether one more waiter would get a permit within the queue time at the recent pace. */
@@ -173,11 +219,21 @@ public final class ConcurrencyLimit {
         try {
             running--;
             measured(heldNanos);
-            for (int free = currentPermits() - running; free > 0 && waiting > 0; free--) {
-                permitFreed.signal();
-            }
+            passFreePermitsOn();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Wakes a waiter for each free permit, those waiting within the queue time first. */
+    private void passFreePermitsOn() {
+        int free = currentPermits() - running;
+        int queued = Math.min(free, waiting);
+        for (int i = 0; i < queued; i++) {
+            permitFreed.signal();
+        }
+        for (int i = 0; i < Math.min(free - queued, waitingPatiently); i++) {
+            patientTurn.signal();
         }
     }
 
