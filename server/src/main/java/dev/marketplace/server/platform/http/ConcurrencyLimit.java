@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * <p>A caller may ask to wait patiently (decision 93): up to {@code patience} instead of the queue time, without the
  * refusal at once, in a queue of its own of at most {@code mostPatient}, served only when no other waiter is (a
  * flash sale's buyers do not take the turns of other checkouts). Its {@code whileWaiting} is what ends such a wait
- * early. Beyond {@code mostPatient} it waits as any other.
+ * early; when it does, the other patient waiters run theirs at once (a sold-out variant found by one is found by
+ * all). Beyond {@code mostPatient} it waits as any other.
  */
 public final class ConcurrencyLimit {
 
@@ -41,6 +42,11 @@ public final class ConcurrencyLimit {
     private static final double NO_LOAD_DRIFT = 1.0 / 256;
     /** How often a waiting request's {@code whileWaiting} runs. */
     private static final long RECHECK_NANOS = Duration.ofMillis(20).toNanos();
+    /**
+     * How often a patient one's runs: hundreds may wait (a flash sale), and one refused by its check wakes the others
+     * to run theirs at once, so among many the first to see the end of the sale is a moment away even so.
+     */
+    private static final long PATIENT_RECHECK_NANOS = Duration.ofMillis(100).toNanos();
 
     private final String operation;
     private final int maxPermits;
@@ -167,15 +173,10 @@ public final class ConcurrencyLimit {
                     if (left <= 0) {
                         throw refusal();
                     }
-                    long slice = Math.min(left, RECHECK_NANOS);
+                    long slice = Math.min(left, patiently ? PATIENT_RECHECK_NANOS : RECHECK_NANOS);
                     left -= slice - turn.awaitNanos(slice);
                     if (!permitFor(patiently)) {
-                        lock.unlock(); // the check is the caller's code: never run under the limit's lock
-                        try {
-                            whileWaiting.run();
-                        } finally {
-                            lock.lock();
-                        }
+                        checkWhileWaiting(whileWaiting, patiently);
                     }
                 }
                 running++;
@@ -192,6 +193,21 @@ public final class ConcurrencyLimit {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Runs {@code whileWaiting} outside the limit's lock (it is the caller's code); lock held before and after. */
+    private void checkWhileWaiting(Runnable whileWaiting, boolean patiently) {
+        lock.unlock();
+        boolean answered = true;
+        try {
+            whileWaiting.run();
+            answered = false;
+        } finally {
+            lock.lock();
+            if (answered && patiently) {
+                patientTurn.signalAll(); // what answered this one may answer the others: let them look now
+            }
         }
     }
 
