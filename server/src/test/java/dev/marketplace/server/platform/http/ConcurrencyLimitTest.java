@@ -115,22 +115,11 @@ class ConcurrencyLimitTest {
         ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofSeconds(30));
         List<CompletableFuture<String>> first = holdingPermits(limit, 1);
         CountDownLatch soldOut = new CountDownLatch(1);
-        // On a thread of its own: the common pool may have only the one the first is holding.
-        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> limit.call(() -> "second", () -> {
-            if (soldOut.getCount() == 0) {
-                throw ProblemException.conflict("insufficient_stock", "sold out");
-            }
-        }), command -> Thread.ofVirtual().start(command));
+        CompletableFuture<String> second = onItsOwnThread(() -> limit.call(() -> "second", refusedOnce(soldOut)));
 
         soldOut.countDown(); // while the first still holds the only permit
 
-        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> {
-            try {
-                second.join();
-            } catch (CompletionException e) {
-                throw e.getCause();
-            }
-        });
+        ProblemException refused = refusalOf(second);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(limit.refused()).as("not counted as shed").isZero();
         finish.countDown();
@@ -188,26 +177,37 @@ class ConcurrencyLimitTest {
         ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ZERO, Duration.ofHours(1), 1);
         List<CompletableFuture<String>> first = holdingPermits(limit, 1);
         CountDownLatch soldOut = new CountDownLatch(1);
-        CompletableFuture<String> patient = onItsOwnThread(() -> limit.call(() -> "patient", () -> {
-            if (soldOut.getCount() == 0) {
-                throw ProblemException.conflict("insufficient_stock", "sold out");
-            }
-        }, true));
+        CompletableFuture<String> patient = onItsOwnThread(() -> limit.call(() -> "patient", refusedOnce(soldOut),
+                true));
         Await.until(Duration.ofSeconds(30), "the patient request waiting", () -> limit.waiting() == 1);
 
         soldOut.countDown(); // while the first still holds the only permit
 
-        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> {
-            try {
-                patient.join();
-            } catch (CompletionException e) {
-                throw e.getCause();
-            }
-        });
+        ProblemException refused = refusalOf(patient);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(limit.waiting()).isZero();
         finish.countDown();
         assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    /** A check while waiting that refuses (409, as a sold-out checkout) once {@code soldOut} is open. */
+    private static Runnable refusedOnce(CountDownLatch soldOut) {
+        return () -> {
+            if (soldOut.getCount() == 0) {
+                throw ProblemException.conflict("insufficient_stock", "sold out");
+            }
+        };
+    }
+
+    /** What {@code call} was answered with instead of a result. */
+    private static ProblemException refusalOf(CompletableFuture<?> call) {
+        return catchThrowableOfType(ProblemException.class, () -> {
+            try {
+                call.join();
+            } catch (CompletionException e) {
+                throw e.getCause();
+            }
+        });
     }
 
     /** {@code call}'s result, computed on a virtual thread of its own (the common pool may be busy holding permits). */
