@@ -44,7 +44,9 @@ public final class FulfilmentModule implements Module {
         this.returns = new ReturnService(dsl, inventory, refunds, piiKeys, orders.ports());
         this.carriers = carriers;
         this.checkouts = new ConcurrencyLimit("checkouts", config.get("checkout.concurrency").asInt().get(),
-                config.get("checkout.queue").as(Duration.class).get());
+                config.get("checkout.queue").as(Duration.class).get(),
+                config.get("checkout.patience").as(Duration.class).get(),
+                config.get("checkout.most-patient").asInt().get());
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
         this.registered = List.of(
                 meters.getOrCreate(Gauge.builder("orders.checkout.permits", checkouts, ConcurrencyLimit::permits)
@@ -70,7 +72,7 @@ public final class FulfilmentModule implements Module {
 
     @Override
     public void routes(ContractRouting routing) {
-        routing.register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment, checkouts))
+        routing.register(OrderHttpService.PATH, new OrderHttpService(orders, fulfilment, new CheckoutTurns(checkouts)))
                 .register(SubOrderHttpService.PATH, new SubOrderHttpService(fulfilment))
                 .register(ReturnHttpService.PATH, new ReturnHttpService(returns))
                 .register(CarrierWebhookHttpService.PATH, new CarrierWebhookHttpService(fulfilment, carriers,

@@ -2,7 +2,6 @@ package dev.marketplace.server.orders;
 
 import dev.marketplace.server.platform.contact.PhoneNumber;
 import dev.marketplace.server.platform.contact.PostalAddress;
-import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import dev.marketplace.server.platform.http.Ids;
 import dev.marketplace.server.platform.http.JsonBody;
 import dev.marketplace.server.platform.http.JsonFields;
@@ -40,9 +39,9 @@ public final class OrderHttpService implements HttpService {
 
     private final OrderService orders;
     private final FulfilmentService fulfilment;
-    private final ConcurrencyLimit checkouts;
+    private final CheckoutTurns checkouts;
 
-    public OrderHttpService(OrderService orders, FulfilmentService fulfilment, ConcurrencyLimit checkouts) {
+    public OrderHttpService(OrderService orders, FulfilmentService fulfilment, CheckoutTurns checkouts) {
         this.orders = orders;
         this.fulfilment = fulfilment;
         this.checkouts = checkouts;
@@ -123,8 +122,10 @@ public final class OrderHttpService implements HttpService {
             // A flash sale's refusals after the sell-out: from memory, before the key is claimed (decision 79), on
             // arrival and while waiting for a turn, which comes before the key and the cart too (decision 88): a
             // buyer waiting for the sale's last units is refused the moment they are gone, having cost no statement.
+            // Such a buyer waits past the queue time while others check out the same variant (decision 93).
             refuseFromMemory.run();
-            order = checkouts.call(() -> {
+            order = checkouts.take(orders.announcedVariants(caller, cartId), () -> {
+                refuseFromMemory.run(); // a waiter woken as the sale ended: still nothing read or claimed
                 claimed.set(true);
                 JsonBody.claimIdempotencyKey(req);
                 return orders.checkout(caller, request);

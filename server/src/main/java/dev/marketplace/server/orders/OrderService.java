@@ -172,23 +172,33 @@ public final class OrderService {
      * and checkout runs as before.
      */
     public void refuseKnownSoldOutFromMemory(Principal caller, UUID cartId) {
-        if (caller.type() != PrincipalType.STOREFRONT || caller.customer().isEmpty()) {
-            return;
-        }
-        Optional<OpenCarts.OpenCart> known = openCarts.find(cartId)
-                .filter(cart -> cart.storefrontId().equals(caller.id())
-                        && cart.customerId().equals(caller.customer().get()) && !cart.variantIds().isEmpty());
-        if (known.isEmpty()) {
+        List<UUID> variants = announcedVariants(caller, cartId);
+        if (variants.isEmpty()) {
             return;
         }
         try {
-            reservations.refuseIfKnownSoldOut(new ReservationRequest(known.get().variantIds().stream()
+            reservations.refuseIfKnownSoldOut(new ReservationRequest(variants.stream()
                     .map(variant -> new ReservationRequest.Line(variant, 1, Optional.empty())).toList(),
                     paymentTimeout.plus(RESERVATION_GRACE)), openCarts::announcedUpTo);
         } catch (ProblemException refused) {
             refusedBeforeTheKey.increment();
             throw refused;
         }
+    }
+
+    /**
+     * The variants of the cart as last announced open, claimed by the caller's customer and of the caller's
+     * storefront: those {@link #refuseKnownSoldOutFromMemory} can refuse it by. Empty for any other cart, or when the
+     * announcements are not current.
+     */
+    public List<UUID> announcedVariants(Principal caller, UUID cartId) {
+        if (caller.type() != PrincipalType.STOREFRONT || caller.customer().isEmpty()) {
+            return List.of();
+        }
+        return openCarts.find(cartId)
+                .filter(cart -> cart.storefrontId().equals(caller.id())
+                        && cart.customerId().equals(caller.customer().get()))
+                .map(OpenCarts.OpenCart::variantIds).orElse(List.of());
     }
 
     /** How many checkouts were refused by {@link #refuseKnownSoldOutFromMemory} (a metric). */

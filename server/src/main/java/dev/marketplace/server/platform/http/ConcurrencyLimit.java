@@ -20,6 +20,12 @@ import java.util.function.Supplier;
  * once then only queue for the cores or the pool, taking them from cheaper requests. And a request that would not
  * get a permit within {@code queueFor} at the recent pace (waiters ahead of it times the mean holding time, over
  * the permits) is refused at once: a shed answer costs its client no queueing either.
+ *
+ * <p>A caller may ask to wait patiently (decision 93): up to {@code patience} instead of the queue time, without the
+ * refusal at once, in a queue of its own of at most {@code mostPatient}, served only when no other waiter is (a
+ * flash sale's buyers do not take the turns of other checkouts). Its {@code whileWaiting} is what ends such a wait
+ * early; when it does, the other patient waiters run theirs at once (a sold-out variant found by one is found by
+ * all). Beyond {@code mostPatient} it waits as any other.
  */
 public final class ConcurrencyLimit {
 
@@ -36,35 +42,57 @@ public final class ConcurrencyLimit {
     private static final double NO_LOAD_DRIFT = 1.0 / 256;
     /** How often a waiting request's {@code whileWaiting} runs. */
     private static final long RECHECK_NANOS = Duration.ofMillis(20).toNanos();
+    /**
+     * How often a patient one's runs: hundreds may wait (a flash sale), and one refused by its check wakes the others
+     * to run theirs at once, so among many the first to see the end of the sale is a moment away even so.
+     */
+    private static final long PATIENT_RECHECK_NANOS = Duration.ofMillis(100).toNanos();
 
     private final String operation;
     private final int maxPermits;
     private final long queueNanos;
+    private final long patienceNanos;
+    private final int mostPatient;
     private final LongSupplier nanoClock;
     private final LongAdder refused = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition permitFreed = lock.newCondition();
+    private final Condition patientTurn = lock.newCondition();
     // Guarded by lock.
     private double limit;
     private int running;
+    /** Waiting for a permit within the queue time: served before the patient. */
     private int waiting;
+    private int waitingPatiently;
     private long windowNanos;
     private int windowCompletions;
     private double holdingNanos = Double.NaN;
     private double unqueuedNanos = Double.NaN;
 
     public ConcurrencyLimit(String operation, int maxPermits, Duration queueFor) {
-        this(operation, maxPermits, queueFor, System::nanoTime);
+        this(operation, maxPermits, queueFor, Duration.ZERO, 0);
+    }
+
+    /** With {@code mostPatient} callers at most waiting up to {@code patience} each when they ask to. */
+    public ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, Duration patience, int mostPatient) {
+        this(operation, maxPermits, queueFor, patience, mostPatient, System::nanoTime);
     }
 
     /** With the clock that times the holding of permits (a test's, to give the limit chosen holding times). */
     ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, LongSupplier nanoClock) {
+        this(operation, maxPermits, queueFor, Duration.ZERO, 0, nanoClock);
+    }
+
+    private ConcurrencyLimit(String operation, int maxPermits, Duration queueFor, Duration patience, int mostPatient,
+                             LongSupplier nanoClock) {
         if (maxPermits < 1) {
             throw new IllegalArgumentException(operation + ": at least one at a time, not " + maxPermits);
         }
         this.operation = operation;
         this.maxPermits = maxPermits;
         this.queueNanos = queueFor.toNanos();
+        this.patienceNanos = patience.toNanos();
+        this.mostPatient = mostPatient;
         this.nanoClock = nanoClock;
         this.limit = maxPermits;
     }
@@ -84,11 +112,11 @@ public final class ConcurrencyLimit {
         }
     }
 
-    /** How many requests wait for a permit now (a metric). */
+    /** How many requests wait for a permit now, patiently or not (a metric). */
     public int waiting() {
         lock.lock();
         try {
-            return waiting;
+            return waiting + waitingPatiently;
         } finally {
             lock.unlock();
         }
@@ -105,7 +133,15 @@ public final class ConcurrencyLimit {
      * decision 79).
      */
     public <T> T call(Supplier<T> work, Runnable whileWaiting) {
-        acquire(whileWaiting);
+        return call(work, whileWaiting, false);
+    }
+
+    /**
+     * {@link #call(Supplier, Runnable)}; if {@code patient} and fewer than {@code mostPatient} wait so, waiting up to
+     * {@code patience} in the patient queue (decision 93) instead.
+     */
+    public <T> T call(Supplier<T> work, Runnable whileWaiting, boolean patient) {
+        acquire(whileWaiting, patient);
         long started = nanoClock.getAsLong();
         try {
             return work.get();
@@ -114,32 +150,33 @@ public final class ConcurrencyLimit {
         }
     }
 
-    private void acquire(Runnable whileWaiting) {
+    private void acquire(Runnable whileWaiting, boolean patient) {
         lock.lock();
         try {
-            if (running < currentPermits()) {
+            boolean patiently = patient && waitingPatiently < mostPatient;
+            if (permitFor(patiently)) {
                 running++;
                 return;
             }
-            if (!permitExpectedInTime()) {
+            if (!patiently && !permitExpectedInTime()) {
                 throw refusal();
             }
-            waiting++;
+            Condition turn = patiently ? patientTurn : permitFreed;
+            if (patiently) {
+                waitingPatiently++;
+            } else {
+                waiting++;
+            }
             try {
-                long left = queueNanos;
-                while (running >= currentPermits()) {
+                long left = patiently ? patienceNanos : queueNanos;
+                while (!permitFor(patiently)) {
                     if (left <= 0) {
                         throw refusal();
                     }
-                    long slice = Math.min(left, RECHECK_NANOS);
-                    left -= slice - permitFreed.awaitNanos(slice);
-                    if (running >= currentPermits()) {
-                        lock.unlock(); // the check is the caller's code: never run under the limit's lock
-                        try {
-                            whileWaiting.run();
-                        } finally {
-                            lock.lock();
-                        }
+                    long slice = Math.min(left, patiently ? PATIENT_RECHECK_NANOS : RECHECK_NANOS);
+                    left -= slice - turn.awaitNanos(slice);
+                    if (!permitFor(patiently)) {
+                        checkWhileWaiting(whileWaiting, patiently);
                     }
                 }
                 running++;
@@ -147,11 +184,36 @@ public final class ConcurrencyLimit {
                 Thread.currentThread().interrupt();
                 throw refusal();
             } finally {
-                waiting--;
+                if (patiently) {
+                    waitingPatiently--;
+                } else {
+                    waiting--;
+                }
+                passFreePermitsOn(); // a signal this waiter took and did not use goes to the next
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Runs {@code whileWaiting} outside the limit's lock (it is the caller's code); lock held before and after. */
+    private void checkWhileWaiting(Runnable whileWaiting, boolean patiently) {
+        lock.unlock();
+        boolean answered = true;
+        try {
+            whileWaiting.run();
+            answered = false;
+        } finally {
+            lock.lock();
+            if (answered && patiently) {
+                patientTurn.signalAll(); // what answered this one may answer the others: let them look now
+            }
+        }
+    }
+
+    /** Whether a free permit is this waiter's: a patient one's only when no other waits (they may take it first). */
+    private boolean permitFor(boolean patiently) {
+        return (patiently ? running + waiting : running) < currentPermits();
     }
 
     /** Whether one more waiter would get a permit within the queue time at the recent pace. */
@@ -173,11 +235,21 @@ public final class ConcurrencyLimit {
         try {
             running--;
             measured(heldNanos);
-            for (int free = currentPermits() - running; free > 0 && waiting > 0; free--) {
-                permitFreed.signal();
-            }
+            passFreePermitsOn();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Wakes a waiter for each free permit, those waiting within the queue time first. */
+    private void passFreePermitsOn() {
+        int free = currentPermits() - running;
+        int queued = Math.min(free, waiting);
+        for (int i = 0; i < queued; i++) {
+            permitFreed.signal();
+        }
+        for (int i = 0; i < Math.min(free - queued, waitingPatiently); i++) {
+            patientTurn.signal();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.marketplace.server.platform.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.marketplace.server.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -114,26 +115,104 @@ class ConcurrencyLimitTest {
         ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofSeconds(30));
         List<CompletableFuture<String>> first = holdingPermits(limit, 1);
         CountDownLatch soldOut = new CountDownLatch(1);
-        // On a thread of its own: the common pool may have only the one the first is holding.
-        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> limit.call(() -> "second", () -> {
-            if (soldOut.getCount() == 0) {
-                throw ProblemException.conflict("insufficient_stock", "sold out");
-            }
-        }), command -> Thread.ofVirtual().start(command));
+        CompletableFuture<String> second = onItsOwnThread(() -> limit.call(() -> "second", refusedOnce(soldOut)));
 
         soldOut.countDown(); // while the first still holds the only permit
 
-        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> {
-            try {
-                second.join();
-            } catch (CompletionException e) {
-                throw e.getCause();
-            }
-        });
+        ProblemException refused = refusalOf(second);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(limit.refused()).as("not counted as shed").isZero();
         finish.countDown();
         assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    @Test
+    void aPatientRequestWaitsPastTheQueueTimeWhileAnotherIsRefusedAtOnce() throws Exception {
+        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ZERO, Duration.ofSeconds(30), 1);
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
+        CompletableFuture<String> patient = onItsOwnThread(() -> limit.call(() -> "patient", () -> { }, true));
+        Await.until(Duration.ofSeconds(30), "the patient request waiting", () -> limit.waiting() == 1);
+
+        ProblemException impatient = catchThrowableOfType(ProblemException.class,
+                () -> limit.call(() -> "impatient", () -> { }, false));
+        ProblemException onePatientTooMany = catchThrowableOfType(ProblemException.class,
+                () -> limit.call(() -> "one patient too many", () -> { }, true));
+
+        assertThat(impatient.status()).as("no queue time: refused at once").isEqualTo(503);
+        assertThat(onePatientTooMany.status()).as("beyond the most patient: waits as any other").isEqualTo(503);
+        assertThat(onePatientTooMany.headers()).containsEntry("Retry-After", "1");
+        finish.countDown();
+        assertThat(patient.get()).isEqualTo("patient");
+        assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    @Test
+    void aRequestWaitingWithinTheQueueTimeGetsTheFreedPermitBeforeAPatientOne() throws Exception {
+        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofSeconds(30), Duration.ofSeconds(30),
+                1);
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
+        CountDownLatch queuedRuns = new CountDownLatch(1);
+        CountDownLatch queuedMayFinish = new CountDownLatch(1);
+        CompletableFuture<String> patient = onItsOwnThread(() -> limit.call(() -> "patient", () -> { }, true));
+        Await.until(Duration.ofSeconds(30), "the patient request waiting", () -> limit.waiting() == 1);
+        CompletableFuture<String> queued = onItsOwnThread(() -> limit.call(() -> {
+            queuedRuns.countDown();
+            await(queuedMayFinish);
+            return "queued";
+        }, () -> { }, false));
+        Await.until(Duration.ofSeconds(30), "both waiting", () -> limit.waiting() == 2);
+
+        finish.countDown();
+
+        queuedRuns.await();
+        assertThat(patient).as("the patient one still waits while the later, queued one runs").isNotDone();
+        assertThat(limit.waiting()).isEqualTo(1);
+        queuedMayFinish.countDown();
+        assertThat(queued.get()).isEqualTo("queued");
+        assertThat(patient.get()).isEqualTo("patient");
+    }
+
+    @Test
+    void aPatientRequestIsAnsweredWithoutAPermitOnceItsCheckWhileWaitingRefusesIt() throws Exception {
+        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ZERO, Duration.ofHours(1), 1);
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
+        CountDownLatch soldOut = new CountDownLatch(1);
+        CompletableFuture<String> patient = onItsOwnThread(() -> limit.call(() -> "patient", refusedOnce(soldOut),
+                true));
+        Await.until(Duration.ofSeconds(30), "the patient request waiting", () -> limit.waiting() == 1);
+
+        soldOut.countDown(); // while the first still holds the only permit
+
+        ProblemException refused = refusalOf(patient);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(limit.waiting()).isZero();
+        finish.countDown();
+        assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    /** A check while waiting that refuses (409, as a sold-out checkout) once {@code soldOut} is open. */
+    private static Runnable refusedOnce(CountDownLatch soldOut) {
+        return () -> {
+            if (soldOut.getCount() == 0) {
+                throw ProblemException.conflict("insufficient_stock", "sold out");
+            }
+        };
+    }
+
+    /** What {@code call} was answered with instead of a result. */
+    private static ProblemException refusalOf(CompletableFuture<?> call) {
+        return catchThrowableOfType(ProblemException.class, () -> {
+            try {
+                call.join();
+            } catch (CompletionException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    /** {@code call}'s result, computed on a virtual thread of its own (the common pool may be busy holding permits). */
+    private static <T> CompletableFuture<T> onItsOwnThread(java.util.function.Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, command -> Thread.ofVirtual().start(command));
     }
 
     private static void await(CountDownLatch latch) {
