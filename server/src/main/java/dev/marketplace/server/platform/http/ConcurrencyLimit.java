@@ -125,6 +125,7 @@ public final class ConcurrencyLimit {
                 throw refusal();
             }
             waiting++;
+            Admission.stepAside(); // waiting here runs nothing: the door's slot goes to another request (decision 92)
             try {
                 long left = queueNanos;
                 while (running >= currentPermits()) {
