@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -294,19 +295,18 @@ public final class Admission implements Filter, AutoCloseable {
 
     /** Requests in flight now (a metric). */
     public int inFlight() {
-        lock.lock();
-        try {
-            return inFlight;
-        } finally {
-            lock.unlock();
-        }
+        return underLock(() -> inFlight);
     }
 
     /** Requests waiting at the door now (a metric). */
     public int queued() {
+        return underLock(() -> queued);
+    }
+
+    private int underLock(IntSupplier count) {
         lock.lock();
         try {
-            return queued;
+            return count.getAsInt();
         } finally {
             lock.unlock();
         }
