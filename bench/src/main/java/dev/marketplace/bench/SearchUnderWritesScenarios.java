@@ -328,10 +328,15 @@ final class SearchUnderWritesScenarios {
      * current, reads answered by PostgreSQL or shed meanwhile) grew between two readings of the metrics.
      */
     static Map<String, Double> freshnessCounters(List<String> before, List<String> after) {
+        return grownCounters(before, after, "catalog_listings_freshness_", "catalog_listings_unproven_");
+    }
+
+    /** How the counters named with one of {@code prefixes} grew between two readings of the metrics. */
+    private static Map<String, Double> grownCounters(List<String> before, List<String> after, String... prefixes) {
         Map<String, Double> earlier = counters(before);
         Map<String, Double> grown = new TreeMap<>();
         counters(after).forEach((name, value) -> {
-            if (name.startsWith("catalog_listings_freshness_") || name.startsWith("catalog_listings_unproven_")) {
+            if (List.of(prefixes).stream().anyMatch(name::startsWith)) {
                 grown.put(name, Report.round(value - earlier.getOrDefault(name, 0.0)));
             }
         });
@@ -508,6 +513,7 @@ final class SearchUnderWritesScenarios {
                     (int) Math.ceil(2 * checkoutRate * (warmUp.toSeconds() + measured.toSeconds()) * 1.1));
 
             List<String> indexBefore = RealisticStorefrontScenarios.catalogMetrics(context);
+            List<String> admissionBefore = RealisticStorefrontScenarios.metrics(context, "http_admission_");
             Report.Load[] loads = new Report.Load[3];
             Machine.CpuMeter overloadCpu = new Machine.CpuMeter(context);
             Writes writes = writeLoad.start(false);
@@ -545,6 +551,12 @@ final class SearchUnderWritesScenarios {
             List<String> indexAfter = RealisticStorefrontScenarios.catalogMetrics(context);
             Map<String, Double> freshness = freshnessCounters(indexBefore, indexAfter);
             figures.put("listingFreshnessDuringOverload", freshness);
+            // The door (decision 92): what it shed by class and how often a request gave its slot back to wait for
+            // an operation's permit, over the overload; its gauges as they were at the end.
+            List<String> admissionAfter = RealisticStorefrontScenarios.metrics(context, "http_admission_");
+            figures.put("admissionDuringOverload", grownCounters(admissionBefore, admissionAfter,
+                    "http_admission_shed_total", "http_admission_stepped_aside_total"));
+            figures.put("admissionAfterOverload", admissionAfter);
             figures.put("searchIndexMetricsBefore", indexBefore);
             figures.put("searchIndexMetricsAfter", indexAfter);
             figures.put("serverRssMiB", Report.round(Machine.residentMiB(context.serverPid(), false)));

@@ -31,6 +31,7 @@ import dev.marketplace.server.platform.health.HealthHttpService;
 import dev.marketplace.server.platform.health.StartupPhases;
 import dev.marketplace.server.platform.http.ApiRoutes;
 import dev.marketplace.server.platform.http.BrowserOrigins;
+import dev.marketplace.server.platform.http.Admission;
 import dev.marketplace.server.platform.http.CanonicalPaths;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.http.ErrorHandling;
@@ -74,6 +75,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -103,6 +105,7 @@ public final class MarketplaceServer implements AutoCloseable {
     private final Jobs jobs;
     private Idempotency idempotency;
     private AuditTrail auditTrail;
+    private Admission admission;
     private final EventSubscribers subscribers;
     private final List<Module> modules;
     private final WebServer webServer;
@@ -167,6 +170,7 @@ public final class MarketplaceServer implements AutoCloseable {
         Jobs jobs = new Jobs(Metrics.globalRegistry());
         List<Module> modules = new ArrayList<>();
         AuditTrail auditTrail = null;
+        Admission admission = null;
         try {
             DSLContext dsl = database.dsl();
             phases.timed("demo data checked", () -> fillWithDemoDataIfEnabled(config.get("demo.data"), database));
@@ -228,6 +232,10 @@ public final class MarketplaceServer implements AutoCloseable {
             ApiRoutes routes = joined(documentRead);
             ErrorHandling errors = new ErrorHandling(routes);
             auditTrail = new AuditTrail(dsl);
+            admission = new Admission(Admission.Settings.from(config.get("http.admission")),
+                    modules.stream().flatMap(module -> module.admissionCosts().entrySet().stream())
+                            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)),
+                    Metrics.globalRegistry());
             // Filters run in this order; each is one platform rule that no handler repeats.
             HttpRouting.Builder routing = HttpRouting.builder()
                     .addFilter(new NoSniff())
@@ -237,6 +245,8 @@ public final class MarketplaceServer implements AutoCloseable {
                     .addFilter(BrowserOrigins.from(config, routes))
                     // One operation of the document per request, from the path as sent, or 404/405 (decision 22).
                     .addFilter(new CanonicalPaths(routes))
+                    // At most so many requests at once, cheapest first; the rest shed before any work (decision 92).
+                    .addFilter(admission)
                     .addFilter(new Authentication(security.accessTokens(), security.rateLimits()))
                     .addFilter(new StorableText())
                     .addFilter(idempotency)
@@ -283,6 +293,7 @@ public final class MarketplaceServer implements AutoCloseable {
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
             server.auditTrail = auditTrail;
+            server.admission = admission;
             try {
                 phases.timed("demo trade checked", () -> tradeInDemoDataIfEnabled(config, database, security,
                         webServer.port(), clock));
@@ -295,6 +306,9 @@ public final class MarketplaceServer implements AutoCloseable {
             // The web server did not start (its port taken, say): nothing answered, but the audit writer's thread ran.
             if (auditTrail != null) {
                 auditTrail.close();
+            }
+            if (admission != null) {
+                admission.close();
             }
             jobs.close();
             closeAll(modules);
@@ -429,6 +443,7 @@ public final class MarketplaceServer implements AutoCloseable {
         }
         webServer.stop();
         auditTrail.close();
+        admission.close();
         jobs.close();
         closeAll(modules);
         subscribers.releaseLeases();

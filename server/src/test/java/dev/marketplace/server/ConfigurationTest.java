@@ -3,6 +3,7 @@ package dev.marketplace.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.marketplace.server.payments.HttpPaymentProvider;
+import dev.marketplace.server.platform.http.Admission;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import dev.marketplace.server.platform.security.SecuritySettings;
 import io.helidon.config.Config;
@@ -79,6 +80,10 @@ class ConfigurationTest {
                 "SECURITY_OPERATOR_CLIENT_ID", "ops-automation",
                 "RATE_LIMITS_TOKEN_ENDPOINT", "5"));
         environment.putAll(Map.of(
+                "HTTP_ADMISSION_IN_FLIGHT", "12",
+                "HTTP_ADMISSION_QUEUE_LENGTH", "3",
+                "HTTP_ADMISSION_QUEUE_TIME", "PT0.02S"));
+        environment.putAll(Map.of(
                 "PAYMENTS_HTTP_BASE_URL", "https://api.pay.example.com",
                 "PAYMENTS_HTTP_API_KEY", "sk_test_from_environment",
                 "PAYMENTS_HTTP_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
@@ -101,6 +106,8 @@ class ConfigurationTest {
         assertThat(security.operatorClientId()).contains("ops-automation");
         assertThat(security.issuer()).as("SECURITY_ISSUER unset follows SERVER_PORT").isEqualTo("http://localhost:9191");
         assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
+        assertThat(Admission.Settings.from(config.get("http.admission")))
+                .isEqualTo(new Admission.Settings(12, 3, Duration.ofMillis(20)));
         assertThat(HttpPaymentProvider.Settings.from(config.get("payments.http")))
                 .isEqualTo(new HttpPaymentProvider.Settings(URI.create("https://api.pay.example.com"), "sk_test_from_environment",
                         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));

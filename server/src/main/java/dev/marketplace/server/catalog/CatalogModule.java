@@ -1,6 +1,7 @@
 package dev.marketplace.server.catalog;
 
 import dev.marketplace.server.merchants.MerchantService;
+import dev.marketplace.server.platform.http.Admission;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.modules.Module;
 import dev.marketplace.server.platform.persistence.ChangeNotifications;
@@ -230,6 +231,13 @@ public final class CatalogModule implements Module {
                 .register(ListingHttpService.PATH,
                         new ListingHttpService(products, listingCache, listingSearch, memorySearches,
                                 databaseSearches));
+    }
+
+    /** A listing by id comes from the listing cache, a search page from the index: both from memory (decision 92). */
+    @Override
+    public Map<String, Admission.Cost> admissionCosts() {
+        return Map.of("GET " + ListingHttpService.PATH + "/{productId}", Admission.Cost.CACHED_READ,
+                "GET " + ListingHttpService.PATH, Admission.Cost.SEARCH);
     }
 
     @Override

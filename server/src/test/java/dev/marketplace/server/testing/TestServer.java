@@ -99,7 +99,10 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
 
     /**
      * Test configuration: the given keys, then test security settings (known keys, an operator client, rate
-     * limits out of the way), then the shipped application.yaml; never the machine's environment.
+     * limits out of the way), then the shipped application.yaml; never the machine's environment. The door
+     * (decision 92) is out of the way too, like the rate limits: tests that send hundreds of requests at once prove the
+     * domains' rules under concurrency (exactly the stock sold), not the door's shedding, which {@code AdmissionIT}
+     * proves with a door of its own.
      */
     public static Config config(Map<String, String> settings) {
         Map<String, String> security = Map.of(
@@ -111,7 +114,8 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
                 "rate.limits.operator", "1000000",
                 "rate.limits.merchant", "1000000",
                 "rate.limits.anonymous", "1000000",
-                "rate.limits.token.endpoint", "1000000");
+                "rate.limits.token.endpoint", "1000000",
+                "http.admission.in.flight", "100000");
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()

@@ -167,6 +167,7 @@ public final class ConcurrencyLimit {
             } else {
                 waiting++;
             }
+            Admission.stepAside(); // waiting here runs nothing: the door's slot goes to another request (decision 92)
             try {
                 long left = patiently ? patienceNanos : queueNanos;
                 while (!permitFor(patiently)) {

@@ -62,6 +62,9 @@ public final class ReadYourWrites implements Filter {
                     awaited = true;
                     // A refused request changed nothing (its transaction rolled back): nothing to wait for.
                     if (res.status().code() < 400) {
+                        // The change is committed and this wait (bounded by MAX_LAG) runs nothing: the door's slot
+                        // goes to another request meanwhile (decision 92).
+                        Admission.stepAside();
                         ChangeNotifications.awaitDelivery(changes);
                     }
                 }

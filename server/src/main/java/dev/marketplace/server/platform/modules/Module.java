@@ -1,9 +1,11 @@
 package dev.marketplace.server.platform.modules;
 
 import dev.marketplace.server.platform.events.Subscriber;
+import dev.marketplace.server.platform.http.Admission;
 import dev.marketplace.server.platform.http.ContractRouting;
 import dev.marketplace.server.platform.jobs.Jobs;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one domain contributes to the server (decision 27): its wiring (done in its constructor), its
@@ -44,6 +46,14 @@ public interface Module {
      */
     default List<String> pathsKeepingTheirOwnKeys() {
         return List.of();
+    }
+
+    /**
+     * Its operations cheaper than {@link Admission.Cost#OTHER}, by {@code "METHOD /path/{template}"}: the door lets
+     * them in first when the node is busy (decision 92).
+     */
+    default Map<String, Admission.Cost> admissionCosts() {
+        return Map.of();
     }
 
     /** Releases what it holds beyond the platform's resources (listeners, caches); called in reverse order. */

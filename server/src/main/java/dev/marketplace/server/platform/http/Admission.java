@@ -1,0 +1,398 @@
+package dev.marketplace.server.platform.http;
+
+import dev.marketplace.server.platform.security.AuditTrail;
+import io.helidon.config.Config;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Admission at the door (decision 92): at most {@code http.admission.in.flight} requests run at once on the node, a few more wait a
+ * short while in a bounded queue, and the rest are answered 503 {@code service_unavailable} with {@code Retry-After}
+ * before authentication or any handler work. Under twice the load the node can serve, thousands of runnable virtual
+ * threads sharing two carriers would otherwise slow every request down together and shed nothing (issue 20).
+ *
+ * <p>Cheapest first: a request's {@link Cost} (from its operation) decides how full the door may be when it is let in
+ * — a cached read while any slot is free, a search while a quarter of the door is, anything else while half is — and in
+ * what order waiters are let in. So the expensive requests are turned away first and can never take the slots the
+ * cached reads need; a cheaper arrival facing a full queue takes the place of the dearest waiter, and one that would
+ * not be let in within the queue time at the recent pace is refused at once rather than after waiting it out.
+ *
+ * <p>What counts as in flight: a request from its admission to its answer, including its waits on I/O (the pool and
+ * PostgreSQL bound those, and the shares above keep room for cached reads whatever the others wait for), but not
+ * while it waits for a permit of a per-operation {@link ConcurrencyLimit}: it {@linkplain #stepAside() steps aside}
+ * when that wait begins and does not come back, since with its permit the operation's own limit bounds it. A checkout
+ * waiting its turn behind a flash sale's buyers thus holds no door slot however long that limit lets it wait.
+ *
+ * <p>Never queued nor shed, nor counted: the operator's health, readiness and metrics ({@code /observe/…}), which
+ * must answer most of all when the node is overloaded, and the OAuth token endpoints that clients need to carry on at
+ * all ({@code /oauth2/token}, {@code /revoke}, {@code /jwks} and the server's metadata), which are cheap and have
+ * their own rate limits.
+ */
+public final class Admission implements Filter, AutoCloseable {
+
+    /** What a request costs the node, cheapest first: a cheaper class is let in sooner and queued ahead. */
+    public enum Cost {
+        /** Answered from memory in microseconds: a listing by id. Let in while any slot is free. */
+        CACHED_READ(1.0),
+        /** Answered from the search index, about a millisecond of a core. Let in while a quarter of the door is free. */
+        SEARCH(0.75),
+        /** Anything else: writes, checkouts, reads PostgreSQL answers. Let in while half of the door is free. */
+        OTHER(0.5);
+
+        private final double shareOfTheDoor;
+
+        Cost(double shareOfTheDoor) {
+            this.shareOfTheDoor = shareOfTheDoor;
+        }
+
+        String metricTag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** {@code http.admission}: the most in flight, the most waiting, and how long one may wait. */
+    public record Settings(int inFlight, int queueLength, Duration queueTime) {
+
+        public Settings {
+            if (inFlight < 1 || queueLength < 0 || queueTime.isNegative()) {
+                throw new IllegalArgumentException("http.admission: in.flight >= 1, queue.length >= 0 and a "
+                        + "queue.time not negative, not " + inFlight + ", " + queueLength + ", " + queueTime);
+            }
+        }
+
+        public static Settings from(Config admission) {
+            return new Settings(admission.get("in.flight").asInt().get(), admission.get("queue.length").asInt().get(),
+                    admission.get("queue.time").as(Duration.class).get());
+        }
+    }
+
+    /** The operator's paths (see above): everything under it. */
+    private static final String OBSERVE_PREFIX = "/observe/";
+    /** The token endpoints and what clients read to use them (the only operations whose 503 the spec leaves out). */
+    private static final Set<String> TOKEN_PATHS = Set.of("/oauth2/token", "/oauth2/revoke", "/oauth2/jwks",
+            "/.well-known/oauth-authorization-server");
+    /** How often a waiter looks at the clock (its queue time is measured by {@code nanoClock}, a test's own). */
+    private static final long RECHECK_NANOS = Duration.ofMillis(10).toNanos();
+    /** The weight of each request's holding time in the mean (about the last 20 requests count). */
+    private static final double HOLDING_SMOOTHING = 0.05;
+    /**
+     * The request's slot while it runs on its thread: how a {@link ConcurrencyLimit} it waits on gives the slot back
+     * (a thread-local, not a {@code ScopedValue}: the build targets Java 21, where that is a preview).
+     */
+    private static final ThreadLocal<Slot> SLOT = new ThreadLocal<>();
+
+    private final Settings settings;
+    private final Map<String, Cost> costsByOperation;
+    private final LongSupplier nanoClock;
+    private final Map<Cost, LongAdder> shed = new EnumMap<>(Cost.class);
+    private final LongAdder steppedAside = new LongAdder();
+    private final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock.
+    private final Map<Cost, ArrayDeque<Waiter>> waiters = new EnumMap<>(Cost.class);
+    private int inFlight;
+    private int queued;
+    private double holdingNanos = Double.NaN;
+    private final MeterRegistry meters;
+    private final List<Meter> registered = new ArrayList<>();
+
+    /**
+     * @param costsByOperation the operations cheaper than {@link Cost#OTHER}, by {@code "METHOD /path/{template}"} as
+     *                         the OpenAPI document names them (the modules' {@code admissionCosts})
+     */
+    public Admission(Settings settings, Map<String, Cost> costsByOperation, MeterRegistry meters) {
+        this(settings, costsByOperation, System::nanoTime, meters);
+        registerMetrics();
+    }
+
+    /** With the clock queue time is measured by (a test's, to run a waiter's time out without waiting); no metrics. */
+    Admission(Settings settings, Map<String, Cost> costsByOperation, LongSupplier nanoClock) {
+        this(settings, costsByOperation, nanoClock, null);
+    }
+
+    private Admission(Settings settings, Map<String, Cost> costsByOperation, LongSupplier nanoClock,
+                      MeterRegistry meters) {
+        this.settings = settings;
+        this.costsByOperation = Map.copyOf(costsByOperation);
+        this.nanoClock = nanoClock;
+        this.meters = meters;
+        for (Cost cost : Cost.values()) {
+            shed.put(cost, new LongAdder());
+            waiters.put(cost, new ArrayDeque<>());
+        }
+    }
+
+    /**
+     * Gives back the calling request's slot: it is about to wait for a per-operation permit, during which it runs
+     * nothing (see above). Nothing when the caller holds no slot (an exempt request, a job, a test).
+     */
+    public static void stepAside() {
+        Slot slot = SLOT.get();
+        if (slot != null) {
+            slot.leave(true);
+        }
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = CanonicalPaths.rawPath(req);
+        if (path.startsWith(OBSERVE_PREFIX) || TOKEN_PATHS.contains(path)) {
+            chain.proceed();
+            return;
+        }
+        Cost cost = CanonicalPaths.resolvedOperation(req)
+                .map(operation -> costsByOperation.getOrDefault(operation.method() + " " + operation.path(), Cost.OTHER))
+                .orElse(Cost.OTHER);
+        Slot slot;
+        try {
+            slot = enter(cost);
+        } catch (ProblemException refused) {
+            AuditTrail.recordInBatch(req); // a write shed here changed and read nothing
+            throw refused;
+        }
+        slot.run(chain::proceed);
+    }
+
+    /** A slot once one is free for {@code cost} (at once, or within the queue time); 503 otherwise. */
+    Slot enter(Cost cost) {
+        lock.lock();
+        try {
+            if (inFlight < admittedBelow(cost) && noneWaitingAtOrBelow(cost)) {
+                inFlight++;
+                return new Slot(nanoClock.getAsLong());
+            }
+            if (!slotExpectedInTime(cost) || queued >= settings.queueLength() && !shedDearerWaiterThan(cost)) {
+                throw refusal(cost);
+            }
+            return waitForSlot(cost);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Slot waitForSlot(Cost cost) {
+        Waiter waiter = new Waiter(lock.newCondition());
+        waiters.get(cost).addLast(waiter);
+        queued++;
+        long deadline = nanoClock.getAsLong() + settings.queueTime().toNanos();
+        try {
+            while (!waiter.admitted && !waiter.displaced) {
+                long left = deadline - nanoClock.getAsLong();
+                if (left <= 0) {
+                    break;
+                }
+                waiter.turn.awaitNanos(Math.min(left, RECHECK_NANOS));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (waiter.admitted) {
+            return new Slot(nanoClock.getAsLong());
+        }
+        if (!waiter.displaced) {
+            waiters.get(cost).remove(waiter);
+            queued--;
+        }
+        throw refusal(cost);
+    }
+
+    /**
+     * Whether a request of this cost would be let in within the queue time at the recent pace: those queued ahead of
+     * it (its class and the cheaper ones), and itself, times the mean time a slot is held, over the slots its class
+     * may take. One that would not is refused at once, so a shed client's connection is free at once (decision 77's
+     * lesson: a refusal that waits out the queue first holds the client as long as a slow answer).
+     */
+    private boolean slotExpectedInTime(Cost cost) {
+        long queueNanos = settings.queueTime().toNanos();
+        if (queueNanos <= 0) {
+            return false;
+        }
+        int ahead = 0;
+        for (Cost other : Cost.values()) {
+            if (other.ordinal() <= cost.ordinal()) {
+                ahead += waiters.get(other).size();
+            }
+        }
+        return Double.isNaN(holdingNanos) || (ahead + 1) * holdingNanos / admittedBelow(cost) <= queueNanos;
+    }
+
+    /** The total in flight below which a request of this cost is let in. */
+    private int admittedBelow(Cost cost) {
+        return Math.max(1, (int) (settings.inFlight() * cost.shareOfTheDoor));
+    }
+
+    private boolean noneWaitingAtOrBelow(Cost cost) {
+        for (Cost other : Cost.values()) {
+            if (!waiters.get(other).isEmpty()) {
+                return false;
+            }
+            if (other == cost) {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** Sheds the newest waiter of the dearest class dearer than {@code cost}, making room for it; false if none. */
+    private boolean shedDearerWaiterThan(Cost cost) {
+        Cost[] costs = Cost.values();
+        for (int dearer = costs.length - 1; dearer > cost.ordinal(); dearer--) {
+            Waiter newest = waiters.get(costs[dearer]).pollLast();
+            if (newest != null) {
+                queued--;
+                newest.displaced = true;
+                newest.turn.signal();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Lets waiters in, cheapest first, while the door has room for their class. */
+    private void admitWaiters() {
+        for (Cost cost : Cost.values()) {
+            ArrayDeque<Waiter> queue = waiters.get(cost);
+            while (!queue.isEmpty() && inFlight < admittedBelow(cost)) {
+                Waiter next = queue.pollFirst();
+                queued--;
+                inFlight++;
+                next.admitted = true;
+                next.turn.signal();
+            }
+        }
+    }
+
+    /** One more slot's holding time into the mean the queue's pace is judged by (the latest twentieth weighs most). */
+    private void held(long nanos) {
+        holdingNanos = Double.isNaN(holdingNanos) ? nanos : HOLDING_SMOOTHING * nanos
+                + (1 - HOLDING_SMOOTHING) * holdingNanos;
+    }
+
+    private ProblemException refusal(Cost cost) {
+        shed.get(cost).increment();
+        return ProblemException.serviceUnavailable("The server is answering as many requests as it can at once; "
+                + "retry shortly.").retryAfter(1);
+    }
+
+    /** Requests in flight now (a metric). */
+    public int inFlight() {
+        return underLock(() -> inFlight);
+    }
+
+    /** Requests waiting at the door now (a metric). */
+    public int queued() {
+        return underLock(() -> queued);
+    }
+
+    private int underLock(IntSupplier count) {
+        lock.lock();
+        try {
+            return count.getAsInt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests of this cost refused at the door so far (a metric). */
+    public long shed(Cost cost) {
+        return shed.get(cost).sum();
+    }
+
+    /** Requests that gave their slot back to wait for a per-operation permit (a metric). */
+    public long steppedAside() {
+        return steppedAside.sum();
+    }
+
+    private void registerMetrics() {
+        registered.add(meters.getOrCreate(Gauge.builder("http.admission.in.flight", this, Admission::inFlight)
+                .description("Requests admitted and running now, not counting the operator's, the token endpoints' "
+                        + "and those waiting for a per-operation permit (decision 92)")));
+        registered.add(meters.getOrCreate(Gauge.builder("http.admission.queued", this, Admission::queued)
+                .description("Requests waiting for a slot at the door now")));
+        registered.add(meters.getOrCreate(FunctionalCounter.builder("http.admission.stepped.aside", this,
+                        Admission::steppedAside)
+                .description("Requests that gave their slot back to wait for a per-operation permit")));
+        for (Cost cost : Cost.values()) {
+            registered.add(meters.getOrCreate(FunctionalCounter.builder("http.admission.shed", this,
+                            admission -> admission.shed(cost))
+                    .tags(List.of(Tag.create("class", cost.metricTag())))
+                    .description("Requests refused at the door (503 + Retry-After), by cost class")));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (meters != null) {
+            registered.forEach(meters::remove); // a later server in the same JVM (tests) registers its own
+        }
+    }
+
+    /** A request waiting at the door; its fields are guarded by the door's lock. */
+    private static final class Waiter {
+        private final Condition turn;
+        private boolean admitted;
+        private boolean displaced;
+
+        private Waiter(Condition turn) {
+            this.turn = turn;
+        }
+    }
+
+    /** One request's place in the door, given back once: at its answer, or when it steps aside. */
+    final class Slot {
+        private final long admittedNanos;
+        private boolean left;
+
+        private Slot(long admittedNanos) {
+            this.admittedNanos = admittedNanos;
+        }
+
+        /** Runs the request's work in this slot, given back at its end (or when the work steps aside). */
+        void run(Runnable work) {
+            SLOT.set(this);
+            try {
+                work.run();
+            } finally {
+                SLOT.remove();
+                leave(false);
+            }
+        }
+
+        void leave(boolean toWaitForAPermit) {
+            lock.lock();
+            try {
+                if (left) {
+                    return;
+                }
+                left = true;
+                inFlight--;
+                held(nanoClock.getAsLong() - admittedNanos);
+                if (toWaitForAPermit) {
+                    steppedAside.increment();
+                }
+                admitWaiters();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
