@@ -9,13 +9,13 @@ import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.Constraints;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
-import jakarta.json.Json;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -323,10 +323,10 @@ public final class ProductService {
     /** For webhooks: the product's publication or refusal, one event per version reached. */
     private static void appendModerationEvent(DSLContext db, ProductStatus from, Product product) {
         boolean published = product.status() == ProductStatus.PUBLISHED;
-        var payload = Json.createObjectBuilder().add("productId", product.id().toString())
+        var payload = JsonP.JSON.createObjectBuilder().add("productId", product.id().toString())
                 .add("fromStatus", from.wireName()).add("toStatus", product.status().wireName());
         if (!published) {
-            payload.add("reasons", Json.createArrayBuilder(product.rejectionReasons()));
+            payload.add("reasons", JsonP.JSON.createArrayBuilder(product.rejectionReasons()));
         }
         DomainEvents.append(db, new DomainFact(published ? EventType.PRODUCT_PUBLISHED : EventType.PRODUCT_REJECTED,
                 "product_moderated:" + product.id() + ":" + product.version(),

@@ -11,11 +11,11 @@ import static dev.marketplace.schema.Tables.CHANNEL_SUB_ORDER;
 import dev.marketplace.schema.tables.records.ChannelRecord;
 import dev.marketplace.schema.tables.records.ChannelSubOrderRecord;
 import dev.marketplace.server.orders.Order;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
@@ -345,14 +345,14 @@ final class ChannelRepository {
     // Tiers as JSON.
 
     private static JSONB tiersJson(ShareTiers tiers) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
-        tiers.tiers().forEach(tier -> array.add(Json.createObjectBuilder().add("from", tier.from())
+        JsonArrayBuilder array = JsonP.JSON.createArrayBuilder();
+        tiers.tiers().forEach(tier -> array.add(JsonP.JSON.createObjectBuilder().add("from", tier.from())
                 .add("rateBasisPoints", tier.rateBasisPoints())));
         return JSONB.jsonb(array.build().toString());
     }
 
     private static ShareTiers tiers(JSONB json) {
-        try (var reader = Json.createReader(new StringReader(json.data()))) {
+        try (var reader = JsonP.JSON.createReader(new StringReader(json.data()))) {
             return new ShareTiers(reader.readArray().getValuesAs(JsonValue::asJsonObject).stream()
                     .map(tier -> new ShareTiers.Tier(tier.getJsonNumber("from").longValueExact(),
                             tier.getInt("rateBasisPoints")))

@@ -9,12 +9,12 @@ import static dev.marketplace.schema.Tables.DROPSHIP_VARIANT;
 import dev.marketplace.schema.tables.records.DropshipConnectionRecord;
 import dev.marketplace.schema.tables.records.DropshipForwardRecord;
 import dev.marketplace.schema.tables.records.DropshipSyncRunRecord;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.io.StringReader;
@@ -53,7 +53,7 @@ final class DropshipRepository {
     // --- connections
 
     void insertConnection(DSLContext db, Connection c, SealedCredentials credentials) {
-        JsonObjectBuilder mappings = Json.createObjectBuilder();
+        JsonObjectBuilder mappings = JsonP.JSON.createObjectBuilder();
         c.categoryMappings().forEach((supplier, category) -> mappings.add(supplier, category.toString()));
         db.insertInto(DROPSHIP_CONNECTION)
                 .set(DROPSHIP_CONNECTION.ID, c.id())
@@ -260,7 +260,7 @@ final class DropshipRepository {
     }
 
     static Connection connection(DropshipConnectionRecord r) {
-        JsonObject mappings = Json.createReader(new StringReader(r.getCategoryMappings().data())).readObject();
+        JsonObject mappings = JsonP.JSON.createReader(new StringReader(r.getCategoryMappings().data())).readObject();
         Map<String, UUID> categories = new HashMap<>();
         mappings.forEach((supplier, category) -> categories.put(supplier,
                 UUID.fromString(((jakarta.json.JsonString) category).getString())));

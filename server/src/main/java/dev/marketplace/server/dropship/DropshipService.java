@@ -20,6 +20,7 @@ import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
@@ -30,7 +31,6 @@ import dev.marketplace.server.platform.security.PrincipalType;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
-import jakarta.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,7 +130,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 request.categoryMappings(), request.defaultCategoryId(), location.id(),
                 request.syncEvery().orElse(settings.syncEvery()), now, now, Optional.empty(), Optional.empty(), 0, 1,
                 now, request.quota());
-        byte[] sealed = keys.seal(Json.createObjectBuilder().add("apiKey", request.apiKey().orElse("")).build()
+        byte[] sealed = keys.seal(JsonP.JSON.createObjectBuilder().add("apiKey", request.apiKey().orElse("")).build()
                 .toString().getBytes(StandardCharsets.UTF_8), credentialsContext(id));
         dsl.transaction(tx -> repository.insertConnection(tx.dsl(), connection,
                 new DropshipRepository.SealedCredentials(keys.currentId(), sealed)));
@@ -163,7 +163,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
         DropshipRepository.SealedCredentials sealed = repository.credentials(dsl, connection.id());
         String json = new String(keys.open(sealed.keyId(), sealed.sealed(), credentialsContext(connection.id())),
                 StandardCharsets.UTF_8);
-        String apiKey = Json.createReader(new java.io.StringReader(json)).readObject().getString("apiKey", "");
+        String apiKey = JsonP.JSON.createReader(new java.io.StringReader(json)).readObject().getString("apiKey", "");
         return connectors.of(connection, Credentials.of(Optional.of(apiKey)), connection.quota().isEmpty()
                 ? CallQuota.NONE : () -> takeSupplierCall(connection.id()));
     }
@@ -653,7 +653,7 @@ public final class DropshipService implements SupplyFreshness, SupplierDataFresh
                 DomainEvents.append(db, new DomainFact(EventType.DROPSHIP_STALE,
                         "dropship_stale:" + connection.id() + ":" + now.toInstant().toEpochMilli(),
                         new Parties(null, null, connection.merchantId(), null),
-                        Json.createObjectBuilder().add("connectionId", connection.id().toString())
+                        JsonP.JSON.createObjectBuilder().add("connectionId", connection.id().toString())
                                 .add("lastSuccessfulSyncAt", connection.lastSuccessAt().toString())
                                 .add("variantsOffSale", variantIds.size()).build()));
             }

@@ -1,8 +1,8 @@
 package dev.marketplace.server.dropship;
 
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.outbound.OutboundException;
 import dev.marketplace.server.platform.outbound.OutboundTarget;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -85,9 +85,9 @@ final class FeedSupplierConnector implements SupplierConnector {
     @Override
     public PlacedOrder placeOrder(SupplierOrder order) {
         ShipTo to = order.shipTo();
-        JsonObject body = Json.createObjectBuilder().add("reference", order.idempotencyKey()).add("sku", order.sku())
+        JsonObject body = JsonP.JSON.createObjectBuilder().add("reference", order.idempotencyKey()).add("sku", order.sku())
                 .add("quantity", order.quantity())
-                .add("shipTo", Json.createObjectBuilder().add("name", to.name()).add("country", to.country())
+                .add("shipTo", JsonP.JSON.createObjectBuilder().add("name", to.name()).add("country", to.country())
                         .add("postalCode", to.postalCode()).add("region", to.region() == null ? "" : to.region())
                         .add("locality", to.locality()).add("line1", to.line1())
                         .add("line2", to.line2() == null ? "" : to.line2())
@@ -136,7 +136,7 @@ final class FeedSupplierConnector implements SupplierConnector {
     private static Parsed parseJson(String body) {
         JsonValue root;
         try {
-            root = Json.createReader(new StringReader(body)).readValue();
+            root = JsonP.JSON.createReader(new StringReader(body)).readValue();
         } catch (JsonException e) {
             throw new SupplierException("the feed is not JSON", e);
         }
@@ -224,7 +224,7 @@ final class FeedSupplierConnector implements SupplierConnector {
 
     private static JsonObject json(HttpResponse<byte[]> response) {
         try {
-            return Json.createReader(new StringReader(new String(response.body(), StandardCharsets.UTF_8))).readObject();
+            return JsonP.JSON.createReader(new StringReader(new String(response.body(), StandardCharsets.UTF_8))).readObject();
         } catch (JsonException | IllegalStateException e) {
             throw new SupplierException("the feed supplier's answer is not a JSON object", e);
         }

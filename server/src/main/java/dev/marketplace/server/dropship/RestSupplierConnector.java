@@ -1,8 +1,8 @@
 package dev.marketplace.server.dropship;
 
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.outbound.OutboundException;
 import dev.marketplace.server.platform.outbound.OutboundTarget;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
@@ -152,7 +152,7 @@ final class RestSupplierConnector implements SupplierConnector {
 
     @Override
     public PlacedOrder placeOrder(SupplierOrder order) {
-        JsonObject body = Json.createObjectBuilder()
+        JsonObject body = JsonP.JSON.createObjectBuilder()
                 .add("orderNumber", order.idempotencyKey())
                 .add("shippingCustomerName", order.shipTo().name())
                 .add("shippingCountryCode", order.shipTo().country())
@@ -162,7 +162,7 @@ final class RestSupplierConnector implements SupplierConnector {
                 .add("shippingAddress", order.shipTo().line1() + (order.shipTo().line2() == null ? ""
                         : ", " + order.shipTo().line2()))
                 .add("shippingPhone", nullToEmpty(order.shipTo().phone()))
-                .add("products", Json.createArrayBuilder().add(Json.createObjectBuilder()
+                .add("products", JsonP.JSON.createArrayBuilder().add(JsonP.JSON.createObjectBuilder()
                         .add("variantSku", order.sku()).add("quantity", order.quantity())))
                 .build();
         HttpResponse<byte[]> response = authorized(token -> HttpRequest.newBuilder(uri("/v1/shopping/order/createOrder"))
@@ -236,7 +236,7 @@ final class RestSupplierConnector implements SupplierConnector {
             JsonObject data = null;
             if (tokens.refreshToken != null) {
                 HttpResponse<byte[]> refreshed = send(post("/v1/authentication/refreshAccessToken",
-                        Json.createObjectBuilder().add("refreshToken", tokens.refreshToken).build()));
+                        JsonP.JSON.createObjectBuilder().add("refreshToken", tokens.refreshToken).build()));
                 if (refreshed.statusCode() == 200) {
                     JsonObject answer = object(refreshed);
                     data = answer.getBoolean("result", false) ? data(answer) : null;
@@ -244,7 +244,7 @@ final class RestSupplierConnector implements SupplierConnector {
             }
             if (data == null) { // no refresh token, or it was refused: sign in again with the API key
                 HttpResponse<byte[]> issued = send(post("/v1/authentication/getAccessToken",
-                        Json.createObjectBuilder().add("apiKey", apiKey).build()));
+                        JsonP.JSON.createObjectBuilder().add("apiKey", apiKey).build()));
                 JsonObject answer = object(issued);
                 if (issued.statusCode() != 200 || !answer.getBoolean("result", false)) {
                     throw new SupplierException("the supplier refused the API key: "
@@ -283,7 +283,7 @@ final class RestSupplierConnector implements SupplierConnector {
 
     private static JsonObject object(HttpResponse<byte[]> response) {
         try {
-            JsonValue value = Json.createReader(new StringReader(new String(response.body(), StandardCharsets.UTF_8)))
+            JsonValue value = JsonP.JSON.createReader(new StringReader(new String(response.body(), StandardCharsets.UTF_8)))
                     .readValue();
             if (value.getValueType() != JsonValue.ValueType.OBJECT) {
                 throw new SupplierException("the supplier's answer is not a JSON object");

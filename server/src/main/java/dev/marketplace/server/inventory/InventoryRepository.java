@@ -17,13 +17,13 @@ import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -301,7 +301,7 @@ final class InventoryRepository {
         db.batchInsert(rows).execute();
         for (LowStockEventRecord row : rows) {
             DomainEvents.append(db, new DomainFact(EventType.STOCK_LOW, "stock_low:" + row.getId(),
-                    new Parties(null, null, row.getMerchantId(), null), Json.createObjectBuilder()
+                    new Parties(null, null, row.getMerchantId(), null), JsonP.JSON.createObjectBuilder()
                     .add("lowStockEventId", row.getId().toString()).add("variantId", row.getVariantId().toString())
                     .add("locationId", row.getLocationId().toString()).add("available", row.getAvailable())
                     .add("threshold", row.getThreshold()).build()));

@@ -10,6 +10,7 @@ import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -17,7 +18,6 @@ import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -166,8 +166,8 @@ final class MerchantRepository {
                 .set(MERCHANT_STATUS_CHANGE.CHANGED_BY_PRINCIPAL_ID, by.id())
                 .returning(MERCHANT_STATUS_CHANGE.ID)
                 .fetchSingle().getId();
-        JsonObjectBuilder payload = Json.createObjectBuilder().add("statusChangeId", Long.toString(changeId))
-                .add("toStatus", to.wireName()).add("reasons", Json.createArrayBuilder(reasons));
+        JsonObjectBuilder payload = JsonP.JSON.createObjectBuilder().add("statusChangeId", Long.toString(changeId))
+                .add("toStatus", to.wireName()).add("reasons", JsonP.JSON.createArrayBuilder(reasons));
         if (from != null) {
             payload.add("fromStatus", from.wireName());
         }

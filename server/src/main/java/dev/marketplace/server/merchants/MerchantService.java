@@ -8,6 +8,7 @@ import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
@@ -16,7 +17,6 @@ import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Scopes;
-import jakarta.json.Json;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -216,7 +216,7 @@ public final class MerchantService {
             repository.updateWarning(db, id, null);
             DomainEvents.append(db, new DomainFact(EventType.MERCHANT_WARNING_CLEARED,
                     "merchant_warning_cleared:" + id + ":" + current.get().warnedAt(), new Parties(null, null, id, null),
-                    Json.createObjectBuilder().add("clearedAt", at.toString())
+                    JsonP.JSON.createObjectBuilder().add("clearedAt", at.toString())
                             .add("warnedAt", current.get().warnedAt().toString()).build()));
             return true;
         });

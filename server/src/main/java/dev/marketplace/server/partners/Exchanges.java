@@ -8,12 +8,12 @@ import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.points.PointsExchange;
-import jakarta.json.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -462,7 +462,7 @@ final class Exchanges {
 
     private static DomainFact fact(PartnerExchangeRecord row, EventType fact) {
         return new DomainFact(fact, fact.wireName() + ":" + row.getId(), parties(row),
-                Json.createObjectBuilder()
+                JsonP.JSON.createObjectBuilder()
                         .add("exchangeId", row.getId().toString())
                         .add("partnerId", row.getPartnerId().toString())
                         .add("direction", row.getDirection())

@@ -1,9 +1,9 @@
 package dev.marketplace.server.partners;
 
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.outbound.OutboundException;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.outbound.OutboundTarget;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
@@ -48,7 +48,7 @@ final class PartnerApi {
     }
 
     Outcome credit(PartnerRegistry.Connection partner, String reference, String memberId, long points) {
-        String body = Json.createObjectBuilder().add("reference", reference).add("memberId", memberId)
+        String body = JsonP.JSON.createObjectBuilder().add("reference", reference).add("memberId", memberId)
                 .add("points", points).build().toString();
         try {
             HttpRequest request = authorized(partner, HttpRequest.newBuilder(resolve(partner, "points/credits")))
@@ -80,7 +80,7 @@ final class PartnerApi {
                 forgetTokenOn(partner, response.statusCode());
                 return Outcome.UNKNOWN;
             }
-            JsonObject answer = Json.createReader(new StringReader(new String(response.body(), StandardCharsets.UTF_8)))
+            JsonObject answer = JsonP.JSON.createReader(new StringReader(new String(response.body(), StandardCharsets.UTF_8)))
                     .readObject();
             return switch (answer.getString("status", "")) {
                 case "credited" -> Outcome.CREDITED;

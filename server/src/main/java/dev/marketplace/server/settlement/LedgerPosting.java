@@ -7,8 +7,8 @@ import dev.marketplace.server.platform.events.MoneyMovement.Leg;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.StoredEvent;
 import dev.marketplace.server.platform.events.Subscriber;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
@@ -225,14 +225,14 @@ final class LedgerPosting {
     }
 
     private static String legsJson(List<Leg> legs) {
-        JsonArrayBuilder json = Json.createArrayBuilder();
-        legs.forEach(leg -> json.add(Json.createObjectBuilder().add("account", leg.account())
+        JsonArrayBuilder json = JsonP.JSON.createArrayBuilder();
+        legs.forEach(leg -> json.add(JsonP.JSON.createObjectBuilder().add("account", leg.account())
                 .add("amount", leg.amount()).add("currency", leg.currency())));
         return json.build().toString();
     }
 
     private static List<Leg> legs(String json) {
-        try (var reader = Json.createReader(new StringReader(json))) {
+        try (var reader = JsonP.JSON.createReader(new StringReader(json))) {
             return reader.readArray().getValuesAs(JsonValue::asJsonObject).stream()
                     .map(leg -> new Leg(leg.getString("account"), leg.getJsonNumber("amount").longValueExact(),
                             leg.getString("currency")))

@@ -8,13 +8,13 @@ import dev.marketplace.server.platform.events.DomainEvents;
 import dev.marketplace.server.platform.events.DomainFact;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.outbound.OutboundException;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.outbound.OutboundTarget;
 import dev.marketplace.server.platform.persistence.HeldWrite;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.webhooks.StandardWebhooks;
-import jakarta.json.Json;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -254,7 +254,7 @@ final class DeliveryWorker {
         endpoints.disable(db, claim.endpointId(), reason).ifPresent(endpoint -> DomainEvents.append(db, new DomainFact(
                 EventType.WEBHOOK_ENDPOINT_DISABLED, "webhook_endpoint_disabled:" + endpoint.id() + ":" + endpoint.version(),
                 new Parties(null, null, endpoint.ownerType() == PrincipalType.MERCHANT ? endpoint.ownerId() : null, null),
-                Json.createObjectBuilder().add("endpointId", endpoint.id().toString())
+                JsonP.JSON.createObjectBuilder().add("endpointId", endpoint.id().toString())
                         .add("ownerType", endpoint.ownerType().wireName()).add("ownerId", endpoint.ownerId().toString())
                         .add("reason", reason).add("url", endpoint.url()).build())));
     }

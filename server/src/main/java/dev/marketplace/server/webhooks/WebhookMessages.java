@@ -2,8 +2,8 @@ package dev.marketplace.server.webhooks;
 
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.events.StoredEvent;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.security.PrincipalType;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.time.OffsetDateTime;
@@ -25,7 +25,7 @@ final class WebhookMessages {
 
     static String of(StoredEvent stored, String topic, long sequence, PrincipalType receiver) {
         Parties parties = stored.event().parties();
-        JsonObjectBuilder data = Json.createObjectBuilder();
+        JsonObjectBuilder data = JsonP.JSON.createObjectBuilder();
         add(data, "orderId", parties.orderId());
         add(data, "subOrderId", parties.subOrderId());
         add(data, "merchantId", parties.merchantId());
@@ -38,11 +38,11 @@ final class WebhookMessages {
 
     static String ping(UUID pingId, UUID endpointId, OffsetDateTime at) {
         return message(pingId, WebhookTopics.PING, at, 0,
-                Json.createObjectBuilder().add("endpointId", endpointId.toString()).build());
+                JsonP.JSON.createObjectBuilder().add("endpointId", endpointId.toString()).build());
     }
 
     private static String message(UUID id, String topic, OffsetDateTime at, long sequence, JsonObject data) {
-        return Json.createObjectBuilder()
+        return JsonP.JSON.createObjectBuilder()
                 .add("id", id.toString())
                 .add("type", topic)
                 .add("version", PAYLOAD_VERSION)

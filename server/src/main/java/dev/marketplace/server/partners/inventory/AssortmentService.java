@@ -135,12 +135,17 @@ public final class AssortmentService {
 
     /** {@link #offers}, read through {@code db}: the caller's transaction, when it is in one. */
     private Map<UUID, Offer> offers(DSLContext db, UUID partnerId, Collection<UUID> variantIds) {
-        List<AssortmentShare> shares = repository.sharesOf(db, partnerId);
-        if (shares.isEmpty() || variantIds.isEmpty()) {
+        if (variantIds.isEmpty()) {
             return Map.of();
         }
         Map<UUID, VariantForSale> variants = products.variantsForSale(db, variantIds);
         Set<UUID> merchantIds = variants.values().stream().map(VariantForSale::merchantId).collect(Collectors.toSet());
+        // Only the shares that can cover these variants: a partner sharing every merchant's products has a share per
+        // merchant, and a lease of one unit read them all (decision 91).
+        List<AssortmentShare> shares = repository.sharesCovering(db, partnerId, merchantIds);
+        if (shares.isEmpty()) {
+            return Map.of();
+        }
         Set<UUID> sellers = merchants.activeAmong(db, repository.optedIn(db, partnerId, merchantIds));
         Map<UUID, List<UUID>> categoryPaths = new HashMap<>();
         Map<UUID, Offer> offers = new HashMap<>();

@@ -12,11 +12,11 @@ import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.Idempotency;
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import java.time.Clock;
 import java.time.Duration;
@@ -362,7 +362,7 @@ public final class LeaseService {
     }
 
     private static DomainFact fact(EventType type, Lease lease) {
-        JsonObjectBuilder payload = Json.createObjectBuilder().add("leaseId", lease.id().toString())
+        JsonObjectBuilder payload = JsonP.JSON.createObjectBuilder().add("leaseId", lease.id().toString())
                 .add("status", lease.status().wireName())
                 .add("ownerType", PrincipalType.PARTNER.wireName()).add("ownerId", lease.partnerId().toString());
         lease.orderId().ifPresent(order -> payload.add("orderId", order.toString()));

@@ -160,8 +160,11 @@ final class PartnerInventoryRepository {
         return db.deleteFrom(PARTNER_ASSORTMENT_SHARE).where(PARTNER_ASSORTMENT_SHARE.ID.eq(shareId)).execute() == 1;
     }
 
-    List<AssortmentShare> sharesOf(DSLContext db, UUID partnerId) {
+    /** The partner's shares of these merchants and all its shares of categories (which may cover any merchant). */
+    List<AssortmentShare> sharesCovering(DSLContext db, UUID partnerId, Collection<UUID> merchantIds) {
         return db.selectFrom(PARTNER_ASSORTMENT_SHARE).where(PARTNER_ASSORTMENT_SHARE.PARTNER_ID.eq(partnerId))
+                .and(PARTNER_ASSORTMENT_SHARE.MERCHANT_ID.eq(DSL.any(merchantIds.toArray(UUID[]::new)))
+                        .or(PARTNER_ASSORTMENT_SHARE.CATEGORY_ID.isNotNull()))
                 .fetch(PartnerInventoryRepository::share);
     }
 

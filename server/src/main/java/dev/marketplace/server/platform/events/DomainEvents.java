@@ -3,7 +3,7 @@ package dev.marketplace.server.platform.events;
 import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
 import static dev.marketplace.schema.Tables.DOMAIN_EVENT_FEED;
 
-import jakarta.json.Json;
+import dev.marketplace.server.platform.http.JsonP;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.util.Collection;
@@ -86,7 +86,7 @@ public final class DomainEvents {
 
     private static StoredEvent stored(Record row) {
         JsonObject payload;
-        try (var reader = Json.createReader(new StringReader(row.get(DOMAIN_EVENT.PAYLOAD).data()))) {
+        try (var reader = JsonP.JSON.createReader(new StringReader(row.get(DOMAIN_EVENT.PAYLOAD).data()))) {
             payload = reader.readObject();
         }
         Parties parties = new Parties(row.get(DOMAIN_EVENT.ORDER_ID), row.get(DOMAIN_EVENT.SUB_ORDER_ID),

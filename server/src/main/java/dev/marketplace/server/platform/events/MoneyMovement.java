@@ -1,7 +1,7 @@
 package dev.marketplace.server.platform.events;
 
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -295,10 +295,10 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
 
     @Override
     public JsonObject payload() {
-        JsonArrayBuilder legsJson = Json.createArrayBuilder();
-        legs.forEach(leg -> legsJson.add(Json.createObjectBuilder().add("account", leg.account())
+        JsonArrayBuilder legsJson = JsonP.JSON.createArrayBuilder();
+        legs.forEach(leg -> legsJson.add(JsonP.JSON.createObjectBuilder().add("account", leg.account())
                 .add("amount", leg.amount()).add("currency", leg.currency())));
-        var payload = Json.createObjectBuilder().add("amount", money(amount)).add("legs", legsJson);
+        var payload = JsonP.JSON.createObjectBuilder().add("amount", money(amount)).add("legs", legsJson);
         String subject = switch (type) {
             case PAYOUT_INITIATED, PAYOUT_PAID, PAYOUT_FAILED -> "payoutId";
             case ADJUSTMENT -> "adjustmentId";
@@ -322,7 +322,7 @@ public record MoneyMovement(EventType type, String idempotencyId, Parties partie
     }
 
     static JsonObject money(Money money) {
-        return Json.createObjectBuilder().add("amount", money.amount()).add("currency", money.currency()).build();
+        return JsonP.JSON.createObjectBuilder().add("amount", money.amount()).add("currency", money.currency()).build();
     }
 
     static Money money(JsonObject json) {

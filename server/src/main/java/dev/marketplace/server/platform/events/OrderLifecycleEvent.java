@@ -1,6 +1,6 @@
 package dev.marketplace.server.platform.events;
 
-import jakarta.json.Json;
+import dev.marketplace.server.platform.http.JsonP;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import java.util.EnumSet;
@@ -46,7 +46,7 @@ public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties 
 
     @Override
     public JsonObject payload() {
-        JsonObjectBuilder json = Json.createObjectBuilder().add("storefrontId", storefrontId.toString())
+        JsonObjectBuilder json = JsonP.JSON.createObjectBuilder().add("storefrontId", storefrontId.toString())
                 .add("toStatus", toStatus);
         if (returnId != null) {
             json.add("returnId", returnId.toString());

@@ -1,7 +1,7 @@
 package dev.marketplace.server.platform.events;
 
+import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.util.UUID;
 
@@ -20,7 +20,7 @@ public record RefundRequested(UUID refundId, UUID paymentId, Parties parties, Mo
 
     @Override
     public JsonObject payload() {
-        return Json.createObjectBuilder().add("refundId", refundId.toString()).add("paymentId", paymentId.toString())
+        return JsonP.JSON.createObjectBuilder().add("refundId", refundId.toString()).add("paymentId", paymentId.toString())
                 .add("amount", MoneyMovement.money(amount)).build();
     }
 
