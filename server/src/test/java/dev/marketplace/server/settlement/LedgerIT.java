@@ -450,7 +450,7 @@ class LedgerIT {
      */
     private Node node(Duration poll, AtomicBoolean killArmed, AtomicBoolean killed) {
         Database database = database();
-        Jobs jobs = new Jobs(Metrics.globalRegistry());
+        Jobs jobs = new Jobs(Metrics.globalRegistry(), Duration.ZERO); // killed nodes get no grace to finish
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), "node-" + UUID.randomUUID(),
                 new EventSubscribers.Settings(Duration.ofSeconds(1), poll, 20, 3), Metrics.globalRegistry());
         // No GMV tiers (the storm's expectation charges each line its category's rate); payouts as application.yaml.

@@ -29,9 +29,9 @@ public final class Jobs implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Jobs.class.getName());
     /**
-     * How long a stop lets runs under way finish undisturbed. Most runs take milliseconds; an interrupt in the middle
-     * of a statement closes the pooled connection's socket under it (pgjdbc: "Closed by interrupt", 08006), which
-     * logged a failed run and a broken connection at every stop.
+     * How long a stop lets runs under way finish undisturbed, by default. Most runs take milliseconds; an interrupt in
+     * the middle of a statement closes the pooled connection's socket under it (pgjdbc: "Closed by interrupt", 08006),
+     * which logged a failed run and a broken connection at every stop.
      */
     private static final Duration FINISH = Duration.ofMillis(500);
     /** How long a stop then waits for interrupted runs (provider calls) to record what they did. */
@@ -49,10 +49,17 @@ public final class Jobs implements AutoCloseable {
     private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("jobs-clock").factory());
     private final ExecutorService runs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("job-", 0).factory());
+    private final Duration stopGrace;
     private volatile boolean stopping;
 
     public Jobs(MeterRegistry meters) {
+        this(meters, FINISH);
+    }
+
+    /** With {@code stopGrace}: zero for a node a test kills (its runs interrupted at once, as if it died). */
+    public Jobs(MeterRegistry meters, Duration stopGrace) {
         this.meters = meters;
+        this.stopGrace = stopGrace;
     }
 
     /**
@@ -93,9 +100,9 @@ public final class Jobs implements AutoCloseable {
     }
 
     /**
-     * Stops scheduling; runs under way may finish for {@link #FINISH}, then those left (a slow provider call) are
-     * interrupted and get a few seconds to wind up (release their claims and leases, decision 50) before the caller
-     * closes the database under them.
+     * Stops scheduling; runs under way may finish for the stop's grace ({@link #FINISH} by default), then those left
+     * (a slow provider call) are interrupted and get a few seconds to wind up (release their claims and leases,
+     * decision 50) before the caller closes the database under them.
      */
     @Override
     public void close() {
@@ -103,7 +110,7 @@ public final class Jobs implements AutoCloseable {
         clock.shutdownNow();
         runs.shutdown();
         try {
-            if (runs.awaitTermination(FINISH.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (runs.awaitTermination(stopGrace.toMillis(), TimeUnit.MILLISECONDS)) {
                 return;
             }
             runs.shutdownNow();
@@ -144,7 +151,7 @@ public final class Jobs implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 if (stopping) {
-                    // Interrupted by the stop (after FINISH): expected, its claims and leases are released or lapse.
+                    // Interrupted by the stop (after its grace): expected, its claims and leases are released or lapse.
                     LOG.log(System.Logger.Level.INFO, "job " + name + " ended by the stop: " + e);
                 } else {
                     LOG.log(System.Logger.Level.WARNING, "job " + name + " failed; it runs again in " + every, e);

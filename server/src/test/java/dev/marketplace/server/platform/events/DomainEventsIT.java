@@ -320,7 +320,7 @@ class DomainEventsIT {
     /** A node whose leases name it {@code leaseHolder}: two nodes given the same one are one server's two instances. */
     private Node node(String name, String leaseHolder, EventSubscribers.Settings settings, List<String> subscriberNames) {
         Database database = database();
-        Jobs jobs = new Jobs(Metrics.globalRegistry());
+        Jobs jobs = new Jobs(Metrics.globalRegistry(), Duration.ZERO); // killed nodes get no grace to finish
         EventSubscribers subscribers = new EventSubscribers(database.dsl(), leaseHolder, settings,
                 Metrics.globalRegistry());
         for (String subscriber : subscriberNames) {
