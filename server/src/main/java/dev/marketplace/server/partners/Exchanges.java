@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.JsonP;
+import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
@@ -293,8 +294,7 @@ final class Exchanges {
 
     private static Inbound replay(PartnerExchangeRecord earlier, String memberId, long partnerPoints) {
         if (!earlier.getMemberId().equals(memberId) || earlier.getPartnerPoints() != partnerPoints) {
-            throw new ProblemException(422, "idempotency_key_reused", "Unprocessable Content",
-                    "This Idempotency-Key was used for another exchange.");
+            throw Idempotency.keyReused();
         }
         return new Inbound(earlier, true);
     }

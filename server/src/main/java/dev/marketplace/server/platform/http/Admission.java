@@ -111,7 +111,7 @@ public final class Admission implements Filter, AutoCloseable {
     private final Map<Cost, ArrayDeque<Waiter>> waiters = new EnumMap<>(Cost.class);
     private int inFlight;
     private int queued;
-    private double holdingNanos = Double.NaN;
+    private final QueuePace pace = new QueuePace(HOLDING_SMOOTHING);
     private final MeterRegistry meters;
     private final List<Meter> registered = new ArrayList<>();
 
@@ -222,17 +222,13 @@ public final class Admission implements Filter, AutoCloseable {
      * lesson: a refusal that waits out the queue first holds the client as long as a slow answer).
      */
     private boolean slotExpectedInTime(Cost cost) {
-        long queueNanos = settings.queueTime().toNanos();
-        if (queueNanos <= 0) {
-            return false;
-        }
         int ahead = 0;
         for (Cost other : Cost.values()) {
             if (other.ordinal() <= cost.ordinal()) {
                 ahead += waiters.get(other).size();
             }
         }
-        return Double.isNaN(holdingNanos) || (ahead + 1) * holdingNanos / admittedBelow(cost) <= queueNanos;
+        return pace.servedInTime(ahead, admittedBelow(cost), settings.queueTime().toNanos());
     }
 
     /** The total in flight below which a request of this cost is let in. */
@@ -279,12 +275,6 @@ public final class Admission implements Filter, AutoCloseable {
                 next.turn.signal();
             }
         }
-    }
-
-    /** One more slot's holding time into the mean the queue's pace is judged by (the latest twentieth weighs most). */
-    private void held(long nanos) {
-        holdingNanos = Double.isNaN(holdingNanos) ? nanos : HOLDING_SMOOTHING * nanos
-                + (1 - HOLDING_SMOOTHING) * holdingNanos;
     }
 
     private ProblemException refusal(Cost cost) {
@@ -385,7 +375,7 @@ public final class Admission implements Filter, AutoCloseable {
                 }
                 left = true;
                 inFlight--;
-                held(nanoClock.getAsLong() - admittedNanos);
+                pace.held(nanoClock.getAsLong() - admittedNanos);
                 if (toWaitForAPermit) {
                     steppedAside.increment();
                 }

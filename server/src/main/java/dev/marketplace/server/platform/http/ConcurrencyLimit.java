@@ -66,7 +66,7 @@ public final class ConcurrencyLimit {
     private int waitingPatiently;
     private long windowNanos;
     private int windowCompletions;
-    private double holdingNanos = Double.NaN;
+    private final QueuePace pace = new QueuePace(SMOOTHING);
     private double unqueuedNanos = Double.NaN;
 
     public ConcurrencyLimit(String operation, int maxPermits, Duration queueFor) {
@@ -219,10 +219,7 @@ public final class ConcurrencyLimit {
 
     /** Whether one more waiter would get a permit within the queue time at the recent pace. */
     private boolean permitExpectedInTime() {
-        if (queueNanos <= 0) {
-            return false;
-        }
-        return Double.isNaN(holdingNanos) || (waiting + 1) * holdingNanos / currentPermits() <= queueNanos;
+        return pace.servedInTime(waiting, currentPermits(), queueNanos);
     }
 
     private ProblemException refusal() {
@@ -263,7 +260,7 @@ public final class ConcurrencyLimit {
         double mean = (double) windowNanos / windowCompletions;
         windowNanos = 0;
         windowCompletions = 0;
-        holdingNanos = Double.isNaN(holdingNanos) ? mean : (1 - SMOOTHING) * holdingNanos + SMOOTHING * mean;
+        pace.held(mean);
         unqueuedNanos = Double.isNaN(unqueuedNanos) ? mean : Math.min(mean, unqueuedNanos * (1 + NO_LOAD_DRIFT));
         double gradient = Math.clamp(TOLERANCE * unqueuedNanos / mean, 0.5, 1.0);
         double target = limit * gradient + Math.sqrt(limit); // the square root: room to find out whether more fit
