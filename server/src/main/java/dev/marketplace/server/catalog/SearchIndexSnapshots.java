@@ -57,9 +57,14 @@ final class SearchIndexSnapshots {
         this.format = format;
     }
 
-    /** The saved index, when there is one that may be used; otherwise empty, with what was found logged and deleted. */
-    synchronized Optional<SearchIndex> read() {
-        deleteQuietly(next); // a save that did not finish
+    /**
+     * The index saved in {@code directory}, read into memory with its files' checksums verified, and the versions it
+     * holds; empty when there is none or it cannot be read (logged and deleted). No database: a start does this beside
+     * the database's start, and {@link #usable} decides afterwards.
+     */
+    static Optional<SavedSearchIndex.Found> readFiles(Path directory) {
+        Path current = directory.resolve("current");
+        deleteQuietly(directory.resolve("next")); // a save that did not finish
         if (!Files.isDirectory(current)) {
             LOG.log(Level.INFO, "no saved search index in " + current + "; filling it from the read model");
             return Optional.empty();
@@ -70,9 +75,21 @@ final class SearchIndexSnapshots {
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + e
                     + "); deleting it and filling the index from the read model");
-            discard(Optional.empty());
+            deleteQuietly(current); // without a readable token, there is none to forget
             return Optional.empty();
         }
+        return Optional.of(new SavedSearchIndex.Found(index, index.versions()));
+    }
+
+    /**
+     * The saved index read at the start, when it may be used; otherwise empty, with why logged, the index closed and
+     * the snapshot deleted.
+     */
+    synchronized Optional<SavedSearchIndex.Found> usable(Optional<SavedSearchIndex.Found> found) {
+        if (found.isEmpty()) {
+            return found;
+        }
+        SearchIndex index = found.get().index();
         Map<String, String> data = index.savedData();
         Optional<UUID> token = Optional.ofNullable(data.get(TOKEN_KEY)).map(UUID::fromString);
         Optional<String> unusable = unusable(data, token);
@@ -84,7 +101,7 @@ final class SearchIndexSnapshots {
             return Optional.empty();
         }
         savedToken = token;
-        return Optional.of(index);
+        return found;
     }
 
     private Optional<String> unusable(Map<String, String> data, Optional<UUID> token) {
