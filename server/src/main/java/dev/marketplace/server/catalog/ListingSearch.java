@@ -271,7 +271,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
         if (savedAtStart != null) {
             CompletableFuture<SavedSearchIndex> read = savedAtStart;
             savedAtStart = null; // taken once: a failure below reconnects, and the retry catches up or fills
-            Optional<SavedSearchIndex.Found> saved = snapshots.usable(read.join().found());
+            Optional<SavedSearchIndex.Found> saved = snapshots.usable(read.join());
             if (saved.isPresent()) {
                 SearchIndex empty = index;
                 index = saved.get().index();

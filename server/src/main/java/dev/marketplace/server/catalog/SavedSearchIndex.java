@@ -15,13 +15,15 @@ import java.util.UUID;
 public final class SavedSearchIndex {
 
     private final Optional<Found> found;
+    private final Optional<Exception> unreadable;
 
     /** A saved index that could be read: the index and the version of each product it holds. */
     record Found(SearchIndex index, Map<UUID, Long> versions) {
     }
 
-    private SavedSearchIndex(Optional<Found> found) {
+    SavedSearchIndex(Optional<Found> found, Optional<Exception> unreadable) {
         this.found = found;
+        this.unreadable = unreadable;
     }
 
     /** Reads the index saved in this node's snapshot directory (see {@link #directory}). */
@@ -30,7 +32,7 @@ public final class SavedSearchIndex {
     }
 
     static SavedSearchIndex read(Path directory) {
-        return new SavedSearchIndex(SearchIndexSnapshots.readFiles(directory));
+        return SearchIndexSnapshots.readFiles(directory);
     }
 
     /** {@code catalog.search-index.snapshot-dir}, by default {@code search-index} in the data directory. */
@@ -41,5 +43,10 @@ public final class SavedSearchIndex {
 
     Optional<Found> found() {
         return found;
+    }
+
+    /** Why the saved files could not be read, when they could not. */
+    Optional<Exception> unreadable() {
+        return unreadable;
     }
 }

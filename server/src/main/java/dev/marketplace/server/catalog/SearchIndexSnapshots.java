@@ -59,37 +59,39 @@ final class SearchIndexSnapshots {
 
     /**
      * The index saved in {@code directory}, read into memory with its files' checksums verified, and the versions it
-     * holds; empty when there is none or it cannot be read (logged and deleted). No database: a start does this beside
-     * the database's start, and {@link #usable} decides afterwards.
+     * holds. Reads only: no database, and nothing deleted, since a start does this beside the database's start, before
+     * it holds the data directory's lock (another server may own these files); {@link #usable} decides afterwards.
      */
-    static Optional<SavedSearchIndex.Found> readFiles(Path directory) {
+    static SavedSearchIndex readFiles(Path directory) {
         Path current = directory.resolve("current");
-        deleteQuietly(directory.resolve("next")); // a save that did not finish
         if (!Files.isDirectory(current)) {
-            LOG.log(Level.INFO, "no saved search index in " + current + "; filling it from the read model");
-            return Optional.empty();
+            return new SavedSearchIndex(Optional.empty(), Optional.empty());
         }
-        SearchIndex index;
         try {
-            index = SearchIndex.readFrom(current);
+            SearchIndex index = SearchIndex.readFrom(current);
+            return new SavedSearchIndex(Optional.of(new SavedSearchIndex.Found(index, index.versions())), Optional.empty());
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + e
+            return new SavedSearchIndex(Optional.empty(), Optional.of(e));
+        }
+    }
+
+    /**
+     * The saved index read at the start, when it may be used; otherwise empty, with what was found logged, the index
+     * closed and the snapshot deleted.
+     */
+    synchronized Optional<SavedSearchIndex.Found> usable(SavedSearchIndex saved) {
+        deleteQuietly(next); // a save that did not finish
+        if (saved.unreadable().isPresent()) {
+            LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + saved.unreadable().get()
                     + "); deleting it and filling the index from the read model");
             deleteQuietly(current); // without a readable token, there is none to forget
             return Optional.empty();
         }
-        return Optional.of(new SavedSearchIndex.Found(index, index.versions()));
-    }
-
-    /**
-     * The saved index read at the start, when it may be used; otherwise empty, with why logged, the index closed and
-     * the snapshot deleted.
-     */
-    synchronized Optional<SavedSearchIndex.Found> usable(Optional<SavedSearchIndex.Found> found) {
-        if (found.isEmpty()) {
-            return found;
+        if (saved.found().isEmpty()) {
+            LOG.log(Level.INFO, "no saved search index in " + current + "; filling it from the read model");
+            return Optional.empty();
         }
-        SearchIndex index = found.get().index();
+        SearchIndex index = saved.found().get().index();
         Map<String, String> data = index.savedData();
         Optional<UUID> token = Optional.ofNullable(data.get(TOKEN_KEY)).map(UUID::fromString);
         Optional<String> unusable = unusable(data, token);
@@ -101,7 +103,7 @@ final class SearchIndexSnapshots {
             return Optional.empty();
         }
         savedToken = token;
-        return found;
+        return saved.found();
     }
 
     private Optional<String> unusable(Map<String, String> data, Optional<UUID> token) {
