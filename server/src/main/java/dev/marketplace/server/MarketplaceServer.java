@@ -4,6 +4,7 @@ import dev.marketplace.server.catalog.CatalogModule;
 import dev.marketplace.server.catalog.CategoriesModule;
 import dev.marketplace.server.catalog.CategoryHttpService;
 import dev.marketplace.server.catalog.ProductHttpService;
+import dev.marketplace.server.catalog.SavedSearchIndex;
 import dev.marketplace.server.channels.ChannelsModule;
 import dev.marketplace.server.clients.ClientsModule;
 import dev.marketplace.server.customers.CustomersModule;
@@ -146,7 +147,11 @@ public final class MarketplaceServer implements AutoCloseable {
         StartupPhases phases = new StartupPhases();
         // What needs no database is done beside its start and schema check, which are mostly waiting (decision 84): the
         // OpenAPI document parsed (700 KB of YAML, the routes' and the errors' source) and the outbound HTTP client made
-        // (the JDK's TLS set-up reads its trusted certificates; the metrics registry starts).
+        // (the JDK's TLS set-up reads its trusted certificates; the metrics registry starts). So is the search index saved at
+        // the last stop read back (decision 105): the readiness probe waits for the index, the index for this read.
+        Path dataDirectory = Path.of(config.get("data.dir").asString().get());
+        CompletableFuture<SavedSearchIndex> savedSearchIndexRead = beside("saved search index read", phases,
+                () -> SavedSearchIndex.read(config.get("catalog"), dataDirectory));
         CompletableFuture<ApiRoutes> documentRead = beside("OpenAPI document read", phases,
                 ApiRoutes::fromClasspathDocument);
         CompletableFuture<OutboundHttp> outboundMade = beside("outbound HTTP client made", phases,
@@ -188,8 +193,7 @@ public final class MarketplaceServer implements AutoCloseable {
             MerchantsModule merchants = add(modules, moduleConstruction, new MerchantsModule(config.get("merchants"), dsl,
                     categories.service(), clients.service(), security.piiKeys()));
             CatalogModule catalog = add(modules, moduleConstruction, new CatalogModule(config.get("catalog"),
-                    Path.of(config.get("data.dir").asString().get()), database,
-                    categories.service(), merchants.service()));
+                    dataDirectory, savedSearchIndexRead, database, categories.service(), merchants.service()));
             InventoryModule inventory = add(modules, moduleConstruction, new InventoryModule(database, catalog.products()));
             PointsModule points = add(modules, moduleConstruction, new PointsModule(config.get("points"), dsl, clock));
             ChannelsModule channels = add(modules, moduleConstruction, new ChannelsModule(config.get("channels"), dsl, clock));

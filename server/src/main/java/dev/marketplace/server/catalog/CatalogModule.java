@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
@@ -60,8 +61,12 @@ public final class CatalogModule implements Module {
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final List<Meter> registered = new ArrayList<>();
 
-    public CatalogModule(Config catalog, Path dataDirectory, Database database, CategoryService categories,
-                         MerchantService merchants) {
+    /**
+     * With {@code savedSearchIndex} the index saved at the last stop, being read from disk (by
+     * {@link SavedSearchIndex#read}) beside the database's start: the index's listener takes it once it listens.
+     */
+    public CatalogModule(Config catalog, Path dataDirectory, CompletableFuture<SavedSearchIndex> savedSearchIndex,
+                         Database database, CategoryService categories, MerchantService merchants) {
         this.products = new ProductService(database.dsl(), categories, merchants, ComplianceCheck.from(catalog));
         Config memory = catalog.get("listings");
         // The cache and the index each listen on a connection and thread of their own: the index's fill and re-reads
@@ -78,10 +83,9 @@ public final class CatalogModule implements Module {
                 }, new ConcurrencyLimit("listing reads from the database while the cache catches up",
                         memory.get("concurrent-unproven-reads").asInt().get(),
                         memory.get("unproven-read-queue").as(Duration.class).get()));
-        String snapshotDir = catalog.get("search-index.snapshot-dir").asString().get();
-        Path snapshots = snapshotDir.isBlank() ? dataDirectory.resolve("search-index") : Path.of(snapshotDir);
         this.listingSearch = new ListingSearch(products, listingCache, database::openDedicatedConnection,
-                new SearchIndexSnapshots(snapshots, database.dsl()), memory.get("cached-search-text-chars").asLong().get());
+                new SearchIndexSnapshots(SavedSearchIndex.directory(catalog, dataDirectory), database.dsl()),
+                savedSearchIndex, memory.get("cached-search-text-chars").asLong().get());
         this.databaseSearches = ListingHttpService.databaseSearches(
                 memory.get("concurrent-database-searches").asInt().get());
         this.memorySearches = new ConcurrencyLimit("listings queries in memory",

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -59,6 +60,10 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     private final ListingCache listings;
     private final ListenerDatabase database;
     private final SearchIndexSnapshots snapshots;
+    /** The index saved at the last stop, being read beside the start; taken (and then null) by the first catch-up. */
+    private CompletableFuture<SavedSearchIndex> savedAtStart;
+    /** Whether the index is the saved one (each listing in some version, so a catch-up suffices) until filled once. */
+    private boolean startedFromSaved;
     /** Replaced only once, by the saved index, before it is first complete. */
     private volatile SearchIndex index = new SearchIndex();
     /** Search texts as PostgreSQL's search_query reads them; bounded in characters (W-TinyLFU keeps the frequent). */
@@ -81,9 +86,11 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     private volatile long incompleteSinceNanos = System.nanoTime();
 
     ListingSearch(ProductService products, ListingCache listings, Supplier<Connection> connections,
-                  SearchIndexSnapshots snapshots, long maxQueryCacheChars) {
+                  SearchIndexSnapshots snapshots, CompletableFuture<SavedSearchIndex> savedAtStart,
+                  long maxQueryCacheChars) {
         this.products = products;
         this.snapshots = snapshots;
+        this.savedAtStart = savedAtStart;
         this.listings = listings;
         this.database = new ListenerDatabase(connections);
         this.tsqueries = Caffeine.newBuilder().maximumWeight(maxQueryCacheChars)
@@ -261,17 +268,24 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
     public void mayHaveMissedChanges() {
         long started = System.nanoTime();
         long cpuStarted = THREADS.getCurrentThreadCpuTime();
-        if (!filledOnce) {
-            Optional<SearchIndex> saved = snapshots.read();
-            if (saved.isEmpty()) {
-                fill();
+        if (savedAtStart != null) {
+            CompletableFuture<SavedSearchIndex> read = savedAtStart;
+            savedAtStart = null; // taken once: a failure below reconnects, and the retry catches up or fills
+            Optional<SavedSearchIndex.Found> saved = snapshots.usable(read.join());
+            if (saved.isPresent()) {
+                SearchIndex empty = index;
+                index = saved.get().index();
+                empty.close();
+                startedFromSaved = true;
+                catchUp(started, cpuStarted, saved.get().versions());
                 return;
             }
-            SearchIndex empty = index;
-            index = saved.get();
-            empty.close();
         }
-        catchUp(started, cpuStarted);
+        if (filledOnce || startedFromSaved) {
+            catchUp(started, cpuStarted, index.versions());
+        } else {
+            fill();
+        }
     }
 
     /**
@@ -279,11 +293,9 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
      * the documents): documents of rows that changed or are new re-read, those of products no longer listed removed.
      * Changes committed after this node began listening are announced anyway (and re-read again, harmlessly).
      */
-    private void catchUp(long started, long cpuStarted) {
+    private void catchUp(long started, long cpuStarted, Map<UUID, Long> held) {
         noteIncomplete();
         try {
-            long caughtUpFrom = System.nanoTime();
-            Map<UUID, Long> held = index.versions();
             List<UUID> changed = new ArrayList<>();
             long queried = System.nanoTime();
             products.forEachListedVersion(database.dsl(), (productId, version) -> {
@@ -301,10 +313,9 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
             LOG.log(Level.INFO, "search index brought up to date (" + changed.size() + " listings re-read, "
                     + held.size() + " removed, " + index.size() + " held) in "
                     + (System.nanoTime() - started) / 1_000_000 + " ms, "
-                    + (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1_000_000 + " ms of its CPU (reading the saved "
-                    + "index " + (caughtUpFrom - started) / 1_000_000 + " ms, the versions held "
-                    + (queried - caughtUpFrom) / 1_000_000 + " ms, the versions listed and the re-reads "
-                    + (System.nanoTime() - queried) / 1_000_000 + " ms)");
+                    + (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1_000_000 + " ms of its CPU (waiting for the "
+                    + "saved index and checking it, or listing the versions held, " + (queried - started) / 1_000_000
+                    + " ms; the versions listed and the re-reads " + (System.nanoTime() - queried) / 1_000_000 + " ms)");
         } catch (RuntimeException e) {
             database.drop();
             throw e;

@@ -57,22 +57,41 @@ final class SearchIndexSnapshots {
         this.format = format;
     }
 
-    /** The saved index, when there is one that may be used; otherwise empty, with what was found logged and deleted. */
-    synchronized Optional<SearchIndex> read() {
-        deleteQuietly(next); // a save that did not finish
+    /**
+     * The index saved in {@code directory}, read into memory with its files' checksums verified, and the versions it
+     * holds. Reads only: no database, and nothing deleted, since a start does this beside the database's start, before
+     * it holds the data directory's lock (another server may own these files); {@link #usable} decides afterwards.
+     */
+    static SavedSearchIndex readFiles(Path directory) {
+        Path current = directory.resolve("current");
         if (!Files.isDirectory(current)) {
+            return new SavedSearchIndex(Optional.empty(), Optional.empty());
+        }
+        try {
+            SearchIndex index = SearchIndex.readFrom(current);
+            return new SavedSearchIndex(Optional.of(new SavedSearchIndex.Found(index, index.versions())), Optional.empty());
+        } catch (IOException | RuntimeException e) {
+            return new SavedSearchIndex(Optional.empty(), Optional.of(e));
+        }
+    }
+
+    /**
+     * The saved index read at the start, when it may be used; otherwise empty, with what was found logged, the index
+     * closed and the snapshot deleted.
+     */
+    synchronized Optional<SavedSearchIndex.Found> usable(SavedSearchIndex saved) {
+        deleteQuietly(next); // a save that did not finish
+        if (saved.unreadable().isPresent()) {
+            LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + saved.unreadable().get()
+                    + "); deleting it and filling the index from the read model");
+            deleteQuietly(current); // without a readable token, there is none to forget
+            return Optional.empty();
+        }
+        if (saved.found().isEmpty()) {
             LOG.log(Level.INFO, "no saved search index in " + current + "; filling it from the read model");
             return Optional.empty();
         }
-        SearchIndex index;
-        try {
-            index = SearchIndex.readFrom(current);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + e
-                    + "); deleting it and filling the index from the read model");
-            discard(Optional.empty());
-            return Optional.empty();
-        }
+        SearchIndex index = saved.found().get().index();
         Map<String, String> data = index.savedData();
         Optional<UUID> token = Optional.ofNullable(data.get(TOKEN_KEY)).map(UUID::fromString);
         Optional<String> unusable = unusable(data, token);
@@ -84,7 +103,7 @@ final class SearchIndexSnapshots {
             return Optional.empty();
         }
         savedToken = token;
-        return Optional.of(index);
+        return saved.found();
     }
 
     private Optional<String> unusable(Map<String, String> data, Optional<UUID> token) {

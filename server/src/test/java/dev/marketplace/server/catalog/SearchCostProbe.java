@@ -7,6 +7,7 @@ import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.testing.TestServer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -56,6 +58,7 @@ final class SearchCostProbe {
             List<UUID> categories = server.db().fetch("SELECT id FROM catalog_category ORDER BY id")
                     .getValues(0, UUID.class);
             ProductService products = server.module(CatalogModule.class).products();
+            Path snapshots = Files.createTempDirectory("search-cost-probe");
             ListingCache cache = new ListingCache(48L << 20, 16L << 20, batch -> Optional.empty(),
                     new ConcurrencyLimit("probe's reads while unproven", 4, Duration.ofMillis(100)));
             cache.servedWhile(() -> true);
@@ -65,7 +68,8 @@ final class SearchCostProbe {
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);
                 }
-            }, new SearchIndexSnapshots(Files.createTempDirectory("search-cost-probe"), server.db()), 2_000_000)) {
+            }, new SearchIndexSnapshots(snapshots, server.db()),
+                    CompletableFuture.completedFuture(SavedSearchIndex.read(snapshots)), 2_000_000)) {
                 search.servedWhile(() -> true);
                 started = System.nanoTime();
                 search.mayHaveMissedChanges();
