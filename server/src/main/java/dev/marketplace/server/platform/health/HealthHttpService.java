@@ -75,11 +75,26 @@ public final class HealthHttpService implements HttpService {
     }
 
     private void answer(ServerRequest req, ServerResponse res, List<HealthCheck> selected) {
-        List<CheckResult> results = selected.stream().map(HealthHttpService::run).toList();
-        boolean up = results.stream().allMatch(result -> result.status().equals("UP"));
+        Health health = evaluate(selected, isOperator(req));
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        JsonResponses.send(res, up ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503,
-                new Health(up ? "UP" : "DOWN", isOperator(req) ? results : null));
+        JsonResponses.send(res, health.status().equals("UP") ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, health);
+    }
+
+    /**
+     * The operator sees every check's answer; an anonymous probe gets only UP or DOWN, so its checks stop at the
+     * first DOWN in the list's order: a load balancer polling a starting server does not open a database connection
+     * per poll while the search index is still filling.
+     */
+    static Health evaluate(List<HealthCheck> selected, boolean operator) {
+        List<CheckResult> results = operator ? selected.stream().map(HealthHttpService::run).toList() : null;
+        boolean up = operator
+                ? results.stream().allMatch(HealthHttpService::isUp)
+                : selected.stream().map(HealthHttpService::run).allMatch(HealthHttpService::isUp);
+        return new Health(up ? "UP" : "DOWN", results);
+    }
+
+    private static boolean isUp(CheckResult result) {
+        return result.status().equals("UP");
     }
 
     private static CheckResult run(HealthCheck check) {
