@@ -9,8 +9,9 @@
 -- the multi-row inserts select from the plan's arrays (the server sends VALUES rows), as checkout-baseline.sql did;
 -- the order's event is keyed by the order, not by its history row's id; the storefront is no channel, as the
 -- benchmark's is not. Amounts are constants: PostgreSQL does the same work for any amount. The server's subscribers
--- follow the order_placed events written here as they follow the API's. checkout-baseline.sql is the checkout of the
--- day issue 20 was filed.
+-- follow the order_placed events written here as they follow the API's. The key's claim, the kept answer and the audit
+-- line commit without waiting for the disk, as the server's do (decision 101): only the checkout's COMMIT flushes.
+-- checkout-baseline.sql is the checkout of the day issue 20 was filed.
 SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
        line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
 FROM pgbench_checkout.plan WHERE n = (SELECT nextval('pgbench_checkout.next')) \gset
