@@ -9,18 +9,21 @@
 -- the multi-row inserts select from the plan's arrays (the server sends VALUES rows), as checkout-baseline.sql did;
 -- the order's event is keyed by the order, not by its history row's id; the storefront is no channel, as the
 -- benchmark's is not. Amounts are constants: PostgreSQL does the same work for any amount. The server's subscribers
--- follow the order_placed events written here as they follow the API's. checkout-baseline.sql is the checkout of the
--- day issue 20 was filed.
+-- follow the order_placed events written here as they follow the API's. The key's claim, the kept answer and the audit
+-- line commit without waiting for the disk, as the server's do (decision 101): only the checkout's COMMIT flushes.
+-- checkout-baseline.sql is the checkout of the day issue 20 was filed.
 SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
        line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
 FROM pgbench_checkout.plan WHERE n = (SELECT nextval('pgbench_checkout.next')) \gset
--- Idempotency: the key claimed by this node.
+-- Idempotency: the key claimed by this node, its commit not waiting for the disk (decision 101).
 insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
   "expires_at", "held_by_node", "claim")
-values ('pgbench-checkout', CAST(:cart_id AS text),
-  decode(md5(CAST(:cart_id AS text)) || md5(CAST(:order_id AS text)), 'hex'), 'in_flight',
-  clock_timestamp() + 60000 * interval '1 millisecond', clock_timestamp() + 86400000 * interval '1 millisecond', 1,
-  cast(:order_id as uuid)) on conflict do nothing;
+select cast('pgbench-checkout' as varchar), cast(CAST(:cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:cart_id AS text)) || md5(CAST(:order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
 -- The cart with its lines, as its storefront acting for its customer sees it.
 select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
   "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
@@ -166,14 +169,20 @@ with "mark" as (update "idempotency_record"
   returning "idempotency_record"."claim")
 select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
 COMMIT;
--- Idempotency: the answer kept for replays (about the size of the server's).
+-- Idempotency: the answer kept for replays (about the size of the server's), its commit not waiting for the disk.
 update "idempotency_record" set "state" = 'completed', "response_status" = 201,
   "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
-  "response_body" = decode(repeat('7b', 2600), 'hex')
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
 where ("idempotency_record"."client_id" = 'pgbench-checkout'
   and "idempotency_record"."idempotency_key" = CAST(:cart_id AS text)
-  and "idempotency_record"."claim" = cast(:order_id as uuid));
--- The audit trail's line for the write.
+  and "idempotency_record"."claim" = cast(:order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+-- The audit trail's line for the write, its commit not waiting for the disk (decision 101).
 insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
-values (CAST(:order_id AS text), 'pgbench-checkout', 'storefront', cast(:storefront_id as uuid), 'POST', '/v1/orders',
-  201);
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';

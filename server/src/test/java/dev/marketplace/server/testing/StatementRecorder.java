@@ -40,10 +40,11 @@ public final class StatementRecorder {
         configuration.set(new DefaultExecuteListenerProvider(new ExecuteListener() {
             @Override
             public void executeStart(ExecuteContext ctx) {
-                // The rate limiter leases tokens for many requests at once, whichever request runs out: not the
-                // request's own statement. Nor is the audit line: it is written after the answer has gone, so on a
-                // kept-alive connection's thread the previous request's may land among this one's.
-                if (recording && !ctx.sql().contains("lease_rate_limit_tokens")
+                // The rate limiter leases tokens for many requests at once, whichever request runs out, and the
+                // revocation lists are refreshed every few seconds by whichever request comes: not the request's own
+                // statements. Nor is the audit line: it is written after the answer has gone, so on a kept-alive
+                // connection's thread the previous request's may land among this one's.
+                if (recording && !ctx.sql().contains("lease_rate_limit_tokens") && !ctx.sql().contains("\"revoked_")
                         && !ctx.sql().startsWith("insert into \"audit_event\"")) {
                     statements.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add(ctx.sql());
                 }

@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.persistence.DatabaseFailures;
 import dev.marketplace.server.platform.persistence.HeldWrite;
 import dev.marketplace.server.platform.persistence.NodeLiveness;
+import dev.marketplace.server.platform.persistence.UnflushedCommit;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
 import io.helidon.common.uri.UriPath;
@@ -419,17 +420,22 @@ public final class Idempotency implements Filter {
             }
         }
 
-        /** Inserts the key's record as in flight unless the key has one; returns whether it did. */
+        /**
+         * Inserts the key's record as in flight unless the key has one; returns whether it did. Its commit does not
+         * wait for the disk: the request's own durable commit, later in WAL, flushes it (decision 101).
+         */
         private boolean claimNew(DSLContext db, byte[] fingerprint) {
-            return db.insertInto(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.CLIENT_ID, clientId)
-                    .set(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY, key)
-                    .set(IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, fingerprint)
-                    .set(IDEMPOTENCY_RECORD.STATE, "in_flight")
-                    .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DatabaseClock.nowPlus(lease))
-                    .set(IDEMPOTENCY_RECORD.EXPIRES_AT, DatabaseClock.nowPlus(RETENTION))
-                    .set(IDEMPOTENCY_RECORD.HELD_BY_NODE, node.number())
-                    .set(IDEMPOTENCY_RECORD.CLAIM, claim)
+            return db.insertInto(IDEMPOTENCY_RECORD, IDEMPOTENCY_RECORD.CLIENT_ID, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY,
+                            IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, IDEMPOTENCY_RECORD.STATE,
+                            IDEMPOTENCY_RECORD.LOCKED_UNTIL, IDEMPOTENCY_RECORD.EXPIRES_AT,
+                            IDEMPOTENCY_RECORD.HELD_BY_NODE, IDEMPOTENCY_RECORD.CLAIM)
+                    .select(DSL.select(DSL.val(clientId, IDEMPOTENCY_RECORD.CLIENT_ID),
+                                    DSL.val(key, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY),
+                                    DSL.val(fingerprint, IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT),
+                                    DSL.val("in_flight", IDEMPOTENCY_RECORD.STATE), DatabaseClock.nowPlus(lease),
+                                    DatabaseClock.nowPlus(RETENTION), DSL.val(node.number(), IDEMPOTENCY_RECORD.HELD_BY_NODE),
+                                    DSL.val(claim, IDEMPOTENCY_RECORD.CLAIM))
+                            .where(UnflushedCommit.ALLOWED))
                     .onConflictDoNothing()
                     .execute() == 1;
         }
@@ -461,11 +467,15 @@ public final class Idempotency implements Filter {
             }
         }
 
-        /** The outcome's bookkeeping: release, store, or end the lease of a committed effect whose answer is lost. */
+        /**
+         * The outcome's bookkeeping: release, store, or end the lease of a committed effect whose answer is lost. None
+         * waits for the disk (decision 101): the effect's own commit was durable; a crash of PostgreSQL that loses this
+         * write leaves the key held until its lease ends, as a request that died, and then answered as such.
+         */
         private void record(int status, JSONB headers, byte[] body) {
             if (status / 100 != 2) {
                 boolean released = dsl.deleteFrom(IDEMPOTENCY_RECORD)
-                        .where(ours(), IDEMPOTENCY_RECORD.COMMITTED_AT.isNull())
+                        .where(ours(), IDEMPOTENCY_RECORD.COMMITTED_AT.isNull(), UnflushedCommit.ALLOWED)
                         .execute() == 1;
                 if (released) {
                     return;
@@ -481,7 +491,7 @@ public final class Idempotency implements Filter {
                     .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, headers)
                     .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, deflated(body))
                     .set(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED, true)
-                    .where(ours())
+                    .where(ours(), UnflushedCommit.ALLOWED)
                     .execute();
         }
 
@@ -510,7 +520,7 @@ public final class Idempotency implements Filter {
         private void answerLost() {
             dsl.update(IDEMPOTENCY_RECORD)
                     .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, DB_NOW)
-                    .where(ours(), IDEMPOTENCY_RECORD.STATE.eq("in_flight"))
+                    .where(ours(), IDEMPOTENCY_RECORD.STATE.eq("in_flight"), UnflushedCommit.ALLOWED)
                     .execute();
         }
 

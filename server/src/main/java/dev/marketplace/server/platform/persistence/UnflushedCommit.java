@@ -1,0 +1,25 @@
+package dev.marketplace.server.platform.persistence;
+
+import org.jooq.Condition;
+import org.jooq.impl.DSL;
+
+/**
+ * A write whose commit need not wait for its WAL flush (decision 101): bookkeeping around a request's own durable
+ * transaction (an {@code Idempotency-Key}'s claim, its kept answer or release, the audit line). The condition sets
+ * {@code synchronous_commit off} for the statement's transaction as the row is written, so one statement, no
+ * {@code SET} round trip; a statement that writes no row writes no commit record either.
+ *
+ * <p>Nothing the client relies on is lost by it. Such a commit is visible to every session at once, and its commit
+ * record is flushed, at the latest, with the next durable commit after it (WAL is flushed in order) or by the WAL
+ * writer within {@code wal_writer_delay} (200 ms; three times that at worst). A claim therefore is durable once the
+ * request's own transaction is; a server killed (SIGKILL) loses nothing PostgreSQL has acknowledged; only a crash of
+ * PostgreSQL itself can lose the last fraction of a second of such writes, and what each loss means is in decision 101.
+ */
+public final class UnflushedCommit {
+
+    /** True, and sets {@code synchronous_commit off} until the end of the statement's transaction. */
+    public static final Condition ALLOWED = DSL.condition("set_config('synchronous_commit', 'off', true) = 'off'");
+
+    private UnflushedCommit() {
+    }
+}
