@@ -10,6 +10,7 @@ import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -55,6 +56,26 @@ public final class JsonResponses {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         try (JsonGenerator generator = GENERATORS.createGenerator(new Utf8Chunks(res.outputStream()))) {
             writer.accept(generator);
+        }
+    }
+
+    /** Writes JSON text to a response body. */
+    @FunctionalInterface
+    public interface JsonText {
+        void writeTo(Writer out) throws IOException;
+    }
+
+    /**
+     * A 200 whose body is JSON text written as it is, sent as {@link #okStreamed} sends: for a page whose entries
+     * PostgreSQL already wrote as JSON (decision 104). The text must be what JSON-B makes of the resource records.
+     */
+    public static void okStreamedText(ServerResponse res, JsonText text) {
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        try (Writer out = new Utf8Chunks(res.outputStream())) {
+            text.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
