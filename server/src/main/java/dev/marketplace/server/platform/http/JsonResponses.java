@@ -46,7 +46,7 @@ public final class JsonResponses {
 
     /**
      * A 200 whose body {@code writer} writes through a streaming generator: for the largest answers (a 10,000-item
-     * stock update, a feed page of 1,000 products), where JSON-B's reflection and its cycle check, which hashes every
+     * stock update's results), where JSON-B's reflection and its cycle check, which hashes every
      * record deeply at every level, cost more than writing the JSON (decision 21). The writer must produce what JSON-B
      * makes of the resource records (tests compare the two). The body goes out as it is written (chunked): held whole,
      * a page of several megabytes was a humongous allocation that started a concurrent G1 cycle on every request.
