@@ -27,6 +27,7 @@ import dev.marketplace.server.platform.security.Tenancy;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record2;
 import org.jooq.Table;
 import org.jooq.UpdateResultStep;
 import org.jooq.impl.DSL;
@@ -153,12 +155,12 @@ final class InventoryRepository {
      * (PostgreSQL releases row locks taken after a savepoint rolled back to), and the caller creates the missing
      * levels and locks them all in the same order (decision 11), so concurrent bulk updates cannot deadlock.
      */
-    Optional<Map<StockKey, StockLevel>> lockIfAllExist(DSLContext db, Principal viewer, Collection<StockKey> keys) {
+    Optional<LockedLevels> lockIfAllExist(DSLContext db, Principal viewer, Collection<StockKey> keys) {
         Condition isWanted = isOneOf(keys).and(ownedBy(viewer, STOCK_LEVEL.MERCHANT_ID));
         try {
             return Optional.of(db.transactionResult(savepoint -> {
-                Map<StockKey, StockLevel> existing = lock(savepoint.dsl(), isWanted);
-                if (existing.size() < keys.size()) {
+                LockedLevels existing = lock(savepoint.dsl(), isWanted);
+                if (existing.levels().size() < keys.size()) {
                     throw new SomeLevelsMissing();
                 }
                 return existing;
@@ -189,7 +191,7 @@ final class InventoryRepository {
      * Creates the missing stock levels (zero on hand) for these keys, each with its merchant, and locks all of
      * them: one statement for each, whatever the number of keys (arrays, not one bind value per key).
      */
-    Map<StockKey, StockLevel> createAndLockLevels(DSLContext db, Map<StockKey, UUID> merchantByKey) {
+    LockedLevels createAndLockLevels(DSLContext db, Map<StockKey, UUID> merchantByKey) {
         List<StockKey> keys = merchantByKey.keySet().stream().sorted().toList();
         Table<?> wanted = DSL.table("unnest({0}, {1}, {2}) AS wanted(variant_id, location_id, merchant_id)",
                 uuids(keys.stream().map(StockKey::variantId).toArray(UUID[]::new)),
@@ -212,12 +214,12 @@ final class InventoryRepository {
     }
 
     /** Locks the stock levels of these variants at every location. */
-    Map<StockKey, StockLevel> lockVariants(DSLContext db, Collection<UUID> variantIds) {
+    LockedLevels lockVariants(DSLContext db, Collection<UUID> variantIds) {
         return lock(db, STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variantIds.toArray(UUID[]::new))));
     }
 
     /** Locks these stock levels. */
-    Map<StockKey, StockLevel> lockLevels(DSLContext db, Collection<StockKey> keys) {
+    LockedLevels lockLevels(DSLContext db, Collection<StockKey> keys) {
         return lock(db, isOneOf(keys));
     }
 
@@ -232,35 +234,54 @@ final class InventoryRepository {
     }
 
     /** {@code FOR UPDATE} below {@code ORDER BY}: PostgreSQL takes the row locks in that order. */
-    private static Map<StockKey, StockLevel> lock(DSLContext db, Condition which) {
+    private static LockedLevels lock(DSLContext db, Condition which) {
         Map<StockKey, StockLevel> levels = new LinkedHashMap<>();
-        db.selectFrom(STOCK_LEVEL).where(which)
+        Map<StockKey, String> rowAddresses = new HashMap<>();
+        db.select(STOCK_LEVEL.fields()).select(ROW_ADDRESS).from(STOCK_LEVEL).where(which)
                 .orderBy(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID)
                 .forUpdate()
-                .fetch(InventoryRepository::stockLevel)
-                .forEach(level -> levels.put(level.key(), level));
-        return levels;
+                .forEach(row -> {
+                    StockLevel level = stockLevel(row.into(STOCK_LEVEL));
+                    levels.put(level.key(), level);
+                    rowAddresses.put(level.key(), row.get(ROW_ADDRESS));
+                });
+        return new LockedLevels(levels, rowAddresses);
+    }
+
+    /** Where a stock level's row is ({@code ctid}), as text: it stays there while this transaction holds its lock. */
+    private static final Field<String> ROW_ADDRESS = DSL.field("{0}.ctid::text", SQLDataType.VARCHAR, STOCK_LEVEL)
+            .as("row_address");
+
+    /**
+     * Writes these levels, locked as {@code locked}, back: one statement for all, with the reason their feed entries
+     * give. The CHECK {@code reserved <= on_hand} stays the last word on overselling, whatever was computed here.
+     * Returns the {@code updated_at} they were given, the transaction's time: the rows are not read back (a bulk
+     * request's 10,000 rows were, for that one value).
+     */
+    OffsetDateTime saveLevels(DSLContext db, Collection<StockLevel> levels, LockedLevels locked,
+                              StockChangeReason reason) {
+        Record2<OffsetDateTime, Integer> saved = db.with("saved").as(levelsWritten(levels, locked, reason))
+                .select(DSL.currentOffsetDateTime(), DSL.field(DSL.selectCount().from(DSL.name("saved"))))
+                .fetchSingle();
+        if (saved.value2() != levels.size()) {
+            throw new IllegalStateException(saved.value2() + " of " + levels.size() + " stock levels written back: "
+                    + "a level was written by this transaction between its lock and this write");
+        }
+        return saved.value1();
     }
 
     /**
-     * Writes these locked levels back: one statement for all, with the reason their feed entries give. The CHECK
-     * {@code reserved <= on_hand} stays the last word on overselling, whatever was computed here. Returns the
-     * {@code updated_at} they were given, the transaction's time: the rows are not read back (a bulk request's 10,000
-     * rows were, for that one value).
+     * The UPDATE writing these locked levels back (in key order), for a statement of its caller. Each row is
+     * fetched by the address its lock read (a TID scan, not a second probe of the primary key); the key is checked
+     * on the row found, so a row that moved since (this transaction wrote it in between) is not written at all.
      */
-    OffsetDateTime saveLevels(DSLContext db, Collection<StockLevel> levels, StockChangeReason reason) {
-        return db.with("saved").as(levelsWritten(levels, reason))
-                .select(DSL.currentOffsetDateTime())
-                .fetchSingle()
-                .value1();
-    }
-
-    /** The UPDATE writing these locked levels back (in key order), for a statement of its caller. */
-    private static UpdateResultStep<StockLevelRecord> levelsWritten(Collection<StockLevel> levels,
+    private static UpdateResultStep<StockLevelRecord> levelsWritten(Collection<StockLevel> levels, LockedLevels locked,
                                                                     StockChangeReason reason) {
         List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
-        Table<?> changed = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}) AS changed(variant_id, location_id, "
-                        + "on_hand, reserved, last_source_sequence, low_stock_threshold)",
+        Table<?> changed = DSL.table("unnest({0}::tid[], {1}, {2}, {3}, {4}, {5}, {6}) AS changed(row_address, "
+                        + "variant_id, location_id, on_hand, reserved, last_source_sequence, low_stock_threshold)",
+                DSL.val(sorted.stream().map(level -> locked.rowAddresses().get(level.key())).toArray(String[]::new),
+                        SQLDataType.VARCHAR.array()),
                 uuids(sorted.stream().map(StockLevel::variantId).toArray(UUID[]::new)),
                 uuids(sorted.stream().map(StockLevel::locationId).toArray(UUID[]::new)),
                 longs(sorted.stream().map(StockLevel::onHand).toArray(Long[]::new)),
@@ -277,7 +298,8 @@ final class InventoryRepository {
                 .set(STOCK_LEVEL.UPDATED_AT, DSL.currentOffsetDateTime())
                 .set(STOCK_LEVEL.LAST_CHANGE_REASON, reason.wireName())
                 .from(changed)
-                .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
+                .where(DSL.condition("{0}.ctid = changed.row_address", STOCK_LEVEL))
+                .and(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
                 .and(STOCK_LEVEL.LOCATION_ID.eq(DSL.field(DSL.name("changed", "location_id"), SQLDataType.UUID)))
                 .returning(STOCK_LEVEL.VARIANT_ID);
     }
@@ -343,7 +365,7 @@ final class InventoryRepository {
      * foreign key to the reservation is checked at its end, when the reservation's row is there).
      */
     Reservation insertReservation(DSLContext db, UUID id, Principal owner, List<Reservation.Line> lines,
-                                  Duration holdFor, Collection<StockLevel> levels) {
+                                  Duration holdFor, Collection<StockLevel> levels, LockedLevels locked) {
         var lineRows = DSL.insertInto(STOCK_RESERVATION_LINE, STOCK_RESERVATION_LINE.RESERVATION_ID,
                 STOCK_RESERVATION_LINE.LINE_NUMBER, STOCK_RESERVATION_LINE.VARIANT_ID,
                 STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY);
@@ -351,7 +373,7 @@ final class InventoryRepository {
             Reservation.Line line = lines.get(i);
             lineRows = lineRows.values(id, i, line.variantId(), line.locationId(), line.quantity());
         }
-        StockReservationRecord row = db.with("saved").as(levelsWritten(levels, StockChangeReason.RESERVED))
+        StockReservationRecord row = db.with("saved").as(levelsWritten(levels, locked, StockChangeReason.RESERVED))
                 .with("reservation_lines").as(lineRows.returningResult(STOCK_RESERVATION_LINE.LINE_NUMBER))
                 .insertInto(STOCK_RESERVATION)
                 .set(STOCK_RESERVATION.ID, id)

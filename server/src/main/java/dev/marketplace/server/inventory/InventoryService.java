@@ -164,9 +164,10 @@ public final class InventoryService {
     private List<StockUpdateResult> applyUpdates(DSLContext db, Principal caller, List<StockUpdate> items,
                                                  StockChangeReason reason) {
         StockUpdateResult[] results = new StockUpdateResult[items.size()];
-        Map<StockKey, StockLevel> levels = repository.lockIfAllExist(db, caller,
+        LockedLevels locked = repository.lockIfAllExist(db, caller,
                         items.stream().map(StockUpdate::key).collect(Collectors.toSet()))
                 .orElseGet(() -> checkCreateAndLock(db, caller, items, results));
+        Map<StockKey, StockLevel> levels = locked.levels();
         Map<StockKey, StockLevel> changed = new LinkedHashMap<>();
         List<StockLevel> fellBelowThreshold = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -187,7 +188,7 @@ public final class InventoryService {
         if (changed.isEmpty()) {
             return List.of(results);
         }
-        OffsetDateTime updatedAt = repository.saveLevels(db, changed.values(), reason);
+        OffsetDateTime updatedAt = repository.saveLevels(db, changed.values(), locked, reason);
         soldOut.forget(changed.values().stream().map(StockLevel::variantId).toList());
         repository.insertLowStockEvents(db, fellBelowThreshold);
         return Arrays.stream(results).map(result -> withUpdatedAt(result, changed.keySet(), updatedAt)).toList();
@@ -197,7 +198,7 @@ public final class InventoryService {
      * Rejects the items naming a variant or location the caller may not update (their results are set), creates
      * the missing levels of the others and locks them all.
      */
-    private Map<StockKey, StockLevel> checkCreateAndLock(DSLContext db, Principal caller, List<StockUpdate> items,
+    private LockedLevels checkCreateAndLock(DSLContext db, Principal caller, List<StockUpdate> items,
                                                          StockUpdateResult[] results) {
         Map<UUID, UUID> merchantOfVariant = products.merchantsOfVariants(db,
                 items.stream().map(StockUpdate::variantId).collect(Collectors.toSet()));
@@ -219,7 +220,7 @@ public final class InventoryService {
                 merchantByKey.put(item.key(), locationMerchant);
             }
         }
-        return merchantByKey.isEmpty() ? Map.of() : repository.createAndLockLevels(db, merchantByKey);
+        return merchantByKey.isEmpty() ? LockedLevels.NONE : repository.createAndLockLevels(db, merchantByKey);
     }
 
     /**

@@ -68,8 +68,9 @@ public final class ReservationService {
      */
     public Reservation reserve(DSLContext db, Principal caller, UUID reservationId, ReservationRequest request) {
         List<ReservationRequest.Line> lines = request.lines();
-        Map<StockKey, StockLevel> before = repository.lockVariants(db,
+        LockedLevels locked = repository.lockVariants(db,
                 lines.stream().map(ReservationRequest.Line::variantId).collect(Collectors.toSet()));
+        Map<StockKey, StockLevel> before = locked.levels();
         Map<StockKey, StockLevel> levels = new HashMap<>(before);
         Map<StockKey, StockLevel> changed = new HashMap<>();
         List<Reservation.Line> allocated = new ArrayList<>();
@@ -93,7 +94,7 @@ public final class ReservationService {
         // The levels written back with the reservation and its lines in one statement: the locks taken above are
         // held one round trip less (decision 87).
         Reservation reservation = repository.insertReservation(db, reservationId, caller, allocated,
-                request.holdFor(), changed.values());
+                request.holdFor(), changed.values(), locked);
         saved(db, before, changed);
         return reservation;
     }
@@ -264,23 +265,23 @@ public final class ReservationService {
     /** Locks the lines' levels, applies {@code change} (level, quantity) for each line, and saves them. */
     private void applyToLevels(DSLContext db, List<Reservation.Line> lines, StockChangeReason reason,
                                BiFunction<StockLevel, Long, StockLevel> change) {
-        Map<StockKey, StockLevel> before = repository.lockLevels(db,
+        LockedLevels locked = repository.lockLevels(db,
                 lines.stream().map(Reservation.Line::key).distinct().toList());
-        Map<StockKey, StockLevel> levels = new HashMap<>(before);
+        Map<StockKey, StockLevel> levels = new HashMap<>(locked.levels());
         Map<StockKey, StockLevel> changed = new HashMap<>();
         for (Reservation.Line line : lines) {
             StockLevel after = change.apply(levels.get(line.key()), line.quantity());
             levels.put(after.key(), after);
             changed.put(after.key(), after);
         }
-        save(db, before, changed, reason);
+        save(db, locked, changed, reason);
     }
 
     /** Writes the changed levels and records a low-stock event for each that fell below its threshold. */
-    private void save(DSLContext db, Map<StockKey, StockLevel> before, Map<StockKey, StockLevel> changed,
+    private void save(DSLContext db, LockedLevels locked, Map<StockKey, StockLevel> changed,
                       StockChangeReason reason) {
-        repository.saveLevels(db, changed.values(), reason);
-        saved(db, before, changed);
+        repository.saveLevels(db, changed.values(), locked, reason);
+        saved(db, locked.levels(), changed);
     }
 
     /** What follows levels written back: sold-out marks forgotten, low-stock events of those that fell below. */

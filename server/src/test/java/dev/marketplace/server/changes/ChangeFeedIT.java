@@ -1,6 +1,7 @@
 package dev.marketplace.server.changes;
 
 import static dev.marketplace.schema.Tables.PRODUCT;
+import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -38,11 +39,16 @@ import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jooq.JSONB;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,6 +88,47 @@ class ChangeFeedIT {
         assertThat(changes).extracting(ProductChange::getPosition).isSorted().doesNotHaveDuplicates();
         assertThat(changes.getLast().getProduct().getStatus()).isEqualTo(ProductStatus.PUBLISHED);
         assertThat(changes.getFirst().getProduct().getTitle()).containsEntry("en", "Sencha Premium");
+    }
+
+    @Test
+    void aProductInTheFeedIsTheJsonEveryOtherProductEndpointAnswers() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        Product published = catalog.published(merchant, new ProductCreate().categoryId(tea.getId())
+                .title(Map.of("ja", "有機緑茶 ＃１", "en", "Green tea \\ \"organic\" </script>"))
+                .description(Map.of("en", "Loose leaf, 100 % 静岡"))
+                .attributes(Map.of("origin", "静岡", "grade", "first flush"))
+                .imageUrls(List.of("https://img.example/1.jpg", "https://img.example/2.jpg"))
+                .handlingDays(2)
+                .variants(List.of(variant("JSON-1").attributes(Map.of("size", "100g"))
+                                .compareAtPrice(new Money().amount(2_000L).currency("JPY")),
+                        variant("JSON-2"))));
+        // What no request of a merchant sets directly: an external id, compliance findings, rejection reasons.
+        server.db().update(PRODUCT).set(PRODUCT.EXTERNAL_ID, "erp-\"7\"")
+                .set(PRODUCT.COMPLIANCE_FINDINGS, JSONB.jsonb("[{\"word\": \"最安値\", \"field\": \"title/ja\"}]"))
+                .set(PRODUCT.REJECTION_REASONS, new String[] {"needs \"care\"", "画像"})
+                .where(PRODUCT.ID.eq(published.getId())).execute();
+        Product draft = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Bancha", "BAN-1", 800, "JPY"));
+
+        JsonObject page = body(server.request("/v1/products/changes?limit=1000").GET().build()).asJsonObject();
+
+        for (Product product : List.of(published, draft)) {
+            JsonValue answered = body(server.request("/v1/products/" + product.getId()).GET().build());
+            List<JsonValue> inFeed = page.getJsonArray("items").getValuesAs(JsonObject.class).stream()
+                    .filter(item -> item.getString("productId").equals(product.getId().toString()))
+                    .map(item -> item.get("product")).toList();
+            assertThat(inFeed).isNotEmpty().containsOnly(answered);
+        }
+        assertThat(body(server.request("/v1/products/" + published.getId()).GET().build()).asJsonObject())
+                .containsKeys("externalId", "handlingDays", "publishedAt");
+    }
+
+    private static JsonValue body(java.net.http.HttpRequest request) {
+        java.net.http.HttpResponse<String> response = server.send(request);
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (JsonReader reader = JSON.createReader(new StringReader(response.body()))) {
+            return reader.readValue();
+        }
     }
 
     @Test

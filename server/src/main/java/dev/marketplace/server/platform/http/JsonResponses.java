@@ -10,6 +10,7 @@ import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -45,7 +46,7 @@ public final class JsonResponses {
 
     /**
      * A 200 whose body {@code writer} writes through a streaming generator: for the largest answers (a 10,000-item
-     * stock update, a feed page of 1,000 products), where JSON-B's reflection and its cycle check, which hashes every
+     * stock update's results), where JSON-B's reflection and its cycle check, which hashes every
      * record deeply at every level, cost more than writing the JSON (decision 21). The writer must produce what JSON-B
      * makes of the resource records (tests compare the two). The body goes out as it is written (chunked): held whole,
      * a page of several megabytes was a humongous allocation that started a concurrent G1 cycle on every request.
@@ -55,6 +56,26 @@ public final class JsonResponses {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         try (JsonGenerator generator = GENERATORS.createGenerator(new Utf8Chunks(res.outputStream()))) {
             writer.accept(generator);
+        }
+    }
+
+    /** Writes JSON text to a response body. */
+    @FunctionalInterface
+    public interface JsonText {
+        void writeTo(Writer out) throws IOException;
+    }
+
+    /**
+     * A 200 whose body is JSON text written as it is, sent as {@link #okStreamed} sends: for a page whose entries
+     * PostgreSQL already wrote as JSON (decision 104). The text must be what JSON-B makes of the resource records.
+     */
+    public static void okStreamedText(ServerResponse res, JsonText text) {
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        try (Writer out = new Utf8Chunks(res.outputStream())) {
+            text.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
