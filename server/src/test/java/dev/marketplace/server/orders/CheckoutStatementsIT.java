@@ -207,9 +207,7 @@ class CheckoutStatementsIT {
     @Test
     void aCheckedOutCartIsForgottenByAnotherNodeWithoutANotificationInTheCheckoutsTransaction() throws Exception {
         OpenCarts elsewhere = new OpenCarts();
-        try (ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere)) {
-            elsewhere.deliveredBy(delivery);
-            assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+        try (ChangeNotifications delivery = listeningElsewhere(elsewhere)) {
             Item item = shop.item(tea, "S-ANNOUNCED", 2_000, 10, true);
             MarketplaceClient customer = shop.customer(UUID.randomUUID());
             UUID checkedOut = shop.cartWith(customer, 1, item);
@@ -239,9 +237,7 @@ class CheckoutStatementsIT {
     @Test
     void aCheckoutThatLostTheLastUnitAnnouncesItsCartOpenAgainAndItsNextRefusalRunsNoStatement() throws Exception {
         OpenCarts elsewhere = new OpenCarts();
-        try (ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere)) {
-            elsewhere.deliveredBy(delivery);
-            assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+        try (ChangeNotifications delivery = listeningElsewhere(elsewhere)) {
             Item last = shop.item(tea, "S-RACED", 5_000, 1, true);
             UUID loser = UUID.randomUUID();
             UUID losersCart = shop.cartWith(shop.customer(loser), 1, last);
@@ -294,9 +290,7 @@ class CheckoutStatementsIT {
     @Test
     void aCartAnnouncedAsItIsWaitsForACheckoutThatMarkedItAndStaysForgottenOnceThatCommitted() throws Exception {
         OpenCarts elsewhere = new OpenCarts();
-        try (ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere)) {
-            elsewhere.deliveredBy(delivery);
-            assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+        try (ChangeNotifications delivery = listeningElsewhere(elsewhere)) {
             Item item = shop.item(tea, "S-REANNOUNCED", 2_000, 10, true);
             UUID cart = shop.cartWith(shop.customer(UUID.randomUUID()), 1, item);
             Await.until(Duration.ofSeconds(5), "the cart announced open elsewhere",
@@ -324,6 +318,14 @@ class CheckoutStatementsIT {
             delivery.awaitDelivery();
             assertThat(elsewhere.find(cart)).as("the checked-out cart, elsewhere").isEmpty();
         }
+    }
+
+    /** {@code elsewhere} kept current from the carts' announcements on this database, as another node's would be. */
+    private static ChangeNotifications listeningElsewhere(OpenCarts elsewhere) throws Exception {
+        ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere);
+        elsewhere.deliveredBy(delivery);
+        assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+        return delivery;
     }
 
     /** A statement a checkout's refusal would run on its own account (not a job's, the audit batch's or a lease's). */
