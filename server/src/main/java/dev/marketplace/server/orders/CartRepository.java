@@ -110,6 +110,15 @@ final class CartRepository {
         db.execute("SELECT pg_notify(?, ?)", OpenCarts.CHANNEL, cartId.toString());
     }
 
+    /**
+     * Announces the cart on {@link OpenCarts#CHANNEL} as it is committed now (V93, decision 103), in {@code db}'s
+     * transaction: after a checkout that announced it checked out rolled back. Waits for a checkout that has marked it
+     * meanwhile, and then announces nothing.
+     */
+    void announceAsItIs(DSLContext db, UUID cartId) {
+        db.execute("SELECT announce_cart_as_it_is(?)", cartId);
+    }
+
     private static void touch(DSLContext db, UUID cartId) {
         db.update(CART).set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(CART.ID.eq(cartId)).execute();

@@ -19,8 +19,9 @@ import org.jooq.DSLContext;
  * locked by its mark, its announcement goes into the next batch ({@link NotificationBatches}) while the checkout goes
  * on; the checkout waits for it before it takes the stock levels' locks. No change of the cart can be announced
  * between that announcement and the checkout's commit (its row is locked), and none after it (V84 announces no
- * checked-out cart). A node that dies after the announcement and before its commit leaves a cart forgotten that is
- * still open: it is read on its next checkout, as any cart not known.
+ * checked-out cart). A checkout that rolls back after its announcement announces its cart as it then is, open again
+ * (decision 103). A node that dies after the announcement and before its commit leaves a cart forgotten that is still
+ * open: it is read on its next checkout, as any cart not known.
  */
 final class CheckoutAnnouncements implements AutoCloseable {
 
@@ -31,11 +32,19 @@ final class CheckoutAnnouncements implements AutoCloseable {
     interface Announcement {
         /** Returns once the announcement has committed, or has been made part of the checkout's {@code transaction}. */
         void beforeCommitOf(DSLContext transaction);
+
+        /**
+         * The checkout rolled back (it lost the race for the last units, say): its cart is announced as it is now,
+         * open again, after this announcement, so every node knows it again and can refuse its next checkout from
+         * memory (decision 103). Runs in a transaction of its own on {@code dsl}.
+         */
+        void afterRollback(DSLContext dsl);
     }
 
     private final NotificationBatches batches;
     private final CartRepository carts = new CartRepository();
     private final LongAdder inTheCheckoutsTransaction = new LongAdder();
+    private final LongAdder announcedOpenAgain = new LongAdder();
 
     private CheckoutAnnouncements(NotificationBatches batches) {
         this.batches = batches;
@@ -54,19 +63,49 @@ final class CheckoutAnnouncements implements AutoCloseable {
     /** Starts announcing {@code cartId}'s checkout; called once the checkout's mark has locked the cart's row. */
     Announcement checkedOut(UUID cartId) {
         if (batches == null) {
-            return transaction -> announceIn(transaction, cartId);
+            return new Announcement() {
+                @Override
+                public void beforeCommitOf(DSLContext transaction) {
+                    announceIn(transaction, cartId);
+                }
+
+                @Override
+                public void afterRollback(DSLContext dsl) {
+                    // Announced in the checkout's transaction, so rolled back with it: nothing was announced.
+                }
+            };
         }
         CompletableFuture<Void> sent = batches.send(cartId.toString());
-        return transaction -> {
-            try {
-                sent.get(AT_MOST.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                announceIn(transaction, cartId); // a duplicate at worst, if the batch commits later
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                announceIn(transaction, cartId);
+        return new Announcement() {
+            @Override
+            public void beforeCommitOf(DSLContext transaction) {
+                if (!arrived(sent)) {
+                    announceIn(transaction, cartId); // a duplicate at worst, if the batch commits later
+                }
+            }
+
+            @Override
+            public void afterRollback(DSLContext dsl) {
+                // After the batch, when it comes in time: one later than that leaves the cart forgotten, which
+                // costs its next checkout a read and refuses nothing wrongly.
+                arrived(sent);
+                announcedOpenAgain.increment();
+                carts.announceAsItIs(dsl, cartId);
             }
         };
+    }
+
+    /** Whether the batch carrying an announcement committed within {@link #AT_MOST}. */
+    private static boolean arrived(CompletableFuture<Void> sent) {
+        try {
+            sent.get(AT_MOST.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void announceIn(DSLContext transaction, UUID cartId) {
@@ -77,6 +116,11 @@ final class CheckoutAnnouncements implements AutoCloseable {
     /** Checkouts whose cart was announced in their own transaction (no batch, or a batch failed or late): a metric. */
     long announcedInTheCheckoutsTransaction() {
         return inTheCheckoutsTransaction.sum();
+    }
+
+    /** Carts announced as they are after their checkout rolled back (decision 103): a metric. */
+    long announcedAfterRollback() {
+        return announcedOpenAgain.sum();
     }
 
     @Override

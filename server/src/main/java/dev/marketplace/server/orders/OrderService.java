@@ -286,9 +286,30 @@ public final class OrderService {
     }
 
     private Next placeInOneTransaction(Checkout run) {
-        dsl.transaction(tx -> placing.run(run.in(tx.dsl())));
+        try {
+            dsl.transaction(tx -> placing.run(run.in(tx.dsl())));
+        } catch (RuntimeException rolledBack) {
+            if (run.announcement != null) { // announced checked out, and open after all
+                announceOpenAgain(run, rolledBack);
+            }
+            throw rolledBack;
+        }
         openCarts.forget(run.cart.id());
         return Next.CONTINUE;
+    }
+
+    /**
+     * Decision 103: without this, every node would keep the cart forgotten, and its buyer's next checkout after the
+     * sell-out would claim a key and read the cart instead of being refused from memory. Committed before the refusal is
+     * answered. Its failure only leaves the cart forgotten (read when next checked out), which refuses nothing wrongly.
+     */
+    private void announceOpenAgain(Checkout run, RuntimeException rolledBack) {
+        try {
+            run.announcement.afterRollback(dsl);
+        } catch (RuntimeException failed) {
+            rolledBack.addSuppressed(failed);
+            LOG.log(System.Logger.Level.WARNING, "announcing cart " + run.cart.id() + " open again failed", failed);
+        }
     }
     private List<Pricing.Item> itemsOf(Cart cart) {
         Map<UUID, VariantForSale> variants = products.variantsForSale(dsl,

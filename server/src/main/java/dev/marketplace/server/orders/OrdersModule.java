@@ -35,6 +35,7 @@ public final class OrdersModule implements Module {
     /** Checked-out carts announced in batches, apart from their checkouts' commits (decision 94). */
     private final CheckoutAnnouncements checkoutAnnouncements;
     private final Meter announcedInTransaction;
+    private final Meter announcedAfterRollback;
     private final MeterRegistry meters = Metrics.globalRegistry();
     private final Meter refusalsBeforeTheKey;
     /** How often each node expires unpaid orders (SKIP LOCKED, safe on many nodes): orders.jobs.every. */
@@ -65,6 +66,11 @@ public final class OrdersModule implements Module {
                         CheckoutAnnouncements::announcedInTheCheckoutsTransaction)
                 .description("Checkouts that announced their cart in their own transaction, behind PostgreSQL's "
                         + "notify lock, because its batch failed or was late (decision 94)"));
+        this.announcedAfterRollback = meters.getOrCreate(FunctionalCounter.builder(
+                        "orders.checkouts.announced.after.rollback", checkoutAnnouncements,
+                        CheckoutAnnouncements::announcedAfterRollback)
+                .description("Carts announced as they are (open again) after their checkout announced them checked "
+                        + "out and rolled back, as when it lost the race for the last units (decision 103)"));
         this.customerData = new OrderCustomerData(dsl, piiKeys, ports.attribution());
         this.salesFigures = new SalesFigures(dsl);
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
@@ -104,6 +110,7 @@ public final class OrdersModule implements Module {
     public void close() {
         meters.remove(refusalsBeforeTheKey); // a later server in the same JVM (tests) registers its own
         meters.remove(announcedInTransaction);
+        meters.remove(announcedAfterRollback);
         cartChanges.close();
         checkoutAnnouncements.close();
     }

@@ -18,6 +18,8 @@ import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -25,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -203,9 +207,7 @@ class CheckoutStatementsIT {
     @Test
     void aCheckedOutCartIsForgottenByAnotherNodeWithoutANotificationInTheCheckoutsTransaction() throws Exception {
         OpenCarts elsewhere = new OpenCarts();
-        try (ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere)) {
-            elsewhere.deliveredBy(delivery);
-            assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+        try (ChangeNotifications delivery = listeningElsewhere(elsewhere)) {
             Item item = shop.item(tea, "S-ANNOUNCED", 2_000, 10, true);
             MarketplaceClient customer = shop.customer(UUID.randomUUID());
             UUID checkedOut = shop.cartWith(customer, 1, item);
@@ -224,6 +226,106 @@ class CheckoutStatementsIT {
             delivery.awaitDelivery();
             assertThat(elsewhere.find(markedBySql)).as("a cart marked checked out by SQL alone, elsewhere").isPresent();
         }
+    }
+
+    /**
+     * Decision 103: a checkout that announced its cart checked out and then lost the last unit at the reservation
+     * announces the cart open again, so every node knows it, and the buyer's next checkout after the sell-out is
+     * refused from memory instead of claiming a key and reading the cart. The race is made without timing: the test
+     * holds the stock level's lock until the checkout waits on it, then takes the last unit and lets go.
+     */
+    @Test
+    void aCheckoutThatLostTheLastUnitAnnouncesItsCartOpenAgainAndItsNextRefusalRunsNoStatement() throws Exception {
+        OpenCarts elsewhere = new OpenCarts();
+        try (ChangeNotifications delivery = listeningElsewhere(elsewhere)) {
+            Item last = shop.item(tea, "S-RACED", 5_000, 1, true);
+            UUID loser = UUID.randomUUID();
+            UUID losersCart = shop.cartWith(shop.customer(loser), 1, last);
+            Await.until(Duration.ofSeconds(5), "the cart announced open elsewhere",
+                    () -> elsewhere.find(losersCart).isPresent());
+
+            CompletableFuture<HttpResponse<String>> losing;
+            try (Connection lock = server.dataSource().getConnection()) {
+                lock.setAutoCommit(false);
+                try (PreparedStatement level = lock.prepareStatement(
+                        "SELECT 1 FROM stock_level WHERE variant_id = ? FOR UPDATE")) {
+                    level.setObject(1, last.variantId());
+                    level.executeQuery().close();
+                }
+                losing = CompletableFuture.supplyAsync(() -> checkout(loser, losersCart, UUID.randomUUID().toString()));
+                Await.until(Duration.ofSeconds(30), "the checkout announced and waiting for the stock level's lock",
+                        () -> elsewhere.find(losersCart).isEmpty() && !server.db().fetch("""
+                                SELECT 1 FROM pg_stat_activity
+                                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                                  AND query ILIKE '%stock_level%'""").isEmpty());
+                try (PreparedStatement taken = lock.prepareStatement( // the last unit sold elsewhere meanwhile
+                        "UPDATE stock_level SET on_hand = 0 WHERE variant_id = ?")) {
+                    taken.setObject(1, last.variantId());
+                    taken.executeUpdate();
+                }
+                lock.commit();
+            }
+            HttpResponse<String> lost = losing.get(30, TimeUnit.SECONDS);
+            assertThat(lost.statusCode()).as(lost.body()).isEqualTo(409);
+            assertThat(lost.body()).contains("\"code\":\"insufficient_stock\"");
+
+            delivery.awaitDelivery(); // everything committed before the answer has reached the other node
+            assertThat(elsewhere.find(losersCart)).as("the loser's cart, elsewhere")
+                    .hasValueSatisfying(cart -> assertThat(cart.variantIds()).containsExactly(last.variantId()));
+            Await.until(Duration.ofSeconds(5), "the loser's next checkout refused from memory alone", () -> {
+                List<String> statements = recorder.allDuring(() -> {
+                    assertThat(checkout(loser, losersCart, UUID.randomUUID().toString()).statusCode()).isEqualTo(409);
+                    return null;
+                });
+                return statements.stream().noneMatch(CheckoutStatementsIT::aRefusalsOwn);
+            });
+        }
+    }
+
+    /**
+     * Decision 103's race: announcing a cart as it is, after a checkout rolled back, waits for a later checkout that
+     * has marked it (a resend, on any node), and announces nothing once that one committed: never open what is
+     * checked out. Without the wait it would read the cart as last committed, open, after that checkout's announcement.
+     */
+    @Test
+    void aCartAnnouncedAsItIsWaitsForACheckoutThatMarkedItAndStaysForgottenOnceThatCommitted() throws Exception {
+        OpenCarts elsewhere = new OpenCarts();
+        try (ChangeNotifications delivery = listeningElsewhere(elsewhere)) {
+            Item item = shop.item(tea, "S-REANNOUNCED", 2_000, 10, true);
+            UUID cart = shop.cartWith(shop.customer(UUID.randomUUID()), 1, item);
+            Await.until(Duration.ofSeconds(5), "the cart announced open elsewhere",
+                    () -> elsewhere.find(cart).isPresent());
+
+            CompletableFuture<Void> announced;
+            try (Connection checkout = server.dataSource().getConnection()) {
+                checkout.setAutoCommit(false);
+                try (PreparedStatement mark = checkout.prepareStatement("UPDATE cart SET checked_out_order_id = "
+                        + "gen_random_uuid(), version = version + 1 WHERE id = ?")) {
+                    mark.setObject(1, cart);
+                    mark.executeUpdate();
+                }
+                // The checkout's own announcement, committed apart before it, as its batch does (decision 94).
+                server.db().execute("SELECT pg_notify(?, ?)", OpenCarts.CHANNEL, cart.toString());
+                announced = CompletableFuture.runAsync(() -> new CartRepository().announceAsItIs(server.db(), cart));
+                Await.until(Duration.ofSeconds(30), "the announcement waiting for the checkout's mark",
+                        () -> !server.db().fetch("""
+                                SELECT 1 FROM pg_stat_activity
+                                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                                  AND query ILIKE '%announce_cart_as_it_is%'""").isEmpty());
+                checkout.commit();
+            }
+            announced.get(30, TimeUnit.SECONDS);
+            delivery.awaitDelivery();
+            assertThat(elsewhere.find(cart)).as("the checked-out cart, elsewhere").isEmpty();
+        }
+    }
+
+    /** {@code elsewhere} kept current from the carts' announcements on this database, as another node's would be. */
+    private static ChangeNotifications listeningElsewhere(OpenCarts elsewhere) throws Exception {
+        ChangeNotifications delivery = ChangeNotifications.listen(OpenCarts.CHANNEL, server.database(), elsewhere);
+        elsewhere.deliveredBy(delivery);
+        assertThat(delivery.awaitCurrent(Duration.ofSeconds(5))).as("another node listening").isTrue();
+        return delivery;
     }
 
     /** A statement a checkout's refusal would run on its own account (not a job's, the audit batch's or a lease's). */
