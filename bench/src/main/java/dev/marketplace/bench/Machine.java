@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What Linux says about the machine and the processes under test ({@code /proc}). */
 final class Machine {
@@ -135,6 +137,38 @@ final class Machine {
         /** CPU seconds the server's JVM alone took since the meter started (the rest of {@link #serverSeconds} is PostgreSQL's). */
         double jvmSeconds() {
             return cpuSeconds(serverPid) - jvm0;
+        }
+
+        /**
+         * The server's CPU per request since the meter started, in ms, for {@code requests} done meanwhile (warm-up
+         * included; count them in the database, as {@link #rows}, so that shed requests do not thin the figure out):
+         * the JVM's and PostgreSQL's, which survive a loaded machine better than throughput does.
+         */
+        Map<String, Object> perRequest(long requests) {
+            double jvm = jvmSeconds();
+            double server = serverSeconds();
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("requests", requests);
+            figures.put("serverCpuMsPerRequest", round3(server * 1_000 / requests));
+            figures.put("jvmCpuMsPerRequest", round3(jvm * 1_000 / requests));
+            figures.put("postgresCpuMsPerRequest", round3((server - jvm) * 1_000 / requests));
+            figures.put("loadAverage1m", loadAverage());
+            return figures;
+        }
+
+        /** How many rows {@code table} has now (the requests a phase completed: rows after less rows before). */
+        static long rows(Scenario.Context context, String table) {
+            try (java.sql.Connection db = java.sql.DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
+                 java.sql.ResultSet count = db.createStatement().executeQuery("SELECT count(*) FROM " + table)) {
+                count.next();
+                return count.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static double round3(double value) {
+            return Math.round(value * 1000) / 1000.0;
         }
 
         /** Shares of the machine's total CPU capacity (cores × elapsed) over the interval, 0..1. */

@@ -500,10 +500,13 @@ final class OrderScenarios {
                     .toArray(byte[][]::new);
             double preparingSeconds = (System.nanoTime() - preparing) / 1e9;
             AtomicInteger nextCart = new AtomicInteger();
+            long ordersBefore = Machine.CpuMeter.rows(context, "customer_order");
             Machine.CpuMeter rateCpu = new Machine.CpuMeter(context);
             Report.Load atRate = new LoadGenerator(context.base(), OPEN_LOOP_CONNECTIONS).atRate(OPEN_LOOP_RATE,
                     context.timing().warmUp(), context.timing().measured(),
                     random -> checkouts[nextCart.getAndIncrement() % checkouts.length]);
+            Map<String, Object> perCheckoutAtRate = rateCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "customer_order") - ordersBefore);
             Report.CpuShares rateShares = rateCpu.stop();
 
             // Closed loop: POST /v1/orders alone as fast as 32 connections go (the maximum the target is about, and
@@ -515,6 +518,7 @@ final class OrderScenarios {
             byte[][] closedLoopCheckouts = sqlCarts.stream().map(cart -> HttpConnection.post(context.base(),
                     "/v1/orders", customers.get(cart.customer()), checkoutBody(cart.id().toString()))).toArray(byte[][]::new);
             AtomicInteger nextSqlCart = new AtomicInteger();
+            long ordersBeforeClosed = Machine.CpuMeter.rows(context, "customer_order");
             Machine.CpuMeter closedCpu = new Machine.CpuMeter(context);
             Report.Load closedLoop = new LoadGenerator(context.base(), MAX_THROUGHPUT_CONNECTIONS).asFastAsPossible(
                     context.timing().warmUp(), context.timing().measured(), random -> {
@@ -524,6 +528,8 @@ final class OrderScenarios {
                         }
                         return closedLoopCheckouts[next];
                     });
+            Map<String, Object> perCheckoutClosed = closedCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "customer_order") - ordersBeforeClosed);
             Report.CpuShares closedShares = closedCpu.stop();
             checkoutsPerSecondClosedLoop = closedLoop.errors() == 0 ? closedLoop.throughput() : null;
 
@@ -539,10 +545,12 @@ final class OrderScenarios {
             figures.put("cartsPreparedSeconds", Report.round(preparingSeconds));
             figures.put("checkoutOpenLoop300", atRate);
             figures.put("checkoutOpenLoop300Cpu", rateShares);
+            figures.put("checkoutOpenLoop300CpuPerCheckout", perCheckoutAtRate);
             figures.put("sqlCartsWritten", sqlCarts.size());
             figures.put("sqlCartsWrittenSeconds", Report.round(writingSeconds));
             figures.put("checkoutClosedLoop", closedLoop);
             figures.put("checkoutClosedLoopCpu", closedShares);
+            figures.put("checkoutClosedLoopCpuPerCheckout", perCheckoutClosed);
             Report.Latency checkout = stepLatencies.get("checkout");
             return new Report.Scenario(name(), "measured",
                     "maximum measured as checkouts alone (closed loop, 32 connections); whole flows (cart, 5 lines, "

@@ -58,6 +58,7 @@ final class PartnerLeaseScenarios {
             long start = System.nanoTime();
             long measuredFrom = start + context.timing().warmUp().toNanos();
             long end = measuredFrom + context.timing().measured().toNanos();
+            long ordersBefore = Machine.CpuMeter.rows(context, "customer_order");
             Machine.CpuMeter closedCpu = new Machine.CpuMeter(context);
             List<Thread> threads = new ArrayList<>();
             for (int c = 0; c < CONNECTIONS; c++) {
@@ -87,6 +88,9 @@ final class PartnerLeaseScenarios {
                 }));
             }
             LoadGenerator.joinAll(threads);
+            // A lease created and committed: its partner order.
+            Map<String, Object> perPair = closedCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "customer_order") - ordersBefore);
             Report.CpuShares closedShares = closedCpu.stop();
             double seconds = context.timing().measured().toNanos() / 1e9;
             double requestsPerSecond = pairs.sum() * 2 / seconds;
@@ -103,10 +107,13 @@ final class PartnerLeaseScenarios {
                 creates[i] = HttpConnection.post(context.base(), "/v1/partner-inventory/leases",
                         partners.get(i % partners.size()), leaseBody(skus.get(i % skus.size())));
             }
+            long leasesBefore = Machine.CpuMeter.rows(context, "partner_lease");
             Machine.CpuMeter createCpu = new Machine.CpuMeter(context);
             Report.Load createAtRate = new LoadGenerator(context.base(), CONNECTIONS).atRate(OPEN_LOOP_RATE,
                     context.timing().warmUp(), context.timing().measured(),
                     random -> creates[nextCreate.getAndIncrement() % creates.length]);
+            Map<String, Object> perCreate = createCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "partner_lease") - leasesBefore);
             Report.CpuShares createShares = createCpu.stop();
 
             // A lease that could not be taken is counted, not fatal to its thread: a thread that died here left the
@@ -138,10 +145,13 @@ final class PartnerLeaseScenarios {
                         + " leases to commit could be taken: " + new TreeMap<>(preparationFailures));
             }
             AtomicInteger nextCommit = new AtomicInteger();
+            long ordersBeforeCommits = Machine.CpuMeter.rows(context, "customer_order");
             Machine.CpuMeter commitCpu = new Machine.CpuMeter(context);
             Report.Load commitAtRate = new LoadGenerator(context.base(), CONNECTIONS).atRate(OPEN_LOOP_RATE,
                     context.timing().warmUp(), context.timing().measured(),
                     random -> commits.get(nextCommit.getAndIncrement() % commits.size()));
+            Map<String, Object> perCommit = commitCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "customer_order") - ordersBeforeCommits);
             Report.CpuShares commitShares = commitCpu.stop();
 
             Map<String, Object> figures = new LinkedHashMap<>();
@@ -151,11 +161,14 @@ final class PartnerLeaseScenarios {
                     Report.round(pairs.sum() / seconds), "requestsPerSecond", Report.round(requestsPerSecond),
                     "failures", new TreeMap<>(failures), "latencyMsByStep", latencies));
             figures.put("closedLoopCpu", closedShares);
+            figures.put("closedLoopCpuPerLeaseCreatedAndCommitted", perPair);
             figures.put("createOpenLoop300", createAtRate);
             figures.put("createOpenLoop300Cpu", createShares);
+            figures.put("createOpenLoop300CpuPerRequest", perCreate);
             figures.put("commitPreparationFailures", new TreeMap<>(preparationFailures));
             figures.put("commitOpenLoop300", commitAtRate);
             figures.put("commitOpenLoop300Cpu", commitShares);
+            figures.put("commitOpenLoop300CpuPerRequest", perCommit);
             long failed = failures.values().stream().mapToLong(LongAdder::sum).sum();
             return new Report.Scenario(name(), "measured",
                     "closed loop: a lease of one unit then its commit, 32 connections over 4 partners; open loop: "

@@ -70,14 +70,18 @@ final class PartnerScenarios {
             double seconds = context.timing().warmUp().toSeconds() + context.timing().measured().toSeconds();
             byte[][] openLoop = credits(context, partnerToken, (int) Math.ceil(OPEN_LOOP_RATE * seconds * 1.05));
             AtomicInteger nextOpen = new AtomicInteger();
+            long exchangesBefore = Machine.CpuMeter.rows(context, "partner_exchange");
             Machine.CpuMeter openCpu = new Machine.CpuMeter(context);
             Report.Load atRate = new LoadGenerator(context.base(), OPEN_LOOP_CONNECTIONS).atRate(OPEN_LOOP_RATE,
                     context.timing().warmUp(), context.timing().measured(),
                     random -> openLoop[nextOpen.getAndIncrement() % openLoop.length]);
+            Map<String, Object> openPerCredit = openCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "partner_exchange") - exchangesBefore);
             Report.CpuShares openShares = openCpu.stop();
 
             byte[][] closedLoop = credits(context, partnerToken, (int) (CLOSED_LOOP_MAX_RATE * seconds));
             AtomicInteger nextClosed = new AtomicInteger();
+            long exchangesBeforeClosed = Machine.CpuMeter.rows(context, "partner_exchange");
             Machine.CpuMeter closedCpu = new Machine.CpuMeter(context);
             Report.Load closed = new LoadGenerator(context.base(), CLOSED_LOOP_CONNECTIONS).asFastAsPossible(
                     context.timing().warmUp(), context.timing().measured(), random -> {
@@ -87,14 +91,18 @@ final class PartnerScenarios {
                         }
                         return closedLoop[next];
                     });
+            Map<String, Object> closedPerCredit = closedCpu.perRequest(
+                    Machine.CpuMeter.rows(context, "partner_exchange") - exchangesBeforeClosed);
             Report.CpuShares closedShares = closedCpu.stop();
 
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("linkedMembers", MEMBERS);
             figures.put("inboundOpenLoop300", atRate);
             figures.put("inboundOpenLoop300Cpu", openShares);
+            figures.put("inboundOpenLoop300CpuPerCredit", openPerCredit);
             figures.put("inboundClosedLoop", closed);
             figures.put("inboundClosedLoopCpu", closedShares);
+            figures.put("inboundClosedLoopCpuPerCredit", closedPerCredit);
             return new Report.Scenario(name(), "measured", "POST /v1/exchanges/inbound, one new key each", figures,
                     List.of(new Report.Check("≥ 500 credits/s (closed loop)", String.format(Locale.ROOT,
                                     "%.0f credits/s at %d connections (p99 %.1f ms, %d errors)", closed.throughput(),

@@ -1,24 +1,18 @@
 package dev.marketplace.server.testing;
 
-import java.util.Arrays;
+import dev.marketplace.server.platform.persistence.Database;
+import dev.marketplace.server.platform.persistence.StatementObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.jooq.Configuration;
-import org.jooq.ExecuteContext;
-import org.jooq.ExecuteListener;
-import org.jooq.TransactionContext;
-import org.jooq.TransactionListener;
-import org.jooq.TransactionListenerProvider;
-import org.jooq.impl.DefaultExecuteListenerProvider;
-import org.jooq.impl.DefaultTransactionListenerProvider;
 
 /**
- * What one request costs PostgreSQL, counted (decision 57): the statements jOOQ sends and the transactions it commits
- * on the request's thread, machine-independent unlike timings. A test-only listener on the server's own configuration
- * records them; background jobs run on other threads and are left out by naming what the request's thread reads.
+ * What one request costs PostgreSQL, counted (decision 57): the statements sent and the transactions committed on the
+ * request's thread, machine-independent unlike timings. They are seen at the JDBC level on the server's own pooled
+ * connections (decision 100), so a statement counts whatever built it: jOOQ, or SQL rendered once and run through
+ * JDBC. Background jobs run on other threads and are left out by naming what the request's thread reads.
  */
 public final class StatementRecorder {
 
@@ -29,45 +23,37 @@ public final class StatementRecorder {
 
     private final Map<Thread, List<String>> statements = new ConcurrentHashMap<>();
     private final Map<Thread, List<String>> commits = new ConcurrentHashMap<>();
-    private final Configuration configuration;
-    private final TransactionListenerProvider[] serversTransactionListeners;
+    private final Database database;
     private volatile List<Thread> requestThreads = List.of();
     private volatile boolean recording;
 
-    /** Listens on the server's configuration until {@link #stop}. */
+    /** Observes the server's connections until {@link #stop}. */
     public StatementRecorder(TestServer server) {
-        configuration = server.db().configuration();
-        configuration.set(new DefaultExecuteListenerProvider(new ExecuteListener() {
+        database = server.database();
+        database.observeStatements(new StatementObserver() {
             @Override
-            public void executeStart(ExecuteContext ctx) {
+            public void sent(String sql) {
                 // The rate limiter leases tokens for many requests at once, whichever request runs out, and the
                 // revocation lists are refreshed every few seconds by whichever request comes: not the request's own
                 // statements. Nor is the audit line: it is written after the answer has gone, so on a kept-alive
                 // connection's thread the previous request's may land among this one's.
-                if (recording && !ctx.sql().contains("lease_rate_limit_tokens") && !ctx.sql().contains("\"revoked_")
-                        && !ctx.sql().startsWith("insert into \"audit_event\"")) {
-                    statements.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add(ctx.sql());
+                if (recording && !sql.contains("lease_rate_limit_tokens") && !sql.contains("\"revoked_")
+                        && !sql.startsWith("insert into \"audit_event\"")) {
+                    statements.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add(sql);
                 }
             }
-        }));
-        // Beside the server's own transaction listener (CommitWatch marks idempotent effects committed), not instead.
-        serversTransactionListeners = configuration.transactionListenerProviders();
-        TransactionListenerProvider[] listeners = Arrays.copyOf(serversTransactionListeners,
-                serversTransactionListeners.length + 1);
-        listeners[serversTransactionListeners.length] = new DefaultTransactionListenerProvider(new TransactionListener() {
+
             @Override
-            public void commitEnd(TransactionContext ctx) {
+            public void committed() {
                 if (recording) {
                     commits.computeIfAbsent(Thread.currentThread(), t -> new CopyOnWriteArrayList<>()).add("commit");
                 }
             }
         });
-        configuration.set(listeners);
     }
 
     public void stop() {
-        configuration.set(new DefaultExecuteListenerProvider[0]);
-        configuration.set(serversTransactionListeners);
+        database.observeStatements(null);
     }
 
     /**

@@ -30,14 +30,18 @@ public final class Database implements AutoCloseable {
 
     private final EmbeddedDatabase embedded;
     private final HikariDataSource pool;
+    private final DatabaseOutage connections;
     private final DSLContext dsl;
 
     private Database(EmbeddedDatabase embedded, HikariDataSource pool) {
         this.embedded = embedded;
         this.pool = pool;
         // While the database is unreachable, requests are refused at once rather than each waiting the pool out.
-        this.dsl = DSL.using(new DefaultConfiguration().set(new DatabaseOutage(pool, OUTAGE_RETRY)).set(SQLDialect.POSTGRES)
-                .set(new Settings().withExecuteLogging(false))
+        this.connections = new DatabaseOutage(pool, OUTAGE_RETRY);
+        // Per statement, jOOQ otherwise asks the driver for warnings after it runs (PostgreSQL's notices, which no
+        // code here reads) and logs it at debug level (decision 100).
+        this.dsl = DSL.using(new DefaultConfiguration().set(connections).set(SQLDialect.POSTGRES)
+                .set(new Settings().withExecuteLogging(false).withFetchWarnings(false))
                 .set(new DefaultTransactionListenerProvider(CommitWatch.listener())));
     }
 
@@ -76,6 +80,15 @@ public final class Database implements AutoCloseable {
 
     public DSLContext dsl() {
         return dsl;
+    }
+
+    /**
+     * Shows {@code observer} every statement and commit sent on the connections {@link #dsl()} takes from now on
+     * (the test harness's statement counts, decision 100); null stops it. The pool's direct users (change
+     * notifications, demo data) are not shown.
+     */
+    public void observeStatements(StatementObserver observer) {
+        connections.observe(observer);
     }
 
     public DataSource dataSource() {

@@ -28,10 +28,16 @@ final class DatabaseOutage implements DataSource {
     private final AtomicBoolean trying = new AtomicBoolean();
     private volatile long downUntil;
     private volatile boolean down;
+    private volatile StatementObserver observer;
 
     DatabaseOutage(DataSource pool, Duration openFor) {
         this.pool = pool;
         this.openForNanos = openFor.toNanos();
+    }
+
+    /** Shows {@code observer} what the connections taken from now on send; null for none. */
+    void observe(StatementObserver observer) {
+        this.observer = observer;
     }
 
     /** Whether a recent attempt found the database unreachable. */
@@ -57,7 +63,7 @@ final class DatabaseOutage implements DataSource {
 
     private Connection attempt() throws SQLException {
         try {
-            Connection connection = HeldConnection.hold(pool.getConnection());
+            Connection connection = HeldConnection.hold(pool.getConnection(), observer);
             if (down) {
                 down = false;
                 LOG.log(System.Logger.Level.INFO, "the database is reachable again");

@@ -20,22 +20,28 @@ import java.sql.SQLNonTransientConnectionException;
  * {@link DatabaseFailures#unreachable} takes for an outage. A connection used after its holder closed it keeps the
  * stateless failure: that is a bug, and a 500.
  *
- * <p>It also keeps the test-only {@link OneConnectionPerThread} check (decision 81).
+ * <p>It also keeps the test-only {@link OneConnectionPerThread} check (decision 81), and shows a
+ * {@link StatementObserver}, when one is set, what is sent on the connection (decision 100).
  */
 final class HeldConnection implements InvocationHandler {
 
     private final Connection pooled;
+    private final StatementObserver observer;
     private boolean closedByHolder;
 
-    private HeldConnection(Connection pooled) {
+    private HeldConnection(Connection pooled, StatementObserver observer) {
         this.pooled = pooled;
+        this.observer = observer;
     }
 
-    /** {@code pooled}, held by this thread until it is closed; refused (and closed) when the check finds it nested. */
-    static Connection hold(Connection pooled) {
+    /**
+     * {@code pooled}, held by this thread until it is closed; refused (and closed) when the check finds it nested. Its
+     * statements and commits are shown to {@code observer} unless that is null.
+     */
+    static Connection hold(Connection pooled, StatementObserver observer) {
         OneConnectionPerThread.take(pooled);
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-                new HeldConnection(pooled));
+                new HeldConnection(pooled, observer));
     }
 
     @Override
@@ -44,11 +50,26 @@ final class HeldConnection implements InvocationHandler {
             closedByHolder = true;
             OneConnectionPerThread.release(pooled);
         }
+        Object result;
         try {
-            return method.invoke(pooled, args);
+            result = method.invoke(pooled, args);
         } catch (InvocationTargetException e) {
             throw lostConnectionOr(e.getCause());
         }
+        return observer == null ? result : observed(method, args, result);
+    }
+
+    private Object observed(Method method, Object[] args, Object result) {
+        switch (method.getName()) {
+            case "createStatement", "prepareStatement", "prepareCall" -> {
+                return ObservedStatement.wrap(method, args, result, observer);
+            }
+            case "commit" -> observer.committed();
+            default -> {
+                // nothing sent that the observer counts
+            }
+        }
+        return result;
     }
 
     private Throwable lostConnectionOr(Throwable failure) throws SQLException {
