@@ -42,7 +42,7 @@ import java.util.function.LongSupplier;
  * queue has not been empty for {@link #STANDING_AFTER}, it is standing — more keeps arriving than the door lets in —
  * and its newcomers may wait only {@code queue.standing.time}. Under lasting overload a long queue serves no more; it
  * only makes every admitted request wait its whole length first, and clients whose connections all wait there send
- * nothing else (issue 20's no-cliff run: 256 connections each holding a search about 0.3 s).
+ * nothing else (issue 20's no-cliff run: 256 connections each holding a search 181 ms, 24 s behind their schedule).
  *
  * <p>What counts as in flight: a request from its admission to its answer, including its waits on I/O (the pool and
  * PostgreSQL bound those, and the shares above keep room for cached reads whatever the others wait for), but not
