@@ -552,10 +552,14 @@ final class SearchUnderWritesScenarios {
             Map<String, Double> freshness = freshnessCounters(indexBefore, indexAfter);
             figures.put("listingFreshnessDuringOverload", freshness);
             // The door (decision 92): what it shed by class and how often a request gave its slot back to wait for
-            // an operation's permit, over the overload; its gauges as they were at the end.
+            // an operation's permit, over the overload, and per class how many it let in, how long they waited
+            // first and held their slot (decision 102: where a search's time goes); its gauges as they were at the
+            // end.
             List<String> admissionAfter = RealisticStorefrontScenarios.metrics(context, "http_admission_");
             figures.put("admissionDuringOverload", grownCounters(admissionBefore, admissionAfter,
-                    "http_admission_shed_total", "http_admission_stepped_aside_total"));
+                    "http_admission_shed_total", "http_admission_stepped_aside_total",
+                    "http_admission_waited_seconds_count", "http_admission_waited_seconds_sum",
+                    "http_admission_held_seconds_count", "http_admission_held_seconds_sum"));
             figures.put("admissionAfterOverload", admissionAfter);
             figures.put("searchIndexMetricsBefore", indexBefore);
             figures.put("searchIndexMetricsAfter", indexAfter);

@@ -82,7 +82,8 @@ class ConfigurationTest {
         environment.putAll(Map.of(
                 "HTTP_ADMISSION_IN_FLIGHT", "12",
                 "HTTP_ADMISSION_QUEUE_LENGTH", "3",
-                "HTTP_ADMISSION_QUEUE_TIME", "PT0.02S"));
+                "HTTP_ADMISSION_QUEUE_TIME", "PT0.02S",
+                "HTTP_ADMISSION_QUEUE_STANDING_TIME", "PT0.005S"));
         environment.putAll(Map.of(
                 "PAYMENTS_HTTP_BASE_URL", "https://api.pay.example.com",
                 "PAYMENTS_HTTP_API_KEY", "sk_test_from_environment",
@@ -107,7 +108,7 @@ class ConfigurationTest {
         assertThat(security.issuer()).as("SECURITY_ISSUER unset follows SERVER_PORT").isEqualTo("http://localhost:9191");
         assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
         assertThat(Admission.Settings.from(config.get("http.admission")))
-                .isEqualTo(new Admission.Settings(12, 3, Duration.ofMillis(20)));
+                .isEqualTo(new Admission.Settings(12, 3, Duration.ofMillis(20), Duration.ofMillis(5)));
         assertThat(HttpPaymentProvider.Settings.from(config.get("payments.http")))
                 .isEqualTo(new HttpPaymentProvider.Settings(URI.create("https://api.pay.example.com"), "sk_test_from_environment",
                         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));

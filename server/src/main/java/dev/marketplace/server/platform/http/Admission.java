@@ -7,6 +7,7 @@ import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -36,6 +37,12 @@ import java.util.function.LongSupplier;
  * what order waiters are let in. So the expensive requests are turned away first and can never take the slots the
  * cached reads need; a cheaper arrival facing a full queue takes the place of the dearest waiter, and one that would
  * not be let in within the queue time at the recent pace is refused at once rather than after waiting it out.
+ *
+ * <p>A queue for bursts, not for overload (decision 102, CoDel's rule as Facebook's servers apply it): while a class's
+ * queue has not been empty for {@link #STANDING_AFTER}, it is standing — more keeps arriving than the door lets in —
+ * and its newcomers may wait only {@code queue.standing.time}. Under lasting overload a long queue serves no more; it
+ * only makes every admitted request wait its whole length first, and clients whose connections all wait there send
+ * nothing else (issue 20's no-cliff run: 256 connections each holding a search 181 ms, 24 s behind their schedule).
  *
  * <p>What counts as in flight: a request from its admission to its answer, including its waits on I/O (the pool and
  * PostgreSQL bound those, and the shares above keep room for cached reads whatever the others wait for), but not
@@ -70,19 +77,25 @@ public final class Admission implements Filter, AutoCloseable {
         }
     }
 
-    /** {@code http.admission}: the most in flight, the most waiting, and how long one may wait. */
-    public record Settings(int inFlight, int queueLength, Duration queueTime) {
+    /**
+     * {@code http.admission}: the most in flight, the most waiting, how long one may wait, and how long while its
+     * class's queue is standing (at most {@code queueTime}).
+     */
+    public record Settings(int inFlight, int queueLength, Duration queueTime, Duration standingQueueTime) {
 
         public Settings {
-            if (inFlight < 1 || queueLength < 0 || queueTime.isNegative()) {
-                throw new IllegalArgumentException("http.admission: in.flight >= 1, queue.length >= 0 and a "
-                        + "queue.time not negative, not " + inFlight + ", " + queueLength + ", " + queueTime);
+            if (inFlight < 1 || queueLength < 0 || queueTime.isNegative() || standingQueueTime.isNegative()
+                    || standingQueueTime.compareTo(queueTime) > 0) {
+                throw new IllegalArgumentException("http.admission: in.flight >= 1, queue.length >= 0 and "
+                        + "0 <= queue.standing.time <= queue.time, not " + inFlight + ", " + queueLength + ", "
+                        + standingQueueTime + ", " + queueTime);
             }
         }
 
         public static Settings from(Config admission) {
             return new Settings(admission.get("in.flight").asInt().get(), admission.get("queue.length").asInt().get(),
-                    admission.get("queue.time").as(Duration.class).get());
+                    admission.get("queue.time").as(Duration.class).get(),
+                    admission.get("queue.standing.time").as(Duration.class).get());
         }
     }
 
@@ -95,6 +108,11 @@ public final class Admission implements Filter, AutoCloseable {
     private static final long RECHECK_NANOS = Duration.ofMillis(10).toNanos();
     /** The weight of each request's holding time in the mean (about the last 20 requests count). */
     private static final double HOLDING_SMOOTHING = 0.05;
+    /**
+     * How long a class's queue must have had waiters without a break to be standing: CoDel's interval, a few times
+     * the longest a request holds a slot unqueued (a search: milliseconds), far shorter than a burst's queue time.
+     */
+    static final Duration STANDING_AFTER = Duration.ofMillis(100);
     /**
      * The request's slot while it runs on its thread: how a {@link ConcurrencyLimit} it waits on gives the slot back
      * (a thread-local, not a {@code ScopedValue}: the build targets Java 21, where that is a preview).
@@ -109,11 +127,16 @@ public final class Admission implements Filter, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
     private final Map<Cost, ArrayDeque<Waiter>> waiters = new EnumMap<>(Cost.class);
+    /** Since when each class's queue has had waiters without a break; absent while it is empty. */
+    private final Map<Cost, Long> queuedSince = new EnumMap<>(Cost.class);
     private int inFlight;
     private int queued;
     private final QueuePace pace = new QueuePace(HOLDING_SMOOTHING);
     private final MeterRegistry meters;
     private final List<Meter> registered = new ArrayList<>();
+    /** Per class: how long requests let in waited at the door (0 when let in at once), and held their slot. */
+    private final Map<Cost, Timer> waited = new EnumMap<>(Cost.class);
+    private final Map<Cost, Timer> held = new EnumMap<>(Cost.class);
 
     /**
      * @param costsByOperation the operations cheaper than {@link Cost#OTHER}, by {@code "METHOD /path/{template}"} as
@@ -172,28 +195,65 @@ public final class Admission implements Filter, AutoCloseable {
         slot.run(chain::proceed);
     }
 
+    private void record(Map<Cost, Timer> timers, Cost cost, long nanos) {
+        Timer timer = timers.get(cost);
+        if (timer != null) {
+            timer.record(Duration.ofNanos(nanos));
+        }
+    }
+
     /** A slot once one is free for {@code cost} (at once, or within the queue time); 503 otherwise. */
     Slot enter(Cost cost) {
+        Slot slot;
         lock.lock();
         try {
+            long now = nanoClock.getAsLong();
             if (inFlight < admittedBelow(cost) && noneWaitingAtOrBelow(cost)) {
                 inFlight++;
-                return new Slot(nanoClock.getAsLong());
+                slot = new Slot(cost, now);
+            } else {
+                long queueNanos = queueNanos(cost, now);
+                if (!slotExpectedInTime(cost, queueNanos)
+                        || queued >= settings.queueLength() && !shedDearerWaiterThan(cost)) {
+                    throw refusal(cost);
+                }
+                slot = waitForSlot(cost, now, now + queueNanos);
             }
-            if (!slotExpectedInTime(cost) || queued >= settings.queueLength() && !shedDearerWaiterThan(cost)) {
-                throw refusal(cost);
-            }
-            return waitForSlot(cost);
+        } finally {
+            lock.unlock();
+        }
+        record(waited, cost, slot.admittedNanos - slot.arrivedNanos);
+        return slot;
+    }
+
+    /** How long a newcomer of this class may wait: {@code queue.time}, or the standing time (see above). */
+    private long queueNanos(Cost cost, long now) {
+        return (standing(cost, now) ? settings.standingQueueTime() : settings.queueTime()).toNanos();
+    }
+
+    private boolean standing(Cost cost, long now) {
+        Long since = queuedSince.get(cost);
+        return since != null && now - since >= STANDING_AFTER.toNanos();
+    }
+
+    /** Whether this class's queue is standing now: its newcomers may wait only the standing time (a metric). */
+    public boolean standing(Cost cost) {
+        lock.lock();
+        try {
+            return standing(cost, nanoClock.getAsLong());
         } finally {
             lock.unlock();
         }
     }
 
-    private Slot waitForSlot(Cost cost) {
+    private Slot waitForSlot(Cost cost, long arrived, long deadline) {
         Waiter waiter = new Waiter(lock.newCondition());
-        waiters.get(cost).addLast(waiter);
+        ArrayDeque<Waiter> queue = waiters.get(cost);
+        if (queue.isEmpty()) {
+            queuedSince.put(cost, arrived);
+        }
+        queue.addLast(waiter);
         queued++;
-        long deadline = nanoClock.getAsLong() + settings.queueTime().toNanos();
         try {
             while (!waiter.admitted && !waiter.displaced) {
                 long left = deadline - nanoClock.getAsLong();
@@ -206,13 +266,21 @@ public final class Admission implements Filter, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (waiter.admitted) {
-            return new Slot(nanoClock.getAsLong());
+            return new Slot(cost, arrived, nanoClock.getAsLong());
         }
         if (!waiter.displaced) {
-            waiters.get(cost).remove(waiter);
+            queue.remove(waiter);
             queued--;
+            emptied(cost);
         }
         throw refusal(cost);
+    }
+
+    /** Notes that a waiter of this class left its queue: once the queue is empty, it is no longer standing. */
+    private void emptied(Cost cost) {
+        if (waiters.get(cost).isEmpty()) {
+            queuedSince.remove(cost);
+        }
     }
 
     /**
@@ -221,14 +289,14 @@ public final class Admission implements Filter, AutoCloseable {
      * may take. One that would not is refused at once, so a shed client's connection is free at once (decision 77's
      * lesson: a refusal that waits out the queue first holds the client as long as a slow answer).
      */
-    private boolean slotExpectedInTime(Cost cost) {
+    private boolean slotExpectedInTime(Cost cost, long queueNanos) {
         int ahead = 0;
         for (Cost other : Cost.values()) {
             if (other.ordinal() <= cost.ordinal()) {
                 ahead += waiters.get(other).size();
             }
         }
-        return pace.servedInTime(ahead, admittedBelow(cost), settings.queueTime().toNanos());
+        return pace.servedInTime(ahead, admittedBelow(cost), queueNanos);
     }
 
     /** The total in flight below which a request of this cost is let in. */
@@ -255,6 +323,7 @@ public final class Admission implements Filter, AutoCloseable {
             Waiter newest = waiters.get(costs[dearer]).pollLast();
             if (newest != null) {
                 queued--;
+                emptied(costs[dearer]);
                 newest.displaced = true;
                 newest.turn.signal();
                 return true;
@@ -270,6 +339,7 @@ public final class Admission implements Filter, AutoCloseable {
             while (!queue.isEmpty() && inFlight < admittedBelow(cost)) {
                 Waiter next = queue.pollFirst();
                 queued--;
+                emptied(cost);
                 inFlight++;
                 next.admitted = true;
                 next.turn.signal();
@@ -313,6 +383,19 @@ public final class Admission implements Filter, AutoCloseable {
     }
 
     private void registerMetrics() {
+        for (Cost cost : Cost.values()) {
+            List<Tag> byClass = List.of(Tag.create("class", cost.metricTag()));
+            waited.put(cost, meters.getOrCreate(Timer.builder("http.admission.waited").tags(byClass)
+                    .description("How long requests let in waited at the door first (0 when let in at once)")));
+            held.put(cost, meters.getOrCreate(Timer.builder("http.admission.held").tags(byClass)
+                    .description("How long requests held their slot: to their answer, or until they stepped aside")));
+            registered.add(waited.get(cost));
+            registered.add(held.get(cost));
+            registered.add(meters.getOrCreate(Gauge.builder("http.admission.standing", this,
+                            admission -> admission.standing(cost) ? 1 : 0).tags(byClass)
+                    .description("1 while the class's queue is standing: its newcomers may wait only "
+                            + "queue.standing.time (decision 102)")));
+        }
         registered.add(meters.getOrCreate(Gauge.builder("http.admission.in.flight", this, Admission::inFlight)
                 .description("Requests admitted and running now, not counting the operator's, the token endpoints' "
                         + "and those waiting for a per-operation permit (decision 92)")));
@@ -349,10 +432,18 @@ public final class Admission implements Filter, AutoCloseable {
 
     /** One request's place in the door, given back once: at its answer, or when it steps aside. */
     final class Slot {
+        private final Cost cost;
+        private final long arrivedNanos;
         private final long admittedNanos;
         private boolean left;
 
-        private Slot(long admittedNanos) {
+        private Slot(Cost cost, long admittedNanos) {
+            this(cost, admittedNanos, admittedNanos);
+        }
+
+        private Slot(Cost cost, long arrivedNanos, long admittedNanos) {
+            this.cost = cost;
+            this.arrivedNanos = arrivedNanos;
             this.admittedNanos = admittedNanos;
         }
 
@@ -368,6 +459,7 @@ public final class Admission implements Filter, AutoCloseable {
         }
 
         void leave(boolean toWaitForAPermit) {
+            long heldNanos;
             lock.lock();
             try {
                 if (left) {
@@ -375,7 +467,8 @@ public final class Admission implements Filter, AutoCloseable {
                 }
                 left = true;
                 inFlight--;
-                pace.held(nanoClock.getAsLong() - admittedNanos);
+                heldNanos = nanoClock.getAsLong() - admittedNanos;
+                pace.held(heldNanos);
                 if (toWaitForAPermit) {
                     steppedAside.increment();
                 }
@@ -383,6 +476,7 @@ public final class Admission implements Filter, AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            record(held, cost, heldNanos);
         }
     }
 }

@@ -127,6 +127,33 @@ class AdmissionTest {
     }
 
     @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES) // waiting out the hour's queue would be the failure
+    void onceTheQueueHasStoodANewcomerMayWaitOnlyTheStandingTimeUntilTheQueueEmpties() throws Exception {
+        Admission door = door(1, 10, Duration.ofHours(1), Duration.ofSeconds(1));
+        CountDownLatch finishFirst = new CountDownLatch(1);
+        CompletableFuture<String> first = hold(door, Cost.OTHER, finishFirst);
+        CompletableFuture<String> burst = CompletableFuture.supplyAsync(() -> answer(door, Cost.OTHER), requests);
+        awaitQueued(door, 1);
+        assertThat(door.standing(Cost.OTHER)).as("just queued: a burst").isFalse();
+
+        now.addAndGet(Admission.STANDING_AFTER.toNanos());
+        assertThat(door.standing(Cost.OTHER)).as("not empty for the whole interval").isTrue();
+        assertThat(door.standing(Cost.SEARCH)).as("each class's queue stands on its own").isFalse();
+        CompletableFuture<String> whileStanding = CompletableFuture.supplyAsync(() -> answer(door, Cost.OTHER),
+                requests);
+        awaitQueued(door, 2);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+
+        assertThat(shedOf(whileStanding).headers()).as("its second, not the hour").containsEntry("Retry-After", "1");
+        finishFirst.countDown();
+        assertThat(first.get()).isEqualTo("held");
+        assertThat(burst.get()).as("queued before the queue stood: the hour was its").isEqualTo("served");
+        assertThat(door.queued()).isZero();
+        assertThat(door.standing(Cost.OTHER)).as("emptied: the next queue is a burst again").isFalse();
+        assertThat(door.shed(Cost.OTHER)).isEqualTo(1);
+    }
+
+    @Test
     void aCheaperArrivalAtAFullQueueTakesTheDearestWaitersPlace() throws Exception {
         Admission door = door(1, 1, Duration.ofHours(1));
         CountDownLatch finishFirst = new CountDownLatch(1);
@@ -171,8 +198,14 @@ class AdmissionTest {
         assertThat(door.inFlight()).as("the slot is given back once, not twice").isZero();
     }
 
+    /** A door whose queue keeps its whole time when standing too (the rules before decision 102). */
     private Admission door(int inFlight, int queueLength, Duration queueTime) {
-        return new Admission(new Admission.Settings(inFlight, queueLength, queueTime), Map.of(), now::get);
+        return door(inFlight, queueLength, queueTime, queueTime);
+    }
+
+    private Admission door(int inFlight, int queueLength, Duration queueTime, Duration standingQueueTime) {
+        return new Admission(new Admission.Settings(inFlight, queueLength, queueTime, standingQueueTime), Map.of(),
+                now::get);
     }
 
     /** {@code count} requests of {@code cost} in their slots until the test finishes them; once all are in. */
