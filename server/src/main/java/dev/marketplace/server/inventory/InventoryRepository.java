@@ -36,6 +36,7 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Name;
 import org.jooq.Record2;
 import org.jooq.Table;
 import org.jooq.UpdateResultStep;
@@ -385,19 +386,43 @@ final class InventoryRepository {
         return reservation(row, lines);
     }
 
-    /** A reservation locked for its commit, and whether its expiry had passed on PostgreSQL's clock then. */
-    record LockedReservation(Reservation reservation, boolean pastExpiry) {
+    /**
+     * Sells the viewer's reservation if it is active and its expiry has not passed on PostgreSQL's clock (the expiry
+     * job's): one statement marks it committed, which locks its row until the caller's transaction ends, and reads its
+     * lines. Empty for any other reservation, changing nothing.
+     */
+    Optional<Reservation> commitIfActive(DSLContext db, Principal viewer, UUID id) {
+        Name committed = DSL.name("committed");
+        Field<OffsetDateTime> expiresAt = committedColumn(committed, STOCK_RESERVATION.EXPIRES_AT);
+        Field<OffsetDateTime> createdAt = committedColumn(committed, STOCK_RESERVATION.CREATED_AT);
+        Field<OffsetDateTime> updatedAt = committedColumn(committed, STOCK_RESERVATION.UPDATED_AT);
+        var rows = db.with(committed).as(DSL.update(STOCK_RESERVATION)
+                        .set(STOCK_RESERVATION.STATUS, ReservationStatus.COMMITTED.wireName())
+                        .set(STOCK_RESERVATION.UPDATED_AT, DSL.currentOffsetDateTime())
+                        .where(STOCK_RESERVATION.ID.eq(id))
+                        .and(Tenancy.visibleTo(viewer, STOCK_RESERVATION.OWNER_TYPE, STOCK_RESERVATION.OWNER_ID))
+                        .and(STOCK_RESERVATION.STATUS.eq(ReservationStatus.ACTIVE.wireName()))
+                        .and(STOCK_RESERVATION.EXPIRES_AT.gt(DatabaseClock.now()))
+                        .returningResult(STOCK_RESERVATION.EXPIRES_AT, STOCK_RESERVATION.CREATED_AT,
+                                STOCK_RESERVATION.UPDATED_AT))
+                .select(expiresAt, createdAt, updatedAt, STOCK_RESERVATION_LINE.VARIANT_ID,
+                        STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY)
+                .from(DSL.table(committed)).crossJoin(STOCK_RESERVATION_LINE)
+                .where(STOCK_RESERVATION_LINE.RESERVATION_ID.eq(id))
+                .orderBy(STOCK_RESERVATION_LINE.LINE_NUMBER)
+                .fetch();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        var first = rows.getFirst();
+        return Optional.of(new Reservation(id, ReservationStatus.COMMITTED, rows.map(row -> new Reservation.Line(
+                row.get(STOCK_RESERVATION_LINE.VARIANT_ID), row.get(STOCK_RESERVATION_LINE.LOCATION_ID),
+                row.get(STOCK_RESERVATION_LINE.QUANTITY))), first.get(expiresAt), first.get(createdAt),
+                first.get(updatedAt)));
     }
 
-    /** The viewer's reservation, locked, with whether its expiry has passed on PostgreSQL's clock (the same read). */
-    Optional<LockedReservation> lockForCommit(DSLContext db, Principal viewer, UUID id) {
-        Field<Boolean> pastExpiry = DSL.field(STOCK_RESERVATION.EXPIRES_AT.le(DatabaseClock.now()));
-        return db.select(STOCK_RESERVATION.fields()).select(pastExpiry).from(STOCK_RESERVATION)
-                .where(STOCK_RESERVATION.ID.eq(id))
-                .and(Tenancy.visibleTo(viewer, STOCK_RESERVATION.OWNER_TYPE, STOCK_RESERVATION.OWNER_ID))
-                .forUpdate().fetchOptional()
-                .map(row -> new LockedReservation(reservation(row.into(STOCK_RESERVATION), lines(db, id)),
-                        Boolean.TRUE.equals(row.get(pastExpiry))));
+    private static <T> Field<T> committedColumn(Name committed, Field<T> column) {
+        return DSL.field(committed.append(column.getUnqualifiedName()), column.getDataType());
     }
 
     Optional<Reservation> findReservation(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {

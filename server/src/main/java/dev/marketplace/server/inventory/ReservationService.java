@@ -196,20 +196,22 @@ public final class ReservationService {
      * sold together); the levels stay locked until the caller's transaction ends.
      */
     public Reservation commit(DSLContext db, Principal caller, UUID id) {
-        InventoryRepository.LockedReservation locked = repository.lockForCommit(db, caller, id)
-                .orElseThrow(ReservationService::notFound);
-        Reservation reservation = locked.reservation();
-        if (reservation.status() == ReservationStatus.ACTIVE && locked.pastExpiry()) {
-            throw ProblemException.conflict("illegal_status_transition",
-                    "The reservation has expired; its stock is being released.")
-                    .with("currentState", ReservationStatus.EXPIRED.wireName());
+        // The usual case: the reservation marked sold and its lines read by one statement, then its levels.
+        Optional<Reservation> committed = repository.commitIfActive(db, caller, id);
+        if (committed.isPresent()) {
+            applyToLevels(db, committed.get().lines(), StockChangeReason.COMMITTED,
+                    (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity));
+            return committed.get();
         }
+        Reservation reservation = repository.findReservation(db, caller, id, true)
+                .orElseThrow(ReservationService::notFound);
         return switch (reservation.status()) {
             case COMMITTED -> reservation;
             case RELEASED, EXPIRED -> throw illegalTransition("commit", reservation);
-            case ACTIVE -> finish(db, List.of(reservation), ReservationStatus.COMMITTED,
-                    StockChangeReason.COMMITTED, (level, quantity) -> level.withCounts(level.onHand() - quantity, level.reserved() - quantity))
-                    .getFirst();
+            // Active, yet not committed above: its expiry has passed, and the expiry job is about to release it.
+            case ACTIVE -> throw ProblemException.conflict("illegal_status_transition",
+                            "The reservation has expired; its stock is being released.")
+                    .with("currentState", ReservationStatus.EXPIRED.wireName());
         };
     }
 
