@@ -2,8 +2,8 @@
 -- statement for statement and in its order, for pgbench -M prepared: the 18 statements CheckoutStatementsIT records
 -- on the request's thread with the audit line (decisions 74, 87), and the cart's announcement (decision 94), as jOOQ
 -- renders them, the bound values taken from the prepared plan row (reading it is the one statement here the server
--- does not run). The variants and their products are not read:
--- the server answers them from memory (decision 68). Where it differs, for want of Java between statements: the
+-- does not run). The variants' read (decision 58's statement) was missing here until decision 100 counted statements
+-- at the connection and found it. Where it differs, for want of Java between statements: the
 -- stock levels' UPDATE (with the reservation) computes the new levels from the locked rows (the server sends them
 -- computed, as six arrays);
 -- the multi-row inserts select from the plan's arrays (the server sends VALUES rows), as checkout-baseline.sql did;
@@ -35,6 +35,13 @@ where ("cart"."id" = cast(:cart_id as uuid)
     or ("cart"."customer_id" = cast(:customer_id as uuid) and 'storefront' = 'storefront'
         and "cart"."storefront_id" = cast(:storefront_id as uuid))))
 order by "cart_line"."added_at", "cart_line"."variant_id";
+-- The variants for sale: price, merchant, title and attributes, the category's commission (decision 58).
+select "product_variant"."id", "product_variant"."product_id", "product_variant"."merchant_id", "product"."category_id",
+  "product_variant"."sku", "product"."title", "product"."attributes", "product_variant"."price_amount",
+  "product_variant"."price_currency", "product"."status", "catalog_category"."commission_rate_bps"
+from "product_variant" join "product" on "product"."id" = "product_variant"."product_id"
+join "catalog_category" on "catalog_category"."id" = "product"."category_id"
+where "product_variant"."id" = any (cast(:variants as uuid[]));
 -- Which of the variants' merchants may take orders.
 select "merchant"."id" from "merchant"
 where ("merchant"."id" in (cast((CAST(:merchants AS uuid[]))[1] as uuid), cast((CAST(:merchants AS uuid[]))[2] as uuid),
