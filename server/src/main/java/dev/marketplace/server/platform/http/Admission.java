@@ -104,8 +104,12 @@ public final class Admission implements Filter, AutoCloseable {
     /** The token endpoints and what clients read to use them (the only operations whose 503 the spec leaves out). */
     private static final Set<String> TOKEN_PATHS = Set.of("/oauth2/token", "/oauth2/revoke", "/oauth2/jwks",
             "/.well-known/oauth-authorization-server");
-    /** How often a waiter looks at the clock (its queue time is measured by {@code nanoClock}, a test's own). */
-    private static final long RECHECK_NANOS = Duration.ofMillis(10).toNanos();
+    /**
+     * How often a waiter under a test's clock looks at it: that clock moves without waking anyone. Under the system's
+     * clock a waiter sleeps until it is let in, displaced or its time is up — a periodic look would wake every waiter
+     * of a long queue 100 times a second for nothing, each taking the lock and a carrier thread the admitted need.
+     */
+    private static final long TEST_CLOCK_RECHECK_NANOS = Duration.ofMillis(10).toNanos();
     /** The weight of each request's holding time in the mean (about the last 20 requests count). */
     private static final double HOLDING_SMOOTHING = 0.05;
     /**
@@ -122,6 +126,7 @@ public final class Admission implements Filter, AutoCloseable {
     private final Settings settings;
     private final Map<String, Cost> costsByOperation;
     private final LongSupplier nanoClock;
+    private final long recheckNanos;
     private final Map<Cost, LongAdder> shed = new EnumMap<>(Cost.class);
     private final LongAdder steppedAside = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
@@ -143,20 +148,21 @@ public final class Admission implements Filter, AutoCloseable {
      *                         the OpenAPI document names them (the modules' {@code admissionCosts})
      */
     public Admission(Settings settings, Map<String, Cost> costsByOperation, MeterRegistry meters) {
-        this(settings, costsByOperation, System::nanoTime, meters);
+        this(settings, costsByOperation, System::nanoTime, Long.MAX_VALUE, meters);
         registerMetrics();
     }
 
     /** With the clock queue time is measured by (a test's, to run a waiter's time out without waiting); no metrics. */
     Admission(Settings settings, Map<String, Cost> costsByOperation, LongSupplier nanoClock) {
-        this(settings, costsByOperation, nanoClock, null);
+        this(settings, costsByOperation, nanoClock, TEST_CLOCK_RECHECK_NANOS, null);
     }
 
     private Admission(Settings settings, Map<String, Cost> costsByOperation, LongSupplier nanoClock,
-                      MeterRegistry meters) {
+                      long recheckNanos, MeterRegistry meters) {
         this.settings = settings;
         this.costsByOperation = Map.copyOf(costsByOperation);
         this.nanoClock = nanoClock;
+        this.recheckNanos = recheckNanos;
         this.meters = meters;
         for (Cost cost : Cost.values()) {
             shed.put(cost, new LongAdder());
@@ -260,7 +266,7 @@ public final class Admission implements Filter, AutoCloseable {
                 if (left <= 0) {
                     break;
                 }
-                waiter.turn.awaitNanos(Math.min(left, RECHECK_NANOS));
+                waiter.turn.awaitNanos(Math.min(left, recheckNanos));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
