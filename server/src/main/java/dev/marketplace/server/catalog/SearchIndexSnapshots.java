@@ -84,7 +84,7 @@ final class SearchIndexSnapshots {
         if (saved.unreadable().isPresent()) {
             LOG.log(Level.WARNING, "the saved search index in " + current + " cannot be read (" + saved.unreadable().get()
                     + "); deleting it and filling the index from the read model");
-            deleteQuietly(current); // without a readable token, there is none to forget
+            discard(Optional.empty()); // without a readable token, there is none to forget
             return Optional.empty();
         }
         if (saved.found().isEmpty()) {

@@ -311,6 +311,7 @@ public final class OrderService {
             LOG.log(System.Logger.Level.WARNING, "announcing cart " + run.cart.id() + " open again failed", failed);
         }
     }
+
     private List<Pricing.Item> itemsOf(Cart cart) {
         Map<UUID, VariantForSale> variants = products.variantsForSale(dsl,
                 cart.lines().stream().map(Cart.Line::variantId).toList());
