@@ -1,5 +1,5 @@
 -- One plain checkout (POST /v1/orders of a cart of five lines from three merchants) as the server sends it today,
--- statement for statement and in its order, for pgbench -M prepared: the 18 statements CheckoutStatementsIT records
+-- statement for statement and in its order, for pgbench -M prepared: the 17 statements CheckoutStatementsIT records
 -- on the request's thread with the audit line (decisions 74, 87), and the cart's announcement (decision 94), as jOOQ
 -- renders them, the bound values taken from the prepared plan row (reading it is the one statement here the server
 -- does not run). The variants' read (decision 58's statement) was missing here until decision 100 counted statements
