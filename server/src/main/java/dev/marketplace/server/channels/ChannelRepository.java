@@ -164,7 +164,8 @@ final class ChannelRepository {
     /**
      * Ranked candidates (a named channel, the last coupon code a channel holds, the placer's channel: none looked for
      * when the placer has no id), the best one attributed; one row in channel_order always, the sub-orders' rows only
-     * with a channel. A checkout sends this text with every order, so it is one text whatever the codes.
+     * with a channel. A checkout sends this text with every order, so it is one text whatever the codes (jOOQ casts
+     * each array it binds).
      */
     private static final String ATTRIBUTE = """
             with "chosen" as (
@@ -172,7 +173,7 @@ final class ChannelRepository {
                 select cast(? as uuid) as "channel_id", cast(? as text) as "code", 'code' as "attributed_by", 0 as "rank"
                 union all
                 (select "channel_code"."channel_id", "coupon"."code", 'code', 1
-                 from unnest(cast(? as text[]), cast(? as text[])) with ordinality as "coupon"("code", "code_key", "position")
+                 from unnest(?, ?) with ordinality as "coupon"("code", "code_key", "position")
                  join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
                  order by "coupon"."position" desc limit 1)
                 union all
@@ -193,7 +194,7 @@ final class ChannelRepository {
                 "net_sales", "total")
               select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
                 "order_row"."currency", "sub"."net_sales", "sub"."total"
-              from "order_row", unnest(cast(? as uuid[]), cast(? as uuid[]), cast(? as bigint[]), cast(? as bigint[]))
+              from "order_row", unnest(?, ?, ?, ?)
                 as "sub"("id", "merchant_id", "net_sales", "total")
               where "order_row"."channel_id" is not null)
             select "channel_id", "attributed_by", "code" from "order_row"
