@@ -1,5 +1,5 @@
 -- One plain checkout (POST /v1/orders of a cart of five lines from three merchants) as the server sends it today,
--- statement for statement and in its order, for pgbench -M prepared: the 18 statements CheckoutStatementsIT records
+-- statement for statement and in its order, for pgbench -M prepared: the 17 statements CheckoutStatementsIT records
 -- on the request's thread with the audit line (decisions 74, 87), and the cart's announcement (decision 94), as jOOQ
 -- renders them, the bound values taken from the prepared plan row (reading it is the one statement here the server
 -- does not run). The variants' read (decision 58's statement) was missing here until decision 100 counted statements
@@ -117,15 +117,39 @@ with "order_row" as (insert into "customer_order" ("id", "storefront_id", "custo
               CAST(:products AS uuid[]), CAST(:skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
   returning "order_line"."line_number")
 select "order_row"."created_at" from "order_row";
--- Attribution: channels of the coupon codes (none named) and the placer's own channel; the order's row.
-select "channel_code"."code_key", "channel_code"."channel_id" from "channel_code" where false
-union all
-select cast(null as text), "channel"."id" from "channel"
-where ("channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:storefront_id as uuid));
-insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code", "placed_by_type",
-  "placed_by_id", "customer_id", "currency")
-values (cast(:order_id as uuid), cast(now() as timestamp(6) with time zone), NULL, NULL, NULL, 'storefront',
-  cast(:storefront_id as uuid), cast(:customer_id as uuid), 'JPY');
+-- Attribution, one statement (decision 109): no channel code or coupon code named, so the placer's own channel if it
+-- has one (the benchmark's storefront has none); the order's row, and its sub-orders' rows only with a channel.
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:storefront_id as uuid), cast(:customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:sub_orders as uuid[]), cast(:merchants as uuid[]), cast('{5000,5000,5000}' as bigint[]),
+    cast('{5500,5500,5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
 -- The history, then the order's event.
 insert into "order_transition" ("order_id", "sub_order_id", "from_status", "to_status", "actor", "reason")
 select cast(:order_id as uuid), t.sub_order_id, NULL, t.to_status, 'customer-x via storefront-y', 'checkout'

@@ -11,6 +11,7 @@ import static dev.marketplace.schema.Tables.CHANNEL_SUB_ORDER;
 import dev.marketplace.schema.tables.records.ChannelRecord;
 import dev.marketplace.schema.tables.records.ChannelSubOrderRecord;
 import dev.marketplace.server.orders.Order;
+import dev.marketplace.server.orders.OrderAttribution;
 import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.security.Principal;
@@ -21,11 +22,8 @@ import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.time.OffsetDateTime;
 import java.time.LocalDate;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -97,35 +95,6 @@ final class ChannelRepository {
         return channel(db, db.selectFrom(CHANNEL).where(CHANNEL.ID.eq(id)).fetchSingle());
     }
 
-    /** Who may be credited with an order: the channels holding some codes (by code key), and the placer's own. */
-    record Candidates(Map<String, UUID> byCodeKey, Optional<UUID> ofPlacer) {
-        static final Candidates NONE = new Candidates(Map.of(), Optional.empty());
-    }
-
-    /**
-     * In one statement: the channels holding any of {@code codes}, and the channel that is the principal of
-     * {@code type} and {@code id} (none looked for when {@code id} is null).
-     */
-    Candidates candidates(DSLContext db, Collection<String> codes, PrincipalType type, UUID id) {
-        if (codes.isEmpty() && id == null) {
-            return Candidates.NONE;
-        }
-        var byCode = db.select(CHANNEL_CODE.CODE_KEY, CHANNEL_CODE.CHANNEL_ID).from(CHANNEL_CODE)
-                .where(CHANNEL_CODE.CODE_KEY.in(codes.stream().map(ChannelRepository::codeKey).toList()));
-        var rows = id == null ? byCode.fetch() : byCode.unionAll(DSL.select(DSL.castNull(CHANNEL_CODE.CODE_KEY), CHANNEL.ID)
-                .from(CHANNEL).where(CHANNEL.PRINCIPAL_TYPE.eq(type.wireName())).and(CHANNEL.PRINCIPAL_ID.eq(id))).fetch();
-        Map<String, UUID> byCodeKey = new HashMap<>();
-        Optional<UUID> ofPlacer = Optional.empty();
-        for (var row : rows) {
-            if (row.value1() == null) {
-                ofPlacer = Optional.of(row.value2());
-            } else {
-                byCodeKey.put(row.value1(), row.value2());
-            }
-        }
-        return new Candidates(byCodeKey, ofPlacer);
-    }
-
     private static Condition visibleTo(Principal viewer) {
         return Tenancy.visibleTo(viewer, CHANNEL.PRINCIPAL_TYPE, CHANNEL.PRINCIPAL_ID);
     }
@@ -162,33 +131,74 @@ final class ChannelRepository {
 
     // Attribution.
 
-    void insertOrder(DSLContext tx, UUID orderId, UUID channelId, String attributedBy, String code, Principal placedBy,
-                     UUID customerId, String currency, OffsetDateTime placedAt) {
-        tx.insertInto(CHANNEL_ORDER)
-                .set(CHANNEL_ORDER.ORDER_ID, orderId)
-                .set(CHANNEL_ORDER.PLACED_AT, placedAt)
-                .set(CHANNEL_ORDER.CHANNEL_ID, channelId)
-                .set(CHANNEL_ORDER.ATTRIBUTED_BY, attributedBy)
-                .set(CHANNEL_ORDER.CODE, code)
-                .set(CHANNEL_ORDER.PLACED_BY_TYPE, placedBy.type().wireName())
-                .set(CHANNEL_ORDER.PLACED_BY_ID, placedBy.id())
-                .set(CHANNEL_ORDER.CUSTOMER_ID, customerId)
-                .set(CHANNEL_ORDER.CURRENCY, currency)
-                .execute();
+    /**
+     * The order's attribution in one statement (decision 109): the channel named by {@code named} (its channel code,
+     * already looked up), else the channel holding the last of {@code couponCodes} that any holds, else the placer's
+     * own channel; the order's row, and its sub-orders' rows when a channel is credited. Returns the attribution.
+     */
+    Optional<Order.Channel> attribute(DSLContext tx, UUID orderId, Optional<Named> named, List<String> couponCodes,
+                                      Principal placedBy, UUID customerId, List<OrderAttribution.SubOrder> subOrders,
+                                      OffsetDateTime placedAt) {
+        String currency = subOrders.getFirst().total().currency();
+        return tx.resultQuery(ATTRIBUTE,
+                        DSL.val(named.map(Named::channelId).orElse(null), SQLDataType.UUID),
+                        DSL.val(named.map(Named::code).orElse(null), SQLDataType.CLOB),
+                        DSL.val(couponCodes.toArray(String[]::new), SQLDataType.CLOB.array()),
+                        DSL.val(couponCodes.stream().map(ChannelRepository::codeKey).toArray(String[]::new),
+                                SQLDataType.CLOB.array()),
+                        DSL.val(placedBy.type().wireName()), DSL.val(placedBy.id(), SQLDataType.UUID),
+                        DSL.val(orderId), DSL.val(placedAt), DSL.val(placedBy.type().wireName()),
+                        DSL.val(placedBy.id(), SQLDataType.UUID), DSL.val(customerId), DSL.val(currency),
+                        DSL.val(subOrders.stream().map(OrderAttribution.SubOrder::subOrderId).toArray(UUID[]::new)),
+                        DSL.val(subOrders.stream().map(OrderAttribution.SubOrder::merchantId).toArray(UUID[]::new)),
+                        DSL.val(subOrders.stream().map(s -> s.subtotal().amount()).toArray(Long[]::new)),
+                        DSL.val(subOrders.stream().map(s -> s.total().amount()).toArray(Long[]::new)))
+                .fetchOptional(row -> row.get(0) == null ? null : new Order.Channel(row.get(0, UUID.class),
+                        row.get(1, String.class), row.get(2, String.class)));
     }
 
-    void insertSubOrder(DSLContext tx, UUID orderId, UUID channelId, UUID subOrderId, UUID merchantId, Money netSales,
-                        Money total) {
-        tx.insertInto(CHANNEL_SUB_ORDER)
-                .set(CHANNEL_SUB_ORDER.SUB_ORDER_ID, subOrderId)
-                .set(CHANNEL_SUB_ORDER.ORDER_ID, orderId)
-                .set(CHANNEL_SUB_ORDER.CHANNEL_ID, channelId)
-                .set(CHANNEL_SUB_ORDER.MERCHANT_ID, merchantId)
-                .set(CHANNEL_SUB_ORDER.CURRENCY, netSales.currency())
-                .set(CHANNEL_SUB_ORDER.NET_SALES, netSales.amount())
-                .set(CHANNEL_SUB_ORDER.TOTAL, total.amount())
-                .execute();
+    /** A channel named by its code at checkout. */
+    record Named(UUID channelId, String code) {
     }
+
+    /**
+     * Ranked candidates (a named channel, the last coupon code a channel holds, the placer's channel: none looked for
+     * when the placer has no id), the best one attributed; one row in channel_order always, the sub-orders' rows only
+     * with a channel. A checkout sends this text with every order, so it is one text whatever the codes (jOOQ casts
+     * each array it binds).
+     */
+    private static final String ATTRIBUTE = """
+            with "chosen" as (
+              select "channel_id", "code", "attributed_by", "rank" from (
+                select cast(? as uuid) as "channel_id", cast(? as text) as "code", 'code' as "attributed_by", 0 as "rank"
+                union all
+                (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+                 from unnest(?, ?) with ordinality as "coupon"("code", "code_key", "position")
+                 join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+                 order by "coupon"."position" desc limit 1)
+                union all
+                select "channel"."id", null, 'client', 2 from "channel"
+                where "channel"."principal_type" = ? and "channel"."principal_id" = cast(? as uuid)) "candidate"
+              where "channel_id" is not null
+              order by "rank" limit 1),
+            "order_row" as (
+              insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+                "placed_by_type", "placed_by_id", "customer_id", "currency")
+              select cast(? as uuid), cast(? as timestamp with time zone), "chosen"."channel_id",
+                "chosen"."attributed_by", "chosen"."code", ?, cast(? as uuid), cast(? as uuid), ?
+              from (select) "one" left join "chosen" on true
+              returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+                "channel_order"."code", "channel_order"."currency"),
+            "sub_order_rows" as (
+              insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+                "net_sales", "total")
+              select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+                "order_row"."currency", "sub"."net_sales", "sub"."total"
+              from "order_row", unnest(?, ?, ?, ?)
+                as "sub"("id", "merchant_id", "net_sales", "total")
+              where "order_row"."channel_id" is not null)
+            select "channel_id", "attributed_by", "code" from "order_row"
+            """;
 
     /** The order's channel, if it is attributed to one. */
     Optional<Order.Channel> attributionOf(DSLContext db, UUID orderId) {

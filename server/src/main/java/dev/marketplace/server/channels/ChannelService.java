@@ -93,26 +93,12 @@ public final class ChannelService implements OrderAttribution {
     public Optional<Order.Channel> placed(DSLContext tx, Principal placedBy, UUID orderId, UUID customerId,
                                           Optional<String> channelCode, List<String> couponCodes,
                                           List<SubOrder> subOrders) {
-        Optional<UUID> byChannelCode = channelCode.map(code -> repository.channelOfCode(tx, code).orElseThrow(() ->
-                ProblemException.validation("channelCode", "unknown", "no channel holds this code")));
-        // The last coupon code a channel holds: a creator's coupon names who brought the shopper. One read for the
-        // coupon codes' channels and the placer's own.
-        ChannelRepository.Candidates candidates = byChannelCode.isPresent() ? ChannelRepository.Candidates.NONE
-                : repository.candidates(tx, couponCodes, placedBy.type(), placedBy.id());
-        Optional<String> couponCode = couponCodes.reversed().stream()
-                .filter(c -> candidates.byCodeKey().containsKey(ChannelRepository.codeKey(c))).findFirst();
-        Optional<String> code = channelCode.or(() -> couponCode);
-        Optional<UUID> byCode = byChannelCode.or(() -> couponCode
-                .map(c -> candidates.byCodeKey().get(ChannelRepository.codeKey(c))));
-        Optional<UUID> byClient = byCode.isPresent() ? Optional.empty() : candidates.ofPlacer();
-        Optional<UUID> channel = byCode.or(() -> byClient);
-        String attributedBy = byCode.isPresent() ? "code" : byClient.isPresent() ? "client" : null;
-        String currency = subOrders.getFirst().total().currency();
-        repository.insertOrder(tx, orderId, channel.orElse(null), attributedBy, byCode.isPresent() ? code.get() : null,
-                placedBy, customerId, currency, now());
-        channel.ifPresent(id -> subOrders.forEach(subOrder -> repository.insertSubOrder(tx, orderId, id,
-                subOrder.subOrderId(), subOrder.merchantId(), subOrder.subtotal(), subOrder.total())));
-        return channel.map(id -> new Order.Channel(id, attributedBy, byCode.isPresent() ? code.get() : null));
+        Optional<ChannelRepository.Named> named = channelCode.map(code -> new ChannelRepository.Named(
+                repository.channelOfCode(tx, code).orElseThrow(() ->
+                        ProblemException.validation("channelCode", "unknown", "no channel holds this code")), code));
+        // Else the last coupon code a channel holds (a creator's coupon names who brought the shopper), else the
+        // placer's own channel: chosen and written by one statement.
+        return repository.attribute(tx, orderId, named, couponCodes, placedBy, customerId, subOrders, now());
     }
 
     @Override
