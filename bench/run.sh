@@ -39,12 +39,12 @@ fi
 
 ./mvnw -q -B package -DskipTests -Pbench -pl server,bench -am
 rm -rf bench/target/results
-# The server's JVM options: the README's run command's, memory (decisions 47 and 68) and the AOT cache the build made
-# (decision 71; without it the JVM says so and starts without); BENCH_SERVER_JVM replaces them, e.g.
-# BENCH_SERVER_JVM="-Xmx256m" to measure without the cache. BENCH_MALLOC_ARENA_MAX sets the server's glibc malloc arenas
-# (the run command's 2 by default), e.g. BENCH_MALLOC_ARENA_MAX=1 (decision 97). BENCH_FIRST_START_MINUTES (10) is how
-# long the first start, which makes the demo marketplace, may take: more on a loaded machine.
-SERVER_JVM="${BENCH_SERVER_JVM--Xmx256m -XX:MarkStackSize=256k -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=60 -XX:MaxMetaspaceSize=160m -XX:ReservedCodeCacheSize=80m -XX:TrimNativeHeapInterval=10000 -XX:+ExitOnOutOfMemoryError -XX:AOTCache=server/target/marketplace-server.aot}"
+# The server's JVM options: the README's run command's, from server/jvm.options (memory, decisions 47, 68 and 114), and
+# the AOT cache the build made (decision 71; without it the JVM says so and starts without); BENCH_SERVER_JVM replaces
+# them, e.g. BENCH_SERVER_JVM="-Xmx256m" to measure without the cache. BENCH_MALLOC_ARENA_MAX sets the server's glibc
+# malloc arenas (the run command's 2 by default), e.g. BENCH_MALLOC_ARENA_MAX=1 (decision 97). BENCH_FIRST_START_MINUTES
+# (10) is how long the first start, which makes the demo marketplace, may take: more on a loaded machine.
+SERVER_JVM="${BENCH_SERVER_JVM-$(sed -e 's/#.*//' server/jvm.options | xargs) -XX:AOTCache=server/target/marketplace-server.aot}"
 exec "$JAVA" -Xmx512m -Dbench.quick="$QUICK" -Dbench.only="${BENCH_ONLY:-}" -Dbench.server.jvm="$SERVER_JVM" \
      -Dbench.server.malloc-arena-max="${BENCH_MALLOC_ARENA_MAX:-2}" \
      -Dbench.demo-data="${BENCH_DEMO_DATA:-true}" -Dbench.first-start-minutes="${BENCH_FIRST_START_MINUTES:-10}" \
