@@ -135,7 +135,7 @@ public final class ProductHttpService implements HttpService {
         PageRequest page = ChangeLog.pageRequest(query);
         query.throwIfInvalid();
         ChangePage<ProductChange> result = products.changes(Authentication.principal(req), page);
-        JsonResponses.okStreamedText(res, out -> ProductChangeJson.write(out, result));
+        JsonResponses.okStreamedBytes(res, out -> ProductChangeJson.write(out, result));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {

@@ -51,6 +51,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -150,6 +152,37 @@ class InventoryApiIT {
         assertThat(results).filteredOn(result -> result.getOutcome() == StockUpdateOutcome.APPLIED).hasSize(9_999);
         assertThat(results.get(9_999).getStock().getOnHand()).isEqualTo(9_999L % 50 + 1);
         assertThat(server.db().fetchCount(STOCK_LEVEL, STOCK_LEVEL.VARIANT_ID.in(variants))).isEqualTo(9_999);
+    }
+
+    @Test
+    void aWriteBackOfManyLevelsIsPlannedWithTheEmbeddedServersPageCostWhateverTheDatabaseSays() throws Exception {
+        List<UUID> variants = variants(kyotoTea, "COST", 100);
+        List<StockUpdate> items = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            UUID warehouse = location(kyotoTea, "COST-WH-" + i).getId();
+            variants.forEach(variant -> items.add(new StockUpdate().variantId(variant).locationId(warehouse).onHand(5L)
+                    .sourceSequence(1L)));
+        }
+        kyotoTea.client().inventory().updateStock(new StockUpdateBatch().items(items));
+        List<StockKey> keys = items.stream().map(item -> new StockKey(item.getVariantId(), item.getLocationId()))
+                .sorted().toList();
+
+        // Decision 112: PostgreSQL's default random_page_cost (4) planned 10,000 fetches by address as a hash join
+        // over the whole table; a bulk write-back lowers it for its transaction, a checkout's few levels do not.
+        assertThat(pageCostAfterWritingBack(keys)).isEqualTo("1.1");
+        assertThat(pageCostAfterWritingBack(keys.subList(1, keys.size()))).isEqualTo("4");
+    }
+
+    /** random_page_cost after writing these locked levels back, in a transaction that began with the default's 4. */
+    private static String pageCostAfterWritingBack(List<StockKey> keys) {
+        InventoryRepository repository = new InventoryRepository();
+        return server.db().transactionResult(configuration -> {
+            DSLContext db = DSL.using(configuration);
+            db.execute("SET LOCAL random_page_cost = 4");
+            LockedLevels locked = repository.lockLevels(db, keys);
+            repository.saveLevels(db, locked.levels().values(), locked, StockChangeReason.UPDATED);
+            return db.fetchValue(DSL.field("current_setting('random_page_cost')", String.class));
+        });
     }
 
     @Test

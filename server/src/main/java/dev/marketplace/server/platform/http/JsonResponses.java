@@ -8,6 +8,7 @@ import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbConfig;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -59,21 +60,22 @@ public final class JsonResponses {
         }
     }
 
-    /** Writes JSON text to a response body. */
+    /** Writes JSON, encoded in UTF-8, to a response body. */
     @FunctionalInterface
-    public interface JsonText {
-        void writeTo(Writer out) throws IOException;
+    public interface JsonBytes {
+        void writeTo(OutputStream out) throws IOException;
     }
 
     /**
-     * A 200 whose body is JSON text written as it is, sent as {@link #okStreamed} sends: for a page whose entries
-     * PostgreSQL already wrote as JSON (decision 104). The text must be what JSON-B makes of the resource records.
+     * A 200 whose body is JSON already encoded in UTF-8, written as it is and sent in chunks as {@link #okStreamed}
+     * sends: for a page whose entries PostgreSQL already wrote as JSON (decisions 104 and 112), passed on as the bytes
+     * the database sent, never decoded into strings. It must be what JSON-B makes of the resource records.
      */
-    public static void okStreamedText(ServerResponse res, JsonText text) {
+    public static void okStreamedBytes(ServerResponse res, JsonBytes json) {
         res.status(Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        try (Writer out = new Utf8Chunks(res.outputStream())) {
-            text.writeTo(out);
+        try (OutputStream out = new BufferedOutputStream(res.outputStream(), Utf8Chunks.CHUNK)) {
+            json.writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
