@@ -32,6 +32,9 @@ final class OrderLifecycle {
     private static final Set<SubOrderStatus> FINAL = EnumSet.of(SubOrderStatus.DELIVERED, SubOrderStatus.CLOSED,
             SubOrderStatus.REJECTED, SubOrderStatus.CANCELLED);
 
+    /** The reason of an order's and its sub-orders' first history rows, whoever placed it. */
+    private static final String PLACED_REASON = "checkout";
+
     private final OrderRepository orders;
     private final ReturnRepository returns = new ReturnRepository();
 
@@ -46,15 +49,48 @@ final class OrderLifecycle {
      */
     Moves placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId, Optional<Order.Channel> channel,
                  List<Order.SubOrder> subOrders, String actor, OffsetDateTime now) {
-        String reason = "checkout";
-        List<Order.Transition> history = new ArrayList<>();
-        history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, reason, now));
-        subOrders.forEach(subOrder -> history.add(new Order.Transition(subOrder.id(), null,
-                SubOrderStatus.PENDING_PAYMENT.wireName(), actor, reason, now)));
+        List<Order.Transition> history = placedHistory(subOrders, actor, now);
         long orderTransition = orders.insertTransitions(db, orderId, history).getFirst().value1();
-        return new Moves(history, List.of(OrderLifecycleEvent.ofTransition(EventType.ORDER_PLACED, orderTransition,
+        return new Moves(history, List.of(placedEvent(orderTransition, orderId, storefrontId, customerId, channel)));
+    }
+
+    /**
+     * An order written already paid (a partner order, decision 107): {@link #placed}'s history rows and then
+     * {@link #moveWithEverySubOrder}'s (the moves checked as there) in one insert, and the events of each, not appended.
+     * {@code placed} is the order as placed, its sub-orders awaiting payment; nothing is updated, as its rows were
+     * inserted in the state the moves lead to.
+     */
+    PlacedAndMoved placedAndMoved(DSLContext db, Order placed, Action action, Action subOrderAction, String actor,
+                                  String reason, String subOrderReason) {
+        List<Order.Transition> placedHistory = placedHistory(placed.subOrders(), actor, placed.createdAt());
+        EveryMove move = everyMove(placed, action, subOrderAction, actor, reason, subOrderReason);
+        List<Order.Transition> history = new ArrayList<>(placedHistory);
+        history.addAll(move.history());
+        List<Record2<Long, OffsetDateTime>> written = orders.insertTransitions(db, placed.id(), history);
+        Moves placedMoves = new Moves(placedHistory, List.of(placedEvent(written.getFirst().value1(), placed.id(),
+                placed.storefrontId(), placed.customerId(), Optional.ofNullable(placed.channel()))));
+        return new PlacedAndMoved(placedMoves,
+                move.recorded(placed, written.subList(placedHistory.size(), written.size()), reason, subOrderReason));
+    }
+
+    /** What {@link #placedAndMoved} wrote: the creation's history and event, then the moves'. */
+    record PlacedAndMoved(Moves placed, Moves moved) {
+    }
+
+    private static List<Order.Transition> placedHistory(List<Order.SubOrder> subOrders, String actor,
+                                                        OffsetDateTime now) {
+        List<Order.Transition> history = new ArrayList<>();
+        history.add(new Order.Transition(null, null, OrderStatus.PLACED.wireName(), actor, PLACED_REASON, now));
+        subOrders.forEach(subOrder -> history.add(new Order.Transition(subOrder.id(), null,
+                SubOrderStatus.PENDING_PAYMENT.wireName(), actor, PLACED_REASON, now)));
+        return history;
+    }
+
+    private static DomainEvent placedEvent(long orderTransition, UUID orderId, UUID storefrontId, UUID customerId,
+                                           Optional<Order.Channel> channel) {
+        return OrderLifecycleEvent.ofTransition(EventType.ORDER_PLACED, orderTransition,
                 Parties.ofOrder(orderId, customerId), null, storefrontId,
-                channel.map(Order.Channel::channelId).orElse(null), null, OrderStatus.PLACED.wireName(), reason)));
+                channel.map(Order.Channel::channelId).orElse(null), null, OrderStatus.PLACED.wireName(), PLACED_REASON);
     }
 
     /** Moves the order by {@code action}; returns its new status. */
@@ -78,6 +114,43 @@ final class OrderLifecycle {
      */
     Moves moveWithEverySubOrder(DSLContext db, Order order, Action action, Action subOrderAction, String actor,
                                 String reason, String subOrderReason, Map<Field<?>, Field<?>> subOrderColumns) {
+        EveryMove move = everyMove(order, action, subOrderAction, actor, reason, subOrderReason);
+        orders.updateOrderStatus(db, order.id(), move.next());
+        orders.updateSubOrderStatuses(db, move.subOrdersNext(), subOrderColumns);
+        return move.recorded(order, orders.insertTransitions(db, order.id(), move.history()), reason, subOrderReason);
+    }
+
+    /** The order's move and every sub-order's, checked, with their history rows (order first) not yet written. */
+    private record EveryMove(OrderStatus next, Map<UUID, SubOrderStatus> subOrdersNext, List<Order.Transition> history) {
+
+        /** The moves as recorded: the history rows with their times, and their events (in history order). */
+        Moves recorded(Order order, List<Record2<Long, OffsetDateTime>> written, String reason, String subOrderReason) {
+            List<Long> transitions = written.stream().map(Record2::value1).toList();
+            List<Order.Transition> recorded = new ArrayList<>();
+            for (int i = 0; i < history.size(); i++) {
+                Order.Transition transition = history.get(i);
+                recorded.add(new Order.Transition(transition.subOrderId(), transition.from(), transition.to(),
+                        transition.actor(), transition.reason(), written.get(i).value2()));
+            }
+            List<DomainEvent> events = new ArrayList<>();
+            UUID channelId = channelIdOf(order);
+            eventOf(next).ifPresent(type -> events.add(OrderLifecycleEvent.ofTransition(type, transitions.getFirst(),
+                    Parties.ofOrder(order.id(), order.customerId()), null, order.storefrontId(), channelId,
+                    order.status().wireName(), next.wireName(), reason)));
+            for (int i = 0; i < order.subOrders().size(); i++) {
+                Order.SubOrder subOrder = order.subOrders().get(i);
+                SubOrderStatus subOrderNext = subOrdersNext.get(subOrder.id());
+                long transition = transitions.get(i + 1);
+                eventOf(subOrder.status(), subOrderNext).ifPresent(type -> events.add(OrderLifecycleEvent.ofTransition(
+                        type, transition, partiesOf(order, subOrder), null, order.storefrontId(), channelId,
+                        subOrder.status().wireName(), subOrderNext.wireName(), subOrderReason)));
+            }
+            return new Moves(recorded, events);
+        }
+    }
+
+    private static EveryMove everyMove(Order order, Action action, Action subOrderAction, String actor, String reason,
+                                       String subOrderReason) {
         OrderStatus next = OrderStateMachine.require(order.status(), action);
         Map<UUID, SubOrderStatus> subOrdersNext = new LinkedHashMap<>();
         List<Order.Transition> history = new ArrayList<>();
@@ -88,30 +161,7 @@ final class OrderLifecycle {
             history.add(new Order.Transition(subOrder.id(), subOrder.status().wireName(), subOrderNext.wireName(),
                     actor, subOrderReason, null));
         }
-        orders.updateOrderStatus(db, order.id(), next);
-        orders.updateSubOrderStatuses(db, subOrdersNext, subOrderColumns);
-        List<Record2<Long, OffsetDateTime>> written = orders.insertTransitions(db, order.id(), history);
-        List<Long> transitions = written.stream().map(Record2::value1).toList();
-        List<Order.Transition> recorded = new ArrayList<>();
-        for (int i = 0; i < history.size(); i++) {
-            Order.Transition transition = history.get(i);
-            recorded.add(new Order.Transition(transition.subOrderId(), transition.from(), transition.to(),
-                    transition.actor(), transition.reason(), written.get(i).value2()));
-        }
-        List<DomainEvent> events = new ArrayList<>();
-        UUID channelId = channelIdOf(order);
-        eventOf(next).ifPresent(type -> events.add(OrderLifecycleEvent.ofTransition(type, transitions.getFirst(),
-                Parties.ofOrder(order.id(), order.customerId()), null, order.storefrontId(), channelId,
-                order.status().wireName(), next.wireName(), reason)));
-        for (int i = 0; i < order.subOrders().size(); i++) {
-            Order.SubOrder subOrder = order.subOrders().get(i);
-            SubOrderStatus subOrderNext = subOrdersNext.get(subOrder.id());
-            long transition = transitions.get(i + 1);
-            eventOf(subOrder.status(), subOrderNext).ifPresent(type -> events.add(OrderLifecycleEvent.ofTransition(
-                    type, transition, partiesOf(order, subOrder), null, order.storefrontId(), channelId,
-                    subOrder.status().wireName(), subOrderNext.wireName(), subOrderReason)));
-        }
-        return new Moves(recorded, events);
+        return new EveryMove(next, subOrdersNext, history);
     }
 
     /** Moves one sub-order of {@code order} by {@code action}; returns its new status. */

@@ -67,10 +67,22 @@ final class OrderRepository {
         return Tenancy.visibleTo(viewer, OWNERS);
     }
 
-    record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, Money subtotal, Money tax, Money discount,
-                    Money total,
+    /**
+     * An order to insert, in {@code status} at {@code version}: a checkout's placed (1), a partner order already paid
+     * (2: placed and paid in one transaction, decision 107).
+     */
+    record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, OrderStatus status, long version,
+                    Money subtotal, Money tax, Money discount, Money total,
                     Order.ShippingAddress address, UUID reservationId, Field<OffsetDateTime> paymentDueAt,
                     boolean stockCommitted) {
+    }
+
+    /**
+     * When a sub-order inserted already paid is due: accepted within {@code acceptWithin} and shipped within
+     * {@code shipWithin} from now, on PostgreSQL's clock (decision 62), as {@link FulfilmentRepository#paidDueTimes}
+     * sets them on a payment.
+     */
+    record DueTimes(Duration acceptWithin, Duration shipWithin) {
     }
 
     /**
@@ -83,17 +95,20 @@ final class OrderRepository {
     };
 
     /**
-     * Inserts the placed order with its sub-orders and all their lines: one statement whatever their number (the
-     * foreign keys to the order and sub-order rows are checked at its end, when they are there). Returns the order's
-     * {@code created_at}, the transaction's now(), which every default timestamp of these rows is.
+     * Inserts the order with its sub-orders (each in its status and version, due as {@code dueTimes} says: none for a
+     * sub-order awaiting payment) and all their lines: one statement whatever their number (the foreign keys to the
+     * order and sub-order rows are checked at its end, when they are there). Returns the order's {@code created_at},
+     * the transaction's now(), which every default timestamp of these rows is.
      */
-    OffsetDateTime insertOrder(DSLContext db, NewOrder order, List<Order.SubOrder> subOrders) {
+    OffsetDateTime insertOrder(DSLContext db, NewOrder order, List<Order.SubOrder> subOrders,
+                               Map<UUID, DueTimes> dueTimes) {
         var orderRow = DSL.insertInto(CUSTOMER_ORDER)
                 .set(CUSTOMER_ORDER.ID, order.id())
                 .set(CUSTOMER_ORDER.STOREFRONT_ID, order.storefrontId())
                 .set(CUSTOMER_ORDER.CUSTOMER_ID, order.customerId())
                 .set(CUSTOMER_ORDER.CART_ID, order.cartId())
-                .set(CUSTOMER_ORDER.STATUS, OrderStatus.PLACED.wireName())
+                .set(CUSTOMER_ORDER.STATUS, order.status().wireName())
+                .set(CUSTOMER_ORDER.VERSION, order.version())
                 .set(CUSTOMER_ORDER.CURRENCY, order.total().currency())
                 .set(CUSTOMER_ORDER.SUBTOTAL_AMOUNT, order.subtotal().amount())
                 .set(CUSTOMER_ORDER.TAX_AMOUNT, order.tax().amount())
@@ -106,15 +121,20 @@ final class OrderRepository {
                 .set(CUSTOMER_ORDER.STOCK_COMMITTED, order.stockCommitted())
                 .returningResult(CUSTOMER_ORDER.CREATED_AT);
         var subOrderRows = DSL.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
-                SUB_ORDER.STATUS, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT, SUB_ORDER.TAX_AMOUNT,
-                SUB_ORDER.TOTAL_AMOUNT, SUB_ORDER.COMMISSION_AMOUNT);
+                SUB_ORDER.STATUS, SUB_ORDER.VERSION, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT, SUB_ORDER.TAX_AMOUNT,
+                SUB_ORDER.TOTAL_AMOUNT, SUB_ORDER.COMMISSION_AMOUNT, SUB_ORDER.ACCEPTANCE_DUE_AT, SUB_ORDER.SHIP_BY_AT);
         var lineRows = DSL.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
                 ORDER_LINE.PRODUCT_ID, ORDER_LINE.SKU, ORDER_LINE.TITLE, ORDER_LINE.QUANTITY, ORDER_LINE.UNIT_PRICE_AMOUNT,
                 ORDER_LINE.SUBTOTAL_AMOUNT, ORDER_LINE.TAX_RATE_BP, ORDER_LINE.TAX_AMOUNT, ORDER_LINE.COMMISSION_RATE_BP);
         for (Order.SubOrder subOrder : subOrders) {
-            subOrderRows = subOrderRows.values(subOrder.id(), order.id(), subOrder.merchantId(),
-                    subOrder.status().wireName(), subOrder.total().currency(), subOrder.subtotal().amount(),
-                    subOrder.tax().amount(), subOrder.total().amount(), subOrder.commission().amount());
+            DueTimes due = dueTimes.get(subOrder.id());
+            subOrderRows = subOrderRows.values(DSL.val(subOrder.id()), DSL.val(order.id()), DSL.val(subOrder.merchantId()),
+                    DSL.val(subOrder.status().wireName()), DSL.val(subOrder.version()),
+                    DSL.val(subOrder.total().currency()), DSL.val(subOrder.subtotal().amount()),
+                    DSL.val(subOrder.tax().amount()), DSL.val(subOrder.total().amount()),
+                    DSL.val(subOrder.commission().amount()),
+                    due == null ? DSL.val(null, SUB_ORDER.ACCEPTANCE_DUE_AT) : DatabaseClock.nowPlus(due.acceptWithin()),
+                    due == null ? DSL.val(null, SUB_ORDER.SHIP_BY_AT) : DatabaseClock.nowPlus(due.shipWithin()));
             for (Order.Line line : subOrder.lines()) {
                 lineRows = lineRows.values(subOrder.id(), line.lineNumber(), line.variantId(), line.productId(),
                         line.sku(), stringMapJson(line.title()), line.quantity(), line.unitPrice().amount(),

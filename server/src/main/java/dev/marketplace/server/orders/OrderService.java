@@ -54,6 +54,9 @@ public final class OrderService {
      */
     private static final Duration RESERVATION_GRACE = Duration.ofMinutes(15);
     private static final int JOB_BATCH = 100;
+    /** The history's reasons of a partner order's payment and of any order's sub-orders paid. */
+    private static final String PARTNER_PAID = "paid on the partner's account";
+    private static final String SUB_ORDER_PAID = "order paid";
     private static final System.Logger LOG = System.getLogger(OrderService.class.getName());
 
     private final DSLContext dsl;
@@ -409,9 +412,9 @@ public final class OrderService {
         // Every timestamp the order's rows get by default is now(): the transaction's start, the same for all.
         List<Order.SubOrder> subOrders = subOrdersOf(run.parts, run.subOrderIds);
         run.now = repository.insertOrder(run.db, new OrderRepository.NewOrder(run.orderId, run.caller.id(),
-                run.customer, run.cart.id(), run.subtotal, run.tax, run.discount,
+                run.customer, run.cart.id(), OrderStatus.PLACED, 1, run.subtotal, run.tax, run.discount,
                 run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId,
-                DSL.val(run.due), false), subOrders);
+                DSL.val(run.due), false), subOrders, Map.of());
         run.subOrders = writtenAt(subOrders, run.now);
         return Next.CONTINUE;
     }
@@ -517,37 +520,48 @@ public final class OrderService {
         Money tax = parts.stream().map(Pricing.MerchantPart::tax).reduce(Money::plus).orElseThrow();
         Money total = subtotal.plus(tax);
         List<Order.SubOrder> unwritten = subOrdersOf(parts, parts.stream().map(part -> UUID.randomUUID()).toList());
+        // Written already paid (decision 107): the order and its sub-orders are inserted in the state the payment
+        // moves them to, at the version after it, due as a payment makes them, rather than inserted and updated at once.
+        Map<UUID, OrderRepository.DueTimes> due = new LinkedHashMap<>();
+        handlingTimes(db, unwritten).forEach((subOrderId, handling) ->
+                due.put(subOrderId, new OrderRepository.DueTimes(acceptWithin, handling)));
+        OrderStatus paidStatus = OrderStateMachine.require(OrderStatus.PLACED, Action.PAY);
+        SubOrderStatus subOrderPaidStatus = OrderStateMachine.require(SubOrderStatus.PENDING_PAYMENT, Action.PAY);
         // Its stock is sold below in this transaction: marked sold as it is written, all or nothing with the sale.
         OffsetDateTime now = repository.insertOrder(db, new OrderRepository.NewOrder(orderId, partnerId, partnerId,
-                null, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
-                // Paid below, in this transaction: due at once, on PostgreSQL's clock (decision 80), at the
-                // transaction's start, which is the order's creation time it is answered with.
-                DSL.currentOffsetDateTime(), true), unwritten);
+                null, paidStatus, 2, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
+                // Paid at once: due at once, on PostgreSQL's clock (decision 80), at the transaction's start, which is
+                // the order's creation time it is answered with.
+                DSL.currentOffsetDateTime(), true), unwritten.stream().map(subOrder -> new Order.SubOrder(subOrder.id(),
+                        subOrder.merchantId(), subOrderPaidStatus, subOrder.subtotal(), subOrder.tax(), subOrder.total(),
+                        subOrder.commission(), subOrder.lines(), subOrder.version() + 1, null, null)).toList(), due);
         List<Order.SubOrder> subOrders = writtenAt(unwritten, now);
         // The partner placed it: attributed to the partner's channel, if it is one.
         Optional<Order.Channel> channel = ports.attribution().placed(db, new Principal(PrincipalType.PARTNER,
                 partnerId, null, Set.of()), orderId, partnerId, Optional.empty(), List.of(), attributed(subOrders));
         String actor = Principal.subjectOf(PrincipalType.PARTNER, partnerId);
-        OrderLifecycle.Moves placedMoves = lifecycle.placed(db, orderId, partnerId, partnerId, channel, subOrders,
-                actor, now);
-        List<Order.Transition> history = new ArrayList<>(placedMoves.history());
-        // The order as just written (nothing read back), as checkout's is, then as paid: every timestamp its rows got
-        // by default is the transaction's start, now.
+        // The order as placed (nothing read back), as checkout's is: every timestamp its rows got by default is the
+        // transaction's start, now. Its history and events are the placement's and the payment's, as if it had been
+        // placed and then paid.
         Order placed = new Order(orderId, partnerId, partnerId, null, OrderStatus.PLACED, subtotal, tax,
                 Money.zero(subtotal.currency()), total, address, reservationId, true, now,
-                subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), history, 1, now, now,
+                subOrders.stream().sorted(OrderRepository.SUB_ORDERS_AS_LISTED).toList(), List.of(), 1, now, now,
                 channel.orElse(null));
-        List<DomainEvent> placedEvents = new ArrayList<>(placedMoves.events());
-        placedEvents.addAll(alsoAppended);
-        history.addAll(paid(db, placed, actor, "paid on the partner's account",
+        OrderLifecycle.PlacedAndMoved moves = lifecycle.placedAndMoved(db, placed, Action.PAY, Action.PAY, actor,
+                PARTNER_PAID, SUB_ORDER_PAID);
+        List<DomainEvent> events = new ArrayList<>(moves.placed().events());
+        events.addAll(alsoAppended);
+        DomainEvents.appendAll(db, paymentEvents(placed, moves.moved(),
                 List.of(MoneyMovement.partnerOrderCharged(partnerId, Parties.ofOrder(orderId, partnerId), total)),
-                placedEvents));
+                events));
+        List<Order.Transition> history = new ArrayList<>(moves.placed().history());
+        history.addAll(moves.moved().history());
         // Sold last: the stock levels' row locks are then held only until the commit.
         reservations.commit(db, CHECKOUT, reservationId);
-        return new Order(orderId, partnerId, partnerId, null, OrderStatus.PAID, subtotal, tax,
+        return new Order(orderId, partnerId, partnerId, null, paidStatus, subtotal, tax,
                 Money.zero(subtotal.currency()), total, address, reservationId, true, now,
                 placed.subOrders().stream().map(subOrder -> new Order.SubOrder(subOrder.id(), subOrder.merchantId(),
-                        SubOrderStatus.AWAITING_ACCEPTANCE, subOrder.subtotal(), subOrder.tax(), subOrder.total(),
+                        subOrderPaidStatus, subOrder.subtotal(), subOrder.tax(), subOrder.total(),
                         subOrder.commission(), subOrder.lines(), subOrder.version() + 1, now, now)).toList(),
                 history, 2, now, now, channel.orElse(null));
     }
@@ -604,14 +618,23 @@ public final class OrderService {
      */
     private List<Order.Transition> paid(DSLContext tx, Order order, String actor, String reason,
                                         List<MoneyMovement> charge, List<? extends DomainEvent> withEvents) {
-        // The promised ship-by time: the longest handling time of the sub-order's lines, each its product's own,
-        // else its merchant's, else the marketplace's (decisions 56 and 65).
-        Map<UUID, Integer> merchantDays = merchants.handlingDays(tx, order.subOrders().stream()
+        OrderLifecycle.Moves moves = lifecycle.moveWithEverySubOrder(tx, order, Action.PAY, Action.PAY, actor, reason,
+                SUB_ORDER_PAID, FulfilmentRepository.paidDueTimes(acceptWithin, handlingTimes(tx, order.subOrders())));
+        DomainEvents.appendAll(tx, paymentEvents(order, moves, charge, withEvents));
+        return moves.history();
+    }
+
+    /**
+     * The promised handling time of each sub-order: the longest of its lines', each its product's own, else its
+     * merchant's, else the marketplace's (decisions 56 and 65). Two reads.
+     */
+    private Map<UUID, Duration> handlingTimes(DSLContext tx, List<Order.SubOrder> subOrders) {
+        Map<UUID, Integer> merchantDays = merchants.handlingDays(tx, subOrders.stream()
                 .map(Order.SubOrder::merchantId).collect(Collectors.toSet()));
-        Map<UUID, Integer> productDays = products.handlingDays(tx, order.subOrders().stream()
+        Map<UUID, Integer> productDays = products.handlingDays(tx, subOrders.stream()
                 .flatMap(subOrder -> subOrder.lines().stream()).map(Order.Line::productId).collect(Collectors.toSet()));
         Map<UUID, Duration> handling = new LinkedHashMap<>();
-        for (Order.SubOrder subOrder : order.subOrders()) {
+        for (Order.SubOrder subOrder : subOrders) {
             Integer merchantOwn = merchantDays.get(subOrder.merchantId());
             Duration merchantTime = merchantOwn == null ? handlingTime : Duration.ofDays(merchantOwn);
             handling.put(subOrder.id(), subOrder.lines().stream()
@@ -619,8 +642,15 @@ public final class OrderService {
                             ? Duration.ofDays(productDays.get(line.productId())) : merchantTime)
                     .max(Comparator.naturalOrder()).orElse(merchantTime));
         }
-        OrderLifecycle.Moves moves = lifecycle.moveWithEverySubOrder(tx, order, Action.PAY, Action.PAY, actor, reason,
-                "order paid", FulfilmentRepository.paidDueTimes(acceptWithin, handling));
+        return handling;
+    }
+
+    /**
+     * Every event of the order's payment, in the order they are appended: {@code withEvents} (the caller's of the
+     * same change), the moves' lifecycle events, the {@code charge} and each merchant's commission.
+     */
+    private static List<DomainEvent> paymentEvents(Order order, OrderLifecycle.Moves moves, List<MoneyMovement> charge,
+                                                   List<? extends DomainEvent> withEvents) {
         List<DomainEvent> events = new ArrayList<>(withEvents);
         events.addAll(moves.events());
         events.addAll(charge);
@@ -628,8 +658,7 @@ public final class OrderService {
             events.add(MoneyMovement.commissionAccrued(new Parties(order.id(), subOrder.id(), subOrder.merchantId(),
                     order.customerId()), subOrder.commission()));
         }
-        DomainEvents.appendAll(tx, events);
-        return moves.history();
+        return events;
     }
 
     /**

@@ -19,6 +19,7 @@ import dev.marketplace.sdk.model.LeaseCommit;
 import dev.marketplace.sdk.model.LeaseCreate;
 import dev.marketplace.sdk.model.LeaseLineInput;
 import dev.marketplace.sdk.model.LocationCreate;
+import dev.marketplace.sdk.api.FulfilmentApi.ListSubOrderChangesParams;
 import dev.marketplace.sdk.model.MerchantSubOrder;
 import dev.marketplace.sdk.model.PartnerOptInCreate;
 import dev.marketplace.sdk.model.PartnerSubOrder;
@@ -35,6 +36,7 @@ import dev.marketplace.sdk.model.StockLevel;
 import dev.marketplace.sdk.model.StockUpdate;
 import dev.marketplace.sdk.model.StockUpdateBatch;
 import dev.marketplace.server.settlement.SettlementModule;
+import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.MovableClock;
 import dev.marketplace.server.testing.TestCatalog;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
@@ -146,7 +148,22 @@ class PartnerInventoryIT {
         // and the money goes back to the partner's account).
         Map<UUID, PartnerSubOrder> byMerchant = committed.getOrder().getSubOrders().stream()
                 .collect(Collectors.toMap(PartnerSubOrder::getMerchantId, s -> s));
-        MerchantSubOrder accepted = teaShop.client().fulfilment().acceptSubOrder(byMerchant.get(teaShop.id()).getId());
+        // Written already paid (decision 107), its sub-order still shows in the merchant's feed as placed, then paid.
+        UUID teaSubOrder = byMerchant.get(teaShop.id()).getId();
+        List<String> teaFeed = new ArrayList<>();
+        Await.until(Duration.ofSeconds(10), "the tea shop's feed shows its paid sub-order", () -> {
+            try {
+                teaFeed.clear();
+                teaShop.client().fulfilment().listSubOrderChanges(ListSubOrderChangesParams.builder().limit(1000)
+                        .build()).getItems().stream().filter(change -> change.getSubOrder().getId().equals(teaSubOrder))
+                        .forEach(change -> teaFeed.add(change.getEvent()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return teaFeed.size() >= 2;
+        });
+        assertThat(teaFeed).containsExactly("placed", "awaiting_acceptance");
+        MerchantSubOrder accepted = teaShop.client().fulfilment().acceptSubOrder(teaSubOrder);
         assertThat(accepted.getStatus().getValue()).isEqualTo("accepted");
         cupShop.client().fulfilment().rejectSubOrder(byMerchant.get(cupShop.id()).getId(),
                 new Rejection().reason("out of glaze"));
