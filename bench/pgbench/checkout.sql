@@ -97,16 +97,17 @@ select cast(:order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.
 from unnest(CAST(:line_sub_orders AS uuid[]), CAST(:line_merchants AS uuid[]), CAST(:line_numbers AS int[]),
             CAST(:categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
 -- The order with its sub-orders and their lines, one statement (decision 87).
-with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "currency",
-    "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
     "reservation_id", "payment_due_at")
   values (cast(:order_id as uuid), cast(:storefront_id as uuid), cast(:customer_id as uuid), cast(:cart_id as uuid),
-    'placed', 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :pii_key_id,
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :pii_key_id,
     cast(:reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
   returning "customer_order"."created_at"),
-"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "currency", "subtotal_amount",
-    "tax_amount", "total_amount", "commission_amount")
-  select s.id, cast(:order_id as uuid), s.merchant_id, 'pending_payment', 'JPY', 5000, 500, 5500, 500
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
   from unnest(CAST(:sub_orders AS uuid[]), CAST(:merchants AS uuid[])) AS s(id, merchant_id)
   returning "sub_order"."id"),
 "order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
