@@ -44,6 +44,7 @@ public final class ConcurrencyLimit {
      * operation's cost (a grown catalog) is followed, while overload, which lasts seconds, is not taken for one.
      */
     private static final double NO_LOAD_DRIFT = 1.0 / 256;
+
     private final String operation;
     private final int maxPermits;
     private final long queueNanos;
