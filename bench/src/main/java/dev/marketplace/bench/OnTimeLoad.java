@@ -21,7 +21,8 @@ import org.HdrHistogram.Histogram;
  * sent at {@code start + i / rate} on a connection free then, and when none is, on a new one (up to {@code
  * maxConnections}), as a storefront's many independent clients would. {@link LoadGenerator#atRate}'s fixed
  * connections fall behind once they all wait for answers, and while behind its latencies are the backlog's age and
- * what is due in the measured window is partly sent after it; here the server's answers are what is measured.
+ * what is due in the measured window is partly sent after it; here the server's answers are what is measured, as long
+ * as the most connections suffice (the sendings left late are counted).
  *
  * <p>A request answered 503 with {@code Retry-After} is sent again that many seconds after the answer (at most
  * {@link LoadGenerator#SENT_AGAIN_AFTER_503} times) by its client, not on a connection held meanwhile. Every answer is
