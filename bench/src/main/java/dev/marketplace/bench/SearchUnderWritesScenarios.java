@@ -149,6 +149,11 @@ final class SearchUnderWritesScenarios {
         /** The same lag counted from the update's answer (its change had committed by then). */
         final Histogram freshnessFromAnswerMicros = new ConcurrentHistogram(3);
         /**
+         * From the update's answer to the <em>sending</em> of the first search that showed the change: the lag above
+         * less that search's own time (under overload it may wait at the door up to half a second, decision 110).
+         */
+        final Histogram freshnessToShowingSearchSentMicros = new ConcurrentHistogram(3);
+        /**
          * Searches answered 200 without the change although sent more than the bound after the update's answer:
          * served more than 1 s behind a committed change, whatever the update's own time (the guarantee broken).
          */
@@ -211,6 +216,7 @@ final class SearchUnderWritesScenarios {
                     long seenAt = System.nanoTime();
                     freshnessMicros.recordValue(Math.max(1, (seenAt - sentAt) / 1_000));
                     freshnessFromAnswerMicros.recordValue(Math.max(1, (seenAt - answeredAt) / 1_000));
+                    freshnessToShowingSearchSentMicros.recordValue(Math.max(1, (lookedAt - answeredAt) / 1_000));
                     if (look == 0) {
                         seenAtFirstLook.increment();
                     }
@@ -287,6 +293,8 @@ final class SearchUnderWritesScenarios {
             figures.put("stockChangesLookedFor", freshnessMicros.getTotalCount() + neverSeen.sum());
             figures.put("freshnessLagMs", Report.Latency.of(freshnessMicros));
             figures.put("freshnessLagFromAnswerMs", Report.Latency.of(freshnessFromAnswerMicros));
+            figures.put("fromAnswerToSendingTheSearchThatShowedItMs",
+                    Report.Latency.of(freshnessToShowingSearchSentMicros));
             figures.put("staleAnswersMoreThan1sAfterTheAnswer", staleAnswers.sum());
             figures.put("seenAtFirstSearchAfterTheAnswer", seenAtFirstLook.sum());
             figures.put("neverSeenWithin10s", neverSeen.sum());
@@ -294,25 +302,32 @@ final class SearchUnderWritesScenarios {
         }
 
         /**
-         * Every change looked for was seen within the freshness bound of its commit. The change committed between the
-         * update's sending and its answer, so the lag from the answer is the bound's lower estimate and the lag from
-         * sending its upper one (it includes the update's own time under load, decision 77); the verdict is on the
-         * committed change — seen within 1 s of the answer, and no search answered without it more than 1 s after
-         * the answer — and both figures are shown (decision 83).
+         * No search answered without a committed change more than the bound after it (the guarantee), and every change
+         * looked for was seen. The change committed between the update's sending and its answer, so a search sent
+         * more than 1 s after the answer must show it: one answered 200 without it is the guarantee broken. The lags
+         * are shown, not judged: from the update's answer to the answer of the first search that showed it includes
+         * that search's own time (under overload up to half a second queued at the door, and the looks shed
+         * meanwhile), which is no staleness (decision 110); from the update's answer to that search's sending does not;
+         * from the update's sending includes the update's own time (decision 83).
          */
         Report.Check freshnessCheck() {
             long bound = FRESHNESS_BOUND.toNanos() / 1_000;
             long lateFromSending = freshnessMicros.getTotalCount() - freshnessMicros.getCountBetweenValues(0, bound);
             long lateFromAnswer = freshnessFromAnswerMicros.getTotalCount()
                     - freshnessFromAnswerMicros.getCountBetweenValues(0, bound);
+            long lateToShowingSearchSent = freshnessToShowingSearchSentMicros.getTotalCount()
+                    - freshnessToShowingSearchSentMicros.getCountBetweenValues(0, bound);
             long looked = freshnessMicros.getTotalCount() + neverSeen.sum();
-            return new Report.Check("a committed change visible in search within 1 s", String.format(Locale.ROOT,
-                    "%d stock changes looked for: from the update's answer max %.0f ms, %d later than 1 s; from its "
-                            + "sending max %.0f ms, %d later than 1 s; %d never seen, %d searches answered without it "
-                            + "more than 1 s after the answer", looked, freshnessFromAnswerMicros.getMaxValue() / 1e3,
-                    lateFromAnswer, freshnessMicros.getMaxValue() / 1e3, lateFromSending, neverSeen.sum(),
-                    staleAnswers.sum()),
-                    looked > 0 && lateFromAnswer == 0 && staleAnswers.sum() == 0 && neverSeen.sum() == 0);
+            return new Report.Check("a committed change visible in search within 1 s: no search sent more than 1 s "
+                    + "after the update's answer answered without it, none never seen", String.format(Locale.ROOT,
+                    "%d stock changes looked for: %d searches answered without the change more than 1 s after the "
+                            + "answer, %d never seen; from the update's answer to the sending of the first search "
+                            + "that showed it max %.0f ms (%d later than 1 s), to its answer max %.0f ms (%d later "
+                            + "than 1 s); from the update's sending max %.0f ms (%d later than 1 s)", looked,
+                    staleAnswers.sum(), neverSeen.sum(), freshnessToShowingSearchSentMicros.getMaxValue() / 1e3,
+                    lateToShowingSearchSent, freshnessFromAnswerMicros.getMaxValue() / 1e3, lateFromAnswer,
+                    freshnessMicros.getMaxValue() / 1e3, lateFromSending),
+                    looked > 0 && staleAnswers.sum() == 0 && neverSeen.sum() == 0);
         }
 
         @Override
@@ -471,7 +486,14 @@ final class SearchUnderWritesScenarios {
      */
     static final class NoCliff implements Scenario {
         private static final int CHECKOUT_CONNECTIONS = 32;
-        private static final int OVERLOAD_CONNECTIONS = 256;
+        /**
+         * The open loops' most connections at once (each about 90 KB of the bench's 512 MB heap: 2,048 for each loop
+         * ran it out of memory, decision 110). Searches at twice the sustainable rate (about 3,900/s quiet) answered
+         * within a quarter second need about 1,000; beyond its most a loop's sendings are late, and the first check
+         * says so.
+         */
+        private static final int MOST_SEARCH_CONNECTIONS = 1_024;
+        private static final int MOST_OTHER_CONNECTIONS = 256;
         private static final double CACHED_READS_PER_SECOND = 1_000;
 
         @Override
@@ -514,25 +536,28 @@ final class SearchUnderWritesScenarios {
 
             List<String> indexBefore = RealisticStorefrontScenarios.catalogMetrics(context);
             List<String> admissionBefore = RealisticStorefrontScenarios.metrics(context, "http_admission_");
-            Report.Load[] loads = new Report.Load[3];
+            // Open loops that keep their schedules whatever the server does (decision 110): each request is sent when
+            // due, on a new connection when none is free, so what is measured is the server's answers, not the
+            // generator's backlog.
+            OnTimeLoad.Result[] loads = new OnTimeLoad.Result[3];
             Machine.CpuMeter overloadCpu = new Machine.CpuMeter(context);
             Writes writes = writeLoad.start(false);
             try {
                 List<Thread> phases = List.of(
-                        Thread.ofVirtual().start(() -> loads[0] = new LoadGenerator(context.base(), OVERLOAD_CONNECTIONS)
+                        Thread.ofVirtual().start(() -> loads[0] = new OnTimeLoad(context.base(), MOST_SEARCH_CONNECTIONS)
                                 .atRate(2 * searchRate, warmUp, measured, anySearch)),
-                        Thread.ofVirtual().start(() -> loads[1] = new LoadGenerator(context.base(), OPEN_LOOP_CONNECTIONS)
+                        Thread.ofVirtual().start(() -> loads[1] = new OnTimeLoad(context.base(), MOST_OTHER_CONNECTIONS)
                                 .atRate(2 * checkoutRate, warmUp, measured, overloadCheckouts)),
-                        Thread.ofVirtual().start(() -> loads[2] = new LoadGenerator(context.base(), OPEN_LOOP_CONNECTIONS)
+                        Thread.ofVirtual().start(() -> loads[2] = new OnTimeLoad(context.base(), MOST_OTHER_CONNECTIONS)
                                 .atRate(CACHED_READS_PER_SECOND, warmUp, measured, anyCachedRead)));
                 LoadGenerator.joinAll(phases);
             } finally {
                 writes.close();
             }
             Report.CpuShares overloadShares = overloadCpu.stop();
-            Report.Load search = loads[0];
-            Report.Load checkout = loads[1];
-            Report.Load cached = loads[2];
+            OnTimeLoad.Result search = loads[0];
+            OnTimeLoad.Result checkout = loads[1];
+            OnTimeLoad.Result cached = loads[2];
 
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("sustainableSearchesPerSecond", Report.round(searchRate));
@@ -545,8 +570,6 @@ final class SearchUnderWritesScenarios {
             figures.put("checkoutsAtTwiceSustainable", checkout);
             figures.put("cachedReadsAt1000", cached);
             figures.put("overloadCpu", overloadShares);
-            figures.put("searchShedShare", shedShare(search));
-            figures.put("checkoutShedShare", shedShare(checkout));
             figures.put("writes", writes.figures());
             List<String> indexAfter = RealisticStorefrontScenarios.catalogMetrics(context);
             Map<String, Double> freshness = freshnessCounters(indexBefore, indexAfter);
@@ -565,33 +588,49 @@ final class SearchUnderWritesScenarios {
             figures.put("searchIndexMetricsAfter", indexAfter);
             figures.put("serverRssMiB", Report.round(Machine.residentMiB(context.serverPid(), false)));
             figures.put("loadAverage", Machine.loadAverage());
+            long late = search.sentLate() + checkout.sentLate() + cached.sentLate();
+            long sendings = search.due() + checkout.due() + cached.due();
             return new Report.Scenario(name(), "measured", String.format(Locale.ROOT,
                     "searches at %.0f/s and checkouts at %.0f/s (twice their closed-loop maxima) with cached reads at "
-                            + "%.0f/s and the ERP's stock changes", 2 * searchRate, 2 * checkoutRate,
-                    CACHED_READS_PER_SECOND), figures, List.of(
-                    new Report.Check("what is not served is refused: 503 with Retry-After, no other 5xx or I/O error",
-                            String.format(Locale.ROOT, "searches %s, %.0f %% shed; checkouts %s, %.0f %% shed",
-                                    refusals(search), 100 * shedShare(search), refusals(checkout),
-                                    100 * shedShare(checkout)),
-                            onlyShedding(search) && onlyShedding(checkout)),
-                    new Report.Check("cached reads keep flowing: p99 < 50 ms at 1,000 req/s", String.format(
-                            Locale.ROOT, "%s; the cache not proven current for %.0f ms (%.0f times), listing reads "
-                                    + "meanwhile %.0f from PostgreSQL, %.0f shed", cached.describeP99(),
-                            freshness.getOrDefault("catalog_listings_freshness_unproven_millis_total{copy=\"cache\"}",
-                                    Double.NaN),
-                            freshness.getOrDefault("catalog_listings_freshness_unproven_spells_total{copy=\"cache\"}",
-                                    Double.NaN),
-                            freshness.getOrDefault("catalog_listings_unproven_reads_total{result=\"database\"}",
-                                    Double.NaN),
-                            freshness.getOrDefault("catalog_listings_unproven_reads_total{result=\"shed\"}",
-                                    Double.NaN)),
-                            cached.p99Below(50)),
-                    new Report.Check("no collapse: searches served ≥ 80 % of sustainable, p99 of every answer < 1 s",
-                            String.format(Locale.ROOT, "%.0f of %.0f searches/s served (%.0f %%), %s",
-                                    search.throughput(), searchRate, 100 * search.throughput() / searchRate,
-                                    search.describeP99()),
-                            search.throughput() >= 0.8 * searchRate && search.latencyMs() != null
-                                    && search.latencyMs().p99() < 1_000 && search.unsent() == 0),
+                            + "%.0f/s and the ERP's stock changes, each sent on time on as many connections as it "
+                            + "takes; requests counted by the window they were due in", 2 * searchRate,
+                    2 * checkoutRate, CACHED_READS_PER_SECOND), figures, List.of(
+                    new Report.Check("the load was offered as scheduled: under 1 % of the sendings due in the "
+                            + "measured window left more than 10 ms late (otherwise the figures below are partly "
+                            + "the generator's)", String.format(Locale.ROOT, "%d of %d late (searches max %.0f ms, "
+                                    + "checkouts %.0f ms, cached reads %.0f ms)", late, sendings,
+                            search.maxSendDelayMs(), checkout.maxSendDelayMs(), cached.maxSendDelayMs()),
+                            late < 0.01 * sendings),
+                    new Report.Check("what is not served is refused: every search and checkout due was answered, "
+                            + "served or 503 with Retry-After (no other error); the 503s' p99 shows how fast",
+                            String.format(Locale.ROOT, "searches: %s; checkouts: %s", search.describe(),
+                                    checkout.describe()),
+                            search.onlyShedding() && checkout.onlyShedding()),
+                    new Report.Check("cached reads keep flowing: every one due served, p99 < 50 ms at 1,000 req/s",
+                            String.format(Locale.ROOT, "%s; the cache not proven current for %.0f ms (%.0f times), "
+                                            + "listing reads meanwhile %.0f from PostgreSQL, %.0f shed",
+                                    cached.describe(),
+                                    freshness.getOrDefault(
+                                            "catalog_listings_freshness_unproven_millis_total{copy=\"cache\"}",
+                                            Double.NaN),
+                                    freshness.getOrDefault(
+                                            "catalog_listings_freshness_unproven_spells_total{copy=\"cache\"}",
+                                            Double.NaN),
+                                    freshness.getOrDefault("catalog_listings_unproven_reads_total{result=\"database\"}",
+                                            Double.NaN),
+                                    freshness.getOrDefault("catalog_listings_unproven_reads_total{result=\"shed\"}",
+                                            Double.NaN)),
+                            cached.allServedWithP99Below(50)),
+                    new Report.Check("no collapse: the searches due in the measured window are served at ≥ 80 % of "
+                            + "the sustainable rate, and the served ones answered with p99 < 1 s from when they were "
+                            + "due", String.format(Locale.ROOT, "%.0f of %.0f searches/s served (%.0f %%), served "
+                                    + "p99 %s, %.0f %% finally refused",
+                            search.servedPerSecond(), searchRate, 100 * search.servedPerSecond() / searchRate,
+                            search.servedLatencyMs() == null ? "n/a"
+                                    : String.format(Locale.ROOT, "%.1f ms", search.servedLatencyMs().p99()),
+                            100 * search.shedShare()),
+                            search.servedPerSecond() >= 0.8 * searchRate && search.servedLatencyMs() != null
+                                    && search.servedLatencyMs().p99() < 1_000),
                     writes.freshnessCheck()));
         }
 
@@ -607,21 +646,6 @@ final class SearchUnderWritesScenarios {
                 }
             }
             return requests.toArray(byte[][]::new);
-        }
-
-        private static double shedShare(Report.Load load) {
-            long sent = load.ok() + load.httpErrors() + load.ioErrors();
-            return sent == 0 ? 0 : Report.round((double) load.httpErrorsByStatus().getOrDefault(503, 0L) / sent);
-        }
-
-        private static boolean onlyShedding(Report.Load load) {
-            return load.ioErrors() == 0 && load.unavailableWithoutRetryAfter() == 0
-                    && load.httpErrorsByStatus().keySet().stream().allMatch(status -> status == 503);
-        }
-
-        private static String refusals(Report.Load load) {
-            return String.format(Locale.ROOT, "%d answered, refused %s (%d 503 without Retry-After), %d I/O errors",
-                    load.ok(), load.httpErrorsByStatus(), load.unavailableWithoutRetryAfter(), load.ioErrors());
         }
     }
 

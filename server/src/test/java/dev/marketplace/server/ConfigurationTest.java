@@ -83,7 +83,9 @@ class ConfigurationTest {
                 "HTTP_ADMISSION_IN_FLIGHT", "12",
                 "HTTP_ADMISSION_QUEUE_LENGTH", "3",
                 "HTTP_ADMISSION_QUEUE_TIME", "PT0.02S",
-                "HTTP_ADMISSION_QUEUE_STANDING_TIME", "PT0.005S"));
+                "HTTP_ADMISSION_QUEUE_STANDING_TIME", "PT0.005S",
+                "CATALOG_LISTINGS_CONCURRENT_dash_MEMORY_dash_SEARCHES", "6",
+                "CATALOG_LISTINGS_MEMORY_dash_SEARCH_dash_QUEUE", "PT0.05S"));
         environment.putAll(Map.of(
                 "PAYMENTS_HTTP_BASE_URL", "https://api.pay.example.com",
                 "PAYMENTS_HTTP_API_KEY", "sk_test_from_environment",
@@ -109,6 +111,9 @@ class ConfigurationTest {
         assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
         assertThat(Admission.Settings.from(config.get("http.admission")))
                 .isEqualTo(new Admission.Settings(12, 3, Duration.ofMillis(20), Duration.ofMillis(5)));
+        assertThat(config.get("catalog.listings.concurrent-memory-searches").asInt().get()).isEqualTo(6);
+        assertThat(config.get("catalog.listings.memory-search-queue").as(Duration.class).get())
+                .isEqualTo(Duration.ofMillis(50));
         assertThat(HttpPaymentProvider.Settings.from(config.get("payments.http")))
                 .isEqualTo(new HttpPaymentProvider.Settings(URI.create("https://api.pay.example.com"), "sk_test_from_environment",
                         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));

@@ -41,6 +41,11 @@ public final class ReservationService {
         this.soldOut = soldOut;
     }
 
+    /** Runs {@code whenMarked} each time this node marks a variant sold out (checkouts waiting may be refused by it). */
+    public void whenMarkedSoldOut(Runnable whenMarked) {
+        soldOut.whenMarked(whenMarked);
+    }
+
     /**
      * Reserves every line or nothing (409 {@code insufficient_stock} naming the lines that cannot be covered). A
      * line without a location takes the location of its variant with the most stock available that covers it whole.

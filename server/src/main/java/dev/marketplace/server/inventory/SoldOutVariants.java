@@ -35,10 +35,16 @@ final class SoldOutVariants implements ChangeNotifications.Subscriber {
     private final AtomicLong announcements = new AtomicLong();
     private final LongAdder refusedFromMemory = new LongAdder();
     private volatile BooleanSupplier current = () -> false;
+    private volatile Runnable whenMarked = () -> { };
 
     /** Marks are trusted only while {@code current} holds (the notifications proven less than a second behind). */
     void trustedWhile(BooleanSupplier current) {
         this.current = current;
+    }
+
+    /** Runs {@code whenMarked} after each new mark (checkouts waiting for their turn look whether it refuses them). */
+    void whenMarked(Runnable whenMarked) {
+        this.whenMarked = whenMarked;
     }
 
     /** To pass to {@link #found}: taken before the stock is read. */
@@ -74,7 +80,9 @@ final class SoldOutVariants implements ChangeNotifications.Subscriber {
         soldOut.put(variantId, System.nanoTime());
         if (announcements.get() != readBegan) {
             soldOut.invalidate(variantId);
+            return;
         }
+        whenMarked.run();
     }
 
     /** Their levels changed on this node: read them again. */

@@ -47,6 +47,7 @@ public final class FulfilmentModule implements Module {
                 config.get("checkout.queue").as(Duration.class).get(),
                 config.get("checkout.patience").as(Duration.class).get(),
                 config.get("checkout.most-patient").asInt().get());
+        orders.whenSoldOutRefusalsMayChange(checkouts::recheckWaiting);
         this.jobsEvery = config.get("jobs.every").as(Duration.class).get();
         this.registered = List.of(
                 meters.getOrCreate(Gauge.builder("orders.checkout.permits", checkouts, ConcurrencyLimit::permits)

@@ -29,10 +29,19 @@ final class OpenCarts implements ChangeNotifications.Subscriber {
     private final Cache<UUID, OpenCart> carts = Caffeine.newBuilder().maximumWeight(MAX_WEIGHT)
             .weigher((UUID id, OpenCart cart) -> 1 + cart.variantIds().size()).build();
     private volatile ChangeNotifications announcements;
+    private volatile Runnable whenConfirmed = () -> { };
 
     /** Entries are trusted only while {@code announcements} are current (proven less than a second behind). */
     void deliveredBy(ChangeNotifications announcements) {
         this.announcements = announcements;
+    }
+
+    /**
+     * Runs {@code whenConfirmed} when a confirmation {@link #announcedUpTo} asked for is back: checkouts waiting for
+     * their turn then look again whether a sold-out mark now refuses them (decision 110).
+     */
+    void whenConfirmed(Runnable whenConfirmed) {
+        this.whenConfirmed = whenConfirmed;
     }
 
     /** The cart as last announced open, if known and the announcements are current. */
@@ -56,7 +65,7 @@ final class OpenCarts implements ChangeNotifications.Subscriber {
             return true;
         }
         // A mark set a moment ago: checkouts waiting to be refused by it need not wait for the next heartbeat.
-        delivery.confirmSoon();
+        delivery.confirmSoon(whenConfirmed);
         return false;
     }
 

@@ -204,6 +204,16 @@ public final class OrderService {
                 .map(OpenCarts.OpenCart::variantIds).orElse(List.of());
     }
 
+    /**
+     * Runs {@code recheck} whenever {@link #refuseKnownSoldOutFromMemory} may newly refuse: a variant marked sold out
+     * here, or the carts' announcements confirmed past such a mark (the checkouts waiting for a turn look then, not on
+     * a timer: decision 110).
+     */
+    void whenSoldOutRefusalsMayChange(Runnable recheck) {
+        reservations.whenMarkedSoldOut(recheck);
+        openCarts.whenConfirmed(recheck);
+    }
+
     /** How many checkouts were refused by {@link #refuseKnownSoldOutFromMemory} (a metric). */
     long refusalsBeforeTheKey() {
         return refusedBeforeTheKey.sum();

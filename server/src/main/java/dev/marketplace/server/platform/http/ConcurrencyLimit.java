@@ -26,6 +26,10 @@ import java.util.function.Supplier;
  * flash sale's buyers do not take the turns of other checkouts). Its {@code whileWaiting} is what ends such a wait
  * early; when it does, the other patient waiters run theirs at once (a sold-out variant found by one is found by
  * all). Beyond {@code mostPatient} it waits as any other.
+ *
+ * <p>A waiter sleeps until a permit is freed for it, its time is up, or {@link #recheckWaiting()} says that what its
+ * {@code whileWaiting} looks at has changed (decision 110): hundreds of waiters each waking on a timer to look would
+ * take the lock and a carrier thread many times a second for nothing, as the door's did (decision 102's amendment).
  */
 public final class ConcurrencyLimit {
 
@@ -40,13 +44,6 @@ public final class ConcurrencyLimit {
      * operation's cost (a grown catalog) is followed, while overload, which lasts seconds, is not taken for one.
      */
     private static final double NO_LOAD_DRIFT = 1.0 / 256;
-    /** How often a waiting request's {@code whileWaiting} runs. */
-    private static final long RECHECK_NANOS = Duration.ofMillis(20).toNanos();
-    /**
-     * How often a patient one's runs: hundreds may wait (a flash sale), and one refused by its check wakes the others
-     * to run theirs at once, so among many the first to see the end of the sale is a moment away even so.
-     */
-    private static final long PATIENT_RECHECK_NANOS = Duration.ofMillis(100).toNanos();
 
     private final String operation;
     private final int maxPermits;
@@ -64,6 +61,8 @@ public final class ConcurrencyLimit {
     /** Waiting for a permit within the queue time: served before the patient. */
     private int waiting;
     private int waitingPatiently;
+    /** How many times waiters were told to run their checks again ({@link #recheckWaiting()}). */
+    private long rechecks;
     private long windowNanos;
     private int windowCompletions;
     private final QueuePace pace = new QueuePace(SMOOTHING);
@@ -128,9 +127,9 @@ public final class ConcurrencyLimit {
     }
 
     /**
-     * {@link #call(Supplier)}, running {@code whileWaiting} every 20 ms while the request waits for a permit: it may
-     * throw to answer the request without one (a checkout whose variant became known sold out while it waited,
-     * decision 79).
+     * {@link #call(Supplier)}, running {@code whileWaiting} whenever the request, waiting for a permit, is woken without
+     * one ({@link #recheckWaiting()}): it may throw to answer the request without one (a checkout whose variant became
+     * known sold out while it waited, decision 79).
      */
     public <T> T call(Supplier<T> work, Runnable whileWaiting) {
         return call(work, whileWaiting, false);
@@ -169,16 +168,21 @@ public final class ConcurrencyLimit {
             }
             Admission.stepAside(); // waiting here runs nothing: the door's slot goes to another request (decision 92)
             try {
-                long left = patiently ? patienceNanos : queueNanos;
+                long deadline = System.nanoTime() + (patiently ? patienceNanos : queueNanos);
+                // Checked once at first (a recheck may have come between the caller's own check and this wait), then
+                // after each recheck, including those that came while the check ran without the lock.
+                long checkedAt = rechecks - 1;
                 while (!permitFor(patiently)) {
+                    if (checkedAt != rechecks) {
+                        checkedAt = rechecks;
+                        checkWhileWaiting(whileWaiting, patiently);
+                        continue;
+                    }
+                    long left = deadline - System.nanoTime(); // the checks' own time counts too
                     if (left <= 0) {
                         throw refusal();
                     }
-                    long slice = Math.min(left, patiently ? PATIENT_RECHECK_NANOS : RECHECK_NANOS);
-                    left -= slice - turn.awaitNanos(slice);
-                    if (!permitFor(patiently)) {
-                        checkWhileWaiting(whileWaiting, patiently);
-                    }
+                    turn.awaitNanos(left);
                 }
                 running++;
             } catch (InterruptedException e) {
@@ -197,6 +201,21 @@ public final class ConcurrencyLimit {
         }
     }
 
+    /**
+     * Wakes every waiter to run its {@code whileWaiting} now: for whoever changed what those checks look at (a variant
+     * marked sold out, the carts' announcements confirmed up to the mark).
+     */
+    public void recheckWaiting() {
+        lock.lock();
+        try {
+            rechecks++;
+            permitFreed.signalAll();
+            patientTurn.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Runs {@code whileWaiting} outside the limit's lock (it is the caller's code); lock held before and after. */
     private void checkWhileWaiting(Runnable whileWaiting, boolean patiently) {
         lock.unlock();
@@ -207,7 +226,8 @@ public final class ConcurrencyLimit {
         } finally {
             lock.lock();
             if (answered && patiently) {
-                patientTurn.signalAll(); // what answered this one may answer the others: let them look now
+                rechecks++; // what answered this one may answer the others: let them look now
+                patientTurn.signalAll();
             }
         }
     }

@@ -10,7 +10,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -90,6 +92,8 @@ public final class ChangeNotifications implements AutoCloseable {
     /** Whether {@link #confirmSoon} has a confirmation on its way, and when it was sent. */
     private final AtomicBoolean confirming = new AtomicBoolean();
     private volatile long confirmingSentAt;
+    /** What {@link #confirmSoon} callers asked to run at the next confirmation (on the listening thread). */
+    private final Set<Runnable> whenConfirmed = ConcurrentHashMap.newKeySet();
 
     private ChangeNotifications(String channel, Database database, Subscriber subscriber) {
         this.channel = channel;
@@ -197,11 +201,14 @@ public final class ChangeNotifications implements AutoCloseable {
     }
 
     /**
-     * Asks for a confirmation now instead of at the next {@link #HEARTBEAT}, without waiting for it: for a caller that
-     * polls {@link #confirmedSince} for a time just past (a checkout waiting to be refused by a sold-out mark set a
-     * moment ago, decision 88). Sent through the pool on a thread of its own; one at a time, until it comes back.
+     * Asks for a confirmation now instead of at the next {@link #HEARTBEAT}, without waiting for it, and runs {@code
+     * thenRun} on the listening thread when the next confirmation comes back (this one or a heartbeat): for a caller
+     * whose answer waits on {@link #confirmedSince} for a time just past (checkouts waiting to be refused by a sold-out
+     * mark set a moment ago, decisions 88 and 110), so that they look again then rather than on a timer. Sent through
+     * the pool on a thread of its own; one at a time, until it comes back.
      */
-    public void confirmSoon() {
+    public void confirmSoon(Runnable thenRun) {
+        whenConfirmed.add(thenRun); // before the send: a confirmation that returns meanwhile runs it, early at worst
         if (!confirming.compareAndSet(false, true)) {
             return;
         }
@@ -338,6 +345,10 @@ public final class ChangeNotifications implements AutoCloseable {
                 confirming.set(false);
             }
             delivery.notifyAll();
+        }
+        for (Runnable waiting : whenConfirmed) {
+            whenConfirmed.remove(waiting);
+            waiting.run();
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -116,8 +117,10 @@ class ConcurrencyLimitTest {
         List<CompletableFuture<String>> first = holdingPermits(limit, 1);
         CountDownLatch soldOut = new CountDownLatch(1);
         CompletableFuture<String> second = onItsOwnThread(() -> limit.call(() -> "second", refusedOnce(soldOut)));
+        Await.until(Duration.ofSeconds(30), "the second request waiting", () -> limit.waiting() == 1);
 
         soldOut.countDown(); // while the first still holds the only permit
+        limit.recheckWaiting();
 
         ProblemException refused = refusalOf(second);
         assertThat(refused.status()).isEqualTo(409);
@@ -182,11 +185,39 @@ class ConcurrencyLimitTest {
         Await.until(Duration.ofSeconds(30), "the patient request waiting", () -> limit.waiting() == 1);
 
         soldOut.countDown(); // while the first still holds the only permit
+        limit.recheckWaiting();
 
         ProblemException refused = refusalOf(patient);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(limit.waiting()).isZero();
         finish.countDown();
+        assertThat(first.getFirst().get()).isEqualTo("held");
+    }
+
+    @Test
+    void aWaiterRunsItsCheckWhenToldAndNotOnATimer() throws Exception {
+        ConcurrencyLimit limit = new ConcurrencyLimit("checkouts", 1, Duration.ofSeconds(30), Duration.ofHours(1), 1);
+        List<CompletableFuture<String>> first = holdingPermits(limit, 1);
+        AtomicInteger patientChecks = new AtomicInteger();
+        AtomicInteger queuedChecks = new AtomicInteger();
+        CompletableFuture<String> patient = onItsOwnThread(() -> limit.call(() -> "patient",
+                patientChecks::incrementAndGet, true));
+        CompletableFuture<String> queued = onItsOwnThread(() -> limit.call(() -> "queued",
+                queuedChecks::incrementAndGet, false));
+        Await.until(Duration.ofSeconds(30), "both waiting, each having run its check once as it began to wait",
+                () -> limit.waiting() == 2 && patientChecks.get() == 1 && queuedChecks.get() == 1);
+
+        // No condition to await: what is asserted is that nothing happens. Checks on a timer (every 20 and 100 ms
+        // before decision 110) would have run several times by the end of this sleep.
+        Thread.sleep(250);
+        assertThat(patientChecks.get() + queuedChecks.get()).as("no check before being told").isEqualTo(2);
+
+        limit.recheckWaiting();
+        Await.until(Duration.ofSeconds(30), "each waiter's check run once more",
+                () -> patientChecks.get() == 2 && queuedChecks.get() == 2);
+        finish.countDown();
+        assertThat(queued.get()).isEqualTo("queued");
+        assertThat(patient.get()).isEqualTo("patient");
         assertThat(first.getFirst().get()).isEqualTo("held");
     }
 
