@@ -81,6 +81,25 @@ class CheckoutStatementsIT {
         // the answer waits for a flushing statement after it (decision 111).
         assertThat(statements).as("statements of one checkout").hasSizeLessThanOrEqualTo(18);
         assertThat(commits()).as("transactions of one checkout").isEqualTo(1);
+        // Decision 111: the transaction (opened by the cart's mark) commits unflushed; the WAL is flushed past it after
+        // its last statement (the key's mark) and before the answer is kept for replays, i.e. before it is sent.
+        int cartMark = indexOf(statements, "update \"cart\" set \"checked_out_order_id\"");
+        int keyMark = indexOf(statements, "set \"committed_at\"");
+        int flush = indexOf(statements, "pg_logical_emit_message(true");
+        int keptAnswer = indexOf(statements, "set \"state\" = ?");
+        assertThat(statements.get(cartMark)).as("the checkout's commit set not to wait for the flush")
+                .contains("set_config('synchronous_commit', 'off', true)");
+        assertThat(List.of(cartMark, keyMark, flush, keptAnswer)).as("mark, key's mark, flush, kept answer")
+                .isSorted().doesNotContain(-1);
+    }
+
+    private static int indexOf(List<String> statements, String part) {
+        for (int i = 0; i < statements.size(); i++) {
+            if (statements.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
