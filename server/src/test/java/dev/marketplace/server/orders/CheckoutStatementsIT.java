@@ -132,7 +132,8 @@ class CheckoutStatementsIT {
                 plain.size(), discounted.size(), commits(), String.join("\n", discounted));
         // 12 more before decision 66, 3 since: a stripe's use, the coupon's order rows, the points lots locked. Both
         // checkouts on a catalog already in memory (before decision 74 the plain one here read it, 26 against 26).
-        assertThat(plain).as("statements of the plain checkout (decisions 100, 109, 111)").hasSizeLessThanOrEqualTo(18);
+        assertThat(plain).as("statements of the plain checkout (decisions 100, 109, 111)")
+                .hasSizeLessThanOrEqualTo(18);
         assertThat(discounted.size() - plain.size()).as("statements a coupon and points add").isLessThanOrEqualTo(3);
         assertThat(commits()).as("transactions of one checkout").isEqualTo(1);
     }
