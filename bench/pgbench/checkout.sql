@@ -1,5 +1,5 @@
 -- One plain checkout (POST /v1/orders of a cart of five lines from three merchants) as the server sends it today,
--- statement for statement and in its order, for pgbench -M prepared: the 17 statements CheckoutStatementsIT records
+-- statement for statement and in its order, for pgbench -M prepared: the 18 statements CheckoutStatementsIT records
 -- on the request's thread with the audit line (decisions 74, 87), and the cart's announcement (decision 94), as jOOQ
 -- renders them, the bound values taken from the prepared plan row (reading it is the one statement here the server
 -- does not run). The variants' read (decision 58's statement) was missing here until decision 100 counted statements
@@ -10,7 +10,8 @@
 -- the order's event is keyed by the order, not by its history row's id; the storefront is no channel, as the
 -- benchmark's is not. Amounts are constants: PostgreSQL does the same work for any amount. The server's subscribers
 -- follow the order_placed events written here as they follow the API's. The key's claim, the kept answer and the audit
--- line commit without waiting for the disk, as the server's do (decision 101): only the checkout's COMMIT flushes.
+-- line commit without waiting for the disk, as the server's do (decision 101), and so does the checkout's COMMIT:
+-- the one flush is the statement after it, which the checkout's answer waits for (decision 111).
 -- checkout-baseline.sql is the checkout of the day issue 20 was filed.
 SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
        line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
@@ -68,10 +69,12 @@ where "stock_level"."variant_id" = any (cast(:variants as uuid[])) group by "sto
 SELECT set_config('synchronous_commit', 'off', true), pg_notify('cart_changed', payload)
 FROM unnest(ARRAY[CAST(:cart_id AS text)]) AS payload;
 BEGIN;
--- The cart checked out by this order if still the version read; the payment deadline counts from its time.
+-- The cart checked out by this order if still the version read; the payment deadline counts from its time. The
+-- checkout's commit does not wait for the disk: its stock rows' locks end with it (decision 111).
 update "cart" set "checked_out_order_id" = cast(:order_id as uuid), "version" = ("cart"."version" + 1),
   "updated_at" = cast(current_timestamp as timestamp with time zone)
-where ("cart"."id" = cast(:cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null)
+where ("cart"."id" = cast(:cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
 returning clock_timestamp();
 -- The running automatic promotions (no coupon code named).
 select "promotion_coupon"."id", "promotion_coupon"."code", "promotion_coupon"."merchant_id", "promotion_coupon"."name",
@@ -201,6 +204,8 @@ with "mark" as (update "idempotency_record"
   returning "idempotency_record"."claim")
 select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
 COMMIT;
+-- The checkout made durable before it is answered (decision 111): a WAL record committed waiting for its flush.
+SELECT pg_logical_emit_message(true, 'marketplace.durable', '');
 -- Idempotency: the answer kept for replays (about the size of the server's), its commit not waiting for the disk.
 update "idempotency_record" set "state" = 'completed', "response_status" = 201,
   "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),

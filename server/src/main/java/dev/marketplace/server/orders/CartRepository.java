@@ -6,6 +6,7 @@ import static dev.marketplace.schema.Tables.CART_LINE;
 import dev.marketplace.schema.tables.records.CartRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.UnflushedCommit;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -92,12 +93,15 @@ final class CartRepository {
      * Marks the cart checked out by the order, only while it is still at {@code version} and open; returns when it
      * did on PostgreSQL's clock (the checkout's deadlines are counted from it, decision 72, without a statement of
      * their own), empty when it did not. Its row stays locked until the transaction ends, so a concurrent checkout of
-     * the cart waits and then finds it changed.
+     * the cart waits and then finds it changed. The checkout's transaction then commits without waiting for its WAL
+     * flush, so the stock rows it locks last are not held through it; the checkout waits for the flush after the
+     * commit, before it is answered (decision 111).
      */
     Optional<OffsetDateTime> markCheckedOut(DSLContext db, UUID cartId, long version, UUID orderId) {
         return db.update(CART).set(CART.CHECKED_OUT_ORDER_ID, orderId)
                 .set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(CART.ID.eq(cartId)).and(CART.VERSION.eq(version)).and(CART.CHECKED_OUT_ORDER_ID.isNull())
+                .and(UnflushedCommit.ALLOWED)
                 .returningResult(DatabaseClock.now())
                 .fetchOptional(Record1::value1);
     }

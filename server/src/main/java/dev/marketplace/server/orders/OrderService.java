@@ -15,6 +15,7 @@ import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Page;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.UnflushedCommit;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -306,6 +307,11 @@ public final class OrderService {
                 announceOpenAgain(run, rolledBack);
             }
             throw rolledBack;
+        }
+        if (run.order != null) {
+            // Committed without its flush (the cart's mark set it so): its stock rows' locks went with the commit, and
+            // no buyer is answered before the order is on disk (decision 111).
+            UnflushedCommit.makeDurable(dsl);
         }
         openCarts.forget(run.cart.id());
         return Next.CONTINUE;

@@ -6,11 +6,16 @@ import dev.marketplace.sdk.MarketplaceClient;
 import dev.marketplace.server.orders.Shop.Item;
 import dev.marketplace.server.testing.TestDatabases;
 import dev.marketplace.server.testing.TestServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +108,8 @@ class FlashSaleLoadIT {
             }
         });
         Record before = databaseCounters();
+        long postmaster = postmasterPid();
+        double postgresBefore = postgresCpuSeconds(postmaster);
         long cpuBefore = processCpuNanos();
         CountDownLatch go = new CountDownLatch(1);
         long started;
@@ -128,6 +135,7 @@ class FlashSaleLoadIT {
         }
         long ended = answers.stream().mapToLong(Answer::atMillis).max().orElseThrow();
         long cpu = processCpuNanos() - cpuBefore;
+        double postgresCpu = postgresCpuSeconds(postmaster) - postgresBefore;
         running.set(false);
         sampler.join();
         Thread.sleep(1_500); // PostgreSQL's backends report their counters within a second
@@ -143,12 +151,14 @@ class FlashSaleLoadIT {
         double seconds = (ended - started) / 1e3;
         System.out.printf("flash sale: %d buyers, %d units: %d answers in %.2f s = %.0f answers/s; %s%n", buyers, units,
                 answers.size(), seconds, answers.size() / seconds, total);
-        System.out.printf("  JVM CPU (server and buyers) %.2f ms per answer; PostgreSQL per answer: %.2f commits, "
-                        + "%.2f rows inserted, %.2f updated, %.2f deleted; backends waiting for a lock: %.1f on "
-                        + "average over %d samples%n", cpu / 1e6 / answers.size(),
+        System.out.printf("  JVM CPU (server and buyers) %.2f ms per answer, PostgreSQL's %.2f ms; PostgreSQL per "
+                        + "answer: %.2f commits, %.2f rows inserted, %.2f updated, %.2f deleted; backends waiting for a "
+                        + "lock: %.1f on average over %d samples; load average %s%n", cpu / 1e6 / answers.size(),
+                postgresCpu * 1e3 / answers.size(),
                 delta(before, after, 0) / answers.size(), delta(before, after, 1) / answers.size(),
                 delta(before, after, 2) / answers.size(), delta(before, after, 3) / answers.size(),
-                lockWaitsSeen.sum() / (double) Math.max(1, samples.sum()), samples.sum());
+                lockWaitsSeen.sum() / (double) Math.max(1, samples.sum()), samples.sum(),
+                Files.readString(Path.of("/proc/loadavg")).trim());
         timeline.forEach((step, kinds) -> System.out.printf("  %5d ms %s%n", step, kinds));
         assertThat(total.getOrDefault("201", 0)).as("orders placed").isEqualTo(units);
         assertThat(shop.stock(item).getAvailable()).isZero();
@@ -161,6 +171,45 @@ class FlashSaleLoadIT {
 
     private static double delta(Record before, Record after, int field) {
         return ((Number) after.get(field)).doubleValue() - ((Number) before.get(field)).doubleValue();
+    }
+
+    /** The embedded PostgreSQL's postmaster: the parent of this test's backend. */
+    private static long postmasterPid() {
+        long backend = ((Number) server.db().fetchValue("SELECT pg_backend_pid()")).longValue();
+        return Long.parseLong(statFields(backend)[1]);
+    }
+
+    /**
+     * CPU seconds of PostgreSQL: the postmaster, its backends now running, and those that ended (reaped by it). The
+     * test's own sampling of {@code pg_stat_activity} counts in too.
+     */
+    private static double postgresCpuSeconds(long postmaster) throws IOException {
+        String[] own = statFields(postmaster);
+        long ticks = Long.parseLong(own[11]) + Long.parseLong(own[12]) + Long.parseLong(own[13])
+                + Long.parseLong(own[14]);
+        try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path process : processes) {
+                try {
+                    String[] fields = statFields(Long.parseLong(process.getFileName().toString()));
+                    if (Long.parseLong(fields[1]) == postmaster) {
+                        ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    }
+                } catch (UncheckedIOException ended) {
+                    // a backend that ended meanwhile: its time is the postmaster's now
+                }
+            }
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
+    /** The fields of {@code /proc/<pid>/stat} after the command's name: [1] is the parent, [11..14] the CPU ticks. */
+    private static String[] statFields(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static long processCpuNanos() {

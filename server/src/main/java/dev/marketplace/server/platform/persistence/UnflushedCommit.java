@@ -1,6 +1,7 @@
 package dev.marketplace.server.platform.persistence;
 
 import org.jooq.Condition;
+import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
@@ -14,11 +15,25 @@ import org.jooq.impl.DSL;
  * writer within {@code wal_writer_delay} (200 ms; three times that at worst). A claim therefore is durable once the
  * request's own transaction is; a server killed (SIGKILL) loses nothing PostgreSQL has acknowledged; only a crash of
  * PostgreSQL itself can lose the last fraction of a second of such writes, and what each loss means is in decision 101.
+ *
+ * <p>A request's own transaction may commit so too when the request waits for {@link #makeDurable} before it is
+ * answered (decision 111: a checkout, so that its stock rows' locks are not held through the flush).
  */
 public final class UnflushedCommit {
 
     /** True, and sets {@code synchronous_commit off} until the end of the statement's transaction. */
     public static final Condition ALLOWED = DSL.condition("set_config('synchronous_commit', 'off', true) = 'off'");
+
+    /**
+     * Returns once every commit that ended before the call (on any connection) is on disk: commits, in a transaction of
+     * its own and waiting for its flush, a WAL record written after theirs, and WAL is flushed in order. It must write
+     * WAL to wait at all (PostgreSQL commits a transaction that wrote none without a flush, even with an id:
+     * {@code txid_current()} would not do): a transactional logical message, which writes no table, takes no lock and,
+     * with no logical decoding, is read by nobody. Concurrent callers share flushes (group commit).
+     */
+    public static void makeDurable(DSLContext dsl) {
+        dsl.execute("SELECT pg_logical_emit_message(true, 'marketplace.durable', '')");
+    }
 
     private UnflushedCommit() {
     }
