@@ -172,7 +172,8 @@ public final class MarketplaceServer implements AutoCloseable {
             outboundMade.thenAccept(OutboundHttp::close);
             throw e;
         }
-        Jobs jobs = new Jobs(Metrics.globalRegistry());
+        // Scheduled while the routes are built, run once the web server serves (decision 113).
+        Jobs jobs = Jobs.heldUntilBegun(Metrics.globalRegistry());
         List<Module> modules = new ArrayList<>();
         AuditTrail auditTrail = null;
         Admission admission = null;
@@ -294,6 +295,7 @@ public final class MarketplaceServer implements AutoCloseable {
                 throw new IllegalStateException("the web server did not start (see the log above: is port "
                         + config.get("server.port").asInt().get() + " taken?)");
             }
+            jobs.begin();
             MarketplaceServer server = new MarketplaceServer(database, node, outbound, jobs, subscribers, modules, webServer);
             server.idempotency = idempotency;
             server.auditTrail = auditTrail;

@@ -7,6 +7,7 @@ import dev.marketplace.server.catalog.ListingQuery.ListingSort;
 import dev.marketplace.server.demo.DemoData;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.RecordingMailSender;
+import dev.marketplace.server.testing.StatementRecorder;
 import dev.marketplace.server.testing.TestServer;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -23,10 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.jooq.DSLContext;
-import org.jooq.ExecuteContext;
-import org.jooq.ExecuteListener;
-import org.jooq.impl.DefaultExecuteListenerProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -161,7 +158,7 @@ class SearchIndexSnapshotIT {
      * in the same (sub)transaction: the two rows' xmin are equal, so a twin's version changes whenever its row does.
      */
     @Test
-    void theCatchUpReadsOnlyTheNarrowTwinWhichEveryWriteOfTheReadModelRewrites() {
+    void theCatchUpReadsOnlyTheNarrowTwinWhichEveryWriteOfTheReadModelRewrites() throws Exception {
         List<UUID> listed = server.db().fetch("SELECT product_id FROM listing_search WHERE published_at IS NOT NULL "
                 + "AND merchant_active ORDER BY product_id DESC LIMIT 3").getValues(0, UUID.class);
         server.db().transaction(tx -> tx.dsl().transaction(savepoint -> savepoint.dsl().execute(
@@ -176,18 +173,25 @@ class SearchIndexSnapshotIT {
                 + "OR v.listed <> (ls.published_at IS NOT NULL AND ls.merchant_active)").get(0, Long.class))
                 .as("listing_search rows whose twin is missing, stale or written by another transaction").isZero();
 
-        List<String> statements = new ArrayList<>();
-        DSLContext recorded = server.db().configuration().derive(new DefaultExecuteListenerProvider(
-                new ExecuteListener() {
-                    @Override
-                    public void executeStart(ExecuteContext ctx) {
-                        statements.add(ctx.sql());
-                    }
-                })).dsl();
         Map<UUID, Long> versions = new HashMap<>();
-        new ProductRepository().forEachListedVersion(recorded, versions::put);
+        StatementRecorder recorder = new StatementRecorder(server);
+        List<String> statements;
+        try {
+            statements = recorder.recordedDuring("listing_search_version", () -> {
+                new ProductRepository().forEachListedVersion(server.db(), versions::put);
+                return null;
+            });
+        } finally {
+            recorder.stop();
+        }
         assertThat(versions).hasSize(server.db().fetchCount(server.db().selectFrom("listing_search")
                 .where("published_at IS NOT NULL AND merchant_active")));
+        // the versions combined from the two transaction ids are those the index's rows carry (rowVersion's casts)
+        Map<UUID, Long> asTheIndexRowsCarryThem = new HashMap<>();
+        server.db().fetch("SELECT v.product_id, (v.xmin::text::bigint << 32) | c.xmin::text::bigint "
+                        + "FROM listing_search_version v JOIN catalog_category c ON c.id = v.category_id WHERE v.listed")
+                .forEach(row -> asTheIndexRowsCarryThem.put(row.get(0, UUID.class), row.get(1, Long.class)));
+        assertThat(versions).isEqualTo(asTheIndexRowsCarryThem);
         assertThat(statements).hasSize(1);
         String plan = server.db().fetchSingle("EXPLAIN (FORMAT JSON) " + statements.getFirst()).get(0, String.class);
         assertThat(plan).contains("\"Relation Name\": \"listing_search_version\"")

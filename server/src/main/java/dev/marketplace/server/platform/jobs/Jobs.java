@@ -5,6 +5,7 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ public final class Jobs implements AutoCloseable {
             Thread.ofVirtual().name("jobs-clock").factory());
     private final ExecutorService runs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("job-", 0).factory());
     private final Duration stopGrace;
+    /** The first turns of jobs scheduled while held, taken when {@link #begin} is called; null once begun. */
+    private List<Runnable> heldFirstTurns;
     private volatile boolean stopping;
 
     public Jobs(MeterRegistry meters) {
@@ -63,7 +66,18 @@ public final class Jobs implements AutoCloseable {
     }
 
     /**
+     * Jobs whose schedules begin only at {@link #begin}: a starting server schedules its jobs while it builds its routes
+     * and lets them run once it serves, so their first (cold) runs do not take the cores its start needs (decision 113).
+     */
+    public static Jobs heldUntilBegun(MeterRegistry meters) {
+        Jobs jobs = new Jobs(meters);
+        jobs.heldFirstTurns = new ArrayList<>();
+        return jobs;
+    }
+
+    /**
      * Schedules {@code work} as {@code name}: first after {@code firstAfter}, then {@code every} after each run ends.
+     * While held, {@code firstAfter} counts from {@link #begin}.
      */
     public synchronized void schedule(String name, Duration firstAfter, Duration every, Work work) {
         if (jobs.containsKey(name)) {
@@ -71,7 +85,21 @@ public final class Jobs implements AutoCloseable {
         }
         Job job = new Job(name, every, work);
         jobs.put(name, job);
-        clock.schedule(() -> runs.execute(job::runScheduled), firstAfter.toMillis(), TimeUnit.MILLISECONDS);
+        Runnable firstTurn = () -> clock.schedule(() -> runs.execute(job::runScheduled), firstAfter.toMillis(),
+                TimeUnit.MILLISECONDS);
+        if (heldFirstTurns != null) {
+            heldFirstTurns.add(firstTurn);
+        } else {
+            firstTurn.run();
+        }
+    }
+
+    /** Lets held jobs begin their schedules; jobs that were not held, or have begun, are left as they are. */
+    public synchronized void begin() {
+        if (heldFirstTurns != null) {
+            heldFirstTurns.forEach(Runnable::run);
+            heldFirstTurns = null;
+        }
     }
 
     /** The names of the scheduled jobs, in the order they were scheduled. */

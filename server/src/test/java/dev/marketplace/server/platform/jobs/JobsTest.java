@@ -48,6 +48,25 @@ class JobsTest {
     }
 
     @Test
+    void heldJobsRunOnlyOnceBegun() {
+        Jobs held = Jobs.heldUntilBegun(Metrics.globalRegistry());
+        try {
+            AtomicInteger heldRuns = new AtomicInteger();
+            AtomicInteger ordinaryRuns = new AtomicInteger();
+            held.schedule(prefix + "held", Duration.ZERO, SOON, heldRuns::incrementAndGet);
+            jobs.schedule(prefix + "ordinary", Duration.ZERO, SOON, ordinaryRuns::incrementAndGet);
+
+            Await.until(Duration.ofSeconds(10), "a job not held ran several times", () -> ordinaryRuns.get() >= 3);
+            assertThat(heldRuns).hasValue(0);
+            assertThat(held.runNow(prefix + "held")).isEqualTo(1); // tests may run a held job by name
+            held.begin();
+            Await.until(Duration.ofSeconds(10), "the held job ran on its schedule once begun", () -> heldRuns.get() >= 3);
+        } finally {
+            held.close();
+        }
+    }
+
+    @Test
     void aSlowJobNeverDelaysAFastOne() throws InterruptedException {
         CountDownLatch slowRunning = new CountDownLatch(1);
         CountDownLatch releaseSlow = new CountDownLatch(1);
