@@ -126,15 +126,20 @@ class RenderedStatementIT {
         DSLContext db = server.db();
         UUID id = UUID.randomUUID();
         List<String> sent = new ArrayList<>();
+        Thread test = Thread.currentThread(); // the server's jobs send statements meanwhile, on their own threads
         server.database().observeStatements(new StatementObserver() {
             @Override
             public void sent(String sql) {
-                sent.add(sql);
+                if (Thread.currentThread() == test) {
+                    sent.add(sql);
+                }
             }
 
             @Override
             public void committed() {
-                sent.add("COMMIT");
+                if (Thread.currentThread() == test) {
+                    sent.add("COMMIT");
+                }
             }
         });
         try {
