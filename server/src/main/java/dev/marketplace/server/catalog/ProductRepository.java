@@ -17,6 +17,7 @@ import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -27,7 +28,6 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,14 +43,12 @@ import java.util.function.Consumer;
 import java.util.function.ObjLongConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.InsertSetMoreStep;
 import org.jooq.InsertSetStep;
 import org.jooq.JSONB;
-import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.SortField;
 import org.jooq.Table;
@@ -418,103 +416,71 @@ final class ProductRepository {
     }
 
     /**
-     * A storefront's most frequent read in one round trip — the product joined with its variants, listed (published, its merchant active) — rendered to SQL
-     * once: jOOQ renders a query on every execution, which cost this read more CPU than PostgreSQL's work for it.
+     * A storefront's most frequent read in one round trip — the product joined with its variants, listed (published, its
+     * merchant active) — rendered to SQL once: jOOQ renders a query on every execution, which cost this read more CPU
+     * than PostgreSQL's work for it (decision 58).
      */
     static final class ListingById {
-        private static final UUID PLACEHOLDER = new UUID(0, 0);
-        private static final Field<?>[] FIELDS = Stream.of(Arrays.stream(PRODUCT.fields()),
-                Arrays.stream(PRODUCT_VARIANT.fields()), Arrays.stream(RATING_FIELDS)).flatMap(fields -> fields)
-                .toArray(Field<?>[]::new);
+        private static final RenderedStatement STATEMENT = RenderedStatement.of(DSL.select(PRODUCT.fields())
+                .select(PRODUCT_VARIANT.fields()).select(RATING_FIELDS)
+                .from(PRODUCT).join(LISTING_SEARCH).on(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID))
+                .leftJoin(MERCHANT_RATING).on(MERCHANT_RATING.MERCHANT_ID.eq(LISTING_SEARCH.MERCHANT_ID))
+                .leftJoin(PRODUCT_VARIANT).on(PRODUCT_VARIANT.PRODUCT_ID.eq(PRODUCT.ID))
+                .where(PRODUCT.ID.eq(DSL.param("product", UUID.class))).and(listed())
+                .orderBy(PRODUCT_VARIANT.POSITION));
 
-        private final String sql;
-        private final Object[] bindValues;
-        private final int idIndex;
-
-        ListingById(DSLContext db) {
-            Query query = db.select(FIELDS)
-                    .from(PRODUCT).join(LISTING_SEARCH).on(LISTING_SEARCH.PRODUCT_ID.eq(PRODUCT.ID))
-                    .leftJoin(MERCHANT_RATING).on(MERCHANT_RATING.MERCHANT_ID.eq(LISTING_SEARCH.MERCHANT_ID))
-                    .leftJoin(PRODUCT_VARIANT).on(PRODUCT_VARIANT.PRODUCT_ID.eq(PRODUCT.ID))
-                    .where(PRODUCT.ID.eq(PLACEHOLDER)).and(listed())
-                    .orderBy(PRODUCT_VARIANT.POSITION);
-            this.sql = db.render(query);
-            List<Object> values = db.extractBindValues(query);
-            this.bindValues = values.toArray();
-            this.idIndex = values.indexOf(PLACEHOLDER);
+        /** A row of the listing: the product and its ratings (the same in every row), one variant if it has any. */
+        private record ListingRow(ProductRecord product, ProductVariantRecord variant, Rating rating,
+                                  Rating merchantRating) {
         }
 
         Optional<Listing> find(DSLContext db, UUID id) {
-            List<Record> rows = fetchRendered(db, sql, FIELDS, statement -> {
-                for (int i = 0; i < bindValues.length; i++) {
-                    statement.setObject(i + 1, i == idIndex ? id : bindValues[i]);
-                }
+            List<ListingRow> rows = STATEMENT.fetch(db, binds -> binds.uuid("product", id), row -> {
+                Integer merchantCount = row.get(MERCHANT_RATING.RATING_COUNT);
+                return new ListingRow(row.into(PRODUCT),
+                        row.get(PRODUCT_VARIANT.ID) == null ? null : row.into(PRODUCT_VARIANT),
+                        new Rating(row.get(LISTING_SEARCH.RATING_COUNT), row.get(LISTING_SEARCH.RATING_SUM)),
+                        merchantCount == null ? Rating.NONE
+                                : new Rating(merchantCount, row.get(MERCHANT_RATING.RATING_SUM)));
             });
             if (rows.isEmpty()) {
                 return Optional.empty();
             }
-            List<ProductVariant> variants = rows.stream().filter(row -> row.get(PRODUCT_VARIANT.ID) != null)
-                    .map(row -> toVariant(row.into(PRODUCT_VARIANT))).toList();
-            return Optional.of(listingOf(toProduct(rows.getFirst().into(PRODUCT), variants), rows.getFirst()));
+            List<ProductVariant> variants = rows.stream().filter(row -> row.variant() != null)
+                    .map(row -> toVariant(row.variant())).toList();
+            ListingRow first = rows.getFirst();
+            return Optional.of(new Listing(toProduct(first.product(), variants), first.rating(),
+                    first.merchantRating()));
         }
     }
 
     /**
      * What carts and checkouts read of variants (price, merchant, product title and attributes, the category's
-     * commission rate) in one statement rendered to SQL once and run through JDBC, like {@link ListingById}: every
-     * cart read and every checkout runs it.
+     * commission rate) in one statement rendered to SQL once, like {@link ListingById}: every cart read and every
+     * checkout, lease create and lease commit runs it.
      */
     static final class VariantsForSale {
-        private static final Field<?>[] FIELDS = {PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
-                PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID, PRODUCT_VARIANT.SKU, PRODUCT.TITLE, PRODUCT.ATTRIBUTES,
-                PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS,
-                CATALOG_CATEGORY.COMMISSION_RATE_BPS};
-
-        private final String sql;
-
-        VariantsForSale(DSLContext db) {
-            Query query = db.select(FIELDS)
+        private static final RenderedStatement STATEMENT = RenderedStatement.of(DSL.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
+                            PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID, PRODUCT_VARIANT.SKU, PRODUCT.TITLE,
+                            PRODUCT.ATTRIBUTES, PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY,
+                            PRODUCT.STATUS, CATALOG_CATEGORY.COMMISSION_RATE_BPS)
                     .from(PRODUCT_VARIANT).join(PRODUCT).on(PRODUCT.ID.eq(PRODUCT_VARIANT.PRODUCT_ID))
                     .join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(PRODUCT.CATEGORY_ID))
-                    .where(PRODUCT_VARIANT.ID.eq(DSL.any(DSL.val(new UUID[0], SQLDataType.UUID.array()))));
-            this.sql = db.render(query);
-        }
+                .where(PRODUCT_VARIANT.ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array())))));
 
         Map<UUID, VariantForSale> find(DSLContext db, Collection<UUID> variantIds) {
             Map<UUID, VariantForSale> variants = new LinkedHashMap<>();
-            List<Record> rows = fetchRendered(db, sql, FIELDS, statement -> statement.setArray(1,
-                    statement.getConnection().createArrayOf("uuid", variantIds.toArray(UUID[]::new))));
-            for (Record row : rows) {
-                variants.put(row.get(PRODUCT_VARIANT.ID), new VariantForSale(row.get(PRODUCT_VARIANT.ID),
-                        row.get(PRODUCT_VARIANT.PRODUCT_ID), row.get(PRODUCT_VARIANT.MERCHANT_ID),
-                        row.get(PRODUCT.CATEGORY_ID), row.get(PRODUCT_VARIANT.SKU), stringMap(row.get(PRODUCT.TITLE)),
-                        stringMap(row.get(PRODUCT.ATTRIBUTES)),
-                        Money.of(row.get(PRODUCT_VARIANT.PRICE_AMOUNT), row.get(PRODUCT_VARIANT.PRICE_CURRENCY)),
-                        ProductStatus.PUBLISHED.wireName().equals(row.get(PRODUCT.STATUS)),
-                        row.get(CATALOG_CATEGORY.COMMISSION_RATE_BPS)));
-            }
+            STATEMENT.fetch(db, binds -> binds.uuids("variants", variantIds), row -> new VariantForSale(
+                            row.get(PRODUCT_VARIANT.ID), row.get(PRODUCT_VARIANT.PRODUCT_ID),
+                            row.get(PRODUCT_VARIANT.MERCHANT_ID), row.get(PRODUCT.CATEGORY_ID),
+                            row.get(PRODUCT_VARIANT.SKU), stringMap(row.get(PRODUCT.TITLE)),
+                            stringMap(row.get(PRODUCT.ATTRIBUTES)),
+                            Money.of(row.get(PRODUCT_VARIANT.PRICE_AMOUNT), row.get(PRODUCT_VARIANT.PRICE_CURRENCY)),
+                            ProductStatus.PUBLISHED.wireName().equals(row.get(PRODUCT.STATUS)),
+                            row.get(CATALOG_CATEGORY.COMMISSION_RATE_BPS)))
+                    .forEach(variant -> variants.put(variant.variantId(), variant));
             return variants;
         }
-    }
-
-    /** Sets a pre-rendered statement's bind values. */
-    private interface Binding {
-        void bind(PreparedStatement statement) throws SQLException;
-    }
-
-    /**
-     * Runs SQL rendered once through JDBC and reads its rows back with jOOQ: a plain-SQL query of jOOQ parses and
-     * renders its text again on every execution, 18 % of a listing miss's CPU (decision 58).
-     */
-    private static List<Record> fetchRendered(DSLContext db, String sql, Field<?>[] fields, Binding binding) {
-        return db.connectionResult(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                binding.bind(statement);
-                try (ResultSet result = statement.executeQuery()) {
-                    return db.fetch(result, fields);
-                }
-            }
-        });
     }
 
     /**

@@ -58,8 +58,8 @@ public final class ProductService {
         this.categories = categories;
         this.merchants = merchants;
         this.compliance = compliance;
-        this.listingById = new ProductRepository.ListingById(dsl);
-        this.variantsForSale = new ProductRepository.VariantsForSale(dsl);
+        this.listingById = new ProductRepository.ListingById();
+        this.variantsForSale = new ProductRepository.VariantsForSale();
     }
 
     /** Creates a draft owned by the calling merchant, which must be active. */

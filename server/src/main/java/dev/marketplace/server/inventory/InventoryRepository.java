@@ -21,6 +21,7 @@ import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -33,11 +34,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Name;
-import org.jooq.Record2;
+import org.jooq.Record;
+import org.jooq.SelectForUpdateOfStep;
 import org.jooq.Table;
 import org.jooq.UpdateResultStep;
 import org.jooq.impl.DSL;
@@ -211,47 +215,72 @@ final class InventoryRepository {
                         .orderBy(wantedVariant, wantedLocation))
                 .onConflictDoNothing()
                 .execute();
-        return lock(db, isOneOf(keys));
+        return lockLevels(db, keys);
     }
 
     /** Locks the stock levels of these variants at every location. */
     LockedLevels lockVariants(DSLContext db, Collection<UUID> variantIds) {
-        return lock(db, STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variantIds.toArray(UUID[]::new))));
+        return locked(LOCK_VARIANTS.fetch(db, binds -> binds.uuids("variants", variantIds), InventoryRepository::lockedRow));
     }
 
     /** Locks these stock levels. */
     LockedLevels lockLevels(DSLContext db, Collection<StockKey> keys) {
-        return lock(db, isOneOf(keys));
+        return locked(LOCK_KEYS.fetch(db, binds -> binds.uuids("variants", keys.stream().map(StockKey::variantId).toList())
+                .uuids("locations", keys.stream().map(StockKey::locationId).toList()), InventoryRepository::lockedRow));
     }
 
     /** The levels of these keys: one pair of arrays, whatever the number of keys. */
-    private static Condition isOneOf(Collection<StockKey> keys) {
-        Table<?> wanted = DSL.table("unnest({0}, {1}) AS wanted(variant_id, location_id)",
-                uuids(keys.stream().map(StockKey::variantId).toArray(UUID[]::new)),
-                uuids(keys.stream().map(StockKey::locationId).toArray(UUID[]::new)));
+    private static Condition isOneOf(Field<UUID[]> variants, Field<UUID[]> locations) {
+        Table<?> wanted = DSL.table("unnest({0}, {1}) AS wanted(variant_id, location_id)", variants, locations);
         return DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(DSL.select(
                 DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID),
                 DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID)).from(wanted));
     }
 
-    /** {@code FOR UPDATE} below {@code ORDER BY}: PostgreSQL takes the row locks in that order. */
-    private static LockedLevels lock(DSLContext db, Condition which) {
-        Map<StockKey, StockLevel> levels = new LinkedHashMap<>();
-        Map<StockKey, String> rowAddresses = new HashMap<>();
-        db.select(STOCK_LEVEL.fields()).select(ROW_ADDRESS).from(STOCK_LEVEL).where(which)
-                .orderBy(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID)
-                .forUpdate()
-                .forEach(row -> {
-                    StockLevel level = stockLevel(row.into(STOCK_LEVEL));
-                    levels.put(level.key(), level);
-                    rowAddresses.put(level.key(), row.get(ROW_ADDRESS));
-                });
-        return new LockedLevels(levels, rowAddresses);
+    private static Condition isOneOf(Collection<StockKey> keys) {
+        return isOneOf(uuids(keys.stream().map(StockKey::variantId).toArray(UUID[]::new)),
+                uuids(keys.stream().map(StockKey::locationId).toArray(UUID[]::new)));
     }
 
     /** Where a stock level's row is ({@code ctid}), as text: it stays there while this transaction holds its lock. */
     private static final Field<String> ROW_ADDRESS = DSL.field("{0}.ctid::text", SQLDataType.VARCHAR, STOCK_LEVEL)
             .as("row_address");
+
+    /** {@code FOR UPDATE} below {@code ORDER BY}: PostgreSQL takes the row locks in that order. */
+    private static SelectForUpdateOfStep<Record> locking(Condition which) {
+        return DSL.select(STOCK_LEVEL.fields()).select(ROW_ADDRESS).from(STOCK_LEVEL).where(which)
+                .orderBy(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID)
+                .forUpdate();
+    }
+
+    /** Every request's reservation and sale locks by these two (decision 108). */
+    private static final RenderedStatement LOCK_VARIANTS = RenderedStatement.of(locking(
+            STOCK_LEVEL.VARIANT_ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array())))));
+    private static final RenderedStatement LOCK_KEYS = RenderedStatement.of(locking(isOneOf(
+            DSL.param("variants", SQLDataType.UUID.array()), DSL.param("locations", SQLDataType.UUID.array()))));
+
+    private static LockedLevels lock(DSLContext db, Condition which) {
+        return locked(db.fetch(locking(which)).map(row -> new LockedRow(stockLevel(row.into(STOCK_LEVEL)),
+                row.get(ROW_ADDRESS))));
+    }
+
+    /** A locked level and its row's address. */
+    private record LockedRow(StockLevel level, String rowAddress) {
+    }
+
+    private static LockedRow lockedRow(RenderedStatement.Row row) throws java.sql.SQLException {
+        return new LockedRow(stockLevel(row.into(STOCK_LEVEL)), row.get(ROW_ADDRESS));
+    }
+
+    private static LockedLevels locked(List<LockedRow> rows) {
+        Map<StockKey, StockLevel> levels = new LinkedHashMap<>();
+        Map<StockKey, String> rowAddresses = new HashMap<>();
+        for (LockedRow row : rows) {
+            levels.put(row.level().key(), row.level());
+            rowAddresses.put(row.level().key(), row.rowAddress());
+        }
+        return new LockedLevels(levels, rowAddresses);
+    }
 
     /**
      * A write-back of this many levels or more is planned as the embedded server plans every statement (decision 112):
@@ -278,34 +307,38 @@ final class InventoryRepository {
         if (levels.size() >= MANY_LEVELS) {
             db.fetchValue(PAGES_AT_HAND);
         }
-        Record2<OffsetDateTime, Integer> saved = db.with("saved").as(levelsWritten(levels, locked, reason))
-                .select(DSL.currentOffsetDateTime(), DSL.field(DSL.selectCount().from(DSL.name("saved"))))
-                .fetchSingle();
-        if (saved.value2() != levels.size()) {
-            throw new IllegalStateException(saved.value2() + " of " + levels.size() + " stock levels written back: "
-                    + "a level was written by this transaction between its lock and this write");
+        List<SavedLevels> saved = SAVE_LEVELS.fetch(db, binds -> bindLevels(binds, levels, locked, reason),
+                row -> new SavedLevels(row.get(SAVED_AT), row.get(SAVED_COUNT)));
+        if (saved.getFirst().count() != levels.size()) {
+            throw new IllegalStateException(saved.getFirst().count() + " of " + levels.size() + " stock levels written "
+                    + "back: a level was written by this transaction between its lock and this write");
         }
-        return saved.value1();
+        return saved.getFirst().at();
     }
 
+    private record SavedLevels(OffsetDateTime at, int count) {
+    }
+
+    private static final Field<OffsetDateTime> SAVED_AT = DSL.currentOffsetDateTime();
+    private static final Field<Integer> SAVED_COUNT = DSL.field(DSL.selectCount().from(DSL.name("saved")));
+    private static final RenderedStatement SAVE_LEVELS = RenderedStatement.of(DSL.with("saved").as(levelsWritten())
+            .select(SAVED_AT, SAVED_COUNT));
+
     /**
-     * The UPDATE writing these locked levels back (in key order), for a statement of its caller. Each row is
-     * fetched by the address its lock read (a TID scan, not a second probe of the primary key); the key is checked
-     * on the row found, so a row that moved since (this transaction wrote it in between) is not written at all.
+     * The UPDATE writing locked levels back (in key order), for a statement of its caller, the levels as arrays bound
+     * by {@link #bindLevels}. Each row is fetched by the address its lock read (a TID scan, not a second probe of the
+     * primary key); the key is checked on the row found, so a row that moved since (this transaction wrote it in
+     * between) is not written at all.
      */
-    private static UpdateResultStep<StockLevelRecord> levelsWritten(Collection<StockLevel> levels, LockedLevels locked,
-                                                                    StockChangeReason reason) {
-        List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
+    private static UpdateResultStep<StockLevelRecord> levelsWritten() {
         Table<?> changed = DSL.table("unnest({0}::tid[], {1}, {2}, {3}, {4}, {5}, {6}) AS changed(row_address, "
                         + "variant_id, location_id, on_hand, reserved, last_source_sequence, low_stock_threshold)",
-                DSL.val(sorted.stream().map(level -> locked.rowAddresses().get(level.key())).toArray(String[]::new),
-                        SQLDataType.VARCHAR.array()),
-                uuids(sorted.stream().map(StockLevel::variantId).toArray(UUID[]::new)),
-                uuids(sorted.stream().map(StockLevel::locationId).toArray(UUID[]::new)),
-                longs(sorted.stream().map(StockLevel::onHand).toArray(Long[]::new)),
-                longs(sorted.stream().map(StockLevel::reserved).toArray(Long[]::new)),
-                longs(sorted.stream().map(level -> level.lastSourceSequence().orElse(null)).toArray(Long[]::new)),
-                longs(sorted.stream().map(level -> level.lowStockThreshold().orElse(null)).toArray(Long[]::new)));
+                DSL.param("rowAddresses", SQLDataType.VARCHAR.array()),
+                DSL.param("levelVariants", SQLDataType.UUID.array()),
+                DSL.param("levelLocations", SQLDataType.UUID.array()),
+                DSL.param("onHand", SQLDataType.BIGINT.array()), DSL.param("reserved", SQLDataType.BIGINT.array()),
+                DSL.param("lastSourceSequences", SQLDataType.BIGINT.array()),
+                DSL.param("lowStockThresholds", SQLDataType.BIGINT.array()));
         return DSL.update(STOCK_LEVEL)
                 .set(STOCK_LEVEL.ON_HAND, DSL.field(DSL.name("changed", "on_hand"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.RESERVED, DSL.field(DSL.name("changed", "reserved"), SQLDataType.BIGINT))
@@ -314,12 +347,28 @@ final class InventoryRepository {
                 .set(STOCK_LEVEL.LOW_STOCK_THRESHOLD,
                         DSL.field(DSL.name("changed", "low_stock_threshold"), SQLDataType.BIGINT))
                 .set(STOCK_LEVEL.UPDATED_AT, DSL.currentOffsetDateTime())
-                .set(STOCK_LEVEL.LAST_CHANGE_REASON, reason.wireName())
+                .set(STOCK_LEVEL.LAST_CHANGE_REASON, DSL.param("reason", String.class))
                 .from(changed)
                 .where(DSL.condition("{0}.ctid = changed.row_address", STOCK_LEVEL))
                 .and(STOCK_LEVEL.VARIANT_ID.eq(DSL.field(DSL.name("changed", "variant_id"), SQLDataType.UUID)))
                 .and(STOCK_LEVEL.LOCATION_ID.eq(DSL.field(DSL.name("changed", "location_id"), SQLDataType.UUID)))
                 .returning(STOCK_LEVEL.VARIANT_ID);
+    }
+
+    private static RenderedStatement.Binds bindLevels(RenderedStatement.Binds binds, Collection<StockLevel> levels,
+                                                      LockedLevels locked, StockChangeReason reason)
+            throws java.sql.SQLException {
+        List<StockLevel> sorted = levels.stream().sorted(java.util.Comparator.comparing(StockLevel::key)).toList();
+        return binds.texts("rowAddresses", sorted.stream().map(level -> locked.rowAddresses().get(level.key())).toList())
+                .uuids("levelVariants", sorted.stream().map(StockLevel::variantId).toList())
+                .uuids("levelLocations", sorted.stream().map(StockLevel::locationId).toList())
+                .bigints("onHand", sorted.stream().map(StockLevel::onHand).toList())
+                .bigints("reserved", sorted.stream().map(StockLevel::reserved).toList())
+                .bigints("lastSourceSequences", sorted.stream().map(level -> level.lastSourceSequence().orElse(null))
+                        .toList())
+                .bigints("lowStockThresholds", sorted.stream().map(level -> level.lowStockThreshold().orElse(null))
+                        .toList())
+                .text("reason", reason.wireName());
     }
 
     // Low-stock events
@@ -364,13 +413,19 @@ final class InventoryRepository {
         return Cursor.of(event.occurredAt().toString(), event.id().toString());
     }
 
+    /** The most available at one location of each of these variants (none for a variant without a level). */
     Map<UUID, Long> mostAvailableAtOneLocation(DSLContext db, Collection<UUID> variantIds) {
-        return db.select(STOCK_LEVEL.VARIANT_ID, DSL.max(STOCK_LEVEL.ON_HAND.minus(STOCK_LEVEL.RESERVED)))
-                .from(STOCK_LEVEL)
-                .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variantIds.toArray(UUID[]::new))))
-                .groupBy(STOCK_LEVEL.VARIANT_ID)
-                .fetchMap(row -> row.value1(), row -> row.value2());
+        return MOST_AVAILABLE.fetch(db, binds -> binds.uuids("variants", variantIds),
+                        row -> Map.entry(row.get(STOCK_LEVEL.VARIANT_ID), row.get(MOST_AVAILABLE_UNITS)))
+                .stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
+
+    private static final Field<Long> MOST_AVAILABLE_UNITS = DSL.max(STOCK_LEVEL.ON_HAND.minus(STOCK_LEVEL.RESERVED));
+    private static final RenderedStatement MOST_AVAILABLE = RenderedStatement.of(DSL.select(STOCK_LEVEL.VARIANT_ID,
+                    MOST_AVAILABLE_UNITS)
+            .from(STOCK_LEVEL)
+            .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array()))))
+            .groupBy(STOCK_LEVEL.VARIANT_ID));
 
     // Reservations
 
@@ -384,23 +439,43 @@ final class InventoryRepository {
      */
     Reservation insertReservation(DSLContext db, UUID id, Principal owner, List<Reservation.Line> lines,
                                   Duration holdFor, Collection<StockLevel> levels, LockedLevels locked) {
-        var lineRows = DSL.insertInto(STOCK_RESERVATION_LINE, STOCK_RESERVATION_LINE.RESERVATION_ID,
-                STOCK_RESERVATION_LINE.LINE_NUMBER, STOCK_RESERVATION_LINE.VARIANT_ID,
-                STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY);
-        for (int i = 0; i < lines.size(); i++) {
-            Reservation.Line line = lines.get(i);
-            lineRows = lineRows.values(id, i, line.variantId(), line.locationId(), line.quantity());
-        }
-        StockReservationRecord row = db.with("saved").as(levelsWritten(levels, locked, StockChangeReason.RESERVED))
-                .with("reservation_lines").as(lineRows.returningResult(STOCK_RESERVATION_LINE.LINE_NUMBER))
-                .insertInto(STOCK_RESERVATION)
-                .set(STOCK_RESERVATION.ID, id)
-                .set(STOCK_RESERVATION.OWNER_TYPE, owner.type().wireName())
-                .set(STOCK_RESERVATION.OWNER_ID, owner.isOperator() ? OPERATOR_OWNER_ID : owner.id())
-                .set(STOCK_RESERVATION.STATUS, ReservationStatus.ACTIVE.wireName())
-                .set(STOCK_RESERVATION.EXPIRES_AT, DatabaseClock.nowPlus(holdFor))
-                .returning().fetchOne();
-        return reservation(row, lines);
+        StockReservationRecord inserted = RESERVE.fetch(db, binds -> bindLevels(binds, levels, locked,
+                        StockChangeReason.RESERVED)
+                .uuid("reservation", id)
+                .integers("lineNumbers", IntStream.range(0, lines.size()).boxed().toList())
+                .uuids("lineVariants", lines.stream().map(Reservation.Line::variantId).toList())
+                .uuids("lineLocations", lines.stream().map(Reservation.Line::locationId).toList())
+                .bigints("quantities", lines.stream().map(Reservation.Line::quantity).toList())
+                .text("ownerType", owner.type().wireName())
+                .uuid("owner", owner.isOperator() ? OPERATOR_OWNER_ID : owner.id())
+                .bigint("holdMillis", holdFor.toMillis()), row -> row.into(STOCK_RESERVATION)).getFirst();
+        return reservation(inserted, lines);
+    }
+
+    private static final RenderedStatement RESERVE = RenderedStatement.of(DSL.with("saved").as(levelsWritten())
+            .with("reservation_lines").as(DSL.insertInto(STOCK_RESERVATION_LINE,
+                            STOCK_RESERVATION_LINE.RESERVATION_ID, STOCK_RESERVATION_LINE.LINE_NUMBER,
+                            STOCK_RESERVATION_LINE.VARIANT_ID, STOCK_RESERVATION_LINE.LOCATION_ID,
+                            STOCK_RESERVATION_LINE.QUANTITY)
+                    .select(DSL.select(DSL.param("reservation", UUID.class), lineField("line_number", SQLDataType.INTEGER),
+                                    lineField("variant_id", SQLDataType.UUID), lineField("location_id", SQLDataType.UUID),
+                                    lineField("quantity", SQLDataType.BIGINT))
+                            .from(DSL.table("unnest({0}, {1}, {2}, {3}) AS line(line_number, variant_id, location_id, "
+                                            + "quantity)", DSL.param("lineNumbers", SQLDataType.INTEGER.array()),
+                                    DSL.param("lineVariants", SQLDataType.UUID.array()),
+                                    DSL.param("lineLocations", SQLDataType.UUID.array()),
+                                    DSL.param("quantities", SQLDataType.BIGINT.array()))))
+                    .returningResult(STOCK_RESERVATION_LINE.LINE_NUMBER))
+            .insertInto(STOCK_RESERVATION)
+            .set(STOCK_RESERVATION.ID, DSL.param("reservation", UUID.class))
+            .set(STOCK_RESERVATION.OWNER_TYPE, DSL.param("ownerType", String.class))
+            .set(STOCK_RESERVATION.OWNER_ID, DSL.param("owner", UUID.class))
+            .set(STOCK_RESERVATION.STATUS, DSL.inline(ReservationStatus.ACTIVE.wireName()))
+            .set(STOCK_RESERVATION.EXPIRES_AT, DatabaseClock.nowPlus(DSL.param("holdMillis", Long.class)))
+            .returning());
+
+    private static <T> Field<T> lineField(String column, org.jooq.DataType<T> type) {
+        return DSL.field(DSL.name("line", column), type);
     }
 
     /**

@@ -6,6 +6,7 @@ import static dev.marketplace.schema.Tables.PARTNER_MEMBER_LINK;
 import dev.marketplace.schema.tables.records.PartnerMemberLinkRecord;
 import dev.marketplace.schema.tables.records.PartnerRecord;
 import dev.marketplace.server.platform.http.ProblemException;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -17,7 +18,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.exception.IntegrityConstraintViolationException;
+import org.jooq.impl.DSL;
 
 /**
  * Partners (keyed by their {@code partner} principal's id) and customers' member links. The secrets we authenticate
@@ -148,8 +151,13 @@ final class PartnerRegistry implements PartnerDirectory {
 
     @Override
     public boolean isActive(UUID partnerId) {
-        return dsl.fetchExists(PARTNER, PARTNER.ID.eq(partnerId).and(PARTNER.STATUS.eq(ACTIVE)));
+        return IS_ACTIVE.fetch(dsl, binds -> binds.uuid("partner", partnerId), row -> row.get(ACTIVE_PARTNER)).getFirst();
     }
+
+    /** Every lease create asks (decision 108: rendered once). */
+    private static final Field<Boolean> ACTIVE_PARTNER = DSL.field(DSL.exists(DSL.selectOne().from(PARTNER)
+            .where(PARTNER.ID.eq(DSL.param("partner", UUID.class))).and(PARTNER.STATUS.eq(DSL.inline(ACTIVE)))));
+    private static final RenderedStatement IS_ACTIVE = RenderedStatement.of(DSL.select(ACTIVE_PARTNER));
 
     @Override
     public Optional<String> webhookSecret(UUID partnerId) {

@@ -33,7 +33,7 @@ final class VariantsForSaleCostProbe {
             DemoData.fill(database.dataSource(), new DemoData.Size(5, 200, 1), 1);
             List<UUID> variants = database.dsl().fetch("SELECT id FROM product_variant ORDER BY id LIMIT " + perCall)
                     .getValues(0, UUID.class);
-            ProductRepository.VariantsForSale reads = new ProductRepository.VariantsForSale(database.dsl());
+            ProductRepository.VariantsForSale reads = new ProductRepository.VariantsForSale();
             for (int call = 0; call < calls; call++) { // warm-up: JIT, the pool, the server's plan cache
                 reads.find(database.dsl(), variants);
             }

@@ -15,6 +15,7 @@ import dev.marketplace.server.platform.http.Idempotency;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -85,12 +86,16 @@ final class PartnerInventoryRepository {
                 .fetchSet(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID);
     }
 
+    /** Which of these merchants opted in to the partner (every lease create asks: rendered once, decision 108). */
     Set<UUID> optedIn(DSLContext db, UUID partnerId, Collection<UUID> merchantIds) {
-        return db.select(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).from(PARTNER_MERCHANT_OPT_IN)
-                .where(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(partnerId))
-                .and(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID.eq(DSL.any(merchantIds.toArray(UUID[]::new))))
-                .fetchSet(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID);
+        return Set.copyOf(OPTED_IN.fetch(db, binds -> binds.uuid("partner", partnerId).uuids("merchants", merchantIds),
+                row -> row.get(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID)));
     }
+
+    private static final RenderedStatement OPTED_IN = RenderedStatement.of(DSL
+            .select(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID).from(PARTNER_MERCHANT_OPT_IN)
+            .where(PARTNER_MERCHANT_OPT_IN.PARTNER_ID.eq(DSL.param("partner", UUID.class)))
+            .and(PARTNER_MERCHANT_OPT_IN.MERCHANT_ID.eq(DSL.any(DSL.param("merchants", SQLDataType.UUID.array())))));
 
     /** A merchant's consent to sell through a partner. */
     record OptIn(UUID partnerId, UUID merchantId, OffsetDateTime optedInAt) {
@@ -162,11 +167,15 @@ final class PartnerInventoryRepository {
 
     /** The partner's shares of these merchants and all its shares of categories (which may cover any merchant). */
     List<AssortmentShare> sharesCovering(DSLContext db, UUID partnerId, Collection<UUID> merchantIds) {
-        return db.selectFrom(PARTNER_ASSORTMENT_SHARE).where(PARTNER_ASSORTMENT_SHARE.PARTNER_ID.eq(partnerId))
-                .and(PARTNER_ASSORTMENT_SHARE.MERCHANT_ID.eq(DSL.any(merchantIds.toArray(UUID[]::new)))
-                        .or(PARTNER_ASSORTMENT_SHARE.CATEGORY_ID.isNotNull()))
-                .fetch(PartnerInventoryRepository::share);
+        return SHARES_COVERING.fetch(db, binds -> binds.uuid("partner", partnerId).uuids("merchants", merchantIds),
+                row -> share(row.into(PARTNER_ASSORTMENT_SHARE)));
     }
+
+    private static final RenderedStatement SHARES_COVERING = RenderedStatement.of(DSL
+            .select(PARTNER_ASSORTMENT_SHARE.fields()).from(PARTNER_ASSORTMENT_SHARE)
+            .where(PARTNER_ASSORTMENT_SHARE.PARTNER_ID.eq(DSL.param("partner", UUID.class)))
+            .and(PARTNER_ASSORTMENT_SHARE.MERCHANT_ID.eq(DSL.any(DSL.param("merchants", SQLDataType.UUID.array())))
+                    .or(PARTNER_ASSORTMENT_SHARE.CATEGORY_ID.isNotNull())));
 
     private static AssortmentShare share(PartnerAssortmentShareRecord row) {
         return new AssortmentShare(row.getId(), row.getPartnerId(), Optional.ofNullable(row.getMerchantId()),
@@ -202,21 +211,29 @@ final class PartnerInventoryRepository {
     }
 
     Standing standing(DSLContext db, UUID partnerId) {
-        Field<Long> maxUnits = DSL.field(DSL.select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD).from(PARTNER_LEASE_LIMIT)
-                .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId)));
-        Field<Integer> maxLeases = DSL.field(DSL.select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES).from(PARTNER_LEASE_LIMIT)
-                .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId)));
-        Field<Long> units = DSL.field(DSL.select(PARTNER_LEASE_HOLDING.UNITS_TAKEN
-                        .minus(returned(PARTNER_LEASE_RETURN.UNITS_RETURNED, partnerId)))
-                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId)));
-        Field<Long> leases = DSL.field(DSL.select(PARTNER_LEASE_HOLDING.LEASES_TAKEN
-                        .minus(returned(PARTNER_LEASE_RETURN.LEASES_RETURNED, partnerId)))
-                .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId)));
-        var row = db.select(maxUnits, maxLeases, units, leases).fetchSingle();
-        return new Standing(
-                Optional.ofNullable(row.value1()).map(max -> new long[] {max, row.value2()}),
-                Optional.ofNullable(row.value3()).map(held -> new long[] {held, row.value4()}));
+        return STANDING.fetch(db, binds -> binds.uuid("partner", partnerId), row -> {
+            Long maxUnits = row.get(MAX_UNITS);
+            Long units = row.get(UNITS_HELD);
+            return new Standing(maxUnits == null ? Optional.empty()
+                    : Optional.of(new long[] {maxUnits, row.get(MAX_LEASES)}),
+                    units == null ? Optional.empty() : Optional.of(new long[] {units, row.get(LEASES_HELD)}));
+        }).getFirst();
     }
+
+    private static final Field<UUID> PARTNER = DSL.param("partner", UUID.class);
+    private static final Field<Long> MAX_UNITS = DSL.field(DSL.select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD)
+            .from(PARTNER_LEASE_LIMIT).where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(PARTNER)));
+    private static final Field<Integer> MAX_LEASES = DSL.field(DSL.select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES)
+            .from(PARTNER_LEASE_LIMIT).where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(PARTNER)));
+    private static final Field<Long> UNITS_HELD = DSL.field(DSL.select(PARTNER_LEASE_HOLDING.UNITS_TAKEN
+                    .minus(returned(PARTNER_LEASE_RETURN.UNITS_RETURNED)))
+            .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(PARTNER)));
+    private static final Field<Long> LEASES_HELD = DSL.field(DSL.select(PARTNER_LEASE_HOLDING.LEASES_TAKEN
+                    .minus(returned(PARTNER_LEASE_RETURN.LEASES_RETURNED)))
+            .from(PARTNER_LEASE_HOLDING).where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(PARTNER)));
+    /** Read by every create, twice when at its limits (decision 108: rendered once). */
+    private static final RenderedStatement STANDING = RenderedStatement.of(DSL.select(MAX_UNITS, MAX_LEASES,
+            UNITS_HELD, LEASES_HELD));
 
     /**
      * Counts one more lease of {@code units} only if the partner stays within its limits (the operator's, read by
@@ -227,19 +244,26 @@ final class PartnerInventoryRepository {
      */
     boolean takeHolding(DSLContext db, UUID partnerId, long units, long defaultMaxUnitsHeld,
                         int defaultMaxOpenLeases) {
-        return db.update(PARTNER_LEASE_HOLDING)
+        return TAKE_HOLDING.execute(db, binds -> binds.uuid("partner", partnerId).bigint("units", units)
+                .bigint("defaultMaxUnits", defaultMaxUnitsHeld)
+                .bigint("defaultMaxLeases", (long) defaultMaxOpenLeases)) == 1;
+    }
+
+    private static final RenderedStatement TAKE_HOLDING;
+
+    static {
+        Field<Long> units = DSL.param("units", Long.class);
+        TAKE_HOLDING = RenderedStatement.of(DSL.update(PARTNER_LEASE_HOLDING)
                 .set(PARTNER_LEASE_HOLDING.UNITS_TAKEN, PARTNER_LEASE_HOLDING.UNITS_TAKEN.plus(units))
-                .set(PARTNER_LEASE_HOLDING.LEASES_TAKEN, PARTNER_LEASE_HOLDING.LEASES_TAKEN.plus(1))
-                .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(partnerId))
-                .and(PARTNER_LEASE_HOLDING.UNITS_TAKEN.minus(returned(PARTNER_LEASE_RETURN.UNITS_RETURNED, partnerId))
-                        .plus(units).le(DSL.coalesce(DSL.field(DSL
-                        .select(PARTNER_LEASE_LIMIT.MAX_UNITS_HELD).from(PARTNER_LEASE_LIMIT)
-                        .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val(defaultMaxUnitsHeld))))
-                .and(PARTNER_LEASE_HOLDING.LEASES_TAKEN.minus(returned(PARTNER_LEASE_RETURN.LEASES_RETURNED, partnerId))
-                        .plus(1).le(DSL.coalesce(DSL.field(DSL
-                        .select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES.cast(SQLDataType.BIGINT)).from(PARTNER_LEASE_LIMIT)
-                        .where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(partnerId))), DSL.val((long) defaultMaxOpenLeases))))
-                .execute() == 1;
+                .set(PARTNER_LEASE_HOLDING.LEASES_TAKEN, PARTNER_LEASE_HOLDING.LEASES_TAKEN.plus(DSL.inline(1L)))
+                .where(PARTNER_LEASE_HOLDING.PARTNER_ID.eq(PARTNER))
+                .and(PARTNER_LEASE_HOLDING.UNITS_TAKEN.minus(returned(PARTNER_LEASE_RETURN.UNITS_RETURNED))
+                        .plus(units).le(DSL.coalesce(MAX_UNITS, DSL.param("defaultMaxUnits", Long.class))))
+                .and(PARTNER_LEASE_HOLDING.LEASES_TAKEN.minus(returned(PARTNER_LEASE_RETURN.LEASES_RETURNED))
+                        .plus(DSL.inline(1L)).le(DSL.coalesce(DSL.field(DSL
+                                .select(PARTNER_LEASE_LIMIT.MAX_OPEN_LEASES.cast(SQLDataType.BIGINT))
+                                .from(PARTNER_LEASE_LIMIT).where(PARTNER_LEASE_LIMIT.PARTNER_ID.eq(PARTNER))),
+                                DSL.param("defaultMaxLeases", Long.class)))));
     }
 
     /**
@@ -248,21 +272,29 @@ final class PartnerInventoryRepository {
      */
     void giveBack(DSLContext db, UUID partnerId, long units, long leases) {
         short stripe = (short) ThreadLocalRandom.current().nextInt(RETURN_STRIPES);
-        db.insertInto(PARTNER_LEASE_RETURN)
-                .set(PARTNER_LEASE_RETURN.PARTNER_ID, partnerId)
-                .set(PARTNER_LEASE_RETURN.STRIPE, stripe)
+        GIVE_BACK.execute(db, binds -> binds.uuid("partner", partnerId).smallint("stripe", stripe)
+                .bigint("units", units).bigint("leases", leases));
+    }
+
+    private static final RenderedStatement GIVE_BACK;
+
+    static {
+        Field<Long> units = DSL.param("units", Long.class);
+        Field<Long> leases = DSL.param("leases", Long.class);
+        GIVE_BACK = RenderedStatement.of(DSL.insertInto(PARTNER_LEASE_RETURN)
+                .set(PARTNER_LEASE_RETURN.PARTNER_ID, PARTNER)
+                .set(PARTNER_LEASE_RETURN.STRIPE, DSL.param("stripe", Short.class))
                 .set(PARTNER_LEASE_RETURN.UNITS_RETURNED, units)
                 .set(PARTNER_LEASE_RETURN.LEASES_RETURNED, leases)
                 .onConflict(PARTNER_LEASE_RETURN.PARTNER_ID, PARTNER_LEASE_RETURN.STRIPE).doUpdate()
                 .set(PARTNER_LEASE_RETURN.UNITS_RETURNED, PARTNER_LEASE_RETURN.UNITS_RETURNED.plus(units))
-                .set(PARTNER_LEASE_RETURN.LEASES_RETURNED, PARTNER_LEASE_RETURN.LEASES_RETURNED.plus(leases))
-                .execute();
+                .set(PARTNER_LEASE_RETURN.LEASES_RETURNED, PARTNER_LEASE_RETURN.LEASES_RETURNED.plus(leases)));
     }
 
     /** The sum of a return column over the partner's stripes (0 without any). */
-    private static Field<Long> returned(Field<Long> column, UUID partnerId) {
+    private static Field<Long> returned(Field<Long> column) {
         return DSL.coalesce(DSL.field(DSL.select(DSL.sum(column).cast(SQLDataType.BIGINT)).from(PARTNER_LEASE_RETURN)
-                .where(PARTNER_LEASE_RETURN.PARTNER_ID.eq(partnerId))), DSL.val(0L));
+                .where(PARTNER_LEASE_RETURN.PARTNER_ID.eq(PARTNER))), DSL.inline(0L));
     }
 
     // Leases
@@ -272,33 +304,56 @@ final class PartnerInventoryRepository {
      * partner's lease of that key exists (a transaction inserting it meanwhile is waited for).
      */
     boolean insertLease(DSLContext db, Lease lease, Optional<Idempotency.OwnKey> key) {
-        int inserted = db.insertInto(PARTNER_LEASE)
-                .set(PARTNER_LEASE.ID, lease.id())
-                .set(PARTNER_LEASE.PARTNER_ID, lease.partnerId())
-                .set(PARTNER_LEASE.STATUS, lease.status().wireName())
-                .set(PARTNER_LEASE.RESERVATION_ID, lease.reservationId())
-                .set(PARTNER_LEASE.UNITS, lease.units())
-                .set(PARTNER_LEASE.CURRENCY, lease.lines().getFirst().unitPrice().currency())
-                .set(PARTNER_LEASE.EXPIRES_AT, lease.expiresAt())
-                .set(PARTNER_LEASE.CREATED_AT, lease.createdAt())
-                .set(PARTNER_LEASE.UPDATED_AT, lease.updatedAt())
-                .set(PARTNER_LEASE.CREATE_KEY, key.map(Idempotency.OwnKey::key).orElse(null))
-                .set(PARTNER_LEASE.CREATE_FINGERPRINT, key.map(Idempotency.OwnKey::fingerprint).orElse(null))
-                .onConflictDoNothing()
-                .execute();
+        int inserted = INSERT_LEASE.execute(db, binds -> binds.uuid("lease", lease.id())
+                .uuid("partner", lease.partnerId()).text("status", lease.status().wireName())
+                .uuid("reservation", lease.reservationId()).bigint("units", lease.units())
+                .text("currency", lease.lines().getFirst().unitPrice().currency())
+                .timestamp("expiresAt", lease.expiresAt()).timestamp("createdAt", lease.createdAt())
+                .timestamp("updatedAt", lease.updatedAt())
+                .text("createKey", key.map(Idempotency.OwnKey::key).orElse(null))
+                .bytes("createFingerprint", key.map(Idempotency.OwnKey::fingerprint).orElse(null)));
         if (inserted == 0) {
             return false;
         }
-        var lines = db.insertInto(PARTNER_LEASE_LINE, PARTNER_LEASE_LINE.LEASE_ID, PARTNER_LEASE_LINE.LINE_NUMBER,
-                PARTNER_LEASE_LINE.VARIANT_ID, PARTNER_LEASE_LINE.MERCHANT_ID, PARTNER_LEASE_LINE.QUANTITY,
-                PARTNER_LEASE_LINE.UNIT_PRICE_AMOUNT);
-        for (int i = 0; i < lease.lines().size(); i++) {
-            Lease.Line line = lease.lines().get(i);
-            lines = lines.values(lease.id(), i, line.variantId(), line.merchantId(), line.quantity(),
-                    line.unitPrice().amount());
-        }
-        lines.execute();
+        List<Lease.Line> lines = lease.lines();
+        INSERT_LEASE_LINES.execute(db, binds -> binds.uuid("lease", lease.id())
+                .integers("lineNumbers", java.util.stream.IntStream.range(0, lines.size()).boxed().toList())
+                .uuids("variants", lines.stream().map(Lease.Line::variantId).toList())
+                .uuids("merchants", lines.stream().map(Lease.Line::merchantId).toList())
+                .bigints("quantities", lines.stream().map(Lease.Line::quantity).toList())
+                .bigints("unitPrices", lines.stream().map(line -> line.unitPrice().amount()).toList()));
         return true;
+    }
+
+    /** A create's two inserts, rendered once (decision 108); the lines as arrays, whatever their number. */
+    private static final RenderedStatement INSERT_LEASE = RenderedStatement.of(DSL.insertInto(PARTNER_LEASE)
+            .set(PARTNER_LEASE.ID, DSL.param("lease", UUID.class))
+            .set(PARTNER_LEASE.PARTNER_ID, PARTNER)
+            .set(PARTNER_LEASE.STATUS, DSL.param("status", String.class))
+            .set(PARTNER_LEASE.RESERVATION_ID, DSL.param("reservation", UUID.class))
+            .set(PARTNER_LEASE.UNITS, DSL.param("units", Long.class))
+            .set(PARTNER_LEASE.CURRENCY, DSL.param("currency", String.class))
+            .set(PARTNER_LEASE.EXPIRES_AT, DSL.param("expiresAt", OffsetDateTime.class))
+            .set(PARTNER_LEASE.CREATED_AT, DSL.param("createdAt", OffsetDateTime.class))
+            .set(PARTNER_LEASE.UPDATED_AT, DSL.param("updatedAt", OffsetDateTime.class))
+            .set(PARTNER_LEASE.CREATE_KEY, DSL.param("createKey", String.class))
+            .set(PARTNER_LEASE.CREATE_FINGERPRINT, DSL.param("createFingerprint", byte[].class))
+            .onConflictDoNothing());
+    private static final RenderedStatement INSERT_LEASE_LINES = RenderedStatement.of(DSL.insertInto(PARTNER_LEASE_LINE,
+                    PARTNER_LEASE_LINE.LEASE_ID, PARTNER_LEASE_LINE.LINE_NUMBER, PARTNER_LEASE_LINE.VARIANT_ID,
+                    PARTNER_LEASE_LINE.MERCHANT_ID, PARTNER_LEASE_LINE.QUANTITY, PARTNER_LEASE_LINE.UNIT_PRICE_AMOUNT)
+            .select(DSL.select(DSL.param("lease", UUID.class), lineField("line_number", SQLDataType.INTEGER),
+                            lineField("variant_id", SQLDataType.UUID), lineField("merchant_id", SQLDataType.UUID),
+                            lineField("quantity", SQLDataType.BIGINT), lineField("unit_price", SQLDataType.BIGINT))
+                    .from(DSL.table("unnest({0}, {1}, {2}, {3}, {4}) AS line(line_number, variant_id, merchant_id, "
+                                    + "quantity, unit_price)", DSL.param("lineNumbers", SQLDataType.INTEGER.array()),
+                            DSL.param("variants", SQLDataType.UUID.array()),
+                            DSL.param("merchants", SQLDataType.UUID.array()),
+                            DSL.param("quantities", SQLDataType.BIGINT.array()),
+                            DSL.param("unitPrices", SQLDataType.BIGINT.array())))));
+
+    private static <T> Field<T> lineField(String column, org.jooq.DataType<T> type) {
+        return DSL.field(DSL.name("line", column), type);
     }
 
     /** Takes the key off the partner's lease created with it before {@code keptSince}; returns whether there was one. */

@@ -9,6 +9,7 @@ import dev.marketplace.server.platform.persistence.DatabaseClock;
 import dev.marketplace.server.platform.persistence.DatabaseFailures;
 import dev.marketplace.server.platform.persistence.HeldWrite;
 import dev.marketplace.server.platform.persistence.NodeLiveness;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.persistence.UnflushedCommit;
 import dev.marketplace.server.platform.security.Authentication;
 import dev.marketplace.server.platform.security.Principal;
@@ -56,7 +57,6 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record;
-import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
 /**
@@ -109,6 +109,43 @@ public final class Idempotency implements Filter {
 
     /** Leases and expiry are set and compared on PostgreSQL's clock, the same for every node (decision 62). */
     private static final Field<OffsetDateTime> DB_NOW = DatabaseClock.now();
+
+    /**
+     * A request's key's record while its claim holds it, as parameters: the claim, the mark and the kept answer are
+     * sent by every request with a key, rendered once (decision 108).
+     */
+    private static final Condition OURS = IDEMPOTENCY_RECORD.CLIENT_ID.eq(DSL.param("clientId", String.class))
+            .and(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(DSL.param("key", String.class)))
+            .and(IDEMPOTENCY_RECORD.CLAIM.eq(DSL.param("claim", UUID.class)));
+    private static final RenderedStatement CLAIM = RenderedStatement.of(DSL.insertInto(IDEMPOTENCY_RECORD,
+                    IDEMPOTENCY_RECORD.CLIENT_ID, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY,
+                    IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, IDEMPOTENCY_RECORD.STATE, IDEMPOTENCY_RECORD.LOCKED_UNTIL,
+                    IDEMPOTENCY_RECORD.EXPIRES_AT, IDEMPOTENCY_RECORD.HELD_BY_NODE, IDEMPOTENCY_RECORD.CLAIM)
+            .select(DSL.select(DSL.param("clientId", IDEMPOTENCY_RECORD.CLIENT_ID.getDataType()),
+                            DSL.param("key", IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.getDataType()),
+                            DSL.param("fingerprint", IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT.getDataType()),
+                            DSL.inline("in_flight", IDEMPOTENCY_RECORD.STATE),
+                            DatabaseClock.nowPlus(DSL.param("leaseMillis", Long.class)),
+                            DatabaseClock.nowPlus(DSL.param("retentionMillis", Long.class)),
+                            DSL.param("node", IDEMPOTENCY_RECORD.HELD_BY_NODE.getDataType()),
+                            DSL.param("claim", IDEMPOTENCY_RECORD.CLAIM.getDataType()))
+                    .where(UnflushedCommit.ALLOWED))
+            .onConflictDoNothing());
+    private static final Field<Boolean> MARKED = DSL.field(DSL.exists(DSL.selectOne()
+            .from(DSL.table(DSL.name("mark")))));
+    private static final Field<Boolean> TRANSACTION_WROTE = DSL.field(WROTE);
+    private static final RenderedStatement MARK = RenderedStatement.of(DSL.with("mark").as(DSL.update(IDEMPOTENCY_RECORD)
+                    .set(IDEMPOTENCY_RECORD.COMMITTED_AT, DSL.coalesce(IDEMPOTENCY_RECORD.COMMITTED_AT, DB_NOW))
+                    .where(OURS, WROTE)
+                    .returning(IDEMPOTENCY_RECORD.CLAIM))
+            .select(MARKED, TRANSACTION_WROTE));
+    private static final RenderedStatement KEEP_ANSWER = RenderedStatement.of(DSL.update(IDEMPOTENCY_RECORD)
+            .set(IDEMPOTENCY_RECORD.STATE, DSL.inline("completed"))
+            .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, DSL.param("status", Integer.class))
+            .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, DSL.param("headers", JSONB.class))
+            .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, DSL.param("body", byte[].class))
+            .set(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED, DSL.inline(true))
+            .where(OURS, UnflushedCommit.ALLOWED));
 
     private final DSLContext dsl;
     private final NodeLiveness node;
@@ -392,14 +429,10 @@ public final class Idempotency implements Filter {
                 markedInThisTransaction = false;
                 return;
             }
-            Record2<Boolean, Boolean> outcome = tx.with("mark").as(DSL.update(IDEMPOTENCY_RECORD)
-                            .set(IDEMPOTENCY_RECORD.COMMITTED_AT, DSL.coalesce(IDEMPOTENCY_RECORD.COMMITTED_AT, DB_NOW))
-                            .where(ours(), WROTE)
-                            .returning(IDEMPOTENCY_RECORD.CLAIM))
-                    .select(DSL.field(DSL.exists(DSL.selectOne().from(DSL.table(DSL.name("mark"))))), DSL.field(WROTE))
-                    .fetchSingle();
-            markedInThisTransaction = outcome.value1();
-            if (!markedInThisTransaction && outcome.value2()) {
+            boolean[] outcome = MARK.fetch(tx, binds -> bindOurs(binds), row -> new boolean[] {row.get(MARKED),
+                    row.get(TRANSACTION_WROTE)}).getFirst();
+            markedInThisTransaction = outcome[0];
+            if (!markedInThisTransaction && outcome[1]) {
                 owned = false;
                 LOG.log(System.Logger.Level.WARNING, "idempotency key " + key + " was taken over while " + requestLine
                         + " ran; its transaction is rolled back");
@@ -411,6 +444,11 @@ public final class Idempotency implements Filter {
         private Condition ours() {
             return IDEMPOTENCY_RECORD.CLIENT_ID.eq(clientId).and(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
                     .and(IDEMPOTENCY_RECORD.CLAIM.eq(claim));
+        }
+
+        /** {@link #OURS}'s parameters. */
+        private RenderedStatement.Binds bindOurs(RenderedStatement.Binds binds) throws java.sql.SQLException {
+            return binds.text("clientId", clientId).text("key", key).uuid("claim", claim);
         }
 
         @Override
@@ -425,19 +463,10 @@ public final class Idempotency implements Filter {
          * wait for the disk: the request's own durable commit, later in WAL, flushes it (decision 101).
          */
         private boolean claimNew(DSLContext db, byte[] fingerprint) {
-            return db.insertInto(IDEMPOTENCY_RECORD, IDEMPOTENCY_RECORD.CLIENT_ID, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY,
-                            IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT, IDEMPOTENCY_RECORD.STATE,
-                            IDEMPOTENCY_RECORD.LOCKED_UNTIL, IDEMPOTENCY_RECORD.EXPIRES_AT,
-                            IDEMPOTENCY_RECORD.HELD_BY_NODE, IDEMPOTENCY_RECORD.CLAIM)
-                    .select(DSL.select(DSL.val(clientId, IDEMPOTENCY_RECORD.CLIENT_ID),
-                                    DSL.val(key, IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY),
-                                    DSL.val(fingerprint, IDEMPOTENCY_RECORD.REQUEST_FINGERPRINT),
-                                    DSL.val("in_flight", IDEMPOTENCY_RECORD.STATE), DatabaseClock.nowPlus(lease),
-                                    DatabaseClock.nowPlus(RETENTION), DSL.val(node.number(), IDEMPOTENCY_RECORD.HELD_BY_NODE),
-                                    DSL.val(claim, IDEMPOTENCY_RECORD.CLAIM))
-                            .where(UnflushedCommit.ALLOWED))
-                    .onConflictDoNothing()
-                    .execute() == 1;
+            return CLAIM.execute(db, binds -> binds.text("clientId", clientId).text("key", key)
+                    .bytes("fingerprint", fingerprint).bigint("leaseMillis", lease.toMillis())
+                    .bigint("retentionMillis", RETENTION.toMillis()).integer("node", node.number())
+                    .uuid("claim", claim)) == 1;
         }
 
         /**
@@ -485,14 +514,8 @@ public final class Idempotency implements Filter {
                     return;
                 }
             }
-            dsl.update(IDEMPOTENCY_RECORD)
-                    .set(IDEMPOTENCY_RECORD.STATE, "completed")
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_STATUS, status)
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_HEADERS, headers)
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_BODY, deflated(body))
-                    .set(IDEMPOTENCY_RECORD.RESPONSE_DEFLATED, true)
-                    .where(ours(), UnflushedCommit.ALLOWED)
-                    .execute();
+            KEEP_ANSWER.execute(dsl, binds -> bindOurs(binds).integer("status", status).jsonb("headers", headers)
+                    .bytes("body", deflated(body)));
         }
 
         private void keepTrying(Runnable bookkeeping) {

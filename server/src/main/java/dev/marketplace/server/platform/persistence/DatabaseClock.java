@@ -22,8 +22,12 @@ public final class DatabaseClock {
     }
 
     public static Field<OffsetDateTime> nowPlus(Duration duration) {
-        return DSL.field("clock_timestamp() + {0} * interval '1 millisecond'", OffsetDateTime.class,
-                DSL.val(duration.toMillis()));
+        return nowPlus(DSL.val(duration.toMillis()));
+    }
+
+    /** Now plus this many milliseconds (a {@link RenderedStatement}'s parameter). */
+    public static Field<OffsetDateTime> nowPlus(Field<Long> milliseconds) {
+        return DSL.field("clock_timestamp() + {0} * interval '1 millisecond'", OffsetDateTime.class, milliseconds);
     }
 
     public static Field<OffsetDateTime> nowMinus(Duration duration) {

@@ -5,6 +5,7 @@ import static dev.marketplace.schema.Tables.AUDIT_EVENT;
 import dev.marketplace.server.platform.http.CanonicalPaths;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.http.RequestIds;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.persistence.UnflushedCommit;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Filter;
@@ -21,12 +22,10 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
 import org.jooq.Field;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -115,24 +114,13 @@ public final class AuditTrail implements Filter, AutoCloseable {
      */
     private void insert(List<AuditEventRecord> events) {
         try {
-            Table<?> lines = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}) AS line(request_id, client_id, "
-                            + "principal_type, principal_id, method, path, status)",
-                    texts(events, AuditEventRecord::getRequestId), texts(events, AuditEventRecord::getClientId),
-                    texts(events, AuditEventRecord::getPrincipalType),
-                    DSL.val(events.stream().map(AuditEventRecord::getPrincipalId).toArray(UUID[]::new),
-                            SQLDataType.UUID.array()),
-                    texts(events, AuditEventRecord::getMethod), texts(events, AuditEventRecord::getPath),
-                    DSL.val(events.stream().map(AuditEventRecord::getStatus).toArray(Integer[]::new),
-                            SQLDataType.INTEGER.array()));
-            dsl.insertInto(AUDIT_EVENT, AUDIT_EVENT.REQUEST_ID, AUDIT_EVENT.CLIENT_ID, AUDIT_EVENT.PRINCIPAL_TYPE,
-                            AUDIT_EVENT.PRINCIPAL_ID, AUDIT_EVENT.METHOD, AUDIT_EVENT.PATH, AUDIT_EVENT.STATUS)
-                    .select(DSL.select(lineField("request_id", SQLDataType.CLOB), lineField("client_id", SQLDataType.CLOB),
-                                    lineField("principal_type", SQLDataType.CLOB),
-                                    lineField("principal_id", SQLDataType.UUID), lineField("method", SQLDataType.CLOB),
-                                    lineField("path", SQLDataType.CLOB), lineField("status", SQLDataType.INTEGER))
-                            .from(lines)
-                            .where(UnflushedCommit.ALLOWED))
-                    .execute();
+            INSERT.execute(dsl, binds -> binds.texts("requestIds", texts(events, AuditEventRecord::getRequestId))
+                    .texts("clientIds", texts(events, AuditEventRecord::getClientId))
+                    .texts("principalTypes", texts(events, AuditEventRecord::getPrincipalType))
+                    .uuids("principalIds", events.stream().map(AuditEventRecord::getPrincipalId).toList())
+                    .texts("methods", texts(events, AuditEventRecord::getMethod))
+                    .texts("paths", texts(events, AuditEventRecord::getPath))
+                    .integers("statuses", events.stream().map(AuditEventRecord::getStatus).toList()));
         } catch (RuntimeException e) {
             // The write itself is done; losing its audit line must be loud, but not fail the response.
             LOG.log(Level.ERROR, "could not record audit events of requests "
@@ -140,8 +128,26 @@ public final class AuditTrail implements Filter, AutoCloseable {
         }
     }
 
-    private static Field<String[]> texts(List<AuditEventRecord> events, Function<AuditEventRecord, String> column) {
-        return DSL.val(events.stream().map(column).toArray(String[]::new), SQLDataType.CLOB.array());
+    /** The lines as arrays, rendered once (decision 108): every write request sends it. */
+    private static final RenderedStatement INSERT = RenderedStatement.of(DSL.insertInto(AUDIT_EVENT,
+                    AUDIT_EVENT.REQUEST_ID, AUDIT_EVENT.CLIENT_ID, AUDIT_EVENT.PRINCIPAL_TYPE, AUDIT_EVENT.PRINCIPAL_ID,
+                    AUDIT_EVENT.METHOD, AUDIT_EVENT.PATH, AUDIT_EVENT.STATUS)
+            .select(DSL.select(lineField("request_id", SQLDataType.CLOB), lineField("client_id", SQLDataType.CLOB),
+                            lineField("principal_type", SQLDataType.CLOB), lineField("principal_id", SQLDataType.UUID),
+                            lineField("method", SQLDataType.CLOB), lineField("path", SQLDataType.CLOB),
+                            lineField("status", SQLDataType.INTEGER))
+                    .from(DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}) AS line(request_id, client_id, "
+                                    + "principal_type, principal_id, method, path, status)",
+                            DSL.param("requestIds", SQLDataType.CLOB.array()),
+                            DSL.param("clientIds", SQLDataType.CLOB.array()),
+                            DSL.param("principalTypes", SQLDataType.CLOB.array()),
+                            DSL.param("principalIds", SQLDataType.UUID.array()),
+                            DSL.param("methods", SQLDataType.CLOB.array()), DSL.param("paths", SQLDataType.CLOB.array()),
+                            DSL.param("statuses", SQLDataType.INTEGER.array())))
+                    .where(UnflushedCommit.ALLOWED)));
+
+    private static List<String> texts(List<AuditEventRecord> events, Function<AuditEventRecord, String> column) {
+        return events.stream().map(column).toList();
     }
 
     private static <T> Field<T> lineField(String column, DataType<T> type) {
