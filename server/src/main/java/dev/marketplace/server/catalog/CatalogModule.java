@@ -88,11 +88,8 @@ public final class CatalogModule implements Module {
                 savedSearchIndex, memory.get("cached-search-text-chars").asLong().get());
         this.databaseSearches = ListingHttpService.databaseSearches(
                 memory.get("concurrent-database-searches").asInt().get());
-        // No more at once than the node has cores (decision 110): a search's work does not yield its carrier thread,
-        // so each one beyond the cores is a whole search every cached read behind it waits for.
         this.memorySearches = new ConcurrencyLimit("listings queries in memory",
-                Math.min(memory.get("concurrent-memory-searches").asInt().get(),
-                        Runtime.getRuntime().availableProcessors()),
+                memory.get("concurrent-memory-searches").asInt().get(),
                 memory.get("memory-search-queue").as(Duration.class).get());
         this.cacheChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingCache);
         this.indexChanges = ChangeNotifications.listen(ListingCache.CHANNEL, database, listingSearch);
