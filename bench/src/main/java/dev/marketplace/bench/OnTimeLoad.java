@@ -19,10 +19,11 @@ import org.HdrHistogram.Histogram;
 /**
  * An open loop that keeps sending on time, however slowly the server answers (decision 110): request {@code i} is
  * sent at {@code start + i / rate} on a connection free then, and when none is, on a new one (up to {@code
- * maxConnections}), as a storefront's many independent clients would. {@link LoadGenerator#atRate}'s fixed
- * connections fall behind once they all wait for answers, and while behind its latencies are the backlog's age and
- * what is due in the measured window is partly sent after it; here the server's answers are what is measured, as long
- * as the most connections suffice (the sendings left late are counted).
+ * maxConnections}; with all of those waiting for answers it is not sent, and counted so), as a storefront's many
+ * independent clients would. {@link LoadGenerator#atRate}'s fixed connections fall behind once they all wait for
+ * answers, and while behind its latencies are the backlog's age and what is due in the measured window is partly sent
+ * after it; here the server's answers are what is measured (the sendings left late, and those not sent because every
+ * connection was waiting, are counted).
  *
  * <p>A request answered 503 with {@code Retry-After} is sent again that many seconds after the answer (at most
  * {@link LoadGenerator#SENT_AGAIN_AFTER_503} times) by its client, not on a connection held meanwhile. Every answer is
@@ -44,12 +45,13 @@ final class OnTimeLoad {
      */
     record Result(double intendedRate, double windowSeconds, int connectionsOpened, long due, long sentLate,
                   double maxSendDelayMs, long served, long servedAfterResend, long finallyShed, long otherHttpErrors,
-                  long ioErrors, long unanswered, long shedWithoutRetryAfter, long answers503,
+                  long ioErrors, long unsent, long unanswered, long shedWithoutRetryAfter, long answers503,
                   double servedPerSecond, Report.Latency servedLatencyMs, Report.Latency shedLatencyMs) {
 
         /** Every request due was answered: served, or refused with 503 and Retry-After; nothing else. */
         boolean onlyShedding() {
-            return otherHttpErrors == 0 && ioErrors == 0 && unanswered == 0 && shedWithoutRetryAfter == 0;
+            return otherHttpErrors == 0 && ioErrors == 0 && unsent == 0 && unanswered == 0
+                    && shedWithoutRetryAfter == 0;
         }
 
         double shedShare() {
@@ -63,10 +65,11 @@ final class OnTimeLoad {
 
         String describe() {
             return String.format(Locale.ROOT, "%d due at %.0f/s: %d served (%.0f/s, %d after a resend), %d finally "
-                            + "refused 503, %d other HTTP errors, %d I/O errors, %d unanswered; served p99 %s, "
-                            + "503 p99 %s; %d sendings late (max %.0f ms), %d connections",
+                            + "refused 503, %d other HTTP errors, %d I/O errors, %d not sent (every connection "
+                            + "waiting for an answer), %d unanswered; served p99 %s, 503 p99 %s; %d sendings late "
+                            + "(max %.0f ms), %d connections",
                     due, intendedRate, served, servedPerSecond, servedAfterResend, finallyShed, otherHttpErrors,
-                    ioErrors, unanswered, p99(servedLatencyMs), p99(shedLatencyMs), sentLate, maxSendDelayMs,
+                    ioErrors, unsent, unanswered, p99(servedLatencyMs), p99(shedLatencyMs), sentLate, maxSendDelayMs,
                     connectionsOpened);
         }
 
@@ -95,6 +98,7 @@ final class OnTimeLoad {
     private final LongAdder shedWithoutRetryAfter = new LongAdder();
     private final LongAdder answers503 = new LongAdder();
     private final LongAdder unansweredInWindow = new LongAdder();
+    private final LongAdder unsent = new LongAdder();
 
     OnTimeLoad(URI base, int maxConnections) {
         this.base = base;
@@ -125,7 +129,7 @@ final class OnTimeLoad {
         all.forEach(HttpConnection::close);
         return new Result(perSecond, Report.round(measured.toNanos() / 1e9), all.size(), due.sum(),
                 sentLate.sum(), Report.round(sendDelayMicros.getMaxValue() / 1e3), served.sum(),
-                servedAfterResend.sum(), finallyShed.sum(), otherHttpErrors.sum(), ioErrors.sum(),
+                servedAfterResend.sum(), finallyShed.sum(), otherHttpErrors.sum(), ioErrors.sum(), unsent.sum(),
                 unansweredInWindow.sum(), shedWithoutRetryAfter.sum(), answers503.sum(),
                 Report.round(served.sum() / (measured.toNanos() / 1e9)), Report.Latency.of(servedMicros),
                 Report.Latency.of(shedMicros));
@@ -150,8 +154,12 @@ final class OnTimeLoad {
     }
 
     private void exchange(byte[] request, long dueAt, int attempt, boolean inWindow) {
-        HttpConnection connection = over.get() ? null : take(); // a resend due after the run is not sent
+        HttpConnection connection = take(); // a resend due after the run is not sent
         if (connection == null) {
+            if (inWindow && !over.get()) {
+                unansweredInWindow.decrement();
+                unsent.increment();
+            }
             return;
         }
         long sentAt = System.nanoTime();
@@ -209,16 +217,14 @@ final class OnTimeLoad {
         }
     }
 
-    /** A free connection, a new one if none is free and fewer than the most are open; null once the run is over. */
+    /**
+     * A free connection, a new one if none is free and fewer than the most are open; null when all the most are
+     * waiting for answers (the sending is counted as unsent: waiting for a connection would make the generator's own
+     * queue the thing measured, and tens of thousands of waiting senders took the cores from the server) or once the
+     * run is over.
+     */
     private HttpConnection take() {
-        try {
-            while (!connections.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                if (over.get()) {
-                    return null;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (over.get() || !connections.tryAcquire()) {
             return null;
         }
         HttpConnection connection = idle.poll();
