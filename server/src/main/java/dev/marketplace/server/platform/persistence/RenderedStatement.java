@@ -133,18 +133,29 @@ public final class RenderedStatement {
         T read(Row row) throws SQLException;
     }
 
+    /** Takes one result row. */
+    @FunctionalInterface
+    public interface RowConsumer {
+        void accept(Row row) throws SQLException;
+    }
+
     /** Runs the statement on {@code db}'s connection and reads every row it returns. */
     public <T> List<T> fetch(DSLContext db, Binder binder, RowReader<T> reader) {
-        return db.connectionResult(connection -> {
+        List<T> rows = new ArrayList<>();
+        forEach(db, binder, row -> rows.add(reader.read(row)));
+        return rows;
+    }
+
+    /** Runs the statement on {@code db}'s connection and hands each row to {@code consumer} as it is read, none kept. */
+    public void forEach(DSLContext db, Binder binder, RowConsumer consumer) {
+        db.connection(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 bind(statement, binder);
                 try (ResultSet result = statement.executeQuery()) {
-                    List<T> rows = new ArrayList<>();
                     Row row = new Row(result);
                     while (result.next()) {
-                        rows.add(reader.read(row));
+                        consumer.accept(row);
                     }
-                    return rows;
                 }
             } catch (SQLException e) {
                 throw failed(e);
