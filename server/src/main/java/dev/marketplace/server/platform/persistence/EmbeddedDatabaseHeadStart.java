@@ -49,7 +49,8 @@ public final class EmbeddedDatabaseHeadStart {
                 start.complete(startIfExisting(guessedDataDirectory.get()));
             } catch (RuntimeException e) {
                 LOG.log(Level.DEBUG, "the embedded PostgreSQL was not started ahead of the configuration", e);
-                start.complete(Optional.empty());
+            } finally {
+                start.complete(Optional.empty()); // unless done: whatever ended the thread, the start never waits for it
             }
         });
         return new EmbeddedDatabaseHeadStart(start);
