@@ -3,6 +3,7 @@ package dev.marketplace.server;
 import dev.marketplace.server.catalog.CatalogModule;
 import io.helidon.config.Config;
 import dev.marketplace.server.platform.persistence.Directories;
+import dev.marketplace.server.platform.persistence.EmbeddedDatabaseHeadStart;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -36,13 +37,16 @@ final class AotTraining {
         Path directory = Path.of(args[1]).toAbsolutePath();
         // A marketplace of its own, whatever the machine's settings: the embedded database in the directory, any free
         // port, a small demo catalog (the demo trade makes orders, points, coupons and the ledger through the API).
-        Config config = Main.configuration(Map.of("db.url", "", "data.dir", directory.toString(), "server.port", "0",
+        Map<String, String> overrides = Map.of("db.url", "", "data.dir", directory.toString(), "server.port", "0",
                 "server.host", "127.0.0.1", "demo.data.enabled", "true", "demo.data.merchants", "10",
-                "demo.data.products", "300", "demo.data.customers", "10"));
+                "demo.data.products", "300", "demo.data.customers", "10");
         try {
             deleteRecursively(directory);
-            runUntilReady(config); // a new database: migrations, demo data and trade
-            runUntilReady(config); // a restart on it: what the cache is for
+            Config config = Main.configured(overrides);
+            // A new database: migrations, demo data and trade (there is no database yet to start ahead).
+            runUntilReady(overrides, config);
+            // A restart on it, what the cache is for, its database started ahead as Main starts it.
+            runUntilReady(overrides, config);
             deleteRecursively(directory);
             return 0;
         } catch (RuntimeException | InterruptedException e) {
@@ -51,8 +55,9 @@ final class AotTraining {
         }
     }
 
-    private static void runUntilReady(Config config) throws InterruptedException {
-        try (MarketplaceServer server = MarketplaceServer.start(config)) {
+    private static void runUntilReady(Map<String, String> overrides, Config config) throws InterruptedException {
+        try (MarketplaceServer server = MarketplaceServer.start(config,
+                EmbeddedDatabaseHeadStart.begin(() -> EarlyDatabaseLocation.guess(overrides)))) {
             CatalogModule catalog = server.module(CatalogModule.class).orElseThrow();
             long deadline = System.nanoTime() + READY_WITHIN.toNanos();
             while (!catalog.searchIndexFilled()) {

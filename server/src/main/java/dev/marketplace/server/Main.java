@@ -1,6 +1,7 @@
 package dev.marketplace.server;
 
 import dev.marketplace.server.platform.health.ProcessLaunch;
+import dev.marketplace.server.platform.persistence.EmbeddedDatabaseHeadStart;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.nio.file.Path;
@@ -35,16 +36,20 @@ public final class Main {
 
     /** The same with {@code overrides} above everything else (the AOT training run's own marketplace). */
     static Config configuration(Map<String, String> overrides) {
-        String file = Optional.ofNullable(System.getenv("MARKETPLACE_CONFIG")).orElse("marketplace.yaml");
         return Config.builder()
                 .disableSystemPropertiesSource()
                 .disableEnvironmentVariablesSource()
                 .addSource(ConfigSources.create(overrides))
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.environmentVariables())
-                .addSource(ConfigSources.file(Path.of(file)).optional())
+                .addSource(ConfigSources.file(configurationFile()).optional())
                 .addSource(ConfigSources.classpath("application.yaml"))
                 .build();
+    }
+
+    /** The optional YAML file: {@code MARKETPLACE_CONFIG}, else {@code marketplace.yaml} in the working directory. */
+    static Path configurationFile() {
+        return Path.of(Optional.ofNullable(System.getenv("MARKETPLACE_CONFIG")).orElse("marketplace.yaml"));
     }
 
     public static void main(String[] args) {
@@ -58,14 +63,19 @@ public final class Main {
         long started = System.nanoTime();
         OptionalLong sinceLaunch = ProcessLaunch.millisSinceLaunch();
         LogConfig.configureRuntime();
+        // The embedded PostgreSQL (a process of its own, mostly waiting) starts beside the configuration's set-up, on
+        // a guess of its data directory the configuration then confirms (decision 122).
+        EmbeddedDatabaseHeadStart headStart = EmbeddedDatabaseHeadStart.begin(() -> EarlyDatabaseLocation.guess(Map.of()));
         logJvmStart(sinceLaunch);
-        long configurationStarted = System.nanoTime();
-        Config config = configuration();
-        Services.set(Config.class, config);
-        System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO, "start-up: configuration read and service "
-                + "registry set up in " + (System.nanoTime() - configurationStarted) / 1_000_000 + " ms");
+        Config config;
+        try {
+            config = configured(Map.of());
+        } catch (RuntimeException e) {
+            headStart.abandon();
+            throw e;
+        }
+        MarketplaceServer server = MarketplaceServer.start(config, headStart);
 
-        MarketplaceServer server = MarketplaceServer.start(config);
         // The embedded PostgreSQL library stops PostgreSQL from a shutdown hook of its own, which the JVM runs beside
         // any other: on SIGTERM it stopped the database while the server was still closing (releasing its leases,
         // marking the data directory closed), so every restart began as a recovery. So this (non-daemon) thread waits
@@ -89,6 +99,19 @@ public final class Main {
         } finally {
             System.exit(128 + received.getNumber()); // as the JVM's own handler exits on these signals
         }
+    }
+
+    /**
+     * {@link #configuration(Map)} made the services' configuration (Helidon's components read it from the service
+     * registry), its set-up timed in the log.
+     */
+    static Config configured(Map<String, String> overrides) {
+        long started = System.nanoTime();
+        Config config = configuration(overrides);
+        Services.set(Config.class, config);
+        System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO, "start-up: configuration read and service "
+                + "registry set up in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        return config;
     }
 
     /** The JVM's own start, before {@code main} (what an AOT cache shortens): the first of the start-up lines. */

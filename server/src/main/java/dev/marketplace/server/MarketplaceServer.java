@@ -51,6 +51,7 @@ import dev.marketplace.server.partners.PartnersModule;
 import dev.marketplace.server.platform.outbound.OutboundHttp;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
+import dev.marketplace.server.platform.persistence.EmbeddedDatabaseHeadStart;
 import dev.marketplace.server.platform.persistence.NodeLiveness;
 import dev.marketplace.server.platform.security.AuditTrail;
 import dev.marketplace.server.platform.security.Authentication;
@@ -125,8 +126,22 @@ public final class MarketplaceServer implements AutoCloseable {
 
     /** Mail to customers goes to the log and to {@code <data.dir>/mail} (README, "Mail"). */
     public static MarketplaceServer start(Config config) {
-        return start(config, MailSender.developmentSink(Path.of(config.get("data.dir").asString().get()).resolve("mail"),
-                Clock.systemUTC()));
+        return start(config, developmentMail(config));
+    }
+
+    /** With the embedded PostgreSQL begun before the configuration was read (decision 122): {@link Main}'s start. */
+    public static MarketplaceServer start(Config config, EmbeddedDatabaseHeadStart headStart) {
+        try {
+            return start(config, developmentMail(config), Clock.systemUTC(), Clock.systemUTC(), headStart);
+        } catch (RuntimeException e) {
+            headStart.abandon(); // a start that failed before it took the database: stop it
+            throw e;
+        }
+    }
+
+    private static MailSender developmentMail(Config config) {
+        return MailSender.developmentSink(Path.of(config.get("data.dir").asString().get()).resolve("mail"),
+                Clock.systemUTC());
     }
 
     /** With the sender mail to customers goes through (verification and password-reset codes). */
@@ -144,6 +159,11 @@ public final class MarketplaceServer implements AutoCloseable {
      * seconds off to prove nodes whose clocks differ work together (decision 62).
      */
     public static MarketplaceServer start(Config config, MailSender mailSender, Clock clock, Clock wallClock) {
+        return start(config, mailSender, clock, wallClock, EmbeddedDatabaseHeadStart.none());
+    }
+
+    private static MarketplaceServer start(Config config, MailSender mailSender, Clock clock, Clock wallClock,
+                                           EmbeddedDatabaseHeadStart headStart) {
         StartupPhases phases = new StartupPhases();
         // What needs no database is done beside its start and schema check, which are mostly waiting (decision 84): the
         // OpenAPI document parsed (700 KB of YAML, the routes' and the errors' source) and the outbound HTTP client made
@@ -160,7 +180,7 @@ public final class MarketplaceServer implements AutoCloseable {
         NodeLiveness node;
         OutboundHttp outbound;
         try {
-            database = Database.start(DatabaseSettings.from(config), phases);
+            database = Database.start(DatabaseSettings.from(config), phases, headStart);
             try {
                 node = phases.timed("node registered", () -> NodeLiveness.start(database));
                 outbound = joined(outboundMade);

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -51,8 +52,20 @@ public final class Database implements AutoCloseable {
 
     /** The same, its phases (the embedded PostgreSQL's start, the schema's check) timed in the log with the server's. */
     public static Database start(DatabaseSettings settings, StartupPhases phases) {
+        return start(settings, phases, EmbeddedDatabaseHeadStart.none());
+    }
+
+    /**
+     * The same, with the embedded PostgreSQL {@code headStart} began before the configuration was read: taken if the
+     * settings name its data directory, else stopped before the configured start (decision 122).
+     */
+    public static Database start(DatabaseSettings settings, StartupPhases phases, EmbeddedDatabaseHeadStart headStart) {
+        StartupPhases.Phase awaitingHeadStart = phases.begin("embedded PostgreSQL started ahead awaited");
+        Optional<EmbeddedDatabase> startedAhead = headStart.take(settings);
+        startedAhead.ifPresent(taken -> awaitingHeadStart.ended());
         EmbeddedDatabase embedded = settings.embedded()
-                ? phases.timed("embedded PostgreSQL started", () -> EmbeddedDatabase.start(settings.dataDirectory()))
+                ? startedAhead.orElseGet(() -> phases.timed("embedded PostgreSQL started",
+                        () -> EmbeddedDatabase.start(settings.dataDirectory())))
                 : null;
         String url = settings.url().orElseGet(() -> embedded.jdbcUrl());
         HikariConfig config = new HikariConfig();

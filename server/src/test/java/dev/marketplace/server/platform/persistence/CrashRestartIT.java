@@ -87,6 +87,8 @@ class CrashRestartIT {
         ServerProcess second = start("second");
         assertThat(isRunning(orphan)).as("the orphaned PostgreSQL runs").isFalse();
         assertThat(second.output()).contains(
+                // Main starts an existing database ahead of its configuration (decision 122): recovery included
+                "embedded PostgreSQL started ahead of the configuration",
                 "ended without shutting down",
                 "the embedded PostgreSQL of a server that is gone still runs on",
                 "stopped the leftover PostgreSQL (pid " + orphan + ") by a fast shutdown",
