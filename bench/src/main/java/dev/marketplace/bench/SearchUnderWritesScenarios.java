@@ -576,12 +576,13 @@ final class SearchUnderWritesScenarios {
             figures.put("listingFreshnessDuringOverload", freshness);
             // The door (decision 92): what it shed by class and how often a request gave its slot back to wait for
             // an operation's permit, over the overload, and per class how many it let in, how long they waited
-            // first and held their slot (decision 102: where a search's time goes); its gauges as they were at the
-            // end.
+            // first, how long a waiter let in took to run (its turn for a carrier, decision 119) and how long they
+            // held their slot (decision 102: where a search's time goes); its gauges as they were at the end.
             List<String> admissionAfter = RealisticStorefrontScenarios.metrics(context, "http_admission_");
             figures.put("admissionDuringOverload", grownCounters(admissionBefore, admissionAfter,
                     "http_admission_shed_total", "http_admission_stepped_aside_total",
                     "http_admission_waited_seconds_count", "http_admission_waited_seconds_sum",
+                    "http_admission_woken_seconds_count", "http_admission_woken_seconds_sum",
                     "http_admission_held_seconds_count", "http_admission_held_seconds_sum"));
             figures.put("admissionAfterOverload", admissionAfter);
             figures.put("searchIndexMetricsBefore", indexBefore);

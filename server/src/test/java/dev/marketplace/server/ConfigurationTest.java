@@ -84,6 +84,7 @@ class ConfigurationTest {
                 "HTTP_ADMISSION_QUEUE_LENGTH", "3",
                 "HTTP_ADMISSION_QUEUE_TIME", "PT0.02S",
                 "HTTP_ADMISSION_QUEUE_STANDING_TIME", "PT0.005S",
+                "HTTP_ADMISSION_QUEUE_SEARCH_TIME", "PT0.01S",
                 "CATALOG_LISTINGS_CONCURRENT_dash_MEMORY_dash_SEARCHES", "6",
                 "CATALOG_LISTINGS_MEMORY_dash_SEARCH_dash_QUEUE", "PT0.05S"));
         environment.putAll(Map.of(
@@ -110,7 +111,8 @@ class ConfigurationTest {
         assertThat(security.issuer()).as("SECURITY_ISSUER unset follows SERVER_PORT").isEqualTo("http://localhost:9191");
         assertThat(config.get("rate.limits.token.endpoint").asInt().get()).isEqualTo(5);
         assertThat(Admission.Settings.from(config.get("http.admission")))
-                .isEqualTo(new Admission.Settings(12, 3, Duration.ofMillis(20), Duration.ofMillis(5)));
+                .isEqualTo(new Admission.Settings(12, 3, Duration.ofMillis(20), Duration.ofMillis(10),
+                        Duration.ofMillis(5)));
         assertThat(config.get("catalog.listings.concurrent-memory-searches").asInt().get()).isEqualTo(6);
         assertThat(config.get("catalog.listings.memory-search-queue").as(Duration.class).get())
                 .isEqualTo(Duration.ofMillis(50));

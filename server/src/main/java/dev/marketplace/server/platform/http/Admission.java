@@ -44,6 +44,14 @@ import java.util.function.LongSupplier;
  * only makes every admitted request wait its whole length first, and clients whose connections all wait there send
  * nothing else (issue 20's no-cliff run: 256 connections each holding a search 181 ms, 24 s behind their schedule).
  *
+ * <p>The recent pace of each class's queue (Little's law): while a class's queue has waiters, the smoothed interval
+ * between its waiters being let in, since it last began to fill, says how long a newcomer behind them would wait; one
+ * that would not be let in within its queue time at that pace is refused at once. A queue's length is thus bounded by
+ * what it actually serves, not by a count, nor by the time a slot is held alone (decision 119: a search let in holds
+ * its slot from the moment it is handed one, including its wait for a carrier thread, which under overload is most
+ * of it). A search may wait only {@code queue.search.time}: it is a few milliseconds of work, and a search connection
+ * held longer is one a storefront's client cannot send on.
+ *
  * <p>What counts as in flight: a request from its admission to its answer, including its waits on I/O (the pool and
  * PostgreSQL bound those, and the shares above keep room for cached reads whatever the others wait for), but not
  * while it waits for a permit of a per-operation {@link ConcurrencyLimit}: it {@linkplain #stepAside() steps aside}
@@ -78,24 +86,33 @@ public final class Admission implements Filter, AutoCloseable {
     }
 
     /**
-     * {@code http.admission}: the most in flight, the most waiting, how long one may wait, and how long while its
-     * class's queue is standing (at most {@code queueTime}).
+     * {@code http.admission}: the most in flight, the most waiting, how long one may wait, how long a search may (at
+     * most {@code queueTime}), and how long while its class's queue is standing (at most {@code queueTime}).
      */
-    public record Settings(int inFlight, int queueLength, Duration queueTime, Duration standingQueueTime) {
+    public record Settings(int inFlight, int queueLength, Duration queueTime, Duration searchQueueTime,
+                           Duration standingQueueTime) {
 
         public Settings {
-            if (inFlight < 1 || queueLength < 0 || queueTime.isNegative() || standingQueueTime.isNegative()
+            if (inFlight < 1 || queueLength < 0 || queueTime.isNegative() || searchQueueTime.isNegative()
+                    || searchQueueTime.compareTo(queueTime) > 0 || standingQueueTime.isNegative()
                     || standingQueueTime.compareTo(queueTime) > 0) {
-                throw new IllegalArgumentException("http.admission: in.flight >= 1, queue.length >= 0 and "
-                        + "0 <= queue.standing.time <= queue.time, not " + inFlight + ", " + queueLength + ", "
-                        + standingQueueTime + ", " + queueTime);
+                throw new IllegalArgumentException("http.admission: in.flight >= 1, queue.length >= 0, "
+                        + "0 <= queue.search.time <= queue.time and 0 <= queue.standing.time <= queue.time, not "
+                        + inFlight + ", " + queueLength + ", " + searchQueueTime + ", " + standingQueueTime + ", "
+                        + queueTime);
             }
         }
 
         public static Settings from(Config admission) {
             return new Settings(admission.get("in.flight").asInt().get(), admission.get("queue.length").asInt().get(),
                     admission.get("queue.time").as(Duration.class).get(),
+                    admission.get("queue.search.time").as(Duration.class).get(),
                     admission.get("queue.standing.time").as(Duration.class).get());
+        }
+
+        /** How long a newcomer of this class may wait while its queue is not standing. */
+        Duration queueTime(Cost cost) {
+            return cost == Cost.SEARCH ? searchQueueTime : queueTime;
         }
     }
 
@@ -110,8 +127,11 @@ public final class Admission implements Filter, AutoCloseable {
      * of a long queue 100 times a second for nothing, each taking the lock and a carrier thread the admitted need.
      */
     private static final long TEST_CLOCK_RECHECK_NANOS = Duration.ofMillis(10).toNanos();
-    /** The weight of each request's holding time in the mean (about the last 20 requests count). */
-    private static final double HOLDING_SMOOTHING = 0.05;
+    /**
+     * The weight of each request's holding time in the mean, and of each interval between a queue's waiters being let
+     * in (about the last 20 count).
+     */
+    private static final double SMOOTHING = 0.05;
     /**
      * How long a class's queue must have had waiters without a break to be standing: CoDel's interval, a few times
      * the longest a request holds a slot unqueued (a search: milliseconds), far shorter than a burst's queue time.
@@ -134,13 +154,23 @@ public final class Admission implements Filter, AutoCloseable {
     private final Map<Cost, ArrayDeque<Waiter>> waiters = new EnumMap<>(Cost.class);
     /** Since when each class's queue has had waiters without a break; absent while it is empty. */
     private final Map<Cost, Long> queuedSince = new EnumMap<>(Cost.class);
+    /**
+     * Per class, since its queue last began to fill: the pace its waiters are let in at (one "slot", holding for the
+     * interval between two of them), and when the last was let in (absent before the first).
+     */
+    private final Map<Cost, QueuePace> queuePace = new EnumMap<>(Cost.class);
+    private final Map<Cost, Long> lastLetIn = new EnumMap<>(Cost.class);
     private int inFlight;
     private int queued;
-    private final QueuePace pace = new QueuePace(HOLDING_SMOOTHING);
+    private final QueuePace pace = new QueuePace(SMOOTHING);
     private final MeterRegistry meters;
     private final List<Meter> registered = new ArrayList<>();
-    /** Per class: how long requests let in waited at the door (0 when let in at once), and held their slot. */
+    /**
+     * Per class: how long requests let in waited at the door (0 when let in at once), how long a waiter let in took to
+     * run (its turn for a carrier thread), and how long they held their slot once running.
+     */
     private final Map<Cost, Timer> waited = new EnumMap<>(Cost.class);
+    private final Map<Cost, Timer> woken = new EnumMap<>(Cost.class);
     private final Map<Cost, Timer> held = new EnumMap<>(Cost.class);
 
     /**
@@ -228,13 +258,17 @@ public final class Admission implements Filter, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        record(waited, cost, slot.admittedNanos - slot.arrivedNanos);
+        record(waited, cost, slot.letInNanos - slot.arrivedNanos);
+        if (slot.letInNanos != slot.arrivedNanos) {
+            record(woken, cost, slot.runningNanos - slot.letInNanos);
+        }
         return slot;
     }
 
-    /** How long a newcomer of this class may wait: {@code queue.time}, or the standing time (see above). */
+    /** How long a newcomer of this class may wait: its queue time, or at most the standing time (see above). */
     private long queueNanos(Cost cost, long now) {
-        return (standing(cost, now) ? settings.standingQueueTime() : settings.queueTime()).toNanos();
+        long queueNanos = settings.queueTime(cost).toNanos();
+        return standing(cost, now) ? Math.min(queueNanos, settings.standingQueueTime().toNanos()) : queueNanos;
     }
 
     private boolean standing(Cost cost, long now) {
@@ -257,6 +291,7 @@ public final class Admission implements Filter, AutoCloseable {
         ArrayDeque<Waiter> queue = waiters.get(cost);
         if (queue.isEmpty()) {
             queuedSince.put(cost, arrived);
+            queuePace.put(cost, new QueuePace(SMOOTHING)); // a new busy period: an earlier one's pace says nothing
         }
         queue.addLast(waiter);
         queued++;
@@ -272,7 +307,7 @@ public final class Admission implements Filter, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (waiter.admitted) {
-            return new Slot(cost, arrived, nanoClock.getAsLong());
+            return new Slot(cost, arrived, waiter.letInNanos, nanoClock.getAsLong());
         }
         if (!waiter.displaced) {
             queue.remove(waiter);
@@ -291,9 +326,10 @@ public final class Admission implements Filter, AutoCloseable {
 
     /**
      * Whether a request of this cost would be let in within the queue time at the recent pace: those queued ahead of
-     * it (its class and the cheaper ones), and itself, times the mean time a slot is held, over the slots its class
-     * may take. One that would not is refused at once, so a shed client's connection is free at once (decision 77's
-     * lesson: a refusal that waits out the queue first holds the client as long as a slow answer).
+     * it (its class and the cheaper ones), and itself, times the mean time a slot is held over the slots its class
+     * may take, and times the interval its class's waiters have been let in at since its queue began to fill
+     * (Little's law; see above). One that would not is refused at once, so a shed client's connection is free at once
+     * (decision 77's lesson: a refusal that waits out the queue first holds the client as long as a slow answer).
      */
     private boolean slotExpectedInTime(Cost cost, long queueNanos) {
         int ahead = 0;
@@ -302,7 +338,9 @@ public final class Admission implements Filter, AutoCloseable {
                 ahead += waiters.get(other).size();
             }
         }
-        return pace.servedInTime(ahead, admittedBelow(cost), queueNanos);
+        QueuePace queued = waiters.get(cost).isEmpty() ? null : queuePace.get(cost);
+        return pace.servedInTime(ahead, admittedBelow(cost), queueNanos)
+                && (queued == null || queued.servedInTime(ahead, 1, queueNanos));
     }
 
     /** The total in flight below which a request of this cost is let in. */
@@ -338,16 +376,20 @@ public final class Admission implements Filter, AutoCloseable {
         return false;
     }
 
-    /** Lets waiters in, cheapest first, while the door has room for their class. */
-    private void admitWaiters() {
+    /** Lets waiters in, cheapest first, while the door has room for their class; notes each queue's pace. */
+    private void admitWaiters(long now) {
         for (Cost cost : Cost.values()) {
             ArrayDeque<Waiter> queue = waiters.get(cost);
             while (!queue.isEmpty() && inFlight < admittedBelow(cost)) {
+                long since = Math.max(queuedSince.get(cost), lastLetIn.getOrDefault(cost, Long.MIN_VALUE));
+                queuePace.get(cost).held(now - since);
+                lastLetIn.put(cost, now);
                 Waiter next = queue.pollFirst();
                 queued--;
                 emptied(cost);
                 inFlight++;
                 next.admitted = true;
+                next.letInNanos = now;
                 next.turn.signal();
             }
         }
@@ -393,9 +435,13 @@ public final class Admission implements Filter, AutoCloseable {
             List<Tag> byClass = List.of(Tag.create("class", cost.metricTag()));
             waited.put(cost, meters.getOrCreate(Timer.builder("http.admission.waited").tags(byClass)
                     .description("How long requests let in waited at the door first (0 when let in at once)")));
+            woken.put(cost, meters.getOrCreate(Timer.builder("http.admission.woken").tags(byClass)
+                    .description("How long a waiter let in took to run, holding its slot: its turn for a carrier "
+                            + "thread (decision 119)")));
             held.put(cost, meters.getOrCreate(Timer.builder("http.admission.held").tags(byClass)
                     .description("How long requests held their slot: to their answer, or until they stepped aside")));
             registered.add(waited.get(cost));
+            registered.add(woken.get(cost));
             registered.add(held.get(cost));
             registered.add(meters.getOrCreate(Gauge.builder("http.admission.standing", this,
                             admission -> admission.standing(cost) ? 1 : 0).tags(byClass)
@@ -430,27 +476,33 @@ public final class Admission implements Filter, AutoCloseable {
         private final Condition turn;
         private boolean admitted;
         private boolean displaced;
+        private long letInNanos;
 
         private Waiter(Condition turn) {
             this.turn = turn;
         }
     }
 
-    /** One request's place in the door, given back once: at its answer, or when it steps aside. */
+    /**
+     * One request's place in the door, given back once: at its answer, or when it steps aside. It holds the place from
+     * when it is let in; a waiter runs a little later, once its thread has a carrier.
+     */
     final class Slot {
         private final Cost cost;
         private final long arrivedNanos;
-        private final long admittedNanos;
+        private final long letInNanos;
+        private final long runningNanos;
         private boolean left;
 
         private Slot(Cost cost, long admittedNanos) {
-            this(cost, admittedNanos, admittedNanos);
+            this(cost, admittedNanos, admittedNanos, admittedNanos);
         }
 
-        private Slot(Cost cost, long arrivedNanos, long admittedNanos) {
+        private Slot(Cost cost, long arrivedNanos, long letInNanos, long runningNanos) {
             this.cost = cost;
             this.arrivedNanos = arrivedNanos;
-            this.admittedNanos = admittedNanos;
+            this.letInNanos = letInNanos;
+            this.runningNanos = runningNanos;
         }
 
         /** Runs the request's work in this slot, given back at its end (or when the work steps aside). */
@@ -473,12 +525,13 @@ public final class Admission implements Filter, AutoCloseable {
                 }
                 left = true;
                 inFlight--;
-                heldNanos = nanoClock.getAsLong() - admittedNanos;
-                pace.held(heldNanos);
+                long now = nanoClock.getAsLong();
+                heldNanos = now - runningNanos;
+                pace.held(now - letInNanos);
                 if (toWaitForAPermit) {
                     steppedAside.increment();
                 }
-                admitWaiters();
+                admitWaiters(now);
             } finally {
                 lock.unlock();
             }

@@ -33,6 +33,7 @@ class AdmissionTest {
     @AfterEach
     void finishAll() {
         finish.countDown();
+        now.addAndGet(Duration.ofDays(1).toNanos()); // a waiter a failed test left behind runs out instead of hanging
         requests.close();
     }
 
@@ -154,6 +155,64 @@ class AdmissionTest {
     }
 
     @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES) // waiting out the queue on the test's clock would be the failure
+    void aNewcomerIsRefusedAtOnceWhenItsQueueIsLetInTooSlowlyForItToGetInInTimeThoughSlotsAreHeldBriefly()
+            throws Exception {
+        Admission door = door(4, 10, Duration.ofSeconds(1));
+        holding(door, Cost.OTHER, 2);
+        CountDownLatch finishCachedRead = new CountDownLatch(1);
+        CompletableFuture<String> cachedRead = hold(door, Cost.CACHED_READ, finishCachedRead);
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> answerHeld(door, Cost.SEARCH), requests);
+        awaitQueued(door, 1);
+        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> answerHeld(door, Cost.SEARCH), requests);
+        awaitQueued(door, 2);
+        now.addAndGet(Duration.ofMillis(300).toNanos());
+        finishCachedRead.countDown();
+        assertThat(cachedRead.get()).isEqualTo("held");
+        awaitQueued(door, 1);
+        for (int i = 0; i < 100; i++) {
+            assertThat(answer(door, Cost.CACHED_READ)).as("slots held for no time at all").isEqualTo("served");
+        }
+
+        CompletableFuture<String> third = CompletableFuture.supplyAsync(() -> answerHeld(door, Cost.SEARCH), requests);
+        awaitQueued(door, 2);
+        CompletableFuture<String> fourth = CompletableFuture.supplyAsync(() -> answerHeld(door, Cost.SEARCH), requests);
+        awaitQueued(door, 3);
+        ProblemException refused = catchThrowableOfType(ProblemException.class, () -> door.enter(Cost.SEARCH));
+
+        assertThat(refused.status()).as("3 ahead let in one per 300 ms: 1.2 s, over its second").isEqualTo(503);
+        assertThat(refused.headers()).containsEntry("Retry-After", "1");
+        assertThat(door.queued()).isEqualTo(3);
+        assertThat(door.shed(Cost.SEARCH)).isEqualTo(1);
+        finish.countDown();
+        for (CompletableFuture<String> search : List.of(first, second, third, fourth)) {
+            assertThat(search.get()).isEqualTo("served");
+        }
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES) // waiting out the hour's queue would be the failure
+    void aSearchWaitsOnlyTheSearchQueueTime() throws Exception {
+        Admission door = door(new Admission.Settings(1, 10, Duration.ofHours(1), Duration.ofSeconds(1),
+                Duration.ofHours(1)));
+        CountDownLatch finishFirst = new CountDownLatch(1);
+        CompletableFuture<String> first = hold(door, Cost.SEARCH, finishFirst);
+        CompletableFuture<String> other = CompletableFuture.supplyAsync(() -> answer(door, Cost.OTHER), requests);
+        awaitQueued(door, 1);
+        CompletableFuture<String> search = CompletableFuture.supplyAsync(() -> answer(door, Cost.SEARCH), requests);
+        awaitQueued(door, 2);
+
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+
+        assertThat(shedOf(search).headers()).as("its second, not the hour").containsEntry("Retry-After", "1");
+        finishFirst.countDown();
+        assertThat(first.get()).isEqualTo("held");
+        assertThat(other.get()).as("any other request keeps the queue time").isEqualTo("served");
+        assertThat(door.shed(Cost.SEARCH)).isEqualTo(1);
+        assertThat(door.shed(Cost.OTHER)).isZero();
+    }
+
+    @Test
     void aCheaperArrivalAtAFullQueueTakesTheDearestWaitersPlace() throws Exception {
         Admission door = door(1, 1, Duration.ofHours(1));
         CountDownLatch finishFirst = new CountDownLatch(1);
@@ -198,14 +257,20 @@ class AdmissionTest {
         assertThat(door.inFlight()).as("the slot is given back once, not twice").isZero();
     }
 
-    /** A door whose queue keeps its whole time when standing too (the rules before decision 102). */
+    /**
+     * A door whose queue keeps its whole time when standing too (the rules before decision 102), for searches too
+     * (before decision 119).
+     */
     private Admission door(int inFlight, int queueLength, Duration queueTime) {
         return door(inFlight, queueLength, queueTime, queueTime);
     }
 
     private Admission door(int inFlight, int queueLength, Duration queueTime, Duration standingQueueTime) {
-        return new Admission(new Admission.Settings(inFlight, queueLength, queueTime, standingQueueTime), Map.of(),
-                now::get);
+        return door(new Admission.Settings(inFlight, queueLength, queueTime, queueTime, standingQueueTime));
+    }
+
+    private Admission door(Admission.Settings settings) {
+        return new Admission(settings, Map.of(), now::get);
     }
 
     /** {@code count} requests of {@code cost} in their slots until the test finishes them; once all are in. */
@@ -229,6 +294,12 @@ class AdmissionTest {
 
     private static String answer(Admission door, Cost cost) {
         door.enter(cost).run(() -> { });
+        return "served";
+    }
+
+    /** A request let in (possibly after waiting) and held in its slot until the test finishes. */
+    private String answerHeld(Admission door, Cost cost) {
+        door.enter(cost).run(() -> awaitLatch(finish, "held"));
         return "served";
     }
 
