@@ -12,6 +12,7 @@ import dev.marketplace.schema.tables.records.DropshipSyncRunRecord;
 import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -31,8 +32,10 @@ import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /** The drop-ship tables; every method runs in the caller's transaction. */
 final class DropshipRepository {
@@ -243,16 +246,23 @@ final class DropshipRepository {
      * Which of these variants have no fresh supplier: their connection's last successful sync is older than
      * {@code cutoff} (or it is marked stale), and so is their backup's, if they have one (decision 64).
      */
-    Set<UUID> staleAmong(DSLContext db, Collection<UUID> variantIds, OffsetDateTime cutoff) {
+    /** Every checkout runs it: rendered once (decision 108). */
+    private static final RenderedStatement STALE_AMONG = staleVariants(DSL.param("cutoff", OffsetDateTime.class));
+
+    private static RenderedStatement staleVariants(Field<OffsetDateTime> cutoff) {
         var backup = DROPSHIP_CONNECTION.as("backup");
-        return new HashSet<>(db.select(DROPSHIP_VARIANT.VARIANT_ID).from(DROPSHIP_VARIANT)
+        return RenderedStatement.of(DSL.select(DROPSHIP_VARIANT.VARIANT_ID).from(DROPSHIP_VARIANT)
                 .join(DROPSHIP_CONNECTION).on(DROPSHIP_CONNECTION.ID.eq(DROPSHIP_VARIANT.CONNECTION_ID))
                 .leftJoin(backup).on(backup.ID.eq(DROPSHIP_VARIANT.BACKUP_CONNECTION_ID))
-                .where(DROPSHIP_VARIANT.VARIANT_ID.in(variantIds))
+                .where(DROPSHIP_VARIANT.VARIANT_ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array()))))
                 .and(DROPSHIP_CONNECTION.LAST_SUCCESS_AT.lt(cutoff).or(DROPSHIP_CONNECTION.STALE_SINCE.isNotNull()))
                 .and(backup.ID.isNull().or(DROPSHIP_VARIANT.BACKUP_SUPPLIER_STOCK.isNull())
-                        .or(backup.LAST_SUCCESS_AT.lt(cutoff)).or(backup.STALE_SINCE.isNotNull()))
-                .fetch(DROPSHIP_VARIANT.VARIANT_ID));
+                        .or(backup.LAST_SUCCESS_AT.lt(cutoff)).or(backup.STALE_SINCE.isNotNull())));
+    }
+
+    Set<UUID> staleAmong(DSLContext db, Collection<UUID> variantIds, OffsetDateTime cutoff) {
+        return new HashSet<>(STALE_AMONG.fetch(db, binds -> binds.uuids("variants", variantIds)
+                .timestamp("cutoff", cutoff), row -> row.get(DROPSHIP_VARIANT.VARIANT_ID)));
     }
 
     private static Condition visibleTo(Principal viewer) {

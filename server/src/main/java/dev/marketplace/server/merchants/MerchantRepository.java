@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +38,7 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The merchant and merchant_status_change tables. Every method runs in the caller's transaction ({@code db});
@@ -72,10 +75,14 @@ final class MerchantRepository {
                 .fetchOptional(MERCHANT.STATUS).flatMap(MerchantStatus::fromWireName);
     }
 
+    /** Every cart read and checkout runs it: rendered once (decision 108). */
+    private static final RenderedStatement IDS_IN_STATUS = RenderedStatement.of(DSL.select(MERCHANT.ID).from(MERCHANT)
+            .where(MERCHANT.ID.eq(DSL.any(DSL.param("ids", SQLDataType.UUID.array()))),
+                    MERCHANT.STATUS.eq(DSL.param("status", String.class))));
+
     Set<UUID> idsInStatus(DSLContext db, Collection<UUID> ids, MerchantStatus status) {
-        return db.select(MERCHANT.ID).from(MERCHANT)
-                .where(MERCHANT.ID.in(ids), MERCHANT.STATUS.eq(status.wireName()))
-                .fetchSet(MERCHANT.ID);
+        return new HashSet<>(IDS_IN_STATUS.fetch(db, binds -> binds.uuids("ids", ids).text("status", status.wireName()),
+                row -> row.get(MERCHANT.ID)));
     }
 
     /** Merchants in application order (created, id), optionally in one status; {@code page.fetchSize()} rows at most. */

@@ -6,20 +6,21 @@ import static dev.marketplace.schema.Tables.CART_LINE;
 import dev.marketplace.schema.tables.records.CartRecord;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.persistence.UnflushedCommit;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.Record;
-import org.jooq.Record1;
-import org.jooq.Result;
 import org.jooq.impl.DSL;
 
 /** Carts and their lines; runs in the caller's transaction. */
@@ -47,21 +48,41 @@ final class CartRepository {
         return cart(row, List.of());
     }
 
-    /** The cart with its lines, in one statement (the lines joined); locks the cart's row when asked. */
-    Optional<Cart> find(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
-        var query = db.select(CART.fields()).select(LINE_FIELDS)
-                .from(CART).leftJoin(CART_LINE).on(CART_LINE.CART_ID.eq(CART.ID))
-                .where(CART.ID.eq(id)).and(visibleTo(viewer))
-                .orderBy(CART_LINE.ADDED_AT, CART_LINE.VARIANT_ID);
-        Result<Record> rows = forUpdate ? query.forUpdate().of(CART).fetch() : query.fetch();
-        if (rows.isEmpty()) {
-            return Optional.empty();
+    /**
+     * The cart with its lines in one statement (the lines joined), rendered once per form of the tenancy rule and
+     * lock (decision 108): every cart operation and checkout reads it, a flash sale's buyers a thousand at once.
+     */
+    private static final Map<Tenancy.Form, RenderedStatement> FIND = statementsOfFind(false);
+    private static final Map<Tenancy.Form, RenderedStatement> FIND_FOR_UPDATE = statementsOfFind(true);
+
+    private static Map<Tenancy.Form, RenderedStatement> statementsOfFind(boolean forUpdate) {
+        Map<Tenancy.Form, RenderedStatement> statements = new EnumMap<>(Tenancy.Form.class);
+        for (Tenancy.Form form : Tenancy.Form.values()) {
+            var query = DSL.select(CART.fields()).select(LINE_FIELDS)
+                    .from(CART).leftJoin(CART_LINE).on(CART_LINE.CART_ID.eq(CART.ID))
+                    .where(CART.ID.eq(DSL.param("cart", UUID.class))).and(Tenancy.visibleTo(form, OWNERS))
+                    .orderBy(CART_LINE.ADDED_AT, CART_LINE.VARIANT_ID);
+            statements.put(form, RenderedStatement.of(forUpdate ? query.forUpdate().of(CART) : query));
         }
-        List<Cart.Line> lines = rows.stream().filter(row -> row.get(CART_LINE.VARIANT_ID) != null)
-                .map(row -> new Cart.Line(row.get(CART_LINE.VARIANT_ID), row.get(CART_LINE.QUANTITY),
-                        Money.of(row.get(CART_LINE.SEEN_PRICE_AMOUNT), row.get(CART_LINE.SEEN_PRICE_CURRENCY))))
-                .toList();
-        return Optional.of(cart(rows.getFirst().into(CART), lines));
+        return statements;
+    }
+
+    /** The cart with its lines; locks the cart's row when asked. */
+    Optional<Cart> find(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
+        RenderedStatement statement = (forUpdate ? FIND_FOR_UPDATE : FIND).get(Tenancy.Form.of(viewer));
+        CartRecord[] row = new CartRecord[1];
+        List<Cart.Line> lines = new ArrayList<>();
+        statement.forEach(db, binds -> Tenancy.bind(binds.uuid("cart", id), viewer, OWNERS), read -> {
+            if (row[0] == null) {
+                row[0] = read.into(CART);
+            }
+            UUID variant = read.get(CART_LINE.VARIANT_ID);
+            if (variant != null) {
+                lines.add(new Cart.Line(variant, read.get(CART_LINE.QUANTITY),
+                        Money.of(read.get(CART_LINE.SEEN_PRICE_AMOUNT), read.get(CART_LINE.SEEN_PRICE_CURRENCY))));
+            }
+        });
+        return row[0] == null ? Optional.empty() : Optional.of(cart(row[0], List.copyOf(lines)));
     }
 
     void setLine(DSLContext db, UUID cartId, UUID variantId, long quantity, Money seenPrice) {
@@ -98,13 +119,20 @@ final class CartRepository {
      * commit, before it is answered (decision 111).
      */
     Optional<OffsetDateTime> markCheckedOut(DSLContext db, UUID cartId, long version, UUID orderId) {
-        return db.update(CART).set(CART.CHECKED_OUT_ORDER_ID, orderId)
-                .set(CART.VERSION, CART.VERSION.plus(1)).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
-                .where(CART.ID.eq(cartId)).and(CART.VERSION.eq(version)).and(CART.CHECKED_OUT_ORDER_ID.isNull())
-                .and(UnflushedCommit.ALLOWED)
-                .returningResult(DatabaseClock.now())
-                .fetchOptional(Record1::value1);
+        List<OffsetDateTime> marked = MARK_CHECKED_OUT.fetch(db, binds -> binds.uuid("order", orderId)
+                .uuid("cart", cartId).bigint("version", version), row -> row.get(MARKED_AT));
+        return marked.stream().findFirst();
     }
+
+    private static final Field<OffsetDateTime> MARKED_AT = DatabaseClock.now().as("marked_at");
+    /** Every checkout's first statement in its transaction: rendered once (decision 108). */
+    private static final RenderedStatement MARK_CHECKED_OUT = RenderedStatement.of(DSL.update(CART)
+            .set(CART.CHECKED_OUT_ORDER_ID, DSL.param("order", UUID.class))
+            .set(CART.VERSION, CART.VERSION.plus(DSL.inline(1L))).set(CART.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(CART.ID.eq(DSL.param("cart", UUID.class))).and(CART.VERSION.eq(DSL.param("version", Long.class)))
+            .and(CART.CHECKED_OUT_ORDER_ID.isNull())
+            .and(UnflushedCommit.ALLOWED)
+            .returningResult(MARKED_AT));
 
     /**
      * Announces the cart checked out (forget it) on {@link OpenCarts#CHANNEL} in {@code db}'s transaction, at its commit:

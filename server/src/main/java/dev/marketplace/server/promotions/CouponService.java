@@ -17,6 +17,7 @@ import dev.marketplace.server.platform.events.MoneyMovement;
 import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,9 +37,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record1;
 import org.jooq.Select;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * Coupons at checkout, cancellation and returns (decision 42), offered to the orders domain as {@link OrderCoupons};
@@ -122,6 +125,22 @@ final class CouponService implements OrderCoupons {
     }
 
     /**
+     * One read: the coupons named and the automatic promotions running now in the order's currency. Every checkout and
+     * cart preview runs it: rendered once (decision 108).
+     */
+    private static final RenderedStatement NAMED_AND_RUNNING = namedAndRunning(
+            DSL.param("now", OffsetDateTime.class));
+
+    private static RenderedStatement namedAndRunning(Field<OffsetDateTime> now) {
+        return RenderedStatement.of(DSL.select(PROMOTION_COUPON.fields()).from(PROMOTION_COUPON)
+                .where(PROMOTION_COUPON.CODE.eq(DSL.any(DSL.param("codes", SQLDataType.CLOB.array())))
+                        .or(PROMOTION_COUPON.CODE.isNull()
+                                .and(PROMOTION_COUPON.CURRENCY.eq(DSL.param("currency", String.class)))
+                                .and(PROMOTION_COUPON.STARTS_AT.le(now)).and(PROMOTION_COUPON.ENDS_AT.gt(now))))
+                .orderBy(PROMOTION_COUPON.CREATED_AT, PROMOTION_COUPON.ID));
+    }
+
+    /**
      * The coupons of {@code codes} and the automatic promotions the lines fit, in the order they apply, each with
      * its discount per line; refuses (409) as checkout does. Uses are counted by {@code uses}.
      */
@@ -131,12 +150,8 @@ final class CouponService implements OrderCoupons {
         OffsetDateTime now = now();
         Set<String> named = new LinkedHashSet<>();
         codes.forEach(code -> named.add(code.toUpperCase(Locale.ROOT)));
-        // One read: the coupons named and the automatic promotions running now in the order's currency.
-        List<PromotionCouponRecord> read = tx.selectFrom(PROMOTION_COUPON)
-                .where(PROMOTION_COUPON.CODE.in(named).or(PROMOTION_COUPON.CODE.isNull()
-                        .and(PROMOTION_COUPON.CURRENCY.eq(currency)).and(PROMOTION_COUPON.STARTS_AT.le(now))
-                        .and(PROMOTION_COUPON.ENDS_AT.gt(now))))
-                .orderBy(PROMOTION_COUPON.CREATED_AT, PROMOTION_COUPON.ID).fetch();
+        List<PromotionCouponRecord> read = NAMED_AND_RUNNING.fetch(tx, binds -> binds.texts("codes", named)
+                .text("currency", currency).timestamp("now", now), row -> row.into(PROMOTION_COUPON));
         List<PromotionCouponRecord> coupons = read.stream().filter(coupon -> coupon.getCode() != null).toList();
         List<PromotionCouponRecord> running = read.stream().filter(coupon -> coupon.getCode() == null).toList();
         for (String code : named) {

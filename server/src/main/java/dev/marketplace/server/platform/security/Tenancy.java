@@ -1,5 +1,7 @@
 package dev.marketplace.server.platform.security;
 
+import dev.marketplace.server.platform.persistence.RenderedStatement;
+import java.sql.SQLException;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.Field;
@@ -54,20 +56,74 @@ public final class Tenancy {
     }
 
     public static Condition visibleTo(Principal principal, Owners owners) {
-        if (principal.isOperator()) {
+        return visibleTo(Form.of(principal), owners, DSL.val(principal.type().wireName(), owners.ownerType()),
+                DSL.val(principal.id(), owners.ownerId()),
+                owners.customer() == null ? null : DSL.val(principal.customer().orElse(null), owners.customer()));
+    }
+
+    /**
+     * The shape the rule's condition takes for a principal; the principal's type, id and customer are only its values.
+     * A statement rendered once (decision 108) is rendered once per form ({@link #visibleTo(Form, Owners)}).
+     */
+    public enum Form {
+        /** The operator and the server's own work: no condition. */
+        EVERY_ROW,
+        /** Any other principal without a customer. */
+        OWNER,
+        /** A principal other than a storefront acting for a customer. */
+        OWNER_FOR_A_CUSTOMER,
+        /** A storefront acting for a customer: also that customer's rows (on its own storefront, for carts). */
+        STOREFRONT_FOR_A_CUSTOMER;
+
+        public static Form of(Principal principal) {
+            if (principal.isOperator()) {
+                return EVERY_ROW;
+            }
+            if (principal.customer().isEmpty()) {
+                return OWNER;
+            }
+            return principal.type() == PrincipalType.STOREFRONT ? STOREFRONT_FOR_A_CUSTOMER : OWNER_FOR_A_CUSTOMER;
+        }
+    }
+
+    /**
+     * The rule's condition for principals of {@code form}, with the principal's values as the named parameters
+     * {@code principal_type}, {@code principal_id} and {@code principal_customer}, for a statement rendered once per
+     * form; {@link #bind} binds them.
+     */
+    public static Condition visibleTo(Form form, Owners owners) {
+        return visibleTo(form, owners, DSL.param("principal_type", String.class),
+                DSL.param("principal_id", UUID.class), DSL.param("principal_customer", UUID.class));
+    }
+
+    /** Binds {@code principal}'s values to the parameters of {@link #visibleTo(Form, Owners)} of its form. */
+    public static RenderedStatement.Binds bind(RenderedStatement.Binds binds, Principal principal, Owners owners)
+            throws SQLException {
+        Form form = Form.of(principal);
+        if (form == Form.EVERY_ROW) {
+            return binds;
+        }
+        binds.text("principal_type", principal.type().wireName()).uuid("principal_id", principal.id());
+        return form == Form.STOREFRONT_FOR_A_CUSTOMER && owners.customer() != null
+                ? binds.uuid("principal_customer", principal.customer().orElseThrow()) : binds;
+    }
+
+    /** The rule, once: {@code type}, {@code id} and {@code customer} are the principal's (values or parameters). */
+    private static Condition visibleTo(Form form, Owners owners, Field<String> type, Field<UUID> id,
+                                       Field<UUID> customer) {
+        if (form == Form.EVERY_ROW) {
             return DSL.noCondition();
         }
-        Condition owned = owners.ownerType().eq(principal.type().wireName()).and(owners.ownerId().eq(principal.id()));
+        Condition owned = owners.ownerType().eq(type).and(owners.ownerId().eq(id));
         if (owners.customer() == null) {
             return owned;
         }
         boolean ownerSeesCustomers = owners.customerRows() == CustomerRows.SHARED_WITH_OWNER;
-        Condition asOwner = ownerSeesCustomers && principal.customer().isEmpty()
-                ? owned : owned.and(owners.customer().isNull());
-        if (principal.customer().isEmpty() || principal.type() != PrincipalType.STOREFRONT) {
+        Condition asOwner = ownerSeesCustomers && form == Form.OWNER ? owned : owned.and(owners.customer().isNull());
+        if (form != Form.STOREFRONT_FOR_A_CUSTOMER) {
             return asOwner;
         }
-        Condition asCustomer = owners.customer().eq(principal.customer().get());
+        Condition asCustomer = owners.customer().eq(customer);
         return asOwner.or(ownerSeesCustomers ? asCustomer : asCustomer.and(owned));
     }
 }
