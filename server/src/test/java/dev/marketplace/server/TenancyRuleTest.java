@@ -29,7 +29,7 @@ class TenancyRuleTest {
 
     /** Tables whose rows belong to a merchant, storefront, partner or customer. */
     static final Set<String> TENANT_OWNED = Set.of(
-            "merchant", "api_client", "product", "product_variant",
+            "merchant", "api_client", "product", "product_variant", "product_feed_entry",
             "stock_location", "stock_level", "stock_reservation", "stock_reservation_line", "low_stock_event",
             "cart", "cart_line", "customer_order", "sub_order", "order_line", "order_return", "order_return_line",
             "shipment", "shipment_line",

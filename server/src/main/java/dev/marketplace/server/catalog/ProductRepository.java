@@ -8,6 +8,7 @@ import static dev.marketplace.schema.Tables.LISTING_SEARCH;
 import static dev.marketplace.schema.Tables.LISTING_SEARCH_VERSION;
 import static dev.marketplace.schema.Tables.MERCHANT_RATING;
 import static dev.marketplace.schema.Tables.PRODUCT;
+import static dev.marketplace.schema.Tables.PRODUCT_FEED_ENTRY;
 import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 
 import dev.marketplace.schema.tables.records.ProductRecord;
@@ -137,32 +138,27 @@ final class ProductRepository {
     /**
      * The viewer's product changes after {@code afterPosition}, in position order, {@code limit} at most, each as the
      * JSON of its feed entry; an upsert of a product deleted since is skipped (its tombstone comes later in the feed).
-     * PostgreSQL writes the entries (decision 104): a catch-up reads a million of them, and mapping each product's
-     * columns, parsing its {@code jsonb} columns and writing them again cost the server more than the reading.
+     * The product's text is the one kept beside it (V104, decision 120): a catch-up reads a million entries, and
+     * building each product's JSON on every read was most of a page's cost (decisions 104 and 112).
      */
     List<ProductChange> changes(DSLContext db, Principal viewer, long afterPosition, int limit) {
         // A join, not EXISTS: with EXISTS under an OR the planner hashed the whole product table for every page.
         return db.select(CHANGE_LOG.POSITION, CHANGE_JSON)
-                .from(CHANGE_LOG).leftJoin(PRODUCT).on(PRODUCT.ID.eq(CHANGE_LOG.ENTITY_ID))
+                .from(CHANGE_LOG).leftJoin(PRODUCT_FEED_ENTRY).on(PRODUCT_FEED_ENTRY.PRODUCT_ID.eq(CHANGE_LOG.ENTITY_ID))
                 .where(CHANGE_LOG.FEED.eq(ChangeLog.PRODUCTS)).and(CHANGE_LOG.POSITION.gt(afterPosition))
                 .and(Tenancy.visibleTo(viewer, DSL.inline(PrincipalType.MERCHANT.wireName()), CHANGE_LOG.MERCHANT_ID))
-                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(PRODUCT.ID.isNotNull()))
+                .and(CHANGE_LOG.KIND.eq(ChangeKind.DELETED.wireName()).or(PRODUCT_FEED_ENTRY.PRODUCT_ID.isNotNull()))
                 .orderBy(CHANGE_LOG.POSITION)
                 .limit(limit)
                 .fetch(row -> new ProductChange(row.value1(), row.value2()));
     }
 
     /**
-     * A time as JSON-B writes an {@link OffsetDateTime} read from the database: PostgreSQL's JSON form (ISO 8601 in
-     * the session's zone, the fraction without trailing zeros) with "Z" for UTC.
+     * A time as JSON-B writes an {@link OffsetDateTime} read from the database (pgjdbc reads it in UTC): ISO 8601, the
+     * fraction without trailing zeros, "Z" (V104's {@code json_time_utc}, which the kept product texts use too).
      */
     private static Field<String> jsonTime(Field<OffsetDateTime> time) {
-        return DSL.field("replace(to_json({0})::text, '+00:00\"', 'Z\"')", SQLDataType.VARCHAR, time);
-    }
-
-    /** A value as a JSON string, or a number as is. */
-    private static Field<String> json(Field<?> value) {
-        return DSL.field("to_json({0})::text", SQLDataType.VARCHAR, value);
+        return DSL.field("json_time_utc({0})", SQLDataType.VARCHAR, time);
     }
 
     /**
@@ -175,33 +171,6 @@ final class ProductRepository {
     }
 
     /**
-     * A product as JSON-B writes {@code ProductResource} for the other product endpoints (members in lexicographic
-     * order, absent values left out), written as text: JSON functions building objects cost PostgreSQL three times
-     * as much. The maps stored as {@code jsonb} are written as stored. {@code ChangeFeedIT} holds the two to the
-     * same JSON.
-     */
-    private static final Field<String> PRODUCT_JSON = DSL.field("'{\"attributes\":' || {0}::text"
-                    + " || ',\"categoryId\":' || {1} || ',\"complianceFindings\":' || {2}::text"
-                    + " || ',\"createdAt\":' || {3} || ',\"description\":' || {4}::text"
-                    + " || coalesce(',\"externalId\":' || {5}, '') || coalesce(',\"handlingDays\":' || {6}, '')"
-                    + " || ',\"id\":' || {7} || ',\"imageUrls\":' || {8} || ',\"merchantId\":' || {9}"
-                    + " || coalesce(',\"publishedAt\":' || {10}, '') || ',\"rejectionReasons\":' || {11}"
-                    + " || ',\"status\":' || {12} || ',\"title\":' || {13}::text || ',\"updatedAt\":' || {14}"
-                    + " || ',\"variants\":[' || coalesce((SELECT string_agg('{\"attributes\":' || attributes::text"
-                    + " || coalesce(',\"compareAtPrice\":{\"amount\":' || compare_at_amount"
-                    + " || ',\"currency\":\"' || price_currency || '\"}', '')"
-                    + " || ',\"id\":\"' || id"
-                    + " || '\",\"price\":{\"amount\":' || price_amount || ',\"currency\":\"' || price_currency"
-                    + " || '\"},\"sku\":\"' || sku || '\"}', ',' ORDER BY position)"
-                    + " FROM {15} WHERE product_id = {16}), '')"
-                    + " || '],\"version\":' || {17} || '}'",
-            SQLDataType.VARCHAR, PRODUCT.ATTRIBUTES, quoted(PRODUCT.CATEGORY_ID), PRODUCT.COMPLIANCE_FINDINGS,
-            jsonTime(PRODUCT.CREATED_AT), PRODUCT.DESCRIPTION, json(PRODUCT.EXTERNAL_ID), PRODUCT.HANDLING_DAYS,
-            quoted(PRODUCT.ID), json(PRODUCT.IMAGE_URLS), quoted(PRODUCT.MERCHANT_ID), jsonTime(PRODUCT.PUBLISHED_AT),
-            json(PRODUCT.REJECTION_REASONS), quoted(PRODUCT.STATUS), PRODUCT.TITLE, jsonTime(PRODUCT.UPDATED_AT),
-            DSL.unquotedName("product_variant"), PRODUCT.ID, PRODUCT.VERSION);
-
-    /**
      * A feed entry ({@code ProductChange} in the OpenAPI document): an upsert carries the product as it is now, a
      * tombstone none. Fetched as the bytes PostgreSQL sends (pgjdbc's client encoding is always UTF-8), which the
      * server passes on without decoding them (decision 112).
@@ -210,7 +179,8 @@ final class ProductRepository {
                     + " || ',\"position\":' || {2} || CASE WHEN {3} = {4} THEN ',\"product\":' || {5} ELSE '' END"
                     + " || ',\"productId\":' || {6} || '}'",
             SQLDataType.VARBINARY, jsonTime(CHANGE_LOG.CHANGED_AT), quoted(CHANGE_LOG.KIND), CHANGE_LOG.POSITION,
-            CHANGE_LOG.KIND, DSL.inline(ChangeKind.UPSERTED.wireName()), PRODUCT_JSON, quoted(CHANGE_LOG.ENTITY_ID));
+            CHANGE_LOG.KIND, DSL.inline(ChangeKind.UPSERTED.wireName()), PRODUCT_FEED_ENTRY.PRODUCT,
+            quoted(CHANGE_LOG.ENTITY_ID));
 
     /** Deletes the product; its variants and their stock levels go with it (foreign keys). */
     void delete(DSLContext db, UUID id) {

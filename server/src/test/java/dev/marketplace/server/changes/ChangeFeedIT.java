@@ -1,6 +1,7 @@
 package dev.marketplace.server.changes;
 
 import static dev.marketplace.schema.Tables.PRODUCT;
+import static dev.marketplace.schema.Tables.PRODUCT_VARIANT;
 import static dev.marketplace.server.platform.http.JsonP.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -121,6 +122,26 @@ class ChangeFeedIT {
         }
         assertThat(body(server.request("/v1/products/" + published.getId()).GET().build()).asJsonObject())
                 .containsKeys("externalId", "handlingDays", "publishedAt");
+    }
+
+    @Test
+    void theFeedsProductFollowsAVariantWrittenWithoutItsProduct() throws Exception {
+        ActiveMerchant merchant = newMerchant();
+        Product product = merchant.client().products().createProduct(
+                TestCatalog.product(tea.getId(), "Hojicha", "HOJ-1", 900, "JPY"));
+        // SQL on the variant alone (an operator's): no product row changes, yet the entry text kept beside the
+        // product (V104) must be the product as it is now.
+        server.db().update(PRODUCT_VARIANT).set(PRODUCT_VARIANT.ATTRIBUTES, JSONB.jsonb("{\"roast\": \"dark\"}"))
+                .where(PRODUCT_VARIANT.PRODUCT_ID.eq(product.getId())).execute();
+
+        JsonObject page = body(server.request("/v1/products/changes?limit=1000").GET().build()).asJsonObject();
+
+        JsonValue answered = body(server.request("/v1/products/" + product.getId()).GET().build());
+        assertThat(answered.asJsonObject().getJsonArray("variants").getJsonObject(0).getJsonObject("attributes"))
+                .containsEntry("roast", JSON.createValue("dark"));
+        assertThat(page.getJsonArray("items").getValuesAs(JsonObject.class).stream()
+                .filter(item -> item.getString("productId").equals(product.getId().toString()))
+                .map(item -> item.get("product")).toList()).isNotEmpty().containsOnly(answered);
     }
 
     private static JsonValue body(java.net.http.HttpRequest request) {
