@@ -44,14 +44,19 @@ final class OrderLifecycle {
 
     /**
      * Checkout: the creation of the order and of its sub-orders as history rows (their time is {@code now}, the
-     * transaction's), and the order's {@code order_placed}, naming its channel if it has one. Returns the history
-     * written and the event, not appended: the caller appends it with the rest of its change's.
+     * transaction's), and the order's {@code order_placed}, naming its channel if it has one, written together in one
+     * statement (decision 117: the event's idempotency id is the order's history row's, known only once it is
+     * inserted). Returns the history written.
      */
-    Moves placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId, Optional<Order.Channel> channel,
-                 List<Order.SubOrder> subOrders, String actor, OffsetDateTime now) {
+    List<Order.Transition> placed(DSLContext db, UUID orderId, UUID storefrontId, UUID customerId,
+                                  Optional<Order.Channel> channel, List<Order.SubOrder> subOrders, String actor,
+                                  OffsetDateTime now) {
         List<Order.Transition> history = placedHistory(subOrders, actor, now);
-        long orderTransition = orders.insertTransitions(db, orderId, history).getFirst().value1();
-        return new Moves(history, List.of(placedEvent(orderTransition, orderId, storefrontId, customerId, channel)));
+        orders.insertPlacement(db, orderId, history, actor, PLACED_REASON, EventType.ORDER_PLACED,
+                Parties.ofOrder(orderId, customerId), OrderLifecycleEvent.payload(null, storefrontId,
+                        channel.map(Order.Channel::channelId).orElse(null), null, OrderStatus.PLACED.wireName(),
+                        PLACED_REASON));
+        return history;
     }
 
     /**

@@ -13,7 +13,12 @@ import dev.marketplace.server.payments.OrderPayments;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.events.DomainEvents;
+import dev.marketplace.server.platform.events.EventType;
+import dev.marketplace.server.platform.events.OrderLifecycleEvent;
+import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -40,7 +45,9 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record2;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /** Orders, sub-orders, lines and their history; runs in the caller's transaction. */
 final class OrderRepository {
@@ -150,6 +157,43 @@ final class OrderRepository {
                 .from(DSL.table(DSL.name("order_row")))
                 .fetchSingle()
                 .value1();
+    }
+
+    /**
+     * An order's placement recorded in one statement (decision 117): its history rows (the order's first, then its
+     * sub-orders', {@code to_statuses} each row's status) and the event of the order's row, whose idempotency id is
+     * that row's id from the insert's {@code RETURNING} ({@link OrderLifecycleEvent#idempotencyIdOf}). One text
+     * whatever the number of sub-orders (arrays, the order's row a null sub-order), rendered once.
+     */
+    private static final RenderedStatement PLACEMENT = placementStatement();
+
+    private static RenderedStatement placementStatement() {
+        Table<?> rows = DSL.table("unnest({0}, {1}) with ordinality as {2}(sub_order_id, to_status, position)",
+                DSL.param("sub_orders", SQLDataType.UUID.array()), DSL.param("to_statuses", SQLDataType.CLOB.array()),
+                DSL.name("history_row"));
+        var history = DSL.insertInto(ORDER_TRANSITION, ORDER_TRANSITION.ORDER_ID, ORDER_TRANSITION.SUB_ORDER_ID,
+                        ORDER_TRANSITION.TO_STATUS, ORDER_TRANSITION.ACTOR, ORDER_TRANSITION.REASON)
+                .select(DSL.select(DSL.param("order_id", UUID.class),
+                                DSL.field(DSL.name("history_row", "sub_order_id"), UUID.class),
+                                DSL.field(DSL.name("history_row", "to_status"), String.class),
+                                DSL.param("actor", String.class), DSL.param("reason", String.class))
+                        .from(rows).orderBy(DSL.field(DSL.name("history_row", "position"))))
+                .returningResult(ORDER_TRANSITION.ID);
+        Field<Long> written = DSL.field(DSL.name("history", ORDER_TRANSITION.ID.getName()), Long.class);
+        return RenderedStatement.of(DomainEvents.appendOneFrom(DSL.with("history").as(history),
+                DSL.table(DSL.name("history")), OrderLifecycleEvent.idempotencyIdOf(written), written));
+    }
+
+    /**
+     * Appends the placement's history rows (the order's first, each with a null from-status, {@code reason} and the
+     * transaction's now()) and the order's event of {@code type}, one statement; see {@link #PLACEMENT}.
+     */
+    void insertPlacement(DSLContext db, UUID orderId, List<Order.Transition> history, String actor, String reason,
+                         EventType type, Parties parties, JsonObject payload) {
+        PLACEMENT.execute(db, binds -> DomainEvents.bindOne(binds.uuid("order_id", orderId)
+                .uuids("sub_orders", history.stream().map(Order.Transition::subOrderId).toList())
+                .texts("to_statuses", history.stream().map(Order.Transition::to).toList())
+                .text("actor", actor).text("reason", reason), type, parties, payload));
     }
 
     /** Appends one history row; returns its id. Its time is the transaction's now(). */

@@ -442,10 +442,8 @@ public final class OrderService {
     }
 
     private Next recordPlaced(Checkout run) {
-        OrderLifecycle.Moves placed = lifecycle.placed(run.db, run.orderId, run.caller.id(), run.customer, run.channel,
+        run.history = lifecycle.placed(run.db, run.orderId, run.caller.id(), run.customer, run.channel,
                 run.subOrders, actorOf(run.caller), run.now);
-        DomainEvents.appendAll(run.db, placed.events());
-        run.history = placed.history();
         return Next.CONTINUE;
     }
 

@@ -10,8 +10,7 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -109,20 +108,14 @@ final class EndpointRepository {
     }
 
     /**
-     * The enabled endpoints that may receive an event concerning this merchant and storefront (null when none) and
-     * these other owners (the payload's owner, partners): the operator's and theirs; the topic and the audience are
-     * the caller's to check.
+     * The enabled endpoints that may receive some of a batch's events: the operator's, and those owned by any of
+     * {@code ownerIds} (the events' merchants, storefronts and other owners), in creation order. One read per batch
+     * of events (decision 117).
      */
-    List<WebhookEndpoint> enabledCandidates(DSLContext db, UUID merchantId, UUID storefrontId, List<UUID> otherOwners) {
-        List<Condition> owners = new ArrayList<>(List.of(WEBHOOK_ENDPOINT.OWNER_TYPE.eq(PrincipalType.OPERATOR.wireName())));
-        List<UUID> ids = new ArrayList<>(Arrays.asList(merchantId, storefrontId));
-        ids.addAll(otherOwners);
-        for (UUID id : ids) {
-            if (id != null) {
-                owners.add(WEBHOOK_ENDPOINT.OWNER_ID.eq(id));
-            }
-        }
-        return db.selectFrom(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.STATUS.eq("enabled")).and(DSL.or(owners))
+    List<WebhookEndpoint> enabledCandidates(DSLContext db, Collection<UUID> ownerIds) {
+        return db.selectFrom(WEBHOOK_ENDPOINT).where(WEBHOOK_ENDPOINT.STATUS.eq("enabled"))
+                .and(WEBHOOK_ENDPOINT.OWNER_TYPE.eq(PrincipalType.OPERATOR.wireName())
+                        .or(WEBHOOK_ENDPOINT.OWNER_ID.eq(DSL.any(ownerIds.toArray(UUID[]::new)))))
                 .orderBy(WEBHOOK_ENDPOINT.CREATED_AT, WEBHOOK_ENDPOINT.ID)
                 .fetch(EndpointRepository::endpoint);
     }

@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,24 +45,53 @@ final class WebhookFanOut {
         this.clock = clock;
     }
 
+    /**
+     * Handles a batch at once (decision 117): the candidate endpoints of all its events read in one statement, then
+     * each event fanned out in turn as alone. Event by event (after a batch failed), each reads its own.
+     */
     Subscriber subscriber() {
-        return new Subscriber(SUBSCRIBER, WebhookTopics.publishedTypes(), this::fanOut);
+        return new Subscriber(SUBSCRIBER, WebhookTopics.publishedTypes(), (tx, stored) -> fanOut(tx, List.of(stored)),
+                this::fanOut);
     }
 
-    private void fanOut(DSLContext tx, StoredEvent stored) {
+    /** Who may hear of an event besides the operator: its topic, the partners selling its variant, its owners. */
+    private record Audience(WebhookTopics.Topic topic, Set<UUID> partners, Set<UUID> ownerIds) {
+    }
+
+    private void fanOut(DSLContext tx, List<StoredEvent> events) {
+        List<Audience> audiences = events.stream().map(stored -> audienceOf(tx, stored)).toList();
+        Set<UUID> ownerIds = new HashSet<>();
+        audiences.forEach(audience -> ownerIds.addAll(audience.ownerIds()));
+        List<WebhookEndpoint> candidates = endpoints.enabledCandidates(tx, ownerIds);
+        for (int i = 0; i < events.size(); i++) {
+            fanOut(tx, events.get(i), audiences.get(i), candidates);
+        }
+    }
+
+    private Audience audienceOf(DSLContext tx, StoredEvent stored) {
         WebhookTopics.Topic topic = WebhookTopics.topicOf(stored.event().type()).orElseThrow();
         var payload = stored.event().payload();
-        UUID storefront = uuidOrNull(payload.getString("storefrontId", null));
-        UUID owner = uuidOrNull(payload.getString("ownerId", null));
         UUID variant = uuidOrNull(payload.getString("variantId", null));
         Set<UUID> partners = topic.audience() == WebhookTopics.Audience.MERCHANT_AND_PARTNERS && variant != null
                 ? partnerAudience.partnersSelling(tx, variant) : Set.of();
-        List<UUID> owners = new ArrayList<>(partners);
-        owners.add(owner);
-        List<WebhookEndpoint> receivers = endpoints.enabledCandidates(tx, stored.event().parties().merchantId(),
-                        storefront, owners).stream()
-                .filter(endpoint -> WebhookTopics.matches(endpoint.topics(), topic.name())
-                        && WebhookTopics.visibleTo(endpoint.ownerType(), endpoint.ownerId(), topic, stored, partners))
+        Set<UUID> ownerIds = new HashSet<>(partners);
+        for (UUID owner : new UUID[] {stored.event().parties().merchantId(),
+                uuidOrNull(payload.getString("storefrontId", null)), uuidOrNull(payload.getString("ownerId", null))}) {
+            if (owner != null) {
+                ownerIds.add(owner);
+            }
+        }
+        return new Audience(topic, partners, ownerIds);
+    }
+
+    private void fanOut(DSLContext tx, StoredEvent stored, Audience audience, List<WebhookEndpoint> candidates) {
+        WebhookTopics.Topic topic = audience.topic();
+        List<WebhookEndpoint> receivers = candidates.stream()
+                .filter(endpoint -> (endpoint.ownerType() == PrincipalType.OPERATOR
+                        || audience.ownerIds().contains(endpoint.ownerId()))
+                        && WebhookTopics.matches(endpoint.topics(), topic.name())
+                        && WebhookTopics.visibleTo(endpoint.ownerType(), endpoint.ownerId(), topic, stored,
+                        audience.partners()))
                 .toList();
         if (receivers.isEmpty()) {
             return;

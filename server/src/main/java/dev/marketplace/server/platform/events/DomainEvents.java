@@ -4,15 +4,23 @@ import static dev.marketplace.schema.Tables.DOMAIN_EVENT;
 import static dev.marketplace.schema.Tables.DOMAIN_EVENT_FEED;
 
 import dev.marketplace.server.platform.http.JsonP;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
+import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.OrderField;
+import org.jooq.Query;
 import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.WithStep;
+import org.jooq.impl.DSL;
 
 /**
  * The outbox of domain events ({@code domain_event}, V18). Writers append in the transaction of their change;
@@ -61,6 +69,35 @@ public final class DomainEvents {
                     JSONB.jsonb(event.payload().toString()));
         }
         insert.onConflict(DOMAIN_EVENT.IDEMPOTENCY_ID).doNothing().execute();
+    }
+
+    /**
+     * The insert of one event by a statement that writes the change it tells of (a {@code WITH} of data-modifying
+     * statements, {@code with}), its idempotency id computed from that change's rows: {@code idempotencyId} over the
+     * first row of {@code source} in {@code order} (a history row's id read from its insert's {@code RETURNING}, which
+     * an insert of its own would need a round trip more to learn). The event's other values are named parameters,
+     * set by {@link #bindOne}: for a statement rendered once (decision 117).
+     */
+    public static Query appendOneFrom(WithStep with, Table<?> source, Field<String> idempotencyId,
+                                      OrderField<?> order) {
+        return with.insertInto(DOMAIN_EVENT, DOMAIN_EVENT.EVENT_ID, DOMAIN_EVENT.IDEMPOTENCY_ID, DOMAIN_EVENT.TYPE,
+                        DOMAIN_EVENT.ORDER_ID, DOMAIN_EVENT.SUB_ORDER_ID, DOMAIN_EVENT.MERCHANT_ID,
+                        DOMAIN_EVENT.CUSTOMER_ID, DOMAIN_EVENT.PAYLOAD)
+                .select(DSL.select(DSL.param("event_id", UUID.class), idempotencyId,
+                                DSL.param("event_type", String.class), DSL.param("event_order", UUID.class),
+                                DSL.param("event_sub_order", UUID.class), DSL.param("event_merchant", UUID.class),
+                                DSL.param("event_customer", UUID.class), DSL.param("event_payload", JSONB.class))
+                        .from(source).orderBy(order).limit(DSL.inline(1)))
+                .onConflict(DOMAIN_EVENT.IDEMPOTENCY_ID).doNothing();
+    }
+
+    /** Sets {@link #appendOneFrom}'s parameters: the event of this type, parties and payload, a new event id. */
+    public static RenderedStatement.Binds bindOne(RenderedStatement.Binds binds, EventType type, Parties parties,
+                                                  JsonObject payload) throws SQLException {
+        return binds.uuid("event_id", UUID.randomUUID()).text("event_type", type.wireName())
+                .uuid("event_order", parties.orderId()).uuid("event_sub_order", parties.subOrderId())
+                .uuid("event_merchant", parties.merchantId()).uuid("event_customer", parties.customerId())
+                .jsonb("event_payload", JSONB.jsonb(payload.toString()));
     }
 
     /** The highest position handed out so far. */

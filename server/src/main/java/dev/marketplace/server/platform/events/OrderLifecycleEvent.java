@@ -7,6 +7,9 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * An order, sub-order or return changed status (the lifecycle block of {@link EventType}). Written by the orders
@@ -26,6 +29,9 @@ public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties 
     /** The lifecycle block of the catalogue. */
     public static final Set<EventType> TYPES = EnumSet.range(EventType.ORDER_PLACED, EventType.RETURN_REFUNDED);
 
+    /** An event's idempotency id is its history row's id after this. */
+    private static final String OF_TRANSITION = "order_transition:";
+
     public OrderLifecycleEvent {
         if (!TYPES.contains(type)) {
             throw new IllegalArgumentException(type + " is not an order lifecycle event");
@@ -40,12 +46,26 @@ public record OrderLifecycleEvent(EventType type, String idempotencyId, Parties 
     public static OrderLifecycleEvent ofTransition(EventType type, long transitionId, Parties parties, UUID returnId,
                                                    UUID storefrontId, UUID channelId, String fromStatus,
                                                    String toStatus, String reason) {
-        return new OrderLifecycleEvent(type, "order_transition:" + transitionId, parties, returnId, storefrontId,
+        return new OrderLifecycleEvent(type, OF_TRANSITION + transitionId, parties, returnId, storefrontId,
                 channelId, fromStatus, toStatus, reason);
+    }
+
+    /**
+     * {@link #ofTransition}'s idempotency id computed by SQL from the history row's id, for a statement that writes
+     * the row and its event together (the id read from the row's insert's {@code RETURNING}).
+     */
+    public static Field<String> idempotencyIdOf(Field<Long> transitionId) {
+        return DSL.inline(OF_TRANSITION).concat(transitionId.cast(SQLDataType.CLOB));
     }
 
     @Override
     public JsonObject payload() {
+        return payload(returnId, storefrontId, channelId, fromStatus, toStatus, reason);
+    }
+
+    /** The payload of the event with these values, whatever its idempotency id (see {@link #idempotencyIdOf}). */
+    public static JsonObject payload(UUID returnId, UUID storefrontId, UUID channelId, String fromStatus,
+                                     String toStatus, String reason) {
         JsonObjectBuilder json = JsonP.JSON.createObjectBuilder().add("storefrontId", storefrontId.toString())
                 .add("toStatus", toStatus);
         if (returnId != null) {
