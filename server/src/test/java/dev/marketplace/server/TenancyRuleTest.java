@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every repository query made for a principal on a tenant-owned table applies the one tenancy rule (decision 28):
  * the method calls {@link Tenancy#visibleTo}, or its repository's application of it to its table ({@code visibleTo},
- * {@code ownedBy}), which in turn is nothing but {@link Tenancy#visibleTo}. So another tenant's row is not found.
+ * {@code ownedBy}), which in turn is nothing but {@link Tenancy#visibleTo}, or takes a statement rendered with the rule
+ * for its viewer ({@link Tenancy.Rendered#forViewer}, decision 115). So another tenant's row is not found.
  * Methods without a principal are the server's own work, decided by their service.
  */
 class TenancyRuleTest {
@@ -97,7 +98,9 @@ class TenancyRuleTest {
                 boolean appliesRule = method.getMethodCallsFromSelf().stream()
                         .anyMatch(call -> RULES.contains(call.getName())
                                 && (call.getTargetOwner().isEquivalentTo(Tenancy.class)
-                                || call.getTargetOwner().equals(repository)));
+                                || call.getTargetOwner().equals(repository))
+                                || call.getName().equals("forViewer")
+                                && call.getTargetOwner().isEquivalentTo(Tenancy.Rendered.class));
                 if (!appliesRule) {
                     unguarded.add(repository.getSimpleName() + "." + method.getName() + " reads " + tenantTables
                             + " for a principal without the tenancy rule");

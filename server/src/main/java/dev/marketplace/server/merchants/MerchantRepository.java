@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +38,7 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The merchant and merchant_status_change tables. Every method runs in the caller's transaction ({@code db});
@@ -236,10 +239,17 @@ final class MerchantRepository {
 
     /** The handling days of those of these merchants that set their own. */
     Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> ids) {
-        return db.select(MERCHANT.ID, MERCHANT.HANDLING_DAYS).from(MERCHANT)
-                .where(MERCHANT.ID.in(ids), MERCHANT.HANDLING_DAYS.isNotNull())
-                .fetchMap(MERCHANT.ID, r -> r.get(MERCHANT.HANDLING_DAYS).intValue());
+        Map<UUID, Integer> days = new HashMap<>();
+        HANDLING_DAYS.forEach(db, binds -> binds.uuids("merchants", ids),
+                row -> days.put(row.get(MERCHANT.ID), row.get(MERCHANT.HANDLING_DAYS).intValue()));
+        return days;
     }
+
+    /** Read by every payment and partner order: rendered once (decision 115). */
+    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(DSL.select(MERCHANT.ID,
+                    MERCHANT.HANDLING_DAYS).from(MERCHANT)
+            .where(MERCHANT.ID.eq(DSL.any(DSL.param("merchants", SQLDataType.UUID.array()))),
+                    MERCHANT.HANDLING_DAYS.isNotNull()));
 
     /** The warning in force, the row locked; empty when not warned (or no such merchant). */
     Optional<Merchant.ServiceLevelWarning> warningForUpdate(DSLContext db, UUID id) {
