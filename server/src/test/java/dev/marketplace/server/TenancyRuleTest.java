@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every repository query made for a principal on a tenant-owned table applies the one tenancy rule (decision 28):
  * the method calls {@link Tenancy#visibleTo}, or its repository's application of it to its table ({@code visibleTo},
- * {@code ownedBy}), which in turn is nothing but {@link Tenancy#visibleTo}, or binds the principal to a statement rendered
- * with the rule for its form ({@link Tenancy#bind}). So another tenant's row is not found.
+ * {@code ownedBy}), which in turn is nothing but {@link Tenancy#visibleTo}, or takes a statement rendered with the rule
+ * for its viewer ({@link Tenancy.Rendered#forViewer}, decision 115). So another tenant's row is not found.
  * Methods without a principal are the server's own work, decided by their service.
  */
 class TenancyRuleTest {
@@ -95,13 +95,13 @@ class TenancyRuleTest {
                     continue;
                 }
                 checked++;
-                // A statement rendered once applies it by the principal's form and binds the principal's values
-                // (Tenancy.bind, decision 118), which fails on a statement rendered without the rule's parameters.
+                // A statement rendered once takes the text rendered with the rule for its viewer (decision 115).
                 boolean appliesRule = method.getMethodCallsFromSelf().stream()
-                        .anyMatch(call -> (RULES.contains(call.getName())
+                        .anyMatch(call -> RULES.contains(call.getName())
                                 && (call.getTargetOwner().isEquivalentTo(Tenancy.class)
-                                || call.getTargetOwner().equals(repository)))
-                                || (call.getName().equals("bind") && call.getTargetOwner().isEquivalentTo(Tenancy.class)));
+                                || call.getTargetOwner().equals(repository))
+                                || call.getName().equals("forViewer")
+                                && call.getTargetOwner().isEquivalentTo(Tenancy.Rendered.class));
                 if (!appliesRule) {
                     unguarded.add(repository.getSimpleName() + "." + method.getName() + " reads " + tenantTables
                             + " for a principal without the tenancy rule");

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,10 +125,17 @@ final class ProductRepository {
     }
 
     Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> productIds) {
-        return db.select(PRODUCT.ID, PRODUCT.HANDLING_DAYS).from(PRODUCT)
-                .where(PRODUCT.ID.eq(DSL.any(productIds.toArray(UUID[]::new))), PRODUCT.HANDLING_DAYS.isNotNull())
-                .fetchMap(PRODUCT.ID, row -> row.get(PRODUCT.HANDLING_DAYS).intValue());
+        Map<UUID, Integer> days = new HashMap<>();
+        HANDLING_DAYS.forEach(db, binds -> binds.uuids("products", productIds),
+                row -> days.put(row.get(PRODUCT.ID), row.get(PRODUCT.HANDLING_DAYS).intValue()));
+        return days;
     }
+
+    /** Read by every payment and partner order: rendered once (decision 115). */
+    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(DSL.select(PRODUCT.ID,
+                    PRODUCT.HANDLING_DAYS).from(PRODUCT)
+            .where(PRODUCT.ID.eq(DSL.any(DSL.param("products", SQLDataType.UUID.array()))),
+                    PRODUCT.HANDLING_DAYS.isNotNull()));
 
     Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)

@@ -27,6 +27,7 @@ import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -484,34 +485,52 @@ final class InventoryRepository {
      * lines. Empty for any other reservation, changing nothing.
      */
     Optional<Reservation> commitIfActive(DSLContext db, Principal viewer, UUID id) {
-        Name committed = DSL.name("committed");
-        Field<OffsetDateTime> expiresAt = committedColumn(committed, STOCK_RESERVATION.EXPIRES_AT);
-        Field<OffsetDateTime> createdAt = committedColumn(committed, STOCK_RESERVATION.CREATED_AT);
-        Field<OffsetDateTime> updatedAt = committedColumn(committed, STOCK_RESERVATION.UPDATED_AT);
-        var rows = db.with(committed).as(DSL.update(STOCK_RESERVATION)
-                        .set(STOCK_RESERVATION.STATUS, ReservationStatus.COMMITTED.wireName())
-                        .set(STOCK_RESERVATION.UPDATED_AT, DSL.currentOffsetDateTime())
-                        .where(STOCK_RESERVATION.ID.eq(id))
-                        .and(Tenancy.visibleTo(viewer, STOCK_RESERVATION.OWNER_TYPE, STOCK_RESERVATION.OWNER_ID))
-                        .and(STOCK_RESERVATION.STATUS.eq(ReservationStatus.ACTIVE.wireName()))
-                        .and(STOCK_RESERVATION.EXPIRES_AT.gt(DatabaseClock.now()))
-                        .returningResult(STOCK_RESERVATION.EXPIRES_AT, STOCK_RESERVATION.CREATED_AT,
-                                STOCK_RESERVATION.UPDATED_AT))
-                .select(expiresAt, createdAt, updatedAt, STOCK_RESERVATION_LINE.VARIANT_ID,
-                        STOCK_RESERVATION_LINE.LOCATION_ID, STOCK_RESERVATION_LINE.QUANTITY)
-                .from(DSL.table(committed)).crossJoin(STOCK_RESERVATION_LINE)
-                .where(STOCK_RESERVATION_LINE.RESERVATION_ID.eq(id))
-                .orderBy(STOCK_RESERVATION_LINE.LINE_NUMBER)
-                .fetch();
-        if (rows.isEmpty()) {
+        List<Reservation.Line> lines = new ArrayList<>();
+        OffsetDateTime[] times = new OffsetDateTime[3];
+        COMMIT_IF_ACTIVE.forViewer(viewer).forEach(db, binds -> Tenancy.Rendered.bind(binds.uuid("reservation", id),
+                viewer), row -> {
+                    if (times[0] == null) {
+                        times[0] = row.get(COMMITTED_EXPIRES_AT);
+                        times[1] = row.get(COMMITTED_CREATED_AT);
+                        times[2] = row.get(COMMITTED_UPDATED_AT);
+                    }
+                    lines.add(new Reservation.Line(row.get(STOCK_RESERVATION_LINE.VARIANT_ID),
+                            row.get(STOCK_RESERVATION_LINE.LOCATION_ID), row.get(STOCK_RESERVATION_LINE.QUANTITY)));
+                });
+        if (lines.isEmpty()) {
             return Optional.empty();
         }
-        var first = rows.getFirst();
-        return Optional.of(new Reservation(id, ReservationStatus.COMMITTED, rows.map(row -> new Reservation.Line(
-                row.get(STOCK_RESERVATION_LINE.VARIANT_ID), row.get(STOCK_RESERVATION_LINE.LOCATION_ID),
-                row.get(STOCK_RESERVATION_LINE.QUANTITY))), first.get(expiresAt), first.get(createdAt),
-                first.get(updatedAt)));
+        return Optional.of(new Reservation(id, ReservationStatus.COMMITTED, lines, times[0], times[1], times[2]));
     }
+
+    private static final Name COMMITTED = DSL.name("committed");
+    private static final Field<OffsetDateTime> COMMITTED_EXPIRES_AT =
+            committedColumn(COMMITTED, STOCK_RESERVATION.EXPIRES_AT);
+    private static final Field<OffsetDateTime> COMMITTED_CREATED_AT =
+            committedColumn(COMMITTED, STOCK_RESERVATION.CREATED_AT);
+    private static final Field<OffsetDateTime> COMMITTED_UPDATED_AT =
+            committedColumn(COMMITTED, STOCK_RESERVATION.UPDATED_AT);
+
+    /** Marks the reservation sold and reads its lines; rendered once per viewer shape (decision 115). */
+    private static final Tenancy.Rendered COMMIT_IF_ACTIVE = new Tenancy.Rendered(
+            Tenancy.Owners.of(STOCK_RESERVATION.OWNER_TYPE, STOCK_RESERVATION.OWNER_ID), owned -> {
+                Field<UUID> reservation = DSL.param("reservation", UUID.class);
+                return DSL.with(COMMITTED).as(DSL.update(STOCK_RESERVATION)
+                                .set(STOCK_RESERVATION.STATUS, DSL.inline(ReservationStatus.COMMITTED.wireName()))
+                                .set(STOCK_RESERVATION.UPDATED_AT, DSL.currentOffsetDateTime())
+                                .where(STOCK_RESERVATION.ID.eq(reservation))
+                                .and(owned)
+                                .and(STOCK_RESERVATION.STATUS.eq(DSL.inline(ReservationStatus.ACTIVE.wireName())))
+                                .and(STOCK_RESERVATION.EXPIRES_AT.gt(DatabaseClock.now()))
+                                .returningResult(STOCK_RESERVATION.EXPIRES_AT, STOCK_RESERVATION.CREATED_AT,
+                                        STOCK_RESERVATION.UPDATED_AT))
+                        .select(COMMITTED_EXPIRES_AT, COMMITTED_CREATED_AT, COMMITTED_UPDATED_AT,
+                                STOCK_RESERVATION_LINE.VARIANT_ID, STOCK_RESERVATION_LINE.LOCATION_ID,
+                                STOCK_RESERVATION_LINE.QUANTITY)
+                        .from(DSL.table(COMMITTED)).crossJoin(STOCK_RESERVATION_LINE)
+                        .where(STOCK_RESERVATION_LINE.RESERVATION_ID.eq(reservation))
+                        .orderBy(STOCK_RESERVATION_LINE.LINE_NUMBER);
+            });
 
     private static <T> Field<T> committedColumn(Name committed, Field<T> column) {
         return DSL.field(committed.append(column.getUnqualifiedName()), column.getDataType());

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -243,10 +244,17 @@ final class MerchantRepository {
 
     /** The handling days of those of these merchants that set their own. */
     Map<UUID, Integer> handlingDays(DSLContext db, Collection<UUID> ids) {
-        return db.select(MERCHANT.ID, MERCHANT.HANDLING_DAYS).from(MERCHANT)
-                .where(MERCHANT.ID.in(ids), MERCHANT.HANDLING_DAYS.isNotNull())
-                .fetchMap(MERCHANT.ID, r -> r.get(MERCHANT.HANDLING_DAYS).intValue());
+        Map<UUID, Integer> days = new HashMap<>();
+        HANDLING_DAYS.forEach(db, binds -> binds.uuids("merchants", ids),
+                row -> days.put(row.get(MERCHANT.ID), row.get(MERCHANT.HANDLING_DAYS).intValue()));
+        return days;
     }
+
+    /** Read by every payment and partner order: rendered once (decision 115). */
+    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(DSL.select(MERCHANT.ID,
+                    MERCHANT.HANDLING_DAYS).from(MERCHANT)
+            .where(MERCHANT.ID.eq(DSL.any(DSL.param("merchants", SQLDataType.UUID.array()))),
+                    MERCHANT.HANDLING_DAYS.isNotNull()));
 
     /** The warning in force, the row locked; empty when not warned (or no such merchant). */
     Optional<Merchant.ServiceLevelWarning> warningForUpdate(DSLContext db, UUID id) {

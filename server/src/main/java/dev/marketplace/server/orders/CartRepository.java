@@ -13,9 +13,7 @@ import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -49,30 +47,29 @@ final class CartRepository {
     }
 
     /**
-     * The cart with its lines in one statement (the lines joined), rendered once per form of the tenancy rule and
-     * lock (decision 108): every cart operation and checkout reads it, a flash sale's buyers a thousand at once.
+     * The cart with its lines in one statement (the lines joined), rendered once per viewer shape of the tenancy rule
+     * and lock (decisions 108, 115): every cart operation and checkout reads it, a flash sale's buyers a thousand at
+     * once.
      */
-    private static final Map<Tenancy.Form, RenderedStatement> FIND = statementsOfFind(false);
-    private static final Map<Tenancy.Form, RenderedStatement> FIND_FOR_UPDATE = statementsOfFind(true);
+    private static final Tenancy.Rendered FIND = statementOfFind(false);
+    private static final Tenancy.Rendered FIND_FOR_UPDATE = statementOfFind(true);
 
-    private static Map<Tenancy.Form, RenderedStatement> statementsOfFind(boolean forUpdate) {
-        Map<Tenancy.Form, RenderedStatement> statements = new EnumMap<>(Tenancy.Form.class);
-        for (Tenancy.Form form : Tenancy.Form.values()) {
+    private static Tenancy.Rendered statementOfFind(boolean forUpdate) {
+        return new Tenancy.Rendered(OWNERS, visible -> {
             var query = DSL.select(CART.fields()).select(LINE_FIELDS)
                     .from(CART).leftJoin(CART_LINE).on(CART_LINE.CART_ID.eq(CART.ID))
-                    .where(CART.ID.eq(DSL.param("cart", UUID.class))).and(Tenancy.visibleTo(form, OWNERS))
+                    .where(CART.ID.eq(DSL.param("cart", UUID.class))).and(visible)
                     .orderBy(CART_LINE.ADDED_AT, CART_LINE.VARIANT_ID);
-            statements.put(form, RenderedStatement.of(forUpdate ? query.forUpdate().of(CART) : query));
-        }
-        return statements;
+            return forUpdate ? query.forUpdate().of(CART) : query;
+        });
     }
 
     /** The cart with its lines; locks the cart's row when asked. */
     Optional<Cart> find(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
-        RenderedStatement statement = (forUpdate ? FIND_FOR_UPDATE : FIND).get(Tenancy.Form.of(viewer));
+        RenderedStatement statement = (forUpdate ? FIND_FOR_UPDATE : FIND).forViewer(viewer);
         CartRecord[] row = new CartRecord[1];
         List<Cart.Line> lines = new ArrayList<>();
-        statement.forEach(db, binds -> Tenancy.bind(binds.uuid("cart", id), viewer, OWNERS), read -> {
+        statement.forEach(db, binds -> Tenancy.Rendered.bind(binds.uuid("cart", id), viewer), read -> {
             if (row[0] == null) {
                 row[0] = read.into(CART);
             }

@@ -76,11 +76,12 @@ final class OrderRepository {
 
     /**
      * An order to insert, in {@code status} at {@code version}: a checkout's placed (1), a partner order already paid
-     * (2: placed and paid in one transaction, decision 107).
+     * (2: placed and paid in one transaction, decision 107). {@code paymentDueAt} null: due at once, at the
+     * transaction's start on PostgreSQL's clock (decision 80).
      */
     record NewOrder(UUID id, UUID storefrontId, UUID customerId, UUID cartId, OrderStatus status, long version,
                     Money subtotal, Money tax, Money discount, Money total,
-                    Order.ShippingAddress address, UUID reservationId, Field<OffsetDateTime> paymentDueAt,
+                    Order.ShippingAddress address, UUID reservationId, OffsetDateTime paymentDueAt,
                     boolean stockCommitted) {
     }
 
@@ -109,54 +110,173 @@ final class OrderRepository {
      */
     OffsetDateTime insertOrder(DSLContext db, NewOrder order, List<Order.SubOrder> subOrders,
                                Map<UUID, DueTimes> dueTimes) {
-        var orderRow = DSL.insertInto(CUSTOMER_ORDER)
-                .set(CUSTOMER_ORDER.ID, order.id())
-                .set(CUSTOMER_ORDER.STOREFRONT_ID, order.storefrontId())
-                .set(CUSTOMER_ORDER.CUSTOMER_ID, order.customerId())
-                .set(CUSTOMER_ORDER.CART_ID, order.cartId())
-                .set(CUSTOMER_ORDER.STATUS, order.status().wireName())
-                .set(CUSTOMER_ORDER.VERSION, order.version())
-                .set(CUSTOMER_ORDER.CURRENCY, order.total().currency())
-                .set(CUSTOMER_ORDER.SUBTOTAL_AMOUNT, order.subtotal().amount())
-                .set(CUSTOMER_ORDER.TAX_AMOUNT, order.tax().amount())
-                .set(CUSTOMER_ORDER.DISCOUNT_AMOUNT, order.discount().amount())
-                .set(CUSTOMER_ORDER.TOTAL_AMOUNT, order.total().amount())
-                .set(CUSTOMER_ORDER.SHIPPING_ADDRESS_SEALED, seal(order.id(), order.address()))
-                .set(CUSTOMER_ORDER.PII_KEY_ID, piiKeys.currentId())
-                .set(CUSTOMER_ORDER.RESERVATION_ID, order.reservationId())
-                .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, order.paymentDueAt())
-                .set(CUSTOMER_ORDER.STOCK_COMMITTED, order.stockCommitted())
-                .returningResult(CUSTOMER_ORDER.CREATED_AT);
-        var subOrderRows = DSL.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
-                SUB_ORDER.STATUS, SUB_ORDER.VERSION, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT, SUB_ORDER.TAX_AMOUNT,
-                SUB_ORDER.TOTAL_AMOUNT, SUB_ORDER.COMMISSION_AMOUNT, SUB_ORDER.ACCEPTANCE_DUE_AT, SUB_ORDER.SHIP_BY_AT);
-        var lineRows = DSL.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER, ORDER_LINE.VARIANT_ID,
-                ORDER_LINE.PRODUCT_ID, ORDER_LINE.SKU, ORDER_LINE.TITLE, ORDER_LINE.QUANTITY, ORDER_LINE.UNIT_PRICE_AMOUNT,
-                ORDER_LINE.SUBTOTAL_AMOUNT, ORDER_LINE.TAX_RATE_BP, ORDER_LINE.TAX_AMOUNT, ORDER_LINE.COMMISSION_RATE_BP);
+        int lineCount = subOrders.stream().mapToInt(subOrder -> subOrder.lines().size()).sum();
+        List<UUID> subOrderIds = new ArrayList<>(subOrders.size());
+        List<UUID> merchants = new ArrayList<>(subOrders.size());
+        List<String> statuses = new ArrayList<>(subOrders.size());
+        List<Long> versions = new ArrayList<>(subOrders.size());
+        List<String> currencies = new ArrayList<>(subOrders.size());
+        List<Long> subtotals = new ArrayList<>(subOrders.size());
+        List<Long> taxes = new ArrayList<>(subOrders.size());
+        List<Long> totals = new ArrayList<>(subOrders.size());
+        List<Long> commissions = new ArrayList<>(subOrders.size());
+        List<Long> acceptWithin = new ArrayList<>(subOrders.size()); // milliseconds; null: not due (awaiting payment)
+        List<Long> shipWithin = new ArrayList<>(subOrders.size());
+        List<UUID> lineSubOrders = new ArrayList<>(lineCount);
+        List<Integer> lineNumbers = new ArrayList<>(lineCount);
+        List<UUID> variants = new ArrayList<>(lineCount);
+        List<UUID> products = new ArrayList<>(lineCount);
+        List<String> skus = new ArrayList<>(lineCount);
+        List<String> titles = new ArrayList<>(lineCount);
+        List<Long> quantities = new ArrayList<>(lineCount);
+        List<Long> unitPrices = new ArrayList<>(lineCount);
+        List<Long> lineSubtotals = new ArrayList<>(lineCount);
+        List<Integer> taxRates = new ArrayList<>(lineCount);
+        List<Long> lineTaxes = new ArrayList<>(lineCount);
+        List<Integer> commissionRates = new ArrayList<>(lineCount);
         for (Order.SubOrder subOrder : subOrders) {
             DueTimes due = dueTimes.get(subOrder.id());
-            subOrderRows = subOrderRows.values(DSL.val(subOrder.id()), DSL.val(order.id()), DSL.val(subOrder.merchantId()),
-                    DSL.val(subOrder.status().wireName()), DSL.val(subOrder.version()),
-                    DSL.val(subOrder.total().currency()), DSL.val(subOrder.subtotal().amount()),
-                    DSL.val(subOrder.tax().amount()), DSL.val(subOrder.total().amount()),
-                    DSL.val(subOrder.commission().amount()),
-                    due == null ? DSL.val(null, SUB_ORDER.ACCEPTANCE_DUE_AT) : DatabaseClock.nowPlus(due.acceptWithin()),
-                    due == null ? DSL.val(null, SUB_ORDER.SHIP_BY_AT) : DatabaseClock.nowPlus(due.shipWithin()));
+            subOrderIds.add(subOrder.id());
+            merchants.add(subOrder.merchantId());
+            statuses.add(subOrder.status().wireName());
+            versions.add(subOrder.version());
+            currencies.add(subOrder.total().currency());
+            subtotals.add(subOrder.subtotal().amount());
+            taxes.add(subOrder.tax().amount());
+            totals.add(subOrder.total().amount());
+            commissions.add(subOrder.commission().amount());
+            acceptWithin.add(due == null ? null : due.acceptWithin().toMillis());
+            shipWithin.add(due == null ? null : due.shipWithin().toMillis());
             for (Order.Line line : subOrder.lines()) {
-                lineRows = lineRows.values(subOrder.id(), line.lineNumber(), line.variantId(), line.productId(),
-                        line.sku(), stringMapJson(line.title()), line.quantity(), line.unitPrice().amount(),
-                        line.subtotal().amount(), line.taxRateBasisPoints(), line.tax().amount(),
-                        line.commissionRateBasisPoints());
+                lineSubOrders.add(subOrder.id());
+                lineNumbers.add(line.lineNumber());
+                variants.add(line.variantId());
+                products.add(line.productId());
+                skus.add(line.sku());
+                titles.add(stringMapJson(line.title()).data());
+                quantities.add(line.quantity());
+                unitPrices.add(line.unitPrice().amount());
+                lineSubtotals.add(line.subtotal().amount());
+                taxRates.add(line.taxRateBasisPoints());
+                lineTaxes.add(line.tax().amount());
+                commissionRates.add(line.commissionRateBasisPoints());
             }
         }
-        return db.with("order_row").as(orderRow)
-                .with("sub_order_rows").as(subOrderRows.returningResult(SUB_ORDER.ID))
-                .with("order_line_rows").as(lineRows.returningResult(ORDER_LINE.LINE_NUMBER))
-                .select(DSL.field(DSL.name("order_row", CUSTOMER_ORDER.CREATED_AT.getName()),
-                        CUSTOMER_ORDER.CREATED_AT.getDataType()))
-                .from(DSL.table(DSL.name("order_row")))
-                .fetchSingle()
-                .value1();
+        return INSERT_ORDER.fetch(db, binds -> binds.uuid("order", order.id())
+                        .uuid("storefront", order.storefrontId()).uuid("customer", order.customerId())
+                        .uuid("cart", order.cartId()).text("status", order.status().wireName())
+                        .bigint("version", order.version()).text("currency", order.total().currency())
+                        .bigint("subtotal", order.subtotal().amount()).bigint("tax", order.tax().amount())
+                        .bigint("discount", order.discount().amount()).bigint("total", order.total().amount())
+                        .bytes("address", seal(order.id(), order.address())).text("piiKey", piiKeys.currentId())
+                        .uuid("reservation", order.reservationId()).timestamp("paymentDueAt", order.paymentDueAt())
+                        .bool("stockCommitted", order.stockCommitted())
+                        .uuids("subOrders", subOrderIds).uuids("merchants", merchants).texts("statuses", statuses)
+                        .bigints("versions", versions).texts("currencies", currencies)
+                        .bigints("subtotals", subtotals).bigints("taxes", taxes).bigints("totals", totals)
+                        .bigints("commissions", commissions).bigints("acceptWithin", acceptWithin)
+                        .bigints("shipWithin", shipWithin)
+                        .uuids("lineSubOrders", lineSubOrders).integers("lineNumbers", lineNumbers)
+                        .uuids("variants", variants).uuids("products", products).texts("skus", skus)
+                        .texts("titles", titles).bigints("quantities", quantities).bigints("unitPrices", unitPrices)
+                        .bigints("lineSubtotals", lineSubtotals).integers("taxRates", taxRates)
+                        .bigints("lineTaxes", lineTaxes).integers("commissionRates", commissionRates),
+                row -> row.get(ORDER_CREATED_AT)).getFirst();
+    }
+
+    private static final Field<OffsetDateTime> ORDER_CREATED_AT = DSL.field(
+            DSL.name("order_row", CUSTOMER_ORDER.CREATED_AT.getName()), CUSTOMER_ORDER.CREATED_AT.getDataType());
+
+    /**
+     * The order, its sub-orders and their lines in one statement of one text, for checkout and partner orders alike
+     * (decision 115): sub-orders and lines as arrays through {@code unnest}, each sub-order's due times as milliseconds
+     * from PostgreSQL's clock (null: not due). A payment due time left null is the transaction's start (paid at once).
+     */
+    private static final RenderedStatement INSERT_ORDER;
+
+    static {
+        var orderRow = DSL.insertInto(CUSTOMER_ORDER)
+                .set(CUSTOMER_ORDER.ID, DSL.param("order", UUID.class))
+                .set(CUSTOMER_ORDER.STOREFRONT_ID, DSL.param("storefront", UUID.class))
+                .set(CUSTOMER_ORDER.CUSTOMER_ID, DSL.param("customer", UUID.class))
+                .set(CUSTOMER_ORDER.CART_ID, DSL.param("cart", UUID.class))
+                .set(CUSTOMER_ORDER.STATUS, DSL.param("status", String.class))
+                .set(CUSTOMER_ORDER.VERSION, DSL.param("version", Long.class))
+                .set(CUSTOMER_ORDER.CURRENCY, DSL.param("currency", String.class))
+                .set(CUSTOMER_ORDER.SUBTOTAL_AMOUNT, DSL.param("subtotal", Long.class))
+                .set(CUSTOMER_ORDER.TAX_AMOUNT, DSL.param("tax", Long.class))
+                .set(CUSTOMER_ORDER.DISCOUNT_AMOUNT, DSL.param("discount", Long.class))
+                .set(CUSTOMER_ORDER.TOTAL_AMOUNT, DSL.param("total", Long.class))
+                .set(CUSTOMER_ORDER.SHIPPING_ADDRESS_SEALED, DSL.param("address", byte[].class))
+                .set(CUSTOMER_ORDER.PII_KEY_ID, DSL.param("piiKey", String.class))
+                .set(CUSTOMER_ORDER.RESERVATION_ID, DSL.param("reservation", UUID.class))
+                .set(CUSTOMER_ORDER.PAYMENT_DUE_AT, DSL.coalesce(DSL.param("paymentDueAt", OffsetDateTime.class),
+                        DSL.currentOffsetDateTime()))
+                .set(CUSTOMER_ORDER.STOCK_COMMITTED, DSL.param("stockCommitted", Boolean.class))
+                .returningResult(CUSTOMER_ORDER.CREATED_AT);
+        var subOrderRows = DSL.insertInto(SUB_ORDER, SUB_ORDER.ID, SUB_ORDER.ORDER_ID, SUB_ORDER.MERCHANT_ID,
+                        SUB_ORDER.STATUS, SUB_ORDER.VERSION, SUB_ORDER.CURRENCY, SUB_ORDER.SUBTOTAL_AMOUNT,
+                        SUB_ORDER.TAX_AMOUNT, SUB_ORDER.TOTAL_AMOUNT, SUB_ORDER.COMMISSION_AMOUNT,
+                        SUB_ORDER.ACCEPTANCE_DUE_AT, SUB_ORDER.SHIP_BY_AT)
+                .select(DSL.select(column("s", "id", SQLDataType.UUID), DSL.param("order", UUID.class),
+                                column("s", "merchant_id", SQLDataType.UUID), column("s", "status", SQLDataType.CLOB),
+                                column("s", "version", SQLDataType.BIGINT), column("s", "currency", SQLDataType.CLOB),
+                                column("s", "subtotal", SQLDataType.BIGINT), column("s", "tax", SQLDataType.BIGINT),
+                                column("s", "total", SQLDataType.BIGINT), column("s", "commission", SQLDataType.BIGINT),
+                                DatabaseClock.nowPlus(column("s", "accept_within", SQLDataType.BIGINT)),
+                                DatabaseClock.nowPlus(column("s", "ship_within", SQLDataType.BIGINT)))
+                        .from(DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}) AS s(id, "
+                                        + "merchant_id, status, version, currency, subtotal, tax, total, commission, "
+                                        + "accept_within, ship_within)",
+                                DSL.param("subOrders", SQLDataType.UUID.array()),
+                                DSL.param("merchants", SQLDataType.UUID.array()),
+                                DSL.param("statuses", SQLDataType.CLOB.array()),
+                                DSL.param("versions", SQLDataType.BIGINT.array()),
+                                DSL.param("currencies", SQLDataType.CLOB.array()),
+                                DSL.param("subtotals", SQLDataType.BIGINT.array()),
+                                DSL.param("taxes", SQLDataType.BIGINT.array()),
+                                DSL.param("totals", SQLDataType.BIGINT.array()),
+                                DSL.param("commissions", SQLDataType.BIGINT.array()),
+                                DSL.param("acceptWithin", SQLDataType.BIGINT.array()),
+                                DSL.param("shipWithin", SQLDataType.BIGINT.array()))))
+                .returningResult(SUB_ORDER.ID);
+        var lineRows = DSL.insertInto(ORDER_LINE, ORDER_LINE.SUB_ORDER_ID, ORDER_LINE.LINE_NUMBER,
+                        ORDER_LINE.VARIANT_ID, ORDER_LINE.PRODUCT_ID, ORDER_LINE.SKU, ORDER_LINE.TITLE,
+                        ORDER_LINE.QUANTITY, ORDER_LINE.UNIT_PRICE_AMOUNT, ORDER_LINE.SUBTOTAL_AMOUNT,
+                        ORDER_LINE.TAX_RATE_BP, ORDER_LINE.TAX_AMOUNT, ORDER_LINE.COMMISSION_RATE_BP)
+                .select(DSL.select(column("l", "sub_order_id", SQLDataType.UUID),
+                                column("l", "line_number", SQLDataType.INTEGER),
+                                column("l", "variant_id", SQLDataType.UUID), column("l", "product_id", SQLDataType.UUID),
+                                column("l", "sku", SQLDataType.CLOB),
+                                column("l", "title", SQLDataType.CLOB).cast(SQLDataType.JSONB),
+                                column("l", "quantity", SQLDataType.BIGINT), column("l", "unit_price", SQLDataType.BIGINT),
+                                column("l", "subtotal", SQLDataType.BIGINT), column("l", "tax_rate", SQLDataType.INTEGER),
+                                column("l", "tax", SQLDataType.BIGINT), column("l", "commission_rate", SQLDataType.INTEGER))
+                        .from(DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}) AS "
+                                        + "l(sub_order_id, line_number, variant_id, product_id, sku, title, quantity, "
+                                        + "unit_price, subtotal, tax_rate, tax, commission_rate)",
+                                DSL.param("lineSubOrders", SQLDataType.UUID.array()),
+                                DSL.param("lineNumbers", SQLDataType.INTEGER.array()),
+                                DSL.param("variants", SQLDataType.UUID.array()),
+                                DSL.param("products", SQLDataType.UUID.array()),
+                                DSL.param("skus", SQLDataType.CLOB.array()),
+                                DSL.param("titles", SQLDataType.CLOB.array()),
+                                DSL.param("quantities", SQLDataType.BIGINT.array()),
+                                DSL.param("unitPrices", SQLDataType.BIGINT.array()),
+                                DSL.param("lineSubtotals", SQLDataType.BIGINT.array()),
+                                DSL.param("taxRates", SQLDataType.INTEGER.array()),
+                                DSL.param("lineTaxes", SQLDataType.BIGINT.array()),
+                                DSL.param("commissionRates", SQLDataType.INTEGER.array()))))
+                .returningResult(ORDER_LINE.LINE_NUMBER);
+        INSERT_ORDER = RenderedStatement.of(DSL.with("order_row").as(orderRow)
+                .with("sub_order_rows").as(subOrderRows)
+                .with("order_line_rows").as(lineRows)
+                .select(ORDER_CREATED_AT)
+                .from(DSL.table(DSL.name("order_row"))));
+    }
+
+    private static <T> Field<T> column(String table, String column, org.jooq.DataType<T> type) {
+        return DSL.field(DSL.name(table, column), type);
     }
 
     /**

@@ -37,7 +37,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
 
 /**
  * Checkout and the life of orders. Each public method is one transaction, except those taking a {@link DSLContext},
@@ -430,7 +429,7 @@ public final class OrderService {
         run.now = repository.insertOrder(run.db, new OrderRepository.NewOrder(run.orderId, run.caller.id(),
                 run.customer, run.cart.id(), OrderStatus.PLACED, 1, run.subtotal, run.tax, run.discount,
                 run.subtotal.plus(run.tax).minus(run.discount), run.request.address(), run.reservationId,
-                DSL.val(run.due), false), subOrders, Map.of());
+                run.due, false), subOrders, Map.of());
         run.subOrders = writtenAt(subOrders, run.now);
         return Next.CONTINUE;
     }
@@ -546,7 +545,7 @@ public final class OrderService {
                 null, paidStatus, 2, subtotal, tax, Money.zero(subtotal.currency()), total, address, reservationId,
                 // Paid at once: due at once, on PostgreSQL's clock (decision 80), at the transaction's start, which is
                 // the order's creation time it is answered with.
-                DSL.currentOffsetDateTime(), true), unwritten.stream().map(subOrder -> new Order.SubOrder(subOrder.id(),
+                null, true), unwritten.stream().map(subOrder -> new Order.SubOrder(subOrder.id(),
                         subOrder.merchantId(), subOrderPaidStatus, subOrder.subtotal(), subOrder.tax(), subOrder.total(),
                         subOrder.commission(), subOrder.lines(), subOrder.version() + 1, null, null)).toList(), due);
         List<Order.SubOrder> subOrders = writtenAt(unwritten, now);

@@ -20,6 +20,7 @@ import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +47,10 @@ final class PartnerInventoryRepository {
     /** A partner's return stripes (V72): enough that ends running at once rarely pick the same. */
     private static final int RETURN_STRIPES = 16;
 
+    private static final Tenancy.Owners LEASE_OWNERS = Tenancy.Owners.of(PrincipalType.PARTNER, PARTNER_LEASE.PARTNER_ID);
+
     private static Condition ownedBy(Principal viewer) {
-        return Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.PARTNER, PARTNER_LEASE.PARTNER_ID));
+        return Tenancy.visibleTo(viewer, LEASE_OWNERS);
     }
 
     // Opt-ins
@@ -399,16 +402,31 @@ final class PartnerInventoryRepository {
 
     /** The viewer's lease with its lines, in one statement (a lease has a line at least); locked if asked. */
     Optional<Lease> findLease(DSLContext db, Principal viewer, UUID id, boolean forUpdate) {
-        var query = db.select(PARTNER_LEASE.fields()).select(PARTNER_LEASE_LINE.fields()).from(PARTNER_LEASE)
-                .join(PARTNER_LEASE_LINE).on(PARTNER_LEASE_LINE.LEASE_ID.eq(PARTNER_LEASE.ID))
-                .where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer))
-                .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER);
-        Result<Record> rows = forUpdate ? query.forUpdate().of(PARTNER_LEASE).fetch() : query.fetch();
-        if (rows.isEmpty()) {
-            return Optional.empty();
-        }
-        PartnerLeaseRecord lease = rows.getFirst().into(PARTNER_LEASE);
-        return Optional.of(lease(lease, rows.map(row -> line(row.into(PARTNER_LEASE_LINE), lease.getCurrency()))));
+        Tenancy.Rendered statement = forUpdate ? FIND_LEASE_LOCKED : FIND_LEASE;
+        PartnerLeaseRecord[] lease = new PartnerLeaseRecord[1];
+        List<Lease.Line> lines = new ArrayList<>();
+        statement.forViewer(viewer).forEach(db, binds -> Tenancy.Rendered.bind(binds.uuid("lease", id), viewer), row -> {
+            if (lease[0] == null) {
+                lease[0] = row.into(PARTNER_LEASE);
+            }
+            lines.add(new Lease.Line(row.get(PARTNER_LEASE_LINE.VARIANT_ID), row.get(PARTNER_LEASE_LINE.MERCHANT_ID),
+                    row.get(PARTNER_LEASE_LINE.QUANTITY),
+                    Money.of(row.get(PARTNER_LEASE_LINE.UNIT_PRICE_AMOUNT), lease[0].getCurrency())));
+        });
+        return lease[0] == null ? Optional.empty() : Optional.of(lease(lease[0], lines));
+    }
+
+    private static final Tenancy.Rendered FIND_LEASE = findLease(false);
+    private static final Tenancy.Rendered FIND_LEASE_LOCKED = findLease(true);
+
+    private static Tenancy.Rendered findLease(boolean forUpdate) {
+        return new Tenancy.Rendered(LEASE_OWNERS, owned -> {
+            var query = DSL.select(PARTNER_LEASE.fields()).select(PARTNER_LEASE_LINE.fields()).from(PARTNER_LEASE)
+                    .join(PARTNER_LEASE_LINE).on(PARTNER_LEASE_LINE.LEASE_ID.eq(PARTNER_LEASE.ID))
+                    .where(PARTNER_LEASE.ID.eq(DSL.param("lease", UUID.class))).and(owned)
+                    .orderBy(PARTNER_LEASE_LINE.LINE_NUMBER);
+            return forUpdate ? query.forUpdate().of(PARTNER_LEASE) : query;
+        });
     }
 
     /**
@@ -417,18 +435,25 @@ final class PartnerInventoryRepository {
      */
     Optional<OffsetDateTime> commitIfActive(DSLContext db, Principal viewer, UUID id, UUID orderId,
                                             OffsetDateTime now, Optional<Idempotency.OwnKey> key) {
-        return db.update(PARTNER_LEASE)
-                .set(PARTNER_LEASE.STATUS, LeaseStatus.COMMITTED.wireName())
-                .set(PARTNER_LEASE.ORDER_ID, orderId)
-                .set(PARTNER_LEASE.END_KEY, key.map(Idempotency.OwnKey::key).orElse(null))
-                .set(PARTNER_LEASE.END_FINGERPRINT, key.map(Idempotency.OwnKey::fingerprint).orElse(null))
-                .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
-                .where(PARTNER_LEASE.ID.eq(id)).and(ownedBy(viewer))
-                .and(PARTNER_LEASE.STATUS.eq(LeaseStatus.ACTIVE.wireName()))
-                .and(PARTNER_LEASE.EXPIRES_AT.gt(now))
-                .returningResult(PARTNER_LEASE.UPDATED_AT)
-                .fetchOptional(PARTNER_LEASE.UPDATED_AT);
+        List<OffsetDateTime> committed = COMMIT_IF_ACTIVE.forViewer(viewer).fetch(db, binds -> Tenancy.Rendered.bind(
+                binds.uuid("lease", id).uuid("order", orderId).timestamp("now", now)
+                        .text("endKey", key.map(Idempotency.OwnKey::key).orElse(null))
+                        .bytes("endFingerprint", key.map(Idempotency.OwnKey::fingerprint).orElse(null)), viewer),
+                row -> row.get(PARTNER_LEASE.UPDATED_AT));
+        return committed.stream().findFirst();
     }
+
+    private static final Tenancy.Rendered COMMIT_IF_ACTIVE = new Tenancy.Rendered(LEASE_OWNERS, owned ->
+            DSL.update(PARTNER_LEASE)
+                    .set(PARTNER_LEASE.STATUS, DSL.inline(LeaseStatus.COMMITTED.wireName()))
+                    .set(PARTNER_LEASE.ORDER_ID, DSL.param("order", UUID.class))
+                    .set(PARTNER_LEASE.END_KEY, DSL.param("endKey", String.class))
+                    .set(PARTNER_LEASE.END_FINGERPRINT, DSL.param("endFingerprint", byte[].class))
+                    .set(PARTNER_LEASE.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(PARTNER_LEASE.ID.eq(DSL.param("lease", UUID.class))).and(owned)
+                    .and(PARTNER_LEASE.STATUS.eq(DSL.inline(LeaseStatus.ACTIVE.wireName())))
+                    .and(PARTNER_LEASE.EXPIRES_AT.gt(DSL.param("now", OffsetDateTime.class)))
+                    .returningResult(PARTNER_LEASE.UPDATED_AT));
 
     /** The lease as it is now, released by the request of {@code key} (if any); returns it. */
     Lease release(DSLContext db, Lease lease, Optional<Idempotency.OwnKey> key) {

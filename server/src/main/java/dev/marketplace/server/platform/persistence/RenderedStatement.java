@@ -203,6 +203,16 @@ public final class RenderedStatement {
             this.statement = statement;
         }
 
+        /** Whether the statement has a parameter of this name (a rule rendered per viewer shape takes some only). */
+        public boolean takes(String name) {
+            for (String parameter : names) {
+                if (parameter.equals(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         public Binds uuid(String name, UUID value) throws SQLException {
             return set(name, UUID.class, value, Types.OTHER);
         }

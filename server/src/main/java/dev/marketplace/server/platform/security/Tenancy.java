@@ -2,9 +2,15 @@ package dev.marketplace.server.platform.security;
 
 import dev.marketplace.server.platform.persistence.RenderedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.Query;
 import org.jooq.impl.DSL;
 
 /**
@@ -56,74 +62,93 @@ public final class Tenancy {
     }
 
     public static Condition visibleTo(Principal principal, Owners owners) {
-        return visibleTo(Form.of(principal), owners, DSL.val(principal.type().wireName(), owners.ownerType()),
+        return rule(Shape.of(principal), DSL.val(principal.type().wireName(), owners.ownerType()),
                 DSL.val(principal.id(), owners.ownerId()),
-                owners.customer() == null ? null : DSL.val(principal.customer().orElse(null), owners.customer()));
+                owners.customer() == null ? null : DSL.val(principal.customer().orElse(null), owners.customer()), owners);
     }
 
     /**
-     * The shape the rule's condition takes for a principal; the principal's type, id and customer are only its values.
-     * A statement rendered once (decision 108) is rendered once per form ({@link #visibleTo(Form, Owners)}).
+     * What the rule's SQL depends on besides the ids it compares: the viewer's type, whether it is the operator (or the
+     * server's own work), whether it acts for a customer. Seven shapes in all.
      */
-    public enum Form {
-        /** The operator and the server's own work: no condition. */
-        EVERY_ROW,
-        /** Any other principal without a customer. */
-        OWNER,
-        /** A principal other than a storefront acting for a customer. */
-        OWNER_FOR_A_CUSTOMER,
-        /** A storefront acting for a customer: also that customer's rows (on its own storefront, for carts). */
-        STOREFRONT_FOR_A_CUSTOMER;
+    public record Shape(PrincipalType type, boolean forCustomer) {
 
-        public static Form of(Principal principal) {
-            if (principal.isOperator()) {
-                return EVERY_ROW;
+        static Shape of(Principal principal) {
+            return new Shape(principal.type(), !principal.isOperator() && principal.customer().isPresent());
+        }
+
+        boolean operator() {
+            return type == PrincipalType.OPERATOR;
+        }
+
+        /** Every shape a viewer can have. */
+        static List<Shape> all() {
+            List<Shape> shapes = new ArrayList<>();
+            for (PrincipalType type : PrincipalType.values()) {
+                shapes.add(new Shape(type, false));
+                if (type != PrincipalType.OPERATOR) {
+                    shapes.add(new Shape(type, true));
+                }
             }
-            if (principal.customer().isEmpty()) {
-                return OWNER;
-            }
-            return principal.type() == PrincipalType.STOREFRONT ? STOREFRONT_FOR_A_CUSTOMER : OWNER_FOR_A_CUSTOMER;
+            return shapes;
         }
     }
 
-    /**
-     * The rule's condition for principals of {@code form}, with the principal's values as the named parameters
-     * {@code principal_type}, {@code principal_id} and {@code principal_customer}, for a statement rendered once per
-     * form; {@link #bind} binds them.
-     */
-    public static Condition visibleTo(Form form, Owners owners) {
-        return visibleTo(form, owners, DSL.param("principal_type", String.class),
-                DSL.param("principal_id", UUID.class), DSL.param("principal_customer", UUID.class));
-    }
-
-    /** Binds {@code principal}'s values to the parameters of {@link #visibleTo(Form, Owners)} of its form. */
-    public static RenderedStatement.Binds bind(RenderedStatement.Binds binds, Principal principal, Owners owners)
-            throws SQLException {
-        Form form = Form.of(principal);
-        if (form == Form.EVERY_ROW) {
-            return binds;
-        }
-        binds.text("principal_type", principal.type().wireName()).uuid("principal_id", principal.id());
-        return form == Form.STOREFRONT_FOR_A_CUSTOMER && owners.customer() != null
-                ? binds.uuid("principal_customer", principal.customer().orElseThrow()) : binds;
-    }
-
-    /** The rule, once: {@code type}, {@code id} and {@code customer} are the principal's (values or parameters). */
-    private static Condition visibleTo(Form form, Owners owners, Field<String> type, Field<UUID> id,
-                                       Field<UUID> customer) {
-        if (form == Form.EVERY_ROW) {
+    /** The rule, written once: for a viewer of {@code shape} whose type, id and customer are these fields. */
+    private static Condition rule(Shape shape, Field<String> viewerType, Field<UUID> viewer, Field<UUID> viewerCustomer,
+                                  Owners owners) {
+        if (shape.operator()) {
             return DSL.noCondition();
         }
-        Condition owned = owners.ownerType().eq(type).and(owners.ownerId().eq(id));
+        Condition owned = owners.ownerType().eq(viewerType).and(owners.ownerId().eq(viewer));
         if (owners.customer() == null) {
             return owned;
         }
         boolean ownerSeesCustomers = owners.customerRows() == CustomerRows.SHARED_WITH_OWNER;
-        Condition asOwner = ownerSeesCustomers && form == Form.OWNER ? owned : owned.and(owners.customer().isNull());
-        if (form != Form.STOREFRONT_FOR_A_CUSTOMER) {
+        Condition asOwner = ownerSeesCustomers && !shape.forCustomer() ? owned : owned.and(owners.customer().isNull());
+        if (!shape.forCustomer() || shape.type() != PrincipalType.STOREFRONT) {
             return asOwner;
         }
-        Condition asCustomer = owners.customer().eq(customer);
+        Condition asCustomer = owners.customer().eq(viewerCustomer);
         return asOwner.or(ownerSeesCustomers ? asCustomer : asCustomer.and(owned));
+    }
+
+    /** The parameters a statement {@link Rendered} per shape takes for its viewer's id and customer. */
+    private static final String VIEWER = "viewer";
+    private static final String VIEWER_CUSTOMER = "viewerCustomer";
+
+    /**
+     * A statement with the rule in it, rendered once per {@link Shape} (decision 115): the rule's text differs per
+     * shape, the viewer's ids do not, so they are named parameters ({@code viewer}, {@code viewerCustomer}) bound with
+     * the statement's own by {@link #bind}. All shapes are rendered when it is built (as a constant of its repository,
+     * at class loading, where {@link RenderedStatement} refuses an unnamed bind value).
+     */
+    public static final class Rendered {
+        private final Map<Shape, RenderedStatement> byShape = new HashMap<>();
+
+        /** {@code statement} given the rule's condition for each shape of viewer. */
+        public Rendered(Owners owners, Function<Condition, ? extends Query> statement) {
+            for (Shape shape : Shape.all()) {
+                byShape.put(shape, RenderedStatement.of(statement.apply(rule(shape,
+                        DSL.inline(shape.type().wireName()), DSL.param(VIEWER, UUID.class),
+                        DSL.param(VIEWER_CUSTOMER, UUID.class), owners))));
+            }
+        }
+
+        /** The statement as rendered for {@code viewer}'s shape. */
+        public RenderedStatement forViewer(Principal viewer) {
+            return byShape.get(Shape.of(viewer));
+        }
+
+        /** Binds {@code viewer}'s id and customer where the statement rendered for its shape takes them. */
+        public static RenderedStatement.Binds bind(RenderedStatement.Binds binds, Principal viewer) throws SQLException {
+            if (binds.takes(VIEWER)) {
+                binds.uuid(VIEWER, viewer.id());
+            }
+            if (binds.takes(VIEWER_CUSTOMER)) {
+                binds.uuid(VIEWER_CUSTOMER, viewer.customer().orElseThrow());
+            }
+            return binds;
+        }
     }
 }
