@@ -231,6 +231,44 @@ class ListingSearchIT {
         }
     }
 
+    /**
+     * One batch can make one variant of a product available while another sells out: a product with a level made
+     * available is in stock without being recounted (V105), one whose every crossing went down is recounted.
+     */
+    @Test
+    void aBatchMakingOneVariantAvailableAndAnotherSoldOutLeavesTheRightStockFlag() throws Exception {
+        ActiveMerchant swapping = catalog.activeMerchant("Swapping Stock KK", tea.getId());
+        Product product = swapping.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
+                .title(Map.of("en", "Two-variant sencha")).variants(List.of(
+                        TestCatalog.product(tea.getId(), "A", "SWAP-A", 100, "JPY").getVariants().getFirst(),
+                        TestCatalog.product(tea.getId(), "B", "SWAP-B", 100, "JPY").getVariants().getFirst())));
+        UUID first = product.getVariants().get(0).getId();
+        UUID second = product.getVariants().get(1).getId();
+        UUID warehouse = swapping.client().inventory()
+                .createLocation(new LocationCreate().code("SWAP").name("Swap")).getId();
+        setOnHand(swapping, first, warehouse, 1);
+        setOnHand(swapping, second, warehouse, 0);
+        assertThat(inStockFlag(product)).isTrue();
+
+        for (long[] counts : new long[][] {{0, 3}, {2, 0}, {0, 0}, {4, 0}}) {
+            long sequence = System.nanoTime();
+            assertThat(swapping.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
+                            new StockUpdate().variantId(first).locationId(warehouse).onHand(counts[0])
+                                    .sourceSequence(sequence),
+                            new StockUpdate().variantId(second).locationId(warehouse).onHand(counts[1])
+                                    .sourceSequence(sequence))))
+                    .getResults()).extracting(result -> result.getOutcome())
+                    .containsOnly(StockUpdateOutcome.APPLIED);
+            assertThat(inStockFlag(product)).as("on hand %d and %d", counts[0], counts[1])
+                    .isEqualTo(counts[0] + counts[1] > 0);
+        }
+    }
+
+    private static boolean inStockFlag(Product product) {
+        return server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
+                .where(LISTING_SEARCH.PRODUCT_ID.eq(product.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK);
+    }
+
     @Test
     void aFrozenMerchantsProductsLeaveSearchAndComeBackOnReactivation() throws Exception {
         ActiveMerchant seasonal = catalog.activeMerchant("Seasonal Search KK", tea.getId());
