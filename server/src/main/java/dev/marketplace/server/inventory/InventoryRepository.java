@@ -230,12 +230,19 @@ final class InventoryRepository {
                 .uuids("locations", keys.stream().map(StockKey::locationId).toList()), InventoryRepository::lockedRow));
     }
 
-    /** The levels of these keys: one pair of arrays, whatever the number of keys. */
+    /**
+     * The levels of these keys: one pair of arrays, whatever the number of keys. The variants are also given to the
+     * primary key as one array ({@code variant_id = ANY}): PostgreSQL (17 and later) then walks the index once in key
+     * order, descending again only where the next variant is not on the page at hand, instead of one descent per key
+     * (10,000 keys of the demo data: about 2,500 descents and 10,000 buffers instead of 10,000 and 40,000; decision
+     * 121). The pairs then pick the levels named from those of their variants.
+     */
     private static Condition isOneOf(Field<UUID[]> variants, Field<UUID[]> locations) {
         Table<?> wanted = DSL.table("unnest({0}, {1}) AS wanted(variant_id, location_id)", variants, locations);
-        return DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(DSL.select(
+        return STOCK_LEVEL.VARIANT_ID.eq(DSL.any(variants))
+                .and(DSL.row(STOCK_LEVEL.VARIANT_ID, STOCK_LEVEL.LOCATION_ID).in(DSL.select(
                 DSL.field(DSL.name("wanted", "variant_id"), SQLDataType.UUID),
-                DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID)).from(wanted));
+                DSL.field(DSL.name("wanted", "location_id"), SQLDataType.UUID)).from(wanted)));
     }
 
     private static Condition isOneOf(Collection<StockKey> keys) {

@@ -192,17 +192,13 @@ class ListingSearchIT {
         stocked.client().products().updateProduct(genmaicha.getId(), new ProductUpdate()
                 .variants(TestCatalog.product(tea.getId(), "Genmaicha", "GEN-2", 600, "JPY").getVariants())
                 .version(genmaicha.getVersion()));
-        assertThat(server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
-                .where(LISTING_SEARCH.PRODUCT_ID.eq(genmaicha.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK)).isFalse();
+        assertThat(inStockFlag(genmaicha)).isFalse();
     }
 
     @Test
     void concurrentStockChangesOfOneProductLeaveTheRightStockFlag() throws Exception {
         ActiveMerchant racing = catalog.activeMerchant("Concurrent Stock KK", tea.getId());
-        Product product = racing.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
-                .title(Map.of("en", "Two-variant tea")).variants(List.of(
-                        TestCatalog.product(tea.getId(), "A", "RACE-A", 100, "JPY").getVariants().getFirst(),
-                        TestCatalog.product(tea.getId(), "B", "RACE-B", 100, "JPY").getVariants().getFirst())));
+        Product product = twoVariants(racing, "Two-variant tea", "RACE");
         UUID first = product.getVariants().get(0).getId();
         UUID second = product.getVariants().get(1).getId();
         UUID warehouse = racing.client().inventory()
@@ -225,10 +221,51 @@ class ListingSearchIT {
                     each.get();
                 }
             }
-            assertThat(server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
-                    .where(LISTING_SEARCH.PRODUCT_ID.eq(product.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK))
-                    .as("round %d", round).isEqualTo(onHand > 0);
+            assertThat(inStockFlag(product)).as("round %d", round).isEqualTo(onHand > 0);
         }
+    }
+
+    /**
+     * One batch can make one variant of a product available while another sells out: a product with a level made
+     * available is in stock without being recounted (V105), one whose every crossing went down is recounted.
+     */
+    @Test
+    void aBatchMakingOneVariantAvailableAndAnotherSoldOutLeavesTheRightStockFlag() throws Exception {
+        ActiveMerchant swapping = catalog.activeMerchant("Swapping Stock KK", tea.getId());
+        Product product = twoVariants(swapping, "Two-variant sencha", "SWAP");
+        UUID first = product.getVariants().get(0).getId();
+        UUID second = product.getVariants().get(1).getId();
+        UUID warehouse = swapping.client().inventory()
+                .createLocation(new LocationCreate().code("SWAP").name("Swap")).getId();
+        setOnHand(swapping, first, warehouse, 1);
+        setOnHand(swapping, second, warehouse, 0);
+        assertThat(inStockFlag(product)).isTrue();
+
+        for (long[] counts : new long[][] {{0, 3}, {2, 0}, {0, 0}, {4, 0}}) {
+            long sequence = System.nanoTime();
+            assertThat(swapping.client().inventory().updateStock(new StockUpdateBatch().items(List.of(
+                            new StockUpdate().variantId(first).locationId(warehouse).onHand(counts[0])
+                                    .sourceSequence(sequence),
+                            new StockUpdate().variantId(second).locationId(warehouse).onHand(counts[1])
+                                    .sourceSequence(sequence))))
+                    .getResults()).extracting(result -> result.getOutcome())
+                    .containsOnly(StockUpdateOutcome.APPLIED);
+            assertThat(inStockFlag(product)).as("on hand %d and %d", counts[0], counts[1])
+                    .isEqualTo(counts[0] + counts[1] > 0);
+        }
+    }
+
+    /** A draft product of two variants, SKUs {@code skuPrefix-A} and {@code skuPrefix-B}. */
+    private static Product twoVariants(ActiveMerchant merchant, String title, String skuPrefix) throws Exception {
+        return merchant.client().products().createProduct(new ProductCreate().categoryId(tea.getId())
+                .title(Map.of("en", title)).variants(List.of(
+                        TestCatalog.product(tea.getId(), "A", skuPrefix + "-A", 100, "JPY").getVariants().getFirst(),
+                        TestCatalog.product(tea.getId(), "B", skuPrefix + "-B", 100, "JPY").getVariants().getFirst())));
+    }
+
+    private static boolean inStockFlag(Product product) {
+        return server.db().select(LISTING_SEARCH.IN_STOCK).from(LISTING_SEARCH)
+                .where(LISTING_SEARCH.PRODUCT_ID.eq(product.getId())).fetchSingle(LISTING_SEARCH.IN_STOCK);
     }
 
     @Test
