@@ -6,7 +6,8 @@
 -- at the connection and found it. Where it differs, for want of Java between statements: the
 -- stock levels' UPDATE (with the reservation) computes the new levels from the locked rows (the server sends them
 -- computed, as six arrays);
--- the multi-row inserts select from the plan's arrays (the server sends VALUES rows), as checkout-baseline.sql did;
+-- the multi-row inserts select from the plan's arrays as the server's do (decision 115), with the values every line
+-- shares written as constants where the server sends an array of them;
 -- the storefront is no channel, as the
 -- benchmark's is not. Amounts are constants: PostgreSQL does the same work for any amount. The server's subscribers
 -- follow the order_placed events written here as they follow the API's. The key's claim, the kept answer and the audit
