@@ -71,7 +71,7 @@ public final class Tenancy {
      * What the rule's SQL depends on besides the ids it compares: the viewer's type, whether it is the operator (or the
      * server's own work), whether it acts for a customer. Seven shapes in all.
      */
-    public record Shape(PrincipalType type, boolean forCustomer) {
+    record Shape(PrincipalType type, boolean forCustomer) {
 
         static Shape of(Principal principal) {
             return new Shape(principal.type(), !principal.isOperator() && principal.customer().isPresent());
