@@ -56,7 +56,10 @@ public final class TcpProxy implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port() + databasePath;
     }
 
-    /** Closes every connection through the proxy and refuses new ones. */
+    /**
+     * Closes every connection through the proxy and refuses new ones. From the moment it starts nothing more is passed
+     * on, in either direction, so the cut is one instant for every connection.
+     */
     public void cut() {
         cut = true;
         for (Socket socket : open) {
@@ -108,6 +111,11 @@ public final class TcpProxy implements AutoCloseable {
                 Duration holdBack = delay;
                 if (toTarget && holdBack.isPositive()) {
                     Thread.sleep(holdBack);
+                }
+                if (cut) {
+                    // cut() closes the sockets one by one: a statement sent on a connection it has not reached yet
+                    // (a client's reaction to another one closed) must not get through and commit.
+                    break;
                 }
                 out.write(buffer, 0, read);
                 out.flush();
