@@ -173,7 +173,7 @@ public final class MarketplaceServer implements AutoCloseable {
         CompletableFuture<SavedSearchIndex> savedSearchIndexRead = beside("saved search index read", phases,
                 () -> SavedSearchIndex.read(config.get("catalog"), dataDirectory));
         CompletableFuture<ApiRoutes> documentRead = beside("OpenAPI document read", phases,
-                ApiRoutes::fromClasspathDocument);
+                ApiRoutes::fromClasspathRoutes);
         CompletableFuture<OutboundHttp> outboundMade = beside("outbound HTTP client made", phases,
                 () -> OutboundHttp.create(config.get("outbound")));
         Database database;

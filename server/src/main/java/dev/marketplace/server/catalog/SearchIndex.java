@@ -152,10 +152,11 @@ final class SearchIndex implements AutoCloseable {
         try (FSDirectory files = FSDirectory.open(saved)) {
             SegmentInfos commit = SegmentInfos.readLatestCommit(files);
             for (String file : commit.files(true)) {
-                try (IndexInput input = files.openInput(file, IOContext.READONCE)) {
+                // Checked in the copy: each file is read from disk once (decision 125).
+                copy.copyFrom(files, file, file, IOContext.READONCE);
+                try (IndexInput input = copy.openInput(file, IOContext.READONCE)) {
                     CodecUtil.checksumEntireFile(input);
                 }
-                copy.copyFrom(files, file, file, IOContext.READONCE);
             }
         } catch (IOException | RuntimeException e) {
             copy.close();
@@ -207,7 +208,7 @@ final class SearchIndex implements AutoCloseable {
                             continue;
                         }
                         long version = rowVersions.advanceExact(doc) ? rowVersions.longValue() : 0;
-                        versions.put(UUID.fromString(ids.lookupOrd(ids.ordValue()).utf8ToString()), version);
+                        versions.put(uuid(ids.lookupOrd(ids.ordValue())), version);
                     }
                 }
                 return versions;
@@ -217,6 +218,37 @@ final class SearchIndex implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The product id a document's {@code id} field holds (a UUID's 36 characters), read without a String in between:
+     * the saved index's versions are read at every start, 100,000 of them for the demo catalog (decision 125).
+     */
+    static UUID uuid(BytesRef id) {
+        if (id.length != 36) {
+            throw new IllegalStateException("not a product id: " + id.utf8ToString());
+        }
+        long mostSignificant = 0;
+        long leastSignificant = 0;
+        for (int i = 0; i < 36; i++) {
+            int c = id.bytes[id.offset + i];
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    throw new IllegalStateException("not a product id: " + id.utf8ToString());
+                }
+                continue;
+            }
+            int digit = Character.digit(c, 16);
+            if (digit < 0) {
+                throw new IllegalStateException("not a product id: " + id.utf8ToString());
+            }
+            if (i < 18) {
+                mostSignificant = mostSignificant << 4 | digit;
+            } else {
+                leastSignificant = leastSignificant << 4 | digit;
+            }
+        }
+        return new UUID(mostSignificant, leastSignificant);
     }
 
     private static FieldType lexemes() {

@@ -32,7 +32,7 @@ public final class ContractValidator {
     private static final ContractValidator INSTANCE = new ContractValidator();
 
     private final OpenApiInteractionValidator validator;
-    private final ApiRoutes routes = ApiRoutes.fromClasspathDocument();
+    private final ApiRoutes routes = ApiRoutes.fromClasspathRoutes();
 
     private ContractValidator() {
         String document;

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class ApiRoutesTest {
 
-    private final ApiRoutes routes = ApiRoutes.fromClasspathDocument();
+    private final ApiRoutes routes = ApiRoutes.fromClasspathRoutes();
 
     @Test
     void knowsTheDocumentsPathsAndMethods() {
@@ -59,7 +59,16 @@ class ApiRoutesTest {
     }
 
     @Test
-    void anOperationThatDoesNotSayWhoMayCallItStopsTheStart() {
+    void theRoutesTheStartReadsAreTheDocumentsAsItIsNow() throws Exception {
+        try (var in = ApiRoutes.class.getClassLoader().getResourceAsStream(ApiRoutes.ROUTES)) {
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(ApiRoutes.documentRoutesText())
+                    .contains("\n/v1/listings/{productId}\tGET:catalog:read\n", "\n/oauth2/token\tPOST\n");
+        }
+    }
+
+    @Test
+    void anOperationThatDoesNotSayWhoMayCallItStopsTheBuild() {
         Map<String, Object> undeclared = Map.of("paths", Map.of("/v1/things", Map.of("get", Map.of("operationId", "x"))));
         assertThatThrownBy(() -> ApiRoutes.fromDocument(undeclared)).hasMessageContaining("GET /v1/things");
 

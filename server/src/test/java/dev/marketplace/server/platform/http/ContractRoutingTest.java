@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class ContractRoutingTest {
 
-    private static final ApiRoutes ROUTES = ApiRoutes.fromClasspathDocument();
+    private static final ApiRoutes ROUTES = ApiRoutes.fromClasspathRoutes();
     private static final Handler OK = (req, res) -> res.send("ok");
 
     @Test

@@ -26,7 +26,7 @@ class ErrorHandlingIT {
 
     @BeforeAll
     static void start() {
-        ErrorHandling errors = new ErrorHandling(ApiRoutes.fromClasspathDocument());
+        ErrorHandling errors = new ErrorHandling(ApiRoutes.fromClasspathRoutes());
         HttpRouting.Builder routing = HttpRouting.builder().addFilter(new RequestIds());
         errors.register(routing);
         routing.get("/v1/bug", (req, res) -> {
