@@ -27,6 +27,7 @@ import dev.marketplace.server.cluster.ClusterShop.Item;
 import dev.marketplace.server.cluster.ClusterShop.Seller;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.ClusterNodes;
+import dev.marketplace.server.testing.SubscriberBacklog;
 import dev.marketplace.server.testing.TcpProxy;
 import dev.marketplace.server.testing.TestDatabases;
 import java.io.IOException;
@@ -355,8 +356,7 @@ class ClusterSoakIT {
                         () -> shop.count("SELECT count(*) FROM payment WHERE status = 'pending'") == 0
                         && shop.count("SELECT count(*) FROM payment_refund WHERE status = 'pending'") == 0
                         && shop.count("""
-                                SELECT count(*) FROM event_subscription
-                                 WHERE position < (SELECT coalesce(max(position), 0) FROM domain_event)""") == 0
+                                SELECT count(*) FROM event_subscription s WHERE """ + SubscriberBacklog.BEHIND) == 0
                         && shop.count("SELECT count(*) FROM webhook_delivery WHERE status <> 'delivered'") == 0
                         && partner.pending() == 0);
             } catch (AssertionError e) {

@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.events.EventSubscribers;
 import dev.marketplace.server.platform.events.EventType;
 import dev.marketplace.server.testing.Await;
 import dev.marketplace.server.testing.LoopbackWireMock;
+import dev.marketplace.server.testing.SubscriberBacklog;
 import dev.marketplace.server.testing.TcpProxy;
 import dev.marketplace.server.testing.TestCatalog.ActiveMerchant;
 import dev.marketplace.server.testing.TestDatabases;
@@ -148,11 +149,9 @@ class OutageNothingLostIT {
                 orderIds, TOPIC_EVENTS.toArray(String[]::new))).longValue();
         assertThat(published).as("placed ×6, paid ×4, captured ×4, expired ×2").isEqualTo(16);
         Await.until(Duration.ofSeconds(60), "every subscriber past every event, every delivery delivered", () ->
-                Boolean.TRUE.equals(direct.fetchValue("""
-                        SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                           AND (SELECT min(position) FROM event_subscription) >= (SELECT settled_through FROM domain_event_feed)
-                           AND (SELECT count(*) FROM webhook_delivery WHERE endpoint_id = ? AND status = 'delivered') = ?""",
-                        endpoint, published)));
+                Boolean.TRUE.equals(direct.fetchValue("SELECT NOT EXISTS (SELECT 1 FROM event_subscription s WHERE "
+                        + SubscriberBacklog.BEHIND + ") AND (SELECT count(*) FROM webhook_delivery"
+                        + " WHERE endpoint_id = ? AND status = 'delivered') = ?", endpoint, published)));
 
         assertThat(direct.fetchValue("SELECT count(*) FROM parked_event")).as("nothing parked").isEqualTo(0L);
         // A commission is held until escrow release (decision 29), so not every money movement is a transaction yet;

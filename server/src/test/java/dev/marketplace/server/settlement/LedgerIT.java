@@ -19,6 +19,7 @@ import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.persistence.Database;
 import dev.marketplace.server.platform.persistence.DatabaseSettings;
 import dev.marketplace.server.testing.Await;
+import dev.marketplace.server.testing.SubscriberBacklog;
 import dev.marketplace.server.testing.TestDatabases;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -437,11 +438,8 @@ class LedgerIT {
     }
 
     private boolean caughtUp() {
-        return writer.dsl().fetchValue("""
-                SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                   AND (SELECT position FROM event_subscription WHERE name = ?)
-                       >= (SELECT settled_through FROM domain_event_feed)""", SettlementModule.LEDGER_POSTING)
-                .equals(Boolean.TRUE);
+        return writer.dsl().fetchValue("SELECT NOT " + SubscriberBacklog.BEHIND + " FROM event_subscription s WHERE s.name = ?",
+                SettlementModule.LEDGER_POSTING).equals(Boolean.TRUE);
     }
 
     /**

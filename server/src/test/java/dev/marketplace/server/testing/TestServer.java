@@ -198,18 +198,17 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback {
     }
 
     /**
-     * Runs the subscribers' jobs, in the order given, until each has passed every event committed so far (an event
-     * is handed a position only once older transactions have committed, so one run may not see the latest yet).
+     * Runs the subscribers' jobs, in the order given, until each has handled every event of its types committed so far
+     * (an event is handed a position only once older transactions have committed, so one run may not see the latest
+     * yet).
      */
     public void catchUp(String... subscribers) {
         Await.until(Duration.ofSeconds(30), "subscribers " + String.join(", ", subscribers) + " caught up", () -> {
             for (String subscriber : subscribers) {
                 runJob(EventSubscribers.jobName(subscriber));
             }
-            return Boolean.TRUE.equals(db().fetchValue("""
-                    SELECT NOT EXISTS (SELECT 1 FROM domain_event WHERE position IS NULL)
-                       AND (SELECT min(position) FROM event_subscription WHERE name = ANY(?))
-                           >= (SELECT settled_through FROM domain_event_feed)""", (Object) subscribers));
+            return Boolean.TRUE.equals(db().fetchValue("SELECT count(*) = ? AND NOT bool_or(" + SubscriberBacklog.BEHIND
+                    + ") FROM event_subscription s WHERE s.name = ANY(?)", subscribers.length, subscribers));
         });
     }
 
