@@ -21,6 +21,7 @@ import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -33,9 +34,9 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.InsertValuesStepN;
-import org.jooq.Record;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The points programme's life of an order (decision 35): points held at checkout ({@link OrderPoints}), earned at
@@ -88,50 +89,78 @@ final class PointsService implements OrderPoints {
         for (int i = 0; i < lines.size(); i++) {
             discounts[i] = ledger.money(linePoints[i]);
         }
-        // The lots are locked first; then one statement writes the points spent from them (if any) and the order's
-        // points rows: the order, its lines and the lots its points came from (the foreign keys are checked at the
-        // statement's end, the order's row inserted by then).
+        // The lots are locked first; then one statement writes the points spent from them (none when none are
+        // redeemed) and the order's points rows: the order, its lines and the lots its points came from (the foreign
+        // keys are checked at the statement's end, the order's row inserted by then).
         OffsetDateTime now = now();
         List<PointsLedger.Take> takes = points == 0 ? List.of() : ledger.plan(tx, customerId, points, now, true);
-        var orderRow = DSL.insertInto(POINTS_ORDER)
-                .set(POINTS_ORDER.ORDER_ID, orderId)
-                .set(POINTS_ORDER.CUSTOMER_ID, customerId)
-                .set(POINTS_ORDER.CURRENCY, currency)
-                .set(POINTS_ORDER.REDEEMED_POINTS, points)
-                .set(POINTS_ORDER.PAYMENT_DUE_AT, paymentDueAt)
-                .returningResult(POINTS_ORDER.ORDER_ID);
-        var order = (takes.isEmpty() ? tx.with("points_order_row") : ledger.spending(tx, takes, customerId, "redeemed",
-                orderId, "customer:" + customerId, "order " + orderId, now).with("points_order_row")).as(orderRow);
-        if (takes.isEmpty()) {
-            withLines(order.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS), orderId, lines, linePoints)
-                    .execute();
-            return discounts;
-        }
-        var redemptions = order.with("points_order_lines").as(withLines(DSL.insertInto(POINTS_ORDER_LINE,
-                        POINTS_ORDER_LINE_COLUMNS), orderId, lines, linePoints).returningResult(POINTS_ORDER_LINE.LINE_NUMBER))
-                .insertInto(POINTS_REDEMPTION, POINTS_REDEMPTION.ORDER_ID, POINTS_REDEMPTION.LOT_ID,
-                        POINTS_REDEMPTION.POINTS);
-        for (PointsLedger.Take take : takes) {
-            redemptions = redemptions.values(orderId, take.lotId(), take.points());
-        }
-        redemptions.execute();
+        CHECKOUT_ROWS.execute(tx, binds -> binds.uuid("order", orderId).uuid("customer", customerId)
+                .text("currency", currency).bigint("redeemed", points).timestamp("payment_due_at", paymentDueAt)
+                .uuids("lots", takes.stream().map(PointsLedger.Take::lotId).toList())
+                .bigints("lot_points", takes.stream().map(PointsLedger.Take::points).toList())
+                .text("actor", "customer:" + customerId).text("reason", "order " + orderId).timestamp("now", now)
+                .uuids("sub_orders", lines.stream().map(Line::subOrderId).toList())
+                .uuids("merchants", lines.stream().map(Line::merchantId).toList())
+                .integers("line_numbers", lines.stream().map(Line::lineNumber).toList())
+                .uuids("categories", lines.stream().map(Line::categoryId).toList())
+                .bigints("quantities", lines.stream().map(Line::quantity).toList())
+                .bigints("subtotals", lines.stream().map(line -> line.subtotal().amount()).toList())
+                .bigints("line_points", java.util.Arrays.stream(linePoints).boxed().toList()));
         return discounts;
     }
 
-    private static final Field<?>[] POINTS_ORDER_LINE_COLUMNS = {POINTS_ORDER_LINE.ORDER_ID,
-            POINTS_ORDER_LINE.SUB_ORDER_ID, POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER,
-            POINTS_ORDER_LINE.CATEGORY_ID, POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT,
-            POINTS_ORDER_LINE.POINTS};
+    /**
+     * The checkout's points statement of {@link #placed}, rendered once (decision 128): the lots' spending (arrays,
+     * empty when no points are redeemed), the order's points row, its lines and redemptions (arrays through
+     * {@code unnest}, one text whatever their number).
+     */
+    private static final RenderedStatement CHECKOUT_ROWS = placedStatement();
 
-    /** The placed order's lines, each with its share of the points, as the rows of {@code insert}. */
-    private static <R extends Record> InsertValuesStepN<R> withLines(InsertValuesStepN<R> insert, UUID orderId,
-                                                                      List<Line> lines, long[] linePoints) {
-        for (int i = 0; i < lines.size(); i++) {
-            Line line = lines.get(i);
-            insert = insert.values(orderId, line.subOrderId(), line.merchantId(), line.lineNumber(), line.categoryId(),
-                    line.quantity(), line.subtotal().amount(), linePoints[i]);
-        }
-        return insert;
+    private static RenderedStatement placedStatement() {
+        Field<UUID> order = DSL.param("order", UUID.class);
+        Field<UUID> customer = DSL.param("customer", UUID.class);
+        Field<UUID[]> lots = DSL.param("lots", SQLDataType.UUID.array());
+        Field<Long[]> lotPoints = DSL.param("lot_points", SQLDataType.BIGINT.array());
+        var orderRow = DSL.insertInto(POINTS_ORDER)
+                .set(POINTS_ORDER.ORDER_ID, order)
+                .set(POINTS_ORDER.CUSTOMER_ID, customer)
+                .set(POINTS_ORDER.CURRENCY, DSL.param("currency", String.class))
+                .set(POINTS_ORDER.REDEEMED_POINTS, DSL.param("redeemed", Long.class))
+                .set(POINTS_ORDER.PAYMENT_DUE_AT, DSL.param("payment_due_at", OffsetDateTime.class))
+                .returningResult(POINTS_ORDER.ORDER_ID);
+        Table<?> lines = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}) AS line(sub_order_id, merchant_id, "
+                        + "line_number, category_id, quantity, subtotal, points)",
+                DSL.param("sub_orders", SQLDataType.UUID.array()), DSL.param("merchants", SQLDataType.UUID.array()),
+                DSL.param("line_numbers", SQLDataType.INTEGER.array()),
+                DSL.param("categories", SQLDataType.UUID.array()), DSL.param("quantities", SQLDataType.BIGINT.array()),
+                DSL.param("subtotals", SQLDataType.BIGINT.array()),
+                DSL.param("line_points", SQLDataType.BIGINT.array()));
+        var lineRows = DSL.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE.ORDER_ID, POINTS_ORDER_LINE.SUB_ORDER_ID,
+                        POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER, POINTS_ORDER_LINE.CATEGORY_ID,
+                        POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT, POINTS_ORDER_LINE.POINTS)
+                .select(DSL.select(order, column("line", "sub_order_id", SQLDataType.UUID),
+                                column("line", "merchant_id", SQLDataType.UUID),
+                                column("line", "line_number", SQLDataType.INTEGER),
+                                column("line", "category_id", SQLDataType.UUID),
+                                column("line", "quantity", SQLDataType.BIGINT),
+                                column("line", "subtotal", SQLDataType.BIGINT),
+                                column("line", "points", SQLDataType.BIGINT))
+                        .from(lines))
+                .returningResult(POINTS_ORDER_LINE.LINE_NUMBER);
+        return RenderedStatement.of(PointsLedger.spending(lots, lotPoints, customer, DSL.inline("redeemed"), order,
+                        DSL.param("actor", String.class), DSL.param("reason", String.class),
+                        DSL.param("now", OffsetDateTime.class))
+                .with("points_order_row").as(orderRow)
+                .with("points_order_lines").as(lineRows)
+                .insertInto(POINTS_REDEMPTION, POINTS_REDEMPTION.ORDER_ID, POINTS_REDEMPTION.LOT_ID,
+                        POINTS_REDEMPTION.POINTS)
+                .select(DSL.select(order, column("redeemed", "lot_id", SQLDataType.UUID),
+                                column("redeemed", "points", SQLDataType.BIGINT))
+                        .from(DSL.table("unnest({0}, {1}) AS redeemed(lot_id, points)", lots, lotPoints))));
+    }
+
+    private static <T> Field<T> column(String table, String column, org.jooq.DataType<T> type) {
+        return DSL.field(DSL.name(table, column), type);
     }
 
     @Override
