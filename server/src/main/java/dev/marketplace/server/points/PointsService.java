@@ -34,6 +34,7 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record1;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -89,45 +90,60 @@ final class PointsService implements OrderPoints {
         for (int i = 0; i < lines.size(); i++) {
             discounts[i] = ledger.money(linePoints[i]);
         }
-        // The lots are locked first; then one statement writes the points spent from them (none when none are
-        // redeemed) and the order's points rows: the order, its lines and the lots its points came from (the foreign
-        // keys are checked at the statement's end, the order's row inserted by then).
+        // The lots are locked first; then one statement writes the points spent from them (if any) and the order's
+        // points rows: the order, its lines and the lots its points came from (the foreign keys are checked at the
+        // statement's end, the order's row inserted by then).
         OffsetDateTime now = now();
         List<PointsLedger.Take> takes = points == 0 ? List.of() : ledger.plan(tx, customerId, points, now, true);
-        CHECKOUT_ROWS.execute(tx, binds -> binds.uuid("order", orderId).uuid("customer", customerId)
-                .text("currency", currency).bigint("redeemed", points).timestamp("payment_due_at", paymentDueAt)
-                .uuids("lots", takes.stream().map(PointsLedger.Take::lotId).toList())
-                .bigints("lot_points", takes.stream().map(PointsLedger.Take::points).toList())
-                .text("actor", "customer:" + customerId).text("reason", "order " + orderId).timestamp("now", now)
-                .uuids("sub_orders", lines.stream().map(Line::subOrderId).toList())
-                .uuids("merchants", lines.stream().map(Line::merchantId).toList())
-                .integers("line_numbers", lines.stream().map(Line::lineNumber).toList())
-                .uuids("categories", lines.stream().map(Line::categoryId).toList())
-                .bigints("quantities", lines.stream().map(Line::quantity).toList())
-                .bigints("subtotals", lines.stream().map(line -> line.subtotal().amount()).toList())
-                .bigints("line_points", java.util.Arrays.stream(linePoints).boxed().toList()));
+        (takes.isEmpty() ? ROWS : ROWS_REDEEMING).execute(tx, binds -> {
+            binds.uuid("order", orderId).uuid("customer", customerId).text("currency", currency)
+                    .bigint("redeemed", points).timestamp("payment_due_at", paymentDueAt)
+                    .uuids("sub_orders", lines.stream().map(Line::subOrderId).toList())
+                    .uuids("merchants", lines.stream().map(Line::merchantId).toList())
+                    .integers("line_numbers", lines.stream().map(Line::lineNumber).toList())
+                    .uuids("categories", lines.stream().map(Line::categoryId).toList())
+                    .bigints("quantities", lines.stream().map(Line::quantity).toList())
+                    .bigints("subtotals", lines.stream().map(line -> line.subtotal().amount()).toList())
+                    .bigints("line_points", java.util.Arrays.stream(linePoints).boxed().toList());
+            if (!takes.isEmpty()) {
+                binds.uuids("lots", takes.stream().map(PointsLedger.Take::lotId).toList())
+                        .bigints("lot_points", takes.stream().map(PointsLedger.Take::points).toList())
+                        .text("actor", "customer:" + customerId).text("reason", "order " + orderId)
+                        .timestamp("now", now);
+            }
+        });
         return discounts;
     }
 
-    /**
-     * The checkout's points statement of {@link #placed}, rendered once (decision 128): the lots' spending (arrays,
-     * empty when no points are redeemed), the order's points row, its lines and redemptions (arrays through
-     * {@code unnest}, one text whatever their number).
+    /*
+     * The checkout's points statements of placed(), rendered once (decision 128): the order's points row and its lines
+     * (arrays through unnest, one text whatever their number); when points are redeemed, the same with the lots'
+     * spending before and the redemptions after (arrays too). Two texts, so that an order redeeming nothing writes
+     * nothing to the lots' tables (no empty writes to plan and lock).
      */
-    private static final RenderedStatement CHECKOUT_ROWS = placedStatement();
+    private static final Field<UUID> ORDER = DSL.param("order", UUID.class);
+    private static final Field<UUID> CUSTOMER = DSL.param("customer", UUID.class);
+    private static final Field<?>[] POINTS_ORDER_LINE_COLUMNS = {POINTS_ORDER_LINE.ORDER_ID,
+            POINTS_ORDER_LINE.SUB_ORDER_ID, POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER,
+            POINTS_ORDER_LINE.CATEGORY_ID, POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT,
+            POINTS_ORDER_LINE.POINTS};
 
-    private static RenderedStatement placedStatement() {
-        Field<UUID> order = DSL.param("order", UUID.class);
-        Field<UUID> customer = DSL.param("customer", UUID.class);
-        Field<UUID[]> lots = DSL.param("lots", SQLDataType.UUID.array());
-        Field<Long[]> lotPoints = DSL.param("lot_points", SQLDataType.BIGINT.array());
-        var orderRow = DSL.insertInto(POINTS_ORDER)
-                .set(POINTS_ORDER.ORDER_ID, order)
-                .set(POINTS_ORDER.CUSTOMER_ID, customer)
+    private static final RenderedStatement ROWS = RenderedStatement.of(DSL.with("points_order_row").as(orderRow())
+            .insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS).select(orderLines()));
+    private static final RenderedStatement ROWS_REDEEMING = redeemingStatement();
+
+    private static org.jooq.InsertResultStep<Record1<UUID>> orderRow() {
+        return DSL.insertInto(POINTS_ORDER)
+                .set(POINTS_ORDER.ORDER_ID, ORDER)
+                .set(POINTS_ORDER.CUSTOMER_ID, CUSTOMER)
                 .set(POINTS_ORDER.CURRENCY, DSL.param("currency", String.class))
                 .set(POINTS_ORDER.REDEEMED_POINTS, DSL.param("redeemed", Long.class))
                 .set(POINTS_ORDER.PAYMENT_DUE_AT, DSL.param("payment_due_at", OffsetDateTime.class))
                 .returningResult(POINTS_ORDER.ORDER_ID);
+    }
+
+    /** The order's points lines, each with its share of the points, from the arrays bound. */
+    private static org.jooq.Select<?> orderLines() {
         Table<?> lines = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}) AS line(sub_order_id, merchant_id, "
                         + "line_number, category_id, quantity, subtotal, points)",
                 DSL.param("sub_orders", SQLDataType.UUID.array()), DSL.param("merchants", SQLDataType.UUID.array()),
@@ -135,26 +151,28 @@ final class PointsService implements OrderPoints {
                 DSL.param("categories", SQLDataType.UUID.array()), DSL.param("quantities", SQLDataType.BIGINT.array()),
                 DSL.param("subtotals", SQLDataType.BIGINT.array()),
                 DSL.param("line_points", SQLDataType.BIGINT.array()));
-        var lineRows = DSL.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE.ORDER_ID, POINTS_ORDER_LINE.SUB_ORDER_ID,
-                        POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER, POINTS_ORDER_LINE.CATEGORY_ID,
-                        POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT, POINTS_ORDER_LINE.POINTS)
-                .select(DSL.select(order, column("line", "sub_order_id", SQLDataType.UUID),
-                                column("line", "merchant_id", SQLDataType.UUID),
-                                column("line", "line_number", SQLDataType.INTEGER),
-                                column("line", "category_id", SQLDataType.UUID),
-                                column("line", "quantity", SQLDataType.BIGINT),
-                                column("line", "subtotal", SQLDataType.BIGINT),
-                                column("line", "points", SQLDataType.BIGINT))
-                        .from(lines))
-                .returningResult(POINTS_ORDER_LINE.LINE_NUMBER);
-        return RenderedStatement.of(PointsLedger.spending(lots, lotPoints, customer, DSL.inline("redeemed"), order,
+        return DSL.select(ORDER, column("line", "sub_order_id", SQLDataType.UUID),
+                        column("line", "merchant_id", SQLDataType.UUID),
+                        column("line", "line_number", SQLDataType.INTEGER),
+                        column("line", "category_id", SQLDataType.UUID),
+                        column("line", "quantity", SQLDataType.BIGINT),
+                        column("line", "subtotal", SQLDataType.BIGINT),
+                        column("line", "points", SQLDataType.BIGINT))
+                .from(lines);
+    }
+
+    private static RenderedStatement redeemingStatement() {
+        Field<UUID[]> lots = DSL.param("lots", SQLDataType.UUID.array());
+        Field<Long[]> lotPoints = DSL.param("lot_points", SQLDataType.BIGINT.array());
+        return RenderedStatement.of(PointsLedger.spending(lots, lotPoints, CUSTOMER, DSL.inline("redeemed"), ORDER,
                         DSL.param("actor", String.class), DSL.param("reason", String.class),
                         DSL.param("now", OffsetDateTime.class))
-                .with("points_order_row").as(orderRow)
-                .with("points_order_lines").as(lineRows)
+                .with("points_order_row").as(orderRow())
+                .with("points_order_lines").as(DSL.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS)
+                        .select(orderLines()).returningResult(POINTS_ORDER_LINE.LINE_NUMBER))
                 .insertInto(POINTS_REDEMPTION, POINTS_REDEMPTION.ORDER_ID, POINTS_REDEMPTION.LOT_ID,
                         POINTS_REDEMPTION.POINTS)
-                .select(DSL.select(order, column("redeemed", "lot_id", SQLDataType.UUID),
+                .select(DSL.select(ORDER, column("redeemed", "lot_id", SQLDataType.UUID),
                                 column("redeemed", "points", SQLDataType.BIGINT))
                         .from(DSL.table("unnest({0}, {1}) AS redeemed(lot_id, points)", lots, lotPoints))));
     }
