@@ -14,6 +14,7 @@ import dev.marketplace.server.orders.Order;
 import dev.marketplace.server.orders.OrderAttribution;
 import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
 import dev.marketplace.server.platform.security.Tenancy;
@@ -139,22 +140,20 @@ final class ChannelRepository {
     Optional<Order.Channel> attribute(DSLContext tx, UUID orderId, Optional<Named> named, List<String> couponCodes,
                                       Principal placedBy, UUID customerId, List<OrderAttribution.SubOrder> subOrders,
                                       OffsetDateTime placedAt) {
-        String currency = subOrders.getFirst().total().currency();
-        return tx.resultQuery(ATTRIBUTE,
-                        DSL.val(named.map(Named::channelId).orElse(null), SQLDataType.UUID),
-                        DSL.val(named.map(Named::code).orElse(null), SQLDataType.CLOB),
-                        DSL.val(couponCodes.toArray(String[]::new), SQLDataType.CLOB.array()),
-                        DSL.val(couponCodes.stream().map(ChannelRepository::codeKey).toArray(String[]::new),
-                                SQLDataType.CLOB.array()),
-                        DSL.val(placedBy.type().wireName()), DSL.val(placedBy.id(), SQLDataType.UUID),
-                        DSL.val(orderId), DSL.val(placedAt), DSL.val(placedBy.type().wireName()),
-                        DSL.val(placedBy.id(), SQLDataType.UUID), DSL.val(customerId), DSL.val(currency),
-                        DSL.val(subOrders.stream().map(OrderAttribution.SubOrder::subOrderId).toArray(UUID[]::new)),
-                        DSL.val(subOrders.stream().map(OrderAttribution.SubOrder::merchantId).toArray(UUID[]::new)),
-                        DSL.val(subOrders.stream().map(s -> s.subtotal().amount()).toArray(Long[]::new)),
-                        DSL.val(subOrders.stream().map(s -> s.total().amount()).toArray(Long[]::new)))
-                .fetchOptional(row -> row.get(0) == null ? null : new Order.Channel(row.get(0, UUID.class),
-                        row.get(1, String.class), row.get(2, String.class)));
+        return ATTRIBUTE.fetch(tx, binds -> binds.uuid("named_channel", named.map(Named::channelId).orElse(null))
+                        .text("named_code", named.map(Named::code).orElse(null))
+                        .texts("coupon_codes", couponCodes)
+                        .texts("coupon_code_keys", couponCodes.stream().map(ChannelRepository::codeKey).toList())
+                        .text("placed_by_type", placedBy.type().wireName()).uuid("placed_by_id", placedBy.id())
+                        .uuid("order", orderId).timestamp("placed_at", placedAt).uuid("customer", customerId)
+                        .text("currency", subOrders.getFirst().total().currency())
+                        .uuids("sub_orders", subOrders.stream().map(OrderAttribution.SubOrder::subOrderId).toList())
+                        .uuids("merchants", subOrders.stream().map(OrderAttribution.SubOrder::merchantId).toList())
+                        .bigints("net_sales", subOrders.stream().map(s -> s.subtotal().amount()).toList())
+                        .bigints("totals", subOrders.stream().map(s -> s.total().amount()).toList()),
+                row -> row.get(ATTRIBUTED_CHANNEL) == null ? Optional.<Order.Channel>empty()
+                        : Optional.of(new Order.Channel(row.get(ATTRIBUTED_CHANNEL), row.get(ATTRIBUTED_BY),
+                        row.get(ATTRIBUTED_CODE)))).getFirst();
     }
 
     /** A channel named by its code at checkout. */
@@ -164,28 +163,29 @@ final class ChannelRepository {
     /**
      * Ranked candidates (a named channel, the last coupon code a channel holds, the placer's channel: none looked for
      * when the placer has no id), the best one attributed; one row in channel_order always, the sub-orders' rows only
-     * with a channel. A checkout sends this text with every order, so it is one text whatever the codes (jOOQ casts
-     * each array it binds).
+     * with a channel. A checkout sends this text with every order, so it is one text whatever the codes, rendered once
+     * (decision 128; jOOQ casts each array, id and time it binds, so the text is the one sent before): the placer's
+     * type and id are one parameter each in two places.
      */
-    private static final String ATTRIBUTE = """
+    private static final String ATTRIBUTE_SQL = """
             with "chosen" as (
               select "channel_id", "code", "attributed_by", "rank" from (
-                select cast(? as uuid) as "channel_id", cast(? as text) as "code", 'code' as "attributed_by", 0 as "rank"
+                select {0} as "channel_id", cast({1} as text) as "code", 'code' as "attributed_by", 0 as "rank"
                 union all
                 (select "channel_code"."channel_id", "coupon"."code", 'code', 1
-                 from unnest(?, ?) with ordinality as "coupon"("code", "code_key", "position")
+                 from unnest({2}, {3}) with ordinality as "coupon"("code", "code_key", "position")
                  join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
                  order by "coupon"."position" desc limit 1)
                 union all
                 select "channel"."id", null, 'client', 2 from "channel"
-                where "channel"."principal_type" = ? and "channel"."principal_id" = cast(? as uuid)) "candidate"
+                where "channel"."principal_type" = {4} and "channel"."principal_id" = {5}) "candidate"
               where "channel_id" is not null
               order by "rank" limit 1),
             "order_row" as (
               insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
                 "placed_by_type", "placed_by_id", "customer_id", "currency")
-              select cast(? as uuid), cast(? as timestamp with time zone), "chosen"."channel_id",
-                "chosen"."attributed_by", "chosen"."code", ?, cast(? as uuid), cast(? as uuid), ?
+              select {6}, {7}, "chosen"."channel_id",
+                "chosen"."attributed_by", "chosen"."code", {4}, {5}, {8}, {9}
               from (select) "one" left join "chosen" on true
               returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
                 "channel_order"."code", "channel_order"."currency"),
@@ -194,11 +194,25 @@ final class ChannelRepository {
                 "net_sales", "total")
               select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
                 "order_row"."currency", "sub"."net_sales", "sub"."total"
-              from "order_row", unnest(?, ?, ?, ?)
+              from "order_row", unnest({10}, {11}, {12}, {13})
                 as "sub"("id", "merchant_id", "net_sales", "total")
               where "order_row"."channel_id" is not null)
             select "channel_id", "attributed_by", "code" from "order_row"
             """;
+
+    private static final Field<UUID> ATTRIBUTED_CHANNEL = DSL.field(DSL.name("channel_id"), SQLDataType.UUID);
+    private static final Field<String> ATTRIBUTED_BY = DSL.field(DSL.name("attributed_by"), SQLDataType.CLOB);
+    private static final Field<String> ATTRIBUTED_CODE = DSL.field(DSL.name("code"), SQLDataType.CLOB);
+    private static final RenderedStatement ATTRIBUTE = RenderedStatement.of(DSL.resultQuery(ATTRIBUTE_SQL,
+                    DSL.param("named_channel", SQLDataType.UUID), DSL.param("named_code", SQLDataType.CLOB),
+                    DSL.param("coupon_codes", SQLDataType.CLOB.array()),
+                    DSL.param("coupon_code_keys", SQLDataType.CLOB.array()), DSL.param("placed_by_type", String.class),
+                    DSL.param("placed_by_id", SQLDataType.UUID), DSL.param("order", UUID.class),
+                    DSL.param("placed_at", OffsetDateTime.class), DSL.param("customer", UUID.class),
+                    DSL.param("currency", String.class), DSL.param("sub_orders", SQLDataType.UUID.array()),
+                    DSL.param("merchants", SQLDataType.UUID.array()), DSL.param("net_sales", SQLDataType.BIGINT.array()),
+                    DSL.param("totals", SQLDataType.BIGINT.array()))
+            .coerce(ATTRIBUTED_CHANNEL, ATTRIBUTED_BY, ATTRIBUTED_CODE));
 
     /** The order's channel, if it is attributed to one. */
     Optional<Order.Channel> attributionOf(DSLContext db, UUID orderId) {

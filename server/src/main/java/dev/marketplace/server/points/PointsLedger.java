@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Table;
 import org.jooq.WithStep;
 import org.jooq.impl.DSL;
@@ -89,33 +90,35 @@ final class PointsLedger {
                      OffsetDateTime now) {
         List<Take> takes = plan(tx, customer, points, now, true);
         if (!takes.isEmpty()) {
-            spending(tx, takes, customer, kind, orderId, actor, reason, now)
-                    .select(DSL.count()).from(DSL.table(DSL.name("spent_entries"))).fetch();
+            tx.fetch(spending(DSL.val(takes.stream().map(Take::lotId).toArray(UUID[]::new), SQLDataType.UUID.array()),
+                            DSL.val(takes.stream().map(Take::points).toArray(Long[]::new), SQLDataType.BIGINT.array()),
+                            DSL.val(customer), DSL.val(kind), DSL.val(orderId, SQLDataType.UUID), DSL.val(actor),
+                            DSL.val(reason), DSL.val(now))
+                    .select(DSL.count()).from(DSL.table(DSL.name("spent_entries"))));
         }
         return takes;
     }
 
     /**
-     * The writes of spending {@code takes} ({@link #plan}ned with the lots locked): each lot's remaining points
-     * lowered, and its entry, as two data-modifying parts of one statement whose end the caller writes (so that its
-     * own rows go in the same round trip). Both parts run whatever that end reads.
+     * The writes of spending the points {@code taken} from {@code lots} ({@link #plan}ned with the lots locked): each
+     * lot's remaining points lowered, and its entry, as two data-modifying parts of one statement whose end the caller
+     * writes (so that its own rows go in the same round trip). Both parts run whatever that end reads. Of fields, so
+     * that the same statement is sent with values ({@link #spend}) or rendered once with named parameters (a
+     * checkout's points, {@code PointsService.placed}).
      */
-    WithStep spending(DSLContext tx, List<Take> takes, UUID customer, String kind, UUID orderId, String actor,
-                      String reason, OffsetDateTime now) {
-        Table<?> taken = DSL.table("unnest({0}, {1}) AS taken(lot_id, points)",
-                DSL.val(takes.stream().map(Take::lotId).toArray(UUID[]::new), SQLDataType.UUID.array()),
-                DSL.val(takes.stream().map(Take::points).toArray(Long[]::new), SQLDataType.BIGINT.array()));
+    static WithStep spending(Field<UUID[]> lots, Field<Long[]> taken, Field<UUID> customer, Field<String> kind,
+                             Field<UUID> orderId, Field<String> actor, Field<String> reason, Field<OffsetDateTime> now) {
+        Table<?> takes = DSL.table("unnest({0}, {1}) AS taken(lot_id, points)", lots, taken);
+        Field<UUID> lot = DSL.field(DSL.name("taken", "lot_id"), SQLDataType.UUID);
+        Field<Long> points = DSL.field(DSL.name("taken", "points"), SQLDataType.BIGINT);
         var entries = DSL.insertInto(POINTS_ENTRY, POINTS_ENTRY.CUSTOMER_ID, POINTS_ENTRY.LOT_ID, POINTS_ENTRY.KIND,
-                POINTS_ENTRY.BUCKET, POINTS_ENTRY.POINTS, POINTS_ENTRY.ORDER_ID, POINTS_ENTRY.SUB_ORDER_ID,
-                POINTS_ENTRY.ACTOR, POINTS_ENTRY.REASON, POINTS_ENTRY.OCCURRED_AT);
-        for (Take take : takes) {
-            entries = entries.values(customer, take.lotId(), kind, AVAILABLE, -take.points(), orderId, null, actor,
-                    reason, now);
-        }
-        return tx.with("spent_lots").as(DSL.update(POINTS_LOT)
-                        .set(POINTS_LOT.REMAINING, POINTS_LOT.REMAINING.minus(DSL.field(DSL.name("taken", "points"),
-                                SQLDataType.BIGINT)))
-                        .from(taken).where(POINTS_LOT.ID.eq(DSL.field(DSL.name("taken", "lot_id"), SQLDataType.UUID)))
+                        POINTS_ENTRY.BUCKET, POINTS_ENTRY.POINTS, POINTS_ENTRY.ORDER_ID, POINTS_ENTRY.SUB_ORDER_ID,
+                        POINTS_ENTRY.ACTOR, POINTS_ENTRY.REASON, POINTS_ENTRY.OCCURRED_AT)
+                .select(DSL.select(customer, lot, kind, DSL.inline(AVAILABLE), points.neg(), orderId,
+                        DSL.inline(null, SQLDataType.UUID), actor, reason, now).from(takes));
+        return DSL.with("spent_lots").as(DSL.update(POINTS_LOT)
+                        .set(POINTS_LOT.REMAINING, POINTS_LOT.REMAINING.minus(points))
+                        .from(takes).where(POINTS_LOT.ID.eq(lot))
                         .returningResult(POINTS_LOT.ID))
                 .with("spent_entries").as(entries.returningResult(POINTS_ENTRY.ID));
     }

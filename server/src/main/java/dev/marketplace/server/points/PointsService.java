@@ -21,6 +21,7 @@ import dev.marketplace.server.platform.events.Parties;
 import dev.marketplace.server.platform.http.FieldError;
 import dev.marketplace.server.platform.http.ProblemException;
 import dev.marketplace.server.platform.money.Money;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -33,9 +34,10 @@ import java.util.UUID;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.InsertValuesStepN;
-import org.jooq.Record;
+import org.jooq.Record1;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The points programme's life of an order (decision 35): points held at checkout ({@link OrderPoints}), earned at
@@ -93,45 +95,90 @@ final class PointsService implements OrderPoints {
         // statement's end, the order's row inserted by then).
         OffsetDateTime now = now();
         List<PointsLedger.Take> takes = points == 0 ? List.of() : ledger.plan(tx, customerId, points, now, true);
-        var orderRow = DSL.insertInto(POINTS_ORDER)
-                .set(POINTS_ORDER.ORDER_ID, orderId)
-                .set(POINTS_ORDER.CUSTOMER_ID, customerId)
-                .set(POINTS_ORDER.CURRENCY, currency)
-                .set(POINTS_ORDER.REDEEMED_POINTS, points)
-                .set(POINTS_ORDER.PAYMENT_DUE_AT, paymentDueAt)
-                .returningResult(POINTS_ORDER.ORDER_ID);
-        var order = (takes.isEmpty() ? tx.with("points_order_row") : ledger.spending(tx, takes, customerId, "redeemed",
-                orderId, "customer:" + customerId, "order " + orderId, now).with("points_order_row")).as(orderRow);
-        if (takes.isEmpty()) {
-            withLines(order.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS), orderId, lines, linePoints)
-                    .execute();
-            return discounts;
-        }
-        var redemptions = order.with("points_order_lines").as(withLines(DSL.insertInto(POINTS_ORDER_LINE,
-                        POINTS_ORDER_LINE_COLUMNS), orderId, lines, linePoints).returningResult(POINTS_ORDER_LINE.LINE_NUMBER))
-                .insertInto(POINTS_REDEMPTION, POINTS_REDEMPTION.ORDER_ID, POINTS_REDEMPTION.LOT_ID,
-                        POINTS_REDEMPTION.POINTS);
-        for (PointsLedger.Take take : takes) {
-            redemptions = redemptions.values(orderId, take.lotId(), take.points());
-        }
-        redemptions.execute();
+        (takes.isEmpty() ? ROWS : ROWS_REDEEMING).execute(tx, binds -> {
+            binds.uuid("order", orderId).uuid("customer", customerId).text("currency", currency)
+                    .bigint("redeemed", points).timestamp("payment_due_at", paymentDueAt)
+                    .uuids("sub_orders", lines.stream().map(Line::subOrderId).toList())
+                    .uuids("merchants", lines.stream().map(Line::merchantId).toList())
+                    .integers("line_numbers", lines.stream().map(Line::lineNumber).toList())
+                    .uuids("categories", lines.stream().map(Line::categoryId).toList())
+                    .bigints("quantities", lines.stream().map(Line::quantity).toList())
+                    .bigints("subtotals", lines.stream().map(line -> line.subtotal().amount()).toList())
+                    .bigints("line_points", java.util.Arrays.stream(linePoints).boxed().toList());
+            if (!takes.isEmpty()) {
+                binds.uuids("lots", takes.stream().map(PointsLedger.Take::lotId).toList())
+                        .bigints("lot_points", takes.stream().map(PointsLedger.Take::points).toList())
+                        .text("actor", "customer:" + customerId).text("reason", "order " + orderId)
+                        .timestamp("now", now);
+            }
+        });
         return discounts;
     }
 
+    /*
+     * The checkout's points statements of placed(), rendered once (decision 128): the order's points row and its lines
+     * (arrays through unnest, one text whatever their number); when points are redeemed, the same with the lots'
+     * spending before and the redemptions after (arrays too). Two texts, so that an order redeeming nothing writes
+     * nothing to the lots' tables (no empty writes to plan and lock).
+     */
+    private static final Field<UUID> ORDER = DSL.param("order", UUID.class);
+    private static final Field<UUID> CUSTOMER = DSL.param("customer", UUID.class);
     private static final Field<?>[] POINTS_ORDER_LINE_COLUMNS = {POINTS_ORDER_LINE.ORDER_ID,
             POINTS_ORDER_LINE.SUB_ORDER_ID, POINTS_ORDER_LINE.MERCHANT_ID, POINTS_ORDER_LINE.LINE_NUMBER,
             POINTS_ORDER_LINE.CATEGORY_ID, POINTS_ORDER_LINE.QUANTITY, POINTS_ORDER_LINE.SUBTOTAL_AMOUNT,
             POINTS_ORDER_LINE.POINTS};
 
-    /** The placed order's lines, each with its share of the points, as the rows of {@code insert}. */
-    private static <R extends Record> InsertValuesStepN<R> withLines(InsertValuesStepN<R> insert, UUID orderId,
-                                                                      List<Line> lines, long[] linePoints) {
-        for (int i = 0; i < lines.size(); i++) {
-            Line line = lines.get(i);
-            insert = insert.values(orderId, line.subOrderId(), line.merchantId(), line.lineNumber(), line.categoryId(),
-                    line.quantity(), line.subtotal().amount(), linePoints[i]);
-        }
-        return insert;
+    private static final RenderedStatement ROWS = RenderedStatement.of(DSL.with("points_order_row").as(orderRow())
+            .insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS).select(orderLines()));
+    private static final RenderedStatement ROWS_REDEEMING = redeemingStatement();
+
+    private static org.jooq.InsertResultStep<Record1<UUID>> orderRow() {
+        return DSL.insertInto(POINTS_ORDER)
+                .set(POINTS_ORDER.ORDER_ID, ORDER)
+                .set(POINTS_ORDER.CUSTOMER_ID, CUSTOMER)
+                .set(POINTS_ORDER.CURRENCY, DSL.param("currency", String.class))
+                .set(POINTS_ORDER.REDEEMED_POINTS, DSL.param("redeemed", Long.class))
+                .set(POINTS_ORDER.PAYMENT_DUE_AT, DSL.param("payment_due_at", OffsetDateTime.class))
+                .returningResult(POINTS_ORDER.ORDER_ID);
+    }
+
+    /** The order's points lines, each with its share of the points, from the arrays bound. */
+    private static org.jooq.Select<?> orderLines() {
+        Table<?> lines = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}) AS line(sub_order_id, merchant_id, "
+                        + "line_number, category_id, quantity, subtotal, points)",
+                DSL.param("sub_orders", SQLDataType.UUID.array()), DSL.param("merchants", SQLDataType.UUID.array()),
+                DSL.param("line_numbers", SQLDataType.INTEGER.array()),
+                DSL.param("categories", SQLDataType.UUID.array()), DSL.param("quantities", SQLDataType.BIGINT.array()),
+                DSL.param("subtotals", SQLDataType.BIGINT.array()),
+                DSL.param("line_points", SQLDataType.BIGINT.array()));
+        return DSL.select(ORDER, column("line", "sub_order_id", SQLDataType.UUID),
+                        column("line", "merchant_id", SQLDataType.UUID),
+                        column("line", "line_number", SQLDataType.INTEGER),
+                        column("line", "category_id", SQLDataType.UUID),
+                        column("line", "quantity", SQLDataType.BIGINT),
+                        column("line", "subtotal", SQLDataType.BIGINT),
+                        column("line", "points", SQLDataType.BIGINT))
+                .from(lines);
+    }
+
+    private static RenderedStatement redeemingStatement() {
+        Field<UUID[]> lots = DSL.param("lots", SQLDataType.UUID.array());
+        Field<Long[]> lotPoints = DSL.param("lot_points", SQLDataType.BIGINT.array());
+        return RenderedStatement.of(PointsLedger.spending(lots, lotPoints, CUSTOMER, DSL.inline("redeemed"), ORDER,
+                        DSL.param("actor", String.class), DSL.param("reason", String.class),
+                        DSL.param("now", OffsetDateTime.class))
+                .with("points_order_row").as(orderRow())
+                .with("points_order_lines").as(DSL.insertInto(POINTS_ORDER_LINE, POINTS_ORDER_LINE_COLUMNS)
+                        .select(orderLines()).returningResult(POINTS_ORDER_LINE.LINE_NUMBER))
+                .insertInto(POINTS_REDEMPTION, POINTS_REDEMPTION.ORDER_ID, POINTS_REDEMPTION.LOT_ID,
+                        POINTS_REDEMPTION.POINTS)
+                .select(DSL.select(ORDER, column("redeemed", "lot_id", SQLDataType.UUID),
+                                column("redeemed", "points", SQLDataType.BIGINT))
+                        .from(DSL.table("unnest({0}, {1}) AS redeemed(lot_id, points)", lots, lotPoints))));
+    }
+
+    private static <T> Field<T> column(String table, String column, org.jooq.DataType<T> type) {
+        return DSL.field(DSL.name(table, column), type);
     }
 
     @Override
