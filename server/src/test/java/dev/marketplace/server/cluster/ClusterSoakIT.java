@@ -355,8 +355,7 @@ class ClusterSoakIT {
                 Await.until(Duration.ofSeconds(180), "payments and refunds settled, subscribers caught up, webhooks delivered",
                         () -> shop.count("SELECT count(*) FROM payment WHERE status = 'pending'") == 0
                         && shop.count("SELECT count(*) FROM payment_refund WHERE status = 'pending'") == 0
-                        && shop.count("""
-                                SELECT count(*) FROM event_subscription s WHERE """ + SubscriberBacklog.BEHIND) == 0
+                        && shop.count("SELECT count(*) FROM event_subscription s WHERE " + SubscriberBacklog.BEHIND) == 0
                         && shop.count("SELECT count(*) FROM webhook_delivery WHERE status <> 'delivered'") == 0
                         && partner.pending() == 0);
             } catch (AssertionError e) {
