@@ -64,8 +64,11 @@ public final class EventSubscribers {
     private final String node;
     private final Settings settings;
     private final MeterRegistry meters;
-    private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
-    private final Map<String, AtomicLong> lags = new LinkedHashMap<>();
+    private final Map<String, Subscribed> subscribers = new LinkedHashMap<>();
+
+    /** A subscriber this node runs, with its lag's query (built once: its types do not change) and last figure. */
+    private record Subscribed(Subscriber subscriber, Field<Long> lagQuery, AtomicLong lag) {
+    }
 
     /** @param node names this node in the leases it holds; unique per running server */
     public EventSubscribers(DSLContext dsl, String node, Settings settings, MeterRegistry meters) {
@@ -85,21 +88,20 @@ public final class EventSubscribers {
      * {@code jobs} as {@link #jobName}.
      */
     public synchronized void subscribe(Subscriber subscriber, Jobs jobs) {
-        if (subscribers.putIfAbsent(subscriber.name(), subscriber) != null) {
+        // Its types, for the polls' read of what is pending and for anyone asking whether it has caught up.
+        String[] types = subscriber.types().stream().map(EventType::wireName).sorted().toArray(String[]::new);
+        Subscribed subscribed = new Subscribed(subscriber, lag(types), new AtomicLong());
+        if (subscribers.putIfAbsent(subscriber.name(), subscribed) != null) {
             throw new IllegalArgumentException("a subscriber named " + subscriber.name() + " exists");
         }
-        // Its types, for the polls' read of what is pending and for anyone asking whether it has caught up.
-        String[] types = typeNames(subscriber);
         dsl.insertInto(EVENT_SUBSCRIPTION).set(EVENT_SUBSCRIPTION.NAME, subscriber.name())
                 .set(EVENT_SUBSCRIPTION.TYPES, types)
                 .onConflict(EVENT_SUBSCRIPTION.NAME).doUpdate().set(EVENT_SUBSCRIPTION.TYPES, types).execute();
-        AtomicLong lag = new AtomicLong();
-        lags.put(subscriber.name(), lag);
-        meters.getOrCreate(Gauge.builder("events.lag", lag, AtomicLong::get)
+        meters.getOrCreate(Gauge.builder("events.lag", subscribed.lag(), AtomicLong::get)
                 .tags(List.of(Tag.create("subscriber", subscriber.name())))
                 .description("Settled domain event positions from a subscriber's first event not yet handled"));
         jobs.schedule(jobName(subscriber.name()), settings.pollEvery(), settings.pollEvery(),
-                () -> poll(subscriber));
+                () -> poll(subscribed));
     }
 
     /**
@@ -114,10 +116,11 @@ public final class EventSubscribers {
      * event took the batch path (7 statements and a commit) just to move the cursor past others' events: five of the
      * six subscribers, four times a second each, whatever the load (decision 124).
      */
-    long poll(Subscriber subscriber) {
+    private long poll(Subscribed subscribed) {
         ChangeLog.settle(dsl);
+        Subscriber subscriber = subscribed.subscriber();
         String name = subscriber.name();
-        Field<Long> lag = lag(subscriber);
+        Field<Long> lag = subscribed.lagQuery();
         Record4<Long, Boolean, Boolean, Boolean> state = dsl.select(lag,
                         DSL.field(EVENT_SUBSCRIPTION.LEASE_HOLDER.ne(node)
                                 .and(EVENT_SUBSCRIPTION.LEASE_EXPIRES_AT.gt(DSL.currentOffsetDateTime()))),
@@ -127,7 +130,7 @@ public final class EventSubscribers {
                 .from(EVENT_SUBSCRIPTION, DOMAIN_EVENT_FEED)
                 .where(EVENT_SUBSCRIPTION.NAME.eq(name))
                 .fetchSingle();
-        lags.get(name).set(state.value1());
+        subscribed.lag().set(state.value1());
         boolean heldElsewhere = Boolean.TRUE.equals(state.value2());
         boolean heldHereLong = Boolean.TRUE.equals(state.value3());
         boolean nothingPending = state.value1() == 0 && Boolean.TRUE.equals(state.value4());
@@ -143,7 +146,7 @@ public final class EventSubscribers {
             batch = dsl.transactionResult(tx -> handleBatch(tx.dsl(), subscriber));
             handled += batch.handled();
         } while (batch.more());
-        lags.get(name).set(dsl.select(lag).from(EVENT_SUBSCRIPTION, DOMAIN_EVENT_FEED)
+        subscribed.lag().set(dsl.select(lag).from(EVENT_SUBSCRIPTION, DOMAIN_EVENT_FEED)
                 .where(EVENT_SUBSCRIPTION.NAME.eq(name)).fetchSingle().value1());
         return handled;
     }
@@ -155,22 +158,18 @@ public final class EventSubscribers {
      * {@code (type, position)} index, an idle poll's whole read of events. The node's own types, not the row's: a
      * node of another version may have written those.
      */
-    private static Field<Long> lag(Subscriber subscriber) {
+    private static Field<Long> lag(String[] types) {
         return DSL.field("""
                         coalesce({0} + 1 - (SELECT min(first.position) FROM unnest({1}) AS of(type),
                             LATERAL (SELECT e.position FROM domain_event e
                                       WHERE e.type = of.type AND e.position > {2} AND e.position <= {0}
                                       ORDER BY e.position LIMIT 1) AS first), 0)""", SQLDataType.BIGINT,
-                DOMAIN_EVENT_FEED.SETTLED_THROUGH, DSL.val(typeNames(subscriber)), EVENT_SUBSCRIPTION.POSITION);
-    }
-
-    private static String[] typeNames(Subscriber subscriber) {
-        return subscriber.types().stream().map(EventType::wireName).sorted().toArray(String[]::new);
+                DOMAIN_EVENT_FEED.SETTLED_THROUGH, DSL.val(types), EVENT_SUBSCRIPTION.POSITION);
     }
 
     /** The subscriber of that name this node runs. */
     synchronized Optional<Subscriber> subscriber(String name) {
-        return Optional.ofNullable(subscribers.get(name));
+        return Optional.ofNullable(subscribers.get(name)).map(Subscribed::subscriber);
     }
 
     /** Gives up this node's leases (a clean stop), so other nodes take its subscribers over at once. */

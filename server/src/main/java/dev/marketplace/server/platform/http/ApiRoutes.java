@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -60,8 +64,8 @@ public final class ApiRoutes {
     private final Map<String, Route> routesByTemplate;
 
     private ApiRoutes(List<Route> routes) {
-        Map<String, List<Route>> byShape = new java.util.LinkedHashMap<>();
-        Map<String, Route> byTemplate = new java.util.HashMap<>();
+        Map<String, List<Route>> byShape = new LinkedHashMap<>();
+        Map<String, Route> byTemplate = new HashMap<>();
         for (Route route : routes) {
             byShape.computeIfAbsent(shape(route.template()), key -> new ArrayList<>()).add(route);
             byTemplate.put(route.template(), route);
@@ -103,7 +107,7 @@ public final class ApiRoutes {
             List<Route> routes = new ArrayList<>();
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 String[] fields = line.split("\t");
-                Map<String, Operation> operationsByMethod = new java.util.HashMap<>();
+                Map<String, Operation> operationsByMethod = new HashMap<>();
                 for (int i = 1; i < fields.length; i++) {
                     int colon = fields[i].indexOf(':');
                     String method = colon < 0 ? fields[i] : fields[i].substring(0, colon);
@@ -136,7 +140,7 @@ public final class ApiRoutes {
         StringBuilder text = new StringBuilder();
         for (Route route : documentRoutes()) {
             text.append(route.template());
-            route.operationsByMethod().values().stream().sorted(java.util.Comparator.comparing(Operation::method))
+            route.operationsByMethod().values().stream().sorted(Comparator.comparing(Operation::method))
                     .forEach(operation -> text.append('\t').append(operation.method()).append(operation.isPublic() ? ""
                             : ":" + String.join(",", new TreeSet<>(operation.scopes()))));
             text.append('\n');
@@ -171,7 +175,7 @@ public final class ApiRoutes {
             if (!isCanonical(template.replaceAll("\\{[^}]+}", "x"))) {
                 throw new IllegalArgumentException("a path must be in canonical form: " + template);
             }
-            Map<String, Operation> operationsByMethod = new java.util.HashMap<>();
+            Map<String, Operation> operationsByMethod = new HashMap<>();
             item.forEach((key, operation) -> {
                 if (METHODS.contains(key)) {
                     String method = key.toUpperCase(Locale.ROOT);
@@ -207,7 +211,7 @@ public final class ApiRoutes {
         if (requirements.size() == 1 && requirements.getFirst() instanceof Map<?, ?> requirement
                 && requirement.keySet().equals(Set.of("oauth2")) && requirement.get("oauth2") instanceof List<?> scopes) {
             return new Operation(method, template, false,
-                    scopes.stream().map(String.class::cast).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+                    scopes.stream().map(String.class::cast).collect(Collectors.toUnmodifiableSet()));
         }
         throw new IllegalArgumentException(method + " " + template + " has security the server cannot enforce: "
                 + requirements);
