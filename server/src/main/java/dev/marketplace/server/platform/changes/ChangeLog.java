@@ -39,10 +39,13 @@ public final class ChangeLog {
     /**
      * Gives positions to the changes of every transaction that finished before all running ones began; returns how
      * many. Costs one index probe when nothing is pending; safe on several nodes (an advisory lock). One statement,
-     * so its own transaction (the pool's connections auto-commit): one round trip.
+     * so its own transaction (the pool's connections auto-commit): one round trip. Every caller polls (the settling
+     * job, each subscriber's poll), so when another caller is settling it returns 0 rather than wait for the lock:
+     * what that caller's snapshot missed, the next poll settles (decision 129).
      */
     public static long settle(DSLContext dsl) {
-        return dsl.select(DSL.function("settle_changes", SQLDataType.BIGINT)).fetchSingle().value1();
+        return dsl.select(DSL.function("settle_changes", SQLDataType.BIGINT, DSL.inline(false)))
+                .fetchSingle().value1();
     }
 
     /**
