@@ -39,13 +39,25 @@ public final class ChangeLog {
     /**
      * Gives positions to the changes of every transaction that finished before all running ones began; returns how
      * many. Costs one index probe when nothing is pending; safe on several nodes (an advisory lock). One statement,
-     * so its own transaction (the pool's connections auto-commit): one round trip. Every caller polls (the settling
-     * job, each subscriber's poll), so when another caller is settling it returns 0 rather than wait for the lock:
-     * what that caller's snapshot missed, the next poll settles (decision 129).
+     * so its own transaction (the pool's connections auto-commit): one round trip. Waits for the lock while another
+     * caller settles: for a reader that must find its own committed writes settled when this returns (a feed page,
+     * the feeds' head).
      */
     public static long settle(DSLContext dsl) {
-        return dsl.select(DSL.function("settle_changes", SQLDataType.BIGINT, DSL.inline(false)))
-                .fetchSingle().value1();
+        return settle(dsl, true);
+    }
+
+    /**
+     * As {@link #settle}, for a poller (the settling job, each subscriber's poll): while another caller settles it
+     * returns 0 at once rather than queue for the lock and then find the rows settled; what that caller's snapshot
+     * missed, the next poll settles (decision 129).
+     */
+    public static long settleUnlessBusy(DSLContext dsl) {
+        return settle(dsl, false);
+    }
+
+    private static long settle(DSLContext dsl, boolean wait) {
+        return dsl.select(DSL.function("settle_changes", SQLDataType.BIGINT, DSL.inline(wait))).fetchSingle().value1();
     }
 
     /**

@@ -31,7 +31,7 @@ public final class ChangesModule implements Module {
 
     @Override
     public void jobs(Jobs jobs) {
-        jobs.schedule(SETTLING_JOB, SETTLING_EVERY, SETTLING_EVERY, () -> ChangeLog.settle(dsl));
+        jobs.schedule(SETTLING_JOB, SETTLING_EVERY, SETTLING_EVERY, () -> ChangeLog.settleUnlessBusy(dsl));
         jobs.schedule(RETENTION_JOB, PRUNING_EVERY, PRUNING_EVERY, () -> retention.pruneExpired(dsl));
     }
 }

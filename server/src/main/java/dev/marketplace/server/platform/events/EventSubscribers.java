@@ -117,7 +117,7 @@ public final class EventSubscribers {
      * six subscribers, four times a second each, whatever the load (decision 124).
      */
     private long poll(Subscribed subscribed) {
-        ChangeLog.settle(dsl);
+        ChangeLog.settleUnlessBusy(dsl);
         Subscriber subscriber = subscribed.subscriber();
         String name = subscriber.name();
         Field<Long> lag = subscribed.lagQuery();
