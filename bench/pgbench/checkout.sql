@@ -37,13 +37,11 @@ where ("cart"."id" = cast(:cart_id as uuid)
     or ("cart"."customer_id" = cast(:customer_id as uuid) and 'storefront' = 'storefront'
         and "cart"."storefront_id" = cast(:storefront_id as uuid))))
 order by "cart_line"."added_at", "cart_line"."variant_id";
--- The variants for sale: price, merchant, title and attributes, the category's commission (decision 58).
-select "product_variant"."id", "product_variant"."product_id", "product_variant"."merchant_id", "product"."category_id",
-  "product_variant"."sku", "product"."title", "product"."attributes", "product_variant"."price_amount",
-  "product_variant"."price_currency", "product"."status", "catalog_category"."commission_rate_bps"
-from "product_variant" join "product" on "product"."id" = "product_variant"."product_id"
-join "catalog_category" on "catalog_category"."id" = "product"."category_id"
-where "product_variant"."id" = any (cast(:variants as uuid[]));
+-- The variants for sale: price, merchant, title and attributes, the category's commission (decision 58), through the
+-- function PostgreSQL plans once per connection (decision 130).
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:variants as uuid[]));
 -- Which of the variants' merchants may take orders.
 select "merchant"."id" from "merchant"
 where ("merchant"."id" in (cast((CAST(:merchants AS uuid[]))[1] as uuid), cast((CAST(:merchants AS uuid[]))[2] as uuid),

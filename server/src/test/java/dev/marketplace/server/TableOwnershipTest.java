@@ -27,7 +27,8 @@ class TableOwnershipTest {
     /** Table → the package (below {@code dev.marketplace.server}) of the domain that owns it. The one map. */
     static final Map<String, String> OWNERS = owners(
             owned("catalog", "catalog_category", "product", "product_variant", "listing_search", "merchant_rating",
-                    "listing_change_batch", "search_index_snapshot", "listing_search_version", "product_feed_entry"),
+                    "listing_change_batch", "search_index_snapshot", "listing_search_version", "product_feed_entry",
+                    "variants_for_sale"),
             owned("merchants", "merchant", "merchant_status_change"),
             owned("clients", "api_client", "storefront"),
             owned("customers", "customer", "customer_token", "customer_privacy_event", "sign_in_event",

@@ -43,6 +43,7 @@ import java.util.function.Consumer;
 import java.util.function.ObjLongConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -433,13 +434,16 @@ final class ProductRepository {
      * checkout, lease create and lease commit runs it.
      */
     static final class VariantsForSale {
-        private static final RenderedStatement STATEMENT = RenderedStatement.of(DSL.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID,
-                            PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID, PRODUCT_VARIANT.SKU, PRODUCT.TITLE,
-                            PRODUCT.ATTRIBUTES, PRODUCT_VARIANT.PRICE_AMOUNT, PRODUCT_VARIANT.PRICE_CURRENCY,
-                            PRODUCT.STATUS, CATALOG_CATEGORY.COMMISSION_RATE_BPS)
-                    .from(PRODUCT_VARIANT).join(PRODUCT).on(PRODUCT.ID.eq(PRODUCT_VARIANT.PRODUCT_ID))
-                    .join(CATALOG_CATEGORY).on(CATALOG_CATEGORY.ID.eq(PRODUCT.CATEGORY_ID))
-                .where(PRODUCT_VARIANT.ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array())))));
+        /**
+         * Through V108's function, which PostgreSQL plans once per connection: sent as itself, the join was planned
+         * anew on every execution (decision 130). Its columns are named as the tables' are, and read by those names.
+         */
+        private static final RenderedStatement STATEMENT = RenderedStatement.of(DSL.select(Stream.of(
+                        PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID, PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID,
+                        PRODUCT_VARIANT.SKU, PRODUCT.TITLE, PRODUCT.ATTRIBUTES, PRODUCT_VARIANT.PRICE_AMOUNT,
+                        PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS, CATALOG_CATEGORY.COMMISSION_RATE_BPS)
+                .map(column -> DSL.field(DSL.name(column.getName()), column.getDataType())).toList())
+                .from(DSL.table("variants_for_sale({0})", DSL.param("variants", SQLDataType.UUID.array()))));
 
         Map<UUID, VariantForSale> find(DSLContext db, Collection<UUID> variantIds) {
             Map<UUID, VariantForSale> variants = new LinkedHashMap<>();

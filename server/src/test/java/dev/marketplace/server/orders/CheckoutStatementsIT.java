@@ -359,7 +359,8 @@ class CheckoutStatementsIT {
     /** A statement a checkout's refusal would run on its own account (not a job's, the audit batch's or a lease's). */
     private static boolean aRefusalsOwn(String sql) {
         return sql.contains("\"cart\"") || sql.contains("\"idempotency_record\"") || sql.contains("\"stock_level\"")
-                || sql.contains("\"product_variant\"") || sql.contains("\"merchant\"") || sql.contains("dropship");
+                || sql.contains("\"product_variant\"") || sql.contains("variants_for_sale")
+                || sql.contains("\"merchant\"") || sql.contains("dropship");
     }
 
     private static long auditedRefusals() {
