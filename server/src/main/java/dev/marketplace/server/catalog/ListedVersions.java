@@ -146,13 +146,15 @@ final class ListedVersions {
 
     /** Each held product not marked seen by {@link #seenIn}: those no longer listed, after a catch-up's statement. */
     void forEachUnseen(Consumer<UUID> productId) {
-        for (int at = seen.nextClearBit(0); at < size(); at = seen.nextClearBit(at + 1)) {
-            productId.accept(new UUID(mostSignificant[at], leastSignificant[at]));
+        for (int at = 0; at < size(); at++) {
+            if (!seen.get(at)) {
+                productId.accept(new UUID(mostSignificant[at], leastSignificant[at]));
+            }
         }
     }
 
     int unseen() {
-        return size() - seen.cardinality(0, size());
+        return size() - seen.cardinality();
     }
 
     /** Whether a version of {@code productId} is held. */
