@@ -83,7 +83,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
@@ -171,11 +171,11 @@ public final class MarketplaceServer implements AutoCloseable {
         // the last stop read back (decision 105): the readiness probe waits for the index, the index for this read.
         Path dataDirectory = Path.of(config.get("data.dir").asString().get());
         CompletableFuture<SavedSearchIndex> savedSearchIndexRead = beside("saved search index read", phases,
-                () -> SavedSearchIndex.read(config.get("catalog"), dataDirectory));
+                read -> SavedSearchIndex.read(config.get("catalog"), dataDirectory, read::partEnded));
         CompletableFuture<ApiRoutes> documentRead = beside("OpenAPI document read", phases,
-                ApiRoutes::fromClasspathRoutes);
+                read -> ApiRoutes.fromClasspathRoutes());
         CompletableFuture<OutboundHttp> outboundMade = beside("outbound HTTP client made", phases,
-                () -> OutboundHttp.create(config.get("outbound")));
+                made -> OutboundHttp.create(config.get("outbound")));
         Database database;
         NodeLiveness node;
         OutboundHttp outbound;
@@ -352,10 +352,15 @@ public final class MarketplaceServer implements AutoCloseable {
         return module;
     }
 
-    /** Starts a phase on a thread of its own. */
-    private static <T> CompletableFuture<T> beside(String phase, StartupPhases phases, Supplier<T> work) {
-        return CompletableFuture.supplyAsync(() -> phases.timed(phase, work),
-                runnable -> Thread.ofPlatform().name("start-up: " + phase).start(runnable));
+    /** Starts a phase on a thread of its own; the work may name its parts. */
+    private static <T> CompletableFuture<T> beside(String phase, StartupPhases phases,
+                                                   Function<StartupPhases.Phase, T> work) {
+        return CompletableFuture.supplyAsync(() -> {
+            StartupPhases.Phase timed = phases.begin(phase);
+            T result = work.apply(timed);
+            timed.ended();
+            return result;
+        }, runnable -> Thread.ofPlatform().name("start-up: " + phase).start(runnable));
     }
 
     /** The result of work done beside the start, its failure thrown as this thread's. */

@@ -277,7 +277,7 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
                 index = saved.get().index();
                 empty.close();
                 startedFromSaved = true;
-                catchUp(started, cpuStarted, saved.get().versions());
+                catchUp(started, cpuStarted, saved.get().versions().orElseThrow()); // usable: saved beside it
                 return;
             }
         }
@@ -293,25 +293,25 @@ final class ListingSearch implements ChangeNotifications.Subscriber, AutoCloseab
      * the documents): documents of rows that changed or are new re-read, those of products no longer listed removed.
      * Changes committed after this node began listening are announced anyway (and re-read again, harmlessly).
      */
-    private void catchUp(long started, long cpuStarted, Map<UUID, Long> held) {
+    private void catchUp(long started, long cpuStarted, ListedVersions held) {
         noteIncomplete();
         try {
             List<UUID> changed = new ArrayList<>();
             long queried = System.nanoTime();
             products.forEachListedVersion(database.dsl(), (productId, version) -> {
-                Long heldVersion = held.remove(productId);
-                if (heldVersion == null || heldVersion != version) {
+                if (!held.seenIn(productId, version)) {
                     changed.add(productId);
                 }
             });
-            held.keySet().forEach(index::remove); // no longer listed
+            int removed = held.unseen();
+            held.forEachUnseen(index::remove); // no longer listed
             reread(changed);
             index.publish();
-            appliedChanges.add(changed.size() + held.size());
+            appliedChanges.add(changed.size() + removed);
             complete = true;
             filledOnce = true;
             LOG.log(Level.INFO, "search index brought up to date (" + changed.size() + " listings re-read, "
-                    + held.size() + " removed, " + index.size() + " held) in "
+                    + removed + " removed, " + index.size() + " held) in "
                     + (System.nanoTime() - started) / 1_000_000 + " ms, "
                     + (THREADS.getCurrentThreadCpuTime() - cpuStarted) / 1_000_000 + " ms of its CPU (waiting for the "
                     + "saved index and checking it, or listing the versions held, " + (queried - started) / 1_000_000

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.SortedMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.nio.file.Path;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.codecs.CodecUtil;
@@ -29,7 +30,9 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.FilterMergePolicy;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
@@ -145,9 +148,10 @@ final class SearchIndex implements AutoCloseable {
 
     /**
      * The index saved in {@code saved} by {@link #saveTo}, read into memory; every file's checksum is verified first,
-     * so a damaged or cut-off file is an exception, not a wrong answer later.
+     * so a damaged or cut-off file is an exception, not a wrong answer later. Its two steps are named to
+     * {@code partEnded} as they end.
      */
-    static SearchIndex readFrom(Path saved) throws IOException {
+    static SearchIndex readFrom(Path saved, Consumer<String> partEnded) throws IOException {
         ByteBuffersDirectory copy = new ByteBuffersDirectory();
         try (FSDirectory files = FSDirectory.open(saved)) {
             SegmentInfos commit = SegmentInfos.readLatestCommit(files);
@@ -162,22 +166,32 @@ final class SearchIndex implements AutoCloseable {
             copy.close();
             throw e;
         }
-        return new SearchIndex(copy, IndexWriterConfig.OpenMode.APPEND);
+        partEnded.accept("files read and checked");
+        SearchIndex index = new SearchIndex(copy, IndexWriterConfig.OpenMode.APPEND);
+        partEnded.accept("writer and searcher opened");
+        return index;
     }
 
     /**
      * Commits the index with {@code data} and copies the commit's files into the empty directory {@code target},
-     * synced to disk. Changes made meanwhile (by the listener) go on; the commit holds each document whole.
+     * synced to disk, with the commit's versions beside them ({@link ListedVersions#FILE}). Changes made meanwhile (by
+     * the listener) go on; the commit holds each document whole.
      */
     void saveTo(Path target, Map<String, String> data) throws IOException {
         writer.setLiveCommitData(data.entrySet());
         writer.commit();
         SegmentInfos commit = SegmentInfos.readLatestCommit(directory);
+        ListedVersions versions;
+        try (DirectoryReader committed = DirectoryReader.open(directory)) { // saves are one at a time: this commit
+            versions = versions(committed);
+        }
         try (FSDirectory files = FSDirectory.open(target)) {
-            List<String> names = List.copyOf(commit.files(true));
+            List<String> names = new ArrayList<>(commit.files(true));
             for (String file : names) {
                 files.copyFrom(directory, file, file, IOContext.DEFAULT);
             }
+            versions.writeTo(files);
+            names.add(ListedVersions.FILE);
             files.sync(names);
             files.syncMetaData();
         }
@@ -194,24 +208,11 @@ final class SearchIndex implements AutoCloseable {
     }
 
     /** The row version of every product in the index (as searches see it). */
-    Map<UUID, Long> versions() {
+    ListedVersions versions() {
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
-                Map<UUID, Long> versions = new HashMap<>(searcher.getIndexReader().numDocs() * 2);
-                for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-                    SortedDocValues ids = DocValues.getSorted(leaf.reader(), ID);
-                    NumericDocValues rowVersions = DocValues.getNumeric(leaf.reader(), VERSION);
-                    Bits live = leaf.reader().getLiveDocs();
-                    for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
-                        if ((live != null && !live.get(doc)) || !ids.advanceExact(doc)) {
-                            continue;
-                        }
-                        long version = rowVersions.advanceExact(doc) ? rowVersions.longValue() : 0;
-                        versions.put(uuid(ids.lookupOrd(ids.ordValue())), version);
-                    }
-                }
-                return versions;
+                return versions(searcher.getIndexReader());
             } finally {
                 searchers.release(searcher);
             }
@@ -220,9 +221,27 @@ final class SearchIndex implements AutoCloseable {
         }
     }
 
+    private static ListedVersions versions(IndexReader reader) throws IOException {
+        ListedVersions.Builder versions = new ListedVersions.Builder(reader.numDocs());
+        for (LeafReaderContext leaf : reader.leaves()) {
+            SortedDocValues ids = DocValues.getSorted(leaf.reader(), ID);
+            NumericDocValues rowVersions = DocValues.getNumeric(leaf.reader(), VERSION);
+            Bits live = leaf.reader().getLiveDocs();
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                if ((live != null && !live.get(doc)) || !ids.advanceExact(doc)) {
+                    continue;
+                }
+                long version = rowVersions.advanceExact(doc) ? rowVersions.longValue() : 0;
+                versions.add(uuid(ids.lookupOrd(ids.ordValue())), version);
+            }
+        }
+        return versions.build();
+    }
+
     /**
      * The product id a document's {@code id} field holds (a UUID's 36 characters), read without a String in between:
-     * the saved index's versions are read at every start, 100,000 of them for the demo catalog (decision 125).
+     * an index's versions are listed at every save and in-memory catch-up, 100,000 of them for the demo catalog
+     * (decision 125).
      */
     static UUID uuid(BytesRef id) {
         if (id.length != 36) {

@@ -9,6 +9,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.lucene.store.FSDirectory;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -30,7 +32,8 @@ final class SearchIndexSnapshots {
      * it with any change to {@code SearchIndex.document} or to what {@link SearchIndex.Row} is read from: a node then
      * ignores indexes saved by older code.
      */
-    static final String FORMAT = "2"; // 2: versions from listing_search_version (V79, decision 89)
+    // 2: versions from listing_search_version (V79, decision 89); 3: the versions saved beside it (decision 127)
+    static final String FORMAT = "3";
     private static final String FORMAT_KEY = "format";
     private static final String SCHEMA_KEY = "schema";
     private static final String TOKEN_KEY = "token";
@@ -59,17 +62,28 @@ final class SearchIndexSnapshots {
 
     /**
      * The index saved in {@code directory}, read into memory with its files' checksums verified, and the versions it
-     * holds. Reads only: no database, and nothing deleted, since a start does this beside the database's start, before
+     * holds as saved beside it. Reads only: no database, and nothing deleted, since a start does this beside the database's start, before
      * it holds the data directory's lock (another server may own these files); {@link #usable} decides afterwards.
      */
-    static SavedSearchIndex readFiles(Path directory) {
+    static SavedSearchIndex readFiles(Path directory, Consumer<String> partEnded) {
         Path current = directory.resolve("current");
         if (!Files.isDirectory(current)) {
             return new SavedSearchIndex(Optional.empty(), Optional.empty());
         }
         try {
-            SearchIndex index = SearchIndex.readFrom(current);
-            return new SavedSearchIndex(Optional.of(new SavedSearchIndex.Found(index, index.versions())), Optional.empty());
+            SearchIndex index = SearchIndex.readFrom(current, partEnded);
+            // An index saved by an older format has no versions beside it: usable() turns it down by its format.
+            Optional<ListedVersions> versions = Optional.empty();
+            if (Files.exists(current.resolve(ListedVersions.FILE))) {
+                try (FSDirectory files = FSDirectory.open(current)) {
+                    versions = Optional.of(ListedVersions.readFrom(files));
+                } catch (IOException | RuntimeException e) {
+                    index.close();
+                    throw e;
+                }
+                partEnded.accept("versions read");
+            }
+            return new SavedSearchIndex(Optional.of(new SavedSearchIndex.Found(index, versions)), Optional.empty());
         } catch (IOException | RuntimeException e) {
             return new SavedSearchIndex(Optional.empty(), Optional.of(e));
         }
@@ -94,7 +108,7 @@ final class SearchIndexSnapshots {
         SearchIndex index = saved.found().get().index();
         Map<String, String> data = index.savedData();
         Optional<UUID> token = Optional.ofNullable(data.get(TOKEN_KEY)).map(UUID::fromString);
-        Optional<String> unusable = unusable(data, token);
+        Optional<String> unusable = unusable(data, token, saved.found().get().versions().isPresent());
         if (unusable.isPresent()) {
             index.close();
             LOG.log(Level.WARNING, "the saved search index in " + current + " is not used: " + unusable.get()
@@ -106,9 +120,12 @@ final class SearchIndexSnapshots {
         return saved.found();
     }
 
-    private Optional<String> unusable(Map<String, String> data, Optional<UUID> token) {
+    private Optional<String> unusable(Map<String, String> data, Optional<UUID> token, boolean versionsSaved) {
         if (!format.equals(data.get(FORMAT_KEY))) {
             return Optional.of("saved in document format " + data.get(FORMAT_KEY) + ", this server writes " + format);
+        }
+        if (!versionsSaved) {
+            return Optional.of("its versions file " + ListedVersions.FILE + " is missing");
         }
         String schema = schemaVersion();
         if (!schema.equals(data.get(SCHEMA_KEY))) {

@@ -69,7 +69,7 @@ final class SearchCostProbe {
                     throw new IllegalStateException(e);
                 }
             }, new SearchIndexSnapshots(snapshots, server.db()),
-                    CompletableFuture.completedFuture(SavedSearchIndex.read(snapshots)), 2_000_000)) {
+                    CompletableFuture.completedFuture(SavedSearchIndex.read(snapshots, part -> { })), 2_000_000)) {
                 search.servedWhile(() -> true);
                 started = System.nanoTime();
                 search.mayHaveMissedChanges();

@@ -53,8 +53,9 @@ public final class StartupPhases {
         private final long phaseCpuStarted = THREADS.getCurrentThreadCpuTime();
         private final List<Part> parts = new ArrayList<>();
         private long partStarted = phaseStarted;
+        private long partCpuStarted = phaseCpuStarted;
 
-        private record Part(String name, long nanos) {
+        private record Part(String name, long nanos, long cpuNanos) {
         }
 
         private Phase(String phase) {
@@ -64,8 +65,10 @@ public final class StartupPhases {
         /** Notes a part that ended now, begun when the previous one ended (or the phase began). */
         public void partEnded(String name) {
             long now = System.nanoTime();
-            parts.add(new Part(name, now - partStarted));
+            long cpuNow = THREADS.getCurrentThreadCpuTime();
+            parts.add(new Part(name, now - partStarted, cpuNow - partCpuStarted));
             partStarted = now;
+            partCpuStarted = cpuNow;
         }
 
         /** Logs the phase, with its slowest parts if it has any. */
@@ -73,7 +76,8 @@ public final class StartupPhases {
             long now = System.nanoTime();
             String slowest = parts.isEmpty() ? "" : parts.stream()
                     .sorted(Comparator.comparingLong(Part::nanos).reversed()).limit(PARTS_NAMED)
-                    .map(part -> part.name() + " " + part.nanos() / 1_000_000 + " ms")
+                    .map(part -> part.name() + " " + part.nanos() / 1_000_000 + " ms (" + part.cpuNanos() / 1_000_000
+                            + " of CPU)")
                     .collect(Collectors.joining(", ", "; slowest: ", ""));
             LOG.log(Level.INFO, "start-up: " + phase + " in " + (now - phaseStarted) / 1_000_000 + " ms ("
                     + (now - startedNanos) / 1_000_000 + " ms into the start, "
