@@ -60,8 +60,7 @@ where ("dropship_variant"."variant_id" in (cast((CAST(:variants AS uuid[]))[1] a
        or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
        or "backup"."stale_since" is not null));
 -- Is the stock visibly there (no lock)?
-select "stock_level"."variant_id", max(("stock_level"."on_hand" - "stock_level"."reserved")) from "stock_level"
-where "stock_level"."variant_id" = any (cast(:variants as uuid[])) group by "stock_level"."variant_id";
+select "variant_id", "available" from stock_most_available(cast(:variants as uuid[]));
 -- The cart's checkout announced to every node (decision 94): the server sends it from a connection of its own, in a
 -- batch with the checkouts marking their carts meanwhile, after this cart's mark and before its commit; here in a
 -- transaction of its own before the checkout's, a batch of one each (the server's worst case).
@@ -172,11 +171,9 @@ select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)),
 from "history" order by "history"."id" fetch next 1 rows only
 on conflict ("idempotency_id") do nothing;
 -- The reservation: the variants' levels locked in key order, written back, the reservation inserted.
-select "stock_level"."variant_id", "stock_level"."location_id", "stock_level"."merchant_id", "stock_level"."on_hand",
-  "stock_level"."reserved", "stock_level"."last_source_sequence", "stock_level"."low_stock_threshold",
-  "stock_level"."updated_at", "stock_level"."last_change_reason", "stock_level"."sku", "stock_level"."location_code"
-from "stock_level" where "stock_level"."variant_id" = any (cast(:variants as uuid[]))
-order by "stock_level"."variant_id", "stock_level"."location_id" for update;
+select "variant_id", "location_id", "merchant_id", "on_hand", "reserved", "last_source_sequence", "low_stock_threshold",
+  "updated_at", "last_change_reason", "sku", "location_code", "row_address"
+from stock_levels_locked(cast(:variants as uuid[]));
 -- The levels written back with the reservation and its lines, one statement (decision 87).
 with "saved" as (update "stock_level" set "on_hand" = "stock_level"."on_hand", "reserved" = "stock_level"."reserved" + 1,
     "last_source_sequence" = "stock_level"."last_source_sequence",

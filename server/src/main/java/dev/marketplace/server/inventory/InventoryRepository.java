@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -261,9 +262,15 @@ final class InventoryRepository {
                 .forUpdate();
     }
 
-    /** Every request's reservation and sale locks by these two (decision 108). */
-    private static final RenderedStatement LOCK_VARIANTS = RenderedStatement.of(locking(
-            STOCK_LEVEL.VARIANT_ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array())))));
+    /**
+     * Every request's reservation and sale locks by these two (decision 108). The variants' lock goes through V109's
+     * function, which PostgreSQL plans once per connection (sent as itself, it was planned anew on every execution:
+     * decision 131); it locks in {@link #locking}'s order. Its columns are named as the table's, read by those names.
+     */
+    private static final RenderedStatement LOCK_VARIANTS = RenderedStatement.of(DSL.select(Stream.concat(
+                    Stream.of(STOCK_LEVEL.fields()), Stream.of(ROW_ADDRESS))
+                    .map(column -> DSL.field(DSL.name(column.getName()), column.getDataType())).toList())
+            .from(DSL.table("stock_levels_locked({0})", DSL.param("variants", SQLDataType.UUID.array()))));
     private static final RenderedStatement LOCK_KEYS = RenderedStatement.of(locking(isOneOf(
             DSL.param("variants", SQLDataType.UUID.array()), DSL.param("locations", SQLDataType.UUID.array()))));
 
@@ -428,12 +435,14 @@ final class InventoryRepository {
                 .stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
-    private static final Field<Long> MOST_AVAILABLE_UNITS = DSL.max(STOCK_LEVEL.ON_HAND.minus(STOCK_LEVEL.RESERVED));
-    private static final RenderedStatement MOST_AVAILABLE = RenderedStatement.of(DSL.select(STOCK_LEVEL.VARIANT_ID,
-                    MOST_AVAILABLE_UNITS)
-            .from(STOCK_LEVEL)
-            .where(STOCK_LEVEL.VARIANT_ID.eq(DSL.any(DSL.param("variants", SQLDataType.UUID.array()))))
-            .groupBy(STOCK_LEVEL.VARIANT_ID));
+    /**
+     * {@code max(on_hand - reserved)} per variant, through V109's function, which PostgreSQL plans once per connection
+     * (sent as itself, it was planned anew on every execution: decision 131).
+     */
+    private static final Field<Long> MOST_AVAILABLE_UNITS = DSL.field(DSL.name("available"), SQLDataType.BIGINT);
+    private static final RenderedStatement MOST_AVAILABLE = RenderedStatement.of(DSL.select(
+                    DSL.field(DSL.name(STOCK_LEVEL.VARIANT_ID.getName()), SQLDataType.UUID), MOST_AVAILABLE_UNITS)
+            .from(DSL.table("stock_most_available({0})", DSL.param("variants", SQLDataType.UUID.array()))));
 
     // Reservations
 

@@ -360,6 +360,7 @@ class CheckoutStatementsIT {
     private static boolean aRefusalsOwn(String sql) {
         return sql.contains("\"cart\"") || sql.contains("\"idempotency_record\"") || sql.contains("\"stock_level\"")
                 || sql.contains("\"product_variant\"") || sql.contains("variants_for_sale")
+                || sql.contains("stock_most_available") || sql.contains("stock_levels_locked")
                 || sql.contains("\"merchant\"") || sql.contains("dropship");
     }
 
