@@ -34,7 +34,7 @@ class TableOwnershipTest {
             owned("customers", "customer", "customer_token", "customer_privacy_event", "sign_in_event",
                     "sign_in_failure", "authorization_request"),
             owned("inventory", "stock_location", "stock_level", "stock_reservation", "stock_reservation_line",
-                    "low_stock_event", "stock_most_available", "stock_levels_locked"),
+                    "low_stock_event", "stock_most_available", "stock_levels_locked", "stock_levels_locked_by_key"),
             owned("orders", "cart", "cart_line", "customer_order", "sub_order", "order_line", "order_transition",
                     "shipment", "shipment_line", "order_return", "order_return_line"),
             owned("payments", "payment", "payment_refund", "payment_webhook_event"),

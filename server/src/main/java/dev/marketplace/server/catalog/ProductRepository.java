@@ -18,6 +18,7 @@ import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.FunctionRows;
 import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -43,7 +44,6 @@ import java.util.function.Consumer;
 import java.util.function.ObjLongConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -438,12 +438,11 @@ final class ProductRepository {
          * Through V108's function, which PostgreSQL plans once per connection: sent as itself, the join was planned
          * anew on every execution (decision 130). Its columns are named as the tables' are, and read by those names.
          */
-        private static final RenderedStatement STATEMENT = RenderedStatement.of(DSL.select(Stream.of(
+        private static final RenderedStatement STATEMENT = RenderedStatement.of(FunctionRows.select(List.of(
                         PRODUCT_VARIANT.ID, PRODUCT_VARIANT.PRODUCT_ID, PRODUCT_VARIANT.MERCHANT_ID, PRODUCT.CATEGORY_ID,
                         PRODUCT_VARIANT.SKU, PRODUCT.TITLE, PRODUCT.ATTRIBUTES, PRODUCT_VARIANT.PRICE_AMOUNT,
-                        PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS, CATALOG_CATEGORY.COMMISSION_RATE_BPS)
-                .map(column -> DSL.field(DSL.name(column.getName()), column.getDataType())).toList())
-                .from(DSL.table("variants_for_sale({0})", DSL.param("variants", SQLDataType.UUID.array()))));
+                        PRODUCT_VARIANT.PRICE_CURRENCY, PRODUCT.STATUS, CATALOG_CATEGORY.COMMISSION_RATE_BPS),
+                "variants_for_sale", DSL.param("variants", SQLDataType.UUID.array())));
 
         Map<UUID, VariantForSale> find(DSLContext db, Collection<UUID> variantIds) {
             Map<UUID, VariantForSale> variants = new LinkedHashMap<>();

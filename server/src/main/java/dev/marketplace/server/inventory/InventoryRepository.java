@@ -21,6 +21,7 @@ import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
 import dev.marketplace.server.platform.persistence.DatabaseClock;
+import dev.marketplace.server.platform.persistence.FunctionRows;
 import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.Principal;
 import dev.marketplace.server.platform.security.PrincipalType;
@@ -262,17 +263,21 @@ final class InventoryRepository {
                 .forUpdate();
     }
 
+    /** A locked level's columns as the lock's functions return them: the table's, then the row's address. */
+    private static final List<Field<?>> LOCKED_COLUMNS = Stream.concat(Stream.of(STOCK_LEVEL.fields()),
+            Stream.of(ROW_ADDRESS)).toList();
+
     /**
-     * Every request's reservation and sale locks by these two (decision 108). The variants' lock goes through V109's
-     * function, which PostgreSQL plans once per connection (sent as itself, it was planned anew on every execution:
-     * decision 131); it locks in {@link #locking}'s order. Its columns are named as the table's, read by those names.
+     * Every request's reservation and sale locks by these two (decision 108), through V109's and V110's functions,
+     * which PostgreSQL plans once per connection (sent as themselves, they were planned anew on every execution:
+     * decisions 131, 133). They lock in {@link #locking}'s order; the keys' one picks its levels as {@link
+     * #isOneOf(Field, Field)} does.
      */
-    private static final RenderedStatement LOCK_VARIANTS = RenderedStatement.of(DSL.select(Stream.concat(
-                    Stream.of(STOCK_LEVEL.fields()), Stream.of(ROW_ADDRESS))
-                    .map(column -> DSL.field(DSL.name(column.getName()), column.getDataType())).toList())
-            .from(DSL.table("stock_levels_locked({0})", DSL.param("variants", SQLDataType.UUID.array()))));
-    private static final RenderedStatement LOCK_KEYS = RenderedStatement.of(locking(isOneOf(
-            DSL.param("variants", SQLDataType.UUID.array()), DSL.param("locations", SQLDataType.UUID.array()))));
+    private static final RenderedStatement LOCK_VARIANTS = RenderedStatement.of(FunctionRows.select(LOCKED_COLUMNS,
+            "stock_levels_locked", DSL.param("variants", SQLDataType.UUID.array())));
+    private static final RenderedStatement LOCK_KEYS = RenderedStatement.of(FunctionRows.select(LOCKED_COLUMNS,
+            "stock_levels_locked_by_key", DSL.param("variants", SQLDataType.UUID.array()),
+            DSL.param("locations", SQLDataType.UUID.array())));
 
     private static LockedLevels lock(DSLContext db, Condition which) {
         return locked(db.fetch(locking(which)).map(row -> new LockedRow(stockLevel(row.into(STOCK_LEVEL)),
@@ -440,9 +445,9 @@ final class InventoryRepository {
      * (sent as itself, it was planned anew on every execution: decision 131).
      */
     private static final Field<Long> MOST_AVAILABLE_UNITS = DSL.field(DSL.name("available"), SQLDataType.BIGINT);
-    private static final RenderedStatement MOST_AVAILABLE = RenderedStatement.of(DSL.select(
-                    DSL.field(DSL.name(STOCK_LEVEL.VARIANT_ID.getName()), SQLDataType.UUID), MOST_AVAILABLE_UNITS)
-            .from(DSL.table("stock_most_available({0})", DSL.param("variants", SQLDataType.UUID.array()))));
+    private static final RenderedStatement MOST_AVAILABLE = RenderedStatement.of(FunctionRows.select(
+            List.of(STOCK_LEVEL.VARIANT_ID, MOST_AVAILABLE_UNITS), "stock_most_available",
+            DSL.param("variants", SQLDataType.UUID.array())));
 
     // Reservations
 

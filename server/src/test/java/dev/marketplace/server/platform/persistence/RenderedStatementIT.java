@@ -162,6 +162,25 @@ class RenderedStatementIT {
     }
 
     @Test
+    void aFunctionsRowsAreSelectedByBareNamesAndReadByTheTablesFields() {
+        DSLContext db = server.db();
+        db.execute("CREATE FUNCTION rendered_rows_named(ids uuid[], wanted text) RETURNS SETOF rendered_row "
+                + "LANGUAGE sql STABLE AS $$ SELECT * FROM rendered_row WHERE id = ANY (ids) AND name = wanted $$");
+        UUID id = UUID.randomUUID();
+        INSERT.execute(db, binds -> binds.uuid("id", id).text("name", "by function").bigint("amount", 9L)
+                .integer("count", 0).smallint("stripe", (short) 0).bool("flag", false).timestamp("at", null)
+                .bytes("data", null).jsonb("doc", null).texts("tags", List.of("t")));
+        RenderedStatement byFunction = RenderedStatement.of(FunctionRows.select(List.of(ID, NAME, AMOUNT, TAGS),
+                "rendered_rows_named", DSL.param("ids", SQLDataType.UUID.array()), DSL.param("name", String.class)));
+
+        assertThat(byFunction.sql()).isEqualTo("select \"id\", \"name\", \"amount\", \"tags\" "
+                + "from rendered_rows_named(cast(? as uuid[]), ?)");
+        assertThat(byFunction.fetch(db, binds -> binds.uuids("ids", List.of(id)).text("name", "by function"),
+                row -> List.of(row.get(ID), row.get(NAME), row.get(AMOUNT), List.of(row.get(TAGS)))))
+                .containsExactly(List.of(id, "by function", 9L, List.of("t")));
+    }
+
+    @Test
     void aFailureKeepsItsSqlState() {
         UUID id = UUID.randomUUID();
         RenderedStatement.Binder row = binds -> binds.uuid("id", id).text("name", "twice").bigint("amount", 1L)
