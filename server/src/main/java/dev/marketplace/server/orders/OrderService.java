@@ -313,7 +313,7 @@ public final class OrderService {
                 if (run.order != null) {
                     // Committed without its flush (the cart's mark set it so): its stock rows' locks went with the
                     // commit, and no buyer is answered before the order is on disk (decision 111).
-                    UnflushedCommit.makeDurable(own);
+                    UnflushedCommit.makeDurable(connection);
                 }
             });
         } catch (RuntimeException failed) {
