@@ -632,6 +632,9 @@ final class OrderScenarios {
             figures.put("refusalsWithoutStatement", sale.refusalsWithoutStatement());
             figures.put("cpu", sale.cpu());
             figures.put("serverCpuMsPerAttempt", Report.round(sale.serverCpuMsPerAttempt()));
+            figures.put("jvmCpuMsPerAttempt", sale.jvmCpuMsPerAttempt());
+            figures.put("postgresCpuMsPerAttempt", sale.postgresCpuMsPerAttempt());
+            figures.put("commitsPerAttempt", sale.commitsPerAttempt());
             figures.put("retriesAfterTheSellOut", again);
             return new Report.Scenario(name(), "measured", null, figures, List.of(
                     new Report.Check("exactly 100 orders", ordersPlaced + " orders " + byOutcome,
@@ -660,7 +663,8 @@ final class OrderScenarios {
          * after it), speed, CPU and how its refusals were answered.
          */
         record Wave(Map<String, Long> outcomes, long attempts, long retriedAfter503, double seconds, Report.Latency latencyMs, long refusalsFromMemory,
-                    long refusalsWithoutStatement, Report.CpuShares cpu, double serverCpuMsPerAttempt) {
+                    long refusalsWithoutStatement, Report.CpuShares cpu, double serverCpuMsPerAttempt,
+                    double jvmCpuMsPerAttempt, double postgresCpuMsPerAttempt, double commitsPerAttempt) {
         }
 
         /** The {@code buyers} (indexes into {@code carts}) check out at once, each on its own connection. */
@@ -721,12 +725,15 @@ final class OrderScenarios {
             }
             long fromMemoryBefore = counter(context, "inventory_sold_out_refusals_from_memory_total");
             long withoutStatementBefore = counter(context, "orders_sold_out_refusals_before_key_total");
+            long commitsBefore = commits(context);
             Machine.CpuMeter cpu = new Machine.CpuMeter(context);
             long started = System.nanoTime();
             go.countDown();
             LoadGenerator.joinAll(threads);
             double seconds = (System.nanoTime() - started) / 1e9;
             double serverSeconds = cpu.serverSeconds();
+            double jvmSeconds = cpu.jvmSeconds();
+            long commits = commits(context) - commitsBefore;
             Report.CpuShares shares = cpu.stop();
             Map<String, Long> byOutcome = new TreeMap<>();
             outcomes.forEach((outcome, count) -> byOutcome.put(outcome, count.sum()));
@@ -734,7 +741,25 @@ final class OrderScenarios {
                     Report.Latency.of(latencyMicros),
                     counter(context, "inventory_sold_out_refusals_from_memory_total") - fromMemoryBefore,
                     counter(context, "orders_sold_out_refusals_before_key_total") - withoutStatementBefore, shares,
-                    Report.round(serverSeconds * 1_000 / Math.max(1, attempts.sum())));
+                    Report.round(serverSeconds * 1_000 / Math.max(1, attempts.sum())),
+                    Report.round(jvmSeconds * 1_000 / Math.max(1, attempts.sum())),
+                    Report.round((serverSeconds - jvmSeconds) * 1_000 / Math.max(1, attempts.sum())),
+                    Report.round(commits / (double) Math.max(1, attempts.sum())));
+        }
+
+        /**
+         * Transactions PostgreSQL committed in the server's database so far (the counters lag by up to a second: read
+         * after the wave, they may miss its last commits).
+         */
+        private static long commits(Context context) {
+            try (java.sql.Connection db = java.sql.DriverManager.getConnection(context.jdbcUrl(), "postgres", "");
+                 java.sql.ResultSet row = db.createStatement().executeQuery(
+                         "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+                row.next();
+                return row.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         /** A counter of the server's (decisions 70 and 79); -1 if unreadable. */

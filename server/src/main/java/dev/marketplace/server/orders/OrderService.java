@@ -34,9 +34,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
+import org.jooq.impl.DefaultConnectionProvider;
 
 /**
  * Checkout and the life of orders. Each public method is one transaction, except those taking a {@link DSLContext},
@@ -299,18 +301,26 @@ public final class OrderService {
     }
 
     private Next placeInOneTransaction(Checkout run) {
+        AtomicBoolean committed = new AtomicBoolean();
         try {
-            dsl.transaction(tx -> placing.run(run.in(tx.dsl())));
-        } catch (RuntimeException rolledBack) {
-            if (run.announcement != null) { // announced checked out, and open after all
-                announceOpenAgain(run, rolledBack);
+            // The transaction and the wait for its flush on one connection (decision 134): taking another for the
+            // flush could wait out the pool after the commit, and failing there answered a committed checkout as a
+            // 503, whose resend was then told 409 idempotency_outcome_committed.
+            dsl.connection(connection -> {
+                DSLContext own = dsl.configuration().derive(new DefaultConnectionProvider(connection)).dsl();
+                own.transaction(tx -> placing.run(run.in(tx.dsl())));
+                committed.set(true);
+                if (run.order != null) {
+                    // Committed without its flush (the cart's mark set it so): its stock rows' locks went with the
+                    // commit, and no buyer is answered before the order is on disk (decision 111).
+                    UnflushedCommit.makeDurable(connection);
+                }
+            });
+        } catch (RuntimeException failed) {
+            if (run.announcement != null && !committed.get()) { // announced checked out, and open after all
+                announceOpenAgain(run, failed);
             }
-            throw rolledBack;
-        }
-        if (run.order != null) {
-            // Committed without its flush (the cart's mark set it so): its stock rows' locks went with the commit, and
-            // no buyer is answered before the order is on disk (decision 111).
-            UnflushedCommit.makeDurable(dsl);
+            throw failed;
         }
         openCarts.forget(run.cart.id());
         return Next.CONTINUE;

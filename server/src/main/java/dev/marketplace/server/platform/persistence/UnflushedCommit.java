@@ -1,7 +1,9 @@
 package dev.marketplace.server.platform.persistence;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import org.jooq.Condition;
-import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
@@ -29,10 +31,14 @@ public final class UnflushedCommit {
      * its own and waiting for its flush, a WAL record written after theirs, and WAL is flushed in order. It must write
      * WAL to wait at all (PostgreSQL commits a transaction that wrote none without a flush, even with an id:
      * {@code txid_current()} would not do): a transactional logical message, which writes no table, takes no lock and,
-     * with no logical decoding, is read by nobody. Concurrent callers share flushes (group commit).
+     * with no logical decoding, is read by nobody. Concurrent callers share flushes (group commit). Sent on the
+     * caller's {@code connection} as it is (jOOQ parsed the text on every call): a checkout sends it on the connection
+     * its transaction just committed on (decision 134).
      */
-    public static void makeDurable(DSLContext dsl) {
-        dsl.execute("SELECT pg_logical_emit_message(true, 'marketplace.durable', '')");
+    public static void makeDurable(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_logical_emit_message(true, 'marketplace.durable', '')");
+        }
     }
 
     private UnflushedCommit() {
