@@ -42,11 +42,9 @@ order by "cart_line"."added_at", "cart_line"."variant_id";
 select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
   "status", "commission_rate_bps"
 from variants_for_sale(cast(:variants as uuid[]));
--- Which of the variants' merchants may take orders.
-select "merchant"."id" from "merchant"
-where ("merchant"."id" in (cast((CAST(:merchants AS uuid[]))[1] as uuid), cast((CAST(:merchants AS uuid[]))[2] as uuid),
-                           cast((CAST(:merchants AS uuid[]))[3] as uuid))
-  and "merchant"."status" = 'active');
+-- Which of the variants' merchants may take orders, through the function PostgreSQL plans once per connection
+-- (decision 135).
+select "id" from merchants_in_status(cast(:merchants as uuid[]), 'active');
 -- Drop-shipped variants of stale supply.
 select "dropship_variant"."variant_id" from "dropship_variant"
 join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"

@@ -28,8 +28,8 @@ class TableOwnershipTest {
     static final Map<String, String> OWNERS = owners(
             owned("catalog", "catalog_category", "product", "product_variant", "listing_search", "merchant_rating",
                     "listing_change_batch", "search_index_snapshot", "listing_search_version", "product_feed_entry",
-                    "variants_for_sale"),
-            owned("merchants", "merchant", "merchant_status_change"),
+                    "variants_for_sale", "products_handling_days"),
+            owned("merchants", "merchant", "merchant_status_change", "merchants_in_status", "merchants_handling_days"),
             owned("clients", "api_client", "storefront"),
             owned("customers", "customer", "customer_token", "customer_privacy_event", "sign_in_event",
                     "sign_in_failure", "authorization_request"),

@@ -132,11 +132,13 @@ final class ProductRepository {
         return days;
     }
 
-    /** Read by every payment and partner order: rendered once (decision 115). */
-    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(DSL.select(PRODUCT.ID,
-                    PRODUCT.HANDLING_DAYS).from(PRODUCT)
-            .where(PRODUCT.ID.eq(DSL.any(DSL.param("products", SQLDataType.UUID.array()))),
-                    PRODUCT.HANDLING_DAYS.isNotNull()));
+    /**
+     * Read by every payment and partner order: rendered once (decision 115), through V112's function, planned once per
+     * connection (decision 135).
+     */
+    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(FunctionRows.select(
+            List.of(PRODUCT.ID, PRODUCT.HANDLING_DAYS), "products_handling_days",
+            DSL.param("products", SQLDataType.UUID.array())));
 
     Map<UUID, UUID> merchantsOfVariants(DSLContext db, Collection<UUID> variantIds) {
         return db.select(PRODUCT_VARIANT.ID, PRODUCT_VARIANT.MERCHANT_ID).from(PRODUCT_VARIANT)

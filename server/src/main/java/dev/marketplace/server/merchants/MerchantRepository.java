@@ -14,6 +14,7 @@ import dev.marketplace.server.platform.http.JsonP;
 import dev.marketplace.server.platform.money.Money;
 import dev.marketplace.server.platform.pagination.Cursor;
 import dev.marketplace.server.platform.pagination.PageRequest;
+import dev.marketplace.server.platform.persistence.FunctionRows;
 import dev.marketplace.server.platform.persistence.RenderedStatement;
 import dev.marketplace.server.platform.security.PiiKeys;
 import dev.marketplace.server.platform.security.Principal;
@@ -76,10 +77,13 @@ final class MerchantRepository {
                 .fetchOptional(MERCHANT.STATUS).flatMap(MerchantStatus::fromWireName);
     }
 
-    /** Every cart read and checkout runs it: rendered once (decision 108). */
-    private static final RenderedStatement IDS_IN_STATUS = RenderedStatement.of(DSL.select(MERCHANT.ID).from(MERCHANT)
-            .where(MERCHANT.ID.eq(DSL.any(DSL.param("ids", SQLDataType.UUID.array()))),
-                    MERCHANT.STATUS.eq(DSL.param("status", String.class))));
+    /**
+     * Every cart read, checkout and lease create runs it: rendered once (decision 108), through V112's function, which
+     * PostgreSQL plans once per connection (sent as itself, it was planned anew on every execution: decision 135).
+     */
+    private static final RenderedStatement IDS_IN_STATUS = RenderedStatement.of(FunctionRows.select(
+            List.of(MERCHANT.ID), "merchants_in_status", DSL.param("ids", SQLDataType.UUID.array()),
+            DSL.param("status", String.class)));
 
     Set<UUID> idsInStatus(DSLContext db, Collection<UUID> ids, MerchantStatus status) {
         return new HashSet<>(IDS_IN_STATUS.fetch(db, binds -> binds.uuids("ids", ids).text("status", status.wireName()),
@@ -250,11 +254,13 @@ final class MerchantRepository {
         return days;
     }
 
-    /** Read by every payment and partner order: rendered once (decision 115). */
-    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(DSL.select(MERCHANT.ID,
-                    MERCHANT.HANDLING_DAYS).from(MERCHANT)
-            .where(MERCHANT.ID.eq(DSL.any(DSL.param("merchants", SQLDataType.UUID.array()))),
-                    MERCHANT.HANDLING_DAYS.isNotNull()));
+    /**
+     * Read by every payment and partner order: rendered once (decision 115), through V112's function, planned once per
+     * connection (decision 135).
+     */
+    private static final RenderedStatement HANDLING_DAYS = RenderedStatement.of(FunctionRows.select(
+            List.of(MERCHANT.ID, MERCHANT.HANDLING_DAYS), "merchants_handling_days",
+            DSL.param("merchants", SQLDataType.UUID.array())));
 
     /** The warning in force, the row locked; empty when not warned (or no such merchant). */
     Optional<Merchant.ServiceLevelWarning> warningForUpdate(DSLContext db, UUID id) {

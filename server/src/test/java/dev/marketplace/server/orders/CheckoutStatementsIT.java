@@ -361,7 +361,7 @@ class CheckoutStatementsIT {
         return sql.contains("\"cart\"") || sql.contains("\"idempotency_record\"") || sql.contains("\"stock_level\"")
                 || sql.contains("\"product_variant\"") || sql.contains("variants_for_sale")
                 || sql.contains("stock_most_available") || sql.contains("stock_levels_locked")
-                || sql.contains("\"merchant\"") || sql.contains("dropship");
+                || sql.contains("\"merchant\"") || sql.contains("merchants_in_status") || sql.contains("dropship");
     }
 
     private static long auditedRefusals() {
