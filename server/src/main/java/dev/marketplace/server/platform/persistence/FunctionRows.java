@@ -11,7 +11,7 @@ import org.jooq.impl.DSL;
 /**
  * A select of the rows of a set-returning function whose result columns are named as the tables' columns they carry:
  * the PL/pgSQL functions a hot read goes through so that PostgreSQL plans it once per connection, not once per
- * execution (decisions 130, 131, 133). Each column is selected by its bare name, so a {@link RenderedStatement}'s row
+ * execution (decisions 130, 131, 133, 135). Each column is selected by its bare name, so a {@link RenderedStatement}'s row
  * reads it with the table's own field ({@code row.get(STOCK_LEVEL.SKU)}, {@code row.into(STOCK_LEVEL)}), matched by
  * that name.
  */
