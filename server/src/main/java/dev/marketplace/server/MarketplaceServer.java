@@ -166,8 +166,8 @@ public final class MarketplaceServer implements AutoCloseable {
                                            EmbeddedDatabaseHeadStart headStart) {
         StartupPhases phases = new StartupPhases();
         // What needs no database is done beside its start and schema check, which are mostly waiting (decision 84): the
-        // OpenAPI document parsed (700 KB of YAML, the routes' and the errors' source) and the outbound HTTP client made
-        // (the JDK's TLS set-up reads its trusted certificates; the metrics registry starts). So is the search index saved at
+        // OpenAPI document's routes read and the outbound calls' settings made (the metrics registry starts; the JDK's
+        // client, its TLS set-up, waits for the first call, decision 132). So is the search index saved at
         // the last stop read back (decision 105): the readiness probe waits for the index, the index for this read.
         Path dataDirectory = Path.of(config.get("data.dir").asString().get());
         CompletableFuture<SavedSearchIndex> savedSearchIndexRead = beside("saved search index read", phases,

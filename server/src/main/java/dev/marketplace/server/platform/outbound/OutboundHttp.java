@@ -3,6 +3,7 @@ package dev.marketplace.server.platform.outbound;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -46,7 +47,7 @@ public final class OutboundHttp implements AutoCloseable {
     private final MeterRegistry meters;
     private final Sleeper sleeper;
     private final Clock clock;
-    private final HttpClient http;
+    private final Client http = new Client();
     private final ExecutorService exchanges;
     private final Map<String, OutboundTarget> targets = new ConcurrentHashMap<>();
 
@@ -57,12 +58,6 @@ public final class OutboundHttp implements AutoCloseable {
         this.meters = builder.meters;
         this.sleeper = builder.sleeper;
         this.clock = builder.clock;
-        // Redirects are followed by RedirectFollowingClient, which checks each hop. HTTP/1.1 because a cleartext
-        // HTTP/2 upgrade attempt is what third-party servers most often get wrong.
-        this.http = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
         this.exchanges = Executors.newVirtualThreadPerTaskExecutor();
     }
 
@@ -127,7 +122,38 @@ public final class OutboundHttp implements AutoCloseable {
     @Override
     public void close() {
         exchanges.shutdownNow();
-        http.shutdownNow();
+        http.close();
+    }
+
+    /**
+     * The JDK's HTTP client, made at the first call rather than at start: making it sets up TLS (the trusted
+     * certificates read), 100-180 ms of CPU that was on the start's path while no call is made then (decision 132).
+     */
+    static final class Client {
+        private HttpClient http;
+        private boolean closed;
+
+        synchronized HttpClient get() throws IOException {
+            if (closed) {
+                throw new IOException("the outbound HTTP client is closed");
+            }
+            if (http == null) {
+                // Redirects are followed by RedirectFollowingClient, which checks each hop. HTTP/1.1 because a
+                // cleartext HTTP/2 upgrade attempt is what third-party servers most often get wrong.
+                http = HttpClient.newBuilder()
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
+            }
+            return http;
+        }
+
+        private synchronized void close() {
+            closed = true;
+            if (http != null) {
+                http.shutdownNow();
+            }
+        }
     }
 
     /** Builds an {@link OutboundHttp} in code; {@link #create(Config)} is the same from configuration. */

@@ -29,11 +29,11 @@ final class RedirectFollowingClient {
     private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
 
     private final String target;
-    private final HttpClient http;
+    private final OutboundHttp.Client http;
     private final DestinationPolicy destinations;
     private final boolean followRedirects;
 
-    RedirectFollowingClient(String target, HttpClient http, DestinationPolicy destinations, boolean followRedirects) {
+    RedirectFollowingClient(String target, OutboundHttp.Client http, DestinationPolicy destinations, boolean followRedirects) {
         this.target = target;
         this.http = http;
         this.destinations = destinations;
@@ -48,7 +48,7 @@ final class RedirectFollowingClient {
         HttpRequest hop = request;
         for (int redirects = 0; ; redirects++) {
             destinations.check(target, hop.uri());
-            HttpResponse<byte[]> response = http.send(hop, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = http.get().send(hop, HttpResponse.BodyHandlers.ofByteArray());
             Optional<String> location = REDIRECT_STATUSES.contains(response.statusCode())
                     ? response.headers().firstValue("Location")
                     : Optional.empty();
