@@ -127,7 +127,8 @@ public final class OutboundHttp implements AutoCloseable {
 
     /**
      * The JDK's HTTP client, made at the first call rather than at start: making it sets up TLS (the trusted
-     * certificates read), 100-180 ms of CPU that was on the start's path while no call is made then (decision 132).
+     * certificates read), 100-200 ms of CPU beside the start while no call is made then (decision 132). A target makes
+     * it before its call's first attempt, so no attempt's time limit counts it.
      */
     static final class Client {
         private HttpClient http;

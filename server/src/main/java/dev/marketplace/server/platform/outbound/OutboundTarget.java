@@ -151,6 +151,11 @@ public final class OutboundTarget {
     }
 
     private <T> T call(HttpRequest request, ResponseReader<T> reader) {
+        try {
+            client.prepare();
+        } catch (IOException e) {
+            throw counted(new OutboundException(Kind.CONNECTION_FAILED, name, e.toString(), e));
+        }
         if (!mayRepeat(request)) {
             return attempt(request, reader);
         }

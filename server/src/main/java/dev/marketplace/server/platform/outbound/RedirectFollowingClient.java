@@ -44,6 +44,11 @@ final class RedirectFollowingClient {
         return followRedirects;
     }
 
+    /** Makes the JDK client if no call has yet (decision 132): before an attempt, so its time limit does not count it. */
+    void prepare() throws IOException {
+        http.get();
+    }
+
     HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
         HttpRequest hop = request;
         for (int redirects = 0; ; redirects++) {
