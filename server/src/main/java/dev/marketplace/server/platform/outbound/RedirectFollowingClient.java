@@ -3,7 +3,6 @@ package dev.marketplace.server.platform.outbound;
 import dev.marketplace.server.platform.outbound.OutboundException.Kind;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Locale;
