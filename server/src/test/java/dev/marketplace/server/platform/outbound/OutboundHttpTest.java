@@ -160,14 +160,16 @@ class OutboundHttpTest {
 
     @Test
     void aSlowAnswerTimesOutOnEveryAttempt() {
-        wireMock.stubFor(get("/slow").willReturn(ok().withFixedDelay(1_500)));
-        OutboundTarget target = newTarget(QUICK.toBuilder().timeout(Duration.ofMillis(150)).build());
+        // An attempt's limit long enough for its request to reach WireMock on a loaded machine (at 150 ms one
+        // sometimes timed out before it was sent), the answer's delay far beyond three of them.
+        wireMock.stubFor(get("/slow").willReturn(ok().withFixedDelay(4_000)));
+        OutboundTarget target = newTarget(QUICK.toBuilder().timeout(Duration.ofMillis(500)).build());
 
         long started = System.nanoTime();
         assertFails(() -> target.send(request("/slow")), Kind.TIMEOUT);
 
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("each attempt abandoned at its timeout")
-                .isLessThan(Duration.ofMillis(1_500));
+                .isLessThan(Duration.ofMillis(4_000));
         assertThat(waits).hasSize(2);
         Await.until(Duration.ofSeconds(5), "WireMock logged 3 attempts", () -> requests(getRequestedFor(urlEqualTo("/slow"))) == 3);
         assertThat(calls(target, "timeout")).isEqualTo(3);
