@@ -36,9 +36,9 @@ import org.jooq.exception.DataAccessException;
  *
  * <p>Built from a jOOQ query (so its text is the one jOOQ would send) in which every value the caller supplies is a
  * named parameter ({@code DSL.param("lease", UUID.class)}, the same name wherever the same value goes) and every
- * constant is inlined ({@code DSL.inline(...)}): an unnamed bind value is refused when the statement is built, at
- * start-up. Only statements of one fixed text fit: a varying number of rows goes in as arrays ({@code unnest}), never
- * as multi-row {@code VALUES}.
+ * constant is inlined ({@code DSL.inline(...)}): an unnamed bind value is refused when the statement is rendered, at
+ * its first use (and for every statement constant in the build, by {@code RenderedStatementsTest}). Only statements of
+ * one fixed text fit: a varying number of rows goes in as arrays ({@code unnest}), never as multi-row {@code VALUES}.
  *
  * <p>It runs on the connection of the {@link DSLContext} it is given: inside {@code dsl.transactionResult} the
  * transaction's, so it takes part in the transaction like any jOOQ statement, and the {@link StatementObserver} sees it
@@ -49,20 +49,23 @@ public final class RenderedStatement {
     /** A named placeholder as jOOQ renders it in {@link ParamType#NAMED} (not a {@code ::type} cast). */
     private static final Pattern NAMED_PLACEHOLDER = Pattern.compile("(?<![:\\w]):([A-Za-z_]\\w*)");
 
-    private final String sql;
+    private final Query query;
+    /**
+     * Set once the fields below are: rendering waits for the statement's first use, not its repository's class
+     * initialisation, which ran on start-up's critical path one repository after another (decision 136). Each entry
+     * point reads it first, so the plain fields written before it are seen by every thread that finds it true.
+     */
+    private volatile boolean rendered;
+    private String sql;
     /** Each parameter's name, Java type and its places among the statement's placeholders (1-based). */
-    private final String[] names;
-    private final Class<?>[] types;
-    private final int[][] places;
+    private String[] names;
+    private Class<?>[] types;
+    private int[][] places;
     /** The query's result columns, read by {@link Row#get(Field)}; empty for a statement that returns none. */
-    private final Field<?>[] columns;
+    private Field<?>[] columns;
 
-    private RenderedStatement(String sql, String[] names, Class<?>[] types, int[][] places, Field<?>[] columns) {
-        this.sql = sql;
-        this.names = names;
-        this.types = types;
-        this.places = places;
-        this.columns = columns;
+    private RenderedStatement(Query query) {
+        this.query = query;
     }
 
     /**
@@ -71,8 +74,28 @@ public final class RenderedStatement {
      */
     private static final DSLContext RENDERING = DSL.using(SQLDialect.POSTGRES);
 
-    /** {@code query}'s SQL as jOOQ renders it, rendered now: its named parameters are bound per execution. */
+    /**
+     * {@code query}'s SQL as jOOQ renders it, rendered at its first use: its named parameters are bound per execution.
+     * A query that cannot be rendered so (an unnamed bind value) fails there; {@code RenderedStatementsTest} renders
+     * every statement constant in the build.
+     */
     public static RenderedStatement of(Query query) {
+        return new RenderedStatement(query);
+    }
+
+    private void render() {
+        if (rendered) {
+            return;
+        }
+        synchronized (this) {
+            if (!rendered) {
+                renderNow();
+                rendered = true;
+            }
+        }
+    }
+
+    private void renderNow() {
         DSLContext dsl = RENDERING;
         Map<String, Param<?>> params = new LinkedHashMap<>();
         for (Param<?> param : dsl.extractParams(query).values()) {
@@ -111,13 +134,17 @@ public final class RenderedStatement {
             throw new IllegalArgumentException("more than 63 parameters: " + dsl.render(query));
         }
         // A select's own fields (its fields() are those of a derived table, another alias); a DML's RETURNING list.
-        Field<?>[] columns = query instanceof Select<?> select ? select.getSelect().toArray(Field<?>[]::new)
+        this.columns = query instanceof Select<?> select ? select.getSelect().toArray(Field<?>[]::new)
                 : query instanceof ResultQuery<?> result ? result.fields() : new Field<?>[0];
-        return new RenderedStatement(dsl.render(query), names, types, places, columns);
+        this.names = names;
+        this.types = types;
+        this.places = places;
+        this.sql = dsl.render(query);
     }
 
     /** The text sent. */
     public String sql() {
+        render();
         return sql;
     }
 
@@ -148,6 +175,7 @@ public final class RenderedStatement {
 
     /** Runs the statement on {@code db}'s connection and hands each row to {@code consumer} as it is read, none kept. */
     public void forEach(DSLContext db, Binder binder, RowConsumer consumer) {
+        render();
         db.connection(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 bind(statement, binder);
@@ -165,6 +193,7 @@ public final class RenderedStatement {
 
     /** Runs a statement that returns no rows; returns how many it changed. */
     public int execute(DSLContext db, Binder binder) {
+        render();
         return db.connectionResult(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 bind(statement, binder);

@@ -120,8 +120,8 @@ public final class Tenancy {
     /**
      * A statement with the rule in it, rendered once per {@link Shape} (decision 115): the rule's text differs per
      * shape, the viewer's ids do not, so they are named parameters ({@code viewer}, {@code viewerCustomer}) bound with
-     * the statement's own by {@link #bind}. All shapes are rendered when it is built (as a constant of its repository,
-     * at class loading, where {@link RenderedStatement} refuses an unnamed bind value).
+     * the statement's own by {@link #bind}. Each shape's statement is rendered at its first use, as every
+     * {@link RenderedStatement} is.
      */
     public static final class Rendered {
         private final Map<Shape, RenderedStatement> byShape = new HashMap<>();
