@@ -50,7 +50,9 @@ class HttpRefundRetryIT {
     static final TestServer server = HttpPaymentProviderStub.payingThrough(new TestServer().withClock(clock), provider)
             // One attempt per call: the refund job's own resend is what is tested.
             .with("outbound.targets.payments.max-attempts", "1")
-            .with("outbound.targets.payments.timeout", "PT1S")
+            // Long enough for the payment's own call on a loaded machine (at 1 s it sometimes timed out, leaving the
+            // order unpaid and its rejection refused); the slow refund's answer comes well after it.
+            .with("outbound.targets.payments.timeout", "PT2S")
             .with("payments.refunds.retry.attempts", "2")
             .with("payments.refunds.retry.backoff", "PT5M");
 
@@ -108,7 +110,7 @@ class HttpRefundRetryIT {
     void aRefundThatTimesOutIsSentAgainWithTheSameKeyAndRecordedWhenItSucceeds() throws Exception {
         Order order = paid("pay_slow_refund", "SLOW-1");
         provider.stubFor(post(urlPathEqualTo("/v1/payments/pay_slow_refund/refunds")).inScenario("slow")
-                .whenScenarioStateIs(Scenario.STARTED).willReturn(json(200, "{}").withFixedDelay(2_500))
+                .whenScenarioStateIs(Scenario.STARTED).willReturn(json(200, "{}").withFixedDelay(5_000))
                 .willSetStateTo("fast"));
         provider.stubFor(post(urlPathEqualTo("/v1/payments/pay_slow_refund/refunds")).inScenario("slow")
                 .whenScenarioStateIs("fast").willReturn(succeeded("pay_slow_refund", order)));
