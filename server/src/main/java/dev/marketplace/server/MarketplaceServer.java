@@ -81,9 +81,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 
@@ -170,11 +168,11 @@ public final class MarketplaceServer implements AutoCloseable {
         // client, its TLS set-up, waits for the first call, decision 132). So is the search index saved at
         // the last stop read back (decision 105): the readiness probe waits for the index, the index for this read.
         Path dataDirectory = Path.of(config.get("data.dir").asString().get());
-        CompletableFuture<SavedSearchIndex> savedSearchIndexRead = beside("saved search index read", phases,
+        CompletableFuture<SavedSearchIndex> savedSearchIndexRead = phases.beside("saved search index read",
                 read -> SavedSearchIndex.read(config.get("catalog"), dataDirectory, read::partEnded));
-        CompletableFuture<ApiRoutes> documentRead = beside("OpenAPI document read", phases,
+        CompletableFuture<ApiRoutes> documentRead = phases.beside("OpenAPI document read",
                 read -> ApiRoutes.fromClasspathRoutes());
-        CompletableFuture<OutboundHttp> outboundMade = beside("outbound HTTP client made", phases,
+        CompletableFuture<OutboundHttp> outboundMade = phases.beside("outbound HTTP client made",
                 made -> OutboundHttp.create(config.get("outbound")));
         Database database;
         NodeLiveness node;
@@ -183,7 +181,7 @@ public final class MarketplaceServer implements AutoCloseable {
             database = Database.start(DatabaseSettings.from(config), phases, headStart);
             try {
                 node = phases.timed("node registered", () -> NodeLiveness.start(database));
-                outbound = joined(outboundMade);
+                outbound = StartupPhases.joined(outboundMade);
             } catch (RuntimeException e) {
                 database.close();
                 throw e;
@@ -254,7 +252,7 @@ public final class MarketplaceServer implements AutoCloseable {
                     modules.stream().flatMap(module -> module.pathsKeepingTheirOwnKeys().stream())
                             .collect(Collectors.toSet()));
             jobs.schedule("platform.node-liveness", NODE_LIVENESS_CHECK, NODE_LIVENESS_CHECK, node::keepHeld);
-            ApiRoutes routes = joined(documentRead);
+            ApiRoutes routes = StartupPhases.joined(documentRead);
             ErrorHandling errors = new ErrorHandling(routes);
             auditTrail = new AuditTrail(dsl);
             admission = new Admission(Admission.Settings.from(config.get("http.admission")),
@@ -350,26 +348,6 @@ public final class MarketplaceServer implements AutoCloseable {
         construction.partEnded(module.name());
         modules.add(module);
         return module;
-    }
-
-    /** Starts a phase on a thread of its own; the work may name its parts. */
-    private static <T> CompletableFuture<T> beside(String phase, StartupPhases phases,
-                                                   Function<StartupPhases.Phase, T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            StartupPhases.Phase timed = phases.begin(phase);
-            T result = work.apply(timed);
-            timed.ended();
-            return result;
-        }, runnable -> Thread.ofPlatform().name("start-up: " + phase).start(runnable));
-    }
-
-    /** The result of work done beside the start, its failure thrown as this thread's. */
-    private static <T> T joined(CompletableFuture<T> work) {
-        try {
-            return work.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
     }
 
     /** Closes modules in the reverse of their order, so none outlives what it uses. */

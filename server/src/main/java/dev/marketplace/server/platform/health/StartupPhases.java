@@ -6,6 +6,9 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -37,6 +40,25 @@ public final class StartupPhases {
             work.run();
             return null;
         });
+    }
+
+    /** Runs a phase on a thread of its own, beside the start's; the work may name its parts. */
+    public <T> CompletableFuture<T> beside(String phase, Function<Phase, T> work) {
+        return CompletableFuture.supplyAsync(() -> {
+            Phase timed = begin(phase);
+            T result = work.apply(timed);
+            timed.ended();
+            return result;
+        }, runnable -> Thread.ofPlatform().name("start-up: " + phase).start(runnable));
+    }
+
+    /** The result of work done {@linkplain #beside beside} the start, its failure thrown as this thread's. */
+    public static <T> T joined(CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     /** Begins a phase, logged when it {@linkplain Phase#ended ends}. */

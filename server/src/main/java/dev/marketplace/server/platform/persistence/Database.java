@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -34,14 +35,23 @@ public final class Database implements AutoCloseable {
     private final DatabaseOutage connections;
     private final DSLContext dsl;
 
-    private Database(EmbeddedDatabase embedded, HikariDataSource pool) {
+    private Database(EmbeddedDatabase embedded, HikariDataSource pool, DSLContext unconnected) {
         this.embedded = embedded;
         this.pool = pool;
         // While the database is unreachable, requests are refused at once rather than each waiting the pool out.
         this.connections = new DatabaseOutage(pool, OUTAGE_RETRY);
+        unconnected.configuration().set(connections);
+        this.dsl = unconnected;
+    }
+
+    /**
+     * The jOOQ context but its connections. The first one made initialises jOOQ's classes (its data types and their
+     * bindings): ~100 ms of CPU, so it is made beside the embedded PostgreSQL's start and the schema's check.
+     */
+    private static DSLContext unconnectedContext() {
         // Per statement, jOOQ otherwise asks the driver for warnings after it runs (PostgreSQL's notices, which no
         // code here reads) and logs it at debug level (decision 100).
-        this.dsl = DSL.using(new DefaultConfiguration().set(connections).set(SQLDialect.POSTGRES)
+        return DSL.using(new DefaultConfiguration().set(SQLDialect.POSTGRES)
                 .set(new Settings().withExecuteLogging(false).withFetchWarnings(false))
                 .set(new DefaultTransactionListenerProvider(CommitWatch.listener())));
     }
@@ -60,6 +70,10 @@ public final class Database implements AutoCloseable {
      * settings name its data directory, else stopped before the configured start (decision 122).
      */
     public static Database start(DatabaseSettings settings, StartupPhases phases, EmbeddedDatabaseHeadStart headStart) {
+        // No other thread initialises jOOQ's classes until this ends (the database's start and the schema's check use
+        // none): its data-type classes refer to each other in their initialisers, so two threads entering them by
+        // different classes could deadlock (decision 132). It is joined before any jOOQ statement runs.
+        CompletableFuture<DSLContext> contextMade = phases.beside("jOOQ context made", made -> unconnectedContext());
         StartupPhases.Phase awaitingHeadStart = phases.begin("embedded PostgreSQL started ahead awaited");
         Optional<EmbeddedDatabase> startedAhead = headStart.take(settings);
         startedAhead.ifPresent(taken -> awaitingHeadStart.ended());
@@ -78,17 +92,19 @@ public final class Database implements AutoCloseable {
         // The pool opens lazily so that a database that is briefly down at start is retried, not fatal.
         config.setInitializationFailTimeout(-1);
         HikariDataSource pool = new HikariDataSource(config);
+        DSLContext unconnected;
         try {
             Migrations.Outcome schema = phases.timed("schema checked", () -> Migrations.migrate(pool));
             LOG.log(Level.INFO, "database ready (" + (embedded != null ? "embedded, " + settings.dataDirectory() : "external")
                     + "), " + (schema.flywayRan() ? "migrated by Flyway: " + schema.applied() + " migration(s) applied"
                     : "the migration set and history recorded at its last migrate: Flyway not run"));
+            unconnected = StartupPhases.joined(contextMade);
         } catch (RuntimeException e) {
             pool.close();
             closeEmbedded(embedded);
             throw e;
         }
-        return new Database(embedded, pool);
+        return new Database(embedded, pool, unconnected);
     }
 
     public DSLContext dsl() {
