@@ -20,8 +20,11 @@ import java.util.UUID;
  * The JVM's CPU time and allocation per checkout of the benchmark's cart (five lines from three merchants) on the
  * calling thread ({@link OrderService#checkout} called directly: no HTTP layer, no Idempotency-Key, no audit line),
  * figures that survive a loaded machine where throughput does not (decision 108). The carts are made through the API
- * before each round, outside what is measured. Not a test: run it by hand like {@code VariantsForSaleCostProbe}, with
- * the checkouts per round (default 150) as its argument.
+ * before each round, outside what is measured. Beside it, the whole process's CPU over the same checkouts (the
+ * subscribers' and jobs' threads included; any work they leave past the round's end is not). Not a test: run it by hand
+ * like {@code VariantsForSaleCostProbe}, with the checkouts per round (default 150) as its argument:
+ * {@code java -cp server/target/test-classes:server/target/classes:<test classpath>
+ * dev.marketplace.server.orders.CheckoutCostProbe 150}.
  */
 final class CheckoutCostProbe {
 
@@ -54,6 +57,10 @@ final class CheckoutCostProbe {
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             long thread = Thread.currentThread().threadId();
+            // The whole process's CPU too: the subscribers and jobs an order_placed wakes run on other threads, and a
+            // closed-loop bench's JVM figure includes them (PostgreSQL runs in processes of its own).
+            com.sun.management.OperatingSystemMXBean process =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             for (int round = -1; round < ROUNDS; round++) { // round -1 warms up: JIT, the pool, plan caches
                 MarketplaceClient customer = shop.customer(customerId); // a fresh token: a round outlasts one
                 List<UUID> carts = new ArrayList<>();
@@ -62,15 +69,18 @@ final class CheckoutCostProbe {
                 }
                 long cpu = threads.getCurrentThreadCpuTime();
                 long bytes = threads.getThreadAllocatedBytes(thread);
+                long processCpu = process.getProcessCpuTime();
                 for (UUID cart : carts) {
                     orders.checkout(caller, new CheckoutRequest(cart, ADDRESS, 0, List.of(),
                             Optional.empty()));
                 }
                 long used = threads.getCurrentThreadCpuTime() - cpu;
                 long allocated = threads.getThreadAllocatedBytes(thread) - bytes;
+                long processUsed = process.getProcessCpuTime() - processCpu;
                 if (round >= 0) {
-                    System.out.printf(Locale.ROOT, "round %d, %d checkouts: %6.1f µs CPU %6.1f KB each (load %s)%n",
-                            round, perRound, used / 1e3 / perRound, allocated / 1024.0 / perRound,
+                    System.out.printf(Locale.ROOT, "round %d, %d checkouts: %6.1f µs CPU %6.1f KB each, process"
+                                    + " %6.1f µs CPU each (load %s)%n", round, perRound, used / 1e3 / perRound,
+                            allocated / 1024.0 / perRound, processUsed / 1e3 / perRound,
                             Files.readString(Path.of("/proc/loadavg")).trim());
                 }
             }

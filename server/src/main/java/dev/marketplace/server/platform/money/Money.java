@@ -27,10 +27,20 @@ public record Money(long amount, String currency) {
         return new Money(0, currency);
     }
 
-    /** Whether {@code code} is an active ISO 4217 code in upper case (JPY, USD, CNY, ...). */
+    /**
+     * Whether {@code code} is an active ISO 4217 code in upper case (JPY, USD, CNY, ...). Its letters checked by hand:
+     * every amount made checks its code, and {@code matches("[A-Z]{3}")} compiled the pattern each time, over a third
+     * of a checkout's allocation (decision 138).
+     */
     public static boolean isCurrencyCode(String code) {
-        if (code == null || !code.matches("[A-Z]{3}")) {
+        if (code == null || code.length() != 3) {
             return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            char letter = code.charAt(i);
+            if (letter < 'A' || letter > 'Z') {
+                return false;
+            }
         }
         try {
             return Currency.getInstance(code).getDefaultFractionDigits() >= 0;

@@ -15,7 +15,7 @@ class MoneyTest {
     void acceptsOnlyIso4217Codes() {
         assertThat(Money.of(100, "JPY").fractionDigits()).isZero();
         assertThat(Money.of(100, "USD").fractionDigits()).isEqualTo(2);
-        for (String bad : new String[] {"jpy", "YEN", "EURO", "", "ZZZ"}) {
+        for (String bad : new String[] {"jpy", "YEN", "EURO", "", "ZZZ", "JP", "JPy", "J@Y", "J[Y", "1PY", "JP "}) {
             assertThatThrownBy(() -> Money.of(1, bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> Money.of(1, null)).isInstanceOf(NullPointerException.class);
