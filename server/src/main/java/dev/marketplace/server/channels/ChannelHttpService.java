@@ -165,7 +165,7 @@ public final class ChannelHttpService implements HttpService {
         JsonFields programme = body.requiredObject("programme", "currency", "period", "fundedBy", "tiers",
                 "quarterlyGmvTarget");
         String currency = programme.requiredString("currency", 3, 3);
-        if (currency != null && !currency.matches("[A-Z]{3}")) {
+        if (currency != null && !Money.isCurrencyCode(currency)) {
             programme.reject("currency", FieldError.INVALID_FORMAT, "an ISO 4217 code, e.g. JPY");
         }
         String period = requiredEnum(programme, "period", Set.copyOf(Channel.Programme.PERIODS));
