@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.concurrent.ArrayBlockingQueue;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -22,6 +23,14 @@ public final class SecretBox {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SecretKey key;
+    /**
+     * Ciphers for reuse, each used by one caller at a time and initialised by it with its own fresh nonce (never one
+     * used before): a new {@code Cipher} per call cost about three times a reused one's CPU and 3.3 KB more allocation
+     * (decision 141). Bounded by the processors, the most seals running at once on virtual threads; a caller that finds
+     * none makes one, and one more than the bound is dropped.
+     */
+    private final ArrayBlockingQueue<Cipher> ciphers =
+            new ArrayBlockingQueue<>(Runtime.getRuntime().availableProcessors());
 
     private SecretBox(byte[] key) {
         if (key.length != 32) {
@@ -44,10 +53,11 @@ public final class SecretBox {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = cipher();
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(associatedData);
             byte[] ciphertext = cipher.doFinal(plaintext);
+            ciphers.offer(cipher);
             byte[] sealed = new byte[1 + NONCE_BYTES + ciphertext.length];
             sealed[0] = VERSION;
             System.arraycopy(nonce, 0, sealed, 1, NONCE_BYTES);
@@ -64,13 +74,21 @@ public final class SecretBox {
             throw new IllegalArgumentException("not a sealed value of this format");
         }
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = cipher();
             cipher.init(Cipher.DECRYPT_MODE, key,
                     new GCMParameterSpec(TAG_BITS, Arrays.copyOfRange(sealed, 1, 1 + NONCE_BYTES)));
             cipher.updateAAD(associatedData);
-            return cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES);
+            byte[] plaintext = cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES);
+            ciphers.offer(cipher);
+            return plaintext;
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("the sealed value does not open with this key", e);
         }
+    }
+
+    /** A kept cipher or a new one; the caller initialises it (resetting what its last use left), then gives it back. */
+    private Cipher cipher() throws GeneralSecurityException {
+        Cipher cipher = ciphers.poll();
+        return cipher != null ? cipher : Cipher.getInstance("AES/GCM/NoPadding");
     }
 }

@@ -95,6 +95,19 @@ class RenderedStatementIT {
     }
 
     @Test
+    void aUuidArrayIsBoundAsItsTextEmptyAndWithNullsToo() {
+        // uuids are bound as their array's text built to size, not through createArrayOf (decision 141)
+        Field<UUID[]> ids = DSL.param("ids", SQLDataType.UUID.array()).as("ids");
+        RenderedStatement echo = RenderedStatement.of(DSL.select(ids));
+        UUID id = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        assertThat(echo.fetch(server.db(), binds -> binds.uuids("ids", java.util.Arrays.asList(id, null, other)),
+                row -> row.get(ids))).containsExactly(new UUID[] {id, null, other});
+        assertThat(echo.fetch(server.db(), binds -> binds.uuids("ids", List.of()), row -> row.get(ids)))
+                .containsExactly(new UUID[0]);
+    }
+
+    @Test
     void aNamedParameterGoesWhereverItIsNamedAndANameNotBoundIsRefused() {
         DSLContext db = server.db();
         UUID id = UUID.randomUUID();
