@@ -40,11 +40,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The flash-sale bench's shape in one process, to see where its time goes, not a test of speed:
  * {@code flash.load.buyers} buyers (default 1,000) check out one SKU of {@code flash.load.units} units (default 100)
- * at once, each on its own connection, sending again after a 503's {@code Retry-After} as the bench's buyers do.
- * Prints the answers by kind in 100 ms steps from the start, the JVM's CPU (server and buyers together) and
- * PostgreSQL's commits and row writes per answer, and how often a backend was seen waiting for a lock; checks that
- * exactly the stock was sold. PostgreSQL commits with fsync here, as the bench's does. Skipped unless
- * {@code -Dflash.load=true}.
+ * at once, each on its own connection, sending again after a 503's {@code Retry-After} as the bench's buyers do; then
+ * the buyers refused press again once each, as the bench's do. The door is the shipped one (decision 143). Prints, per
+ * wave, the answers by kind in 100 ms steps from the start, what grew on the door's metrics, the JVM's CPU (server and
+ * buyers together) and PostgreSQL's commits and row writes per answer, and how often a backend was seen waiting for a
+ * lock; checks that exactly the stock was sold and that every retry was refused as sold out. PostgreSQL commits
+ * with fsync here, as the bench's does. Skipped unless {@code -Dflash.load=true}.
  */
 @EnabledIfSystemProperty(named = "flash.load", matches = "true")
 class FlashSaleLoadIT {
