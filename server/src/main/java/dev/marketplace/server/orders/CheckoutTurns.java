@@ -1,5 +1,6 @@
 package dev.marketplace.server.orders;
 
+import dev.marketplace.server.platform.http.Admission;
 import dev.marketplace.server.platform.http.ConcurrencyLimit;
 import java.util.Collection;
 import java.util.List;
@@ -13,6 +14,11 @@ import java.util.function.Supplier;
  * already on is contested (a flash sale): it will be decided within moments either way, by its turn or by the
  * variant selling out (refused from memory while it waits), so it waits patiently, past the queue time, instead of
  * being answered 503 and coming back a second later. Other checkouts wait and are shed as before, and go first.
+ *
+ * <p>A checkout with its turn gives its door slot back (decision 143), as one waiting for it does: from then on the
+ * checkouts' limit bounds it and judges its holding time. Held at the door, a checkout's hundreds of milliseconds
+ * under a sale (the pool, the hot row, the flush) set the pace by which the door judges everything behind it, and the
+ * buyers refused from memory in a millisecond were shed there as if each were a checkout.
  */
 final class CheckoutTurns {
 
@@ -36,7 +42,10 @@ final class CheckoutTurns {
             contested |= checkingOut.merge(variant, 1, Integer::sum) > 1;
         }
         try {
-            return limit.call(work, whileWaiting, contested);
+            return limit.call(() -> {
+                Admission.stepAside();
+                return work.get();
+            }, whileWaiting, contested);
         } finally {
             for (UUID variant : distinct) {
                 checkingOut.computeIfPresent(variant, (id, count) -> count == 1 ? null : count - 1);

@@ -96,6 +96,9 @@ class CheckoutWaitingIT {
                             WHERE datname = current_database() AND wait_event_type = 'Lock'
                               AND query ILIKE '%stock_level%'""").isEmpty());
 
+            assertThat(metric("http_admission_in_flight")).as("a checkout with its turn holds no door slot: the "
+                    + "checkouts' limit bounds it (decision 143)").isZero();
+
             AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
             statements = recorder.allDuring(() -> {
                 CompletableFuture<HttpResponse<String>> waiting = CompletableFuture.supplyAsync(
@@ -124,10 +127,14 @@ class CheckoutWaitingIT {
     }
 
     private static double checkoutsWaiting() {
+        return metric("orders_checkouts_waiting");
+    }
+
+    /** A value on {@code /observe/metrics} (Prometheus text), the first line of that name. */
+    private static double metric(String name) {
         HttpResponse<String> metrics = server.send(server.request("/observe/metrics")
                 .header("Accept", "text/plain").GET().build());
-        Matcher line = Pattern.compile("(?m)^orders_checkouts_waiting(\\{[^}]*})? ([-0-9.E+]+)$")
-                .matcher(metrics.body());
+        Matcher line = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? ([-0-9.E+]+)$").matcher(metrics.body());
         assertThat(line.find()).as(metrics.body()).isTrue();
         return Double.parseDouble(line.group(2));
     }

@@ -56,7 +56,9 @@ import java.util.function.LongSupplier;
  * PostgreSQL bound those, and the shares above keep room for cached reads whatever the others wait for), but not
  * while it waits for a permit of a per-operation {@link ConcurrencyLimit}: it {@linkplain #stepAside() steps aside}
  * when that wait begins and does not come back, since with its permit the operation's own limit bounds it. A checkout
- * waiting its turn behind a flash sale's buyers thus holds no door slot however long that limit lets it wait.
+ * waiting its turn behind a flash sale's buyers thus holds no door slot however long that limit lets it wait, and a
+ * checkout steps aside once it has its turn too (decision 143): its time from there is the database's, which the
+ * checkouts' limit judges; in the door it set the pace the cheap requests behind it were refused by.
  *
  * <p>Never queued nor shed, nor counted: the operator's health, readiness and metrics ({@code /observe/…}), which
  * must answer most of all when the node is overloaded, and the OAuth token endpoints that clients need to carry on at
@@ -201,8 +203,9 @@ public final class Admission implements Filter, AutoCloseable {
     }
 
     /**
-     * Gives back the calling request's slot: it is about to wait for a per-operation permit, during which it runs
-     * nothing (see above). Nothing when the caller holds no slot (an exempt request, a job, a test).
+     * Gives back the calling request's slot: it is about to wait for a per-operation permit or a delivery, during
+     * which it runs nothing, or a per-operation limit bounds the rest of it (see above). Nothing when the caller holds
+     * no slot (an exempt request, a job, a test).
      */
     public static void stepAside() {
         Slot slot = SLOT.get();
@@ -425,7 +428,7 @@ public final class Admission implements Filter, AutoCloseable {
         return shed.get(cost).sum();
     }
 
-    /** Requests that gave their slot back to wait for a per-operation permit (a metric). */
+    /** Requests that gave their slot back before their answer (a metric). */
     public long steppedAside() {
         return steppedAside.sum();
     }
@@ -455,7 +458,8 @@ public final class Admission implements Filter, AutoCloseable {
                 .description("Requests waiting for a slot at the door now")));
         registered.add(meters.getOrCreate(FunctionalCounter.builder("http.admission.stepped.aside", this,
                         Admission::steppedAside)
-                .description("Requests that gave their slot back to wait for a per-operation permit")));
+                .description("Requests that gave their slot back to wait for a per-operation permit (or, a "
+                        + "checkout, once it has it) or for their change to be delivered")));
         for (Cost cost : Cost.values()) {
             registered.add(meters.getOrCreate(FunctionalCounter.builder("http.admission.shed", this,
                             admission -> admission.shed(cost))

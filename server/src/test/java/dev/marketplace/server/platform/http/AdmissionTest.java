@@ -128,6 +128,25 @@ class AdmissionTest {
     }
 
     @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES) // refused at once, the newcomer would never be seen queued
+    void aRequestThatStepsAsideSetsThePaceOnlyWithItsTimeInTheDoor() throws Exception {
+        Admission door = door(1, 10, Duration.ofHours(1));
+        door.enter(Cost.OTHER).run(() -> {
+            Admission.stepAside(); // a checkout given its turn (decision 143): the checkouts' limit bounds it now
+            now.addAndGet(Duration.ofHours(2).toNanos());
+        });
+        holding(door, Cost.OTHER, 1);
+
+        CompletableFuture<String> newcomer = CompletableFuture.supplyAsync(() -> answer(door, Cost.OTHER), requests);
+
+        awaitQueued(door, 1);
+        assertThat(door.shed(Cost.OTHER)).as("its two hours were not the door's: queued, not refused at once")
+                .isZero();
+        finish.countDown();
+        assertThat(newcomer.get()).isEqualTo("served");
+    }
+
+    @Test
     @Timeout(value = 1, unit = TimeUnit.MINUTES) // waiting out the hour's queue would be the failure
     void onceTheQueueHasStoodANewcomerMayWaitOnlyTheStandingTimeUntilTheQueueEmpties() throws Exception {
         Admission door = door(1, 10, Duration.ofHours(1), Duration.ofSeconds(1));
