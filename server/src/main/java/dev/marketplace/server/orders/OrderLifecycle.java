@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.Record2;
 
 /**
  * The one transition function of orders, sub-orders and returns. A move is checked against {@link OrderStateMachine}
@@ -71,8 +70,8 @@ final class OrderLifecycle {
         EveryMove move = everyMove(placed, action, subOrderAction, actor, reason, subOrderReason);
         List<Order.Transition> history = new ArrayList<>(placedHistory);
         history.addAll(move.history());
-        List<Record2<Long, OffsetDateTime>> written = orders.insertTransitions(db, placed.id(), history);
-        Moves placedMoves = new Moves(placedHistory, List.of(placedEvent(written.getFirst().value1(), placed.id(),
+        List<OrderRepository.WrittenTransition> written = orders.insertTransitions(db, placed.id(), history);
+        Moves placedMoves = new Moves(placedHistory, List.of(placedEvent(written.getFirst().id(), placed.id(),
                 placed.storefrontId(), placed.customerId(), Optional.ofNullable(placed.channel()))));
         return new PlacedAndMoved(placedMoves,
                 move.recorded(placed, written.subList(placedHistory.size(), written.size()), reason, subOrderReason));
@@ -129,13 +128,13 @@ final class OrderLifecycle {
     private record EveryMove(OrderStatus next, Map<UUID, SubOrderStatus> subOrdersNext, List<Order.Transition> history) {
 
         /** The moves as recorded: the history rows with their times, and their events (in history order). */
-        Moves recorded(Order order, List<Record2<Long, OffsetDateTime>> written, String reason, String subOrderReason) {
-            List<Long> transitions = written.stream().map(Record2::value1).toList();
+        Moves recorded(Order order, List<OrderRepository.WrittenTransition> written, String reason, String subOrderReason) {
+            List<Long> transitions = written.stream().map(OrderRepository.WrittenTransition::id).toList();
             List<Order.Transition> recorded = new ArrayList<>();
             for (int i = 0; i < history.size(); i++) {
                 Order.Transition transition = history.get(i);
                 recorded.add(new Order.Transition(transition.subOrderId(), transition.from(), transition.to(),
-                        transition.actor(), transition.reason(), written.get(i).value2()));
+                        transition.actor(), transition.reason(), written.get(i).occurredAt()));
             }
             List<DomainEvent> events = new ArrayList<>();
             UUID channelId = channelIdOf(order);

@@ -44,7 +44,6 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
-import org.jooq.Record2;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -331,20 +330,58 @@ final class OrderRepository {
                 .fetchSingle(ORDER_TRANSITION.ID);
     }
 
+    /** A history row as written: its id and time. */
+    record WrittenTransition(long id, OffsetDateTime occurredAt) {
+    }
+
     /**
-     * Appends these history rows of the order in list order, one statement; returns their ids and times in that order
-     * (an identity hands the ids out in the order of the statement's rows).
+     * Appends these history rows of the order in list order, one statement ({@link #TRANSITIONS}); returns their ids and
+     * times in that order (an identity hands the ids out in the order of the statement's rows).
      */
-    List<Record2<Long, OffsetDateTime>> insertTransitions(DSLContext db, UUID orderId,
-                                                          List<Order.Transition> transitions) {
-        var insert = db.insertInto(ORDER_TRANSITION, ORDER_TRANSITION.ORDER_ID, ORDER_TRANSITION.SUB_ORDER_ID,
-                ORDER_TRANSITION.FROM_STATUS, ORDER_TRANSITION.TO_STATUS, ORDER_TRANSITION.ACTOR, ORDER_TRANSITION.REASON);
+    List<WrittenTransition> insertTransitions(DSLContext db, UUID orderId, List<Order.Transition> transitions) {
+        int size = transitions.size();
+        List<UUID> subOrders = new ArrayList<>(size);
+        List<String> from = new ArrayList<>(size);
+        List<String> to = new ArrayList<>(size);
+        List<String> actors = new ArrayList<>(size);
+        List<String> reasons = new ArrayList<>(size);
         for (Order.Transition transition : transitions) {
-            insert = insert.values(orderId, transition.subOrderId(), transition.from(), transition.to(),
-                    transition.actor(), transition.reason());
+            subOrders.add(transition.subOrderId());
+            from.add(transition.from());
+            to.add(transition.to());
+            actors.add(transition.actor());
+            reasons.add(transition.reason());
         }
-        return insert.returningResult(ORDER_TRANSITION.ID, ORDER_TRANSITION.OCCURRED_AT).fetch()
-                .sortAsc(ORDER_TRANSITION.ID);
+        List<WrittenTransition> written = new ArrayList<>(TRANSITIONS.fetch(db, binds -> binds.uuid("order_id", orderId)
+                        .uuids("sub_orders", subOrders).texts("from_statuses", from).texts("to_statuses", to)
+                        .texts("actors", actors).texts("reasons", reasons),
+                row -> new WrittenTransition(row.get(ORDER_TRANSITION.ID), row.get(ORDER_TRANSITION.OCCURRED_AT))));
+        written.sort(Comparator.comparingLong(WrittenTransition::id));
+        return written;
+    }
+
+    /**
+     * {@link #insertTransitions}'s insert: one text whatever the number of rows (arrays through {@code unnest},
+     * rendered once), where a multi-row {@code VALUES} was built and rendered by jOOQ per call (decision 142).
+     */
+    private static final RenderedStatement TRANSITIONS = transitionsStatement();
+
+    private static RenderedStatement transitionsStatement() {
+        Table<?> rows = DSL.table("unnest({0}, {1}, {2}, {3}, {4}) with ordinality as {5}(sub_order_id, from_status, "
+                        + "to_status, actor, reason, position)",
+                DSL.param("sub_orders", SQLDataType.UUID.array()), DSL.param("from_statuses", SQLDataType.CLOB.array()),
+                DSL.param("to_statuses", SQLDataType.CLOB.array()), DSL.param("actors", SQLDataType.CLOB.array()),
+                DSL.param("reasons", SQLDataType.CLOB.array()), DSL.name("transition_row"));
+        return RenderedStatement.of(DSL.insertInto(ORDER_TRANSITION, ORDER_TRANSITION.ORDER_ID,
+                        ORDER_TRANSITION.SUB_ORDER_ID, ORDER_TRANSITION.FROM_STATUS, ORDER_TRANSITION.TO_STATUS,
+                        ORDER_TRANSITION.ACTOR, ORDER_TRANSITION.REASON)
+                .select(DSL.select(DSL.param("order_id", UUID.class), column("transition_row", "sub_order_id",
+                                SQLDataType.UUID), column("transition_row", "from_status", SQLDataType.CLOB),
+                                column("transition_row", "to_status", SQLDataType.CLOB),
+                                column("transition_row", "actor", SQLDataType.CLOB),
+                                column("transition_row", "reason", SQLDataType.CLOB))
+                        .from(rows).orderBy(column("transition_row", "position", SQLDataType.BIGINT)))
+                .returningResult(ORDER_TRANSITION.ID, ORDER_TRANSITION.OCCURRED_AT));
     }
 
     void updateOrderStatus(DSLContext db, UUID orderId, OrderStatus status) {

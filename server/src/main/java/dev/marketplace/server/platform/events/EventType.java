@@ -2,6 +2,8 @@ package dev.marketplace.server.platform.events;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The catalogue of domain events: what each one means and what its payload holds. Money movements
@@ -215,10 +217,19 @@ public enum EventType {
     /** A warned merchant is back within every threshold: {@code {"clearedAt", "warnedAt"}}; parties: the merchant. */
     MERCHANT_WARNING_CLEARED(false);
 
+    /**
+     * Each type by its wire name: a subscriber's read names the type of every event it reads, and finding it by
+     * lower-casing every constant's name per event was a tenth of the subscribers' allocation (decision 142).
+     */
+    private static final Map<String, EventType> BY_WIRE_NAME = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(EventType::wireName, type -> type));
+
     private final boolean moneyMovement;
+    private final String wireName;
 
     EventType(boolean moneyMovement) {
         this.moneyMovement = moneyMovement;
+        this.wireName = name().toLowerCase(Locale.ROOT);
     }
 
     public boolean isMoneyMovement() {
@@ -226,11 +237,14 @@ public enum EventType {
     }
 
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     public static EventType fromWireName(String wireName) {
-        return Arrays.stream(values()).filter(type -> type.wireName().equals(wireName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown event type " + wireName));
+        EventType type = wireName == null ? null : BY_WIRE_NAME.get(wireName); // the map refuses a null key
+        if (type == null) {
+            throw new IllegalArgumentException("unknown event type " + wireName);
+        }
+        return type;
     }
 }
