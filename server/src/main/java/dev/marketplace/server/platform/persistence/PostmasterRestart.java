@@ -32,6 +32,8 @@ final class PostmasterRestart implements EmbeddedDatabase.Postmaster {
     private static final System.Logger LOG = System.getLogger(PostmasterRestart.class.getName());
     /** In the data directory: the shipped binaries archive (its URL, size and time) and the directory they run from. */
     static final String RECORD = "postgres-binaries";
+    /** In PostgreSQL's log directory: what the postmaster said before its logging collector took over. */
+    private static final String START_OUTPUT = "postmaster-start.log";
     /** Crash recovery replays the write-ahead log before the postmaster is ready. */
     private static final Duration READY_WITHIN = Duration.ofSeconds(60);
     /** PostgreSQL says it is ready only in its pid file, which pg_ctl polls every 100 ms; a read costs microseconds. */
@@ -60,13 +62,15 @@ final class PostmasterRestart implements EmbeddedDatabase.Postmaster {
         command.addAll(List.of(binaries.get().resolve("postgres").toString(), "-D", postgresFiles.toString(),
                 "-p", Integer.toString(port)));
         settings.forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
-        // setsid and unshare exec the postmaster in place: this process is the postmaster. Until its logging collector
-        // takes over, what it says goes to the server's output, as the library's pg_ctl output does.
-        Process postmaster = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        // Until its logging collector takes over, the postmaster writes to its own output: into a file, not the
+        // server's output, which a postmaster outliving a killed server would hold open.
+        Path output = postgresFiles.resolve(PostgresLog.DIRECTORY).resolve(START_OUTPUT);
+        Files.createDirectories(output.getParent());
+        // setsid and unshare exec the postmaster in place: this process is the postmaster
+        Process postmaster = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         PostmasterRestart started = new PostmasterRestart(postmaster, port);
         try {
-            started.awaitReady(postgresFiles);
+            started.awaitReady(postgresFiles, output);
         } catch (IOException | RuntimeException e) {
             started.close();
             throw e;
@@ -74,11 +78,12 @@ final class PostmasterRestart implements EmbeddedDatabase.Postmaster {
         return Optional.of(started);
     }
 
-    private void awaitReady(Path postgresFiles) throws IOException {
+    private void awaitReady(Path postgresFiles, Path output) throws IOException {
         long deadline = System.nanoTime() + READY_WITHIN.toNanos();
         while (!ready(postgresFiles)) {
             if (!postmaster.isAlive()) {
-                throw new IOException("PostgreSQL ended during its start (exit " + postmaster.exitValue() + ")");
+                throw new IOException("PostgreSQL ended during its start (exit " + postmaster.exitValue() + "): "
+                        + Files.readString(output).strip());
             }
             if (System.nanoTime() > deadline) {
                 throw new IOException("PostgreSQL was not ready within " + READY_WITHIN.toSeconds() + " s");
