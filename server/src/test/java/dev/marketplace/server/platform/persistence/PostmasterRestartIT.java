@@ -33,12 +33,15 @@ class PostmasterRestartIT {
 
     private Path data;
     private Path record;
+    private Map<String, String> librarysSettings;
 
     @BeforeEach
-    void anExistingDatabase() throws IOException {
+    void anExistingDatabase() throws IOException, SQLException {
         data = directory.resolve("data");
-        try (EmbeddedDatabase first = EmbeddedDatabase.start(data)) { // initdb, through the library
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(data); // initdb, through the library
+             Connection connection = DriverManager.getConnection(first.jdbcUrl())) {
             assertThat(startedByThisProcess()).as("the library's pg_ctl detaches the postmaster").isFalse();
+            librarysSettings = settings(connection);
         }
         record = data.resolve(PostmasterRestart.RECORD);
         List<String> recorded = Files.readAllLines(record);
@@ -54,10 +57,11 @@ class PostmasterRestartIT {
              Connection connection = DriverManager.getConnection(restarted.jdbcUrl())) {
             assertThat(startedByThisProcess()).as("started here, not by the library's pg_ctl").isTrue();
             postmaster = postmasterPid();
-            assertThat(settings(connection)).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    "fsync", "on", "synchronous_commit", "on", "full_page_writes", "on", "TimeZone", "UTC",
-                    "max_connections", "300", "listen_addresses", "127.0.0.1", "logging_collector", "on",
-                    "random_page_cost", "1.1"));
+            assertThat(settings(connection)).as("the library's start's settings").isEqualTo(librarysSettings)
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            "fsync", "on", "synchronous_commit", "on", "full_page_writes", "on", "TimeZone", "Etc/UTC",
+                            "max_connections", "300", "listen_addresses", "127.0.0.1", "logging_collector", "on",
+                            "random_page_cost", "1.1"));
             assertThat(EmbeddedDatabase.tryLock(data)).as("the data directory stays locked").isEmpty();
         }
         Await.until(STOPPED, "the postmaster stopped with the database",
