@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,11 +29,24 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(EmbeddedDatabase.class.getName());
 
+    /**
+     * The server's settings for PostgreSQL, for either start: the library's defaults that matter (its time zone and
+     * connection limit) and ours over them.
+     */
+    private static final Map<String, String> SETTINGS = settings();
+
+    /** PostgreSQL running on the data directory, started by the library or again by {@link PostmasterRestart}. */
+    interface Postmaster {
+        int port();
+
+        void close() throws IOException;
+    }
+
     private final FileChannel serverLock;
-    private final EmbeddedPostgres postgres;
+    private final Postmaster postgres;
     private final Optional<PostgresWatchdog> watchdog;
 
-    private EmbeddedDatabase(FileChannel serverLock, EmbeddedPostgres postgres, Optional<PostgresWatchdog> watchdog) {
+    private EmbeddedDatabase(FileChannel serverLock, Postmaster postgres, Optional<PostgresWatchdog> watchdog) {
         this.serverLock = serverLock;
         this.postgres = postgres;
         this.watchdog = watchdog;
@@ -44,7 +60,8 @@ final class EmbeddedDatabase implements AutoCloseable {
             boolean serverEndedUncleanly = reportUncleanEnd(serverLock);
             markRunning(serverLock);
             boolean postgresEndedUncleanly = LeftoverPostmaster.clear(postgresFiles);
-            EmbeddedPostgres postgres = startPostgres(postgresFiles);
+            Optional<PostmasterRestart> restarted = PostmasterRestart.start(dataDirectory, postgresFiles, SETTINGS);
+            Postmaster postgres = restarted.isPresent() ? restarted.get() : startWithLibrary(dataDirectory, postgresFiles);
             try {
                 Optional<PostgresWatchdog> watchdog = PostgresWatchdog.start(LeftoverPostmaster.pidIn(postgresFiles).orElseThrow(
                         () -> new IllegalStateException("the embedded PostgreSQL runs without a postmaster.pid")));
@@ -66,27 +83,49 @@ final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
-    private static EmbeddedPostgres startPostgres(Path postgresFiles) throws IOException {
+    /** A first start (initdb), or one whose binaries are not recorded or changed: the library unpacks and checks them. */
+    private static Postmaster startWithLibrary(Path dataDirectory, Path postgresFiles) throws IOException {
         // Not a scratch database: the files are kept, so a restart keeps the marketplace's data.
-        return EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(postgresFiles)
-                .setCleanDataDirectory(false)
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                // The library's defaults are for scratch test databases (no fsync, no synchronous commit, no
-                // full-page writes): a crash would lose committed orders and money events, or corrupt the files.
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("full_page_writes", "on")
-                // local disk: an index probe is not 4× a sequential read; with the default the planner scanned
-                // all stock levels to join 10,000 keys of a bulk stock update instead of probing the primary key
-                .setServerConfig("random_page_cost", "1.1")
-                // PostgreSQL's own log in files of its own (a week, one per weekday): it outlives this process's
-                // output, and tells what a start after a crash recovered
-                .setServerConfig("logging_collector", "on")
-                .setServerConfig("log_directory", PostgresLog.DIRECTORY)
-                .setServerConfig("log_filename", "postgresql-%a.log")
-                .setServerConfig("log_truncate_on_rotation", "on")
-                .start();
+                .setCleanDataDirectory(false);
+        SETTINGS.forEach(builder::setServerConfig);
+        EmbeddedPostgres postgres = builder.start();
+        PostmasterRestart.remember(dataDirectory, postgresFiles);
+        return new Postmaster() {
+            @Override
+            public int port() {
+                return postgres.getPort();
+            }
+
+            @Override
+            public void close() throws IOException {
+                postgres.close();
+            }
+        };
+    }
+
+    private static Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        // the library's defaults, which its start sets and the restart must too
+        settings.put("timezone", "UTC");
+        settings.put("max_connections", "300");
+        settings.put("listen_addresses", "127.0.0.1");
+        // The library's defaults are for scratch test databases (no fsync, no synchronous commit, no full-page
+        // writes): a crash would lose committed orders and money events, or corrupt the files.
+        settings.put("fsync", "on");
+        settings.put("synchronous_commit", "on");
+        settings.put("full_page_writes", "on");
+        // local disk: an index probe is not 4× a sequential read; with the default the planner scanned all stock
+        // levels to join 10,000 keys of a bulk stock update instead of probing the primary key
+        settings.put("random_page_cost", "1.1");
+        // PostgreSQL's own log in files of its own (a week, one per weekday): it outlives this process's output, and
+        // tells what a start after a crash recovered
+        settings.put("logging_collector", "on");
+        settings.put("log_directory", PostgresLog.DIRECTORY);
+        settings.put("log_filename", "postgresql-%a.log");
+        settings.put("log_truncate_on_rotation", "on");
+        return Collections.unmodifiableMap(settings);
     }
 
     /** Locks the data directory for this process; another running server holds the lock. */
@@ -145,7 +184,7 @@ final class EmbeddedDatabase implements AutoCloseable {
     }
 
     String jdbcUrl() {
-        return postgres.getJdbcUrl("postgres", "postgres");
+        return "jdbc:postgresql://localhost:" + postgres.port() + "/postgres?user=postgres";
     }
 
     @Override

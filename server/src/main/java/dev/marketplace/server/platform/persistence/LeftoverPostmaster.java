@@ -77,7 +77,8 @@ final class LeftoverPostmaster {
         }
     }
 
-    private static String stop(ProcessHandle postmaster) {
+    /** Stops a postmaster: a fast shutdown, then an immediate one, then SIGKILL for it and its children; which it took. */
+    static String stop(ProcessHandle postmaster) {
         signal(postmaster, "INT");
         if (awaitExit(postmaster, FAST_SHUTDOWN)) {
             return "a fast shutdown";
@@ -93,7 +94,7 @@ final class LeftoverPostmaster {
         if (awaitExit(postmaster, KILLED) && children.stream().allMatch(child -> awaitExit(child, KILLED))) {
             return "SIGKILL";
         }
-        throw new IllegalStateException("could not stop the leftover PostgreSQL (pid " + postmaster.pid() + ")");
+        throw new IllegalStateException("could not stop PostgreSQL (pid " + postmaster.pid() + ")");
     }
 
     /** Whether the process is a PostgreSQL server on these files: {@code .../bin/postgres -D <postgresFiles> ...}. */
@@ -120,10 +121,10 @@ final class LeftoverPostmaster {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor();
         } catch (IOException e) {
-            throw new IllegalStateException("could not signal the leftover PostgreSQL (pid " + process.pid() + ")", e);
+            throw new IllegalStateException("could not signal PostgreSQL (pid " + process.pid() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while stopping the leftover PostgreSQL", e);
+            throw new IllegalStateException("interrupted while stopping PostgreSQL", e);
         }
     }
 
@@ -137,7 +138,7 @@ final class LeftoverPostmaster {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping the leftover PostgreSQL", e);
+                throw new IllegalStateException("interrupted while stopping PostgreSQL", e);
             }
         }
         return true;
