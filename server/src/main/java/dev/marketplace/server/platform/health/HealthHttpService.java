@@ -1,6 +1,7 @@
 package dev.marketplace.server.platform.health;
 
 import dev.marketplace.server.platform.http.JsonResponses;
+import dev.marketplace.server.platform.persistence.DatabaseFailures;
 import dev.marketplace.server.platform.security.AccessTokens;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
@@ -123,6 +124,13 @@ public final class HealthHttpService implements HttpService {
             return tokens.verify(token.get()).isOperator();
         } catch (AccessTokens.InvalidTokenException e) {
             return false;
+        } catch (RuntimeException e) {
+            // A token not verified before needs the signing keys, re-read from the database now and then: in an
+            // outage the probe still gets its Health document, the anonymous one, not a 503 problem.
+            if (DatabaseFailures.unreachable(e)) {
+                return false;
+            }
+            throw e;
         }
     }
 }
