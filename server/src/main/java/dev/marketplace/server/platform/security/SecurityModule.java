@@ -39,7 +39,7 @@ public final class SecurityModule implements Module {
         this.settings = SecuritySettings.from(config);
         Config security = config.get("security");
         clients.ensureOperatorClient(settings.operatorClientId(), settings.operatorClientSecret());
-        this.signingKeys = new SigningKeys(dsl, settings.keyEncryption(), settings.accessTokenLifetime());
+        this.signingKeys = new SigningKeys(dsl, settings.keyEncryption(), settings.accessTokenLifetime(), wallClock);
         signingKeys.ensureActiveKey(settings.rotateSigningKeyAfter());
         this.accessTokens = new AccessTokens(signingKeys, revokedTokens, settings, ExternalIssuers.from(security, outbound),
                 wallClock);

@@ -14,8 +14,11 @@ import dev.marketplace.schema.tables.records.SigningKeyRecord;
 import dev.marketplace.server.platform.persistence.AdvisoryLocks;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -33,16 +36,19 @@ public final class SigningKeys {
     // Nodes re-read the keys this often, so a rotation on one node reaches the others.
     private static final Duration REFRESH = Duration.ofMinutes(1);
 
-    private record Snapshot(ECKey signing, JWKSet published, long loadedAtNanos) {
+    private record Snapshot(ECKey signing, JWKSet published, Instant loadedAt) {
     }
 
     private final DSLContext dsl;
     private final SecretBox sealer;
     private final Duration verifyRetiredFor;
+    private final Clock wallClock;
     private volatile Snapshot snapshot;
 
-    public SigningKeys(DSLContext dsl, SecretBox sealer, Duration accessTokenLifetime) {
+    /** @param wallClock this node's own clock, which the tokens these keys sign are issued and checked by */
+    public SigningKeys(DSLContext dsl, SecretBox sealer, Duration accessTokenLifetime, Clock wallClock) {
         this.dsl = dsl;
+        this.wallClock = wallClock;
         this.sealer = sealer;
         // Tokens live accessTokenLifetime; nodes may sign with a just-retired key for up to REFRESH; 60 s of clock skew.
         this.verifyRetiredFor = accessTokenLifetime.plus(REFRESH).plusSeconds(60);
@@ -106,11 +112,17 @@ public final class SigningKeys {
 
     private boolean isOlderThan(Duration age) {
         Snapshot seen = snapshot;
-        return seen == null || System.nanoTime() - seen.loadedAtNanos() > age.toNanos();
+        if (seen == null) {
+            return true;
+        }
+        // A wall clock set back counts as old too: the keys are re-read once rather than held until it catches up.
+        Duration elapsed = Duration.between(seen.loadedAt(), wallClock.instant());
+        return elapsed.isNegative() || elapsed.compareTo(age) > 0;
     }
 
     private synchronized void reload() {
-        OffsetDateTime oldestStillValid = OffsetDateTime.now().minus(verifyRetiredFor);
+        Instant now = wallClock.instant();
+        OffsetDateTime oldestStillValid = OffsetDateTime.ofInstant(now, ZoneOffset.UTC).minus(verifyRetiredFor);
         List<SigningKeyRecord> rows = dsl.selectFrom(SIGNING_KEY)
                 .where(SIGNING_KEY.RETIRED_AT.isNull().or(SIGNING_KEY.RETIRED_AT.gt(oldestStillValid)))
                 .orderBy(SIGNING_KEY.CREATED_AT.desc())
@@ -131,7 +143,7 @@ public final class SigningKeys {
         if (signing == null) {
             throw new IllegalStateException("no active signing key; ensureActiveKey() runs at start-up");
         }
-        snapshot = new Snapshot(signing, new JWKSet(published), System.nanoTime());
+        snapshot = new Snapshot(signing, new JWKSet(published), now);
     }
 
     private void rotate(DSLContext db) {

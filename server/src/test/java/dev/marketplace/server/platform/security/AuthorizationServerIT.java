@@ -14,6 +14,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Set;
@@ -147,7 +148,7 @@ class AuthorizationServerIT {
 
         // "Another node" on the same database rotates the signing key and signs with the new one.
         SigningKeys otherNode = new SigningKeys(server.db(), SecretBox.fromBase64(TestServer.KEY_ENCRYPTION_KEY),
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10), Clock.systemUTC());
         otherNode.rotate();
         var newKey = TokenForge.activeKey(server.db());
         assertThat(newKey.getKeyID()).isNotEqualTo(oldKid);
@@ -166,7 +167,7 @@ class AuthorizationServerIT {
     @Test
     void aKeyOlderThanTheRotationAgeIsReplacedAndAYoungOneKept() {
         SigningKeys keys = new SigningKeys(server.db(), SecretBox.fromBase64(TestServer.KEY_ENCRYPTION_KEY),
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10), Clock.systemUTC());
         String before = TokenForge.activeKey(server.db()).getKeyID();
         keys.ensureActiveKey(Duration.ofDays(30));
         assertThat(TokenForge.activeKey(server.db()).getKeyID()).as("young key kept").isEqualTo(before);
