@@ -125,8 +125,9 @@ public final class HealthHttpService implements HttpService {
         } catch (AccessTokens.InvalidTokenException e) {
             return false;
         } catch (RuntimeException e) {
-            // A token not verified before needs the signing keys, re-read from the database now and then: in an
-            // outage the probe still gets its Health document, the anonymous one, not a 503 problem.
+            // Verifying a token may read the database: the signing keys (re-read every minute) and the revocation
+            // lists (every 5 s, for any token). In an outage the probe still gets its Health document, the anonymous
+            // one, not a 503 problem (decision 146: neither may be kept stale through an outage).
             if (DatabaseFailures.unreachable(e)) {
                 return false;
             }
