@@ -19,7 +19,7 @@ ticks() { # clock ticks: the postmaster's own and its reaped children's (fields 
   echo "$total"; }
 settled() { # no client backend left: an ended backend's CPU is in the postmaster's only once it has reaped it
   for _ in $(seq 1 100); do
-    ps -o cmd= --ppid "$POSTMASTER_PID" | grep -q '^postgres: postgres ' || return 0
+    ps -o cmd= --ppid "$POSTMASTER_PID" | grep -Eq '^postgres: postgres |<defunct>' || return 0
     sleep 0.1
   done; }
 commits() { sql "select pg_stat_force_next_flush(); select xact_commit from pg_stat_database where datname = 'postgres'"; }
