@@ -21,6 +21,12 @@
 #   BENCH_DEMO_DATA=false BENCH_ONLY=ledger-posting,statement-csv,ledger-reconciliation bench/run.sh    the
 #                           settlement ledger (issue 14, decision 53): posting, a 100,000-line CSV statement, 1,000,000
 #                           entries reconciled
+#   Decision 145's pgbench comparisons (not scenarios: run by hand, the server stopped, against its embedded PostgreSQL
+#   with the demo marketplace and pg_walinspect): psql -f bench/pgbench/checkout-plans.sql, then
+#   bench/pgbench/checkout-onecall-setup.sql; PGPORT=… POSTMASTER_PID=… bench/pgbench/measure.sh SCRIPT CLIENTS SECONDS
+#   for checkout.sql against checkout-onecall.sql / checkout-onecall-tx.sql (one round trip), and checkout-hot.sql against
+#   checkout-hot-batch10.sql (ten hot checkouts in one transaction); checkout-onecall-teardown.sql and
+#   DROP SCHEMA pgbench_checkout CASCADE after.
 #   A name that is no scenario stops the run with the list of scenarios. pgbench-checkout-sql needs the demo data and
 #   the checkout scenario in the same run (its API share is of that closed loop): name both, as above.
 set -euo pipefail

@@ -1,0 +1,1530 @@
+-- Group commit of 10 hot checkouts per transaction (decision 144's option 2): each order's own statements as
+-- checkout-hot.sql's, the stock row locked and written once (reserved + 10), one promotions read, one announcement of the
+-- 10 carts, one commit and one flush for the 10 (decision 145): checkouts of a cart of one line, all of ONE hot SKU (the flash sale's shape), with
+-- checkout.sql's statements for one line and one sub-order, the plans from pgbench_checkout.hot_plan.
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o1_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o2_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o3_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o4_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o5_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o6_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o7_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o8_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o9_
+SELECT cart_id, storefront_id, customer_id, variants, locations, products, categories, skus, line_sub_orders,
+       line_merchants, line_numbers, merchants, sub_orders, order_id, reservation_id, pii_key_id
+FROM pgbench_checkout.hot_plan WHERE n = (SELECT nextval('pgbench_checkout.hot_next')) \gset o10_
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o1_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o1_cart_id AS text)) || md5(CAST(:o1_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o1_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o1_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o1_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o1_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o1_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o1_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o1_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o1_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o1_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o2_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o2_cart_id AS text)) || md5(CAST(:o2_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o2_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o2_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o2_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o2_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o2_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o2_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o2_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o2_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o2_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o3_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o3_cart_id AS text)) || md5(CAST(:o3_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o3_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o3_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o3_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o3_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o3_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o3_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o3_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o3_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o3_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o4_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o4_cart_id AS text)) || md5(CAST(:o4_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o4_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o4_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o4_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o4_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o4_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o4_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o4_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o4_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o4_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o5_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o5_cart_id AS text)) || md5(CAST(:o5_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o5_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o5_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o5_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o5_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o5_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o5_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o5_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o5_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o5_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o6_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o6_cart_id AS text)) || md5(CAST(:o6_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o6_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o6_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o6_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o6_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o6_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o6_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o6_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o6_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o6_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o7_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o7_cart_id AS text)) || md5(CAST(:o7_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o7_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o7_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o7_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o7_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o7_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o7_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o7_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o7_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o7_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o8_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o8_cart_id AS text)) || md5(CAST(:o8_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o8_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o8_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o8_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o8_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o8_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o8_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o8_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o8_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o8_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o9_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o9_cart_id AS text)) || md5(CAST(:o9_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o9_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o9_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o9_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o9_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o9_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o9_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o9_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o9_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o9_variants as uuid[]));
+insert into "idempotency_record" ("client_id", "idempotency_key", "request_fingerprint", "state", "locked_until",
+  "expires_at", "held_by_node", "claim")
+select cast('pgbench-checkout' as varchar), cast(CAST(:o10_cart_id AS text) as varchar),
+  cast(decode(md5(CAST(:o10_cart_id AS text)) || md5(CAST(:o10_order_id AS text)), 'hex') as bytea),
+  cast('in_flight' as varchar), clock_timestamp() + 60000 * interval '1 millisecond',
+  clock_timestamp() + 86400000 * interval '1 millisecond', cast(1 as int), cast(:o10_order_id as uuid)
+where set_config('synchronous_commit', 'off', true) = 'off'
+on conflict do nothing;
+select "cart"."id", "cart"."storefront_id", "cart"."customer_id", "cart"."checked_out_order_id", "cart"."version",
+  "cart"."created_at", "cart"."updated_at", "cart_line"."variant_id", "cart_line"."quantity",
+  "cart_line"."seen_price_amount", "cart_line"."seen_price_currency"
+from "cart" left outer join "cart_line" on "cart_line"."cart_id" = "cart"."id"
+where ("cart"."id" = cast(:o10_cart_id as uuid)
+  and (('storefront' = 'customer' and "cart"."storefront_id" = cast(:o10_storefront_id as uuid)
+        and "cart"."customer_id" is null)
+    or ("cart"."customer_id" = cast(:o10_customer_id as uuid) and 'storefront' = 'storefront'
+        and "cart"."storefront_id" = cast(:o10_storefront_id as uuid))))
+order by "cart_line"."added_at", "cart_line"."variant_id";
+select "id", "product_id", "merchant_id", "category_id", "sku", "title", "attributes", "price_amount", "price_currency",
+  "status", "commission_rate_bps"
+from variants_for_sale(cast(:o10_variants as uuid[]));
+select "id" from merchants_in_status(cast(:o10_merchants as uuid[]), 'active');
+select "dropship_variant"."variant_id" from "dropship_variant"
+join "dropship_connection" on "dropship_connection"."id" = "dropship_variant"."connection_id"
+left outer join "dropship_connection" as "backup" on "backup"."id" = "dropship_variant"."backup_connection_id"
+where ("dropship_variant"."variant_id" in (cast((CAST(:o10_variants AS uuid[]))[1] as uuid))
+  and ("dropship_connection"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "dropship_connection"."stale_since" is not null)
+  and ("backup"."id" is null or "dropship_variant"."backup_supplier_stock" is null
+       or "backup"."last_success_at" < cast(now() - interval '30 minutes' as timestamp(6) with time zone)
+       or "backup"."stale_since" is not null));
+select "variant_id", "available" from stock_most_available(cast(:o10_variants as uuid[]));
+SELECT set_config('synchronous_commit', 'off', true), pg_notify('cart_changed', payload)
+FROM unnest(ARRAY[CAST(:o1_cart_id AS text), CAST(:o2_cart_id AS text), CAST(:o3_cart_id AS text), CAST(:o4_cart_id AS text), CAST(:o5_cart_id AS text), CAST(:o6_cart_id AS text), CAST(:o7_cart_id AS text), CAST(:o8_cart_id AS text), CAST(:o9_cart_id AS text), CAST(:o10_cart_id AS text)]) AS payload;
+BEGIN;
+select "promotion_coupon"."id", "promotion_coupon"."code", "promotion_coupon"."merchant_id", "promotion_coupon"."name",
+  "promotion_coupon"."kind", "promotion_coupon"."percentage_bp", "promotion_coupon"."amount_off",
+  "promotion_coupon"."currency", "promotion_coupon"."min_spend", "promotion_coupon"."starts_at",
+  "promotion_coupon"."ends_at", "promotion_coupon"."max_uses", "promotion_coupon"."budget",
+  "promotion_coupon"."budget_spent", "promotion_coupon"."max_uses_per_customer", "promotion_coupon"."merchant_ids",
+  "promotion_coupon"."category_ids", "promotion_coupon"."product_ids", "promotion_coupon"."created_by",
+  "promotion_coupon"."created_at", "promotion_coupon"."version"
+from "promotion_coupon"
+where (false or ("promotion_coupon"."code" is null and "promotion_coupon"."currency" = 'JPY'
+  and "promotion_coupon"."starts_at" <= cast(now() as timestamp(6) with time zone)
+  and "promotion_coupon"."ends_at" > cast(now() as timestamp(6) with time zone)))
+order by "promotion_coupon"."created_at", "promotion_coupon"."id";
+update "cart" set "checked_out_order_id" = cast(:o1_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o1_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o1_order_id as uuid), cast(:o1_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o1_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o1_line_sub_orders AS uuid[]), CAST(:o1_line_merchants AS uuid[]), CAST(:o1_line_numbers AS int[]),
+            CAST(:o1_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o1_order_id as uuid), cast(:o1_storefront_id as uuid), cast(:o1_customer_id as uuid), cast(:o1_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o1_pii_key_id,
+    cast(:o1_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o1_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o1_sub_orders AS uuid[]), CAST(:o1_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o1_line_sub_orders AS uuid[]), CAST(:o1_line_numbers AS int[]), CAST(:o1_variants AS uuid[]),
+              CAST(:o1_products AS uuid[]), CAST(:o1_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o1_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o1_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o1_storefront_id as uuid), cast(:o1_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o1_sub_orders as uuid[]), cast(:o1_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o1_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o1_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o1_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o1_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o1_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o2_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o2_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o2_order_id as uuid), cast(:o2_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o2_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o2_line_sub_orders AS uuid[]), CAST(:o2_line_merchants AS uuid[]), CAST(:o2_line_numbers AS int[]),
+            CAST(:o2_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o2_order_id as uuid), cast(:o2_storefront_id as uuid), cast(:o2_customer_id as uuid), cast(:o2_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o2_pii_key_id,
+    cast(:o2_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o2_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o2_sub_orders AS uuid[]), CAST(:o2_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o2_line_sub_orders AS uuid[]), CAST(:o2_line_numbers AS int[]), CAST(:o2_variants AS uuid[]),
+              CAST(:o2_products AS uuid[]), CAST(:o2_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o2_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o2_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o2_storefront_id as uuid), cast(:o2_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o2_sub_orders as uuid[]), cast(:o2_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o2_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o2_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o2_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o2_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o2_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o3_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o3_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o3_order_id as uuid), cast(:o3_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o3_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o3_line_sub_orders AS uuid[]), CAST(:o3_line_merchants AS uuid[]), CAST(:o3_line_numbers AS int[]),
+            CAST(:o3_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o3_order_id as uuid), cast(:o3_storefront_id as uuid), cast(:o3_customer_id as uuid), cast(:o3_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o3_pii_key_id,
+    cast(:o3_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o3_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o3_sub_orders AS uuid[]), CAST(:o3_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o3_line_sub_orders AS uuid[]), CAST(:o3_line_numbers AS int[]), CAST(:o3_variants AS uuid[]),
+              CAST(:o3_products AS uuid[]), CAST(:o3_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o3_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o3_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o3_storefront_id as uuid), cast(:o3_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o3_sub_orders as uuid[]), cast(:o3_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o3_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o3_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o3_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o3_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o3_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o4_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o4_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o4_order_id as uuid), cast(:o4_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o4_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o4_line_sub_orders AS uuid[]), CAST(:o4_line_merchants AS uuid[]), CAST(:o4_line_numbers AS int[]),
+            CAST(:o4_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o4_order_id as uuid), cast(:o4_storefront_id as uuid), cast(:o4_customer_id as uuid), cast(:o4_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o4_pii_key_id,
+    cast(:o4_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o4_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o4_sub_orders AS uuid[]), CAST(:o4_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o4_line_sub_orders AS uuid[]), CAST(:o4_line_numbers AS int[]), CAST(:o4_variants AS uuid[]),
+              CAST(:o4_products AS uuid[]), CAST(:o4_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o4_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o4_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o4_storefront_id as uuid), cast(:o4_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o4_sub_orders as uuid[]), cast(:o4_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o4_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o4_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o4_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o4_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o4_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o5_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o5_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o5_order_id as uuid), cast(:o5_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o5_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o5_line_sub_orders AS uuid[]), CAST(:o5_line_merchants AS uuid[]), CAST(:o5_line_numbers AS int[]),
+            CAST(:o5_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o5_order_id as uuid), cast(:o5_storefront_id as uuid), cast(:o5_customer_id as uuid), cast(:o5_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o5_pii_key_id,
+    cast(:o5_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o5_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o5_sub_orders AS uuid[]), CAST(:o5_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o5_line_sub_orders AS uuid[]), CAST(:o5_line_numbers AS int[]), CAST(:o5_variants AS uuid[]),
+              CAST(:o5_products AS uuid[]), CAST(:o5_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o5_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o5_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o5_storefront_id as uuid), cast(:o5_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o5_sub_orders as uuid[]), cast(:o5_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o5_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o5_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o5_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o5_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o5_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o6_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o6_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o6_order_id as uuid), cast(:o6_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o6_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o6_line_sub_orders AS uuid[]), CAST(:o6_line_merchants AS uuid[]), CAST(:o6_line_numbers AS int[]),
+            CAST(:o6_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o6_order_id as uuid), cast(:o6_storefront_id as uuid), cast(:o6_customer_id as uuid), cast(:o6_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o6_pii_key_id,
+    cast(:o6_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o6_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o6_sub_orders AS uuid[]), CAST(:o6_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o6_line_sub_orders AS uuid[]), CAST(:o6_line_numbers AS int[]), CAST(:o6_variants AS uuid[]),
+              CAST(:o6_products AS uuid[]), CAST(:o6_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o6_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o6_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o6_storefront_id as uuid), cast(:o6_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o6_sub_orders as uuid[]), cast(:o6_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o6_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o6_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o6_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o6_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o6_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o7_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o7_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o7_order_id as uuid), cast(:o7_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o7_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o7_line_sub_orders AS uuid[]), CAST(:o7_line_merchants AS uuid[]), CAST(:o7_line_numbers AS int[]),
+            CAST(:o7_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o7_order_id as uuid), cast(:o7_storefront_id as uuid), cast(:o7_customer_id as uuid), cast(:o7_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o7_pii_key_id,
+    cast(:o7_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o7_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o7_sub_orders AS uuid[]), CAST(:o7_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o7_line_sub_orders AS uuid[]), CAST(:o7_line_numbers AS int[]), CAST(:o7_variants AS uuid[]),
+              CAST(:o7_products AS uuid[]), CAST(:o7_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o7_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o7_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o7_storefront_id as uuid), cast(:o7_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o7_sub_orders as uuid[]), cast(:o7_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o7_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o7_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o7_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o7_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o7_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o8_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o8_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o8_order_id as uuid), cast(:o8_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o8_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o8_line_sub_orders AS uuid[]), CAST(:o8_line_merchants AS uuid[]), CAST(:o8_line_numbers AS int[]),
+            CAST(:o8_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o8_order_id as uuid), cast(:o8_storefront_id as uuid), cast(:o8_customer_id as uuid), cast(:o8_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o8_pii_key_id,
+    cast(:o8_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o8_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o8_sub_orders AS uuid[]), CAST(:o8_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o8_line_sub_orders AS uuid[]), CAST(:o8_line_numbers AS int[]), CAST(:o8_variants AS uuid[]),
+              CAST(:o8_products AS uuid[]), CAST(:o8_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o8_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o8_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o8_storefront_id as uuid), cast(:o8_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o8_sub_orders as uuid[]), cast(:o8_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o8_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o8_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o8_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o8_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o8_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o9_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o9_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o9_order_id as uuid), cast(:o9_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o9_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o9_line_sub_orders AS uuid[]), CAST(:o9_line_merchants AS uuid[]), CAST(:o9_line_numbers AS int[]),
+            CAST(:o9_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o9_order_id as uuid), cast(:o9_storefront_id as uuid), cast(:o9_customer_id as uuid), cast(:o9_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o9_pii_key_id,
+    cast(:o9_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o9_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o9_sub_orders AS uuid[]), CAST(:o9_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o9_line_sub_orders AS uuid[]), CAST(:o9_line_numbers AS int[]), CAST(:o9_variants AS uuid[]),
+              CAST(:o9_products AS uuid[]), CAST(:o9_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o9_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o9_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o9_storefront_id as uuid), cast(:o9_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o9_sub_orders as uuid[]), cast(:o9_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o9_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o9_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o9_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o9_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o9_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+update "cart" set "checked_out_order_id" = cast(:o10_order_id as uuid), "version" = ("cart"."version" + 1),
+  "updated_at" = cast(current_timestamp as timestamp with time zone)
+where ("cart"."id" = cast(:o10_cart_id as uuid) and "cart"."version" = 1 and "cart"."checked_out_order_id" is null
+  and set_config('synchronous_commit', 'off', true) = 'off')
+returning clock_timestamp();
+with "points_order_row" as (insert into "points_order" ("order_id", "customer_id", "currency", "redeemed_points",
+    "payment_due_at")
+  values (cast(:o10_order_id as uuid), cast(:o10_customer_id as uuid), 'JPY', 0,
+    cast(now() + interval '30 minutes' as timestamp(6) with time zone)) returning "points_order"."order_id")
+insert into "points_order_line" ("order_id", "sub_order_id", "merchant_id", "line_number", "category_id", "quantity",
+  "subtotal_amount", "points")
+select cast(:o10_order_id as uuid), l.sub_order_id, l.merchant_id, l.line_number, l.category_id, 1, 3000, 0
+from unnest(CAST(:o10_line_sub_orders AS uuid[]), CAST(:o10_line_merchants AS uuid[]), CAST(:o10_line_numbers AS int[]),
+            CAST(:o10_categories AS uuid[])) AS l(sub_order_id, merchant_id, line_number, category_id);
+with "order_row" as (insert into "customer_order" ("id", "storefront_id", "customer_id", "cart_id", "status", "version",
+    "currency", "subtotal_amount", "tax_amount", "discount_amount", "total_amount", "shipping_address_sealed", "pii_key_id",
+    "reservation_id", "payment_due_at")
+  values (cast(:o10_order_id as uuid), cast(:o10_storefront_id as uuid), cast(:o10_customer_id as uuid), cast(:o10_cart_id as uuid),
+    'placed', 1, 'JPY', 15000, 1500, 0, 16500, decode(repeat('5a', 240), 'hex'), :o10_pii_key_id,
+    cast(:o10_reservation_id as uuid), cast(now() + interval '30 minutes' as timestamp(6) with time zone))
+  returning "customer_order"."created_at"),
+"sub_order_rows" as (insert into "sub_order" ("id", "order_id", "merchant_id", "status", "version", "currency",
+    "subtotal_amount", "tax_amount", "total_amount", "commission_amount", "acceptance_due_at", "ship_by_at")
+  select s.id, cast(:o10_order_id as uuid), s.merchant_id, 'pending_payment', 1, 'JPY', 5000, 500, 5500, 500,
+    cast(null as timestamp(6) with time zone), cast(null as timestamp(6) with time zone)
+  from unnest(CAST(:o10_sub_orders AS uuid[]), CAST(:o10_merchants AS uuid[])) AS s(id, merchant_id)
+  returning "sub_order"."id"),
+"order_line_rows" as (insert into "order_line" ("sub_order_id", "line_number", "variant_id", "product_id", "sku",
+    "title", "quantity", "unit_price_amount", "subtotal_amount", "tax_rate_bp", "tax_amount", "commission_rate_bp")
+  select l.sub_order_id, l.line_number, l.variant_id, l.product_id, l.sku,
+    cast('{"ja":"有機緑茶ティーバッグ 20包","en":"Organic green tea, 20 bags"}' as jsonb), 1, 3000, 3000, 1000, 300, 1000
+  from unnest(CAST(:o10_line_sub_orders AS uuid[]), CAST(:o10_line_numbers AS int[]), CAST(:o10_variants AS uuid[]),
+              CAST(:o10_products AS uuid[]), CAST(:o10_skus AS text[])) AS l(sub_order_id, line_number, variant_id, product_id, sku)
+  returning "order_line"."line_number")
+select "order_row"."created_at" from "order_row";
+with "chosen" as (
+  select "channel_id", "code", "attributed_by", "rank" from (
+    select cast(NULL as uuid) as "channel_id", cast(NULL as text) as "code", 'code' as "attributed_by", 0 as "rank"
+    union all
+    (select "channel_code"."channel_id", "coupon"."code", 'code', 1
+     from unnest(cast('{}' as text[]), cast('{}' as text[])) with ordinality as "coupon"("code", "code_key", "position")
+     join "channel_code" on "channel_code"."code_key" = "coupon"."code_key"
+     order by "coupon"."position" desc limit 1)
+    union all
+    select "channel"."id", null, 'client', 2 from "channel"
+    where "channel"."principal_type" = 'storefront' and "channel"."principal_id" = cast(:o10_storefront_id as uuid)) "candidate"
+  where "channel_id" is not null
+  order by "rank" limit 1),
+"order_row" as (
+  insert into "channel_order" ("order_id", "placed_at", "channel_id", "attributed_by", "code",
+    "placed_by_type", "placed_by_id", "customer_id", "currency")
+  select cast(:o10_order_id as uuid), cast(now() as timestamp with time zone), "chosen"."channel_id",
+    "chosen"."attributed_by", "chosen"."code", 'storefront', cast(:o10_storefront_id as uuid), cast(:o10_customer_id as uuid), 'JPY'
+  from (select) "one" left join "chosen" on true
+  returning "channel_order"."order_id", "channel_order"."channel_id", "channel_order"."attributed_by",
+    "channel_order"."code", "channel_order"."currency"),
+"sub_order_rows" as (
+  insert into "channel_sub_order" ("sub_order_id", "order_id", "channel_id", "merchant_id", "currency",
+    "net_sales", "total")
+  select "sub"."id", "order_row"."order_id", "order_row"."channel_id", "sub"."merchant_id",
+    "order_row"."currency", "sub"."net_sales", "sub"."total"
+  from "order_row", unnest(cast(:o10_sub_orders as uuid[]), cast(:o10_merchants as uuid[]), cast('{5000}' as bigint[]),
+    cast('{5500}' as bigint[]))
+    as "sub"("id", "merchant_id", "net_sales", "total")
+  where "order_row"."channel_id" is not null)
+select "channel_id", "attributed_by", "code" from "order_row";
+with "history" as (insert into "order_transition" ("order_id", "sub_order_id", "to_status", "actor", "reason")
+  select cast(:o10_order_id as uuid), "history_row"."sub_order_id", "history_row"."to_status",
+    'customer-x via storefront-y', 'checkout'
+  from unnest(ARRAY[NULL, (CAST(:o10_sub_orders AS uuid[]))[1]]::uuid[],
+              ARRAY['placed', 'pending_payment']) with ordinality
+       as "history_row"(sub_order_id, to_status, position)
+  order by "history_row"."position"
+  returning "order_transition"."id")
+insert into "domain_event" ("event_id", "idempotency_id", "type", "order_id", "sub_order_id", "merchant_id",
+  "customer_id", "payload")
+select gen_random_uuid(), ('order_transition:' || cast("history"."id" as text)), 'order_placed',
+  cast(:o10_order_id as uuid), cast(NULL as uuid), cast(NULL as uuid), cast(:o10_customer_id as uuid),
+  cast('{"storefrontId":"' || CAST(:o10_storefront_id AS text) || '","toStatus":"placed","reason":"checkout"}' as jsonb)
+from "history" order by "history"."id" fetch next 1 rows only
+on conflict ("idempotency_id") do nothing;
+select "variant_id", "location_id", "merchant_id", "on_hand", "reserved", "last_source_sequence", "low_stock_threshold",
+  "updated_at", "last_change_reason", "sku", "location_code", "row_address"
+from stock_levels_locked(cast(:o1_variants as uuid[]));
+update "stock_level" set "on_hand" = "stock_level"."on_hand", "reserved" = "stock_level"."reserved" + 10,
+    "last_source_sequence" = "stock_level"."last_source_sequence",
+    "low_stock_threshold" = "stock_level"."low_stock_threshold",
+    "updated_at" = cast(current_timestamp as timestamp with time zone), "last_change_reason" = 'reserved'
+  from unnest(cast(:o1_variants as uuid[]), cast(:o1_locations as uuid[])) AS changed(variant_id, location_id)
+  where ("stock_level"."variant_id" = "changed"."variant_id" and "stock_level"."location_id" = "changed"."location_id");
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o1_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o1_variants AS uuid[]), CAST(:o1_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o1_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o1_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o1_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o2_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o2_variants AS uuid[]), CAST(:o2_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o2_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o2_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o2_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o3_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o3_variants AS uuid[]), CAST(:o3_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o3_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o3_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o3_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o4_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o4_variants AS uuid[]), CAST(:o4_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o4_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o4_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o4_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o5_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o5_variants AS uuid[]), CAST(:o5_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o5_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o5_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o5_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o6_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o6_variants AS uuid[]), CAST(:o6_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o6_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o6_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o6_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o7_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o7_variants AS uuid[]), CAST(:o7_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o7_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o7_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o7_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o8_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o8_variants AS uuid[]), CAST(:o8_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o8_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o8_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o8_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o9_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o9_variants AS uuid[]), CAST(:o9_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o9_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o9_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o9_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+with "reservation_lines" as (insert into "stock_reservation_line" ("reservation_id", "line_number", "variant_id",
+    "location_id", "quantity")
+  select cast(:o10_reservation_id as uuid), r.position - 1, r.variant_id, r.location_id, 1
+  from unnest(CAST(:o10_variants AS uuid[]), CAST(:o10_locations AS uuid[])) WITH ORDINALITY AS r(variant_id, location_id, position)
+  returning "stock_reservation_line"."line_number")
+insert into "stock_reservation" ("id", "owner_type", "owner_id", "status", "expires_at")
+values (cast(:o10_reservation_id as uuid), 'operator', cast('00000000-0000-0000-0000-000000000000' as uuid), 'active',
+  clock_timestamp() + 2700000 * interval '1 millisecond')
+returning "stock_reservation"."id", "stock_reservation"."owner_type", "stock_reservation"."owner_id",
+  "stock_reservation"."status", "stock_reservation"."expires_at", "stock_reservation"."created_at",
+  "stock_reservation"."updated_at";
+with "mark" as (update "idempotency_record"
+    set "committed_at" = coalesce("idempotency_record"."committed_at", clock_timestamp())
+  where ("idempotency_record"."client_id" = 'pgbench-checkout'
+    and "idempotency_record"."idempotency_key" = CAST(:o10_cart_id AS text)
+    and "idempotency_record"."claim" = cast(:o10_order_id as uuid)
+    and ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL))
+  returning "idempotency_record"."claim")
+select exists (select 1 as "one" from "mark"), ((SELECT pg_current_xact_id_if_assigned()) IS NOT NULL);
+COMMIT;
+SELECT pg_logical_emit_message(true, 'marketplace.durable', '');
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o1_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o1_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o1_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o1_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o2_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o2_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o2_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o2_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o3_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o3_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o3_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o3_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o4_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o4_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o4_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o4_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o5_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o5_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o5_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o5_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o6_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o6_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o6_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o6_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o7_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o7_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o7_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o7_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o8_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o8_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o8_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o8_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o9_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o9_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o9_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o9_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
+update "idempotency_record" set "state" = 'completed', "response_status" = 201,
+  "response_headers" = cast('{"Content-Type":"application/json","Location":"/v1/orders/x"}' as jsonb),
+  "response_body" = decode(repeat('7b', 2600), 'hex'), "response_deflated" = true
+where ("idempotency_record"."client_id" = 'pgbench-checkout'
+  and "idempotency_record"."idempotency_key" = CAST(:o10_cart_id AS text)
+  and "idempotency_record"."claim" = cast(:o10_order_id as uuid)
+  and set_config('synchronous_commit', 'off', true) = 'off');
+insert into "audit_event" ("request_id", "client_id", "principal_type", "principal_id", "method", "path", "status")
+select "line"."request_id", "line"."client_id", "line"."principal_type", "line"."principal_id", "line"."method",
+  "line"."path", "line"."status"
+from unnest(cast(ARRAY[CAST(:o10_order_id AS text)] as text[]), cast(ARRAY['pgbench-checkout'] as text[]),
+  cast(ARRAY['storefront'] as text[]), ARRAY[cast(:o10_storefront_id as uuid)], cast(ARRAY['POST'] as text[]),
+  cast(ARRAY['/v1/orders'] as text[]), cast(ARRAY[201] as int[]))
+  AS line(request_id, client_id, principal_type, principal_id, method, path, status)
+where set_config('synchronous_commit', 'off', true) = 'off';
