@@ -200,7 +200,7 @@ public final class MarketplaceServer implements AutoCloseable {
             phases.timed("demo data checked", () -> fillWithDemoDataIfEnabled(config.get("demo.data"), database));
             EventSubscribers subscribers = new EventSubscribers(dsl, UUID.randomUUID().toString(),
                     EventSubscribers.Settings.from(config.get("events")), Metrics.globalRegistry());
-            RevokedTokens revokedTokens = new RevokedTokens(dsl);
+            RevokedTokens revokedTokens = new RevokedTokens(dsl, wallClock);
 
             // The domains, each after the modules whose services it takes.
             StartupPhases.Phase moduleConstruction = phases.begin("modules built");
