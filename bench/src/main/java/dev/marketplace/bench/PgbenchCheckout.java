@@ -133,6 +133,7 @@ final class PgbenchCheckout implements Scenario {
         static Script measure(Context context, Path pgbench, String port, Path script) throws Exception {
             Machine.CpuMeter meter = new Machine.CpuMeter(context);
             String output = run(pgbench, port, script, context.timing().measured(), CLIENTS);
+            Machine.awaitBackendsReaped(context, "pgbench");
             double serverSeconds = meter.serverSeconds();
             Report.CpuShares shares = meter.stop();
             double tps = number(TPS, output).orElseThrow(() -> new IllegalStateException("no tps in: " + output));
