@@ -6,6 +6,7 @@ import static dev.marketplace.schema.Tables.PARKED_EVENT;
 
 import dev.marketplace.server.platform.changes.ChangeLog;
 import dev.marketplace.server.platform.jobs.Jobs;
+import dev.marketplace.server.platform.persistence.RenderedStatement;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -66,8 +67,13 @@ public final class EventSubscribers {
     private final MeterRegistry meters;
     private final Map<String, Subscribed> subscribers = new LinkedHashMap<>();
 
-    /** A subscriber this node runs, with its lag's query (built once: its types do not change) and last figure. */
-    private record Subscribed(Subscriber subscriber, Field<Long> lagQuery, AtomicLong lag) {
+    /**
+     * A subscriber this node runs, with what is built once because its types do not change: its lag's query, its read
+     * of settled events, its counters (looked up in the registry per event or batch before, decision 147); and the
+     * last lag figure.
+     */
+    private record Subscribed(Subscriber subscriber, Field<Long> lagQuery, RenderedStatement settled, AtomicLong lag,
+                              Counter handled, Counter failures, Counter parked) {
     }
 
     /** @param node names this node in the leases it holds; unique per running server */
@@ -90,7 +96,10 @@ public final class EventSubscribers {
     public synchronized void subscribe(Subscriber subscriber, Jobs jobs) {
         // Its types, for the polls' read of what is pending and for anyone asking whether it has caught up.
         String[] types = subscriber.types().stream().map(EventType::wireName).sorted().toArray(String[]::new);
-        Subscribed subscribed = new Subscribed(subscriber, lag(types), new AtomicLong());
+        Subscribed subscribed = new Subscribed(subscriber, lag(types),
+                DomainEvents.settledOf(subscriber.types(), settings.batchSize()), new AtomicLong(),
+                counter("events.handled", subscriber), counter("events.failures", subscriber),
+                counter("events.parked", subscriber));
         if (subscribers.putIfAbsent(subscriber.name(), subscribed) != null) {
             throw new IllegalArgumentException("a subscriber named " + subscriber.name() + " exists");
         }
@@ -143,7 +152,7 @@ public final class EventSubscribers {
         long handled = 0;
         Batch batch;
         do {
-            batch = dsl.transactionResult(tx -> handleBatch(tx.dsl(), subscriber));
+            batch = dsl.transactionResult(tx -> handleBatch(tx.dsl(), subscribed));
             handled += batch.handled();
         } while (batch.more());
         subscribed.lag().set(dsl.select(lag).from(EVENT_SUBSCRIPTION, DOMAIN_EVENT_FEED)
@@ -201,7 +210,8 @@ public final class EventSubscribers {
     private record Batch(long handled, boolean more) {
     }
 
-    private Batch handleBatch(DSLContext db, Subscriber subscriber) {
+    private Batch handleBatch(DSLContext db, Subscribed subscribed) {
+        Subscriber subscriber = subscribed.subscriber();
         Record3<Long, Long, Integer> cursor = db.select(EVENT_SUBSCRIPTION.POSITION,
                         EVENT_SUBSCRIPTION.FAILING_POSITION, EVENT_SUBSCRIPTION.FAILURES)
                 .from(EVENT_SUBSCRIPTION)
@@ -217,11 +227,11 @@ public final class EventSubscribers {
         String lastError = null;
         // Every position up to `through` was committed before the events are read: none of them can be missed.
         long through = DomainEvents.settledThrough(db);
-        List<StoredEvent> events = DomainEvents.settled(db, subscriber.types(), position, through, settings.batchSize());
+        List<StoredEvent> events = DomainEvents.settled(db, subscribed.settled(), position, through);
         long handled = 0;
         boolean failed = false;
         boolean full = events.size() == settings.batchSize();
-        if (subscriber.batchHandler() != null && failingPosition == null && handledAsOne(db, subscriber, events)) {
+        if (subscriber.batchHandler() != null && failingPosition == null && handledAsOne(db, subscribed, events)) {
             position = events.getLast().position();
             handled = events.size();
             events = List.of();
@@ -229,9 +239,9 @@ public final class EventSubscribers {
         for (StoredEvent event : events) {
             try {
                 db.transaction(savepoint -> subscriber.handler().handle(savepoint.dsl(), event));
-                count("events.handled", subscriber);
+                subscribed.handled().increment();
             } catch (RuntimeException e) {
-                count("events.failures", subscriber);
+                subscribed.failures().increment();
                 int attempts = (failingPosition != null && failingPosition == event.position() ? failures : 0) + 1;
                 String error = describe(e);
                 if (attempts < settings.maxAttempts()) {
@@ -252,7 +262,7 @@ public final class EventSubscribers {
                         .set(PARKED_EVENT.ATTEMPTS, attempts)
                         .set(PARKED_EVENT.ERROR, error)
                         .execute();
-                count("events.parked", subscriber);
+                subscribed.parked().increment();
             }
             position = event.position();
             failingPosition = null;
@@ -279,7 +289,8 @@ public final class EventSubscribers {
      * The batch through the subscriber's batch handler, in a savepoint: whether it succeeded (otherwise nothing of it
      * was written, and the caller handles the events one by one).
      */
-    private boolean handledAsOne(DSLContext db, Subscriber subscriber, List<StoredEvent> events) {
+    private boolean handledAsOne(DSLContext db, Subscribed subscribed, List<StoredEvent> events) {
+        Subscriber subscriber = subscribed.subscriber();
         if (events.isEmpty()) {
             return false;
         }
@@ -290,16 +301,12 @@ public final class EventSubscribers {
                     + events.size() + " events; handling them one by one", e);
             return false;
         }
-        counter("events.handled", subscriber).increment(events.size());
+        subscribed.handled().increment(events.size());
         return true;
     }
 
     private static String describe(RuntimeException e) {
         return e.getClass().getName() + ": " + e.getMessage();
-    }
-
-    private void count(String meter, Subscriber subscriber) {
-        counter(meter, subscriber).increment();
     }
 
     private Counter counter(String meter, Subscriber subscriber) {
