@@ -179,7 +179,8 @@ public final class DomainEvents {
      * types, at most its limit.
      */
     static List<StoredEvent> settled(DSLContext db, RenderedStatement settled, long after, long through) {
-        return settled.fetch(db, binds -> binds.bigint("after", after).bigint("through", through), DomainEvents::stored);
+        return settled.fetch(db, binds -> binds.bigint("after", after).bigint("through", through),
+                DomainEvents::stored);
     }
 
     /** The event at that position. */
