@@ -60,6 +60,6 @@ public final class DropshipForwardingModule implements Module {
         return List.of(new Subscriber(FORWARD_INTENTS,
                 Set.of(EventType.SUB_ORDER_AWAITING_ACCEPTANCE, EventType.SUB_ORDER_ACCEPTED),
                 (tx, stored) -> forwarding.subOrderReady(tx, stored.event().parties().subOrderId(),
-                        stored.event().type() == EventType.SUB_ORDER_ACCEPTED)));
+                        stored.event().parties().merchantId(), stored.event().type() == EventType.SUB_ORDER_ACCEPTED)));
     }
 }

@@ -265,6 +265,19 @@ final class DropshipRepository {
                 .timestamp("cutoff", cutoff), row -> row.get(DROPSHIP_VARIANT.VARIANT_ID)));
     }
 
+    /**
+     * Whether the merchant has a drop-ship connection. Without one none of its variants is drop-shipped (a variant is
+     * imported by a connection of its own merchant), so its sub-orders' lines need not be read (decision 147).
+     */
+    boolean hasConnection(DSLContext db, UUID merchantId) {
+        return !ANY_CONNECTION.fetch(db, binds -> binds.uuid("merchant", merchantId),
+                row -> row.get(DROPSHIP_CONNECTION.ID)).isEmpty();
+    }
+
+    private static final RenderedStatement ANY_CONNECTION = RenderedStatement.of(DSL.select(DROPSHIP_CONNECTION.ID)
+            .from(DROPSHIP_CONNECTION).where(DROPSHIP_CONNECTION.MERCHANT_ID.eq(DSL.param("merchant", UUID.class)))
+            .limit(DSL.inline(1)));
+
     private static Condition visibleTo(Principal viewer) {
         return Tenancy.visibleTo(viewer, Tenancy.Owners.of(PrincipalType.MERCHANT, DROPSHIP_CONNECTION.MERCHANT_ID));
     }

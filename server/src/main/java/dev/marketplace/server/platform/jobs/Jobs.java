@@ -157,6 +157,9 @@ public final class Jobs implements AutoCloseable {
         private final Work work;
         private final ReentrantLock lock = new ReentrantLock();
         private final Timer duration;
+        /** Looked up once: a registry lookup per run was 3 % of the jobs' and subscribers' samples (decision 147). */
+        private final Counter successes;
+        private final Counter failures;
 
         private Job(String name, Duration every, Work work) {
             this.name = name;
@@ -165,6 +168,8 @@ public final class Jobs implements AutoCloseable {
             this.duration = meters.getOrCreate(Timer.builder("jobs.duration")
                     .tags(List.of(Tag.create("job", name)))
                     .description("How long runs of a background job take"));
+            this.successes = runsCounter(name, "success");
+            this.failures = runsCounter(name, "failure");
         }
 
         private void runScheduled() {
@@ -197,21 +202,20 @@ public final class Jobs implements AutoCloseable {
             long started = System.nanoTime();
             try {
                 long done = work.run();
-                count("success");
+                successes.increment();
                 return done;
             } catch (RuntimeException e) {
-                count("failure");
+                failures.increment();
                 throw e;
             } finally {
                 duration.record(Duration.ofNanos(System.nanoTime() - started));
             }
         }
 
-        private void count(String outcome) {
-            meters.getOrCreate(Counter.builder("jobs.runs")
-                            .tags(List.of(Tag.create("job", name), Tag.create("outcome", outcome)))
-                            .description("Runs of a background job by outcome"))
-                    .increment();
+        private Counter runsCounter(String name, String outcome) {
+            return meters.getOrCreate(Counter.builder("jobs.runs")
+                    .tags(List.of(Tag.create("job", name), Tag.create("outcome", outcome)))
+                    .description("Runs of a background job by outcome"));
         }
     }
 }
