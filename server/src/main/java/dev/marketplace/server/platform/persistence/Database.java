@@ -1,6 +1,7 @@
 package dev.marketplace.server.platform.persistence;
 
 import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.util.IsolationLevel;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.marketplace.migrations.Migrations;
 import dev.marketplace.server.platform.health.StartupPhases;
@@ -29,6 +30,8 @@ public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
     /** While the database is unreachable, how often one request tries the pool again (the others get 503 at once). */
     private static final Duration OUTAGE_RETRY = Duration.ofSeconds(1);
+    /** Every pooled connection's isolation level outside a transaction that sets its own. */
+    static final int SESSION_ISOLATION = java.sql.Connection.TRANSACTION_READ_COMMITTED;
 
     private final EmbeddedDatabase embedded;
     private final HikariDataSource pool;
@@ -88,6 +91,9 @@ public final class Database implements AutoCloseable {
         config.setUsername(settings.username());
         config.setPassword(settings.password());
         config.setMaximumPoolSize(settings.poolSize());
+        // Set on every connection the pool opens, whatever the server's default: what the code is written for, and
+        // what the held connection answers without a round trip (HeldConnection).
+        config.setTransactionIsolation(IsolationLevel.TRANSACTION_READ_COMMITTED.name());
         config.setConnectionTimeout(settings.connectionTimeout().toMillis());
         // The pool opens lazily so that a database that is briefly down at start is retried, not fatal.
         config.setInitializationFailTimeout(-1);

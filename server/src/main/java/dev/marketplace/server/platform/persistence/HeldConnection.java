@@ -22,6 +22,12 @@ import java.sql.SQLNonTransientConnectionException;
  *
  * <p>It also keeps the test-only {@link OneConnectionPerThread} check (decision 81), and shows a
  * {@link StatementObserver}, when one is set, what is sent on the connection (decision 100).
+ *
+ * <p>And it answers jOOQ's question at the start of every transaction, the connection's isolation level, without
+ * asking PostgreSQL: jOOQ 3.21 asks whether or not the transaction sets one (jOOQ issue 20135), and the driver sends
+ * {@code SHOW TRANSACTION ISOLATION LEVEL}, a round trip per transaction. Outside a transaction the answer is the
+ * session's default, which the pool sets on every connection it opens ({@link Database}); inside one the driver is
+ * asked, since a {@code SET TRANSACTION} may have changed it.
  */
 final class HeldConnection implements InvocationHandler {
 
@@ -46,6 +52,9 @@ final class HeldConnection implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.getName().equals("getTransactionIsolation") && !closedByHolder && pooled.getAutoCommit()) {
+            return Database.SESSION_ISOLATION;
+        }
         if (method.getName().equals("close") && !closedByHolder) {
             closedByHolder = true;
             OneConnectionPerThread.release(pooled);
